@@ -1,0 +1,125 @@
+"""The terminal's read models (product lookup, stock on hand, shift totals, sales, users), kept by the journal.
+
+Each handler runs inside the unit of work that appends its event, so a read model is never ahead of or behind
+the journal; ``clear`` + replaying every event rebuilds them identically.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from shared import shift as shift_mod
+from shared.events import auth, catalog, codec, envelope, sales, shifts
+
+PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures")
+MILLI = Decimal(1000)
+
+
+def to_milli(quantity: Decimal) -> int:
+    """Stock is kept as integer thousandths (grams for kg goods) so SQL can add it exactly."""
+    return int(quantity * MILLI)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    for table in PROJECTION_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
+
+
+def _product(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.ProductUpserted) -> None:
+    conn.execute(
+        "INSERT INTO products (sku, name, price, category, sold_by, plu, brand, iva_exempt, favourite, active)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+        " price = excluded.price, category = excluded.category, sold_by = excluded.sold_by, plu = excluded.plu,"
+        " brand = excluded.brand, iva_exempt = excluded.iva_exempt, favourite = excluded.favourite,"
+        " active = excluded.active",
+        (e.sku, e.name, e.price, e.category, e.sold_by, e.plu, e.brand, e.iva_exempt, e.favourite, e.active))
+    conn.execute("DELETE FROM barcodes WHERE sku = ?", (e.sku,))
+    conn.executemany("INSERT OR REPLACE INTO barcodes (code, sku) VALUES (?, ?)", [(c, e.sku) for c in e.barcodes])
+
+
+def _move_stock(conn: sqlite3.Connection, sku: str, milli: int) -> None:
+    conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                 " SET quantity = quantity + excluded.quantity", (sku, milli))
+
+
+def _stock(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.StockAdjusted) -> None:
+    _move_stock(conn, e.sku, to_milli(e.delta))
+
+
+def _load_shift(conn: sqlite3.Connection, shift_id: str) -> shift_mod.Shift | None:
+    row = conn.execute("SELECT data FROM shifts WHERE shift_id = ?", (shift_id,)).fetchone()
+    return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+
+
+def _store_shift(conn: sqlite3.Connection, s: shift_mod.Shift) -> None:
+    conn.execute("INSERT INTO shifts (shift_id, number, state, data) VALUES (?, ?, ?, ?) ON CONFLICT (shift_id)"
+                 " DO UPDATE SET state = excluded.state, data = excluded.data",
+                 (s.shift_id, s.number, s.state.value, json.dumps(codec.to_payload(s), sort_keys=True)))
+
+
+def _fold_shift(conn: sqlite3.Connection, entry: envelope.Envelope, e: Any) -> None:
+    current = _load_shift(conn, e.shift_id)
+    if current is not None:
+        _store_shift(conn, current.apply(e))
+
+
+def _shift_opened(conn: sqlite3.Connection, entry: envelope.Envelope, e: shifts.ShiftOpened) -> None:
+    _store_shift(conn, shift_mod.Shift.open(e))
+
+
+def _sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales.SaleCompleted) -> None:
+    conn.execute("INSERT INTO sales (sale_id, number, shift_id, epoch, seq, total) VALUES (?, ?, ?, ?, ?, ?)",
+                 (e.sale_id, e.number, e.shift_id, entry.epoch, entry.seq, e.total))
+    for line in e.lines:
+        _move_stock(conn, line.sku, -to_milli(line.quantity))
+    _fold_shift(conn, entry, e)
+
+
+def _authorised(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Authorised) -> None:
+    if e.shift_id:
+        _fold_shift(conn, entry, e)
+
+
+def _user(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.UserEnrolled) -> None:
+    conn.execute("INSERT INTO users (user_id, name, role, pin_hash, active) VALUES (?, ?, ?, ?, ?)"
+                 " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+                 " pin_hash = excluded.pin_hash, active = excluded.active",
+                 (e.user_id, e.name, e.role, e.pin_hash, e.active))
+
+
+def _pin_rejected(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.PinRejected) -> None:
+    conn.execute("INSERT INTO pin_failures (user_id, failures, locked_until) VALUES (?, ?, ?)"
+                 " ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures,"
+                 " locked_until = excluded.locked_until", (e.user_id, e.failures, e.locked_until))
+
+
+def _signed_in(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.SignedIn) -> None:
+    conn.execute("DELETE FROM pin_failures WHERE user_id = ?", (e.user_id,))
+
+
+Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
+
+HANDLERS: dict[type[Any], list[Handler]] = {
+    catalog.ProductUpserted: [_product],
+    catalog.StockAdjusted: [_stock],
+    sales.SaleCompleted: [_sale],
+    shifts.ShiftOpened: [_shift_opened],
+    shifts.CashMoved: [_fold_shift],
+    shifts.ShiftClosed: [_fold_shift],
+    auth.Authorised: [_authorised],
+    auth.UserEnrolled: [_user],
+    auth.PinRejected: [_pin_rejected],
+    auth.SignedIn: [_signed_in],
+    auth.DrawerOpened: [],
+}
+
+
+def apply(conn: sqlite3.Connection, entry: envelope.Envelope, event: Any) -> None:
+    """Run every read-model handler of ``event`` on ``conn`` (inside the caller's transaction)."""
+    for handler in HANDLERS[type(event)]:
+        handler(conn, entry, event)

@@ -1,0 +1,133 @@
+"""Queries on the terminal's read models: product lookup and search, stock, shifts, sales, users."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from desktop.journal import projections
+from shared import catalog
+from shared import shift as shift_mod
+from shared.events import codec
+
+_PRODUCT_COLUMNS = "p.sku, p.name, p.price, p.category, p.sold_by, p.plu, p.brand, p.iva_exempt, p.favourite, p.active"
+
+
+def _product(conn: sqlite3.Connection, row: tuple[Any, ...], with_barcodes: bool = True) -> catalog.Product:
+    codes: tuple[str, ...] = ()
+    if with_barcodes:
+        codes = tuple(r[0] for r in conn.execute("SELECT code FROM barcodes WHERE sku = ?", (row[0],)))
+    return catalog.Product(sku=row[0], name=row[1], price=row[2], category=row[3], sold_by=catalog.SoldBy(row[4]),
+                           barcodes=codes, plu=row[5], brand=row[6], iva_exempt=bool(row[7]),
+                           favourite=bool(row[8]), active=bool(row[9]))
+
+
+def by_barcode(conn: sqlite3.Connection, code: str) -> catalog.Product | None:
+    row = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM barcodes b JOIN products p ON p.sku = b.sku"
+                       " WHERE b.code = ? AND p.active", (code,)).fetchone()
+    return None if row is None else _product(conn, row)
+
+
+def by_sku(conn: sqlite3.Connection, sku: str) -> catalog.Product | None:
+    row = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.sku = ? COLLATE NOCASE", (sku,)).fetchone()
+    return None if row is None else _product(conn, row)
+
+
+def by_plu(conn: sqlite3.Connection, plu: str) -> catalog.Product | None:
+    row = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.plu = ? AND p.active",
+                       (plu.lstrip("0") or "0",)).fetchone()
+    return None if row is None else _product(conn, row)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int = 24) -> list[catalog.Product]:
+    """Products whose name, brand or category contain words starting with every typed word (accents ignored)."""
+    words = _WORD.findall(text)
+    if not words:
+        return []
+    query = " ".join(f'"{w}"*' for w in words)
+    rows = conn.execute(
+        f"SELECT {_PRODUCT_COLUMNS} FROM products_fts f JOIN products p ON p.rowid = f.rowid"
+        " WHERE products_fts MATCH ? AND p.active ORDER BY p.favourite DESC, f.rank LIMIT ?",
+        (query, limit)).fetchall()
+    return [_product(conn, r, with_barcodes=False) for r in rows]
+
+
+def categories(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT category FROM products WHERE active ORDER BY category")]
+
+
+def in_category(conn: sqlite3.Connection, category: str, limit: int = 200) -> list[catalog.Product]:
+    rows = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.category = ? AND p.active"
+                        " ORDER BY p.name LIMIT ?", (category, limit)).fetchall()
+    return [_product(conn, r, with_barcodes=False) for r in rows]
+
+
+def favourites(conn: sqlite3.Connection, limit: int = 48) -> list[catalog.Product]:
+    rows = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.favourite AND p.active"
+                        " ORDER BY p.category, p.name LIMIT ?", (limit,)).fetchall()
+    return [_product(conn, r, with_barcodes=False) for r in rows]
+
+
+def stock_on_hand(conn: sqlite3.Connection, sku: str) -> Decimal:
+    """Units or kg on hand (may be negative: a sale is never blocked by stock, DESIGN.md §7)."""
+    row = conn.execute("SELECT quantity FROM stock WHERE sku = ?", (sku,)).fetchone()
+    return Decimal(row[0] if row else 0) / projections.MILLI
+
+
+def shift(conn: sqlite3.Connection, shift_id: str) -> shift_mod.Shift | None:
+    row = conn.execute("SELECT data FROM shifts WHERE shift_id = ?", (shift_id,)).fetchone()
+    return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+
+
+def open_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
+    row = conn.execute("SELECT data FROM shifts WHERE state = 'open' ORDER BY number DESC LIMIT 1").fetchone()
+    return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+
+
+def last_shift_number(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(number), 0) FROM shifts").fetchone()[0])
+
+
+def last_sale_number(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(number), 0) FROM sales").fetchone()[0])
+
+
+def user(conn: sqlite3.Connection, user_id: str) -> tuple[str, str, str, bool] | None:
+    """``(name, role, pin_hash, active)`` of a user."""
+    row = conn.execute("SELECT name, role, pin_hash, active FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    return None if row is None else (row[0], row[1], row[2], bool(row[3]))
+
+
+def users(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """``(user_id, name, role)`` of active users, by name."""
+    return [(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT user_id, name, role FROM users WHERE active ORDER BY name")]
+
+
+def pin_failures(conn: sqlite3.Connection, user_id: str) -> tuple[int, str]:
+    row = conn.execute("SELECT failures, locked_until FROM pin_failures WHERE user_id = ?", (user_id,)).fetchone()
+    return (row[0], row[1]) if row else (0, "")
+
+
+def draft(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    row = conn.execute("SELECT data FROM draft_cart WHERE id = 1").fetchone()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+def sale_event_seq(conn: sqlite3.Connection, sale_id: str) -> tuple[int, int] | None:
+    """``(epoch, seq)`` of the journal entry that completed ``sale_id``."""
+    row = conn.execute("SELECT epoch, seq FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def print_queue(conn: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
+    """Receipts not yet printed: ``(sale_id, state, attempts, error)``, oldest first."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT q.sale_id, q.state, q.attempts, q.error FROM print_queue q JOIN sales s ON s.sale_id = q.sale_id"
+        " WHERE q.state != 'printed' ORDER BY s.number")]

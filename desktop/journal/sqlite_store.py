@@ -1,0 +1,264 @@
+"""The terminal's SQLite journal: append-only events with gapless seq and a hash chain, in units of work.
+
+One file per terminal, WAL with ``synchronous=FULL``: when ``UnitOfWork`` leaves its block, the events, the
+projections they update and the terminal's working state are committed and fsynced together, or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.journal import migrate, projections
+from desktop.journal.errors import JournalError, JournalProblem, translate
+from shared.events import codec as codec_mod
+from shared.events import envelope
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who writes this journal. A restored or copied file gets a new ``epoch`` (DESIGN.md §4)."""
+
+    tenant_id: int
+    store_id: str
+    terminal_id: str
+    epoch: int = 1
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the journal's pragmas (WAL, synchronous=FULL, foreign keys, busy timeout)."""
+    uri = f"file:{path}?mode={'ro' if readonly else 'rw'}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 2000")
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class SqliteJournal:
+    """The event journal of one terminal. Open with :meth:`create` (new file) or :meth:`open` (existing).
+
+    Raises ``JournalError`` (never a raw sqlite3 error) when the file is missing, locked by another POS, read-only,
+    corrupt, not a journal, or the disk is full; it never overwrites an existing file.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: Any, identity: Identity,
+                 codec: codec_mod.Codec, clock: Clock, new_id: IdFactory) -> None:
+        self.path = path
+        self.conn = conn
+        self._lock = lock
+        self.identity = identity
+        self.codec = codec
+        self.clock = clock
+        self.new_id = new_id
+        self._head = self._read_head()
+
+    @classmethod
+    def create(cls, path: Path, identity: Identity, **deps: Any) -> SqliteJournal:
+        """Create a new journal file. Raises: JournalError(FOREIGN) when ``path`` already exists."""
+        if path.exists():
+            raise JournalError(JournalProblem.FOREIGN, str(path), "ya existe un archivo en esa ruta")
+        try:
+            sqlite3.connect(path).close()
+            conn = connect(path)
+            migrate.upgrade(path)
+            with _transaction(conn):
+                conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
+                    ("tenant_id", str(identity.tenant_id)), ("store_id", identity.store_id),
+                    ("terminal_id", identity.terminal_id), ("epoch", str(identity.epoch))])
+            conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise translate(exc, str(path)) from exc
+        return cls.open(path, **deps)
+
+    @classmethod
+    def open(cls, path: Path, *, codec: codec_mod.Codec, clock: Clock, new_id: IdFactory) -> SqliteJournal:
+        """Open an existing journal, migrating its schema if an older version wrote it.
+
+        Raises:
+            JournalError: MISSING, LOCKED (another POS has it open), READ_ONLY, CORRUPT or FOREIGN.
+        """
+        if not path.exists():
+            raise JournalError(JournalProblem.MISSING, str(path))
+        if _read_only(path):
+            raise JournalError(JournalProblem.READ_ONLY, str(path))
+        lock = _take_lock(path)
+        try:
+            conn = connect(path)
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise JournalError(JournalProblem.CORRUPT, str(path), check)
+            if migrate.current_revision(conn) is None:
+                raise JournalError(JournalProblem.FOREIGN, str(path), "sin esquema de Almacén")
+            if migrate.current_revision(conn) != migrate.SCHEMA_HEAD:
+                migrate.upgrade(path)
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            identity = Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
+            return cls(path, conn, lock, identity, codec, clock, new_id)
+        except JournalError:
+            lock.close()
+            raise
+        except (sqlite3.Error, OSError, KeyError) as exc:
+            lock.close()
+            if isinstance(exc, KeyError):
+                raise JournalError(JournalProblem.FOREIGN, str(path), f"falta {exc}") from exc
+            raise translate(exc, str(path)) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+        self._lock.close()
+
+    def _read_head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM events WHERE epoch = ? ORDER BY seq DESC LIMIT 1",
+                                (self.identity.epoch,)).fetchone()
+        return (row[0], row[1]) if row else (0, envelope.GENESIS_HASH)
+
+    @property
+    def head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last committed event of this epoch; ``(0, GENESIS_HASH)`` when empty."""
+        return self._head
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One SQLite transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, fsynced): all or nothing.
+
+        Raises:
+            JournalError: the commit failed (disk full, read-only, I/O); nothing of the unit was kept.
+        """
+        uow = UnitOfWork(self)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            uow.seq, uow.prev_hash = self._read_head()
+            yield uow
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise translate(exc, str(self.path)) from exc
+            raise
+        self._head = (uow.seq, uow.prev_hash)
+
+    def append(self, *events: Any) -> list[envelope.Envelope]:
+        """Append events in one unit of work and return their envelopes."""
+        with self.unit_of_work() as uow:
+            return [uow.append(e) for e in events]
+
+    def read(self, from_seq: int = 1, epoch: int | None = None) -> Iterator[envelope.Envelope]:
+        """Envelopes of one epoch (this one by default) from ``from_seq`` on, in seq order."""
+        rows = self.conn.execute(
+            "SELECT event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,"
+            " payload, prev_hash, hash FROM events WHERE epoch = ? AND seq >= ? ORDER BY seq",
+            (self.identity.epoch if epoch is None else epoch, from_seq))
+        for r in rows:
+            yield envelope.Envelope(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
+                                    r[10], r[11])
+
+    def verify(self) -> int:
+        """Check every epoch's chain; return the number of events. Raises: ChainBroken."""
+        epochs = [r[0] for r in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch")]
+        return sum(envelope.verify_chain(self.read(1, epoch)) for epoch in epochs)
+
+    def rebuild_projections(self) -> int:
+        """Drop every read model and fold the whole journal into it again; return the events replayed."""
+        with self.unit_of_work() as uow:
+            projections.clear(self.conn)
+            count = 0
+            for entry in self._all_entries():
+                projections.apply(self.conn, entry, self.codec.decode(entry.type, entry.version, entry.payload))
+                count += 1
+            del uow
+        return count
+
+    def _all_entries(self) -> Iterator[envelope.Envelope]:
+        for (epoch,) in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch").fetchall():
+            yield from self.read(1, epoch)
+
+
+class UnitOfWork:
+    """What one transaction may do: append events (projections follow) and change the terminal's working state."""
+
+    def __init__(self, journal: SqliteJournal) -> None:
+        self.journal = journal
+        self.conn = journal.conn
+        self.seq = 0
+        self.prev_hash = envelope.GENESIS_HASH
+        self.appended: list[envelope.Envelope] = []
+
+    def append(self, event: Any) -> envelope.Envelope:
+        """Seal ``event`` with the next seq and the chain hash, insert it and update the projections."""
+        j = self.journal
+        type_, version, payload = j.codec.encode(event)
+        entry = envelope.seal(event_id=j.new_id(), tenant_id=j.identity.tenant_id, store_id=j.identity.store_id,
+                              terminal_id=j.identity.terminal_id, epoch=j.identity.epoch, seq=self.seq + 1,
+                              occurred_at=j.clock().isoformat(timespec="milliseconds"), type=type_,
+                              version=version, payload=payload, prev_hash=self.prev_hash)
+        self.conn.execute(
+            "INSERT INTO events (epoch, seq, event_id, tenant_id, store_id, terminal_id, occurred_at, type,"
+            " version, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.epoch, entry.seq, entry.event_id, entry.tenant_id, entry.store_id, entry.terminal_id,
+             entry.occurred_at, entry.type, entry.version,
+             envelope.canonical_bytes(entry.payload).decode("utf-8"), entry.prev_hash, entry.hash))
+        projections.apply(self.conn, entry, event)
+        self.seq, self.prev_hash = entry.seq, entry.hash
+        self.appended.append(entry)
+        return entry
+
+    def save_draft(self, data: dict[str, Any]) -> None:
+        """Keep the cart in progress (survives a crash; cleared when the sale completes)."""
+        self.conn.execute("INSERT INTO draft_cart (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE"
+                          " SET data = excluded.data", (json.dumps(data, ensure_ascii=False),))
+
+    def clear_draft(self) -> None:
+        self.conn.execute("DELETE FROM draft_cart")
+
+    def queue_print(self, sale_id: str) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO print_queue (sale_id, state) VALUES (?, 'pending')",
+                          (sale_id,))
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _read_only(path: Path) -> bool:
+    """True when the file or its folder is not writable, or the file is marked read-only (even for root)."""
+    marked = path.stat().st_mode & 0o222 == 0
+    return marked or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _take_lock(path: Path) -> Any:
+    """An exclusive advisory lock on ``<journal>.lock`` so two POS processes never share one journal."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the journal's lifetime
+    except OSError as exc:
+        raise translate(exc, str(path)) from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise JournalError(JournalProblem.LOCKED, str(path), "otro proceso tiene el diario abierto") from None
+    return handle

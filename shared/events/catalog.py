@@ -1,0 +1,39 @@
+"""Events of the catalog and stock streams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class ProductUpserted:
+    """A product created or edited; ``price`` in CLP with IVA (per kg when ``sold_by == "kg"``)."""
+
+    TYPE: ClassVar[str] = "catalog.product_upserted"
+    VERSION: ClassVar[int] = 1
+
+    sku: str
+    name: str
+    price: int
+    category: str
+    sold_by: str
+    barcodes: tuple[str, ...]
+    plu: str | None
+    brand: str
+    iva_exempt: bool
+    favourite: bool
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StockAdjusted:
+    """Stock counted or corrected: ``delta`` in units or kg, with the reason (``apertura``, ``merma``, ...)."""
+
+    TYPE: ClassVar[str] = "stock.adjusted"
+    VERSION: ClassVar[int] = 1
+
+    sku: str
+    delta: Decimal
+    reason: str

@@ -1,0 +1,122 @@
+"""Event codec: stable type names and versions <-> frozen dataclasses, JSON transcoders and upcasters.
+
+Each event class declares ``TYPE`` (a stable string, never an import path) and ``VERSION``. Terminals run old
+versions offline for weeks, so a payload of an older version is upcast step by step (v1 -> v2 -> ...) by the
+functions registered in ``Codec.upcasters`` before it is decoded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
+
+from shared import errors
+
+Payload = dict[str, Any]
+Upcaster = Callable[[Payload], Payload]
+
+
+class Event(Protocol):
+    """What every event dataclass provides."""
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+def to_payload(value: Any) -> Any:
+    """Plain JSON data for a dataclass, Decimal (as str), Enum (its value), datetime (ISO), tuple or dict."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_payload(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [to_payload(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_payload(v) for k, v in value.items()}
+    return value
+
+
+def from_payload(hint: Any, data: Any) -> Any:
+    """Rebuild a value of type ``hint`` from :func:`to_payload` output.
+
+    Raises:
+        EventError: the data does not fit the type.
+    """
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if data is None and type(None) in args:
+            return None
+        return from_payload(next(a for a in args if a is not type(None)), data)
+    if origin is tuple:
+        (item, *_rest) = typing.get_args(hint)
+        return tuple(from_payload(item, v) for v in data)
+    if origin is dict:
+        _key, val = typing.get_args(hint)
+        return {k: from_payload(val, v) for k, v in data.items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        try:
+            return hint(**{f.name: from_payload(hints[f.name], data[f.name])
+                           for f in dataclasses.fields(hint) if f.name in data or f.default is dataclasses.MISSING})
+        except (KeyError, TypeError) as exc:
+            raise errors.EventError(f"{hint.__name__}: {exc}") from None
+    if hint is Decimal:
+        return Decimal(data)
+    if hint is datetime:
+        return datetime.fromisoformat(data)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(data)
+    if hint in (int, str, bool) and not isinstance(data, hint):
+        raise errors.EventError(f"se esperaba {hint.__name__}, llegó {type(data).__name__}")
+    return data
+
+
+class Codec:
+    """Maps ``(type, version)`` to event classes, encodes events to payloads and decodes them back."""
+
+    def __init__(self, classes: Iterable[type[Any]], upcasters: Mapping[tuple[str, int], Upcaster] | None = None):
+        self.classes: dict[str, type[Any]] = {}
+        for cls in classes:
+            if cls.TYPE in self.classes:
+                raise ValueError(f"event type {cls.TYPE} registered twice")
+            self.classes[cls.TYPE] = cls
+        self.upcasters = dict(upcasters or {})
+
+    def encode(self, event: Any) -> tuple[str, int, Payload]:
+        """``(type, version, payload)`` of an event. Raises: UnknownEventType for an unregistered class."""
+        cls = type(event)
+        if self.classes.get(cls.TYPE) is not cls:
+            raise errors.UnknownEventType(cls.TYPE, cls.VERSION)
+        payload: Payload = to_payload(event)
+        return cls.TYPE, cls.VERSION, payload
+
+    def decode(self, type_: str, version: int, payload: Mapping[str, Any]) -> Any:
+        """The event for a stored payload, upcast to the current version first.
+
+        Raises:
+            UnknownEventType: an unknown type, a version newer than this code, or a missing upcaster.
+            EventError: the payload does not fit the event's fields.
+        """
+        cls = self.classes.get(type_)
+        if cls is None or version > cls.VERSION or version < 1:
+            raise errors.UnknownEventType(type_, version)
+        data = dict(payload)
+        while version < cls.VERSION:
+            upcast = self.upcasters.get((type_, version))
+            if upcast is None:
+                raise errors.UnknownEventType(type_, version)
+            data = upcast(data)
+            version += 1
+        return from_payload(cls, data)

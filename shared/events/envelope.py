@@ -1,0 +1,101 @@
+"""The journal envelope of DESIGN.md §3 and the SHA-256 hash chain over its canonical bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared import errors
+
+GENESIS_HASH = "0" * 64
+"""``prev_hash`` of the first event of every (terminal, epoch) journal."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One journal entry.
+
+    ``seq`` is gapless per terminal and epoch, starting at 1. ``occurred_at`` is the terminal's clock as ISO 8601
+    with offset: for display and audit only, never for ordering. ``type`` is a stable string and ``version`` the
+    payload's schema version; ``payload`` is plain JSON data. ``hash`` is SHA-256 (hex) over the canonical bytes
+    of every other field, ``prev_hash`` included, so altering, removing or reordering any entry breaks the chain.
+    """
+
+    event_id: str
+    tenant_id: int
+    store_id: str
+    terminal_id: str
+    epoch: int
+    seq: int
+    occurred_at: str
+    type: str
+    version: int
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """Every field but ``hash``, as hashed."""
+        return {
+            "event_id": self.event_id, "tenant_id": self.tenant_id, "store_id": self.store_id,
+            "terminal_id": self.terminal_id, "epoch": self.epoch, "seq": self.seq,
+            "occurred_at": self.occurred_at, "type": self.type, "version": self.version,
+            "payload": self.payload, "prev_hash": self.prev_hash,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Envelope:
+        """Raises: KeyError or TypeError on a malformed mapping."""
+        return cls(event_id=str(data["event_id"]), tenant_id=int(data["tenant_id"]),
+                   store_id=str(data["store_id"]), terminal_id=str(data["terminal_id"]),
+                   epoch=int(data["epoch"]), seq=int(data["seq"]), occurred_at=str(data["occurred_at"]),
+                   type=str(data["type"]), version=int(data["version"]), payload=dict(data["payload"]),
+                   prev_hash=str(data["prev_hash"]), hash=str(data["hash"]))
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8. Payloads hold only str, int, bool, None, lists and dicts."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def chain_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 hex digest of the canonical bytes of an envelope body."""
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+def seal(*, event_id: str, tenant_id: int, store_id: str, terminal_id: str, epoch: int, seq: int,
+         occurred_at: str, type: str, version: int, payload: Mapping[str, Any], prev_hash: str) -> Envelope:
+    """Build an envelope and compute its hash."""
+    draft = Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
+                     payload, prev_hash, "")
+    return Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
+                    payload, prev_hash, chain_hash(draft.body()))
+
+
+def verify_chain(entries: Iterable[Envelope], *, prev_hash: str = GENESIS_HASH, first_seq: int = 1) -> int:
+    """Check seq continuity and every hash link; return how many entries were checked.
+
+    Raises:
+        ChainBroken: a gap or repeat in ``seq``, a ``prev_hash`` that is not the previous hash, or a ``hash``
+            that does not match the entry's bytes (the entry was altered).
+    """
+    expected_seq = first_seq
+    count = 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            raise errors.ChainBroken(entry.seq, f"se esperaba seq {expected_seq}")
+        if entry.prev_hash != prev_hash:
+            raise errors.ChainBroken(entry.seq, "prev_hash no coincide con el evento anterior")
+        if chain_hash(entry.body()) != entry.hash:
+            raise errors.ChainBroken(entry.seq, "el contenido no coincide con su hash (alterado)")
+        prev_hash = entry.hash
+        expected_seq += 1
+        count += 1
+    return count

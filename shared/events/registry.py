@@ -1,0 +1,27 @@
+"""The codec with every event type the system knows, and the upcasters of old versions."""
+
+from __future__ import annotations
+
+from shared.events import auth, catalog, codec, sales, shifts
+
+EVENT_CLASSES = (
+    sales.SaleCompleted,
+    shifts.ShiftOpened,
+    shifts.CashMoved,
+    shifts.ShiftClosed,
+    auth.UserEnrolled,
+    auth.Authorised,
+    auth.PinRejected,
+    auth.DrawerOpened,
+    auth.SignedIn,
+    catalog.ProductUpserted,
+    catalog.StockAdjusted,
+)
+
+UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {}
+"""``(type, old_version) -> function(payload) -> payload of old_version + 1``; none yet, every type is at v1."""
+
+
+def build_codec() -> codec.Codec:
+    """The codec used by terminals and the server."""
+    return codec.Codec(EVENT_CLASSES, UPCASTERS)

@@ -1,0 +1,55 @@
+"""Events of the sales stream: a completed sale with its lines, tenders and totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class LineSold:
+    """A sold line as journaled. ``quantity`` in kg (3 places) when ``sold_by == "kg"``, else units."""
+
+    line_id: int
+    sku: str
+    name: str
+    unit_price: int
+    quantity: Decimal
+    sold_by: str
+    iva_exempt: bool
+    discount: int
+    amount: int
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TenderTaken:
+    """``amount`` is what the customer handed over; for cash, ``received`` is net of change."""
+
+    kind: str
+    amount: int
+    received: int
+
+
+@dataclass(frozen=True, slots=True)
+class SaleCompleted:
+    """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956."""
+
+    TYPE: ClassVar[str] = "sale.completed"
+    VERSION: ClassVar[int] = 1
+
+    sale_id: str
+    number: int
+    shift_id: str
+    cashier_id: str
+    lines: tuple[LineSold, ...]
+    discount: int
+    total: int
+    affected: int
+    exento: int
+    neto: int
+    iva: int
+    tenders: tuple[TenderTaken, ...]
+    rounding: int
+    change: int

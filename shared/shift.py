@@ -1,0 +1,142 @@
+"""The shift (turno de caja): opening float, sales by tender, cash in/out, blind count and the Z report.
+
+``Shift`` is a pure fold over the shift's events; the terminal keeps it as a projection and the server
+rebuilds the same figures from the same events.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from shared import errors, money
+from shared.events import auth, sales, shifts
+from shared.sale import TenderKind
+
+
+class ShiftState(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class TenderResult:
+    """Expected vs counted for one tender at the close. ``difference`` > 0 is a surplus (sobrante)."""
+
+    kind: TenderKind
+    expected: money.Pesos
+    counted: money.Pesos
+
+    @property
+    def difference(self) -> money.Pesos:
+        return self.counted - self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """The running totals of one shift, in CLP. ``received`` is money kept per tender (cash net of change)."""
+
+    shift_id: str
+    number: int
+    cashier_id: str
+    opening_float: money.Pesos
+    state: ShiftState = ShiftState.OPEN
+    sales_count: int = 0
+    sales_total: money.Pesos = 0
+    received: dict[str, money.Pesos] = field(default_factory=dict)
+    cash_in: money.Pesos = 0
+    cash_out: money.Pesos = 0
+    rounding: money.Pesos = 0
+    discounts: money.Pesos = 0
+    neto: money.Pesos = 0
+    iva: money.Pesos = 0
+    exento: money.Pesos = 0
+    voids: int = 0
+    counted: dict[str, money.Pesos] = field(default_factory=dict)
+    closed_by: str = ""
+
+    @classmethod
+    def open(cls, event: shifts.ShiftOpened) -> Shift:
+        return cls(event.shift_id, event.number, event.cashier_id, event.opening_float)
+
+    def apply(self, event: Any) -> Shift:
+        """The shift after ``event``; events of other shifts or streams leave it unchanged.
+
+        Raises:
+            ShiftError: a sale, cash move or close on a closed shift.
+        """
+        if getattr(event, "shift_id", None) != self.shift_id:
+            return self
+        if isinstance(event, sales.SaleCompleted | shifts.CashMoved | shifts.ShiftClosed):
+            self._require_open()
+        if isinstance(event, sales.SaleCompleted):
+            received = dict(self.received)
+            for t in event.tenders:
+                received[t.kind] = received.get(t.kind, 0) + t.received
+            return replace(self, sales_count=self.sales_count + 1, sales_total=self.sales_total + event.total,
+                           received=received, rounding=self.rounding + event.rounding,
+                           discounts=self.discounts + event.discount + sum(x.discount for x in event.lines),
+                           neto=self.neto + event.neto, iva=self.iva + event.iva,
+                           exento=self.exento + event.exento)
+        if isinstance(event, auth.Authorised):
+            return replace(self, voids=self.voids + (event.action == "void_line"))
+        if isinstance(event, shifts.CashMoved):
+            if event.direction == "in":
+                return replace(self, cash_in=self.cash_in + event.amount)
+            return replace(self, cash_out=self.cash_out + event.amount)
+        if isinstance(event, shifts.ShiftClosed):
+            return replace(self, state=ShiftState.CLOSED, closed_by=event.closed_by,
+                           counted={c.kind: c.amount for c in event.counted})
+        return self
+
+    def _require_open(self) -> None:
+        if self.state is not ShiftState.OPEN:
+            raise errors.ShiftError("el turno está cerrado", self.state.value)
+
+    def expected(self) -> dict[TenderKind, money.Pesos]:
+        """What should be in the drawer and in the card/transfer reports, per tender."""
+        result = {kind: self.received.get(kind.value, 0) for kind in TenderKind}
+        result[TenderKind.CASH] += self.opening_float + self.cash_in - self.cash_out
+        return result
+
+    def close(self, counted: dict[TenderKind, money.Pesos], closed_by: str) -> shifts.ShiftClosed:
+        """The close event for a blind count (the cashier never sees ``expected`` before counting).
+
+        Raises:
+            ShiftError: the shift is already closed.
+            InvalidAmount: a negative count.
+        """
+        self._require_open()
+        for kind, amount in counted.items():
+            if amount < 0:
+                raise errors.InvalidAmount(amount, f"conteo negativo en {kind.label}")
+        expected = self.expected()
+        return shifts.ShiftClosed(
+            shift_id=self.shift_id, closed_by=closed_by,
+            counted=tuple(shifts.TenderCount(k.value, counted.get(k, 0)) for k in TenderKind),
+            expected=tuple(shifts.TenderCount(k.value, expected[k]) for k in TenderKind))
+
+    def results(self) -> tuple[TenderResult, ...]:
+        """Expected vs counted per tender (counted is 0 until the shift closes)."""
+        expected = self.expected()
+        return tuple(TenderResult(k, expected[k], self.counted.get(k.value, 0)) for k in TenderKind)
+
+
+@dataclass(frozen=True, slots=True)
+class ZReport:
+    """The figures printed at the close of a shift (reporte Z)."""
+
+    shift: Shift
+    results: tuple[TenderResult, ...]
+
+    @property
+    def cash_difference(self) -> money.Pesos:
+        return next(r.difference for r in self.results if r.kind is TenderKind.CASH)
+
+
+def z_report(shift: Shift) -> ZReport:
+    """Raises: ShiftError when the shift is still open."""
+    if shift.state is not ShiftState.CLOSED:
+        raise errors.ShiftError("el reporte Z se emite al cerrar el turno", shift.state.value)
+    return ZReport(shift=shift, results=shift.results())
