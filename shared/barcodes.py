@@ -28,7 +28,7 @@ def validate_gtin(code: str) -> str:
     Raises:
         InvalidBarcode: not digits, a length other than 8, 12 or 13, or a wrong check digit.
     """
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         raise errors.InvalidBarcode(code, "contiene caracteres que no son dígitos")
     if len(code) not in GTIN_LENGTHS:
         raise errors.InvalidBarcode(code, f"largo {len(code)}: se esperan 8, 12 o 13 dígitos")
@@ -39,7 +39,7 @@ def validate_gtin(code: str) -> str:
 
 def is_gtin_shaped(code: str) -> bool:
     """True when ``code`` looks like a scanned GTIN (8, 12 or 13 digits), valid or not."""
-    return code.isdigit() and len(code) in GTIN_LENGTHS
+    return code.isascii() and code.isdigit() and len(code) in GTIN_LENGTHS
 
 
 class ValueKind(enum.Enum):

@@ -45,7 +45,7 @@ class Product:
             raise errors.InvalidAmount(self.price, f"precio negativo en {self.sku}")
         for code in self.barcodes:
             barcodes.validate_gtin(code)
-        if self.plu is not None and not self.plu.isdigit():
+        if self.plu is not None and not (self.plu.isascii() and self.plu.isdigit()):
             raise errors.InvalidInput(f"PLU {self.plu!r} de {self.sku} debe ser numérico")
 
     @property

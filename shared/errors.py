@@ -10,13 +10,15 @@
     ├── SaleError
     │   ├── EmptySale()
     │   ├── LineNotFound(line_id)
+    │   ├── WeightRequired(sku)
     │   ├── PaymentShort(due, tendered)
     │   └── TenderExceedsDue(kind, amount, remaining)
     ├── ShiftError(state)
     ├── AuthError
     │   ├── WrongPin(user_id, failures)
     │   ├── LockedOut(user_id, until)
-    │   └── NotAuthorised(user_id, action)
+    │   ├── NotAuthorised(user_id, action)
+    │   └── AuthorisationRequired(action)
     └── EventError
         ├── UnknownEventType(type, version)
         └── ChainBroken(seq, reason)
@@ -84,6 +86,13 @@ class LineNotFound(SaleError):
         self.line_id = line_id
 
 
+class WeightRequired(SaleError):
+    def __init__(self, sku: str, name: str) -> None:
+        super().__init__(f"{name}: ingrese el peso")
+        self.sku = sku
+        self.name = name
+
+
 class PaymentShort(SaleError):
     def __init__(self, due: int, tendered: int) -> None:
         super().__init__(f"pago insuficiente: total {due}, pagado {tendered}")
@@ -127,6 +136,14 @@ class NotAuthorised(AuthError):
     def __init__(self, user_id: str, action: str) -> None:
         super().__init__(f"{user_id} no puede autorizar {action}")
         self.user_id = user_id
+        self.action = action
+
+
+class AuthorisationRequired(AuthError):
+    """The action needs a supervisor's PIN; ``action`` is the ``roles.Action`` value."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"se requiere autorización de supervisor: {action}")
         self.action = action
 
 

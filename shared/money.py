@@ -88,7 +88,7 @@ def parse_clp(text: str) -> Pesos:
         InvalidAmount: empty, negative, with decimals or not a number.
     """
     cleaned = text.strip().replace("$", "").replace(".", "").replace(" ", "")
-    if not cleaned.isdigit():
+    if not (cleaned.isascii() and cleaned.isdigit()):
         raise errors.InvalidAmount(text, "escriba solo números")
     value = int(cleaned)
     if value > 999_999_999:
@@ -108,10 +108,10 @@ def parse_kg(text: str | Decimal) -> Decimal:
         raise errors.InvalidQuantity(text, "no es un peso válido") from None
     if not value.is_finite() or value <= 0:
         raise errors.InvalidQuantity(text, "el peso debe ser mayor que cero")
+    if value > MAX_WEIGHT_KG:  # before quantize(), which raises InvalidOperation on huge values ("1e30")
+        raise errors.InvalidQuantity(text, "peso fuera de rango")
     if value != value.quantize(KG_STEP):
         raise errors.InvalidQuantity(text, "máximo 3 decimales (gramos)")
-    if value > MAX_WEIGHT_KG:
-        raise errors.InvalidQuantity(text, "peso fuera de rango")
     return value.quantize(KG_STEP)
 
 

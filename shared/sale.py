@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from shared import catalog, errors, money
 
@@ -181,6 +181,9 @@ class Sale:
     def add_priced(self, product: catalog.Product, amount: money.Pesos, *, code: str = "") -> Sale:
         """Add a line whose total comes printed on a price-embedded label (weight derived from the kg price).
 
+        The derived weight is rounded up to the gram, so the line's gross is never below the label and the
+        difference is carried as a (non-negative) line discount: the line's amount is exactly ``amount``.
+
         Raises:
             InvalidAmount: a zero amount or a product without a price.
             InvalidQuantity: the derived weight is out of range.
@@ -188,7 +191,7 @@ class Sale:
         if amount <= 0 or product.price <= 0:
             raise errors.InvalidAmount(amount, "etiqueta sin precio")
         if product.weighed:
-            weight = (Decimal(amount) / Decimal(product.price)).quantize(money.KG_STEP)
+            weight = (Decimal(amount) / Decimal(product.price)).quantize(money.KG_STEP, ROUND_CEILING)
             weight = money.parse_kg(weight)
             line = SaleLine(self.next_line_id, product.sku, product.name, product.price, weight, product.sold_by,
                             product.iva_exempt, money.line_amount(product.price, weight) - amount, code)
@@ -212,7 +215,7 @@ class Sale:
     def void(self, line_id: int) -> Sale:
         """Remove a line (the caller records who authorised it). Raises: LineNotFound."""
         self.line(line_id)
-        return replace(self, lines=tuple(x for x in self.lines if x.line_id != line_id))
+        return self._with_lines(tuple(x for x in self.lines if x.line_id != line_id))
 
     def discount_line(self, line_id: int, amount: money.Pesos) -> Sale:
         """Set a discount in CLP on one line. Raises: LineNotFound, InvalidAmount (negative or above the line)."""
@@ -229,7 +232,13 @@ class Sale:
         return replace(self, discount=amount)
 
     def _replace_line(self, updated: SaleLine) -> Sale:
-        return replace(self, lines=tuple(updated if x.line_id == updated.line_id else x for x in self.lines))
+        return self._with_lines(tuple(updated if x.line_id == updated.line_id else x for x in self.lines))
+
+    def _with_lines(self, lines: tuple[SaleLine, ...]) -> Sale:
+        """The sale with ``lines``; a sale discount above the new subtotal is lowered to it (never a negative
+        total after a void, a smaller quantity or a line discount)."""
+        subtotal = sum(x.amount for x in lines)
+        return replace(self, lines=lines, discount=min(self.discount, subtotal))
 
     def totals(self) -> Totals:
         """Sums of the sale; the sale discount is shared among lines in proportion to their amounts."""

@@ -62,7 +62,8 @@ def render_receipt(
     out.block((receipt.store_name,), align="center", bold=True, size="2x")
     out.block((f"RUT {receipt.store_rut}", receipt.store_giro, receipt.store_address), align="center")
     out.blank()
-    out.block((receipt.title, f"N° {receipt.number}"), align="center", bold=True)
+    number = receipt.number if receipt.number.startswith("N°") else f"N° {receipt.number}"
+    out.block((receipt.title, number), align="center", bold=True)
     out.row(f"Fecha: {receipt.issued_at:%d-%m-%Y %H:%M}", "")
     out.row(f"Cajero: {receipt.cashier}", f"Caja: {receipt.terminal}")
     out.separator()
@@ -70,6 +71,7 @@ def render_receipt(
         _render_line(out, line)
     out.separator()
     if receipt.discount:
+        out.row("Subtotal", format_clp(receipt.total + receipt.discount))
         out.row("Descuento", format_clp(-abs(receipt.discount)))
     out.row("TOTAL", format_clp(receipt.total), bold=True, size="2h")
     out.row("Neto", format_clp(receipt.neto))
@@ -107,7 +109,7 @@ def render_report(
     out = _Writer(width, profile)
     if open_drawer:
         out.printer.cashdraw(2)
-    out.block((report.title,), align="center", bold=True, size="2h")
+    out.block((report.title,), align="center", bold=True, size="2x")
     out.block(report.header, align="center")
     out.separator()
     for label, value in report.rows:
@@ -263,7 +265,7 @@ def fit_image(image: Image.Image, dots: int, *, dither: bool) -> Image.Image:
     if mono.width > dots:
         height = max(1, round(mono.height * dots / mono.width))
         mono = mono.resize((dots, height), Image.Resampling.NEAREST)
-    strip = Image.new("1", (dots, mono.height), 1)
+    strip = Image.new("1", (dots, mono.height), 255)
     strip.paste(mono, ((dots - mono.width) // 2, 0))
     return strip
 

@@ -72,6 +72,8 @@ class ReceiptTender:
 class Receipt:
     """A sale receipt (comprobante or boleta), ready to render; every amount is int CLP.
 
+    ``number`` prints as ``"N° <number>"`` (unless it already starts with ``"N°"``). ``discount`` is the
+    sale-level discount on top of the lines' own discounts: ``total == sum(line.amount) - discount``.
     ``total`` is the sale total (IVA included) before the cash rounding of Ley 20.956; ``rounding`` is that
     adjustment (negative when rounded down, 0 when none), so the customer pays ``total + rounding``.
     ``timbre`` is a monochrome image printed centred under the totals (the SII PDF417), with

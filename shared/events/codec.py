@@ -69,8 +69,8 @@ def from_payload(hint: Any, data: Any) -> Any:
         hints = typing.get_type_hints(hint)
         try:
             return hint(**{f.name: from_payload(hints[f.name], data[f.name])
-                           for f in dataclasses.fields(hint) if f.name in data or f.default is dataclasses.MISSING})
-        except (KeyError, TypeError) as exc:
+                           for f in dataclasses.fields(hint) if f.name in data or _required(f)})
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation too
             raise errors.EventError(f"{hint.__name__}: {exc}") from None
     if hint is Decimal:
         return Decimal(data)
@@ -81,6 +81,11 @@ def from_payload(hint: Any, data: Any) -> Any:
     if hint in (int, str, bool) and not isinstance(data, hint):
         raise errors.EventError(f"se esperaba {hint.__name__}, llegó {type(data).__name__}")
     return data
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    """A field without ``default`` or ``default_factory`` must be in the payload."""
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 class Codec:
@@ -97,8 +102,9 @@ class Codec:
     def encode(self, event: Any) -> tuple[str, int, Payload]:
         """``(type, version, payload)`` of an event. Raises: UnknownEventType for an unregistered class."""
         cls = type(event)
-        if self.classes.get(cls.TYPE) is not cls:
-            raise errors.UnknownEventType(cls.TYPE, cls.VERSION)
+        type_: str = getattr(cls, "TYPE", cls.__name__)
+        if self.classes.get(type_) is not cls:
+            raise errors.UnknownEventType(type_, getattr(cls, "VERSION", 0))
         payload: Payload = to_payload(event)
         return cls.TYPE, cls.VERSION, payload
 

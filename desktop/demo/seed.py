@@ -1,0 +1,61 @@
+"""Load the demo store into a new terminal journal: its catalog, opening stock and users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from desktop.terminal import Terminal
+from shared import roles
+from shared.events import catalog as catalog_events
+
+DEMO_USERS = (
+    ("ana", "Ana Pérez", roles.Role.CASHIER, "1234"),
+    ("pedro", "Pedro Soto", roles.Role.CASHIER, "2345"),
+    ("marta", "Marta Rojas", roles.Role.SUPERVISOR, "9999"),
+    ("rosa", "Rosa Díaz", roles.Role.ADMIN, "0000"),
+)
+"""``(user_id, name, role, PIN)``: the README lists these PINs for trying the demo."""
+
+
+def product_event(row: dict[str, str]) -> catalog_events.ProductUpserted:
+    """A catalog CSV row (columns of ``desktop/demo/catalog.csv``) as a ``ProductUpserted`` event."""
+    return catalog_events.ProductUpserted(
+        sku=row["sku"], name=row["name"], price=int(row["price"]), category=row["category"],
+        sold_by=row["sold_by"], barcodes=(row["barcode"],) if row["barcode"] else (), plu=row["plu"] or None,
+        brand=row["brand"], iva_exempt=row["iva_exempt"] == "1", favourite=row["favourite"] == "1")
+
+
+def load_products(terminal: Terminal, rows: Iterable[dict[str, str]], *, with_stock: bool = True,
+                  batch: int = 5000) -> int:
+    """Journal products (and their opening stock) in batches of one transaction each; returns the count."""
+    count = 0
+    pending: list[dict[str, str]] = []
+
+    def flush() -> None:
+        with terminal.journal.unit_of_work() as uow:
+            for row in pending:
+                uow.append(product_event(row))
+                if with_stock and row.get("stock"):
+                    uow.append(catalog_events.StockAdjusted(row["sku"], Decimal(row["stock"]), "apertura"))
+        pending.clear()
+
+    for row in rows:
+        pending.append(row)
+        count += 1
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    return count
+
+
+def seed(terminal: Terminal, rows: Iterable[dict[str, str]] | None = None) -> None:
+    """Users with their PINs, then the catalog (the demo store's 2,000+ products unless ``rows`` is given)."""
+    for user_id, name, role, pin in DEMO_USERS:
+        terminal.auth.enroll(user_id, name, role, pin)
+    if rows is None:
+        from desktop.demo import catalog_data
+
+        rows = catalog_data.load_demo_rows()
+    load_products(terminal, rows)

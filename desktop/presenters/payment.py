@@ -1,0 +1,145 @@
+"""The payment dialog's presenter: keypad entry, quick cash amounts, card/transfer, mixed tenders, change.
+
+Cash is rounded to $10 (Ley 20.956) on the cash part only; the view shows that rounded amount as what is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.presenters.sale import describe
+from desktop.services.checkout import CheckoutService, Completed
+from shared import errors, money
+from shared.sale import Tender, TenderKind
+
+QUICK_CASH = (1_000, 2_000, 5_000, 10_000, 20_000)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    total: str
+    due: str
+    entry: str
+    mode: TenderKind
+    tenders: tuple[tuple[str, str], ...]
+    change: str
+    rounding: str
+    message: str = ""
+    error: bool = False
+    done: bool = False
+    receipt_problem: str = ""
+    quick: tuple[tuple[str, int], ...] = tuple((money.format_clp(a), a) for a in QUICK_CASH)
+
+
+class PaymentPresenter:
+    """One payment of the current sale; ``finish`` commits it through the checkout service."""
+
+    def __init__(self, checkout: CheckoutService, on_change: Callable[[PaymentView], None] = lambda v: None):
+        self.checkout = checkout
+        self.on_change = on_change
+        self.total = checkout.sale.totals().total
+        self.tenders: list[Tender] = []
+        self.mode = TenderKind.CASH
+        self.entry = ""
+        self.completed: Completed | None = None
+        self.view = self._render()
+
+    def _noncash(self) -> int:
+        return sum(t.amount for t in self.tenders if t.kind is not TenderKind.CASH)
+
+    def remaining(self) -> int:
+        """What is still due in the current mode: rounded to $10 when paying cash."""
+        left = self.total - self._noncash() - sum(t.amount for t in self.tenders if t.kind is TenderKind.CASH)
+        left = max(left, 0)
+        return money.round_cash(left) if self.mode is TenderKind.CASH else left
+
+    def _entered(self) -> int:
+        return int(self.entry) if self.entry else 0
+
+    def _render(self, message: str = "", error: bool = False) -> PaymentView:
+        due = self.remaining()
+        change = 0
+        rounding = ""
+        if self.mode is TenderKind.CASH:
+            cash_left = self.total - self._noncash()
+            change = max(self._entered() + sum(t.amount for t in self.tenders if t.kind is TenderKind.CASH)
+                         - money.round_cash(cash_left), 0) if cash_left > 0 else 0
+            if money.round_cash(cash_left) != cash_left:
+                rounding = f"Redondeo {money.format_clp(money.round_cash(cash_left) - cash_left)} (Ley 20.956)"
+        view = PaymentView(
+            total=money.format_clp(self.total), due=money.format_clp(due),
+            entry=money.format_clp(self._entered()) if self.entry else "", mode=self.mode,
+            tenders=tuple((t.kind.label, money.format_clp(t.amount)) for t in self.tenders),
+            change=money.format_clp(change), rounding=rounding, message=message, error=error,
+            done=self.completed is not None,
+            receipt_problem="" if self.completed is None or self.completed.printed.ok
+            else self.completed.printed.message)
+        self.view = view
+        self.on_change(view)
+        return view
+
+    def set_mode(self, kind: TenderKind) -> PaymentView:
+        self.mode, self.entry = kind, ""
+        return self._render()
+
+    def key(self, digit: str) -> PaymentView:
+        """A keypad digit ("0"-"9" or "000")."""
+        if not digit.isdigit() or len(self.entry + digit) > 9:
+            return self._render(message="Monto demasiado grande", error=True)
+        self.entry = (self.entry + digit).lstrip("0")
+        return self._render()
+
+    def backspace(self) -> PaymentView:
+        self.entry = self.entry[:-1]
+        return self._render()
+
+    def clear(self) -> PaymentView:
+        self.entry = ""
+        return self._render()
+
+    def quick(self, amount: int) -> PaymentView:
+        """A quick cash button: the bill the customer handed over."""
+        self.mode, self.entry = TenderKind.CASH, str(amount)
+        return self._render()
+
+    def exact(self) -> PaymentView:
+        """Fill the entry with exactly what is due in the current mode."""
+        self.entry = str(self.remaining())
+        return self._render()
+
+    def add_partial(self) -> PaymentView:
+        """Keep the entry as one tender of a mixed payment (e.g. $5.000 by debit, the rest in cash)."""
+        amount = self._entered() or self.remaining()
+        if self.mode is not TenderKind.CASH and amount > self.total - self._noncash():
+            return self._render(message="El pago con tarjeta o transferencia no puede superar lo que falta",
+                                error=True)
+        if amount <= 0:
+            return self._render(message="Ingrese un monto", error=True)
+        self.tenders.append(Tender(self.mode, amount))
+        self.entry = ""
+        next_mode = TenderKind.CASH if self.mode is not TenderKind.CASH else self.mode
+        self.mode = next_mode
+        return self._render(message="Pago parcial registrado")
+
+    def finish(self) -> PaymentView:
+        """Commit the sale with the tenders so far plus the entry (card/transfer default to what is due).
+
+        Errors (payment short, tender above the total, disk full) leave the sale open and say why.
+        """
+        tenders = list(self.tenders)
+        amount = self._entered()
+        if self.mode is not TenderKind.CASH and amount == 0:
+            amount = self.remaining()
+        if amount:
+            tenders.append(Tender(self.mode, amount))
+        try:
+            self.completed = self.checkout.complete(tuple(tenders))
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True)
+        change = money.format_clp(self.completed.settlement.change)
+        self.tenders = tenders
+        self.entry = ""
+        if not self.completed.printed.ok:
+            return self._render(message=f"Venta guardada. Vuelto {change}. No se imprimió la boleta.", error=True)
+        return self._render(message=f"Venta guardada. Vuelto {change}")

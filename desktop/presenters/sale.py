@@ -1,0 +1,282 @@
+"""The sale screen's presenter: scans, search, tiles, quantities, weights and supervisor prompts -> SaleView.
+
+Plain Python (no Qt): intents come in as method calls, and every change produces a new frozen ``SaleView``
+passed to ``on_change``. Errors become a message for the cashier; the cart is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from desktop.services.auth import User
+from desktop.terminal import Terminal
+from shared import catalog, errors, money, roles
+from shared import sale as sale_mod
+
+FAVOURITES = "Favoritos"
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line_id: int
+    name: str
+    quantity: str
+    unit_price: str
+    amount: str
+    discount: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TileView:
+    sku: str
+    name: str
+    price: str
+    weighed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuthPrompt:
+    """A supervisor PIN is needed for ``action`` (a ``roles.Action`` value); ``what`` describes it."""
+
+    action: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    lines: tuple[LineView, ...] = ()
+    selected: int | None = None
+    total: str = "$0"
+    items: str = ""
+    discount: str = ""
+    message: str = ""
+    error: bool = False
+    results: tuple[TileView, ...] = ()
+    tabs: tuple[str, ...] = ()
+    tab: str = FAVOURITES
+    tiles: tuple[TileView, ...] = ()
+    weight_prompt: TileView | None = None
+    auth_prompt: AuthPrompt | None = None
+    cashier: str = ""
+    shift: str = ""
+    printer: str = ""
+    connection: str = "Sin conexión"
+    can_pay: bool = False
+    pending_prints: int = 0
+
+
+def tile(product: catalog.Product) -> TileView:
+    return TileView(product.sku, product.name, product.price_label(), product.weighed)
+
+
+def line_view(line: sale_mod.SaleLine) -> LineView:
+    if line.sold_by is catalog.SoldBy.KG:
+        quantity, unit = money.format_kg(line.quantity), money.format_clp(line.unit_price) + "/kg"
+    else:
+        quantity, unit = f"x{line.quantity}", money.format_clp(line.unit_price)
+    discount = f"Desc. -{money.format_clp(line.discount)}" if line.discount else ""
+    return LineView(line.line_id, line.name, quantity, unit, money.format_clp(line.amount), discount)
+
+
+class SalePresenter:
+    """Intents of the sale screen. ``on_change`` receives a new ``SaleView`` after each one."""
+
+    def __init__(self, terminal: Terminal, on_change: Callable[[SaleView], None] = lambda v: None) -> None:
+        self.terminal = terminal
+        self.checkout = terminal.checkout
+        self.on_change = on_change
+        self._weighing: catalog.Product | None = None
+        self._pending: Callable[[str, str], None] | None = None
+        self.view = SaleView()
+
+    # --- life cycle -------------------------------------------------------------------------------------
+    def start(self, cashier: User, shift_id: str, shift_number: int) -> SaleView:
+        """Begin selling; a cart left by a crash comes back, with a message saying so."""
+        sale = self.checkout.start(cashier, shift_id)
+        tabs = (FAVOURITES, *self.terminal.catalog.categories())
+        self.view = replace(self.view, cashier=cashier.name, shift=f"Turno {shift_number}", tabs=tabs)
+        self._show_tab(FAVOURITES)
+        restored = "Se recuperó la venta en curso." if sale.lines else ""
+        return self._render(message=restored)
+
+    def _render(self, *, message: str = "", error: bool = False, **changes: object) -> SaleView:
+        sale = self.checkout.sale
+        totals = sale.totals()
+        selected = self.view.selected if any(x.line_id == self.view.selected for x in sale.lines) else (
+            sale.lines[-1].line_id if sale.lines else None)
+        items = f"{totals.items} artículo{'s' if totals.items != 1 else ''}" if sale.lines else ""
+        view = replace(self.view, lines=tuple(line_view(x) for x in sale.lines), selected=selected,
+                       total=money.format_clp(totals.total), items=items,
+                       discount=f"-{money.format_clp(totals.discount)}" if totals.discount else "",
+                       message=message, error=error, can_pay=bool(sale.lines),
+                       printer=self.terminal.receipts.last_status.label,
+                       pending_prints=len(self.terminal.receipts.pending()))
+        self.view = replace(view, **changes)  # type: ignore[arg-type]
+        self.on_change(self.view)
+        return self.view
+
+    def _fail(self, exc: Exception) -> SaleView:
+        return self._render(message=describe(exc), error=True)
+
+    # --- adding products --------------------------------------------------------------------------------
+    def scan(self, code: str) -> SaleView:
+        """A code from the scanner (or typed and Enter): add the product, or ask for its weight."""
+        try:
+            match = self.terminal.catalog.resolve(code)
+        except errors.PosError as exc:
+            return self._fail(exc)
+        try:
+            self.checkout.add_match(match)
+        except errors.WeightRequired:
+            self._weighing = match.product
+            return self._render(message=f"Ingrese el peso de {match.product.name}", weight_prompt=tile(match.product))
+        except errors.PosError as exc:
+            return self._fail(exc)
+        return self._render(message=f"{match.product.name} agregado", results=())
+
+    def submit(self, text: str) -> SaleView:
+        """Enter in the search field: a code is scanned; words with a single match add it."""
+        text = text.strip()
+        if not text:
+            return self.view
+        if text.isdigit() or not any(c.isspace() for c in text) and self._is_code(text):
+            return self.scan(text)
+        results = self.terminal.catalog.search(text, limit=2)
+        if len(results) == 1:
+            return self.choose(results[0].sku)
+        return self.search(text)
+
+    def _is_code(self, text: str) -> bool:
+        try:
+            self.terminal.catalog.resolve(text)
+        except errors.PosError:
+            return False
+        return True
+
+    def search(self, text: str) -> SaleView:
+        """Typed words: show matching products (name, brand or category) as results."""
+        if not text.strip():
+            return self._render(results=())
+        found = self.terminal.catalog.search(text)
+        message = "" if found else f"Sin resultados para «{text.strip()}»"
+        return self._render(message=message, error=not found, results=tuple(tile(p) for p in found))
+
+    def choose(self, sku: str) -> SaleView:
+        """A tile or a search result was touched."""
+        return self.scan(sku)
+
+    def enter_weight(self, text: str) -> SaleView:
+        """The weight typed for the product waiting on the prompt (kg, e.g. ``0,512``)."""
+        product = self._weighing
+        if product is None:
+            return self.view
+        try:
+            self.checkout.add_product(product, money.parse_kg(text))
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True, weight_prompt=tile(product))
+        self._weighing = None
+        return self._render(message=f"{product.name} agregado", weight_prompt=None, results=())
+
+    def cancel_prompt(self) -> SaleView:
+        self._weighing, self._pending = None, None
+        return self._render(weight_prompt=None, auth_prompt=None)
+
+    def show_tab(self, name: str) -> SaleView:
+        self._show_tab(name)
+        return self._render()
+
+    def _show_tab(self, name: str) -> None:
+        products = (self.terminal.catalog.favourites() if name == FAVOURITES
+                    else self.terminal.catalog.in_category(name))
+        self.view = replace(self.view, tab=name, tiles=tuple(tile(p) for p in products))
+
+    # --- changing lines ---------------------------------------------------------------------------------
+    def select(self, line_id: int) -> SaleView:
+        self.view = replace(self.view, selected=line_id)
+        return self._render()
+
+    def set_quantity(self, text: str) -> SaleView:
+        """The keypad's quantity (units, or kg for a weighed line) for the selected line."""
+        if self.view.selected is None:
+            return self._render(message="Seleccione una línea", error=True)
+        try:
+            self.checkout.set_quantity(self.view.selected, text.replace(",", "."))
+        except errors.PosError as exc:
+            return self._fail(exc)
+        return self._render(message="Cantidad actualizada")
+
+    def request_void(self) -> SaleView:
+        """Ask for a supervisor's PIN to void the selected line."""
+        line_id = self.view.selected
+        if line_id is None:
+            return self._render(message="Seleccione la línea a anular", error=True)
+        name = self.checkout.sale.line(line_id).name
+        self._pending = lambda pin, reason: self._after(self.checkout.void_line(line_id, pin, reason),
+                                                        f"Línea anulada: {name}")
+        return self._render(auth_prompt=AuthPrompt(roles.Action.VOID_LINE.value, f"Anular «{name}»"))
+
+    def discount(self, amount_text: str, *, whole_sale: bool = True) -> SaleView:
+        """A discount in pesos on the sale (or the selected line); above the limit it asks for a PIN."""
+        try:
+            amount = money.parse_clp(amount_text)
+            line_id = self.view.selected
+            if whole_sale:
+                self.checkout.discount_sale(amount)
+            elif line_id is None:
+                return self._render(message="Seleccione una línea", error=True)
+            else:
+                self.checkout.discount_line(line_id, amount)
+        except errors.AuthorisationRequired:
+            def apply(pin: str, reason: str) -> None:
+                if whole_sale:
+                    self._after(self.checkout.discount_sale(amount, pin, reason), "Descuento aplicado")
+                else:
+                    assert line_id is not None
+                    self._after(self.checkout.discount_line(line_id, amount, pin, reason), "Descuento aplicado")
+            self._pending = apply
+            what = f"Descuento de {money.format_clp(amount)} (sobre el {self.checkout.discount_limit_pct}%)"
+            return self._render(auth_prompt=AuthPrompt(roles.Action.DISCOUNT.value, what))
+        except errors.PosError as exc:
+            return self._fail(exc)
+        return self._render(message="Descuento aplicado")
+
+    def authorise(self, pin: str, reason: str) -> SaleView:
+        """The supervisor typed a PIN and a reason for the pending action."""
+        if self._pending is None:
+            return self.view
+        try:
+            self._pending(pin, reason)
+        except (errors.WrongPin, errors.InvalidInput) as exc:
+            return self._render(message=describe(exc), error=True)
+        except errors.PosError as exc:
+            self._pending = None
+            return self._render(message=describe(exc), error=True, auth_prompt=None)
+        self._pending = None
+        return self.view
+
+    def _after(self, _sale: sale_mod.Sale, message: str) -> None:
+        self._render(message=message, auth_prompt=None)
+
+    def refresh(self, message: str = "", error: bool = False) -> SaleView:
+        return self._render(message=message, error=error)
+
+
+def describe(exc: Exception) -> str:
+    """The sentence a cashier reads for an error."""
+    if isinstance(exc, errors.UnknownProduct):
+        return f"Producto no encontrado: {exc.code}"
+    if isinstance(exc, errors.InvalidBarcode):
+        return f"Código inválido ({exc.code}): {exc.reason}. Escanee de nuevo o escriba el nombre."
+    if isinstance(exc, errors.InvalidQuantity):
+        return f"Cantidad no válida: {exc.reason}"
+    if isinstance(exc, errors.InvalidAmount):
+        return f"Monto no válido: {exc.reason}"
+    if isinstance(exc, errors.WrongPin):
+        return f"PIN incorrecto (intento {exc.failures})" if exc.failures else "PIN incorrecto"
+    if isinstance(exc, errors.LockedOut):
+        return f"Demasiados intentos: bloqueado hasta las {exc.until[11:16]}"
+    if isinstance(exc, errors.PaymentShort):
+        return (f"Falta dinero: el total es {money.format_clp(exc.due)} y se recibió "
+                f"{money.format_clp(exc.tendered)}")
+    return str(exc)

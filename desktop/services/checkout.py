@@ -1,0 +1,180 @@
+"""The checkout: the cart in progress (kept across crashes), supervisor-authorised changes, and completion.
+
+Completing a sale journals ``SaleCompleted`` (fsynced, with the stock and shift projections and the cleared
+cart) before anything is printed or the drawer opens; printing happens after and may fail without losing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from desktop.journal import read_models
+from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services import receipts as receipts_mod
+from desktop.services.auth import AuthService, User
+from desktop.services.catalog import CatalogService, Match
+from shared import catalog, errors, money, roles
+from shared import sale as sale_mod
+from shared.events import codec, sales
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """A committed sale and what happened when its receipt was printed."""
+
+    event: sales.SaleCompleted
+    settlement: sale_mod.Settlement
+    printed: receipts_mod.PrintOutcome
+
+
+class CheckoutService:
+    """One cashier's cart on one terminal. Every change is saved to the journal file's working state."""
+
+    def __init__(self, journal: SqliteJournal, catalog_service: CatalogService, auth: AuthService,
+                 receipts: receipts_mod.ReceiptService, new_id: Callable[[], str], *,
+                 discount_limit_pct: int = 10) -> None:
+        self.journal = journal
+        self.catalog = catalog_service
+        self.auth = auth
+        self.receipts = receipts
+        self.new_id = new_id
+        self.discount_limit_pct = discount_limit_pct
+        self.cashier: User | None = None
+        self.shift_id = ""
+        self.sale = sale_mod.Sale(sale_id=new_id())
+
+    def start(self, cashier: User, shift_id: str) -> sale_mod.Sale:
+        """Begin selling as ``cashier``; a cart left by a crash or power cut comes back."""
+        self.cashier, self.shift_id = cashier, shift_id
+        saved = read_models.draft(self.journal.conn)
+        if saved is not None:
+            self.sale = codec.from_payload(sale_mod.Sale, saved["sale"])
+        return self.sale
+
+    def _save(self, sale: sale_mod.Sale, *events: object) -> sale_mod.Sale:
+        with self.journal.unit_of_work() as uow:
+            for event in events:
+                uow.append(event)
+            uow.save_draft({"sale": codec.to_payload(sale), "shift_id": self.shift_id})
+        self.sale = sale
+        return sale
+
+    def add_match(self, match: Match, quantity: Decimal | str | None = None) -> sale_mod.Sale:
+        """Add what a code resolved to. Unit goods default to 1; weighed goods need a weight or a deli label.
+
+        Raises:
+            WeightRequired: a weighed product without a weight (ask the cashier or the scale).
+            InvalidQuantity: a zero, negative or absurd quantity or weight.
+        """
+        product = match.product
+        if match.price is not None:
+            return self._save(self.sale.add_priced(product, match.price, code=match.code))
+        if match.weight_kg is not None:
+            quantity = match.weight_kg
+        if quantity is None:
+            if product.weighed:
+                raise errors.WeightRequired(product.sku, product.name)
+            quantity = Decimal(1)
+        qty = product.parse_quantity(quantity)
+        return self._save(self.sale.add(product, qty, code=match.code))
+
+    def scan(self, code: str) -> sale_mod.Sale:
+        """Resolve a code and add it. Raises: as ``CatalogService.resolve`` and :meth:`add_match`."""
+        return self.add_match(self.catalog.resolve(code))
+
+    def add_product(self, product: catalog.Product, quantity: Decimal | str | None = None) -> sale_mod.Sale:
+        return self.add_match(Match(product, product.sku), quantity)
+
+    def set_quantity(self, line_id: int, quantity: Decimal | str) -> sale_mod.Sale:
+        return self._save(self.sale.set_quantity(line_id, quantity))
+
+    def void_line(self, line_id: int, supervisor_pin: str, reason: str) -> sale_mod.Sale:
+        """Remove a line with a supervisor's PIN; the authorisation is journaled with the line's details.
+
+        Raises: LineNotFound, WrongPin, LockedOut, InvalidInput (no reason).
+        """
+        line = self.sale.line(line_id)
+        _user, event = self.auth.authorise(
+            supervisor_pin, roles.Action.VOID_LINE, self._cashier_id(), reason, sale_id=self.sale.sale_id,
+            shift_id=self.shift_id,
+            detail=f"{line.sku} {line.name} x {line.quantity} = {money.format_clp(line.amount)}")
+        return self._save(self.sale.void(line_id), event)
+
+    def discount_line(self, line_id: int, amount: money.Pesos, supervisor_pin: str = "",
+                      reason: str = "") -> sale_mod.Sale:
+        """Raises: AuthorisationRequired above the limit without a PIN; as ``Sale.discount_line``."""
+        line = self.sale.line(line_id)
+        updated = self.sale.discount_line(line_id, amount)
+        return self._discount(updated, amount, line.gross, supervisor_pin, reason, f"línea {line.name}")
+
+    def discount_sale(self, amount: money.Pesos, supervisor_pin: str = "", reason: str = "") -> sale_mod.Sale:
+        """Raises: AuthorisationRequired above the limit without a PIN; as ``Sale.discount_sale``."""
+        updated = self.sale.discount_sale(amount)
+        return self._discount(updated, amount, self.sale.totals().subtotal, supervisor_pin, reason, "venta")
+
+    def needs_authorisation(self, amount: money.Pesos, base: money.Pesos) -> bool:
+        return amount * 100 > base * self.discount_limit_pct
+
+    def _discount(self, updated: sale_mod.Sale, amount: money.Pesos, base: money.Pesos, pin: str, reason: str,
+                  what: str) -> sale_mod.Sale:
+        if not self.needs_authorisation(amount, base):
+            return self._save(updated)
+        if not pin:
+            raise errors.AuthorisationRequired(roles.Action.DISCOUNT.value)
+        _user, event = self.auth.authorise(pin, roles.Action.DISCOUNT, self._cashier_id(), reason,
+                                           sale_id=self.sale.sale_id, shift_id=self.shift_id,
+                                           detail=f"{what}: {money.format_clp(amount)} de {money.format_clp(base)}")
+        return self._save(updated, event)
+
+    def clear(self) -> sale_mod.Sale:
+        """Drop an empty cart's state (a cart with lines is emptied line by line, with authorisation)."""
+        if self.sale.lines:
+            raise errors.SaleError("anule las líneas antes de cancelar la venta")
+        return self._save(sale_mod.Sale(sale_id=self.new_id()))
+
+    def complete(self, tenders: tuple[sale_mod.Tender, ...]) -> Completed:
+        """Journal the sale (fsync), then print its receipt and kick the drawer for cash.
+
+        Raises:
+            EmptySale, PaymentShort, TenderExceedsDue, InvalidAmount: nothing is journaled; the cart stays.
+            ShiftError: no open shift.
+            JournalError: the commit failed (e.g. disk full); the sale is not complete and the cart stays.
+        """
+        settlement = self.sale.settle(tenders)
+        if not self.shift_id:
+            raise errors.ShiftError("abra un turno antes de vender", "closed")
+        totals = self.sale.totals()
+        with self.journal.unit_of_work() as uow:
+            number = read_models.last_sale_number(self.journal.conn) + 1
+            event = sales.SaleCompleted(
+                sale_id=self.sale.sale_id, number=number, shift_id=self.shift_id, cashier_id=self._cashier_id(),
+                lines=tuple(sales.LineSold(x.line_id, x.sku, x.name, x.unit_price, x.quantity, x.sold_by.value,
+                                           x.iva_exempt, x.discount, x.amount, x.code) for x in self.sale.lines),
+                discount=totals.discount, total=totals.total, affected=totals.affected, exento=totals.exento,
+                neto=totals.neto, iva=totals.iva,
+                tenders=tuple(sales.TenderTaken(t.kind.value, t.amount,
+                                                settlement.cash_due if t.kind is sale_mod.TenderKind.CASH
+                                                else t.amount) for t in _merged(tenders)),
+                rounding=settlement.rounding, change=settlement.change)
+            uow.append(event)
+            uow.clear_draft()
+            uow.queue_print(event.sale_id)
+        self.sale = sale_mod.Sale(sale_id=self.new_id())
+        cash = settlement.cash_tendered > 0
+        printed = self.receipts.print_sale(event, open_drawer=cash)
+        return Completed(event, settlement, printed)
+
+    def _cashier_id(self) -> str:
+        if self.cashier is None:
+            raise errors.AuthError("ningún cajero ha iniciado sesión")
+        return self.cashier.user_id
+
+
+def _merged(tenders: tuple[sale_mod.Tender, ...]) -> tuple[sale_mod.Tender, ...]:
+    """One tender per kind, in the order first used (several cash hand-overs are one cash tender)."""
+    totals: dict[sale_mod.TenderKind, int] = {}
+    for t in tenders:
+        totals[t.kind] = totals.get(t.kind, 0) + t.amount
+    return tuple(sale_mod.Tender(k, v) for k, v in totals.items())

@@ -1,0 +1,109 @@
+"""The cashier's shift: open with a float, cash in and out with reasons, close with a blind count and Z report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.drivers.ports import CashDrawer, PrinterError
+from desktop.journal import read_models
+from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services.auth import AuthService, User
+from desktop.services.receipts import PrintOutcome, ReceiptService
+from shared import errors, money, roles
+from shared import shift as shift_mod
+from shared.events import auth as auth_events
+from shared.events import shifts as shift_events
+from shared.sale import TenderKind
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    report: shift_mod.ZReport
+    printed: PrintOutcome
+
+
+class ShiftService:
+    """Shift life cycle on one terminal; at most one shift is open at a time."""
+
+    def __init__(self, journal: SqliteJournal, auth: AuthService, receipts: ReceiptService, drawer: CashDrawer,
+                 new_id: Callable[[], str]) -> None:
+        self.journal = journal
+        self.auth = auth
+        self.receipts = receipts
+        self.drawer = drawer
+        self.new_id = new_id
+
+    def current(self) -> shift_mod.Shift | None:
+        return read_models.open_shift(self.journal.conn)
+
+    def open(self, cashier: User, opening_float: money.Pesos) -> shift_mod.Shift:
+        """Raises: ShiftError when a shift is already open; InvalidAmount for a negative float."""
+        if self.current() is not None:
+            raise errors.ShiftError("ya hay un turno abierto", "open")
+        if opening_float < 0:
+            raise errors.InvalidAmount(opening_float, "el fondo inicial no puede ser negativo")
+        number = read_models.last_shift_number(self.journal.conn) + 1
+        event = shift_events.ShiftOpened(self.new_id(), number, cashier.user_id, opening_float)
+        self.journal.append(event)
+        return shift_mod.Shift.open(event)
+
+    def _require_open(self) -> shift_mod.Shift:
+        shift = self.current()
+        if shift is None:
+            raise errors.ShiftError("no hay un turno abierto", "closed")
+        return shift
+
+    def cash_in(self, user: User, amount: money.Pesos, reason: str) -> shift_mod.Shift:
+        """Cash put into the drawer (e.g. more change). Raises: ShiftError, InvalidAmount, InvalidInput."""
+        return self._move(user, "in", amount, reason, None)
+
+    def cash_out(self, user: User, amount: money.Pesos, reason: str, supervisor_pin: str) -> shift_mod.Shift:
+        """Cash taken out (retiro), authorised by a supervisor. Raises: as cash_in, WrongPin, LockedOut."""
+        return self._move(user, "out", amount, reason, supervisor_pin)
+
+    def _move(self, user: User, direction: str, amount: money.Pesos, reason: str,
+              pin: str | None) -> shift_mod.Shift:
+        shift = self._require_open()
+        if amount <= 0:
+            raise errors.InvalidAmount(amount, "el monto debe ser mayor que cero")
+        if not reason.strip():
+            raise errors.InvalidInput("indique el motivo")
+        events: list[object] = []
+        if pin is not None:
+            _sup, authorised = self.auth.authorise(pin, roles.Action.CASH_OUT, user.user_id, reason,
+                                                   shift_id=shift.shift_id, detail=money.format_clp(amount))
+            events.append(authorised)
+        events.append(shift_events.CashMoved(shift.shift_id, direction, amount, reason.strip(), user.user_id))
+        self.journal.append(*events)
+        self._kick()
+        return self._require_open()
+
+    def open_drawer(self, user: User, supervisor_pin: str, reason: str) -> None:
+        """Open the drawer without a sale: supervisor PIN, journaled with who and why, then the kick.
+
+        Raises: WrongPin, LockedOut, InvalidInput (no reason).
+        """
+        shift = self.current()
+        supervisor, authorised = self.auth.authorise(supervisor_pin, roles.Action.OPEN_DRAWER, user.user_id,
+                                                     reason, shift_id=shift.shift_id if shift else "")
+        self.journal.append(authorised, auth_events.DrawerOpened(user.user_id, supervisor.user_id, reason.strip()))
+        self._kick()
+
+    def _kick(self) -> None:
+        try:
+            self.drawer.open()
+        except PrinterError:
+            pass  # the printer's state shows in the status bar; the cash movement is already journaled
+
+    def close(self, user: User, counted: dict[TenderKind, money.Pesos]) -> Closed:
+        """Close with the cashier's blind count, then print the Z report.
+
+        Raises: ShiftError (no open shift), InvalidAmount (negative count).
+        """
+        shift = self._require_open()
+        self.journal.append(shift.close(counted, user.user_id))
+        closed = read_models.shift(self.journal.conn, shift.shift_id)
+        assert closed is not None
+        printed = self.receipts.print_z_report(closed)
+        return Closed(shift_mod.z_report(closed), printed)
