@@ -48,7 +48,11 @@ class TextLine:
 
 @dataclass(slots=True)
 class Decoded:
-    """What a job prints: text lines, images in order (``flow``), and the machine commands seen."""
+    """What a job prints: text lines, images in order (``flow``), and the machine commands seen.
+
+    Images are mode ``"1"``, black where the printer puts ink; ``image.info["align"]`` is the justification
+    (0 left, 1 centre, 2 right) in force when it came.
+    """
 
     lines: list[str] = field(default_factory=list)
     text_lines: list[TextLine] = field(default_factory=list)
@@ -168,9 +172,11 @@ class _Decoder:
         elif cmd == ord("v"):
             self.raster(start)
         elif cmd == ord("("):
-            self.need(1, start)
+            function = self.need(1, start)[0]
             low, high = self.need(2, start)
-            self.need(low + high * 256, start)
+            payload = self.need(low + high * 256, start)
+            if function == ord("L") and payload[:2] == b"0p" and len(payload) >= 10:
+                self.graphics(payload)
         elif cmd == ord("k"):
             kind = self.need(1, start)[0]
             if kind <= 6:
@@ -195,8 +201,18 @@ class _Decoder:
         if mode & 0x03:
             scale_x, scale_y = (2 if mode & 1 else 1), (2 if mode & 2 else 1)
             image = image.resize((image.width * scale_x, image.height * scale_y), Image.Resampling.NEAREST)
+        self.add_image(image)
+
+    def graphics(self, payload: bytes) -> None:
+        """``GS ( L`` function 112: a monochrome image stored in the print buffer (python-escpos "graphics")."""
+        width, height = int.from_bytes(payload[6:8], "little"), int.from_bytes(payload[8:10], "little")
+        data = payload[10 : 10 + (width + 7) // 8 * height]
+        self.add_image(Image.frombytes("1", ((width + 7) // 8 * 8, height), data, "raw", "1;I"))
+
+    def add_image(self, image: Image.Image) -> None:
         if self.chars:
             self.newline()
+        image.info["align"] = self.state.align
         self.out.images.append(image)
         self.out.flow.append(image)
 
@@ -217,7 +233,7 @@ class _Decoder:
 
 
 def decode(data: bytes, codepage: str = "cp858") -> Decoded:
-    """Decode an ESC/POS job into its printed text lines and images.
+    """Decode an ESC/POS job into its printed text lines and images (``GS v 0`` and ``GS ( L`` rasters).
 
     Args:
         data: the job's bytes (our renderer's output, or anything using the commands listed in this module).
@@ -267,7 +283,7 @@ def to_image(data: bytes, width_dots: int, codepage: str = "cp858") -> Image.Ima
         if isinstance(item, TextLine):
             pieces.append((_draw_line(item), item.align))
         else:
-            pieces.append((item.convert("L"), 0))
+            pieces.append((item.convert("L"), int(item.info.get("align", 0))))
     margin = LINE_HEIGHT // 2
     paper = Image.new("L", (width_dots, sum(p.height for p, _ in pieces) + 2 * margin), 255)
     top = margin

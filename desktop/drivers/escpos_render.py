@@ -187,7 +187,7 @@ class _Writer:
         self.reset()
 
     def reset(self) -> None:
-        """``ESC @`` then ``ESC t n`` again: the reset clears the printer's code page, python-escpos forgets."""
+        """``ESC @`` then ``ESC t n`` again: the reset clears the code page but python-escpos 3.1 forgets."""
         self.printer.hw("INIT")
         self.printer.magic.encoding = None
         self.printer.magic.force_encoding(self.codepage)
@@ -234,7 +234,7 @@ class _Writer:
         self.printer.text("-" * self.columns + "\n")
 
     def image(self, image: Image.Image, *, dither: bool) -> None:
-        """A raster image (``GS v 0``), scaled down to the paper if needed and centred on a full-width strip."""
+        """A raster image (``GS v 0``), scaled down to the paper if needed, centred on a full-width strip."""
         strip = fit_image(image, self.width.dots, dither=dither)
         self.style()
         for top in range(0, strip.height, RASTER_FRAGMENT_ROWS):

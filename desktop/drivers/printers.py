@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import serial
 import usb.core
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
+from desktop.drivers import errors
 from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
 
@@ -25,9 +25,6 @@ Kind = Literal["file", "directory", "network", "serial", "usb"]
 
 DLE_EOT = b"\x10\x04"
 _JOB_NAME = re.compile(r"^(\d{6})\.bin$")
-_UDEV_HINT = ('Avise al técnico: falta una regla udev, p. ej. SUBSYSTEM=="usb", ATTRS{{idVendor}}=="{vid:04x}", '
-              'ATTRS{{idProduct}}=="{pid:04x}", MODE="0664", GROUP="lp", y agregar el usuario al grupo lp.')
-_RETRY = "use Reimprimir"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +61,9 @@ def open_printer(config: PrinterConfig) -> ReceiptPrinter:
     if kind == "network":
         if not config.host:
             raise ValueError("la impresora de red necesita host")
-        return EscposPrinter(f"red {config.host}:{config.port}",
-                             lambda: Network(config.host, config.port, timeout=config.timeout), config, width)
+        return EscposPrinter(
+            f"red {config.host}:{config.port}",
+            lambda: _Network(config.host, config.port, timeout=config.timeout), config, width)
     if kind == "serial":
         return EscposPrinter(f"serie {config.path}",
                              lambda: Serial(config.path, baudrate=config.baudrate, timeout=config.timeout),
@@ -85,22 +83,34 @@ class _AppendFile(File):  # type: ignore[misc]
     """python-escpos ``File`` that appends (``File`` truncates) and never creates a missing ``/dev`` node."""
 
     def open(self, raise_not_found: bool = True) -> None:
-        if self._device:
-            self.close()
+        self.close()  # a no-op when nothing is open
         flags = os.O_WRONLY | os.O_APPEND
         if not self.devfile.startswith("/dev/"):
             flags |= os.O_CREAT
         try:
             self.device = os.fdopen(os.open(self.devfile, flags, 0o644), "ab")
         except OSError as exc:
-            self.device = None
+            self._device = None
             raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{exc}") from exc
+
+
+class _Network(Network):  # type: ignore[misc]
+    """python-escpos ``Network`` that closes its socket when connecting fails (3.1 leaks it); IPv4 or 6."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        self.close()  # a no-op when nothing is open
+        try:
+            self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            self._device = None
+            raise DeviceNotFoundError(f"Could not open socket for {self.host}:\n{exc}") from exc
 
 
 class EscposPrinter:
     """A ``ReceiptPrinter`` over one python-escpos connector, opened lazily and reopened after a failure."""
 
-    def __init__(self, name: str, connect: Callable[[], Any], config: PrinterConfig, width: PaperWidth) -> None:
+    def __init__(self, name: str, connect: Callable[[], Any], config: PrinterConfig,
+                 width: PaperWidth) -> None:
         self.name = name
         self.width = width
         self._connect = connect
@@ -213,17 +223,27 @@ class EscposPrinter:
         return valid[-1] if valid else None
 
     def _error(self, exc: BaseException) -> PrinterError:
-        return translate_error(exc, self.name, self._config)
+        config = self._config
+        return errors.translate(exc, self.name, path=config.path, vendor_id=config.vendor_id,
+                                product_id=config.product_id)
 
 
 def _drain_socket(sock: socket.socket) -> None:
-    """Throw away bytes already waiting (late answers to an earlier query)."""
-    while True:
-        try:
-            if not sock.recv(1024, socket.MSG_DONTWAIT):
+    """Throw away bytes already waiting (late answers to an earlier query); notice a closed link.
+
+    Raises:
+        ConnectionResetError: the printer closed the connection.
+    """
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)  # MSG_DONTWAIT alone still waits: CPython polls first on sockets with a timeout
+    try:
+        while True:
+            if not sock.recv(1024):
                 raise ConnectionResetError("the printer closed the connection")
-        except BlockingIOError:
-            return
+    except BlockingIOError:
+        return
+    finally:
+        sock.settimeout(timeout)
 
 
 def _status_from_bytes(ask: Callable[[int], int | None]) -> PrinterStatus:
@@ -258,7 +278,6 @@ class DirectoryPrinter:
         self.width = width
         self.name = f"carpeta {path}"
         self._lock = threading.Lock()
-        self._config = PrinterConfig(kind="directory", path=str(path))
 
     def send(self, data: bytes) -> None:
         """Write ``data`` to a temporary file, fsync, then hard-link it under the next free number.
@@ -277,7 +296,7 @@ class DirectoryPrinter:
                     os.fsync(handle.fileno())
                 self._publish(Path(tmp))
             except OSError as exc:
-                raise translate_error(exc, self.name, self._config) from exc
+                raise errors.translate(exc, self.name, path=str(self.path)) from exc
             finally:
                 if tmp is not None and os.path.exists(tmp):
                     os.unlink(tmp)
@@ -340,64 +359,3 @@ class EscposCashDrawer:
             PrinterError: from the printer.
         """
         self.printer.send(self.pulse)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def translate_error(exc: BaseException, name: str, config: PrinterConfig) -> PrinterError:
-    """Turn a third-party or OS error (and its causes) into a ``PrinterError`` with a Spanish message."""
-    chain = _causes(exc)
-    detail = " <- ".join(f"{type(e).__name__}: {e}" for e in chain)
-    offline = PrinterStatus.OFFLINE
-
-    def error(message: str, status: PrinterStatus = offline) -> PrinterError:
-        return PrinterError(status, message, detail=detail)
-
-    for cause in chain:
-        if isinstance(cause, PrinterError):
-            return cause
-        if isinstance(cause, usb.core.NoBackendError):
-            return error("No se puede usar la impresora USB: falta libusb en este equipo. Avise al técnico "
-                         "(paquete libusb-1.0-0).")
-        if isinstance(cause, usb.core.USBTimeoutError):
-            return error(f"La impresora {name} no responde. Revise que esté encendida y con papel, y {_RETRY}.")
-        if isinstance(cause, usb.core.USBError):
-            if cause.errno in (errno.EACCES, errno.EPERM) or "access denied" in str(cause).lower():
-                hint = _UDEV_HINT.format(vid=config.vendor_id, pid=config.product_id)
-                return error(f"No hay permiso para usar la impresora USB. {hint}")
-            if cause.errno == errno.EBUSY:
-                return error(f"Otro programa está usando la impresora USB. Ciérrelo y {_RETRY}.")
-            return error(f"La impresora USB no está conectada o se desconectó. Revise el cable y {_RETRY}.")
-        if isinstance(cause, serial.SerialTimeoutException):
-            return error(f"La impresora {name} no recibe datos. Revise que esté encendida y {_RETRY}.")
-        if isinstance(cause, serial.SerialException):
-            return error(f"No se pudo usar el puerto serie {config.path}. Revise el cable y que la impresora "
-                         f"esté encendida, y {_RETRY}.")
-        if isinstance(cause, ConnectionRefusedError):
-            return error(f"La impresora {name} rechazó la conexión. Revise que esté encendida y conectada a la "
-                         f"red, y {_RETRY}.")
-        if isinstance(cause, TimeoutError):
-            return error(f"La impresora {name} no responde. Revise que esté encendida y conectada, y {_RETRY}.")
-        if isinstance(cause, ConnectionError):
-            return error(f"Se cortó la conexión con la impresora {name}. Revise el cable y {_RETRY}.")
-        if isinstance(cause, socket.gaierror) or (isinstance(cause, OSError) and cause.errno in (
-                errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN)):
-            return error(f"No se llega a la impresora {name} por la red. Revise el cable de red y {_RETRY}.")
-        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
-            return error("No queda espacio en el disco para guardar la impresión. Avise al encargado.")
-        if isinstance(cause, PermissionError) or (isinstance(cause, OSError) and cause.errno == errno.EROFS):
-            return error(f"El sistema no permite usar la impresora {name} (permisos). Avise al técnico.")
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-            return error(f"No se encontró la impresora {name}. Revise que esté encendida y conectada, y {_RETRY}.")
-    if any(isinstance(cause, DeviceNotFoundError) for cause in chain):
-        return error(f"No se encontró la impresora {name}. Revise que esté encendida y conectada, y {_RETRY}.")
-    if any(isinstance(cause, OSError) for cause in chain):
-        return error(f"Falló la comunicación con la impresora {name}. Revise la impresora y {_RETRY}.")
-    return error(f"No se pudo imprimir en {name}. Revise la impresora y {_RETRY}.", PrinterStatus.UNKNOWN)

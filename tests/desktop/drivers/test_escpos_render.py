@@ -13,6 +13,7 @@ import pytest
 import qrcode
 import zxingcpp
 from barcode.writer import ImageWriter
+from escpos.printer import Dummy
 from PIL import Image
 
 from desktop.drivers import escpos_decode, escpos_render
@@ -233,12 +234,14 @@ def test_long_texts_are_wrapped_or_cut_to_the_paper() -> None:
 
 
 def test_reprint_is_marked_at_the_top() -> None:
-    decoded = escpos_decode.decode(escpos_render.render_receipt(sample_receipt(reprint=True), PaperWidth.MM58))
+    def render(receipt: Receipt) -> escpos_decode.Decoded:
+        return escpos_decode.decode(escpos_render.render_receipt(receipt, PaperWidth.MM58))
+
+    decoded = render(sample_receipt(reprint=True))
     assert decoded.text_lines[0].text == "*** REIMPRESIÓN ***" and decoded.text_lines[0].bold
     assert sum(1 for line in decoded.lines if line.startswith("N°")) == 1
-    prefixed = escpos_decode.decode(escpos_render.render_receipt(sample_receipt(number="N° 77"), PaperWidth.MM58))
-    assert "N° 77" in prefixed.lines
-    normal = escpos_decode.decode(escpos_render.render_receipt(sample_receipt(), PaperWidth.MM58))
+    assert "N° 77" in render(sample_receipt(number="N° 77")).lines
+    normal = render(sample_receipt())
     assert "*** REIMPRESIÓN ***" not in normal.lines
 
 
@@ -297,6 +300,18 @@ def test_decoder_skips_other_commands_and_names_unknown_offsets() -> None:
         escpos_decode.decode(b"ok\n\x1b\xfe")
     with pytest.raises(ValueError, match="offset 0"):
         escpos_decode.decode(b"\x1dv0\x00\x02\x00\x05\x00\xff")
+
+
+def test_decoder_reads_python_escpos_images() -> None:
+    printer = Dummy()
+    printer.set(align="center")
+    printer.image(qr_image("https://example.cl/b/9", 3), impl="graphics")
+    printer.qr("QR nativo=False", size=4)
+    decoded = escpos_decode.decode(printer.output)
+    assert [r.text for image in decoded.images for r in zxingcpp.read_barcodes(image)] == [
+        "https://example.cl/b/9", "QR nativo=False"]
+    assert decoded.images[0].info["align"] == 1
+    assert escpos_decode.to_image(printer.output, 384).width == 384
 
 
 def test_paper_width_parse() -> None:

@@ -16,14 +16,15 @@ import pytest
 import serial
 import usb.core
 
-from desktop.drivers import escpos_render, printers
+from desktop.drivers import errors, escpos_render, printers
 from desktop.drivers.fakes import FakeDrawer, FakePrinter
 from desktop.drivers.ports import PrinterError, PrinterStatus
 from desktop.drivers.printers import DirectoryPrinter, EscposCashDrawer, PrinterConfig, open_printer
 from desktop.drivers.receipt import PaperWidth, TextReport
 
 JOB = escpos_render.render_report(
-    TextReport("PRUEBA", ("Impresora de prueba",), (("Ñandú", "$1.990"), ("Total", "$1.990"))), PaperWidth.MM58)
+    TextReport("PRUEBA", ("Impresora de prueba",), (("Ñandú", "$1.990"), ("Total", "$1.990"))),
+    PaperWidth.MM58)
 
 
 class FakeNetworkPrinter:
@@ -177,7 +178,8 @@ def test_reconnects_after_the_printer_closed_the_link(network: type[FakeNetworkP
 def test_serial_printer_on_a_pseudo_terminal() -> None:
     master, slave = os.openpty()
     try:
-        printer = open_printer(PrinterConfig(kind="serial", path=os.ttyname(slave), baudrate=19200, timeout=0.3))
+        config = PrinterConfig(kind="serial", path=os.ttyname(slave), baudrate=19200, timeout=0.3)
+        printer = open_printer(config)
         printer.send(JOB)
         received = b""
         while len(received) < len(JOB) and select.select([master], [], [], 2)[0]:
@@ -292,14 +294,14 @@ def test_usb_without_device_is_a_printer_error() -> None:
     (RuntimeError("boom"), "No se pudo imprimir"),
 ])
 def test_error_translation(error: Exception, words: str) -> None:
-    config = PrinterConfig(kind="usb", vendor_id=0x0416, product_id=0x5011, path="/dev/ttyS0")
     try:
         try:
             raise error
         except Exception as exc:
             raise RuntimeError("wrapped by the library") from exc
     except RuntimeError as wrapped:
-        translated = printers.translate_error(wrapped, "de prueba", config)
+        translated = errors.translate(wrapped, "de prueba", path="/dev/ttyS0", vendor_id=0x0416,
+                                      product_id=0x5011)
     assert words in translated.message
     assert translated.detail
     if words == "udev":
@@ -345,7 +347,7 @@ def test_fake_printer_and_drawer() -> None:
 
 
 def test_status_labels_are_spanish() -> None:
-    assert [s.label for s in PrinterStatus] == ["Lista", "Poco papel", "Sin papel", "Tapa abierta", "Desconectada",
-                                                 "Estado desconocido"]
+    assert [s.label for s in PrinterStatus] == [
+        "Lista", "Poco papel", "Sin papel", "Tapa abierta", "Desconectada", "Estado desconocido"]
     assert PrinterError(PrinterStatus.PAPER_OUT).message == (
         "La impresora no tiene papel. Cambie el rollo y use Reimprimir.")

@@ -1,0 +1,143 @@
+"""The ``almacen`` command: ``almacen pos ...`` for the store terminal (server and dte come with their parts)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from desktop import settings as settings_mod
+from desktop.journal.errors import JournalError
+from shared import errors
+
+DEFAULT_DATA = Path(os.environ.get("ALMACEN_DATA", Path.home() / ".local/share/almacen/terminal"))
+
+
+def _settings(args: argparse.Namespace) -> settings_mod.TerminalSettings:
+    return settings_mod.load(Path(args.data))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from desktop import terminal
+    from desktop.demo import seed
+
+    s = _settings(args)
+    if s.journal_path.exists():
+        print(f"Ya existe un diario en {s.journal_path}; no se modifica.", file=sys.stderr)
+        return 1
+    term = terminal.build(s, create=True)
+    try:
+        if args.demo:
+            seed.seed(term)
+        print(f"Diario creado en {s.journal_path} ({term.journal.head[0]} eventos)")
+    finally:
+        term.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from desktop import terminal
+    from desktop.ui import app
+
+    term = terminal.build(_settings(args))
+    try:
+        return app.run(term, fullscreen=args.fullscreen)
+    finally:
+        term.close()
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from desktop import terminal
+
+    term = terminal.build(_settings(args))
+    try:
+        count = term.journal.verify()
+        seq, head = term.journal.head
+        print(json.dumps({"events": count, "epoch": term.journal.identity.epoch, "head_seq": seq,
+                          "head_hash": head, "verified": True}))
+    finally:
+        term.close()
+    return 0
+
+
+def projection_digest(conn: object) -> dict[str, str]:
+    """SHA-256 of every read-model table's rows in key order: equal digests = identical projections."""
+    from desktop.journal.projections import PROJECTION_TABLES
+
+    result = {}
+    for table in PROJECTION_TABLES:
+        rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # type: ignore[attr-defined]
+        result[table] = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    return result
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from desktop import terminal
+
+    term = terminal.build(_settings(args))
+    try:
+        before = projection_digest(term.journal.conn)
+        replayed = term.journal.rebuild_projections()
+        after = projection_digest(term.journal.conn)
+        print(json.dumps({"replayed": replayed, "identical": before == after, "tables": after}, indent=2))
+        return 0 if before == after else 3
+    finally:
+        term.close()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.demo import headless
+
+    if not args.headless:
+        print("Use scripts/demo para abrir la ventana; --headless corre la tienda sin ventana.", file=sys.stderr)
+        return 2
+    summary = headless.run(Path(args.out), sales=args.sales, seed_value=args.seed)
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="almacen", description="Almacén: punto de venta offline-first.")
+    parts = root.add_subparsers(dest="part", required=True, metavar="{pos}")
+    pos = parts.add_parser("pos", help="la caja de la tienda (terminal táctil)",
+                           description="La caja: diario local, ventas, turnos e impresión.")
+    sub = pos.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data", default=str(DEFAULT_DATA), help="carpeta de datos de la caja (terminal.toml y "
+                       "journal.sqlite3); por defecto $ALMACEN_DATA o ~/.local/share/almacen/terminal")
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "crear el diario de una caja nueva").add_argument(
+        "--demo", action="store_true", help="cargar la tienda de demostración (2.000+ productos y usuarios)")
+    add("run", cmd_run, "abrir la ventana de la caja").add_argument(
+        "--fullscreen", action="store_true", help="pantalla completa (terminal táctil)")
+    add("verify", cmd_verify, "verificar la cadena de hash del diario")
+    add("rebuild-projections", cmd_rebuild, "reconstruir las vistas (stock, turnos, productos) desde el diario")
+    demo = add("demo", cmd_demo, "correr la tienda de demostración")
+    demo.add_argument("--headless", action="store_true", help="sin ventana: un cajero simulado vende")
+    demo.add_argument("--sales", type=int, default=50, help="cantidad de ventas")
+    demo.add_argument("--out", default="demo-out", help="carpeta de salida (recibos y summary.json)")
+    demo.add_argument("--seed", type=int, default=2026, help="semilla del cajero simulado")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except JournalError as exc:
+        print(f"ERROR: {exc.message}\n  archivo: {exc.path}\n  detalle: {exc.detail}", file=sys.stderr)
+        return 4
+    except errors.PosError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The demo store with no window: a scripted cashier drives the real presenters and services.
+
+``run(out, sales=N)`` opens a shift, rings up N sales (scans, searches, weighed goods, deli labels, voids,
+discounts, cash/card/transfer/mixed payments), moves cash, closes the shift with a blind count, and writes
+``out/receipts/*.bin`` (the ESC/POS bytes exactly as sent to the printer) and ``out/summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from desktop import settings as settings_mod
+from desktop import terminal as terminal_mod
+from desktop.demo import seed
+from desktop.drivers.printers import PrinterConfig
+from desktop.journal import read_models
+from desktop.presenters.payment import PaymentPresenter
+from desktop.presenters.sale import SalePresenter
+from desktop.presenters.shift import SessionPresenter
+from shared import barcodes
+from shared.sale import TenderKind
+
+SUPERVISOR_PIN = "9999"
+
+
+def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None) -> dict[str, Any]:
+    """Run the scripted store into ``out`` (a new folder) and return the summary written to summary.json.
+
+    Raises:
+        FileExistsError: ``out`` already holds a terminal journal (the demo never overwrites one).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    settings = settings_mod.TerminalSettings(
+        data_dir=out / "terminal", printer=PrinterConfig(kind="directory", path=str(out / "receipts")))
+    if settings.journal_path.exists():
+        raise FileExistsError(f"{settings.journal_path} ya existe: use otra carpeta")
+    started = time.perf_counter()
+    term = terminal_mod.build(settings, create=True, hasher=hasher)
+    try:
+        seed.seed(term)
+        summary = _shift(term, sales, random.Random(seed_value))
+    finally:
+        term.close()
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return summary
+
+
+class _Cashier:
+    """What a cashier does at the till, through the presenters only."""
+
+    def __init__(self, term: terminal_mod.Terminal, rng: random.Random) -> None:
+        self.term = term
+        self.rng = rng
+        conn = term.journal.conn
+        self.packaged = [r[0] for r in conn.execute("SELECT code FROM barcodes ORDER BY code")]
+        self.weighed = [(r[0], r[1]) for r in conn.execute(
+            "SELECT plu, name FROM products WHERE sold_by = 'kg' AND plu IS NOT NULL ORDER BY plu")]
+        self.words = sorted({r[0].split()[0] for r in conn.execute("SELECT name FROM products LIMIT 400")})
+        self.layout = terminal_mod.label_layout(term.settings)
+        self.sale = SalePresenter(term)
+        self.counts = {"scans": 0, "weighed": 0, "labels": 0, "searches": 0, "voids": 0, "discounts": 0,
+                       "bad_scans": 0}
+
+    def ring_up(self) -> None:
+        rng, p = self.rng, self.sale
+        for _ in range(rng.randint(1, 8)):
+            roll = rng.random()
+            if roll < 0.6:
+                p.scan(rng.choice(self.packaged))
+                self.counts["scans"] += 1
+            elif roll < 0.75:
+                plu, _name = rng.choice(self.weighed)
+                p.scan(plu)
+                p.enter_weight(f"{rng.randint(80, 2500) / 1000:.3f}".replace(".", ","))
+                self.counts["weighed"] += 1
+            elif roll < 0.85:
+                plu, _name = rng.choice(self.weighed)
+                rule = self.layout.rules[0]
+                p.scan(barcodes.make_label(rule, plu, rng.randint(100, 1500)))
+                self.counts["labels"] += 1
+            elif roll < 0.95:
+                view = p.search(rng.choice(self.words))
+                if view.results:
+                    p.choose(rng.choice(view.results).sku)
+                    if p.view.weight_prompt is not None:
+                        p.enter_weight("0,750")
+                self.counts["searches"] += 1
+            else:
+                bad = rng.choice(self.packaged)
+                p.scan(bad[:-1] + str((int(bad[-1]) + 1) % 10))
+                self.counts["bad_scans"] += 1
+        if len(p.view.lines) > 1 and rng.random() < 0.05:
+            p.request_void()
+            p.authorise(SUPERVISOR_PIN, "Cliente desiste")
+            self.counts["voids"] += 1
+        if p.view.lines and rng.random() < 0.04:
+            p.discount("500")
+            if p.view.auth_prompt is not None:
+                p.authorise(SUPERVISOR_PIN, "Cliente frecuente")
+            self.counts["discounts"] += 1
+        if not p.view.lines:
+            p.scan(self.packaged[0])
+
+    def pay(self) -> PaymentPresenter:
+        rng = self.rng
+        pay = PaymentPresenter(self.term.checkout)
+        roll = rng.random()
+        if roll < 0.55:
+            due = pay.remaining()
+            bills = [b for _label, b in pay.view.quick if b >= due]
+            if bills and rng.random() < 0.7:
+                pay.quick(bills[0])
+            else:
+                pay.exact()
+        elif roll < 0.75:
+            pay.set_mode(TenderKind.DEBIT)
+        elif roll < 0.85:
+            pay.set_mode(TenderKind.CREDIT)
+        elif roll < 0.9:
+            pay.set_mode(TenderKind.TRANSFER)
+        else:
+            pay.set_mode(TenderKind.DEBIT)
+            for digit in str(max(pay.total // 2, 1)):
+                pay.key(digit)
+            pay.add_partial()
+            pay.exact()
+        pay.finish()
+        if not pay.view.done:
+            raise RuntimeError(f"demo payment failed: {pay.view.message}")
+        return pay
+
+
+def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[str, Any]:
+    session = SessionPresenter(term)
+    session.sign_in("ana", "1234")
+    session.open_shift("30000")
+    shift = term.shifts.current()
+    assert shift is not None
+    cashier = _Cashier(term, rng)
+    cashier.sale.start(session.user, shift.shift_id, shift.number)  # type: ignore[arg-type]
+    by_tender: dict[str, int] = {}
+    change = rounding = 0
+    for i in range(sales):
+        cashier.ring_up()
+        done = cashier.pay().completed
+        assert done is not None
+        for t in done.event.tenders:
+            by_tender[t.kind] = by_tender.get(t.kind, 0) + t.received
+        change += done.event.change
+        rounding += done.event.rounding
+        if i == sales // 2:
+            session.cash_move("out", "20000", "Depósito banco", SUPERVISOR_PIN)
+            session.cash_move("in", "5000", "Sencillo")
+    current = term.shifts.current()
+    assert current is not None
+    expected = current.expected()
+    counted = {k: str(v) for k, v in expected.items()}
+    counted[TenderKind.CASH] = str(expected[TenderKind.CASH] - rng.choice([0, 0, 10, 100]))
+    closed_view = session.close_shift(counted)
+    closed = read_models.shift(term.journal.conn, current.shift_id)
+    assert closed is not None
+    results = {r.kind.value: {"expected": r.expected, "counted": r.counted, "difference": r.difference}
+               for r in closed.results()}
+    journal_length = term.journal.verify()
+    receipts_dir = Path(term.settings.printer_config().path)
+    return {
+        "sales": closed.sales_count,
+        "total": closed.sales_total,
+        "totals_by_tender": by_tender,
+        "neto": closed.neto, "iva": closed.iva, "exento": closed.exento,
+        "rounding": rounding, "change_given": change,
+        "journal_length": journal_length, "journal_verified": True,
+        "receipts": len(list(receipts_dir.glob("*.bin"))),
+        "receipts_pending": len(term.receipts.pending()),
+        "cashier_actions": cashier.counts,
+        "shift": {"number": closed.number, "state": closed.state.value, "opening_float": closed.opening_float,
+                  "cash_in": closed.cash_in, "cash_out": closed.cash_out, "result": results,
+                  "message": closed_view.message},
+        "products": term.journal.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0],
+        "stock_units_sold": str(_units_sold(term)),
+    }
+
+
+def _units_sold(term: terminal_mod.Terminal) -> Decimal:
+    total = Decimal(0)
+    for entry in term.journal.read():
+        if entry.type == "sale.completed":
+            total += sum((Decimal(x["quantity"]) for x in entry.payload["lines"]), Decimal(0))
+    return total
