@@ -204,7 +204,7 @@ class _Decoder:
         self.add_image(image)
 
     def graphics(self, payload: bytes) -> None:
-        """``GS ( L`` function 112: a monochrome image stored in the print buffer (python-escpos "graphics")."""
+        """``GS ( L`` function 112: a monochrome image stored for printing (python-escpos "graphics")."""
         width, height = int.from_bytes(payload[6:8], "little"), int.from_bytes(payload[8:10], "little")
         data = payload[10 : 10 + (width + 7) // 8 * height]
         self.add_image(Image.frombytes("1", ((width + 7) // 8 * 8, height), data, "raw", "1;I"))

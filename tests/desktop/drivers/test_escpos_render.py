@@ -95,7 +95,8 @@ def qr_image(content: str, box_size: int) -> Image.Image:
     code = qrcode.QRCode(box_size=box_size, border=2)
     code.add_data(content)
     code.make(fit=True)
-    return code.make_image().get_image()
+    image: Image.Image = code.make_image().get_image()
+    return image
 
 
 def ean13_image(digits: str) -> Image.Image:

@@ -9,7 +9,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,16 +89,21 @@ class FakeNetworkPrinter:
         self._server.close()
 
 
+StartServer = Callable[..., FakeNetworkPrinter]
+
+
 @pytest.fixture
-def network() -> Iterator[type[FakeNetworkPrinter]]:
+def network() -> Iterator[StartServer]:
+    """Starts ``FakeNetworkPrinter``s and stops them after the test."""
     servers: list[FakeNetworkPrinter] = []
 
-    def start(*args: object, **kwargs: object) -> FakeNetworkPrinter:
-        server = FakeNetworkPrinter(*args, **kwargs)  # type: ignore[arg-type]
+    def start(answers: dict[int, int] | None = None, *,
+              close_after_first: bool = False) -> FakeNetworkPrinter:
+        server = FakeNetworkPrinter(answers, close_after_first=close_after_first)
         servers.append(server)
         return server
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in servers:
         server.stop()
 
@@ -110,7 +115,7 @@ def net_printer(port: int, timeout: float = 2.0) -> printers.EscposPrinter:
     return printer
 
 
-def test_network_printer_receives_the_exact_bytes(network: type[FakeNetworkPrinter]) -> None:
+def test_network_printer_receives_the_exact_bytes(network: StartServer) -> None:
     server = network()
     printer = net_printer(server.port)
     printer.send(JOB)
@@ -129,7 +134,7 @@ def test_network_printer_receives_the_exact_bytes(network: type[FakeNetworkPrint
     ({1: 0x1A, 2: 0x16, 4: 0x12}, PrinterStatus.COVER_OPEN),
     ({1: 0x1A, 2: 0x52, 4: 0x12}, PrinterStatus.OFFLINE),
 ])
-def test_network_status_bits(network: type[FakeNetworkPrinter], answers: dict[int, int],
+def test_network_status_bits(network: StartServer, answers: dict[int, int],
                              expected: PrinterStatus) -> None:
     server = network(answers)
     printer = net_printer(server.port)
@@ -152,7 +157,7 @@ def test_refused_connection_is_offline_in_spanish() -> None:
     assert printer.status() is PrinterStatus.OFFLINE
 
 
-def test_silent_printer_status_is_unknown_within_the_timeout(network: type[FakeNetworkPrinter]) -> None:
+def test_silent_printer_status_is_unknown_within_the_timeout(network: StartServer) -> None:
     server = network({})
     printer = net_printer(server.port, timeout=0.5)
     started = time.monotonic()
@@ -163,7 +168,7 @@ def test_silent_printer_status_is_unknown_within_the_timeout(network: type[FakeN
     printer.close()
 
 
-def test_reconnects_after_the_printer_closed_the_link(network: type[FakeNetworkPrinter]) -> None:
+def test_reconnects_after_the_printer_closed_the_link(network: StartServer) -> None:
     server = network(close_after_first=True)
     printer = net_printer(server.port)
     printer.send(b"uno\n")

@@ -1,0 +1,176 @@
+"""What every benchmark shares: sizes, results, percentiles, and terminals on a cached 100k-product journal."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from desktop import settings as settings_mod
+from desktop import terminal as terminal_mod
+from desktop.demo import catalog_data, seed
+from desktop.drivers.fakes import FakeDrawer, FakePrinter
+from desktop.services.auth import User
+from shared import shift as shift_mod
+
+CHILE = timezone(timedelta(hours=-3))
+JOURNAL_NAME = "journal.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How big a run is: the full run (default) or ``--quick`` for a smoke test."""
+
+    products: int = 100_000
+    scan_sales: int = 100  # sales rung up in scan_to_line ...
+    scans_per_sale: int = 10  # ... of this many scans each (~1,000 samples)
+    commit_sales: int = 200
+    commit_lines: int = 10
+    cold_runs: int = 5
+    memory_sales: int = 1_000
+    memory_lines: int = 5
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
+                   memory_sales=100)
+
+
+@dataclass
+class Result:
+    """One benchmark's figure, its baseline measured in the same run, and ``ratio = value / baseline``."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else math.inf
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "baseline": self.baseline, "ratio": self.ratio,
+                "target": self.target, "met": self.met, "note": self.note, **self.extra}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by nearest rank; ``samples`` need not be sorted."""
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def fast_hasher() -> PasswordHasher:
+    """argon2id with tiny costs, as in tests/conftest.py: PIN hashing is not what is measured."""
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class Clock:
+    """A clock that ticks one second per reading, so every event has a distinct, plausible time."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 20, 9, 0, tzinfo=CHILE)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def id_factory(prefix: int) -> Callable[[], str]:
+    """UUID-shaped ids, unique per benchmark (``prefix``), without uuid7's cost varying the figures."""
+    counter = itertools.count(1)
+    return lambda: f"00000000-0000-7000-{prefix:04d}-{next(counter):012d}"
+
+
+def settings_for(data_dir: Path) -> settings_mod.TerminalSettings:
+    return settings_mod.TerminalSettings(data_dir=data_dir)
+
+
+def open_terminal(data_dir: Path, *, create: bool = False, id_prefix: int = 1,
+                  printer: FakePrinter | None = None) -> terminal_mod.Terminal:
+    """A terminal on ``data_dir`` with an in-memory printer and drawer and the fast PIN hasher."""
+    return terminal_mod.build(settings_for(data_dir), create=create, clock=Clock(), new_id=id_factory(id_prefix),
+                              printer=printer or FakePrinter(), drawer=FakeDrawer(), hasher=fast_hasher())
+
+
+def start_selling(term: terminal_mod.Terminal) -> tuple[User, shift_mod.Shift]:
+    """Ana signs in and opens a shift (or reuses the open one); the checkout is ready for scans."""
+    ana = term.auth.sign_in("ana", "1234")
+    shift = term.shifts.current() or term.shifts.open(ana, 20_000)
+    term.checkout.start(ana, shift.shift_id)
+    return ana, shift
+
+
+class Workspace:
+    """A temporary folder holding the catalog journal, built once per run and copied for each benchmark."""
+
+    def __init__(self, root: Path, sizes: Sizes, log: Callable[[str], None] = print) -> None:
+        self.root = root
+        self.sizes = sizes
+        self.log = log
+        self._master: Path | None = None
+        self.build_seconds = 0.0
+        self.barcodes: list[str] = []
+        self._copies = itertools.count(1)
+
+    def master(self) -> Path:
+        """The folder of the catalog journal: the demo users and ``sizes.products`` generated products."""
+        if self._master is None:
+            data_dir = self.root / "catalog"
+            self.log(f"building a {self.sizes.products:,}-product catalog journal in {data_dir} ...")
+            started = time.perf_counter()
+            term = open_terminal(data_dir, create=True, id_prefix=9999)
+            try:
+                seed.seed(term, catalog_data.generate_rows(self.sizes.products))
+                self.barcodes = [r[0] for r in term.journal.conn.execute(
+                    "SELECT b.code FROM barcodes b JOIN products p ON p.sku = b.sku"
+                    " WHERE p.active AND p.sku LIKE 'GEN-%' ORDER BY b.code")]
+            finally:
+                term.close()
+            self.build_seconds = time.perf_counter() - started
+            size_mb = (data_dir / JOURNAL_NAME).stat().st_size / 1e6
+            self.log(f"  built in {self.build_seconds:.1f} s ({size_mb:.0f} MB, {len(self.barcodes):,} barcodes;"
+                     " not counted in any figure)")
+            self._master = data_dir
+        return self._master
+
+    def fresh_copy(self, name: str) -> Path:
+        """A new data folder holding a copy of the catalog journal (nothing else: no lock, no receipts)."""
+        source = self.master()
+        target = self.root / f"{name}-{next(self._copies)}"
+        target.mkdir(parents=True)
+        for path in source.iterdir():
+            if path.name.startswith(JOURNAL_NAME) and not path.name.endswith(".lock"):
+                shutil.copy2(path, target / path.name)
+        return target
+
+    def random_barcodes(self, n: int, seed_value: int) -> list[str]:
+        """``n`` barcodes of generated catalog products, drawn at random (with repeats, as at a real till)."""
+        self.master()
+        rng = random.Random(seed_value)
+        return [rng.choice(self.barcodes) for _ in range(n)]
+
+
+def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,1 @@
+"""The demo store: catalog data and a scripted cashier."""

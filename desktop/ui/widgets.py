@@ -1,0 +1,158 @@
+"""Reusable touch widgets: big buttons, a numeric keypad, product tiles and the grid that flows them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtWidgets import (QGridLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QScroller, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from desktop.presenters.sale import TileView
+from desktop.ui.style import TOUCH_MIN, set_flag
+
+BACK, CLEAR = "←", "C"
+KEY_NAMES = {BACK: "back", CLEAR: "clear", ",": "comma"}
+DIGIT_ROWS = ("7", "8", "9", "4", "5", "6", "1", "2", "3")
+
+
+def money_font(px: int = 20, *, bold: bool = True) -> QFont:
+    """The font for amounts: pixel-sized so it is as big on every screen, bold by default."""
+    font = QFont()
+    font.setPixelSize(px)
+    font.setBold(bold)
+    return font
+
+
+def label(text: str = "", name: str = "", role: str = "", *, wrap: bool = False) -> QLabel:
+    widget = QLabel(text)
+    if name:
+        widget.setObjectName(name)
+    if role:
+        widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    return widget
+
+
+def show_message(widget: QLabel, text: str, error: bool) -> None:
+    """Put an operator message in a label, red (``[error="true"]``) when it reports a problem."""
+    widget.setText(text)
+    set_flag(widget, "error", error)
+
+
+class BigButton(QPushButton):
+    """A finger-sized button that never takes the keyboard focus (the scanner's keystrokes stay in the field)."""
+
+    def __init__(self, text: str, name: str = "", role: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumHeight(TOUCH_MIN)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        if name:
+            self.setObjectName(name)
+        if role:
+            self.setProperty("role", role)
+
+
+class Keypad(QWidget):
+    """7-8-9 / 4-5-6 / 1-2-3 and a bottom row (e.g. ``C 0 ←`` or ``, 0 ←``); emits the key's text."""
+
+    pressed = Signal(str)
+
+    def __init__(self, bottom: tuple[str, ...] = (CLEAR, "0", BACK), extra: tuple[str, ...] = (),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keypad")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        for i, key in enumerate((*DIGIT_ROWS, *bottom, *extra)):
+            button = BigButton(key, f"key-{KEY_NAMES.get(key, key)}", "key")
+            button.setMinimumHeight(TOUCH_MIN + 4)
+            button.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
+            grid.addWidget(button, i // 3, i % 3)
+
+
+def apply_key(field: QLineEdit, key: str) -> None:
+    """What a keypad key does to a text field: ← deletes, C clears, anything else is typed."""
+    if key == BACK:
+        field.backspace()
+    elif key == CLEAR:
+        field.clear()
+    else:
+        field.insert(key)
+
+
+class ProductTile(QPushButton):
+    """A product to touch: its name (wrapped) over its price; objectName ``tile-<sku>``."""
+
+    def __init__(self, tile: TileView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sku = tile.sku
+        self.setObjectName(f"tile-{tile.sku}")
+        self.setProperty("role", "tile")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumHeight(96)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName(f"{tile.name} {tile.price}")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(10, 8, 10, 8)
+        box.setSpacing(2)
+        name = label(tile.name, role="tile-name", wrap=True)
+        name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        price = label(tile.price, role="tile-price")
+        price.setProperty("weighed", tile.weighed)
+        for part in (name, price):
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            box.addWidget(part)
+        box.setStretch(0, 1)
+
+
+class TileGrid(QScrollArea):
+    """Product tiles in as many columns as fit, scrolled by finger; emits the touched product's SKU."""
+
+    chosen = Signal(str)
+
+    def __init__(self, min_tile_width: int = 168, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.min_tile_width = min_tile_width
+        self.tiles: tuple[TileView, ...] = ()
+        self.buttons: list[ProductTile] = []
+        self.columns = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        inner = QWidget()
+        self.grid = QGridLayout(inner)
+        self.grid.setContentsMargins(0, 0, 6, 0)
+        self.grid.setSpacing(10)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.setWidget(inner)  # the previous inner widget (and its tiles) is deleted
+
+    def set_tiles(self, tiles: tuple[TileView, ...]) -> None:
+        if tiles == self.tiles and self.buttons:
+            return
+        self.tiles = tiles
+        self._reset()
+        self.buttons = [ProductTile(t) for t in tiles]
+        for button in self.buttons:
+            button.clicked.connect(lambda _=False, sku=button.sku: self.chosen.emit(sku))
+        self.columns = 0
+        self._flow()
+
+    def _flow(self) -> None:
+        columns = max(2, (self.viewport().width() + 10) // (self.min_tile_width + 10))
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for i, button in enumerate(self.buttons):
+            self.grid.addWidget(button, i // columns, i % columns)
+        for c in range(columns):
+            self.grid.setColumnStretch(c, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._flow()
