@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -15,23 +16,27 @@ COLUMNS: Final = (
 )  # fmt: skip
 MAX_NAME_LENGTH: Final = 40  # what fits on a touch tile
 
-# Suffixes (and price factor in percent) that turn a demo product into a plausible new one, per aisle.
+# Suffix and price factor (percent) that make a new product out of a demo one.
 _UNIT_VARIANTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "Bebidas": (("Pack 2", 190), ("Pack 6", 540), ("Zero", 100), ("Retornable", 80), ("Ed. Limitada", 110)),
-    "Licores": (("Pack 2", 190), ("Pack 6", 540), ("Reserva", 140), ("Ed. Limitada", 120), ("Estuche", 115)),
-    "Lácteos": (("Light", 105), ("Sin Lactosa", 115), ("Pack 4", 380), ("Extra Calcio", 110), ("Orgánico", 140)),
-    "Snacks y Dulces": (("Mini", 60), ("Familiar", 170), ("Pack 3", 270), ("Picante", 100), ("Sin Sal", 100)),
-    "Limpieza": (("Recarga", 80), ("Doypack", 85), ("Pack 2", 185), ("Concentrado", 125), ("Aroma Limón", 100)),
-    "Aseo Personal": (("Pack 2", 185), ("Viaje", 55), ("Sensitive", 110), ("Pack 3", 260), ("Fresh", 100)),
+    "Bebidas": (("Pack 2", 190), ("Pack 6", 540), ("Oferta", 90), ("Promo", 95), ("Ed. Limitada", 105)),
+    "Licores": (("Pack 2", 190), ("Estuche", 115), ("Oferta", 90), ("Ed. Limitada", 110)),
+    "": (("Pack 2", 190), ("Pack 3", 275), ("Pack 4", 360), ("Oferta", 90), ("Promo", 95), ("Ed. Limitada", 110)),
 }
-_DEFAULT_UNIT_VARIANTS: Final = (
-    ("Pack 2", 190), ("Pack 3", 275), ("Familiar", 175), ("Oferta", 90), ("Premium", 130), ("Light", 105),
-    ("Sin Azúcar", 105), ("Orgánico", 140), ("Mini", 60), ("Tradicional", 100), ("Integral", 110),
-)  # fmt: skip
-_WEIGHED_VARIANTS: Final = (
-    ("Premium", 125), ("Selección", 115), ("Orgánico", 140), ("Extra", 110), ("Laminado", 105),
-    ("Trozo", 98), ("Oferta", 90), ("Granel", 95),
-)  # fmt: skip
+_WEIGHED_VARIANTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
+    "Fiambrería": (("Laminado", 105), ("Trozo", 98), ("Premium", 125), ("Oferta", 90)),
+    "Frutas y Verduras": (("Orgánico", 140), ("Selección", 115), ("Extra", 110), ("Oferta", 90)),
+    "Carnes": (("Premium", 125), ("Selección", 115), ("al Vacío", 110), ("Oferta", 90)),
+    "": (("Premium", 125), ("Selección", 115), ("Oferta", 90)),
+}
+# Pack sizes a product may be re-sized to, in tenths of the unit (so "1,5 L" is 15).
+_SIZE = re.compile(r"\b(\d+(?:,\d)?) (g|kg|ml|L|un)\b")
+_SIZE_STEPS: Final = {
+    "g": (800, 1000, 1200, 1500, 1800, 2000, 2500, 3000, 4000, 5000, 7500, 9000),
+    "kg": (10, 20, 30, 50, 100, 150),
+    "ml": (2000, 2500, 3300, 3500, 5000, 7500, 9000),
+    "L": (10, 15, 20, 25, 30, 50),
+    "un": (40, 60, 80, 100, 120, 200, 300),
+}
 _GENERATED_PLU_RANGE: Final = range(10000, 100000)  # 5 digits; the demo catalog uses 4-digit PLUs
 
 
@@ -63,22 +68,53 @@ def load_demo_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _resizings(name: str) -> list[tuple[str, int, int]]:
+    """Other pack sizes for ``name``: (new name, new size, old size), within 0.5x..2.5x of the old size."""
+    match = _SIZE.search(name)
+    if match is None:
+        return []
+    number, unit = match.groups()
+    whole, _, tenth = number.partition(",")
+    old = int(whole) * 10 + int(tenth or 0)
+    resized = []
+    for new in _SIZE_STEPS[unit]:
+        if new != old and old <= 2 * new and new * 2 <= old * 5:
+            label = f"{new // 10},{new % 10}" if new % 10 else str(new // 10)
+            new_name = f"{name[: match.start()]}{label} {unit}{name[match.end() :]}"
+            if len(new_name) <= MAX_NAME_LENGTH:
+                resized.append((new_name, new, old))
+    return resized
+
+
 def generate_rows(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """Yield ``n`` synthetic catalog rows shaped like ``load_demo_rows()``, deterministic for ``seed``.
 
-    Each row is a demo product with, often, another brand of its aisle and a variant suffix ("Pack 6",
-    "Premium", ...) at a matching price. SKUs are ``GEN-0000001``...; unit goods get unique 780 EAN-13s
-    that no demo product uses, weighed goods unique 5-digit PLUs (so at most 90,000 weighed rows).
+    Each row is a demo product, often in another pack size and/or by another brand of the same kind
+    (same aisle and first word: "Yogurt", "Cerveza", ...), with a suffix such as "Pack 3" or "Premium"
+    and a price to match. SKUs run ``GEN-0000001``...; unit goods get unique 780 EAN-13s that no demo
+    product uses, weighed goods unique 5-digit PLUs (so at most 90,000 weighed rows).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     templates = [row for row in load_demo_rows() if row["iva_exempt"] == "0"]
     taken_barcodes = {row["barcode"] for row in templates}
     taken_plus = {row["plu"] for row in templates}
-    brands: dict[str, list[str]] = {}
+    kinds: dict[tuple[str, str], list[str]] = {}
     for row in templates:
-        if row["brand"] and row["brand"] not in brands.setdefault(row["category"], []):
-            brands[row["category"]].append(row["brand"])
+        brands = kinds.setdefault((row["category"], row["name"].split(" ", 1)[0]), [])
+        if row["brand"] and row["brand"] not in brands:
+            brands.append(row["brand"])
+    plans = []
+    for row in templates:
+        weighed = row["sold_by"] == "kg"
+        variants = (_WEIGHED_VARIANTS if weighed else _UNIT_VARIANTS).get(row["category"])
+        plans.append((
+            row,
+            weighed,
+            kinds[row["category"], row["name"].split(" ", 1)[0]],
+            _resizings(row["name"]),
+            variants or (_WEIGHED_VARIANTS if weighed else _UNIT_VARIANTS)[""],
+        ))  # fmt: skip
 
     rng = random.Random(seed)
     # k -> (k * 7919 + offset) mod 10**8 is a bijection: distinct, scattered item numbers under prefix 7809.
@@ -86,20 +122,21 @@ def generate_rows(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
     serial = 0
     plus = (str(plu) for plu in _GENERATED_PLU_RANGE if str(plu) not in taken_plus)
     for i in range(1, n + 1):
-        template = templates[rng.randrange(len(templates))]
-        name, brand, category = template["name"], template["brand"], template["category"]
-        weighed = template["sold_by"] == "kg"
-        if brand and brand in name and rng.random() < 0.6:
-            other = brands[category][rng.randrange(len(brands[category]))]
+        template, weighed, brands, resizings, variants = plans[rng.randrange(len(plans))]
+        name, brand = template["name"], template["brand"]
+        price = int(template["price"])
+        if resizings and rng.random() < 0.5:
+            name, new, old = resizings[rng.randrange(len(resizings))]
+            price = price * new // old
+        if len(brands) > 1 and brand in name and rng.random() < 0.6:
+            other = brands[rng.randrange(len(brands))]
             if len(swapped := name.replace(brand, other, 1)) <= MAX_NAME_LENGTH:
                 name, brand = swapped, other
-        variants = _WEIGHED_VARIANTS if weighed else _UNIT_VARIANTS.get(category, _DEFAULT_UNIT_VARIANTS)
         suffix, factor = variants[rng.randrange(len(variants))]
         if len(name) + 1 + len(suffix) <= MAX_NAME_LENGTH:
             name = f"{name} {suffix}"
-        else:
-            factor = 100
-        price = retail_price(int(template["price"]) * factor * rng.randint(92, 110) // 10_000)
+            price = price * factor // 100
+        price = retail_price(price * rng.randint(94, 108) // 100)
 
         barcode = plu = ""
         if weighed:
@@ -122,7 +159,7 @@ def generate_rows(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
             "sku": f"GEN-{i:07d}",
             "name": name,
             "brand": brand,
-            "category": category,
+            "category": template["category"],
             "price": str(price),
             "sold_by": template["sold_by"],
             "barcode": barcode,

@@ -119,7 +119,7 @@ class TileGrid(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.min_tile_width = min_tile_width
-        self.tiles: tuple[TileView, ...] = ()
+        self.tiles: tuple[TileView, ...] | None = None
         self.buttons: list[ProductTile] = []
         self.columns = 0
         self._reset()
@@ -133,7 +133,7 @@ class TileGrid(QScrollArea):
         self.setWidget(inner)  # the previous inner widget (and its tiles) is deleted
 
     def set_tiles(self, tiles: tuple[TileView, ...]) -> None:
-        if tiles == self.tiles and self.buttons:
+        if tiles == self.tiles:
             return
         self.tiles = tiles
         self._reset()
@@ -147,11 +147,13 @@ class TileGrid(QScrollArea):
         columns = max(2, (self.viewport().width() + 10) // (self.min_tile_width + 10))
         if columns == self.columns:
             return
+        for button in self.buttons:
+            self.grid.removeWidget(button)
+        for c in range(max(columns, self.columns)):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
         self.columns = columns
         for i, button in enumerate(self.buttons):
             self.grid.addWidget(button, i // columns, i % columns)
-        for c in range(columns):
-            self.grid.setColumnStretch(c, 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

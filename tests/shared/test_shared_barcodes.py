@@ -72,20 +72,28 @@ def test_validate_gtin_errors(code: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "shaped"),
-    [("4006381333932", True), ("12345678", True), ("123456789012", True), ("1234567", False),
-     ("abcdefgh", False), ("²" * 8, False), ("SKU-1", False)],
+    [
+        ("4006381333932", True),
+        ("12345678", True),
+        ("123456789012", True),
+        ("1234567", False),
+        ("abcdefgh", False),
+        ("²" * 8, False),
+        ("SKU-1", False),
+    ],
 )
 def test_is_gtin_shaped_ignores_the_check_digit(code: str, shaped: bool) -> None:
     assert barcodes.is_gtin_shaped(code) is shaped
 
 
-# --- variable-measure labels -------------------------------------------------------------------------------------
+# --- variable-measure labels ----------------------------------------------------------------------
 
 
 def test_default_layout_weight_label() -> None:
     label = barcodes.parse_label("2001234012300", LabelLayout.default())
-    assert label == barcodes.VariableMeasure(code="2001234012300", plu="1234", weight_kg=Decimal("1.230"),
-                                             price=None)
+    assert label == barcodes.VariableMeasure(
+        code="2001234012300", plu="1234", weight_kg=Decimal("1.230"), price=None
+    )
 
 
 def test_default_layout_price_label() -> None:
@@ -100,8 +108,9 @@ def test_default_layout_covers_prefixes_20_to_29() -> None:
     assert all(r.item_digits == 5 and r.decimals == 3 for r in layout.rules)
 
 
-@pytest.mark.parametrize("code", ["7802820005004", "4006381333931", "96385074", "200123401230", "20012340123000",
-                                  "1001234012301"])
+@pytest.mark.parametrize(
+    "code", ["7802820005004", "4006381333931", "96385074", "200123401230", "20012340123000", "1001234012301"]
+)
 def test_codes_that_are_not_labels_are_left_alone(code: str) -> None:
     assert LabelLayout.default().match(code) is None
     assert barcodes.parse_label(code, LabelLayout.default()) is None

@@ -11,15 +11,26 @@ from shared.catalog import Product, SoldBy
 
 
 def unit_product(**overrides: object) -> Product:
-    fields: dict[str, object] = {"sku": "BEB-001", "name": "Coca-Cola 1,5 L", "price": 1990, "category": "bebidas",
-                                 "barcodes": ("7801610001196",)}
+    fields: dict[str, object] = {
+        "sku": "BEB-001",
+        "name": "Coca-Cola 1,5 L",
+        "price": 1990,
+        "category": "bebidas",
+        "barcodes": ("7801610001196",),
+    }
     fields.update(overrides)
     return Product(**fields)  # type: ignore[arg-type]
 
 
 def kg_product(**overrides: object) -> Product:
-    fields: dict[str, object] = {"sku": "FIA-010", "name": "Queso gauda", "price": 8990, "category": "fiambrería",
-                                 "sold_by": SoldBy.KG, "plu": "1234"}
+    fields: dict[str, object] = {
+        "sku": "FIA-010",
+        "name": "Queso gauda",
+        "price": 8990,
+        "category": "fiambrería",
+        "sold_by": SoldBy.KG,
+        "plu": "1234",
+    }
     fields.update(overrides)
     return Product(**fields)  # type: ignore[arg-type]
 
@@ -53,12 +64,15 @@ def test_negative_price_is_rejected() -> None:
     assert info.value.reason == "precio negativo en BEB-001"
 
 
-@pytest.mark.parametrize(("code", "reason"), [
-    ("7801610001197", "dígito verificador incorrecto"),
-    ("780161000119", "dígito verificador incorrecto"),
-    ("ABC", "contiene caracteres que no son dígitos"),
-    ("1234567", "largo 7: se esperan 8, 12 o 13 dígitos"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("7801610001197", "dígito verificador incorrecto"),
+        ("780161000119", "dígito verificador incorrecto"),
+        ("ABC", "contiene caracteres que no son dígitos"),
+        ("1234567", "largo 7: se esperan 8, 12 o 13 dígitos"),
+    ],
+)
 def test_bad_barcode_is_rejected(code: str, reason: str) -> None:
     with pytest.raises(errors.InvalidBarcode) as info:
         unit_product(barcodes=("7801610001196", code))
@@ -81,39 +95,48 @@ def test_unit_goods_take_whole_units(text: str | int | Decimal, qty: Decimal) ->
     assert unit_product().parse_quantity(text) == qty
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("0,5", "no es una cantidad válida"),
-    ("0.5", "la cantidad debe ser un número entero"),
-    (Decimal("0.512"), "la cantidad debe ser un número entero"),
-    ("0", "la cantidad debe ser mayor que cero"),
-    ("10000", "cantidad fuera de rango"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("0,5", "no es una cantidad válida"),
+        ("0.5", "la cantidad debe ser un número entero"),
+        (Decimal("0.512"), "la cantidad debe ser un número entero"),
+        ("0", "la cantidad debe ser mayor que cero"),
+        ("10000", "cantidad fuera de rango"),
+    ],
+)
 def test_unit_goods_refuse_fractions_and_nonsense(text: str | Decimal, reason: str) -> None:
     with pytest.raises(errors.InvalidQuantity) as info:
         unit_product().parse_quantity(text)
     assert info.value.reason == reason
 
 
-@pytest.mark.parametrize(("text", "qty"), [
-    ("0,512", Decimal("0.512")),
-    ("0.512", Decimal("0.512")),
-    (Decimal("1.5"), Decimal("1.500")),
-    (2, Decimal("2.000")),  # an int from a quantity key is read as kg
-])
+@pytest.mark.parametrize(
+    ("text", "qty"),
+    [
+        ("0,512", Decimal("0.512")),
+        ("0.512", Decimal("0.512")),
+        (Decimal("1.5"), Decimal("1.500")),
+        (2, Decimal("2.000")),  # an int from a quantity key is read as kg
+    ],
+)
 def test_weighed_goods_take_kg_to_the_gram(text: str | int | Decimal, qty: Decimal) -> None:
     value = kg_product().parse_quantity(text)
     assert value == qty
     assert value.as_tuple().exponent == -3
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("0,5125", "máximo 3 decimales (gramos)"),
-    ("0", "el peso debe ser mayor que cero"),
-    (0, "el peso debe ser mayor que cero"),
-    (-1, "el peso debe ser mayor que cero"),
-    ("100", "peso fuera de rango"),
-    ("medio", "no es un peso válido"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("0,5125", "máximo 3 decimales (gramos)"),
+        ("0", "el peso debe ser mayor que cero"),
+        (0, "el peso debe ser mayor que cero"),
+        (-1, "el peso debe ser mayor que cero"),
+        ("100", "peso fuera de rango"),
+        ("medio", "no es un peso válido"),
+    ],
+)
 def test_weighed_goods_refuse_bad_weights(text: str | int, reason: str) -> None:
     with pytest.raises(errors.InvalidQuantity) as info:
         kg_product().parse_quantity(text)

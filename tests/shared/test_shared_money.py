@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shared import errors, money
 
-# --- IVA -------------------------------------------------------------------------------------------------------
+# --- IVA ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,9 @@ def test_split_iva_parts_add_up_and_neto_is_the_rounded_quotient(gross: int) -> 
     assert split.iva >= 0
 
 
-@pytest.mark.parametrize(("neto", "iva"), [(1000, 190), (3529, 671), (0, 0), (1, 0), (3, 1), (50, 10), (150, 29)])
+@pytest.mark.parametrize(
+    ("neto", "iva"), [(1000, 190), (3529, 671), (0, 0), (1, 0), (3, 1), (50, 10), (150, 29)]
+)
 def test_iva_of_neto_rounds_half_up(neto: int, iva: int) -> None:
     # 3 * 0.19 = 0.57 -> 1; 50 * 0.19 = 9.5 -> 10 (half up); 3529 * 0.19 = 670.51 -> 671
     assert money.iva_of_neto(neto) == iva
@@ -70,7 +72,7 @@ def test_round_half_up_rounds_halves_away_from_zero() -> None:
     assert money.round_half_up(Decimal("-2.5")) == -3
 
 
-# --- Ley 20.956 cash rounding ------------------------------------------------------------------------------------
+# --- Ley 20.956 cash rounding ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -106,38 +108,53 @@ def test_round_cash_property(amount: int) -> None:
     assert (result <= amount) == (amount % 10 <= 5)
 
 
-# --- formatting ------------------------------------------------------------------------------------------------
+# --- formatting -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("amount", "text"),
-    [(1990, "$1.990"), (0, "$0"), (-500, "-$500"), (1_234_567, "$1.234.567"), (999, "$999"), (-1000, "-$1.000")],
+    [
+        (1990, "$1.990"),
+        (0, "$0"),
+        (-500, "-$500"),
+        (1_234_567, "$1.234.567"),
+        (999, "$999"),
+        (-1000, "-$1.000"),
+    ],
 )
 def test_format_clp(amount: int, text: str) -> None:
     assert money.format_clp(amount) == text
 
 
 @pytest.mark.parametrize(
-    ("qty", "text"), [(Decimal("0.512"), "0,512 kg"), (Decimal("1"), "1,000 kg"), (Decimal("12.5"), "12,500 kg")]
+    ("qty", "text"),
+    [(Decimal("0.512"), "0,512 kg"), (Decimal("1"), "1,000 kg"), (Decimal("12.5"), "12,500 kg")],
 )
 def test_format_kg(qty: Decimal, text: str) -> None:
     assert money.format_kg(qty) == text
 
 
-# --- parse_clp -------------------------------------------------------------------------------------------------
+# --- parse_clp ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("$1.990", 1990), ("1990", 1990), ("1.990", 1990), (" $ 1.234.567 ", 1_234_567), ("0", 0),
-     ("999999999", 999_999_999)],
+    [
+        ("$1.990", 1990),
+        ("1990", 1990),
+        ("1.990", 1990),
+        (" $ 1.234.567 ", 1_234_567),
+        ("0", 0),
+        ("999999999", 999_999_999),
+    ],
 )
 def test_parse_clp_accepts_how_people_type_amounts(text: str, value: int) -> None:
     assert money.parse_clp(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "   ", "$", "abc", "-500", "1,5", "NaN", "Infinity", "12a", "1e3",
-                                  "²", "١٢٣", "１２３"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "$", "abc", "-500", "1,5", "NaN", "Infinity", "12a", "1e3", "²", "١٢٣", "１２３"]
+)
 def test_parse_clp_rejects_non_numbers(text: str) -> None:
     # "²" passes str.isdigit() but int() cannot read it; non-ASCII digits are refused outright.
     with pytest.raises(errors.InvalidAmount) as info:
@@ -153,13 +170,21 @@ def test_parse_clp_rejects_absurd_amounts(text: str) -> None:
     assert info.value.reason == "monto demasiado grande"
 
 
-# --- parse_kg --------------------------------------------------------------------------------------------------
+# --- parse_kg -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("text", "kg"),
-    [("0,512", "0.512"), ("0.512", "0.512"), (" 1,5 ", "1.500"), ("2", "2.000"), ("99.999", "99.999"),
-     ("0.001", "0.001"), (Decimal("0.25"), "0.250"), ("1.2300", "1.230")],
+    [
+        ("0,512", "0.512"),
+        ("0.512", "0.512"),
+        (" 1,5 ", "1.500"),
+        ("2", "2.000"),
+        ("99.999", "99.999"),
+        ("0.001", "0.001"),
+        (Decimal("0.25"), "0.250"),
+        ("1.2300", "1.230"),
+    ],
 )
 def test_parse_kg_valid(text: str | Decimal, kg: str) -> None:
     value = money.parse_kg(text)
@@ -205,11 +230,12 @@ def test_parse_kg_reads_every_gram_exactly(grams: int) -> None:
     assert money.parse_kg(text) * 1000 == grams
 
 
-# --- parse_units -----------------------------------------------------------------------------------------------
+# --- parse_units ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "units"), [("1", 1), (" 12 ", 12), (3, 3), (Decimal("2.0"), 2), ("9999", 9999),
-                                             ("2.000", 2)])
+@pytest.mark.parametrize(
+    ("text", "units"), [("1", 1), (" 12 ", 12), (3, 3), (Decimal("2.0"), 2), ("9999", 9999), ("2.000", 2)]
+)
 def test_parse_units_valid(text: str | int | Decimal, units: int) -> None:
     value = money.parse_units(text)
     assert value == units
@@ -245,7 +271,7 @@ def test_invalid_quantity_message_names_the_value() -> None:
         money.parse_kg("0,5125")
 
 
-# --- line_amount -----------------------------------------------------------------------------------------------
+# --- line_amount ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

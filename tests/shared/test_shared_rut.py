@@ -34,8 +34,13 @@ def test_independent_mod11_agrees_with_known_ruts() -> None:
         ("10.000.013-k", 10000013, "K", "10.000.013-K", "10000013-K"),
         ("10000013K", 10000013, "K", "10.000.013-K", "10000013-K"),
         ("10000004-0", 10000004, "0", "10.000.004-0", "10000004-0"),
-        (f"9.876.543-{mod11(9876543)}", 9876543, mod11(9876543), f"9.876.543-{mod11(9876543)}",
-         f"9876543-{mod11(9876543)}"),
+        (
+            f"9.876.543-{mod11(9876543)}",
+            9876543,
+            mod11(9876543),
+            f"9.876.543-{mod11(9876543)}",
+            f"9876543-{mod11(9876543)}",
+        ),
     ],
 )
 def test_parse_and_format_valid_ruts(text: str, body: int, dv: str, pretty: str, compact: str) -> None:
@@ -47,8 +52,9 @@ def test_parse_and_format_valid_ruts(text: str, body: int, dv: str, pretty: str,
     assert rut.is_valid(text)
 
 
-@pytest.mark.parametrize("text", ["12.345.678-6", "12345678-K", "76086428-0", "10000013-1", "10.000.004-k",
-                                  "12.345.678-X"])
+@pytest.mark.parametrize(
+    "text", ["12.345.678-6", "12345678-K", "76086428-0", "10000013-1", "10.000.004-k", "12.345.678-X"]
+)
 def test_wrong_check_digit_is_rejected_with_that_reason(text: str) -> None:
     with pytest.raises(errors.InvalidRut) as info:
         rut.parse(text)
@@ -72,8 +78,10 @@ def test_format_raises_like_parse() -> None:
 
 
 def test_ruts_order_by_number() -> None:
-    assert sorted([rut.parse("76086428-5"), rut.parse("12345678-5")]) == [rut.parse("12345678-5"),
-                                                                           rut.parse("76086428-5")]
+    assert sorted([rut.parse("76086428-5"), rut.parse("12345678-5")]) == [
+        rut.parse("12345678-5"),
+        rut.parse("76086428-5"),
+    ]
 
 
 @given(st.integers(min_value=1_000_000, max_value=99_999_999))

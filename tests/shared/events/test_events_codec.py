@@ -1,0 +1,369 @@
+"""shared.events.codec and registry: every event type round-trips, Decimals stay exact, old versions upcast."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import pytest
+
+from shared import errors
+from shared.catalog import Product, SoldBy
+from shared.events import auth, catalog, codec, registry, sales, shifts
+from shared.events.envelope import canonical_bytes
+from shared.sale import Sale, TenderKind
+
+LINE = sales.LineSold(
+    line_id=1,
+    sku="FIA-010",
+    name="Queso gauda",
+    unit_price=1990,
+    quantity=Decimal("0.512"),
+    sold_by="kg",
+    iva_exempt=False,
+    discount=0,
+    amount=1019,
+    code="2001234005125",
+)
+
+SAMPLES: dict[type[Any], Any] = {
+    sales.SaleCompleted: sales.SaleCompleted(
+        sale_id="V-1",
+        number=1,
+        shift_id="SH-1",
+        cashier_id="cajera-1",
+        lines=(LINE, sales.LineSold(2, "BEB-001", "Agua", 1000, Decimal(2), "unit", False, 100, 1900)),
+        discount=0,
+        total=2919,
+        affected=2919,
+        exento=0,
+        neto=2453,
+        iva=466,
+        tenders=(sales.TenderTaken("debit", 1000, 1000), sales.TenderTaken("cash", 5000, 1920)),
+        rounding=1,
+        change=3080,
+    ),
+    shifts.ShiftOpened: shifts.ShiftOpened("SH-1", 3, "cajera-1", 20_000),
+    shifts.CashMoved: shifts.CashMoved("SH-1", "out", 8000, "retiro", "sup-1"),
+    shifts.ShiftClosed: shifts.ShiftClosed(
+        "SH-1",
+        "sup-1",
+        counted=(shifts.TenderCount("cash", 26_000), shifts.TenderCount("debit", 0)),
+        expected=(shifts.TenderCount("cash", 25_990), shifts.TenderCount("debit", 0)),
+    ),
+    auth.UserEnrolled: auth.UserEnrolled(
+        "u-1", "María José", "cashier", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", active=False
+    ),
+    auth.Authorised: auth.Authorised(
+        "void_line",
+        "sup-1",
+        "cajera-1",
+        "cliente se arrepintió",
+        sale_id="V-1",
+        detail="BEB-001 Agua x 1 = $1.000",
+        shift_id="SH-1",
+    ),
+    auth.PinRejected: auth.PinRejected("u-1", 5, locked_until="2025-03-01T10:15:00-03:00"),
+    auth.DrawerOpened: auth.DrawerOpened("u-1", "sup-1", "cambio de sencillo"),
+    auth.SignedIn: auth.SignedIn("u-1"),
+    catalog.ProductUpserted: catalog.ProductUpserted(
+        sku="FIA-010",
+        name="Queso gauda",
+        price=8990,
+        category="fiambrería",
+        sold_by="kg",
+        barcodes=(),
+        plu="1234",
+        brand="Colún",
+        iva_exempt=False,
+        favourite=True,
+        active=True,
+    ),
+    catalog.StockAdjusted: catalog.StockAdjusted("FIA-010", Decimal("-1.250"), "merma"),
+}
+
+EXTRA_SAMPLES = [
+    catalog.ProductUpserted(
+        "BEB-001",
+        "Agua",
+        1000,
+        "bebidas",
+        "unit",
+        ("7801610001196", "96385074"),
+        None,
+        "",
+        True,
+        False,
+        active=False,
+    ),
+    auth.PinRejected("u-1", 1),
+    auth.Authorised("discount", "sup-1", "cajera-1", "cliente frecuente"),
+    sales.SaleCompleted("V-2", 2, "SH-1", "cajera-1", (), 0, 0, 0, 0, 0, 0, (), 0, 0),
+]
+
+
+@pytest.fixture
+def codec_() -> codec.Codec:
+    return registry.build_codec()
+
+
+def test_every_registered_class_has_a_sample() -> None:
+    assert set(SAMPLES) == set(registry.EVENT_CLASSES)
+    types = [cls.TYPE for cls in registry.EVENT_CLASSES]
+    assert len(types) == len(set(types))
+    assert all(cls.VERSION == 1 for cls in registry.EVENT_CLASSES)
+
+
+@pytest.mark.parametrize("event", [*SAMPLES.values(), *EXTRA_SAMPLES], ids=lambda e: type(e).__name__)
+def test_encode_decode_round_trip_through_json(codec_: codec.Codec, event: Any) -> None:
+    type_, version, payload = codec_.encode(event)
+    assert (type_, version) == (type(event).TYPE, type(event).VERSION)
+    stored = json.loads(json.dumps(payload))  # what the journal and the server keep
+    canonical_bytes(stored)  # hashable by the chain: plain JSON data only
+    assert codec_.decode(type_, version, stored) == event
+
+
+def test_decimal_quantities_stay_exact(codec_: codec.Codec) -> None:
+    _t, _v, payload = codec_.encode(SAMPLES[sales.SaleCompleted])
+    assert payload["lines"][0]["quantity"] == "0.512"
+    assert payload["lines"][1]["quantity"] == "2"
+    decoded = codec_.decode("sale.completed", 1, json.loads(json.dumps(payload)))
+    qty = decoded.lines[0].quantity
+    assert isinstance(qty, Decimal)
+    assert qty == Decimal("0.512") and str(qty) == "0.512"
+    assert qty * 1990 == Decimal("1018.880")
+    _t, _v, stock = codec_.encode(SAMPLES[catalog.StockAdjusted])
+    assert stock == {"sku": "FIA-010", "delta": "-1.250", "reason": "merma"}
+    assert str(codec_.decode("stock.adjusted", 1, stock).delta) == "-1.250"
+
+
+def test_payload_shape_is_plain_json(codec_: codec.Codec) -> None:
+    _t, _v, payload = codec_.encode(SAMPLES[shifts.ShiftClosed])
+    assert payload == {
+        "shift_id": "SH-1",
+        "closed_by": "sup-1",
+        "counted": [{"kind": "cash", "amount": 26_000}, {"kind": "debit", "amount": 0}],
+        "expected": [{"kind": "cash", "amount": 25_990}, {"kind": "debit", "amount": 0}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("type_", "version"),
+    [("sale.voided", 1), ("", 1), ("sale.completed", 2), ("sale.completed", 0), ("shift.opened", -1)],
+)
+def test_unknown_type_or_version_is_refused(codec_: codec.Codec, type_: str, version: int) -> None:
+    _t, _v, payload = codec_.encode(SAMPLES[sales.SaleCompleted])
+    with pytest.raises(errors.UnknownEventType) as info:
+        codec_.decode(type_, version, payload)
+    assert (info.value.type, info.value.version) == (type_, version)
+
+
+def test_encoding_an_unregistered_class_is_refused(codec_: codec.Codec) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Impostor:  # same TYPE as a registered event, but not that class
+        TYPE: ClassVar[str] = "shift.opened"
+        VERSION: ClassVar[int] = 1
+        shift_id: str
+
+    with pytest.raises(errors.UnknownEventType) as info:
+        codec_.encode(Impostor("SH-1"))
+    assert info.value.type == "shift.opened"
+    only_sales = codec.Codec([sales.SaleCompleted])
+    with pytest.raises(errors.UnknownEventType):
+        only_sales.encode(SAMPLES[auth.SignedIn])
+
+
+@pytest.mark.parametrize("value", [LINE, object(), {"type": "shift.opened"}])
+def test_encoding_something_that_is_not_an_event_is_refused(codec_: codec.Codec, value: Any) -> None:
+    # used to escape as AttributeError (no TYPE attribute)
+    with pytest.raises(errors.UnknownEventType):
+        codec_.encode(value)
+
+
+def test_registering_a_type_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        codec.Codec([shifts.ShiftOpened, shifts.ShiftOpened])
+
+
+def payload_of(event: Any) -> dict[str, Any]:
+    return registry.build_codec().encode(event)[2]
+
+
+SALE_PAYLOAD = payload_of(SAMPLES[sales.SaleCompleted])
+
+
+@pytest.mark.parametrize(
+    ("cls", "payload"),
+    [
+        (
+            shifts.ShiftOpened,
+            {k: v for k, v in payload_of(SAMPLES[shifts.ShiftOpened]).items() if k != "opening_float"},
+        ),
+        (shifts.ShiftOpened, {**payload_of(SAMPLES[shifts.ShiftOpened]), "opening_float": "20000"}),
+        (shifts.ShiftOpened, {**payload_of(SAMPLES[shifts.ShiftOpened]), "number": None}),
+        (auth.UserEnrolled, {**payload_of(SAMPLES[auth.UserEnrolled]), "active": 1}),
+        (catalog.ProductUpserted, {**payload_of(SAMPLES[catalog.ProductUpserted]), "plu": 1234}),
+        (catalog.ProductUpserted, {**payload_of(SAMPLES[catalog.ProductUpserted]), "barcodes": 7}),
+        # "mucho" used to escape as decimal.InvalidOperation
+        (catalog.StockAdjusted, {**payload_of(SAMPLES[catalog.StockAdjusted]), "delta": "mucho"}),
+        (catalog.StockAdjusted, {**payload_of(SAMPLES[catalog.StockAdjusted]), "delta": None}),
+        (
+            sales.SaleCompleted,
+            {**SALE_PAYLOAD, "lines": [{k: v for k, v in SALE_PAYLOAD["lines"][0].items() if k != "sku"}]},
+        ),
+        (sales.SaleCompleted, {**SALE_PAYLOAD, "tenders": [["cash", 1, 1]]}),
+        (auth.SignedIn, {}),
+        (auth.SignedIn, {"user_id": None}),
+    ],
+    ids=lambda v: v.__name__ if isinstance(v, type) else "",
+)
+def test_a_payload_that_does_not_fit_raises_event_error(
+    codec_: codec.Codec, cls: type[Any], payload: dict[str, Any]
+) -> None:
+    with pytest.raises(errors.EventError) as info:
+        codec_.decode(cls.TYPE, cls.VERSION, payload)
+    assert type(info.value) is errors.EventError  # not UnknownEventType, nor a raw KeyError/TypeError
+
+
+def test_missing_field_names_the_class(codec_: codec.Codec) -> None:
+    with pytest.raises(errors.EventError, match="ShiftOpened.*opening_float"):
+        codec_.decode("shift.opened", 1, {"shift_id": "SH-1", "number": 1, "cashier_id": "c"})
+
+
+def test_optional_fields_missing_from_an_old_payload_take_their_defaults(codec_: codec.Codec) -> None:
+    event = codec_.decode(
+        "auth.authorised", 1, {"action": "void_line", "supervisor_id": "s", "cashier_id": "c", "reason": "r"}
+    )
+    assert event == auth.Authorised("void_line", "s", "c", "r", sale_id="", detail="", shift_id="")
+    line = codec_.decode(
+        "sale.completed",
+        1,
+        {
+            **payload_of(SAMPLES[sales.SaleCompleted]),
+            "lines": [
+                {k: v for k, v in payload_of(SAMPLES[sales.SaleCompleted])["lines"][0].items() if k != "code"}
+            ],
+        },
+    ).lines[0]
+    assert line.code == ""
+
+
+# --- upcasting ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PriceChanged:
+    """A made-up event at v3: v1 had ``precio`` and no currency; v2 renamed it and added ``currency``."""
+
+    TYPE: ClassVar[str] = "test.price_changed"
+    VERSION: ClassVar[int] = 3
+
+    sku: str
+    price: int
+    currency: str
+    tags: dict[str, int] = dataclasses.field(default_factory=dict)  # v3: optional, absent from older payloads
+
+
+def v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in payload.items() if k != "precio"}
+    return {**data, "price": payload["precio"], "currency": "CLP"}
+
+
+def v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload  # v3 only added an optional field
+
+
+def upcasting_codec() -> codec.Codec:
+    return codec.Codec(
+        [PriceChanged], {("test.price_changed", 1): v1_to_v2, ("test.price_changed", 2): v2_to_v3}
+    )
+
+
+def test_a_stored_v1_payload_decodes_as_the_current_version() -> None:
+    stored = {"sku": "BEB-001", "precio": 990}
+    event = upcasting_codec().decode("test.price_changed", 1, stored)
+    assert event == PriceChanged(sku="BEB-001", price=990, currency="CLP", tags={})
+    assert stored == {"sku": "BEB-001", "precio": 990}  # the journaled payload is not modified
+
+
+def test_a_v2_payload_skips_the_first_upcaster() -> None:
+    event = upcasting_codec().decode("test.price_changed", 2, {"sku": "X", "price": 5, "currency": "USD"})
+    assert event == PriceChanged("X", 5, "USD")
+
+
+def test_current_version_round_trips_with_a_default_factory_field() -> None:
+    c = upcasting_codec()
+    event = PriceChanged("X", 5, "CLP", {"promo": 2})
+    assert c.encode(event) == (
+        "test.price_changed",
+        3,
+        {"sku": "X", "price": 5, "currency": "CLP", "tags": {"promo": 2}},
+    )
+    assert c.decode(*c.encode(event)) == event
+
+
+def test_a_missing_upcaster_is_an_unknown_version() -> None:
+    c = codec.Codec([PriceChanged], {("test.price_changed", 1): v1_to_v2})
+    with pytest.raises(errors.UnknownEventType) as info:
+        c.decode("test.price_changed", 1, {"sku": "X", "precio": 5})
+    assert (info.value.type, info.value.version) == ("test.price_changed", 2)
+
+
+def test_the_production_registry_has_no_upcasters_yet() -> None:
+    assert registry.UPCASTERS == {}
+    assert registry.build_codec().upcasters == {}
+
+
+# --- to_payload / from_payload on other values ----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    when: datetime
+    kind: TenderKind
+    counts: dict[str, Decimal]
+    maybe: int | None = None
+    names: list[str] = dataclasses.field(default_factory=list)
+
+
+def test_enum_datetime_dict_and_optional_round_trip() -> None:
+    when = datetime(2025, 3, 1, 10, 15, tzinfo=timezone(timedelta(hours=-3)))
+    snap = Snapshot(when, TenderKind.DEBIT, {"FIA-010": Decimal("0.512")}, 4, ["a", "b"])
+    payload = codec.to_payload(snap)
+    assert payload == {
+        "when": "2025-03-01T10:15:00-03:00",
+        "kind": "debit",
+        "counts": {"FIA-010": "0.512"},
+        "maybe": 4,
+        "names": ["a", "b"],
+    }
+    assert codec.from_payload(Snapshot, json.loads(json.dumps(payload))) == snap
+    assert codec.from_payload(Snapshot, {**payload, "maybe": None}).maybe is None
+    bare = codec.from_payload(Snapshot, {k: v for k, v in payload.items() if k not in ("maybe", "names")})
+    assert (bare.maybe, bare.names) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("kind", "cheque"), ("when", "ayer"), ("counts", {"x": "1,5"}), ("maybe", "4")]
+)
+def test_from_payload_bad_values_raise_event_error(key: str, value: Any) -> None:
+    payload = codec.to_payload(Snapshot(datetime(2025, 1, 1, tzinfo=UTC), TenderKind.CASH, {}))
+    with pytest.raises(errors.EventError):
+        codec.from_payload(Snapshot, {**payload, key: value})
+
+
+def test_a_cart_survives_the_draft_round_trip() -> None:
+    # desktop keeps the cart across crashes as to_payload(sale) and reads it back with from_payload(Sale, ...)
+    queso = Product("FIA-010", "Queso gauda", 1990, "fiambrería", sold_by=SoldBy.KG, plu="1234")
+    agua = Product("BEB-001", "Agua", 1000, "bebidas", iva_exempt=True)
+    sale = (
+        Sale("V-9").add(queso, Decimal("0.512")).add(agua, Decimal(3)).discount_line(2, 100).discount_sale(50)
+    )
+    stored = json.loads(json.dumps(codec.to_payload(sale)))
+    back = codec.from_payload(Sale, stored)
+    assert back == sale
+    assert back.lines[0].sold_by is SoldBy.KG
+    assert back.totals() == sale.totals()
