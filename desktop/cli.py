@@ -94,7 +94,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
         print("Use scripts/demo para abrir la ventana; --headless corre la tienda sin ventana.", file=sys.stderr)
         return 2
-    summary = headless.run(Path(args.out), sales=args.sales, seed_value=args.seed)
+    try:
+        summary = headless.run(Path(args.out), sales=args.sales, seed_value=args.seed)
+    except FileExistsError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0
 

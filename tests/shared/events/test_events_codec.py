@@ -1,4 +1,4 @@
-"""shared.events.codec and registry: every event type round-trips, Decimals stay exact, old versions upcast."""
+"""shared.events.codec and registry: every event round-trips, Decimals stay exact, old versions upcast."""
 
 from __future__ import annotations
 
@@ -229,7 +229,7 @@ def test_a_payload_that_does_not_fit_raises_event_error(
 
 
 def test_missing_field_names_the_class(codec_: codec.Codec) -> None:
-    with pytest.raises(errors.EventError, match="ShiftOpened.*opening_float"):
+    with pytest.raises(errors.EventError, match=r"ShiftOpened.*opening_float"):
         codec_.decode("shift.opened", 1, {"shift_id": "SH-1", "number": 1, "cashier_id": "c"})
 
 

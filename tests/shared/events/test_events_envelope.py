@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 from typing import Any
 
@@ -94,7 +95,7 @@ def test_verify_a_chain_of_50() -> None:
     entries = chain(50)
     assert verify_chain(entries) == 50
     assert entries[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert len({e.hash for e in entries}) == 50
 
 

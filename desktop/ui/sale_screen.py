@@ -1,0 +1,209 @@
+"""The sale screen (DESIGN.md §1): search/scan field, cart and total on the left, product tiles on the right,
+the action bar below. It only renders ``SaleView`` and forwards touches and keystrokes to ``SalePresenter``."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLineEdit,
+                               QScroller, QTableView, QTabBar, QVBoxLayout, QWidget)
+
+from desktop.presenters.payment import PaymentPresenter
+from desktop.presenters.sale import SalePresenter, SaleView
+from desktop.ui import cart_model, prompts
+from desktop.ui.payment_dialog import PaymentDialog
+from desktop.ui.widgets import BigButton, TileGrid, label, show_message
+
+SEARCH_DELAY_MS = 250
+"""Live search waits this long after the last keystroke, so a scanner's burst of digits never searches."""
+
+
+class SaleScreen(QWidget):
+    """One screen to sell; emits ``shift_menu_requested`` for [Turno…]."""
+
+    shift_menu_requested = Signal()
+
+    def __init__(self, presenter: SalePresenter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sale-screen")
+        self.presenter = presenter
+        self.view = presenter.view
+        self.search = QLineEdit(objectName="search", placeholderText="Buscar o escanear…")
+        self.search.setClearButtonEnabled(False)
+        self.timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self.timer.timeout.connect(lambda: presenter.search(self.search.text()))
+        self.search.textChanged.connect(self._typed)
+        self.search.returnPressed.connect(self._entered)
+        self.model = cart_model.CartModel()
+        self.cart = self._cart_view()
+        self.total, self.items, self.discount = label("$0", "total"), label("", "items"), label("", "discount")
+        self.message = label("", "message", wrap=True)
+        self.tabs = QTabBar(objectName="tabs", expanding=False, usesScrollButtons=True, drawBase=False)
+        self.tabs.tabBarClicked.connect(self._tab_touched)
+        self.grid = TileGrid()
+        self.grid.chosen.connect(presenter.choose)
+        self.weight = prompts.KeypadDialog("weight", "Peso en kg", self, keys=prompts.DECIMAL)
+        self.weight.submitted.connect(presenter.enter_weight)
+        self.weight.cancelled.connect(presenter.cancel_prompt)
+        self.auth = prompts.KeypadDialog("auth", "Autorización de supervisor", self, masked=True,
+                                         reasons=prompts.VOID_REASONS, ok="Autorizar")
+        self.auth.submitted.connect(lambda pin: presenter.authorise(pin, self.auth.reason()))
+        self.auth.cancelled.connect(presenter.cancel_prompt)
+        self.quantity = prompts.KeypadDialog("quantity", "Cantidad", self, keys=prompts.DECIMAL)
+        self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
+        self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self)
+        self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
+        self._layout()
+
+    def _cart_view(self) -> QTableView:
+        cart = QTableView(objectName="cart")
+        cart.setModel(self.model)
+        cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        cart.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        cart.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        cart.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        cart.setShowGrid(False)
+        cart.setWordWrap(False)
+        cart.setTextElideMode(Qt.TextElideMode.ElideRight)
+        cart.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        cart.verticalHeader().hide()
+        cart.verticalHeader().setDefaultSectionSize(50)
+        header = cart.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(cart_model.NAME, QHeaderView.ResizeMode.Stretch)
+        QScroller.grabGesture(cart.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        cart.clicked.connect(lambda index: self.presenter.select(self.model.line_id(index.row())))
+        return cart
+
+    def _layout(self) -> None:
+        total_box = QFrame(objectName="total-box")
+        box = QGridLayout(total_box)
+        box.setContentsMargins(16, 6, 16, 6)
+        box.addWidget(label("TOTAL", "total-caption"), 0, 0)
+        box.addWidget(self.items, 1, 0)
+        box.addWidget(self.discount, 2, 0)
+        box.addWidget(self.total, 0, 1, 3, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        left = QVBoxLayout()
+        left.addWidget(self.cart, 1)
+        left.addWidget(total_box)
+        left.addWidget(self.message)
+        right = QVBoxLayout()
+        right.addWidget(self.tabs)
+        right.addWidget(self.grid, 1)
+        middle = QHBoxLayout()
+        middle.setSpacing(14)
+        middle.addLayout(left, 9)
+        middle.addLayout(right, 11)
+        actions = QHBoxLayout()
+        for text, name, slot in (
+                ("Cantidad", "action-quantity", self._ask_quantity),
+                ("Anular línea", "action-void", self.presenter.request_void),
+                ("Descuento", "action-discount", lambda: self.amount.ask("Monto en pesos sobre toda la venta")),
+                ("Reimprimir", "action-reprint", self.presenter.reprint),
+                ("Turno…", "action-shift", self.shift_menu_requested.emit)):
+            button = BigButton(text, name)
+            button.clicked.connect(slot)
+            actions.addWidget(button, 2)
+        self.pay = BigButton("COBRAR", "pay", "pay")
+        self.pay.setMinimumHeight(64)
+        self.pay.clicked.connect(self._pay)
+        actions.addWidget(self.pay, 3)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(12, 10, 12, 8)
+        page.setSpacing(10)
+        page.addWidget(self.search)
+        page.addLayout(middle, 1)
+        page.addLayout(actions)
+
+    # --- forwarding ---------------------------------------------------------------------------------------
+    def _typed(self, text: str) -> None:
+        self.timer.stop()
+        if not text.strip():
+            if self.view.results:
+                self.presenter.search("")
+        elif not text.strip().isdigit():  # digits are codes: they are resolved on Enter
+            self.timer.start()
+
+    def _entered(self) -> None:
+        self.timer.stop()
+        text = self.search.text()
+        self._clear_search()
+        self.presenter.submit(text)
+
+    def _clear_search(self) -> None:
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+
+    def _tab_touched(self, index: int) -> None:
+        if index < 0:
+            return
+        if self.view.results:
+            self._clear_search()
+            self.presenter.search("")
+        self.presenter.show_tab(self.tabs.tabText(index))
+
+    def _ask_quantity(self) -> None:
+        line = next((x for x in self.view.lines if x.line_id == self.view.selected), None)
+        if line is None:
+            self.presenter.set_quantity("")  # the presenter says to select a line first
+            return
+        self.quantity.ask(f"{line.name} (ahora {line.quantity})")
+
+    def _settle(self, dialog: prompts.KeypadDialog, view: SaleView) -> None:
+        if view.error:
+            dialog.show_error(view.message)
+        else:
+            dialog.dismiss()
+            self.focus_search()
+
+    def _pay(self) -> None:
+        dialog = PaymentDialog(self)
+        presenter = PaymentPresenter(self.presenter.checkout)
+        dialog.bind(presenter)
+        dialog.finished.connect(lambda _code: self._paid(presenter))
+        dialog.start()
+
+    def _paid(self, payment: PaymentPresenter) -> None:
+        done = payment.view.done
+        self.presenter.refresh(payment.view.message if done else "", bool(payment.view.receipt_problem))
+        self.focus_search()
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    def render(self, view: SaleView) -> None:
+        self.view = view
+        self.model.set_lines(view.lines)
+        row = self.model.row_of(view.selected)
+        if row is not None:
+            self.cart.selectRow(row)
+            self.cart.scrollTo(self.model.index(row, 0))
+        self.total.setText(view.total)
+        self.items.setText(view.items)
+        self.discount.setText(f"Descuento {view.discount}" if view.discount else "")
+        show_message(self.message, view.message, view.error)
+        if tuple(self.tabs.tabText(i) for i in range(self.tabs.count())) != view.tabs:
+            while self.tabs.count():
+                self.tabs.removeTab(0)
+            for name in view.tabs:
+                self.tabs.addTab(name)
+        if view.tab in view.tabs:
+            self.tabs.setCurrentIndex(view.tabs.index(view.tab))
+        self.grid.set_tiles(view.results or view.tiles)
+        self.pay.setEnabled(view.can_pay)
+        self._prompt(self.weight, view.weight_prompt is not None, view,
+                     f"{view.weight_prompt.name} · {view.weight_prompt.price}" if view.weight_prompt else "")
+        self._prompt(self.auth, view.auth_prompt is not None, view,
+                     view.auth_prompt.what if view.auth_prompt else "")
+        self.focus_search()
+
+    def _prompt(self, dialog: prompts.KeypadDialog, wanted: bool, view: SaleView, hint: str) -> None:
+        if wanted and not dialog.isVisible():
+            dialog.ask(hint)
+        elif wanted and view.error:
+            dialog.show_error(view.message)
+        elif not wanted and dialog.isVisible():
+            dialog.dismiss()
+
+    def focus_search(self) -> None:
+        """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
+        if self.isVisible() and not any(d.isVisible() for d in (self.weight, self.auth, self.quantity, self.amount)):
+            self.search.setFocus()

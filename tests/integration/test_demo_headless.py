@@ -1,0 +1,48 @@
+"""The one-command proof: the headless demo store sells, prints and closes its shift, and the figures agree."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop.demo import headless
+from desktop.drivers.escpos_decode import decode
+from shared import money
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_headless_demo_summary_matches_receipts_and_journal(tmp_path, fast_hasher):
+    out = tmp_path / "demo"
+    summary = headless.run(out, sales=40, hasher=fast_hasher)
+    assert summary == {**json.loads((out / "summary.json").read_text("utf-8")), "seconds": summary["seconds"]}
+    assert summary["sales"] == 40 and summary["journal_verified"]
+    assert summary["products"] >= 2000
+    assert sum(summary["totals_by_tender"].values()) == summary["total"] + summary["rounding"]
+    assert summary["neto"] + summary["iva"] + summary["exento"] == summary["total"]
+    assert {"cash", "debit"} <= set(summary["totals_by_tender"])
+    cash = summary["shift"]["result"]["cash"]
+    assert cash["expected"] == (summary["shift"]["opening_float"] + summary["totals_by_tender"]["cash"]
+                                + summary["shift"]["cash_in"] - summary["shift"]["cash_out"])
+    receipts = sorted((out / "receipts").glob("*.bin"))
+    decoded = [decode(p.read_bytes()) for p in receipts]
+    sale_receipts = [d for d in decoded if any("COMPROBANTE DE VENTA" in x for x in d.lines)]
+    assert len(sale_receipts) == 40
+    printed_total = 0
+    for d in sale_receipts:
+        total_line = next(x for x in d.lines if x.startswith("TOTAL"))
+        printed_total += money.parse_clp(total_line.split()[-1])
+    assert printed_total == summary["total"]
+    assert any("REPORTE Z" in x for x in decoded[-1].lines)
+
+
+def test_demo_refuses_to_overwrite_an_existing_store(tmp_path, fast_hasher):
+    out = tmp_path / "demo"
+    headless.run(out, sales=1, hasher=fast_hasher)
+    before = (out / "terminal" / "journal.sqlite3").read_bytes()
+    result = subprocess.run([sys.executable, "-m", "desktop", "pos", "demo", "--headless", "--sales", "1",
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and result.stderr.startswith("ERROR:") and "ya existe" in result.stderr
+    assert (out / "terminal" / "journal.sqlite3").read_bytes() == before
