@@ -87,6 +87,8 @@ else:
         binding.bind(sale, lambda v: model.set_lines(v.lines))
 ready = time.perf_counter()
 print(json.dumps({"script_s": ready - T0, "since_exec_s": since_exec(), "how": how}), flush=True)
+if mode != "baseline":
+    term.close()
 '''
 
 

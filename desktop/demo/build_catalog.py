@@ -173,7 +173,8 @@ family("Lácteos", "Queso Mozzarella {b} 250 g", "Colun|Quillayes", "=3690")
 family("Lácteos", "Postre {f} {b} 120 g", "Soprole|Colun|Nestlé", "=690",
        "Leche Asada|Flan Vainilla|Flan Chocolate|Sémola con Leche|Arroz con Leche")
 family("Lácteos", "Leche Cultivada {f} {b} 1 L", "Soprole|Colun", "=1890", "Frutilla|Vainilla|Piña")
-family("Lácteos", "Huevos {f} {b} {s}", "Santa Marta|Yemita", "6 un=1990|12 un=3790|30 un=8990", "Blancos|Color")
+family("Lácteos", "Huevos {f} {b} {s}", "Santa Marta|Yemita", "6 un=1990|12 un=3790|30 un=8990",
+       "Blancos|Color")
 
 # --------------------------------------------------------------------------------------------- Fiambrería
 weighed("Fiambrería", "Colun", "2001 Queso Gauda Colun=12990|2002 Queso Mantecoso Colun=13490|"
@@ -274,7 +275,8 @@ family("Abarrotes", "{f} {b} 1 kg", "Tucapel|Miraflores|Banquete", "=1990",
        "Arvejas Partidas=90|Porotos Coscorrón=135")
 family("Abarrotes", "Atún {f} {b} 160 g", "Van Camp's|San José|Angelmó", "=1790",
        "Lomitos Agua|Lomitos Aceite|Desmenuzado=80")
-family("Abarrotes", "Jurel {f} {b} 425 g", "San José|Robinson Crusoe|Colorado", "=1990", "Natural|Salsa Tomate")
+family("Abarrotes", "Jurel {f} {b} 425 g", "San José|Robinson Crusoe|Colorado", "=1990",
+       "Natural|Salsa Tomate")
 family("Abarrotes", "Choritos {f} {b} 190 g", "San José|Angelmó", "=1890", "al Natural|en Aceite|Picantes")
 family("Abarrotes", "Sardinas en Aceite {b} 125 g", "San José|Colorado", "=1290")
 family("Abarrotes", "Almejas al Natural {b} 190 g", "San José|Angelmó", "=2290")
@@ -288,11 +290,13 @@ family("Abarrotes", "Ketchup {b} {s}", "Hellmann's|JB|Traverso|Heinz", "250 g=14
 family("Abarrotes", "Mayonesa {f} {b} {s}", "Hellmann's|JB|Kraft|Traverso", "250 g=1790|1 kg=4990", "|Light")
 family("Abarrotes", "Mostaza {b} {s}", "Hellmann's|JB|Traverso", "250 g=1190|500 g=1890")
 family("Abarrotes", "Salsa de Soya {b} 150 ml", "Kikkoman|Traverso", "=1890")
-family("Abarrotes", "Vinagre {f} {b} {s}", "Traverso", "500 ml=790|1 L=1290", "Blanco|de Vino Tinto|de Manzana")
+family("Abarrotes", "Vinagre {f} {b} {s}", "Traverso", "500 ml=790|1 L=1290",
+       "Blanco|de Vino Tinto|de Manzana")
 family("Abarrotes", "Jugo de Limón {b} {s}", "Traverso", "500 ml=1190|1 L=1990")
 family("Abarrotes", "Sopa {f} {b}", "Maggi|Knorr", "=690",
        "Pollo Fideos|Carne Fideos|Costilla|Cabellitos|Verduras|Letras")
-family("Abarrotes", "Crema {f} {b}", "Maggi|Knorr", "=890", "Espárragos|Champiñón|Zapallo|Choclo|Verduras|Tomate")
+family("Abarrotes", "Crema {f} {b}", "Maggi|Knorr", "=890",
+       "Espárragos|Champiñón|Zapallo|Choclo|Verduras|Tomate")
 family("Abarrotes", "Sopa Instantánea {f} {b}", "Maruchan|Nissin", "=890", "Pollo|Camarón|Carne|Picante")
 family("Abarrotes", "Caldo {f} {b} 8 un", "Maggi|Knorr", "=990", "de Gallina|de Carne|de Verduras")
 family("Abarrotes", "Puré de Papas {b} {s}", "Maggi|Knorr", "125 g=1290|250 g=2290")
@@ -314,8 +318,8 @@ single("Abarrotes", "Carbón Vegetal 5 kg", "", 5490)
 
 # ------------------------------------------------------------------------------------------------ Bebidas
 _SODA = "Lata 350 ml=890|500 ml=1190|1,5 L=1890|2 L=2290|3 L=2990"
-family("Bebidas", "{b} {f} {s}", "Coca-Cola", "Lata 350 ml=990|591 ml=1290|1,5 L=2190|2 L=2590|2,5 L=2990|3 L=3390",
-       "|Sin Azúcar|Light")
+family("Bebidas", "{b} {f} {s}", "Coca-Cola",
+       "Lata 350 ml=990|591 ml=1290|1,5 L=2190|2 L=2590|2,5 L=2990|3 L=3390", "|Sin Azúcar|Light")
 family("Bebidas", "Coca-Cola Retornable {s}", "Coca-Cola", "1,25 L=1390|2 L=1990|2,5 L=2390")
 for _brand, _flavours in (("Fanta", "Naranja|Zero"), ("Sprite", "|Zero"), ("Pepsi", "|Zero"), ("Seven Up", "|Zero"),
                           ("Bilz", "|Zero"), ("Pap", "|Zero"), ("Kem", "Piña|Xtreme"), ("Crush", "Naranja|Zero"),
@@ -361,12 +365,13 @@ family("Licores", "Vino {f} {b} {s}", "Gato|Clos de Pirque|Tocornal", "Tetra 1 L
        "Tinto|Blanco")
 family("Licores", "Misiones de Rengo {f} 750 ml", "Misiones de Rengo", "=4490",
        "Cab. Sauv.|Carmenere|Merlot|Sauv. Blanc")
-family("Licores", "Cono Sur Bicicleta {f} 750 ml", "Cono Sur", "=4990", "Pinot Noir|Cab. Sauv.|Carmenere|Viognier")
+family("Licores", "Cono Sur Bicicleta {f} 750 ml", "Cono Sur", "=4990",
+       "Pinot Noir|Cab. Sauv.|Carmenere|Viognier")
 family("Licores", "Undurraga {f} 750 ml", "Undurraga", "=3990", "Cab. Sauv.|Carmenere|Merlot|Sauv. Blanc")
 family("Licores", "Tarapacá {f} 750 ml", "Tarapacá", "=4490", "Cab. Sauv.|Carmenere|Merlot|Sauv. Blanc")
 family("Licores", "Espumante {b} {f} 750 ml", "Valdivieso|Undurraga|Santa Rita", "=5990", "Brut|Demi Sec")
-family("Licores", "Pisco {b} {f} {s}", "Mistral|Alto del Carmen|Capel|Control|Campanario", "750 ml=6990|1 L=8490",
-       "35°|40°=115")
+family("Licores", "Pisco {b} {f} {s}", "Mistral|Alto del Carmen|Capel|Control|Campanario",
+       "750 ml=6990|1 L=8490", "35°|40°=115")
 family("Licores", "Ron {b} {f} 750 ml", "Bacardí|Havana Club|Mitjans", "=8990", "Blanco|Dorado|Añejo=125")
 for _name, _brand, _price in (
     ("Whisky Johnnie Walker Red Label 750 ml", "Johnnie Walker", 16990),
@@ -389,18 +394,20 @@ family("Licores", "Mistral Ice {f} Lata 350 ml", "Mistral", "=1390", "Limón|Pi�
 weighed("Snacks y Dulces", "", "5001 Nueces Mariposa=12990|5002 Almendras=14990|5003 Maní Salado Granel=5990|"
         "5004 Pasas Morenas=4990|5005 Mix Frutos Secos=11990|5006 Maní Confitado=6990|5010 Pasas Rubias=5490|"
         "5011 Castañas de Cajú=16990|5012 Avellanas Europeas=15990|5013 Dátiles=8990")
-family("Snacks y Dulces", "Papas Fritas {b} {f} {s}", "Lay's|Evercrisp|Marco Polo", "45 g=790|150 g=2290|250 g=3490",
-       "Clásicas|Onduladas|Limón|Merkén")
+family("Snacks y Dulces", "Papas Fritas {b} {f} {s}", "Lay's|Evercrisp|Marco Polo",
+       "45 g=790|150 g=2290|250 g=3490", "Clásicas|Onduladas|Limón|Merkén")
 family("Snacks y Dulces", "Kryzpo {f} 130 g", "Kryzpo", "=2290", "Original|Crema y Cebolla|Queso|Barbecue")
 family("Snacks y Dulces", "Ramitas {f} {b} {s}", "Evercrisp|Marco Polo", "45 g=690|250 g=2490",
        "Saladas|Queso|Merkén")
-family("Snacks y Dulces", "Suflés {f} Evercrisp {s}", "Evercrisp", "45 g=690|140 g=1690", "de Queso|de Maní|Dulces")
+family("Snacks y Dulces", "Suflés {f} Evercrisp {s}", "Evercrisp", "45 g=690|140 g=1690",
+       "de Queso|de Maní|Dulces")
 family("Snacks y Dulces", "Doritos {f} {s}", "Doritos", "45 g=890|150 g=2390", "Queso|Picante|Pizza")
 family("Snacks y Dulces", "Cheetos {f} {s}", "Cheetos", "45 g=790|150 g=2190", "Queso|Horneados")
 family("Snacks y Dulces", "Maní {f} {b} {s}", "Marco Polo|Evercrisp", "100 g=990|200 g=1890",
        "Salado|Sin Sal|Japonés|Confitado|Merkén")
 family("Snacks y Dulces", "Mix Frutos Secos {b} 100 g", "Marco Polo|Nuts4Nuts", "=1990")
-family("Snacks y Dulces", "Galletas Tritón {f} {b} 126 g", "McKay", "=890", "Vainilla|Chocolate|Frutilla|Limón|Manjar")
+family("Snacks y Dulces", "Galletas Tritón {f} {b} 126 g", "McKay", "=890",
+       "Vainilla|Chocolate|Frutilla|Limón|Manjar")
 for _name, _brand, _price in (
     ("Galletas Niza McKay 150 g", "McKay", 990), ("Galletas Kuky Clásica McKay 120 g", "McKay", 1090),
     ("Galletas Morocha McKay 150 g", "McKay", 1090), ("Galletas de Vino McKay 150 g", "McKay", 890),
@@ -411,9 +418,11 @@ for _name, _brand, _price in (
     ("Galletas Nik Costa 150 g", "Costa", 990), ("Galletas Chips Chocolate Costa 100 g", "Costa", 1190),
 ):
     single("Snacks y Dulces", _name, _brand, _price)
-family("Snacks y Dulces", "Club Social {f} {s}", "Club Social", "26 g=290|Pack 6=1890", "Original|Integral|Queso")
+family("Snacks y Dulces", "Club Social {f} {s}", "Club Social", "26 g=290|Pack 6=1890",
+       "Original|Integral|Queso")
 family("Snacks y Dulces", "Galletas Oreo {f} {s}", "Oreo", "108 g=990|Pack 6=3990", "Original|Frutilla")
-family("Snacks y Dulces", "Chocolate Sahne-Nuss {f} {s}", "Nestlé", "30 g=990|180 g=4990", "Leche|Blanco|Bitter")
+family("Snacks y Dulces", "Chocolate Sahne-Nuss {f} {s}", "Nestlé", "30 g=990|180 g=4990",
+       "Leche|Blanco|Bitter")
 single("Snacks y Dulces", "Chocolate Trencito 150 g", "Nestlé", 2990)
 single("Snacks y Dulces", "Chocolate Trencito 25 g", "Nestlé", 590, "ean8")
 single("Snacks y Dulces", "Super 8 Nestlé 29 g", "Nestlé", 390, "ean8")
@@ -423,19 +432,22 @@ family("Snacks y Dulces", "Chocolate {b} {f} {s}", "Costa", "30 g=690|150 g=2790
 single("Snacks y Dulces", "Vizzio Costa 100 g", "Costa", 3290)
 family("Snacks y Dulces", "Bon o Bon {f} 15 g", "Arcor", "=250", "Leche|Blanco|Maní", code="ean8")
 single("Snacks y Dulces", "Bon o Bon Caja 30 un", "Arcor", 4990)
-family("Snacks y Dulces", "Menthoplus {f} {b}", "Arcor", "=350", "Menta|Eucalipto|Frutilla|Strong", code="ean8")
+family("Snacks y Dulces", "Menthoplus {f} {b}", "Arcor", "=350", "Menta|Eucalipto|Frutilla|Strong",
+       code="ean8")
 single("Snacks y Dulces", "Butter Toffees Arcor 150 g", "Arcor", 1290)
 family("Snacks y Dulces", "Gomitas Mogul {f} {b} 80 g", "Arcor", "=790", "Ositos|Gusanos|Frutillas")
 family("Snacks y Dulces", "Chupete Pin Pop {f}", "Arcor", "=150", "Frutilla|Sandía|Cereza|Uva", code="ean8")
 single("Snacks y Dulces", "Rocklets Arcor 40 g", "Arcor", 690, "ean8")
 family("Snacks y Dulces", "Caramelos {f} {b} 150 g", "Ambrosoli", "=990", "Frutales|Menta|Miel")
-family("Snacks y Dulces", "Masticables {f} {b}", "Ambrosoli", "=200", "Frutilla|Naranja|Limón|Uva", code="ean8")
+family("Snacks y Dulces", "Masticables {f} {b}", "Ambrosoli", "=200", "Frutilla|Naranja|Limón|Uva",
+       code="ean8")
 single("Snacks y Dulces", "Frugelé Ambrosoli 100 g", "Ambrosoli", 890)
 family("Snacks y Dulces", "Gomitas {f} {b} 100 g", "Fruna", "=690", "Ositos|Frutillas|Dientes|Gusanitos")
 single("Snacks y Dulces", "Calugas de Leche Fruna 150 g", "Fruna", 1190)
 single("Snacks y Dulces", "Alfajor de Manjar Fruna", "Fruna", 450, "ean8")
 single("Snacks y Dulces", "Alfajor Chocolate Costa", "Costa", 490, "ean8")
-family("Snacks y Dulces", "Chicle {b} {f}", "Trident", "=490", "Menta|Hierbabuena|Frutilla|Sandía", code="ean8")
+family("Snacks y Dulces", "Chicle {b} {f}", "Trident", "=490", "Menta|Hierbabuena|Frutilla|Sandía",
+       code="ean8")
 family("Snacks y Dulces", "Chicle {b} {f}", "Beldent", "=450", "Menta|Frutilla", code="ean8")
 family("Snacks y Dulces", "Barra de Cereal {b} {f}", "Quaker", "=390", "Chocolate|Frutilla|Manzana|Yogurt")
 for _name, _brand, _price in (
@@ -457,7 +469,8 @@ family("Desayuno", "Nescafé Cappuccino {f} 10 un", "Nescafé", "=2990", "Clási
 family("Desayuno", "Té {b} {s}", "Supremo|Lipton|Club|Dilmah|Cambridge",
        "20 bolsitas=990|50 bolsitas=1990|100 bolsitas=3490")
 family("Desayuno", "Té Verde {b} 20 bolsitas", "Supremo|Lipton|Dilmah|Club", "=1290")
-family("Desayuno", "Infusión {f} {b} 20 bolsitas", "Supremo|Club|Lipton", "=1190", "Manzanilla|Menta|Boldo|Cedrón")
+family("Desayuno", "Infusión {f} {b} 20 bolsitas", "Supremo|Club|Lipton", "=1190",
+       "Manzanilla|Menta|Boldo|Cedrón")
 family("Desayuno", "Cereal {f} {b} {s}", "Nestlé", "330 g=3490|640 g=5990",
        "Chocapic|Trix|Fitness|Nesquik|Estrellitas|Milo")
 family("Desayuno", "Cereal {f} {b} {s}", "Kellogg's", "290 g=3490|500 g=5490",
@@ -499,7 +512,8 @@ single("Congelados", "Bolsa de Hielo 5 kg", "", 2990)
 family("Limpieza", "Detergente Polvo {b} {s}", "Omo|Drive|Ace|Popeye|Ariel", "800 g=3490|3 kg=10990")
 family("Limpieza", "Detergente Líquido {b} {s}", "Omo|Drive|Ace|Popeye|Ariel", "3 L=9990|5 L=14990")
 family("Limpieza", "Suavizante {b} {s}", "Fuzol|Soft|Downy|Comfort", "1 L=2490|3 L=5990")
-family("Limpieza", "Lavaloza {b} {f} {s}", "Quix|Magistral|Axion", "500 ml=1690|1 L=2790", "Limón|Concentrado=115")
+family("Limpieza", "Lavaloza {b} {f} {s}", "Quix|Magistral|Axion", "500 ml=1690|1 L=2790",
+       "Limón|Concentrado=115")
 family("Limpieza", "Cloro {b} {s}", "Clorox|Clorinda|Igenix", "1 L=1190|2 L=1990")
 family("Limpieza", "Cloro Gel {b} 900 ml", "Clorox|Clorinda|Igenix", "=1990")
 family("Limpieza", "Limpiapisos {b} {f} {s}", "Poett|Procenex", "900 ml=1490|1,8 L=2490",
@@ -513,7 +527,8 @@ for _name, _price in (("Esponja Virutex 3 un", 1290), ("Esponja Acero Virutex 3 
     single("Limpieza", _name, "Virutex", _price)
 family("Limpieza", "Bolsas de Basura {b} {f} 10 un", "Virutex", "=1490", "50x70=80|70x90|80x110=130")
 family("Limpieza", "Papel Higiénico {b} {s}", "Confort|Elite|Noble|Favorita", "4 rollos=2490|12 rollos=6990")
-family("Limpieza", "Papel Hig. Doble Hoja {b} {s}", "Confort|Elite|Noble|Favorita", "4 rollos=3090|12 rollos=8690")
+family("Limpieza", "Papel Hig. Doble Hoja {b} {s}", "Confort|Elite|Noble|Favorita",
+       "4 rollos=3090|12 rollos=8690")
 family("Limpieza", "Toalla de Papel {b} {s}", "Nova|Elite|Favorita", "2 rollos=1990|3 rollos=2890")
 family("Limpieza", "Servilletas {b} {s}", "Nova|Elite|Favorita", "100 un=890|300 un=1990")
 family("Limpieza", "{b} {f} 360 ml", "Raid|Baygon", "=4490", "Mata Moscas y Zancudos|Cucarachas")
@@ -524,13 +539,15 @@ family("Limpieza", "Aromatizante {b} {f} 360 ml", "Glade|Poett", "=2990", "Lavan
 family("Aseo Personal", "Pasta Dental {b} {f} {s}", "Colgate", "90 g=2190|150 g=3190",
        "Total 12=140|Herbal|Triple Acción|Sensitive=160|Kids")
 single("Aseo Personal", "Pasta Dental Colgate Luminous White 90 g", "Colgate", 3290)
-family("Aseo Personal", "Pasta Dental {b} {f} {s}", "Pepsodent", "90 g=2190|150 g=3190", "Clásica|Whitening=120|Herbal")
+family("Aseo Personal", "Pasta Dental {b} {f} {s}", "Pepsodent", "90 g=2190|150 g=3190",
+       "Clásica|Whitening=120|Herbal")
 family("Aseo Personal", "Pasta Dental {b} {f} 90 g", "Sensodyne", "=4490", "Original|Blanqueadora")
 family("Aseo Personal", "Cepillo Dental {b} {f}", "Colgate|Oral-B", "=1490", "Suave|Medio|Kids")
 family("Aseo Personal", "Enjuague Bucal {b} {s}", "Listerine|Colgate Plax", "250 ml=3490|500 ml=5490")
 family("Aseo Personal", "Jabón {b} {f} {s}", "Dove|Le Sancy|Lux|Protex|Ballerina", "90 g=890|Pack 3=2390",
        "Original|Avena|Aloe Vera")
-family("Aseo Personal", "Jabón Líquido {b} {s}", "Dove|Le Sancy|Protex|Ballerina", "250 ml=2490|Recarga 750 ml=3990")
+family("Aseo Personal", "Jabón Líquido {b} {s}", "Dove|Le Sancy|Protex|Ballerina",
+       "250 ml=2490|Recarga 750 ml=3990")
 family("Aseo Personal", "Shampoo Head & Shoulders {f} {s}", "Head & Shoulders", "180 ml=3990|375 ml=6490",
        "Original|Menthol|Manzana|2 en 1")
 family("Aseo Personal", "Shampoo Pantene {f} {s}", "Pantene", "200 ml=3490|400 ml=5490",
@@ -539,10 +556,12 @@ family("Aseo Personal", "Shampoo Sedal {f} {s}", "Sedal", "340 ml=2990|650 ml=49
        "Ceramidas|Rizos Definidos|Liso Perfecto|Crecimiento")
 family("Aseo Personal", "Shampoo Ballerina {f} 750 ml", "Ballerina", "=2990", "Manzanilla|Palta|Romero")
 family("Aseo Personal", "Shampoo Dove {f} 400 ml", "Dove", "=4990", "Reconstrucción|Óleo Nutrición")
-family("Aseo Personal", "Shampoo Elvive {f} 400 ml", "Elvive", "=4990", "Reparación Total 5|Hidra Hialurónico")
-family("Aseo Personal", "Bálsamo {b} {f} 300 ml", "Pantene|Sedal|Dove|Elvive", "=3490", "Reparación|Rizos|Liso")
-family("Aseo Personal", "Desodorante {b} {f} {s}", "Rexona|Dove|Nivea", "Aerosol 150 ml=3290|Roll-On 50 ml=2490",
-       "Mujer|Hombre")
+family("Aseo Personal", "Shampoo Elvive {f} 400 ml", "Elvive", "=4990",
+       "Reparación Total 5|Hidra Hialurónico")
+family("Aseo Personal", "Bálsamo {b} {f} 300 ml", "Pantene|Sedal|Dove|Elvive", "=3490",
+       "Reparación|Rizos|Liso")
+family("Aseo Personal", "Desodorante {b} {f} {s}", "Rexona|Dove|Nivea",
+       "Aerosol 150 ml=3290|Roll-On 50 ml=2490", "Mujer|Hombre")
 family("Aseo Personal", "Desodorante Axe {f} 150 ml", "Axe", "=3490", "Apollo|Black|Dark Temptation|Marine")
 family("Aseo Personal", "Toalla Hig. {b} {f} {s}", "Kotex|Ladysoft|Nosotras", "8 un=1490|16 un=2690",
        "Normal|Nocturna=115|Ultradelgada=110")
@@ -561,8 +580,8 @@ for _name, _brand, _price in (
 # ----------------------------------------------------------------------------------------------- Mascotas
 weighed("Mascotas", "", "6001 Alimento Perro Adulto Granel=1690|6002 Alimento Perro Cachorro Granel=1990|"
         "6003 Alimento Gato Granel=2490")
-family("Mascotas", "{b} {f} {s}", "Master Dog|Champion Dog|Dog Chow|Pedigree", "1 kg=2490|3 kg=6990|15 kg=26990",
-       "Adulto|Cachorro=110")
+family("Mascotas", "{b} {f} {s}", "Master Dog|Champion Dog|Dog Chow|Pedigree",
+       "1 kg=2490|3 kg=6990|15 kg=26990", "Adulto|Cachorro=110")
 family("Mascotas", "{b} {f} {s}", "Whiskas|Cat Chow|Master Cat", "1 kg=3490|3 kg=8990", "Adulto|Gatito=110")
 family("Mascotas", "Whiskas Sachet {f} 85 g", "Whiskas", "=690", "Carne|Pollo|Pescado|Atún")
 family("Mascotas", "Felix Sachet {f} 85 g", "Felix", "=790", "Carne|Pollo|Salmón")
