@@ -63,7 +63,7 @@ class Result:
         return self.value / self.baseline if self.baseline else math.inf
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "unit": self.unit, "baseline": self.baseline, "ratio": self.ratio,
+        return {"value": self.value, "unit": self.unit, "baseline": self.baseline, "ratio": round(self.ratio, 3),
                 "target": self.target, "met": self.met, "note": self.note, **self.extra}
 
 

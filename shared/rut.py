@@ -47,7 +47,7 @@ def is_valid(value: str) -> bool:
     return bool(stdnum_rut.is_valid(value))
 
 
-def format(value: str) -> str:  # noqa: A001 - the module's verb, used as rut.format(...)
+def format(value: str) -> str:
     """Normalise a RUT to ``12.345.678-5``.
 
     Raises:

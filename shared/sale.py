@@ -203,10 +203,8 @@ class Sale:
     def set_quantity(self, line_id: int, quantity: Decimal | str) -> Sale:
         """Raises: LineNotFound, InvalidQuantity."""
         line = self.line(line_id)
-        if line.sold_by is catalog.SoldBy.KG:
-            new_qty = money.parse_kg(quantity)
-        else:
-            new_qty = money.parse_units(quantity)
+        weighed = line.sold_by is catalog.SoldBy.KG
+        new_qty = money.parse_kg(quantity) if weighed else money.parse_units(quantity)
         updated = replace(line, quantity=new_qty)
         if updated.discount > updated.gross:
             updated = replace(updated, discount=updated.gross)

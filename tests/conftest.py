@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -78,10 +79,8 @@ def make_terminal(tmp_path: Path, fast_hasher: PasswordHasher, clock: Clock
 
     yield factory
     for term in opened:
-        try:
+        with contextlib.suppress(Exception):  # already closed by the test
             term.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
-            pass
 
 
 @pytest.fixture

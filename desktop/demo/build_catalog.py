@@ -28,24 +28,25 @@ CATEGORIES = (
 BRAND_INDEX = {
     "Soprole": 103, "Nestlé": 108, "Quillayes": 106, "Loncoleche": 94, "Surlat": 93, "Calo": 96,
     "Philadelphia": 125, "Tucapel": 106, "Banquete": 90, "Aruba": 94, "Lucchetti": 97, "Don Vittorio": 94,
-    "Talliani": 115, "Suazo": 90, "Chef": 103, "Natura": 98, "Miraflores": 97, "Mont Blanc": 98, "Collico": 95,
-    "Van Camp's": 108, "Angelmó": 96, "Robinson Crusoe": 104, "Aconcagua": 96, "Dos Caballos": 94,
-    "Malloa": 90, "Hellmann's": 108, "Traverso": 92, "Heinz": 112, "Knorr": 98, "Livean": 80, "Sprim": 85,
-    "Yuz": 90, "Pepsi": 95, "Seven Up": 95, "Bilz": 92, "Pap": 92, "Kem": 92, "Crush": 92, "Canada Dry": 98,
-    "Limón Soda": 92, "Benedictino": 96, "Vital": 92, "Andina": 97, "Escudo": 98, "Becker": 94,
-    "Royal Guard": 115, "Heineken": 130, "Corona": 140, "Stella Artois": 130, "Budweiser": 115, "Báltica": 85,
-    "Coors": 110, "Alto del Carmen": 105, "Capel": 96, "Control": 94, "Campanario": 92, "Havana Club": 112,
-    "Mitjans": 80, "Eristoff": 85, "Absolut": 125, "Smirnoff": 100, "Stolichnaya": 110, "Evercrisp": 95,
-    "Marco Polo": 97, "Kryzpo": 105, "Costa": 98, "Kellogg's": 105, "Dilmah": 140, "Club": 90,
-    "Cambridge": 95, "Lipton": 105, "Bresler": 110, "Frutos del Maipo": 96, "McCain": 110, "Ariztía": 103,
-    "San Jorge": 103, "Super Cerdo": 96, "Llanquihue": 112, "Receta del Abuelo": 108, "La Preferida": 104,
-    "Winter": 90, "Sopraval": 105, "Drive": 85, "Ace": 92, "Popeye": 80, "Ariel": 108, "Soft": 85,
-    "Downy": 115, "Comfort": 105, "Magistral": 92, "Axion": 95, "Clorinda": 92, "Igenix": 90, "Procenex": 90,
-    "Elite": 108, "Noble": 95, "Favorita": 85, "Nova": 105, "Pepsodent": 88, "Oral-B": 110, "Le Sancy": 85,
-    "Lux": 90, "Protex": 110, "Ballerina": 80, "Dove": 120, "Nivea": 110, "Kotex": 105, "Ladysoft": 95,
-    "Nosotras": 92, "Champion Dog": 88, "Dog Chow": 108, "Pedigree": 112, "Cat Chow": 108, "Master Cat": 92,
-    "Huggies": 105, "Pampers": 110, "Babysec": 90, "Castaño": 108, "Fuchs": 95, "Mission": 110,
-    "Pancho Villa": 95, "Santa Marta": 102, "Yemita": 97, "Sureña": 95, "Doriana": 100, "Gourmet": 100,
+    "Talliani": 115, "Suazo": 90, "Chef": 103, "Natura": 98, "Miraflores": 97, "Mont Blanc": 98,
+    "Collico": 95, "Van Camp's": 108, "Angelmó": 96, "Robinson Crusoe": 104, "Aconcagua": 96,
+    "Dos Caballos": 94, "Malloa": 90, "Hellmann's": 108, "Traverso": 92, "Heinz": 112, "Knorr": 98,
+    "Livean": 80, "Sprim": 85, "Yuz": 90, "Pepsi": 95, "Seven Up": 95, "Bilz": 92, "Pap": 92, "Kem": 92,
+    "Crush": 92, "Canada Dry": 98, "Limón Soda": 92, "Benedictino": 96, "Vital": 92, "Andina": 97,
+    "Escudo": 98, "Becker": 94, "Royal Guard": 115, "Heineken": 130, "Corona": 140, "Stella Artois": 130,
+    "Budweiser": 115, "Báltica": 85, "Coors": 110, "Alto del Carmen": 105, "Capel": 96, "Control": 94,
+    "Campanario": 92, "Havana Club": 112, "Mitjans": 80, "Eristoff": 85, "Absolut": 125, "Smirnoff": 100,
+    "Stolichnaya": 110, "Evercrisp": 95, "Marco Polo": 97, "Kryzpo": 105, "Costa": 98, "Kellogg's": 105,
+    "Dilmah": 140, "Club": 90, "Cambridge": 95, "Lipton": 105, "Bresler": 110, "Frutos del Maipo": 96,
+    "McCain": 110, "Ariztía": 103, "San Jorge": 103, "Super Cerdo": 96, "Llanquihue": 112,
+    "Receta del Abuelo": 108, "La Preferida": 104, "Winter": 90, "Sopraval": 105, "Drive": 85, "Ace": 92,
+    "Popeye": 80, "Ariel": 108, "Soft": 85, "Downy": 115, "Comfort": 105, "Magistral": 92, "Axion": 95,
+    "Clorinda": 92, "Igenix": 90, "Procenex": 90, "Elite": 108, "Noble": 95, "Favorita": 85, "Nova": 105,
+    "Pepsodent": 88, "Oral-B": 110, "Le Sancy": 85, "Lux": 90, "Protex": 110, "Ballerina": 80, "Dove": 120,
+    "Nivea": 110, "Kotex": 105, "Ladysoft": 95, "Nosotras": 92, "Champion Dog": 88, "Dog Chow": 108,
+    "Pedigree": 112, "Cat Chow": 108, "Master Cat": 92, "Huggies": 105, "Pampers": 110, "Babysec": 90,
+    "Castaño": 108, "Fuchs": 95, "Mission": 110, "Pancho Villa": 95, "Santa Marta": 102, "Yemita": 97,
+    "Sureña": 95, "Doriana": 100, "Gourmet": 100,
 }
 
 # UPC-A company prefixes of imported US brands (6 digits + 5-digit item + check digit).
@@ -100,7 +101,9 @@ def _pairs(spec: str, default: int) -> list[tuple[str, int]]:
     return pairs
 
 
-def family(category: str, template: str, brands: str, sizes: str, flavours: str = "", code: str = "ean13") -> None:
+def family(
+    category: str, template: str, brands: str, sizes: str, flavours: str = "", code: str = "ean13"
+) -> None:
     """Add brands × sizes × flavours unit products (see the module docstring for the little syntax)."""
     for brand in brands.split("|"):
         for size, base in _pairs(sizes, default=0):
@@ -111,9 +114,12 @@ def family(category: str, template: str, brands: str, sizes: str, flavours: str 
                 ITEMS.append(Item(category, name, brand, retail_price(raw), code))
 
 
-def single(category: str, name: str, brand: str, price: int, code: str = "ean13", **extra) -> None:
+def single(
+    category: str, name: str, brand: str, price: int, code: str = "ean13", *, iva_exempt: bool = False,
+    stock: str = "",
+) -> None:
     """Add one unit product at exactly ``price``."""
-    ITEMS.append(Item(category, name, brand, price, code, **extra))
+    ITEMS.append(Item(category, name, brand, price, code, iva_exempt=iva_exempt, stock=stock))
 
 
 def weighed(category: str, brand: str, products: str) -> None:
@@ -126,9 +132,9 @@ def weighed(category: str, brand: str, products: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- Panadería
 weighed("Panadería", "", "1001 Pan Batido=2690|1002 Hallulla=2690|1003 Coliza=2790|1004 Dobladita=2790|"
-        "1005 Pan Amasado=2990|1006 Hallulla Integral=2990|1007 Marraqueta=2690|1008 Pan Batido Integral=2990|"
-        "1009 Pan Frica=2990|1010 Pan Copihue=2990|1011 Hallulla Especial=3190|1012 Pan Centeno=3490|"
-        "1013 Pan de Huevo=4490|1014 Cachitos=5490|1015 Galletones de Avena=5990")
+        "1005 Pan Amasado=2990|1006 Hallulla Integral=2990|1007 Marraqueta=2690|"
+        "1008 Pan Batido Integral=2990|1009 Pan Frica=2990|1010 Pan Copihue=2990|1011 Hallulla Especial=3190|"
+        "1012 Pan Centeno=3490|1013 Pan de Huevo=4490|1014 Cachitos=5490|1015 Galletones de Avena=5990")
 family("Panadería", "Pan de Molde {f} {b} {s}", "Ideal|Castaño|Fuchs", "500 g=2290|750 g=2990",
        "Blanco|Integral=105|Multigrano=115|Sin Corteza=110")
 family("Panadería", "Pan Hot Dog {b} {s}", "Ideal|Castaño", "6 un=1890|10 un=2790")
@@ -138,9 +144,11 @@ family("Panadería", "Tortillas {f} {b} {s}", "Pancho Villa|Rapiditas|Mission", 
 family("Panadería", "Queque {f} {b} 400 g", "Ideal|Castaño|Nutra Bien", "=2990",
        "Marmoleado|Naranja|Vainilla|Chocolate|Limón")
 family("Panadería", "Pan Tostado {f} {b} 200 g", "Ideal|Castaño", "=1990", "Clásico|Integral")
-for _name, _price in (("Empanada de Pino", 2490), ("Empanada de Queso", 1990), ("Empanada Napolitana", 2290),
-                      ("Berlín Crema", 990), ("Berlín Manjar", 990), ("Chilenito", 690), ("Alfajor Maicena", 890),
-                      ("Kuchen de Manzana Trozo", 1890), ("Sopaipilla", 300), ("Calzones Rotos 6 un", 1490)):
+for _name, _price in (
+    ("Empanada de Pino", 2490), ("Empanada de Queso", 1990), ("Empanada Napolitana", 2290),
+    ("Berlín Crema", 990), ("Berlín Manjar", 990), ("Chilenito", 690), ("Alfajor Maicena", 890),
+    ("Kuchen de Manzana Trozo", 1890), ("Sopaipilla", 300), ("Calzones Rotos 6 un", 1490),
+):
     single("Panadería", _name, "", _price)
 
 # ------------------------------------------------------------------------------------------------ Lácteos
@@ -178,7 +186,8 @@ family("Lácteos", "Huevos {f} {b} {s}", "Santa Marta|Yemita", "6 un=1990|12 un=
 
 # --------------------------------------------------------------------------------------------- Fiambrería
 weighed("Fiambrería", "Colun", "2001 Queso Gauda Colun=12990|2002 Queso Mantecoso Colun=13490|"
-        "2003 Queso Chanco Colun=12990|2008 Queso Mozzarella Colun=12990|2011 Queso Gauda Sin Lactosa Colun=14490")
+        "2003 Queso Chanco Colun=12990|2008 Queso Mozzarella Colun=12990|"
+        "2011 Queso Gauda Sin Lactosa Colun=14490")
 weighed("Fiambrería", "Quillayes", "2004 Queso Gauda Quillayes=13990|2005 Queso Mantecoso Quillayes=14490|"
         "2009 Queso Parmesano Quillayes=22990")
 weighed("Fiambrería", "Calo", "2006 Queso Gauda Calo=11990|2007 Queso Edam Calo=13490")
@@ -224,12 +233,14 @@ weighed("Frutas y Verduras", "", "3001 Plátano=1390|3002 Tomate=1990|3003 Palta
         "3033 Tomate Cherry=3490|3034 Porotos Verdes=2990|3035 Porotos Granados=2990|3036 Champiñón=4990|"
         "3037 Jengibre=5990|3038 Ají Verde=3990|3039 Papa Chilota=1990|3040 Pomelo=1990|3041 Mango=3490|"
         "3042 Membrillo=1490|3043 Pepino Dulce=1990|3044 Lúcuma=4990|3045 Damasco=2490")
-for _name, _price in (("Lechuga Escarola", 1290), ("Lechuga Costina", 1290), ("Cilantro (atado)", 690),
-                      ("Perejil (atado)", 690), ("Albahaca (atado)", 990), ("Cebollín (atado)", 790),
-                      ("Rabanitos (atado)", 690), ("Apio", 1490), ("Acelga", 990), ("Espinaca (atado)", 1290),
-                      ("Repollo", 1690), ("Coliflor", 1990), ("Brócoli", 1790), ("Choclo", 690), ("Piña", 2990),
-                      ("Alcachofa", 890), ("Melón Calameño", 1990), ("Arándanos 125 g", 1990),
-                      ("Frambuesas 125 g", 2490), ("Champiñón Laminado 200 g", 1990)):
+for _name, _price in (
+    ("Lechuga Escarola", 1290), ("Lechuga Costina", 1290), ("Cilantro (atado)", 690),
+    ("Perejil (atado)", 690), ("Albahaca (atado)", 990), ("Cebollín (atado)", 790),
+    ("Rabanitos (atado)", 690), ("Apio", 1490), ("Acelga", 990), ("Espinaca (atado)", 1290),
+    ("Repollo", 1690), ("Coliflor", 1990), ("Brócoli", 1790), ("Choclo", 690), ("Piña", 2990),
+    ("Alcachofa", 890), ("Melón Calameño", 1990), ("Arándanos 125 g", 1990), ("Frambuesas 125 g", 2490),
+    ("Champiñón Laminado 200 g", 1990),
+):
     single("Frutas y Verduras", _name, "", _price)
 
 # ------------------------------------------------------------------------------------------------- Carnes
@@ -321,9 +332,11 @@ _SODA = "Lata 350 ml=890|500 ml=1190|1,5 L=1890|2 L=2290|3 L=2990"
 family("Bebidas", "{b} {f} {s}", "Coca-Cola",
        "Lata 350 ml=990|591 ml=1290|1,5 L=2190|2 L=2590|2,5 L=2990|3 L=3390", "|Sin Azúcar|Light")
 family("Bebidas", "Coca-Cola Retornable {s}", "Coca-Cola", "1,25 L=1390|2 L=1990|2,5 L=2390")
-for _brand, _flavours in (("Fanta", "Naranja|Zero"), ("Sprite", "|Zero"), ("Pepsi", "|Zero"), ("Seven Up", "|Zero"),
-                          ("Bilz", "|Zero"), ("Pap", "|Zero"), ("Kem", "Piña|Xtreme"), ("Crush", "Naranja|Zero"),
-                          ("Canada Dry", "Ginger Ale|Agua Tónica"), ("Limón Soda", "|Zero")):
+for _brand, _flavours in (
+    ("Fanta", "Naranja|Zero"), ("Sprite", "|Zero"), ("Pepsi", "|Zero"), ("Seven Up", "|Zero"),
+    ("Bilz", "|Zero"), ("Pap", "|Zero"), ("Kem", "Piña|Xtreme"), ("Crush", "Naranja|Zero"),
+    ("Canada Dry", "Ginger Ale|Agua Tónica"), ("Limón Soda", "|Zero"),
+):
     family("Bebidas", "{b} {f} {s}", _brand, _SODA, _flavours)
 family("Bebidas", "Agua Mineral {b} {f} {s}", "Cachantun|Benedictino|Vital", "500 ml=790|1,6 L=1290|2 L=1490",
        "Con Gas|Sin Gas")
@@ -376,7 +389,8 @@ family("Licores", "Ron {b} {f} 750 ml", "Bacardí|Havana Club|Mitjans", "=8990",
 for _name, _brand, _price in (
     ("Whisky Johnnie Walker Red Label 750 ml", "Johnnie Walker", 16990),
     ("Whisky Johnnie Walker Black Label 750 ml", "Johnnie Walker", 32990),
-    ("Whisky Ballantine's 750 ml", "Ballantine's", 14990), ("Whisky Chivas Regal 12 750 ml", "Chivas Regal", 34990),
+    ("Whisky Ballantine's 750 ml", "Ballantine's", 14990),
+    ("Whisky Chivas Regal 12 750 ml", "Chivas Regal", 34990),
     ("Whisky Jack Daniel's 750 ml", "Jack Daniel's", 27990), ("Whisky Jim Beam 750 ml", "Jim Beam", 15990),
     ("Whisky Old Parr 750 ml", "Old Parr", 29990), ("Gin Beefeater 750 ml", "Beefeater", 17990),
     ("Gin Tanqueray 750 ml", "Tanqueray", 21990), ("Gin Bombay Sapphire 750 ml", "Bombay Sapphire", 23990),
@@ -413,7 +427,8 @@ for _name, _brand, _price in (
     ("Galletas Morocha McKay 150 g", "McKay", 1090), ("Galletas de Vino McKay 150 g", "McKay", 890),
     ("Galletas de Agua McKay 150 g", "McKay", 790), ("Galletas Soda McKay 160 g", "McKay", 890),
     ("Galletas Limón McKay 120 g", "McKay", 890), ("Galletas de Coco McKay 120 g", "McKay", 890),
-    ("Galletas Frac Vainilla Costa 130 g", "Costa", 990), ("Galletas Frac Chocolate Costa 130 g", "Costa", 990),
+    ("Galletas Frac Vainilla Costa 130 g", "Costa", 990),
+    ("Galletas Frac Chocolate Costa 130 g", "Costa", 990),
     ("Galletas Frac Clásica Costa 130 g", "Costa", 990), ("Galletas Tuareg Costa 120 g", "Costa", 1090),
     ("Galletas Nik Costa 150 g", "Costa", 990), ("Galletas Chips Chocolate Costa 100 g", "Costa", 1190),
 ):
@@ -451,7 +466,8 @@ family("Snacks y Dulces", "Chicle {b} {f}", "Trident", "=490", "Menta|Hierbabuen
 family("Snacks y Dulces", "Chicle {b} {f}", "Beldent", "=450", "Menta|Frutilla", code="ean8")
 family("Snacks y Dulces", "Barra de Cereal {b} {f}", "Quaker", "=390", "Chocolate|Frutilla|Manzana|Yogurt")
 for _name, _brand, _price in (
-    ("Reese's Peanut Butter Cups 42 g", "Reese's", 1290), ("Hershey's Chocolate Leche 43 g", "Hershey's", 1190),
+    ("Reese's Peanut Butter Cups 42 g", "Reese's", 1290),
+    ("Hershey's Chocolate Leche 43 g", "Hershey's", 1190),
     ("Hershey's Cookies 'n' Creme 43 g", "Hershey's", 1190), ("M&M's Maní 49 g", "M&M's", 1190),
     ("M&M's Chocolate 45 g", "M&M's", 1190), ("Snickers 52 g", "Snickers", 990), ("Twix 50 g", "Twix", 990),
     ("Milky Way 52 g", "Milky Way", 990), ("Pringles Original 124 g", "Pringles", 3490),
@@ -502,8 +518,10 @@ family("Congelados", "{f} {b} 1 kg", "Super Pollo|Ariztía", "=4990",
 family("Congelados", "Nuggets de Pollo {b} {s}", "Super Pollo|Ariztía|PF", "400 g=3290|1 kg=6990")
 family("Congelados", "Hamburguesas {f} {b} {s}", "PF|San Jorge", "4 un=2990|10 un=6490",
        "de Vacuno|de Pollo|de Cerdo=95")
-for _name, _price in (("Filete de Merluza Camanchaca 500 g", 4490), ("Salmón Porciones Camanchaca 500 g", 8990),
-                      ("Apanado de Merluza Camanchaca 400 g", 3990), ("Camarones Cocidos Camanchaca 400 g", 6990)):
+for _name, _price in (
+    ("Filete de Merluza Camanchaca 500 g", 4490), ("Salmón Porciones Camanchaca 500 g", 8990),
+    ("Apanado de Merluza Camanchaca 400 g", 3990), ("Camarones Cocidos Camanchaca 400 g", 6990),
+):
     single("Congelados", _name, "Camanchaca", _price)
 single("Congelados", "Bolsa de Hielo 2 kg", "", 1490)
 single("Congelados", "Bolsa de Hielo 5 kg", "", 2990)
@@ -521,9 +539,11 @@ family("Limpieza", "Limpiapisos {b} {f} {s}", "Poett|Procenex", "900 ml=1490|1,8
 family("Limpieza", "Lysol Aerosol {f} 360 ml", "Lysol", "=4990", "Original|Lavanda|Brisa Fresca")
 family("Limpieza", "Cif {f} 500 ml", "Cif", "=2490", "Crema Original|Baño|Cocina|Vidrios")
 family("Limpieza", "Mr. Músculo {f} 500 ml", "Mr. Músculo", "=2990", "Cocina|Baño|Vidrios")
-for _name, _price in (("Esponja Virutex 3 un", 1290), ("Esponja Acero Virutex 3 un", 990),
-                      ("Paño Esponja Virutex 3 un", 1490), ("Guantes de Goma Virutex M", 1490),
-                      ("Guantes de Goma Virutex G", 1490), ("Escobillón Virutex", 3990), ("Virulana Virutex 6 un", 990)):
+for _name, _price in (
+    ("Esponja Virutex 3 un", 1290), ("Esponja Acero Virutex 3 un", 990), ("Paño Esponja Virutex 3 un", 1490),
+    ("Guantes de Goma Virutex M", 1490), ("Guantes de Goma Virutex G", 1490), ("Escobillón Virutex", 3990),
+    ("Virulana Virutex 6 un", 990),
+):
     single("Limpieza", _name, "Virutex", _price)
 family("Limpieza", "Bolsas de Basura {b} {f} 10 un", "Virutex", "=1490", "50x70=80|70x90|80x110=130")
 family("Limpieza", "Papel Higiénico {b} {s}", "Confort|Elite|Noble|Favorita", "4 rollos=2490|12 rollos=6990")
@@ -569,11 +589,14 @@ family("Aseo Personal", "Protector Diario {b} {s}", "Kotex|Ladysoft|Nosotras", "
 family("Aseo Personal", "Gillette Prestobarba 3 {s}", "Gillette", "2 un=2990|4 un=4990")
 family("Aseo Personal", "Afeitadora Bic Comfort 3 {s}", "Bic", "2 un=2490|4 un=4290")
 for _name, _brand, _price in (
-    ("Gel de Afeitar Gillette 200 ml", "Gillette", 4490), ("Espuma de Afeitar Gillette 150 ml", "Gillette", 3990),
+    ("Gel de Afeitar Gillette 200 ml", "Gillette", 4490),
+    ("Espuma de Afeitar Gillette 150 ml", "Gillette", 3990),
     ("Crema Nivea Lata 150 ml", "Nivea", 4490), ("Crema Corporal Nivea 400 ml", "Nivea", 5990),
     ("Crema Hinds Clásica 250 ml", "Hinds", 3490), ("Crema Hinds Rosa Mosqueta 250 ml", "Hinds", 3790),
-    ("Protector Solar Nivea FPS 50 200 ml", "Nivea", 12990), ("Cotonitos Johnson's 100 un", "Johnson's", 1490),
-    ("Pañuelos Desechables Elite 6 un", "Elite", 1290), ("Pañuelos Desechables Kleenex 6 un", "Kleenex", 1490),
+    ("Protector Solar Nivea FPS 50 200 ml", "Nivea", 12990),
+    ("Cotonitos Johnson's 100 un", "Johnson's", 1490),
+    ("Pañuelos Desechables Elite 6 un", "Elite", 1290),
+    ("Pañuelos Desechables Kleenex 6 un", "Kleenex", 1490),
 ):
     single("Aseo Personal", _name, _brand, _price)
 

@@ -12,7 +12,8 @@ from typing import Final
 CATALOG_CSV: Final[Path] = Path(__file__).with_name("catalog.csv")
 
 COLUMNS: Final = (
-    "sku", "name", "brand", "category", "price", "sold_by", "barcode", "plu", "iva_exempt", "favourite", "stock",
+    "sku", "name", "brand", "category", "price", "sold_by", "barcode", "plu", "iva_exempt", "favourite",
+    "stock",
 )  # fmt: skip
 MAX_NAME_LENGTH: Final = 40  # what fits on a touch tile
 
@@ -20,7 +21,8 @@ MAX_NAME_LENGTH: Final = 40  # what fits on a touch tile
 _UNIT_VARIANTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
     "Bebidas": (("Pack 2", 190), ("Pack 6", 540), ("Oferta", 90), ("Promo", 95), ("Ed. Limitada", 105)),
     "Licores": (("Pack 2", 190), ("Estuche", 115), ("Oferta", 90), ("Ed. Limitada", 110)),
-    "": (("Pack 2", 190), ("Pack 3", 275), ("Pack 4", 360), ("Oferta", 90), ("Promo", 95), ("Ed. Limitada", 110)),
+    "": (("Pack 2", 190), ("Pack 3", 275), ("Pack 4", 360),
+         ("Oferta", 90), ("Promo", 95), ("Ed. Limitada", 110)),
 }
 _WEIGHED_VARIANTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
     "Fiambrería": (("Laminado", 105), ("Trozo", 98), ("Premium", 125), ("Oferta", 90)),

@@ -103,8 +103,12 @@ class SalePresenter:
     def _render(self, *, message: str = "", error: bool = False, **changes: object) -> SaleView:
         sale = self.checkout.sale
         totals = sale.totals()
-        selected = self.view.selected if any(x.line_id == self.view.selected for x in sale.lines) else (
-            sale.lines[-1].line_id if sale.lines else None)
+        ids = [x.line_id for x in sale.lines]
+        added = set(ids) - {x.line_id for x in self.view.lines}
+        if added:
+            selected: int | None = max(added)  # the line just added is the one the keypad acts on
+        else:
+            selected = self.view.selected if self.view.selected in ids else (ids[-1] if ids else None)
         items = f"{totals.items} artículo{'s' if totals.items != 1 else ''}" if sale.lines else ""
         view = replace(self.view, lines=tuple(line_view(x) for x in sale.lines), selected=selected,
                        total=money.format_clp(totals.total), items=items,
@@ -140,7 +144,7 @@ class SalePresenter:
         text = text.strip()
         if not text:
             return self.view
-        if text.isdigit() or not any(c.isspace() for c in text) and self._is_code(text):
+        if text.isdigit() or (not any(c.isspace() for c in text) and self._is_code(text)):
             return self.scan(text)
         results = self.terminal.catalog.search(text, limit=2)
         if len(results) == 1:
@@ -257,6 +261,21 @@ class SalePresenter:
 
     def _after(self, _sale: sale_mod.Sale, message: str) -> None:
         self._render(message=message, auth_prompt=None)
+
+    def reprint(self) -> SaleView:
+        """Print the receipts that failed, oldest first; with none waiting, print the last sale again."""
+        receipts = self.terminal.receipts
+        if receipts.pending():
+            outcomes = receipts.print_pending()
+        else:
+            last = receipts.last_sale_id()
+            if last is None:
+                return self._render(message="No hay ventas para reimprimir", error=True)
+            outcomes = [receipts.reprint(last)]
+        failed = [o for o in outcomes if not o.ok]
+        if failed:
+            return self._render(message=failed[0].message, error=True)
+        return self._render(message=f"Reimpresión lista ({len(outcomes)})")
 
     def refresh(self, message: str = "", error: bool = False) -> SaleView:
         return self._render(message=message, error=error)

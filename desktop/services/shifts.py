@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -91,10 +92,9 @@ class ShiftService:
         self._kick()
 
     def _kick(self) -> None:
-        try:
+        # the printer's state shows in the status bar; the cash movement is already journaled
+        with contextlib.suppress(PrinterError):
             self.drawer.open()
-        except PrinterError:
-            pass  # the printer's state shows in the status bar; the cash movement is already journaled
 
     def close(self, user: User, counted: dict[TenderKind, money.Pesos]) -> Closed:
         """Close with the cashier's blind count, then print the Z report.

@@ -4,8 +4,19 @@ the action bar below. It only renders ``SaleView`` and forwards touches and keys
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLineEdit,
-                               QScroller, QTableView, QTabBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QScroller,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter, SaleView

@@ -91,9 +91,7 @@ def test_is_gtin_shaped_ignores_the_check_digit(code: str, shaped: bool) -> None
 
 def test_default_layout_weight_label() -> None:
     label = barcodes.parse_label("2001234012300", LabelLayout.default())
-    assert label == barcodes.VariableMeasure(
-        code="2001234012300", plu="1234", weight_kg=Decimal("1.230"), price=None
-    )
+    assert label == barcodes.VariableMeasure(code="2001234012300", plu="1234", weight_kg=Decimal("1.230"), price=None)
 
 
 def test_default_layout_price_label() -> None:

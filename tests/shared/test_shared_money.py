@@ -57,9 +57,7 @@ def test_split_iva_parts_add_up_and_neto_is_the_rounded_quotient(gross: int) -> 
     assert split.iva >= 0
 
 
-@pytest.mark.parametrize(
-    ("neto", "iva"), [(1000, 190), (3529, 671), (0, 0), (1, 0), (3, 1), (50, 10), (150, 29)]
-)
+@pytest.mark.parametrize(("neto", "iva"), [(1000, 190), (3529, 671), (0, 0), (1, 0), (3, 1), (50, 10), (150, 29)])
 def test_iva_of_neto_rounds_half_up(neto: int, iva: int) -> None:
     # 3 * 0.19 = 0.57 -> 1; 50 * 0.19 = 9.5 -> 10 (half up); 3529 * 0.19 = 670.51 -> 671
     assert money.iva_of_neto(neto) == iva

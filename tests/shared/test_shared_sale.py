@@ -130,9 +130,7 @@ def test_add_priced_exact_weight_has_no_discount() -> None:
     assert (line.quantity, line.discount, line.amount) == (Decimal("0.500"), 0, 995)
 
 
-@given(
-    price=st.integers(min_value=1, max_value=100_000), amount=st.integers(min_value=1, max_value=2_000_000)
-)
+@given(price=st.integers(min_value=1, max_value=100_000), amount=st.integers(min_value=1, max_value=2_000_000))
 def test_add_priced_amount_is_exact_and_discount_never_negative(price: int, amount: int) -> None:
     assume(Decimal(amount) / price <= Decimal("99.999"))
     product = Product("X", "Granel", price, "granel", sold_by=SoldBy.KG)

@@ -53,9 +53,7 @@ def completed(sale: Sale, settlement: Settlement, number: int, shift_id: str = S
         neto=t.neto,
         iva=t.iva,
         tenders=tuple(
-            sales.TenderTaken(
-                k.value, sum(x.amount for x in settlement.tenders if x.kind is k), settlement.received(k)
-            )
+            sales.TenderTaken(k.value, sum(x.amount for x in settlement.tenders if x.kind is k), settlement.received(k))
             for k in kinds
         ),
         rounding=settlement.rounding,
@@ -91,12 +89,8 @@ SALE_3 = sale_event(
 )
 CASH_IN = shifts.CashMoved(SHIFT, "in", 5000, "sencillo", "sup-1")
 CASH_OUT = shifts.CashMoved(SHIFT, "out", 8000, "retiro a caja fuerte", "sup-1")
-VOID = auth.Authorised(
-    "void_line", "sup-1", "cajera-1", "cliente se arrepintió", sale_id="V-3", shift_id=SHIFT
-)
-DISCOUNT_OK = auth.Authorised(
-    "discount", "sup-1", "cajera-1", "cliente frecuente", sale_id="V-3", shift_id=SHIFT
-)
+VOID = auth.Authorised("void_line", "sup-1", "cajera-1", "cliente se arrepintió", sale_id="V-3", shift_id=SHIFT)
+DISCOUNT_OK = auth.Authorised("discount", "sup-1", "cajera-1", "cliente frecuente", sale_id="V-3", shift_id=SHIFT)
 
 
 def fold(events: list[Any], start: Shift | None = None) -> Shift:

@@ -1,0 +1,85 @@
+"""``python -m benchmarks [--only NAME] [--quick] [--json FILE]``: run the benchmarks and print a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from benchmarks import cold_start, common, memory, sale_commit, scan_to_line
+
+Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
+
+BENCHMARKS: dict[str, Runner] = {
+    scan_to_line.NAME: scan_to_line.run,
+    sale_commit.NAME: sale_commit.run,
+    cold_start.NAME: cold_start.run,
+    memory.NAME: memory.run,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write {name: {value, unit, baseline, ratio, ...}}")
+    p.add_argument("--only", choices=sorted(BENCHMARKS), action="append", metavar="NAME",
+                   help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    p.add_argument("--quick", action="store_true", help="10,000 products and few samples: a smoke test")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder (journals) and print it")
+    return p
+
+
+def table(results: list[common.Result]) -> str:
+    head = f"{'benchmark':<14}{'value':>11}{'baseline':>11}{'ratio':>9}  {'target':<20}{'met':<5} detail"
+    rows = [head, "-" * len(head)]
+    for r in results:
+        detail = ", ".join(f"{k}={v}" for k, v in r.extra.items())
+        met = "-" if r.met is None else ("yes" if r.met else "NO")
+        rows.append(f"{r.name:<14}{r.value:>8.3f} {r.unit:<2}{r.baseline:>8.3f} {r.unit:<2}{r.ratio:>8.2f}x"
+                    f"  {r.target:<20}{met:<5} {detail}")
+        if r.note:
+            rows.append(f"{'':<14}note: {r.note}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    sizes = common.Sizes.quick() if args.quick else common.Sizes()
+    names = args.only or list(BENCHMARKS)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    results: list[common.Result] = []
+    with tempfile.TemporaryDirectory(prefix="almacen-bench-") as tmp:
+        root = Path(tmp)
+        workspace = common.Workspace(root, sizes, log)
+        for name in names:
+            log(f"running {name} ...")
+            t = time.perf_counter()
+            result = BENCHMARKS[name](workspace, sizes, log)
+            log(f"  {name}: {result.value} {result.unit} (baseline {result.baseline} {result.unit},"
+                f" {time.perf_counter() - t:.1f} s)")
+            results.append(result)
+        if args.keep:
+            keep = Path(tempfile.mkdtemp(prefix="almacen-bench-kept-"))
+            os.rename(root, keep / "run")
+            root.mkdir()
+            log(f"kept {keep / 'run'}")
+    print(table(results))
+    print(f"\n{sizes.products:,}-product catalog built in {workspace.build_seconds:.1f} s (not counted);"
+          f" whole run {time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps({r.name: r.to_json() for r in results}, indent=2) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

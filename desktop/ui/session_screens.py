@@ -1,0 +1,119 @@
+"""Sign-in (touch your name, type your PIN) and open-shift (count the float) screens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+
+
+def _keypad_column(field: QLineEdit, button: BigButton, message: QWidget) -> QVBoxLayout:
+    column = QVBoxLayout()
+    column.setSpacing(10)
+    column.addWidget(field)
+    keypad = Keypad((CLEAR, "0", BACK))
+    keypad.pressed.connect(lambda key: apply_key(field, key))
+    column.addWidget(keypad, 1)
+    column.addWidget(message)
+    column.addWidget(button)
+    return column
+
+
+class SignInScreen(QWidget):
+    """Big buttons with the users' names and a masked PIN keypad; emits ``sign_in(user_id, pin)``."""
+
+    sign_in = Signal(str, str)
+
+    def __init__(self, users: tuple[tuple[str, str], ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sign-in-screen")
+        self.group = QButtonGroup(self)
+        names = QVBoxLayout()
+        names.setSpacing(10)
+        names.addWidget(label("¿Quién atiende la caja?", role="title"))
+        for user_id, name in users:
+            button = BigButton(name, f"user-{user_id}", "user")
+            button.setCheckable(True)
+            button.setProperty("user_id", user_id)
+            button.clicked.connect(lambda _=False: self.pin.setFocus())
+            self.group.addButton(button)
+            names.addWidget(button)
+        names.addStretch(1)
+        self.pin = QLineEdit(objectName="pin", placeholderText="PIN")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pin.setMaxLength(8)
+        self.pin.returnPressed.connect(self._submit)
+        self.message = label("", "signin-message", wrap=True)
+        enter = BigButton("Entrar", "sign-in", "primary")
+        enter.setMinimumHeight(64)
+        enter.clicked.connect(self._submit)
+        page = QHBoxLayout(self)
+        page.setContentsMargins(40, 24, 40, 24)
+        page.setSpacing(48)
+        page.addLayout(names, 1)
+        page.addLayout(_keypad_column(self.pin, enter, self.message), 1)
+
+    def _submit(self) -> None:
+        chosen = self.group.checkedButton()
+        if chosen is None:
+            show_message(self.message, "Toque su nombre y escriba su PIN", True)
+            return
+        pin = self.pin.text()
+        self.pin.clear()
+        self.sign_in.emit(str(chosen.property("user_id")), pin)
+
+    def show_message(self, text: str, error: bool) -> None:
+        show_message(self.message, text, error)
+
+    def reset(self) -> None:
+        """Ready for the next person: nobody chosen, empty PIN, no message."""
+        self.group.setExclusive(False)
+        for button in self.group.buttons():
+            button.setChecked(False)
+        self.group.setExclusive(True)
+        self.pin.clear()
+        show_message(self.message, "", False)
+
+
+class OpenShiftScreen(QWidget):
+    """The cash float counted into the drawer; emits ``open_shift(text)`` or ``back``."""
+
+    open_shift = Signal(str)
+    back = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("open-shift-screen")
+        self.amount = QLineEdit(objectName="float", placeholderText="$0")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.amount.returnPressed.connect(lambda: self.open_shift.emit(self.amount.text()))
+        self.message = label("", "open-shift-message", wrap=True)
+        start = BigButton("Abrir turno", "open-shift", "pay")
+        start.setMinimumHeight(64)
+        start.clicked.connect(lambda: self.open_shift.emit(self.amount.text()))
+        back = BigButton("Volver", "open-shift-back")
+        back.clicked.connect(self.back.emit)
+        info = QVBoxLayout()
+        info.addWidget(label("Abrir turno", role="title"))
+        self.greeting = label("", "greeting", "hint", wrap=True)
+        info.addWidget(self.greeting)
+        info.addWidget(label("Cuente el dinero de la caja (fondo inicial) y escríbalo con el teclado.",
+                             role="hint", wrap=True))
+        info.addStretch(1)
+        info.addWidget(back)
+        page = QHBoxLayout(self)
+        page.setContentsMargins(40, 24, 40, 24)
+        page.setSpacing(48)
+        page.addLayout(info, 1)
+        page.addLayout(_keypad_column(self.amount, start, self.message), 1)
+
+    def prepare(self, user_name: str) -> None:
+        self.greeting.setText(f"Hola, {user_name}. No hay un turno abierto en esta caja.")
+        self.amount.clear()
+        show_message(self.message, "", False)
+        self.amount.setFocus()
+
+    def show_message(self, text: str, error: bool) -> None:
+        show_message(self.message, text, error)

@@ -1,0 +1,36 @@
+"""The benchmarks still run end to end (``--quick``: 10,000 products, few samples) and report every figure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    results = json.loads(out.read_text("utf-8"))
+    assert set(results) == set(NAMES)
+    for name in NAMES:
+        figure = results[name]
+        for key in ("value", "baseline", "ratio"):
+            assert isinstance(figure[key], int | float) and figure[key] > 0, (name, key, figure)
+        assert figure["unit"], name
+    for name in ("scan_to_line", "sale_commit"):
+        assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
+    for name in NAMES:
+        assert name in proc.stdout, proc.stdout
