@@ -40,11 +40,15 @@ class ShiftMenu(QDialog):
         for key, text in MENU:
             button = BigButton(text, key, "danger" if key == "close-shift" else "")
             button.setMinimumWidth(420)
-            button.clicked.connect(lambda _=False, k=key: (self.accept(), self.chosen.emit(k)))
+            button.clicked.connect(lambda _=False, k=key: self._choose(k))
             outer.addWidget(button)
         back = BigButton("Volver", "menu-cancel")
         back.clicked.connect(self.reject)
         outer.addWidget(back)
+
+    def _choose(self, key: str) -> None:
+        self.accept()
+        self.chosen.emit(key)
 
 
 class CloseShiftDialog(QDialog):
@@ -116,13 +120,3 @@ class ZReportDialog(QDialog):
         ok = BigButton("Aceptar", "z-ok", "primary")
         ok.clicked.connect(self.accept)
         outer.addWidget(ok)
-
-    def lines(self) -> list[tuple[str, str]]:
-        """The summary as shown: ``(name, value)`` rows."""
-        rows = []
-        for row in range(len(self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly))):
-            name, value = self.findChild(QWidget, f"z-name-{row}"), self.findChild(QWidget, f"z-value-{row}")
-            if name is None or value is None:
-                break
-            rows.append((name.property("text"), value.property("text")))
-        return rows
