@@ -6,7 +6,7 @@ Cash is rounded to $10 (Ley 20.956) on the cash part only; the view shows that r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desktop.presenters.sale import describe
 from desktop.services.checkout import CheckoutService, Completed
@@ -143,3 +143,13 @@ class PaymentPresenter:
         if not self.completed.printed.ok:
             return self._render(message=f"Venta guardada. Vuelto {change}. No se imprimió la boleta.", error=True)
         return self._render(message=f"Venta guardada. Vuelto {change}")
+
+    def reprint(self) -> PaymentView:
+        """Print the completed sale's receipt again (after a printer problem); nothing before ``finish``."""
+        if self.completed is None:
+            return self.view
+        outcome = self.checkout.receipts.reprint(self.completed.event.sale_id)
+        self.completed = replace(self.completed, printed=outcome)
+        if not outcome.ok:
+            return self._render(message=f"No se imprimió la boleta: {outcome.message}", error=True)
+        return self._render(message="Boleta impresa")

@@ -76,6 +76,16 @@ class SessionPresenter:
         word = "Ingreso" if direction == "in" else "Retiro"
         return self._emit(message=f"{word} de {money.format_clp(amount)} registrado")
 
+    def open_drawer(self, supervisor_pin: str, reason: str) -> SessionView:
+        """Open the cash drawer without a sale (supervisor PIN and reason, journaled)."""
+        if self.user is None:
+            return self._emit(message="Inicie sesión primero", error=True)
+        try:
+            self.terminal.shifts.open_drawer(self.user, supervisor_pin, reason)
+        except errors.PosError as exc:
+            return self._emit(message=describe(exc), error=True)
+        return self._emit(message="Cajón abierto")
+
     def close_shift(self, counted_text: dict[TenderKind, str]) -> SessionView:
         """Close with the blind count typed per tender; the Z report is printed and shown."""
         if self.user is None:

@@ -1,0 +1,123 @@
+"""The till's window: sign-in → open shift → sale screen in one stack, and a status bar that is always there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QStatusBar, QWidget
+
+from desktop.presenters.sale import SalePresenter, SaleView
+from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.terminal import Terminal
+from desktop.ui import binding, style
+from desktop.ui.sale_screen import SaleScreen
+from desktop.ui.session_screens import OpenShiftScreen, SignInScreen
+from desktop.ui.shift_flow import ShiftActions
+from desktop.ui.widgets import label
+
+MIN_WIDTH, MIN_HEIGHT = 1024, 600
+
+
+class MainWindow(QMainWindow):
+    """Menu-less: every action is a big button on the current screen."""
+
+    def __init__(self, terminal: Terminal, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("main-window")
+        self.setWindowTitle(f"Almacén · {terminal.settings.store.name} · {terminal.settings.terminal_id}")
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
+        self.setStyleSheet(style.STYLESHEET)
+        self.session = SessionPresenter(terminal)
+        self.sale = SalePresenter(terminal)
+        self.sign_in_screen = SignInScreen(self.session.view.users)
+        self.open_shift_screen = OpenShiftScreen()
+        self.sale_screen = SaleScreen(self.sale)
+        self.screens = QStackedWidget(objectName="screens")
+        for screen in (self.sign_in_screen, self.open_shift_screen, self.sale_screen):
+            self.screens.addWidget(screen)
+        self.setCentralWidget(self.screens)
+        self.shift_actions = ShiftActions(self, self.session, self.sale)
+        self._status_bar()
+
+        self.sign_in_screen.sign_in.connect(self._sign_in)
+        self.open_shift_screen.open_shift.connect(self._open_shift)
+        self.open_shift_screen.back.connect(self.show_sign_in)
+        self.sale_screen.shift_menu_requested.connect(self.shift_actions.menu)
+        self.shift_actions.closed.connect(self.show_sign_in)
+        self.shift_actions.switch_user.connect(self.show_sign_in)
+        binding.bind(self.session, self._render_session)
+        binding.bind(self.sale, self.sale_screen.render, self._render_sale_status)
+        self.show_sign_in()
+
+    def _status_bar(self) -> None:
+        bar = QStatusBar(objectName="status")
+        bar.setSizeGripEnabled(False)
+        self.cashier, self.shift = label("", "status-cashier"), label("", "status-shift")
+        self.connection = label("", "status-connection")
+        self.printer, self.pending = label("", "status-printer"), label("", "status-pending")
+        self.clock = label("", "status-clock")
+        for widget in (self.cashier, self.shift, self.connection):
+            bar.addWidget(widget)
+        for widget in (self.pending, self.printer, self.clock):
+            bar.addPermanentWidget(widget)
+        self.setStatusBar(bar)
+        self._tick()
+        timer = QTimer(self, interval=15_000)
+        timer.timeout.connect(self._tick)
+        timer.start()
+
+    def _tick(self) -> None:
+        self.clock.setText(f"{datetime.now():%d-%m-%Y %H:%M}")
+
+    # --- navigation ---------------------------------------------------------------------------------------
+    def show_sign_in(self) -> None:
+        self.sign_in_screen.reset()
+        self.screens.setCurrentWidget(self.sign_in_screen)
+        self._render_session(self.session.view)
+
+    def _sign_in(self, user_id: str, pin: str) -> None:
+        view = self.session.sign_in(user_id, pin)
+        if view.error:
+            return
+        if self.session.current_shift() is None:
+            self.open_shift_screen.prepare(view.user)
+            self.screens.setCurrentWidget(self.open_shift_screen)
+            self._render_session(view)
+        else:
+            self._start_selling()
+
+    def _open_shift(self, text: str) -> None:
+        if not self.session.open_shift(text).error:
+            self._start_selling()
+
+    def _start_selling(self) -> None:
+        shift, user = self.session.current_shift(), self.session.user
+        if shift is None or user is None:
+            return
+        self.screens.setCurrentWidget(self.sale_screen)
+        self.sale.start(user, shift.shift_id, shift.number)
+        self.sale_screen.focus_search()
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    def _render_session(self, view: SessionView) -> None:
+        current = self.screens.currentWidget()
+        if current is self.sign_in_screen:
+            self.sign_in_screen.show_message(view.message if view.error else "", view.error)
+            self._status("", view.shift)
+        elif current is self.open_shift_screen:
+            self.open_shift_screen.show_message(view.message if view.error else "", view.error)
+            self._status(view.user, view.shift)
+
+    def _render_sale_status(self, view: SaleView) -> None:
+        if self.screens.currentWidget() is self.sale_screen:
+            self._status(view.cashier, view.shift)
+        self.connection.setText(f"● {view.connection}")
+        self.printer.setText(f"Impresora: {view.printer or '—'}")
+        n = view.pending_prints
+        self.pending.setText(f"{n} boleta{'s' if n != 1 else ''} por reimprimir" if n else "")
+        self.pending.setVisible(n > 0)
+
+    def _status(self, cashier: str, shift: str) -> None:
+        self.cashier.setText(f"Cajero: {cashier or '—'}")
+        self.shift.setText(shift or "Sin turno")

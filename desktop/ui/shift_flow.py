@@ -1,0 +1,95 @@
+"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, close the shift.
+
+Each step is a non-blocking dialog; ``SessionPresenter`` decides, and its message lands on the sale screen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop.presenters.sale import SalePresenter
+from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.ui.prompts import KeypadDialog
+from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
+from shared.sale import TenderKind
+
+CASH_IN_REASONS = ("Sencillo para vuelto", "Fondo adicional")
+CASH_OUT_REASONS = ("Depósito en caja fuerte", "Pago a proveedor", "Retiro del dueño")
+DRAWER_REASONS = ("Dar sencillo", "Corregir un vuelto", "Revisar un billete")
+
+
+class ShiftActions(QObject):
+    """Emits ``closed`` once the Z report was seen, and ``switch_user`` to go back to sign-in."""
+
+    closed = Signal()
+    switch_user = Signal()
+
+    def __init__(self, parent: QWidget, session: SessionPresenter, sale: SalePresenter) -> None:
+        super().__init__(parent)
+        self.window = parent
+        self.session = session
+        self.sale = sale
+
+    def _dialog(self, name: str, title: str, reasons: tuple[str, ...] = (), *, masked: bool = False,
+                ok: str = "Aceptar") -> KeypadDialog:
+        dialog = KeypadDialog(name, title, self.window, masked=masked, reasons=reasons, ok=ok)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        return dialog
+
+    def _settle(self, dialog: KeypadDialog, view: SessionView) -> None:
+        if view.error:
+            dialog.show_error(view.message)
+        else:
+            dialog.dismiss()
+            self.sale.refresh(view.message)
+
+    def menu(self) -> None:
+        menu = ShiftMenu(self.window)
+        menu.chosen.connect(self._chosen)
+        menu.open()
+
+    def _chosen(self, key: str) -> None:
+        {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
+         "switch-user": self.switch_user.emit, "close-shift": self.close_shift}[key]()
+
+    def cash_in(self) -> None:
+        dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS)
+        dialog.submitted.connect(
+            lambda text: self._settle(dialog, self.session.cash_move("in", text, dialog.reason())))
+        dialog.ask("Monto en pesos que entra a la caja, y el motivo.")
+
+    def cash_out(self) -> None:
+        dialog = self._dialog("cash-out", "Retiro de efectivo", CASH_OUT_REASONS, ok="Siguiente")
+        dialog.submitted.connect(lambda text: self._withdraw(dialog, text, dialog.reason()))
+        dialog.ask("Monto en pesos que sale de la caja, y el motivo. Luego autoriza un supervisor.")
+
+    def _withdraw(self, amount_dialog: KeypadDialog, amount: str, reason: str) -> None:
+        amount_dialog.dismiss()
+        dialog = self._dialog("cash-out-pin", "Autorización de supervisor", masked=True, ok="Autorizar")
+        dialog.submitted.connect(
+            lambda pin: self._settle(dialog, self.session.cash_move("out", amount, reason, pin)))
+        dialog.ask(f"Retiro de efectivo: {amount} pesos · {reason or 'sin motivo'}")
+
+    def open_drawer(self) -> None:
+        dialog = self._dialog("drawer", "Abrir cajón sin venta", DRAWER_REASONS, masked=True, ok="Autorizar")
+        dialog.submitted.connect(lambda pin: self._settle(dialog, self.session.open_drawer(pin, dialog.reason())))
+        dialog.ask("Un supervisor escribe su PIN e indica el motivo.")
+
+    def close_shift(self) -> None:
+        if self.sale.view.lines:
+            self.sale.refresh("Termine o anule la venta en curso antes de cerrar el turno", True)
+            return
+        dialog = CloseShiftDialog(self.window)
+        dialog.submitted.connect(lambda counts: self._close(dialog, counts))
+        dialog.open()
+
+    def _close(self, dialog: CloseShiftDialog, counts: dict[TenderKind, str]) -> None:
+        view = self.session.close_shift(counts)
+        if view.error and not view.z_lines:
+            dialog.show_error(view.message)
+            return
+        dialog.accept()
+        report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error)
+        report.finished.connect(lambda _code: self.closed.emit())
+        report.open()
