@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QScroller, QTableView
 
 from desktop.presenters.sale import LineView
-from desktop.ui.widgets import money_font
+from desktop.ui.widgets import money_font, named
 
 HEADERS = ("Producto", "Cant.", "Precio", "Total")
 NAME, QUANTITY, PRICE, AMOUNT = range(4)
@@ -58,6 +59,8 @@ class CartModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and column == AMOUNT:
             return money_font(19)
+        if role == Qt.ItemDataRole.FontRole and column in (QUANTITY, PRICE):
+            return money_font(16, bold=False)
         if role == LINE_ID_ROLE:
             return line.line_id
         return None
@@ -70,3 +73,24 @@ class CartModel(QAbstractTableModel):
             return int((Qt.AlignmentFlag.AlignLeft if section == NAME else Qt.AlignmentFlag.AlignRight)
                        | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def cart_view(model: CartModel) -> QTableView:
+    """The touch cart (objectName ``cart``): whole rows, tall, wrapped names, never takes the keyboard focus."""
+    cart = named(QTableView(), "cart")
+    cart.setModel(model)
+    cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    cart.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    cart.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    cart.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    cart.setShowGrid(False)
+    cart.setWordWrap(True)
+    cart.setTextElideMode(Qt.TextElideMode.ElideRight)
+    cart.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    cart.verticalHeader().hide()
+    cart.verticalHeader().setDefaultSectionSize(58)
+    header = cart.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+    QScroller.grabGesture(cart.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    return cart

@@ -14,7 +14,7 @@ from desktop.ui import binding, style
 from desktop.ui.sale_screen import SaleScreen
 from desktop.ui.session_screens import OpenShiftScreen, SignInScreen
 from desktop.ui.shift_flow import ShiftActions
-from desktop.ui.widgets import label
+from desktop.ui.widgets import label, named
 
 MIN_WIDTH, MIN_HEIGHT = 1024, 600
 
@@ -33,7 +33,7 @@ class MainWindow(QMainWindow):
         self.sign_in_screen = SignInScreen(self.session.view.users)
         self.open_shift_screen = OpenShiftScreen()
         self.sale_screen = SaleScreen(self.sale)
-        self.screens = QStackedWidget(objectName="screens")
+        self.screens = named(QStackedWidget(), "screens")
         for screen in (self.sign_in_screen, self.open_shift_screen, self.sale_screen):
             self.screens.addWidget(screen)
         self.setCentralWidget(self.screens)
@@ -47,11 +47,11 @@ class MainWindow(QMainWindow):
         self.shift_actions.closed.connect(self.show_sign_in)
         self.shift_actions.switch_user.connect(self.show_sign_in)
         binding.bind(self.session, self._render_session)
-        binding.bind(self.sale, self.sale_screen.render, self._render_sale_status)
+        binding.bind(self.sale, self.sale_screen.show_view, self._render_sale_status)
         self.show_sign_in()
 
     def _status_bar(self) -> None:
-        bar = QStatusBar(objectName="status")
+        bar = named(QStatusBar(), "status")
         bar.setSizeGripEnabled(False)
         self.cashier, self.shift = label("", "status-cashier"), label("", "status-shift")
         self.connection = label("", "status-connection")

@@ -32,6 +32,7 @@ class KeypadDialog(QDialog):
         self.setObjectName(f"{name}-dialog")
         self.setWindowTitle(title)
         self.setModal(True)
+        self.setMinimumWidth(820 if reasons else 460)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 16)
         outer.setSpacing(10)
@@ -54,6 +55,7 @@ class KeypadDialog(QDialog):
         self.entry.returnPressed.connect(self._submit)
         column.addWidget(self.entry)
         self.error = label("", f"{name}-error", wrap=True)
+        self.error.setMinimumHeight(52)  # two lines, so an error does not squeeze the keypad
         column.addWidget(self.error)
         keypad = Keypad(keys)
         keypad.setMinimumWidth(300)

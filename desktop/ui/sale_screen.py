@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QScroller,
-    QTabBar,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +17,7 @@ from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.ui import cart_model, prompts
 from desktop.ui.payment_dialog import PaymentDialog
-from desktop.ui.widgets import BigButton, TileGrid, label, show_message
+from desktop.ui.widgets import BigButton, CategoryBar, TileGrid, label, named, show_message
 
 SEARCH_DELAY_MS = 250
 """Live search waits this long after the last keystroke, so a scanner's burst of digits never searches."""
@@ -38,18 +33,19 @@ class SaleScreen(QWidget):
         self.setObjectName("sale-screen")
         self.presenter = presenter
         self.view = presenter.view
-        self.search = QLineEdit(objectName="search", placeholderText="Buscar o escanear…")
+        self.search = named(QLineEdit(placeholderText="Buscar o escanear…"), "search")
         self.search.setClearButtonEnabled(False)
         self.timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self.timer.timeout.connect(lambda: presenter.search(self.search.text()))
         self.search.textChanged.connect(self._typed)
         self.search.returnPressed.connect(self._entered)
         self.model = cart_model.CartModel()
-        self.cart = self._cart_view()
+        self.cart = cart_model.cart_view(self.model)
+        self.cart.clicked.connect(lambda index: presenter.select(self.model.line_id(index.row())))
         self.total, self.items, self.discount = label("$0", "total"), label("", "items"), label("", "discount")
         self.message = label("", "message", wrap=True)
-        self.tabs = QTabBar(objectName="tabs", expanding=False, usesScrollButtons=True, drawBase=False)
-        self.tabs.tabBarClicked.connect(self._tab_touched)
+        self.categories = CategoryBar()
+        self.categories.touched.connect(self._tab_touched)
         self.grid = TileGrid()
         self.grid.chosen.connect(presenter.choose)
         self.weight = prompts.KeypadDialog("weight", "Peso en kg", self, keys=prompts.DECIMAL)
@@ -65,28 +61,8 @@ class SaleScreen(QWidget):
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
         self._layout()
 
-    def _cart_view(self) -> QTableView:
-        cart = QTableView(objectName="cart")
-        cart.setModel(self.model)
-        cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        cart.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        cart.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        cart.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        cart.setShowGrid(False)
-        cart.setWordWrap(False)
-        cart.setTextElideMode(Qt.TextElideMode.ElideRight)
-        cart.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        cart.verticalHeader().hide()
-        cart.verticalHeader().setDefaultSectionSize(50)
-        header = cart.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(cart_model.NAME, QHeaderView.ResizeMode.Stretch)
-        QScroller.grabGesture(cart.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-        cart.clicked.connect(lambda index: self.presenter.select(self.model.line_id(index.row())))
-        return cart
-
     def _layout(self) -> None:
-        total_box = QFrame(objectName="total-box")
+        total_box = named(QFrame(), "total-box")
         box = QGridLayout(total_box)
         box.setContentsMargins(16, 6, 16, 6)
         box.addWidget(label("TOTAL", "total-caption"), 0, 0)
@@ -98,7 +74,7 @@ class SaleScreen(QWidget):
         left.addWidget(total_box)
         left.addWidget(self.message)
         right = QVBoxLayout()
-        right.addWidget(self.tabs)
+        right.addWidget(self.categories)
         right.addWidget(self.grid, 1)
         middle = QHBoxLayout()
         middle.setSpacing(14)
@@ -145,13 +121,11 @@ class SaleScreen(QWidget):
         self.search.clear()
         self.search.blockSignals(False)
 
-    def _tab_touched(self, index: int) -> None:
-        if index < 0:
-            return
+    def _tab_touched(self, name: str) -> None:
         if self.view.results:
             self._clear_search()
             self.presenter.search("")
-        self.presenter.show_tab(self.tabs.tabText(index))
+        self.presenter.show_tab(name)
 
     def _ask_quantity(self) -> None:
         line = next((x for x in self.view.lines if x.line_id == self.view.selected), None)
@@ -168,9 +142,8 @@ class SaleScreen(QWidget):
             self.focus_search()
 
     def _pay(self) -> None:
-        dialog = PaymentDialog(self)
         presenter = PaymentPresenter(self.presenter.checkout)
-        dialog.bind(presenter)
+        dialog = PaymentDialog(self, presenter)
         dialog.finished.connect(lambda _code: self._paid(presenter))
         dialog.start()
 
@@ -180,7 +153,7 @@ class SaleScreen(QWidget):
         self.focus_search()
 
     # --- rendering ----------------------------------------------------------------------------------------
-    def render(self, view: SaleView) -> None:
+    def show_view(self, view: SaleView) -> None:
         self.view = view
         self.model.set_lines(view.lines)
         row = self.model.row_of(view.selected)
@@ -191,13 +164,7 @@ class SaleScreen(QWidget):
         self.items.setText(view.items)
         self.discount.setText(f"Descuento {view.discount}" if view.discount else "")
         show_message(self.message, view.message, view.error)
-        if tuple(self.tabs.tabText(i) for i in range(self.tabs.count())) != view.tabs:
-            while self.tabs.count():
-                self.tabs.removeTab(0)
-            for name in view.tabs:
-                self.tabs.addTab(name)
-        if view.tab in view.tabs:
-            self.tabs.setCurrentIndex(view.tabs.index(view.tab))
+        self.categories.set_tabs(view.tabs, view.tab)
         self.grid.set_tiles(view.results or view.tiles)
         self.pay.setEnabled(view.can_pay)
         self._prompt(self.weight, view.weight_prompt is not None, view,

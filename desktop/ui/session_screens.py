@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, show_message
 
 
 def _keypad_column(field: QLineEdit, button: BigButton, message: QWidget) -> QVBoxLayout:
@@ -29,6 +29,7 @@ class SignInScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("sign-in-screen")
         self.group = QButtonGroup(self)
+        self.pin = named(QLineEdit(placeholderText="PIN"), "pin")
         names = QVBoxLayout()
         names.setSpacing(10)
         names.addWidget(label("¿Quién atiende la caja?", role="title"))
@@ -40,7 +41,6 @@ class SignInScreen(QWidget):
             self.group.addButton(button)
             names.addWidget(button)
         names.addStretch(1)
-        self.pin = QLineEdit(objectName="pin", placeholderText="PIN")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin.setMaxLength(8)
@@ -86,7 +86,7 @@ class OpenShiftScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("open-shift-screen")
-        self.amount = QLineEdit(objectName="float", placeholderText="$0")
+        self.amount = named(QLineEdit(placeholderText="$0"), "float")
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.amount.returnPressed.connect(lambda: self.open_shift.emit(self.amount.text()))
         self.message = label("", "open-shift-message", wrap=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, show_message
 from shared.sale import TenderKind
 
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
@@ -54,11 +54,12 @@ class ShiftMenu(QDialog):
 class CloseShiftDialog(QDialog):
     """Blind count: what is in the drawer per means of payment, without showing what is expected."""
 
-    submitted = Signal(dict)
+    submitted = Signal(object)  # dict[TenderKind, str] (a Qt "dict" signal would turn the keys into text)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         outer = _dialog(self, "close-dialog", "Cerrar turno: arqueo ciego")
+        self.setMinimumSize(820, 540)
         outer.addWidget(label("Cuente lo que hay en la caja y los comprobantes de cada medio de pago. "
                               "Toque un casillero y escriba el monto.", role="hint", wrap=True))
         body = QHBoxLayout()
@@ -66,8 +67,9 @@ class CloseShiftDialog(QDialog):
         fields = QGridLayout()
         self.fields: dict[TenderKind, QLineEdit] = {}
         for row, (kind, name) in enumerate(COUNT_FIELDS):
-            field = QLineEdit(objectName=name, placeholderText="$0")
+            field = named(QLineEdit(placeholderText="$0"), name)
             field.setAlignment(Qt.AlignmentFlag.AlignRight)
+            field.setMinimumWidth(220)
             self.fields[kind] = field
             fields.addWidget(label(kind.label), row, 0)
             fields.addWidget(field, row, 1)
@@ -89,9 +91,8 @@ class CloseShiftDialog(QDialog):
         outer.addLayout(buttons)
 
     def _key(self, key: str) -> None:
-        focused = QApplication.focusWidget()
-        field = focused if focused in self.fields.values() else self.fields[TenderKind.CASH]
-        assert isinstance(field, QLineEdit)
+        focused = self.focusWidget()  # the field touched last (keypad keys never take the focus)
+        field = focused if isinstance(focused, QLineEdit) else self.fields[TenderKind.CASH]
         apply_key(field, key)
 
     def show_error(self, message: str) -> None:
@@ -105,6 +106,7 @@ class ZReportDialog(QDialog):
                  error: bool = False) -> None:
         super().__init__(parent)
         outer = _dialog(self, "z-dialog", f"{title} · {date.today():%d-%m-%Y}")
+        self.setMinimumWidth(640)
         grid = QGridLayout()
         grid.setHorizontalSpacing(32)
         for row, (name, value) in enumerate(lines):

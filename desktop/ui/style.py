@@ -53,7 +53,8 @@ QScrollArea > QWidget > QWidget {{ background: transparent; }}
 QTabBar::tab {{ min-height: 48px; padding: 0 20px; margin-right: 6px; font-size: 18px; font-weight: 700;
                 background: #e2e8f0; border-radius: 10px; }}
 QTabBar::tab:selected {{ background: {BLUE}; color: white; }}
-QTabBar QToolButton {{ min-width: 40px; min-height: 44px; background: #cbd5e1; border-radius: 8px; }}
+QTabBar::scroller {{ width: 0; }}
+QTabBar QToolButton {{ width: 0; border: none; }}
 
 QFrame#total-box {{ background: {INK}; border-radius: 12px; }}
 QFrame#total-box QLabel {{ color: white; }}
@@ -61,15 +62,18 @@ QLabel#total-caption {{ font-size: 22px; font-weight: 700; color: #cbd5e1; }}
 QLabel#total {{ font-size: 44px; font-weight: 800; }}
 QLabel#items, QLabel#discount {{ font-size: 16px; color: #cbd5e1; }}
 QLabel#message {{ font-size: 17px; font-weight: 600; color: #1e3a8a; }}
-QLabel[error="true"] {{ color: {RED}; font-weight: 700; }}
+QLabel[error="true"], QLabel#message[error="true"] {{ color: {RED}; font-weight: 700; }}
 QLabel[role="title"] {{ font-size: 26px; font-weight: 800; }}
 QLabel[role="hint"] {{ font-size: 17px; color: #475569; }}
 QLabel#change {{ font-size: 60px; font-weight: 800; color: {GREEN}; }}
 QLabel#pay-total {{ font-size: 40px; font-weight: 800; }}
 QLabel#due {{ font-size: 24px; font-weight: 700; }}
+QFrame#entry-box {{ background: white; border: 2px solid #94a3b8; border-radius: 10px; }}
+QLabel#entry {{ font-size: 34px; font-weight: 800; }}
+QLabel#change[done="true"] {{ font-size: 80px; }}
 
 QStatusBar {{ background: #1f2937; }}
-QStatusBar QLabel {{ color: white; font-size: 16px; padding: 0 10px; }}
+QStatusBar QLabel {{ color: white; font-size: 15px; padding: 0 6px; }}
 QStatusBar QLabel#status-connection {{ color: #fca5a5; }}
 QStatusBar QLabel#status-pending {{ color: #fde68a; font-weight: 700; }}
 QStatusBar::item {{ border: none; }}

@@ -1,17 +1,21 @@
-"""Reusable touch widgets: big buttons, a numeric keypad, product tiles and the grid that flows them."""
+"""Reusable touch widgets: big buttons, keypad, product tiles and their grid, category tabs."""
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QScroller,
     QSizePolicy,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +25,7 @@ from desktop.ui.style import TOUCH_MIN, set_flag
 
 BACK, CLEAR = "←", "C"
 KEY_NAMES = {BACK: "back", CLEAR: "clear", ",": "comma"}
+W = TypeVar("W", bound=QWidget)
 DIGIT_ROWS = ("7", "8", "9", "4", "5", "6", "1", "2", "3")
 
 
@@ -30,6 +35,12 @@ def money_font(px: int = 20, *, bold: bool = True) -> QFont:
     font.setPixelSize(px)
     font.setBold(bold)
     return font
+
+
+def named(widget: W, name: str) -> W:
+    """``widget`` with its objectName set (tests and the stylesheet find widgets by it)."""
+    widget.setObjectName(name)
+    return widget
 
 
 def label(text: str = "", name: str = "", role: str = "", *, wrap: bool = False) -> QLabel:
@@ -76,7 +87,7 @@ class Keypad(QWidget):
         grid.setSpacing(8)
         for i, key in enumerate((*DIGIT_ROWS, *bottom, *extra)):
             button = BigButton(key, f"key-{KEY_NAMES.get(key, key)}", "key")
-            button.setMinimumHeight(TOUCH_MIN + 4)
+            button.setMinimumSize(84, TOUCH_MIN + 4)
             button.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
             grid.addWidget(button, i // 3, i % 3)
 
@@ -131,26 +142,23 @@ class TileGrid(QScrollArea):
         self.tiles: tuple[TileView, ...] | None = None
         self.buttons: list[ProductTile] = []
         self.columns = 0
-        self._reset()
-
-    def _reset(self) -> None:
-        inner = QWidget()
-        self.grid = QGridLayout(inner)
-        self.grid.setContentsMargins(0, 0, 6, 0)
-        self.grid.setSpacing(10)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.setWidget(inner)  # the previous inner widget (and its tiles) is deleted
+        self.set_tiles(())
 
     def set_tiles(self, tiles: tuple[TileView, ...]) -> None:
         if tiles == self.tiles:
             return
         self.tiles = tiles
-        self._reset()
-        self.buttons = [ProductTile(t) for t in tiles]
+        inner = QWidget()
+        self.grid = QGridLayout(inner)
+        self.grid.setContentsMargins(0, 0, 6, 0)
+        self.grid.setSpacing(10)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.buttons = [ProductTile(t, inner) for t in tiles]
         for button in self.buttons:
             button.clicked.connect(lambda _=False, sku=button.sku: self.chosen.emit(sku))
         self.columns = 0
         self._flow()
+        self.setWidget(inner)  # shows the new tiles at once; the previous ones are deleted
 
     def _flow(self) -> None:
         columns = max(2, (self.viewport().width() + 10) // (self.min_tile_width + 10))
@@ -167,3 +175,37 @@ class TileGrid(QScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._flow()
+
+
+class CategoryBar(QWidget):
+    """Category tabs (``tabs``) with big ◀ ▶ buttons to step through aisles; emits the touched tab's name."""
+
+    touched = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tabs = named(QTabBar(expanding=False, usesScrollButtons=True, drawBase=False), "tabs")
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.tabs.tabBarClicked.connect(lambda i: self.touched.emit(self.tabs.tabText(i)) if i >= 0 else None)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.tabs, 1)
+        for text, name, step in (("◀", "tab-prev", -1), ("▶", "tab-next", 1)):
+            button = BigButton(text, name)
+            button.setFixedWidth(52)
+            button.clicked.connect(lambda _=False, d=step: self._step(d))
+            row.addWidget(button)
+
+    def _step(self, delta: int) -> None:
+        if self.tabs.count():
+            self.touched.emit(self.tabs.tabText((self.tabs.currentIndex() + delta) % self.tabs.count()))
+
+    def set_tabs(self, names: tuple[str, ...], current: str) -> None:
+        if tuple(self.tabs.tabText(i) for i in range(self.tabs.count())) != names:
+            while self.tabs.count():
+                self.tabs.removeTab(0)
+            for name in names:
+                self.tabs.addTab(name)
+        if current in names:
+            self.tabs.setCurrentIndex(names.index(current))

@@ -1,0 +1,33 @@
+import pytest
+from PySide6.QtWidgets import QLineEdit, QWidget, QApplication
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+def shot(w, name):
+    QApplication.processEvents(); w.grab().save(f"/tmp/shots/{name}.png")
+def test_x(ui, printer):
+    import os; os.makedirs("/tmp/shots", exist_ok=True)
+    shot(ui.window, "1-signin")
+    ui.click("user-ana"); ui.keypad("12", ui.find(QWidget, "sign-in-screen")); shot(ui.window, "1b-signin")
+    ui.keypad("34", ui.find(QWidget, "sign-in-screen")); ui.click("sign-in")
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen")); shot(ui.window, "2-open")
+    ui.click("open-shift")
+    ui.scan("7801234567894")
+    ui.click("tile-PAN-1"); d = ui.dialog("weight-dialog"); ui.keypad("0", d); ui.click("weight-ok", d); shot(d, "3-weight")
+    ui.click("weight-cancel", d)
+    ui.click("action-void"); d = ui.dialog("auth-dialog"); ui.click("reason-1", d); ui.keypad("11", d); ui.click("auth-ok", d); shot(d, "4-auth")
+    ui.click("auth-cancel", d)
+    ui.click("action-discount"); d = ui.dialog("discount-dialog"); shot(d, "5-discount"); ui.click("discount-cancel", d)
+    printer.fail_next(1)
+    ui.click("pay"); d = ui.dialog("payment-dialog"); ui.click("quick-1000", d); ui.click("finish", d); shot(d, "6-pay-short")
+    ui.click("quick-2000", d); ui.click("finish", d); shot(d, "7-pay-done"); ui.click("new-sale", d)
+    shot(ui.window, "8-after")
+    ui.click("action-shift"); d = ui.dialog("shift-menu"); shot(d, "9-menu"); ui.click("close-shift", d)
+    d = ui.dialog("close-dialog"); ui.keypad("20000", d); shot(d, "10-close"); ui.click("close-ok", d)
+    d = ui.dialog("z-dialog"); shot(d, "11-z")
+    ui.click("z-ok", d)
+    ui.sign_in("pedro", "2345"); ui.keypad("1000", ui.find(QWidget, "open-shift-screen")); ui.click("open-shift")
+    for c in ("7801234567894", "7802920000015", "7801610001196"): ui.scan(c)
+    ui.window.resize(1366, 768); shot(ui.window, "12-big")
+    ui.window.resize(1920, 1080); shot(ui.window, "13-huge")
+    ui.window.resize(1024, 600)
+    ui.type("search", "co"); ui.qtbot.wait(400); shot(ui.window, "14-search")
+    ui.click("action-shift"); ui.click("cash-in", ui.dialog("shift-menu")); d = ui.dialog("cash-in-dialog"); shot(d, "15-cashin")
