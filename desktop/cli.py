@@ -39,12 +39,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import desktop.ui.app as ui_app
     from desktop import terminal
-    from desktop.ui import app
 
     term = terminal.build(_settings(args))
     try:
-        return app.run(term, fullscreen=args.fullscreen)
+        return int(ui_app.run(term, fullscreen=args.fullscreen))
     finally:
         term.close()
 

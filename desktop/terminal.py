@@ -71,12 +71,13 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     Raises:
         JournalError: the journal cannot be opened (missing, locked, read-only, corrupt); nothing is changed.
     """
-    deps = {"codec": registry.build_codec(), "clock": clock, "new_id": new_id}
+    codec = registry.build_codec()
     if create and not s.journal_path.exists():
         s.data_dir.mkdir(parents=True, exist_ok=True)
-        journal = SqliteJournal.create(s.journal_path, Identity(s.tenant_id, s.store_id, s.terminal_id), **deps)
+        journal = SqliteJournal.create(s.journal_path, Identity(s.tenant_id, s.store_id, s.terminal_id),
+                                       codec=codec, clock=clock, new_id=new_id)
     else:
-        journal = SqliteJournal.open(s.journal_path, **deps)
+        journal = SqliteJournal.open(s.journal_path, codec=codec, clock=clock, new_id=new_id)
     printer = printer or printers.open_printer(s.printer_config())
     drawer = drawer or printers.EscposCashDrawer(printer)
     auth = AuthService(journal, hasher, max_failures=s.max_pin_failures,

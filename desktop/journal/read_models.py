@@ -128,6 +128,6 @@ def sale_event_seq(conn: sqlite3.Connection, sale_id: str) -> tuple[int, int] | 
 
 def print_queue(conn: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
     """Receipts not yet printed: ``(sale_id, state, attempts, error)``, oldest first."""
-    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(
         "SELECT q.sale_id, q.state, q.attempts, q.error FROM print_queue q JOIN sales s ON s.sale_id = q.sale_id"
         " WHERE q.state != 'printed' ORDER BY s.number")]
