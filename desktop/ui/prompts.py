@@ -10,10 +10,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+from shared import roles
 
 DIGITS = (CLEAR, "0", BACK)
 DECIMAL = (",", "0", BACK)
 VOID_REASONS = ("Error de digitación", "Cliente desiste", "Producto dañado")
+DISCOUNT_REASONS = ("Cliente frecuente", "Producto con detalle", "Precio mal etiquetado")
+AUTH_REASONS = {roles.Action.VOID_LINE.value: VOID_REASONS, roles.Action.DISCOUNT.value: DISCOUNT_REASONS}
 
 
 class KeypadDialog(QDialog):
@@ -27,7 +30,8 @@ class KeypadDialog(QDialog):
     cancelled = Signal()
 
     def __init__(self, name: str, title: str, parent: QWidget, *, keys: tuple[str, ...] = DIGITS,
-                 masked: bool = False, reasons: tuple[str, ...] = (), ok: str = "Aceptar") -> None:
+                 masked: bool = False, reasons: tuple[str, ...] = (), ok: str = "Aceptar",
+                 placeholder: str = "") -> None:
         super().__init__(parent)
         self.setObjectName(f"{name}-dialog")
         self.setWindowTitle(title)
@@ -44,12 +48,14 @@ class KeypadDialog(QDialog):
         outer.addLayout(body, 1)
 
         self.reason_field: QLineEdit | None = None
+        self.reasons = reasons
         if reasons:
             body.addLayout(self._reasons_panel(reasons), 1)
         column = QVBoxLayout()
         self.entry = QLineEdit()
         self.entry.setObjectName(f"{name}-input")
         self.entry.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.entry.setPlaceholderText(placeholder or ("PIN" if masked else "$0"))
         if masked:
             self.entry.setEchoMode(QLineEdit.EchoMode.Password)
         self.entry.returnPressed.connect(self._submit)
@@ -75,11 +81,11 @@ class KeypadDialog(QDialog):
     def _reasons_panel(self, reasons: tuple[str, ...]) -> QVBoxLayout:
         panel = QVBoxLayout()
         panel.addWidget(label("Motivo", role="hint"))
-        group = QButtonGroup(self)
+        self.reason_group = group = QButtonGroup(self)
         for i, text in enumerate(reasons):
             button = BigButton(text, f"reason-{i}")
             button.setCheckable(True)
-            button.clicked.connect(lambda _=False, t=text: self._pick_reason(t))
+            button.clicked.connect(lambda _=False, b=button: self._pick_reason(b.text()))
             group.addButton(button)
             panel.addWidget(button)
         self.reason_field = QLineEdit()
@@ -96,13 +102,21 @@ class KeypadDialog(QDialog):
     def _submit(self) -> None:
         self.submitted.emit(self.entry.text())
 
-    def ask(self, hint: str, text: str = "") -> None:
-        """Clear what was typed before and show the dialog (without blocking) about ``hint``."""
+    def ask(self, hint: str, text: str = "", reasons: tuple[str, ...] = ()) -> None:
+        """Clear what was typed before and show the dialog (without blocking) about ``hint``.
+
+        ``reasons`` relabel the quick reason buttons (as many as the dialog was built with).
+        """
         self.hint.setText(hint)
         self.entry.setText(text)
         show_message(self.error, "", False)
         if self.reason_field is not None:
             self.reason_field.clear()
+            self.reason_group.setExclusive(False)
+            for button, reason in zip(self.reason_group.buttons(), reasons or self.reasons, strict=False):
+                button.setText(reason)
+                button.setChecked(False)
+            self.reason_group.setExclusive(True)
         self.open()
         self.entry.setFocus()
 

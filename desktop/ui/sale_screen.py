@@ -3,24 +3,14 @@ the action bar below. It only renders ``SaleView`` and forwards touches and keys
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.ui import cart_model, prompts
 from desktop.ui.payment_dialog import PaymentDialog
-from desktop.ui.widgets import BigButton, CategoryBar, TileGrid, label, named, show_message
-
-SEARCH_DELAY_MS = 250
-"""Live search waits this long after the last keystroke, so a scanner's burst of digits never searches."""
+from desktop.ui.widgets import BigButton, CategoryBar, ScanField, TileGrid, label, named, show_message
 
 
 class SaleScreen(QWidget):
@@ -33,12 +23,9 @@ class SaleScreen(QWidget):
         self.setObjectName("sale-screen")
         self.presenter = presenter
         self.view = presenter.view
-        self.search = named(QLineEdit(placeholderText="Buscar o escanear…"), "search")
-        self.search.setClearButtonEnabled(False)
-        self.timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self.timer.timeout.connect(lambda: presenter.search(self.search.text()))
-        self.search.textChanged.connect(self._typed)
-        self.search.returnPressed.connect(self._entered)
+        self.search = ScanField()
+        self.search.searched.connect(self._searched)
+        self.search.submitted.connect(presenter.submit)
         self.model = cart_model.CartModel()
         self.cart = cart_model.cart_view(self.model)
         self.cart.clicked.connect(lambda index: presenter.select(self.model.line_id(index.row())))
@@ -48,14 +35,16 @@ class SaleScreen(QWidget):
         self.categories.touched.connect(self._tab_touched)
         self.grid = TileGrid()
         self.grid.chosen.connect(presenter.choose)
-        self.weight = prompts.KeypadDialog("weight", "Peso en kg", self, keys=prompts.DECIMAL)
+        self.weight = prompts.KeypadDialog("weight", "Peso en kg", self, keys=prompts.DECIMAL,
+                                           placeholder="0,000 kg")
         self.weight.submitted.connect(presenter.enter_weight)
         self.weight.cancelled.connect(presenter.cancel_prompt)
         self.auth = prompts.KeypadDialog("auth", "Autorización de supervisor", self, masked=True,
                                          reasons=prompts.VOID_REASONS, ok="Autorizar")
         self.auth.submitted.connect(lambda pin: presenter.authorise(pin, self.auth.reason()))
         self.auth.cancelled.connect(presenter.cancel_prompt)
-        self.quantity = prompts.KeypadDialog("quantity", "Cantidad", self, keys=prompts.DECIMAL)
+        self.quantity = prompts.KeypadDialog("quantity", "Cantidad", self, keys=prompts.DECIMAL,
+                                             placeholder="Cantidad")
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
         self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self)
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
@@ -102,28 +91,13 @@ class SaleScreen(QWidget):
         page.addLayout(actions)
 
     # --- forwarding ---------------------------------------------------------------------------------------
-    def _typed(self, text: str) -> None:
-        self.timer.stop()
-        if not text.strip():
-            if self.view.results:
-                self.presenter.search("")
-        elif not text.strip().isdigit():  # digits are codes: they are resolved on Enter
-            self.timer.start()
-
-    def _entered(self) -> None:
-        self.timer.stop()
-        text = self.search.text()
-        self._clear_search()
-        self.presenter.submit(text)
-
-    def _clear_search(self) -> None:
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+    def _searched(self, text: str) -> None:
+        if text.strip() or self.view.results:  # an emptied field brings the tiles back
+            self.presenter.search(text)
 
     def _tab_touched(self, name: str) -> None:
         if self.view.results:
-            self._clear_search()
+            self.search.clear_quietly()
             self.presenter.search("")
         self.presenter.show_tab(name)
 
@@ -167,18 +141,20 @@ class SaleScreen(QWidget):
         self.categories.set_tabs(view.tabs, view.tab)
         self.grid.set_tiles(view.results or view.tiles)
         self.pay.setEnabled(view.can_pay)
-        self._prompt(self.weight, view.weight_prompt is not None, view,
-                     f"{view.weight_prompt.name} · {view.weight_prompt.price}" if view.weight_prompt else "")
-        self._prompt(self.auth, view.auth_prompt is not None, view,
-                     view.auth_prompt.what if view.auth_prompt else "")
+        weighing, auth = view.weight_prompt, view.auth_prompt
+        self._prompt(self.weight, view, f"{weighing.name} · {weighing.price}" if weighing else None)
+        self._prompt(self.auth, view, auth.what if auth else None,
+                     prompts.AUTH_REASONS.get(auth.action, ()) if auth else ())
         self.focus_search()
 
-    def _prompt(self, dialog: prompts.KeypadDialog, wanted: bool, view: SaleView, hint: str) -> None:
-        if wanted and not dialog.isVisible():
-            dialog.ask(hint)
-        elif wanted and view.error:
+    def _prompt(self, dialog: prompts.KeypadDialog, view: SaleView, hint: str | None,
+                reasons: tuple[str, ...] = ()) -> None:
+        """Open ``dialog`` while the presenter asks (``hint`` set), show its errors there, close it after."""
+        if hint is not None and not dialog.isVisible():
+            dialog.ask(hint, reasons=reasons)
+        elif hint is not None and view.error:
             dialog.show_error(view.message)
-        elif not wanted and dialog.isVisible():
+        elif hint is None and dialog.isVisible():
             dialog.dismiss()
 
     def focus_search(self) -> None:

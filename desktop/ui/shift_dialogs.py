@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, show_message
+from desktop.ui.widgets import BACK, BigButton, Keypad, apply_key, label, named, show_message
 from shared.sale import TenderKind
 
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
@@ -75,7 +75,7 @@ class CloseShiftDialog(QDialog):
             fields.addWidget(field, row, 1)
         fields.setRowStretch(len(COUNT_FIELDS), 1)
         body.addLayout(fields, 1)
-        keypad = Keypad((CLEAR, "0", "000"), (BACK,))
+        keypad = Keypad(("000", "0", BACK))
         keypad.pressed.connect(self._key)
         body.addWidget(keypad, 1)
         outer.addLayout(body, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -57,6 +57,43 @@ def show_message(widget: QLabel, text: str, error: bool) -> None:
     """Put an operator message in a label, red (``[error="true"]``) when it reports a problem."""
     widget.setText(text)
     set_flag(widget, "error", error)
+
+
+class ScanField(QLineEdit):
+    """The search/scan field (``search``). Enter emits ``submitted`` with the text and clears the field (a
+    keyboard-wedge scanner types fast and ends with Enter); typed words emit ``searched`` after a pause, an
+    emptied field at once; digits only wait for Enter, so a scan never searches half a barcode."""
+
+    submitted = Signal(str)
+    searched = Signal(str)
+
+    def __init__(self, delay_ms: int = 250, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("search")
+        self.setPlaceholderText("Buscar o escanear…")
+        self.timer = QTimer(self, singleShot=True, interval=delay_ms)
+        self.timer.timeout.connect(lambda: self.searched.emit(self.text()))
+        self.textChanged.connect(self._typed)
+        self.returnPressed.connect(self._entered)
+
+    def _typed(self, text: str) -> None:
+        self.timer.stop()
+        if not text.strip():
+            self.searched.emit("")
+        elif not text.strip().isdigit():
+            self.timer.start()
+
+    def _entered(self) -> None:
+        self.timer.stop()
+        text = self.text()
+        self.clear_quietly()
+        self.submitted.emit(text)
+
+    def clear_quietly(self) -> None:
+        """Empty the field without searching (results on screen stay until something else is chosen)."""
+        self.blockSignals(True)
+        self.clear()
+        self.blockSignals(False)
 
 
 class BigButton(QPushButton):

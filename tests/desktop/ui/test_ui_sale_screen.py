@@ -138,3 +138,28 @@ def test_screenshot_of_the_sale_screen(ui):
     assert ui.window.size().width() == 1024 and ui.window.size().height() == 600
     path = ui.screenshot(ui.window, "sale_screen.png")
     assert path.stat().st_size > 10_000
+
+
+def test_discount_within_the_limit_applies_and_above_it_asks_a_supervisor(ui):
+    ui.start_selling()
+    ui.scan("7802920000015")  # $3.990
+    ui.click("action-discount")
+    dialog = ui.dialog("discount-dialog")
+    ui.keypad("390", dialog)
+    ui.click("discount-ok", dialog)
+    assert ui.closed("discount-dialog")
+    assert ui.text("total") == "$3.600"
+
+    ui.click("action-discount")
+    dialog = ui.dialog("discount-dialog")
+    ui.keypad("1000", dialog)
+    ui.click("discount-ok", dialog)
+    auth = ui.dialog("auth-dialog")
+    assert "Descuento de $1.000" in ui.text("auth-hint", auth)
+    assert ui.find(QPushButton, "reason-0", auth).text() == "Cliente frecuente"
+    ui.keypad("9999", auth)
+    ui.find(QLineEdit, "reason-text", auth).setText("Cliente frecuente")
+    ui.click("auth-ok", auth)
+    assert ui.closed("auth-dialog") and ui.closed("discount-dialog")
+    assert ui.text("total") == "$2.990"
+    assert ui.text("discount") == "Descuento -$1.000"
