@@ -79,6 +79,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     return common.Result(
         NAME, round(after, 1), "MB", round(before, 1), target="(reported)",
         note="" if report["qt_model"] else "desktop.ui.cart_model missing: no Qt model in the process",
-        extra={"growth_mb": round(after - before, 1), "per_sale_kb": round((after - before) * 1024 / report["sales"], 2),
+        extra={"growth_mb": round(after - before, 1),
+               "per_sale_kb": round((after - before) * 1024 / report["sales"], 2),
                "maxrss_mb": round(report["maxrss_kb"] / 1024, 1), "sales": report["sales"],
                "lines_per_sale": sizes.memory_lines, "products": sizes.products})
