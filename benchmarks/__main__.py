@@ -31,7 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", choices=sorted(BENCHMARKS), action="append", metavar="NAME",
                    help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     p.add_argument("--quick", action="store_true", help="10,000 products and few samples: a smoke test")
-    p.add_argument("--keep", action="store_true", help="keep the temporary folder (journals) and print it")
+    p.add_argument("--catalog-cache", type=Path, metavar="DIR",
+                   help="keep the catalog journal in DIR and reuse it in later runs (default: build it every run)")
     return p
 
 
@@ -60,22 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     results: list[common.Result] = []
     with tempfile.TemporaryDirectory(prefix="almacen-bench-") as tmp:
         root = Path(tmp)
-        workspace = common.Workspace(root, sizes, log)
+        workspace = common.Workspace(root, sizes, log, args.catalog_cache)
         for name in names:
             log(f"running {name} ...")
             t = time.perf_counter()
             result = BENCHMARKS[name](workspace, sizes, log)
             log(f"  {name}: {result.value} {result.unit} (baseline {result.baseline} {result.unit},"
                 f" {time.perf_counter() - t:.1f} s)")
+            result.extra["catalog_build_s"] = round(workspace.build_seconds, 1) if workspace.build_seconds else None
             results.append(result)
-        if args.keep:
-            keep = Path(tempfile.mkdtemp(prefix="almacen-bench-kept-"))
-            os.rename(root, keep / "run")
-            root.mkdir()
-            log(f"kept {keep / 'run'}")
     print(table(results))
-    print(f"\n{sizes.products:,}-product catalog built in {workspace.build_seconds:.1f} s (not counted);"
-          f" whole run {time.perf_counter() - started:.0f} s")
+    built = f"built in {workspace.build_seconds:.1f} s" if workspace.build_seconds else "reused from the cache"
+    print(f"\n{sizes.products:,}-product catalog {built} (not counted); whole run"
+          f" {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({r.name: r.to_json() for r in results}, indent=2) + "\n", "utf-8")
     return 0

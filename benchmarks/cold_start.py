@@ -89,6 +89,7 @@ ready = time.perf_counter()
 print(json.dumps({"script_s": ready - T0, "since_exec_s": since_exec(), "how": how}), flush=True)
 if mode != "baseline":
     term.close()
+os._exit(0)  # measured; skip finalization, where PySide6 6.12 on 3.11 may abort (see benchmarks/qt.py)
 '''
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import random
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -122,12 +124,17 @@ def start_selling(term: terminal_mod.Terminal) -> tuple[User, shift_mod.Shift]:
 
 
 class Workspace:
-    """A temporary folder holding the catalog journal, built once per run and copied for each benchmark."""
+    """A temporary folder holding the catalog journal, built once per run and copied for each benchmark.
 
-    def __init__(self, root: Path, sizes: Sizes, log: Callable[[str], None] = print) -> None:
+    With ``cache`` (``--catalog-cache DIR``) the catalog journal is kept in ``DIR`` between runs and reused.
+    """
+
+    def __init__(self, root: Path, sizes: Sizes, log: Callable[[str], None] = print,
+                 cache: Path | None = None) -> None:
         self.root = root
         self.sizes = sizes
         self.log = log
+        self.cache = cache
         self._master: Path | None = None
         self.build_seconds = 0.0
         self.barcodes: list[str] = []
@@ -135,24 +142,32 @@ class Workspace:
 
     def master(self) -> Path:
         """The folder of the catalog journal: the demo users and ``sizes.products`` generated products."""
-        if self._master is None:
-            data_dir = self.root / "catalog"
+        if self._master is not None:
+            return self._master
+        base = self.cache if self.cache is not None else self.root
+        data_dir = base / f"catalog-{self.sizes.products}"
+        if (data_dir / JOURNAL_NAME).exists() and self.cache is not None:
+            self.log(f"reusing the {self.sizes.products:,}-product catalog journal in {data_dir}")
+        else:
             self.log(f"building a {self.sizes.products:,}-product catalog journal in {data_dir} ...")
+            shutil.rmtree(data_dir, ignore_errors=True)
             started = time.perf_counter()
             term = open_terminal(data_dir, create=True, id_prefix=9999)
             try:
                 seed.seed(term, catalog_data.generate_rows(self.sizes.products))
-                self.barcodes = [r[0] for r in term.journal.conn.execute(
-                    "SELECT b.code FROM barcodes b JOIN products p ON p.sku = b.sku"
-                    " WHERE p.active AND p.sku LIKE 'GEN-%' ORDER BY b.code")]
             finally:
                 term.close()
             self.build_seconds = time.perf_counter() - started
             size_mb = (data_dir / JOURNAL_NAME).stat().st_size / 1e6
-            self.log(f"  built in {self.build_seconds:.1f} s ({size_mb:.0f} MB, {len(self.barcodes):,} barcodes;"
-                     " not counted in any figure)")
-            self._master = data_dir
-        return self._master
+            self.log(f"  built in {self.build_seconds:.1f} s ({size_mb:.0f} MB; not counted in any figure)")
+        with contextlib.closing(sqlite3.connect(f"file:{data_dir / JOURNAL_NAME}?mode=ro", uri=True)) as conn:
+            self.barcodes = [r[0] for r in conn.execute(
+                "SELECT b.code FROM barcodes b JOIN products p ON p.sku = b.sku"
+                " WHERE p.active AND p.sku LIKE 'GEN-%' ORDER BY b.code")]
+        if not self.barcodes:
+            raise RuntimeError(f"{data_dir}: the catalog has no generated barcodes")
+        self._master = data_dir
+        return data_dir
 
     def fresh_copy(self, name: str) -> Path:
         """A new data folder holding a copy of the catalog journal (nothing else: no lock, no receipts)."""

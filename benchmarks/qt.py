@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import Any
 
 from desktop.presenters.sale import SalePresenter, SaleView
 
-_NONE_BALLAST: list[None] = []
+_NONE_GUARDED = False
 
 
 def application() -> Any:
@@ -21,17 +22,21 @@ def application() -> Any:
     return QApplication.instance() or QApplication([])
 
 
-def keep_none_alive(refs: int = 250_000) -> None:
-    """Hold extra references to ``None`` so this process survives PySide6's refcount leak.
+def keep_none_alive(refs: int = 1_000_000) -> None:
+    """Give ``None``, ``True`` and ``False`` references that are never released, so this process survives.
 
-    With PySide6 6.12 on CPython 3.11 (where ``None`` is not yet immortal) every call of a Qt method returning
-    void or bool from Python drops one reference to ``None``/``True``/``False`` that it never took; after a few
-    thousand calls ``None`` is deallocated and the process aborts ("none_dealloc"). The benchmarks measure the
-    leak (``none_refs_per_scan``) and keep themselves alive with this ballast (2 MB, allocated once).
+    With PySide6 6.12 on CPython 3.11 (where ``None`` is not yet immortal) every call from Python of a Qt method
+    returning void drops a reference to ``None`` that it never took (``True``/``False`` likewise for bool
+    methods); after a few thousand calls ``None`` is deallocated and the process aborts ("none_dealloc"), at
+    the latest while finalizing. The benchmarks measure the leak (``none_refs_per_scan``) and keep themselves
+    alive by raising the three refcounts once (CPython only; a no-op from 3.12 on).
     """
-    if sys.version_info < (3, 12) and not _NONE_BALLAST:
-        _NONE_BALLAST.extend([None] * refs)
-        _NONE_BALLAST.extend([True, False] * (refs // 10))
+    global _NONE_GUARDED
+    if _NONE_GUARDED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    for obj in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(obj)).value += refs  # ob_refcnt is the first field of every object
+    _NONE_GUARDED = True
 
 
 def none_refs() -> int:

@@ -135,7 +135,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     extra: dict[str, Any] = {
         "p50": common.ms(p50), "p99": common.ms(p99), "max": common.ms(max(ours)),
         "baseline_p50": common.ms(b50), "baseline_p99": common.ms(b99), "samples": len(ours),
-        "products": sizes.products, "catalog_build_s": round(ws.build_seconds, 1), "qt_model": model["has_model"],
+        "products": sizes.products, "qt_model": model["has_model"],
         "none_refs_per_scan": round(model["none_lost"] / len(ours), 2)}
     notes = [] if model["has_model"] else ["desktop.ui.cart_model missing: measured up to the presenter's SaleView"]
     if "times" in window:

@@ -99,9 +99,12 @@ class ShiftService:
     def close(self, user: User, counted: dict[TenderKind, money.Pesos]) -> Closed:
         """Close with the cashier's blind count, then print the Z report.
 
-        Raises: ShiftError (no open shift), InvalidAmount (negative count).
+        Raises: ShiftError (no open shift, or a sale still in the cart), InvalidAmount (negative count).
         """
         shift = self._require_open()
+        draft = read_models.draft(self.journal.conn)
+        if draft is not None and draft["sale"]["lines"]:
+            raise errors.ShiftError("hay una venta en curso: cóbrela o anule sus líneas antes de cerrar", "open")
         self.journal.append(shift.close(counted, user.user_id))
         closed = read_models.shift(self.journal.conn, shift.shift_id)
         assert closed is not None

@@ -188,6 +188,14 @@ def test_shift_close_with_blind_count_and_z_report(selling):
             selling.shifts.cash_in(ana, 100, "x"))
 
 
+def test_shift_cannot_close_with_a_sale_in_the_cart(selling):
+    selling.checkout.scan("7801234567894")
+    with pytest.raises(errors.ShiftError, match="venta en curso"):
+        selling.shifts.close(selling.checkout.cashier, {})
+    selling.checkout.complete((Tender(TenderKind.CASH, 1150),))
+    assert selling.shifts.close(selling.checkout.cashier, {TenderKind.CASH: 21_150}).report.cash_difference == 0
+
+
 def test_open_drawer_without_sale_is_authorised_and_recorded(selling):
     selling.shifts.open_drawer(selling.checkout.cashier, "9999", "Cambio de billete")
     types = [e.type for e in selling.journal.read()][-2:]
