@@ -213,3 +213,28 @@ def test_product_edit_reaches_lookup_and_search(terminal):
     assert product is not None and product.price == 1090
     assert [p.sku for p in read_models.search(terminal.journal.conn, "descremada")] == ["LEC-1"]
     assert read_models.search(terminal.journal.conn, "entera") == []
+
+
+def test_an_older_journal_is_migrated_on_open(tmp_path, clock):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "journal.sqlite3"
+    sqlite3.connect(path).close()
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).with_name("migrations")))
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("INSERT INTO meta VALUES ('tenant_id', '1'), ('store_id', 's'),"
+                                   " ('terminal_id', 't'), ('epoch', '1')")
+    engine.dispose()
+    journal = SqliteJournal.open(path, **_deps(clock))
+    try:
+        assert migrate.current_revision(journal.conn) == migrate.SCHEMA_HEAD
+        indexes = {r[0] for r in journal.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "barcodes_sku" in indexes
+    finally:
+        journal.close()
