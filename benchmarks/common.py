@@ -21,6 +21,7 @@ from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import catalog_data, seed
 from desktop.drivers.fakes import FakeDrawer, FakePrinter
+from desktop.journal import migrate
 from desktop.services.auth import User
 from shared import shift as shift_mod
 
@@ -145,8 +146,8 @@ class Workspace:
         if self._master is not None:
             return self._master
         base = self.cache if self.cache is not None else self.root
-        data_dir = base / f"catalog-{self.sizes.products}"
-        if (data_dir / JOURNAL_NAME).exists() and self.cache is not None:
+        data_dir = base / f"catalog-{self.sizes.products}-schema{migrate.SCHEMA_HEAD}"
+        if self.cache is not None and _at_head(data_dir / JOURNAL_NAME):
             self.log(f"reusing the {self.sizes.products:,}-product catalog journal in {data_dir}")
         else:
             self.log(f"building a {self.sizes.products:,}-product catalog journal in {data_dir} ...")
@@ -184,6 +185,14 @@ class Workspace:
         self.master()
         rng = random.Random(seed_value)
         return [rng.choice(self.barcodes) for _ in range(n)]
+
+
+def _at_head(path: Path) -> bool:
+    """True when ``path`` is a journal at the newest schema (a stale cache would be migrated on every open)."""
+    if not path.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        return migrate.current_revision(conn) == migrate.SCHEMA_HEAD
 
 
 def batched(items: list[Any], size: int) -> Iterator[list[Any]]:

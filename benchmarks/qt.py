@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Callable
@@ -10,33 +9,13 @@ from typing import Any
 
 from desktop.presenters.sale import SalePresenter, SaleView
 
-_NONE_GUARDED = False
-
 
 def application() -> Any:
     """The process's QApplication (offscreen unless a platform was chosen)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    keep_none_alive()
     return QApplication.instance() or QApplication([])
-
-
-def keep_none_alive(refs: int = 1_000_000) -> None:
-    """Give ``None``, ``True`` and ``False`` references that are never released, so this process survives.
-
-    With PySide6 6.12 on CPython 3.11 (where ``None`` is not yet immortal) every call from Python of a Qt method
-    returning void drops a reference to ``None`` that it never took (``True``/``False`` likewise for bool
-    methods); after a few thousand calls ``None`` is deallocated and the process aborts ("none_dealloc"), at
-    the latest while finalizing. The benchmarks measure the leak (``none_refs_per_scan``) and keep themselves
-    alive by raising the three refcounts once (CPython only; a no-op from 3.12 on).
-    """
-    global _NONE_GUARDED
-    if _NONE_GUARDED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for obj in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(obj)).value += refs  # ob_refcnt is the first field of every object
-    _NONE_GUARDED = True
 
 
 def none_refs() -> int:

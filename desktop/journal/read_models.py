@@ -128,6 +128,7 @@ def sale_event_seq(conn: sqlite3.Connection, sale_id: str) -> tuple[int, int] | 
 
 def print_queue(conn: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
     """Receipts not yet printed: ``(sale_id, state, attempts, error)``, oldest first."""
-    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(
-        "SELECT q.sale_id, q.state, q.attempts, q.error FROM print_queue q JOIN sales s ON s.sale_id = q.sale_id"
-        " WHERE q.state != 'printed' ORDER BY s.number")]
+    rows = conn.execute("SELECT q.sale_id, q.state, q.attempts, q.error, s.number FROM print_queue q"
+                        " INDEXED BY print_queue_waiting JOIN sales s ON s.sale_id = q.sale_id"
+                        " WHERE q.state != 'printed'").fetchall()
+    return [(r[0], r[1], r[2], r[3]) for r in sorted(rows, key=lambda r: r[4])]

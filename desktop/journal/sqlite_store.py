@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +66,7 @@ class SqliteJournal:
         self.codec = codec
         self.clock = clock
         self.new_id = new_id
+        self.lock = threading.RLock()  # the sync worker thread shares this connection with the UI thread
         self._head = self._read_head()
 
     @classmethod
@@ -140,6 +142,10 @@ class SqliteJournal:
             JournalError: the commit failed (disk full, read-only, I/O); nothing of the unit was kept.
         """
         uow = UnitOfWork(self)
+        with self.lock:
+            yield from self._unit(uow)
+
+    def _unit(self, uow: UnitOfWork) -> Iterator[UnitOfWork]:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             uow.seq, uow.prev_hash = self._read_head()
@@ -159,12 +165,13 @@ class SqliteJournal:
         with self.unit_of_work() as uow:
             return [uow.append(e) for e in events]
 
-    def read(self, from_seq: int = 1, epoch: int | None = None) -> Iterator[envelope.Envelope]:
-        """Envelopes of one epoch (this one by default) from ``from_seq`` on, in seq order."""
-        rows = self.conn.execute(
-            "SELECT event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,"
-            " payload, prev_hash, hash FROM events WHERE epoch = ? AND seq >= ? ORDER BY seq",
-            (self.identity.epoch if epoch is None else epoch, from_seq))
+    def read(self, from_seq: int = 1, epoch: int | None = None, limit: int = -1) -> Iterator[envelope.Envelope]:
+        """Envelopes of one epoch (this one by default) from ``from_seq`` on, in seq order (at most ``limit``)."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,"
+                " payload, prev_hash, hash FROM events WHERE epoch = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                (self.identity.epoch if epoch is None else epoch, from_seq, limit)).fetchall()
         for r in rows:
             yield envelope.Envelope(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
                                     r[10], r[11])
@@ -173,6 +180,44 @@ class SqliteJournal:
         """Check every epoch's chain; return the number of events. Raises: ChainBroken."""
         epochs = [r[0] for r in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch")]
         return sum(envelope.verify_chain(self.read(1, epoch)) for epoch in epochs)
+
+    def sync_state(self) -> dict[str, str]:
+        with self.lock:
+            return dict(self.conn.execute("SELECT key, value FROM sync_state").fetchall())
+
+    def set_sync_state(self, **values: object) -> None:
+        with self.lock, _transaction(self.conn):
+            self.conn.executemany("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                                  " DO UPDATE SET value = excluded.value", [(k, str(v)) for k, v in values.items()])
+
+    def begin_epoch(self, epoch: int, acked_seq: int) -> int:
+        """Continue this journal as ``epoch`` (a restored or cloned copy, DESIGN.md §4).
+
+        The entries of the old epoch after ``acked_seq`` (never received by the server) are sealed again, in order,
+        as the first entries of the new epoch with new event ids; returns how many. Raises: JournalError.
+        """
+        old_epoch = self.identity.epoch
+        if epoch <= old_epoch:
+            raise ValueError(f"epoch {epoch} must be newer than {old_epoch}")
+        unsent = list(self.read(acked_seq + 1, old_epoch))
+        with self.lock:
+            try:
+                with _transaction(self.conn):
+                    self.conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (str(epoch),))
+                    prev, seq = envelope.GENESIS_HASH, 0
+                    for old in unsent:
+                        seq += 1
+                        entry = envelope.seal(event_id=self.new_id(), tenant_id=old.tenant_id, store_id=old.store_id,
+                                              terminal_id=old.terminal_id, epoch=epoch, seq=seq,
+                                              occurred_at=old.occurred_at, type=old.type, version=old.version,
+                                              payload=old.payload, prev_hash=prev)
+                        _insert(self.conn, entry)
+                        prev = entry.hash
+            except (sqlite3.Error, OSError) as exc:
+                raise translate(exc, str(self.path)) from exc
+            self.identity = Identity(self.identity.tenant_id, self.identity.store_id, self.identity.terminal_id, epoch)
+            self._head = self._read_head()
+        return len(unsent)
 
     def rebuild_projections(self) -> int:
         """Drop every read model and fold the whole journal into it again; return the events replayed."""
@@ -208,12 +253,7 @@ class UnitOfWork:
                               terminal_id=j.identity.terminal_id, epoch=j.identity.epoch, seq=self.seq + 1,
                               occurred_at=j.clock().isoformat(timespec="milliseconds"), type=type_,
                               version=version, payload=payload, prev_hash=self.prev_hash)
-        self.conn.execute(
-            "INSERT INTO events (epoch, seq, event_id, tenant_id, store_id, terminal_id, occurred_at, type,"
-            " version, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.epoch, entry.seq, entry.event_id, entry.tenant_id, entry.store_id, entry.terminal_id,
-             entry.occurred_at, entry.type, entry.version,
-             envelope.canonical_bytes(entry.payload).decode("utf-8"), entry.prev_hash, entry.hash))
+        _insert(self.conn, entry)
         projections.apply(self.conn, entry, event)
         self.seq, self.prev_hash = entry.seq, entry.hash
         self.appended.append(entry)
@@ -230,6 +270,15 @@ class UnitOfWork:
     def queue_print(self, sale_id: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO print_queue (sale_id, state) VALUES (?, 'pending')",
                           (sale_id,))
+
+
+def _insert(conn: sqlite3.Connection, entry: envelope.Envelope) -> None:
+    conn.execute(
+        "INSERT INTO events (epoch, seq, event_id, tenant_id, store_id, terminal_id, occurred_at, type,"
+        " version, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry.epoch, entry.seq, entry.event_id, entry.tenant_id, entry.store_id, entry.terminal_id,
+         entry.occurred_at, entry.type, entry.version, envelope.canonical_bytes(entry.payload).decode("utf-8"),
+         entry.prev_hash, entry.hash))
 
 
 @contextlib.contextmanager

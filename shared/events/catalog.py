@@ -25,6 +25,7 @@ class ProductUpserted:
     iva_exempt: bool
     favourite: bool
     active: bool = True
+    source: str = "store"
 
 
 @dataclass(frozen=True, slots=True)

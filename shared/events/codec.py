@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -66,7 +67,7 @@ def from_payload(hint: Any, data: Any) -> Any:
         _key, val = typing.get_args(hint)
         return {k: from_payload(val, v) for k, v in data.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         try:
             return hint(**{f.name: from_payload(hints[f.name], data[f.name])
                            for f in dataclasses.fields(hint) if f.name in data or _required(f)})
@@ -86,6 +87,12 @@ def from_payload(hint: Any, data: Any) -> Any:
 def _required(f: dataclasses.Field[Any]) -> bool:
     """A field without ``default`` or ``default_factory`` must be in the payload."""
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+@functools.cache
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """Resolved field types of a dataclass (resolving them is slow; classes never change at run time)."""
+    return typing.get_type_hints(cls)
 
 
 class Codec:

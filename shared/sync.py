@@ -1,0 +1,139 @@
+"""The sync protocol's messages: push batches of journal entries, acks, and pull pages (DESIGN.md §4).
+
+A push is ``POST /sync/push`` whose body is the canonical JSON of a batch, with headers ``X-Terminal`` (the
+terminal's id) and ``X-Signature`` (Ed25519 over the exact body bytes). The server answers an :class:`Ack`, or
+an error whose ``code`` says what to do: ``gap`` (resend from ``expected_seq``), ``epoch`` (this journal is a
+restored or cloned copy: start a new epoch), ``revoked``, ``unauthenticated``, ``malformed``, ``too_large``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared import errors
+from shared.events import envelope
+
+PROTOCOL_VERSION = 1
+
+
+class SyncError(errors.PosError):
+    """A sync message cannot be used. ``code`` is the protocol's error code, ``detail`` says what was wrong."""
+
+    def __init__(self, code: str, detail: str, **data: Any) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.data = data
+
+
+@dataclass(frozen=True, slots=True)
+class PushBatch:
+    """A contiguous range ``from_seq..to_seq`` of one terminal's journal in one epoch.
+
+    ``prev_hash`` is the hash of entry ``from_seq - 1`` (the genesis hash when ``from_seq == 1``), so the server
+    checks that the batch continues exactly what it already holds.
+    """
+
+    tenant_id: int
+    store_id: str
+    terminal_id: str
+    epoch: int
+    from_seq: int
+    prev_hash: str
+    events: tuple[envelope.Envelope, ...]
+
+    @property
+    def to_seq(self) -> int:
+        return self.from_seq + len(self.events) - 1
+
+    def to_bytes(self) -> bytes:
+        """The canonical body that the terminal signs and sends."""
+        return envelope.canonical_bytes({
+            "protocol": PROTOCOL_VERSION, "tenant_id": self.tenant_id, "store_id": self.store_id,
+            "terminal_id": self.terminal_id, "epoch": self.epoch, "from_seq": self.from_seq,
+            "prev_hash": self.prev_hash, "events": [e.to_dict() for e in self.events]})
+
+
+def parse_push(body: bytes, *, max_events: int) -> PushBatch:
+    """Read a push body and check its shape (not its signature, tenant or chain: the server does that).
+
+    Raises:
+        SyncError: ``malformed`` (not JSON, wrong protocol, missing or mistyped fields, events that do not
+            belong to the batch's terminal and epoch or are not contiguous), ``too_large`` (too many events).
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SyncError("malformed", f"JSON inválido: {exc}") from None
+    if not isinstance(data, dict) or data.get("protocol") != PROTOCOL_VERSION:
+        raise SyncError("malformed", "protocolo desconocido")
+    raw_events = data.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise SyncError("malformed", "el lote no trae eventos")
+    if len(raw_events) > max_events:
+        raise SyncError("too_large", f"{len(raw_events)} eventos; máximo {max_events}", max_events=max_events)
+    try:
+        batch = PushBatch(
+            tenant_id=_int(data["tenant_id"]), store_id=_str(data["store_id"]),
+            terminal_id=_str(data["terminal_id"]), epoch=_int(data["epoch"]), from_seq=_int(data["from_seq"]),
+            prev_hash=_str(data["prev_hash"]),
+            events=tuple(envelope.Envelope.from_dict(_mapping(e)) for e in raw_events))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SyncError("malformed", f"campo faltante o inválido: {exc}") from None
+    for offset, entry in enumerate(batch.events):
+        if (entry.tenant_id, entry.store_id, entry.terminal_id, entry.epoch) != (
+                batch.tenant_id, batch.store_id, batch.terminal_id, batch.epoch):
+            raise SyncError("malformed", f"el evento seq {entry.seq} no pertenece a este terminal y época")
+        if entry.seq != batch.from_seq + offset:
+            raise SyncError("malformed", f"seq {entry.seq} fuera de orden (se esperaba {batch.from_seq + offset})")
+        if not isinstance(entry.payload, Mapping):
+            raise SyncError("malformed", f"payload de seq {entry.seq} no es un objeto")
+    if batch.from_seq < 1 or batch.epoch < 1:
+        raise SyncError("malformed", "seq y época empiezan en 1")
+    return batch
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"se esperaba entero, llegó {value!r}")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"se esperaba texto, llegó {value!r}")
+    return value
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError("cada evento debe ser un objeto")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The server holds every entry of ``epoch`` up to ``acked_seq`` (whose hash is ``acked_hash``)."""
+
+    epoch: int
+    acked_seq: int
+    acked_hash: str
+    applied: int = 0
+    quarantined: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "acked_seq": self.acked_seq, "acked_hash": self.acked_hash,
+                "applied": self.applied, "quarantined": self.quarantined}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ack:
+        return cls(int(data["epoch"]), int(data["acked_seq"]), str(data["acked_hash"]),
+                   int(data.get("applied", 0)), int(data.get("quarantined", 0)))
+
+
+def batches(entries: Sequence[envelope.Envelope], size: int) -> list[tuple[envelope.Envelope, ...]]:
+    """Split contiguous entries into batches of at most ``size``."""
+    return [tuple(entries[i:i + size]) for i in range(0, len(entries), size)]

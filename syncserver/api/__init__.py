@@ -1,0 +1,1 @@
+"""JSON endpoints for terminals: enrollment, push, pull."""

@@ -1,0 +1,129 @@
+"""Terminal endpoints: ``POST /sync/enroll``, ``POST /sync/push``, ``GET /sync/pull``, ``POST /sync/epoch``.
+
+Errors are JSON ``{"error": code, "message": ..., **data}`` with a status per code: ``malformed`` 400,
+``unauthenticated`` 401, ``revoked`` and ``tenant`` 403, ``gap`` and ``epoch`` 409, ``too_large`` 413,
+``chain`` 422, ``enrollment`` 400.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from shared import sync
+from shared.events import registry
+from syncserver import tenancy
+from syncserver.ingest import push as push_mod
+
+log = logging.getLogger("almacen.sync")
+
+STATUS = {"malformed": 400, "enrollment": 400, "unauthenticated": 401, "revoked": 403, "tenant": 403,
+          "gap": 409, "epoch": 409, "conflict": 409, "too_large": 413, "chain": 422}
+
+CODEC = registry.build_codec()
+
+
+def error_response(exc: sync.SyncError) -> JSONResponse:
+    return JSONResponse({"error": exc.code, "message": exc.detail, **exc.data}, status_code=STATUS.get(exc.code, 400))
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    settings = request.app.state.settings
+    return int(getattr(settings, "max_batch_bytes", 8 << 20)), int(getattr(settings, "max_batch_events", 5000))
+
+
+async def _body(request: Request, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _signed_headers(request: Request) -> tuple[str, str]:
+    terminal_id = request.headers.get("x-terminal", "")
+    signature = request.headers.get("x-signature", "")
+    if not terminal_id or not signature:
+        raise sync.SyncError("unauthenticated", "faltan las cabeceras X-Terminal y X-Signature")
+    return terminal_id, signature
+
+
+def _terminal_clock(request: Request) -> datetime | None:
+    try:
+        return datetime.fromisoformat(request.headers.get("x-terminal-time", ""))
+    except ValueError:
+        return None
+
+
+async def enroll(request: Request) -> JSONResponse:
+    try:
+        data = json.loads(await _body(request, 64 << 10))
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in
+                                                 ("code", "public_key", "terminal_id")):
+            raise sync.SyncError("malformed", "se esperan code, public_key y terminal_id")
+        enrolled = await tenancy.enroll(request.app.state.pool, data["code"], data["public_key"], data["terminal_id"])
+    except ValueError:
+        return error_response(sync.SyncError("malformed", "JSON inválido"))
+    except sync.SyncError as exc:
+        return error_response(exc)
+    log.info("terminal enrolled", extra={"tenant_id": enrolled.tenant_id, "terminal_id": enrolled.terminal_id})
+    return JSONResponse({"terminal_id": enrolled.terminal_id, "tenant_id": enrolled.tenant_id,
+                         "store_id": enrolled.store_id, "epoch": enrolled.epoch})
+
+
+async def push(request: Request) -> JSONResponse:
+    max_bytes, max_events = _limits(request)
+    try:
+        terminal_id, signature = _signed_headers(request)
+        body = await _body(request, max_bytes)
+        principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
+        ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
+                                  terminal_clock=_terminal_clock(request))
+    except sync.SyncError as exc:
+        log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
+                                           "detail": exc.detail})
+        return error_response(exc)
+    return JSONResponse(ack.to_dict())
+
+
+async def pull(request: Request) -> JSONResponse:
+    try:
+        terminal_id, signature = _signed_headers(request)
+        query = request.url.query.encode()
+        principal = await push_mod.authenticate(request.app.state.pool, terminal_id, b"pull?" + query, signature)
+        cursor = int(request.query_params.get("cursor", "0"))
+        limit = min(max(int(request.query_params.get("limit", "500")), 1), 2000)
+    except ValueError:
+        return error_response(sync.SyncError("malformed", "cursor y limit deben ser enteros"))
+    except sync.SyncError as exc:
+        return error_response(exc)
+    changes, new_cursor = await tenancy.pull(request.app.state.pool, principal.tenant_id, principal.store_id,
+                                             cursor, limit)
+    return JSONResponse({"changes": changes, "cursor": new_cursor, "more": len(changes) == limit})
+
+
+async def epoch(request: Request) -> JSONResponse:
+    try:
+        terminal_id, signature = _signed_headers(request)
+        body = await _body(request, 4096)
+        principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
+    except sync.SyncError as exc:
+        return error_response(exc)
+    new = await tenancy.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id)
+    log.warning("new epoch", extra={"tenant_id": principal.tenant_id, "terminal_id": terminal_id, "epoch": new})
+    return JSONResponse({"epoch": new})
+
+
+def routes() -> list[Route]:
+    return [Route("/sync/enroll", enroll, methods=["POST"]), Route("/sync/push", push, methods=["POST"]),
+            Route("/sync/pull", pull, methods=["GET"]), Route("/sync/epoch", epoch, methods=["POST"])]

@@ -1,0 +1,135 @@
+"""Master read models folded from terminal events: sales with lines and tenders, stock, shifts, store products.
+
+``fold`` turns a batch of decoded events into row sets; ``write`` applies them with a few bulk statements in the
+caller's transaction (the one that stores the events and advances the tracking row).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from shared.events import auth, catalog, envelope, sales, shifts
+
+
+@dataclass
+class Rows:
+    """What one batch changes in the master, accumulated before writing."""
+
+    sales: list[tuple[Any, ...]] = field(default_factory=list)
+    lines: list[tuple[Any, ...]] = field(default_factory=list)
+    tenders: list[tuple[Any, ...]] = field(default_factory=list)
+    stock: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    products: list[tuple[Any, ...]] = field(default_factory=list)
+    users: list[tuple[Any, ...]] = field(default_factory=list)
+    shift_events: list[tuple[Any, envelope.Envelope]] = field(default_factory=list)
+    shift_sales: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def warehouse_of(store_id: str) -> str:
+    """Each store sells from its own default warehouse, named after the store."""
+    return store_id
+
+
+def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> None:
+    """Add one event's effect to ``rows`` (events without a read model are only stored)."""
+    wh = warehouse_of(entry.store_id)
+    if isinstance(event, sales.SaleCompleted):
+        rows.sales.append((tenant_id, event.sale_id, entry.store_id, entry.terminal_id, entry.epoch, entry.seq,
+                           event.number, event.shift_id, event.cashier_id, entry.occurred_at, event.total,
+                           event.neto, event.iva, event.exento, event.discount, event.rounding, event.change))
+        for x in event.lines:
+            rows.lines.append((tenant_id, event.sale_id, x.line_id, x.sku, x.name, x.quantity, x.unit_price,
+                               x.discount, x.amount))
+            rows.stock[(wh, x.sku)] -= x.quantity
+        for t in event.tenders:
+            rows.tenders.append((tenant_id, event.sale_id, t.kind, t.amount, t.received))
+        totals = rows.shift_sales.setdefault(event.shift_id, [0, 0, defaultdict(int)])
+        totals[0] += 1
+        totals[1] += event.total
+        for t in event.tenders:
+            totals[2][t.kind] += t.received
+    elif isinstance(event, catalog.StockAdjusted):
+        rows.stock[(wh, event.sku)] += event.delta
+    elif isinstance(event, catalog.ProductUpserted):
+        rows.products.append((tenant_id, event.sku, event.name, event.price, event.category, event.sold_by,
+                               event.plu, event.brand, list(event.barcodes), event.iva_exempt, event.favourite,
+                               event.active))
+    elif isinstance(event, auth.UserEnrolled):
+        rows.users.append((tenant_id, event.user_id, event.name, event.role, event.pin_hash, event.active))
+    elif isinstance(event, shifts.ShiftOpened | shifts.CashMoved | shifts.ShiftClosed):
+        rows.shift_events.append((event, entry))
+
+
+async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
+    """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's."""
+    async with conn.cursor() as cur:
+        if rows.products:
+            await cur.executemany(
+                "INSERT INTO products (tenant_id, sku, name, price, category, sold_by, plu, brand, barcodes,"
+                " iva_exempt, favourite, active) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (tenant_id, sku) DO NOTHING", rows.products)
+        if rows.users:
+            await cur.executemany(
+                "INSERT INTO users (tenant_id, user_id, name, role, pin_hash, active) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (tenant_id, user_id) DO NOTHING", rows.users)
+        if rows.sales:
+            async with cur.copy("COPY sales (tenant_id, sale_id, store_id, terminal_id, epoch, seq, number, shift_id,"
+                                " cashier_id, occurred_at, total, neto, iva, exento, discount, rounding, change)"
+                                " FROM STDIN") as copy:
+                for row in rows.sales:
+                    await copy.write_row(row)
+            async with cur.copy("COPY sale_lines (tenant_id, sale_id, line_id, sku, name, quantity, unit_price,"
+                                " discount, amount) FROM STDIN") as copy:
+                for row in rows.lines:
+                    await copy.write_row(row)
+            async with cur.copy("COPY sale_tenders (tenant_id, sale_id, kind, amount, received) FROM STDIN") as copy:
+                for row in rows.tenders:
+                    await copy.write_row(row)
+        if rows.stock:
+            await cur.executemany(
+                "INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (tenant_id, warehouse_id, sku)"
+                " DO UPDATE SET quantity = stock.quantity + excluded.quantity",
+                [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items()) if qty != 0])
+        opened = [(e, x) for e, x in rows.shift_events if isinstance(e, shifts.ShiftOpened)]
+        later = [(e, x) for e, x in rows.shift_events if not isinstance(e, shifts.ShiftOpened)]
+        for event, entry in opened:
+            await _shift(cur, tenant_id, event, entry)
+        if rows.shift_sales:
+            await cur.executemany(
+                "UPDATE shifts SET sales_count = sales_count + %s, sales_total = sales_total + %s,"
+                " received = (SELECT COALESCE(jsonb_object_agg(k, COALESCE((received->>k)::bigint, 0)"
+                " + COALESCE((%s::jsonb->>k)::bigint, 0)), '{}'::jsonb)"
+                " FROM jsonb_object_keys(received || %s::jsonb) AS k)"
+                " WHERE tenant_id = %s AND shift_id = %s",
+                [(count, total, json.dumps(received), json.dumps(received), tenant_id, shift_id)
+                 for shift_id, (count, total, received) in sorted(rows.shift_sales.items())])
+        for event, entry in later:
+            await _shift(cur, tenant_id, event, entry)
+
+
+async def _shift(cur: Any, tenant_id: int, event: Any, entry: envelope.Envelope) -> None:
+    if isinstance(event, shifts.ShiftOpened):
+        await cur.execute(
+            "INSERT INTO shifts (tenant_id, shift_id, store_id, terminal_id, number, cashier_id, state, opening_float)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 'open', %s) ON CONFLICT DO NOTHING",
+            (tenant_id, event.shift_id, entry.store_id, entry.terminal_id, event.number, event.cashier_id,
+             event.opening_float))
+    elif isinstance(event, shifts.CashMoved):
+        column = "cash_in" if event.direction == "in" else "cash_out"
+        await cur.execute(f"UPDATE shifts SET {column} = {column} + %s WHERE tenant_id = %s AND shift_id = %s",
+                          (event.amount, tenant_id, event.shift_id))
+    elif isinstance(event, shifts.ShiftClosed):
+        counted = {c.kind: c.amount for c in event.counted}
+        expected = {c.kind: c.amount for c in event.expected}
+        await cur.execute(
+            "UPDATE shifts SET state = 'closed', counted = %s, expected = %s, cash_difference = %s"
+            " WHERE tenant_id = %s AND shift_id = %s",
+            (json.dumps(counted), json.dumps(expected), counted.get("cash", 0) - expected.get("cash", 0),
+             tenant_id, event.shift_id))

@@ -1,0 +1,165 @@
+"""Receive a terminal's signed batch: authenticate, check continuity and chain, store and fold, all or nothing.
+
+The order of checks is DESIGN.md §4: size, signature (over the exact bytes), key status, shape, tenant, epoch,
+continuity (``from_seq == acked + 1``; a re-sent range is a no-op with the same ack), hash chain. Then every new
+event is stored, folded into the read models and the tracking row advanced, in one transaction. An event this
+server cannot use (unknown type or version, a payload that does not decode) is stored and quarantined with its
+reason; the cursor still advances, so one bad event never blocks a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from shared import errors, signing, sync
+from shared.events import codec as codec_mod
+from shared.events import envelope
+from syncserver.ingest import projections
+from syncserver.store import db
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    terminal_id: str
+    tenant_id: int
+    store_id: str
+    public_key: str
+    status: str
+
+
+async def authenticate(pool: AsyncConnectionPool, terminal_id: str, body: bytes, signature: str) -> Principal:
+    """The terminal whose key signed ``body``.
+
+    Raises:
+        SyncError: ``unauthenticated`` (unknown terminal or a signature that does not verify), ``revoked``.
+    """
+    async with db.auth_tx(pool) as conn:
+        row = await (await conn.execute(
+            "SELECT terminal_id, tenant_id, store_id, public_key, status FROM auth_terminal_keys"
+            " WHERE terminal_id = %s", (terminal_id,))).fetchone()
+    if row is None:
+        raise sync.SyncError("unauthenticated", "terminal desconocido")
+    principal = Principal(*row)
+    try:
+        signing.verify(principal.public_key, body, signature)
+    except signing.BadSignature:
+        raise sync.SyncError("unauthenticated", "firma inválida") from None
+    if principal.status != "active":
+        raise sync.SyncError("revoked", "este terminal fue revocado en HQ")
+    return principal
+
+
+async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
+               max_events: int, terminal_clock: datetime | None = None) -> sync.Ack:
+    """Store and apply a batch from an authenticated terminal; return the ack.
+
+    Raises:
+        SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
+            ``epoch`` (not the terminal's current epoch, or history that differs from what the server holds:
+            a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain).
+    """
+    batch = sync.parse_push(body, max_events=max_events)
+    if (batch.tenant_id, batch.store_id, batch.terminal_id) != (
+            principal.tenant_id, principal.store_id, principal.terminal_id):
+        raise sync.SyncError("tenant", "el lote no corresponde al tenant, tienda o terminal de esta clave")
+    async with db.tenant_tx(pool, principal.tenant_id) as conn:
+        current_epoch = await _lock_terminal(conn, principal)
+        if batch.epoch != current_epoch:
+            raise sync.SyncError("epoch", f"la época vigente es {current_epoch}", current_epoch=current_epoch)
+        acked_seq, acked_hash = await _tracking(conn, principal, batch.epoch)
+        new = [e for e in batch.events if e.seq > acked_seq]
+        old = [e for e in batch.events if e.seq <= acked_seq]
+        if old:
+            await _check_same_history(conn, principal, batch.epoch, old)
+        if not new:
+            return sync.Ack(batch.epoch, acked_seq, acked_hash)
+        if new[0].seq != acked_seq + 1:
+            raise sync.SyncError("gap", f"falta desde seq {acked_seq + 1}", expected_seq=acked_seq + 1)
+        try:
+            envelope.verify_chain(new, prev_hash=acked_hash, first_seq=acked_seq + 1)
+        except errors.ChainBroken as exc:
+            raise sync.SyncError("chain", str(exc), seq=exc.seq) from None
+        applied, quarantined = await _store(conn, codec, principal, batch.epoch, new)
+        last = new[-1]
+        await conn.execute(
+            "UPDATE sync_tracking SET acked_seq = %s, acked_hash = %s, updated_at = now()"
+            " WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s",
+            (last.seq, last.hash, principal.tenant_id, principal.terminal_id, batch.epoch))
+        await conn.execute(
+            "UPDATE terminals SET last_sync_at = %s, last_seen_seq = %s, clock_skew_ms = %s"
+            " WHERE tenant_id = %s AND terminal_id = %s",
+            (datetime.now(UTC), last.seq, _skew_ms(terminal_clock), principal.tenant_id, principal.terminal_id))
+        return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
+
+
+async def _lock_terminal(conn: AsyncConnection, p: Principal) -> int:
+    """Serialise pushes of one terminal (a row lock) and return its current epoch."""
+    row = await (await conn.execute(
+        "SELECT current_epoch FROM terminals WHERE tenant_id = %s AND terminal_id = %s FOR UPDATE",
+        (p.tenant_id, p.terminal_id))).fetchone()
+    if row is None:
+        raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
+    return int(row[0])
+
+
+async def _tracking(conn: AsyncConnection, p: Principal, epoch: int) -> tuple[int, str]:
+    await conn.execute(
+        "INSERT INTO sync_tracking (tenant_id, terminal_id, epoch, acked_seq, acked_hash) VALUES (%s, %s, %s, 0, %s)"
+        " ON CONFLICT DO NOTHING", (p.tenant_id, p.terminal_id, epoch, envelope.GENESIS_HASH))
+    row = await (await conn.execute(
+        "SELECT acked_seq, acked_hash FROM sync_tracking WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s",
+        (p.tenant_id, p.terminal_id, epoch))).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+async def _check_same_history(conn: AsyncConnection, p: Principal, epoch: int, old: list[envelope.Envelope]) -> None:
+    """A re-sent range must be byte-for-byte what the server stored; otherwise this is another journal."""
+    rows = await (await conn.execute(
+        "SELECT seq, hash FROM events WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s"
+        " AND seq BETWEEN %s AND %s", (p.tenant_id, p.terminal_id, epoch, old[0].seq, old[-1].seq))).fetchall()
+    stored: dict[int, str] = {int(r[0]): str(r[1]) for r in rows}
+    for entry in old:
+        if stored.get(entry.seq) != entry.hash or envelope.chain_hash(entry.body()) != entry.hash:
+            raise sync.SyncError("epoch", f"seq {entry.seq} difiere de lo recibido antes: diario restaurado o copiado",
+                                 conflict_seq=entry.seq)
+
+
+async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, epoch: int,
+                 entries: list[envelope.Envelope]) -> tuple[int, int]:
+    rows = projections.Rows()
+    quarantine: list[tuple[Any, ...]] = []
+    async with conn.cursor() as cur:
+        async with cur.copy("COPY events (tenant_id, terminal_id, epoch, seq, event_id, store_id, type, version,"
+                            " occurred_at, payload, prev_hash, hash) FROM STDIN") as copy:
+            for e in entries:
+                await copy.write_row((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, e.type,
+                                      e.version, e.occurred_at, json.dumps(e.payload, ensure_ascii=False),
+                                      e.prev_hash, e.hash))
+        for e in entries:
+            try:
+                event = codec.decode(e.type, e.version, e.payload)
+            except errors.EventError as exc:
+                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc),
+                                   json.dumps(e.payload, ensure_ascii=False)))
+                continue
+            projections.fold(rows, p.tenant_id, e, event)
+        if quarantine:
+            await cur.executemany(
+                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", quarantine)
+    await projections.write(conn, p.tenant_id, rows)
+    return len(entries) - len(quarantine), len(quarantine)
+
+
+def _skew_ms(terminal_clock: datetime | None) -> int:
+    """Terminal clock minus server clock when the batch arrived, in ms (display only; never used for ordering)."""
+    if terminal_clock is None or terminal_clock.tzinfo is None:
+        return 0
+    return int((terminal_clock - datetime.now(UTC)).total_seconds() * 1000)

@@ -1,0 +1,1 @@
+"""PostgreSQL adapter of the sync server: schema, tenant-scoped transactions."""
