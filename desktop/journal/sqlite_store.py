@@ -204,9 +204,8 @@ class SqliteJournal:
             try:
                 with _transaction(self.conn):
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (str(epoch),))
-                    prev, seq = envelope.GENESIS_HASH, 0
-                    for old in unsent:
-                        seq += 1
+                    prev = envelope.GENESIS_HASH
+                    for seq, old in enumerate(unsent, start=1):
                         entry = envelope.seal(event_id=self.new_id(), tenant_id=old.tenant_id, store_id=old.store_id,
                                               terminal_id=old.terminal_id, epoch=epoch, seq=seq,
                                               occurred_at=old.occurred_at, type=old.type, version=old.version,
