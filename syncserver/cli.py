@@ -85,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             url = cluster.create_database(DATABASE_NAME, exist_ok=True)
             settings = settings.with_overrides(database_url=url)
             os.environ["ALMACEN_DATABASE_URL"] = url  # uvicorn workers read settings from the environment
-            log.info("embedded postgresql running", extra={"data_dir": str(cluster.data_dir), "pg_port": cluster.port})
+            log.info("embedded postgresql running", extra={"data_dir": str(cluster.data_dir), "pg_port": cluster.port,
+                                                           "adopted": not cluster.started})
         if args.config is not None:
             os.environ["ALMACEN_CONFIG"] = str(args.config.absolute())
         log.info("server starting", extra={"host": settings.host, "port": settings.port, "workers": args.workers})
@@ -98,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        if cluster is not None:
+        if cluster is not None and cluster.started:  # one db-url left running is left running
             cluster.stop()
             log.info("embedded postgresql stopped", extra={"data_dir": str(cluster.data_dir)})
         signal.signal(signal.SIGTERM, previous)

@@ -55,7 +55,7 @@ def configure(level: str | int = "INFO", stream: IO[str] | None = None) -> loggi
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):  # uvicorn.access is left to uvicorn (``access_log=False`` mutes it)
         logging.getLogger(name).handlers.clear()  # uvicorn's own handlers would print a second, plain line
         logging.getLogger(name).propagate = True
     return handler

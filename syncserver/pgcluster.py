@@ -139,7 +139,8 @@ class LocalCluster:
         self.fast = fast
         self._requested_port = port
         self.port: int | None = None
-        self._owned = False  # True when this object started the postmaster and must stop it
+        self.started = False  # True when this object launched the postmaster (False: adopted a running one)
+        self._owned = False  # started and not detached: the atexit hook stops it
         self._bindir: Path | None = None
         if os.geteuid() == 0:
             try:
@@ -163,6 +164,7 @@ class LocalCluster:
         Raises:
             PostgresNotInstalled, PortInUse, WrongOwner, ClusterError: with a Spanish message and the detail.
         """
+        self._pg("pg_ctl")  # PostgresNotInstalled before touching any folder
         self._prepare_folder()
         running = self._running_port() if self.initialized else None
         if running is not None:
@@ -183,7 +185,7 @@ class LocalCluster:
             except PortInUse:
                 if self._requested_port is not None or attempt == 2:
                     raise
-        self.port = port
+        self.port, self.started = port, True
         if not detach:
             self._owned = True
             atexit.register(self.stop)
@@ -301,13 +303,8 @@ class LocalCluster:
             if not parent.exists():
                 continue
             st = parent.stat()
-            if st.st_uid == self._uid:
-                ok = bool(st.st_mode & stat.S_IXUSR)
-            elif st.st_gid in groups:
-                ok = bool(st.st_mode & stat.S_IXGRP)
-            else:
-                ok = bool(st.st_mode & stat.S_IXOTH)
-            if not ok:
+            bit = stat.S_IXUSR if st.st_uid == self._uid else stat.S_IXGRP if st.st_gid in groups else stat.S_IXOTH
+            if not st.st_mode & bit:
                 raise ClusterError(f"El usuario {expected} no puede entrar a la carpeta {parent}.",
                                    f"permisos {stat.filemode(st.st_mode)}; use otra carpeta o chmod o+x {parent}")
 

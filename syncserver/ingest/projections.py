@@ -15,6 +15,18 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from shared.events import auth, catalog, envelope, sales, shifts
+from syncserver.store import bulk
+
+SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
+                ("epoch", "integer"), ("seq", "bigint"), ("number", "bigint"), ("shift_id", "text"),
+                ("cashier_id", "text"), ("occurred_at", "text"), ("total", "bigint"), ("neto", "bigint"),
+                ("iva", "bigint"), ("exento", "bigint"), ("discount", "bigint"), ("rounding", "bigint"),
+                ("change", "bigint")]
+LINE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("line_id", "integer"), ("sku", "text"),
+                ("name", "text"), ("quantity", "numeric"), ("unit_price", "bigint"), ("discount", "bigint"),
+                ("amount", "bigint")]
+TENDER_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("kind", "text"), ("amount", "bigint"),
+                  ("received", "bigint")]
 
 
 @dataclass
@@ -79,18 +91,9 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
                 "INSERT INTO users (tenant_id, user_id, name, role, pin_hash, active) VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (tenant_id, user_id) DO NOTHING", rows.users)
         if rows.sales:
-            async with cur.copy("COPY sales (tenant_id, sale_id, store_id, terminal_id, epoch, seq, number, shift_id,"
-                                " cashier_id, occurred_at, total, neto, iva, exento, discount, rounding, change)"
-                                " FROM STDIN") as copy:
-                for row in rows.sales:
-                    await copy.write_row(row)
-            async with cur.copy("COPY sale_lines (tenant_id, sale_id, line_id, sku, name, quantity, unit_price,"
-                                " discount, amount) FROM STDIN") as copy:
-                for row in rows.lines:
-                    await copy.write_row(row)
-            async with cur.copy("COPY sale_tenders (tenant_id, sale_id, kind, amount, received) FROM STDIN") as copy:
-                for row in rows.tenders:
-                    await copy.write_row(row)
+            await bulk.insert(cur, "sales", SALE_COLUMNS, rows.sales)
+            await bulk.insert(cur, "sale_lines", LINE_COLUMNS, rows.lines)
+            await bulk.insert(cur, "sale_tenders", TENDER_COLUMNS, rows.tenders)
         if rows.stock:
             await cur.executemany(
                 "INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (%s, %s, %s, %s)"

@@ -21,7 +21,12 @@ from shared import errors, signing, sync
 from shared.events import codec as codec_mod
 from shared.events import envelope
 from syncserver.ingest import projections
-from syncserver.store import db
+from syncserver.store import bulk, db
+
+EVENT_COLUMNS = [
+    ("tenant_id", "bigint"), ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("event_id", "uuid"),
+    ("store_id", "text"), ("type", "text"), ("version", "integer"), ("occurred_at", "text"), ("payload", "jsonb"),
+    ("prev_hash", "text"), ("hash", "text")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +141,9 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     rows = projections.Rows()
     quarantine: list[tuple[Any, ...]] = []
     async with conn.cursor() as cur:
-        async with cur.copy("COPY events (tenant_id, terminal_id, epoch, seq, event_id, store_id, type, version,"
-                            " occurred_at, payload, prev_hash, hash) FROM STDIN") as copy:
-            for e in entries:
-                await copy.write_row((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, e.type,
-                                      e.version, e.occurred_at, json.dumps(e.payload, ensure_ascii=False),
-                                      e.prev_hash, e.hash))
+        await bulk.insert(cur, "events", EVENT_COLUMNS, [
+            (p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, e.type, e.version, e.occurred_at,
+             json.dumps(e.payload, ensure_ascii=False), e.prev_hash, e.hash) for e in entries])
         for e in entries:
             try:
                 event = codec.decode(e.type, e.version, e.payload)

@@ -115,14 +115,15 @@ def parse_toledo8217(frame: bytes) -> Reading:
 
     ``STX "01.234" CR`` is 1234 g stable (an ``N`` may follow the digits). ``STX "?" status CR`` carries status
     bits (0x40 masked off): b0 in motion, b1 over capacity, b2 under zero, b3 outside zero-capture range,
-    b4 centre of zero, b5 net. ``02 3F 44 0D`` (``?D``) is therefore under zero.
+    b4 centre of zero, b5 net. ``02 3F 44 0D`` (``?D``) is therefore under zero by the bits (Odoo), although
+    Datalogic's letter list calls ``?D`` "outside zero capture": check on a device.
 
     Raises:
         ScaleError: a half frame, a frame of another protocol, or a status without a usable bit.
     """
     _ended(frame, CR)
     if frame[:2] == STX + b"?":
-        if len(frame) != 4 or not 0x20 <= frame[2] < 0x80:
+        if len(frame) != 4 or frame[2] >= 0x80:
             raise _fail(GARBLED, frame, "toledo status")
         bits = frame[2] & 0x3F
         for bit, state in ((0x02, ScaleState.OVERLOAD), (0x04, ScaleState.UNDER_ZERO), (0x01, ScaleState.UNSTABLE),
@@ -136,7 +137,7 @@ def parse_toledo8217(frame: bytes) -> Reading:
     return _weighed(_grams(match[1], b"kg", frame), frame)
 
 
-_CAS_FRAME = re.compile(rb"[\x01\x81]\x02([SUF])([ +-])([ 0-9.]{4,8})([A-Za-z ]{2})(.)\x03\x04", re.DOTALL)
+_CAS_FRAME = re.compile(rb"[\x01\x81]\x02([SUF])([ +-]?)([ 0-9.]{4,8})([A-Za-z ]{2})(.)\x03\x04", re.DOTALL)
 
 
 def bcc(data: bytes) -> int:
@@ -151,8 +152,9 @@ def parse_cas_ecr(frame: bytes) -> Reading:
     """Parse a CAS ENQ/ACK/DC1 data block (hardware.md §a2.1; Elicom S200 doc §0, VbScalesReader, TOTVS).
 
     ``SOH STX status sign weight unit BCC ETX EOT``: status ``S`` stable, ``U`` unstable, ``F`` overload; sign
-    ``" "`` or ``"-"``; weight with a decimal point (``"01.234"``); unit ``kg`` (``g`` accepted); BCC is the XOR
-    of status through unit. Some scales send SOH as 0x81. A negative stable weight is ``UNDER_ZERO``.
+    ``" "`` or ``"-"`` (TOTVS's 15-byte form has none: ``"S" "001.234" "kg"``); weight with a decimal point
+    (``"01.234"``); unit ``kg`` (``g`` accepted); BCC is the XOR of status through unit. Some scales send SOH as
+    0x81. A negative weight is ``UNDER_ZERO``.
 
     Raises:
         ScaleError: a half frame, a wrong BCC, a unit other than kg/g, or anything else.
@@ -185,7 +187,7 @@ def parse_cas_indicator(frame: bytes) -> Reading:
     """
     _ended(frame, CRLF)
     if len(frame) < 22:
-        raise _fail(INCOMPLETE, frame, "short cas indicator frame")
+        raise _fail(GARBLED, frame, "short cas indicator frame")
     head = frame[:2]
     if (len(frame) != 22 or head not in (b"ST", b"US", b"OL") or frame[3:5] not in (b"GS", b"NT")
             or any(frame[at] != ord(",") for at in (2, 5, 8)) or frame[17:18] != b" "):
@@ -243,7 +245,7 @@ def parse_digi_ds781(frame: bytes) -> Reading:
         frame = frame[:37]
     _ended(frame, CRLF)
     if len(frame) < 37:
-        raise _fail(INCOMPLETE, frame, "short digi frame")
+        raise _fail(GARBLED, frame, "short digi frame")
     if len(frame) != 37 or any(frame[at:at + len(v)] != v for at, v in _DIGI_FIXED) or not frame[1] & 0x40:
         raise _fail(GARBLED, frame, "digi layout")
     condition, net = frame[1], frame[4:10].strip()

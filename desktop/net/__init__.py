@@ -1,0 +1,1 @@
+"""Network adapters of the terminal (the sync client)."""

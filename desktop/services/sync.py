@@ -1,0 +1,219 @@
+"""Background sync of the terminal: push the journal, then pull HQ's changes, with backoff (DESIGN.md §4).
+
+``SyncService.sync_once`` is one round; ``SyncWorker`` runs rounds on a timer in a thread (not only after a
+sale), backing off exponentially with jitter while the server is unreachable. Batches adapt their size so a
+round trip stays near one second. A journal restored from a backup or copied to another machine is detected
+(the server holds more, or different, history than it) and continues as a new epoch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from desktop.journal.sqlite_store import SqliteJournal
+from shared import sync
+from shared.events import auth as auth_events
+from shared.events import catalog as catalog_events
+from shared.events import envelope
+
+
+class Transport(Protocol):
+    def push(self, batch: sync.PushBatch) -> sync.Ack: ...
+    def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]: ...
+    def new_epoch(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar shows: online, or offline since when; events not yet acknowledged."""
+
+    online: bool
+    pending: int
+    offline_since: datetime | None = None
+    error: str = ""
+    pushed: int = 0
+    pulled: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.error and not self.online and self.offline_since is None:
+            return f"● Sync detenida: {self.error}"
+        if self.online:
+            return "● En línea" + (f" · {self.pending} por enviar" if self.pending else "")
+        since = f" desde {self.offline_since:%H:%M}" if self.offline_since else ""
+        return f"● Sin conexión{since} · {self.pending} por enviar"
+
+
+class SyncService:
+    """Pushes this terminal's journal and applies what HQ publishes."""
+
+    MIN_BATCH, MAX_BATCH = 50, 5000
+
+    def __init__(self, journal: SqliteJournal, transport: Transport, *, target_seconds: float = 1.0) -> None:
+        self.journal = journal
+        self.transport = transport
+        self.target_seconds = target_seconds
+        self.batch_size = 500
+        self.status = SyncStatus(online=False, pending=self.pending())
+        self.on_progress: Callable[[int, int], None] = lambda done, total: None
+
+    def _acked(self) -> tuple[int, str]:
+        state = self.journal.sync_state()
+        epoch = self.journal.identity.epoch
+        return int(state.get(f"acked_seq:{epoch}", 0)), state.get(f"acked_hash:{epoch}", "")
+
+    def pending(self) -> int:
+        return self.journal.head[0] - self._acked()[0]
+
+    def push(self) -> int:
+        """Send every unacknowledged entry; returns how many the server acknowledged."""
+        pushed = 0
+        total = self.pending()
+        while True:
+            acked, _hash = self._acked()
+            head = self.journal.head[0]
+            if acked > head:
+                self._restored(acked)
+                continue
+            if acked == head:
+                return pushed
+            entries = tuple(self.journal.read(acked + 1, limit=self.batch_size))
+            prev = self._prev_hash(acked)
+            ident = self.journal.identity
+            batch = sync.PushBatch(ident.tenant_id, ident.store_id, ident.terminal_id, ident.epoch, acked + 1, prev,
+                                   entries)
+            started = time.monotonic()
+            try:
+                ack = self.transport.push(batch)
+            except sync.SyncError as exc:
+                if exc.code == "gap":
+                    self._set_acked(int(exc.data["expected_seq"]) - 1, "")
+                    continue
+                if exc.code == "epoch":
+                    conflict = exc.data.get("conflict_seq")
+                    self._restored(int(conflict) - 1 if conflict else acked)
+                    continue
+                raise
+            self._adapt(time.monotonic() - started)
+            if ack.acked_seq > head:  # the server holds more of this epoch than this file: a restored copy
+                self._set_acked(ack.acked_seq, ack.acked_hash)
+                continue
+            pushed += max(ack.acked_seq - acked, 0)
+            self._set_acked(ack.acked_seq, ack.acked_hash)
+            self.on_progress(pushed, total)
+
+    def _prev_hash(self, acked: int) -> str:
+        if acked == 0:
+            return envelope.GENESIS_HASH
+        return next(self.journal.read(acked, limit=1)).hash
+
+    def _set_acked(self, seq: int, hash_: str) -> None:
+        epoch = self.journal.identity.epoch
+        self.journal.set_sync_state(**{f"acked_seq:{epoch}": seq, f"acked_hash:{epoch}": hash_})
+
+    def _restored(self, common_seq: int) -> None:
+        """Continue as a new epoch; entries after ``common_seq`` that the server never got are carried over."""
+        epoch = self.transport.new_epoch()
+        self.journal.begin_epoch(epoch, min(common_seq, self.journal.head[0]))
+
+    def _adapt(self, seconds: float) -> None:
+        if seconds < self.target_seconds / 2:
+            self.batch_size = min(self.batch_size * 2, self.MAX_BATCH)
+        elif seconds > self.target_seconds * 2:
+            self.batch_size = max(self.batch_size // 2, self.MIN_BATCH)
+
+    def pull(self) -> int:
+        """Apply HQ's changes (catalog, prices, users) as journal events; returns how many."""
+        applied = 0
+        while True:
+            cursor = int(self.journal.sync_state().get("pull_cursor", 0))
+            changes, new_cursor, more = self.transport.pull(cursor)
+            events = [e for e in (_event(c) for c in changes) if e is not None]
+            if events:
+                with self.journal.unit_of_work() as uow:
+                    for event in events:
+                        uow.append(event)
+            self.journal.set_sync_state(pull_cursor=new_cursor)
+            applied += len(events)
+            if not more:
+                return applied
+
+    def sync_once(self, now: datetime) -> SyncStatus:
+        """Push before pull; returns (and keeps) the status. Never raises for network or server refusals."""
+        try:
+            pushed = self.push()
+            pulled = self.pull()
+        except sync.SyncError as exc:
+            offline = exc.code == "offline"
+            since = (self.status.offline_since or now) if offline else None
+            self.status = SyncStatus(False, self.pending(), since, exc.detail if not offline else "")
+            return self.status
+        self.status = SyncStatus(True, self.pending(), None, "", pushed, pulled)
+        return self.status
+
+
+def _event(change: dict[str, Any]) -> Any:
+    data = change["data"]
+    if change["kind"] == "product":
+        return catalog_events.ProductUpserted(
+            sku=data["sku"], name=data["name"], price=int(data["price"]), category=data["category"],
+            sold_by=data["sold_by"], barcodes=tuple(data.get("barcodes") or ()), plu=data.get("plu"),
+            brand=data.get("brand", ""), iva_exempt=bool(data.get("iva_exempt")),
+            favourite=bool(data.get("favourite")), active=bool(data.get("active", True)), source="hq")
+    if change["kind"] == "user":
+        return auth_events.UserEnrolled(data["user_id"], data["name"], data["role"], data["pin_hash"],
+                                        bool(data.get("active", True)))
+    return None
+
+
+class SyncWorker:
+    """Runs ``sync_once`` every ``interval`` seconds in a daemon thread, backing off with jitter when offline."""
+
+    def __init__(self, service: SyncService, clock: Callable[[], datetime], *, interval: float = 5.0,
+                 max_backoff: float = 300.0, on_status: Callable[[SyncStatus], None] = lambda s: None,
+                 rng: random.Random | None = None) -> None:
+        self.service = service
+        self.clock = clock
+        self.interval = interval
+        self.max_backoff = max_backoff
+        self.on_status = on_status
+        self.rng = rng or random.Random()
+        self.failures = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="almacen-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        with contextlib.suppress(RuntimeError):
+            self._thread.join(timeout)
+
+    def poke(self) -> None:
+        """Sync now (e.g. right after a sale) instead of waiting for the timer."""
+        self._wake.set()
+
+    def next_delay(self) -> float:
+        """``interval`` when healthy; ``interval * 2^failures`` capped at ``max_backoff``, with ±50 % jitter."""
+        if self.failures == 0:
+            return self.interval
+        base = min(self.interval * (2.0 ** self.failures), self.max_backoff)
+        return base * self.rng.uniform(0.5, 1.5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            status = self.service.sync_once(self.clock())
+            self.failures = 0 if status.online else self.failures + 1
+            self.on_status(status)
+            self._wake.wait(self.next_delay())
+            self._wake.clear()

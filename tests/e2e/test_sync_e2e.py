@@ -1,0 +1,216 @@
+"""Terminals of two tenants sell offline, then sync into a real server and PostgreSQL: the master equals the
+fold of their journals, nothing is doubled by re-sending, and no batch crosses tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+import httpx
+import psycopg
+import pytest
+
+from desktop.journal import read_models
+from shared import signing, sync
+from shared.events import envelope
+from shared.sale import Tender, TenderKind
+from syncserver import tenancy
+
+ROWS = [
+    {"sku": f"P{i:03d}", "name": f"Producto {i}", "price": str(300 + 70 * i), "category": "Abarrotes",
+     "sold_by": "kg" if i % 7 == 0 else "unit", "barcode": "", "plu": str(4000 + i), "brand": "",
+     "iva_exempt": "0", "favourite": "0", "stock": "50"} for i in range(40)
+]
+
+
+def _setup_tenants(server) -> None:
+    async def go(pool):
+        await tenancy.create_tenant(pool, 1, "Almacenes Don Pepe")
+        await tenancy.create_store(pool, 1, "centro", "Centro")
+        await tenancy.create_store(pool, 1, "norte", "Norte")
+        await tenancy.create_tenant(pool, 2, "Minimarket La Esquina")
+        await tenancy.create_store(pool, 2, "esquina", "La Esquina")
+    server.run(go)
+
+
+def _sell(till, sales: int, rng: random.Random, products: int = 40) -> None:
+    term = till.terminal
+    ana = term.auth.sign_in("ana", "1234")
+    shift = term.shifts.current() or term.shifts.open(ana, 10_000)
+    term.checkout.start(ana, shift.shift_id)
+    for _ in range(sales):
+        for _ in range(rng.randint(1, 4)):
+            plu = str(4000 + rng.randrange(products))
+            product = read_models.by_plu(term.journal.conn, plu)
+            qty = Decimal(rng.randint(100, 1500)) / 1000 if product.weighed else Decimal(rng.randint(1, 3))
+            term.checkout.add_product(product, qty)
+        total = term.checkout.sale.totals().total
+        kind = rng.choice([TenderKind.CASH, TenderKind.DEBIT, TenderKind.CREDIT])
+        term.checkout.complete((Tender(kind, total + 10 if kind is TenderKind.CASH else total),))
+
+
+def _master(server, sql: str, tenant_id: int) -> list[tuple]:
+    with psycopg.connect(server.app_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+        return conn.execute(sql).fetchall()
+
+
+def _journal_fold(tills) -> tuple[dict, dict]:
+    sales: dict[str, int] = {}
+    stock: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for till in tills:
+        store = till.terminal.journal.identity.store_id
+        for e in till.terminal.journal.read():
+            if e.type == "sale.completed":
+                sales[e.payload["sale_id"]] = e.payload["total"]
+                for line in e.payload["lines"]:
+                    stock[(store, line["sku"])] -= Decimal(line["quantity"])
+            elif e.type == "stock.adjusted":
+                stock[(store, e.payload["sku"])] += Decimal(e.payload["delta"])
+    return sales, stock
+
+
+@pytest.mark.slow
+def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
+    _setup_tenants(server)
+    rng = random.Random(7)
+    t1 = make_till(1, "centro", ROWS)
+    t2 = make_till(1, "norte", ROWS)
+    t3 = make_till(2, "esquina", ROWS)
+    tills = [t1, t2, t3]
+    for till in tills:
+        _sell(till, 500, rng)
+        assert till.sync.pending() > 500
+    for till in tills:
+        status = till.sync.sync_once(till.terminal.journal.clock())
+        assert status.online and status.pending == 0, status
+    for tenant, group in ((1, [t1, t2]), (2, [t3])):
+        sales, stock = _journal_fold(group)
+        master_sales = dict(_master(server, "SELECT sale_id, total FROM sales", tenant))
+        assert master_sales == sales
+        master_stock = {(w, s): q for w, s, q in _master(server, "SELECT warehouse_id, sku, quantity FROM stock",
+                                                          tenant)}
+        assert {k: v for k, v in master_stock.items() if v != 0} == {k: v for k, v in stock.items() if v != 0}
+        for till in group:
+            conn = till.terminal.journal.conn
+            for (store, sku), qty in stock.items():
+                if store == till.terminal.journal.identity.store_id:
+                    assert read_models.stock_on_hand(conn, sku) == qty
+    # tenant 2 sees nothing of tenant 1, and no tenant set means no rows at all
+    assert _master(server, "SELECT count(*) FROM sales WHERE tenant_id = 1", 2) == [(0,)]
+    with psycopg.connect(server.app_url) as conn:
+        assert conn.execute("SELECT count(*) FROM sales").fetchone() == (0,)
+        assert conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+                            ).fetchone() == (False, False)
+
+    # re-sending every batch twice changes nothing and returns the same ack
+    before = _master(server, "SELECT count(*), sum(total) FROM sales", 1)
+    for _ in range(2):
+        t1.terminal.journal.set_sync_state(**{"acked_seq:1": 0, "acked_hash:1": ""})
+        t1.sync.batch_size = 300
+        assert t1.sync.sync_once(t1.terminal.journal.clock()).online
+    assert _master(server, "SELECT count(*), sum(total) FROM sales", 1) == before
+
+
+def test_batches_that_claim_another_tenant_or_are_forged_are_refused(server, make_till):
+    _setup_tenants(server)
+    a = make_till(1, "centro", ROWS[:5])
+    entries = tuple(a.terminal.journal.read(limit=10))
+    ident = a.terminal.journal.identity
+    claimed, prev = [], envelope.GENESIS_HASH
+    for e in entries:  # tenant A's terminal re-seals its events as if they were tenant B's
+        sealed = envelope.seal(**{**e.body(), "tenant_id": 2, "store_id": "esquina", "prev_hash": prev})
+        claimed.append(sealed)
+        prev = sealed.hash
+    forged = sync.PushBatch(2, "esquina", ident.terminal_id, ident.epoch, 1, envelope.GENESIS_HASH, tuple(claimed))
+    with pytest.raises(sync.SyncError) as info:
+        a.client.push(forged)
+    assert info.value.code == "tenant"
+    other_key = signing.new_private_key()
+    body = sync.PushBatch(1, "centro", ident.terminal_id, 1, 1, entries[0].prev_hash, entries).to_bytes()
+    response = httpx.post(server.url + "/sync/push", content=body, headers={
+        "X-Terminal": ident.terminal_id, "X-Signature": signing.sign(other_key, body)})
+    assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
+    response = httpx.post(server.url + "/sync/push", content=b"{not json", headers={
+        "X-Terminal": ident.terminal_id, "X-Signature": signing.sign(a.client.private_key, b"{not json")})
+    assert response.status_code == 400 and response.json()["error"] == "malformed"
+    assert _master(server, "SELECT count(*) FROM events", 1) == [(0,)]
+    assert _master(server, "SELECT count(*) FROM events", 2) == [(0,)]
+
+
+def test_gap_replay_revocation_and_reused_code(server, make_till):
+    _setup_tenants(server)
+    a = make_till(1, "centro", ROWS[:5])
+    entries = tuple(a.terminal.journal.read())
+    ident = a.terminal.journal.identity
+    later = sync.PushBatch(1, "centro", ident.terminal_id, 1, 5, entries[3].hash, entries[4:8])
+    with pytest.raises(sync.SyncError) as info:
+        a.client.push(later)
+    assert info.value.code == "gap" and info.value.data["expected_seq"] == 1
+    first = sync.PushBatch(1, "centro", ident.terminal_id, 1, 1, entries[0].prev_hash, entries[:4])
+    ack = a.client.push(first)
+    assert ack.acked_seq == 4 and a.client.push(first) == sync.Ack(1, 4, entries[3].hash)
+    server.run(lambda pool: tenancy.revoke(pool, 1, ident.terminal_id))
+    with pytest.raises(sync.SyncError) as info:
+        a.client.push(later)
+    assert info.value.code == "revoked"
+    code = server.run(lambda pool: tenancy.issue_enrollment_code(pool, 1, "centro", "Caja X"))
+    from desktop.net.sync_client import SyncClient
+    key, key2 = signing.new_private_key(), signing.new_private_key()
+    first_client, second_client = SyncClient(server.url, "t-new", key), SyncClient(server.url, "t-other", key2)
+    try:
+        first_client.enroll(str(code), signing.public_key(key))
+        with pytest.raises(sync.SyncError) as info:
+            second_client.enroll(str(code), signing.public_key(key2))
+    finally:
+        first_client.close()
+        second_client.close()
+    assert info.value.code == "enrollment" and "ya fue usado" in info.value.detail
+
+
+def test_price_change_in_hq_reaches_the_terminal(server, make_till):
+    _setup_tenants(server)
+    a = make_till(1, "centro", ROWS[:5])
+    product = {"sku": "P001", "name": "Producto 1", "price": 990, "category": "Abarrotes", "sold_by": "unit",
+               "plu": "4001", "brand": "", "barcodes": [], "iva_exempt": False, "favourite": True, "active": True}
+    server.run(lambda pool: tenancy.upsert_product(pool, 1, product))
+    assert a.sync.sync_once(a.terminal.journal.clock()).online
+    assert read_models.by_plu(a.terminal.journal.conn, "4001").price == 990
+    with pytest.raises(tenancy.TenancyError):
+        server.run(lambda pool: tenancy.upsert_product(pool, 1, {**product, "price": 1090}, expected_version=5))
+
+
+def test_restored_backup_continues_as_a_new_epoch(server, make_till, tmp_path):
+    _setup_tenants(server)
+    a = make_till(1, "centro", ROWS[:5])
+    path = a.terminal.journal.path
+    backup = tmp_path / "backup.sqlite3"
+    import sqlite3
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(backup)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    _sell(a, 5, random.Random(1), 5)
+    assert a.sync.sync_once(a.terminal.journal.clock()).online
+    server_head = _master(server, "SELECT max(seq) FROM events", 1)[0][0]
+    a.terminal.close()
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    backup.rename(path)
+    from desktop import terminal as terminal_mod
+    from desktop.services.sync import SyncService
+    term = terminal_mod.build(a.terminal.settings, printer=a.terminal.printer, drawer=None,
+                              hasher=a.terminal.auth.hasher)
+    a.terminal = term
+    a.sync = SyncService(term.journal, a.client)
+    _sell(a, 3, random.Random(2), 5)
+    status = a.sync.sync_once(term.journal.clock())
+    assert status.online and status.pending == 0
+    assert term.journal.identity.epoch == 2
+    epochs = dict(_master(server, "SELECT epoch, max(seq) FROM events GROUP BY epoch", 1))
+    assert epochs[1] == server_head and epochs[2] >= 3
+    assert len(_master(server, "SELECT sale_id FROM sales", 1)) == 8
