@@ -34,8 +34,11 @@ def routes(settings: settings_mod.ServerSettings) -> list[BaseRoute]:
 
     >>> HERE the sync API (``Mount("/sync", routes=api.routes(settings))``) and HQ (``Mount("/hq", ...)``) go. <<<
     """
+    from syncserver.api import sync as sync_api
+
     return [
         Route("/health", health.endpoint, methods=["GET"]),
+        *sync_api.routes(),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -65,6 +66,21 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def _migrate(settings: settings_mod.ServerSettings, admin_url: str) -> settings_mod.ServerSettings:
+    """Upgrade the schema as the admin role; the server itself connects as ``almacen_app`` (RLS applies)."""
+    from syncserver.store import schema
+
+    schema.migrate(admin_url)
+    password_file = settings.data_dir / "app_role.password"
+    if not password_file.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        password_file.touch(mode=0o600)
+        password_file.write_text(secrets.token_urlsafe(24))
+    app_url = schema.app_url(admin_url, password_file.read_text().strip())
+    log.info("schema migrated", extra={"role": schema.APP_ROLE})
+    return settings.with_overrides(database_url=app_url)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the embedded PostgreSQL if needed, serve until SIGTERM/Ctrl-C, then stop what was started."""
     import uvicorn
@@ -82,11 +98,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         if settings.database_url is None:
             cluster = _cluster(settings)
             cluster.start()
-            url = cluster.create_database(DATABASE_NAME, exist_ok=True)
-            settings = settings.with_overrides(database_url=url)
-            os.environ["ALMACEN_DATABASE_URL"] = url  # uvicorn workers read settings from the environment
+            admin_url: str | None = cluster.create_database(DATABASE_NAME, exist_ok=True)
             log.info("embedded postgresql running", extra={"data_dir": str(cluster.data_dir), "pg_port": cluster.port,
                                                            "adopted": not cluster.started})
+        else:
+            admin_url = os.environ.get("ALMACEN_ADMIN_DATABASE_URL")
+        if admin_url:
+            settings = _migrate(settings, admin_url)
+            os.environ["ALMACEN_DATABASE_URL"] = str(settings.database_url)  # uvicorn workers read the environment
         if args.config is not None:
             os.environ["ALMACEN_CONFIG"] = str(args.config.absolute())
         log.info("server starting", extra={"host": settings.host, "port": settings.port, "workers": args.workers})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
-import tempfile
-import itertools
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -31,7 +31,6 @@ from shared import signing
 from syncserver import app as app_mod
 from syncserver import settings as server_settings
 from syncserver import tenancy
-from syncserver.api import sync as sync_api
 from syncserver.pgcluster import LocalCluster
 from syncserver.store import schema
 
@@ -76,7 +75,7 @@ def server(cluster: LocalCluster) -> Iterator[Server]:
     port = _free_port()
     settings = server_settings.ServerSettings(database_url=app_url, port=port, secret_key="test-secret",
                                               max_batch_events=5000)
-    app = app_mod.create_app(settings, extra_routes=sync_api.routes())
+    app = app_mod.create_app(settings)
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

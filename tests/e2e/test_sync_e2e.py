@@ -3,7 +3,6 @@ fold of their journals, nothing is doubled by re-sending, and no batch crosses t
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import defaultdict
 from decimal import Decimal
