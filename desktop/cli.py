@@ -88,6 +88,57 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         term.close()
 
 
+def cmd_enroll(args: argparse.Namespace) -> int:
+    """Enroll with HQ; create the journal with HQ's identity when there is none (``--demo`` loads the store)."""
+    import uuid
+    from dataclasses import replace
+
+    from desktop import terminal
+    from desktop.demo import seed
+    from desktop.services import enrollment
+
+    s = _settings(args)
+    existing = terminal.build(s) if s.journal_path.exists() else None
+    terminal_id = existing.journal.identity.terminal_id if existing else str(uuid.uuid4())
+    try:
+        registered = enrollment.register(s.data_dir, args.url, args.code, terminal_id)
+        if existing is None:
+            s = replace(s, tenant_id=registered.tenant_id, store_id=registered.store_id, terminal_id=terminal_id)
+            existing = terminal.build(s, create=True)
+            if args.demo:
+                seed.seed(existing)
+        ident = existing.journal.identity
+        if (ident.tenant_id, ident.store_id) != (registered.tenant_id, registered.store_id):
+            enrollment.key_path(s.data_dir).unlink()
+            print(f"ERROR: el código es de la tienda {registered.store_id} (tenant {registered.tenant_id}), pero este "
+                  f"diario es de {ident.store_id} (tenant {ident.tenant_id}).", file=sys.stderr)
+            return 1
+        existing.journal.set_sync_state(server_url=registered.server_url)
+        print(json.dumps({"enrolled": True, "tenant_id": ident.tenant_id, "store_id": ident.store_id,
+                          "terminal_id": ident.terminal_id, "server": registered.server_url}))
+    finally:
+        if existing is not None:
+            existing.close()
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """One sync round now (push, then pull); prints the status."""
+    from desktop import terminal
+
+    term = terminal.build(_settings(args))
+    try:
+        if term.sync is None:
+            print("Esta caja no está enrolada: use 'almacen pos enroll URL CODIGO'.", file=sys.stderr)
+            return 1
+        status = term.sync.sync_once(term.journal.clock())
+        print(json.dumps({"online": status.online, "pending": status.pending, "pushed": status.pushed,
+                          "pulled": status.pulled, "status": status.label}, ensure_ascii=False))
+        return 0 if status.online else 5
+    finally:
+        term.close()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.demo import headless
 
@@ -122,6 +173,11 @@ def parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "abrir la ventana de la caja").add_argument(
         "--fullscreen", action="store_true", help="pantalla completa (terminal táctil)")
     add("verify", cmd_verify, "verificar la cadena de hash del diario")
+    enroll = add("enroll", cmd_enroll, "enrolar esta caja con HQ usando un código de un solo uso")
+    enroll.add_argument("url", help="dirección del servidor, p. ej. http://hq.example.cl:8700")
+    enroll.add_argument("code", help="código de enrolamiento entregado por HQ")
+    enroll.add_argument("--demo", action="store_true", help="si la caja es nueva, cargar la tienda de demostración")
+    add("sync", cmd_sync, "sincronizar ahora con HQ (enviar y recibir)")
     add("rebuild-projections", cmd_rebuild, "reconstruir las vistas (stock, turnos, productos) desde el diario")
     demo = add("demo", cmd_demo, "correr la tienda de demostración")
     demo.add_argument("--headless", action="store_true", help="sin ventana: un cajero simulado vende")

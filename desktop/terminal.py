@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import uuid6
 from argon2 import PasswordHasher
@@ -19,11 +20,14 @@ from desktop.drivers.ports import CashDrawer, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import Identity, SqliteJournal
+from desktop.net.sync_client import SyncClient
+from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
 from desktop.services.receipts import ReceiptService, StoreHeader
 from desktop.services.shifts import ShiftService
+from desktop.services.sync import SyncService
 from shared import barcodes
 from shared.events import registry
 
@@ -50,8 +54,11 @@ class Terminal:
     checkout: CheckoutService
     shifts: ShiftService
     printer: ReceiptPrinter
+    sync: SyncService | None = None
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.close()
         self.journal.close()
 
 
@@ -92,4 +99,15 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     catalog = CatalogService(journal.conn, label_layout(s))
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
-    return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer)
+    return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal))
+
+
+def connect_sync(s: settings_mod.TerminalSettings, journal: SqliteJournal, *, transport: Any = None
+                 ) -> SyncService | None:
+    """The sync service of an enrolled terminal (a key in the data folder and a server URL), else None."""
+    key = enrollment.load_key(s.data_dir)
+    server_url = journal.sync_state().get("server_url")
+    if key is None or not server_url:
+        return None
+    client = SyncClient(server_url, journal.identity.terminal_id, key, transport=transport, clock=journal.clock)
+    return SyncService(journal, client)

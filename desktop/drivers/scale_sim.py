@@ -55,6 +55,7 @@ class ScaleSimulator:
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
         self.port = os.ttyname(self._slave)
+        self._wake_read, self._wake_write = os.pipe()  # unplug() wakes the thread out of select at once
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"scale-sim-{protocol}", daemon=True)
         self._thread.start()
@@ -102,13 +103,16 @@ class ScaleSimulator:
 
     def unplug(self) -> None:
         """Pull the cable: stop answering and close the pty, so the driver's port fails. Safe to call twice."""
-        self._stop.set()
+        with self._lock:
+            if self._master < 0:
+                return
+            self._stop.set()
+            os.write(self._wake_write, b"!")
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=1)
         with self._lock:
-            for fd in (self._master, self._slave):
-                if fd >= 0:
-                    os.close(fd)
+            for fd in (self._master, self._slave, self._wake_read, self._wake_write):
+                os.close(fd)
             self._master = self._slave = -1
 
     close = unplug
@@ -144,8 +148,8 @@ class ScaleSimulator:
         next_frame = time.monotonic()
         while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([self._master], [], [], _TICK)
-                data = os.read(self._master, 1024) if ready else b""
+                ready, _, _ = select.select([self._master, self._wake_read], [], [], _TICK)
+                data = os.read(self._master, 1024) if self._master in ready else b""
             except (BlockingIOError, InterruptedError):
                 data = b""
             except (OSError, ValueError):  # closed under us (unplug)
@@ -239,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Balanza simulada en un pseudo-terminal.")
     parser.add_argument("protocol", choices=sorted(protocols.PROTOCOLS))
     parser.add_argument("--weight", type=int, default=0, help="peso en gramos (0..99999)")
-    parser.add_argument("--state", default="stable", choices=[s.name.lower() for s in ScaleState],
-                        help="estado de la balanza (stable, unstable, overload, under_zero…)")
+    states = sorted({state.name.lower() for states in frames.STATES.values() for state in states})
+    parser.add_argument("--state", default="stable", choices=states, help="estado de la balanza")
     args = parser.parse_args(argv)
     try:
         simulator = ScaleSimulator(args.protocol, grams=args.weight, state=ScaleState[args.state.upper()])

@@ -114,11 +114,16 @@ class SalePresenter:
                        total=money.format_clp(totals.total), items=items,
                        discount=f"-{money.format_clp(totals.discount)}" if totals.discount else "",
                        message=message, error=error, can_pay=bool(sale.lines),
-                       printer=self.terminal.receipts.last_status.label,
+                       printer=self.terminal.receipts.last_status.label, connection=self.connection_label(),
                        pending_prints=len(self.terminal.receipts.pending()))
         self.view = replace(view, **changes)  # type: ignore[arg-type]
         self.on_change(self.view)
         return self.view
+
+    def connection_label(self) -> str:
+        """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""
+        sync = self.terminal.sync
+        return "Sin conexión (caja no enrolada)" if sync is None else sync.status.label
 
     def _fail(self, exc: Exception) -> SaleView:
         return self._render(message=describe(exc), error=True)

@@ -25,6 +25,7 @@ from shared.events import envelope
 
 
 class Transport(Protocol):
+    def close(self) -> None: ...
     def push(self, batch: sync.PushBatch) -> sync.Ack: ...
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]: ...
     def new_epoch(self) -> int: ...
@@ -44,11 +45,11 @@ class SyncStatus:
     @property
     def label(self) -> str:
         if self.error and not self.online and self.offline_since is None:
-            return f"● Sync detenida: {self.error}"
+            return f"Sincronización detenida: {self.error}"
         if self.online:
-            return "● En línea" + (f" · {self.pending} por enviar" if self.pending else "")
-        since = f" desde {self.offline_since:%H:%M}" if self.offline_since else ""
-        return f"● Sin conexión{since} · {self.pending} por enviar"
+            return "En línea" + (f" · {self.pending} por enviar" if self.pending else "")
+        since = f" desde las {self.offline_since:%H:%M}" if self.offline_since else ""
+        return f"Sin conexión{since} · {self.pending} por enviar"
 
 
 class SyncService:
@@ -63,6 +64,9 @@ class SyncService:
         self.batch_size = 500
         self.status = SyncStatus(online=False, pending=self.pending())
         self.on_progress: Callable[[int, int], None] = lambda done, total: None
+
+    def close(self) -> None:
+        self.transport.close()
 
     def _acked(self) -> tuple[int, str]:
         state = self.journal.sync_state()

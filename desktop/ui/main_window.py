@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QStatusBar, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QProgressBar, QStackedWidget, QStatusBar, QWidget
 
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.presenters.shift import SessionPresenter, SessionView
@@ -14,6 +15,7 @@ from desktop.ui import binding, style
 from desktop.ui.sale_screen import SaleScreen
 from desktop.ui.session_screens import OpenShiftScreen, SignInScreen
 from desktop.ui.shift_flow import ShiftActions
+from desktop.ui.sync_status import SyncBridge
 from desktop.ui.widgets import label, named
 
 MIN_WIDTH, MIN_HEIGHT = 1024, 600
@@ -57,15 +59,21 @@ class MainWindow(QMainWindow):
         self.connection = label("", "status-connection")
         self.printer, self.pending = label("", "status-printer"), label("", "status-pending")
         self.clock = label("", "status-clock")
-        for widget in (self.cashier, self.shift, self.connection):
+        self.sync_progress = named(QProgressBar(), "status-sync-progress")
+        for widget in (self.cashier, self.shift, self.connection, self.sync_progress):
             bar.addWidget(widget)
         for widget in (self.pending, self.printer, self.clock):
             bar.addPermanentWidget(widget)
         self.setStatusBar(bar)
+        self.sync_bridge = SyncBridge(self.sale.terminal, self.connection, self.sync_progress)
         self._tick()
         timer = QTimer(self, interval=15_000)
         timer.timeout.connect(self._tick)
         timer.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync_bridge.stop()
+        super().closeEvent(event)
 
     def _tick(self) -> None:
         self.clock.setText(f"{datetime.now():%d-%m-%Y %H:%M}")

@@ -56,14 +56,14 @@ class _Again(Exception):
 
 
 def _open_error(exc: BaseException, port: str) -> ScaleError:
-    number = getattr(exc, "errno", None)
+    number, text = getattr(exc, "errno", None), str(exc)
     if isinstance(exc, ValueError):  # pyserial: unknown URL scheme or bad setting
         message = f"La dirección de la balanza no es válida ({port}). Revise la configuración."
-    elif number in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+    elif number in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "FileNotFoundError" in text:  # Windows: no errno
         message = _NOT_CONNECTED.format(port=port)
     elif number in (errno.EACCES, errno.EPERM):
         message = _NO_PERMISSION.format(port=port)
-    elif number == errno.EBUSY:
+    elif number == errno.EBUSY or "PermissionError" in text:  # Windows says "Access is denied" for a busy COM port
         message = _BUSY.format(port=port)
     else:
         message = _CANNOT_OPEN.format(port=port)

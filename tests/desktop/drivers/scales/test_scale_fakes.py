@@ -28,7 +28,7 @@ def test_fake_scale_set_weight_queue_and_failures() -> None:
             scale.read()
         assert caught.value.state is S.OFFLINE and "conectada" in str(caught.value)
     assert scale.read().grams == 1234
-    assert scale.reads == 7
+    assert scale.reads == 8
 
 
 def test_fake_scale_buttons() -> None:

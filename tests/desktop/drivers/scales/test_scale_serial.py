@@ -24,7 +24,7 @@ from desktop.drivers.scales.reading import Reading, ScaleError, ScaleState
 
 S = ScaleState
 PROTOCOLS = sorted(protocols.PROTOCOLS)
-FAST = 0.2  # seconds; the timeout for tests that wait for silence
+FAST = 0.15  # seconds; the timeout for tests that wait for silence
 
 
 @pytest.fixture(params=PROTOCOLS)
@@ -58,7 +58,7 @@ def requests(simulator: ScaleSimulator) -> int:
 # -- weights and states over a real pty ------------------------------------------------------------------------------
 
 def test_reads_the_weight_on_the_pan(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    simulator, scale = rig
+    _, scale = rig
     reading = read_until(scale, lambda r: r.state is S.STABLE)
     assert reading.grams == 1234 and reading.kg == Decimal("1.234") and reading.sellable
     assert reading.raw
@@ -216,6 +216,18 @@ def test_open_errors_are_spanish(monkeypatch: pytest.MonkeyPatch, number: int, w
     monkeypatch.setattr(serial, "serial_for_url", refuse)
     with pytest.raises(ScaleError, match=words):
         SerialScale("/dev/ttyUSB0", "cas_ecr")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("could not open port 'COM3': FileNotFoundError(2, 'No se encuentra')", "no está conectada"),
+    ("could not open port 'COM3': PermissionError(13, 'Acceso denegado.')", "Otro programa"),
+])
+def test_windows_open_errors_without_errno(monkeypatch: pytest.MonkeyPatch, text: str, words: str) -> None:
+    def refuse(url: str, *args: object, **kwargs: object) -> object:
+        raise serial.SerialException(text)
+    monkeypatch.setattr(serial, "serial_for_url", refuse)
+    with pytest.raises(ScaleError, match=words):
+        SerialScale("COM3", "toledo8217")
 
 
 def test_bad_url_and_unknown_protocol() -> None:

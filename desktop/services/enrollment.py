@@ -1,0 +1,64 @@
+"""Enrolling a terminal with HQ: a new Ed25519 key (kept in the data folder, never in the journal) and identity.
+
+The key lives in ``<data_dir>/terminal.key`` (mode 0600); the server URL lives in the journal's sync state.
+A journal that already exists keeps its terminal id and must belong to the tenant and store of the code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.net.sync_client import SyncClient
+from shared import errors, signing
+
+KEY_FILE = "terminal.key"
+
+
+class EnrollmentError(errors.PosError):
+    """Enrollment failed; the message says why in words for the shop owner."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """What HQ assigned: the tenant and store of the code; ``terminal_id`` is the one this terminal sent."""
+
+    server_url: str
+    tenant_id: int
+    store_id: str
+    terminal_id: str
+
+
+def key_path(data_dir: Path) -> Path:
+    return data_dir / KEY_FILE
+
+
+def load_key(data_dir: Path) -> bytes | None:
+    path = key_path(data_dir)
+    return path.read_bytes() if path.exists() else None
+
+
+def register(data_dir: Path, server_url: str, code: str, terminal_id: str, *, transport: Any = None) -> Registered:
+    """Send a new public key with the one-time code and keep the private key in ``data_dir``.
+
+    Raises:
+        EnrollmentError: already enrolled, HQ refused the code (unknown, used, expired), or no connection.
+    """
+    if key_path(data_dir).exists():
+        raise EnrollmentError("esta caja ya está enrolada (existe terminal.key)")
+    private = signing.new_private_key()
+    client = SyncClient(server_url, terminal_id, private, transport=transport)
+    try:
+        answer = client.enroll(code, signing.public_key(private))
+    except errors.PosError as exc:
+        message = exc.detail if hasattr(exc, "detail") else str(exc)
+        raise EnrollmentError(f"HQ no aceptó el enrolamiento: {message}") from None
+    finally:
+        client.close()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_path(data_dir), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private)
+    return Registered(server_url.rstrip("/"), int(answer["tenant_id"]), str(answer["store_id"]), terminal_id)

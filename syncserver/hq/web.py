@@ -1,0 +1,179 @@
+"""What every HQ page shares: the Jinja2 environment with es-CL filters, the session user, forms with CSRF."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from shared import money, rut
+from syncserver.hq import csrf
+from syncserver.store import db
+
+BASE = "/hq"
+CHILE = ZoneInfo("America/Santiago")
+TEMPLATES = Path(__file__).with_name("templates")
+
+TENDER_LABELS = {"cash": "Efectivo", "debit": "Débito", "credit": "Crédito", "transfer": "Transferencia"}
+
+
+@dataclass(frozen=True, slots=True)
+class HqUser:
+    """The signed-in HQ login: its tenant comes from the session and is checked against ``auth_hq_logins``."""
+
+    email: str
+    tenant_id: int
+    name: str
+    tenant_name: str
+    tenant_rut: str
+
+
+# -- formatting (es-CL) ---------------------------------------------------------------------------------------------
+
+
+def fmt_clp(amount: int | None) -> str:
+    """``1990 -> "$1.990"``."""
+    return money.format_clp(int(amount or 0))
+
+
+def fmt_int(value: int | None) -> str:
+    """``12345 -> "12.345"``."""
+    return f"{int(value or 0):,}".replace(",", ".")
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """``dd-mm-aaaa`` (datetimes in Chile's time zone)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(CHILE) if value.tzinfo else value
+    return value.strftime("%d-%m-%Y")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """``dd-mm-aaaa hh:mm`` in Chile's time zone; ``—`` when there is none."""
+    if value is None:
+        return "—"
+    return (value.astimezone(CHILE) if value.tzinfo else value).strftime("%d-%m-%Y %H:%M")
+
+
+def fmt_rut(value: str | None) -> str:
+    """``123456785 -> "12.345.678-5"``; a value that is not a valid RUT is shown as stored."""
+    if not value:
+        return ""
+    return rut.format(value) if rut.is_valid(value) else value
+
+
+def fmt_skew(ms: int | None) -> str:
+    """A terminal's clock difference: ``+2 min``, ``-45 s``, ``+1 h 5 min``, ``0``."""
+    ms = int(ms or 0)
+    seconds = round(abs(ms) / 1000)
+    if seconds == 0:
+        return "0"
+    sign = "+" if ms > 0 else "-"
+    if seconds < 60:
+        return f"{sign}{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{sign}{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{sign}{hours} h" + (f" {rest} min" if rest else "")
+
+
+def url_part(value: str) -> str:
+    """A path segment (a SKU or an id) quoted for a URL."""
+    return quote(str(value), safe="")
+
+
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+                         trim_blocks=True, lstrip_blocks=True)
+ENV.filters.update(clp=fmt_clp, int=fmt_int, fecha=fmt_date, fecha_hora=fmt_datetime, rut=fmt_rut, desfase=fmt_skew,
+                   url=url_part, medio=lambda kind: TENDER_LABELS.get(kind, kind))
+ENV.globals.update(base=BASE)
+
+
+# -- responses ------------------------------------------------------------------------------------------------------
+
+
+def render(request: Request, template: str, *, status: int = 200, user: HqUser | None = None,
+           **context: Any) -> HTMLResponse:
+    """A page of ``templates/``; every page gets the user, the active section and the session's CSRF token."""
+    html = ENV.get_template(template).render(user=user, csrf_token=csrf.token(request.session), **context)
+    headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+               "Referrer-Policy": "same-origin"}
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def error_page(request: Request, status: int, title: str, message: str, user: HqUser | None = None) -> HTMLResponse:
+    """An error as a plain page (404 for anything not found in the session's tenant, 403 for a bad form)."""
+    return render(request, "error.html", status=status, user=user, title=title, message=message)
+
+
+def not_found(request: Request, user: HqUser | None = None, what: str = "Lo que busca") -> HTMLResponse:
+    return error_page(request, 404, "No encontrado", f"{what} no existe o no pertenece a su empresa.", user)
+
+
+def redirect(path: str) -> RedirectResponse:
+    """303 See Other to a path under HQ (``"/catalogo"`` -> ``/hq/catalogo``)."""
+    return RedirectResponse(BASE + path, status_code=303)
+
+
+# -- session user ---------------------------------------------------------------------------------------------------
+
+
+async def current_user(request: Request) -> HqUser | None:
+    """The session's login if it still exists for the session's tenant; ``None`` otherwise (session cleared)."""
+    email, tenant_id = request.session.get("email"), request.session.get("tenant_id")
+    if not isinstance(email, str) or not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
+        return None
+    async with db.tenant_tx(request.app.state.pool, tenant_id) as conn:
+        row = await (await conn.execute(
+            "SELECT h.name, t.name, t.rut FROM auth_hq_logins a"
+            " JOIN hq_users h ON h.tenant_id = a.tenant_id AND h.email = a.email"
+            " JOIN tenants t ON t.tenant_id = a.tenant_id"
+            " WHERE a.email = %s AND a.tenant_id = %s", (email, tenant_id))).fetchone()
+    if row is None:
+        request.session.clear()
+        return None
+    return HqUser(email, tenant_id, row[0], row[1], row[2])
+
+
+View = Callable[[Request, HqUser], Awaitable[Response]]
+
+
+def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
+    """Run ``view(request, user)`` for a signed-in user; otherwise redirect to the login page (303)."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        user = await current_user(request)
+        if user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            after = f"?siguiente={quote(target, safe='')}" if request.method == "GET" else ""
+            return redirect("/login" + after)
+        request.state.tenant_id = user.tenant_id  # for the request log
+        return await view(request, user)
+
+    return endpoint
+
+
+async def read_form(request: Request) -> FormData | None:
+    """The posted form if its CSRF token is the session's; ``None`` when it is missing or wrong."""
+    form = await request.form(max_files=0, max_fields=50)
+    return form if csrf.valid(request.session, form.get(csrf.FIELD)) else None
+
+
+def csrf_failed(request: Request, user: HqUser | None = None) -> HTMLResponse:
+    """403: a form without the session's token (an old tab, or a page of another site posting here)."""
+    return error_page(request, 403, "Formulario vencido",
+                      "El formulario no es válido o venció. Vuelva a la página, recárguela e intente de nuevo.", user)

@@ -1,0 +1,126 @@
+"""The terminal's sync service against an in-memory server: batching, acks, gaps, outages, backoff, pulls."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from desktop.journal import read_models
+from desktop.services.sync import SyncService, SyncWorker
+from shared import sync
+from shared.events import envelope
+
+
+class FakeServer:
+    """Keeps what a real server keeps per epoch; can be switched off, or asked to answer a gap."""
+
+    def __init__(self) -> None:
+        self.stored: dict[int, list[envelope.Envelope]] = {}
+        self.changes: list[dict] = []
+        self.up = True
+        self.batches: list[int] = []
+        self.epoch = 1
+
+    def close(self) -> None:
+        pass
+
+    def push(self, batch: sync.PushBatch) -> sync.Ack:
+        if not self.up:
+            raise sync.SyncError("offline", "sin conexión")
+        held = self.stored.setdefault(batch.epoch, [])
+        if batch.from_seq > len(held) + 1:
+            raise sync.SyncError("gap", "falta", expected_seq=len(held) + 1)
+        envelope.verify_chain(batch.events, prev_hash=batch.prev_hash, first_seq=batch.from_seq)
+        for e in batch.events:
+            if e.seq > len(held):
+                held.append(e)
+        self.batches.append(len(batch.events))
+        return sync.Ack(batch.epoch, len(held), held[-1].hash)
+
+    def pull(self, cursor: int, limit: int = 500):
+        if not self.up:
+            raise sync.SyncError("offline", "sin conexión")
+        rows = [c for c in self.changes if c["id"] > cursor][:limit]
+        return rows, (rows[-1]["id"] if rows else cursor), len(rows) == limit
+
+    def new_epoch(self) -> int:
+        self.epoch += 1
+        return self.epoch
+
+
+def _sell(term, n: int) -> None:
+    from shared.sale import Tender, TenderKind
+    ana = term.auth.sign_in("ana", "1234")
+    shift = term.shifts.current() or term.shifts.open(ana, 0)
+    term.checkout.start(ana, shift.shift_id)
+    for _ in range(n):
+        term.checkout.scan("7801234567894")
+        term.checkout.complete((Tender(TenderKind.DEBIT, 1150),))
+
+
+def test_push_everything_then_nothing_is_pending(terminal):
+    server = FakeServer()
+    service = SyncService(terminal.journal, server)
+    _sell(terminal, 30)
+    assert service.pending() == terminal.journal.head[0]
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pending == 0 and status.label == "En línea"
+    assert [e.hash for e in server.stored[1]] == [e.hash for e in terminal.journal.read()]
+    assert service.sync_once(datetime.now()).pushed == 0
+
+
+def test_batches_grow_when_round_trips_are_fast(terminal):
+    server = FakeServer()
+    service = SyncService(terminal.journal, server)
+    service.batch_size = 5
+    _sell(terminal, 120)
+    service.sync_once(datetime.now())
+    assert server.batches[0] == 5 and max(server.batches) > 5
+
+
+def test_outage_keeps_everything_and_says_since_when(terminal, clock):
+    server = FakeServer()
+    service = SyncService(terminal.journal, server)
+    _sell(terminal, 3)
+    server.up = False
+    first = service.sync_once(clock())
+    clock.advance(minutes=30)
+    later = service.sync_once(clock())
+    assert not later.online and later.offline_since == first.offline_since
+    assert later.label.startswith(f"Sin conexión desde las {first.offline_since:%H:%M}")
+    assert later.pending == terminal.journal.head[0]
+    server.up = True
+    assert service.sync_once(clock()).pending == 0
+
+
+def test_a_gap_answer_resends_from_where_the_server_is(terminal):
+    server = FakeServer()
+    service = SyncService(terminal.journal, server)
+    _sell(terminal, 5)
+    terminal.journal.set_sync_state(**{"acked_seq:1": 3, "acked_hash:1": "x"})  # the server lost nothing: it has 0
+    assert service.sync_once(datetime.now()).pending == 0
+    assert len(server.stored[1]) == terminal.journal.head[0]
+
+
+def test_hq_changes_are_pulled_into_the_journal(terminal):
+    server = FakeServer()
+    server.changes = [{"id": 1, "kind": "product", "key": "LEC-1", "data": {
+        "sku": "LEC-1", "name": "Leche Entera Colun 1 L", "price": 1290, "category": "Lácteos", "sold_by": "unit",
+        "barcodes": ["7801234567894"], "plu": None, "brand": "Colun", "iva_exempt": False, "favourite": True,
+        "active": True}}]
+    service = SyncService(terminal.journal, server)
+    assert service.sync_once(datetime.now()).pulled == 1
+    assert read_models.by_barcode(terminal.journal.conn, "7801234567894").price == 1290
+    last = list(terminal.journal.read())[-1]
+    assert last.type == "catalog.product_upserted" and last.payload["source"] == "hq"
+    assert service.sync_once(datetime.now()).pulled == 0
+
+
+def test_backoff_grows_with_jitter_and_is_capped(terminal):
+    worker = SyncWorker(SyncService(terminal.journal, FakeServer()), datetime.now, interval=5, max_backoff=60,
+                        rng=random.Random(1))
+    assert worker.next_delay() == 5
+    worker.failures = 3
+    assert 20 <= worker.next_delay() <= 60
+    worker.failures = 20
+    assert 30 <= worker.next_delay() <= 90
