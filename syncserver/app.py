@@ -34,11 +34,13 @@ def routes(settings: settings_mod.ServerSettings) -> list[BaseRoute]:
 
     >>> HERE the sync API (``Mount("/sync", routes=api.routes(settings))``) and HQ (``Mount("/hq", ...)``) go. <<<
     """
+    from syncserver import hq
     from syncserver.api import sync as sync_api
 
     return [
         Route("/health", health.endpoint, methods=["GET"]),
         *sync_api.routes(),
+        hq.mount(settings),  # /hq: the owner's pages, with their own session cookie + CSRF (syncserver/hq)
     ]
 
 

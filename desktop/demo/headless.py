@@ -7,9 +7,12 @@ discounts, cash/card/transfer/mixed payments), moves cash, closes the shift with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
+import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,15 @@ from shared.sale import TenderKind
 SUPERVISOR_PIN = "9999"
 
 
-def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None) -> dict[str, Any]:
+def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None,
+        enroll: Callable[[Path, str], tuple[int, str, str]] | None = None,
+        after: Callable[[terminal_mod.Terminal, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the scripted store into ``out`` (a new folder) and return the summary written to summary.json.
+
+    Args:
+        enroll: when given, called as ``enroll(data_dir, terminal_id)`` before the journal exists; it registers
+            the terminal with a server and returns HQ's ``(tenant_id, store_id, server_url)``.
+        after: called with the terminal and the summary once the shift is closed (e.g. to sync and add figures).
 
     Raises:
         FileExistsError: ``out`` already holds a terminal journal (the demo never overwrites one).
@@ -40,10 +50,20 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
     if settings.journal_path.exists():
         raise FileExistsError(f"{settings.journal_path} ya existe: use otra carpeta")
     started = time.perf_counter()
+    server_url = ""
+    if enroll is not None:
+        terminal_id = str(uuid.uuid4())
+        tenant_id, store_id, server_url = enroll(settings.data_dir, terminal_id)
+        settings = dataclasses.replace(settings, tenant_id=tenant_id, store_id=store_id, terminal_id=terminal_id)
     term = terminal_mod.build(settings, create=True, hasher=hasher)
     try:
+        if server_url:
+            term.journal.set_sync_state(server_url=server_url)
+            term.sync = terminal_mod.connect_sync(settings, term.journal)
         seed.seed(term)
         summary = _shift(term, sales, random.Random(seed_value))
+        if after is not None:
+            after(term, summary)
     finally:
         term.close()
     summary["seconds"] = round(time.perf_counter() - started, 2)

@@ -97,7 +97,7 @@ def url_part(value: str) -> str:
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
                          trim_blocks=True, lstrip_blocks=True)
-ENV.filters.update(clp=fmt_clp, int=fmt_int, fecha=fmt_date, fecha_hora=fmt_datetime, rut=fmt_rut, desfase=fmt_skew,
+ENV.filters.update(clp=fmt_clp, miles=fmt_int, fecha=fmt_date, fecha_hora=fmt_datetime, rut=fmt_rut, desfase=fmt_skew,
                    url=url_part, medio=lambda kind: TENDER_LABELS.get(kind, kind))
 ENV.globals.update(base=BASE)
 

@@ -1,0 +1,57 @@
+"""HQ web pages for the owner: terminals, sales, catalog; server-rendered in Spanish, tenant from the session only."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from syncserver import settings as settings_mod
+from syncserver.hq import auth, catalog, sales, terminals, web
+
+log = logging.getLogger("syncserver.hq")
+
+SESSION_COOKIE = "almacen_hq"
+SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
+
+
+async def _missing(request: Request) -> Response:
+    return web.not_found(request, await web.current_user(request), "Esta página")
+
+
+def routes() -> list[BaseRoute]:
+    """The HQ pages, relative to their mount point (``/hq``)."""
+    return [
+        Route("/", terminals.index, methods=["GET"], name="terminals"),
+        Route("/login", auth.login, methods=["GET", "POST"], name="login"),
+        Route("/salir", auth.logout, methods=["POST"], name="logout"),
+        Route("/tiendas/{store_id}/codigo", terminals.new_code, methods=["POST"], name="new_code"),
+        Route("/terminales/{terminal_id}/revocar", terminals.revoke, methods=["GET", "POST"], name="revoke"),
+        Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
+        Route("/ventas", sales.day, methods=["GET"], name="sales"),
+        Route("/catalogo", catalog.product_list, methods=["GET"], name="catalog"),
+        Route("/catalogo/{sku:path}", catalog.edit, methods=["GET", "POST"], name="product"),
+        Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
+        Route("/{rest:path}", _missing, methods=["GET"]),
+    ]
+
+
+def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
+    """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the login's e-mail and tenant."""
+    secret = settings.secret_key
+    if not secret:
+        log.warning("no secret_key: HQ sessions last until the server restarts")
+        secret = secrets.token_urlsafe(32)
+    return [Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
+                       path=web.BASE, same_site="lax", https_only=False)]
+
+
+def mount(settings: settings_mod.ServerSettings) -> Mount:
+    """``/hq`` with its session middleware, for ``syncserver.app.routes``."""
+    return Mount(web.BASE, routes=routes(), middleware=middleware(settings), name="hq")

@@ -1,0 +1,71 @@
+"""``/hq/ventas``: a day's sales per store (count, total, by means of payment), today by default."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syncserver.hq import web
+from syncserver.hq.web import HqUser
+from syncserver.store import db
+
+TENDER_ORDER = ("cash", "debit", "credit", "transfer")
+
+# ``occurred_at`` is the terminal's ISO text with its offset: a text range (one day either side) narrows the rows,
+# the cast to Chile's time zone decides the day.
+DAY_SALES = """
+    WITH day_sales AS (
+        SELECT sale_id, store_id, total FROM sales
+        WHERE tenant_id = %(tenant)s AND occurred_at >= %(low)s AND occurred_at < %(high)s
+          AND (occurred_at::timestamptz AT TIME ZONE 'America/Santiago')::date = %(day)s
+          AND (%(store)s::text IS NULL OR store_id = %(store)s::text))
+"""
+
+
+def _day(text: str | None, today: date) -> date | None:
+    if not text:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@web.login_required
+async def day(request: Request, user: HqUser) -> Response:
+    """``?fecha=aaaa-mm-dd`` picks the day (Chile's calendar), ``?tienda=ID`` one store."""
+    today = datetime.now(web.CHILE).date()
+    chosen = _day(request.query_params.get("fecha"), today)
+    if chosen is None:
+        return web.error_page(request, 400, "Fecha inválida", "Elija la fecha con el calendario.", user)
+    store = request.query_params.get("tienda") or None
+    params = {"tenant": user.tenant_id, "day": chosen, "store": store,
+              "low": (chosen - timedelta(days=1)).isoformat(), "high": (chosen + timedelta(days=2)).isoformat()}
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        all_stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
+                                               (user.tenant_id,))).fetchall()
+        totals = await (await conn.execute(
+            DAY_SALES + "SELECT s.store_id, s.name, count(d.sale_id), COALESCE(sum(d.total), 0) FROM stores s"
+            " LEFT JOIN day_sales d ON d.store_id = s.store_id WHERE s.tenant_id = %(tenant)s"
+            " AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text) GROUP BY s.store_id, s.name"
+            " ORDER BY s.name", params)).fetchall()
+        tenders = await (await conn.execute(
+            DAY_SALES + "SELECT d.store_id, t.kind, sum(t.received) FROM day_sales d JOIN sale_tenders t"
+            " ON t.tenant_id = %(tenant)s AND t.sale_id = d.sale_id GROUP BY d.store_id, t.kind", params)).fetchall()
+    by_store: dict[str, dict[str, int]] = defaultdict(dict)
+    for store_id, kind, amount in tenders:
+        by_store[store_id][kind] = int(amount)
+    kinds = [k for k in TENDER_ORDER if any(k in t for t in by_store.values())]
+    kinds += sorted({k for t in by_store.values() for k in t} - set(kinds))
+    rows: list[dict[str, Any]] = [{"store_id": r[0], "name": r[1], "count": r[2], "total": int(r[3]),
+                                   "tenders": by_store.get(r[0], {})} for r in totals]
+    grand = {"count": sum(r["count"] for r in rows), "total": sum(r["total"] for r in rows),
+             "tenders": {k: sum(r["tenders"].get(k, 0) for r in rows) for k in kinds}}
+    return web.render(request, "sales.html", user=user, section="ventas", day=chosen, today=today, rows=rows,
+                      grand=grand, kinds=kinds, stores=all_stores, store=store,
+                      unknown_store=store is not None and not rows,
+                      previous=(chosen - timedelta(days=1)).isoformat(), following=(chosen + timedelta(days=1)).isoformat())

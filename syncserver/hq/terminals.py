@@ -1,0 +1,112 @@
+"""``/hq/``: the stores and their terminals (sync state, quarantine), enrollment codes and revocation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syncserver import tenancy
+from syncserver.hq import web
+from syncserver.hq.web import HqUser
+from syncserver.store import db
+
+ENROLLMENT_TTL = timedelta(hours=24)
+SKEW_WARNING_MS = 5 * 60 * 1000
+NOTICES = {"revocada": "La caja quedó revocada: ya no puede sincronizar."}
+
+
+async def _terminal(request: Request, user: HqUser, terminal_id: str) -> dict[str, Any] | None:
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        cur = await conn.execute(
+            "SELECT t.terminal_id, t.name, t.status, t.store_id, s.name AS store_name FROM terminals t"
+            " JOIN stores s ON s.tenant_id = t.tenant_id AND s.store_id = t.store_id"
+            " WHERE t.tenant_id = %s AND t.terminal_id = %s", (user.tenant_id, terminal_id))
+        row = await cur.fetchone()
+        return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
+
+
+@web.login_required
+async def index(request: Request, user: HqUser) -> Response:
+    """Every store of the tenant with its terminals: status, last sync, events, clock skew, quarantine."""
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
+                                           (user.tenant_id,))).fetchall()
+        cur = await conn.execute(
+            "SELECT t.terminal_id, t.store_id, t.name, t.status, t.last_sync_at, t.last_seen_seq,"
+            " t.pending_reported, t.clock_skew_ms, t.current_epoch,"
+            " (SELECT count(*) FROM quarantine q WHERE q.tenant_id = t.tenant_id AND q.terminal_id = t.terminal_id)"
+            " AS quarantined FROM terminals t WHERE t.tenant_id = %s ORDER BY t.status, t.name, t.terminal_id",
+            (user.tenant_id,))
+        columns = [c.name for c in cur.description or ()]
+        terminals = [dict(zip(columns, row, strict=True)) for row in await cur.fetchall()]
+    by_store: dict[str, list[dict[str, Any]]] = {store_id: [] for store_id, _ in stores}
+    for t in terminals:
+        t["skew_warning"] = abs(t["clock_skew_ms"]) >= SKEW_WARNING_MS
+        by_store.setdefault(t["store_id"], []).append(t)
+    groups = [{"store_id": store_id, "name": name, "terminals": by_store[store_id]} for store_id, name in stores]
+    notice = NOTICES.get(request.query_params.get("hecho", ""), "")
+    return web.render(request, "terminals.html", user=user, section="terminales", stores=groups, notice=notice)
+
+
+@web.login_required
+async def new_code(request: Request, user: HqUser) -> Response:
+    """``POST /hq/tiendas/{store_id}/codigo``: a one-time enrollment code for a new terminal, shown once."""
+    form = await web.read_form(request)
+    if form is None:
+        return web.csrf_failed(request, user)
+    store_id = request.path_params["store_id"]
+    name = " ".join(str(form.get("nombre", "")).split())[:60]
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        store = await (await conn.execute("SELECT name FROM stores WHERE tenant_id = %s AND store_id = %s",
+                                          (user.tenant_id, store_id))).fetchone()
+    if store is None:
+        return web.not_found(request, user, "La tienda")
+    if not name:
+        return web.error_page(request, 400, "Falta el nombre de la caja",
+                              "Escriba un nombre para la caja nueva (por ejemplo «Caja 2») e intente de nuevo.", user)
+    expires = datetime.now(UTC) + ENROLLMENT_TTL
+    try:
+        code = await tenancy.issue_enrollment_code(request.app.state.pool, user.tenant_id, store_id, name,
+                                                   ttl=ENROLLMENT_TTL)
+    except tenancy.TenancyError:
+        return web.not_found(request, user, "La tienda")
+    return web.render(request, "code.html", user=user, section="terminales", code=code, expires=expires,
+                      store_name=store[0], terminal_name=name)
+
+
+@web.login_required
+async def revoke(request: Request, user: HqUser) -> Response:
+    """``GET`` asks for confirmation; ``POST /hq/terminales/{terminal_id}/revocar`` revokes the terminal."""
+    terminal = await _terminal(request, user, request.path_params["terminal_id"])
+    if terminal is None:
+        return web.not_found(request, user, "La caja")
+    if request.method == "GET":
+        return web.render(request, "revoke.html", user=user, section="terminales", terminal=terminal)
+    if await web.read_form(request) is None:
+        return web.csrf_failed(request, user)
+    try:
+        await tenancy.revoke(request.app.state.pool, user.tenant_id, terminal["terminal_id"])
+    except tenancy.TenancyError:
+        return web.not_found(request, user, "La caja")
+    return web.redirect("/?hecho=revocada")
+
+
+@web.login_required
+async def quarantine(request: Request, user: HqUser) -> Response:
+    """``/hq/terminales/{terminal_id}/cuarentena``: the terminal's events the server could not use, and why."""
+    terminal = await _terminal(request, user, request.path_params["terminal_id"])
+    if terminal is None:
+        return web.not_found(request, user, "La caja")
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        rows = await (await conn.execute(
+            "SELECT epoch, seq, type, version, reason, payload, received_at FROM quarantine"
+            " WHERE tenant_id = %s AND terminal_id = %s ORDER BY epoch, seq LIMIT 500",
+            (user.tenant_id, terminal["terminal_id"]))).fetchall()
+    events = [{"epoch": r[0], "seq": r[1], "type": r[2], "version": r[3], "reason": r[4],
+               "payload": json.dumps(r[5], ensure_ascii=False, indent=2, sort_keys=True), "received_at": r[6]}
+              for r in rows]
+    return web.render(request, "quarantine.html", user=user, section="terminales", terminal=terminal, events=events)
