@@ -28,7 +28,7 @@ from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
 from syncserver import tenancy  # noqa: E402
 
-TENANT, STORE = 1, "centro"
+TENANT, STORE = 1, "demo-store"  # the identity `almacen pos init --demo` gives a till
 
 
 def _free_port() -> int:
@@ -88,13 +88,44 @@ def master_figures(admin_url: str, term: Any) -> dict[str, Any]:
             "stock_in_master_equals_terminal": equal}
 
 
+def window(root: Path, port: int, extra: list[str]) -> int:
+    """The POS window on the demo till, enrolled with a local server whose HQ pages stay open meanwhile."""
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
+    server, env = start_server(root / "demo-server", port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
+        till = root / "demo-terminal"
+        if not enrollment.key_path(till).exists():
+            _almacen("pos", "enroll", url, setup_hq(admin_url), "--demo", "--data", str(till), env=env)
+        print(f"HQ: {url}/hq/   (servidor de sincronización en {url})", flush=True)
+        print("Usuarios de la caja: Ana (cajera) PIN 1234 · Marta (supervisora) PIN 9999 · Rosa (admin.) PIN 0000",
+              flush=True)
+        command = [sys.executable, "-m", "desktop", "pos", "run", "--data", str(till), *extra]
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+            print("No hay pantalla (DISPLAY): la caja se abre en un Xvfb virtual.", file=sys.stderr)
+            command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command]
+        return subprocess.run(command, cwd=ROOT, check=False).returncode
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="La tienda de demostración completa, sin ventana.")
-    parser.add_argument("--headless", action="store_true")
+    parser = argparse.ArgumentParser(description="La tienda de demostración completa.")
+    parser.add_argument("--headless", action="store_true", help="sin ventana: un cajero simulado vende y sincroniza")
+    parser.add_argument("--port", type=int, default=8700, help="puerto del servidor en modo ventana")
+    parser.add_argument("--var", default="var", help="carpeta de datos del modo ventana")
     parser.add_argument("--sales", type=int, default=50)
     parser.add_argument("--out", default="demo-out")
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if not args.headless:
+        return window(Path(args.var).absolute(), args.port, extra)
     out = Path(args.out).absolute()
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o755)  # the embedded PostgreSQL runs as the postgres user and must reach out/server
@@ -132,4 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -108,6 +108,7 @@ ENV.globals.update(base=BASE)
 def render(request: Request, template: str, *, status: int = 200, user: HqUser | None = None,
            **context: Any) -> HTMLResponse:
     """A page of ``templates/``; every page gets the user, the active section and the session's CSRF token."""
+    context.setdefault("section", "")
     html = ENV.get_template(template).render(user=user, csrf_token=csrf.token(request.session), **context)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "same-origin"}

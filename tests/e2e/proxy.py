@@ -306,6 +306,9 @@ class FaultProxy:
                     request = read_request(cfile)
                 except (Closed, OSError, ValueError):
                     return
+                if self.mode == "reset":  # switched while this kept-alive connection waited for a request
+                    self._record(Record("mode-reset", *request.start_line.split()[:2]))
+                    return
                 if self.mode == "error":
                     body = b'{"error":"unavailable","message":"proxy: servidor no disponible"}'
                     client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"

@@ -1,0 +1,169 @@
+"""``almacen server admin ...``: create tenants, stores and HQ logins, issue enrollment codes, list terminals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from shared.errors import PosError
+
+ENROLLMENT_TTL = timedelta(hours=24)
+
+
+class AdminError(PosError):
+    """An admin command cannot be done (the message says why, in Spanish)."""
+
+
+def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
+    """Register ``admin`` and its commands on the ``server`` command's subparsers."""
+    admin = subparsers.add_parser("admin", help="administrar tenants, tiendas, usuarios HQ y cajas",
+                                  description="Administración: usa la misma base de datos que 'almacen server'.")
+    sub = admin.add_subparsers(dest="admin_command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS, help=config_help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("tenant-add", cmd_tenant_add, "crear un tenant (empresa)")
+    p.add_argument("tenant_id", type=int, metavar="ID")
+    p.add_argument("name", metavar="NOMBRE")
+    p.add_argument("--rut", default="", help="RUT de la empresa, p. ej. 76.123.456-0")
+    p = add("store-add", cmd_store_add, "crear una tienda (con su bodega)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("store_id", metavar="STORE_ID")
+    p.add_argument("name", metavar="NOMBRE")
+    p = add("hq-user-add", cmd_hq_user_add, "crear un usuario de HQ (pide la contraseña)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("name", metavar="NOMBRE")
+    p.add_argument("--password-file", type=Path, metavar="FILE", help="leer la contraseña de este archivo")
+    p = add("enroll-code", cmd_enroll_code, "emitir un código de enrolamiento para una caja nueva (lo imprime)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("store_id", metavar="STORE")
+    p.add_argument("terminal_name", metavar="NOMBRE_CAJA")
+    p = add("terminals", cmd_terminals, "listar las cajas de un tenant (JSON)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    return admin  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def _app_url(args: argparse.Namespace) -> Iterator[str]:
+    """The application role's URL, as ``almacen server`` gets it: the embedded PostgreSQL when no URL is set
+    (started if needed, stopped after if this command started it), migrated with the admin URL when there is one."""
+    from syncserver import cli
+
+    args.config = getattr(args, "config", None)
+    settings = cli._settings(args)
+    cluster = None
+    try:
+        if settings.database_url is None:
+            cluster = cli._cluster(settings)
+            cluster.start()
+            admin_url: str | None = cluster.create_database(cli.DATABASE_NAME, exist_ok=True)
+        else:
+            admin_url = os.environ.get("ALMACEN_ADMIN_DATABASE_URL")
+        if admin_url:
+            settings = cli._migrate(settings, admin_url)
+        assert settings.database_url is not None
+        yield settings.database_url
+    finally:
+        if cluster is not None and cluster.started:
+            cluster.stop()
+
+
+def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(pool)`` with a small pool of the application role (row-level security applies)."""
+    import psycopg
+    import psycopg_pool
+
+    async def main(url: str) -> Any:
+        async with psycopg_pool.AsyncConnectionPool(url, min_size=1, max_size=2, open=False) as pool:
+            return await work(pool)
+
+    with _app_url(args) as url:
+        try:
+            return asyncio.run(main(url))
+        except psycopg.errors.UniqueViolation as exc:
+            raise AdminError(f"ya existe: {exc.diag.message_detail or exc}") from None
+
+
+def cmd_tenant_add(args: argparse.Namespace) -> int:
+    """``tenant-add ID NOMBRE [--rut]``."""
+    from shared import rut
+    from syncserver import tenancy
+
+    value = rut.format(args.rut) if args.rut else ""
+    _run(args, lambda pool: tenancy.create_tenant(pool, args.tenant_id, args.name, value))
+    print(f"Tenant {args.tenant_id} creado: {args.name}", file=sys.stderr)
+    return 0
+
+
+def cmd_store_add(args: argparse.Namespace) -> int:
+    """``store-add TENANT STORE_ID NOMBRE``."""
+    from syncserver import tenancy
+
+    _run(args, lambda pool: tenancy.create_store(pool, args.tenant_id, args.store_id, args.name))
+    print(f"Tienda {args.store_id} creada en el tenant {args.tenant_id}: {args.name}", file=sys.stderr)
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_file is not None:
+        try:
+            return str(args.password_file.read_text("utf-8")).rstrip("\r\n")
+        except OSError as exc:
+            raise AdminError(f"no se pudo leer {args.password_file}: {exc.strerror}") from None
+    first = getpass.getpass("Contraseña: ")
+    if getpass.getpass("Repita la contraseña: ") != first:
+        raise AdminError("las contraseñas no coinciden")
+    return first
+
+
+def cmd_hq_user_add(args: argparse.Namespace) -> int:
+    """``hq-user-add TENANT EMAIL NOMBRE [--password-file F]`` (otherwise asks twice with getpass)."""
+    from syncserver.hq import auth
+
+    password = _password(args)
+    _run(args, lambda pool: auth.create_login(pool, args.tenant_id, args.email, args.name, password))
+    print(f"Usuario HQ {auth.normalise_email(args.email)} creado en el tenant {args.tenant_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    """``enroll-code TENANT STORE NOMBRE_CAJA``: prints the one-time code (valid 24 hours)."""
+    from syncserver import tenancy
+
+    code = _run(args, lambda pool: tenancy.issue_enrollment_code(pool, args.tenant_id, args.store_id,
+                                                                 args.terminal_name, ttl=ENROLLMENT_TTL))
+    print(code)
+    print("Válido por 24 horas y una sola vez: almacen pos enroll <URL del servidor> CÓDIGO", file=sys.stderr)
+    return 0
+
+
+def cmd_terminals(args: argparse.Namespace) -> int:
+    """``terminals TENANT``: the tenant's terminals as a JSON list."""
+    from syncserver.store import db
+
+    async def work(pool: Any) -> list[dict[str, Any]]:
+        async with db.tenant_tx(pool, args.tenant_id) as conn:
+            cur = await conn.execute(
+                "SELECT terminal_id, store_id, name, status, enrolled_at, revoked_at, last_sync_at, last_seen_seq,"
+                " pending_reported, clock_skew_ms, current_epoch FROM terminals WHERE tenant_id = %s"
+                " ORDER BY store_id, name, terminal_id", (args.tenant_id,))
+            names = [c.name for c in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+
+    rows = _run(args, work)
+    print(json.dumps(rows, ensure_ascii=False, indent=2, default=lambda v: v.isoformat()))
+    return 0
