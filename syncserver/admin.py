@@ -17,6 +17,8 @@ from typing import Any
 from shared.errors import PosError
 
 ENROLLMENT_TTL = timedelta(hours=24)
+_DUPLICATES = {"tenants_pkey": "el tenant", "stores_pkey": "la tienda", "warehouses_pkey": "la bodega de esa tienda",
+               "hq_users_pkey": "el usuario", "auth_hq_logins_pkey": "el correo"}
 
 
 class AdminError(PosError):
@@ -30,7 +32,7 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     sub = admin.add_subparsers(dest="admin_command", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=text, description=text)
+        p: argparse.ArgumentParser = sub.add_parser(name, help=text, description=text)
         p.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS, help=config_help)
         p.set_defaults(func=func)
         return p
@@ -95,7 +97,16 @@ def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any
         try:
             return asyncio.run(main(url))
         except psycopg.errors.UniqueViolation as exc:
-            raise AdminError(f"ya existe: {exc.diag.message_detail or exc}") from None
+            what = _DUPLICATES.get(exc.diag.constraint_name or "", "ese registro")
+            raise AdminError(f"{what} ya existe") from None
+
+
+async def _tenant_exists(pool: Any, tenant_id: int) -> None:
+    from syncserver.store import db
+
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        if await (await conn.execute("SELECT 1 FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone() is None:
+            raise AdminError(f"el tenant {tenant_id} no existe: créelo con 'almacen server admin tenant-add'")
 
 
 def cmd_tenant_add(args: argparse.Namespace) -> int:
@@ -113,7 +124,11 @@ def cmd_store_add(args: argparse.Namespace) -> int:
     """``store-add TENANT STORE_ID NOMBRE``."""
     from syncserver import tenancy
 
-    _run(args, lambda pool: tenancy.create_store(pool, args.tenant_id, args.store_id, args.name))
+    async def work(pool: Any) -> None:
+        await _tenant_exists(pool, args.tenant_id)
+        await tenancy.create_store(pool, args.tenant_id, args.store_id, args.name)
+
+    _run(args, work)
     print(f"Tienda {args.store_id} creada en el tenant {args.tenant_id}: {args.name}", file=sys.stderr)
     return 0
 
@@ -135,7 +150,11 @@ def cmd_hq_user_add(args: argparse.Namespace) -> int:
     from syncserver.hq import auth
 
     password = _password(args)
-    _run(args, lambda pool: auth.create_login(pool, args.tenant_id, args.email, args.name, password))
+    async def work(pool: Any) -> None:
+        await _tenant_exists(pool, args.tenant_id)
+        await auth.create_login(pool, args.tenant_id, args.email, args.name, password)
+
+    _run(args, work)
     print(f"Usuario HQ {auth.normalise_email(args.email)} creado en el tenant {args.tenant_id}", file=sys.stderr)
     return 0
 

@@ -30,10 +30,7 @@ POOL_MAX_SIZE = 10
 
 
 def routes(settings: settings_mod.ServerSettings) -> list[BaseRoute]:
-    """Every route the server serves.
-
-    >>> HERE the sync API (``Mount("/sync", routes=api.routes(settings))``) and HQ (``Mount("/hq", ...)``) go. <<<
-    """
+    """Every route the server serves: health, the terminals' sync API, and HQ under ``/hq``."""
     from syncserver import hq
     from syncserver.api import sync as sync_api
 

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="puerto HTTP (por defecto 8700 o ALMACEN_PORT)")
     server.add_argument("--workers", type=int, default=1, metavar="N", help="procesos uvicorn (uno por núcleo)")
     server.set_defaults(func=cmd_run)
-    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop}")
+    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop,admin}")
     for name, func, text in (
         ("db-url", cmd_db_url, "imprimir la URL de la base de datos (inicia el PostgreSQL propio si hace falta "
                                "y lo deja corriendo)"),
@@ -47,6 +47,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS, help=config_help)
         p.set_defaults(func=func)
+    from syncserver import admin
+
+    admin.add_parser(sub, config_help)  # almacen server admin tenant-add|store-add|hq-user-add|enroll-code|terminals
     return server  # type: ignore[no-any-return]
 
 

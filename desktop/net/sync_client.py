@@ -54,9 +54,11 @@ class SyncClient:
         return self._send("POST", "/sync/enroll", json={"code": code, "public_key": public_key,
                                                          "terminal_id": self.terminal_id})
 
-    def push(self, batch: sync.PushBatch) -> sync.Ack:
+    def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack:
+        """Send a batch; ``pending`` is how many entries this terminal still holds unsent (shown in HQ)."""
         body = batch.to_bytes()
-        return sync.Ack.from_dict(self._send("POST", "/sync/push", content=body, headers=self._headers(body)))
+        headers = {**self._headers(body), "X-Pending": str(max(pending, 0))}
+        return sync.Ack.from_dict(self._send("POST", "/sync/push", content=body, headers=headers))
 
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]:
         query = f"cursor={cursor}&limit={limit}"

@@ -26,7 +26,7 @@ from shared.events import envelope
 
 class Transport(Protocol):
     def close(self) -> None: ...
-    def push(self, batch: sync.PushBatch) -> sync.Ack: ...
+    def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack: ...
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]: ...
     def new_epoch(self) -> int: ...
 
@@ -95,7 +95,7 @@ class SyncService:
                                    entries)
             started = time.monotonic()
             try:
-                ack = self.transport.push(batch)
+                ack = self.transport.push(batch, head - acked)
             except sync.SyncError as exc:
                 if exc.code == "gap":
                     self._set_acked(int(exc.data["expected_seq"]) - 1, "")

@@ -11,7 +11,7 @@ import json
 import logging
 from datetime import datetime
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -42,11 +42,14 @@ async def _body(request: Request, max_bytes: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:  # a flaky link cut the upload: refused like any incomplete body, not a 500
+        raise sync.SyncError("malformed", "la conexión se cortó antes de recibir el cuerpo completo") from None
     return b"".join(chunks)
 
 
@@ -87,8 +90,10 @@ async def push(request: Request) -> JSONResponse:
         terminal_id, signature = _signed_headers(request)
         body = await _body(request, max_bytes)
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
+        pending = request.headers.get("x-pending", "0")
         ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
-                                  terminal_clock=_terminal_clock(request))
+                                  terminal_clock=_terminal_clock(request),
+                                  pending=int(pending) if pending.isdigit() else 0)
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})

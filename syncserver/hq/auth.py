@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg_pool import AsyncConnectionPool
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from shared.errors import PosError
 from syncserver.hq import csrf, web
@@ -40,6 +40,7 @@ def _hasher(request: Request) -> PasswordHasher:
 
 
 def normalise_email(email: str) -> str:
+    """E-mails are compared trimmed and in lower case."""
     return email.strip().lower()
 
 
@@ -117,10 +118,11 @@ def _safe_next(target: str | None) -> str:
 async def login(request: Request) -> Response:
     """``GET /hq/login`` shows the form; ``POST`` checks the password and starts the session."""
     following = request.query_params.get("siguiente", "")
-    if request.method == "GET":
+    if request.method != "POST":
         if await web.current_user(request) is not None:
             return web.redirect("/")
-        return web.render(request, "login.html", email="", error="", siguiente=following)
+        notice = "Cerró la sesión. Hasta pronto." if request.query_params.get("salida") else ""
+        return web.render(request, "login.html", email="", error="", notice=notice, siguiente=following)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request)
@@ -134,11 +136,12 @@ async def login(request: Request) -> Response:
                      f"intente de nuevo en {wait} minuto{'s' if wait != 1 else ''}.")
         else:
             error = "Correo o contraseña incorrectos."
-        return web.render(request, "login.html", status=401, email=email, error=error, siguiente=following)
+        return web.render(request, "login.html", status=401, email=email, error=error, notice="",
+                          siguiente=following)
     request.session.clear()  # a new session: new CSRF token, nothing of the anonymous one
     request.session.update(email=normalise_email(email), tenant_id=attempt.tenant_id)
     csrf.token(request.session)
-    return web.RedirectResponse(_safe_next(following), status_code=303)
+    return RedirectResponse(_safe_next(following), status_code=303)
 
 
 async def logout(request: Request) -> Response:

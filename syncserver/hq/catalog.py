@@ -90,7 +90,7 @@ async def edit(request: Request, user: HqUser) -> Response:
         current = await _product(conn, user.tenant_id, sku)
     if current is None:  # never upsert a SKU the tenant does not have: that would create it
         return web.not_found(request, user, "El producto")
-    if request.method == "GET":
+    if request.method != "POST":
         return web.render(request, "product.html", user=user, section="catalogo", product=current, form=None,
                           problems={}, saved=request.query_params.get("guardado") == "1", conflict=False)
     form = await web.read_form(request)

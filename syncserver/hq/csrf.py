@@ -1,4 +1,4 @@
-"""CSRF protection for HQ forms: one random token per session, sent back in a hidden field and compared in constant time."""
+"""CSRF protection for HQ forms: a random token per session, sent in a hidden field, compared in constant time."""
 
 from __future__ import annotations
 

@@ -68,4 +68,5 @@ async def day(request: Request, user: HqUser) -> Response:
     return web.render(request, "sales.html", user=user, section="ventas", day=chosen, today=today, rows=rows,
                       grand=grand, kinds=kinds, stores=all_stores, store=store,
                       unknown_store=store is not None and not rows,
-                      previous=(chosen - timedelta(days=1)).isoformat(), following=(chosen + timedelta(days=1)).isoformat())
+                      previous=(chosen - timedelta(days=1)).isoformat(),
+                      following=(chosen + timedelta(days=1)).isoformat())

@@ -84,7 +84,7 @@ async def revoke(request: Request, user: HqUser) -> Response:
     terminal = await _terminal(request, user, request.path_params["terminal_id"])
     if terminal is None:
         return web.not_found(request, user, "La caja")
-    if request.method == "GET":
+    if request.method != "POST":
         return web.render(request, "revoke.html", user=user, section="terminales", terminal=terminal)
     if await web.read_form(request) is None:
         return web.csrf_failed(request, user)

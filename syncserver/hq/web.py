@@ -121,6 +121,7 @@ def error_page(request: Request, status: int, title: str, message: str, user: Hq
 
 
 def not_found(request: Request, user: HqUser | None = None, what: str = "Lo que busca") -> HTMLResponse:
+    """404 for anything the session's tenant does not have: the same answer whether it exists elsewhere or not."""
     return error_page(request, 404, "No encontrado", f"{what} no existe o no pertenece a su empresa.", user)
 
 

@@ -27,6 +27,7 @@ LINE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("line_id", "integ
                 ("amount", "bigint")]
 TENDER_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("kind", "text"), ("amount", "bigint"),
                   ("received", "bigint")]
+STOCK_COLUMNS = [("tenant_id", "bigint"), ("warehouse_id", "text"), ("sku", "text"), ("quantity", "numeric")]
 
 
 @dataclass
@@ -94,12 +95,11 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "sales", SALE_COLUMNS, rows.sales)
             await bulk.insert(cur, "sale_lines", LINE_COLUMNS, rows.lines)
             await bulk.insert(cur, "sale_tenders", TENDER_COLUMNS, rows.tenders)
-        if rows.stock:
-            await cur.executemany(
-                "INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (tenant_id, warehouse_id, sku)"
-                " DO UPDATE SET quantity = stock.quantity + excluded.quantity",
-                [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items()) if qty != 0])
+        if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
+            await bulk.insert(cur, "stock", STOCK_COLUMNS,
+                              [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items()) if qty != 0],
+                              suffix="ON CONFLICT (tenant_id, warehouse_id, sku)"
+                                     " DO UPDATE SET quantity = stock.quantity + excluded.quantity")
         opened = [(e, x) for e, x in rows.shift_events if isinstance(e, shifts.ShiftOpened)]
         later = [(e, x) for e, x in rows.shift_events if not isinstance(e, shifts.ShiftOpened)]
         for event, entry in opened:

@@ -3,13 +3,17 @@
 The order of checks is DESIGN.md §4: size, signature (over the exact bytes), key status, shape, tenant, epoch,
 continuity (``from_seq == acked + 1``; a re-sent range is a no-op with the same ack), hash chain. Then every new
 event is stored, folded into the read models and the tracking row advanced, in one transaction. An event this
-server cannot use (unknown type or version, a payload that does not decode) is stored and quarantined with its
-reason; the cursor still advances, so one bad event never blocks a terminal.
+server cannot use (unknown type or version, a payload that does not decode, text with U+0000 that PostgreSQL cannot
+store) is stored and quarantined with its reason; the cursor still advances, so one bad event never blocks a
+terminal. An envelope whose fields do not fit the master's columns (an event id that is not a UUID, a version out
+of range) is refused as ``malformed``, never answered with a 500 that the terminal would retry forever.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +31,7 @@ EVENT_COLUMNS = [
     ("tenant_id", "bigint"), ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("event_id", "uuid"),
     ("store_id", "text"), ("type", "text"), ("version", "integer"), ("occurred_at", "text"), ("payload", "jsonb"),
     ("prev_hash", "text"), ("hash", "text")]
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ async def authenticate(pool: AsyncConnectionPool, terminal_id: str, body: bytes,
 
 
 async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
-               max_events: int, terminal_clock: datetime | None = None) -> sync.Ack:
+               max_events: int, terminal_clock: datetime | None = None, pending: int = 0) -> sync.Ack:
     """Store and apply a batch from an authenticated terminal; return the ack.
 
     Raises:
@@ -70,6 +75,7 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain).
     """
     batch = sync.parse_push(body, max_events=max_events)
+    _check_storable(batch)
     if (batch.tenant_id, batch.store_id, batch.terminal_id) != (
             principal.tenant_id, principal.store_id, principal.terminal_id):
         raise sync.SyncError("tenant", "el lote no corresponde al tenant, tienda o terminal de esta clave")
@@ -97,9 +103,10 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
             " WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s",
             (last.seq, last.hash, principal.tenant_id, principal.terminal_id, batch.epoch))
         await conn.execute(
-            "UPDATE terminals SET last_sync_at = %s, last_seen_seq = %s, clock_skew_ms = %s"
+            "UPDATE terminals SET last_sync_at = %s, last_seen_seq = %s, clock_skew_ms = %s, pending_reported = %s"
             " WHERE tenant_id = %s AND terminal_id = %s",
-            (datetime.now(UTC), last.seq, _skew_ms(terminal_clock), principal.tenant_id, principal.terminal_id))
+            (datetime.now(UTC), last.seq, _skew_ms(terminal_clock), max(pending - len(new), 0), principal.tenant_id,
+             principal.terminal_id))
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 
@@ -139,25 +146,72 @@ async def _check_same_history(conn: AsyncConnection, p: Principal, epoch: int, o
 async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, epoch: int,
                  entries: list[envelope.Envelope]) -> tuple[int, int]:
     rows = projections.Rows()
+    stored: list[tuple[Any, ...]] = []
     quarantine: list[tuple[Any, ...]] = []
-    async with conn.cursor() as cur:
-        await bulk.insert(cur, "events", EVENT_COLUMNS, [
-            (p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, e.type, e.version, e.occurred_at,
-             json.dumps(e.payload, ensure_ascii=False), e.prev_hash, e.hash) for e in entries])
-        for e in entries:
+    for e in entries:
+        type_, occurred_at, payload = e.type, e.occurred_at, e.payload
+        reason: str | None = None
+        if _has_nul((type_, occurred_at, payload)):  # PostgreSQL text and jsonb cannot hold U+0000
+            type_, occurred_at, payload = _without_nul((type_, occurred_at, payload))
+            reason = "el evento trae caracteres NUL (U+0000), que el servidor no puede guardar"
+        else:
             try:
                 event = codec.decode(e.type, e.version, e.payload)
             except errors.EventError as exc:
-                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc),
-                                   json.dumps(e.payload, ensure_ascii=False)))
-                continue
-            projections.fold(rows, p.tenant_id, e, event)
+                reason = str(exc)
+            else:
+                projections.fold(rows, p.tenant_id, e, event)
+        payload_json = json.dumps(payload, ensure_ascii=False)
+        stored.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
+                       occurred_at, payload_json, e.prev_hash, e.hash))
+        if reason is not None:
+            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, type_, e.version, reason, payload_json))
+    async with conn.cursor() as cur:
+        await bulk.insert(cur, "events", EVENT_COLUMNS, stored)
         if quarantine:
             await cur.executemany(
                 "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", quarantine)
     await projections.write(conn, p.tenant_id, rows)
     return len(entries) - len(quarantine), len(quarantine)
+
+
+def _check_storable(batch: sync.PushBatch) -> None:
+    """Envelope fields that the master's columns cannot hold make the batch malformed (a clear 400, not a 500).
+
+    Raises:
+        SyncError: ``malformed`` with the ``seq`` of the first such event.
+    """
+    for e in batch.events:
+        try:
+            uuid.UUID(e.event_id)
+        except ValueError:
+            raise sync.SyncError("malformed", f"event_id de seq {e.seq} no es un UUID", seq=e.seq) from None
+        if not INT4_MIN <= e.version <= INT4_MAX:
+            raise sync.SyncError("malformed", f"versión fuera de rango en seq {e.seq}", seq=e.seq)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _without_nul(value: Any) -> Any:
+    """A copy with every U+0000 in strings (keys too) replaced by U+FFFD, to store a quarantined event."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, Mapping):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_without_nul(v) for v in value)
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _skew_ms(terminal_clock: datetime | None) -> int:

@@ -24,7 +24,7 @@ class FakeServer:
     def close(self) -> None:
         pass
 
-    def push(self, batch: sync.PushBatch) -> sync.Ack:
+    def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack:
         if not self.up:
             raise sync.SyncError("offline", "sin conexión")
         held = self.stored.setdefault(batch.epoch, [])

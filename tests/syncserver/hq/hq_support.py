@@ -1,0 +1,98 @@
+"""Helpers for the HQ tests: the ``World`` of two tenants, product rows, enrolled terminals, login with CSRF."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psycopg
+import psycopg_pool
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+
+from shared import signing
+from syncserver import app as app_mod
+from syncserver import settings as settings_mod
+from syncserver import tenancy
+
+PASSWORD = "clave-segura-1"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def product(sku: str, name: str, price: int, category: str = "Abarrotes", **extra: Any) -> dict[str, Any]:
+    return {"sku": sku, "name": name, "price": price, "category": category, "sold_by": "unit", "plu": None,
+            "brand": "", "barcodes": [], "iva_exempt": False, "favourite": False, "active": True, **extra}
+
+
+@dataclass
+class World:
+    """What ``world`` created; ids of the things of each tenant."""
+
+    admin_url: str
+    app_url: str
+    terminals: dict[int, list[str]] = field(default_factory=dict)
+
+    def run(self, work: Callable[[psycopg_pool.AsyncConnectionPool], Awaitable[Any]]) -> Any:
+        """Run ``work(pool)`` with the application role (RLS applies), as the server does."""
+        return asyncio.run(self.arun(work))
+
+    async def arun(self, work: Callable[[psycopg_pool.AsyncConnectionPool], Awaitable[Any]]) -> Any:
+        """``run`` inside a running event loop."""
+        async with psycopg_pool.AsyncConnectionPool(self.app_url, min_size=1, max_size=4, open=False) as pool:
+            return await work(pool)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read as the admin role (superuser: sees every tenant) to check what really is in the database."""
+        with psycopg.connect(self.admin_url) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, *params: Any) -> None:
+        with psycopg.connect(self.admin_url) as conn:
+            conn.execute(sql, params)
+
+    def app(self) -> Starlette:
+        settings = settings_mod.ServerSettings(database_url=self.app_url, secret_key="test-secret")
+        app = app_mod.create_app(settings)
+        app.state.hq_hasher = FAST
+        return app
+
+    def add_sale(self, tenant: int, sale_id: str, store: str, occurred_at: str, tenders: dict[str, int]) -> None:
+        total = sum(tenders.values())
+        with psycopg.connect(self.admin_url) as conn:
+            conn.execute(
+                "INSERT INTO sales (tenant_id, sale_id, store_id, terminal_id, epoch, seq, number, shift_id,"
+                " cashier_id, occurred_at, total, neto, iva, exento, discount, rounding, change)"
+                " VALUES (%s, %s, %s, 't', 1, 1, 1, 's', 'ana', %s, %s, 0, 0, 0, 0, 0, 0)",
+                (tenant, sale_id, store, occurred_at, total))
+            for kind, amount in tenders.items():
+                conn.execute("INSERT INTO sale_tenders (tenant_id, sale_id, kind, amount, received)"
+                             " VALUES (%s, %s, %s, %s, %s)", (tenant, sale_id, kind, amount, amount))
+
+    @staticmethod
+    async def login(client: httpx.AsyncClient, email: str = "pepe@donpepe.cl", password: str = PASSWORD
+                    ) -> httpx.Response:
+        """Open the login page (session + CSRF token), then post the form."""
+        page = await client.get("/hq/login")
+        return await client.post("/hq/login", data={"csrf": World.token(page.text), "email": email,
+                                                    "password": password})
+
+    @staticmethod
+    def token(html: str) -> str:
+        """The CSRF token of a page's forms."""
+        match = CSRF.search(html)
+        assert match, "no CSRF field in the page"
+        return match.group(1)
+
+
+async def enroll_terminal(pool: psycopg_pool.AsyncConnectionPool, tenant: int, store: str, name: str) -> str:
+    """A terminal enrolled as a real one is: a code from HQ, then the terminal's key."""
+    code = await tenancy.issue_enrollment_code(pool, tenant, store, name)
+    terminal_id = str(uuid.uuid4())
+    await tenancy.enroll(pool, code, signing.public_key(signing.new_private_key()), terminal_id)
+    return terminal_id
