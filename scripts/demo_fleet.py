@@ -27,7 +27,9 @@ from desktop.demo import headless  # noqa: E402
 from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
 from syncserver import tenancy  # noqa: E402
+from syncserver.hq import auth as hq_auth  # noqa: E402
 
+HQ_EMAIL, HQ_PASSWORD = "dueno@almacen.demo", "almacen-demo"
 TENANT, STORE = 1, "demo-store"  # the identity `almacen pos init --demo` gives a till
 
 
@@ -70,6 +72,7 @@ def setup_hq(admin_url: str) -> str:
             if not exists:
                 await tenancy.create_tenant(pool, TENANT, "Almacenes Don Pepe", "76.235.291-5")
                 await tenancy.create_store(pool, TENANT, STORE, "Don Pepe Centro")
+                await hq_auth.create_login(pool, TENANT, HQ_EMAIL, "Pepe (dueño)", HQ_PASSWORD)
             return await tenancy.issue_enrollment_code(pool, TENANT, STORE, "Caja demo")
     return asyncio.run(go())
 
@@ -99,7 +102,7 @@ def window(root: Path, port: int, extra: list[str]) -> int:
         till = root / "demo-terminal"
         if not enrollment.key_path(till).exists():
             _almacen("pos", "enroll", url, setup_hq(admin_url), "--demo", "--data", str(till), env=env)
-        print(f"HQ: {url}/hq/   (servidor de sincronización en {url})", flush=True)
+        print(f"HQ: {url}/hq/  usuario {HQ_EMAIL}, clave {HQ_PASSWORD}", flush=True)
         print("Usuarios de la caja: Ana (cajera) PIN 1234 · Marta (supervisora) PIN 9999 · Rosa (admin.) PIN 0000",
               flush=True)
         command = [sys.executable, "-m", "desktop", "pos", "run", "--data", str(till), *extra]
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 status = term.sync.sync_once(term.journal.clock())
                 rounds += 1
             summary.update({"events_pushed": pending_before, "events_acknowledged": pending_before - status.pending,
-                            "sync_online": status.online, "hq": url + "/hq/",
+                            "sync_online": status.online, "hq": url + "/hq/", "hq_login": HQ_EMAIL,
                             **master_figures(admin_url, term)})
 
         summary = headless.run(out, sales=args.sales, seed_value=args.seed, enroll=enroll, after=after)
