@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks import cold_start, common, memory, sale_commit, scan_to_line
+from benchmarks import cold_start, common, memory, sale_commit, scan_to_line, sync_catchup, sync_ingest
 
 Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
 
@@ -22,6 +22,8 @@ BENCHMARKS: dict[str, Runner] = {
     sale_commit.NAME: sale_commit.run,
     cold_start.NAME: cold_start.run,
     memory.NAME: memory.run,
+    sync_catchup.NAME: sync_catchup.run,
+    sync_ingest.NAME: sync_ingest.run,
 }
 
 

@@ -12,11 +12,17 @@ the terminal enrolled, then the wall time from the first push until everything i
 (its adaptive batch size: 500, doubling while a round trip takes < 0.5 s, up to 5,000) returns with nothing
 pending, then the master's ``sales`` count is read and must equal the sales rung up.
 
-Baseline: the same batches (the sizes the real run chose, replayed) read from the same journal, serialised and
-signed by the same SyncService code, POSTed over the same HTTP connection to an endpoint of the same server that
-reads the body, verifies the Ed25519 signature and answers; the ack is made on the terminal. So the baseline is
-everything that is not the server's ingest (terminal reads, JSON, signing, HTTP, uvicorn, acks written to the
-journal), and ``value - baseline`` is what parsing, checking, storing and folding the events costs.
+Baseline: the same batches (the sizes the real run chose, replayed; the journal's acks reset in between) read
+from the same journal, serialised, signed and POSTed by the same SyncService and SyncClient code to an endpoint
+of the same uvicorn server that reads the body, verifies the Ed25519 signature and answers; the ack the real
+server would give is made on the terminal and written to the journal as usual. So the baseline is everything that
+is not the server's ingest (terminal reads, JSON, signing, HTTP, uvicorn, acks written to the journal), and
+``server_ingest_s = value - baseline`` is what authenticating, parsing, checking, storing and folding the events
+costs. (The other candidate, the terminal's raw read-and-serialise time, would leave HTTP and the signature
+check inside the measured server cost.)
+
+Everything runs in this process: the server thread and the terminal share the GIL, as in tests/e2e; the
+terminal waits for each answer, so they seldom compete.
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -74,7 +79,7 @@ TARGET_SECONDS = 10.0  # for SALES sales; scaled for --quick
 PRODUCTS = 200
 TENANT_ID, STORE_ID = 1, "centro"
 FAST_PG = False  # False: fsync, synchronous_commit and full_page_writes on (the honest figure)
-VERIFY_ONLY_PATH = "/bench/verify-only"
+VERIFY_PREFIX = "/bench"  # the verify-only endpoint is VERIFY_PREFIX + "/sync/push"
 ROWS = [{"sku": f"P{i:03d}", "name": f"Producto {i}", "price": str(300 + 70 * i), "category": "Abarrotes",
          "sold_by": "kg" if i % 7 == 0 else "unit", "barcode": "", "plu": str(4000 + i), "brand": "",
          "iva_exempt": "0", "favourite": "0", "stock": "500"} for i in range(PRODUCTS)]
@@ -153,6 +158,7 @@ def _build_journal(folder: Path, sales: int, log: Callable[[str], None]) -> Sync
         for _ in range(sales):
             for _ in range(rng.randint(3, 5)):
                 product = rng.choice(products)
+                assert product is not None
                 qty = Decimal(rng.randint(100, 1500)) / 1000 if product.weighed else Decimal(rng.randint(1, 3))
                 term.checkout.add_product(product, qty)
             total = term.checkout.sale.totals().total
@@ -206,6 +212,12 @@ def new_database(c: LocalCluster, name: str) -> tuple[str, str]:
     return admin, schema.app_url(admin)
 
 
+def checkpoint(admin_url: str) -> None:
+    """Write out every dirty buffer now, so a measurement does not pay for the writes of what ran before it."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 async def enroll(pool: psycopg_pool.AsyncConnectionPool, journal: SyncJournal) -> None:
     """Tenant 1 with the store ``centro``, and the journal's terminal enrolled with its key."""
     await tenancy.create_tenant(pool, TENANT_ID, "Almacenes Don Pepe")
@@ -239,16 +251,18 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(app_url: str, keys: dict[str, str]) -> Iterator[str]:
-    """The sync server (uvicorn in a thread) plus ``VERIFY_ONLY_PATH``; yields its base URL."""
+    """The sync server (uvicorn in a thread) plus a verify-only ``/sync/push`` under ``VERIFY_PREFIX``; yields its
+    base URL."""
 
     async def verify_only(request: Request) -> JSONResponse:
         body = await request.body()
         signing.verify(keys[request.headers["x-terminal"]], body, request.headers["x-signature"])
-        return JSONResponse({"ok": True})
+        return JSONResponse(sync.Ack(0, 0, "").to_dict())
 
     port = _free_port()
     settings = server_settings.ServerSettings(database_url=app_url, port=port, secret_key="bench-secret")
-    app = app_mod.create_app(settings, extra_routes=[Route(VERIFY_ONLY_PATH, verify_only, methods=["POST"])])
+    verify_route = Route(VERIFY_PREFIX + "/sync/push", verify_only, methods=["POST"])
+    app = app_mod.create_app(settings, extra_routes=[verify_route])
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -271,54 +285,46 @@ def serve(app_url: str, keys: dict[str, str]) -> Iterator[str]:
 
 
 class _Recording:
-    """A transport that records each push's batch size and round-trip time."""
+    """The real client, recording each push's batch size and round-trip time."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: SyncClient) -> None:
         self.inner = inner
         self.sizes: list[int] = []
         self.seconds: list[float] = []
 
-    def push(self, batch: sync.PushBatch) -> sync.Ack:
+    def push(self, batch: sync.PushBatch, *args: Any, **kwargs: Any) -> sync.Ack:
         started = time.perf_counter()
-        ack = self.inner.push(batch)
+        ack = self.inner.push(batch, *args, **kwargs)
         self.seconds.append(time.perf_counter() - started)
         self.sizes.append(len(batch.events))
-        return ack  # type: ignore[no-any-return]
+        return ack
 
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]:
-        return self.inner.pull(cursor, limit)  # type: ignore[no-any-return]
+        return self.inner.pull(cursor, limit)
 
     def new_epoch(self) -> int:
-        return self.inner.new_epoch()  # type: ignore[no-any-return]
+        return self.inner.new_epoch()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
-class _VerifyOnly:
-    """The baseline transport: the same signed POST as ``SyncClient.push``, to the verify-only endpoint."""
+class _VerifyOnly(_Recording):
+    """The baseline: the unchanged ``SyncClient.push`` (body, signature, headers, HTTP, answer parsed) against the
+    verify-only endpoint, whose dummy ack is replaced here by the ack the real server would have given."""
 
-    def __init__(self, client: SyncClient) -> None:
-        self.client = client
-
-    def push(self, batch: sync.PushBatch) -> sync.Ack:
-        body = batch.to_bytes()
-        headers = {"X-Terminal": self.client.terminal_id, "X-Signature": signing.sign(self.client.private_key, body),
-                   "X-Terminal-Time": self.client.clock().isoformat(timespec="seconds"),
-                   "Content-Type": "application/json"}
-        response = self.client.http.post(VERIFY_ONLY_PATH, content=body, headers=headers)
-        if response.status_code != 200 or response.json() != {"ok": True}:
-            raise RuntimeError(f"verify-only endpoint answered {response.status_code}: {response.text[:200]}")
+    def push(self, batch: sync.PushBatch, *args: Any, **kwargs: Any) -> sync.Ack:
+        super().push(batch, *args, **kwargs)
         return sync.Ack(batch.epoch, batch.to_seq, batch.events[-1].hash, len(batch.events))
 
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]:
         return [], cursor, False
 
-    def new_epoch(self) -> int:
-        raise RuntimeError("the baseline never starts an epoch")
-
 
 class _Replay(SyncService):
     """SyncService whose batch sizes replay a recorded schedule instead of adapting to round-trip times."""
 
-    def __init__(self, journal: SqliteJournal, transport: Any, schedule: list[int]) -> None:
+    def __init__(self, journal: SqliteJournal, transport: _Recording, schedule: list[int]) -> None:
         super().__init__(journal, transport)
         self.schedule = schedule
         self.index = 0
@@ -345,18 +351,21 @@ def _schedule(sizes: list[int]) -> str:
 
 
 def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
-    journal_info = sync_journal(ws, sales_for(sizes), log)
+    info = sync_journal(ws, sales_for(sizes), log)
     c = cluster(log)
-    _admin, app_url = new_database(c, NAME)
-    run_async(app_url, lambda pool: enroll(pool, journal_info))
-    journal = journal_info.open(journal_info.copy(ws.root, NAME))
+    admin_url, app_url = new_database(c, NAME)
+    run_async(app_url, lambda pool: enroll(pool, info))
+    checkpoint(admin_url)
+    journal = info.open(info.copy(ws.root, NAME))
     try:
-        with serve(app_url, {journal_info.terminal_id: journal_info.public_key}) as url:
-            client = SyncClient(url, journal_info.terminal_id, journal_info.private_key, timeout=120.0,
-                                clock=lambda: datetime.now().astimezone())
+        with serve(app_url, {info.terminal_id: info.public_key}) as url:
+            recording = _Recording(SyncClient(url, info.terminal_id, info.private_key, timeout=120.0))
+            verify_only = _VerifyOnly(SyncClient(url + VERIFY_PREFIX, info.terminal_id, info.private_key,
+                                                 timeout=120.0))
             try:
-                client.pull(0)  # warm up: connection, authentication, pool
-                recording = _Recording(client)
+                recording.inner.pull(0)  # warm up both connections, the server's pool and authentication
+                verify_only.inner.http.get(url + "/health")
+
                 service = SyncService(journal, recording)
                 pending = service.pending()
                 started = time.perf_counter()
@@ -364,37 +373,39 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
                 left = service.pending()
                 applied = master_count(app_url, "sales")
                 ours = time.perf_counter() - started
-                if left != 0 or applied != journal_info.sales or pending != journal_info.events:
+                if left != 0 or applied != info.sales or pending != info.events:
                     raise AssertionError(f"catch-up incomplete: pending {pending} -> {left}, master sales {applied}"
-                                         f" of {journal_info.sales}")
+                                         f" of {info.sales}")
                 stored = master_count(app_url, "events")
-                if stored != journal_info.events:
-                    raise AssertionError(f"master holds {stored} events of {journal_info.events}")
+                if stored != info.events:
+                    raise AssertionError(f"the master holds {stored} events of {info.events}")
 
                 _reset(journal)
-                baseline_service = _Replay(journal, _VerifyOnly(client), recording.sizes)
+                replay = _Replay(journal, verify_only, recording.sizes)
                 started = time.perf_counter()
-                baseline_service.push()
+                replay.push()
                 baseline = time.perf_counter() - started
-                if baseline_service.pending() != 0 or baseline_service.index != len(recording.sizes):
-                    raise AssertionError("the baseline did not replay the same batches")
+                if replay.pending() != 0 or verify_only.sizes != recording.sizes:
+                    raise AssertionError(f"the baseline sent {verify_only.sizes}, not {recording.sizes}")
             finally:
-                client.close()
+                recording.close()
+                verify_only.close()
     finally:
         journal.close()
 
-    events, sales = journal_info.events, journal_info.sales
-    target = TARGET_SECONDS * sales / SALES
+    events, sales = info.events, info.sales
+    full = sales == SALES
     return common.Result(
-        NAME, round(ours, 3), "s", round(baseline, 3), target=f"<= {target:g} s",
-        met=ours <= target,
+        NAME, round(ours, 3), "s", round(baseline, 3),
+        target=f"<= {TARGET_SECONDS:g} s" if full else f"<= {TARGET_SECONDS:g} s @{SALES // 1000}k sales",
+        met=ours <= TARGET_SECONDS if full else None,
         note=(f"PostgreSQL {pg_mode()}; baseline = the same signed batches POSTed to an endpoint that only"
               " verifies the signature (isolates the server's ingest cost)"),
         extra={"events": events, "sales": sales, "events_per_s": round(events / ours),
                "baseline_events_per_s": round(events / baseline), "server_ingest_s": round(ours - baseline, 3),
                "batches": len(recording.sizes), "batch_sizes": _schedule(recording.sizes),
-               "slowest_push_s": round(max(recording.seconds), 3), "mix": _mix(journal_info.mix),
-               "journal_build_s": round(journal_info.build_seconds, 1), "pg": "fsync=off" if FAST_PG else "fsync=on"})
+               "slowest_push_s": round(max(recording.seconds), 3), "mix": _mix(info.mix),
+               "journal_build_s": round(info.build_seconds, 1), "pg": "fsync=off" if FAST_PG else "fsync=on"})
 
 
 def _mix(mix: dict[str, int]) -> str:

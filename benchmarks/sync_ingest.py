@@ -12,11 +12,17 @@ rows (built before timing from the same batches) into plain copies of ``events``
 ``sale_tenders`` (``CREATE TABLE ... (LIKE ... INCLUDING ALL)``: same columns, keys and indexes; logged, as
 the real tables; no RLS, which refuses COPY FROM). The stock upserts, shift totals, products and users that the
 ingest also writes have no COPY equivalent and are not in the baseline.
+
+``ingest_python_cpu_s`` is the CPU time of this process during the pushes (Python and psycopg); the rest of
+``ingest_s`` is waiting for PostgreSQL. The pre-built batches are frozen out of the garbage collector
+(``gc.freeze``) while timing: they belong to the harness, and full collections scanning them are not a server cost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -67,10 +73,8 @@ def build_batches(entries: list[envelope.Envelope], private_key: bytes, size: in
         prev = chunk[-1].hash
         rows = projections.Rows()
         for e in chunk:
-            try:
+            with contextlib.suppress(errors.EventError):  # quarantined by the ingest: stored as an event only
                 projections.fold(rows, e.tenant_id, e, codec.decode(e.type, e.version, e.payload))
-            except errors.EventError:
-                pass  # quarantined by the ingest: stored as an event only
         events = [(e.tenant_id, e.terminal_id, e.epoch, e.seq, e.event_id, e.store_id, e.type, e.version,
                    e.occurred_at, json.dumps(e.payload, ensure_ascii=False), e.prev_hash, e.hash) for e in chunk]
         batches.append(Batch(body, signing.sign(private_key, body), len(chunk),
@@ -98,26 +102,29 @@ def copy_batch(conn: psycopg.Connection[Any], batch: Batch, columns: dict[str, l
 
 
 async def _measure(app_url: str, journal: sync_catchup.SyncJournal, batches: list[Batch]
-                   ) -> tuple[list[float], list[float]]:
+                   ) -> tuple[list[float], list[float], float]:
+    """Wall seconds of each push and of each COPY batch, and the process CPU seconds spent in the pushes."""
     codec = registry.build_codec()
     columns = _copy_columns()
     ours: list[float] = []
     base: list[float] = []
+    cpu = 0.0
     async with psycopg_pool.AsyncConnectionPool(app_url, min_size=1, max_size=2, open=False) as pool:
         await sync_catchup.enroll(pool, journal)
         principal = await push_mod.authenticate(pool, journal.terminal_id, batches[0].body, batches[0].signature)
         with psycopg.connect(app_url) as raw:
             raw.execute("SELECT 1")
             for number, batch in enumerate(batches):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 ack = await push_mod.push(pool, codec, principal, batch.body, max_events=BATCH_EVENTS)
                 ours.append(time.perf_counter() - started)
+                cpu += time.process_time() - cpu_started
                 if ack.applied + ack.quarantined != batch.events:
                     raise AssertionError(f"batch {number}: {ack}")
                 started = time.perf_counter()
                 copy_batch(raw, batch, columns)
                 base.append(time.perf_counter() - started)
-    return ours, base
+    return ours, base, cpu
 
 
 def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
@@ -128,10 +135,17 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     finally:
         journal.close()
     batches = build_batches(entries, info.private_key, BATCH_EVENTS)
+    del entries
     c = sync_catchup.cluster(log)
     admin_url, app_url = sync_catchup.new_database(c, NAME)
     prepare_copy_tables(admin_url)
-    ours, base = asyncio.run(_measure(app_url, info, batches))
+    sync_catchup.checkpoint(admin_url)
+    gc.collect()
+    gc.freeze()  # the pre-built rows are the harness's, not the server's: keep full collections from scanning them
+    try:
+        ours, base, cpu = asyncio.run(_measure(app_url, info, batches))
+    finally:
+        gc.unfreeze()
 
     if sync_catchup.master_count(app_url, "sales") != info.sales:
         raise AssertionError("the ingest did not store every sale")
@@ -145,13 +159,15 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     factor = copy_rate / rate
     copied_rows = sum(len(rows) for b in batches for rows in b.copy_rows.values())
     return common.Result(
-        NAME, round(rate), "ev/s", round(copy_rate), target=f">= {TARGET_EVENTS_PER_S} ev/s, COPY/ours <= "
-        f"{TARGET_COPY_FACTOR:g}", met=rate >= TARGET_EVENTS_PER_S and factor <= TARGET_COPY_FACTOR,
+        NAME, round(rate), "ev/s", round(copy_rate),
+        target=f">={TARGET_EVENTS_PER_S // 1000}k/s & <={TARGET_COPY_FACTOR:g}x COPY",
+        met=rate >= TARGET_EVENTS_PER_S and factor <= TARGET_COPY_FACTOR,
         note=(f"PostgreSQL {sync_catchup.pg_mode()}; ratio = ours/COPY; baseline = COPY of the same events, sales,"
               " sale_lines and sale_tenders rows into logged copies of the tables without RLS, one transaction"
               " per batch"),
         extra={"copy_slowdown": round(factor, 2), "events": events, "batches": len(batches),
-               "batch_events": BATCH_EVENTS, "ingest_s": round(sum(ours), 3), "copy_s": round(sum(base), 3),
+               "batch_events": BATCH_EVENTS, "ingest_s": round(sum(ours), 3),
+               "ingest_python_cpu_s": round(cpu, 3), "copy_s": round(sum(base), 3),
                "batch_p50_ms": common.ms(common.percentile(ours, 50)), "batch_max_ms": common.ms(max(ours)),
                "copy_batch_p50_ms": common.ms(common.percentile(base, 50)), "copy_rows": copied_rows,
                "sales": info.sales, "pg": "fsync=off" if sync_catchup.FAST_PG else "fsync=on"})

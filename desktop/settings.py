@@ -1,16 +1,27 @@
-"""Terminal settings: where the journal lives, the store's header, the printer and the till's policies.
+"""Terminal settings: where the journal lives, the store's header, the devices and the till's policies.
 
-Read from ``terminal.toml`` in the terminal's data folder; every field has a default suited to the demo store.
+Read from (and written by the device page to) ``terminal.toml`` in the terminal's data folder; every field has a
+default suited to the demo store. Devices are ``[printer]``, ``[drawer]``, ``[scale]`` and ``[scanner]``; no
+``[scale]`` means no scale (weights are typed) and no ``[scanner]`` means keyboard-wedge scanners only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.drivers.printers import PrinterConfig
+from desktop.drivers.printers import DrawerConfig, PrinterConfig
+from desktop.drivers.receipt import PaperWidth
+from desktop.drivers.scales.config import ScaleConfig
+from desktop.drivers.scanner import ScannerConfig
+
+FILE_NAME = "terminal.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,9 @@ class TerminalSettings:
     terminal_id: str = "caja-1"
     store: StoreInfo = field(default_factory=StoreInfo)
     printer: PrinterConfig = field(default_factory=lambda: PrinterConfig(kind="directory", path="receipts"))
+    drawer: DrawerConfig = field(default_factory=DrawerConfig)
+    scale: ScaleConfig | None = None
+    scanner: ScannerConfig | None = None
     discount_limit_pct: int = 10
     max_pin_failures: int = 5
     lockout_minutes: int = 5
@@ -58,16 +72,138 @@ def load(data_dir: Path) -> TerminalSettings:
     Raises:
         ValueError: an unknown key or a value of the wrong kind, naming it.
     """
-    path = data_dir / "terminal.toml"
-    raw: dict[str, Any] = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
+    path = data_dir / FILE_NAME
+    return parse(path.read_text("utf-8") if path.exists() else "", data_dir, source=str(path))
+
+
+def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSettings:
+    """Settings from the TOML ``text`` of a ``terminal.toml`` (``source`` names it in errors).
+
+    Raises:
+        ValueError: not TOML, an unknown key or a value of the wrong kind, naming it.
+    """
+    path = source
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: no es TOML válido ({exc})") from None
     known = {f.name for f in fields(TerminalSettings)} - {"data_dir"}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{path}: claves desconocidas {sorted(unknown)}")
-    store = StoreInfo(**raw.pop("store", {}))
-    printer = PrinterConfig(**raw.pop("printer")) if "printer" in raw else None
+    tables = {name: raw.pop(name) for name in ("store", "printer", "drawer", "scale", "scanner") if name in raw}
     for key in ("label_prefixes_weight", "label_prefixes_price"):
         if key in raw:
             raw[key] = tuple(raw[key])
-    settings = TerminalSettings(data_dir=data_dir, store=store, **raw)
-    return replace(settings, printer=printer) if printer else settings
+    try:
+        settings = TerminalSettings(data_dir=data_dir, **raw)
+        devices = {name: _table(cls, tables[name], name) for name, cls in (
+            ("store", StoreInfo), ("printer", PrinterConfig), ("drawer", DrawerConfig), ("scale", ScaleConfig),
+            ("scanner", ScannerConfig)) if name in tables}
+        settings = replace(settings, **devices)
+        validate(settings)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return settings
+
+
+def _table(cls: type, table: Any, name: str) -> Any:
+    if not isinstance(table, dict):
+        raise ValueError(f"[{name}] debe ser una tabla")
+    unknown = set(table) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"[{name}] claves desconocidas {sorted(unknown)}")
+    for f in fields(cls):
+        if f.name in table and not _fits(table[f.name], f.type):
+            raise ValueError(f"[{name}] {f.name} = {table[f.name]!r} no es del tipo esperado")
+    return cls(**table)
+
+
+def _fits(value: Any, annotation: Any) -> bool:
+    kinds: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "float": (int, float), "bool": bool,
+                                                 "Kind": str}
+    expected = kinds.get(str(annotation))
+    if expected is None:
+        return True
+    if isinstance(value, bool) and str(annotation) != "bool":
+        return False
+    return isinstance(value, expected)
+
+
+def validate(s: TerminalSettings) -> None:
+    """Check the device settings together (a Magellan scanner needs its scale, pins, widths…).
+
+    Raises:
+        ValueError: in Spanish, naming the section.
+    """
+    PaperWidth.parse(s.printer.width)
+    s.drawer.validate()
+    if s.scale is not None:
+        s.scale.validate()
+    if s.scanner is not None:
+        s.scanner.validate(s.scale)
+
+
+def dump(s: TerminalSettings) -> str:
+    """``s`` as TOML: top-level values that differ from the defaults, then the device tables; only known keys."""
+    defaults = TerminalSettings(data_dir=s.data_dir)
+    top, tables = [], []
+    for f in fields(TerminalSettings):
+        value = getattr(s, f.name)
+        if f.name == "data_dir" or value is None:
+            continue
+        if dataclasses.is_dataclass(value):
+            always = f.name in ("printer", "drawer", "scale", "scanner")
+            if always or value != getattr(defaults, f.name):
+                tables.append(_dump_table(f.name, value))
+        elif value != getattr(defaults, f.name):
+            top.append(f"{f.name} = {_toml(value)}")
+    return "\n".join([*top, *([""] if top else []), *tables]).strip() + "\n"
+
+
+def _dump_table(name: str, value: Any) -> str:
+    blank = type(value)(**{f.name: getattr(value, f.name) for f in fields(value)
+                           if f.default is dataclasses.MISSING})
+    lines = [f"[{name}]"]
+    for f in fields(value):
+        item = getattr(value, f.name)
+        if f.default is dataclasses.MISSING or item != getattr(blank, f.name) or f.name in ("width", "enabled", "pin"):
+            lines.append(f"{f.name} = {_toml(item)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string: JSON's escapes are all valid TOML
+
+
+def save(s: TerminalSettings) -> Path:
+    """Write ``s`` to ``s.data_dir/terminal.toml`` atomically (temporary file, fsync, rename); returns the path.
+
+    Raises:
+        ValueError: invalid settings (nothing is written).
+        OSError: the folder cannot be written.
+    """
+    validate(s)
+    text = dump(s)
+    if parse(text, s.data_dir) != s:
+        raise ValueError("la configuración no se puede guardar tal cual (valores fuera de lo que TOML conserva)")
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    path = s.data_dir / FILE_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".terminal-", suffix=".toml", dir=s.data_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+

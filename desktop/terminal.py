@@ -6,8 +6,9 @@ all start here, with the clock, the id factory and the printer injected.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,9 +16,11 @@ import uuid6
 from argon2 import PasswordHasher
 
 from desktop import settings as settings_mod
-from desktop.drivers import printers
-from desktop.drivers.ports import CashDrawer, ReceiptPrinter
+from desktop.drivers import printers, scanner
+from desktop.drivers.ports import BarcodeInput, CashDrawer, PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
+from desktop.drivers.scales import Scale
+from desktop.drivers.scales.config import open_scale
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import Identity, SqliteJournal
 from desktop.net.sync_client import SyncClient
@@ -25,7 +28,8 @@ from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
-from desktop.services.receipts import ReceiptService, StoreHeader
+from desktop.services.printing import PrintWorker
+from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
 from desktop.services.shifts import ShiftService
 from desktop.services.sync import SyncService
 from shared import barcodes
@@ -42,9 +46,19 @@ def new_uuid7() -> str:
     return str(uuid6.uuid7())
 
 
+class NoDrawer:
+    """The ``CashDrawer`` of a terminal configured without one (``[drawer] enabled = false``)."""
+
+    def open(self) -> None:
+        """Raises: PrinterError, always, saying to use the key."""
+        raise PrinterError(PrinterStatus.UNKNOWN, "Esta caja no tiene cajón configurado. Ábralo con la llave.",
+                           detail="drawer disabled")
+
+
 @dataclass
 class Terminal:
-    """Everything one terminal process runs on."""
+    """Everything one terminal process runs on. ``scale`` is ``None`` without a ``[scale]``; ``scanner`` is the
+    serial (or scanner-scale) reader, started by whoever shows its codes (``start_scanner``)."""
 
     settings: settings_mod.TerminalSettings
     journal: SqliteJournal
@@ -55,8 +69,59 @@ class Terminal:
     shifts: ShiftService
     printer: ReceiptPrinter
     sync: SyncService | None = None
+    scale: Scale | None = None
+    scanner: BarcodeInput | None = None
+    _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
+
+    def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
+        """Read the serial scanner (if any) from now on; the callbacks run on its thread. Kept for re-applies."""
+        self._scanner_callbacks = (on_code, on_error)
+        if self.scanner is not None:
+            self.scanner.start(on_code, on_error)
+
+    def pause_scanner(self) -> None:
+        """Stop reading the serial scanner for a while (the device page may try its port)."""
+        if self.scanner is not None:
+            self.scanner.stop()
+
+    def resume_scanner(self) -> None:
+        """Read the serial scanner again after ``pause_scanner`` (with the callbacks it had)."""
+        if self._scanner_callbacks is not None:
+            self.start_scanner(*self._scanner_callbacks)
+
+    def reopen_scale(self) -> None:
+        """A fresh scale from the settings (after the device page borrowed its port)."""
+        if self.settings.scale is not None:
+            self.scale = open_scale(self.settings.scale)
+
+    def apply_devices(self, new: settings_mod.TerminalSettings) -> None:
+        """Switch to the devices of ``new`` without a restart (the device page's Guardar).
+
+        Raises:
+            ValueError: invalid device settings; nothing was changed.
+        """
+        settings_mod.validate(new)
+        printer = printers.open_printer(new.printer_config())
+        scale = open_scale(new.scale) if new.scale is not None else None
+        reader = scanner.open_scanner(new.scanner, scale) if new.scanner is not None else None
+        self._stop_devices()
+        self.settings, self.printer, self.scale, self.scanner = new, printer, scale, reader
+        self.receipts.use(printer, PaperWidth.parse(new.printer.width), new.drawer)
+        if isinstance(self.shifts.drawer, CashDrawerViaPrinter | NoDrawer):  # a drawer injected by a test stays
+            self.shifts.drawer = CashDrawerViaPrinter(self.receipts) if new.drawer.enabled else NoDrawer()
+        if self._scanner_callbacks is not None:
+            self.start_scanner(*self._scanner_callbacks)
+
+    def _stop_devices(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.scale is not None:
+            with contextlib.suppress(Exception):  # a scale that vanished may fail to close; it is gone either way
+                self.scale.close()
 
     def close(self) -> None:
+        self._stop_devices()
+        self.receipts.close()
         if self.sync is not None:
             self.sync.close()
         self.journal.close()
@@ -71,12 +136,17 @@ def label_layout(s: settings_mod.TerminalSettings) -> barcodes.LabelLayout:
 
 
 def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_id: Callable[[], str] = new_uuid7,
-          printer: ReceiptPrinter | None = None, drawer: CashDrawer | None = None,
-          hasher: PasswordHasher | None = None, create: bool = False) -> Terminal:
-    """Open (or with ``create``, create) the terminal's journal and wire its services.
+          printer: ReceiptPrinter | None = None, drawer: CashDrawer | None = None, scale: Scale | None = None,
+          reader: BarcodeInput | None = None, hasher: PasswordHasher | None = None, create: bool = False,
+          status_interval: float = 15.0) -> Terminal:
+    """Open (or with ``create``, create) the terminal's journal and wire its services and devices.
+
+    ``printer``, ``drawer``, ``scale`` and ``reader`` replace what the settings configure (tests, demo mode).
+    Devices are opened lazily: a scale or scanner that is unplugged does not stop the terminal from starting.
 
     Raises:
         JournalError: the journal cannot be opened (missing, locked, read-only, corrupt); nothing is changed.
+        ValueError: invalid device settings.
     """
     codec = registry.build_codec()
     if create and not s.journal_path.exists():
@@ -86,7 +156,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     else:
         journal = SqliteJournal.open(s.journal_path, codec=codec, clock=clock, new_id=new_id)
     printer = printer or printers.open_printer(s.printer_config())
-    drawer = drawer or printers.EscposCashDrawer(printer)
+    scale = scale or (open_scale(s.scale) if s.scale is not None else None)
+    reader = reader or (scanner.open_scanner(s.scanner, scale) if s.scanner is not None else None)
     auth = AuthService(journal, hasher, max_failures=s.max_pin_failures,
                        lockout=timedelta(minutes=s.lockout_minutes))
 
@@ -95,11 +166,14 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
         return record[0] if record else user_id
 
     header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id)
-    receipts = ReceiptService(journal, printer, header, PaperWidth.parse(s.printer.width), user_name)
+    worker = PrintWorker(printer, status_interval=status_interval)
+    receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer)
+    drawer = drawer or (CashDrawerViaPrinter(receipts) if s.drawer.enabled else NoDrawer())
     catalog = CatalogService(journal.conn, label_layout(s))
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
-    return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal))
+    return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
+                    scale=scale, scanner=reader)
 
 
 def connect_sync(s: settings_mod.TerminalSettings, journal: SqliteJournal, *, transport: Any = None

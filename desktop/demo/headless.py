@@ -183,6 +183,7 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
     counted = {k: str(v) for k, v in expected.items()}
     counted[TenderKind.CASH] = str(expected[TenderKind.CASH] - rng.choice([0, 0, 10, 100]))
     closed_view = session.close_shift(counted)
+    term.receipts.wait_idle(60)  # receipts and the Z report print in the background: wait for the last one
     closed = read_models.shift(term.journal.conn, current.shift_id)
     assert closed is not None
     results = {r.kind.value: {"expected": r.expected, "counted": r.counted, "difference": r.difference}

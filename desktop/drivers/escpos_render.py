@@ -33,6 +33,7 @@ def render_receipt(
     logo: Image.Image | None = None,
     cut: bool = True,
     open_drawer: bool = False,
+    drawer_pin: int = 2,
 ) -> bytes:
     """Render a sale receipt as ESC/POS bytes for a roll of ``width``.
 
@@ -43,17 +44,20 @@ def render_receipt(
         profile: python-escpos printer profile name (escpos-printer-db); it must list CP858 or CP850.
         logo: optional image printed centred at the top (dithered to black and white).
         cut: feed and cut at the end (``ESC d 6``, ``GS V 0``); otherwise only feed.
-        open_drawer: add the drawer kick pulse on pin 2 (``ESC p 0 50 50``) right after the reset.
+        open_drawer: add the drawer kick pulse right after the reset (``ESC p 0 50 50`` on pin 2).
+        drawer_pin: the drawer connector's pin, 2 or 5 (``ESC p 1 50 50``).
 
     Returns:
         The job's bytes; the same input always gives the same bytes.
 
     Raises:
-        ValueError: the profile has neither CP858 nor CP850.
+        ValueError: the profile has neither CP858 nor CP850, or a drawer pin other than 2 or 5.
     """
     out = _Writer(width, profile)
     if open_drawer:
-        out.printer.cashdraw(2)
+        if drawer_pin not in (2, 5):
+            raise ValueError("el cajón se conecta al pin 2 o 5")
+        out.printer.cashdraw(drawer_pin)
     if receipt.reprint:
         out.block((REPRINT_MARK,), align="center", bold=True)
         out.blank()

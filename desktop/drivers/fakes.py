@@ -1,6 +1,8 @@
-"""In-memory printer and cash drawer for tests, demo mode and development without hardware."""
+"""In-memory printer, cash drawer and scanner for tests, demo mode and development without hardware."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from desktop.drivers.ports import PrinterError, PrinterStatus
 from desktop.drivers.receipt import PaperWidth
@@ -56,3 +58,31 @@ class FakeDrawer:
         if self.failing is not None:
             raise PrinterError(self.failing, "No se pudo abrir el cajón. Ábralo con la llave.")
         self.opens += 1
+
+
+class FakeScanner:
+    """A ``BarcodeInput`` the test (or the demo) drives: ``emit(code)`` and ``fail(message)`` call the callbacks
+    given to ``start`` (on the caller's thread); ``started`` tells whether it is reading."""
+
+    name = "lector de prueba"
+
+    def __init__(self) -> None:
+        self.started = False
+        self._on_code: Callable[[str], None] = lambda code: None
+        self._on_error: Callable[[str], None] = lambda message: None
+
+    def start(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
+        self._on_code, self._on_error, self.started = on_code, on_error, True
+
+    def stop(self) -> None:
+        self.started = False
+
+    def emit(self, code: str) -> None:
+        """A code was scanned (ignored while stopped, like a real reader's)."""
+        if self.started:
+            self._on_code(code)
+
+    def fail(self, message: str) -> None:
+        """The scanner reports a problem."""
+        if self.started:
+            self._on_error(message)

@@ -1,8 +1,9 @@
-"""The printer and cash-drawer ports services talk to, their status values and their one error type."""
+"""The printer, cash-drawer and barcode-input ports services talk to, printer status values and their error."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Protocol
 
 _LABELS = {
@@ -88,4 +89,19 @@ class CashDrawer(Protocol):
         Raises:
             PrinterError: the pulse could not be sent (the drawer hangs off the printer).
         """
+        ...
+
+
+class BarcodeInput(Protocol):
+    """A scanner that is not a keyboard (serial, or the scanner of a scanner-scale), read by its own thread."""
+
+    name: str
+
+    def start(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
+        """Read in the background; ``on_code`` gets each code, ``on_error`` a Spanish sentence when the scanner
+        is lost or sends garbage (both are called from the reading thread)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop reading and release the port; safe to call twice."""
         ...

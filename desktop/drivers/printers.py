@@ -17,11 +17,12 @@ import usb.core
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
-from desktop.drivers import errors
+from desktop.drivers import errors, fakes
 from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
 
-Kind = Literal["file", "directory", "network", "serial", "usb"]
+Kind = Literal["file", "directory", "network", "serial", "usb", "fake"]
+KINDS: tuple[str, ...] = ("usb", "network", "serial", "file", "directory", "fake")
 
 DLE_EOT = b"\x10\x04"
 _JOB_NAME = re.compile(r"^(\d{6})\.bin$")
@@ -44,6 +45,25 @@ class PrinterConfig:
     width: str = "80mm"
 
 
+def list_usb_printers(find: Callable[..., Any] = usb.core.find) -> list[tuple[str, str]]:
+    """USB devices with a printer interface (class 7) plugged in now, as ``("0416:5011", label)``; never raises
+    (no libusb, no permission to read descriptors: an empty list, and the id can still be typed)."""
+    try:
+        devices = list(find(find_all=True))
+    except Exception:  # NoBackendError, USBError: nothing to offer, nothing to tell
+        return []
+    found = []
+    for device in devices:
+        try:
+            printer = any(interface.bInterfaceClass == 7 for config in device for interface in config)
+            ids = f"{device.idVendor:04x}:{device.idProduct:04x}"
+        except Exception:  # a device that vanished or hides its descriptors
+            continue
+        if printer:
+            found.append((ids, f"{ids} (impresora USB)"))
+    return sorted(set(found))
+
+
 def open_printer(config: PrinterConfig) -> ReceiptPrinter:
     """Build the printer for ``config`` without connecting (the connection opens on the first job or query).
 
@@ -52,6 +72,8 @@ def open_printer(config: PrinterConfig) -> ReceiptPrinter:
     """
     width = PaperWidth.parse(config.width)
     kind = config.kind
+    if kind == "fake":
+        return fakes.FakePrinter(width=width)
     if kind in ("file", "directory", "serial") and not config.path:
         raise ValueError(f"la impresora {kind} necesita una ruta (path)")
     if kind == "directory":
@@ -341,16 +363,37 @@ class DirectoryPrinter:
             os.close(dir_fd)
 
 
+@dataclass(frozen=True, slots=True)
+class DrawerConfig:
+    """The cash drawer on the printer's drawer port: which pin kicks it (2 or 5), and whether there is one."""
+
+    pin: int = 2
+    enabled: bool = True
+
+    def validate(self) -> None:
+        """Raises: ValueError for a pin other than 2 or 5."""
+        if self.pin not in (2, 5):
+            raise ValueError("el cajón se conecta al pin 2 o 5")
+
+
+def drawer_pulse(pin: int = 2) -> bytes:
+    """The ``ESC p`` kick for ``pin`` as python-escpos ``cashdraw`` sends it (hardware.md §b).
+
+    Raises:
+        ValueError: a pin other than 2 or 5.
+    """
+    DrawerConfig(pin).validate()
+    kick = Dummy()
+    kick.cashdraw(pin)
+    return bytes(kick.output)
+
+
 class EscposCashDrawer:
     """A ``CashDrawer`` on the printer's drawer port: sends python-escpos ``cashdraw(pin)`` (``ESC p``)."""
 
     def __init__(self, printer: ReceiptPrinter, pin: int = 2) -> None:
-        if pin not in (2, 5):
-            raise ValueError("el cajón se conecta al pin 2 o 5")
         self.printer = printer
-        kick = Dummy()
-        kick.cashdraw(pin)
-        self.pulse = bytes(kick.output)
+        self.pulse = drawer_pulse(pin)
 
     def open(self) -> None:
         """Kick the drawer open.

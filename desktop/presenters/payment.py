@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from desktop.presenters.sale import describe
 from desktop.services.checkout import CheckoutService, Completed
+from desktop.services.receipts import PrintOutcome
 from shared import errors, money
 from shared.sale import Tender, TenderKind
 
@@ -33,7 +34,11 @@ class PaymentView:
 
 
 class PaymentPresenter:
-    """One payment of the current sale; ``finish`` commits it through the checkout service."""
+    """One payment of the current sale; ``finish`` commits it through the checkout service.
+
+    The receipt prints in the background: its outcome arrives later (``ReceiptService`` listeners) and turns into
+    ``receipt_problem`` when it failed. Call ``close()`` when the dialog goes away.
+    """
 
     def __init__(self, checkout: CheckoutService, on_change: Callable[[PaymentView], None] = lambda v: None):
         self.checkout = checkout
@@ -43,6 +48,8 @@ class PaymentPresenter:
         self.mode = TenderKind.CASH
         self.entry = ""
         self.completed: Completed | None = None
+        self._unlisten: Callable[[], None] | None = None
+        self._saved = ""
         self.view = self._render()
 
     def _noncash(self) -> int:
@@ -74,7 +81,7 @@ class PaymentPresenter:
             change=money.format_clp(change), rounding=rounding, message=message, error=error,
             done=self.completed is not None,
             receipt_problem="" if self.completed is None or self.completed.printed.ok
-            else self.completed.printed.message)
+            or self.completed.printed.pending else self.completed.printed.message)
         self.view = view
         self.on_change(view)
         return view
@@ -137,12 +144,27 @@ class PaymentPresenter:
             self.completed = self.checkout.complete(tuple(tenders))
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True)
+        self._unlisten = self.checkout.receipts.listen(self._printed)
         change = money.format_clp(self.completed.settlement.change)
         self.tenders = tenders
         self.entry = ""
-        if not self.completed.printed.ok:
-            return self._render(message=f"Venta guardada. Vuelto {change}. No se imprimió la boleta.", error=True)
-        return self._render(message=f"Venta guardada. Vuelto {change}")
+        self._saved = f"Venta guardada. Vuelto {change}"
+        return self._render(message=self._saved)
+
+    def _printed(self, outcomes: list[PrintOutcome]) -> None:
+        """The print worker's news: the receipt of this sale printed, or why not."""
+        if self.completed is None:
+            return
+        for outcome in outcomes:
+            if outcome.sale_id != self.completed.event.sale_id:
+                continue
+            self.completed = replace(self.completed, printed=outcome)
+            if outcome.ok:
+                self._render(message="Boleta impresa" if outcome.reprint else self._saved)
+            elif outcome.reprint:
+                self._render(message=f"No se imprimió la boleta: {outcome.message}", error=True)
+            else:
+                self._render(message=f"{self._saved}. No se imprimió la boleta.", error=True)
 
     def reprint(self) -> PaymentView:
         """Print the completed sale's receipt again (after a printer problem); nothing before ``finish``."""
@@ -150,6 +172,10 @@ class PaymentPresenter:
             return self.view
         outcome = self.checkout.receipts.reprint(self.completed.event.sale_id)
         self.completed = replace(self.completed, printed=outcome)
-        if not outcome.ok:
-            return self._render(message=f"No se imprimió la boleta: {outcome.message}", error=True)
-        return self._render(message="Boleta impresa")
+        return self._render(message="Reimprimiendo la boleta…")
+
+    def close(self) -> None:
+        """Stop listening to the printer (the dialog is gone); safe to call twice."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
+from desktop.presenters.weighing import WeighingPresenter
 from desktop.services.auth import User
+from desktop.services.receipts import PrintOutcome
 from desktop.terminal import Terminal
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
@@ -61,6 +64,7 @@ class SaleView:
     cashier: str = ""
     shift: str = ""
     printer: str = ""
+    printer_problem: bool = False
     connection: str = "Sin conexión"
     can_pay: bool = False
     pending_prints: int = 0
@@ -87,8 +91,12 @@ class SalePresenter:
         self.checkout = terminal.checkout
         self.on_change = on_change
         self._weighing: catalog.Product | None = None
+        self.weighing: WeighingPresenter | None = None
+        """The live weight while a weighed product waits for its weight on a terminal with a scale."""
         self._pending: Callable[[str, str], None] | None = None
+        self._reprinting: dict[str, bool] = {}  # job key -> printed
         self.view = SaleView()
+        terminal.receipts.listen(self._printed)
 
     # --- life cycle -------------------------------------------------------------------------------------
     def start(self, cashier: User, shift_id: str, shift_number: int) -> SaleView:
@@ -114,7 +122,9 @@ class SalePresenter:
                        total=money.format_clp(totals.total), items=items,
                        discount=f"-{money.format_clp(totals.discount)}" if totals.discount else "",
                        message=message, error=error, can_pay=bool(sale.lines),
-                       printer=self.terminal.receipts.last_status.label, connection=self.connection_label(),
+                       printer=self.terminal.receipts.last_status.label,
+                       printer_problem=not self.terminal.receipts.last_status.can_print,
+                       connection=self.connection_label(),
                        pending_prints=len(self.terminal.receipts.pending()))
         self.view = replace(view, **changes)  # type: ignore[arg-type]
         self.on_change(self.view)
@@ -138,8 +148,7 @@ class SalePresenter:
         try:
             self.checkout.add_match(match)
         except errors.WeightRequired:
-            self._weighing = match.product
-            return self._render(message=f"Ingrese el peso de {match.product.name}", weight_prompt=tile(match.product))
+            return self._ask_weight(match.product)
         except errors.PosError as exc:
             return self._fail(exc)
         return self._render(message=f"{match.product.name} agregado", results=())
@@ -175,8 +184,23 @@ class SalePresenter:
         """A tile or a search result was touched."""
         return self.scan(sku)
 
-    def enter_weight(self, text: str) -> SaleView:
-        """The weight typed for the product waiting on the prompt (kg, e.g. ``0,512``)."""
+    def _ask_weight(self, product: catalog.Product) -> SaleView:
+        self._end_weighing()
+        self._weighing = product
+        scale = self.terminal.scale
+        if scale is None:
+            return self._render(message=f"Ingrese el peso de {product.name}", weight_prompt=tile(product))
+        self.weighing = WeighingPresenter(scale, product.name, product.price)
+        return self._render(message=f"Ponga {product.name} en la balanza o escriba el peso",
+                            weight_prompt=tile(product))
+
+    def _end_weighing(self) -> None:
+        if self.weighing is not None:
+            self.weighing.stop()
+            self.weighing = None
+
+    def enter_weight(self, text: str | Decimal) -> SaleView:
+        """The weight for the product waiting on the prompt: typed (kg, e.g. ``0,512``) or from the scale."""
         product = self._weighing
         if product is None:
             return self.view
@@ -185,10 +209,19 @@ class SalePresenter:
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True, weight_prompt=tile(product))
         self._weighing = None
+        self._end_weighing()
         return self._render(message=f"{product.name} agregado", weight_prompt=None, results=())
+
+    def accept_weighed(self) -> SaleView:
+        """Aceptar on the weighing panel: sell the scale's weight, only if it is stable and above zero."""
+        kg = self.weighing.accepted() if self.weighing is not None else None
+        if kg is None:
+            return self._render(message="Espere un peso estable en la balanza, o escriba el peso", error=True)
+        return self.enter_weight(kg)
 
     def cancel_prompt(self) -> SaleView:
         self._weighing, self._pending = None, None
+        self._end_weighing()
         return self._render(weight_prompt=None, auth_prompt=None)
 
     def show_tab(self, name: str) -> SaleView:
@@ -268,19 +301,34 @@ class SalePresenter:
         self._render(message=message, auth_prompt=None)
 
     def reprint(self) -> SaleView:
-        """Print the receipts that failed, oldest first; with none waiting, print the last sale again."""
+        """Queue the receipts that failed, oldest first; with none waiting, print the last sale again."""
         receipts = self.terminal.receipts
         if receipts.pending():
-            outcomes = receipts.print_pending()
+            queued = receipts.print_pending()
         else:
             last = receipts.last_sale_id()
             if last is None:
                 return self._render(message="No hay ventas para reimprimir", error=True)
-            outcomes = [receipts.reprint(last)]
-        failed = [o for o in outcomes if not o.ok]
-        if failed:
-            return self._render(message=failed[0].message, error=True)
-        return self._render(message=f"Reimpresión lista ({len(outcomes)})")
+            queued = [receipts.reprint(last)]
+        self._reprinting = {outcome.key: False for outcome in queued}
+        n = len(queued)
+        return self._render(message=f"Reimprimiendo {n} boleta{'s' if n != 1 else ''}…")
+
+    def _printed(self, outcomes: list[PrintOutcome]) -> None:
+        """News from the print worker: redraw the printer status, say what failed, and when a reprint is done."""
+        message, error = self.view.message, self.view.error
+        for outcome in outcomes:
+            if outcome.key.startswith("test:"):
+                continue  # the device page reports its own test prints
+            if outcome.key in self._reprinting:
+                self._reprinting[outcome.key] = outcome.ok
+            if not outcome.ok:
+                message, error = outcome.message, True
+        if self._reprinting and all(self._reprinting.values()):
+            message, error = f"Reimpresión lista ({len(self._reprinting)})", False
+        if any(not outcome.ok for outcome in outcomes) or (self._reprinting and all(self._reprinting.values())):
+            self._reprinting = {}
+        self._render(message=message, error=error)
 
     def refresh(self, message: str = "", error: bool = False) -> SaleView:
         return self._render(message=message, error=error)

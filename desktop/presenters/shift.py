@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from desktop.presenters.sale import describe
 from desktop.services.auth import User
+from desktop.services.receipts import PrintOutcome
 from desktop.terminal import Terminal
 from shared import errors, money
 from shared import shift as shift_mod
@@ -31,6 +32,14 @@ class SessionPresenter:
         self.on_change = on_change
         self.user: User | None = None
         self.view = SessionView(users=tuple((u.user_id, u.name) for u in terminal.auth.users()))
+        terminal.receipts.listen(self._printed)
+
+    def _printed(self, outcomes: list[PrintOutcome]) -> None:
+        """A Z report that did not print: say so while its summary is on screen."""
+        for outcome in outcomes:
+            if outcome.key.startswith("z:") and not outcome.ok and self.view.z_lines:
+                self._emit(message=f"{self.view.message} {outcome.message}".strip(), error=True,
+                           z_lines=self.view.z_lines)
 
     def _emit(self, **changes: object) -> SessionView:
         shift = self.terminal.shifts.current()
@@ -74,17 +83,29 @@ class SessionPresenter:
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         word = "Ingreso" if direction == "in" else "Retiro"
-        return self._emit(message=f"{word} de {money.format_clp(amount)} registrado")
+        problem = self.terminal.shifts.drawer_problem
+        done = f"{word} de {money.format_clp(amount)} registrado"
+        return self._emit(message=f"{done}. {problem}" if problem else done, error=bool(problem))
 
     def open_drawer(self, supervisor_pin: str, reason: str) -> SessionView:
         """Open the cash drawer without a sale (supervisor PIN and reason, journaled)."""
         if self.user is None:
             return self._emit(message="Inicie sesión primero", error=True)
         try:
-            self.terminal.shifts.open_drawer(self.user, supervisor_pin, reason)
+            problem = self.terminal.shifts.open_drawer(self.user, supervisor_pin, reason)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
+        if problem:
+            return self._emit(message=f"Apertura autorizada, pero el cajón no se abrió: {problem}", error=True)
         return self._emit(message="Cajón abierto")
+
+    def administrator(self, pin: str) -> SessionView:
+        """An administrator's PIN to open a set-up screen (the device page); ``error`` when it is not one."""
+        try:
+            admin = self.terminal.auth.administrator(pin)
+        except errors.PosError as exc:
+            return self._emit(message=describe(exc), error=True)
+        return self._emit(message=f"Administración: {admin.name}")
 
     def close_shift(self, counted_text: dict[TenderKind, str]) -> SessionView:
         """Close with the blind count typed per tender; the Z report is printed and shown."""
@@ -105,6 +126,6 @@ class SessionPresenter:
         verdict = "Caja cuadrada" if diff == 0 else (
             f"Sobrante {money.format_clp(diff)}" if diff > 0 else f"Faltante {money.format_clp(-diff)}")
         lines.append(("Efectivo", verdict))
-        note = "" if closed.printed.ok else f" No se imprimió el reporte Z: {closed.printed.message}"
-        return self._emit(message=f"Turno {report.shift.number} cerrado.{note}", error=not closed.printed.ok,
-                          z_lines=tuple(lines))
+        failed = not closed.printed.ok and not closed.printed.pending
+        note = f" No se imprimió el reporte Z: {closed.printed.message}" if failed else ""
+        return self._emit(message=f"Turno {report.shift.number} cerrado.{note}", error=failed, z_lines=tuple(lines))

@@ -91,6 +91,24 @@ class AuthService:
         self._reject(key)
         raise AssertionError("unreachable")
 
+    def administrator(self, pin: str) -> User:
+        """The administrator whose PIN this is (the device page and other set-up screens).
+
+        Raises:
+            LockedOut: too many wrong administrator PINs at this terminal.
+            WrongPin: no active administrator has this PIN (journaled, like a supervisor's).
+        """
+        key = "admin-pin"
+        self._check_lock(key)
+        for user_id, name, role in read_models.users(self.journal.conn):
+            record = read_models.user(self.journal.conn, user_id)
+            if record is None or roles.Role(role) is not roles.Role.ADMIN or not record[3]:
+                continue
+            if self._matches(record[2], pin):
+                return User(user_id, name, roles.Role.ADMIN)
+        self._reject(key)
+        raise AssertionError("unreachable")
+
     def _matches(self, pin_hash: str, pin: str) -> bool:
         try:
             return bool(self.hasher.verify(pin_hash, pin))

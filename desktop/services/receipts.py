@@ -1,26 +1,33 @@
-"""Receipts and reports from journaled facts, sent to the printer; failures wait in the reprint queue.
+"""Receipts and reports from journaled facts, sent to the printer by the print worker; failures wait in the
+reprint queue.
 
 The sale is already committed when this runs: a printer that is off, out of paper or unplugged only leaves the
-receipt pending, with the reason the cashier sees, until a reprint succeeds.
+receipt pending, with the reason the cashier sees, until a reprint succeeds. Jobs go to a ``PrintWorker`` thread;
+``collect()`` (on the thread that owns the journal: the GUI's, or ``wait_idle()`` in the headless demo and tests)
+writes their outcome to the print queue and tells the listeners.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from desktop.drivers import escpos_render
+from desktop.drivers import escpos_render, printers
 from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, ReceiptTender, TextReport
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services.printing import JobDone, PrintJob, PrintWorker
 from shared import errors, money, rut
 from shared import shift as shift_mod
 from shared.events import sales
 from shared.sale import TenderKind
 
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
+TEST_TEXT = ("Señor Ñandú pidió: ¿café?", "¡Sí! Árbol, Éxito, acción", "áéíóú ÁÉÍÓÚ ñÑ ü ° ¿¡")
+NO_DRAWER = "Esta caja no tiene cajón configurado. Ábralo con la llave."
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +41,66 @@ class StoreHeader:
 
 @dataclass(frozen=True, slots=True)
 class PrintOutcome:
-    """``ok`` when the printer took the job; otherwise ``message`` says why in words for the cashier."""
+    """What became of a print job. ``pending``: still queued (``ok`` is then ``False`` and ``message`` empty);
+    otherwise ``ok`` when the printer took it, else ``message`` says why in words for the cashier. ``key`` names
+    the job (``sale:<id>``, ``z:<shift>``, ``drawer``, ``test:<n>``)."""
 
     ok: bool
     status: PrinterStatus
     message: str = ""
+    pending: bool = False
+    key: str = ""
+    reprint: bool = False
+
+    @property
+    def sale_id(self) -> str:
+        return self.key.removeprefix("sale:") if self.key.startswith("sale:") else ""
+
+
+Listener = Callable[[list[PrintOutcome]], None]
+
+
+class CashDrawerViaPrinter:
+    """The ``CashDrawer`` of a terminal: its kick goes to the print worker like any job (never blocks the till);
+    a failure comes back as a ``drawer`` outcome to the listeners."""
+
+    def __init__(self, receipts: ReceiptService) -> None:
+        self.receipts = receipts
+
+    def open(self) -> None:
+        """Queue the kick. Raises: PrinterError when the terminal has no drawer configured."""
+        self.receipts.kick_drawer()
 
 
 class ReceiptService:
-    """Builds receipts and the Z report, prints them, and keeps the queue of receipts still to print."""
+    """Builds receipts and the Z report, queues them for printing, and keeps the queue of receipts still to print."""
 
-    def __init__(self, journal: SqliteJournal, printer: ReceiptPrinter, header: StoreHeader, width: PaperWidth,
-                 user_name: Callable[[str], str]) -> None:
+    def __init__(self, journal: SqliteJournal, worker: PrintWorker, header: StoreHeader, width: PaperWidth,
+                 user_name: Callable[[str], str], *, drawer: printers.DrawerConfig | None = None) -> None:
         self.journal = journal
-        self.printer = printer
+        self.worker = worker
         self.header = header
         self.width = width
         self.user_name = user_name
+        self.drawer = drawer or printers.DrawerConfig()
         self.last_status = PrinterStatus.UNKNOWN
-        self.last_bytes = b""
+        self._listeners: list[Listener] = []
+        self._tests = itertools.count(1)
+
+    @property
+    def printer(self) -> ReceiptPrinter:
+        return self.worker.printer
+
+    def use(self, printer: ReceiptPrinter, width: PaperWidth, drawer: printers.DrawerConfig) -> None:
+        """Print on ``printer`` with ``width`` paper and ``drawer`` from the next job on (the device page)."""
+        self.worker.use(printer)
+        self.width, self.drawer = width, drawer
+        self.last_status = PrinterStatus.UNKNOWN
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with the outcomes of each ``collect()``; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def receipt(self, event: sales.SaleCompleted, issued_at: datetime, *, reprint: bool = False) -> Receipt:
         """The receipt of a completed sale (a non-fiscal comprobante until DTEs arrive)."""
@@ -69,26 +117,57 @@ class ReceiptService:
 
     def print_sale(self, event: sales.SaleCompleted, *, open_drawer: bool = False, reprint: bool = False,
                    issued_at: datetime | None = None) -> PrintOutcome:
-        """Print a sale's receipt and record the outcome in the print queue; never raises for printer faults."""
+        """Queue a sale's receipt (with the drawer kick when asked and a drawer is configured); never raises for
+        printer faults: the outcome reaches the print queue and the listeners on ``collect()``."""
         receipt = self.receipt(event, issued_at or self.journal.clock(), reprint=reprint)
-        data = escpos_render.render_receipt(receipt, self.width, open_drawer=open_drawer)
-        outcome = self._send(data)
-        state = "printed" if outcome.ok else "failed"
-        self.journal.conn.execute(
-            "INSERT INTO print_queue (sale_id, state, attempts, error) VALUES (?, ?, 1, ?) ON CONFLICT (sale_id)"
-            " DO UPDATE SET state = excluded.state, attempts = attempts + 1, error = excluded.error",
-            (event.sale_id, state, outcome.message))
-        return outcome
+        kick = open_drawer and self.drawer.enabled
+        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin)
+        return self._submit(PrintJob(f"sale:{event.sale_id}", data, reprint=reprint))
 
-    def _send(self, data: bytes) -> PrintOutcome:
-        self.last_bytes = data
-        try:
-            self.printer.send(data)
-        except PrinterError as exc:
-            self.last_status = exc.status
-            return PrintOutcome(False, exc.status, str(exc))
-        self.last_status = PrinterStatus.READY
-        return PrintOutcome(True, PrinterStatus.READY)
+    def _submit(self, job: PrintJob) -> PrintOutcome:
+        self.worker.submit(job)
+        return PrintOutcome(False, self.last_status, pending=True, key=job.key, reprint=job.reprint)
+
+    def collect(self, *, notify: bool = True) -> list[PrintOutcome]:
+        """Apply the worker's finished jobs (print queue, printer status) and tell the listeners; the caller must be
+        the journal's thread. Listeners are told even with no outcome when the printer's status changed."""
+        done, status = self.worker.take()
+        outcomes = [self._outcome(d) for d in done]
+        for outcome in outcomes:
+            if outcome.sale_id:
+                self.journal.conn.execute(
+                    "INSERT INTO print_queue (sale_id, state, attempts, error) VALUES (?, ?, 1, ?) ON CONFLICT "
+                    "(sale_id) DO UPDATE SET state = excluded.state, attempts = attempts + 1, error = excluded.error",
+                    (outcome.sale_id, "printed" if outcome.ok else "failed", outcome.message))
+        changed = status is not None and status is not self.last_status
+        if status is not None:
+            self.last_status = status
+        if notify and (outcomes or changed):
+            for listener in list(self._listeners):
+                listener(outcomes)
+        return outcomes
+
+    def _outcome(self, done: JobDone) -> PrintOutcome:
+        job, error = done.job, done.error
+        if error is None:
+            return PrintOutcome(True, PrinterStatus.READY, key=job.key, reprint=job.reprint)
+        message = error.message
+        if job.key == "drawer":
+            message = f"No se pudo abrir el cajón ({error.status.label.lower()}). Ábralo con la llave y revise la " \
+                      "impresora."
+        elif job.key.startswith("z:"):
+            message = f"No se imprimió el reporte Z: {error.message}"
+        return PrintOutcome(False, error.status, message, key=job.key, reprint=job.reprint)
+
+    def wait_idle(self, timeout: float = 10.0) -> list[PrintOutcome]:
+        """Wait for the worker to finish every queued job (tests, the headless demo), then ``collect()``."""
+        self.worker.wait_idle(timeout)
+        return self.collect()
+
+    def close(self) -> None:
+        """Stop the worker after the job in progress; what did not print stays in the reprint queue."""
+        self.worker.stop()
+        self.collect(notify=False)
 
     def sale_event(self, sale_id: str) -> tuple[sales.SaleCompleted, datetime]:
         """The journaled sale and when it happened. Raises: SaleError for an unknown sale."""
@@ -101,40 +180,47 @@ class ReceiptService:
         return event, datetime.fromisoformat(entry.occurred_at)
 
     def reprint(self, sale_id: str) -> PrintOutcome:
-        """Print a journaled sale again, marked as a reprint. Raises: SaleError for an unknown sale."""
+        """Queue a journaled sale again, marked as a reprint. Raises: SaleError for an unknown sale."""
         event, issued_at = self.sale_event(sale_id)
         return self.print_sale(event, reprint=True, issued_at=issued_at)
 
     def pending(self) -> list[tuple[str, str, int, str]]:
-        """Receipts that could not print yet: ``(sale_id, state, attempts, error)``."""
-        return read_models.print_queue(self.journal.conn)
+        """Receipts that could not print yet and are not on their way: ``(sale_id, state, attempts, error)``."""
+        busy = set(self.worker.busy())
+        return [row for row in read_models.print_queue(self.journal.conn) if f"sale:{row[0]}" not in busy]
 
     def print_pending(self) -> list[PrintOutcome]:
-        """Try every waiting receipt again, oldest first; stops at the first failure."""
-        results = []
-        for sale_id, *_ in self.pending():
-            outcome = self.reprint(sale_id)
-            results.append(outcome)
-            if not outcome.ok:
-                break
-        return results
+        """Queue every waiting receipt again, oldest first (after a failure the rest wait for the next try)."""
+        return [self.reprint(sale_id) for sale_id, *_ in self.pending()]
 
     def last_sale_id(self) -> str | None:
         row = self.journal.conn.execute("SELECT sale_id FROM sales ORDER BY number DESC LIMIT 1").fetchone()
         return None if row is None else str(row[0])
 
     def print_z_report(self, shift: shift_mod.Shift) -> PrintOutcome:
-        """Print the Z report of a closed shift. Raises: ShiftError when the shift is still open."""
+        """Queue the Z report of a closed shift. Raises: ShiftError when the shift is still open."""
         report = shift_mod.z_report(shift)
-        return self._send(escpos_render.render_report(z_report_text(report, self.header, self.user_name,
-                                                                    self.journal.clock()), self.width))
+        text = z_report_text(report, self.header, self.user_name, self.journal.clock())
+        return self._submit(PrintJob(f"z:{shift.shift_id}", escpos_render.render_report(text, self.width)))
 
-    def printer_status(self) -> PrinterStatus:
-        try:
-            self.last_status = self.printer.status()
-        except PrinterError as exc:
-            self.last_status = exc.status
-        return self.last_status
+    def kick_drawer(self) -> PrintOutcome:
+        """Queue the drawer kick on the configured pin. Raises: PrinterError when there is no drawer."""
+        if not self.drawer.enabled:
+            raise PrinterError(PrinterStatus.UNKNOWN, NO_DRAWER, detail="drawer disabled in terminal.toml")
+        return self._submit(PrintJob("drawer", printers.drawer_pulse(self.drawer.pin)))
+
+    def test_print(self, printer: ReceiptPrinter | None = None, width: PaperWidth | None = None) -> PrintOutcome:
+        """Queue a short test slip (ñ, á, É, ¿, ¡ and a ruler as wide as the paper) on ``printer``, or on the
+        terminal's printer when ``None``; its outcome has a ``test:<n>`` key."""
+        width = width or self.width
+        ruler = ("1234567890" * 7)[:width.columns]
+        report = TextReport(title="PRUEBA", header=(self.header.name, self.header.terminal,
+                                                    self.journal.clock().strftime("%d-%m-%Y %H:%M")),
+                            rows=(("Impresora", (printer or self.printer).name), ("Papel", f"{width.columns} col."),
+                                  ("--", ""), *((text, "") for text in TEST_TEXT), ("--", ""), (ruler, "")),
+                            footer=("Si lee bien las tildes y la ñ,", "la impresora está lista."))
+        job = PrintJob(f"test:{next(self._tests)}", escpos_render.render_report(report, width), printer=printer)
+        return self._submit(job)
 
 
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],

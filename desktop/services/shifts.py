@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +33,8 @@ class ShiftService:
         self.receipts = receipts
         self.drawer = drawer
         self.new_id = new_id
+        self.drawer_problem = ""
+        """What went wrong with the last drawer kick, for the cashier ("" = it was sent)."""
 
     def current(self) -> shift_mod.Shift | None:
         return read_models.open_shift(self.journal.conn)
@@ -80,8 +81,12 @@ class ShiftService:
         self._kick()
         return self._require_open()
 
-    def open_drawer(self, user: User, supervisor_pin: str, reason: str) -> None:
+    def open_drawer(self, user: User, supervisor_pin: str, reason: str) -> str:
         """Open the drawer without a sale: supervisor PIN, journaled with who and why, then the kick.
+
+        Returns:
+            ``""`` when the kick was sent (a queued kick that fails later reaches the print listeners), else why
+            not, for the cashier (the authorisation stays journaled).
 
         Raises: WrongPin, LockedOut, InvalidInput (no reason).
         """
@@ -89,12 +94,17 @@ class ShiftService:
         supervisor, authorised = self.auth.authorise(supervisor_pin, roles.Action.OPEN_DRAWER, user.user_id,
                                                      reason, shift_id=shift.shift_id if shift else "")
         self.journal.append(authorised, auth_events.DrawerOpened(user.user_id, supervisor.user_id, reason.strip()))
-        self._kick()
+        return self._kick()
 
-    def _kick(self) -> None:
-        # the printer's state shows in the status bar; the cash movement is already journaled
-        with contextlib.suppress(PrinterError):
+    def _kick(self) -> str:
+        """Kick the drawer; a failure is kept in ``drawer_problem`` (what was journaled stays)."""
+        try:
             self.drawer.open()
+        except PrinterError as exc:
+            self.drawer_problem = exc.message
+        else:
+            self.drawer_problem = ""
+        return self.drawer_problem
 
     def close(self, user: User, counted: dict[TenderKind, money.Pesos]) -> Closed:
         """Close with the cashier's blind count, then print the Z report.

@@ -62,6 +62,7 @@ class SyncService:
         self.transport = transport
         self.target_seconds = target_seconds
         self.batch_size = 500
+        self.size_cap = self.MAX_BATCH  # lowered for good when the server says a batch is too large
         self.status = SyncStatus(online=False, pending=self.pending())
         self.on_progress: Callable[[int, int], None] = lambda done, total: None
 
@@ -100,6 +101,11 @@ class SyncService:
                 if exc.code == "gap":
                     self._set_acked(int(exc.data["expected_seq"]) - 1, "")
                     continue
+                if exc.code == "too_large" and len(entries) > 1:
+                    limit = exc.data.get("max_events")
+                    self.batch_size = min(int(limit), len(entries) - 1) if limit else max(1, len(entries) // 2)
+                    self.size_cap = self.batch_size
+                    continue
                 if exc.code == "epoch":
                     conflict = exc.data.get("conflict_seq")
                     self._restored(int(conflict) - 1 if conflict else acked)
@@ -129,9 +135,9 @@ class SyncService:
 
     def _adapt(self, seconds: float) -> None:
         if seconds < self.target_seconds / 2:
-            self.batch_size = min(self.batch_size * 2, self.MAX_BATCH)
+            self.batch_size = min(self.batch_size * 2, self.size_cap, self.MAX_BATCH)
         elif seconds > self.target_seconds * 2:
-            self.batch_size = max(self.batch_size // 2, self.MIN_BATCH)
+            self.batch_size = max(self.batch_size // 2, min(self.MIN_BATCH, self.size_cap))
 
     def pull(self) -> int:
         """Apply HQ's changes (catalog, prices, users) as journal events; returns how many."""

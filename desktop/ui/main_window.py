@@ -6,12 +6,13 @@ from datetime import datetime
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QProgressBar, QStackedWidget, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QProgressBar, QStackedWidget, QStatusBar, QWidget
 
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.terminal import Terminal
 from desktop.ui import binding, style
+from desktop.ui.bridges import PrintBridge, ScannerBridge
 from desktop.ui.sale_screen import SaleScreen
 from desktop.ui.session_screens import OpenShiftScreen, SignInScreen
 from desktop.ui.shift_flow import ShiftActions
@@ -50,6 +51,8 @@ class MainWindow(QMainWindow):
         self.shift_actions.switch_user.connect(self.show_sign_in)
         binding.bind(self.session, self._render_session)
         binding.bind(self.sale, self.sale_screen.show_view, self._render_sale_status)
+        self.print_bridge = PrintBridge(terminal.receipts)
+        self.scanner_bridge = ScannerBridge(terminal, self._scanned, self._scanner_problem)
         self.show_sign_in()
 
     def _status_bar(self) -> None:
@@ -73,7 +76,25 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync_bridge.stop()
+        self.print_bridge.stop()
+        self.scanner_bridge.stop()
+        self.sale_screen.weight.panel.detach()
         super().closeEvent(event)
+
+    def _selling(self) -> bool:
+        """The sale screen is showing and no dialog is asking for something."""
+        return self.screens.currentWidget() is self.sale_screen and QApplication.activeModalWidget() is None
+
+    def _scanned(self, code: str) -> None:
+        """A code from the serial scanner: sold like a keyboard scan when the sale screen is free for it."""
+        if self._selling():
+            self.sale.scan(code)
+        elif self.screens.currentWidget() is self.sale_screen:
+            self.sale.refresh(f"Código {code} leído con un diálogo abierto: ciérrelo y escanee de nuevo", True)
+
+    def _scanner_problem(self, message: str) -> None:
+        if self.screens.currentWidget() is self.sale_screen:
+            self.sale.refresh(message, True)
 
     def _tick(self) -> None:
         self.clock.setText(f"{datetime.now():%d-%m-%Y %H:%M}")
@@ -122,6 +143,7 @@ class MainWindow(QMainWindow):
             self._status(view.cashier, view.shift)
         self.connection.setText(f"● {view.connection}")
         self.printer.setText(f"Impresora: {view.printer or '—'}")
+        style.set_flag(self.printer, "error", view.printer_problem)
         n = view.pending_prints
         self.pending.setText(f"{n} boleta{'s' if n != 1 else ''} por reimprimir" if n else "")
         self.pending.setVisible(n > 0)

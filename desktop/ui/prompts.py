@@ -43,7 +43,7 @@ class KeypadDialog(QDialog):
         outer.addWidget(label(title, role="title"))
         self.hint = label("", f"{name}-hint", "hint", wrap=True)
         outer.addWidget(self.hint)
-        body = QHBoxLayout()
+        self.body = body = QHBoxLayout()
         body.setSpacing(20)
         outer.addLayout(body, 1)
 
@@ -72,10 +72,10 @@ class KeypadDialog(QDialog):
         buttons = QHBoxLayout()
         cancel = BigButton("Cancelar", f"{name}-cancel")
         cancel.clicked.connect(self.reject)
-        accept = BigButton(ok, f"{name}-ok", "primary")
-        accept.clicked.connect(self._submit)
+        self.ok = BigButton(ok, f"{name}-ok", "primary")
+        self.ok.clicked.connect(self._submit)
         buttons.addWidget(cancel)
-        buttons.addWidget(accept)
+        buttons.addWidget(self.ok)
         outer.addLayout(buttons)
 
     def _reasons_panel(self, reasons: tuple[str, ...]) -> QVBoxLayout:
@@ -135,4 +135,4 @@ class KeypadDialog(QDialog):
 
     def dismiss(self) -> None:
         """Close because the presenter moved on (no ``cancelled``)."""
-        super().done(QDialog.DialogCode.Accepted)
+        self.done(QDialog.DialogCode.Accepted)

@@ -10,6 +10,7 @@ from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.ui import cart_model, prompts
 from desktop.ui.payment_dialog import PaymentDialog
+from desktop.ui.scale_panel import WeighDialog
 from desktop.ui.widgets import BigButton, CategoryBar, ScanField, TileGrid, label, named, show_message
 
 
@@ -35,9 +36,9 @@ class SaleScreen(QWidget):
         self.categories.touched.connect(self._tab_touched)
         self.grid = TileGrid()
         self.grid.chosen.connect(presenter.choose)
-        self.weight = prompts.KeypadDialog("weight", "Peso en kg", self, keys=prompts.DECIMAL,
-                                           placeholder="0,000 kg")
+        self.weight = WeighDialog(self)
         self.weight.submitted.connect(presenter.enter_weight)
+        self.weight.panel.accepted.connect(presenter.accept_weighed)
         self.weight.cancelled.connect(presenter.cancel_prompt)
         self.auth = prompts.KeypadDialog("auth", "Autorización de supervisor", self, masked=True,
                                          reasons=prompts.VOID_REASONS, ok="Autorizar")
@@ -122,6 +123,7 @@ class SaleScreen(QWidget):
         dialog.start()
 
     def _paid(self, payment: PaymentPresenter) -> None:
+        payment.close()
         done = payment.view.done
         self.presenter.refresh(payment.view.message if done else "", bool(payment.view.receipt_problem))
         self.focus_search()
@@ -142,6 +144,8 @@ class SaleScreen(QWidget):
         self.grid.set_tiles(view.results or view.tiles)
         self.pay.setEnabled(view.can_pay)
         weighing, auth = view.weight_prompt, view.auth_prompt
+        if weighing is not None and not self.weight.isVisible():
+            self.weight.attach(self.presenter.weighing)
         self._prompt(self.weight, view, f"{weighing.name} · {weighing.price}" if weighing else None)
         self._prompt(self.auth, view, auth.what if auth else None,
                      prompts.AUTH_REASONS.get(auth.action, ()) if auth else ())

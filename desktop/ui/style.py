@@ -72,16 +72,33 @@ QFrame#entry-box {{ background: white; border: 2px solid #94a3b8; border-radius:
 QLabel#entry {{ font-size: 34px; font-weight: 800; }}
 QLabel#change[done="true"] {{ font-size: 80px; }}
 
+QFrame#scale-panel {{ background: white; border: 2px solid #cbd5e1; border-radius: 14px; }}
+QLabel#scale-weight {{ font-size: 60px; font-weight: 800; font-family: "DejaVu Sans Mono", monospace; }}
+QLabel#scale-price {{ font-size: 36px; font-weight: 800; color: {GREEN}; }}
+QLabel#scale-state {{ font-size: 22px; font-weight: 800; border-radius: 10px; padding: 6px 12px; }}
+QLabel#scale-state[level="ok"] {{ background: #dcfce7; color: #14532d; }}
+QLabel#scale-state[level="wait"] {{ background: #fef3c7; color: #78350f; }}
+QLabel#scale-state[level="error"] {{ background: #fee2e2; color: {RED}; }}
+QLabel#scale-tare, QLabel#scale-message {{ font-size: 16px; color: #475569; }}
+
+QComboBox {{ background: white; border: 2px solid #94a3b8; border-radius: 10px; padding: 2px 12px;
+             min-height: 44px; font-size: 19px; }}
+QComboBox QAbstractItemView {{ font-size: 20px; selection-background-color: {BLUE}; }}
+QComboBox QAbstractItemView::item {{ min-height: 48px; }}
+QLabel[role="section"] {{ font-size: 19px; font-weight: 800; color: #1e3a8a; padding-top: 4px; }}
+
 QStatusBar {{ background: #1f2937; }}
 QStatusBar QLabel {{ color: white; font-size: 15px; padding: 0 6px; }}
 QStatusBar QLabel#status-connection {{ color: #fca5a5; }}
 QStatusBar QLabel#status-pending {{ color: #fde68a; font-weight: 700; }}
+QStatusBar QLabel#status-printer[error="true"] {{ color: #fca5a5; font-weight: 700; }}
 QStatusBar::item {{ border: none; }}
 """
 
 
-def set_flag(widget: QWidget, name: str, value: bool) -> None:
-    """Set a dynamic property used by a stylesheet selector (``[error="true"]``) and re-apply the style."""
+def set_flag(widget: QWidget, name: str, value: bool | str) -> None:
+    """Set a dynamic property used by a stylesheet selector (``[error="true"]``, ``[level="ok"]``) and re-apply
+    the style."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)

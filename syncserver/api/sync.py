@@ -61,6 +61,15 @@ def _signed_headers(request: Request) -> tuple[str, str]:
     return terminal_id, signature
 
 
+def _pending(request: Request) -> int:
+    """``X-Pending`` (entries the terminal still holds unsent, display only); 0 when absent or not a plain number.
+
+    ``str.isdigit`` alone would let "²" (``int`` refuses it) or a number beyond bigint through to a 500.
+    """
+    raw = request.headers.get("x-pending", "0")
+    return min(int(raw), 2**62) if raw.isascii() and raw.isdigit() else 0
+
+
 def _terminal_clock(request: Request) -> datetime | None:
     try:
         return datetime.fromisoformat(request.headers.get("x-terminal-time", ""))
@@ -90,10 +99,8 @@ async def push(request: Request) -> JSONResponse:
         terminal_id, signature = _signed_headers(request)
         body = await _body(request, max_bytes)
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
-        pending = request.headers.get("x-pending", "0")
         ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
-                                  terminal_clock=_terminal_clock(request),
-                                  pending=int(pending) if pending.isdigit() else 0)
+                                  terminal_clock=_terminal_clock(request), pending=_pending(request))
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})

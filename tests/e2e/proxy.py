@@ -6,8 +6,8 @@ through or inject one fault:
 
 ``drop``          close the client's connection after reading the request, without forwarding it;
 ``delay``         wait up to 300 ms, then forward normally;
-``duplicate``     forward the same request bytes twice (one after the other on one upstream connection, or at the
-                  same time on two), answer the client with one of the responses;
+``duplicate``     forward the same request bytes twice (alternately one after the other on one upstream connection,
+                  and at the same time on two), answer the client with the second response;
 ``cut_request``   forward only part of the request to the server, then close both sides;
 ``cut_response``  forward the whole request and read the whole response (the server applied it), then close the
                   client's connection with nothing or only a prefix of the response: the terminal never sees the ack.
@@ -216,6 +216,7 @@ class FaultProxy:
         self.counts: collections.Counter[str] = collections.Counter()
         self.records: list[Record] = []
         self.faults = 0
+        self._duplicates = 0
         self.injecting = True
         self._bag: list[str] = []
         self._lock = threading.Lock()
@@ -241,6 +242,8 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._stopped.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept() (close alone does not)
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
@@ -372,7 +375,10 @@ class FaultProxy:
             return False
 
     def _duplicate(self, upstream: Upstream, request: Message, record: Record, rng: random.Random) -> Message:
-        if rng.random() < 0.5:
+        with self._lock:
+            self._duplicates += 1
+            sequential = self._duplicates % 2 == 1  # alternate, so that a short run sees both
+        if sequential:
             first = upstream.exchange(request)
             second = upstream.exchange(request)
         else:  # both at once, on two connections: the server must serialise them
@@ -383,7 +389,7 @@ class FaultProxy:
             def run(name: str, conn: Upstream) -> None:
                 try:
                     results[name] = conn.exchange(request)
-                except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+                except BaseException as exc:  # reported to the caller below
                     results[name] = exc
 
             threads = [threading.Thread(target=run, args=("a", upstream)),

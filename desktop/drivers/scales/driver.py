@@ -78,12 +78,14 @@ class SerialScale:
         protocol: a name in ``protocols.PROTOCOLS`` (``"toledo8217"``, ``"cas_ecr"``…).
         timeout: seconds to wait for one answer (handshake included) before reporting ``NO_ANSWER``.
         tare_grams: software tare, in grams, taken off every weight (a container the store always uses).
+        lazy: open the port on the first read instead of now (the terminal starts even with the scale unplugged).
 
     Raises:
-        ScaleError: unknown protocol, or the port cannot be opened (missing, no permission, busy).
+        ScaleError: unknown protocol, or (unless ``lazy``) the port cannot be opened (missing, no permission, busy).
     """
 
-    def __init__(self, port: str, protocol: str, *, timeout: float = 0.5, tare_grams: int = 0) -> None:
+    def __init__(self, port: str, protocol: str, *, timeout: float = 0.5, tare_grams: int = 0,
+                 lazy: bool = False) -> None:
         self.port = port
         self.dialect = protocols.get(protocol)
         self.timeout = timeout
@@ -91,9 +93,11 @@ class SerialScale:
         self._lock = threading.Lock()
         self._serial: Any = None
         self._scans: list[str] = []
+        self._rest = bytearray()  # the start of a scanner frame still arriving (scanner-scale)
         self._received = 0
         self._closed = False
-        self._open()
+        if not lazy:
+            self._open()
 
     def read(self) -> Reading:
         """Ask for the weight and wait at most ``timeout`` seconds (twice if the first answer was bad).
@@ -137,6 +141,24 @@ class SerialScale:
         with self._lock:
             scans, self._scans = self._scans, []
             return scans
+
+    def poll_scans(self) -> list[str]:
+        """Barcodes a scanner-scale sent since the last call, reading what is waiting without asking for a weight.
+
+        Raises:
+            ScaleError: the port is gone (``OFFLINE``) or cannot be opened.
+        """
+        with self._lock:
+            port = self._ensure_open()
+            if self.dialect.scanner is not None:
+                self._rest += self._io(lambda: port.read(port.in_waiting)) or b""
+                self._cut_scans(self._rest)
+            scans, self._scans = self._scans, []
+            return scans
+
+    def supports(self, command: str) -> bool:
+        """Whether the protocol has ``command`` (``"zero"`` or ``"tare"``) for the till to send."""
+        return bool({"zero": self.dialect.zero_command, "tare": self.dialect.tare_command}.get(command))
 
     def close(self) -> None:
         """Close the port; safe to call twice. Reading afterwards raises ``ScaleError``."""
@@ -231,12 +253,19 @@ class SerialScale:
         if self.dialect.scanner is None:
             self._io(port.reset_input_buffer)
             return bytearray()
-        pending = bytearray(self._io(lambda: port.read(port.in_waiting)) or b"")
+        pending, self._rest = self._rest + (self._io(lambda: port.read(port.in_waiting)) or b""), bytearray()
+        self._cut_scans(pending)
+        return bytearray()
+
+    def _cut_scans(self, pending: bytearray) -> None:
+        """Move every scanner frame in ``pending`` to the scans; drop other frames, keep an unfinished tail."""
+        assert self.dialect.scanner is not None
         while (cut := self.dialect.cut(bytes(pending))) is not None:
             frame, pending[:] = cut
             if (code := self.dialect.scanner(frame)) is not None:
                 self._scans.append(code)
-        return bytearray()
+        if len(pending) > 256:  # no terminator in sight: line noise, not a label
+            del pending[:]
 
     def _collect(self, port: Any, buffer: bytearray, deadline: float, needle: bytes) -> bool:
         """Read into ``buffer`` until it holds ``needle`` or the deadline; NAK or 8-bit bytes on a 7-bit line abort."""

@@ -118,10 +118,19 @@ def test_printer_out_of_paper_then_reprint(terminal):
     pay = PaymentPresenter(terminal.checkout)
     pay.exact()
     view = pay.finish()
+    assert view.done and not view.error and view.receipt_problem == ""  # the receipt is on its way
+    terminal.receipts.wait_idle()  # the print worker answers; the listeners update both presenters
+    view = pay.view
     assert view.done and view.error and "papel" in view.receipt_problem.lower()
-    assert p.refresh().pending_prints == 1 and p.view.printer == "Sin papel"
+    assert "No se imprimió la boleta" in view.message and "Vuelto" in view.message
+    assert p.view.pending_prints == 1 and p.view.printer == "Sin papel" and p.view.printer_problem
+    assert p.view.error and "papel" in p.view.message
     view = p.reprint()
-    assert not view.error and view.pending_prints == 0
+    assert view.message == "Reimprimiendo 1 boleta…" and view.pending_prints == 0
+    terminal.receipts.wait_idle()
+    assert not p.view.error and p.view.message == "Reimpresión lista (1)" and p.view.pending_prints == 0
+    assert p.view.printer == "Lista" and not p.view.printer_problem
+    pay.close()
 
 
 def test_close_shift_shows_z_summary(terminal):

@@ -77,13 +77,16 @@ def test_mixed_payment_rounds_only_the_cash_part(selling):
 def test_receipt_is_printed_after_commit_with_drawer_kick_for_cash(selling):
     selling.checkout.scan("7801234567894")
     done = selling.checkout.complete((Tender(TenderKind.CASH, 2000),))
-    assert done.printed.ok
+    assert done.printed.pending and read_models.last_sale_number(selling.journal.conn) == 1  # committed first
+    (outcome,) = selling.receipts.wait_idle()
+    assert outcome.ok and outcome.sale_id == done.event.sale_id
     decoded = decode(selling.printer.jobs[-1])
     text = "\n".join(decoded.lines)
     assert "Leche Entera Colun 1 L" in text and "$1.150" in text and "Vuelto" in text
     assert decoded.drawer_kicks == 1
     selling.checkout.scan("7801234567894")
     selling.checkout.complete((Tender(TenderKind.CREDIT, 1150),))
+    selling.receipts.wait_idle()
     assert decode(selling.printer.jobs[-1]).drawer_kicks == 0
 
 
@@ -95,11 +98,14 @@ def test_printer_failure_never_loses_the_sale_and_reprint_works(make_terminal):
     term.checkout.scan("7801234567894")
     printer.fail_next(1, PrinterStatus.PAPER_OUT)
     done = term.checkout.complete((Tender(TenderKind.CASH, 1150),))
-    assert not done.printed.ok and "papel" in done.printed.message.lower()
+    (printed,) = term.receipts.wait_idle()
+    assert not printed.ok and "papel" in printed.message.lower()
     assert read_models.last_sale_number(term.journal.conn) == 1
     assert [row[0] for row in term.receipts.pending()] == [done.event.sale_id]
-    outcome = term.receipts.reprint(done.event.sale_id)
-    assert outcome.ok and term.receipts.pending() == []
+    assert term.receipts.last_status is PrinterStatus.PAPER_OUT
+    term.receipts.reprint(done.event.sale_id)
+    (outcome,) = term.receipts.wait_idle()
+    assert outcome.ok and outcome.reprint and term.receipts.pending() == []
     assert "REIMPRESI" in "\n".join(decode(printer.jobs[-1]).lines)
 
 
@@ -178,7 +184,8 @@ def test_shift_close_with_blind_count_and_z_report(selling):
     expected = {r.kind: r.expected for r in closed.report.results}
     assert expected[TenderKind.CASH] == 20_000 + 1150 - 5000 + 1000
     assert closed.report.cash_difference == -50
-    assert closed.printed.ok
+    assert closed.printed.pending
+    assert selling.receipts.wait_idle()[-1].ok
     text = "\n".join(decode(selling.printer.jobs[-1]).lines)
     assert "REPORTE Z" in text and "Faltante" in text
     with pytest.raises(errors.ShiftError):

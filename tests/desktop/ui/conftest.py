@@ -53,8 +53,21 @@ def printer() -> FakePrinter:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path, printer: FakePrinter) -> Iterator[terminal_mod.Terminal]:
+def scale() -> Any:
+    """The terminal's scale: none (weights are typed); a test module overrides it to weigh."""
+    return None
+
+
+@pytest.fixture
+def reader() -> Any:
+    """The terminal's serial scanner: none (keyboard-wedge only); a test module overrides it."""
+    return None
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, printer: FakePrinter, scale: Any, reader: Any) -> Iterator[terminal_mod.Terminal]:
     term = terminal_mod.build(settings_mod.TerminalSettings(data_dir=tmp_path), create=True, printer=printer,
+                              scale=scale, reader=reader,
                               hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     seed.seed(term, [dict(r) for r in ROWS])
     yield term

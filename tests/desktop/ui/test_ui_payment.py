@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QPushButton, QTableView
+from PySide6.QtWidgets import QLabel, QPushButton, QTableView
 
 from desktop.drivers.ports import PrinterStatus
 
@@ -25,7 +25,7 @@ def with_cart(ui):
     return ui
 
 
-def test_pay_cash_with_a_quick_5000_shows_the_change(with_cart, printer):
+def test_pay_cash_with_a_quick_5000_shows_the_change(with_cart, printer, qtbot):
     ui = with_cart
     ui.click("pay")
     pay = ui.dialog("payment-dialog")
@@ -37,7 +37,7 @@ def test_pay_cash_with_a_quick_5000_shows_the_change(with_cart, printer):
     ui.click("finish", pay)
     assert ui.text("change", pay) == "Vuelto $1.680"
     assert "Venta guardada" in ui.text("done-message", pay)
-    assert len(printer.jobs) == 1
+    qtbot.waitUntil(lambda: len(printer.jobs) == 1)  # printed by the print worker, after the commit
     ui.click("new-sale", pay)
 
     assert ui.closed("payment-dialog")
@@ -78,19 +78,24 @@ def test_a_short_payment_keeps_the_dialog_open_in_red(with_cart):
     assert ui.text("total") == "$3.319"  # the sale is still there
 
 
-def test_a_printer_problem_is_shown_with_reprint(with_cart, printer):
+def test_a_printer_problem_is_shown_with_reprint(with_cart, printer, qtbot):
     ui = with_cart
     printer.fail_next(1, PrinterStatus.PAPER_OUT)
     ui.click("pay")
     pay = ui.dialog("payment-dialog")
     ui.click("exact", pay)
     ui.click("finish", pay)
-    assert "No se imprimió la boleta" in ui.text("receipt-problem", pay)
+    qtbot.waitUntil(lambda: "No se imprimió la boleta" in ui.text("receipt-problem", pay))
+    assert ui.find(QPushButton, "payment-reprint", pay).isVisible()
     ui.click("new-sale", pay)
     assert ui.text("status-pending") == "1 boleta por reimprimir"
+    assert ui.text("status-printer") == "Impresora: Sin papel"
+    assert ui.find(QLabel, "status-printer").property("error") is True
     ui.click("action-reprint")
-    assert len(printer.jobs) == 1
-    assert not ui.window.findChild(QPushButton, "status-pending")
+    qtbot.waitUntil(lambda: len(printer.jobs) == 1)
+    qtbot.waitUntil(lambda: ui.text("message") == "Reimpresión lista (1)")
+    assert not ui.window.findChild(QLabel, "status-pending").isVisible()
+    assert ui.text("status-printer") == "Impresora: Lista"
 
 
 def test_screenshot_of_the_payment_dialog_with_change(with_cart):
