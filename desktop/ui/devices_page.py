@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.presenters import devices
 from desktop.presenters.devices import DevicesPresenter, DevicesView
@@ -19,7 +19,9 @@ from desktop.ui.widgets import BigButton, label, named, show_message
 def _combo(name: str, choices: tuple[tuple[Any, str], ...] = (), *, editable: bool = False) -> QComboBox:
     box = named(QComboBox(), name)
     box.setEditable(editable)
-    box.setMinimumHeight(48)
+    box.setMinimumHeight(46)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(10)  # long protocol names must not widen the page past a 1024 px screen
     box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     for value, text in choices:
         box.addItem(text, value)
@@ -57,7 +59,7 @@ class DevicesDialog(QDialog):
         self.target = _combo("printer-target", editable=True)
         self.hint = label("", "printer-hint", "hint", wrap=True)
         self.paper = _combo("printer-width", devices.WIDTHS)
-        self.drawer = BigButton("Con cajón de dinero", "drawer-enabled")
+        self.drawer = BigButton("Con cajón", "drawer-enabled")
         self.drawer.setCheckable(True)
         self.pin = _combo("drawer-pin", devices.PINS)
         self.scale = _combo("scale-protocol", devices.SCALES)
@@ -89,10 +91,10 @@ class DevicesDialog(QDialog):
     def _layout(self) -> None:
         def column(*items: tuple[str, QWidget | None]) -> QVBoxLayout:
             box = QVBoxLayout()
-            box.setSpacing(6)
+            box.setSpacing(4)
             for caption, widget in items:
                 if caption:
-                    box.addWidget(label(caption, role="section" if widget is None else "hint"))
+                    box.addWidget(label(caption, role="section" if widget is None else "caption"))
                 if widget is not None:
                     box.addWidget(widget)
             box.addStretch(1)
@@ -100,8 +102,8 @@ class DevicesDialog(QDialog):
 
         self.test_print = self._button("Imprimir prueba", "devices-test-print", self.presenter.test_print)
         drawer_row = QHBoxLayout()
-        drawer_row.addWidget(self.drawer, 3)
-        drawer_row.addWidget(self.pin, 2)
+        drawer_row.addWidget(self.drawer, 1)
+        drawer_row.addWidget(self.pin, 1)
         printer = column(("Impresora", None), ("Conexión", self.kind), ("Dirección", self.target),
                          ("", self.hint), ("Papel", self.paper), ("", self.test_print), ("Cajón", None))
         printer.insertLayout(printer.count() - 1, drawer_row)
@@ -112,15 +114,19 @@ class DevicesDialog(QDialog):
         live = column(("Peso en vivo", None), ("", self.panel))
         body = QHBoxLayout()
         body.setSpacing(22)
-        for part in (printer, others, live):
-            body.addLayout(part, 1)
+        for part, stretch in ((printer, 5), (others, 5), (live, 4)):
+            holder = QWidget()  # widths follow the stretch only, not what the longest text would like
+            holder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            part.setContentsMargins(0, 0, 0, 0)
+            holder.setLayout(part)
+            body.addWidget(holder, stretch)
         buttons = QHBoxLayout()
         buttons.addWidget(self._button("Cerrar", "devices-close", self.reject))
         buttons.addWidget(self._button("Buscar puertos", "devices-ports", self.presenter.scan_ports))
         buttons.addWidget(self._button("Guardar", "devices-save", self.presenter.save, "primary"), 2)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(20, 10, 20, 12)
-        outer.setSpacing(8)
+        outer.setContentsMargins(18, 8, 18, 10)
+        outer.setSpacing(6)
         outer.addWidget(label("Dispositivos de la caja", role="title"))
         outer.addLayout(body, 1)
         outer.addWidget(self.message)

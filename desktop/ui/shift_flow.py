@@ -1,4 +1,5 @@
-"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, close the shift.
+"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, the device page
+(administrator PIN), close the shift.
 
 Each step is a non-blocking dialog; ``SessionPresenter`` decides, and its message lands on the sale screen.
 """
@@ -8,8 +9,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop.presenters.devices import DevicesPresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
 from shared.sale import TenderKind
@@ -51,7 +54,7 @@ class ShiftActions(QObject):
 
     def _chosen(self, key: str) -> None:
         {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
-         "switch-user": self.switch_user.emit, "close-shift": self.close_shift}[key]()
+         "switch-user": self.switch_user.emit, "devices": self.devices, "close-shift": self.close_shift}[key]()
 
     def cash_in(self) -> None:
         dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS)
@@ -75,6 +78,21 @@ class ShiftActions(QObject):
         dialog = self._dialog("drawer", "Abrir cajón sin venta", DRAWER_REASONS, masked=True, ok="Autorizar")
         dialog.submitted.connect(lambda pin: self._settle(dialog, self.session.open_drawer(pin, dialog.reason())))
         dialog.ask("Un supervisor escribe su PIN e indica el motivo.")
+
+    def devices(self) -> None:
+        dialog = self._dialog("admin-pin", "Dispositivos", masked=True, ok="Entrar")
+        dialog.submitted.connect(lambda pin: self._devices(dialog, pin))
+        dialog.ask("Un administrador escribe su PIN para configurar impresora, cajón, balanza y lector.")
+
+    def _devices(self, pin_dialog: KeypadDialog, pin: str) -> None:
+        view = self.session.administrator(pin)
+        if view.error:
+            pin_dialog.show_error(view.message)
+            return
+        pin_dialog.dismiss()
+        page = DevicesDialog(self.window, DevicesPresenter(self.session.terminal))
+        page.finished.connect(lambda _code: self.sale.refresh())
+        page.start()
 
     def close_shift(self) -> None:
         if self.sale.view.lines:

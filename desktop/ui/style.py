@@ -83,9 +83,17 @@ QLabel#scale-tare, QLabel#scale-message {{ font-size: 16px; color: #475569; }}
 
 QComboBox {{ background: white; border: 2px solid #94a3b8; border-radius: 10px; padding: 2px 12px;
              min-height: 44px; font-size: 19px; }}
+QComboBox:disabled {{ background: #e2e8f0; color: #94a3b8; border-color: #cbd5e1; }}
+QComboBox::drop-down {{ border: none; width: 36px; }}
+QComboBox::down-arrow {{ image: url(:/qt-project.org/styles/commonstyle/images/arrow-down-32.png);
+                         width: 20px; height: 20px; }}
+QComboBox::down-arrow:disabled {{ image: none; }}
 QComboBox QAbstractItemView {{ font-size: 20px; selection-background-color: {BLUE}; }}
 QComboBox QAbstractItemView::item {{ min-height: 48px; }}
-QLabel[role="section"] {{ font-size: 19px; font-weight: 800; color: #1e3a8a; padding-top: 4px; }}
+QLabel[role="section"] {{ font-size: 19px; font-weight: 800; color: #1e3a8a; padding-top: 2px; }}
+QLabel[role="caption"] {{ font-size: 14px; color: #475569; }}
+QDialog#devices-dialog QLabel#scale-weight {{ font-size: 40px; }}
+QDialog#devices-dialog QLabel[role="title"] {{ font-size: 22px; }}
 
 QStatusBar {{ background: #1f2937; }}
 QStatusBar QLabel {{ color: white; font-size: 15px; padding: 0 6px; }}

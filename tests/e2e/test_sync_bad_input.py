@@ -11,51 +11,27 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
+import sync_kit
 import uvicorn
 
-from desktop.journal import read_models
 from shared import signing, sync
 from shared.events import envelope
-from shared.sale import Tender, TenderKind
+from shared.sale import TenderKind
 from syncserver import app as app_mod
 from syncserver import settings as server_settings
 from syncserver import tenancy
 
-ROWS = [
-    {"sku": f"P{i:03d}", "name": f"Producto {i}", "price": str(300 + 70 * i), "category": "Abarrotes",
-     "sold_by": "kg" if i % 7 == 0 else "unit", "barcode": "", "plu": str(4000 + i), "brand": "",
-     "iva_exempt": "0", "favourite": "0", "stock": "50"} for i in range(5)
-]
-
-
-def _setup_tenants(server) -> None:
-    async def go(pool):
-        await tenancy.create_tenant(pool, 1, "Almacenes Don Pepe")
-        await tenancy.create_store(pool, 1, "centro", "Centro")
-        await tenancy.create_store(pool, 1, "norte", "Norte")
-        await tenancy.create_tenant(pool, 2, "Minimarket La Esquina")
-        await tenancy.create_store(pool, 2, "esquina", "La Esquina")
-    server.run(go)
+ROWS = sync_kit.catalog_rows(5)
+_setup_tenants = sync_kit.setup_tenants
 
 
 def _sell(till, sales: int, rng: random.Random, products: int = 5) -> None:
-    term = till.terminal
-    ana = term.auth.sign_in("ana", "1234")
-    shift = term.shifts.current() or term.shifts.open(ana, 10_000)
-    term.checkout.start(ana, shift.shift_id)
-    for _ in range(sales):
-        for _ in range(rng.randint(1, 3)):
-            product = read_models.by_plu(term.journal.conn, str(4000 + rng.randrange(products)))
-            qty = Decimal(rng.randint(100, 1500)) / 1000 if product.weighed else Decimal(rng.randint(1, 3))
-            term.checkout.add_product(product, qty)
-        total = term.checkout.sale.totals().total
-        term.checkout.complete((Tender(TenderKind.DEBIT, total),))
+    sync_kit.sell(till.terminal, sales, rng, products, max_lines=3, tenders=(TenderKind.DEBIT,))
 
 
 def _counts(server) -> tuple[int, ...]:

@@ -19,54 +19,25 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
+import sync_kit
 from proxy import KINDS, FaultProxy
 
 from desktop.journal import read_models
 from desktop.net.sync_client import SyncClient
 from desktop.services.sync import SyncService
-from shared.sale import Tender, TenderKind
 from syncserver import tenancy
 
-ROWS = [
-    {"sku": f"P{i:03d}", "name": f"Producto {i}", "price": str(300 + 70 * i), "category": "Abarrotes",
-     "sold_by": "kg" if i % 7 == 0 else "unit", "barcode": "", "plu": str(4000 + i), "brand": "",
-     "iva_exempt": "0", "favourite": "0", "stock": "50"} for i in range(40)
-]
+ROWS = sync_kit.catalog_rows(40)
 NOW = datetime(2025, 3, 14, 10, 30).astimezone()
 
 
-def _setup_tenants(server) -> None:
-    async def go(pool):
-        await tenancy.create_tenant(pool, 1, "Almacenes Don Pepe")
-        await tenancy.create_store(pool, 1, "centro", "Centro")
-        await tenancy.create_store(pool, 1, "norte", "Norte")
-        await tenancy.create_tenant(pool, 2, "Minimarket La Esquina")
-        await tenancy.create_store(pool, 2, "esquina", "La Esquina")
-    server.run(go)
+_setup_tenants = sync_kit.setup_tenants
+_master = sync_kit.master
 
 
 def _sell(till, sales: int, rng: random.Random, products: int = 40) -> None:
-    term = till.terminal
-    ana = term.auth.sign_in("ana", "1234")
-    shift = term.shifts.current() or term.shifts.open(ana, 10_000)
-    term.checkout.start(ana, shift.shift_id)
-    for _ in range(sales):
-        for _ in range(rng.randint(1, 4)):
-            plu = str(4000 + rng.randrange(products))
-            product = read_models.by_plu(term.journal.conn, plu)
-            qty = Decimal(rng.randint(100, 1500)) / 1000 if product.weighed else Decimal(rng.randint(1, 3))
-            term.checkout.add_product(product, qty)
-        total = term.checkout.sale.totals().total
-        kind = rng.choice([TenderKind.CASH, TenderKind.DEBIT, TenderKind.CREDIT])
-        term.checkout.complete((Tender(kind, total + 10 if kind is TenderKind.CASH else total),))
-
-
-def _master(server, sql: str, tenant_id: int, params: tuple = ()) -> list[tuple]:
-    with psycopg.connect(server.app_url) as conn, conn.transaction():
-        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
-        return conn.execute(sql, params).fetchall()
+    sync_kit.sell(till.terminal, sales, rng, products)
 
 
 def _journal_fold(tills) -> tuple[dict, dict, int]:
