@@ -51,15 +51,29 @@ def _stock(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.StockA
     _move_stock(conn, e.sku, to_milli(e.delta))
 
 
+_decoded_shifts: dict[str, tuple[str, shift_mod.Shift]] = {}
+"""Shift rows decoded before, by the exact stored text: the row is read every time (so a rolled-back
+transaction is never trusted) but decoded only when its text changed."""
+
+
 def _load_shift(conn: sqlite3.Connection, shift_id: str) -> shift_mod.Shift | None:
     row = conn.execute("SELECT data FROM shifts WHERE shift_id = ?", (shift_id,)).fetchone()
-    return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+    if row is None:
+        return None
+    cached = _decoded_shifts.get(shift_id)
+    if cached is not None and cached[0] == row[0]:
+        return cached[1]
+    decoded = codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+    _decoded_shifts[shift_id] = (row[0], decoded)
+    return decoded
 
 
 def _store_shift(conn: sqlite3.Connection, s: shift_mod.Shift) -> None:
+    text = json.dumps(codec.to_payload(s), sort_keys=True)
     conn.execute("INSERT INTO shifts (shift_id, number, state, data) VALUES (?, ?, ?, ?) ON CONFLICT (shift_id)"
                  " DO UPDATE SET state = excluded.state, data = excluded.data",
-                 (s.shift_id, s.number, s.state.value, json.dumps(codec.to_payload(s), sort_keys=True)))
+                 (s.shift_id, s.number, s.state.value, text))
+    _decoded_shifts[s.shift_id] = (text, s)
 
 
 def _fold_shift(conn: sqlite3.Connection, entry: envelope.Envelope, e: Any) -> None:
@@ -75,8 +89,9 @@ def _shift_opened(conn: sqlite3.Connection, entry: envelope.Envelope, e: shifts.
 def _sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales.SaleCompleted) -> None:
     conn.execute("INSERT INTO sales (sale_id, number, shift_id, epoch, seq, total) VALUES (?, ?, ?, ?, ?, ?)",
                  (e.sale_id, e.number, e.shift_id, entry.epoch, entry.seq, e.total))
-    for line in e.lines:
-        _move_stock(conn, line.sku, -to_milli(line.quantity))
+    conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                     " SET quantity = quantity + excluded.quantity",
+                     [(line.sku, -to_milli(line.quantity)) for line in e.lines])
     _fold_shift(conn, entry, e)
 
 

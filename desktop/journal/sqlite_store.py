@@ -276,8 +276,8 @@ def _insert(conn: sqlite3.Connection, entry: envelope.Envelope) -> None:
         "INSERT INTO events (epoch, seq, event_id, tenant_id, store_id, terminal_id, occurred_at, type,"
         " version, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (entry.epoch, entry.seq, entry.event_id, entry.tenant_id, entry.store_id, entry.terminal_id,
-         entry.occurred_at, entry.type, entry.version, envelope.canonical_bytes(entry.payload).decode("utf-8"),
-         entry.prev_hash, entry.hash))
+         entry.occurred_at, entry.type, entry.version,
+         entry.payload_json or envelope.canonical_bytes(entry.payload).decode("utf-8"), entry.prev_hash, entry.hash))
 
 
 @contextlib.contextmanager

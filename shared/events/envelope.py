@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared import errors
@@ -36,6 +36,8 @@ class Envelope:
     payload: Mapping[str, Any]
     prev_hash: str
     hash: str
+    payload_json: str = field(default="", compare=False, repr=False)
+    """The canonical JSON of ``payload`` when :func:`seal` made it (saves serialising it again to store it)."""
 
     def body(self) -> dict[str, Any]:
         """Every field but ``hash``, as hashed."""
@@ -72,11 +74,15 @@ def chain_hash(body: Mapping[str, Any]) -> str:
 
 def seal(*, event_id: str, tenant_id: int, store_id: str, terminal_id: str, epoch: int, seq: int,
          occurred_at: str, type: str, version: int, payload: Mapping[str, Any], prev_hash: str) -> Envelope:
-    """Build an envelope and compute its hash."""
-    draft = Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
-                     payload, prev_hash, "")
+    """Build an envelope and compute its hash (the payload is serialised once, for the hash and for storage)."""
+    payload_bytes = canonical_bytes(payload)
+    head = Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
+                    {}, prev_hash, "").body()
+    head["payload"] = None
+    # keys are sorted and strings escape their quotes, so the top-level payload slot is the only '"payload":null'
+    body = canonical_bytes(head).replace(b'"payload":null', b'"payload":' + payload_bytes, 1)
     return Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
-                    payload, prev_hash, chain_hash(draft.body()))
+                    payload, prev_hash, hashlib.sha256(body).hexdigest(), payload_bytes.decode("utf-8"))
 
 
 def verify_chain(entries: Iterable[Envelope], *, prev_hash: str = GENESIS_HASH, first_seq: int = 1) -> int:

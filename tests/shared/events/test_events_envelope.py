@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import errors
 from shared.events.envelope import GENESIS_HASH, Envelope, canonical_bytes, chain_hash, seal, verify_chain
@@ -245,3 +247,16 @@ def test_from_dict_missing_key() -> None:
     del data["prev_hash"]
     with pytest.raises(KeyError):
         Envelope.from_dict(data)
+
+
+@given(st.dictionaries(st.text(max_size=12), st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12), max_size=6))
+def test_seal_hashes_exactly_the_canonical_body(payload):
+    from shared.events import envelope as env
+    sealed = env.seal(event_id="e", tenant_id=1, store_id="s", terminal_id="t", epoch=1, seq=1,
+                      occurred_at="2026-11-22T10:00:00-03:00", type="x", version=1, payload=payload,
+                      prev_hash=env.GENESIS_HASH)
+    assert sealed.hash == env.chain_hash(sealed.body())
+    assert sealed.payload_json.encode("utf-8") == env.canonical_bytes(payload)
