@@ -63,7 +63,7 @@ def _load_shift(conn: sqlite3.Connection, shift_id: str) -> shift_mod.Shift | No
     cached = _decoded_shifts.get(shift_id)
     if cached is not None and cached[0] == row[0]:
         return cached[1]
-    decoded = codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+    decoded: shift_mod.Shift = codec.from_payload(shift_mod.Shift, json.loads(row[0]))
     _decoded_shifts[shift_id] = (row[0], decoded)
     return decoded
 

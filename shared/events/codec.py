@@ -54,45 +54,66 @@ def from_payload(hint: Any, data: Any) -> Any:
     Raises:
         EventError: the data does not fit the type.
     """
+    return _decoder(hint)(data)
+
+
+Decoder = Callable[[Any], Any]
+
+
+@functools.cache
+def _decoder(hint: Any) -> Decoder:
+    """A function that rebuilds values of ``hint``, built once per type (decoding is on the server's hot path)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(hint)
-        if data is None and type(None) in args:
-            return None
-        return from_payload(next(a for a in args if a is not type(None)), data)
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        if type(None) in args:
+            return lambda data: None if data is None else inner(data)
+        return inner
     if origin is tuple:
-        (item, *_rest) = typing.get_args(hint)
-        return tuple(from_payload(item, v) for v in data)
+        item = _decoder(typing.get_args(hint)[0])
+        return lambda data: tuple(item(v) for v in data)
     if origin is dict:
-        _key, val = typing.get_args(hint)
-        return {k: from_payload(val, v) for k, v in data.items()}
+        val = _decoder(typing.get_args(hint)[1])
+        return lambda data: {k: val(v) for k, v in data.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        try:
-            return hint(**{f.name: from_payload(hints[f.name], data[f.name])
-                           for f in dataclasses.fields(hint) if f.name in data or _required(f)})
-        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation too
-            raise errors.EventError(f"{hint.__name__}: {exc}") from None
+        return _dataclass_decoder(hint)
     if hint is Decimal:
-        return Decimal(data)
+        return Decimal
     if hint is datetime:
-        return datetime.fromisoformat(data)
+        return datetime.fromisoformat
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(data)
-    if hint in (int, str, bool) and not isinstance(data, hint):
-        raise errors.EventError(f"se esperaba {hint.__name__}, llegó {type(data).__name__}")
-    return data
+        return hint
+    if hint in (int, str, bool):
+        def check(data: Any) -> Any:
+            if not isinstance(data, hint):
+                raise errors.EventError(f"se esperaba {hint.__name__}, llegó {type(data).__name__}")
+            return data
+        return check
+    return lambda data: data
+
+
+def _dataclass_decoder(cls: type[Any]) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    fields = [(f.name, _decoder(hints[f.name]), _required(f)) for f in dataclasses.fields(cls)]
+
+    def decode(data: Any) -> Any:
+        try:
+            kwargs = {}
+            for name, decode_field, required in fields:
+                if name in data:
+                    kwargs[name] = decode_field(data[name])
+                elif required:
+                    raise KeyError(name)
+            return cls(**kwargs)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation too
+            raise errors.EventError(f"{cls.__name__}: {exc}") from None
+    return decode
 
 
 def _required(f: dataclasses.Field[Any]) -> bool:
     """A field without ``default`` or ``default_factory`` must be in the payload."""
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-@functools.cache
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    """Resolved field types of a dataclass (resolving them is slow; classes never change at run time)."""
-    return typing.get_type_hints(cls)
 
 
 class Codec:

@@ -150,9 +150,13 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     quarantine: list[tuple[Any, ...]] = []
     for e in entries:
         type_, occurred_at, payload = e.type, e.occurred_at, e.payload
+        payload_json = json.dumps(payload, ensure_ascii=False)
         reason: str | None = None
-        if _has_nul((type_, occurred_at, payload)):  # PostgreSQL text and jsonb cannot hold U+0000
+        # PostgreSQL text and jsonb cannot hold U+0000. json.dumps always writes it as \u0000, so the (slow) walk
+        # of the payload runs only when its JSON text has that sequence.
+        if "\x00" in type_ or "\x00" in occurred_at or ("\\u0000" in payload_json and _has_nul(payload)):
             type_, occurred_at, payload = _without_nul((type_, occurred_at, payload))
+            payload_json = json.dumps(payload, ensure_ascii=False)
             reason = "el evento trae caracteres NUL (U+0000), que el servidor no puede guardar"
         else:
             try:
@@ -161,7 +165,6 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
                 reason = str(exc)
             else:
                 projections.fold(rows, p.tenant_id, e, event)
-        payload_json = json.dumps(payload, ensure_ascii=False)
         stored.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
                        occurred_at, payload_json, e.prev_hash, e.hash))
         if reason is not None:
