@@ -75,33 +75,51 @@ def chain_hash(body: Mapping[str, Any]) -> str:
 def seal(*, event_id: str, tenant_id: int, store_id: str, terminal_id: str, epoch: int, seq: int,
          occurred_at: str, type: str, version: int, payload: Mapping[str, Any], prev_hash: str) -> Envelope:
     """Build an envelope and compute its hash (the payload is serialised once, for the hash and for storage)."""
-    payload_bytes = canonical_bytes(payload)
-    head = Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
-                    {}, prev_hash, "").body()
+    draft = Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
+                     payload, prev_hash, "")
+    digest, payload_bytes = _digest(draft)
+    return Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
+                    payload, prev_hash, digest, payload_bytes.decode("utf-8"))
+
+
+def _digest(entry: Envelope) -> tuple[str, bytes]:
+    """``chain_hash(entry.body())`` and the payload's canonical bytes, serialising the payload only once."""
+    payload_bytes = canonical_bytes(entry.payload)
+    head = entry.body()
     head["payload"] = None
     # keys are sorted and strings escape their quotes, so the top-level payload slot is the only '"payload":null'
     body = canonical_bytes(head).replace(b'"payload":null', b'"payload":' + payload_bytes, 1)
-    return Envelope(event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,
-                    payload, prev_hash, hashlib.sha256(body).hexdigest(), payload_bytes.decode("utf-8"))
+    return hashlib.sha256(body).hexdigest(), payload_bytes
 
 
 def verify_chain(entries: Iterable[Envelope], *, prev_hash: str = GENESIS_HASH, first_seq: int = 1) -> int:
     """Check seq continuity and every hash link; return how many entries were checked.
 
     Raises:
+        ChainBroken: as :func:`verified_payloads`.
+    """
+    return len(verified_payloads(entries, prev_hash=prev_hash, first_seq=first_seq))
+
+
+def verified_payloads(entries: Iterable[Envelope], *, prev_hash: str = GENESIS_HASH, first_seq: int = 1
+                      ) -> list[str]:
+    """Check seq continuity and every hash link; return each entry's payload as canonical JSON text.
+
+    Raises:
         ChainBroken: a gap or repeat in ``seq``, a ``prev_hash`` that is not the previous hash, or a ``hash``
             that does not match the entry's bytes (the entry was altered).
     """
     expected_seq = first_seq
-    count = 0
+    texts: list[str] = []
     for entry in entries:
         if entry.seq != expected_seq:
             raise errors.ChainBroken(entry.seq, f"se esperaba seq {expected_seq}")
         if entry.prev_hash != prev_hash:
             raise errors.ChainBroken(entry.seq, "prev_hash no coincide con el evento anterior")
-        if chain_hash(entry.body()) != entry.hash:
+        digest, payload_bytes = _digest(entry)
+        if digest != entry.hash:
             raise errors.ChainBroken(entry.seq, "el contenido no coincide con su hash (alterado)")
+        texts.append(payload_bytes.decode("utf-8"))
         prev_hash = entry.hash
         expected_seq += 1
-        count += 1
-    return count
+    return texts

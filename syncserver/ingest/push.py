@@ -93,10 +93,10 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
         if new[0].seq != acked_seq + 1:
             raise sync.SyncError("gap", f"falta desde seq {acked_seq + 1}", expected_seq=acked_seq + 1)
         try:
-            envelope.verify_chain(new, prev_hash=acked_hash, first_seq=acked_seq + 1)
+            payload_texts = envelope.verified_payloads(new, prev_hash=acked_hash, first_seq=acked_seq + 1)
         except errors.ChainBroken as exc:
             raise sync.SyncError("chain", str(exc), seq=exc.seq) from None
-        applied, quarantined = await _store(conn, codec, principal, batch.epoch, new)
+        applied, quarantined = await _store(conn, codec, principal, batch.epoch, new, payload_texts)
         last = new[-1]
         await conn.execute(
             "UPDATE sync_tracking SET acked_seq = %s, acked_hash = %s, updated_at = now()"
@@ -144,15 +144,16 @@ async def _check_same_history(conn: AsyncConnection, p: Principal, epoch: int, o
 
 
 async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, epoch: int,
-                 entries: list[envelope.Envelope]) -> tuple[int, int]:
+                 entries: list[envelope.Envelope], payload_texts: list[str]) -> tuple[int, int]:
+    """Insert the entries, quarantine what cannot be used, fold the rest. ``payload_texts`` are the payloads'
+    canonical JSON from the chain check (stored as they were hashed)."""
     rows = projections.Rows()
     stored: list[tuple[Any, ...]] = []
     quarantine: list[tuple[Any, ...]] = []
-    for e in entries:
+    for e, payload_json in zip(entries, payload_texts, strict=True):
         type_, occurred_at, payload = e.type, e.occurred_at, e.payload
-        payload_json = json.dumps(payload, ensure_ascii=False)
         reason: str | None = None
-        # PostgreSQL text and jsonb cannot hold U+0000. json.dumps always writes it as \u0000, so the (slow) walk
+        # PostgreSQL text and jsonb cannot hold U+0000. Canonical JSON always writes it as \u0000, so the (slow) walk
         # of the payload runs only when its JSON text has that sequence.
         if "\x00" in type_ or "\x00" in occurred_at or ("\\u0000" in payload_json and _has_nul(payload)):
             type_, occurred_at, payload = _without_nul((type_, occurred_at, payload))
