@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
@@ -74,7 +75,7 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
             ``epoch`` (not the terminal's current epoch, or history that differs from what the server holds:
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain).
     """
-    batch = sync.parse_push(body, max_events=max_events)
+    batch = sync.parse_push(body, max_events=max_events, loads=orjson.loads)
     _check_storable(batch)
     if (batch.tenant_id, batch.store_id, batch.terminal_id) != (
             principal.tenant_id, principal.store_id, principal.terminal_id):
