@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from desktop import settings as settings_mod
 from desktop.journal.errors import JournalError
@@ -38,15 +39,52 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def simulated_scale(s: settings_mod.TerminalSettings, protocol: str) -> tuple[settings_mod.TerminalSettings, Any]:
+    """Start a ``ScaleSimulator`` of ``protocol`` on a pty playing the demo routine, and point ``[scale]`` at it
+    (a Magellan also becomes the scanner). Returns the settings and the simulator (close it at the end).
+
+    Raises:
+        ValueError: an unknown protocol.
+    """
+    from dataclasses import replace
+
+    from desktop.drivers.scale_sim import ScaleSimulator
+    from desktop.drivers.scales import protocols
+    from desktop.drivers.scales.config import ScaleConfig
+    from desktop.drivers.scanner import ScannerConfig
+
+    if protocol not in protocols.PROTOCOLS:
+        raise ValueError(f"protocolo de balanza desconocido: {protocol!r} (use {', '.join(protocols.PROTOCOLS)})")
+    simulator = ScaleSimulator(protocol)
+    simulator.demo()
+    s = replace(s, scale=ScaleConfig(protocol, simulator.port))
+    if protocol == "magellan_scc":
+        s = replace(s, scanner=ScannerConfig("magellan_scc"))
+    print(f"Balanza {simulator.dialect.title} simulada en {simulator.port}: pone y saca productos sola.",
+          flush=True)
+    return s, simulator
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import desktop.ui.app as ui_app
     from desktop import terminal
 
-    term = terminal.build(_settings(args))
+    s, simulator = _settings(args), None
+    if args.simulated_scale:
+        try:
+            s, simulator = simulated_scale(s, args.simulated_scale)
+        except ValueError as exc:
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 2
     try:
-        return int(ui_app.run(term, fullscreen=args.fullscreen))
+        term = terminal.build(s)
+        try:
+            return int(ui_app.run(term, fullscreen=args.fullscreen))
+        finally:
+            term.close()
     finally:
-        term.close()
+        if simulator is not None:
+            simulator.close()
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -170,8 +208,11 @@ def parser() -> argparse.ArgumentParser:
 
     add("init", cmd_init, "crear el diario de una caja nueva").add_argument(
         "--demo", action="store_true", help="cargar la tienda de demostración (2.000+ productos y usuarios)")
-    add("run", cmd_run, "abrir la ventana de la caja").add_argument(
-        "--fullscreen", action="store_true", help="pantalla completa (terminal táctil)")
+    run = add("run", cmd_run, "abrir la ventana de la caja")
+    run.add_argument("--fullscreen", action="store_true", help="pantalla completa (terminal táctil)")
+    run.add_argument("--simulated-scale", metavar="PROTOCOLO", default="",
+                     help="usar una balanza simulada en un pseudo-terminal (toledo8217, cas_ecr, cas_indicator, "
+                          "dibal, digi_ds781, magellan_scc); su peso cambia solo")
     add("verify", cmd_verify, "verificar la cadena de hash del diario")
     enroll = add("enroll", cmd_enroll, "enrolar esta caja con HQ usando un código de un solo uso")
     enroll.add_argument("url", help="dirección del servidor, p. ej. http://hq.example.cl:8700")

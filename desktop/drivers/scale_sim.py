@@ -101,6 +101,21 @@ class ScaleSimulator:
         """Send a scanned label on the port (Magellan scanner-scale; ``F`` = EAN-13)."""
         self._send(frames.magellan_label(code, symbology))
 
+    def demo(self, *, empty: float = 3.0, moving: float = 1.2, steady: float = 8.0) -> None:
+        """Play a shop's routine until closed, for the demo: an empty pan for ``empty`` seconds, then a product
+        (150–2500 g) put on, moving for ``moving`` seconds and steady for ``steady``; again with another weight."""
+
+        def routine() -> None:
+            while not self._stop.is_set():
+                grams = self._random.randrange(150, 2500)
+                for value, state, seconds in ((0, ScaleState.STABLE, empty), (grams, ScaleState.UNSTABLE, moving),
+                                              (grams, ScaleState.STABLE, steady)):
+                    self.set_weight(value, state)
+                    if self._stop.wait(seconds):
+                        return
+
+        threading.Thread(target=routine, name=f"scale-sim-demo-{self.protocol}", daemon=True).start()
+
     def unplug(self) -> None:
         """Pull the cable: stop answering and close the pty, so the driver's port fails. Safe to call twice."""
         with self._lock:
@@ -245,11 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight", type=int, default=0, help="peso en gramos (0..99999)")
     states = sorted({state.name.lower() for states in frames.STATES.values() for state in states})
     parser.add_argument("--state", default="stable", choices=states, help="estado de la balanza")
+    parser.add_argument("--demo", action="store_true", help="poner y sacar productos solos (peso que cambia)")
     args = parser.parse_args(argv)
     try:
         simulator = ScaleSimulator(args.protocol, grams=args.weight, state=ScaleState[args.state.upper()])
     except ValueError as error:
         parser.error(str(error))
+    if args.demo:
+        simulator.demo()
     print(f"Balanza {simulator.dialect.title} simulada en {simulator.port} ({simulator.dialect.settings}). "
           "Ctrl-C para salir.", flush=True)
     try:

@@ -196,8 +196,8 @@ class DevicesPresenter:
             return None
         config = ScaleConfig(f.scale_protocol, f.scale_port.strip())
         current = self.terminal.settings.scale
-        if current is not None and (current.protocol, current.port) == (config.protocol, config.port) \
-                and self.terminal.scale is not None:
+        same = current is not None and (current.protocol, current.port) == (config.protocol, config.port)
+        if same and self.terminal.scale is not None:
             scale = self.terminal.scale
         else:
             if current is not None and current.port == config.port and self.terminal.scale is not None:

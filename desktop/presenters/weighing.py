@@ -162,8 +162,8 @@ class WeighingPresenter:
         price = ""
         if self.unit_price is not None and reading.sellable:
             price = money.format_clp(money.line_amount(self.unit_price, reading.kg))
-        state = "Ponga el producto en la balanza" if reading.state is ScaleState.ZERO and self.view.product \
-            else reading.label
+        empty = reading.state is ScaleState.ZERO and bool(self.view.product)
+        state = "Ponga el producto en la balanza" if empty else reading.label
         message = self.view.message if self.view.level != "error" else ""
         return self._emit(weight=weight, price=price, state=state, level=level, can_accept=reading.sellable,
                           message=message)

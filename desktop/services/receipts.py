@@ -153,8 +153,8 @@ class ReceiptService:
             return PrintOutcome(True, PrinterStatus.READY, key=job.key, reprint=job.reprint)
         message = error.message
         if job.key == "drawer":
-            message = f"No se pudo abrir el cajón ({error.status.label.lower()}). Ábralo con la llave y revise la " \
-                      "impresora."
+            message = (f"No se pudo abrir el cajón ({error.status.label.lower()}). Ábralo con la llave y revise "
+                       "la impresora.")
         elif job.key.startswith("z:"):
             message = f"No se imprimió el reporte Z: {error.message}"
         return PrintOutcome(False, error.status, message, key=job.key, reprint=job.reprint)

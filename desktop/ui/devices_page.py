@@ -4,45 +4,15 @@ weight, and Guardar. It renders ``DevicesView`` and forwards every change to ``D
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.presenters import devices
 from desktop.presenters.devices import DevicesPresenter, DevicesView
-from desktop.ui import binding
+from desktop.ui import binding, choices
 from desktop.ui.scale_panel import ScalePanel
-from desktop.ui.widgets import BigButton, label, named, show_message
-
-
-def _combo(name: str, choices: tuple[tuple[Any, str], ...] = (), *, editable: bool = False) -> QComboBox:
-    box = named(QComboBox(), name)
-    box.setEditable(editable)
-    box.setMinimumHeight(46)
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(10)  # long protocol names must not widen the page past a 1024 px screen
-    box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-    for value, text in choices:
-        box.addItem(text, value)
-    return box
-
-
-def _fill(box: QComboBox, values: tuple[tuple[str, str], ...], text: str) -> None:
-    """Offer ``values`` (value, description) in an editable combo, keeping ``text`` as typed."""
-    if tuple(box.itemText(i) for i in range(box.count())) != tuple(v for v, _ in values):
-        box.clear()
-        for i, (value, description) in enumerate(values):
-            box.addItem(value)
-            box.setItemData(i, description, Qt.ItemDataRole.ToolTipRole)
-    if box.currentText() != text:
-        box.setEditText(text)
-
-
-def _pick(box: QComboBox, value: Any) -> None:
-    index = box.findData(value)
-    if index >= 0:
-        box.setCurrentIndex(index)
+from desktop.ui.widgets import BigButton, label, show_message
 
 
 class DevicesDialog(QDialog):
@@ -55,17 +25,17 @@ class DevicesDialog(QDialog):
         self.setModal(True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.presenter = presenter
-        self.kind = _combo("printer-kind", devices.PRINTER_KINDS)
-        self.target = _combo("printer-target", editable=True)
+        self.kind = choices.combo("printer-kind", devices.PRINTER_KINDS)
+        self.target = choices.combo("printer-target", editable=True)
         self.hint = label("", "printer-hint", "hint", wrap=True)
-        self.paper = _combo("printer-width", devices.WIDTHS)
+        self.paper = choices.combo("printer-width", devices.WIDTHS)
         self.drawer = BigButton("Con cajón", "drawer-enabled")
         self.drawer.setCheckable(True)
-        self.pin = _combo("drawer-pin", devices.PINS)
-        self.scale = _combo("scale-protocol", devices.SCALES)
-        self.scale_port = _combo("scale-port", editable=True)
-        self.scanner = _combo("scanner-protocol", devices.SCANNERS)
-        self.scanner_port = _combo("scanner-port", editable=True)
+        self.pin = choices.combo("drawer-pin", devices.PINS)
+        self.scale = choices.combo("scale-protocol", devices.SCALES)
+        self.scale_port = choices.combo("scale-port", editable=True)
+        self.scanner = choices.combo("scanner-protocol", devices.SCANNERS)
+        self.scanner_port = choices.combo("scanner-port", editable=True)
         self.panel = ScalePanel(self, accept=False)
         self.message = label("", "devices-message", wrap=True)
         self.inputs = (self.kind, self.target, self.paper, self.drawer, self.pin, self.scale, self.scale_port,
@@ -147,15 +117,15 @@ class DevicesDialog(QDialog):
         form = view.form
         for widget in self.inputs:
             widget.blockSignals(True)
-        _pick(self.kind, form.printer_kind)
-        _fill(self.target, view.targets, form.printer_target)
-        _pick(self.paper, form.width)
+        choices.pick(self.kind, form.printer_kind)
+        choices.fill(self.target, view.targets, form.printer_target)
+        choices.pick(self.paper, form.width)
         self.drawer.setChecked(form.drawer_enabled)
-        _pick(self.pin, form.drawer_pin)
-        _pick(self.scale, form.scale_protocol)
-        _fill(self.scale_port, view.ports, form.scale_port)
-        _pick(self.scanner, form.scanner_protocol)
-        _fill(self.scanner_port, view.ports, form.scanner_port)
+        choices.pick(self.pin, form.drawer_pin)
+        choices.pick(self.scale, form.scale_protocol)
+        choices.fill(self.scale_port, view.ports, form.scale_port)
+        choices.pick(self.scanner, form.scanner_protocol)
+        choices.fill(self.scanner_port, view.ports, form.scanner_port)
         for widget in self.inputs:
             widget.blockSignals(False)
         self.hint.setText(view.target_hint)

@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
 
     # --- rendering ----------------------------------------------------------------------------------------
     def _render_session(self, view: SessionView) -> None:
+        self.shift_actions.show_report_note(view)
         current = self.screens.currentWidget()
         if current is self.sign_in_screen:
             self.sign_in_screen.show_message(view.message if view.error else "", view.error)

@@ -115,7 +115,7 @@ class ZReportDialog(QDialog):
             value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(value_label, row, 1)
         outer.addLayout(grid)
-        message = label("", "z-message", wrap=True)
+        self.message = message = label("", "z-message", wrap=True)
         show_message(message, note, error)
         outer.addWidget(message)
         outer.addStretch(1)

@@ -15,6 +15,7 @@ from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
+from desktop.ui.widgets import show_message
 from shared.sale import TenderKind
 
 CASH_IN_REASONS = ("Sencillo para vuelto", "Fondo adicional")
@@ -33,6 +34,7 @@ class ShiftActions(QObject):
         self.window = parent
         self.session = session
         self.sale = sale
+        self.report: ZReportDialog | None = None
 
     def _dialog(self, name: str, title: str, reasons: tuple[str, ...] = (), *, masked: bool = False,
                 ok: str = "Aceptar") -> KeypadDialog:
@@ -108,6 +110,15 @@ class ShiftActions(QObject):
             dialog.show_error(view.message)
             return
         dialog.accept()
-        report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error)
-        report.finished.connect(lambda _code: self.closed.emit())
+        report = self.report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error)
+        report.finished.connect(lambda _code: self._report_closed())
         report.open()
+
+    def _report_closed(self) -> None:
+        self.report = None
+        self.closed.emit()
+
+    def show_report_note(self, view: SessionView) -> None:
+        """A later word on the Z report on screen (its printing failed)."""
+        if self.report is not None and view.z_lines:
+            show_message(self.report.message, view.message, view.error)

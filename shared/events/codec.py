@@ -31,21 +31,36 @@ class Event(Protocol):
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def to_payload(value: Any) -> Any:
     """Plain JSON data for a dataclass, Decimal (as str), Enum (its value), datetime (ISO), tuple or dict."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_payload(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
+    kind: Any = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Decimal:
         return str(value)
+    if kind is tuple or kind is list:
+        return [to_payload(v) for v in value]
+    names = _field_names(kind)
+    if names is not None:
+        return {name: to_payload(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [to_payload(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_payload(v) for k, v in value.items()}
     return value
+
+
+@functools.cache
+def _field_names(kind: Any) -> tuple[str, ...] | None:
+    """The field names of a dataclass type (None for other types), looked up once per type."""
+    if dataclasses.is_dataclass(kind):
+        return tuple(f.name for f in dataclasses.fields(kind))
+    return None
 
 
 def from_payload(hint: Any, data: Any) -> Any:
