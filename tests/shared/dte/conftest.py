@@ -1,4 +1,4 @@
-"""Fixtures of the DTE core tests: the SII samples and schemas in ../shared/sii, the test .pfx, xmlsec1."""
+"""Fixtures of the DTE core tests: the SII samples (tests/data/sii) and schemas (shared/dte/data), the test .pfx, xmlsec1."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from shared import money
 from shared.events.sales import LineSold, SaleCompleted, TenderTaken
 from shared.sale import allocate
 
-SII = Path(__file__).resolve().parents[3].parent / "shared" / "sii"
-SAMPLES = SII / "samples"
-XSD = SII / "xsd"
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLES = ROOT / "tests" / "data" / "sii" / "samples"  # copies of ../shared/sii/samples (SOURCES.md there)
+XSD = ROOT / "shared" / "dte" / "data" / "xsd"  # the SII's official schemas, shipped with the package
 TENANT_RUT = "76235291-5"
 CAF_FILES = {t: SAMPLES / f"caf_T{t}_cert_76235291-5_F1-20.xml" for t in (33, 34, 39, 41, 56, 61)}
 SIGNED_SAMPLES = sorted(SAMPLES.glob("envio*.xml"))
