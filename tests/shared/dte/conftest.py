@@ -1,4 +1,4 @@
-"""Fixtures of the DTE core tests: the SII samples (tests/data/sii) and schemas (shared/dte/data), the test .pfx, xmlsec1."""
+"""Fixtures of the DTE core tests: SII samples (tests/data/sii), schemas (shared/dte/data), test .pfx, xmlsec1."""
 
 from __future__ import annotations
 
