@@ -33,6 +33,17 @@ class TenderTaken:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentStamped:
+    """The tax document stamped at the till: SII type (39 boleta, 41 exenta, 33/34 factura, 61 nota de crédito),
+    folio from a leased CAF range, and the TED exactly as printed (ISO-8859-1 text)."""
+
+    tipo: int
+    folio: int
+    ted: str
+    stamped_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class SaleCompleted:
     """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956."""
 
@@ -53,3 +64,4 @@ class SaleCompleted:
     tenders: tuple[TenderTaken, ...]
     rounding: int
     change: int
+    document: DocumentStamped | None = None
