@@ -137,21 +137,18 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     s = _settings(args)
     existing = terminal.build(s) if s.journal_path.exists() else None
-    terminal_id = existing.journal.identity.terminal_id if existing else str(uuid.uuid4())
     try:
-        registered = enrollment.register(s.data_dir, args.url, args.code, terminal_id)
         if existing is None:
+            terminal_id = str(uuid.uuid4())
+            registered = enrollment.register(s.data_dir, args.url, args.code, terminal_id)
             s = replace(s, tenant_id=registered.tenant_id, store_id=registered.store_id, terminal_id=terminal_id)
             existing = terminal.build(s, create=True)
+            existing.journal.set_sync_state(server_url=registered.server_url)
             if args.demo:
                 seed.seed(existing)
+        else:
+            registered = enrollment.enroll_existing(existing.journal, s.data_dir, args.url, args.code)
         ident = existing.journal.identity
-        if (ident.tenant_id, ident.store_id) != (registered.tenant_id, registered.store_id):
-            enrollment.key_path(s.data_dir).unlink()
-            print(f"ERROR: el código es de la tienda {registered.store_id} (tenant {registered.tenant_id}), pero este "
-                  f"diario es de {ident.store_id} (tenant {ident.tenant_id}).", file=sys.stderr)
-            return 1
-        existing.journal.set_sync_state(server_url=registered.server_url)
         print(json.dumps({"enrolled": True, "tenant_id": ident.tenant_id, "store_id": ident.store_id,
                           "terminal_id": ident.terminal_id, "server": registered.server_url}))
     finally:
@@ -175,6 +172,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 0 if status.online else 5
     finally:
         term.close()
+
+
+def cmd_caf_load(args: argparse.Namespace) -> int:
+    """Load a CAF file as a folio lease of this terminal (offline use, demo, tests)."""
+    from datetime import date
+
+    from desktop import terminal
+    from desktop.services.folios import FolioService
+
+    s = _settings(args)
+    data = Path(args.file).read_bytes()
+    term = terminal.build(s)
+    try:
+        event = FolioService(term.journal, s.store.rut).load_caf(data, today=date.today())
+        left = FolioService(term.journal, s.store.rut).folios_left(event.tipo)
+        print(json.dumps({"loaded": True, "tipo": event.tipo, "desde": event.desde, "hasta": event.hasta,
+                          "folios_left": left}))
+    finally:
+        term.close()
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -220,6 +237,8 @@ def parser() -> argparse.ArgumentParser:
     enroll.add_argument("--demo", action="store_true", help="si la caja es nueva, cargar la tienda de demostración")
     add("sync", cmd_sync, "sincronizar ahora con HQ (enviar y recibir)")
     add("rebuild-projections", cmd_rebuild, "reconstruir las vistas (stock, turnos, productos) desde el diario")
+    add("caf-load", cmd_caf_load, "cargar un archivo CAF del SII como folios de esta caja (sin conexión)"
+        ).add_argument("file", help="archivo CAF (XML del SII, ISO-8859-1)")
     demo = add("demo", cmd_demo, "correr la tienda de demostración")
     demo.add_argument("--headless", action="store_true", help="sin ventana: un cajero simulado vende")
     demo.add_argument("--sales", type=int, default=50, help="cantidad de ventas")

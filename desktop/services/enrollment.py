@@ -62,3 +62,19 @@ def register(data_dir: Path, server_url: str, code: str, terminal_id: str, *, tr
     with os.fdopen(fd, "wb") as handle:
         handle.write(private)
     return Registered(server_url.rstrip("/"), int(answer["tenant_id"]), str(answer["store_id"]), terminal_id)
+
+
+def enroll_existing(journal: Any, data_dir: Path, server_url: str, code: str, *, transport: Any = None) -> Registered:
+    """Enrol a till whose journal exists: its terminal id is kept and HQ's tenant and store must match it.
+
+    Raises:
+        EnrollmentError: as :func:`register`, or a code issued for another tenant or store (the key is removed).
+    """
+    ident = journal.identity
+    registered = register(data_dir, server_url, code, ident.terminal_id, transport=transport)
+    if (ident.tenant_id, ident.store_id) != (registered.tenant_id, registered.store_id):
+        key_path(data_dir).unlink()
+        raise EnrollmentError(f"el código es de la tienda {registered.store_id} (tenant {registered.tenant_id}), "
+                              f"pero esta caja es de {ident.store_id} (tenant {ident.tenant_id})")
+    journal.set_sync_state(server_url=registered.server_url)
+    return registered

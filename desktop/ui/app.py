@@ -7,8 +7,10 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from desktop.presenters.enrollment import EnrollPresenter
 from desktop.terminal import Terminal
 from desktop.ui import style
+from desktop.ui.enroll_dialog import EnrollDialog
 from desktop.ui.main_window import MIN_HEIGHT, MIN_WIDTH, MainWindow
 
 
@@ -26,6 +28,8 @@ def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Almacén")
     app.setStyleSheet(style.STYLESHEET)
+    if EnrollPresenter.needed(terminal):  # first run: connect to HQ now, or choose to sell offline
+        EnrollDialog(EnrollPresenter(terminal)).exec()
     window = build_window(terminal)
     if fullscreen:
         window.showFullScreen()

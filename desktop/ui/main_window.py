@@ -68,7 +68,8 @@ class MainWindow(QMainWindow):
         for widget in (self.pending, self.printer, self.clock):
             bar.addPermanentWidget(widget)
         self.setStatusBar(bar)
-        self.sync_bridge = SyncBridge(self.sale.terminal, self.connection, self.sync_progress)
+        self.sync_bridge = SyncBridge(self.sale.terminal, self.connection, self.sync_progress,
+                                      on_pulled=lambda: self.sale.show_tab(self.sale.view.tab))
         self._tick()
         timer = QTimer(self, interval=15_000)
         timer.timeout.connect(self._tick)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar
 
@@ -17,8 +19,10 @@ class SyncBridge(QObject):
     status_changed = Signal(object)
     progressed = Signal(int, int)
 
-    def __init__(self, terminal: Terminal, connection: QLabel, progress: QProgressBar) -> None:
+    def __init__(self, terminal: Terminal, connection: QLabel, progress: QProgressBar,
+                 on_pulled: Callable[[], object] = lambda: None) -> None:
         super().__init__()
+        self.on_pulled = on_pulled
         self.connection = connection
         self.progress = progress
         self.progress.setVisible(False)
@@ -39,6 +43,8 @@ class SyncBridge(QObject):
         self.connection.setText(f"● {status.label}")
         self.connection.setProperty("online", status.online)
         self.progress.setVisible(False)
+        if status.pulled:  # HQ changed prices or products: show them without a restart
+            self.on_pulled()
 
     def _show_progress(self, done: int, total: int) -> None:
         if total < BIG_BACKLOG:

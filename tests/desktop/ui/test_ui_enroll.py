@@ -1,0 +1,50 @@
+"""First run: the till asks to connect to HQ; a refused code is explained, skipping is remembered, and a good
+code connects the running till without a restart (against an in-process fake HQ)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from desktop.presenters.enrollment import EnrollPresenter
+from desktop.ui.enroll_dialog import EnrollDialog
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
+
+
+def _fake_hq(tenant_id: int, store_id: str) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        if b"BUENO" not in body:
+            return httpx.Response(400, json={"error": "enrollment", "message": "código de enrolamiento desconocido"})
+        return httpx.Response(200, json={"terminal_id": "x", "tenant_id": tenant_id, "store_id": store_id,
+                                         "epoch": 1})
+    return httpx.MockTransport(answer)
+
+
+def test_first_run_dialog_connects_or_skips(qtbot, terminal, monkeypatch):
+    from desktop.services import enrollment
+
+    real = enrollment.register
+    ident = terminal.journal.identity
+    hq = _fake_hq(ident.tenant_id, ident.store_id)
+    monkeypatch.setattr(enrollment, "register", lambda *a, **k: real(*a, **{**k, "transport": hq}))
+    assert EnrollPresenter.needed(terminal)
+    dialog = EnrollDialog(EnrollPresenter(terminal))
+    qtbot.addWidget(dialog)
+    dialog.findChild(QLineEdit, "enroll-url").setText("http://hq.local:8700")
+    dialog.findChild(QLineEdit, "enroll-code").setText("MALO-0000-0000")
+    dialog.findChild(QPushButton, "enroll-connect").click()
+    assert "desconocido" in dialog.findChild(QLabel, "enroll-message").text()
+    assert terminal.sync is None
+    dialog.findChild(QLineEdit, "enroll-code").setText("BUENO-1234")
+    dialog.findChild(QPushButton, "enroll-connect").click()
+    assert terminal.sync is not None and terminal.journal.sync_state()["server_url"] == "http://hq.local:8700"
+    assert not EnrollPresenter.needed(terminal)
+
+
+def test_skipping_is_remembered(terminal):
+    presenter = EnrollPresenter(terminal)
+    assert presenter.skip().done
+    assert not EnrollPresenter.needed(terminal)
