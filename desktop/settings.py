@@ -32,6 +32,23 @@ class StoreInfo:
     rut: str = "76.235.291-5"
     giro: str = "Comercio al por menor de alimentos"
     address: str = "Av. Independencia 1234, Independencia, Santiago"
+    comuna: str = "Independencia"
+    logo: str = str(Path(__file__).with_name("demo") / "logo.png")  # image file; "" prints no logo
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSettings:
+    """The SII documents the till stamps (``[documents]``).
+
+    ``boleta_for_cards``: card-only sales get a boleta too (off when the store treats the card voucher as the
+    document); ``low_folios``: below this many folios left of a type the sale view warns; ``resolution_number`` and
+    ``resolution_year``: the SII resolution printed under the timbre ("Res. 0 de 2026" in certificación).
+    """
+
+    boleta_for_cards: bool = True
+    low_folios: int = 50
+    resolution_number: int = 0
+    resolution_year: int = 2026
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +60,7 @@ class TerminalSettings:
     store_id: str = "demo-store"
     terminal_id: str = "caja-1"
     store: StoreInfo = field(default_factory=StoreInfo)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     printer: PrinterConfig = field(default_factory=lambda: PrinterConfig(kind="directory", path="receipts"))
     drawer: DrawerConfig = field(default_factory=DrawerConfig)
     scale: ScaleConfig | None = None
@@ -91,15 +109,16 @@ def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSett
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{path}: claves desconocidas {sorted(unknown)}")
-    tables = {name: raw.pop(name) for name in ("store", "printer", "drawer", "scale", "scanner") if name in raw}
+    tables = {name: raw.pop(name) for name in ("store", "documents", "printer", "drawer", "scale", "scanner")
+              if name in raw}
     for key in ("label_prefixes_weight", "label_prefixes_price"):
         if key in raw:
             raw[key] = tuple(raw[key])
     try:
         settings = TerminalSettings(data_dir=data_dir, **raw)
         devices = {name: _table(cls, tables[name], name) for name, cls in (
-            ("store", StoreInfo), ("printer", PrinterConfig), ("drawer", DrawerConfig), ("scale", ScaleConfig),
-            ("scanner", ScannerConfig)) if name in tables}
+            ("store", StoreInfo), ("documents", DocumentSettings), ("printer", PrinterConfig),
+            ("drawer", DrawerConfig), ("scale", ScaleConfig), ("scanner", ScannerConfig)) if name in tables}
         settings = replace(settings, **devices)
         validate(settings)
     except (TypeError, ValueError) as exc:

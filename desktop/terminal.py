@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import uuid6
@@ -28,11 +29,13 @@ from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
+from desktop.services.folios import FolioService
 from desktop.services.printing import PrintWorker
 from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
 from desktop.services.shifts import ShiftService
 from desktop.services.sync import SyncService
 from shared import barcodes
+from shared.dte.documents import Emisor
 from shared.events import registry
 
 Clock = Callable[[], datetime]
@@ -165,15 +168,33 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
         record = read_models.user(journal.conn, user_id)
         return record[0] if record else user_id
 
-    header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id)
+    header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id, _logo(s))
     worker = PrintWorker(printer, status_interval=status_interval)
     receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer)
     drawer = drawer or (CashDrawerViaPrinter(receipts) if s.drawer.enabled else NoDrawer())
     catalog = CatalogService(journal.conn, label_layout(s))
-    checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct)
+    emisor = Emisor(rut=s.store.rut, razon_social=s.store.name, giro=s.store.giro, direccion=s.store.address,
+                    comuna=s.store.comuna)
+    folios = FolioService(journal, s.store.rut, emisor=emisor, low_folios=s.documents.low_folios)
+    checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct,
+                               folios=folios, boleta_for_cards=s.documents.boleta_for_cards)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
                     scale=scale, scanner=reader)
+
+
+def _logo(s: settings_mod.TerminalSettings) -> Any:
+    """The store's logo for receipts, or None (no logo configured, or a file that cannot be read)."""
+    if not s.store.logo:
+        return None
+    from PIL import Image
+
+    path = Path(s.store.logo) if Path(s.store.logo).is_absolute() else s.data_dir / s.store.logo
+    try:
+        with Image.open(path) as image:
+            return image.copy()
+    except OSError:
+        return None
 
 
 def connect_sync(s: settings_mod.TerminalSettings, journal: SqliteJournal, *, transport: Any = None

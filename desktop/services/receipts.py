@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from desktop.drivers import escpos_render, printers
 from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
@@ -37,6 +38,7 @@ class StoreHeader:
     giro: str
     address: str
     terminal: str
+    logo: Any = None  # a PIL image printed at the top of every receipt (dithered to the paper's width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,8 @@ class ReceiptService:
         printer faults: the outcome reaches the print queue and the listeners on ``collect()``."""
         receipt = self.receipt(event, issued_at or self.journal.clock(), reprint=reprint)
         kick = open_drawer and self.drawer.enabled
-        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin)
+        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
+                                            logo=self.header.logo)
         return self._submit(PrintJob(f"sale:{event.sale_id}", data, reprint=reprint))
 
     def _submit(self, job: PrintJob) -> PrintOutcome:
