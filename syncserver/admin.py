@@ -56,6 +56,20 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("terminal_name", metavar="NOMBRE_CAJA")
     p = add("terminals", cmd_terminals, "listar las cajas de un tenant (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p = add("caf-import", cmd_caf_import, "importar un CAF del SII (verifica su firma, RUT y vigencia)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("file", type=Path, metavar="ARCHIVO_CAF")
+    p = add("cert-upload", cmd_cert_upload, "guardar el certificado digital (.pfx) de la empresa, cifrado")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("file", type=Path, metavar="ARCHIVO_PFX")
+    p.add_argument("--password-file", type=Path, metavar="FILE", help="leer la contraseña del .pfx de este archivo")
+    p = add("dte-send", cmd_dte_send, "firmar, empaquetar y enviar al SII los documentos pendientes (una pasada)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("--sii-url", required=True, metavar="URL", help="URL del SII (por ahora solo el simulador local)")
+    p.add_argument("--resolucion-fecha", required=True, metavar="AAAA-MM-DD", help="fecha de la resolución del SII")
+    p.add_argument("--resolucion-numero", type=int, default=0, metavar="N", help="número (0 en certificación)")
+    p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]
 
 
@@ -185,4 +199,83 @@ def cmd_terminals(args: argparse.Namespace) -> int:
 
     rows = _run(args, work)
     print(json.dumps(rows, ensure_ascii=False, indent=2, default=lambda v: v.isoformat()))
+    return 0
+
+
+def _folio_settings(args: argparse.Namespace) -> dict[str, int]:
+    from syncserver import cli
+
+    settings = cli._settings(args)
+    return {"lease_size": settings.folio_lease_size, "low_water": settings.folio_low_water}
+
+
+def cmd_caf_import(args: argparse.Namespace) -> int:
+    """``caf-import TENANT ARCHIVO``: verify the CAF (SII signature for its IDK, RUT, expiry, not already imported)
+    and store it; terminals short of folios of its type get their leases at once."""
+    from syncserver.dte import folios
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise AdminError(f"no se pudo leer {args.file}: {exc.strerror}") from None
+    args.config = getattr(args, "config", None)
+    sizes = _folio_settings(args)
+    done = _run(args, lambda pool: folios.import_caf(pool, args.tenant_id, data, **sizes))
+    print(f"CAF importado: tipo {done.tipo}, folios {done.desde}–{done.hasta}, RUT {done.rut}, IDK {done.idk}"
+          f" ({done.leases} asignaciones a cajas)", file=sys.stderr)
+    return 0
+
+
+def cmd_folios(args: argparse.Namespace) -> int:
+    """``folios TENANT``: the tenant's CAFs and leases as JSON."""
+    from syncserver.dte import folios
+
+    result = _run(args, lambda pool: folios.overview(pool, args.tenant_id))
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=lambda v: v.isoformat()))
+    return 0
+
+
+def cmd_cert_upload(args: argparse.Namespace) -> int:
+    """``cert-upload TENANT ARCHIVO.pfx [--password-file F]``: check the certificate opens and is in force, then
+    store it encrypted with a key derived from the server secret (otherwise asks for the password)."""
+    from syncserver import cli
+    from syncserver.dte import certs
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise AdminError(f"no se pudo leer {args.file}: {exc.strerror}") from None
+    if args.password_file is not None:
+        password = _password(args)
+    else:
+        password = getpass.getpass("Contraseña del certificado: ")
+    args.config = getattr(args, "config", None)
+    secret = cli._settings(args).secret_key
+    stored = _run(args, lambda pool: certs.store(pool, args.tenant_id, data, password, secret))
+    print(f"Certificado guardado (cifrado): {stored.subject}, vence el {stored.not_after:%d-%m-%Y}", file=sys.stderr)
+    return 0
+
+
+def cmd_dte_send(args: argparse.Namespace) -> int:
+    """``dte-send TENANT --sii-url URL --resolucion-fecha F [--resolucion-numero N]``: one pass of the pipeline
+    (sign, pack, upload, status), printed as JSON counts."""
+    from datetime import date
+
+    import httpx
+
+    from syncserver import cli
+    from syncserver.sii import forwarder, worker
+
+    try:
+        resolution = forwarder.Resolution(date.fromisoformat(args.resolucion_fecha), args.resolucion_numero)
+    except ValueError:
+        raise AdminError(f"fecha de resolución inválida: {args.resolucion_fecha}") from None
+    args.config = getattr(args, "config", None)
+    secret = cli._settings(args).secret_key
+
+    async def work(pool: Any) -> dict[str, int]:
+        async with httpx.AsyncClient(base_url=args.sii_url, timeout=30) as client:
+            return (await worker.run_once(pool, args.tenant_id, secret, client, resolution)).to_dict()
+
+    print(json.dumps(_run(args, work)))
     return 0

@@ -41,6 +41,8 @@ class ServerSettings:
     max_batch_bytes: int = 8 * 1024 * 1024
     max_batch_events: int = 5000
     health_timeout: float = 2.0  # seconds /health waits for a database connection
+    folio_lease_size: int = 100  # folios leased to a terminal at a time, per document type
+    folio_low_water: int = 20  # lease more when a terminal has fewer unused folios of a type than this
 
     def with_overrides(self, **changes: Any) -> ServerSettings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like loaded values."""
@@ -129,7 +131,9 @@ def _validated(settings: ServerSettings, where: str) -> ServerSettings:
         raise SettingsError(f"{where}: log_level {settings.log_level!r} no es uno de {', '.join(LOG_LEVELS)}")
     if not 0 < settings.port < 65536:
         raise SettingsError(f"{where}: port {settings.port} fuera de rango (1–65535)")
-    for name in ("max_batch_bytes", "max_batch_events", "health_timeout"):
+    for name in ("max_batch_bytes", "max_batch_events", "health_timeout", "folio_lease_size"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{where}: {name} debe ser mayor que cero")
+    if settings.folio_low_water < 0:
+        raise SettingsError(f"{where}: folio_low_water no puede ser negativo")
     return replace(settings, log_level=level)

@@ -112,14 +112,25 @@ async def revoke(pool: AsyncConnectionPool, tenant_id: int, terminal_id: str) ->
                            (terminal_id, tenant_id))
 
 
-async def new_epoch(pool: AsyncConnectionPool, tenant_id: int, terminal_id: str) -> int:
-    """Give a restored or cloned journal its own epoch (the old epochs' events stay as they were)."""
+async def new_epoch(pool: AsyncConnectionPool, tenant_id: int, terminal_id: str, *, folio_lease_size: int = 100,
+                    folio_low_water: int = 20) -> int:
+    """Give a restored or cloned journal its own epoch (the old epochs' events stay as they were).
+
+    The terminal's open folio leases are retired (the lost part of its journal may have used some of them) and
+    fresh ones leased for the new epoch, in the same transaction.
+    """
+    from syncserver.dte import folios
+
     async with db.tenant_tx(pool, tenant_id) as conn:
         row = await (await conn.execute(
             "UPDATE terminals SET current_epoch = current_epoch + 1 WHERE tenant_id = %s AND terminal_id = %s"
-            " RETURNING current_epoch", (tenant_id, terminal_id))).fetchone()
-    assert row is not None
-    return int(row[0])
+            " RETURNING current_epoch, store_id", (tenant_id, terminal_id))).fetchone()
+        assert row is not None
+        epoch = int(row[0])
+        await folios.retire_leases(conn, tenant_id, terminal_id, epoch)
+        await folios.refill(conn, tenant_id, terminal_id, str(row[1]), epoch, lease_size=folio_lease_size,
+                            low_water=folio_low_water)
+    return epoch
 
 
 async def append_change(conn: AsyncConnection, tenant_id: int, kind: str, key: str, data: dict[str, Any],

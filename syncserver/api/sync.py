@@ -93,6 +93,12 @@ async def enroll(request: Request) -> JSONResponse:
                          "store_id": enrolled.store_id, "epoch": enrolled.epoch})
 
 
+def _folio_settings(request: Request) -> dict[str, int]:
+    settings = request.app.state.settings
+    return {"folio_lease_size": int(getattr(settings, "folio_lease_size", 100)),
+            "folio_low_water": int(getattr(settings, "folio_low_water", 20))}
+
+
 async def push(request: Request) -> JSONResponse:
     max_bytes, max_events = _limits(request)
     try:
@@ -100,7 +106,8 @@ async def push(request: Request) -> JSONResponse:
         body = await _body(request, max_bytes)
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
         ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
-                                  terminal_clock=_terminal_clock(request), pending=_pending(request))
+                                  terminal_clock=_terminal_clock(request), pending=_pending(request),
+                                  **_folio_settings(request))
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})
@@ -131,7 +138,8 @@ async def epoch(request: Request) -> JSONResponse:
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
     except sync.SyncError as exc:
         return error_response(exc)
-    new = await tenancy.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id)
+    new = await tenancy.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id,
+                                  **_folio_settings(request))
     log.warning("new epoch", extra={"tenant_id": principal.tenant_id, "terminal_id": terminal_id, "epoch": new})
     return JSONResponse({"epoch": new})
 

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from syncserver import settings as settings_mod
-from syncserver.hq import auth, catalog, sales, terminals, web
+from syncserver.hq import auth, catalog, documents, folios, sales, terminals, web
 
 log = logging.getLogger("syncserver.hq")
 
@@ -35,6 +35,8 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/revocar", terminals.revoke, methods=["GET", "POST"], name="revoke"),
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
+        Route("/documentos", documents.page, methods=["GET"], name="documents"),
+        Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
         Route("/catalogo", catalog.product_list, methods=["GET"], name="catalog"),
         Route("/catalogo/{sku:path}", catalog.edit, methods=["GET", "POST"], name="product"),
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),

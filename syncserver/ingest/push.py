@@ -24,7 +24,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from shared import errors, signing, sync
 from shared.events import codec as codec_mod
-from shared.events import envelope
+from shared.events import envelope, sales
+from syncserver.dte import folios
 from syncserver.ingest import projections
 from syncserver.store import bulk, db
 
@@ -67,8 +68,14 @@ async def authenticate(pool: AsyncConnectionPool, terminal_id: str, body: bytes,
 
 
 async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
-               max_events: int, terminal_clock: datetime | None = None, pending: int = 0) -> sync.Ack:
+               max_events: int, terminal_clock: datetime | None = None, pending: int = 0,
+               folio_lease_size: int = folios.DEFAULT_LEASE_SIZE,
+               folio_low_water: int = folios.DEFAULT_LOW_WATER) -> sync.Ack:
     """Store and apply a batch from an authenticated terminal; return the ack.
+
+    In the same transaction, the stamped documents are counted against the terminal's folio leases and, when its
+    unused folios of a type fall below ``folio_low_water``, the next ``folio_lease_size`` are leased
+    (``syncserver.dte.folios``).
 
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
@@ -108,6 +115,8 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
             " WHERE tenant_id = %s AND terminal_id = %s",
             (datetime.now(UTC), last.seq, _skew_ms(terminal_clock), max(pending - len(new), 0), principal.tenant_id,
              principal.terminal_id))
+        await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
+                            lease_size=folio_lease_size, low_water=folio_low_water)
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 
@@ -151,6 +160,7 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     rows = projections.Rows()
     stored: list[tuple[Any, ...]] = []
     quarantine: list[tuple[Any, ...]] = []
+    documents: list[folios.Stamped] = []
     for e, payload_json in zip(entries, payload_texts, strict=True):
         type_, occurred_at, payload = e.type, e.occurred_at, e.payload
         reason: str | None = None
@@ -167,6 +177,10 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
                 reason = str(exc)
             else:
                 projections.fold(rows, p.tenant_id, e, event)
+                if isinstance(event, sales.SaleCompleted) and event.document is not None:
+                    d = event.document
+                    documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
+                                                    e.type, e.version))
         stored.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
                        occurred_at, payload_json, e.prev_hash, e.hash))
         if reason is not None:
@@ -178,7 +192,8 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
                 "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", quarantine)
     await projections.write(conn, p.tenant_id, rows)
-    return len(entries) - len(quarantine), len(quarantine)
+    refused = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents else 0
+    return len(entries) - len(quarantine) - refused, len(quarantine) + refused
 
 
 def _check_storable(batch: sync.PushBatch) -> None:

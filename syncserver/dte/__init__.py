@@ -1,0 +1,1 @@
+"""Server side of the electronic tax documents: CAF import, folio leasing (``folios``)."""

@@ -1,0 +1,293 @@
+"""CAF import and folio leasing (DESIGN.md §6).
+
+A CAF is imported once per tenant after its SII signature is checked against the key of its IDK (100
+certificación, 300 producción; other keys only when a caller passes them, e.g. the local SII stand-in's). The
+server then leases disjoint sub-ranges of each CAF to each terminal, per document type, ahead of need: a lease is
+published to the terminal's store through the change feed as ``folio_lease`` with ``{tipo, desde, hasta, caf_xml}``
+(plus ``terminal_id``, ``epoch`` and ``lease_id``: a store's terminals share its feed and each takes only its own,
+for its current epoch). Leases are handed out under a lock on the tenant's CAF rows of that type, so two
+terminals never get the same folio.
+
+Refill: every push counts the documents it brings against the terminal's leases (``folio_leases.issued``); when
+the unused folios of a type fall below the low-water mark, the next sub-range is leased in the same transaction.
+A new epoch (a restored or cloned journal) retires the terminal's open leases: whatever the lost part of the
+journal had stamped is unknown, so those folios are never used again, and fresh ones are leased.
+
+Every stamped document received is recorded in ``dte_documents`` (tenant, tipo, folio unique); a folio that comes
+a second time, or from outside the terminal's leases, is quarantined with the reason instead of recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric import rsa
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+import shared.dte
+from shared import errors as pos_errors
+from shared.dte import caf as caf_mod
+from shared.dte import errors as dte_errors
+from syncserver import tenancy
+from syncserver.store import db
+
+log = logging.getLogger("syncserver.dte.folios")
+
+SII_CERTS = Path(shared.dte.__file__).resolve().parent / "data" / "sii_certs"
+CHILE = ZoneInfo("America/Santiago")
+DEFAULT_LEASE_SIZE = 100
+DEFAULT_LOW_WATER = 20
+CHANGE_KIND = "folio_lease"
+
+
+class CafImportError(pos_errors.PosError):
+    """A CAF that cannot be imported; the message says why, in Spanish."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedCaf:
+    tipo: int
+    desde: int
+    hasta: int
+    rut: str
+    idk: int
+    leases: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    lease_id: int
+    terminal_id: str
+    tipo: int
+    desde: int
+    hasta: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """A stamped document as a push brings it (from ``SaleCompleted.document``)."""
+
+    tipo: int
+    folio: int
+    sale_id: str
+    seq: int
+    stamped_at: str
+    ted: str
+    type: str
+    version: int
+
+
+@functools.cache
+def sii_keys() -> dict[int, rsa.RSAPublicKey]:
+    """The SII's CAF keys shipped with the code (IDK 100 certificación, 300 producción)."""
+    return caf_mod.load_sii_keys(SII_CERTS)
+
+
+def today_in_chile() -> date:
+    return datetime.now(CHILE).date()
+
+
+def caf_expired(tipo: int, fecha_autorizacion: date, today: date) -> bool:
+    """Same rule as :attr:`shared.dte.caf.Caf.expires_on`."""
+    return tipo in caf_mod.CAF_VENCE_TIPOS and today >= fecha_autorizacion + caf_mod.CAF_VIGENCIA
+
+
+async def import_caf(pool: AsyncConnectionPool, tenant_id: int, data: bytes, *,
+                     keys: Mapping[int, rsa.RSAPublicKey] | None = None, today: date | None = None,
+                     lease_size: int = DEFAULT_LEASE_SIZE, low_water: int = DEFAULT_LOW_WATER) -> ImportedCaf:
+    """Verify and store a CAF file (its bytes as downloaded, ISO-8859-1), then lease from it to the tenant's active
+    terminals that are short of folios of its type, all in one transaction.
+
+    Raises:
+        CafImportError: malformed or hostile file, unknown IDK, tampered, key mismatch, other RUT, expired,
+            already imported or overlapping a CAF already imported, or a tenant without RUT.
+    """
+    keys = sii_keys() if keys is None else keys
+    today = today_in_chile() if today is None else today
+    try:
+        caf = caf_mod.parse_caf(data)
+    except dte_errors.DteError as exc:
+        raise CafImportError(f"CAF ilegible: {exc}") from None
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
+        if row is None:
+            raise CafImportError(f"el tenant {tenant_id} no existe")
+        if not row[0]:
+            raise CafImportError("el tenant no tiene RUT: regístrelo antes de importar CAFs")
+        try:
+            caf_mod.verify_caf(caf, keys, rut=str(row[0]), today=today)
+        except dte_errors.CafError as exc:
+            raise CafImportError(f"CAF rechazado: {exc}") from None
+        # one importer at a time per tenant and type (the same lock leasing takes)
+        await _lock_tipo(conn, tenant_id, caf.tipo_dte)
+        clash = await (await conn.execute(
+            "SELECT desde, hasta FROM cafs WHERE tenant_id = %s AND tipo = %s AND desde <= %s AND hasta >= %s",
+            (tenant_id, caf.tipo_dte, caf.folio_hasta, caf.folio_desde))).fetchone()
+        if clash is not None:
+            if (clash[0], clash[1]) == (caf.folio_desde, caf.folio_hasta):
+                raise CafImportError(f"CAF duplicado: el tipo {caf.tipo_dte}, folios {caf.folio_desde}–"
+                                     f"{caf.folio_hasta}, ya fue importado")
+            raise CafImportError(f"el rango {caf.folio_desde}–{caf.folio_hasta} se superpone con el CAF ya importado "
+                                 f"{clash[0]}–{clash[1]} del tipo {caf.tipo_dte}")
+        await conn.execute(
+            "INSERT INTO cafs (tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (tenant_id, caf.tipo_dte, caf.folio_desde, caf.folio_hasta, caf.rut_emisor, caf.fecha_autorizacion,
+             caf.idk, data.decode("iso-8859-1")))  # byte-for-byte: encode("iso-8859-1") gives the file back
+        terminals = await (await conn.execute(
+            "SELECT terminal_id, store_id, current_epoch FROM terminals WHERE tenant_id = %s AND status = 'active'"
+            " ORDER BY terminal_id", (tenant_id,))).fetchall()
+        leases = 0
+        for terminal_id, store_id, epoch in terminals:
+            leases += len(await refill(conn, tenant_id, terminal_id, store_id, epoch, tipos=[caf.tipo_dte],
+                                       lease_size=lease_size, low_water=low_water, today=today))
+    log.info("caf imported", extra={"tenant_id": tenant_id, "tipo": caf.tipo_dte, "desde": caf.folio_desde,
+                                    "hasta": caf.folio_hasta, "leases": leases})
+    return ImportedCaf(caf.tipo_dte, caf.folio_desde, caf.folio_hasta, caf.rut_emisor, caf.idk, leases)
+
+
+async def _lock_tipo(conn: AsyncConnection, tenant_id: int, tipo: int) -> None:
+    """Serialise imports and leases of one tenant's document type (a transaction-scoped advisory lock)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"folios:{tenant_id}:{tipo}",))
+
+
+async def _lease_one(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_id: str, epoch: int, tipo: int,
+                     size: int, today: date) -> Lease | None:
+    """The next free sub-range of the tenant's oldest CAF of ``tipo`` that has one (caller holds the type's lock)."""
+    cafs = await (await conn.execute(
+        "SELECT desde, hasta, fecha_autorizacion, caf_xml FROM cafs WHERE tenant_id = %s AND tipo = %s"
+        " ORDER BY desde", (tenant_id, tipo))).fetchall()
+    for caf_desde, caf_hasta, fa, caf_xml in cafs:
+        if caf_expired(tipo, fa, today):
+            continue
+        row = await (await conn.execute(
+            "SELECT max(hasta) FROM folio_leases WHERE tenant_id = %s AND tipo = %s AND caf_desde = %s",
+            (tenant_id, tipo, caf_desde))).fetchone()
+        start = caf_desde if row is None or row[0] is None else int(row[0]) + 1
+        if start > caf_hasta:
+            continue
+        end = min(start + size - 1, caf_hasta)
+        lease_row = await (await conn.execute(
+            "INSERT INTO folio_leases (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING lease_id",
+            (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, start, end))).fetchone()
+        assert lease_row is not None
+        lease = Lease(int(lease_row[0]), terminal_id, tipo, start, end)
+        await tenancy.append_change(conn, tenant_id, CHANGE_KIND, f"{terminal_id}:{tipo}:{start}", {
+            "tipo": tipo, "desde": start, "hasta": end, "caf_xml": caf_xml, "terminal_id": terminal_id,
+            "epoch": epoch, "lease_id": lease.lease_id}, store_id)
+        return lease
+    return None
+
+
+async def refill(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_id: str, epoch: int, *,
+                 tipos: list[int] | None = None, lease_size: int = DEFAULT_LEASE_SIZE,
+                 low_water: int = DEFAULT_LOW_WATER, today: date | None = None) -> list[Lease]:
+    """Lease sub-ranges to a terminal until it holds at least ``low_water`` unused folios of each type the tenant
+    has CAFs for (or the CAFs run out), inside the caller's transaction."""
+    today = today_in_chile() if today is None else today
+    if tipos is None:
+        rows = await (await conn.execute("SELECT DISTINCT tipo FROM cafs WHERE tenant_id = %s ORDER BY tipo",
+                                         (tenant_id,))).fetchall()
+        tipos = [int(r[0]) for r in rows]
+    leased: list[Lease] = []
+    for tipo in sorted(tipos):
+        unused = await _unused(conn, tenant_id, terminal_id, epoch, tipo)
+        if unused >= low_water:
+            continue
+        await _lock_tipo(conn, tenant_id, tipo)
+        unused = await _unused(conn, tenant_id, terminal_id, epoch, tipo)
+        while unused < low_water:
+            lease = await _lease_one(conn, tenant_id, terminal_id, store_id, epoch, tipo, max(lease_size, 1), today)
+            if lease is None:
+                log.warning("no folios left to lease", extra={"tenant_id": tenant_id, "tipo": tipo,
+                                                               "terminal_id": terminal_id})
+                break
+            leased.append(lease)
+            unused += lease.hasta - lease.desde + 1
+    return leased
+
+
+async def _unused(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int, tipo: int) -> int:
+    row = await (await conn.execute(
+        "SELECT COALESCE(sum(hasta - desde + 1 - issued), 0) FROM folio_leases WHERE tenant_id = %s"
+        " AND terminal_id = %s AND epoch = %s AND tipo = %s AND retired_at IS NULL",
+        (tenant_id, terminal_id, epoch, tipo))).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def retire_leases(conn: AsyncConnection, tenant_id: int, terminal_id: str, before_epoch: int) -> int:
+    """Retire the terminal's open leases of epochs before ``before_epoch`` (their unused folios are never
+    leased again); returns how many."""
+    result = await conn.execute(
+        "UPDATE folio_leases SET retired_at = now() WHERE tenant_id = %s AND terminal_id = %s AND epoch < %s"
+        " AND retired_at IS NULL", (tenant_id, terminal_id, before_epoch))
+    return result.rowcount
+
+
+async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int,
+                           documents: list[Stamped]) -> int:
+    """Record the stamped documents of a push and count them against the terminal's leases; a folio already
+    recorded, or outside every lease of this terminal, is quarantined with its reason. Returns how many were
+    quarantined."""
+    refused = 0
+    for doc in documents:
+        lease = await (await conn.execute(
+            "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
+            " AND desde <= %s AND hasta >= %s", (tenant_id, terminal_id, doc.tipo, doc.folio, doc.folio))).fetchone()
+        inserted = await (await conn.execute(
+            "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",
+            (tenant_id, doc.tipo, doc.folio, doc.sale_id, terminal_id, epoch, doc.seq, doc.stamped_at,
+             doc.ted))).fetchone()
+        reason = None
+        if inserted is None:
+            reason = f"folio {doc.folio} del tipo {doc.tipo} ya fue emitido: documento duplicado"
+        elif lease is None:
+            reason = f"folio {doc.folio} del tipo {doc.tipo} no está asignado a esta caja"
+        if inserted is not None:
+            await conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio) VALUES (%s, %s, %s)",
+                               (tenant_id, doc.tipo, doc.folio))
+        if lease is not None and inserted is not None:
+            await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
+                               (tenant_id, lease[0]))
+        if reason is not None:
+            refused += 1
+            log.warning("folio refused", extra={"tenant_id": tenant_id, "terminal_id": terminal_id,
+                                                "tipo": doc.tipo, "folio": doc.folio, "reason": reason})
+            await conn.execute(
+                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (tenant_id, terminal_id, epoch, doc.seq, doc.type, doc.version, reason,
+                 orjson.dumps({"tipo": doc.tipo, "folio": doc.folio, "sale_id": doc.sale_id}).decode()))
+    return refused
+
+
+async def overview(pool: AsyncConnectionPool, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The tenant's CAFs and leases, for HQ and ``admin folios``."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        cur = await conn.execute(
+            "SELECT c.tipo, c.desde, c.hasta, c.rut, c.fecha_autorizacion, c.idk, c.imported_at,"
+            " COALESCE((SELECT sum(l.hasta - l.desde + 1) FROM folio_leases l WHERE l.tenant_id = c.tenant_id"
+            " AND l.tipo = c.tipo AND l.caf_desde = c.desde), 0)::bigint AS leased"
+            " FROM cafs c WHERE c.tenant_id = %s ORDER BY c.tipo, c.desde", (tenant_id,))
+        names = [c.name for c in cur.description or ()]
+        cafs = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+        cur = await conn.execute(
+            "SELECT l.lease_id, l.terminal_id, t.name AS terminal_name, l.store_id, l.epoch, l.tipo, l.desde, l.hasta,"
+            " l.issued, l.leased_at, l.retired_at FROM folio_leases l LEFT JOIN terminals t"
+            " ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id WHERE l.tenant_id = %s"
+            " ORDER BY l.tipo, l.desde", (tenant_id,))
+        names = [c.name for c in cur.description or ()]
+        leases = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+    return {"cafs": cafs, "leases": leases}
+

@@ -1,0 +1,44 @@
+"""``/hq/folios``: the tenant's CAFs and the folio ranges leased to each terminal; upload a CAF file."""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shared.dte import caf as caf_mod
+from syncserver.dte import folios
+from syncserver.hq import csrf, web
+from syncserver.hq.web import HqUser
+
+TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta", 56: "Nota de débito",
+         61: "Nota de crédito"}
+
+
+async def _page(request: Request, user: HqUser, *, status: int = 200, error: str | None = None,
+                imported: str | None = None) -> Response:
+    data = await folios.overview(request.app.state.pool, user.tenant_id)
+    return web.render(request, "folios.html", status=status, user=user, section="folios", cafs=data["cafs"],
+                      leases=data["leases"], tipos=TIPOS, error=error, imported=imported)
+
+
+@web.login_required
+async def page(request: Request, user: HqUser) -> Response:
+    """``GET`` lists; ``POST`` (multipart, field ``caf``) imports a CAF file and shows the verdict."""
+    if request.method != "POST":
+        return await _page(request, user, imported=request.query_params.get("importado"))
+    async with request.form(max_files=1, max_fields=5) as form:
+        if not csrf.valid(request.session, form.get(csrf.FIELD)):
+            return web.csrf_failed(request, user)
+        upload = form.get("caf")
+        if not isinstance(upload, UploadFile):
+            return await _page(request, user, status=422, error="Elija el archivo del CAF (XML descargado del SII).")
+        data = await upload.read(caf_mod.MAX_CAF_BYTES + 1)
+    settings = request.app.state.settings
+    try:
+        done = await folios.import_caf(request.app.state.pool, user.tenant_id, data,
+                                       lease_size=int(getattr(settings, "folio_lease_size", 100)),
+                                       low_water=int(getattr(settings, "folio_low_water", 20)))
+    except folios.CafImportError as exc:
+        return await _page(request, user, status=422, error=str(exc))
+    return web.redirect(f"/folios?importado={done.tipo}:{done.desde}-{done.hasta}")

@@ -1,0 +1,1 @@
+"""Talking to the SII (and to the local SII stand-in)."""

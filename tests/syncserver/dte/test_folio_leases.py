@@ -1,0 +1,59 @@
+"""Folio leasing through sync: refill at the low-water mark in the push's transaction, duplicates and strangers
+quarantined, a new epoch retires the old leases, and leases stay disjoint across terminals and CAFs."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import psycopg_pool
+from folio_kit import SAMPLE_RUT, Till, migrated
+
+from syncserver.dte import folios
+from syncserver.sii.standin_caf import StandinIssuer
+
+SIZES = {"folio_lease_size": 5, "folio_low_water": 2}
+IMPORT_SIZES = {"lease_size": 5, "low_water": 2}
+
+
+def test_refill_in_the_push_and_quarantine_of_bad_folios(pg_database: str) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    issuer = StandinIssuer.generate()
+    keys = {**folios.sii_keys(), **issuer.keys()}
+    first = issuer.issue(rut=SAMPLE_RUT, razon_social="X", tipo=39, desde=1, hasta=8, fa=date.today())
+    second = issuer.issue(rut=SAMPLE_RUT, razon_social="X", tipo=39, desde=101, hasta=150, fa=date.today())
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        a, b = await Till.enroll(pool, 1), await Till.enroll(pool, 1)
+        await folios.import_caf(pool, 1, first, keys=keys, **IMPORT_SIZES)
+        await folios.import_caf(pool, 1, second, keys=keys, **IMPORT_SIZES)
+        ranges = {t.terminal_id: [(x["desde"], x["hasta"]) for x in await t.leases(pool)] for t in (a, b)}
+        assert sorted(ranges.values()) == [[(1, 5)], [(6, 8)]]  # the rest of the first CAF is only 3 folios
+        low, high = (a, b) if ranges[a.terminal_id] == [(1, 5)] else (b, a)
+        # the 3-folio lease is above the low-water mark until a push shows it used
+        for folio in (6, 7):
+            high.sell(39, folio)
+        ack = await high.push(pool, **SIZES)
+        assert (ack.applied, ack.quarantined) == (2, 0)
+        assert [(x["desde"], x["hasta"]) for x in await high.leases(pool)] == [(6, 8), (101, 105)]
+        # a duplicate folio and one outside the terminal's leases are stored but quarantined with the reason
+        low.sell(39, 1)
+        low.sell(39, 6)
+        low.sell(39, 2)
+        low.sell(39, 140)
+        ack = await low.push(pool, **SIZES)
+        assert (ack.applied, ack.quarantined) == (2, 2)
+        # restored journal: a new epoch retires the open leases and leases fresh folios at once
+        epoch_before = low.epoch
+        await low.restore(pool, keep=0, **SIZES)
+        assert low.epoch == epoch_before + 1
+        assert [(x["desde"], x["hasta"]) for x in await low.leases(pool)] == [(106, 110)]
+
+    db.run(work)
+    reasons = [r[0] for r in db.rows("SELECT reason FROM quarantine ORDER BY seq")]
+    assert len(reasons) == 2 and "ya fue emitido" in reasons[0] and "no está asignado" in reasons[1]
+    assert db.rows("SELECT count(*) FROM dte_documents") == [(5,)]
+    retired = db.rows("SELECT desde, hasta, issued FROM folio_leases WHERE retired_at IS NOT NULL")
+    assert retired == [(1, 5, 2)]
+    leases = db.rows("SELECT tipo, desde, hasta FROM folio_leases ORDER BY tipo, desde")
+    assert all(x[2] < y[1] for x, y in itertools.pairwise(leases))  # disjoint

@@ -1,0 +1,62 @@
+"""``/hq/folios``: upload a CAF with the session's CSRF token, see CAFs and leases; refusals shown with the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+import httpx
+import psycopg_pool
+from argon2 import PasswordHasher
+from folio_kit import SAMPLE_RUT, Db, Till, migrated, sample_caf
+from starlette.types import ASGIApp
+
+from syncserver import app as app_mod
+from syncserver import settings as settings_mod
+from syncserver.hq import auth
+
+Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def test_hq_folios_page_imports_and_lists(pg_database: str, served: Served) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT, 2: "77.888.999-0"})
+    asyncio.run(_scenario(db, served))
+    assert len(db.rows("SELECT 1 FROM folio_leases WHERE desde = 1 AND hasta = 7")) == 1
+
+
+async def _scenario(db: Db, served: Served) -> None:
+    async with psycopg_pool.AsyncConnectionPool(db.app_url, min_size=1, max_size=2, open=False) as pool:
+        await auth.create_login(pool, 1, "pepe@donpepe.cl", "Pepe", "clave-segura-1", FAST)
+        till = await Till.enroll(pool, 1)
+    settings = settings_mod.ServerSettings(database_url=db.app_url, secret_key="test-secret", folio_lease_size=7,
+                                           folio_low_water=2)
+    app = app_mod.create_app(settings)
+    app.state.hq_hasher = FAST
+    async with served(app) as client:
+        assert (await client.get("/hq/folios")).status_code == 303
+        login = await client.get("/hq/login")
+        token = CSRF.search(login.text)
+        assert token
+        await client.post("/hq/login", data={"csrf": token.group(1), "email": "pepe@donpepe.cl",
+                                             "password": "clave-segura-1"})
+        page = await client.get("/hq/folios")
+        assert page.status_code == 200 and "Aún no hay CAF" in page.text
+        token = CSRF.search(page.text)
+        assert token
+        files = {"caf": ("caf.xml", sample_caf(39), "text/xml")}
+        assert (await client.post("/hq/folios", files=files)).status_code == 403  # no token
+        done = await client.post("/hq/folios", data={"csrf": token.group(1)}, files=files)
+        assert done.status_code == 303 and done.headers["location"] == "/hq/folios?importado=39:1-20"
+        page = await client.get(done.headers["location"])
+        assert "CAF importado: 39:1-20" in page.text and "certificación" in page.text
+        assert "Caja" in page.text and "vigente" in page.text
+        again = await client.post("/hq/folios", data={"csrf": token.group(1)}, files=files)
+        assert again.status_code == 422 and "duplicado" in again.text
+        tampered = {"caf": ("caf.xml", sample_caf(41).replace(b"<H>20</H>", b"<H>21</H>"), "text/xml")}
+        bad = await client.post("/hq/folios", data={"csrf": token.group(1)}, files=tampered)
+        assert bad.status_code == 422 and "No se importó el CAF" in bad.text
+    assert till.terminal_id in page.text or "Caja" in page.text
