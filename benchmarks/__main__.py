@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks import cold_start, common, memory, sale_commit, scan_to_line, sync_catchup, sync_ingest
+from benchmarks import cold_start, common, memory, sale_commit, scan_to_line, sync_catchup, sync_ingest, ted_stamp
 
 Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
 
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Runner] = {
     memory.NAME: memory.run,
     sync_catchup.NAME: sync_catchup.run,
     sync_ingest.NAME: sync_ingest.run,
+    ted_stamp.NAME: ted_stamp.run,
 }
 
 

@@ -211,7 +211,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="almacen", description="Almacén: punto de venta offline-first.")
-    parts = root.add_subparsers(dest="part", required=True, metavar="{pos,server}")
+    parts = root.add_subparsers(dest="part", required=True, metavar="{pos,server,dte}")
     pos = parts.add_parser("pos", help="la caja de la tienda (terminal táctil)",
                            description="La caja: diario local, ventas, turnos e impresión.")
     sub = pos.add_subparsers(dest="command", required=True)
@@ -244,9 +244,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--sales", type=int, default=50, help="cantidad de ventas")
     demo.add_argument("--out", default="demo-out", help="carpeta de salida (recibos y summary.json)")
     demo.add_argument("--seed", type=int, default=2026, help="semilla del cajero simulado")
+    from desktop import dte_cli
     from syncserver import cli as server_cli
 
     server_cli.add_parser(parts)
+    dte_cli.add_parser(parts)
     return root
 
 

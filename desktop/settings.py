@@ -33,6 +33,7 @@ class StoreInfo:
     giro: str = "Comercio al por menor de alimentos"
     address: str = "Av. Independencia 1234, Independencia, Santiago"
     comuna: str = "Independencia"
+    acteco: int = 471100  # SII activity code (notas de crédito need one): retail, mostly food
     logo: str = str(Path(__file__).with_name("demo") / "logo.png")  # image file; "" prints no logo
 
 

@@ -32,6 +32,7 @@ from desktop.services.checkout import CheckoutService
 from desktop.services.folios import FolioService
 from desktop.services.printing import PrintWorker
 from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
+from desktop.services.returns import ReturnService
 from desktop.services.shifts import ShiftService
 from desktop.services.sync import SyncService
 from shared import barcodes
@@ -74,6 +75,7 @@ class Terminal:
     sync: SyncService | None = None
     scale: Scale | None = None
     scanner: BarcodeInput | None = None
+    returns: ReturnService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -170,17 +172,19 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
 
     header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id, _logo(s))
     worker = PrintWorker(printer, status_interval=status_interval)
-    receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer)
+    receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer,
+                              resolution=(s.documents.resolution_number, s.documents.resolution_year))
     drawer = drawer or (CashDrawerViaPrinter(receipts) if s.drawer.enabled else NoDrawer())
     catalog = CatalogService(journal.conn, label_layout(s))
     emisor = Emisor(rut=s.store.rut, razon_social=s.store.name, giro=s.store.giro, direccion=s.store.address,
-                    comuna=s.store.comuna)
+                    comuna=s.store.comuna, acteco=(s.store.acteco,))
     folios = FolioService(journal, s.store.rut, emisor=emisor, low_folios=s.documents.low_folios)
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct,
                                folios=folios, boleta_for_cards=s.documents.boleta_for_cards)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
+    returns = ReturnService(journal, auth, folios, receipts, new_id)
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
-                    scale=scale, scanner=reader)
+                    scale=scale, scanner=reader, returns=returns)
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

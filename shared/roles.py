@@ -22,11 +22,13 @@ class Action(enum.Enum):
     DISCOUNT = "discount"
     OPEN_DRAWER = "open_drawer"
     CASH_OUT = "cash_out"
+    RETURN = "return"
 
     @property
     def label(self) -> str:
         return {Action.VOID_LINE: "anular línea", Action.DISCOUNT: "descuento sobre el límite",
-                Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo"}[self]
+                Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo",
+                Action.RETURN: "devolución"}[self]
 
 
 def can_authorise(role: Role, action: Action) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared import errors, money
-from shared.events import auth, sales, shifts
+from shared.events import auth, returns, sales, shifts
 from shared.sale import TenderKind
 
 
@@ -53,6 +53,8 @@ class Shift:
     iva: money.Pesos = 0
     exento: money.Pesos = 0
     voids: int = 0
+    returns_count: int = 0
+    returns_total: money.Pesos = 0
     counted: dict[str, money.Pesos] = field(default_factory=dict)
     closed_by: str = ""
 
@@ -68,8 +70,14 @@ class Shift:
         """
         if getattr(event, "shift_id", None) != self.shift_id:
             return self
-        if isinstance(event, sales.SaleCompleted | shifts.CashMoved | shifts.ShiftClosed):
+        if isinstance(event, sales.SaleCompleted | shifts.CashMoved | shifts.ShiftClosed | returns.ReturnCompleted):
             self._require_open()
+        if isinstance(event, returns.ReturnCompleted):
+            received = dict(self.received)
+            for t in event.refunds:
+                received[t.kind] = received.get(t.kind, 0) - t.received
+            return replace(self, received=received, returns_count=self.returns_count + 1,
+                           returns_total=self.returns_total + event.total)
         if isinstance(event, sales.SaleCompleted):
             received = dict(self.received)
             for t in event.tenders:

@@ -12,11 +12,21 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from shared import errors as pos_errors
 from shared import shift as shift_mod
-from shared.events import auth, catalog, codec, envelope, sales, shifts
+from shared.events import auth, catalog, codec, envelope, folios, returns, sales, shifts
 
-PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures")
+PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
+                     "folios_used", "returned_lines")
 MILLI = Decimal(1000)
+
+
+class FolioAlreadyUsed(pos_errors.PosError):
+    """A document with a folio this terminal already issued: the sale is not journaled."""
+
+    def __init__(self, tipo: int, folio: int, sale_id: str) -> None:
+        super().__init__(f"el folio {folio} del tipo {tipo} ya se usó en la venta {sale_id}")
+        self.tipo, self.folio, self.sale_id = tipo, folio, sale_id
 
 
 def to_milli(quantity: Decimal) -> int:
@@ -92,7 +102,40 @@ def _sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales.SaleCompl
     conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
                      " SET quantity = quantity + excluded.quantity",
                      [(line.sku, -to_milli(line.quantity)) for line in e.lines])
+    _use_folio(conn, e.document, e.sale_id)
     _fold_shift(conn, entry, e)
+
+
+def _use_folio(conn: sqlite3.Connection, document: sales.DocumentStamped | None, owner: str) -> None:
+    """A folio used twice fails the transaction of its sale or return (the key (tipo, folio) backs this)."""
+    if document is None:
+        return
+    used = conn.execute("SELECT sale_id FROM folios_used WHERE tipo = ? AND folio = ?",
+                        (document.tipo, document.folio)).fetchone()
+    if used is not None:
+        raise FolioAlreadyUsed(document.tipo, document.folio, used[0])
+    conn.execute("INSERT INTO folios_used (tipo, folio, sale_id) VALUES (?, ?, ?)",
+                 (document.tipo, document.folio, owner))
+
+
+def _return(conn: sqlite3.Connection, entry: envelope.Envelope, e: returns.ReturnCompleted) -> None:
+    conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                     " SET quantity = quantity + excluded.quantity",
+                     [(line.sku, to_milli(line.quantity)) for line in e.lines])
+    conn.executemany("INSERT INTO returned_lines (sale_id, line_id, quantity) VALUES (?, ?, ?) ON CONFLICT"
+                     " (sale_id, line_id) DO UPDATE SET quantity = quantity + excluded.quantity",
+                     [(e.sale_id, line.line_id, to_milli(line.quantity)) for line in e.lines])
+    _use_folio(conn, e.document, e.return_id)
+    _fold_shift(conn, entry, e)
+
+
+def _folio_lease(conn: sqlite3.Connection, entry: envelope.Envelope, e: folios.FolioLeaseReceived) -> None:
+    """A lease overlapping one already held (the same lease delivered again) adds nothing."""
+    overlap = conn.execute("SELECT 1 FROM folio_leases WHERE tipo = ? AND desde <= ? AND hasta >= ?",
+                           (e.tipo, e.hasta, e.desde)).fetchone()
+    if overlap is None:
+        conn.execute("INSERT INTO folio_leases (tipo, desde, hasta, caf_xml, epoch) VALUES (?, ?, ?, ?, ?)",
+                     (e.tipo, e.desde, e.hasta, e.caf_xml, e.epoch))
 
 
 def _authorised(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Authorised) -> None:
@@ -131,6 +174,8 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.PinRejected: [_pin_rejected],
     auth.SignedIn: [_signed_in],
     auth.DrawerOpened: [],
+    folios.FolioLeaseReceived: [_folio_lease],
+    returns.ReturnCompleted: [_return],
 }
 
 

@@ -132,3 +132,56 @@ def print_queue(conn: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
                         " INDEXED BY print_queue_waiting JOIN sales s ON s.sale_id = q.sale_id"
                         " WHERE q.state != 'printed'").fetchall()
     return [(r[0], r[1], r[2], r[3]) for r in sorted(rows, key=lambda r: r[4])]
+
+
+def folio_leases(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) -> list[tuple[int, int, str]]:
+    """``(desde, hasta, caf_xml)`` of every range of ``tipo`` leased to this terminal, lowest first; with ``epoch``
+    only those usable in it (leased for it, or loaded by hand: epoch 0)."""
+    if epoch is None:
+        rows = conn.execute("SELECT desde, hasta, caf_xml FROM folio_leases WHERE tipo = ? ORDER BY desde", (tipo,))
+    else:
+        rows = conn.execute("SELECT desde, hasta, caf_xml FROM folio_leases WHERE tipo = ? AND epoch IN (0, ?)"
+                            " ORDER BY desde", (tipo, epoch))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _lease_cursor(conn: sqlite3.Connection, tipo: int, desde: int, hasta: int) -> int:
+    """The highest folio of a lease used so far, or ``desde - 1``: folios are issued upwards, never below it."""
+    row = conn.execute("SELECT MAX(folio) FROM folios_used WHERE tipo = ? AND folio BETWEEN ? AND ?",
+                       (tipo, desde, hasta)).fetchone()
+    return int(row[0]) if row[0] is not None else desde - 1
+
+
+def next_folio(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) -> tuple[int, str] | None:
+    """``(folio, caf_xml)``: the next unused folio of ``tipo`` (lowest lease first, of those usable in ``epoch``),
+    or None when none is left."""
+    for desde, hasta, caf_xml in folio_leases(conn, tipo, epoch):
+        cursor = _lease_cursor(conn, tipo, desde, hasta)
+        if cursor < hasta:
+            return cursor + 1, caf_xml
+    return None
+
+
+def folios_left(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) -> int:
+    """Folios of ``tipo`` this terminal can still issue (in ``epoch``, when given)."""
+    return sum(hasta - _lease_cursor(conn, tipo, desde, hasta)
+               for desde, hasta, _ in folio_leases(conn, tipo, epoch))
+
+
+def folio_used(conn: sqlite3.Connection, tipo: int, folio: int) -> str | None:
+    """The sale that used ``folio`` of ``tipo``, if any."""
+    row = conn.execute("SELECT sale_id FROM folios_used WHERE tipo = ? AND folio = ?", (tipo, folio)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def sale_by_folio(conn: sqlite3.Connection, tipo: int, folio: int) -> str | None:
+    """The sale whose document is ``tipo``/``folio`` (issued at this terminal)."""
+    row = conn.execute("SELECT f.sale_id FROM folios_used f JOIN sales s ON s.sale_id = f.sale_id"
+                       " WHERE f.tipo = ? AND f.folio = ?", (tipo, folio)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def returned(conn: sqlite3.Connection, sale_id: str) -> dict[int, Decimal]:
+    """Quantities already given back of each line of ``sale_id``."""
+    return {r[0]: Decimal(r[1]) / projections.MILLI for r in conn.execute(
+        "SELECT line_id, quantity FROM returned_lines WHERE sale_id = ?", (sale_id,))}

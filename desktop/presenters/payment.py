@@ -149,7 +149,9 @@ class PaymentPresenter:
         self.tenders = tenders
         self.entry = ""
         self._saved = f"Venta guardada. Vuelto {change}"
-        return self._render(message=self._saved)
+        if self.completed.notice:
+            self._saved += f". {self.completed.notice}"
+        return self._render(message=self._saved, error=bool(self.completed.notice))
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
         """The print worker's news: the receipt of this sale printed, or why not."""

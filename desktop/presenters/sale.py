@@ -68,6 +68,8 @@ class SaleView:
     connection: str = "Sin conexión"
     can_pay: bool = False
     pending_prints: int = 0
+    folios: str = ""
+    """A warning when boleta folios are low or gone (empty while enough are left)."""
 
 
 def tile(product: catalog.Product) -> TileView:
@@ -125,7 +127,8 @@ class SalePresenter:
                        printer=self.terminal.receipts.last_status.label,
                        printer_problem=not self.terminal.receipts.last_status.can_print,
                        connection=self.connection_label(),
-                       pending_prints=len(self.terminal.receipts.pending()))
+                       pending_prints=len(self.terminal.receipts.pending()),
+                       folios=self.checkout.folio_warning())
         self.view = replace(view, **changes)  # type: ignore[arg-type]
         self.on_change(self.view)
         return self.view
@@ -257,6 +260,38 @@ class SalePresenter:
         self._pending = lambda pin, reason: self._after(self.checkout.void_line(line_id, pin, reason),
                                                         f"Línea anulada: {name}")
         return self._render(auth_prompt=AuthPrompt(roles.Action.VOID_LINE.value, f"Anular «{name}»"))
+
+    def request_return(self, folio_text: str) -> SaleView:
+        """A full return of the boleta with this folio (what is left of it): ask for a supervisor's PIN.
+
+        The nota de crédito, the stock and the refund happen when the PIN is given (``authorise``)."""
+        returns = self.terminal.returns
+        if returns is None:
+            return self._render(message="Esta caja no hace devoluciones", error=True)
+        try:
+            folio = int(folio_text.strip())
+        except ValueError:
+            return self._render(message="Escriba el N° de la boleta", error=True)
+        try:
+            found = returns.find(folio)
+        except errors.PosError as exc:
+            return self._fail(exc)
+        left = sum(found.credit[x.line_id] * found.left[x.line_id] / x.quantity for x in found.sale.lines)
+        if left <= 0:
+            return self._render(message=f"La boleta N° {folio} ya fue devuelta", error=True)
+        cashier_id = self.checkout.cashier.user_id if self.checkout.cashier else ""
+        shift_id = self.checkout.shift_id
+
+        def give_back(pin: str, reason: str) -> None:
+            done = returns.complete(found, None, pin, reason, cashier_id=cashier_id, shift_id=shift_id)
+            refund = sum(t.amount for t in done.event.refunds)
+            nota = done.event.document.folio if done.event.document else "-"
+            self._render(message=f"Devolución lista: nota de crédito N° {nota}. Devuelva "
+                                 f"{money.format_clp(refund)}", auth_prompt=None)
+
+        self._pending = give_back
+        what = f"Devolver la boleta N° {folio} ({money.format_clp(money.round_half_up(Decimal(left)))})"
+        return self._render(auth_prompt=AuthPrompt(roles.Action.RETURN.value, what))
 
     def discount(self, amount_text: str, *, whole_sale: bool = True) -> SaleView:
         """A discount in pesos on the sale (or the selected line); above the limit it asks for a PIN."""

@@ -7,7 +7,7 @@ cart) before anything is printed or the drawer opens; printing happens after and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from desktop.journal import read_models
@@ -15,6 +15,7 @@ from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import receipts as receipts_mod
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService, Match
+from desktop.services.folios import FolioService
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
 from shared.events import codec, sales
@@ -27,6 +28,8 @@ class Completed:
     event: sales.SaleCompleted
     settlement: sale_mod.Settlement
     printed: receipts_mod.PrintOutcome
+    notice: str = ""
+    """What the cashier must know about the sale's document (e.g. no folio was left: no boleta)."""
 
 
 class CheckoutService:
@@ -34,13 +37,16 @@ class CheckoutService:
 
     def __init__(self, journal: SqliteJournal, catalog_service: CatalogService, auth: AuthService,
                  receipts: receipts_mod.ReceiptService, new_id: Callable[[], str], *,
-                 discount_limit_pct: int = 10) -> None:
+                 discount_limit_pct: int = 10, folios: FolioService | None = None,
+                 boleta_for_cards: bool = True) -> None:
         self.journal = journal
         self.catalog = catalog_service
         self.auth = auth
         self.receipts = receipts
         self.new_id = new_id
         self.discount_limit_pct = discount_limit_pct
+        self.folios = folios
+        self.boleta_for_cards = boleta_for_cards
         self.cashier: User | None = None
         self.shift_id = ""
         self.sale = sale_mod.Sale(sale_id=new_id())
@@ -158,13 +164,21 @@ class CheckoutService:
                                                 settlement.cash_due if t.kind is sale_mod.TenderKind.CASH
                                                 else t.amount) for t in _merged(tenders)),
                 rounding=settlement.rounding, change=settlement.change)
+            notice = ""
+            if self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0):
+                document, notice = self.folios.stamp_sale(self.journal.conn, event, self.journal.clock())
+                event = replace(event, document=document)
             uow.append(event)
             uow.clear_draft()
             uow.queue_print(event.sale_id)
         self.sale = sale_mod.Sale(sale_id=self.new_id())
         cash = settlement.cash_tendered > 0
         printed = self.receipts.print_sale(event, open_drawer=cash)
-        return Completed(event, settlement, printed)
+        return Completed(event, settlement, printed, notice)
+
+    def folio_warning(self) -> str:
+        """The sale view's folio warning: empty while enough boleta folios are left (or none are used here)."""
+        return "" if self.folios is None else self.folios.warning()
 
     def _cashier_id(self) -> str:
         if self.cashier is None:

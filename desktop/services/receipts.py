@@ -20,10 +20,11 @@ from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, ReceiptTender, TextReport
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services import timbre
 from desktop.services.printing import JobDone, PrintJob, PrintWorker
 from shared import errors, money, rut
 from shared import shift as shift_mod
-from shared.events import sales
+from shared.events import returns, sales
 from shared.sale import TenderKind
 
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
@@ -78,13 +79,16 @@ class ReceiptService:
     """Builds receipts and the Z report, queues them for printing, and keeps the queue of receipts still to print."""
 
     def __init__(self, journal: SqliteJournal, worker: PrintWorker, header: StoreHeader, width: PaperWidth,
-                 user_name: Callable[[str], str], *, drawer: printers.DrawerConfig | None = None) -> None:
+                 user_name: Callable[[str], str], *, drawer: printers.DrawerConfig | None = None,
+                 resolution: tuple[int, int] = (0, 2026)) -> None:
         self.journal = journal
         self.worker = worker
         self.header = header
         self.width = width
         self.user_name = user_name
         self.drawer = drawer or printers.DrawerConfig()
+        self.resolution = resolution
+        """The SII resolution (number, year) printed under the timbre."""
         self.last_status = PrinterStatus.UNKNOWN
         self._listeners: list[Listener] = []
         self._tests = itertools.count(1)
@@ -105,10 +109,18 @@ class ReceiptService:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def receipt(self, event: sales.SaleCompleted, issued_at: datetime, *, reprint: bool = False) -> Receipt:
-        """The receipt of a completed sale (a non-fiscal comprobante until DTEs arrive)."""
+        """The receipt of a completed sale: its boleta (title, folio, timbre as PDF417 and the SII's legends), or a
+        non-fiscal comprobante when the sale went out without a document (no folio was left)."""
+        doc = event.document
+        title, number = "COMPROBANTE DE VENTA", f"N° {event.number}"
+        image: Any = None
+        legends: tuple[str, ...] = ()
+        if doc is not None:
+            title, number = timbre.TITLES.get(doc.tipo, f"DOCUMENTO TRIBUTARIO {doc.tipo}"), f"N° {doc.folio}"
+            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*self.resolution)
         return Receipt(
             store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
-            store_giro=self.header.giro, title="COMPROBANTE DE VENTA", number=f"N° {event.number}",
+            store_giro=self.header.giro, title=title, number=number, timbre=image, timbre_legends=legends,
             issued_at=issued_at, cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
             lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
                                     x.amount, x.discount) for x in event.lines),
@@ -116,6 +128,33 @@ class ReceiptService:
             rounding=event.rounding,
             tenders=tuple(ReceiptTender(TenderKind(t.kind).label, t.amount) for t in event.tenders),
             change=event.change, footer=FOOTER, reprint=reprint)
+
+    def print_return(self, event: returns.ReturnCompleted, *, open_drawer: bool = False) -> PrintOutcome:
+        """Queue the nota de crédito of a return (with the drawer kick for a cash refund)."""
+        doc = event.document
+        image: Any = None
+        legends: tuple[str, ...] = ()
+        title, number = "DEVOLUCIÓN", f"Boleta N° {event.original_folio}"
+        if doc is not None:
+            title, number = "NOTA DE CRÉDITO ELECTRÓNICA", f"N° {doc.folio}"
+            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*self.resolution)
+        receipt = Receipt(
+            store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
+            store_giro=self.header.giro, title=title, number=number, issued_at=self.journal.clock(),
+            cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
+            lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
+                                    x.amount, max(money.round_half_up(x.unit_price * x.quantity) - x.amount, 0))
+                        for x in event.lines),
+            discount=0, total=event.total, neto=event.neto, iva=event.iva, exento=event.exento,
+            rounding=sum(t.amount for t in event.refunds) - event.total,
+            tenders=tuple(ReceiptTender(f"Devolución {TenderKind(t.kind).label.lower()}", t.amount)
+                          for t in event.refunds),
+            change=0, footer=(f"Anula o corrige la boleta N° {event.original_folio}", f"Motivo: {event.reason}"),
+            timbre=image, timbre_legends=legends)
+        kick = open_drawer and self.drawer.enabled
+        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
+                                            logo=self.header.logo)
+        return self._submit(PrintJob(f"return:{event.return_id}", data))
 
     def print_sale(self, event: sales.SaleCompleted, *, open_drawer: bool = False, reprint: bool = False,
                    issued_at: datetime | None = None) -> PrintOutcome:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from desktop.journal.sqlite_store import SqliteJournal
+from desktop.journal.sqlite_store import Identity, SqliteJournal
 from shared import sync
 from shared.events import auth as auth_events
 from shared.events import catalog as catalog_events
 from shared.events import envelope
+from shared.events import folios as folio_events
 
 
 class Transport(Protocol):
@@ -145,7 +146,7 @@ class SyncService:
         while True:
             cursor = int(self.journal.sync_state().get("pull_cursor", 0))
             changes, new_cursor, more = self.transport.pull(cursor)
-            events = [e for e in (_event(c) for c in changes) if e is not None]
+            events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None]
             if events:
                 with self.journal.unit_of_work() as uow:
                     for event in events:
@@ -169,7 +170,9 @@ class SyncService:
         return self.status
 
 
-def _event(change: dict[str, Any]) -> Any:
+def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
+    """The journal event of a pulled HQ change, or None when it is not for this terminal (a folio lease of another
+    terminal of the store, or of another epoch of this one) or of a kind the terminal does not take."""
     data = change["data"]
     if change["kind"] == "product":
         return catalog_events.ProductUpserted(
@@ -180,6 +183,13 @@ def _event(change: dict[str, Any]) -> Any:
     if change["kind"] == "user":
         return auth_events.UserEnrolled(data["user_id"], data["name"], data["role"], data["pin_hash"],
                                         bool(data.get("active", True)))
+    if change["kind"] == "folio_lease":
+        if identity is not None and (data.get("terminal_id", identity.terminal_id) != identity.terminal_id
+                                     or int(data.get("epoch", identity.epoch)) != identity.epoch):
+            return None
+        return folio_events.FolioLeaseReceived(tipo=int(data["tipo"]), desde=int(data["desde"]),
+                                               hasta=int(data["hasta"]), caf_xml=str(data["caf_xml"]),
+                                               epoch=int(data.get("epoch", 0)))
     return None
 
 

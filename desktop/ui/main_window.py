@@ -61,9 +61,10 @@ class MainWindow(QMainWindow):
         self.cashier, self.shift = label("", "status-cashier"), label("", "status-shift")
         self.connection = label("", "status-connection")
         self.printer, self.pending = label("", "status-printer"), label("", "status-pending")
+        self.folios = label("", "status-folios")
         self.clock = label("", "status-clock")
         self.sync_progress = named(QProgressBar(), "status-sync-progress")
-        for widget in (self.cashier, self.shift, self.connection, self.sync_progress):
+        for widget in (self.cashier, self.shift, self.connection, self.sync_progress, self.folios):
             bar.addWidget(widget)
         for widget in (self.pending, self.printer, self.clock):
             bar.addPermanentWidget(widget)
@@ -149,6 +150,9 @@ class MainWindow(QMainWindow):
         n = view.pending_prints
         self.pending.setText(f"{n} boleta{'s' if n != 1 else ''} por reimprimir" if n else "")
         self.pending.setVisible(n > 0)
+        self.folios.setText(view.folios)
+        style.set_flag(self.folios, "error", bool(view.folios))
+        self.folios.setVisible(bool(view.folios))
 
     def _status(self, cashier: str, shift: str) -> None:
         self.cashier.setText(f"Cajero: {cashier or '—'}")

@@ -16,7 +16,9 @@ DIGITS = (CLEAR, "0", BACK)
 DECIMAL = (",", "0", BACK)
 VOID_REASONS = ("Error de digitación", "Cliente desiste", "Producto dañado")
 DISCOUNT_REASONS = ("Cliente frecuente", "Producto con detalle", "Precio mal etiquetado")
-AUTH_REASONS = {roles.Action.VOID_LINE.value: VOID_REASONS, roles.Action.DISCOUNT.value: DISCOUNT_REASONS}
+RETURN_REASONS = ("Producto defectuoso", "Cliente desiste", "Producto vencido")
+AUTH_REASONS = {roles.Action.VOID_LINE.value: VOID_REASONS, roles.Action.DISCOUNT.value: DISCOUNT_REASONS,
+                roles.Action.RETURN.value: RETURN_REASONS}
 
 
 class KeypadDialog(QDialog):

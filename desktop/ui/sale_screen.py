@@ -49,6 +49,8 @@ class SaleScreen(QWidget):
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
         self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self)
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
+        self.returning = prompts.KeypadDialog("return", "Devolución", self, placeholder="N° de boleta")
+        self.returning.submitted.connect(lambda text: self._settle(self.returning, presenter.request_return(text)))
         self._layout()
 
     def _layout(self) -> None:
@@ -75,9 +77,10 @@ class SaleScreen(QWidget):
                 ("Cantidad", "action-quantity", self._ask_quantity),
                 ("Anular línea", "action-void", self.presenter.request_void),
                 ("Descuento", "action-discount", lambda: self.amount.ask("Monto en pesos sobre toda la venta")),
+                ("Devolución", "action-return", lambda: self.returning.ask("N° de la boleta a devolver completa")),
                 ("Reimprimir", "action-reprint", self.presenter.reprint),
                 ("Turno…", "action-shift", self.shift_menu_requested.emit)):
-            button = BigButton(text, name)
+            button = BigButton(text, name, "action")
             button.clicked.connect(slot)
             actions.addWidget(button, 2)
         self.pay = BigButton("COBRAR", "pay", "pay")
@@ -163,5 +166,6 @@ class SaleScreen(QWidget):
 
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
-        if self.isVisible() and not any(d.isVisible() for d in (self.weight, self.auth, self.quantity, self.amount)):
+        if self.isVisible() and not any(d.isVisible() for d in (self.weight, self.auth, self.quantity, self.amount,
+                                                          self.returning)):
             self.search.setFocus()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import auth, catalog, codec, sales, shifts
+from shared.events import auth, catalog, codec, folios, returns, sales, shifts
 
 EVENT_CLASSES = (
     sales.SaleCompleted,
@@ -16,6 +16,8 @@ EVENT_CLASSES = (
     auth.SignedIn,
     catalog.ProductUpserted,
     catalog.StockAdjusted,
+    folios.FolioLeaseReceived,
+    returns.ReturnCompleted,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {}

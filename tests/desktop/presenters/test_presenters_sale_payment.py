@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from desktop.drivers.ports import PrinterStatus
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter
 from shared.sale import TenderKind
 
+CAF39 = Path(__file__).parents[2] / "data" / "sii" / "samples" / "caf_T39_cert_76235291-5_F1-20.xml"
 
-def _selling(terminal):
+
+def _selling(terminal, *, folios: bool = True):
+    if folios:
+        terminal.checkout.folios.load_caf(CAF39.read_bytes())
     session = SessionPresenter(terminal)
     assert not session.sign_in("ana", "1234").error
     assert session.open_shift("20.000").message == "Turno 1 abierto con $20.000"
@@ -143,3 +149,35 @@ def test_close_shift_shows_z_summary(terminal):
     session.sign_in("ana", "1234")
     view = session.close_shift({TenderKind.CASH: "21.150"})
     assert view.message == "Turno 1 cerrado." and ("Efectivo", "Caja cuadrada") in view.z_lines
+
+
+def test_without_folios_the_sale_completes_and_the_cashier_is_told_what_to_do(terminal):
+    p, _ = _selling(terminal, folios=False)
+    assert p.view.folios == "Sin folios: conecte a HQ"
+    p.scan("7801234567894")
+    pay = PaymentPresenter(terminal.checkout)
+    pay.exact()
+    view = pay.finish()
+    assert view.done and view.error
+    assert view.message == "Venta guardada. Vuelto $0. Sin folios de boleta: conecte la caja a HQ para recibir más"
+    assert pay.completed is not None and pay.completed.event.document is None
+    pay.close()
+
+
+def test_a_full_return_by_folio_with_a_supervisor_pin(terminal):
+    terminal.checkout.folios.load_caf((CAF39.parent / "caf_T61_cert_76235291-5_F1-20.xml").read_bytes())
+    p, _ = _selling(terminal)
+    p.scan("7801234567894")
+    pay = PaymentPresenter(terminal.checkout)
+    pay.exact()
+    folio = pay.finish().done and pay.completed.event.document.folio
+    pay.close()
+    assert p.request_return("abc").message == "Escriba el N° de la boleta"
+    assert "no hay una venta" in p.request_return("19").message
+    view = p.request_return(str(folio))
+    assert view.auth_prompt.action == "return" and "$1.150" in view.auth_prompt.what
+    assert p.authorise("1111", "Producto vencido").error  # wrong PIN: the prompt stays
+    view = p.authorise("9999", "Producto vencido")
+    assert not view.error and view.auth_prompt is None
+    assert view.message == "Devolución lista: nota de crédito N° 1. Devuelva $1.150"
+    assert p.request_return(str(folio)).message == f"La boleta N° {folio} ya fue devuelta"

@@ -12,7 +12,7 @@ import pytest
 
 from shared import errors
 from shared.catalog import Product, SoldBy
-from shared.events import auth, catalog, codec, registry, sales, shifts
+from shared.events import auth, catalog, codec, folios, registry, returns, sales, shifts
 from shared.events.envelope import canonical_bytes
 from shared.sale import Sale, TenderKind
 
@@ -83,6 +83,12 @@ SAMPLES: dict[type[Any], Any] = {
         active=True,
     ),
     catalog.StockAdjusted: catalog.StockAdjusted("FIA-010", Decimal("-1.250"), "merma"),
+    folios.FolioLeaseReceived: folios.FolioLeaseReceived(39, 101, 150, "<AUTORIZACION>DISEÑO</AUTORIZACION>"),
+    returns.ReturnCompleted: returns.ReturnCompleted(
+        "r-1", "s-1", "sh-1", "ana", "marta", "vencido",
+        (returns.LineReturned(1, "PAN-1", "Pan Batido", 1990, Decimal("0.512"), "kg", False, 1019),),
+        1019, 856, 163, 0, (sales.TenderTaken("cash", 1020, 1020),), 39, 7, False,
+        sales.DocumentStamped(61, 3, "<TED/>", "2026-11-20T10:00:00")),
 }
 
 EXTRA_SAMPLES = [

@@ -1,0 +1,130 @@
+"""Folios at the terminal: the leased ranges (journal facts), what is left of them, and loading a CAF by hand.
+
+A lease arrives as ``folio.lease_received`` (pulled from HQ, or loaded from a CAF file with
+``almacen pos caf-load``). The next folio of a type is a fold over the leases and the documents of the sales
+journaled (``read_models.next_folio``); the folio is recorded in the same transaction as its sale, so it is
+never issued twice, across restarts and ``rebuild-projections`` alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.journal import read_models
+from desktop.journal.sqlite_store import SqliteJournal
+from shared.dte import caf as caf_mod
+from shared.dte import documents, ted
+from shared.dte import errors as dte_errors
+from shared.events import folios as folio_events
+from shared.events import sales
+
+log = logging.getLogger(__name__)
+
+NO_FOLIOS = "Sin folios de boleta: conecte la caja a HQ para recibir más"
+"""What the cashier is told when a sale went out without a boleta because no folio was left."""
+
+SII_CERTS = Path(caf_mod.__file__).with_name("data") / "sii_certs"
+"""The SII's CAF-signing certificates (IDK 100 certificación, 300 producción)."""
+
+LOW_FOLIOS_DEFAULT = 50
+"""Below this many folios left the sale view warns the cashier (``[documents] low_folios`` in the settings)."""
+
+
+class CafDuplicate(dte_errors.CafError):
+    def __init__(self, tipo: int, desde: int, hasta: int) -> None:
+        super().__init__(f"los folios {desde}-{hasta} del tipo {tipo} (o parte de ellos) ya están cargados en esta "
+                         "caja")
+        self.tipo, self.desde, self.hasta = tipo, desde, hasta
+
+
+class FolioService:
+    """The folio leases of one terminal."""
+
+    def __init__(self, journal: SqliteJournal, store_rut: str, *, sii_keys: dict[int, Any] | None = None,
+                 emisor: documents.Emisor | None = None, low_folios: int = LOW_FOLIOS_DEFAULT) -> None:
+        self.journal = journal
+        self.store_rut = store_rut
+        self.emisor = emisor
+        self.low_folios = low_folios
+        self._sii_keys = sii_keys
+        self._cafs: dict[str, caf_mod.Caf] = {}
+
+    @property
+    def sii_keys(self) -> dict[int, Any]:
+        if self._sii_keys is None:
+            self._sii_keys = caf_mod.load_sii_keys(SII_CERTS)
+        return self._sii_keys
+
+    def load_caf(self, data: bytes, *, today: date | None = None) -> folio_events.FolioLeaseReceived:
+        """Verify a CAF file and journal its whole range as a lease of this terminal.
+
+        Raises:
+            CafError: tampered, unknown IDK, key mismatch, other RUT, expired (by ``today``), malformed;
+                CafDuplicate when any of its folios is already leased here.
+            HostileXml, XmlError.
+        """
+        caf = caf_mod.load_caf(data, self.sii_keys, rut=self.store_rut, today=today)
+        event = folio_events.FolioLeaseReceived(tipo=caf.tipo_dte, desde=caf.folio_desde, hasta=caf.folio_hasta,
+                                                caf_xml=caf.raw.decode("latin-1"), source="caf-file")
+        with self.journal.unit_of_work() as uow:
+            for desde, hasta, _ in read_models.folio_leases(self.journal.conn, caf.tipo_dte):
+                if desde <= caf.folio_hasta and hasta >= caf.folio_desde:
+                    raise CafDuplicate(caf.tipo_dte, caf.folio_desde, caf.folio_hasta)
+            uow.append(event)
+        return event
+
+    def folios_left(self, tipo: int) -> int:
+        """Folios of ``tipo`` left in the leases usable in the journal's current epoch."""
+        return read_models.folios_left(self.journal.conn, tipo, self.journal.identity.epoch)
+
+    def caf(self, caf_xml: str) -> caf_mod.Caf:
+        """The parsed CAF of a lease (checked when it was received; parsed once per process)."""
+        parsed = self._cafs.get(caf_xml)
+        if parsed is None:
+            parsed = self._cafs[caf_xml] = caf_mod.parse_caf(caf_xml.encode("latin-1"))
+        return parsed
+
+    def take(self, conn: sqlite3.Connection, tipo: int) -> tuple[int, caf_mod.Caf] | None:
+        """The next folio of ``tipo`` and its CAF, or None when none is left. Call it inside the unit of work
+        that journals the document: the folio is taken when that sale's event is applied."""
+        found = read_models.next_folio(conn, tipo, self.journal.identity.epoch)
+        if found is None:
+            return None
+        return found[0], self.caf(found[1])
+
+    def warning(self, tipo: int = int(documents.TipoDTE.BOLETA)) -> str:
+        """What the sale view's status bar shows about folios of ``tipo`` (short: the bar is narrow; the payment
+        says the whole sentence when a sale goes out without a boleta): nothing while enough are left."""
+        left = self.folios_left(tipo)
+        if left == 0:
+            return "Sin folios: conecte a HQ"
+        if left < self.low_folios:
+            return f"Quedan {left} folios: conecte a HQ"
+        return ""
+
+    def stamp_sale(self, conn: sqlite3.Connection, sale: sales.SaleCompleted, now: datetime
+                   ) -> tuple[sales.DocumentStamped | None, str]:
+        """The boleta (39, or 41 when every line is exempt) of ``sale`` with the next folio and its TED, and ``""``;
+        or None and what the cashier is told, when no folio of that type is left or the sale cannot make a valid
+        document (the sale goes on without one; the cause is logged). Call it inside the unit of work that
+        journals the sale."""
+        if self.emisor is None or not sale.lines:
+            return None, ""
+        tipo = documents.TipoDTE.BOLETA_EXENTA if all(x.iva_exempt for x in sale.lines) else documents.TipoDTE.BOLETA
+        took = self.take(conn, int(tipo))
+        if took is None:
+            log.warning("venta %s sin documento: no quedan folios del tipo %s", sale.sale_id, int(tipo))
+            return None, NO_FOLIOS
+        folio, caf = took
+        try:
+            doc = documents.boleta_desde_venta(sale, folio=folio, fecha_emision=now.date(), emisor=self.emisor)
+            stamped = ted.stamp(caf, doc, now)
+        except dte_errors.DteError as exc:
+            log.error("venta %s sin documento: %s", sale.sale_id, exc)
+            return None, f"Venta sin boleta: {exc}"
+        return sales.DocumentStamped(tipo=int(tipo), folio=folio, ted=stamped.decode("latin-1"),
+                                     stamped_at=now.replace(tzinfo=None).isoformat(timespec="seconds")), ""
