@@ -11,6 +11,7 @@ of range) is refused as ``malformed``, never answered with a 500 that the termin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Mapping
@@ -161,36 +162,41 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     stored: list[tuple[Any, ...]] = []
     quarantine: list[tuple[Any, ...]] = []
     documents: list[folios.Stamped] = []
+    usable: list[tuple[envelope.Envelope, str]] = []
     for e, payload_json in zip(entries, payload_texts, strict=True):
         type_, occurred_at, payload = e.type, e.occurred_at, e.payload
-        reason: str | None = None
         # PostgreSQL text and jsonb cannot hold U+0000. Canonical JSON always writes it as \u0000, so the (slow) walk
         # of the payload runs only when its JSON text has that sequence.
         if "\x00" in type_ or "\x00" in occurred_at or ("\\u0000" in payload_json and _has_nul(payload)):
             type_, occurred_at, payload = _without_nul((type_, occurred_at, payload))
             payload_json = json.dumps(payload, ensure_ascii=False)
-            reason = "el evento trae caracteres NUL (U+0000), que el servidor no puede guardar"
+            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, type_, e.version, NUL_REASON, payload_json))
         else:
-            try:
-                event = codec.decode(e.type, e.version, e.payload)
-            except errors.EventError as exc:
-                reason = str(exc)
-            else:
-                projections.fold(rows, p.tenant_id, e, event)
-                if isinstance(event, sales.SaleCompleted) and event.document is not None:
-                    d = event.document
-                    documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
-                                                    e.type, e.version))
+            usable.append((e, payload_json))
         stored.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
                        occurred_at, payload_json, e.prev_hash, e.hash))
-        if reason is not None:
-            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, type_, e.version, reason, payload_json))
-    async with conn.cursor() as cur:
-        await bulk.insert(cur, "events", EVENT_COLUMNS, stored)
-        if quarantine:
+    # PostgreSQL stores the events while Python decodes and folds them (the two are the ingest's halves)
+    inserting = asyncio.ensure_future(_insert_events(conn, stored))
+    await asyncio.sleep(0)
+    for n, (e, payload_json) in enumerate(usable):
+        if n % 100 == 99:
+            await asyncio.sleep(0)  # let the insert's bytes flow
+        try:
+            event = codec.decode(e.type, e.version, e.payload)
+        except errors.EventError as exc:
+            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc), payload_json))
+            continue
+        projections.fold(rows, p.tenant_id, e, event)
+        if isinstance(event, sales.SaleCompleted) and event.document is not None:
+            d = event.document
+            documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
+                                            e.type, e.version))
+    await inserting
+    if quarantine:
+        async with conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", quarantine)
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", sorted(quarantine, key=lambda q: q[3]))
     await projections.write(conn, p.tenant_id, rows)
     refused = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents else 0
     return len(entries) - len(quarantine) - refused, len(quarantine) + refused
@@ -232,6 +238,14 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nul(v) for v in value]
     return value
+
+
+NUL_REASON = "el evento trae caracteres NUL (U+0000), que el servidor no puede guardar"
+
+
+async def _insert_events(conn: AsyncConnection, stored: list[tuple[Any, ...]]) -> None:
+    async with conn.cursor() as cur:
+        await bulk.insert(cur, "events", EVENT_COLUMNS, stored)
 
 
 def _skew_ms(terminal_clock: datetime | None) -> int:
