@@ -52,6 +52,7 @@ class FolioService:
         self.low_folios = low_folios
         self._sii_keys = sii_keys
         self._cafs: dict[str, caf_mod.Caf] = {}
+        self._out_of: set[int] = set()  # types already logged as out of folios (logged once, not per sale)
 
     @property
     def sii_keys(self) -> dict[int, Any]:
@@ -117,8 +118,11 @@ class FolioService:
         tipo = documents.TipoDTE.BOLETA_EXENTA if all(x.iva_exempt for x in sale.lines) else documents.TipoDTE.BOLETA
         took = self.take(conn, int(tipo))
         if took is None:
-            log.warning("venta %s sin documento: no quedan folios del tipo %s", sale.sale_id, int(tipo))
+            if int(tipo) not in self._out_of:
+                self._out_of.add(int(tipo))
+                log.warning("sin folios del tipo %s desde la venta %s: se vende sin documento", int(tipo), sale.sale_id)
             return None, NO_FOLIOS
+        self._out_of.discard(int(tipo))
         folio, caf = took
         try:
             doc = documents.boleta_desde_venta(sale, folio=folio, fecha_emision=now.date(), emisor=self.emisor)
