@@ -57,7 +57,8 @@ class Envelope:
         return cls(event_id=str(data["event_id"]), tenant_id=int(data["tenant_id"]),
                    store_id=str(data["store_id"]), terminal_id=str(data["terminal_id"]),
                    epoch=int(data["epoch"]), seq=int(data["seq"]), occurred_at=str(data["occurred_at"]),
-                   type=str(data["type"]), version=int(data["version"]), payload=dict(data["payload"]),
+                   type=str(data["type"]), version=int(data["version"]),
+                   payload=data["payload"] if type(data["payload"]) is dict else dict(data["payload"]),
                    prev_hash=str(data["prev_hash"]), hash=str(data["hash"]))
 
 

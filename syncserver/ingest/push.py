@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -202,6 +203,9 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     return len(entries) - len(quarantine) - refused, len(quarantine) + refused
 
 
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _check_storable(batch: sync.PushBatch) -> None:
     """Envelope fields that the master's columns cannot hold make the batch malformed (a clear 400, not a 500).
 
@@ -209,10 +213,11 @@ def _check_storable(batch: sync.PushBatch) -> None:
         SyncError: ``malformed`` with the ``seq`` of the first such event.
     """
     for e in batch.events:
-        try:
-            uuid.UUID(e.event_id)
-        except ValueError:
-            raise sync.SyncError("malformed", f"event_id de seq {e.seq} no es un UUID", seq=e.seq) from None
+        if not _UUID_TEXT.fullmatch(e.event_id):  # the usual spelling; anything else goes through uuid.UUID
+            try:
+                uuid.UUID(e.event_id)
+            except ValueError:
+                raise sync.SyncError("malformed", f"event_id de seq {e.seq} no es un UUID", seq=e.seq) from None
         if not INT4_MIN <= e.version <= INT4_MAX:
             raise sync.SyncError("malformed", f"versión fuera de rango en seq {e.seq}", seq=e.seq)
 
