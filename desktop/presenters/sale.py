@@ -136,7 +136,7 @@ class SalePresenter:
     def connection_label(self) -> str:
         """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""
         sync = self.terminal.sync
-        return "Sin conexión (caja no enrolada)" if sync is None else sync.status.label
+        return "Sin conexión a HQ" if sync is None else sync.status.label
 
     def _fail(self, exc: Exception) -> SaleView:
         return self._render(message=describe(exc), error=True)

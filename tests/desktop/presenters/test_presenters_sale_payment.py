@@ -32,7 +32,7 @@ def test_scan_shows_line_total_and_status(terminal):
     assert [(x.name, x.quantity, x.unit_price, x.amount) for x in view.lines] == [
         ("Leche Entera Colun 1 L", "x1", "$1.150", "$1.150")]
     assert view.total == "$1.150" and view.can_pay and view.cashier == "Ana Pérez" and view.shift == "Turno 1"
-    assert view.connection == "Sin conexión (caja no enrolada)" and views[-1] is view
+    assert view.connection == "Sin conexión a HQ" and views[-1] is view
     assert p.scan("7801234567894").lines[0].quantity == "x2"
 
 

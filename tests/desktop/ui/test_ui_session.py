@@ -26,7 +26,7 @@ def test_sign_in_with_pin_and_open_shift(ui):
     assert ui.find(QWidget, "sale-screen").isVisible()
     assert ui.text("status-cashier") == "Cajero: Ana Pérez"
     assert ui.text("status-shift") == "Turno 1"
-    assert ui.text("status-connection") == "● Sin conexión (caja no enrolada)"
+    assert ui.text("status-connection") == "● Sin conexión a HQ"
     assert ui.find(QLineEdit, "search").hasFocus()
 
 
