@@ -6,6 +6,7 @@ Spanish, and retried until it comes back. Keyboard-wedge scanners need none of t
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import threading
 import time
@@ -72,7 +73,7 @@ def open_scanner(config: ScannerConfig, scale: Scale | None) -> BarcodeInput:
     return SerialScanner(config.port, baudrate=config.baudrate)
 
 
-class _Reader:
+class _Reader(abc.ABC):
     """The thread, the callbacks and the "say each problem once" rule shared by both scanners."""
 
     name = ""
@@ -103,8 +104,9 @@ class _Reader:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @abc.abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """The reading loop of the thread (serial port, or the scanner-scale's shared port)."""
 
     def _report(self, message: str) -> None:
         if message and message != self._problem:
