@@ -260,3 +260,16 @@ def test_seal_hashes_exactly_the_canonical_body(payload):
                       prev_hash=env.GENESIS_HASH)
     assert sealed.hash == env.chain_hash(sealed.body())
     assert sealed.payload_json.encode("utf-8") == env.canonical_bytes(payload)
+
+
+@given(st.text(max_size=40), st.text(max_size=30), st.text(max_size=20), st.text(max_size=20), st.text(max_size=20),
+       st.integers(min_value=0, max_value=2**40), st.integers(min_value=1, max_value=2**31 - 1),
+       st.dictionaries(st.text(max_size=8), st.text(max_size=16) | st.integers(), max_size=4))
+def test_the_direct_digest_equals_hashing_the_canonical_body(event_id, occurred_at, store_id, terminal_id, type_,
+                                                            seq, version, payload):
+    from shared.events import envelope as env
+    sealed = env.seal(event_id=event_id, tenant_id=seq % 7, store_id=store_id, terminal_id=terminal_id, epoch=3,
+                      seq=seq, occurred_at=occurred_at, type=type_, version=version, payload=payload,
+                      prev_hash="p\u2028\"q")
+    assert sealed.hash == env.chain_hash(sealed.body())
+    assert env.verified_payloads([sealed], prev_hash=sealed.prev_hash, first_seq=seq) == [sealed.payload_json]
