@@ -70,6 +70,8 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("--resolucion-numero", type=int, default=0, metavar="N", help="número (0 en certificación)")
     p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]
 
 
@@ -278,4 +280,16 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
             return (await worker.run_once(pool, args.tenant_id, secret, client, resolution)).to_dict()
 
     print(json.dumps(_run(args, work)))
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Refold a tenant's master read models from its stored events; prints how many events were folded."""
+    from shared.events import registry
+    from syncserver.ingest import rebuild
+
+    async def work(pool: Any) -> int:
+        return await rebuild.rebuild(pool, registry.build_codec(), args.tenant_id)
+
+    print(json.dumps({"tenant_id": args.tenant_id, "events_folded": _run(args, work)}))
     return 0

@@ -97,7 +97,7 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "sale_tenders", TENDER_COLUMNS, rows.tenders)
         if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
             await bulk.insert(cur, "stock", STOCK_COLUMNS,
-                              [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items()) if qty != 0],
+                              [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],
                               suffix="ON CONFLICT (tenant_id, warehouse_id, sku)"
                                      " DO UPDATE SET quantity = stock.quantity + excluded.quantity")
         opened = [(e, x) for e, x in rows.shift_events if isinstance(e, shifts.ShiftOpened)]
