@@ -95,3 +95,41 @@ def selling(terminal: terminal_mod.Terminal) -> terminal_mod.Terminal:
     shift = terminal.shifts.open(ana, 20_000)
     terminal.checkout.start(ana, shift.shift_id)
     return terminal
+
+
+@contextlib.contextmanager
+def _served_in_thread(app: object) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a thread, until the block ends; yields its URL."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",  # type: ignore[arg-type]
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def serve_in_thread() -> Callable[[object], contextlib.AbstractContextManager[str]]:
+    """``with serve_in_thread(app) as url:`` runs a real uvicorn server for the block (e2e and browser tests)."""
+    return _served_in_thread

@@ -6,19 +6,15 @@ import asyncio
 import itertools
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import httpx
 import psycopg_pool
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
 from desktop import settings as settings_mod
@@ -60,36 +56,15 @@ class Server:
         return asyncio.run(main())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def server(cluster: LocalCluster) -> Iterator[Server]:
+def server(cluster: LocalCluster, serve_in_thread: Any) -> Iterator[Server]:
     name = f"t_{uuid.uuid4().hex[:10]}"
     admin = cluster.create_database(name)
     schema.migrate(admin)
     app_url = schema.app_url(admin)
-    port = _free_port()
-    settings = server_settings.ServerSettings(database_url=app_url, port=port, secret_key="test-secret",
-                                              max_batch_events=5000)
-    app = app_mod.create_app(settings)
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    yield Server(url, admin, app_url)
-    uv.should_exit = True
-    thread.join(10)
+    settings = server_settings.ServerSettings(database_url=app_url, secret_key="test-secret", max_batch_events=5000)
+    with serve_in_thread(app_mod.create_app(settings)) as url:
+        yield Server(url, admin, app_url)
 
 
 @dataclass

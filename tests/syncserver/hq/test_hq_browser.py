@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from hq_support import PASSWORD, World
 
 from syncserver import tenancy
@@ -26,31 +22,11 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def server(world: World) -> Iterator[str]:
+def server(world: World, serve_in_thread: Any) -> Iterator[str]:
     """The app of ``world`` served by uvicorn in a thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(world.app(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(world.app()) as url:
+        yield url
 
 
 def test_owner_logs_in_sees_terminals_edits_a_price_and_logs_out(world: World, server: str) -> None:
