@@ -44,6 +44,19 @@ class DocumentStamped:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerData:
+    """The business buyer of a factura (33/34) as typed or picked at the till: RUT (``12345678-5``), razón social,
+    giro, dirección and comuna, as the SII's Receptor requires (Formato DTE v2.2, RUTRecep/RznSocRecep/GiroRecep/
+    DirRecep/CmnaRecep)."""
+
+    rut: str
+    razon_social: str
+    giro: str
+    direccion: str
+    comuna: str
+
+
+@dataclass(frozen=True, slots=True)
 class SaleCompleted:
     """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956."""
 
@@ -65,3 +78,5 @@ class SaleCompleted:
     rounding: int
     change: int
     document: DocumentStamped | None = None
+    customer: CustomerData | None = None
+    """Set for a factura; None for a boleta (the anonymous buyer 66666666-6)."""
