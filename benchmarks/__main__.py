@@ -13,7 +13,17 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks import cold_start, common, memory, sale_commit, scan_to_line, sync_catchup, sync_ingest, ted_stamp
+from benchmarks import (
+    cold_start,
+    common,
+    dte_envelope,
+    memory,
+    sale_commit,
+    scan_to_line,
+    sync_catchup,
+    sync_ingest,
+    ted_stamp,
+)
 
 Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
 
@@ -25,6 +35,7 @@ BENCHMARKS: dict[str, Runner] = {
     sync_catchup.NAME: sync_catchup.run,
     sync_ingest.NAME: sync_ingest.run,
     ted_stamp.NAME: ted_stamp.run,
+    dte_envelope.NAME: dte_envelope.run,
 }
 
 
@@ -40,12 +51,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def table(results: list[common.Result]) -> str:
-    head = f"{'benchmark':<14}{'value':>11}{'baseline':>11}{'ratio':>9}  {'target':<20}{'met':<5} detail"
+    head = f"{'benchmark':<14}{'value':>15}{'baseline':>15}{'ratio':>9}  {'target':<20}{'met':<5} detail"
     rows = [head, "-" * len(head)]
     for r in results:
         detail = ", ".join(f"{k}={v}" for k, v in r.extra.items())
         met = "-" if r.met is None else ("yes" if r.met else "NO")
-        rows.append(f"{r.name:<14}{r.value:>8.3f} {r.unit:<2}{r.baseline:>8.3f} {r.unit:<2}{r.ratio:>8.2f}x"
+        rows.append(f"{r.name:<14}{r.value:>8.3f} {r.unit:<6}{r.baseline:>8.3f} {r.unit:<6}{r.ratio:>8.2f}x"
                     f"  {r.target:<20}{met:<5} {detail}")
         if r.note:
             rows.append(f"{'':<14}note: {r.note}")

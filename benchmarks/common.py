@@ -41,11 +41,13 @@ class Sizes:
     cold_runs: int = 5
     memory_sales: int = 1_000
     memory_lines: int = 5
+    dte_boletas: int = 500  # dte_envelope: boletas signed, in EnvioBOLETA envelopes of 50 ...
+    dte_peer: bool = True  # ... beside the PyPI peer library in its own virtualenv (not in --quick)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
-                   memory_sales=100)
+                   memory_sales=100, dte_boletas=100, dte_peer=False)
 
 
 @dataclass

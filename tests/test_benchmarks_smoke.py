@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp")
+NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
+         "dte_envelope")
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(90)
 def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ALMACEN_BENCH_PEER": "0"}  # never install the DTE peer
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -32,5 +33,8 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
         assert figure["unit"], name
     for name in ("scan_to_line", "sale_commit"):
         assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
+    dte = results["dte_envelope"]
+    assert dte["p99_envelope_ms"] >= dte["p50_envelope_ms"] > 0 and dte["signatures_checked"] == 51, dte
+    assert "peer_docs_per_s" not in dte and "peer not run" in dte["note"], dte  # the peer is skipped in --quick
     for name in NAMES:
         assert name in proc.stdout, proc.stdout
