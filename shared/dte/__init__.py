@@ -10,6 +10,8 @@ Modules (stdlib + lxml + cryptography only; zxing-cpp and Pillow are imported la
 - ``schema``     validation against the official XSDs (folder given by the caller).
 - ``xmlcore``    hardened parsing, C14N without lxml's stray ``xmlns=""``, the SII's flattened form.
 - ``errors``     the exceptions, each with a Spanish message.
+- ``pdf``        the printed form of a DTE (SII Manual de Muestras Impresas); needs reportlab, so it is not
+                 imported here.
 
 What the SII signs, as found on the public samples in ``../shared/sii/samples`` (every claim is a test):
 

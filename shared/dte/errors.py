@@ -16,6 +16,7 @@
         │   ├── TedMalformed(reason)
         │   └── TedSignatureInvalid(reason)
         ├── DocumentInvalid(reason)            the values cannot make a valid document
+        ├── UnprintableDocument(reason)        no PDF can be drawn from the file (shared/dte/pdf.py)
         ├── SchemaInvalid(errors)              the XML does not follow the SII schema
         ├── CertificateError(reason)           .pfx unreadable, wrong password, no RSA key
         └── SignatureInvalid(reason)           an XMLDSig signature does not verify
@@ -114,6 +115,14 @@ class TedSignatureInvalid(TedError):
 class DocumentInvalid(DteError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"documento tributario inválido: {reason}")
+        self.reason = reason
+
+
+class UnprintableDocument(DteError):
+    """The file is not a DTE this project prints, or lacks what its printed form needs (``shared.dte.pdf``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"no se puede generar el PDF del documento: {reason}")
         self.reason = reason
 
 
