@@ -44,4 +44,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "verifican; 1 si alguno falla; 2 si el archivo no se puede leer o no es del SII.")
     verify.add_argument("file", help="archivo XML (ISO-8859-1 o UTF-8, con o sin el espacio de nombres del SII)")
     verify.set_defaults(func=cmd_verify)
+    from desktop import dte_pdf_cli, purchase_cli
+
+    purchase_cli.add_parser(sub)
+    dte_pdf_cli.add_parser(sub)
     return dte

@@ -31,6 +31,7 @@ from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
 from desktop.services.folios import FolioService
 from desktop.services.printing import PrintWorker
+from desktop.services.purchases import PurchaseService
 from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
 from desktop.services.returns import ReturnService
 from desktop.services.shifts import ShiftService
@@ -76,6 +77,7 @@ class Terminal:
     scale: Scale | None = None
     scanner: BarcodeInput | None = None
     returns: ReturnService | None = None
+    purchases: PurchaseService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -184,7 +186,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
     returns = ReturnService(journal, auth, folios, receipts, new_id)
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
-                    scale=scale, scanner=reader, returns=returns)
+                    scale=scale, scanner=reader, returns=returns,
+                    purchases=PurchaseService(journal, s.store.rut, new_id))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

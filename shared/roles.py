@@ -23,12 +23,13 @@ class Action(enum.Enum):
     OPEN_DRAWER = "open_drawer"
     CASH_OUT = "cash_out"
     RETURN = "return"
+    PURCHASE = "purchase"
 
     @property
     def label(self) -> str:
         return {Action.VOID_LINE: "anular línea", Action.DISCOUNT: "descuento sobre el límite",
                 Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo",
-                Action.RETURN: "devolución"}[self]
+                Action.RETURN: "devolución", Action.PURCHASE: "registrar compra"}[self]
 
 
 def can_authorise(role: Role, action: Action) -> bool:

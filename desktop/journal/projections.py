@@ -12,12 +12,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from desktop.journal import purchases_projection
 from shared import errors as pos_errors
 from shared import shift as shift_mod
-from shared.events import auth, catalog, codec, envelope, folios, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, envelope, folios, purchases, returns, sales, shifts
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
-                     "folios_used", "returned_lines")
+                     "folios_used", "returned_lines", "customers", *purchases_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -160,6 +161,15 @@ def _signed_in(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Signe
     conn.execute("DELETE FROM pin_failures WHERE user_id = ?", (e.user_id,))
 
 
+def _customer(conn: sqlite3.Connection, entry: envelope.Envelope, e: customers.CustomerSaved) -> None:
+    """The latest data of a RUT wins (``updated_seq``: the entry that saved it)."""
+    conn.execute("INSERT INTO customers (rut, razon_social, giro, direccion, comuna, updated_seq) VALUES"
+                 " (?, ?, ?, ?, ?, ?) ON CONFLICT (rut) DO UPDATE SET razon_social = excluded.razon_social,"
+                 " giro = excluded.giro, direccion = excluded.direccion, comuna = excluded.comuna,"
+                 " updated_seq = excluded.updated_seq",
+                 (e.rut, e.razon_social, e.giro, e.direccion, e.comuna, entry.seq))
+
+
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
@@ -176,6 +186,8 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.DrawerOpened: [],
     folios.FolioLeaseReceived: [_folio_lease],
     returns.ReturnCompleted: [_return],
+    customers.CustomerSaved: [_customer],
+    purchases.PurchaseReceived: [purchases_projection.apply],
 }
 
 

@@ -12,6 +12,7 @@ from shared.sale import TenderKind
 
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
         ("open-drawer", "Abrir cajón  (supervisor)"), ("switch-user", "Cambiar cajero"),
+        ("purchase", "Registrar compra (DTE de proveedor)"),
         ("devices", "Dispositivos  (administrador)"), ("close-shift", "Cerrar turno"))
 COUNT_FIELDS = ((TenderKind.CASH, "count-cash"), (TenderKind.DEBIT, "count-debit"),
                 (TenderKind.CREDIT, "count-credit"), (TenderKind.TRANSFER, "count-transfer"))

@@ -1,5 +1,5 @@
-"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, the device page
-(administrator PIN), close the shift.
+"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, register a
+supplier's DTE as a purchase (supervisor PIN), the device page (administrator PIN), close the shift.
 
 Each step is a non-blocking dialog; ``SessionPresenter`` decides, and its message lands on the sale screen.
 """
@@ -10,10 +10,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.presenters.devices import DevicesPresenter
+from desktop.presenters.purchase import PurchasePresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
+from desktop.ui.purchase_dialog import PurchaseDialog
 from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
 from desktop.ui.widgets import show_message
 from shared.sale import TenderKind
@@ -56,7 +58,8 @@ class ShiftActions(QObject):
 
     def _chosen(self, key: str) -> None:
         {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
-         "switch-user": self.switch_user.emit, "devices": self.devices, "close-shift": self.close_shift}[key]()
+         "switch-user": self.switch_user.emit, "devices": self.devices, "close-shift": self.close_shift,
+         "purchase": self.purchase}[key]()
 
     def cash_in(self) -> None:
         dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS)
@@ -94,6 +97,25 @@ class ShiftActions(QObject):
         pin_dialog.dismiss()
         page = DevicesDialog(self.window, DevicesPresenter(self.session.terminal))
         page.finished.connect(lambda _code: self.sale.refresh())
+        page.start()
+
+    def purchase(self) -> None:
+        """Registrar compra (DTE de proveedor): a supervisor's or administrator's PIN, then the back-office dialog."""
+        cashier = self.session.user.user_id if self.session.user else ""
+        presenter = PurchasePresenter(self.session.terminal, cashier)
+        dialog = self._dialog("purchase-pin", "Registrar compra", masked=True, ok="Autorizar")
+        dialog.submitted.connect(lambda pin: self._purchase(dialog, presenter, pin))
+        dialog.ask("Un supervisor o administrador escribe su PIN para registrar la factura o nota de un proveedor.")
+
+    def _purchase(self, pin_dialog: KeypadDialog, presenter: PurchasePresenter, pin: str) -> None:
+        problem = presenter.authorise(pin)
+        if problem:
+            pin_dialog.show_error(problem)
+            return
+        pin_dialog.dismiss()
+        page = PurchaseDialog(self.window, presenter)
+        page.finished.connect(lambda _code: self.sale.refresh(presenter.view.message
+                                                              if presenter.view.stage == "done" else ""))
         page.start()
 
     def close_shift(self) -> None:

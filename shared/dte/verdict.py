@@ -34,6 +34,7 @@ SII_CERTS: Final = Path(__file__).with_name("data") / "sii_certs"
 _DS: Final = "{" + DS_NS + "}"
 ENVELOPES: Final = ("EnvioDTE", "EnvioBOLETA")
 BOLETAS: Final = frozenset({39, 41})
+EXENTOS: Final = frozenset({34, 41})
 
 
 @dataclass(slots=True)
@@ -332,10 +333,12 @@ def _totals(documento: etree._Element, header: dict[str, Any]) -> dict[str, Any]
                                               (xmlcore.text(enc, "IdDoc/MntBruto") or "").strip() == "1")
         checked_lines = not globals_ and bool(lines)
         if checked_lines:
+            # in a factura or boleta exenta (34, 41) a line without IndExe is exempt too
+            exempt_marks = {"1", "2", ""} if header["tipo"] in EXENTOS else {"1", "2"}
             afecto = sum((_amount(x, "MontoItem") for x in lines if (xmlcore.text(x, "IndExe") or "").strip()
-                          not in {"1", "2"}), Decimal(0))
+                          not in exempt_marks), Decimal(0))
             exento = sum((_amount(x, "MontoItem") for x in lines if (xmlcore.text(x, "IndExe") or "").strip()
-                          in {"1", "2"}), Decimal(0))
+                          in exempt_marks), Decimal(0))
             expected_afecto = neto + iva if bruto else neto
             if afecto != expected_afecto and neto + iva + exe > 0:
                 problems.append(f"las líneas afectas suman {afecto}, el encabezado {expected_afecto}")

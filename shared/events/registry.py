@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import auth, catalog, codec, folios, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, folios, purchases, returns, sales, shifts
 
 EVENT_CLASSES = (
     sales.SaleCompleted,
@@ -18,6 +18,8 @@ EVENT_CLASSES = (
     catalog.StockAdjusted,
     folios.FolioLeaseReceived,
     returns.ReturnCompleted,
+    customers.CustomerSaved,
+    purchases.PurchaseReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from shared.events import auth, catalog, envelope, sales, shifts
+from shared.events import auth, catalog, envelope, purchases, sales, shifts
 from syncserver.store import bulk
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
@@ -69,6 +69,9 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
             totals[2][t.kind] += t.received
     elif isinstance(event, catalog.StockAdjusted):
         rows.stock[(wh, event.sku)] += event.delta
+    elif isinstance(event, purchases.PurchaseReceived):  # goods go where the till said (its store by default)
+        for sku, quantity in purchases.stock_moves(event):
+            rows.stock[(event.warehouse, sku)] += quantity
     elif isinstance(event, catalog.ProductUpserted):
         rows.products.append((tenant_id, event.sku, event.name, event.price, event.category, event.sold_by,
                                event.plu, event.brand, list(event.barcodes), event.iva_exempt, event.favourite,

@@ -12,7 +12,7 @@ import pytest
 
 from shared import errors
 from shared.catalog import Product, SoldBy
-from shared.events import auth, catalog, codec, folios, registry, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, folios, purchases, registry, returns, sales, shifts
 from shared.events.envelope import canonical_bytes
 from shared.sale import Sale, TenderKind
 
@@ -89,6 +89,17 @@ SAMPLES: dict[type[Any], Any] = {
         (returns.LineReturned(1, "PAN-1", "Pan Batido", 1990, Decimal("0.512"), "kg", False, 1019),),
         1019, 856, 163, 0, (sales.TenderTaken("cash", 1020, 1020),), 39, 7, False,
         sales.DocumentStamped(61, 3, "<TED/>", "2026-11-20T10:00:00")),
+    customers.CustomerSaved: customers.CustomerSaved(
+        "76123456-0", "Ferretería El Ñandú SpA", "Ferretería", "Av. Matta 1020", "Santiago"),
+    purchases.PurchaseReceived: purchases.PurchaseReceived(
+        "p-1", purchases.Supplier("76235291-5", "Distribuidora Ñuble Ltda.", "Mayorista"), 33, 13, "2025-07-03",
+        "demo-store",
+        (purchases.PurchaseLine(1, "INT-7", "7801234567894", "Leche", Decimal("24.000"), "UN", 850, 20400, 20400,
+                                False, "LEC-1", "ean"),
+         purchases.PurchaseLine(2, "", None, "Queso", Decimal("2.750"), "KG", 5200, 14300, 14300, False, None)),
+        34700, 0, 6593, 41293, "ab" * 32, True,
+        references=(purchases.DocumentReference("801", "OC-55", "2025-07-01", None, "orden de compra"),),
+        registered_by="marta", document_xml="<DTE>DISEÑO</DTE>"),
 }
 
 EXTRA_SAMPLES = [
@@ -108,6 +119,11 @@ EXTRA_SAMPLES = [
     auth.PinRejected("u-1", 1),
     auth.Authorised("discount", "sup-1", "cajera-1", "cliente frecuente"),
     sales.SaleCompleted("V-2", 2, "SH-1", "cajera-1", (), 0, 0, 0, 0, 0, 0, (), 0, 0),
+    sales.SaleCompleted("V-3", 3, "SH-1", "cajera-1", (LINE,), 0, 1019, 1019, 0, 856, 163,
+                        (sales.TenderTaken("debit", 1019, 1019),), 0, 0,
+                        sales.DocumentStamped(33, 1, "<TED/>", "2026-11-20T10:00:00"),
+                        sales.CustomerData("76123456-0", "Ferretería El Ñandú SpA", "Ferretería",
+                                           "Av. Matta 1020", "Santiago")),
 ]
 
 

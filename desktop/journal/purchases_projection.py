@@ -1,0 +1,127 @@
+"""Read models of ``purchase.received``: suppliers, purchases and their lines, the PPP cost of each SKU, and the
+stock the goods add (the store's ``stock``, or ``warehouse_stock`` for another warehouse).
+
+``apply`` runs inside the unit of work that appends the event (``desktop.journal.projections`` calls it), so a
+purchase and its stock and cost are committed together, and a rebuild folds them again in journal order, costing
+each receipt against the stock on hand at that point of the journal, which gives the same rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared import costing
+from shared import errors as pos_errors
+from shared.events import envelope
+from shared.events import purchases as events
+
+TABLES = ("suppliers", "purchases", "purchase_lines", "product_costs", "warehouse_stock")
+"""Projection tables of purchases (cleared and refolded by ``rebuild-projections``, covered by its digest)."""
+MILLI = Decimal(1000)
+
+
+class PurchaseAlreadyRegistered(pos_errors.PosError):
+    """The same supplier document (RUT, tipo, folio) registered before: nothing is journaled."""
+
+    def __init__(self, rut: str, tipo: int, folio: int, registered_at: str) -> None:
+        super().__init__(f"el documento tipo {tipo} N° {folio} del RUT {rut} ya se registró el "
+                         f"{format_when(registered_at)}")
+        self.rut, self.tipo, self.folio, self.registered_at = rut, tipo, folio, registered_at
+
+
+def format_when(iso: str) -> str:
+    """``2025-07-03T16:31:42.120-04:00`` → ``03-07-2025 16:31`` (how the till shows dates)."""
+    day, _, time = iso.partition("T")
+    parts = day.split("-")
+    if len(parts) != 3:
+        return iso
+    return f"{parts[2]}-{parts[1]}-{parts[0]}" + (f" {time[:5]}" if time else "")
+
+
+def _milli(quantity: Decimal) -> int:
+    return int(quantity * MILLI)
+
+
+def on_hand(conn: sqlite3.Connection, sku: str) -> Decimal:
+    """Units or kg of ``sku`` this till knows of, in every warehouse (may be negative)."""
+    row = conn.execute("SELECT COALESCE((SELECT quantity FROM stock WHERE sku = ?), 0) + COALESCE((SELECT"
+                       " SUM(quantity) FROM warehouse_stock WHERE sku = ?), 0)", (sku, sku)).fetchone()
+    return Decimal(row[0]) / MILLI
+
+
+def apply(conn: sqlite3.Connection, entry: envelope.Envelope, e: events.PurchaseReceived) -> None:
+    """Fold one purchase. Raises: PurchaseAlreadyRegistered (the transaction must then roll back)."""
+    seen = registered(conn, e.supplier.rut, e.tipo, e.folio)
+    if seen is not None:
+        raise PurchaseAlreadyRegistered(e.supplier.rut, e.tipo, e.folio, seen.registered_at)
+    conn.execute("INSERT INTO suppliers (rut, razon_social, giro) VALUES (?, ?, ?) ON CONFLICT (rut) DO UPDATE"
+                 " SET razon_social = excluded.razon_social, giro = excluded.giro",
+                 (e.supplier.rut, e.supplier.razon_social, e.supplier.giro))
+    conn.execute("INSERT INTO purchases (purchase_id, supplier_rut, tipo, folio, fecha_emision, warehouse, neto,"
+                 " exento, iva, other_taxes, total, moves_stock, digest, registered_at, registered_by, epoch, seq)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.purchase_id, e.supplier.rut, e.tipo, e.folio, e.fecha_emision, e.warehouse, e.neto, e.exento,
+                  e.iva, e.other_taxes, e.total, e.moves_stock, e.digest, entry.occurred_at, e.registered_by,
+                  entry.epoch, entry.seq))
+    conn.executemany("INSERT INTO purchase_lines (purchase_id, line_no, code, ean, name, quantity, unit, unit_cost,"
+                     " amount, cost, exento, sku, matched_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(e.purchase_id, x.line_no, x.code, x.ean, x.name, _milli(x.quantity), x.unit, x.unit_cost,
+                       x.amount, x.cost, x.exento, x.sku, x.matched_by) for x in e.lines])
+    own = e.warehouse == entry.store_id
+    for sku, quantity, value in events.cost_moves(e):
+        _cost(conn, entry, sku, quantity, value)
+        if quantity:
+            _move(conn, own, e.warehouse, sku, _milli(quantity))
+
+
+def _cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, quantity: Decimal, value: int) -> None:
+    row = conn.execute("SELECT avg_cost, last_cost FROM product_costs WHERE sku = ?", (sku,)).fetchone()
+    before = None if row is None else Decimal(row[0])
+    after = costing.apply(on_hand(conn, sku), before, quantity, value)
+    if after is None:
+        return
+    last = costing.unit_cost(value, quantity) if quantity > 0 else (row[1] if row else 0)
+    conn.execute("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost = excluded.last_cost,"
+                 " updated_at = excluded.updated_at", (sku, str(after), last, entry.occurred_at))
+
+
+def _move(conn: sqlite3.Connection, own: bool, warehouse: str, sku: str, milli: int) -> None:
+    if own:
+        conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                     " SET quantity = quantity + excluded.quantity", (sku, milli))
+    else:
+        conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?) ON CONFLICT"
+                     " (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity",
+                     (warehouse, sku, milli))
+
+
+# --- queries ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A registered document: its purchase, when (journal time, ISO) and by whom."""
+
+    purchase_id: str
+    registered_at: str
+    registered_by: str
+
+
+def registered(conn: sqlite3.Connection, rut: str, tipo: int, folio: int) -> Registered | None:
+    row = conn.execute("SELECT purchase_id, registered_at, registered_by FROM purchases WHERE supplier_rut = ?"
+                       " AND tipo = ? AND folio = ?", (rut, tipo, folio)).fetchone()
+    return None if row is None else Registered(row[0], row[1], row[2])
+
+
+def product_cost(conn: sqlite3.Connection, sku: str) -> tuple[Decimal, int] | None:
+    """``(average cost, last unit cost)`` of ``sku`` in CLP neto, or None when it was never costed."""
+    row = conn.execute("SELECT avg_cost, last_cost FROM product_costs WHERE sku = ?", (sku,)).fetchone()
+    return None if row is None else (Decimal(row[0]), int(row[1]))
+
+
+def warehouse_stock(conn: sqlite3.Connection, warehouse: str, sku: str) -> Decimal:
+    row = conn.execute("SELECT quantity FROM warehouse_stock WHERE warehouse_id = ? AND sku = ?",
+                       (warehouse, sku)).fetchone()
+    return Decimal(row[0] if row else 0) / MILLI

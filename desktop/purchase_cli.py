@@ -1,0 +1,88 @@
+"""``almacen dte import FILE``: register a purchase from a supplier's signed DTE or EnvioDTE in a till's journal.
+
+Exit status: 0 imported (with ``--dry-run``: it would be); 1 refused (a document does not verify, is for another
+RUT, was registered already, is not a factura or nota...); 2 the file cannot be read or is not XML (hostile XML
+included); 4 the journal cannot be opened (e.g. the till has it open: close the POS first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_IMPORTED = 0
+EXIT_REFUSED = 1
+EXIT_UNREADABLE = 2
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop import settings as settings_mod
+    from desktop import terminal
+    from desktop.journal.sqlite_store import SqliteJournal
+    from desktop.services import purchases
+    from shared.events import registry
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"ERROR: no se puede leer {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.journal:
+        journal_path = Path(args.journal)
+    else:
+        from desktop.cli import DEFAULT_DATA
+        journal_path = Path(DEFAULT_DATA) / "journal.sqlite3"
+    try:
+        store = settings_mod.load(journal_path.parent).store
+    except ValueError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    journal = SqliteJournal.open(journal_path, codec=registry.build_codec(), clock=terminal.system_clock,
+                                 new_id=terminal.new_uuid7)
+    try:
+        service = purchases.PurchaseService(journal, store.rut, terminal.new_uuid7)
+        preview = service.preview(data, warehouse=args.warehouse or "", moves_stock=not args.no_stock)
+        imported = False
+        if preview.importable and not args.dry_run:
+            try:
+                service.record(preview)
+                imported = True
+            except purchases.PurchaseRefused as exc:
+                preview = purchases.Preview(preview.kind, preview.documents, "; ".join(exc.reasons),
+                                            preview.warehouse)
+        out = {"file": str(path), **purchases.summary(preview, imported=imported, dry_run=args.dry_run)}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        for reason in preview.refusals:
+            print(f"ERROR: {reason}", file=sys.stderr)
+        if preview.importable:
+            return EXIT_IMPORTED
+        return EXIT_REFUSED if preview.documents else EXIT_UNREADABLE
+    finally:
+        journal.close()
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Register ``import`` on the ``dte`` command's subparsers."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "import", help="registrar una compra desde el DTE firmado de un proveedor",
+        description="Verifica cada documento (firma, timbre, CAF, esquema y totales), que sea una factura (33/34) o "
+                    "nota (56/61) emitida al RUT de esta tienda y que no esté ya registrado, y registra la compra en "
+                    "el diario de la caja: stock de los productos reconocidos (por EAN, código o nombre), costo "
+                    "promedio e IVA crédito fiscal. Imprime un resumen JSON. Sale con 0 sólo si registró (con "
+                    "--dry-run: si registraría); 1 si algún documento se rechaza (nada se registra); 2 si el archivo "
+                    "no se puede leer o no es XML; 4 si el diario no se puede abrir (cierre la caja).")
+    p.add_argument("file", help="DTE o EnvioDTE del proveedor (XML, ISO-8859-1 o UTF-8)")
+    p.add_argument("--journal", metavar="PATH", default="",
+                   help="diario de la caja (journal.sqlite3; terminal.toml se lee de su carpeta); por defecto "
+                        "$ALMACEN_DATA/journal.sqlite3 o ~/.local/share/almacen/terminal/journal.sqlite3")
+    p.add_argument("--warehouse", metavar="BODEGA", default="",
+                   help="bodega que recibe la mercadería; por defecto la de la tienda")
+    p.add_argument("--dry-run", action="store_true", help="verificar y mostrar el resumen sin registrar nada")
+    p.add_argument("--no-stock", action="store_true",
+                   help="una nota de crédito que sólo corrige precios: no devuelve mercadería al proveedor")
+    p.set_defaults(func=cmd_import)
+    return p

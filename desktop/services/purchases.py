@@ -1,0 +1,347 @@
+"""Purchases from suppliers' signed DTEs (DESIGN.md §6): verify, preview, and register them at the store.
+
+A file (one DTE, or an EnvioDTE; any encoding the SII uses, with or without its namespace) is read by
+``shared.dte.verdict`` and every document in it must pass all of: XML signature, timbre (TED), the CAF's SII
+signature, the SII schema and the totals; be a factura (33), factura exenta (34), nota de débito (56) or nota de
+crédito (61); be addressed to this store's RUT (``[store] rut`` of terminal.toml); and not be registered already.
+The file is registered whole or not at all: one refused document refuses the file, with every reason, and nothing
+is journaled.
+
+Lines are matched to the store's products by the GTIN in CdgItem, then by any code that is a barcode or a SKU, then
+by a product with exactly the same name (accents and case ignored; only when one product has it). Lines without a
+match stay in the purchase without moving stock. Each document becomes one ``purchase.received`` event, journaled
+(with the supervisor's ``auth.authorised`` when it came from the till) in one unit of work with its projections:
+stock up in the chosen warehouse, PPP cost per SKU (``shared.costing``), IVA crédito fiscal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from desktop.journal import purchases_projection, read_models
+from desktop.journal.sqlite_store import SqliteJournal
+from shared import costing, errors, money
+from shared import rut as rut_mod
+from shared.dte import errors as dte_errors
+from shared.dte import received, verdict, xmlcore
+from shared.events import auth as auth_events
+from shared.events import purchases as events
+
+TIPO_NAMES: Final = {33: "factura", 34: "factura exenta", 56: "nota de débito", 61: "nota de crédito",
+                     39: "boleta", 41: "boleta exenta", 46: "factura de compra", 52: "guía de despacho"}
+NOT_PURCHASES: Final = {
+    39: "una boleta no da crédito fiscal: pida factura al proveedor",
+    41: "una boleta exenta no da crédito fiscal: pida factura al proveedor",
+    46: "una factura de compra (46) la emite el comprador, no el proveedor",
+    52: "una guía de despacho no es una compra: registre la factura cuando llegue",
+}
+
+
+class PurchaseRefused(errors.PosError):
+    """The file cannot be registered; ``reasons`` says why, in Spanish, one line per problem."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("compra rechazada: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPreview:
+    """One document of the file as it would be registered: ``event`` (without ``registered_by``) when it was
+    readable, ``refusals`` (Spanish) when it cannot be registered, ``warnings`` that do not stop it."""
+
+    label: str
+    event: events.PurchaseReceived | None
+    refusals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    checks: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> int:
+        return 0 if self.event is None else sum(1 for x in self.event.lines if x.sku is not None)
+
+    @property
+    def unmatched(self) -> list[events.PurchaseLine]:
+        return [] if self.event is None else [x for x in self.event.lines if x.sku is None]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a file would register. ``error`` refuses the whole file (unreadable, hostile, not an EnvioDTE/DTE,
+    envelope signature); otherwise each document has its own refusals."""
+
+    kind: str
+    documents: tuple[DocumentPreview, ...] = ()
+    error: str = ""
+    warehouse: str = ""
+
+    @property
+    def refusals(self) -> list[str]:
+        out = [self.error] if self.error else []
+        for d in self.documents:
+            out += [f"{d.label}: {r}" for r in d.refusals]
+        return out
+
+    @property
+    def importable(self) -> bool:
+        return not self.refusals and bool(self.documents)
+
+    @property
+    def events(self) -> list[events.PurchaseReceived]:
+        return [d.event for d in self.documents if d.event is not None]
+
+
+def document_label(tipo: int | None, folio: int | None) -> str:
+    """``factura N° 13`` (the type's name as the SII calls it, or ``documento tipo N``)."""
+    name = TIPO_NAMES.get(tipo or 0, f"documento tipo {tipo}")
+    return f"{name} N° {folio}" if folio is not None else name
+
+
+def _fold(text: str) -> str:
+    """A product name for comparing: no accents, case folded, single spaces."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.casefold().split())
+
+
+class PurchaseService:
+    """Registers suppliers' DTEs in the terminal's journal."""
+
+    def __init__(self, journal: SqliteJournal, store_rut: str, new_id: Callable[[], str], *,
+                 sii_keys: Mapping[int, rsa.RSAPublicKey] | None = None) -> None:
+        self.journal = journal
+        self.store_rut = store_rut
+        self.new_id = new_id
+        self.sii_keys = sii_keys
+
+    # --- preview ---------------------------------------------------------------------------------------------
+
+    def preview(self, data: bytes, *, warehouse: str = "", moves_stock: bool = True) -> Preview:
+        """Verify ``data`` and say what it would register (never raises for bad input: the reasons are in it).
+
+        Args:
+            warehouse: where the goods go; ``""`` is the store's own (its ``store_id``).
+            moves_stock: False registers notas de crédito as price corrections (the goods stay).
+        """
+        warehouse = warehouse.strip() or self.journal.identity.store_id
+        try:
+            store = rut_mod.parse(self.store_rut).compact
+        except errors.InvalidRut:
+            return Preview("desconocido", error=f"el RUT de la tienda ({self.store_rut!r}) no es válido: "
+                           "corríjalo en terminal.toml ([store] rut)", warehouse=warehouse)
+        check = verdict.verify(data, sii_keys=self.sii_keys)
+        if check.error:
+            return Preview(check.kind, error=check.error, warehouse=warehouse)
+        if check.kind == "CAF":
+            return Preview(check.kind, error="es un archivo de folios (CAF), no un documento de proveedor",
+                           warehouse=warehouse)
+        if check.kind == "EnvioBOLETA":
+            return Preview(check.kind, error="un EnvioBOLETA trae boletas, que no dan crédito fiscal",
+                           warehouse=warehouse)
+        error = ""
+        if check.envelope and not check.envelope["signature"]["valid"]:
+            error = f"la firma del sobre EnvioDTE no es válida: {check.envelope['signature']['reason']}"
+        root = xmlcore.parse(data)  # verify() parsed it already: this cannot fail
+        elements = received.documents_in(root)
+        names = self._names()
+        docs: list[DocumentPreview] = []
+        seen: set[tuple[str, int, int]] = set()
+        for dte, result in zip(elements, check.documents, strict=True):
+            doc = self._document(dte, result, store, warehouse, moves_stock, names)
+            if doc.event is not None:
+                key = (doc.event.supplier.rut, doc.event.tipo, doc.event.folio)
+                if key in seen:
+                    doc = replace(doc, refusals=(*doc.refusals, "el archivo trae dos veces este documento"))
+                seen.add(key)
+            docs.append(doc)
+        return Preview(check.kind, tuple(docs), error, warehouse)
+
+    def _document(self, dte: Any, result: dict[str, Any], store: str, warehouse: str, moves_stock: bool,
+                  names: dict[str, list[str]]) -> DocumentPreview:
+        label = document_label(result.get("tipo"), result.get("folio"))
+        refusals = _verification_refusals(result)
+        try:
+            doc = received.read(dte)
+        except dte_errors.DteError as exc:
+            return DocumentPreview(label, None, (*refusals, str(exc)), checks=result)
+        label = f"{document_label(doc.tipo, doc.folio)} de {doc.razon_social or doc.rut_emisor}"
+        if doc.tipo not in events.ACCEPTED_TIPOS:
+            refusals.append(NOT_PURCHASES.get(doc.tipo, f"un documento tipo {doc.tipo} no se registra como compra"))
+        receptor = _compact(doc.rut_receptor)
+        if receptor != store:
+            refusals.append(f"documento emitido a otro RUT ({receptor or doc.rut_receptor}); esta tienda es "
+                            f"{rut_mod.format(store)}")
+        supplier = events.Supplier(_compact(doc.rut_emisor) or doc.rut_emisor, doc.razon_social, doc.giro)
+        done = purchases_projection.registered(self.journal.conn, supplier.rut, doc.tipo, doc.folio)
+        if done is not None:
+            refusals.append(f"ya registrado el {purchases_projection.format_when(done.registered_at)}")
+        warnings = []
+        if (result.get("caf_signature") or {}).get("ambiente") == "certificación":
+            warnings.append("folios de certificación del SII: documento de prueba, sin valor tributario")
+        note = (result.get("totals") or {}).get("note")
+        if note:
+            warnings.append(note)
+        event = self._event(doc, supplier, warehouse, moves_stock, names)
+        return DocumentPreview(label, event, tuple(refusals), tuple(warnings), result)
+
+    def _event(self, doc: received.ReceivedDocument, supplier: events.Supplier, warehouse: str, moves_stock: bool,
+               names: dict[str, list[str]]) -> events.PurchaseReceived:
+        costs = doc.line_costs()
+        lines = []
+        for x, cost in zip(doc.lines, costs, strict=True):
+            sku, how = self._match(x, names)
+            lines.append(events.PurchaseLine(
+                line_no=x.line_no, code=x.supplier_code, ean=x.ean, name=x.name, quantity=x.quantity, unit=x.unit,
+                unit_cost=costing.unit_cost(cost, x.quantity), amount=x.amount, cost=cost, exento=x.exento, sku=sku,
+                matched_by=how))
+        codref = {r.codigo for r in doc.references}
+        moves = (doc.tipo in (events.FACTURA, events.FACTURA_EXENTA) or
+                 (doc.tipo == events.NOTA_CREDITO and moves_stock and codref != {2}))
+        return events.PurchaseReceived(
+            purchase_id=self.new_id(), supplier=supplier, tipo=doc.tipo, folio=doc.folio,
+            fecha_emision=doc.fecha_emision, warehouse=warehouse, lines=tuple(lines), neto=doc.neto,
+            exento=doc.exento, iva=doc.iva, total=doc.total, digest=doc.digest, moves_stock=moves,
+            other_taxes=doc.other_taxes,
+            references=tuple(events.DocumentReference(r.tipo, r.folio, r.fecha, r.codigo, r.razon)
+                             for r in doc.references),
+            document_xml=doc.xml.decode("iso-8859-1"))
+
+    def _names(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for sku, name in self.journal.conn.execute("SELECT sku, name FROM products WHERE active"):
+            names.setdefault(_fold(name), []).append(sku)
+        return names
+
+    def _match(self, line: received.ReceivedLine, names: dict[str, list[str]]) -> tuple[str | None, str]:
+        """The SKU of a line and how it was found (see the module doc), or ``(None, "")``."""
+        conn = self.journal.conn
+        ean = line.ean
+        candidates = ([(ean, "ean")] if ean else []) + [(v, "codigo") for _k, v in line.codes if v != ean]
+        for code, how in candidates:
+            for variant in _gtin_variants(code):
+                product = read_models.by_barcode(conn, variant)
+                if product is not None:
+                    return product.sku, how
+        for _kind, code in line.codes:
+            product = read_models.by_sku(conn, code)
+            if product is not None and product.active:
+                return product.sku, "sku"
+        skus = names.get(_fold(line.name), [])
+        if len(skus) == 1:
+            return skus[0], "nombre"
+        return None, ""
+
+    # --- register --------------------------------------------------------------------------------------------
+
+    def record(self, preview: Preview, *, registered_by: str = "",
+               authorised: auth_events.Authorised | None = None) -> list[events.PurchaseReceived]:
+        """Journal every document of ``preview`` (and ``authorised`` first) in one unit of work.
+
+        Raises:
+            PurchaseRefused: the preview has refusals, or a document was registered meanwhile; nothing journaled.
+            JournalError: the journal could not commit; nothing journaled.
+        """
+        if not preview.importable:
+            raise PurchaseRefused(preview.refusals or ["el archivo no trae documentos"])
+        recorded = [replace(e, registered_by=registered_by) for e in preview.events]
+        try:
+            with self.journal.unit_of_work() as uow:
+                if authorised is not None:
+                    uow.append(authorised)
+                for event in recorded:
+                    uow.append(event)
+        except purchases_projection.PurchaseAlreadyRegistered as exc:
+            raise PurchaseRefused([str(exc)]) from None
+        return recorded
+
+    def import_file(self, data: bytes, *, warehouse: str = "", moves_stock: bool = True, registered_by: str = "",
+                    authorised: auth_events.Authorised | None = None) -> tuple[Preview, list[events.PurchaseReceived]]:
+        """:meth:`preview` then :meth:`record`. Raises: as :meth:`record`."""
+        preview = self.preview(data, warehouse=warehouse, moves_stock=moves_stock)
+        return preview, self.record(preview, registered_by=registered_by, authorised=authorised)
+
+
+def _compact(value: str) -> str:
+    try:
+        return rut_mod.parse(value).compact
+    except errors.InvalidRut:
+        return ""
+
+
+def _gtin_variants(code: str) -> list[str]:
+    """A code as the store may have it: as written, a GTIN-14 with a leading 0 as GTIN-13, UPC-A as EAN-13 and
+    back."""
+    out = [code]
+    if code.isdigit():
+        if len(code) == 14 and code.startswith("0"):
+            out.append(code[1:])
+        if len(code) == 12:
+            out.append("0" + code)
+        if len(code) == 13 and code.startswith("0"):
+            out.append(code[1:])
+    return out
+
+
+def _verification_refusals(result: dict[str, Any]) -> list[str]:
+    """Why a document's verdict does not let it be registered (signature, TED, CAF, schema, totals)."""
+    if result.get("error"):
+        return [str(result["error"])]
+    out = []
+    for key, what in (("signature", "la firma XML no es válida"), ("ted", "el timbre (TED) no es válido"),
+                      ("caf_signature", "el CAF del timbre no es válido")):
+        check = result.get(key) or {}
+        if not check.get("valid"):
+            out.append(f"{what}: {check.get('reason') or 'no verifica'}")
+    schema = result.get("schema") or {}
+    if not schema.get("valid"):
+        first = (schema.get("errors") or ["no valida"])[0]
+        out.append(f"no cumple el esquema del SII: {first}")
+    totals = result.get("totals") or {}
+    if not totals.get("valid"):
+        out.append("los totales no cuadran: " + "; ".join(totals.get("problems") or ["sin detalle"]))
+    return out
+
+
+def summary(preview: Preview, *, imported: bool, dry_run: bool = False) -> dict[str, Any]:
+    """The JSON ``almacen dte import`` prints: per document the supplier, folio, neto, IVA crédito fiscal, total and
+    lines matched/unmatched; the refusals when not imported."""
+    docs: list[dict[str, Any]] = []
+    for d in preview.documents:
+        e = d.event
+        if e is None:
+            docs.append({"documento": d.label, "refusals": list(d.refusals)})
+            continue
+        docs.append({
+            "documento": d.label, "tipo": e.tipo, "folio": e.folio, "fecha_emision": e.fecha_emision,
+            "supplier": {"rut": e.supplier.rut, "razon_social": e.supplier.razon_social, "giro": e.supplier.giro},
+            "neto": e.neto, "exento": e.exento, "iva_credito_fiscal": e.sign * e.iva, "other_taxes": e.other_taxes,
+            "total": e.total, "moves_stock": e.moves_stock,
+            "lines_matched": d.matched, "lines_unmatched": len(d.unmatched),
+            "matched": [{"line": x.line_no, "name": x.name, "sku": x.sku, "by": x.matched_by,
+                         "quantity": str(x.quantity), "unit_cost": x.unit_cost} for x in e.lines if x.sku],
+            "unmatched": [{"line": x.line_no, "code": x.code, "ean": x.ean, "name": x.name,
+                           "quantity": str(x.quantity), "amount": x.amount} for x in d.unmatched],
+            "warnings": list(d.warnings), "refusals": list(d.refusals), "digest": e.digest})
+    out: dict[str, Any] = {"imported": imported, "kind": preview.kind, "warehouse": preview.warehouse,
+                           "documents": docs}
+    if dry_run:
+        out["dry_run"] = True
+    if preview.refusals:
+        out["refusals"] = preview.refusals
+    return out
+
+
+def describe_total(e: events.PurchaseReceived) -> str:
+    """``Neto $999.043 · IVA crédito fiscal $189.818 · Total $1.188.861`` (a nota de crédito's IVA negative)."""
+    parts = [f"Neto {money.format_clp(e.neto)}"]
+    if e.exento:
+        parts.append(f"Exento {money.format_clp(e.exento)}")
+    parts.append(f"IVA crédito fiscal {money.format_clp(e.sign * e.iva)}")
+    if e.other_taxes:
+        parts.append(f"Otros impuestos {money.format_clp(e.other_taxes)}")
+    parts.append(f"Total {money.format_clp(e.total)}")
+    return " · ".join(parts)

@@ -1,0 +1,123 @@
+"""Events of the purchases stream: a supplier's signed DTE registered at the store (goods received, their cost and
+the IVA crédito fiscal), and what it does to stock and cost.
+
+A supplier's factura (33) or factura exenta (34) brings goods in; its nota de crédito (61) takes them back out (or
+only lowers their cost) and its nota de débito (56) only raises their cost. The event keeps the document as the
+supplier wrote it (amounts positive, as on paper); :func:`stock_moves` and :func:`cost_moves` give the signed
+movements, so the till's projections and the master's fold read the same rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Final
+
+FACTURA: Final = 33
+FACTURA_EXENTA: Final = 34
+NOTA_DEBITO: Final = 56
+NOTA_CREDITO: Final = 61
+ACCEPTED_TIPOS: Final = frozenset({FACTURA, FACTURA_EXENTA, NOTA_DEBITO, NOTA_CREDITO})
+"""Documents a store registers as purchases (DTE types, Formato DTE)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """The issuer of the document: ``rut`` as ``12345678-5`` (RUTEmisor), razón social (RznSoc), giro (GiroEmis)."""
+
+    rut: str
+    razon_social: str
+    giro: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLine:
+    """One Detalle line.
+
+    ``code`` is the supplier's item code (a CdgItem's VlrCodigo, ``""`` without one) and ``ean`` the GTIN among
+    the CdgItem codes, if any; ``quantity`` is QtyItem in units or kg (0 when the line has none); ``amount`` is
+    MontoItem as written (IVA included when the document has MntBruto = 1); ``cost`` is the line's share of MntNeto
+    (of MntExe when ``exento``), CLP neto, which is what it adds to the inventory's value; ``unit_cost`` is
+    ``cost / quantity`` rounded half up. ``sku`` is the store's product it was matched to (None: kept in the
+    purchase, no stock moves), ``matched_by`` how (``ean``, ``codigo``, ``sku``, ``nombre`` or ``""``).
+    """
+
+    line_no: int
+    code: str
+    ean: str | None
+    name: str
+    quantity: Decimal
+    unit: str
+    unit_cost: int
+    amount: int
+    cost: int
+    exento: bool
+    sku: str | None
+    matched_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReference:
+    """A Referencia of the document: ``tipo`` as the SII writes it ("33", "801", "SET"...), CodRef (1 anula,
+    2 corrige texto, 3 corrige montos) when given."""
+
+    tipo: str
+    folio: str
+    fecha: str
+    codigo: int | None
+    razon: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseReceived:
+    """A supplier's document registered at the store.
+
+    ``tipo``/``folio``/``fecha_emision`` (ISO date) identify it with ``supplier.rut`` (a document is registered
+    once); goods go to ``warehouse`` (the store's own: its ``store_id``) when ``moves_stock``. Amounts in CLP as
+    on the document: ``neto`` (MntNeto), ``exento`` (MntExe), ``iva`` (IVA: the crédito fiscal), ``other_taxes``
+    (ImptoReten), ``total`` (MntTotal). ``digest`` is the SHA-256 (hex) of the DTE's exclusive C14N,
+    ``document_xml`` the signed DTE itself (ISO-8859-1 text, kept as the receptor must keep it).
+    ``registered_by`` is the supervisor or administrator who authorised it (``""`` from the command line).
+    """
+
+    TYPE: ClassVar[str] = "purchase.received"
+    VERSION: ClassVar[int] = 1
+
+    purchase_id: str
+    supplier: Supplier
+    tipo: int
+    folio: int
+    fecha_emision: str
+    warehouse: str
+    lines: tuple[PurchaseLine, ...]
+    neto: int
+    exento: int
+    iva: int
+    total: int
+    digest: str
+    moves_stock: bool
+    other_taxes: int = 0
+    references: tuple[DocumentReference, ...] = ()
+    registered_by: str = ""
+    document_xml: str = ""
+
+    @property
+    def sign(self) -> int:
+        """-1 for a nota de crédito (it takes back), +1 otherwise."""
+        return -1 if self.tipo == NOTA_CREDITO else 1
+
+
+def stock_moves(event: PurchaseReceived) -> list[tuple[str, Decimal]]:
+    """``(sku, signed quantity)`` the document moves in ``event.warehouse``: matched lines with a quantity, when
+    it moves stock (never a nota de débito)."""
+    if not event.moves_stock or event.tipo == NOTA_DEBITO:
+        return []
+    return [(x.sku, event.sign * x.quantity) for x in event.lines if x.sku is not None and x.quantity != 0]
+
+
+def cost_moves(event: PurchaseReceived) -> list[tuple[str, Decimal, int]]:
+    """``(sku, signed quantity, signed value in CLP neto)`` for the PPP of each matched line (``shared.costing``):
+    the quantity is 0 when the stock does not move (value only)."""
+    moving = event.moves_stock and event.tipo != NOTA_DEBITO
+    return [(x.sku, event.sign * x.quantity if moving else Decimal(0), event.sign * x.cost)
+            for x in event.lines if x.sku is not None and (x.cost != 0 or (moving and x.quantity != 0))]

@@ -1,0 +1,131 @@
+"""Back office at the till: [Turno…] → "Registrar compra (DTE de proveedor)", a supervisor's PIN, the file picker,
+the preview with the verdict and the lines, confirm; a document registered already or hostile XML is refused in
+Spanish and nothing is recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import supplier_dte as sd
+from argon2 import PasswordHasher
+from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget
+
+from desktop import settings as settings_mod
+from desktop import terminal as terminal_mod
+from desktop.demo import seed
+from desktop.journal import purchases_projection, read_models
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+STORE = "77447842-6"
+ROWS = [
+    {"sku": sku, "name": name, "price": price, "category": "Abarrotes", "sold_by": "unit", "barcode": code,
+     "plu": "", "brand": "", "iva_exempt": "0", "favourite": "1", "stock": "12"}
+    for sku, name, price, code in (
+        ("LEC-1", "Leche Entera Colun 1 L", "1150", "7801234567894"),
+        ("HUE-12", "Huevos Blancos 12 un", "3990", "7802920000015"),
+        ("BEB-15", "Coca-Cola Original 1,5 L", "1890", "7801610001196"),
+        ("ARR-1", "Arroz Grado 1 Tucapel 1 kg", "1690", "7801320000014"),
+        ("ACE-1", "Aceite Vegetal Chef 1 L", "2490", "7802810000019"))]
+LINES = [("Leche Entera Colun 1 L", "48", "820", "7801234567894", False),
+         ("Huevos Blancos 12 un", "20", "2650", "7802920000015", False),
+         ("Coca-Cola Original 1,5 L", "36", "1210", "7801610001196", False),
+         ("Arroz Grado 1 Tucapel 1 kg", "30", "1090", "7801320000014", False),
+         ("Aceite Vegetal Chef 1 L", "24", "1650", "7802810000019", False),
+         ("Bolsas camiseta 40x50 (paquete)", "10", "1490", "", False)]
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, printer, scale, reader):
+    """The window's terminal, in a store whose RUT the supplier's factura is addressed to."""
+    s = settings_mod.TerminalSettings(data_dir=tmp_path / "caja", store=settings_mod.StoreInfo(rut="77.447.842-6"))
+    term = terminal_mod.build(s, create=True, printer=printer, scale=scale, reader=reader,
+                              hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    seed.seed(term, [dict(r) for r in ROWS])
+    yield term
+    term.close()
+
+
+@pytest.fixture
+def factura(tmp_path: Path) -> Path:
+    path = tmp_path / "factura_proveedor.xml"
+    path.write_bytes(sd.envio([sd.dte(33, 7, LINES, STORE)], STORE))
+    return path
+
+
+def open_purchase(ui, pin: str = "9999"):
+    ui.click("action-shift")
+    ui.click("purchase", ui.dialog("shift-menu"))
+    dialog = ui.dialog("purchase-pin-dialog")
+    ui.keypad(pin, dialog)
+    ui.click("purchase-pin-ok", dialog)
+    return dialog
+
+
+def pick(ui, qtbot, page, path: Path) -> None:
+    ui.click("purchase-pick", page)
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QFileDialog, "purchase-file-picker")))
+    picker = page.findChild(QFileDialog, "purchase-file-picker")
+    picker.selectFile(str(path))
+    picker.accept()
+
+
+def test_a_supervisor_registers_a_suppliers_factura(ui, qtbot, terminal, factura):
+    ui.start_selling()
+    pin = open_purchase(ui, "1234")  # Ana is a cashier: she cannot
+    assert "PIN" in ui.text("purchase-pin-error", pin)
+    assert ui.closed("purchase-dialog")
+    ui.keypad("9999", pin)  # the field was selected: Marta, supervisor, types over it
+    ui.click("purchase-pin-ok", pin)
+    page = ui.dialog("purchase-dialog")
+    assert not ui.find(QPushButton, "purchase-confirm", page).isEnabled()
+
+    pick(ui, qtbot, page, factura)
+    qtbot.waitUntil(lambda: "verificados" in ui.text("purchase-verdict", page))
+    assert ui.text("purchase-verdict", page).startswith("Firma, timbre (TED), CAF, esquema y totales verificados.")
+    assert "Distribuidora Within Play Ltda." in ui.text("purchase-headline", page)
+    table = ui.find(QTableWidget, "purchase-lines", page)
+    assert table.rowCount() == 6
+    assert table.item(0, 6).text() == "LEC-1 · Leche Entera Colun 1 L"
+    assert table.item(5, 6).text().startswith("— sin producto")
+    assert ui.text("purchase-totals", page) == ("Neto $223.120 · IVA crédito fiscal $42.393 · Total $265.513")
+    assert "5 de 6 líneas reconocidas" in ui.text("purchase-message", page)
+    page.resize(1180, 720)
+    shot = ui.screenshot(page, "backoffice_compra.png")
+    assert shot.stat().st_size > 10_000
+
+    ui.click("purchase-confirm", page)
+    assert ui.text("purchase-message", page) == ("Compra registrada: factura N° 7 de Distribuidora Within Play Ltda. · "
+                                                 "IVA crédito fiscal $42.393")
+    conn = terminal.journal.conn
+    assert read_models.stock_on_hand(conn, "LEC-1") == 12 + 48
+    assert purchases_projection.product_cost(conn, "HUE-12")[0] == 2650
+    [row] = conn.execute("SELECT registered_by FROM purchases").fetchall()
+    assert row == ("marta",)
+    authorised = [e for e in terminal.journal.read() if e.type == "auth.authorised"][-1]
+    assert authorised.payload["action"] == "purchase" and "factura N° 7" in authorised.payload["detail"]
+    ui.click("purchase-cancel", page)  # now "Cerrar"
+    assert ui.closed("purchase-dialog")
+    assert ui.text("message").startswith("Compra registrada: factura N° 7")
+
+
+def test_refusals_are_shown_and_nothing_is_recorded(ui, qtbot, terminal, factura, tmp_path):
+    terminal.purchases.import_file(factura.read_bytes())
+    ui.start_selling()
+    head = terminal.journal.head
+    open_purchase(ui)
+    page = ui.dialog("purchase-dialog")
+    pick(ui, qtbot, page, factura)
+    qtbot.waitUntil(lambda: "ya registrado el" in ui.text("purchase-verdict", page))
+    verdict = page.findChild(QLabel, "purchase-verdict")
+    assert verdict.property("error") is True
+    assert not ui.find(QPushButton, "purchase-confirm", page).isEnabled()
+    hostile = tmp_path / "hostil.xml"
+    hostile.write_bytes(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><EnvioDTE>&a;</EnvioDTE>')
+    pick(ui, qtbot, page, hostile)
+    qtbot.waitUntil(lambda: "XML rechazado por seguridad" in ui.text("purchase-verdict", page))
+    assert ui.text("purchase-verdict", page).startswith("No se puede registrar: ")
+    assert ui.find(QTableWidget, "purchase-lines", page).rowCount() == 0
+    ui.click("purchase-cancel", page)
+    assert terminal.journal.head == head  # no purchase, no authorisation
