@@ -23,7 +23,8 @@ from shared import money
 from shared import rut as rut_mod
 from shared.dte import errors
 from shared.dte.xmlcore import clean_text
-from shared.events.sales import SaleCompleted
+from shared.events.returns import ReturnCompleted
+from shared.events.sales import CustomerData, SaleCompleted
 from shared.sale import allocate
 
 
@@ -321,3 +322,45 @@ def nota_credito(*, folio: int, fecha_emision: date, emisor: Emisor, receptor: R
     return documento(TipoDTE.NOTA_CREDITO, folio=folio, fecha_emision=fecha_emision, emisor=emisor,
                      receptor=receptor, lineas=lineas, referencias=(referencia,), montos_brutos=montos_brutos,
                      forma_pago=None)
+
+
+RAZON_DEVOLUCION: Final = "Devolución"
+"""RazonRef of a return's nota de crédito when the cashier typed no reason."""
+
+
+def receptor_desde_cliente(cliente: CustomerData) -> Receptor:
+    """The Receptor of a factura (or of its nota de crédito) from the buyer typed at the till."""
+    return Receptor(rut=cliente.rut, razon_social=cliente.razon_social, giro=cliente.giro,
+                    direccion=cliente.direccion, comuna=cliente.comuna)
+
+
+def lineas_desde_devolucion(devolucion: ReturnCompleted) -> tuple[Linea, ...]:
+    """The returned lines at what the customer paid for them (IVA included): ``MontoItem`` is the line's credited
+    ``amount``, its discount the rest of ``round(precio × cantidad)``."""
+    return tuple(Linea(nombre=x.name, cantidad=x.quantity, precio=Decimal(x.unit_price), monto=x.amount,
+                       exento=x.iva_exempt,
+                       descuento=money.round_half_up(Decimal(x.unit_price) * x.quantity) - x.amount,
+                       codigo=x.sku, unidad="KG" if x.sold_by == "kg" else "")
+                 for x in devolucion.lines)
+
+
+def nota_credito_desde_devolucion(devolucion: ReturnCompleted, *, folio: int, fecha_emision: date, emisor: Emisor,
+                                  receptor: Receptor, fecha_original: date) -> Documento:
+    """The nota de crédito (61) of a return: the returned lines, referencing the original document
+    (``original_tipo``/``original_folio``, issued on ``fecha_original``) with CodRef 1 "anula" for a full return
+    and 3 "corrige montos" for a partial one (SII Formato DTE, Referencia/CodRef); RazonRef is the return's reason.
+
+    Raises:
+        DocumentInvalid: the nota's totals differ from the return's, or another rule is broken.
+    """
+    codigo = CodRef.ANULA if devolucion.full else CodRef.CORRIGE_MONTOS
+    referencia = Referencia(str(devolucion.original_tipo), str(devolucion.original_folio), fecha_original, codigo,
+                            (devolucion.reason.strip() or RAZON_DEVOLUCION)[:90])
+    doc = nota_credito(folio=folio, fecha_emision=fecha_emision, emisor=emisor, receptor=receptor,
+                       lineas=lineas_desde_devolucion(devolucion), referencia=referencia)
+    t = doc.totales
+    if (t.neto, t.iva, t.exento, t.total) != (devolucion.neto, devolucion.iva, devolucion.exento, devolucion.total):
+        raise errors.DocumentInvalid(f"los totales de la nota ({t.neto}+{t.iva}+{t.exento}={t.total}) no son los de la "
+                                     f"devolución ({devolucion.neto}+{devolucion.iva}+{devolucion.exento}="
+                                     f"{devolucion.total})")
+    return doc

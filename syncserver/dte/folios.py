@@ -47,6 +47,10 @@ CHILE = ZoneInfo("America/Santiago")
 DEFAULT_LEASE_SIZE = 100
 DEFAULT_LOW_WATER = 20
 CHANGE_KIND = "folio_lease"
+SERVER_TERMINAL = "hq"
+"""The ``terminal_id`` of the server's own folio leases (notas de crédito stamped in HQ)."""
+SERVER_EPOCH = 0
+SERVER_LEASE_SIZE = 10
 
 
 class CafImportError(pos_errors.PosError):
@@ -161,8 +165,9 @@ async def _lock_tipo(conn: AsyncConnection, tenant_id: int, tipo: int) -> None:
 
 
 async def _lease_one(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_id: str, epoch: int, tipo: int,
-                     size: int, today: date) -> Lease | None:
-    """The next free sub-range of the tenant's oldest CAF of ``tipo`` that has one (caller holds the type's lock)."""
+                     size: int, today: date, *, publish: bool = True) -> Lease | None:
+    """The next free sub-range of the tenant's oldest CAF of ``tipo`` that has one (caller holds the type's lock);
+    published to the terminal's store unless ``publish`` is false (the server's own lease)."""
     cafs = await (await conn.execute(
         "SELECT desde, hasta, fecha_autorizacion, caf_xml FROM cafs WHERE tenant_id = %s AND tipo = %s"
         " ORDER BY desde", (tenant_id, tipo))).fetchall()
@@ -182,6 +187,8 @@ async def _lease_one(conn: AsyncConnection, tenant_id: int, terminal_id: str, st
             (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, start, end))).fetchone()
         assert lease_row is not None
         lease = Lease(int(lease_row[0]), terminal_id, tipo, start, end)
+        if not publish:
+            return lease
         await tenancy.append_change(conn, tenant_id, CHANGE_KIND, f"{terminal_id}:{tipo}:{start}", {
             "tipo": tipo, "desde": start, "hasta": end, "caf_xml": caf_xml, "terminal_id": terminal_id,
             "epoch": epoch, "lease_id": lease.lease_id}, store_id)
@@ -217,6 +224,42 @@ async def refill(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_
     return leased
 
 
+async def take_server_folio(conn: AsyncConnection, tenant_id: int, tipo: int, *, today: date | None = None,
+                            lease_size: int = SERVER_LEASE_SIZE) -> tuple[int, str] | None:
+    """A folio of ``tipo`` for a document the server stamps itself (a nota de crédito correcting a rejected
+    document), with the CAF file (ISO-8859-1 text, private key included) that authorises it, inside the caller's
+    transaction; None when no CAF of that type has folios left.
+
+    The server holds its own leases (terminal :data:`SERVER_TERMINAL`, epoch 0, never published to a store),
+    taken from the CAFs like a terminal's, so its folios are disjoint from every terminal's.
+    """
+    today = today_in_chile() if today is None else today
+    await _lock_tipo(conn, tenant_id, tipo)
+    rows = await (await conn.execute(
+        "SELECT l.lease_id, l.desde, l.hasta, l.issued, c.fecha_autorizacion, c.caf_xml FROM folio_leases l"
+        " JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo AND c.desde = l.caf_desde"
+        " WHERE l.tenant_id = %s AND l.terminal_id = %s AND l.epoch = %s AND l.tipo = %s AND l.retired_at IS NULL"
+        " AND l.issued < l.hasta - l.desde + 1 ORDER BY l.desde",
+        (tenant_id, SERVER_TERMINAL, SERVER_EPOCH, tipo))).fetchall()
+    usable = [r for r in rows if not caf_expired(tipo, r[4], today)]
+    if usable:
+        lease_id, desde, _hasta, issued, _fa, caf_xml = usable[0]
+    else:
+        lease = await _lease_one(conn, tenant_id, SERVER_TERMINAL, "", SERVER_EPOCH, tipo, max(lease_size, 1), today,
+                                 publish=False)
+        if lease is None:
+            return None
+        caf_row = await (await conn.execute(
+            "SELECT c.caf_xml FROM folio_leases l JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo"
+            " AND c.desde = l.caf_desde WHERE l.tenant_id = %s AND l.lease_id = %s",
+            (tenant_id, lease.lease_id))).fetchone()
+        assert caf_row is not None
+        lease_id, desde, issued, caf_xml = lease.lease_id, lease.desde, 0, caf_row[0]
+    await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
+                       (tenant_id, lease_id))
+    return int(desde) + int(issued), str(caf_xml)
+
+
 async def _unused(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int, tipo: int) -> int:
     row = await (await conn.execute(
         "SELECT COALESCE(sum(hasta - desde + 1 - issued), 0) FROM folio_leases WHERE tenant_id = %s"
@@ -243,7 +286,8 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
     for doc in documents:
         lease = await (await conn.execute(
             "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
-            " AND desde <= %s AND hasta >= %s", (tenant_id, terminal_id, doc.tipo, doc.folio, doc.folio))).fetchone()
+            " AND desde <= %s AND hasta >= %s AND epoch <> %s",  # never the server's own leases
+            (tenant_id, terminal_id, doc.tipo, doc.folio, doc.folio, SERVER_EPOCH))).fetchone()
         inserted = await (await conn.execute(
             "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",

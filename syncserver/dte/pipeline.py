@@ -1,12 +1,24 @@
-"""From a stamped sale to a signed DTE in the outbox: build the document from the stored ``SaleCompleted``, render
-it with the TED exactly as the terminal printed it, sign it with the tenant's certificate, validate it against the
-SII's schema and store the XML (state ``issued`` → ``signed``).
+"""From a stamped document to a signed DTE in the outbox: build the document from its source, render it with the
+TED exactly as it was stamped, sign it with the tenant's certificate, validate it against the SII's schema and store
+the XML (state ``issued`` → ``signed``).
+
+Sources, by type (the event is the one that carried the stamped document, found through ``dte_documents``):
+
+- 39/41 boleta: the ``SaleCompleted`` (receptor the anonymous buyer 66666666-6).
+- 33/34 factura: the ``SaleCompleted`` with its ``customer`` as Receptor (RUT, razón social, giro, dirección,
+  comuna); a factura sale without customer does not build.
+- 61 nota de crédito of a return: the ``ReturnCompleted`` (its returned lines) referencing the original document
+  (tipo, folio, fecha) with CodRef 1 "anula" for a full return and 3 "corrige montos" for a partial one; receptor
+  the original factura's customer, or the anonymous buyer for a boleta.
+- 61 nota de crédito issued in HQ to annul a rejected document: its ``dte_corrections`` row
+  (:mod:`syncserver.dte.corrections`).
+
+The Emisor is the tenant's emisor data (:mod:`syncserver.dte.emisor`); while something is missing the documents
+wait in ``issued`` with ``last_error`` "faltan los datos del emisor: …" (retried at once when it is saved).
 
 Rows are taken ``FOR UPDATE SKIP LOCKED``, so several workers (or server processes) share the work without taking
 the same document twice. A document that cannot be built or does not validate keeps state ``issued`` with
 ``last_error`` and a later ``next_attempt_at`` (backoff), for HQ to show.
-
-Boletas (39, 41) only for now: facturas need the buyer's data, which the sale event does not carry yet.
 """
 
 from __future__ import annotations
@@ -18,16 +30,21 @@ from pathlib import Path
 from typing import Any
 
 import shared.dte
+from shared import errors as pos_errors
 from shared.dte import documents, schema, xml
 from shared.dte import errors as dte_errors
-from shared.events import registry, sales
-from syncserver.dte import certs
+from shared.events import registry, returns, sales
+from syncserver.dte import certs, corrections
+from syncserver.dte import emisor as emisor_mod
 from syncserver.store import db
 
 log = logging.getLogger("syncserver.dte.pipeline")
 
 XSD_DIR = Path(shared.dte.__file__).resolve().parent / "data" / "xsd"
 BOLETAS = (39, 41)
+FACTURAS = (33, 34)
+NOTA_CREDITO = 61
+SIGNED_TYPES = (*FACTURAS, *BOLETAS, NOTA_CREDITO)
 MAX_BACKOFF = timedelta(hours=1)
 _CODEC = registry.build_codec()
 
@@ -38,14 +55,21 @@ class SignResult:
     failed: int
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A stamped document as stored: its TED, stamping time, and the event or correction it comes from."""
+
+    tipo: int
+    folio: int
+    stamped_at: str
+    ted: str
+    event: Any = None
+    correction: dict[str, Any] | None = None
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... up to an hour."""
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-
-
-def _emisor(tenant: tuple[Any, ...]) -> documents.Emisor:
-    name, rut = tenant
-    return documents.Emisor(rut=str(rut), razon_social=str(name), giro="", direccion="", comuna="")
 
 
 def _fecha(stamped_at: str) -> tuple[date, datetime]:
@@ -53,26 +77,95 @@ def _fecha(stamped_at: str) -> tuple[date, datetime]:
     return moment.date(), moment.replace(tzinfo=None)
 
 
-def build_signed(sale: sales.SaleCompleted, emisor: documents.Emisor, signer: Any) -> bytes:
-    """The signed DTE of a stamped boleta sale, schema-valid.
+def _decode(type_: str | None, version: int | None, payload: Any) -> Any:
+    if type_ is None or version is None:
+        return None
+    try:
+        return _CODEC.decode(type_, version, payload)
+    except pos_errors.PosError as exc:
+        raise dte_errors.DocumentInvalid(f"el evento del documento no se puede leer: {exc}") from None
+
+
+SOURCES_SQL = (
+    "SELECT d.tipo, d.folio, d.stamped_at, d.ted, e.type, e.version, e.payload, c.content FROM dte_documents d"
+    " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
+    " AND e.seq = d.seq LEFT JOIN dte_corrections c ON c.tenant_id = d.tenant_id AND c.tipo = d.tipo"
+    " AND c.folio = d.folio")
+"""The sources of stored documents; callers add ``WHERE d.tenant_id = … AND …`` and read rows with
+:func:`source_of_row`."""
+
+
+def source_of_row(row: tuple[Any, ...]) -> Source:
+    """A row of :data:`SOURCES_SQL` as a :class:`Source` (the event decoded).
 
     Raises:
-        DteError: the document breaks a rule, the TED does not match it, or the XML does not validate.
+        DocumentInvalid: the event cannot be decoded.
     """
-    stamped = sale.document
-    assert stamped is not None
-    fecha, moment = _fecha(stamped.stamped_at)
-    doc = documents.boleta_desde_venta(sale, folio=stamped.folio, fecha_emision=fecha, emisor=emisor)
-    if int(doc.tipo) != stamped.tipo:
-        raise dte_errors.DocumentInvalid(f"la venta corresponde al tipo {int(doc.tipo)}, no al {stamped.tipo}")
-    signed = xml.build_dte(doc, stamped.ted.encode("iso-8859-1"), signer, moment)
+    tipo, folio, stamped_at, ted, type_, version, payload, content = row
+    return Source(int(tipo), int(folio), str(stamped_at), str(ted), _decode(type_, version, payload), content)
+
+
+async def load_source(conn: Any, tenant_id: int, tipo: int, folio: int) -> Source | None:
+    """The stored source of document ``tipo``/``folio`` (inside the caller's tenant transaction); None if unknown."""
+    row = await (await conn.execute(SOURCES_SQL + " WHERE d.tenant_id = %s AND d.tipo = %s AND d.folio = %s",
+                                    (tenant_id, tipo, folio))).fetchone()
+    return None if row is None else source_of_row(row)
+
+
+async def build_document(conn: Any, tenant_id: int, source: Source, emisor: documents.Emisor) -> documents.Documento:
+    """The document model of a stored source (see the module doc for each type).
+
+    Raises:
+        DocumentInvalid: the source does not make a valid document of its type (the message says why).
+    """
+    fecha, _ = _fecha(source.stamped_at)
+    tipo, folio, event = source.tipo, source.folio, source.event
+    if source.correction is not None:
+        doc = corrections.nota_from_content(source.correction, folio=folio, fecha_emision=fecha, emisor=emisor)
+    elif isinstance(event, sales.SaleCompleted) and tipo in BOLETAS:
+        doc = documents.boleta_desde_venta(event, folio=folio, fecha_emision=fecha, emisor=emisor)
+    elif isinstance(event, sales.SaleCompleted) and tipo in FACTURAS:
+        if event.customer is None:
+            raise dte_errors.DocumentInvalid("la venta no trae los datos del cliente (RUT, razón social, giro, "
+                                             "dirección, comuna) que una factura necesita")
+        doc = documents.factura_desde_venta(event, folio=folio, fecha_emision=fecha, emisor=emisor,
+                                            receptor=documents.receptor_desde_cliente(event.customer))
+    elif isinstance(event, returns.ReturnCompleted) and tipo == NOTA_CREDITO:
+        original = await load_source(conn, tenant_id, event.original_tipo, event.original_folio)
+        if original is None:
+            raise dte_errors.DocumentInvalid(f"el documento que la nota modifica (tipo {event.original_tipo} "
+                                             f"N° {event.original_folio}) aún no llega al servidor")
+        receptor = documents.RECEPTOR_ANONIMO
+        if isinstance(original.event, sales.SaleCompleted):
+            receptor = corrections.receptor_of(original.event, event.original_tipo)
+        doc = documents.nota_credito_desde_devolucion(event, folio=folio, fecha_emision=fecha, emisor=emisor,
+                                                      receptor=receptor,
+                                                      fecha_original=_fecha(original.stamped_at)[0])
+    elif tipo not in SIGNED_TYPES:
+        raise dte_errors.DocumentInvalid(f"el servidor aún no emite documentos del tipo {tipo}")
+    else:
+        raise dte_errors.DocumentInvalid(f"el evento del documento no corresponde a un documento del tipo {tipo}")
+    if int(doc.tipo) != tipo:
+        raise dte_errors.DocumentInvalid(f"la venta corresponde al tipo {int(doc.tipo)}, no al {tipo}")
+    return doc
+
+
+def build_signed(doc: documents.Documento, ted: str, stamped_at: str, signer: Any) -> bytes:
+    """The signed DTE of ``doc`` with the TED as stamped (ISO-8859-1 text) and ``TmstFirma`` the stamping time,
+    schema-valid.
+
+    Raises:
+        DteError: the TED does not match the document, or the XML does not validate.
+    """
+    _, moment = _fecha(stamped_at)
+    signed = xml.build_dte(doc, ted.encode("iso-8859-1"), signer, moment)
     schema.validate(signed, XSD_DIR)
     return signed
 
 
 async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int = 50,
                        now: datetime | None = None) -> SignResult:
-    """Sign up to ``limit`` due ``issued`` boletas of a tenant (one transaction; rows locked SKIP LOCKED).
+    """Sign up to ``limit`` due ``issued`` documents of a tenant (one transaction; rows locked SKIP LOCKED).
 
     Raises:
         CertificateUploadError: the tenant has no usable certificate (nothing is changed).
@@ -80,32 +173,32 @@ async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int
     signer = await certs.load_signer(pool, tenant_id, secret_key)
     signed = failed = 0
     async with db.tenant_tx(pool, tenant_id) as conn:
-        tenant = await (await conn.execute("SELECT name, rut FROM tenants WHERE tenant_id = %s",
-                                           (tenant_id,))).fetchone()
-        assert tenant is not None
-        emisor = _emisor(tenant)
+        config = await emisor_mod.load_emisor(conn, tenant_id)
+        missing = emisor_mod.missing_message(config)
         rows = await (await conn.execute(
-            "SELECT o.tipo, o.folio, o.attempts, e.type, e.version, e.payload FROM dte_outbox o"
-            " JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
-            " JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
-            " AND e.seq = d.seq WHERE o.tenant_id = %s AND o.state = 'issued' AND o.tipo = ANY(%s)"
+            "SELECT o.tipo, o.folio, o.attempts FROM dte_outbox o WHERE o.tenant_id = %s AND o.state = 'issued'"
             " AND o.next_attempt_at <= COALESCE(%s, now()) ORDER BY o.tipo, o.folio LIMIT %s"
-            " FOR UPDATE OF o SKIP LOCKED", (tenant_id, list(BOLETAS), now, limit))).fetchall()
-        for tipo, folio, attempts, type_, version, payload in rows:
-            try:
-                sale = _CODEC.decode(type_, version, payload)
-                if not isinstance(sale, sales.SaleCompleted) or sale.document is None:
-                    raise dte_errors.DocumentInvalid("el evento no es una venta con documento")
-                data = build_signed(sale, emisor, signer)
-            except (dte_errors.DteError, ValueError) as exc:
+            " FOR UPDATE OF o SKIP LOCKED", (tenant_id, now, limit))).fetchall()
+        for tipo, folio, attempts in rows:
+            error = missing  # without emisor data nothing is signed: the reason is the missing fields
+            if error is None and config is not None:
+                try:
+                    source = await load_source(conn, tenant_id, tipo, folio)
+                    if source is None:
+                        raise dte_errors.DocumentInvalid("el documento no está registrado")
+                    doc = await build_document(conn, tenant_id, source, config.emisor())
+                    data = build_signed(doc, source.ted, source.stamped_at, signer)
+                except (dte_errors.DteError, ValueError) as exc:
+                    error = str(exc)
+            if error is not None:
                 failed += 1
                 log.warning("dte not signed", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,
-                                                     "error": str(exc)})
+                                                     "error": error})
                 await conn.execute(
                     "UPDATE dte_outbox SET attempts = attempts + 1, last_error = %s,"
                     " next_attempt_at = now() + %s, updated_at = now()"
                     " WHERE tenant_id = %s AND tipo = %s AND folio = %s",
-                    (str(exc)[:1000], backoff(attempts + 1), tenant_id, tipo, folio))
+                    (error[:1000], backoff(attempts + 1), tenant_id, tipo, folio))
                 continue
             signed += 1
             await conn.execute(

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from syncserver import settings as settings_mod
-from syncserver.hq import auth, catalog, documents, folios, sales, terminals, web
+from syncserver.hq import auth, catalog, documents, emisor, folios, sales, terminals, web
 
 log = logging.getLogger("syncserver.hq")
 
@@ -36,6 +36,9 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
+        Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
+              name="correct_document"),
+        Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
         Route("/catalogo", catalog.product_list, methods=["GET"], name="catalog"),
         Route("/catalogo/{sku:path}", catalog.edit, methods=["GET", "POST"], name="product"),

@@ -1,37 +1,123 @@
-"""``/hq/documentos``: each tax document's way to the SII (issued, signed, sent with track id, accepted, rejected)."""
+"""``/hq/documentos``: each tax document's way to the SII (issued, signed, sent with track id, accepted, accepted
+with objections, rejected with the SII's reason), filtered by state and type; a rejected document can be annulled
+with a nota de crédito issued here (``/hq/documentos/{tipo}/{folio}/corregir``, confirmed with the user's password).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syncserver.hq import web
+from syncserver.dte import corrections, folios
+from syncserver.hq import auth, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
 STATES = {"issued": "Emitido en caja", "signed": "Firmado", "sent": "Enviado al SII", "accepted": "Aceptado",
-          "rejected": "Rechazado"}
+          "accepted_objections": "Aceptado con reparos", "rejected": "Rechazado"}
 PAGE = 200
+PDF_LINKS = False
+"""Show the "PDF" link of each row (``/hq/documentos/{tipo}/{folio}.pdf``) once that route exists."""
+
+_ROWS = (
+    "SELECT o.tipo, o.folio, o.state, o.track_id, o.attempts, o.last_error, o.updated_at, d.stamped_at,"
+    " d.terminal_id, t.name AS terminal_name, fix.folio AS corrected_by, nc.original_tipo, nc.original_folio"
+    " FROM dte_outbox o JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
+    " LEFT JOIN terminals t ON t.tenant_id = d.tenant_id AND t.terminal_id = d.terminal_id"
+    " LEFT JOIN dte_corrections fix ON fix.tenant_id = o.tenant_id AND fix.original_tipo = o.tipo"
+    " AND fix.original_folio = o.folio"
+    " LEFT JOIN dte_corrections nc ON nc.tenant_id = o.tenant_id AND nc.tipo = o.tipo AND nc.folio = o.folio")
+
+
+def _tipo(text: str | None) -> int | bool | None:
+    """The ``?tipo=`` filter: None when absent, False when not a known type."""
+    if not text:
+        return None
+    return int(text) if text.isdigit() and int(text) in TIPOS else False
 
 
 @web.login_required
 async def page(request: Request, user: HqUser) -> Response:
-    """The latest documents (``?estado=`` one state), with counts by state."""
+    """The latest documents (``?estado=`` one state, ``?tipo=`` one type), with counts by state."""
     state = request.query_params.get("estado") or None
+    tipo = _tipo(request.query_params.get("tipo"))
     if state is not None and state not in STATES:
         return web.error_page(request, 400, "Estado desconocido", "Elija un estado de la lista.", user)
+    if tipo is False:
+        return web.error_page(request, 400, "Tipo de documento desconocido", "Elija un tipo de la lista.", user)
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         counts = dict(await (await conn.execute(
-            "SELECT state, count(*) FROM dte_outbox WHERE tenant_id = %s GROUP BY state",
-            (user.tenant_id,))).fetchall())
+            "SELECT state, count(*) FROM dte_outbox WHERE tenant_id = %s AND (%s::int IS NULL OR tipo = %s::int)"
+            " GROUP BY state", (user.tenant_id, tipo, tipo))).fetchall())
         cur = await conn.execute(
-            "SELECT o.tipo, o.folio, o.state, o.track_id, o.attempts, o.last_error, o.updated_at, d.stamped_at,"
-            " t.name AS terminal_name FROM dte_outbox o JOIN dte_documents d ON d.tenant_id = o.tenant_id"
-            " AND d.tipo = o.tipo AND d.folio = o.folio LEFT JOIN terminals t ON t.tenant_id = d.tenant_id"
-            " AND t.terminal_id = d.terminal_id WHERE o.tenant_id = %s AND (%s::text IS NULL OR o.state = %s::text)"
-            " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s", (user.tenant_id, state, state, PAGE))
+            _ROWS + " WHERE o.tenant_id = %s AND (%s::text IS NULL OR o.state = %s::text)"
+            " AND (%s::int IS NULL OR o.tipo = %s::int)"
+            " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s",
+            (user.tenant_id, state, state, tipo, tipo, PAGE))
         names = [c.name for c in cur.description or ()]
         rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+    for r in rows:
+        r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
+        r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
+                            and r["corrected_by"] is None)
     return web.render(request, "documents.html", user=user, section="documentos", rows=rows, counts=counts,
-                      states=STATES, state=state, tipos=TIPOS, page_size=PAGE)
+                      states=STATES, state=state, tipo=tipo, tipos=TIPOS, page_size=PAGE, pdf_links=PDF_LINKS,
+                      notice=_notice(request.query_params.get("corregido", "")))
+
+
+def _notice(corrected: str) -> str:
+    """``61:5:39:1`` (after a correction) → the sentence shown on top of the list."""
+    parts = corrected.split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return ""
+    nc, original = int(parts[1]), f"{TIPOS.get(int(parts[2]), parts[2])} N° {parts[3]}"
+    return (f"Nota de crédito N° {nc} emitida: anula {original}. El servidor la firmará y la enviará al SII en su"
+            " próxima pasada.")
+
+
+async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> dict[str, Any] | None:
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        cur = await conn.execute(_ROWS + " WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s",
+                                 (user.tenant_id, tipo, folio))
+        row = await cur.fetchone()
+        return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
+
+
+@web.login_required
+async def correct(request: Request, user: HqUser) -> Response:
+    """``GET`` asks for confirmation (reason and the user's password); ``POST`` issues the nota de crédito that
+    annuls the rejected document ``{tipo}``/``{folio}``."""
+    tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
+    document = await _document(request, user, tipo, folio)
+    if document is None:
+        return web.not_found(request, user, "El documento")
+
+    def confirm(status: int = 200, error: str = "", reason: str = "") -> Response:
+        return web.render(request, "correct.html", status=status, user=user, section="documentos", doc=document,
+                          tipos=TIPOS, states=STATES, error=error, reason=reason,
+                          default_reason=corrections.DEFAULT_REASON,
+                          correctable=document["tipo"] in corrections.CORRECTABLE)
+
+    if request.method != "POST":
+        return confirm()
+    form = await web.read_form(request)
+    if form is None:
+        return web.csrf_failed(request, user)
+    reason = " ".join(str(form.get("motivo", "")).split())[:90]
+    attempt = await auth.authenticate(request.app.state.pool, user.email, str(form.get("password", "")),
+                                      getattr(request.app.state, "hq_hasher", auth.DEFAULT_HASHER))
+    if attempt.tenant_id != user.tenant_id:
+        error = ("Demasiados intentos fallidos: la cuenta quedó bloqueada por unos minutos."
+                 if attempt.locked_until is not None else "Contraseña incorrecta: la nota de crédito no se emitió.")
+        return confirm(403, error, reason)
+    try:
+        done = await corrections.correct_rejected(request.app.state.pool, user.tenant_id, tipo, folio,
+                                                  by=user.email, reason=reason)
+    except corrections.CorrectionError as exc:
+        if exc.code == "not_found":
+            return web.not_found(request, user, "El documento")
+        return confirm(409, str(exc), reason)
+    return web.redirect(f"/documentos?corregido={done.tipo}:{done.folio}:{tipo}:{folio}")

@@ -52,8 +52,16 @@ class Db:
             return conn.execute(sql, params).fetchall()
 
 
-def migrated(admin_url: str, tenants: dict[int, str]) -> Db:
-    """Migrate and create ``tenants`` (id -> RUT), each with store ``centro``."""
+EMISOR_DATA = {"razon_social": "Almacén Don Pepe SpA", "giro": "Venta al por menor en almacenes",
+               "acteco": "471100", "direccion": "San Lucio 138", "comuna": "Los Andes", "ciudad": "Los Andes",
+               "resolucion_fecha": "2026-01-01", "resolucion_numero": "0"}
+
+
+def migrated(admin_url: str, tenants: dict[int, str], *, emisor: bool = True) -> Db:
+    """Migrate and create ``tenants`` (id -> RUT), each with store ``centro`` and (unless ``emisor`` is false)
+    complete emisor data (:data:`EMISOR_DATA`)."""
+    from syncserver.dte import emisor as emisor_mod
+
     schema.migrate(admin_url)
     db = Db(admin_url, schema.app_url(admin_url))
 
@@ -61,6 +69,8 @@ def migrated(admin_url: str, tenants: dict[int, str]) -> Db:
         for tenant_id, rut in tenants.items():
             await tenancy.create_tenant(pool, tenant_id, f"Tenant {tenant_id}", rut)
             await tenancy.create_store(pool, tenant_id, "centro", "Centro")
+            if emisor:
+                await emisor_mod.store(pool, tenant_id, EMISOR_DATA)
 
     db.run(setup)
     return db

@@ -1,0 +1,200 @@
+"""Correcting a document the SII rejected: HQ issues a nota de crédito (61) that annuls it (Referencia CodRef 1,
+SII Formato DTE), stamped at the server with a folio of the server's own lease (``folios.take_server_folio``: a
+61 CAF leased to terminal ``hq``, disjoint from the terminals' folios; the CAF's private key is in the imported CAF
+file). The nota is recorded in ``dte_documents`` / ``dte_outbox`` like any document (so the signer builds, signs and
+the forwarder sends it) and in ``dte_corrections`` with its content (receptor, lines, reference), the source the
+signer builds it from. A document is corrected at most once (``UNIQUE`` on the original).
+
+Only boletas (39, 41) and facturas (33, 34) are corrected this way: a nota de crédito is annulled with a nota de
+débito (56), which this system does not issue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from shared import errors as pos_errors
+from shared import rut as rut_mod
+from shared.dte import caf as caf_mod
+from shared.dte import documents
+from shared.dte import errors as dte_errors
+from shared.dte import ted as ted_mod
+from shared.events import registry, sales
+from syncserver.dte import folios
+from syncserver.store import db
+
+log = logging.getLogger("syncserver.dte.corrections")
+
+CORRECTABLE: Final = (33, 34, 39, 41)
+DEFAULT_REASON: Final = "Anula documento rechazado por el SII"
+_CODEC = registry.build_codec()
+
+
+class CorrectionError(pos_errors.PosError):
+    """A correction that cannot be made; ``code`` is ``not_found`` or ``refused``, the message says why (Spanish)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    """The nota de crédito issued: ``folio`` of type 61, annulling ``original_tipo``/``original_folio``."""
+
+    folio: int
+    original_tipo: int
+    original_folio: int
+    total: int
+    tipo: int = 61
+
+
+# -- the nota's content, as stored in dte_corrections.content (JSON) ------------------------------------------------
+
+
+def content_of(original_tipo: int, original_folio: int, original_fecha: date, receptor: documents.Receptor,
+               lineas: tuple[documents.Linea, ...], razon: str, totales: documents.Totales) -> dict[str, Any]:
+    """What the signer needs to build the nota later, and its totals for the RVD (amounts int CLP, quantities and
+    prices as decimal text)."""
+    return {
+        "totales": {"neto": totales.neto, "iva": totales.iva, "exento": totales.exento, "total": totales.total},
+        "referencia": {"tipo": original_tipo, "folio": original_folio, "fecha": original_fecha.isoformat(),
+                       "codigo": int(documents.CodRef.ANULA), "razon": razon},
+        "receptor": {"rut": receptor.rut, "razon_social": receptor.razon_social, "giro": receptor.giro,
+                     "direccion": receptor.direccion, "comuna": receptor.comuna},
+        "lineas": [{"nombre": x.nombre, "cantidad": str(x.cantidad), "precio": str(x.precio), "monto": x.monto,
+                    "exento": x.exento, "descuento": x.descuento, "codigo": x.codigo, "unidad": x.unidad}
+                   for x in lineas],
+    }
+
+
+def nota_from_content(content: dict[str, Any], *, folio: int, fecha_emision: date,
+                      emisor: documents.Emisor) -> documents.Documento:
+    """The nota de crédito of a stored correction.
+
+    Raises:
+        DocumentInvalid: the content is not a correction's, or a rule of the document is broken.
+    """
+    try:
+        ref, rec = content["referencia"], content["receptor"]
+        referencia = documents.Referencia(str(ref["tipo"]), str(ref["folio"]), date.fromisoformat(ref["fecha"]),
+                                          documents.CodRef(int(ref["codigo"])), str(ref["razon"]))
+        receptor = documents.Receptor(rut=rec["rut"], razon_social=rec["razon_social"], giro=rec["giro"],
+                                      direccion=rec["direccion"], comuna=rec["comuna"])
+        lineas = tuple(documents.Linea(nombre=x["nombre"], cantidad=Decimal(x["cantidad"]),
+                                       precio=Decimal(x["precio"]), monto=int(x["monto"]), exento=bool(x["exento"]),
+                                       descuento=int(x["descuento"]), codigo=x["codigo"], unidad=x["unidad"])
+                       for x in content["lineas"])
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise dte_errors.DocumentInvalid(f"la corrección guardada está incompleta ({exc!r})") from None
+    return documents.nota_credito(folio=folio, fecha_emision=fecha_emision, emisor=emisor, receptor=receptor,
+                                  lineas=lineas, referencia=referencia)
+
+
+def receptor_of(sale: sales.SaleCompleted, tipo: int) -> documents.Receptor:
+    """The receptor of a sale's document: the factura's customer, or the anonymous buyer 66666666-6."""
+    if tipo in (33, 34) and sale.customer is not None:
+        return documents.receptor_desde_cliente(sale.customer)
+    return documents.RECEPTOR_ANONIMO
+
+
+# -- HQ action -------------------------------------------------------------------------------------------------------
+
+
+def _chile_now(now: datetime | None) -> datetime:
+    moment = datetime.now(UTC) if now is None else now
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(folios.CHILE).replace(tzinfo=None)
+
+
+async def correct_rejected(pool: AsyncConnectionPool, tenant_id: int, tipo: int, folio: int, *, by: str,
+                           reason: str = "", now: datetime | None = None) -> Corrected:
+    """Issue the nota de crédito that annuls the rejected document ``tipo``/``folio`` (one transaction).
+
+    Args:
+        by: who asked (the HQ login's e-mail), kept with the correction.
+        reason: RazonRef (up to 90 characters); :data:`DEFAULT_REASON` when empty.
+        now: the stamping time (default: now; naive values are Chile's wall time).
+
+    Raises:
+        CorrectionError: ``not_found`` (no such document in this tenant) or ``refused``: not rejected, already
+            corrected, a type that cannot be annulled with a nota de crédito, no 61 CAF with folios left, or the
+            original cannot be rebuilt.
+    """
+    moment = _chile_now(now)
+    razon = " ".join(reason.split())[:90] or DEFAULT_REASON
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await (await conn.execute(
+            "SELECT o.state, d.sale_id, d.stamped_at, e.type, e.version, e.payload FROM dte_outbox o"
+            " JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
+            " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
+            " AND e.seq = d.seq WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s FOR UPDATE OF o",
+            (tenant_id, tipo, folio))).fetchone()
+        if row is None:
+            raise CorrectionError("not_found", f"el documento tipo {tipo} N° {folio} no existe en su empresa")
+        state, sale_id, stamped_at, type_, version, payload = row
+        done = await (await conn.execute(
+            "SELECT folio FROM dte_corrections WHERE tenant_id = %s AND original_tipo = %s AND original_folio = %s",
+            (tenant_id, tipo, folio))).fetchone()
+        if done is not None:
+            raise CorrectionError("refused", f"este documento ya fue corregido con la nota de crédito N° {done[0]}")
+        if tipo not in CORRECTABLE:
+            raise CorrectionError("refused", "una nota de crédito no se anula con otra nota de crédito: corresponde "
+                                             "una nota de débito, que este sistema no emite")
+        if state != "rejected":
+            raise CorrectionError("refused", "solo se corrige con nota de crédito un documento rechazado por el SII")
+        try:
+            sale = None if type_ is None else _CODEC.decode(type_, version, payload)
+        except pos_errors.PosError:
+            sale = None
+        if not isinstance(sale, sales.SaleCompleted):
+            raise CorrectionError("refused", "no se encontró la venta del documento: no se puede armar la nota")
+        lineas = documents.lineas_desde_venta(sale)
+        receptor = receptor_of(sale, tipo)
+        totales = documents.calcular_totales(documents.TipoDTE.NOTA_CREDITO, lineas, montos_brutos=True)
+        total = totales.total
+        if total != sale.total:
+            raise CorrectionError("refused", f"las líneas de la venta suman {total}, no {sale.total}")
+        taken = await folios.take_server_folio(conn, tenant_id, int(documents.TipoDTE.NOTA_CREDITO),
+                                               today=moment.date())
+        if taken is None:
+            raise CorrectionError("refused", "no quedan folios de nota de crédito (tipo 61): importe un CAF del tipo 61"
+                                             " en la página Folios")
+        nc_folio, caf_xml = taken
+        try:
+            caf = caf_mod.parse_caf(caf_xml.encode("iso-8859-1"))
+            timbre = ted_mod.build_ted(
+                caf, folio=nc_folio, fecha_emision=moment.date(), rut_receptor=rut_mod.parse(receptor.rut).compact,
+                razon_social_receptor=receptor.razon_social or documents.RAZON_SOCIAL_ANONIMO, monto_total=total,
+                item1=lineas[0].nombre, timestamp=moment)
+        except (dte_errors.DteError, pos_errors.InvalidRut) as exc:
+            raise CorrectionError("refused", f"no se pudo timbrar la nota de crédito: {exc}") from None
+        content = content_of(tipo, folio, date.fromisoformat(str(stamped_at)[:10]), receptor, lineas, razon,
+                             totales)
+        inserted = await (await conn.execute(
+            "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
+            " VALUES (%s, 61, %s, %s, %s, %s, 0, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",
+            (tenant_id, nc_folio, sale_id, folios.SERVER_TERMINAL, folios.SERVER_EPOCH,
+             moment.isoformat(timespec="seconds"), timbre.decode("iso-8859-1")))).fetchone()
+        if inserted is None:
+            raise CorrectionError("refused", f"el folio {nc_folio} de nota de crédito ya fue usado: revise los CAF")
+        await conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio) VALUES (%s, 61, %s)",
+                           (tenant_id, nc_folio))
+        try:
+            await conn.execute(
+                "INSERT INTO dte_corrections (tenant_id, tipo, folio, original_tipo, original_folio, reason, content,"
+                " created_by) VALUES (%s, 61, %s, %s, %s, %s, %s, %s)",
+                (tenant_id, nc_folio, tipo, folio, razon, Jsonb(content), by))
+        except psycopg.errors.UniqueViolation:
+            raise CorrectionError("refused", "este documento ya fue corregido con una nota de crédito") from None
+    log.info("document corrected", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio, "nc_folio": nc_folio})
+    return Corrected(nc_folio, tipo, folio, total)
