@@ -36,6 +36,7 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
+        Route("/documentos/{tipo:int}/{folio:int}.pdf", documents.pdf, methods=["GET"], name="document_pdf"),
         Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
               name="correct_document"),
         Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),

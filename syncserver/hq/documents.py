@@ -1,16 +1,21 @@
 """``/hq/documentos``: each tax document's way to the SII (issued, signed, sent with track id, accepted, accepted
 with objections, rejected with the SII's reason), filtered by state and type; a rejected document can be annulled
-with a nota de crédito issued here (``/hq/documentos/{tipo}/{folio}/corregir``, confirmed with the user's password).
+with a nota de crédito issued here (``/hq/documentos/{tipo}/{folio}/corregir``, confirmed with the user's password);
+every signed document can be downloaded as the PDF the customer receives (``/hq/documentos/{tipo}/{folio}.pdf``,
+``?cedible=1`` for the cedible copy of a factura).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syncserver.dte import corrections, folios
+from shared.dte import errors as dte_errors
+from shared.dte import pdf as dte_pdf
+from syncserver.dte import corrections, emisor, folios
 from syncserver.hq import auth, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
@@ -19,7 +24,7 @@ from syncserver.store import db
 STATES = {"issued": "Emitido en caja", "signed": "Firmado", "sent": "Enviado al SII", "accepted": "Aceptado",
           "accepted_objections": "Aceptado con reparos", "rejected": "Rechazado"}
 PAGE = 200
-PDF_LINKS = False
+PDF_LINKS = True
 """Show the "PDF" link of each row (``/hq/documentos/{tipo}/{folio}.pdf``) once that route exists."""
 
 _ROWS = (
@@ -121,3 +126,32 @@ async def correct(request: Request, user: HqUser) -> Response:
             return web.not_found(request, user, "El documento")
         return confirm(409, str(exc), reason)
     return web.redirect(f"/documentos?corregido={done.tipo}:{done.folio}:{tipo}:{folio}")
+
+
+@web.login_required
+async def pdf(request: Request, user: HqUser) -> Response:
+    """The signed document ``{tipo}``/``{folio}`` as a PDF (SII Manual de Muestras Impresas layout, timbre as
+    PDF417); 404 for another tenant's or an unknown document, 409 while it is not signed yet."""
+    tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        row = await (await conn.execute("SELECT xml FROM dte_outbox WHERE tenant_id = %s AND tipo = %s AND folio = %s",
+                                        (user.tenant_id, tipo, folio))).fetchone()
+        config = await emisor.load_emisor(conn, user.tenant_id)
+    if row is None:
+        return web.not_found(request, user, "El documento")
+    if row[0] is None:
+        return web.error_page(request, 409, "Documento aún no firmado",
+                              "El servidor todavía no firma este documento: el PDF estará disponible cuando lo haga.",
+                              user)
+    resolution = config.resolution if config is not None else None
+    cedible = request.query_params.get("cedible") == "1"
+    try:
+        data = await run_in_threadpool(
+            dte_pdf.render_pdf, bytes(row[0]),
+            resolucion=(resolution.numero, resolution.fecha.year) if resolution is not None else None,
+            cedible=cedible)
+    except dte_errors.DteError as exc:
+        return web.error_page(request, 422, "No se pudo generar el PDF", str(exc), user)
+    name = f"DTE_T{tipo}F{folio}{'_cedible' if cedible else ''}.pdf"
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
