@@ -73,8 +73,11 @@ async def enroll(pool: AsyncConnectionPool, code: str, public_key: str, terminal
     """Register a terminal's public key with a one-time code.
 
     Raises:
-        TenancyError: ``enrollment`` for an unknown, used or expired code, or a key or id already registered.
+        TenancyError: ``enrollment`` for an unknown, used or expired code, a key or id already registered, or the
+            id the server keeps for its own folio leases (``"hq"``).
     """
+    if terminal_id.strip().lower() == "hq":
+        raise TenancyError("enrollment", "el identificador de caja 'hq' está reservado para el servidor")
     async with db.auth_tx(pool) as conn:
         row = await (await conn.execute(
             "SELECT tenant_id, store_id, terminal_name, expires_at, used_at FROM auth_enrollment_codes"

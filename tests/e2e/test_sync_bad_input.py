@@ -306,6 +306,8 @@ def test_enrollment_code_unknown_reused_or_expired(server, till):
     fresh = str(server.run(lambda pool: tenancy.issue_enrollment_code(pool, 1, "centro", "Caja 5")))
     _refused(enroll(fresh, till.client.terminal_id), 400, "enrollment")  # an id already registered
     _refused(enroll(fresh, "caja-5", till.client.private_key), 400, "enrollment")  # a key already registered
+    reserved = _refused(enroll(fresh, "HQ"), 400, "enrollment")  # the id of the server's own folio leases
+    assert "reservado" in reserved["message"]
     for body in (b"{", b"[]", json.dumps({"code": fresh, "public_key": 5, "terminal_id": "x"}).encode()):
         _refused(_post(server.url, body, {"Content-Type": "application/json"}, "/sync/enroll"), 400, "malformed")
     with pytest.raises(tenancy.TenancyError) as info:
