@@ -67,9 +67,15 @@ def render_receipt(
     out.block((f"RUT {receipt.store_rut}", receipt.store_giro, receipt.store_address), align="center")
     out.blank()
     number = receipt.number if receipt.number.startswith("N°") else f"N° {receipt.number}"
-    out.block((receipt.title, number), align="center", bold=True)
+    if receipt.boxed:
+        out.boxed((f"R.U.T.: {receipt.store_rut}", receipt.title, number))
+    else:
+        out.block((receipt.title, number), align="center", bold=True)
     out.row(f"Fecha: {receipt.issued_at:%d-%m-%Y %H:%M}", "")
     out.row(f"Cajero: {receipt.cashier}", f"Caja: {receipt.terminal}")
+    if receipt.receptor:
+        out.separator()
+        out.block(receipt.receptor)
     out.separator()
     for line in receipt.lines:
         _render_line(out, line)
@@ -236,6 +242,18 @@ class _Writer:
 
     def separator(self) -> None:
         self.printer.text("-" * self.columns + "\n")
+
+    def boxed(self, texts: tuple[str, ...]) -> None:
+        """Bold lines centred inside a box drawn with CP858's box characters (the SII's recuadro)."""
+        lines = [part for text in texts for part in wrap(text, self.columns - 4)]
+        width = min(self.columns, max((len(x) for x in lines), default=0) + 6)
+        inner = width - 4
+        self.style(align="center", bold=True)
+        self.printer.text("┌" + "─" * (width - 2) + "┐\n")
+        for part in lines:
+            self.printer.text("│ " + part.center(inner) + " │\n")
+        self.printer.text("└" + "─" * (width - 2) + "┘\n")
+        self.style()
 
     def image(self, image: Image.Image, *, dither: bool) -> None:
         """A raster image (``GS v 0``), scaled down to the paper if needed, centred on a full-width strip."""

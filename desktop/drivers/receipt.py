@@ -77,7 +77,9 @@ class Receipt:
     ``total`` is the sale total (IVA included) before the cash rounding of Ley 20.956; ``rounding`` is that
     adjustment (negative when rounded down, 0 when none), so the customer pays ``total + rounding``.
     ``timbre`` is a monochrome image printed centred under the totals (the SII PDF417), with
-    ``timbre_legends`` under it.
+    ``timbre_legends`` under it. ``boxed`` prints the title and number inside the SII's recuadro, under
+    ``R.U.T.: <store_rut>`` (tax documents); ``receptor`` lines (the buyer of a factura: razón social, RUT, giro,
+    dirección, comuna) print under the date.
     """
 
     store_name: str
@@ -102,6 +104,8 @@ class Receipt:
     reprint: bool = False
     timbre: Image.Image | None = None
     timbre_legends: tuple[str, ...] = ()
+    boxed: bool = False
+    receptor: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

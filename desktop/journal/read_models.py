@@ -185,3 +185,26 @@ def returned(conn: sqlite3.Connection, sale_id: str) -> dict[int, Decimal]:
     """Quantities already given back of each line of ``sale_id``."""
     return {r[0]: Decimal(r[1]) / projections.MILLI for r in conn.execute(
         "SELECT line_id, quantity FROM returned_lines WHERE sale_id = ?", (sale_id,))}
+
+
+def customer(conn: sqlite3.Connection, rut: str) -> tuple[str, str, str, str, str] | None:
+    """``(rut, razon_social, giro, direccion, comuna)`` of the customer with this compact RUT, if known."""
+    row = conn.execute("SELECT rut, razon_social, giro, direccion, comuna FROM customers WHERE rut = ?",
+                       (rut,)).fetchone()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
+def customers(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
+    """Every known customer as :func:`customer` gives it, most recently saved first."""
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(
+        "SELECT rut, razon_social, giro, direccion, comuna FROM customers ORDER BY updated_seq DESC, rut")]
+
+
+def recent_sales(conn: sqlite3.Connection, limit: int = 30) -> list[tuple[str, int, int, str, int | None, int | None]]:
+    """The last ``limit`` sales, newest first: ``(sale_id, number, total, occurred_at, tipo, folio)``; ``tipo``
+    and ``folio`` are None for a sale that went out without a document."""
+    rows = conn.execute(
+        "SELECT s.sale_id, s.number, s.total, e.occurred_at, json_extract(e.payload, '$.document.tipo'),"
+        " json_extract(e.payload, '$.document.folio') FROM sales s JOIN events e ON e.epoch = s.epoch"
+        " AND e.seq = s.seq ORDER BY s.number DESC LIMIT ?", (limit,)).fetchall()
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

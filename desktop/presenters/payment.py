@@ -1,4 +1,5 @@
-"""The payment dialog's presenter: keypad entry, quick cash amounts, card/transfer, mixed tenders, change.
+"""The payment dialog's presenter: keypad entry, quick cash amounts, card/transfer, mixed tenders, change, and
+the document (boleta by default, or a factura to a business customer).
 
 Cash is rounded to $10 (Ley 20.956) on the cash part only; the view shows that rounded amount as what is due.
 """
@@ -10,8 +11,11 @@ from dataclasses import dataclass, replace
 
 from desktop.presenters.sale import describe
 from desktop.services.checkout import CheckoutService, Completed
+from desktop.services.folios import FacturaUnavailable
 from desktop.services.receipts import PrintOutcome
 from shared import errors, money
+from shared import rut as rut_mod
+from shared.events.sales import CustomerData
 from shared.sale import Tender, TenderKind
 
 QUICK_CASH = (1_000, 2_000, 5_000, 10_000, 20_000)
@@ -31,6 +35,10 @@ class PaymentView:
     done: bool = False
     receipt_problem: str = ""
     quick: tuple[tuple[str, int], ...] = tuple((money.format_clp(a), a) for a in QUICK_CASH)
+    factura: bool = False
+    """The sale will get a factura (to ``customer``) instead of a boleta."""
+    customer: str = ""
+    """The factura's customer in words: ``Ferretería El Clavo SpA · RUT 76.123.456-0``."""
 
 
 class PaymentPresenter:
@@ -50,6 +58,7 @@ class PaymentPresenter:
         self.completed: Completed | None = None
         self._unlisten: Callable[[], None] | None = None
         self._saved = ""
+        self.customer: CustomerData | None = None
         self.view = self._render()
 
     def _noncash(self) -> int:
@@ -79,12 +88,33 @@ class PaymentPresenter:
             entry=money.format_clp(self._entered()) if self.entry else "", mode=self.mode,
             tenders=tuple((t.kind.label, money.format_clp(t.amount)) for t in self.tenders),
             change=money.format_clp(change), rounding=rounding, message=message, error=error,
-            done=self.completed is not None,
+            done=self.completed is not None, factura=self.customer is not None,
+            customer="" if self.customer is None else
+            f"{self.customer.razon_social} · RUT {rut_mod.format(self.customer.rut)}",
             receipt_problem="" if self.completed is None or self.completed.printed.ok
             or self.completed.printed.pending else self.completed.printed.message)
         self.view = view
         self.on_change(view)
         return view
+
+    def choose_boleta(self) -> PaymentView:
+        """The sale gets a boleta (the default; also what to do when no factura can be issued)."""
+        self.customer = None
+        return self._render(message="Se emitirá boleta")
+
+    def choose_factura(self) -> PaymentView:
+        """The customer wants a factura: an error (and the boleta stays) when none can be issued now, e.g. without
+        folios of factura; otherwise the view asks for the customer (the dialog then calls :meth:`set_customer`)."""
+        problem = self.checkout.factura_problem()
+        if problem:
+            self.customer = None
+            return self._render(message=problem, error=True)
+        return self._render(message="Ingrese los datos del cliente para la factura")
+
+    def set_customer(self, customer: CustomerData) -> PaymentView:
+        """The factura's customer, as the customer dialog accepted it."""
+        self.customer = customer
+        return self._render()  # the view's ``customer`` says who the factura is for
 
     def set_mode(self, kind: TenderKind) -> PaymentView:
         self.mode, self.entry = kind, ""
@@ -141,7 +171,9 @@ class PaymentPresenter:
         if amount:
             tenders.append(Tender(self.mode, amount))
         try:
-            self.completed = self.checkout.complete(tuple(tenders))
+            self.completed = self.checkout.complete(tuple(tenders), customer=self.customer)
+        except FacturaUnavailable as exc:
+            return self._render(message=f"{exc} Toque «Boleta» y cobre de nuevo.", error=True)
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True)
         self._unlisten = self.checkout.receipts.listen(self._printed)
@@ -149,6 +181,9 @@ class PaymentPresenter:
         self.tenders = tenders
         self.entry = ""
         self._saved = f"Venta guardada. Vuelto {change}"
+        document = self.completed.event.document
+        if self.completed.event.customer is not None and document is not None:
+            self._saved += f". Factura N° {document.folio}"
         if self.completed.notice:
             self._saved += f". {self.completed.notice}"
         return self._render(message=self._saved, error=bool(self.completed.notice))

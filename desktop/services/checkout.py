@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services import customers as customers_mod
 from desktop.services import receipts as receipts_mod
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService, Match
-from desktop.services.folios import FolioService
+from desktop.services.folios import FacturaUnavailable, FolioService
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
 from shared.events import codec, sales
@@ -47,6 +48,7 @@ class CheckoutService:
         self.discount_limit_pct = discount_limit_pct
         self.folios = folios
         self.boleta_for_cards = boleta_for_cards
+        self.customers = customers_mod.CustomerService(journal)
         self.cashier: User | None = None
         self.shift_id = ""
         self.sale = sale_mod.Sale(sale_id=new_id())
@@ -140,17 +142,30 @@ class CheckoutService:
             raise errors.SaleError("anule las líneas antes de cancelar la venta")
         return self._save(sale_mod.Sale(sale_id=self.new_id()))
 
-    def complete(self, tenders: tuple[sale_mod.Tender, ...]) -> Completed:
+    def complete(self, tenders: tuple[sale_mod.Tender, ...], *, customer: sales.CustomerData | None = None
+                 ) -> Completed:
         """Journal the sale (fsync), then print its receipt and kick the drawer for cash.
+
+        The document is a boleta (39/41) for cash sales, and for card sales unless ``boleta_for_cards`` is off; with
+        ``customer`` it is a factura (33, or 34 when every line is exempt) to that business customer, whatever the
+        tenders, and the customer is saved (``customer.saved``) in the same transaction when new or changed.
 
         Raises:
             EmptySale, PaymentShort, TenderExceedsDue, InvalidAmount: nothing is journaled; the cart stays.
+            CustomerInvalid: the customer's data cannot go on a factura (nothing is journaled).
+            FacturaUnavailable: a factura was asked for and cannot be issued (no folio of its type left, or an
+                invalid document): nothing is journaled, the cart stays; the cashier may issue a boleta instead.
             ShiftError: no open shift.
             JournalError: the commit failed (e.g. disk full); the sale is not complete and the cart stays.
         """
         settlement = self.sale.settle(tenders)
         if not self.shift_id:
             raise errors.ShiftError("abra un turno antes de vender", "closed")
+        if customer is not None:
+            customer = customers_mod.check(customer.rut, customer.razon_social, customer.giro, customer.direccion,
+                                           customer.comuna)
+            if self.folios is None:
+                raise FacturaUnavailable("Esta caja no emite facturas", 33)
         totals = self.sale.totals()
         with self.journal.unit_of_work() as uow:
             number = read_models.last_sale_number(self.journal.conn) + 1
@@ -165,7 +180,13 @@ class CheckoutService:
                                                 else t.amount) for t in _merged(tenders)),
                 rounding=settlement.rounding, change=settlement.change)
             notice = ""
-            if self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0):
+            if customer is not None and self.folios is not None:
+                factura = self.folios.stamp_factura(self.journal.conn, event, customer, self.journal.clock())
+                event = replace(event, document=factura, customer=customer)
+                saved = self.customers.saved_event(customer)
+                if saved is not None:
+                    uow.append(saved)
+            elif self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0):
                 document, notice = self.folios.stamp_sale(self.journal.conn, event, self.journal.clock())
                 event = replace(event, document=document)
             uow.append(event)
@@ -175,6 +196,13 @@ class CheckoutService:
         cash = settlement.cash_tendered > 0
         printed = self.receipts.print_sale(event, open_drawer=cash)
         return Completed(event, settlement, printed, notice)
+
+    def factura_problem(self) -> str:
+        """Why the current sale cannot get a factura now (no folio of its type left, or none can be issued at this
+        terminal), or ``""``."""
+        if self.folios is None:
+            return "Esta caja no emite facturas"
+        return self.folios.factura_problem(bool(self.sale.lines) and all(x.iva_exempt for x in self.sale.lines))
 
     def folio_warning(self) -> str:
         """The sale view's folio warning: empty while enough boleta folios are left (or none are used here)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from shared import errors
 from shared.dte import caf as caf_mod
 from shared.dte import documents, ted
 from shared.dte import errors as dte_errors
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 NO_FOLIOS = "Sin folios de boleta: conecte la caja a HQ para recibir más"
 """What the cashier is told when a sale went out without a boleta because no folio was left."""
+
+NO_FACTURA_FOLIOS = ("Sin folios de {documento}: conecte la caja a HQ para recibir más. Puede emitir una boleta en "
+                     "su lugar.")
+"""What the cashier is told when a factura was asked for and no folio of its type is left (nothing is sold yet)."""
 
 SII_CERTS = Path(caf_mod.__file__).with_name("data") / "sii_certs"
 """The SII's CAF-signing certificates (IDK 100 certificación, 300 producción)."""
@@ -39,6 +44,25 @@ class CafDuplicate(dte_errors.CafError):
         super().__init__(f"los folios {desde}-{hasta} del tipo {tipo} (o parte de ellos) ya están cargados en esta "
                          "caja")
         self.tipo, self.desde, self.hasta = tipo, desde, hasta
+
+
+class FacturaUnavailable(errors.SaleError):
+    """No factura can be issued for this sale now: no folio of ``tipo`` is left, the terminal has no emisor, or
+    the sale cannot make a valid factura (e.g. more than 60 lines). Nothing was journaled: the cart stays, and the
+    cashier may issue a boleta instead."""
+
+    def __init__(self, message: str, tipo: int) -> None:
+        super().__init__(message)
+        self.tipo = tipo
+
+
+def factura_tipo(all_exempt: bool) -> int:
+    """33 (factura), or 34 (factura no afecta o exenta) when every line of the sale is exempt."""
+    return int(documents.TipoDTE.FACTURA_EXENTA if all_exempt else documents.TipoDTE.FACTURA)
+
+
+def no_factura_folios(tipo: int) -> str:
+    return NO_FACTURA_FOLIOS.format(documento="factura exenta" if tipo == 34 else "factura")
 
 
 class FolioService:
@@ -132,3 +156,39 @@ class FolioService:
             return None, f"Venta sin boleta: {exc}"
         return sales.DocumentStamped(tipo=int(tipo), folio=folio, ted=stamped.decode("latin-1"),
                                      stamped_at=now.replace(tzinfo=None).isoformat(timespec="seconds")), ""
+
+    def factura_problem(self, all_exempt: bool) -> str:
+        """Why a factura cannot be issued now for a sale whose lines are (or not) all exempt, or ``""``."""
+        tipo = factura_tipo(all_exempt)
+        if self.emisor is None:
+            return "Esta caja no emite facturas: falta la configuración del emisor"
+        return no_factura_folios(tipo) if self.folios_left(tipo) == 0 else ""
+
+    def stamp_factura(self, conn: sqlite3.Connection, sale: sales.SaleCompleted, customer: sales.CustomerData,
+                      now: datetime) -> sales.DocumentStamped:
+        """The factura (33, or 34 when every line is exempt) of ``sale`` to ``customer`` with the next folio and its
+        TED (RR = the customer's RUT, RSR = the first 40 characters of its razón social, SII §3). Call it inside the
+        unit of work that journals the sale: unlike a boleta, a factura asked for is required, so the sale is not
+        journaled without it.
+
+        Raises:
+            FacturaUnavailable: no folio of the type is left, no emisor, or the document is not valid.
+        """
+        tipo = factura_tipo(all(x.iva_exempt for x in sale.lines))
+        if self.emisor is None:
+            raise FacturaUnavailable("Esta caja no emite facturas: falta la configuración del emisor", tipo)
+        took = self.take(conn, tipo)
+        if took is None:
+            log.warning("sin folios del tipo %s: la venta %s no puede llevar factura", tipo, sale.sale_id)
+            raise FacturaUnavailable(no_factura_folios(tipo), tipo)
+        folio, caf = took
+        receptor = documents.receptor_desde_cliente(customer)
+        try:
+            doc = documents.factura_desde_venta(sale, folio=folio, fecha_emision=now.date(), emisor=self.emisor,
+                                                receptor=receptor, forma_pago=1)
+            stamped = ted.stamp(caf, doc, now)
+        except dte_errors.DteError as exc:
+            log.error("venta %s sin factura: %s", sale.sale_id, exc)
+            raise FacturaUnavailable(f"No se puede emitir la factura: {exc}. Puede emitir una boleta.", tipo) from None
+        return sales.DocumentStamped(tipo=tipo, folio=folio, ted=stamped.decode("latin-1"),
+                                     stamped_at=now.replace(tzinfo=None).isoformat(timespec="seconds"))

@@ -121,6 +121,7 @@ class ReceiptService:
         return Receipt(
             store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
             store_giro=self.header.giro, title=title, number=number, timbre=image, timbre_legends=legends,
+            boxed=doc is not None, receptor=receptor_lines(event.customer),
             issued_at=issued_at, cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
             lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
                                     x.amount, x.discount) for x in event.lines),
@@ -134,10 +135,14 @@ class ReceiptService:
         doc = event.document
         image: Any = None
         legends: tuple[str, ...] = ()
-        title, number = "DEVOLUCIÓN", f"Boleta N° {event.original_folio}"
+        original = timbre.NAMES.get(event.original_tipo, f"documento {event.original_tipo}")
+        title, number = "DEVOLUCIÓN", f"{original.capitalize()} N° {event.original_folio}"
         if doc is not None:
-            title, number = "NOTA DE CRÉDITO ELECTRÓNICA", f"N° {doc.folio}"
+            title, number = timbre.TITLES[61], f"N° {doc.folio}"
             image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*self.resolution)
+        customer = None
+        if event.original_tipo in (33, 34):
+            customer = self.sale_event(event.sale_id)[0].customer
         receipt = Receipt(
             store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
             store_giro=self.header.giro, title=title, number=number, issued_at=self.journal.clock(),
@@ -149,8 +154,9 @@ class ReceiptService:
             rounding=sum(t.amount for t in event.refunds) - event.total,
             tenders=tuple(ReceiptTender(f"Devolución {TenderKind(t.kind).label.lower()}", t.amount)
                           for t in event.refunds),
-            change=0, footer=(f"Anula o corrige la boleta N° {event.original_folio}", f"Motivo: {event.reason}"),
-            timbre=image, timbre_legends=legends)
+            change=0, footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
+                              f"Motivo: {event.reason}"),
+            timbre=image, timbre_legends=legends, boxed=doc is not None, receptor=receptor_lines(customer))
         kick = open_drawer and self.drawer.enabled
         data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
                                             logo=self.header.logo)
@@ -263,6 +269,14 @@ class ReceiptService:
                             footer=("Si lee bien las tildes y la ñ,", "la impresora está lista."))
         job = PrintJob(f"test:{next(self._tests)}", escpos_render.render_report(report, width), printer=printer)
         return self._submit(job)
+
+
+def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:
+    """The buyer of a factura as printed under the date (nothing for a boleta's anonymous buyer)."""
+    if customer is None:
+        return ()
+    return (f"Señor(es): {customer.razon_social}", f"RUT: {rut.format(customer.rut)}", f"Giro: {customer.giro}",
+            f"Dirección: {customer.direccion}", f"Comuna: {customer.comuna}")
 
 
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],

@@ -1,7 +1,9 @@
-"""Returns (devoluciones): goods given back from a sale picked by its boleta's folio, with a supervisor's PIN and a
-nota de crédito (61) stamped at the till; the stock comes back and the money leaves the till.
+"""Returns (devoluciones): goods given back from a sale picked by its document's folio, by the timbre scanned from its
+receipt, or from the recent sales, with a supervisor's PIN and a nota de crédito (61) stamped at the till; the stock
+comes back and the money leaves the till.
 
-The nota references the original boleta: code 1 (anula) for a full return, 3 (corrige montos) for a partial one.
+The nota references the original boleta or factura: code 1 (anula) for a full return, 3 (corrige montos) for a
+partial one; a factura's nota carries the factura's receptor, a boleta's the anonymous buyer.
 Each line is credited at what the customer paid for it (its share of the sale's discount taken off), in
 proportion to the quantity returned; a line is never given back beyond what was sold, across several returns.
 Unlike a sale, a return needs a folio: without one the nota cannot be issued and the return is refused, saying
@@ -20,13 +22,36 @@ from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import receipts as receipts_mod
 from desktop.services.auth import AuthService
 from desktop.services.folios import FolioService
+from desktop.services.timbre import NAMES
 from shared import errors, money, roles
-from shared.dte import documents, ted
+from shared import rut as rut_mod
+from shared.dte import documents, ted, xmlcore
 from shared.dte import errors as dte_errors
 from shared.events import returns, sales
 from shared.sale import TenderKind
 
 NO_NC_FOLIOS = "Sin folios de nota de crédito: conecte la caja a HQ para recibir más"
+RETURNABLE_TYPES = (33, 34, 39, 41)
+"""Documents a return can start from: facturas and boletas (a nota is not returned again)."""
+NOT_A_TIMBRE = ("El código leído no es un timbre del SII. Escanee el código grande (PDF417) al pie de la boleta o "
+                "factura, o elija la venta de la lista.")
+
+
+@dataclass(frozen=True, slots=True)
+class RecentSale:
+    """A sale in the list a return is picked from; ``tipo``/``folio`` are 0 when it went out without a document."""
+
+    sale_id: str
+    number: int
+    total: int
+    occurred_at: str
+    tipo: int
+    folio: int
+
+    @property
+    def document(self) -> str:
+        """``Boleta N° 12``, ``Factura N° 3``, or ``Sin documento``."""
+        return f"{NAMES.get(self.tipo, str(self.tipo)).capitalize()} N° {self.folio}" if self.tipo else "Sin documento"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +62,22 @@ class Returnable:
     left: dict[int, Decimal]
     credit: dict[int, int]
     """What each whole line is credited (its amount after its share of the sale's discount)."""
+    occurred_at: str = ""
+    """When the sale was journaled (ISO 8601, the terminal's clock)."""
+
+    @property
+    def document(self) -> str:
+        """The sale's document in words: ``boleta N° 12``, ``factura N° 3``, or ``venta N° 40`` without one."""
+        doc = self.sale.document
+        if doc is None:
+            return f"venta N° {self.sale.number}"
+        return f"{NAMES.get(doc.tipo, f'documento {doc.tipo}')} N° {doc.folio}"
+
+    def amount(self, line_id: int, quantity: Decimal) -> int:
+        """What ``quantity`` of line ``line_id`` is credited (CLP, its share of the sale's discount taken off)."""
+        line = next(x for x in self.sale.lines if x.line_id == line_id)
+        credit = self.credit[line_id]
+        return credit if quantity == line.quantity else money.round_half_up(credit * quantity / line.quantity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +96,67 @@ class ReturnService:
         self.new_id = new_id
 
     def find(self, folio: int, tipo: int = int(documents.TipoDTE.BOLETA)) -> Returnable:
-        """The sale of boleta ``folio`` (``tipo`` 39 or 41).
+        """The sale of the boleta or factura ``folio`` of ``tipo`` (33, 34, 39 or 41).
 
         Raises:
             SaleError: no sale of this terminal has that document.
         """
+        sale_id = read_models.sale_by_folio(self.journal.conn, tipo, folio)
+        if sale_id is None:
+            raise errors.SaleError(f"no hay una venta con la {NAMES.get(tipo, f'documento {tipo}')} N° {folio} en "
+                                   "esta caja")
+        return self.find_sale(sale_id)
+
+    def find_sale(self, sale_id: str) -> Returnable:
+        """A sale of this terminal by its id (picked from :meth:`recent`).
+
+        Raises:
+            SaleError: no such sale here.
+        """
         conn = self.journal.conn
-        sale_id = read_models.sale_by_folio(conn, tipo, folio)
-        where = None if sale_id is None else read_models.sale_event_seq(conn, sale_id)
+        where = read_models.sale_event_seq(conn, sale_id)
         if where is None:
-            raise errors.SaleError(f"no hay una venta con la boleta N° {folio} en esta caja")
+            raise errors.SaleError("esa venta no se hizo en esta caja")
         entry = next(self.journal.read(from_seq=where[1], epoch=where[0], limit=1))
         sale: sales.SaleCompleted = self.journal.codec.decode(entry.type, entry.version, entry.payload)
-        done = read_models.returned(conn, sale_id or "")
+        done = read_models.returned(conn, sale_id)
         left = {x.line_id: x.quantity - done.get(x.line_id, Decimal(0)) for x in sale.lines}
         lineas = documents.lineas_desde_venta(sale)
         credit = {x.line_id: linea.monto for x, linea in zip(sale.lines, lineas, strict=True)}
-        return Returnable(sale, left, credit)
+        return Returnable(sale, left, credit, entry.occurred_at)
+
+    def find_by_timbre(self, text: str) -> Returnable:
+        """The sale whose receipt's timbre was scanned: ``text`` is what a 2D scanner types from the PDF417, the
+        ``<TED version="1.0">…</TED>`` XML (SII §3). It is parsed with the hardened parser (no DTD, size-limited);
+        TD and F name the document, RE must be this store's RUT, and the scanned DD (fecha, monto, receptor) must
+        match the timbre this terminal stamped for that document. The FRMT is not re-verified: a keyboard-wedge
+        scanner may mangle accented letters of the texts, and the stamped copy in the journal is the reference.
+
+        Raises:
+            SaleError: not a timbre (garbage, hostile XML, fields missing), another emisor's, a nota de crédito, a
+                document this terminal did not issue, or one whose data differ from what was stamped here.
+        """
+        scanned = _dd_fields(text)
+        if scanned is None:
+            raise errors.SaleError(NOT_A_TIMBRE)
+        emisor, tipo, folio = scanned["RE"], int(scanned["TD"]), int(scanned["F"])
+        if _compact(emisor) != _compact(self.folios.store_rut):
+            raise errors.SaleError(f"El timbre es de otro emisor (RUT {emisor}): no es una venta de este almacén")
+        if tipo not in RETURNABLE_TYPES:
+            name = NAMES.get(tipo, f"documento tipo {tipo}")
+            raise errors.SaleError(f"El timbre es de una {name} N° {folio}: escanee la boleta o factura de la venta")
+        found = self.find(folio, tipo)
+        assert found.sale.document is not None
+        stamped = _dd_fields(found.sale.document.ted)
+        if stamped is None or any(scanned[k] != stamped[k] for k in ("FE", "MNT", "RR")):
+            raise errors.SaleError(f"El timbre leído no coincide con la {found.document} emitida en esta caja: "
+                                   "revise el documento")
+        return found
+
+    def recent(self, limit: int = 30) -> list[RecentSale]:
+        """The last ``limit`` sales of this terminal, newest first, to pick one for a return."""
+        return [RecentSale(sale_id, number, total, at, tipo or 0, folio or 0)
+                for sale_id, number, total, at, tipo, folio in read_models.recent_sales(self.journal.conn, limit)]
 
     def complete(self, found: Returnable, quantities: dict[int, Decimal] | None, supervisor_pin: str, reason: str,
                  *, cashier_id: str, shift_id: str) -> ReturnDone:
@@ -87,7 +172,9 @@ class ReturnService:
             raise errors.ShiftError("abra un turno antes de devolver", "closed")
         sale = found.sale
         if sale.document is None:
-            raise errors.SaleError("la venta no tiene boleta: no se puede emitir una nota de crédito")
+            raise errors.SaleError("la venta salió sin boleta ni factura: no se puede emitir una nota de crédito")
+        if sale.document.tipo not in RETURNABLE_TYPES:
+            raise errors.SaleError(f"una {found.document} no se devuelve")
         wanted = dict(found.left) if quantities is None else dict(quantities)
         lines = self._lines(found, wanted)
         full = all(found.left[x.line_id] == x.quantity for x in sale.lines) and all(
@@ -95,10 +182,9 @@ class ReturnService:
         total = sum(x.amount for x in lines)
         _user, authorised = self.auth.authorise(
             supervisor_pin, roles.Action.RETURN, cashier_id, reason, sale_id=sale.sale_id, shift_id=shift_id,
-            detail=f"boleta {sale.document.folio}: {money.format_clp(total)}")
-        cash = any(t.kind == TenderKind.CASH.value for t in sale.tenders)
-        kind = TenderKind.CASH.value if cash else sale.tenders[0].kind
-        refund = money.round_cash(total) if cash else total
+            detail=f"{found.document}: {money.format_clp(total)}")
+        kind, refund = refund_for(sale, total)
+        cash = kind == TenderKind.CASH.value
         now = self.journal.clock()
         with self.journal.unit_of_work() as uow:
             took = self.folios.take(self.journal.conn, int(documents.TipoDTE.NOTA_CREDITO))
@@ -134,8 +220,7 @@ class ReturnService:
                 continue
             if quantity > found.left[line_id]:
                 raise errors.SaleError(f"de {line.name} quedan {found.left[line_id]} por devolver, no {quantity}")
-            credit = found.credit[line_id]
-            amount = credit if quantity == line.quantity else money.round_half_up(credit * quantity / line.quantity)
+            amount = found.amount(line_id, quantity)
             out.append(returns.LineReturned(line_id, line.sku, line.name, line.unit_price, quantity, line.sold_by,
                                             line.iva_exempt, amount))
         if not out:
@@ -155,6 +240,52 @@ class ReturnService:
                                           (reason.strip() or "Devolución")[:90])
         try:
             return documents.nota_credito(folio=folio, fecha_emision=now.date(), emisor=self.folios.emisor,
-                                          receptor=documents.RECEPTOR_ANONIMO, lineas=lineas, referencia=referencia)
+                                          receptor=_receptor(sale), lineas=lineas, referencia=referencia)
         except dte_errors.DteError as exc:
             raise errors.SaleError(f"la nota de crédito no es válida: {exc}") from None
+
+
+def refund_for(sale: sales.SaleCompleted, total: int) -> tuple[str, int]:
+    """How ``total`` (CLP credited) leaves the till: ``(tender kind, amount)``. In cash, rounded per Ley 20.956, if
+    the sale had any cash; otherwise by the sale's first tender."""
+    if any(t.kind == TenderKind.CASH.value for t in sale.tenders) or not sale.tenders:
+        return TenderKind.CASH.value, money.round_cash(total)
+    return sale.tenders[0].kind, total
+
+
+def _receptor(sale: sales.SaleCompleted) -> documents.Receptor:
+    """The nota's receptor: the factura's customer, or the anonymous buyer of a boleta."""
+    return documents.RECEPTOR_ANONIMO if sale.customer is None else documents.receptor_desde_cliente(sale.customer)
+
+
+def _compact(value: str) -> str:
+    try:
+        return rut_mod.parse(value).compact
+    except errors.InvalidRut:
+        return value.strip().upper()
+
+
+_DD_FIELDS = ("RE", "TD", "F", "FE", "RR", "MNT")
+
+
+def looks_like_timbre(text: str) -> bool:
+    """True for what a 2D scanner types from a timbre (``<TED …``), so the sale screen can start a return."""
+    return text.lstrip().upper().startswith(("<TED", "<?XML"))
+
+
+def _dd_fields(text: str) -> dict[str, str] | None:
+    """RE, TD, F, FE, RR and MNT of a TED's DD (TD, F and MNT as integers' text), or None when ``text`` is not a
+    readable timbre. Parsed only with the hardened parser (``shared.dte.ted.parse_ted``)."""
+    data = text.strip().encode("latin-1", errors="replace")
+    try:
+        root = ted.parse_ted(data)
+    except (dte_errors.HostileXml, dte_errors.TedMalformed):
+        return None
+    dd = xmlcore.child(root, "DD")
+    if dd is None:
+        return None
+    values = {name: (xmlcore.text(dd, name) or "").strip() for name in _DD_FIELDS}
+    if not all(values.values()) or not all(values[k].isdigit() for k in ("TD", "F", "MNT")):
+        return None
+    values["RR"] = _compact(values["RR"])
+    return values

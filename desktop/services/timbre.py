@@ -77,4 +77,9 @@ def legends(resolution_number: int, resolution_year: int) -> tuple[str, ...]:
             "Verifique documento: www.sii.cl")
 
 
-TITLES = {39: "BOLETA ELECTRÓNICA", 41: "BOLETA NO AFECTA O EXENTA ELECTRÓNICA"}
+TITLES = {33: "FACTURA ELECTRÓNICA", 34: "FACTURA NO AFECTA O EXENTA ELECTRÓNICA", 39: "BOLETA ELECTRÓNICA",
+          41: "BOLETA NO AFECTA O EXENTA ELECTRÓNICA", 61: "NOTA DE CRÉDITO ELECTRÓNICA"}
+"""The title in the recuadro of each document type (SII Manual de Muestras Impresas)."""
+
+NAMES = {33: "factura", 34: "factura exenta", 39: "boleta", 41: "boleta exenta", 61: "nota de crédito"}
+"""How the cashier and the receipts name each document type in a sentence."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QProgressBar, QStackedW
 
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.services.returns import looks_like_timbre
 from desktop.terminal import Terminal
 from desktop.ui import binding, style
 from desktop.ui.bridges import PrintBridge, ScannerBridge
@@ -85,12 +86,25 @@ class MainWindow(QMainWindow):
 
     def _selling(self) -> bool:
         """The sale screen is showing and no dialog is asking for something."""
-        return self.screens.currentWidget() is self.sale_screen and QApplication.activeModalWidget() is None
+        return self.screens.currentWidget() is self.sale_screen and self._modal() is None
+
+    def _modal(self) -> QWidget | None:
+        """The modal dialog open over this window, if any (one of another, closing window does not count)."""
+        modal = QApplication.activeModalWidget()
+        owner: QWidget | None = modal
+        while owner is not None and owner is not self:
+            owner = owner.parentWidget()
+        return modal if owner is self else None
 
     def _scanned(self, code: str) -> None:
         """A code from the serial scanner: sold like a keyboard scan when the sale screen is free for it."""
-        if self._selling():
+        returning = self.sale_screen.returning
+        if self._selling() and looks_like_timbre(code):
+            self.sale_screen.open_return(code)
+        elif self._selling():
             self.sale.scan(code)
+        elif returning is not None and self._modal() is returning:
+            returning.scanned(code)  # a receipt's timbre (or a number) for the return screen
         elif self.screens.currentWidget() is self.sale_screen:
             self.sale.refresh(f"Código {code} leído con un diálogo abierto: ciérrelo y escanee de nuevo", True)
 

@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import PaymentPresenter, PaymentView
 from desktop.ui import binding
+from desktop.ui.customer_dialog import CustomerDialog
 from desktop.ui.style import set_flag
 from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, label, named, show_message
 from shared.sale import TenderKind
@@ -90,6 +92,17 @@ class PaymentDialog(QDialog):
         row.addWidget(self._button("Borrar", "key-clear", PaymentPresenter.clear), 0)
         info.addWidget(box)
         info.addWidget(self.tenders)
+        documents = QHBoxLayout()
+        documents.addWidget(label("Documento", role="hint"))
+        self.doc_boleta = self._button("Boleta", "doc-boleta", PaymentPresenter.choose_boleta)
+        self.doc_factura = BigButton("Factura", "doc-factura")
+        self.doc_factura.clicked.connect(self._ask_factura)
+        for button in (self.doc_boleta, self.doc_factura):
+            button.setCheckable(True)
+            documents.addWidget(button, 1)
+        info.addLayout(documents)
+        self.customer = label("", "factura-customer", "hint", wrap=True)
+        info.addWidget(self.customer)
         info.addWidget(self.message)
         info.addStretch(1)
         keypad = Keypad(("000", "0", BACK))
@@ -143,6 +156,15 @@ class PaymentDialog(QDialog):
             self.resize(parent.window().size())
         self.open()
 
+    def _ask_factura(self) -> None:
+        """Factura: unless none can be issued now (the presenter says why), ask who the customer is."""
+        if self.presenter.choose_factura().error:
+            return
+        dialog = CustomerDialog(self, CustomerPresenter(self.presenter.checkout.customers, self.presenter.customer))
+        dialog.chosen.connect(self.presenter.set_customer)
+        dialog.finished.connect(lambda _code: self.show_view(self.presenter.view))
+        dialog.start()
+
     def _key(self, key: str) -> None:
         if key == BACK:
             self.presenter.backspace()
@@ -177,6 +199,9 @@ class PaymentDialog(QDialog):
         self.tenders.setText(f"Pagos: {paid}" if paid else "")
         for button, (kind, _name) in zip(self.modes.buttons(), MODES, strict=True):
             button.setChecked(kind is view.mode)
+        self.doc_boleta.setChecked(not view.factura)
+        self.doc_factura.setChecked(view.factura)
+        self.customer.setText(f"Factura a {view.customer}" if view.factura else "")
         show_message(self.message, view.message, view.error)
         if view.done:
             self.pages.setCurrentIndex(1)

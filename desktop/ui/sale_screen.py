@@ -7,9 +7,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.presenters.payment import PaymentPresenter
+from desktop.presenters.returns import DONE, ReturnPresenter
 from desktop.presenters.sale import SalePresenter, SaleView
+from desktop.services.returns import looks_like_timbre
 from desktop.ui import cart_model, prompts
 from desktop.ui.payment_dialog import PaymentDialog
+from desktop.ui.return_dialog import ReturnDialog
 from desktop.ui.scale_panel import WeighDialog
 from desktop.ui.widgets import BigButton, CategoryBar, ScanField, TileGrid, label, named, show_message
 
@@ -26,7 +29,7 @@ class SaleScreen(QWidget):
         self.view = presenter.view
         self.search = ScanField()
         self.search.searched.connect(self._searched)
-        self.search.submitted.connect(presenter.submit)
+        self.search.submitted.connect(self._submitted)
         self.model = cart_model.CartModel()
         self.cart = cart_model.cart_view(self.model)
         self.cart.clicked.connect(lambda index: presenter.select(self.model.line_id(index.row())))
@@ -49,8 +52,7 @@ class SaleScreen(QWidget):
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
         self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self)
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
-        self.returning = prompts.KeypadDialog("return", "Devolución", self, placeholder="N° de boleta")
-        self.returning.submitted.connect(lambda text: self._settle(self.returning, presenter.request_return(text)))
+        self.returning: ReturnDialog | None = None
         self._layout()
 
     def _layout(self) -> None:
@@ -77,7 +79,7 @@ class SaleScreen(QWidget):
                 ("Cantidad", "action-quantity", self._ask_quantity),
                 ("Anular línea", "action-void", self.presenter.request_void),
                 ("Descuento", "action-discount", lambda: self.amount.ask("Monto en pesos sobre toda la venta")),
-                ("Devolución", "action-return", lambda: self.returning.ask("N° de la boleta a devolver completa")),
+                ("Devolución", "action-return", self.open_return),
                 ("Reimprimir", "action-reprint", self.presenter.reprint),
                 ("Turno…", "action-shift", self.shift_menu_requested.emit)):
             button = BigButton(text, name, "action")
@@ -96,8 +98,38 @@ class SaleScreen(QWidget):
 
     # --- forwarding ---------------------------------------------------------------------------------------
     def _searched(self, text: str) -> None:
+        if looks_like_timbre(text):
+            return  # a 2D scanner typing a receipt's timbre: it opens the return on Enter
         if text.strip() or self.view.results:  # an emptied field brings the tiles back
             self.presenter.search(text)
+
+    def _submitted(self, text: str) -> None:
+        """Enter in the search field: a receipt's timbre opens the return screen on its sale; anything else sells."""
+        if looks_like_timbre(text):
+            self.open_return(text)
+        else:
+            self.presenter.submit(text)
+
+    def open_return(self, timbre: str = "") -> None:
+        """The return screen (supervisor-authorised at the end), on the sale of ``timbre`` when one was scanned."""
+        terminal = self.presenter.terminal
+        if terminal.returns is None:
+            self.presenter.refresh("Esta caja no hace devoluciones", True)
+            return
+        checkout = self.presenter.checkout
+        presenter = ReturnPresenter(terminal.returns, cashier_id=checkout.cashier.user_id if checkout.cashier else "",
+                                    shift_id=checkout.shift_id)
+        self.returning = ReturnDialog(self, presenter)
+        self.returning.finished.connect(lambda _code: self._returned(presenter))
+        self.returning.start()
+        if timbre:
+            presenter.lookup(timbre)
+
+    def _returned(self, presenter: ReturnPresenter) -> None:
+        self.returning = None
+        view = presenter.view
+        self.presenter.refresh(view.message if view.stage == DONE else "", False)
+        self.focus_search()
 
     def _tab_touched(self, name: str) -> None:
         if self.view.results:
@@ -166,6 +198,6 @@ class SaleScreen(QWidget):
 
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
-        if self.isVisible() and not any(d.isVisible() for d in (self.weight, self.auth, self.quantity, self.amount,
-                                                          self.returning)):
+        dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning)
+        if self.isVisible() and not any(d is not None and d.isVisible() for d in dialogs):
             self.search.setFocus()

@@ -1,12 +1,12 @@
-"""The sale screen with electronic documents: the folio warning in the status bar, and a full return by the
-boleta's folio with a supervisor's PIN."""
+"""The sale screen with electronic documents: the folio warning in the status bar, and a full return of the sale
+found by its boleta's folio on the return screen, with a supervisor's PIN."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QTableWidget
 
 from shared.sale import Tender, TenderKind
 
@@ -28,13 +28,18 @@ def test_folio_warning_and_a_full_return(ui, terminal, qtbot):
 
     ui.click("action-return")
     dialog = ui.dialog("return-dialog")
-    ui.keypad(str(sale.document.folio), dialog)
+    recent = ui.find(QTableWidget, "return-recent", dialog)
+    assert [recent.item(0, c).text() for c in (0, 2, 3)] == ["N° 1", f"Boleta N° {sale.document.folio}", "$1.150"]
+    ui.keypad(str(sale.document.folio), dialog)  # the boleta's folio, typed: the one sale that matches opens
+    ui.click("return-find", dialog)
+    assert ui.text("return-title", dialog) == f"Devolución de la boleta N° {sale.document.folio}"
+    ui.click("return-all", dialog)
     ui.click("return-ok", dialog)
     auth = ui.dialog("auth-dialog")
-    assert ui.closed("return-dialog")
     assert f"boleta N° {sale.document.folio}" in ui.text("auth-hint", auth)
     ui.click("reason-0", auth)
     ui.keypad("9999", auth)
     ui.click("auth-ok", auth)
+    qtbot.waitUntil(lambda: ui.closed("return-dialog"))
     assert ui.closed("auth-dialog")
-    assert ui.text("message") == "Devolución lista: nota de crédito N° 1. Devuelva $1.150"
+    assert ui.text("message") == "Devolución lista: nota de crédito N° 1. Devuelva $1.150 en efectivo"
