@@ -1,7 +1,9 @@
 """The demo store with no window: a scripted cashier drives the real presenters and services.
 
 ``run(out, sales=N)`` opens a shift, rings up N sales (scans, searches, weighed goods, deli labels, voids,
-discounts, cash/card/transfer/mixed payments), moves cash, closes the shift with a blind count, and writes
+discounts, cash/card/transfer/mixed payments; with factura folios, some sales are facturas for a few business
+customers), takes back a full and a partial return (found by scanning the receipt's timbre and by picking the sale)
+when it has folios of nota de crédito, moves cash, closes the shift with a blind count, and writes
 ``out/receipts/*.bin`` (the ESC/POS bytes exactly as sent to the printer) and ``out/summary.json``.
 """
 
@@ -22,13 +24,20 @@ from desktop import terminal as terminal_mod
 from desktop.demo import seed
 from desktop.drivers.printers import PrinterConfig
 from desktop.journal import read_models
+from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import PaymentPresenter
+from desktop.presenters.returns import ReturnPresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter
 from shared import barcodes
 from shared.sale import TenderKind
 
 SUPERVISOR_PIN = "9999"
+CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dígito verificador)
+    ("77.447.842-6", "Baca Juegos y Accesorios SpA", "Venta de juegos y accesorios", "Cillero 11", "Rancagua"),
+    ("76.086.428-5", "Distribuidora El Ñandú Ltda.", "Comercio al por mayor", "Av. Matta 1020", "Santiago"),
+    ("96.790.240-3", "Restaurante La Esquina S.A.", "Restaurantes", "Esmeralda 455", "Los Andes"),
+)
 
 
 def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None,
@@ -85,7 +94,7 @@ class _Cashier:
         self.layout = terminal_mod.label_layout(term.settings)
         self.sale = SalePresenter(term)
         self.counts = {"scans": 0, "weighed": 0, "labels": 0, "searches": 0, "voids": 0, "discounts": 0,
-                       "bad_scans": 0}
+                       "bad_scans": 0, "facturas": 0, "returns": 0}
 
     def ring_up(self) -> None:
         rng, p = self.rng, self.sale
@@ -130,6 +139,15 @@ class _Cashier:
     def pay(self) -> PaymentPresenter:
         rng = self.rng
         pay = PaymentPresenter(self.term.checkout)
+        if rng.random() < 0.12 and not pay.choose_factura().error:
+            rut, razon, giro, direccion, comuna = rng.choice(CUSTOMERS)
+            form = CustomerPresenter(self.term.checkout.customers)
+            if form.search(razon.split()[0]).matches:  # a known customer is picked, a new one typed
+                form.pick(form.view.matches[0][0])
+            chosen = form.submit(rut, razon, giro, direccion, comuna).chosen
+            assert chosen is not None, form.view.message
+            pay.set_customer(chosen)
+            self.counts["facturas"] += 1
         roll = rng.random()
         if roll < 0.55:
             due = pay.remaining()
@@ -179,6 +197,7 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
         if i == sales // 2:
             session.cash_move("out", "20000", "Depósito banco", SUPERVISOR_PIN)
             session.cash_move("in", "5000", "Sencillo")
+    _returns(term, cashier, shift.shift_id, session.user.user_id if session.user else "")
     current = term.shifts.current()
     assert current is not None
     expected = current.expected()
@@ -208,6 +227,31 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
         "products": term.journal.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0],
         "stock_units_sold": str(_units_sold(term)),
     }
+
+
+def _returns(term: terminal_mod.Terminal, cashier: _Cashier, shift_id: str, cashier_id: str) -> None:
+    """A customer brings back a whole receipt (its timbre scanned), another one line of a sale (picked)."""
+    returns = term.returns
+    if returns is None or not term.journal.conn.execute(
+            "SELECT 1 FROM folio_leases WHERE tipo = 61").fetchone():
+        return
+    stamped = [e.payload for e in term.journal.read() if e.type == "sale.completed" and e.payload.get("document")]
+    if len(stamped) < 4:
+        return
+    for sale, partial in ((stamped[1], False), (stamped[-2], True)):
+        screen = ReturnPresenter(returns, cashier_id=cashier_id, shift_id=shift_id)
+        screen.open()
+        view = screen.pick(sale["sale_id"]) if partial else screen.lookup(sale["document"]["ted"])
+        if partial:
+            screen.select(view.lines[0].line_id)
+            screen.set_quantity("1" if not view.lines[0].weighed else "0,100")
+        else:
+            screen.everything()
+        screen.request()
+        done = screen.authorise(SUPERVISOR_PIN, "Producto en mal estado" if partial else "Cliente se arrepiente")
+        if done.stage != "done":
+            raise RuntimeError(f"demo return failed: {done.message}")
+        cashier.counts["returns"] += 1
 
 
 def _units_sold(term: terminal_mod.Terminal) -> Decimal:
