@@ -65,9 +65,21 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("--password-file", type=Path, metavar="FILE", help="leer la contraseña del .pfx de este archivo")
     p = add("dte-send", cmd_dte_send, "firmar, empaquetar y enviar al SII los documentos pendientes (una pasada)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
-    p.add_argument("--sii-url", required=True, metavar="URL", help="URL del SII (por ahora solo el simulador local)")
-    p.add_argument("--resolucion-fecha", required=True, metavar="AAAA-MM-DD", help="fecha de la resolución del SII")
+    p.add_argument("--sii-url", metavar="URL", help="URL del simulador del SII (ambiente 'standin'); sin ella se usan"
+                   " sii_environment y sii_url de la configuración")
+    p.add_argument("--resolucion-fecha", metavar="AAAA-MM-DD",
+                   help="fecha de la resolución del SII (por defecto, la de los datos del emisor)")
     p.add_argument("--resolucion-numero", type=int, default=0, metavar="N", help="número (0 en certificación)")
+    p = add("emisor-set", cmd_emisor_set, "guardar los datos del emisor (solo los campos indicados) y mostrarlos")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    for option, text in (("--razon-social", "razón social, como en el SII"), ("--giro", "giro del emisor"),
+                         ("--acteco", "códigos de actividad económica, de 1 a 4, separados por coma"),
+                         ("--direccion", "dirección de origen"), ("--comuna", "comuna de origen"),
+                         ("--ciudad", "ciudad de origen (opcional)"),
+                         ("--sucursal-sii", "código de sucursal entregado por el SII (vacío: ninguno)"),
+                         ("--resolucion-fecha", "fecha de la resolución del SII (AAAA-MM-DD)"),
+                         ("--resolucion-numero", "número de la resolución (0 en certificación)")):
+        p.add_argument(option, metavar="VALOR", help=text)
     p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
@@ -228,6 +240,36 @@ def cmd_caf_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_emisor_set(args: argparse.Namespace) -> int:
+    """``emisor-set TENANT [--razon-social …] [--giro …] [--acteco …] …``: update the given fields of the emisor
+    data, print it as JSON, and say on stderr what is still missing to sign documents."""
+    from syncserver.dte import emisor
+
+    changes = {name: getattr(args, name) for name in emisor.FIELDS if getattr(args, name, None) is not None}
+    if not changes:
+        raise AdminError("indique al menos un dato: --razon-social, --giro, --acteco, --direccion, --comuna, --ciudad,"
+                         " --sucursal-sii, --resolucion-fecha, --resolucion-numero")
+
+    async def work(pool: Any) -> Any:
+        try:
+            return await emisor.store(pool, args.tenant_id, changes, by="admin")
+        except emisor.EmisorError as exc:
+            raise AdminError(str(exc)) from None
+
+    config = _run(args, work)
+    resolution = config.resolution
+    print(json.dumps({"rut": config.rut, "razon_social": config.razon_social, "giro": config.giro,
+                      "acteco": list(config.acteco), "direccion": config.direccion, "comuna": config.comuna,
+                      "ciudad": config.ciudad, "sucursal_sii": config.sucursal_sii,
+                      "resolucion_fecha": None if resolution is None else resolution.fecha.isoformat(),
+                      "resolucion_numero": None if resolution is None else resolution.numero},
+                     ensure_ascii=False, indent=2))
+    missing = config.missing()
+    print("Datos del emisor guardados" + (f"; faltan: {', '.join(missing)}" if missing else " (completos)"),
+          file=sys.stderr)
+    return 0
+
+
 def cmd_folios(args: argparse.Namespace) -> int:
     """``folios TENANT``: the tenant's CAFs and leases as JSON."""
     from syncserver.dte import folios
@@ -259,25 +301,34 @@ def cmd_cert_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_dte_send(args: argparse.Namespace) -> int:
-    """``dte-send TENANT --sii-url URL --resolucion-fecha F [--resolucion-numero N]``: one pass of the pipeline
-    (sign, pack, upload, status), printed as JSON counts."""
+    """``dte-send TENANT [--sii-url URL] [--resolucion-fecha F [--resolucion-numero N]]``: one pass of the pipeline
+    (sign, pack, upload, status) against the configured SII environment (or the stand-in at ``--sii-url``), printed
+    as JSON counts. The resolution defaults to the tenant's emisor data."""
     from datetime import date
 
-    import httpx
-
     from syncserver import cli
-    from syncserver.sii import forwarder, worker
+    from syncserver.sii import forwarder, scheduler, worker, ws
 
-    try:
-        resolution = forwarder.Resolution(date.fromisoformat(args.resolucion_fecha), args.resolucion_numero)
-    except ValueError:
-        raise AdminError(f"fecha de resolución inválida: {args.resolucion_fecha}") from None
+    resolution = None
+    if args.resolucion_fecha is not None:
+        try:
+            resolution = forwarder.Resolution(date.fromisoformat(args.resolucion_fecha), args.resolucion_numero)
+        except ValueError:
+            raise AdminError(f"fecha de resolución inválida: {args.resolucion_fecha}") from None
     args.config = getattr(args, "config", None)
-    secret = cli._settings(args).secret_key
+    settings = cli._settings(args)
+    environment, url = ("standin", args.sii_url) if args.sii_url else (settings.sii_environment, settings.sii_url)
 
     async def work(pool: Any) -> dict[str, int]:
-        async with httpx.AsyncClient(base_url=args.sii_url, timeout=30) as client:
-            return (await worker.run_once(pool, args.tenant_id, secret, client, resolution)).to_dict()
+        sii = ws.client_for(environment, url)
+        try:
+            chosen = resolution or await scheduler.emisor_resolution(pool, args.tenant_id)
+            if chosen is None:
+                raise AdminError("falta la resolución del SII: complete los datos del emisor (emisor-set) o indique"
+                                 " --resolucion-fecha")
+            return (await worker.run_once(pool, args.tenant_id, settings.secret_key, sii, chosen)).to_dict()
+        finally:
+            await sii.http.aclose()
 
     print(json.dumps(_run(args, work)))
     return 0

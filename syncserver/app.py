@@ -1,4 +1,5 @@
-"""The server process's composition root: ``create_app(settings)`` wires routes, middleware, pool and errors."""
+"""The server process's composition root: ``create_app(settings)`` wires routes, middleware, pool, errors and
+the DTE scheduler (``syncserver.sii.scheduler``, when ``dte_interval > 0``)."""
 
 from __future__ import annotations
 
@@ -62,8 +63,11 @@ def create_app(settings: settings_mod.ServerSettings, *, pool: psycopg_pool.Asyn
             await app.state.pool.open(wait=False)  # start even if PostgreSQL is down: /health says 503
         else:
             app.state.pool = pool
+        from syncserver.sii import scheduler
+
         try:
-            yield
+            async with scheduler.running(app.state.pool, settings):  # DTE passes every dte_interval s (0 = off)
+                yield
         finally:
             if own:
                 await app.state.pool.close()

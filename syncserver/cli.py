@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="puerto HTTP (por defecto 8700 o ALMACEN_PORT)")
     server.add_argument("--workers", type=int, default=1, metavar="N", help="procesos uvicorn (uno por núcleo)")
     server.set_defaults(func=cmd_run)
-    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop,admin}")
+    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop,admin,sii-standin}")
     for name, func, text in (
         ("db-url", cmd_db_url, "imprimir la URL de la base de datos (inicia el PostgreSQL propio si hace falta "
                                "y lo deja corriendo)"),
@@ -50,6 +50,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     from syncserver import admin
 
     admin.add_parser(sub, config_help)  # almacen server admin tenant-add|store-add|hq-user-add|enroll-code|terminals
+    text = "simulador local del SII (los mismos servicios y respuestas del SII; para pruebas y la demo)"
+    standin = sub.add_parser("sii-standin", help=text, description=text)
+    standin.add_argument("--host", default="127.0.0.1", help="dirección donde escuchar (por defecto 127.0.0.1)")
+    standin.add_argument("--port", type=int, default=8790, help="puerto HTTP (por defecto 8790)")
+    standin.add_argument("--caf", type=Path, action="append", default=[], metavar="ARCHIVO",
+                         help="CAF que el simulador da por autorizado (se puede repetir)")
+    standin.add_argument("--token-minutos", type=float, default=30.0, metavar="N",
+                         help="duración de los tokens que entrega (por defecto 30 minutos)")
+    standin.set_defaults(func=cmd_sii_standin)
     return server  # type: ignore[no-any-return]
 
 
@@ -142,6 +151,13 @@ def cmd_db_url(args: argparse.Namespace) -> int:
         print(f"PostgreSQL quedó corriendo en el puerto {cluster.port}; deténgalo con: almacen server db-stop",
               file=sys.stderr)
     return 0
+
+
+def cmd_sii_standin(args: argparse.Namespace) -> int:
+    """Serve the local SII stand-in (prints its URL first); see :mod:`syncserver.sii_standin`."""
+    from syncserver import sii_standin
+
+    return sii_standin.serve(args)
 
 
 def cmd_db_stop(args: argparse.Namespace) -> int:

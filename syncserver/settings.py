@@ -19,6 +19,7 @@ from shared.errors import PosError
 PREFIX = "ALMACEN_"
 SECRET_FILE = "secret_key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SII_ENVIRONMENTS = ("certificacion", "produccion", "standin")
 
 
 class SettingsError(PosError):
@@ -43,6 +44,10 @@ class ServerSettings:
     health_timeout: float = 2.0  # seconds /health waits for a database connection
     folio_lease_size: int = 100  # folios leased to a terminal at a time, per document type
     folio_low_water: int = 20  # lease more when a terminal has fewer unused folios of a type than this
+    sii_environment: str = "standin"  # certificacion (maullin) | produccion (palena) | standin (sii_url)
+    sii_url: str = "http://127.0.0.1:8790"  # base URL of the SII stand-in (almacen server sii-standin)
+    dte_interval: float = 0.0  # seconds between passes of the DTE scheduler (sign, pack, send, poll); 0 = off
+    rvd_enabled: bool = False  # build and send the daily RVD (ConsumoFolios)
 
     def with_overrides(self, **changes: Any) -> ServerSettings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like loaded values."""
@@ -114,6 +119,15 @@ def _coerce(name: str, value: object, where: str) -> Any:
             if isinstance(value, bool) or not isinstance(value, (int, str)):
                 raise TypeError
             return int(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower() if isinstance(value, str) else None
+            if text in ("1", "true", "si", "sí", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise TypeError
@@ -136,4 +150,9 @@ def _validated(settings: ServerSettings, where: str) -> ServerSettings:
             raise SettingsError(f"{where}: {name} debe ser mayor que cero")
     if settings.folio_low_water < 0:
         raise SettingsError(f"{where}: folio_low_water no puede ser negativo")
+    if settings.sii_environment not in SII_ENVIRONMENTS:
+        raise SettingsError(f"{where}: sii_environment {settings.sii_environment!r} no es uno de"
+                            f" {', '.join(SII_ENVIRONMENTS)}")
+    if settings.dte_interval < 0:
+        raise SettingsError(f"{where}: dte_interval no puede ser negativo (0 = sin envíos automáticos)")
     return replace(settings, log_level=level)

@@ -1,39 +1,64 @@
-"""Send signed documents to the SII (or its local stand-in) and record what it answers.
+"""Send signed documents to the SII (or its local stand-in) and record what it answers, per document.
 
-Three steps, each its own transaction with rows taken ``FOR UPDATE SKIP LOCKED`` (several workers never take the
-same row):
+Three steps, each its own transaction with rows taken ``FOR UPDATE SKIP LOCKED`` (several workers or server
+processes never take the same row), all talking through :class:`syncserver.sii.ws.SiiClient`:
 
-1. :func:`pack`: signed boletas not yet in an envelope go into one EnvioBOLETA (up to ``batch`` documents), signed
-   with the tenant's certificate and schema-valid, stored in ``dte_envelopes`` before any upload, so every retry
-   sends the identical bytes.
-2. :func:`send`: due ``built`` envelopes are uploaded; a track id moves the envelope and its documents to ``sent``.
-   A 429/5xx, a timeout or a connection error leaves it ``built`` with ``attempts + 1``, ``last_error`` and
-   ``next_attempt_at`` = now + the larger of ``Retry-After`` and the backoff.
-3. :func:`poll`: due ``sent`` envelopes are asked for their status; the verdict per document becomes ``accepted`` or
-   ``rejected`` (with the SII's reason in ``last_error``); still in process means ask again after the backoff.
+1. :func:`pack`: signed documents not yet in an envelope go into one envelope per kind, up to ``batch`` documents:
+   an **EnvioBOLETA** for boletas (39, 41) and an **EnvioDTE** for facturas and notas (33, 34, 56, 61); signed with
+   the tenant's certificate, schema-valid, with the emisor's resolution in the Carátula, and stored in
+   ``dte_envelopes`` before any upload, so every retry sends the identical bytes (a document is never
+   re-stamped or re-signed here).
+2. :func:`send`: due ``built`` envelopes are uploaded: EnvioBOLETA to the boleta REST API, EnvioDTE and
+   ``ConsumoFolios`` (the RVD, built elsewhere into ``dte_envelopes``) through DTEUpload. A track id moves the
+   envelope and its documents to ``sent`` (``sii_estado`` REC); STATUS 99 (the identical file was already
+   received) is a success. When the SII refuses the file itself (STATUS 2, 3, 7, 8) the envelope is ``done`` and
+   its documents ``rejected`` with the reason. Any other failure (no connection, timeout, HTTP 5xx/429 with
+   ``Retry-After``, an unreadable answer, authentication) leaves it ``built`` with ``attempts + 1``, ``last_error``
+   and ``next_attempt_at`` = now + the larger of the SII's Retry-After and the backoff (30 s doubling to 1 h), and
+   ends the pass's uploads: the SII is not asked again until then.
+3. :func:`poll`: due ``sent`` envelopes are asked for their state. In process (REC, SOK, CRT, FOK, PDR): ask again
+   after the backoff. Rejected as a whole (RSC, RFR, RCT, …): every document ``rejected`` with the SII's glosa.
+   Processed (EPR), per document:
 
-Only the stand-in's simplified protocol is spoken (``syncserver.sii_standin``): the SII's own authentication
-(seed, signed seed, token) and endpoints are not done yet.
+   - boletas: ``detalle_rep_rech`` names each rejected document (RCH → ``rejected``, the reasons in
+     ``last_error``) and each one with reparos (RPR/RLV → ``accepted_objections``, reasons in ``sii_glosa``); the
+     others are ``accepted``.
+   - EnvioDTE: getEstUp only gives counts per type. A type whose documents were all accepted needs nothing more;
+     for the other types each document is asked with QueryEstDte: received (DOK…) is ``accepted`` — or
+     ``accepted_objections`` when the type had reparos and no plain acceptances, or the SII's text says
+     "reparo" — and not received (FAU, FNA, DNK…) is ``rejected`` with the SII's glosa. (The SII e-mails the full
+     diagnosis of facturas; what its web services say is what is recorded.)
+   - ConsumoFolios has no documents: the envelope's ``sii_estado``/``sii_glosa`` are its verdict.
+
+   The envelope ends ``done`` with the envío's ``sii_estado`` and ``sii_glosa``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-import httpx
-
+from shared import errors as pos_errors
 from shared import rut as rut_mod
-from shared.dte import schema, xml
+from shared.dte import errors as dte_errors
+from shared.dte import schema, xml, xmlcore
 from syncserver.dte import certs, folios, pipeline
+from syncserver.sii import ws
 from syncserver.store import db
 
 log = logging.getLogger("syncserver.sii.forwarder")
 
-RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = timedelta(days=1)
+BOLETAS: Final = (39, 41)
+DTES: Final = (33, 34, 56, 61)
+PACKS: Final = (("EnvioBOLETA", BOLETAS), ("EnvioDTE", DTES))
+VIA_DTE_UPLOAD: Final = frozenset({"EnvioDTE", "ConsumoFolios"})
+
+
+class ForwarderError(pos_errors.PosError):
+    """The tenant cannot send anything yet (no RUT); the message says what to fix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,53 +69,74 @@ class Resolution:
     numero: int = 0
 
 
-def retry_after(response: httpx.Response, now: datetime) -> timedelta | None:
-    """``Retry-After`` as seconds or an HTTP date; None when absent or unreadable."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
-    try:
-        from email.utils import parsedate_to_datetime
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the SII decided about one document: ``state`` accepted, accepted_objections or rejected, the SII's
+    code (``sii_estado``) and text (``glosa``: the reason of a rejection, the reparos)."""
 
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(when - now, timedelta(0)), MAX_RETRY_AFTER)
+    state: str
+    sii_estado: str
+    glosa: str = ""
+
+
+async def account(pool: Any, tenant_id: int, secret_key: str) -> ws.Account:
+    """The tenant as the SII client needs it: its RUT and its certificate.
+
+    Raises:
+        CertificateUploadError: no usable certificate.
+        ForwarderError: the tenant has no valid RUT.
+    """
+    signer = await certs.load_signer(pool, tenant_id, secret_key)
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
+    try:
+        return ws.Account.of(tenant_id, str(row[0] if row else ""), signer)
+    except pos_errors.InvalidRut:
+        raise ForwarderError(f"la empresa {tenant_id} no tiene un RUT válido: no se puede enviar al SII") from None
+
+
+# --- 1. pack ------------------------------------------------------------------------------------------------------
 
 
 async def pack(pool: Any, tenant_id: int, secret_key: str, resolution: Resolution, *, batch: int = 50,
                now: datetime | None = None) -> int:
-    """Pack up to ``batch`` signed boletas into a new envelope; returns how many documents were packed."""
+    """Pack up to ``batch`` signed documents of one kind (boletas first) into a new envelope; returns how many.
+
+    Raises:
+        CertificateUploadError, ForwarderError: see :func:`account`.
+        DocumentInvalid, SchemaInvalid: the envelope cannot be built (nothing is stored).
+    """
     now = datetime.now(UTC) if now is None else now
-    signer = await certs.load_signer(pool, tenant_id, secret_key)
+    who = await account(pool, tenant_id, secret_key)
+    rut = rut_mod.parse(who.rut_emisor).compact
     async with db.tenant_tx(pool, tenant_id) as conn:
-        tenant = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
-        assert tenant is not None
-        rows = await (await conn.execute(
-            "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND state = 'signed'"
-            " AND envelope_id IS NULL AND tipo = ANY(%s) ORDER BY tipo, folio LIMIT %s FOR UPDATE SKIP LOCKED",
-            (tenant_id, list(pipeline.BOLETAS), batch))).fetchall()
-        if not rows:
-            return 0
-        rut = rut_mod.parse(str(tenant[0])).compact
-        caratula = xml.Caratula(rut_emisor=rut, rut_envia=signer.rut or rut, fecha_resolucion=resolution.fecha,
-                                numero_resolucion=resolution.numero)
-        envelope = xml.build_envelope([bytes(r[2]) for r in rows], caratula, signer,
-                                      now.astimezone(folios.CHILE).replace(tzinfo=None))
-        schema.validate(envelope, pipeline.XSD_DIR)
-        row = await (await conn.execute(
-            "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, 'EnvioBOLETA', %s) RETURNING envelope_id",
-            (tenant_id, envelope))).fetchone()
-        assert row is not None
-        await conn.execute(
-            "UPDATE dte_outbox SET envelope_id = %s, updated_at = now() WHERE tenant_id = %s"
-            " AND (tipo, folio) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
-            (row[0], tenant_id, [r[0] for r in rows], [r[1] for r in rows]))
-    return len(rows)
+        for kind, tipos in PACKS:
+            rows = await (await conn.execute(
+                "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND state = 'signed'"
+                " AND envelope_id IS NULL AND tipo = ANY(%s) ORDER BY tipo, folio LIMIT %s FOR UPDATE SKIP LOCKED",
+                (tenant_id, list(tipos), batch))).fetchall()
+            if not rows:
+                continue
+            caratula = xml.Caratula(rut_emisor=rut, rut_envia=who.sender, fecha_resolucion=resolution.fecha,
+                                    numero_resolucion=resolution.numero)
+            envelope = xml.build_envelope([bytes(r[2]) for r in rows], caratula, who.signer,
+                                          now.astimezone(folios.CHILE).replace(tzinfo=None))
+            schema.validate(envelope, pipeline.XSD_DIR)
+            row = await (await conn.execute(
+                "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, %s, %s) RETURNING envelope_id",
+                (tenant_id, kind, envelope))).fetchone()
+            assert row is not None
+            await conn.execute(
+                "UPDATE dte_outbox SET envelope_id = %s, updated_at = now() WHERE tenant_id = %s"
+                " AND (tipo, folio) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
+                (row[0], tenant_id, [r[0] for r in rows], [r[1] for r in rows]))
+            log.info("envelope packed", extra={"tenant_id": tenant_id, "envelope_id": row[0], "kind": kind,
+                                               "documents": len(rows)})
+            return len(rows)
+    return 0
+
+
+# --- 2. send ------------------------------------------------------------------------------------------------------
 
 
 async def _retry_later(conn: Any, tenant_id: int, envelope_id: int, attempts: int, error: str,
@@ -103,92 +149,218 @@ async def _retry_later(conn: Any, tenant_id: int, envelope_id: int, attempts: in
                        " AND envelope_id = %s", (error[:1000], tenant_id, envelope_id))
 
 
-async def send(pool: Any, tenant_id: int, client: httpx.AsyncClient, *, limit: int = 10,
+def _caratula_sender(data: bytes) -> str | None:
+    """The Carátula's RutEnvia of a stored envelope (our own bytes): DTEUpload's rutSender must be it."""
+    try:
+        root = xmlcore.parse(data)
+    except dte_errors.XmlError:
+        return None
+    found = next((el.text for el in root.iter() if isinstance(el.tag, str) and xmlcore.localname(el) == "RutEnvia"),
+                 None)
+    return found.strip() if found else None
+
+
+async def _upload(client: ws.SiiClient, who: ws.Account, kind: str, data: bytes, envelope_id: int) -> ws.Receipt:
+    filename = f"{kind}_{envelope_id}.xml"
+    sender = _caratula_sender(data)
+    if kind in VIA_DTE_UPLOAD:
+        return await client.upload_dte(who, data, filename=filename, rut_sender=sender)
+    if kind == "EnvioBOLETA":
+        return await client.upload_boletas(who, data, filename=filename, rut_sender=sender)
+    raise ws.SiiFileRejected(f"sobre de tipo desconocido {kind!r}: no se envía", code="kind")
+
+
+async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
                now: datetime | None = None) -> int:
-    """Upload due envelopes; returns how many got a track id."""
+    """Upload due envelopes (oldest first, at most ``limit``); returns how many got a track id.
+
+    Raises:
+        CertificateUploadError, ForwarderError: see :func:`account`.
+    """
     now = datetime.now(UTC) if now is None else now
+    who = await account(pool, tenant_id, secret_key)
     sent = 0
     async with db.tenant_tx(pool, tenant_id) as conn:
         rows = await (await conn.execute(
-            "SELECT envelope_id, xml, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'built'"
+            "SELECT envelope_id, kind, xml, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'built'"
             " AND next_attempt_at <= %s ORDER BY envelope_id LIMIT %s FOR UPDATE SKIP LOCKED",
             (tenant_id, now, limit))).fetchall()
-        for envelope_id, data, attempts in rows:
+        for envelope_id, kind, data, attempts in rows:
             try:
-                response = await client.post("/sii/envio", files={"archivo": ("envio.xml", bytes(data),
-                                                                             "application/xml")})
-            except httpx.HTTPError as exc:
-                await _retry_later(conn, tenant_id, envelope_id, attempts,
-                                   f"sin respuesta del SII: {type(exc).__name__}", None, now)
+                receipt = await _upload(client, who, kind, bytes(data), envelope_id)
+            except ws.SiiFileRejected as exc:
+                await _file_rejected(conn, tenant_id, envelope_id, exc)
                 continue
-            track = _track_id(response)
-            if track is None:
-                what = "el SII no está disponible" if response.status_code in RETRYABLE else "el SII no aceptó el envío"
-                await _retry_later(conn, tenant_id, envelope_id, attempts, f"{what} (HTTP {response.status_code})",
-                                   retry_after(response, now), now)
-                continue
+            except ws.SiiError as exc:
+                log.warning("upload failed", extra={"tenant_id": tenant_id, "envelope_id": envelope_id,
+                                                    "error": str(exc)})
+                await _retry_later(conn, tenant_id, envelope_id, attempts, str(exc), exc.retry_after, now)
+                break  # the SII is not answering well: leave the rest for the next pass
             sent += 1
-            await conn.execute(
-                "UPDATE dte_envelopes SET state = 'sent', track_id = %s, attempts = 0, last_error = NULL,"
-                " next_attempt_at = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
-                (track, now, tenant_id, envelope_id))
-            await conn.execute(
-                "UPDATE dte_outbox SET state = 'sent', track_id = %s, last_error = NULL, updated_at = now()"
-                " WHERE tenant_id = %s AND envelope_id = %s", (track, tenant_id, envelope_id))
+            await _mark_sent(conn, tenant_id, envelope_id, receipt, now)
     return sent
 
 
-def _track_id(response: httpx.Response) -> str | None:
-    if response.status_code != 200:
-        return None
-    try:
-        track = response.json().get("trackid")
-    except (ValueError, AttributeError):
-        return None
-    return str(track) if track else None
+async def _mark_sent(conn: Any, tenant_id: int, envelope_id: int, receipt: ws.Receipt, now: datetime) -> None:
+    if receipt.track_id is None:  # STATUS 99 without TRACKID: nothing left to ask
+        glosa = ("el SII ya había recibido este mismo archivo (STATUS 99) pero no informó su track id: verifique los"
+                 " documentos en www.sii.cl")
+        await conn.execute(
+            "UPDATE dte_envelopes SET state = 'done', sii_estado = 'STATUS 99', sii_glosa = %s, last_error = NULL,"
+            " sent_at = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+            (glosa, now, tenant_id, envelope_id))
+        await conn.execute("UPDATE dte_outbox SET state = 'sent', sii_estado = 'STATUS 99', sii_glosa = %s,"
+                           " last_error = NULL, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+                           (glosa, tenant_id, envelope_id))
+        return
+    note = "el SII ya había recibido este mismo archivo (STATUS 99)" if receipt.already_received else None
+    await conn.execute(
+        "UPDATE dte_envelopes SET state = 'sent', track_id = %s, attempts = 0, last_error = NULL, sii_estado = %s,"
+        " sii_glosa = %s, sent_at = %s, next_attempt_at = %s, updated_at = now()"
+        " WHERE tenant_id = %s AND envelope_id = %s",
+        (receipt.track_id, receipt.estado, note, now, now, tenant_id, envelope_id))
+    await conn.execute(
+        "UPDATE dte_outbox SET state = 'sent', track_id = %s, last_error = NULL, sii_estado = %s, sii_glosa = NULL,"
+        " updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+        (receipt.track_id, receipt.estado, tenant_id, envelope_id))
+    log.info("envelope sent", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "track_id": receipt.track_id})
 
 
-async def poll(pool: Any, tenant_id: int, client: httpx.AsyncClient, *, limit: int = 10,
+async def _file_rejected(conn: Any, tenant_id: int, envelope_id: int, exc: ws.SiiError) -> None:
+    code, reason = f"STATUS {exc.code}", f"el SII rechazó el envío: {exc}"[:1000]
+    log.warning("upload refused", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "error": str(exc)})
+    await conn.execute(
+        "UPDATE dte_envelopes SET state = 'done', sii_estado = %s, sii_glosa = %s, last_error = %s, updated_at = now()"
+        " WHERE tenant_id = %s AND envelope_id = %s", (code, reason, reason, tenant_id, envelope_id))
+    await conn.execute(
+        "UPDATE dte_outbox SET state = 'rejected', sii_estado = %s, sii_glosa = %s, last_error = %s,"
+        " updated_at = now() WHERE tenant_id = %s AND envelope_id = %s", (code, reason, reason, tenant_id, envelope_id))
+
+
+# --- 3. poll ------------------------------------------------------------------------------------------------------
+
+
+async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
                now: datetime | None = None) -> int:
-    """Ask the status of due sent envelopes; returns how many got their final verdict."""
+    """Ask the state of due sent envelopes; returns how many got their final verdict.
+
+    Raises:
+        CertificateUploadError, ForwarderError: see :func:`account`.
+    """
     now = datetime.now(UTC) if now is None else now
+    who = await account(pool, tenant_id, secret_key)
     done = 0
     async with db.tenant_tx(pool, tenant_id) as conn:
         rows = await (await conn.execute(
-            "SELECT envelope_id, track_id, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'sent'"
+            "SELECT envelope_id, kind, track_id, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'sent'"
             " AND next_attempt_at <= %s ORDER BY envelope_id LIMIT %s FOR UPDATE SKIP LOCKED",
             (tenant_id, now, limit))).fetchall()
-        for envelope_id, track, attempts in rows:
+        for envelope_id, kind, track, attempts in rows:
             try:
-                response = await client.get(f"/sii/envio/{track}")
-                verdict = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError) as exc:
-                verdict, response = None, None
-                error = f"sin respuesta del SII: {type(exc).__name__}"
-            else:
-                error = f"estado no disponible (HTTP {response.status_code})"
-            if not isinstance(verdict, dict) or verdict.get("estado") not in ("EPR", "RCT"):
-                wait = retry_after(response, now) if response is not None else None
-                await _retry_later(conn, tenant_id, envelope_id, attempts, error if verdict is None else
-                                   "el SII aún procesa el envío", wait, now)
-                continue
+                if kind == "EnvioBOLETA":
+                    status = await client.boleta_status(who, track)
+                else:
+                    status = await client.dte_status(who, track)
+                if status.phase == "pending":
+                    await _still_pending(conn, tenant_id, envelope_id, attempts, status, now)
+                    continue
+                documents = (await (await conn.execute(
+                    "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND envelope_id = %s"
+                    " ORDER BY tipo, folio", (tenant_id, envelope_id))).fetchall())
+                verdicts = await verdicts_of(client, who, kind, status, [(t, f, bytes(x)) for t, f, x in documents])
+            except ws.SiiError as exc:
+                log.warning("status failed", extra={"tenant_id": tenant_id, "envelope_id": envelope_id,
+                                                    "error": str(exc)})
+                await _retry_later(conn, tenant_id, envelope_id, attempts, str(exc), exc.retry_after, now)
+                break
             done += 1
-            await _record_verdict(conn, tenant_id, envelope_id, verdict)
+            await _record(conn, tenant_id, envelope_id, status, verdicts)
     return done
 
 
-async def _record_verdict(conn: Any, tenant_id: int, envelope_id: int, verdict: dict[str, Any]) -> None:
-    if verdict["estado"] == "RCT":
-        await conn.execute("UPDATE dte_outbox SET state = 'rejected', last_error = %s, updated_at = now()"
-                           " WHERE tenant_id = %s AND envelope_id = %s",
-                           (f"envío rechazado: {verdict.get('motivo', '')}"[:1000], tenant_id, envelope_id))
-    for item in verdict.get("detalle", []):
-        accepted = item.get("estado") == "ACEPTADO"
-        await conn.execute(
-            "UPDATE dte_outbox SET state = %s, last_error = %s, updated_at = now() WHERE tenant_id = %s"
-            " AND envelope_id = %s AND tipo = %s AND folio = %s",
-            ("accepted" if accepted else "rejected", None if accepted else str(item.get("motivo", ""))[:1000],
-             tenant_id, envelope_id, int(item.get("tipo", 0)), int(item.get("folio", 0))))
-    await conn.execute("UPDATE dte_envelopes SET state = 'done', last_error = NULL, updated_at = now()"
-                       " WHERE tenant_id = %s AND envelope_id = %s", (tenant_id, envelope_id))
+async def _still_pending(conn: Any, tenant_id: int, envelope_id: int, attempts: int, status: ws.EnvioStatus,
+                         now: datetime) -> None:
+    await conn.execute(
+        "UPDATE dte_envelopes SET attempts = attempts + 1, last_error = NULL, sii_estado = %s, sii_glosa = %s,"
+        " next_attempt_at = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+        (status.estado, status.glosa[:1000], now + pipeline.backoff(attempts + 1), tenant_id, envelope_id))
+    await conn.execute("UPDATE dte_outbox SET sii_estado = %s, last_error = NULL, updated_at = now()"
+                       " WHERE tenant_id = %s AND envelope_id = %s", (status.estado, tenant_id, envelope_id))
 
+
+def _doc_facts(data: bytes) -> tuple[date, int, str]:
+    """FchEmis, MntTotal and RUTRecep of a stored signed DTE (our own bytes), for QueryEstDte."""
+    documento = xmlcore.child(xmlcore.parse(data), "Documento")
+    enc = None if documento is None else xmlcore.child(documento, "Encabezado")
+    if enc is None:
+        raise ws.SiiBadAnswer("un documento guardado no tiene Encabezado")  # cannot happen: schema-valid
+    return (date.fromisoformat((xmlcore.text(enc, "IdDoc/FchEmis") or "").strip()),
+            int((xmlcore.text(enc, "Totales/MntTotal") or "0").strip()),
+            (xmlcore.text(enc, "Receptor/RUTRecep") or "").strip())
+
+
+async def verdicts_of(client: ws.SiiClient, who: ws.Account, kind: str, status: ws.EnvioStatus,
+                      documents: Sequence[tuple[int, int, bytes]]) -> dict[tuple[int, int], Verdict]:
+    """Each document's verdict from a final envío state (see the module doc); may ask QueryEstDte per document.
+
+    Raises:
+        SiiError: a per-document query failed (the whole envelope is asked again later).
+    """
+    details = {(d.tipo, d.folio): d for d in status.details}
+    out: dict[tuple[int, int], Verdict] = {}
+    for tipo, folio, _ in documents:
+        detail = details.get((tipo, folio))
+        if detail is not None:
+            out[(tipo, folio)] = (Verdict("accepted_objections", detail.estado, detail.reason) if detail.objections
+                                  else Verdict("rejected", detail.estado, detail.reason or status.glosa))
+        elif status.phase == "rejected":
+            out[(tipo, folio)] = Verdict("rejected", status.estado, f"envío rechazado por el SII ({status.estado}):"
+                                                                    f" {status.glosa}")
+        elif kind == "EnvioBOLETA":
+            out[(tipo, folio)] = Verdict("accepted", status.estado)
+    if status.phase == "rejected" or kind == "EnvioBOLETA":
+        return out
+    by_type: dict[int, list[tuple[int, bytes]]] = {}
+    for tipo, folio, data in documents:
+        if (tipo, folio) not in out:
+            by_type.setdefault(tipo, []).append((folio, data))
+    for tipo, docs in by_type.items():
+        count = status.count(tipo)
+        if count is not None and count.aceptados == count.informados == len(docs):
+            out.update({(tipo, folio): Verdict("accepted", status.estado) for folio, _ in docs})
+            continue
+        for folio, data in docs:
+            fecha, monto, receptor = _doc_facts(data)
+            answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha, monto=monto,
+                                                      rut_receptor=receptor)
+            if not answer.received:
+                out[(tipo, folio)] = Verdict("rejected", answer.estado, f"rechazado por el SII: {answer.reason}")
+                continue
+            objections = count is not None and count.reparos > 0 and (
+                count.aceptados == 0 or "reparo" in answer.glosa_err.lower())
+            out[(tipo, folio)] = (Verdict("accepted_objections", answer.estado, answer.glosa_err or "con reparos")
+                                  if objections else Verdict("accepted", answer.estado))
+    return out
+
+
+def _summary(status: ws.EnvioStatus) -> str:
+    counts = "; ".join(f"tipo {c.tipo}: {c.informados} informados, {c.aceptados} aceptados, {c.rechazados}"
+                       f" rechazados, {c.reparos} con reparos" for c in status.counts)
+    return (status.glosa + (f" — {counts}" if counts else ""))[:1000]
+
+
+async def _record(conn: Any, tenant_id: int, envelope_id: int, status: ws.EnvioStatus,
+                  verdicts: dict[tuple[int, int], Verdict]) -> None:
+    for (tipo, folio), verdict in verdicts.items():
+        rejected = verdict.state == "rejected"
+        await conn.execute(
+            "UPDATE dte_outbox SET state = %s, sii_estado = %s, sii_glosa = %s, last_error = %s, updated_at = now()"
+            " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s",
+            (verdict.state, verdict.sii_estado, verdict.glosa[:1000] or None,
+             verdict.glosa[:1000] if rejected else None, tenant_id, envelope_id, tipo, folio))
+    await conn.execute(
+        "UPDATE dte_envelopes SET state = 'done', sii_estado = %s, sii_glosa = %s, last_error = NULL,"
+        " updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+        (status.estado, _summary(status), tenant_id, envelope_id))
+    log.info("envelope verdict", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "estado": status.estado,
+                                        "rejected": sum(v.state == "rejected" for v in verdicts.values())})

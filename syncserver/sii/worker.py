@@ -6,10 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from syncserver.dte import pipeline
-from syncserver.sii import forwarder
+from syncserver.sii import forwarder, ws
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +22,15 @@ class PassResult:
         return asdict(self)
 
 
-async def run_once(pool: Any, tenant_id: int, secret_key: str, client: httpx.AsyncClient,
-                   resolution: forwarder.Resolution, *, now: datetime | None = None) -> PassResult:
-    """Sign (in rounds of 50), pack (envelopes of 50), send and poll what is due.
+async def run_once(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
+                   resolution: forwarder.Resolution | None, *, now: datetime | None = None) -> PassResult:
+    """Sign (in rounds of 50), pack (envelopes of 50), send and poll what is due, through ``client`` (the SII or
+    its stand-in, :mod:`syncserver.sii.ws`). Without ``resolution`` (the emisor's SII resolution, needed by the
+    Carátula) nothing new is packed; what is already packed is still sent and polled.
 
     Raises:
         CertificateUploadError: the tenant has no usable certificate.
+        ForwarderError: the tenant has no valid RUT.
     """
     signed = not_signed = packed = 0
     while True:
@@ -37,8 +38,9 @@ async def run_once(pool: Any, tenant_id: int, secret_key: str, client: httpx.Asy
         signed, not_signed = signed + result.signed, not_signed + result.failed
         if result.signed + result.failed < 50:
             break
-    while (n := await forwarder.pack(pool, tenant_id, secret_key, resolution, now=now)) > 0:
+    while resolution is not None and (n := await forwarder.pack(pool, tenant_id, secret_key, resolution,
+                                                                 now=now)) > 0:
         packed += n
-    sent = await forwarder.send(pool, tenant_id, client, now=now)
-    verdicts = await forwarder.poll(pool, tenant_id, client, now=now)
+    sent = await forwarder.send(pool, tenant_id, secret_key, client, now=now)
+    verdicts = await forwarder.poll(pool, tenant_id, secret_key, client, now=now)
     return PassResult(signed, not_signed, packed, sent, verdicts)

@@ -1,5 +1,6 @@
-"""``almacen server admin dte-send`` against the stand-in run as its own process (``python -m
-syncserver.sii_standin``): the pushed boletas end accepted."""
+"""``almacen server admin dte-send`` against the stand-in run as its own process (``almacen server sii-standin``,
+which prints its URL): the pushed boletas end accepted, first with ``--sii-url`` and the resolution given, then
+with the configured environment and the emisor's own resolution."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SAMPLES, TODAY, Till, boleta_sale, migrated, sample_caf
+from folio_kit import SAMPLE_RUT, TODAY, Db, Till, boleta_sale, migrated, sample_caf
+from sii_kit import PFX_PASSWORD, holder_pfx
 
 from syncserver import cli
 from syncserver.dte import certs, folios
+from syncserver.store import schema
 
 
 def _free_port() -> int:
@@ -32,14 +34,17 @@ def standin_url(tmp_path: Path) -> Iterator[str]:
     caf = tmp_path / "caf39.xml"
     caf.write_bytes(sample_caf(39))
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "syncserver.sii_standin", "--port", str(port), "--caf",
-                                str(caf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "syncserver.cli", "sii-standin", "--port", str(port), "--caf",
+                                str(caf)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
+        assert process.stdout is not None
+        announced = process.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert url in announced, announced
         deadline = time.monotonic() + 20
         while True:
             try:
-                if httpx.get(url + "/sii/envio/0", timeout=1).status_code == 404:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -49,23 +54,23 @@ def standin_url(tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_dte_send_reaches_the_stand_in(pg_database: str, standin_url: str, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
     secret = "cli-secret"
+    till: list[Till] = []
 
     async def setup(pool: psycopg_pool.AsyncConnectionPool) -> None:
-        till = await Till.enroll(pool, 1)
+        till.append(await Till.enroll(pool, 1))
         await folios.import_caf(pool, 1, sample_caf(39), today=TODAY, lease_size=5, low_water=2)
-        await certs.store(pool, 1, (SAMPLES / "test_cert_selfsigned_testpass.pfx").read_bytes(), "testpass", secret,
-                          datetime(2026, 1, 1, tzinfo=UTC))
+        await certs.store(pool, 1, holder_pfx(), PFX_PASSWORD, secret)
         for folio in (1, 2):
-            till.record(boleta_sale(folio))
-        await till.push(pool)
+            till[0].record(boleta_sale(folio))
+        await till[0].push(pool)
 
     db.run(setup)
     monkeypatch.setenv("ALMACEN_DATA_DIR", str(tmp_path))
@@ -78,3 +83,15 @@ def test_dte_send_reaches_the_stand_in(pg_database: str, standin_url: str, tmp_p
     assert first == {"signed": 2, "not_signed": 0, "packed": 2, "sent": 1, "verdicts": 1}
     assert db.rows("SELECT folio, state FROM dte_outbox ORDER BY folio") == [(1, "accepted"), (2, "accepted")]
     assert cli.main([*argv[:-1], "ayer"]) == 1
+    assert "fecha de resolución inválida" in capsys.readouterr().err
+
+    async def more(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        till[0].record(boleta_sale(3))
+        await till[0].push(pool)
+
+    Db(db.admin_url, schema.app_url(db.admin_url)).run(more)  # the CLI gave the app role another password
+    monkeypatch.setenv("ALMACEN_SII_ENVIRONMENT", "standin")
+    monkeypatch.setenv("ALMACEN_SII_URL", standin_url)
+    assert cli.main(["admin", "dte-send", "1"]) == 0  # the configured stand-in, the emisor's resolution
+    assert json.loads(capsys.readouterr().out)["verdicts"] == 1
+    assert db.rows("SELECT folio, state FROM dte_outbox WHERE folio = 3") == [(3, "accepted")]

@@ -1,0 +1,131 @@
+"""The DTE scheduler: inside the server process, every ``dte_interval`` seconds, one pass of
+:func:`syncserver.sii.worker.run_once` (sign, pack, send, poll) for every tenant with an uploaded certificate.
+
+- Started by the app's lifespan (:func:`start`) when ``ServerSettings.dte_interval > 0``; stopped with it.
+- Tenants come from ``dte_tenants`` (migration 0005; filled by a trigger when a certificate is stored), readable
+  without a tenant set; each pass then works in that tenant's row-level-security scope as usual.
+- A failing tenant (no emisor data, bad certificate, the SII down, a bug) is logged and the others go on; a
+  failing pass (the database down) is logged and the loop sleeps and tries again. Nothing here can kill the server.
+- Several server processes (``--workers N``) each run a scheduler: the rows are taken ``FOR UPDATE SKIP LOCKED``
+  so no document or envelope is ever handled twice, and a session advisory lock per tenant lets only one process
+  work on a tenant at a time (the others skip it for that pass) so the SII sees one client per tenant.
+- The Carátula's resolution comes from the tenant's emisor data (``tenant_emisor``, :mod:`syncserver.dte.emisor`);
+  without it the pass still sends and polls what is packed, but packs nothing new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from syncserver.dte import emisor as emisor_mod
+from syncserver.sii import forwarder, worker, ws
+from syncserver.store import db
+
+log = logging.getLogger("syncserver.sii.scheduler")
+
+ResolutionLookup = Callable[[Any, int], Awaitable[forwarder.Resolution | None]]
+
+
+async def tenants(pool: Any) -> list[int]:
+    """The tenants with an uploaded certificate, in id order."""
+    async with db.auth_tx(pool) as conn:
+        rows = await (await conn.execute("SELECT tenant_id FROM dte_tenants ORDER BY tenant_id")).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+async def emisor_resolution(pool: Any, tenant_id: int) -> forwarder.Resolution | None:
+    """The tenant's SII resolution from its emisor data; None when not entered yet."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        config = await emisor_mod.load_emisor(conn, tenant_id)
+    if config is None or config.resolution is None:
+        return None
+    return forwarder.Resolution(config.resolution.fecha, config.resolution.numero)
+
+
+@contextlib.asynccontextmanager
+async def _tenant_lock(pool: Any, tenant_id: int) -> Any:
+    """Yields whether this process got the tenant's pass lock (a session advisory lock, released at the end)."""
+    key = f"almacen:dte-pass:{tenant_id}"
+    async with pool.connection() as conn:
+        await conn.set_autocommit(True)
+        try:
+            row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,))).fetchone()
+            got = bool(row and row[0])
+            try:
+                yield got
+            finally:
+                if got:
+                    await conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+        finally:
+            await conn.set_autocommit(False)
+
+
+async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
+                   resolution_for: ResolutionLookup = emisor_resolution,
+                   now: datetime | None = None) -> dict[int, worker.PassResult | str]:
+    """One pass over every tenant; per tenant its :class:`~syncserver.sii.worker.PassResult`, or the error text
+    (``"ocupado"`` when another process holds the tenant)."""
+    results: dict[int, worker.PassResult | str] = {}
+    for tenant_id in await tenants(pool):
+        async with _tenant_lock(pool, tenant_id) as got:
+            if not got:
+                results[tenant_id] = "ocupado"
+                continue
+            try:
+                resolution = await resolution_for(pool, tenant_id)
+                if resolution is None:
+                    log.warning("dte pass without resolution: nothing new is packed", extra={"tenant_id": tenant_id})
+                result = await worker.run_once(pool, tenant_id, secret_key, client, resolution, now=now)
+            except Exception as exc:  # one tenant's failure must not stop the others
+                log.exception("dte pass failed", extra={"tenant_id": tenant_id, "error": str(exc)})
+                results[tenant_id] = f"{type(exc).__name__}: {exc}"
+                continue
+            results[tenant_id] = result
+            if any(result.to_dict().values()):
+                log.info("dte pass", extra={"tenant_id": tenant_id, **result.to_dict()})
+    return results
+
+
+async def run_forever(pool: Any, secret_key: str, client: ws.SiiClient, interval: float, *,
+                      resolution_for: ResolutionLookup = emisor_resolution) -> None:
+    """:func:`run_pass` now and then every ``interval`` seconds, until cancelled; errors are logged, never raised."""
+    while True:
+        try:
+            await run_pass(pool, secret_key, client, resolution_for=resolution_for)
+        except Exception as exc:  # the database down, …: try again next time
+            log.exception("dte scheduler pass failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(pool: Any, settings: Any, *, client: ws.SiiClient | None = None,
+                  resolution_for: ResolutionLookup = emisor_resolution) -> Any:
+    """Run the scheduler for the block when ``settings.dte_interval > 0`` (yields the task, or None when off).
+
+    ``client`` defaults to one for ``settings.sii_environment`` / ``sii_url`` (closed at the end).
+
+    Raises:
+        SiiConfigError: the environment setting cannot be used (at start, not later).
+    """
+    if settings.dte_interval <= 0:
+        yield None
+        return
+    own = client is None
+    sii = ws.client_for(settings.sii_environment, settings.sii_url) if client is None else client
+    task = asyncio.create_task(run_forever(pool, settings.secret_key, sii, settings.dte_interval,
+                                           resolution_for=resolution_for), name="dte-scheduler")
+    log.info("dte scheduler started", extra={"interval": settings.dte_interval,
+                                             "sii_environment": settings.sii_environment})
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if own:
+            await sii.http.aclose()

@@ -1,0 +1,63 @@
+"""A local stand-in for the SII, for tests and the demo: a separate Starlette app serving the SII's own paths with
+the SII's answer formats, so the server's real client (:mod:`syncserver.sii.ws`) talks to it unchanged.
+
+Served (one base URL for everything; ``ServerSettings.sii_environment = "standin"``, ``sii_url``):
+
+- ``POST /DTEWS/CrSeed.jws`` getSeed, ``POST /DTEWS/GetTokenFromSeed.jws`` getToken(pszXml): seeds (2 minutes, one
+  use) and tokens (:attr:`StandIn.token_ttl`) for a getToken request signed over the whole document with a
+  certificate in force; refused otherwise (ESTADO ≠ 00 with the reason).
+- ``POST /cgi_dte/UPL/DTEUpload``: EnvioDTE and ConsumoFolios; ``RECEPCIONDTE`` STATUS/TRACKID (0, 1, 2, 5, 7, 99).
+- ``POST /DTEWS/QueryEstUp.jws`` getEstUp, ``POST /DTEWS/QueryEstDte.jws`` getEstDte: SOAP answers; an expired
+  token is ESTADO 002, an unknown one 003.
+- ``GET /recursos/v1/boleta.electronica.semilla``, ``POST …/boleta.electronica.token``, ``POST
+  …/boleta.electronica.envio`` (JSON trackid/estado), ``GET …/boleta.electronica.envio/{rut}-{dv}-{trackid}`` (JSON
+  estado, estadistica, detalle_rep_rech; plus ``glosa``, the reason of an envío-level rejection); 401 without a
+  valid boleta token.
+
+What it checks is described in :mod:`.state`. Faults on demand: ``inject`` (N× an HTTP status with
+Retry-After/X-Retry-After), ``inject_delay`` (answer after a delay: a client timeout), ``inject_garbage`` (HTML,
+truncated XML, wrong JSON, hostile XML), ``reject``/``object`` (a given document rejected or accepted with reparos)
+and ``outage_until`` (503 to everything until that moment of the stand-in's clock, which tests move with ``at``).
+
+Run it: ``almacen server sii-standin --port 8790 [--caf FILE …]`` (or ``python -m syncserver.sii_standin``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from syncserver.sii_standin.state import GARBAGE, Envio, Fault, StandIn, Verdict, totals_problems
+from syncserver.sii_standin.web import create_app
+
+__all__ = ["GARBAGE", "Envio", "Fault", "StandIn", "Verdict", "create_app", "main", "totals_problems"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m syncserver.sii_standin [--host H] [--port N] [--caf FILE ...]``: ``almacen server sii-standin``."""
+    import sys
+
+    from syncserver import cli
+
+    return cli.main(["sii-standin", *(sys.argv[1:] if argv is None else argv)])
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Start the stand-in with ``args`` (``host``, ``port``, ``caf`` paths, ``token_minutos``, as parsed by
+    ``almacen server sii-standin``); prints its URL, serves until Ctrl-C."""
+    import sys
+    from datetime import timedelta
+
+    import uvicorn
+
+    from shared.errors import PosError
+
+    standin = StandIn(token_ttl=timedelta(minutes=args.token_minutos))
+    for path in args.caf:
+        try:
+            standin.register_caf(path.read_bytes())
+        except (OSError, PosError) as exc:
+            print(f"ERROR: no se pudo cargar el CAF {path}: {exc}", file=sys.stderr)
+            return 1
+    print(f"Simulador del SII en http://{args.host}:{args.port} (ambiente 'standin', sii_url)", flush=True)
+    uvicorn.run(create_app(standin), host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0

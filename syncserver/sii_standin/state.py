@@ -1,0 +1,492 @@
+"""What the stand-in knows and decides: seeds and tokens, CAFs, received envíos and documents, queued faults.
+
+Checks on an upload, as the SII does them (sii.md §1–§6):
+
+- synchronously, in DTEUpload's answer: a valid token (STATUS 5), the token's holder is the ``rutSender`` (STATUS
+  1), the size (STATUS 2), well-formed XML of a kind this service receives and valid against the SII's schema
+  (STATUS 7, with the errors in DETAIL); the identical file again is STATUS 99 with the first upload's TRACKID.
+  The boleta REST upload only checks the token and answers ``REC``: everything else shows in the status.
+- in the envío's status: every XML signature (RFR), the Carátula (RutEmisor = the company uploading, RutEnvia =
+  the sender, RutReceptor = 60803000-K; RCT), then per document (EPR with verdicts): its folio inside a CAF the
+  stand-in knows for that emisor and type, the TED signed with that CAF's key and matching the document (RE, TD, F,
+  FE, RR, MNT), the totals consistent (MntNeto/IVA/MntExe/MntTotal with the lines and TasaIVA), a folio not
+  already received with other content, and any rejection or reparo injected for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import secrets
+import string
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Final
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from lxml import etree
+
+from shared import errors as pos_errors
+from shared import rut as rut_mod
+from shared.dte import caf as caf_mod
+from shared.dte import errors, schema, signature, ted, xmlcore
+from shared.dte.xmlcore import DS_NS
+from syncserver.dte import folios, pipeline
+
+RUT_SII: Final = "60803000-K"
+MAX_UPLOAD: Final = 16 * 1024 * 1024
+SEED_TTL: Final = timedelta(minutes=2)
+BOLETAS: Final = frozenset({39, 41})
+_DS: Final = "{" + DS_NS + "}"
+
+GARBAGE: Final = {
+    "html": (b"<html><head><title>SII</title></head><body><h1>Servicio en mantenci&oacute;n</h1>"
+             b"<p>Intente m&aacute;s tarde.</p></body></html>", "text/html"),
+    "truncated": (b'<?xml version="1.0"?>\n<RECEPCIONDTE><RUTSENDER>1-9</RUTSENDER><STATUS>0</STA', "text/xml"),
+    "json": (b'{"resultado": "ok", "mensaje": "sin datos"}', "application/json"),
+    "hostile": (b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><x>&a;&a;&a;</x>', "text/xml"),
+}
+"""Bodies :meth:`StandIn.inject_garbage` can answer with (or any bytes given)."""
+
+
+class UploadRefused(Exception):
+    """DTEUpload answers this STATUS at once (with ``errors`` in DETAIL)."""
+
+    def __init__(self, status: int, errors: list[str]) -> None:
+        super().__init__(f"STATUS {status}")
+        self.status = status
+        self.errors = errors
+
+
+@dataclass
+class Fault:
+    """One queued fault: ``status`` (an HTTP error with an optional retry header), ``delay`` (the request is
+    processed, its answer sent only after ``seconds``: the client times out with the work done, as when an answer
+    is lost) or ``garbage`` (``body`` instead of the answer). ``path``: only requests whose path contains it."""
+
+    kind: str
+    path: str = ""
+    status: int = 503
+    retry_after: int | None = None
+    header: str = "Retry-After"
+    seconds: float = 0.0
+    body: bytes = b""
+    content_type: str = "text/html"
+
+
+@dataclass
+class Token:
+    service: str
+    holder: str | None
+    issued: datetime
+
+
+@dataclass
+class Verdict:
+    """The stand-in's verdict on one document of an envío: ``estado`` ACEPTADO, REPARO or RECHAZADO."""
+
+    tipo: int
+    folio: int
+    estado: str
+    reason: str = ""
+
+
+@dataclass
+class Envio:
+    track_id: str
+    kind: str
+    rut_company: str
+    rut_sender: str
+    received: datetime
+    estado: str
+    glosa: str
+    documents: list[Verdict] = field(default_factory=list)
+    polls: int = 0
+
+
+@dataclass
+class Registered:
+    """A document the SII now has (accepted, possibly with reparos) or refused: what QueryEstDte answers from."""
+
+    digest: bytes
+    rut_receptor: str
+    fecha: str
+    monto: int
+    verdict: Verdict
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StandIn:
+    """The stand-in's state (see the module doc). Tests reach in: register CAFs, queue faults, move the clock.
+
+    ``clock`` gives "now" for seeds, tokens and outages (:meth:`at` freezes it), ``token_ttl`` is how long a token
+    lives, ``pending_polls`` how many status queries of an envío are answered "en proceso" before its verdict.
+    """
+
+    keys: dict[int, rsa.RSAPublicKey] = field(default_factory=lambda: dict(folios.sii_keys()))
+    cafs: list[caf_mod.Caf] = field(default_factory=list)
+    clock: Callable[[], datetime] = _clock
+    token_ttl: timedelta = timedelta(minutes=30)
+    pending_polls: int = 0
+    outage_until: datetime | None = None
+    faults: deque[Fault] = field(default_factory=deque)
+    seeds: dict[str, datetime] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)
+    envios: dict[str, Envio] = field(default_factory=dict)
+    by_body: dict[tuple[str, str, bytes], str] = field(default_factory=dict)
+    """(service, company, file) -> track id: the identical file again is "already received"."""
+    documents: dict[tuple[str, int, int], Registered] = field(default_factory=dict)
+    injected: dict[tuple[int, int], Verdict] = field(default_factory=dict)
+    bodies: list[bytes] = field(default_factory=list)
+    """Every file uploaded with a valid token, as received (tests compare retries byte for byte)."""
+    requests: list[str] = field(default_factory=list)
+    """``METHOD path`` of every request (after faults), in order."""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+
+    # -- set-up and faults --
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def at(self, when: datetime) -> None:
+        """Freeze the stand-in's clock at ``when`` (tests drive it with the forwarder's ``now``)."""
+        self.clock = lambda: when
+
+    @property
+    def uploads(self) -> int:
+        return len(self.bodies)
+
+    def register_caf(self, data: bytes) -> caf_mod.Caf:
+        """A CAF the SII has granted (verified with ``keys``)."""
+        caf = caf_mod.parse_caf(data)
+        caf_mod.verify_caf(caf, self.keys)
+        self.cafs.append(caf)
+        return caf
+
+    def inject(self, status: int, *, retry_after: int | None = None, times: int = 1, path: str = "",
+               header: str = "Retry-After") -> None:
+        """The next ``times`` requests (whose path contains ``path``) answer HTTP ``status``, with ``header:
+        retry_after`` when given (``X-Retry-After`` as the boleta API may use)."""
+        self.faults.extend(Fault("status", path, status, retry_after, header) for _ in range(times))
+
+    def inject_delay(self, seconds: float, *, times: int = 1, path: str = "") -> None:
+        """The next ``times`` requests are processed at once but answered only after ``seconds``."""
+        self.faults.extend(Fault("delay", path, seconds=seconds) for _ in range(times))
+
+    def inject_garbage(self, body: bytes | str = "html", *, times: int = 1, path: str = "",
+                       content_type: str = "text/html") -> None:
+        """The next ``times`` requests get ``body`` (a :data:`GARBAGE` name or bytes) with HTTP 200."""
+        if isinstance(body, str):
+            body, content_type = GARBAGE[body]
+        self.faults.extend(Fault("garbage", path, body=body, content_type=content_type) for _ in range(times))
+
+    def reject(self, tipo: int, folio: int, reason: str) -> None:
+        """The document ``tipo``/``folio`` will be rejected with ``reason`` (whatever else it is)."""
+        self.injected[(tipo, folio)] = Verdict(tipo, folio, "RECHAZADO", reason)
+
+    def object(self, tipo: int, folio: int, reason: str) -> None:
+        """The document ``tipo``/``folio`` will be accepted with reparos (``reason``) if nothing else is wrong."""
+        self.injected[(tipo, folio)] = Verdict(tipo, folio, "REPARO", reason)
+
+    def take_fault(self, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.path in path:
+                self.faults.remove(fault)
+                return fault
+        return None
+
+    def in_outage(self) -> bool:
+        return self.outage_until is not None and self.now() < self.outage_until
+
+    # -- authentication --
+
+    def issue_seed(self) -> str:
+        seed = f"{secrets.randbelow(10**12):012d}"
+        self.seeds[seed] = self.now()
+        return seed
+
+    def issue_token(self, signed: bytes | str, service: str) -> tuple[str, str, str]:
+        """Check a signed getToken request; ``(ESTADO, GLOSA, TOKEN)`` (TOKEN empty unless ESTADO is 00).
+
+        Stand-in ESTADO codes: 00 token creado; 08 solicitud ilegible; 10 semilla inexistente, usada o vencida;
+        11 firma inválida o ausente; 12 certificado no vigente.
+        """
+        data = signed.encode("utf-8") if isinstance(signed, str) else signed
+        if isinstance(signed, str):
+            data = data.replace(b'encoding="ISO-8859-1"', b'encoding="UTF-8"', 1)
+        try:
+            root = xmlcore.parse(data, max_bytes=64 * 1024)
+        except errors.XmlError as exc:
+            return "08", f"Error: solicitud ilegible ({exc})", ""
+        seed = (xmlcore.text(root, "item/Semilla") or "").strip()
+        if xmlcore.localname(root) != "getToken" or not seed:
+            return "08", "Error: la solicitud no es getToken/item/Semilla", ""
+        sigs = list(root.iter(_DS + "Signature"))
+        if len(sigs) != 1 or sigs[0].getparent() is not root:
+            return "11", "Error: la solicitud debe traer una firma (Signature) del documento completo", ""
+        check = signature.verify_signature(sigs[0])
+        if not check.valid or check.reference != "":
+            return "11", f"Error: firma no válida ({check.reason or 'no firma el documento completo'})", ""
+        cert_text = sigs[0].findtext(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")
+        if not cert_text:
+            return "11", "Error: la firma no trae el certificado (X509Certificate)", ""
+        try:
+            cert = x509.load_der_x509_certificate(base64.b64decode("".join(cert_text.split())))
+        except (ValueError, binascii.Error):
+            return "11", "Error: certificado ilegible", ""
+        now = self.now()
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            return "12", "Error: el certificado digital no está vigente", ""
+        issued = self.seeds.pop(seed, None)
+        if issued is None or now - issued > SEED_TTL:
+            return "10", "Error: semilla inexistente, ya usada o vencida", ""
+        token = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13))
+        self.tokens[token] = Token(service, signature.certificate_rut(cert), now)
+        return "00", "Token Creado", token
+
+    def token_state(self, token: str | None, service: str) -> str:
+        """``ok``, ``missing`` (unknown token or of another service) or ``expired``."""
+        entry = self.tokens.get(token or "")
+        if entry is None or entry.service != service:
+            return "missing"
+        if self.now() - entry.issued > self.token_ttl:
+            return "expired"
+        return "ok"
+
+    def token_holder(self, token: str | None) -> str | None:
+        entry = self.tokens.get(token or "")
+        return None if entry is None else entry.holder
+
+    # -- uploads --
+
+    def upload(self, data: bytes, *, via: str, sender: str, company: str) -> tuple[Envio, bool]:
+        """Receive a file through ``via`` (``dte``: DTEUpload, ``boleta``: REST); ``(envío, already_received)``.
+
+        Raises:
+            UploadRefused: (DTEUpload only) STATUS 2 or 7, answered at once without a track id.
+        """
+        self.bodies.append(data)
+        if (via, company, data) in self.by_body:
+            return self.envios[self.by_body[(via, company, data)]], True
+        if len(data) > MAX_UPLOAD:
+            raise UploadRefused(2, [f"el archivo pesa {len(data)} bytes"])
+        kinds = ("EnvioDTE", "ConsumoFolios") if via == "dte" else ("EnvioBOLETA",)
+        try:
+            root = xmlcore.parse(data)
+            kind = xmlcore.localname(root)
+            if kind not in kinds:
+                raise errors.SchemaInvalid([f"<{kind}> no se recibe por este servicio (sí: {', '.join(kinds)})"])
+            schema.validate(root, pipeline.XSD_DIR)
+        except errors.DteError as exc:
+            if via == "dte":
+                raise UploadRefused(7, exc.errors if isinstance(exc, errors.SchemaInvalid) else [str(exc)]) from None
+            return self._record(data, via, "EnvioBOLETA", sender, company, "RSC",
+                                f"Rechazado por error en schema: {exc}"), False
+        try:
+            signature.require_valid(root)
+        except errors.DteError as exc:
+            return self._record(data, via, kind, sender, company, "RFR", f"Rechazado por error en firma: {exc}"), False
+        problem = self._caratula(root, kind, sender, company)
+        if problem:
+            return self._record(data, via, kind, sender, company, "RCT",
+                                f"Rechazado por error en carátula: {problem}"), False
+        envio = self._record(data, via, kind, sender, company, "EPR", "Envio Procesado")
+        if kind != "ConsumoFolios":
+            envio.documents = [self._document(dte, company, envio.track_id)
+                               for dte in root.iter("{" + xmlcore.SII_NS + "}DTE")]
+        return envio, False
+
+    def _record(self, data: bytes, via: str, kind: str, sender: str, company: str, estado: str, glosa: str) -> Envio:
+        envio = Envio(str(next(self._ids)), kind, company, sender, self.now(), estado, glosa[:500])
+        self.envios[envio.track_id] = envio
+        self.by_body[(via, company, data)] = envio.track_id
+        return envio
+
+    @staticmethod
+    def _caratula(root: etree._Element, kind: str, sender: str, company: str) -> str:
+        parent = xmlcore.child(root, "DocumentoConsumoFolios" if kind == "ConsumoFolios" else "SetDTE")
+        car = None if parent is None else xmlcore.child(parent, "Caratula")
+        if car is None:
+            return "falta la Carátula"
+        problems = []
+        if _rut(xmlcore.text(car, "RutEmisor")) != company:
+            problems.append(f"RutEmisor {xmlcore.text(car, 'RutEmisor')} distinto de la empresa del envío {company}")
+        if _rut(xmlcore.text(car, "RutEnvia")) != sender:
+            problems.append(f"RUT envía {xmlcore.text(car, 'RutEnvia')} diferente al Upload ({sender})")
+        if kind != "ConsumoFolios" and _rut(xmlcore.text(car, "RutReceptor")) != RUT_SII:
+            problems.append(f"RutReceptor {xmlcore.text(car, 'RutReceptor')} no es el del SII ({RUT_SII})")
+        return "; ".join(problems)
+
+    def _caf_for(self, rut: str, tipo: int, folio: int) -> caf_mod.Caf | None:
+        return next((c for c in self.cafs if c.rut_emisor == rut and c.tipo_dte == tipo and c.contains(folio)), None)
+
+    def _document(self, dte: etree._Element, company: str, track_id: str) -> Verdict:
+        documento = xmlcore.child(dte, "Documento")
+        enc = None if documento is None else xmlcore.child(documento, "Encabezado")
+
+        def get(path: str) -> str:
+            return "" if enc is None else (xmlcore.text(enc, path) or "").strip()
+
+        tipo, folio = _int(get("IdDoc/TipoDTE")), _int(get("IdDoc/Folio"))
+        rut, rut_receptor, fecha, monto = _rut(get("Emisor/RUTEmisor")), _rut(get("Receptor/RUTRecep")), \
+            get("IdDoc/FchEmis"), _int(get("Totales/MntTotal"))
+
+        def rejected(reason: str) -> Verdict:
+            verdict = Verdict(tipo, folio, "RECHAZADO", reason)
+            key = (rut, tipo, folio)
+            if key not in self.documents or self.documents[key].verdict.estado == "RECHAZADO":
+                self.documents[key] = Registered(b"", rut_receptor, fecha, monto, verdict)
+            return verdict
+
+        if documento is None or enc is None:
+            return rejected("DTE sin Documento/Encabezado")
+        if rut != company:
+            return rejected(f"el emisor {rut} no es la empresa del envío {company}")
+        caf = self._caf_for(rut, tipo, folio)
+        if caf is None:
+            return rejected(f"folio {folio} del tipo {tipo} no está en un CAF autorizado de {rut}")
+        try:
+            issued_on = date.fromisoformat(fecha)
+        except ValueError:
+            return rejected(f"fecha de emisión inválida {fecha!r}")
+        if caf.expires_on is not None and issued_on >= caf.expires_on:
+            return rejected(f"el CAF del folio {folio} venció el {caf.expires_on:%d-%m-%Y}, antes de la emisión")
+        timbre = xmlcore.child(documento, "TED")
+        if timbre is None:
+            return rejected("documento sin timbre electrónico (TED)")
+        try:
+            data = ted.verify_ted(timbre, caf.public_key)
+        except errors.DteError as exc:
+            return rejected(f"TED inválido: {exc}")
+        mismatch = [name for name, a, b in (("RE", _rut(data.rut_emisor), rut), ("TD", data.tipo_dte, tipo),
+                                            ("F", data.folio, folio), ("FE", data.fecha_emision, fecha),
+                                            ("RR", _rut(data.rut_receptor), rut_receptor),
+                                            ("MNT", data.monto_total, monto)) if a != b]
+        if mismatch:
+            return rejected(f"el TED no corresponde al documento ({', '.join(mismatch)} distintos)")
+        problems = totals_problems(documento, tipo)
+        if problems:
+            return rejected("totales inconsistentes: " + "; ".join(problems))
+        injected = self.injected.get((tipo, folio))
+        if injected is not None and injected.estado == "RECHAZADO":
+            return rejected(injected.reason)
+        digest = (dte.findtext(f"{_DS}Signature/{_DS}SignatureValue") or "").encode()
+        known = self.documents.get((rut, tipo, folio))
+        if known is not None and known.verdict.estado != "RECHAZADO" and known.digest != digest:
+            return Verdict(tipo, folio, "RECHAZADO", f"folio {folio} del tipo {tipo} ya fue recibido (otro documento)")
+        verdict = Verdict(tipo, folio, "REPARO", injected.reason) if injected is not None else \
+            Verdict(tipo, folio, "ACEPTADO")
+        self.documents[(rut, tipo, folio)] = Registered(digest, rut_receptor, fecha, monto, verdict)
+        return verdict
+
+    # -- queries --
+
+    def poll(self, track_id: str, company: str) -> Envio | None:
+        """The envío ``track_id`` of ``company`` (counting the query), or None when unknown or of another company."""
+        envio = self.envios.get(track_id)
+        if envio is None or envio.rut_company != company:
+            return None
+        envio.polls += 1
+        return envio
+
+    def pending(self, envio: Envio) -> bool:
+        return envio.polls <= self.pending_polls
+
+    def document_status(self, company: str, tipo: int, folio: int, receptor: str, fecha: date | None,
+                        monto: int) -> tuple[str, str, str, str]:
+        """QueryEstDte's ``(ESTADO, GLOSA_ESTADO, ERR_CODE, GLOSA_ERR)`` for one document."""
+        known = self.documents.get((company, tipo, folio))
+        if known is None or known.verdict.estado == "RECHAZADO":
+            reason = "" if known is None else f"Rechazado: {known.verdict.reason}"
+            return "FAU", "Documento No Recibido por el SII", "3", reason
+        if (known.rut_receptor, known.fecha, known.monto) != (receptor, fecha.isoformat() if fecha else "", monto):
+            return "DNK", "Documento Recibido por el SII. Datos No Coinciden con los Registrados", "1", ""
+        if known.verdict.estado == "REPARO":
+            return ("DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados", "0",
+                    f"DTE Aceptado con Reparos: {known.verdict.reason}")
+        return "DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados", "0", "DTE Aceptado"
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return 0
+
+
+def _rut(value: str | None) -> str:
+    try:
+        return rut_mod.parse((value or "").strip()).compact
+    except pos_errors.InvalidRut:
+        return (value or "").strip().upper()
+
+
+def _amount(el: etree._Element | None, name: str) -> Decimal:
+    value = None if el is None else xmlcore.text(el, name)
+    if value is None or not value.strip():
+        return Decimal(0)
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} no es un número: {value!r}") from None
+
+
+def totals_problems(documento: etree._Element, tipo: int) -> list[str]:
+    """What does not add up in a document's Totales (empty when consistent):
+
+    MntTotal = MntNeto + IVA + MntExe (+ ImptoReten); IVA = MntNeto × TasaIVA (19 % when absent, as on boletas)
+    within 1 peso (boletas split a gross total, sii.md §1); and, without global discounts (DscRcgGlobal), the lines'
+    MontoItem add up to MntNeto (+ IVA on boletas and with MntBruto = 1) for affected lines and to MntExe for exempt
+    ones (IndExe 1 or 2).
+    """
+    enc = xmlcore.child(documento, "Encabezado")
+    totales = None if enc is None else xmlcore.child(enc, "Totales")
+    if enc is None or totales is None:
+        return ["faltan los Totales"]
+    problems: list[str] = []
+    try:
+        neto, iva, exe = _amount(totales, "MntNeto"), _amount(totales, "IVA"), _amount(totales, "MntExe")
+        total, tasa = _amount(totales, "MntTotal"), _amount(totales, "TasaIVA") or Decimal(19)
+        otros = sum((_amount(x, "MontoImp") for x in totales if isinstance(x.tag, str)
+                     and xmlcore.localname(x) == "ImptoReten"), Decimal(0))
+        if neto + iva + exe + otros != total:
+            problems.append(f"MntTotal {total} ≠ MntNeto {neto} + IVA {iva} + MntExe {exe}"
+                            + (f" + impuestos {otros}" if otros else ""))
+        expected_iva = (neto * tasa / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if abs(expected_iva - iva) > 1:
+            problems.append(f"IVA {iva} no es el {tasa} % de {neto} ({expected_iva})")
+        lines = [x for x in documento if isinstance(x.tag, str) and xmlcore.localname(x) == "Detalle"]
+        global_adjustments = any(isinstance(x.tag, str) and xmlcore.localname(x) == "DscRcgGlobal" for x in documento)
+        if lines and not global_adjustments:
+            bruto = tipo in BOLETAS or (xmlcore.text(enc, "IdDoc/MntBruto") or "").strip() == "1"
+            exempt = [x for x in lines if (xmlcore.text(x, "IndExe") or "").strip() in {"1", "2"}]
+            afecto = sum((_amount(x, "MontoItem") for x in lines if x not in exempt), Decimal(0))
+            exento = sum((_amount(x, "MontoItem") for x in exempt), Decimal(0))
+            expected_afecto = neto + iva if bruto else neto
+            if afecto != expected_afecto:
+                problems.append(f"las líneas afectas suman {afecto}, el encabezado dice {expected_afecto}")
+            if exento != exe:
+                problems.append(f"las líneas exentas suman {exento}, MntExe dice {exe}")
+    except ValueError as exc:
+        return [str(exc)]
+    return problems
+
+
+def verdict_counts(envio: Envio) -> list[dict[str, Any]]:
+    """Per type: informados, aceptados, rechazados, reparos (the SII's ``estadistica`` / getEstUp body)."""
+    out: dict[int, dict[str, Any]] = {}
+    for doc in envio.documents:
+        row = out.setdefault(doc.tipo, {"tipo": doc.tipo, "informados": 0, "aceptados": 0, "rechazados": 0,
+                                        "reparos": 0})
+        row["informados"] += 1
+        row[{"ACEPTADO": "aceptados", "RECHAZADO": "rechazados", "REPARO": "reparos"}[doc.estado]] += 1
+    return [out[t] for t in sorted(out)]

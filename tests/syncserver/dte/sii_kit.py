@@ -1,0 +1,94 @@
+"""Helpers for the SII client tests: a certificate carrying a RUT (as Chilean e-signature certificates do), the
+stand-in served by uvicorn, facturas signed outside the pipeline, and rows put straight into the outbox."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from folio_kit import SAMPLE_RUT, sample_caf
+
+from shared.dte import caf as caf_mod
+from shared.dte import documents, signature, ted, xml
+from syncserver import sii_standin
+from syncserver.sii import ws
+
+HOLDER_RUT = "12345678-5"
+PFX_PASSWORD = "clave-firma"
+RECEPTOR = documents.Receptor(rut="77777777-7", razon_social="Comercial Los Aromos SpA", giro="Almacén",
+                              direccion="Av. Matta 100", comuna="Santiago")
+EMISOR = documents.Emisor(rut=SAMPLE_RUT, razon_social="Tenant 1", giro="Venta al por menor", direccion="Calle 1",
+                          comuna="Santiago", acteco=(471100,))
+
+
+def holder_pfx(rut: str = HOLDER_RUT, *, days: int = 365, not_before: datetime | None = None) -> bytes:
+    """A self-signed .pfx whose certificate carries ``rut`` as subjectAltName otherName 1.3.6.1.4.1.8321.1."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Firma Prueba Almacén")])
+    start = not_before or datetime.now(UTC) - timedelta(days=1)
+    value = rut.encode("ascii")
+    san = x509.SubjectAlternativeName([x509.OtherName(signature.SII_RUT_OID, b"\x16" + bytes([len(value)]) + value)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + timedelta(days=days)).add_extension(san, critical=False)
+            .sign(key, hashes.SHA256()))
+    return pkcs12.serialize_key_and_certificates(b"firma", key, cert, None,
+                                                 serialization.BestAvailableEncryption(PFX_PASSWORD.encode()))
+
+
+def holder_signer(rut: str = HOLDER_RUT, **kwargs: Any) -> signature.Signer:
+    return signature.load_pfx(holder_pfx(rut, **kwargs), PFX_PASSWORD)
+
+
+@contextlib.contextmanager
+def standin_url(serve_in_thread: Callable[[object], contextlib.AbstractContextManager[str]],
+                standin: sii_standin.StandIn) -> Iterator[str]:
+    with serve_in_thread(sii_standin.create_app(standin)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def sii_client(url: str, timeout: float = 10.0) -> Any:
+    client = ws.client_for("standin", url, timeout=timeout)
+    try:
+        yield client
+    finally:
+        await client.http.aclose()
+
+
+def factura(folio: int, signer: signature.Signer, *, extra_iva: int = 0, amount: int = 11900,
+            when: datetime = datetime(2025, 5, 2, 10, 0, 0)) -> bytes:
+    """A signed factura (33) of ``amount`` pesos (IVA included), stamped with the sample CAF 33 on a day it was in
+    force (it expired 180 days after 2025-04-11); ``extra_iva``
+    breaks its totals (IVA and MntTotal off by that much, TED consistent with the wrong total)."""
+    line = documents.Linea(nombre="Caja de leche", cantidad=Decimal(1), precio=Decimal(amount), monto=amount)
+    doc = documents.documento(33, folio=folio, fecha_emision=when.date(), emisor=EMISOR, receptor=RECEPTOR,
+                              lineas=[line], montos_brutos=True, forma_pago=1)
+    if extra_iva:
+        totals = doc.totales
+        doc = replace(doc, totales=replace(totals, iva=totals.iva + extra_iva, total=totals.total + extra_iva))
+    timbre = ted.stamp(caf_mod.parse_caf(sample_caf(33)), doc, when)
+    return xml.build_dte(doc, timbre, signer, when)
+
+
+def put_signed(admin_url: str, tenant_id: int, tipo: int, folio: int, data: bytes) -> None:
+    """A signed document straight into the outbox (as the pipeline leaves it), as the admin role."""
+    with psycopg.connect(admin_url) as conn:
+        conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio, state, xml) VALUES (%s, %s, %s, 'signed', %s)",
+                     (tenant_id, tipo, folio, data))
+
+
+def execute(admin_url: str, sql: str, *params: Any) -> None:
+    with psycopg.connect(admin_url) as conn:
+        conn.execute(sql, params)
+
