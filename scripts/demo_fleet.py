@@ -1,5 +1,9 @@
-"""The whole system headless: the sync server (embedded PostgreSQL), HQ setup, an enrolled till that sells
-offline, then syncs; summary.json gains what the master holds. Run by ``./scripts/demo --headless``."""
+"""The whole system headless: the local SII stand-in, the sync server (embedded PostgreSQL) sending to it, HQ
+setup (emisor data, signing certificate, CAFs issued by the stand-in), an enrolled till that pulls its folios, sells
+offline (boletas, facturas, returns with notas de crédito), then syncs; the server signs and sends every document
+and the stand-in gives its verdict. summary.json gains what the master holds and the documents by state; ``dte/``
+holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. Run by ``./scripts/demo --headless``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,11 +32,64 @@ sys.path.insert(0, str(ROOT))
 from desktop.demo import headless  # noqa: E402
 from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
-from syncserver import tenancy  # noqa: E402
+from syncserver import sii_standin, tenancy  # noqa: E402
 from syncserver.hq import auth as hq_auth  # noqa: E402
+from syncserver.sii import standin_caf  # noqa: E402
 
 HQ_EMAIL, HQ_PASSWORD = "dueno@almacen.demo", "almacen-demo"
 TENANT, STORE = 1, "demo-store"  # the identity `almacen pos init --demo` gives a till
+COMPANY_RUT, COMPANY = "76.235.291-5", "Almacenes Don Pepe"
+CAF_RANGES = {39: (1, 5000), 41: (1, 500), 33: (1, 500), 34: (1, 200), 61: (1, 500)}
+EMISOR = ["--razon-social", "Almacenes Don Pepe SpA", "--giro", "Venta al por menor en almacenes de barrio",
+          "--acteco", "471100", "--direccion", "Av. Providencia 1234", "--comuna", "Providencia",
+          "--ciudad", "Santiago", "--resolucion-fecha", "2024-03-15", "--resolucion-numero", "0"]
+CERT_PASSWORD = "firma-demo"
+
+
+class StandinThread:
+    """The SII stand-in served by uvicorn in a thread of this process, with its own CAF issuer."""
+
+    def __init__(self, out: Path) -> None:
+        import uvicorn
+
+        self.issuer = standin_caf.StandinIssuer.generate()
+        self.standin = sii_standin.StandIn()
+        self.standin.keys.update(self.issuer.keys())
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(sii_standin.create_app(self.standin), host="127.0.0.1", port=self.port,
+                                log_config=None, access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="sii-standin", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("el simulador del SII no arrancó")
+            time.sleep(0.05)
+        (out / "sii").mkdir(exist_ok=True)
+        self.key_file = out / "sii" / "standin_caf_key.pem"
+        from cryptography.hazmat.primitives import serialization
+
+        self.key_file.write_bytes(self.issuer.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    def issue_cafs(self, out: Path) -> list[Path]:
+        """One CAF per document type for the demo company, registered with the stand-in (as the SII knows the CAFs
+        it authorised) and written to ``out/sii/`` for HQ to import."""
+        paths = []
+        for tipo, (desde, hasta) in CAF_RANGES.items():
+            data = self.issuer.issue(rut=COMPANY_RUT, razon_social=COMPANY, tipo=tipo, desde=desde, hasta=hasta,
+                                     fa=date.today())
+            self.standin.register_caf(data)
+            path = out / "sii" / f"caf_T{tipo}_F{desde}-{hasta}.xml"
+            path.write_bytes(data)
+            paths.append(path)
+        return paths
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
 
 
 def _free_port() -> int:
@@ -44,8 +103,9 @@ def _almacen(*args: str, env: dict[str, str], capture: bool = False) -> subproce
                           capture_output=capture)
 
 
-def start_server(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    env = {**os.environ, "ALMACEN_DATA_DIR": str(data_dir), "ALMACEN_LOG_LEVEL": "WARNING"}
+def start_server(data_dir: Path, port: int, extra_env: dict[str, str] | None = None
+                 ) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    env = {**os.environ, "ALMACEN_DATA_DIR": str(data_dir), "ALMACEN_LOG_LEVEL": "WARNING", **(extra_env or {})}
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "desktop", "server", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -70,11 +130,36 @@ def setup_hq(admin_url: str) -> str:
             async with pool.connection() as conn:
                 exists = await (await conn.execute("SELECT 1 FROM auth_enrollment_codes LIMIT 1")).fetchone()
             if not exists:
-                await tenancy.create_tenant(pool, TENANT, "Almacenes Don Pepe", "76.235.291-5")
+                await tenancy.create_tenant(pool, TENANT, COMPANY, COMPANY_RUT)
                 await tenancy.create_store(pool, TENANT, STORE, "Don Pepe Centro")
                 await hq_auth.create_login(pool, TENANT, HQ_EMAIL, "Pepe (dueño)", HQ_PASSWORD)
             return await tenancy.issue_enrollment_code(pool, TENANT, STORE, "Caja demo")
     return asyncio.run(go())
+
+
+def setup_dte(env: dict[str, str], out: Path) -> None:
+    """The emisor's data and signing certificate in HQ, as an owner would enter them."""
+    _almacen("server", "admin", "emisor-set", str(TENANT), *EMISOR, env=env, capture=True)
+    pfx, password = out / "sii" / "firma_demo.pfx", out / "sii" / "firma_demo.clave"
+    pfx.write_bytes(standin_caf.demo_certificate("13.185.095-6", CERT_PASSWORD, holder="Pepe Pérez (demo)"))
+    password.write_text(CERT_PASSWORD + "\n", "utf-8")
+    _almacen("server", "admin", "cert-upload", str(TENANT), str(pfx), "--password-file", str(password), env=env,
+             capture=True)
+
+
+def wait_for_verdicts(admin_url: str, seconds: float = 120) -> bool:
+    """Wait until the server's scheduler has taken every document to the SII's verdict."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with psycopg.connect(admin_url) as conn, conn.transaction():
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+            row = conn.execute("SELECT count(*) FILTER (WHERE state IN ('issued', 'signed', 'sent')), count(*)"
+                               " FROM dte_outbox").fetchone()
+        assert row is not None
+        if row[1] and not row[0]:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def master_figures(admin_url: str, term: Any) -> dict[str, Any]:
@@ -89,6 +174,41 @@ def master_figures(admin_url: str, term: Any) -> dict[str, Any]:
     assert sales is not None and events is not None
     return {"sales_in_master": sales[0], "total_in_master": int(sales[1]), "events_in_master": events[0],
             "stock_in_master_equals_terminal": equal}
+
+
+STATE_NAMES = {"issued": "emitido", "signed": "firmado", "sent": "enviado", "accepted": "aceptado",
+               "accepted_objections": "aceptado_con_reparos", "rejected": "rechazado"}
+
+
+def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
+    """``out/dte/``: every envelope exactly as uploaded to the SII; ``out/pdf/``: facturas and notas de crédito as
+    the customer receives them. Returns the documents by type and state for summary.json."""
+    from shared.dte import pdf as dte_pdf
+
+    (out / "dte").mkdir(exist_ok=True)
+    (out / "pdf").mkdir(exist_ok=True)
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        envelopes = conn.execute("SELECT envelope_id, kind, state, track_id, xml FROM dte_envelopes"
+                                 " ORDER BY envelope_id").fetchall()
+        states = conn.execute("SELECT tipo, state, count(*) FROM dte_outbox GROUP BY tipo, state").fetchall()
+        printable = conn.execute("SELECT tipo, folio, xml FROM dte_outbox WHERE tipo IN (33, 34, 56, 61)"
+                                 " AND xml IS NOT NULL ORDER BY tipo, folio").fetchall()
+        resolution = conn.execute("SELECT resolucion_numero, resolucion_fecha FROM tenant_emisor").fetchone()
+    for envelope_id, kind, _state, track_id, xml in envelopes:
+        name = f"{envelope_id:04d}_{kind}" + (f"_track{track_id}" if track_id else "") + ".xml"
+        (out / "dte" / name).write_bytes(bytes(xml))
+    res = (int(resolution[0]), resolution[1].year) if resolution and resolution[1] else None
+    for tipo, folio, xml in printable:
+        (out / "pdf" / f"T{tipo}_F{folio}.pdf").write_bytes(dte_pdf.render_pdf(bytes(xml), resolucion=res))
+    by_state: dict[str, int] = {}
+    by_type: dict[str, dict[str, int]] = {}
+    for tipo, state, count in states:
+        name = STATE_NAMES.get(state, state)
+        by_state[name] = by_state.get(name, 0) + count
+        by_type.setdefault(str(tipo), {})[name] = count
+    return {"documents_by_state": by_state, "documents_by_type": by_type, "envelopes_sent": len(envelopes),
+            "pdfs": len(printable)}
 
 
 def window(root: Path, port: int, extra: list[str]) -> int:
@@ -133,36 +253,53 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o755)  # the embedded PostgreSQL runs as the postgres user and must reach out/server
     port = _free_port()
-    server, env = start_server(out / "server", port)
+    sii = StandinThread(out)
+    server, env = start_server(out / "server", port, {
+        "ALMACEN_SII_ENVIRONMENT": "standin", "ALMACEN_SII_URL": sii.url, "ALMACEN_DTE_INTERVAL": "1",
+        "ALMACEN_STANDIN_CAF_KEY": str(sii.key_file), "ALMACEN_RVD_ENABLED": "true"})
     try:
         admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
         code = setup_hq(admin_url)
+        setup_dte(env, out)
         url = f"http://127.0.0.1:{port}"
+
+        def prepare(term: Any) -> None:
+            """HQ imports the CAFs (the till, already enrolled, gets its leases), and the till syncs to pull them."""
+            for path in sii.issue_cafs(out):
+                _almacen("server", "admin", "caf-import", str(TENANT), str(path), env=env, capture=True)
+            term.sync.sync_once(term.journal.clock())
 
         def enroll(data_dir: Path, terminal_id: str) -> tuple[int, str, str]:
             registered = enrollment.register(data_dir, url, code, terminal_id)
             return registered.tenant_id, registered.store_id, registered.server_url
 
         def after(term: Any, summary: dict[str, Any]) -> None:
-            pending_before = term.sync.pending()
             status = term.sync.sync_once(term.journal.clock())
             rounds = 1
             while status.pending and rounds < 20:
                 status = term.sync.sync_once(term.journal.clock())
                 rounds += 1
-            summary.update({"events_pushed": pending_before, "events_acknowledged": pending_before - status.pending,
+            journal = term.journal.verify()  # every event the till wrote, before the shift too (catalog, leases)
+            summary.update({"events_pushed": journal, "events_acknowledged": journal - status.pending,
                             "sync_online": status.online, "hq": url + "/hq/", "hq_login": HQ_EMAIL,
                             **master_figures(admin_url, term)})
+            summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
+            summary.update(export_documents(admin_url, out))
+            summary["sii_uploads"] = sii.standin.uploads
 
-        summary = headless.run(out, sales=args.sales, seed_value=args.seed, enroll=enroll, after=after)
+        summary = headless.run(out, sales=args.sales, seed_value=args.seed, enroll=enroll, after=after,
+                               prepare=prepare)
     finally:
+        sii.stop()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
     print(json.dumps(summary, indent=2, ensure_ascii=False))
-    return 0 if summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"] else 1
+    ok = (summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"]
+          and summary.get("sii_verdicts_complete"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

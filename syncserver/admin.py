@@ -63,7 +63,8 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("file", type=Path, metavar="ARCHIVO_PFX")
     p.add_argument("--password-file", type=Path, metavar="FILE", help="leer la contraseña del .pfx de este archivo")
-    p = add("dte-send", cmd_dte_send, "firmar, empaquetar y enviar al SII los documentos pendientes (una pasada)")
+    p = add("dte-send", cmd_dte_send, "firmar, empaquetar y enviar al SII los documentos pendientes, y el RVD si"
+                                      " rvd_enabled está activo (una pasada)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("--sii-url", metavar="URL", help="URL del simulador del SII (ambiente 'standin'); sin ella se usan"
                    " sii_environment y sii_url de la configuración")
@@ -216,11 +217,13 @@ def cmd_terminals(args: argparse.Namespace) -> int:
     return 0
 
 
-def _folio_settings(args: argparse.Namespace) -> dict[str, int]:
+def _folio_settings(args: argparse.Namespace) -> dict[str, Any]:
     from syncserver import cli
+    from syncserver.dte import folios
 
     settings = cli._settings(args)
-    return {"lease_size": settings.folio_lease_size, "low_water": settings.folio_low_water}
+    return {"lease_size": settings.folio_lease_size, "low_water": settings.folio_low_water,
+            "keys": folios.trusted_keys(settings)}
 
 
 def cmd_caf_import(args: argparse.Namespace) -> int:
@@ -302,8 +305,9 @@ def cmd_cert_upload(args: argparse.Namespace) -> int:
 
 def cmd_dte_send(args: argparse.Namespace) -> int:
     """``dte-send TENANT [--sii-url URL] [--resolucion-fecha F [--resolucion-numero N]]``: one pass of the pipeline
-    (sign, pack, upload, status) against the configured SII environment (or the stand-in at ``--sii-url``), printed
-    as JSON counts. The resolution defaults to the tenant's emisor data."""
+    (sign, pack, upload, status; the due RVDs too when the setting ``rvd_enabled`` is on) against the configured SII
+    environment (or the stand-in at ``--sii-url``), printed as JSON counts. The resolution defaults to the tenant's
+    emisor data."""
     from datetime import date
 
     from syncserver import cli
@@ -326,7 +330,8 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
             if chosen is None:
                 raise AdminError("falta la resolución del SII: complete los datos del emisor (emisor-set) o indique"
                                  " --resolucion-fecha")
-            return (await worker.run_once(pool, args.tenant_id, settings.secret_key, sii, chosen)).to_dict()
+            return (await worker.run_once(pool, args.tenant_id, settings.secret_key, sii, chosen,
+                                          build_rvd=settings.rvd_enabled)).to_dict()
         finally:
             await sii.http.aclose()
 

@@ -48,6 +48,7 @@ class ServerSettings:
     sii_url: str = "http://127.0.0.1:8790"  # base URL of the SII stand-in (almacen server sii-standin)
     dte_interval: float = 0.0  # seconds between passes of the DTE scheduler (sign, pack, send, poll); 0 = off
     rvd_enabled: bool = False  # build and send the daily RVD (ConsumoFolios)
+    standin_caf_key: str = ""  # PEM public key of the SII stand-in's CAF issuer (IDK 9999); only with "standin"
 
     def with_overrides(self, **changes: Any) -> ServerSettings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like loaded values."""
@@ -153,6 +154,9 @@ def _validated(settings: ServerSettings, where: str) -> ServerSettings:
     if settings.sii_environment not in SII_ENVIRONMENTS:
         raise SettingsError(f"{where}: sii_environment {settings.sii_environment!r} no es uno de"
                             f" {', '.join(SII_ENVIRONMENTS)}")
+    if settings.standin_caf_key and settings.sii_environment != "standin":
+        raise SettingsError(f"{where}: standin_caf_key solo se acepta con sii_environment = 'standin' (los CAF del"
+                            " simulador nunca valen ante el SII)")
     if settings.dte_interval < 0:
         raise SettingsError(f"{where}: dte_interval no puede ser negativo (0 = sin envíos automáticos)")
     return replace(settings, log_level=level)

@@ -42,13 +42,15 @@ CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dí
 
 def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None,
         enroll: Callable[[Path, str], tuple[int, str, str]] | None = None,
-        after: Callable[[terminal_mod.Terminal, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        after: Callable[[terminal_mod.Terminal, dict[str, Any]], None] | None = None,
+        prepare: Callable[[terminal_mod.Terminal], None] | None = None) -> dict[str, Any]:
     """Run the scripted store into ``out`` (a new folder) and return the summary written to summary.json.
 
     Args:
         enroll: when given, called as ``enroll(data_dir, terminal_id)`` before the journal exists; it registers
             the terminal with a server and returns HQ's ``(tenant_id, store_id, server_url)``.
         after: called with the terminal and the summary once the shift is closed (e.g. to sync and add figures).
+        prepare: called with the terminal once its catalog is loaded, before the shift (e.g. to pull folios).
 
     Raises:
         FileExistsError: ``out`` already holds a terminal journal (the demo never overwrites one).
@@ -70,6 +72,8 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
             term.journal.set_sync_state(server_url=server_url)
             term.sync = terminal_mod.connect_sync(settings, term.journal)
         seed.seed(term)
+        if prepare is not None:
+            prepare(term)
         summary = _shift(term, sales, random.Random(seed_value))
         if after is not None:
             after(term, summary)

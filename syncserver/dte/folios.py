@@ -96,6 +96,30 @@ def sii_keys() -> dict[int, rsa.RSAPublicKey]:
     return caf_mod.load_sii_keys(SII_CERTS)
 
 
+def trusted_keys(settings: Any) -> dict[int, rsa.RSAPublicKey]:
+    """The keys a CAF import accepts: the SII's (IDK 100, 300), plus the SII stand-in's issuer key under its own IDK
+    when ``settings.standin_caf_key`` names its PEM file (allowed only with ``sii_environment = "standin"``).
+
+    Raises:
+        CafImportError: the stand-in key file cannot be read or is not an RSA public key.
+    """
+    keys = dict(sii_keys())
+    path = getattr(settings, "standin_caf_key", "")
+    if path:
+        from cryptography.hazmat.primitives import serialization
+
+        from syncserver.sii.standin_caf import STANDIN_IDK
+
+        try:
+            key = serialization.load_pem_public_key(Path(path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise CafImportError(f"no se pudo leer la llave del simulador del SII ({path}): {exc}") from None
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise CafImportError(f"la llave del simulador del SII ({path}) no es RSA")
+        keys[STANDIN_IDK] = key
+    return keys
+
+
 def today_in_chile() -> date:
     return datetime.now(CHILE).date()
 

@@ -36,7 +36,7 @@ async def page(request: Request, user: HqUser) -> Response:
         data = await upload.read(caf_mod.MAX_CAF_BYTES + 1)
     settings = request.app.state.settings
     try:
-        done = await folios.import_caf(request.app.state.pool, user.tenant_id, data,
+        done = await folios.import_caf(request.app.state.pool, user.tenant_id, data, keys=folios.trusted_keys(settings),
                                        lease_size=int(getattr(settings, "folio_lease_size", 100)),
                                        low_water=int(getattr(settings, "folio_low_water", 20)))
     except folios.CafImportError as exc:

@@ -1,6 +1,7 @@
-"""CAFs issued by the local SII stand-in: same format as the SII's, signed with the stand-in's own key under its own
-IDK (:data:`STANDIN_IDK`, never the SII's 100 or 300), for demos and tests that need more than the twenty folios of
-a certification CAF. Only a server configured with the stand-in's key accepts them.
+"""CAFs issued by the local SII stand-in, and a signing certificate for the demo: CAFs in the SII's format, signed
+with the stand-in's own key under its own IDK (:data:`STANDIN_IDK`, never the SII's 100 or 300), for demos and tests
+that need more than the twenty folios of a certification CAF. Only a server configured with the stand-in's key
+(``standin_caf_key``, allowed only with ``sii_environment = "standin"``) accepts them.
 """
 
 from __future__ import annotations
@@ -56,3 +57,28 @@ class StandinIssuer:
                 f'<FRMA algoritmo="SHA1withRSA">{frma.decode("ascii")}</FRMA>\n</CAF>\n'
                 f"<RSASK>{rsask}</RSASK>\n<RSAPUBK>{rsapubk}</RSAPUBK>\n</AUTORIZACION>\n")
         return text.encode("iso-8859-1")
+
+
+def demo_certificate(rut: str, password: str, *, holder: str = "Firma de prueba Almacén", days: int = 365) -> bytes:
+    """A self-signed .pfx (PKCS#12, protected by ``password``) whose certificate carries ``rut`` the way Chilean
+    e-signature certificates do (subjectAltName otherName 1.3.6.1.4.1.8321.1), for the demo and tests against the
+    stand-in; the SII itself accepts only certificates from an accredited authority."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from shared.dte import signature
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, holder)])
+    start = datetime.now(UTC) - timedelta(days=1)
+    value = rut_mod.parse(rut).compact.encode("ascii")
+    san = x509.SubjectAlternativeName([x509.OtherName(signature.SII_RUT_OID, b"\x16" + bytes([len(value)]) + value)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + timedelta(days=days)).add_extension(san, critical=False)
+            .sign(key, hashes.SHA256()))
+    return pkcs12.serialize_key_and_certificates(b"firma", key, cert, None,
+                                                 serialization.BestAvailableEncryption(password.encode()))

@@ -1,4 +1,6 @@
-"""``./scripts/demo --headless``: server, HQ setup, an enrolled till selling and syncing, as one command."""
+"""``./scripts/demo --headless``: the SII stand-in, the server, HQ setup (emisor, certificate, CAFs), an enrolled
+till selling boletas, facturas and returns offline and syncing, and every document signed, sent and accepted, as one
+command."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from shared.dte import schema, signature
+from syncserver.dte import pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,5 +36,22 @@ def test_headless_demo_runs_the_whole_system():
         assert summary["stock_in_master_equals_terminal"] is True
         assert len(list((folder / "out" / "receipts").glob("*.bin"))) >= 13
         assert not list((folder / "out" / "server" / "pg").glob("postmaster.pid")), "PostgreSQL left running"
+        # every document reached the SII stand-in's verdict: accepted
+        documents = summary["documents_by_type"]
+        assert summary["sii_verdicts_complete"] is True and set(summary["documents_by_state"]) == {"aceptado"}
+        stamped = sum(n for tipo, states in documents.items() if tipo != "61" for n in states.values())
+        assert stamped == summary["sales"]
+        assert sum(documents["61"].values()) == summary["cashier_actions"]["returns"] == 2
+        envelopes = sorted((folder / "out" / "dte").glob("*.xml"))
+        assert len(envelopes) == summary["envelopes_sent"] >= 2
+        for path in envelopes:
+            data = path.read_bytes()
+            schema.validate(data, pipeline.XSD_DIR)
+            checks = signature.verify_all(data)
+            assert checks and all(c.valid for c in checks), (path.name, checks)
+        pdfs = sorted((folder / "out" / "pdf").glob("*.pdf"))
+        facturas = sum(sum(documents.get(t, {}).values()) for t in ("33", "34"))
+        assert len(pdfs) == summary["pdfs"] == facturas + 2
+        assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
