@@ -51,10 +51,23 @@ class StandinThread:
 
     def __init__(self, out: Path) -> None:
         import uvicorn
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
 
-        self.issuer = standin_caf.StandinIssuer.generate()
+        (out / "sii").mkdir(exist_ok=True)
+        issuer_file = out / "sii" / "standin_issuer_key.pem"  # kept, so CAFs issued in an earlier run stay valid
+        if issuer_file.exists():
+            key = serialization.load_pem_private_key(issuer_file.read_bytes(), None)
+            assert isinstance(key, rsa.RSAPrivateKey)
+            self.issuer = standin_caf.StandinIssuer(key)
+        else:
+            self.issuer = standin_caf.StandinIssuer.generate()
+            issuer_file.write_bytes(self.issuer.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         self.standin = sii_standin.StandIn()
         self.standin.keys.update(self.issuer.keys())
+        for known in sorted((out / "sii").glob("caf_T*.xml")):
+            self.standin.register_caf(known.read_bytes())
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(sii_standin.create_app(self.standin), host="127.0.0.1", port=self.port,
@@ -67,10 +80,7 @@ class StandinThread:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("el simulador del SII no arrancó")
             time.sleep(0.05)
-        (out / "sii").mkdir(exist_ok=True)
         self.key_file = out / "sii" / "standin_caf_key.pem"
-        from cryptography.hazmat.primitives import serialization
-
         self.key_file.write_bytes(self.issuer.key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
@@ -137,10 +147,10 @@ def setup_hq(admin_url: str) -> str:
     return asyncio.run(go())
 
 
-def setup_dte(env: dict[str, str], out: Path) -> None:
-    """The emisor's data and signing certificate in HQ, as an owner would enter them."""
+def setup_dte(env: dict[str, str], folder: Path) -> None:
+    """The emisor's data and signing certificate in HQ, as an owner would enter them (files kept in ``folder``)."""
     _almacen("server", "admin", "emisor-set", str(TENANT), *EMISOR, env=env, capture=True)
-    pfx, password = out / "sii" / "firma_demo.pfx", out / "sii" / "firma_demo.clave"
+    pfx, password = folder / "firma_demo.pfx", folder / "firma_demo.clave"
     pfx.write_bytes(standin_caf.demo_certificate("13.185.095-6", CERT_PASSWORD, holder="Pepe Pérez (demo)"))
     password.write_text(CERT_PASSWORD + "\n", "utf-8")
     _almacen("server", "admin", "cert-upload", str(TENANT), str(pfx), "--password-file", str(password), env=env,
@@ -215,13 +225,21 @@ def window(root: Path, port: int, extra: list[str]) -> int:
     """The POS window on the demo till, enrolled with a local server whose HQ pages stay open meanwhile."""
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
-    server, env = start_server(root / "demo-server", port)
+    sii = StandinThread(root)
+    server, env = start_server(root / "demo-server", port, {
+        "ALMACEN_SII_ENVIRONMENT": "standin", "ALMACEN_SII_URL": sii.url, "ALMACEN_DTE_INTERVAL": "5",
+        "ALMACEN_STANDIN_CAF_KEY": str(sii.key_file)})
     url = f"http://127.0.0.1:{port}"
     try:
         admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
         till = root / "demo-terminal"
         if not enrollment.key_path(till).exists():
-            _almacen("pos", "enroll", url, setup_hq(admin_url), "--demo", "--data", str(till), env=env)
+            code = setup_hq(admin_url)
+            setup_dte(env, root / "sii")
+            _almacen("pos", "enroll", url, code, "--demo", "--data", str(till), env=env)
+            for path in sii.issue_cafs(root):  # the till gets its leases on its first sync
+                _almacen("server", "admin", "caf-import", str(TENANT), str(path), env=env, capture=True)
+        print(f"Simulador del SII: {sii.url} (los documentos se firman y envían cada 5 s)", flush=True)
         print(f"HQ: {url}/hq/  usuario {HQ_EMAIL}, clave {HQ_PASSWORD}", flush=True)
         print("Usuarios de la caja: Ana (cajera) PIN 1234 · Marta (supervisora) PIN 9999 · Rosa (admin.) PIN 0000",
               flush=True)
@@ -231,6 +249,7 @@ def window(root: Path, port: int, extra: list[str]) -> int:
             command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command]
         return subprocess.run(command, cwd=ROOT, check=False).returncode
     finally:
+        sii.stop()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
@@ -260,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
         code = setup_hq(admin_url)
-        setup_dte(env, out)
+        setup_dte(env, out / "sii")
         url = f"http://127.0.0.1:{port}"
 
         def prepare(term: Any) -> None:
