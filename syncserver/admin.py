@@ -59,6 +59,18 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p = add("caf-import", cmd_caf_import, "importar un CAF del SII (verifica su firma, RUT y vigencia)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("file", type=Path, metavar="ARCHIVO_CAF")
+    # the and the accountant's name for it: almacen server caf import TENANT FILE (same as admin caf-import)
+    caf = subparsers.add_parser("caf", help="CAF del SII: importar y listar (lo mismo que admin caf-import/folios)",
+                                description="Archivos de folios autorizados (CAF) del SII.")
+    caf_sub = caf.add_subparsers(dest="caf_command", required=True)
+    for name, func, text in (("import", cmd_caf_import, "importar un CAF del SII (verifica su firma, RUT y vigencia)"),
+                             ("list", cmd_folios, "listar los CAF y los folios asignados a cada caja (JSON)")):
+        q: argparse.ArgumentParser = caf_sub.add_parser(name, help=text, description=text)
+        q.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS, help=config_help)
+        q.add_argument("tenant_id", type=int, metavar="TENANT")
+        if name == "import":
+            q.add_argument("file", type=Path, metavar="ARCHIVO_CAF")
+        q.set_defaults(func=func)
     p = add("cert-upload", cmd_cert_upload, "guardar el certificado digital (.pfx) de la empresa, cifrado")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("file", type=Path, metavar="ARCHIVO_PFX")

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="puerto HTTP (por defecto 8700 o ALMACEN_PORT)")
     server.add_argument("--workers", type=int, default=1, metavar="N", help="procesos uvicorn (uno por núcleo)")
     server.set_defaults(func=cmd_run)
-    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop,admin,sii-standin}")
+    sub = server.add_subparsers(dest="server_command", metavar="{db-url,db-stop,admin,caf,sii-standin}")
     for name, func, text in (
         ("db-url", cmd_db_url, "imprimir la URL de la base de datos (inicia el PostgreSQL propio si hace falta "
                                "y lo deja corriendo)"),

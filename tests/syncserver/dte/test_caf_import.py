@@ -104,3 +104,10 @@ def test_admin_caf_import_command(pg_database: str, tmp_path: Path, monkeypatch:
     assert cli.main(["admin", "caf-import", "1", str(tmp_path / "missing.xml")]) == 1
     assert cli.main(["admin", "folios", "1"]) == 0
     assert '"tipo": 41' in capsys.readouterr().out
+    # the same as `almacen server caf import|list`
+    other = tmp_path / "caf39.xml"
+    other.write_bytes(sample_caf(39))
+    assert cli.main(["caf", "import", "1", str(other)]) == 0
+    assert "CAF importado: tipo 39, folios 1–20" in capsys.readouterr().err
+    assert cli.main(["caf", "list", "1"]) == 0
+    assert '"tipo": 39' in capsys.readouterr().out
