@@ -25,6 +25,8 @@ from shared.events import envelope
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+CARRIED = "carried:"
+"""``meta`` key prefix: ``carried:<epoch>`` = how many entries ``begin_epoch`` carried over into that epoch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +196,9 @@ class SqliteJournal:
         """Continue this journal as ``epoch`` (a restored or cloned copy, DESIGN.md §4).
 
         The entries of the old epoch after ``acked_seq`` (never received by the server) are sealed again, in order,
-        as the first entries of the new epoch with new event ids; returns how many. Raises: JournalError.
+        as the first entries of the new epoch with new event ids; returns how many. Their number is kept in ``meta``
+        (``carried:<epoch>``): they are the same facts as the old epoch's, already in the read models, so
+        :meth:`rebuild_projections` folds them once. Raises: JournalError.
         """
         old_epoch = self.identity.epoch
         if epoch <= old_epoch:
@@ -204,6 +208,8 @@ class SqliteJournal:
             try:
                 with _transaction(self.conn):
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (str(epoch),))
+                    self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                                      " SET value = excluded.value", (f"{CARRIED}{epoch}", str(len(unsent))))
                     prev = envelope.GENESIS_HASH
                     for seq, old in enumerate(unsent, start=1):
                         entry = envelope.seal(event_id=self.new_id(), tenant_id=old.tenant_id, store_id=old.store_id,
@@ -219,7 +225,8 @@ class SqliteJournal:
         return len(unsent)
 
     def rebuild_projections(self) -> int:
-        """Drop every read model and fold the whole journal into it again; return the events replayed."""
+        """Drop every read model and fold the whole journal into it again, each fact once (the entries a new epoch
+        carried over are skipped: their originals in the old epoch were folded); return the events replayed."""
         with self.unit_of_work() as uow:
             projections.clear(self.conn)
             count = 0
@@ -230,8 +237,37 @@ class SqliteJournal:
         return count
 
     def _all_entries(self) -> Iterator[envelope.Envelope]:
+        """Every entry in the order it was first journaled: epoch by epoch, without the copies a new epoch starts
+        with (``begin_epoch``)."""
+        previous = None
         for (epoch,) in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch").fetchall():
-            yield from self.read(1, epoch)
+            yield from self.read(1 + (0 if previous is None else self.carried(epoch, previous)), epoch)
+            previous = epoch
+
+    def carried(self, epoch: int, previous: int) -> int:
+        """How many entries at the head of ``epoch`` are copies of the tail of ``previous`` (the epoch it continued).
+
+        The count ``begin_epoch`` recorded; for a file that began the epoch before that count was kept, the longest
+        tail of ``previous`` repeated in order (same type, version, time and payload) at the head of ``epoch``.
+        """
+        mark = self.conn.execute("SELECT value FROM meta WHERE key = ?", (f"{CARRIED}{epoch}",)).fetchone()
+        if mark is not None:
+            return int(mark[0])
+        last = int(self.conn.execute("SELECT max(seq) FROM events WHERE epoch = ?", (previous,)).fetchone()[0] or 0)
+        starts = self.conn.execute(
+            "SELECT o.seq FROM events o JOIN events n ON n.epoch = ? AND n.seq = 1 WHERE o.epoch = ?"
+            " AND o.type = n.type AND o.version = n.version AND o.occurred_at = n.occurred_at"
+            " AND o.payload = n.payload ORDER BY o.seq", (epoch, previous)).fetchall()
+        for (start,) in starts:
+            count = last - start + 1
+            same = self.conn.execute(
+                "SELECT count(*) FROM events o JOIN events n ON n.epoch = ? AND n.seq = o.seq - ? + 1"
+                " WHERE o.epoch = ? AND o.seq >= ? AND o.type = n.type AND o.version = n.version"
+                " AND o.occurred_at = n.occurred_at AND o.payload = n.payload",
+                (epoch, start, previous, start)).fetchone()[0]
+            if same == count:
+                return int(count)
+        return 0
 
 
 class UnitOfWork:

@@ -101,7 +101,7 @@ def _decoder(hint: Any) -> Decoder:
         return hint
     if hint in (int, str, bool):
         def check(data: Any) -> Any:
-            if not isinstance(data, hint):
+            if type(data) is not hint:  # exactly: JSON true is not an integer (bool subclasses int)
                 raise errors.EventError(f"se esperaba {hint.__name__}, llegó {type(data).__name__}")
             return data
         return check

@@ -2,7 +2,7 @@
 
 Errors are JSON ``{"error": code, "message": ..., **data}`` with a status per code: ``malformed`` 400,
 ``unauthenticated`` 401, ``revoked`` and ``tenant`` 403, ``gap`` and ``epoch`` 409, ``too_large`` 413,
-``chain`` 422, ``enrollment`` 400.
+``chain`` and ``unstorable`` (PostgreSQL refused a value of the batch; nothing applied) 422, ``enrollment`` 400.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from syncserver.ingest import push as push_mod
 log = logging.getLogger("almacen.sync")
 
 STATUS = {"malformed": 400, "enrollment": 400, "unauthenticated": 401, "revoked": 403, "tenant": 403,
-          "gap": 409, "epoch": 409, "conflict": 409, "too_large": 413, "chain": 422}
+          "gap": 409, "epoch": 409, "conflict": 409, "too_large": 413, "chain": 422,
+          "unstorable": 422}
 
 CODEC = registry.build_codec()
 

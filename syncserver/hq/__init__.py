@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from syncserver import settings as settings_mod
-from syncserver.hq import auth, catalog, documents, emisor, folios, sales, terminals, web
+from syncserver.hq import auth, catalog, documents, emisor, folios, rvd, sales, terminals, web
 
 log = logging.getLogger("syncserver.hq")
 
@@ -36,6 +36,7 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
+        Route("/documentos/rvd", rvd.page, methods=["GET"], name="rvd"),
         Route("/documentos/{tipo:int}/{folio:int}.pdf", documents.pdf, methods=["GET"], name="document_pdf"),
         Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
               name="correct_document"),

@@ -1,5 +1,7 @@
 """``/hq/documentos``: each tax document's way to the SII (issued, signed, sent with track id, accepted, accepted
-with objections, rejected with the SII's reason), filtered by state and type; a rejected document can be annulled
+with objections — the SII's reparos —, rejected with the SII's reason), filtered by state and type; the SII's text
+comes from ``sii_glosa`` and ``last_error`` (:func:`explanations`: each distinct text once); a rejected document can
+be annulled
 with a nota de crédito issued here (``/hq/documentos/{tipo}/{folio}/corregir``, confirmed with the user's password);
 every signed document can be downloaded as the PDF the customer receives (``/hq/documentos/{tipo}/{folio}.pdf``,
 ``?cedible=1`` for the cedible copy of a factura).
@@ -28,13 +30,31 @@ PDF_LINKS = True
 """Show the "PDF" link of each row (``/hq/documentos/{tipo}/{folio}.pdf``) once that route exists."""
 
 _ROWS = (
-    "SELECT o.tipo, o.folio, o.state, o.track_id, o.attempts, o.last_error, o.updated_at, d.stamped_at,"
+    "SELECT o.tipo, o.folio, o.state, o.track_id, o.attempts, o.last_error, o.sii_estado, o.sii_glosa,"
+    " o.updated_at, d.stamped_at,"
     " d.terminal_id, t.name AS terminal_name, fix.folio AS corrected_by, nc.original_tipo, nc.original_folio"
     " FROM dte_outbox o JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
     " LEFT JOIN terminals t ON t.tenant_id = d.tenant_id AND t.terminal_id = d.terminal_id"
     " LEFT JOIN dte_corrections fix ON fix.tenant_id = o.tenant_id AND fix.original_tipo = o.tipo"
     " AND fix.original_folio = o.folio"
     " LEFT JOIN dte_corrections nc ON nc.tenant_id = o.tenant_id AND nc.tipo = o.tipo AND nc.folio = o.folio")
+
+
+DETAIL_LABELS = {"rejected": "Motivo del SII:", "accepted_objections": "Reparos del SII:"}
+
+
+def explanations(*texts: str | None) -> list[str]:
+    """The texts that explain a document's state, each once, in order: empty ones dropped, whitespace collapsed,
+    and a text contained in another (the same reason stored as ``sii_glosa`` and as ``last_error``, one of them
+    with a prefix) kept only in its longer form."""
+    out: list[str] = []
+    for raw in texts:
+        text = " ".join((raw or "").split())
+        key = text.casefold()
+        if not text or any(key in seen.casefold() for seen in out):
+            continue
+        out = [seen for seen in out if seen.casefold() not in key] + [text]
+    return out
 
 
 def _tipo(text: str | None) -> int | bool | None:
@@ -68,6 +88,8 @@ async def page(request: Request, user: HqUser) -> Response:
         r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
         r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
                             and r["corrected_by"] is None)
+        r["detail_label"] = DETAIL_LABELS.get(r["state"], "")
+        r["details"] = explanations(r["sii_glosa"], r["last_error"])
     return web.render(request, "documents.html", user=user, section="documentos", rows=rows, counts=counts,
                       states=STATES, state=state, tipo=tipo, tipos=TIPOS, page_size=PAGE, pdf_links=PDF_LINKS,
                       notice=_notice(request.query_params.get("corregido", "")))

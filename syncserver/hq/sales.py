@@ -1,4 +1,6 @@
-"""``/hq/ventas``: a day's sales per store (count, total, by means of payment), today by default."""
+"""``/hq/ventas``: a day's sales per store (count, total, by means of payment), today by default, with the day's
+returns (devoluciones: the notas de crédito's totals, by the day of the return) and the net sales (total less
+returns)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ TENDER_ORDER = ("cash", "debit", "credit", "transfer")
 DAY_SALES = """
     WITH day_sales AS (
         SELECT sale_id, store_id, total FROM sales
+        WHERE tenant_id = %(tenant)s AND occurred_at >= %(low)s AND occurred_at < %(high)s
+          AND (occurred_at::timestamptz AT TIME ZONE 'America/Santiago')::date = %(day)s
+          AND (%(store)s::text IS NULL OR store_id = %(store)s::text))
+"""
+
+DAY_RETURNS = """
+    WITH day_returns AS (
+        SELECT store_id, total FROM returns
         WHERE tenant_id = %(tenant)s AND occurred_at >= %(low)s AND occurred_at < %(high)s
           AND (occurred_at::timestamptz AT TIME ZONE 'America/Santiago')::date = %(day)s
           AND (%(store)s::text IS NULL OR store_id = %(store)s::text))
@@ -56,14 +66,24 @@ async def day(request: Request, user: HqUser) -> Response:
         tenders = await (await conn.execute(
             DAY_SALES + "SELECT d.store_id, t.kind, sum(t.received) FROM day_sales d JOIN sale_tenders t"
             " ON t.tenant_id = %(tenant)s AND t.sale_id = d.sale_id GROUP BY d.store_id, t.kind", params)).fetchall()
+        returned = await (await conn.execute(
+            DAY_RETURNS + "SELECT store_id, count(*), sum(total) FROM day_returns GROUP BY store_id",
+            params)).fetchall()
     by_store: dict[str, dict[str, int]] = defaultdict(dict)
     for store_id, kind, amount in tenders:
         by_store[store_id][kind] = int(amount)
     kinds = [k for k in TENDER_ORDER if any(k in t for t in by_store.values())]
     kinds += sorted({k for t in by_store.values() for k in t} - set(kinds))
-    rows: list[dict[str, Any]] = [{"store_id": r[0], "name": r[1], "count": r[2], "total": int(r[3]),
-                                   "tenders": by_store.get(r[0], {})} for r in totals]
+    refunds = {store_id: (int(count), int(amount)) for store_id, count, amount in returned}
+    rows: list[dict[str, Any]] = []
+    for store_id, name, count, total in totals:
+        returns_count, returned_total = refunds.get(store_id, (0, 0))
+        rows.append({"store_id": store_id, "name": name, "count": count, "total": int(total),
+                     "tenders": by_store.get(store_id, {}), "returns_count": returns_count, "returns": returned_total,
+                     "net": int(total) - returned_total})
     grand = {"count": sum(r["count"] for r in rows), "total": sum(r["total"] for r in rows),
+             "returns_count": sum(r["returns_count"] for r in rows), "returns": sum(r["returns"] for r in rows),
+             "net": sum(r["net"] for r in rows),
              "tenders": {k: sum(r["tenders"].get(k, 0) for r in rows) for k in kinds}}
     return web.render(request, "sales.html", user=user, section="ventas", day=chosen, today=today, rows=rows,
                       grand=grand, kinds=kinds, stores=all_stores, store=store,

@@ -1,4 +1,5 @@
-"""Master read models folded from terminal events: sales with lines and tenders, stock, shifts, store products.
+"""Master read models folded from terminal events: sales with lines and tenders, returns with lines and refunds,
+stock, shifts, store products.
 
 ``fold`` turns a batch of decoded events into row sets; ``write`` applies them with a few bulk statements in the
 caller's transaction (the one that stores the events and advances the tracking row).
@@ -14,7 +15,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from shared.events import auth, catalog, envelope, purchases, sales, shifts
+from shared.events import auth, catalog, envelope, purchases, returns, sales, shifts
 from syncserver.store import bulk
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
@@ -28,6 +29,16 @@ LINE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("line_id", "integ
 TENDER_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("kind", "text"), ("amount", "bigint"),
                   ("received", "bigint")]
 STOCK_COLUMNS = [("tenant_id", "bigint"), ("warehouse_id", "text"), ("sku", "text"), ("quantity", "numeric")]
+RETURN_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("sale_id", "text"), ("store_id", "text"),
+                  ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("shift_id", "text"),
+                  ("cashier_id", "text"), ("supervisor_id", "text"), ("occurred_at", "text"), ("reason", "text"),
+                  ("total", "bigint"), ("neto", "bigint"), ("iva", "bigint"), ("exento", "bigint"),
+                  ("original_tipo", "integer"), ("original_folio", "bigint"), ("full_return", "boolean"),
+                  ("tipo", "integer"), ("folio", "bigint")]
+RETURN_LINE_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("line_id", "integer"), ("sku", "text"),
+                       ("name", "text"), ("quantity", "numeric"), ("unit_price", "bigint"), ("amount", "bigint")]
+REFUND_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("kind", "text"), ("amount", "bigint"),
+                  ("received", "bigint")]
 
 
 @dataclass
@@ -42,6 +53,9 @@ class Rows:
     users: list[tuple[Any, ...]] = field(default_factory=list)
     shift_events: list[tuple[Any, envelope.Envelope]] = field(default_factory=list)
     shift_sales: dict[str, list[Any]] = field(default_factory=dict)
+    returns: list[tuple[Any, ...]] = field(default_factory=list)
+    return_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    refunds: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def warehouse_of(store_id: str) -> str:
@@ -80,6 +94,31 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         rows.users.append((tenant_id, event.user_id, event.name, event.role, event.pin_hash, event.active))
     elif isinstance(event, shifts.ShiftOpened | shifts.CashMoved | shifts.ShiftClosed):
         rows.shift_events.append((event, entry))
+    elif isinstance(event, returns.ReturnCompleted):
+        _return(rows, tenant_id, entry, event, wh)
+
+
+def _return(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: returns.ReturnCompleted, wh: str) -> None:
+    """The goods come back to the store's warehouse; the refunds leave the shift's tenders (as at the till)."""
+    doc = event.document
+    rows.returns.append((tenant_id, event.return_id, event.sale_id, entry.store_id, entry.terminal_id, entry.epoch,
+                         entry.seq, event.shift_id, event.cashier_id, event.supervisor_id, entry.occurred_at,
+                         event.reason, event.total, event.neto, event.iva, event.exento, event.original_tipo,
+                         event.original_folio, event.full, doc.tipo if doc else None, doc.folio if doc else None))
+    for x in event.lines:
+        rows.return_lines.append((tenant_id, event.return_id, x.line_id, x.sku, x.name, x.quantity, x.unit_price,
+                                  x.amount))
+        rows.stock[(wh, x.sku)] += x.quantity
+    refunded: dict[str, list[int]] = {}
+    for t in event.refunds:  # one row per means of payment
+        pair = refunded.setdefault(t.kind, [0, 0])
+        pair[0] += t.amount
+        pair[1] += t.received
+    rows.refunds.extend((tenant_id, event.return_id, kind, amount, received)
+                        for kind, (amount, received) in sorted(refunded.items()))
+    received_by_kind = rows.shift_sales.setdefault(event.shift_id, [0, 0, defaultdict(int)])[2]
+    for t in event.refunds:
+        received_by_kind[t.kind] -= t.received
 
 
 async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
@@ -98,6 +137,10 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "sales", SALE_COLUMNS, rows.sales)
             await bulk.insert(cur, "sale_lines", LINE_COLUMNS, rows.lines)
             await bulk.insert(cur, "sale_tenders", TENDER_COLUMNS, rows.tenders)
+        if rows.returns:
+            await bulk.insert(cur, "returns", RETURN_COLUMNS, rows.returns)
+            await bulk.insert(cur, "return_lines", RETURN_LINE_COLUMNS, rows.return_lines)
+            await bulk.insert(cur, "return_refunds", REFUND_COLUMNS, rows.refunds)
         if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
             await bulk.insert(cur, "stock", STOCK_COLUMNS,
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],

@@ -4,15 +4,20 @@ The order of checks is DESIGN.md §4: size, signature (over the exact bytes), ke
 continuity (``from_seq == acked + 1``; a re-sent range is a no-op with the same ack), hash chain. Then every new
 event is stored, folded into the read models and the tracking row advanced, in one transaction. An event this
 server cannot use (unknown type or version, a payload that does not decode, text with U+0000 that PostgreSQL cannot
-store) is stored and quarantined with its reason; the cursor still advances, so one bad event never blocks a
-terminal. An envelope whose fields do not fit the master's columns (an event id that is not a UUID, a version out
-of range) is refused as ``malformed``, never answered with a 500 that the terminal would retry forever.
+store, a value that a read model's column cannot hold: ``syncserver.ingest.limits``) is stored and quarantined with
+its reason; the cursor still advances, so one bad event never blocks a terminal. An envelope whose fields do not
+fit the master's columns (an event id that is not a UUID, a version out of range) is refused as ``malformed``,
+never answered with a 500 that the terminal would retry forever. Should PostgreSQL still refuse a value of a batch
+(a data or integrity error that the checks did not foresee), the batch is refused as ``unstorable`` (422, with
+PostgreSQL's reason) and nothing of it is applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -21,14 +26,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from shared import errors, signing, sync
 from shared.events import codec as codec_mod
-from shared.events import envelope, sales
+from shared.events import envelope, returns, sales
 from syncserver.dte import folios
-from syncserver.ingest import projections
+from syncserver.ingest import limits, projections
 from syncserver.store import bulk, db
 
 EVENT_COLUMNS = [
@@ -36,6 +42,8 @@ EVENT_COLUMNS = [
     ("store_id", "text"), ("type", "text"), ("version", "integer"), ("occurred_at", "text"), ("payload", "jsonb"),
     ("prev_hash", "text"), ("hash", "text")]
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+log = logging.getLogger("syncserver.ingest.push")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +90,47 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
             ``epoch`` (not the terminal's current epoch, or history that differs from what the server holds:
-            a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain).
+            a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
+            ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
     """
+    apply = functools.partial(_apply, pool, codec, principal, terminal_clock=terminal_clock, pending=pending,
+                              folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
     batch = sync.parse_push(body, max_events=max_events, loads=orjson.loads)
+    try:
+        return await apply(batch)
+    except sync.SyncError as exc:
+        if exc.code != "chain" and "conflict_seq" not in exc.data:
+            raise
+        # orjson reads an integer beyond 64 bits as a float, which changes the bytes the hash covers: such a batch
+        # is read again with exact integers (only here: json.loads is slower), so its events reach the range checks
+        exact = sync.parse_push(body, max_events=max_events)
+        try:
+            orjson.dumps([e.payload for e in exact.events])
+        except orjson.JSONEncodeError:
+            return await apply(exact)
+        raise
+
+
+async def _apply(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, batch: sync.PushBatch, *,
+                 terminal_clock: datetime | None, pending: int, folio_lease_size: int, folio_low_water: int
+                 ) -> sync.Ack:
+    """``push`` of a parsed batch, in one transaction. Raises: SyncError, as ``push``."""
+    try:
+        return await _apply_tx(pool, codec, principal, batch, terminal_clock=terminal_clock, pending=pending,
+                               folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
+    except (psycopg.DataError, psycopg.IntegrityError) as exc:  # rolled back: nothing of the batch was applied
+        detail = (exc.diag.message_primary or str(exc)).strip()
+        log.warning("batch refused by PostgreSQL", extra={"terminal_id": principal.terminal_id,
+                                                          "from_seq": batch.from_seq, "detail": str(exc)})
+        raise sync.SyncError(
+            "unstorable", f"el servidor no pudo guardar un valor del lote de seq {batch.from_seq} a {batch.to_seq}"
+                          f" ({detail}); no se aplicó nada del lote", from_seq=batch.from_seq,
+            to_seq=batch.to_seq) from None
+
+
+async def _apply_tx(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal,
+                    batch: sync.PushBatch, *, terminal_clock: datetime | None, pending: int, folio_lease_size: int,
+                    folio_low_water: int) -> sync.Ack:
     _check_storable(batch)
     if (batch.tenant_id, batch.store_id, batch.terminal_id) != (
             principal.tenant_id, principal.store_id, principal.terminal_id):
@@ -179,19 +225,29 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     # PostgreSQL stores the events while Python decodes and folds them (the two are the ingest's halves)
     inserting = asyncio.ensure_future(_insert_events(conn, stored))
     await asyncio.sleep(0)
-    for n, (e, payload_json) in enumerate(usable):
-        if n % 100 == 99:
-            await asyncio.sleep(0)  # let the insert's bytes flow
-        try:
-            event = codec.decode(e.type, e.version, e.payload)
-        except errors.EventError as exc:
-            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc), payload_json))
-            continue
-        projections.fold(rows, p.tenant_id, e, event)
-        if isinstance(event, sales.SaleCompleted) and event.document is not None:
-            d = event.document
-            documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
-                                            e.type, e.version))
+    checks = limits.CHECKS
+    try:
+        for n, (e, payload_json) in enumerate(usable):
+            if n % 100 == 99:
+                await asyncio.sleep(0)  # let the insert's bytes flow
+            try:
+                event = codec.decode(e.type, e.version, e.payload)
+            except errors.EventError as exc:
+                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc),
+                                   payload_json))
+                continue
+            check = checks.get(type(event))  # limits.problem, inlined: a value its read model cannot hold
+            if check is not None and (reason := check(e, event)) is not None:
+                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, reason, payload_json))
+                continue
+            projections.fold(rows, p.tenant_id, e, event)
+            if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
+                d = event.document
+                documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
+                                                e.type, e.version))
+    except Exception:
+        await asyncio.gather(inserting, return_exceptions=True)  # the connection is free before the rollback
+        raise
     await inserting
     if quarantine:
         async with conn.cursor() as cur:

@@ -1,4 +1,5 @@
-"""Rebuild a tenant's master read models (sales, lines, tenders, stock, shifts) from its stored events.
+"""Rebuild a tenant's master read models (sales, returns, their lines, tenders and refunds, stock, shifts) from its
+stored events.
 
 The events are the facts; the read models are folds of them. A rebuild clears the folded tables of one tenant
 and folds every stored event again, terminal by terminal in epoch and seq order, in one transaction, with the
@@ -15,7 +16,7 @@ from shared.events import envelope
 from syncserver.ingest import projections
 from syncserver.store import db
 
-FOLDED = ("sale_tenders", "sale_lines", "sales", "stock", "shifts")
+FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "stock", "shifts")
 CHUNK = 5000
 
 

@@ -11,6 +11,8 @@
   work on a tenant at a time (the others skip it for that pass) so the SII sees one client per tenant.
 - The Carátula's resolution comes from the tenant's emisor data (``tenant_emisor``, :mod:`syncserver.dte.emisor`);
   without it the pass still sends and polls what is packed, but packs nothing new.
+- With the setting ``rvd_enabled`` each pass also builds the due daily sales reports (RVD, :mod:`syncserver.dte.rvd`)
+  after signing, so they are uploaded and polled in that same pass.
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ async def _tenant_lock(pool: Any, tenant_id: int) -> Any:
 
 async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
                    resolution_for: ResolutionLookup = emisor_resolution,
-                   now: datetime | None = None) -> dict[int, worker.PassResult | str]:
+                   now: datetime | None = None, build_rvd: bool = False) -> dict[int, worker.PassResult | str]:
     """One pass over every tenant; per tenant its :class:`~syncserver.sii.worker.PassResult`, or the error text
-    (``"ocupado"`` when another process holds the tenant)."""
+    (``"ocupado"`` when another process holds the tenant). ``build_rvd``: see :func:`worker.run_once`."""
     results: dict[int, worker.PassResult | str] = {}
     for tenant_id in await tenants(pool):
         async with _tenant_lock(pool, tenant_id) as got:
@@ -80,7 +82,8 @@ async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
                 resolution = await resolution_for(pool, tenant_id)
                 if resolution is None:
                     log.warning("dte pass without resolution: nothing new is packed", extra={"tenant_id": tenant_id})
-                result = await worker.run_once(pool, tenant_id, secret_key, client, resolution, now=now)
+                result = await worker.run_once(pool, tenant_id, secret_key, client, resolution, now=now,
+                                               build_rvd=build_rvd)
             except Exception as exc:  # one tenant's failure must not stop the others
                 log.exception("dte pass failed", extra={"tenant_id": tenant_id, "error": str(exc)})
                 results[tenant_id] = f"{type(exc).__name__}: {exc}"
@@ -92,11 +95,11 @@ async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
 
 
 async def run_forever(pool: Any, secret_key: str, client: ws.SiiClient, interval: float, *,
-                      resolution_for: ResolutionLookup = emisor_resolution) -> None:
+                      resolution_for: ResolutionLookup = emisor_resolution, build_rvd: bool = False) -> None:
     """:func:`run_pass` now and then every ``interval`` seconds, until cancelled; errors are logged, never raised."""
     while True:
         try:
-            await run_pass(pool, secret_key, client, resolution_for=resolution_for)
+            await run_pass(pool, secret_key, client, resolution_for=resolution_for, build_rvd=build_rvd)
         except Exception as exc:  # the database down, …: try again next time
             log.exception("dte scheduler pass failed", extra={"error": f"{type(exc).__name__}: {exc}"})
         await asyncio.sleep(interval)
@@ -105,7 +108,8 @@ async def run_forever(pool: Any, secret_key: str, client: ws.SiiClient, interval
 @contextlib.asynccontextmanager
 async def running(pool: Any, settings: Any, *, client: ws.SiiClient | None = None,
                   resolution_for: ResolutionLookup = emisor_resolution) -> Any:
-    """Run the scheduler for the block when ``settings.dte_interval > 0`` (yields the task, or None when off).
+    """Run the scheduler for the block when ``settings.dte_interval > 0`` (yields the task, or None when off); each
+    pass builds the due RVDs too when ``settings.rvd_enabled``.
 
     ``client`` defaults to one for ``settings.sii_environment`` / ``sii_url`` (closed at the end).
 
@@ -117,10 +121,11 @@ async def running(pool: Any, settings: Any, *, client: ws.SiiClient | None = Non
         return
     own = client is None
     sii = ws.client_for(settings.sii_environment, settings.sii_url) if client is None else client
+    build_rvd = bool(getattr(settings, "rvd_enabled", False))
     task = asyncio.create_task(run_forever(pool, settings.secret_key, sii, settings.dte_interval,
-                                           resolution_for=resolution_for), name="dte-scheduler")
+                                           resolution_for=resolution_for, build_rvd=build_rvd), name="dte-scheduler")
     log.info("dte scheduler started", extra={"interval": settings.dte_interval,
-                                             "sii_environment": settings.sii_environment})
+                                             "sii_environment": settings.sii_environment, "rvd_enabled": build_rvd})
     try:
         yield task
     finally:

@@ -1,13 +1,18 @@
-"""One pass of the DTE pipeline for a tenant: sign what the terminals issued, pack, upload, ask for verdicts."""
+"""One pass of the DTE pipeline for a tenant: sign what the terminals issued, build the due daily sales reports
+(RVD, when asked), pack, upload, ask for verdicts."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from syncserver.dte import pipeline
+from shared.dte import errors as dte_errors
+from syncserver.dte import pipeline, rvd
 from syncserver.sii import forwarder, ws
+
+log = logging.getLogger("syncserver.sii.worker")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +22,24 @@ class PassResult:
     packed: int
     sent: int
     verdicts: int
+    rvd: int = 0
+    """RVD (ConsumoFolios) envelopes built in this pass."""
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
 async def run_once(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
-                   resolution: forwarder.Resolution | None, *, now: datetime | None = None) -> PassResult:
+                   resolution: forwarder.Resolution | None, *, now: datetime | None = None,
+                   build_rvd: bool = False) -> PassResult:
     """Sign (in rounds of 50), pack (envelopes of 50), send and poll what is due, through ``client`` (the SII or
     its stand-in, :mod:`syncserver.sii.ws`). Without ``resolution`` (the emisor's SII resolution, needed by the
     Carátula) nothing new is packed; what is already packed is still sent and polled.
+
+    With ``build_rvd`` (the server setting ``rvd_enabled``), after signing the RVD of every complete past day not
+    yet reported (or changed since) is built (:func:`syncserver.dte.rvd.build_due`, at most 31 days a pass), so it
+    is uploaded in this same pass. A day that cannot be summarised is logged and the pass goes on: the documents
+    are still sent, and the RVD is tried again next pass.
 
     Raises:
         CertificateUploadError: the tenant has no usable certificate.
@@ -38,9 +51,18 @@ async def run_once(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiCli
         signed, not_signed = signed + result.signed, not_signed + result.failed
         if result.signed + result.failed < 50:
             break
+    built = await _build_rvd(pool, tenant_id, secret_key, now) if build_rvd else 0
     while resolution is not None and (n := await forwarder.pack(pool, tenant_id, secret_key, resolution,
                                                                  now=now)) > 0:
         packed += n
     sent = await forwarder.send(pool, tenant_id, secret_key, client, now=now)
     verdicts = await forwarder.poll(pool, tenant_id, secret_key, client, now=now)
-    return PassResult(signed, not_signed, packed, sent, verdicts)
+    return PassResult(signed, not_signed, packed, sent, verdicts, built)
+
+
+async def _build_rvd(pool: Any, tenant_id: int, secret_key: str, now: datetime | None) -> int:
+    try:
+        return await rvd.build_due(pool, tenant_id, secret_key, now=now)
+    except dte_errors.DteError as exc:  # one bad day must not hold back the documents
+        log.exception("rvd build failed", extra={"tenant_id": tenant_id, "error": str(exc)})
+        return 0

@@ -4,7 +4,9 @@ reading the master as one tenant."""
 from __future__ import annotations
 
 import random
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -55,3 +57,32 @@ def master(server: Any, sql: str, tenant_id: int, params: tuple[Any, ...] = ()) 
     with psycopg.connect(server.app_url) as conn, conn.transaction():
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
         return conn.execute(sql, params).fetchall()
+
+
+SAMPLES = Path(__file__).parents[1] / "data" / "sii" / "samples"
+SAMPLE_RUT = "76.235.291-5"
+"""The emisor of the SII sample CAFs, and the tills' default store RUT."""
+
+
+def lease_sample_folios(server: Any, tenant_id: int, *, lease_size: int = 10) -> None:
+    """Give ``tenant_id`` the sample CAFs' RUT and import their boletas (39) and notas de crédito (61), folios 1–20,
+    leased ``lease_size`` at a time to its active tills (they receive them on their next sync)."""
+    from syncserver.dte import folios
+
+    with psycopg.connect(server.admin_url) as conn:
+        conn.execute("UPDATE tenants SET rut = %s WHERE tenant_id = %s", (SAMPLE_RUT, tenant_id))
+    for tipo in (39, 61):
+        data = (SAMPLES / f"caf_T{tipo}_cert_76235291-5_F1-20.xml").read_bytes()
+        # the samples were authorised 2025-04-11: a nota de crédito's CAF is valid 6 months from then
+        server.run(lambda pool, d=data: folios.import_caf(pool, tenant_id, d, today=date(2025, 5, 2),
+                                                          lease_size=lease_size, low_water=lease_size // 2))
+
+
+def give_back(terminal: Any, sale_id: str, quantities: dict[int, Decimal] | None, reason: str) -> Any:
+    """A return of sale ``sale_id`` (None: all that is left) authorised by the demo supervisor (PIN 9999), in the
+    open shift; returns its ``sale.returned`` event (with its nota de crédito)."""
+    found = terminal.returns.find_sale(sale_id)
+    done = terminal.returns.complete(found, quantities, "9999", reason, cashier_id="ana",
+                                     shift_id=terminal.shifts.current().shift_id)
+    assert done.event.document is not None and done.event.document.tipo == 61
+    return done.event

@@ -27,8 +27,9 @@ def _sell(till, sales: int, rng: random.Random, products: int = 40) -> None:
     sync_kit.sell(till.terminal, sales, rng, products)
 
 
-def _journal_fold(tills) -> tuple[dict, dict]:
+def _journal_fold(tills) -> tuple[dict, dict, dict]:
     sales: dict[str, int] = {}
+    returned: dict[str, int] = {}
     stock: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for till in tills:
         store = till.terminal.journal.identity.store_id
@@ -39,7 +40,11 @@ def _journal_fold(tills) -> tuple[dict, dict]:
                     stock[(store, line["sku"])] -= Decimal(line["quantity"])
             elif e.type == "stock.adjusted":
                 stock[(store, e.payload["sku"])] += Decimal(e.payload["delta"])
-    return sales, stock
+            elif e.type == "sale.returned":
+                returned[e.payload["return_id"]] = e.payload["total"]
+                for line in e.payload["lines"]:
+                    stock[(store, line["sku"])] += Decimal(line["quantity"])
+    return sales, stock, returned
 
 
 @pytest.mark.slow
@@ -49,17 +54,26 @@ def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
     t1 = make_till(1, "centro", ROWS)
     t2 = make_till(1, "norte", ROWS)
     t3 = make_till(2, "esquina", ROWS)
+    sync_kit.lease_sample_folios(server, 2)  # tenant 2's till issues boletas and notas de crédito
+    assert t3.sync.sync_once(t3.terminal.journal.clock()).online
     tills = [t1, t2, t3]
     for till in tills:
         _sell(till, 500, rng)
         assert till.sync.pending() > 500
+    # tenant 2's till takes goods back: a whole sale, and one line of another (its stock, units or kg, comes back)
+    boletas = [r.sale_id for r in t3.terminal.returns.recent(500) if r.tipo == 39]
+    sync_kit.give_back(t3.terminal, boletas[0], None, "cliente arrepentido")
+    sale = next(f.sale for f in map(t3.terminal.returns.find_sale, boletas[1:]) if len(f.sale.lines) > 1)
+    sync_kit.give_back(t3.terminal, sale.sale_id, {sale.lines[0].line_id: sale.lines[0].quantity}, "vencido")
     for till in tills:
         status = till.sync.sync_once(till.terminal.journal.clock())
         assert status.online and status.pending == 0, status
     for tenant, group in ((1, [t1, t2]), (2, [t3])):
-        sales, stock = _journal_fold(group)
+        sales, stock, returned = _journal_fold(group)
         master_sales = dict(_master(server, "SELECT sale_id, total FROM sales", tenant))
         assert master_sales == sales
+        assert dict(_master(server, "SELECT return_id, total FROM returns", tenant)) == returned
+        assert len(returned) == (2 if tenant == 2 else 0)
         master_stock = {(w, s): q for w, s, q in _master(server, "SELECT warehouse_id, sku, quantity FROM stock",
                                                           tenant)}
         assert {k: v for k, v in master_stock.items() if v != 0} == {k: v for k, v in stock.items() if v != 0}
@@ -78,7 +92,10 @@ def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
     # the master's read models are folds of the stored events: rebuilding them gives the same rows
     snapshot_sql = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s), (SELECT json_agg(l ORDER BY sale_id,"
                     " line_id) FROM sale_lines l), (SELECT json_agg(k ORDER BY warehouse_id, sku) FROM stock k),"
-                    " (SELECT json_agg(h ORDER BY shift_id) FROM shifts h)")
+                    " (SELECT json_agg(h ORDER BY shift_id) FROM shifts h), (SELECT json_agg(t ORDER BY sale_id, kind)"
+                    " FROM sale_tenders t), (SELECT json_agg(r ORDER BY return_id) FROM returns r),"
+                    " (SELECT json_agg(x ORDER BY return_id, line_id) FROM return_lines x),"
+                    " (SELECT json_agg(f ORDER BY return_id, kind) FROM return_refunds f)")
     for tenant in (1, 2):
         before_rebuild = _master(server, snapshot_sql, tenant)
         folded = server.run(lambda pool, t=tenant: rebuild.rebuild(pool, registry.build_codec(), t))

@@ -80,7 +80,7 @@ def test_dte_send_reaches_the_stand_in(pg_database: str, standin_url: str, tmp_p
     argv = ["admin", "dte-send", "1", "--sii-url", standin_url, "--resolucion-fecha", "2026-01-01"]
     assert cli.main(argv) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first == {"signed": 2, "not_signed": 0, "packed": 2, "sent": 1, "verdicts": 1}
+    assert first == {"signed": 2, "not_signed": 0, "packed": 2, "sent": 1, "verdicts": 1, "rvd": 0}
     assert db.rows("SELECT folio, state FROM dte_outbox ORDER BY folio") == [(1, "accepted"), (2, "accepted")]
     assert cli.main([*argv[:-1], "ayer"]) == 1
     assert "fecha de resolución inválida" in capsys.readouterr().err
