@@ -19,7 +19,8 @@ What each page carries (the manual's items):
   edge, a vector PDF417 (:func:`shared.dte.ted.pdf417_image`: ECL 5, ISO-8859-1 bytes, no ECI) of the TED as
   in the XML (flattened, :func:`shared.dte.ted.ted_payload`), sized within the manual's 5-9 × 2-4 cm with the
   widest module that fits (≈ 0,27 mm for a 770-830 byte TED: 6 dots at 600 dpi, 3 at 300), rows 3 modules
-  tall, and under it "Timbre Electrónico SII", "Res. N° <n> de <año>" and "Verifique documento: www.sii.cl";
+  tall, and under it "Timbre Electrónico SII", "Res. <n> de <año>" (Manual de Muestras Impresas §1.5, as on
+  the thermal receipt) and "Verifique documento: www.sii.cl";
 - ``cedible=True`` on facturas (33/34): the "CEDIBLE" copy with the acuse de recibo box of Ley 19.983 (nombre,
   R.U.T., fecha, recinto, firma and the legend of its art. 4 b) and 5 c)); other types have no cedible copy
   and print normally;
@@ -154,7 +155,7 @@ def render_pdf(dte_xml: bytes, *, resolucion: tuple[int, int] | None = None, ced
 
     Args:
         dte_xml: the signed XML as stored or received (ISO-8859-1 or UTF-8, with or without the SII namespace).
-        resolucion: ``(número, año)`` of the emisor's SII resolution, printed under the timbre ("Res. N° 80 de
+        resolucion: ``(número, año)`` of the emisor's SII resolution, printed under the timbre ("Res. 80 de
             2014"; número 0 in certificación). Default: the envelope's Carátula (NroResol, FchResol).
         cedible: print the CEDIBLE copy with the acuse de recibo box (facturas 33/34 only; ignored for others).
         unidad_sii: the SII office under the recuadro ("SANTIAGO ORIENTE"); default the emisor's comuna.
@@ -920,7 +921,7 @@ class _Renderer:
         center = left + t.width / 2
         y = top - t.height - 9
         numero, anio = self.resolution
-        for text, font in (("Timbre Electrónico SII", self.f.bold), (f"Res. N° {numero} de {anio}", self.f.regular),
+        for text, font in (("Timbre Electrónico SII", self.f.bold), (f"Res. {numero} de {anio}", self.f.regular),
                            ("Verifique documento: www.sii.cl", self.f.regular)):
             c.setFont(font, 8)
             c.drawCentredString(center, y, text)

@@ -131,7 +131,7 @@ def test_a_factura_shows_recuadro_parties_detail_totals_and_a_timbre_that_scans_
                      "Giro: Venta de juegos y accesorios", "Dirección: Cillero 11", "Comuna: Rancagua",
                      "Producto 01 café de grano tostado, ñandú", "7800000001", "2 UN", "1.037", "$ 2.074",
                      f"Monto neto {pdf.clp(t.neto)}", f"IVA 19 % {pdf.clp(t.iva)}", f"Total {pdf.clp(t.total)}",
-                     "Timbre Electrónico SII", "Res. N° 80 de 2014", "Verifique documento: www.sii.cl",
+                     "Timbre Electrónico SII", "Res. 80 de 2014", "Verifique documento: www.sii.cl",
                      "Hoja 1 de 1"):
         assert expected in text, expected
     assert "CEDIBLE" not in text and "Monto exento" not in text
@@ -163,7 +163,7 @@ def test_the_cedible_copy_of_a_factura_has_the_acuse_de_recibo_and_a_nota_has_no
         (33, 6, True, "76235291-5_T33F6_cedible.pdf"), (61, 3, False, "76235291-5_T61F3.pdf")]
     [nc_text] = _pages_text(both[1].pdf, tmp_path)
     assert "CEDIBLE" not in nc_text and "ACUSE DE RECIBO" not in nc_text
-    assert "Res. N° 0 de 2025" in nc_text  # from the envelope's Carátula
+    assert "Res. 0 de 2025" in nc_text  # from the envelope's Carátula
     # one DTE of the envelope, chosen by type and folio
     assert _pages_text(pdf.render_pdf(envelope, tipo=61, folio=3), tmp_path) == [nc_text]
     with pytest.raises(errors.UnprintableDocument, match="tipo 61 folio 9"):
@@ -253,7 +253,7 @@ def test_the_sii_set_basico_envelope_prints_every_document_with_its_global_disco
            for t in root.iter("{http://www.sii.cl/SiiDte}TED")}
     factura = next(d for d in rendered if d.folio == 20)
     [text] = _pages_text(factura.pdf, tmp_path)
-    for expected in ("Casa Lagunillas SpA", "Res. N° 0 de 2025", "Set de pruebas SII 4352553-4",
+    for expected in ("Casa Lagunillas SpA", "Res. 0 de 2025", "Set de pruebas SII 4352553-4",
                      "$ 816.457", "Monto exento $ 13.666", "Total $ 3.458.370"):
         assert expected in text, expected
     [png] = _png_pages(factura.pdf, tmp_path, "f20")
@@ -309,7 +309,7 @@ def test_a_boleta_to_an_anonymous_buyer_prints_no_receptor_and_shows_the_iva(tmp
     [text] = _pages_text(boleta.pdf, tmp_path)
     for expected in ("R.U.T.: 7.555.986-0", "BOLETA ELECTRÓNICA", "N° 18094", "S.I.I. - VILLA ALEMANA",
                      "Fecha de emisión: 30 de noviembre de 2022", "Monto neto $ 3.529", "IVA 19 % $ 671",
-                     "Total $ 4.200", "Res. N° 80 de 2014"):
+                     "Total $ 4.200", "Res. 80 de 2014"):
         assert expected in text, expected
     assert "Señor(es)" not in text and "66.666.666-6" not in text
     ted_el = next(xmlcore.parse(data).iter("{http://www.sii.cl/SiiDte}TED"))
