@@ -205,8 +205,9 @@ class CheckoutService:
         return self.folios.factura_problem(bool(self.sale.lines) and all(x.iva_exempt for x in self.sale.lines))
 
     def folio_warning(self) -> str:
-        """The sale view's folio warning: empty while enough boleta folios are left (or none are used here)."""
-        return "" if self.folios is None else self.folios.warning()
+        """The sale view's folio warning: empty while enough boleta folios are left (or none are used here), and
+        enough of factura and nota de crédito where the till has them."""
+        return "" if self.folios is None else self.folios.warnings()
 
     def _cashier_id(self) -> str:
         if self.cashier is None:

@@ -128,7 +128,25 @@ class FolioService:
         if left == 0:
             return "Sin folios: conecte a HQ"
         if left < self.low_folios:
-            return f"Quedan {left} folios: conecte a HQ"
+            return "Queda 1 folio: conecte a HQ" if left == 1 else f"Quedan {left} folios: conecte a HQ"
+        return ""
+
+    def warnings(self) -> str:
+        """The status bar's folio warning across the types this till issues: boletas first, then facturas and notas
+        de crédito — each only once the till has ever received a lease of it (a store that never issues facturas
+        is not told it has none)."""
+        boleta = self.warning()
+        if boleta:
+            return boleta
+        for tipo, name in ((33, "factura"), (61, "nota de crédito")):
+            if not self.journal.conn.execute("SELECT 1 FROM folio_leases WHERE tipo = ? LIMIT 1", (tipo,)).fetchone():
+                continue
+            left = self.folios_left(tipo)
+            if left == 0:
+                return f"Sin folios de {name}: conecte a HQ"
+            if left < min(self.low_folios, 10):
+                return (f"Queda 1 folio de {name}: conecte a HQ" if left == 1 else
+                        f"Quedan {left} folios de {name}: conecte a HQ")
         return ""
 
     def stamp_sale(self, conn: sqlite3.Connection, sale: sales.SaleCompleted, now: datetime

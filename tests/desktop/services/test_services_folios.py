@@ -215,3 +215,23 @@ def test_a_sale_that_cannot_make_a_valid_boleta_completes_without_one_and_keeps_
     done = selling.checkout.complete((Tender(TenderKind.CASH, 2000),))
     assert done.event.document is None and done.notice.startswith("Venta sin boleta:")
     assert folios.folios_left(39) == 20
+
+
+def test_the_warning_also_covers_factura_folios_once_the_till_issues_facturas(make_terminal):
+    from shared.events.sales import CustomerData
+
+    term = make_terminal(documents=DocumentSettings(low_folios=5))
+    _load(term, 39)
+    assert term.checkout.folio_warning() == ""  # no factura lease ever: nothing said about facturas
+    _load(term, 33)
+    ana = term.auth.sign_in("ana", "1234")
+    term.checkout.start(ana, term.shifts.open(ana, 0).shift_id)
+    customer = CustomerData("76123456-0", "Ferretería El Ñandú Ltda.", "Ferretería", "Av. Matta 1020", "Santiago")
+    warnings = []
+    for _ in range(20):
+        term.checkout.scan("7801234567894")
+        assert term.checkout.complete((Tender(TenderKind.DEBIT, 1150),), customer=customer).event.document.tipo == 33
+        warnings.append(term.checkout.folio_warning())
+    assert warnings[14] == "" and warnings[15] == "Quedan 4 folios de factura: conecte a HQ"
+    assert warnings[18] == "Queda 1 folio de factura: conecte a HQ"
+    assert warnings[-1] == "Sin folios de factura: conecte a HQ"
