@@ -34,6 +34,7 @@ class StoreInfo:
     address: str = "Av. Independencia 1234, Independencia, Santiago"
     comuna: str = "Independencia"
     acteco: int = 471100  # SII activity code (notas de crédito need one): retail, mostly food
+    sii_office: str = ""  # the SII unit of the store's address, printed under the recuadro ("SANTIAGO NORTE")
     logo: str = str(Path(__file__).with_name("demo") / "logo.png")  # image file; "" prints no logo
 
 

@@ -172,7 +172,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
         record = read_models.user(journal.conn, user_id)
         return record[0] if record else user_id
 
-    header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id, _logo(s))
+    header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id, _logo(s),
+                         s.store.sii_office)
     worker = PrintWorker(printer, status_interval=status_interval)
     receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer,
                               resolution=(s.documents.resolution_number, s.documents.resolution_year))

@@ -69,6 +69,8 @@ def render_receipt(
     number = receipt.number if receipt.number.startswith("N°") else f"N° {receipt.number}"
     if receipt.boxed:
         out.boxed((f"R.U.T.: {receipt.store_rut}", receipt.title, number))
+        if receipt.sii_office:
+            out.block((f"S.I.I. - {receipt.sii_office.upper()}",), align="center", bold=True)
     else:
         out.block((receipt.title, number), align="center", bold=True)
     out.row(f"Fecha: {receipt.issued_at:%d-%m-%Y %H:%M}", "")

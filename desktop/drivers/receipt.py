@@ -78,7 +78,8 @@ class Receipt:
     adjustment (negative when rounded down, 0 when none), so the customer pays ``total + rounding``.
     ``timbre`` is a monochrome image printed centred under the totals (the SII PDF417), with
     ``timbre_legends`` under it. ``boxed`` prints the title and number inside the SII's recuadro, under
-    ``R.U.T.: <store_rut>`` (tax documents); ``receptor`` lines (the buyer of a factura: razón social, RUT, giro,
+    ``R.U.T.: <store_rut>`` (tax documents), with ``S.I.I. - <sii_office>`` under it when set (SII Manual de
+    Muestras Impresas; sii.md §8); ``receptor`` lines (the buyer of a factura: razón social, RUT, giro,
     dirección, comuna) print under the date.
     """
 
@@ -106,6 +107,7 @@ class Receipt:
     timbre_legends: tuple[str, ...] = ()
     boxed: bool = False
     receptor: tuple[str, ...] = ()
+    sii_office: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ class StoreHeader:
     address: str
     terminal: str
     logo: Any = None  # a PIL image printed at the top of every receipt (dithered to the paper's width)
+    sii_office: str = ""  # the SII unit printed under a tax document's recuadro ("S.I.I. - SANTIAGO NORTE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,8 @@ class ReceiptService:
         return Receipt(
             store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
             store_giro=self.header.giro, title=title, number=number, timbre=image, timbre_legends=legends,
-            boxed=doc is not None, receptor=receptor_lines(event.customer),
+            boxed=doc is not None, sii_office=self.header.sii_office if doc is not None else "",
+            receptor=receptor_lines(event.customer),
             issued_at=issued_at, cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
             lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
                                     x.amount, x.discount) for x in event.lines),
@@ -156,7 +158,8 @@ class ReceiptService:
                           for t in event.refunds),
             change=0, footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
                               f"Motivo: {event.reason}"),
-            timbre=image, timbre_legends=legends, boxed=doc is not None, receptor=receptor_lines(customer))
+            timbre=image, timbre_legends=legends, boxed=doc is not None,
+            sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer))
         kick = open_drawer and self.drawer.enabled
         data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
                                             logo=self.header.logo)

@@ -131,3 +131,18 @@ def test_missing_or_too_long_data_are_refused_and_nothing_is_journaled(selling):
                                   customer=CustomerData("76123456-0", "Ferretería El Clavo SpA", "Ferretería", "",
                                                         "Santiago"))
     assert selling.journal.head == head
+
+
+def test_the_recuadro_names_the_sii_office_when_the_store_sets_it(make_terminal):
+    from desktop.settings import StoreInfo
+
+    term = make_terminal(store=StoreInfo(sii_office="Santiago Oriente"))
+    _caf(term, 39)
+    ana = term.auth.sign_in("ana", "1234")
+    term.checkout.start(ana, term.shifts.open(ana, 0).shift_id)
+    term.checkout.scan("7801234567894")
+    term.checkout.complete((Tender(TenderKind.CASH, 2000),))
+    term.receipts.wait_idle()
+    lines = decode(term.printer.jobs[-1]).lines
+    office = next(i for i, line in enumerate(lines) if "S.I.I. - SANTIAGO ORIENTE" in line)
+    assert any("BOLETA ELECTR" in line for line in lines[:office])  # right under the recuadro
