@@ -243,6 +243,8 @@ class DocumentStatus:
 
 
 def _phase(estado: str) -> str:
+    if estado in PENDING:  # before the "R…" rule: REC (recibido) is still in process, not a rejection
+        return "pending"
     if estado in PROCESSED:
         return "processed"
     if estado.startswith("R") or estado == "VOF":

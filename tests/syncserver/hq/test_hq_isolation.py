@@ -72,7 +72,8 @@ def test_tenant_1_cannot_read_or_change_anything_of_tenant_2(world: World, serve
             assert "$1.990" in shared_sku.text or 'value="1.990"' in shared_sku.text
             for path in ("/hq/", "/hq/catalogo", "/hq/catalogo?q=Pisco", "/hq/catalogo?q=SECRETO-2",
                          "/hq/catalogo?q=Esquina", "/hq/catalogo?q=7777", "/hq/ventas?fecha=2026-11-20",
-                         "/hq/ventas?fecha=2026-11-20&tienda=esquina", "/hq/ventas?tienda=esquina"):
+                         "/hq/ventas?fecha=2026-11-20&tienda=esquina", "/hq/ventas?tienda=esquina",
+                         "/hq/documentos", "/hq/documentos/rvd"):
                 await get(path, 200)
             none = await get("/hq/ventas?fecha=2026-11-20&tienda=esquina", 200)
             assert "No hay una tienda con ese código" in none.text

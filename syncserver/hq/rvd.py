@@ -1,0 +1,68 @@
+"""``/hq/documentos/rvd``: the daily sales reports (RVD, ``ConsumoFolios``) the server built for the tenant, one row
+per day and SecEnvio (``rvd_reports``), with the way of its envelope to the SII (``dte_envelopes``): built, sent with
+its track id, accepted (``EPR``) or rejected with the SII's text; an earlier SecEnvio of a day sent again is marked
+as replaced. Says so when the server setting ``rvd_enabled`` is off (nothing new is built) and when the emisor data
+the RVD's Carátula needs is incomplete. RVD rules: sii.md §7, :mod:`syncserver.dte.rvd`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syncserver.dte import emisor as emisor_mod
+from syncserver.hq import web
+from syncserver.hq.documents import explanations
+from syncserver.hq.web import HqUser
+from syncserver.store import db
+
+PAGE: Final = 120
+"""Rows shown (about four months of days)."""
+ACCEPTED: Final = "EPR"
+DISABLED: Final = "El envío del RVD está desactivado en la configuración (rvd_enabled)"
+
+_ROWS = (
+    "SELECT r.day, r.sec_envio, r.documents, r.total, r.created_at, e.state, e.track_id, e.attempts, e.last_error,"
+    " e.next_attempt_at, e.sii_estado, e.sii_glosa, e.sent_at, e.updated_at,"
+    " max(r.sec_envio) OVER (PARTITION BY r.day) AS latest_sec"
+    " FROM rvd_reports r LEFT JOIN dte_envelopes e ON e.tenant_id = r.tenant_id AND e.envelope_id = r.envelope_id"
+    " WHERE r.tenant_id = %s ORDER BY r.day DESC, r.sec_envio DESC LIMIT %s")
+
+
+def status(row: dict[str, Any]) -> tuple[str, str, str, list[str]]:
+    """``(key, label, badge class, texts)`` of one report: ``built`` (Construido), ``retry`` (construido, the last
+    upload failed), ``sent`` (Enviado al SII, in process), ``accepted`` (Aceptado), ``received`` (STATUS 99 without a
+    track id) or ``rejected`` (Rechazado); the texts explain it (the SII's glosa, the last error)."""
+    state, estado = row["state"], row["sii_estado"]
+    if state == "done" and estado == ACCEPTED:
+        return "accepted", "Aceptado", "ok", []
+    if state == "done" and estado == "STATUS 99":
+        return "received", "Recibido por el SII", "warn", explanations(row["sii_glosa"])
+    if state == "done":
+        return "rejected", "Rechazado", "bad", explanations(row["sii_glosa"], row["last_error"])
+    if state == "sent":
+        texts = explanations(row["sii_glosa"], row["last_error"])
+        return "sent", "Enviado al SII", "warn" if row["last_error"] else "off", texts
+    if row["last_error"]:
+        return "retry", "Construido, envío pendiente", "warn", explanations(row["last_error"])
+    return "built", "Construido", "off", []
+
+
+@web.login_required
+async def page(request: Request, user: HqUser) -> Response:
+    """The tenant's latest :data:`PAGE` reports, newest day first."""
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        cur = await conn.execute(_ROWS, (user.tenant_id, PAGE))
+        names = [c.name for c in cur.description or ()]
+        rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+        config = await emisor_mod.load_emisor(conn, user.tenant_id)
+    for r in rows:
+        r["key"], r["label"], r["badge"], r["texts"] = status(r)
+        r["replaced"] = r["sec_envio"] < r["latest_sec"]
+    settings = getattr(request.app.state, "settings", None)
+    enabled = bool(getattr(settings, "rvd_enabled", False))
+    missing = (config or emisor_mod.EmisorConfig(rut=user.tenant_rut)).missing()
+    return web.render(request, "rvd.html", user=user, section="documentos", rows=rows, enabled=enabled,
+                      disabled_note=DISABLED, missing=missing, page_size=PAGE)
