@@ -60,10 +60,16 @@ def fmt_date(value: date | datetime | None) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-def fmt_datetime(value: datetime | None) -> str:
-    """``dd-mm-aaaa hh:mm`` in Chile's time zone; ``—`` when there is none."""
-    if value is None:
+def fmt_datetime(value: datetime | str | None) -> str:
+    """``dd-mm-aaaa hh:mm`` in Chile's time zone (an ISO text, e.g. a document's ``stamped_at``, is read first;
+    one that does not read is shown as stored); ``—`` when there is none."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return (value.astimezone(CHILE) if value.tzinfo else value).strftime("%d-%m-%Y %H:%M")
 
 
