@@ -21,6 +21,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from shared import errors as pos_errors
 from shared.dte import errors as dte_errors
 from shared.dte import rvd, schema
 from shared.events import returns, sales
@@ -117,31 +118,75 @@ async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime
             log.warning("rvd not built", extra={"tenant_id": tenant_id, "error": missing})
             return 0
         for day in (await _candidate_days(conn, tenant_id, yesterday))[:max(limit, 0)]:
-            resumenes = rvd.resumir(await documents_of(conn, tenant_id, day))
-            print_ = fingerprint(resumenes)
-            last = await (await conn.execute(
-                "SELECT sec_envio, fingerprint FROM rvd_reports WHERE tenant_id = %s AND day = %s"
-                " ORDER BY sec_envio DESC LIMIT 1", (tenant_id, day))).fetchone()
-            if last is not None and last[1] == print_:
-                continue
-            sec_envio = 1 if last is None else int(last[0]) + 1
-            caratula = rvd.CaratulaRvd(rut_emisor=config.rut, rut_envia=signer.rut or config.rut,
-                                       fecha_resolucion=config.resolution.fecha,
-                                       numero_resolucion=config.resolution.numero, dia=day, sec_envio=sec_envio)
-            data = rvd.build_rvd(caratula, resumenes, signer, local.replace(tzinfo=None))
-            schema.validate(data, pipeline.XSD_DIR)
-            row = await (await conn.execute(
-                "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, %s, %s) RETURNING envelope_id",
-                (tenant_id, KIND, data))).fetchone()
-            assert row is not None
-            await conn.execute(
-                "INSERT INTO rvd_reports (tenant_id, day, sec_envio, envelope_id, fingerprint, documents, total)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (tenant_id, day, sec_envio, row[0], print_, sum(r.emitidos for r in resumenes),
-                 sum(r.total for r in resumenes)))
-            built += 1
-            log.info("rvd built", extra={"tenant_id": tenant_id, "day": day.isoformat(), "sec_envio": sec_envio})
+            if await _build_day(conn, tenant_id, day, config, signer, local.replace(tzinfo=None)) is not None:
+                built += 1
     return built
+
+
+async def _build_day(conn: Any, tenant_id: int, day: date, config: Any, signer: Any, moment: datetime, *,
+                     force: bool = False) -> int | None:
+    """Build, sign, validate and store the RVD of ``day`` unless its last report has the same figures (``force``
+    builds it anyway); returns its SecEnvio, or None when nothing was built."""
+    resumenes = rvd.resumir(await documents_of(conn, tenant_id, day))
+    print_ = fingerprint(resumenes)
+    last = await (await conn.execute(
+        "SELECT sec_envio, fingerprint FROM rvd_reports WHERE tenant_id = %s AND day = %s"
+        " ORDER BY sec_envio DESC LIMIT 1", (tenant_id, day))).fetchone()
+    if last is not None and last[1] == print_ and not force:
+        return None
+    sec_envio = 1 if last is None else int(last[0]) + 1
+    caratula = rvd.CaratulaRvd(rut_emisor=config.rut, rut_envia=signer.rut or config.rut,
+                               fecha_resolucion=config.resolution.fecha,
+                               numero_resolucion=config.resolution.numero, dia=day, sec_envio=sec_envio)
+    data = rvd.build_rvd(caratula, resumenes, signer, moment)
+    schema.validate(data, pipeline.XSD_DIR)
+    row = await (await conn.execute(
+        "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, %s, %s) RETURNING envelope_id",
+        (tenant_id, KIND, data))).fetchone()
+    assert row is not None
+    await conn.execute(
+        "INSERT INTO rvd_reports (tenant_id, day, sec_envio, envelope_id, fingerprint, documents, total)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (tenant_id, day, sec_envio, row[0], print_, sum(r.emitidos for r in resumenes),
+         sum(r.total for r in resumenes)))
+    log.info("rvd built", extra={"tenant_id": tenant_id, "day": day.isoformat(), "sec_envio": sec_envio})
+    return sec_envio
+
+
+class RvdResendError(pos_errors.PosError):
+    """A day's RVD cannot be sent again (the message says why, in Spanish)."""
+
+
+async def resend_rejected(pool: Any, tenant_id: int, secret_key: str, day: date, *,
+                          now: datetime | None = None) -> int:
+    """Build the RVD of ``day`` again with the next SecEnvio after the SII rejected its last one (the owner's
+    "Enviar de nuevo" in HQ, e.g. once the cause was fixed); the next pass sends it. Returns the new SecEnvio.
+
+    Raises:
+        RvdResendError: the day has no report, or its last report was not rejected (still on its way, accepted),
+            or the emisor data is incomplete.
+        CertificateUploadError: the tenant has no usable certificate.
+    """
+    moment = datetime.now(UTC) if now is None else now
+    local = moment.astimezone(folios.CHILE) if moment.tzinfo else moment
+    signer = await certs.load_signer(pool, tenant_id, secret_key)
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"rvd:{tenant_id}",))
+        last = await (await conn.execute(
+            "SELECT e.state, e.sii_estado FROM rvd_reports r JOIN dte_envelopes e ON e.tenant_id = r.tenant_id"
+            " AND e.envelope_id = r.envelope_id WHERE r.tenant_id = %s AND r.day = %s"
+            " ORDER BY r.sec_envio DESC LIMIT 1", (tenant_id, day))).fetchone()
+        if last is None:
+            raise RvdResendError(f"no hay un RVD del {day:%d-%m-%Y}")
+        if last[0] != "done" or last[1] in ("EPR", "STATUS 99"):
+            raise RvdResendError(f"el último RVD del {day:%d-%m-%Y} no fue rechazado: no se envía de nuevo")
+        config = await emisor_mod.load_emisor(conn, tenant_id)
+        missing = emisor_mod.missing_message(config)
+        if missing is not None or config is None or config.resolution is None:
+            raise RvdResendError(missing or "faltan los datos del emisor")
+        sec = await _build_day(conn, tenant_id, day, config, signer, local.replace(tzinfo=None), force=True)
+        assert sec is not None
+        return sec
 
 
 async def build_if_enabled(pool: Any, tenant_id: int, settings: Any, *, now: datetime | None = None) -> int:

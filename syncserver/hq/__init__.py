@@ -37,6 +37,7 @@ def routes() -> list[BaseRoute]:
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
         Route("/documentos/rvd", rvd.page, methods=["GET"], name="rvd"),
+        Route("/documentos/rvd/{dia}/reenviar", rvd.resend, methods=["POST"], name="rvd_resend"),
         Route("/documentos/{tipo:int}/{folio:int}.pdf", documents.pdf, methods=["GET"], name="document_pdf"),
         Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
               name="correct_document"),

@@ -2,17 +2,22 @@
 per day and SecEnvio (``rvd_reports``), with the way of its envelope to the SII (``dte_envelopes``): built, sent with
 its track id, accepted (``EPR``) or rejected with the SII's text; an earlier SecEnvio of a day sent again is marked
 as replaced. Says so when the server setting ``rvd_enabled`` is off (nothing new is built) and when the emisor data
-the RVD's Carátula needs is incomplete. RVD rules: sii.md §7, :mod:`syncserver.dte.rvd`.
+the RVD's Carátula needs is incomplete. A day whose last report the SII rejected can be sent again
+(``POST /hq/documentos/rvd/{día}/reenviar``: built anew with the next SecEnvio, sent in the next pass). RVD rules:
+sii.md §7, :mod:`syncserver.dte.rvd`.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
+from syncserver.dte import rvd as rvd_mod
 from syncserver.hq import web
 from syncserver.hq.documents import explanations
 from syncserver.hq.web import HqUser
@@ -53,6 +58,10 @@ def status(row: dict[str, Any]) -> tuple[str, str, str, list[str]]:
 @web.login_required
 async def page(request: Request, user: HqUser) -> Response:
     """The tenant's latest :data:`PAGE` reports, newest day first."""
+    return await _render(request, user)
+
+
+async def _render(request: Request, user: HqUser, *, error: str = "", code: int = 200) -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         cur = await conn.execute(_ROWS, (user.tenant_id, PAGE))
         names = [c.name for c in cur.description or ()]
@@ -61,8 +70,40 @@ async def page(request: Request, user: HqUser) -> Response:
     for r in rows:
         r["key"], r["label"], r["badge"], r["texts"] = status(r)
         r["replaced"] = r["sec_envio"] < r["latest_sec"]
+        r["resendable"] = r["key"] == "rejected" and not r["replaced"]
     settings = getattr(request.app.state, "settings", None)
     enabled = bool(getattr(settings, "rvd_enabled", False))
     missing = (config or emisor_mod.EmisorConfig(rut=user.tenant_rut)).missing()
-    return web.render(request, "rvd.html", user=user, section="documentos", rows=rows, enabled=enabled,
-                      disabled_note=DISABLED, missing=missing, page_size=PAGE)
+    return web.render(request, "rvd.html", status=code, user=user, section="documentos", rows=rows, enabled=enabled,
+                      disabled_note=DISABLED, missing=missing, page_size=PAGE,
+                      notice=_notice(request.query_params.get("reenviado", "")), error=error)
+
+
+def _notice(resent: str) -> str:
+    """``2025-05-02:2`` (after "Enviar de nuevo") → the sentence shown on top of the list."""
+    day, _, sec = resent.partition(":")
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        return ""
+    if not sec.isdigit():
+        return ""
+    return (f"RVD del {when:%d-%m-%Y} construido de nuevo (envío N° {sec}): se enviará al SII en la próxima pasada"
+            " del servidor.")
+
+
+@web.login_required
+async def resend(request: Request, user: HqUser) -> Response:
+    """``POST``: build again the RVD of ``{dia}`` (``AAAA-MM-DD``) whose last report the SII rejected."""
+    try:
+        day = date.fromisoformat(request.path_params["dia"])
+    except ValueError:
+        return web.not_found(request, user, "El día")
+    if await web.read_form(request) is None:
+        return web.csrf_failed(request, user)
+    try:
+        sec = await rvd_mod.resend_rejected(request.app.state.pool, user.tenant_id,
+                                            request.app.state.settings.secret_key, day)
+    except (rvd_mod.RvdResendError, certs.CertificateUploadError) as exc:
+        return await _render(request, user, error=str(exc), code=409)
+    return web.redirect(f"/documentos/rvd?reenviado={day.isoformat()}:{sec}")
