@@ -1,0 +1,120 @@
+"""The ingest's range checks (``syncserver.ingest.limits``) against a real PostgreSQL: what they accept, the
+master's columns store exactly; what they refuse, PostgreSQL would refuse or silently change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from syncserver.ingest import limits
+
+QUANTITIES = ["0", "1", "-1", "0.001", "0.512", "1.5000", "99.999", "9999", "-0.0005", "0.0005", "1.0001",
+              "999999999.999", "999999999.9994", "999999999.9995", "-999999999.9995", "1E+9", "1E+12", "1E-20000",
+              "1." + "1" * 20000, "1E+100000", "NaN", "-Infinity", "sNaN", "0E-50", "123456789.123000"]
+TIMESTAMPS = ["2026-11-20T10:15:00.123-03:00", "2026-11-20T10:15:00", "2026-11-20 10:15Z", "2026-11-20T10:15",
+              "2026-11-20T10:15:00+0530", "2026-11-20T10:15:00+05", "2026-11-20T10:15:00.123456789-04:00",
+              "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-12:00",
+              "2026-11-20T10", "2026-11-20T10:15:00,5-03:00", "2026-W47-5T10:15:00", "2026-02-30T10:15:00-03:00",
+              "2026-11-20T24:00:00", "20261120T101500", "2026-11-20", "", "ayer", "0000-01-01T00:00:00",
+              "2026-11-20T10:15:00-03:00 ", "２０２６-11-20T10:15:00"]
+
+
+def _stored(conn: psycopg.Connection[Any], kind: str, value: Any) -> Any:
+    """``value`` through a binary ``kind[]`` unnest, as ``syncserver.store.bulk`` sends rows; the DataError if
+    PostgreSQL (or psycopg, dumping it) refuses it."""
+    try:
+        with conn.transaction():
+            row = conn.execute(f"SELECT c FROM unnest(%b::{kind}[]) AS u(c)", ([value],)).fetchone()
+    except psycopg.DataError as exc:
+        return exc
+    assert row is not None
+    return row[0]
+
+
+def test_quantities_accepted_are_stored_exactly_and_refused_ones_would_fail_or_change(pg_database: str) -> None:
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        def agree(q: Decimal) -> None:
+            reason = limits._quantity("lines[0].quantity", q)
+            stored = _stored(conn, "numeric(12,3)", q)
+            if reason is None:
+                assert stored == q, (q, stored)
+            else:
+                assert "lines[0].quantity" in reason
+                assert isinstance(stored, psycopg.DataError) or q.is_nan() or stored != q, (q, stored, reason)
+
+        for text in QUANTITIES:
+            agree(Decimal(text))
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**10), max_value=10**10)
+               | st.decimals(allow_nan=False, allow_infinity=False))
+        def any_decimal(q: Decimal) -> None:
+            agree(q)
+            assert limits._fits(q) is False or limits._quantity("q", q) is None  # the fast path never lets through
+
+        any_decimal()
+
+
+def test_integers_at_the_bounds_of_their_columns(pg_database: str) -> None:
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        for kind, low, high in (("integer", limits.INT4_MIN, limits.INT4_MAX),
+                                ("bigint", limits.INT8_MIN, limits.INT8_MAX)):
+            for value in (low, high, 0):
+                assert limits._integer("x", value, low, high) is None and _stored(conn, kind, value) == value
+            for value in (low - 1, high + 1, 10**30):
+                assert "el campo x" in (limits._integer("x", value, low, high) or "")
+                assert isinstance(_stored(conn, kind, value), psycopg.DataError)
+    assert limits._integer("total", limits.MAX_AMOUNT, -limits.MAX_AMOUNT, limits.MAX_AMOUNT) is None
+    reason = limits._integer("total", limits.MAX_AMOUNT + 1, -limits.MAX_AMOUNT, limits.MAX_AMOUNT)
+    assert reason == ("el campo total (1000000000000001) está fuera del rango que el servidor puede guardar"
+                      " (±1.000.000.000.000.000 pesos)")
+
+
+def test_timestamps_accepted_are_read_by_postgresql_and_python_alike(pg_database: str) -> None:
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        def agree(text: str) -> bool:
+            reason = limits._timestamp("occurred_at", text)
+            if reason is not None:
+                assert "el campo occurred_at" in reason
+                return False
+            # what HQ's sales page and the RVD compute from it, and the instant itself (seconds since 1970)
+            row = conn.execute("SELECT (%s::timestamptz AT TIME ZONE 'America/Santiago')::date IS NOT NULL,"
+                               " left(%s, 10)::date, extract(epoch FROM %s::timestamptz)", (text, text, text)
+                               ).fetchone()
+            assert row is not None and row[0]
+            parsed = datetime.fromisoformat(text)
+            assert row[1] == parsed.date()
+            if parsed.tzinfo is not None:  # PostgreSQL rounds a 7th+ fraction digit, Python drops it
+                instant = parsed - datetime(1970, 1, 1, tzinfo=UTC)
+                assert abs(row[2] - Decimal(instant // timedelta(microseconds=1)) / 10**6) <= Decimal("0.000001")
+            return True
+
+        accepted = [text for text in TIMESTAMPS if agree(text)]
+        assert accepted == TIMESTAMPS[:9]
+
+        offsets = st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-14 * 60 + 1, 14 * 60 - 1))
+
+        @settings(max_examples=200, deadline=None)
+        @given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=offsets),
+               st.sampled_from(["T", " "]), st.sampled_from(["auto", "minutes", "seconds", "milliseconds"]))
+        def till_like(moment: datetime, sep: str, spec: str) -> None:
+            assert agree(moment.isoformat(sep=sep, timespec=spec))
+
+        till_like()
+
+
+def test_purchase_dates_are_calendar_dates() -> None:
+    assert limits._is_date("2026-11-20") and limits._is_date("0001-01-01")
+    for text in ("2026-02-30", "20261120", "2026-W47-5", "2026-11-20T00:00", "", "20-11-2026"):
+        assert not limits._is_date(text), text
+
+
+@pytest.mark.parametrize("text", ["1", "0.512", "1.5000", "-3", "99999999.999"])
+def test_the_fast_path_takes_the_usual_quantities(text: str) -> None:
+    assert limits._fits(Decimal(text))
