@@ -74,7 +74,12 @@ def render_receipt(
     else:
         out.block((receipt.title, number), align="center", bold=True)
     out.row(f"Fecha: {receipt.issued_at:%d-%m-%Y %H:%M}", "")
-    out.row(f"Cajero: {receipt.cashier}", f"Caja: {receipt.terminal}")
+    cashier, till = f"Cajero: {receipt.cashier}", f"Caja: {short_id(receipt.terminal)}"
+    if len(clean_text(cashier)) + len(clean_text(till)) + 1 <= out.columns:
+        out.row(cashier, till)
+    else:  # never cut the cashier's name to make room
+        out.row(cashier, "")
+        out.row(till, "")
     if receipt.receptor:
         out.separator()
         out.block(receipt.receptor)
@@ -146,6 +151,14 @@ def clean_text(text: str) -> str:
         else:
             chars.append(char)
     return "".join(chars)
+
+
+def short_id(terminal: str) -> str:
+    """A terminal id as printed: an enrolled till's UUID by its first 8 hex digits, else as is."""
+    parts = terminal.split("-")
+    if len(terminal) == 36 and [len(x) for x in parts] == [8, 4, 4, 4, 12]:
+        return parts[0]
+    return terminal
 
 
 def justify(left: str, right: str, columns: int) -> str:

@@ -329,3 +329,12 @@ def test_profile_without_cp858_falls_back_to_cp850_and_without_either_fails() ->
     assert decoded.codepages == [2] and "Ñandú de peluche" in decoded.lines
     with pytest.raises(ValueError, match="CP858"):
         escpos_render.render_receipt(sample_receipt(), PaperWidth.MM58, profile="simple")
+
+
+def test_an_enrolled_tills_uuid_never_cuts_the_cashiers_name() -> None:
+    receipt = sample_receipt(cashier="Ana", terminal="65ac3640-4349-4b5f-b4a2-864b3fce1965")
+    lines = escpos_decode.decode(escpos_render.render_receipt(receipt, PaperWidth.MM80)).lines
+    assert any(line.startswith("Cajero: Ana") and line.endswith("Caja: 65ac3640") for line in lines)
+    long = sample_receipt(cashier="María José de las Mercedes Fernández", terminal="Caja principal del local 2")
+    lines = escpos_decode.decode(escpos_render.render_receipt(long, PaperWidth.MM58)).lines
+    assert "Cajero: María José de las Merced" in lines and "Caja: Caja principal del local 2" in lines
