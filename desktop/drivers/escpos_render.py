@@ -97,12 +97,14 @@ def render_receipt(
         out.row("Exento", format_clp(receipt.exento))
     if receipt.rounding:
         out.row("Redondeo (Ley 20.956)", format_clp(receipt.rounding))
-        out.row("Total a pagar", format_clp(receipt.total + receipt.rounding), bold=True)
+        out.row("Total a devolver" if receipt.refund else "Total a pagar", format_clp(receipt.total + receipt.rounding),
+                bold=True)
     if receipt.tenders:
         out.blank()
         for tender in receipt.tenders:
             out.row(tender.label, format_clp(tender.amount))
-        out.row("Vuelto", format_clp(receipt.change))
+        if not receipt.refund:
+            out.row("Vuelto", format_clp(receipt.change))
     if receipt.timbre is not None:
         out.blank()
         out.image(receipt.timbre, dither=False)

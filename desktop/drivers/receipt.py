@@ -108,6 +108,8 @@ class Receipt:
     boxed: bool = False
     receptor: tuple[str, ...] = ()
     sii_office: str = ""
+    refund: bool = False
+    """A return's receipt (nota de crédito): the money goes back, so "Total a devolver" and no change line."""
 
 
 @dataclass(frozen=True, slots=True)

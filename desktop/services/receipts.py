@@ -156,7 +156,8 @@ class ReceiptService:
             rounding=sum(t.amount for t in event.refunds) - event.total,
             tenders=tuple(ReceiptTender(f"Devolución {TenderKind(t.kind).label.lower()}", t.amount)
                           for t in event.refunds),
-            change=0, footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
+            change=0, refund=True,
+            footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
                               f"Motivo: {event.reason}"),
             timbre=image, timbre_legends=legends, boxed=doc is not None,
             sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer))

@@ -63,6 +63,8 @@ def test_a_full_return_annuls_the_boleta_and_moves_stock_and_cash_back(selling):
     job = selling.printer.jobs[-1]
     text = "\n".join(decode(job).lines)
     assert "NOTA DE CRÉDITO ELECTRÓNICA" in text and "N° 1" in text and f"boleta N° {sale.document.folio}" in text
+    assert "Total a pagar" not in text and "Vuelto" not in text  # money goes back: nothing to pay, no change
+    assert "Devolución efectivo" in text
     found_codes = zxingcpp.read_barcodes(to_image(job, 576), formats=zxingcpp.BarcodeFormat.PDF417)
     assert [f.bytes for f in found_codes] == [event.document.ted.encode("latin-1")]
     # the facts survive a rebuild: nothing more to give back, the folio 61/1 is used
