@@ -1,21 +1,20 @@
 """Send signed documents to the SII (or its local stand-in) and record what it answers, per document.
 
-Three steps, each its own transaction with rows taken ``FOR UPDATE SKIP LOCKED`` (several workers or server
-processes never take the same row), all talking through :class:`syncserver.sii.ws.SiiClient`:
+Three steps, all talking through :class:`syncserver.sii.ws.SiiClient`:
 
 1. :func:`pack`: signed documents not yet in an envelope go into one envelope per kind, up to ``batch`` documents:
    an **EnvioBOLETA** for boletas (39, 41) and an **EnvioDTE** for facturas and notas (33, 34, 56, 61); signed with
    the tenant's certificate, schema-valid, with the emisor's resolution in the Carátula, and stored in
    ``dte_envelopes`` before any upload, so every retry sends the identical bytes (a document is never
-   re-stamped or re-signed here).
+   re-stamped or re-signed here). One short transaction, documents taken ``FOR UPDATE SKIP LOCKED``; no SII call.
 2. :func:`send`: due ``built`` envelopes are uploaded: EnvioBOLETA to the boleta REST API, EnvioDTE and
    ``ConsumoFolios`` (the RVD, built elsewhere into ``dte_envelopes``) through DTEUpload. A track id moves the
    envelope and its documents to ``sent`` (``sii_estado`` REC); STATUS 99 (the identical file was already
    received) is a success. When the SII refuses the file itself (STATUS 2, 3, 7, 8) the envelope is ``done`` and
    its documents ``rejected`` with the reason. Any other failure (no connection, timeout, HTTP 5xx/429 with
-   ``Retry-After``, an unreadable answer, authentication) leaves it ``built`` with ``attempts + 1``, ``last_error``
-   and ``next_attempt_at`` = now + the larger of the SII's Retry-After and the backoff (30 s doubling to 1 h), and
-   ends the pass's uploads: the SII is not asked again until then.
+   ``Retry-After``, an unreadable answer, authentication) leaves it ``built`` with ``last_error`` and
+   ``next_attempt_at`` = now + the larger of the SII's Retry-After and the backoff (30 s doubling to 1 h, by
+   ``attempts``), and ends the pass's uploads: the SII is not asked again until then.
 3. :func:`poll`: due ``sent`` envelopes are asked for their state. In process (REC, SOK, CRT, FOK, PDR): ask again
    after the backoff. Rejected as a whole (RSC, RFR, RCT, …): every document ``rejected`` with the SII's glosa.
    Processed (EPR), per document:
@@ -30,16 +29,45 @@ processes never take the same row), all talking through :class:`syncserver.sii.w
      diagnosis of facturas; what its web services say is what is recorded.)
    - ConsumoFolios has no documents: the envelope's ``sii_estado``/``sii_glosa`` are its verdict.
 
-   The envelope ends ``done`` with the envío's ``sii_estado`` and ``sii_glosa``.
+   The envelope ends ``done`` with the envío's ``sii_estado`` and ``sii_glosa``. A failed query is retried as in 2.
+
+**Claim → call → record** (migration 0008). :func:`send` and :func:`poll` never hold a transaction, a row lock or a
+pooled connection while the SII answers (HTTP calls of up to 30 s each, minutes in an outage). Envelope by
+envelope, oldest first:
+
+- *claim* (:func:`claim`, one short transaction): the envelope is taken ``FOR UPDATE SKIP LOCKED`` among the due
+  ones nobody holds (``claimed_until`` empty or past) and marked with this worker's ``claim_token``,
+  ``claimed_until`` = now + ``lease`` (default :data:`LEASE`, 5 min), ``claimed_by`` (host:pid), ``claimed_at`` and
+  ``attempts + 1``; committed before any SII call, so the attempt is on record even if the server dies during it.
+- *call*: the SII calls of the envelope run with no transaction open, and are cut short (as a timeout: retried
+  later) a fifth of the lease before it ends, so a worker never calls for an envelope it no longer holds. While
+  :func:`poll` asks QueryEstDte document by document, the lease is renewed (short transaction) before each query.
+- *record* (one short transaction): the outcome is written only if ``claim_token`` is still this worker's (the row
+  is re-taken ``FOR UPDATE`` and checked) and the claim is cleared; otherwise it is dropped and logged ("claim
+  lost"), so an envelope never gets two outcomes — a document never two different track ids.
+
+A worker that dies between claim and record leaves a claim that expires; the envelope is then claimed again
+(``last_error`` says the earlier attempt did not finish) and the identical stored bytes are uploaded again: the SII
+answers STATUS 99 "already received" with the first track id, which counts as success. Several workers or server
+processes share the work this way and never upload the same envelope at the same time.
+
+``now`` (every function) is the pass's clock: due times, claims and leases are compared with it, so tests drive
+retries and expired claims without waiting.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Concatenate, Final, ParamSpec
 
 from shared import errors as pos_errors
 from shared import rut as rut_mod
@@ -55,6 +83,11 @@ BOLETAS: Final = (39, 41)
 DTES: Final = (33, 34, 56, 61)
 PACKS: Final = (("EnvioBOLETA", BOLETAS), ("EnvioDTE", DTES))
 VIA_DTE_UPLOAD: Final = frozenset({"EnvioDTE", "ConsumoFolios"})
+LEASE: Final = timedelta(minutes=5)
+"""How long a claim on an envelope lasts (see the module doc); its SII calls are cut short at 4/5 of it."""
+CALL_SHARE: Final = 0.8
+
+P = ParamSpec("P")
 
 
 class ForwarderError(pos_errors.PosError):
@@ -136,17 +169,153 @@ async def pack(pool: Any, tenant_id: int, secret_key: str, resolution: Resolutio
     return 0
 
 
-# --- 2. send ------------------------------------------------------------------------------------------------------
+# --- claims -------------------------------------------------------------------------------------------------------
 
 
-async def _retry_later(conn: Any, tenant_id: int, envelope_id: int, attempts: int, error: str,
-                       wait: timedelta | None, now: datetime) -> None:
-    delay = max(wait or timedelta(0), pipeline.backoff(attempts + 1))
+class ClaimLost(pos_errors.PosError):
+    """The claim on an envelope ended (its lease passed and another worker took it): this worker's outcome for it
+    is not recorded."""
+
+
+@dataclass(slots=True)
+class Claim:
+    """An envelope held by this worker for one exchange with the SII (:func:`claim`).
+
+    ``xml`` is the stored envelope (only when claimed to upload, ``built``); ``attempts`` counts this one;
+    ``until`` is the stored ``claimed_until``.
+    """
+
+    tenant_id: int
+    envelope_id: int
+    kind: str
+    xml: bytes | None
+    track_id: str | None
+    attempts: int
+    token: uuid.UUID
+    claimed_at: datetime
+    until: datetime
+    lease: timedelta
+    started: float = field(default_factory=lambda: asyncio.get_running_loop().time())
+    """The event loop's clock when claimed: the lease's real-time end, whatever ``now`` says."""
+
+
+def worker_name() -> str:
+    """This process as ``claimed_by`` shows it: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def claim(pool: Any, tenant_id: int, state: str, *, now: datetime | None = None, lease: timedelta = LEASE,
+                worker: str | None = None) -> Claim | None:
+    """Claim the oldest due envelope in ``state`` (``built``: to upload; ``sent``: to ask its state) that nobody
+    holds, in one short transaction (``FOR UPDATE SKIP LOCKED``, committed on return); None when there is none.
+
+    The envelope gets ``claim_token``, ``claimed_until`` = ``now`` + ``lease``, ``claimed_by`` = ``worker`` (default
+    :func:`worker_name`), ``claimed_at`` = ``now`` and ``attempts + 1``. When an earlier claim expired unrecorded
+    (its worker died), ``last_error`` says so.
+
+    Raises:
+        ValueError: ``state`` is neither ``built`` nor ``sent``.
+    """
+    if state not in ("built", "sent"):
+        raise ValueError(f"unknown envelope state to claim: {state!r}")
+    now = datetime.now(UTC) if now is None else now
+    token = uuid.uuid4()
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await (await conn.execute(
+            "SELECT envelope_id, kind, CASE WHEN state = 'built' THEN xml END, track_id, attempts, claim_token,"
+            " claimed_by, claimed_at FROM dte_envelopes WHERE tenant_id = %s AND state = %s AND next_attempt_at <= %s"
+            " AND (claimed_until IS NULL OR claimed_until <= %s) ORDER BY envelope_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            (tenant_id, state, now, now))).fetchone()
+        if row is None:
+            return None
+        envelope_id, kind, data, track, attempts, stale, stale_by, stale_at = row
+        note = None
+        if stale is not None:
+            again = "se reenvía el mismo archivo" if state == "built" else "se consulta de nuevo"
+            when = stale_at.astimezone(folios.CHILE).strftime("%Y-%m-%d %H:%M:%S") if stale_at else "?"
+            note = f"el intento anterior ({stale_by}, {when} hora de Chile) no terminó; {again}"
+            log.warning("envelope claim expired unrecorded", extra={
+                "tenant_id": tenant_id, "envelope_id": envelope_id, "claimed_by": stale_by, "state": state})
+        await conn.execute(
+            "UPDATE dte_envelopes SET claim_token = %s, claimed_until = %s, claimed_by = %s, claimed_at = %s,"
+            " attempts = attempts + 1, last_error = COALESCE(%s, last_error), updated_at = now()"
+            " WHERE tenant_id = %s AND envelope_id = %s",
+            (token, now + lease, worker or worker_name(), now, note, tenant_id, envelope_id))
+    return Claim(tenant_id, int(envelope_id), str(kind), None if data is None else bytes(data), track,
+                 int(attempts) + 1, token, now, now + lease, lease)
+
+
+@contextlib.asynccontextmanager
+async def _bounded(taken: Claim) -> AsyncIterator[asyncio.Timeout]:
+    """The SII calls of a claim, cut short at :data:`CALL_SHARE` of its lease (renewals move the end): raises
+    SiiUnavailable then, as any timeout."""
+    seconds = taken.lease.total_seconds() * CALL_SHARE
+    try:
+        async with asyncio.timeout_at(taken.started + seconds) as deadline:
+            yield deadline
+    except TimeoutError:
+        raise ws.SiiUnavailable(f"el SII no respondió a tiempo (más de {seconds:.0f} s para el sobre"
+                                f" {taken.envelope_id})") from None
+
+
+async def _renew(pool: Any, taken: Claim, deadline: asyncio.Timeout) -> None:
+    """Extend the claim by a whole lease from now (short transaction) and move the calls' deadline with it.
+
+    Raises:
+        ClaimLost: the claim is no longer this worker's.
+    """
+    loop = asyncio.get_running_loop()
+    until = taken.claimed_at + timedelta(seconds=loop.time() - taken.started) + taken.lease
+    async with db.tenant_tx(pool, taken.tenant_id) as conn:
+        row = await (await conn.execute(
+            "UPDATE dte_envelopes SET claimed_until = %s WHERE tenant_id = %s AND envelope_id = %s"
+            " AND claim_token = %s RETURNING envelope_id", (until, taken.tenant_id, taken.envelope_id,
+                                                            taken.token))).fetchone()
+    if row is None:
+        raise ClaimLost(f"el sobre {taken.envelope_id} ya no está reservado para este proceso")
+    taken.until = until
+    deadline.reschedule(loop.time() + taken.lease.total_seconds() * CALL_SHARE)
+
+
+async def _settle(pool: Any, taken: Claim, write: Callable[Concatenate[Any, Claim, P], Awaitable[None]],
+                  *args: P.args, **kwargs: P.kwargs) -> bool:
+    """Record an outcome: ``write(conn, taken, …)`` in one short transaction, only if the claim is still ours
+    (the row taken ``FOR UPDATE`` and its ``claim_token`` checked), then clear the claim. False (nothing written,
+    logged) when the claim was lost."""
+    async with db.tenant_tx(pool, taken.tenant_id) as conn:
+        row = await (await conn.execute(
+            "SELECT 1 FROM dte_envelopes WHERE tenant_id = %s AND envelope_id = %s AND claim_token = %s FOR UPDATE",
+            (taken.tenant_id, taken.envelope_id, taken.token))).fetchone()
+        if row is None:
+            log.warning("claim lost: outcome not recorded", extra={
+                "tenant_id": taken.tenant_id, "envelope_id": taken.envelope_id, "outcome": write.__name__})
+            return False
+        await write(conn, taken, *args, **kwargs)
+        await conn.execute("UPDATE dte_envelopes SET claim_token = NULL, claimed_until = NULL"
+                           " WHERE tenant_id = %s AND envelope_id = %s", (taken.tenant_id, taken.envelope_id))
+    return True
+
+
+async def _retry_later(conn: Any, taken: Claim, error: str, wait: timedelta | None, now: datetime) -> None:
+    delay = max(wait or timedelta(0), pipeline.backoff(taken.attempts))
     await conn.execute(
-        "UPDATE dte_envelopes SET attempts = attempts + 1, last_error = %s, next_attempt_at = %s, updated_at = now()"
-        " WHERE tenant_id = %s AND envelope_id = %s", (error[:1000], now + delay, tenant_id, envelope_id))
+        "UPDATE dte_envelopes SET last_error = %s, next_attempt_at = %s, updated_at = now()"
+        " WHERE tenant_id = %s AND envelope_id = %s", (error[:1000], now + delay, taken.tenant_id, taken.envelope_id))
     await conn.execute("UPDATE dte_outbox SET last_error = %s, updated_at = now() WHERE tenant_id = %s"
-                       " AND envelope_id = %s", (error[:1000], tenant_id, envelope_id))
+                       " AND envelope_id = %s", (error[:1000], taken.tenant_id, taken.envelope_id))
+
+
+async def _failed(pool: Any, taken: Claim, exc: Exception, now: datetime) -> None:
+    """An unexpected error (a bug, the database): recorded as a failed attempt when the database lets us (else the
+    claim just expires); the caller re-raises ``exc``."""
+    try:
+        await _settle(pool, taken, _retry_later, f"error interno: {type(exc).__name__}: {exc}", None, now)
+    except Exception:
+        log.exception("could not record a failed attempt", extra={"tenant_id": taken.tenant_id,
+                                                                  "envelope_id": taken.envelope_id})
+
+
+# --- 2. send ------------------------------------------------------------------------------------------------------
 
 
 def _caratula_sender(data: bytes) -> str | None:
@@ -171,37 +340,43 @@ async def _upload(client: ws.SiiClient, who: ws.Account, kind: str, data: bytes,
 
 
 async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
-               now: datetime | None = None) -> int:
-    """Upload due envelopes (oldest first, at most ``limit``); returns how many got a track id.
+               now: datetime | None = None, lease: timedelta = LEASE) -> int:
+    """Upload due envelopes (oldest first, at most ``limit``), each claimed → uploaded with no transaction open →
+    recorded (see the module doc); returns how many got a track id recorded.
 
     Raises:
-        CertificateUploadError, ForwarderError: see :func:`account`.
+        CertificateUploadError, ForwarderError: see :func:`account` (nothing is claimed).
+        Exception: an unexpected error (the database down, a bug) after recording it on the envelope when possible.
     """
     now = datetime.now(UTC) if now is None else now
     who = await account(pool, tenant_id, secret_key)
     sent = 0
-    async with db.tenant_tx(pool, tenant_id) as conn:
-        rows = await (await conn.execute(
-            "SELECT envelope_id, kind, xml, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'built'"
-            " AND next_attempt_at <= %s ORDER BY envelope_id LIMIT %s FOR UPDATE SKIP LOCKED",
-            (tenant_id, now, limit))).fetchall()
-        for envelope_id, kind, data, attempts in rows:
-            try:
-                receipt = await _upload(client, who, kind, bytes(data), envelope_id)
-            except ws.SiiFileRejected as exc:
-                await _file_rejected(conn, tenant_id, envelope_id, exc)
-                continue
-            except ws.SiiError as exc:
-                log.warning("upload failed", extra={"tenant_id": tenant_id, "envelope_id": envelope_id,
-                                                    "error": str(exc)})
-                await _retry_later(conn, tenant_id, envelope_id, attempts, str(exc), exc.retry_after, now)
-                break  # the SII is not answering well: leave the rest for the next pass
+    for _ in range(limit):
+        taken = await claim(pool, tenant_id, "built", now=now, lease=lease)
+        if taken is None:
+            break
+        assert taken.xml is not None
+        try:
+            async with _bounded(taken):
+                receipt = await _upload(client, who, taken.kind, taken.xml, taken.envelope_id)
+        except ws.SiiFileRejected as exc:
+            await _settle(pool, taken, _file_rejected, exc)
+            continue
+        except ws.SiiError as exc:
+            log.warning("upload failed", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
+                                                "error": str(exc)})
+            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, now)
+            break  # the SII is not answering well: leave the rest for the next pass
+        except Exception as exc:
+            await _failed(pool, taken, exc, now)
+            raise
+        if await _settle(pool, taken, _mark_sent, receipt, now):
             sent += 1
-            await _mark_sent(conn, tenant_id, envelope_id, receipt, now)
     return sent
 
 
-async def _mark_sent(conn: Any, tenant_id: int, envelope_id: int, receipt: ws.Receipt, now: datetime) -> None:
+async def _mark_sent(conn: Any, taken: Claim, receipt: ws.Receipt, now: datetime) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     if receipt.track_id is None:  # STATUS 99 without TRACKID: nothing left to ask
         glosa = ("el SII ya había recibido este mismo archivo (STATUS 99) pero no informó su track id: verifique los"
                  " documentos en www.sii.cl")
@@ -226,7 +401,8 @@ async def _mark_sent(conn: Any, tenant_id: int, envelope_id: int, receipt: ws.Re
     log.info("envelope sent", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "track_id": receipt.track_id})
 
 
-async def _file_rejected(conn: Any, tenant_id: int, envelope_id: int, exc: ws.SiiError) -> None:
+async def _file_rejected(conn: Any, taken: Claim, exc: ws.SiiError) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     code, reason = f"STATUS {exc.code}", f"el SII rechazó el envío: {exc}"[:1000]
     log.warning("upload refused", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "error": str(exc)})
     await conn.execute(
@@ -241,49 +417,67 @@ async def _file_rejected(conn: Any, tenant_id: int, envelope_id: int, exc: ws.Si
 
 
 async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
-               now: datetime | None = None) -> int:
-    """Ask the state of due sent envelopes; returns how many got their final verdict.
+               now: datetime | None = None, lease: timedelta = LEASE) -> int:
+    """Ask the state of due sent envelopes (oldest first, at most ``limit``), each claimed → asked with no
+    transaction open → recorded (see the module doc); returns how many got their final verdict recorded.
 
     Raises:
-        CertificateUploadError, ForwarderError: see :func:`account`.
+        CertificateUploadError, ForwarderError: see :func:`account` (nothing is claimed).
+        Exception: an unexpected error (the database down, a bug) after recording it on the envelope when possible.
     """
     now = datetime.now(UTC) if now is None else now
     who = await account(pool, tenant_id, secret_key)
     done = 0
-    async with db.tenant_tx(pool, tenant_id) as conn:
-        rows = await (await conn.execute(
-            "SELECT envelope_id, kind, track_id, attempts FROM dte_envelopes WHERE tenant_id = %s AND state = 'sent'"
-            " AND next_attempt_at <= %s ORDER BY envelope_id LIMIT %s FOR UPDATE SKIP LOCKED",
-            (tenant_id, now, limit))).fetchall()
-        for envelope_id, kind, track, attempts in rows:
-            try:
-                if kind == "EnvioBOLETA":
+    for _ in range(limit):
+        taken = await claim(pool, tenant_id, "sent", now=now, lease=lease)
+        if taken is None:
+            break
+        verdicts: dict[tuple[int, int], Verdict] | None = None
+        try:
+            async with _bounded(taken) as deadline:
+                track = taken.track_id or ""
+                if taken.kind == "EnvioBOLETA":
                     status = await client.boleta_status(who, track)
                 else:
                     status = await client.dte_status(who, track)
-                if status.phase == "pending":
-                    await _still_pending(conn, tenant_id, envelope_id, attempts, status, now)
-                    continue
-                documents = (await (await conn.execute(
-                    "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND envelope_id = %s"
-                    " ORDER BY tipo, folio", (tenant_id, envelope_id))).fetchall())
-                verdicts = await verdicts_of(client, who, kind, status, [(t, f, bytes(x)) for t, f, x in documents])
-            except ws.SiiError as exc:
-                log.warning("status failed", extra={"tenant_id": tenant_id, "envelope_id": envelope_id,
-                                                    "error": str(exc)})
-                await _retry_later(conn, tenant_id, envelope_id, attempts, str(exc), exc.retry_after, now)
-                break
+                if status.phase != "pending":
+                    documents = await _documents(pool, taken)
+                    verdicts = await verdicts_of(client, who, taken.kind, status, documents,
+                                                 before_query=functools.partial(_renew, pool, taken, deadline))
+        except ClaimLost as exc:
+            log.warning("claim lost while polling", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
+                                                           "error": str(exc)})
+            continue
+        except ws.SiiError as exc:
+            log.warning("status failed", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
+                                                "error": str(exc)})
+            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, now)
+            break
+        except Exception as exc:
+            await _failed(pool, taken, exc, now)
+            raise
+        if verdicts is None:
+            await _settle(pool, taken, _still_pending, status, now)
+        elif await _settle(pool, taken, _record_verdicts, status, verdicts):
             done += 1
-            await _record(conn, tenant_id, envelope_id, status, verdicts)
     return done
 
 
-async def _still_pending(conn: Any, tenant_id: int, envelope_id: int, attempts: int, status: ws.EnvioStatus,
-                         now: datetime) -> None:
+async def _documents(pool: Any, taken: Claim) -> list[tuple[int, int, bytes]]:
+    """The signed documents of a claimed envelope (short read-only transaction)."""
+    async with db.tenant_tx(pool, taken.tenant_id) as conn:
+        rows = await (await conn.execute(
+            "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND envelope_id = %s ORDER BY tipo, folio",
+            (taken.tenant_id, taken.envelope_id))).fetchall()
+    return [(int(t), int(f), bytes(x)) for t, f, x in rows]
+
+
+async def _still_pending(conn: Any, taken: Claim, status: ws.EnvioStatus, now: datetime) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     await conn.execute(
-        "UPDATE dte_envelopes SET attempts = attempts + 1, last_error = NULL, sii_estado = %s, sii_glosa = %s,"
+        "UPDATE dte_envelopes SET last_error = NULL, sii_estado = %s, sii_glosa = %s,"
         " next_attempt_at = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
-        (status.estado, status.glosa[:1000], now + pipeline.backoff(attempts + 1), tenant_id, envelope_id))
+        (status.estado, status.glosa[:1000], now + pipeline.backoff(taken.attempts), tenant_id, envelope_id))
     await conn.execute("UPDATE dte_outbox SET sii_estado = %s, last_error = NULL, updated_at = now()"
                        " WHERE tenant_id = %s AND envelope_id = %s", (status.estado, tenant_id, envelope_id))
 
@@ -300,8 +494,10 @@ def _doc_facts(data: bytes) -> tuple[date, int, str]:
 
 
 async def verdicts_of(client: ws.SiiClient, who: ws.Account, kind: str, status: ws.EnvioStatus,
-                      documents: Sequence[tuple[int, int, bytes]]) -> dict[tuple[int, int], Verdict]:
-    """Each document's verdict from a final envío state (see the module doc); may ask QueryEstDte per document.
+                      documents: Sequence[tuple[int, int, bytes]], *,
+                      before_query: Callable[[], Awaitable[None]] | None = None) -> dict[tuple[int, int], Verdict]:
+    """Each document's verdict from a final envío state (see the module doc); may ask QueryEstDte per document,
+    awaiting ``before_query()`` before each such query (:func:`poll` renews its claim there).
 
     Raises:
         SiiError: a per-document query failed (the whole envelope is asked again later).
@@ -331,6 +527,8 @@ async def verdicts_of(client: ws.SiiClient, who: ws.Account, kind: str, status: 
             continue
         for folio, data in docs:
             fecha, monto, receptor = _doc_facts(data)
+            if before_query is not None:
+                await before_query()
             answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha, monto=monto,
                                                       rut_receptor=receptor)
             if not answer.received:
@@ -349,8 +547,9 @@ def _summary(status: ws.EnvioStatus) -> str:
     return (status.glosa + (f" — {counts}" if counts else ""))[:1000]
 
 
-async def _record(conn: Any, tenant_id: int, envelope_id: int, status: ws.EnvioStatus,
-                  verdicts: dict[tuple[int, int], Verdict]) -> None:
+async def _record_verdicts(conn: Any, taken: Claim, status: ws.EnvioStatus,
+                           verdicts: dict[tuple[int, int], Verdict]) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     for (tipo, folio), verdict in verdicts.items():
         rejected = verdict.state == "rejected"
         await conn.execute(
@@ -359,7 +558,7 @@ async def _record(conn: Any, tenant_id: int, envelope_id: int, status: ws.EnvioS
             (verdict.state, verdict.sii_estado, verdict.glosa[:1000] or None,
              verdict.glosa[:1000] if rejected else None, tenant_id, envelope_id, tipo, folio))
     await conn.execute(
-        "UPDATE dte_envelopes SET state = 'done', sii_estado = %s, sii_glosa = %s, last_error = NULL,"
+        "UPDATE dte_envelopes SET state = 'done', sii_estado = %s, sii_glosa = %s, attempts = 0, last_error = NULL,"
         " updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
         (status.estado, _summary(status), tenant_id, envelope_id))
     log.info("envelope verdict", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "estado": status.estado,

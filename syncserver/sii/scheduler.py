@@ -6,8 +6,9 @@
   without a tenant set; each pass then works in that tenant's row-level-security scope as usual.
 - A failing tenant (no emisor data, bad certificate, the SII down, a bug) is logged and the others go on; a
   failing pass (the database down) is logged and the loop sleeps and tries again. Nothing here can kill the server.
-- Several server processes (``--workers N``) each run a scheduler: the rows are taken ``FOR UPDATE SKIP LOCKED``
-  so no document or envelope is ever handled twice, and a session advisory lock per tenant lets only one process
+- Several server processes (``--workers N``) each run a scheduler: documents are taken ``FOR UPDATE SKIP LOCKED``
+  and envelopes claimed (:func:`syncserver.sii.forwarder.claim`: no transaction is open while the SII answers) so
+  no document or envelope is ever handled twice, and a session advisory lock per tenant lets only one process
   work on a tenant at a time (the others skip it for that pass) so the SII sees one client per tenant.
 - The Carátula's resolution comes from the tenant's emisor data (``tenant_emisor``, :mod:`syncserver.dte.emisor`);
   without it the pass still sends and polls what is packed, but packs nothing new.
