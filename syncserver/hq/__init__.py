@@ -42,6 +42,7 @@ def routes() -> list[BaseRoute]:
         Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
               name="correct_document"),
         Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),
+        Route("/emisor/certificado", emisor.certificate, methods=["POST"], name="certificate"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
         Route("/catalogo", catalog.product_list, methods=["GET"], name="catalog"),
         Route("/catalogo/{sku:path}", catalog.edit, methods=["GET", "POST"], name="product"),

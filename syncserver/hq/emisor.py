@@ -1,20 +1,28 @@
 """``/hq/emisor``: the company's emisor data for its tax documents (razón social, giro, Acteco, dirección, comuna,
-ciudad, código de sucursal SII, resolución del SII). Documents are not signed until it is complete."""
+ciudad, código de sucursal SII, resolución del SII) and its digital certificate (``POST /hq/emisor/certificado``:
+the .pfx and its password, checked, stored encrypted, never shown back nor sent to the tills). Documents are not
+signed until both are there."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
-from syncserver.hq import web
+from syncserver.hq import csrf, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
 NOTICES = {"1": "Datos del emisor guardados. Los documentos que esperaban estos datos se firmarán en la próxima"
-                " pasada."}
+                " pasada.",
+           "certificado": "Certificado digital guardado (cifrado). El servidor firmará con él desde la próxima pasada."}
+EXPIRY_WARNING = timedelta(days=30)
+"""A certificate expiring sooner than this is flagged on the page."""
 
 
 def _form_values(config: emisor_mod.EmisorConfig | None) -> dict[str, str]:
@@ -31,17 +39,49 @@ def _form_values(config: emisor_mod.EmisorConfig | None) -> dict[str, str]:
 
 
 async def _page(request: Request, user: HqUser, *, status: int = 200, values: dict[str, Any] | None = None,
-                error: str = "") -> Response:
+                error: str = "", cert_error: str = "") -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, user.tenant_id)
+        cert = await (await conn.execute(
+            "SELECT subject, holder_rut, not_after, uploaded_at FROM tenant_certificates WHERE tenant_id = %s",
+            (user.tenant_id,))).fetchone()
         waiting = await (await conn.execute(
             "SELECT count(*) FROM dte_outbox WHERE tenant_id = %s AND state = 'issued' AND last_error LIKE %s",
             (user.tenant_id, emisor_mod.MISSING_PREFIX + "%"))).fetchone()
     missing = emisor_mod.EmisorConfig(rut=user.tenant_rut).missing() if config is None else config.missing()
     return web.render(request, "emisor.html", status=status, user=user, section="emisor",
                       values=values if values is not None else _form_values(config), error=error, missing=missing,
-                      waiting=int(waiting[0]) if waiting else 0,
+                      waiting=int(waiting[0]) if waiting else 0, certificate=_certificate(cert), cert_error=cert_error,
                       notice=NOTICES.get(request.query_params.get("guardado", ""), ""))
+
+
+def _certificate(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
+    """What the page says of the stored certificate (never the key): holder, RUT, expiry and whether it is near."""
+    if row is None:
+        return None
+    subject, holder_rut, not_after, uploaded_at = row
+    now = datetime.now(UTC)
+    return {"subject": subject, "holder_rut": holder_rut, "not_after": not_after, "uploaded_at": uploaded_at,
+            "expired": not_after <= now, "expiring": now < not_after <= now + EXPIRY_WARNING}
+
+
+@web.login_required
+async def certificate(request: Request, user: HqUser) -> Response:
+    """``POST`` (multipart, with CSRF): the company's .pfx (field ``pfx``) and its password (``clave``); checked
+    (readable with that password, RSA, in force) and stored encrypted, replacing the previous one."""
+    async with request.form(max_files=1, max_fields=5) as form:
+        if not csrf.valid(request.session, form.get(csrf.FIELD)):
+            return web.csrf_failed(request, user)
+        upload, password = form.get("pfx"), str(form.get("clave", ""))
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return await _page(request, user, status=422, cert_error="Elija el archivo del certificado (.pfx o .p12).")
+        data = await upload.read(certs.MAX_PFX_BYTES + 1)
+    try:
+        await certs.store(request.app.state.pool, user.tenant_id, data, password,
+                          request.app.state.settings.secret_key)
+    except certs.CertificateUploadError as exc:
+        return await _page(request, user, status=422, cert_error=str(exc))
+    return web.redirect("/emisor?guardado=certificado")
 
 
 @web.login_required
