@@ -14,7 +14,8 @@ A new epoch (a restored or cloned journal) retires the terminal's open leases: w
 journal had stamped is unknown, so those folios are never used again, and fresh ones are leased.
 
 Every stamped document received is recorded in ``dte_documents`` (tenant, tipo, folio unique); a folio that comes
-a second time, or from outside the terminal's leases, is quarantined with the reason instead of recorded.
+a second time, or from outside the terminal's leases, is quarantined with the reason instead of recorded. The sale
+or return that carries it still counts (it happened at the till): the quarantine row says so (``folded``).
 """
 
 from __future__ import annotations
@@ -304,8 +305,9 @@ async def retire_leases(conn: AsyncConnection, tenant_id: int, terminal_id: str,
 async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int,
                            documents: list[Stamped]) -> int:
     """Record the stamped documents of a push and count them against the terminal's leases; a folio already
-    recorded, or outside every lease of this terminal, is quarantined with its reason. Returns how many were
-    quarantined."""
+    recorded, or outside every lease of this terminal, is quarantined with its reason. Only the document is refused:
+    the caller has folded the sale or return (money and goods moved at the till), so the quarantine row is marked
+    ``folded`` and a rebuild folds the event again. Returns how many were quarantined."""
     refused = 0
     for doc in documents:
         lease = await (await conn.execute(
@@ -332,9 +334,12 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
             refused += 1
             log.warning("folio refused", extra={"tenant_id": tenant_id, "terminal_id": terminal_id,
                                                 "tipo": doc.tipo, "folio": doc.folio, "reason": reason})
+            # folded: the sale (return) itself happened at the till and stays in the read models (migration 0009)
+            what = "la devolución" if doc.type == "sale.returned" else "la venta"
+            reason += f"; {what} se registró igual, solo se rechazó su documento"
             await conn.execute(
-                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload, folded)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true) ON CONFLICT DO NOTHING",
                 (tenant_id, terminal_id, epoch, doc.seq, doc.type, doc.version, reason,
                  orjson.dumps({"tipo": doc.tipo, "folio": doc.folio, "sale_id": doc.sale_id}).decode()))
     return refused

@@ -4,8 +4,12 @@ The order of checks is DESIGN.md §4: size, signature (over the exact bytes), ke
 continuity (``from_seq == acked + 1``; a re-sent range is a no-op with the same ack), hash chain. Then every new
 event is stored, folded into the read models and the tracking row advanced, in one transaction. An event this
 server cannot use (unknown type or version, a payload that does not decode, text with U+0000 that PostgreSQL cannot
-store, a value that a read model's column cannot hold: ``syncserver.ingest.limits``) is stored and quarantined with
-its reason; the cursor still advances, so one bad event never blocks a terminal. An envelope whose fields do not
+store, a value that a read model's column cannot hold: ``syncserver.ingest.limits``; a ``sale_id`` or ``return_id``
+received before, a repeated ``line_id`` or means of payment, a running total such as a stock quantity or a shift's
+sums pushed past its column: ``syncserver.ingest.conflicts``) is stored and quarantined with its reason, and left
+out of the read models; the cursor still advances, so one bad event never blocks a terminal. A sale or return whose
+tax document the master refuses (``syncserver.dte.folios.record_documents``) still counts: only its document is
+quarantined (the row says ``folded``), and a rebuild folds it as the ingest did. An envelope whose fields do not
 fit the master's columns (an event id that is not a UUID, a version out of range) is refused as ``malformed``,
 never answered with a 500 that the terminal would retry forever. Should PostgreSQL still refuse a value of a batch
 (a data or integrity error that the checks did not foresee), the batch is refused as ``unstorable`` (422, with
@@ -34,7 +38,7 @@ from shared import errors, signing, sync
 from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
 from syncserver.dte import folios
-from syncserver.ingest import limits, projections
+from syncserver.ingest import conflicts, limits, projections
 from syncserver.store import bulk, db
 
 EVENT_COLUMNS = [
@@ -210,6 +214,7 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
     quarantine: list[tuple[Any, ...]] = []
     documents: list[folios.Stamped] = []
     usable: list[tuple[envelope.Envelope, str]] = []
+    folded: list[tuple[envelope.Envelope, Any]] = []
     for e, payload_json in zip(entries, payload_texts, strict=True):
         type_, occurred_at, payload = e.type, e.occurred_at, e.payload
         # PostgreSQL text and jsonb cannot hold U+0000. Canonical JSON always writes it as \u0000, so the (slow) walk
@@ -241,6 +246,7 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
                 quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, reason, payload_json))
                 continue
             projections.fold(rows, p.tenant_id, e, event)
+            folded.append((e, event))
             if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
                 d = event.document
                 documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
@@ -249,14 +255,50 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
         await asyncio.gather(inserting, return_exceptions=True)  # the connection is free before the rollback
         raise
     await inserting
+    clashes = await _write(conn, p.tenant_id, rows, folded)
+    if clashes:
+        first = entries[0].seq
+        for seq, reason in clashes.items():
+            row = stored[seq - first]  # as stored: type, version, payload
+            quarantine.append((p.tenant_id, p.terminal_id, epoch, seq, row[6], row[7], reason, row[9]))
+        documents = [d for d in documents if d.seq not in clashes]
+        log.warning("events quarantined: the master would refuse them", extra={
+            "terminal_id": p.terminal_id, "epoch": epoch, "seqs": sorted(clashes)})
     if quarantine:
         async with conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", sorted(quarantine, key=lambda q: q[3]))
-    await projections.write(conn, p.tenant_id, rows)
     refused = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents else 0
     return len(entries) - len(quarantine) - refused, len(quarantine) + refused
+
+
+async def _write(conn: AsyncConnection, tenant_id: int, rows: projections.Rows,
+                 folded: list[tuple[envelope.Envelope, Any]]) -> dict[int, str]:
+    """Write the folded read models. Should PostgreSQL refuse them (a ``sale_id`` received before, a repeated
+    ``line_id``, a running total past its column: ``syncserver.ingest.conflicts``), the write is undone to a
+    savepoint, the events to blame are found and the rest are folded and written again; returns the blamed events
+    as ``{seq: reason}`` (empty for the usual batch, which pays only the savepoint).
+
+    Raises:
+        psycopg.DataError, psycopg.IntegrityError: PostgreSQL refused the write and no event is to blame, or refused
+            the write without them (the caller refuses the batch as ``unstorable``).
+    """
+    try:
+        async with conn.transaction():  # a savepoint: the stored events stay if the read models are refused
+            await projections.write(conn, tenant_id, rows)
+        return {}
+    except (psycopg.DataError, psycopg.IntegrityError) as exc:
+        refused = exc
+    clashes = await conflicts.find(conn, tenant_id, folded)
+    if not clashes:
+        raise refused
+    kept = projections.Rows()
+    for e, event in folded:
+        if e.seq not in clashes:
+            projections.fold(kept, tenant_id, e, event)
+    await projections.write(conn, tenant_id, kept)
+    return clashes
 
 
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -3,7 +3,9 @@ fold of their journals, nothing is doubled by re-sending, and no batch crosses t
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 
@@ -47,6 +49,20 @@ def _journal_fold(tills) -> tuple[dict, dict, dict]:
     return sales, stock, returned
 
 
+def _sale_with_stray_folio(till) -> str:
+    """Journal a copy of the till's last boleta as a new sale stamped with folio 999, which no CAF covers (a till
+    gone wrong); returns its sale_id."""
+    last = next(e for e in reversed(list(till.terminal.journal.read()))
+                if e.type == "sale.completed" and e.payload.get("document"))
+    event = registry.build_codec().decode(last.type, last.version, last.payload)
+    stray = dataclasses.replace(event, sale_id=str(uuid.uuid4()),
+                                number=read_models.last_sale_number(till.terminal.journal.conn) + 1,
+                                document=dataclasses.replace(event.document, folio=999))
+    with till.terminal.journal.unit_of_work() as uow:
+        uow.append(stray)
+    return stray.sale_id
+
+
 @pytest.mark.slow
 def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
     _setup_tenants(server)
@@ -65,9 +81,15 @@ def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
     sync_kit.give_back(t3.terminal, boletas[0], None, "cliente arrepentido")
     sale = next(f.sale for f in map(t3.terminal.returns.find_sale, boletas[1:]) if len(f.sale.lines) > 1)
     sync_kit.give_back(t3.terminal, sale.sale_id, {sale.lines[0].line_id: sale.lines[0].quantity}, "vencido")
+    stray = _sale_with_stray_folio(t3)
     for till in tills:
         status = till.sync.sync_once(till.terminal.journal.clock())
         assert status.online and status.pending == 0, status
+    # the master refuses that sale's boleta but counts the sale: money and goods moved at the till
+    assert _master(server, "SELECT reason, folded FROM quarantine", 2) == [
+        ("folio 999 del tipo 39 no está asignado a esta caja; la venta se registró igual, solo se rechazó su"
+         " documento", True)]
+    assert _master(server, "SELECT count(*) FROM sales WHERE sale_id = %s", 2, (stray,)) == [(1,)]
     for tenant, group in ((1, [t1, t2]), (2, [t3])):
         sales, stock, returned = _journal_fold(group)
         master_sales = dict(_master(server, "SELECT sale_id, total FROM sales", tenant))
@@ -89,7 +111,8 @@ def test_offline_terminals_of_two_tenants_converge_exactly(server, make_till):
         assert conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
                             ).fetchone() == (False, False)
 
-    # the master's read models are folds of the stored events: rebuilding them gives the same rows
+    # the master's read models are folds of the stored events: rebuilding them gives the same rows (the sale whose
+    # boleta was refused included)
     snapshot_sql = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s), (SELECT json_agg(l ORDER BY sale_id,"
                     " line_id) FROM sale_lines l), (SELECT json_agg(k ORDER BY warehouse_id, sku) FROM stock k),"
                     " (SELECT json_agg(h ORDER BY shift_id) FROM shifts h), (SELECT json_agg(t ORDER BY sale_id, kind)"
