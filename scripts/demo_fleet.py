@@ -42,7 +42,8 @@ COMPANY_RUT, COMPANY = "76.235.291-5", "Almacenes Don Pepe"
 CAF_RANGES = {39: (1, 5000), 41: (1, 500), 33: (1, 500), 34: (1, 200), 61: (1, 500)}
 EMISOR = ["--razon-social", "Almacenes Don Pepe SpA", "--giro", "Venta al por menor en almacenes de barrio",
           "--acteco", "471100", "--direccion", "Av. Providencia 1234", "--comuna", "Providencia",
-          "--ciudad", "Santiago", "--resolucion-fecha", "2024-03-15", "--resolucion-numero", "0"]
+          "--ciudad", "Santiago", "--resolucion-fecha", "2024-03-15", "--resolucion-numero", "0",
+          "--unidad-sii", "SANTIAGO ORIENTE"]
 CERT_PASSWORD = "firma-demo"
 
 
@@ -204,13 +205,15 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
         states = conn.execute("SELECT tipo, state, count(*) FROM dte_outbox GROUP BY tipo, state").fetchall()
         printable = conn.execute("SELECT tipo, folio, xml FROM dte_outbox WHERE tipo IN (33, 34, 56, 61)"
                                  " AND xml IS NOT NULL ORDER BY tipo, folio").fetchall()
-        resolution = conn.execute("SELECT resolucion_numero, resolucion_fecha FROM tenant_emisor").fetchone()
+        resolution = conn.execute("SELECT resolucion_numero, resolucion_fecha, unidad_sii"
+                                  " FROM tenant_emisor").fetchone()
     for envelope_id, kind, _state, track_id, xml in envelopes:
         name = f"{envelope_id:04d}_{kind}" + (f"_track{track_id}" if track_id else "") + ".xml"
         (out / "dte" / name).write_bytes(bytes(xml))
     res = (int(resolution[0]), resolution[1].year) if resolution and resolution[1] else None
     for tipo, folio, xml in printable:
-        (out / "pdf" / f"T{tipo}_F{folio}.pdf").write_bytes(dte_pdf.render_pdf(bytes(xml), resolucion=res))
+        (out / "pdf" / f"T{tipo}_F{folio}.pdf").write_bytes(dte_pdf.render_pdf(
+            bytes(xml), resolucion=res, unidad_sii=(resolution[2] or None) if resolution else None))
     by_state: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {}
     for tipo, state, count in states:

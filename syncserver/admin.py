@@ -91,7 +91,8 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
                          ("--ciudad", "ciudad de origen (opcional)"),
                          ("--sucursal-sii", "código de sucursal entregado por el SII (vacío: ninguno)"),
                          ("--resolucion-fecha", "fecha de la resolución del SII (AAAA-MM-DD)"),
-                         ("--resolucion-numero", "número de la resolución (0 en certificación)")):
+                         ("--resolucion-numero", "número de la resolución (0 en certificación)"),
+                         ("--unidad-sii", "unidad del SII de la dirección, impresa bajo el recuadro de los PDF")):
         p.add_argument(option, metavar="VALOR", help=text)
     p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
@@ -263,7 +264,7 @@ def cmd_emisor_set(args: argparse.Namespace) -> int:
     changes = {name: getattr(args, name) for name in emisor.FIELDS if getattr(args, name, None) is not None}
     if not changes:
         raise AdminError("indique al menos un dato: --razon-social, --giro, --acteco, --direccion, --comuna, --ciudad,"
-                         " --sucursal-sii, --resolucion-fecha, --resolucion-numero")
+                         " --sucursal-sii, --resolucion-fecha, --resolucion-numero, --unidad-sii")
 
     async def work(pool: Any) -> Any:
         try:
@@ -277,7 +278,8 @@ def cmd_emisor_set(args: argparse.Namespace) -> int:
                       "acteco": list(config.acteco), "direccion": config.direccion, "comuna": config.comuna,
                       "ciudad": config.ciudad, "sucursal_sii": config.sucursal_sii,
                       "resolucion_fecha": None if resolution is None else resolution.fecha.isoformat(),
-                      "resolucion_numero": None if resolution is None else resolution.numero},
+                      "resolucion_numero": None if resolution is None else resolution.numero,
+                      "unidad_sii": config.unidad_sii},
                      ensure_ascii=False, indent=2))
     missing = config.missing()
     print("Datos del emisor guardados" + (f"; faltan: {', '.join(missing)}" if missing else " (completos)"),

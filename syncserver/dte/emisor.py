@@ -28,7 +28,7 @@ from shared.dte.xmlcore import clean_text
 from syncserver.store import db
 
 MISSING_PREFIX: Final = "faltan los datos del emisor"
-LIMITS: Final = {"razon_social": 100, "giro": 80, "direccion": 70, "comuna": 20, "ciudad": 20}
+LIMITS: Final = {"razon_social": 100, "giro": 80, "direccion": 70, "comuna": 20, "ciudad": 20, "unidad_sii": 40}
 LABELS: Final = {"rut": "RUT", "razon_social": "razón social", "giro": "giro", "acteco": "Acteco",
                  "direccion": "dirección", "comuna": "comuna", "resolucion": "fecha de resolución del SII"}
 MAX_ACTECO: Final = 4
@@ -60,6 +60,8 @@ class EmisorConfig:
     ciudad: str = ""
     sucursal_sii: int | None = None
     resolution: Resolution | None = None
+    unidad_sii: str = ""
+    """The SII unit of the emisor's address, printed under a PDF's recuadro ("SANTIAGO ORIENTE"); optional."""
 
     def missing(self) -> list[str]:
         """The names (Spanish) of what is still missing to sign and send documents; empty when complete."""
@@ -111,15 +113,15 @@ async def load_emisor(conn: AsyncConnection, tenant_id: int) -> EmisorConfig | N
     """
     row = await (await conn.execute(
         "SELECT t.rut, e.razon_social, e.giro, e.acteco, e.direccion, e.comuna, e.ciudad, e.sucursal_sii,"
-        " e.resolucion_fecha, e.resolucion_numero FROM tenant_emisor e JOIN tenants t ON t.tenant_id = e.tenant_id"
-        " WHERE e.tenant_id = %s", (tenant_id,))).fetchone()
+        " e.resolucion_fecha, e.resolucion_numero, e.unidad_sii FROM tenant_emisor e"
+        " JOIN tenants t ON t.tenant_id = e.tenant_id WHERE e.tenant_id = %s", (tenant_id,))).fetchone()
     if row is None:
         return None
-    rut, razon, giro, acteco, direccion, comuna, ciudad, sucursal, fecha, numero = row
+    rut, razon, giro, acteco, direccion, comuna, ciudad, sucursal, fecha, numero, unidad = row
     return EmisorConfig(rut=_compact_rut(str(rut or "")), razon_social=razon, giro=giro,
                         acteco=tuple(int(a) for a in acteco or ()), direccion=direccion, comuna=comuna,
                         ciudad=ciudad, sucursal_sii=None if sucursal is None else int(sucursal),
-                        resolution=None if fecha is None else Resolution(fecha, int(numero)))
+                        resolution=None if fecha is None else Resolution(fecha, int(numero)), unidad_sii=unidad or "")
 
 
 async def tenant_rut(conn: AsyncConnection, tenant_id: int) -> str:
@@ -189,7 +191,7 @@ def _numero(value: object) -> int:
 
 
 FIELDS: Final = ("razon_social", "giro", "acteco", "direccion", "comuna", "ciudad", "sucursal_sii",
-                 "resolucion_fecha", "resolucion_numero")
+                 "resolucion_fecha", "resolucion_numero", "unidad_sii")
 
 
 def apply(current: EmisorConfig, changes: Mapping[str, object]) -> EmisorConfig:
@@ -242,7 +244,8 @@ async def store(pool: AsyncConnectionPool, tenant_id: int, changes: Mapping[str,
             "razon_social": config.razon_social, "giro": config.giro, "acteco": list(config.acteco),
             "direccion": config.direccion, "comuna": config.comuna, "ciudad": config.ciudad,
             "sucursal_sii": config.sucursal_sii, "resolucion_fecha": None if resolution is None else resolution.fecha,
-            "resolucion_numero": 0 if resolution is None else resolution.numero, "updated_by": by}
+            "resolucion_numero": 0 if resolution is None else resolution.numero, "unidad_sii": config.unidad_sii,
+            "updated_by": by}
         names = list(values)
         await conn.execute(
             f"INSERT INTO tenant_emisor (tenant_id, {', '.join(names)}) VALUES (%s, {', '.join(['%s'] * len(names))})"

@@ -171,7 +171,7 @@ async def pdf(request: Request, user: HqUser) -> Response:
         data = await run_in_threadpool(
             dte_pdf.render_pdf, bytes(row[0]),
             resolucion=(resolution.numero, resolution.fecha.year) if resolution is not None else None,
-            cedible=cedible)
+            cedible=cedible, unidad_sii=(config.unidad_sii or None) if config is not None else None)
     except dte_errors.DteError as exc:
         return web.error_page(request, 422, "No se pudo generar el PDF", str(exc), user)
     name = f"DTE_T{tipo}F{folio}{'_cedible' if cedible else ''}.pdf"

@@ -35,7 +35,8 @@ def _form_values(config: emisor_mod.EmisorConfig | None) -> dict[str, str]:
             "comuna": config.comuna, "ciudad": config.ciudad,
             "sucursal_sii": "" if config.sucursal_sii is None else str(config.sucursal_sii),
             "resolucion_fecha": "" if resolution is None else resolution.fecha.isoformat(),
-            "resolucion_numero": "0" if resolution is None else str(resolution.numero)}
+            "resolucion_numero": "0" if resolution is None else str(resolution.numero),
+            "unidad_sii": config.unidad_sii}
 
 
 async def _page(request: Request, user: HqUser, *, status: int = 200, values: dict[str, Any] | None = None,

@@ -17,7 +17,7 @@ from folio_kit import SAMPLE_RUT, SECRET, Till, hq_app, hq_login, migrated
 from PIL import Image
 from starlette.types import ASGIApp
 
-from syncserver.dte import pipeline
+from syncserver.dte import emisor, pipeline
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -41,6 +41,7 @@ def test_hq_serves_the_pdf_of_a_signed_factura(pg_database: str, served: Served,
         till.record(boleta)
         await till.push(pool)
         await pipeline.sign_pending(pool, 1, SECRET, limit=1)  # the factura (33) signed, the boleta still issued
+        await emisor.store(pool, 1, {"unidad_sii": "SANTIAGO ORIENTE"})
 
     db.run(work)
     app = hq_app(db)
@@ -64,6 +65,6 @@ def test_hq_serves_the_pdf_of_a_signed_factura(pg_database: str, served: Served,
     assert [b.text for b in decoded if b.format == zxingcpp.BarcodeFormat.PDF417] == [factura.document.ted]
     text = subprocess.run(["pdftotext", "-", "-"], input=results["cedible"].content, capture_output=True,
                           check=True).stdout.decode()
-    assert "CEDIBLE" in text and "FACTURA ELECTR" in text
+    assert "CEDIBLE" in text and "FACTURA ELECTR" in text and "S.I.I. - SANTIAGO ORIENTE" in text
     assert results["unsigned"].status_code == 409 and "aún no firmado" in results["unsigned"].text
     assert results["unknown"].status_code == 404
