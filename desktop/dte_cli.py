@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from desktop import cli_io
 
 EXIT_OK = 0
 EXIT_FAILS = 1
@@ -19,15 +19,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from shared.dte import verdict
 
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"ERROR: no se puede leer {path}: {exc.strerror}", file=sys.stderr)
+    data = cli_io.read_input(path)
+    if data is None:
         return EXIT_UNREADABLE
     result = verdict.verify(data)
-    print(json.dumps({"file": str(path), **result.as_json()}, indent=2, ensure_ascii=False))
+    cli_io.print_json({"file": str(path), **result.as_json()})
     if result.error:
-        print(f"ERROR: {result.error}", file=sys.stderr)
+        cli_io.error(result.error)
         return EXIT_UNREADABLE if not result.documents else EXIT_FAILS
     return EXIT_OK if result.ok else EXIT_FAILS
 

@@ -9,9 +9,10 @@ output folder cannot be written.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from desktop import cli_io
 
 EXIT_OK = 0
 EXIT_UNPRINTABLE = 2
@@ -22,25 +23,23 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     try:
         from shared.dte import pdf
     except ImportError as exc:  # reportlab comes with the server; a terminal may lack it
-        print(f"ERROR: falta la biblioteca para generar PDF ({exc.name}); instale reportlab", file=sys.stderr)
+        cli_io.error(f"falta la biblioteca para generar PDF ({exc.name}); instale reportlab")
         return EXIT_UNPRINTABLE
     from shared.dte import errors
 
     if (args.resolucion_numero is None) != (args.resolucion_anio is None):
-        print("ERROR: indique --resolucion-numero y --resolucion-anio juntos", file=sys.stderr)
+        cli_io.error("indique --resolucion-numero y --resolucion-anio juntos")
         return EXIT_UNPRINTABLE
     resolucion = None if args.resolucion_numero is None else (args.resolucion_numero, args.resolucion_anio)
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"ERROR: no se puede leer {path}: {exc.strerror}", file=sys.stderr)
+    data = cli_io.read_input(path)
+    if data is None:
         return EXIT_UNPRINTABLE
     try:
         documents = pdf.render_pdfs(data, resolucion=resolucion, cedible=args.cedible, unidad_sii=args.unidad_sii,
                                     papel=args.papel)
     except errors.DteError as exc:
-        print(f"ERROR: {path}: {exc}", file=sys.stderr)
+        cli_io.error(f"{path}: {exc}")
         return EXIT_UNPRINTABLE
     out = Path(args.out)
     try:
@@ -50,7 +49,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
             target.write_bytes(doc.pdf)
             print(target)
     except OSError as exc:
-        print(f"ERROR: no se puede escribir en {out}: {exc.strerror}", file=sys.stderr)
+        cli_io.error(f"no se puede escribir en {out}: {exc.strerror}")
         return EXIT_NOT_WRITTEN
     return EXIT_OK
 

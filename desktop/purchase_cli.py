@@ -8,10 +8,10 @@ included); 4 the journal cannot be opened (e.g. the till has it open: close the 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from desktop import cli_io
 
 EXIT_IMPORTED = 0
 EXIT_REFUSED = 1
@@ -26,10 +26,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from shared.events import registry
 
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"ERROR: no se puede leer {path}: {exc.strerror}", file=sys.stderr)
+    data = cli_io.read_input(path)
+    if data is None:
         return EXIT_UNREADABLE
     if args.journal:
         journal_path = Path(args.journal)
@@ -39,7 +37,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         store = settings_mod.load(journal_path.parent).store
     except ValueError as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
+        cli_io.error(str(exc))
         return EXIT_UNREADABLE
     journal = SqliteJournal.open(journal_path, codec=registry.build_codec(), clock=terminal.system_clock,
                                  new_id=terminal.new_uuid7)
@@ -55,9 +53,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 preview = purchases.Preview(preview.kind, preview.documents, "; ".join(exc.reasons),
                                             preview.warehouse)
         out = {"file": str(path), **purchases.summary(preview, imported=imported, dry_run=args.dry_run)}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        cli_io.print_json(out)
         for reason in preview.refusals:
-            print(f"ERROR: {reason}", file=sys.stderr)
+            cli_io.error(reason)
         if preview.importable:
             return EXIT_IMPORTED
         return EXIT_REFUSED if preview.documents else EXIT_UNREADABLE

@@ -31,6 +31,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+from shared import sale
+
 COST_PLACES: Final = Decimal("0.0001")
 """Precision of an average cost in CLP (four decimals)."""
 ZERO: Final = Decimal(0)
@@ -77,15 +79,6 @@ def apportion(target: int, amounts: list[int]) -> list[int]:
 
     A supplier's global discount or surcharge (DscRcgGlobal) makes MntNeto differ from the sum of the lines: the cost
     of each line is its share of MntNeto (of MntExe for exempt lines), never the line's gross amount. With all
-    ``amounts`` zero every part is 0.
+    ``amounts`` zero every part is 0. The same split as a sale's discount over its lines (:func:`shared.sale.allocate`).
     """
-    total = sum(amounts)
-    if total == 0:
-        return [0] * len(amounts)
-    raw = [target * a for a in amounts]
-    parts = [r // total for r in raw]
-    leftover = target - sum(parts)
-    order = sorted(range(len(amounts)), key=lambda i: (-(raw[i] % total), i))
-    for i in order[:leftover]:
-        parts[i] += 1
-    return parts
+    return sale.allocate(target, amounts)

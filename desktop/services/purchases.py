@@ -206,8 +206,7 @@ class PurchaseService:
             fecha_emision=doc.fecha_emision, warehouse=warehouse, lines=tuple(lines), neto=doc.neto,
             exento=doc.exento, iva=doc.iva, total=doc.total, digest=doc.digest, moves_stock=moves,
             other_taxes=doc.other_taxes,
-            references=tuple(events.DocumentReference(r.tipo, r.folio, r.fecha, r.codigo, r.razon)
-                             for r in doc.references),
+            references=doc.references,
             document_xml=doc.xml.decode("iso-8859-1"))
 
     def _names(self) -> dict[str, list[str]]:

@@ -30,7 +30,7 @@ from desktop.services.customers import LIMITS
 from desktop.ui import binding
 from desktop.ui.style import RED, set_flag
 from desktop.ui.touch_keyboard import TouchKeyboard
-from desktop.ui.widgets import BigButton, label, named, show_message
+from desktop.ui.widgets import BigButton, label, named, open_over_window, show_message
 from shared import rut
 
 MAX_MATCHES = 3
@@ -175,10 +175,7 @@ class CustomerDialog(QDialog):
     def start(self) -> None:
         """Show over the whole window (without blocking), drawing the presenter's views."""
         binding.bind(self.presenter, self._apply)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.resize(parent.window().size())
-        self.open()
+        open_over_window(self)
         self.search.setFocus()
 
     def values(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from desktop.presenters import devices
 from desktop.presenters.devices import DevicesPresenter, DevicesView
 from desktop.ui import binding, choices
 from desktop.ui.scale_panel import ScalePanel
-from desktop.ui.widgets import BigButton, label, show_message
+from desktop.ui.widgets import BigButton, label, open_over_window, show_message
 
 
 class DevicesDialog(QDialog):
@@ -105,10 +105,7 @@ class DevicesDialog(QDialog):
     def start(self) -> None:
         """Draw the presenter's views from now on and cover the window (without blocking)."""
         binding.bind(self.presenter, self.show_view)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.resize(parent.window().size())
-        self.open()
+        open_over_window(self)
 
     def _readout(self) -> None:
         self.panel.attach(self.presenter.readout())

@@ -26,7 +26,7 @@ from desktop.presenters.payment import PaymentPresenter, PaymentView
 from desktop.ui import binding
 from desktop.ui.customer_dialog import CustomerDialog
 from desktop.ui.style import set_flag
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, label, named, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, label, named, open_over_window, show_message
 from shared.sale import TenderKind
 
 MODES = ((TenderKind.CASH, "mode-cash"), (TenderKind.DEBIT, "mode-debit"), (TenderKind.CREDIT, "mode-credit"),
@@ -151,10 +151,7 @@ class PaymentDialog(QDialog):
     def start(self) -> None:
         """Draw the presenter's views from now on, and show over the whole window (without blocking)."""
         binding.bind(self.presenter, self.show_view)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.resize(parent.window().size())
-        self.open()
+        open_over_window(self)
 
     def _ask_factura(self) -> None:
         """Factura: unless none can be issued now (the presenter says why), ask who the customer is."""

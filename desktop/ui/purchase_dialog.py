@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.presenters.purchase import COLUMNS, PurchasePresenter, PurchaseView
 from desktop.ui import binding
 from desktop.ui.style import INK
-from desktop.ui.widgets import BigButton, label, named, show_message
+from desktop.ui.widgets import BigButton, label, named, open_over_window, show_message
 
 TITLE = "Registrar compra (DTE de proveedor)"
 UNMATCHED = QColor("#92400e")
@@ -92,10 +92,7 @@ class PurchaseDialog(QDialog):
     def start(self) -> None:
         """Draw the presenter's views from now on and cover the window (without blocking)."""
         binding.bind(self.presenter, self.show_view)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.resize(parent.window().size())
-        self.open()
+        open_over_window(self)
 
     def choose_file(self) -> QFileDialog:
         """Open the file picker (non-blocking); the chosen file is previewed."""

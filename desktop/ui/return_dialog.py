@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.presenters.returns import CHOOSE, DONE, FIND, ReturnPresenter, ReturnView
 from desktop.ui import binding, prompts
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, open_over_window, show_message
 
 STYLE = """
 QTableWidget { background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 18px;
@@ -67,6 +67,16 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]], keys: list[object], 
             table.setItem(r, c, item)
 
 
+def _page(*, vertical_spacing: int) -> tuple[QWidget, QGridLayout]:
+    """A page of the dialog and its grid (no margins, 16 px between columns)."""
+    page = QWidget()
+    grid = QGridLayout(page)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setHorizontalSpacing(16)
+    grid.setVerticalSpacing(vertical_spacing)
+    return page, grid
+
+
 class ReturnDialog(QDialog):
     """Modal, non-blocking; ``message()`` is what the sale screen says after it closes."""
 
@@ -98,11 +108,7 @@ class ReturnDialog(QDialog):
 
     # --- pages ------------------------------------------------------------------------------------------------
     def _find_page(self) -> QWidget:
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(8)
+        page, grid = _page(vertical_spacing=8)
         grid.addWidget(label("Devolución: busque la venta", role="title"), 0, 0, 1, 2)
         self.search = named(QLineEdit(), "return-search")
         self.search.setPlaceholderText("Escanee el timbre, o escriba N° de venta, folio o total")
@@ -122,24 +128,16 @@ class ReturnDialog(QDialog):
         side.addWidget(find)
         side.addStretch(1)
         grid.addLayout(side, 1, 1, 3, 1)
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
         cancel = BigButton("Cancelar", "return-cancel")
         cancel.clicked.connect(self.reject)
-        row.addWidget(cancel)
-        self.buttons.addWidget(bar)
+        self._add_buttons((cancel, 0))
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(3, 1)
         return page
 
     def _choose_page(self) -> QWidget:
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(6)
+        page, grid = _page(vertical_spacing=6)
         self.title = label("", "return-title", "title")
         self.detail = label("", "return-detail", "hint")
         grid.addWidget(self.title, 0, 0, 1, 2)
@@ -174,9 +172,6 @@ class ReturnDialog(QDialog):
         side.addLayout(row)
         grid.addLayout(side, 2, 1, 2, 1)
 
-        bar = QWidget()
-        buttons = QHBoxLayout(bar)
-        buttons.setContentsMargins(0, 0, 0, 0)
         back = BigButton("Otra venta", "return-back")
         back.clicked.connect(self.presenter.back)
         cancel = BigButton("Cancelar", "return-cancel-choose")
@@ -184,24 +179,27 @@ class ReturnDialog(QDialog):
         self.ok = BigButton("Devolver", "return-ok", "pay")
         self.ok.setMinimumHeight(60)
         self.ok.clicked.connect(self.presenter.request)
-        buttons.addWidget(back, 2)
-        buttons.addWidget(cancel, 2)
-        buttons.addWidget(self.ok, 3)
-        self.buttons.addWidget(bar)
+        self._add_buttons((back, 2), (cancel, 2), (self.ok, 3))
         grid.setColumnStretch(0, 5)
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(2, 1)
         return page
+
+    def _add_buttons(self, *buttons: tuple[QWidget, int]) -> None:
+        """The bottom row of the page just built: ``(button, stretch)`` pairs, left to right."""
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        for button, stretch in buttons:
+            row.addWidget(button, stretch)
+        self.buttons.addWidget(bar)
 
     # --- intents ----------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Show over the whole window (without blocking) with the recent sales; the search takes the scanner."""
         binding.bind(self.presenter, self.show_view, initial=False)
         self.presenter.open()
-        parent = self.parentWidget()
-        if parent is not None:
-            self.resize(parent.window().size())
-        self.open()
+        open_over_window(self)
         self.search.setFocus()
 
     def scanned(self, code: str) -> None:

@@ -7,6 +7,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -51,6 +52,14 @@ def label(text: str = "", name: str = "", role: str = "", *, wrap: bool = False)
         widget.setProperty("role", role)
     widget.setWordWrap(wrap)
     return widget
+
+
+def open_over_window(dialog: QDialog) -> None:
+    """Size ``dialog`` to its parent's window (when it has a parent) and open it: modal, without blocking."""
+    parent = dialog.parentWidget()
+    if parent is not None:
+        dialog.resize(parent.window().size())
+    dialog.open()
 
 
 def show_message(widget: QLabel, text: str, error: bool) -> None:

@@ -23,6 +23,7 @@ from lxml import etree
 
 from shared import costing
 from shared.dte import errors, xmlcore
+from shared.events.purchases import DocumentReference
 
 QUANTITY_PLACES: Final = Decimal("0.001")
 """Quantities are kept to thousandths (grams), as the stock is."""
@@ -69,19 +70,11 @@ class ReceivedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class ReceivedReference:
-    tipo: str
-    folio: str
-    fecha: str
-    codigo: int | None
-    razon: str
-
-
-@dataclass(frozen=True, slots=True)
 class ReceivedDocument:
     """A DTE's values. Amounts in CLP; ``fecha_emision`` ISO (AAAA-MM-DD); RUTs as written, upper case, no dots;
     ``montos_brutos`` when MntBruto = 1 (line amounts include IVA); ``digest`` the SHA-256 (hex) of the DTE's
-    exclusive C14N; ``xml`` the DTE alone, ISO-8859-1, its signature intact."""
+    exclusive C14N; ``xml`` the DTE alone, ISO-8859-1, its signature intact; ``references`` its Referencia
+    elements, in the form the purchase event keeps them."""
 
     tipo: int
     folio: int
@@ -98,7 +91,7 @@ class ReceivedDocument:
     total: int
     montos_brutos: bool
     lines: tuple[ReceivedLine, ...]
-    references: tuple[ReceivedReference, ...]
+    references: tuple[DocumentReference, ...]
     digest: str
     xml: bytes
 
@@ -151,7 +144,7 @@ def read(dte: etree._Element) -> ReceivedDocument:
                                       if isinstance(x.tag, str) and xmlcore.localname(x) == "ImptoReten")
     tipo = _required_int(enc, "IdDoc/TipoDTE")
     lines = tuple(_line(x, n, tipo) for n, x in enumerate(_children(documento, "Detalle"), 1))
-    refs = tuple(ReceivedReference(_text(r, "TpoDocRef"), _text(r, "FolioRef"), _text(r, "FchRef"),
+    refs = tuple(DocumentReference(_text(r, "TpoDocRef"), _text(r, "FolioRef"), _text(r, "FchRef"),
                                    _optional_int(r, "CodRef"), _text(r, "RazonRef"))
                  for r in _children(documento, "Referencia"))
     return ReceivedDocument(

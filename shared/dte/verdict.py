@@ -306,14 +306,30 @@ def _amount(el: etree._Element | None, path: str) -> Decimal:
         raise ValueError(f"{path} no es un número: {value!r}") from None
 
 
-def _totals(documento: etree._Element, header: dict[str, Any]) -> dict[str, Any]:
-    """Totals that add up: MntTotal = MntNeto + IVA + MntExe (+ retained taxes), IVA = MntNeto × TasaIVA, and the
-    lines (MontoItem) add up to the header (IVA included on boletas and with MntBruto), unless global discounts
-    or surcharges (DscRcgGlobal) apply, which are then reported as not checked line by line."""
+@dataclass(frozen=True, slots=True)
+class TotalsCheck:
+    """What :func:`check_totals` found: ``problems`` in Spanish (empty when everything adds up), ``total`` MntTotal
+    in CLP (None when Totales is missing or an amount is not a number), ``lines_checked`` whether the Detalle
+    lines were added up against the header."""
+
+    problems: tuple[str, ...]
+    total: int | None
+    lines_checked: bool
+
+
+def check_totals(documento: etree._Element, tipo: int) -> TotalsCheck:
+    """Whether a ``Documento`` of DTE type ``tipo`` adds up (Formato DTE v2.4.2, Totales and Detalle):
+    MntTotal = MntNeto + IVA + MntExe (+ ImptoReten); IVA = MntNeto × TasaIVA (19 % when absent, as on boletas)
+    within 1 peso (boletas split a gross total, sii.md §1); and, without global discounts or surcharges
+    (DscRcgGlobal), the lines' MontoItem add up to MntNeto (+ IVA on boletas and with MntBruto = 1) for affected
+    lines and to MntExe for exempt ones (IndExe 1 or 2; in a factura or boleta exenta, 34/41, a line without IndExe
+    too). A document whose amounts are all 0 (a nota de crédito that "corrige texto") is not held to its lines.
+
+    Never raises: a missing Totales or an amount that is not a number is a problem."""
     enc = xmlcore.child(documento, "Encabezado")
     totales = None if enc is None else xmlcore.child(enc, "Totales")
     if totales is None:
-        return {"valid": False, "problems": ["faltan Totales"]}
+        return TotalsCheck(("faltan Totales",), None, False)
     problems: list[str] = []
     try:
         neto, iva, exe = _amount(totales, "MntNeto"), _amount(totales, "IVA"), _amount(totales, "MntExe")
@@ -325,16 +341,14 @@ def _totals(documento: etree._Element, header: dict[str, Any]) -> dict[str, Any]
             problems.append(f"MntTotal {total} ≠ MntNeto {neto} + IVA {iva} + MntExe {exe}"
                             + (f" + impuestos {otros}" if otros else ""))
         expected_iva = (neto * tasa / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        if neto and abs(expected_iva - iva) > 1:
+        if (neto or iva) and abs(expected_iva - iva) > 1:  # IVA without neto is wrong too
             problems.append(f"IVA {iva} ≠ {tasa} % de {neto} ({expected_iva})")
         lines = [x for x in documento if isinstance(x.tag, str) and xmlcore.localname(x) == "Detalle"]
         globals_ = [x for x in documento if isinstance(x.tag, str) and xmlcore.localname(x) == "DscRcgGlobal"]
-        bruto = header["tipo"] in BOLETAS or (enc is not None and
-                                              (xmlcore.text(enc, "IdDoc/MntBruto") or "").strip() == "1")
+        bruto = tipo in BOLETAS or (enc is not None and (xmlcore.text(enc, "IdDoc/MntBruto") or "").strip() == "1")
         checked_lines = not globals_ and bool(lines)
         if checked_lines:
-            # in a factura or boleta exenta (34, 41) a line without IndExe is exempt too
-            exempt_marks = {"1", "2", ""} if header["tipo"] in EXENTOS else {"1", "2"}
+            exempt_marks = {"1", "2", ""} if tipo in EXENTOS else {"1", "2"}
             afecto = sum((_amount(x, "MontoItem") for x in lines if (xmlcore.text(x, "IndExe") or "").strip()
                           not in exempt_marks), Decimal(0))
             exento = sum((_amount(x, "MontoItem") for x in lines if (xmlcore.text(x, "IndExe") or "").strip()
@@ -345,8 +359,17 @@ def _totals(documento: etree._Element, header: dict[str, Any]) -> dict[str, Any]
             if exento != exe:
                 problems.append(f"las líneas exentas suman {exento}, MntExe {exe}")
     except ValueError as exc:
-        return {"valid": False, "problems": [str(exc)]}
-    out: dict[str, Any] = {"valid": not problems, "problems": problems, "total": int(total)}
-    if not checked_lines:
+        return TotalsCheck((str(exc),), None, False)
+    return TotalsCheck(tuple(problems), int(total), checked_lines)
+
+
+def _totals(documento: etree._Element, header: dict[str, Any]) -> dict[str, Any]:
+    """:func:`check_totals` as the verdict reports it: ``valid``, ``problems``, ``total`` and a ``note`` when the
+    lines were not added up."""
+    check = check_totals(documento, header["tipo"])
+    if check.total is None:
+        return {"valid": False, "problems": list(check.problems)}
+    out: dict[str, Any] = {"valid": not check.problems, "problems": list(check.problems), "total": check.total}
+    if not check.lines_checked:
         out["note"] = "las líneas no se cuadraron (descuentos o recargos globales, o sin detalle)"
     return out

@@ -147,24 +147,27 @@ async def _held_ids(conn: AsyncConnection, tenant_id: int, folded: list[tuple[en
     return held
 
 
-def _identity(e: envelope.Envelope, event: Any, held: dict[str, dict[str, tuple[str, int, int]]]) -> str | None:
+def _unique_id(event: Any) -> tuple[str, str, str] | None:
+    """``("sale"|"return", its id, how a reason names it)`` for the events whose id the master holds once."""
     if isinstance(event, sales.SaleCompleted):
-        first = held["sale"].get(event.sale_id)
-        if first is not None:
-            return f"sale_id repetido: la venta {event.sale_id} ya llegó en {_where(e, first)}"
-        if (n := _repeated([x.line_id for x in event.lines])) is not None:
-            return (f"line_id repetido: la línea {event.lines[n].line_id} aparece más de una vez en la venta"
-                    f" {event.sale_id} (lines[{n}])")
-        if (n := _repeated([t.kind for t in event.tenders])) is not None:
-            return (f"medio de pago repetido: {event.tenders[n].kind} aparece más de una vez en la venta"
-                    f" {event.sale_id} (tenders[{n}])")
-    elif isinstance(event, returns.ReturnCompleted):
-        first = held["return"].get(event.return_id)
-        if first is not None:
-            return f"return_id repetido: la devolución {event.return_id} ya llegó en {_where(e, first)}"
-        if (n := _repeated([x.line_id for x in event.lines])) is not None:
-            return (f"line_id repetido: la línea {event.lines[n].line_id} aparece más de una vez en la devolución"
-                    f" {event.return_id} (lines[{n}])")
+        return "sale", event.sale_id, f"la venta {event.sale_id}"
+    if isinstance(event, returns.ReturnCompleted):
+        return "return", event.return_id, f"la devolución {event.return_id}"
+    return None
+
+
+def _identity(e: envelope.Envelope, event: Any, held: dict[str, dict[str, tuple[str, int, int]]]) -> str | None:
+    unique = _unique_id(event)
+    if unique is None:
+        return None
+    kind, key, named = unique
+    first = held[kind].get(key)
+    if first is not None:
+        return f"{kind}_id repetido: {named} ya llegó en {_where(e, first)}"
+    if (n := _repeated([x.line_id for x in event.lines])) is not None:
+        return f"line_id repetido: la línea {event.lines[n].line_id} aparece más de una vez en {named} (lines[{n}])"
+    if kind == "sale" and (n := _repeated([t.kind for t in event.tenders])) is not None:
+        return f"medio de pago repetido: {event.tenders[n].kind} aparece más de una vez en {named} (tenders[{n}])"
     return None
 
 
@@ -185,10 +188,9 @@ def _where(e: envelope.Envelope, first: tuple[str, int, int]) -> str:
 
 
 def _hold(e: envelope.Envelope, event: Any, held: dict[str, dict[str, tuple[str, int, int]]]) -> None:
-    if isinstance(event, sales.SaleCompleted):
-        held["sale"][event.sale_id] = (e.terminal_id, e.epoch, e.seq)
-    elif isinstance(event, returns.ReturnCompleted):
-        held["return"][event.return_id] = (e.terminal_id, e.epoch, e.seq)
+    unique = _unique_id(event)
+    if unique is not None:
+        held[unique[0]][unique[1]] = (e.terminal_id, e.epoch, e.seq)
 
 
 async def _totals(conn: AsyncConnection, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]],

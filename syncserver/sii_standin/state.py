@@ -24,7 +24,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from cryptography import x509
@@ -35,13 +34,13 @@ from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
 from shared.dte import errors, schema, signature, ted, xmlcore
+from shared.dte.verdict import check_totals
 from shared.dte.xmlcore import DS_NS
 from syncserver.dte import folios, pipeline
 
 RUT_SII: Final = "60803000-K"
 MAX_UPLOAD: Final = 16 * 1024 * 1024
 SEED_TTL: Final = timedelta(minutes=2)
-BOLETAS: Final = frozenset({39, 41})
 _DS: Final = "{" + DS_NS + "}"
 
 GARBAGE: Final = {
@@ -430,55 +429,10 @@ def _rut(value: str | None) -> str:
         return (value or "").strip().upper()
 
 
-def _amount(el: etree._Element | None, name: str) -> Decimal:
-    value = None if el is None else xmlcore.text(el, name)
-    if value is None or not value.strip():
-        return Decimal(0)
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        raise ValueError(f"{name} no es un número: {value!r}") from None
-
-
 def totals_problems(documento: etree._Element, tipo: int) -> list[str]:
-    """What does not add up in a document's Totales (empty when consistent):
-
-    MntTotal = MntNeto + IVA + MntExe (+ ImptoReten); IVA = MntNeto × TasaIVA (19 % when absent, as on boletas)
-    within 1 peso (boletas split a gross total, sii.md §1); and, without global discounts (DscRcgGlobal), the lines'
-    MontoItem add up to MntNeto (+ IVA on boletas and with MntBruto = 1) for affected lines and to MntExe for exempt
-    ones (IndExe 1 or 2).
-    """
-    enc = xmlcore.child(documento, "Encabezado")
-    totales = None if enc is None else xmlcore.child(enc, "Totales")
-    if enc is None or totales is None:
-        return ["faltan los Totales"]
-    problems: list[str] = []
-    try:
-        neto, iva, exe = _amount(totales, "MntNeto"), _amount(totales, "IVA"), _amount(totales, "MntExe")
-        total, tasa = _amount(totales, "MntTotal"), _amount(totales, "TasaIVA") or Decimal(19)
-        otros = sum((_amount(x, "MontoImp") for x in totales if isinstance(x.tag, str)
-                     and xmlcore.localname(x) == "ImptoReten"), Decimal(0))
-        if neto + iva + exe + otros != total:
-            problems.append(f"MntTotal {total} ≠ MntNeto {neto} + IVA {iva} + MntExe {exe}"
-                            + (f" + impuestos {otros}" if otros else ""))
-        expected_iva = (neto * tasa / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        if abs(expected_iva - iva) > 1:
-            problems.append(f"IVA {iva} no es el {tasa} % de {neto} ({expected_iva})")
-        lines = [x for x in documento if isinstance(x.tag, str) and xmlcore.localname(x) == "Detalle"]
-        global_adjustments = any(isinstance(x.tag, str) and xmlcore.localname(x) == "DscRcgGlobal" for x in documento)
-        if lines and not global_adjustments:
-            bruto = tipo in BOLETAS or (xmlcore.text(enc, "IdDoc/MntBruto") or "").strip() == "1"
-            exempt = [x for x in lines if (xmlcore.text(x, "IndExe") or "").strip() in {"1", "2"}]
-            afecto = sum((_amount(x, "MontoItem") for x in lines if x not in exempt), Decimal(0))
-            exento = sum((_amount(x, "MontoItem") for x in exempt), Decimal(0))
-            expected_afecto = neto + iva if bruto else neto
-            if afecto != expected_afecto:
-                problems.append(f"las líneas afectas suman {afecto}, el encabezado dice {expected_afecto}")
-            if exento != exe:
-                problems.append(f"las líneas exentas suman {exento}, MntExe dice {exe}")
-    except ValueError as exc:
-        return [str(exc)]
-    return problems
+    """What does not add up in a document's Totales and lines (empty when consistent), in Spanish: the same check
+    as ``almacen dte verify`` (:func:`shared.dte.verdict.check_totals`, which gives the rules)."""
+    return list(check_totals(documento, tipo).problems)
 
 
 def verdict_counts(envio: Envio) -> list[dict[str, Any]]:

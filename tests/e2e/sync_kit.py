@@ -4,16 +4,24 @@ reading the master as one tenant."""
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
+from argon2 import PasswordHasher
 
 from desktop.journal import read_models
+from shared import signing, sync
+from shared.events import envelope
 from shared.sale import Tender, TenderKind
 from syncserver import tenancy
+from syncserver.hq import auth
 
 TENDERS = (TenderKind.CASH, TenderKind.DEBIT, TenderKind.CREDIT)
 
@@ -57,6 +65,50 @@ def master(server: Any, sql: str, tenant_id: int, params: tuple[Any, ...] = ()) 
     with psycopg.connect(server.app_url) as conn, conn.transaction():
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
         return conn.execute(sql, params).fetchall()
+
+
+def admin(server: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` as the database owner (every tenant's rows: no RLS)."""
+    with psycopg.connect(server.admin_url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def chain(bodies: list[dict[str, Any]], prev_hash: str = envelope.GENESIS_HASH) -> list[envelope.Envelope]:
+    """``bodies`` (envelope bodies, as ``Envelope.body()`` gives them) sealed in order, each linked to the one
+    before it and the first to ``prev_hash``."""
+    prev, out = prev_hash, []
+    for body in bodies:
+        out.append(envelope.seal(**{**body, "prev_hash": prev}))
+        prev = out[-1].hash
+    return out
+
+
+def push(server: Any, till: Any, entries: list[envelope.Envelope], *, timeout: float = 60) -> httpx.Response:
+    """``entries`` posted to ``/sync/push`` as one batch signed by ``till`` (from the first entry's seq and
+    prev_hash), bypassing the till's sync service; the server's answer, whatever it is."""
+    ident = till.terminal.journal.identity
+    body = sync.PushBatch(ident.tenant_id, ident.store_id, ident.terminal_id, ident.epoch, entries[0].seq,
+                          entries[0].prev_hash, tuple(entries)).to_bytes()
+    headers = {"X-Terminal": till.client.terminal_id, "X-Signature": signing.sign(till.client.private_key, body),
+               "Content-Type": "application/json"}
+    return httpx.post(server.url + "/sync/push", content=body, headers=headers, timeout=timeout)
+
+
+OWNER_EMAIL = "pepe@donpepe.cl"
+OWNER_PASSWORD = "clave-segura-1"
+
+
+@contextmanager
+def hq_owner(server: Any, tenant_id: int = 1) -> Iterator[httpx.Client]:
+    """An HTTP client signed in to HQ as the owner of ``tenant_id`` (``OWNER_EMAIL``, created here)."""
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    server.run(lambda pool: auth.create_login(pool, tenant_id, OWNER_EMAIL, "José Pérez", OWNER_PASSWORD, fast))
+    with httpx.Client(base_url=server.url, timeout=30) as hq:
+        login = hq.get("/hq/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert token, login.text
+        hq.post("/hq/login", data={"csrf": token.group(1), "email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+        yield hq
 
 
 SAMPLES = Path(__file__).parents[1] / "data" / "sii" / "samples"

@@ -13,12 +13,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import httpx
-import psycopg
 import pytest
 import sync_kit
 
-from shared import signing, sync
 from shared.events import catalog, codec, envelope, registry, returns, sales
 from shared.sale import TenderKind
 from syncserver.ingest import rebuild
@@ -32,34 +29,12 @@ SNAPSHOT_SQL = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s), (SEL
                 " (SELECT json_agg(f ORDER BY return_id, kind) FROM return_refunds f)")
 
 
-def _admin(server: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(server.admin_url) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 def _counts(server: Any) -> tuple[Any, ...]:
-    return _admin(server, "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sales),"
-                          " (SELECT count(*) FROM returns), (SELECT count(*) FROM quarantine),"
-                          " (SELECT coalesce(sum(acked_seq), 0) FROM sync_tracking),"
-                          " (SELECT coalesce(sum(quantity), 0) FROM stock),"
-                          " (SELECT coalesce(sum(sales_total), 0) FROM shifts)")[0]
-
-
-def _push(server: Any, till: Any, entries: list[envelope.Envelope]) -> httpx.Response:
-    ident = till.terminal.journal.identity
-    body = sync.PushBatch(ident.tenant_id, ident.store_id, ident.terminal_id, ident.epoch, entries[0].seq,
-                          entries[0].prev_hash, tuple(entries)).to_bytes()
-    headers = {"X-Terminal": till.client.terminal_id, "X-Signature": signing.sign(till.client.private_key, body),
-               "Content-Type": "application/json"}
-    return httpx.post(server.url + "/sync/push", content=body, headers=headers, timeout=60)
-
-
-def _chain(bodies: list[dict[str, Any]]) -> list[envelope.Envelope]:
-    prev, out = envelope.GENESIS_HASH, []
-    for body in bodies:
-        out.append(envelope.seal(**{**body, "prev_hash": prev}))
-        prev = out[-1].hash
-    return out
+    return sync_kit.admin(server, "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sales),"
+                                  " (SELECT count(*) FROM returns), (SELECT count(*) FROM quarantine),"
+                                  " (SELECT coalesce(sum(acked_seq), 0) FROM sync_tracking),"
+                                  " (SELECT coalesce(sum(quantity), 0) FROM stock),"
+                                  " (SELECT coalesce(sum(sales_total), 0) FROM shifts)")[0]
 
 
 def _new(bodies: list[dict[str, Any]], event: Any) -> dict[str, Any]:
@@ -97,7 +72,8 @@ def _folded_stock(chain: list[envelope.Envelope], skip: set[int]) -> dict[str, D
 
 
 def _master_stock(server: Any) -> dict[str, Decimal]:
-    return {s: q for s, q in _admin(server, "SELECT sku, quantity FROM stock WHERE warehouse_id = 'centro'") if q}
+    rows = sync_kit.admin(server, "SELECT sku, quantity FROM stock WHERE warehouse_id = 'centro'")
+    return {s: q for s, q in rows if q}
 
 
 def _rebuild_gives_the_same_rows(server: Any) -> None:
@@ -111,14 +87,14 @@ def _resend_and_continue(server: Any, till: Any, chain: list[envelope.Envelope],
                          resend_from: int) -> None:
     """A re-send of ``chain[resend_from:]`` is a no-op with the same ack, and the till's next sale applies."""
     before = _counts(server)
-    again = _push(server, till, chain[resend_from:])
+    again = sync_kit.push(server, till, chain[resend_from:])
     assert again.status_code == 200, again.text
     assert again.json() == {**ack, "applied": 0, "quarantined": 0}
     assert _counts(server) == before
     sync_kit.sell(till.terminal, 1, random.Random(3), 5, tenders=(TenderKind.DEBIT,))
     nxt = list(till.terminal.journal.read())[-1]
     body = {**nxt.body(), "seq": chain[-1].seq + 1, "prev_hash": chain[-1].hash}
-    after = _push(server, till, [envelope.seal(**body)])
+    after = sync_kit.push(server, till, [envelope.seal(**body)])
     assert after.status_code == 200 and after.json()["applied"] == 1, after.text
     assert _counts(server)[1] == before[1] + 1
 
@@ -138,29 +114,29 @@ def test_a_sale_id_received_before_is_quarantined_naming_the_event_that_holds_it
     held, twice = bodies[at[2]], bodies[at[8]]
     bodies[at[7]] = _sale(bodies[at[7]], sale_id=held["payload"]["sale_id"])  # received in the first batch
     bodies[at[9]] = _sale(bodies[at[9]], sale_id=twice["payload"]["sale_id"])  # earlier in the same batch
-    chain = _chain(bodies)
+    chain = sync_kit.chain(bodies)
     poison = {chain[at[7]].seq: f"sale_id repetido: la venta {held['payload']['sale_id']} ya llegó en el evento"
                                 f" seq {held['seq']} (época 1) de esta caja",
               chain[at[9]].seq: f"sale_id repetido: la venta {twice['payload']['sale_id']} ya llegó en el evento"
                                 f" seq {twice['seq']} (época 1) de esta caja"}
-    assert _push(server, till, chain[:first_batch]).status_code == 200
+    assert sync_kit.push(server, till, chain[:first_batch]).status_code == 200
 
-    response = _push(server, till, chain[first_batch:])
+    response = sync_kit.push(server, till, chain[first_batch:])
     assert response.status_code == 200, response.text
     ack = response.json()
     rest = len(chain) - first_batch
     assert ack == {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash, "applied": rest - 2,
                    "quarantined": 2}
-    assert dict(_admin(server, "SELECT seq, reason FROM quarantine")) == poison
+    assert dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine")) == poison
     # the stored event is the till's, byte for byte; the sale keeps the row of the event received first
-    assert _admin(server, "SELECT payload FROM events WHERE seq = %s", (chain[at[7]].seq,)) == [
+    assert sync_kit.admin(server, "SELECT payload FROM events WHERE seq = %s", (chain[at[7]].seq,)) == [
         (chain[at[7]].payload,)]
-    assert _admin(server, "SELECT seq, total FROM sales WHERE sale_id = %s", (held["payload"]["sale_id"],)) == [
+    assert sync_kit.admin(server, "SELECT seq, total FROM sales WHERE sale_id = %s", (held["payload"]["sale_id"],)) == [
         (held["seq"], held["payload"]["total"])]
-    assert _admin(server, "SELECT count(*) FROM sales") == [(len(at) - 2,)]
-    assert _admin(server, "SELECT sum(sales_count) FROM shifts") == [(len(at) - 2,)]
+    assert sync_kit.admin(server, "SELECT count(*) FROM sales") == [(len(at) - 2,)]
+    assert sync_kit.admin(server, "SELECT sum(sales_count) FROM shifts") == [(len(at) - 2,)]
     assert _master_stock(server) == _folded_stock(chain, set(poison))
-    assert _admin(server, "SELECT acked_seq FROM sync_tracking") == [(len(chain),)]
+    assert sync_kit.admin(server, "SELECT acked_seq FROM sync_tracking") == [(len(chain),)]
     _rebuild_gives_the_same_rows(server)
     _resend_and_continue(server, till, chain, ack, first_batch)
 
@@ -170,11 +146,11 @@ def test_a_sale_id_received_before_is_quarantined_naming_the_event_that_holds_it
     theirs = [e.body() for e in other.terminal.journal.read()]
     last_sale = max(i for i, b in enumerate(theirs) if b["type"] == "sale.completed")
     theirs[last_sale] = _sale(theirs[last_sale], sale_id=held["payload"]["sale_id"])
-    their_chain = _chain(theirs)
-    response = _push(server, other, their_chain)
+    their_chain = sync_kit.chain(theirs)
+    response = sync_kit.push(server, other, their_chain)
     assert response.status_code == 200, response.text
     assert (response.json()["acked_seq"], response.json()["quarantined"]) == (len(their_chain), 1)
-    reason = _admin(server, "SELECT reason FROM quarantine WHERE terminal_id = %s", (other.client.terminal_id,))
+    reason = sync_kit.admin(server, "SELECT reason FROM quarantine WHERE terminal_id = %s", (other.client.terminal_id,))
     assert reason == [(f"sale_id repetido: la venta {held['payload']['sale_id']} ya llegó en el evento seq"
                        f" {held['seq']} (época 1) de la caja {till.client.terminal_id}",)]
     assert other.sync.sync_once(other.terminal.journal.clock()).online  # its journal is in step: nothing blocked
@@ -193,7 +169,7 @@ def test_repeated_line_ids_means_of_payment_and_return_ids_are_quarantined(serve
     bodies.append(_new(bodies, _returned(returned, "dev-1")))
     bodies.append(_new(bodies, _returned(bodies[at[2]], "dev-2", lines=2)))
     bodies.append(_new(bodies, _returned(bodies[at[4]], "dev-1")))
-    chain = _chain(bodies)
+    chain = sync_kit.chain(bodies)
     sale_ids = {i: bodies[i]["payload"]["sale_id"] for i in at}
     line_id = lines[0]["line_id"]
     repeated_line = bodies[at[2]]["payload"]["lines"][0]["line_id"]
@@ -207,17 +183,17 @@ def test_repeated_line_ids_means_of_payment_and_return_ids_are_quarantined(serve
         len(chain): f"return_id repetido: la devolución dev-1 ya llegó en el evento seq {len(chain) - 2} (época 1)"
                     " de esta caja"}
 
-    response = _push(server, till, chain)
+    response = sync_kit.push(server, till, chain)
     assert response.status_code == 200, response.text
     ack = response.json()
     assert ack == {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash,
                    "applied": len(chain) - len(poison), "quarantined": len(poison)}
-    assert dict(_admin(server, "SELECT seq, reason FROM quarantine")) == poison
-    assert {r[0] for r in _admin(server, "SELECT sale_id FROM sales")} == set(sale_ids.values()) - {
+    assert dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine")) == poison
+    assert {r[0] for r in sync_kit.admin(server, "SELECT sale_id FROM sales")} == set(sale_ids.values()) - {
         sale_ids[at[3]], sale_ids[at[5]]}
-    assert _admin(server, "SELECT return_id, sale_id, seq FROM returns") == [
+    assert sync_kit.admin(server, "SELECT return_id, sale_id, seq FROM returns") == [
         ("dev-1", returned["payload"]["sale_id"], len(chain) - 2)]
-    assert _admin(server, "SELECT count(*) FROM return_lines") == [(1,)]
+    assert sync_kit.admin(server, "SELECT count(*) FROM return_lines") == [(1,)]
     assert _master_stock(server) == _folded_stock(chain, set(poison))
     _rebuild_gives_the_same_rows(server)
     _resend_and_continue(server, till, chain, ack, 0)
@@ -228,7 +204,7 @@ def test_stock_past_its_column_quarantines_the_adjustment_that_overflows_and_the
     sent by the till itself: the two that would overflow are quarantined, the later ones apply from the total
     without them."""
     assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
-    (base,) = _admin(server, "SELECT quantity FROM stock WHERE sku = 'P001'")[0]
+    (base,) = sync_kit.admin(server, "SELECT quantity FROM stock WHERE sku = 'P001'")[0]
     head = len(list(till.terminal.journal.read()))
     big = Decimal("999999999")
     with till.terminal.journal.unit_of_work() as uow:
@@ -236,13 +212,13 @@ def test_stock_past_its_column_quarantines_the_adjustment_that_overflows_and_the
             uow.append(catalog.StockAdjusted("P001", delta, "conteo"))
     status = till.sync.sync_once(till.terminal.journal.clock())
     assert status.online and status.pending == 0 and status.error == "", status
-    rows = _admin(server, "SELECT seq, reason FROM quarantine ORDER BY seq")
+    rows = sync_kit.admin(server, "SELECT seq, reason FROM quarantine ORDER BY seq")
     assert [r[0] for r in rows] == [head + 101, head + 102]
     assert all(r[1] == f"el stock de P001 en la bodega centro quedaría en {base + 101 * big}: fuera del rango que el"
                        " servidor puede guardar (menos de 100.000.000.000)" for r in rows), rows
     assert _master_stock(server)["P001"] == base + 100 * big  # 100 in, then 1 out and 1 in: the refused 2 left out
     chain = list(till.terminal.journal.read())
-    assert _admin(server, "SELECT acked_seq, acked_hash FROM sync_tracking") == [(len(chain), chain[-1].hash)]
+    assert sync_kit.admin(server, "SELECT acked_seq, acked_hash FROM sync_tracking") == [(len(chain), chain[-1].hash)]
     _rebuild_gives_the_same_rows(server)
     ack = {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash}
     _resend_and_continue(server, till, chain, ack, head)
@@ -261,23 +237,23 @@ def test_a_shift_total_past_bigint_quarantines_the_sales_that_overflow_it(server
             **template["payload"], "sale_id": f"grande-{n}", "number": 1000 + n, "lines": [line], "total": 10**15,
             "affected": 10**15, "neto": 840336134453782, "iva": 159663865546218, "exento": 0, "discount": 0,
             "rounding": 0, "change": 0, "tenders": [{"kind": "debit", "amount": 10**15, "received": 10**15}]}})
-    chain = _chain(bodies)
+    chain = sync_kit.chain(bodies)
     small = sum(b["payload"]["total"] for b in bodies if b["type"] == "sale.completed" and b["seq"] <= template["seq"])
-    first = _push(server, till, chain[:5000])
+    first = sync_kit.push(server, till, chain[:5000])
     assert first.status_code == 200 and first.json()["quarantined"] == 0, first.text
-    response = _push(server, till, chain[5000:])
+    response = sync_kit.push(server, till, chain[5000:])
     assert response.status_code == 200, response.text
     ack = response.json()
     assert ack == {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash,
                    "applied": len(chain) - 5000 - 7, "quarantined": 7}
     shift_id = template["payload"]["shift_id"]
-    reasons = _admin(server, "SELECT seq, reason FROM quarantine ORDER BY seq")
+    reasons = sync_kit.admin(server, "SELECT seq, reason FROM quarantine ORDER BY seq")
     assert [r[0] for r in reasons] == [c.seq for c in chain[-7:]]
     would_be = f"{9224 * 10**15 + small:,}".replace(",", ".")
     assert reasons[0][1] == (f"el total de ventas del turno {shift_id} quedaría en {would_be}: fuera del rango que el"
                              " servidor puede guardar (de -9.223.372.036.854.775.808 a 9.223.372.036.854.775.807)")
-    assert _admin(server, "SELECT sales_total, (received->>'debit')::bigint FROM shifts") == [
+    assert sync_kit.admin(server, "SELECT sales_total, (received->>'debit')::bigint FROM shifts") == [
         (9223 * 10**15 + small, 9223 * 10**15 + small)]
-    assert _admin(server, "SELECT count(*) FROM sales WHERE sale_id LIKE 'grande-%%'") == [(9223,)]
+    assert sync_kit.admin(server, "SELECT count(*) FROM sales WHERE sale_id LIKE 'grande-%%'") == [(9223,)]
     _rebuild_gives_the_same_rows(server)
     _resend_and_continue(server, till, chain, ack, len(chain) - 10)

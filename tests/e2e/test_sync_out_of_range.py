@@ -8,52 +8,25 @@ batch a clear 422 ``unstorable`` that applies nothing, and the till shows it (``
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 import sync_kit
-from argon2 import PasswordHasher
 
-from shared import signing, sync
 from shared.events import catalog, envelope
 from shared.sale import TenderKind
-from syncserver.hq import auth
 
 ROWS = sync_kit.catalog_rows(5)
-PASSWORD = "clave-segura-1"
-
-
-def _admin(server: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(server.admin_url) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def _counts(server: Any) -> tuple[Any, ...]:
-    return _admin(server, "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sales),"
-                          " (SELECT count(*) FROM quarantine), (SELECT coalesce(sum(acked_seq), 0) FROM sync_tracking),"
-                          " (SELECT coalesce(sum(quantity), 0) FROM stock), (SELECT count(*) FROM shifts)")[0]
-
-
-def _push(server: Any, till: Any, entries: list[envelope.Envelope]) -> httpx.Response:
-    ident = till.terminal.journal.identity
-    body = sync.PushBatch(ident.tenant_id, ident.store_id, ident.terminal_id, ident.epoch, entries[0].seq,
-                          entries[0].prev_hash, tuple(entries)).to_bytes()
-    headers = {"X-Terminal": till.client.terminal_id, "X-Signature": signing.sign(till.client.private_key, body),
-               "Content-Type": "application/json"}
-    return httpx.post(server.url + "/sync/push", content=body, headers=headers, timeout=30)
-
-
-def _chain(bodies: list[dict[str, Any]]) -> list[envelope.Envelope]:
-    prev, out = envelope.GENESIS_HASH, []
-    for body in bodies:
-        out.append(envelope.seal(**{**body, "prev_hash": prev}))
-        prev = out[-1].hash
-    return out
+    return sync_kit.admin(server, "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sales),"
+                                  " (SELECT count(*) FROM quarantine),"
+                                  " (SELECT coalesce(sum(acked_seq), 0) FROM sync_tracking),"
+                                  " (SELECT coalesce(sum(quantity), 0) FROM stock), (SELECT count(*) FROM shifts)")[0]
 
 
 def _expected_stock(entries: list[envelope.Envelope], store: str) -> dict[str, Decimal]:
@@ -69,13 +42,7 @@ def _expected_stock(entries: list[envelope.Envelope], store: str) -> dict[str, D
 
 def _hq_pages(server: Any, terminal_id: str) -> tuple[str, str]:
     """The terminals page and the terminal's quarantine page, as the tenant's owner sees them."""
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    server.run(lambda pool: auth.create_login(pool, 1, "pepe@donpepe.cl", "José Pérez", PASSWORD, fast))
-    with httpx.Client(base_url=server.url, timeout=30) as hq:
-        login = hq.get("/hq/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', login.text)
-        assert token, login.text
-        hq.post("/hq/login", data={"csrf": token.group(1), "email": "pepe@donpepe.cl", "password": PASSWORD})
+    with sync_kit.hq_owner(server) as hq:
         terminals = hq.get("/hq/")
         quarantine = hq.get(f"/hq/terminales/{terminal_id}/cuarentena")
     assert terminals.status_code == 200 and quarantine.status_code == 200
@@ -122,29 +89,29 @@ def test_out_of_range_values_are_quarantined_by_field_and_the_rest_of_the_batch_
     spoil(10, "el campo document.tipo (2147483648)",
           {"document": {"tipo": 2**31, "folio": 1, "ted": "<TED/>", "stamped_at": "2026-11-20T10:00:00"}})
     spoil(11, "se esperaba int, llegó bool", {"number": True})
-    chain = _chain(bodies)
+    chain = sync_kit.chain(bodies)
     good = [e for e in chain if e.seq not in poison]
 
-    response = _push(server, till, chain)
+    response = sync_kit.push(server, till, chain)
     assert response.status_code == 200, response.text
     ack = response.json()
     assert ack == {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash,
                    "applied": len(chain) - len(poison), "quarantined": len(poison)}
-    quarantined = _admin(server, "SELECT seq, type, reason, payload FROM quarantine ORDER BY seq")
+    quarantined = sync_kit.admin(server, "SELECT seq, type, reason, payload FROM quarantine ORDER BY seq")
     assert [r[0] for r in quarantined] == sorted(poison)
     for seq, type_, reason, payload in quarantined:
         assert type_ == "sale.completed" and poison[seq] in reason, (seq, reason)
         assert payload == chain[seq - 1].payload  # stored exactly as the till sent it, big numbers too
     # every event stored, the cursor past the poison, and only the good sales folded: rows, stock, shift totals
-    assert _admin(server, "SELECT count(*), max(seq) FROM events") == [(len(chain), len(chain))]
-    assert _admin(server, "SELECT acked_seq FROM sync_tracking") == [(len(chain),)]
+    assert sync_kit.admin(server, "SELECT count(*), max(seq) FROM events") == [(len(chain), len(chain))]
+    assert sync_kit.admin(server, "SELECT acked_seq FROM sync_tracking") == [(len(chain),)]
     good_sales = {e.payload["sale_id"] for e in good if e.type == "sale.completed"}
     assert len(good_sales) == 3
-    assert {r[0] for r in _admin(server, "SELECT sale_id FROM sales")} == good_sales
-    assert _admin(server, "SELECT count(DISTINCT sale_id) FROM sale_lines") == [(3,)]
-    stock = {f"{w}/{s}": q for w, s, q in _admin(server, "SELECT warehouse_id, sku, quantity FROM stock") if q}
+    assert {r[0] for r in sync_kit.admin(server, "SELECT sale_id FROM sales")} == good_sales
+    assert sync_kit.admin(server, "SELECT count(DISTINCT sale_id) FROM sale_lines") == [(3,)]
+    stock = {f"{w}/{s}": q for w, s, q in sync_kit.admin(server, "SELECT warehouse_id, sku, quantity FROM stock") if q}
     assert stock == _expected_stock(good, "centro")
-    assert _admin(server, "SELECT sum(sales_count) FROM shifts") == [(3,)]
+    assert sync_kit.admin(server, "SELECT sum(sales_count) FROM shifts") == [(3,)]
 
     # HQ shows the count on the terminals page, and each reason on the terminal's quarantine page
     terminals, quarantine = _hq_pages(server, till.client.terminal_id)
@@ -154,12 +121,13 @@ def test_out_of_range_values_are_quarantined_by_field_and_the_rest_of_the_batch_
 
     # a re-send (big numbers included) is a no-op with the same ack; the next batch continues
     before = _counts(server)
-    again = _push(server, till, chain[4:])
+    again = sync_kit.push(server, till, chain[4:])
     assert again.status_code == 200 and again.json() == {**ack, "applied": 0, "quarantined": 0}, again.text
     assert _counts(server) == before
     sync_kit.sell(till.terminal, 1, random.Random(3), 5, tenders=(TenderKind.DEBIT,))
     nxt = next(till.terminal.journal.read(len(chain) + 1, limit=1))
-    assert _push(server, till, [envelope.seal(**{**nxt.body(), "prev_hash": chain[-1].hash})]).json()["applied"] == 1
+    after = sync_kit.push(server, till, [envelope.seal(**{**nxt.body(), "prev_hash": chain[-1].hash})])
+    assert after.json()["applied"] == 1
 
 
 def test_values_of_other_folded_events_are_checked_too(server, till):
@@ -179,16 +147,16 @@ def test_values_of_other_folded_events_are_checked_too(server, till):
     spoil("stock.adjusted", "el campo delta (Infinity) no es un número finito", delta="Infinity")
     spoil("catalog.product_upserted", "el campo price (18446744073709551615)", price=2**64 - 1)
     spoil("shift.opened", "el campo number (2147483648)", number=2**31)
-    chain = _chain(bodies)
-    response = _push(server, till, chain)
+    chain = sync_kit.chain(bodies)
+    response = sync_kit.push(server, till, chain)
     assert response.status_code == 200, response.text
     assert response.json()["acked_seq"] == len(chain) and response.json()["quarantined"] == len(poison)
-    reasons = dict(_admin(server, "SELECT seq, reason FROM quarantine"))
+    reasons = dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine"))
     assert set(reasons) == set(poison)
     for seq, why in poison.items():
         assert why in reasons[seq], reasons[seq]
     good = [e for e in chain if e.seq not in poison]
-    stock = {f"{w}/{s}": q for w, s, q in _admin(server, "SELECT warehouse_id, sku, quantity FROM stock") if q}
+    stock = {f"{w}/{s}": q for w, s, q in sync_kit.admin(server, "SELECT warehouse_id, sku, quantity FROM stock") if q}
     assert stock == _expected_stock(good, "centro")
 
 
@@ -210,7 +178,7 @@ def test_a_value_postgresql_still_refuses_is_a_422_that_applies_nothing_and_the_
     assert _counts(server) == before
     # the raw answer: 422 with the code, the reason and the range refused
     acked = int(before[3])
-    response = _push(server, till, list(till.terminal.journal.read(acked + 1)))
+    response = sync_kit.push(server, till, list(till.terminal.journal.read(acked + 1)))
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "unstorable"
     assert (response.json()["from_seq"], response.json()["to_seq"]) == (acked + 1, acked + 101)

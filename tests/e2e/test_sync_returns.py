@@ -12,20 +12,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import sync_kit
-from argon2 import PasswordHasher
 
 from desktop.journal import read_models
-from shared import signing, sync
-from shared.events import envelope, registry
+from shared.events import registry
 from shared.sale import Tender, TenderKind
-from syncserver.hq import auth
 from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
 
 ROWS = sync_kit.catalog_rows(15)  # P007 and P014 are sold by weight
-PASSWORD = "clave-segura-1"
 CHILE = ZoneInfo("America/Santiago")
 FOLDED_SQL = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s),"
               " (SELECT json_agg(l ORDER BY sale_id, line_id) FROM sale_lines l),"
@@ -56,12 +51,7 @@ def _master_stock(server: Any, tenant: int) -> dict[tuple[str, str], Decimal]:
 
 
 def _hq_sales(server: Any, day: date) -> str:
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    server.run(lambda pool: auth.create_login(pool, 1, "pepe@donpepe.cl", "José Pérez", PASSWORD, fast))
-    with httpx.Client(base_url=server.url, timeout=30) as hq:
-        token = re.search(r'name="csrf" value="([^"]+)"', hq.get("/hq/login").text)
-        assert token
-        hq.post("/hq/login", data={"csrf": token.group(1), "email": "pepe@donpepe.cl", "password": PASSWORD})
+    with sync_kit.hq_owner(server) as hq:
         page = hq.get(f"/hq/ventas?fecha={day.isoformat()}")
     assert page.status_code == 200, page.text
     return " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
@@ -152,15 +142,6 @@ def test_returns_reach_the_master_stock_returns_rebuild_and_hq(server, make_till
     assert f"Norte {count} {_clp(total)} $0 {_clp(total)}" in page
 
 
-def _push(server: Any, till: Any, entries: list[envelope.Envelope]) -> httpx.Response:
-    ident = till.terminal.journal.identity
-    body = sync.PushBatch(ident.tenant_id, ident.store_id, ident.terminal_id, ident.epoch, entries[0].seq,
-                          entries[0].prev_hash, tuple(entries)).to_bytes()
-    headers = {"X-Terminal": till.client.terminal_id, "X-Signature": signing.sign(till.client.private_key, body),
-               "Content-Type": "application/json"}
-    return httpx.post(server.url + "/sync/push", content=body, headers=headers, timeout=30)
-
-
 def test_a_return_the_master_cannot_hold_is_quarantined_by_field_and_the_rest_applies(server, make_till):
     """A return's amounts, quantities and time reach the master's columns and HQ's date casts: values they cannot
     hold are quarantined with a reason naming the field (``syncserver.ingest.limits``), never folded."""
@@ -191,12 +172,9 @@ def test_a_return_the_master_cannot_hold_is_quarantined_by_field_and_the_rest_ap
           {"lines": [lines[0], {**lines[1], "quantity": "0.0005"}]})
     spoil(1, "el campo total (10000000000000000)", {"total": 10**16})
     spoil(2, "el campo occurred_at ('2026-13-01T10:00:00-03:00')", occurred_at="2026-13-01T10:00:00-03:00")
-    prev, chain = acked[1], []
-    for body in bodies:
-        chain.append(envelope.seal(**{**body, "prev_hash": prev}))
-        prev = chain[-1].hash
+    chain = sync_kit.chain(bodies, acked[1])
 
-    response = _push(server, till, chain)
+    response = sync_kit.push(server, till, chain)
     assert response.status_code == 200, response.text
     assert response.json()["quarantined"] == len(poison) and response.json()["acked_seq"] == chain[-1].seq
     reasons = dict(sync_kit.master(server, "SELECT seq, reason FROM quarantine", 1))

@@ -6,22 +6,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from folio_kit import SAMPLE_RUT, sample_caf
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents, signature, ted, xml
 from syncserver import sii_standin
-from syncserver.sii import ws
+from syncserver.sii import standin_caf, ws
 
 HOLDER_RUT = "12345678-5"
 PFX_PASSWORD = "clave-firma"
@@ -31,19 +26,10 @@ EMISOR = documents.Emisor(rut=SAMPLE_RUT, razon_social="Tenant 1", giro="Venta a
                           comuna="Santiago", acteco=(471100,))
 
 
-def holder_pfx(rut: str = HOLDER_RUT, *, days: int = 365, not_before: datetime | None = None) -> bytes:
-    """A self-signed .pfx whose certificate carries ``rut`` as subjectAltName otherName 1.3.6.1.4.1.8321.1."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Firma Prueba Almacén")])
-    start = not_before or datetime.now(UTC) - timedelta(days=1)
-    value = rut.encode("ascii")
-    san = x509.SubjectAlternativeName([x509.OtherName(signature.SII_RUT_OID, b"\x16" + bytes([len(value)]) + value)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start)
-            .not_valid_after(start + timedelta(days=days)).add_extension(san, critical=False)
-            .sign(key, hashes.SHA256()))
-    return pkcs12.serialize_key_and_certificates(b"firma", key, cert, None,
-                                                 serialization.BestAvailableEncryption(PFX_PASSWORD.encode()))
+def holder_pfx(rut: str = HOLDER_RUT, *, days: int = 365) -> bytes:
+    """A self-signed .pfx (password ``PFX_PASSWORD``) whose certificate, valid from yesterday for ``days`` days,
+    carries ``rut`` as subjectAltName otherName 1.3.6.1.4.1.8321.1."""
+    return standin_caf.demo_certificate(rut, PFX_PASSWORD, holder="Firma Prueba Almacén", days=days)
 
 
 def holder_signer(rut: str = HOLDER_RUT, **kwargs: Any) -> signature.Signer:

@@ -31,19 +31,30 @@ def _envelope(db: Any) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def test_retry_after_and_garbage_are_honoured_and_nothing_is_lost(pg_database: str, serve_in_thread: Any) -> None:
+def _one_factura(pg_database: str, folio: int) -> tuple[Any, sii_standin.StandIn, bytes]:
+    """A migrated master whose tenant 1 has factura ``folio`` signed in its outbox, a stand-in that knows the
+    sample CAF 33, and the tenant's certificate (.pfx, password ``PFX_PASSWORD``) not yet stored."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
     standin = sii_standin.StandIn()
     standin.register_caf(sample_caf(33))
     pfx = holder_pfx()
-    put_signed(db.admin_url, 1, 33, 1, factura(1, signature.load_pfx(pfx, PFX_PASSWORD)))
+    put_signed(db.admin_url, 1, 33, folio, factura(folio, signature.load_pfx(pfx, PFX_PASSWORD)))
+    return db, standin, pfx
+
+
+async def _store_and_pack(pool: psycopg_pool.AsyncConnectionPool, pfx: bytes, now: datetime) -> None:
+    await certs.store(pool, 1, pfx, PFX_PASSWORD, SECRET)
+    await forwarder.pack(pool, 1, SECRET, RESOLUTION, now=now)
+
+
+def test_retry_after_and_garbage_are_honoured_and_nothing_is_lost(pg_database: str, serve_in_thread: Any) -> None:
+    db, standin, pfx = _one_factura(pg_database, 1)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     seen: dict[str, Any] = {}
 
     with standin_url(serve_in_thread, standin) as url:
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
-            await certs.store(pool, 1, pfx, PFX_PASSWORD, SECRET)
-            await forwarder.pack(pool, 1, SECRET, RESOLUTION, now=t0)
+            await _store_and_pack(pool, pfx, t0)
             async with sii_client(url) as client:
                 standin.inject_garbage("html", path=ep.DTE_UPLOAD)  # a maintenance page instead of RECEPCIONDTE
                 assert await forwarder.send(pool, 1, SECRET, client, now=t0) == 0
@@ -78,18 +89,13 @@ def test_retry_after_and_garbage_are_honoured_and_nothing_is_lost(pg_database: s
 
 def test_a_lost_answer_is_resent_identically_and_status_99_is_success(pg_database: str,
                                                                        serve_in_thread: Any) -> None:
-    db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(33))
-    pfx = holder_pfx()
-    put_signed(db.admin_url, 1, 33, 5, factura(5, signature.load_pfx(pfx, PFX_PASSWORD)))
+    db, standin, pfx = _one_factura(pg_database, 5)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     seen: dict[str, Any] = {}
 
     with standin_url(serve_in_thread, standin) as url:
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
-            await certs.store(pool, 1, pfx, PFX_PASSWORD, SECRET)
-            await forwarder.pack(pool, 1, SECRET, RESOLUTION, now=t0)
+            await _store_and_pack(pool, pfx, t0)
             async with sii_client(url, timeout=0.5) as client:
                 await client.token(await forwarder.account(pool, 1, SECRET))
                 standin.inject_delay(2.0, path=ep.DTE_UPLOAD)  # received and processed; the answer comes too late

@@ -38,6 +38,21 @@ def _yesterday(now: datetime) -> date:
     return now.astimezone(folios.CHILE).date() - timedelta(days=1)
 
 
+def _master_and_sii(pg_database: str) -> tuple[Db, sii_standin.StandIn]:
+    """A migrated master (tenant 1, the sample CAFs' RUT) and a stand-in that knows the sample CAF 39."""
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    standin = sii_standin.StandIn()
+    standin.register_caf(sample_caf(39))
+    return db, standin
+
+
+def _pin_clock(standin: sii_standin.StandIn) -> tuple[datetime, date]:
+    """A moment 5 s from now, set as the stand-in's clock, and the Chilean day before it."""
+    now = datetime.now(UTC) + timedelta(seconds=5)
+    standin.at(now)
+    return now, _yesterday(now)
+
+
 async def _setup(pool: psycopg_pool.AsyncConnectionPool, day: date, today: datetime | None = None) -> Till:
     """Tenant 1 with the CAF 39, a certificate, and two boletas stamped on ``day`` (one more at ``today``)."""
     till = await Till.enroll(pool, 1)
@@ -65,12 +80,8 @@ def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> 
 
 
 def test_a_pass_with_rvd_enabled_sends_yesterdays_rvd(pg_database: str, serve_in_thread: Any) -> None:
-    db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(39))
-    now = datetime.now(UTC) + timedelta(seconds=5)
-    standin.at(now)
-    day = _yesterday(now)
+    db, standin = _master_and_sii(pg_database)
+    now, day = _pin_clock(standin)
 
     with standin_url(serve_in_thread, standin) as url:
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> tuple[Any, Any, Any]:
@@ -107,9 +118,7 @@ def test_a_pass_with_rvd_enabled_sends_yesterdays_rvd(pg_database: str, serve_in
 
 
 def test_the_scheduler_builds_the_rvd_only_when_enabled(pg_database: str, serve_in_thread: Any) -> None:
-    db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(39))
+    db, standin = _master_and_sii(pg_database)
     day = _yesterday(datetime.now(UTC))
     db.run(lambda pool: _setup(pool, day))
 
@@ -137,9 +146,7 @@ def test_the_scheduler_builds_the_rvd_only_when_enabled(pg_database: str, serve_
 def test_dte_send_builds_and_sends_the_rvd_when_enabled(pg_database: str, serve_in_thread: Any, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(39))
+    db, standin = _master_and_sii(pg_database)
     day = _yesterday(datetime.now(UTC))
     db.run(lambda pool: _setup(pool, day))
     monkeypatch.setenv("ALMACEN_DATA_DIR", str(tmp_path))
@@ -158,12 +165,8 @@ def test_dte_send_builds_and_sends_the_rvd_when_enabled(pg_database: str, serve_
 def test_a_day_that_cannot_be_reported_does_not_hold_back_the_documents(pg_database: str, serve_in_thread: Any,
                                                                         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="syncserver.sii.worker")
-    db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(39))
-    now = datetime.now(UTC) + timedelta(seconds=5)
-    standin.at(now)
-    day = _yesterday(now)
+    db, standin = _master_and_sii(pg_database)
+    now, day = _pin_clock(standin)
     db.run(lambda pool: _setup(pool, day))
     # a boleta of that day whose sale cannot be read (its event is missing): the day cannot be summarised
     execute(db.admin_url, "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq,"

@@ -1,0 +1,28 @@
+"""What the ``almacen dte`` subcommands share: reading the file they are given, and reporting on stdout (JSON) and
+stderr (``ERROR: ...`` lines, in Spanish) the way the rest of the CLI does."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def error(message: str) -> None:
+    """Print ``ERROR: message`` on stderr."""
+    print(f"ERROR: {message}", file=sys.stderr)
+
+
+def read_input(path: Path) -> bytes | None:
+    """The bytes of ``path``; None when it cannot be read, after printing why (``ERROR: no se puede leer ...``)."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        error(f"no se puede leer {path}: {exc.strerror}")
+        return None
+
+
+def print_json(report: dict[str, Any]) -> None:
+    """Print ``report`` on stdout as indented JSON, accents as they are (not ``\\u`` escapes)."""
+    print(json.dumps(report, indent=2, ensure_ascii=False))
