@@ -473,11 +473,17 @@ async def _documents(pool: Any, taken: Claim) -> list[tuple[int, int, bytes]]:
 
 
 async def _still_pending(conn: Any, taken: Claim, status: ws.EnvioStatus, now: datetime) -> None:
+    """The SII answers "en proceso": ask again after the backoff. When the previous attempt had failed (the SII was
+    unreachable, e.g. through a day-long outage), the count starts again, so an answering SII is asked again within
+    minutes rather than after the hour the failures had built up."""
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
+    row = await (await conn.execute("SELECT last_error IS NOT NULL FROM dte_envelopes WHERE tenant_id = %s"
+                                    " AND envelope_id = %s", (tenant_id, envelope_id))).fetchone()
+    attempts = 1 if row is not None and row[0] else taken.attempts
     await conn.execute(
-        "UPDATE dte_envelopes SET last_error = NULL, sii_estado = %s, sii_glosa = %s,"
+        "UPDATE dte_envelopes SET last_error = NULL, sii_estado = %s, sii_glosa = %s, attempts = %s,"
         " next_attempt_at = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
-        (status.estado, status.glosa[:1000], now + pipeline.backoff(taken.attempts), tenant_id, envelope_id))
+        (status.estado, status.glosa[:1000], attempts, now + pipeline.backoff(attempts), tenant_id, envelope_id))
     await conn.execute("UPDATE dte_outbox SET sii_estado = %s, last_error = NULL, updated_at = now()"
                        " WHERE tenant_id = %s AND envelope_id = %s", (status.estado, tenant_id, envelope_id))
 

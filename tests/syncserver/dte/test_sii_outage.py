@@ -67,3 +67,46 @@ def test_a_day_long_outage_loses_nothing_and_sends_nothing_twice(pg_database: st
     assert db.rows("SELECT tipo, folio, state FROM dte_outbox ORDER BY tipo, folio") == [
         (33, 1, "accepted"), (33, 2, "accepted"),
         (39, 1, "accepted"), (39, 2, "accepted"), (39, 3, "accepted"), (39, 4, "accepted"), (39, 5, "accepted")]
+
+
+def test_after_an_outage_an_answering_sii_is_polled_again_within_a_minute(pg_database: str,
+                                                                          serve_in_thread: Any) -> None:
+    """An envelope sent just before the outage fails its status queries all day (backoff grows to an hour); the
+    first "en proceso" answer after the outage starts the count again, so its verdict comes minutes later."""
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    standin = sii_standin.StandIn(pending_polls=2)  # one "en proceso" before the outage, one after
+    standin.register_caf(sample_caf(39))
+    pfx = holder_pfx()
+    t0 = datetime.now(UTC) + timedelta(seconds=5)
+    standin.at(t0 - timedelta(seconds=1))
+    waits: list[timedelta] = []
+
+    with standin_url(serve_in_thread, standin) as url:
+        async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
+            till = await Till.enroll(pool, 1)
+            await folios.import_caf(pool, 1, sample_caf(39), today=TODAY, lease_size=10, low_water=2)
+            await certs.store(pool, 1, pfx, PFX_PASSWORD, SECRET)
+            till.record(boleta_sale(1))
+            await till.push(pool)
+            async with sii_client(url) as client:
+                first = await worker.run_once(pool, 1, SECRET, client, RESOLUTION, now=t0 - timedelta(seconds=1))
+                assert first.sent == 1  # uploaded just before the outage
+                standin.outage_until = t0 + timedelta(hours=24)
+                now = t0
+                while True:
+                    standin.at(now)
+                    await worker.run_once(pool, 1, SECRET, client, RESOLUTION, now=now)
+                    async with pool.connection() as conn, conn.transaction():
+                        await conn.execute("SELECT set_config('app.tenant_id', '1', true)")
+                        state, due = await (await conn.execute(
+                            "SELECT state, next_attempt_at FROM dte_envelopes")).fetchone()  # type: ignore[misc]
+                    if state == "done":
+                        return
+                    waits.append(due - now)
+                    now = max(due, now + timedelta(minutes=1))
+
+        db.run(work)
+    during, after = waits[:-1], waits[-1]
+    assert max(during) == timedelta(hours=1)  # the failed polls backed off to the hour
+    assert after <= timedelta(minutes=1)  # "en proceso" after the outage: asked again within a minute
+    assert db.rows("SELECT state FROM dte_outbox") == [("accepted",)]
