@@ -146,7 +146,7 @@ class ReturnPresenter:
             except errors.PosError as exc:
                 return self._render(message=describe(exc), error=True)
         digits = text.replace(".", "").replace("$", "").replace(" ", "")
-        if not digits.isdigit():
+        if not (digits.isascii() and digits.isdigit()):  # "²" is a digit to isdigit(), not to int()
             return self._render(message="Escanee el timbre, o escriba el N° de venta, el folio o el total",
                                 error=True)
         n = int(digits)
@@ -199,6 +199,8 @@ class ReturnPresenter:
         try:
             quantity = Decimal(text.strip().replace(",", ".") or "0")
         except InvalidOperation:
+            return self._render(message=f"Cantidad no válida: {text}", error=True)
+        if not quantity.is_finite() or quantity > money.MAX_UNITS:  # "nan", "1e30": comparing or quantize() raise
             return self._render(message=f"Cantidad no válida: {text}", error=True)
         if quantity < 0 or (not weighed and quantity != quantity.to_integral_value()):
             return self._render(message="Escriba unidades enteras" if not weighed else "Cantidad no válida",

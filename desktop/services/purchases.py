@@ -176,8 +176,10 @@ class PurchaseService:
             refusals.append(f"documento emitido a otro RUT ({receptor or doc.rut_receptor}); esta tienda es "
                             f"{rut_mod.format(store)}")
         supplier = events.Supplier(_compact(doc.rut_emisor) or doc.rut_emisor, doc.razon_social, doc.giro)
-        done = purchases_projection.registered(self.journal.conn, supplier.rut, doc.tipo, doc.folio)
-        if done is not None:
+        if not (0 < doc.folio < 10**10 and 0 < doc.tipo < 1000):  # SII: Folio ≤ 10 digits (and SQLite's INTEGER)
+            refusals.append("el tipo o el folio del documento está fuera del rango del SII")
+        elif (done := purchases_projection.registered(self.journal.conn, supplier.rut, doc.tipo,
+                                                      doc.folio)) is not None:
             refusals.append(f"ya registrado el {purchases_projection.format_when(done.registered_at)}")
         warnings = []
         if (result.get("caf_signature") or {}).get("ambiente") == "certificación":

@@ -74,10 +74,17 @@ class Returnable:
         return f"{NAMES.get(doc.tipo, f'documento {doc.tipo}')} N° {doc.folio}"
 
     def amount(self, line_id: int, quantity: Decimal) -> int:
-        """What ``quantity`` of line ``line_id`` is credited (CLP, its share of the sale's discount taken off)."""
+        """What ``quantity`` of line ``line_id`` is credited (CLP, its share of the sale's discount taken off): the
+        rounded credit of everything returned so far with it, minus that of what was returned before, so that
+        several partial returns of a line add up to exactly its credit (never $1 more)."""
         line = next(x for x in self.sale.lines if x.line_id == line_id)
         credit = self.credit[line_id]
-        return credit if quantity == line.quantity else money.round_half_up(credit * quantity / line.quantity)
+        before = line.quantity - self.left[line_id]
+
+        def upto(returned: Decimal) -> int:
+            return credit if returned == line.quantity else money.round_half_up(credit * returned / line.quantity)
+
+        return upto(before + quantity) - upto(before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +275,12 @@ def _compact(value: str) -> str:
 _DD_FIELDS = ("RE", "TD", "F", "FE", "RR", "MNT")
 
 
+def _integer(text: str) -> bool:
+    """ASCII digits that fit a SQLite INTEGER (at most 18): ``"²"`` is a digit to ``isdigit`` but not to ``int``,
+    and a 30-digit folio would overflow the journal's query."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def looks_like_timbre(text: str) -> bool:
     """True for what a 2D scanner types from a timbre (``<TED …``), so the sale screen can start a return."""
     return text.lstrip().upper().startswith(("<TED", "<?XML"))
@@ -285,7 +298,7 @@ def _dd_fields(text: str) -> dict[str, str] | None:
     if dd is None:
         return None
     values = {name: (xmlcore.text(dd, name) or "").strip() for name in _DD_FIELDS}
-    if not all(values.values()) or not all(values[k].isdigit() for k in ("TD", "F", "MNT")):
+    if not all(values.values()) or not all(_integer(values[k]) for k in ("TD", "F", "MNT")):
         return None
     values["RR"] = _compact(values["RR"])
     return values

@@ -88,3 +88,20 @@ def test_the_return_presenter_caps_quantities_and_refuses_without_nota_folios(se
     assert p.lookup("1").message == "La boleta N° 1 ya fue devuelta completa"  # sale N° 1, boleta N° 1
     assert p.back().stage == FIND and p.lookup("1.990").title == "Devolución de la boleta N° 2"
     assert p.lookup("99").message == "Ninguna venta reciente con el número o total 99"
+
+
+def test_the_return_presenter_answers_nonsense_quantities_in_words(selling):
+    _caf(selling, 39)
+    selling.checkout.scan("7801234567894")
+    selling.checkout.add_product(selling.catalog.resolve("PAN-1").product, "0.500")
+    selling.checkout.complete((Tender(TenderKind.CASH, 3300),))
+    p = ReturnPresenter(selling.returns, cashier_id="ana", shift_id=selling.checkout.shift_id)
+    p.open()
+    assert p.lookup("1²").error  # typed in the search: not a number, said so (int() would raise)
+    assert p.lookup("1").stage == CHOOSE
+    for line_id in (1, 2):  # units, then kg (weighed: the quantity is rounded to grams)
+        p.select(line_id)
+        for text in ("nan", "NaN", "Infinity", "-inf", "1e30"):
+            view = p.set_quantity(text)
+            assert view.error and view.message == f"Cantidad no válida: {text}"
+    assert p.set_quantity("0,25").lines[1].chosen == "0,250 kg"

@@ -239,3 +239,15 @@ def test_rebuild_gives_the_same_projections_after_purchases(store, tmp_path, cap
 
 def replace_qty(line: sd.Line, qty: str, price: str) -> sd.Line:
     return (line[0], qty, price, line[3], line[4])
+
+
+@pytest.mark.parametrize("field", [b"Folio", b"TipoDTE"])
+def test_a_folio_or_tipo_no_sqlite_integer_holds_is_refused_not_a_crash(store, field):
+    """A forged file with a 30-digit Folio/TipoDTE used to raise OverflowError out of preview (the duplicate
+    lookup), which the purchase dialog does not catch."""
+    value = {b"Folio": b"13", b"TipoDTE": b"33"}[field]
+    data = SAMPLE.replace(b"<%s>%s</%s>" % (field, value, field), b"<%s>%s</%s>" % (field, b"9" * 30, field), 1)
+    before = _state(store)
+    preview = store.purchases.preview(data)
+    assert not preview.importable and any("no cumple el esquema del SII" in r for r in preview.refusals)
+    assert _state(store) == before

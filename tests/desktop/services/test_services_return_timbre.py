@@ -76,3 +76,14 @@ def test_a_partial_return_of_a_factura_names_its_customer(selling):
                                                                               "Ferretería El Clavo SpA")
     recent = selling.returns.recent()
     assert [(r.number, r.document, r.total) for r in recent] == [(1, "Factura N° 1", 2300)]
+
+
+def test_a_timbre_with_numbers_no_folio_can_have_is_refused_in_words(selling):
+    """A garbled or forged timbre whose TD/F/MNT are not plain folio-sized numbers is not a timbre (it used to
+    crash the till: a 30-digit folio overflowed the journal's query; "²" passed isdigit() but not int())."""
+    for td, folio, monto in (("39", "9" * 30, "100"), ("9" * 30, "1", "100"), ("39", "²", "100"),
+                             ("39", "1", "9" * 30)):
+        text = (f"<TED version='1.0'><DD><RE>76235291-5</RE><TD>{td}</TD><F>{folio}</F><FE>2026-11-20</FE>"
+                f"<RR>66666666-6</RR><RSR>X</RSR><MNT>{monto}</MNT></DD></TED>")
+        with pytest.raises(errors.SaleError, match="El código leído no es un timbre del SII"):
+            selling.returns.find_by_timbre(text)

@@ -105,3 +105,21 @@ def test_without_nota_folios_or_an_unknown_folio_the_return_is_refused(selling):
         selling.returns.complete(found, None, SUPERVISOR_PIN, "cambio", cashier_id="ana",
                                  shift_id=selling.checkout.shift_id)
     assert selling.returns.find(sale.document.folio).left == {1: 1}
+
+
+def test_partial_returns_never_credit_more_than_the_line_was_paid(selling):
+    """Two units paid $2.201 together (a $99 discount on 2 × $1.150): returning them one at a time credits $1.101
+    and then the $1.100 left, never $1.101 twice (the notas would add up to more than the boleta)."""
+    _caf(selling, 39)
+    _caf(selling, 61)
+    selling.checkout.scan("7801234567894")
+    selling.checkout.set_quantity(1, "2")
+    selling.checkout.discount_sale(99, SUPERVISOR_PIN, "Cliente frecuente")
+    sale = selling.checkout.complete((Tender(TenderKind.DEBIT, 2201),)).event
+    credited = []
+    for _ in range(2):
+        found = selling.returns.find(sale.document.folio)
+        done = selling.returns.complete(found, {1: Decimal(1)}, SUPERVISOR_PIN, "Vencido", cashier_id="ana",
+                                        shift_id=selling.checkout.shift_id).event
+        credited.append(done.total)
+    assert credited == [1101, 1100] and sum(credited) == sale.total
