@@ -52,7 +52,8 @@ answers STATUS 99 "already received" with the first track id, which counts as su
 processes share the work this way and never upload the same envelope at the same time.
 
 ``now`` (every function) is the pass's clock: due times, claims and leases are compared with it, so tests drive
-retries and expired claims without waiting.
+retries and expired claims without waiting. Without it, :func:`send` and :func:`poll` read the wall clock at each
+claim, so a claim taken late in a long pass still lasts a whole lease.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from shared import rut as rut_mod
 from shared.dte import errors as dte_errors
 from shared.dte import schema, xml, xmlcore
 from syncserver.dte import certs, folios, pipeline
+from syncserver.dte.emisor import Resolution as Resolution  # the Carátula's FchResol, NroResol
 from syncserver.sii import ws
 from syncserver.store import db
 
@@ -92,14 +94,6 @@ P = ParamSpec("P")
 
 class ForwarderError(pos_errors.PosError):
     """The tenant cannot send anything yet (no RUT); the message says what to fix."""
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The emisor's SII resolution for the Caratula (número 0 in certificación)."""
-
-    fecha: date
-    numero: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +309,12 @@ async def _failed(pool: Any, taken: Claim, exc: Exception, now: datetime) -> Non
                                                                   "envelope_id": taken.envelope_id})
 
 
+def _clock(now: datetime | None) -> datetime:
+    """The time a claim is taken at: the pass's ``now`` when given (tests), else the wall clock at that moment, so
+    that each claim's lease runs from when it is taken and not from the start of a pass that may last minutes."""
+    return datetime.now(UTC) if now is None else now
+
+
 # --- 2. send ------------------------------------------------------------------------------------------------------
 
 
@@ -348,11 +348,10 @@ async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         CertificateUploadError, ForwarderError: see :func:`account` (nothing is claimed).
         Exception: an unexpected error (the database down, a bug) after recording it on the envelope when possible.
     """
-    now = datetime.now(UTC) if now is None else now
     who = await account(pool, tenant_id, secret_key)
     sent = 0
     for _ in range(limit):
-        taken = await claim(pool, tenant_id, "built", now=now, lease=lease)
+        taken = await claim(pool, tenant_id, "built", now=_clock(now), lease=lease)
         if taken is None:
             break
         assert taken.xml is not None
@@ -365,12 +364,12 @@ async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         except ws.SiiError as exc:
             log.warning("upload failed", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
                                                 "error": str(exc)})
-            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, now)
+            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, taken.claimed_at)
             break  # the SII is not answering well: leave the rest for the next pass
         except Exception as exc:
-            await _failed(pool, taken, exc, now)
+            await _failed(pool, taken, exc, taken.claimed_at)
             raise
-        if await _settle(pool, taken, _mark_sent, receipt, now):
+        if await _settle(pool, taken, _mark_sent, receipt, taken.claimed_at):
             sent += 1
     return sent
 
@@ -425,11 +424,10 @@ async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         CertificateUploadError, ForwarderError: see :func:`account` (nothing is claimed).
         Exception: an unexpected error (the database down, a bug) after recording it on the envelope when possible.
     """
-    now = datetime.now(UTC) if now is None else now
     who = await account(pool, tenant_id, secret_key)
     done = 0
     for _ in range(limit):
-        taken = await claim(pool, tenant_id, "sent", now=now, lease=lease)
+        taken = await claim(pool, tenant_id, "sent", now=_clock(now), lease=lease)
         if taken is None:
             break
         verdicts: dict[tuple[int, int], Verdict] | None = None
@@ -451,13 +449,13 @@ async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         except ws.SiiError as exc:
             log.warning("status failed", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
                                                 "error": str(exc)})
-            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, now)
+            await _settle(pool, taken, _retry_later, str(exc), exc.retry_after, taken.claimed_at)
             break
         except Exception as exc:
-            await _failed(pool, taken, exc, now)
+            await _failed(pool, taken, exc, taken.claimed_at)
             raise
         if verdicts is None:
-            await _settle(pool, taken, _still_pending, status, now)
+            await _settle(pool, taken, _still_pending, status, taken.claimed_at)
         elif await _settle(pool, taken, _record_verdicts, status, verdicts):
             done += 1
     return done

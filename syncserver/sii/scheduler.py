@@ -45,9 +45,7 @@ async def emisor_resolution(pool: Any, tenant_id: int) -> forwarder.Resolution |
     """The tenant's SII resolution from its emisor data; None when not entered yet."""
     async with db.tenant_tx(pool, tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, tenant_id)
-    if config is None or config.resolution is None:
-        return None
-    return forwarder.Resolution(config.resolution.fecha, config.resolution.numero)
+    return None if config is None else config.resolution
 
 
 @contextlib.asynccontextmanager
