@@ -237,10 +237,7 @@ class ReturnService:
     def _nota(self, sale: sales.SaleCompleted, lines: tuple[returns.LineReturned, ...], folio: int,
               now: datetime, full: bool, reason: str) -> documents.Documento:
         assert sale.document is not None and self.folios.emisor is not None
-        lineas = tuple(documents.Linea(
-            nombre=x.name, cantidad=x.quantity, precio=Decimal(x.unit_price), monto=x.amount, exento=x.iva_exempt,
-            descuento=money.round_half_up(Decimal(x.unit_price) * x.quantity) - x.amount, codigo=x.sku,
-            unidad="KG" if x.sold_by == "kg" else "") for x in lines)
+        lineas = tuple(documents.linea_acreditada(x) for x in lines)
         original_day = date.fromisoformat(sale.document.stamped_at[:10])
         code = documents.CodRef.ANULA if full else documents.CodRef.CORRIGE_MONTOS
         referencia = documents.Referencia(str(sale.document.tipo), str(sale.document.folio), original_day, code,

@@ -23,7 +23,7 @@ from shared import money
 from shared import rut as rut_mod
 from shared.dte import errors
 from shared.dte.xmlcore import clean_text
-from shared.events.returns import ReturnCompleted
+from shared.events.returns import LineReturned, ReturnCompleted
 from shared.events.sales import CustomerData, SaleCompleted
 from shared.sale import allocate
 
@@ -334,14 +334,22 @@ def receptor_desde_cliente(cliente: CustomerData) -> Receptor:
                     direccion=cliente.direccion, comuna=cliente.comuna)
 
 
+def linea_acreditada(line: LineReturned) -> Linea:
+    """A returned line at what is credited for it (IVA included): at its list price with the rest of
+    ``round(precio × cantidad)`` as DescuentoMonto; when the credit is above that (the proportional share of a
+    weighed line can round a peso up), at the unit price that gives it, so that MontoItem = PrcItem × QtyItem holds
+    without a negative discount (SII Formato DTE: PrcItem up to 6 decimals, Dec12_6Type)."""
+    lista = money.round_half_up(Decimal(line.unit_price) * line.quantity)
+    precio, descuento = Decimal(line.unit_price), lista - line.amount
+    if descuento < 0 and line.quantity > 0:
+        precio, descuento = (Decimal(line.amount) / line.quantity).quantize(Decimal("0.000001")), 0
+    return Linea(nombre=line.name, cantidad=line.quantity, precio=precio, monto=line.amount, exento=line.iva_exempt,
+                 descuento=descuento, codigo=line.sku, unidad="KG" if line.sold_by == "kg" else "")
+
+
 def lineas_desde_devolucion(devolucion: ReturnCompleted) -> tuple[Linea, ...]:
-    """The returned lines at what the customer paid for them (IVA included): ``MontoItem`` is the line's credited
-    ``amount``, its discount the rest of ``round(precio × cantidad)``."""
-    return tuple(Linea(nombre=x.name, cantidad=x.quantity, precio=Decimal(x.unit_price), monto=x.amount,
-                       exento=x.iva_exempt,
-                       descuento=money.round_half_up(Decimal(x.unit_price) * x.quantity) - x.amount,
-                       codigo=x.sku, unidad="KG" if x.sold_by == "kg" else "")
-                 for x in devolucion.lines)
+    """The returned lines at what the customer paid for them (:func:`linea_acreditada`)."""
+    return tuple(linea_acreditada(x) for x in devolucion.lines)
 
 
 def nota_credito_desde_devolucion(devolucion: ReturnCompleted, *, folio: int, fecha_emision: date, emisor: Emisor,

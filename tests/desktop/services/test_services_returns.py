@@ -123,3 +123,35 @@ def test_partial_returns_never_credit_more_than_the_line_was_paid(selling):
                                         shift_id=selling.checkout.shift_id).event
         credited.append(done.total)
     assert credited == [1101, 1100] and sum(credited) == sale.total
+
+
+def test_a_weighed_return_whose_share_rounds_up_still_gets_its_nota(selling):
+    """0,102 kg of bread at $1.990/kg is paid $203; giving back 0,051 kg credits $102 (half of 203, rounded up),
+    a peso above 0,051 × 1.990 = $101. The nota de crédito carries that line at the price that gives $102 instead
+    of a negative discount, so it is valid (the SII schema and our checks) and the return goes through."""
+    from datetime import date, datetime
+
+    from shared.dte import documents, schema, signature, verdict, xml
+    from syncserver.sii.standin_caf import demo_certificate
+
+    _caf(selling, 39)
+    _caf(selling, 61)
+    bread = selling.checkout.catalog.search("Pan Batido")[0]
+    selling.checkout.add_product(bread, Decimal("0.102"))
+    sale = selling.checkout.complete((Tender(TenderKind.CASH, 210),)).event
+    assert sale.total == 203
+    found = selling.returns.find(sale.document.folio)
+    done = selling.returns.complete(found, {1: Decimal("0.051")}, SUPERVISOR_PIN, "Pan duro", cashier_id="ana",
+                                    shift_id=selling.checkout.shift_id).event
+    assert done.total == 102 and done.document.tipo == 61
+    linea = documents.linea_acreditada(done.lines[0])
+    assert (linea.descuento, linea.monto) == (0, 102) and linea.precio == Decimal("2000")
+    # the server builds the same nota from the event: it follows the SII schema
+    emisor = selling.checkout.folios.emisor
+    day = date.fromisoformat(done.document.stamped_at[:10])
+    nota = documents.nota_credito_desde_devolucion(done, folio=done.document.folio, fecha_emision=day,
+                                                    emisor=emisor, receptor=documents.RECEPTOR_ANONIMO,
+                                                    fecha_original=day)
+    signer = signature.load_pfx(demo_certificate("13.185.095-6", "clave"), "clave")
+    schema.validate(xml.build_dte(nota, done.document.ted.encode("iso-8859-1"), signer, datetime.now()),
+                    verdict.XSD_DIR)
