@@ -103,7 +103,8 @@ async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime
 
     Raises:
         CertificateUploadError: the tenant has no usable certificate.
-        DocumentInvalid / SchemaInvalid: a day's documents cannot be summarised (nothing of that run is stored).
+    A day whose documents cannot be summarised (DocumentInvalid, SchemaInvalid, an unreadable event) is logged and
+    skipped, in its own savepoint, so it does not hold back the other days; it is tried again on the next pass.
     """
     moment = datetime.now(UTC) if now is None else now
     local = moment.astimezone(folios.CHILE) if moment.tzinfo else moment
@@ -118,8 +119,13 @@ async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime
             log.warning("rvd not built", extra={"tenant_id": tenant_id, "error": missing})
             return 0
         for day in (await _candidate_days(conn, tenant_id, yesterday))[:max(limit, 0)]:
-            if await _build_day(conn, tenant_id, day, config, signer, local.replace(tzinfo=None)) is not None:
-                built += 1
+            try:
+                async with conn.transaction():  # a savepoint: a day that cannot be summarised does not stop the rest
+                    if await _build_day(conn, tenant_id, day, config, signer, local.replace(tzinfo=None)) is not None:
+                        built += 1
+            except (dte_errors.DteError, ValueError) as exc:
+                log.error("rvd day not built", extra={"tenant_id": tenant_id, "day": day.isoformat(),
+                                                      "error": str(exc)})
     return built
 
 

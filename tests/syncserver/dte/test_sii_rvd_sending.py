@@ -164,13 +164,15 @@ def test_dte_send_builds_and_sends_the_rvd_when_enabled(pg_database: str, serve_
 
 def test_a_day_that_cannot_be_reported_does_not_hold_back_the_documents(pg_database: str, serve_in_thread: Any,
                                                                         caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="syncserver.sii.worker")
+    caplog.set_level(logging.ERROR, logger="syncserver.dte.rvd")
     db, standin = _master_and_sii(pg_database)
     now, day = _pin_clock(standin)
     db.run(lambda pool: _setup(pool, day))
-    # a boleta of that day whose sale cannot be read (its event is missing): the day cannot be summarised
+    # a boleta of the day before whose sale cannot be read (its event is missing): that day cannot be summarised,
+    # and neither the documents nor the next day's RVD wait for it
+    before = day - timedelta(days=1)
     execute(db.admin_url, "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq,"
-            " stamped_at, ted) VALUES (1, 39, 9, 'perdida', 'otra-caja', 1, 1, %s, '<TED/>')", f"{day}T12:00:00")
+            " stamped_at, ted) VALUES (1, 39, 9, 'perdida', 'otra-caja', 1, 1, %s, '<TED/>')", f"{before}T12:00:00")
 
     with standin_url(serve_in_thread, standin) as url:
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> worker.PassResult:
@@ -178,8 +180,8 @@ def test_a_day_that_cannot_be_reported_does_not_hold_back_the_documents(pg_datab
                 return await worker.run_once(pool, 1, SECRET, client, RESOLUTION, now=now, build_rvd=True)
 
         result = db.run(work)
-    assert result == worker.PassResult(signed=2, not_signed=0, packed=2, sent=1, verdicts=1, rvd=0)
+    assert result == worker.PassResult(signed=2, not_signed=0, packed=2, sent=2, verdicts=2, rvd=1)
     assert db.rows("SELECT folio, state FROM dte_outbox ORDER BY folio") == [(1, "accepted"), (2, "accepted")]
-    assert db.rows("SELECT count(*) FROM rvd_reports") == [(0,)]
-    [failure] = [r for r in caplog.records if r.getMessage() == "rvd build failed"]
-    assert "N° 9" in getattr(failure, "error", "")
+    assert db.rows("SELECT day FROM rvd_reports") == [(day,)]
+    [failure] = [r for r in caplog.records if r.getMessage() == "rvd day not built"]
+    assert "N° 9" in getattr(failure, "error", "") and getattr(failure, "day", "") == before.isoformat()
