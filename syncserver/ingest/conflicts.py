@@ -36,7 +36,7 @@ from psycopg import AsyncConnection
 
 from shared.events import envelope, returns, sales, shifts
 from syncserver.ingest import projections
-from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
+from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, miles
 
 STOCK_LIMIT: Final = Decimal("99999999999.9995")
 """``numeric(14,3)`` holds below 10¹¹ after PostgreSQL rounds to 3 places (half away from zero)."""
@@ -68,7 +68,7 @@ class _Total:
         else:
             low, high = (INT4_MIN, INT4_MAX) if self.kind == "int4" else (INT8_MIN, INT8_MAX)
             value = self.base + net
-            net_fits, value_fits, bound = low <= net <= high, low <= value <= high, f"de {_miles(low)} a {_miles(high)}"
+            net_fits, value_fits, bound = low <= net <= high, low <= value <= high, f"de {miles(low)} a {miles(high)}"
         if not value_fits:
             return net, (f"{self.label} quedaría en {_shown(value)}: fuera del rango que el servidor puede guardar"
                          f" ({bound})")
@@ -78,12 +78,8 @@ class _Total:
         return net, None
 
 
-def _miles(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def _shown(value: Any) -> str:
-    text = _miles(value) if isinstance(value, int) else str(value)
+    text = miles(value) if isinstance(value, int) else str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 
 

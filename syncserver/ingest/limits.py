@@ -60,14 +60,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _miles(n: int) -> str:
+def miles(n: int) -> str:
+    """``1234567 -> "1.234.567"`` (Chilean thousands), for the reasons shown to people."""
     return f"{n:,}".replace(",", ".")
 
 
 def _integer(field: str, value: int, low: int, high: int) -> str | None:
     if low <= value <= high:
         return None
-    bound = f"±{_miles(MAX_AMOUNT)} pesos" if high == MAX_AMOUNT else f"de {_miles(low)} a {_miles(high)}"
+    bound = f"±{miles(MAX_AMOUNT)} pesos" if high == MAX_AMOUNT else f"de {miles(low)} a {miles(high)}"
     return f"el campo {field} ({_shown(value)}) está fuera del rango que el servidor puede guardar ({bound})"
 
 

@@ -45,7 +45,7 @@ EVENT_COLUMNS = [
     ("tenant_id", "bigint"), ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("event_id", "uuid"),
     ("store_id", "text"), ("type", "text"), ("version", "integer"), ("occurred_at", "text"), ("payload", "jsonb"),
     ("prev_hash", "text"), ("hash", "text")]
-INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
 
 log = logging.getLogger("syncserver.ingest.push")
 
@@ -316,7 +316,7 @@ def _check_storable(batch: sync.PushBatch) -> None:
                 uuid.UUID(e.event_id)
             except ValueError:
                 raise sync.SyncError("malformed", f"event_id de seq {e.seq} no es un UUID", seq=e.seq) from None
-        if not INT4_MIN <= e.version <= INT4_MAX:
+        if not limits.INT4_MIN <= e.version <= limits.INT4_MAX:
             raise sync.SyncError("malformed", f"versión fuera de rango en seq {e.seq}", seq=e.seq)
 
 
