@@ -249,16 +249,20 @@ def test_sigkill_while_applying_never_leaves_a_partial_batch(cluster):
         states: list[dict[str, Any]] = []
         plan = [*PHASES.items(), ("random delay", "")]
         for n, (phase, condition) in enumerate(plan):
+            room = head - (states[-1]["acked"] if states else 0)
+            if room < 6 * BATCH:  # ingest is fast: top the backlog up so this round's kill lands mid-push
+                _backlog(term, 6 * BATCH)
+                head = term.journal.head[0]
+                room = head - states[-1]["acked"]
             result: list[Any] = []
             pusher = threading.Thread(target=lambda out=result, at=NOW + timedelta(minutes=n): out.append(
                 service.sync_once(at)))
             pusher.start()
-            room = head - (states[-1]["acked"] if states else 0)
             if condition:  # kill in a later batch of the round now and then (as far as polling sees), keeping backlog
                 seen = _watch(admin_url, dbname, condition, skip=rng.randrange(3) if room > 5 * BATCH else 0,
                               timeout=20)
             else:
-                time.sleep(rng.uniform(0.05, 0.5))
+                time.sleep(rng.uniform(0.02, 0.2))
                 seen = None
             server.kill()
             pusher.join(30)
