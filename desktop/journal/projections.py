@@ -162,12 +162,12 @@ def _signed_in(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Signe
 
 
 def _customer(conn: sqlite3.Connection, entry: envelope.Envelope, e: customers.CustomerSaved) -> None:
-    """The latest data of a RUT wins (``updated_seq``: the entry that saved it)."""
-    conn.execute("INSERT INTO customers (rut, razon_social, giro, direccion, comuna, updated_seq) VALUES"
-                 " (?, ?, ?, ?, ?, ?) ON CONFLICT (rut) DO UPDATE SET razon_social = excluded.razon_social,"
+    """The latest data of a RUT wins (``updated_epoch``/``updated_seq``: the entry that saved it)."""
+    conn.execute("INSERT INTO customers (rut, razon_social, giro, direccion, comuna, updated_epoch, updated_seq)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rut) DO UPDATE SET razon_social = excluded.razon_social,"
                  " giro = excluded.giro, direccion = excluded.direccion, comuna = excluded.comuna,"
-                 " updated_seq = excluded.updated_seq",
-                 (e.rut, e.razon_social, e.giro, e.direccion, e.comuna, entry.seq))
+                 " updated_epoch = excluded.updated_epoch, updated_seq = excluded.updated_seq",
+                 (e.rut, e.razon_social, e.giro, e.direccion, e.comuna, entry.epoch, entry.seq))
 
 
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]

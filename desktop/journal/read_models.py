@@ -197,7 +197,8 @@ def customer(conn: sqlite3.Connection, rut: str) -> tuple[str, str, str, str, st
 def customers(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
     """Every known customer as :func:`customer` gives it, most recently saved first."""
     return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(
-        "SELECT rut, razon_social, giro, direccion, comuna FROM customers ORDER BY updated_seq DESC, rut")]
+        "SELECT rut, razon_social, giro, direccion, comuna FROM customers"
+        " ORDER BY updated_epoch DESC, updated_seq DESC, rut")]
 
 
 def recent_sales(conn: sqlite3.Connection, limit: int = 30) -> list[tuple[str, int, int, str, int | None, int | None]]:

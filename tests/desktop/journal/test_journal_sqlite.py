@@ -238,3 +238,36 @@ def test_an_older_journal_is_migrated_on_open(tmp_path, clock):
         assert "barcodes_sku" in indexes
     finally:
         journal.close()
+
+
+def test_saved_customers_keep_their_order_through_the_0007_migration(tmp_path, clock):
+    """Customers projected before 0007 get the epoch and seq of their latest ``customer.saved`` entry."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from shared.events import customers as customer_events
+
+    path = tmp_path / "journal.sqlite3"
+    journal = SqliteJournal.create(path, Identity(1, "s", "t"), **_deps(clock))
+    for rut, name in (("76123456-0", "Uno"), ("77777777-7", "Dos"), ("76123456-0", "Uno bis")):
+        journal.append(customer_events.CustomerSaved(rut, name, "Giro", "Calle 1", "Santiago"))
+    journal.close()
+    conn = sqlite3.connect(path)  # back to how 0006 left the table
+    conn.executescript("ALTER TABLE customers DROP COLUMN updated_epoch; UPDATE customers SET updated_seq = 0;"
+                       " UPDATE alembic_version SET version_num = '0006';")
+    conn.close()
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).with_name("migrations")))
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+    journal = SqliteJournal.open(path, **_deps(clock))
+    try:
+        rows = journal.conn.execute("SELECT rut, updated_epoch, updated_seq FROM customers ORDER BY rut").fetchall()
+        assert rows == [("76123456-0", 1, 3), ("77777777-7", 1, 2)]
+        assert [c[1] for c in read_models.customers(journal.conn)] == ["Uno bis", "Dos"]
+    finally:
+        journal.close()

@@ -146,3 +146,25 @@ def test_the_recuadro_names_the_sii_office_when_the_store_sets_it(make_terminal)
     lines = decode(term.printer.jobs[-1]).lines
     office = next(i for i, line in enumerate(lines) if "S.I.I. - SANTIAGO ORIENTE" in line)
     assert any("BOLETA ELECTR" in line for line in lines[:office])  # right under the recuadro
+
+
+def test_a_customer_saved_after_a_restore_is_offered_first(selling):
+    """A restored journal starts a new epoch whose seqs begin again at 1; the newest customer still comes first."""
+    _caf(selling, 33)
+    names = ["Ferretería Uno SpA", "Ferretería Dos SpA", "Ferretería Tres SpA"]
+    ruts = ["76123456-0", "77777777-7", "96874030-K"]
+    for rut, name in zip(ruts[:2], names[:2], strict=True):
+        selling.checkout.scan("7801234567894")
+        selling.checkout.complete((Tender(TenderKind.CASH, 1150),),
+                                  customer=CustomerData(rut, name, "Ferretería", "Av. Matta 1020", "Santiago"))
+    journal = selling.journal
+    old_seq = journal.head[0]
+    journal.begin_epoch(journal.identity.epoch + 1, old_seq)
+    selling.checkout.scan("7801234567894")
+    selling.checkout.complete((Tender(TenderKind.CASH, 1150),),
+                              customer=CustomerData(ruts[2], names[2], "Ferretería", "Av. Matta 1020", "Santiago"))
+    assert journal.head[0] < old_seq  # the new epoch's seqs are below the old ones
+    expected = [names[2], names[1], names[0]]
+    assert [m.customer.razon_social for m in selling.checkout.customers.search("ferreteria")] == expected
+    journal.rebuild_projections()
+    assert [m.customer.razon_social for m in selling.checkout.customers.search("ferreteria")] == expected
