@@ -268,9 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.demo:
         simulator.demo()
-    print(f"Balanza {simulator.dialect.title} simulada en {simulator.port} ({simulator.dialect.settings}). "
-          "Ctrl-C para salir.", flush=True)
-    try:
+    try:  # Ctrl-C may come as soon as the port is printed (a script read it): still a clean exit
+        print(f"Balanza {simulator.dialect.title} simulada en {simulator.port} ({simulator.dialect.settings}). "
+              "Ctrl-C para salir.", flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

@@ -277,20 +277,18 @@ def test_list_serial_ports_never_raises() -> None:
 
 
 def test_simulator_command_line_serves_a_pty(tmp_path: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "desktop.drivers.scale_sim", "cas_ecr", "--weight", "1234"],
-                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[4])
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"(/dev/\S+)", line)
-        assert match, line
-        with SerialScale(match[1], "cas_ecr", timeout=1) as scale:
-            assert scale.read().grams == 1234
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
-        if process.stdout is not None:
-            process.stdout.close()
+    with subprocess.Popen([sys.executable, "-m", "desktop.drivers.scale_sim", "cas_ecr", "--weight", "1234"],
+                          stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[4]) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            match = re.search(r"(/dev/\S+)", line)
+            assert match, line
+            with SerialScale(match[1], "cas_ecr", timeout=1) as scale:
+                assert scale.read().grams == 1234
+        finally:
+            process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=5) == 0  # Ctrl-C right after the port is printed is a clean exit too
 
 
 def test_simulator_refuses_states_its_protocol_cannot_send() -> None:
