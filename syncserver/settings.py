@@ -49,6 +49,7 @@ class ServerSettings:
     dte_interval: float = 0.0  # seconds between passes of the DTE scheduler (sign, pack, send, poll); 0 = off
     rvd_enabled: bool = False  # build and send the daily RVD (ConsumoFolios)
     standin_caf_key: str = ""  # PEM public key of the SII stand-in's CAF issuer (IDK 9999); only with "standin"
+    hq_secure_cookie: bool = False  # HQ's session cookie only over HTTPS (set it when a TLS proxy fronts HQ)
 
     def with_overrides(self, **changes: Any) -> ServerSettings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like loaded values."""

@@ -52,13 +52,14 @@ def routes() -> list[BaseRoute]:
 
 
 def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
-    """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the login's e-mail and tenant."""
+    """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the login's e-mail and tenant;
+    marked Secure (sent by browsers over HTTPS only) with ``hq_secure_cookie``, for HQ served behind TLS."""
     secret = settings.secret_key
     if not secret:
         log.warning("no secret_key: HQ sessions last until the server restarts")
         secret = secrets.token_urlsafe(32)
     return [Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
-                       path=web.BASE, same_site="lax", https_only=False)]
+                       path=web.BASE, same_site="lax", https_only=settings.hq_secure_cookie)]
 
 
 def mount(settings: settings_mod.ServerSettings) -> Mount:

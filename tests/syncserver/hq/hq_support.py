@@ -56,8 +56,8 @@ class World:
         with psycopg.connect(self.admin_url) as conn:
             conn.execute(sql, params)
 
-    def app(self) -> Starlette:
-        settings = settings_mod.ServerSettings(database_url=self.app_url, secret_key="test-secret")
+    def app(self, **overrides: Any) -> Starlette:
+        settings = settings_mod.ServerSettings(database_url=self.app_url, secret_key="test-secret", **overrides)
         app = app_mod.create_app(settings)
         app.state.hq_hasher = FAST
         return app

@@ -42,6 +42,7 @@ def test_login_ok_wrong_password_and_lock_out(world: World, served: Served) -> N
             assert ok.status_code == 303 and ok.headers["location"] == "/hq/"
             cookie = ok.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=lax" in cookie and "path=/hq" in cookie
+            assert "secure" not in cookie  # plain HTTP on the shop's LAN keeps working by default
             home = await client.get("/hq/")
             assert home.status_code == 200 and "Almacenes Don Pepe" in home.text and "76.123.456-0" in home.text
             # the cookie is signed: a tampered one is no session
@@ -265,4 +266,19 @@ def test_catalog_search_and_pages(world: World, served: Served) -> None:
             escaped = await client.get("/hq/catalogo?q=%3Cscript%3Ealert(1)%3C/script%3E")
             assert "<script>alert" not in escaped.text and "&lt;script&gt;" in escaped.text
 
+    asyncio.run(scenario())
+
+
+def test_behind_tls_the_session_cookie_is_secure(world: World, served: Served) -> None:
+    """``hq_secure_cookie``: browsers send HQ's session cookie over HTTPS only (a TLS proxy fronts HQ)."""
+    async def scenario() -> None:
+        async with served(world.app(hq_secure_cookie=True)) as client:
+            page = await client.get("/hq/login")
+            cookie = page.headers["set-cookie"].lower()
+            assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+            # over plain HTTP the client keeps the cookie to itself, as a browser does: no session, no login
+            refused = await client.post("/hq/login", data={"csrf": World.token(page.text), "email": "pepe@donpepe.cl",
+                                                           "password": PASSWORD})
+            assert refused.status_code == 403
+            assert (await client.get("/hq/")).status_code == 303  # to the login page
     asyncio.run(scenario())
