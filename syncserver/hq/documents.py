@@ -41,6 +41,9 @@ _ROWS = (
 
 
 DETAIL_LABELS = {"rejected": "Motivo del SII:", "accepted_objections": "Reparos del SII:"}
+UNTRACKED = "sin track id: consultado documento por documento"
+"""Shown with "Enviado al SII" when the SII answered "already received" without a track id (the forwarder asks
+each document's state on its own)."""
 
 
 def explanations(*texts: str | None) -> list[str]:
@@ -89,9 +92,11 @@ async def page(request: Request, user: HqUser) -> Response:
         r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
                             and r["corrected_by"] is None)
         r["detail_label"] = DETAIL_LABELS.get(r["state"], "")
+        r["untracked"] = r["state"] == "sent" and not r["track_id"]  # STATUS 99 without track id
         r["details"] = explanations(r["sii_glosa"], r["last_error"])
     return web.render(request, "documents.html", user=user, section="documentos", rows=rows, counts=counts,
                       states=STATES, state=state, tipo=tipo, tipos=TIPOS, page_size=PAGE, pdf_links=PDF_LINKS,
+                      untracked=UNTRACKED,
                       notice=_notice(request.query_params.get("corregido", "")))
 
 

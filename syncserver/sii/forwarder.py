@@ -10,11 +10,14 @@ Three steps, all talking through :class:`syncserver.sii.ws.SiiClient`:
 2. :func:`send`: due ``built`` envelopes are uploaded: EnvioBOLETA to the boleta REST API, EnvioDTE and
    ``ConsumoFolios`` (the RVD, built elsewhere into ``dte_envelopes``) through DTEUpload. A track id moves the
    envelope and its documents to ``sent`` (``sii_estado`` REC); STATUS 99 (the identical file was already
-   received) is a success. When the SII refuses the file itself (STATUS 2, 3, 7, 8) the envelope is ``done`` and
-   its documents ``rejected`` with the reason. Any other failure (no connection, timeout, HTTP 5xx/429 with
-   ``Retry-After``, an unreadable answer, authentication) leaves it ``built`` with ``last_error`` and
-   ``next_attempt_at`` = now + the larger of the SII's Retry-After and the backoff (30 s doubling to 1 h, by
-   ``attempts``), and ends the pass's uploads: the SII is not asked again until then.
+   received) is a success. STATUS 99 *without* a track id: a ``ConsumoFolios`` ends ``done`` (``sii_estado``
+   ``STATUS 99``, received); an EnvioBOLETA or EnvioDTE goes to ``sent`` with no track id (``sii_estado``
+   ``STATUS 99``), and 3 asks its documents one by one. When the SII refuses the file itself (STATUS 2, 3, 7,
+   8) the envelope is ``done`` and its documents ``rejected`` with the reason. Any other failure (no
+   connection, timeout, HTTP 5xx/429 with ``Retry-After``, an unreadable answer, authentication) leaves it
+   ``built`` with ``last_error`` and ``next_attempt_at`` = now + the larger of the SII's Retry-After and the
+   backoff (30 s doubling to 1 h, by ``attempts``), and ends the pass's uploads: the SII is not asked again until
+   then.
 3. :func:`poll`: due ``sent`` envelopes are asked for their state. In process (REC, SOK, CRT, FOK, PDR): ask again
    after the backoff. Rejected as a whole (RSC, RFR, RCT, …): every document ``rejected`` with the SII's glosa.
    Processed (EPR), per document:
@@ -31,6 +34,17 @@ Three steps, all talking through :class:`syncserver.sii.ws.SiiClient`:
 
    The envelope ends ``done`` with the envío's ``sii_estado`` and ``sii_glosa``. A failed query is retried as in 2.
 
+   An envelope **without track id** (STATUS 99 without TRACKID) has no envío to ask: each of its documents still
+   ``sent`` is asked on its own — boletas through the boleta API's per-document state
+   (:meth:`~syncserver.sii.ws.SiiClient.boleta_document_status`), facturas and notas through QueryEstDte — and the
+   answer is mapped as for a processed envío (:func:`document_verdict`, with no counts: received is ``accepted``,
+   or ``accepted_objections`` when the SII's code or text says reparos; not received is ``rejected``). A document
+   the SII does not have yet (FAU, the boleta API's HTTP 404, a state still in process) stays ``sent`` and is asked
+   again after the backoff, until :data:`UNKNOWN_GRACE` after the STATUS 99: then it is taken as not received, as
+   it would be in a processed envío. The envelope is ``done`` (``sii_estado`` ``STATUS 99``, the tally in
+   ``sii_glosa``) once every document has its verdict. When a query fails, the verdicts already obtained are
+   recorded, the documents not asked get ``last_error``, and the rest waits as in 2.
+
 **Claim → call → record** (migration 0008). :func:`send` and :func:`poll` never hold a transaction, a row lock or a
 pooled connection while the SII answers (HTTP calls of up to 30 s each, minutes in an outage). Envelope by
 envelope, oldest first:
@@ -41,7 +55,8 @@ envelope, oldest first:
   ``attempts + 1``; committed before any SII call, so the attempt is on record even if the server dies during it.
 - *call*: the SII calls of the envelope run with no transaction open, and are cut short (as a timeout: retried
   later) a fifth of the lease before it ends, so a worker never calls for an envelope it no longer holds. While
-  :func:`poll` asks QueryEstDte document by document, the lease is renewed (short transaction) before each query.
+  :func:`poll` asks document by document (QueryEstDte, the boleta API's per-document state), the lease is
+  renewed (short transaction) before each query.
 - *record* (one short transaction): the outcome is written only if ``claim_token`` is still this worker's (the row
   is re-taken ``FOR UPDATE`` and checked) and the claim is cleared; otherwise it is dropped and logged ("claim
   lost"), so an envelope never gets two outcomes — a document never two different track ids.
@@ -88,6 +103,13 @@ VIA_DTE_UPLOAD: Final = frozenset({"EnvioDTE", "ConsumoFolios"})
 LEASE: Final = timedelta(minutes=5)
 """How long a claim on an envelope lasts (see the module doc); its SII calls are cut short at 4/5 of it."""
 CALL_SHARE: Final = 0.8
+UNKNOWN_GRACE: Final = timedelta(hours=24)
+"""How long after a STATUS 99 without track id a document the SII does not have yet (FAU, HTTP 404, in process)
+is still asked again; after that it is recorded ``rejected`` (not received), as in a processed envío."""
+CONSUMIDOR_FINAL: Final = "66666666-6"
+"""The RUTRecep of a boleta to an anonymous buyer (SII formato boletas), asked when a boleta carries none."""
+UNTRACKED: Final = ("el SII ya había recibido este mismo archivo (STATUS 99) pero no informó su track id: se consulta"
+                    " documento por documento")
 
 P = ParamSpec("P")
 
@@ -342,7 +364,7 @@ async def _upload(client: ws.SiiClient, who: ws.Account, kind: str, data: bytes,
 async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
                now: datetime | None = None, lease: timedelta = LEASE) -> int:
     """Upload due envelopes (oldest first, at most ``limit``), each claimed → uploaded with no transaction open →
-    recorded (see the module doc); returns how many got a track id recorded.
+    recorded (see the module doc); returns how many the SII received (a track id, or STATUS 99 without one).
 
     Raises:
         CertificateUploadError, ForwarderError: see :func:`account` (nothing is claimed).
@@ -376,7 +398,18 @@ async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
 
 async def _mark_sent(conn: Any, taken: Claim, receipt: ws.Receipt, now: datetime) -> None:
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
-    if receipt.track_id is None:  # STATUS 99 without TRACKID: nothing left to ask
+    if receipt.track_id is None and taken.kind in ("EnvioBOLETA", "EnvioDTE"):  # asked document by document
+        await conn.execute(
+            "UPDATE dte_envelopes SET state = 'sent', track_id = NULL, attempts = 0, last_error = NULL,"
+            " sii_estado = 'STATUS 99', sii_glosa = %s, sent_at = %s, next_attempt_at = %s, updated_at = now()"
+            " WHERE tenant_id = %s AND envelope_id = %s", (UNTRACKED, now, now, tenant_id, envelope_id))
+        await conn.execute(
+            "UPDATE dte_outbox SET state = 'sent', track_id = NULL, last_error = NULL, sii_estado = 'STATUS 99',"
+            " sii_glosa = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+            (UNTRACKED, tenant_id, envelope_id))
+        log.info("envelope received without track id", extra={"tenant_id": tenant_id, "envelope_id": envelope_id})
+        return
+    if receipt.track_id is None:  # a ConsumoFolios, STATUS 99 without TRACKID: nothing left to ask
         glosa = ("el SII ya había recibido este mismo archivo (STATUS 99) pero no informó su track id: verifique los"
                  " documentos en www.sii.cl")
         await conn.execute(
@@ -430,6 +463,12 @@ async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         taken = await claim(pool, tenant_id, "sent", now=_clock(now), lease=lease)
         if taken is None:
             break
+        if taken.track_id is None:
+            finished, failed = await _poll_untracked(pool, client, who, taken)
+            done += finished
+            if failed:
+                break  # the SII is not answering well: leave the rest for the next pass
+            continue
         verdicts: dict[tuple[int, int], Verdict] | None = None
         try:
             async with _bounded(taken) as deadline:
@@ -535,14 +574,24 @@ async def verdicts_of(client: ws.SiiClient, who: ws.Account, kind: str, status: 
                 await before_query()
             answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha, monto=monto,
                                                       rut_receptor=receptor)
-            if not answer.received:
-                out[(tipo, folio)] = Verdict("rejected", answer.estado, f"rechazado por el SII: {answer.reason}")
-                continue
-            objections = count is not None and count.reparos > 0 and (
-                count.aceptados == 0 or "reparo" in answer.glosa_err.lower())
-            out[(tipo, folio)] = (Verdict("accepted_objections", answer.estado, answer.glosa_err or "con reparos")
-                                  if objections else Verdict("accepted", answer.estado))
+            out[(tipo, folio)] = document_verdict(answer, count)
     return out
+
+
+def document_verdict(answer: ws.DocumentStatus, count: ws.TypeCount | None = None) -> Verdict:
+    """One document's verdict from the SII's answer about it (QueryEstDte, or the boleta API's per-document state).
+
+    Not received (FAU, FNA, DNK, RCH…) is ``rejected`` with the SII's codes and texts. Received (DOK…) is
+    ``accepted_objections`` when the document's type had reparos in the envío (``count``) and either no plain
+    acceptance or the SII's text says "reparo"; with no counts (an envelope without track id), when the SII's code
+    (RPR, RLV) or text says reparos; else ``accepted``.
+    """
+    if not answer.received:
+        return Verdict("rejected", answer.estado, f"rechazado por el SII: {answer.reason}")
+    said = answer.objections or "reparo" in answer.glosa_err.lower()
+    objections = said if count is None else count.reparos > 0 and (count.aceptados == 0 or said)
+    return (Verdict("accepted_objections", answer.estado, answer.glosa_err or "con reparos") if objections
+            else Verdict("accepted", answer.estado))
 
 
 def _summary(status: ws.EnvioStatus) -> str:
@@ -551,19 +600,158 @@ def _summary(status: ws.EnvioStatus) -> str:
     return (status.glosa + (f" — {counts}" if counts else ""))[:1000]
 
 
-async def _record_verdicts(conn: Any, taken: Claim, status: ws.EnvioStatus,
-                           verdicts: dict[tuple[int, int], Verdict]) -> None:
-    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
+async def _write_verdicts(conn: Any, taken: Claim, verdicts: dict[tuple[int, int], Verdict]) -> None:
     for (tipo, folio), verdict in verdicts.items():
         rejected = verdict.state == "rejected"
         await conn.execute(
             "UPDATE dte_outbox SET state = %s, sii_estado = %s, sii_glosa = %s, last_error = %s, updated_at = now()"
             " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s",
             (verdict.state, verdict.sii_estado, verdict.glosa[:1000] or None,
-             verdict.glosa[:1000] if rejected else None, tenant_id, envelope_id, tipo, folio))
+             verdict.glosa[:1000] if rejected else None, taken.tenant_id, taken.envelope_id, tipo, folio))
+
+
+async def _record_verdicts(conn: Any, taken: Claim, status: ws.EnvioStatus,
+                           verdicts: dict[tuple[int, int], Verdict]) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
+    await _write_verdicts(conn, taken, verdicts)
     await conn.execute(
         "UPDATE dte_envelopes SET state = 'done', sii_estado = %s, sii_glosa = %s, attempts = 0, last_error = NULL,"
         " updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
         (status.estado, _summary(status), tenant_id, envelope_id))
     log.info("envelope verdict", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "estado": status.estado,
                                         "rejected": sum(v.state == "rejected" for v in verdicts.values())})
+
+
+# --- 3b. poll an envelope without track id, document by document --------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Asked:
+    """The documents of an envelope without track id still waiting for a verdict, and what the SII answered about
+    each as far as the queries got (``error``: the query that failed; the documents after it were not asked)."""
+
+    since: datetime
+    documents: list[tuple[int, int, bytes]]
+    answers: dict[tuple[int, int], ws.DocumentStatus] = field(default_factory=dict)
+    error: ws.SiiError | None = None
+
+
+async def _poll_untracked(pool: Any, client: ws.SiiClient, who: ws.Account, taken: Claim) -> tuple[int, bool]:
+    """Ask each waiting document of the claimed envelope (no track id) on its own and record the answers (see the
+    module doc); ``(1 if the envelope got its last verdict else 0, whether a query failed)``.
+
+    Raises:
+        Exception: an unexpected error, after recording it on the envelope when possible.
+    """
+    try:
+        asked = await _waiting(pool, taken)
+    except Exception as exc:
+        await _failed(pool, taken, exc, taken.claimed_at)
+        raise
+    try:
+        async with _bounded(taken) as deadline:
+            await _ask_each(client, who, asked, functools.partial(_renew, pool, taken, deadline))
+    except ClaimLost as exc:
+        log.warning("claim lost while polling", extra={"tenant_id": taken.tenant_id,
+                                                       "envelope_id": taken.envelope_id, "error": str(exc)})
+        return 0, False
+    except ws.SiiError as exc:
+        log.warning("document status failed", extra={"tenant_id": taken.tenant_id,
+                                                     "envelope_id": taken.envelope_id, "error": str(exc)})
+        asked.error = exc
+    except Exception as exc:
+        await _failed(pool, taken, exc, taken.claimed_at)
+        raise
+    finished = await _settle(pool, taken, _record_untracked, asked, taken.claimed_at)
+    return (1 if finished and asked.error is None and _all_decided(asked, taken.claimed_at) else 0,
+            asked.error is not None)
+
+
+async def _waiting(pool: Any, taken: Claim) -> _Asked:
+    """The envelope's STATUS 99 time and its documents still ``sent`` (short read-only transaction)."""
+    async with db.tenant_tx(pool, taken.tenant_id) as conn:
+        row = await (await conn.execute("SELECT sent_at FROM dte_envelopes WHERE tenant_id = %s AND envelope_id = %s",
+                                        (taken.tenant_id, taken.envelope_id))).fetchone()
+        rows = await (await conn.execute(
+            "SELECT tipo, folio, xml FROM dte_outbox WHERE tenant_id = %s AND envelope_id = %s AND state = 'sent'"
+            " ORDER BY tipo, folio", (taken.tenant_id, taken.envelope_id))).fetchall()
+    since = row[0] if row is not None and row[0] is not None else taken.claimed_at
+    return _Asked(since, [(int(t), int(f), bytes(x)) for t, f, x in rows])
+
+
+async def _ask_each(client: ws.SiiClient, who: ws.Account, asked: _Asked,
+                    before_query: Callable[[], Awaitable[None]]) -> None:
+    """Ask the SII about each document of ``asked`` in turn (boletas through the boleta API, the others through
+    QueryEstDte), awaiting ``before_query()`` before each query; answers go into ``asked.answers`` as they come.
+
+    Raises:
+        SiiError: a query failed (the answers before it stay in ``asked``).
+        ClaimLost: from ``before_query``.
+    """
+    for tipo, folio, data in asked.documents:
+        fecha, monto, receptor = _doc_facts(data)
+        await before_query()
+        if tipo in BOLETAS:
+            answer = await client.boleta_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
+                                                         monto=monto, rut_receptor=receptor or CONSUMIDOR_FINAL)
+        else:
+            answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha, monto=monto,
+                                                      rut_receptor=receptor)
+        asked.answers[(tipo, folio)] = answer
+
+
+def _untracked_verdict(answer: ws.DocumentStatus, since: datetime, now: datetime) -> Verdict | None:
+    """The verdict of one document of an envelope without track id; None while the SII does not have it yet."""
+    if answer.not_yet and now - since < UNKNOWN_GRACE:
+        return None
+    return document_verdict(answer)
+
+
+def _all_decided(asked: _Asked, now: datetime) -> bool:
+    return len(asked.answers) == len(asked.documents) and all(
+        _untracked_verdict(answer, asked.since, now) is not None for answer in asked.answers.values())
+
+
+async def _record_untracked(conn: Any, taken: Claim, asked: _Asked, now: datetime) -> None:
+    tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
+    verdicts: dict[tuple[int, int], Verdict] = {}
+    for (tipo, folio), answer in asked.answers.items():
+        verdict = _untracked_verdict(answer, asked.since, now)
+        if verdict is not None:
+            verdicts[(tipo, folio)] = verdict
+            continue
+        waiting = (f"el SII aún no tiene este documento ({answer.reason}); se consulta de nuevo hasta"
+                   f" {UNKNOWN_GRACE.total_seconds() / 3600:.0f} h después del envío")
+        await conn.execute(
+            "UPDATE dte_outbox SET sii_estado = %s, sii_glosa = %s, last_error = NULL, updated_at = now()"
+            " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s AND state = 'sent'",
+            (answer.estado, waiting[:1000], tenant_id, envelope_id, tipo, folio))
+    await _write_verdicts(conn, taken, verdicts)
+    error = None if asked.error is None else str(asked.error)[:1000]
+    if error is not None:
+        not_asked = [(t, f) for t, f, _ in asked.documents if (t, f) not in asked.answers]
+        await conn.execute(
+            "UPDATE dte_outbox SET last_error = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s"
+            " AND (tipo, folio) IN (SELECT * FROM unnest(%s::int[], %s::bigint[])) AND state = 'sent'",
+            (error, tenant_id, envelope_id, [t for t, _ in not_asked], [f for _, f in not_asked]))
+    tally = dict(await (await conn.execute(
+        "SELECT state, count(*) FROM dte_outbox WHERE tenant_id = %s AND envelope_id = %s GROUP BY state",
+        (tenant_id, envelope_id))).fetchall())
+    summary = (f"{tally.get('accepted', 0)} aceptados, {tally.get('accepted_objections', 0)} con reparos,"
+               f" {tally.get('rejected', 0)} rechazados")
+    if not tally.get("sent"):
+        await conn.execute(
+            "UPDATE dte_envelopes SET state = 'done', sii_estado = 'STATUS 99', sii_glosa = %s, attempts = 0,"
+            " last_error = NULL, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s",
+            (f"el SII ya había recibido este mismo archivo (STATUS 99) sin informar su track id; consultados documento"
+             f" por documento: {summary}", tenant_id, envelope_id))
+        log.info("envelope verdict", extra={"tenant_id": tenant_id, "envelope_id": envelope_id,
+                                            "estado": "STATUS 99", "rejected": tally.get("rejected", 0)})
+        return
+    wait = asked.error.retry_after if asked.error is not None else None
+    delay = max(wait or timedelta(0), pipeline.backoff(taken.attempts))
+    await conn.execute(
+        "UPDATE dte_envelopes SET sii_glosa = %s, last_error = %s, next_attempt_at = %s, updated_at = now()"
+        " WHERE tenant_id = %s AND envelope_id = %s",
+        (f"{UNTRACKED}: {summary}, {tally['sent']} sin respuesta todavía", error, now + delay, tenant_id,
+         envelope_id))

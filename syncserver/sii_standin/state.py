@@ -11,6 +11,9 @@ Checks on an upload, as the SII does them (sii.md §1–§6):
   stand-in knows for that emisor and type, the TED signed with that CAF's key and matching the document (RE, TD, F,
   FE, RR, MNT), the totals consistent (MntNeto/IVA/MntExe/MntTotal with the lines and TasaIVA), a folio not
   already received with other content, and any rejection or reparo injected for it.
+
+Per document, QueryEstDte (:meth:`StandIn.document_status`) and the boleta API's per-document state
+(:meth:`StandIn.boleta_document_status`) answer from what was received and decided.
 """
 
 from __future__ import annotations
@@ -37,11 +40,14 @@ from shared.dte import errors, schema, signature, ted, xmlcore
 from shared.dte.verdict import check_totals
 from shared.dte.xmlcore import DS_NS
 from syncserver.dte import folios, pipeline
+from syncserver.sii.ws import endpoints as ep
 
 RUT_SII: Final = "60803000-K"
 MAX_UPLOAD: Final = 16 * 1024 * 1024
 SEED_TTL: Final = timedelta(minutes=2)
 _DS: Final = "{" + DS_NS + "}"
+UPLOAD_PATHS: Final = (ep.DTE_UPLOAD, ep.BOLETA_ENVIO)
+BOLETAS: Final = (39, 41)
 
 GARBAGE: Final = {
     "html": (b"<html><head><title>SII</title></head><body><h1>Servicio en mantenci&oacute;n</h1>"
@@ -66,7 +72,9 @@ class UploadRefused(Exception):
 class Fault:
     """One queued fault: ``status`` (an HTTP error with an optional retry header), ``delay`` (the request is
     processed, its answer sent only after ``seconds``: the client times out with the work done, as when an answer
-    is lost) or ``garbage`` (``body`` instead of the answer). ``path``: only requests whose path contains it."""
+    is lost), ``garbage`` (``body`` instead of the answer) or ``no_track`` (an upload, and only an upload, is
+    received as usual but answered "already received" without a track id). ``path``: only requests whose path
+    contains it."""
 
     kind: str
     path: str = ""
@@ -188,6 +196,12 @@ class StandIn:
             body, content_type = GARBAGE[body]
         self.faults.extend(Fault("garbage", path, body=body, content_type=content_type) for _ in range(times))
 
+    def inject_no_track(self, *, times: int = 1) -> None:
+        """The next ``times`` uploads are received as usual (an identical file is still the first one's envío) but
+        answered "already received" without a track id: DTEUpload STATUS 99 without TRACKID, the boleta API
+        ``estado`` 99 without ``trackid``. Other requests leave these faults queued."""
+        self.faults.extend(Fault("no_track") for _ in range(times))
+
     def reject(self, tipo: int, folio: int, reason: str) -> None:
         """The document ``tipo``/``folio`` will be rejected with ``reason`` (whatever else it is)."""
         self.injected[(tipo, folio)] = Verdict(tipo, folio, "RECHAZADO", reason)
@@ -198,7 +212,7 @@ class StandIn:
 
     def take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
-            if fault.path in path:
+            if fault.path in path and (fault.kind != "no_track" or path in UPLOAD_PATHS):
                 self.faults.remove(fault)
                 return fault
         return None
@@ -413,6 +427,22 @@ class StandIn:
             return ("DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados", "0",
                     f"DTE Aceptado con Reparos: {known.verdict.reason}")
         return "DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados", "0", "DTE Aceptado"
+
+    def boleta_document_status(self, company: str, tipo: int, folio: int, receptor: str, fecha: date | None,
+                               monto: int) -> tuple[str, str] | None:
+        """The boleta API's ``(codigo, descripcion)`` for one boleta (39, 41); None when the SII does not have it
+        (HTTP 404): DOK accepted, RPR accepted with reparos, RCH rejected (with the reasons), DNK when the
+        receptor, date or amount asked do not match."""
+        known = self.documents.get((company, tipo, folio)) if tipo in BOLETAS else None
+        if known is None:
+            return None
+        if known.verdict.estado == "RECHAZADO":
+            return "RCH", f"DTE Rechazado: {known.verdict.reason}"
+        if (known.rut_receptor, known.fecha, known.monto) != (receptor, fecha.isoformat() if fecha else "", monto):
+            return "DNK", "Documento Recibido por el SII. Datos No Coinciden con los Registrados"
+        if known.verdict.estado == "REPARO":
+            return "RPR", f"DTE Aceptado con Reparos: {known.verdict.reason}"
+        return "DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados"
 
 
 def _int(value: str | None) -> int:

@@ -2,7 +2,7 @@
 ``RECEPCIONDTE``, the boleta REST API's XML and JSON), over the decisions of :mod:`.state`.
 
 Faults (:meth:`StandIn.inject`, ``inject_delay``, ``inject_garbage``, ``outage_until``) are applied before any
-processing, to every path but ``/health``.
+processing, to every path but ``/health``; ``inject_no_track`` changes an upload's answer after it was received.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def _guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return Response(_UNAVAILABLE, fault.status, headers=headers, media_type="text/html")
         if fault is not None and fault.kind == "garbage":
             return Response(fault.body, 200, media_type=fault.content_type)
+        request.state.no_track = fault is not None and fault.kind == "no_track"
         standin.requests.append(f"{request.method} {request.url.path}")
         response = await handler(request, standin)
         if fault is not None and fault.kind == "delay":  # processed, but the answer comes late (a client timeout)
@@ -163,6 +164,8 @@ async def _dte_upload(request: Request, standin: StandIn) -> Response:
         envio, again = standin.upload(data, via="dte", sender=sender, company=company)
     except UploadRefused as exc:
         return _xml(soap.recepcion(exc.status, errors=exc.errors[:20], **answer))
+    if request.state.no_track:  # "already received", and no TRACKID
+        return _xml(soap.recepcion(99, **answer))
     return _xml(soap.recepcion(99 if again else 0, track_id=envio.track_id, **answer))
 
 
@@ -196,6 +199,9 @@ async def _boleta_envio(request: Request, standin: StandIn) -> Response:
     if not data or len(data) > MAX_UPLOAD:
         return JSONResponse({"error": "falta el archivo, está vacío o es demasiado grande"}, status_code=400)
     envio, _ = standin.upload(data, via="boleta", sender=sender, company=company)
+    if request.state.no_track:  # "already received", and no trackid
+        return JSONResponse({"rut_emisor": company, "rut_envia": sender, "fecha_recepcion": _stamp(envio.received),
+                             "estado": "99", "glosa": "Archivo ya recibido", "file": filename})
     return JSONResponse({"rut_emisor": company, "rut_envia": sender, "trackid": int(envio.track_id),
                          "fecha_recepcion": _stamp(envio.received), "estado": "REC", "file": filename})
 
@@ -229,6 +235,27 @@ def _detalle(envio: Envio) -> list[dict[str, object]]:
     return out
 
 
+async def _boleta_document(request: Request, standin: StandIn) -> Response:
+    """``GET boleta.electronica/{rut}-{dv}-{tipo}-{folio}/estado?rut_receptor=&dv_receptor=&monto=&fechaEmision=``
+    → ``{"codigo", "descripcion"}``; 404 when the SII does not have the boleta, 400 for unreadable parameters."""
+    if (refused := _unauthorised(standin, request)) is not None:
+        return refused
+    parts, query = request.path_params["ident"].split("-"), request.query_params
+    company = _rut(parts[0], parts[1]) if len(parts) == 4 else None
+    receptor = _rut(query.get("rut_receptor", ""), query.get("dv_receptor", ""))
+    try:
+        tipo, folio, monto = int(parts[2]), int(parts[3]), int(query.get("monto", ""))
+        fecha = datetime.strptime(query.get("fechaEmision", ""), "%d-%m-%Y").date()
+    except (IndexError, ValueError):
+        company = None
+    if company is None or receptor is None:
+        return JSONResponse({"error": "parámetros inválidos"}, status_code=400)
+    found = standin.boleta_document_status(company, tipo, folio, receptor, fecha, monto)
+    if found is None:
+        return JSONResponse({"error": "documento no encontrado"}, status_code=404)
+    return JSONResponse({"codigo": found[0], "descripcion": found[1]})
+
+
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "service": "simulador del SII"})
 
@@ -241,7 +268,8 @@ def create_app(standin: StandIn | None = None) -> Starlette:
               Route(ep.BOLETA_SEED, _guarded(_boleta_seed), methods=["GET"]),
               Route(ep.BOLETA_TOKEN, _guarded(_boleta_token), methods=["POST"]),
               Route(ep.BOLETA_ENVIO, _guarded(_boleta_envio), methods=["POST"]),
-              Route(ep.BOLETA_ENVIO + "/{ident}", _guarded(_boleta_status), methods=["GET"])]
+              Route(ep.BOLETA_ENVIO + "/{ident}", _guarded(_boleta_status), methods=["GET"]),
+              Route(ep.BOLETA_DOCUMENTO + "/{ident}/estado", _guarded(_boleta_document), methods=["GET"])]
     app = Starlette(routes=routes)
     app.state.standin = standin or StandIn()
     return app

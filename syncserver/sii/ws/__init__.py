@@ -11,6 +11,8 @@ Public API::
     status = await sii.boleta_status(account, track_id)              # … and details (detalle_rep_rech)
     doc = await sii.dte_document_status(account, tipo=33, folio=7, fecha_emision=d, monto=1190,
                                         rut_receptor="77.777.777-7")  # DocumentStatus(estado, …, received)
+    doc = await sii.boleta_document_status(account, tipo=39, folio=7, fecha_emision=d, monto=1990,
+                                           rut_receptor="66.666.666-6")  # … not_yet: FAU (HTTP 404)
     token = await sii.token(account, "dte" | "boleta")             # cached; sii.token_age(tenant_id, service)
 
 Errors: :class:`SiiError` (``transient``, ``retry_after``, ``code``) — SiiUnavailable, SiiBadAnswer, SiiAuthError,

@@ -21,7 +21,8 @@ Uploads (an identical file may be sent again: STATUS 99 "ya recibido" is a succe
 - :meth:`SiiClient.upload_dte`: EnvioDTE and ConsumoFolios (RVD) through ``/cgi_dte/UPL/DTEUpload`` (multipart
   ``rutSender``, ``dvSender``, ``rutCompany``, ``dvCompany``, ``archivo``; User-Agent with ``PROG 1.0``) → the
   ``RECEPCIONDTE`` XML's STATUS and TRACKID.
-- :meth:`SiiClient.upload_boletas`: EnvioBOLETA to ``boleta.electronica.envio`` → JSON ``trackid``, ``estado``.
+- :meth:`SiiClient.upload_boletas`: EnvioBOLETA to ``boleta.electronica.envio`` → JSON ``trackid``, ``estado``
+  (``estado`` 99 without ``trackid``: already received, as DTEUpload's STATUS 99 without TRACKID).
 
 Status:
 
@@ -32,6 +33,10 @@ Status:
   the types whose counts are not all accepted.
 - :meth:`SiiClient.boleta_status`: ``boleta.electronica.envio/{rut}-{dv}-{trackid}`` → estado, estadistica and
   detalle_rep_rech (each rejected document or document with reparos, with the SII's reasons).
+- :meth:`SiiClient.boleta_document_status`: ``boleta.electronica/{rut}-{dv}-{tipo}-{folio}/estado`` → JSON
+  ``codigo`` (DOK…, or an envío state: EPR, RPR, RCH…) and ``descripcion``; HTTP 404 = the SII does not have the
+  boleta (answered as FAU). With :meth:`SiiClient.dte_document_status` it lets the forwarder ask document by
+  document when an upload was answered "already received" without a track id.
 
 Throttling: HTTP 405/429/503 and every 5xx are :class:`SiiUnavailable` carrying ``Retry-After`` /
 ``X-Retry-After`` (seconds or an HTTP date, at most a day); timeouts and connection errors too. Answers that are
@@ -79,8 +84,13 @@ ESTADOS: Final = {
 }
 """The envío states of QueryEstUp and the boleta API (SII estado_envio; LibreDTE; FE ``util.estado_envio``)."""
 
-RECEIVED: Final = frozenset({"DOK", "TMD", "TMC", "MMD", "MMC", "AND", "ANC"})
-"""QueryEstDte states of a document the SII has (DOK, or DOK plus a nota that modifies it)."""
+RECEIVED: Final = frozenset({"DOK", "TMD", "TMC", "MMD", "MMC", "AND", "ANC", "EPR", "RPR", "RLV"})
+"""States of a document the SII has: QueryEstDte's DOK, or DOK plus a nota that modifies it; the boleta API's
+per-document ``codigo`` may also be the envío state EPR (procesado) or RPR/RLV (con reparos) (FE
+``util.estado_documento`` / ``estado_envio``)."""
+NOT_YET: Final = frozenset({"FAU"}) | PENDING
+"""Per-document answers that say the SII does not have the document (yet): FAU (no recibido; the boleta API's
+HTTP 404) or an envío state still in process."""
 DOCUMENT_STATES: Final = {
     "DOK": "documento recibido por el SII; datos coinciden con los registrados",
     "DNK": "documento recibido por el SII pero sus datos no coinciden con los registrados",
@@ -235,6 +245,16 @@ class DocumentStatus:
     @property
     def received(self) -> bool:
         return self.estado in RECEIVED
+
+    @property
+    def objections(self) -> bool:
+        """The SII's code itself says "aceptado con reparos" (RPR, RLV: only the boleta API answers them)."""
+        return self.estado in ("RPR", "RLV")
+
+    @property
+    def not_yet(self) -> bool:
+        """The SII does not have the document (FAU), or not yet: see :data:`NOT_YET`."""
+        return self.estado in NOT_YET
 
     @property
     def reason(self) -> str:
@@ -437,6 +457,8 @@ class SiiClient:
                                       headers={"Cookie": f"TOKEN={token}", "Accept": "application/json"})
             data = _json(answer.content, "envío de boletas")
             track, estado = data.get("trackid"), data.get("estado")
+            if track in (None, "") and str(estado).strip() == "99":  # the identical file, already received
+                return Receipt(None, "REC", already_received=True)
             if not isinstance(track, (int, str)) or not str(track).strip().isdigit():
                 raise SiiBadAnswer(f"el SII no entregó un track id para el envío de boletas: {_short(data)}")
             return Receipt(str(track).strip(), str(estado or "REC"))
@@ -452,6 +474,39 @@ class SiiClient:
             answer = await self._call("GET", url, "estado del envío de boletas",
                                       headers={"Cookie": f"TOKEN={token}", "Accept": "application/json"})
             return _boleta_status(_json(answer.content, "estado del envío de boletas"), track_id)
+
+        return await self._authed(account, "boleta", call)
+
+    async def boleta_document_status(self, account: Account, *, tipo: int, folio: int, fecha_emision: date,
+                                     monto: int, rut_receptor: str) -> DocumentStatus:
+        """What the SII has of one boleta (39, 41) of ``account.rut_emisor``: GET
+        ``boleta.electronica/{rut}-{dv}-{tipo}-{folio}/estado?rut_receptor=&dv_receptor=&monto=&fechaEmision=``
+        (``fechaEmision`` DD-MM-AAAA, ``monto`` the MntTotal in pesos) with the boleta token (sii.md §6; FE
+        ``conexion.py``). The JSON ``codigo`` becomes :attr:`DocumentStatus.estado` and ``descripcion`` its
+        ``glosa_err``; HTTP 404 (the SII does not have it) is answered as FAU (:attr:`DocumentStatus.not_yet`).
+
+        Raises:
+            SiiAuthError: HTTP 401/403 even with a new token.
+            SiiUnavailable: a negative ``codigo``, HTTP 5xx/429, timeouts.
+            SiiBadAnswer: not JSON, no ``codigo``, a code the SII does not use, other HTTP errors.
+            InvalidRut: ``rut_receptor`` is not a RUT.
+        """
+        rut, dv = split_rut(account.rut_emisor)
+        receptor = split_rut(rut_receptor)
+        url = f"{self.urls.boleta_api}{ep.BOLETA_DOCUMENTO}/{rut}-{dv}-{tipo}-{folio}/estado"
+        params = {"rut_receptor": receptor[0], "dv_receptor": receptor[1], "monto": str(monto),
+                  "fechaEmision": fecha_emision.strftime("%d-%m-%Y")}
+        what = f"estado de la boleta {tipo} N° {folio}"
+
+        async def call(token: str) -> DocumentStatus:
+            try:
+                answer = await self._call("GET", url, what, params=params,
+                                          headers={"Cookie": f"TOKEN={token}", "Accept": "application/json"})
+            except SiiBadAnswer as exc:
+                if exc.code != "404":
+                    raise
+                return DocumentStatus("FAU", DOCUMENT_STATES["FAU"], "404", "el SII no encuentra la boleta")
+            return _boleta_document(_json(answer.content, what), what)
 
         return await self._authed(account, "boleta", call)
 
@@ -666,6 +721,24 @@ def _boleta_status(data: dict[str, Any], track_id: str) -> EnvioStatus:
                                       str(item.get("estado") or "RCH").strip().upper(), reason))
     glosa = str(data.get("glosa") or "") or ESTADOS.get(estado, "")
     return EnvioStatus(track_id, estado, glosa, _phase(estado), tuple(counts), tuple(details))
+
+
+def _boleta_document(data: dict[str, Any], what: str) -> DocumentStatus:
+    """One boleta's ``{"codigo": …, "descripcion": …}`` (the boleta API's per-document state)."""
+    codigo = data.get("codigo")
+    if isinstance(codigo, int) and not isinstance(codigo, bool):
+        codigo = str(codigo)
+    if not isinstance(codigo, str) or not codigo.strip():
+        raise SiiBadAnswer(f"el {what} no trae 'codigo': {_short(data)}")
+    codigo = codigo.strip().upper()
+    descripcion = data.get("descripcion")
+    text = " ".join(descripcion.split())[:500] if isinstance(descripcion, str) else ""
+    if _negative(codigo):
+        raise SiiUnavailable(f"el SII no pudo informar el {what} (código {codigo}{': ' + text if text else ''})",
+                             code=codigo)
+    if codigo not in DOCUMENT_STATES and codigo not in ESTADOS:
+        raise SiiBadAnswer(f"el SII respondió un código desconocido para el {what}: {codigo[:20]!r}")
+    return DocumentStatus(codigo, DOCUMENT_STATES.get(codigo) or ESTADOS.get(codigo, ""), "", text)
 
 
 __all__ = ["Account", "DocumentDetail", "DocumentStatus", "EnvioStatus", "Receipt", "SiiClient", "SiiError",

@@ -8,7 +8,8 @@ Environments (sii.md §6; chosen by configuration only, ``ServerSettings.sii_env
 - ``standin``: the local stand-in (``syncserver.sii_standin``) serves every path on one base URL (``sii_url``).
 
 Paths are the SII's own: ``/DTEWS/CrSeed.jws``, ``/DTEWS/GetTokenFromSeed.jws``, ``/DTEWS/QueryEstUp.jws``,
-``/DTEWS/QueryEstDte.jws``, ``/cgi_dte/UPL/DTEUpload`` and ``/recursos/v1/boleta.electronica.{semilla,token,envio}``.
+``/DTEWS/QueryEstDte.jws``, ``/cgi_dte/UPL/DTEUpload``, ``/recursos/v1/boleta.electronica.{semilla,token,envio}`` and
+``/recursos/v1/boleta.electronica/{rut}-{dv}-{tipo}-{folio}/estado`` (one boleta's state).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ DTE_UPLOAD: Final = "/cgi_dte/UPL/DTEUpload"
 BOLETA_SEED: Final = "/recursos/v1/boleta.electronica.semilla"
 BOLETA_TOKEN: Final = "/recursos/v1/boleta.electronica.token"
 BOLETA_ENVIO: Final = "/recursos/v1/boleta.electronica.envio"
+BOLETA_DOCUMENTO: Final = "/recursos/v1/boleta.electronica"
+"""Followed by ``/{rut}-{dv}-{tipo}-{folio}/estado``: one boleta's state (sii.md §6)."""
 
 USER_AGENT: Final = "Mozilla/5.0 (compatible; PROG 1.0; Almacen)"
 """DTEUpload answers XML (not an HTML page) only when the User-Agent contains ``PROG 1.0`` (SII envio.pdf)."""
