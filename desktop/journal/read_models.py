@@ -90,6 +90,12 @@ def open_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
     return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
 
 
+def last_closed_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
+    """The closed shift of this terminal with the highest number (the one whose Z report printed last), if any."""
+    row = conn.execute("SELECT data FROM shifts WHERE state = 'closed' ORDER BY number DESC LIMIT 1").fetchone()
+    return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+
+
 def last_shift_number(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(number), 0) FROM shifts").fetchone()[0])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desktop.journal import read_models
 from desktop.presenters.sale import describe
 from desktop.services.auth import User
 from desktop.services.receipts import PrintOutcome
@@ -22,6 +23,12 @@ class SessionView:
     message: str = ""
     error: bool = False
     z_lines: tuple[tuple[str, str], ...] = ()
+    z_reprint: str = ""
+    """The [Reimprimir reporte Z] button of the summary on screen: ``""`` none (printed, or on its way the first
+    time), ``"failed"`` offered (the last print of that Z failed), ``"printing"`` shown but busy (a copy is on
+    its way)."""
+    for_sale: bool = False
+    """The message is for the sale screen: the outcome of a Z copy asked from the shift menu."""
 
 
 class SessionPresenter:
@@ -32,19 +39,51 @@ class SessionPresenter:
         self.on_change = on_change
         self.user: User | None = None
         self.view = SessionView(users=tuple((u.user_id, u.name) for u in terminal.auth.users()))
+        self._closed: shift_mod.Shift | None = None  # the shift whose Z summary is on screen
+        self._copies: dict[str, int] = {}  # print key -> shift number of Z copies asked from the shift menu
         terminal.receipts.listen(self._printed)
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
-        """A Z report that did not print: say so while its summary is on screen."""
+        """News on a Z report: on the summary on screen (failed: say why and offer [Reimprimir]; a copy printed:
+        say so), or, for a copy asked from the shift menu, on the sale screen."""
         for outcome in outcomes:
-            if outcome.key.startswith("z:") and not outcome.ok and self.view.z_lines:
-                self._emit(message=f"{self.view.message} {outcome.message}".strip(), error=True,
-                           z_lines=self.view.z_lines)
+            if not outcome.key.startswith("z:") or outcome.pending:
+                continue
+            number = self._copies.pop(outcome.key, None)
+            if number is not None:
+                self._emit(message=f"Reporte Z del turno {number} impreso (copia)" if outcome.ok else outcome.message,
+                           error=not outcome.ok, for_sale=True)
+            elif self.view.z_lines and self._closed is not None and outcome.key == f"z:{self._closed.shift_id}":
+                done = f"Turno {self._closed.number} cerrado."
+                if outcome.ok and self.view.z_reprint:
+                    self._emit(message=f"{done} Reporte Z impreso.", z_lines=self.view.z_lines)
+                elif not outcome.ok:
+                    self._emit(message=f"{done} {outcome.message}", error=True, z_lines=self.view.z_lines,
+                               z_reprint="failed")
+
+    def reprint_z(self) -> SessionView:
+        """[Reimprimir reporte Z] on the summary: the same Z (rebuilt from the journal), marked as a copy."""
+        if self._closed is None or not self.view.z_lines or self.view.z_reprint != "failed":
+            return self.view
+        self.terminal.receipts.print_z_report(self._closed, reprint=True)
+        return self._emit(message=f"Turno {self._closed.number} cerrado. Imprimiendo de nuevo el reporte Z…",
+                          z_lines=self.view.z_lines, z_reprint="printing")
+
+    def reprint_last_z(self) -> SessionView:
+        """[Reimprimir último reporte Z] in the shift menu: a copy of the Z of this terminal's last closed shift;
+        its outcome comes later as a ``for_sale`` view."""
+        shift = read_models.last_closed_shift(self.terminal.journal.conn)
+        if shift is None:
+            return self._emit(message="Aún no hay turnos cerrados", error=True, for_sale=True)
+        outcome = self.terminal.receipts.print_z_report(shift, reprint=True)
+        self._copies[outcome.key] = shift.number
+        return self._emit(message=f"Imprimiendo copia del reporte Z del turno {shift.number}…", for_sale=True)
 
     def _emit(self, **changes: object) -> SessionView:
         shift = self.terminal.shifts.current()
         base = {"users": self.view.users, "user": self.user.name if self.user else "",
-                "shift": f"Turno {shift.number}" if shift else "", "message": "", "error": False, "z_lines": ()}
+                "shift": f"Turno {shift.number}" if shift else "", "message": "", "error": False, "z_lines": (),
+                "z_reprint": "", "for_sale": False}
         base.update(changes)
         self.view = SessionView(**base)  # type: ignore[arg-type]
         self.on_change(self.view)
@@ -127,5 +166,7 @@ class SessionPresenter:
             f"Sobrante {money.format_clp(diff)}" if diff > 0 else f"Faltante {money.format_clp(-diff)}")
         lines.append(("Efectivo", verdict))
         failed = not closed.printed.ok and not closed.printed.pending
-        note = f" No se imprimió el reporte Z: {closed.printed.message}" if failed else ""
-        return self._emit(message=f"Turno {report.shift.number} cerrado.{note}", error=failed, z_lines=tuple(lines))
+        note = f" {closed.printed.message}" if failed else ""
+        self._closed = report.shift
+        return self._emit(message=f"Turno {report.shift.number} cerrado.{note}", error=failed, z_lines=tuple(lines),
+                          z_reprint="failed" if failed else "")

@@ -30,6 +30,8 @@ from shared.sale import TenderKind
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
 TEST_TEXT = ("Señor Ñandú pidió: ¿café?", "¡Sí! Árbol, Éxito, acción", "áéíóú ÁÉÍÓÚ ñÑ ü ° ¿¡")
 NO_DRAWER = "Esta caja no tiene cajón configurado. Ábralo con la llave."
+Z_COPY_MARK = "*** COPIA - REIMPRESIÓN ***"
+"""The line of a Z report printed again (fits the 32 columns of 58 mm paper)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,11 +251,14 @@ class ReceiptService:
         row = self.journal.conn.execute("SELECT sale_id FROM sales ORDER BY number DESC LIMIT 1").fetchone()
         return None if row is None else str(row[0])
 
-    def print_z_report(self, shift: shift_mod.Shift) -> PrintOutcome:
-        """Queue the Z report of a closed shift. Raises: ShiftError when the shift is still open."""
+    def print_z_report(self, shift: shift_mod.Shift, *, reprint: bool = False) -> PrintOutcome:
+        """Queue the Z report of a closed shift (its outcome has the key ``z:<shift_id>``); with ``reprint`` the
+        paper is marked as a copy (a first attempt may have partly printed). Raises: ShiftError when the shift is
+        still open."""
         report = shift_mod.z_report(shift)
-        text = z_report_text(report, self.header, self.user_name, self.journal.clock())
-        return self._submit(PrintJob(f"z:{shift.shift_id}", escpos_render.render_report(text, self.width)))
+        text = z_report_text(report, self.header, self.user_name, self.journal.clock(), reprint=reprint)
+        return self._submit(PrintJob(f"z:{shift.shift_id}", escpos_render.render_report(text, self.width),
+                                     reprint=reprint))
 
     def kick_drawer(self) -> PrintOutcome:
         """Queue the drawer kick on the configured pin. Raises: PrinterError when there is no drawer."""
@@ -284,8 +289,9 @@ def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:
 
 
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],
-                  now: datetime) -> TextReport:
-    """The Z report as printed rows: sales, taxes, tenders, cash movements and the count with differences."""
+                  now: datetime, *, reprint: bool = False) -> TextReport:
+    """The Z report as printed rows: sales, taxes, tenders, cash movements and the count with differences; a
+    ``reprint`` carries the ``Z_COPY_MARK`` line under the print time (``now``)."""
     s = report.shift
     clp = money.format_clp
     rows: list[tuple[str, str]] = [
@@ -303,6 +309,6 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
     verdict = "Cuadrada" if report.cash_difference == 0 else (
         "Sobrante" if report.cash_difference > 0 else "Faltante")
     rows += [("--", ""), ("Caja", verdict)]
-    return TextReport(title="REPORTE Z", header=(header.name, f"RUT {rut.format(header.rut)}", header.terminal,
-                                                 now.strftime("%d-%m-%Y %H:%M")),
+    lines = (header.name, f"RUT {rut.format(header.rut)}", header.terminal, now.strftime("%d-%m-%Y %H:%M"))
+    return TextReport(title="REPORTE Z", header=(*lines, Z_COPY_MARK) if reprint else lines,
                       rows=tuple(rows), footer=("Firma cajero: ____________",))

@@ -13,7 +13,8 @@ from shared.sale import TenderKind
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
         ("open-drawer", "Abrir cajón  (supervisor)"), ("switch-user", "Cambiar cajero"),
         ("purchase", "Registrar compra (DTE de proveedor)"),
-        ("devices", "Dispositivos  (administrador)"), ("close-shift", "Cerrar turno"))
+        ("reprint-z", "Reimprimir último reporte Z"), ("devices", "Dispositivos  (administrador)"),
+        ("close-shift", "Cerrar turno"))
 COUNT_FIELDS = ((TenderKind.CASH, "count-cash"), (TenderKind.DEBIT, "count-debit"),
                 (TenderKind.CREDIT, "count-credit"), (TenderKind.TRANSFER, "count-transfer"))
 
@@ -31,21 +32,25 @@ def _dialog(dialog: QDialog, name: str, title: str) -> QVBoxLayout:
 
 
 class ShiftMenu(QDialog):
-    """Big buttons for the shift's cash actions; emits ``chosen`` with the action's key (``MENU``)."""
+    """Big buttons for the shift's cash actions, two a row (they fit a 1024×600 screen); emits ``chosen`` with the
+    action's key (``MENU``)."""
 
     chosen = Signal(str)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         outer = _dialog(self, "shift-menu", "Turno")
-        for key, text in MENU:
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        for i, (key, text) in enumerate(MENU):
             button = BigButton(text, key, "danger" if key == "close-shift" else "")
-            button.setMinimumWidth(420)
+            button.setMinimumWidth(450)  # the longest text at the stylesheet's 19 px bold
             button.clicked.connect(lambda _=False, k=key: self._choose(k))
-            outer.addWidget(button)
+            grid.addWidget(button, i // 2, i % 2)
         back = BigButton("Volver", "menu-cancel")
         back.clicked.connect(self.reject)
-        outer.addWidget(back)
+        grid.addWidget(back, len(MENU) // 2, len(MENU) % 2)
+        outer.addLayout(grid)
 
     def _choose(self, key: str) -> None:
         self.accept()
@@ -101,10 +106,14 @@ class CloseShiftDialog(QDialog):
 
 
 class ZReportDialog(QDialog):
-    """The closed shift's summary (``SessionView.z_lines``) on screen; [Aceptar] returns to sign-in."""
+    """The closed shift's summary (``SessionView.z_lines``) on screen; [Aceptar] returns to sign-in.
+    [Reimprimir reporte Z] (``reprint`` signal) shows while the last print of the Z failed (``SessionView.z_reprint``
+    ``"failed"``; ``"printing"``: shown, disabled)."""
+
+    reprint = Signal()
 
     def __init__(self, parent: QWidget, title: str, lines: tuple[tuple[str, str], ...], note: str,
-                 error: bool = False) -> None:
+                 error: bool = False, reprint: str = "") -> None:
         super().__init__(parent)
         outer = _dialog(self, "z-dialog", f"{title} · {date.today():%d-%m-%Y}")
         self.setMinimumWidth(640)
@@ -116,10 +125,24 @@ class ZReportDialog(QDialog):
             value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(value_label, row, 1)
         outer.addLayout(grid)
-        self.message = message = label("", "z-message", wrap=True)
-        show_message(message, note, error)
-        outer.addWidget(message)
+        self.message = label("", "z-message", wrap=True)
+        outer.addWidget(self.message)
         outer.addStretch(1)
+        buttons = QHBoxLayout()
+        self.reprint_button = BigButton("Reimprimir reporte Z", "z-reprint")
+        self.reprint_button.setMinimumHeight(72)
+        self.reprint_button.clicked.connect(self.reprint)
         ok = BigButton("Aceptar", "z-ok", "primary")
+        ok.setMinimumHeight(72)
         ok.clicked.connect(self.accept)
-        outer.addWidget(ok)
+        buttons.addWidget(self.reprint_button)
+        buttons.addWidget(ok)
+        outer.addLayout(buttons)
+        self.show_note(note, error, reprint)
+
+    def show_note(self, note: str, error: bool, reprint: str) -> None:
+        """The word on the Z's printing and the [Reimprimir reporte Z] button's state (see the class)."""
+        show_message(self.message, note, error)
+        self.reprint_button.setVisible(bool(reprint))
+        self.reprint_button.setEnabled(reprint == "failed")
+        self.adjustSize()  # a longer note wraps to more lines: grow rather than squeeze the rows

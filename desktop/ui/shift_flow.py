@@ -1,5 +1,6 @@
 """What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, register a
-supplier's DTE as a purchase (supervisor PIN), the device page (administrator PIN), close the shift.
+supplier's DTE as a purchase (supervisor PIN), print a copy of the last Z report, the device page (administrator
+PIN), close the shift (and print its Z again from the summary when it did not print).
 
 Each step is a non-blocking dialog; ``SessionPresenter`` decides, and its message lands on the sale screen.
 """
@@ -17,7 +18,6 @@ from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.purchase_dialog import PurchaseDialog
 from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
-from desktop.ui.widgets import show_message
 from shared.sale import TenderKind
 
 CASH_IN_REASONS = ("Sencillo para vuelto", "Fondo adicional")
@@ -59,7 +59,7 @@ class ShiftActions(QObject):
     def _chosen(self, key: str) -> None:
         {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
          "switch-user": self.switch_user.emit, "devices": self.devices, "close-shift": self.close_shift,
-         "purchase": self.purchase}[key]()
+         "purchase": self.purchase, "reprint-z": self.session.reprint_last_z}[key]()
 
     def cash_in(self) -> None:
         dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS)
@@ -132,7 +132,9 @@ class ShiftActions(QObject):
             dialog.show_error(view.message)
             return
         dialog.accept()
-        report = self.report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error)
+        report = self.report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error,
+                                             view.z_reprint)
+        report.reprint.connect(self.session.reprint_z)
         report.finished.connect(lambda _code: self._report_closed())
         report.open()
 
@@ -141,6 +143,9 @@ class ShiftActions(QObject):
         self.closed.emit()
 
     def show_report_note(self, view: SessionView) -> None:
-        """A later word on the Z report on screen (its printing failed)."""
+        """A later word on a Z report: on the summary on screen (its printing failed, a copy is on its way or
+        printed), or on the sale screen (a copy asked from this menu)."""
         if self.report is not None and view.z_lines:
-            show_message(self.report.message, view.message, view.error)
+            self.report.show_note(view.message, view.error, view.z_reprint)
+        elif view.for_sale:
+            self.sale.refresh(view.message, view.error)
