@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any
     import psycopg_pool
 
     async def main(url: str) -> Any:
-        async with psycopg_pool.AsyncConnectionPool(url, min_size=1, max_size=2, open=False) as pool:
+        async with psycopg_pool.AsyncConnectionPool(url, min_size=1, max_size=3, open=False) as pool:
             return await work(pool)
 
     with _app_url(args) as url:
@@ -344,8 +344,12 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
             if chosen is None:
                 raise AdminError("falta la resolución del SII: complete los datos del emisor (emisor-set) o indique"
                                  " --resolucion-fecha")
-            return (await worker.run_once(pool, args.tenant_id, settings.secret_key, sii, chosen,
-                                          build_rvd=settings.rvd_enabled)).to_dict()
+            async with scheduler.tenant_lock(pool, args.tenant_id) as got:
+                if not got:
+                    raise AdminError("el servidor está enviando ahora los documentos de este tenant al SII: espere a"
+                                     " que termine su pasada e intente de nuevo")
+                return (await worker.run_once(pool, args.tenant_id, settings.secret_key, sii, chosen,
+                                              build_rvd=settings.rvd_enabled)).to_dict()
         finally:
             await sii.http.aclose()
 

@@ -49,8 +49,9 @@ async def emisor_resolution(pool: Any, tenant_id: int) -> forwarder.Resolution |
 
 
 @contextlib.asynccontextmanager
-async def _tenant_lock(pool: Any, tenant_id: int) -> Any:
-    """Yields whether this process got the tenant's pass lock (a session advisory lock, released at the end)."""
+async def tenant_lock(pool: Any, tenant_id: int) -> Any:
+    """Yields whether this process got the tenant's pass lock (a session advisory lock, released at the end); the
+    scheduler and ``admin dte-send`` both take it, so the SII sees one client per tenant."""
     key = f"almacen:dte-pass:{tenant_id}"
     async with pool.connection() as conn:
         await conn.set_autocommit(True)
@@ -73,7 +74,7 @@ async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
     (``"ocupado"`` when another process holds the tenant). ``build_rvd``: see :func:`worker.run_once`."""
     results: dict[int, worker.PassResult | str] = {}
     for tenant_id in await tenants(pool):
-        async with _tenant_lock(pool, tenant_id) as got:
+        async with tenant_lock(pool, tenant_id) as got:
             if not got:
                 results[tenant_id] = "ocupado"
                 continue

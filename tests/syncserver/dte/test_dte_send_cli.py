@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import psycopg_pool
 import pytest
 from folio_kit import SAMPLE_RUT, TODAY, Db, Till, boleta_sale, migrated, sample_caf
@@ -95,3 +96,11 @@ def test_dte_send_reaches_the_stand_in(pg_database: str, standin_url: str, tmp_p
     assert cli.main(["admin", "dte-send", "1"]) == 0  # the configured stand-in, the emisor's resolution
     assert json.loads(capsys.readouterr().out)["verdicts"] == 1
     assert db.rows("SELECT folio, state FROM dte_outbox WHERE folio = 3") == [(3, "accepted")]
+
+    # while a server's scheduler works on this tenant (it holds the tenant's pass lock), dte-send waits its turn
+    with psycopg.connect(db.admin_url, autocommit=True) as held:
+        held.execute("SELECT pg_advisory_lock(hashtextextended('almacen:dte-pass:1', 0))")
+        assert cli.main(["admin", "dte-send", "1"]) == 1
+        assert "está enviando ahora los documentos de este tenant" in capsys.readouterr().err
+    assert cli.main(["admin", "dte-send", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["sent"] == 0
