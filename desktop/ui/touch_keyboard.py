@@ -1,5 +1,6 @@
 """An on-screen keyboard for tills without a physical one (``touch-keyboard``): Spanish (es-CL) letters with Ñ, a
-digits row, accents through dead keys, shift/caps, space, backspace and Enter; a numeric page (digits, K, «-»,
+digits row, accents through dead keys, shift/caps, space, backspace, ◀ ▶ to move the cursor (a typo mid-word is
+fixed without erasing what follows) and Enter; a numeric page (digits, K, «-»,
 «.») for RUTs. Every key is a finger-sized button that never takes the focus: a touch is sent as a key event to
 the widget that has the focus in the keyboard's window, so the field reacts as to a physical key (cursor,
 selection replaced, maximum length, ``returnPressed``), and a physical keyboard keeps working beside it.
@@ -38,6 +39,7 @@ KEY_MIN = 48
 """Smallest side of a key in px (a fingertip needs ≥ 44 px)."""
 
 BACK, ENTER, SHIFT, SPACE = "back", "enter", "shift", "space"
+LEFT, RIGHT = "left", "right"
 ACUTE, DIAERESIS = "\u0301", "\u0308"
 """Dead keys, by the combining mark they put on the next vowel."""
 DEAD_LABELS = {ACUTE: "´ á", DIAERESIS: "¨ ü"}
@@ -51,7 +53,7 @@ TEXT_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
     (*((c, 1) for c in "qwertyuiop"), (ACUTE, 1), (DIAERESIS, 1)),
     (*((c, 1) for c in "asdfghjklñ"), (ENTER, 2)),
     ((SHIFT, 2), *((c, 1) for c in "zxcvbnm,.-")),
-    (("&", 1), ("'", 1), (SPACE, 7), ("°", 1), ("/", 1), ("#", 1)),
+    ((LEFT, 1), ("&", 1), ("'", 1), (SPACE, 5), ("°", 1), ("/", 1), ("#", 1), (RIGHT, 1)),
 )
 NUMERIC_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
     (("7", 1), ("8", 1), ("9", 1), (BACK, 1)),
@@ -62,7 +64,8 @@ NUMERIC_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
 NUMERIC_HINTS = (Qt.InputMethodHint.ImhPreferNumbers | Qt.InputMethodHint.ImhDigitsOnly
                  | Qt.InputMethodHint.ImhFormattedNumbersOnly | Qt.InputMethodHint.ImhDialableCharactersOnly)
 
-NAMES = {BACK: "back", ENTER: "enter", SHIFT: "shift", SPACE: "space", ACUTE: "acute", DIAERESIS: "diaeresis",
+NAMES = {BACK: "back", ENTER: "enter", SHIFT: "shift", SPACE: "space", LEFT: "left", RIGHT: "right",
+         ACUTE: "acute", DIAERESIS: "diaeresis",
          "ñ": "ntilde", ",": "comma", ".": "period", "-": "minus", "&": "amp", "'": "apos", "°": "degree",
          "/": "slash", "#": "hash"}
 
@@ -75,9 +78,11 @@ QPushButton[role="tk-char"][small="true"] {{ font-size: 34px; }}
 QPushButton[role="tk-char"][pending="true"] {{ color: {BLUE}; border-color: {BLUE}; }}
 QPushButton[role="tk-mod"] {{ font-size: 19px; font-weight: 700; background: #f1f5f9; }}
 QPushButton[role="tk-dead"] {{ font-size: 24px; font-weight: 700; background: #f1f5f9; }}
+QPushButton[role="tk-arrow"] {{ font-size: 30px; background: #f1f5f9; }}
 QPushButton[role="tk-mod"]:checked, QPushButton[role="tk-dead"]:checked {{
     background: {BLUE}; color: white; border-color: #1e3a8a; }}
-QPushButton[role="tk-char"]:pressed, QPushButton[role="tk-mod"]:pressed, QPushButton[role="tk-dead"]:pressed {{
+QPushButton[role="tk-char"]:pressed, QPushButton[role="tk-mod"]:pressed, QPushButton[role="tk-dead"]:pressed,
+QPushButton[role="tk-arrow"]:pressed {{
     background: #bfdbfe; }}
 QPushButton[role="tk-enter"] {{ font-size: 19px; font-weight: 800; background: {BLUE}; color: white;
                                 border-color: #1e3a8a; }}
@@ -142,6 +147,10 @@ class TouchKeyboard(QFrame):
             button = BigButton("⌫", key_name(key), "tk-mod")
             button.setAutoRepeat(True)  # held down, it keeps deleting
             button.setAccessibleName("Borrar")
+        elif key in (LEFT, RIGHT):
+            button = BigButton("◀" if key == LEFT else "▶", key_name(key), "tk-arrow")
+            button.setAutoRepeat(True)  # held down, the cursor keeps moving
+            button.setAccessibleName("Cursor a la izquierda" if key == LEFT else "Cursor a la derecha")
         elif key == SPACE:
             button = BigButton("espacio", key_name(key), "tk-space")
         else:
@@ -249,7 +258,8 @@ class TouchKeyboard(QFrame):
     # -- typing --------------------------------------------------------------------------------------------------
 
     def press(self, key: str) -> None:
-        """What touching ``key`` does (a character, or one of ``BACK``/``ENTER``/``SHIFT``/``SPACE``/a dead key)."""
+        """What touching ``key`` does (a character, or one of ``BACK``/``ENTER``/``SHIFT``/``SPACE``/``LEFT``/
+        ``RIGHT``/a dead key)."""
         if key == SHIFT:
             self.shift = (self.shift + 1) % 3
         elif key in DEAD_LABELS:
@@ -260,6 +270,9 @@ class TouchKeyboard(QFrame):
         elif key == ENTER:
             self.dead = ""
             self._send(int(Qt.Key.Key_Return.value), "\r")
+        elif key in (LEFT, RIGHT):
+            self.dead = ""
+            self._send(int((Qt.Key.Key_Left if key == LEFT else Qt.Key.Key_Right).value), "")
         else:
             char = " " if key == SPACE else self._shown(key)
             self.dead = ""

@@ -12,7 +12,18 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 
-from desktop.ui.touch_keyboard import ACUTE, BACK, DIAERESIS, ENTER, SHIFT, SPACE, TouchKeyboard, key_name
+from desktop.ui.touch_keyboard import (
+    ACUTE,
+    BACK,
+    DIAERESIS,
+    ENTER,
+    LEFT,
+    RIGHT,
+    SHIFT,
+    SPACE,
+    TouchKeyboard,
+    key_name,
+)
 from shared.events.sales import CustomerData
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
@@ -215,7 +226,7 @@ def test_at_1024x600_every_field_and_key_is_shown_whole_and_finger_sized(ui, ter
         assert _inside(dialog, button).height() >= 44 and button.width() >= button.sizeHint().width()
     _inside(dialog, ui.find(QLabel, "customer-message", dialog))
     keys = [k for k in dialog.findChildren(QPushButton) if k.objectName().startswith("tk-") and k.isVisible()]
-    assert len(keys) == (51 if layout == "text" else 15)
+    assert len(keys) == (53 if layout == "text" else 15)
     rects = {key.objectName(): _inside(dialog, key) for key in keys}
     for key in keys:
         rect = rects[key.objectName()]
@@ -225,3 +236,24 @@ def test_at_1024x600_every_field_and_key_is_shown_whole_and_finger_sized(ui, ter
         assert not ra.intersects(rb), (a, b)
     form_bottom = max(_inside(dialog, _field(ui, dialog, n)).bottom() for n in ("direccion", "comuna"))
     assert min(r.top() for r in rects.values()) > form_bottom  # the keyboard covers no field
+
+
+def test_the_arrow_keys_fix_a_typo_mid_word_without_erasing_what_follows(ui, terminal):
+    dialog = _open_dialog(ui, terminal)
+    field = _field(ui, dialog, "direccion")
+    ui.qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    _touch_type(ui, dialog, "Av. Mata 1020")
+    for _ in range(6):  # back over «a 1020»
+        _touch(ui, dialog, LEFT)
+    assert field.cursorPosition() == len("Av. Mat") and _focused(dialog) is field
+    _touch(ui, dialog, "t")
+    assert field.text() == "Av. Matta 1020"
+    _touch(ui, dialog, RIGHT)
+    _touch(ui, dialog, RIGHT)
+    _touch(ui, dialog, BACK)  # the space after «Matta» goes, the number stays
+    assert field.text() == "Av. Matta1020" and field.cursorPosition() == len("Av. Matta")
+    _touch(ui, dialog, SPACE)
+    assert field.text() == "Av. Matta 1020"
+    for key in (LEFT, RIGHT):
+        button = ui.find(QPushButton, key_name(key), dialog)
+        assert button.isVisible() and button.width() >= 48 and button.autoRepeat()
