@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
+import orjson
+
 from shared import errors
 
 GENESIS_HASH = "0" * 64
@@ -64,9 +66,27 @@ class Envelope:
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """Canonical JSON: sorted keys, no spaces, UTF-8. Payloads hold only str, int, bool, None, lists and dicts."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    """Canonical JSON: sorted keys, no spaces, UTF-8, non-ASCII written as itself; bytes identical to
+    ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()``, the format every
+    hash of the chain was made with (a property test holds the two together).
+
+    Payloads hold only str, int, bool, None, lists and dicts (floats are not part of the format: the codec never
+    writes one, and the server's batch parser refuses NaN and Infinity). orjson writes them about ten times
+    faster than json; an integer past 64 bits, which orjson refuses, is written by json.
+
+    Raises:
+        TypeError: a value that is not JSON data (a Decimal, a set, a dataclass…).
+        UnicodeEncodeError: a string with a lone surrogate (not UTF-8).
+    """
+    try:
+        return orjson.dumps(value, option=_ORJSON_CANONICAL)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+
+
+_ORJSON_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+"""Sorted keys; dataclasses and datetimes are not JSON data here (refused, as json refuses them)."""
 
 
 def chain_hash(body: Mapping[str, Any]) -> str:

@@ -6,6 +6,8 @@ import dataclasses
 import hashlib
 import itertools
 import json
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -205,10 +207,41 @@ def test_canonical_bytes_are_stable_across_key_order() -> None:
     assert chain_hash(a) == chain_hash(b)
 
 
-def test_canonical_bytes_keep_list_order_and_refuse_nan() -> None:
+def test_canonical_bytes_keep_list_order_and_refuse_what_is_not_json_data() -> None:
     assert canonical_bytes([2, 1]) != canonical_bytes([1, 2])
-    with pytest.raises(ValueError):
-        canonical_bytes({"x": float("nan")})
+    for value in ({"x": Decimal("1.5")}, {"x": {1, 2}}, {"x": dataclasses.make_dataclass("D", [])()},
+                  {"x": datetime(2026, 11, 23)}):
+        with pytest.raises(TypeError):
+            canonical_bytes(value)
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no UTF-8
+        canonical_bytes({"x": "\ud800"})
+    assert canonical_bytes({"n": 2**64 + 1, "m": -(2**70)}) == b'{"m":-1180591620717411303424,"n":18446744073709551617}'
+
+
+def test_a_batch_with_nan_or_infinity_is_refused_before_any_hash() -> None:
+    """Floats are not part of the payload format; NaN and Infinity cannot even be read from a push."""
+    import orjson
+
+    from shared import sync
+    for literal in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+        body = b'{"protocol": 1, "events": [{"payload": {"x": ' + literal + b'}}]}'
+        with pytest.raises(sync.SyncError) as info:
+            sync.parse_push(body, max_events=10, loads=orjson.loads)
+        assert info.value.code == "malformed"
+
+
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**80), max_value=2**80) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=25)
+
+
+@given(JSON_DATA)
+def test_canonical_bytes_are_the_bytes_every_hash_was_made_with(value):
+    """The chain's format is json.dumps' (sorted keys, no spaces, UTF-8 as itself): the faster writer matches it
+    byte for byte on every kind of payload data, any Unicode text and any integer size included."""
+    reference = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert canonical_bytes(value) == reference
 
 
 def test_envelope_hash_does_not_depend_on_payload_key_order() -> None:
