@@ -16,6 +16,11 @@ journal had stamped is unknown, so those folios are never used again, and fresh 
 Every stamped document received is recorded in ``dte_documents`` (tenant, tipo, folio unique); a folio that comes
 a second time, or from outside the terminal's leases, is quarantined with the reason instead of recorded. The sale
 or return that carries it still counts (it happened at the till): the quarantine row says so (``folded``).
+
+The document of a sale or return that is itself quarantined (a value past its column, a clash with the master:
+``syncserver.ingest.push``) is recorded too, under the same checks: it was printed with its timbre and handed to the
+customer, and every issued document must be declared to the SII. The event stays quarantined, out of the read
+models; its quarantine reason says what became of its document (:class:`Recorded`).
 """
 
 from __future__ import annotations
@@ -89,6 +94,29 @@ class Stamped:
     ted: str
     type: str
     version: int
+    quarantined: bool = False
+    """The event itself is quarantined (out of the read models); its document is recorded all the same."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :func:`record_documents` did with a push's documents."""
+
+    refused: int
+    """Documents of folded events refused (each quarantined with ``folded``: its event counts as quarantined)."""
+    notes: dict[int, str]
+    """For each document of a quarantined event (``Stamped.quarantined``), by the event's seq: what became of it,
+    in Spanish, to end the event's quarantine reason (``"su boleta N° 12 se envía igual al SII"``)."""
+
+
+NAMES = {33: "factura", 34: "factura exenta", 39: "boleta", 41: "boleta exenta", 56: "nota de débito",
+         61: "nota de crédito"}
+"""The documents' names in a sentence (lower case), by tipo."""
+
+
+def named(tipo: int, folio: int) -> str:
+    """``"boleta N° 12"``; an unknown type by its number (``"documento tipo 52 N° 3"``)."""
+    return f"{NAMES.get(tipo, f'documento tipo {tipo}')} N° {folio}"
 
 
 @functools.cache
@@ -303,12 +331,20 @@ async def retire_leases(conn: AsyncConnection, tenant_id: int, terminal_id: str,
 
 
 async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int,
-                           documents: list[Stamped]) -> int:
-    """Record the stamped documents of a push and count them against the terminal's leases; a folio already
-    recorded, or outside every lease of this terminal, is quarantined with its reason. Only the document is refused:
-    the caller has folded the sale or return (money and goods moved at the till), so the quarantine row is marked
-    ``folded`` and a rebuild folds the event again. Returns how many were quarantined."""
+                           documents: list[Stamped]) -> Recorded:
+    """Record the stamped documents of a push (in seq order) in ``dte_documents`` and ``dte_outbox`` (state
+    ``issued``, for the DTE pipeline) and count them against the terminal's leases. A folio already recorded is
+    refused and not recorded again; one outside every lease of this terminal is refused but recorded (it was issued).
+
+    A refused document of a folded event is quarantined with its reason. Only the document is refused: the caller
+    has folded the sale or return (money and goods moved at the till), so the quarantine row is marked ``folded`` and
+    a rebuild folds the event again. A document of a quarantined event (``Stamped.quarantined``: the caller writes
+    that event's quarantine row) gets a note instead, recorded or refused (:attr:`Recorded.notes`).
+
+    The documents' tipo, folio and stamped_at must fit their columns (``syncserver.ingest.limits.document``).
+    """
     refused = 0
+    notes: dict[int, str] = {}
     for doc in documents:
         lease = await (await conn.execute(
             "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
@@ -330,6 +366,16 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
         if lease is not None and inserted is not None:
             await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
                                (tenant_id, lease[0]))
+        if doc.quarantined:  # the caller quarantines the event: its reason says what became of the document
+            name = named(doc.tipo, doc.folio)
+            if inserted is None:
+                notes[doc.seq] = f"su {name} tampoco se registró: {reason}"
+            else:
+                notes[doc.seq] = f"su {name} se envía igual al SII" + ("" if reason is None else f" ({reason})")
+            if reason is not None:
+                log.warning("folio refused", extra={"tenant_id": tenant_id, "terminal_id": terminal_id,
+                                                    "tipo": doc.tipo, "folio": doc.folio, "reason": reason})
+            continue
         if reason is not None:
             refused += 1
             log.warning("folio refused", extra={"tenant_id": tenant_id, "terminal_id": terminal_id,
@@ -342,7 +388,7 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true) ON CONFLICT DO NOTHING",
                 (tenant_id, terminal_id, epoch, doc.seq, doc.type, doc.version, reason,
                  orjson.dumps({"tipo": doc.tipo, "folio": doc.folio, "sale_id": doc.sale_id}).decode()))
-    return refused
+    return Recorded(refused, notes)
 
 
 async def overview(pool: AsyncConnectionPool, tenant_id: int) -> dict[str, list[dict[str, Any]]]:

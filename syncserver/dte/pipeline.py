@@ -18,7 +18,10 @@ wait in ``issued`` with ``last_error`` "faltan los datos del emisor: …" (retri
 
 Rows are taken ``FOR UPDATE SKIP LOCKED``, so several workers (or server processes) share the work without taking
 the same document twice. A document that cannot be built or does not validate keeps state ``issued`` with
-``last_error`` and a later ``next_attempt_at`` (backoff), for HQ to show.
+``last_error`` and a later ``next_attempt_at`` (backoff), for HQ to show. So does one whose building fails in a way
+nobody foresaw (say an absurd value of a sale quarantined at ingest whose document was recorded all the same:
+``syncserver.ingest.push``): its error names the exception, and each document is built in its own savepoint, so the
+tenant's other documents are signed in the same pass.
 """
 
 from __future__ import annotations
@@ -165,7 +168,10 @@ def build_signed(doc: documents.Documento, ted: str, stamped_at: str, signer: An
 
 async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int = 50,
                        now: datetime | None = None) -> SignResult:
-    """Sign up to ``limit`` due ``issued`` documents of a tenant (one transaction; rows locked SKIP LOCKED).
+    """Sign up to ``limit`` due ``issued`` documents of a tenant (one transaction; rows locked SKIP LOCKED, each
+    document built in a savepoint). A document that does not build, sign or validate, for whatever reason (an
+    unexpected exception is named in the message), keeps ``issued`` with ``last_error`` and a backoff, and counts in
+    ``failed``; the others go on.
 
     Raises:
         CertificateUploadError: the tenant has no usable certificate (nothing is changed).
@@ -183,13 +189,18 @@ async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int
             error = missing  # without emisor data nothing is signed: the reason is the missing fields
             if error is None and config is not None:
                 try:
-                    source = await load_source(conn, tenant_id, tipo, folio)
-                    if source is None:
-                        raise dte_errors.DocumentInvalid("el documento no está registrado")
-                    doc = await build_document(conn, tenant_id, source, config.emisor())
-                    data = build_signed(doc, source.ted, source.stamped_at, signer)
+                    async with conn.transaction():  # a savepoint: a SQL error here costs only this document
+                        source = await load_source(conn, tenant_id, tipo, folio)
+                        if source is None:
+                            raise dte_errors.DocumentInvalid("el documento no está registrado")
+                        doc = await build_document(conn, tenant_id, source, config.emisor())
+                        data = build_signed(doc, source.ted, source.stamped_at, signer)
                 except (dte_errors.DteError, ValueError) as exc:
                     error = str(exc)
+                except Exception as exc:  # absurd data (an event quarantined at ingest): this document only
+                    log.exception("dte build failed unexpectedly", extra={"tenant_id": tenant_id, "tipo": tipo,
+                                                                         "folio": folio})
+                    error = f"error inesperado al armar o firmar el documento ({type(exc).__name__}: {exc})"
             if error is not None:
                 failed += 1
                 log.warning("dte not signed", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,

@@ -23,7 +23,9 @@ events of the batch kept before it:
   it.
 
 Kept events are folded as usual; a quarantined one is left out of every read model, and a rebuild skips it
-(``syncserver.ingest.rebuild``), so the rebuilt read models equal the live ones.
+(``syncserver.ingest.rebuild``), so the rebuilt read models equal the live ones. Its stamped tax document, though,
+is recorded for the SII like any other (``syncserver.dte.folios.record_documents``: the customer holds it), and its
+reason ends saying so ("…; su boleta N° 12 se envía igual al SII").
 """
 
 from __future__ import annotations

@@ -123,6 +123,13 @@ def _document(prefix: str, d: sales.DocumentStamped | None) -> str | None:
             or _timestamp(prefix + "stamped_at", d.stamped_at))
 
 
+def document(d: sales.DocumentStamped) -> str | None:
+    """Why a stamped document cannot be recorded in ``dte_documents`` (tipo ``integer``, folio ``bigint``, a
+    ``stamped_at`` the DTE pipeline and the RVD read), or None when it can; for the documents of sales and returns
+    quarantined for another value (``syncserver.ingest.push``)."""
+    return _document("document.", d)
+
+
 _SALE_AMOUNTS = ("total", "neto", "iva", "exento", "discount", "rounding", "change")
 _LINE_AMOUNTS = ("unit_price", "discount", "amount")
 _TENDER_AMOUNTS = ("amount", "received")

@@ -7,7 +7,12 @@ server cannot use (unknown type or version, a payload that does not decode, text
 store, a value that a read model's column cannot hold: ``syncserver.ingest.limits``; a ``sale_id`` or ``return_id``
 received before, a repeated ``line_id`` or means of payment, a running total such as a stock quantity or a shift's
 sums pushed past its column: ``syncserver.ingest.conflicts``) is stored and quarantined with its reason, and left
-out of the read models; the cursor still advances, so one bad event never blocks a terminal. A sale or return whose
+out of the read models; the cursor still advances, so one bad event never blocks a terminal. The stamped tax
+document of a sale or return quarantined for a value past its column or a clash is recorded all the same, under the
+usual folio checks (``syncserver.dte.folios.record_documents``): it was printed with its timbre and handed to the
+customer, so it goes to the SII, and the event's quarantine reason ends saying so ("…; su boleta N° 12 se envía
+igual al SII"); the event itself stays out of the read models, and counts once as quarantined in the ack. An event
+that does not decode, or carries U+0000, cannot be read: its document neither. A sale or return whose
 tax document the master refuses (``syncserver.dte.folios.record_documents``) still counts: only its document is
 quarantined (the row says ``folded``), and a rebuild folds it as the ingest did. An envelope whose fields do not
 fit the master's columns (an event id that is not a UUID, a version out of range) is refused as ``malformed``,
@@ -25,7 +30,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -244,6 +249,12 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
             check = checks.get(type(event))  # limits.problem, inlined: a value its read model cannot hold
             if check is not None and (reason := check(e, event)) is not None:
                 quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, reason, payload_json))
+                # its document was printed and handed over all the same: recorded, unless it is what does not fit
+                if (isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None
+                        and limits.document(event.document) is None):
+                    d = event.document
+                    documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
+                                                    e.type, e.version, quarantined=True))
                 continue
             projections.fold(rows, p.tenant_id, e, event)
             folded.append((e, event))
@@ -261,16 +272,28 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
         for seq, reason in clashes.items():
             row = stored[seq - first]  # as stored: type, version, payload
             quarantine.append((p.tenant_id, p.terminal_id, epoch, seq, row[6], row[7], reason, row[9]))
-        documents = [d for d in documents if d.seq not in clashes]
+        documents = [replace(d, quarantined=True) if d.seq in clashes else d for d in documents]
         log.warning("events quarantined: the master would refuse them", extra={
             "terminal_id": p.terminal_id, "epoch": epoch, "seqs": sorted(clashes)})
+    # before the quarantine rows: a quarantined event's reason ends with what became of its document; a refused
+    # document of a folded event is quarantined in there (folded), under a seq of no quarantined event
+    recorded = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents \
+        else _NOTHING_RECORDED
+    if recorded.notes:
+        notes = recorded.notes
+        quarantine = [(*row[:6], f"{row[6]}; {notes[row[3]]}", row[7]) if row[3] in notes else row
+                      for row in quarantine]
     if quarantine:
         async with conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", sorted(quarantine, key=lambda q: q[3]))
-    refused = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents else 0
-    return len(entries) - len(quarantine) - refused, len(quarantine) + refused
+    # a folded event whose document was refused counts as quarantined; a quarantined one counts once, whatever
+    # became of its document
+    return len(entries) - len(quarantine) - recorded.refused, len(quarantine) + recorded.refused
+
+
+_NOTHING_RECORDED = folios.Recorded(0, {})
 
 
 async def _write(conn: AsyncConnection, tenant_id: int, rows: projections.Rows,
