@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from syncserver import settings as settings_mod
-from syncserver.hq import auth, catalog, documents, emisor, folios, rvd, sales, terminals, web
+from syncserver.hq import auth, catalog, documents, emisor, folios, purchases, rvd, sales, terminals, web
 
 log = logging.getLogger("syncserver.hq")
 
@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/revocar", terminals.revoke, methods=["GET", "POST"], name="revoke"),
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
+        Route("/compras", purchases.month, methods=["GET"], name="purchases"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
         Route("/documentos/rvd", rvd.page, methods=["GET"], name="rvd"),
         Route("/documentos/rvd/{dia}/reenviar", rvd.resend, methods=["POST"], name="rvd_resend"),

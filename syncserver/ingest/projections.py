@@ -1,5 +1,5 @@
 """Master read models folded from terminal events: sales with lines and tenders, returns with lines and refunds,
-stock, shifts, store products.
+purchases (suppliers' documents) with their lines, stock, shifts, store products.
 
 ``fold`` turns a batch of decoded events into row sets; ``write`` applies them with a few bulk statements in the
 caller's transaction (the one that stores the events and advances the tracking row).
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,23 @@ RETURN_LINE_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("line_id
                        ("name", "text"), ("quantity", "numeric"), ("unit_price", "bigint"), ("amount", "bigint")]
 REFUND_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("kind", "text"), ("amount", "bigint"),
                   ("received", "bigint")]
+PURCHASE_COLUMNS = [("tenant_id", "bigint"), ("supplier_rut", "text"), ("tipo", "integer"), ("folio", "bigint"),
+                    ("purchase_id", "text"), ("store_id", "text"), ("terminal_id", "text"), ("epoch", "integer"),
+                    ("seq", "bigint"), ("registered_at", "text"), ("supplier_name", "text"),
+                    ("supplier_giro", "text"), ("fecha_emision", "date"), ("warehouse", "text"), ("neto", "bigint"),
+                    ("exento", "bigint"), ("iva", "bigint"), ("other_taxes", "bigint"), ("total", "bigint")]
+PURCHASE_LINE_COLUMNS = [("tenant_id", "bigint"), ("supplier_rut", "text"), ("tipo", "integer"), ("folio", "bigint"),
+                         ("line_no", "integer"), ("purchase_id", "text"), ("sku", "text"), ("code", "text"),
+                         ("description", "text"), ("quantity", "numeric"), ("unit", "text"),
+                         ("unit_cost", "bigint"), ("cost", "bigint"), ("amount", "bigint"), ("exento", "boolean")]
+_PURCHASE_KEPT = (
+    "ON CONFLICT (tenant_id, supplier_rut, tipo, folio) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name, _kind in PURCHASE_COLUMNS[4:])
+    + ' WHERE (excluded.registered_at COLLATE "C", excluded.terminal_id COLLATE "C", excluded.epoch, excluded.seq)'
+    ' < (purchases.registered_at COLLATE "C", purchases.terminal_id COLLATE "C", purchases.epoch, purchases.seq)'
+    " RETURNING purchase_id")
+"""A document registered again (by another till) keeps the registration that ranks first (:func:`_purchase_rank`),
+whatever the order the events arrive in; ``RETURNING`` names the registrations written (inserted or replacing)."""
 
 
 @dataclass
@@ -56,6 +74,8 @@ class Rows:
     returns: list[tuple[Any, ...]] = field(default_factory=list)
     return_lines: list[tuple[Any, ...]] = field(default_factory=list)
     refunds: list[tuple[Any, ...]] = field(default_factory=list)
+    purchases: list[tuple[Any, ...]] = field(default_factory=list)
+    purchase_lines: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def warehouse_of(store_id: str) -> str:
@@ -86,6 +106,7 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
     elif isinstance(event, purchases.PurchaseReceived):  # goods go where the till said (its store by default)
         for sku, quantity in purchases.stock_moves(event):
             rows.stock[(event.warehouse, sku)] += quantity
+        _purchase(rows, tenant_id, entry, event)
     elif isinstance(event, catalog.ProductUpserted):
         rows.products.append((tenant_id, event.sku, event.name, event.price, event.category, event.sold_by,
                                event.plu, event.brand, list(event.barcodes), event.iva_exempt, event.favourite,
@@ -121,6 +142,46 @@ def _return(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: returns
         received_by_kind[t.kind] -= t.received
 
 
+def _purchase(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: purchases.PurchaseReceived) -> None:
+    """The document as the supplier wrote it (amounts positive, also for a nota de crédito) and its lines."""
+    doc = (tenant_id, event.supplier.rut, event.tipo, event.folio)
+    rows.purchases.append((*doc, event.purchase_id, entry.store_id, entry.terminal_id, entry.epoch, entry.seq,
+                           entry.occurred_at, event.supplier.razon_social, event.supplier.giro,
+                           date.fromisoformat(event.fecha_emision), event.warehouse, event.neto, event.exento,
+                           event.iva, event.other_taxes, event.total))
+    rows.purchase_lines.extend((*doc, x.line_no, event.purchase_id, x.sku, x.code, x.name, x.quantity, x.unit,
+                                x.unit_cost, x.cost, x.amount, x.exento) for x in event.lines)
+
+
+def _purchase_rank(row: tuple[Any, ...]) -> tuple[str, str, int, int]:
+    """Which registration of a document the master keeps: the lowest ``(registered_at, terminal_id, epoch, seq)``,
+    texts compared by code point (``COLLATE "C"`` in :data:`_PURCHASE_KEPT`)."""
+    return row[9], row[6], row[7], row[8]
+
+
+async def _write_purchases(cur: Any, tenant_id: int, rows: Rows) -> None:
+    """Upsert the documents (one row per document: the batch's best registration first, then against the stored
+    one), then give each document written the lines of its registration. A line number repeated within a document
+    keeps its first line (the till's own table refuses a repeat, so only a forged event has one)."""
+    best: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in rows.purchases:
+        key = row[1:4]
+        if key not in best or _purchase_rank(row) < _purchase_rank(best[key]):
+            best[key] = row
+    await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, [best[k] for k in sorted(best)], suffix=_PURCHASE_KEPT)
+    written = {r[0] for r in await cur.fetchall()}
+    if not written:
+        return
+    docs = [best[k][1:4] for k in sorted(best) if best[k][4] in written]
+    await cur.execute(
+        "DELETE FROM purchase_lines l USING unnest(%s::text[], %s::integer[], %s::bigint[]) AS d(rut, tipo, folio)"
+        " WHERE l.tenant_id = %s AND l.supplier_rut = d.rut AND l.tipo = d.tipo AND l.folio = d.folio",
+        ([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs], tenant_id))
+    await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS,
+                      [x for x in rows.purchase_lines if x[5] in written and best[x[1:4]][4] == x[5]],
+                      suffix="ON CONFLICT DO NOTHING")
+
+
 async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
     """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's."""
     async with conn.cursor() as cur:
@@ -141,6 +202,8 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "returns", RETURN_COLUMNS, rows.returns)
             await bulk.insert(cur, "return_lines", RETURN_LINE_COLUMNS, rows.return_lines)
             await bulk.insert(cur, "return_refunds", REFUND_COLUMNS, rows.refunds)
+        if rows.purchases:
+            await _write_purchases(cur, tenant_id, rows)
         if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
             await bulk.insert(cur, "stock", STOCK_COLUMNS,
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],

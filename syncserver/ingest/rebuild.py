@@ -1,5 +1,5 @@
-"""Rebuild a tenant's master read models (sales, returns, their lines, tenders and refunds, stock, shifts) from its
-stored events.
+"""Rebuild a tenant's master read models (sales, returns, their lines, tenders and refunds, purchases and their lines,
+stock, shifts) from its stored events.
 
 The events are the facts; the read models are folds of them. A rebuild clears the folded tables of one tenant
 and folds every stored event again, terminal by terminal in epoch and seq order, in one transaction, with the
@@ -9,7 +9,9 @@ that till) was folded when received, so it is folded again (migration 0009).
 
 Stock is summed over the whole rebuild and written once at the end: the ingest took the events in another order
 (batch by batch, terminals interleaved), and only the final quantities are sure to fit ``numeric(14,3)``
-(``syncserver.ingest.conflicts`` quarantined the events that would not).
+(``syncserver.ingest.conflicts`` quarantined the events that would not). For the same reason a supplier's document
+registered by two tills keeps the registration that ranks first, not the first one folded
+(``syncserver.ingest.projections``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from shared.events import envelope
 from syncserver.ingest import projections
 from syncserver.store import db
 
-FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "stock", "shifts")
+FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
+          "purchases", "stock", "shifts")
 CHUNK = 5000
 
 

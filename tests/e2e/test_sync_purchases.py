@@ -4,6 +4,7 @@ till's (sales, facturas in, a nota de crédito out, goods into another warehouse
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 
 import supplier_dte as sd
@@ -14,6 +15,7 @@ from desktop.services.purchases import PurchaseService
 from shared.dte import xmlcore
 from shared.dte.documents import CodRef
 from shared.events import registry
+from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
 
 ROWS = sync_kit.catalog_rows(20)
@@ -59,3 +61,57 @@ def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make
     # the master's stock is a fold of the stored events: a rebuild gives it again
     assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
     assert _master_stock(server, 1) == expected
+
+
+PURCHASES_SQL = ("SELECT (SELECT json_agg(p ORDER BY supplier_rut, tipo, folio) FROM purchases p),"
+                 " (SELECT json_agg(l ORDER BY supplier_rut, tipo, folio, line_no) FROM purchase_lines l)")
+
+
+def test_the_master_keeps_each_supplier_document_once_for_hq_and_a_rebuild_keeps_the_same(server, make_till):
+    """Two stores register the same factura (the later registration reaches the master first): the master keeps
+    one row per document, the registration made first, with its lines; nothing is refused or quarantined; a rebuild
+    gives the same rows; HQ's Compras shows the month's documents, the nota de crédito subtracting."""
+    sync_kit.setup_tenants(server)
+    centro = make_till(1, "centro", ROWS)
+    norte = make_till(1, "norte", ROWS)
+    at_centro, at_norte = (PurchaseService(t.terminal.journal, STORE_RUT, t.terminal.journal.new_id)
+                           for t in (centro, norte))
+    factura = sd.dte(33, 14, [("Producto 1", "10", "410", "P001", False), ("Bolsas de papel", "100", "12", "", False)],
+                     STORE_RUT)
+    _, [first] = at_centro.import_file(sd.envio([factura], STORE_RUT))
+    _, [again] = at_norte.import_file(sd.envio([factura], STORE_RUT))  # registered after, at the other store
+    nota = sd.nota(61, 6, [("Producto 1", "2", "410", "P001", False)], STORE_RUT, 14, CodRef.CORRIGE_MONTOS)
+    _, [credit] = at_centro.import_file(xmlcore.to_bytes(nota))
+    exenta = sd.dte(34, 3, [("Huevos", "30", "150", "", True)], STORE_RUT)
+    _, [free] = at_norte.import_file(xmlcore.to_bytes(exenta))
+    for t in (norte, centro):  # norte's later registration of the factura arrives first
+        status = t.sync.sync_once(t.terminal.journal.clock())
+        assert status.online and status.pending == 0, status
+    assert sync_kit.master(server, "SELECT count(*) FROM quarantine", 1) == [(0,)]
+
+    kept = sync_kit.master(server, "SELECT supplier_rut, tipo, folio, purchase_id, store_id, supplier_name,"
+                                   " fecha_emision::text, neto, exento, iva, total FROM purchases"
+                                   " ORDER BY tipo, folio", 1)
+    assert kept == [(e.supplier.rut, e.tipo, e.folio, e.purchase_id, store, e.supplier.razon_social,
+                     e.fecha_emision, e.neto, e.exento, e.iva, e.total)
+                    for e, store in ((first, "centro"), (free, "norte"), (credit, "centro"))]
+    assert again.purchase_id != first.purchase_id and first.iva > 0 and free.exento > 0 and free.iva == 0
+    lines = sync_kit.master(server, "SELECT tipo, folio, line_no, purchase_id, sku, description, quantity, amount"
+                                    " FROM purchase_lines ORDER BY tipo, folio, line_no", 1)
+    assert lines == [(e.tipo, e.folio, x.line_no, e.purchase_id, x.sku, x.name, x.quantity, x.amount)
+                     for e in (first, free, credit) for x in e.lines]
+    assert [x for x in lines if x[1] == 14][1][4] is None  # no product of the store: kept, no SKU
+
+    before = sync_kit.master(server, PURCHASES_SQL, 1)
+    assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
+    assert sync_kit.master(server, PURCHASES_SQL, 1) == before
+
+    with sync_kit.hq_owner(server) as hq:
+        page = hq.get("/hq/compras?mes=2025-05")
+    assert page.status_code == 200, page.text
+    shown = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "76.235.291-5" in shown and "Distribuidora Within Play Ltda." in shown
+    iva = first.iva - credit.iva
+    total = first.total + free.total - credit.total
+    assert f"IVA crédito fiscal {_clp(iva)}" in shown and f"Total {_clp(total)}" in shown
+    assert f"Nota de crédito {credit.folio} {_clp(-credit.neto)}" in shown
