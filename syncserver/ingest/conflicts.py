@@ -10,7 +10,9 @@ events of the batch kept before it:
   tenant, or earlier in the batch: the first one received stays, the later one is quarantined, and the reason names
   the event that holds the id. A sale or return that repeats a ``line_id`` (the lines' primary key), a sale that
   repeats a means of payment (``sale_tenders`` has one row per kind; the till merges them: ``desktop.services
-  .checkout``).
+  .checkout``). A supplier document (RUT, tipo, folio) already registered as a purchase by any till, or earlier in
+  the batch: the goods arrived once, so the later registration is quarantined (its stock does not move in the
+  master, its IVA crédito fiscal is not counted twice); a purchase that repeats a line number.
 - Running totals. ``stock.quantity`` (``numeric(14,3)``: below 10¹¹ once rounded to 3 places) per warehouse and
   SKU; a shift's ``sales_count`` (``integer``), ``sales_total``, what it received per means of payment (``bigint``
   inside ``received``), ``cash_in`` and ``cash_out`` (``bigint``). Each event's amounts fit (``limits``), but their
@@ -36,7 +38,7 @@ from typing import Any, Final
 
 from psycopg import AsyncConnection
 
-from shared.events import envelope, returns, sales, shifts
+from shared.events import envelope, purchases, returns, sales, shifts
 from syncserver.ingest import projections
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, miles
 
@@ -131,10 +133,11 @@ def _effects(tenant_id: int, e: envelope.Envelope, event: Any) -> list[tuple[Key
 
 async def _held_ids(conn: AsyncConnection, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]]
                     ) -> dict[str, dict[str, tuple[str, int, int]]]:
-    """``{"sale"|"return": {id: (terminal_id, epoch, seq) of the event that holds it}}`` for the batch's ids."""
+    """``{"sale"|"return"|"purchase": {id: (terminal_id, epoch, seq) of the event that holds it}}`` for the batch's
+    ids (a purchase's id is :func:`_document_key`)."""
     sale_ids = [ev.sale_id for _e, ev in folded if isinstance(ev, sales.SaleCompleted)]
     return_ids = [ev.return_id for _e, ev in folded if isinstance(ev, returns.ReturnCompleted)]
-    held: dict[str, dict[str, tuple[str, int, int]]] = {"sale": {}, "return": {}}
+    held: dict[str, dict[str, tuple[str, int, int]]] = {"sale": {}, "return": {}, "purchase": {}}
     for kind, table, column, ids in (("sale", "sales", "sale_id", sale_ids),
                                      ("return", "returns", "return_id", return_ids)):
         if ids:
@@ -142,7 +145,21 @@ async def _held_ids(conn: AsyncConnection, tenant_id: int, folded: list[tuple[en
                 f"SELECT {column}, terminal_id, epoch, seq FROM {table} WHERE tenant_id = %s AND {column} = ANY(%s)",
                 (tenant_id, ids))).fetchall()
             held[kind] = {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
+    bought = [ev for _e, ev in folded if isinstance(ev, purchases.PurchaseReceived)]
+    if bought:
+        rows = await (await conn.execute(
+            "SELECT p.supplier_rut, p.tipo, p.folio, p.terminal_id, p.epoch, p.seq FROM purchases p"
+            " JOIN unnest(%s::text[], %s::integer[], %s::bigint[]) AS d(rut, tipo, folio)"
+            " ON p.supplier_rut = d.rut AND p.tipo = d.tipo AND p.folio = d.folio WHERE p.tenant_id = %s",
+            ([ev.supplier.rut for ev in bought], [ev.tipo for ev in bought], [ev.folio for ev in bought],
+             tenant_id))).fetchall()
+        held["purchase"] = {f"{r[0]}:{r[1]}:{r[2]}": (r[3], int(r[4]), int(r[5])) for r in rows}
     return held
+
+
+def _document_key(event: purchases.PurchaseReceived) -> str:
+    """A supplier document's identity in the master: ``RUT:tipo:folio``."""
+    return f"{event.supplier.rut}:{event.tipo}:{event.folio}"
 
 
 def _unique_id(event: Any) -> tuple[str, str, str] | None:
@@ -151,6 +168,9 @@ def _unique_id(event: Any) -> tuple[str, str, str] | None:
         return "sale", event.sale_id, f"la venta {event.sale_id}"
     if isinstance(event, returns.ReturnCompleted):
         return "return", event.return_id, f"la devolución {event.return_id}"
+    if isinstance(event, purchases.PurchaseReceived):
+        return "purchase", _document_key(event), (f"el documento tipo {event.tipo} N° {event.folio} del proveedor"
+                                                  f" {event.supplier.rut}")
     return None
 
 
@@ -160,8 +180,15 @@ def _identity(e: envelope.Envelope, event: Any, held: dict[str, dict[str, tuple[
         return None
     kind, key, named = unique
     first = held[kind].get(key)
+    if first is not None and kind == "purchase":
+        return (f"compra repetida: {named} ya se registró en {_where(e, first)}; la mercadería y el IVA crédito"
+                " fiscal se cuentan una vez")
     if first is not None:
         return f"{kind}_id repetido: {named} ya llegó en {_where(e, first)}"
+    if kind == "purchase":
+        if (n := _repeated([x.line_no for x in event.lines])) is not None:
+            return f"línea repetida: la línea {event.lines[n].line_no} aparece más de una vez en {named} (lines[{n}])"
+        return None
     if (n := _repeated([x.line_id for x in event.lines])) is not None:
         return f"line_id repetido: la línea {event.lines[n].line_id} aparece más de una vez en {named} (lines[{n}])"
     if kind == "sale" and (n := _repeated([t.kind for t in event.tenders])) is not None:

@@ -49,16 +49,6 @@ PURCHASE_LINE_COLUMNS = [("tenant_id", "bigint"), ("supplier_rut", "text"), ("ti
                          ("line_no", "integer"), ("purchase_id", "text"), ("sku", "text"), ("code", "text"),
                          ("description", "text"), ("quantity", "numeric"), ("unit", "text"),
                          ("unit_cost", "bigint"), ("cost", "bigint"), ("amount", "bigint"), ("exento", "boolean")]
-_PURCHASE_KEPT = (
-    "ON CONFLICT (tenant_id, supplier_rut, tipo, folio) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name, _kind in PURCHASE_COLUMNS[4:])
-    + ' WHERE (excluded.registered_at COLLATE "C", excluded.terminal_id COLLATE "C", excluded.epoch, excluded.seq)'
-    ' < (purchases.registered_at COLLATE "C", purchases.terminal_id COLLATE "C", purchases.epoch, purchases.seq)'
-    " RETURNING purchase_id")
-"""A document registered again (by another till) keeps the registration that ranks first (:func:`_purchase_rank`),
-whatever the order the events arrive in; ``RETURNING`` names the registrations written (inserted or replacing)."""
-
-
 @dataclass
 class Rows:
     """What one batch changes in the master, accumulated before writing."""
@@ -153,33 +143,12 @@ def _purchase(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: purch
                                 x.unit_cost, x.cost, x.amount, x.exento) for x in event.lines)
 
 
-def _purchase_rank(row: tuple[Any, ...]) -> tuple[str, str, int, int]:
-    """Which registration of a document the master keeps: the lowest ``(registered_at, terminal_id, epoch, seq)``,
-    texts compared by code point (``COLLATE "C"`` in :data:`_PURCHASE_KEPT`)."""
-    return row[9], row[6], row[7], row[8]
-
-
-async def _write_purchases(cur: Any, tenant_id: int, rows: Rows) -> None:
-    """Upsert the documents (one row per document: the batch's best registration first, then against the stored
-    one), then give each document written the lines of its registration. A line number repeated within a document
-    keeps its first line (the till's own table refuses a repeat, so only a forged event has one)."""
-    best: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for row in rows.purchases:
-        key = row[1:4]
-        if key not in best or _purchase_rank(row) < _purchase_rank(best[key]):
-            best[key] = row
-    await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, [best[k] for k in sorted(best)], suffix=_PURCHASE_KEPT)
-    written = {r[0] for r in await cur.fetchall()}
-    if not written:
-        return
-    docs = [best[k][1:4] for k in sorted(best) if best[k][4] in written]
-    await cur.execute(
-        "DELETE FROM purchase_lines l USING unnest(%s::text[], %s::integer[], %s::bigint[]) AS d(rut, tipo, folio)"
-        " WHERE l.tenant_id = %s AND l.supplier_rut = d.rut AND l.tipo = d.tipo AND l.folio = d.folio",
-        ([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs], tenant_id))
-    await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS,
-                      [x for x in rows.purchase_lines if x[5] in written and best[x[1:4]][4] == x[5]],
-                      suffix="ON CONFLICT DO NOTHING")
+async def _write_purchases(cur: Any, rows: Rows) -> None:
+    """Insert the documents and their lines. The same supplier document registered again (by another till) or a
+    line number repeated in one makes PostgreSQL refuse the write: ``syncserver.ingest.conflicts`` then quarantines
+    the later registration (the first one received stays, as for a ``sale_id``)."""
+    await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, rows.purchases)
+    await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS, rows.purchase_lines)
 
 
 async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
@@ -203,7 +172,7 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "return_lines", RETURN_LINE_COLUMNS, rows.return_lines)
             await bulk.insert(cur, "return_refunds", REFUND_COLUMNS, rows.refunds)
         if rows.purchases:
-            await _write_purchases(cur, tenant_id, rows)
+            await _write_purchases(cur, rows)
         if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
             await bulk.insert(cur, "stock", STOCK_COLUMNS,
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],

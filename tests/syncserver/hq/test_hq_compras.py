@@ -186,27 +186,6 @@ def test_tenant_2_never_sees_tenant_1s_purchases(world: World, served: Served) -
     assert world.run(read) == [(2, 9_999)]
 
 
-def test_a_document_registered_twice_keeps_the_first_registration_in_any_order(world: World) -> None:
-    """Two tills register the same factura: whether the later registration is written before the earlier (another
-    batch) or with it (the same batch), the master holds the earlier one with its own lines, and nothing fails."""
-    early = purchase(LIDER, 33, 1_001, "2026-11-03", "centro", neto=10_000,
-                     lines=(line(1, "Arroz", "10", 8_000, "ARR-1"), line(2, "Azúcar", "2", 2_000, "AZU-1")))
-    late = purchase(LIDER, 33, 1_001, "2026-11-03", "norte", neto=10_000,
-                    lines=(line(1, "Arroz Tucapel", "10", 10_000, None),))
-    first = ("centro", "t-centro", 5, "2026-11-04T09:00:00-03:00", early)
-    second = ("norte", "t-norte", 9, "2026-11-04T17:30:00-03:00", late)
-    kept_sql = ("SELECT tenant_id, purchase_id, store_id, terminal_id, seq FROM purchases WHERE folio = 1001"
-                " ORDER BY tenant_id")
-    lines_sql = ("SELECT tenant_id, line_no, purchase_id, sku, description FROM purchase_lines WHERE folio = 1001"
-                 " ORDER BY tenant_id, line_no")
-    register(world, 1, [[second], [first]])  # the later registration arrives first
-    register(world, 2, [[second, first]])  # both in one batch
-    register(world, 2, [[second]])  # and again, once the earlier one is held
-    assert world.rows(kept_sql) == [(t, early.purchase_id, "centro", "t-centro", 5) for t in (1, 2)]
-    assert world.rows(lines_sql) == [(t, n, early.purchase_id, sku, name) for t in (1, 2)
-                                     for n, sku, name in ((1, "ARR-1", "Arroz"), (2, "AZU-1", "Azúcar"))]
-
-
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 
