@@ -3,11 +3,17 @@
 Exit status: 0 imported (with ``--dry-run``: it would be); 1 refused (a document does not verify, is for another
 RUT, was registered already, is not a factura or nota...); 2 the file cannot be read or is not XML (hostile XML
 included); 4 the journal cannot be opened (e.g. the till has it open: close the POS first).
+
+``--map LINE=SKU[xFACTOR]`` (repeatable) assigns a line to a product by hand (``matched_by = "manual"``) with its
+package factor (``3=LEC-1x12``: line 3 is boxes of 12 of LEC-1; ``4=QUE-1x2,5``: bags of 2,5 kg); ``LINE=`` or
+``LINE=-`` takes the line's product away. With several documents in the file, ``DOC:LINE`` (1 = the first). An
+unknown line or SKU, or a bad factor, refuses the file (exit 1) and nothing is registered.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,28 @@ from desktop import cli_io
 EXIT_IMPORTED = 0
 EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
+MAP_RE = re.compile(r"^(?:(?P<doc>\d+):)?(?P<line>\d+)=(?P<sku>.*?)(?:[xX×](?P<factor>\d+(?:[.,]\d+)?))?$")
+
+
+def apply_maps(service: Any, preview: Any, maps: list[str]) -> tuple[Any, str]:
+    """``preview`` with the ``--map`` assignments made, and ``""``; or the preview unchanged and why (Spanish)."""
+    from desktop.services import purchases
+
+    for item in maps:
+        found = MAP_RE.match(item.strip())
+        if found is None:
+            return preview, (f"--map {item!r} no se entiende: escriba LÍNEA=SKU o LÍNEA=SKUxUNIDADES (p. ej. "
+                             "3=LEC-1x12)")
+        sku = found["sku"].strip()
+        document = int(found["doc"] or 1) - 1
+        if found["doc"] is None and len(preview.documents) > 1:
+            return preview, f"--map {item}: el archivo trae {len(preview.documents)} documentos, escriba DOC:LÍNEA"
+        try:
+            preview = service.assign(preview, int(found["line"]), sku if sku not in ("", "-") else None,
+                                     found["factor"] or "1", document=document)
+        except purchases.MappingRefused as exc:
+            return preview, f"--map {item}: {exc}"
+    return preview, ""
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -44,6 +72,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         service = purchases.PurchaseService(journal, store.rut, terminal.new_uuid7)
         preview = service.preview(data, warehouse=args.warehouse or "", moves_stock=not args.no_stock)
+        if args.map and preview.documents:
+            preview, problem = apply_maps(service, preview, args.map)
+            if problem:
+                error = "; ".join(x for x in (preview.error, problem) if x)
+                preview = purchases.Preview(preview.kind, preview.documents, error, preview.warehouse)
         imported = False
         if preview.importable and not args.dry_run:
             try:
@@ -79,6 +112,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "$ALMACEN_DATA/journal.sqlite3 o ~/.local/share/almacen/terminal/journal.sqlite3")
     p.add_argument("--warehouse", metavar="BODEGA", default="",
                    help="bodega que recibe la mercadería; por defecto la de la tienda")
+    p.add_argument("--map", metavar="LÍNEA=SKU[xUNIDADES]", action="append", default=[],
+                   help="asignar a mano la línea LÍNEA al producto SKU, con UNIDADES por bulto (p. ej. 3=LEC-1x12; "
+                        "kg por bulto para un producto por kg: 4=QUE-1x2,5); LÍNEA= quita el producto; DOC:LÍNEA "
+                        "con varios documentos. Repetible. Una línea o SKU desconocido rechaza el archivo")
     p.add_argument("--dry-run", action="store_true", help="verificar y mostrar el resumen sin registrar nada")
     p.add_argument("--no-stock", action="store_true",
                    help="una nota de crédito que sólo corrige precios: no devuelve mercadería al proveedor")

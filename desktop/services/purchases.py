@@ -9,7 +9,10 @@ is journaled.
 
 Lines are matched to the store's products by the GTIN in CdgItem, then by any code that is a barcode or a SKU, then
 by a product with exactly the same name (accents and case ignored; only when one product has it). Lines without a
-match stay in the purchase without moving stock. Each document becomes one ``purchase.received`` event, journaled
+match stay in the purchase without moving stock. Before registering, the manager may assign a line to a product by
+hand or take its match away (:meth:`PurchaseService.assign`, ``matched_by = "manual"``) and say how many of the
+product's units one unit of the line holds (``package_factor``: 5 boxes "CJ 12 x 1 L" enter as 60 units, each at
+the box's cost / 12). Each document becomes one ``purchase.received`` event, journaled
 (with the supervisor's ``auth.authorised`` when it came from the till) in one unit of work with its projections:
 stock up in the chosen warehouse, PPP cost per SKU (``shared.costing``), IVA crédito fiscal.
 """
@@ -19,13 +22,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from desktop.journal import purchases_projection, read_models
 from desktop.journal.sqlite_store import SqliteJournal
-from shared import costing, errors, money
+from shared import catalog, costing, errors, money
 from shared import rut as rut_mod
 from shared.dte import errors as dte_errors
 from shared.dte import received, verdict, xmlcore
@@ -40,6 +44,40 @@ NOT_PURCHASES: Final = {
     46: "una factura de compra (46) la emite el comprador, no el proveedor",
     52: "una guía de despacho no es una compra: registre la factura cuando llegue",
 }
+
+
+class MappingRefused(errors.InvalidInput):
+    """A hand assignment cannot be made: an unknown line or product, or a package factor out of range (Spanish)."""
+
+
+def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Decimal:
+    """The package factor typed by the manager (``"12"``, ``"2,5"`` kg): units per package, a whole number from 1 to
+    :data:`~shared.events.purchases.MAX_PACKAGE_FACTOR`; for a product sold by weight, kg per package (more than 0,
+    at most 3 decimals, the gram).
+
+    Raises:
+        MappingRefused: not a number, not positive, too big, or a fraction for a product sold by unit.
+    """
+    shown = str(value).strip()
+    text = shown.replace(",", ".")
+    try:
+        factor = Decimal(text)
+    except InvalidOperation:
+        raise MappingRefused(f"unidades por bulto no válidas ({shown or 'vacío'}): escriba un número, p. ej. 12"
+                             ) from None
+    if not factor.is_finite() or factor <= 0:
+        raise MappingRefused("las unidades por bulto deben ser mayores que cero")
+    if factor > events.MAX_PACKAGE_FACTOR:
+        limit = f"{int(events.MAX_PACKAGE_FACTOR):,}".replace(",", ".")
+        raise MappingRefused(f"unidades por bulto demasiado grandes ({shown}): el máximo es {limit}")
+    if by_weight:
+        if factor != factor.quantize(events.STOCK_PLACES):
+            raise MappingRefused(f"kg por bulto con demasiados decimales ({shown}): hasta el gramo (3 decimales)")
+        return Decimal(int(factor)) if factor == factor.to_integral_value() else factor.normalize()
+    if factor != factor.to_integral_value():
+        raise MappingRefused(f"unidades por bulto deben ser un número entero ({shown}); sólo un producto por kg "
+                             "admite decimales")
+    return Decimal(int(factor))
 
 
 class PurchaseRefused(errors.PosError):
@@ -236,6 +274,41 @@ class PurchaseService:
             return skus[0], "nombre"
         return None, ""
 
+    # --- hand assignments -----------------------------------------------------------------------------------
+
+    def assign(self, preview: Preview, line_no: int, sku: str | None, factor: str | Decimal | int = 1, *,
+               document: int = 0) -> Preview:
+        """``preview`` with line ``line_no`` of its ``document``-th document (0 = the first) assigned by hand to the
+        product ``sku`` (None: no product, the line moves no stock) with ``factor`` of its units (kg for a product
+        sold by weight) per unit of the line's quantity (:func:`parse_factor`). The line records
+        ``matched_by = "manual"``; nothing is journaled.
+
+        Raises:
+            MappingRefused: no such document or line, an unknown or inactive product, a factor out of range.
+        """
+        if not 0 <= document < len(preview.documents) or preview.documents[document].event is None:
+            raise MappingRefused(f"no hay documento {document + 1} en el archivo")
+        doc = preview.documents[document]
+        assert doc.event is not None
+        lines = doc.event.lines
+        index = next((i for i, x in enumerate(lines) if x.line_no == line_no), None)
+        if index is None:
+            numbers = ", ".join(str(x.line_no) for x in lines) or "ninguna"
+            raise MappingRefused(f"el documento no tiene línea {line_no} (tiene: {numbers})")
+        by_weight = False
+        if sku is not None:
+            product = read_models.by_sku(self.journal.conn, sku.strip())
+            if product is None or not product.active:
+                raise MappingRefused(f"no hay un producto activo con SKU {sku.strip()!r} en esta tienda")
+            sku = product.sku
+            by_weight = product.sold_by is catalog.SoldBy.KG
+        parsed = parse_factor(factor, by_weight=by_weight)
+        line = replace(lines[index], sku=sku, matched_by="manual", package_factor=parsed)
+        event = replace(doc.event, lines=(*lines[:index], line, *lines[index + 1:]))
+        docs = list(preview.documents)
+        docs[document] = replace(doc, event=event)
+        return replace(preview, documents=tuple(docs))
+
     # --- register --------------------------------------------------------------------------------------------
 
     def record(self, preview: Preview, *, registered_by: str = "",
@@ -323,7 +396,9 @@ def summary(preview: Preview, *, imported: bool, dry_run: bool = False) -> dict[
             "total": e.total, "moves_stock": e.moves_stock,
             "lines_matched": d.matched, "lines_unmatched": len(d.unmatched),
             "matched": [{"line": x.line_no, "name": x.name, "sku": x.sku, "by": x.matched_by,
-                         "quantity": str(x.quantity), "unit_cost": x.unit_cost} for x in e.lines if x.sku],
+                         "quantity": str(x.quantity), "unit_cost": x.unit_cost,
+                         "package_factor": str(x.package_factor), "stock_quantity": str(x.store_quantity)}
+                        for x in e.lines if x.sku],
             "unmatched": [{"line": x.line_no, "code": x.code, "ean": x.ean, "name": x.name,
                            "quantity": str(x.quantity), "amount": x.amount} for x in d.unmatched],
             "warnings": list(d.warnings), "refusals": list(d.refusals), "digest": e.digest})

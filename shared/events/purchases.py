@@ -10,7 +10,7 @@ movements, so the till's projections and the master's fold read the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar, Final
 
 FACTURA: Final = 33
@@ -19,6 +19,10 @@ NOTA_DEBITO: Final = 56
 NOTA_CREDITO: Final = 61
 ACCEPTED_TIPOS: Final = frozenset({FACTURA, FACTURA_EXENTA, NOTA_DEBITO, NOTA_CREDITO})
 """Documents a store registers as purchases (DTE types, Formato DTE)."""
+MAX_PACKAGE_FACTOR: Final = Decimal(10000)
+"""Most store units (or kg) one unit of QtyItem may hold: a box of 10.000 is already a pallet."""
+STOCK_PLACES: Final = Decimal("0.001")
+"""Stock is kept to the gram (``numeric(14,3)`` at the master, milli-units at the till)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,10 @@ class PurchaseLine:
     MontoItem as written (IVA included when the document has MntBruto = 1); ``cost`` is the line's share of MntNeto
     (of MntExe when ``exento``), CLP neto, which is what it adds to the inventory's value; ``unit_cost`` is
     ``cost / quantity`` rounded half up. ``sku`` is the store's product it was matched to (None: kept in the
-    purchase, no stock moves), ``matched_by`` how (``ean``, ``codigo``, ``sku``, ``nombre`` or ``""``).
+    purchase, no stock moves), ``matched_by`` how (``ean``, ``codigo``, ``sku``, ``nombre``, ``manual`` when the
+    manager chose it by hand — with ``sku`` None when they removed the automatic match — or ``""``).
+    ``package_factor`` is how many of the product's units (or kg) one unit of QtyItem holds ("CJ 12 x 1 L": 12);
+    events without it (before it existed) mean 1.
     """
 
     line_no: int
@@ -54,6 +61,15 @@ class PurchaseLine:
     exento: bool
     sku: str | None
     matched_by: str = ""
+    package_factor: Decimal = Decimal(1)
+
+    @property
+    def store_quantity(self) -> Decimal:
+        """Units (or kg) of the store's product the line brings: ``quantity × package_factor``, rounded half up to
+        :data:`STOCK_PLACES` when there is a factor (``quantity`` as written otherwise)."""
+        if self.package_factor == 1:
+            return self.quantity
+        return (self.quantity * self.package_factor).quantize(STOCK_PLACES, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +125,18 @@ class PurchaseReceived:
 
 def stock_moves(event: PurchaseReceived) -> list[tuple[str, Decimal]]:
     """``(sku, signed quantity)`` the document moves in ``event.warehouse``: matched lines with a quantity, when
-    it moves stock (never a nota de débito)."""
+    it moves stock (never a nota de débito); the quantity in the store's units (:attr:`PurchaseLine.store_quantity`:
+    5 boxes of 12 are 60)."""
     if not event.moves_stock or event.tipo == NOTA_DEBITO:
         return []
-    return [(x.sku, event.sign * x.quantity) for x in event.lines if x.sku is not None and x.quantity != 0]
+    return [(x.sku, event.sign * x.store_quantity) for x in event.lines if x.sku is not None and x.quantity != 0]
 
 
 def cost_moves(event: PurchaseReceived) -> list[tuple[str, Decimal, int]]:
     """``(sku, signed quantity, signed value in CLP neto)`` for the PPP of each matched line (``shared.costing``):
-    the quantity is 0 when the stock does not move (value only)."""
+    the quantity is 0 when the stock does not move (value only). The quantity is in the store's units, as in
+    :func:`stock_moves`, so the cost per unit is ``cost / (quantity × package_factor)``: a box of 12 at $6.000
+    costs $500 a unit."""
     moving = event.moves_stock and event.tipo != NOTA_DEBITO
-    return [(x.sku, event.sign * x.quantity if moving else Decimal(0), event.sign * x.cost)
+    return [(x.sku, event.sign * x.store_quantity if moving else Decimal(0), event.sign * x.cost)
             for x in event.lines if x.sku is not None and (x.cost != 0 or (moving and x.quantity != 0))]

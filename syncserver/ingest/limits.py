@@ -216,10 +216,21 @@ def _purchase(_entry: envelope.Envelope, e: purchases.PurchaseReceived) -> str |
     for n, x in enumerate(e.lines):
         reason = (_integer(f"lines[{n}].line_no", x.line_no, INT4_MIN, INT4_MAX)
                   or _amounts(f"lines[{n}].", x, ("unit_cost", "amount", "cost"))
-                  or _quantity(f"lines[{n}].quantity", x.quantity, 6))
+                  or _quantity(f"lines[{n}].quantity", x.quantity, 6)
+                  or _package(f"lines[{n}].package_factor", x))
         if reason is not None:
             return reason
     return None
+
+
+def _package(field: str, x: purchases.PurchaseLine) -> str | None:
+    """Why a line's units per package is not one a till writes (more than 0, at most ``MAX_PACKAGE_FACTOR``, 3
+    decimals), or its quantity in the store's units does not fit the stock column."""
+    factor, most = x.package_factor, purchases.MAX_PACKAGE_FACTOR
+    if not factor.is_finite() or not 0 < factor <= most:
+        return f"el campo {field} ({_shown(factor)}) debe ser mayor que 0 y a lo más {miles(int(most))}"
+    return _quantity(field, factor) or _quantity(field.replace("package_factor", "quantity × package_factor"),
+                                                 x.store_quantity)
 
 
 def _is_date(text: str) -> bool:

@@ -123,3 +123,40 @@ def test_the_master_keeps_each_supplier_document_once_for_hq_and_a_rebuild_keeps
     total = first.total + free.total - credit.total
     assert f"IVA crédito fiscal {_clp(iva)}" in shown and f"Total {_clp(total)}" in shown
     assert f"Nota de crédito {credit.folio} {_clp(-credit.neto)}" in shown
+
+
+def test_hand_mapped_boxes_reach_the_master_as_the_same_stock_as_the_till(server, make_till):
+    """Boxes of 12 matched by code, a line without code assigned by hand (packs of 6), bulk kg in bags of 12,5 kg and
+    a nota de crédito returning one box: the master folds the same units as the till, also after a rebuild."""
+    sync_kit.setup_tenants(server)
+    till = make_till(1, "centro", ROWS)
+    term = till.terminal
+    service = PurchaseService(term.journal, STORE_RUT, term.journal.new_id)
+    factura = sd.dte(33, 15, [("Producto 1 CJ 12 un", "5", "4800", "P001", False),
+                              ("Nectar sin codigo PAQ 6", "10", "3000", "", False),
+                              ("Producto 7 saco 12,5 kg", "2", "25000", "", False), ("Flete", "1", "4000", "", False)],
+                     STORE_RUT)
+    preview = service.preview(sd.envio([factura], STORE_RUT))
+    assert [x.sku for x in preview.events[0].lines] == ["P001", None, None, None]
+    preview = service.assign(preview, 1, "P001", 12)
+    preview = service.assign(preview, 2, "P003", "6")
+    preview = service.assign(preview, 3, "P007", "12,5")
+    [event] = service.record(preview)
+    assert [(x.sku, x.matched_by, x.package_factor) for x in event.lines] == [
+        ("P001", "manual", 12), ("P003", "manual", 6), ("P007", "manual", Decimal("12.5")), (None, "", 1)]
+    conn = term.journal.conn
+    assert [read_models.stock_on_hand(conn, s) for s in ("P001", "P003", "P007")] == [50 + 60, 50 + 60, 50 + 25]
+    sync_kit.sell(term, 15, random.Random(5), len(ROWS))
+    nota = sd.nota(61, 7, [("Producto 1 CJ 12 un", "1", "4800", "P001", False)], STORE_RUT, 15,
+                   CodRef.CORRIGE_MONTOS)
+    back = service.preview(xmlcore.to_bytes(nota))
+    service.record(service.assign(back, 1, "P001", 12))
+    status = till.sync.sync_once(term.journal.clock())
+    assert status.online and status.pending == 0, status
+
+    till_stock = {("centro", r["sku"]): read_models.stock_on_hand(conn, r["sku"]) for r in ROWS}
+    expected = {k: v for k, v in till_stock.items() if v != 0}
+    assert _master_stock(server, 1) == expected
+    assert purchases_projection.product_cost(conn, "P001")[1] == 400  # $4.800 a box of 12
+    assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
+    assert _master_stock(server, 1) == expected

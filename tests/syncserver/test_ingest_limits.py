@@ -118,3 +118,23 @@ def test_purchase_dates_are_calendar_dates() -> None:
 @pytest.mark.parametrize("text", ["1", "0.512", "1.5000", "-3", "99999999.999"])
 def test_the_fast_path_takes_the_usual_quantities(text: str) -> None:
     assert limits._fits(Decimal(text))
+
+
+def test_a_purchase_lines_units_per_package_is_one_a_till_writes() -> None:
+    """``package_factor`` (units per box): more than 0, at most 10.000, 3 decimals; and the quantity it makes in the
+    store's units must fit the stock column. Anything else is quarantined with the field named."""
+    from shared.events import purchases
+
+    def line(quantity: str, factor: str) -> purchases.PurchaseLine:
+        return purchases.PurchaseLine(1, "", None, "Leche CJ 12", Decimal(quantity), "CJ", 6_000, 30_000, 30_000,
+                                      False, "LEC-1", "manual", Decimal(factor))
+
+    assert limits._package("lines[0].package_factor", line("5", "12")) is None
+    assert limits._package("lines[0].package_factor", line("2", "2.5")) is None
+    for factor in ("0", "-12", "10001", "NaN", "Infinity"):
+        reason = limits._package("lines[0].package_factor", line("5", factor))
+        assert reason is not None and "lines[0].package_factor" in reason and "10.000" in reason, (factor, reason)
+    reason = limits._package("lines[0].package_factor", line("5", "1.0005"))
+    assert reason is not None and "más de 3 decimales" in reason
+    reason = limits._package("lines[0].package_factor", line("999999", "10000"))
+    assert reason is not None and "quantity × package_factor" in reason and "1.000.000.000" in reason
