@@ -8,26 +8,19 @@ from pathlib import Path
 
 import pytest
 import supplier_dte as sd
-from argon2 import PasswordHasher
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget
+from purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
+from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
-from desktop import settings as settings_mod
-from desktop import terminal as terminal_mod
-from desktop.demo import seed
 from desktop.journal import purchases_projection, read_models
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 
-STORE = "77447842-6"
-ROWS = [
-    {"sku": sku, "name": name, "price": price, "category": "Abarrotes", "sold_by": "unit", "barcode": code,
-     "plu": "", "brand": "", "iva_exempt": "0", "favourite": "1", "stock": "12"}
-    for sku, name, price, code in (
-        ("LEC-1", "Leche Entera Colun 1 L", "1150", "7801234567894"),
-        ("HUE-12", "Huevos Blancos 12 un", "3990", "7802920000015"),
-        ("BEB-15", "Coca-Cola Original 1,5 L", "1890", "7801610001196"),
-        ("ARR-1", "Arroz Grado 1 Tucapel 1 kg", "1690", "7801320000014"),
-        ("ACE-1", "Aceite Vegetal Chef 1 L", "2490", "7802810000019"))]
+ROWS = product_rows((
+    ("LEC-1", "Leche Entera Colun 1 L", "1150", "7801234567894"),
+    ("HUE-12", "Huevos Blancos 12 un", "3990", "7802920000015"),
+    ("BEB-15", "Coca-Cola Original 1,5 L", "1890", "7801610001196"),
+    ("ARR-1", "Arroz Grado 1 Tucapel 1 kg", "1690", "7801320000014"),
+    ("ACE-1", "Aceite Vegetal Chef 1 L", "2490", "7802810000019")))
 LINES = [("Leche Entera Colun 1 L", "48", "820", "7801234567894", False),
          ("Huevos Blancos 12 un", "20", "2650", "7802920000015", False),
          ("Coca-Cola Original 1,5 L", "36", "1210", "7801610001196", False),
@@ -39,12 +32,7 @@ LINES = [("Leche Entera Colun 1 L", "48", "820", "7801234567894", False),
 @pytest.fixture
 def terminal(tmp_path: Path, printer, scale, reader):
     """The window's terminal, in a store whose RUT the supplier's factura is addressed to."""
-    s = settings_mod.TerminalSettings(data_dir=tmp_path / "caja", store=settings_mod.StoreInfo(rut="77.447.842-6"))
-    term = terminal_mod.build(s, create=True, printer=printer, scale=scale, reader=reader,
-                              hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    seed.seed(term, [dict(r) for r in ROWS])
-    yield term
-    term.close()
+    yield from store_terminal(tmp_path, ROWS, printer, scale, reader)
 
 
 @pytest.fixture
@@ -52,23 +40,6 @@ def factura(tmp_path: Path) -> Path:
     path = tmp_path / "factura_proveedor.xml"
     path.write_bytes(sd.envio([sd.dte(33, 7, LINES, STORE)], STORE))
     return path
-
-
-def open_purchase(ui, pin: str = "9999"):
-    ui.click("action-shift")
-    ui.click("purchase", ui.dialog("shift-menu"))
-    dialog = ui.dialog("purchase-pin-dialog")
-    ui.keypad(pin, dialog)
-    ui.click("purchase-pin-ok", dialog)
-    return dialog
-
-
-def pick(ui, qtbot, page, path: Path) -> None:
-    ui.click("purchase-pick", page)
-    qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QFileDialog, "purchase-file-picker")))
-    picker = page.findChild(QFileDialog, "purchase-file-picker")
-    picker.selectFile(str(path))
-    picker.accept()
 
 
 def test_a_supervisor_registers_a_suppliers_factura(ui, qtbot, terminal, factura):

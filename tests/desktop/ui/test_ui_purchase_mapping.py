@@ -8,25 +8,18 @@ from pathlib import Path
 
 import pytest
 import supplier_dte as sd
-from argon2 import PasswordHasher
+from purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QTableWidget, QWidget
+from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 
-from desktop import settings as settings_mod
-from desktop import terminal as terminal_mod
-from desktop.demo import seed
 from desktop.journal import purchases_projection, read_models
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 
-STORE = "77447842-6"
-ROWS = [
-    {"sku": sku, "name": name, "price": price, "category": "Abarrotes", "sold_by": "unit", "barcode": code,
-     "plu": "", "brand": "", "iva_exempt": "0", "favourite": "1", "stock": "12"}
-    for sku, name, price, code in (
-        ("LEC-1", "Leche Entera Colun 1 L", "1150", "7801234567894"),
-        ("HUE-12", "Huevos Blancos 12 un", "3990", "7802920000015"),
-        ("BOL-1", "Bolsa Camiseta 40x50", "50", ""))]
+ROWS = product_rows((
+    ("LEC-1", "Leche Entera Colun 1 L", "1150", "7801234567894"),
+    ("HUE-12", "Huevos Blancos 12 un", "3990", "7802920000015"),
+    ("BOL-1", "Bolsa Camiseta 40x50", "50", "")))
 LINES = [("Leche Entera Colun CJ 12 x 1 L", "4", "9840", "7801234567894", False),
          ("Huevos Blancos 12 un", "20", "2650", "7802920000015", False),
          ("Bolsas camiseta 40x50 (paquete 100)", "10", "1490", "", False)]
@@ -35,12 +28,7 @@ LINES = [("Leche Entera Colun CJ 12 x 1 L", "4", "9840", "7801234567894", False)
 @pytest.fixture
 def terminal(tmp_path: Path, printer, scale, reader):
     """The window's terminal, in a store whose RUT the supplier's factura is addressed to."""
-    s = settings_mod.TerminalSettings(data_dir=tmp_path / "caja", store=settings_mod.StoreInfo(rut="77.447.842-6"))
-    term = terminal_mod.build(s, create=True, printer=printer, scale=scale, reader=reader,
-                              hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    seed.seed(term, [dict(r) for r in ROWS])
-    yield term
-    term.close()
+    yield from store_terminal(tmp_path, ROWS, printer, scale, reader)
 
 
 @pytest.fixture
@@ -50,18 +38,11 @@ def factura(tmp_path: Path) -> Path:
     return path
 
 
-def open_purchase(ui, qtbot, path: Path):
-    ui.click("action-shift")
-    ui.click("purchase", ui.dialog("shift-menu"))
-    pin = ui.dialog("purchase-pin-dialog")
-    ui.keypad("9999", pin)
-    ui.click("purchase-pin-ok", pin)
+def open_file(ui, qtbot, path: Path):
+    """The purchase dialog with ``path`` picked and verified (a supervisor's PIN)."""
+    open_purchase(ui)
     page = ui.dialog("purchase-dialog")
-    ui.click("purchase-pick", page)
-    qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QFileDialog, "purchase-file-picker")))
-    picker = page.findChild(QFileDialog, "purchase-file-picker")
-    picker.selectFile(str(path))
-    picker.accept()
+    pick(ui, qtbot, page, path)
     qtbot.waitUntil(lambda: "verificados" in ui.text("purchase-verdict", page))
     return page
 
@@ -87,7 +68,7 @@ def fits(ui, page: QWidget, editor: QWidget) -> None:
 def test_a_supervisor_assigns_a_line_and_its_units_per_package_by_touch(ui, qtbot, terminal, factura):
     ui.window.resize(1024, 600)
     ui.start_selling()
-    page = open_purchase(ui, qtbot, factura)
+    page = open_file(ui, qtbot, factura)
     assert (page.width(), page.height()) == (1024, 600)
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow)
