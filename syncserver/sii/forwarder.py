@@ -61,7 +61,8 @@ envelope, oldest first:
   is re-taken ``FOR UPDATE`` and checked) and the claim is cleared; otherwise it is dropped and logged ("claim
   lost"), so an envelope never gets two outcomes — a document never two different track ids.
 
-A worker that dies between claim and record leaves a claim that expires; the envelope is then claimed again
+A pass cancelled during an SII call (the server stopping) gives its claim back at once, still due, with
+``last_error`` saying so. A worker that dies between claim and record leaves a claim that expires; the envelope is then claimed again
 (``last_error`` says the earlier attempt did not finish) and the identical stored bytes are uploaded again: the SII
 answers STATUS 99 "already received" with the first track id, which counts as success. Several workers or server
 processes share the work this way and never upload the same envelope at the same time.
@@ -331,6 +332,25 @@ async def _failed(pool: Any, taken: Claim, exc: Exception, now: datetime) -> Non
                                                                   "envelope_id": taken.envelope_id})
 
 
+STOPPED: Final = "el servidor se detuvo durante la llamada al SII; se retoma en la próxima pasada"
+
+
+async def _give_back(pool: Any, taken: Claim) -> None:
+    """The pass was cancelled during an SII call (the server is stopping): give the claim back, still due, so the
+    next pass of any process sends again (the identical bytes) or asks again at once instead of after the lease.
+    Shielded from a second cancellation; never raises (the claim then simply expires)."""
+    try:
+        await asyncio.shield(_settle(pool, taken, _interrupted))
+    except (Exception, asyncio.CancelledError) as exc:
+        log.warning("claim not given back at stop", extra={"tenant_id": taken.tenant_id,
+                                                          "envelope_id": taken.envelope_id, "error": repr(exc)})
+
+
+async def _interrupted(conn: Any, taken: Claim) -> None:
+    await conn.execute("UPDATE dte_envelopes SET last_error = %s, updated_at = now() WHERE tenant_id = %s"
+                       " AND envelope_id = %s", (STOPPED, taken.tenant_id, taken.envelope_id))
+
+
 def _clock(now: datetime | None) -> datetime:
     """The time a claim is taken at: the pass's ``now`` when given (tests), else the wall clock at that moment, so
     that each claim's lease runs from when it is taken and not from the start of a pass that may last minutes."""
@@ -380,6 +400,9 @@ async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
         try:
             async with _bounded(taken):
                 receipt = await _upload(client, who, taken.kind, taken.xml, taken.envelope_id)
+        except asyncio.CancelledError:
+            await _give_back(pool, taken)
+            raise
         except ws.SiiFileRejected as exc:
             await _settle(pool, taken, _file_rejected, exc)
             continue
@@ -481,6 +504,9 @@ async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
                     documents = await _documents(pool, taken)
                     verdicts = await verdicts_of(client, who, taken.kind, status, documents,
                                                  before_query=functools.partial(_renew, pool, taken, deadline))
+        except asyncio.CancelledError:
+            await _give_back(pool, taken)
+            raise
         except ClaimLost as exc:
             log.warning("claim lost while polling", extra={"tenant_id": tenant_id, "envelope_id": taken.envelope_id,
                                                            "error": str(exc)})
@@ -651,6 +677,9 @@ async def _poll_untracked(pool: Any, client: ws.SiiClient, who: ws.Account, take
     try:
         async with _bounded(taken) as deadline:
             await _ask_each(client, who, asked, functools.partial(_renew, pool, taken, deadline))
+    except asyncio.CancelledError:
+        await _give_back(pool, taken)
+        raise
     except ClaimLost as exc:
         log.warning("claim lost while polling", extra={"tenant_id": taken.tenant_id,
                                                        "envelope_id": taken.envelope_id, "error": str(exc)})

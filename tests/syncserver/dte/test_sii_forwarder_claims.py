@@ -234,3 +234,40 @@ def test_a_call_that_would_outlive_its_claim_is_cut_short(pg_database: str, serv
         "SELECT state, attempts, next_attempt_at, last_error, claim_token FROM dte_envelopes")
     assert (state, attempts, token) == ("built", 1, None)  # recorded by its own worker, within the claim
     assert "no respondió a tiempo" in error and due == t0 + timedelta(seconds=30)
+
+
+def test_a_server_stopping_mid_call_gives_its_claims_back_at_once(pg_database: str, serve_in_thread: Any) -> None:
+    """A pass cancelled while the SII holds its answer (the server is shutting down) releases the envelope, still
+    due: the next start uploads the identical bytes right away instead of waiting out the 5-minute claim."""
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    standin, pfx = _facturas(db, range(1, 2))
+    t0 = datetime.now(UTC) + timedelta(seconds=5)
+
+    with standin_url(serve_in_thread, standin) as url:
+        async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
+            await _one_per_envelope(pool, pfx, 1, t0)
+            async with sii_client(url) as client:
+                standin.inject_delay(5.0, path=ep.DTE_UPLOAD)
+                sending = asyncio.create_task(forwarder.send(pool, 1, SECRET, client, now=t0))
+                await _arrived(standin, "POST " + ep.DTE_UPLOAD, sending)
+                sending.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await sending
+                [(state, token, until, error)] = db.rows(
+                    "SELECT state, claim_token, claimed_until, last_error FROM dte_envelopes")
+                assert (state, token, until, error) == ("built", None, None, forwarder.STOPPED)
+                # the next start, a second later: taken again at once, the same bytes go again
+                assert await forwarder.send(pool, 1, SECRET, client, now=t0 + timedelta(seconds=1)) == 1
+                standin.inject_delay(5.0, path=ep.QUERY_EST_UP)
+                polling = asyncio.create_task(forwarder.poll(pool, 1, SECRET, client, now=t0 + timedelta(seconds=2)))
+                await _arrived(standin, "POST " + ep.QUERY_EST_UP, polling)
+                polling.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await polling
+                assert db.rows("SELECT state, claim_token, last_error FROM dte_envelopes") == [
+                    ("sent", None, forwarder.STOPPED)]
+                assert await forwarder.poll(pool, 1, SECRET, client, now=t0 + timedelta(seconds=3)) == 1
+
+        db.run(work)
+    assert len(standin.bodies) == 2 and standin.bodies[0] == standin.bodies[1]
+    assert db.rows("SELECT folio, state FROM dte_outbox") == [(1, "accepted")]
