@@ -247,7 +247,7 @@ def test_a_server_stopping_mid_call_gives_its_claims_back_at_once(pg_database: s
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
             await _one_per_envelope(pool, pfx, 1, t0)
             async with sii_client(url) as client:
-                standin.inject_delay(5.0, path=ep.DTE_UPLOAD)
+                standin.inject_delay(2.0, path=ep.DTE_UPLOAD)
                 sending = asyncio.create_task(forwarder.send(pool, 1, SECRET, client, now=t0))
                 await _arrived(standin, "POST " + ep.DTE_UPLOAD, sending)
                 sending.cancel()
@@ -258,7 +258,7 @@ def test_a_server_stopping_mid_call_gives_its_claims_back_at_once(pg_database: s
                 assert (state, token, until, error) == ("built", None, None, forwarder.STOPPED)
                 # the next start, a second later: taken again at once, the same bytes go again
                 assert await forwarder.send(pool, 1, SECRET, client, now=t0 + timedelta(seconds=1)) == 1
-                standin.inject_delay(5.0, path=ep.QUERY_EST_UP)
+                standin.inject_delay(2.0, path=ep.QUERY_EST_UP)
                 polling = asyncio.create_task(forwarder.poll(pool, 1, SECRET, client, now=t0 + timedelta(seconds=2)))
                 await _arrived(standin, "POST " + ep.QUERY_EST_UP, polling)
                 polling.cancel()
