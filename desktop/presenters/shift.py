@@ -157,6 +157,9 @@ class SessionPresenter:
             return self._emit(message=describe(exc), error=True)
         report = closed.report
         lines = [("Ventas", str(report.shift.sales_count)), ("Total", money.format_clp(report.shift.sales_total))]
+        if report.shift.returns_count:
+            lines.append(("Devoluciones", f"{report.shift.returns_count} · "
+                                          f"{money.format_clp(report.shift.returns_total)}"))
         for r in report.results:
             if r.expected or r.counted:
                 lines.append((f"{r.kind.label}: esperado / contado",

@@ -290,7 +290,8 @@ def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:
 
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],
                   now: datetime, *, reprint: bool = False) -> TextReport:
-    """The Z report as printed rows: sales, taxes, tenders, cash movements and the count with differences; a
+    """The Z report as printed rows: sales, taxes, returns (notas de crédito: how many, what they gave back, sales
+    net of them), cash movements and the count per tender with differences (expected is net of refunds); a
     ``reprint`` carries the ``Z_COPY_MARK`` line under the print time (``now``)."""
     s = report.shift
     clp = money.format_clp
@@ -299,7 +300,9 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
         ("--", ""), ("Ventas", ""), ("N° de ventas", str(s.sales_count)), ("Total ventas", clp(s.sales_total)),
         ("Neto", clp(s.neto)), ("IVA 19%", clp(s.iva)), ("Exento", clp(s.exento)),
         ("Descuentos", clp(s.discounts)), ("Redondeo (Ley 20.956)", clp(s.rounding)),
-        ("Líneas anuladas", str(s.voids)), ("--", ""), ("Efectivo", ""),
+        ("Líneas anuladas", str(s.voids)), ("--", ""), ("Devoluciones", ""),
+        ("N° de devoluciones", str(s.returns_count)), ("Total devuelto", clp(s.returns_total)),
+        ("Ventas netas", clp(s.sales_total - s.returns_total)), ("--", ""), ("Efectivo", ""),
         ("Fondo inicial", clp(s.opening_float)), ("Ingresos", clp(s.cash_in)), ("Retiros", clp(s.cash_out)),
         ("--", ""), ("Arqueo", ""),
     ]

@@ -155,3 +155,22 @@ def test_a_weighed_return_whose_share_rounds_up_still_gets_its_nota(selling):
     signer = signature.load_pfx(demo_certificate("13.185.095-6", "clave"), "clave")
     schema.validate(xml.build_dte(nota, done.document.ted.encode("iso-8859-1"), signer, datetime.now()),
                     verdict.XSD_DIR)
+
+
+def test_the_z_report_shows_the_shifts_returns_and_its_net_sales(selling):
+    """The drawer holds less cash after a refund: the Z says why (how many returns, what they gave back, net sales)."""
+    _caf(selling, 39)
+    _caf(selling, 61)
+    sale = _sell(selling, "7801234567894", "7801610001196")  # 1.150 + 1.990, cash
+    _sell(selling, "7801234567894")
+    found = selling.returns.find(sale.document.folio)
+    selling.returns.complete(found, {2: Decimal(1)}, SUPERVISOR_PIN, "vencido", cashier_id="ana",
+                             shift_id=selling.checkout.shift_id)
+    cash = _drawer(selling)
+    closed = selling.shifts.close(selling.checkout.cashier, {TenderKind.CASH: cash})
+    assert closed.report.cash_difference == 0 and closed.report.shift.returns_total == 1990
+    selling.receipts.wait_idle()
+    rows = [" ".join(line.split()) for line in decode(selling.printer.jobs[-1]).lines]
+    for expected in ("REPORTE Z", "N° de ventas 2", "Total ventas $4.290", "N° de devoluciones 1",
+                     "Total devuelto $1.990", "Ventas netas $2.300", "Caja Cuadrada"):
+        assert expected in rows, (expected, rows)
