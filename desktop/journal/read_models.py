@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -94,6 +95,17 @@ def last_closed_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
     """The closed shift of this terminal with the highest number (the one whose Z report printed last), if any."""
     row = conn.execute("SELECT data FROM shifts WHERE state = 'closed' ORDER BY number DESC LIMIT 1").fetchone()
     return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
+
+
+def shift_times(conn: sqlite3.Connection, shift_id: str) -> tuple[datetime | None, datetime | None]:
+    """When the shift was opened and closed (the terminal's clock of its ``shift.opened``/``shift.closed`` entries;
+    None for what has not happened). Reads the journal backwards from its end, so the latest shift is found fast."""
+    times: dict[str, datetime] = {}
+    for type_, occurred_at in conn.execute(
+            "SELECT type, occurred_at FROM events WHERE type IN ('shift.opened', 'shift.closed')"
+            " AND json_extract(payload, '$.shift_id') = ? ORDER BY epoch DESC, seq DESC LIMIT 2", (shift_id,)):
+        times.setdefault(str(type_), datetime.fromisoformat(str(occurred_at)))
+    return times.get("shift.opened"), times.get("shift.closed")
 
 
 def last_shift_number(conn: sqlite3.Connection) -> int:

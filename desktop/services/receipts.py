@@ -256,7 +256,9 @@ class ReceiptService:
         paper is marked as a copy (a first attempt may have partly printed). Raises: ShiftError when the shift is
         still open."""
         report = shift_mod.z_report(shift)
-        text = z_report_text(report, self.header, self.user_name, self.journal.clock(), reprint=reprint)
+        opened_at, closed_at = read_models.shift_times(self.journal.conn, shift.shift_id)
+        text = z_report_text(report, self.header, self.user_name, self.journal.clock(), reprint=reprint,
+                             opened_at=opened_at, closed_at=closed_at)
         return self._submit(PrintJob(f"z:{shift.shift_id}", escpos_render.render_report(text, self.width),
                                      reprint=reprint))
 
@@ -289,14 +291,20 @@ def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:
 
 
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],
-                  now: datetime, *, reprint: bool = False) -> TextReport:
+                  now: datetime, *, reprint: bool = False, opened_at: datetime | None = None,
+                  closed_at: datetime | None = None) -> TextReport:
     """The Z report as printed rows: sales, taxes, returns (notas de crédito: how many, what they gave back, sales
     net of them), cash movements and the count per tender with differences (expected is net of refunds); a
-    ``reprint`` carries the ``Z_COPY_MARK`` line under the print time (``now``)."""
+    ``reprint`` carries the ``Z_COPY_MARK`` line under the print time (``now``); ``opened_at``/``closed_at`` (the
+    journal's times of the shift's opening and close) are printed when known, so a copy still says when the shift
+    ran."""
     s = report.shift
     clp = money.format_clp
     rows: list[tuple[str, str]] = [
-        ("Turno", str(s.number)), ("Cajero", user_name(s.cashier_id)), ("Cerrado por", user_name(s.closed_by)),
+        ("Turno", str(s.number)),
+        *((("Apertura", opened_at.strftime("%d-%m-%Y %H:%M")),) if opened_at else ()),
+        *((("Cierre", closed_at.strftime("%d-%m-%Y %H:%M")),) if closed_at else ()),
+        ("Cajero", user_name(s.cashier_id)), ("Cerrado por", user_name(s.closed_by)),
         ("--", ""), ("Ventas", ""), ("N° de ventas", str(s.sales_count)), ("Total ventas", clp(s.sales_total)),
         ("Neto", clp(s.neto)), ("IVA 19%", clp(s.iva)), ("Exento", clp(s.exento)),
         ("Descuentos", clp(s.discounts)), ("Redondeo (Ley 20.956)", clp(s.rounding)),

@@ -110,3 +110,22 @@ def test_the_last_closed_shift_is_the_highest_closed_number(terminal):
     _open(terminal)
     last = read_models.last_closed_shift(terminal.journal.conn)
     assert last is not None and last.number == 2 and terminal.shifts.current().number == 3
+
+
+def test_the_z_and_its_copy_say_when_the_shift_opened_and_closed(terminal, clock):
+    """The copy printed the next morning still carries the shift's own opening and close times (from the journal),
+    beside the time it was printed."""
+    session = _open(terminal)
+    clock.advance(hours=8, minutes=45)  # 09:30 → 18:15
+    _close(session)
+    terminal.receipts.wait_idle()
+    first = _z_text(terminal.printer.jobs[-1])
+    assert "Apertura 20-11-2026 09:30" in " ".join(first.split()) and "Cierre 20-11-2026 18:15" in " ".join(
+        first.split())
+    clock.advance(hours=15)  # the next morning
+    assert not _open(terminal).reprint_last_z().error
+    terminal.receipts.wait_idle()
+    copy = " ".join(_z_text(terminal.printer.jobs[-1]).split())
+    assert "Apertura 20-11-2026 09:30" in copy and "Cierre 20-11-2026 18:15" in copy and "21-11-2026 09:15" in copy
+    assert Z_COPY_MARK in _z_text(terminal.printer.jobs[-1])
+    assert read_models.shift_times(terminal.journal.conn, "no-such-shift") == (None, None)
