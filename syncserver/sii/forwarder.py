@@ -38,12 +38,14 @@ Three steps, all talking through :class:`syncserver.sii.ws.SiiClient`:
    ``sent`` is asked on its own — boletas through the boleta API's per-document state
    (:meth:`~syncserver.sii.ws.SiiClient.boleta_document_status`), facturas and notas through QueryEstDte — and the
    answer is mapped as for a processed envío (:func:`document_verdict`, with no counts: received is ``accepted``,
-   or ``accepted_objections`` when the SII's code or text says reparos; not received is ``rejected``). A document
-   the SII does not have yet (FAU, the boleta API's HTTP 404, a state still in process) stays ``sent`` and is asked
-   again after the backoff, until :data:`UNKNOWN_GRACE` after the STATUS 99: then it is taken as not received, as
-   it would be in a processed envío. The envelope is ``done`` (``sii_estado`` ``STATUS 99``, the tally in
-   ``sii_glosa``) once every document has its verdict. When a query fails, the verdicts already obtained are
-   recorded, the documents not asked get ``last_error``, and the rest waits as in 2.
+   or ``accepted_objections`` when the SII's code or text says reparos; a rejection the SII states (RCH, DNK…) is
+   ``rejected``). A document the SII does not have (yet) — FAU, the boleta API's HTTP 404, a state still in process
+   — stays ``sent`` and is asked again after the backoff; it is never taken as rejected (FAU also means "not yet",
+   and a rejection would offer to annul a document the SII may have): past :data:`UNKNOWN_GRACE` its glosa asks a
+   person to check it on www.sii.cl. An unreadable answer about one document is recorded on it and the next one is
+   asked. The envelope is ``done`` (``sii_estado`` ``STATUS 99``, the tally in ``sii_glosa``) once every document
+   has its verdict. When the round stops (the SII unavailable, garbage again and again), the verdicts already
+   obtained are recorded, the documents not asked get ``last_error``, and the rest waits as in 2.
 
 **Claim → call → record** (migration 0008). :func:`send` and :func:`poll` never hold a transaction, a row lock or a
 pooled connection while the SII answers (HTTP calls of up to 30 s each, minutes in an outage). Envelope by
@@ -62,10 +64,11 @@ envelope, oldest first:
   lost"), so an envelope never gets two outcomes — a document never two different track ids.
 
 A pass cancelled during an SII call (the server stopping) gives its claim back at once, still due, with
-``last_error`` saying so. A worker that dies between claim and record leaves a claim that expires; the envelope is then claimed again
-(``last_error`` says the earlier attempt did not finish) and the identical stored bytes are uploaded again: the SII
-answers STATUS 99 "already received" with the first track id, which counts as success. Several workers or server
-processes share the work this way and never upload the same envelope at the same time.
+``last_error`` saying so. A worker that dies between claim and record leaves a claim that expires; the envelope is
+then claimed again (``last_error`` says the earlier attempt did not finish) and the identical stored bytes are
+uploaded again: the SII answers STATUS 99 "already received" with the first track id, which counts as success.
+Several workers or server processes share the work this way and never upload the same envelope at the same time.
+A pass takes each envelope at most once, even when its next attempt falls due again before the pass ends.
 
 ``now`` (every function) is the pass's clock: due times, claims and leases are compared with it, so tests drive
 retries and expired claims without waiting. Without it, :func:`send` and :func:`poll` read the wall clock at each
@@ -81,7 +84,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, Final, ParamSpec
@@ -106,7 +109,11 @@ LEASE: Final = timedelta(minutes=5)
 CALL_SHARE: Final = 0.8
 UNKNOWN_GRACE: Final = timedelta(hours=24)
 """How long after a STATUS 99 without track id a document the SII does not have yet (FAU, HTTP 404, in process)
-is still asked again; after that it is recorded ``rejected`` (not received), as in a processed envío."""
+is simply waited for; after that it is still asked (never taken as rejected: FAU also means "not yet", and a
+rejection would offer to annul a document the SII may have), and its glosa asks a person to check it on www.sii.cl."""
+BAD_ANSWERS_IN_A_ROW: Final = 3
+"""Unreadable per-document answers in a row after which the round stops (the SII is answering garbage); fewer are
+recorded on their documents and the others are still asked."""
 CONSUMIDOR_FINAL: Final = "66666666-6"
 """The RUTRecep of a boleta to an anonymous buyer (SII formato boletas), asked when a boleta carries none."""
 UNTRACKED: Final = ("el SII ya había recibido este mismo archivo (STATUS 99) pero no informó su track id: se consulta"
@@ -222,9 +229,10 @@ def worker_name() -> str:
 
 
 async def claim(pool: Any, tenant_id: int, state: str, *, now: datetime | None = None, lease: timedelta = LEASE,
-                worker: str | None = None) -> Claim | None:
+                worker: str | None = None, skip: Collection[int] = ()) -> Claim | None:
     """Claim the oldest due envelope in ``state`` (``built``: to upload; ``sent``: to ask its state) that nobody
-    holds, in one short transaction (``FOR UPDATE SKIP LOCKED``, committed on return); None when there is none.
+    holds and that is not in ``skip`` (envelope ids this pass already handled), in one short transaction (``FOR
+    UPDATE SKIP LOCKED``, committed on return); None when there is none.
 
     The envelope gets ``claim_token``, ``claimed_until`` = ``now`` + ``lease``, ``claimed_by`` = ``worker`` (default
     :func:`worker_name`), ``claimed_at`` = ``now`` and ``attempts + 1``. When an earlier claim expired unrecorded
@@ -241,8 +249,9 @@ async def claim(pool: Any, tenant_id: int, state: str, *, now: datetime | None =
         row = await (await conn.execute(
             "SELECT envelope_id, kind, CASE WHEN state = 'built' THEN xml END, track_id, attempts, claim_token,"
             " claimed_by, claimed_at FROM dte_envelopes WHERE tenant_id = %s AND state = %s AND next_attempt_at <= %s"
-            " AND (claimed_until IS NULL OR claimed_until <= %s) ORDER BY envelope_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            (tenant_id, state, now, now))).fetchone()
+            " AND (claimed_until IS NULL OR claimed_until <= %s) AND envelope_id <> ALL(%s)"
+            " ORDER BY envelope_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            (tenant_id, state, now, now, list(skip)))).fetchone()
         if row is None:
             return None
         envelope_id, kind, data, track, attempts, stale, stale_by, stale_at = row
@@ -392,10 +401,12 @@ async def send(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
     """
     who = await account(pool, tenant_id, secret_key)
     sent = 0
+    handled: list[int] = []
     for _ in range(limit):
-        taken = await claim(pool, tenant_id, "built", now=_clock(now), lease=lease)
+        taken = await claim(pool, tenant_id, "built", now=_clock(now), lease=lease, skip=handled)
         if taken is None:
             break
+        handled.append(taken.envelope_id)
         assert taken.xml is not None
         try:
             async with _bounded(taken):
@@ -482,10 +493,12 @@ async def poll(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
     """
     who = await account(pool, tenant_id, secret_key)
     done = 0
+    handled: list[int] = []
     for _ in range(limit):
-        taken = await claim(pool, tenant_id, "sent", now=_clock(now), lease=lease)
+        taken = await claim(pool, tenant_id, "sent", now=_clock(now), lease=lease, skip=handled)
         if taken is None:
             break
+        handled.append(taken.envelope_id)
         if taken.track_id is None:
             finished, failed = await _poll_untracked(pool, client, who, taken)
             done += finished
@@ -654,11 +667,14 @@ async def _record_verdicts(conn: Any, taken: Claim, status: ws.EnvioStatus,
 @dataclass(slots=True)
 class _Asked:
     """The documents of an envelope without track id still waiting for a verdict, and what the SII answered about
-    each as far as the queries got (``error``: the query that failed; the documents after it were not asked)."""
+    each as far as the queries got (``error``: the failure that ended the round; the documents after it were not
+    asked)."""
 
     since: datetime
     documents: list[tuple[int, int, bytes]]
     answers: dict[tuple[int, int], ws.DocumentStatus] = field(default_factory=dict)
+    failed: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Documents whose own query could not be read (an unreadable answer, a stored XML that cannot be read)."""
     error: ws.SiiError | None = None
 
 
@@ -692,8 +708,7 @@ async def _poll_untracked(pool: Any, client: ws.SiiClient, who: ws.Account, take
         await _failed(pool, taken, exc, taken.claimed_at)
         raise
     finished = await _settle(pool, taken, _record_untracked, asked, taken.claimed_at)
-    return (1 if finished and asked.error is None and _all_decided(asked, taken.claimed_at) else 0,
-            asked.error is not None)
+    return 1 if finished and asked.error is None and _all_decided(asked) else 0, asked.error is not None
 
 
 async def _waiting(pool: Any, taken: Claim) -> _Asked:
@@ -713,52 +728,72 @@ async def _ask_each(client: ws.SiiClient, who: ws.Account, asked: _Asked,
     """Ask the SII about each document of ``asked`` in turn (boletas through the boleta API, the others through
     QueryEstDte), awaiting ``before_query()`` before each query; answers go into ``asked.answers`` as they come.
 
+    An unreadable answer about one document (or its stored XML unreadable) goes into ``asked.failed`` and the next
+    document is asked, so one document cannot hold back the others; :data:`BAD_ANSWERS_IN_A_ROW` of them in a row
+    end the round.
+
     Raises:
-        SiiError: a query failed (the answers before it stay in ``asked``).
+        SiiError: the SII is unavailable, refuses the credentials, or answers garbage again and again (the answers
+            before stay in ``asked``).
         ClaimLost: from ``before_query``.
     """
+    in_a_row = 0
     for tipo, folio, data in asked.documents:
-        fecha, monto, receptor = _doc_facts(data)
         await before_query()
-        if tipo in BOLETAS:
-            answer = await client.boleta_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
-                                                         monto=monto, rut_receptor=receptor or CONSUMIDOR_FINAL)
-        else:
-            answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha, monto=monto,
-                                                      rut_receptor=receptor)
+        try:
+            fecha, monto, receptor = _doc_facts(data)
+            if tipo in BOLETAS:
+                answer = await client.boleta_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
+                                                             monto=monto, rut_receptor=receptor or CONSUMIDOR_FINAL)
+            else:
+                answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
+                                                          monto=monto, rut_receptor=receptor)
+        except (ws.SiiBadAnswer, dte_errors.DteError, ValueError) as exc:
+            asked.failed[(tipo, folio)] = str(exc)
+            in_a_row += 1
+            if in_a_row >= BAD_ANSWERS_IN_A_ROW and isinstance(exc, ws.SiiBadAnswer):
+                raise
+            continue
+        in_a_row = 0
         asked.answers[(tipo, folio)] = answer
 
 
-def _untracked_verdict(answer: ws.DocumentStatus, since: datetime, now: datetime) -> Verdict | None:
-    """The verdict of one document of an envelope without track id; None while the SII does not have it yet."""
-    if answer.not_yet and now - since < UNKNOWN_GRACE:
-        return None
-    return document_verdict(answer)
+def _untracked_verdict(answer: ws.DocumentStatus) -> Verdict | None:
+    """The verdict of one document of an envelope without track id; None while the SII does not have it (yet)."""
+    return None if answer.not_yet else document_verdict(answer)
 
 
-def _all_decided(asked: _Asked, now: datetime) -> bool:
-    return len(asked.answers) == len(asked.documents) and all(
-        _untracked_verdict(answer, asked.since, now) is not None for answer in asked.answers.values())
+def _all_decided(asked: _Asked) -> bool:
+    return not asked.failed and len(asked.answers) == len(asked.documents) and all(
+        _untracked_verdict(answer) is not None for answer in asked.answers.values())
 
 
 async def _record_untracked(conn: Any, taken: Claim, asked: _Asked, now: datetime) -> None:
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     verdicts: dict[tuple[int, int], Verdict] = {}
     for (tipo, folio), answer in asked.answers.items():
-        verdict = _untracked_verdict(answer, asked.since, now)
+        verdict = _untracked_verdict(answer)
         if verdict is not None:
             verdicts[(tipo, folio)] = verdict
             continue
-        waiting = (f"el SII aún no tiene este documento ({answer.reason}); se consulta de nuevo hasta"
-                   f" {UNKNOWN_GRACE.total_seconds() / 3600:.0f} h después del envío")
+        if now - asked.since < UNKNOWN_GRACE:
+            waiting = f"el SII aún no tiene este documento ({answer.reason}); se consulta de nuevo"
+        else:
+            waiting = (f"el SII no reconoce este documento {UNKNOWN_GRACE.total_seconds() / 3600:.0f} h después de"
+                       f" recibir su envío ({answer.reason}): revíselo en www.sii.cl; se sigue consultando")
         await conn.execute(
             "UPDATE dte_outbox SET sii_estado = %s, sii_glosa = %s, last_error = NULL, updated_at = now()"
             " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s AND state = 'sent'",
             (answer.estado, waiting[:1000], tenant_id, envelope_id, tipo, folio))
     await _write_verdicts(conn, taken, verdicts)
+    for (tipo, folio), failure in asked.failed.items():
+        await conn.execute(
+            "UPDATE dte_outbox SET last_error = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s"
+            " AND tipo = %s AND folio = %s AND state = 'sent'", (failure[:1000], tenant_id, envelope_id, tipo, folio))
     error = None if asked.error is None else str(asked.error)[:1000]
     if error is not None:
-        not_asked = [(t, f) for t, f, _ in asked.documents if (t, f) not in asked.answers]
+        not_asked = [(t, f) for t, f, _ in asked.documents
+                     if (t, f) not in asked.answers and (t, f) not in asked.failed]
         await conn.execute(
             "UPDATE dte_outbox SET last_error = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s"
             " AND (tipo, folio) IN (SELECT * FROM unnest(%s::int[], %s::bigint[])) AND state = 'sent'",
