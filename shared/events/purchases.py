@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 FACTURA: Final = 33
 FACTURA_EXENTA: Final = 34
@@ -94,10 +94,13 @@ class PurchaseReceived:
     (ImptoReten), ``total`` (MntTotal). ``digest`` is the SHA-256 (hex) of the DTE's exclusive C14N,
     ``document_xml`` the signed DTE itself (ISO-8859-1 text, kept as the receptor must keep it).
     ``registered_by`` is the supervisor or administrator who authorised it (``""`` from the command line).
+
+    Version 2 added ``PurchaseLine.package_factor``: a v1 event is upcast with factor 1 on every line
+    (:func:`upcast_v1`), and a server that only knows v1 quarantines a v2 event instead of moving boxes as units.
     """
 
     TYPE: ClassVar[str] = "purchase.received"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     purchase_id: str
     supplier: Supplier
@@ -140,3 +143,11 @@ def cost_moves(event: PurchaseReceived) -> list[tuple[str, Decimal, int]]:
     moving = event.moves_stock and event.tipo != NOTA_DEBITO
     return [(x.sku, event.sign * x.store_quantity if moving else Decimal(0), event.sign * x.cost)
             for x in event.lines if x.sku is not None and (x.cost != 0 or (moving and x.quantity != 0))]
+
+
+def upcast_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``purchase.received`` v1 payload as v2: each line gets ``package_factor`` "1" (one store unit per supplier
+    unit, what v1 meant)."""
+    lines = [dict(line, package_factor=line.get("package_factor", "1")) if isinstance(line, dict) else line
+             for line in payload.get("lines", [])]
+    return {**payload, "lines": lines}

@@ -22,8 +22,10 @@ EVENT_CLASSES = (
     purchases.PurchaseReceived,
 )
 
-UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {}
-"""``(type, old_version) -> function(payload) -> payload of old_version + 1``; none yet, every type is at v1."""
+UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
+    (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
+}
+"""``(type, old_version) -> function(payload) -> payload of old_version + 1``."""
 
 
 def build_codec() -> codec.Codec:

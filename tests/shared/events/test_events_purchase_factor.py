@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
+
 from shared import costing
 from shared.events import codec, purchases, registry
 
@@ -59,10 +61,25 @@ def test_a_line_stored_before_the_factor_existed_decodes_as_one_unit_per_package
     type_, version, payload = c.encode(event)
     assert payload["lines"][0]["package_factor"] == "12"
     assert c.decode(type_, version, payload) == event
+    assert version == 2  # a server that only knows v1 quarantines it rather than moving boxes as units
     old = dict(payload, lines=[{k: v for k, v in x.items() if k not in ("package_factor", "matched_by")}
                                for x in payload["lines"]])
-    decoded = c.decode(type_, version, old)
+    decoded = c.decode(type_, 1, old)  # stored as v1, upcast
     assert decoded.lines[0].package_factor == 1 and decoded.lines[0].matched_by == ""
     assert purchases.stock_moves(decoded) == [("LEC-1", Decimal(24))]
     assert decoded == replace(event, lines=(replace(event.lines[0], package_factor=Decimal(1), matched_by=""),))
     assert codec.to_payload(decoded.lines[0])["package_factor"] == "1"
+
+
+def test_a_server_that_only_knows_version_1_refuses_a_version_2_purchase() -> None:
+    """Tills may be upgraded before the master: an old codec must not read boxes as units."""
+    from shared import errors
+    from shared.events import codec as codec_mod
+
+    class PurchaseV1(purchases.PurchaseReceived):
+        VERSION = 1
+
+    old_server = codec_mod.Codec([PurchaseV1])
+    type_, version, payload = registry.build_codec().encode(_event(33, _line(1, "5", 30000, "LEC-1", "12")))
+    with pytest.raises(errors.UnknownEventType):
+        old_server.decode(type_, version, payload)
