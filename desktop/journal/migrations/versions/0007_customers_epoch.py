@@ -16,9 +16,15 @@ down_revision = "0006"
 
 def upgrade() -> None:
     op.execute("ALTER TABLE customers ADD COLUMN updated_epoch INTEGER NOT NULL DEFAULT 0")
-    op.execute("""UPDATE customers SET (updated_epoch, updated_seq) = (
-        SELECT e.epoch, e.seq FROM events e
-        WHERE e.type = 'customer.saved' AND json_extract(e.payload, '$.rut') = customers.rut
-        ORDER BY e.epoch DESC, e.seq DESC LIMIT 1)
-        WHERE EXISTS (SELECT 1 FROM events e WHERE e.type = 'customer.saved'
-                      AND json_extract(e.payload, '$.rut') = customers.rut)""")
+    # one pass over the journal (not one per customer: a year of events and a thousand customers would hold the
+    # till's first start for minutes): the latest customer.saved entry of each RUT, then one update from it
+    op.execute("CREATE TEMP TABLE latest_customer_saved (rut TEXT PRIMARY KEY, epoch INTEGER, seq INTEGER)")
+    op.execute("""INSERT INTO latest_customer_saved (rut, epoch, seq)
+        SELECT rut, epoch, seq FROM (
+            SELECT json_extract(payload, '$.rut') AS rut, epoch, seq, row_number() OVER (
+                PARTITION BY json_extract(payload, '$.rut') ORDER BY epoch DESC, seq DESC) AS n
+            FROM events WHERE type = 'customer.saved')
+        WHERE n = 1 AND rut IS NOT NULL""")
+    op.execute("""UPDATE customers SET updated_epoch = l.epoch, updated_seq = l.seq
+        FROM latest_customer_saved AS l WHERE l.rut = customers.rut""")
+    op.execute("DROP TABLE latest_customer_saved")
