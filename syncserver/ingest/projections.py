@@ -143,16 +143,25 @@ def _purchase(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: purch
                                 x.unit_cost, x.cost, x.amount, x.exento) for x in event.lines)
 
 
-async def _write_purchases(cur: Any, rows: Rows) -> None:
+async def _write_purchases(cur: Any, rows: Rows, *, rebuilding: bool) -> None:
     """Insert the documents and their lines. The same supplier document registered again (by another till) or a
     line number repeated in one makes PostgreSQL refuse the write: ``syncserver.ingest.conflicts`` then quarantines
-    the later registration (the first one received stays, as for a ``sale_id``)."""
-    await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, rows.purchases)
-    await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS, rows.purchase_lines)
+    the later registration (the first one received stays, as for a ``sale_id``). A rebuild (``rebuilding``) keeps
+    the first one folded instead: only registrations folded before migration 0011 can still repeat a document."""
+    if not rebuilding:
+        await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, rows.purchases)
+        await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS, rows.purchase_lines)
+        return
+    await bulk.insert(cur, "purchases", PURCHASE_COLUMNS, rows.purchases,
+                      suffix="ON CONFLICT DO NOTHING RETURNING purchase_id")
+    kept = {r[0] for r in await cur.fetchall()}
+    await bulk.insert(cur, "purchase_lines", PURCHASE_LINE_COLUMNS, [x for x in rows.purchase_lines if x[5] in kept],
+                      suffix="ON CONFLICT DO NOTHING")
 
 
-async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
-    """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's."""
+async def write(conn: AsyncConnection, tenant_id: int, rows: Rows, *, rebuilding: bool = False) -> None:
+    """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's.
+    ``rebuilding``: see :func:`_write_purchases`."""
     async with conn.cursor() as cur:
         if rows.products:
             await cur.executemany(
@@ -172,7 +181,7 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows) -> None:
             await bulk.insert(cur, "return_lines", RETURN_LINE_COLUMNS, rows.return_lines)
             await bulk.insert(cur, "return_refunds", REFUND_COLUMNS, rows.refunds)
         if rows.purchases:
-            await _write_purchases(cur, rows)
+            await _write_purchases(cur, rows, rebuilding=rebuilding)
         if rows.stock:  # one statement: each (warehouse, sku) appears once, in sorted (lock) order
             await bulk.insert(cur, "stock", STOCK_COLUMNS,
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],

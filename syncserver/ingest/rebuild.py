@@ -9,9 +9,10 @@ that till) was folded when received, so it is folded again (migration 0009).
 
 Stock is summed over the whole rebuild and written once at the end: the ingest took the events in another order
 (batch by batch, terminals interleaved), and only the final quantities are sure to fit ``numeric(14,3)``
-(``syncserver.ingest.conflicts`` quarantined the events that would not). For the same reason a supplier's document
-registered by two tills keeps the registration that ranks first, not the first one folded
-(``syncserver.ingest.projections``).
+(``syncserver.ingest.conflicts`` quarantined the events that would not). A supplier's document registered by two
+tills was quarantined at ingest the second time, so the rebuild keeps the registration the ingest kept; two
+registrations folded before migration 0011 (when nothing was quarantined for it) keep the first one folded, and
+their stock moves twice as it did live.
 """
 
 from __future__ import annotations
@@ -60,6 +61,6 @@ async def rebuild(pool: AsyncConnectionPool, codec: codec_mod.Codec, tenant_id: 
                 for key, quantity in folded_rows.stock.items():
                     stock[key] += quantity
                 folded_rows.stock.clear()
-                await projections.write(conn, tenant_id, folded_rows)
+                await projections.write(conn, tenant_id, folded_rows, rebuilding=True)
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
     return folded

@@ -124,6 +124,16 @@ def test_the_master_keeps_each_supplier_document_once_for_hq_and_a_rebuild_keeps
     assert f"IVA crédito fiscal {_clp(iva)}" in shown and f"Total {_clp(total)}" in shown
     assert f"Nota de crédito {credit.folio} {_clp(-credit.neto)}" in shown
 
+    # history folded before migration 0011 quarantined nothing: a rebuild keeps the first registration it folds
+    # (terminal order), moves the stock of both as the live ingest did then, and does not fail
+    sync_kit.admin(server, "DELETE FROM quarantine WHERE type = 'purchase.received' RETURNING seq")
+    assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
+    first_folded = min((centro, first), (norte, again), key=lambda t: t[0].terminal.journal.identity.terminal_id)[1]
+    [(kept,)] = sync_kit.master(server, "SELECT purchase_id FROM purchases WHERE folio = 14", 1)
+    assert kept == first_folded.purchase_id
+    assert sync_kit.master(server, "SELECT DISTINCT purchase_id FROM purchase_lines WHERE folio = 14", 1) == [(kept,)]
+    assert {sku: q for (w, sku), q in _master_stock(server, 1).items() if w == "centro"}["P001"] == 58
+
 
 def test_hand_mapped_boxes_reach_the_master_as_the_same_stock_as_the_till(server, make_till):
     """Boxes of 12 matched by code, a line without code assigned by hand (packs of 6), bulk kg in bags of 12,5 kg and

@@ -6,9 +6,10 @@ registered, for HQ's "Compras" page (the month's IVA crédito fiscal).
 terminal, epoch/seq, the terminal's ISO ``occurred_at`` as ``registered_at``), the supplier as written on the
 document (RUTEmisor ``12345678-5``, RznSoc, GiroEmis), FchEmis (``fecha_emision``), the warehouse the goods went to
 and the amounts as on paper, positive also for a nota de crédito (CLP: MntNeto, MntExe, IVA — the crédito fiscal —,
-ImptoReten as ``other_taxes``, MntTotal). When two tills register the same document, the read model keeps the
-registration with the lowest ``(registered_at, terminal_id, epoch, seq)`` (``syncserver.ingest.projections``), so
-the live ingest and a rebuild keep the same one whatever order the events arrive in.
+ImptoReten as ``other_taxes``, MntTotal). When two tills register the same document, the first registration the
+master receives stays and the other is quarantined (``syncserver.ingest.conflicts``), so a rebuild, which skips
+quarantined events, keeps the same one. Purchases received before this migration fill the tables at the next
+``almacen server admin rebuild-projections``.
 
 ``purchase_lines`` are the kept registration's Detalle lines (``line_no`` NroLinDet, the store's ``sku`` or NULL
 when no product matched, the supplier's ``code``, ``description`` NmbItem, ``quantity`` QtyItem with up to 6
