@@ -1,5 +1,6 @@
-"""Migration 0009 on a master that already holds quarantine rows: the rows of refused tax documents (whose sales were
-folded when received) are marked ``folded``, so a rebuild folds those sales again; every other row stays out."""
+"""Master migrations that change existing rows, run on a master that already holds them: 0009 marks the quarantine
+rows of refused tax documents (whose sales were folded when received) ``folded``, so a rebuild folds those sales
+again; 0012 reopens envelopes closed by a STATUS 99 without track id so their documents are asked."""
 
 from __future__ import annotations
 
@@ -51,3 +52,31 @@ def test_rows_of_refused_documents_written_before_0009_are_marked_folded(pg_data
                      " VALUES (1, 't1', 1, 5, 'x', 1, 'x', '{}')")
         assert conn.execute("SELECT folded FROM quarantine WHERE seq = 5").fetchone() == (False,)
     assert marked == [(1, True), (2, True), (3, False), (4, False)]
+
+
+def test_envelopes_closed_by_a_status_99_without_track_id_before_0012_are_asked_again(pg_database: str) -> None:
+    """Before the forwarder asked documents one by one, such an envelope was closed with its documents left ``sent``
+    and no verdict: 0012 reopens it (due now) so they are asked; others stay as they were."""
+    _upgrade(pg_database, "0011")
+    envelopes = [  # (envelope_id, kind, state, sii_estado, track_id, documents' state)
+        (1, "EnvioBOLETA", "done", "STATUS 99", None, "sent"),      # stuck: reopened
+        (2, "EnvioDTE", "done", "STATUS 99", None, "sent"),         # stuck: reopened
+        (3, "ConsumoFolios", "done", "STATUS 99", None, None),      # no documents: as it was
+        (4, "EnvioBOLETA", "done", "EPR", "1001", "accepted"),      # a verdict: as it was
+        (5, "EnvioDTE", "done", "STATUS 99", None, "accepted"),     # its documents answered: as it was
+    ]
+    with psycopg.connect(pg_database) as conn:
+        conn.execute("INSERT INTO tenants (tenant_id, name) VALUES (1, 'Almacén')")
+        for envelope_id, kind, state, estado, track, documents in envelopes:
+            conn.execute("INSERT INTO dte_envelopes (tenant_id, envelope_id, kind, xml, state, sii_estado, track_id,"
+                         " attempts, next_attempt_at) VALUES (1, %s, %s, 'x', %s, %s, %s, 3, now() + interval '1 day')",
+                         (envelope_id, kind, state, estado, track))
+            if documents is not None:
+                conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio, state, envelope_id) VALUES"
+                             " (1, 39, %s, %s, %s)", (envelope_id, documents, envelope_id))
+    _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database) as conn:
+        rows = conn.execute("SELECT envelope_id, state, attempts, next_attempt_at <= now() FROM dte_envelopes"
+                            " ORDER BY envelope_id").fetchall()
+    assert rows == [(1, "sent", 0, True), (2, "sent", 0, True), (3, "done", 3, False), (4, "done", 3, False),
+                    (5, "done", 3, False)]
