@@ -8,9 +8,10 @@ import secrets
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncserver import settings as settings_mod
 from syncserver.hq import auth, catalog, documents, emisor, folios, purchases, rvd, sales, terminals, web
@@ -52,6 +53,22 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+class RefuseNul:
+    """A query string with a NUL character (``%00``) gets a plain 400: no HQ parameter can hold one, and PostgreSQL
+    text cannot store it (it would surface as a 500). Forms are cleaned in :func:`web.read_form`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
+            response = PlainTextResponse("Solicitud inválida: la dirección trae un carácter nulo (%00).",
+                                         status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
     """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the login's e-mail and tenant;
     marked Secure (sent by browsers over HTTPS only) with ``hq_secure_cookie``, for HQ served behind TLS."""
@@ -59,7 +76,8 @@ def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
     if not secret:
         log.warning("no secret_key: HQ sessions last until the server restarts")
         secret = secrets.token_urlsafe(32)
-    return [Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
+    return [Middleware(RefuseNul),
+            Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
                        path=web.BASE, same_site="lax", https_only=settings.hq_secure_cookie)]
 
 

@@ -176,9 +176,14 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def read_form(request: Request) -> FormData | None:
-    """The posted form if its CSRF token is the session's; ``None`` when it is missing or wrong."""
+    """The posted form if its CSRF token is the session's; ``None`` when it is missing or wrong. NUL characters are
+    dropped from its values (no field can hold one, and PostgreSQL text cannot store it)."""
     form = await request.form(max_files=0, max_fields=50)
-    return form if csrf.valid(request.session, form.get(csrf.FIELD)) else None
+    if not csrf.valid(request.session, form.get(csrf.FIELD)):
+        return None
+    if any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
+        form = FormData([(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()])
+    return form
 
 
 def csrf_failed(request: Request, user: HqUser | None = None) -> HTMLResponse:

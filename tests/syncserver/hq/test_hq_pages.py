@@ -282,3 +282,24 @@ def test_behind_tls_the_session_cookie_is_secure(world: World, served: Served) -
             assert refused.status_code == 403
             assert (await client.get("/hq/")).status_code == 303  # to the login page
     asyncio.run(scenario())
+
+
+def test_a_nul_character_in_an_address_or_a_form_is_no_500(world: World, served: Served) -> None:
+    """PostgreSQL text cannot hold U+0000: a query string with one gets a clear 400, and a form's values lose it."""
+    async def scenario() -> None:
+        async with served(world.app()) as client:
+            await World.login(client)
+            for address in ("/hq/compras?tienda=%00", "/hq/ventas?tienda=cen%00tro", "/hq/catalogo?q=%00",
+                            "/hq/documentos?estado=sent%00"):
+                refused = await client.get(address)
+                assert refused.status_code == 400 and "carácter nulo" in refused.text, address
+            assert (await client.get("/hq/compras?tienda=centro")).status_code == 200
+            page = await client.get("/hq/catalogo/LEC-1")
+            form = {"csrf": World.token(page.text), "price": "1.190", "name": "Leche\x00 Entera Colun 1 L",
+                    "category": "Lácteos", "active": "1", "version": "1"}
+            saved = await client.post("/hq/catalogo/LEC-1", data=form)
+            assert saved.status_code == 303, saved.text
+
+    asyncio.run(scenario())
+    assert world.rows("SELECT name, price FROM products WHERE tenant_id = 1 AND sku = 'LEC-1'") == [
+        ("Leche Entera Colun 1 L", 1190)]
