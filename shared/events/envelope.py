@@ -75,8 +75,10 @@ def canonical_bytes(value: Any) -> bytes:
     faster than json; an integer past 64 bits, which orjson refuses, is written by json.
 
     Raises:
-        TypeError: a value that is not JSON data (a Decimal, a set, a dataclass…).
+        TypeError: a value that is not JSON data (a Decimal, a set, a dataclass…; orjson does write an Enum's value
+            and a UUID, which are not payload data either: ``codec.to_payload`` never leaves one).
         UnicodeEncodeError: a string with a lone surrogate (not UTF-8).
+        RecursionError: data nested deeper than Python's stack (orjson stops at 255 levels, then json is used).
     """
     try:
         return orjson.dumps(value, option=_ORJSON_CANONICAL)

@@ -161,6 +161,8 @@ async def _apply_tx(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal
             payload_texts = envelope.verified_payloads(new, prev_hash=acked_hash, first_seq=acked_seq + 1)
         except errors.ChainBroken as exc:
             raise sync.SyncError("chain", str(exc), seq=exc.seq) from None
+        except RecursionError:  # JSON nested deeper than Python's stack (a till never writes such a payload)
+            raise sync.SyncError("malformed", "un evento trae datos anidados a demasiados niveles") from None
         applied, quarantined = await _store(conn, codec, principal, batch.epoch, new, payload_texts)
         last = new[-1]
         await conn.execute(

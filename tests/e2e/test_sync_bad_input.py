@@ -7,6 +7,7 @@ import contextlib
 import json
 import random
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -282,6 +283,27 @@ def test_gap_answers_expected_seq_and_broken_chain_is_422(server, till):
     relinked = [entries[6], envelope.seal(**{**entries[7].body(), "prev_hash": entries[5].hash}), *entries[8:10]]
     detail = _refused(_push(server, till, _batch(till, relinked)), 422, "chain")
     assert detail["seq"] == 8
+    assert _counts(server) == before
+    assert _push(server, till, _batch(till, entries[6:])).json()["acked_seq"] == len(entries)
+
+
+def test_a_payload_nested_deeper_than_the_stack_is_malformed_not_a_500(server, till):
+    """orjson reads up to 1024 levels, but hashing past Python's recursion limit fails: a clear 400, nothing kept."""
+    entries = list(till.terminal.journal.read())
+    assert _push(server, till, _batch(till, entries[:6])).json()["acked_seq"] == 6
+    before = _counts(server)
+    deep: Any = "fondo"
+    for _ in range(1010):
+        deep = [deep]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)  # only to seal it here, as a hostile client would by other means
+    try:
+        sealed = envelope.seal(**{**entries[6].body(), "payload": {**entries[6].payload, "notes": deep}})
+        body = _batch(till, [sealed]).to_bytes()
+    finally:
+        sys.setrecursionlimit(limit)
+    detail = _refused(_post(server.url, body, _headers(till, body)), 400, "malformed")
+    assert "anidados" in detail["message"]
     assert _counts(server) == before
     assert _push(server, till, _batch(till, entries[6:])).json()["acked_seq"] == len(entries)
 
