@@ -55,6 +55,8 @@ class Shift:
     voids: int = 0
     returns_count: int = 0
     returns_total: money.Pesos = 0
+    returns_rounding: money.Pesos = 0
+    """Credited (the notas' totals) minus what the refunds handed back: the Ley 20.956 rounding of cash refunds."""
     counted: dict[str, money.Pesos] = field(default_factory=dict)
     closed_by: str = ""
 
@@ -76,8 +78,10 @@ class Shift:
             received = dict(self.received)
             for t in event.refunds:
                 received[t.kind] = received.get(t.kind, 0) - t.received
+            handed_back = sum(t.received for t in event.refunds)
             return replace(self, received=received, returns_count=self.returns_count + 1,
-                           returns_total=self.returns_total + event.total)
+                           returns_total=self.returns_total + event.total,
+                           returns_rounding=self.returns_rounding + event.total - handed_back)
         if isinstance(event, sales.SaleCompleted):
             received = dict(self.received)
             for t in event.tenders:

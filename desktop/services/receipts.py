@@ -310,6 +310,7 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
         ("Descuentos", clp(s.discounts)), ("Redondeo (Ley 20.956)", clp(s.rounding)),
         ("Líneas anuladas", str(s.voids)), ("--", ""), ("Devoluciones", ""),
         ("N° de devoluciones", str(s.returns_count)), ("Total devuelto", clp(s.returns_total)),
+        ("Redondeo devoluciones", clp(-s.returns_rounding)),
         ("Ventas netas", clp(s.sales_total - s.returns_total)), ("--", ""), ("Efectivo", ""),
         ("Fondo inicial", clp(s.opening_float)), ("Ingresos", clp(s.cash_in)), ("Retiros", clp(s.cash_out)),
         ("--", ""), ("Arqueo", ""),

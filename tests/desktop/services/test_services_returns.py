@@ -166,11 +166,17 @@ def test_the_z_report_shows_the_shifts_returns_and_its_net_sales(selling):
     found = selling.returns.find(sale.document.folio)
     selling.returns.complete(found, {2: Decimal(1)}, SUPERVISOR_PIN, "vencido", cashier_id="ana",
                              shift_id=selling.checkout.shift_id)
+    # bread by weight: $1.001 credited, $1.000 handed back in cash (Ley 20.956)
+    selling.checkout.add_product(read_models.by_plu(selling.journal.conn, "1001"), Decimal("0.503"))
+    bread = selling.checkout.complete((Tender(TenderKind.CASH, 1010),)).event
+    assert bread.total == 1001
+    selling.returns.complete(selling.returns.find(bread.document.folio), None, SUPERVISOR_PIN, "duro",
+                             cashier_id="ana", shift_id=selling.checkout.shift_id)
     cash = _drawer(selling)
     closed = selling.shifts.close(selling.checkout.cashier, {TenderKind.CASH: cash})
-    assert closed.report.cash_difference == 0 and closed.report.shift.returns_total == 1990
+    assert closed.report.cash_difference == 0 and closed.report.shift.returns_total == 1990 + 1001
     selling.receipts.wait_idle()
     rows = [" ".join(line.split()) for line in decode(selling.printer.jobs[-1]).lines]
-    for expected in ("REPORTE Z", "N° de ventas 2", "Total ventas $4.290", "N° de devoluciones 1",
-                     "Total devuelto $1.990", "Ventas netas $2.300", "Caja Cuadrada"):
+    for expected in ("REPORTE Z", "N° de ventas 3", "Total ventas $5.291", "N° de devoluciones 2",
+                     "Total devuelto $2.991", "Redondeo devoluciones -$1", "Ventas netas $2.300", "Caja Cuadrada"):
         assert expected in rows, (expected, rows)
