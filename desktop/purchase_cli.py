@@ -6,8 +6,10 @@ included); 4 the journal cannot be opened (e.g. the till has it open: close the 
 
 ``--map LINE=SKU[xFACTOR]`` (repeatable) assigns a line to a product by hand (``matched_by = "manual"``) with its
 package factor (``3=LEC-1x12``: line 3 is boxes of 12 of LEC-1; ``4=QUE-1x2,5``: bags of 2,5 kg); ``LINE=`` or
-``LINE=-`` takes the line's product away. With several documents in the file, ``DOC:LINE`` (1 = the first). An
-unknown line or SKU, or a bad factor, refuses the file (exit 1) and nothing is registered.
+``LINE=-`` takes the line's product away. The right-hand side is first taken whole as a SKU (``3=CAJAX12`` is the
+product CAJAX12 when the store has it); only otherwise is it split at its last x/X/× followed by a number. With
+several documents in the file, ``DOC:LINE`` (1 = the first). An unknown line or SKU, a bad factor, or a factor on a
+line without product refuses the file (exit 1) and nothing is registered.
 """
 
 from __future__ import annotations
@@ -22,25 +24,45 @@ from desktop import cli_io
 EXIT_IMPORTED = 0
 EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
-MAP_RE = re.compile(r"^(?:(?P<doc>\d+):)?(?P<line>\d+)=(?P<sku>.*?)(?:[xX×](?P<factor>\d+(?:[.,]\d+)?))?$")
+MAP_RE = re.compile(r"^(?:(?P<doc>\d+):)?(?P<line>\d+)=(?P<target>.*)$")
+FACTOR_RE = re.compile(r"\d+(?:[.,]\d+)*")
+"""A factor after the last x/X/× (``12``, ``2,5``, ``1.000``)."""
+
+
+def split_target(target: str, is_product: Any) -> tuple[str, str]:
+    """``(sku, factor)`` of the right-hand side of ``--map``: the whole of it when ``is_product(target)`` (an SKU
+    may end in ``x12``: ``CAJAX12``, ``COCA-2LX6``); otherwise split at the last ``x``/``X``/``×`` followed by a
+    factor (``LEC-1x12`` → ``("LEC-1", "12")``); ``(target, "1")`` when there is none."""
+    target = target.strip()
+    if target in ("", "-") or is_product(target):
+        return target, "1"
+    cut = max(target.rfind(c) for c in "xX×")
+    if cut >= 0 and FACTOR_RE.fullmatch(target[cut + 1:]):
+        return target[:cut].strip(), target[cut + 1:]
+    return target, "1"
 
 
 def apply_maps(service: Any, preview: Any, maps: list[str]) -> tuple[Any, str]:
     """``preview`` with the ``--map`` assignments made, and ``""``; or the preview unchanged and why (Spanish)."""
+    from desktop.journal import read_models
     from desktop.services import purchases
+
+    def is_product(sku: str) -> bool:
+        product = read_models.by_sku(service.journal.conn, sku)
+        return product is not None and product.active
 
     for item in maps:
         found = MAP_RE.match(item.strip())
         if found is None:
             return preview, (f"--map {item!r} no se entiende: escriba LÍNEA=SKU o LÍNEA=SKUxUNIDADES (p. ej. "
                              "3=LEC-1x12)")
-        sku = found["sku"].strip()
+        sku, factor = split_target(found["target"], is_product)
         document = int(found["doc"] or 1) - 1
         if found["doc"] is None and len(preview.documents) > 1:
             return preview, f"--map {item}: el archivo trae {len(preview.documents)} documentos, escriba DOC:LÍNEA"
         try:
             preview = service.assign(preview, int(found["line"]), sku if sku not in ("", "-") else None,
-                                     found["factor"] or "1", document=document)
+                                     factor, document=document)
         except purchases.MappingRefused as exc:
             return preview, f"--map {item}: {exc}"
     return preview, ""
@@ -115,7 +137,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--map", metavar="LÍNEA=SKU[xUNIDADES]", action="append", default=[],
                    help="asignar a mano la línea LÍNEA al producto SKU, con UNIDADES por bulto (p. ej. 3=LEC-1x12; "
                         "kg por bulto para un producto por kg: 4=QUE-1x2,5); LÍNEA= quita el producto; DOC:LÍNEA "
-                        "con varios documentos. Repetible. Una línea o SKU desconocido rechaza el archivo")
+                        "con varios documentos. Repetible. Si existe un producto con el SKU completo (p. ej. "
+                        "CAJAX12) se usa ése. Una línea o SKU desconocido rechaza el archivo")
     p.add_argument("--dry-run", action="store_true", help="verificar y mostrar el resumen sin registrar nada")
     p.add_argument("--no-stock", action="store_true",
                    help="una nota de crédito que sólo corrige precios: no devuelve mercadería al proveedor")

@@ -66,9 +66,10 @@ def apply(conn: sqlite3.Connection, entry: envelope.Envelope, e: events.Purchase
                   e.iva, e.other_taxes, e.total, e.moves_stock, e.digest, entry.occurred_at, e.registered_by,
                   entry.epoch, entry.seq))
     conn.executemany("INSERT INTO purchase_lines (purchase_id, line_no, code, ean, name, quantity, unit, unit_cost,"
-                     " amount, cost, exento, sku, matched_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     " amount, cost, exento, sku, matched_by, package_factor)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(e.purchase_id, x.line_no, x.code, x.ean, x.name, _milli(x.quantity), x.unit, x.unit_cost,
-                       x.amount, x.cost, x.exento, x.sku, x.matched_by) for x in e.lines])
+                       x.amount, x.cost, x.exento, x.sku, x.matched_by, str(x.package_factor)) for x in e.lines])
     own = e.warehouse == entry.store_id
     for sku, quantity, value in events.cost_moves(e):
         _cost(conn, entry, sku, quantity, value)
@@ -113,6 +114,36 @@ def registered(conn: sqlite3.Connection, rut: str, tipo: int, folio: int) -> Reg
     row = conn.execute("SELECT purchase_id, registered_at, registered_by FROM purchases WHERE supplier_rut = ?"
                        " AND tipo = ? AND folio = ?", (rut, tipo, folio)).fetchone()
     return None if row is None else Registered(row[0], row[1], row[2])
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousFactor:
+    """The package factor a supplier's item had when last registered here, and the document it came from."""
+
+    factor: Decimal
+    tipo: int
+    folio: int
+
+
+_PREVIOUS = ("SELECT l.package_factor, p.tipo, p.folio FROM purchase_lines l JOIN purchases p USING (purchase_id)"
+             " WHERE p.supplier_rut = ? AND l.sku = ? AND l.{column} = ?{only}"
+             " ORDER BY p.epoch DESC, p.seq DESC, l.line_no LIMIT 1")
+
+
+def previous_factor(conn: sqlite3.Connection, rut: str, sku: str, code: str, ean: str | None, name: str, *,
+                    purchase_id: str | None = None) -> PreviousFactor | None:
+    """The factor of the latest registered line of supplier ``rut`` matched to ``sku`` for the same item: the same
+    supplier ``code`` when there is one, else the same ``ean``, else the same ``name``; only in ``purchase_id``
+    when given (the document a nota references). None when there is none."""
+    only = " AND p.purchase_id = ?" if purchase_id is not None else ""
+    extra = (purchase_id,) if purchase_id is not None else ()
+    for column, value in (("code", code), ("ean", ean), ("name", name)):
+        if not value:
+            continue
+        row = conn.execute(_PREVIOUS.format(column=column, only=only), (rut, sku, value, *extra)).fetchone()
+        if row is not None:
+            return PreviousFactor(Decimal(row[0]), int(row[1]), int(row[2]))
+    return None
 
 
 def product_cost(conn: sqlite3.Connection, sku: str) -> tuple[Decimal, int] | None:

@@ -164,6 +164,7 @@ class PurchasePresenter:
         rows: list[tuple[str, ...]] = []
         unmatched: list[int] = []
         totals: list[str] = []
+        inherited = 0
         for n, d in enumerate(preview.documents):
             e = d.event
             if e is None:
@@ -180,6 +181,9 @@ class PurchasePresenter:
                 quantity = f"{_quantity(x.quantity)} {x.unit}".strip()
                 if x.package_factor != 1:
                     quantity += f" × {_quantity(x.package_factor)} = {_quantity(x.store_quantity)}"
+                if x.line_no in d.inherited:
+                    quantity += f" (como en {d.inherited[x.line_no]})"
+                    inherited += 1
                 manual = " (a mano)" if x.matched_by == "manual" else ""
                 rows.append((str(x.line_no), x.ean or x.code, x.name, quantity,
                              money.format_clp(x.unit_cost), money.format_clp(x.amount),
@@ -193,6 +197,9 @@ class PurchasePresenter:
                        "Toque una línea para asignarle un producto o las unidades por bulto."
                        if unmatched else f"Las {len(rows)} líneas tienen producto. Toque una línea para cambiar su "
                        "producto o las unidades por bulto.")
+            if inherited:
+                message += (f" {'Una línea trae' if inherited == 1 else f'{inherited} líneas traen'} las unidades "
+                            "por bulto de la compra anterior del mismo producto: revíselas.")
         else:
             verdict = "No se puede registrar: " + " · ".join(preview.refusals)
             message = ""
@@ -218,14 +225,17 @@ class PurchasePresenter:
         found = self._line(row) if self.view.stage == "preview" else None
         if found is None:
             return self.view
-        _document, x = found
+        document, x = found
         product = read_models.by_sku(self.terminal.journal.conn, x.sku) if x.sku else None
+        assert self._preview is not None
+        source = self._preview.documents[document].inherited.get(x.line_no)
         title = f"Línea {x.line_no}: {x.name} · {_quantity(x.quantity)} {x.unit}".strip()
         if x.ean or x.code:
             title += f" · código {x.ean or x.code}"
         editor = LineEditor(row=row, title=title, current=self.view.rows[row][6], chosen=x.sku,
                             chosen_label=_product_label(product) if product else NO_MATCH,
-                            factor=_quantity(x.package_factor), factor_label=_factor_label(product))
+                            factor=_quantity(x.package_factor),
+                            factor_label=_factor_label(product) + (f" (como en {source})" if source else ""))
         return self._emit(replace(self.view, editor=editor))
 
     def search_products(self, text: str) -> PurchaseView:

@@ -12,13 +12,18 @@ by a product with exactly the same name (accents and case ignored; only when one
 match stay in the purchase without moving stock. Before registering, the manager may assign a line to a product by
 hand or take its match away (:meth:`PurchaseService.assign`, ``matched_by = "manual"``) and say how many of the
 product's units one unit of the line holds (``package_factor``: 5 boxes "CJ 12 x 1 L" enter as 60 units, each at
-the box's cost / 12). Each document becomes one ``purchase.received`` event, journaled
+the box's cost / 12). The factor is remembered: a line matched automatically takes the factor of the latest earlier
+registration of the same supplier's item (same code, else EAN, else name) matched to the same product, and a nota
+de crédito or débito that of the line of the document it references when that was registered here
+(:attr:`DocumentPreview.inherited` says which; the manager may change it). A line whose quantity in the store's units
+reaches :data:`STOCK_QUANTITY_LIMIT` is refused. Each document becomes one ``purchase.received`` event, journaled
 (with the supervisor's ``auth.authorised`` when it came from the till) in one unit of work with its projections:
 stock up in the chosen warehouse, PPP cost per SKU (``shared.costing``), IVA crédito fiscal.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -46,8 +51,33 @@ NOT_PURCHASES: Final = {
 }
 
 
+STOCK_QUANTITY_LIMIT: Final = events.STOCK_QUANTITY_LIMIT
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_COMMA_THOUSANDS = re.compile(r"[\d.]*,\d{3}")
+"""``1,000``: a thousand to some, one to others."""
+
+
 class MappingRefused(errors.InvalidInput):
     """A hand assignment cannot be made: an unknown line or product, or a package factor out of range (Spanish)."""
+
+
+def _miles(value: Decimal) -> str:
+    """``1234567.5`` → ``1.234.567,5`` (es-CL)."""
+    whole, _, fraction = f"{value.normalize():f}".partition(".")
+    text = f"{int(whole):,}".replace(",", ".")
+    return f"{text},{fraction}" if fraction else text
+
+
+def quantity_problem(line: events.PurchaseLine) -> str | None:
+    """Why ``line`` cannot be registered for its quantity in the store's units (Spanish), or None: ``quantity ×
+    package_factor`` must be below :data:`STOCK_QUANTITY_LIMIT` (the master's stock column)."""
+    if abs(line.store_quantity) < STOCK_QUANTITY_LIMIT:
+        return None
+    total = f"{_miles(line.store_quantity)} unidades"
+    if line.package_factor != 1:
+        total += f" ({_miles(line.quantity)} × {_miles(line.package_factor)})"
+    return (f"la línea {line.line_no} suma {total}: el máximo que la tienda puede registrar es "
+            f"{_miles(STOCK_QUANTITY_LIMIT - events.STOCK_PLACES)}; revise las unidades por bulto")
 
 
 def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Decimal:
@@ -55,11 +85,25 @@ def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Deci
     :data:`~shared.events.purchases.MAX_PACKAGE_FACTOR`; for a product sold by weight, kg per package (more than 0,
     at most 3 decimals, the gram).
 
+    Typed as in Chile: the comma is the decimal mark; for a product sold by unit a dot only separates thousands
+    (``"1.000"`` is a thousand, never one), and a dot that does not group thousands (``"1.5"``) or a comma before
+    three digits (``"1,000"``) is refused as ambiguous. For a product by kg a lone dot is the keypad's decimal mark
+    (``"2.5"`` kg); with a comma too, dots are thousands (``"1.000,5"``).
+
     Raises:
-        MappingRefused: not a number, not positive, too big, or a fraction for a product sold by unit.
+        MappingRefused: not a number, ambiguous, not positive, too big, or a fraction for a product sold by unit.
     """
     shown = str(value).strip()
-    text = shown.replace(",", ".")
+    text = shown
+    typed = not isinstance(value, Decimal | int)
+    if typed and not by_weight and ("." in text or _COMMA_THOUSANDS.fullmatch(text)) \
+            and not _THOUSANDS.fullmatch(text):
+        raise MappingRefused(f"unidades por bulto no válidas ({shown}): escriba un número entero, p. ej. 12; el "
+                             "punto separa los miles (1.000 es mil)")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif "." in text and not by_weight and typed:
+        text = text.replace(".", "")
     try:
         factor = Decimal(text)
     except InvalidOperation:
@@ -91,13 +135,16 @@ class PurchaseRefused(errors.PosError):
 @dataclass(frozen=True, slots=True)
 class DocumentPreview:
     """One document of the file as it would be registered: ``event`` (without ``registered_by``) when it was
-    readable, ``refusals`` (Spanish) when it cannot be registered, ``warnings`` that do not stop it."""
+    readable, ``refusals`` (Spanish) when it cannot be registered, ``warnings`` that do not stop it.
+    ``inherited`` maps the ``line_no`` of each line whose package factor was taken from an earlier registration
+    (:meth:`PurchaseService.preview`) to that document (``factura N° 9``); a hand assignment removes it."""
 
     label: str
     event: events.PurchaseReceived | None
     refusals: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     checks: Mapping[str, Any] = field(default_factory=dict)
+    inherited: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -226,7 +273,50 @@ class PurchaseService:
         if note:
             warnings.append(note)
         event = self._event(doc, supplier, warehouse, moves_stock, names)
-        return DocumentPreview(label, event, tuple(refusals), tuple(warnings), result)
+        event, inherited = self._inherit(event)
+        refusals += _quantity_refusals(event)
+        return DocumentPreview(label, event, tuple(refusals), tuple(warnings), result, inherited)
+
+    def _inherit(self, event: events.PurchaseReceived) -> tuple[events.PurchaseReceived, dict[int, str]]:
+        """``event`` with the package factor of each automatically matched line taken from the latest earlier
+        registration of the same supplier's item matched to the same SKU (same code, else EAN, else name:
+        :func:`purchases_projection.previous_factor`); for a nota, from the line of the document it references
+        (Referencia TpoDocRef/FolioRef) when that was registered here. A factor that the product no longer admits
+        (a fraction for a product now sold by unit) or whose quantity would not fit is not inherited. Also returns
+        ``line_no`` → the document the factor came from."""
+        conn = self.journal.conn
+        referenced = []
+        if event.tipo in (events.NOTA_CREDITO, events.NOTA_DEBITO):
+            for ref in event.references:
+                if ref.tipo.isdigit() and int(ref.tipo) in events.ACCEPTED_TIPOS and ref.folio.isdigit() \
+                        and 0 < int(ref.folio) < 10**10:
+                    done = purchases_projection.registered(conn, event.supplier.rut, int(ref.tipo), int(ref.folio))
+                    if done is not None:
+                        referenced.append(done.purchase_id)
+        lines = list(event.lines)
+        inherited: dict[int, str] = {}
+        for i, x in enumerate(lines):
+            if x.sku is None or x.matched_by in ("", "manual"):
+                continue
+            found = None
+            for purchase_id in (*referenced, None):
+                found = purchases_projection.previous_factor(conn, event.supplier.rut, x.sku, x.code, x.ean,
+                                                             x.name, purchase_id=purchase_id)
+                if found is not None:
+                    break
+            if found is None or found.factor == x.package_factor:
+                continue
+            product = read_models.by_sku(conn, x.sku)
+            try:
+                factor = parse_factor(found.factor, by_weight=product is not None and
+                                      product.sold_by is catalog.SoldBy.KG)
+            except MappingRefused:
+                continue
+            line = replace(x, package_factor=factor)
+            if quantity_problem(line) is None:
+                lines[i] = line
+                inherited[x.line_no] = document_label(found.tipo, found.folio)
+        return (replace(event, lines=tuple(lines)) if inherited else event), inherited
 
     def _event(self, doc: received.ReceivedDocument, supplier: events.Supplier, warehouse: str, moves_stock: bool,
                names: dict[str, list[str]]) -> events.PurchaseReceived:
@@ -303,10 +393,18 @@ class PurchaseService:
             sku = product.sku
             by_weight = product.sold_by is catalog.SoldBy.KG
         parsed = parse_factor(factor, by_weight=by_weight)
+        if sku is None and parsed != 1:
+            raise MappingRefused("una línea sin producto no lleva unidades por bulto: elija primero el producto "
+                                 "(o deje 1)")
         line = replace(lines[index], sku=sku, matched_by="manual", package_factor=parsed)
+        if (problem := quantity_problem(line)) is not None:
+            raise MappingRefused(problem)
         event = replace(doc.event, lines=(*lines[:index], line, *lines[index + 1:]))
         docs = list(preview.documents)
-        docs[document] = replace(doc, event=event)
+        inherited = {k: v for k, v in doc.inherited.items() if k != line_no}
+        refusals = tuple(r for r in doc.refusals if r not in _quantity_refusals(doc.event))
+        docs[document] = replace(doc, event=event, inherited=inherited,
+                                 refusals=(*refusals, *_quantity_refusals(event)))
         return replace(preview, documents=tuple(docs))
 
     # --- register --------------------------------------------------------------------------------------------
@@ -337,6 +435,10 @@ class PurchaseService:
         """:meth:`preview` then :meth:`record`. Raises: as :meth:`record`."""
         preview = self.preview(data, warehouse=warehouse, moves_stock=moves_stock)
         return preview, self.record(preview, registered_by=registered_by, authorised=authorised)
+
+
+def _quantity_refusals(event: events.PurchaseReceived) -> list[str]:
+    return [p for x in event.lines if (p := quantity_problem(x)) is not None]
 
 
 def _compact(value: str) -> str:
@@ -397,7 +499,8 @@ def summary(preview: Preview, *, imported: bool, dry_run: bool = False) -> dict[
             "lines_matched": d.matched, "lines_unmatched": len(d.unmatched),
             "matched": [{"line": x.line_no, "name": x.name, "sku": x.sku, "by": x.matched_by,
                          "quantity": str(x.quantity), "unit_cost": x.unit_cost,
-                         "package_factor": str(x.package_factor), "stock_quantity": str(x.store_quantity)}
+                         "package_factor": str(x.package_factor), "stock_quantity": str(x.store_quantity),
+                         **({"package_factor_from": d.inherited[x.line_no]} if x.line_no in d.inherited else {})}
                         for x in e.lines if x.sku],
             "unmatched": [{"line": x.line_no, "code": x.code, "ean": x.ean, "name": x.name,
                            "quantity": str(x.quantity), "amount": x.amount} for x in d.unmatched],

@@ -23,6 +23,10 @@ MAX_PACKAGE_FACTOR: Final = Decimal(10000)
 """Most store units (or kg) one unit of QtyItem may hold: a box of 10.000 is already a pallet."""
 STOCK_PLACES: Final = Decimal("0.001")
 """Stock is kept to the gram (``numeric(14,3)`` at the master, milli-units at the till)."""
+STOCK_QUANTITY_LIMIT: Final = Decimal(10) ** 9
+"""A line's quantity in the store's units (``quantity × package_factor``, 3 decimals) must stay below this: the
+master's quantity columns hold below 10⁹ with 3 decimals (``syncserver.ingest.limits`` quarantines a purchase past
+it), so the till refuses it before registering."""
 
 
 @dataclass(frozen=True, slots=True)
