@@ -229,6 +229,8 @@ def _package(field: str, x: purchases.PurchaseLine) -> str | None:
     factor, most = x.package_factor, purchases.MAX_PACKAGE_FACTOR
     if not factor.is_finite() or not 0 < factor <= most:
         return f"el campo {field} ({_shown(factor)}) debe ser mayor que 0 y a lo más {miles(int(most))}"
+    if factor == 1:  # the quantity as written (up to 6 decimals, checked above) is the store's
+        return None
     return _quantity(field, factor) or _quantity(field.replace("package_factor", "quantity × package_factor"),
                                                  x.store_quantity)
 

@@ -131,6 +131,7 @@ def test_a_purchase_lines_units_per_package_is_one_a_till_writes() -> None:
 
     assert limits._package("lines[0].package_factor", line("5", "12")) is None
     assert limits._package("lines[0].package_factor", line("2", "2.5")) is None
+    assert limits._package("lines[0].package_factor", line("1.2345", "1")) is None  # QtyItem's 6 decimals stand
     for factor in ("0", "-12", "10001", "NaN", "Infinity"):
         reason = limits._package("lines[0].package_factor", line("5", factor))
         assert reason is not None and "lines[0].package_factor" in reason and "10.000" in reason, (factor, reason)
