@@ -266,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         simulator = ScaleSimulator(args.protocol, grams=args.weight, state=ScaleState[args.state.upper()])
     except ValueError as error:
         parser.error(str(error))
-    if args.demo:
-        simulator.demo()
-    try:  # Ctrl-C may come as soon as the port is printed (a script read it): still a clean exit
+    try:  # Ctrl-C may come at any moment, even as soon as the port is printed: a clean exit, the pty closed
+        if args.demo:
+            simulator.demo()
         print(f"Balanza {simulator.dialect.title} simulada en {simulator.port} ({simulator.dialect.settings}). "
               "Ctrl-C para salir.", flush=True)
         while True:
