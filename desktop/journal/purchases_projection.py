@@ -125,25 +125,26 @@ class PreviousFactor:
     folio: int
 
 
-_PREVIOUS = ("SELECT l.package_factor, p.tipo, p.folio FROM purchase_lines l JOIN purchases p USING (purchase_id)"
-             " WHERE p.supplier_rut = ? AND l.sku = ? AND l.{column} = ?{only}"
-             " ORDER BY p.epoch DESC, p.seq DESC, l.line_no LIMIT 1")
-
-
-def previous_factor(conn: sqlite3.Connection, rut: str, sku: str, code: str, ean: str | None, name: str, *,
+def previous_factor(conn: sqlite3.Connection, rut: str, sku: str, code: str, name: str, *,
                     purchase_id: str | None = None) -> PreviousFactor | None:
     """The factor of the latest registered line of supplier ``rut`` matched to ``sku`` for the same item: the same
-    supplier ``code`` when there is one, else the same ``ean``, else the same ``name``; only in ``purchase_id``
-    when given (the document a nota references). None when there is none."""
+    description (case and spacing aside: "CJ 12 x 1 L" and "1 L" of one EAN are different items) and, when the line
+    has a supplier ``code``, the same code; only in ``purchase_id`` when given (the document a nota references).
+    None when there is none. (An EAN is not enough: a box and its units share the unit's GTIN.)"""
     only = " AND p.purchase_id = ?" if purchase_id is not None else ""
     extra = (purchase_id,) if purchase_id is not None else ()
-    for column, value in (("code", code), ("ean", ean), ("name", name)):
-        if not value:
-            continue
-        row = conn.execute(_PREVIOUS.format(column=column, only=only), (rut, sku, value, *extra)).fetchone()
-        if row is not None:
-            return PreviousFactor(Decimal(row[0]), int(row[1]), int(row[2]))
+    wanted = _item_name(name)
+    for factor, tipo, folio, line_name, line_code in conn.execute(
+            "SELECT l.package_factor, p.tipo, p.folio, l.name, l.code FROM purchase_lines l JOIN purchases p"
+            f" USING (purchase_id) WHERE p.supplier_rut = ? AND l.sku = ?{only}"
+            " ORDER BY p.epoch DESC, p.seq DESC, l.line_no", (rut, sku, *extra)):
+        if _item_name(str(line_name)) == wanted and (not code or line_code == code):
+            return PreviousFactor(Decimal(factor), int(tipo), int(folio))
     return None
+
+
+def _item_name(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def product_cost(conn: sqlite3.Connection, sku: str) -> tuple[Decimal, int] | None:

@@ -100,12 +100,12 @@ def last_closed_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
 def shift_times(conn: sqlite3.Connection, shift_id: str) -> tuple[datetime | None, datetime | None]:
     """When the shift was opened and closed (the terminal's clock of its ``shift.opened``/``shift.closed`` entries;
     None for what has not happened). Reads the journal backwards from its end, so the latest shift is found fast."""
-    times: dict[str, datetime] = {}
-    for type_, occurred_at in conn.execute(
-            "SELECT type, occurred_at FROM events WHERE type IN ('shift.opened', 'shift.closed')"
-            " AND json_extract(payload, '$.shift_id') = ? ORDER BY epoch DESC, seq DESC LIMIT 2", (shift_id,)):
-        times.setdefault(str(type_), datetime.fromisoformat(str(occurred_at)))
-    return times.get("shift.opened"), times.get("shift.closed")
+    times: list[datetime | None] = []
+    for type_ in ("shift.opened", "shift.closed"):  # each on its own: a restore may have carried one of them over
+        row = conn.execute("SELECT occurred_at FROM events WHERE type = ? AND json_extract(payload, '$.shift_id') = ?"
+                           " ORDER BY epoch DESC, seq DESC LIMIT 1", (type_, shift_id)).fetchone()
+        times.append(None if row is None else datetime.fromisoformat(str(row[0])))
+    return times[0], times[1]
 
 
 def last_shift_number(conn: sqlite3.Connection) -> int:

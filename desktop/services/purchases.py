@@ -279,11 +279,11 @@ class PurchaseService:
 
     def _inherit(self, event: events.PurchaseReceived) -> tuple[events.PurchaseReceived, dict[int, str]]:
         """``event`` with the package factor of each automatically matched line taken from the latest earlier
-        registration of the same supplier's item matched to the same SKU (same code, else EAN, else name:
-        :func:`purchases_projection.previous_factor`); for a nota, from the line of the document it references
-        (Referencia TpoDocRef/FolioRef) when that was registered here. A factor that the product no longer admits
-        (a fraction for a product now sold by unit) or whose quantity would not fit is not inherited. Also returns
-        ``line_no`` → the document the factor came from."""
+        registration of the same supplier's item matched to the same SKU (same description, and same code when the
+        line has one: :func:`purchases_projection.previous_factor`); for a nota, from the line of the document it
+        references (Referencia TpoDocRef/FolioRef) when that was registered here. A factor that the product no
+        longer admits (a fraction for a product now sold by unit) or whose quantity would not fit is not inherited.
+        Also returns ``line_no`` → the document the factor came from."""
         conn = self.journal.conn
         referenced = []
         if event.tipo in (events.NOTA_CREDITO, events.NOTA_DEBITO):
@@ -300,8 +300,8 @@ class PurchaseService:
                 continue
             found = None
             for purchase_id in (*referenced, None):
-                found = purchases_projection.previous_factor(conn, event.supplier.rut, x.sku, x.code, x.ean,
-                                                             x.name, purchase_id=purchase_id)
+                found = purchases_projection.previous_factor(conn, event.supplier.rut, x.sku, x.code, x.name,
+                                                             purchase_id=purchase_id)
                 if found is not None:
                     break
             if found is None or found.factor == x.package_factor:

@@ -69,11 +69,13 @@ class PurchaseLine:
 
     @property
     def store_quantity(self) -> Decimal:
-        """Units (or kg) of the store's product the line brings: ``quantity × package_factor``, rounded half up to
-        :data:`STOCK_PLACES` when there is a factor (``quantity`` as written otherwise)."""
-        if self.package_factor == 1:
-            return self.quantity
-        return (self.quantity * self.package_factor).quantize(STOCK_PLACES, rounding=ROUND_HALF_UP)
+        """Units (or kg) of the store's product the line brings: ``quantity × package_factor``, rounded half up (away
+        from zero) to :data:`STOCK_PLACES`, as the master's ``numeric(14,3)`` would: the till and the master move
+        these same grams (a QtyItem may have 6 decimals)."""
+        quantity = self.quantity if self.package_factor == 1 else self.quantity * self.package_factor
+        if quantity == quantity.quantize(STOCK_PLACES):
+            return quantity
+        return quantity.quantize(STOCK_PLACES, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

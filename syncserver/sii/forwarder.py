@@ -739,19 +739,23 @@ async def _ask_each(client: ws.SiiClient, who: ws.Account, asked: _Asked,
     """
     in_a_row = 0
     for tipo, folio, data in asked.documents:
-        await before_query()
         try:
             fecha, monto, receptor = _doc_facts(data)
+        except Exception as exc:  # our own stored XML: not the SII's fault, so it never ends the round
+            asked.failed[(tipo, folio)] = f"no se pudo leer el documento guardado para consultarlo: {exc}"
+            continue
+        await before_query()
+        try:
             if tipo in BOLETAS:
                 answer = await client.boleta_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
                                                              monto=monto, rut_receptor=receptor or CONSUMIDOR_FINAL)
             else:
                 answer = await client.dte_document_status(who, tipo=tipo, folio=folio, fecha_emision=fecha,
                                                           monto=monto, rut_receptor=receptor)
-        except (ws.SiiBadAnswer, dte_errors.DteError, ValueError) as exc:
+        except ws.SiiBadAnswer as exc:
             asked.failed[(tipo, folio)] = str(exc)
             in_a_row += 1
-            if in_a_row >= BAD_ANSWERS_IN_A_ROW and isinstance(exc, ws.SiiBadAnswer):
+            if in_a_row >= BAD_ANSWERS_IN_A_ROW:
                 raise
             continue
         in_a_row = 0
@@ -786,10 +790,14 @@ async def _record_untracked(conn: Any, taken: Claim, asked: _Asked, now: datetim
             " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s AND state = 'sent'",
             (answer.estado, waiting[:1000], tenant_id, envelope_id, tipo, folio))
     await _write_verdicts(conn, taken, verdicts)
+    overdue = now - asked.since >= UNKNOWN_GRACE
     for (tipo, folio), failure in asked.failed.items():
+        glosa = (f"no se ha podido consultar este documento en {UNKNOWN_GRACE.total_seconds() / 3600:.0f} h: revíselo"
+                 " en www.sii.cl; se sigue consultando") if overdue else None
         await conn.execute(
-            "UPDATE dte_outbox SET last_error = %s, updated_at = now() WHERE tenant_id = %s AND envelope_id = %s"
-            " AND tipo = %s AND folio = %s AND state = 'sent'", (failure[:1000], tenant_id, envelope_id, tipo, folio))
+            "UPDATE dte_outbox SET last_error = %s, sii_glosa = COALESCE(%s, sii_glosa), updated_at = now()"
+            " WHERE tenant_id = %s AND envelope_id = %s AND tipo = %s AND folio = %s AND state = 'sent'",
+            (failure[:1000], glosa, tenant_id, envelope_id, tipo, folio))
     error = None if asked.error is None else str(asked.error)[:1000]
     if error is not None:
         not_asked = [(t, f) for t, f, _ in asked.documents

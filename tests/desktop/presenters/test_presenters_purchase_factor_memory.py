@@ -185,3 +185,16 @@ def test_a_document_whose_quantity_cannot_be_stored_is_refused(store, tmp_path):
     preview = store.purchases.preview(sd.envio([sd.dte(33, 9, [huge], STORE)], STORE))
     assert not preview.importable
     assert any("la línea 1 suma 1.000.000.000 unidades" in r for r in preview.refusals), preview.refusals
+
+
+def test_loose_units_of_the_same_ean_do_not_inherit_the_boxes_factor(store, tmp_path):
+    """A box and its units carry the unit's GTIN: only the same description (and code) is the same item."""
+    _register_boxes(store, tmp_path, 9, 12)
+    units = ("Leche Entera Colun 1 L", "24", "500", "7801234567894", False)
+    p = _presenter(store, _file(tmp_path, "f10", sd.dte(33, 10, [units], STORE)))
+    assert p.view.rows[0][3] == "24" and p.view.rows[0][6] == "LEC-1 · Leche Entera Colun 1 L", p.view.rows[0]
+    assert p.confirm().stage == "done", p.view.message
+    assert _stock(store, "LEC-1") == 60 + 24
+    again = ("  leche entera colun CJ 12 x 1 l ", "2", "6000", "7801234567894", False)  # spacing and case aside
+    p = _presenter(store, _file(tmp_path, "f11", sd.dte(33, 11, [again], STORE)))
+    assert p.view.rows[0][3] == "2 × 12 = 24 (como en factura N° 9)"

@@ -129,3 +129,17 @@ def test_the_z_and_its_copy_say_when_the_shift_opened_and_closed(terminal, clock
     assert "Apertura 20-11-2026 09:30" in copy and "Cierre 20-11-2026 18:15" in copy and "21-11-2026 09:15" in copy
     assert Z_COPY_MARK in _z_text(terminal.printer.jobs[-1])
     assert read_models.shift_times(terminal.journal.conn, "no-such-shift") == (None, None)
+
+
+def test_the_z_times_survive_a_restore_that_carried_the_close_over(terminal, clock):
+    """A restored journal re-seals what the server never received in a new epoch: the shift's close may be there
+    while its opening stayed in the old epoch; the copy still says both."""
+    session = _open(terminal)
+    opened_seq = terminal.journal.head[0]
+    clock.advance(hours=9)
+    _close(session)
+    terminal.receipts.wait_idle()
+    journal = terminal.journal
+    journal.begin_epoch(journal.identity.epoch + 1, opened_seq)  # the server had everything up to the opening
+    opened, closed = read_models.shift_times(journal.conn, read_models.last_closed_shift(journal.conn).shift_id)
+    assert (opened.strftime("%H:%M"), closed.strftime("%H:%M")) == ("09:30", "18:30")

@@ -359,3 +359,36 @@ def test_a_pass_asks_each_envelope_once_even_when_it_falls_due_again(pg_database
 
         db.run(work)
     assert standin.requests.count("POST " + ep.QUERY_EST_UP) == 2  # once per envelope, not ten times
+
+
+def test_a_stored_document_that_cannot_be_read_is_flagged_and_never_ends_the_round(pg_database: str,
+                                                                                   serve_in_thread: Any) -> None:
+    """Our own bytes, not the SII's answer: the others are asked, the round goes on, and after a day its glosa asks a
+    person to check it on www.sii.cl."""
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    standin = sii_standin.StandIn()
+    standin.register_caf(sample_caf(33))
+    pfx = holder_pfx()
+    signer = signature.load_pfx(pfx, PFX_PASSWORD)
+    for folio in (1, 2, 3):
+        put_signed(db.admin_url, 1, 33, folio, factura(folio, signer))
+    t0 = datetime.now(UTC) + timedelta(seconds=5)
+    t1 = t0 + timedelta(seconds=31)
+
+    with standin_url(serve_in_thread, standin) as url:
+        async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
+            await certs.store(pool, 1, pfx, PFX_PASSWORD, SECRET)
+            assert await forwarder.pack(pool, 1, SECRET, RESOLUTION, now=t0) == 3
+            await _received_twice_without_track(pool, url, standin, t0, "dte", ep.DTE_UPLOAD)
+            db.rows("UPDATE dte_outbox SET xml = 'no es un DTE'::bytea WHERE folio IN (1, 2) RETURNING folio")
+            async with sii_client(url) as client:
+                standin.inject_garbage("html", path=ep.QUERY_EST_DTE)  # and factura 3's one answer is garbage
+                assert await forwarder.poll(pool, 1, SECRET, client, now=t1) == 0
+                assert await forwarder.poll(pool, 1, SECRET, client, now=t1 + forwarder.UNKNOWN_GRACE) == 0
+
+        db.run(work)
+    outbox = _outbox(db)
+    assert [(f, s) for _, f, s, *_ in outbox] == [(1, "sent"), (2, "sent"), (3, "accepted")]
+    for row in outbox[:2]:
+        assert "no se pudo leer el documento guardado" in row[5] and "revíselo en www.sii.cl" in row[4]
+    assert standin.requests.count("POST " + ep.QUERY_EST_DTE) == 1  # factura 3, once garbage, then its verdict
