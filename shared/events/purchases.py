@@ -72,9 +72,9 @@ class PurchaseLine:
         """Units (or kg) of the store's product the line brings: ``quantity × package_factor``, rounded half up (away
         from zero) to :data:`STOCK_PLACES`, as the master's ``numeric(14,3)`` would: the till and the master move
         these same grams (a QtyItem may have 6 decimals)."""
-        quantity = self.quantity if self.package_factor == 1 else self.quantity * self.package_factor
-        if quantity == quantity.quantize(STOCK_PLACES):
-            return quantity
+        if self.package_factor == 1 and self.quantity == self.quantity.quantize(STOCK_PLACES):
+            return self.quantity  # as written: the usual whole or 3-decimal QtyItem
+        quantity = self.quantity * self.package_factor
         return quantity.quantize(STOCK_PLACES, rounding=ROUND_HALF_UP)
 
 
