@@ -88,7 +88,10 @@ def test_the_shift_menu_reprints_the_previous_shifts_z_during_the_next_shift(ui,
     assert ui.text("status-shift") == "Turno 2"
 
     ui.click("action-shift")
-    ui.click("reprint-z", ui.dialog("shift-menu"))
+    menu = ui.dialog("shift-menu")
+    assert menu.height() <= 600 and menu.width() <= 1024  # nine actions in two columns fit the till's screen
+    ui.screenshot(menu, "shift_menu.png")
+    ui.click("reprint-z", menu)
     assert ui.closed("shift-menu")
     qtbot.waitUntil(lambda: ui.text("message") == "Reporte Z del turno 1 impreso (copia)")
     assert ui.find(QLabel, "message").property("error") is not True
