@@ -60,6 +60,7 @@ NUMERIC_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
     (("4", 1), ("5", 1), ("6", 1), (".", 1)),
     (("1", 1), ("2", 1), ("3", 1), ("-", 1)),
     (("K", 1), ("0", 1), (ENTER, 2)),
+    ((LEFT, 2), (RIGHT, 2)),
 )
 NUMERIC_HINTS = (Qt.InputMethodHint.ImhPreferNumbers | Qt.InputMethodHint.ImhDigitsOnly
                  | Qt.InputMethodHint.ImhFormattedNumbersOnly | Qt.InputMethodHint.ImhDialableCharactersOnly)

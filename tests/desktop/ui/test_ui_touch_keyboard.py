@@ -226,7 +226,7 @@ def test_at_1024x600_every_field_and_key_is_shown_whole_and_finger_sized(ui, ter
         assert _inside(dialog, button).height() >= 44 and button.width() >= button.sizeHint().width()
     _inside(dialog, ui.find(QLabel, "customer-message", dialog))
     keys = [k for k in dialog.findChildren(QPushButton) if k.objectName().startswith("tk-") and k.isVisible()]
-    assert len(keys) == (53 if layout == "text" else 15)
+    assert len(keys) == (53 if layout == "text" else 17)
     rects = {key.objectName(): _inside(dialog, key) for key in keys}
     for key in keys:
         rect = rects[key.objectName()]
@@ -257,3 +257,20 @@ def test_the_arrow_keys_fix_a_typo_mid_word_without_erasing_what_follows(ui, ter
     for key in (LEFT, RIGHT):
         button = ui.find(QPushButton, key_name(key), dialog)
         assert button.isVisible() and button.width() >= 48 and button.autoRepeat()
+
+
+def test_the_rut_keypad_has_the_arrow_keys_too(ui, terminal):
+    """A digit forgotten in the middle of a RUT is put in place without erasing the rest."""
+    dialog = _open_dialog(ui, terminal)
+    rut = _field(ui, dialog, "rut")
+    ui.qtbot.mouseClick(rut, Qt.MouseButton.LeftButton)
+    assert _page(dialog) == "numeric"
+    for char in "7712345-K":  # the 0 before the guion forgotten
+        _touch(ui, dialog, char)
+    for _ in range(2):
+        _touch(ui, dialog, LEFT)
+    _touch(ui, dialog, "0")
+    assert rut.text() == "77123450-K" and _focused(dialog) is rut
+    _touch(ui, dialog, RIGHT)
+    _touch(ui, dialog, RIGHT)
+    assert rut.cursorPosition() == len("77123450-K")
