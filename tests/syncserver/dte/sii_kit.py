@@ -74,6 +74,19 @@ def put_signed(admin_url: str, tenant_id: int, tipo: int, folio: int, data: byte
                      (tenant_id, tipo, folio, data))
 
 
+def facturas_waiting(admin_url: str, folios: range, *, amount: Callable[[int], int] = lambda folio: 11900
+                     ) -> tuple[sii_standin.StandIn, bytes]:
+    """A stand-in that knows the sample CAF 33, and facturas ``folios`` of tenant 1 signed (``amount(folio)`` pesos)
+    and waiting in the outbox; returns it with the holder's .pfx (store it as the tenant's certificate)."""
+    standin = sii_standin.StandIn()
+    standin.register_caf(sample_caf(33))
+    pfx = holder_pfx()
+    signer = signature.load_pfx(pfx, PFX_PASSWORD)
+    for folio in folios:
+        put_signed(admin_url, 1, 33, folio, factura(folio, signer, amount=amount(folio)))
+    return standin, pfx
+
+
 def execute(admin_url: str, sql: str, *params: Any) -> None:
     with psycopg.connect(admin_url) as conn:
         conn.execute(sql, params)

@@ -17,10 +17,9 @@ import httpx
 import psycopg
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SECRET, Db, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, factura, holder_pfx, put_signed, sii_client, standin_url
+from folio_kit import SAMPLE_RUT, SECRET, migrated
+from sii_kit import PFX_PASSWORD, facturas_waiting, sii_client, standin_url
 
-from shared.dte import signature
 from syncserver import sii_standin
 from syncserver.dte import certs
 from syncserver.sii import forwarder, ws
@@ -29,14 +28,8 @@ from syncserver.sii.ws import endpoints as ep
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 
 
-def _facturas(db: Db, folios: range) -> tuple[sii_standin.StandIn, bytes]:
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(33))
-    pfx = holder_pfx()
-    signer = signature.load_pfx(pfx, PFX_PASSWORD)
-    for folio in folios:
-        put_signed(db.admin_url, 1, 33, folio, factura(folio, signer, amount=1000 * folio))
-    return standin, pfx
+def _amount(folio: int) -> int:
+    return 1000 * folio  # each factura its own total
 
 
 async def _one_per_envelope(pool: psycopg_pool.AsyncConnectionPool, pfx: bytes, count: int, now: datetime) -> None:
@@ -75,7 +68,7 @@ async def _others_can_work(admin_url: str, envelope_id: int, other_id: int) -> l
 def test_while_the_sii_is_slow_no_transaction_is_open_and_rows_stay_free(pg_database: str,
                                                                          serve_in_thread: Any) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 3))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 3), amount=_amount)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     seen: dict[str, Any] = {}
 
@@ -115,7 +108,7 @@ def test_while_the_sii_is_slow_no_transaction_is_open_and_rows_stay_free(pg_data
 def test_a_worker_killed_after_claiming_is_replaced_when_its_claim_expires(
         pg_database: str, serve_in_thread: Any, caplog: pytest.LogCaptureFixture) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 2))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 2), amount=_amount)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     later = t0 + forwarder.LEASE + timedelta(seconds=1)
     seen: dict[str, Any] = {}
@@ -182,7 +175,7 @@ class Watched(httpx.AsyncBaseTransport):
 def test_two_workers_at_once_never_upload_the_same_envelope_together(pg_database: str,
                                                                      serve_in_thread: Any) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 5))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 5), amount=_amount)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     flights: Counter[str] = Counter()
     peaks: Counter[str] = Counter()
@@ -217,7 +210,7 @@ def test_two_workers_at_once_never_upload_the_same_envelope_together(pg_database
 
 def test_a_call_that_would_outlive_its_claim_is_cut_short(pg_database: str, serve_in_thread: Any) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 2))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 2), amount=_amount)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     lease = timedelta(seconds=1.5)
 
@@ -240,7 +233,7 @@ def test_a_server_stopping_mid_call_gives_its_claims_back_at_once(pg_database: s
     """A pass cancelled while the SII holds its answer (the server is shutting down) releases the envelope, still
     due: the next start uploads the identical bytes right away instead of waiting out the 5-minute claim."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 2))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 2), amount=_amount)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
 
     with standin_url(serve_in_thread, standin) as url:

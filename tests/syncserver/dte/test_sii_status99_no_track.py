@@ -20,10 +20,9 @@ import httpx
 import psycopg_pool
 import pytest
 from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, factura, holder_pfx, holder_signer, put_signed, sii_client, standin_url
+from sii_kit import PFX_PASSWORD, facturas_waiting, holder_pfx, holder_signer, sii_client, standin_url
 from starlette.types import ASGIApp
 
-from shared.dte import signature
 from syncserver import sii_standin
 from syncserver.dte import certs, folios, pipeline
 from syncserver.sii import forwarder, scheduler, ws
@@ -49,17 +48,6 @@ def _envelope(db: Db) -> tuple[Any, ...]:
     [row] = db.rows("SELECT kind, state, track_id, sii_estado, sii_glosa, last_error, next_attempt_at"
                     " FROM dte_envelopes")
     return tuple(row)
-
-
-def _facturas(db: Db, folios: range) -> tuple[sii_standin.StandIn, bytes]:
-    """A stand-in that knows the sample CAF 33, and facturas ``folios`` signed and waiting in the outbox."""
-    standin = sii_standin.StandIn()
-    standin.register_caf(sample_caf(33))
-    pfx = holder_pfx()
-    signer = signature.load_pfx(pfx, PFX_PASSWORD)
-    for folio in folios:
-        put_signed(db.admin_url, 1, 33, folio, factura(folio, signer))
-    return standin, pfx
 
 
 def _per_document(standin: sii_standin.StandIn, path: str) -> int:
@@ -179,7 +167,7 @@ def test_boletas_received_without_track_id_get_their_verdicts_one_by_one(pg_data
 def test_facturas_received_without_track_id_are_asked_with_query_est_dte(pg_database: str,
                                                                          serve_in_thread: Any) -> None:
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 4))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 4))
     standin.reject(33, 2, RECEPTOR)
     standin.object(33, 3, COMUNA)
     t0 = datetime.now(UTC) + timedelta(seconds=5)
@@ -302,7 +290,7 @@ def test_one_document_the_sii_answers_badly_does_not_hold_back_the_others(pg_dat
     """Factura 1's answer is garbage at every round: it keeps its error, the others get their verdicts; garbage for
     every document in a row ends the round (the SII is answering garbage) and loses nothing."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 5))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 5))
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     t1 = t0 + timedelta(seconds=31)
     seen: dict[str, Any] = {}
@@ -340,7 +328,7 @@ def test_a_pass_asks_each_envelope_once_even_when_it_falls_due_again(pg_database
     """With no backoff an envelope still in process is due again at once: the pass does not take it again (it would
     ask the SII about the same envío over and over until ``limit``)."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 3))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 3))
     monkeypatch.setattr(forwarder.pipeline, "backoff", lambda attempts: timedelta(0))
 
     with standin_url(serve_in_thread, standin) as url:
@@ -362,7 +350,7 @@ def test_a_stored_document_that_cannot_be_read_is_flagged_and_never_ends_the_rou
     """Our own bytes, not the SII's answer: the others are asked, the round goes on, and after a day its glosa asks a
     person to check it on www.sii.cl."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
-    standin, pfx = _facturas(db, range(1, 4))
+    standin, pfx = facturas_waiting(db.admin_url, range(1, 4))
     t0 = datetime.now(UTC) + timedelta(seconds=5)
     t1 = t0 + timedelta(seconds=31)
 
