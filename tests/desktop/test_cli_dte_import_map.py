@@ -12,7 +12,6 @@ import pytest
 import supplier_dte as sd
 
 from desktop import cli
-from desktop import settings as settings_mod
 from desktop.journal import purchases_projection, read_models, sqlite_store
 from shared.events import registry
 
@@ -31,14 +30,8 @@ LINES = [("Leche Entera Colun CJ 12 x 1 L", "5", "6000", "7801234567894", False)
 
 
 @pytest.fixture
-def journal(make_terminal, tmp_path: Path) -> Path:
-    """A till with the store's catalog whose terminal.toml says the store is the factura's receptor (closed: the CLI
-    opens the journal itself)."""
-    data = tmp_path / "caja"
-    term = make_terminal(rows=PRODUCTS, data_dir=data, store=settings_mod.StoreInfo(rut="77.447.842-6"))
-    term.close()
-    (data / "terminal.toml").write_text('[store]\nrut = "77.447.842-6"\n', "utf-8")
-    return data / "journal.sqlite3"
+def journal(store_journal) -> Path:
+    return store_journal(PRODUCTS)
 
 
 @pytest.fixture

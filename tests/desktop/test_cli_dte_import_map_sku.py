@@ -11,7 +11,6 @@ import pytest
 import supplier_dte as sd
 
 from desktop import cli
-from desktop import settings as settings_mod
 from desktop.purchase_cli import split_target
 
 STORE = "77447842-6"
@@ -25,12 +24,8 @@ LINES = [("Fosforos PACK", "5", "1200", "", False), ("Bebida 2L PAQ 6", "10", "9
 
 
 @pytest.fixture
-def journal(make_terminal, tmp_path: Path) -> Path:
-    data = tmp_path / "caja"
-    term = make_terminal(rows=PRODUCTS, data_dir=data, store=settings_mod.StoreInfo(rut="77.447.842-6"))
-    term.close()
-    (data / "terminal.toml").write_text('[store]\nrut = "77.447.842-6"\n', "utf-8")
-    return data / "journal.sqlite3"
+def journal(store_journal) -> Path:
+    return store_journal(PRODUCTS)
 
 
 @pytest.fixture

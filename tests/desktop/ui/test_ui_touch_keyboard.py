@@ -274,3 +274,5 @@ def test_the_rut_keypad_has_the_arrow_keys_too(ui, terminal):
     _touch(ui, dialog, RIGHT)
     _touch(ui, dialog, RIGHT)
     assert rut.cursorPosition() == len("77123450-K")
+    ui.click("customer-cancel", dialog)  # leaving the RUT field looks the customer up: while the till is open
+    assert ui.closed("customer-dialog")
