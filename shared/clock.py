@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import uuid6
 
@@ -21,7 +21,7 @@ def system_clock() -> datetime:
 
 def utc_clock() -> datetime:
     """The machine's time in UTC, aware (the server stores and compares UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_uuid7() -> str:
