@@ -1,4 +1,8 @@
-"""The demo store's catalog (catalog.csv) as rows of strings, and a generator of big synthetic catalogs."""
+"""The demo store's catalog (catalog.csv) as rows of strings, and a generator of big synthetic catalogs.
+
+``catalog.csv`` is the source: a shop owner's price list, edited as data (tests/desktop/test_demo_catalog.py keeps
+it consistent: unique SKUs, barcodes, PLUs and names, valid check digits, known categories).
+"""
 
 from __future__ import annotations
 

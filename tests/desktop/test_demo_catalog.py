@@ -87,6 +87,14 @@ def test_categories_favourites_and_exempt_items(rows: list[dict[str, str]]) -> N
     assert {row["iva_exempt"] for row in rows} == {"0", "1"}
 
 
+def test_skus_are_numbered_in_file_order_grouped_by_known_category(rows: list[dict[str, str]]) -> None:
+    assert [row["sku"] for row in rows] == [f"ALM-{n:06d}" for n in range(1, len(rows) + 1)]
+    known = ("Panadería", "Lácteos", "Fiambrería", "Frutas y Verduras", "Carnes", "Abarrotes", "Bebidas", "Licores",
+             "Snacks y Dulces", "Desayuno", "Congelados", "Limpieza", "Aseo Personal", "Mascotas", "Bebé", "Exentos")
+    order = [known.index(row["category"]) for row in rows]
+    assert order == sorted(order)
+
+
 def test_generate_rows_makes_a_big_catalog(rows: list[dict[str, str]]) -> None:
     generated = list(generate_rows(100_000))
     assert len(generated) == 100_000
