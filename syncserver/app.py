@@ -1,5 +1,5 @@
-"""The server process's composition root: ``create_app(settings)`` wires routes, middleware, pool, errors and
-the DTE scheduler (``syncserver.sii.scheduler``, when ``dte_interval > 0``)."""
+"""The server process's composition root: ``create_app(settings, clock=, new_id=)`` wires routes, middleware, pool,
+errors and the DTE scheduler (``syncserver.sii.scheduler``, when ``dte_interval > 0``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import clock as clock_mod
 from shared.errors import PosError
 from syncserver import health, logs
 from syncserver import settings as settings_mod
@@ -42,12 +43,16 @@ def routes(settings: settings_mod.ServerSettings) -> list[BaseRoute]:
     ]
 
 
-def create_app(settings: settings_mod.ServerSettings, *, pool: psycopg_pool.AsyncConnectionPool | None = None,
+def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock = clock_mod.utc_clock,
+               new_id: clock_mod.IdFactory = clock_mod.new_uuid7, pool: psycopg_pool.AsyncConnectionPool | None = None,
                extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI app. ``app.state.settings`` and (inside the lifespan) ``app.state.pool`` are what handlers use.
+    """The ASGI app. Handlers use ``app.state.settings``, ``.clock``, ``.new_id`` (typed in :mod:`syncserver.state`)
+    and, inside the lifespan, ``app.state.pool``.
 
     Args:
         settings: ``database_url`` must be set unless ``pool`` is given.
+        clock: the server's only source of the current time (aware UTC); tests pass one they move by hand.
+        new_id: the server's only source of new ids (UUIDv7 text).
         pool: an open pool owned by the caller (tests); otherwise the lifespan opens and closes one.
         extra_routes: appended after ``routes(settings)`` (tests, plug-ins).
     """
@@ -77,6 +82,8 @@ def create_app(settings: settings_mod.ServerSettings, *, pool: psycopg_pool.Asyn
                                         psycopg.OperationalError: database_error, Exception: unhandled_error},
                     lifespan=lifespan)
     app.state.settings = settings
+    app.state.clock = clock
+    app.state.new_id = new_id
     return app
 
 

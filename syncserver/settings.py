@@ -30,7 +30,9 @@ class SettingsError(PosError):
 class ServerSettings:
     """Everything the server process needs to start.
 
-    ``database_url`` ``None`` means: run the embedded PostgreSQL in ``data_dir/pg`` (``almacen server`` does).
+    Each default is written here and nowhere else: code reads the attributes (``settings.rvd_enabled``), HTTP
+    handlers through :func:`syncserver.state.settings`. ``database_url`` ``None`` means: run the embedded PostgreSQL
+    in ``data_dir/pg`` (``almacen server`` does, through :mod:`syncserver.bootstrap`).
     """
 
     database_url: str | None = field(default=None, repr=False)  # may carry a password
@@ -147,8 +149,10 @@ def _validated(settings: ServerSettings, where: str) -> ServerSettings:
         raise SettingsError(f"{where}: log_level {settings.log_level!r} no es uno de {', '.join(LOG_LEVELS)}")
     if not 0 < settings.port < 65536:
         raise SettingsError(f"{where}: port {settings.port} fuera de rango (1–65535)")
-    for name in ("max_batch_bytes", "max_batch_events", "health_timeout", "folio_lease_size"):
-        if getattr(settings, name) <= 0:
+    positive = {"max_batch_bytes": settings.max_batch_bytes, "max_batch_events": settings.max_batch_events,
+                "health_timeout": settings.health_timeout, "folio_lease_size": settings.folio_lease_size}
+    for name, value in positive.items():
+        if value <= 0:
             raise SettingsError(f"{where}: {name} debe ser mayor que cero")
     if settings.folio_low_water < 0:
         raise SettingsError(f"{where}: folio_low_water no puede ser negativo")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from shared import clock as clock_mod
 from shared.errors import PosError
+from syncserver import state
 from syncserver.hq import csrf, web
 from syncserver.store import db
 
@@ -68,14 +70,18 @@ async def create_login(pool: AsyncConnectionPool, tenant_id: int, email: str, na
 
 
 async def authenticate(pool: AsyncConnectionPool, email: str, password: str,
-                       hasher: PasswordHasher = DEFAULT_HASHER) -> Attempt:
-    """Check a password; after 5 wrong ones in a row the login is locked for 5 minutes (not even checked)."""
+                       hasher: PasswordHasher = DEFAULT_HASHER, *, clock: clock_mod.Clock = clock_mod.utc_clock
+                       ) -> Attempt:
+    """Check a password; after 5 wrong ones in a row the login is locked for 5 minutes (not even checked).
+
+    ``clock`` tells when a lock-out ends (the app's injected clock, :func:`syncserver.state.clock`).
+    """
     email = normalise_email(email)
     async with db.auth_tx(pool) as conn:
         row = await (await conn.execute(
             "SELECT tenant_id, password_hash, failures, locked_until FROM auth_hq_logins WHERE email = %s FOR UPDATE",
             (email,))).fetchone()
-        now = datetime.now(UTC)
+        now = clock()
         if row is None:
             await run_in_threadpool(_verify, hasher, _dummy_hash(), password)  # same time as a known e-mail
             return Attempt(None)
@@ -128,10 +134,10 @@ async def login(request: Request) -> Response:
         return web.csrf_failed(request)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     following = str(form.get("siguiente", ""))
-    attempt = await authenticate(request.app.state.pool, email, password, _hasher(request))
+    attempt = await authenticate(request.app.state.pool, email, password, _hasher(request), clock=state.clock(request))
     if attempt.tenant_id is None:
         if attempt.locked_until is not None:
-            wait = max(1, round((attempt.locked_until - datetime.now(UTC)).total_seconds() / 60))
+            wait = max(1, round((attempt.locked_until - state.clock(request)()).total_seconds() / 60))
             error = (f"Demasiados intentos fallidos. Por seguridad, la cuenta quedó bloqueada; "
                      f"intente de nuevo en {wait} minuto{'s' if wait != 1 else ''}.")
         else:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp
 
 from shared.errors import PaymentShort
 from syncserver import app as app_mod
-from syncserver import cli, health, logs, pgcluster
+from syncserver import cli, health, logs, pgcluster, state
 from syncserver import settings as settings_mod
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,6 +183,18 @@ def test_requests_are_logged(served: Served, pg_database: str, tmp_path: Path,
     fields = [(r.levelname, r.method, r.path, r.status) for r in records]  # type: ignore[attr-defined]
     assert fields == [("INFO", "GET", "/nope", 404), ("DEBUG", "GET", "/health", 200)]
     assert all(isinstance(r.ms, float) for r in records)  # type: ignore[attr-defined]
+
+
+def test_handlers_get_the_injected_clock_id_factory_and_settings(served: Served, pg_database: str,
+                                                                  tmp_path: Path) -> None:
+    async def now(request: Request) -> Response:
+        return Response(f"{state.clock(request)().isoformat()} {state.new_id(request)()} "
+                        f"{state.settings(request).folio_lease_size}")
+
+    app = app_mod.create_app(make_settings(tmp_path, database_url=pg_database), clock=lambda: datetime(2026, 3, 1,
+                             tzinfo=UTC), new_id=lambda: "id-1", extra_routes=[Route("/now", now)])
+    [response] = asyncio.run(get_all(served, app, ("GET", "/now")))
+    assert response.text == "2026-03-01T00:00:00+00:00 id-1 100"
 
 
 # -- the command --------------------------------------------------------------------------------------------------
