@@ -21,7 +21,10 @@
     │   └── AuthorisationRequired(action)
     └── EventError
         ├── UnknownEventType(type, version)
-        └── ChainBroken(seq, reason)
+        ├── ChainBroken(seq, reason)
+        ├── SeqGap(expected_seq, seq)
+        ├── HistoryDiffers(seq)
+        └── ForeignStream(seq, reason)
 
 Every exception carries the data a presenter needs to word a message for the cashier.
 """
@@ -164,3 +167,29 @@ class ChainBroken(EventError):
         self.seq = seq
         self.reason = reason
 
+
+
+class SeqGap(EventError):
+    """An event store was given entries that do not start right after its head (``shared.journal``)."""
+
+    def __init__(self, expected_seq: int, seq: int) -> None:
+        super().__init__(f"falta desde seq {expected_seq} (llegó seq {seq})")
+        self.expected_seq = expected_seq
+        self.seq = seq
+
+
+class HistoryDiffers(EventError):
+    """A re-sent entry is not the one stored under its seq: a restored or copied journal (``shared.journal``)."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"seq {seq} difiere de lo recibido antes: diario restaurado o copiado")
+        self.seq = seq
+
+
+class ForeignStream(EventError):
+    """Entries of more than one stream in one range, or of a stream this store does not keep (``shared.journal``)."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(f"seq {seq}: {reason}")
+        self.seq = seq
+        self.reason = reason

@@ -83,6 +83,9 @@ def test_the_docstring_tree_matches_the_classes() -> None:
         ),
         (errors.UnknownEventType("x.y", 2), {"type": "x.y", "version": 2}, "tipo de evento desconocido x.y v2"),
         (errors.ChainBroken(7, "alterado"), {"seq": 7, "reason": "alterado"}, "cadena de hash rota en seq 7: alterado"),
+        (errors.SeqGap(4, 6), {"expected_seq": 4, "seq": 6}, "falta desde seq 4 (llegó seq 6)"),
+        (errors.HistoryDiffers(3), {"seq": 3}, "seq 3 difiere de lo recibido antes: diario restaurado o copiado"),
+        (errors.ForeignStream(2, "otro terminal"), {"seq": 2, "reason": "otro terminal"}, "seq 2: otro terminal"),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, Exception) else "",
 )
