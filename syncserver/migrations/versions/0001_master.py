@@ -11,6 +11,8 @@ Revises:
 
 from alembic import op
 
+from syncserver.migrations import rls
+
 revision = "0001"
 down_revision = None
 
@@ -102,11 +104,6 @@ def upgrade() -> None:
     for statement in INDEXES:
         op.execute(statement)
     for name in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
-        op.execute(f"""CREATE POLICY tenant_isolation ON {name}
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)""")
-        op.execute(f"GRANT SELECT, INSERT, UPDATE ON {name} TO almacen_app")
+        rls.enable_tenant_rls(name, rls.READ_WRITE)
     for name in AUTH_TABLES:
         op.execute(f"GRANT SELECT, INSERT, UPDATE ON {name} TO almacen_app")

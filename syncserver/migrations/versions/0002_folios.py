@@ -13,6 +13,8 @@ Revises: 0001
 
 from alembic import op
 
+from syncserver.migrations import rls
+
 revision = "0002"
 down_revision = "0001"
 
@@ -65,12 +67,7 @@ def upgrade() -> None:
     for statement in INDEXES:
         op.execute(statement)
     for name in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
-        op.execute(f"""CREATE POLICY tenant_isolation ON {name}
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)""")
-        op.execute(f"GRANT SELECT, INSERT, UPDATE ON {name} TO almacen_app")
+        rls.enable_tenant_rls(name, rls.READ_WRITE)
     op.execute("GRANT USAGE ON SEQUENCE folio_leases_lease_id_seq TO almacen_app")
     op.execute("GRANT USAGE ON SEQUENCE dte_envelopes_envelope_id_seq TO almacen_app")
 

@@ -16,6 +16,8 @@ Revises: 0006
 
 from alembic import op
 
+from syncserver.migrations import rls
+
 revision = "0007"
 down_revision = "0006"
 
@@ -45,12 +47,7 @@ def upgrade() -> None:
     for statement in INDEXES:
         op.execute(statement)
     for name in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
-        op.execute(f"""CREATE POLICY tenant_isolation ON {name}
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)""")
-        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO almacen_app")
+        rls.enable_tenant_rls(name, rls.READ_WRITE_DELETE)
 
 
 def downgrade() -> None:
