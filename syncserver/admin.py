@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import getpass
 import json
-import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.errors import PosError
+from syncserver import settings as settings_mod
 
 ENROLLMENT_TTL = timedelta(hours=24)
 _DUPLICATES = {"tenants_pkey": "el tenant", "stores_pkey": "la tienda", "warehouses_pkey": "la bodega de esa tienda",
@@ -105,25 +105,16 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
 def _app_url(args: argparse.Namespace) -> Iterator[str]:
     """The application role's URL, as ``almacen server`` gets it: the embedded PostgreSQL when no URL is set
     (started if needed, stopped after if this command started it), migrated with the admin URL when there is one."""
-    from syncserver import cli
+    from syncserver import bootstrap
 
-    args.config = getattr(args, "config", None)
-    settings = cli._settings(args)
-    cluster = None
-    try:
-        if settings.database_url is None:
-            cluster = cli._cluster(settings)
-            cluster.start()
-            admin_url: str | None = cluster.create_database(cli.DATABASE_NAME, exist_ok=True)
-        else:
-            admin_url = os.environ.get("ALMACEN_ADMIN_DATABASE_URL")
-        if admin_url:
-            settings = cli._migrate(settings, admin_url)
+    with bootstrap.database(_settings(args)) as settings:
         assert settings.database_url is not None
         yield settings.database_url
-    finally:
-        if cluster is not None and cluster.started:
-            cluster.stop()
+
+
+def _settings(args: argparse.Namespace) -> settings_mod.ServerSettings:
+    """The server's settings, from ``--config`` when the command was given one."""
+    return settings_mod.load(getattr(args, "config", None))
 
 
 def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -231,10 +222,9 @@ def cmd_terminals(args: argparse.Namespace) -> int:
 
 
 def _folio_settings(args: argparse.Namespace) -> dict[str, Any]:
-    from syncserver import cli
     from syncserver.dte import folios
 
-    settings = cli._settings(args)
+    settings = _settings(args)
     return {"lease_size": settings.folio_lease_size, "low_water": settings.folio_low_water,
             "keys": folios.trusted_keys(settings)}
 
@@ -248,7 +238,6 @@ def cmd_caf_import(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise AdminError(f"no se pudo leer {args.file}: {exc.strerror}") from None
-    args.config = getattr(args, "config", None)
     sizes = _folio_settings(args)
     done = _run(args, lambda pool: folios.import_caf(pool, args.tenant_id, data, **sizes))
     print(f"CAF importado: tipo {done.tipo}, folios {done.desde}–{done.hasta}, RUT {done.rut}, IDK {done.idk}"
@@ -299,7 +288,6 @@ def cmd_folios(args: argparse.Namespace) -> int:
 def cmd_cert_upload(args: argparse.Namespace) -> int:
     """``cert-upload TENANT ARCHIVO.pfx [--password-file F]``: check the certificate opens and is in force, then
     store it encrypted with a key derived from the server secret (otherwise asks for the password)."""
-    from syncserver import cli
     from syncserver.dte import certs
 
     try:
@@ -310,8 +298,7 @@ def cmd_cert_upload(args: argparse.Namespace) -> int:
         password = _password(args)
     else:
         password = getpass.getpass("Contraseña del certificado: ")
-    args.config = getattr(args, "config", None)
-    secret = cli._settings(args).secret_key
+    secret = _settings(args).secret_key
     stored = _run(args, lambda pool: certs.store(pool, args.tenant_id, data, password, secret))
     print(f"Certificado guardado (cifrado): {stored.subject}, vence el {stored.not_after:%d-%m-%Y}", file=sys.stderr)
     return 0
@@ -324,7 +311,6 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
     emisor data."""
     from datetime import date
 
-    from syncserver import cli
     from syncserver.sii import forwarder, scheduler, worker, ws
 
     resolution = None
@@ -333,8 +319,7 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
             resolution = forwarder.Resolution(date.fromisoformat(args.resolucion_fecha), args.resolucion_numero)
         except ValueError:
             raise AdminError(f"fecha de resolución inválida: {args.resolucion_fecha}") from None
-    args.config = getattr(args, "config", None)
-    settings = cli._settings(args)
+    settings = _settings(args)
     environment, url = ("standin", args.sii_url) if args.sii_url else (settings.sii_environment, settings.sii_url)
 
     async def work(pool: Any) -> dict[str, int]:

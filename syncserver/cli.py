@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import secrets
 import signal
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 from shared.errors import PosError
 from syncserver import settings as settings_mod
 
-DATABASE_NAME = "almacen"
 log = logging.getLogger("syncserver.cli")
 
 
@@ -50,15 +48,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     from syncserver import admin
 
     admin.add_parser(sub, config_help)  # almacen server admin tenant-add|store-add|hq-user-add|enroll-code|terminals
-    text = "simulador local del SII (los mismos servicios y respuestas del SII; para pruebas y la demo)"
-    standin = sub.add_parser("sii-standin", help=text, description=text)
-    standin.add_argument("--host", default="127.0.0.1", help="dirección donde escuchar (por defecto 127.0.0.1)")
-    standin.add_argument("--port", type=int, default=8790, help="puerto HTTP (por defecto 8790)")
-    standin.add_argument("--caf", type=Path, action="append", default=[], metavar="ARCHIVO",
-                         help="CAF que el simulador da por autorizado (se puede repetir)")
-    standin.add_argument("--token-minutos", type=float, default=30.0, metavar="N",
-                         help="duración de los tokens que entrega (por defecto 30 minutos)")
-    standin.set_defaults(func=cmd_sii_standin)
+    from syncserver import sii_standin
+
+    sii_standin.add_parser(sub)  # almacen server sii-standin: the SII stand-in, for tests and the demo
     return server  # type: ignore[no-any-return]
 
 
@@ -67,30 +59,9 @@ def _settings(args: argparse.Namespace) -> settings_mod.ServerSettings:
     return settings.with_overrides(host=getattr(args, "host", None), port=getattr(args, "port", None))
 
 
-def _cluster(settings: settings_mod.ServerSettings) -> Any:
-    from syncserver import pgcluster
-
-    return pgcluster.LocalCluster(settings.data_dir / "pg")
-
-
 def _terminate(signum: int, frame: FrameType | None) -> None:
     """SIGTERM outside uvicorn's own handling: unwind normally so ``finally`` stops PostgreSQL."""
     raise SystemExit(0)
-
-
-def _migrate(settings: settings_mod.ServerSettings, admin_url: str) -> settings_mod.ServerSettings:
-    """Upgrade the schema as the admin role; the server itself connects as ``almacen_app`` (RLS applies)."""
-    from syncserver.store import schema
-
-    schema.migrate(admin_url)
-    password_file = settings.data_dir / "app_role.password"
-    if not password_file.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        password_file.touch(mode=0o600)
-        password_file.write_text(secrets.token_urlsafe(24))
-    app_url = schema.app_url(admin_url, password_file.read_text().strip())
-    log.info("schema migrated", extra={"role": schema.APP_ROLE})
-    return settings.with_overrides(database_url=app_url)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -98,71 +69,57 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from syncserver import app as app_mod
-    from syncserver import logs
+    from syncserver import bootstrap, logs
 
     if args.workers < 1:
         raise settings_mod.SettingsError("--workers debe ser 1 o más")
     settings = _settings(args)
     logs.configure(settings.log_level)
     previous = signal.signal(signal.SIGTERM, _terminate)
-    cluster = None
     try:
-        if settings.database_url is None:
-            cluster = _cluster(settings)
-            cluster.start()
-            admin_url: str | None = cluster.create_database(DATABASE_NAME, exist_ok=True)
-            log.info("embedded postgresql running", extra={"data_dir": str(cluster.data_dir), "pg_port": cluster.port,
-                                                           "adopted": not cluster.started})
-        else:
-            admin_url = os.environ.get("ALMACEN_ADMIN_DATABASE_URL")
-        if admin_url:
-            settings = _migrate(settings, admin_url)
-            os.environ["ALMACEN_DATABASE_URL"] = str(settings.database_url)  # uvicorn workers read the environment
-        if args.config is not None:
-            os.environ["ALMACEN_CONFIG"] = str(args.config.absolute())
-        log.info("server starting", extra={"host": settings.host, "port": settings.port, "workers": args.workers})
-        common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None,
-                                  "access_log": False, "proxy_headers": True, "server_header": False}
-        if args.workers > 1:
-            uvicorn.run("syncserver.app:app_from_env", factory=True, workers=args.workers, **common)
-        else:
-            uvicorn.run(app_mod.create_app(settings), **common)
+        with bootstrap.database(settings) as settings:
+            if settings.database_url is not None:
+                os.environ["ALMACEN_DATABASE_URL"] = settings.database_url  # uvicorn workers read the environment
+            if args.config is not None:
+                os.environ["ALMACEN_CONFIG"] = str(args.config.absolute())
+            log.info("server starting", extra={"host": settings.host, "port": settings.port,
+                                               "workers": args.workers})
+            common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None,
+                                      "access_log": False, "proxy_headers": True, "server_header": False}
+            if args.workers > 1:
+                uvicorn.run("syncserver.app:app_from_env", factory=True, workers=args.workers, **common)
+            else:
+                uvicorn.run(app_mod.create_app(settings), **common)
     except KeyboardInterrupt:
         return 130
     finally:
-        if cluster is not None and cluster.started:  # one db-url left running is left running
-            cluster.stop()
-            log.info("embedded postgresql stopped", extra={"data_dir": str(cluster.data_dir)})
         signal.signal(signal.SIGTERM, previous)
     return 0
 
 
 def cmd_db_url(args: argparse.Namespace) -> int:
     """Print the database URL; start the embedded PostgreSQL (detached) when it is the one in use."""
+    from syncserver import bootstrap
+
     settings = _settings(args)
     if settings.database_url is not None:
         print(settings.database_url)
         return 0
-    cluster = _cluster(settings)
+    cluster = bootstrap.embedded_cluster(settings)
     was_running = cluster.is_running()
     cluster.start(detach=True)
-    print(cluster.create_database(DATABASE_NAME, exist_ok=True))
+    print(cluster.create_database(bootstrap.DATABASE_NAME, exist_ok=True))
     if not was_running:
         print(f"PostgreSQL quedó corriendo en el puerto {cluster.port}; deténgalo con: almacen server db-stop",
               file=sys.stderr)
     return 0
 
 
-def cmd_sii_standin(args: argparse.Namespace) -> int:
-    """Serve the local SII stand-in (prints its URL first); see :mod:`syncserver.sii_standin`."""
-    from syncserver import sii_standin
-
-    return sii_standin.serve(args)
-
-
 def cmd_db_stop(args: argparse.Namespace) -> int:
     """Stop the embedded PostgreSQL of ``data_dir`` if it runs."""
-    cluster = _cluster(_settings(args))
+    from syncserver import bootstrap
+
+    cluster = bootstrap.embedded_cluster(_settings(args))
     if not cluster.is_running():
         print("El PostgreSQL propio no está corriendo.", file=sys.stderr)
         return 0

@@ -25,20 +25,36 @@ Run it: ``almacen server sii-standin --port 8790 [--caf FILE …]`` (or ``python
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from syncserver.sii_standin.state import GARBAGE, Envio, Fault, StandIn, Verdict, totals_problems
 from syncserver.sii_standin.web import create_app
 
-__all__ = ["GARBAGE", "Envio", "Fault", "StandIn", "Verdict", "create_app", "main", "totals_problems"]
+__all__ = ["GARBAGE", "Envio", "Fault", "StandIn", "Verdict", "add_parser", "create_app", "main", "totals_problems"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Register ``sii-standin`` (its options, ``func`` = :func:`serve`) on ``almacen server``'s sub-commands."""
+    text = "simulador local del SII (los mismos servicios y respuestas del SII; para pruebas y la demo)"
+    standin = subparsers.add_parser("sii-standin", help=text, description=text)
+    standin.add_argument("--host", default="127.0.0.1", help="dirección donde escuchar (por defecto 127.0.0.1)")
+    standin.add_argument("--port", type=int, default=8790, help="puerto HTTP (por defecto 8790)")
+    standin.add_argument("--caf", type=Path, action="append", default=[], metavar="ARCHIVO",
+                         help="CAF que el simulador da por autorizado (se puede repetir)")
+    standin.add_argument("--token-minutos", type=float, default=30.0, metavar="N",
+                         help="duración de los tokens que entrega (por defecto 30 minutos)")
+    standin.set_defaults(func=serve)
+    return standin
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m syncserver.sii_standin [--host H] [--port N] [--caf FILE ...]``: ``almacen server sii-standin``."""
     import sys
 
-    from syncserver import cli
-
-    return cli.main(["sii-standin", *(sys.argv[1:] if argv is None else argv)])
+    root = argparse.ArgumentParser(prog="almacen server")
+    add_parser(root.add_subparsers(dest="server_command", required=True))
+    args = root.parse_args(["sii-standin", *(sys.argv[1:] if argv is None else argv)])
+    return serve(args)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -25,10 +25,9 @@ from desktop.net.sync_client import SyncClient
 from desktop.services.sync import SyncService
 from shared import signing
 from syncserver import app as app_mod
+from syncserver import bootstrap, tenancy
 from syncserver import settings as server_settings
-from syncserver import tenancy
 from syncserver.pgcluster import LocalCluster
-from syncserver.store import schema
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +59,7 @@ class Server:
 def server(cluster: LocalCluster, serve_in_thread: Any) -> Iterator[Server]:
     name = f"t_{uuid.uuid4().hex[:10]}"
     admin = cluster.create_database(name)
-    schema.migrate(admin)
-    app_url = schema.app_url(admin)
+    app_url = bootstrap.migrate(admin)
     settings = server_settings.ServerSettings(database_url=app_url, secret_key="test-secret", max_batch_events=5000)
     with serve_in_thread(app_mod.create_app(settings)) as url:
         yield Server(url, admin, app_url)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 import psycopg_pool
 import pytest
 from starlette.applications import Starlette
@@ -29,7 +30,7 @@ from starlette.types import ASGIApp
 
 from shared.errors import PaymentShort
 from syncserver import app as app_mod
-from syncserver import cli, health, logs, pgcluster, state
+from syncserver import bootstrap, cli, health, logs, pgcluster, state
 from syncserver import settings as settings_mod
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,6 +196,20 @@ def test_handlers_get_the_injected_clock_id_factory_and_settings(served: Served,
                              tzinfo=UTC), new_id=lambda: "id-1", extra_routes=[Route("/now", now)])
     [response] = asyncio.run(get_all(served, app, ("GET", "/now")))
     assert response.text == "2026-03-01T00:00:00+00:00 id-1 100"
+
+
+def test_bootstrap_migrates_an_external_database_with_the_admin_url(pg_database: str, tmp_path: Path) -> None:
+    external = make_settings(tmp_path, database_url="postgresql://almacen_app@db.example/almacen")
+    with bootstrap.database(external, env={}) as ready:
+        assert ready == external  # no admin URL: the schema is the operator's business
+    with bootstrap.database(make_settings(tmp_path, database_url="unused"),
+                            env={bootstrap.ADMIN_URL_VARIABLE: pg_database}) as ready:
+        app_url = ready.database_url
+    assert app_url is not None and "almacen_app" in app_url
+    password = (tmp_path / bootstrap.PASSWORD_FILE).read_text()
+    assert password in app_url and (tmp_path / bootstrap.PASSWORD_FILE).stat().st_mode & 0o777 == 0o600
+    with psycopg.connect(app_url) as conn:  # the app role logs in and sees the migrated schema, under RLS
+        assert conn.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
 
 
 # -- the command --------------------------------------------------------------------------------------------------

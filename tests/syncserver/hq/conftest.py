@@ -8,17 +8,15 @@ import psycopg_pool
 import pytest
 from hq_support import FAST, PASSWORD, World, enroll_terminal, product
 
-from syncserver import tenancy
+from syncserver import bootstrap, tenancy
 from syncserver.hq import auth
-from syncserver.store import schema
 
 
 @pytest.fixture
 def world(pg_database: str) -> World:
     """Tenant 1 (Almacenes Don Pepe: stores centro + norte) and tenant 2 (Minimarket La Esquina: store esquina),
     each with an HQ login, products, terminals, sales on 20-11-2026 and a quarantined event."""
-    schema.migrate(pg_database)
-    w = World(pg_database, schema.app_url(pg_database))
+    w = World(pg_database, bootstrap.migrate(pg_database))
 
     async def setup(pool: psycopg_pool.AsyncConnectionPool) -> None:
         await tenancy.create_tenant(pool, 1, "Almacenes Don Pepe", "76.123.456-0")
