@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.drivers.printers import DrawerConfig, PrinterConfig
+from desktop.drivers.ports import DrawerConfig
+from desktop.drivers.printers import PrinterConfig
 from desktop.drivers.receipt import PaperWidth
 from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scanner import ScannerConfig

@@ -17,7 +17,7 @@ import uuid6
 from argon2 import PasswordHasher
 
 from desktop import settings as settings_mod
-from desktop.drivers import printers, scanner
+from desktop.drivers import escpos_render, printers, scanner
 from desktop.drivers.ports import BarcodeInput, CashDrawer, PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
 from desktop.drivers.scales import Scale
@@ -175,10 +175,11 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     header = StoreHeader(s.store.name, s.store.rut, s.store.giro, s.store.address, s.terminal_id, _logo(s),
                          s.store.sii_office)
     worker = PrintWorker(printer, status_interval=status_interval)
-    receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name, drawer=s.drawer,
+    receipts = ReceiptService(journal, worker, header, PaperWidth.parse(s.printer.width), user_name,
+                              renderer=escpos_render.EscposRenderer(), drawer=s.drawer,
                               resolution=(s.documents.resolution_number, s.documents.resolution_year))
     drawer = drawer or (CashDrawerViaPrinter(receipts) if s.drawer.enabled else NoDrawer())
-    catalog = CatalogService(journal.conn, label_layout(s))
+    catalog = CatalogService(journal, label_layout(s))
     emisor = Emisor(rut=s.store.rut, razon_social=s.store.name, giro=s.store.giro, direccion=s.store.address,
                     comuna=s.store.comuna, acteco=(s.store.acteco,))
     folios = FolioService(journal, s.store.rut, emisor=emisor, low_folios=s.documents.low_folios)

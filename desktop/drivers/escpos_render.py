@@ -10,6 +10,7 @@ from escpos.image import EscposImage
 from escpos.printer import Dummy
 from PIL import Image
 
+from desktop.drivers.ports import DrawerConfig
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, TextReport
 from shared.money import format_clp, format_kg
 
@@ -142,6 +143,32 @@ def render_report(
     if report.footer:
         out.block(report.footer, align="center")
     return out.finish(cut=cut)
+
+
+def drawer_pulse(pin: int = 2) -> bytes:
+    """The ``ESC p`` kick for ``pin`` as python-escpos ``cashdraw`` sends it (hardware.md §b).
+
+    Raises:
+        ValueError: a pin other than 2 or 5.
+    """
+    DrawerConfig(pin).validate()
+    kick = Dummy()
+    kick.cashdraw(pin)
+    return bytes(kick.output)
+
+
+class EscposRenderer:
+    """The ``ReceiptRenderer`` of ESC/POS printers (the functions above, with the default profile)."""
+
+    def receipt(self, receipt: Receipt, width: PaperWidth, *, logo: Image.Image | None = None,
+                open_drawer: bool = False, drawer_pin: int = 2) -> bytes:
+        return render_receipt(receipt, width, logo=logo, open_drawer=open_drawer, drawer_pin=drawer_pin)
+
+    def report(self, report: TextReport, width: PaperWidth) -> bytes:
+        return render_report(report, width)
+
+    def drawer_pulse(self, pin: int) -> bytes:
+        return drawer_pulse(pin)
 
 
 def clean_text(text: str) -> str:

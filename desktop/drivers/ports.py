@@ -1,10 +1,17 @@
-"""The printer, cash-drawer and barcode-input ports services talk to, printer status values and their error."""
+"""The printer, receipt-renderer, cash-drawer and barcode-input ports services talk to, printer status values and
+their error."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from desktop.drivers.receipt import PaperWidth, Receipt, TextReport
 
 _LABELS = {
     "READY": "Lista",
@@ -78,6 +85,36 @@ class ReceiptPrinter(Protocol):
     def status(self) -> PrinterStatus:
         """Ask the printer how it is; never raises (an unanswered query is ``UNKNOWN``)."""
         ...
+
+
+class ReceiptRenderer(Protocol):
+    """Turns receipts and reports into the bytes of one print job for a roll of ``width`` (ESC/POS in the shop)."""
+
+    def receipt(self, receipt: Receipt, width: PaperWidth, *, logo: Image.Image | None = None,
+                open_drawer: bool = False, drawer_pin: int = 2) -> bytes:
+        """A sale's (or a return's) receipt, with the drawer kick on ``drawer_pin`` when ``open_drawer``."""
+        ...
+
+    def report(self, report: TextReport, width: PaperWidth) -> bytes:
+        """A Z report, cash count or test slip."""
+        ...
+
+    def drawer_pulse(self, pin: int) -> bytes:
+        """A job that only kicks the drawer on ``pin``. Raises: ValueError for a pin other than 2 or 5."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DrawerConfig:
+    """The cash drawer on the printer's drawer port: which pin kicks it (2 or 5), and whether there is one."""
+
+    pin: int = 2
+    enabled: bool = True
+
+    def validate(self) -> None:
+        """Raises: ValueError for a pin other than 2 or 5."""
+        if self.pin not in (2, 5):
+            raise ValueError("el cajón se conecta al pin 2 o 5")
 
 
 class CashDrawer(Protocol):

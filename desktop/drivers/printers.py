@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 import usb.core
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Dummy, File, Network, Serial, Usb
+from escpos.printer import File, Network, Serial, Usb
 
 from desktop.drivers import errors, fakes
+from desktop.drivers.escpos_render import drawer_pulse
 from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
 from desktop.drivers.receipt import PaperWidth
 
@@ -361,31 +362,6 @@ class DirectoryPrinter:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-
-
-@dataclass(frozen=True, slots=True)
-class DrawerConfig:
-    """The cash drawer on the printer's drawer port: which pin kicks it (2 or 5), and whether there is one."""
-
-    pin: int = 2
-    enabled: bool = True
-
-    def validate(self) -> None:
-        """Raises: ValueError for a pin other than 2 or 5."""
-        if self.pin not in (2, 5):
-            raise ValueError("el cajón se conecta al pin 2 o 5")
-
-
-def drawer_pulse(pin: int = 2) -> bytes:
-    """The ``ESC p`` kick for ``pin`` as python-escpos ``cashdraw`` sends it (hardware.md §b).
-
-    Raises:
-        ValueError: a pin other than 2 or 5.
-    """
-    DrawerConfig(pin).validate()
-    kick = Dummy()
-    kick.cashdraw(pin)
-    return bytes(kick.output)
 
 
 class EscposCashDrawer:

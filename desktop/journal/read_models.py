@@ -116,6 +116,17 @@ def last_sale_number(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(number), 0) FROM sales").fetchone()[0])
 
 
+def last_sale_id(conn: sqlite3.Connection) -> str | None:
+    """The id of the sale with the highest number, or None before the first sale."""
+    row = conn.execute("SELECT sale_id FROM sales ORDER BY number DESC LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def active_product_names(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """``(sku, name)`` of every active product."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT sku, name FROM products WHERE active")]
+
+
 def user(conn: sqlite3.Connection, user_id: str) -> tuple[str, str, str, bool] | None:
     """``(name, role, pin_hash, active)`` of a user."""
     row = conn.execute("SELECT name, role, pin_hash, active FROM users WHERE user_id = ?", (user_id,)).fetchone()
@@ -178,6 +189,11 @@ def next_folio(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) ->
         if cursor < hasta:
             return cursor + 1, caf_xml
     return None
+
+
+def has_folio_leases(conn: sqlite3.Connection, tipo: int) -> bool:
+    """Whether this till ever received a lease of folios of ``tipo`` (in any epoch)."""
+    return conn.execute("SELECT 1 FROM folio_leases WHERE tipo = ? LIMIT 1", (tipo,)).fetchone() is not None
 
 
 def folios_left(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) -> int:

@@ -192,6 +192,13 @@ class SqliteJournal:
             self.conn.executemany("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
                                   " DO UPDATE SET value = excluded.value", [(k, str(v)) for k, v in values.items()])
 
+    def record_print(self, sale_id: str, printed: bool, error: str) -> None:
+        """The outcome of one print attempt of a sale's receipt in the reprint queue (``attempts`` counts them)."""
+        self.conn.execute(
+            "INSERT INTO print_queue (sale_id, state, attempts, error) VALUES (?, ?, 1, ?) ON CONFLICT "
+            "(sale_id) DO UPDATE SET state = excluded.state, attempts = attempts + 1, error = excluded.error",
+            (sale_id, "printed" if printed else "failed", error))
+
     def begin_epoch(self, epoch: int, acked_seq: int) -> int:
         """Continue this journal as ``epoch`` (a restored or cloned copy, DESIGN.md §4).
 

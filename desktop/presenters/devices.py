@@ -13,7 +13,8 @@ from typing import Any
 
 from desktop import settings as settings_mod
 from desktop.drivers import printers
-from desktop.drivers.printers import DrawerConfig, PrinterConfig
+from desktop.drivers.ports import DrawerConfig
+from desktop.drivers.printers import PrinterConfig
 from desktop.drivers.receipt import PaperWidth
 from desktop.drivers.scales import Scale, protocols
 from desktop.drivers.scales.config import FAKE, ScaleConfig, open_scale

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
 from desktop.journal import read_models
+from desktop.journal.sqlite_store import SqliteJournal
 from shared import barcodes, catalog, errors
 
 
@@ -23,8 +23,8 @@ class Match:
 class CatalogService:
     """Product lookup over the terminal's read model."""
 
-    def __init__(self, conn: sqlite3.Connection, layout: barcodes.LabelLayout) -> None:
-        self.conn = conn
+    def __init__(self, journal: SqliteJournal, layout: barcodes.LabelLayout) -> None:
+        self.conn = journal.conn
         self.layout = layout
 
     def resolve(self, code: str) -> Match:
@@ -75,3 +75,11 @@ class CatalogService:
 
     def favourites(self) -> list[catalog.Product]:
         return read_models.favourites(self.conn)
+
+    def by_sku(self, sku: str) -> catalog.Product | None:
+        """The product with SKU ``sku``, active or not."""
+        return read_models.by_sku(self.conn, sku)
+
+    def by_barcode(self, code: str) -> catalog.Product | None:
+        """The active product with barcode ``code`` exactly (no check digit or label parsing)."""
+        return read_models.by_barcode(self.conn, code)

@@ -181,13 +181,13 @@ class CheckoutService:
                 rounding=settlement.rounding, change=settlement.change)
             notice = ""
             if customer is not None and self.folios is not None:
-                factura = self.folios.stamp_factura(self.journal.conn, event, customer, self.journal.clock())
+                factura = self.folios.stamp_factura(uow, event, customer, self.journal.clock())
                 event = replace(event, document=factura, customer=customer)
                 saved = self.customers.saved_event(customer)
                 if saved is not None:
                     uow.append(saved)
             elif self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0):
-                document, notice = self.folios.stamp_sale(self.journal.conn, event, self.journal.clock())
+                document, notice = self.folios.stamp_sale(uow, event, self.journal.clock())
                 event = replace(event, document=document)
             uow.append(event)
             uow.clear_draft()

@@ -9,13 +9,12 @@ never issued twice, across restarts and ``rebuild-projections`` alike.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from desktop.journal import read_models
-from desktop.journal.sqlite_store import SqliteJournal
+from desktop.journal.sqlite_store import SqliteJournal, UnitOfWork
 from shared import errors
 from shared.dte import caf as caf_mod
 from shared.dte import documents, ted
@@ -113,10 +112,10 @@ class FolioService:
             parsed = self._cafs[caf_xml] = caf_mod.parse_caf(caf_xml.encode("latin-1"))
         return parsed
 
-    def take(self, conn: sqlite3.Connection, tipo: int) -> tuple[int, caf_mod.Caf] | None:
-        """The next folio of ``tipo`` and its CAF, or None when none is left. Call it inside the unit of work
-        that journals the document: the folio is taken when that sale's event is applied."""
-        found = read_models.next_folio(conn, tipo, self.journal.identity.epoch)
+    def take(self, uow: UnitOfWork, tipo: int) -> tuple[int, caf_mod.Caf] | None:
+        """The next folio of ``tipo`` and its CAF, or None when none is left, inside the unit of work that journals
+        the document: the folio is taken when that sale's event is applied."""
+        found = read_models.next_folio(uow.conn, tipo, self.journal.identity.epoch)
         if found is None:
             return None
         return found[0], self.caf(found[1])
@@ -139,7 +138,7 @@ class FolioService:
         if boleta:
             return boleta
         for tipo, name in ((33, "factura"), (61, "nota de crédito")):
-            if not self.journal.conn.execute("SELECT 1 FROM folio_leases WHERE tipo = ? LIMIT 1", (tipo,)).fetchone():
+            if not read_models.has_folio_leases(self.journal.conn, tipo):
                 continue
             left = self.folios_left(tipo)
             if left == 0:
@@ -149,7 +148,7 @@ class FolioService:
                         f"Quedan {left} folios de {name}: conecte a HQ")
         return ""
 
-    def stamp_sale(self, conn: sqlite3.Connection, sale: sales.SaleCompleted, now: datetime
+    def stamp_sale(self, uow: UnitOfWork, sale: sales.SaleCompleted, now: datetime
                    ) -> tuple[sales.DocumentStamped | None, str]:
         """The boleta (39, or 41 when every line is exempt) of ``sale`` with the next folio and its TED, and ``""``;
         or None and what the cashier is told, when no folio of that type is left or the sale cannot make a valid
@@ -158,7 +157,7 @@ class FolioService:
         if self.emisor is None or not sale.lines:
             return None, ""
         tipo = documents.TipoDTE.BOLETA_EXENTA if all(x.iva_exempt for x in sale.lines) else documents.TipoDTE.BOLETA
-        took = self.take(conn, int(tipo))
+        took = self.take(uow, int(tipo))
         if took is None:
             if int(tipo) not in self._out_of:
                 self._out_of.add(int(tipo))
@@ -182,7 +181,7 @@ class FolioService:
             return "Esta caja no emite facturas: falta la configuración del emisor"
         return no_factura_folios(tipo) if self.folios_left(tipo) == 0 else ""
 
-    def stamp_factura(self, conn: sqlite3.Connection, sale: sales.SaleCompleted, customer: sales.CustomerData,
+    def stamp_factura(self, uow: UnitOfWork, sale: sales.SaleCompleted, customer: sales.CustomerData,
                       now: datetime) -> sales.DocumentStamped:
         """The factura (33, or 34 when every line is exempt) of ``sale`` to ``customer`` with the next folio and its
         TED (RR = the customer's RUT, RSR = the first 40 characters of its razón social, SII §3). Call it inside the
@@ -195,7 +194,7 @@ class FolioService:
         tipo = factura_tipo(all(x.iva_exempt for x in sale.lines))
         if self.emisor is None:
             raise FacturaUnavailable("Esta caja no emite facturas: falta la configuración del emisor", tipo)
-        took = self.take(conn, tipo)
+        took = self.take(uow, tipo)
         if took is None:
             log.warning("sin folios del tipo %s: la venta %s no puede llevar factura", tipo, sale.sale_id)
             raise FacturaUnavailable(no_factura_folios(tipo), tipo)

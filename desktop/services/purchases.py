@@ -341,7 +341,7 @@ class PurchaseService:
 
     def _names(self) -> dict[str, list[str]]:
         names: dict[str, list[str]] = {}
-        for sku, name in self.journal.conn.execute("SELECT sku, name FROM products WHERE active"):
+        for sku, name in read_models.active_product_names(self.journal.conn):
             names.setdefault(_fold(name), []).append(sku)
         return names
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desktop.drivers import escpos_render, printers
-from desktop.drivers.ports import PrinterError, PrinterStatus, ReceiptPrinter
+from desktop.drivers.ports import DrawerConfig, PrinterError, PrinterStatus, ReceiptPrinter, ReceiptRenderer
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, ReceiptTender, TextReport
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
@@ -82,14 +81,15 @@ class ReceiptService:
     """Builds receipts and the Z report, queues them for printing, and keeps the queue of receipts still to print."""
 
     def __init__(self, journal: SqliteJournal, worker: PrintWorker, header: StoreHeader, width: PaperWidth,
-                 user_name: Callable[[str], str], *, drawer: printers.DrawerConfig | None = None,
+                 user_name: Callable[[str], str], *, renderer: ReceiptRenderer, drawer: DrawerConfig | None = None,
                  resolution: tuple[int, int] = (0, 2026)) -> None:
         self.journal = journal
         self.worker = worker
+        self.renderer = renderer
         self.header = header
         self.width = width
         self.user_name = user_name
-        self.drawer = drawer or printers.DrawerConfig()
+        self.drawer = drawer or DrawerConfig()
         self.resolution = resolution
         """The SII resolution (number, year) printed under the timbre."""
         self.last_status = PrinterStatus.UNKNOWN
@@ -100,7 +100,7 @@ class ReceiptService:
     def printer(self) -> ReceiptPrinter:
         return self.worker.printer
 
-    def use(self, printer: ReceiptPrinter, width: PaperWidth, drawer: printers.DrawerConfig) -> None:
+    def use(self, printer: ReceiptPrinter, width: PaperWidth, drawer: DrawerConfig) -> None:
         """Print on ``printer`` with ``width`` paper and ``drawer`` from the next job on (the device page)."""
         self.worker.use(printer)
         self.width, self.drawer = width, drawer
@@ -164,8 +164,8 @@ class ReceiptService:
             timbre=image, timbre_legends=legends, boxed=doc is not None,
             sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer))
         kick = open_drawer and self.drawer.enabled
-        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
-                                            logo=self.header.logo)
+        data = self.renderer.receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
+                                     logo=self.header.logo)
         return self._submit(PrintJob(f"return:{event.return_id}", data))
 
     def print_sale(self, event: sales.SaleCompleted, *, open_drawer: bool = False, reprint: bool = False,
@@ -174,8 +174,8 @@ class ReceiptService:
         printer faults: the outcome reaches the print queue and the listeners on ``collect()``."""
         receipt = self.receipt(event, issued_at or self.journal.clock(), reprint=reprint)
         kick = open_drawer and self.drawer.enabled
-        data = escpos_render.render_receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
-                                            logo=self.header.logo)
+        data = self.renderer.receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
+                                     logo=self.header.logo)
         return self._submit(PrintJob(f"sale:{event.sale_id}", data, reprint=reprint))
 
     def _submit(self, job: PrintJob) -> PrintOutcome:
@@ -189,10 +189,7 @@ class ReceiptService:
         outcomes = [self._outcome(d) for d in done]
         for outcome in outcomes:
             if outcome.sale_id:
-                self.journal.conn.execute(
-                    "INSERT INTO print_queue (sale_id, state, attempts, error) VALUES (?, ?, 1, ?) ON CONFLICT "
-                    "(sale_id) DO UPDATE SET state = excluded.state, attempts = attempts + 1, error = excluded.error",
-                    (outcome.sale_id, "printed" if outcome.ok else "failed", outcome.message))
+                self.journal.record_print(outcome.sale_id, outcome.ok, outcome.message)
         changed = status is not None and status is not self.last_status
         if status is not None:
             self.last_status = status
@@ -248,8 +245,7 @@ class ReceiptService:
         return [self.reprint(sale_id) for sale_id, *_ in self.pending()]
 
     def last_sale_id(self) -> str | None:
-        row = self.journal.conn.execute("SELECT sale_id FROM sales ORDER BY number DESC LIMIT 1").fetchone()
-        return None if row is None else str(row[0])
+        return read_models.last_sale_id(self.journal.conn)
 
     def print_z_report(self, shift: shift_mod.Shift, *, reprint: bool = False) -> PrintOutcome:
         """Queue the Z report of a closed shift (its outcome has the key ``z:<shift_id>``); with ``reprint`` the
@@ -259,14 +255,14 @@ class ReceiptService:
         opened_at, closed_at = read_models.shift_times(self.journal.conn, shift.shift_id)
         text = z_report_text(report, self.header, self.user_name, self.journal.clock(), reprint=reprint,
                              opened_at=opened_at, closed_at=closed_at)
-        return self._submit(PrintJob(f"z:{shift.shift_id}", escpos_render.render_report(text, self.width),
+        return self._submit(PrintJob(f"z:{shift.shift_id}", self.renderer.report(text, self.width),
                                      reprint=reprint))
 
     def kick_drawer(self) -> PrintOutcome:
         """Queue the drawer kick on the configured pin. Raises: PrinterError when there is no drawer."""
         if not self.drawer.enabled:
             raise PrinterError(PrinterStatus.UNKNOWN, NO_DRAWER, detail="drawer disabled in terminal.toml")
-        return self._submit(PrintJob("drawer", printers.drawer_pulse(self.drawer.pin)))
+        return self._submit(PrintJob("drawer", self.renderer.drawer_pulse(self.drawer.pin)))
 
     def test_print(self, printer: ReceiptPrinter | None = None, width: PaperWidth | None = None) -> PrintOutcome:
         """Queue a short test slip (ñ, á, É, ¿, ¡ and a ruler as wide as the paper) on ``printer``, or on the
@@ -278,7 +274,7 @@ class ReceiptService:
                             rows=(("Impresora", (printer or self.printer).name), ("Papel", f"{width.columns} col."),
                                   ("--", ""), *((text, "") for text in TEST_TEXT), ("--", ""), (ruler, "")),
                             footer=("Si lee bien las tildes y la ñ,", "la impresora está lista."))
-        job = PrintJob(f"test:{next(self._tests)}", escpos_render.render_report(report, width), printer=printer)
+        job = PrintJob(f"test:{next(self._tests)}", self.renderer.report(report, width), printer=printer)
         return self._submit(job)
 
 

@@ -194,7 +194,7 @@ class ReturnService:
         cash = kind == TenderKind.CASH.value
         now = self.journal.clock()
         with self.journal.unit_of_work() as uow:
-            took = self.folios.take(self.journal.conn, int(documents.TipoDTE.NOTA_CREDITO))
+            took = self.folios.take(uow, int(documents.TipoDTE.NOTA_CREDITO))
             if took is None or self.folios.emisor is None:
                 raise errors.SaleError(NO_NC_FOLIOS)
             folio, caf = took

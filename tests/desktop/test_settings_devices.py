@@ -10,7 +10,8 @@ import pytest
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.drivers.fakes import FakePrinter, FakeScanner
-from desktop.drivers.printers import DirectoryPrinter, DrawerConfig, PrinterConfig
+from desktop.drivers.ports import DrawerConfig
+from desktop.drivers.printers import DirectoryPrinter, PrinterConfig
 from desktop.drivers.scale_sim import ScaleSimulator
 from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scales.driver import SerialScale

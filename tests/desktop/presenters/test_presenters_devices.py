@@ -8,7 +8,8 @@ import pytest
 
 from desktop import settings as settings_mod
 from desktop.drivers.fakes import FakePrinter, FakeScanner
-from desktop.drivers.printers import DrawerConfig, PrinterConfig
+from desktop.drivers.ports import DrawerConfig
+from desktop.drivers.printers import PrinterConfig
 from desktop.drivers.scale_sim import ScaleSimulator
 from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scales.driver import PortInfo, SerialScale

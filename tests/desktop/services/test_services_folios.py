@@ -31,6 +31,11 @@ def _use(term, folio: int, sale_id: str) -> None:
     term.journal.append(event)
 
 
+def _take(term, folios, tipo):
+    with term.journal.unit_of_work() as uow:
+        return folios.take(uow, tipo)
+
+
 def test_a_caf_becomes_a_lease_and_folios_are_a_fold(terminal):
     folios = FolioService(terminal.journal, terminal.settings.store.rut)
     assert folios.folios_left(39) == 0 and read_models.next_folio(terminal.journal.conn, 39) is None
@@ -38,7 +43,7 @@ def test_a_caf_becomes_a_lease_and_folios_are_a_fold(terminal):
     assert (event.tipo, event.desde, event.hasta) == (39, 1, 20)
     assert event.caf_xml.encode("latin-1") == CAF39.read_bytes()
     assert folios.folios_left(39) == 20 and folios.folios_left(41) == 0
-    took = folios.take(terminal.journal.conn, 39)
+    took = _take(terminal, folios, 39)
     assert took is not None and took[0] == 1 and took[1].tipo_dte == 39
     _use(terminal, 1, "a")
     _use(terminal, 2, "b")
@@ -94,9 +99,9 @@ def test_only_this_terminals_leases_of_its_current_epoch_are_taken_and_used(term
     assert folios.folios_left(39) == 5
     # a restored journal continues as a new epoch: HQ retired the old epoch's leases, so they are not used
     terminal.journal.begin_epoch(ident.epoch + 1, terminal.journal.head[0])
-    assert folios.folios_left(39) == 0 and folios.take(terminal.journal.conn, 39) is None
+    assert folios.folios_left(39) == 0 and _take(terminal, folios, 39) is None
     terminal.journal.append(_event(change(ident.terminal_id, ident.epoch + 1, 6, 9), terminal.journal.identity))
-    assert folios.folios_left(39) == 4 and folios.take(terminal.journal.conn, 39)[0] == 6
+    assert folios.folios_left(39) == 4 and _take(terminal, folios, 39)[0] == 6
 
 
 def test_cli_caf_load_and_restart(make_terminal, tmp_path, capsys):

@@ -14,8 +14,7 @@ from desktop.demo import seed
 from desktop.drivers import errors as driver_errors
 from desktop.drivers.escpos_decode import decode
 from desktop.drivers.fakes import FakePrinter
-from desktop.drivers.ports import PrinterError, PrinterStatus
-from desktop.drivers.printers import DrawerConfig
+from desktop.drivers.ports import DrawerConfig, PrinterError, PrinterStatus
 from desktop.journal import read_models
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter
