@@ -1,7 +1,7 @@
-"""``python -m desktop`` is ``almacen``."""
+"""``python -m desktop`` is ``almacen`` (the launcher finds ``pos``, ``dte`` and, when installed, ``server``)."""
 
 import sys
 
-from desktop.cli import main
+from shared.launcher import main
 
 sys.exit(main())

@@ -1,4 +1,7 @@
-"""The ``almacen`` command: ``almacen pos ...`` for the store terminal (server and dte come with their parts)."""
+"""``almacen pos ...``: the store terminal's commands (a part of :mod:`shared.launcher`, like ``dte`` and ``server``).
+
+Also ``python -m desktop.cli pos|dte ...``: the terminal's parts without the launcher.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop import dte_cli
 from desktop import settings as settings_mod
 from desktop.journal.errors import JournalError
-from shared import errors
+from shared import errors, launcher
 
 DEFAULT_DATA = Path(os.environ.get("ALMACEN_DATA", Path.home() / ".local/share/almacen/terminal"))
 
@@ -209,11 +213,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="almacen", description="Almacén: punto de venta offline-first.")
-    parts = root.add_subparsers(dest="part", required=True, metavar="{pos,server,dte}")
-    pos = parts.add_parser("pos", help="la caja de la tienda (terminal táctil)",
-                           description="La caja: diario local, ventas, turnos e impresión.")
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``pos`` and its commands on an ``add_subparsers()`` object; each sets ``func(args) -> int``."""
+    pos: argparse.ArgumentParser = subparsers.add_parser(
+        "pos", help="la caja de la tienda (terminal táctil)",
+        description="La caja: diario local, ventas, turnos e impresión.")
     sub = pos.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
@@ -244,16 +248,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--sales", type=int, default=50, help="cantidad de ventas")
     demo.add_argument("--out", default="demo-out", help="carpeta de salida (recibos y summary.json)")
     demo.add_argument("--seed", type=int, default=2026, help="semilla del cajero simulado")
-    from desktop import dte_cli
-    from syncserver import cli as server_cli
-
-    server_cli.add_parser(parts)
-    dte_cli.add_parser(parts)
-    return root
+    return pos
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; a journal error exits 4 (with its file and detail), any other Almacén error 1."""
     try:
         return int(args.func(args))
     except JournalError as exc:
@@ -262,6 +261,26 @@ def main(argv: list[str] | None = None) -> int:
     except errors.PosError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    """``pos`` and ``dte`` under one root, for :func:`main` (the launcher adds ``server`` when it is installed)."""
+    root = argparse.ArgumentParser(prog="almacen", description="Almacén: la caja y los documentos tributarios.")
+    parts = root.add_subparsers(dest="part", required=True, metavar="{pos,dte}")
+    add_parser(parts)
+    dte_cli.add_parser(parts)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``almacen pos|dte ...`` without the launcher (``python -m desktop.cli``, tests)."""
+    return run(parser().parse_args(argv))
+
+
+POS = launcher.Part(add_parser, run)
+"""``almacen pos`` (entry point ``almacen.commands``)."""
+DTE = launcher.Part(dte_cli.add_parser, run)
+"""``almacen dte`` (entry point ``almacen.commands``): the terminal's errors, the same exit codes as ``pos``."""
 
 
 if __name__ == "__main__":

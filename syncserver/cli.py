@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from shared import launcher
 from shared.errors import PosError
 from syncserver import settings as settings_mod
 
@@ -128,16 +129,24 @@ def cmd_db_stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m syncserver.cli [--port N] [db-url]``: ``almacen server`` without the ``desktop`` CLI."""
-    root = argparse.ArgumentParser(prog="almacen")
-    add_parser(root.add_subparsers(dest="part", required=True))
-    args = root.parse_args(["server", *(sys.argv[1:] if argv is None else argv)])
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; an Almacén error (settings, cluster, admin) is one ``ERROR:`` line and exit 1."""
     try:
         return int(args.func(args))
     except PosError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m syncserver.cli [--port N] [db-url]``: ``almacen server`` without the launcher."""
+    root = argparse.ArgumentParser(prog="almacen")
+    add_parser(root.add_subparsers(dest="part", required=True))
+    return run(root.parse_args(["server", *(sys.argv[1:] if argv is None else argv)]))
+
+
+SERVER = launcher.Part(add_parser, run)
+"""``almacen server`` (entry point ``almacen.commands``)."""
 
 
 if __name__ == "__main__":
