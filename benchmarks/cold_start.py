@@ -77,12 +77,10 @@ else:
         wait_exposed(app, window)
     else:
         how = "presenters"
-        from desktop.presenters.sale import SalePresenter
-        from desktop.presenters.shift import SessionPresenter
         from desktop.ui import binding
         from desktop.ui.cart_model import CartModel
-        session = SessionPresenter(term)
-        sale = SalePresenter(term)
+        session = terminal.session_presenter(term)
+        sale = terminal.sale_presenter(term)
         model = CartModel()
         binding.bind(sale, lambda v: model.set_lines(v.lines))
 ready = time.perf_counter()

@@ -37,15 +37,15 @@ def rss_kb():
 
 from benchmarks import common
 from benchmarks.qt import Cart, application
+from desktop import terminal as terminal_mod
 from desktop.presenters.payment import PaymentPresenter
-from desktop.presenters.sale import SalePresenter
 
 data_dir, codes_file, lines = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 codes = codes_file.read_text().split()
 app = application()
 term = common.open_terminal(data_dir, id_prefix=3)
 cashier, shift = common.start_selling(term)
-presenter = SalePresenter(term)
+presenter = terminal_mod.sale_presenter(term)
 cart = Cart(presenter)
 presenter.start(cashier, shift.shift_id, shift.number)
 gc.collect()

@@ -20,6 +20,7 @@ from typing import Any
 
 from benchmarks import common
 from benchmarks.qt import Cart, application, none_refs
+from desktop import terminal as terminal_mod
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.terminal import Terminal
@@ -45,7 +46,7 @@ def model_pass(term: Terminal, codes: list[str], raw: sqlite3.Connection, sizes:
     """Scan ``codes`` into a presenter bound to the cart model; per-scan times of ours and of the baseline."""
     app = application()
     cashier, shift = common.start_selling(term)
-    presenter = SalePresenter(term)
+    presenter = terminal_mod.sale_presenter(term)
     cart = Cart(presenter)
     presenter.start(cashier, shift.shift_id, shift.number)
     ours: list[float] = []

@@ -1,4 +1,4 @@
-"""Composition root of a store terminal without its windows: journal, drivers and services, wired once.
+"""Composition root of a store terminal without its windows: journal, drivers, services and presenters, wired once.
 
 ``build`` is the only place that chooses implementations; the Qt app, the headless demo, the CLI and the tests
 all start here, with the clock, the id factory and the printer injected.
@@ -25,6 +25,8 @@ from desktop.drivers.scales.config import open_scale
 from desktop.journal import read_models
 from desktop.journal.sqlite_store import Identity, SqliteJournal
 from desktop.net.sync_client import SyncClient
+from desktop.presenters.sale import SalePresenter, SaleView
+from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
@@ -96,6 +98,11 @@ class Terminal:
         if self._scanner_callbacks is not None:
             self.start_scanner(*self._scanner_callbacks)
 
+    def attach_sync(self) -> SyncService | None:
+        """Connect the sync service now (after enrolment), or None when the till is still not enrolled."""
+        self.sync = connect_sync(self.settings, self.journal)
+        return self.sync
+
     def reopen_scale(self) -> None:
         """A fresh scale from the settings (after the device page borrowed its port)."""
         if self.settings.scale is not None:
@@ -132,6 +139,17 @@ class Terminal:
         if self.sync is not None:
             self.sync.close()
         self.journal.close()
+
+
+def session_presenter(t: Terminal, on_change: Callable[[SessionView], None] = lambda v: None) -> SessionPresenter:
+    """The sign-in and shift presenter of ``t``, wired to its services."""
+    return SessionPresenter(t.auth, t.shifts, t.receipts, on_change)
+
+
+def sale_presenter(t: Terminal, on_change: Callable[[SaleView], None] = lambda v: None) -> SalePresenter:
+    """The sale screen's presenter of ``t``: its services, and its scale and sync service as they are when used."""
+    return SalePresenter(t.checkout, t.catalog, t.receipts, on_change, returns=t.returns, scale=lambda: t.scale,
+                         sync=lambda: t.sync)
 
 
 def label_layout(s: settings_mod.TerminalSettings) -> barcodes.LabelLayout:

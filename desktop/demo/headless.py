@@ -27,8 +27,6 @@ from desktop.journal import read_models
 from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.returns import ReturnPresenter
-from desktop.presenters.sale import SalePresenter
-from desktop.presenters.shift import SessionPresenter
 from shared import barcodes
 from shared.sale import TenderKind
 
@@ -96,7 +94,7 @@ class _Cashier:
             "SELECT plu, name FROM products WHERE sold_by = 'kg' AND plu IS NOT NULL ORDER BY plu")]
         self.words = sorted({r[0].split()[0] for r in conn.execute("SELECT name FROM products LIMIT 400")})
         self.layout = terminal_mod.label_layout(term.settings)
-        self.sale = SalePresenter(term)
+        self.sale = terminal_mod.sale_presenter(term)
         self.counts = {"scans": 0, "weighed": 0, "labels": 0, "searches": 0, "voids": 0, "discounts": 0,
                        "bad_scans": 0, "facturas": 0, "returns": 0}
 
@@ -179,7 +177,7 @@ class _Cashier:
 
 
 def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[str, Any]:
-    session = SessionPresenter(term)
+    session = terminal_mod.session_presenter(term)
     session.sign_in("ana", "1234")
     session.open_shift("30000")
     shift = term.shifts.current()

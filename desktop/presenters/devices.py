@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from desktop import settings as settings_mod
 from desktop.drivers import printers
@@ -21,8 +21,7 @@ from desktop.drivers.scales.config import FAKE, ScaleConfig, open_scale
 from desktop.drivers.scales.driver import list_serial_ports
 from desktop.drivers.scanner import ScannerConfig
 from desktop.presenters.weighing import WeighingPresenter
-from desktop.services.receipts import PrintOutcome
-from desktop.terminal import Terminal
+from desktop.services.receipts import PrintOutcome, ReceiptService
 
 PRINTER_KINDS = (("usb", "USB"), ("network", "Red (IP)"), ("serial", "Puerto serie"),
                  ("file", "Archivo o /dev/usb/lp0"), ("directory", "Carpeta (demostración)"), ("fake", "De prueba"))
@@ -96,23 +95,47 @@ def printer_config(form: DeviceForm, old: PrinterConfig) -> PrinterConfig:
     return replace(base, path="" if kind == "fake" else target, width=form.width)
 
 
+class Devices(Protocol):
+    """The devices the till runs on, as the device page sees them (``desktop.terminal.Terminal`` is one)."""
+
+    @property
+    def settings(self) -> settings_mod.TerminalSettings: ...
+
+    @property
+    def scale(self) -> Scale | None: ...
+
+    def apply_devices(self, new: settings_mod.TerminalSettings) -> None:
+        """Use the devices of ``new`` now. Raises: ValueError for invalid device settings (nothing changed)."""
+        ...
+
+    def reopen_scale(self) -> None:
+        """Open the configured scale again (after the page borrowed its port)."""
+        ...
+
+    def pause_scanner(self) -> None: ...
+
+    def resume_scanner(self) -> None: ...
+
+
 class DevicesPresenter:
     """The device page. ``readout()`` gives the live weight's presenter; ``close()`` when the page goes."""
 
-    def __init__(self, terminal: Terminal, on_change: Callable[[DevicesView], None] = lambda v: None, *,
+    def __init__(self, devices: Devices, receipts: ReceiptService,
+                 on_change: Callable[[DevicesView], None] = lambda v: None, *,
                  ports: Callable[[], list[Any]] = list_serial_ports,
                  usb: Callable[[], list[tuple[str, str]]] = printers.list_usb_printers,
                  save: Callable[[settings_mod.TerminalSettings], object] = settings_mod.save) -> None:
-        self.terminal = terminal
+        self.devices = devices
+        self.receipts = receipts
         self.on_change = on_change
         self._ports, self._usb, self._save = ports, usb, save
         self.weighing: WeighingPresenter | None = None
         self._scale: Scale | None = None  # a scale opened only for the readout
         self._borrowed = False  # the terminal's scale was closed to free its port for the readout
         self._test = ""
-        self._unlisten = terminal.receipts.listen(self._printed)
-        terminal.pause_scanner()  # the page may try the scanner's port (a Magellan shares the scale's)
-        self.view = DevicesView(form_of(terminal.settings))
+        self._unlisten = receipts.listen(self._printed)
+        devices.pause_scanner()  # the page may try the scanner's port (a Magellan shares the scale's)
+        self.view = DevicesView(form_of(devices.settings))
         self.scan_ports()
 
     def _emit(self, **changes: Any) -> DevicesView:
@@ -151,7 +174,7 @@ class DevicesPresenter:
         Raises:
             ValueError: something on the page does not fit, in Spanish.
         """
-        f, current = self.view.form, self.terminal.settings
+        f, current = self.view.form, self.devices.settings
         scale = ScaleConfig(f.scale_protocol, f.scale_port.strip()) if f.scale_protocol else None
         if scale is not None and current.scale is not None and current.scale.protocol == scale.protocol:
             scale = replace(current.scale, port=scale.port)  # keep its timeout and tare
@@ -172,9 +195,9 @@ class DevicesPresenter:
         except ValueError as exc:
             return self._emit(message=f"Revise la impresora: {exc}", error=True)
         width = PaperWidth.parse(new.printer.width)
-        same = new.printer_config() == self.terminal.settings.printer_config()
+        same = new.printer_config() == self.devices.settings.printer_config()
         printer = None if same else printers.open_printer(new.printer_config())
-        self._test = self.terminal.receipts.test_print(printer, width).key
+        self._test = self.receipts.test_print(printer, width).key
         return self._emit(message="Imprimiendo la prueba…", error=False, printing=True)
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
@@ -196,13 +219,13 @@ class DevicesPresenter:
             self._emit(message="Elija el protocolo de la balanza para ver el peso.", error=True)
             return None
         config = ScaleConfig(f.scale_protocol, f.scale_port.strip())
-        current = self.terminal.settings.scale
+        current = self.devices.settings.scale
         same = current is not None and (current.protocol, current.port) == (config.protocol, config.port)
-        if same and self.terminal.scale is not None:
-            scale = self.terminal.scale
+        if same and self.devices.scale is not None:
+            scale = self.devices.scale
         else:
-            if current is not None and current.port == config.port and self.terminal.scale is not None:
-                self.terminal.scale.close()  # one reader per port: given back by close() or Guardar
+            if current is not None and current.port == config.port and self.devices.scale is not None:
+                self.devices.scale.close()  # one reader per port: given back by close() or Guardar
                 self._borrowed = True
             try:
                 scale = self._scale = open_scale(config)
@@ -232,7 +255,7 @@ class DevicesPresenter:
             path = self._save(new)
         except OSError as exc:
             return self._emit(message=f"No se pudo escribir la configuración: {exc.strerror or exc}", error=True)
-        self.terminal.apply_devices(new)
+        self.devices.apply_devices(new)
         self._borrowed = False
         return self._emit(form=form_of(new), message=f"Guardado en {path}. Los dispositivos ya están en uso.",
                           error=False)
@@ -242,6 +265,6 @@ class DevicesPresenter:
         self.stop_readout()
         self._unlisten()
         if self._borrowed:
-            self.terminal.reopen_scale()
+            self.devices.reopen_scale()
             self._borrowed = False
-        self.terminal.resume_scanner()
+        self.devices.resume_scanner()

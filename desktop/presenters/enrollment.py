@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from desktop import terminal as terminal_mod
+from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import enrollment
 from shared import errors
 
@@ -17,16 +19,19 @@ class EnrollView:
 
 
 class EnrollPresenter:
-    """Enrols the running till; on success its sync service is connected at once (no restart)."""
+    """Enrols the running till (its ``journal``, with the key written to ``data_dir``); on success ``connect`` starts
+    its sync service at once (no restart)."""
 
-    def __init__(self, terminal: terminal_mod.Terminal) -> None:
-        self.terminal = terminal
+    def __init__(self, journal: SqliteJournal, data_dir: Path, connect: Callable[[], object]) -> None:
+        self.journal = journal
+        self.data_dir = data_dir
+        self.connect = connect
         self.view = EnrollView()
 
     @staticmethod
-    def needed(terminal: terminal_mod.Terminal) -> bool:
-        """Ask at start-up: not enrolled, and the owner has not chosen to stay offline."""
-        return terminal.sync is None and not terminal.journal.sync_state().get("enroll_skipped")
+    def needed(journal: SqliteJournal, enrolled: bool) -> bool:
+        """Ask at start-up: not ``enrolled``, and the owner has not chosen to stay offline."""
+        return not enrolled and not journal.sync_state().get("enroll_skipped")
 
     def enroll(self, server_url: str, code: str) -> EnrollView:
         url, code = server_url.strip(), code.strip()
@@ -34,15 +39,15 @@ class EnrollPresenter:
             self.view = EnrollView("Escriba la dirección de HQ (http://…) y el código que le dieron.", True)
             return self.view
         try:
-            enrollment.enroll_existing(self.terminal.journal, self.terminal.settings.data_dir, url, code)
+            enrollment.enroll_existing(self.journal, self.data_dir, url, code)
         except errors.PosError as exc:
             self.view = EnrollView(str(exc), True)
             return self.view
-        self.terminal.sync = terminal_mod.connect_sync(self.terminal.settings, self.terminal.journal)
+        self.connect()
         self.view = EnrollView("Caja conectada con HQ. Las ventas se enviarán solas.", False, True)
         return self.view
 
     def skip(self) -> EnrollView:
-        self.terminal.journal.set_sync_state(enroll_skipped=1)
+        self.journal.set_sync_state(enroll_skipped=1)
         self.view = EnrollView("La caja vende sin conexión; puede conectarla después.", False, True)
         return self.view

@@ -16,11 +16,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.journal import read_models
 from desktop.presenters.sale import describe
 from desktop.services import purchases
-from desktop.services.auth import User
-from desktop.terminal import Terminal
+from desktop.services.auth import AuthService, User
+from desktop.services.catalog import CatalogService
 from shared import catalog, errors, money, roles, rut
 from shared.events import auth as auth_events
 from shared.events import purchases as purchase_events
@@ -94,9 +93,9 @@ def _rut(value: str) -> str:
 class PurchasePresenter:
     """One registration: ``authorise`` first, then ``load`` a file, optionally ``set_moves_stock``, ``confirm``."""
 
-    def __init__(self, terminal: Terminal, cashier_id: str,
-                 on_change: Callable[[PurchaseView], None] = lambda v: None) -> None:
-        self.terminal = terminal
+    def __init__(self, service: purchases.PurchaseService, auth: AuthService, catalog: CatalogService,
+                 cashier_id: str, on_change: Callable[[PurchaseView], None] = lambda v: None) -> None:
+        self.service, self.auth, self.catalog = service, auth, catalog
         self.cashier_id = cashier_id
         self.on_change = on_change
         self.view = PurchaseView()
@@ -110,11 +109,6 @@ class PurchasePresenter:
         self._assigned: dict[tuple[int, int], tuple[str | None, Decimal]] = {}
         """Hand assignments, kept when the file is previewed again (``set_moves_stock``)."""
 
-    @property
-    def service(self) -> purchases.PurchaseService:
-        assert self.terminal.purchases is not None
-        return self.terminal.purchases
-
     def _emit(self, view: PurchaseView) -> PurchaseView:
         self.view = view
         self.on_change(view)
@@ -124,7 +118,7 @@ class PurchasePresenter:
         """A supervisor's or administrator's PIN; returns the error to show ("" when authorised, journaled only when
         a purchase is registered; a wrong PIN is journaled at once)."""
         try:
-            self.manager, self._authorised = self.terminal.auth.authorise(
+            self.manager, self._authorised = self.auth.authorise(
                 pin, roles.Action.PURCHASE, self.cashier_id, "Registrar compra (DTE de proveedor)")
         except errors.PosError as exc:
             return describe(exc)
@@ -159,7 +153,6 @@ class PurchasePresenter:
                 preview = self.service.assign(preview, line_no, sku, factor, document=document)
         self._preview = preview
         self._keys = []
-        conn = self.terminal.journal.conn
         headline: list[str] = []
         rows: list[tuple[str, ...]] = []
         unmatched: list[int] = []
@@ -174,7 +167,7 @@ class PurchasePresenter:
                             f"{e.fecha_emision[8:10]}-{e.fecha_emision[5:7]}-{e.fecha_emision[:4]}")
             totals.append(purchases.describe_total(e))
             for x in e.lines:
-                product = read_models.by_sku(conn, x.sku) if x.sku else None
+                product = self.catalog.by_sku(x.sku) if x.sku else None
                 if product is None:
                     unmatched.append(len(rows))
                 self._keys.append((n, x.line_no))
@@ -226,7 +219,7 @@ class PurchasePresenter:
         if found is None:
             return self.view
         document, x = found
-        product = read_models.by_sku(self.terminal.journal.conn, x.sku) if x.sku else None
+        product = self.catalog.by_sku(x.sku) if x.sku else None
         assert self._preview is not None
         source = self._preview.documents[document].inherited.get(x.line_no)
         title = f"Línea {x.line_no}: {x.name} · {_quantity(x.quantity)} {x.unit}".strip()
@@ -243,14 +236,13 @@ class PurchasePresenter:
         editor = self.view.editor
         if editor is None:
             return self.view
-        conn = self.terminal.journal.conn
         code = text.strip()
         found: list[catalog.Product] = []
         if code:
-            exact = read_models.by_barcode(conn, code) or read_models.by_sku(conn, code)
+            exact = self.catalog.by_barcode(code) or self.catalog.by_sku(code)
             if exact is not None and exact.active:
                 found.append(exact)
-            found += [p for p in self.terminal.catalog.search(code, MAX_RESULTS + 1) if p.sku not in
+            found += [p for p in self.catalog.search(code, MAX_RESULTS + 1) if p.sku not in
                       {f.sku for f in found}]
         results = tuple((p.sku, _product_label(p)) for p in found[:MAX_RESULTS])
         error = "" if results or not code else f"Ningún producto coincide con «{code}»"
@@ -259,7 +251,7 @@ class PurchasePresenter:
     def choose_product(self, sku: str) -> PurchaseView:
         """Pick ``sku`` for the line being edited (applied with :meth:`apply_line`)."""
         editor = self.view.editor
-        product = read_models.by_sku(self.terminal.journal.conn, sku) if editor is not None else None
+        product = self.catalog.by_sku(sku) if editor is not None else None
         if editor is None or product is None:
             return self.view
         return self._emit(replace(self.view, editor=replace(editor, chosen=product.sku,

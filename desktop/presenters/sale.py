@@ -10,10 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from desktop.drivers.scales import Scale
 from desktop.presenters.weighing import WeighingPresenter
 from desktop.services.auth import User
-from desktop.services.receipts import PrintOutcome
-from desktop.terminal import Terminal
+from desktop.services.catalog import CatalogService
+from desktop.services.checkout import CheckoutService
+from desktop.services.receipts import PrintOutcome, ReceiptService
+from desktop.services.returns import ReturnService
+from desktop.services.sync import SyncService
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
 
@@ -86,11 +90,18 @@ def line_view(line: sale_mod.SaleLine) -> LineView:
 
 
 class SalePresenter:
-    """Intents of the sale screen. ``on_change`` receives a new ``SaleView`` after each one."""
+    """Intents of the sale screen. ``on_change`` receives a new ``SaleView`` after each one.
 
-    def __init__(self, terminal: Terminal, on_change: Callable[[SaleView], None] = lambda v: None) -> None:
-        self.terminal = terminal
-        self.checkout = terminal.checkout
+    ``scale`` and ``sync`` give the till's scale and sync service as they are now (the device page may change the
+    scale, enrolment may start the sync); ``returns`` is None on a till that does not do returns.
+    """
+
+    def __init__(self, checkout: CheckoutService, catalog_service: CatalogService, receipts: ReceiptService,
+                 on_change: Callable[[SaleView], None] = lambda v: None, *, returns: ReturnService | None = None,
+                 scale: Callable[[], Scale | None] = lambda: None,
+                 sync: Callable[[], SyncService | None] = lambda: None) -> None:
+        self.checkout, self.catalog, self.receipts, self.returns = checkout, catalog_service, receipts, returns
+        self._scale, self._sync = scale, sync
         self.on_change = on_change
         self._weighing: catalog.Product | None = None
         self.weighing: WeighingPresenter | None = None
@@ -98,13 +109,13 @@ class SalePresenter:
         self._pending: Callable[[str, str], None] | None = None
         self._reprinting: dict[str, bool] = {}  # job key -> printed
         self.view = SaleView()
-        terminal.receipts.listen(self._printed)
+        receipts.listen(self._printed)
 
     # --- life cycle -------------------------------------------------------------------------------------
     def start(self, cashier: User, shift_id: str, shift_number: int) -> SaleView:
         """Begin selling; a cart left by a crash comes back, with a message saying so."""
         sale = self.checkout.start(cashier, shift_id)
-        tabs = (FAVOURITES, *self.terminal.catalog.categories())
+        tabs = (FAVOURITES, *self.catalog.categories())
         self.view = replace(self.view, cashier=cashier.name, shift=f"Turno {shift_number}", tabs=tabs)
         self._show_tab(FAVOURITES)
         restored = "Se recuperó la venta en curso." if sale.lines else ""
@@ -124,10 +135,10 @@ class SalePresenter:
                        total=money.format_clp(totals.total), items=items,
                        discount=f"-{money.format_clp(totals.discount)}" if totals.discount else "",
                        message=message, error=error, can_pay=bool(sale.lines),
-                       printer=self.terminal.receipts.last_status.label,
-                       printer_problem=not self.terminal.receipts.last_status.can_print,
+                       printer=self.receipts.last_status.label,
+                       printer_problem=not self.receipts.last_status.can_print,
                        connection=self.connection_label(),
-                       pending_prints=len(self.terminal.receipts.pending()),
+                       pending_prints=len(self.receipts.pending()),
                        folios=self.checkout.folio_warning())
         self.view = replace(view, **changes)  # type: ignore[arg-type]
         self.on_change(self.view)
@@ -135,7 +146,7 @@ class SalePresenter:
 
     def connection_label(self) -> str:
         """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""
-        sync = self.terminal.sync
+        sync = self._sync()
         return "Sin conexión a HQ" if sync is None else sync.status.label
 
     def _fail(self, exc: Exception) -> SaleView:
@@ -145,7 +156,7 @@ class SalePresenter:
     def scan(self, code: str) -> SaleView:
         """A code from the scanner (or typed and Enter): add the product, or ask for its weight."""
         try:
-            match = self.terminal.catalog.resolve(code)
+            match = self.catalog.resolve(code)
         except errors.PosError as exc:
             return self._fail(exc)
         try:
@@ -163,14 +174,14 @@ class SalePresenter:
             return self.view
         if text.isdigit() or (not any(c.isspace() for c in text) and self._is_code(text)):
             return self.scan(text)
-        results = self.terminal.catalog.search(text, limit=2)
+        results = self.catalog.search(text, limit=2)
         if len(results) == 1:
             return self.choose(results[0].sku)
         return self.search(text)
 
     def _is_code(self, text: str) -> bool:
         try:
-            self.terminal.catalog.resolve(text)
+            self.catalog.resolve(text)
         except errors.PosError:
             return False
         return True
@@ -179,7 +190,7 @@ class SalePresenter:
         """Typed words: show matching products (name, brand or category) as results."""
         if not text.strip():
             return self._render(results=())
-        found = self.terminal.catalog.search(text)
+        found = self.catalog.search(text)
         message = "" if found else f"Sin resultados para «{text.strip()}»"
         return self._render(message=message, error=not found, results=tuple(tile(p) for p in found))
 
@@ -190,7 +201,7 @@ class SalePresenter:
     def _ask_weight(self, product: catalog.Product) -> SaleView:
         self._end_weighing()
         self._weighing = product
-        scale = self.terminal.scale
+        scale = self._scale()
         if scale is None:
             return self._render(message=f"Ingrese el peso de {product.name}", weight_prompt=tile(product))
         self.weighing = WeighingPresenter(scale, product.name, product.price)
@@ -232,8 +243,8 @@ class SalePresenter:
         return self._render()
 
     def _show_tab(self, name: str) -> None:
-        products = (self.terminal.catalog.favourites() if name == FAVOURITES
-                    else self.terminal.catalog.in_category(name))
+        products = (self.catalog.favourites() if name == FAVOURITES
+                    else self.catalog.in_category(name))
         self.view = replace(self.view, tab=name, tiles=tuple(tile(p) for p in products))
 
     # --- changing lines ---------------------------------------------------------------------------------
@@ -265,7 +276,7 @@ class SalePresenter:
         """A full return of the boleta with this folio (what is left of it): ask for a supervisor's PIN.
 
         The nota de crédito, the stock and the refund happen when the PIN is given (``authorise``)."""
-        returns = self.terminal.returns
+        returns = self.returns
         if returns is None:
             return self._render(message="Esta caja no hace devoluciones", error=True)
         try:
@@ -337,7 +348,7 @@ class SalePresenter:
 
     def reprint(self) -> SaleView:
         """Queue the receipts that failed, oldest first; with none waiting, print the last sale again."""
-        receipts = self.terminal.receipts
+        receipts = self.receipts
         if receipts.pending():
             queued = receipts.print_pending()
         else:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.journal import read_models
 from desktop.presenters.sale import describe
-from desktop.services.auth import User
-from desktop.services.receipts import PrintOutcome
-from desktop.terminal import Terminal
+from desktop.services.auth import AuthService, User
+from desktop.services.receipts import PrintOutcome, ReceiptService
+from desktop.services.shifts import ShiftService
 from shared import errors, money
 from shared import shift as shift_mod
 from shared.sale import TenderKind
@@ -34,14 +33,15 @@ class SessionView:
 class SessionPresenter:
     """Who is at the till and which shift is open."""
 
-    def __init__(self, terminal: Terminal, on_change: Callable[[SessionView], None] = lambda v: None) -> None:
-        self.terminal = terminal
+    def __init__(self, auth: AuthService, shifts: ShiftService, receipts: ReceiptService,
+                 on_change: Callable[[SessionView], None] = lambda v: None) -> None:
+        self.auth, self.shifts, self.receipts = auth, shifts, receipts
         self.on_change = on_change
         self.user: User | None = None
-        self.view = SessionView(users=tuple((u.user_id, u.name) for u in terminal.auth.users()))
+        self.view = SessionView(users=tuple((u.user_id, u.name) for u in auth.users()))
         self._closed: shift_mod.Shift | None = None  # the shift whose Z summary is on screen
         self._copies: dict[str, int] = {}  # print key -> shift number of Z copies asked from the shift menu
-        terminal.receipts.listen(self._printed)
+        receipts.listen(self._printed)
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
         """News on a Z report: on the summary on screen (failed: say why and offer [Reimprimir]; a copy printed:
@@ -65,22 +65,22 @@ class SessionPresenter:
         """[Reimprimir reporte Z] on the summary: the same Z (rebuilt from the journal), marked as a copy."""
         if self._closed is None or not self.view.z_lines or self.view.z_reprint != "failed":
             return self.view
-        self.terminal.receipts.print_z_report(self._closed, reprint=True)
+        self.receipts.print_z_report(self._closed, reprint=True)
         return self._emit(message=f"Turno {self._closed.number} cerrado. Imprimiendo de nuevo el reporte Z…",
                           z_lines=self.view.z_lines, z_reprint="printing")
 
     def reprint_last_z(self) -> SessionView:
         """[Reimprimir último reporte Z] in the shift menu: a copy of the Z of this terminal's last closed shift;
         its outcome comes later as a ``for_sale`` view."""
-        shift = read_models.last_closed_shift(self.terminal.journal.conn)
+        shift = self.shifts.last_closed()
         if shift is None:
             return self._emit(message="Aún no hay turnos cerrados", error=True, for_sale=True)
-        outcome = self.terminal.receipts.print_z_report(shift, reprint=True)
+        outcome = self.receipts.print_z_report(shift, reprint=True)
         self._copies[outcome.key] = shift.number
         return self._emit(message=f"Imprimiendo copia del reporte Z del turno {shift.number}…", for_sale=True)
 
     def _emit(self, **changes: object) -> SessionView:
-        shift = self.terminal.shifts.current()
+        shift = self.shifts.current()
         base = {"users": self.view.users, "user": self.user.name if self.user else "",
                 "shift": f"Turno {shift.number}" if shift else "", "message": "", "error": False, "z_lines": (),
                 "z_reprint": "", "for_sale": False}
@@ -91,20 +91,20 @@ class SessionPresenter:
 
     def sign_in(self, user_id: str, pin: str) -> SessionView:
         try:
-            self.user = self.terminal.auth.sign_in(user_id, pin)
+            self.user = self.auth.sign_in(user_id, pin)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         return self._emit(message=f"Hola, {self.user.name}")
 
     def current_shift(self) -> shift_mod.Shift | None:
-        return self.terminal.shifts.current()
+        return self.shifts.current()
 
     def open_shift(self, float_text: str) -> SessionView:
         """Open a shift with the cash float typed on the keypad."""
         if self.user is None:
             return self._emit(message="Inicie sesión primero", error=True)
         try:
-            shift = self.terminal.shifts.open(self.user, money.parse_clp(float_text or "0"))
+            shift = self.shifts.open(self.user, money.parse_clp(float_text or "0"))
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         return self._emit(message=f"Turno {shift.number} abierto con {money.format_clp(shift.opening_float)}")
@@ -116,13 +116,13 @@ class SessionPresenter:
         try:
             amount = money.parse_clp(amount_text)
             if direction == "in":
-                self.terminal.shifts.cash_in(self.user, amount, reason)
+                self.shifts.cash_in(self.user, amount, reason)
             else:
-                self.terminal.shifts.cash_out(self.user, amount, reason, supervisor_pin)
+                self.shifts.cash_out(self.user, amount, reason, supervisor_pin)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         word = "Ingreso" if direction == "in" else "Retiro"
-        problem = self.terminal.shifts.drawer_problem
+        problem = self.shifts.drawer_problem
         done = f"{word} de {money.format_clp(amount)} registrado"
         return self._emit(message=f"{done}. {problem}" if problem else done, error=bool(problem))
 
@@ -131,7 +131,7 @@ class SessionPresenter:
         if self.user is None:
             return self._emit(message="Inicie sesión primero", error=True)
         try:
-            problem = self.terminal.shifts.open_drawer(self.user, supervisor_pin, reason)
+            problem = self.shifts.open_drawer(self.user, supervisor_pin, reason)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         if problem:
@@ -141,7 +141,7 @@ class SessionPresenter:
     def administrator(self, pin: str) -> SessionView:
         """An administrator's PIN to open a set-up screen (the device page); ``error`` when it is not one."""
         try:
-            admin = self.terminal.auth.administrator(pin)
+            admin = self.auth.administrator(pin)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         return self._emit(message=f"Administración: {admin.name}")
@@ -152,7 +152,7 @@ class SessionPresenter:
             return self._emit(message="Inicie sesión primero", error=True)
         try:
             counted = {k: money.parse_clp(v or "0") for k, v in counted_text.items()}
-            closed = self.terminal.shifts.close(self.user, counted)
+            closed = self.shifts.close(self.user, counted)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
         report = closed.report

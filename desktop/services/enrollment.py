@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop.journal.sqlite_store import SqliteJournal
 from desktop.net.sync_client import SyncClient
 from shared import errors, signing
 
@@ -64,7 +65,8 @@ def register(data_dir: Path, server_url: str, code: str, terminal_id: str, *, tr
     return Registered(server_url.rstrip("/"), int(answer["tenant_id"]), str(answer["store_id"]), terminal_id)
 
 
-def enroll_existing(journal: Any, data_dir: Path, server_url: str, code: str, *, transport: Any = None) -> Registered:
+def enroll_existing(journal: SqliteJournal, data_dir: Path, server_url: str, code: str, *,
+                    transport: Any = None) -> Registered:
     """Enrol a till whose journal exists: its terminal id is kept and HQ's tenant and store must match it.
 
     Raises:

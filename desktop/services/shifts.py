@@ -39,6 +39,10 @@ class ShiftService:
     def current(self) -> shift_mod.Shift | None:
         return read_models.open_shift(self.journal.conn)
 
+    def last_closed(self) -> shift_mod.Shift | None:
+        """This terminal's last closed shift (for a copy of its Z report), or None before the first close."""
+        return read_models.last_closed_shift(self.journal.conn)
+
     def open(self, cashier: User, opening_float: money.Pesos) -> shift_mod.Shift:
         """Raises: ShiftError when a shift is already open; InvalidAmount for a negative float."""
         if self.current() is not None:

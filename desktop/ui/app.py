@@ -21,6 +21,11 @@ def build_window(terminal: Terminal) -> MainWindow:
     return window
 
 
+def enroll_presenter(terminal: Terminal) -> EnrollPresenter:
+    """The first-run enrolment of ``terminal``: on success its sync service starts at once."""
+    return EnrollPresenter(terminal.journal, terminal.settings.data_dir, terminal.attach_sync)
+
+
 def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
     """Create the QApplication if there is none, show the window and run the event loop; the exit code."""
     app = QApplication.instance()
@@ -28,8 +33,8 @@ def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Almacén")
     app.setStyleSheet(style.STYLESHEET)
-    if EnrollPresenter.needed(terminal):  # first run: connect to HQ now, or choose to sell offline
-        EnrollDialog(EnrollPresenter(terminal)).exec()
+    if EnrollPresenter.needed(terminal.journal, terminal.sync is not None):  # first run: connect to HQ now, or
+        EnrollDialog(enroll_presenter(terminal)).exec()  # choose to sell offline
     window = build_window(terminal)
     if fullscreen:
         window.showFullScreen()

@@ -8,8 +8,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QProgressBar, QStackedWidget, QStatusBar, QWidget
 
-from desktop.presenters.sale import SalePresenter, SaleView
-from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop import terminal as terminal_mod
+from desktop.presenters.sale import SaleView
+from desktop.presenters.shift import SessionView
 from desktop.services.returns import looks_like_timbre
 from desktop.terminal import Terminal
 from desktop.ui import binding, style
@@ -28,12 +29,13 @@ class MainWindow(QMainWindow):
 
     def __init__(self, terminal: Terminal, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.terminal = terminal
         self.setObjectName("main-window")
         self.setWindowTitle(f"Almacén · {terminal.settings.store.name} · {terminal.settings.terminal_id}")
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self.setStyleSheet(style.STYLESHEET)
-        self.session = SessionPresenter(terminal)
-        self.sale = SalePresenter(terminal)
+        self.session = terminal_mod.session_presenter(terminal)
+        self.sale = terminal_mod.sale_presenter(terminal)
         self.sign_in_screen = SignInScreen(self.session.view.users)
         self.open_shift_screen = OpenShiftScreen()
         self.sale_screen = SaleScreen(self.sale)
@@ -41,7 +43,7 @@ class MainWindow(QMainWindow):
         for screen in (self.sign_in_screen, self.open_shift_screen, self.sale_screen):
             self.screens.addWidget(screen)
         self.setCentralWidget(self.screens)
-        self.shift_actions = ShiftActions(self, self.session, self.sale)
+        self.shift_actions = ShiftActions(self, terminal, self.session, self.sale)
         self._status_bar()
 
         self.sign_in_screen.sign_in.connect(self._sign_in)
@@ -70,7 +72,7 @@ class MainWindow(QMainWindow):
         for widget in (self.pending, self.printer, self.clock):
             bar.addPermanentWidget(widget)
         self.setStatusBar(bar)
-        self.sync_bridge = SyncBridge(self.sale.terminal, self.connection, self.sync_progress,
+        self.sync_bridge = SyncBridge(self.terminal, self.connection, self.sync_progress,
                                       on_pulled=lambda: self.sale.show_tab(self.sale.view.tab))
         self._tick()
         timer = QTimer(self, interval=15_000)

@@ -112,12 +112,12 @@ class SaleScreen(QWidget):
 
     def open_return(self, timbre: str = "") -> None:
         """The return screen (supervisor-authorised at the end), on the sale of ``timbre`` when one was scanned."""
-        terminal = self.presenter.terminal
-        if terminal.returns is None:
+        returns = self.presenter.returns
+        if returns is None:
             self.presenter.refresh("Esta caja no hace devoluciones", True)
             return
         checkout = self.presenter.checkout
-        presenter = ReturnPresenter(terminal.returns, cashier_id=checkout.cashier.user_id if checkout.cashier else "",
+        presenter = ReturnPresenter(returns, cashier_id=checkout.cashier.user_id if checkout.cashier else "",
                                     shift_id=checkout.shift_id)
         self.returning = ReturnDialog(self, presenter)
         self.returning.finished.connect(lambda _code: self._returned(presenter))

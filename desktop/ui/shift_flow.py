@@ -14,6 +14,7 @@ from desktop.presenters.devices import DevicesPresenter
 from desktop.presenters.purchase import PurchasePresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.terminal import Terminal
 from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.purchase_dialog import PurchaseDialog
@@ -31,9 +32,10 @@ class ShiftActions(QObject):
     closed = Signal()
     switch_user = Signal()
 
-    def __init__(self, parent: QWidget, session: SessionPresenter, sale: SalePresenter) -> None:
+    def __init__(self, parent: QWidget, terminal: Terminal, session: SessionPresenter, sale: SalePresenter) -> None:
         super().__init__(parent)
         self.window = parent
+        self.terminal = terminal
         self.session = session
         self.sale = sale
         self.report: ZReportDialog | None = None
@@ -95,14 +97,15 @@ class ShiftActions(QObject):
             pin_dialog.show_error(view.message)
             return
         pin_dialog.dismiss()
-        page = DevicesDialog(self.window, DevicesPresenter(self.session.terminal))
+        page = DevicesDialog(self.window, DevicesPresenter(self.terminal, self.terminal.receipts))
         page.finished.connect(lambda _code: self.sale.refresh())
         page.start()
 
     def purchase(self) -> None:
         """Registrar compra (DTE de proveedor): a supervisor's or administrator's PIN, then the back-office dialog."""
         cashier = self.session.user.user_id if self.session.user else ""
-        presenter = PurchasePresenter(self.session.terminal, cashier)
+        assert self.terminal.purchases is not None  # every till built by desktop.terminal.build registers purchases
+        presenter = PurchasePresenter(self.terminal.purchases, self.terminal.auth, self.terminal.catalog, cashier)
         dialog = self._dialog("purchase-pin", "Registrar compra", masked=True, ok="Autorizar")
         dialog.submitted.connect(lambda pin: self._purchase(dialog, presenter, pin))
         dialog.ask("Un supervisor o administrador escribe su PIN para registrar la factura o nota de un proveedor.")

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from desktop import settings as settings_mod
+from desktop import terminal as terminal_mod
 from desktop.drivers.fakes import FakePrinter, FakeScanner
 from desktop.drivers.ports import DrawerConfig
 from desktop.drivers.printers import PrinterConfig
@@ -17,7 +18,6 @@ from desktop.drivers.scales.fakes import FakeScale
 from desktop.drivers.scanner import ScannerConfig
 from desktop.presenters import devices
 from desktop.presenters.devices import DeviceForm, DevicesPresenter
-from desktop.presenters.shift import SessionPresenter
 
 PORTS = [PortInfo("/dev/ttyUSB0", "CP2102 USB to UART", "USB VID:PID=10C4:EA60"), PortInfo("/dev/ttyS0", "", "")]
 
@@ -26,7 +26,7 @@ def page(terminal, **kwargs):
     views = []
     kwargs.setdefault("ports", lambda: PORTS)
     kwargs.setdefault("usb", lambda: [("0416:5011", "0416:5011 (impresora USB)")])
-    return DevicesPresenter(terminal, views.append, **kwargs), views
+    return DevicesPresenter(terminal, terminal.receipts, views.append, **kwargs), views
 
 
 @pytest.mark.parametrize(("config", "target"), [
@@ -160,7 +160,7 @@ def test_the_scanner_rests_while_the_page_is_open(terminal):
 
 
 def test_only_an_administrator(terminal):
-    session = SessionPresenter(terminal)
+    session = terminal_mod.session_presenter(terminal)
     assert session.administrator("9999").error  # a supervisor
     assert "PIN incorrecto" in session.administrator("1234").message
     view = session.administrator("0000")

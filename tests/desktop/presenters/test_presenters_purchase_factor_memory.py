@@ -42,7 +42,7 @@ def _file(tmp_path: Path, name: str, dte) -> str:
 
 
 def _presenter(store, path: str) -> PurchasePresenter:
-    p = PurchasePresenter(store, "ana")
+    p = PurchasePresenter(store.purchases, store.auth, store.catalog, "ana")
     assert p.authorise("9999") == ""
     p.load(path)
     return p

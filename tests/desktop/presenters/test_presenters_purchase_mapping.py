@@ -44,7 +44,7 @@ def factura(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def presenter(store, factura) -> PurchasePresenter:
-    p = PurchasePresenter(store, "ana")
+    p = PurchasePresenter(store.purchases, store.auth, store.catalog, "ana")
     assert p.authorise("9999") == ""
     p.load(str(factura))
     assert p.view.can_confirm, p.view.verdict

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop import terminal as terminal_mod
 from desktop.drivers.ports import PrinterStatus
 from desktop.presenters.payment import PaymentPresenter
-from desktop.presenters.sale import SalePresenter
-from desktop.presenters.shift import SessionPresenter
 from shared.sale import TenderKind
 
 CAF39 = Path(__file__).parents[2] / "data" / "sii" / "samples" / "caf_T39_cert_76235291-5_F1-20.xml"
@@ -16,11 +15,11 @@ CAF39 = Path(__file__).parents[2] / "data" / "sii" / "samples" / "caf_T39_cert_7
 def _selling(terminal, *, folios: bool = True):
     if folios:
         terminal.checkout.folios.load_caf(CAF39.read_bytes())
-    session = SessionPresenter(terminal)
+    session = terminal_mod.session_presenter(terminal)
     assert not session.sign_in("ana", "1234").error
     assert session.open_shift("20.000").message == "Turno 1 abierto con $20.000"
     views = []
-    presenter = SalePresenter(terminal, views.append)
+    presenter = terminal_mod.sale_presenter(terminal, views.append)
     shift = terminal.shifts.current()
     presenter.start(session.user, shift.shift_id, shift.number)
     return presenter, views
@@ -145,7 +144,7 @@ def test_close_shift_shows_z_summary(terminal):
     pay = PaymentPresenter(terminal.checkout)
     pay.exact()
     pay.finish()
-    session = SessionPresenter(terminal)
+    session = terminal_mod.session_presenter(terminal)
     session.sign_in("ana", "1234")
     view = session.close_shift({TenderKind.CASH: "21.150"})
     assert view.message == "Turno 1 cerrado." and ("Efectivo", "Caja cuadrada") in view.z_lines

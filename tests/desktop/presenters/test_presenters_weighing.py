@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from desktop import terminal as terminal_mod
 from desktop.drivers.scale_sim import ScaleSimulator
 from desktop.drivers.scales import Reading, ScaleError, ScaleState
 from desktop.drivers.scales.driver import SerialScale
 from desktop.drivers.scales.fakes import FakeScale
-from desktop.presenters.sale import SalePresenter
-from desktop.presenters.shift import SessionPresenter
 from desktop.presenters.weighing import CommandFailed, WeighingPresenter
 
 S = ScaleState
@@ -166,11 +165,11 @@ def weighing_sale(make_terminal):
     scale = FakeScale(512)
     term = make_terminal()
     term.scale = scale
-    session = SessionPresenter(term)
+    session = terminal_mod.session_presenter(term)
     session.sign_in("ana", "1234")
     session.open_shift("0")
     shift = term.shifts.current()
-    sale = SalePresenter(term)
+    sale = terminal_mod.sale_presenter(term)
     sale.start(session.user, shift.shift_id, shift.number)
     return sale, scale
 

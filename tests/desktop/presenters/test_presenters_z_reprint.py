@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from desktop import terminal as terminal_mod
 from desktop.drivers.escpos_decode import decode
 from desktop.drivers.ports import PrinterStatus
 from desktop.journal import read_models
-from desktop.presenters.shift import SessionPresenter
 from desktop.services.receipts import Z_COPY_MARK
 from shared.sale import TenderKind
 
 
 def _open(terminal, float_text="20.000"):
-    session = SessionPresenter(terminal)
+    session = terminal_mod.session_presenter(terminal)
     assert not session.sign_in("ana", "1234").error
     assert not session.open_shift(float_text).error
     return session

@@ -16,8 +16,6 @@ from desktop.drivers.escpos_decode import decode
 from desktop.drivers.fakes import FakePrinter
 from desktop.drivers.ports import DrawerConfig, PrinterError, PrinterStatus
 from desktop.journal import read_models
-from desktop.presenters.sale import SalePresenter
-from desktop.presenters.shift import SessionPresenter
 from desktop.services.printing import PrintJob, PrintWorker
 from shared.sale import Tender, TenderKind
 
@@ -218,7 +216,7 @@ def test_no_kick_in_the_receipt_when_there_is_no_drawer(tmp_path, fast_hasher, c
     term.checkout.complete((Tender(TenderKind.CASH, 2000),))
     term.receipts.wait_idle()
     assert decode(printer.jobs[-1]).drawer_kicks == 0
-    session = SessionPresenter(term)
+    session = terminal_mod.session_presenter(term)
     session.sign_in("ana", "1234")
     view = session.open_drawer("9999", "Dar sencillo")
     assert view.error and "no tiene cajón configurado" in view.message and "llave" in view.message
@@ -229,7 +227,7 @@ def test_supervisor_open_drawer_kicks_pin_5_through_the_worker(tmp_path, fast_ha
     printer = FakePrinter()
     term = till(tmp_path, fast_hasher, printer, drawer=DrawerConfig(pin=5))
     closing(term)
-    session = SessionPresenter(term)
+    session = terminal_mod.session_presenter(term)
     session.sign_in("ana", "1234")
     assert session.open_drawer("9999", "Dar sencillo").message == "Cajón abierto"
     term.receipts.wait_idle()
@@ -240,10 +238,10 @@ def test_a_drawer_failure_is_told_to_the_cashier_and_nothing_is_lost(tmp_path, f
     printer = FakePrinter()
     term = till(tmp_path, fast_hasher, printer)
     closing(term)
-    session = SessionPresenter(term)
+    session = terminal_mod.session_presenter(term)
     session.sign_in("ana", "1234")
     shift = term.shifts.current()
-    sale = SalePresenter(term)
+    sale = terminal_mod.sale_presenter(term)
     sale.start(session.user, shift.shift_id, shift.number)
     printer.fail_next(1, PrinterStatus.OFFLINE)
     assert session.cash_move("in", "5000", "Sencillo").message == "Ingreso de $5.000 registrado"
@@ -255,7 +253,7 @@ def test_a_drawer_failure_is_told_to_the_cashier_and_nothing_is_lost(tmp_path, f
 
 def test_an_injected_drawer_that_fails_says_so(selling):
     selling.shifts.drawer.failing = PrinterStatus.OFFLINE
-    session = SessionPresenter(selling)
+    session = terminal_mod.session_presenter(selling)
     session.sign_in("ana", "1234")
     view = session.open_drawer("9999", "Dar sencillo")
     assert view.error and view.message == ("Apertura autorizada, pero el cajón no se abrió: No se pudo abrir el "

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from desktop.presenters.enrollment import EnrollPresenter
+from desktop.ui.app import enroll_presenter
 from desktop.ui.enroll_dialog import EnrollDialog
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
@@ -30,8 +31,8 @@ def test_first_run_dialog_connects_or_skips(qtbot, terminal, monkeypatch):
     ident = terminal.journal.identity
     hq = _fake_hq(ident.tenant_id, ident.store_id)
     monkeypatch.setattr(enrollment, "register", lambda *a, **k: real(*a, **{**k, "transport": hq}))
-    assert EnrollPresenter.needed(terminal)
-    dialog = EnrollDialog(EnrollPresenter(terminal))
+    assert EnrollPresenter.needed(terminal.journal, terminal.sync is not None)
+    dialog = EnrollDialog(enroll_presenter(terminal))
     qtbot.addWidget(dialog)
     dialog.findChild(QLineEdit, "enroll-url").setText("http://hq.local:8700")
     dialog.findChild(QLineEdit, "enroll-code").setText("MALO-0000-0000")
@@ -41,10 +42,10 @@ def test_first_run_dialog_connects_or_skips(qtbot, terminal, monkeypatch):
     dialog.findChild(QLineEdit, "enroll-code").setText("BUENO-1234")
     dialog.findChild(QPushButton, "enroll-connect").click()
     assert terminal.sync is not None and terminal.journal.sync_state()["server_url"] == "http://hq.local:8700"
-    assert not EnrollPresenter.needed(terminal)
+    assert not EnrollPresenter.needed(terminal.journal, terminal.sync is not None)
 
 
 def test_skipping_is_remembered(terminal):
-    presenter = EnrollPresenter(terminal)
+    presenter = enroll_presenter(terminal)
     assert presenter.skip().done
-    assert not EnrollPresenter.needed(terminal)
+    assert not EnrollPresenter.needed(terminal.journal, terminal.sync is not None)
