@@ -226,7 +226,7 @@ def _folio_settings(args: argparse.Namespace) -> dict[str, Any]:
 
     settings = _settings(args)
     return {"lease_size": settings.folio_lease_size, "low_water": settings.folio_low_water,
-            "keys": folios.trusted_keys(settings)}
+            "keys": folios.trusted_keys(settings.standin_caf_key)}
 
 
 def cmd_caf_import(args: argparse.Namespace) -> int:

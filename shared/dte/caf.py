@@ -26,19 +26,22 @@ from pathlib import Path
 from typing import Final
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import errors, xmlcore
+from shared.dte import rsa as rsa_mod
 
 MAX_CAF_BYTES: Final = 64 * 1024
 
 IDK_CERTIFICACION: Final = 100
 IDK_PRODUCCION: Final = 300
+IDK_STANDIN: Final = 9999
+"""The local SII stand-in's issuer key id: not an SII IDK, so a stand-in CAF is never mistaken for a real one (a
+verifier accepts it only when its caller adds the stand-in's key under this IDK)."""
 
 CAF_VENCE_TIPOS: Final = frozenset({33, 43, 46, 56, 61})
 """Types whose CAF expires (LibreDTE ``Caf::vence()``, sii.md §2); boleta CAFs (39, 41) never expire."""
@@ -127,11 +130,6 @@ def _load_private_key(pem: str) -> rsa.RSAPrivateKey:
     return key
 
 
-def rsa_public_key(modulus: bytes, exponent: bytes) -> rsa.RSAPublicKey:
-    """An RSA public key from the big-endian bytes of its modulus and exponent (RSAPK M/E, RSAKeyValue)."""
-    return rsa.RSAPublicNumbers(int.from_bytes(exponent, "big"), int.from_bytes(modulus, "big")).public_key()
-
-
 def _exact(raw: bytes, pattern: bytes, fallback: bytes) -> bytes:
     match = re.search(pattern, raw, re.S)
     return match.group(0) if match else fallback
@@ -175,7 +173,7 @@ def parse_caf(data: bytes) -> Caf:
     modulus = _b64(xmlcore.text(da, "RSAPK/M"), "RSAPK/M")
     exponent = _b64(xmlcore.text(da, "RSAPK/E"), "RSAPK/E")
     try:
-        public_key = rsa_public_key(modulus, exponent)
+        public_key = rsa_mod.public_key(modulus, exponent)
     except ValueError:
         raise errors.CafMalformed("la llave pública RSAPK no es válida") from None
     rsask = xmlcore.text(root, "RSASK")
@@ -203,14 +201,6 @@ def parse_caf(data: bytes) -> Caf:
     )
 
 
-def _verifies(key: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
-    try:
-        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA1())
-    except InvalidSignature:
-        return False
-    return True
-
-
 def verify_caf(caf: Caf, sii_keys: Mapping[int, rsa.RSAPublicKey], *, rut: str | None = None,
                today: date | None = None) -> None:
     """Check a CAF before it is used or imported.
@@ -230,7 +220,7 @@ def verify_caf(caf: Caf, sii_keys: Mapping[int, rsa.RSAPublicKey], *, rut: str |
     key = sii_keys.get(caf.idk)
     if key is None:
         raise errors.CafUnknownIdk(caf.idk)
-    if not any(_verifies(key, caf.frma, form) for form in caf.da_signed_forms):
+    if not any(rsa_mod.verifies_sha1(key, caf.frma, form) for form in caf.da_signed_forms):
         raise errors.CafTampered()
     public = caf.public_key.public_numbers()
     if caf.signing_key().private_numbers().public_numbers != public:
@@ -335,7 +325,7 @@ def parse_da(da: etree._Element) -> tuple[int, int, int, rsa.RSAPublicKey]:
     Raises:
         CafMalformed: a field missing or unreadable.
     """
-    key = rsa_public_key(_b64(xmlcore.text(da, "RSAPK/M"), "RSAPK/M"), _b64(xmlcore.text(da, "RSAPK/E"), "RSAPK/E"))
+    key = rsa_mod.public_key(_b64(xmlcore.text(da, "RSAPK/M"), "RSAPK/M"), _b64(xmlcore.text(da, "RSAPK/E"), "RSAPK/E"))
     return (_int(xmlcore.text(da, "TD"), "TD"), _int(xmlcore.text(da, "RNG/D"), "RNG/D"),
             _int(xmlcore.text(da, "RNG/H"), "RNG/H"), key)
 
@@ -351,5 +341,5 @@ def verify_da(da: etree._Element, frma: bytes, sii_keys: Mapping[int, rsa.RSAPub
     if key is None:
         raise errors.CafUnknownIdk(idk)
     forms = (xmlcore.flatten(da, escape_quotes=False), xmlcore.flatten(da, escape_quotes=True))
-    if not any(_verifies(key, frma, form) for form in forms):
+    if not any(rsa_mod.verifies_sha1(key, frma, form) for form in forms):
         raise errors.CafTampered()

@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from lxml import etree
@@ -40,7 +39,7 @@ from lxml import etree
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import errors, xmlcore
-from shared.dte.caf import rsa_public_key
+from shared.dte import rsa as rsa_mod
 from shared.dte.xmlcore import DS_NS
 
 C14N_10: Final = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
@@ -165,7 +164,7 @@ def sign(root: etree._Element, reference_id: str | None, signer: Signer) -> etre
     etree.SubElement(etree.SubElement(ref, _DS + "Transforms"), _DS + "Transform", Algorithm=ENVELOPED)
     etree.SubElement(ref, _DS + "DigestMethod", Algorithm=SHA1)
     etree.SubElement(ref, _DS + "DigestValue").text = _b64(digest)
-    value = signer.private_key.sign(xmlcore.c14n(info), padding.PKCS1v15(), hashes.SHA1())
+    value = rsa_mod.sign_sha1(signer.private_key, xmlcore.c14n(info))
     etree.SubElement(sig, _DS + "SignatureValue").text = _b64(value)
     key_info = etree.SubElement(sig, _DS + "KeyInfo")
     numbers = signer.private_key.public_key().public_numbers()
@@ -300,7 +299,7 @@ def _verify(sig: etree._Element, uri: str) -> SignatureCheck:
         raise errors.SignatureInvalid(f"el digest de {uri or 'documento'} no coincide: el contenido fue alterado")
     key, cert = _key(sig)
     value = _decode(sig.findtext(_DS + "SignatureValue"), "SignatureValue")
-    info_form = next((name for name, fn in variants if _verifies(key, value, fn(info))), None)
+    info_form = next((name for name, fn in variants if rsa_mod.verifies_sha1(key, value, fn(info))), None)
     if info_form is None:
         raise errors.SignatureInvalid("SignatureValue no corresponde a SignedInfo y la llave")
     return SignatureCheck(reference=uri, valid=True, reason="", c14n=digest_form,
@@ -320,7 +319,7 @@ def _key(sig: etree._Element) -> tuple[rsa.RSAPublicKey, x509.Certificate | None
     key: rsa.RSAPublicKey | None = None
     if rsa_kv is not None:
         try:
-            key = rsa_public_key(_decode(rsa_kv.findtext(_DS + "Modulus"), "Modulus"),
+            key = rsa_mod.public_key(_decode(rsa_kv.findtext(_DS + "Modulus"), "Modulus"),
                                  _decode(rsa_kv.findtext(_DS + "Exponent"), "Exponent"))
         except ValueError:
             raise errors.SignatureInvalid("RSAKeyValue inválido") from None
@@ -334,14 +333,6 @@ def _key(sig: etree._Element) -> tuple[rsa.RSAPublicKey, x509.Certificate | None
     if key is None:
         raise errors.SignatureInvalid("falta KeyInfo (RSAKeyValue o X509Certificate)")
     return key, cert
-
-
-def _verifies(key: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
-    try:
-        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA1())
-    except InvalidSignature:
-        return False
-    return True
 
 
 def verify_all(data: bytes | etree._Element) -> list[SignatureCheck]:

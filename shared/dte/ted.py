@@ -25,15 +25,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
 from shared.dte import errors, xmlcore
+from shared.dte import rsa as rsa_mod
 from shared.dte.documents import Documento
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ def build_ted(caf: caf_mod.Caf, *, folio: int, fecha_emision: date, rut_receptor
     dd_body = xmlcore.flatten(dd)
     tsted = f"<TSTED>{timestamp.replace(tzinfo=None).isoformat(timespec='seconds')}</TSTED>".encode("ascii")
     dd_bytes = dd_body[: -len(b"</DD>")] + caf.caf_element + tsted + b"</DD>"
-    signature = caf.signing_key().sign(dd_bytes, padding.PKCS1v15(), hashes.SHA1())
+    signature = rsa_mod.sign_sha1(caf.signing_key(), dd_bytes)
     frmt = b'<FRMT algoritmo="SHA1withRSA">' + base64.b64encode(signature) + b"</FRMT>"
     return b'<TED version="1.0">' + dd_bytes + frmt + b"</TED>"
 
@@ -224,7 +223,7 @@ def verify_ted(ted: bytes | etree._Element, public_key: rsa.RSAPublicKey | None 
         raise errors.TedSignatureInvalid("el CAF del timbre no es el CAF indicado")
     key = public_key or caf_key
     source = ted if isinstance(ted, bytes) else None
-    if not any(_verifies(key, frmt, form) for form in _signed_forms(dd, source)):
+    if not any(rsa_mod.verifies_sha1(key, frmt, form) for form in _signed_forms(dd, source)):
         raise errors.TedSignatureInvalid("FRMT no corresponde a los datos del DD")
     if tipo != data.tipo_dte or not desde <= data.folio <= hasta:
         raise errors.TedSignatureInvalid(f"el folio {data.folio} tipo {data.tipo_dte} no está en el CAF del timbre")
@@ -248,14 +247,6 @@ def _required(el: etree._Element, name: str) -> str:
     if value is None or not value.strip():
         raise ValueError(f"falta DD/{name}")
     return value.strip()
-
-
-def _verifies(key: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
-    try:
-        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA1())
-    except InvalidSignature:
-        return False
-    return True
 
 
 def pdf417_image(ted_bytes: bytes, *, columns: int = PDF417_COLUMNS, scale: int = PDF417_SCALE) -> Image:

@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -125,27 +126,24 @@ def sii_keys() -> dict[int, rsa.RSAPublicKey]:
     return caf_mod.load_sii_keys(SII_CERTS)
 
 
-def trusted_keys(settings: Any) -> dict[int, rsa.RSAPublicKey]:
-    """The keys a CAF import accepts: the SII's (IDK 100, 300), plus the SII stand-in's issuer key under its own IDK
-    when ``settings.standin_caf_key`` names its PEM file (allowed only with ``sii_environment = "standin"``).
+def trusted_keys(standin_key_file: str = "") -> dict[int, rsa.RSAPublicKey]:
+    """The keys a CAF import accepts: the SII's (IDK 100, 300), plus the SII stand-in's issuer key under
+    :data:`shared.dte.caf.IDK_STANDIN` when ``standin_key_file`` names its PEM file. The composition root decides:
+    it passes ``settings.standin_caf_key``, which settings allow only with ``sii_environment = "standin"``.
 
     Raises:
         CafImportError: the stand-in key file cannot be read or is not an RSA public key.
     """
     keys = dict(sii_keys())
-    path = getattr(settings, "standin_caf_key", "")
-    if path:
-        from cryptography.hazmat.primitives import serialization
-
-        from syncserver.sii.standin_caf import STANDIN_IDK
-
+    if standin_key_file:
         try:
-            key = serialization.load_pem_public_key(Path(path).read_bytes())
+            key = serialization.load_pem_public_key(Path(standin_key_file).read_bytes())
         except (OSError, ValueError) as exc:
-            raise CafImportError(f"no se pudo leer la llave del simulador del SII ({path}): {exc}") from None
+            raise CafImportError(f"no se pudo leer la llave del simulador del SII ({standin_key_file}): "
+                                 f"{exc}") from None
         if not isinstance(key, rsa.RSAPublicKey):
-            raise CafImportError(f"la llave del simulador del SII ({path}) no es RSA")
-        keys[STANDIN_IDK] = key
+            raise CafImportError(f"la llave del simulador del SII ({standin_key_file}) no es RSA")
+        keys[caf_mod.IDK_STANDIN] = key
     return keys
 
 

@@ -10,6 +10,7 @@ from shared.dte import caf as caf_mod
 from syncserver.dte import folios
 from syncserver.hq import csrf, web
 from syncserver.hq.web import HqUser
+from syncserver.settings import ServerSettings
 
 TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta", 56: "Nota de débito",
          61: "Nota de crédito"}
@@ -34,11 +35,11 @@ async def page(request: Request, user: HqUser) -> Response:
         if not isinstance(upload, UploadFile):
             return await _page(request, user, status=422, error="Elija el archivo del CAF (XML descargado del SII).")
         data = await upload.read(caf_mod.MAX_CAF_BYTES + 1)
-    settings = request.app.state.settings
+    settings: ServerSettings = request.app.state.settings
     try:
-        done = await folios.import_caf(request.app.state.pool, user.tenant_id, data, keys=folios.trusted_keys(settings),
-                                       lease_size=int(getattr(settings, "folio_lease_size", 100)),
-                                       low_water=int(getattr(settings, "folio_low_water", 20)))
+        done = await folios.import_caf(request.app.state.pool, user.tenant_id, data,
+                                       keys=folios.trusted_keys(settings.standin_caf_key),
+                                       lease_size=settings.folio_lease_size, low_water=settings.folio_low_water)
     except folios.CafImportError as exc:
         return await _page(request, user, status=422, error=str(exc))
     return web.redirect(f"/folios?importado={done.tipo}:{done.desde}-{done.hasta}")

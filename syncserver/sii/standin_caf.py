@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared import rut as rut_mod
+from shared.dte import caf as caf_mod
+from shared.dte import rsa as rsa_mod
 
-STANDIN_IDK = 9999
+STANDIN_IDK = caf_mod.IDK_STANDIN
 """The stand-in's key id: not an SII IDK, so a stand-in CAF is never mistaken for a real one."""
 
 
@@ -48,7 +50,7 @@ class StandinIssuer:
         da = (f"<DA><RE>{rut_mod.parse(rut).compact}</RE><RS>{_xml_text(razon_social[:40])}</RS><TD>{tipo}</TD>"
               f"<RNG><D>{desde}</D><H>{hasta}</H></RNG><FA>{fa.isoformat()}</FA>"
               f"<RSAPK><M>{_b64int(numbers.n)}</M><E>{_b64int(numbers.e)}</E></RSAPK><IDK>{self.idk}</IDK></DA>")
-        frma = base64.b64encode(self.key.sign(da.encode("iso-8859-1"), padding.PKCS1v15(), hashes.SHA1()))
+        frma = base64.b64encode(rsa_mod.sign_sha1(self.key, da.encode("iso-8859-1")))
         rsask = caf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                       serialization.NoEncryption()).decode("ascii")
         rsapubk = caf_key.public_key().public_bytes(serialization.Encoding.PEM,

@@ -24,9 +24,9 @@ def test_a_standin_caf_imports_only_with_the_standin_key(pg_database: str, tmp_p
     db = migrated(pg_database, {1: SAMPLE_RUT})
     plain = settings_mod.ServerSettings()
     with pytest.raises(folios.CafImportError, match="IDK"):
-        db.run(lambda pool: folios.import_caf(pool, 1, caf, keys=folios.trusted_keys(plain)))
+        db.run(lambda pool: folios.import_caf(pool, 1, caf, keys=folios.trusted_keys(plain.standin_caf_key)))
     trusting = settings_mod.ServerSettings(standin_caf_key=str(key_file))
-    done = db.run(lambda pool: folios.import_caf(pool, 1, caf, keys=folios.trusted_keys(trusting)))
+    done = db.run(lambda pool: folios.import_caf(pool, 1, caf, keys=folios.trusted_keys(trusting.standin_caf_key)))
     assert (done.tipo, done.desde, done.hasta, done.idk) == (39, 1, 1000, standin_caf.STANDIN_IDK)
 
 
@@ -36,4 +36,4 @@ def test_the_standin_key_is_refused_outside_the_standin_environment(tmp_path: Pa
     with pytest.raises(settings_mod.SettingsError, match="standin_caf_key solo se acepta"):
         settings_mod.load(env=env)
     with pytest.raises(folios.CafImportError, match="no se pudo leer la llave"):
-        folios.trusted_keys(settings_mod.ServerSettings(standin_caf_key=str(tmp_path / "missing.pem")))
+        folios.trusted_keys(str(tmp_path / "missing.pem"))
