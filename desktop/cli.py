@@ -8,17 +8,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from desktop import dte_cli
+from desktop import cli_io, dte_cli
 from desktop import settings as settings_mod
 from desktop.journal.errors import JournalError
 from shared import errors, launcher
-
-DEFAULT_DATA = Path(os.environ.get("ALMACEN_DATA", Path.home() / ".local/share/almacen/terminal"))
 
 
 def _settings(args: argparse.Namespace) -> settings_mod.TerminalSettings:
@@ -222,7 +219,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--data", default=str(DEFAULT_DATA), help="carpeta de datos de la caja (terminal.toml y "
+        p.add_argument("--data", default=str(cli_io.DEFAULT_DATA), help="carpeta de datos de la caja (terminal.toml y "
                        "journal.sqlite3); por defecto $ALMACEN_DATA o ~/.local/share/almacen/terminal")
         p.set_defaults(func=func)
         return p

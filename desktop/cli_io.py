@@ -4,9 +4,13 @@ stderr (``ERROR: ...`` lines, in Spanish) the way the rest of the CLI does."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
+
+DEFAULT_DATA = Path(os.environ.get("ALMACEN_DATA", Path.home() / ".local/share/almacen/terminal"))
+"""The till's data folder when ``--data``/``--journal`` is not given: ``$ALMACEN_DATA`` or the user's share folder."""
 
 
 def error(message: str) -> None:

@@ -82,8 +82,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.journal:
         journal_path = Path(args.journal)
     else:
-        from desktop.cli import DEFAULT_DATA
-        journal_path = Path(DEFAULT_DATA) / "journal.sqlite3"
+        journal_path = cli_io.DEFAULT_DATA / "journal.sqlite3"
     try:
         store = settings_mod.load(journal_path.parent).store
     except ValueError as exc:

@@ -67,10 +67,12 @@ def fmt_datetime(value: datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return (value.astimezone(CHILE) if value.tzinfo else value).strftime("%d-%m-%Y %H:%M")
+    else:
+        moment = value
+    return (moment.astimezone(CHILE) if moment.tzinfo else moment).strftime("%d-%m-%Y %H:%M")
 
 
 def fmt_rut(value: str | None) -> str:
