@@ -45,7 +45,7 @@ def split_target(target: str, is_product: Any) -> tuple[str, str]:
 def apply_maps(service: Any, preview: Any, maps: list[str]) -> tuple[Any, str]:
     """``preview`` with the ``--map`` assignments made, and ``""``; or the preview unchanged and why (Spanish)."""
     from desktop.journal import read_models
-    from desktop.services import purchases
+    from desktop.services import purchase_matching
 
     def is_product(sku: str) -> bool:
         product = read_models.by_sku(service.journal.conn, sku)
@@ -63,7 +63,7 @@ def apply_maps(service: Any, preview: Any, maps: list[str]) -> tuple[Any, str]:
         try:
             preview = service.assign(preview, int(found["line"]), sku if sku not in ("", "-") else None,
                                      factor, document=document)
-        except purchases.MappingRefused as exc:
+        except purchase_matching.MappingRefused as exc:
             return preview, f"--map {item}: {exc}"
     return preview, ""
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop.presenters.sale import describe
-from desktop.services import purchases
+from desktop.services import purchase_matching, purchases
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService
 from shared import catalog, errors, money, roles, rut
@@ -149,7 +149,8 @@ class PurchasePresenter:
     def _show(self, path: str) -> PurchaseView:
         preview = self.service.preview(self._data, moves_stock=self._moves_stock)
         for (document, line_no), (sku, factor) in self._assigned.items():
-            with contextlib.suppress(purchases.MappingRefused):  # the product went away: the line stays as matched
+            # a product that went away leaves the line as matched
+            with contextlib.suppress(purchase_matching.MappingRefused):
                 preview = self.service.assign(preview, line_no, sku, factor, document=document)
         self._preview = preview
         self._keys = []
@@ -274,7 +275,7 @@ class PurchasePresenter:
         document, x = found
         try:
             preview = self.service.assign(self._preview, x.line_no, editor.chosen, editor.factor, document=document)
-        except purchases.MappingRefused as exc:
+        except purchase_matching.MappingRefused as exc:
             reason = str(exc)
             return self._emit(replace(self.view, editor=replace(editor, error=reason[:1].upper() + reason[1:])))
         event = preview.documents[document].event

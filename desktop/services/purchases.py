@@ -7,34 +7,26 @@ crédito (61); be addressed to this store's RUT (``[store] rut`` of terminal.tom
 The file is registered whole or not at all: one refused document refuses the file, with every reason, and nothing
 is journaled.
 
-Lines are matched to the store's products by the GTIN in CdgItem, then by any code that is a barcode or a SKU, then
-by a product with exactly the same name (accents and case ignored; only when one product has it). Lines without a
-match stay in the purchase without moving stock. Before registering, the manager may assign a line to a product by
-hand or take its match away (:meth:`PurchaseService.assign`, ``matched_by = "manual"``) and say how many of the
-product's units one unit of the line holds (``package_factor``: 5 boxes "CJ 12 x 1 L" enter as 60 units, each at
-the box's cost / 12). The factor is remembered: a line matched automatically takes the factor of the latest earlier
-registration of the same supplier's item (same code, else EAN, else name) matched to the same product, and a nota
-de crédito or débito that of the line of the document it references when that was registered here
-(:attr:`DocumentPreview.inherited` says which; the manager may change it). A line whose quantity in the store's units
-reaches :data:`STOCK_QUANTITY_LIMIT` is refused. Each document becomes one ``purchase.received`` event, journaled
-(with the supervisor's ``auth.authorised`` when it came from the till) in one unit of work with its projections:
-stock up in the chosen warehouse, PPP cost per SKU (``shared.costing``), IVA crédito fiscal.
+Lines are matched to the store's products and take a package factor as :mod:`desktop.services.purchase_matching`
+says; before registering, the manager may assign a line by hand (:meth:`PurchaseService.assign`). Each document
+becomes one ``purchase.received`` event, journaled (with the supervisor's ``auth.authorised`` when it came from the
+till) in one unit of work with its projections: stock up in the chosen warehouse, PPP cost per SKU
+(``shared.costing``), IVA crédito fiscal.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from desktop.journal import purchases_projection, read_models
+from desktop.journal import purchases_projection
 from desktop.journal.sqlite_store import SqliteJournal
-from shared import catalog, costing, errors, money
+from desktop.services.purchase_matching import LineMatcher, MappingRefused, quantity_refusals
+from shared import costing, errors, money
 from shared import rut as rut_mod
 from shared.dte import errors as dte_errors
 from shared.dte import received, verdict, xmlcore
@@ -49,79 +41,6 @@ NOT_PURCHASES: Final = {
     46: "una factura de compra (46) la emite el comprador, no el proveedor",
     52: "una guía de despacho no es una compra: registre la factura cuando llegue",
 }
-
-
-STOCK_QUANTITY_LIMIT: Final = events.STOCK_QUANTITY_LIMIT
-_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_COMMA_THOUSANDS = re.compile(r"[\d.]*,\d{3}")
-"""``1,000``: a thousand to some, one to others."""
-
-
-class MappingRefused(errors.InvalidInput):
-    """A hand assignment cannot be made: an unknown line or product, or a package factor out of range (Spanish)."""
-
-
-def _miles(value: Decimal) -> str:
-    """``1234567.5`` → ``1.234.567,5`` (es-CL)."""
-    whole, _, fraction = f"{value.normalize():f}".partition(".")
-    text = f"{int(whole):,}".replace(",", ".")
-    return f"{text},{fraction}" if fraction else text
-
-
-def quantity_problem(line: events.PurchaseLine) -> str | None:
-    """Why ``line`` cannot be registered for its quantity in the store's units (Spanish), or None: ``quantity ×
-    package_factor`` must be below :data:`STOCK_QUANTITY_LIMIT` (the master's stock column)."""
-    if abs(line.store_quantity) < STOCK_QUANTITY_LIMIT:
-        return None
-    total = f"{_miles(line.store_quantity)} unidades"
-    if line.package_factor != 1:
-        total += f" ({_miles(line.quantity)} × {_miles(line.package_factor)})"
-    return (f"la línea {line.line_no} suma {total}: el máximo que la tienda puede registrar es "
-            f"{_miles(STOCK_QUANTITY_LIMIT - events.STOCK_PLACES)}; revise las unidades por bulto")
-
-
-def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Decimal:
-    """The package factor typed by the manager (``"12"``, ``"2,5"`` kg): units per package, a whole number from 1 to
-    :data:`~shared.events.purchases.MAX_PACKAGE_FACTOR`; for a product sold by weight, kg per package (more than 0,
-    at most 3 decimals, the gram).
-
-    Typed as in Chile: the comma is the decimal mark; for a product sold by unit a dot only separates thousands
-    (``"1.000"`` is a thousand, never one), and a dot that does not group thousands (``"1.5"``) or a comma before
-    three digits (``"1,000"``) is refused as ambiguous. For a product by kg a lone dot is the keypad's decimal mark
-    (``"2.5"`` kg); with a comma too, dots are thousands (``"1.000,5"``).
-
-    Raises:
-        MappingRefused: not a number, ambiguous, not positive, too big, or a fraction for a product sold by unit.
-    """
-    shown = str(value).strip()
-    text = shown
-    typed = not isinstance(value, Decimal | int)
-    if typed and not by_weight and ("." in text or _COMMA_THOUSANDS.fullmatch(text)) \
-            and not _THOUSANDS.fullmatch(text):
-        raise MappingRefused(f"unidades por bulto no válidas ({shown}): escriba un número entero, p. ej. 12; el "
-                             "punto separa los miles (1.000 es mil)")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif "." in text and not by_weight and typed:
-        text = text.replace(".", "")
-    try:
-        factor = Decimal(text)
-    except InvalidOperation:
-        raise MappingRefused(f"unidades por bulto no válidas ({shown or 'vacío'}): escriba un número, p. ej. 12"
-                             ) from None
-    if not factor.is_finite() or factor <= 0:
-        raise MappingRefused("las unidades por bulto deben ser mayores que cero")
-    if factor > events.MAX_PACKAGE_FACTOR:
-        limit = f"{int(events.MAX_PACKAGE_FACTOR):,}".replace(",", ".")
-        raise MappingRefused(f"unidades por bulto demasiado grandes ({shown}): el máximo es {limit}")
-    if by_weight:
-        if factor != factor.quantize(events.STOCK_PLACES):
-            raise MappingRefused(f"kg por bulto con demasiados decimales ({shown}): hasta el gramo (3 decimales)")
-        return Decimal(int(factor)) if factor == factor.to_integral_value() else factor.normalize()
-    if factor != factor.to_integral_value():
-        raise MappingRefused(f"unidades por bulto deben ser un número entero ({shown}); sólo un producto por kg "
-                             "admite decimales")
-    return Decimal(int(factor))
 
 
 class PurchaseRefused(errors.PosError):
@@ -187,12 +106,6 @@ def document_label(tipo: int | None, folio: int | None) -> str:
     return f"{name} N° {folio}" if folio is not None else name
 
 
-def _fold(text: str) -> str:
-    """A product name for comparing: no accents, case folded, single spaces."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join(plain.casefold().split())
-
-
 class PurchaseService:
     """Registers suppliers' DTEs in the terminal's journal."""
 
@@ -202,6 +115,7 @@ class PurchaseService:
         self.store_rut = store_rut
         self.new_id = new_id
         self.sii_keys = sii_keys
+        self.matcher = LineMatcher(journal)
 
     # --- preview ---------------------------------------------------------------------------------------------
 
@@ -232,7 +146,7 @@ class PurchaseService:
             error = f"la firma del sobre EnvioDTE no es válida: {check.envelope['signature']['reason']}"
         root = xmlcore.parse(data)  # verify() parsed it already: this cannot fail
         elements = received.documents_in(root)
-        names = self._names()
+        names = self.matcher.names()
         docs: list[DocumentPreview] = []
         seen: set[tuple[str, int, int]] = set()
         for dte, result in zip(elements, check.documents, strict=True):
@@ -273,57 +187,17 @@ class PurchaseService:
         if note:
             warnings.append(note)
         event = self._event(doc, supplier, warehouse, moves_stock, names)
-        event, inherited = self._inherit(event)
-        refusals += _quantity_refusals(event)
+        event, sources = self.matcher.inherit(event)
+        inherited = {line_no: document_label(tipo, folio) for line_no, (tipo, folio) in sources.items()}
+        refusals += quantity_refusals(event)
         return DocumentPreview(label, event, tuple(refusals), tuple(warnings), result, inherited)
-
-    def _inherit(self, event: events.PurchaseReceived) -> tuple[events.PurchaseReceived, dict[int, str]]:
-        """``event`` with the package factor of each automatically matched line taken from the latest earlier
-        registration of the same supplier's item matched to the same SKU (same description, and same code when the
-        line has one: :func:`purchases_projection.previous_factor`); for a nota, from the line of the document it
-        references (Referencia TpoDocRef/FolioRef) when that was registered here. A factor that the product no
-        longer admits (a fraction for a product now sold by unit) or whose quantity would not fit is not inherited.
-        Also returns ``line_no`` → the document the factor came from."""
-        conn = self.journal.conn
-        referenced = []
-        if event.tipo in (events.NOTA_CREDITO, events.NOTA_DEBITO):
-            for ref in event.references:
-                if ref.tipo.isdigit() and int(ref.tipo) in events.ACCEPTED_TIPOS and ref.folio.isdigit() \
-                        and 0 < int(ref.folio) < 10**10:
-                    done = purchases_projection.registered(conn, event.supplier.rut, int(ref.tipo), int(ref.folio))
-                    if done is not None:
-                        referenced.append(done.purchase_id)
-        lines = list(event.lines)
-        inherited: dict[int, str] = {}
-        for i, x in enumerate(lines):
-            if x.sku is None or x.matched_by in ("", "manual"):
-                continue
-            found = None
-            for purchase_id in (*referenced, None):
-                found = purchases_projection.previous_factor(conn, event.supplier.rut, x.sku, x.code, x.name,
-                                                             purchase_id=purchase_id)
-                if found is not None:
-                    break
-            if found is None or found.factor == x.package_factor:
-                continue
-            product = read_models.by_sku(conn, x.sku)
-            try:
-                factor = parse_factor(found.factor, by_weight=product is not None and
-                                      product.sold_by is catalog.SoldBy.KG)
-            except MappingRefused:
-                continue
-            line = replace(x, package_factor=factor)
-            if quantity_problem(line) is None:
-                lines[i] = line
-                inherited[x.line_no] = document_label(found.tipo, found.folio)
-        return (replace(event, lines=tuple(lines)) if inherited else event), inherited
 
     def _event(self, doc: received.ReceivedDocument, supplier: events.Supplier, warehouse: str, moves_stock: bool,
                names: dict[str, list[str]]) -> events.PurchaseReceived:
         costs = doc.line_costs()
         lines = []
         for x, cost in zip(doc.lines, costs, strict=True):
-            sku, how = self._match(x, names)
+            sku, how = self.matcher.match(x, names)
             lines.append(events.PurchaseLine(
                 line_no=x.line_no, code=x.supplier_code, ean=x.ean, name=x.name, quantity=x.quantity, unit=x.unit,
                 unit_cost=costing.unit_cost(cost, x.quantity), amount=x.amount, cost=cost, exento=x.exento, sku=sku,
@@ -338,31 +212,6 @@ class PurchaseService:
             other_taxes=doc.other_taxes,
             references=doc.references,
             document_xml=doc.xml.decode("iso-8859-1"))
-
-    def _names(self) -> dict[str, list[str]]:
-        names: dict[str, list[str]] = {}
-        for sku, name in read_models.active_product_names(self.journal.conn):
-            names.setdefault(_fold(name), []).append(sku)
-        return names
-
-    def _match(self, line: received.ReceivedLine, names: dict[str, list[str]]) -> tuple[str | None, str]:
-        """The SKU of a line and how it was found (see the module doc), or ``(None, "")``."""
-        conn = self.journal.conn
-        ean = line.ean
-        candidates = ([(ean, "ean")] if ean else []) + [(v, "codigo") for _k, v in line.codes if v != ean]
-        for code, how in candidates:
-            for variant in _gtin_variants(code):
-                product = read_models.by_barcode(conn, variant)
-                if product is not None:
-                    return product.sku, how
-        for _kind, code in line.codes:
-            product = read_models.by_sku(conn, code)
-            if product is not None and product.active:
-                return product.sku, "sku"
-        skus = names.get(_fold(line.name), [])
-        if len(skus) == 1:
-            return skus[0], "nombre"
-        return None, ""
 
     # --- hand assignments -----------------------------------------------------------------------------------
 
@@ -385,26 +234,13 @@ class PurchaseService:
         if index is None:
             numbers = ", ".join(str(x.line_no) for x in lines) or "ninguna"
             raise MappingRefused(f"el documento no tiene línea {line_no} (tiene: {numbers})")
-        by_weight = False
-        if sku is not None:
-            product = read_models.by_sku(self.journal.conn, sku.strip())
-            if product is None or not product.active:
-                raise MappingRefused(f"no hay un producto activo con SKU {sku.strip()!r} en esta tienda")
-            sku = product.sku
-            by_weight = product.sold_by is catalog.SoldBy.KG
-        parsed = parse_factor(factor, by_weight=by_weight)
-        if sku is None and parsed != 1:
-            raise MappingRefused("una línea sin producto no lleva unidades por bulto: elija primero el producto "
-                                 "(o deje 1)")
-        line = replace(lines[index], sku=sku, matched_by="manual", package_factor=parsed)
-        if (problem := quantity_problem(line)) is not None:
-            raise MappingRefused(problem)
+        line = self.matcher.assigned(lines[index], sku, factor)
         event = replace(doc.event, lines=(*lines[:index], line, *lines[index + 1:]))
         docs = list(preview.documents)
         inherited = {k: v for k, v in doc.inherited.items() if k != line_no}
-        refusals = tuple(r for r in doc.refusals if r not in _quantity_refusals(doc.event))
+        refusals = tuple(r for r in doc.refusals if r not in quantity_refusals(doc.event))
         docs[document] = replace(doc, event=event, inherited=inherited,
-                                 refusals=(*refusals, *_quantity_refusals(event)))
+                                 refusals=(*refusals, *quantity_refusals(event)))
         return replace(preview, documents=tuple(docs))
 
     # --- register --------------------------------------------------------------------------------------------
@@ -437,29 +273,11 @@ class PurchaseService:
         return preview, self.record(preview, registered_by=registered_by, authorised=authorised)
 
 
-def _quantity_refusals(event: events.PurchaseReceived) -> list[str]:
-    return [p for x in event.lines if (p := quantity_problem(x)) is not None]
-
-
 def _compact(value: str) -> str:
     try:
         return rut_mod.parse(value).compact
     except errors.InvalidRut:
         return ""
-
-
-def _gtin_variants(code: str) -> list[str]:
-    """A code as the store may have it: as written, a GTIN-14 with a leading 0 as GTIN-13, UPC-A as EAN-13 and
-    back."""
-    out = [code]
-    if code.isdigit():
-        if len(code) == 14 and code.startswith("0"):
-            out.append(code[1:])
-        if len(code) == 12:
-            out.append("0" + code)
-        if len(code) == 13 and code.startswith("0"):
-            out.append(code[1:])
-    return out
 
 
 def _verification_refusals(result: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from desktop import settings as settings_mod
 from desktop.journal import purchases_projection as pp
 from desktop.journal import read_models
 from desktop.presenters.purchase import NO_MATCH, PurchasePresenter
-from desktop.services import purchases
+from desktop.services import purchase_matching, purchases
 from shared.dte.documents import CodRef
 
 STORE = "77447842-6"
@@ -138,7 +138,7 @@ def test_a_factor_on_a_line_without_product_is_refused(store, tmp_path):
     p.set_factor("12")
     view = p.clear_line()  # taking the product away also takes the factor
     assert view.editor is None and view.rows[0][3] == "5" and view.rows[0][6] == f"{NO_MATCH} (a mano)"
-    with pytest.raises(purchases.MappingRefused, match="sin producto no lleva unidades por bulto"):
+    with pytest.raises(purchase_matching.MappingRefused, match="sin producto no lleva unidades por bulto"):
         store.purchases.assign(p._preview, 2, None, "12")
 
 
@@ -158,13 +158,13 @@ def test_thousands_typed_as_in_chile_are_a_thousand(store, tmp_path):
     ("12,0", False, Decimal(12)), ("2,5", True, Decimal("2.5")), ("2.5", True, Decimal("2.5")),
     ("1.000,5", True, Decimal("1000.5")), (" 6 ", False, Decimal(6))])
 def test_parse_factor_reads_es_cl_numbers(typed, by_weight, factor):
-    assert purchases.parse_factor(typed, by_weight=by_weight) == factor
+    assert purchase_matching.parse_factor(typed, by_weight=by_weight) == factor
 
 
 @pytest.mark.parametrize("typed", ["1.5", "1.00", "12.0", "1,000.5", "1,000", "1.000,000"])
 def test_parse_factor_refuses_an_ambiguous_dot_for_a_unit_product(typed):
-    with pytest.raises(purchases.MappingRefused):
-        purchases.parse_factor(typed)
+    with pytest.raises(purchase_matching.MappingRefused):
+        purchase_matching.parse_factor(typed)
 
 
 def test_a_quantity_the_master_cannot_store_is_refused_at_the_till(store, tmp_path):
