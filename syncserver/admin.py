@@ -11,11 +11,15 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.errors import PosError
 from syncserver import settings as settings_mod
 
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
+T = TypeVar("T")
 ENROLLMENT_TTL = timedelta(hours=24)
 _DUPLICATES = {"tenants_pkey": "el tenant", "stores_pkey": "la tienda", "warehouses_pkey": "la bodega de esa tienda",
                "hq_users_pkey": "el usuario", "auth_hq_logins_pkey": "el correo"}
@@ -117,12 +121,12 @@ def _settings(args: argparse.Namespace) -> settings_mod.ServerSettings:
     return settings_mod.load(getattr(args, "config", None))
 
 
-def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any:
+def _run(args: argparse.Namespace, work: Callable[[AsyncConnectionPool], Awaitable[T]]) -> T:
     """Run ``work(pool)`` with a small pool of the application role (row-level security applies)."""
     import psycopg
     import psycopg_pool
 
-    async def main(url: str) -> Any:
+    async def main(url: str) -> T:
         async with psycopg_pool.AsyncConnectionPool(url, min_size=1, max_size=3, open=False) as pool:
             return await work(pool)
 
@@ -134,7 +138,7 @@ def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[Any]]) -> Any
             raise AdminError(f"{what} ya existe") from None
 
 
-async def _tenant_exists(pool: Any, tenant_id: int) -> None:
+async def _tenant_exists(pool: AsyncConnectionPool, tenant_id: int) -> None:
     from syncserver.store import db
 
     async with db.tenant_tx(pool, tenant_id) as conn:
@@ -157,7 +161,7 @@ def cmd_store_add(args: argparse.Namespace) -> int:
     """``store-add TENANT STORE_ID NOMBRE``."""
     from syncserver import tenancy
 
-    async def work(pool: Any) -> None:
+    async def work(pool: AsyncConnectionPool) -> None:
         await _tenant_exists(pool, args.tenant_id)
         await tenancy.create_store(pool, args.tenant_id, args.store_id, args.name)
 
@@ -183,7 +187,7 @@ def cmd_hq_user_add(args: argparse.Namespace) -> int:
     from syncserver.hq import auth
 
     password = _password(args)
-    async def work(pool: Any) -> None:
+    async def work(pool: AsyncConnectionPool) -> None:
         await _tenant_exists(pool, args.tenant_id)
         await auth.create_login(pool, args.tenant_id, args.email, args.name, password)
 
@@ -207,7 +211,7 @@ def cmd_terminals(args: argparse.Namespace) -> int:
     """``terminals TENANT``: the tenant's terminals as a JSON list."""
     from syncserver.store import db
 
-    async def work(pool: Any) -> list[dict[str, Any]]:
+    async def work(pool: AsyncConnectionPool) -> list[dict[str, Any]]:
         async with db.tenant_tx(pool, args.tenant_id) as conn:
             cur = await conn.execute(
                 "SELECT terminal_id, store_id, name, status, enrolled_at, revoked_at, last_sync_at, last_seen_seq,"
@@ -255,7 +259,7 @@ def cmd_emisor_set(args: argparse.Namespace) -> int:
         raise AdminError("indique al menos un dato: --razon-social, --giro, --acteco, --direccion, --comuna, --ciudad,"
                          " --sucursal-sii, --resolucion-fecha, --resolucion-numero, --unidad-sii")
 
-    async def work(pool: Any) -> Any:
+    async def work(pool: AsyncConnectionPool) -> emisor.EmisorConfig:
         try:
             return await emisor.store(pool, args.tenant_id, changes, by="admin")
         except emisor.EmisorError as exc:
@@ -322,7 +326,7 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
     settings = _settings(args)
     environment, url = ("standin", args.sii_url) if args.sii_url else (settings.sii_environment, settings.sii_url)
 
-    async def work(pool: Any) -> dict[str, int]:
+    async def work(pool: AsyncConnectionPool) -> dict[str, int]:
         sii = ws.client_for(environment, url)
         try:
             chosen = resolution or await scheduler.emisor_resolution(pool, args.tenant_id)
@@ -347,7 +351,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from shared.events import registry
     from syncserver.ingest import rebuild
 
-    async def work(pool: Any) -> int:
+    async def work(pool: AsyncConnectionPool) -> int:
         return await rebuild.rebuild(pool, registry.build_codec(), args.tenant_id)
 
     print(json.dumps({"tenant_id": args.tenant_id, "events_folded": _run(args, work)}))
