@@ -21,11 +21,11 @@ EXIT_NOT_WRITTEN = 3
 
 def cmd_pdf(args: argparse.Namespace) -> int:
     try:
-        from shared.dte import pdf
+        from desktop.drivers import pdf_reportlab
     except ImportError as exc:  # reportlab comes with the server; a terminal may lack it
         cli_io.error(f"falta la biblioteca para generar PDF ({exc.name}); instale reportlab")
         return EXIT_UNPRINTABLE
-    from shared.dte import errors
+    from shared.dte import errors, pdf
 
     if (args.resolucion_numero is None) != (args.resolucion_anio is None):
         cli_io.error("indique --resolucion-numero y --resolucion-anio juntos")
@@ -36,8 +36,8 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     if data is None:
         return EXIT_UNPRINTABLE
     try:
-        documents = pdf.render_pdfs(data, resolucion=resolucion, cedible=args.cedible, unidad_sii=args.unidad_sii,
-                                    papel=args.papel)
+        documents = pdf.render_pdfs(data, backend=pdf_reportlab.ReportlabBackend(), resolucion=resolucion,
+                                    cedible=args.cedible, unidad_sii=args.unidad_sii, papel=args.papel)
     except errors.DteError as exc:
         cli_io.error(f"{path}: {exc}")
         return EXIT_UNPRINTABLE

@@ -195,6 +195,7 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
     """``out/dte/``: every envelope exactly as uploaded to the SII; ``out/pdf/``: facturas and notas de crédito as
     the customer receives them. Returns the documents by type and state for summary.json."""
     from shared.dte import pdf as dte_pdf
+    from syncserver.hq import pdf_reportlab
 
     (out / "dte").mkdir(exist_ok=True)
     (out / "pdf").mkdir(exist_ok=True)
@@ -213,7 +214,8 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
     res = (int(resolution[0]), resolution[1].year) if resolution and resolution[1] else None
     for tipo, folio, xml in printable:
         (out / "pdf" / f"T{tipo}_F{folio}.pdf").write_bytes(dte_pdf.render_pdf(
-            bytes(xml), resolucion=res, unidad_sii=(resolution[2] or None) if resolution else None))
+            bytes(xml), backend=pdf_reportlab.ReportlabBackend(), resolucion=res,
+            unidad_sii=(resolution[2] or None) if resolution else None))
     by_state: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {}
     for tipo, state, count in states:

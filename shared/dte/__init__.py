@@ -10,8 +10,11 @@ Modules (stdlib + lxml + cryptography only; zxing-cpp and Pillow are imported la
 - ``schema``     validation against the official XSDs (folder given by the caller).
 - ``xmlcore``    hardened parsing, C14N without lxml's stray ``xmlns=""``, the SII's flattened form.
 - ``errors``     the exceptions, each with a Spanish message.
-- ``pdf``        the printed form of a DTE (SII Manual de Muestras Impresas); needs reportlab, so it is not
-                 imported here.
+- ``pdf``        the PDF of a DTE (SII Manual de Muestras Impresas), painted by a backend the app injects:
+  - ``printed``  the DTE read into the texts its printed form shows (es-CL amounts, dates, references);
+  - ``layout``   pages of drawing primitives: recuadro, parties, detail, totals, timbre, cedible copy;
+  - ``timbre``   the PDF417 of the TED sized within the SII's limits, as bars;
+  - ``drawing``  the primitives and the ``PdfBackend`` port (reportlab backends live in the apps).
 
 What the SII signs, as found on the public samples in ``../shared/sii/samples`` (every claim is a test):
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from shared.dte import errors as dte_errors
 from shared.dte import pdf as dte_pdf
 from syncserver.dte import corrections, emisor, folios
-from syncserver.hq import auth, web
+from syncserver.hq import auth, pdf_reportlab, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -174,7 +174,7 @@ async def pdf(request: Request, user: HqUser) -> Response:
     cedible = request.query_params.get("cedible") == "1"
     try:
         data = await run_in_threadpool(
-            dte_pdf.render_pdf, bytes(row[0]),
+            dte_pdf.render_pdf, bytes(row[0]), backend=pdf_reportlab.ReportlabBackend(),
             resolucion=(resolution.numero, resolution.fecha.year) if resolution is not None else None,
             cedible=cedible, unidad_sii=(config.unidad_sii or None) if config is not None else None)
     except dte_errors.DteError as exc:

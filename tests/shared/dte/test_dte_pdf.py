@@ -1,6 +1,6 @@
-"""PDFs of signed DTEs (``shared.dte.pdf``): what a customer and an accountant read on them (pdftotext), the
-timbre a scanner reads off the printed page (pdftoppm at 200 dpi, zxing-cpp) byte for byte, the SII's size and
-position rules, pagination of long documents, and hostile or foreign files refused."""
+"""PDFs of signed DTEs (``shared.dte.pdf``, painted by the reportlab backend): what a customer and an accountant
+read on them (pdftotext), the timbre a scanner reads off the printed page (pdftoppm at 200 dpi, zxing-cpp) byte for
+byte, the SII's size and position rules, pagination of long documents, and hostile or foreign files refused."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zxingcpp
 from dte_samples import SAMPLES, SIGN_TIME, STAMP_TIME
 from PIL import Image
 
+from desktop.drivers import pdf_reportlab
 from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
-from shared.dte import errors, pdf, signature, ted, xmlcore
+from shared.dte import errors, pdf, printed, signature, ted, xmlcore
 from shared.dte import xml as dte_xml
 
 DAY = date(2025, 5, 2)
@@ -26,6 +28,15 @@ DPI = 200
 RES = (80, 2014)
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 SET_BASICO = SAMPLES / "enviodte_set_basico_T33_T56_T61_cert_76235291-5.xml"
+BACKEND = pdf_reportlab.ReportlabBackend()
+
+
+def render_pdf(xml: bytes, **options: Any) -> bytes:
+    return pdf.render_pdf(xml, backend=BACKEND, **options)
+
+
+def render_pdfs(xml: bytes, **options: Any) -> list[pdf.DtePdf]:
+    return pdf.render_pdfs(xml, backend=BACKEND, **options)
 
 
 def _signed(doc: docs.Documento, cafs: dict[int, caf_mod.Caf], signer: signature.Signer) -> tuple[bytes, bytes]:
@@ -119,9 +130,9 @@ def test_a_factura_shows_recuadro_parties_detail_totals_and_a_timbre_that_scans_
         tmp_path: Path) -> None:
     doc = _factura(emisor, empresa, folio=5, n_lines=3)
     signed, stamped = _signed(doc, cafs, signer)
-    rendered = pdf.render_pdf(signed, resolucion=RES)
+    rendered = render_pdf(signed, resolucion=RES)
     assert rendered.startswith(b"%PDF-")
-    assert pdf.render_pdf(signed, resolucion=RES) == rendered  # deterministic: same XML, same file
+    assert render_pdf(signed, resolucion=RES) == rendered  # deterministic: same XML, same file
     [text] = _pages_text(rendered, tmp_path)
     t = doc.totales
     for expected in ("R.U.T.: 76.235.291-5", "FACTURA ELECTRÓNICA", "N° 5", "S.I.I. - LOS ANDES",
@@ -130,7 +141,8 @@ def test_a_factura_shows_recuadro_parties_detail_totals_and_a_timbre_that_scans_
                      "Señor(es): Baca Juegos y Accesorios SPA", "R.U.T.: 77.447.842-6",
                      "Giro: Venta de juegos y accesorios", "Dirección: Cillero 11", "Comuna: Rancagua",
                      "Producto 01 café de grano tostado, ñandú", "7800000001", "2 UN", "1.037", "$ 2.074",
-                     f"Monto neto {pdf.clp(t.neto)}", f"IVA 19 % {pdf.clp(t.iva)}", f"Total {pdf.clp(t.total)}",
+                     f"Monto neto {printed.clp(t.neto)}", f"IVA 19 % {printed.clp(t.iva)}",
+                     f"Total {printed.clp(t.total)}",
                      "Timbre Electrónico SII", "Res. 80 de 2014", "Verifique documento: www.sii.cl",
                      "Hoja 1 de 1"):
         assert expected in text, expected
@@ -147,7 +159,7 @@ def test_the_cedible_copy_of_a_factura_has_the_acuse_de_recibo_and_a_nota_has_no
         tmp_path: Path) -> None:
     factura = _factura(emisor, empresa, folio=6, n_lines=2)
     signed, _ = _signed(factura, cafs, signer)
-    [text] = _pages_text(pdf.render_pdf(signed, resolucion=RES, cedible=True), tmp_path)
+    [text] = _pages_text(render_pdf(signed, resolucion=RES, cedible=True), tmp_path)
     for expected in ("CEDIBLE", "ACUSE DE RECIBO", "Nombre:", "R.U.T.:", "Fecha:", "Recinto:", "Firma:",
                      "letra b) del Art. 4°, y la letra c) del Art. 5° de la Ley 19.983"):
         assert expected in text, expected
@@ -158,16 +170,16 @@ def test_the_cedible_copy_of_a_factura_has_the_acuse_de_recibo_and_a_nota_has_no
     envelope = dte_xml.build_envelope([signed, nc_signed], dte_xml.Caratula(
         rut_emisor="76235291-5", rut_envia="76235291-5", fecha_resolucion=date(2025, 3, 26), numero_resolucion=0),
         signer, SIGN_TIME)
-    both = pdf.render_pdfs(envelope, cedible=True)
+    both = render_pdfs(envelope, cedible=True)
     assert [(d.tipo, d.folio, d.cedible, d.filename) for d in both] == [
         (33, 6, True, "76235291-5_T33F6_cedible.pdf"), (61, 3, False, "76235291-5_T61F3.pdf")]
     [nc_text] = _pages_text(both[1].pdf, tmp_path)
     assert "CEDIBLE" not in nc_text and "ACUSE DE RECIBO" not in nc_text
     assert "Res. 0 de 2025" in nc_text  # from the envelope's Carátula
     # one DTE of the envelope, chosen by type and folio
-    assert _pages_text(pdf.render_pdf(envelope, tipo=61, folio=3), tmp_path) == [nc_text]
+    assert _pages_text(render_pdf(envelope, tipo=61, folio=3), tmp_path) == [nc_text]
     with pytest.raises(errors.UnprintableDocument, match="tipo 61 folio 9"):
-        pdf.render_pdf(envelope, tipo=61, folio=9)
+        render_pdf(envelope, tipo=61, folio=9)
 
 
 def test_a_60_line_factura_continues_on_more_pages_each_identified_and_totals_and_timbre_on_the_last(
@@ -175,7 +187,7 @@ def test_a_60_line_factura_continues_on_more_pages_each_identified_and_totals_an
         tmp_path: Path) -> None:
     doc = _factura(emisor, empresa, folio=7, n_lines=60)
     signed, stamped = _signed(doc, cafs, signer)
-    rendered = pdf.render_pdf(signed, resolucion=RES, papel="a4")
+    rendered = render_pdf(signed, resolucion=RES, papel="a4")
     pages = _pages_text(rendered, tmp_path)
     n = len(pages)
     assert n >= 2
@@ -183,7 +195,7 @@ def test_a_60_line_factura_continues_on_more_pages_each_identified_and_totals_an
         assert "R.U.T.: 76.235.291-5" in page and "FACTURA ELECTRÓNICA" in page and "N° 7" in page
         assert f"Hoja {number} de {n}" in page
         assert ("Timbre Electrónico SII" in page) == (number == n)
-        assert ("Total " + pdf.clp(doc.totales.total) in page) == (number == n)
+        assert ("Total " + printed.clp(doc.totales.total) in page) == (number == n)
     everything = " ".join(pages)
     for line in range(1, 61):  # every line printed exactly once, in order
         assert everything.count(f"Producto {line:02d} ") == 1
@@ -206,13 +218,13 @@ def test_a_nota_de_credito_referencing_a_boleta_prints_the_reference(
                            lineas=[docs.Linea("Leche Entera Colun 1 L", Decimal(2), Decimal(1150), 2300),
                                    docs.Linea("Coca-Cola 1,5 L", Decimal(1), Decimal(1900), 1900)], referencia=ref)
     signed, stamped = _signed(nc, cafs, signer)
-    rendered = pdf.render_pdf(signed, resolucion=RES, unidad_sii="Santiago Oriente")
+    rendered = render_pdf(signed, resolucion=RES, unidad_sii="Santiago Oriente")
     [text] = _pages_text(rendered, tmp_path)
     for expected in ("NOTA DE CRÉDITO ELECTRÓNICA", "N° 8", "S.I.I. - SANTIAGO ORIENTE", "Juana Pérez Muñoz",
                      "R.U.T.: 12.345.678-5", "Comuna: Ñuñoa", "Avenida Irarrázaval 3210, depto. 41",
                      "Referencias", "Boleta electrónica 7 30-04-2025 1 - Anula documento Devolución de la compra",
                      "Precios y montos de las líneas con IVA incluido.",
-                     f"Monto neto {pdf.clp(nc.totales.neto)}", f"IVA 19 % {pdf.clp(nc.totales.iva)}",
+                     f"Monto neto {printed.clp(nc.totales.neto)}", f"IVA 19 % {printed.clp(nc.totales.iva)}",
                      "Total $ 4.200"):
         assert expected in text, expected
     assert (nc.totales.neto, nc.totales.iva) == (3529, 671)
@@ -232,7 +244,7 @@ def test_a_factura_exenta_shows_only_the_exempt_amount(
                                  docs.Linea("Libros de contabilidad", Decimal(3), Decimal(12990), 38970,
                                             exento=True)], forma_pago=1)
     signed, stamped = _signed(doc, cafs, signer)
-    rendered = pdf.render_pdf(signed, resolucion=RES, cedible=True)
+    rendered = render_pdf(signed, resolucion=RES, cedible=True)
     [text] = _pages_text(rendered, tmp_path)
     for expected in ("FACTURA NO AFECTA O EXENTA", "ELECTRÓNICA", "N° 2", "Forma de pago: Contado",
                      "Asesoría contable mensual", "$ 250.000", "Monto exento $ 288.970", "Total $ 288.970",
@@ -245,7 +257,7 @@ def test_a_factura_exenta_shows_only_the_exempt_amount(
 
 def test_the_sii_set_basico_envelope_prints_every_document_with_its_global_discount(tmp_path: Path) -> None:
     data = SET_BASICO.read_bytes()
-    rendered = pdf.render_pdfs(data)
+    rendered = render_pdfs(data)
     assert [(d.tipo, d.folio) for d in rendered] == [(33, 17), (33, 18), (33, 19), (33, 20), (61, 12), (61, 13),
                                                      (61, 14), (56, 7)]
     root = xmlcore.parse(data)
@@ -275,36 +287,36 @@ EXTERNAL_ENTITY = (b'<?xml version="1.0"?><!DOCTYPE DTE [<!ENTITY xxe SYSTEM "fi
 @pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
 def test_hostile_xml_is_refused_before_anything_is_drawn(hostile: bytes) -> None:
     with pytest.raises(errors.HostileXml, match="seguridad"):
-        pdf.render_pdf(hostile, resolucion=RES)
+        render_pdf(hostile, resolucion=RES)
     with pytest.raises(errors.HostileXml):
-        pdf.render_pdfs(hostile, resolucion=RES)
+        render_pdfs(hostile, resolucion=RES)
 
 
 def test_files_that_are_not_a_printable_dte_get_a_clear_error(
         cafs: dict[int, caf_mod.Caf], emisor: docs.Emisor, empresa: docs.Receptor, signer: signature.Signer) -> None:
     with pytest.raises(errors.UnprintableDocument, match="AUTORIZACION"):
-        pdf.render_pdf((SAMPLES / "caf_T33_cert_76235291-5_F1-20.xml").read_bytes(), resolucion=RES)
+        render_pdf((SAMPLES / "caf_T33_cert_76235291-5_F1-20.xml").read_bytes(), resolucion=RES)
     with pytest.raises(errors.XmlError):
-        pdf.render_pdf(b"<DTE><Documento>", resolucion=RES)
+        render_pdf(b"<DTE><Documento>", resolucion=RES)
     signed, _ = _signed(_factura(emisor, empresa, folio=9, n_lines=1), cafs, signer)
     with pytest.raises(errors.UnprintableDocument, match="resolución"):
-        pdf.render_pdf(signed)  # a lone DTE has no Carátula to take it from
+        render_pdf(signed)  # a lone DTE has no Carátula to take it from
     wrong_folio = signed.replace(b"<Folio>9</Folio>", b"<Folio>10</Folio>")
     with pytest.raises(errors.UnprintableDocument, match=r"timbre \(TED\) no corresponde.*F '9' ≠ '10'"):
-        pdf.render_pdf(wrong_folio, resolucion=RES)
+        render_pdf(wrong_folio, resolucion=RES)
     no_ted = re.sub(rb"<TED .*</TED>", b"", signed, flags=re.S)
     with pytest.raises(errors.UnprintableDocument, match="no tiene timbre"):
-        pdf.render_pdf(no_ted, resolucion=RES)
+        render_pdf(no_ted, resolucion=RES)
     other_type = signed.replace(b"<TipoDTE>33</TipoDTE>", b"<TipoDTE>52</TipoDTE>")
     with pytest.raises(errors.UnprintableDocument, match="'52' no se imprime"):
-        pdf.render_pdf(other_type, resolucion=RES)
+        render_pdf(other_type, resolucion=RES)
     with pytest.raises(errors.UnprintableDocument, match="inválida"):
-        pdf.render_pdf(signed, resolucion=(80, 14))
+        render_pdf(signed, resolucion=(80, 14))
 
 
 def test_a_boleta_to_an_anonymous_buyer_prints_no_receptor_and_shows_the_iva(tmp_path: Path) -> None:
     data = (SAMPLES / "envioboleta_T39_prod_libredte_F18094.xml").read_bytes()
-    [boleta] = pdf.render_pdfs(data)
+    [boleta] = render_pdfs(data)
     assert (boleta.tipo, boleta.folio, boleta.filename) == (39, 18094, "7555986-0_T39F18094.pdf")
     [text] = _pages_text(boleta.pdf, tmp_path)
     for expected in ("R.U.T.: 7.555.986-0", "BOLETA ELECTRÓNICA", "N° 18094", "S.I.I. - VILLA ALEMANA",
