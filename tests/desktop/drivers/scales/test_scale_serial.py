@@ -1,4 +1,5 @@
-"""SerialScale against the simulator on real pseudo-terminals, a TCP socket and pyserial URLs; faults and errors."""
+"""SerialScale against the simulator on real pseudo-terminals, a TCP socket and pyserial URLs: faults, commands and
+opening errors of the serial driver (what every scale does is in tests/contract/test_scales.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -55,50 +55,7 @@ def requests(simulator: ScaleSimulator) -> int:
     return simulator.received.count(simulator.dialect.request)
 
 
-# -- weights and states over a real pty ------------------------------------------------------------------------------
-
-def test_reads_the_weight_on_the_pan(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    _, scale = rig
-    reading = read_until(scale, lambda r: r.state is S.STABLE)
-    assert reading.grams == 1234 and reading.kg == Decimal("1.234") and reading.sellable
-    assert reading.raw
-
-
-def test_unstable_then_stable(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    simulator, scale = rig
-    simulator.set_weight(2500, S.UNSTABLE)
-    moving = read_until(scale, lambda r: r.state is not S.STABLE)
-    assert moving.state in (S.UNSTABLE, S.NOT_READY) and not moving.sellable
-    simulator.set_weight(2500)
-    settled = read_until(scale, lambda r: r.state is S.STABLE)
-    assert (settled.grams, settled.state) == (2500, S.STABLE) and settled.sellable
-
-
-@pytest.mark.parametrize("state", [S.OVERLOAD, S.UNDER_ZERO])
-def test_overload_and_under_zero_are_never_sellable(rig: tuple[ScaleSimulator, SerialScale], state: ScaleState) -> None:
-    simulator, scale = rig
-    simulator.set_weight(800, state)
-    reading = read_until(scale, lambda r: r.state is not S.STABLE)
-    assert reading.state is (S.NOT_READY if simulator.protocol == "dibal" else state)
-    assert not reading.sellable and reading.label
-
-
-def test_empty_pan_reads_zero_and_does_not_sell(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    simulator, scale = rig
-    simulator.set_weight(0)
-    reading = read_until(scale, lambda r: r.grams == 0)
-    assert reading.state in (S.ZERO, S.NOT_READY) and not reading.sellable
-
-
 # -- faults ------------------------------------------------------------------------------------------------------------
-
-def test_garbage_raises_a_clear_error(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    simulator, scale = rig
-    simulator.garbage()
-    with pytest.raises(ScaleError) as caught:
-        scale.read()
-    assert caught.value.state is S.ERROR and "balanza" in str(caught.value)
-
 
 def test_half_frame_is_retried_once_then_raises(rig: tuple[ScaleSimulator, SerialScale]) -> None:
     simulator, scale = rig
@@ -112,18 +69,6 @@ def test_half_frame_is_retried_once_then_raises(rig: tuple[ScaleSimulator, Seria
 def test_one_half_frame_is_healed_by_the_retry(rig: tuple[ScaleSimulator, SerialScale]) -> None:
     simulator, scale = rig
     simulator.half_frame(times=1)
-    assert read_until(scale, lambda r: r.state is S.STABLE).grams == 1234
-
-
-def test_no_answer_returns_no_answer_instead_of_hanging(rig: tuple[ScaleSimulator, SerialScale]) -> None:
-    simulator, scale = rig
-    simulator.no_answer()
-    time.sleep(0.05)  # let a streaming scale's last frame land before the read flushes the line
-    started = time.monotonic()
-    reading = scale.read()
-    assert reading == Reading(0, S.NO_ANSWER, b"") and reading.label == "La balanza no responde"
-    assert time.monotonic() - started < 5
-    simulator.heal()
     assert read_until(scale, lambda r: r.state is S.STABLE).grams == 1234
 
 
@@ -260,15 +205,6 @@ def test_socket_url_reads_a_network_serial_server() -> None:
         assert scale.read().grams == 2500
     thread.join(timeout=2)
     server.close()
-
-
-def test_closed_scale_raises_and_close_is_idempotent() -> None:
-    with ScaleSimulator("toledo8217", grams=5) as simulator:
-        scale = SerialScale(simulator.port, "toledo8217")
-        scale.close()
-        scale.close()
-        with pytest.raises(ScaleError, match="cerrada"):
-            scale.read()
 
 
 def test_list_serial_ports_never_raises() -> None:
