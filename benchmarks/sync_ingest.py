@@ -37,6 +37,7 @@ from shared import errors, signing, sync
 from shared.events import envelope, registry
 from syncserver.ingest import projections
 from syncserver.ingest import push as push_mod
+from syncserver.store import events as event_store
 from syncserver.store import schema
 
 NAME = "sync_ingest"
@@ -55,7 +56,7 @@ class Batch:
 
 
 def _copy_columns() -> dict[str, list[str]]:
-    return {"events": [name for name, _kind in push_mod.EVENT_COLUMNS],
+    return {"events": [name for name, _kind in event_store.EVENT_COLUMNS],
             "sales": [name for name, _kind in projections.SALE_COLUMNS],
             "sale_lines": [name for name, _kind in projections.LINE_COLUMNS],
             "sale_tenders": [name for name, _kind in projections.TENDER_COLUMNS]}

@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from psycopg import AsyncConnection
-
 from shared.events import envelope, purchases, returns, sales, shifts
 from syncserver.ingest import projections
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, miles
+from syncserver.store import db
 
 STOCK_LIMIT: Final = Decimal("99999999999.9995")
 """``numeric(14,3)`` holds below 10¹¹ after PostgreSQL rounds to 3 places (half away from zero)."""
@@ -87,7 +86,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-async def find(conn: AsyncConnection, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]]
+async def find(conn: db.Conn, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]]
                ) -> dict[int, str]:
     """The events of ``folded`` (``(entry, decoded event)`` in seq order, all of one terminal) that PostgreSQL would
     refuse, as ``{seq: reason}``; the reasons are Spanish, for HQ's quarantine page, and name what clashed or which
@@ -131,7 +130,7 @@ def _effects(tenant_id: int, e: envelope.Envelope, event: Any) -> list[tuple[Key
     return [(k, d) for k, d in out if d]
 
 
-async def _held_ids(conn: AsyncConnection, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]]
+async def _held_ids(conn: db.Conn, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]]
                     ) -> dict[str, dict[str, tuple[str, int, int]]]:
     """``{"sale"|"return"|"purchase": {id: (terminal_id, epoch, seq) of the event that holds it}}`` for the batch's
     ids (a purchase's id is :func:`_document_key`)."""
@@ -218,7 +217,7 @@ def _hold(e: envelope.Envelope, event: Any, held: dict[str, dict[str, tuple[str,
         held[unique[0]][unique[1]] = (e.terminal_id, e.epoch, e.seq)
 
 
-async def _totals(conn: AsyncConnection, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]],
+async def _totals(conn: db.Conn, tenant_id: int, folded: list[tuple[envelope.Envelope, Any]],
                   effects: list[tuple[envelope.Envelope, Any, list[tuple[Key, Any]]]]) -> dict[Key, _Total]:
     """The running totals the batch touches, with the master's current values. A shift's totals are there only when
     the shift exists, or is opened by the batch (the ingest inserts the opened shifts before adding to them)."""

@@ -14,10 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from psycopg import AsyncConnection
-
 from shared.events import auth, catalog, envelope, purchases, returns, sales, shifts
-from syncserver.store import bulk
+from syncserver.store import bulk, db
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
                 ("epoch", "integer"), ("seq", "bigint"), ("number", "bigint"), ("shift_id", "text"),
@@ -143,7 +141,7 @@ def _purchase(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: purch
                                 x.unit_cost, x.cost, x.amount, x.exento) for x in event.lines)
 
 
-async def _write_purchases(cur: Any, rows: Rows, *, rebuilding: bool) -> None:
+async def _write_purchases(cur: db.Cursor, rows: Rows, *, rebuilding: bool) -> None:
     """Insert the documents and their lines. The same supplier document registered again (by another till) or a
     line number repeated in one makes PostgreSQL refuse the write: ``syncserver.ingest.conflicts`` then quarantines
     the later registration (the first one received stays, as for a ``sale_id``). A rebuild (``rebuilding``) keeps
@@ -159,7 +157,7 @@ async def _write_purchases(cur: Any, rows: Rows, *, rebuilding: bool) -> None:
                       suffix="ON CONFLICT DO NOTHING")
 
 
-async def write(conn: AsyncConnection, tenant_id: int, rows: Rows, *, rebuilding: bool = False) -> None:
+async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool = False) -> None:
     """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's.
     ``rebuilding``: see :func:`_write_purchases`."""
     async with conn.cursor() as cur:
@@ -204,7 +202,7 @@ async def write(conn: AsyncConnection, tenant_id: int, rows: Rows, *, rebuilding
             await _shift(cur, tenant_id, event, entry)
 
 
-async def _shift(cur: Any, tenant_id: int, event: Any, entry: envelope.Envelope) -> None:
+async def _shift(cur: db.Cursor, tenant_id: int, event: object, entry: envelope.Envelope) -> None:
     if isinstance(event, shifts.ShiftOpened):
         await cur.execute(
             "INSERT INTO shifts (tenant_id, shift_id, store_id, terminal_id, number, cashier_id, state, opening_float)"

@@ -25,58 +25,40 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import re
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeAlias
 
 import orjson
 import psycopg
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
+from shared import clock as clock_mod
 from shared import errors, signing, sync
 from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
 from syncserver.dte import folios
 from syncserver.ingest import conflicts, limits, projections
-from syncserver.store import bulk, db
-
-EVENT_COLUMNS = [
-    ("tenant_id", "bigint"), ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("event_id", "uuid"),
-    ("store_id", "text"), ("type", "text"), ("version", "integer"), ("occurred_at", "text"), ("payload", "jsonb"),
-    ("prev_hash", "text"), ("hash", "text")]
-
+from syncserver.store import db, events, terminals
 
 log = logging.getLogger("syncserver.ingest.push")
 
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    terminal_id: str
-    tenant_id: int
-    store_id: str
-    public_key: str
-    status: str
+Principal: TypeAlias = terminals.TerminalKey
+"""The terminal a request comes from: its registered key, once the request's signature verified with it."""
 
 
-async def authenticate(pool: AsyncConnectionPool, terminal_id: str, body: bytes, signature: str) -> Principal:
+async def authenticate(pool: db.Pool, terminal_id: str, body: bytes, signature: str) -> Principal:
     """The terminal whose key signed ``body``.
 
     Raises:
         SyncError: ``unauthenticated`` (unknown terminal or a signature that does not verify), ``revoked``.
     """
     async with db.auth_tx(pool) as conn:
-        row = await (await conn.execute(
-            "SELECT terminal_id, tenant_id, store_id, public_key, status FROM auth_terminal_keys"
-            " WHERE terminal_id = %s", (terminal_id,))).fetchone()
-    if row is None:
+        principal = await terminals.key(conn, terminal_id)
+    if principal is None:
         raise sync.SyncError("unauthenticated", "terminal desconocido")
-    principal = Principal(*row)
     try:
         signing.verify(principal.public_key, body, signature)
     except signing.BadSignature:
@@ -86,15 +68,16 @@ async def authenticate(pool: AsyncConnectionPool, terminal_id: str, body: bytes,
     return principal
 
 
-async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
+async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
                max_events: int, terminal_clock: datetime | None = None, pending: int = 0,
                folio_lease_size: int = folios.DEFAULT_LEASE_SIZE,
-               folio_low_water: int = folios.DEFAULT_LOW_WATER) -> sync.Ack:
+               folio_low_water: int = folios.DEFAULT_LOW_WATER, clock: clock_mod.Clock = clock_mod.utc_clock
+               ) -> sync.Ack:
     """Store and apply a batch from an authenticated terminal; return the ack.
 
     In the same transaction, the stamped documents are counted against the terminal's folio leases and, when its
     unused folios of a type fall below ``folio_low_water``, the next ``folio_lease_size`` are leased
-    (``syncserver.dte.folios``).
+    (``syncserver.dte.folios``). ``clock`` stamps the terminal's last sync and measures its clock skew.
 
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
@@ -102,7 +85,7 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
             ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
     """
-    apply = functools.partial(_apply, pool, codec, principal, terminal_clock=terminal_clock, pending=pending,
+    apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock()),
                               folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
     batch = sync.parse_push(body, max_events=max_events, loads=orjson.loads)
     try:
@@ -120,13 +103,27 @@ async def push(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Pri
         raise
 
 
-async def _apply(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal, batch: sync.PushBatch, *,
-                 terminal_clock: datetime | None, pending: int, folio_lease_size: int, folio_low_water: int
-                 ) -> sync.Ack:
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """What the terminal said of itself with the batch (display only) and when the server received it."""
+
+    terminal_clock: datetime | None
+    pending: int
+    at: datetime
+
+    def skew_ms(self) -> int:
+        """Terminal clock minus server clock when the batch arrived, in ms (display only; never for ordering)."""
+        if self.terminal_clock is None or self.terminal_clock.tzinfo is None:
+            return 0
+        return int((self.terminal_clock - self.at).total_seconds() * 1000)
+
+
+async def _apply(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, received: _Received,
+                 batch: sync.PushBatch, *, folio_lease_size: int, folio_low_water: int) -> sync.Ack:
     """``push`` of a parsed batch, in one transaction. Raises: SyncError, as ``push``."""
     try:
-        return await _apply_tx(pool, codec, principal, batch, terminal_clock=terminal_clock, pending=pending,
-                               folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
+        return await _apply_tx(pool, codec, principal, received, batch, folio_lease_size=folio_lease_size,
+                               folio_low_water=folio_low_water)
     except (psycopg.DataError, psycopg.IntegrityError) as exc:  # rolled back: nothing of the batch was applied
         detail = (exc.diag.message_primary or str(exc)).strip()
         log.warning("batch refused by PostgreSQL", extra={"terminal_id": principal.terminal_id,
@@ -137,120 +134,84 @@ async def _apply(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: P
             to_seq=batch.to_seq) from None
 
 
-async def _apply_tx(pool: AsyncConnectionPool, codec: codec_mod.Codec, principal: Principal,
-                    batch: sync.PushBatch, *, terminal_clock: datetime | None, pending: int, folio_lease_size: int,
-                    folio_low_water: int) -> sync.Ack:
+async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, received: _Received,
+                    batch: sync.PushBatch, *, folio_lease_size: int, folio_low_water: int) -> sync.Ack:
     _check_storable(batch)
     if (batch.tenant_id, batch.store_id, batch.terminal_id) != (
             principal.tenant_id, principal.store_id, principal.terminal_id):
         raise sync.SyncError("tenant", "el lote no corresponde al tenant, tienda o terminal de esta clave")
     async with db.tenant_tx(pool, principal.tenant_id) as conn:
-        current_epoch = await _lock_terminal(conn, principal)
+        current_epoch = await terminals.lock(conn, principal.tenant_id, principal.terminal_id)
+        if current_epoch is None:
+            raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
         if batch.epoch != current_epoch:
             raise sync.SyncError("epoch", f"la época vigente es {current_epoch}", current_epoch=current_epoch)
-        acked_seq, acked_hash = await _tracking(conn, principal, batch.epoch)
-        new = [e for e in batch.events if e.seq > acked_seq]
-        old = [e for e in batch.events if e.seq <= acked_seq]
-        if old:
-            await _check_same_history(conn, principal, batch.epoch, old)
-        if not new:
-            return sync.Ack(batch.epoch, acked_seq, acked_hash)
-        if new[0].seq != acked_seq + 1:
-            raise sync.SyncError("gap", f"falta desde seq {acked_seq + 1}", expected_seq=acked_seq + 1)
-        try:
-            payload_texts = envelope.verified_payloads(new, prev_hash=acked_hash, first_seq=acked_seq + 1)
-        except errors.ChainBroken as exc:
-            raise sync.SyncError("chain", str(exc), seq=exc.seq) from None
-        except RecursionError:  # JSON nested deeper than Python's stack (a till never writes such a payload)
-            raise sync.SyncError("malformed", "un evento trae datos anidados a demasiados niveles") from None
-        applied, quarantined = await _store(conn, codec, principal, batch.epoch, new, payload_texts)
-        last = new[-1]
-        await conn.execute(
-            "UPDATE sync_tracking SET acked_seq = %s, acked_hash = %s, updated_at = now()"
-            " WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s",
-            (last.seq, last.hash, principal.tenant_id, principal.terminal_id, batch.epoch))
-        await conn.execute(
-            "UPDATE terminals SET last_sync_at = %s, last_seen_seq = %s, clock_skew_ms = %s, pending_reported = %s"
-            " WHERE tenant_id = %s AND terminal_id = %s",
-            (datetime.now(UTC), last.seq, _skew_ms(terminal_clock), max(pending - len(new), 0), principal.tenant_id,
-             principal.terminal_id))
+        store = events.PostgresEventStore(conn, principal.tenant_id)
+        checked = await _check(store, batch)
+        if not checked.new:
+            return sync.Ack(batch.epoch, checked.head.seq, checked.head.hash)
+        applied, quarantined = await _store(conn, codec, store, checked)
+        last = checked.new[-1]
+        await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=received.at,
+                                    last_seq=last.seq, clock_skew_ms=received.skew_ms(),
+                                    pending=max(received.pending - len(checked.new), 0))
         await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
                             lease_size=folio_lease_size, low_water=folio_low_water)
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 
-async def _lock_terminal(conn: AsyncConnection, p: Principal) -> int:
-    """Serialise pushes of one terminal (a row lock) and return its current epoch."""
-    row = await (await conn.execute(
-        "SELECT current_epoch FROM terminals WHERE tenant_id = %s AND terminal_id = %s FOR UPDATE",
-        (p.tenant_id, p.terminal_id))).fetchone()
-    if row is None:
-        raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
-    return int(row[0])
+async def _check(store: events.PostgresEventStore, batch: sync.PushBatch) -> events.Pending:
+    """The batch against the stream's head, as ``PostgresEventStore.check``, in the sync protocol's terms.
+
+    Raises:
+        SyncError: ``epoch`` (with ``conflict_seq``: a re-sent entry differs from the stored one), ``gap`` (with
+            ``expected_seq``), ``chain`` (with ``seq``), ``malformed`` (a payload nested deeper than Python's stack).
+    """
+    try:
+        return await store.check(batch.events)
+    except errors.HistoryDiffers as exc:
+        raise sync.SyncError("epoch", str(exc), conflict_seq=exc.seq) from None
+    except errors.SeqGap as exc:
+        raise sync.SyncError("gap", f"falta desde seq {exc.expected_seq}", expected_seq=exc.expected_seq) from None
+    except errors.ChainBroken as exc:
+        raise sync.SyncError("chain", str(exc), seq=exc.seq) from None
+    except RecursionError:  # JSON nested deeper than Python's stack (a till never writes such a payload)
+        raise sync.SyncError("malformed", "un evento trae datos anidados a demasiados niveles") from None
 
 
-async def _tracking(conn: AsyncConnection, p: Principal, epoch: int) -> tuple[int, str]:
-    await conn.execute(
-        "INSERT INTO sync_tracking (tenant_id, terminal_id, epoch, acked_seq, acked_hash) VALUES (%s, %s, %s, 0, %s)"
-        " ON CONFLICT DO NOTHING", (p.tenant_id, p.terminal_id, epoch, envelope.GENESIS_HASH))
-    row = await (await conn.execute(
-        "SELECT acked_seq, acked_hash FROM sync_tracking WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s",
-        (p.tenant_id, p.terminal_id, epoch))).fetchone()
-    assert row is not None
-    return int(row[0]), str(row[1])
-
-
-async def _check_same_history(conn: AsyncConnection, p: Principal, epoch: int, old: list[envelope.Envelope]) -> None:
-    """A re-sent range must be byte-for-byte what the server stored; otherwise this is another journal."""
-    rows = await (await conn.execute(
-        "SELECT seq, hash FROM events WHERE tenant_id = %s AND terminal_id = %s AND epoch = %s"
-        " AND seq BETWEEN %s AND %s", (p.tenant_id, p.terminal_id, epoch, old[0].seq, old[-1].seq))).fetchall()
-    stored: dict[int, str] = {int(r[0]): str(r[1]) for r in rows}
-    for entry in old:
-        if stored.get(entry.seq) != entry.hash or envelope.chain_hash(entry.body()) != entry.hash:
-            raise sync.SyncError("epoch", f"seq {entry.seq} difiere de lo recibido antes: diario restaurado o copiado",
-                                 conflict_seq=entry.seq)
-
-
-async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, epoch: int,
-                 entries: list[envelope.Envelope], payload_texts: list[str]) -> tuple[int, int]:
-    """Insert the entries, quarantine what cannot be used, fold the rest. ``payload_texts`` are the payloads'
-    canonical JSON from the chain check (stored as they were hashed)."""
+async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEventStore, checked: events.Pending
+                 ) -> tuple[int, int]:
+    """Store the new entries, quarantine what cannot be used, fold the rest; returns (applied, quarantined)."""
+    tenant_id, terminal_id, epoch = checked.stream.tenant_id, checked.stream.terminal_id, checked.stream.epoch
     rows = projections.Rows()
-    stored: list[tuple[Any, ...]] = []
-    quarantine: list[tuple[Any, ...]] = []
+    quarantine: list[events.QuarantineRow] = []
     documents: list[folios.Stamped] = []
-    usable: list[tuple[envelope.Envelope, str]] = []
     folded: list[tuple[envelope.Envelope, Any]] = []
-    for e, payload_json in zip(entries, payload_texts, strict=True):
-        type_, occurred_at, payload = e.type, e.occurred_at, e.payload
-        # PostgreSQL text and jsonb cannot hold U+0000. Canonical JSON always writes it as \u0000, so the (slow) walk
-        # of the payload runs only when its JSON text has that sequence.
-        if "\x00" in type_ or "\x00" in occurred_at or ("\\u0000" in payload_json and _has_nul(payload)):
-            type_, occurred_at, payload = _without_nul((type_, occurred_at, payload))
-            payload_json = json.dumps(payload, ensure_ascii=False)
-            quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, type_, e.version, NUL_REASON, payload_json))
-        else:
-            usable.append((e, payload_json))
-        stored.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
-                       occurred_at, payload_json, e.prev_hash, e.hash))
+    cleaned = checked.cleaned
+    for row in checked.rows:
+        if cleaned and row.seq in cleaned:  # PostgreSQL cannot hold U+0000: stored with U+FFFD, quarantined
+            quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, row.seq, row.type, row.version,
+                                                   NUL_REASON, row.payload))
     # PostgreSQL stores the events while Python decodes and folds them (the two are the ingest's halves)
-    inserting = asyncio.ensure_future(_insert_events(conn, stored))
+    inserting = asyncio.ensure_future(store.store(checked))
     await asyncio.sleep(0)
     checks = limits.CHECKS
     try:
-        for n, (e, payload_json) in enumerate(usable):
+        for n, (e, row) in enumerate(zip(checked.new, checked.rows, strict=True)):
             if n % 100 == 99:
                 await asyncio.sleep(0)  # let the insert's bytes flow
+            if cleaned and e.seq in cleaned:
+                continue
             try:
                 event = codec.decode(e.type, e.version, e.payload)
             except errors.EventError as exc:
-                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, str(exc),
-                                   payload_json))
+                quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, e.seq, e.type, e.version,
+                                                       str(exc), row.payload))
                 continue
             check = checks.get(type(event))  # limits.problem, inlined: a value its read model cannot hold
             if check is not None and (reason := check(e, event)) is not None:
-                quarantine.append((p.tenant_id, p.terminal_id, epoch, e.seq, e.type, e.version, reason, payload_json))
+                quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, e.seq, e.type, e.version,
+                                                       reason, row.payload))
                 # its document was printed and handed over all the same: recorded, unless it is what does not fit
                 if (isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None
                         and limits.document(event.document) is None):
@@ -258,7 +219,7 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
                     documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
                                                     e.type, e.version, quarantined=True))
                 continue
-            projections.fold(rows, p.tenant_id, e, event)
+            projections.fold(rows, tenant_id, e, event)
             folded.append((e, event))
             if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
                 d = event.document
@@ -268,37 +229,33 @@ async def _store(conn: AsyncConnection, codec: codec_mod.Codec, p: Principal, ep
         await asyncio.gather(inserting, return_exceptions=True)  # the connection is free before the rollback
         raise
     await inserting
-    clashes = await _write(conn, p.tenant_id, rows, folded)
+    clashes = await _write(conn, tenant_id, rows, folded)
     if clashes:
-        first = entries[0].seq
+        first = checked.rows[0].seq
         for seq, reason in clashes.items():
-            row = stored[seq - first]  # as stored: type, version, payload
-            quarantine.append((p.tenant_id, p.terminal_id, epoch, seq, row[6], row[7], reason, row[9]))
+            stored = checked.rows[seq - first]  # as stored: type, version, payload
+            quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, seq, stored.type, stored.version,
+                                                   reason, stored.payload))
         documents = [replace(d, quarantined=True) if d.seq in clashes else d for d in documents]
         log.warning("events quarantined: the master would refuse them", extra={
-            "terminal_id": p.terminal_id, "epoch": epoch, "seqs": sorted(clashes)})
+            "terminal_id": terminal_id, "epoch": epoch, "seqs": sorted(clashes)})
     # before the quarantine rows: a quarantined event's reason ends with what became of its document; a refused
     # document of a folded event is quarantined in there (folded), under a seq of no quarantined event
-    recorded = await folios.record_documents(conn, p.tenant_id, p.terminal_id, epoch, documents) if documents \
+    recorded = await folios.record_documents(conn, tenant_id, terminal_id, epoch, documents) if documents \
         else _NOTHING_RECORDED
     if recorded.notes:
         notes = recorded.notes
-        quarantine = [(*row[:6], f"{row[6]}; {notes[row[3]]}", row[7]) if row[3] in notes else row
-                      for row in quarantine]
-    if quarantine:
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", sorted(quarantine, key=lambda q: q[3]))
+        quarantine = [q._replace(reason=f"{q.reason}; {notes[q.seq]}") if q.seq in notes else q for q in quarantine]
+    await store.quarantine(quarantine)
     # a folded event whose document was refused counts as quarantined; a quarantined one counts once, whatever
     # became of its document
-    return len(entries) - len(quarantine) - recorded.refused, len(quarantine) + recorded.refused
+    return len(checked.rows) - len(quarantine) - recorded.refused, len(quarantine) + recorded.refused
 
 
 _NOTHING_RECORDED = folios.Recorded(0, {})
 
 
-async def _write(conn: AsyncConnection, tenant_id: int, rows: projections.Rows,
+async def _write(conn: db.Conn, tenant_id: int, rows: projections.Rows,
                  folded: list[tuple[envelope.Envelope, Any]]) -> dict[int, str]:
     """Write the folded read models. Should PostgreSQL refuse them (a ``sale_id`` received before, a repeated
     ``line_id``, a running total past its column: ``syncserver.ingest.conflicts``), the write is undone to a
@@ -345,39 +302,4 @@ def _check_storable(batch: sync.PushBatch) -> None:
             raise sync.SyncError("malformed", f"versión fuera de rango en seq {e.seq}", seq=e.seq)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _without_nul(value: Any) -> Any:
-    """A copy with every U+0000 in strings (keys too) replaced by U+FFFD, to store a quarantined event."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, Mapping):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_without_nul(v) for v in value)
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
-
-
 NUL_REASON = "el evento trae caracteres NUL (U+0000), que el servidor no puede guardar"
-
-
-async def _insert_events(conn: AsyncConnection, stored: list[tuple[Any, ...]]) -> None:
-    async with conn.cursor() as cur:
-        await bulk.insert(cur, "events", EVENT_COLUMNS, stored)
-
-
-def _skew_ms(terminal_clock: datetime | None) -> int:
-    """Terminal clock minus server clock when the batch arrived, in ms (display only; never used for ordering)."""
-    if terminal_clock is None or terminal_clock.tzinfo is None:
-        return 0
-    return int((terminal_clock - datetime.now(UTC)).total_seconds() * 1000)

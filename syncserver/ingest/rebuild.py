@@ -20,47 +20,35 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from psycopg_pool import AsyncConnectionPool
-
 from shared import errors
 from shared.events import codec as codec_mod
-from shared.events import envelope
 from syncserver.ingest import projections
-from syncserver.store import db
+from syncserver.store import db, events
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
           "purchases", "stock", "shifts")
 CHUNK = 5000
 
 
-async def rebuild(pool: AsyncConnectionPool, codec: codec_mod.Codec, tenant_id: int) -> int:
+async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
     """Clear and refold ``tenant_id``'s read models; returns the number of events folded."""
     folded = 0
     stock: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     async with db.tenant_tx(pool, tenant_id) as conn:
         for table in FOLDED:
             await conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (tenant_id,))
-        async with conn.cursor(name="rebuild_events") as cur:
-            await cur.execute(
-                "SELECT e.event_id::text, e.store_id, e.terminal_id, e.epoch, e.seq, e.occurred_at, e.type, e.version,"
-                " e.payload, e.prev_hash, e.hash FROM events e WHERE e.tenant_id = %s AND NOT EXISTS (SELECT 1"
-                " FROM quarantine q WHERE q.tenant_id = e.tenant_id AND q.terminal_id = e.terminal_id"
-                " AND q.epoch = e.epoch AND q.seq = e.seq AND NOT q.folded) ORDER BY e.terminal_id, e.epoch, e.seq",
-                (tenant_id,))
-            while rows := await cur.fetchmany(CHUNK):
-                folded_rows = projections.Rows()
-                for r in rows:
-                    entry = envelope.Envelope(r[0], tenant_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                                              r[10])
-                    try:
-                        event = codec.decode(entry.type, entry.version, entry.payload)
-                    except errors.EventError:
-                        continue
-                    projections.fold(folded_rows, tenant_id, entry, event)
-                    folded += 1
-                for key, quantity in folded_rows.stock.items():
-                    stock[key] += quantity
-                folded_rows.stock.clear()
-                await projections.write(conn, tenant_id, folded_rows, rebuilding=True)
+        async for chunk in events.PostgresEventStore(conn, tenant_id).foldable(CHUNK):
+            folded_rows = projections.Rows()
+            for entry in chunk:
+                try:
+                    event = codec.decode(entry.type, entry.version, entry.payload)
+                except errors.EventError:
+                    continue
+                projections.fold(folded_rows, tenant_id, entry, event)
+                folded += 1
+            for key, quantity in folded_rows.stock.items():
+                stock[key] += quantity
+            folded_rows.stock.clear()
+            await projections.write(conn, tenant_id, folded_rows, rebuilding=True)
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
     return folded

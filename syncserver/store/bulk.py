@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TypeVar
 
 from psycopg import AsyncCursor
 
+Row = TypeVar("Row")
 
-async def insert(cur: AsyncCursor[Any], table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]],
-                 *, suffix: str = "") -> None:
+
+async def insert(cur: AsyncCursor[Row], table: str, columns: Sequence[tuple[str, str]],
+                 rows: Sequence[Sequence[object]], *, suffix: str = "") -> None:
     """Insert ``rows`` into ``table``. ``columns`` are ``(name, postgres type)``; ``jsonb`` values are JSON text.
 
-    ``suffix`` is appended to the statement (e.g. ``ON CONFLICT DO NOTHING``).
+    ``cur`` may have any row factory (``RETURNING`` rows are the caller's to fetch). ``suffix`` is appended to the
+    statement (e.g. ``ON CONFLICT DO NOTHING``).
     """
     if not rows:
         return

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TypeAlias
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
+
+Conn: TypeAlias = AsyncConnection[TupleRow]
+"""A connection of the server's pool (rows as tuples unless a cursor asks for another row factory)."""
+Cursor: TypeAlias = AsyncCursor[TupleRow]
+Pool: TypeAlias = AsyncConnectionPool[Conn]
 
 
 @contextlib.asynccontextmanager
-async def tenant_tx(pool: AsyncConnectionPool, tenant_id: int) -> AsyncIterator[AsyncConnection]:
+async def tenant_tx(pool: Pool, tenant_id: int) -> AsyncIterator[Conn]:
     """A transaction that sees only ``tenant_id``'s rows (``SET LOCAL app.tenant_id``; RLS does the rest)."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),))
@@ -18,8 +25,13 @@ async def tenant_tx(pool: AsyncConnectionPool, tenant_id: int) -> AsyncIterator[
 
 
 @contextlib.asynccontextmanager
-async def auth_tx(pool: AsyncConnectionPool) -> AsyncIterator[AsyncConnection]:
+async def auth_tx(pool: Pool) -> AsyncIterator[Conn]:
     """A transaction with no tenant: it can read only the ``auth_*`` credential tables (every other is empty)."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_id', '', true)")
         yield conn
+
+
+async def set_tenant(conn: Conn, tenant_id: int) -> None:
+    """Switch the caller's transaction to ``tenant_id`` (after an ``auth_tx`` found which tenant it is)."""
+    await conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),))

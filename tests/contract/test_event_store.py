@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import postgres_event_store
 import pytest
 
 from desktop.journal import event_store as sqlite_event_store
@@ -82,10 +84,15 @@ def _no_clock() -> Any:
     raise AssertionError("the event store never reads the clock")
 
 
+def _postgres(request: pytest.FixtureRequest) -> AbstractAsyncContextManager[port.AsyncEventStore]:
+    return postgres_event_store.open_store(request, TENANT)
+
+
 IMPLEMENTATIONS = [
     Implementation("memory", _memory),
     Implementation("memory-async", _async_memory),
     Implementation("sqlite", _sqlite, one_terminal=True),
+    Implementation("postgres", _postgres),
 ]
 
 TENANT, TERMINAL = 1, "T1"
@@ -135,8 +142,9 @@ def chain(first: int, last: int, *, prev: str | None = None, epoch: int = 1, ter
     prev_hash = prev if prev is not None else (before[-1].hash if before else GENESIS_HASH)
     out: list[Envelope] = []
     for seq in range(first, last + 1):
+        event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tag}-{terminal}-{epoch}-{seq}"))  # the master's is a uuid
         entry = envelope.seal(
-            event_id=f"{tag}-{terminal}-{epoch}-{seq}", tenant_id=TENANT, store_id="S1", terminal_id=terminal,
+            event_id=event_id, tenant_id=TENANT, store_id="S1", terminal_id=terminal,
             epoch=epoch, seq=seq, occurred_at=f"2026-11-20T09:{seq % 60:02d}:00.000-03:00", type="test.noted",
             version=1, payload={"n": seq, "tag": tag, "texto": "café ñandú"}, prev_hash=prev_hash)
         out.append(entry)
