@@ -17,8 +17,10 @@ from starlette.routing import Route
 
 from shared import sync
 from shared.events import registry
-from syncserver import tenancy
+from syncserver import state, tenancy
+from syncserver.ingest import epoch as epoch_mod
 from syncserver.ingest import push as push_mod
+from syncserver.store import change_feed
 
 log = logging.getLogger("almacen.sync")
 
@@ -34,8 +36,8 @@ def error_response(exc: sync.SyncError) -> JSONResponse:
 
 
 def _limits(request: Request) -> tuple[int, int]:
-    settings = request.app.state.settings
-    return int(getattr(settings, "max_batch_bytes", 8 << 20)), int(getattr(settings, "max_batch_events", 5000))
+    settings = state.settings(request)
+    return settings.max_batch_bytes, settings.max_batch_events
 
 
 async def _body(request: Request, max_bytes: int) -> bytes:
@@ -84,7 +86,8 @@ async def enroll(request: Request) -> JSONResponse:
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in
                                                  ("code", "public_key", "terminal_id")):
             raise sync.SyncError("malformed", "se esperan code, public_key y terminal_id")
-        enrolled = await tenancy.enroll(request.app.state.pool, data["code"], data["public_key"], data["terminal_id"])
+        enrolled = await tenancy.enroll(request.app.state.pool, data["code"], data["public_key"], data["terminal_id"],
+                                        clock=state.clock(request))
     except ValueError:
         return error_response(sync.SyncError("malformed", "JSON inválido"))
     except sync.SyncError as exc:
@@ -95,9 +98,8 @@ async def enroll(request: Request) -> JSONResponse:
 
 
 def _folio_settings(request: Request) -> dict[str, int]:
-    settings = request.app.state.settings
-    return {"folio_lease_size": int(getattr(settings, "folio_lease_size", 100)),
-            "folio_low_water": int(getattr(settings, "folio_low_water", 20))}
+    settings = state.settings(request)
+    return {"folio_lease_size": settings.folio_lease_size, "folio_low_water": settings.folio_low_water}
 
 
 async def push(request: Request) -> JSONResponse:
@@ -108,7 +110,7 @@ async def push(request: Request) -> JSONResponse:
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
         ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
                                   terminal_clock=_terminal_clock(request), pending=_pending(request),
-                                  **_folio_settings(request))
+                                  clock=state.clock(request), **_folio_settings(request))
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})
@@ -127,8 +129,8 @@ async def pull(request: Request) -> JSONResponse:
         return error_response(sync.SyncError("malformed", "cursor y limit deben ser enteros"))
     except sync.SyncError as exc:
         return error_response(exc)
-    changes, new_cursor = await tenancy.pull(request.app.state.pool, principal.tenant_id, principal.store_id,
-                                             cursor, limit)
+    changes, new_cursor = await change_feed.pull(request.app.state.pool, principal.tenant_id, principal.store_id,
+                                                 cursor, limit)
     return JSONResponse({"changes": changes, "cursor": new_cursor, "more": len(changes) == limit})
 
 
@@ -137,10 +139,10 @@ async def epoch(request: Request) -> JSONResponse:
         terminal_id, signature = _signed_headers(request)
         body = await _body(request, 4096)
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
+        new = await epoch_mod.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id,
+                                        **_folio_settings(request))
     except sync.SyncError as exc:
         return error_response(exc)
-    new = await tenancy.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id,
-                                  **_folio_settings(request))
     log.warning("new epoch", extra={"tenant_id": principal.tenant_id, "terminal_id": terminal_id, "epoch": new})
     return JSONResponse({"epoch": new})
 

@@ -44,8 +44,7 @@ import shared.dte
 from shared import errors as pos_errors
 from shared.dte import caf as caf_mod
 from shared.dte import errors as dte_errors
-from syncserver import tenancy
-from syncserver.store import db
+from syncserver.store import change_feed, db
 
 log = logging.getLogger("syncserver.dte.folios")
 
@@ -240,7 +239,7 @@ async def _lease_one(conn: AsyncConnection, tenant_id: int, terminal_id: str, st
         lease = Lease(int(lease_row[0]), terminal_id, tipo, start, end)
         if not publish:
             return lease
-        await tenancy.append_change(conn, tenant_id, CHANGE_KIND, f"{terminal_id}:{tipo}:{start}", {
+        await change_feed.append_change(conn, tenant_id, CHANGE_KIND, f"{terminal_id}:{tipo}:{start}", {
             "tipo": tipo, "desde": start, "hasta": end, "caf_xml": caf_xml, "terminal_id": terminal_id,
             "epoch": epoch, "lease_id": lease.lease_id}, store_id)
         return lease

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg import AsyncConnection
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from shared import errors, money
-from syncserver import tenancy
+from syncserver import catalog
 from syncserver.hq import web
 from syncserver.hq.web import HqUser
-from syncserver.store import db
+from syncserver.store import db, products
 
 PAGE_SIZE = 25
-COLUMNS = ", ".join(tenancy.PRODUCT_FIELDS) + ", version"
+COLUMNS = ", ".join(products.PRODUCT_FIELDS) + ", version"
 
 
 def _like(text: str) -> str:
@@ -52,7 +51,7 @@ async def product_list(request: Request, user: HqUser) -> Response:
                       page=page, pages=pages, total=total)
 
 
-async def _product(conn: AsyncConnection, tenant_id: int, sku: str) -> dict[str, Any] | None:
+async def _product(conn: db.Conn, tenant_id: int, sku: str) -> dict[str, Any] | None:
     cur = await conn.execute(f"SELECT {COLUMNS} FROM products WHERE tenant_id = %s AND sku = %s", (tenant_id, sku))
     row = await cur.fetchone()
     return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
@@ -75,7 +74,7 @@ def _edited(current: dict[str, Any], form: FormData) -> tuple[dict[str, Any], di
     else:
         if price <= 0:
             problems["price"] = "El precio debe ser mayor que cero."
-    product = {f: current[f] for f in tenancy.PRODUCT_FIELDS}
+    product = {f: current[f] for f in products.PRODUCT_FIELDS}
     product.update(name=name[:120], category=category[:60], price=price, active=form.get("active") == "1",
                    barcodes=list(current["barcodes"] or []))
     return product, problems
@@ -107,8 +106,8 @@ async def edit(request: Request, user: HqUser) -> Response:
         return web.render(request, "product.html", status=422, user=user, section="catalogo", product=current,
                           form=shown, problems=problems, saved=False, conflict=False)
     try:
-        await tenancy.upsert_product(pool, user.tenant_id, product, expected_version=int(version_text))
-    except tenancy.TenancyError as exc:
+        await catalog.upsert_product(pool, user.tenant_id, product, expected_version=int(version_text))
+    except catalog.CatalogError as exc:
         if exc.code != "conflict":
             raise
         async with db.tenant_tx(pool, user.tenant_id) as conn:

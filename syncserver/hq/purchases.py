@@ -13,13 +13,14 @@ ImptoReten (additional taxes), part of the total and shown only in a month that 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.events import purchases as purchase_events
+from syncserver import state
 from syncserver.hq import web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -90,7 +91,7 @@ def summarise(rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[dict[str
 @web.login_required
 async def month(request: Request, user: HqUser) -> Response:
     """``?mes=aaaa-mm`` picks the month (of the documents' fecha de emisión), ``?tienda=ID`` one store."""
-    today = datetime.now(web.CHILE).date()
+    today = state.clock(request)().astimezone(web.CHILE).date()
     chosen = parse_month(request.query_params.get("mes"), today)
     if chosen is None or chosen.year > 9998:
         return web.error_page(request, 400, "Mes inválido", "Elija el mes con el selector (por ejemplo 2026-11).",

@@ -5,12 +5,13 @@ returns)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncserver import state
 from syncserver.hq import web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -48,7 +49,7 @@ def _day(text: str | None, today: date) -> date | None:
 @web.login_required
 async def day(request: Request, user: HqUser) -> Response:
     """``?fecha=aaaa-mm-dd`` picks the day (Chile's calendar), ``?tienda=ID`` one store."""
-    today = datetime.now(web.CHILE).date()
+    today = state.clock(request)().astimezone(web.CHILE).date()
     chosen = _day(request.query_params.get("fecha"), today)
     if chosen is None:
         return web.error_page(request, 400, "Fecha inválida", "Elija la fecha con el calendario.", user)

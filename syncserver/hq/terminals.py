@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syncserver import tenancy
+from syncserver import state, tenancy
 from syncserver.hq import web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -68,10 +68,11 @@ async def new_code(request: Request, user: HqUser) -> Response:
     if not name:
         return web.error_page(request, 400, "Falta el nombre de la caja",
                               "Escriba un nombre para la caja nueva (por ejemplo «Caja 2») e intente de nuevo.", user)
-    expires = datetime.now(UTC) + ENROLLMENT_TTL
+    clock = state.clock(request)
+    expires = clock() + ENROLLMENT_TTL
     try:
         code = await tenancy.issue_enrollment_code(request.app.state.pool, user.tenant_id, store_id, name,
-                                                   ttl=ENROLLMENT_TTL)
+                                                   ttl=ENROLLMENT_TTL, clock=clock)
     except tenancy.TenancyError:
         return web.not_found(request, user, "La tienda")
     return web.render(request, "code.html", user=user, section="terminales", code=code, expires=expires,

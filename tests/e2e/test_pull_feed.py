@@ -15,8 +15,8 @@ from typing import Any
 
 import psycopg_pool
 
-from syncserver import tenancy
-from syncserver.store import db
+from syncserver import catalog, tenancy
+from syncserver.store import change_feed, db
 
 
 def _setup_tenants(server) -> None:
@@ -39,7 +39,7 @@ async def _slow_append(pool: psycopg_pool.AsyncConnectionPool, rng: random.Rando
     """One transaction that does some work, appends a change, and commits only after a random delay."""
     async with db.tenant_tx(pool, tenant) as conn:
         await asyncio.sleep(rng.uniform(0, 0.01))
-        change_id = await tenancy.append_change(conn, tenant, "setting", key, {"key": key}, store_id=store)
+        change_id = await change_feed.append_change(conn, tenant, "setting", key, {"key": key}, store_id=store)
         await asyncio.sleep(rng.uniform(0, 0.02))
     return change_id
 
@@ -76,7 +76,7 @@ def test_reader_never_skips_a_change_committed_out_of_order(server, make_till):
                     key = f"w{n}-{i}"
                     roll = rng.random()
                     if roll < 0.25:
-                        await tenancy.upsert_product(pool, 1, _product(key, 100 + i))
+                        await catalog.upsert_product(pool, 1, _product(key, 100 + i))
                         continue  # its id is learnt from the feed itself below
                     if roll < 0.4:
                         await _slow_append(pool, rng, 1, key, "norte")
@@ -92,7 +92,7 @@ def test_reader_never_skips_a_change_committed_out_of_order(server, make_till):
                 cursor = 0
                 while True:
                     finished = writing.is_set()
-                    changes, cursor = await tenancy.pull(pool, 1, "centro", cursor, limit=5)
+                    changes, cursor = await change_feed.pull(pool, 1, "centro", cursor, limit=5)
                     seen.extend(changes)
                     if finished and not changes:
                         return
@@ -135,16 +135,16 @@ def test_store_gets_tenant_wide_and_own_changes_only(server, make_till):
     esquina = make_till(2, "esquina", [])
 
     async def publish(pool):
-        await tenancy.upsert_product(pool, 1, _product("T1-ALL", 990))
-        await tenancy.upsert_product(pool, 2, _product("T2-ALL", 1990))
+        await catalog.upsert_product(pool, 1, _product("T1-ALL", 990))
+        await catalog.upsert_product(pool, 2, _product("T2-ALL", 1990))
         async with db.tenant_tx(pool, 1) as conn:
-            await tenancy.append_change(conn, 1, "setting", "t1-centro", {"v": 1}, store_id="centro")
-            await tenancy.append_change(conn, 1, "setting", "t1-norte", {"v": 2}, store_id="norte")
-            await tenancy.append_change(conn, 1, "setting", "t1-wide", {"v": 3})
+            await change_feed.append_change(conn, 1, "setting", "t1-centro", {"v": 1}, store_id="centro")
+            await change_feed.append_change(conn, 1, "setting", "t1-norte", {"v": 2}, store_id="norte")
+            await change_feed.append_change(conn, 1, "setting", "t1-wide", {"v": 3})
         async with db.tenant_tx(pool, 2) as conn:
-            await tenancy.append_change(conn, 2, "setting", "t2-esquina", {"v": 4}, store_id="esquina")
-            await tenancy.append_change(conn, 2, "setting", "t2-centro", {"v": 5}, store_id="centro")  # same name
-        await tenancy.upsert_product(pool, 1, _product("T1-ALL", 1090))
+            await change_feed.append_change(conn, 2, "setting", "t2-esquina", {"v": 4}, store_id="esquina")
+            await change_feed.append_change(conn, 2, "setting", "t2-centro", {"v": 5}, store_id="centro")  # same name
+        await catalog.upsert_product(pool, 1, _product("T1-ALL", 1090))
     server.run(publish)
 
     def keys(till) -> list[str]:

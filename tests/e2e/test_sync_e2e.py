@@ -17,7 +17,7 @@ import sync_kit
 from desktop.journal import read_models
 from shared import signing, sync
 from shared.events import envelope, registry
-from syncserver import tenancy
+from syncserver import catalog, tenancy
 from syncserver.ingest import rebuild
 
 ROWS = sync_kit.catalog_rows(40)
@@ -199,11 +199,11 @@ def test_price_change_in_hq_reaches_the_terminal(server, make_till):
     a = make_till(1, "centro", ROWS[:5])
     product = {"sku": "P001", "name": "Producto 1", "price": 990, "category": "Abarrotes", "sold_by": "unit",
                "plu": "4001", "brand": "", "barcodes": [], "iva_exempt": False, "favourite": True, "active": True}
-    server.run(lambda pool: tenancy.upsert_product(pool, 1, product))
+    server.run(lambda pool: catalog.upsert_product(pool, 1, product))
     assert a.sync.sync_once(a.terminal.journal.clock()).online
     assert read_models.by_plu(a.terminal.journal.conn, "4001").price == 990
-    with pytest.raises(tenancy.TenancyError):
-        server.run(lambda pool: tenancy.upsert_product(pool, 1, {**product, "price": 1090}, expected_version=5))
+    with pytest.raises(catalog.CatalogError):
+        server.run(lambda pool: catalog.upsert_product(pool, 1, {**product, "price": 1090}, expected_version=5))
 
 
 def test_restored_backup_continues_as_a_new_epoch(server, make_till, tmp_path):

@@ -26,7 +26,7 @@ from proxy import KINDS, FaultProxy
 from desktop.journal import read_models
 from desktop.net.sync_client import SyncClient
 from desktop.services.sync import SyncService
-from syncserver import tenancy
+from syncserver import catalog
 
 ROWS = sync_kit.catalog_rows(40)
 NOW = datetime(2025, 3, 14, 10, 30).astimezone()
@@ -124,7 +124,7 @@ def test_sync_through_random_faults_converges_exactly(server, make_till):
     hq_product = {"sku": "HQ1", "name": "Café HQ", "price": 2490, "category": "Abarrotes", "sold_by": "unit",
                   "plu": "9001", "brand": "", "barcodes": [], "iva_exempt": False, "favourite": True, "active": True}
     for tenant in (1, 2):
-        server.run(lambda pool, tenant=tenant: tenancy.upsert_product(pool, tenant, {**hq_product,
+        server.run(lambda pool, tenant=tenant: catalog.upsert_product(pool, tenant, {**hq_product,
                                                                                       "price": 2490 + tenant}))
 
     upstream_port = urlsplit(server.url).port

@@ -21,8 +21,9 @@ from shared.dte import caf as caf_mod
 from shared.dte import documents, ted
 from shared.events import envelope, registry, sales
 from syncserver import tenancy
+from syncserver.ingest import epoch as epoch_service
 from syncserver.ingest import push as push_mod
-from syncserver.store import schema
+from syncserver.store import change_feed, schema
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "sii" / "samples"
 SAMPLE_RUT = "76.235.291-5"
@@ -132,13 +133,13 @@ class Till:
 
     async def restore(self, pool: psycopg_pool.AsyncConnectionPool, keep: int, **folio_settings: int) -> None:
         """A journal restored from a backup holding its first ``keep`` entries: a new epoch, journal restarted."""
-        self.epoch = await tenancy.new_epoch(pool, self.tenant_id, self.terminal_id, **folio_settings)
+        self.epoch = await epoch_service.new_epoch(pool, self.tenant_id, self.terminal_id, **folio_settings)
         self.journal, self.acked = [], 0
         del keep  # the old epoch's unsynced tail is lost; the new epoch starts a new chain
 
     async def leases(self, pool: psycopg_pool.AsyncConnectionPool) -> list[dict[str, Any]]:
         """The ``folio_lease`` changes for this terminal and its current epoch, from its store's feed."""
-        changes, _ = await tenancy.pull(pool, self.tenant_id, self.store_id, 0, 10_000)
+        changes, _ = await change_feed.pull(pool, self.tenant_id, self.store_id, 0, 10_000)
         return [c["data"] for c in changes if c["kind"] == "folio_lease"
                 and c["data"]["terminal_id"] == self.terminal_id and c["data"]["epoch"] == self.epoch]
 

@@ -8,7 +8,7 @@ import psycopg_pool
 import pytest
 from hq_support import FAST, PASSWORD, World, enroll_terminal, product
 
-from syncserver import bootstrap, tenancy
+from syncserver import bootstrap, catalog, tenancy
 from syncserver.hq import auth
 
 
@@ -26,13 +26,13 @@ def world(pg_database: str) -> World:
         await tenancy.create_store(pool, 2, "esquina", "La Esquina")
         await auth.create_login(pool, 1, "pepe@donpepe.cl", "José Pérez", PASSWORD, FAST)
         await auth.create_login(pool, 2, "rosa@esquina.cl", "Rosa Díaz", PASSWORD, FAST)
-        await tenancy.upsert_product(pool, 1, product("LEC-1", "Leche Entera Colun 1 L", 1150, "Lácteos",
+        await catalog.upsert_product(pool, 1, product("LEC-1", "Leche Entera Colun 1 L", 1150, "Lácteos",
                                                       barcodes=["7801234567894"]))
-        await tenancy.upsert_product(pool, 1, product("COC-15", "Coca-Cola 1,5 L", 1990, "Bebidas"))
-        await tenancy.upsert_product(pool, 1, product("PAN-1", "Pan Batido", 1990, "Panadería", sold_by="kg",
+        await catalog.upsert_product(pool, 1, product("COC-15", "Coca-Cola 1,5 L", 1990, "Bebidas"))
+        await catalog.upsert_product(pool, 1, product("PAN-1", "Pan Batido", 1990, "Panadería", sold_by="kg",
                                                       plu="1001"))
-        await tenancy.upsert_product(pool, 2, product("SECRETO-2", "Pisco Secreto Esquina", 7777, "Licores"))
-        await tenancy.upsert_product(pool, 2, product("COC-15", "Coca-Cola 1,5 L Esquina", 2222, "Bebidas"))
+        await catalog.upsert_product(pool, 2, product("SECRETO-2", "Pisco Secreto Esquina", 7777, "Licores"))
+        await catalog.upsert_product(pool, 2, product("COC-15", "Coca-Cola 1,5 L Esquina", 2222, "Bebidas"))
         w.terminals[1] = [await enroll_terminal(pool, 1, "centro", "Caja 1"),
                           await enroll_terminal(pool, 1, "norte", "Caja Norte")]
         w.terminals[2] = [await enroll_terminal(pool, 2, "esquina", "Caja Esquina")]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hq_support import PASSWORD, World
 
-from syncserver import tenancy
+from syncserver.store import change_feed
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -99,5 +99,5 @@ def test_owner_logs_in_sees_terminals_edits_a_price_and_logs_out(world: World, s
     assert world.rows("SELECT status FROM terminals WHERE terminal_id = %s", world.terminals[1][1]) == [("revoked",)]
     assert world.rows("SELECT store_id, terminal_name FROM auth_enrollment_codes WHERE used_at IS NULL") == [
         ("norte", "Caja 2")]
-    changes, _ = world.run(lambda pool: tenancy.pull(pool, 1, "centro", 0))
+    changes, _ = world.run(lambda pool: change_feed.pull(pool, 1, "centro", 0))
     assert changes[-1]["key"] == "LEC-1" and changes[-1]["data"]["price"] == 1290

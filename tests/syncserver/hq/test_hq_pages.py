@@ -12,8 +12,9 @@ import httpx
 from hq_support import PASSWORD, World, product
 from starlette.types import ASGIApp
 
-from syncserver import tenancy
+from syncserver import catalog
 from syncserver.hq import web
+from syncserver.store import change_feed
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -159,7 +160,7 @@ def test_price_edit_with_version_conflict_and_change_feed(world: World, served: 
             assert "Cambios guardados" in confirmation.text and 'value="1.290"' in confirmation.text
 
             # meanwhile someone else saved version 2 -> 3; this form still says version 2
-            await world.arun(lambda pool: tenancy.upsert_product(pool, 1, product(
+            await world.arun(lambda pool: catalog.upsert_product(pool, 1, product(
                 "LEC-1", "Leche Colun Entera 1 L", 1350, "Lácteos", barcodes=["7801234567894"]), expected_version=2))
             stale = await client.post("/hq/catalogo/LEC-1", data={**form, "price": "1.190", "version": "2"})
             assert stale.status_code == 409
@@ -175,7 +176,7 @@ def test_price_edit_with_version_conflict_and_change_feed(world: World, served: 
     assert world.rows("SELECT price, name, version, barcodes FROM products WHERE tenant_id = 1 AND sku = 'LEC-1'"
                       ) == [(1350, "Leche Colun Entera 1 L", 3, ["7801234567894"])]
     # the HQ edit went out on the change feed, which the terminals pull
-    changes, _ = world.run(lambda pool: tenancy.pull(pool, 1, "centro", feed_before))
+    changes, _ = world.run(lambda pool: change_feed.pull(pool, 1, "centro", feed_before))
     assert [(c["key"], c["data"]["price"], c["data"]["version"]) for c in changes] == [("LEC-1", 1290, 2),
                                                                                        ("LEC-1", 1350, 3)]
 
@@ -248,7 +249,7 @@ def test_sales_of_a_day_per_store_and_tender(world: World, served: Served) -> No
 
 
 def test_catalog_search_and_pages(world: World, served: Served) -> None:
-    world.run(lambda pool: asyncio.gather(*[tenancy.upsert_product(pool, 1, product(
+    world.run(lambda pool: asyncio.gather(*[catalog.upsert_product(pool, 1, product(
         f"ARR-{i:02d}", f"Arroz Grado {i:02d} 1 kg", 1000 + i)) for i in range(30)]))
 
     async def scenario() -> None:

@@ -1,0 +1,28 @@
+"""A terminal's new epoch (its journal was restored or cloned), its folio leases renewed in the same transaction."""
+
+from __future__ import annotations
+
+from shared import sync
+from syncserver.dte import folios
+from syncserver.store import db, terminals
+
+
+async def new_epoch(pool: db.Pool, tenant_id: int, terminal_id: str, *,
+                    folio_lease_size: int = folios.DEFAULT_LEASE_SIZE,
+                    folio_low_water: int = folios.DEFAULT_LOW_WATER) -> int:
+    """Give the terminal's journal its own epoch (the old epochs' events stay as they were); returns it.
+
+    The terminal's open folio leases are retired (the lost part of its journal may have used some of them) and
+    fresh ones leased for the new epoch (``syncserver.dte.folios``).
+
+    Raises:
+        SyncError: ``unauthenticated`` when the tenant has no such terminal.
+    """
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        moved = await terminals.next_epoch(conn, tenant_id, terminal_id)
+        if moved is None:
+            raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
+        await folios.retire_leases(conn, tenant_id, terminal_id, moved.epoch)
+        await folios.refill(conn, tenant_id, terminal_id, moved.store_id, moved.epoch, lease_size=folio_lease_size,
+                            low_water=folio_low_water)
+    return moved.epoch

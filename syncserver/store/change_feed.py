@@ -1,0 +1,64 @@
+"""The change feed terminals pull: each tenant's numbered changes (catalog, folio leases, settings), tenant-wide or
+for one store.
+
+A change id never appears after a terminal read past it: each tenant's ``change_counters`` row is locked by the
+transaction that appends, so change ids commit in id order per tenant.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.rows import class_row
+
+from syncserver.store import db
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One row of the feed; ``data`` is the JSON object the terminal applies for ``kind``/``key``."""
+
+    id: int
+    kind: str
+    key: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire shape of ``GET /sync/pull``."""
+        return {"id": self.id, "kind": self.kind, "key": self.key, "data": self.data}
+
+
+async def append_change(conn: db.Conn, tenant_id: int, kind: str, key: str, data: dict[str, Any],
+                        store_id: str | None = None) -> int:
+    """Add a change (for ``store_id`` only, or tenant-wide when None) inside the caller's transaction; returns its
+    id. Holds the tenant's counter row locked until the transaction ends."""
+    cur = await conn.execute(
+        "INSERT INTO change_counters (tenant_id, last_change_id) VALUES (%s, 1) ON CONFLICT (tenant_id)"
+        " DO UPDATE SET last_change_id = change_counters.last_change_id + 1 RETURNING last_change_id",
+        (tenant_id,))
+    row = await cur.fetchone()
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    change_id = int(row[0])
+    await conn.execute("INSERT INTO changes (tenant_id, change_id, kind, key, store_id, data)"
+                       " VALUES (%s, %s, %s, %s, %s, %s)",
+                       (tenant_id, change_id, kind, key, store_id, json.dumps(data, ensure_ascii=False)))
+    return change_id
+
+
+async def read(conn: db.Conn, tenant_id: int, store_id: str, cursor: int, limit: int) -> list[Change]:
+    """At most ``limit`` changes after ``cursor`` that ``store_id`` receives (tenant-wide ones and its own)."""
+    cur = conn.cursor(row_factory=class_row(Change))
+    await cur.execute(
+        "SELECT change_id AS id, kind, key, data FROM changes WHERE tenant_id = %s AND change_id > %s"
+        " AND (store_id IS NULL OR store_id = %s) ORDER BY change_id LIMIT %s", (tenant_id, cursor, store_id, limit))
+    return await cur.fetchall()
+
+
+async def pull(pool: db.Pool, tenant_id: int, store_id: str, cursor: int, limit: int = 500
+               ) -> tuple[list[dict[str, Any]], int]:
+    """:func:`read` in its own transaction, in the wire shape, with the cursor to ask from next time."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        changes = await read(conn, tenant_id, store_id, cursor, limit)
+    return [c.to_dict() for c in changes], changes[-1].id if changes else cursor
