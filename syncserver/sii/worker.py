@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
 
+from shared import clock as clock_mod
 from shared.dte import errors as dte_errors
 from syncserver.dte import pipeline, rvd
 from syncserver.sii import forwarder, ws
+from syncserver.store import outbox
 
 log = logging.getLogger("syncserver.sii.worker")
 
@@ -29,9 +30,9 @@ class PassResult:
         return asdict(self)
 
 
-async def run_once(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiClient,
+async def run_once(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient,
                    resolution: forwarder.Resolution | None, *, now: datetime | None = None,
-                   build_rvd: bool = False) -> PassResult:
+                   build_rvd: bool = False, clock: clock_mod.Clock = clock_mod.utc_clock) -> PassResult:
     """Sign (in rounds of 50), pack (envelopes of 50), send and poll what is due, through ``client`` (the SII or
     its stand-in, :mod:`syncserver.sii.ws`). Without ``resolution`` (the emisor's SII resolution, needed by the
     Carátula) nothing new is packed; what is already packed is still sent and polled.
@@ -41,28 +42,27 @@ async def run_once(pool: Any, tenant_id: int, secret_key: str, client: ws.SiiCli
     is uploaded in this same pass. A day that cannot be summarised is logged and the pass goes on: the documents
     are still sent, and the RVD is tried again next pass.
 
+    ``now`` fixes the pass's time (tests); otherwise ``clock()`` is read where a time is needed.
+
     Raises:
         CertificateUploadError: the tenant has no usable certificate.
         ForwarderError: the tenant has no valid RUT.
     """
-    signed = not_signed = packed = 0
+    signed = not_signed = 0
     while True:
         result = await pipeline.sign_pending(pool, tenant_id, secret_key, now=now)
         signed, not_signed = signed + result.signed, not_signed + result.failed
         if result.signed + result.failed < 50:
             break
-    built = await _build_rvd(pool, tenant_id, secret_key, now) if build_rvd else 0
-    while resolution is not None and (n := await forwarder.pack(pool, tenant_id, secret_key, resolution,
-                                                                 now=now)) > 0:
-        packed += n
-    sent = await forwarder.send(pool, tenant_id, secret_key, client, now=now)
-    verdicts = await forwarder.poll(pool, tenant_id, secret_key, client, now=now)
-    return PassResult(signed, not_signed, packed, sent, verdicts, built)
+    built = await _build_rvd(pool, tenant_id, secret_key, now, clock) if build_rvd else 0
+    done = await forwarder.forward(pool, tenant_id, secret_key, client, resolution, now=now, clock=clock)
+    return PassResult(signed, not_signed, done.packed, done.sent, done.verdicts, built)
 
 
-async def _build_rvd(pool: Any, tenant_id: int, secret_key: str, now: datetime | None) -> int:
+async def _build_rvd(pool: outbox.Pool, tenant_id: int, secret_key: str, now: datetime | None,
+                     clock: clock_mod.Clock) -> int:
     try:
-        return await rvd.build_due(pool, tenant_id, secret_key, now=now)
+        return await rvd.build_due(pool, tenant_id, secret_key, now=clock() if now is None else now)
     except dte_errors.DteError as exc:  # one bad day must not hold back the documents
         log.exception("rvd build failed", extra={"tenant_id": tenant_id, "error": str(exc)})
         return 0

@@ -22,7 +22,7 @@ from sii_kit import PFX_PASSWORD, facturas_waiting, sii_client, standin_url
 
 from syncserver import sii_standin
 from syncserver.dte import certs
-from syncserver.sii import forwarder, ws
+from syncserver.sii import claims, forwarder, sending, ws
 from syncserver.sii.ws import endpoints as ep
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
@@ -129,7 +129,7 @@ def test_a_worker_killed_after_claiming_is_replaced_when_its_claim_expires(
                 seen["resent"] = db.rows("SELECT track_id, attempts, sii_glosa FROM dte_envelopes")
                 # "A" comes back to life with another answer: its claim is no longer its own, nothing is written
                 late = ws.Receipt("99999", "REC")
-                assert not await forwarder._settle(pool, dead, forwarder._mark_sent, late, t0)
+                assert not await claims.settle(pool, dead, sending.mark_sent, late, t0)
                 assert await forwarder.poll(pool, 1, SECRET, client, now=later) == 1
 
         db.run(work)
