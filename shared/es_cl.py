@@ -21,7 +21,7 @@ def number(value: int | Decimal, *, places: int | None = None, group: bool = Tru
     till reads with a decimal comma and no thousands dots.
     """
     if isinstance(value, int):
-        text = str(value)
+        text = str(int(value))  # a bool as its number, as format() writes it
     elif places is not None:
         text = format(value.quantize(Decimal(1).scaleb(-places)), "f")
     else:

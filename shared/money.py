@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
-from shared import errors
+from shared import errors, es_cl
 
 Pesos = int
 """An amount in Chilean pesos (CLP); always an int."""
@@ -78,7 +78,7 @@ def round_cash(amount: Pesos) -> Pesos:
 def format_clp(amount: Pesos) -> str:
     """Format pesos for people in es-CL: ``1990 -> "$1.990"``, ``-500 -> "-$500"``."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,}".replace(",", ".")
+    return f"{sign}${es_cl.number(abs(amount))}"
 
 
 def parse_clp(text: str) -> Pesos:
@@ -141,4 +141,4 @@ def line_amount(unit_price: Pesos, quantity: Decimal) -> Pesos:
 
 def format_kg(quantity: Decimal) -> str:
     """``Decimal("0.512") -> "0,512 kg"`` (es-CL decimal comma)."""
-    return f"{quantity.quantize(KG_STEP)}".replace(".", ",") + " kg"
+    return es_cl.number(quantity, places=3, group=False) + " kg"

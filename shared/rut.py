@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from stdnum import exceptions as stdnum_errors
 from stdnum.cl import rut as stdnum_rut
 
-from shared import errors
+from shared import errors, es_cl
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -19,7 +19,7 @@ class Rut:
 
     def __str__(self) -> str:
         """The format printed on documents: ``12.345.678-5``."""
-        return f"{self.body:,}".replace(",", ".") + f"-{self.dv}"
+        return f"{es_cl.number(self.body)}-{self.dv}"
 
     @property
     def compact(self) -> str:

@@ -12,6 +12,7 @@ from PIL import Image
 
 from desktop.drivers.ports import DrawerConfig
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, TextReport
+from shared import es_cl
 from shared.money import format_clp, format_kg
 
 PINNED_CODEPAGES = ("CP858", "CP850")
@@ -214,7 +215,7 @@ def quantity_text(line: ReceiptLine) -> str:
     if quantity == quantity.to_integral_value():
         shown = f"{int(quantity)}"
     else:
-        shown = f"{quantity.normalize():f}".replace(".", ",")
+        shown = es_cl.number(quantity, group=False)
     return f"{shown} x {format_clp(line.unit_price)}"
 
 

@@ -20,7 +20,7 @@ from desktop.presenters.sale import describe
 from desktop.services import purchase_matching, purchases
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService
-from shared import catalog, errors, money, roles, rut
+from shared import catalog, errors, es_cl, money, roles, rut
 from shared.events import auth as auth_events
 from shared.events import purchases as purchase_events
 
@@ -71,8 +71,7 @@ class PurchaseView:
 
 
 def _quantity(q: Decimal) -> str:
-    text = f"{q.normalize():f}" if q == q.to_integral_value() else f"{q:f}".rstrip("0")
-    return text.replace(".", ",")
+    return es_cl.number(q, group=False)
 
 
 def _product_label(product: catalog.Product) -> str:

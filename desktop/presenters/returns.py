@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from desktop.presenters.sale import describe
 from desktop.services.returns import RecentSale, Returnable, ReturnService, looks_like_timbre, refund_for
-from shared import errors, money
+from shared import errors, es_cl, money
 from shared.sale import TenderKind
 
 FIND, CHOOSE, DONE = "find", "choose", "done"
@@ -66,7 +66,7 @@ class ReturnView:
 def _quantity(value: Decimal, weighed: bool) -> str:
     if weighed:
         return money.format_kg(value)
-    return f"{value.normalize():f}".replace(".", ",")
+    return es_cl.number(value, group=False)
 
 
 def _time(iso: str) -> str:

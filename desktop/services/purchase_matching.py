@@ -17,7 +17,7 @@ from typing import Final
 
 from desktop.journal import purchases_projection, read_models
 from desktop.journal.sqlite_store import SqliteJournal
-from shared import catalog, errors
+from shared import catalog, errors, es_cl
 from shared.dte import received
 from shared.events import purchases as events
 
@@ -31,23 +31,16 @@ class MappingRefused(errors.InvalidInput):
     """A hand assignment cannot be made: an unknown line or product, or a package factor out of range (Spanish)."""
 
 
-def _miles(value: Decimal) -> str:
-    """``1234567.5`` → ``1.234.567,5`` (es-CL)."""
-    whole, _, fraction = f"{value.normalize():f}".partition(".")
-    text = f"{int(whole):,}".replace(",", ".")
-    return f"{text},{fraction}" if fraction else text
-
-
 def quantity_problem(line: events.PurchaseLine) -> str | None:
     """Why ``line`` cannot be registered for its quantity in the store's units (Spanish), or None: ``quantity ×
     package_factor`` must be below :data:`STOCK_QUANTITY_LIMIT` (the master's stock column)."""
     if abs(line.store_quantity) < STOCK_QUANTITY_LIMIT:
         return None
-    total = f"{_miles(line.store_quantity)} unidades"
+    total = f"{es_cl.number(line.store_quantity)} unidades"
     if line.package_factor != 1:
-        total += f" ({_miles(line.quantity)} × {_miles(line.package_factor)})"
+        total += f" ({es_cl.number(line.quantity)} × {es_cl.number(line.package_factor)})"
     return (f"la línea {line.line_no} suma {total}: el máximo que la tienda puede registrar es "
-            f"{_miles(STOCK_QUANTITY_LIMIT - events.STOCK_PLACES)}; revise las unidades por bulto")
+            f"{es_cl.number(STOCK_QUANTITY_LIMIT - events.STOCK_PLACES)}; revise las unidades por bulto")
 
 
 def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Decimal:
@@ -82,7 +75,7 @@ def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Deci
     if not factor.is_finite() or factor <= 0:
         raise MappingRefused("las unidades por bulto deben ser mayores que cero")
     if factor > events.MAX_PACKAGE_FACTOR:
-        limit = f"{int(events.MAX_PACKAGE_FACTOR):,}".replace(",", ".")
+        limit = es_cl.number(int(events.MAX_PACKAGE_FACTOR))
         raise MappingRefused(f"unidades por bulto demasiado grandes ({shown}): el máximo es {limit}")
     if by_weight:
         if factor != factor.quantize(events.STOCK_PLACES):

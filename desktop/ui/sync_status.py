@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar
 
 from desktop.services.sync import SyncService, SyncStatus, SyncWorker
 from desktop.terminal import Terminal
+from shared import es_cl
 
 BIG_BACKLOG = 500  # events: below this an upload takes a second and needs no progress bar
 
@@ -52,4 +53,4 @@ class SyncBridge(QObject):
         self.progress.setVisible(True)
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        self.progress.setFormat(f"Enviando {done:,}/{total:,}".replace(",", "."))
+        self.progress.setFormat(f"Enviando {es_cl.number(done)}/{es_cl.number(total)}")

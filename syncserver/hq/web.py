@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shared import money, rut
+from shared import es_cl, money, rut
 from syncserver.hq import csrf
 from syncserver.store import db
 
@@ -48,7 +48,7 @@ def fmt_clp(amount: int | None) -> str:
 
 def fmt_int(value: int | None) -> str:
     """``12345 -> "12.345"``."""
-    return f"{int(value or 0):,}".replace(",", ".")
+    return es_cl.number(int(value or 0))
 
 
 def fmt_date(value: date | datetime | None) -> str:

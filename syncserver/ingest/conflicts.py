@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+from shared import es_cl
 from shared.events import envelope, purchases, returns, sales, shifts
 from syncserver.ingest import projections
-from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN, miles
+from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
 
 STOCK_LIMIT: Final = Decimal("99999999999.9995")
@@ -71,7 +72,8 @@ class _Total:
         else:
             low, high = (INT4_MIN, INT4_MAX) if self.kind == "int4" else (INT8_MIN, INT8_MAX)
             value = self.base + net
-            net_fits, value_fits, bound = low <= net <= high, low <= value <= high, f"de {miles(low)} a {miles(high)}"
+            net_fits, value_fits = low <= net <= high, low <= value <= high
+            bound = f"de {es_cl.number(low)} a {es_cl.number(high)}"
         if not value_fits:
             return net, (f"{self.label} quedaría en {_shown(value)}: fuera del rango que el servidor puede guardar"
                          f" ({bound})")
@@ -82,7 +84,7 @@ class _Total:
 
 
 def _shown(value: Any) -> str:
-    text = miles(value) if isinstance(value, int) else str(value)
+    text = es_cl.number(value) if isinstance(value, int) else str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 
 

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from shared import es_cl
 from shared.events import catalog, envelope, purchases, returns, sales, shifts
 
 INT4_MIN: Final = -(2**31)
@@ -60,15 +61,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def miles(n: int) -> str:
-    """``1234567 -> "1.234.567"`` (Chilean thousands), for the reasons shown to people."""
-    return f"{n:,}".replace(",", ".")
-
-
 def _integer(field: str, value: int, low: int, high: int) -> str | None:
     if low <= value <= high:
         return None
-    bound = f"±{miles(MAX_AMOUNT)} pesos" if high == MAX_AMOUNT else f"de {miles(low)} a {miles(high)}"
+    if high == MAX_AMOUNT:
+        bound = f"±{es_cl.number(MAX_AMOUNT)} pesos"
+    else:
+        bound = f"de {es_cl.number(low)} a {es_cl.number(high)}"
     return f"el campo {field} ({_shown(value)}) está fuera del rango que el servidor puede guardar ({bound})"
 
 
@@ -228,7 +227,7 @@ def _package(field: str, x: purchases.PurchaseLine) -> str | None:
     decimals), or its quantity in the store's units does not fit the stock column."""
     factor, most = x.package_factor, purchases.MAX_PACKAGE_FACTOR
     if not factor.is_finite() or not 0 < factor <= most:
-        return f"el campo {field} ({_shown(factor)}) debe ser mayor que 0 y a lo más {miles(int(most))}"
+        return f"el campo {field} ({_shown(factor)}) debe ser mayor que 0 y a lo más {es_cl.number(int(most))}"
     if factor == 1:  # the quantity as written (up to 6 decimals, checked above) is the store's
         return None
     return _quantity(field, factor) or _quantity(field.replace("package_factor", "quantity × package_factor"),
