@@ -29,22 +29,21 @@ import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 import shared.dte
+from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared.dte import caf as caf_mod
 from shared.dte import errors as dte_errors
-from syncserver.store import change_feed, db
+from syncserver.store import change_feed, db, outbox, tenants
+from syncserver.store import folios as store
 
 log = logging.getLogger("syncserver.dte.folios")
 
@@ -146,8 +145,9 @@ def trusted_keys(standin_key_file: str = "") -> dict[int, rsa.RSAPublicKey]:
     return keys
 
 
-def today_in_chile() -> date:
-    return datetime.now(CHILE).date()
+def today_in_chile(clock: clock_mod.Clock = clock_mod.utc_clock) -> date:
+    """Today's date in Chile by ``clock`` (CAF expiry is judged by it)."""
+    return clock().astimezone(CHILE).date()
 
 
 def caf_expired(tipo: int, fecha_autorizacion: date, today: date) -> bool:
@@ -155,114 +155,96 @@ def caf_expired(tipo: int, fecha_autorizacion: date, today: date) -> bool:
     return tipo in caf_mod.CAF_VENCE_TIPOS and today >= fecha_autorizacion + caf_mod.CAF_VIGENCIA
 
 
-async def import_caf(pool: AsyncConnectionPool, tenant_id: int, data: bytes, *,
+async def import_caf(pool: db.Pool, tenant_id: int, data: bytes, *,
                      keys: Mapping[int, rsa.RSAPublicKey] | None = None, today: date | None = None,
-                     lease_size: int = DEFAULT_LEASE_SIZE, low_water: int = DEFAULT_LOW_WATER) -> ImportedCaf:
+                     lease_size: int = DEFAULT_LEASE_SIZE, low_water: int = DEFAULT_LOW_WATER,
+                     clock: clock_mod.Clock = clock_mod.utc_clock) -> ImportedCaf:
     """Verify and store a CAF file (its bytes as downloaded, ISO-8859-1), then lease from it to the tenant's active
-    terminals that are short of folios of its type, all in one transaction.
+    terminals that are short of folios of its type, all in one transaction. Expiry is judged by ``today``
+    (default: today in Chile by ``clock``).
 
     Raises:
         CafImportError: malformed or hostile file, unknown IDK, tampered, key mismatch, other RUT, expired,
             already imported or overlapping a CAF already imported, or a tenant without RUT.
     """
     keys = sii_keys() if keys is None else keys
-    today = today_in_chile() if today is None else today
+    today = today_in_chile(clock) if today is None else today
     try:
         caf = caf_mod.parse_caf(data)
     except dte_errors.DteError as exc:
         raise CafImportError(f"CAF ilegible: {exc}") from None
     async with db.tenant_tx(pool, tenant_id) as conn:
-        row = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
-        if row is None:
+        rut = await tenants.rut(conn, tenant_id)
+        if rut is None:
             raise CafImportError(f"el tenant {tenant_id} no existe")
-        if not row[0]:
+        if not rut:
             raise CafImportError("el tenant no tiene RUT: regístrelo antes de importar CAFs")
         try:
-            caf_mod.verify_caf(caf, keys, rut=str(row[0]), today=today)
+            caf_mod.verify_caf(caf, keys, rut=rut, today=today)
         except dte_errors.CafError as exc:
             raise CafImportError(f"CAF rechazado: {exc}") from None
         # one importer at a time per tenant and type (the same lock leasing takes)
-        await _lock_tipo(conn, tenant_id, caf.tipo_dte)
-        clash = await (await conn.execute(
-            "SELECT desde, hasta FROM cafs WHERE tenant_id = %s AND tipo = %s AND desde <= %s AND hasta >= %s",
-            (tenant_id, caf.tipo_dte, caf.folio_hasta, caf.folio_desde))).fetchone()
+        await store.lock_tipo(conn, tenant_id, caf.tipo_dte)
+        clash = await store.overlapping(conn, tenant_id, caf.tipo_dte, caf.folio_desde, caf.folio_hasta)
         if clash is not None:
-            if (clash[0], clash[1]) == (caf.folio_desde, caf.folio_hasta):
+            if clash == (caf.folio_desde, caf.folio_hasta):
                 raise CafImportError(f"CAF duplicado: el tipo {caf.tipo_dte}, folios {caf.folio_desde}–"
                                      f"{caf.folio_hasta}, ya fue importado")
             raise CafImportError(f"el rango {caf.folio_desde}–{caf.folio_hasta} se superpone con el CAF ya importado "
                                  f"{clash[0]}–{clash[1]} del tipo {caf.tipo_dte}")
-        await conn.execute(
-            "INSERT INTO cafs (tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (tenant_id, caf.tipo_dte, caf.folio_desde, caf.folio_hasta, caf.rut_emisor, caf.fecha_autorizacion,
-             caf.idk, data.decode("iso-8859-1")))  # byte-for-byte: encode("iso-8859-1") gives the file back
-        terminals = await (await conn.execute(
-            "SELECT terminal_id, store_id, current_epoch FROM terminals WHERE tenant_id = %s AND status = 'active'"
-            " ORDER BY terminal_id", (tenant_id,))).fetchall()
+        await store.add_caf(conn, tenant_id, tipo=caf.tipo_dte, desde=caf.folio_desde, hasta=caf.folio_hasta,
+                            rut=caf.rut_emisor, fecha_autorizacion=caf.fecha_autorizacion, idk=caf.idk,
+                            caf_xml=data.decode("iso-8859-1"))  # byte-for-byte: encode("iso-8859-1") gives it back
         leases = 0
-        for terminal_id, store_id, epoch in terminals:
-            leases += len(await refill(conn, tenant_id, terminal_id, store_id, epoch, tipos=[caf.tipo_dte],
-                                       lease_size=lease_size, low_water=low_water, today=today))
+        for target in await store.lease_targets(conn, tenant_id):
+            leases += len(await refill(conn, tenant_id, target.terminal_id, target.store_id, target.current_epoch,
+                                       tipos=[caf.tipo_dte], lease_size=lease_size, low_water=low_water, today=today))
     log.info("caf imported", extra={"tenant_id": tenant_id, "tipo": caf.tipo_dte, "desde": caf.folio_desde,
                                     "hasta": caf.folio_hasta, "leases": leases})
     return ImportedCaf(caf.tipo_dte, caf.folio_desde, caf.folio_hasta, caf.rut_emisor, caf.idk, leases)
 
 
-async def _lock_tipo(conn: AsyncConnection, tenant_id: int, tipo: int) -> None:
-    """Serialise imports and leases of one tenant's document type (a transaction-scoped advisory lock)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"folios:{tenant_id}:{tipo}",))
-
-
-async def _lease_one(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_id: str, epoch: int, tipo: int,
+async def _lease_one(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int, tipo: int,
                      size: int, today: date, *, publish: bool = True) -> Lease | None:
     """The next free sub-range of the tenant's oldest CAF of ``tipo`` that has one (caller holds the type's lock);
     published to the terminal's store unless ``publish`` is false (the server's own lease)."""
-    cafs = await (await conn.execute(
-        "SELECT desde, hasta, fecha_autorizacion, caf_xml FROM cafs WHERE tenant_id = %s AND tipo = %s"
-        " ORDER BY desde", (tenant_id, tipo))).fetchall()
-    for caf_desde, caf_hasta, fa, caf_xml in cafs:
-        if caf_expired(tipo, fa, today):
+    for caf in await store.cafs_of(conn, tenant_id, tipo):
+        if caf_expired(tipo, caf.fecha_autorizacion, today):
             continue
-        row = await (await conn.execute(
-            "SELECT max(hasta) FROM folio_leases WHERE tenant_id = %s AND tipo = %s AND caf_desde = %s",
-            (tenant_id, tipo, caf_desde))).fetchone()
-        start = caf_desde if row is None or row[0] is None else int(row[0]) + 1
-        if start > caf_hasta:
+        last = await store.last_leased(conn, tenant_id, tipo, caf.desde)
+        start = caf.desde if last is None else last + 1
+        if start > caf.hasta:
             continue
-        end = min(start + size - 1, caf_hasta)
-        lease_row = await (await conn.execute(
-            "INSERT INTO folio_leases (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING lease_id",
-            (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, start, end))).fetchone()
-        assert lease_row is not None
-        lease = Lease(int(lease_row[0]), terminal_id, tipo, start, end)
+        end = min(start + size - 1, caf.hasta)
+        lease_id = await store.add_lease(conn, tenant_id, terminal_id=terminal_id, store_id=store_id, epoch=epoch,
+                                         tipo=tipo, caf_desde=caf.desde, desde=start, hasta=end)
+        lease = Lease(lease_id, terminal_id, tipo, start, end)
         if not publish:
             return lease
         await change_feed.append_change(conn, tenant_id, CHANGE_KIND, f"{terminal_id}:{tipo}:{start}", {
-            "tipo": tipo, "desde": start, "hasta": end, "caf_xml": caf_xml, "terminal_id": terminal_id,
+            "tipo": tipo, "desde": start, "hasta": end, "caf_xml": caf.caf_xml, "terminal_id": terminal_id,
             "epoch": epoch, "lease_id": lease.lease_id}, store_id)
         return lease
     return None
 
 
-async def refill(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_id: str, epoch: int, *,
+async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int, *,
                  tipos: list[int] | None = None, lease_size: int = DEFAULT_LEASE_SIZE,
-                 low_water: int = DEFAULT_LOW_WATER, today: date | None = None) -> list[Lease]:
+                 low_water: int = DEFAULT_LOW_WATER, today: date | None = None,
+                 clock: clock_mod.Clock = clock_mod.utc_clock) -> list[Lease]:
     """Lease sub-ranges to a terminal until it holds at least ``low_water`` unused folios of each type the tenant
-    has CAFs for (or the CAFs run out), inside the caller's transaction."""
-    today = today_in_chile() if today is None else today
+    has CAFs for (or the CAFs run out), inside the caller's transaction. CAF expiry is judged by ``today``
+    (default: today in Chile by ``clock``)."""
+    today = today_in_chile(clock) if today is None else today
     if tipos is None:
-        rows = await (await conn.execute("SELECT DISTINCT tipo FROM cafs WHERE tenant_id = %s ORDER BY tipo",
-                                         (tenant_id,))).fetchall()
-        tipos = [int(r[0]) for r in rows]
+        tipos = await store.caf_tipos(conn, tenant_id)
     leased: list[Lease] = []
     for tipo in sorted(tipos):
-        unused = await _unused(conn, tenant_id, terminal_id, epoch, tipo)
+        unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         if unused >= low_water:
             continue
-        await _lock_tipo(conn, tenant_id, tipo)
-        unused = await _unused(conn, tenant_id, terminal_id, epoch, tipo)
+        await store.lock_tipo(conn, tenant_id, tipo)
+        unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         while unused < low_water:
             lease = await _lease_one(conn, tenant_id, terminal_id, store_id, epoch, tipo, max(lease_size, 1), today)
             if lease is None:
@@ -274,8 +256,9 @@ async def refill(conn: AsyncConnection, tenant_id: int, terminal_id: str, store_
     return leased
 
 
-async def take_server_folio(conn: AsyncConnection, tenant_id: int, tipo: int, *, today: date | None = None,
-                            lease_size: int = SERVER_LEASE_SIZE) -> tuple[int, str] | None:
+async def take_server_folio(conn: db.Conn, tenant_id: int, tipo: int, *, today: date | None = None,
+                            lease_size: int = SERVER_LEASE_SIZE,
+                            clock: clock_mod.Clock = clock_mod.utc_clock) -> tuple[int, str] | None:
     """A folio of ``tipo`` for a document the server stamps itself (a nota de crédito correcting a rejected
     document), with the CAF file (ISO-8859-1 text, private key included) that authorises it, inside the caller's
     transaction; None when no CAF of that type has folios left.
@@ -283,51 +266,30 @@ async def take_server_folio(conn: AsyncConnection, tenant_id: int, tipo: int, *,
     The server holds its own leases (terminal :data:`SERVER_TERMINAL`, epoch 0, never published to a store),
     taken from the CAFs like a terminal's, so its folios are disjoint from every terminal's.
     """
-    today = today_in_chile() if today is None else today
-    await _lock_tipo(conn, tenant_id, tipo)
-    rows = await (await conn.execute(
-        "SELECT l.lease_id, l.desde, l.hasta, l.issued, c.fecha_autorizacion, c.caf_xml FROM folio_leases l"
-        " JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo AND c.desde = l.caf_desde"
-        " WHERE l.tenant_id = %s AND l.terminal_id = %s AND l.epoch = %s AND l.tipo = %s AND l.retired_at IS NULL"
-        " AND l.issued < l.hasta - l.desde + 1 ORDER BY l.desde",
-        (tenant_id, SERVER_TERMINAL, SERVER_EPOCH, tipo))).fetchall()
-    usable = [r for r in rows if not caf_expired(tipo, r[4], today)]
+    today = today_in_chile(clock) if today is None else today
+    await store.lock_tipo(conn, tenant_id, tipo)
+    usable = [lease for lease in await store.open_leases(conn, tenant_id, SERVER_TERMINAL, SERVER_EPOCH, tipo)
+              if not caf_expired(tipo, lease.fecha_autorizacion, today)]
     if usable:
-        lease_id, desde, _hasta, issued, _fa, caf_xml = usable[0]
+        lease_id, desde, issued, caf_xml = usable[0].lease_id, usable[0].desde, usable[0].issued, usable[0].caf_xml
     else:
         lease = await _lease_one(conn, tenant_id, SERVER_TERMINAL, "", SERVER_EPOCH, tipo, max(lease_size, 1), today,
                                  publish=False)
         if lease is None:
             return None
-        caf_row = await (await conn.execute(
-            "SELECT c.caf_xml FROM folio_leases l JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo"
-            " AND c.desde = l.caf_desde WHERE l.tenant_id = %s AND l.lease_id = %s",
-            (tenant_id, lease.lease_id))).fetchone()
-        assert caf_row is not None
-        lease_id, desde, issued, caf_xml = lease.lease_id, lease.desde, 0, caf_row[0]
-    await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
-                       (tenant_id, lease_id))
-    return int(desde) + int(issued), str(caf_xml)
+        lease_id, desde, issued = lease.lease_id, lease.desde, 0
+        caf_xml = await store.lease_caf_xml(conn, tenant_id, lease_id)
+    await store.count_issued(conn, tenant_id, lease_id)
+    return desde + issued, caf_xml
 
 
-async def _unused(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int, tipo: int) -> int:
-    row = await (await conn.execute(
-        "SELECT COALESCE(sum(hasta - desde + 1 - issued), 0) FROM folio_leases WHERE tenant_id = %s"
-        " AND terminal_id = %s AND epoch = %s AND tipo = %s AND retired_at IS NULL",
-        (tenant_id, terminal_id, epoch, tipo))).fetchone()
-    return 0 if row is None else int(row[0])
-
-
-async def retire_leases(conn: AsyncConnection, tenant_id: int, terminal_id: str, before_epoch: int) -> int:
+async def retire_leases(conn: db.Conn, tenant_id: int, terminal_id: str, before_epoch: int) -> int:
     """Retire the terminal's open leases of epochs before ``before_epoch`` (their unused folios are never
     leased again); returns how many."""
-    result = await conn.execute(
-        "UPDATE folio_leases SET retired_at = now() WHERE tenant_id = %s AND terminal_id = %s AND epoch < %s"
-        " AND retired_at IS NULL", (tenant_id, terminal_id, before_epoch))
-    return result.rowcount
+    return await store.retire(conn, tenant_id, terminal_id, before_epoch)
 
 
-async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: str, epoch: int,
+async def record_documents(conn: db.Conn, tenant_id: int, terminal_id: str, epoch: int,
                            documents: list[Stamped]) -> Recorded:
     """Record the stamped documents of a push (in seq order) in ``dte_documents`` and ``dte_outbox`` (state
     ``issued``, for the DTE pipeline) and count them against the terminal's leases. A folio already recorded is
@@ -343,29 +305,23 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
     refused = 0
     notes: dict[int, str] = {}
     for doc in documents:
-        lease = await (await conn.execute(
-            "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
-            " AND desde <= %s AND hasta >= %s AND epoch <> %s",  # never the server's own leases
-            (tenant_id, terminal_id, doc.tipo, doc.folio, doc.folio, SERVER_EPOCH))).fetchone()
-        inserted = await (await conn.execute(
-            "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",
-            (tenant_id, doc.tipo, doc.folio, doc.sale_id, terminal_id, epoch, doc.seq, doc.stamped_at,
-             doc.ted))).fetchone()
+        lease_id = await store.lease_of(conn, tenant_id, terminal_id, doc.tipo, doc.folio,
+                                        not_epoch=SERVER_EPOCH)  # never the server's own leases
+        inserted = await store.add_document(conn, tenant_id, tipo=doc.tipo, folio=doc.folio, sale_id=doc.sale_id,
+                                            terminal_id=terminal_id, epoch=epoch, seq=doc.seq,
+                                            stamped_at=doc.stamped_at, ted=doc.ted)
         reason = None
-        if inserted is None:
+        if not inserted:
             reason = f"folio {doc.folio} del tipo {doc.tipo} ya fue emitido: documento duplicado"
-        elif lease is None:
+        elif lease_id is None:
             reason = f"folio {doc.folio} del tipo {doc.tipo} no está asignado a esta caja"
-        if inserted is not None:
-            await conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio) VALUES (%s, %s, %s)",
-                               (tenant_id, doc.tipo, doc.folio))
-        if lease is not None and inserted is not None:
-            await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
-                               (tenant_id, lease[0]))
+        if inserted:
+            await outbox.add_issued(conn, tenant_id, doc.tipo, doc.folio)
+        if lease_id is not None and inserted:
+            await store.count_issued(conn, tenant_id, lease_id)
         if doc.quarantined:  # the caller quarantines the event: its reason says what became of the document
             name = named(doc.tipo, doc.folio)
-            if inserted is None:
+            if not inserted:
                 notes[doc.seq] = f"su {name} tampoco se registró: {reason}"
             else:
                 notes[doc.seq] = f"su {name} se envía igual al SII" + ("" if reason is None else f" ({reason})")
@@ -380,30 +336,13 @@ async def record_documents(conn: AsyncConnection, tenant_id: int, terminal_id: s
             # folded: the sale (return) itself happened at the till and stays in the read models (migration 0009)
             what = "la devolución" if doc.type == "sale.returned" else "la venta"
             reason += f"; {what} se registró igual, solo se rechazó su documento"
-            await conn.execute(
-                "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload, folded)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true) ON CONFLICT DO NOTHING",
-                (tenant_id, terminal_id, epoch, doc.seq, doc.type, doc.version, reason,
-                 orjson.dumps({"tipo": doc.tipo, "folio": doc.folio, "sale_id": doc.sale_id}).decode()))
+            await store.quarantine_folded(conn, tenant_id, terminal_id, epoch, doc.seq, type_=doc.type,
+                                          version=doc.version, reason=reason,
+                                          payload={"tipo": doc.tipo, "folio": doc.folio, "sale_id": doc.sale_id})
     return Recorded(refused, notes)
 
 
-async def overview(pool: AsyncConnectionPool, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
+async def overview(pool: db.Pool, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
     """The tenant's CAFs and leases, for HQ and ``admin folios``."""
     async with db.tenant_tx(pool, tenant_id) as conn:
-        cur = await conn.execute(
-            "SELECT c.tipo, c.desde, c.hasta, c.rut, c.fecha_autorizacion, c.idk, c.imported_at,"
-            " COALESCE((SELECT sum(l.hasta - l.desde + 1) FROM folio_leases l WHERE l.tenant_id = c.tenant_id"
-            " AND l.tipo = c.tipo AND l.caf_desde = c.desde), 0)::bigint AS leased"
-            " FROM cafs c WHERE c.tenant_id = %s ORDER BY c.tipo, c.desde", (tenant_id,))
-        names = [c.name for c in cur.description or ()]
-        cafs = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
-        cur = await conn.execute(
-            "SELECT l.lease_id, l.terminal_id, t.name AS terminal_name, l.store_id, l.epoch, l.tipo, l.desde, l.hasta,"
-            " l.issued, l.leased_at, l.retired_at FROM folio_leases l LEFT JOIN terminals t"
-            " ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id WHERE l.tenant_id = %s"
-            " ORDER BY l.tipo, l.desde", (tenant_id,))
-        names = [c.name for c in cur.description or ()]
-        leases = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
-    return {"cafs": cafs, "leases": leases}
-
+        return {"cafs": await store.caf_rows(conn, tenant_id), "leases": await store.lease_rows(conn, tenant_id)}

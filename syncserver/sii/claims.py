@@ -73,7 +73,7 @@ def claim_time(now: datetime | None, clock: clock_mod.Clock) -> datetime:
     return clock() if now is None else now
 
 
-async def claim(pool: outbox.Pool, tenant_id: int, state: str, *, now: datetime | None = None,
+async def claim(pool: db.Pool, tenant_id: int, state: str, *, now: datetime | None = None,
                 lease: timedelta = LEASE, worker: str | None = None, skip: Collection[int] = (),
                 clock: clock_mod.Clock = clock_mod.utc_clock) -> Claim | None:
     """Claim the oldest due envelope in ``state`` (``built``: to upload; ``sent``: to ask its state) that nobody
@@ -121,7 +121,7 @@ async def bounded(taken: Claim) -> AsyncIterator[asyncio.Timeout]:
                                 f" {taken.envelope_id})") from None
 
 
-async def renew(pool: outbox.Pool, taken: Claim, deadline: asyncio.Timeout) -> None:
+async def renew(pool: db.Pool, taken: Claim, deadline: asyncio.Timeout) -> None:
     """Extend the claim by a whole lease from now (short transaction) and move the calls' deadline with it.
 
     Raises:
@@ -137,7 +137,7 @@ async def renew(pool: outbox.Pool, taken: Claim, deadline: asyncio.Timeout) -> N
     deadline.reschedule(loop.time() + taken.lease.total_seconds() * CALL_SHARE)
 
 
-async def settle(pool: outbox.Pool, taken: Claim, write: Callable[Concatenate[outbox.Conn, Claim, P], Awaitable[None]],
+async def settle(pool: db.Pool, taken: Claim, write: Callable[Concatenate[db.Conn, Claim, P], Awaitable[None]],
                  *args: P.args, **kwargs: P.kwargs) -> bool:
     """Record an outcome: ``write(conn, taken, …)`` in one short transaction, only if the claim is still ours
     (the row taken ``FOR UPDATE`` and its ``claim_token`` checked), then clear the claim. False (nothing written,
@@ -152,14 +152,14 @@ async def settle(pool: outbox.Pool, taken: Claim, write: Callable[Concatenate[ou
     return True
 
 
-async def retry_later(conn: outbox.Conn, taken: Claim, error: str, wait: timedelta | None, now: datetime) -> None:
+async def retry_later(conn: db.Conn, taken: Claim, error: str, wait: timedelta | None, now: datetime) -> None:
     """A failed attempt: ``error`` on the envelope and its documents, due again after the larger of the SII's
     Retry-After (``wait``) and the backoff of its attempts."""
     delay = max(wait or timedelta(0), pipeline.backoff(taken.attempts))
     await outbox.postpone(conn, taken.tenant_id, taken.envelope_id, error[:1000], now + delay)
 
 
-async def failed(pool: outbox.Pool, taken: Claim, exc: Exception, now: datetime) -> None:
+async def failed(pool: db.Pool, taken: Claim, exc: Exception, now: datetime) -> None:
     """An unexpected error (a bug, the database): recorded as a failed attempt when the database lets us (else the
     claim just expires); the caller re-raises ``exc``."""
     try:
@@ -169,7 +169,7 @@ async def failed(pool: outbox.Pool, taken: Claim, exc: Exception, now: datetime)
                                                                   "envelope_id": taken.envelope_id})
 
 
-async def give_back(pool: outbox.Pool, taken: Claim) -> None:
+async def give_back(pool: db.Pool, taken: Claim) -> None:
     """The pass was cancelled during an SII call (the server is stopping): give the claim back, still due, so the
     next pass of any process sends again (the identical bytes) or asks again at once instead of after the lease.
     Shielded from a second cancellation; never raises (the claim then simply expires)."""
@@ -180,5 +180,5 @@ async def give_back(pool: outbox.Pool, taken: Claim) -> None:
                                                           "envelope_id": taken.envelope_id, "error": repr(exc)})
 
 
-async def _interrupted(conn: outbox.Conn, taken: Claim) -> None:
+async def _interrupted(conn: db.Conn, taken: Claim) -> None:
     await outbox.note_envelope_error(conn, taken.tenant_id, taken.envelope_id, STOPPED)

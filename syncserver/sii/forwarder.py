@@ -31,7 +31,7 @@ from syncserver.sii.untracked import BAD_ANSWERS_IN_A_ROW as BAD_ANSWERS_IN_A_RO
 from syncserver.sii.untracked import UNKNOWN_GRACE as UNKNOWN_GRACE
 from syncserver.sii.verdicts import Verdict as Verdict
 from syncserver.sii.verdicts import document_verdict as document_verdict
-from syncserver.store import outbox
+from syncserver.store import db
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class Forwarded:
     verdicts: int
 
 
-async def forward(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient,
+async def forward(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient,
                   resolution: Resolution | None, *, now: datetime | None = None,
                   clock: clock_mod.Clock = clock_mod.utc_clock) -> Forwarded:
     """Pack every signed document (envelopes of 50; nothing new without ``resolution``, the emisor's SII resolution

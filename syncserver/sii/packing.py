@@ -32,7 +32,7 @@ class ForwarderError(pos_errors.PosError):
     """The tenant cannot send anything yet (no RUT); the message says what to fix."""
 
 
-async def account(pool: outbox.Pool, tenant_id: int, secret_key: str) -> ws.Account:
+async def account(pool: db.Pool, tenant_id: int, secret_key: str) -> ws.Account:
     """The tenant as the SII client needs it: its RUT and its certificate.
 
     Raises:
@@ -48,7 +48,7 @@ async def account(pool: outbox.Pool, tenant_id: int, secret_key: str) -> ws.Acco
         raise ForwarderError(f"la empresa {tenant_id} no tiene un RUT válido: no se puede enviar al SII") from None
 
 
-async def pack(pool: outbox.Pool, tenant_id: int, secret_key: str, resolution: Resolution, *, batch: int = 50,
+async def pack(pool: db.Pool, tenant_id: int, secret_key: str, resolution: Resolution, *, batch: int = 50,
                now: datetime | None = None, clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
     """Pack up to ``batch`` signed documents of one kind (boletas first) into a new envelope, signed at ``now``
     (default ``clock()``); returns how many.

@@ -20,7 +20,7 @@ from syncserver.store import db, outbox
 log = logging.getLogger("syncserver.sii.forwarder")
 
 
-async def poll(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
+async def poll(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
                now: datetime | None = None, lease: timedelta = claims.LEASE,
                clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
     """Ask the state of due sent envelopes (oldest first, at most ``limit``), each claimed → asked with no
@@ -81,13 +81,13 @@ async def poll(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.Si
     return done
 
 
-async def _documents(pool: outbox.Pool, taken: Claim) -> list[outbox.Document]:
+async def _documents(pool: db.Pool, taken: Claim) -> list[outbox.Document]:
     """The signed documents of a claimed envelope (short read-only transaction)."""
     async with db.tenant_tx(pool, taken.tenant_id) as conn:
         return await outbox.envelope_documents(conn, taken.tenant_id, taken.envelope_id)
 
 
-async def still_pending(conn: outbox.Conn, taken: Claim, status: ws.EnvioStatus, now: datetime) -> None:
+async def still_pending(conn: db.Conn, taken: Claim, status: ws.EnvioStatus, now: datetime) -> None:
     """The SII answers "en proceso": ask again after the backoff. When the previous attempt had failed (the SII was
     unreachable, e.g. through a day-long outage), the count starts again, so an answering SII is asked again within
     minutes rather than after the hour the failures had built up."""

@@ -19,7 +19,7 @@ from shared.dte import errors as dte_errors
 from shared.dte import xmlcore
 from syncserver.sii import claims, packing, ws
 from syncserver.sii.claims import Claim
-from syncserver.store import outbox
+from syncserver.store import db, outbox
 
 log = logging.getLogger("syncserver.sii.forwarder")
 
@@ -54,7 +54,7 @@ async def upload(client: ws.SiiClient, who: ws.Account, kind: str, data: bytes, 
     raise ws.SiiFileRejected(f"sobre de tipo desconocido {kind!r}: no se envía", code="kind")
 
 
-async def send(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
+async def send(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient, *, limit: int = 10,
                now: datetime | None = None, lease: timedelta = claims.LEASE,
                clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
     """Upload due envelopes (oldest first, at most ``limit``), each claimed → uploaded with no transaction open →
@@ -97,7 +97,7 @@ async def send(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.Si
     return sent
 
 
-async def mark_sent(conn: outbox.Conn, taken: Claim, receipt: ws.Receipt, now: datetime) -> None:
+async def mark_sent(conn: db.Conn, taken: Claim, receipt: ws.Receipt, now: datetime) -> None:
     """Record the SII's receipt of a claimed envelope (inside :func:`syncserver.sii.claims.settle`)."""
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     if receipt.track_id is None and taken.kind in ("EnvioBOLETA", "EnvioDTE"):  # asked document by document
@@ -116,7 +116,7 @@ async def mark_sent(conn: outbox.Conn, taken: Claim, receipt: ws.Receipt, now: d
     log.info("envelope sent", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "track_id": receipt.track_id})
 
 
-async def file_rejected(conn: outbox.Conn, taken: Claim, exc: ws.SiiError) -> None:
+async def file_rejected(conn: db.Conn, taken: Claim, exc: ws.SiiError) -> None:
     """The SII refused the file itself (STATUS 2, 3, 7, 8): the envelope ``done``, its documents ``rejected``."""
     code, reason = f"STATUS {exc.code}", f"el SII rechazó el envío: {exc}"[:1000]
     log.warning("upload refused", extra={"tenant_id": taken.tenant_id, "envelope_id": taken.envelope_id,

@@ -49,7 +49,7 @@ class Asked:
     error: ws.SiiError | None = None
 
 
-async def poll_untracked(pool: outbox.Pool, client: ws.SiiClient, who: ws.Account, taken: Claim) -> tuple[int, bool]:
+async def poll_untracked(pool: db.Pool, client: ws.SiiClient, who: ws.Account, taken: Claim) -> tuple[int, bool]:
     """Ask each waiting document of the claimed envelope (no track id) on its own and record the answers;
     ``(1 if the envelope got its last verdict else 0, whether a query failed)``.
 
@@ -82,7 +82,7 @@ async def poll_untracked(pool: outbox.Pool, client: ws.SiiClient, who: ws.Accoun
     return 1 if finished and asked.error is None and _all_decided(asked) else 0, asked.error is not None
 
 
-async def _waiting(pool: outbox.Pool, taken: Claim) -> Asked:
+async def _waiting(pool: db.Pool, taken: Claim) -> Asked:
     """The envelope's STATUS 99 time and its documents still ``sent`` (short read-only transaction)."""
     async with db.tenant_tx(pool, taken.tenant_id) as conn:
         since = await outbox.sent_at(conn, taken.tenant_id, taken.envelope_id)
@@ -140,7 +140,7 @@ def _all_decided(asked: Asked) -> bool:
         _verdict(answer) is not None for answer in asked.answers.values())
 
 
-async def _record(conn: outbox.Conn, taken: Claim, asked: Asked, now: datetime) -> None:
+async def _record(conn: db.Conn, taken: Claim, asked: Asked, now: datetime) -> None:
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     hours = f"{UNKNOWN_GRACE.total_seconds() / 3600:.0f} h"
     overdue = now - asked.since >= UNKNOWN_GRACE

@@ -11,7 +11,7 @@ from shared import clock as clock_mod
 from shared.dte import errors as dte_errors
 from syncserver.dte import pipeline, rvd
 from syncserver.sii import forwarder, ws
-from syncserver.store import outbox
+from syncserver.store import db
 
 log = logging.getLogger("syncserver.sii.worker")
 
@@ -30,7 +30,7 @@ class PassResult:
         return asdict(self)
 
 
-async def run_once(pool: outbox.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient,
+async def run_once(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient,
                    resolution: forwarder.Resolution | None, *, now: datetime | None = None,
                    build_rvd: bool = False, clock: clock_mod.Clock = clock_mod.utc_clock) -> PassResult:
     """Sign (in rounds of 50), pack (envelopes of 50), send and poll what is due, through ``client`` (the SII or
@@ -59,7 +59,7 @@ async def run_once(pool: outbox.Pool, tenant_id: int, secret_key: str, client: w
     return PassResult(signed, not_signed, done.packed, done.sent, done.verdicts, built)
 
 
-async def _build_rvd(pool: outbox.Pool, tenant_id: int, secret_key: str, now: datetime | None,
+async def _build_rvd(pool: db.Pool, tenant_id: int, secret_key: str, now: datetime | None,
                      clock: clock_mod.Clock) -> int:
     try:
         return await rvd.build_due(pool, tenant_id, secret_key, now=clock() if now is None else now)

@@ -11,13 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow, class_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg.rows import class_row
 
-Conn = AsyncConnection[TupleRow]
-"""A connection of the server's pool (tuple rows; typed rows come from cursors with a row factory)."""
-Pool = AsyncConnectionPool[Conn]
+from syncserver.store.db import Conn
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,3 +20,9 @@ async def add_store(conn: db.Conn, tenant_id: int, store_id: str, name: str) -> 
 async def store_exists(conn: db.Conn, tenant_id: int, store_id: str) -> bool:
     cur = await conn.execute("SELECT 1 FROM stores WHERE tenant_id = %s AND store_id = %s", (tenant_id, store_id))
     return await cur.fetchone() is not None
+
+
+async def rut(conn: db.Conn, tenant_id: int) -> str | None:
+    """The tenant's RUT as stored ('' when not registered); None when there is no such tenant."""
+    row = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
+    return None if row is None else str(row[0] or "")

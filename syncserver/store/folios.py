@@ -1,0 +1,218 @@
+"""The folio repository: the tenant's CAFs (``cafs``), the sub-ranges leased to each terminal (``folio_leases``)
+and the stamped documents received (``dte_documents``). Only SQL lives here; the leasing rules (low water, epochs,
+expiry, the server's own leases) are in ``syncserver.dte.folios``. Every function runs inside the caller's tenant
+transaction (``syncserver.store.db.tenant_tx``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+from psycopg.rows import class_row, dict_row
+
+from syncserver.store.db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCaf:
+    """A CAF as stored: its folio range, authorisation date and file (ISO-8859-1 text, private key included)."""
+
+    desde: int
+    hasta: int
+    fecha_autorizacion: date
+    caf_xml: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseTarget:
+    """An active terminal folios are leased to, at its current epoch."""
+
+    terminal_id: str
+    store_id: str
+    current_epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLease:
+    """A lease with folios left: its range, how many were issued, and its CAF's date and file."""
+
+    lease_id: int
+    desde: int
+    hasta: int
+    issued: int
+    fecha_autorizacion: date
+    caf_xml: str
+
+
+async def lock_tipo(conn: Conn, tenant_id: int, tipo: int) -> None:
+    """Serialise imports and leases of one tenant's document type (a transaction-scoped advisory lock)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"folios:{tenant_id}:{tipo}",))
+
+
+# --- CAFs ----------------------------------------------------------------------------------------------------------
+
+
+async def overlapping(conn: Conn, tenant_id: int, tipo: int, desde: int, hasta: int) -> tuple[int, int] | None:
+    """The range (desde, hasta) of a CAF of ``tipo`` already stored that overlaps ``desde..hasta``, if any."""
+    row = await (await conn.execute(
+        "SELECT desde, hasta FROM cafs WHERE tenant_id = %s AND tipo = %s AND desde <= %s AND hasta >= %s",
+        (tenant_id, tipo, hasta, desde))).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+async def add_caf(conn: Conn, tenant_id: int, *, tipo: int, desde: int, hasta: int, rut: str,
+                  fecha_autorizacion: date, idk: int, caf_xml: str) -> None:
+    await conn.execute(
+        "INSERT INTO cafs (tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml))
+
+
+async def cafs_of(conn: Conn, tenant_id: int, tipo: int) -> list[StoredCaf]:
+    """The tenant's CAFs of ``tipo``, oldest range first."""
+    async with conn.cursor(row_factory=class_row(StoredCaf)) as cur:
+        await cur.execute("SELECT desde, hasta, fecha_autorizacion, caf_xml FROM cafs WHERE tenant_id = %s"
+                          " AND tipo = %s ORDER BY desde", (tenant_id, tipo))
+        return await cur.fetchall()
+
+
+async def caf_tipos(conn: Conn, tenant_id: int) -> list[int]:
+    """The document types the tenant has CAFs for, in order."""
+    rows = await (await conn.execute("SELECT DISTINCT tipo FROM cafs WHERE tenant_id = %s ORDER BY tipo",
+                                     (tenant_id,))).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+async def lease_targets(conn: Conn, tenant_id: int) -> list[LeaseTarget]:
+    """The tenant's active terminals, by id."""
+    async with conn.cursor(row_factory=class_row(LeaseTarget)) as cur:
+        await cur.execute("SELECT terminal_id, store_id, current_epoch FROM terminals WHERE tenant_id = %s"
+                          " AND status = 'active' ORDER BY terminal_id", (tenant_id,))
+        return await cur.fetchall()
+
+
+# --- leases --------------------------------------------------------------------------------------------------------
+
+
+async def last_leased(conn: Conn, tenant_id: int, tipo: int, caf_desde: int) -> int | None:
+    """The highest folio leased so far from the CAF of ``tipo`` starting at ``caf_desde`` (None: none yet)."""
+    row = await (await conn.execute(
+        "SELECT max(hasta) FROM folio_leases WHERE tenant_id = %s AND tipo = %s AND caf_desde = %s",
+        (tenant_id, tipo, caf_desde))).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+async def add_lease(conn: Conn, tenant_id: int, *, terminal_id: str, store_id: str, epoch: int, tipo: int,
+                    caf_desde: int, desde: int, hasta: int) -> int:
+    """Store a lease; its id."""
+    row = await (await conn.execute(
+        "INSERT INTO folio_leases (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING lease_id",
+        (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta))).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def unused(conn: Conn, tenant_id: int, terminal_id: str, epoch: int, tipo: int) -> int:
+    """Folios of ``tipo`` leased to the terminal at ``epoch``, not retired and not issued yet."""
+    row = await (await conn.execute(
+        "SELECT COALESCE(sum(hasta - desde + 1 - issued), 0) FROM folio_leases WHERE tenant_id = %s"
+        " AND terminal_id = %s AND epoch = %s AND tipo = %s AND retired_at IS NULL",
+        (tenant_id, terminal_id, epoch, tipo))).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def open_leases(conn: Conn, tenant_id: int, terminal_id: str, epoch: int, tipo: int) -> list[OpenLease]:
+    """The terminal's leases of ``tipo`` at ``epoch`` with folios left, lowest range first, with their CAF."""
+    async with conn.cursor(row_factory=class_row(OpenLease)) as cur:
+        await cur.execute(
+            "SELECT l.lease_id, l.desde, l.hasta, l.issued, c.fecha_autorizacion, c.caf_xml FROM folio_leases l"
+            " JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo AND c.desde = l.caf_desde"
+            " WHERE l.tenant_id = %s AND l.terminal_id = %s AND l.epoch = %s AND l.tipo = %s"
+            " AND l.retired_at IS NULL AND l.issued < l.hasta - l.desde + 1 ORDER BY l.desde",
+            (tenant_id, terminal_id, epoch, tipo))
+        return await cur.fetchall()
+
+
+async def lease_caf_xml(conn: Conn, tenant_id: int, lease_id: int) -> str:
+    """The CAF file a lease was taken from."""
+    row = await (await conn.execute(
+        "SELECT c.caf_xml FROM folio_leases l JOIN cafs c ON c.tenant_id = l.tenant_id AND c.tipo = l.tipo"
+        " AND c.desde = l.caf_desde WHERE l.tenant_id = %s AND l.lease_id = %s", (tenant_id, lease_id))).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+async def count_issued(conn: Conn, tenant_id: int, lease_id: int) -> None:
+    """One more folio of the lease issued."""
+    await conn.execute("UPDATE folio_leases SET issued = issued + 1 WHERE tenant_id = %s AND lease_id = %s",
+                       (tenant_id, lease_id))
+
+
+async def retire(conn: Conn, tenant_id: int, terminal_id: str, before_epoch: int) -> int:
+    """Retire the terminal's open leases of epochs before ``before_epoch``; how many."""
+    result = await conn.execute(
+        "UPDATE folio_leases SET retired_at = now() WHERE tenant_id = %s AND terminal_id = %s AND epoch < %s"
+        " AND retired_at IS NULL", (tenant_id, terminal_id, before_epoch))
+    return result.rowcount
+
+
+async def lease_of(conn: Conn, tenant_id: int, terminal_id: str, tipo: int, folio: int,
+                   not_epoch: int) -> int | None:
+    """The id of the terminal's lease (of any epoch but ``not_epoch``) that holds ``folio`` of ``tipo``."""
+    row = await (await conn.execute(
+        "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
+        " AND desde <= %s AND hasta >= %s AND epoch <> %s",
+        (tenant_id, terminal_id, tipo, folio, folio, not_epoch))).fetchone()
+    return None if row is None else int(row[0])
+
+
+# --- stamped documents ---------------------------------------------------------------------------------------------
+
+
+async def add_document(conn: Conn, tenant_id: int, *, tipo: int, folio: int, sale_id: str, terminal_id: str,
+                       epoch: int, seq: int, stamped_at: str, ted: str) -> bool:
+    """Record a stamped document received; False (nothing written) when its tipo and folio were already recorded."""
+    row = await (await conn.execute(
+        "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",
+        (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted))).fetchone()
+    return row is not None
+
+
+async def quarantine_folded(conn: Conn, tenant_id: int, terminal_id: str, epoch: int, seq: int, *, type_: str,
+                            version: int, reason: str, payload: dict[str, Any]) -> None:
+    """Quarantine an event whose document was refused, marked ``folded`` (the event itself counts, migration 0009)."""
+    await conn.execute(
+        "INSERT INTO quarantine (tenant_id, terminal_id, epoch, seq, type, version, reason, payload, folded)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true) ON CONFLICT DO NOTHING",
+        (tenant_id, terminal_id, epoch, seq, type_, version, reason, orjson.dumps(payload).decode()))
+
+
+# --- HQ and admin views --------------------------------------------------------------------------------------------
+
+
+async def caf_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
+    """Each CAF with how many of its folios are leased (HQ's folio page, ``admin folios``)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT c.tipo, c.desde, c.hasta, c.rut, c.fecha_autorizacion, c.idk, c.imported_at,"
+            " COALESCE((SELECT sum(l.hasta - l.desde + 1) FROM folio_leases l WHERE l.tenant_id = c.tenant_id"
+            " AND l.tipo = c.tipo AND l.caf_desde = c.desde), 0)::bigint AS leased"
+            " FROM cafs c WHERE c.tenant_id = %s ORDER BY c.tipo, c.desde", (tenant_id,))
+        return await cur.fetchall()
+
+
+async def lease_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
+    """Every lease with its terminal's name (HQ's folio page, ``admin folios``)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT l.lease_id, l.terminal_id, t.name AS terminal_name, l.store_id, l.epoch, l.tipo, l.desde, l.hasta,"
+            " l.issued, l.leased_at, l.retired_at FROM folio_leases l LEFT JOIN terminals t"
+            " ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id WHERE l.tenant_id = %s"
+            " ORDER BY l.tipo, l.desde", (tenant_id,))
+        return await cur.fetchall()
+
