@@ -226,6 +226,22 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
             "pdfs": len(printable)}
 
 
+def _in_virtual_display(command: list[str], auth: Path) -> list[str]:
+    """``command`` run inside Xvfb on a free display number whose X cookie is kept in ``auth``, after telling the
+    user how to see that screen."""
+    number = next(n for n in range(99, 200)
+                  if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists())
+    print(f"No hay pantalla (ni DISPLAY ni WAYLAND_DISPLAY): la caja se abre en una pantalla virtual (Xvfb :{number})"
+          " que nadie ve. Para ver la ventana:\n"
+          "  - ejecute ./scripts/demo en una sesión gráfica, o por SSH con reenvío de X: ssh -X usuario@máquina;\n"
+          "  - o mire la pantalla virtual con VNC (apt-get install x11vnc):\n"
+          f"      x11vnc -display :{number} -auth {auth} -localhost -forever\n"
+          "    y desde su equipo: ssh -L 5900:localhost:5900 usuario@máquina y un visor VNC en localhost:5900;\n"
+          "  - o sin ventana: ./scripts/demo --headless --sales 200 --out demo-out",
+          file=sys.stderr, flush=True)
+    return ["xvfb-run", "-n", str(number), "-f", str(auth), "-s", "-screen 0 1280x800x24", *command]
+
+
 def window(root: Path, port: int, extra: list[str]) -> int:
     """The POS window on the demo till, enrolled with a local server whose HQ pages stay open meanwhile."""
     root.mkdir(parents=True, exist_ok=True)
@@ -250,8 +266,7 @@ def window(root: Path, port: int, extra: list[str]) -> int:
               flush=True)
         command = [sys.executable, "-m", "desktop", "pos", "run", "--data", str(till), *extra]
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
-            print("No hay pantalla (DISPLAY): la caja se abre en un Xvfb virtual.", file=sys.stderr)
-            command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command]
+            command = _in_virtual_display(command, root / "xauthority")
         return subprocess.run(command, cwd=ROOT, check=False).returncode
     finally:
         sii.stop()
