@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from psycopg_pool import AsyncConnectionPool
 
+from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared.dte import errors as dte_errors
 from shared.dte import signature
-from syncserver.store import db
+from syncserver.store import certificates, db, tenants
 
 MAX_PFX_BYTES = 64 * 1024
 _INFO = b"almacen/dte/tenant-certificate/v1"
@@ -45,8 +45,9 @@ def fernet(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def check(pfx: bytes, password: str, now: datetime | None = None) -> signature.Signer:
-    """Open the .pfx and refuse what cannot sign today.
+def check(pfx: bytes, password: str, now: datetime | None = None,
+          clock: clock_mod.Clock = clock_mod.utc_clock) -> signature.Signer:
+    """Open the .pfx and refuse what cannot sign ``now`` (default ``clock()``).
 
     Raises:
         CertificateUploadError: too big, unreadable or wrong password, not RSA, not yet valid or expired.
@@ -57,7 +58,7 @@ def check(pfx: bytes, password: str, now: datetime | None = None) -> signature.S
         signer = signature.load_pfx(pfx, password)
     except dte_errors.CertificateError as exc:
         raise CertificateUploadError(str(exc)) from None
-    now = datetime.now(UTC) if now is None else now
+    now = clock() if now is None else now
     cert = signer.certificate
     if now >= cert.not_valid_after_utc:
         raise CertificateUploadError(f"el certificado venció el {cert.not_valid_after_utc:%d-%m-%Y}")
@@ -66,46 +67,39 @@ def check(pfx: bytes, password: str, now: datetime | None = None) -> signature.S
     return signer
 
 
-async def store(pool: AsyncConnectionPool, tenant_id: int, pfx: bytes, password: str, secret_key: str,
-                now: datetime | None = None) -> StoredCertificate:
+async def store(pool: db.Pool, tenant_id: int, pfx: bytes, password: str, secret_key: str,
+                now: datetime | None = None, clock: clock_mod.Clock = clock_mod.utc_clock) -> StoredCertificate:
     """Check and store (replacing any previous) the tenant's certificate, encrypted.
 
     Raises:
         CertificateUploadError: see :func:`check`; an unknown tenant.
     """
-    signer = check(pfx, password, now)
+    signer = check(pfx, password, now, clock)
     box = fernet(secret_key)
     cert = signer.certificate
     stored = StoredCertificate(cert.subject.rfc4514_string(), signer.rut, cert.not_valid_after_utc)
     async with db.tenant_tx(pool, tenant_id) as conn:
-        if await (await conn.execute("SELECT 1 FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone() is None:
+        if await tenants.rut(conn, tenant_id) is None:
             raise CertificateUploadError(f"el tenant {tenant_id} no existe")
-        await conn.execute(
-            "INSERT INTO tenant_certificates (tenant_id, pfx_encrypted, password_encrypted, subject, holder_rut,"
-            " not_after) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id) DO UPDATE SET"
-            " pfx_encrypted = excluded.pfx_encrypted, password_encrypted = excluded.password_encrypted,"
-            " subject = excluded.subject, holder_rut = excluded.holder_rut, not_after = excluded.not_after,"
-            " uploaded_at = now()",
-            (tenant_id, box.encrypt(pfx), box.encrypt(password.encode("utf-8")), stored.subject, stored.holder_rut,
-             stored.not_after))
+        await certificates.save(conn, tenant_id, pfx_encrypted=box.encrypt(pfx),
+                                password_encrypted=box.encrypt(password.encode("utf-8")), subject=stored.subject,
+                                holder_rut=stored.holder_rut, not_after=stored.not_after)
     return stored
 
 
-async def load_signer(pool: AsyncConnectionPool, tenant_id: int, secret_key: str) -> signature.Signer:
+async def load_signer(pool: db.Pool, tenant_id: int, secret_key: str) -> signature.Signer:
     """The tenant's certificate and key, decrypted (for the server's signing only).
 
     Raises:
         CertificateUploadError: none uploaded, or it cannot be decrypted with this server secret.
     """
     async with db.tenant_tx(pool, tenant_id) as conn:
-        row = await (await conn.execute(
-            "SELECT pfx_encrypted, password_encrypted FROM tenant_certificates WHERE tenant_id = %s",
-            (tenant_id,))).fetchone()
+        row = await certificates.sealed(conn, tenant_id)
     if row is None:
         raise CertificateUploadError("la empresa no tiene certificado digital: súbalo con cert-upload")
     box = fernet(secret_key)
     try:
-        pfx, password = box.decrypt(bytes(row[0])), box.decrypt(bytes(row[1])).decode("utf-8")
+        pfx, password = box.decrypt(row.pfx_encrypted), box.decrypt(row.password_encrypted).decode("utf-8")
     except InvalidToken:
         raise CertificateUploadError("el certificado guardado no se puede descifrar con la clave secreta actual del"
                                      " servidor: súbalo de nuevo") from None

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import psycopg
-from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
+from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
@@ -29,11 +28,14 @@ from shared.dte import errors as dte_errors
 from shared.dte import ted as ted_mod
 from shared.events import registry, sales
 from syncserver.dte import folios
-from syncserver.store import db
+from syncserver.store import db, outbox
+from syncserver.store import documents as documents_store
+from syncserver.store import folios as folios_store
 
 log = logging.getLogger("syncserver.dte.corrections")
 
 CORRECTABLE: Final = (33, 34, 39, 41)
+NOTA_CREDITO: Final = int(documents.TipoDTE.NOTA_CREDITO)
 DEFAULT_REASON: Final = "Anula documento rechazado por el SII"
 _CODEC = registry.build_codec()
 
@@ -109,51 +111,45 @@ def receptor_of(sale: sales.SaleCompleted, tipo: int) -> documents.Receptor:
 # -- HQ action -------------------------------------------------------------------------------------------------------
 
 
-def _chile_now(now: datetime | None) -> datetime:
-    moment = datetime.now(UTC) if now is None else now
+def _chile_now(now: datetime | None, clock: clock_mod.Clock) -> datetime:
+    moment = clock() if now is None else now
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(folios.CHILE).replace(tzinfo=None)
 
 
-async def correct_rejected(pool: AsyncConnectionPool, tenant_id: int, tipo: int, folio: int, *, by: str,
-                           reason: str = "", now: datetime | None = None) -> Corrected:
+async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int, *, by: str,
+                           reason: str = "", now: datetime | None = None,
+                           clock: clock_mod.Clock = clock_mod.utc_clock) -> Corrected:
     """Issue the nota de crédito that annuls the rejected document ``tipo``/``folio`` (one transaction).
 
     Args:
         by: who asked (the HQ login's e-mail), kept with the correction.
         reason: RazonRef (up to 90 characters); :data:`DEFAULT_REASON` when empty.
-        now: the stamping time (default: now; naive values are Chile's wall time).
+        now: the stamping time (default: ``clock()``; naive values are Chile's wall time).
 
     Raises:
         CorrectionError: ``not_found`` (no such document in this tenant) or ``refused``: not rejected, already
             corrected, a type that cannot be annulled with a nota de crédito, no 61 CAF with folios left, or the
             original cannot be rebuilt.
     """
-    moment = _chile_now(now)
+    moment = _chile_now(now, clock)
     razon = " ".join(reason.split())[:90] or DEFAULT_REASON
     async with db.tenant_tx(pool, tenant_id) as conn:
-        row = await (await conn.execute(
-            "SELECT o.state, d.sale_id, d.stamped_at, e.type, e.version, e.payload FROM dte_outbox o"
-            " JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
-            " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
-            " AND e.seq = d.seq WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s FOR UPDATE OF o",
-            (tenant_id, tipo, folio))).fetchone()
-        if row is None:
+        target = await documents_store.correction_target(conn, tenant_id, tipo, folio)
+        if target is None:
             raise CorrectionError("not_found", f"el documento tipo {tipo} N° {folio} no existe en su empresa")
-        state, sale_id, stamped_at, type_, version, payload = row
-        done = await (await conn.execute(
-            "SELECT folio FROM dte_corrections WHERE tenant_id = %s AND original_tipo = %s AND original_folio = %s",
-            (tenant_id, tipo, folio))).fetchone()
+        done = await documents_store.correction_of(conn, tenant_id, tipo, folio)
         if done is not None:
-            raise CorrectionError("refused", f"este documento ya fue corregido con la nota de crédito N° {done[0]}")
+            raise CorrectionError("refused", f"este documento ya fue corregido con la nota de crédito N° {done}")
         if tipo not in CORRECTABLE:
             raise CorrectionError("refused", "una nota de crédito no se anula con otra nota de crédito: corresponde "
                                              "una nota de débito, que este sistema no emite")
-        if state != "rejected":
+        if target.state != "rejected":
             raise CorrectionError("refused", "solo se corrige con nota de crédito un documento rechazado por el SII")
         try:
-            sale = None if type_ is None else _CODEC.decode(type_, version, payload)
+            sale = (None if target.type is None or target.version is None
+                    else _CODEC.decode(target.type, target.version, target.payload))
         except pos_errors.PosError:
             sale = None
         if not isinstance(sale, sales.SaleCompleted):
@@ -164,7 +160,7 @@ async def correct_rejected(pool: AsyncConnectionPool, tenant_id: int, tipo: int,
         total = totales.total
         if total != sale.total:
             raise CorrectionError("refused", f"las líneas de la venta suman {total}, no {sale.total}")
-        taken = await folios.take_server_folio(conn, tenant_id, int(documents.TipoDTE.NOTA_CREDITO),
+        taken = await folios.take_server_folio(conn, tenant_id, NOTA_CREDITO,
                                                today=moment.date())
         if taken is None:
             raise CorrectionError("refused", "no quedan folios de nota de crédito (tipo 61): importe un CAF del tipo 61"
@@ -178,22 +174,19 @@ async def correct_rejected(pool: AsyncConnectionPool, tenant_id: int, tipo: int,
                 item1=lineas[0].nombre, timestamp=moment)
         except (dte_errors.DteError, pos_errors.InvalidRut) as exc:
             raise CorrectionError("refused", f"no se pudo timbrar la nota de crédito: {exc}") from None
-        content = content_of(tipo, folio, date.fromisoformat(str(stamped_at)[:10]), receptor, lineas, razon,
+        content = content_of(tipo, folio, date.fromisoformat(target.stamped_at[:10]), receptor, lineas, razon,
                              totales)
-        inserted = await (await conn.execute(
-            "INSERT INTO dte_documents (tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted)"
-            " VALUES (%s, 61, %s, %s, %s, %s, 0, %s, %s) ON CONFLICT DO NOTHING RETURNING folio",
-            (tenant_id, nc_folio, sale_id, folios.SERVER_TERMINAL, folios.SERVER_EPOCH,
-             moment.isoformat(timespec="seconds"), timbre.decode("iso-8859-1")))).fetchone()
-        if inserted is None:
+        inserted = await folios_store.add_document(
+            conn, tenant_id, tipo=NOTA_CREDITO, folio=nc_folio, sale_id=target.sale_id,
+            terminal_id=folios.SERVER_TERMINAL, epoch=folios.SERVER_EPOCH, seq=0,
+            stamped_at=moment.isoformat(timespec="seconds"), ted=timbre.decode("iso-8859-1"))
+        if not inserted:
             raise CorrectionError("refused", f"el folio {nc_folio} de nota de crédito ya fue usado: revise los CAF")
-        await conn.execute("INSERT INTO dte_outbox (tenant_id, tipo, folio) VALUES (%s, 61, %s)",
-                           (tenant_id, nc_folio))
+        await outbox.add_issued(conn, tenant_id, NOTA_CREDITO, nc_folio)
         try:
-            await conn.execute(
-                "INSERT INTO dte_corrections (tenant_id, tipo, folio, original_tipo, original_folio, reason, content,"
-                " created_by) VALUES (%s, 61, %s, %s, %s, %s, %s, %s)",
-                (tenant_id, nc_folio, tipo, folio, razon, Jsonb(content), by))
+            await documents_store.add_correction(conn, tenant_id, tipo=NOTA_CREDITO, folio=nc_folio,
+                                                 original_tipo=tipo, original_folio=folio, reason=razon,
+                                                 content=content, by=by)
         except psycopg.errors.UniqueViolation:
             raise CorrectionError("refused", "este documento ya fue corregido con una nota de crédito") from None
     log.info("document corrected", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio, "nc_folio": nc_folio})

@@ -17,15 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
-
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import documents
 from shared.dte import errors as dte_errors
 from shared.dte.xmlcore import clean_text
-from syncserver.store import db
+from syncserver.store import db, tenants
+from syncserver.store import emisor as emisor_store
 
 MISSING_PREFIX: Final = "faltan los datos del emisor"
 LIMITS: Final = {"razon_social": 100, "giro": 80, "direccion": 70, "comuna": 20, "ciudad": 20, "unidad_sii": 40}
@@ -106,27 +104,25 @@ def _compact_rut(value: str) -> str:
         return ""
 
 
-async def load_emisor(conn: AsyncConnection, tenant_id: int) -> EmisorConfig | None:
+async def load_emisor(conn: db.Conn, tenant_id: int) -> EmisorConfig | None:
     """The tenant's emisor data, read inside the caller's tenant transaction; None when never entered.
 
     The result may be incomplete: check :meth:`EmisorConfig.missing` (the forwarder needs ``resolution``).
     """
-    row = await (await conn.execute(
-        "SELECT t.rut, e.razon_social, e.giro, e.acteco, e.direccion, e.comuna, e.ciudad, e.sucursal_sii,"
-        " e.resolucion_fecha, e.resolucion_numero, e.unidad_sii FROM tenant_emisor e"
-        " JOIN tenants t ON t.tenant_id = e.tenant_id WHERE e.tenant_id = %s", (tenant_id,))).fetchone()
+    row = await emisor_store.load(conn, tenant_id)
     if row is None:
         return None
-    rut, razon, giro, acteco, direccion, comuna, ciudad, sucursal, fecha, numero, unidad = row
-    return EmisorConfig(rut=_compact_rut(str(rut or "")), razon_social=razon, giro=giro,
-                        acteco=tuple(int(a) for a in acteco or ()), direccion=direccion, comuna=comuna,
-                        ciudad=ciudad, sucursal_sii=None if sucursal is None else int(sucursal),
-                        resolution=None if fecha is None else Resolution(fecha, int(numero)), unidad_sii=unidad or "")
+    fecha, numero = row.resolucion_fecha, row.resolucion_numero
+    return EmisorConfig(rut=_compact_rut(row.rut or ""), razon_social=row.razon_social, giro=row.giro,
+                        acteco=tuple(int(a) for a in row.acteco or ()), direccion=row.direccion, comuna=row.comuna,
+                        ciudad=row.ciudad, sucursal_sii=None if row.sucursal_sii is None else int(row.sucursal_sii),
+                        resolution=None if fecha is None else Resolution(fecha, int(numero or 0)),
+                        unidad_sii=row.unidad_sii or "")
 
 
-async def tenant_rut(conn: AsyncConnection, tenant_id: int) -> str:
-    row = await (await conn.execute("SELECT rut FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone()
-    return "" if row is None else _compact_rut(str(row[0] or ""))
+async def tenant_rut(conn: db.Conn, tenant_id: int) -> str:
+    """The tenant's RUT, compact (``76123456-7``); '' when unknown or invalid."""
+    return _compact_rut(await tenants.rut(conn, tenant_id) or "")
 
 
 # -- parsing what a person typed (HQ form, CLI) ---------------------------------------------------------------------
@@ -220,7 +216,7 @@ def apply(current: EmisorConfig, changes: Mapping[str, object]) -> EmisorConfig:
     return replace(config, resolution=None if fecha is None else Resolution(fecha, numero))
 
 
-async def store(pool: AsyncConnectionPool, tenant_id: int, changes: Mapping[str, object], *, by: str = "",
+async def store(pool: db.Pool, tenant_id: int, changes: Mapping[str, object], *, by: str = "",
                 require_complete: bool = False) -> EmisorConfig:
     """Apply ``changes`` to the tenant's emisor data (created when absent) and save it; documents waiting for it
     are retried at once.
@@ -232,27 +228,21 @@ async def store(pool: AsyncConnectionPool, tenant_id: int, changes: Mapping[str,
         EmisorError: an invalid value, missing data with ``require_complete``, or an unknown tenant.
     """
     async with db.tenant_tx(pool, tenant_id) as conn:
-        if await (await conn.execute("SELECT 1 FROM tenants WHERE tenant_id = %s", (tenant_id,))).fetchone() is None:
+        if await tenants.rut(conn, tenant_id) is None:
             raise EmisorError(f"el tenant {tenant_id} no existe")
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"emisor:{tenant_id}",))
+        await emisor_store.lock(conn, tenant_id)
         current = await load_emisor(conn, tenant_id) or EmisorConfig(rut=await tenant_rut(conn, tenant_id))
         config = apply(current, changes)
         if require_complete and config.missing():
             raise EmisorError("falta: " + ", ".join(config.missing()))
         resolution = config.resolution
-        values: dict[str, Any] = {
+        values: dict[str, object] = {
             "razon_social": config.razon_social, "giro": config.giro, "acteco": list(config.acteco),
             "direccion": config.direccion, "comuna": config.comuna, "ciudad": config.ciudad,
             "sucursal_sii": config.sucursal_sii, "resolucion_fecha": None if resolution is None else resolution.fecha,
             "resolucion_numero": 0 if resolution is None else resolution.numero, "unidad_sii": config.unidad_sii,
             "updated_by": by}
-        names = list(values)
-        await conn.execute(
-            f"INSERT INTO tenant_emisor (tenant_id, {', '.join(names)}) VALUES (%s, {', '.join(['%s'] * len(names))})"
-            " ON CONFLICT (tenant_id) DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names)
-            + ", updated_at = now()", (tenant_id, *values.values()))
+        await emisor_store.save(conn, tenant_id, values)
         if config.complete:
-            await conn.execute(
-                "UPDATE dte_outbox SET next_attempt_at = now(), updated_at = now() WHERE tenant_id = %s"
-                " AND state = 'issued' AND last_error LIKE %s", (tenant_id, MISSING_PREFIX + "%"))
+            await emisor_store.retry_waiting(conn, tenant_id, MISSING_PREFIX)
     return config

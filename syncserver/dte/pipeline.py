@@ -34,12 +34,13 @@ from typing import Any
 
 import shared.dte
 from shared import errors as pos_errors
-from shared.dte import documents, schema, xml
+from shared.dte import documents, schema, signature, xml
 from shared.dte import errors as dte_errors
 from shared.events import registry, returns, sales
 from syncserver.dte import certs, corrections
 from syncserver.dte import emisor as emisor_mod
-from syncserver.store import db
+from syncserver.store import db, outbox
+from syncserver.store import documents as documents_store
 
 log = logging.getLogger("syncserver.dte.pipeline")
 
@@ -89,33 +90,24 @@ def _decode(type_: str | None, version: int | None, payload: Any) -> Any:
         raise dte_errors.DocumentInvalid(f"el evento del documento no se puede leer: {exc}") from None
 
 
-SOURCES_SQL = (
-    "SELECT d.tipo, d.folio, d.stamped_at, d.ted, e.type, e.version, e.payload, c.content FROM dte_documents d"
-    " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
-    " AND e.seq = d.seq LEFT JOIN dte_corrections c ON c.tenant_id = d.tenant_id AND c.tipo = d.tipo"
-    " AND c.folio = d.folio")
-"""The sources of stored documents; callers add ``WHERE d.tenant_id = … AND …`` and read rows with
-:func:`source_of_row`."""
-
-
-def source_of_row(row: tuple[Any, ...]) -> Source:
-    """A row of :data:`SOURCES_SQL` as a :class:`Source` (the event decoded).
+def source_of_row(row: documents_store.SourceRow) -> Source:
+    """A stored document's source as a :class:`Source` (the event decoded).
 
     Raises:
         DocumentInvalid: the event cannot be decoded.
     """
-    tipo, folio, stamped_at, ted, type_, version, payload, content = row
-    return Source(int(tipo), int(folio), str(stamped_at), str(ted), _decode(type_, version, payload), content)
+    return Source(row.tipo, row.folio, row.stamped_at, row.ted, _decode(row.type, row.version, row.payload),
+                  row.content)
 
 
-async def load_source(conn: Any, tenant_id: int, tipo: int, folio: int) -> Source | None:
+async def load_source(conn: db.Conn, tenant_id: int, tipo: int, folio: int) -> Source | None:
     """The stored source of document ``tipo``/``folio`` (inside the caller's tenant transaction); None if unknown."""
-    row = await (await conn.execute(SOURCES_SQL + " WHERE d.tenant_id = %s AND d.tipo = %s AND d.folio = %s",
-                                    (tenant_id, tipo, folio))).fetchone()
+    row = await documents_store.source(conn, tenant_id, tipo, folio)
     return None if row is None else source_of_row(row)
 
 
-async def build_document(conn: Any, tenant_id: int, source: Source, emisor: documents.Emisor) -> documents.Documento:
+async def build_document(conn: db.Conn, tenant_id: int, source: Source,
+                         emisor: documents.Emisor) -> documents.Documento:
     """The document model of a stored source (see the module doc for each type).
 
     Raises:
@@ -153,7 +145,7 @@ async def build_document(conn: Any, tenant_id: int, source: Source, emisor: docu
     return doc
 
 
-def build_signed(doc: documents.Documento, ted: str, stamped_at: str, signer: Any) -> bytes:
+def build_signed(doc: documents.Documento, ted: str, stamped_at: str, signer: signature.Signer) -> bytes:
     """The signed DTE of ``doc`` with the TED as stamped (ISO-8859-1 text) and ``TmstFirma`` the stamping time,
     schema-valid.
 
@@ -166,7 +158,7 @@ def build_signed(doc: documents.Documento, ted: str, stamped_at: str, signer: An
     return signed
 
 
-async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int = 50,
+async def sign_pending(pool: db.Pool, tenant_id: int, secret_key: str, *, limit: int = 50,
                        now: datetime | None = None) -> SignResult:
     """Sign up to ``limit`` due ``issued`` documents of a tenant (one transaction; rows locked SKIP LOCKED, each
     document built in a savepoint). A document that does not build, sign or validate, for whatever reason (an
@@ -181,11 +173,8 @@ async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int
     async with db.tenant_tx(pool, tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, tenant_id)
         missing = emisor_mod.missing_message(config)
-        rows = await (await conn.execute(
-            "SELECT o.tipo, o.folio, o.attempts FROM dte_outbox o WHERE o.tenant_id = %s AND o.state = 'issued'"
-            " AND o.next_attempt_at <= COALESCE(%s, now()) ORDER BY o.tipo, o.folio LIMIT %s"
-            " FOR UPDATE OF o SKIP LOCKED", (tenant_id, now, limit))).fetchall()
-        for tipo, folio, attempts in rows:
+        for due in await outbox.issued_due(conn, tenant_id, now, limit):
+            tipo, folio = due.tipo, due.folio
             error = missing  # without emisor data nothing is signed: the reason is the missing fields
             if error is None and config is not None:
                 try:
@@ -205,14 +194,8 @@ async def sign_pending(pool: Any, tenant_id: int, secret_key: str, *, limit: int
                 failed += 1
                 log.warning("dte not signed", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,
                                                      "error": error})
-                await conn.execute(
-                    "UPDATE dte_outbox SET attempts = attempts + 1, last_error = %s,"
-                    " next_attempt_at = now() + %s, updated_at = now()"
-                    " WHERE tenant_id = %s AND tipo = %s AND folio = %s",
-                    (error[:1000], backoff(attempts + 1), tenant_id, tipo, folio))
+                await outbox.sign_failed(conn, tenant_id, tipo, folio, error[:1000], backoff(due.attempts + 1))
                 continue
             signed += 1
-            await conn.execute(
-                "UPDATE dte_outbox SET state = 'signed', xml = %s, last_error = NULL, updated_at = now()"
-                " WHERE tenant_id = %s AND tipo = %s AND folio = %s", (data, tenant_id, tipo, folio))
+            await outbox.mark_signed(conn, tenant_id, tipo, folio, data)
     return SignResult(signed, failed)

@@ -18,16 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from datetime import date, datetime, timedelta
+from typing import Final
 
+from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared.dte import errors as dte_errors
-from shared.dte import rvd, schema
+from shared.dte import rvd, schema, signature
 from shared.events import returns, sales
 from syncserver.dte import certs, folios, pipeline
 from syncserver.dte import emisor as emisor_mod
-from syncserver.store import db
+from syncserver.settings import ServerSettings
+from syncserver.store import db, outbox
+from syncserver.store import documents as documents_store
+from syncserver.store import rvd as rvd_store
 
 log = logging.getLogger("syncserver.dte.rvd")
 
@@ -43,17 +47,14 @@ def fingerprint(resumenes: tuple[rvd.Resumen, ...]) -> str:
     return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
 
 
-async def documents_of(conn: Any, tenant_id: int, day: date) -> list[rvd.DocumentoDia]:
+async def documents_of(conn: db.Conn, tenant_id: int, day: date) -> list[rvd.DocumentoDia]:
     """The documents the RVD of ``day`` reports (see the module doc), inside the caller's tenant transaction.
 
     Raises:
         DocumentInvalid: a document whose source cannot be read (the day is not reported).
     """
-    rows = await (await conn.execute(
-        pipeline.SOURCES_SQL + " WHERE d.tenant_id = %s AND left(d.stamped_at, 10) = %s AND d.tipo = ANY(%s)"
-        " ORDER BY d.tipo, d.folio", (tenant_id, day.isoformat(), list(rvd.TIPOS_RVD)))).fetchall()
     out: list[rvd.DocumentoDia] = []
-    for row in rows:
+    for row in await documents_store.sources_of_day(conn, tenant_id, day, rvd.TIPOS_RVD):
         source = pipeline.source_of_row(row)
         tipo, folio, event = source.tipo, source.folio, source.event
         if source.correction is not None:
@@ -73,28 +74,21 @@ async def documents_of(conn: Any, tenant_id: int, day: date) -> list[rvd.Documen
     return out
 
 
-async def _candidate_days(conn: Any, tenant_id: int, yesterday: date) -> list[date]:
-    first = await (await conn.execute(
-        "SELECT min(left(stamped_at, 10)) FROM dte_documents WHERE tenant_id = %s AND tipo = ANY(%s)",
-        (tenant_id, list(rvd.TIPOS_RVD)))).fetchone()
-    if first is None or first[0] is None:
+async def _candidate_days(conn: db.Conn, tenant_id: int, yesterday: date) -> list[date]:
+    start = await rvd_store.first_day(conn, tenant_id, rvd.TIPOS_RVD)
+    if start is None:
         return []
-    start = date.fromisoformat(first[0])
-    reported = {r[0] for r in await (await conn.execute(
-        "SELECT DISTINCT day FROM rvd_reports WHERE tenant_id = %s", (tenant_id,))).fetchall()}
+    reported = await rvd_store.reported_days(conn, tenant_id)
     days = {start + timedelta(days=n) for n in range(max((yesterday - start).days + 1, 0))} - reported
-    latest = await (await conn.execute("SELECT max(created_at) FROM rvd_reports WHERE tenant_id = %s",
-                                       (tenant_id,))).fetchone()
-    if latest is not None and latest[0] is not None:
-        late = await (await conn.execute(
-            "SELECT DISTINCT left(stamped_at, 10) FROM dte_documents WHERE tenant_id = %s AND received_at > %s"
-            " AND tipo = ANY(%s)", (tenant_id, latest[0] - LATE_MARGIN, list(rvd.TIPOS_RVD)))).fetchall()
-        days |= {d for (text,) in late if (d := date.fromisoformat(text)) <= yesterday}
+    latest = await rvd_store.latest_report_at(conn, tenant_id)
+    if latest is not None:
+        late = await rvd_store.days_received_after(conn, tenant_id, latest - LATE_MARGIN, rvd.TIPOS_RVD)
+        days |= {d for d in late if d <= yesterday}
     return sorted(days)
 
 
-async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime | None = None,
-                    limit: int = MAX_DAYS_PER_RUN) -> int:
+async def build_due(pool: db.Pool, tenant_id: int, secret_key: str, *, now: datetime | None = None,
+                    limit: int = MAX_DAYS_PER_RUN, clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
     """Build, sign, validate and store the RVD of every complete past day not yet reported (or changed since it
     was), oldest first, at most ``limit`` days; returns how many were stored in ``dte_envelopes``.
 
@@ -106,13 +100,13 @@ async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime
     A day whose documents cannot be summarised (DocumentInvalid, SchemaInvalid, an unreadable event) is logged and
     skipped, in its own savepoint, so it does not hold back the other days; it is tried again on the next pass.
     """
-    moment = datetime.now(UTC) if now is None else now
+    moment = clock() if now is None else now
     local = moment.astimezone(folios.CHILE) if moment.tzinfo else moment
     yesterday = local.date() - timedelta(days=1)
     signer = await certs.load_signer(pool, tenant_id, secret_key)
     built = 0
     async with db.tenant_tx(pool, tenant_id) as conn:
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"rvd:{tenant_id}",))
+        await rvd_store.lock(conn, tenant_id)
         config = await emisor_mod.load_emisor(conn, tenant_id)
         missing = emisor_mod.missing_message(config)
         if missing is not None or config is None or config.resolution is None:
@@ -129,32 +123,28 @@ async def build_due(pool: Any, tenant_id: int, secret_key: str, *, now: datetime
     return built
 
 
-async def _build_day(conn: Any, tenant_id: int, day: date, config: Any, signer: Any, moment: datetime, *,
+async def _build_day(conn: db.Conn, tenant_id: int, day: date, config: emisor_mod.EmisorConfig,
+                     signer: signature.Signer, moment: datetime, *,
                      force: bool = False) -> int | None:
     """Build, sign, validate and store the RVD of ``day`` unless its last report has the same figures (``force``
     builds it anyway); returns its SecEnvio, or None when nothing was built."""
     resumenes = rvd.resumir(await documents_of(conn, tenant_id, day))
     print_ = fingerprint(resumenes)
-    last = await (await conn.execute(
-        "SELECT sec_envio, fingerprint FROM rvd_reports WHERE tenant_id = %s AND day = %s"
-        " ORDER BY sec_envio DESC LIMIT 1", (tenant_id, day))).fetchone()
-    if last is not None and last[1] == print_ and not force:
+    last = await rvd_store.last_report(conn, tenant_id, day)
+    if last is not None and last.fingerprint == print_ and not force:
         return None
-    sec_envio = 1 if last is None else int(last[0]) + 1
+    sec_envio = 1 if last is None else last.sec_envio + 1
+    resolution = config.resolution
+    assert resolution is not None, "callers check the emisor data first"
     caratula = rvd.CaratulaRvd(rut_emisor=config.rut, rut_envia=signer.rut or config.rut,
-                               fecha_resolucion=config.resolution.fecha,
-                               numero_resolucion=config.resolution.numero, dia=day, sec_envio=sec_envio)
+                               fecha_resolucion=resolution.fecha, numero_resolucion=resolution.numero, dia=day,
+                               sec_envio=sec_envio)
     data = rvd.build_rvd(caratula, resumenes, signer, moment)
     schema.validate(data, pipeline.XSD_DIR)
-    row = await (await conn.execute(
-        "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, %s, %s) RETURNING envelope_id",
-        (tenant_id, KIND, data))).fetchone()
-    assert row is not None
-    await conn.execute(
-        "INSERT INTO rvd_reports (tenant_id, day, sec_envio, envelope_id, fingerprint, documents, total)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (tenant_id, day, sec_envio, row[0], print_, sum(r.emitidos for r in resumenes),
-         sum(r.total for r in resumenes)))
+    envelope_id = await outbox.add_envelope(conn, tenant_id, KIND, data)
+    await rvd_store.add_report(conn, tenant_id, day=day, sec_envio=sec_envio, envelope_id=envelope_id,
+                               fingerprint=print_, documents=sum(r.emitidos for r in resumenes),
+                               total=sum(r.total for r in resumenes))
     log.info("rvd built", extra={"tenant_id": tenant_id, "day": day.isoformat(), "sec_envio": sec_envio})
     return sec_envio
 
@@ -163,8 +153,8 @@ class RvdResendError(pos_errors.PosError):
     """A day's RVD cannot be sent again (the message says why, in Spanish)."""
 
 
-async def resend_rejected(pool: Any, tenant_id: int, secret_key: str, day: date, *,
-                          now: datetime | None = None) -> int:
+async def resend_rejected(pool: db.Pool, tenant_id: int, secret_key: str, day: date, *,
+                          now: datetime | None = None, clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
     """Build the RVD of ``day`` again with the next SecEnvio after the SII rejected its last one (the owner's
     "Enviar de nuevo" in HQ, e.g. once the cause was fixed); the next pass sends it. Returns the new SecEnvio.
 
@@ -173,18 +163,15 @@ async def resend_rejected(pool: Any, tenant_id: int, secret_key: str, day: date,
             or the emisor data is incomplete.
         CertificateUploadError: the tenant has no usable certificate.
     """
-    moment = datetime.now(UTC) if now is None else now
+    moment = clock() if now is None else now
     local = moment.astimezone(folios.CHILE) if moment.tzinfo else moment
     signer = await certs.load_signer(pool, tenant_id, secret_key)
     async with db.tenant_tx(pool, tenant_id) as conn:
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"rvd:{tenant_id}",))
-        last = await (await conn.execute(
-            "SELECT e.state, e.sii_estado FROM rvd_reports r JOIN dte_envelopes e ON e.tenant_id = r.tenant_id"
-            " AND e.envelope_id = r.envelope_id WHERE r.tenant_id = %s AND r.day = %s"
-            " ORDER BY r.sec_envio DESC LIMIT 1", (tenant_id, day))).fetchone()
+        await rvd_store.lock(conn, tenant_id)
+        last = await rvd_store.last_sent(conn, tenant_id, day)
         if last is None:
             raise RvdResendError(f"no hay un RVD del {day:%d-%m-%Y}")
-        if last[0] != "done" or last[1] in ("EPR", "STATUS 99"):
+        if last.state != "done" or last.sii_estado in ("EPR", "STATUS 99"):
             raise RvdResendError(f"el último RVD del {day:%d-%m-%Y} no fue rechazado: no se envía de nuevo")
         config = await emisor_mod.load_emisor(conn, tenant_id)
         missing = emisor_mod.missing_message(config)
@@ -195,9 +182,10 @@ async def resend_rejected(pool: Any, tenant_id: int, secret_key: str, day: date,
         return sec
 
 
-async def build_if_enabled(pool: Any, tenant_id: int, settings: Any, *, now: datetime | None = None) -> int:
-    """:func:`build_due` when ``settings.rvd_enabled`` (ServerSettings) is on; 0 otherwise."""
-    if not getattr(settings, "rvd_enabled", False):
+async def build_if_enabled(pool: db.Pool, tenant_id: int, settings: ServerSettings, *,
+                           now: datetime | None = None, clock: clock_mod.Clock = clock_mod.utc_clock) -> int:
+    """:func:`build_due` when ``settings.rvd_enabled`` is on; 0 otherwise."""
+    if not settings.rvd_enabled:
         return 0
-    return await build_due(pool, tenant_id, settings.secret_key, now=now)
+    return await build_due(pool, tenant_id, settings.secret_key, now=now, clock=clock)
 

@@ -150,13 +150,15 @@ async def tally(conn: Conn, tenant_id: int, envelope_id: int) -> dict[str, int]:
 # --- envelopes -----------------------------------------------------------------------------------------------------
 
 
-async def add_envelope(conn: Conn, tenant_id: int, kind: str, xml: bytes, documents: Sequence[Document]) -> int:
-    """Store a built envelope and put ``documents`` in it; its id."""
+async def add_envelope(conn: Conn, tenant_id: int, kind: str, xml: bytes, documents: Sequence[Document] = ()) -> int:
+    """Store a built envelope and put ``documents`` in it (a ConsumoFolios has none); its id."""
     row = await (await conn.execute(
         "INSERT INTO dte_envelopes (tenant_id, kind, xml) VALUES (%s, %s, %s) RETURNING envelope_id",
         (tenant_id, kind, xml))).fetchone()
     assert row is not None
     envelope_id = int(row[0])
+    if not documents:
+        return envelope_id
     await conn.execute(
         "UPDATE dte_outbox SET envelope_id = %s, updated_at = now() WHERE tenant_id = %s"
         " AND (tipo, folio) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",

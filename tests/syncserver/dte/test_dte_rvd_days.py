@@ -6,7 +6,6 @@ SecEnvio + 1, an unchanged one never."""
 from __future__ import annotations
 
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg_pool
@@ -16,6 +15,7 @@ from lxml import etree
 
 from shared.dte import schema, signature
 from syncserver.dte import corrections, emisor, folios, pipeline, rvd
+from syncserver.settings import ServerSettings
 
 NS = {"s": "http://www.sii.cl/SiiDte"}
 D1, D3 = datetime(2025, 5, 2, 10, 0, 0), datetime(2025, 5, 4, 11, 0, 0)
@@ -127,8 +127,8 @@ def test_rvd_waits_for_emisor_data_and_the_setting(pg_database: str) -> None:
         await till.push(pool)
         without_emisor = await rvd.build_due(pool, 1, SECRET, now=LATER)
         await emisor.store(pool, 1, EMISOR_DATA)
-        off = await rvd.build_if_enabled(pool, 1, SimpleNamespace(rvd_enabled=False, secret_key=SECRET), now=LATER)
-        on = await rvd.build_if_enabled(pool, 1, SimpleNamespace(rvd_enabled=True, secret_key=SECRET), now=LATER)
+        off = await rvd.build_if_enabled(pool, 1, ServerSettings(rvd_enabled=False, secret_key=SECRET), now=LATER)
+        on = await rvd.build_if_enabled(pool, 1, ServerSettings(rvd_enabled=True, secret_key=SECRET), now=LATER)
         return without_emisor, off, on
 
     assert db.run(work) == (0, 0, 3)  # days 1-3 once enabled (yesterday is day 4: the 5th at noon)

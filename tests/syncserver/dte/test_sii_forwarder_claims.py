@@ -243,6 +243,9 @@ def test_a_server_stopping_mid_call_gives_its_claims_back_at_once(pg_database: s
                 standin.inject_delay(2.0, path=ep.DTE_UPLOAD)
                 sending = asyncio.create_task(forwarder.send(pool, 1, SECRET, client, now=t0))
                 await _arrived(standin, "POST " + ep.DTE_UPLOAD, sending)
+                async with asyncio.timeout(30):  # the upload read (the stand-in holds only its answer back)
+                    while not standin.bodies:
+                        await asyncio.sleep(0.01)
                 sending.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await sending

@@ -1,0 +1,98 @@
+"""The stamped documents' sources and corrections: each ``dte_documents`` row with the event that carried it (or the
+``dte_corrections`` row of a nota de crédito issued in HQ), for the signing pipeline, the RVD and HQ corrections.
+Only SQL; every function runs inside the caller's tenant transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from syncserver.store.db import Conn
+
+_SOURCES = (
+    "SELECT d.tipo, d.folio, d.stamped_at, d.ted, e.type, e.version, e.payload, c.content FROM dte_documents d"
+    " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
+    " AND e.seq = d.seq LEFT JOIN dte_corrections c ON c.tenant_id = d.tenant_id AND c.tipo = d.tipo"
+    " AND c.folio = d.folio")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """A stored document with what it was built from: the event (type, version, JSON payload) that carried it, or
+    the content of its HQ correction (a nota de crédito issued by the server)."""
+
+    tipo: int
+    folio: int
+    stamped_at: str
+    ted: str
+    type: str | None
+    version: int | None
+    payload: Any
+    content: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionTarget:
+    """A document to be corrected: its outbox state and the sale event that carried it (if still stored)."""
+
+    state: str
+    sale_id: str
+    stamped_at: str
+    type: str | None
+    version: int | None
+    payload: Any
+
+
+async def source(conn: Conn, tenant_id: int, tipo: int, folio: int) -> SourceRow | None:
+    """Document ``tipo``/``folio`` with its source; None if unknown."""
+    async with conn.cursor(row_factory=class_row(SourceRow)) as cur:
+        await cur.execute(_SOURCES + " WHERE d.tenant_id = %s AND d.tipo = %s AND d.folio = %s",
+                          (tenant_id, tipo, folio))
+        return await cur.fetchone()
+
+
+async def sources_of_day(conn: Conn, tenant_id: int, day: date, tipos: Sequence[int]) -> list[SourceRow]:
+    """The documents of ``tipos`` stamped on ``day`` (the date part of ``stamped_at``), by type and folio."""
+    async with conn.cursor(row_factory=class_row(SourceRow)) as cur:
+        await cur.execute(_SOURCES + " WHERE d.tenant_id = %s AND left(d.stamped_at, 10) = %s AND d.tipo = ANY(%s)"
+                          " ORDER BY d.tipo, d.folio", (tenant_id, day.isoformat(), list(tipos)))
+        return await cur.fetchall()
+
+
+async def correction_target(conn: Conn, tenant_id: int, tipo: int, folio: int) -> CorrectionTarget | None:
+    """Document ``tipo``/``folio`` with its outbox state and event, its outbox row locked ``FOR UPDATE``."""
+    async with conn.cursor(row_factory=class_row(CorrectionTarget)) as cur:
+        await cur.execute(
+            "SELECT o.state, d.sale_id, d.stamped_at, e.type, e.version, e.payload FROM dte_outbox o"
+            " JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
+            " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
+            " AND e.seq = d.seq WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s FOR UPDATE OF o",
+            (tenant_id, tipo, folio))
+        return await cur.fetchone()
+
+
+async def correction_of(conn: Conn, tenant_id: int, tipo: int, folio: int) -> int | None:
+    """The folio of the nota de crédito that already corrects ``tipo``/``folio``, if any."""
+    row = await (await conn.execute(
+        "SELECT folio FROM dte_corrections WHERE tenant_id = %s AND original_tipo = %s AND original_folio = %s",
+        (tenant_id, tipo, folio))).fetchone()
+    return None if row is None else int(row[0])
+
+
+async def add_correction(conn: Conn, tenant_id: int, *, tipo: int, folio: int, original_tipo: int,
+                         original_folio: int, reason: str, content: dict[str, Any], by: str) -> None:
+    """Store the correction behind nota ``tipo``/``folio``.
+
+    Raises:
+        psycopg.errors.UniqueViolation: the original already has a correction.
+    """
+    await conn.execute(
+        "INSERT INTO dte_corrections (tenant_id, tipo, folio, original_tipo, original_folio, reason, content,"
+        " created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (tenant_id, tipo, folio, original_tipo, original_folio, reason, Jsonb(content), by))
