@@ -6,6 +6,7 @@ passed to ``on_change``. Errors become a message for the cashier; the cart is ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -18,7 +19,7 @@ from desktop.services.checkout import CheckoutService
 from desktop.services.receipts import PrintOutcome, ReceiptService
 from desktop.services.returns import ReturnService
 from desktop.services.sync import SyncService
-from shared import catalog, errors, money, roles
+from shared import barcodes, catalog, errors, money, roles
 from shared import sale as sale_mod
 
 FAVOURITES = "Favoritos"
@@ -172,6 +173,9 @@ class SalePresenter:
         text = text.strip()
         if not text:
             return self.view
+        scanned = trailing_scan(text)
+        if scanned is not None:  # a scan landed after leftover text: the scan wins, the leftover goes
+            return self.scan(scanned)
         if text.isdigit() or (not any(c.isspace() for c in text) and self._is_code(text)):
             return self.scan(text)
         results = self.catalog.search(text, limit=2)
@@ -378,6 +382,25 @@ class SalePresenter:
 
     def refresh(self, message: str = "", error: bool = False) -> SaleView:
         return self._render(message=message, error=error)
+
+
+def trailing_scan(text: str) -> str | None:
+    """The code a scanner typed after leftover text in the search field, or None when ``text`` is not that.
+
+    ``leche7801234567894`` -> ``7801234567894`` (words, then 8, 12 or 13 digits: scanned even with a wrong check
+    digit, so the cashier hears why); digits typed before a GTIN with a correct check digit (``12`` +
+    ``7801234567894``) too. A code alone, a PLU or a SKU is not cut."""
+    match = re.search(r"(\d{8,})$", text)
+    if match is None or (match.group(1) == text and len(text) <= 13):
+        return None  # a code alone: scanned as it is
+    digits = match.group(1)
+    if digits != text and barcodes.is_gtin_shaped(digits):
+        return digits
+    for n in (13, 12, 8):
+        code = digits[-n:]
+        if len(digits) > n and barcodes.check_digit(code[:-1]) == code[-1]:
+            return code
+    return None
 
 
 def describe(exc: Exception) -> str:

@@ -38,7 +38,7 @@ class SaleScreen(QWidget):
         self.categories = CategoryBar()
         self.categories.touched.connect(self._tab_touched)
         self.grid = TileGrid()
-        self.grid.chosen.connect(presenter.choose)
+        self.grid.chosen.connect(self._chosen)
         self.weight = WeighDialog(self)
         self.weight.submitted.connect(presenter.enter_weight)
         self.weight.panel.accepted.connect(presenter.accept_weighed)
@@ -130,6 +130,11 @@ class SaleScreen(QWidget):
         view = presenter.view
         self.presenter.refresh(view.message if view.stage == DONE else "", False)
         self.focus_search()
+
+    def _chosen(self, sku: str) -> None:
+        """A tile or search result touched: the words typed to find it go, so the next scan starts clean."""
+        self.search.clear_quietly()
+        self.presenter.choose(sku)
 
     def _tab_touched(self, name: str) -> None:
         if self.view.results:

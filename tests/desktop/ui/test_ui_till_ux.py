@@ -1,0 +1,36 @@
+"""The till as a new user finds it (issue 10), seen at 1024×600 and saved as screenshots."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QTableView
+
+# The offscreen platform (only there) warns when a dialog's layout sets its window's minimum size.
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def cart_names(ui):
+    model = ui.find(QTableView, "cart").model()
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_after_picking_a_search_result_the_field_is_ready_for_the_next_scan(ui, qtbot):
+    ui.start_selling()
+    ui.type("search", "coca")
+    qtbot.waitUntil(lambda: ui.window.sale_screen.view.results != ())  # the results replaced the tiles
+    ui.click("tile-BEB-05")
+    search = ui.find(QLineEdit, "search")
+    assert search.text() == "" and search.hasFocus()
+    ui.scan("7801234567894")
+    assert cart_names(ui) == ["Coca-Cola Zero 591 ml", "Leche Entera Colun 1 L"]
+    assert ui.text("message") == "Leche Entera Colun 1 L agregado"
+    assert ui.window.size().width() == 1024 and ui.window.size().height() == 600
+    ui.screenshot(ui.window, "till_search_then_scan.png")
+
+
+def test_a_scan_after_words_left_in_the_field_still_sells(ui, qtbot):
+    ui.start_selling()
+    ui.type("search", "leche")
+    ui.scan("7801234567894")  # the scanner types after "leche" and presses Enter
+    assert cart_names(ui) == ["Leche Entera Colun 1 L"]
+    assert "Sin resultados" not in ui.text("message")
