@@ -71,6 +71,8 @@ class SaleView:
     printer: str = ""
     printer_problem: bool = False
     connection: str = "Sin conexión"
+    online: bool = False
+    """HQ answered the last sync: the status bar shows the connection in a calm colour."""
     can_pay: bool = False
     pending_prints: int = 0
     folios: str = ""
@@ -138,7 +140,7 @@ class SalePresenter:
                        message=message, error=error, can_pay=bool(sale.lines),
                        printer=self.receipts.last_status.label,
                        printer_problem=not self.receipts.last_status.can_print,
-                       connection=self.connection_label(),
+                       connection=self.connection_label(), online=self.online(),
                        pending_prints=len(self.receipts.pending()),
                        folios=self.checkout.folio_warning())
         self.view = replace(view, **changes)  # type: ignore[arg-type]
@@ -149,6 +151,10 @@ class SalePresenter:
         """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""
         sync = self._sync()
         return "Sin conexión a HQ" if sync is None else sync.status.label
+
+    def online(self) -> bool:
+        sync = self._sync()
+        return sync is not None and sync.status.online
 
     def _fail(self, exc: Exception) -> SaleView:
         return self._render(message=describe(exc), error=True)

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         if self.screens.currentWidget() is self.sale_screen:
             self._status(view.cashier, view.shift)
         self.connection.setText(f"● {view.connection}")
+        style.set_flag(self.connection, "online", view.online)
         self.printer.setText(f"Impresora: {view.printer or '—'}")
         style.set_flag(self.printer, "error", view.printer_problem)
         n = view.pending_prints

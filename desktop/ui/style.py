@@ -98,9 +98,11 @@ QDialog#devices-dialog QLabel[role="title"] {{ font-size: 22px; }}
 
 QStatusBar {{ background: #1f2937; }}
 QStatusBar QLabel {{ color: white; font-size: 15px; padding: 0 6px; }}
-QStatusBar QLabel#status-connection {{ color: #fca5a5; }}
+QStatusBar QLabel#status-connection {{ color: #fca5a5; font-weight: 700; }}
+QStatusBar QLabel#status-connection[online="true"] {{ color: #86efac; font-weight: 400; }}
 QStatusBar QLabel#status-pending {{ color: #fde68a; font-weight: 700; }}
-QStatusBar QLabel#status-printer[error="true"] {{ color: #fca5a5; font-weight: 700; }}
+QStatusBar QLabel#status-printer[error="true"], QStatusBar QLabel#status-folios[error="true"] {{
+    color: #fca5a5; font-weight: 700; }}
 QStatusBar::item {{ border: none; }}
 """
 

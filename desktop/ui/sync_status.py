@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar
 
 from desktop.services.sync import SyncService, SyncStatus, SyncWorker
 from desktop.terminal import Terminal
+from desktop.ui import style
 from shared import es_cl
 
 BIG_BACKLOG = 500  # events: below this an upload takes a second and needs no progress bar
@@ -42,7 +43,7 @@ class SyncBridge(QObject):
 
     def _show_status(self, status: SyncStatus) -> None:
         self.connection.setText(f"● {status.label}")
-        self.connection.setProperty("online", status.online)
+        style.set_flag(self.connection, "online", status.online)
         self.progress.setVisible(False)
         if status.pulled:  # HQ changed prices or products: show them without a restart
             self.on_pulled()

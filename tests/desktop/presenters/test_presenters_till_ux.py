@@ -37,3 +37,26 @@ def test_leftover_search_words_never_swallow_a_scan(terminal):
     assert [x.name for x in view.lines] == ["Leche Entera Colun 1 L"]
     assert not view.error and view.results == () and "Sin resultados" not in view.message
     assert "dígito verificador" in p.submit("leche7801234567895").message
+
+
+class _Sync:
+    """The sync service as the status bar reads it: only its status."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def close(self):
+        pass
+
+
+def test_the_connection_is_online_or_not_in_the_view(terminal):
+    from desktop.services.sync import SyncStatus
+
+    sync = _Sync(SyncStatus(online=True, pending=0))
+    terminal.sync = sync
+    p = terminal_mod.sale_presenter(terminal)
+    view = p.refresh()
+    assert (view.connection, view.online) == ("En línea", True)
+    sync.status = SyncStatus(online=False, pending=3)
+    view = p.refresh()
+    assert (view.connection, view.online) == ("Sin conexión · 3 por enviar", False)

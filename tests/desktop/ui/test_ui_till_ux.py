@@ -34,3 +34,20 @@ def test_a_scan_after_words_left_in_the_field_still_sells(ui, qtbot):
     ui.scan("7801234567894")  # the scanner types after "leche" and presses Enter
     assert cart_names(ui) == ["Leche Entera Colun 1 L"]
     assert "Sin resultados" not in ui.text("message")
+
+
+def test_online_shows_in_a_calm_colour_distinct_from_offline(ui, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from desktop.services.sync import SyncStatus
+
+    ui.start_selling()
+    label = ui.find(QLabel, "status-connection")
+    assert label.text() == "● Sin conexión a HQ" and label.property("online") is False
+    offline = label.palette().color(label.foregroundRole()).name()
+    ui.window.sync_bridge.status_changed.emit(SyncStatus(online=True, pending=0))
+    qtbot.waitUntil(lambda: label.text() == "● En línea")
+    assert label.property("online") is True
+    online = label.palette().color(label.foregroundRole()).name()
+    assert (offline, online) == ("#fca5a5", "#86efac")  # red-ish offline, a calm green online
+    ui.screenshot(ui.window.statusBar(), "till_status_online.png")
