@@ -1,1 +1,1 @@
-"""JSON endpoints for terminals: enrollment, push, pull."""
+"""JSON endpoints for terminals (``sync.py``): enrolment, push, pull of the change feed, new epoch."""
