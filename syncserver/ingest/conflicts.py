@@ -1,34 +1,6 @@
-"""Events that decode and fit their columns (``syncserver.ingest.limits``) but that PostgreSQL still refuses once
-folded with the rest of the master: :func:`find` names them, so the ingest quarantines them and folds the rest of
-the batch (DESIGN.md §4) instead of refusing the whole batch forever.
-
-It runs only after the batch's bulk write of the read models failed (``syncserver.ingest.push``), so a usual batch
-pays nothing for it. The events are taken in seq order; each is checked against the master as it stands plus the
-events of the batch kept before it:
-
-- Identity. A ``sale_id`` (``return_id``) already in ``sales`` (``returns``), from any event of any till of the
-  tenant, or earlier in the batch: the first one received stays, the later one is quarantined, and the reason names
-  the event that holds the id. A sale or return that repeats a ``line_id`` (the lines' primary key), a sale that
-  repeats a means of payment (``sale_tenders`` has one row per kind; the till merges them: ``desktop.services
-  .checkout``). A supplier document (RUT, tipo, folio) already registered as a purchase by any till, or earlier in
-  the batch: the goods arrived once, so the later registration is quarantined (its stock does not move in the
-  master, its IVA crédito fiscal is not counted twice); a purchase that repeats a line number.
-- Running totals. ``stock.quantity`` (``numeric(14,3)``: below 10¹¹ once rounded to 3 places) per warehouse and
-  SKU; a shift's ``sales_count`` (``integer``), ``sales_total``, what it received per means of payment (``bigint``
-  inside ``received``), ``cash_in`` and ``cash_out`` (``bigint``). Each event's amounts fit (``limits``), but their
-  sums can outgrow the column. An event whose effect would take a total out of its column's range is quarantined,
-  and the totals go on without it. The ingest writes a batch's stock and shift sales as one change per row, so that
-  change must fit the column too (the check covers it); cash movements are written one by one. The totals are
-  judged event by event only in a batch that PostgreSQL refused: a batch whose totals pass out of range and back
-  within it (say 150 adjustments of +900.000.000 on one SKU, then 100 of −900.000.000) writes only its net change,
-  which fits, and applies whole, unless it also carries an event to blame; then the running rule holds for all of
-  it.
-
-Kept events are folded as usual; a quarantined one is left out of every read model, and a rebuild skips it
-(``syncserver.ingest.rebuild``), so the rebuilt read models equal the live ones. Its stamped tax document, though,
-is recorded for the SII like any other (``syncserver.dte.folios.record_documents``: the customer holds it), and its
-reason ends saying so ("…; su boleta N° 12 se envía igual al SII").
-"""
+"""Events that decode and fit their columns but that PostgreSQL still refuses once folded with the rest of the
+master (an id already held, a repeated line or tender, a running total past its column): :func:`find` names them,
+so the ingest quarantines them and folds the rest. The rules: docs/architecture.md, "Ingest checks"."""
 
 from __future__ import annotations
 

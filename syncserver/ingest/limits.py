@@ -1,24 +1,6 @@
-"""What the master's read-model columns can hold, checked in Python on each decoded event before it is folded.
-
-An event can decode and still carry a value that PostgreSQL refuses: a sale ``number`` beyond ``bigint``, an
-amount beyond ``bigint``, a quantity with more digits or decimals than ``numeric(12,3)``, a date the HQ pages and
-the DTE pipeline cannot read. In the bulk statements of a push, one such value would abort the whole batch.
-:func:`problem` names the first offending field (in Spanish, for HQ's quarantine page) so the ingest quarantines
-that event, stores it as received, advances the cursor and folds the rest (DESIGN.md §4). U+0000 in text is caught
-before, on the payload's JSON text (``syncserver.ingest.push``).
-
-Bounds (columns in ``syncserver/migrations``):
-
-- ``integer`` columns (line ids, shift numbers, DTE tipo): -2³¹ .. 2³¹-1; ``bigint`` (sale number, folio): ±2⁶³.
-- Amounts in CLP: ±:data:`MAX_AMOUNT` (10¹⁵, a thousand billion pesos). Their columns are ``bigint``, but the master
-  also keeps sums of them in ``bigint`` (a shift's sales total and tenders received, cash in and out, the cash
-  difference), and a batch holds up to 5,000 events: 9,000 amounts of 10¹⁵ still fit in ``bigint``.
-- Quantities (``sale_lines.quantity`` ``numeric(12,3)``, added to ``stock.quantity`` ``numeric(14,3)``): finite,
-  below 10⁹ once rounded to 3 places, with at most 3 decimals (grams: ``shared.money.KG_STEP``, as the till
-  writes them); a supplier's quantities up to 6 decimals (QtyItem is ``Dec12_6`` in the SII's DTE_v10.xsd).
-- Dates: ``occurred_at`` of a sale (HQ casts it to ``timestamptz``) and a document's ``stamped_at`` (the DTE
-  pipeline and the RVD read it) are ISO 8601 date-times ``aaaa-mm-ddThh:mm[:ss[.ffffff]][offset]`` that exist in
-  the calendar; a purchase's ``fecha_emision`` is an ISO date (FchEmis).
+"""What the master's read-model columns can hold, checked in Python on each decoded event before it is folded:
+:func:`problem` names the first value PostgreSQL would refuse, so the ingest quarantines that event instead of
+failing the batch. The bounds and their reasons: docs/architecture.md, "Ingest checks" (Limits).
 """
 
 from __future__ import annotations

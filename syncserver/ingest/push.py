@@ -1,24 +1,6 @@
 """Receive a terminal's signed batch: authenticate, check continuity and chain, store and fold, all or nothing.
 
-The order of checks is DESIGN.md §4: size, signature (over the exact bytes), key status, shape, tenant, epoch,
-continuity (``from_seq == acked + 1``; a re-sent range is a no-op with the same ack), hash chain. Then every new
-event is stored, folded into the read models and the tracking row advanced, in one transaction. An event this
-server cannot use (unknown type or version, a payload that does not decode, text with U+0000 that PostgreSQL cannot
-store, a value that a read model's column cannot hold: ``syncserver.ingest.limits``; a ``sale_id`` or ``return_id``
-received before, a repeated ``line_id`` or means of payment, a running total such as a stock quantity or a shift's
-sums pushed past its column: ``syncserver.ingest.conflicts``) is stored and quarantined with its reason, and left
-out of the read models; the cursor still advances, so one bad event never blocks a terminal. The stamped tax
-document of a sale or return quarantined for a value past its column or a clash is recorded all the same, under the
-usual folio checks (``syncserver.dte.folios.record_documents``): it was printed with its timbre and handed to the
-customer, so it goes to the SII, and the event's quarantine reason ends saying so ("…; su boleta N° 12 se envía
-igual al SII"); the event itself stays out of the read models, and counts once as quarantined in the ack. An event
-that does not decode, or carries U+0000, cannot be read: its document neither. A sale or return whose
-tax document the master refuses (``syncserver.dte.folios.record_documents``) still counts: only its document is
-quarantined (the row says ``folded``), and a rebuild folds it as the ingest did. An envelope whose fields do not
-fit the master's columns (an event id that is not a UUID, a version out of range) is refused as ``malformed``,
-never answered with a 500 that the terminal would retry forever. Should PostgreSQL still refuse a value of a batch
-(a data or integrity error that the checks did not foresee), the batch is refused as ``unstorable`` (422, with
-PostgreSQL's reason) and nothing of it is applied.
+The order of checks, quarantine and ``unstorable``: docs/architecture.md, "The sync protocol" and "Ingest checks".
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
-"""Rebuild a tenant's master read models (sales, returns, their lines, tenders and refunds, purchases and their lines,
-stock, shifts) from its stored events.
+"""Rebuild a tenant's master read models from its stored events, with the ingest's fold, in one transaction.
 
-The events are the facts; the read models are folds of them. A rebuild clears the folded tables of one tenant
-and folds every stored event again, terminal by terminal in epoch and seq order, in one transaction, with the
-same fold the ingest uses. Quarantined events stay out, as they did at ingest, except those whose quarantine row
-says ``folded``: a sale or return of which only the tax document was refused (a folio issued twice, or not leased to
-that till) was folded when received, so it is folded again (migration 0009).
-
-Stock is summed over the whole rebuild and written once at the end: the ingest took the events in another order
-(batch by batch, terminals interleaved), and only the final quantities are sure to fit ``numeric(14,3)``
-(``syncserver.ingest.conflicts`` quarantined the events that would not). A supplier's document registered by two
-tills was quarantined at ingest the second time, so the rebuild keeps the registration the ingest kept; two
-registrations folded before migration 0011 (when nothing was quarantined for it) keep the first one folded, and
-their stock moves twice as it did live.
-"""
+What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild)."""
 
 from __future__ import annotations
 
