@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg.rows import dict_row
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,20 +42,20 @@ async def product_list(request: Request, user: HqUser) -> Response:
         total = int(total_row[0]) if total_row else 0
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(page, pages)
-        cur = await conn.execute(
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
             f"SELECT sku, name, category, price, sold_by, active, barcodes FROM products WHERE {where}"
             " ORDER BY name, sku LIMIT %(limit)s OFFSET %(offset)s",
             {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
-        products = [dict(zip([c.name for c in cur.description or ()], row, strict=True))
-                    for row in await cur.fetchall()]
+        products = await cur.fetchall()
     return web.render(request, "catalog.html", user=user, section="catalogo", products=products, query=query,
                       page=page, pages=pages, total=total)
 
 
 async def _product(conn: db.Conn, tenant_id: int, sku: str) -> dict[str, Any] | None:
-    cur = await conn.execute(f"SELECT {COLUMNS} FROM products WHERE tenant_id = %s AND sku = %s", (tenant_id, sku))
-    row = await cur.fetchone()
-    return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(f"SELECT {COLUMNS} FROM products WHERE tenant_id = %s AND sku = %s", (tenant_id, sku))
+    return await cur.fetchone()
 
 
 def _edited(current: dict[str, Any], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:

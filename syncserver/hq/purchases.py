@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import Any, Final
 
+from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -101,9 +102,9 @@ async def month(request: Request, user: HqUser) -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
                                            (user.tenant_id,))).fetchall()
-        cur = await conn.execute(_ROWS, params)
-        names = [c.name for c in cur.description or ()]
-        rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(_ROWS, params)
+        rows = await cur.fetchall()
     for r in rows:
         r["amounts"] = signed(r)
         r["tipo_name"] = TIPOS.get(r["tipo"], f"Documento tipo {r['tipo']}")

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,12 +22,12 @@ NOTICES = {"revocada": "La caja quedó revocada: ya no puede sincronizar."}
 
 async def _terminal(request: Request, user: HqUser, terminal_id: str) -> dict[str, Any] | None:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        cur = await conn.execute(
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
             "SELECT t.terminal_id, t.name, t.status, t.store_id, s.name AS store_name FROM terminals t"
             " JOIN stores s ON s.tenant_id = t.tenant_id AND s.store_id = t.store_id"
             " WHERE t.tenant_id = %s AND t.terminal_id = %s", (user.tenant_id, terminal_id))
-        row = await cur.fetchone()
-        return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
+        return await cur.fetchone()
 
 
 @web.login_required
@@ -35,14 +36,14 @@ async def index(request: Request, user: HqUser) -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
                                            (user.tenant_id,))).fetchall()
-        cur = await conn.execute(
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
             "SELECT t.terminal_id, t.store_id, t.name, t.status, t.last_sync_at, t.last_seen_seq,"
             " t.pending_reported, t.clock_skew_ms, t.current_epoch,"
             " (SELECT count(*) FROM quarantine q WHERE q.tenant_id = t.tenant_id AND q.terminal_id = t.terminal_id)"
             " AS quarantined FROM terminals t WHERE t.tenant_id = %s ORDER BY t.status, t.name, t.terminal_id",
             (user.tenant_id,))
-        columns = [c.name for c in cur.description or ()]
-        terminals = [dict(zip(columns, row, strict=True)) for row in await cur.fetchall()]
+        terminals = await cur.fetchall()
     by_store: dict[str, list[dict[str, Any]]] = {store_id: [] for store_id, _ in stores}
     for t in terminals:
         t["skew_warning"] = abs(t["clock_skew_ms"]) >= SKEW_WARNING_MS
