@@ -67,7 +67,7 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
             ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
     """
-    apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock()),
+    apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock),
                               folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
     batch = sync.parse_push(body, max_events=max_events, loads=orjson.loads)
     try:
@@ -87,17 +87,17 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
 
 @dataclass(frozen=True, slots=True)
 class _Received:
-    """What the terminal said of itself with the batch (display only) and when the server received it."""
+    """What the terminal said of itself with the batch (display only), and the server's clock."""
 
     terminal_clock: datetime | None
     pending: int
-    at: datetime
+    clock: clock_mod.Clock
 
-    def skew_ms(self) -> int:
-        """Terminal clock minus server clock when the batch arrived, in ms (display only; never for ordering)."""
+    def skew_ms(self, now: datetime) -> int:
+        """Terminal clock minus server clock ``now``, in ms (display only; never used for ordering)."""
         if self.terminal_clock is None or self.terminal_clock.tzinfo is None:
             return 0
-        return int((self.terminal_clock - self.at).total_seconds() * 1000)
+        return int((self.terminal_clock - now).total_seconds() * 1000)
 
 
 async def _apply(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, received: _Received,
@@ -133,9 +133,9 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         if not checked.new:
             return sync.Ack(batch.epoch, checked.head.seq, checked.head.hash)
         applied, quarantined = await _store(conn, codec, store, checked)
-        last = checked.new[-1]
-        await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=received.at,
-                                    last_seq=last.seq, clock_skew_ms=received.skew_ms(),
+        last, now = checked.new[-1], received.clock()
+        await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=now,
+                                    last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
                                     pending=max(received.pending - len(checked.new), 0))
         await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
                             lease_size=folio_lease_size, low_water=folio_low_water)
