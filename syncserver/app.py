@@ -71,7 +71,7 @@ def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock 
         from syncserver.sii import scheduler
 
         try:
-            async with scheduler.running(app.state.pool, settings):  # DTE passes every dte_interval s (0 = off)
+            async with scheduler.running(app.state.pool, settings, clock=clock):  # every dte_interval s (0 = off)
                 yield
         finally:
             if own:

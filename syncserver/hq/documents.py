@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg.rows import dict_row
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.dte import errors as dte_errors
 from shared.dte import pdf as dte_pdf
+from syncserver import state as app_state
 from syncserver.dte import corrections, emisor, folios
 from syncserver.hq import auth, pdf_reportlab, web
 from syncserver.hq.folios import TIPOS
@@ -77,16 +79,16 @@ async def page(request: Request, user: HqUser) -> Response:
     if tipo is False:
         return web.error_page(request, 400, "Tipo de documento desconocido", "Elija un tipo de la lista.", user)
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        counts = dict(await (await conn.execute(
+        counts: dict[str, int] = {str(s): int(n) for s, n in await (await conn.execute(
             "SELECT state, count(*) FROM dte_outbox WHERE tenant_id = %s AND (%s::int IS NULL OR tipo = %s::int)"
-            " GROUP BY state", (user.tenant_id, tipo, tipo))).fetchall())
-        cur = await conn.execute(
-            _ROWS + " WHERE o.tenant_id = %s AND (%s::text IS NULL OR o.state = %s::text)"
-            " AND (%s::int IS NULL OR o.tipo = %s::int)"
-            " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s",
-            (user.tenant_id, state, state, tipo, tipo, PAGE))
-        names = [c.name for c in cur.description or ()]
-        rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+            " GROUP BY state", (user.tenant_id, tipo, tipo))).fetchall()}
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                _ROWS + " WHERE o.tenant_id = %s AND (%s::text IS NULL OR o.state = %s::text)"
+                " AND (%s::int IS NULL OR o.tipo = %s::int)"
+                " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s",
+                (user.tenant_id, state, state, tipo, tipo, PAGE))
+            rows = await cur.fetchall()
     for r in rows:
         r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
         r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
@@ -111,11 +113,11 @@ def _notice(corrected: str) -> str:
 
 
 async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> dict[str, Any] | None:
-    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        cur = await conn.execute(_ROWS + " WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s",
-                                 (user.tenant_id, tipo, folio))
-        row = await cur.fetchone()
-        return None if row is None else dict(zip([c.name for c in cur.description or ()], row, strict=True))
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn, \
+            conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_ROWS + " WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s",
+                          (user.tenant_id, tipo, folio))
+        return await cur.fetchone()
 
 
 @web.login_required
@@ -147,7 +149,7 @@ async def correct(request: Request, user: HqUser) -> Response:
         return confirm(403, error, reason)
     try:
         done = await corrections.correct_rejected(request.app.state.pool, user.tenant_id, tipo, folio,
-                                                  by=user.email, reason=reason)
+                                                  by=user.email, reason=reason, clock=app_state.clock(request))
     except corrections.CorrectionError as exc:
         if exc.code == "not_found":
             return web.not_found(request, user, "El documento")

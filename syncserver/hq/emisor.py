@@ -5,13 +5,16 @@ signed until both are there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from psycopg.rows import class_row
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncserver import state
 from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
 from syncserver.hq import csrf, web
@@ -43,27 +46,38 @@ async def _page(request: Request, user: HqUser, *, status: int = 200, values: di
                 error: str = "", cert_error: str = "") -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, user.tenant_id)
-        cert = await (await conn.execute(
-            "SELECT subject, holder_rut, not_after, uploaded_at FROM tenant_certificates WHERE tenant_id = %s",
-            (user.tenant_id,))).fetchone()
+        async with conn.cursor(row_factory=class_row(CertificateRow)) as cur:
+            await cur.execute("SELECT subject, holder_rut, not_after, uploaded_at FROM tenant_certificates"
+                              " WHERE tenant_id = %s", (user.tenant_id,))
+            cert = await cur.fetchone()
         waiting = await (await conn.execute(
             "SELECT count(*) FROM dte_outbox WHERE tenant_id = %s AND state = 'issued' AND last_error LIKE %s",
             (user.tenant_id, emisor_mod.MISSING_PREFIX + "%"))).fetchone()
     missing = emisor_mod.EmisorConfig(rut=user.tenant_rut).missing() if config is None else config.missing()
     return web.render(request, "emisor.html", status=status, user=user, section="emisor",
                       values=values if values is not None else _form_values(config), error=error, missing=missing,
-                      waiting=int(waiting[0]) if waiting else 0, certificate=_certificate(cert), cert_error=cert_error,
+                      waiting=int(waiting[0]) if waiting else 0,
+                      certificate=_certificate(cert, state.clock(request)()), cert_error=cert_error,
                       notice=NOTICES.get(request.query_params.get("guardado", ""), ""))
 
 
-def _certificate(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class CertificateRow:
+    """The stored certificate as the page shows it (never the key)."""
+
+    subject: str
+    holder_rut: str | None
+    not_after: datetime
+    uploaded_at: datetime
+
+
+def _certificate(row: CertificateRow | None, now: datetime) -> dict[str, Any] | None:
     """What the page says of the stored certificate (never the key): holder, RUT, expiry and whether it is near."""
     if row is None:
         return None
-    subject, holder_rut, not_after, uploaded_at = row
-    now = datetime.now(UTC)
-    return {"subject": subject, "holder_rut": holder_rut, "not_after": not_after, "uploaded_at": uploaded_at,
-            "expired": not_after <= now, "expiring": now < not_after <= now + EXPIRY_WARNING}
+    return {"subject": row.subject, "holder_rut": row.holder_rut, "not_after": row.not_after,
+            "uploaded_at": row.uploaded_at, "expired": row.not_after <= now,
+            "expiring": now < row.not_after <= now + EXPIRY_WARNING}
 
 
 @web.login_required
@@ -78,8 +92,8 @@ async def certificate(request: Request, user: HqUser) -> Response:
             return await _page(request, user, status=422, cert_error="Elija el archivo del certificado (.pfx o .p12).")
         data = await upload.read(certs.MAX_PFX_BYTES + 1)
     try:
-        await certs.store(request.app.state.pool, user.tenant_id, data, password,
-                          request.app.state.settings.secret_key)
+        await certs.store(request.app.state.pool, user.tenant_id, data, password, state.settings(request).secret_key,
+                          clock=state.clock(request))
     except certs.CertificateUploadError as exc:
         return await _page(request, user, status=422, cert_error=str(exc))
     return web.redirect("/emisor?guardado=certificado")

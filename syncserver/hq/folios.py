@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.dte import caf as caf_mod
+from syncserver import state
 from syncserver.dte import folios
 from syncserver.hq import csrf, web
 from syncserver.hq.web import HqUser
-from syncserver.settings import ServerSettings
 
 TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta", 56: "Nota de débito",
          61: "Nota de crédito"}
@@ -35,11 +35,12 @@ async def page(request: Request, user: HqUser) -> Response:
         if not isinstance(upload, UploadFile):
             return await _page(request, user, status=422, error="Elija el archivo del CAF (XML descargado del SII).")
         data = await upload.read(caf_mod.MAX_CAF_BYTES + 1)
-    settings: ServerSettings = request.app.state.settings
+    settings = state.settings(request)
     try:
         done = await folios.import_caf(request.app.state.pool, user.tenant_id, data,
                                        keys=folios.trusted_keys(settings.standin_caf_key),
-                                       lease_size=settings.folio_lease_size, low_water=settings.folio_low_water)
+                                       lease_size=settings.folio_lease_size, low_water=settings.folio_low_water,
+                                       clock=state.clock(request))
     except folios.CafImportError as exc:
         return await _page(request, user, status=422, error=str(exc))
     return web.redirect(f"/folios?importado={done.tipo}:{done.desde}-{done.hasta}")

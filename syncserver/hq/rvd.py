@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final
 
+from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncserver import state
 from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
 from syncserver.dte import rvd as rvd_mod
@@ -63,16 +65,15 @@ async def page(request: Request, user: HqUser) -> Response:
 
 async def _render(request: Request, user: HqUser, *, error: str = "", code: int = 200) -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        cur = await conn.execute(_ROWS, (user.tenant_id, PAGE))
-        names = [c.name for c in cur.description or ()]
-        rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(_ROWS, (user.tenant_id, PAGE))
+            rows = await cur.fetchall()
         config = await emisor_mod.load_emisor(conn, user.tenant_id)
     for r in rows:
         r["key"], r["label"], r["badge"], r["texts"] = status(r)
         r["replaced"] = r["sec_envio"] < r["latest_sec"]
         r["resendable"] = r["key"] == "rejected" and not r["replaced"]
-    settings = getattr(request.app.state, "settings", None)
-    enabled = bool(getattr(settings, "rvd_enabled", False))
+    enabled = state.settings(request).rvd_enabled
     missing = (config or emisor_mod.EmisorConfig(rut=user.tenant_rut)).missing()
     return web.render(request, "rvd.html", status=code, user=user, section="documentos", rows=rows, enabled=enabled,
                       disabled_note=DISABLED, missing=missing, page_size=PAGE,
@@ -103,7 +104,7 @@ async def resend(request: Request, user: HqUser) -> Response:
         return web.csrf_failed(request, user)
     try:
         sec = await rvd_mod.resend_rejected(request.app.state.pool, user.tenant_id,
-                                            request.app.state.settings.secret_key, day)
+                                            state.settings(request).secret_key, day, clock=state.clock(request))
     except (rvd_mod.RvdResendError, certs.CertificateUploadError) as exc:
         return await _render(request, user, error=str(exc), code=409)
     return web.redirect(f"/documentos/rvd?reenviado={day.isoformat()}:{sec}")

@@ -21,27 +21,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
+from shared import clock as clock_mod
 from syncserver.dte import emisor as emisor_mod
+from syncserver.settings import ServerSettings
 from syncserver.sii import forwarder, worker, ws
 from syncserver.store import db
 
 log = logging.getLogger("syncserver.sii.scheduler")
 
-ResolutionLookup = Callable[[Any, int], Awaitable[forwarder.Resolution | None]]
+ResolutionLookup = Callable[[db.Pool, int], Awaitable[forwarder.Resolution | None]]
 
 
-async def tenants(pool: Any) -> list[int]:
+async def tenants(pool: db.Pool) -> list[int]:
     """The tenants with an uploaded certificate, in id order."""
     async with db.auth_tx(pool) as conn:
         rows = await (await conn.execute("SELECT tenant_id FROM dte_tenants ORDER BY tenant_id")).fetchall()
     return [int(r[0]) for r in rows]
 
 
-async def emisor_resolution(pool: Any, tenant_id: int) -> forwarder.Resolution | None:
+async def emisor_resolution(pool: db.Pool, tenant_id: int) -> forwarder.Resolution | None:
     """The tenant's SII resolution from its emisor data; None when not entered yet."""
     async with db.tenant_tx(pool, tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, tenant_id)
@@ -49,7 +50,7 @@ async def emisor_resolution(pool: Any, tenant_id: int) -> forwarder.Resolution |
 
 
 @contextlib.asynccontextmanager
-async def tenant_lock(pool: Any, tenant_id: int) -> Any:
+async def tenant_lock(pool: db.Pool, tenant_id: int) -> AsyncIterator[bool]:
     """Yields whether this process got the tenant's pass lock (a session advisory lock, released at the end); the
     scheduler and ``admin dte-send`` both take it, so the SII sees one client per tenant."""
     key = f"almacen:dte-pass:{tenant_id}"
@@ -67,11 +68,13 @@ async def tenant_lock(pool: Any, tenant_id: int) -> Any:
             await conn.set_autocommit(False)
 
 
-async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
-                   resolution_for: ResolutionLookup = emisor_resolution,
-                   now: datetime | None = None, build_rvd: bool = False) -> dict[int, worker.PassResult | str]:
+async def run_pass(pool: db.Pool, secret_key: str, client: ws.SiiClient, *,
+                   resolution_for: ResolutionLookup = emisor_resolution, now: datetime | None = None,
+                   build_rvd: bool = False,
+                   clock: clock_mod.Clock = clock_mod.utc_clock) -> dict[int, worker.PassResult | str]:
     """One pass over every tenant; per tenant its :class:`~syncserver.sii.worker.PassResult`, or the error text
-    (``"ocupado"`` when another process holds the tenant). ``build_rvd``: see :func:`worker.run_once`."""
+    (``"ocupado"`` when another process holds the tenant). ``build_rvd``, ``now`` and ``clock``: see
+    :func:`worker.run_once`."""
     results: dict[int, worker.PassResult | str] = {}
     for tenant_id in await tenants(pool):
         async with tenant_lock(pool, tenant_id) as got:
@@ -83,7 +86,7 @@ async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
                 if resolution is None:
                     log.warning("dte pass without resolution: nothing new is packed", extra={"tenant_id": tenant_id})
                 result = await worker.run_once(pool, tenant_id, secret_key, client, resolution, now=now,
-                                               build_rvd=build_rvd)
+                                               build_rvd=build_rvd, clock=clock)
             except Exception as exc:  # one tenant's failure must not stop the others
                 log.exception("dte pass failed", extra={"tenant_id": tenant_id, "error": str(exc)})
                 results[tenant_id] = f"{type(exc).__name__}: {exc}"
@@ -94,22 +97,24 @@ async def run_pass(pool: Any, secret_key: str, client: ws.SiiClient, *,
     return results
 
 
-async def run_forever(pool: Any, secret_key: str, client: ws.SiiClient, interval: float, *,
-                      resolution_for: ResolutionLookup = emisor_resolution, build_rvd: bool = False) -> None:
+async def run_forever(pool: db.Pool, secret_key: str, client: ws.SiiClient, interval: float, *,
+                      resolution_for: ResolutionLookup = emisor_resolution, build_rvd: bool = False,
+                      clock: clock_mod.Clock = clock_mod.utc_clock) -> None:
     """:func:`run_pass` now and then every ``interval`` seconds, until cancelled; errors are logged, never raised."""
     while True:
         try:
-            await run_pass(pool, secret_key, client, resolution_for=resolution_for, build_rvd=build_rvd)
+            await run_pass(pool, secret_key, client, resolution_for=resolution_for, build_rvd=build_rvd, clock=clock)
         except Exception as exc:  # the database down, …: try again next time
             log.exception("dte scheduler pass failed", extra={"error": f"{type(exc).__name__}: {exc}"})
         await asyncio.sleep(interval)
 
 
 @contextlib.asynccontextmanager
-async def running(pool: Any, settings: Any, *, client: ws.SiiClient | None = None,
-                  resolution_for: ResolutionLookup = emisor_resolution) -> Any:
+async def running(pool: db.Pool, settings: ServerSettings, *, client: ws.SiiClient | None = None,
+                  resolution_for: ResolutionLookup = emisor_resolution,
+                  clock: clock_mod.Clock = clock_mod.utc_clock) -> AsyncIterator[asyncio.Task[None] | None]:
     """Run the scheduler for the block when ``settings.dte_interval > 0`` (yields the task, or None when off); each
-    pass builds the due RVDs too when ``settings.rvd_enabled``.
+    pass builds the due RVDs too when ``settings.rvd_enabled``, and reads the time from ``clock`` (the app's).
 
     ``client`` defaults to one for ``settings.sii_environment`` / ``sii_url`` (closed at the end).
 
@@ -121,9 +126,10 @@ async def running(pool: Any, settings: Any, *, client: ws.SiiClient | None = Non
         return
     own = client is None
     sii = ws.client_for(settings.sii_environment, settings.sii_url) if client is None else client
-    build_rvd = bool(getattr(settings, "rvd_enabled", False))
+    build_rvd = settings.rvd_enabled
     task = asyncio.create_task(run_forever(pool, settings.secret_key, sii, settings.dte_interval,
-                                           resolution_for=resolution_for, build_rvd=build_rvd), name="dte-scheduler")
+                                           resolution_for=resolution_for, build_rvd=build_rvd, clock=clock),
+                               name="dte-scheduler")
     log.info("dte scheduler started", extra={"interval": settings.dte_interval,
                                              "sii_environment": settings.sii_environment, "rvd_enabled": build_rvd})
     try:
