@@ -18,7 +18,17 @@ from shared import rut as rut_mod
 from shared.events.sales import CustomerData
 from shared.sale import Tender, TenderKind
 
-QUICK_CASH = (1_000, 2_000, 5_000, 10_000, 20_000)
+BILLS = (1_000, 2_000, 5_000, 10_000, 20_000)
+"""Chilean bills (Banco Central de Chile); the quick cash buttons offer the next ones up from what is due."""
+
+
+def quick_amounts(due: int) -> tuple[int, ...]:
+    """The amounts a customer likely hands over for ``due`` pesos, ascending and other than ``due`` itself (that
+    is [Exacto]): ``due`` rounded up to each bill, ``3.320 -> 4.000, 5.000, 10.000, 20.000``; the bills
+    themselves when nothing is due."""
+    if due <= 0:
+        return BILLS
+    return tuple(sorted({-(-due // bill) * bill for bill in BILLS} - {due}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +39,16 @@ class PaymentView:
     mode: TenderKind
     tenders: tuple[tuple[str, str], ...]
     change: str
+    """The change, empty until the cash received covers what is due ("Vuelto" shows only then)."""
     rounding: str
     message: str = ""
+    missing: str = ""
+    """What the cash typed so far still lacks (``$1.320``), while some is typed and it does not cover the due."""
     error: bool = False
     done: bool = False
     receipt_problem: str = ""
-    quick: tuple[tuple[str, int], ...] = tuple((money.format_clp(a), a) for a in QUICK_CASH)
+    quick: tuple[tuple[str, int], ...] = tuple((money.format_clp(a), a) for a in BILLS)
+    """The quick cash buttons: (label, pesos), following what is due in cash; a touch adds to what was received."""
     factura: bool = False
     """The sale will get a factura (to ``customer``) instead of a boleta."""
     customer: str = ""
@@ -73,21 +87,33 @@ class PaymentPresenter:
     def _entered(self) -> int:
         return int(self.entry) if self.entry else 0
 
+    def _cash_due(self) -> int:
+        """What is left to pay in cash, rounded to $10, before the amount being entered."""
+        paid = self._noncash() + sum(t.amount for t in self.tenders if t.kind is TenderKind.CASH)
+        return money.round_cash(max(self.total - paid, 0))
+
     def _render(self, message: str = "", error: bool = False) -> PaymentView:
         due = self.remaining()
-        change = 0
+        change: int | None = None
+        missing = ""
         rounding = ""
         if self.mode is TenderKind.CASH:
             cash_left = self.total - self._noncash()
-            change = max(self._entered() + sum(t.amount for t in self.tenders if t.kind is TenderKind.CASH)
-                         - money.round_cash(cash_left), 0) if cash_left > 0 else 0
+            if self._entered() and self._entered() >= due:
+                change = self._entered() - due
+            elif self.completed is not None:
+                change = self.completed.settlement.change
+            elif self._entered():
+                missing = money.format_clp(due - self._entered())
             if money.round_cash(cash_left) != cash_left:
                 rounding = f"Redondeo {money.format_clp(money.round_cash(cash_left) - cash_left)} (Ley 20.956)"
         view = PaymentView(
             total=money.format_clp(self.total), due=money.format_clp(due),
             entry=money.format_clp(self._entered()) if self.entry else "", mode=self.mode,
             tenders=tuple((t.kind.label, money.format_clp(t.amount)) for t in self.tenders),
-            change=money.format_clp(change), rounding=rounding, message=message, error=error,
+            change="" if change is None else money.format_clp(change), rounding=rounding,
+            quick=tuple((money.format_clp(a), a) for a in quick_amounts(self._cash_due())), missing=missing,
+            message=message, error=error,
             done=self.completed is not None, factura=self.customer is not None,
             customer="" if self.customer is None else
             f"{self.customer.razon_social} · RUT {rut_mod.format(self.customer.rut)}",
@@ -136,8 +162,12 @@ class PaymentPresenter:
         return self._render()
 
     def quick(self, amount: int) -> PaymentView:
-        """A quick cash button: the bill the customer handed over."""
-        self.mode, self.entry = TenderKind.CASH, str(amount)
+        """A quick cash button: ``amount`` more handed over in cash, added to what was received so far."""
+        if self.mode is not TenderKind.CASH:
+            self.mode, self.entry = TenderKind.CASH, ""
+        if len(str(self._entered() + amount)) > 9:
+            return self._render(message="Monto demasiado grande", error=True)
+        self.entry = str(self._entered() + amount)
         return self._render()
 
     def exact(self) -> PaymentView:

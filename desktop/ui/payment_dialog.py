@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.presenters.customer import CustomerPresenter
-from desktop.presenters.payment import PaymentPresenter, PaymentView
+from desktop.presenters.payment import BILLS, PaymentPresenter, PaymentView
 from desktop.ui import binding
 from desktop.ui.customer_dialog import CustomerDialog
 from desktop.ui.style import set_flag
@@ -36,10 +36,6 @@ Intent = Callable[[PaymentPresenter], object]
 
 def _mode(kind: TenderKind) -> Intent:
     return lambda p: p.set_mode(kind)
-
-
-def _quick(amount: int) -> Intent:
-    return lambda p: p.quick(amount)
 
 
 class PaymentDialog(QDialog):
@@ -108,8 +104,15 @@ class PaymentDialog(QDialog):
         keypad = Keypad(("000", "0", BACK))
         keypad.pressed.connect(self._key)
         quick = QVBoxLayout()
-        for text, amount in self.presenter.view.quick:
-            quick.addWidget(self._button(text, f"quick-{amount}", _quick(amount)))
+        quick.addWidget(label("Billetes", role="hint"))
+        self.quick: list[tuple[BigButton, list[int]]] = []
+        for _ in BILLS:  # never more amounts than bills
+            amount = [0]
+            button = BigButton("", "quick")
+            button.clicked.connect(lambda _=False, a=amount: self.presenter.quick(a[0]))
+            self.quick.append((button, amount))
+            quick.addWidget(button)
+        quick.addStretch(1)
         quick.addWidget(self._button("Exacto", "exact", PaymentPresenter.exact, "primary"))
         buttons = QHBoxLayout()
         for text, name, intent, role in (
@@ -185,9 +188,22 @@ class PaymentDialog(QDialog):
         else:
             super().keyPressEvent(event)
 
+    def _offer(self, quick: tuple[tuple[str, int], ...]) -> None:
+        """The quick cash buttons (``quick-<pesos>``) for what is due now; each touch adds its amount."""
+        for i, (button, amount) in enumerate(self.quick):
+            offered = i < len(quick)
+            if offered:
+                text, amount[0] = quick[i]
+                button.setText(f"+{text}")
+                button.setObjectName(f"quick-{amount[0]}")
+            button.setVisible(offered)
+
     def show_view(self, view: PaymentView) -> None:
         self.total.setText(f"Total {view.total}")
-        self.change.setText(f"Vuelto {view.change}")
+        self._offer(view.quick)
+        self.change.setText(f"Vuelto {view.change}" if view.change else f"Falta {view.missing}")
+        self.change.setVisible(bool(view.change or view.missing))
+        set_flag(self.change, "short", bool(view.missing))
         set_flag(self.change, "done", view.done)
         self.due.setText(f"Por pagar {view.due}")
         self.rounding.setText(view.rounding)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, group_thousands, label, show_message
 from shared import roles
 
 DIGITS = (CLEAR, "0", BACK)
@@ -24,8 +24,9 @@ AUTH_REASONS = {roles.Action.VOID_LINE.value: VOID_REASONS, roles.Action.DISCOUN
 class KeypadDialog(QDialog):
     """A title, what it is about, one entry field typed on a keypad, and Cancelar / Aceptar.
 
-    With ``reasons`` a side panel offers quick reason buttons plus a free-text reason. Emits ``submitted``
-    with the entry's text (Aceptar or Enter) and ``cancelled`` when closed by the operator.
+    ``amount`` groups the thousands of the pesos typed. With ``reasons`` a side panel offers quick reason buttons
+    plus a free-text reason. Emits ``submitted`` with the entry's text (Aceptar or Enter) and ``cancelled`` when
+    closed by the operator.
     """
 
     submitted = Signal(str)
@@ -33,7 +34,7 @@ class KeypadDialog(QDialog):
 
     def __init__(self, name: str, title: str, parent: QWidget, *, keys: tuple[str, ...] = DIGITS,
                  masked: bool = False, reasons: tuple[str, ...] = (), ok: str = "Aceptar",
-                 placeholder: str = "") -> None:
+                 placeholder: str = "", amount: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName(f"{name}-dialog")
         self.setWindowTitle(title)
@@ -61,6 +62,8 @@ class KeypadDialog(QDialog):
         if masked:
             self.entry.setEchoMode(QLineEdit.EchoMode.Password)
         self.entry.returnPressed.connect(self._submit)
+        if amount:  # pesos: shown as 20.000 while typed
+            group_thousands(self.entry)
         column.addWidget(self.entry)
         self.error = label("", f"{name}-error", wrap=True)
         self.error.setMinimumHeight(52)  # two lines, so an error does not squeeze the keypad

@@ -50,7 +50,7 @@ class SaleScreen(QWidget):
         self.quantity = prompts.KeypadDialog("quantity", "Cantidad", self, keys=prompts.DECIMAL,
                                              placeholder="Cantidad")
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
-        self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self)
+        self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self, amount=True)
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
         self.returning: ReturnDialog | None = None
         self._layout()

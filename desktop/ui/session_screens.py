@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, show_message
+from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, group_thousands, label, named, show_message
 
 
 def _keypad_column(field: QLineEdit, button: BigButton, message: QWidget) -> QVBoxLayout:
@@ -86,7 +86,7 @@ class OpenShiftScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("open-shift-screen")
-        self.amount = named(QLineEdit(placeholderText="$0"), "float")
+        self.amount = group_thousands(named(QLineEdit(placeholderText="$0"), "float"))
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.amount.returnPressed.connect(lambda: self.open_shift.emit(self.amount.text()))
         self.message = label("", "open-shift-message", wrap=True)

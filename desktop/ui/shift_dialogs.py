@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import BACK, BigButton, Keypad, apply_key, label, named, show_message
+from desktop.ui.widgets import BACK, BigButton, Keypad, apply_key, group_thousands, label, named, show_message
 from shared.sale import TenderKind
 
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
@@ -73,7 +73,7 @@ class CloseShiftDialog(QDialog):
         fields = QGridLayout()
         self.fields: dict[TenderKind, QLineEdit] = {}
         for row, (kind, name) in enumerate(COUNT_FIELDS):
-            field = named(QLineEdit(placeholderText="$0"), name)
+            field = group_thousands(named(QLineEdit(placeholderText="$0"), name))
             field.setAlignment(Qt.AlignmentFlag.AlignRight)
             field.setMinimumWidth(220)
             self.fields[kind] = field

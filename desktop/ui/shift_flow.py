@@ -41,8 +41,8 @@ class ShiftActions(QObject):
         self.report: ZReportDialog | None = None
 
     def _dialog(self, name: str, title: str, reasons: tuple[str, ...] = (), *, masked: bool = False,
-                ok: str = "Aceptar") -> KeypadDialog:
-        dialog = KeypadDialog(name, title, self.window, masked=masked, reasons=reasons, ok=ok)
+                ok: str = "Aceptar", amount: bool = False) -> KeypadDialog:
+        dialog = KeypadDialog(name, title, self.window, masked=masked, reasons=reasons, ok=ok, amount=amount)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         return dialog
 
@@ -64,13 +64,14 @@ class ShiftActions(QObject):
          "purchase": self.purchase, "reprint-z": self.session.reprint_last_z}[key]()
 
     def cash_in(self) -> None:
-        dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS)
+        dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS, amount=True)
         dialog.submitted.connect(
             lambda text: self._settle(dialog, self.session.cash_move("in", text, dialog.reason())))
         dialog.ask("Monto en pesos que entra a la caja, y el motivo.")
 
     def cash_out(self) -> None:
-        dialog = self._dialog("cash-out", "Retiro de efectivo", CASH_OUT_REASONS, ok="Siguiente")
+        dialog = self._dialog("cash-out", "Retiro de efectivo", CASH_OUT_REASONS, ok="Siguiente",
+                              amount=True)
         dialog.submitted.connect(lambda text: self._withdraw(dialog, text, dialog.reason()))
         dialog.ask("Monto en pesos que sale de la caja, y el motivo. Luego autoriza un supervisor.")
 
@@ -79,7 +80,7 @@ class ShiftActions(QObject):
         dialog = self._dialog("cash-out-pin", "Autorización de supervisor", masked=True, ok="Autorizar")
         dialog.submitted.connect(
             lambda pin: self._settle(dialog, self.session.cash_move("out", amount, reason, pin)))
-        dialog.ask(f"Retiro de efectivo: {amount} pesos · {reason or 'sin motivo'}")
+        dialog.ask(f"Retiro de efectivo: ${amount} · {reason or 'sin motivo'}")
 
     def open_drawer(self) -> None:
         dialog = self._dialog("drawer", "Abrir cajón sin venta", DRAWER_REASONS, masked=True, ok="Autorizar")

@@ -72,6 +72,7 @@ QLabel#due {{ font-size: 24px; font-weight: 700; }}
 QFrame#entry-box {{ background: white; border: 2px solid #94a3b8; border-radius: 10px; }}
 QLabel#entry {{ font-size: 34px; font-weight: 800; }}
 QLabel#change[done="true"] {{ font-size: 80px; }}
+QLabel#change[short="true"] {{ font-size: 40px; color: #9a3412; }}
 
 QFrame#scale-panel {{ background: white; border: 2px solid #cbd5e1; border-radius: 14px; }}
 QLabel#scale-weight {{ font-size: 60px; font-weight: 800; font-family: "DejaVu Sans Mono", monospace; }}

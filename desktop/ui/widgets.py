@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.presenters.sale import TileView
 from desktop.ui.style import TOUCH_MIN, set_flag
+from shared import es_cl
 
 BACK, CLEAR = "←", "C"
 KEY_NAMES = {BACK: "back", CLEAR: "clear", ",": "comma"}
@@ -66,6 +67,23 @@ def show_message(widget: QLabel, text: str, error: bool) -> None:
     """Put an operator message in a label, red (``[error="true"]``) when it reports a problem."""
     widget.setText(text)
     set_flag(widget, "error", error)
+
+
+def group_thousands(field: QLineEdit) -> QLineEdit:
+    """Make ``field`` show a typed amount of pesos with es-CL thousands separators as it is typed (``20.000``);
+    what it holds is still read by ``money.parse_clp``."""
+
+    def regroup(text: str) -> None:
+        digits = "".join(c for c in text if c.isdigit())
+        grouped = es_cl.number(int(digits)) if digits and len(digits) <= 12 else digits
+        if grouped != text:
+            field.blockSignals(True)
+            field.setText(grouped)
+            field.blockSignals(False)
+            field.setCursorPosition(len(grouped))
+
+    field.textChanged.connect(regroup)
+    return field
 
 
 class ScanField(QLineEdit):

@@ -60,3 +60,35 @@ def test_the_connection_is_online_or_not_in_the_view(terminal):
     sync.status = SyncStatus(online=False, pending=3)
     view = p.refresh()
     assert (view.connection, view.online) == ("Sin conexión · 3 por enviar", False)
+
+
+@pytest.mark.parametrize(("due", "offered"), [
+    (3_320, (4_000, 5_000, 10_000, 20_000)),
+    (1_320, (2_000, 5_000, 10_000, 20_000)),
+    (12_350, (13_000, 14_000, 15_000, 20_000)),
+    (20_000, ()),  # every bill fits exactly: [Exacto]
+    (45_000, (46_000, 50_000, 60_000)),
+    (0, (1_000, 2_000, 5_000, 10_000, 20_000)),
+])
+def test_quick_cash_offers_the_next_bills_up(due, offered):
+    from desktop.presenters.payment import quick_amounts
+
+    assert quick_amounts(due) == offered
+
+
+def test_quick_cash_adds_and_vuelto_shows_once_the_cash_covers(terminal):
+    from desktop.presenters.payment import PaymentPresenter
+
+    p, _ = _selling(terminal)
+    p.scan("7801234567894")
+    p.scan("7801610001196")  # $1.150 + $1.990 = $3.140
+    pay = PaymentPresenter(p.checkout)
+    assert [a for _, a in pay.view.quick] == [4_000, 5_000, 10_000, 20_000]
+    assert (pay.view.change, pay.view.missing) == ("", "")
+    view = pay.quick(1_000)
+    assert (view.entry, view.change, view.missing) == ("$1.000", "", "$2.140")
+    view = pay.quick(4_000)  # added to what was received
+    assert (view.entry, view.change, view.missing) == ("$5.000", "$1.860", "")
+    assert [a for _, a in view.quick] == [4_000, 5_000, 10_000, 20_000]  # follows the due, not the entry
+    assert pay.finish().message.startswith("Venta guardada. Vuelto $1.860")
+    assert pay.view.change == "$1.860"

@@ -51,3 +51,46 @@ def test_online_shows_in_a_calm_colour_distinct_from_offline(ui, qtbot):
     online = label.palette().color(label.foregroundRole()).name()
     assert (offline, online) == ("#fca5a5", "#86efac")  # red-ish offline, a calm green online
     ui.screenshot(ui.window.statusBar(), "till_status_online.png")
+
+
+def test_payment_quick_cash_adds_vuelto_only_once_covered_at_1024x600(ui):
+    ui.start_selling()
+    ui.scan("7801234567894")
+    ui.scan("7802920000015")  # $5.140
+    ui.click("pay")
+    pay = ui.dialog("payment-dialog")
+    assert (pay.width(), pay.height()) == (1024, 600)
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    offered = sorted(b.objectName() for b in pay.findChildren(QPushButton) if b.objectName().startswith("quick-")
+                     and b.isVisible())
+    assert offered == ["quick-10000", "quick-20000", "quick-6000"]
+    assert ui.find(QPushButton, "quick-6000", pay).text() == "+$6.000"
+    assert not pay.findChild(QLabel, "change").isVisible()
+    ui.keypad("5000", pay)
+    assert ui.text("entry", pay) == "$5.000" and ui.text("change", pay) == "Falta $140"
+    ui.click("quick-10000", pay)  # adds: the customer handed a $10.000 more
+    assert ui.text("entry", pay) == "$15.000" and ui.text("change", pay) == "Vuelto $9.860"
+    for button in pay.findChildren(QPushButton):
+        if button.isVisible():
+            geometry = button.geometry().translated(button.mapTo(pay, button.rect().topLeft()) - button.pos())
+            assert pay.rect().contains(geometry), button.objectName()
+            assert button.height() >= 56, button.objectName()
+    ui.screenshot(pay, "till_payment_quick_cash.png")
+
+
+def test_typed_amounts_show_thousands_separators(ui):
+    from PySide6.QtWidgets import QWidget
+
+    ui.sign_in()
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
+    assert ui.find(QLineEdit, "float").text() == "20.000"
+    ui.click("open-shift")
+    for _ in range(3):
+        ui.scan("7802920000015")  # $11.970
+    ui.click("action-discount")
+    dialog = ui.dialog("discount-dialog")
+    ui.keypad("1000", dialog)
+    assert ui.find(QLineEdit, "discount-input", dialog).text() == "1.000"
+    ui.click("discount-ok", dialog)
+    assert ui.text("total") == "$10.970"
