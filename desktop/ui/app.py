@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop.presenters.enrollment import EnrollPresenter
@@ -32,6 +33,9 @@ def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Almacén")
+    spanish = QTranslator(app)  # Qt's own texts (menus of a text field, standard buttons) in Spanish
+    if spanish.load(QLocale("es_CL"), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(spanish)
     app.setStyleSheet(style.STYLESHEET)
     if EnrollPresenter.needed(terminal.journal, terminal.sync is not None):  # first run: connect to HQ now, or
         EnrollDialog(enroll_presenter(terminal)).exec()  # choose to sell offline

@@ -41,8 +41,8 @@ class KeypadDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(820 if reasons else 460)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(20, 16, 20, 16)
-        outer.setSpacing(10)
+        outer.setContentsMargins(18, 10, 18, 12)
+        outer.setSpacing(6)
         outer.addWidget(label(title, role="title"))
         self.hint = label("", f"{name}-hint", "hint", wrap=True)
         outer.addWidget(self.hint)
@@ -65,15 +65,15 @@ class KeypadDialog(QDialog):
         if amount:  # pesos: shown as 20.000 while typed
             group_thousands(self.entry)
         column.addWidget(self.entry)
-        self.error = label("", f"{name}-error", wrap=True)
-        self.error.setMinimumHeight(52)  # two lines, so an error does not squeeze the keypad
-        column.addWidget(self.error)
-        keypad = Keypad(keys)
+        keypad = Keypad(keys, compact=True)
         keypad.setMinimumWidth(300)
         keypad.pressed.connect(lambda key: apply_key(self.entry, key))
         column.addWidget(keypad, 1)
         body.addLayout(column, 1)
 
+        self.error = label("", f"{name}-error", wrap=True)
+        self.error.setMinimumHeight(24)  # a line kept for a refusal, the width of the dialog
+        outer.addWidget(self.error)
         buttons = QHBoxLayout()
         cancel = BigButton("Cancelar", f"{name}-cancel")
         cancel.clicked.connect(self.reject)

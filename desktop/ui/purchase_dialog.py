@@ -1,6 +1,6 @@
 """The back-office dialog "Registrar compra (DTE de proveedor)": pick the supplier's XML, read the verdict and the
 lines, confirm. It renders ``PurchaseView`` and forwards every action to ``PurchasePresenter``; the file picker is
-Qt's own (not the desktop's native one), opened without blocking like every dialog of the till.
+the till's own touch picker (``file_picker``), opened without blocking like every dialog of the till.
 
 Touching a line opens the line editor in place of the table (``purchase-line-editor``): a product search (name, SKU
 or barcode) with up to four finger-sized results, "Unidades por bulto" (kg per package for a product sold by
@@ -15,7 +15,6 @@ from PySide6.QtGui import QColor, QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.presenters.purchase import COLUMNS, MAX_RESULTS, LineEditor, PurchasePresenter, PurchaseView
 from desktop.ui import binding
+from desktop.ui.file_picker import TouchFilePicker
 from desktop.ui.style import INK, TOUCH_MIN
 from desktop.ui.touch_keyboard import TouchKeyboard
 from desktop.ui.widgets import BigButton, label, named, open_over_window, show_message
@@ -65,6 +65,8 @@ class PurchaseDialog(QDialog):
         self.pick = BigButton("Elegir archivo XML…", "purchase-pick", "primary")
         self.pick.clicked.connect(self.choose_file)
         self.file = label("Ningún archivo elegido", "purchase-file", "hint", wrap=True)
+        self.file.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name never
+        # widens the dialog past the screen
         self.headline = label("", "purchase-headline", "section", wrap=True)
         self.verdict = label("", "purchase-verdict", wrap=True)
         self.table = named(QTableWidget(0, len(COLUMNS)), "purchase-lines")
@@ -187,16 +189,11 @@ class PurchaseDialog(QDialog):
         binding.bind(self.presenter, self.show_view)
         open_over_window(self)
 
-    def choose_file(self) -> QFileDialog:
-        """Open the file picker (non-blocking); the chosen file is previewed."""
-        picker = QFileDialog(self, "XML del proveedor", self.start_dir,
-                             "Documentos XML (*.xml *.XML);;Todos los archivos (*)")
-        picker.setObjectName("purchase-file-picker")
-        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
-        picker.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    def choose_file(self) -> TouchFilePicker:
+        """Open the file picker over the window (non-blocking); the chosen file is previewed."""
+        picker = TouchFilePicker(self, "purchase-file-picker", "XML del proveedor", self.start_dir, ("*.xml",))
         picker.fileSelected.connect(self._chosen)
-        picker.open()
+        open_over_window(picker)
         return picker
 
     def _chosen(self, path: str) -> None:
@@ -205,7 +202,8 @@ class PurchaseDialog(QDialog):
             self.presenter.load(path)
 
     def show_view(self, view: PurchaseView) -> None:
-        self.file.setText(view.file or "Ningún archivo elegido")
+        self.file.setText(Path(view.file).name if view.file else "Ningún archivo elegido")
+        self.file.setToolTip(view.file)
         self.headline.setText(view.headline)
         self.headline.setVisible(bool(view.headline))
         show_message(self.verdict, view.verdict, view.error)

@@ -7,6 +7,11 @@ from PySide6.QtWidgets import QWidget
 TOUCH_MIN = 56
 """Minimum height in px of anything a finger must hit (Apple/Google ask for ≥44–48 px)."""
 
+SCREEN = (1024, 600)
+"""The smallest screen the till runs on (a 10" touch panel), in px."""
+DIALOG_MAX_HEIGHT = 540
+"""A dialog's height in px must fit under the window manager's title bar on that screen (600 - 60 spare)."""
+
 INK = "#111827"
 BLUE = "#1d4ed8"
 GREEN = "#15803d"

@@ -138,20 +138,21 @@ class BigButton(QPushButton):
 
 
 class Keypad(QWidget):
-    """7-8-9 / 4-5-6 / 1-2-3 and a bottom row (e.g. ``C 0 ←`` or ``, 0 ←``); emits the key's text."""
+    """7-8-9 / 4-5-6 / 1-2-3 and a bottom row (e.g. ``C 0 ←`` or ``, 0 ←``); emits the key's text. ``compact``
+    keys are a fingertip high (``TOUCH_MIN``), for a keypad in a dialog that must fit a 600 px high screen."""
 
     pressed = Signal(str)
 
     def __init__(self, bottom: tuple[str, ...] = (CLEAR, "0", BACK), extra: tuple[str, ...] = (),
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("keypad")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(8)
+        grid.setSpacing(6 if compact else 8)
         for i, key in enumerate((*DIGIT_ROWS, *bottom, *extra)):
             button = BigButton(key, f"key-{KEY_NAMES.get(key, key)}", "key")
-            button.setMinimumSize(84, TOUCH_MIN + 4)
+            button.setMinimumSize(84, TOUCH_MIN if compact else TOUCH_MIN + 4)
             button.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
             grid.addWidget(button, i // 3, i % 3)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialog
 
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
@@ -49,7 +49,7 @@ def open_purchase(ui: Any, pin: str = "9999") -> Any:
 def pick(ui: Any, qtbot: Any, page: Any, path: Path) -> None:
     """Choose ``path`` in the purchase dialog's file picker."""
     ui.click("purchase-pick", page)
-    qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QFileDialog, "purchase-file-picker")))
-    picker = page.findChild(QFileDialog, "purchase-file-picker")
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QDialog, "purchase-file-picker")))
+    picker = page.findChild(QDialog, "purchase-file-picker")
     picker.selectFile(str(path))
     picker.accept()

@@ -62,7 +62,7 @@ def test_a_supervisor_registers_a_suppliers_factura(ui, qtbot, terminal, factura
     assert table.item(5, 6).text().startswith("— sin producto")
     assert ui.text("purchase-totals", page) == ("Neto $223.120 · IVA crédito fiscal $42.393 · Total $265.513")
     assert "5 de 6 líneas reconocidas" in ui.text("purchase-message", page)
-    page.resize(1180, 720)
+    assert (page.width(), page.height()) == (1024, 600)
     shot = ui.screenshot(page, "backoffice_compra.png")
     assert shot.stat().st_size > 10_000
 

@@ -94,3 +94,59 @@ def test_typed_amounts_show_thousands_separators(ui):
     assert ui.find(QLineEdit, "discount-input", dialog).text() == "1.000"
     ui.click("discount-ok", dialog)
     assert ui.text("total") == "$10.970"
+
+
+def fits(dialog, *, full_window=False):
+    """``dialog`` fits a 1024×600 screen under a title bar, and every button in it is whole and finger-sized."""
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from desktop.ui.style import DIALOG_MAX_HEIGHT, SCREEN, TOUCH_MIN
+
+    QApplication.processEvents()
+    hint = dialog.minimumSizeHint()
+    limit = SCREEN[1] if full_window else DIALOG_MAX_HEIGHT
+    assert hint.width() <= SCREEN[0] and hint.height() <= limit, (dialog.objectName(), hint.toTuple())
+    assert dialog.width() <= SCREEN[0] and dialog.height() <= limit, (dialog.objectName(), dialog.size().toTuple())
+    for button in dialog.findChildren(QPushButton):
+        if button.isVisible():
+            where = button.rect().translated(button.mapTo(dialog, button.rect().topLeft()))
+            assert dialog.rect().contains(where), (dialog.objectName(), button.objectName(), where.getRect())
+            assert button.height() >= TOUCH_MIN, (dialog.objectName(), button.objectName(), button.height())
+    return dialog
+
+
+def test_every_keypad_and_dialog_of_the_sale_fits_1024x600(ui, qtbot):
+    ui.start_selling()
+    ui.scan("7801234567894")
+    ui.click("action-void")
+    auth = fits(ui.dialog("auth-dialog"))
+    auth.show_error("Demasiados intentos: bloqueado hasta las 10:30, pida a otro supervisor")
+    fits(auth)
+    ui.screenshot(auth, "till_pin_keypad.png")
+    ui.click("auth-cancel", auth)
+    for action, name in (("action-quantity", "quantity"), ("action-discount", "discount")):
+        ui.click(action)
+        fits(ui.dialog(f"{name}-dialog"))
+        ui.click(f"{name}-cancel", ui.dialog(f"{name}-dialog"))
+    ui.click("tile-PAN-1")
+    fits(ui.dialog("weight-dialog"))
+    ui.click("weight-cancel", ui.dialog("weight-dialog"))
+    for key, name in (("cash-in", "cash-in"), ("cash-out", "cash-out"), ("open-drawer", "drawer")):
+        ui.click("action-shift")
+        ui.click(key, fits(ui.dialog("shift-menu")))
+        fits(ui.dialog(f"{name}-dialog"))
+        ui.click(f"{name}-cancel", ui.dialog(f"{name}-dialog"))
+    ui.click("pay")
+    pay = fits(ui.dialog("payment-dialog"), full_window=True)
+    ui.click("exact", pay)
+    ui.click("finish", pay)
+    fits(pay, full_window=True)
+    ui.click("new-sale", pay)
+    ui.click("action-return")
+    fits(ui.dialog("return-dialog"), full_window=True)
+    ui.dialog("return-dialog").reject()
+    ui.click("action-shift")
+    ui.click("close-shift", ui.dialog("shift-menu"))
+    close = fits(ui.dialog("close-dialog"))
+    ui.click("close-ok", close)
+    fits(ui.dialog("z-dialog"))
