@@ -125,7 +125,7 @@ async def running(pool: db.Pool, settings: ServerSettings, *, client: ws.SiiClie
         yield None
         return
     own = client is None
-    sii = ws.client_for(settings.sii_environment, settings.sii_url) if client is None else client
+    sii = ws.client_for(settings.sii_environment, settings.sii_url, clock=clock) if client is None else client
     build_rvd = settings.rvd_enabled
     task = asyncio.create_task(run_forever(pool, settings.secret_key, sii, settings.dte_interval,
                                            resolution_for=resolution_for, build_rvd=build_rvd, clock=clock),

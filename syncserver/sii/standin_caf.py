@@ -13,6 +13,7 @@ from datetime import date
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared import clock as clock_mod
 from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
 from shared.dte import rsa as rsa_mod
@@ -61,11 +62,13 @@ class StandinIssuer:
         return text.encode("iso-8859-1")
 
 
-def demo_certificate(rut: str, password: str, *, holder: str = "Firma de prueba Almacén", days: int = 365) -> bytes:
+def demo_certificate(rut: str, password: str, *, holder: str = "Firma de prueba Almacén", days: int = 365,
+                     clock: clock_mod.Clock = clock_mod.utc_clock) -> bytes:
     """A self-signed .pfx (PKCS#12, protected by ``password``) whose certificate carries ``rut`` the way Chilean
     e-signature certificates do (subjectAltName otherName 1.3.6.1.4.1.8321.1), for the demo and tests against the
-    stand-in; the SII itself accepts only certificates from an accredited authority."""
-    from datetime import UTC, datetime, timedelta
+    stand-in; the SII itself accepts only certificates from an accredited authority. Valid from a day before
+    ``clock()`` for ``days`` days."""
+    from datetime import timedelta
 
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import pkcs12
@@ -75,7 +78,7 @@ def demo_certificate(rut: str, password: str, *, holder: str = "Firma de prueba 
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, holder)])
-    start = datetime.now(UTC) - timedelta(days=1)
+    start = clock() - timedelta(days=1)
     value = rut_mod.parse(rut).compact.encode("ascii")
     san = x509.SubjectAlternativeName([x509.OtherName(signature.SII_RUT_OID, b"\x16" + bytes([len(value)]) + value)])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())

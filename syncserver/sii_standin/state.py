@@ -24,15 +24,15 @@ import itertools
 import secrets
 import string
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
@@ -127,10 +127,6 @@ class Registered:
     verdict: Verdict
 
 
-def _clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class StandIn:
     """The stand-in's state (see the module doc). Tests reach in: register CAFs, queue faults, move the clock.
@@ -141,7 +137,7 @@ class StandIn:
 
     keys: dict[int, rsa.RSAPublicKey] = field(default_factory=lambda: dict(folios.sii_keys()))
     cafs: list[caf_mod.Caf] = field(default_factory=list)
-    clock: Callable[[], datetime] = _clock
+    clock: clock_mod.Clock = clock_mod.utc_clock
     token_ttl: timedelta = timedelta(minutes=30)
     pending_polls: int = 0
     outage_until: datetime | None = None

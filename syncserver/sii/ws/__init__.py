@@ -19,6 +19,7 @@ Errors: :class:`SiiError` (``transient``, ``retry_after``, ``code``) — SiiUnav
 SiiFileRejected; :class:`SiiConfigError` for a bad environment setting.
 """
 
+from shared import clock as clock_mod
 from syncserver.sii.ws import endpoints
 from syncserver.sii.ws.client import (
     Account,
@@ -43,13 +44,14 @@ from syncserver.sii.ws.errors import (
 )
 
 
-def client_for(environment: str, standin_url: str = "", *, timeout: float = endpoints.DEFAULT_TIMEOUT) -> SiiClient:
+def client_for(environment: str, standin_url: str = "", *, timeout: float = endpoints.DEFAULT_TIMEOUT,
+               clock: clock_mod.Clock = clock_mod.utc_clock) -> SiiClient:
     """A :class:`SiiClient` with its own HTTP client for ``environment``; close it with ``await c.http.aclose()``.
 
     Raises:
         SiiConfigError: unknown environment, or ``standin`` without URL.
     """
-    return SiiClient(http_client(timeout), endpoints.endpoints(environment, standin_url))
+    return SiiClient(http_client(timeout), endpoints.endpoints(environment, standin_url), clock=clock)
 
 
 __all__ = [
