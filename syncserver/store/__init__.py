@@ -12,6 +12,11 @@ store/
   tenants.py      tenants and stores (with their default warehouse)
   products.py     HQ's catalog rows and their versions
   change_feed.py  the numbered changes terminals pull
+  folios.py       CAFs, folio leases, stamped documents received
+  documents.py    the stamped documents' sources and corrections (signing pipeline, RVD, HQ notas)
   outbox.py       the DTE outbox and envelopes: claims and leases
+  rvd.py          daily sales reports (RVD) sent and the days documents fall on
+  emisor.py       the company data every DTE carries
+  certificates.py each tenant's encrypted signing certificate
 ```
 """
