@@ -37,8 +37,6 @@ class Attempt:
     locked_until: datetime | None = None
 
 
-def _hasher(request: Request) -> PasswordHasher:
-    return getattr(request.app.state, "hq_hasher", DEFAULT_HASHER)
 
 
 def normalise_email(email: str) -> str:
@@ -102,6 +100,13 @@ async def authenticate(pool: AsyncConnectionPool, email: str, password: str,
     return Attempt(int(tenant_id))
 
 
+async def check_password(request: Request, email: str, password: str) -> Attempt:
+    """:func:`authenticate` with the app's pool and clock, and its hasher: ``app.state.hq_hasher`` when set (tests
+    set a fast one), else :data:`DEFAULT_HASHER`."""
+    hasher = getattr(request.app.state, "hq_hasher", DEFAULT_HASHER)
+    return await authenticate(request.app.state.pool, email, password, hasher, clock=state.clock(request))
+
+
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     try:
         return bool(hasher.verify(password_hash, password))
@@ -134,7 +139,7 @@ async def login(request: Request) -> Response:
         return web.csrf_failed(request)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     following = str(form.get("siguiente", ""))
-    attempt = await authenticate(request.app.state.pool, email, password, _hasher(request), clock=state.clock(request))
+    attempt = await check_password(request, email, password)
     if attempt.tenant_id is None:
         if attempt.locked_until is not None:
             wait = max(1, round((attempt.locked_until - state.clock(request)()).total_seconds() / 60))

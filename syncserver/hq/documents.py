@@ -141,8 +141,7 @@ async def correct(request: Request, user: HqUser) -> Response:
     if form is None:
         return web.csrf_failed(request, user)
     reason = " ".join(str(form.get("motivo", "")).split())[:90]
-    attempt = await auth.authenticate(request.app.state.pool, user.email, str(form.get("password", "")),
-                                      getattr(request.app.state, "hq_hasher", auth.DEFAULT_HASHER))
+    attempt = await auth.check_password(request, user.email, str(form.get("password", "")))
     if attempt.tenant_id != user.tenant_id:
         error = ("Demasiados intentos fallidos: la cuenta quedó bloqueada por unos minutos."
                  if attempt.locked_until is not None else "Contraseña incorrecta: la nota de crédito no se emitió.")
