@@ -43,12 +43,16 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with the journal's pragmas (WAL, synchronous=FULL, foreign keys, busy timeout)."""
     uri = f"file:{path}?mode={'ro' if readonly else 'rw'}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 2000")
-    if not readonly:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode != "wal":
-            raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
-    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()  # not left to the garbage collector (Python 3.13 warns of an unclosed connection)
+        raise
     return conn
 
 
@@ -101,6 +105,7 @@ class SqliteJournal:
         if _read_only(path):
             raise JournalError(JournalProblem.READ_ONLY, str(path))
         lock = _take_lock(path)
+        conn: sqlite3.Connection | None = None
         try:
             conn = connect(path)
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -114,9 +119,13 @@ class SqliteJournal:
             identity = Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
             return cls(path, conn, lock, identity, codec, clock, new_id)
         except JournalError:
+            if conn is not None:
+                conn.close()
             lock.close()
             raise
         except (sqlite3.Error, OSError, KeyError) as exc:
+            if conn is not None:
+                conn.close()
             lock.close()
             if isinstance(exc, KeyError):
                 raise JournalError(JournalProblem.FOREIGN, str(path), f"falta {exc}") from exc

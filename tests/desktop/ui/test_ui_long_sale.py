@@ -19,5 +19,6 @@ def test_three_hundred_scans_keep_the_till_alive_and_none_refcount_stable(ui):
     for i in range(300):
         ui.scan(codes[i % len(codes)])
     lost = before - sys.getrefcount(None)
-    assert lost < 300, f"None lost {lost} references over 300 scans: a PySide6 refcount bug is back"
+    if sys.version_info < (3, 12):  # from 3.12 None is immortal (PEP 683): its count is not kept, and cannot run out
+        assert lost < 300, f"None lost {lost} references over 300 scans: a PySide6 refcount bug is back"
     assert ui.window.isVisible()

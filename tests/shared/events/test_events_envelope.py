@@ -230,6 +230,25 @@ def test_a_batch_with_nan_or_infinity_is_refused_before_any_hash() -> None:
         assert info.value.code == "malformed"
 
 
+def test_a_payload_nested_past_the_limit_is_refused_on_every_python() -> None:
+    """The depth rule is the protocol's, not the stack's: 3.11 could not hash ~1,000 levels, 3.13 can."""
+    import orjson
+
+    from shared import sync
+
+    def batch(levels: int) -> bytes:
+        deep: Any = "fondo"
+        for _ in range(levels - 1):  # the payload object itself is the first level
+            deep = [deep]
+        sealed = entry(1, GENESIS_HASH, {"notes": deep})
+        return sync.PushBatch(1, "almacen-don-pepe", "caja-1", 1, 1, GENESIS_HASH, (sealed,)).to_bytes()
+
+    assert sync.parse_push(batch(sync.MAX_PAYLOAD_DEPTH), max_events=10, loads=orjson.loads).events[0].seq == 1
+    with pytest.raises(sync.SyncError) as info:
+        sync.parse_push(batch(sync.MAX_PAYLOAD_DEPTH + 1), max_events=10, loads=orjson.loads)
+    assert info.value.code == "malformed"
+
+
 JSON_DATA = st.recursive(
     st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**80), max_value=2**80) | st.text(),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
