@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared import clock as clock_mod
-from syncserver.dte import pipeline as pipeline
 from syncserver.dte.emisor import Resolution as Resolution  # the Carátula's FchResol, NroResol
 from syncserver.sii import ws
 from syncserver.sii.claims import LEASE as LEASE

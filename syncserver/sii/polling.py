@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from shared import clock as clock_mod
 from syncserver.dte import pipeline
 from syncserver.sii import claims, packing, untracked, verdicts, ws
-from syncserver.sii.claims import Claim
 from syncserver.store import db, outbox
 
 log = logging.getLogger("syncserver.sii.forwarder")
@@ -81,13 +80,13 @@ async def poll(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiCli
     return done
 
 
-async def _documents(pool: db.Pool, taken: Claim) -> list[outbox.Document]:
+async def _documents(pool: db.Pool, taken: claims.Claim) -> list[outbox.Document]:
     """The signed documents of a claimed envelope (short read-only transaction)."""
     async with db.tenant_tx(pool, taken.tenant_id) as conn:
         return await outbox.envelope_documents(conn, taken.tenant_id, taken.envelope_id)
 
 
-async def still_pending(conn: db.Conn, taken: Claim, status: ws.EnvioStatus, now: datetime) -> None:
+async def still_pending(conn: db.Conn, taken: claims.Claim, status: ws.EnvioStatus, now: datetime) -> None:
     """The SII answers "en proceso": ask again after the backoff. When the previous attempt had failed (the SII was
     unreachable, e.g. through a day-long outage), the count starts again, so an answering SII is asked again within
     minutes rather than after the hour the failures had built up."""

@@ -18,7 +18,6 @@ from shared import clock as clock_mod
 from shared.dte import errors as dte_errors
 from shared.dte import xmlcore
 from syncserver.sii import claims, packing, ws
-from syncserver.sii.claims import Claim
 from syncserver.store import db, outbox
 
 log = logging.getLogger("syncserver.sii.forwarder")
@@ -97,7 +96,7 @@ async def send(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiCli
     return sent
 
 
-async def mark_sent(conn: db.Conn, taken: Claim, receipt: ws.Receipt, now: datetime) -> None:
+async def mark_sent(conn: db.Conn, taken: claims.Claim, receipt: ws.Receipt, now: datetime) -> None:
     """Record the SII's receipt of a claimed envelope (inside :func:`syncserver.sii.claims.settle`)."""
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     if receipt.track_id is None and taken.kind in ("EnvioBOLETA", "EnvioDTE"):  # asked document by document
@@ -116,7 +115,7 @@ async def mark_sent(conn: db.Conn, taken: Claim, receipt: ws.Receipt, now: datet
     log.info("envelope sent", extra={"tenant_id": tenant_id, "envelope_id": envelope_id, "track_id": receipt.track_id})
 
 
-async def file_rejected(conn: db.Conn, taken: Claim, exc: ws.SiiError) -> None:
+async def file_rejected(conn: db.Conn, taken: claims.Claim, exc: ws.SiiError) -> None:
     """The SII refused the file itself (STATUS 2, 3, 7, 8): the envelope ``done``, its documents ``rejected``."""
     code, reason = f"STATUS {exc.code}", f"el SII rechazó el envío: {exc}"[:1000]
     log.warning("upload refused", extra={"tenant_id": taken.tenant_id, "envelope_id": taken.envelope_id,

@@ -17,9 +17,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from syncserver.dte import pipeline
-from syncserver.sii import claims, packing, sending, ws
-from syncserver.sii.claims import Claim
-from syncserver.sii.verdicts import Verdict, doc_facts, document_verdict, write_verdicts
+from syncserver.sii import claims, packing, sending, verdicts, ws
 from syncserver.store import db, outbox
 
 log = logging.getLogger("syncserver.sii.forwarder")
@@ -49,7 +47,7 @@ class Asked:
     error: ws.SiiError | None = None
 
 
-async def poll_untracked(pool: db.Pool, client: ws.SiiClient, who: ws.Account, taken: Claim) -> tuple[int, bool]:
+async def poll_untracked(pool: db.Pool, client: ws.SiiClient, who: ws.Account, taken: claims.Claim) -> tuple[int, bool]:
     """Ask each waiting document of the claimed envelope (no track id) on its own and record the answers;
     ``(1 if the envelope got its last verdict else 0, whether a query failed)``.
 
@@ -82,7 +80,7 @@ async def poll_untracked(pool: db.Pool, client: ws.SiiClient, who: ws.Account, t
     return 1 if finished and asked.error is None and _all_decided(asked) else 0, asked.error is not None
 
 
-async def _waiting(pool: db.Pool, taken: Claim) -> Asked:
+async def _waiting(pool: db.Pool, taken: claims.Claim) -> Asked:
     """The envelope's STATUS 99 time and its documents still ``sent`` (short read-only transaction)."""
     async with db.tenant_tx(pool, taken.tenant_id) as conn:
         since = await outbox.sent_at(conn, taken.tenant_id, taken.envelope_id)
@@ -108,7 +106,7 @@ async def ask_each(client: ws.SiiClient, who: ws.Account, asked: Asked,
     for doc in asked.documents:
         tipo, folio = doc.tipo, doc.folio
         try:
-            fecha, monto, receptor = doc_facts(doc.xml)
+            fecha, monto, receptor = verdicts.doc_facts(doc.xml)
         except Exception as exc:  # our own stored XML: not the SII's fault, so it never ends the round
             asked.failed[(tipo, folio)] = f"no se pudo leer el documento guardado para consultarlo: {exc}"
             continue
@@ -130,9 +128,9 @@ async def ask_each(client: ws.SiiClient, who: ws.Account, asked: Asked,
         asked.answers[(tipo, folio)] = answer
 
 
-def _verdict(answer: ws.DocumentStatus) -> Verdict | None:
+def _verdict(answer: ws.DocumentStatus) -> verdicts.Verdict | None:
     """The verdict of one document of an envelope without track id; None while the SII does not have it (yet)."""
-    return None if answer.not_yet else document_verdict(answer)
+    return None if answer.not_yet else verdicts.document_verdict(answer)
 
 
 def _all_decided(asked: Asked) -> bool:
@@ -140,11 +138,11 @@ def _all_decided(asked: Asked) -> bool:
         _verdict(answer) is not None for answer in asked.answers.values())
 
 
-async def _record(conn: db.Conn, taken: Claim, asked: Asked, now: datetime) -> None:
+async def _record(conn: db.Conn, taken: claims.Claim, asked: Asked, now: datetime) -> None:
     tenant_id, envelope_id = taken.tenant_id, taken.envelope_id
     hours = f"{UNKNOWN_GRACE.total_seconds() / 3600:.0f} h"
     overdue = now - asked.since >= UNKNOWN_GRACE
-    found: dict[tuple[int, int], Verdict] = {}
+    found: dict[tuple[int, int], verdicts.Verdict] = {}
     for (tipo, folio), answer in asked.answers.items():
         verdict = _verdict(answer)
         if verdict is not None:
@@ -156,7 +154,7 @@ async def _record(conn: db.Conn, taken: Claim, asked: Asked, now: datetime) -> N
             waiting = (f"el SII no reconoce este documento {hours} después de recibir su envío ({answer.reason}):"
                        " revíselo en www.sii.cl; se sigue consultando")
         await outbox.note_waiting(conn, tenant_id, envelope_id, tipo, folio, answer.estado, waiting[:1000])
-    await write_verdicts(conn, taken, found)
+    await verdicts.write_verdicts(conn, taken, found)
     for (tipo, folio), failure in asked.failed.items():
         glosa = (f"no se ha podido consultar este documento en {hours}: revíselo en www.sii.cl; se sigue consultando"
                  if overdue else None)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.dte import xmlcore
-from syncserver.sii import ws
-from syncserver.sii.claims import Claim
+from syncserver.sii import claims, ws
 from syncserver.store import db, outbox
 
 log = logging.getLogger("syncserver.sii.forwarder")
@@ -112,7 +111,7 @@ def summary(status: ws.EnvioStatus) -> str:
     return (status.glosa + (f" — {counts}" if counts else ""))[:1000]
 
 
-async def write_verdicts(conn: db.Conn, taken: Claim, verdicts: dict[tuple[int, int], Verdict]) -> None:
+async def write_verdicts(conn: db.Conn, taken: claims.Claim, verdicts: dict[tuple[int, int], Verdict]) -> None:
     """Each document's verdict on its outbox row (a rejection's glosa is also its ``last_error``)."""
     for (tipo, folio), verdict in verdicts.items():
         rejected = verdict.state == "rejected"
@@ -121,7 +120,7 @@ async def write_verdicts(conn: db.Conn, taken: Claim, verdicts: dict[tuple[int, 
                                  error=verdict.glosa[:1000] if rejected else None)
 
 
-async def record_verdicts(conn: db.Conn, taken: Claim, status: ws.EnvioStatus,
+async def record_verdicts(conn: db.Conn, taken: claims.Claim, status: ws.EnvioStatus,
                           verdicts: dict[tuple[int, int], Verdict]) -> None:
     """The envío's final state: its documents' verdicts, and the envelope ``done`` with the SII's code and counts."""
     await write_verdicts(conn, taken, verdicts)

@@ -329,7 +329,7 @@ def test_a_pass_asks_each_envelope_once_even_when_it_falls_due_again(pg_database
     ask the SII about the same envío over and over until ``limit``)."""
     db = migrated(pg_database, {1: SAMPLE_RUT})
     standin, pfx = facturas_waiting(db.admin_url, range(1, 3))
-    monkeypatch.setattr(forwarder.pipeline, "backoff", lambda attempts: timedelta(0))
+    monkeypatch.setattr(pipeline, "backoff", lambda attempts: timedelta(0))
 
     with standin_url(serve_in_thread, standin) as url:
         async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
