@@ -56,7 +56,12 @@ class DocumentSettings:
 
 @dataclass(frozen=True, slots=True)
 class TerminalSettings:
-    """Everything a terminal needs to start. ``discount_limit_pct``: above it a supervisor PIN is required."""
+    """Everything a terminal needs to start. ``discount_limit_pct``: above it a supervisor PIN is required.
+
+    Store policies (top-level keys of ``terminal.toml``): ``void_needs_pin`` (default false): removing a line
+    before payment needs a supervisor's PIN; without it the cashier removes it alone, and either way the removal is
+    journaled (``sale.line_removed``). Undoing a completed sale is always a return with a supervisor's PIN.
+    """
 
     data_dir: Path
     tenant_id: int = 1
@@ -69,6 +74,7 @@ class TerminalSettings:
     scale: ScaleConfig | None = None
     scanner: ScannerConfig | None = None
     discount_limit_pct: int = 10
+    void_needs_pin: bool = False
     max_pin_failures: int = 5
     lockout_minutes: int = 5
     label_prefixes_weight: tuple[str, ...] = ("20", "21", "22", "23", "24")

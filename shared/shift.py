@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared import errors, money
-from shared.events import auth, returns, sales, shifts
+from shared.events import auth, returns, sales, shifts, till
 from shared.sale import TenderKind
 
 
@@ -93,6 +93,8 @@ class Shift:
                            exento=self.exento + event.exento)
         if isinstance(event, auth.Authorised):
             return replace(self, voids=self.voids + (event.action == "void_line"))
+        if isinstance(event, till.LineRemoved) and not event.authorised_by:  # with a PIN: counted as Authorised
+            return replace(self, voids=self.voids + 1)
         if isinstance(event, shifts.CashMoved):
             if event.direction == "in":
                 return replace(self, cash_in=self.cash_in + event.amount)

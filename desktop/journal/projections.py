@@ -15,7 +15,7 @@ from typing import Any
 from desktop.journal import purchases_projection
 from shared import errors as pos_errors
 from shared import shift as shift_mod
-from shared.events import auth, catalog, codec, customers, envelope, folios, purchases, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, envelope, folios, purchases, returns, sales, shifts, till
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", *purchases_projection.TABLES)
@@ -144,6 +144,11 @@ def _authorised(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Auth
         _fold_shift(conn, entry, e)
 
 
+def _line_removed(conn: sqlite3.Connection, entry: envelope.Envelope, e: till.LineRemoved) -> None:
+    if e.shift_id:
+        _fold_shift(conn, entry, e)  # the Z report counts the lines removed
+
+
 def _user(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.UserEnrolled) -> None:
     conn.execute("INSERT INTO users (user_id, name, role, pin_hash, active) VALUES (?, ?, ?, ?, ?)"
                  " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
@@ -188,6 +193,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     returns.ReturnCompleted: [_return],
     customers.CustomerSaved: [_customer],
     purchases.PurchaseReceived: [purchases_projection.apply],
+    till.LineRemoved: [_line_removed],
 }
 
 

@@ -273,14 +273,21 @@ class SalePresenter:
         return self._render(message="Cantidad actualizada")
 
     def request_void(self) -> SaleView:
-        """Ask for a supervisor's PIN to void the selected line."""
+        """[Anular línea]: take the selected line off the cart, or ask for a supervisor's PIN first when the store
+        wants one (``void_needs_pin``). Either way the removal is journaled."""
         line_id = self.view.selected
         if line_id is None:
             return self._render(message="Seleccione la línea a anular", error=True)
         name = self.checkout.sale.line(line_id).name
-        self._pending = lambda pin, reason: self._after(self.checkout.void_line(line_id, pin, reason),
-                                                        f"Línea anulada: {name}")
-        return self._render(auth_prompt=AuthPrompt(roles.Action.VOID_LINE.value, f"Anular «{name}»"))
+        try:
+            self.checkout.remove_line(line_id)
+        except errors.AuthorisationRequired:
+            self._pending = lambda pin, reason: self._after(self.checkout.void_line(line_id, pin, reason),
+                                                            f"Línea anulada: {name}")
+            return self._render(auth_prompt=AuthPrompt(roles.Action.VOID_LINE.value, f"Anular «{name}»"))
+        except errors.PosError as exc:
+            return self._fail(exc)
+        return self._render(message=f"Línea anulada: {name}")
 
     def request_return(self, folio_text: str) -> SaleView:
         """A full return of the boleta with this folio (what is left of it): ask for a supervisor's PIN.

@@ -20,6 +20,7 @@ from desktop.services.folios import FacturaUnavailable, FolioService
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
 from shared.events import codec, sales
+from shared.events import till as till_events
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class CheckoutService:
     def __init__(self, journal: SqliteJournal, catalog_service: CatalogService, auth: AuthService,
                  receipts: receipts_mod.ReceiptService, new_id: Callable[[], str], *,
                  discount_limit_pct: int = 10, folios: FolioService | None = None,
-                 boleta_for_cards: bool = True) -> None:
+                 boleta_for_cards: bool = True, void_needs_pin: bool = False) -> None:
         self.journal = journal
         self.catalog = catalog_service
         self.auth = auth
@@ -48,6 +49,8 @@ class CheckoutService:
         self.discount_limit_pct = discount_limit_pct
         self.folios = folios
         self.boleta_for_cards = boleta_for_cards
+        self.void_needs_pin = void_needs_pin
+        """Removing a line before payment needs a supervisor's PIN (``void_needs_pin`` in ``terminal.toml``)."""
         self.customers = customers_mod.CustomerService(journal)
         self.cashier: User | None = None
         self.shift_id = ""
@@ -98,17 +101,34 @@ class CheckoutService:
     def set_quantity(self, line_id: int, quantity: Decimal | str) -> sale_mod.Sale:
         return self._save(self.sale.set_quantity(line_id, quantity))
 
+    def remove_line(self, line_id: int, reason: str = "") -> sale_mod.Sale:
+        """Take a line off the cart before payment, by the cashier alone: journaled as ``sale.line_removed``.
+
+        Raises: AuthorisationRequired when the store asks for a supervisor's PIN (then :meth:`void_line`);
+        LineNotFound.
+        """
+        line = self.sale.line(line_id)
+        if self.void_needs_pin:
+            raise errors.AuthorisationRequired(roles.Action.VOID_LINE.value)
+        return self._save(self.sale.void(line_id), self._removed(line, reason, ""))
+
     def void_line(self, line_id: int, supervisor_pin: str, reason: str) -> sale_mod.Sale:
-        """Remove a line with a supervisor's PIN; the authorisation is journaled with the line's details.
+        """Remove a line with a supervisor's PIN; the authorisation is journaled with the line's details, and the
+        removal as ``sale.line_removed``.
 
         Raises: LineNotFound, WrongPin, LockedOut, InvalidInput (no reason).
         """
         line = self.sale.line(line_id)
-        _user, event = self.auth.authorise(
+        supervisor, event = self.auth.authorise(
             supervisor_pin, roles.Action.VOID_LINE, self._cashier_id(), reason, sale_id=self.sale.sale_id,
             shift_id=self.shift_id,
             detail=f"{line.sku} {line.name} x {line.quantity} = {money.format_clp(line.amount)}")
-        return self._save(self.sale.void(line_id), event)
+        return self._save(self.sale.void(line_id), event, self._removed(line, reason, supervisor.user_id))
+
+    def _removed(self, line: sale_mod.SaleLine, reason: str, supervisor_id: str) -> till_events.LineRemoved:
+        return till_events.LineRemoved(self.sale.sale_id, line.line_id, line.sku, line.name, line.quantity,
+                                       line.amount, self._cashier_id(), self.shift_id, reason.strip(),
+                                       supervisor_id)
 
     def discount_line(self, line_id: int, amount: money.Pesos, supervisor_pin: str = "",
                       reason: str = "") -> sale_mod.Sale:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import auth, catalog, codec, customers, folios, purchases, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, folios, purchases, returns, sales, shifts, till
 
 EVENT_CLASSES = (
     sales.SaleCompleted,
@@ -20,6 +20,7 @@ EVENT_CLASSES = (
     returns.ReturnCompleted,
     customers.CustomerSaved,
     purchases.PurchaseReceived,
+    till.LineRemoved,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {

@@ -67,6 +67,7 @@ def test_typed_search_and_submit(terminal):
 
 
 def test_void_flow_with_supervisor_pin(terminal):
+    terminal.checkout.void_needs_pin = True  # the store asks for a PIN (terminal.toml: void_needs_pin = true)
     p, _ = _selling(terminal)
     p.scan("7801234567894")
     p.scan("7801610001196")

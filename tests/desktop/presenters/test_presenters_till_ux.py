@@ -92,3 +92,43 @@ def test_quick_cash_adds_and_vuelto_shows_once_the_cash_covers(terminal):
     assert [a for _, a in view.quick] == [4_000, 5_000, 10_000, 20_000]  # follows the due, not the entry
     assert pay.finish().message.startswith("Venta guardada. Vuelto $1.860")
     assert pay.view.change == "$1.860"
+
+
+def test_a_cashier_removes_a_line_alone_and_it_is_journaled(terminal):
+    from desktop.journal import read_models
+    from shared.events import till
+
+    p, _ = _selling(terminal)
+    p.scan("7801234567894")
+    p.scan("7801610001196")
+    view = p.request_void()  # the selected line: the one just added
+    assert view.auth_prompt is None and not view.error
+    assert view.message == "Línea anulada: Coca-Cola 1,5 L" and [x.name for x in view.lines] == [
+        "Leche Entera Colun 1 L"]
+    [removed] = [e for e in terminal.journal.read() if e.type == till.LineRemoved.TYPE]
+    event = terminal.journal.codec.decode(removed.type, removed.version, removed.payload)
+    shift = terminal.shifts.current()
+    assert event == till.LineRemoved(p.checkout.sale.sale_id, 2, "COC-15", "Coca-Cola 1,5 L", event.quantity, 1990,
+                                     "ana", shift.shift_id, "", "")
+    assert read_models.shift(terminal.journal.conn, shift.shift_id).voids == 1  # the Z report counts it
+
+
+def test_a_store_that_wants_a_pin_for_removals_gets_the_prompt(terminal):
+    from shared.events import till
+
+    terminal.checkout.void_needs_pin = True
+    p, _ = _selling(terminal)
+    p.scan("7801234567894")
+    assert p.request_void().auth_prompt is not None
+    done = p.authorise("9999", "Cliente desiste")
+    assert done.lines == () and done.message == "Línea anulada: Leche Entera Colun 1 L"
+    [removed] = [e for e in terminal.journal.read() if e.type == till.LineRemoved.TYPE]
+    assert removed.payload["authorised_by"] == "marta" and removed.payload["reason"] == "Cliente desiste"
+    assert terminal.shifts.current().voids == 1  # counted once (as the supervisor's authorisation)
+
+
+def test_void_needs_pin_is_read_from_terminal_toml(tmp_path):
+    from desktop import settings
+
+    assert settings.parse("", tmp_path).void_needs_pin is False
+    assert settings.parse("void_needs_pin = true\n", tmp_path).void_needs_pin is True

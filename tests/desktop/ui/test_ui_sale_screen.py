@@ -102,7 +102,8 @@ def test_quantity_keypad_changes_the_selected_line(ui):
     assert cart_rows(ui) == [("Huevos Blancos 12 un", "x3", "$11.970")]
 
 
-def test_void_a_line_with_the_supervisor_pin(ui, qtbot):
+def test_void_a_line_with_the_supervisor_pin(ui, qtbot, terminal):
+    terminal.checkout.void_needs_pin = True  # the store asks for a PIN (terminal.toml: void_needs_pin = true)
     ui.start_selling()
     ui.scan("7801234567894")
     ui.scan("7802920000015")

@@ -115,7 +115,8 @@ def fits(dialog, *, full_window=False):
     return dialog
 
 
-def test_every_keypad_and_dialog_of_the_sale_fits_1024x600(ui, qtbot):
+def test_every_keypad_and_dialog_of_the_sale_fits_1024x600(ui, qtbot, terminal):
+    terminal.checkout.void_needs_pin = True  # the PIN keypad with its reasons, the widest keypad dialog
     ui.start_selling()
     ui.scan("7801234567894")
     ui.click("action-void")
@@ -150,3 +151,15 @@ def test_every_keypad_and_dialog_of_the_sale_fits_1024x600(ui, qtbot):
     close = fits(ui.dialog("close-dialog"))
     ui.click("close-ok", close)
     fits(ui.dialog("z-dialog"))
+
+
+def test_anular_linea_removes_the_selected_line_without_a_pin(ui):
+    ui.start_selling()
+    ui.scan("7801234567894")
+    ui.scan("7802920000015")
+    ui.click("action-void")
+    assert ui.closed("auth-dialog")
+    assert cart_names(ui) == ["Leche Entera Colun 1 L"]
+    assert ui.text("message") == "Línea anulada: Huevos Blancos 12 un"
+    assert ui.text("total") == "$1.150"
+    ui.screenshot(ui.window, "till_line_removed.png")

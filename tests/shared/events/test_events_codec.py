@@ -12,7 +12,7 @@ import pytest
 
 from shared import errors
 from shared.catalog import Product, SoldBy
-from shared.events import auth, catalog, codec, customers, folios, purchases, registry, returns, sales, shifts
+from shared.events import auth, catalog, codec, customers, folios, purchases, registry, returns, sales, shifts, till
 from shared.events.envelope import canonical_bytes
 from shared.sale import Sale, TenderKind
 
@@ -100,6 +100,8 @@ SAMPLES: dict[type[Any], Any] = {
         34700, 0, 6593, 41293, "ab" * 32, True,
         references=(purchases.DocumentReference("801", "OC-55", "2025-07-01", None, "orden de compra"),),
         registered_by="marta", document_xml="<DTE>DISEÑO</DTE>"),
+    till.LineRemoved: till.LineRemoved("V-1", 2, "PAN-001", "Pan Batido", Decimal("0.512"), 1019, "cajera-1",
+                                       "T-1", "Cliente desiste", "sup-1"),
 }
 
 EXTRA_SAMPLES = [
