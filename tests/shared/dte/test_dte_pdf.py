@@ -151,6 +151,7 @@ def test_a_factura_shows_recuadro_parties_detail_totals_and_a_timbre_that_scans_
     _assert_timbre_as_the_sii_requires(png, stamped)
     red, green = _colours(png)
     assert red > 200 and green == 0  # the recuadro is red, nothing is green
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # a fresh clone has no artifacts/ yet
     shutil.copyfile(png, SCREENSHOTS / "pdf_factura.png")
 
 
@@ -232,6 +233,7 @@ def test_a_nota_de_credito_referencing_a_boleta_prints_the_reference(
     _assert_timbre_as_the_sii_requires(png, stamped)
     red, green = _colours(png)
     assert red > 200 and green == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # a fresh clone has no artifacts/ yet
     shutil.copyfile(png, SCREENSHOTS / "pdf_nota_credito.png")
 
 
