@@ -1,7 +1,10 @@
-"""HQ's catalog edits: a product saved with the version it was read at, and published on the change feed."""
+"""HQ's catalog edits: products saved with the version they were read at (barcodes unique per tenant), deactivated
+and brought back with who, when and why, categories and store prices; every change published on the change feed."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from shared import sync
@@ -9,23 +12,91 @@ from syncserver.store import change_feed, db, products
 
 
 class CatalogError(sync.SyncError):
-    """A catalog edit that cannot be saved; ``code`` ``conflict``: someone else saved the product in between."""
+    """A catalog edit that cannot be saved: ``conflict`` (someone else saved the product in between), ``barcode``
+    (a barcode of another product), ``exists`` (a new product with a SKU in use), ``missing`` (no such product)."""
+
+
+async def _publish(conn: db.Conn, tenant_id: int, product: dict[str, Any], version: int) -> None:
+    """The product for every store, then its own price for each store that has one (so a later tenant-wide
+    change is always followed by the stores' prices again)."""
+    data = products.feed_data(product, version)
+    await change_feed.append_change(conn, tenant_id, "product", product["sku"], data)
+    for store_id, price in (await products.store_prices(conn, tenant_id, product["sku"])).items():
+        await change_feed.append_change(conn, tenant_id, "product", product["sku"], {**data, "price": price},
+                                        store_id=store_id)
 
 
 async def upsert_product(pool: db.Pool, tenant_id: int, product: dict[str, Any],
-                         expected_version: int | None = None) -> int:
+                         expected_version: int | None = None, *, create: bool = False,
+                         now: datetime | None = None) -> int:
     """Create or edit a product in HQ's catalog and publish it to the terminals; returns its new version.
 
-    ``product`` has every ``store.products.PRODUCT_FIELDS``.
+    ``product`` has every ``store.products.PRODUCT_FIELDS`` (``cost`` optional). Its category is created when
+    the tenant has no such category yet.
 
     Raises:
-        CatalogError: ``conflict`` when ``expected_version`` is not the stored version (someone else edited it).
+        CatalogError: ``conflict`` when ``expected_version`` is not the stored version (someone else edited it);
+            ``exists`` when ``create`` and the SKU is taken; ``barcode`` when a barcode is another product's.
     """
     async with db.tenant_tx(pool, tenant_id) as conn:
         stored = await products.version_for_update(conn, tenant_id, product["sku"])
+        if create and stored is not None:
+            raise CatalogError("exists", f"ya existe un producto con el código {product['sku']}")
         if stored is not None and expected_version is not None and stored != expected_version:
             raise CatalogError("conflict", f"otra persona modificó {product['sku']} (versión {stored})")
+        owners = await products.barcode_owners(conn, tenant_id, list(product["barcodes"]))
+        taken = sorted(code for code, sku in owners.items() if sku != product["sku"])
+        if taken:
+            raise CatalogError("barcode", f"el código de barras {taken[0]} ya es del producto {owners[taken[0]]}")
         version = 1 if stored is None else stored + 1
-        await products.upsert(conn, tenant_id, product, version)
-        await change_feed.append_change(conn, tenant_id, "product", product["sku"], {**product, "version": version})
+        await products.upsert(conn, tenant_id, product, version, now)
+        await products.add_categories(conn, tenant_id, [product["category"]])
+        await _publish(conn, tenant_id, product, version)
     return version
+
+
+async def set_active(pool: db.Pool, tenant_id: int, sku: str, active: bool, *, by: str, reason: str,
+                     at: datetime) -> int:
+    """Deactivate ``sku`` (the tills stop selling it; who, when and why are kept) or bring it back; returns the
+    new version.
+
+    Raises:
+        CatalogError: ``missing`` when the tenant has no such product.
+    """
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await products.set_active(conn, tenant_id, sku, active, by=by, reason=reason, at=at)
+        if row is None:
+            raise CatalogError("missing", f"no existe el producto {sku}")
+        await _publish(conn, tenant_id, row, int(row["version"]))
+    return int(row["version"])
+
+
+async def set_store_settings(pool: db.Pool, tenant_id: int, sku: str, settings: dict[str, tuple[int | None,
+                             Decimal | None]]) -> None:
+    """Each store's own price (None: the catalog's) and minimum stock (None: none) for ``sku``; the product is
+    published again so every till has its store's price.
+
+    Raises:
+        CatalogError: ``missing`` when the tenant has no such product.
+    """
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        row = await products.get(conn, tenant_id, sku)
+        if row is None:
+            raise CatalogError("missing", f"no existe el producto {sku}")
+        for store_id, (price, min_stock) in settings.items():
+            await products.set_store_settings(conn, tenant_id, sku, store_id, price, min_stock)
+        await _publish(conn, tenant_id, row, int(row["version"]))
+
+
+async def add_category(pool: db.Pool, tenant_id: int, name: str) -> bool:
+    """Create a category after the last tab; False when the tenant has it already."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        return bool(await products.add_categories(conn, tenant_id, [name]))
+
+
+async def order_categories(pool: db.Pool, tenant_id: int, positions: dict[str, int]) -> None:
+    """Put the categories in the till's tab order (``positions``: name → 1, 2, ...) and publish the order."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        await products.set_category_positions(conn, tenant_id, positions)
+        ordered = [c["name"] for c in await products.categories(conn, tenant_id)]
+        await change_feed.append_change(conn, tenant_id, "categories", "order", {"names": ordered})

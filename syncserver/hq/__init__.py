@@ -46,8 +46,7 @@ def routes() -> list[BaseRoute]:
         Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),
         Route("/emisor/certificado", emisor.certificate, methods=["POST"], name="certificate"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
-        Route("/catalogo", catalog.product_list, methods=["GET"], name="catalog"),
-        Route("/catalogo/{sku:path}", catalog.edit, methods=["GET", "POST"], name="product"),
+        *catalog.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

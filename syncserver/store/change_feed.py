@@ -62,3 +62,28 @@ async def pull(pool: db.Pool, tenant_id: int, store_id: str, cursor: int, limit:
     async with db.tenant_tx(pool, tenant_id) as conn:
         changes = await read(conn, tenant_id, store_id, cursor, limit)
     return [c.to_dict() for c in changes], changes[-1].id if changes else cursor
+
+
+async def append_many(conn: db.Conn, tenant_id: int, kind: str, entries: list[tuple[str, str]]) -> int:
+    """Add one tenant-wide change per ``(key, data as JSON text)`` of ``entries``, in order, inside the caller's
+    transaction (the counter is moved once and its row stays locked; the rows go in by COPY); returns the last id."""
+    if not entries:
+        return 0
+    cur = await conn.execute(
+        "INSERT INTO change_counters (tenant_id, last_change_id) VALUES (%s, %s) ON CONFLICT (tenant_id)"
+        " DO UPDATE SET last_change_id = change_counters.last_change_id + excluded.last_change_id"
+        " RETURNING last_change_id", (tenant_id, len(entries)))
+    row = await cur.fetchone()
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    last = int(row[0])
+    first = last - len(entries) + 1
+    # COPY cannot write a table under row-level security: it fills a staging table, copied in one INSERT
+    await conn.execute("CREATE TEMP TABLE IF NOT EXISTS change_staging (change_id bigint, key text, data jsonb)"
+                       " ON COMMIT DROP")
+    async with conn.cursor().copy("COPY change_staging (change_id, key, data) FROM STDIN") as copy:
+        for offset, (key, data) in enumerate(entries):
+            await copy.write_row((first + offset, key, data))
+    await conn.execute("INSERT INTO changes (tenant_id, change_id, kind, key, data) SELECT %s, change_id, %s, key,"
+                       " data FROM change_staging ORDER BY change_id", (tenant_id, kind))
+    await conn.execute("TRUNCATE change_staging")
+    return last
