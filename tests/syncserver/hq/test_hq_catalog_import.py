@@ -7,7 +7,6 @@ import asyncio
 import io
 import json
 import re
-
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -96,7 +95,8 @@ def test_import_preview_then_all_accepted_rows_at_once_and_a_file_of_the_rejecte
             assert "Filas en el archivo 10.000" in shown and "Se importarán 9.996" in shown
             assert "Con problemas (no se importan) 4" in shown and "Nueva 0, Nueva 1, Nueva 2" in shown
             assert "ya es del producto LEC-1" in shown and "ya está en la fila 3" in shown
-            assert world.rows("SELECT count(*) FROM products WHERE sku LIKE 'IMP-%%'") == [(0,)]  # a preview writes nothing
+            # a preview writes nothing
+            assert world.rows("SELECT count(*) FROM products WHERE sku LIKE 'IMP-%%'") == [(0,)]
             rejected = await client.get(opened.headers["location"] + "/rechazadas.csv")
             lines = rejected.content.decode("utf-8-sig").splitlines()
             assert len(lines) == 5 and lines[1].startswith("12,\"price: el precio «12.5» no es un número entero")
