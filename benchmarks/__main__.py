@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from benchmarks import (
+    catalog_import,
     cold_start,
     common,
     dte_envelope,
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Runner] = {
     sync_ingest.NAME: sync_ingest.run,
     ted_stamp.NAME: ted_stamp.run,
     dte_envelope.NAME: dte_envelope.run,
+    catalog_import.NAME: catalog_import.run,
 }
 
 
