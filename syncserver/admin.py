@@ -100,6 +100,16 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
         p.add_argument(option, metavar="VALOR", help=text)
     p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p = add("catalog-import", cmd_catalog_import, "importar productos de un CSV o XLSX (las filas con problemas se"
+                                                  " informan y no se importan; las demás, todas juntas)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("file", type=Path, metavar="ARCHIVO")
+    p.add_argument("--codificacion", default="utf-8", help="codificación del CSV (utf-8 o cp1252)")
+    p.add_argument("--rechazadas", type=Path, metavar="FILE", help="escribir aquí las filas con problemas (CSV)")
+    p.add_argument("--revisar", action="store_true", help="solo revisar: mostrar los problemas sin importar")
+    p = add("catalog-export", cmd_catalog_export, "exportar el catálogo en el formato de importación (CSV)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("file", type=Path, metavar="ARCHIVO", nargs="?", help="por defecto, la salida estándar")
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]
@@ -343,6 +353,54 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
             await sii.http.aclose()
 
     print(json.dumps(_run(args, work)))
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    """``catalog-import TENANT ARCHIVO [--codificacion] [--rechazadas FILE] [--revisar]``: 0 when every row was
+    imported, 1 when some were rejected (the rest imported unless ``--revisar``), 2 when nothing was."""
+    from datetime import UTC, datetime
+
+    from shared.catalog_import import ImportFileError
+    from syncserver import catalog_import
+
+    try:
+        table = catalog_import.read_file(args.file.read_bytes(), args.file.name, args.codificacion)
+    except (ImportFileError, OSError) as exc:
+        raise AdminError(str(exc)) from None
+
+    async def work(pool: AsyncConnectionPool) -> tuple[list[catalog_import.RowResult], str]:
+        await _tenant_exists(pool, args.tenant_id)
+        checked = await catalog_import.preview(pool, args.tenant_id, table)
+        if checked.mapping_problems:
+            raise AdminError(" ".join(checked.mapping_problems))
+        if args.revisar:
+            return checked.rejected, f"{len(checked.accepted)} filas se pueden importar"
+        try:
+            done = await catalog_import.run(pool, args.tenant_id, table, None, now=datetime.now(UTC))
+        except ImportFileError as exc:
+            raise AdminError(str(exc)) from None
+        return done.rejected, f"{done.created} productos nuevos, {done.updated} actualizados"
+
+    rejected, summary = _run(args, work)
+    for result in rejected:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+    if rejected and args.rechazadas:
+        args.rechazadas.write_text(catalog_import.rejects_csv(table.headers, rejected), "utf-8")
+    print(f"{summary}; {len(rejected)} filas con problemas", file=sys.stderr)
+    return 0 if not rejected else (1 if len(rejected) < len(table.rows) else 2)
+
+
+def cmd_catalog_export(args: argparse.Namespace) -> int:
+    """``catalog-export TENANT [ARCHIVO]``."""
+    from syncserver import catalog_import
+
+    text = _run(args, lambda pool: catalog_import.export_csv(pool, args.tenant_id))
+    if args.file:
+        args.file.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from shared import catalog_import as rules
 from shared.catalog_import import ImportFileError, RowResult, Table
+
+__all__ = ["ImportFileError", "RowResult", "Table"]
 from syncserver.store import change_feed, db, products
 
 MAX_BYTES = 30 * 1024 * 1024
