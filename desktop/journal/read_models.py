@@ -122,6 +122,27 @@ def last_sale_id(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+DOCUMENT_TYPES = ("sale.completed", "sale.returned", "shift.closed")
+"""The journaled events that printed a paper a customer or the owner keeps: receipts, notas de crédito, Z reports."""
+
+
+def recent_documents(conn: sqlite3.Connection, limit: int) -> list[tuple[str, int, dict[str, Any], str]]:
+    """The last ``limit`` entries that printed a document (``DOCUMENT_TYPES``), newest first:
+    ``(type, version, payload, occurred_at)``. Reads the journal backwards from its end."""
+    marks = ", ".join("?" for _ in DOCUMENT_TYPES)
+    rows = conn.execute(f"SELECT type, version, payload, occurred_at FROM events WHERE type IN ({marks})"
+                        " ORDER BY epoch DESC, seq DESC LIMIT ?", (*DOCUMENT_TYPES, limit)).fetchall()
+    return [(str(t), int(v), json.loads(p), str(at)) for t, v, p, at in rows]
+
+
+def find_event(conn: sqlite3.Connection, type_: str, field: str, value: str
+               ) -> tuple[str, int, dict[str, Any]] | None:
+    """The latest entry of ``type_`` whose payload's ``field`` is ``value``: ``(type, version, payload)``."""
+    row = conn.execute("SELECT type, version, payload FROM events WHERE type = ? AND json_extract(payload, ?) = ?"
+                       " ORDER BY epoch DESC, seq DESC LIMIT 1", (type_, f"$.{field}", value)).fetchone()
+    return None if row is None else (str(row[0]), int(row[1]), json.loads(row[2]))
+
+
 def active_product_names(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """``(sku, name)`` of every active product."""
     return [(r[0], r[1]) for r in conn.execute("SELECT sku, name FROM products WHERE active")]

@@ -77,6 +77,8 @@ class SaleView:
     pending_prints: int = 0
     folios: str = ""
     """A warning when boleta folios are low or gone (empty while enough are left)."""
+    reprint_menu: tuple[tuple[str, str], ...] = ()
+    """[Reimprimir]'s choices while it is open: ``(key, label)`` of the last documents printed, newest first."""
 
 
 def tile(product: catalog.Product) -> TileView:
@@ -364,18 +366,31 @@ class SalePresenter:
         self._render(message=message, auth_prompt=None)
 
     def reprint(self) -> SaleView:
-        """Queue the receipts that failed, oldest first; with none waiting, print the last sale again."""
+        """[Reimprimir]: queue the receipts that failed, oldest first; with none waiting, offer the last documents
+        printed (boletas, facturas, notas de crédito, Z reports) to choose from (``reprint_menu``)."""
         receipts = self.receipts
         if receipts.pending():
             queued = receipts.print_pending()
-        else:
-            last = receipts.last_sale_id()
-            if last is None:
-                return self._render(message="No hay ventas para reimprimir", error=True)
-            queued = [receipts.reprint(last)]
-        self._reprinting = {outcome.key: False for outcome in queued}
-        n = len(queued)
-        return self._render(message=f"Reimprimiendo {n} boleta{'s' if n != 1 else ''}…")
+            self._reprinting = {outcome.key: False for outcome in queued}
+            n = len(queued)
+            return self._render(message=f"Reimprimiendo {n} boleta{'s' if n != 1 else ''}…")
+        documents = receipts.recent_documents()
+        if not documents:
+            return self._render(message="No hay documentos para reimprimir", error=True)
+        return self._render(reprint_menu=tuple((d.key, d.label) for d in documents))
+
+    def reprint_document(self, key: str) -> SaleView:
+        """A document chosen from ``reprint_menu``: printed again, marked as a copy."""
+        label = dict(self.view.reprint_menu).get(key, "")
+        try:
+            outcome = self.receipts.reprint_document(key)
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True, reprint_menu=())
+        self._reprinting = {outcome.key: False}
+        return self._render(message=f"Reimprimiendo {label.split(' · ')[0] or 'documento'}…", reprint_menu=())
+
+    def close_reprint_menu(self) -> SaleView:
+        return self._render(reprint_menu=())
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
         """News from the print worker: redraw the printer status, say what failed, and when a reprint is done."""

@@ -65,6 +65,15 @@ class PrintOutcome:
 Listener = Callable[[list[PrintOutcome]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class PrintedDocument:
+    """A document this till printed, as [Reimprimir] offers it: ``key`` as the print job's (``sale:<id>``,
+    ``return:<id>``, ``z:<shift>``), ``label`` in words (``Boleta N° 12 · $3.319 · 10:32``)."""
+
+    key: str
+    label: str
+
+
 class CashDrawerViaPrinter:
     """The ``CashDrawer`` of a terminal: its kick goes to the print worker like any job (never blocks the till);
     a failure comes back as a ``drawer`` outcome to the listeners."""
@@ -134,8 +143,10 @@ class ReceiptService:
             tenders=tuple(ReceiptTender(TenderKind(t.kind).label, t.amount) for t in event.tenders),
             change=event.change, footer=FOOTER, reprint=reprint)
 
-    def print_return(self, event: returns.ReturnCompleted, *, open_drawer: bool = False) -> PrintOutcome:
-        """Queue the nota de crédito of a return (with the drawer kick for a cash refund)."""
+    def print_return(self, event: returns.ReturnCompleted, *, open_drawer: bool = False,
+                     reprint: bool = False) -> PrintOutcome:
+        """Queue the nota de crédito of a return (with the drawer kick for a cash refund); ``reprint`` marks the
+        paper as a copy."""
         doc = event.document
         image: Any = None
         legends: tuple[str, ...] = ()
@@ -162,11 +173,12 @@ class ReceiptService:
             footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
                               f"Motivo: {event.reason}"),
             timbre=image, timbre_legends=legends, boxed=doc is not None,
-            sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer))
+            sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer),
+            reprint=reprint)
         kick = open_drawer and self.drawer.enabled
         data = self.renderer.receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
                                      logo=self.header.logo)
-        return self._submit(PrintJob(f"return:{event.return_id}", data))
+        return self._submit(PrintJob(f"return:{event.return_id}", data, reprint=reprint))
 
     def print_sale(self, event: sales.SaleCompleted, *, open_drawer: bool = False, reprint: bool = False,
                    issued_at: datetime | None = None) -> PrintOutcome:
@@ -246,6 +258,47 @@ class ReceiptService:
 
     def last_sale_id(self) -> str | None:
         return read_models.last_sale_id(self.journal.conn)
+
+    def recent_documents(self, limit: int = 5) -> list[PrintedDocument]:
+        """The last ``limit`` documents this till printed, newest first: boletas, facturas, sales without a
+        document, notas de crédito and Z reports."""
+        found = []
+        for type_, version, payload, occurred_at in read_models.recent_documents(self.journal.conn, limit):
+            event = self.journal.codec.decode(type_, version, payload)
+            at = f"{datetime.fromisoformat(occurred_at):%d-%m %H:%M}"
+            if isinstance(event, sales.SaleCompleted):
+                doc = event.document
+                what = (f"{timbre.NAMES.get(doc.tipo, 'documento').capitalize()} N° {doc.folio}" if doc is not None
+                        else f"Venta N° {event.number} (sin boleta)")
+                found.append(PrintedDocument(f"sale:{event.sale_id}",
+                                             f"{what} · {money.format_clp(event.total)} · {at}"))
+            elif isinstance(event, returns.ReturnCompleted):
+                doc = event.document
+                what = f"Nota de crédito N° {doc.folio}" if doc is not None else "Devolución"
+                found.append(PrintedDocument(f"return:{event.return_id}",
+                                             f"{what} · {money.format_clp(event.total)} · {at}"))
+            else:
+                shift = read_models.shift(self.journal.conn, event.shift_id)
+                number = f" · Turno {shift.number}" if shift is not None else ""
+                found.append(PrintedDocument(f"z:{event.shift_id}", f"Reporte Z{number} · {at}"))
+        return found
+
+    def reprint_document(self, key: str) -> PrintOutcome:
+        """Print again, marked as a copy, a document of :meth:`recent_documents` by its ``key``.
+
+        Raises: SaleError for a key of nothing journaled."""
+        kind, _, ident = key.partition(":")
+        if kind == "sale":
+            return self.reprint(ident)
+        if kind == "return":
+            found = read_models.find_event(self.journal.conn, returns.ReturnCompleted.TYPE, "return_id", ident)
+            if found is not None:
+                return self.print_return(self.journal.codec.decode(*found), reprint=True)
+        if kind == "z":
+            shift = read_models.shift(self.journal.conn, ident)
+            if shift is not None and shift.state is shift_mod.ShiftState.CLOSED:
+                return self.print_z_report(shift, reprint=True)
+        raise errors.SaleError(f"no hay documento {key} para reimprimir")
 
     def print_z_report(self, shift: shift_mod.Shift, *, reprint: bool = False) -> PrintOutcome:
         """Queue the Z report of a closed shift (its outcome has the key ``z:<shift_id>``); with ``reprint`` the

@@ -12,6 +12,7 @@ from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.services.returns import looks_like_timbre
 from desktop.ui import cart_model, prompts
 from desktop.ui.payment_dialog import PaymentDialog
+from desktop.ui.reprint_menu import ReprintMenu
 from desktop.ui.return_dialog import ReturnDialog
 from desktop.ui.scale_panel import WeighDialog
 from desktop.ui.widgets import BigButton, CategoryBar, ScanField, TileGrid, label, named, show_message
@@ -52,6 +53,9 @@ class SaleScreen(QWidget):
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
         self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self, amount=True)
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
+        self.reprints = ReprintMenu(self)
+        self.reprints.chosen.connect(presenter.reprint_document)
+        self.reprints.cancelled.connect(presenter.close_reprint_menu)
         self.returning: ReturnDialog | None = None
         self._layout()
 
@@ -189,6 +193,10 @@ class SaleScreen(QWidget):
         self._prompt(self.weight, view, f"{weighing.name} · {weighing.price}" if weighing else None)
         self._prompt(self.auth, view, auth.what if auth else None,
                      prompts.AUTH_REASONS.get(auth.action, ()) if auth else ())
+        if view.reprint_menu and not self.reprints.isVisible():
+            self.reprints.ask(view.reprint_menu)
+        elif not view.reprint_menu and self.reprints.isVisible():
+            self.reprints.dismiss()
         self.focus_search()
 
     def _prompt(self, dialog: prompts.KeypadDialog, view: SaleView, hint: str | None,
@@ -203,6 +211,6 @@ class SaleScreen(QWidget):
 
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
-        dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning)
+        dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning, self.reprints)
         if self.isVisible() and not any(d is not None and d.isVisible() for d in dialogs):
             self.search.setFocus()

@@ -132,3 +132,44 @@ def test_void_needs_pin_is_read_from_terminal_toml(tmp_path):
 
     assert settings.parse("", tmp_path).void_needs_pin is False
     assert settings.parse("void_needs_pin = true\n", tmp_path).void_needs_pin is True
+
+
+def test_reimprimir_offers_the_last_documents_printed(terminal):
+    from pathlib import Path
+
+    from desktop.presenters.payment import PaymentPresenter
+
+    samples = Path(__file__).parents[2] / "data" / "sii" / "samples"
+    for tipo in (39, 61):
+        terminal.checkout.folios.load_caf((samples / f"caf_T{tipo}_cert_76235291-5_F1-20.xml").read_bytes())
+    p, _ = _selling(terminal)
+    assert p.reprint().message == "No hay documentos para reimprimir"
+    for code in ("7801234567894", "7801610001196"):
+        p.scan(code)
+        pay = PaymentPresenter(terminal.checkout)
+        pay.exact()
+        assert pay.finish().done
+        pay.close()
+    p.request_return("1")
+    assert p.authorise("9999", "Producto vencido").message.startswith("Devolución lista: nota de crédito N° 1")
+    terminal.receipts.wait_idle()
+    printer = terminal.printer
+    printed = len(printer.jobs)
+    view = p.reprint()
+    labels = [text for _key, text in view.reprint_menu]
+    assert [x.split(" · ")[:2] for x in labels] == [
+        ["Nota de crédito N° 1", "$1.150"], ["Boleta N° 2", "$1.990"], ["Boleta N° 1", "$1.150"]]
+    view = p.reprint_document(view.reprint_menu[0][0])
+    assert view.reprint_menu == () and view.message == "Reimprimiendo Nota de crédito N° 1…"
+    terminal.receipts.wait_idle()
+    assert len(printer.jobs) == printed + 1 and p.view.message == "Reimpresión lista (1)"
+
+    session = terminal_mod.session_presenter(terminal)
+    session.sign_in("ana", "1234")
+    assert session.close_shift({}).z_lines  # the Z prints
+    terminal.receipts.wait_idle()
+    first = p.reprint().reprint_menu[0]
+    assert first[0].startswith("z:") and first[1].startswith("Reporte Z · Turno 1 · ")
+    p.reprint_document(first[0])
+    terminal.receipts.wait_idle()
+    assert p.view.message == "Reimpresión lista (1)"

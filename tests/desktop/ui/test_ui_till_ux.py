@@ -163,3 +163,32 @@ def test_anular_linea_removes_the_selected_line_without_a_pin(ui):
     assert ui.text("message") == "Línea anulada: Huevos Blancos 12 un"
     assert ui.text("total") == "$1.150"
     ui.screenshot(ui.window, "till_line_removed.png")
+
+
+def test_reimprimir_offers_the_last_documents_by_touch(ui, qtbot, printer, terminal):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QPushButton
+
+    caf = Path(__file__).parents[2] / "data" / "sii" / "samples" / "caf_T39_cert_76235291-5_F1-20.xml"
+    terminal.checkout.folios.load_caf(caf.read_bytes())
+    ui.start_selling()
+    for code in ("7801234567894", "7802920000015"):
+        ui.scan(code)
+        ui.click("pay")
+        pay = ui.dialog("payment-dialog")
+        ui.click("exact", pay)
+        ui.click("finish", pay)
+        ui.click("new-sale", pay)
+    qtbot.waitUntil(lambda: len(printer.jobs) == 2, timeout=10_000)  # boletas: their timbre takes a moment
+    qtbot.waitUntil(lambda: not terminal.receipts.pending(), timeout=10_000)  # their outcome recorded
+    ui.click("action-reprint")
+    menu = fits(ui.dialog("reprint-menu"))
+    texts = [ui.find(QPushButton, f"reprint-{i}", menu).text() for i in range(2)]
+    assert [t.split(" · ")[:2] for t in texts] == [["Boleta N° 2", "$3.990"], ["Boleta N° 1", "$1.150"]]
+    assert not menu.findChild(QPushButton, "reprint-2").isVisible()
+    ui.screenshot(menu, "till_reprint_menu.png")
+    ui.click("reprint-1", menu)
+    assert ui.closed("reprint-menu")
+    qtbot.waitUntil(lambda: len(printer.jobs) == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: ui.text("message") == "Reimpresión lista (1)", timeout=10_000)
