@@ -39,6 +39,7 @@ async def upsert_product(pool: db.Pool, tenant_id: int, product: dict[str, Any],
             ``exists`` when ``create`` and the SKU is taken; ``barcode`` when a barcode is another product's.
     """
     async with db.tenant_tx(pool, tenant_id) as conn:
+        await products.lock_catalog(conn, tenant_id)
         stored = await products.version_for_update(conn, tenant_id, product["sku"])
         if create and stored is not None:
             raise CatalogError("exists", f"ya existe un producto con el código {product['sku']}")
@@ -49,7 +50,10 @@ async def upsert_product(pool: db.Pool, tenant_id: int, product: dict[str, Any],
         if taken:
             raise CatalogError("barcode", f"el código de barras {taken[0]} ya es del producto {owners[taken[0]]}")
         version = 1 if stored is None else stored + 1
-        await products.upsert(conn, tenant_id, product, version, now)
+        try:
+            await products.upsert(conn, tenant_id, product, version, now)
+        except products.BarcodeTaken as exc:
+            raise CatalogError("barcode", f"el código de barras {exc.code} ya es del producto {exc.sku}") from None
         await products.add_categories(conn, tenant_id, [product["category"]])
         await _publish(conn, tenant_id, product, version)
     return version

@@ -161,8 +161,7 @@ async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, in
     mapping = rules.default_mapping(table.headers) if mapping is None else mapping
     total = len(table.rows)
     async with db.tenant_tx(pool, tenant_id) as conn:
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('almacen.catalog'), %s::integer)",
-                           (tenant_id % 2_000_000_000,))
+        await products.lock_catalog(conn, tenant_id)
         checked = await _check(conn, tenant_id, table, mapping, create_categories)
         if checked.mapping_problems:
             raise ImportRefused(" ".join(checked.mapping_problems))
@@ -172,7 +171,11 @@ async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, in
         if progress:
             await progress(total // 3, total)
         created_categories = await products.add_categories(conn, tenant_id, checked.new_categories)
-        versions = await products.bulk_upsert(conn, tenant_id, accepted, now)
+        try:
+            versions = await products.bulk_upsert(conn, tenant_id, accepted, now)
+        except products.BarcodeTaken as exc:  # only if written outside the catalog lock (by hand): nothing is kept
+            raise ImportRefused(f"El código de barras {exc.code} ya es del producto {exc.sku}: no se importó"
+                                " nada; revise el archivo e intente de nuevo.") from None
         if progress:
             await progress(total * 2 // 3, total)
         await change_feed.append_many(conn, tenant_id, "product", [

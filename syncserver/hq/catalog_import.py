@@ -77,6 +77,14 @@ async def _set(pool: db.Pool, tenant_id: int, import_id: str, **values: Any) -> 
                            {**values, "t": tenant_id, "i": import_id})
 
 
+async def _start(pool: db.Pool, tenant_id: int, import_id: str) -> bool:
+    """Mark the import running; False when it already left the preview (a second click, another tab)."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        cur = await conn.execute("UPDATE catalog_imports SET state = 'running', done = 0 WHERE tenant_id = %s"
+                                 " AND import_id = %s AND state = 'preview'", (tenant_id, import_id))
+        return cur.rowcount == 1
+
+
 @web.login_required
 async def review(request: Request, user: HqUser) -> Response:
     """``GET``: the preview (columns, every row's problems, categories to create), the progress bar while it runs
@@ -103,8 +111,7 @@ async def review(request: Request, user: HqUser) -> Response:
         await _set(pool, user.tenant_id, import_id, mapping=json.dumps(chosen), create_categories=create)
         if form.get("accion") == "importar":
             checked = await catalog_import.preview(pool, user.tenant_id, table, chosen, create)
-            if not checked.mapping_problems and checked.accepted:
-                await _set(pool, user.tenant_id, import_id, state="running", done=0)
+            if not checked.mapping_problems and checked.accepted and await _start(pool, user.tenant_id, import_id):
                 task = BackgroundTask(_run, pool, user.tenant_id, import_id, table, chosen, create,
                                       state.clock(request))
                 response = web.redirect(f"/catalogo/importar/{web.url_part(import_id)}")

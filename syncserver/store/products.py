@@ -25,6 +25,13 @@ READ_COLUMNS: Final = (", ".join(STORED_FIELDS) + ", version, deactivated_at, de
                        " updated_at")
 
 
+async def lock_catalog(conn: db.Conn, tenant_id: int) -> None:
+    """Hold the tenant's catalog-writer lock until the transaction ends: barcode checks and writes of one edit or
+    import never interleave with another's."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('almacen.catalog'), %s::integer)",
+                       (tenant_id % 2_000_000_000,))
+
+
 async def version_for_update(conn: db.Conn, tenant_id: int, sku: str) -> int | None:
     """The stored version of ``sku``, its row locked until the transaction ends; None for a new product."""
     cur = await conn.execute("SELECT version FROM products WHERE tenant_id = %s AND sku = %s FOR UPDATE",
@@ -183,8 +190,12 @@ async def all_products(conn: db.Conn, tenant_id: int) -> list[dict[str, Any]]:
 async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str, Any]], now: datetime
                       ) -> list[tuple[str, int]]:
     """Write many products in the caller's transaction (COPY into a staging table, then one statement each for
-    products and barcodes); each new product gets version 1, each stored one its version + 1. The caller checked
-    that no barcode belongs to a product outside ``items``. Returns (sku, version) in the order of ``items``."""
+    products and barcodes); each new product gets version 1, each stored one its version + 1. Returns (sku, version)
+    in the order of ``items``.
+
+    Raises:
+        BarcodeTaken: a barcode of ``items`` belongs to another product (the caller's transaction must roll back).
+    """
     await conn.execute("CREATE TEMP TABLE catalog_staging (ord integer, sku text, name text, price bigint,"
                        " category text, sold_by text, plu text, brand text, barcodes text[], iva_exempt boolean,"
                        " favourite boolean, active boolean, cost bigint, search_text text) ON COMMIT DROP")
@@ -212,7 +223,13 @@ async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str
                        " AND b.sku = s.sku AND NOT b.code = ANY(s.barcodes)", (tenant_id,))
     await conn.execute("INSERT INTO product_barcodes (tenant_id, code, sku) SELECT %s, c.code, s.sku"
                        " FROM catalog_staging s, unnest(s.barcodes) AS c(code)"
-                       " ON CONFLICT (tenant_id, code) DO UPDATE SET sku = excluded.sku", (tenant_id,))
+                       " ON CONFLICT (tenant_id, code) DO NOTHING", (tenant_id,))
+    cur = await conn.execute("SELECT c.code, b.sku FROM catalog_staging s, unnest(s.barcodes) AS c(code)"
+                             " JOIN product_barcodes b ON b.tenant_id = %s AND b.code = c.code WHERE b.sku <> s.sku"
+                             " LIMIT 1", (tenant_id,))
+    taken = await cur.fetchone()
+    if taken is not None:
+        raise BarcodeTaken(str(taken[0]), str(taken[1]))
     cur = await conn.execute("SELECT s.sku, p.version FROM catalog_staging s JOIN products p ON p.tenant_id = %s"
                              " AND p.sku = s.sku ORDER BY s.ord", (tenant_id,))
     return [(str(sku), int(v)) for sku, v in await cur.fetchall()]
