@@ -323,16 +323,35 @@ class SalePresenter:
         what = f"Devolver la boleta N° {folio} ({money.format_clp(money.round_half_up(Decimal(left)))})"
         return self._render(auth_prompt=AuthPrompt(roles.Action.RETURN.value, what))
 
-    def discount(self, amount_text: str, *, whole_sale: bool = True) -> SaleView:
-        """A discount in pesos on the sale (or the selected line); above the limit it asks for a PIN."""
+    def discount_target(self, *, whole_sale: bool) -> str:
+        """What a discount would apply to, in words for the discount dialog (``Venta: $11.970``), and the
+        cashier's limit; "" when a line is wanted and none is selected."""
+        limit = f"Hasta {self.checkout.discount_limit_pct}% sin supervisor."
+        if whole_sale:
+            return f"Toda la venta: {money.format_clp(self.checkout.sale.totals().subtotal)}. {limit}"
+        if self.view.selected is None:
+            return ""
+        line = self.checkout.sale.line(self.view.selected)
+        return f"Línea «{line.name}»: {money.format_clp(line.gross)}. {limit}"
+
+    def discount(self, amount_text: str, *, whole_sale: bool = True, percent: bool = False) -> SaleView:
+        """A discount on the sale (or the selected line), in pesos or, with ``percent``, in % of the sale's
+        subtotal (of the line's amount before its discount); rounded to whole pesos. It replaces the discount
+        there was. Above the cashier's limit (``discount_limit_pct``) it asks for a supervisor's PIN."""
+        line_id = self.view.selected
+        if not whole_sale and line_id is None:
+            return self._render(message="Seleccione una línea", error=True)
         try:
-            amount = money.parse_clp(amount_text)
-            line_id = self.view.selected
+            if percent:
+                sale = self.checkout.sale
+                base = sale.totals().subtotal if line_id is None or whole_sale else sale.line(line_id).gross
+                amount = money.round_half_up(base * parse_percent(amount_text) / 100)
+            else:
+                amount = money.parse_clp(amount_text)
             if whole_sale:
                 self.checkout.discount_sale(amount)
-            elif line_id is None:
-                return self._render(message="Seleccione una línea", error=True)
             else:
+                assert line_id is not None
                 self.checkout.discount_line(line_id, amount)
         except errors.AuthorisationRequired:
             def apply(pin: str, reason: str) -> None:
@@ -346,7 +365,7 @@ class SalePresenter:
             return self._render(auth_prompt=AuthPrompt(roles.Action.DISCOUNT.value, what))
         except errors.PosError as exc:
             return self._fail(exc)
-        return self._render(message="Descuento aplicado")
+        return self._render(message=f"Descuento aplicado: {money.format_clp(amount)}")
 
     def authorise(self, pin: str, reason: str) -> SaleView:
         """The supervisor typed a PIN and a reason for the pending action."""
@@ -410,6 +429,20 @@ class SalePresenter:
 
     def refresh(self, message: str = "", error: bool = False) -> SaleView:
         return self._render(message=message, error=error)
+
+
+def parse_percent(text: str) -> Decimal:
+    """A percentage typed by a person: ``10``, ``12,5`` or ``7.5%`` -> Decimal.
+
+    Raises: InvalidAmount when it is not a number above 0 and up to 100."""
+    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        raise errors.InvalidAmount(text, "escriba un porcentaje, por ejemplo 10") from None
+    if not value.is_finite() or not 0 < value <= 100:
+        raise errors.InvalidAmount(text, "el porcentaje debe ser mayor que 0 y hasta 100")
+    return value
 
 
 def trailing_scan(text: str) -> str | None:

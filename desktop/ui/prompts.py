@@ -6,6 +6,8 @@ when it opens, shows an error, or goes away; the dialog only forwards what was t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
@@ -141,3 +143,51 @@ class KeypadDialog(QDialog):
     def dismiss(self) -> None:
         """Close because the presenter moved on (no ``cancelled``)."""
         self.done(QDialog.DialogCode.Accepted)
+
+
+class DiscountDialog(KeypadDialog):
+    """[Descuento]: to the whole sale or the selected line (``discount-sale``/``discount-line``), in pesos or
+    percent (``discount-pesos``/``discount-percent``), typed on the keypad. ``target`` re-asks the screen what the
+    discount applies to whenever the choice changes."""
+
+    def __init__(self, parent: QWidget, target: Callable[[bool], str]) -> None:
+        super().__init__("discount", "Descuento", parent, amount=True)
+        self.setMinimumWidth(760)
+        self.target = target
+        panel = QVBoxLayout()
+        self.scope, self.unit = QButtonGroup(self), QButtonGroup(self)
+        panel.setSpacing(6)
+        for group, choices in ((self.scope, (("A toda la venta", "discount-sale"), ("A la línea elegida",
+                                                                                   "discount-line"))),
+                               (self.unit, (("En pesos  ($)", "discount-pesos"),
+                                            ("En porcentaje  (%)", "discount-percent")))):
+            if group is self.unit:
+                panel.addSpacing(12)
+            for text, name in choices:
+                button = BigButton(text, name)
+                button.setCheckable(True)
+                button.clicked.connect(self._changed)
+                group.addButton(button)
+                panel.addWidget(button)
+        panel.addStretch(1)
+        self.body.insertLayout(0, panel, 1)
+
+    def whole_sale(self) -> bool:
+        return self.scope.buttons()[0].isChecked()
+
+    def percent(self) -> bool:
+        return self.unit.buttons()[1].isChecked()
+
+    def _changed(self) -> None:
+        what = self.target(self.whole_sale())
+        self.hint.setText(what or "Seleccione primero la línea en la venta.")
+        self.entry.setPlaceholderText("%" if self.percent() else "$0")
+        self.entry.clear()
+        self.entry.setFocus()
+
+    def start(self, *, whole_sale: bool = True) -> None:
+        """Open on the whole sale (or the selected line), in pesos."""
+        self.scope.buttons()[0 if whole_sale else 1].setChecked(True)
+        self.unit.buttons()[0].setChecked(True)
+        self.ask(self.target(whole_sale))
+        self._changed()

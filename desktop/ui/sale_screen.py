@@ -51,8 +51,9 @@ class SaleScreen(QWidget):
         self.quantity = prompts.KeypadDialog("quantity", "Cantidad", self, keys=prompts.DECIMAL,
                                              placeholder="Cantidad")
         self.quantity.submitted.connect(lambda text: self._settle(self.quantity, presenter.set_quantity(text)))
-        self.amount = prompts.KeypadDialog("discount", "Descuento a la venta ($)", self, amount=True)
-        self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(text)))
+        self.amount = prompts.DiscountDialog(self, lambda whole: presenter.discount_target(whole_sale=whole))
+        self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(
+            text, whole_sale=self.amount.whole_sale(), percent=self.amount.percent())))
         self.reprints = ReprintMenu(self)
         self.reprints.chosen.connect(presenter.reprint_document)
         self.reprints.cancelled.connect(presenter.close_reprint_menu)
@@ -82,7 +83,7 @@ class SaleScreen(QWidget):
         for text, name, slot in (
                 ("Cantidad", "action-quantity", self._ask_quantity),
                 ("Anular línea", "action-void", self.presenter.request_void),
-                ("Descuento", "action-discount", lambda: self.amount.ask("Monto en pesos sobre toda la venta")),
+                ("Descuento", "action-discount", self.amount.start),
                 ("Devolución", "action-return", self.open_return),
                 ("Reimprimir", "action-reprint", self.presenter.reprint),
                 ("Turno…", "action-shift", self.shift_menu_requested.emit)):

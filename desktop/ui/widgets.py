@@ -74,6 +74,8 @@ def group_thousands(field: QLineEdit) -> QLineEdit:
     what it holds is still read by ``money.parse_clp``."""
 
     def regroup(text: str) -> None:
+        if "," in text:
+            return  # a decimal comma: a percentage or kilos, not pesos
         digits = "".join(c for c in text if c.isdigit())
         grouped = es_cl.number(int(digits)) if digits and len(digits) <= 12 else digits
         if grouped != text:

@@ -173,3 +173,26 @@ def test_reimprimir_offers_the_last_documents_printed(terminal):
     p.reprint_document(first[0])
     terminal.receipts.wait_idle()
     assert p.view.message == "Reimpresión lista (1)"
+
+
+def test_discounts_per_line_and_per_sale_in_pesos_or_percent_within_the_limit(terminal):
+    p, _ = _selling(terminal)
+    for _ in range(3):
+        p.scan("7801610001196")  # 3 × $1.990 = $5.970
+    p.scan("7801234567894")  # $1.150 (selected: the line just added)
+    assert p.discount_target(whole_sale=False) == "Línea «Leche Entera Colun 1 L»: $1.150. Hasta 10% sin supervisor."
+    view = p.discount("10", whole_sale=False, percent=True)  # 10 % of $1.150 = $115: within the limit
+    assert view.message == "Descuento aplicado: $115" and view.lines[1].discount == "Desc. -$115"
+    assert p.discount_target(whole_sale=True) == "Toda la venta: $7.005. Hasta 10% sin supervisor."
+    view = p.discount("5", whole_sale=True, percent=True)  # 5 % of $7.005 = $350,25 -> $350
+    assert view.discount == "-$350" and view.total == "$6.655"
+    view = p.discount("1.000")  # pesos on the sale: replaces the 5 %, above 10 % of $7.005: a supervisor
+    assert view.auth_prompt is not None and view.auth_prompt.action == "discount"
+    assert p.authorise("9999", "Cliente frecuente").discount == "-$1.000"
+    p.select(view.lines[0].line_id)
+    view = p.discount("12,5", whole_sale=False, percent=True)  # 12,5 % of $5.970 = $746,25: above the limit
+    assert view.auth_prompt is not None and "$746" in view.auth_prompt.what
+    p.cancel_prompt()
+    for bad in ("0", "101", "abc", ""):
+        assert p.discount(bad, percent=True).error
+    assert "porcentaje" in p.discount("150", percent=True).message

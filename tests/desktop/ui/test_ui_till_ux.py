@@ -192,3 +192,23 @@ def test_reimprimir_offers_the_last_documents_by_touch(ui, qtbot, printer, termi
     assert ui.closed("reprint-menu")
     qtbot.waitUntil(lambda: len(printer.jobs) == 3, timeout=10_000)
     qtbot.waitUntil(lambda: ui.text("message") == "Reimpresión lista (1)", timeout=10_000)
+
+
+def test_a_line_discount_in_percent_by_touch(ui):
+    from PySide6.QtWidgets import QPushButton
+
+    ui.start_selling()
+    ui.scan("7802920000015")  # $3.990
+    ui.scan("7801234567894")  # $1.150
+    ui.click("action-discount")
+    dialog = fits(ui.dialog("discount-dialog"))
+    assert ui.find(QPushButton, "discount-sale", dialog).isChecked()
+    assert ui.text("discount-hint", dialog) == "Toda la venta: $5.140. Hasta 10% sin supervisor."
+    ui.click("discount-line", dialog)
+    ui.click("discount-percent", dialog)
+    assert ui.text("discount-hint", dialog) == "Línea «Leche Entera Colun 1 L»: $1.150. Hasta 10% sin supervisor."
+    ui.keypad("10", dialog)
+    ui.screenshot(dialog, "till_discount_dialog.png")
+    ui.click("discount-ok", dialog)
+    assert ui.closed("discount-dialog")
+    assert ui.text("total") == "$5.025" and ui.text("message") == "Descuento aplicado: $115"
