@@ -138,7 +138,7 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
                                     last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
                                     pending=max(received.pending - len(checked.new), 0))
         await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
-                            lease_size=folio_lease_size, low_water=folio_low_water)
+                            lease_size=folio_lease_size, low_water=folio_low_water, clock=received.clock)
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 
