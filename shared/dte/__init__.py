@@ -7,6 +7,7 @@ Modules (stdlib + lxml + cryptography only; zxing-cpp and Pillow are imported la
 - ``documents``  the document model (39, 41, 33, 34, 56, 61) from plain values or a ``SaleCompleted``.
 - ``xml``        render a signed ``DTE`` and the EnvioBOLETA / EnvioDTE envelopes.
 - ``signature``  XMLDSig as the SII requires it: sign and verify, .pfx loading.
+- ``rsa``        RSA-SHA1 (PKCS#1 v1.5), the one scheme of XMLDSig, CAF FRMA and TED FRMT; keys from M/E.
 - ``schema``     validation against the official XSDs (folder given by the caller).
 - ``xmlcore``    hardened parsing, C14N without lxml's stray ``xmlns=""``, the SII's flattened form.
 - ``errors``     the exceptions, each with a Spanish message.

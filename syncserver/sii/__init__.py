@@ -1,1 +1,19 @@
-"""Talking to the SII (and to the local SII stand-in)."""
+"""Talking to the SII (or its local stand-in): the forwarder packs signed documents into envelopes, sends them and
+records the SII's verdicts, each envelope claimed so no transaction is open while the SII answers; the scheduler
+runs a pass per tenant inside the server (docs/architecture.md §5).
+
+```
+sii/
+  scheduler.py    every dte_interval s: a pass per tenant (one process per tenant at a time)
+  worker.py       one tenant's pass: sign, build the RVD, forward
+  forwarder.py    pack, send, poll: one forwarding pass, and the forwarder's public names
+  packing.py      signed documents into EnvioBOLETA / EnvioDTE envelopes; the tenant's SII account
+  claims.py       claim → call → record: leases on envelopes, renewal, give-back, settle
+  sending.py      uploads and their receipts (track id, STATUS 99, refused files)
+  polling.py      envío states and final verdicts
+  untracked.py    envelopes without track id, asked document by document
+  verdicts.py     each document's verdict from the SII's answers, and how it is recorded
+  standin_caf.py  CAFs and a demo certificate issued by the stand-in
+  ws/             the SII's web services: client (tokens, calls), answers (parsing), soap, endpoints, errors
+```
+"""

@@ -1,4 +1,5 @@
-"""The SII's web services (authentication, upload, status) for DTEs, boletas and the RVD: see :mod:`.client`.
+"""The SII's web services (authentication, upload, status) for DTEs, boletas and the RVD: calls in :mod:`.client`,
+the answers read in :mod:`.answers`.
 
 Public API::
 
