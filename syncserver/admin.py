@@ -110,6 +110,9 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p = add("catalog-export", cmd_catalog_export, "exportar el catálogo en el formato de importación (CSV)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("file", type=Path, metavar="ARCHIVO", nargs="?", help="por defecto, la salida estándar")
+    from syncserver import admin_pos_users
+
+    admin_pos_users.register(add)
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]

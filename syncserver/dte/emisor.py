@@ -6,6 +6,9 @@ optional), the SII's branch code (CdgSIISucur, optional) and the SII resolution 
 and número, 0 in certificación) — limits from DTE_v10.xsd / SiiTypes_v10.xsd. Edited in HQ (``/hq/emisor``) and by
 ``almacen server admin emisor-set``.
 
+Every save publishes the data on the change feed (kind ``emisor``, tenant-wide: :func:`feed_data`), so the tills
+print the header and the resolution legend the XML carries.
+
 Documents are not signed while something is missing: they wait in ``issued`` with ``last_error`` "faltan los datos
 del emisor: …" and are retried at once when the data is saved.
 """
@@ -22,7 +25,7 @@ from shared import rut as rut_mod
 from shared.dte import documents
 from shared.dte import errors as dte_errors
 from shared.dte.xmlcore import clean_text
-from syncserver.store import db, tenants
+from syncserver.store import change_feed, db, tenants
 from syncserver.store import emisor as emisor_store
 
 MISSING_PREFIX: Final = "faltan los datos del emisor"
@@ -216,6 +219,17 @@ def apply(current: EmisorConfig, changes: Mapping[str, object]) -> EmisorConfig:
     return replace(config, resolution=None if fecha is None else Resolution(fecha, numero))
 
 
+def feed_data(config: EmisorConfig) -> dict[str, Any]:
+    """What the tills apply (``shared.events.settings.EmisorReceived``'s fields): the data the XML's Emisor and
+    Carátula carry, the resolution date as ISO text (or None), the number 0 in certificación."""
+    resolution = config.resolution
+    return {"rut": config.rut, "razon_social": config.razon_social, "giro": config.giro,
+            "acteco": list(config.acteco), "direccion": config.direccion, "comuna": config.comuna,
+            "ciudad": config.ciudad, "sucursal_sii": config.sucursal_sii,
+            "resolucion_fecha": None if resolution is None else resolution.fecha.isoformat(),
+            "resolucion_numero": 0 if resolution is None else resolution.numero, "unidad_sii": config.unidad_sii}
+
+
 async def store(pool: db.Pool, tenant_id: int, changes: Mapping[str, object], *, by: str = "",
                 require_complete: bool = False) -> EmisorConfig:
     """Apply ``changes`` to the tenant's emisor data (created when absent) and save it; documents waiting for it
@@ -243,6 +257,7 @@ async def store(pool: db.Pool, tenant_id: int, changes: Mapping[str, object], *,
             "resolucion_numero": 0 if resolution is None else resolution.numero, "unidad_sii": config.unidad_sii,
             "updated_by": by}
         await emisor_store.save(conn, tenant_id, values)
+        await change_feed.append_change(conn, tenant_id, "emisor", "emisor", feed_data(config))
         if config.complete:
             await emisor_store.retry_waiting(conn, tenant_id, MISSING_PREFIX)
     return config

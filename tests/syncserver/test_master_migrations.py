@@ -80,3 +80,23 @@ def test_envelopes_closed_by_a_status_99_without_track_id_before_0012_are_asked_
                             " ORDER BY envelope_id").fetchall()
     assert rows == [(1, "sent", 0, True), (2, "sent", 0, True), (3, "done", 3, False), (4, "done", 3, False),
                     (5, "done", 3, False)]
+
+
+def test_tenants_with_emisor_data_before_0014_get_it_on_the_change_feed(pg_database: str) -> None:
+    _upgrade(pg_database, "0013")
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenants (tenant_id, name, rut) VALUES (1, 'Don Pepe', '76.235.291-5'),"
+                     " (2, 'Sin emisor', '')")
+        conn.execute("INSERT INTO change_counters (tenant_id, last_change_id) VALUES (1, 41)")
+        conn.execute("INSERT INTO tenant_emisor (tenant_id, razon_social, giro, acteco, direccion, comuna,"
+                     " sucursal_sii, resolucion_fecha, resolucion_numero) VALUES (1, 'Almacenes Don Pepe SpA',"
+                     " 'Almacén', '{471100}', 'Av. Providencia 1234', 'Providencia', 81234567, '2024-03-15', 80)")
+    _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database) as conn:
+        rows = conn.execute("SELECT tenant_id, change_id, kind, key, store_id, data FROM changes").fetchall()
+        counter = conn.execute("SELECT last_change_id FROM change_counters WHERE tenant_id = 1").fetchone()
+    assert counter == (42,)
+    assert rows == [(1, 42, "emisor", "emisor", None, {
+        "rut": "76.235.291-5", "razon_social": "Almacenes Don Pepe SpA", "giro": "Almacén", "acteco": [471100],
+        "direccion": "Av. Providencia 1234", "comuna": "Providencia", "ciudad": "", "sucursal_sii": 81234567,
+        "resolucion_fecha": "2024-03-15", "resolucion_numero": 80, "unidad_sii": ""})]

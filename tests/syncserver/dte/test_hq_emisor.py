@@ -92,3 +92,23 @@ def test_emisor_set_updates_only_the_fields_given(pg_database: str, tmp_path: Pa
     # the CLI gave the app role a new password (its own data dir): read as the admin
     assert db.rows("SELECT razon_social, acteco, comuna, resolucion_fecha FROM tenant_emisor") == [
         ("Almacén Don Pepe SpA", [471100], "Los Andes", date(2025, 1, 20))]
+
+
+def test_every_save_of_the_emisor_reaches_the_tills_on_the_feed(pg_database: str) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT, 2: "77.888.999-0"}, emisor=False)
+    db.run(lambda pool: emisor.store(pool, 1, {k: v for k, v in FORM.items()}))
+    db.run(lambda pool: emisor.store(pool, 1, {"giro": "Minimarket"}))
+
+    async def pull(pool: psycopg_pool.AsyncConnectionPool, tenant_id: int) -> list[dict[str, object]]:
+        from syncserver.store import change_feed
+        changes, _ = await change_feed.pull(pool, tenant_id, "cualquiera", 0)
+        return [c for c in changes if c["kind"] == "emisor"]
+
+    first, second = db.run(lambda pool: pull(pool, 1))
+    assert first["key"] == second["key"] == "emisor"
+    assert first["data"] == {"rut": "76235291-5", "razon_social": "Comercial Los Andes Ltda.",
+                             "giro": "Almacén de barrio", "acteco": [471100, 561000], "direccion": "Esmeralda 455",
+                             "comuna": "Los Andes", "ciudad": "", "sucursal_sii": 81234567,
+                             "resolucion_fecha": "2024-03-15", "resolucion_numero": 80, "unidad_sii": ""}
+    assert second["data"]["giro"] == "Minimarket" and second["data"]["direccion"] == "Esmeralda 455"
+    assert db.run(lambda pool: pull(pool, 2)) == []
