@@ -112,7 +112,7 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="ARCHIVO", nargs="?", help="por defecto, la salida estándar")
     from syncserver import admin_pos_users
 
-    admin_pos_users.register(add)
+    admin_pos_users.register(add, _run)
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]

@@ -7,40 +7,51 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syncserver import admin
+from shared.errors import PosError
 
 if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+Run = Callable[[argparse.Namespace, Callable[["AsyncConnectionPool"], Awaitable[Any]]], Any]
 
 
-def register(add: Add) -> None:
-    """Add the POS user commands with ``add(name, func, help)`` (``admin.add_parser``'s)."""
+class PosUserCommandError(PosError):
+    """A POS user command cannot be done (the message says why, in Spanish)."""
+
+
+def register(add: Add, run: Run) -> None:
+    """Add the POS user commands with ``add(name, func, help)``; they reach the database with ``run(args, work)``
+    (``admin.add_parser``'s and ``admin._run``: passed in, so this module does not import ``admin``)."""
     p = add("pos-user-add", cmd_add, "crear un usuario de caja (cajero, supervisor o administrador; pide el PIN)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("name", metavar="NOMBRE")
     p.add_argument("--rol", required=True, choices=["cajero", "supervisor", "administrador"])
     p.add_argument("--tienda", required=True, action="append", metavar="STORE_ID", help="repetible")
     p.add_argument("--pin-file", type=Path, metavar="FILE", help="leer el PIN de este archivo")
+    p.set_defaults(run=run)
     p = add("pos-users", cmd_list, "listar los usuarios de caja de un tenant (JSON, sin los PIN)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.set_defaults(run=run)
     p = add("pos-user-pin", cmd_pin, "cambiar el PIN de un usuario de caja (pide el PIN nuevo)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("user_id", metavar="USER_ID")
+    p.set_defaults(run=run)
     p.add_argument("--pin-file", type=Path, metavar="FILE", help="leer el PIN de este archivo")
     p = add("pos-user-deactivate", cmd_deactivate, "desactivar un usuario de caja (queda quién, cuándo y por qué)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("user_id", metavar="USER_ID")
+    p.set_defaults(run=run)
     p.add_argument("--motivo", required=True)
     p = add("pos-user-reactivate", cmd_reactivate, "reactivar un usuario de caja desactivado")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("user_id", metavar="USER_ID")
+    p.set_defaults(run=run)
 
 
 def _pin(args: argparse.Namespace) -> str:
@@ -48,10 +59,10 @@ def _pin(args: argparse.Namespace) -> str:
         try:
             return str(args.pin_file.read_text("utf-8")).strip()
         except OSError as exc:
-            raise admin.AdminError(f"no se pudo leer {args.pin_file}: {exc.strerror}") from None
+            raise PosUserCommandError(f"no se pudo leer {args.pin_file}: {exc.strerror}") from None
     first = getpass.getpass("PIN (4 a 6 dígitos): ")
     if getpass.getpass("Repita el PIN: ") != first:
-        raise admin.AdminError("los PIN no coinciden")
+        raise PosUserCommandError("los PIN no coinciden")
     return first
 
 
@@ -73,16 +84,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     pin = _pin(args)
 
     async def work(pool: AsyncConnectionPool) -> str:
-        await admin._tenant_exists(pool, args.tenant_id)
         try:
             row = await pos_users.create(pool, args.tenant_id, user_id=clock.new_uuid7(), name=args.name,
                                          role=args.rol, stores=args.tienda, pin=pin, by=_by(), at=_now(),
                                          hasher=PasswordHasher())
         except pos_users.PosUserError as exc:
-            raise admin.AdminError(exc.detail) from None
+            raise PosUserCommandError(exc.detail) from None
         return row.user_id
 
-    user_id = admin._run(args, work)
+    user_id = args.run(args, work)
     print(user_id)
     print(f"Usuario de caja {args.name} creado ({args.rol}); las cajas de {', '.join(args.tienda)} lo recibirán en"
           " su próxima sincronización", file=sys.stderr)
@@ -94,13 +104,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     from syncserver import pos_users
 
     async def work(pool: AsyncConnectionPool) -> list[dict[str, Any]]:
-        await admin._tenant_exists(pool, args.tenant_id)
         rows, _stores = await pos_users.list_users(pool, args.tenant_id)
         return [{"user_id": r.user_id, "name": r.name, "role": r.role, "stores": r.stores, "active": r.active,
                  "deactivated_by": r.deactivated_by, "deactivated_reason": r.deactivated_reason,
                  "deactivated_at": r.deactivated_at.isoformat() if r.deactivated_at else None} for r in rows]
 
-    print(json.dumps(admin._run(args, work), ensure_ascii=False, indent=2))
+    print(json.dumps(args.run(args, work), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -116,9 +125,9 @@ def cmd_pin(args: argparse.Namespace) -> int:
         try:
             await pos_users.reset_pin(pool, args.tenant_id, args.user_id, pin, at=_now(), hasher=PasswordHasher())
         except pos_users.PosUserError as exc:
-            raise admin.AdminError(exc.detail) from None
+            raise PosUserCommandError(exc.detail) from None
 
-    admin._run(args, work)
+    args.run(args, work)
     print(f"PIN de {args.user_id} cambiado", file=sys.stderr)
     return 0
 
@@ -131,9 +140,9 @@ def _set_active(args: argparse.Namespace, active: bool) -> int:
             await pos_users.set_active(pool, args.tenant_id, args.user_id, active, by=_by(),
                                        reason=getattr(args, "motivo", ""), at=_now())
         except pos_users.PosUserError as exc:
-            raise admin.AdminError(exc.detail) from None
+            raise PosUserCommandError(exc.detail) from None
 
-    admin._run(args, work)
+    args.run(args, work)
     print(f"Usuario {args.user_id} {'reactivado' if active else 'desactivado'}", file=sys.stderr)
     return 0
 
