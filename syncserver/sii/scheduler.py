@@ -28,7 +28,7 @@ from shared import clock as clock_mod
 from syncserver.dte import emisor as emisor_mod
 from syncserver.settings import ServerSettings
 from syncserver.sii import forwarder, worker, ws
-from syncserver.store import db
+from syncserver.store import certificates, db, outbox
 
 log = logging.getLogger("syncserver.sii.scheduler")
 
@@ -38,8 +38,7 @@ ResolutionLookup = Callable[[db.Pool, int], Awaitable[forwarder.Resolution | Non
 async def tenants(pool: db.Pool) -> list[int]:
     """The tenants with an uploaded certificate, in id order."""
     async with db.auth_tx(pool) as conn:
-        rows = await (await conn.execute("SELECT tenant_id FROM dte_tenants ORDER BY tenant_id")).fetchall()
-    return [int(r[0]) for r in rows]
+        return await certificates.dte_tenants(conn)
 
 
 async def emisor_resolution(pool: db.Pool, tenant_id: int) -> forwarder.Resolution | None:
@@ -49,23 +48,10 @@ async def emisor_resolution(pool: db.Pool, tenant_id: int) -> forwarder.Resoluti
     return None if config is None else config.resolution
 
 
-@contextlib.asynccontextmanager
-async def tenant_lock(pool: db.Pool, tenant_id: int) -> AsyncIterator[bool]:
-    """Yields whether this process got the tenant's pass lock (a session advisory lock, released at the end); the
+def tenant_lock(pool: db.Pool, tenant_id: int) -> contextlib.AbstractAsyncContextManager[bool]:
+    """Yields whether this process got the tenant's pass lock (:func:`syncserver.store.outbox.pass_lock`); the
     scheduler and ``admin dte-send`` both take it, so the SII sees one client per tenant."""
-    key = f"almacen:dte-pass:{tenant_id}"
-    async with pool.connection() as conn:
-        await conn.set_autocommit(True)
-        try:
-            row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,))).fetchone()
-            got = bool(row and row[0])
-            try:
-                yield got
-            finally:
-                if got:
-                    await conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
-        finally:
-            await conn.set_autocommit(False)
+    return outbox.pass_lock(pool, tenant_id)
 
 
 async def run_pass(pool: db.Pool, secret_key: str, client: ws.SiiClient, *,

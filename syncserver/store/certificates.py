@@ -38,3 +38,10 @@ async def sealed(conn: Conn, tenant_id: int) -> Sealed | None:
         await cur.execute("SELECT pfx_encrypted, password_encrypted FROM tenant_certificates WHERE tenant_id = %s",
                           (tenant_id,))
         return await cur.fetchone()
+
+
+async def dte_tenants(conn: Conn) -> list[int]:
+    """The tenants with an uploaded certificate (``dte_tenants``, filled by a trigger; readable in an ``auth_tx``),
+    in id order."""
+    rows = await (await conn.execute("SELECT tenant_id FROM dte_tenants ORDER BY tenant_id")).fetchall()
+    return [int(r[0]) for r in rows]

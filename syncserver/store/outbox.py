@@ -6,14 +6,15 @@ SII), with the claims of envelopes. Only SQL lives here; the rules (states, back
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from psycopg.rows import class_row
 
-from syncserver.store.db import Conn
+from syncserver.store.db import Conn, Pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,3 +304,22 @@ async def note_progress(conn: Conn, tenant_id: int, envelope_id: int, glosa: str
     await conn.execute(
         "UPDATE dte_envelopes SET sii_glosa = %s, last_error = %s, next_attempt_at = %s, updated_at = now()"
         " WHERE tenant_id = %s AND envelope_id = %s", (glosa, error, at, tenant_id, envelope_id))
+
+
+@contextlib.asynccontextmanager
+async def pass_lock(pool: Pool, tenant_id: int) -> AsyncIterator[bool]:
+    """Yields whether this process got the tenant's DTE pass lock: a session advisory lock on a connection of its
+    own (autocommit), released at the end; a process that does not get it skips the tenant."""
+    key = f"almacen:dte-pass:{tenant_id}"
+    async with pool.connection() as conn:
+        await conn.set_autocommit(True)
+        try:
+            row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,))).fetchone()
+            got = bool(row and row[0])
+            try:
+                yield got
+            finally:
+                if got:
+                    await conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+        finally:
+            await conn.set_autocommit(False)
