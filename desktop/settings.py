@@ -61,6 +61,8 @@ class TerminalSettings:
     Store policies (top-level keys of ``terminal.toml``): ``void_needs_pin`` (default false): removing a line
     before payment needs a supervisor's PIN; without it the cashier removes it alone, and either way the removal is
     journaled (``sale.line_removed``). Undoing a completed sale is always a return with a supervisor's PIN.
+    ``open_price_needs_pin`` (default false): selling a scanned code missing from the catalog at a typed price
+    needs a supervisor's PIN (the sale's line keeps the code, for HQ's list of unknown codes).
     """
 
     data_dir: Path
@@ -75,6 +77,7 @@ class TerminalSettings:
     scanner: ScannerConfig | None = None
     discount_limit_pct: int = 10
     void_needs_pin: bool = False
+    open_price_needs_pin: bool = False
     max_pin_failures: int = 5
     lockout_minutes: int = 5
     label_prefixes_weight: tuple[str, ...] = ("20", "21", "22", "23", "24")

@@ -203,7 +203,7 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     folios = FolioService(journal, s.store.rut, emisor=emisor, low_folios=s.documents.low_folios)
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct,
                                folios=folios, boleta_for_cards=s.documents.boleta_for_cards,
-                               void_needs_pin=s.void_needs_pin)
+                               void_needs_pin=s.void_needs_pin, open_price_needs_pin=s.open_price_needs_pin)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id)
     returns = ReturnService(journal, auth, folios, receipts, new_id)
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),

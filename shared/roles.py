@@ -24,12 +24,14 @@ class Action(enum.Enum):
     CASH_OUT = "cash_out"
     RETURN = "return"
     PURCHASE = "purchase"
+    OPEN_PRICE = "open_price"
 
     @property
     def label(self) -> str:
         return {Action.VOID_LINE: "anular línea", Action.DISCOUNT: "descuento sobre el límite",
                 Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo",
-                Action.RETURN: "devolución", Action.PURCHASE: "registrar compra"}[self]
+                Action.RETURN: "devolución", Action.PURCHASE: "registrar compra",
+                Action.OPEN_PRICE: "vender sin catálogo"}[self]
 
 
 def can_authorise(role: Role, action: Action) -> bool:

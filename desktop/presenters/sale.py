@@ -77,6 +77,8 @@ class SaleView:
     pending_prints: int = 0
     folios: str = ""
     """A warning when boleta folios are low or gone (empty while enough are left)."""
+    open_price: str = ""
+    """A scanned code missing from the catalog, while the cashier may sell it at a typed price."""
     reprint_menu: tuple[tuple[str, str], ...] = ()
     """[Reimprimir]'s choices while it is open: ``(key, label)`` of the last documents printed, newest first."""
 
@@ -166,6 +168,9 @@ class SalePresenter:
         """A code from the scanner (or typed and Enter): add the product, or ask for its weight."""
         try:
             match = self.catalog.resolve(code)
+        except errors.UnknownProduct as exc:
+            sellable = barcodes.is_gtin_shaped(code.strip())  # a real product's barcode, unknown here
+            return self._render(message=describe(exc), error=True, open_price=code.strip() if sellable else "")
         except errors.PosError as exc:
             return self._fail(exc)
         try:
@@ -174,7 +179,7 @@ class SalePresenter:
             return self._ask_weight(match.product)
         except errors.PosError as exc:
             return self._fail(exc)
-        return self._render(message=f"{match.product.name} agregado", results=())
+        return self._render(message=f"{match.product.name} agregado", results=(), open_price="")
 
     def submit(self, text: str) -> SaleView:
         """Enter in the search field: a code is scanned; words with a single match add it."""
@@ -248,7 +253,27 @@ class SalePresenter:
     def cancel_prompt(self) -> SaleView:
         self._weighing, self._pending = None, None
         self._end_weighing()
-        return self._render(weight_prompt=None, auth_prompt=None)
+        return self._render(weight_prompt=None, auth_prompt=None, open_price="")
+
+    def sell_open_price(self, price_text: str) -> SaleView:
+        """The price typed for the unknown code on ``open_price``: one unit sold at it, or a supervisor's PIN
+        asked first when the store wants one (``open_price_needs_pin``)."""
+        code = self.view.open_price
+        if not code:
+            return self.view
+        try:
+            price = money.parse_clp(price_text)
+            self.checkout.add_open_price(code, price)
+        except errors.AuthorisationRequired:
+            self._pending = lambda pin, reason: self._after(
+                self.checkout.add_open_price(code, price, pin, reason),
+                f"Vendido sin catálogo: {code} a {money.format_clp(price)}")
+            return self._render(open_price="", auth_prompt=AuthPrompt(
+                roles.Action.OPEN_PRICE.value, f"Vender {code} a {money.format_clp(price)} sin catálogo"))
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True)
+        return self._render(message=f"Vendido sin catálogo: {code} a {money.format_clp(price)}", open_price="",
+                            results=())
 
     def show_tab(self, name: str) -> SaleView:
         self._show_tab(name)

@@ -34,13 +34,23 @@ class Completed:
     """What the cashier must know about the sale's document (e.g. no folio was left: no boleta)."""
 
 
+OPEN_PRICE_SKU = "SIN-CATALOGO-"
+"""The SKU prefix of the lines sold at an open price for a code missing from the catalog: ``SIN-CATALOGO-<code>``
+(HQ lists those codes to create the products)."""
+
+
+MAX_OPEN_PRICE = 1_000_000
+"""Pesos: above this a typed open price is refused."""
+
+
 class CheckoutService:
     """One cashier's cart on one terminal. Every change is saved to the journal file's working state."""
 
     def __init__(self, journal: SqliteJournal, catalog_service: CatalogService, auth: AuthService,
                  receipts: receipts_mod.ReceiptService, new_id: Callable[[], str], *,
                  discount_limit_pct: int = 10, folios: FolioService | None = None,
-                 boleta_for_cards: bool = True, void_needs_pin: bool = False) -> None:
+                 boleta_for_cards: bool = True, void_needs_pin: bool = False,
+                 open_price_needs_pin: bool = False) -> None:
         self.journal = journal
         self.catalog = catalog_service
         self.auth = auth
@@ -51,6 +61,8 @@ class CheckoutService:
         self.boleta_for_cards = boleta_for_cards
         self.void_needs_pin = void_needs_pin
         """Removing a line before payment needs a supervisor's PIN (``void_needs_pin`` in ``terminal.toml``)."""
+        self.open_price_needs_pin = open_price_needs_pin
+        """Selling a code missing from the catalog needs a supervisor's PIN (``open_price_needs_pin``)."""
         self.customers = customers_mod.CustomerService(journal)
         self.cashier: User | None = None
         self.shift_id = ""
@@ -100,6 +112,32 @@ class CheckoutService:
 
     def set_quantity(self, line_id: int, quantity: Decimal | str) -> sale_mod.Sale:
         return self._save(self.sale.set_quantity(line_id, quantity))
+
+    def add_open_price(self, code: str, price: money.Pesos, supervisor_pin: str = "",
+                       reason: str = "") -> sale_mod.Sale:
+        """Sell one unit of a scanned ``code`` that is not in the catalog at a typed ``price`` (pesos, IVA
+        included): a line of SKU ``OPEN_PRICE_SKU`` + code, named after the code, for HQ's list of unknown
+        codes. With ``open_price_needs_pin`` a supervisor's PIN is journaled with it.
+
+        Raises: AuthorisationRequired (a PIN is needed and none given), InvalidAmount (not above $0 or above
+        ``MAX_OPEN_PRICE``), WrongPin,
+        LockedOut, InvalidInput (no reason with a PIN).
+        """
+        if price <= 0:
+            raise errors.InvalidAmount(price, "escriba el precio del producto")
+        if price > MAX_OPEN_PRICE:  # a barcode scanned into the price field, most likely
+            raise errors.InvalidAmount(price, f"un precio sobre {money.format_clp(MAX_OPEN_PRICE)} no es de un "
+                                              "minimarket: escríbalo de nuevo")
+        product = catalog.Product(f"{OPEN_PRICE_SKU}{code}", f"Sin catálogo {code}", price, "")
+        events: list[object] = []
+        if self.open_price_needs_pin:
+            if not supervisor_pin:
+                raise errors.AuthorisationRequired(roles.Action.OPEN_PRICE.value)
+            _user, event = self.auth.authorise(supervisor_pin, roles.Action.OPEN_PRICE, self._cashier_id(), reason,
+                                               sale_id=self.sale.sale_id, shift_id=self.shift_id,
+                                               detail=f"{code} = {money.format_clp(price)}")
+            events.append(event)
+        return self._save(self.sale.add(product, Decimal(1), code=code), *events)
 
     def remove_line(self, line_id: int, reason: str = "") -> sale_mod.Sale:
         """Take a line off the cart before payment, by the cashier alone: journaled as ``sale.line_removed``.

@@ -19,8 +19,9 @@ DECIMAL = (",", "0", BACK)
 VOID_REASONS = ("Error de digitación", "Cliente desiste", "Producto dañado")
 DISCOUNT_REASONS = ("Cliente frecuente", "Producto con detalle", "Precio mal etiquetado")
 RETURN_REASONS = ("Producto defectuoso", "Cliente desiste", "Producto vencido")
+OPEN_PRICE_REASONS = ("Producto nuevo", "Código sin crear en HQ", "Precio verificado en góndola")
 AUTH_REASONS = {roles.Action.VOID_LINE.value: VOID_REASONS, roles.Action.DISCOUNT.value: DISCOUNT_REASONS,
-                roles.Action.RETURN.value: RETURN_REASONS}
+                roles.Action.RETURN.value: RETURN_REASONS, roles.Action.OPEN_PRICE.value: OPEN_PRICE_REASONS}
 
 
 class KeypadDialog(QDialog):

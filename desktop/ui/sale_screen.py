@@ -54,6 +54,10 @@ class SaleScreen(QWidget):
         self.amount = prompts.DiscountDialog(self, lambda whole: presenter.discount_target(whole_sale=whole))
         self.amount.submitted.connect(lambda text: self._settle(self.amount, presenter.discount(
             text, whole_sale=self.amount.whole_sale(), percent=self.amount.percent())))
+        self.open_price = prompts.KeypadDialog("open-price", "Producto sin catálogo", self, amount=True,
+                                               ok="Vender")
+        self.open_price.submitted.connect(lambda text: self._settle(self.open_price, presenter.sell_open_price(text)))
+        self.open_price.cancelled.connect(presenter.cancel_prompt)
         self.reprints = ReprintMenu(self)
         self.reprints.chosen.connect(presenter.reprint_document)
         self.reprints.cancelled.connect(presenter.close_reprint_menu)
@@ -194,6 +198,9 @@ class SaleScreen(QWidget):
         self._prompt(self.weight, view, f"{weighing.name} · {weighing.price}" if weighing else None)
         self._prompt(self.auth, view, auth.what if auth else None,
                      prompts.AUTH_REASONS.get(auth.action, ()) if auth else ())
+        self._prompt(self.open_price, view, f"El código {view.open_price} no está en el catálogo. Escriba su "
+                     "precio para venderlo (HQ verá el código para crear el producto), o Cancelar."
+                     if view.open_price else None)
         if view.reprint_menu and not self.reprints.isVisible():
             self.reprints.ask(view.reprint_menu)
         elif not view.reprint_menu and self.reprints.isVisible():
@@ -212,6 +219,7 @@ class SaleScreen(QWidget):
 
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
-        dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning, self.reprints)
+        dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning, self.reprints,
+                   self.open_price)
         if self.isVisible() and not any(d is not None and d.isVisible() for d in dialogs):
             self.search.setFocus()

@@ -196,3 +196,40 @@ def test_discounts_per_line_and_per_sale_in_pesos_or_percent_within_the_limit(te
     for bad in ("0", "101", "abc", ""):
         assert p.discount(bad, percent=True).error
     assert "porcentaje" in p.discount("150", percent=True).message
+
+
+def test_an_unknown_barcode_is_sold_at_an_open_price(terminal):
+    p, _ = _selling(terminal)
+    view = p.scan("7802000000003")
+    assert view.error and view.message == "Producto no encontrado: 7802000000003"
+    assert view.open_price == "7802000000003"
+    assert p.sell_open_price("0").error and p.view.open_price  # the prompt stays
+    assert "no es de un minimarket" in p.sell_open_price("78020000").message
+    view = p.sell_open_price("1.490")
+    assert view.open_price == "" and view.message == "Vendido sin catálogo: 7802000000003 a $1.490"
+    assert [(x.name, x.amount) for x in view.lines] == [("Sin catálogo 7802000000003", "$1.490")]
+    line = p.checkout.sale.lines[0]
+    assert (line.sku, line.code) == ("SIN-CATALOGO-7802000000003", "7802000000003")
+    assert p.scan("LEC-9").open_price == ""  # a typed SKU that does not exist is not a product's barcode
+    p.scan("7802000000003")
+    assert p.cancel_prompt().open_price == ""
+
+
+def test_open_price_sales_can_need_a_supervisor(terminal):
+    terminal.checkout.open_price_needs_pin = True
+    p, _ = _selling(terminal)
+    p.scan("7802000000003")
+    view = p.sell_open_price("990")
+    assert view.open_price == "" and view.auth_prompt.action == "open_price"
+    assert view.lines == ()
+    view = p.authorise("9999", "Producto nuevo")
+    assert view.auth_prompt is None and [x.name for x in view.lines] == ["Sin catálogo 7802000000003"]
+    [authorised] = [e for e in terminal.journal.read() if e.type == "auth.authorised"]
+    assert authorised.payload["action"] == "open_price" and authorised.payload["detail"] == "7802000000003 = $990"
+
+
+def test_open_price_needs_pin_is_read_from_terminal_toml(tmp_path):
+    from desktop import settings
+
+    assert settings.parse("", tmp_path).open_price_needs_pin is False
+    assert settings.parse("open_price_needs_pin = true\n", tmp_path).open_price_needs_pin is True

@@ -212,3 +212,31 @@ def test_a_line_discount_in_percent_by_touch(ui):
     ui.click("discount-ok", dialog)
     assert ui.closed("discount-dialog")
     assert ui.text("total") == "$5.025" and ui.text("message") == "Descuento aplicado: $115"
+
+
+def test_an_unknown_barcode_sold_at_an_open_price_by_touch(ui, printer, qtbot):
+    ui.start_selling()
+    ui.scan("7802000000003")
+    dialog = fits(ui.dialog("open-price-dialog"))
+    assert "7802000000003 no está en el catálogo" in ui.text("open-price-hint", dialog)
+    ui.keypad("1490", dialog)
+    assert ui.find(QLineEdit, "open-price-input", dialog).text() == "1.490"
+    ui.screenshot(dialog, "till_open_price.png")
+    ui.click("open-price-ok", dialog)
+    assert ui.closed("open-price-dialog")
+    assert cart_names(ui) == ["Sin catálogo 7802000000003"] and ui.text("total") == "$1.490"
+    ui.click("pay")
+    pay = ui.dialog("payment-dialog")
+    ui.click("exact", pay)
+    ui.click("finish", pay)
+    assert "Venta guardada" in ui.text("done-message", pay)
+    ui.click("new-sale", pay)
+    qtbot.waitUntil(lambda: len(printer.jobs) == 1)
+
+
+def test_an_unknown_barcode_can_be_left_unsold(ui):
+    ui.start_selling()
+    ui.scan("7802000000003")
+    ui.click("open-price-cancel", ui.dialog("open-price-dialog"))
+    assert ui.closed("open-price-dialog") and cart_names(ui) == []
+    assert ui.find(QLineEdit, "search").hasFocus()
