@@ -23,6 +23,8 @@ from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scanner import ScannerConfig
 
 FILE_NAME = "terminal.toml"
+CASHIER_CHANGES = ("count", "shared")
+"""What [Cambiar cajero] does: a blind count closing the outgoing cashier's shift, or the same shift goes on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,9 @@ class TerminalSettings:
     journaled (``sale.line_removed``). Undoing a completed sale is always a return with a supervisor's PIN.
     ``open_price_needs_pin`` (default false): selling a scanned code missing from the catalog at a typed price
     needs a supervisor's PIN (the sale's line keeps the code, for HQ's list of unknown codes).
+    ``cashier_change`` (default ``"count"``): at [Cambiar cajero] the outgoing cashier counts the drawer blind and
+    their shift closes with its Z report, so a cash difference is one person's; the next cashier opens a shift
+    with that cash as the float. ``"shared"``: the shift goes on under the next cashier (one drawer, one count).
     """
 
     data_dir: Path
@@ -78,6 +83,7 @@ class TerminalSettings:
     discount_limit_pct: int = 10
     void_needs_pin: bool = False
     open_price_needs_pin: bool = False
+    cashier_change: str = "count"
     max_pin_failures: int = 5
     lockout_minutes: int = 5
     label_prefixes_weight: tuple[str, ...] = ("20", "21", "22", "23", "24")
@@ -167,6 +173,8 @@ def validate(s: TerminalSettings) -> None:
     Raises:
         ValueError: in Spanish, naming the section.
     """
+    if s.cashier_change not in CASHIER_CHANGES:
+        raise ValueError(f"cashier_change = {s.cashier_change!r}: use {' o '.join(map(repr, CASHIER_CHANGES))}")
     PaperWidth.parse(s.printer.width)
     s.drawer.validate()
     if s.scale is not None:

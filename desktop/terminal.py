@@ -143,7 +143,8 @@ class Terminal:
 
 def session_presenter(t: Terminal, on_change: Callable[[SessionView], None] = lambda v: None) -> SessionPresenter:
     """The sign-in and shift presenter of ``t``, wired to its services."""
-    return SessionPresenter(t.auth, t.shifts, t.receipts, on_change)
+    return SessionPresenter(t.auth, t.shifts, t.receipts, on_change,
+                            handover_count=t.settings.cashier_change == "count")
 
 
 def sale_presenter(t: Terminal, on_change: Callable[[SaleView], None] = lambda v: None) -> SalePresenter:

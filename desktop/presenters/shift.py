@@ -34,8 +34,13 @@ class SessionPresenter:
     """Who is at the till and which shift is open."""
 
     def __init__(self, auth: AuthService, shifts: ShiftService, receipts: ReceiptService,
-                 on_change: Callable[[SessionView], None] = lambda v: None) -> None:
+                 on_change: Callable[[SessionView], None] = lambda v: None, *, handover_count: bool = True) -> None:
         self.auth, self.shifts, self.receipts = auth, shifts, receipts
+        self.handover_count = handover_count
+        """[Cambiar cajero] closes the outgoing cashier's shift with a blind count, so each shift (and its cash
+        difference) is one person's (``cashier_change = "count"`` in ``terminal.toml``)."""
+        self.next_float = ""
+        """The cash counted at the last hand-over: offered as the next cashier's opening float."""
         self.on_change = on_change
         self.user: User | None = None
         self.view = SessionView(users=tuple((u.user_id, u.name) for u in auth.users()))
@@ -107,6 +112,7 @@ class SessionPresenter:
             shift = self.shifts.open(self.user, money.parse_clp(float_text or "0"))
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
+        self.next_float = ""
         return self._emit(message=f"Turno {shift.number} abierto con {money.format_clp(shift.opening_float)}")
 
     def cash_move(self, direction: str, amount_text: str, reason: str, supervisor_pin: str = "") -> SessionView:
@@ -146,6 +152,15 @@ class SessionPresenter:
             return self._emit(message=describe(exc), error=True)
         return self._emit(message=f"Administración: {admin.name}")
 
+    def hand_over(self, counted_text: dict[TenderKind, str]) -> SessionView:
+        """[Cambiar cajero] with ``handover_count``: the outgoing cashier's blind count closes their shift (its Z
+        printed and shown); the cash counted becomes the next cashier's suggested float (``next_float``)."""
+        view = self.close_shift(counted_text)
+        if view.z_lines:
+            cash = money.parse_clp(counted_text.get(TenderKind.CASH) or "0")
+            self.next_float = money.format_clp(cash).removeprefix("$")
+        return view
+
     def close_shift(self, counted_text: dict[TenderKind, str]) -> SessionView:
         """Close with the blind count typed per tender; the Z report is printed and shown."""
         if self.user is None:
@@ -155,6 +170,7 @@ class SessionPresenter:
             closed = self.shifts.close(self.user, counted)
         except errors.PosError as exc:
             return self._emit(message=describe(exc), error=True)
+        self.next_float = ""
         report = closed.report
         lines = [("Ventas", str(report.shift.sales_count)), ("Total", money.format_clp(report.shift.sales_total))]
         if report.shift.returns_count:

@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         if view.error:
             return
         if self.session.current_shift() is None:
-            self.open_shift_screen.prepare(view.user)
+            self.open_shift_screen.prepare(view.user, self.session.next_float)
             self.screens.setCurrentWidget(self.open_shift_screen)
             self._render_session(view)
         else:

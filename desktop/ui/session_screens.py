@@ -109,9 +109,11 @@ class OpenShiftScreen(QWidget):
         page.addLayout(info, 1)
         page.addLayout(_keypad_column(self.amount, start, self.message), 1)
 
-    def prepare(self, user_name: str) -> None:
-        self.greeting.setText(f"Hola, {user_name}. No hay un turno abierto en esta caja.")
-        self.amount.clear()
+    def prepare(self, user_name: str, float_text: str = "") -> None:
+        """Greet ``user_name``; ``float_text`` is the cash handed over by the previous cashier, if any."""
+        self.greeting.setText(f"Hola, {user_name}. No hay un turno abierto en esta caja."
+                              + (f" La caja se entregó con ${float_text} en efectivo." if float_text else ""))
+        self.amount.setText(float_text)
         show_message(self.message, "", False)
         self.amount.setFocus()
 

@@ -62,12 +62,13 @@ class CloseShiftDialog(QDialog):
 
     submitted = Signal(object)  # dict[TenderKind, str] (a Qt "dict" signal would turn the keys into text)
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, title: str = "Cerrar turno: arqueo ciego",
+                 hint: str = "Cuente lo que hay en la caja y los comprobantes de cada medio de pago. "
+                             "Toque un casillero y escriba el monto.") -> None:
         super().__init__(parent)
-        outer = _dialog(self, "close-dialog", "Cerrar turno: arqueo ciego")
+        outer = _dialog(self, "close-dialog", title)
         self.setMinimumSize(820, 540)
-        outer.addWidget(label("Cuente lo que hay en la caja y los comprobantes de cada medio de pago. "
-                              "Toque un casillero y escriba el monto.", role="hint", wrap=True))
+        outer.addWidget(label(hint, "close-hint", "hint", wrap=True))
         body = QHBoxLayout()
         body.setSpacing(24)
         fields = QGridLayout()

@@ -60,7 +60,7 @@ class ShiftActions(QObject):
 
     def _chosen(self, key: str) -> None:
         {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
-         "switch-user": self.switch_user.emit, "devices": self.devices, "close-shift": self.close_shift,
+         "switch-user": self.change_cashier, "devices": self.devices, "close-shift": self.close_shift,
          "purchase": self.purchase, "reprint-z": self.session.reprint_last_z}[key]()
 
     def cash_in(self) -> None:
@@ -122,6 +122,21 @@ class ShiftActions(QObject):
                                                               if presenter.view.stage == "done" else ""))
         page.start()
 
+    def change_cashier(self) -> None:
+        """[Cambiar cajero]: with a hand-over count (the store's default) the outgoing cashier counts the drawer
+        and their shift closes; otherwise straight to sign-in, the shift going on."""
+        if not self.session.handover_count:
+            self.switch_user.emit()
+            return
+        if self.sale.view.lines:
+            self.sale.refresh("Termine o anule la venta en curso antes de entregar la caja", True)
+            return
+        dialog = CloseShiftDialog(self.window, "Cambio de cajero: arqueo de entrega",
+                                  "Antes de entregar la caja, cuente lo que hay en ella y los comprobantes. Su "
+                                  "turno se cierra con este arqueo; el siguiente cajero abre el suyo.")
+        dialog.submitted.connect(lambda counts: self._close(dialog, counts, handover=True))
+        dialog.open()
+
     def close_shift(self) -> None:
         if self.sale.view.lines:
             self.sale.refresh("Termine o anule la venta en curso antes de cerrar el turno", True)
@@ -130,13 +145,14 @@ class ShiftActions(QObject):
         dialog.submitted.connect(lambda counts: self._close(dialog, counts))
         dialog.open()
 
-    def _close(self, dialog: CloseShiftDialog, counts: dict[TenderKind, str]) -> None:
-        view = self.session.close_shift(counts)
+    def _close(self, dialog: CloseShiftDialog, counts: dict[TenderKind, str], *, handover: bool = False) -> None:
+        view = self.session.hand_over(counts) if handover else self.session.close_shift(counts)
         if view.error and not view.z_lines:
             dialog.show_error(view.message)
             return
         dialog.accept()
-        report = self.report = ZReportDialog(self.window, "Reporte Z", view.z_lines, view.message, view.error,
+        title = "Entrega de caja" if handover else "Reporte Z"
+        report = self.report = ZReportDialog(self.window, title, view.z_lines, view.message, view.error,
                                              view.z_reprint)
         report.reprint.connect(self.session.reprint_z)
         report.finished.connect(lambda _code: self._report_closed())

@@ -233,3 +233,28 @@ def test_open_price_needs_pin_is_read_from_terminal_toml(tmp_path):
 
     assert settings.parse("", tmp_path).open_price_needs_pin is False
     assert settings.parse("open_price_needs_pin = true\n", tmp_path).open_price_needs_pin is True
+
+
+def test_a_hand_over_closes_the_outgoing_cashiers_shift_and_offers_its_cash(terminal):
+    from shared.sale import TenderKind
+
+    session = terminal_mod.session_presenter(terminal)
+    assert session.handover_count  # the default: cashier_change = "count"
+    session.sign_in("ana", "1234")
+    session.open_shift("20.000")
+    view = session.hand_over({TenderKind.CASH: "19.990"})
+    assert dict(view.z_lines)["Efectivo"] == "Faltante $10" and session.next_float == "19.990"
+    session.sign_in("pedro", "2345")
+    assert session.current_shift() is None
+    assert session.open_shift(session.next_float).message == "Turno 2 abierto con $19.990"
+    assert session.next_float == ""
+    shifts = [e.payload for e in terminal.journal.read() if e.type == "shift.opened"]
+    assert [s["cashier_id"] for s in shifts] == ["ana", "pedro"]
+
+
+def test_cashier_change_is_read_from_terminal_toml(tmp_path):
+    from desktop import settings
+
+    assert settings.parse('cashier_change = "shared"\n', tmp_path).cashier_change == "shared"
+    with pytest.raises(ValueError, match="cashier_change"):
+        settings.parse('cashier_change = "cajon"\n', tmp_path)

@@ -38,7 +38,8 @@ def test_wrong_pin_stays_on_sign_in_with_the_error(ui):
     assert ui.find(QLineEdit, "pin").text() == ""
 
 
-def test_another_cashier_joins_the_open_shift(ui):
+def test_another_cashier_joins_the_open_shift_when_the_store_shares_it(ui):
+    ui.window.session.handover_count = False  # terminal.toml: cashier_change = "shared"
     ui.start_selling()
     ui.click("action-shift")
     ui.click("switch-user", ui.dialog("shift-menu"))

@@ -240,3 +240,37 @@ def test_an_unknown_barcode_can_be_left_unsold(ui):
     ui.click("open-price-cancel", ui.dialog("open-price-dialog"))
     assert ui.closed("open-price-dialog") and cart_names(ui) == []
     assert ui.find(QLineEdit, "search").hasFocus()
+
+
+def test_changing_cashier_counts_the_drawer_at_hand_over(ui, printer, qtbot):
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    ui.start_selling()  # Ana, $20.000 float
+    ui.scan("7801234567894")
+    ui.click("action-shift")
+    ui.click("switch-user", ui.dialog("shift-menu"))
+    assert ui.closed("close-dialog") and "antes de entregar la caja" in ui.text("message")
+    ui.click("pay")
+    pay = ui.dialog("payment-dialog")
+    ui.click("exact", pay)
+    ui.click("finish", pay)
+    ui.click("new-sale", pay)
+    ui.click("action-shift")
+    ui.click("switch-user", ui.dialog("shift-menu"))
+    close = fits(ui.dialog("close-dialog"))
+    assert "entregar la caja" in ui.text("close-hint", close)
+    ui.find(QLineEdit, "count-cash").setFocus()
+    ui.keypad("21100", close)  # $50 short: Ana's difference
+    ui.screenshot(close, "till_handover_count.png")
+    ui.click("close-ok", close)
+    report = fits(ui.dialog("z-dialog"))
+    names = [w.objectName() for w in report.findChildren(QLabel) if w.objectName().startswith("z-name-")]
+    rows = {ui.text(n, report): ui.text(n.replace("name", "value"), report) for n in names}
+    assert rows["Efectivo"] == "Faltante $50"
+    ui.click("z-ok", report)
+    ui.sign_in("pedro", "2345")
+    screen = ui.find(QWidget, "open-shift-screen")
+    assert ui.find(QLineEdit, "float").text() == "21.100"
+    assert "se entregó con $21.100" in ui.text("greeting", screen)
+    ui.click("open-shift")
+    assert ui.text("status-cashier") == "Cajero: Pedro Soto" and ui.text("status-shift") == "Turno 2"
