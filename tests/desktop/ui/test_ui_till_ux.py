@@ -274,3 +274,40 @@ def test_changing_cashier_counts_the_drawer_at_hand_over(ui, printer, qtbot):
     assert "se entregó con $21.100" in ui.text("greeting", screen)
     ui.click("open-shift")
     assert ui.text("status-cashier") == "Cajero: Pedro Soto" and ui.text("status-shift") == "Turno 2"
+
+
+class _OnlineSync:
+    """The sync service as the window reads it once enrolled: online, nothing left to send."""
+
+    def __init__(self):
+        from desktop.services.sync import SyncStatus
+
+        self.status = SyncStatus(online=True, pending=0)
+
+    def close(self):
+        pass
+
+
+def test_readme_screenshot_of_the_sale_screen_in_a_normal_state(ui, terminal, qtbot):
+    """docs/img/sale_screen.png is this screenshot: enrolled and online, folios on hand, a sale under way."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QLabel
+
+    caf = Path(__file__).parents[2] / "data" / "sii" / "samples" / "caf_T39_cert_76235291-5_F1-20.xml"
+    terminal.checkout.folios.load_caf(caf.read_bytes())
+    terminal.checkout.folios.low_folios = 10  # the sample CAF has 20: plenty for this picture
+    ui.start_selling()
+    terminal.sync = _OnlineSync()
+    for code in ("7801234567894", "7801234567894", "7801610001196", "7802920000015", "7801320000014"):
+        ui.scan(code)
+    ui.click("tile-PAN-1")
+    weight = ui.dialog("weight-dialog")
+    ui.keypad("0,512", weight)
+    ui.click("weight-ok", weight)
+    assert ui.text("status-connection") == "● En línea"
+    assert not ui.window.findChild(QLabel, "status-folios").isVisible()
+    assert not ui.window.findChild(QLineEdit, "search").text()
+    assert ui.text("message") == "Pan Batido agregado"
+    assert (ui.window.width(), ui.window.height()) == (1024, 600)
+    ui.screenshot(ui.window, "readme_sale_screen.png")
