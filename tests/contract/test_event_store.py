@@ -17,7 +17,6 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-import postgres_event_store
 import pytest
 
 from desktop.journal import event_store as sqlite_event_store
@@ -26,6 +25,7 @@ from shared import errors
 from shared import journal as port
 from shared.events import envelope, registry
 from shared.events.envelope import GENESIS_HASH, Envelope
+from tests.contract import postgres_event_store
 
 Opened = AbstractContextManager[port.EventStore] | AbstractAsyncContextManager[port.AsyncEventStore]
 

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
 
 from desktop import cli
 from desktop.journal import sqlite_store
 from shared.events import registry
+from tests import supplier_dte as sd
 
 SAMPLE = sd.SAMPLE_F13
 

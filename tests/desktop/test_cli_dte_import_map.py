@@ -9,11 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
 
 from desktop import cli
 from desktop.journal import purchases_projection, read_models, sqlite_store
 from shared.events import registry
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"
 PRODUCTS = [

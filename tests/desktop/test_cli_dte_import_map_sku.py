@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
 
 from desktop import cli
 from desktop.purchase_cli import split_target
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"
 PRODUCTS = [

@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg_pool
 import pytest
-import sync_kit
 
 from desktop.journal import read_models
 from shared.dte import xmlcore
@@ -28,6 +27,7 @@ from syncserver.dte import certs, pipeline
 from syncserver.dte import emisor as emisor_mod
 from syncserver.ingest import rebuild
 from syncserver.sii import scheduler, standin_caf, worker, ws
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(6)  # P000 is sold by weight; the others by unit
 SECRET = "test-secret"  # the e2e server's secret key: it decrypts the tenant's certificate

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import sync_kit
 import uvicorn
 
 from shared import signing, sync
@@ -26,6 +25,7 @@ from shared.sale import TenderKind
 from syncserver import app as app_mod
 from syncserver import settings as server_settings
 from syncserver import tenancy
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(5)
 _setup_tenants = sync_kit.setup_tenants

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import sync_kit
 
 from shared.events import catalog, codec, envelope, registry, returns, sales
 from shared.sale import TenderKind
 from syncserver.ingest import rebuild
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(5)
 SNAPSHOT_SQL = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s), (SELECT json_agg(l ORDER BY sale_id,"

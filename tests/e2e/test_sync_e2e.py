@@ -12,13 +12,13 @@ from decimal import Decimal
 import httpx
 import psycopg
 import pytest
-import sync_kit
 
 from desktop.journal import read_models
 from shared import signing, sync
 from shared.events import envelope, registry
 from syncserver import catalog, tenancy
 from syncserver.ingest import rebuild
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(40)
 _setup_tenants = sync_kit.setup_tenants

@@ -14,10 +14,10 @@ from typing import Any
 
 import psycopg
 import pytest
-import sync_kit
 
 from shared.events import catalog, envelope
 from shared.sale import TenderKind
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(5)
 

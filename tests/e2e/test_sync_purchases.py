@@ -7,9 +7,6 @@ import random
 import re
 from decimal import Decimal
 
-import supplier_dte as sd
-import sync_kit
-
 from desktop.journal import purchases_projection, read_models
 from desktop.services.purchases import PurchaseService
 from shared.dte import xmlcore
@@ -17,6 +14,8 @@ from shared.dte.documents import CodRef
 from shared.events import registry
 from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
+from tests import supplier_dte as sd
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(20)
 STORE_RUT = "77447842-6"

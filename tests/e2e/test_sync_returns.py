@@ -12,13 +12,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sync_kit
-
 from desktop.journal import read_models
 from shared.events import registry
 from shared.sale import Tender, TenderKind
 from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(15)  # P007 and P014 are sold by weight
 CHILE = ZoneInfo("America/Santiago")

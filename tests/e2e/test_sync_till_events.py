@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import sync_kit
-
 from desktop.journal import read_models
 from shared.sale import Tender, TenderKind
+from tests.e2e import sync_kit
 
 ROWS = sync_kit.catalog_rows(5)
 

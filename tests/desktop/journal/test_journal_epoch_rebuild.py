@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import supplier_dte as sd
-
 from desktop import cli
 from desktop.journal import read_models
 from desktop.services.purchases import PurchaseService
@@ -14,6 +12,7 @@ from desktop.services.sync import SyncService
 from shared import sync
 from shared.events import envelope
 from shared.sale import Tender, TenderKind
+from tests import supplier_dte as sd
 
 STORE_RUT = "77447842-6"
 

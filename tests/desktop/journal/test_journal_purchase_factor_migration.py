@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 
-import supplier_dte as sd
-
 from desktop import cli
 from desktop import settings as settings_mod
 from desktop.journal import migrate
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"
 PRODUCTS = [{"sku": "LEC-1", "name": "Leche Entera Colun 1 L", "price": "1150", "category": "Almacén",

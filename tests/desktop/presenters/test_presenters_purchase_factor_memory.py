@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
 
 from desktop import settings as settings_mod
 from desktop.journal import purchases_projection as pp
@@ -17,6 +16,7 @@ from desktop.journal import read_models
 from desktop.presenters.purchase import NO_MATCH, PurchasePresenter
 from desktop.services import purchase_matching, purchases
 from shared.dte.documents import CodRef
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"
 PRODUCTS = [

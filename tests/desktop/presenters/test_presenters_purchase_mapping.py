@@ -9,12 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
 
 from desktop import settings as settings_mod
 from desktop.journal import purchases_projection as pp
 from desktop.journal import read_models
 from desktop.presenters.purchase import NO_MATCH, PurchasePresenter
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"
 PRODUCTS = [

@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import supplier_dte as sd
 from lxml import etree
 
 from desktop import cli
@@ -19,6 +18,7 @@ from desktop.services.purchases import PurchaseRefused
 from shared.dte import xmlcore
 from shared.dte.documents import CodRef, Totales
 from shared.events import catalog
+from tests import supplier_dte as sd
 
 STORE = "77447842-6"  # the receptor of the SII sample
 PRODUCTS = [

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
-from purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
 from desktop.journal import purchases_projection, read_models
+from tests import supplier_dte as sd
+from tests.desktop.ui.purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
-from purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 
 from desktop.journal import purchases_projection, read_models
+from tests import supplier_dte as sd
+from tests.desktop.ui.purchase_kit import STORE, open_purchase, pick, product_rows, store_terminal
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 

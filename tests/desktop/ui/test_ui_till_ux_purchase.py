@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import supplier_dte as sd
-from purchase_kit import STORE, open_purchase, store_terminal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QListWidget, QPushButton
-from test_ui_purchase import LINES, ROWS
-from test_ui_till_ux import fits
+
+from tests import supplier_dte as sd
+from tests.desktop.ui.purchase_kit import STORE, open_purchase, store_terminal
+from tests.desktop.ui.test_ui_purchase import LINES, ROWS
+from tests.desktop.ui.test_ui_till_ux import fits
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 

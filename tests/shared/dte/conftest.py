@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import CAF_FILES, SAMPLE_DAY, SAMPLES, TENANT_RUT
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
 from shared.dte import signature
+from tests.shared.dte.dte_samples import CAF_FILES, SAMPLE_DAY, SAMPLES, TENANT_RUT
 
 
 @pytest.fixture(scope="session")

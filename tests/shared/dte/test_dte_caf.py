@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import CAF_FILES, SAMPLE_DAY, SAMPLES, TENANT_RUT
 
 from shared.dte import caf as caf_mod
 from shared.dte import errors, signature
+from tests.shared.dte.dte_samples import CAF_FILES, SAMPLE_DAY, SAMPLES, TENANT_RUT
 
 
 def test_the_sii_keys_load_from_the_callers_folder_despite_their_invalid_certificates(

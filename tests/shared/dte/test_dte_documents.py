@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from dte_samples import make_sale
 
 from shared.dte import documents as docs
 from shared.dte import errors
+from tests.shared.dte.dte_samples import make_sale
 
 DAY = date(2025, 5, 2)
 

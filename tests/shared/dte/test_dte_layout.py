@@ -4,9 +4,9 @@ reportlab, no PDF. What the SII's manual fixes is checked on the primitives them
 from __future__ import annotations
 
 import pytest
-from dte_samples import SAMPLES
 
 from shared.dte import drawing, errors, layout, printed, xmlcore
+from tests.shared.dte.dte_samples import SAMPLES
 
 SET_BASICO = SAMPLES / "enviodte_set_basico_T33_T56_T61_cert_76235291-5.xml"
 MM = drawing.MM

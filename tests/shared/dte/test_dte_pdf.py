@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import zxingcpp
-from dte_samples import SAMPLES, SIGN_TIME, STAMP_TIME
 from PIL import Image
 
 from desktop.drivers import pdf_reportlab
@@ -22,6 +21,7 @@ from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
 from shared.dte import errors, pdf, printed, signature, ted, xmlcore
 from shared.dte import xml as dte_xml
+from tests.shared.dte.dte_samples import SAMPLES, SIGN_TIME, STAMP_TIME
 
 DAY = date(2025, 5, 2)
 DPI = 200

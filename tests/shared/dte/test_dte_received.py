@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import SAMPLES, SIGN_TIME, STAMP_TIME
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
 from shared.dte import received, signature, ted, verdict, xmlcore
 from shared.dte import xml as dte_xml
+from tests.shared.dte.dte_samples import SAMPLES, SIGN_TIME, STAMP_TIME
 
 BASICO = SAMPLES / "enviodte_set_basico_T33_T56_T61_cert_76235291-5.xml"
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
-from dte_samples import TENANT_RUT, XSD
 
 from shared.dte import errors, rvd, schema, signature
+from tests.shared.dte.dte_samples import TENANT_RUT, XSD
 
 DAY = date(2025, 5, 2)
 

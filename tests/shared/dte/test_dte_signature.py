@@ -14,10 +14,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from dte_samples import SAMPLES, SIGNED_SAMPLES
 from lxml import etree
 
 from shared.dte import errors, signature, xmlcore
+from tests.shared.dte.dte_samples import SAMPLES, SIGNED_SAMPLES
 
 SII = "{http://www.sii.cl/SiiDte}"
 Xmlsec = Callable[..., bool]

@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import SIGNED_SAMPLES, STAMP_TIME
 from lxml import etree
 
 from shared.dte import caf as caf_mod
 from shared.dte import errors, ted, xmlcore
+from tests.shared.dte.dte_samples import SIGNED_SAMPLES, STAMP_TIME
 
 SII = "{http://www.sii.cl/SiiDte}"
 

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import CAF_FILES, SAMPLES, SIGN_TIME, STAMP_TIME, make_sale
 from lxml import etree
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
 from shared.dte import signature, ted, verdict, xmlcore
 from shared.dte import xml as dte_xml
+from tests.shared.dte.dte_samples import CAF_FILES, SAMPLES, SIGN_TIME, STAMP_TIME, make_sale
 
 DAY = date(2025, 5, 2)
 Keys = dict[int, rsa.RSAPublicKey]

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dte_samples import SIGN_TIME, SIGNED_SAMPLES, STAMP_TIME, XSD, make_sale
 from lxml import etree
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents as docs
 from shared.dte import errors, schema, signature, ted, xmlcore
 from shared.dte import xml as dte_xml
+from tests.shared.dte.dte_samples import SIGN_TIME, SIGNED_SAMPLES, STAMP_TIME, XSD, make_sale
 
 DAY = date(2025, 5, 2)
 SII = "{http://www.sii.cl/SiiDte}"

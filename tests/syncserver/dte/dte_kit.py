@@ -18,7 +18,6 @@ from typing import Any
 
 import psycopg_pool
 from cryptography.hazmat.primitives import serialization
-from folio_kit import SAMPLE_RUT, SAMPLES, SECRET, sample_caf
 
 from shared import money
 from shared.dte import caf as caf_mod
@@ -26,6 +25,7 @@ from shared.dte import documents, signature, ted
 from shared.events import returns, sales
 from shared.sale import allocate
 from syncserver.dte import certs, folios
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SAMPLES, SECRET, sample_caf
 
 DAY = date(2025, 5, 2)
 STAMPED = datetime(2025, 5, 2, 10, 0, 0)

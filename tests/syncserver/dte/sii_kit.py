@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from folio_kit import SAMPLE_RUT, sample_caf
 
 from shared.dte import caf as caf_mod
 from shared.dte import documents, signature, ted, xml
 from syncserver import sii_standin
 from syncserver.sii import standin_caf, ws
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, sample_caf
 
 HOLDER_RUT = "12345678-5"
 PFX_PASSWORD = "clave-firma"

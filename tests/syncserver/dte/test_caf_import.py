@@ -8,12 +8,12 @@ from pathlib import Path
 
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, Till, migrated, sample_caf
 
 from shared.dte import caf as caf_mod
 from syncserver import cli
 from syncserver.dte import folios
 from syncserver.sii.standin_caf import StandinIssuer
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Till, migrated, sample_caf
 
 TODAY = date(2026, 11, 22)
 

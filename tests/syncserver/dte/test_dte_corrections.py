@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import psycopg_pool
 import pytest
-from dte_kit import DAY, caf, return_of, sale, setup_tenant, xmlsec1
-from folio_kit import HQ_PASSWORD, SAMPLE_RUT, SECRET, Till, csrf_token, hq_app, hq_login, migrated
 from lxml import etree
 from starlette.types import ASGIApp
 
 from shared.dte import schema, signature, ted
 from syncserver.dte import corrections, pipeline
+from tests.syncserver.dte.dte_kit import DAY, caf, return_of, sale, setup_tenant, xmlsec1
+from tests.syncserver.dte.folio_kit import HQ_PASSWORD, SAMPLE_RUT, SECRET, Till, csrf_token, hq_app, hq_login, migrated
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 NS = {"s": "http://www.sii.cl/SiiDte"}

@@ -11,8 +11,6 @@ from typing import Any
 
 import httpx
 import psycopg_pool
-from folio_kit import SAMPLE_RUT, SAMPLES, SECRET, TODAY, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, holder_pfx, holder_signer, sii_client, standin_url
 
 from shared.dte import schema, signature
 from syncserver import sii_standin
@@ -21,6 +19,8 @@ from syncserver.sii import forwarder, ws
 from syncserver.sii.ws import endpoints as ep
 from syncserver.sii.ws import soap
 from syncserver.sii_standin.state import Registered, Verdict
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SAMPLES, SECRET, TODAY, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx, holder_signer, sii_client, standin_url
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import psycopg_pool
-from dte_kit import CUSTOMER, return_of, sale, setup_tenant, xmlsec1
-from folio_kit import EMISOR_DATA, SAMPLE_RUT, SECRET, Till, migrated
 from lxml import etree
 
 from shared.dte import schema, signature
 from syncserver.dte import corrections, emisor, folios, pipeline, rvd
 from syncserver.settings import ServerSettings
+from tests.syncserver.dte.dte_kit import CUSTOMER, return_of, sale, setup_tenant, xmlsec1
+from tests.syncserver.dte.folio_kit import EMISOR_DATA, SAMPLE_RUT, SECRET, Till, migrated
 
 NS = {"s": "http://www.sii.cl/SiiDte"}
 D1, D3 = datetime(2025, 5, 2, 10, 0, 0), datetime(2025, 5, 4, 11, 0, 0)

@@ -16,12 +16,12 @@ import httpx
 import psycopg
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, TODAY, Db, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, holder_pfx
 
 from syncserver import cli
 from syncserver.dte import certs, folios
 from syncserver.store import schema
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, TODAY, Db, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx
 
 
 def _free_port() -> int:

@@ -11,12 +11,23 @@ from datetime import UTC, datetime
 
 import httpx
 import psycopg_pool
-from folio_kit import SAMPLE_RUT, SAMPLES, SECRET, TODAY, Till, boleta_sale, hq_app, hq_login, migrated, sample_caf
 from lxml import etree
 from starlette.types import ASGIApp
 
 from shared.dte import signature
 from syncserver.dte import certs, folios, pipeline
+from tests.syncserver.dte.folio_kit import (
+    SAMPLE_RUT,
+    SAMPLES,
+    SECRET,
+    TODAY,
+    Till,
+    boleta_sale,
+    hq_app,
+    hq_login,
+    migrated,
+    sample_caf,
+)
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

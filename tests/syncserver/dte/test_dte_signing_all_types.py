@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg_pool
-from dte_kit import CUSTOMER, DAY, caf, return_of, sale, setup_tenant, xmlsec1
-from folio_kit import SAMPLE_RUT, SECRET, Till, migrated
 from lxml import etree
 
 from shared.dte import schema, signature, ted
 from syncserver.dte import emisor, pipeline
+from tests.syncserver.dte.dte_kit import CUSTOMER, DAY, caf, return_of, sale, setup_tenant, xmlsec1
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, Till, migrated
 
 NS = {"s": "http://www.sii.cl/SiiDte"}
 

@@ -7,10 +7,10 @@ import itertools
 from datetime import date
 
 import psycopg_pool
-from folio_kit import SAMPLE_RUT, Till, migrated
 
 from syncserver.dte import folios
 from syncserver.sii.standin_caf import StandinIssuer
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Till, migrated
 
 SIZES = {"folio_lease_size": 5, "folio_low_water": 2}
 IMPORT_SIZES = {"lease_size": 5, "low_water": 2}

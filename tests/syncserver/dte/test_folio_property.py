@@ -15,12 +15,12 @@ from typing import Any
 
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, Db, Till, migrated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncserver.dte import folios
 from syncserver.sii.standin_caf import StandinIssuer
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Db, Till, migrated
 
 SIZES = {"folio_lease_size": 4, "folio_low_water": 2}
 TIPOS = (39, 33)

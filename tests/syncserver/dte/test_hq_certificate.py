@@ -9,11 +9,11 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 import httpx
-from folio_kit import SAMPLE_RUT, csrf_token, hq_app, hq_login, migrated
 from starlette.types import ASGIApp
 
 from syncserver.dte import certs
 from syncserver.sii import standin_caf
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, csrf_token, hq_app, hq_login, migrated
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 SECRET = "test-secret"  # hq_app's server secret

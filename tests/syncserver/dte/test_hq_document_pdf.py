@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import psycopg_pool
 import zxingcpp
-from dte_kit import CUSTOMER, sale, setup_tenant
-from folio_kit import SAMPLE_RUT, SECRET, Till, hq_app, hq_login, migrated
 from PIL import Image
 from starlette.types import ASGIApp
 
 from syncserver.dte import emisor, pipeline
+from tests.syncserver.dte.dte_kit import CUSTOMER, sale, setup_tenant
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, Till, hq_app, hq_login, migrated
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, csrf_token, hq_app, hq_login, migrated
 from starlette.types import ASGIApp
 
 from syncserver import cli
 from syncserver.dte import emisor
 from syncserver.store import db as db_mod
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, csrf_token, hq_app, hq_login, migrated
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 FORM = {"razon_social": "Comercial Los Andes Ltda.", "giro": "Almacén de barrio", "acteco": "471100, 561000",

@@ -10,12 +10,12 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import psycopg_pool
 from argon2 import PasswordHasher
-from folio_kit import SAMPLE_RUT, Db, Till, migrated, sample_caf
 from starlette.types import ASGIApp
 
 from syncserver import app as app_mod
 from syncserver import settings as settings_mod
 from syncserver.hq import auth
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Db, Till, migrated, sample_caf
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -12,12 +12,12 @@ from datetime import date, datetime
 import httpx
 import psycopg_pool
 import pytest
-from dte_kit import sale, setup_tenant
-from folio_kit import SAMPLE_RUT, SECRET, Till, csrf_token, hq_app, hq_login, migrated
 from starlette.types import ASGIApp
 
 from shared.dte import schema, signature
 from syncserver.dte import folios, pipeline, rvd
+from tests.syncserver.dte.dte_kit import sale, setup_tenant
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, Till, csrf_token, hq_app, hq_login, migrated
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 DAY = date(2025, 5, 2)

@@ -14,13 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-import folio_kit as kit
 import httpx
 import psycopg_pool
 from argon2 import PasswordHasher
-from dte_kit import sale
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, execute, holder_pfx, sii_client, standin_url
 from starlette.types import ASGIApp
 
 from syncserver import app as app_mod
@@ -29,6 +25,10 @@ from syncserver import sii_standin
 from syncserver.dte import certs, folios, rvd
 from syncserver.hq import auth
 from syncserver.sii import forwarder, worker
+from tests.syncserver.dte import folio_kit as kit
+from tests.syncserver.dte.dte_kit import sale
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, execute, holder_pfx, sii_client, standin_url
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from sii_kit import holder_signer, sii_client, standin_url
 
 from shared.dte import xmlcore
 from syncserver import sii_standin
 from syncserver.sii import ws
 from syncserver.sii.ws import endpoints as ep
 from syncserver.sii.ws import soap
+from tests.syncserver.dte.sii_kit import holder_signer, sii_client, standin_url
 
 COMPANY = "76.235.291-5"
 

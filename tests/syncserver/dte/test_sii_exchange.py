@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg_pool
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, execute, factura, holder_pfx, holder_signer, put_signed, sii_client, standin_url
 
 from shared.dte import rvd as rvd_doc
 from shared.dte import schema, signature
@@ -18,6 +16,17 @@ from syncserver import sii_standin
 from syncserver.dte import certs, folios, pipeline
 from syncserver.sii import forwarder, scheduler, worker
 from syncserver.sii.ws import endpoints as ep
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import (
+    PFX_PASSWORD,
+    execute,
+    factura,
+    holder_pfx,
+    holder_signer,
+    put_signed,
+    sii_client,
+    standin_url,
+)
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 

@@ -13,14 +13,22 @@ from typing import Any
 
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SECRET, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, factura, holder_pfx, holder_signer, put_signed, sii_client, standin_url
 
 from shared.dte import signature
 from syncserver import sii_standin
 from syncserver.dte import certs
 from syncserver.sii import forwarder, ws
 from syncserver.sii.ws import endpoints as ep
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import (
+    PFX_PASSWORD,
+    factura,
+    holder_pfx,
+    holder_signer,
+    put_signed,
+    sii_client,
+    standin_url,
+)
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 COMPANY = "76.235.291-5"

@@ -17,13 +17,13 @@ import httpx
 import psycopg
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SECRET, migrated
-from sii_kit import PFX_PASSWORD, facturas_waiting, sii_client, standin_url
 
 from syncserver import sii_standin
 from syncserver.dte import certs
 from syncserver.sii import claims, forwarder, sending, ws
 from syncserver.sii.ws import endpoints as ep
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, migrated
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, facturas_waiting, sii_client, standin_url
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg_pool
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, factura, holder_pfx, put_signed, sii_client, standin_url
 
 from shared.dte import signature
 from syncserver import sii_standin
 from syncserver.dte import certs, folios
 from syncserver.sii import forwarder, worker
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, factura, holder_pfx, put_signed, sii_client, standin_url
 
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)
 

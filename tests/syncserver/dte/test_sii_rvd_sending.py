@@ -15,10 +15,7 @@ from typing import Any
 
 import psycopg_pool
 import pytest
-from dte_kit import sale
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, migrated, sample_caf
 from lxml import etree
-from sii_kit import PFX_PASSWORD, execute, holder_pfx, sii_client, standin_url
 
 from shared.dte import schema
 from syncserver import app as app_mod
@@ -27,6 +24,9 @@ from syncserver import settings as settings_mod
 from syncserver.dte import certs, folios, pipeline
 from syncserver.sii import forwarder, scheduler, worker
 from syncserver.sii.ws import endpoints as ep
+from tests.syncserver.dte.dte_kit import sale
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, execute, holder_pfx, sii_client, standin_url
 
 NS = {"s": "http://www.sii.cl/SiiDte"}
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)

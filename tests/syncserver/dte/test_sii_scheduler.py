@@ -12,14 +12,14 @@ from typing import Any
 
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, holder_pfx, standin_url
 
 from syncserver import app as app_mod
 from syncserver import settings as settings_mod
 from syncserver import sii_standin
 from syncserver.dte import certs, folios
 from syncserver.sii import scheduler
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx, standin_url
 
 
 def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:

@@ -15,12 +15,9 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import folio_kit as kit
 import httpx
 import psycopg_pool
 import pytest
-from folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
-from sii_kit import PFX_PASSWORD, facturas_waiting, holder_pfx, holder_signer, sii_client, standin_url
 from starlette.types import ASGIApp
 
 from syncserver import sii_standin
@@ -28,6 +25,16 @@ from syncserver.dte import certs, folios, pipeline
 from syncserver.sii import forwarder, scheduler, ws
 from syncserver.sii.ws import endpoints as ep
 from syncserver.sii_standin.state import Registered, Verdict
+from tests.syncserver.dte import folio_kit as kit
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, TODAY, Db, Till, boleta_sale, migrated, sample_caf
+from tests.syncserver.dte.sii_kit import (
+    PFX_PASSWORD,
+    facturas_waiting,
+    holder_pfx,
+    holder_signer,
+    sii_client,
+    standin_url,
+)
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 RESOLUTION = forwarder.Resolution(date(2026, 1, 1), 0)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from folio_kit import SAMPLE_RUT, migrated
 
 from syncserver import settings as settings_mod
 from syncserver.dte import folios
 from syncserver.sii import standin_caf
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, migrated
 
 
 def test_a_standin_caf_imports_only_with_the_standin_key(pg_database: str, tmp_path: Path) -> None:

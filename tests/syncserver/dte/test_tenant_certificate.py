@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from folio_kit import SAMPLE_RUT, SAMPLES, migrated
 
 from syncserver import cli
 from syncserver.dte import certs
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SAMPLES, migrated
 
 
 def fresh_pfx(password: bytes, days: int = 365) -> bytes:

@@ -6,10 +6,10 @@ import json
 
 import psycopg_pool
 import pytest
-from hq_support import FAST, PASSWORD, World, enroll_terminal, product
 
 from syncserver import bootstrap, catalog, tenancy
 from syncserver.hq import auth
+from tests.syncserver.hq.hq_support import FAST, PASSWORD, World, enroll_terminal, product
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from hq_support import World
 from starlette.types import ASGIApp
 
 from shared import signing
 from syncserver import cli, tenancy
 from syncserver.store import schema
+from tests.syncserver.hq.hq_support import World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

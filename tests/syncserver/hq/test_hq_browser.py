@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_support import PASSWORD, World
 
 from syncserver.store import change_feed
+from tests.syncserver.hq.hq_support import PASSWORD, World
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "artifacts" / "screenshots"

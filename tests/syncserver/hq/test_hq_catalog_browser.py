@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_support import PASSWORD, World
+
+from tests.syncserver.hq.hq_support import PASSWORD, World
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -12,11 +12,11 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 import openpyxl
-from hq_support import World
 from starlette.types import ASGIApp
 
 from shared import catalog_import as ci
 from syncserver import catalog_import
+from tests.syncserver.hq.hq_support import World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 HEADER = "sku,name,brand,category,price,sold_by,barcode,plu,iva_exempt,favourite,stock\n"

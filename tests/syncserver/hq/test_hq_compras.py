@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import psycopg_pool
 import pytest
-from hq_support import PASSWORD, World
 from starlette.types import ASGIApp
 
 from shared.events import envelope
@@ -27,6 +26,7 @@ from syncserver.hq import purchases as hq_purchases
 from syncserver.hq import web
 from syncserver.ingest import projections
 from syncserver.store import db
+from tests.syncserver.hq.hq_support import PASSWORD, World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

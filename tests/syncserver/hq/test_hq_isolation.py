@@ -10,9 +10,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
-from hq_support import World
 from itsdangerous import TimestampSigner
 from starlette.types import ASGIApp
+
+from tests.syncserver.hq.hq_support import World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

@@ -9,12 +9,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from hq_support import PASSWORD, World, product
 from starlette.types import ASGIApp
 
 from syncserver import catalog
 from syncserver.hq import web
 from syncserver.store import change_feed
+from tests.syncserver.hq.hq_support import PASSWORD, World, product
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 

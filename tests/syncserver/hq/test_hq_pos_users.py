@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from hq_support import FAST, World
 from starlette.types import ASGIApp
 
 from syncserver import cli, pos_users
 from syncserver.store import change_feed
+from tests.syncserver.hq.hq_support import FAST, World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 AT = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
