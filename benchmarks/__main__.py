@@ -24,6 +24,7 @@ from benchmarks import (
     sync_catchup,
     sync_ingest,
     ted_stamp,
+    till_catalog_pull,
 )
 
 Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, Runner] = {
     ted_stamp.NAME: ted_stamp.run,
     dte_envelope.NAME: dte_envelope.run,
     catalog_import.NAME: catalog_import.run,
+    till_catalog_pull.NAME: till_catalog_pull.run,
 }
 
 

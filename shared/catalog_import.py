@@ -45,6 +45,7 @@ _TRUE, _FALSE = frozenset({"1", "si", "sí", "s", "x", "true", "verdadero"}), fr
 _SOLD_BY: Final = {"": "unit", "unit": "unit", "unidad": "unit", "u": "unit", "un": "unit", "und": "unit",
                    "kg": "kg", "kilo": "kg", "kilos": "kg", "granel": "kg"}
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class ImportFileError(errors.PosError):
@@ -251,7 +252,7 @@ def parse_row(values: Sequence[str], line: int, mapping: Mapping[str, int], head
         result.problems.append(Problem(line, headers[index] if index is not None else LABELS[name], message))
 
     for column in mapping:
-        if any(ord(c) < 32 and c not in "\t" for c in cell(column)):
+        if _CONTROL.search(cell(column)):
             problem(column, "contiene caracteres de control")
     if len(values) > len(headers):
         result.problems.append(Problem(line, "", f"tiene {len(values)} columnas y el encabezado {len(headers)}"))

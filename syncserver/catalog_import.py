@@ -120,20 +120,24 @@ class Outcome:
 
 
 async def _check(conn: db.Conn, tenant_id: int, table: Table, mapping: dict[str, int],
-                 create_categories: bool) -> Preview:
+                 create_categories: bool, count_updates: bool = True) -> Preview:
     problems = rules.mapping_problems(mapping, table.headers)
     if problems:
         return Preview(table, mapping, [], [], problems)
     owners = await products.barcode_owners(conn, tenant_id)
-    known = {c["name"] for c in await products.categories(conn, tenant_id)}
+    known = await products.category_names(conn, tenant_id)
     results = rules.check(table, mapping, owners=owners, categories=known, create_categories=create_categories)
     folded = {k.casefold() for k in known}
     new = list(dict.fromkeys(r.product["category"] for r in results
                              if r.product is not None and r.product["category"].casefold() not in folded))
-    skus = [r.product["sku"] for r in results if r.product is not None]
-    cur = await conn.execute("SELECT count(*) FROM products WHERE tenant_id = %s AND sku = ANY(%s)", (tenant_id, skus))
-    row = await cur.fetchone()
-    return Preview(table, mapping, results, new, [], int(row[0]) if row else 0)
+    updates = 0
+    if count_updates:
+        skus = [r.product["sku"] for r in results if r.product is not None]
+        cur = await conn.execute("SELECT count(*) FROM products WHERE tenant_id = %s AND sku = ANY(%s)",
+                                 (tenant_id, skus))
+        row = await cur.fetchone()
+        updates = int(row[0]) if row else 0
+    return Preview(table, mapping, results, new, [], updates)
 
 
 async def preview(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, int] | None = None,
@@ -162,7 +166,7 @@ async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, in
     total = len(table.rows)
     async with db.tenant_tx(pool, tenant_id) as conn:
         await products.lock_catalog(conn, tenant_id)
-        checked = await _check(conn, tenant_id, table, mapping, create_categories)
+        checked = await _check(conn, tenant_id, table, mapping, create_categories, count_updates=False)
         if checked.mapping_problems:
             raise ImportRefused(" ".join(checked.mapping_problems))
         accepted = checked.accepted

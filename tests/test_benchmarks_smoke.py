@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
-         "dte_envelope", "catalog_import")
+         "dte_envelope", "catalog_import", "till_catalog_pull")
 
 
 @pytest.mark.slow

@@ -137,6 +137,12 @@ async def categories(conn: db.Conn, tenant_id: int) -> list[dict[str, Any]]:
     return await cur.fetchall()
 
 
+async def category_names(conn: db.Conn, tenant_id: int) -> set[str]:
+    """The names of the tenant's categories."""
+    cur = await conn.execute("SELECT name FROM categories WHERE tenant_id = %s", (tenant_id,))
+    return {str(r[0]) for r in await cur.fetchall()}
+
+
 async def add_categories(conn: db.Conn, tenant_id: int, names: Iterable[str]) -> list[str]:
     """Create the categories of ``names`` the tenant lacks (after the last tab, in the order given); returns them."""
     wanted = list(dict.fromkeys(names))
@@ -205,6 +211,7 @@ async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str
             await copy.write_row((ord_, p["sku"], p["name"], p["price"], p["category"], p["sold_by"], p["plu"],
                                   p["brand"], list(p["barcodes"]), p["iva_exempt"], p["favourite"], p["active"],
                                   p.get("cost", 0), catalog_import.search_text(p)))
+    await conn.execute("ANALYZE catalog_staging")  # a temp table has no statistics: plan the joins below on its size
     await conn.execute(
         "INSERT INTO products (tenant_id, sku, name, price, category, sold_by, plu, brand, barcodes, iva_exempt,"
         " favourite, active, cost, search_text, version, updated_at)"
@@ -221,15 +228,17 @@ async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str
         {"t": tenant_id, "now": now})
     await conn.execute("DELETE FROM product_barcodes b USING catalog_staging s WHERE b.tenant_id = %s"
                        " AND b.sku = s.sku AND NOT b.code = ANY(s.barcodes)", (tenant_id,))
-    await conn.execute("INSERT INTO product_barcodes (tenant_id, code, sku) SELECT %s, c.code, s.sku"
-                       " FROM catalog_staging s, unnest(s.barcodes) AS c(code)"
-                       " ON CONFLICT (tenant_id, code) DO NOTHING", (tenant_id,))
-    cur = await conn.execute("SELECT c.code, b.sku FROM catalog_staging s, unnest(s.barcodes) AS c(code)"
-                             " JOIN product_barcodes b ON b.tenant_id = %s AND b.code = c.code WHERE b.sku <> s.sku"
-                             " LIMIT 1", (tenant_id,))
-    taken = await cur.fetchone()
-    if taken is not None:
-        raise BarcodeTaken(str(taken[0]), str(taken[1]))
+    cur = await conn.execute("INSERT INTO product_barcodes (tenant_id, code, sku) SELECT %s, c.code, s.sku"
+                             " FROM catalog_staging s, unnest(s.barcodes) AS c(code)"
+                             " ON CONFLICT (tenant_id, code) DO NOTHING RETURNING code", (tenant_id,))
+    inserted = {str(r[0]) for r in await cur.fetchall()}
+    wanted = {code: p["sku"] for p in items for code in p["barcodes"]}
+    kept = [code for code in wanted if code not in inserted]  # already there: must be the same product's
+    if kept:
+        owners = await barcode_owners(conn, tenant_id, kept)
+        taken = sorted(code for code in kept if owners.get(code) != wanted[code])
+        if taken:
+            raise BarcodeTaken(taken[0], owners.get(taken[0], "?"))
     cur = await conn.execute("SELECT s.sku, p.version FROM catalog_staging s JOIN products p ON p.tenant_id = %s"
                              " AND p.sku = s.sku ORDER BY s.ord", (tenant_id,))
     return [(str(sku), int(v)) for sku, v in await cur.fetchall()]

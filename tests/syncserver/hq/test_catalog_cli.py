@@ -35,6 +35,8 @@ def test_catalog_import_and_export_from_the_command_line(pg_database: str, tmp_p
     code, _, err = admin("catalog-import", "1", str(source), "--rechazadas", str(rejects))
     assert code == 1 and "1 productos nuevos, 0 actualizados; 1 filas con problemas" in err
     assert "A-2" in rejects.read_text("utf-8-sig")
+    code, _, err = admin("catalog-import", "1", str(source))  # again: its barcode is its own, so an update
+    assert code == 1 and "0 productos nuevos, 1 actualizados" in err
     latin = tmp_path / "latin.csv"
     latin.write_bytes((HEADER + "Ñ,Ñandú,,X,1,,,,,,\n").encode("cp1252"))
     code, _, err = admin("catalog-import", "1", str(latin))
@@ -44,4 +46,5 @@ def test_catalog_import_and_export_from_the_command_line(pg_database: str, tmp_p
     assert code == 0 and out.splitlines()[1:] == ["A-1,Leche,,Lácteos,1150,unidad,7801234567894,,0,0,0,1",
                                                   "Ñ,Ñandú,,X,1,unidad,,,0,0,0,1"]
     with psycopg.connect(pg_database) as conn:
-        assert conn.execute("SELECT count(*) FROM changes WHERE tenant_id = 1").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM changes WHERE tenant_id = 1").fetchone() == (3,)
+        assert conn.execute("SELECT version FROM products WHERE sku = 'A-1'").fetchone() == (2,)
