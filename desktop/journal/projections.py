@@ -15,10 +15,23 @@ from typing import Any
 from desktop.journal import purchases_projection
 from shared import errors as pos_errors
 from shared import shift as shift_mod
-from shared.events import auth, catalog, codec, customers, envelope, folios, purchases, returns, sales, shifts, till
+from shared.events import (
+    auth,
+    catalog,
+    codec,
+    customers,
+    emisor,
+    envelope,
+    folios,
+    purchases,
+    returns,
+    sales,
+    shifts,
+    till,
+)
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
-                     "folios_used", "returned_lines", "customers", *purchases_projection.TABLES)
+                     "folios_used", "returned_lines", "customers", "emisor", *purchases_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -175,6 +188,14 @@ def _customer(conn: sqlite3.Connection, entry: envelope.Envelope, e: customers.C
                  (e.rut, e.razon_social, e.giro, e.direccion, e.comuna, entry.epoch, entry.seq))
 
 
+def _emisor(conn: sqlite3.Connection, entry: envelope.Envelope, e: emisor.EmisorReceived) -> None:
+    """The latest emisor HQ published replaces the one before (one row)."""
+    conn.execute("INSERT OR REPLACE INTO emisor (id, rut, razon_social, giro, direccion, comuna, ciudad, sucursal_sii,"
+                 " resolucion_fecha, resolucion_numero, unidad_sii) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.rut, e.razon_social, e.giro, e.direccion, e.comuna, e.ciudad, e.sucursal_sii,
+                  e.resolucion_fecha, e.resolucion_numero, e.unidad_sii))
+
+
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
@@ -194,6 +215,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     customers.CustomerSaved: [_customer],
     purchases.PurchaseReceived: [purchases_projection.apply],
     till.LineRemoved: [_line_removed],
+    emisor.EmisorReceived: [_emisor],
 }
 
 

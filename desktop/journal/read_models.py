@@ -13,6 +13,7 @@ from desktop.journal import projections
 from shared import catalog
 from shared import shift as shift_mod
 from shared.events import codec
+from shared.events import emisor as emisor_events
 
 _PRODUCT_COLUMNS = "p.sku, p.name, p.price, p.category, p.sold_by, p.plu, p.brand, p.iva_exempt, p.favourite, p.active"
 
@@ -158,6 +159,17 @@ def users(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """``(user_id, name, role)`` of active users, by name."""
     return [(r[0], r[1], r[2]) for r in conn.execute(
         "SELECT user_id, name, role FROM users WHERE active ORDER BY name")]
+
+
+def emisor(conn: sqlite3.Connection) -> emisor_events.EmisorReceived | None:
+    """The latest emisor HQ published to this till; None while it has sent none."""
+    row = conn.execute("SELECT rut, razon_social, giro, direccion, comuna, ciudad, sucursal_sii, resolucion_fecha,"
+                       " resolucion_numero, unidad_sii FROM emisor WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    return emisor_events.EmisorReceived(rut=row[0], razon_social=row[1], giro=row[2], direccion=row[3],
+                                        comuna=row[4], ciudad=row[5], sucursal_sii=row[6], resolucion_fecha=row[7],
+                                        resolucion_numero=int(row[8]), unidad_sii=row[9])
 
 
 def pin_failures(conn: sqlite3.Connection, user_id: str) -> tuple[int, str]:

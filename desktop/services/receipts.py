@@ -9,6 +9,7 @@ writes their outcome to the print queue and tells the listeners.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +24,15 @@ from desktop.services import timbre
 from desktop.services.printing import JobDone, PrintJob, PrintWorker
 from shared import errors, money, rut
 from shared import shift as shift_mod
-from shared.events import returns, sales
+from shared.events import emisor, returns, sales
 from shared.sale import TenderKind
 
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
 TEST_TEXT = ("Señor Ñandú pidió: ¿café?", "¡Sí! Árbol, Éxito, acción", "áéíóú ÁÉÍÓÚ ñÑ ü ° ¿¡")
 NO_DRAWER = "Esta caja no tiene cajón configurado. Ábralo con la llave."
+NO_EMISOR = ("Encabezado de terminal.toml: HQ aún no envía los datos del emisor. Complételos en HQ (página Emisor)"
+             " y sincronice la caja.")
+"""What the till says (test slip, Z report, sign-in screen) while it prints terminal.toml's header."""
 Z_COPY_MARK = "*** COPIA - REIMPRESIÓN ***"
 """The line of a Z report printed again (fits the 32 columns of 58 mm paper)."""
 
@@ -42,6 +46,24 @@ class StoreHeader:
     terminal: str
     logo: Any = None  # a PIL image printed at the top of every receipt (dithered to the paper's width)
     sii_office: str = ""  # the SII unit printed under a tax document's recuadro ("S.I.I. - SANTIAGO NORTE")
+
+
+def emisor_header(data: emisor.EmisorReceived, local: StoreHeader) -> StoreHeader:
+    """The header of HQ's emisor as the XML carries it (RznSoc, RUTEmisor, GiroEmis, DirOrigen, CmnaOrigen,
+    CdgSIISucur), keeping this till's name, logo and (when HQ has none) its SII unit."""
+    address = f"{data.direccion}, {data.comuna}"
+    if data.sucursal_sii is not None:
+        address += f" · Sucursal SII {data.sucursal_sii}"
+    return StoreHeader(name=data.razon_social, rut=data.rut, giro=data.giro, address=address,
+                       terminal=local.terminal, logo=local.logo, sii_office=data.unidad_sii or local.sii_office)
+
+
+def emisor_resolution(data: emisor.EmisorReceived, local: tuple[int, int]) -> tuple[int, int]:
+    """The SII resolution (number, year) of HQ's emisor (FchResol and NroResol of the envelopes' Carátula); the
+    local one while HQ has no date."""
+    if not data.resolucion_fecha:
+        return local
+    return data.resolucion_numero, int(data.resolucion_fecha[:4])
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +122,18 @@ class ReceiptService:
         self.user_name = user_name
         self.drawer = drawer or DrawerConfig()
         self.resolution = resolution
-        """The SII resolution (number, year) printed under the timbre."""
+        """terminal.toml's SII resolution (number, year), printed under the timbre until HQ sends the emisor."""
         self.last_status = PrinterStatus.UNKNOWN
         self._listeners: list[Listener] = []
         self._tests = itertools.count(1)
+
+    def current_header(self) -> tuple[StoreHeader, tuple[int, int], bool]:
+        """The header and the resolution (number, year) printed now, and whether they are HQ's: the emisor HQ
+        published on the feed (what the SII receives in the XML), or terminal.toml's while the till has none."""
+        data = read_models.emisor(self.journal.conn)
+        if data is None:
+            return self.header, self.resolution, False
+        return emisor_header(data, self.header), emisor_resolution(data, self.resolution), True
 
     @property
     def printer(self) -> ReceiptPrinter:
@@ -124,18 +154,19 @@ class ReceiptService:
         """The receipt of a completed sale: its boleta (title, folio, timbre as PDF417 and the SII's legends), or a
         non-fiscal comprobante when the sale went out without a document (no folio was left)."""
         doc = event.document
+        header, resolution, _from_hq = self.current_header()
         title, number = "COMPROBANTE DE VENTA", f"N° {event.number}"
         image: Any = None
         legends: tuple[str, ...] = ()
         if doc is not None:
             title, number = timbre.TITLES.get(doc.tipo, f"DOCUMENTO TRIBUTARIO {doc.tipo}"), f"N° {doc.folio}"
-            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*self.resolution)
+            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*resolution)
         return Receipt(
-            store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
-            store_giro=self.header.giro, title=title, number=number, timbre=image, timbre_legends=legends,
-            boxed=doc is not None, sii_office=self.header.sii_office if doc is not None else "",
+            store_name=header.name, store_rut=rut.format(header.rut), store_address=header.address,
+            store_giro=header.giro, title=title, number=number, timbre=image, timbre_legends=legends,
+            boxed=doc is not None, sii_office=header.sii_office if doc is not None else "",
             receptor=receptor_lines(event.customer),
-            issued_at=issued_at, cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
+            issued_at=issued_at, cashier=self.user_name(event.cashier_id), terminal=header.terminal,
             lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
                                     x.amount, x.discount) for x in event.lines),
             discount=event.discount, total=event.total, neto=event.neto, iva=event.iva, exento=event.exento,
@@ -148,20 +179,21 @@ class ReceiptService:
         """Queue the nota de crédito of a return (with the drawer kick for a cash refund); ``reprint`` marks the
         paper as a copy."""
         doc = event.document
+        header, resolution, _from_hq = self.current_header()
         image: Any = None
         legends: tuple[str, ...] = ()
         original = timbre.NAMES.get(event.original_tipo, f"documento {event.original_tipo}")
         title, number = "DEVOLUCIÓN", f"{original.capitalize()} N° {event.original_folio}"
         if doc is not None:
             title, number = timbre.TITLES[61], f"N° {doc.folio}"
-            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*self.resolution)
+            image, legends = timbre.timbre_image(doc.ted, self.width.dots), timbre.legends(*resolution)
         customer = None
         if event.original_tipo in (33, 34):
             customer = self.sale_event(event.sale_id)[0].customer
         receipt = Receipt(
-            store_name=self.header.name, store_rut=rut.format(self.header.rut), store_address=self.header.address,
-            store_giro=self.header.giro, title=title, number=number, issued_at=self.journal.clock(),
-            cashier=self.user_name(event.cashier_id), terminal=self.header.terminal,
+            store_name=header.name, store_rut=rut.format(header.rut), store_address=header.address,
+            store_giro=header.giro, title=title, number=number, issued_at=self.journal.clock(),
+            cashier=self.user_name(event.cashier_id), terminal=header.terminal,
             lines=tuple(ReceiptLine(x.name, x.quantity, "kg" if x.sold_by == "kg" else "unit", x.unit_price,
                                     x.amount, max(money.round_half_up(x.unit_price * x.quantity) - x.amount, 0))
                         for x in event.lines),
@@ -173,7 +205,7 @@ class ReceiptService:
             footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
                               f"Motivo: {event.reason}"),
             timbre=image, timbre_legends=legends, boxed=doc is not None,
-            sii_office=self.header.sii_office if doc is not None else "", receptor=receptor_lines(customer),
+            sii_office=header.sii_office if doc is not None else "", receptor=receptor_lines(customer),
             reprint=reprint)
         kick = open_drawer and self.drawer.enabled
         data = self.renderer.receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
@@ -306,8 +338,11 @@ class ReceiptService:
         still open."""
         report = shift_mod.z_report(shift)
         opened_at, closed_at = read_models.shift_times(self.journal.conn, shift.shift_id)
-        text = z_report_text(report, self.header, self.user_name, self.journal.clock(), reprint=reprint,
+        header, _resolution, from_hq = self.current_header()
+        text = z_report_text(report, header, self.user_name, self.journal.clock(), reprint=reprint,
                              opened_at=opened_at, closed_at=closed_at)
+        if not from_hq:
+            text = dataclasses.replace(text, footer=(*text.footer, NO_EMISOR))
         return self._submit(PrintJob(f"z:{shift.shift_id}", self.renderer.report(text, self.width),
                                      reprint=reprint))
 
@@ -321,12 +356,14 @@ class ReceiptService:
         """Queue a short test slip (ñ, á, É, ¿, ¡ and a ruler as wide as the paper) on ``printer``, or on the
         terminal's printer when ``None``; its outcome has a ``test:<n>`` key."""
         width = width or self.width
+        header, _resolution, from_hq = self.current_header()
         ruler = ("1234567890" * 7)[:width.columns]
-        report = TextReport(title="PRUEBA", header=(self.header.name, self.header.terminal,
+        report = TextReport(title="PRUEBA", header=(header.name, header.terminal,
                                                     self.journal.clock().strftime("%d-%m-%Y %H:%M")),
                             rows=(("Impresora", (printer or self.printer).name), ("Papel", f"{width.columns} col."),
                                   ("--", ""), *((text, "") for text in TEST_TEXT), ("--", ""), (ruler, "")),
-                            footer=("Si lee bien las tildes y la ñ,", "la impresora está lista."))
+                            footer=("Si lee bien las tildes y la ñ,", "la impresora está lista.",
+                                    *(() if from_hq else (NO_EMISOR,))))
         job = PrintJob(f"test:{next(self._tests)}", self.renderer.report(report, width), printer=printer)
         return self._submit(job)
 
@@ -370,6 +407,7 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
     verdict = "Cuadrada" if report.cash_difference == 0 else (
         "Sobrante" if report.cash_difference > 0 else "Faltante")
     rows += [("--", ""), ("Caja", verdict)]
-    lines = (header.name, f"RUT {rut.format(header.rut)}", header.terminal, now.strftime("%d-%m-%Y %H:%M"))
+    lines = (header.name, f"RUT {rut.format(header.rut)}", header.giro, header.address, header.terminal,
+             now.strftime("%d-%m-%Y %H:%M"))
     return TextReport(title="REPORTE Z", header=(*lines, Z_COPY_MARK) if reprint else lines,
                       rows=tuple(rows), footer=("Firma cajero: ____________",))

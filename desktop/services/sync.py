@@ -21,6 +21,7 @@ from desktop.journal.sqlite_store import Identity, SqliteJournal
 from shared import sync
 from shared.events import auth as auth_events
 from shared.events import catalog as catalog_events
+from shared.events import emisor as emisor_events
 from shared.events import envelope
 from shared.events import folios as folio_events
 
@@ -141,7 +142,8 @@ class SyncService:
             self.batch_size = max(self.batch_size // 2, min(self.MIN_BATCH, self.size_cap))
 
     def pull(self) -> int:
-        """Apply HQ's changes (catalog, prices, users) as journal events; returns how many."""
+        """Apply HQ's changes (catalog, prices, users and their PIN hashes, the emisor, folio leases) as journal events;
+        returns how many."""
         applied = 0
         while True:
             cursor = int(self.journal.sync_state().get("pull_cursor", 0))
@@ -183,6 +185,17 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
     if change["kind"] == "user":
         return auth_events.UserEnrolled(data["user_id"], data["name"], data["role"], data["pin_hash"],
                                         bool(data.get("active", True)))
+    if change["kind"] == "emisor":
+        numero = data.get("resolucion_numero")
+        sucursal = data.get("sucursal_sii")
+        return emisor_events.EmisorReceived(
+            rut=str(data.get("rut") or ""), razon_social=str(data.get("razon_social") or ""),
+            giro=str(data.get("giro") or ""), direccion=str(data.get("direccion") or ""),
+            comuna=str(data.get("comuna") or ""), ciudad=str(data.get("ciudad") or ""),
+            acteco=tuple(int(a) for a in data.get("acteco") or ()),
+            sucursal_sii=None if sucursal is None else int(sucursal),
+            resolucion_fecha=str(data.get("resolucion_fecha") or ""),
+            resolucion_numero=int(numero or 0), unidad_sii=str(data.get("unidad_sii") or ""))
     if change["kind"] == "folio_lease":
         if identity is not None and (data.get("terminal_id", identity.terminal_id) != identity.terminal_id
                                      or int(data.get("epoch", identity.epoch)) != identity.epoch):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import auth, catalog, codec, customers, folios, purchases, returns, sales, shifts, till
+from shared.events import auth, catalog, codec, customers, emisor, folios, purchases, returns, sales, shifts, till
 
 EVENT_CLASSES = (
     sales.SaleCompleted,
@@ -21,6 +21,7 @@ EVENT_CLASSES = (
     customers.CustomerSaved,
     purchases.PurchaseReceived,
     till.LineRemoved,
+    emisor.EmisorReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {

@@ -27,7 +27,7 @@ def test_existing_purchase_lines_take_their_factor_from_the_journal(make_termina
     term.purchases.record(term.purchases.assign(preview, 1, "LEC-1", "12"))
     term.close()
     conn = sqlite3.connect(data / "journal.sqlite3")  # back to how 0007 left the table
-    conn.executescript("ALTER TABLE purchase_lines DROP COLUMN package_factor;"
+    conn.executescript("ALTER TABLE purchase_lines DROP COLUMN package_factor; DROP TABLE emisor;"
                        " UPDATE alembic_version SET version_num = '0007';")
     conn.close()
 

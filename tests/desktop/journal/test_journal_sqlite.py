@@ -255,7 +255,7 @@ def test_saved_customers_keep_their_order_through_the_0007_migration(tmp_path, c
     journal.close()
     conn = sqlite3.connect(path)  # back to how 0006 left the table
     conn.executescript("ALTER TABLE customers DROP COLUMN updated_epoch; UPDATE customers SET updated_seq = 0;"
-                       " ALTER TABLE purchase_lines DROP COLUMN package_factor;"
+                       " ALTER TABLE purchase_lines DROP COLUMN package_factor; DROP TABLE emisor;"
                        " UPDATE alembic_version SET version_num = '0006';")
     conn.close()
     config = Config()

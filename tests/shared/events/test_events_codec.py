@@ -12,7 +12,20 @@ import pytest
 
 from shared import errors
 from shared.catalog import Product, SoldBy
-from shared.events import auth, catalog, codec, customers, folios, purchases, registry, returns, sales, shifts, till
+from shared.events import (
+    auth,
+    catalog,
+    codec,
+    customers,
+    emisor,
+    folios,
+    purchases,
+    registry,
+    returns,
+    sales,
+    shifts,
+    till,
+)
 from shared.events.envelope import canonical_bytes
 from shared.sale import Sale, TenderKind
 
@@ -102,6 +115,9 @@ SAMPLES: dict[type[Any], Any] = {
         registered_by="marta", document_xml="<DTE>DISEÑO</DTE>"),
     till.LineRemoved: till.LineRemoved("V-1", 2, "PAN-001", "Pan Batido", Decimal("0.512"), 1019, "cajera-1",
                                        "T-1", "Cliente desiste", "sup-1"),
+    emisor.EmisorReceived: emisor.EmisorReceived("76235291-5", "Almacenes Ñandú SpA", "Almacén", "Av. Providencia 1234",
+                                                 "Providencia", "Santiago", (471100, 561000), 81234567, "2024-03-15",
+                                                 80, "SANTIAGO ORIENTE"),
 }
 
 EXTRA_SAMPLES = [
