@@ -23,8 +23,9 @@ from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scanner import ScannerConfig
 
 FILE_NAME = "terminal.toml"
-CASHIER_CHANGES = ("count", "shared")
-"""What [Cambiar cajero] does: a blind count closing the outgoing cashier's shift, or the same shift goes on."""
+CASHIER_CHANGES = ("count", "drawer", "shared")
+"""What [Cambiar cajero] does: a blind count closing the outgoing cashier's shift, a drawer and shift per cashier,
+or the same shift goes on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,9 @@ class TerminalSettings:
     needs a supervisor's PIN (the sale's line keeps the code, for HQ's list of unknown codes).
     ``cashier_change`` (default ``"count"``): at [Cambiar cajero] the outgoing cashier counts the drawer blind and
     their shift closes with its Z report, so a cash difference is one person's; the next cashier opens a shift
-    with that cash as the float. ``"shared"``: the shift goes on under the next cashier (one drawer, one count).
+    with that cash as the float. ``"drawer"``: a drawer (cash tray) per cashier: each has their own shift, kept
+    open while another sells and closed with its own count. ``"shared"``: the shift goes on under the next cashier
+    (one drawer, one count).
     """
 
     data_dir: Path

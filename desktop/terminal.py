@@ -205,7 +205,7 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct,
                                folios=folios, boleta_for_cards=s.documents.boleta_for_cards,
                                void_needs_pin=s.void_needs_pin, open_price_needs_pin=s.open_price_needs_pin)
-    shifts = ShiftService(journal, auth, receipts, drawer, new_id)
+    shifts = ShiftService(journal, auth, receipts, drawer, new_id, per_cashier=s.cashier_change == "drawer")
     returns = ReturnService(journal, auth, folios, receipts, new_id)
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
                     scale=scale, scanner=reader, returns=returns,

@@ -87,8 +87,13 @@ def shift(conn: sqlite3.Connection, shift_id: str) -> shift_mod.Shift | None:
     return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
 
 
-def open_shift(conn: sqlite3.Connection) -> shift_mod.Shift | None:
-    row = conn.execute("SELECT data FROM shifts WHERE state = 'open' ORDER BY number DESC LIMIT 1").fetchone()
+def open_shift(conn: sqlite3.Connection, cashier_id: str | None = None) -> shift_mod.Shift | None:
+    """The open shift with the highest number (of ``cashier_id`` when given: a till with a drawer per cashier)."""
+    if cashier_id is None:
+        row = conn.execute("SELECT data FROM shifts WHERE state = 'open' ORDER BY number DESC LIMIT 1").fetchone()
+    else:
+        row = conn.execute("SELECT data FROM shifts WHERE state = 'open' AND json_extract(data, '$.cashier_id') = ?"
+                           " ORDER BY number DESC LIMIT 1", (cashier_id,)).fetchone()
     return None if row is None else codec.from_payload(shift_mod.Shift, json.loads(row[0]))
 
 

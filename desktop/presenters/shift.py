@@ -85,7 +85,7 @@ class SessionPresenter:
         return self._emit(message=f"Imprimiendo copia del reporte Z del turno {shift.number}…", for_sale=True)
 
     def _emit(self, **changes: object) -> SessionView:
-        shift = self.shifts.current()
+        shift = self.current_shift()
         base = {"users": self.view.users, "user": self.user.name if self.user else "",
                 "shift": f"Turno {shift.number}" if shift else "", "message": "", "error": False, "z_lines": (),
                 "z_reprint": "", "for_sale": False}
@@ -102,7 +102,8 @@ class SessionPresenter:
         return self._emit(message=f"Hola, {self.user.name}")
 
     def current_shift(self) -> shift_mod.Shift | None:
-        return self.shifts.current()
+        """The open shift the signed-in cashier sells on (their own when each cashier has a drawer)."""
+        return self.shifts.current(self.user.user_id if self.user else None)
 
     def open_shift(self, float_text: str) -> SessionView:
         """Open a shift with the cash float typed on the keypad."""

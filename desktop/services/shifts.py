@@ -24,11 +24,13 @@ class Closed:
 
 
 class ShiftService:
-    """Shift life cycle on one terminal; at most one shift is open at a time."""
+    """Shift life cycle on one terminal: at most one shift open at a time, or, with ``per_cashier`` (a drawer per
+    cashier, ``cashier_change = "drawer"``), at most one per cashier, each counted and closed by its own."""
 
     def __init__(self, journal: SqliteJournal, auth: AuthService, receipts: ReceiptService, drawer: CashDrawer,
-                 new_id: Callable[[], str]) -> None:
+                 new_id: Callable[[], str], *, per_cashier: bool = False) -> None:
         self.journal = journal
+        self.per_cashier = per_cashier
         self.auth = auth
         self.receipts = receipts
         self.drawer = drawer
@@ -36,16 +38,18 @@ class ShiftService:
         self.drawer_problem = ""
         """What went wrong with the last drawer kick, for the cashier ("" = it was sent)."""
 
-    def current(self) -> shift_mod.Shift | None:
-        return read_models.open_shift(self.journal.conn)
+    def current(self, cashier_id: str | None = None) -> shift_mod.Shift | None:
+        """The open shift; with ``per_cashier``, ``cashier_id``'s own (None for anyone's latest)."""
+        return read_models.open_shift(self.journal.conn, cashier_id if self.per_cashier else None)
 
     def last_closed(self) -> shift_mod.Shift | None:
         """This terminal's last closed shift (for a copy of its Z report), or None before the first close."""
         return read_models.last_closed_shift(self.journal.conn)
 
     def open(self, cashier: User, opening_float: money.Pesos) -> shift_mod.Shift:
-        """Raises: ShiftError when a shift is already open; InvalidAmount for a negative float."""
-        if self.current() is not None:
+        """Raises: ShiftError when a shift is already open (the cashier's own, with ``per_cashier``);
+        InvalidAmount for a negative float."""
+        if self.current(cashier.user_id) is not None:
             raise errors.ShiftError("ya hay un turno abierto", "open")
         if opening_float < 0:
             raise errors.InvalidAmount(opening_float, "el fondo inicial no puede ser negativo")
@@ -54,8 +58,8 @@ class ShiftService:
         self.journal.append(event)
         return shift_mod.Shift.open(event)
 
-    def _require_open(self) -> shift_mod.Shift:
-        shift = self.current()
+    def _require_open(self, cashier_id: str | None = None) -> shift_mod.Shift:
+        shift = self.current(cashier_id)
         if shift is None:
             raise errors.ShiftError("no hay un turno abierto", "closed")
         return shift
@@ -70,7 +74,7 @@ class ShiftService:
 
     def _move(self, user: User, direction: str, amount: money.Pesos, reason: str,
               pin: str | None) -> shift_mod.Shift:
-        shift = self._require_open()
+        shift = self._require_open(user.user_id)
         if amount <= 0:
             raise errors.InvalidAmount(amount, "el monto debe ser mayor que cero")
         if not reason.strip():
@@ -83,7 +87,7 @@ class ShiftService:
         events.append(shift_events.CashMoved(shift.shift_id, direction, amount, reason.strip(), user.user_id))
         self.journal.append(*events)
         self._kick()
-        return self._require_open()
+        return self._require_open(user.user_id)
 
     def open_drawer(self, user: User, supervisor_pin: str, reason: str) -> str:
         """Open the drawer without a sale: supervisor PIN, journaled with who and why, then the kick.
@@ -94,7 +98,7 @@ class ShiftService:
 
         Raises: WrongPin, LockedOut, InvalidInput (no reason).
         """
-        shift = self.current()
+        shift = self.current(user.user_id)
         supervisor, authorised = self.auth.authorise(supervisor_pin, roles.Action.OPEN_DRAWER, user.user_id,
                                                      reason, shift_id=shift.shift_id if shift else "")
         self.journal.append(authorised, auth_events.DrawerOpened(user.user_id, supervisor.user_id, reason.strip()))
@@ -115,7 +119,7 @@ class ShiftService:
 
         Raises: ShiftError (no open shift, or a sale still in the cart), InvalidAmount (negative count).
         """
-        shift = self._require_open()
+        shift = self._require_open(user.user_id)
         draft = read_models.draft(self.journal.conn)
         if draft is not None and draft["sale"]["lines"]:
             raise errors.ShiftError("hay una venta en curso: cóbrela o anule sus líneas antes de cerrar", "open")

@@ -124,12 +124,13 @@ class ShiftActions(QObject):
 
     def change_cashier(self) -> None:
         """[Cambiar cajero]: with a hand-over count (the store's default) the outgoing cashier counts the drawer
-        and their shift closes; otherwise straight to sign-in, the shift going on."""
-        if not self.session.handover_count:
-            self.switch_user.emit()
-            return
-        if self.sale.view.lines:
+        and their shift closes; with a drawer per cashier their shift stays open for their return; otherwise the
+        shift goes on under the next cashier."""
+        if self.sale.view.lines and (self.session.handover_count or self.terminal.shifts.per_cashier):
             self.sale.refresh("Termine o anule la venta en curso antes de entregar la caja", True)
+            return
+        if not self.session.handover_count:  # the shift goes on, or stays open with this cashier's drawer
+            self.switch_user.emit()
             return
         dialog = CloseShiftDialog(self.window, "Cambio de cajero: arqueo de entrega",
                                   "Antes de entregar la caja, cuente lo que hay en ella y los comprobantes. Su "

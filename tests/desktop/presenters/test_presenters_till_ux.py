@@ -258,3 +258,34 @@ def test_cashier_change_is_read_from_terminal_toml(tmp_path):
     assert settings.parse('cashier_change = "shared"\n', tmp_path).cashier_change == "shared"
     with pytest.raises(ValueError, match="cashier_change"):
         settings.parse('cashier_change = "cajon"\n', tmp_path)
+
+
+def test_a_drawer_per_cashier_keeps_each_cashiers_shift_and_count_apart(make_terminal, tmp_path):
+    from desktop import settings
+    from shared.sale import Tender, TenderKind
+
+    terminal = make_terminal(cashier_change="drawer")
+    session = terminal_mod.session_presenter(terminal)
+    assert terminal.shifts.per_cashier and not session.handover_count
+
+    def sell(user_id, pin, plu_or_code):
+        session.sign_in(user_id, pin)
+        shift = session.current_shift()
+        terminal.checkout.start(session.user, shift.shift_id)
+        terminal.checkout.add_match(terminal.catalog.resolve(plu_or_code))
+        total = terminal.checkout.sale.totals().total
+        terminal.checkout.complete((Tender(TenderKind.CASH, total),))
+        return shift
+
+    session.sign_in("ana", "1234")
+    assert session.open_shift("10.000").message == "Turno 1 abierto con $10.000"
+    ana = sell("ana", "1234", "7801234567894")  # $1.150 into Ana's drawer
+    session.sign_in("pedro", "2345")
+    assert session.current_shift() is None  # Ana's shift is hers: Pedro opens his own
+    assert session.open_shift("5.000").message == "Turno 2 abierto con $5.000"
+    pedro = sell("pedro", "2345", "7801610001196")  # $1.990 into Pedro's
+    assert sell("ana", "1234", "7801610001196").shift_id == ana.shift_id  # Ana is back on her own shift
+    view = session.close_shift({TenderKind.CASH: "13.140"})  # $10.000 + $1.150 + $1.990
+    assert dict(view.z_lines)["Ventas"] == "2" and dict(view.z_lines)["Efectivo"] == "Caja cuadrada"
+    assert terminal.shifts.current("pedro").shift_id == pedro.shift_id  # Pedro's still open
+    assert settings.parse('cashier_change = "drawer"\n', tmp_path).cashier_change == "drawer"

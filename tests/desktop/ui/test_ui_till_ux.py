@@ -311,3 +311,30 @@ def test_readme_screenshot_of_the_sale_screen_in_a_normal_state(ui, terminal, qt
     assert ui.text("message") == "Pan Batido agregado"
     assert (ui.window.width(), ui.window.height()) == (1024, 600)
     ui.screenshot(ui.window, "readme_sale_screen.png")
+
+
+def test_the_device_page_fits_1024x600(ui):
+    from test_ui_devices import open_devices
+
+    open_devices(ui, "0000")  # the administrator
+    fits(ui.dialog("devices-dialog"), full_window=True)
+
+
+def test_a_drawer_per_cashier_by_touch(ui, terminal):
+    from PySide6.QtWidgets import QWidget
+
+    terminal.shifts.per_cashier = True  # terminal.toml: cashier_change = "drawer"
+    ui.window.session.handover_count = False
+    ui.start_selling()  # Ana: Turno 1
+    ui.click("action-shift")
+    ui.click("switch-user", ui.dialog("shift-menu"))
+    assert ui.closed("close-dialog") and ui.find(QWidget, "sign-in-screen").isVisible()
+    ui.sign_in("pedro", "2345")
+    screen = ui.find(QWidget, "open-shift-screen")  # Pedro opens his own drawer
+    ui.keypad("5000", screen)
+    ui.click("open-shift")
+    assert ui.text("status-cashier") == "Cajero: Pedro Soto" and ui.text("status-shift") == "Turno 2"
+    ui.click("action-shift")
+    ui.click("switch-user", ui.dialog("shift-menu"))
+    ui.sign_in("ana")
+    assert ui.find(QWidget, "sale-screen").isVisible() and ui.text("status-shift") == "Turno 1"
