@@ -84,7 +84,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
         raise AssertionError(f"change feed has {feed} products of {products}")
     return common.Result(
         NAME, round(seconds, 3), "s", round(copy_s, 3), target=f"<={TARGET_S:g}s for 20,000",
-        met=seconds <= TARGET_S,
+        met=seconds <= TARGET_S if products == 20_000 else None,
         note=(f"PostgreSQL {sync_catchup.pg_mode()}; ratio = ours/COPY; baseline = one COPY of the same rows into"
               " a plain copy of products (no checks, barcodes table or change feed)"),
         extra={"products": products, "csv_bytes": len(data), "categories_created": len(outcome.categories),

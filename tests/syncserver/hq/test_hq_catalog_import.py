@@ -165,3 +165,24 @@ def test_an_import_that_fails_half_way_writes_nothing(world: World) -> None:
 def world_now():  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
     return datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def test_a_running_import_shows_its_progress_and_refreshes_itself(world: World, served: Served) -> None:
+    async def scenario() -> None:
+        async with served(world.app()) as client:
+            await World.login(client)
+            opened = await upload(client, (HEADER + "R-1,Uno,,X,100,,,,,,\n").encode(), "c.csv")
+            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 6667")
+            page = await client.get(opened.headers["location"])
+            assert '<meta http-equiv="refresh" content="1">' in page.text
+            assert '<progress max="20000" value="6667"' in page.text and "6.667 de 20.000 filas" in text(page.text)
+            page = await client.get(opened.headers["location"])
+            again = await client.post(opened.headers["location"], data={"csrf": World.token(page.text),
+                                                                          "accion": "importar", "col_sku": "0"})
+            assert again.status_code == 303  # a second confirm does not start it again nor change its columns
+            other = await client.get("/hq/catalogo/importar/no-existe")
+            assert other.status_code == 404
+
+    asyncio.run(scenario())
+    assert world.rows("SELECT state, mapping->>'name' FROM catalog_imports") == [("running", "1")]
+    assert world.rows("SELECT count(*) FROM products WHERE sku = 'R-1'") == [(0,)]
