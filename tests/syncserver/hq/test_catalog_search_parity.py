@@ -29,7 +29,8 @@ S-7,Jugo en polvo Zuko piña,Zuko,Bebidas,290
 S-8,Pisco Mistral 35°,Mistral,Licores,6990
 """
 QUERIES = ["coca", "COCA-COLA", "cola 1", "te", "té", "ceylan", "noquis", "ÑOQ", "colun", "lacteos",
-           "leche desc", "pan", "amasado pan", "liquido omo", "piña", "pina", "zuko jugo", "35", "bebidas", "l", "x", "de", "mistral 35"]
+           "leche desc", "pan", "amasado pan", "liquido omo", "piña", "pina", "zuko jugo", "35",
+           "bebidas", "l", "x", "de", "mistral 35"]
 
 
 def test_hq_and_the_till_find_the_same_products(world: World, tmp_path: Path) -> None:
