@@ -186,3 +186,40 @@ def test_a_running_import_shows_its_progress_and_refreshes_itself(world: World, 
     asyncio.run(scenario())
     assert world.rows("SELECT state, mapping->>'name' FROM catalog_imports") == [("running", "1")]
     assert world.rows("SELECT count(*) FROM products WHERE sku = 'R-1'") == [(0,)]
+
+
+def test_columns_chosen_by_hand_and_categories_put_in_tab_order(world: World, served: Served) -> None:
+    async def scenario() -> None:
+        async with served(world.app()) as client:
+            await World.login(client)
+            data = "Código;Artículo;Familia;Valor\nK-1;Kuchen de nuez;Pastelería;4.990\n".encode()
+            opened = await upload(client, data, "planilla.csv")
+            review = await client.get(opened.headers["location"])
+            assert "Elija la columna de «Nombre»." in text(review.text)
+            assert "Elija la columna de «Precio con IVA»." in text(review.text)
+            assert 'disabled' in review.text.split('value="importar"')[1].split(">")[0]
+            chosen = await client.post(opened.headers["location"], data={
+                "csrf": World.token(review.text), "accion": "columnas", "col_sku": "0", "col_name": "1",
+                "col_category": "2", "col_price": "3", "crear_categorias": "1"})
+            review = await client.get(chosen.headers["location"])
+            shown = text(review.text)
+            assert "Se importarán 1" in shown and "Kuchen de nuez" in shown and "$4.990" in shown
+            done = await client.post(opened.headers["location"], data={
+                "csrf": World.token(review.text), "accion": "importar", "col_sku": "0", "col_name": "1",
+                "col_category": "2", "col_price": "3", "crear_categorias": "1"})
+            assert "1 producto nuevo" in text((await client.get(done.headers["location"])).text)
+            page = await client.get("/hq/catalogo/categorias")
+            names = re.findall(r'name="orden_([^"]+)"', page.text)
+            assert names[-1] == "Pastelería"
+            order = {f"orden_{n}": str(len(names) - i) for i, n in enumerate(names)}  # reverse the tabs
+            saved = await client.post("/hq/catalogo/categorias", data={"csrf": World.token(page.text),
+                                                                        "accion": "ordenar", **order})
+            assert "Orden guardado" in saved.text
+            assert re.findall(r'name="orden_([^"]+)"', saved.text) == names[::-1]
+            bad = await client.post("/hq/catalogo/categorias", data={"csrf": World.token(page.text),
+                                                                      "accion": "ordenar", "orden_Bebidas": "cero"})
+            assert bad.status_code == 422 and "número de 1 a 999" in bad.text
+
+    asyncio.run(scenario())
+    [(data,)] = world.rows("SELECT data FROM changes WHERE tenant_id = 1 AND kind = 'categories'")
+    assert data["names"][0] == "Pastelería"
