@@ -84,6 +84,11 @@ class SessionPresenter:
         self._copies[outcome.key] = shift.number
         return self._emit(message=f"Imprimiendo copia del reporte Z del turno {shift.number}…", for_sale=True)
 
+    def refresh_users(self) -> SessionView:
+        """The active users again, after a pull (HQ may have added, changed or deactivated some)."""
+        users = tuple((u.user_id, u.name) for u in self.auth.users())
+        return self.view if users == self.view.users else self._emit(users=users)
+
     def _emit(self, **changes: object) -> SessionView:
         shift = self.current_shift()
         base = {"users": self.view.users, "user": self.user.name if self.user else "",

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QProgressBar, QStackedW
 from desktop import terminal as terminal_mod
 from desktop.presenters.sale import SaleView
 from desktop.presenters.shift import SessionView
+from desktop.services import receipts
 from desktop.services.returns import looks_like_timbre
 from desktop.terminal import Terminal
 from desktop.ui import binding, style
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
         self.setStatusBar(bar)
         self.sync_bridge = SyncBridge(self.terminal, self.connection, self.sync_progress,
-                                      on_pulled=lambda: self.sale.show_tab(self.sale.view.tab))
+                                      on_pulled=self._pulled)
         self._tick()
         timer = QTimer(self, interval=15_000)
         timer.timeout.connect(self._tick)
@@ -118,7 +119,14 @@ class MainWindow(QMainWindow):
         self.clock.setText(f"{datetime.now():%d-%m-%Y %H:%M}")
 
     # --- navigation ---------------------------------------------------------------------------------------
+    def _pulled(self) -> None:
+        """HQ's changes arrived: prices and products on the sale screen, users and the header on the sign-in."""
+        self.sale.show_tab(self.sale.view.tab)
+        self.session.refresh_users()
+        self.sign_in_screen.show_notice("" if self.terminal.receipts.current_header()[2] else receipts.NO_EMISOR)
+
     def show_sign_in(self) -> None:
+        self.sign_in_screen.show_notice("" if self.terminal.receipts.current_header()[2] else receipts.NO_EMISOR)
         self.sign_in_screen.reset()
         self.screens.setCurrentWidget(self.sign_in_screen)
         self._render_session(self.session.view)
@@ -150,6 +158,7 @@ class MainWindow(QMainWindow):
     def _render_session(self, view: SessionView) -> None:
         self.shift_actions.show_report_note(view)
         current = self.screens.currentWidget()
+        self.sign_in_screen.set_users(view.users)
         if current is self.sign_in_screen:
             self.sign_in_screen.show_message(view.message if view.error else "", view.error)
             self._status("", view.shift)

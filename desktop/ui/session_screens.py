@@ -20,8 +20,15 @@ def _keypad_column(field: QLineEdit, button: BigButton, message: QWidget) -> QVB
     return column
 
 
+NO_USERS = ("Esta caja aún no tiene usuarios.\n\nEl dueño los crea en HQ, en la página «Usuarios» (nombre, rol,"
+            " tienda y PIN), o con «almacen server admin pos-user-add». La caja los recibe sola en su próxima"
+            " sincronización: déjela conectada a internet y espere un momento.")
+"""What the sign-in says instead of a blank list while no user has reached this till."""
+
+
 class SignInScreen(QWidget):
-    """Big buttons with the users' names and a masked PIN keypad; emits ``sign_in(user_id, pin)``."""
+    """Big buttons with the users' names and a masked PIN keypad; emits ``sign_in(user_id, pin)``. With no user
+    yet it says so and how to fix it (:data:`NO_USERS`) instead."""
 
     sign_in = Signal(str, str)
 
@@ -30,17 +37,15 @@ class SignInScreen(QWidget):
         self.setObjectName("sign-in-screen")
         self.group = QButtonGroup(self)
         self.pin = named(QLineEdit(placeholderText="PIN"), "pin")
-        names = QVBoxLayout()
-        names.setSpacing(10)
-        names.addWidget(label("¿Quién atiende la caja?", role="title"))
-        for user_id, name in users:
-            button = BigButton(name, f"user-{user_id}", "user")
-            button.setCheckable(True)
-            button.setProperty("user_id", user_id)
-            button.clicked.connect(lambda _=False: self.pin.setFocus())
-            self.group.addButton(button)
-            names.addWidget(button)
-        names.addStretch(1)
+        self.users: tuple[tuple[str, str], ...] = ()
+        self.names = QVBoxLayout()
+        self.names.setSpacing(10)
+        self.names.addWidget(label("¿Quién atiende la caja?", role="title"))
+        self.empty = label(NO_USERS, "sign-in-empty", wrap=True)
+        self.names.addWidget(self.empty)
+        self.names.addStretch(1)
+        self.notice = label("", "sign-in-notice", wrap=True)
+        self.names.addWidget(self.notice)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin.setMaxLength(8)
@@ -49,11 +54,42 @@ class SignInScreen(QWidget):
         enter = BigButton("Entrar", "sign-in", "primary")
         enter.setMinimumHeight(64)
         enter.clicked.connect(self._submit)
+        self.keypad_panel = named(QWidget(), "sign-in-keypad")
+        column = _keypad_column(self.pin, enter, self.message)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.keypad_panel.setLayout(column)
         page = QHBoxLayout(self)
         page.setContentsMargins(40, 24, 40, 24)
         page.setSpacing(48)
-        page.addLayout(names, 1)
-        page.addLayout(_keypad_column(self.pin, enter, self.message), 1)
+        page.addLayout(self.names, 1)
+        page.addWidget(self.keypad_panel, 1)
+        self.set_users(users)
+        self.show_notice("")
+
+    def set_users(self, users: tuple[tuple[str, str], ...]) -> None:
+        """Show these ``(user_id, name)`` (HQ added, changed or deactivated some); the keypad only when there is
+        someone to sign in."""
+        if users == self.users and self.group.buttons():
+            return
+        for button in self.group.buttons():
+            self.group.removeButton(button)
+            button.deleteLater()
+        for index, (user_id, name) in enumerate(users):
+            button = BigButton(name, f"user-{user_id}", "user")
+            button.setCheckable(True)
+            button.setProperty("user_id", user_id)
+            button.clicked.connect(lambda _=False: self.pin.setFocus())
+            self.group.addButton(button)
+            self.names.insertWidget(1 + index, button)
+            button.show()  # added to a screen already shown: Qt would only show it on the next event loop turn
+        self.users = users
+        self.empty.setVisible(not users)
+        self.keypad_panel.setVisible(bool(users))
+
+    def show_notice(self, text: str) -> None:
+        """A standing note under the names (the till prints terminal.toml's header: HQ sent no emisor yet)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def _submit(self) -> None:
         chosen = self.group.checkedButton()

@@ -71,6 +71,9 @@ QLabel#message {{ font-size: 17px; font-weight: 600; color: #1e3a8a; }}
 QLabel[error="true"], QLabel#message[error="true"] {{ color: {RED}; font-weight: 700; }}
 QLabel[role="title"] {{ font-size: 26px; font-weight: 800; }}
 QLabel[role="hint"] {{ font-size: 17px; color: #475569; }}
+QLabel#sign-in-empty {{ font-size: 22px; background: #fef3c7; color: #5c3c00; border: 2px solid #f0d68a;
+                        border-radius: 12px; padding: 20px; }}
+QLabel#sign-in-notice {{ font-size: 15px; color: #9a3412; }}
 QLabel#change {{ font-size: 60px; font-weight: 800; color: {GREEN}; }}
 QLabel#pay-total {{ font-size: 40px; font-weight: 800; }}
 QLabel#due {{ font-size: 24px; font-weight: 700; }}
