@@ -14,7 +14,20 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncserver import settings as settings_mod
-from syncserver.hq import auth, catalog, documents, emisor, folios, purchases, rvd, sales, terminals, users, web
+from syncserver.hq import (
+    auth,
+    catalog,
+    documents,
+    emisor,
+    folios,
+    purchases,
+    rvd,
+    sales,
+    terminals,
+    unknown_codes,
+    users,
+    web,
+)
 
 log = logging.getLogger("syncserver.hq")
 
@@ -47,6 +60,7 @@ def routes() -> list[BaseRoute]:
         Route("/emisor/certificado", emisor.certificate, methods=["POST"], name="certificate"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
         *catalog.ROUTES,
+        *unknown_codes.ROUTES,
         *users.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),

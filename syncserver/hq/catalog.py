@@ -105,7 +105,7 @@ async def new(request: Request, user: HqUser) -> Response:
     """``GET`` an empty product form; ``POST`` creates the product (its SKU must be new)."""
     ctx = await _context(request, user, None)
     empty = {f: "" for f in FORM_FIELDS} | {"sold_by": "unit", "iva_exempt": False, "favourite": False,
-                                           "version": ""}
+                                           "version": "", "barcode": request.query_params.get("codigo", "")[:14]}
     if request.method != "POST":
         return _render_form(request, user, ctx, empty)
     form = await web.read_form(request)
