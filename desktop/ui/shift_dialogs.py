@@ -64,7 +64,7 @@ class CloseShiftDialog(QDialog):
 
     def __init__(self, parent: QWidget, title: str = "Cerrar turno: arqueo ciego",
                  hint: str = "Cuente lo que hay en la caja y los comprobantes de cada medio de pago. "
-                             "Toque un casillero y escriba el monto.") -> None:
+                             "Toque un casillero y escriba el monto.", ok: str = "Cerrar turno") -> None:
         super().__init__(parent)
         outer = _dialog(self, "close-dialog", title)
         self.setMinimumSize(820, 540)
@@ -91,7 +91,7 @@ class CloseShiftDialog(QDialog):
         buttons = QHBoxLayout()
         cancel = BigButton("Cancelar", "close-cancel")
         cancel.clicked.connect(self.reject)
-        confirm = BigButton("Cerrar turno", "close-ok", "primary")
+        confirm = BigButton(ok, "close-ok", "primary")
         confirm.clicked.connect(lambda: self.submitted.emit({k: f.text() for k, f in self.fields.items()}))
         buttons.addWidget(cancel)
         buttons.addWidget(confirm)

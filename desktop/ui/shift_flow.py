@@ -134,7 +134,8 @@ class ShiftActions(QObject):
             return
         dialog = CloseShiftDialog(self.window, "Cambio de cajero: arqueo de entrega",
                                   "Antes de entregar la caja, cuente lo que hay en ella y los comprobantes. Su "
-                                  "turno se cierra con este arqueo; el siguiente cajero abre el suyo.")
+                                  "turno se cierra con este arqueo; el siguiente cajero abre el suyo.",
+                                  ok="Entregar caja")
         dialog.submitted.connect(lambda counts: self._close(dialog, counts, handover=True))
         dialog.open()
 

@@ -243,7 +243,7 @@ def test_an_unknown_barcode_can_be_left_unsold(ui):
 
 
 def test_changing_cashier_counts_the_drawer_at_hand_over(ui, printer, qtbot):
-    from PySide6.QtWidgets import QLabel, QWidget
+    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
     ui.start_selling()  # Ana, $20.000 float
     ui.scan("7801234567894")
@@ -259,6 +259,7 @@ def test_changing_cashier_counts_the_drawer_at_hand_over(ui, printer, qtbot):
     ui.click("switch-user", ui.dialog("shift-menu"))
     close = fits(ui.dialog("close-dialog"))
     assert "entregar la caja" in ui.text("close-hint", close)
+    assert ui.find(QPushButton, "close-ok", close).text() == "Entregar caja"
     ui.find(QLineEdit, "count-cash").setFocus()
     ui.keypad("21100", close)  # $50 short: Ana's difference
     ui.screenshot(close, "till_handover_count.png")
