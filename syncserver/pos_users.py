@@ -5,7 +5,8 @@ A PIN is 4 to 6 digits and travels only as its argon2id hash (as the tills hash 
 a store: the till's supervisor authorisation and the administrator's screens find the user by the PIN alone, so two
 users with one PIN would be one person to the till (and a cashier sharing a supervisor's PIN could authorise as
 them). Hashes cannot be compared with each other, so a new PIN is verified against the hash of every user of the
-same stores (active or not, so that bringing a user back never creates a clash): one argon2 verification per user,
+same stores (active or not, so that bringing a user back never creates a clash; and of the users enrolled at a till,
+whose store the master does not know, as if in every store): one argon2 verification per user,
 some 50 ms each at the default cost, a second or two for a store of a few dozen users, done off the event loop
 while the tenant's POS users are locked (``store.pos_users.lock``) so two equal PINs cannot slip in together.
 """
@@ -75,9 +76,10 @@ async def _pin_free(conn: db.Conn, tenant_id: int, pin: str, stores: Sequence[st
 
     taken = await asyncio.to_thread(clash)
     if taken is not None:
-        shared_store = next(s for s in stores if s in taken.stores)
-        raise PosUserError("pin_taken", f"ese PIN ya lo usa otra persona en la tienda {known.get(shared_store, '')}"
-                           f" (la caja reconoce a cada persona por su PIN): elija otro", store=shared_store)
+        shared_store = next((s for s in stores if s in taken.stores), "")
+        where = f"en la tienda {known.get(shared_store, shared_store)}" if shared_store else "en una caja"
+        raise PosUserError("pin_taken", f"ese PIN ya lo usa otra persona {where} (la caja reconoce a cada persona"
+                           f" por su PIN): elija otro", store=shared_store)
 
 
 def feed_data(row: users_store.PosUserRow, active: bool | None = None) -> dict[str, Any]:

@@ -59,9 +59,10 @@ async def get(conn: db.Conn, tenant_id: int, user_id: str, *, for_update: bool =
 
 
 async def all_in_stores(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> list[PosUserRow]:
-    """The users, active or not, that work in any of ``stores`` (whose PINs a new PIN there must not repeat)."""
+    """The users, active or not, that work in any of ``stores`` (whose PINs a new PIN there must not repeat), and
+    those with no store: users enrolled at a till (the demo's), whose store the master does not know."""
     async with conn.cursor(row_factory=class_row(PosUserRow)) as cur:
-        await cur.execute(f"SELECT {_COLUMNS} FROM users WHERE tenant_id = %s AND stores && %s",
+        await cur.execute(f"SELECT {_COLUMNS} FROM users WHERE tenant_id = %s AND (stores && %s OR stores = '{{}}')",
                           (tenant_id, list(stores)))
         return await cur.fetchall()
 

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from starlette.types import ASGIApp
 
 from syncserver import cli, pos_users
-from syncserver.store import change_feed
+from syncserver.store import change_feed, db
 from tests.syncserver.hq.hq_support import FAST, World
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -92,6 +92,14 @@ def test_service_keeps_a_pin_unique_per_store_and_publishes_only_the_hash(world:
             await pos_users.reset_pin(pool, 1, "nadie", "1111", at=AT, hasher=FAST)
         assert missing.value.code == "missing"
         assert await pos_users.get(pool, 2, "ana") is None  # another tenant sees nothing
+        # a user enrolled at a till (the demo's, pushed as user.enrolled) has no store at the master: its PIN
+        # counts in every store
+        async with db.tenant_tx(pool, 2) as conn:
+            await conn.execute("INSERT INTO users (tenant_id, user_id, name, role, pin_hash) VALUES (2, 'demo',"
+                               " 'Demo', 'cajero', %s)", (FAST.hash("1111"),))
+        with pytest.raises(pos_users.PosUserError, match="ya lo usa otra persona en una caja"):
+            await pos_users.create(pool, 2, user_id="x", name="X", role="cajero", stores=["esquina"], pin="1111",
+                                   by="x", at=AT, hasher=FAST)
 
     world.run(scenario)
     centro, norte = user_changes(world, "centro"), user_changes(world, "norte")
