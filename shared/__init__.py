@@ -1,1 +1,24 @@
-"""shared package."""
+"""The pure domain core used by the terminal and the server: money, RUT, catalog, sale, shift, costing,
+events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a database driver or an HTTP library
+(import-linter; docs/architecture.md §1).
+
+    shared/
+    ├── barcodes.py        EAN-13/EAN-8/UPC-A check digits and weight/price-embedded labels
+    ├── catalog.py         products as the store sells them: SKU, barcodes, PLU, price, exempt
+    ├── catalog_import.py  the catalog file's rules: columns, CSV rows checked, the search fold
+    ├── clock.py           the injected clock and id factory (UUIDv7)
+    ├── costing.py         weighted average perpetual cost (PPP) as a pure fold
+    ├── errors.py          ``PosError`` and the domain's exception tree
+    ├── es_cl.py           numbers and dates as people read them in Chile (es-CL)
+    ├── journal.py         the event-store port (Protocol), its errors and an in-memory store
+    ├── launcher.py        the ``almacen`` command: finds its parts (pos, dte, server) through entry points
+    ├── money.py           pesos (int CLP), quantities, the IVA split, Ley 20.956 cash rounding
+    ├── roles.py           user roles and what each may authorise with its PIN
+    ├── rut.py             Chilean RUT: parse, validate, format
+    ├── sale.py            the sale aggregate: lines, discounts, totals with IVA, tenders, change
+    ├── shift.py           the shift aggregate: float, sales by tender, cash moves, count, Z report
+    ├── signing.py         Ed25519 keys and signatures of terminals' batches
+    ├── sync.py            the sync protocol's messages: push batches, acks, errors
+    ├── dte/               SII electronic tax documents: CAF, TED, documents, XML, signatures, schemas
+    └── events/            events are facts: envelope, hash chain, codec, one module per stream
+"""

@@ -1,1 +1,13 @@
-"""journal package."""
+"""The terminal's SQLite event journal: append-only events in units of work, with the projections and read
+models they keep (the path of a sale: docs/architecture.md §2).
+
+    journal/
+    ├── errors.py                every sqlite3/OS failure translated into one ``JournalError``
+    ├── event_store.py           the SQLite journal seen through the event-store port (``shared.journal``)
+    ├── migrate.py               schema migrations of a journal file, with alembic
+    ├── projections.py           the projection handlers run inside each unit of work (``HANDLERS``)
+    ├── purchases_projection.py  read models of ``purchase.received``: suppliers, purchases, cost
+    ├── read_models.py           queries on the read models: products, stock, shifts, folios, sales
+    ├── sqlite_store.py          ``SqliteJournal``: append-only events, gapless seq, hash chain, units of work
+    └── migrations/              alembic environment and versions of the journal schema
+"""

@@ -1,1 +1,5 @@
-"""Network adapters of the terminal (the sync client)."""
+"""Network adapters of the terminal: the sync protocol's HTTP client.
+
+    net/
+    └── sync_client.py  HTTP client of the sync protocol: enroll, signed push and pull, new epoch
+"""

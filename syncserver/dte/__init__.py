@@ -2,13 +2,11 @@
 certificate, and the signing pipeline that turns each stamped document into a signed DTE in the outbox. Services:
 their SQL is in ``syncserver.store``; sending to the SII is ``syncserver.sii`` (docs/architecture.md §4, §5).
 
-```
-dte/
-  folios.py       CAF import (trusted SII keys given by the caller), folio leases per terminal, documents received
-  certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign
-  emisor.py       the company data and SII resolution every DTE and envelope carries
-  pipeline.py     issued → signed: build each document from its source, sign, validate
-  corrections.py  HQ's nota de crédito that annuls a rejected document
-  rvd.py          the daily sales report (RVD, ConsumoFolios) of each complete past day
-```
+    dte/
+    ├── certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign
+    ├── corrections.py  HQ's nota de crédito that annuls a rejected document
+    ├── emisor.py       the company data and SII resolution every DTE and envelope carries
+    ├── folios.py       CAF import (trusted SII keys given by the caller), folio leases per terminal, documents received
+    ├── pipeline.py     issued → signed: build each document from its source, sign, validate
+    └── rvd.py          the daily sales report (RVD, ConsumoFolios) of each complete past day
 """

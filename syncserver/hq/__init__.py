@@ -1,4 +1,22 @@
-"""HQ web pages for the owner: terminals, sales, catalog; server-rendered in Spanish, tenant from the session only."""
+"""HQ web pages for the owner: terminals, sales, catalog; server-rendered in Spanish, tenant from the session only.
+
+    hq/
+    ├── auth.py            HQ logins: argon2id, lock-out, session
+    ├── catalog.py         /hq/catalogo: products and the product form
+    ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
+    ├── csrf.py            CSRF tokens for HQ forms
+    ├── documents.py       /hq/documentos: each document's way to the SII; corrections; PDFs
+    ├── emisor.py          /hq/emisor: the emisor's data and the certificate
+    ├── folios.py          /hq/folios: CAFs and the ranges leased to each terminal
+    ├── pdf_reportlab.py   the server's PDF backend (reportlab) for HQ's downloads
+    ├── purchases.py       /hq/compras: the stores' purchases by month
+    ├── rvd.py             /hq/documentos/rvd: the daily sales reports
+    ├── sales.py           /hq/ventas: a day's sales per store
+    ├── terminals.py       /hq/: stores and terminals, sync state, quarantine, codes
+    ├── unknown_codes.py   /hq/codigos-nuevos: codes sold at an open price, to create products
+    ├── users.py           /hq/usuarios: the tills' users and their PINs
+    └── web.py             what every page shares: templates, es-CL filters, session user
+"""
 
 from __future__ import annotations
 

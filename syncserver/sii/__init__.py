@@ -2,18 +2,16 @@
 records the SII's verdicts, each envelope claimed so no transaction is open while the SII answers; the scheduler
 runs a pass per tenant inside the server (docs/architecture.md §5).
 
-```
-sii/
-  scheduler.py    every dte_interval s: a pass per tenant (one process per tenant at a time)
-  worker.py       one tenant's pass: sign, build the RVD, forward
-  forwarder.py    pack, send, poll: one forwarding pass, and the forwarder's public names
-  packing.py      signed documents into EnvioBOLETA / EnvioDTE envelopes; the tenant's SII account
-  claims.py       claim → call → record: leases on envelopes, renewal, give-back, settle
-  sending.py      uploads and their receipts (track id, STATUS 99, refused files)
-  polling.py      envío states and final verdicts
-  untracked.py    envelopes without track id, asked document by document
-  verdicts.py     each document's verdict from the SII's answers, and how it is recorded
-  standin_caf.py  CAFs and a demo certificate issued by the stand-in
-  ws/             the SII's web services: client (tokens, calls), answers (parsing), soap, endpoints, errors
-```
+    sii/
+    ├── claims.py       claim → call → record: leases on envelopes, renewal, give-back, settle
+    ├── forwarder.py    pack, send, poll: one forwarding pass, and the forwarder's public names
+    ├── packing.py      signed documents into EnvioBOLETA / EnvioDTE envelopes; the tenant's SII account
+    ├── polling.py      envío states and final verdicts
+    ├── scheduler.py    every dte_interval s: a pass per tenant (one process per tenant at a time)
+    ├── sending.py      uploads and their receipts (track id, STATUS 99, refused files)
+    ├── standin_caf.py  CAFs and a demo certificate issued by the stand-in
+    ├── untracked.py    envelopes without track id, asked document by document
+    ├── verdicts.py     each document's verdict from the SII's answers, and how it is recorded
+    ├── worker.py       one tenant's pass: sign, build the RVD, forward
+    └── ws/             the SII's web services: client (tokens, calls), answers (parsing), soap, endpoints, errors
 """

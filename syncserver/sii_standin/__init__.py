@@ -1,25 +1,13 @@
 """A local stand-in for the SII, for tests and the demo: a separate Starlette app serving the SII's own paths with
 the SII's answer formats, so the server's real client (:mod:`syncserver.sii.ws`) talks to it unchanged.
 
-Served (one base URL for everything; ``ServerSettings.sii_environment = "standin"``, ``sii_url``):
+What it serves, checks and fakes: docs/architecture.md#the-sii-stand-in.
+Run it: ``almacen server sii-standin --port 8790``.
 
-- ``POST /DTEWS/CrSeed.jws`` getSeed, ``POST /DTEWS/GetTokenFromSeed.jws`` getToken(pszXml): seeds (2 minutes, one
-  use) and tokens (:attr:`StandIn.token_ttl`) for a getToken request signed over the whole document with a
-  certificate in force; refused otherwise (ESTADO ≠ 00 with the reason).
-- ``POST /cgi_dte/UPL/DTEUpload``: EnvioDTE and ConsumoFolios; ``RECEPCIONDTE`` STATUS/TRACKID (0, 1, 2, 5, 7, 99).
-- ``POST /DTEWS/QueryEstUp.jws`` getEstUp, ``POST /DTEWS/QueryEstDte.jws`` getEstDte: SOAP answers; an expired
-  token is ESTADO 002, an unknown one 003.
-- ``GET /recursos/v1/boleta.electronica.semilla``, ``POST …/boleta.electronica.token``, ``POST
-  …/boleta.electronica.envio`` (JSON trackid/estado), ``GET …/boleta.electronica.envio/{rut}-{dv}-{trackid}`` (JSON
-  estado, estadistica, detalle_rep_rech; plus ``glosa``, the reason of an envío-level rejection); 401 without a
-  valid boleta token.
-
-What it checks is described in :mod:`.state`. Faults on demand: ``inject`` (N× an HTTP status with
-Retry-After/X-Retry-After), ``inject_delay`` (answer after a delay: a client timeout), ``inject_garbage`` (HTML,
-truncated XML, wrong JSON, hostile XML), ``reject``/``object`` (a given document rejected or accepted with reparos)
-and ``outage_until`` (503 to everything until that moment of the stand-in's clock, which tests move with ``at``).
-
-Run it: ``almacen server sii-standin --port 8790 [--caf FILE …]`` (or ``python -m syncserver.sii_standin``).
+    sii_standin/
+    ├── __main__.py  ``python -m syncserver.sii_standin``
+    ├── state.py     what the stand-in knows and decides: tokens, CAFs, envíos, faults
+    └── web.py       the stand-in's HTTP face: the SII's paths and answer formats
 """
 
 from __future__ import annotations

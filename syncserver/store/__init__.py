@@ -2,21 +2,20 @@
 (row-level security confines each to one tenant). Services (``ingest``, ``dte``, ``sii``, ``tenancy``, ``catalog``)
 call these; HQ pages keep their own read queries.
 
-```
-store/
-  db.py           tenant_tx / auth_tx; the typed Conn, Cursor and Pool
-  schema.py       alembic upgrade and the application role's URL
-  bulk.py         INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
-  events.py       PostgresEventStore: events, tracking heads, quarantine (shared.journal.AsyncEventStore)
-  terminals.py    terminal keys, enrolment codes, revocation, epochs, sync status
-  tenants.py      tenants and stores (with their default warehouse)
-  products.py     HQ's catalog rows and their versions
-  change_feed.py  the numbered changes terminals pull
-  folios.py       CAFs, folio leases, stamped documents received
-  documents.py    the stamped documents' sources and corrections (signing pipeline, RVD, HQ notas)
-  outbox.py       the DTE outbox and envelopes: claims and leases
-  rvd.py          daily sales reports (RVD) sent and the days documents fall on
-  emisor.py       the company data every DTE carries
-  certificates.py each tenant's encrypted signing certificate
-```
+    store/
+    ├── bulk.py          INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
+    ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
+    ├── change_feed.py   the numbered changes terminals pull
+    ├── db.py            tenant_tx / auth_tx; the typed Conn, Cursor and Pool
+    ├── documents.py     the stamped documents' sources and corrections (signing pipeline, RVD, HQ notas)
+    ├── emisor.py        the company data every DTE carries
+    ├── events.py        PostgresEventStore: events, tracking heads, quarantine (shared.journal.AsyncEventStore)
+    ├── folios.py        CAFs, folio leases, stamped documents received
+    ├── outbox.py        the DTE outbox and envelopes: claims and leases
+    ├── pos_users.py     the tills' users as HQ keeps them (PIN hash, stores, version)
+    ├── products.py      HQ's catalog rows and their versions
+    ├── rvd.py           daily sales reports (RVD) sent and the days documents fall on
+    ├── schema.py        alembic upgrade and the application role's URL
+    ├── tenants.py       tenants and stores (with their default warehouse)
+    └── terminals.py     terminal keys, enrolment codes, revocation, epochs, sync status
 """

@@ -4,6 +4,14 @@ Exception tree::
 
     Exception
      └── ScaleError        state (OFFLINE, NO_ANSWER, ERROR…), Spanish message, technical detail
+
+    scales/
+    ├── config.py     the ``[scale]`` settings and the one place that builds a ``Scale``
+    ├── driver.py     a serial scale over pyserial: ask, read one frame, retry once
+    ├── fakes.py      an in-memory scale for tests and demo mode
+    ├── frames.py     the frames each protocol's scale sends (for simulators and tests)
+    ├── protocols.py  scale dialects as a table, and a pure frame parser per protocol
+    └── reading.py    what a scale said: state, grams, and the scale error
 """
 
 from __future__ import annotations

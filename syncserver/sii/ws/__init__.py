@@ -1,23 +1,14 @@
 """The SII's web services (authentication, upload, status) for DTEs, boletas and the RVD: calls in :mod:`.client`,
 the answers read in :mod:`.answers`.
 
-Public API::
+The public API, the authentication, uploads, status and throttling: docs/architecture.md#the-siis-web-services.
 
-    http = endpoints.http_client(timeout=30)                        # httpx.AsyncClient, TLS verified
-    sii = SiiClient(http, endpoints.endpoints("certificacion"))     # or ("standin", "http://127.0.0.1:8790")
-    account = Account.of(tenant_id, "76.235.291-5", signer)          # signer: shared.dte.signature.Signer
-    receipt = await sii.upload_dte(account, envio_dte_or_rvd_bytes)  # Receipt(track_id, estado, already_received)
-    receipt = await sii.upload_boletas(account, envio_boleta_bytes)
-    status = await sii.dte_status(account, track_id)                 # EnvioStatus(estado, glosa, phase, counts)
-    status = await sii.boleta_status(account, track_id)              # … and details (detalle_rep_rech)
-    doc = await sii.dte_document_status(account, tipo=33, folio=7, fecha_emision=d, monto=1190,
-                                        rut_receptor="77.777.777-7")  # DocumentStatus(estado, …, received)
-    doc = await sii.boleta_document_status(account, tipo=39, folio=7, fecha_emision=d, monto=1990,
-                                           rut_receptor="66.666.666-6")  # … not_yet: FAU (HTTP 404)
-    token = await sii.token(account, "dte" | "boleta")             # cached; sii.token_age(tenant_id, service)
-
-Errors: :class:`SiiError` (``transient``, ``retry_after``, ``code``) — SiiUnavailable, SiiBadAnswer, SiiAuthError,
-SiiFileRejected; :class:`SiiConfigError` for a bad environment setting.
+    ws/
+    ├── answers.py    read the SII's answers: codes, receipts, states, seeds, tokens
+    ├── client.py     ``SiiClient``: tokens, uploads and status queries
+    ├── endpoints.py  the SII's URLs per environment, and the HTTP client
+    ├── errors.py     ``SiiError`` and its kinds, with Spanish messages
+    └── soap.py       the SII's SOAP envelopes and XML answers
 """
 
 from shared import clock as clock_mod
