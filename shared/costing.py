@@ -1,29 +1,6 @@
-"""Inventory costing: the weighted average perpetual cost (PPP, *precio promedio ponderado*) of one SKU.
+"""Inventory costing: the weighted average perpetual cost (PPP, *precio promedio ponderado*) of one SKU, a pure fold.
 
-DESIGN.md §7: PPP by default, as a pure fold in ``shared``. Every movement that carries value (a supplier's
-factura, nota de crédito or nota de débito) is one call to :func:`apply`; sales take units out at the current
-average and do not change it, so they only move the quantity on hand that the next call receives.
-
-Units and rounding:
-
-- quantities are ``Decimal`` units or kg (as the stock is kept, 3 places for kg);
-- values are ``int`` CLP *neto* (IVA excluded: the IVA of a purchase is crédito fiscal, not cost, DL 825
-  art. 23; exempt lines cost what they say);
-- the average is CLP per unit (or per kg) as a ``Decimal`` quantized to :data:`COST_PLACES` (0,0001 CLP), rounded
-  half up, the same precision as the master's ``stock.avg_cost numeric(14,4)``.
-
-Rules (weighted average perpetual, applied at each valued movement):
-
-- goods in (``quantity > 0``): ``avg' = (on_hand × avg + value) / (on_hand + quantity)``;
-- goods back to the supplier (``quantity < 0``, a nota de crédito): the credited value leaves with them,
-  ``avg' = (on_hand × avg + value) / (on_hand + quantity)`` while something remains;
-- value only (``quantity == 0``: a price correction, nota de débito or de crédito without goods): the value is
-  spread over what is on hand, ``avg' = avg + value / on_hand``;
-- stock below zero (sales are never blocked, DESIGN.md §7) carries no value: ``on_hand`` counts as 0, so the
-  first receipt after it sets the average to that receipt's unit cost; so does the first receipt of a SKU never
-  costed before (its opening stock takes that cost);
-- when nothing would remain to carry the value (on hand 0 for a correction, or everything returned) the average
-  stays as it was; an average never goes below 0.
+Units, rounding and the rules of each movement: docs/architecture.md#costing-ppp.
 """
 
 from __future__ import annotations

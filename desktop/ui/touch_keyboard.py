@@ -1,18 +1,7 @@
-"""An on-screen keyboard for tills without a physical one (``touch-keyboard``): Spanish (es-CL) letters with Ñ, a
-digits row, accents through dead keys, shift/caps, space, backspace, ◀ ▶ to move the cursor (a typo mid-word is
-fixed without erasing what follows) and Enter; a numeric page (digits, K, «-»,
-«.») for RUTs. Every key is a finger-sized button that never takes the focus: a touch is sent as a key event to
-the widget that has the focus in the keyboard's window, so the field reacts as to a physical key (cursor,
-selection replaced, maximum length, ``returnPressed``), and a physical keyboard keeps working beside it.
+"""An on-screen keyboard for tills without a physical one (``touch-keyboard``): es-CL letters and a numeric page
+for RUTs; keys never take the focus, so a physical keyboard keeps working beside it.
 
-Choosing the page: the focused field's ``inputMethodHints`` (Qt's hints for virtual keyboards). A field with
-``ImhPreferNumbers``, ``ImhDigitsOnly``, ``ImhFormattedNumbersOnly`` or ``ImhDialableCharactersOnly`` gets the
-numeric page, any other the letters. The Enter key reads ``Siguiente`` unless the field has the dynamic property
-``enterLabel`` (e.g. ``"Emitir"`` on the last field of a form).
-
-Accents: a long press is not reliable on resistive screens, so «´» and «¨» are dead keys: touch «´» then a vowel for
-á é í ó ú (the vowel keys show the accented letter while the accent waits; touching «´» again, or any other key,
-drops it). Shift cycles: off → next letter in capitals → capitals locked (⇪) → off.
+Pages, dead-key accents and shift: docs/architecture.md#the-touch-keyboard.
 """
 
 from __future__ import annotations

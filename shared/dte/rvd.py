@@ -1,18 +1,7 @@
-"""RVD — Reporte de Ventas Diarias (formerly RCOF, "consumo de folios"): the signed daily summary of boletas and of
-the notas de crédito that modify them, in the ``ConsumoFolio_v10.xsd`` format (sii.md §7).
+"""RVD (Reporte de Ventas Diarias, ``ConsumoFolios``): the signed daily summary of boletas and of the notas de
+crédito that modify them.
 
-``<ConsumoFolios version="1.0"><DocumentoConsumoFolios ID="…"><Caratula version="1.0">RutEmisor, RutEnvia,
-FchResol, NroResol, FchInicio, FchFinal, SecEnvio, TmstFirmaEnv</Caratula><Resumen>…</Resumen>{1,3}
-</DocumentoConsumoFolios><Signature/></ConsumoFolios>``. One ``Resumen`` per document type issued that day
-(39 boleta, 41 boleta exenta, 61 nota de crédito): MntNeto, MntIva, TasaIVA (when there is IVA), MntExento (when
-there is exempt amount), MntTotal, FoliosEmitidos (documents issued), FoliosAnulados (folios annulled at the SII —
-never done here, so 0; *not* documents annulled by a nota de crédito, per the schema's annotation),
-FoliosUtilizados (emitidos + anulados) and RangoUtilizados (each run of consecutive folios). A day without
-documents is reported with one ``Resumen`` of type 39 in zeros (as FE ``consumo_folios.py`` does). SecEnvio is 1
-the first time a day is sent and grows by 1 each time the day is sent again corrected (schema annotation).
-
-The signature covers ``DocumentoConsumoFolios`` (Reference ``#ID``), inclusive C14N in its document, like an
-envelope's ``SetDTE``. Amounts are int CLP.
+The format: docs/architecture.md#amounts-of-a-dte-and-the-rvd-format.
 """
 
 from __future__ import annotations

@@ -1,22 +1,6 @@
-"""XMLDSig as the SII requires it, with lxml and ``cryptography`` (no signxml: it refuses SHA1 unless subclassed
-and cannot verify per-DTE signatures inside an envelope).
+"""XMLDSig as the SII requires it, with lxml and ``cryptography``: sign, verify, load a .pfx.
 
-Profile (xmldsignature_v10.xsd, sii.md §4): ``<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">`` (default
-namespace, no ``ds:`` prefix) as the last child of the signed element's parent; SignedInfo with inclusive C14N 1.0
-(``REC-xml-c14n-20010315``), ``rsa-sha1``, exactly one Reference ``URI="#ID"`` with one Transform
-(``enveloped-signature``, as LibreDTE) and a ``sha1`` digest; KeyInfo with both ``KeyValue/RSAKeyValue`` and
-``X509Data/X509Certificate``.
-
-Canonicalisation (VERIFIED on every signature of the SII samples):
-
-- The digest is SHA1 of the inclusive C14N of the referenced element *in its document*, and SignatureValue signs
-  the inclusive C14N of SignedInfo in its document (:func:`shared.dte.xmlcore.c14n`, which avoids lxml's stray
-  ``xmlns=""``).
-- A DTE is signed as a standalone document (only ``xmlns="http://www.sii.cl/SiiDte"`` in scope) and then pasted
-  into its envelope. Inside an EnvioDTE/EnvioBOLETA the in-context C14N of ``Documento`` would also carry the
-  envelope's ``xmlns:xsi``, so the verifier recomputes per-DTE digests on the DTE taken out as its own document
-  (equivalently exclusive C14N). The SetDTE signature is plain in-context C14N: SetDTE and SignedInfo carry the
-  inherited ``xmlns`` and ``xmlns:xsi``.
+The profile and its canonicalisation (verified on the SII's samples): docs/architecture.md#what-the-sii-signs.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """TED (timbre electrónico): the DD summary of a document signed with the CAF key, printed as a PDF417.
 
-``<TED version="1.0"><DD><RE/><TD/><F/><FE/><RR/><RSR/><MNT/><IT1/><CAF version="1.0">…</CAF><TSTED/></DD>
-<FRMT algoritmo="SHA1withRSA"/></TED>``: RE emisor, TD tipo, F folio, FE fecha de emisión, RR RUT receptor,
-RSR first 40 characters of the receptor's razón social, MNT MntTotal, IT1 first 40 characters of the first
-item's name, CAF the CAF element of the CAF file, TSTED the stamping time ``AAAA-MM-DDTHH:MM:SS``.
-
-FRMT (VERIFIED on the TEDs of all sample DTEs, pretty-printed, with and without the SII namespace):
-base64 RSA-SHA1 PKCS#1 v1.5 by the CAF's RSASK over the DD *flattened* — no namespace declaration, no
-whitespace between tags, C14N escaping, ISO-8859-1 bytes (UTF-8 fails on the "ó" of sample F13T33). What this
-module signs additionally writes ``"``/``'`` in text as ``&quot;``/``&apos;`` (LibreDTE ``fixEntities``: the
-SII's printed-samples manual lists the five escapes); the verifier accepts both forms and the literal source.
-
-:func:`build_ted` returns the TED already flattened: those exact ISO-8859-1 bytes are the PDF417 payload and
-what the server puts inside the DTE, so the stamped text is never re-serialised differently.
+Its elements and what FRMT signs: docs/architecture.md#what-the-sii-signs.
 """
 
 from __future__ import annotations

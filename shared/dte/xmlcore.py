@@ -1,20 +1,6 @@
 """Hardened XML parsing, canonicalisation and the SII's flattened serialisation.
 
-Everything XML that enters ``shared.dte`` goes through :func:`parse`: no network, no DTD, no entity expansion,
-no huge trees, a size limit, and any ``<!DOCTYPE`` refused outright (no SII document has one), so entity
-expansion ("billion laughs"), external entities and external DTDs are refused before they can do anything.
-
-Canonical forms (all VERIFIED on the SII samples, see ``shared/dte/__init__.py``):
-
-- :func:`c14n` — inclusive C14N 1.0 without comments of an element *in its document context* (it keeps the
-  namespace declarations inherited from ancestors). lxml's ``tostring(sub, method="c14n")`` emits a stray
-  ``xmlns=""`` on descendants of attributed elements when the default namespace is declared on an ancestor, so
-  the element is serialised alone (lxml copies the in-scope declarations onto it), re-parsed and then
-  canonicalised.
-- :func:`flatten` — what the SII signs in a CAF (``DA``) and a timbre (``DD``) and what the PDF417 carries:
-  the element without any namespace, without whitespace-only text between tags, attributes and text escaped as
-  C14N does, encoded ISO-8859-1. With ``escape_quotes`` text nodes also get ``&quot;`` and ``&apos;`` (LibreDTE's
-  ``fixEntities``, which the SII's printed-sample manual asks for).
+Why each form: docs/architecture.md#what-the-sii-signs.
 """
 
 from __future__ import annotations

@@ -1,26 +1,7 @@
-"""CAF import and folio leasing (DESIGN.md §6).
+"""CAF import and folio leasing (DESIGN.md §6): leases per terminal and epoch, their low-water refill, and the
+record of every stamped document received.
 
-A CAF is imported once per tenant after its SII signature is checked against the key of its IDK (100
-certificación, 300 producción; other keys only when a caller passes them, e.g. the local SII stand-in's). The
-server then leases disjoint sub-ranges of each CAF to each terminal, per document type, ahead of need: a lease is
-published to the terminal's store through the change feed as ``folio_lease`` with ``{tipo, desde, hasta, caf_xml}``
-(plus ``terminal_id``, ``epoch`` and ``lease_id``: a store's terminals share its feed and each takes only its own,
-for its current epoch). Leases are handed out under a lock on the tenant's CAF rows of that type, so two
-terminals never get the same folio.
-
-Refill: every push counts the documents it brings against the terminal's leases (``folio_leases.issued``); when
-the unused folios of a type fall below the low-water mark, the next sub-range is leased in the same transaction.
-A new epoch (a restored or cloned journal) retires the terminal's open leases: whatever the lost part of the
-journal had stamped is unknown, so those folios are never used again, and fresh ones are leased.
-
-Every stamped document received is recorded in ``dte_documents`` (tenant, tipo, folio unique); a folio that comes
-a second time, or from outside the terminal's leases, is quarantined with the reason instead of recorded. The sale
-or return that carries it still counts (it happened at the till): the quarantine row says so (``folded``).
-
-The document of a sale or return that is itself quarantined (a value past its column, a clash with the master:
-``syncserver.ingest.push``) is recorded too, under the same checks: it was printed with its timbre and handed to the
-customer, and every issued document must be declared to the SII. The event stays quarantined, out of the read
-models; its quarantine reason says what became of its document (:class:`Recorded`).
+How leases, refills and recording work: docs/architecture.md#4-folio-leases.
 """
 
 from __future__ import annotations

@@ -1,27 +1,7 @@
-"""From a stamped document to a signed DTE in the outbox: build the document from its source, render it with the
-TED exactly as it was stamped, sign it with the tenant's certificate, validate it against the SII's schema and store
-the XML (state ``issued`` → ``signed``).
+"""From a stamped document to a signed DTE in the outbox (``issued`` → ``signed``): build it from its source, put the
+TED in as stamped, sign it with the tenant's certificate, validate it against the SII's schema and store it.
 
-Sources, by type (the event is the one that carried the stamped document, found through ``dte_documents``):
-
-- 39/41 boleta: the ``SaleCompleted`` (receptor the anonymous buyer 66666666-6).
-- 33/34 factura: the ``SaleCompleted`` with its ``customer`` as Receptor (RUT, razón social, giro, dirección,
-  comuna); a factura sale without customer does not build.
-- 61 nota de crédito of a return: the ``ReturnCompleted`` (its returned lines) referencing the original document
-  (tipo, folio, fecha) with CodRef 1 "anula" for a full return and 3 "corrige montos" for a partial one; receptor
-  the original factura's customer, or the anonymous buyer for a boleta.
-- 61 nota de crédito issued in HQ to annul a rejected document: its ``dte_corrections`` row
-  (:mod:`syncserver.dte.corrections`).
-
-The Emisor is the tenant's emisor data (:mod:`syncserver.dte.emisor`); while something is missing the documents
-wait in ``issued`` with ``last_error`` "faltan los datos del emisor: …" (retried at once when it is saved).
-
-Rows are taken ``FOR UPDATE SKIP LOCKED``, so several workers (or server processes) share the work without taking
-the same document twice. A document that cannot be built or does not validate keeps state ``issued`` with
-``last_error`` and a later ``next_attempt_at`` (backoff), for HQ to show. So does one whose building fails in a way
-nobody foresaw (say an absurd value of a sale quarantined at ingest whose document was recorded all the same:
-``syncserver.ingest.push``): its error names the exception, and each document is built in its own savepoint, so the
-tenant's other documents are signed in the same pass.
+The source of each type and what a failure does: docs/architecture.md#the-dte-pipeline-sources-of-each-document.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
 """The DTE scheduler: inside the server process, every ``dte_interval`` seconds, one pass of
-:func:`syncserver.sii.worker.run_once` (sign, pack, send, poll) for every tenant with an uploaded certificate.
+:func:`syncserver.sii.worker.run_once` for every tenant with a certificate, one process per tenant at a time.
 
-- Started by the app's lifespan (:func:`start`) when ``ServerSettings.dte_interval > 0``; stopped with it.
-- Tenants come from ``dte_tenants`` (migration 0005; filled by a trigger when a certificate is stored), readable
-  without a tenant set; each pass then works in that tenant's row-level-security scope as usual.
-- A failing tenant (no emisor data, bad certificate, the SII down, a bug) is logged and the others go on; a
-  failing pass (the database down) is logged and the loop sleeps and tries again. Nothing here can kill the server.
-- Several server processes (``--workers N``) each run a scheduler: documents are taken ``FOR UPDATE SKIP LOCKED``
-  and envelopes claimed (:func:`syncserver.sii.forwarder.claim`: no transaction is open while the SII answers) so
-  no document or envelope is ever handled twice, and a session advisory lock per tenant lets only one process
-  work on a tenant at a time (the others skip it for that pass) so the SII sees one client per tenant.
-- The Carátula's resolution comes from the tenant's emisor data (``tenant_emisor``, :mod:`syncserver.dte.emisor`);
-  without it the pass still sends and polls what is packed, but packs nothing new.
-- With the setting ``rvd_enabled`` each pass also builds the due daily sales reports (RVD, :mod:`syncserver.dte.rvd`)
-  after signing, so they are uploaded and polled in that same pass.
+How it shares the work and survives failures: docs/architecture.md#5-the-dte-state-machine (the scheduler).
 """
 
 from __future__ import annotations

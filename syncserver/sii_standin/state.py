@@ -1,19 +1,6 @@
 """What the stand-in knows and decides: seeds and tokens, CAFs, received envíos and documents, queued faults.
 
-Checks on an upload, as the SII does them (sii.md §1–§6):
-
-- synchronously, in DTEUpload's answer: a valid token (STATUS 5), the token's holder is the ``rutSender`` (STATUS
-  1), the size (STATUS 2), well-formed XML of a kind this service receives and valid against the SII's schema
-  (STATUS 7, with the errors in DETAIL); the identical file again is STATUS 99 with the first upload's TRACKID.
-  The boleta REST upload only checks the token and answers ``REC``: everything else shows in the status.
-- in the envío's status: every XML signature (RFR), the Carátula (RutEmisor = the company uploading, RutEnvia =
-  the sender, RutReceptor = 60803000-K; RCT), then per document (EPR with verdicts): its folio inside a CAF the
-  stand-in knows for that emisor and type, the TED signed with that CAF's key and matching the document (RE, TD, F,
-  FE, RR, MNT), the totals consistent (MntNeto/IVA/MntExe/MntTotal with the lines and TasaIVA), a folio not
-  already received with other content, and any rejection or reparo injected for it.
-
-Per document, QueryEstDte (:meth:`StandIn.document_status`) and the boleta API's per-document state
-(:meth:`StandIn.boleta_document_status`) answer from what was received and decided.
+What it checks on an upload, as the SII does: docs/architecture.md#the-sii-stand-in.
 """
 
 from __future__ import annotations
