@@ -182,8 +182,8 @@ async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, in
                                 " nada; revise el archivo e intente de nuevo.") from None
         if progress:
             await progress(total * 2 // 3, total)
-        await change_feed.append_many(conn, tenant_id, "product", [
-            (p["sku"], products.feed_json(p, version)) for p, (_sku, version) in zip(accepted, versions, strict=True)])
+        await change_feed.append_selected(conn, tenant_id, "product", len(accepted), products.STAGED_FEED_SQL,
+                                          {"staged_tenant": tenant_id})
         cur = await conn.execute("SELECT store_id, sku, price FROM store_products WHERE tenant_id = %s"
                                  " AND price IS NOT NULL AND sku = ANY(%s)", (tenant_id, [p["sku"] for p in accepted]))
         by_sku = {p["sku"]: (p, v) for p, (_s, v) in zip(accepted, versions, strict=True)}

@@ -64,18 +64,40 @@ async def pull(pool: db.Pool, tenant_id: int, store_id: str, cursor: int, limit:
     return [c.to_dict() for c in changes], changes[-1].id if changes else cursor
 
 
+async def _reserve(conn: db.Conn, tenant_id: int, count: int) -> int:
+    """Move the tenant's counter by ``count`` (its row locked until the transaction ends); returns the last id."""
+    cur = await conn.execute(
+        "INSERT INTO change_counters (tenant_id, last_change_id) VALUES (%s, %s) ON CONFLICT (tenant_id)"
+        " DO UPDATE SET last_change_id = change_counters.last_change_id + excluded.last_change_id"
+        " RETURNING last_change_id", (tenant_id, count))
+    row = await cur.fetchone()
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    return int(row[0])
+
+
+async def append_selected(conn: db.Conn, tenant_id: int, kind: str, count: int, rows_sql: str,
+                          params: dict[str, Any]) -> int:
+    """Add ``count`` tenant-wide changes whose ``(ord, key, data)`` come from the query ``rows_sql`` (``ord`` 0 to
+    ``count - 1``, the order of the changes; ``data`` jsonb), inside the caller's transaction; returns the last id.
+    The data never leaves PostgreSQL (an import publishes what it just wrote)."""
+    if count <= 0:
+        return 0
+    last = await _reserve(conn, tenant_id, count)
+    cur = await conn.execute(
+        "INSERT INTO changes (tenant_id, change_id, kind, key, data) SELECT %(cf_tenant)s,"
+        f" %(cf_first)s + r.ord, %(cf_kind)s, r.key, r.data FROM ({rows_sql}) AS r",
+        {**params, "cf_tenant": tenant_id, "cf_first": last - count + 1, "cf_kind": kind})
+    if cur.rowcount != count:
+        raise AssertionError(f"{cur.rowcount} changes written of {count}")
+    return last
+
+
 async def append_many(conn: db.Conn, tenant_id: int, kind: str, entries: list[tuple[str, str]]) -> int:
     """Add one tenant-wide change per ``(key, data as JSON text)`` of ``entries``, in order, inside the caller's
     transaction (the counter is moved once and its row stays locked; the rows go in by COPY); returns the last id."""
     if not entries:
         return 0
-    cur = await conn.execute(
-        "INSERT INTO change_counters (tenant_id, last_change_id) VALUES (%s, %s) ON CONFLICT (tenant_id)"
-        " DO UPDATE SET last_change_id = change_counters.last_change_id + excluded.last_change_id"
-        " RETURNING last_change_id", (tenant_id, len(entries)))
-    row = await cur.fetchone()
-    assert row is not None  # INSERT ... RETURNING always returns the row
-    last = int(row[0])
+    last = await _reserve(conn, tenant_id, len(entries))
     first = last - len(entries) + 1
     # COPY cannot write a table under row-level security: it fills a staging table, copied in one INSERT
     await conn.execute("CREATE TEMP TABLE IF NOT EXISTS change_staging (change_id bigint, key text, data jsonb)"

@@ -244,6 +244,15 @@ async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str
     return [(str(sku), int(v)) for sku, v in await cur.fetchall()]
 
 
+STAGED_FEED_SQL: Final = (
+    "SELECT s.ord, s.sku AS key, jsonb_build_object('sku', s.sku, 'name', s.name, 'price', s.price,"
+    " 'category', s.category, 'sold_by', s.sold_by, 'plu', s.plu, 'brand', s.brand, 'barcodes', to_jsonb(s.barcodes),"
+    " 'iva_exempt', s.iva_exempt, 'favourite', s.favourite, 'active', s.active, 'version', p.version) AS data"
+    " FROM catalog_staging s JOIN products p ON p.tenant_id = %(staged_tenant)s AND p.sku = s.sku")
+"""What :func:`bulk_upsert` just wrote, as ``(ord, key, data)`` rows of :func:`feed_data`'s shape, for
+``change_feed.append_selected`` in the same transaction (``staged_tenant``: the tenant)."""
+
+
 def feed_data(product: Mapping[str, Any], version: int) -> dict[str, Any]:
     """A product as the change feed carries it (:data:`PRODUCT_FIELDS` and its version)."""
     return {**{f: product[f] for f in PRODUCT_FIELDS}, "barcodes": list(product["barcodes"]), "version": version}

@@ -113,7 +113,10 @@ def test_import_preview_then_all_accepted_rows_at_once_and_a_file_of_the_rejecte
     assert world.rows("SELECT count(*) FROM products WHERE tenant_id = 1 AND sku LIKE 'IMP-%%'") == [(9_996,)]
     assert world.rows("SELECT count(*) FROM changes WHERE tenant_id = 1 AND key LIKE 'IMP-%%'") == [(9_996,)]
     assert world.rows("SELECT count(*) FROM categories WHERE tenant_id = 1 AND name LIKE 'Nueva %%'") == [(3,)]
-    assert world.rows("SELECT data FROM changes WHERE tenant_id = 1 AND key = 'IMP-00002'")[0][0]["price"] == 1002
+    [(data,)] = world.rows("SELECT data FROM changes WHERE tenant_id = 1 AND key = 'IMP-00002'")
+    assert data == {"sku": "IMP-00002", "name": "Producto 2", "price": 1002, "category": "Nueva 2", "sold_by": "unit",
+                    "plu": None, "brand": "", "barcodes": [], "iva_exempt": False, "favourite": False, "active": True,
+                    "version": 1}  # products.feed_data's shape, as a single edit publishes it
 
 
 def test_bad_files_are_refused_in_spanish_and_nothing_is_written(world: World, served: Served) -> None:
