@@ -22,7 +22,8 @@ from syncserver.hq.web import HqUser
 from syncserver.store import db
 
 NOTICES = {"1": "Datos del emisor guardados. Los documentos que esperaban estos datos se firmarán en la próxima"
-                " pasada.",
+                " pasada, y las cajas los imprimirán en boletas, facturas, notas de crédito y reportes Z desde su"
+                " próxima sincronización.",
            "certificado": "Certificado digital guardado (cifrado). El servidor firmará con él desde la próxima pasada."}
 EXPIRY_WARNING = timedelta(days=30)
 """A certificate expiring sooner than this is flagged on the page."""
