@@ -45,10 +45,23 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     p.add_argument("tenant_id", type=int, metavar="ID")
     p.add_argument("name", metavar="NOMBRE")
     p.add_argument("--rut", default="", help="RUT de la empresa, p. ej. 76.123.456-0")
-    p = add("store-add", cmd_store_add, "crear una tienda (con su bodega)")
+    p = add("tenant-create", cmd_tenant_create, "crear una empresa nueva con la cuenta de su dueño (pide la"
+                                                " contraseña); imprime el número de tenant")
+    p.add_argument("name", metavar="NOMBRE_EMPRESA")
+    p.add_argument("--rut", default="", help="RUT de la empresa, p. ej. 76.123.456-0")
+    p.add_argument("--correo", required=True, help="correo del dueño (su usuario en HQ)")
+    p.add_argument("--dueno", required=True, metavar="NOMBRE", help="nombre del dueño")
+    p.add_argument("--id", type=int, dest="tenant_id", help="número de tenant (por defecto, el siguiente libre)")
+    p.add_argument("--password-file", type=Path, metavar="FILE", help="leer la contraseña de este archivo")
+    p = add("store-add", cmd_store_add, "crear una tienda (con su sala de ventas) con sus datos de sucursal del SII")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("store_id", metavar="STORE_ID")
     p.add_argument("name", metavar="NOMBRE")
+    p.add_argument("--direccion", default="", help="dirección de la sucursal, como en el SII")
+    p.add_argument("--comuna", default="")
+    p.add_argument("--ciudad", default="")
+    p.add_argument("--sucursal-sii", default="", help="código de sucursal entregado por el SII")
+    p.add_argument("--bodega", action="store_true", help="crear también una bodega")
     p = add("hq-user-add", cmd_hq_user_add, "crear un usuario de HQ (pide la contraseña)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     p.add_argument("email", metavar="EMAIL")
@@ -170,13 +183,43 @@ def cmd_tenant_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    """``tenant-create NOMBRE --correo E --dueno N [--rut R] [--id N] [--password-file F]``: the business and its
+    owner's HQ account, as HQ's first-run page creates them; prints the tenant id."""
+    from datetime import UTC, datetime
+
+    from syncserver import accounts
+    from syncserver.hq import auth
+
+    password = _password(args)
+
+    async def work(pool: AsyncConnectionPool) -> accounts.Business:
+        try:
+            return await accounts.create_business(
+                pool, name=args.name, rut=args.rut, owner_email=args.correo, owner_name=args.dueno,
+                password=password, hasher=auth.DEFAULT_HASHER, at=datetime.now(UTC), tenant_id=args.tenant_id)
+        except accounts.AccountError as exc:
+            raise AdminError(exc.detail) from None
+
+    business = _run(args, work)
+    print(business.tenant_id)
+    print(f"Empresa creada (tenant {business.tenant_id}); su dueño entra a HQ con {business.owner_email}",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_store_add(args: argparse.Namespace) -> int:
-    """``store-add TENANT STORE_ID NOMBRE``."""
+    """``store-add TENANT STORE_ID NOMBRE [--direccion --comuna --ciudad --sucursal-sii --bodega]``."""
     from syncserver import tenancy
 
     async def work(pool: AsyncConnectionPool) -> None:
         await _tenant_exists(pool, args.tenant_id)
-        await tenancy.create_store(pool, args.tenant_id, args.store_id, args.name)
+        try:
+            await tenancy.create_store(pool, args.tenant_id, args.store_id, args.name, address=args.direccion,
+                                       comuna=args.comuna, ciudad=args.ciudad, sucursal_sii=args.sucursal_sii,
+                                       bodega=args.bodega)
+        except tenancy.StoreError as exc:
+            raise AdminError(exc.detail) from None
 
     _run(args, work)
     print(f"Tienda {args.store_id} creada en el tenant {args.tenant_id}: {args.name}", file=sys.stderr)

@@ -90,6 +90,21 @@ class EmisorConfig:
                                 ciudad=self.ciudad, sucursal_sii=self.sucursal_sii)
 
 
+def for_store(emisor: documents.Emisor, store: tenants.StoreRow | None) -> documents.Emisor:
+    """The emisor of a document issued by ``store``: the store's address, comuna and ciudad (DirOrigen,
+    CmnaOrigen, CiudadOrigen) when HQ recorded its address, and its SII sucursal code (CdgSIISucur) when it has one;
+    otherwise the emisor's own (the casa matriz). The till's printed header follows the same rule (the ``store``
+    change on the feed carries those fields under the same names as the ``emisor`` change)."""
+    if store is None:
+        return emisor
+    if store.address:
+        emisor = replace(emisor, direccion=store.address, comuna=store.comuna or emisor.comuna,
+                         ciudad=store.ciudad or emisor.ciudad)
+    if store.sucursal_sii is not None:
+        emisor = replace(emisor, sucursal_sii=store.sucursal_sii)
+    return emisor
+
+
 def missing_message(config: EmisorConfig | None) -> str | None:
     """``"faltan los datos del emisor: giro, comuna"``; None when ``config`` is complete."""
     absent = EmisorConfig(rut="no se mira").missing() if config is None else config.missing()

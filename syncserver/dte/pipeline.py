@@ -19,7 +19,7 @@ from shared.dte import errors as dte_errors
 from shared.events import registry, returns, sales
 from syncserver.dte import certs, corrections
 from syncserver.dte import emisor as emisor_mod
-from syncserver.store import db, outbox
+from syncserver.store import db, outbox, tenants
 from syncserver.store import documents as documents_store
 
 log = logging.getLogger("syncserver.dte.pipeline")
@@ -49,6 +49,7 @@ class Source:
     ted: str
     event: Any = None
     correction: dict[str, Any] | None = None
+    store_id: str | None = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -77,7 +78,7 @@ def source_of_row(row: documents_store.SourceRow) -> Source:
         DocumentInvalid: the event cannot be decoded.
     """
     return Source(row.tipo, row.folio, row.stamped_at, row.ted, _decode(row.type, row.version, row.payload),
-                  row.content)
+                  row.content, row.store_id)
 
 
 async def load_source(conn: db.Conn, tenant_id: int, tipo: int, folio: int) -> Source | None:
@@ -88,11 +89,14 @@ async def load_source(conn: db.Conn, tenant_id: int, tipo: int, folio: int) -> S
 
 async def build_document(conn: db.Conn, tenant_id: int, source: Source,
                          emisor: documents.Emisor) -> documents.Documento:
-    """The document model of a stored source (see the module doc for each type).
+    """The document model of a stored source (see the module doc for each type), issued from its store's sucursal
+    (:func:`syncserver.dte.emisor.for_store`).
 
     Raises:
         DocumentInvalid: the source does not make a valid document of its type (the message says why).
     """
+    if source.store_id is not None:
+        emisor = emisor_mod.for_store(emisor, await tenants.store(conn, tenant_id, source.store_id))
     fecha, _ = _fecha(source.stamped_at)
     tipo, folio, event = source.tipo, source.folio, source.event
     if source.correction is not None:

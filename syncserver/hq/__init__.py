@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncserver import settings as settings_mod
 from syncserver.hq import (
+    accounts,
     auth,
     catalog,
     documents,
@@ -41,6 +42,8 @@ from syncserver.hq import (
     purchases,
     rvd,
     sales,
+    setup,
+    stores,
     terminals,
     unknown_codes,
     users,
@@ -80,6 +83,9 @@ def routes() -> list[BaseRoute]:
         *catalog.ROUTES,
         *unknown_codes.ROUTES,
         *users.ROUTES,
+        *setup.ROUTES,
+        *accounts.ROUTES,
+        *stores.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

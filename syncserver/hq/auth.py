@@ -15,9 +15,9 @@ from starlette.responses import RedirectResponse, Response
 
 from shared import clock as clock_mod
 from shared.errors import PosError
-from syncserver import state
+from syncserver import accounts, state
 from syncserver.hq import csrf, web
-from syncserver.store import db
+from syncserver.store import db, hq_accounts
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
@@ -31,10 +31,12 @@ class LoginError(PosError):
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """The outcome of a login attempt: ``tenant_id`` on success, else ``locked_until`` when locked out."""
+    """The outcome of a login attempt: ``tenant_id`` on success, else ``locked_until`` when locked out, or
+    ``deactivated`` when the password was right but the owner deactivated the account."""
 
     tenant_id: int | None
     locked_until: datetime | None = None
+    deactivated: bool = False
 
 
 
@@ -76,28 +78,26 @@ async def authenticate(pool: AsyncConnectionPool, email: str, password: str,
     """
     email = normalise_email(email)
     async with db.auth_tx(pool) as conn:
-        row = await (await conn.execute(
-            "SELECT tenant_id, password_hash, failures, locked_until FROM auth_hq_logins WHERE email = %s FOR UPDATE",
-            (email,))).fetchone()
+        row = await hq_accounts.login_for_update(conn, email)
         now = clock()
         if row is None:
             await run_in_threadpool(_verify, hasher, _dummy_hash(), password)  # same time as a known e-mail
             return Attempt(None)
-        tenant_id, password_hash, failures, locked_until = row
-        if locked_until is not None and locked_until > now:
-            return Attempt(None, locked_until)
-        if not await run_in_threadpool(_verify, hasher, password_hash, password):
-            failures += 1
+        if row.locked_until is not None and row.locked_until > now:
+            return Attempt(None, row.locked_until)
+        if not await run_in_threadpool(_verify, hasher, row.password_hash, password):
+            failures = row.failures + 1
             locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-            await conn.execute("UPDATE auth_hq_logins SET failures = %s, locked_until = %s WHERE email = %s",
-                               (0 if locked else failures, locked, email))
+            await hq_accounts.record_attempt(conn, email, failures=0 if locked else failures, locked_until=locked)
             return Attempt(None, locked)
-        new_hash = password_hash
-        if hasher.check_needs_rehash(password_hash):
+        new_hash = row.password_hash
+        if hasher.check_needs_rehash(row.password_hash):
             new_hash = await run_in_threadpool(hasher.hash, password)
-        await conn.execute("UPDATE auth_hq_logins SET failures = 0, locked_until = NULL, password_hash = %s"
-                           " WHERE email = %s", (new_hash, email))
-    return Attempt(int(tenant_id))
+        await hq_accounts.record_attempt(conn, email, failures=0, locked_until=None, password_hash=new_hash)
+        await db.set_tenant(conn, row.tenant_id)
+        if await hq_accounts.session_row(conn, row.tenant_id, email) is None:
+            return Attempt(None, deactivated=True)
+    return Attempt(int(row.tenant_id))
 
 
 async def check_password(request: Request, email: str, password: str) -> Attempt:
@@ -132,6 +132,8 @@ async def login(request: Request) -> Response:
     if request.method != "POST":
         if await web.current_user(request) is not None:
             return web.redirect("/")
+        if await accounts.server_is_empty(request.app.state.pool):
+            return web.redirect("/primer-uso")
         notice = "Cerró la sesión. Hasta pronto." if request.query_params.get("salida") else ""
         return web.render(request, "login.html", email="", error="", notice=notice, siguiente=following)
     form = await web.read_form(request)
@@ -141,7 +143,9 @@ async def login(request: Request) -> Response:
     following = str(form.get("siguiente", ""))
     attempt = await check_password(request, email, password)
     if attempt.tenant_id is None:
-        if attempt.locked_until is not None:
+        if attempt.deactivated:
+            error = "Su cuenta está desactivada. Si necesita entrar, pídale al dueño de la empresa que la reactive."
+        elif attempt.locked_until is not None:
             wait = max(1, round((attempt.locked_until - state.clock(request)()).total_seconds() / 60))
             error = (f"Demasiados intentos fallidos. Por seguridad, la cuenta quedó bloqueada; "
                      f"intente de nuevo en {wait} minuto{'s' if wait != 1 else ''}.")
@@ -149,10 +153,15 @@ async def login(request: Request) -> Response:
             error = "Correo o contraseña incorrectos."
         return web.render(request, "login.html", status=401, email=email, error=error, notice="",
                           siguiente=following)
-    request.session.clear()  # a new session: new CSRF token, nothing of the anonymous one
-    request.session.update(email=normalise_email(email), tenant_id=attempt.tenant_id)
-    csrf.token(request.session)
+    start_session(request, email, attempt.tenant_id)
     return RedirectResponse(_safe_next(following), status_code=303)
+
+
+def start_session(request: Request, email: str, tenant_id: int) -> None:
+    """Sign ``email`` of ``tenant_id`` in: a new session (new CSRF token, nothing of the anonymous one)."""
+    request.session.clear()
+    request.session.update(email=normalise_email(email), tenant_id=tenant_id)
+    csrf.token(request.session)
 
 
 async def logout(request: Request) -> Response:

@@ -42,6 +42,11 @@ _ROWS = (
     " LEFT JOIN dte_corrections nc ON nc.tenant_id = o.tenant_id AND nc.tipo = o.tipo AND nc.folio = o.folio")
 
 
+_IN_SCOPE = ("SELECT 1 FROM dte_documents sd JOIN terminals st ON st.tenant_id = sd.tenant_id"
+             " AND st.terminal_id = sd.terminal_id WHERE sd.tenant_id = o.tenant_id AND sd.tipo = o.tipo"
+             " AND sd.folio = o.folio AND st.store_id = ANY(%s::text[])")
+"""Whether document ``o`` was issued by a till of the stores ``%s`` (an encargado's)."""
+
 DETAIL_LABELS = {"rejected": "Motivo del SII:", "accepted_objections": "Reparos del SII:"}
 UNTRACKED = "sin track id: consultado documento por documento"
 """Shown with "Enviado al SII" when the SII answered "already received" without a track id (the forwarder asks
@@ -79,15 +84,17 @@ async def page(request: Request, user: HqUser) -> Response:
     if tipo is False:
         return web.error_page(request, 400, "Tipo de documento desconocido", "Elija un tipo de la lista.", user)
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        scope = user.store_scope  # an encargado: the documents of his stores' tills only
         counts: dict[str, int] = {str(s): int(n) for s, n in await (await conn.execute(
-            "SELECT state, count(*) FROM dte_outbox WHERE tenant_id = %s AND (%s::int IS NULL OR tipo = %s::int)"
-            " GROUP BY state", (user.tenant_id, tipo, tipo))).fetchall()}
+            "SELECT o.state, count(*) FROM dte_outbox o WHERE o.tenant_id = %s"
+            " AND (%s::int IS NULL OR o.tipo = %s::int) AND (%s::text[] IS NULL OR EXISTS (" + _IN_SCOPE + "))"
+            " GROUP BY o.state", (user.tenant_id, tipo, tipo, scope, scope))).fetchall()}
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 _ROWS + " WHERE o.tenant_id = %s AND (%s::text IS NULL OR o.state = %s::text)"
-                " AND (%s::int IS NULL OR o.tipo = %s::int)"
+                " AND (%s::int IS NULL OR o.tipo = %s::int) AND (%s::text[] IS NULL OR EXISTS (" + _IN_SCOPE + "))"
                 " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s",
-                (user.tenant_id, state, state, tipo, tipo, PAGE))
+                (user.tenant_id, state, state, tipo, tipo, scope, scope, PAGE))
             rows = await cur.fetchall()
     for r in rows:
         r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
@@ -162,8 +169,10 @@ async def pdf(request: Request, user: HqUser) -> Response:
     PDF417); 404 for another tenant's or an unknown document, 409 while it is not signed yet."""
     tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        row = await (await conn.execute("SELECT xml FROM dte_outbox WHERE tenant_id = %s AND tipo = %s AND folio = %s",
-                                        (user.tenant_id, tipo, folio))).fetchone()
+        row = await (await conn.execute(
+            "SELECT o.xml FROM dte_outbox o WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s"
+            " AND (%s::text[] IS NULL OR EXISTS (" + _IN_SCOPE + "))",
+            (user.tenant_id, tipo, folio, user.store_scope, user.store_scope))).fetchone()
         config = await emisor.load_emisor(conn, user.tenant_id)
     if row is None:
         return web.not_found(request, user, "El documento")

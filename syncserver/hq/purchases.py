@@ -39,6 +39,7 @@ _ROWS = (
     " FROM purchases p LEFT JOIN stores s ON s.tenant_id = p.tenant_id AND s.store_id = p.store_id"
     " WHERE p.tenant_id = %(tenant)s AND p.fecha_emision >= %(low)s AND p.fecha_emision < %(high)s"
     " AND (%(store)s::text IS NULL OR p.store_id = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR p.store_id = ANY(%(scope)s))"
     " ORDER BY p.fecha_emision, p.supplier_name, p.supplier_rut, p.tipo, p.folio")
 
 
@@ -98,10 +99,12 @@ async def month(request: Request, user: HqUser) -> Response:
         return web.error_page(request, 400, "Mes inválido", "Elija el mes con el selector (por ejemplo 2026-11).",
                               user)
     store = request.query_params.get("tienda") or None
-    params = {"tenant": user.tenant_id, "low": chosen, "high": _shift(chosen, 1), "store": store}
+    params = {"tenant": user.tenant_id, "low": chosen, "high": _shift(chosen, 1), "store": store,
+              "scope": user.store_scope}
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
-                                           (user.tenant_id,))).fetchall()
+        stores = [s for s in await (await conn.execute(
+            "SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name", (user.tenant_id,))).fetchall()
+            if user.sees_store(s[0])]
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(_ROWS, params)
         rows = await cur.fetchall()

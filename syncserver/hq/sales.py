@@ -25,7 +25,8 @@ DAY_SALES = """
         SELECT sale_id, store_id, total FROM sales
         WHERE tenant_id = %(tenant)s AND occurred_at >= %(low)s AND occurred_at < %(high)s
           AND (occurred_at::timestamptz AT TIME ZONE 'America/Santiago')::date = %(day)s
-          AND (%(store)s::text IS NULL OR store_id = %(store)s::text))
+          AND (%(store)s::text IS NULL OR store_id = %(store)s::text)
+          AND (%(scope)s::text[] IS NULL OR store_id = ANY(%(scope)s)))
 """
 
 DAY_RETURNS = """
@@ -33,7 +34,8 @@ DAY_RETURNS = """
         SELECT store_id, total FROM returns
         WHERE tenant_id = %(tenant)s AND occurred_at >= %(low)s AND occurred_at < %(high)s
           AND (occurred_at::timestamptz AT TIME ZONE 'America/Santiago')::date = %(day)s
-          AND (%(store)s::text IS NULL OR store_id = %(store)s::text))
+          AND (%(store)s::text IS NULL OR store_id = %(store)s::text)
+          AND (%(scope)s::text[] IS NULL OR store_id = ANY(%(scope)s)))
 """
 
 
@@ -54,15 +56,17 @@ async def day(request: Request, user: HqUser) -> Response:
     if chosen is None:
         return web.error_page(request, 400, "Fecha inválida", "Elija la fecha con el calendario.", user)
     store = request.query_params.get("tienda") or None
-    params = {"tenant": user.tenant_id, "day": chosen, "store": store,
+    params = {"tenant": user.tenant_id, "day": chosen, "store": store, "scope": user.store_scope,
               "low": (chosen - timedelta(days=1)).isoformat(), "high": (chosen + timedelta(days=2)).isoformat()}
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
-        all_stores = await (await conn.execute("SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name",
-                                               (user.tenant_id,))).fetchall()
+        all_stores = [s for s in await (await conn.execute(
+            "SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name", (user.tenant_id,))).fetchall()
+            if user.sees_store(s[0])]
         totals = await (await conn.execute(
             DAY_SALES + "SELECT s.store_id, s.name, count(d.sale_id), COALESCE(sum(d.total), 0) FROM stores s"
             " LEFT JOIN day_sales d ON d.store_id = s.store_id WHERE s.tenant_id = %(tenant)s"
-            " AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text) GROUP BY s.store_id, s.name"
+            " AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text)"
+            " AND (%(scope)s::text[] IS NULL OR s.store_id = ANY(%(scope)s)) GROUP BY s.store_id, s.name"
             " ORDER BY s.name", params)).fetchall()
         tenders = await (await conn.execute(
             DAY_SALES + "SELECT d.store_id, t.kind, sum(t.received) FROM day_sales d JOIN sale_tenders t"

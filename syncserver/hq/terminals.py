@@ -27,7 +27,8 @@ async def _terminal(request: Request, user: HqUser, terminal_id: str) -> dict[st
             "SELECT t.terminal_id, t.name, t.status, t.store_id, s.name AS store_name FROM terminals t"
             " JOIN stores s ON s.tenant_id = t.tenant_id AND s.store_id = t.store_id"
             " WHERE t.tenant_id = %s AND t.terminal_id = %s", (user.tenant_id, terminal_id))
-        return await cur.fetchone()
+        found = await cur.fetchone()
+    return found if found is not None and user.sees_store(found["store_id"]) else None
 
 
 @web.login_required
@@ -44,6 +45,8 @@ async def index(request: Request, user: HqUser) -> Response:
             " AS quarantined FROM terminals t WHERE t.tenant_id = %s ORDER BY t.status, t.name, t.terminal_id",
             (user.tenant_id,))
         terminals = await cur.fetchall()
+    stores = [s for s in stores if user.sees_store(s[0])]
+    terminals = [t for t in terminals if user.sees_store(t["store_id"])]
     by_store: dict[str, list[dict[str, Any]]] = {store_id: [] for store_id, _ in stores}
     for t in terminals:
         t["skew_warning"] = abs(t["clock_skew_ms"]) >= SKEW_WARNING_MS
@@ -64,7 +67,7 @@ async def new_code(request: Request, user: HqUser) -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         store = await (await conn.execute("SELECT name FROM stores WHERE tenant_id = %s AND store_id = %s",
                                           (user.tenant_id, store_id))).fetchone()
-    if store is None:
+    if store is None or not user.sees_store(store_id):
         return web.not_found(request, user, "La tienda")
     if not name:
         return web.error_page(request, 400, "Falta el nombre de la caja",

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shared import es_cl, money, rut
 from syncserver.hq import csrf
-from syncserver.store import db
+from syncserver.store import db, hq_accounts
 
 BASE = "/hq"
 CHILE = ZoneInfo("America/Santiago")
@@ -27,15 +27,70 @@ TEMPLATES = Path(__file__).with_name("templates")
 TENDER_LABELS = {"cash": "Efectivo", "debit": "Débito", "credit": "Crédito", "transfer": "Transferencia"}
 
 
+OWNER, ACCOUNTANT, MANAGER = "owner", "accountant", "manager"
+EVERYONE = frozenset({OWNER, ACCOUNTANT, MANAGER})
+ROLE_LABELS = {OWNER: "Dueño", ACCOUNTANT: "Contador", MANAGER: "Encargado"}
+
+ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "": (EVERYONE, frozenset({OWNER, MANAGER})),  # the stores' tills: an encargado enrols and revokes his own
+    "terminales": (EVERYONE, frozenset({OWNER, MANAGER})),
+    "codigo": (EVERYONE, frozenset({OWNER, MANAGER})),  # /tiendas/{id}/codigo: a new till's enrolment code
+    "ventas": (EVERYONE, frozenset({OWNER})),
+    "compras": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
+    "documentos": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
+    "rvd": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),  # the tenant's daily totals
+    "folios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),
+    "emisor": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),
+    "catalogo": (EVERYONE, frozenset({OWNER})),
+    "codigos-nuevos": (EVERYONE, frozenset({OWNER})),  # codes sold at an open price, to create their products
+    "usuarios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),
+    "tiendas": (EVERYONE, frozenset({OWNER})),
+    "cuentas": (frozenset({OWNER}), frozenset({OWNER})),
+}
+"""Who may read (GET) and who may change (any other method) each HQ section (the first segment of the path under
+``/hq``): dueño everything; contador documents, folios and purchases, read-only elsewhere; encargado the pages of
+his stores (each page's queries keep him to :attr:`HqUser.store_scope`). A section not listed is the owner's."""
+
+
+def section_of(path: str) -> str:
+    """The :data:`ACCESS` key of a path under HQ (``/hq/documentos/33/7.pdf`` -> ``documentos``)."""
+    parts = path.removeprefix(BASE).strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "tiendas" and parts[2] == "codigo":
+        return "codigo"
+    if parts[:2] == ["documentos", "rvd"]:
+        return "rvd"
+    return parts[0]
+
+
 @dataclass(frozen=True, slots=True)
 class HqUser:
-    """The signed-in HQ login: its tenant comes from the session and is checked against ``auth_hq_logins``."""
+    """The signed-in HQ login: its tenant comes from the session and is checked against ``auth_hq_logins``;
+    ``role`` is ``owner``, ``accountant`` or ``manager`` (then ``stores`` are the ones assigned)."""
 
     email: str
     tenant_id: int
     name: str
     tenant_name: str
     tenant_rut: str
+    role: str = OWNER
+    stores: tuple[str, ...] = ()
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def store_scope(self) -> list[str] | None:
+        """The stores whose data this user may see: None for all (dueño, contador), else the assigned ones."""
+        return list(self.stores) if self.role == MANAGER else None
+
+    def sees_store(self, store_id: str) -> bool:
+        return self.role != MANAGER or store_id in self.stores
+
+    def can(self, section: str, write: bool = False) -> bool:
+        """Whether the role may read (or, with ``write``, change) ``section`` (:data:`ACCESS`)."""
+        readers, writers = ACCESS.get(section, (frozenset({OWNER}), frozenset({OWNER})))
+        return self.role in (writers if write else readers)
 
 
 # -- formatting (es-CL) ---------------------------------------------------------------------------------------------
@@ -142,27 +197,25 @@ def redirect(path: str) -> RedirectResponse:
 
 
 async def current_user(request: Request) -> HqUser | None:
-    """The session's login if it still exists for the session's tenant; ``None`` otherwise (session cleared)."""
+    """The session's login if it still exists, active, for the session's tenant; ``None`` otherwise (session
+    cleared)."""
     email, tenant_id = request.session.get("email"), request.session.get("tenant_id")
     if not isinstance(email, str) or not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
         return None
     async with db.tenant_tx(request.app.state.pool, tenant_id) as conn:
-        row = await (await conn.execute(
-            "SELECT h.name, t.name, t.rut FROM auth_hq_logins a"
-            " JOIN hq_users h ON h.tenant_id = a.tenant_id AND h.email = a.email"
-            " JOIN tenants t ON t.tenant_id = a.tenant_id"
-            " WHERE a.email = %s AND a.tenant_id = %s", (email, tenant_id))).fetchone()
-    if row is None:
+        row = await hq_accounts.session_row(conn, tenant_id, email)
+    if row is None:  # gone, deactivated or reset: the session ends at once
         request.session.clear()
         return None
-    return HqUser(email, tenant_id, row[0], row[1], row[2])
+    return HqUser(email, tenant_id, row.name, row.tenant_name, row.tenant_rut, row.role, tuple(row.stores))
 
 
 View = Callable[[Request, HqUser], Awaitable[Response]]
 
 
 def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
-    """Run ``view(request, user)`` for a signed-in user; otherwise redirect to the login page (303)."""
+    """Run ``view(request, user)`` for a signed-in user whose role may use the page (:data:`ACCESS`: reading for
+    ``GET``, changing for any other method; otherwise 403); without a session redirect to the login page (303)."""
 
     @functools.wraps(view)
     async def endpoint(request: Request) -> Response:
@@ -172,6 +225,8 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
             after = f"?siguiente={quote(target, safe='')}" if request.method == "GET" else ""
             return redirect("/login" + after)
         request.state.tenant_id = user.tenant_id  # for the request log
+        if not user.can(section_of(request.url.path), write=request.method not in ("GET", "HEAD")):
+            return forbidden(request, user)
         return await view(request, user)
 
     return endpoint
@@ -186,6 +241,13 @@ async def read_form(request: Request) -> FormData | None:
     if any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
         form = FormData([(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()])
     return form
+
+
+def forbidden(request: Request, user: HqUser) -> HTMLResponse:
+    """403: the account's role may not see or change this page."""
+    return error_page(request, 403, "Sin permiso",
+                      f"Su cuenta ({user.role_label}) no puede ver ni cambiar esto. Si lo necesita, pídaselo al"
+                      " dueño de la empresa.", user)
 
 
 def csrf_failed(request: Request, user: HqUser | None = None) -> HTMLResponse:

@@ -22,6 +22,7 @@ WITHOUT_RLS: Final = {
     "auth_enrollment_codes": "maps a one-time enrolment code to its tenant before any tenant is set",
     "auth_hq_logins": "maps an HQ login to its tenant before any tenant is set",
     "dte_tenants": "the DTE scheduler's list of tenant ids to visit, one tenant at a time (ids only)",
+    "tenant_ids": "whether the server holds any tenant (HQ's first-run page) and the next id (ids only)",
 }
 """Tables with a ``tenant_id`` column and no row-level security, each with the reason; they hold nothing but the
 mapping from a credential (or the scheduler's round) to a tenant. Every other table with ``tenant_id`` has RLS

@@ -16,16 +16,18 @@ from psycopg.types.json import Jsonb
 from syncserver.store.db import Conn
 
 _SOURCES = (
-    "SELECT d.tipo, d.folio, d.stamped_at, d.ted, e.type, e.version, e.payload, c.content FROM dte_documents d"
+    "SELECT d.tipo, d.folio, d.stamped_at, d.ted, e.type, e.version, e.payload, c.content,"
+    " coalesce(e.store_id, s.store_id) AS store_id FROM dte_documents d"
     " LEFT JOIN events e ON e.tenant_id = d.tenant_id AND e.terminal_id = d.terminal_id AND e.epoch = d.epoch"
     " AND e.seq = d.seq LEFT JOIN dte_corrections c ON c.tenant_id = d.tenant_id AND c.tipo = d.tipo"
-    " AND c.folio = d.folio")
+    " AND c.folio = d.folio LEFT JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id")
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     """A stored document with what it was built from: the event (type, version, JSON payload) that carried it, or
-    the content of its HQ correction (a nota de crédito issued by the server)."""
+    the content of its HQ correction (a nota de crédito issued by the server); ``store_id`` the store that issued
+    it (the event's, or the corrected sale's), None when unknown."""
 
     tipo: int
     folio: int
@@ -35,6 +37,7 @@ class SourceRow:
     version: int | None
     payload: Any
     content: dict[str, Any] | None
+    store_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
