@@ -91,21 +91,3 @@ async def append_selected(conn: db.Conn, tenant_id: int, kind: str, count: int, 
         raise AssertionError(f"{cur.rowcount} changes written of {count}")
     return last
 
-
-async def append_many(conn: db.Conn, tenant_id: int, kind: str, entries: list[tuple[str, str]]) -> int:
-    """Add one tenant-wide change per ``(key, data as JSON text)`` of ``entries``, in order, inside the caller's
-    transaction (the counter is moved once and its row stays locked; the rows go in by COPY); returns the last id."""
-    if not entries:
-        return 0
-    last = await _reserve(conn, tenant_id, len(entries))
-    first = last - len(entries) + 1
-    # COPY cannot write a table under row-level security: it fills a staging table, copied in one INSERT
-    await conn.execute("CREATE TEMP TABLE IF NOT EXISTS change_staging (change_id bigint, key text, data jsonb)"
-                       " ON COMMIT DROP")
-    async with conn.cursor().copy("COPY change_staging (change_id, key, data) FROM STDIN") as copy:
-        for offset, (key, data) in enumerate(entries):
-            await copy.write_row((first + offset, key, data))
-    await conn.execute("INSERT INTO changes (tenant_id, change_id, kind, key, data) SELECT %s, change_id, %s, key,"
-                       " data FROM change_staging ORDER BY change_id", (tenant_id, kind))
-    await conn.execute("TRUNCATE change_staging")
-    return last

@@ -3,7 +3,6 @@ tenant), categories in the till's tab order, and each store's own price and mini
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -257,7 +256,3 @@ def feed_data(product: Mapping[str, Any], version: int) -> dict[str, Any]:
     """A product as the change feed carries it (:data:`PRODUCT_FIELDS` and its version)."""
     return {**{f: product[f] for f in PRODUCT_FIELDS}, "barcodes": list(product["barcodes"]), "version": version}
 
-
-def feed_json(product: Mapping[str, Any], version: int) -> str:
-    """:func:`feed_data` as the JSON text the feed stores."""
-    return json.dumps(feed_data(product, version), ensure_ascii=False)
