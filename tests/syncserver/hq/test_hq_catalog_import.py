@@ -226,3 +226,23 @@ def test_columns_chosen_by_hand_and_categories_put_in_tab_order(world: World, se
     asyncio.run(scenario())
     [(data,)] = world.rows("SELECT data FROM changes WHERE tenant_id = 1 AND kind = 'categories'")
     assert data["names"][0] == "Pastelería"
+
+
+def test_another_tenant_sees_neither_the_import_nor_the_products(world: World, served: Served) -> None:
+    async def scenario() -> None:
+        async with served(world.app()) as client:
+            await World.login(client)
+            opened = await upload(client, (HEADER + "T1-1,Secreto,,X,100,,,,,,\n").encode(), "c.csv")
+            where = opened.headers["location"]
+        async with served(world.app()) as other:
+            await World.login(other, "rosa@esquina.cl")
+            assert (await other.get(where)).status_code == 404
+            assert (await other.get(where + "/rechazadas.csv")).status_code == 404
+            page = await other.get("/hq/catalogo/categorias")
+            assert (await other.post(where, data={"csrf": World.token(page.text), "accion": "importar"})
+                    ).status_code == 404
+            export = (await other.get("/hq/catalogo/exportar.csv")).content.decode("utf-8-sig")
+            assert "SECRETO-2" in export and "LEC-1" not in export and "T1-1" not in export
+
+    asyncio.run(scenario())
+    assert world.rows("SELECT state FROM catalog_imports") == [("preview",)]
