@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -21,6 +22,8 @@ from syncserver.store import db
 
 log = logging.getLogger(__name__)
 SHOWN_PROBLEMS = 300
+ABANDONED_AFTER = timedelta(minutes=10)
+"""A running import older than this is one whose server stopped (100,000 rows take well under a minute)."""
 ENCODINGS = {"utf-8": "UTF-8 (recomendado; «CSV UTF-8» en Excel)", "cp1252": "Windows-1252 (Excel antiguo)"}
 
 
@@ -77,12 +80,26 @@ async def _set(pool: db.Pool, tenant_id: int, import_id: str, **values: Any) -> 
                            {**values, "t": tenant_id, "i": import_id})
 
 
-async def _start(pool: db.Pool, tenant_id: int, import_id: str) -> bool:
-    """Mark the import running; False when it already left the preview (a second click, another tab)."""
+async def _start(pool: db.Pool, tenant_id: int, import_id: str, now: datetime) -> bool:
+    """Mark the import running since ``now``; False when it already left the preview (a second click, another
+    tab)."""
     async with db.tenant_tx(pool, tenant_id) as conn:
-        cur = await conn.execute("UPDATE catalog_imports SET state = 'running', done = 0 WHERE tenant_id = %s"
-                                 " AND import_id = %s AND state = 'preview'", (tenant_id, import_id))
+        cur = await conn.execute("UPDATE catalog_imports SET state = 'running', done = 0, result = %s"
+                                 " WHERE tenant_id = %s AND import_id = %s AND state = 'preview'",
+                                 (json.dumps({"started_at": now.isoformat()}), tenant_id, import_id))
         return cur.rowcount == 1
+
+
+async def _abandoned(pool: db.Pool, tenant_id: int, stored: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A running import whose server stopped (it started more than :data:`ABANDONED_AFTER` ago) is marked failed:
+    its transaction never committed, so nothing of it was written."""
+    started = (stored["result"] or {}).get("started_at")
+    if stored["state"] != "running" or (started and now - datetime.fromisoformat(started) < ABANDONED_AFTER):
+        return stored
+    result = {"error": "La importación se interrumpió (el servidor se detuvo mientras importaba). Vuelva a subir"
+                       " el archivo."}
+    await _set(pool, tenant_id, stored["import_id"], state="failed", result=json.dumps(result))
+    return {**stored, "state": "failed", "result": result}
 
 
 @web.login_required
@@ -94,6 +111,7 @@ async def review(request: Request, user: HqUser) -> Response:
     if stored is None:
         return web.not_found(request, user, "La importación")
     pool, import_id = request.app.state.pool, stored["import_id"]
+    stored = await _abandoned(pool, user.tenant_id, stored, state.clock(request)())
     table = catalog_import.read_file(bytes(stored["content"]), stored["filename"], stored["encoding"])
     mapping = {k: int(v) for k, v in stored["mapping"].items()}
     if request.method == "POST":
@@ -111,7 +129,8 @@ async def review(request: Request, user: HqUser) -> Response:
         await _set(pool, user.tenant_id, import_id, mapping=json.dumps(chosen), create_categories=create)
         if form.get("accion") == "importar":
             checked = await catalog_import.preview(pool, user.tenant_id, table, chosen, create)
-            if not checked.mapping_problems and checked.accepted and await _start(pool, user.tenant_id, import_id):
+            if not checked.mapping_problems and checked.accepted and await _start(pool, user.tenant_id, import_id,
+                                                                                  state.clock(request)()):
                 task = BackgroundTask(_run, pool, user.tenant_id, import_id, table, chosen, create,
                                       state.clock(request))
                 response = web.redirect(f"/catalogo/importar/{web.url_part(import_id)}")

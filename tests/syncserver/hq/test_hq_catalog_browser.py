@@ -66,8 +66,8 @@ def test_import_preview_import_and_rejects_at_desktop_and_phone_width(world: Wor
             page.goto(server + "/hq/catalogo/importar")  # the progress bar, as a long import shows it
             page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
             page.get_by_role("button", name="Revisar el archivo").click()
-            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334"
-                          " WHERE state = 'preview'")
+            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334,"
+                          " result = jsonb_build_object('started_at', now()) WHERE state = 'preview'")
             page.reload()
             expect(page.get_by_role("heading", name="Importando…")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"hq_importar_progreso_{width}.png"), full_page=True)

@@ -175,7 +175,8 @@ def test_a_running_import_shows_its_progress_and_refreshes_itself(world: World, 
         async with served(world.app()) as client:
             await World.login(client)
             opened = await upload(client, (HEADER + "R-1,Uno,,X,100,,,,,,\n").encode(), "c.csv")
-            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 6667")
+            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 6667,"
+                          " result = jsonb_build_object('started_at', now())")
             page = await client.get(opened.headers["location"])
             assert '<meta http-equiv="refresh" content="1">' in page.text
             assert '<progress max="20000" value="6667"' in page.text and "6.667 de 20.000 filas" in text(page.text)
@@ -185,9 +186,15 @@ def test_a_running_import_shows_its_progress_and_refreshes_itself(world: World, 
             assert again.status_code == 303  # a second confirm does not start it again nor change its columns
             other = await client.get("/hq/catalogo/importar/no-existe")
             assert other.status_code == 404
+            stopped = await upload(client, (HEADER + "R-2,Dos,,X,100,,,,,,\n").encode(), "d.csv")
+            world.execute("UPDATE catalog_imports SET state = 'running', result = jsonb_build_object('started_at',"
+                          " now() - interval '1 hour') WHERE filename = 'd.csv'")
+            page = text((await client.get(stopped.headers["location"])).text)
+            assert "La importación no se hizo" in page and "se interrumpió" in page
 
     asyncio.run(scenario())
-    assert world.rows("SELECT state, mapping->>'name' FROM catalog_imports") == [("running", "1")]
+    assert world.rows("SELECT state, mapping->>'name' FROM catalog_imports ORDER BY filename") == [
+        ("running", "1"), ("failed", "1")]
     assert world.rows("SELECT count(*) FROM products WHERE sku = 'R-1'") == [(0,)]
 
 
