@@ -86,6 +86,10 @@ def test_first_run_then_stores_and_accounts_at_two_widths(empty: tuple[World, st
             code = page.get_by_label("Código de invitación")
             expect(code).to_have_text(re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$"))
             page.screenshot(path=str(SHOTS / "hq_cuenta_codigo.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=str(SHOTS / "hq_cuenta_codigo_390.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.set_viewport_size({"width": 1280, "height": 860})
             page.get_by_role("link", name="Volver a las cuentas").click()
             page.get_by_role("link", name="Cuentas", exact=True).click()
             page.get_by_label("Nombre", exact=True).fill("Enzo Encina")
@@ -98,6 +102,7 @@ def test_first_run_then_stores_and_accounts_at_two_widths(empty: tuple[World, st
             page.screenshot(path=str(SHOTS / "hq_cuentas.png"), full_page=True)
             page.set_viewport_size({"width": 390, "height": 844})
             page.screenshot(path=str(SHOTS / "hq_cuentas_390.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # wide tables scroll in their card
         finally:
             browser.close()
     assert world.rows("SELECT email, role, stores FROM hq_users ORDER BY email") == [
