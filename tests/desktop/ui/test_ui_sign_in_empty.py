@@ -18,7 +18,7 @@ from desktop.demo import seed
 from desktop.drivers.fakes import FakePrinter
 from desktop.services import receipts
 from desktop.services.sync import SyncService
-from tests.desktop.services.test_services_emisor_header import EMISOR, Feed
+from tests.desktop.services.test_emisor_header import EMISOR, Feed
 from tests.desktop.ui.conftest import ROWS
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
