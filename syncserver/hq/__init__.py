@@ -1,6 +1,7 @@
 """HQ web pages for the owner: terminals, sales, catalog; server-rendered in Spanish, tenant from the session only.
 
     hq/
+    ├── accounts.py        /hq/cuentas: HQ accounts, invitations, password resets (owner only)
     ├── auth.py            HQ logins: argon2id, lock-out, session
     ├── catalog.py         /hq/catalogo: products and the product form
     ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
@@ -12,6 +13,8 @@
     ├── purchases.py       /hq/compras: the stores' purchases by month
     ├── rvd.py             /hq/documentos/rvd: the daily sales reports
     ├── sales.py           /hq/ventas: a day's sales per store
+    ├── setup.py           pages before signing in: first run (the business and its owner), invitations
+    ├── stores.py          /hq/tiendas: stores with their SII sucursal data, and their warehouses
     ├── terminals.py       /hq/: stores and terminals, sync state, quarantine, codes
     ├── unknown_codes.py   /hq/codigos-nuevos: codes sold at an open price, to create products
     ├── users.py           /hq/usuarios: the tills' users and their PINs

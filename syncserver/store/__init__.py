@@ -11,6 +11,7 @@ call these; HQ pages keep their own read queries.
     ├── emisor.py        the company data every DTE carries
     ├── events.py        PostgresEventStore: events, tracking heads, quarantine (shared.journal.AsyncEventStore)
     ├── folios.py        CAFs, folio leases, stamped documents received
+    ├── hq_accounts.py   HQ accounts (``hq_users``) and their logins
     ├── outbox.py        the DTE outbox and envelopes: claims and leases
     ├── pos_users.py     the tills' users as HQ keeps them (PIN hash, stores, version)
     ├── products.py      HQ's catalog rows and their versions
