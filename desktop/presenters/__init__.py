@@ -3,7 +3,7 @@
     presenters/
     ├── customer.py    the factura customer dialog: find or type a business customer
     ├── devices.py     the device page: choose, test and save printer, drawer, scale, scanner
-    ├── enrollment.py  the first-run question: connect to HQ with a code, or sell offline
+    ├── enrollment.py  the first-run wizard: connect with a code, receive the store, try the devices
     ├── payment.py     the payment dialog: keypad, quick cash, tenders, boleta or factura
     ├── purchase.py    Registrar compra: preview a supplier's DTE, match lines, register
     ├── returns.py     the return screen: find the sale, choose lines, authorise

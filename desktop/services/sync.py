@@ -54,6 +54,14 @@ class SyncStatus:
         return f"Sin conexión{since} · {self.pending} por enviar"
 
 
+@dataclass(frozen=True, slots=True)
+class PulledBatch:
+    """One page of a pull: the journal events it appended (HQ's changes for this terminal) and whether more wait."""
+
+    events: tuple[Any, ...]
+    more: bool
+
+
 class SyncService:
     """Pushes this terminal's journal and applies what HQ publishes."""
 
@@ -146,17 +154,23 @@ class SyncService:
         returns how many."""
         applied = 0
         while True:
-            cursor = int(self.journal.sync_state().get("pull_cursor", 0))
-            changes, new_cursor, more = self.transport.pull(cursor)
-            events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None]
-            if events:
-                with self.journal.unit_of_work() as uow:
-                    for event in events:
-                        uow.append(event)
-            self.journal.set_sync_state(pull_cursor=new_cursor)
-            applied += len(events)
-            if not more:
+            batch = self.pull_batch()
+            applied += len(batch.events)
+            if not batch.more:
                 return applied
+
+    def pull_batch(self) -> PulledBatch:
+        """Apply one page of HQ's changes from the saved cursor and save the new cursor (what arrived is kept even if
+        a later page fails). Raises: ``sync.SyncError`` (``offline`` and the server's refusals)."""
+        cursor = int(self.journal.sync_state().get("pull_cursor", 0))
+        changes, new_cursor, more = self.transport.pull(cursor)
+        events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None]
+        if events:
+            with self.journal.unit_of_work() as uow:
+                for event in events:
+                    uow.append(event)
+        self.journal.set_sync_state(pull_cursor=new_cursor)
+        return PulledBatch(tuple(events), more)
 
     def sync_once(self, now: datetime) -> SyncStatus:
         """Push before pull; returns (and keeps) the status. Never raises for network or server refusals."""

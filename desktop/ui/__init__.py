@@ -8,7 +8,7 @@
     ├── choices.py          finger-sized drop-down choices for set-up forms
     ├── customer_dialog.py  the factura's customer dialog
     ├── devices_page.py     the device page (administrador): printer, drawer, scale, scanner
-    ├── enroll_dialog.py    first-run dialog: connect to HQ or keep selling offline
+    ├── enroll_dialog.py    first-run wizard: connect to HQ, receive the store, printer and scale
     ├── file_picker.py      a finger-sized file picker in Spanish (folders, Memoria USB)
     ├── main_window.py      the till's window: sign-in → open shift → sale screen, and the status bar
     ├── payment_dialog.py   the payment dialog: total, tenders, keypad, boleta or factura

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from desktop.presenters.devices import DevicesPresenter, DevicesView
 from desktop.presenters.enrollment import EnrollPresenter
 from desktop.terminal import Terminal
 from desktop.ui import style
@@ -27,6 +29,14 @@ def enroll_presenter(terminal: Terminal) -> EnrollPresenter:
     return EnrollPresenter(terminal.journal, terminal.settings.data_dir, terminal.attach_sync)
 
 
+def first_run_wizard(terminal: Terminal) -> EnrollDialog:
+    """The first-run wizard of ``terminal`` (connect, receive the store, its devices through the device page's
+    presenter)."""
+    def devices(on_change: Callable[[DevicesView], None]) -> DevicesPresenter:
+        return DevicesPresenter(terminal, terminal.receipts, on_change)
+    return EnrollDialog(enroll_presenter(terminal), devices=devices, receipts=terminal.receipts)
+
+
 def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
     """Create the QApplication if there is none, show the window and run the event loop; the exit code."""
     app = QApplication.instance()
@@ -38,7 +48,7 @@ def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
         app.installTranslator(spanish)
     app.setStyleSheet(style.STYLESHEET)
     if EnrollPresenter.needed(terminal.journal, terminal.sync is not None):  # first run: connect to HQ now, or
-        EnrollDialog(enroll_presenter(terminal)).exec()  # choose to sell offline
+        first_run_wizard(terminal).exec()  # choose to sell offline
     window = build_window(terminal)
     if fullscreen:
         window.showFullScreen()

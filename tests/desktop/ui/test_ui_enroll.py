@@ -1,5 +1,6 @@
 """First run: the till asks to connect to HQ; a refused code is explained, skipping is remembered, and a good
-code connects the running till without a restart (against an in-process fake HQ)."""
+code connects the running till without a restart (against an in-process fake HQ); a pull that finds no server can
+be retried or left to the background sync."""
 
 from __future__ import annotations
 
@@ -37,11 +38,17 @@ def test_first_run_dialog_connects_or_skips(qtbot, terminal, monkeypatch):
     dialog.findChild(QLineEdit, "enroll-url").setText("http://hq.local:8700")
     dialog.findChild(QLineEdit, "enroll-code").setText("MALO-0000-0000")
     dialog.findChild(QPushButton, "enroll-connect").click()
-    assert "desconocido" in dialog.findChild(QLabel, "enroll-message").text()
+    assert "HQ no conoce ese código" in dialog.findChild(QLabel, "enroll-message").text()
     assert terminal.sync is None
     dialog.findChild(QLineEdit, "enroll-code").setText("BUENO-1234")
     dialog.findChild(QPushButton, "enroll-connect").click()
     assert terminal.sync is not None and terminal.journal.sync_state()["server_url"] == "http://hq.local:8700"
+    # this fake HQ only enrols: the pull finds no server, says so and offers to retry or go on
+    qtbot.waitUntil(lambda: not dialog.presenter.view.pulling, timeout=5000)
+    assert not dialog.findChild(QPushButton, "enroll-retry").isHidden()
+    assert "Se cortó la recepción" in dialog.findChild(QLabel, "enroll-message").text()
+    dialog.findChild(QPushButton, "enroll-next").click()
+    assert dialog.presenter.view.done and not dialog.isVisible()  # no devices step without the device page
     assert not EnrollPresenter.needed(terminal.journal, terminal.sync is not None)
 
 
