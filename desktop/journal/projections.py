@@ -31,7 +31,8 @@ from shared.events import (
 )
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
-                     "folios_used", "returned_lines", "customers", "emisor", *purchases_projection.TABLES)
+                     "folios_used", "returned_lines", "customers", "emisor", "category_order",
+                     *purchases_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -196,11 +197,19 @@ def _emisor(conn: sqlite3.Connection, entry: envelope.Envelope, e: emisor.Emisor
                   e.resolucion_fecha, e.resolucion_numero, e.unidad_sii))
 
 
+def _categories_ordered(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.CategoriesOrdered) -> None:
+    """HQ's latest tab order replaces the one before (position 1 is the first tab after Favoritos)."""
+    conn.execute("DELETE FROM category_order")
+    conn.executemany("INSERT OR IGNORE INTO category_order (name, position) VALUES (?, ?)",
+                     [(name, i) for i, name in enumerate(e.names, start=1)])
+
+
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
     catalog.ProductUpserted: [_product],
     catalog.StockAdjusted: [_stock],
+    catalog.CategoriesOrdered: [_categories_ordered],
     sales.SaleCompleted: [_sale],
     shifts.ShiftOpened: [_shift_opened],
     shifts.CashMoved: [_fold_shift],

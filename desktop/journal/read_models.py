@@ -61,7 +61,11 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 24) -> list[catalog
 
 
 def categories(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT category FROM products WHERE active ORDER BY category")]
+    """The active products' categories in HQ's tab order (``catalog.categories_ordered``); those HQ did not order
+    follow by name."""
+    return [r[0] for r in conn.execute(
+        "SELECT p.category FROM products p LEFT JOIN category_order o ON o.name = p.category WHERE p.active"
+        " GROUP BY p.category ORDER BY o.position IS NULL, o.position, p.category")]
 
 
 def in_category(conn: sqlite3.Connection, category: str, limit: int = 200) -> list[catalog.Product]:
@@ -71,8 +75,10 @@ def in_category(conn: sqlite3.Connection, category: str, limit: int = 200) -> li
 
 
 def favourites(conn: sqlite3.Connection, limit: int = 48) -> list[catalog.Product]:
-    rows = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.favourite AND p.active"
-                        " ORDER BY p.category, p.name LIMIT ?", (limit,)).fetchall()
+    """HQ's favourites (``favourite`` on each product), grouped by category in tab order, then by name."""
+    rows = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p LEFT JOIN category_order o ON o.name = p.category"
+                        " WHERE p.favourite AND p.active ORDER BY o.position IS NULL, o.position, p.category, p.name"
+                        " LIMIT ?", (limit,)).fetchall()
     return [_product(conn, r, with_barcodes=False) for r in rows]
 
 

@@ -150,8 +150,8 @@ class SyncService:
             self.batch_size = max(self.batch_size // 2, min(self.MIN_BATCH, self.size_cap))
 
     def pull(self) -> int:
-        """Apply HQ's changes (catalog, prices, users and their PIN hashes, the emisor, folio leases) as journal events;
-        returns how many."""
+        """Apply HQ's changes (catalog, prices, the categories' tab order, users and their PIN hashes, the emisor,
+        folio leases) as journal events; returns how many."""
         applied = 0
         while True:
             batch = self.pull_batch()
@@ -210,6 +210,8 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             sucursal_sii=None if sucursal is None else int(sucursal),
             resolucion_fecha=str(data.get("resolucion_fecha") or ""),
             resolucion_numero=int(numero or 0), unidad_sii=str(data.get("unidad_sii") or ""))
+    if change["kind"] == "categories":
+        return catalog_events.CategoriesOrdered(names=tuple(str(n) for n in data.get("names") or ()))
     if change["kind"] == "folio_lease":
         if identity is not None and (data.get("terminal_id", identity.terminal_id) != identity.terminal_id
                                      or int(data.get("epoch", identity.epoch)) != identity.epoch):

@@ -38,3 +38,13 @@ class StockAdjusted:
     sku: str
     delta: Decimal
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CategoriesOrdered:
+    """HQ's order of the category tabs (``names``: first tab first); a category not named sorts after them by name."""
+
+    TYPE: ClassVar[str] = "catalog.categories_ordered"
+    VERSION: ClassVar[int] = 1
+
+    names: tuple[str, ...]

@@ -16,6 +16,7 @@ EVENT_CLASSES = (
     auth.SignedIn,
     catalog.ProductUpserted,
     catalog.StockAdjusted,
+    catalog.CategoriesOrdered,
     folios.FolioLeaseReceived,
     returns.ReturnCompleted,
     customers.CustomerSaved,

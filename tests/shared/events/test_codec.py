@@ -96,6 +96,7 @@ SAMPLES: dict[type[Any], Any] = {
         active=True,
     ),
     catalog.StockAdjusted: catalog.StockAdjusted("FIA-010", Decimal("-1.250"), "merma"),
+    catalog.CategoriesOrdered: catalog.CategoriesOrdered(("Panadería", "Lácteos", "Ñandú y más")),
     folios.FolioLeaseReceived: folios.FolioLeaseReceived(39, 101, 150, "<AUTORIZACION>DISEÑO</AUTORIZACION>"),
     returns.ReturnCompleted: returns.ReturnCompleted(
         "r-1", "s-1", "sh-1", "ana", "marta", "vencido",
