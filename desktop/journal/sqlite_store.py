@@ -208,6 +208,25 @@ class SqliteJournal:
             "(sale_id) DO UPDATE SET state = excluded.state, attempts = attempts + 1, error = excluded.error",
             (sale_id, "printed" if printed else "failed", error))
 
+    def adopt_identity(self, identity: Identity) -> None:
+        """An empty journal takes the tenant, store and terminal id HQ assigned at enrolment (a till's first run).
+
+        Raises:
+            ValueError: the journal already holds entries (its identity is sealed into them).
+            JournalError: the file could not be written.
+        """
+        if self.head[0] != 0:
+            raise ValueError("el diario ya tiene movimientos: su tienda no puede cambiar")
+        with self.lock:
+            try:
+                with _transaction(self.conn):
+                    for key, value in (("tenant_id", str(identity.tenant_id)), ("store_id", identity.store_id),
+                                       ("terminal_id", identity.terminal_id), ("epoch", str(identity.epoch))):
+                        self.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+            except (sqlite3.Error, OSError) as exc:
+                raise translate(exc, str(self.path)) from exc
+            self.identity = identity
+
     def begin_epoch(self, epoch: int, acked_seq: int) -> int:
         """Continue this journal as ``epoch`` (a restored or cloned copy, DESIGN.md §4).
 

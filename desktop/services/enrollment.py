@@ -1,17 +1,18 @@
 """Enrolling a terminal with HQ: a new Ed25519 key (kept in the data folder, never in the journal) and identity.
 
 The key lives in ``<data_dir>/terminal.key`` (mode 0600); the server URL lives in the journal's sync state.
-A journal that already exists keeps its terminal id and must belong to the tenant and store of the code.
+An empty journal takes HQ's identity; one with entries keeps its terminal id and must belong to the code's store.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.journal.sqlite_store import SqliteJournal
+from desktop.journal.sqlite_store import Identity, SqliteJournal
 from desktop.net.sync_client import SyncClient
 from shared import errors, signing
 
@@ -67,14 +68,19 @@ def register(data_dir: Path, server_url: str, code: str, terminal_id: str, *, tr
 
 def enroll_existing(journal: SqliteJournal, data_dir: Path, server_url: str, code: str, *,
                     transport: Any = None) -> Registered:
-    """Enrol a till whose journal exists: its terminal id is kept and HQ's tenant and store must match it.
+    """Enrol a till whose journal exists. An empty journal (a new till's first run) takes HQ's tenant and store and
+    a new terminal id; one with entries keeps its terminal id and HQ's tenant and store must match it.
 
     Raises:
         EnrollmentError: as :func:`register`, or a code issued for another tenant or store (the key is removed).
     """
     ident = journal.identity
-    registered = register(data_dir, server_url, code, ident.terminal_id, transport=transport)
-    if (ident.tenant_id, ident.store_id) != (registered.tenant_id, registered.store_id):
+    empty = journal.head[0] == 0
+    terminal_id = str(uuid.uuid4()) if empty else ident.terminal_id
+    registered = register(data_dir, server_url, code, terminal_id, transport=transport)
+    if empty:
+        journal.adopt_identity(Identity(registered.tenant_id, registered.store_id, terminal_id, ident.epoch))
+    elif (ident.tenant_id, ident.store_id) != (registered.tenant_id, registered.store_id):
         key_path(data_dir).unlink()
         raise EnrollmentError(f"el código es de la tienda {registered.store_id} (tenant {registered.tenant_id}), "
                               f"pero esta caja es de {ident.store_id} (tenant {ident.tenant_id})")

@@ -96,10 +96,12 @@ class EnrollDialog(QDialog):
         fields.addWidget(label("Dirección", role="caption"), 0, 0)
         fields.addWidget(self.url, 0, 1)
         for col, text in enumerate(("http://", ":", ":8700"), start=2):
-            fields.addWidget(self._button(text, f"enroll-url-{col}", lambda _c=False, t=text: self.url.insert(t),
-                                          "action"), 0, col)
+            key = self._button(text, f"enroll-url-{col}", lambda _c=False, t=text: self.url.insert(t), "action")
+            key.setFixedWidth(110)
+            fields.addWidget(key, 0, col)
         fields.addWidget(label("Código", role="caption"), 1, 0)
         fields.addWidget(self.code, 1, 1, 1, 4)
+        fields.setColumnStretch(1, 1)  # the address gets the width; the helper keys stay narrow
         buttons = QHBoxLayout()
         buttons.addWidget(self._button("Seguir sin conexión", "enroll-skip", self._skip))
         buttons.addStretch(1)

@@ -1,7 +1,7 @@
-"""A new till's first run against a real sync server, through its Qt wizard at 1024×600: a wrong code is refused in
-Spanish, the right one enrols it, the pull brings the catalog imported in HQ and the cashier created there (counts
-on screen), the test receipt prints, and the sign-in shows that cashier, whose PIN opens the till. Each step is
-saved under artifacts/screenshots."""
+"""A new till's first run (an empty journal, terminal.toml as installed) against a real sync server, through its Qt
+wizard at 1024×600: a wrong code is refused in Spanish, the right one enrols it in HQ's store, the pull brings the
+catalog imported in HQ and the cashier created there (counts on screen), the test receipt prints, and the sign-in
+shows that cashier, whose PIN opens the till. Each step is saved under artifacts/screenshots."""
 
 from __future__ import annotations
 
@@ -52,14 +52,13 @@ def test_a_new_till_runs_its_first_run_wizard_against_hq_and_lands_on_sign_in(qt
     sync_kit.setup_tenants(server)
 
     async def hq(pool):  # what the owner did in HQ: the catalog from a CSV, a cashier, a code for the till
-        await catalog_import.run(pool, 1, ci.read_csv(CSV.encode()), None, now=AT)
-        await pos_users.create(pool, 1, user_id="u-carla", name="Carla Núñez", role="cajero", stores=["centro"],
+        await catalog_import.run(pool, 2, ci.read_csv(CSV.encode()), None, now=AT)
+        await pos_users.create(pool, 2, user_id="u-carla", name="Carla Núñez", role="cajero", stores=["esquina"],
                                pin="2468", by="José Pérez", at=AT, hasher=FAST)
-        return await tenancy.issue_enrollment_code(pool, 1, "centro", "Caja 1")
+        return await tenancy.issue_enrollment_code(pool, 2, "esquina", "Caja 1")
 
     code = str(server.run(hq))
-    s = settings_mod.TerminalSettings(data_dir=tmp_path / "till", tenant_id=1, store_id="centro",
-                                      terminal_id="caja-wizard")
+    s = settings_mod.TerminalSettings(data_dir=tmp_path / "till")  # terminal.toml as installed: no store yet
     printer = FakePrinter()
     term = terminal_mod.build(s, create=True, printer=printer, drawer=FakeDrawer(), hasher=FAST)
     try:
@@ -81,6 +80,8 @@ def test_a_new_till_runs_its_first_run_wizard_against_hq_and_lands_on_sign_in(qt
         _find(wizard, QLineEdit, "enroll-code").setText(code.lower())
         qtbot.mouseClick(_find(wizard, QPushButton, "enroll-connect"), Qt.MouseButton.LeftButton)
         assert term.sync is not None
+        ident = term.journal.identity  # the new till's empty journal took HQ's tenant and store, and its own id
+        assert (ident.tenant_id, ident.store_id) == (2, "esquina") and ident.terminal_id != s.terminal_id
         qtbot.waitUntil(lambda: wizard.presenter.view.pulled, timeout=20000)
         assert _find(wizard, QLabel, "enroll-count-products").text() == "30"
         assert _find(wizard, QLabel, "enroll-count-users").text() == "1"

@@ -149,3 +149,33 @@ def test_skipping_is_remembered(wizard, terminal):
     presenter = wizard()
     assert presenter.skip().done
     assert not EnrollPresenter.needed(terminal.journal, False)
+
+
+
+def test_a_new_tills_empty_journal_takes_hqs_store_and_a_used_one_must_match(tmp_path, terminal, monkeypatch):
+    from desktop import settings as settings_mod
+    from desktop import terminal as terminal_mod
+    from desktop.drivers.fakes import FakePrinter
+
+    real = enrollment.register
+    rosas = enrollment.Registered("", 7, "rosas", "")
+    monkeypatch.setattr(enrollment, "register", lambda *a, **k: real(*a, **{**k, "transport": _hq(None, rosas)}))
+    used = EnrollPresenter(terminal.journal, terminal.settings.data_dir, lambda: None)  # a till that has sold
+    view = used.enroll("http://hq.local:8700", "K7Q2")
+    assert view.error and "pero esta caja es de" in view.message
+    assert not enrollment.key_path(terminal.settings.data_dir).exists()
+    new = terminal_mod.build(settings_mod.TerminalSettings(data_dir=tmp_path / "new"), create=True,
+                             printer=FakePrinter())
+    try:
+        presenter = EnrollPresenter(new.journal, new.settings.data_dir, lambda: None)
+        presenter.enroll("http://hq.local:8700", "K7Q2")
+        ident = new.journal.identity
+        assert (ident.tenant_id, ident.store_id) == (7, "rosas") and ident.terminal_id != "caja-1"
+        path = new.journal.path
+    finally:
+        new.close()
+    reopened = terminal_mod.build(settings_mod.TerminalSettings(data_dir=path.parent), printer=FakePrinter())
+    try:
+        assert reopened.journal.identity == ident  # kept in the file
+    finally:
+        reopened.close()
