@@ -148,6 +148,37 @@ def setup_hq(admin_url: str) -> str:
     return asyncio.run(go())
 
 
+DEMO_POS_USERS = (("Ana Pérez", "cajero", "1234"), ("Marta Rojas", "supervisor", "9999"),
+                  ("Rosa Díaz", "administrador", "0000"))
+CATALOG_CSV = ROOT / "desktop" / "demo" / "catalog.csv"
+
+
+def setup_business(env: dict[str, str], admin_url: str, folder: Path) -> str:
+    """The demo business created as an owner would, through ``almacen server admin`` (the services HQ calls too):
+    the company and its owner's HQ account, the store, the catalog imported from the CSV the demo ships, the till's
+    users with their PINs, the emisor and certificate; returns a one-time code for the till."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(admin_url) as conn:
+        exists = conn.execute("SELECT 1 FROM tenants WHERE tenant_id = %s", (TENANT,)).fetchone()
+    if not exists:
+        secret = folder / "hq-owner.clave"
+        secret.write_text(HQ_PASSWORD + "\n", "utf-8")
+        _almacen("server", "admin", "tenant-create", COMPANY, "--rut", COMPANY_RUT, "--correo", HQ_EMAIL,
+                 "--dueno", "Pepe (dueño)", "--id", str(TENANT), "--password-file", str(secret), env=env,
+                 capture=True)
+        _almacen("server", "admin", "store-add", str(TENANT), STORE, "Don Pepe Centro", "--direccion",
+                 "Av. Providencia 1234", "--comuna", "Providencia", "--ciudad", "Santiago", env=env, capture=True)
+        _almacen("server", "admin", "catalog-import", str(TENANT), str(CATALOG_CSV), env=env, capture=True)
+        for name, role, pin in DEMO_POS_USERS:
+            secret.write_text(pin + "\n", "utf-8")
+            _almacen("server", "admin", "pos-user-add", str(TENANT), name, "--rol", role, "--tienda", STORE,
+                     "--pin-file", str(secret), env=env, capture=True)
+        secret.unlink()
+        setup_dte(env, folder)
+    code = _almacen("server", "admin", "enroll-code", str(TENANT), STORE, "Caja demo", env=env, capture=True)
+    return code.stdout.strip().splitlines()[-1]
+
+
 def setup_dte(env: dict[str, str], folder: Path) -> None:
     """The emisor's data and signing certificate in HQ, as an owner would enter them (files kept in ``folder``)."""
     _almacen("server", "admin", "emisor-set", str(TENANT), *EMISOR, env=env, capture=True)
@@ -243,7 +274,9 @@ def _in_virtual_display(command: list[str], auth: Path) -> list[str]:
 
 
 def window(root: Path, port: int, extra: list[str]) -> int:
-    """The POS window on the demo till, enrolled with a local server whose HQ pages stay open meanwhile."""
+    """The POS window on the demo till, enrolled with a local server whose HQ pages stay open meanwhile. The
+    business is created through ``almacen server admin`` (:func:`setup_business`) and the till receives its catalog,
+    users and folios from HQ by enrolling and syncing, as a new till does (no demo data written into its journal)."""
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
     sii = StandinThread(root)
@@ -255,11 +288,12 @@ def window(root: Path, port: int, extra: list[str]) -> int:
         admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
         till = root / "demo-terminal"
         if not enrollment.key_path(till).exists():
-            code = setup_hq(admin_url)
-            setup_dte(env, root / "sii")
-            _almacen("pos", "enroll", url, code, "--demo", "--data", str(till), env=env)
-            for path in sii.issue_cafs(root):  # the till gets its leases on its first sync
+            code = setup_business(env, admin_url, root / "sii")
+            _almacen("pos", "enroll", url, code, "--data", str(till), env=env)  # a new till: HQ's store, nothing else
+            for path in sii.issue_cafs(root):  # leased to the till just enrolled
                 _almacen("server", "admin", "caf-import", str(TENANT), str(path), env=env, capture=True)
+            print("La caja recibe de HQ su tienda, usuarios, catálogo y folios…", flush=True)
+            _almacen("pos", "sync", "--data", str(till), env=env, capture=True)
         print(f"Simulador del SII: {sii.url} (los documentos se firman y envían cada 5 s)", flush=True)
         print(f"HQ: {url}/hq/  usuario {HQ_EMAIL}, clave {HQ_PASSWORD}", flush=True)
         print("Usuarios de la caja: Ana (cajera) PIN 1234 · Marta (supervisora) PIN 9999 · Rosa (admin.) PIN 0000",
