@@ -212,13 +212,17 @@ async def issue_enrollment_code(pool: db.Pool, tenant_id: int, store_id: str, te
     for ``ttl`` from ``clock()``.
 
     Raises:
-        TenancyError: ``enrollment`` when the tenant has no such store.
+        TenancyError: ``enrollment`` when the tenant has no such store, ``store_inactive`` when it is deactivated.
     """
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     code = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
     async with db.tenant_tx(pool, tenant_id) as conn:
-        if not await tenants.store_exists(conn, tenant_id, store_id):
+        store = await tenants.store(conn, tenant_id, store_id)
+        if store is None:
             raise TenancyError("enrollment", f"la tienda {store_id} no existe")
+        if not store.active:
+            raise TenancyError("store_inactive", f"la tienda {store.name} está desactivada: reactívela en HQ"
+                                                 " (Tiendas) antes de enrolar una caja")
         await terminals.add_code(conn, _code_hash(code), tenant_id, store_id, terminal_name, clock() + ttl)
     return code
 

@@ -77,7 +77,10 @@ async def new_code(request: Request, user: HqUser) -> Response:
     try:
         code = await tenancy.issue_enrollment_code(request.app.state.pool, user.tenant_id, store_id, name,
                                                    ttl=ENROLLMENT_TTL, clock=clock)
-    except tenancy.TenancyError:
+    except tenancy.TenancyError as exc:
+        if exc.code == "store_inactive":
+            return web.error_page(request, 409, "Tienda desactivada", exc.detail[:1].upper() + exc.detail[1:] + ".",
+                                  user)
         return web.not_found(request, user, "La tienda")
     return web.render(request, "code.html", user=user, section="terminales", code=code, expires=expires,
                       store_name=store[0], terminal_name=name)

@@ -79,8 +79,14 @@ def test_owner_creates_edits_and_deactivates_stores_and_warehouses(world: World,
             shown = text((await client.get("/hq/tiendas/sur")).text)
             assert "Tienda desactivada . La desactivó José Pérez" in shown and "«cerró el local»" in shown
             assert "Reactivar tienda" in shown
+            no_code = await client.post("/hq/tiendas/sur/codigo", data={"csrf": token, "nombre": "Caja 1"})
+            assert no_code.status_code == 409
+            assert ("La tienda Sur está desactivada: reactívela en HQ (Tiendas) antes de enrolar una caja"
+                    in no_code.text)
             back = await client.post("/hq/tiendas/sur/desactivar", data={"csrf": token, "reactivar": "1"})
             assert back.status_code == 303
+            code = await client.post("/hq/tiendas/sur/codigo", data={"csrf": token, "nombre": "Caja 1"})
+            assert code.status_code == 200 and "Código para «Caja 1»" in code.text
             assert (await client.get("/hq/tiendas/esquina")).status_code == 404  # another tenant's
 
     asyncio.run(scenario())
