@@ -18,7 +18,7 @@ composition root. Map: docs/architecture.md §1-§5.
     ├── pos_users.py        the tills' users: created, edited, new PIN, deactivated; on the feed
     ├── settings.py         typed server settings from ``ALMACEN_*`` variables and a TOML file
     ├── state.py            typed access to what ``create_app`` keeps on ``app.state``
-    ├── tenancy.py          tenants, stores, terminals, enrolment, epochs and the change feed
+    ├── tenancy.py          tenants, stores (sucursal data, warehouses), terminals, enrolment
     ├── api/                JSON endpoints for terminals: enroll, push, pull, epoch
     ├── dte/                tax documents at the server: folios, pipeline, emisor, certificates, RVD
     ├── hq/                 the owner's web pages, one module per page
