@@ -60,6 +60,10 @@ class EnrollView:
         return self.step == "done"
 
 
+def _many(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def connect_error(exc: errors.PosError, server_url: str) -> str:
     """The Spanish message for a failed enrolment: the server unreachable, or the code refused and why."""
     text = str(exc)
@@ -138,8 +142,10 @@ class EnrollPresenter:
         try:
             batch = self.sync.pull_batch()
         except (sync.SyncError, errors.PosError) as exc:
+            reason = exc.detail if isinstance(exc, sync.SyncError) else str(exc)
             return self._emit(pulling=False, error=True,
-                              message=f"Se cortó la recepción: {exc}. Lo recibido queda guardado; toque Reintentar.")
+                              message=f"Se cortó la recepción ({reason}). Lo recibido queda guardado; toque "
+                                      "Reintentar.")
         counts = self.view.counts.add(batch.events)
         if batch.more:
             return self._emit(counts=counts, pages=self.view.pages + 1)
@@ -155,8 +161,9 @@ class EnrollPresenter:
 
     @staticmethod
     def summary(counts: PullCounts) -> str:
-        text = (f"Listo: {counts.products} productos, {counts.users} usuarios y {counts.folios} rangos de folios"
-                f"{' y los datos tributarios de la tienda' if counts.store else ''}.")
+        store = " y los datos tributarios de la tienda" if counts.store else ""
+        text = (f"Listo: {_many(counts.products, 'producto')}, {_many(counts.users, 'usuario')} y "
+                f"{_many(counts.folios, 'rango')} de folios{store}.")
         if not counts.users:
             text += (" HQ aún no tiene usuarios de caja para esta tienda: créelos en HQ › Usuarios; la caja los "
                      "recibe sola.")

@@ -85,7 +85,7 @@ def test_a_new_till_runs_its_first_run_wizard_against_hq_and_lands_on_sign_in(qt
         qtbot.waitUntil(lambda: wizard.presenter.view.pulled, timeout=20000)
         assert _find(wizard, QLabel, "enroll-count-products").text() == "30"
         assert _find(wizard, QLabel, "enroll-count-users").text() == "1"
-        assert "Listo: 30 productos, 1 usuarios" in _find(wizard, QLabel, "enroll-message").text()
+        assert "Listo: 30 productos, 1 usuario y 0 rangos de folios" in _find(wizard, QLabel, "enroll-message").text()
         _shot(wizard, "first-run-2-pull.png")
 
         qtbot.mouseClick(_find(wizard, QPushButton, "enroll-next"), Qt.MouseButton.LeftButton)

@@ -111,7 +111,7 @@ def test_the_pull_counts_what_arrives_keeps_it_through_a_failure_and_a_retry_con
     view = presenter.view
     assert view.pulled and not view.error and view.counts == PullCounts(1, 1, 4, 1)
     assert feed.asked == [0, 1, 1, 2]  # the retry asked again from where it stopped, nothing twice
-    assert view.message == "Listo: 4 productos, 1 usuarios y 1 rangos de folios y los datos tributarios de la tienda."
+    assert view.message == "Listo: 4 productos, 1 usuario y 1 rango de folios y los datos tributarios de la tienda."
     assert presenter.to_devices().step == "devices"
     assert presenter.finish().done
 

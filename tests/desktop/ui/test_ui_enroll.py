@@ -56,3 +56,36 @@ def test_skipping_is_remembered(terminal):
     presenter = enroll_presenter(terminal)
     assert presenter.skip().done
     assert not EnrollPresenter.needed(terminal.journal, terminal.sync is not None)
+
+
+def test_a_pull_cut_halfway_shows_what_arrived_and_retries_at_1024x600(qtbot, ui, terminal, monkeypatch):
+    from desktop.services import enrollment
+    from desktop.services.sync import SyncService
+    from tests.desktop.presenters.test_first_run import PAGES, Feed
+
+    real = enrollment.register
+    ident = terminal.journal.identity
+    hq = _fake_hq(ident.tenant_id, ident.store_id)
+    monkeypatch.setattr(enrollment, "register", lambda *a, **k: real(*a, **{**k, "transport": hq}))
+    service = SyncService(terminal.journal, Feed(PAGES, fail_at=1))
+    dialog = EnrollDialog(EnrollPresenter(terminal.journal, terminal.settings.data_dir, lambda: service))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.findChild(QLineEdit, "enroll-url").setText("hq.local:8700")
+    dialog.findChild(QLineEdit, "enroll-code").setText("BUENO-1234")
+    dialog.findChild(QPushButton, "enroll-connect").click()
+    qtbot.waitUntil(lambda: not dialog.presenter.view.pulling, timeout=5000)
+    assert dialog.findChild(QLabel, "enroll-message").text() == (
+        "Se cortó la recepción (sin conexión con el servidor (ReadTimeout)). Lo recibido queda guardado; toque "
+        "Reintentar.")
+    assert dialog.findChild(QLabel, "enroll-count-products").text() == "2"
+    retry = dialog.findChild(QPushButton, "enroll-retry")
+    assert retry.isVisible() and retry.height() >= 44  # a fingertip
+    ui.screenshot(dialog, "first-run-2-cut.png")
+    retry.click()
+    qtbot.waitUntil(lambda: dialog.presenter.view.pulled, timeout=5000)
+    assert dialog.findChild(QLabel, "enroll-count-products").text() == "4"
+    assert dialog.findChild(QLabel, "enroll-count-folios").text() == "1"
+    assert not retry.isVisible()
+    ui.screenshot(dialog, "first-run-2-done-after-retry.png")
