@@ -8,7 +8,6 @@ holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. R
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import signal
@@ -24,16 +23,14 @@ from typing import Any
 
 import httpx
 import psycopg
-import psycopg_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from desktop.demo import headless  # noqa: E402
+from desktop.demo import headless, seed  # noqa: E402
 from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
-from syncserver import sii_standin, tenancy  # noqa: E402
-from syncserver.hq import auth as hq_auth  # noqa: E402
+from syncserver import sii_standin  # noqa: E402
 from syncserver.sii import standin_caf  # noqa: E402
 
 HQ_EMAIL, HQ_PASSWORD = "dueno@almacen.demo", "almacen-demo"
@@ -134,22 +131,8 @@ def start_server(data_dir: Path, port: int, extra_env: dict[str, str] | None = N
     raise RuntimeError(f"el servidor no respondió en 90 s; vea {log.name}")
 
 
-def setup_hq(admin_url: str) -> str:
-    """Tenant, store and a one-time enrollment code for the demo till."""
-    async def go() -> str:
-        async with psycopg_pool.AsyncConnectionPool(admin_url, min_size=1, max_size=2, open=False) as pool:
-            async with pool.connection() as conn:
-                exists = await (await conn.execute("SELECT 1 FROM auth_enrollment_codes LIMIT 1")).fetchone()
-            if not exists:
-                await tenancy.create_tenant(pool, TENANT, COMPANY, COMPANY_RUT)
-                await tenancy.create_store(pool, TENANT, STORE, "Don Pepe Centro")
-                await hq_auth.create_login(pool, TENANT, HQ_EMAIL, "Pepe (dueño)", HQ_PASSWORD)
-            return await tenancy.issue_enrollment_code(pool, TENANT, STORE, "Caja demo")
-    return asyncio.run(go())
-
-
-DEMO_POS_USERS = (("Ana Pérez", "cajero", "1234"), ("Marta Rojas", "supervisor", "9999"),
-                  ("Rosa Díaz", "administrador", "0000"))
+DEMO_POS_USERS = tuple((name, role.value, pin) for _id, name, role, pin in seed.DEMO_USERS)
+"""``(name, role, PIN)`` of the till's users HQ creates: Ana, Pedro, Marta and Rosa with the README's PINs."""
 CATALOG_CSV = ROOT / "desktop" / "demo" / "catalog.csv"
 
 
@@ -296,8 +279,8 @@ def window(root: Path, port: int, extra: list[str]) -> int:
             _almacen("pos", "sync", "--data", str(till), env=env, capture=True)
         print(f"Simulador del SII: {sii.url} (los documentos se firman y envían cada 5 s)", flush=True)
         print(f"HQ: {url}/hq/  usuario {HQ_EMAIL}, clave {HQ_PASSWORD}", flush=True)
-        print("Usuarios de la caja: Ana (cajera) PIN 1234 · Marta (supervisora) PIN 9999 · Rosa (admin.) PIN 0000",
-              flush=True)
+        print("Usuarios de la caja: Ana (cajera) PIN 1234 · Pedro (cajero) PIN 2345 · Marta (supervisora) PIN 9999"
+              " · Rosa (admin.) PIN 0000", flush=True)
         command = [sys.executable, "-m", "desktop", "pos", "run", "--data", str(till), *extra]
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
             command = _in_virtual_display(command, root / "xauthority")
@@ -332,8 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         "ALMACEN_STANDIN_CAF_KEY": str(sii.key_file), "ALMACEN_RVD_ENABLED": "true"})
     try:
         admin_url = _almacen("server", "db-url", env=env, capture=True).stdout.strip().splitlines()[-1]
-        code = setup_hq(admin_url)
-        setup_dte(env, out / "sii")
+        code = setup_business(env, admin_url, out / "sii")  # as the window's demo: HQ holds catalog and users
         url = f"http://127.0.0.1:{port}"
 
         def prepare(term: Any) -> None:

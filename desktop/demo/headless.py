@@ -21,7 +21,7 @@ from typing import Any
 
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
-from desktop.demo import seed
+from desktop.demo import catalog_data, seed
 from desktop.drivers.printers import PrinterConfig
 from desktop.journal import read_models
 from desktop.presenters.customer import CustomerPresenter
@@ -46,7 +46,9 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
 
     Args:
         enroll: when given, called as ``enroll(data_dir, terminal_id)`` before the journal exists; it registers
-            the terminal with a server and returns HQ's ``(tenant_id, store_id, server_url)``.
+            the terminal with a server and returns HQ's ``(tenant_id, store_id, server_url)``; the till then pulls
+            the users and catalog HQ holds and only counts its opening stock (without a server the demo store is
+            loaded into the journal).
         after: called with the terminal and the summary once the shift is closed (e.g. to sync and add figures).
         prepare: called with the terminal once its catalog is loaded, before the shift (e.g. to pull folios).
 
@@ -69,7 +71,11 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
         if server_url:
             term.journal.set_sync_state(server_url=server_url)
             term.sync = terminal_mod.connect_sync(settings, term.journal)
-        seed.seed(term)
+        if term.sync is not None:  # HQ created the store's users and catalog: the till receives them by pull
+            term.sync.pull()
+            seed.load_stock(term, catalog_data.load_demo_rows())
+        else:
+            seed.seed(term)
         if prepare is not None:
             prepare(term)
         summary = _shift(term, sales, random.Random(seed_value))
@@ -178,7 +184,8 @@ class _Cashier:
 
 def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[str, Any]:
     session = terminal_mod.session_presenter(term)
-    session.sign_in("ana", "1234")
+    _user_id, name, _role, pin = seed.DEMO_USERS[0]  # Ana: "ana" when seeded here, HQ's id when HQ created her
+    session.sign_in(next(u for u, n, _r in read_models.users(term.journal.conn) if n == name), pin)
     session.open_shift("30000")
     shift = term.shifts.current()
     assert shift is not None

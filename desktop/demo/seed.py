@@ -1,4 +1,6 @@
-"""Load the demo store into a new terminal journal: its catalog, opening stock and users."""
+"""Load the demo store into a new terminal journal with no server (``almacen pos demo --headless``, ``pos init
+--demo``): its catalog, opening stock and users. With a server, HQ holds the catalog and users (scripts/demo_fleet.py
+creates them through the server's services) and the till only counts its opening stock here."""
 
 from __future__ import annotations
 
@@ -48,6 +50,16 @@ def load_products(terminal: Terminal, rows: Iterable[dict[str, str]], *, with_st
     if pending:
         flush()
     return count
+
+
+def load_stock(terminal: Terminal, rows: Iterable[dict[str, str]]) -> int:
+    """Journal the opening count (``stock.adjusted``, reason ``apertura``) of the rows with a ``stock`` in one
+    transaction, as the store counts its shelves on its first day; returns how many."""
+    counted = [(row["sku"], Decimal(row["stock"])) for row in rows if row.get("stock")]
+    with terminal.journal.unit_of_work() as uow:
+        for sku, quantity in counted:
+            uow.append(catalog_events.StockAdjusted(sku, quantity, "apertura"))
+    return len(counted)
 
 
 def seed(terminal: Terminal, rows: Iterable[dict[str, str]] | None = None) -> None:
