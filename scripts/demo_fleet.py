@@ -27,7 +27,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from desktop.demo import headless, seed  # noqa: E402
+from desktop import settings as settings_mod  # noqa: E402
+from desktop import terminal as terminal_mod  # noqa: E402
+from desktop.demo import catalog_data, headless, seed  # noqa: E402
 from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
 from syncserver import sii_standin  # noqa: E402
@@ -162,6 +164,16 @@ def setup_business(env: dict[str, str], admin_url: str, folder: Path) -> str:
     return code.stdout.strip().splitlines()[-1]
 
 
+def count_opening_stock(till: Path) -> None:
+    """The demo till's first-day shelf count (``catalog.csv``'s stock column), journaled at the till as
+    ``stock.adjusted`` (apertura); it reaches the master with the till's next push."""
+    term = terminal_mod.build(settings_mod.load(till))
+    try:
+        seed.load_stock(term, catalog_data.load_demo_rows())
+    finally:
+        term.close()
+
+
 def setup_dte(env: dict[str, str], folder: Path) -> None:
     """The emisor's data and signing certificate in HQ, as an owner would enter them (files kept in ``folder``)."""
     _almacen("server", "admin", "emisor-set", str(TENANT), *EMISOR, env=env, capture=True)
@@ -277,6 +289,7 @@ def window(root: Path, port: int, extra: list[str]) -> int:
                 _almacen("server", "admin", "caf-import", str(TENANT), str(path), env=env, capture=True)
             print("La caja recibe de HQ su tienda, usuarios, catálogo y folios…", flush=True)
             _almacen("pos", "sync", "--data", str(till), env=env, capture=True)
+            count_opening_stock(till)
         print(f"Simulador del SII: {sii.url} (los documentos se firman y envían cada 5 s)", flush=True)
         print(f"HQ: {url}/hq/  usuario {HQ_EMAIL}, clave {HQ_PASSWORD}", flush=True)
         print("Usuarios de la caja: Ana (cajera) PIN 1234 · Pedro (cajero) PIN 2345 · Marta (supervisora) PIN 9999"
