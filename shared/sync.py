@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from shared import errors
 from shared.events import envelope
 
@@ -105,8 +107,23 @@ def parse_push(body: bytes, *, max_events: int, loads: Callable[[bytes], Any] = 
     return batch
 
 
+_ORJSON_DEPTH = 255
+"""orjson refuses to write data nested deeper than this, so what it writes is within any limit at or above it."""
+
+
 def _nested_deeper_than(value: Mapping[str, Any], limit: int) -> bool:
-    """Whether lists and mappings nest more than ``limit`` levels in ``value`` (walked without recursion)."""
+    """Whether lists and mappings nest more than ``limit`` levels in ``value``.
+
+    Every event of every push is checked, so the usual payload is settled in C: orjson writes it only when it
+    nests at most 255 levels. Only what orjson refuses (deep data, or values it does not write, such as an integer
+    past 64 bits) is walked in Python, without recursion.
+    """
+    if limit >= _ORJSON_DEPTH:
+        try:
+            orjson.dumps(value)
+            return False
+        except orjson.JSONEncodeError:
+            pass
     stack: list[tuple[Mapping[str, Any] | list[Any], int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()

@@ -325,3 +325,16 @@ def test_the_direct_digest_equals_hashing_the_canonical_body(event_id, occurred_
                       prev_hash="p\u2028\"q")
     assert sealed.hash == env.chain_hash(sealed.body())
     assert env.verified_payloads([sealed], prev_hash=sealed.prev_hash, first_seq=seq) == [sealed.payload_json]
+
+
+@pytest.mark.parametrize("levels", [1, 2, 254, 255, 256, 257, 300, 511, 512, 513, 600])
+@pytest.mark.parametrize("leaf", ["fondo", 2**70], ids=["text", "int-past-64-bits"])
+def test_the_depth_rule_counts_the_same_levels_whether_orjson_or_the_walk_decides(levels: int, leaf: Any) -> None:
+    """Shallow payloads are settled by orjson (C) and the rest by a walk; both give the same answer at every depth."""
+    from shared import sync
+
+    deep: Any = leaf
+    for _ in range(levels - 1):
+        deep = [deep]
+    payload = {"notes": deep}  # the payload object is the first level
+    assert sync._nested_deeper_than(payload, sync.MAX_PAYLOAD_DEPTH) is (levels > sync.MAX_PAYLOAD_DEPTH)
