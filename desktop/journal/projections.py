@@ -27,11 +27,12 @@ from shared.events import (
     returns,
     sales,
     shifts,
+    stores,
     till,
 )
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
-                     "folios_used", "returned_lines", "customers", "emisor", "category_order",
+                     "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
                      *purchases_projection.TABLES)
 MILLI = Decimal(1000)
 
@@ -197,6 +198,13 @@ def _emisor(conn: sqlite3.Connection, entry: envelope.Envelope, e: emisor.Emisor
                   e.resolucion_fecha, e.resolucion_numero, e.unidad_sii))
 
 
+def _store(conn: sqlite3.Connection, entry: envelope.Envelope, e: stores.StoreReceived) -> None:
+    """The latest data HQ published for a store replaces the one before (one row per store)."""
+    conn.execute("INSERT OR REPLACE INTO stores (store_id, name, direccion, comuna, ciudad, sucursal_sii, active)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (e.store_id, e.name, e.direccion, e.comuna, e.ciudad, e.sucursal_sii, e.active))
+
+
 def _categories_ordered(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.CategoriesOrdered) -> None:
     """HQ's latest tab order replaces the one before (position 1 is the first tab after Favoritos)."""
     conn.execute("DELETE FROM category_order")
@@ -225,6 +233,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     purchases.PurchaseReceived: [purchases_projection.apply],
     till.LineRemoved: [_line_removed],
     emisor.EmisorReceived: [_emisor],
+    stores.StoreReceived: [_store],
 }
 
 

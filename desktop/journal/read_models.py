@@ -14,6 +14,7 @@ from shared import catalog
 from shared import shift as shift_mod
 from shared.events import codec
 from shared.events import emisor as emisor_events
+from shared.events import stores as store_events
 
 _PRODUCT_COLUMNS = "p.sku, p.name, p.price, p.category, p.sold_by, p.plu, p.brand, p.iva_exempt, p.favourite, p.active"
 
@@ -181,6 +182,16 @@ def emisor(conn: sqlite3.Connection) -> emisor_events.EmisorReceived | None:
     return emisor_events.EmisorReceived(rut=row[0], razon_social=row[1], giro=row[2], direccion=row[3],
                                         comuna=row[4], ciudad=row[5], sucursal_sii=row[6], resolucion_fecha=row[7],
                                         resolucion_numero=int(row[8]), unidad_sii=row[9])
+
+
+def store(conn: sqlite3.Connection, store_id: str) -> store_events.StoreReceived | None:
+    """The latest data HQ published for store ``store_id``; None while it has sent none."""
+    row = conn.execute("SELECT store_id, name, direccion, comuna, ciudad, sucursal_sii, active FROM stores"
+                       " WHERE store_id = ?", (store_id,)).fetchone()
+    if row is None:
+        return None
+    return store_events.StoreReceived(store_id=row[0], name=row[1], direccion=row[2], comuna=row[3], ciudad=row[4],
+                                      sucursal_sii=row[5], active=bool(row[6]))
 
 
 def pin_failures(conn: sqlite3.Connection, user_id: str) -> tuple[int, str]:

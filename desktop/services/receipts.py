@@ -22,9 +22,10 @@ from desktop.journal import read_models
 from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import timbre
 from desktop.services.printing import JobDone, PrintJob, PrintWorker
-from shared import errors, money, rut
+from shared import errors, money, rut, sucursal
 from shared import shift as shift_mod
 from shared.events import emisor, returns, sales
+from shared.events import stores as store_events
 from shared.sale import TenderKind
 
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
@@ -48,12 +49,17 @@ class StoreHeader:
     sii_office: str = ""  # the SII unit printed under a tax document's recuadro ("S.I.I. - SANTIAGO NORTE")
 
 
-def emisor_header(data: emisor.EmisorReceived, local: StoreHeader) -> StoreHeader:
+def emisor_header(data: emisor.EmisorReceived, local: StoreHeader,
+                  store: store_events.StoreReceived | None = None) -> StoreHeader:
     """The header of HQ's emisor as the XML carries it (RznSoc, RUTEmisor, GiroEmis, DirOrigen, CmnaOrigen,
-    CdgSIISucur), keeping this till's name, logo and (when HQ has none) its SII unit."""
-    address = f"{data.direccion}, {data.comuna}"
-    if data.sucursal_sii is not None:
-        address += f" · Sucursal SII {data.sucursal_sii}"
+    CdgSIISucur), keeping this till's name, logo and (when HQ has none) its SII unit. The address and sucursal are
+    ``store``'s when HQ recorded them (:func:`shared.sucursal.origin`, the rule the server's XML follows)."""
+    place = sucursal.origin(
+        sucursal.Origin(data.direccion, data.comuna, data.ciudad, data.sucursal_sii),
+        None if store is None else sucursal.Origin(store.direccion, store.comuna, store.ciudad, store.sucursal_sii))
+    address = f"{place.direccion}, {place.comuna}"
+    if place.sucursal_sii is not None:
+        address += f" · Sucursal SII {place.sucursal_sii}"
     return StoreHeader(name=data.razon_social, rut=data.rut, giro=data.giro, address=address,
                        terminal=local.terminal, logo=local.logo, sii_office=data.unidad_sii or local.sii_office)
 
@@ -129,11 +135,13 @@ class ReceiptService:
 
     def current_header(self) -> tuple[StoreHeader, tuple[int, int], bool]:
         """The header and the resolution (number, year) printed now, and whether they are HQ's: the emisor HQ
-        published on the feed (what the SII receives in the XML), or terminal.toml's while the till has none."""
+        published on the feed over this store's sucursal data (what the SII receives in the XML), or terminal.toml's
+        while the till has none."""
         data = read_models.emisor(self.journal.conn)
         if data is None:
             return self.header, self.resolution, False
-        return emisor_header(data, self.header), emisor_resolution(data, self.resolution), True
+        store = read_models.store(self.journal.conn, self.journal.identity.store_id)
+        return emisor_header(data, self.header, store), emisor_resolution(data, self.resolution), True
 
     @property
     def printer(self) -> ReceiptPrinter:

@@ -24,6 +24,7 @@ from shared.events import catalog as catalog_events
 from shared.events import emisor as emisor_events
 from shared.events import envelope
 from shared.events import folios as folio_events
+from shared.events import stores as store_events
 
 
 class Transport(Protocol):
@@ -151,7 +152,7 @@ class SyncService:
 
     def pull(self) -> int:
         """Apply HQ's changes (catalog, prices, the categories' tab order, users and their PIN hashes, the emisor,
-        folio leases) as journal events; returns how many."""
+        this store's sucursal data, folio leases) as journal events; returns how many."""
         applied = 0
         while True:
             batch = self.pull_batch()
@@ -210,6 +211,15 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             sucursal_sii=None if sucursal is None else int(sucursal),
             resolucion_fecha=str(data.get("resolucion_fecha") or ""),
             resolucion_numero=int(numero or 0), unidad_sii=str(data.get("unidad_sii") or ""))
+    if change["kind"] == "store":
+        if identity is not None and str(data["store_id"]) != identity.store_id:
+            return None
+        sucursal = data.get("sucursal_sii")
+        return store_events.StoreReceived(
+            store_id=str(data["store_id"]), name=str(data.get("name") or ""),
+            direccion=str(data.get("direccion") or ""), comuna=str(data.get("comuna") or ""),
+            ciudad=str(data.get("ciudad") or ""), sucursal_sii=None if sucursal is None else int(sucursal),
+            active=bool(data.get("active", True)))
     if change["kind"] == "categories":
         return catalog_events.CategoriesOrdered(names=tuple(str(n) for n in data.get("names") or ()))
     if change["kind"] == "folio_lease":

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from shared.events import auth, catalog, codec, customers, emisor, folios, purchases, returns, sales, shifts, till
+from shared.events import (
+    auth,
+    catalog,
+    codec,
+    customers,
+    emisor,
+    folios,
+    purchases,
+    returns,
+    sales,
+    shifts,
+    stores,
+    till,
+)
 
 EVENT_CLASSES = (
     sales.SaleCompleted,
@@ -23,6 +36,7 @@ EVENT_CLASSES = (
     purchases.PurchaseReceived,
     till.LineRemoved,
     emisor.EmisorReceived,
+    stores.StoreReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from shared import errors as pos_errors
 from shared import rut as rut_mod
+from shared import sucursal
 from shared.dte import documents
 from shared.dte import errors as dte_errors
 from shared.dte.xmlcore import clean_text
@@ -91,18 +92,16 @@ class EmisorConfig:
 
 
 def for_store(emisor: documents.Emisor, store: tenants.StoreRow | None) -> documents.Emisor:
-    """The emisor of a document issued by ``store``: the store's address, comuna and ciudad (DirOrigen,
-    CmnaOrigen, CiudadOrigen) when HQ recorded its address, and its SII sucursal code (CdgSIISucur) when it has one;
-    otherwise the emisor's own (the casa matriz). The till's printed header follows the same rule (the ``store``
-    change on the feed carries those fields under the same names as the ``emisor`` change)."""
+    """The emisor of a document issued by ``store``: DirOrigen, CmnaOrigen, CiudadOrigen and CdgSIISucur by
+    :func:`shared.sucursal.origin` (the store's when HQ recorded them, else the emisor's, the casa matriz) — the same
+    rule the till's printed header follows over the feed's ``store`` change."""
     if store is None:
         return emisor
-    if store.address:
-        emisor = replace(emisor, direccion=store.address, comuna=store.comuna or emisor.comuna,
-                         ciudad=store.ciudad or emisor.ciudad)
-    if store.sucursal_sii is not None:
-        emisor = replace(emisor, sucursal_sii=store.sucursal_sii)
-    return emisor
+    place = sucursal.origin(
+        sucursal.Origin(emisor.direccion, emisor.comuna, emisor.ciudad, emisor.sucursal_sii),
+        sucursal.Origin(store.address, store.comuna, store.ciudad, store.sucursal_sii))
+    return replace(emisor, direccion=place.direccion, comuna=place.comuna, ciudad=place.ciudad,
+                   sucursal_sii=place.sucursal_sii)
 
 
 def missing_message(config: EmisorConfig | None) -> str | None:

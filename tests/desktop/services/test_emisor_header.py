@@ -91,6 +91,43 @@ def test_the_header_is_terminal_tomls_until_hq_sends_the_emisor_then_hqs(make_te
     assert read_models.emisor(term.journal.conn).razon_social == "Almacenes Don Pepe SpA"
 
 
+def test_the_stores_own_address_and_sucursal_replace_the_emisors_on_every_header(make_terminal) -> None:
+    term = make_terminal()
+    term.checkout.folios.load_caf((SAMPLES / "caf_T39_cert_76235291-5_F1-20.xml").read_bytes())
+    store_id = term.journal.identity.store_id
+    feed = Feed()
+    feed.add("emisor", "emisor", EMISOR)
+    feed.add("store", "otra", {"store_id": "otra", "name": "Otra", "direccion": "Calle Falsa 1", "comuna": "Maipú",
+                               "ciudad": "Santiago", "sucursal_sii": 1, "active": True})  # another store's: ignored
+    feed.add("store", store_id, {"store_id": store_id, "name": "Centro", "direccion": "", "comuna": "", "ciudad": "",
+                                 "sucursal_sii": None, "active": True})
+    sync = SyncService(term.journal, feed)
+    assert sync.pull() == 2
+    assert read_models.store(term.journal.conn, "otra") is None
+    assert "Av. Providencia 1234, Providencia · Sucursal SII 81234567" in _boleta_text(term)  # no data: casa matriz
+
+    feed.add("store", store_id, {"store_id": store_id, "name": "Centro", "direccion": "Irarrázaval 3456",
+                                 "comuna": "Ñuñoa", "ciudad": "", "sucursal_sii": 81234999, "active": True})
+    sync.pull()
+    boleta = _boleta_text(term)
+    assert "Irarrázaval 3456, Ñuñoa · Sucursal SII 81234999" in boleta and "Providencia" not in boleta
+    assert "Almacenes Don Pepe SpA" in boleta and "RUT 76.235.291-5" in boleta  # the emisor's name and RUT stay
+    term.receipts.test_print()
+    term.receipts.wait_idle()
+    term.shifts.close(term.auth.sign_in("ana", "1234"), {TenderKind.CASH: 0})
+    term.receipts.wait_idle()
+    z = " ".join(" ".join(decode(term.printer.jobs[-1]).lines).split())
+    assert "Irarrázaval 3456, Ñuñoa" in z and "Providencia" not in z
+
+    feed.add("store", store_id, {"store_id": store_id, "name": "Centro", "direccion": "", "comuna": "",
+                                 "ciudad": "", "sucursal_sii": 81234999, "active": True})  # only the code
+    sync.pull()
+    assert term.receipts.current_header()[0].address == "Av. Providencia 1234, Providencia · Sucursal SII 81234999"
+    digest = cli.projection_digest(term.journal.conn)
+    term.journal.rebuild_projections()
+    assert cli.projection_digest(term.journal.conn) == digest
+
+
 def test_users_from_hq_reach_the_sign_in_and_their_pin_changes_and_deactivation_too(make_terminal) -> None:
     term = make_terminal(rows=[])
     feed = Feed()

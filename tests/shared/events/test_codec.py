@@ -24,6 +24,7 @@ from shared.events import (
     returns,
     sales,
     shifts,
+    stores,
     till,
 )
 from shared.events.envelope import canonical_bytes
@@ -119,6 +120,8 @@ SAMPLES: dict[type[Any], Any] = {
     emisor.EmisorReceived: emisor.EmisorReceived("76235291-5", "Almacenes Ñandú SpA", "Almacén", "Av. Providencia 1234",
                                                  "Providencia", "Santiago", (471100, 561000), 81234567, "2024-03-15",
                                                  80, "SANTIAGO ORIENTE"),
+    stores.StoreReceived: stores.StoreReceived("centro", "Almacén Ñuñoa", "Irarrázaval 3456", "Ñuñoa", "Santiago",
+                                               81234999, True),
 }
 
 EXTRA_SAMPLES = [
