@@ -2,7 +2,9 @@
 issues a boleta, a factura and a nota de crédito through its real services and closes its shift; each receipt's
 bytes, decoded, carry the razón social, RUT, giro, address, comuna and sucursal of the signed DTE the server builds
 from the same pushed events (``syncserver.dte.pipeline``), and the legend under the timbre carries the resolution of
-the envelope's Carátula; the Z report's header is the same emisor's."""
+the envelope's Carátula; the Z report's header is the same emisor's. Once for a store without sucursal data (the
+emisor's address, the casa matriz) and once for a store HQ gave its own address and sucursal code (both sides take
+them by ``shared.sucursal.origin``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from lxml import etree
 
 from desktop.drivers.escpos_decode import decode
@@ -19,6 +22,7 @@ from shared import rut
 from shared.dte import signature, xml
 from shared.events.sales import CustomerData
 from shared.sale import Tender, TenderKind
+from syncserver import tenancy
 from syncserver.dte import emisor, folios, pipeline
 from syncserver.store import db
 from tests.e2e import sync_kit
@@ -28,6 +32,8 @@ NS = {"s": "http://www.sii.cl/SiiDte"}
 EMISOR = {"razon_social": "Almacenes Don Pepe SpA", "giro": "Venta al por menor en almacenes de barrio",
           "acteco": "471100", "direccion": "Av. Providencia 1234", "comuna": "Providencia", "ciudad": "Santiago",
           "sucursal_sii": "81234567", "resolucion_fecha": "2024-03-15", "resolucion_numero": "80"}
+OWN_STORE = tenancy.check_store("Centro", "Irarrázaval 3456", "Ñuñoa", "Santiago", "81234999")
+"""The store's own sucursal data, saved through HQ's store service."""
 CUSTOMER = CustomerData("76.123.456-0", "Ferretería El Clavo Ltda.", "Ferretería", "Av. Matta 1020", "Santiago")
 
 
@@ -78,8 +84,11 @@ def _sent(server: Any, documents: list[tuple[int, int]]) -> dict[tuple[int, int]
     return server.run(build)  # type: ignore[no-any-return]
 
 
-def test_every_printed_header_matches_the_xml_the_sii_receives(server, make_till):
+@pytest.mark.parametrize("own_store", [False, True], ids=["casa-matriz", "store-sucursal"])
+def test_every_printed_header_matches_the_xml_the_sii_receives(server, make_till, own_store):
     sync_kit.setup_tenants(server)
+    if own_store:
+        server.run(lambda pool: tenancy.edit_store(pool, 1, "centro", OWN_STORE))
     till = make_till(1, "centro", ROWS)
     sync_kit.lease_sample_folios(server, 1)
     caf33 = (sync_kit.SAMPLES / "caf_T33_cert_76235291-5_F1-20.xml").read_bytes()
@@ -106,7 +115,13 @@ def test_every_printed_header_matches_the_xml_the_sii_receives(server, make_till
     sent = _sent(server, list(printed))
     for key, receipt in printed.items():
         xml_data = sent[key]
-        assert xml_data["razon_social"] == "Almacenes Don Pepe SpA" and xml_data["sucursal"] == "81234567"
+        assert xml_data["razon_social"] == "Almacenes Don Pepe SpA"
+        if own_store:
+            assert (xml_data["direccion"], xml_data["comuna"], xml_data["sucursal"]) == (
+                "Irarrázaval 3456", "Ñuñoa", "81234999"), xml_data
+            assert "Providencia" not in receipt, receipt  # nothing of the casa matriz's address
+        else:
+            assert (xml_data["direccion"], xml_data["sucursal"]) == ("Av. Providencia 1234", "81234567"), xml_data
         expected = [xml_data["razon_social"], f"RUT {rut.format(xml_data['rut'])}", xml_data["giro"],
                     f"{xml_data['direccion']}, {xml_data['comuna']} · Sucursal SII {xml_data['sucursal']}",
                     f"R.U.T.: {rut.format(xml_data['rut'])}", xml_data["resolucion"]]
@@ -116,6 +131,6 @@ def test_every_printed_header_matches_the_xml_the_sii_receives(server, make_till
         assert not re.search(r"Independencia|Res\. 0 de", receipt), receipt  # nothing of terminal.toml's
     z_expected = sent[(39, boleta.document.folio)]
     for part in (z_expected["razon_social"], f"RUT {rut.format(z_expected['rut'])}", z_expected["giro"],
-                 z_expected["direccion"]):
+                 f"{z_expected['direccion']}, {z_expected['comuna']}"):
         assert part in z_report, (part, z_report)
     assert "REPORTE Z" in z_report and "HQ aún no envía" not in z_report
