@@ -18,6 +18,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── sale.py            the sale aggregate: lines, discounts, totals with IVA, tenders, change
     ├── shift.py           the shift aggregate: float, sales by tender, cash moves, count, Z report
     ├── signing.py         Ed25519 keys and signatures of terminals' batches
+    ├── sucursal.py        where a document is issued from: the emisor's or the store's address
     ├── sync.py            the sync protocol's messages: push batches, acks, errors
     ├── dte/               SII electronic tax documents: CAF, TED, documents, XML, signatures, schemas
     └── events/            events are facts: envelope, hash chain, codec, one module per stream

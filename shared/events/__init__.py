@@ -13,5 +13,6 @@
     ├── returns.py    returns: goods given back, with their nota de crédito
     ├── sales.py      sales stream: a completed sale, its lines, tenders and document
     ├── shifts.py     shift stream: opening float, cash moves, the close with its count
+    ├── stores.py     store stream: the till's own store as HQ publishes it (sucursal data)
     └── till.py       till stream: lines removed from the cart before payment
 """
