@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from shared import clock as clock_mod
 from shared.errors import PosError
 from syncserver import settings as settings_mod
 
@@ -186,7 +187,6 @@ def cmd_tenant_add(args: argparse.Namespace) -> int:
 def cmd_tenant_create(args: argparse.Namespace) -> int:
     """``tenant-create NOMBRE --correo E --dueno N [--rut R] [--id N] [--password-file F]``: the business and its
     owner's HQ account, as HQ's first-run page creates them; prints the tenant id."""
-    from datetime import UTC, datetime
 
     from syncserver import accounts
     from syncserver.hq import auth
@@ -197,7 +197,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
         try:
             return await accounts.create_business(
                 pool, name=args.name, rut=args.rut, owner_email=args.correo, owner_name=args.dueno,
-                password=password, hasher=auth.DEFAULT_HASHER, at=datetime.now(UTC), tenant_id=args.tenant_id)
+                password=password, hasher=auth.DEFAULT_HASHER, at=clock_mod.utc_clock(), tenant_id=args.tenant_id)
         except accounts.AccountError as exc:
             raise AdminError(exc.detail) from None
 
@@ -405,7 +405,6 @@ def cmd_dte_send(args: argparse.Namespace) -> int:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     """``catalog-import TENANT ARCHIVO [--codificacion] [--rechazadas FILE] [--revisar]``: 0 when every row was
     imported, 1 when some were rejected (the rest imported unless ``--revisar``), 2 when nothing was."""
-    from datetime import UTC, datetime
 
     from shared.catalog_import import ImportFileError
     from syncserver import catalog_import
@@ -423,7 +422,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
         if args.revisar:
             return checked.rejected, f"{len(checked.accepted)} filas se pueden importar"
         try:
-            done = await catalog_import.run(pool, args.tenant_id, table, None, now=datetime.now(UTC))
+            done = await catalog_import.run(pool, args.tenant_id, table, None, now=clock_mod.utc_clock())
         except ImportFileError as exc:
             raise AdminError(str(exc)) from None
         return done.rejected, f"{done.created} productos nuevos, {done.updated} actualizados"

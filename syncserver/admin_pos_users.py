@@ -8,10 +8,11 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shared import clock as clock_mod
 from shared.errors import PosError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _by() -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock_mod.utc_clock()
 
 
 def cmd_add(args: argparse.Namespace) -> int:
