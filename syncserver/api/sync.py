@@ -88,6 +88,9 @@ async def enroll(request: Request) -> JSONResponse:
             raise sync.SyncError("malformed", "se esperan code, public_key y terminal_id")
         enrolled = await tenancy.enroll(request.app.state.pool, data["code"], data["public_key"], data["terminal_id"],
                                         clock=state.clock(request))
+        await epoch_mod.first_leases(request.app.state.pool, enrolled.tenant_id, enrolled.terminal_id,
+                                     enrolled.store_id, enrolled.epoch, clock=state.clock(request),
+                                     **_folio_settings(request))
     except ValueError:
         return error_response(sync.SyncError("malformed", "JSON inválido"))
     except sync.SyncError as exc:
