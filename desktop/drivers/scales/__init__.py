@@ -10,6 +10,7 @@ Exception tree::
     ├── driver.py     a serial scale over pyserial: ask, read one frame, retry once
     ├── fakes.py      an in-memory scale for tests and demo mode
     ├── frames.py     the frames each protocol's scale sends (for simulators and tests)
+    ├── probe.py      find the port and protocol of a connected scale by asking in each protocol
     ├── protocols.py  scale dialects as a table, and a pure frame parser per protocol
     └── reading.py    what a scale said: state, grams, and the scale error
 """
