@@ -194,16 +194,19 @@ class EnrollPresenter:
 
     @staticmethod
     def prefer_detected(devices: DevicesPresenter) -> DevicesView:
-        """Use a USB printer the device page found when the till has none of that kind configured (not saved yet:
-        "Guardar y terminar" saves it)."""
+        """Use a USB printer the device page found when the till has none of that kind configured, and a scale
+        that answered on a serial port when none is configured (not saved yet: "Guardar y terminar" saves them)."""
         form = devices.view.form
-        if form.printer_kind == "usb":
-            return devices.view
-        view = devices.edit(printer_kind="usb")
-        if view.targets:
-            return devices.edit(printer_target=view.targets[0][0])
-        devices.edit(printer_kind=form.printer_kind)  # nothing found: back to the configured printer
-        return devices.edit(printer_target=form.printer_target)
+        if form.printer_kind != "usb":
+            view = devices.edit(printer_kind="usb")
+            if view.targets:
+                devices.edit(printer_target=view.targets[0][0])
+            else:  # nothing found: back to the configured printer
+                devices.edit(printer_kind=form.printer_kind)
+                devices.edit(printer_target=form.printer_target)
+        if not form.scale_protocol and devices.view.ports:
+            return devices.detect_scale()
+        return devices.view
 
     def finish(self) -> EnrollView:
         """Leave the wizard for the sign-in screen."""

@@ -93,6 +93,7 @@ class DevicesDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self._button("Cerrar", "devices-close", self.reject))
         buttons.addWidget(self._button("Buscar puertos", "devices-ports", self.presenter.scan_ports))
+        buttons.addWidget(self._button("Detectar balanza", "devices-detect-scale", self.presenter.detect_scale))
         buttons.addWidget(self._button("Guardar", "devices-save", self.presenter.save, "primary"), 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(18, 8, 18, 10)

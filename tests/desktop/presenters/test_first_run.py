@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from desktop.drivers.scale_sim import ScaleSimulator
+from desktop.drivers.scales.driver import PortInfo
+from desktop.drivers.scales.probe import probe_ports
 from desktop.presenters.devices import DevicesPresenter
 from desktop.presenters.enrollment import EnrollPresenter, PullCounts
 from desktop.services import enrollment
@@ -179,3 +182,27 @@ def test_a_new_tills_empty_journal_takes_hqs_store_and_a_used_one_must_match(tmp
         assert reopened.journal.identity == ident  # kept in the file
     finally:
         reopened.close()
+
+
+def test_a_scale_answering_on_a_serial_port_is_chosen_with_its_protocol_and_port(terminal):
+    missing = PortInfo("/dev/ttyNOSUCHPORT9", "", "")
+    with ScaleSimulator("cas_ecr", grams=1234) as simulator:
+        devices = DevicesPresenter(terminal, terminal.receipts, usb=list,
+                                   ports=lambda: [missing, PortInfo(simulator.port, "USB-Serial", "")])
+        view = EnrollPresenter.prefer_detected(devices)
+        devices.close()
+    assert (view.form.scale_protocol, view.form.scale_port) == ("cas_ecr", simulator.port)
+    assert view.message.startswith(f"Balanza encontrada: CAS (ENQ/ACK/DC1) en {simulator.port}")
+    assert "no está conectada (/dev/ttyNOSUCHPORT9)" in view.message and not view.error
+    assert f"Balanza: CAS (ENQ/ACK/DC1) en {simulator.port}." in EnrollPresenter.detected(view)
+
+
+def test_no_scale_answering_leaves_the_scale_unset_and_says_so(terminal):
+    with ScaleSimulator("toledo8217", grams=1234) as simulator:
+        simulator.garbage()
+        devices = DevicesPresenter(terminal, terminal.receipts, usb=list,
+                                   ports=lambda: [PortInfo(simulator.port, "", "")],
+                                   probe=lambda ports: probe_ports(ports, timeout=0.1))
+        view = EnrollPresenter.prefer_detected(devices)
+        devices.close()
+    assert view.form.scale_protocol == "" and "No se encontró una balanza" in view.message
