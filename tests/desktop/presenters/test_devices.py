@@ -12,6 +12,7 @@ from desktop.drivers.fakes import FakePrinter, FakeScanner
 from desktop.drivers.ports import DrawerConfig
 from desktop.drivers.printers import PrinterConfig
 from desktop.drivers.scale_sim import ScaleSimulator
+from desktop.drivers.scales import ScaleError
 from desktop.drivers.scales.config import ScaleConfig
 from desktop.drivers.scales.driver import PortInfo, SerialScale
 from desktop.drivers.scales.fakes import FakeScale
@@ -165,3 +166,25 @@ def test_only_an_administrator(terminal):
     assert "PIN incorrecto" in session.administrator("1234").message
     view = session.administrator("0000")
     assert not view.error and view.message == "Administración: Rosa Díaz"
+
+
+def test_detecting_the_scale_borrows_the_terminals_port_chooses_what_answered_and_gives_it_back(terminal):
+    with ScaleSimulator("cas_ecr", grams=800) as simulator:
+        terminal.settings = replace(terminal.settings, scale=ScaleConfig("dibal", simulator.port))  # set up wrong
+        terminal.scale = lent = SerialScale(simulator.port, "dibal", lazy=True)
+        p, _ = page(terminal, ports=lambda: [PortInfo(simulator.port, "USB-Serial", "")])
+        view = p.detect_scale()
+        with pytest.raises(ScaleError, match="cerrada"):  # stepped aside while the port was probed
+            lent.read()
+        assert (view.form.scale_protocol, view.form.scale_port) == ("cas_ecr", simulator.port) and not view.error
+        assert view.message.startswith(f"Balanza encontrada: CAS (ENQ/ACK/DC1) en {simulator.port}")
+        p.close()
+        assert terminal.scale is not lent and terminal.settings.scale.protocol == "dibal"  # reopened, not saved
+        terminal.scale.close()
+
+
+def test_detecting_with_no_serial_port_says_no_scale_was_found(terminal):
+    p, _ = page(terminal, ports=list)
+    view = p.detect_scale()
+    assert view.form.scale_protocol == "" and "No se encontró una balanza" in view.message
+    p.close()
