@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.syncserver.hq.hq_support import PASSWORD, World
-from tests.syncserver.hq.test_hq_browser import ARGS, CHROMIUM, SHOTS
+from tests.syncserver.hq.test_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")]

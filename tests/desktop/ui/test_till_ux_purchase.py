@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialog, QListWidget, QPushButton
 
 from tests import supplier_dte as sd
 from tests.desktop.ui.purchase_kit import STORE, open_purchase, store_terminal
-from tests.desktop.ui.test_ui_purchase import LINES, ROWS
-from tests.desktop.ui.test_ui_till_ux import fits
+from tests.desktop.ui.test_purchase import LINES, ROWS
+from tests.desktop.ui.test_till_ux import fits
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 

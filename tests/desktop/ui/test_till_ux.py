@@ -315,7 +315,7 @@ def test_readme_screenshot_of_the_sale_screen_in_a_normal_state(ui, terminal, qt
 
 
 def test_the_device_page_fits_1024x600(ui):
-    from tests.desktop.ui.test_ui_devices import open_devices
+    from tests.desktop.ui.test_devices import open_devices
 
     open_devices(ui, "0000")  # the administrator
     fits(ui.dialog("devices-dialog"), full_window=True)
