@@ -3,6 +3,7 @@
 call these; HQ pages keep their own read queries.
 
     store/
+    ├── audit.py         the audit trail: refusals, lock-outs, sessions, account changes (append-only)
     ├── bulk.py          INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
     ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
     ├── change_feed.py   the numbered changes terminals pull
