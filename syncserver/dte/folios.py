@@ -273,39 +273,41 @@ async def retire_leases(conn: db.Conn, tenant_id: int, terminal_id: str, before_
 async def record_documents(conn: db.Conn, tenant_id: int, terminal_id: str, epoch: int,
                            documents: list[Stamped]) -> Recorded:
     """Record the stamped documents of a push (in seq order) in ``dte_documents`` and ``dte_outbox`` (state
-    ``issued``, for the DTE pipeline) and count them against the terminal's leases. A folio already recorded is
-    refused and not recorded again; one outside every lease of this terminal is refused but recorded (it was issued).
+    ``issued``, for the DTE pipeline) and count them against the terminal's leases. Only a folio leased to this
+    terminal (for ``epoch`` or an earlier one: entries carried into a new epoch) is recorded: one outside its leases
+    (another till's, the server's, of another type or of none) is never recorded nor sent to the SII, so the till it
+    belongs to can still issue it; a folio already recorded is refused and not recorded again.
 
     A refused document of a folded event is quarantined with its reason. Only the document is refused: the caller
     has folded the sale or return (money and goods moved at the till), so the quarantine row is marked ``folded`` and
-    a rebuild folds the event again. A document of a quarantined event (``Stamped.quarantined``: the caller writes
-    that event's quarantine row) gets a note instead, recorded or refused (:attr:`Recorded.notes`).
+    a rebuild folds the event again (the ingest quarantines a whole event whose folio is not its till's before it
+    folds it: ``syncserver.ingest.scope``; here that is only a folio issued twice). A document of a quarantined event
+    (``Stamped.quarantined``: the caller writes that event's quarantine row) gets a note instead, recorded or
+    refused (:attr:`Recorded.notes`).
 
     The documents' tipo, folio and stamped_at must fit their columns (``syncserver.ingest.limits.document``).
     """
     refused = 0
     notes: dict[int, str] = {}
     for doc in documents:
-        lease_id = await store.lease_of(conn, tenant_id, terminal_id, doc.tipo, doc.folio,
-                                        not_epoch=SERVER_EPOCH)  # never the server's own leases
-        inserted = await store.add_document(conn, tenant_id, tipo=doc.tipo, folio=doc.folio, sale_id=doc.sale_id,
-                                            terminal_id=terminal_id, epoch=epoch, seq=doc.seq,
-                                            stamped_at=doc.stamped_at, ted=doc.ted)
-        reason = None
-        if not inserted:
-            reason = f"folio {doc.folio} del tipo {doc.tipo} ya fue emitido: documento duplicado"
-        elif lease_id is None:
-            reason = f"folio {doc.folio} del tipo {doc.tipo} no está asignado a esta caja"
+        lease_id = await store.lease_of(conn, tenant_id, terminal_id, doc.tipo, doc.folio, epoch)
+        inserted, reason = False, None
+        if lease_id is None:
+            reason = f"folio {doc.folio} del tipo {doc.tipo} no está asignado a esta caja: no se envía al SII"
+        else:
+            inserted = await store.add_document(conn, tenant_id, tipo=doc.tipo, folio=doc.folio,
+                                                sale_id=doc.sale_id, terminal_id=terminal_id, epoch=epoch,
+                                                seq=doc.seq, stamped_at=doc.stamped_at, ted=doc.ted)
+            if not inserted:
+                reason = f"folio {doc.folio} del tipo {doc.tipo} ya fue emitido: documento duplicado"
         if inserted:
             await outbox.add_issued(conn, tenant_id, doc.tipo, doc.folio)
-        if lease_id is not None and inserted:
+            assert lease_id is not None
             await store.count_issued(conn, tenant_id, lease_id)
         if doc.quarantined:  # the caller quarantines the event: its reason says what became of the document
             name = named(doc.tipo, doc.folio)
-            if not inserted:
-                notes[doc.seq] = f"su {name} tampoco se registró: {reason}"
-            else:
-                notes[doc.seq] = f"su {name} se envía igual al SII" + ("" if reason is None else f" ({reason})")
+            notes[doc.seq] = (f"su {name} se envía igual al SII" if inserted
+                              else f"su {name} tampoco se registró: {reason}")
             if reason is not None:
                 log.warning("folio refused", extra={"tenant_id": tenant_id, "terminal_id": terminal_id,
                                                     "tipo": doc.tipo, "folio": doc.folio, "reason": reason})

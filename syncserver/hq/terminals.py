@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from syncserver import state, tenancy
+from syncserver.dte import folios
 from syncserver.hq import web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -18,6 +19,26 @@ from syncserver.store import db
 ENROLLMENT_TTL = timedelta(hours=24)
 SKEW_WARNING_MS = 5 * 60 * 1000
 NOTICES = {"revocada": "La caja quedó revocada: ya no puede sincronizar."}
+EVENT_NAMES = {"sale.completed": "Venta", "sale.returned": "Devolución", "purchase.received": "Compra",
+               "stock.adjusted": "Ajuste de stock", "store.received": "Datos de la tienda",
+               "shift.opened": "Apertura de turno", "shift.closed": "Cierre de turno",
+               "shift.cash_moved": "Movimiento de caja", "catalog.product_upserted": "Producto"}
+"""How the quarantine page names the event types an owner meets there (others show only their code)."""
+NOT_SENT = "no se envía al SII"
+"""What the reason of a quarantined event whose document is not sent to the SII says (``ingest.scope``)."""
+
+
+def _document(payload: Any) -> str:
+    """``"boleta N° 12"`` for a payload that carries a stamped document (a sale's or return's, or the ``{tipo,
+    folio}`` of a refused document), else ``""``."""
+    if not isinstance(payload, dict):
+        return ""
+    inner = payload.get("document")
+    doc: dict[str, Any] = inner if isinstance(inner, dict) else payload
+    tipo, folio = doc.get("tipo"), doc.get("folio")
+    if type(tipo) is not int or type(folio) is not int:
+        return ""
+    return folios.named(tipo, folio)
 
 
 async def _terminal(request: Request, user: HqUser, terminal_id: str) -> dict[str, Any] | None:
@@ -115,6 +136,7 @@ async def quarantine(request: Request, user: HqUser) -> Response:
             " WHERE tenant_id = %s AND terminal_id = %s ORDER BY epoch, seq LIMIT 500",
             (user.tenant_id, terminal["terminal_id"]))).fetchall()
     events = [{"epoch": r[0], "seq": r[1], "type": r[2], "version": r[3], "reason": r[4],
+               "what": EVENT_NAMES.get(r[2], ""), "document": _document(r[5]), "not_sent": NOT_SENT in r[4],
                "payload": json.dumps(r[5], ensure_ascii=False, indent=2, sort_keys=True), "received_at": r[6]}
               for r in rows]
     return web.render(request, "quarantine.html", user=user, section="terminales", terminal=terminal, events=events)

@@ -22,7 +22,7 @@ from shared import errors, signing, sync
 from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
 from syncserver.dte import folios
-from syncserver.ingest import conflicts, limits, projections
+from syncserver.ingest import conflicts, limits, projections, scope
 from syncserver.store import db, events, terminals
 
 log = logging.getLogger("syncserver.ingest.push")
@@ -132,7 +132,9 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         checked = await _check(store, batch)
         if not checked.new:
             return sync.Ack(batch.epoch, checked.head.seq, checked.head.hash)
-        applied, quarantined = await _store(conn, codec, store, checked)
+        scoped = await scope.load(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
+                                  checked.new)
+        applied, quarantined = await _store(conn, codec, store, checked, scoped)
         last, now = checked.new[-1], received.clock()
         await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=now,
                                     last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
@@ -161,9 +163,10 @@ async def _check(store: events.PostgresEventStore, batch: sync.PushBatch) -> eve
         raise sync.SyncError("malformed", "un evento trae datos anidados a demasiados niveles") from None
 
 
-async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEventStore, checked: events.Pending
-                 ) -> tuple[int, int]:
-    """Store the new entries, quarantine what cannot be used, fold the rest; returns (applied, quarantined)."""
+async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEventStore, checked: events.Pending,
+                 scoped: scope.Scope) -> tuple[int, int]:
+    """Store the new entries, quarantine what cannot be used or reaches beyond the terminal (``scoped``), fold the
+    rest; returns (applied, quarantined)."""
     tenant_id, terminal_id, epoch = checked.stream.tenant_id, checked.stream.terminal_id, checked.stream.epoch
     rows = projections.Rows()
     quarantine: list[events.QuarantineRow] = []
@@ -200,6 +203,10 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
                     d = event.document
                     documents.append(folios.Stamped(d.tipo, d.folio, event.sale_id, e.seq, d.stamped_at, d.ted,
                                                     e.type, e.version, quarantined=True))
+                continue
+            if (reason := scoped.problem(e, event)) is not None:  # beyond its till (a folio, a store): not applied
+                quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, e.seq, e.type, e.version,
+                                                       reason, row.payload))
                 continue
             projections.fold(rows, tenant_id, e, event)
             folded.append((e, event))

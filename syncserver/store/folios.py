@@ -160,13 +160,13 @@ async def retire(conn: Conn, tenant_id: int, terminal_id: str, before_epoch: int
     return result.rowcount
 
 
-async def lease_of(conn: Conn, tenant_id: int, terminal_id: str, tipo: int, folio: int,
-                   not_epoch: int) -> int | None:
-    """The id of the terminal's lease (of any epoch but ``not_epoch``) that holds ``folio`` of ``tipo``."""
+async def lease_of(conn: Conn, tenant_id: int, terminal_id: str, tipo: int, folio: int, epoch: int) -> int | None:
+    """The id of the terminal's lease that holds ``folio`` of ``tipo``, leased for ``epoch`` or an earlier one (the
+    entries a new epoch carries over were stamped under the old epoch's leases); never the server's (epoch 0)."""
     row = await (await conn.execute(
         "SELECT lease_id FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND tipo = %s"
-        " AND desde <= %s AND hasta >= %s AND epoch <> %s",
-        (tenant_id, terminal_id, tipo, folio, folio, not_epoch))).fetchone()
+        " AND desde <= %s AND hasta >= %s AND epoch BETWEEN 1 AND %s",
+        (tenant_id, terminal_id, tipo, folio, folio, epoch))).fetchone()
     return None if row is None else int(row[0])
 
 
@@ -216,3 +216,43 @@ async def lease_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
             " ORDER BY l.tipo, l.desde", (tenant_id,))
         return await cur.fetchall()
 
+
+
+# --- whose folio ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The lease that holds a folio: its terminal (``"hq"``: the server's own), that terminal's name (``""`` when
+    it has none), the epoch it was leased for and its range."""
+
+    terminal_id: str
+    terminal_name: str
+    epoch: int
+    desde: int
+    hasta: int
+
+
+async def holders(conn: Conn, tenant_id: int, documents: list[tuple[int, int]]) -> dict[tuple[int, int], Holder]:
+    """The lease holding each ``(tipo, folio)`` of ``documents`` (values within ``integer`` and ``bigint``), any
+    terminal, any epoch, retired or not; a folio no lease holds is absent. One statement: for each document, the
+    lease of its tipo starting at or below its folio (leases of a type never overlap; the index on
+    ``(tenant_id, tipo, desde)`` finds it)."""
+    if not documents:
+        return {}
+    rows = await (await conn.execute(
+        "SELECT d.tipo, d.folio, l.terminal_id, COALESCE(t.name, ''), l.epoch, l.desde, l.hasta"
+        " FROM unnest(%s::integer[], %s::bigint[]) AS d(tipo, folio)"
+        " CROSS JOIN LATERAL (SELECT terminal_id, epoch, desde, hasta FROM folio_leases WHERE tenant_id = %s"
+        " AND tipo = d.tipo AND desde <= d.folio ORDER BY desde DESC LIMIT 1) AS l"
+        " LEFT JOIN terminals t ON t.tenant_id = %s AND t.terminal_id = l.terminal_id WHERE d.folio <= l.hasta",
+        ([t for t, _f in documents], [f for _t, f in documents], tenant_id, tenant_id))).fetchall()
+    return {(int(r[0]), int(r[1])): Holder(str(r[2]), str(r[3]), int(r[4]), int(r[5]), int(r[6])) for r in rows}
+
+
+async def own_tipos(conn: Conn, tenant_id: int, terminal_id: str, folio: int) -> list[int]:
+    """The document types of the terminal's leases (any epoch) that hold ``folio``, in order."""
+    rows = await (await conn.execute(
+        "SELECT DISTINCT tipo FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND desde <= %s"
+        " AND hasta >= %s ORDER BY tipo", (tenant_id, terminal_id, folio, folio))).fetchall()
+    return [int(r[0]) for r in rows]

@@ -36,7 +36,7 @@ def test_refill_in_the_push_and_quarantine_of_bad_folios(pg_database: str) -> No
         ack = await high.push(pool, **SIZES)
         assert (ack.applied, ack.quarantined) == (2, 0)
         assert [(x["desde"], x["hasta"]) for x in await high.leases(pool)] == [(6, 8), (101, 105)]
-        # a duplicate folio and one outside the terminal's leases are stored but quarantined with the reason
+        # another till's folio and one outside every lease are stored but quarantined whole, with the reason
         low.sell(39, 1)
         low.sell(39, 6)
         low.sell(39, 2)
@@ -48,12 +48,20 @@ def test_refill_in_the_push_and_quarantine_of_bad_folios(pg_database: str) -> No
         await low.restore(pool, keep=0, **SIZES)
         assert low.epoch == epoch_before + 1
         assert [(x["desde"], x["hasta"]) for x in await low.leases(pool)] == [(106, 110)]
+        # an entry carried into the new epoch keeps the folio it was stamped with under the retired lease
+        low.sell(39, 5)
+        low.sell(39, 106)
+        ack = await low.push(pool, **SIZES)
+        assert (ack.applied, ack.quarantined) == (2, 0)
 
     db.run(work)
     reasons = [r[0] for r in db.rows("SELECT reason FROM quarantine ORDER BY seq")]
-    assert len(reasons) == 2 and "ya fue emitido" in reasons[0] and "no está asignado" in reasons[1]
-    assert db.rows("SELECT count(*) FROM dte_documents") == [(5,)]
+    assert len(reasons) == 2 and "boleta N° 6 está asignado a otra caja" in reasons[0], reasons
+    assert "ninguna caja recibió el folio de la boleta N° 140" in reasons[1], reasons
+    assert db.rows("SELECT folio, epoch FROM dte_documents ORDER BY folio") == [(1, 1), (2, 1), (5, 2), (6, 1), (7, 1),
+                                                                                (106, 2)]
+    assert db.rows("SELECT count(*) FROM dte_outbox") == [(6,)]
     retired = db.rows("SELECT desde, hasta, issued FROM folio_leases WHERE retired_at IS NOT NULL")
-    assert retired == [(1, 5, 2)]
+    assert retired == [(1, 5, 3)]
     leases = db.rows("SELECT tipo, desde, hasta FROM folio_leases ORDER BY tipo, desde")
     assert all(x[2] < y[1] for x, y in itertools.pairwise(leases))  # disjoint

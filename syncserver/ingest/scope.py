@@ -1,0 +1,100 @@
+"""What a terminal's events may touch: only folios leased to that terminal; the rest is quarantined with the reason
+(docs/architecture.md, "Folio leases")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.events import envelope, returns, sales
+from syncserver.dte import folios
+from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
+from syncserver.store import db
+from syncserver.store import folios as folio_store
+
+_DOCUMENTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE)
+
+
+@dataclass(slots=True)
+class Scope:
+    """What one push's terminal holds, read once before the batch is folded (:func:`load`)."""
+
+    tenant_id: int
+    terminal_id: str
+    store_id: str
+    epoch: int
+    holders: dict[tuple[int, int], folio_store.Holder] = field(default_factory=dict)
+    """The lease that holds each ``(tipo, folio)`` the batch's documents carry (absent: no lease holds it)."""
+    own_tipos: dict[int, list[int]] = field(default_factory=dict)
+    """For a refused folio, the types under which this terminal holds that number (to say "another type")."""
+
+    def problem(self, entry: envelope.Envelope, event: Any) -> str | None:
+        """Why ``event`` (decoded, within its columns' limits) reaches beyond its terminal, in Spanish for HQ's
+        quarantine page; None when it stays within: its document's folio is leased to this terminal (for this epoch
+        or an earlier one: entries carried into a new epoch)."""
+        if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
+            return self._folio(event)
+        return None
+
+    def folio_refused(self, tipo: int, folio: int) -> str | None:
+        """Why the document ``tipo``/``folio`` is not this terminal's to issue (None: it is)."""
+        holder = self.holders.get((tipo, folio))
+        if holder is not None and holder.terminal_id == self.terminal_id and 1 <= holder.epoch <= self.epoch:
+            return None
+        name = folios.named(tipo, folio)
+        if holder is None:
+            others = [t for t in self.own_tipos.get(folio, []) if t != tipo]
+            if others:
+                return (f"folio no asignado a esta caja: la {name} usa un número que esta caja tiene solo como"
+                        f" {_listed([folios.NAMES.get(t, f'tipo {t}') for t in others])}, no como"
+                        f" {folios.NAMES.get(tipo, f'documento tipo {tipo}')}")
+            return f"folio no asignado a esta caja: ninguna caja recibió el folio de la {name}"
+        if holder.terminal_id == folios.SERVER_TERMINAL:
+            return (f"folio no asignado a esta caja: el folio de la {name} es del servidor (documentos que emite"
+                    " HQ)")
+        if holder.terminal_id != self.terminal_id:
+            who = f"«{holder.terminal_name}»" if holder.terminal_name else holder.terminal_id
+            return f"folio no asignado a esta caja: el folio de la {name} está asignado a otra caja ({who})"
+        return (f"folio no asignado a esta caja: el folio de la {name} se le asignó para la época {holder.epoch},"
+                f" y el evento es de la época {self.epoch}")
+
+    def _folio(self, event: sales.SaleCompleted | returns.ReturnCompleted) -> str | None:
+        d = event.document
+        assert d is not None
+        reason = self.folio_refused(d.tipo, d.folio)
+        if reason is None:
+            return None
+        what = "la devolución" if isinstance(event, returns.ReturnCompleted) else "la venta"
+        return f"{reason}; {what} no se registró y su documento no se envía al SII"
+
+
+def _listed(names: list[str]) -> str:
+    """``"a"``, ``"a y b"``, ``"a, b y c"``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} y {names[-1]}"
+
+
+def _document_key(payload: Any) -> tuple[int, int] | None:
+    """``(tipo, folio)`` of a raw sale or return payload's document, when both are integers their columns hold."""
+    doc = payload.get("document") if isinstance(payload, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    tipo, folio = doc.get("tipo"), doc.get("folio")
+    if (type(tipo) is not int or type(folio) is not int or not INT4_MIN <= tipo <= INT4_MAX
+            or not INT8_MIN <= folio <= INT8_MAX):
+        return None
+    return tipo, folio
+
+
+async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int,
+               entries: Sequence[envelope.Envelope]) -> Scope:
+    """Read what :meth:`Scope.problem` needs for ``entries`` (the batch's new entries, raw), in the push's
+    transaction: the leases holding their documents' folios (one statement, when there are documents)."""
+    scope = Scope(tenant_id, terminal_id, store_id, epoch)
+    keys = {key for e in entries if e.type in _DOCUMENTED and (key := _document_key(e.payload)) is not None}
+    if keys:
+        scope.holders = await folio_store.holders(conn, tenant_id, sorted(keys))
+        for tipo, folio in sorted(keys):
+            if scope.folio_refused(tipo, folio) is not None and folio not in scope.own_tipos:  # rare: a refusal
+                scope.own_tipos[folio] = await folio_store.own_tipos(conn, tenant_id, terminal_id, folio)
+    return scope

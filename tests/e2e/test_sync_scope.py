@@ -1,0 +1,118 @@
+"""A till reaches only what is its own, against a real server and PostgreSQL, through signed pushes: a document
+stamped with a folio that is not leased to it (another till's, of no lease, of a lease of another type) is
+quarantined whole, with the reason, and never queued for the SII, while the till that holds the folio issues it; a
+purchase that puts goods in a warehouse of another store (or of no store of its own) is quarantined and moves no
+stock, while one into the till's own warehouses applies (``syncserver.ingest.scope``)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from shared.events import registry
+from shared.sale import TenderKind
+from syncserver.ingest import rebuild
+from tests.e2e import sync_kit
+
+ROWS = sync_kit.catalog_rows(5)
+APPLIED_SQL = ("SELECT (SELECT json_agg(s ORDER BY sale_id) FROM sales s), (SELECT json_agg(l ORDER BY sale_id,"
+               " line_id) FROM sale_lines l), (SELECT json_agg(k ORDER BY warehouse_id, sku) FROM stock k),"
+               " (SELECT json_agg(h ORDER BY shift_id) FROM shifts h), (SELECT json_agg(r ORDER BY return_id)"
+               " FROM returns r), (SELECT json_agg(p ORDER BY purchase_id) FROM purchases p),"
+               " (SELECT json_agg(d ORDER BY tipo, folio) FROM dte_documents d),"
+               " (SELECT json_agg(o ORDER BY tipo, folio) FROM dte_outbox o),"
+               " (SELECT json_agg(f ORDER BY lease_id) FROM folio_leases f)")
+"""Everything a push can apply: read models, documents recorded, the SII's outbox, the leases' issued counts."""
+
+
+def _sold(till: Any, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` sales rung up at ``till`` (not pushed); the journal's entry bodies."""
+    sync_kit.sell(till.terminal, n, random.Random(seed), len(ROWS), tenders=(TenderKind.DEBIT,))
+    return [e.body() for e in till.terminal.journal.read()]
+
+
+def _forged(bodies: list[dict[str, Any]], template: dict[str, Any], tipo: int, folio: int,
+            **change: Any) -> dict[str, Any]:
+    """A copy of the sale ``template`` as the next entry after ``bodies``, its document stamped ``tipo``/``folio``."""
+    payload = {**template["payload"], "sale_id": str(uuid.uuid4()), "number": 900 + len(bodies),
+               "document": {**template["payload"]["document"], "tipo": tipo, "folio": folio}, **change}
+    return {**bodies[-1], "event_id": str(uuid.uuid4()), "seq": bodies[-1]["seq"] + 1, "type": template["type"],
+            "version": template["version"], "payload": payload}
+
+
+def _lease(server: Any, till: Any, tipo: int) -> tuple[int, int]:
+    return sync_kit.admin(server, "SELECT desde, hasta FROM folio_leases WHERE terminal_id = %s AND tipo = %s",
+                          (till.client.terminal_id, tipo))[0]
+
+
+def _quarantine_page(server: Any, till: Any) -> str:
+    with sync_kit.hq_owner(server) as hq:
+        page = hq.get(f"/hq/terminales/{till.client.terminal_id}/cuarentena")
+    assert page.status_code == 200, page.text
+    return " ".join(page.text.split())
+
+
+def test_a_folio_not_leased_to_the_till_is_quarantined_whole_and_its_rightful_till_issues_it(server, make_till):
+    sync_kit.setup_tenants(server)
+    till = make_till(1, "centro", ROWS)
+    other = make_till(1, "norte", ROWS)
+    sync_kit.lease_sample_folios(server, 1)  # 10 boletas and 10 notas de crédito to each
+    for t in (till, other):
+        assert t.sync.sync_once(t.terminal.journal.clock()).online
+    theirs = _sold(other, 1, 2)  # the other till's boleta, not pushed yet
+    their_folio = theirs[-1]["payload"]["document"]["folio"]
+    assert _lease(server, other, 39)[0] <= their_folio <= _lease(server, other, 39)[1]
+    bodies = _sold(till, 2, 1)
+    assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
+    template = bodies[-1]
+    unused_own = _lease(server, till, 39)[1]  # a boleta number this till holds and has not used
+    before = sync_kit.master(server, APPLIED_SQL, 1)
+    events_before = sync_kit.admin(server, "SELECT count(*) FROM events")[0][0]
+
+    bodies.append(_forged(bodies, template, 39, their_folio))  # the other till's boleta
+    bodies.append(_forged(bodies, template, 39, 999))  # a folio no CAF covers: no lease holds it
+    bodies.append(_forged(bodies, template, 33, unused_own))  # a factura numbered from this till's boleta lease
+    # a sale quarantined for a value (a quantity of 4 decimals) whose boleta is the other till's: not recorded either
+    odd_line = {**template["payload"]["lines"][0], "quantity": "1.0001"}
+    bodies.append(_forged(bodies, template, 39, their_folio + 1, lines=[odd_line]))
+    chain = sync_kit.chain(bodies)
+    response = sync_kit.push(server, till, chain)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"epoch": 1, "acked_seq": len(chain), "acked_hash": chain[-1].hash, "applied": 0,
+                               "quarantined": 4}
+    name = "«Caja 2»"
+    seq = len(chain) - 3
+    spent = "; la venta no se registró y su documento no se envía al SII"
+    reasons = dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine WHERE terminal_id = %s",
+                                  (till.client.terminal_id,)))
+    last = reasons.pop(seq + 3)
+    assert reasons == {
+        seq: f"folio no asignado a esta caja: el folio de la boleta N° {their_folio} está asignado a otra caja"
+             f" ({name}){spent}",
+        seq + 1: f"folio no asignado a esta caja: ninguna caja recibió el folio de la boleta N° 999{spent}",
+        seq + 2: f"folio no asignado a esta caja: la factura N° {unused_own} usa un número que esta caja tiene solo"
+                 f" como boleta y nota de crédito, no como factura{spent}"}
+    assert last.endswith(f"su boleta N° {their_folio + 1} tampoco se registró: folio {their_folio + 1} del tipo 39 no"
+                         " está asignado a esta caja: no se envía al SII"), last
+    # stored as received, and nothing of them applied: no sale, no stock moved, no document, nothing for the SII
+    assert sync_kit.admin(server, "SELECT count(*) FROM events")[0][0] == events_before + 4
+    assert sync_kit.master(server, APPLIED_SQL, 1) == before
+
+    # the till the folio is leased to sends its boleta: recorded and queued for the SII
+    status = other.sync.sync_once(other.terminal.journal.clock())
+    assert status.online and status.pending == 0 and status.error == "", status
+    assert sync_kit.admin(server, "SELECT d.terminal_id, d.sale_id, o.state FROM dte_documents d JOIN dte_outbox o"
+                                  " USING (tenant_id, tipo, folio) WHERE d.tipo = 39 AND d.folio = %s",
+                          (their_folio,)) == [(other.client.terminal_id, theirs[-1]["payload"]["sale_id"], "issued")]
+    assert sync_kit.admin(server, "SELECT count(*) FROM quarantine WHERE terminal_id = %s",
+                          (other.client.terminal_id,)) == [(0,)]
+    # HQ shows the owner which document was refused and why
+    page = _quarantine_page(server, till)
+    assert f"boleta N° {their_folio}" in page and f"asignado a otra caja ({name})" in page
+    assert "No se envía al SII" in page
+    # a rebuild keeps them out, as the ingest did
+    live = sync_kit.master(server, APPLIED_SQL, 1)
+    server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
+    assert sync_kit.master(server, APPLIED_SQL, 1) == live
+
