@@ -130,8 +130,7 @@ async def create_business(pool: db.Pool, *, name: str, rut: str, owner_email: st
         if await hq_accounts.email_taken(conn, email):
             raise AccountError("taken", f"el correo {email} ya tiene una cuenta")
         chosen = tenant_id if tenant_id is not None else await tenants.next_tenant_id(conn)
-        taken = await (await conn.execute("SELECT 1 FROM tenant_ids WHERE tenant_id = %s", (chosen,))).fetchone()
-        if taken:
+        if await tenants.id_taken(conn, chosen):
             raise AccountError("exists", f"el tenant {chosen} ya existe")
         await db.set_tenant(conn, chosen)
         await tenants.add(conn, chosen, business, rut_text)

@@ -60,8 +60,7 @@ async def create_login(pool: AsyncConnectionPool, tenant_id: int, email: str, na
         raise LoginError(f"la contraseña debe tener al menos {MIN_PASSWORD} caracteres")
     password_hash = await run_in_threadpool(hasher.hash, password)
     async with db.tenant_tx(pool, tenant_id) as conn:
-        taken = await (await conn.execute("SELECT 1 FROM auth_hq_logins WHERE email = %s", (email,))).fetchone()
-        if taken:
+        if await hq_accounts.email_taken(conn, email):
             raise LoginError(f"el correo {email} ya tiene una cuenta")
         await conn.execute("INSERT INTO hq_users (tenant_id, email, name, role) VALUES (%s, %s, %s, %s)",
                            (tenant_id, email, name.strip(), role))

@@ -17,16 +17,30 @@ APP_ROLE: Final = "almacen_app"
 READ_WRITE: Final = "SELECT, INSERT, UPDATE"
 READ_WRITE_DELETE: Final = "SELECT, INSERT, UPDATE, DELETE"
 
-WITHOUT_RLS: Final = {
-    "auth_terminal_keys": "maps a terminal's key to its tenant before any tenant is set (push authentication)",
-    "auth_enrollment_codes": "maps a one-time enrolment code to its tenant before any tenant is set",
-    "auth_hq_logins": "maps an HQ login to its tenant before any tenant is set",
-    "dte_tenants": "the DTE scheduler's list of tenant ids to visit, one tenant at a time (ids only)",
-    "tenant_ids": "whether the server holds any tenant (HQ's first-run page) and the next id (ids only)",
-}
-"""Tables with a ``tenant_id`` column and no row-level security, each with the reason; they hold nothing but the
-mapping from a credential (or the scheduler's round) to a tenant. Every other table with ``tenant_id`` has RLS
+WITHOUT_RLS: Final[dict[str, str]] = {}
+"""Tables with a ``tenant_id`` column and no row-level security, each with the reason. None since migration 0017:
+the credential tables (``auth_*``), ``dte_tenants`` and ``tenant_ids`` are under the tenant policy too, and what must
+be looked up in them before a tenant is known goes through :data:`LOOKUP_FUNCTIONS`
 (``tests/syncserver/test_master_rls.py`` checks the migrated schema)."""
+
+LOOKUP_FUNCTIONS: Final = {
+    "auth_terminal_key": "a terminal's key row by its id (push authentication)",
+    "auth_terminal_key_taken": "whether a terminal id or public key is registered in any tenant (enrolment)",
+    "auth_enrolment_code": "an enrolment code's row by its SHA-256, locked (enrolment)",
+    "auth_hq_login": "an HQ login's tenant, hash, failures and lock-out by its e-mail, locked (login)",
+    "auth_hq_invite": "the login an invitation or reset code (its SHA-256) opens, locked",
+    "auth_hq_email_taken": "whether an e-mail has a login in any tenant (e-mails are one per server)",
+    "tenant_any": "whether the server holds a tenant (HQ's first-run page)",
+    "tenant_next_id": "the next free tenant id",
+    "tenant_id_taken": "whether a tenant id is in use",
+    "dte_tenant_list": "the ids of the tenants with a certificate (the DTE scheduler's round)",
+}
+"""The only way to read across tenants: ``SECURITY DEFINER`` functions owned by the migrating role (never the app
+role), with a fixed ``search_path``, each answering one row or one fact (migration 0017). Name: what it answers."""
+
+LOOKUP_POLICY: Final = "lookup_functions"
+"""The policy that lets the owner of :data:`LOOKUP_FUNCTIONS` (the migrating role) read every row of a table whose
+row-level security is FORCEd: needed when that role is not a superuser (superusers bypass RLS anyway)."""
 
 _TENANT_MATCHES = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
 
@@ -41,6 +55,11 @@ def statements(table: str, privileges: str = READ_WRITE) -> list[str]:
             WITH CHECK ({_TENANT_MATCHES})""",
         f"GRANT {privileges} ON {table} TO {APP_ROLE}",
     ]
+
+
+def lookup_policy(table: str) -> str:
+    """The policy statement that lets the migrating role (the owner of the lookup functions) see all of ``table``."""
+    return f"CREATE POLICY {LOOKUP_POLICY} ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)"
 
 
 def enable_tenant_rls(table: str, privileges: str = READ_WRITE) -> None:

@@ -41,7 +41,7 @@ async def sealed(conn: Conn, tenant_id: int) -> Sealed | None:
 
 
 async def dte_tenants(conn: Conn) -> list[int]:
-    """The tenants with an uploaded certificate (``dte_tenants``, filled by a trigger; readable in an ``auth_tx``),
-    in id order."""
-    rows = await (await conn.execute("SELECT tenant_id FROM dte_tenants ORDER BY tenant_id")).fetchall()
+    """The tenants with an uploaded certificate (``dte_tenants``, filled by a trigger; listed with no tenant set by
+    the function ``dte_tenant_list``), in id order."""
+    rows = await (await conn.execute("SELECT * FROM dte_tenant_list()")).fetchall()
     return [int(r[0]) for r in rows]

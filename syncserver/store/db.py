@@ -26,7 +26,8 @@ async def tenant_tx(pool: Pool, tenant_id: int) -> AsyncIterator[Conn]:
 
 @contextlib.asynccontextmanager
 async def auth_tx(pool: Pool) -> AsyncIterator[Conn]:
-    """A transaction with no tenant: it can read only the ``auth_*`` credential tables (every other is empty)."""
+    """A transaction with no tenant: every table reads empty; it may only call the lookup functions
+    (``syncserver.migrations.rls.LOOKUP_FUNCTIONS``: one row or one fact each), then :func:`set_tenant`."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_id', '', true)")
         yield conn

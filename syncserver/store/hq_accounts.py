@@ -1,6 +1,7 @@
 """HQ accounts: ``hq_users`` (name, role, assigned stores, deactivation trail) and their ``auth_hq_logins`` row
 (password hash, one-time invitation code). The lookups made before a tenant is known (by e-mail at login, by
-invitation code) are the narrow functions :func:`login_for_update` and :func:`invite_for_update`: one row each."""
+invitation code, whether an e-mail is taken) go through the SQL functions of migration 0017 (one row or one fact
+each); every other read or write of ``auth_hq_logins`` sees only the transaction's tenant."""
 
 from __future__ import annotations
 
@@ -85,9 +86,10 @@ async def get(conn: db.Conn, tenant_id: int, email: str, *, for_update: bool = F
 
 
 async def email_taken(conn: db.Conn, email: str) -> bool:
-    """Whether any tenant has a login with ``email`` (e-mails are unique across the server)."""
-    cur = await conn.execute("SELECT 1 FROM auth_hq_logins WHERE email = %s", (email,))
-    return await cur.fetchone() is not None
+    """Whether any tenant has a login with ``email`` (e-mails are unique across the server; function
+    ``auth_hq_email_taken``: yes or no)."""
+    row = await (await conn.execute("SELECT auth_hq_email_taken(%s)", (email,))).fetchone()
+    return bool(row and row[0])
 
 
 async def insert(conn: db.Conn, tenant_id: int, email: str, name: str, role: str, stores: Sequence[str], *,
@@ -128,11 +130,14 @@ async def active_owners(conn: db.Conn, tenant_id: int) -> int:
 
 
 async def login_for_update(conn: db.Conn, email: str) -> Login | None:
-    """The login of ``email`` (locked), read before any tenant is set."""
+    """The login of ``email`` (locked), read before any tenant is set (function ``auth_hq_login``); the
+    transaction then belongs to the login's tenant (:func:`record_attempt` writes there)."""
     cur = conn.cursor(row_factory=class_row(Login))
-    await cur.execute("SELECT tenant_id, password_hash, failures, locked_until FROM auth_hq_logins WHERE email = %s"
-                      " FOR UPDATE", (email,))
-    return await cur.fetchone()
+    await cur.execute("SELECT tenant_id, password_hash, failures, locked_until FROM auth_hq_login(%s)", (email,))
+    found = await cur.fetchone()
+    if found is not None:
+        await db.set_tenant(conn, found.tenant_id)
+    return found
 
 
 async def record_attempt(conn: db.Conn, email: str, *, failures: int, locked_until: datetime | None,
@@ -147,11 +152,14 @@ async def record_attempt(conn: db.Conn, email: str, *, failures: int, locked_unt
 
 
 async def invite_for_update(conn: db.Conn, invite_hash: str) -> Invite | None:
-    """The login an invitation code opens (locked), read before any tenant is set."""
+    """The login an invitation code opens (locked), read before any tenant is set (function ``auth_hq_invite``);
+    the transaction then belongs to the login's tenant (:func:`set_password` writes there)."""
     cur = conn.cursor(row_factory=class_row(Invite))
-    await cur.execute("SELECT email, tenant_id, invite_expires_at FROM auth_hq_logins WHERE invite_hash = %s"
-                      " FOR UPDATE", (invite_hash,))
-    return await cur.fetchone()
+    await cur.execute("SELECT email, tenant_id, invite_expires_at FROM auth_hq_invite(%s)", (invite_hash,))
+    found = await cur.fetchone()
+    if found is not None:
+        await db.set_tenant(conn, found.tenant_id)
+    return found
 
 
 async def set_password(conn: db.Conn, email: str, password_hash: str) -> None:

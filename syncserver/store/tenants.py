@@ -58,13 +58,21 @@ async def lock_creation(conn: db.Conn) -> None:
 
 
 async def any_tenant(conn: db.Conn) -> bool:
-    """Whether the server holds a tenant (``tenant_ids``: readable with no tenant set)."""
-    return await (await conn.execute("SELECT 1 FROM tenant_ids LIMIT 1")).fetchone() is not None
+    """Whether the server holds a tenant (function ``tenant_any``: no tenant needed)."""
+    row = await (await conn.execute("SELECT tenant_any()")).fetchone()
+    return bool(row and row[0])
 
 
 async def next_tenant_id(conn: db.Conn) -> int:
-    row = await (await conn.execute("SELECT coalesce(max(tenant_id), 0) + 1 FROM tenant_ids")).fetchone()
+    """One more than the highest tenant id in use (function ``tenant_next_id``); 1 on an empty server."""
+    row = await (await conn.execute("SELECT tenant_next_id()")).fetchone()
     return int(row[0]) if row else 1
+
+
+async def id_taken(conn: db.Conn, tenant_id: int) -> bool:
+    """Whether ``tenant_id`` is in use (function ``tenant_id_taken``: yes or no)."""
+    row = await (await conn.execute("SELECT tenant_id_taken(%s)", (tenant_id,))).fetchone()
+    return bool(row and row[0])
 
 
 async def add_store(conn: db.Conn, tenant_id: int, store_id: str, name: str, *, address: str = "", comuna: str = "",

@@ -1,6 +1,7 @@
 """Terminals of a tenant: their signing keys, one-time enrolment codes, revocation, epochs and sync status.
 
-The ``auth_*`` rows are read in an ``auth_tx`` (no tenant yet); the ``terminals`` rows in the tenant's transaction.
+Before a tenant is known (an ``auth_tx``), a key or a code is found only through the lookup functions of migration
+0017 (one row each); everything else, ``auth_*`` rows included, is read and written in the tenant's transaction.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class EnrolmentCode:
 
 
 async def key(conn: db.Conn, terminal_id: str) -> TerminalKey | None:
+    """The terminal's key row (function ``auth_terminal_key``: no tenant needed); None for an unknown id."""
     cur = conn.cursor(row_factory=class_row(TerminalKey))
-    await cur.execute("SELECT terminal_id, tenant_id, store_id, public_key, status FROM auth_terminal_keys"
-                      " WHERE terminal_id = %s", (terminal_id,))
+    await cur.execute("SELECT terminal_id, tenant_id, store_id, public_key, status FROM auth_terminal_key(%s)",
+                      (terminal_id,))
     return await cur.fetchone()
 
 
@@ -50,26 +52,32 @@ async def add_code(conn: db.Conn, code_hash: str, tenant_id: int, store_id: str,
 
 
 async def code_for_update(conn: db.Conn, code_hash: str) -> EnrolmentCode | None:
-    """The code's row, locked until the end of the transaction (two terminals cannot use one code)."""
+    """The code's row, locked until the end of the transaction (two terminals cannot use one code), found with
+    no tenant set (function ``auth_enrolment_code``); the transaction then belongs to the code's tenant."""
     cur = conn.cursor(row_factory=class_row(EnrolmentCode))
-    await cur.execute("SELECT tenant_id, store_id, terminal_name, expires_at, used_at FROM auth_enrollment_codes"
-                      " WHERE code_hash = %s FOR UPDATE", (code_hash,))
-    return await cur.fetchone()
+    await cur.execute("SELECT tenant_id, store_id, terminal_name, expires_at, used_at FROM auth_enrolment_code(%s)",
+                      (code_hash,))
+    found = await cur.fetchone()
+    if found is not None:
+        await db.set_tenant(conn, found.tenant_id)
+    return found
 
 
 async def key_taken(conn: db.Conn, terminal_id: str, public_key: str) -> bool:
-    cur = await conn.execute("SELECT 1 FROM auth_terminal_keys WHERE terminal_id = %s OR public_key = %s",
-                             (terminal_id, public_key))
-    return await cur.fetchone() is not None
+    """Whether any tenant registered ``terminal_id`` or ``public_key`` (yes or no: function
+    ``auth_terminal_key_taken``)."""
+    row = await (await conn.execute("SELECT auth_terminal_key_taken(%s, %s)", (terminal_id, public_key))).fetchone()
+    return bool(row and row[0])
 
 
 async def register(conn: db.Conn, code_hash: str, key: TerminalKey, name: str) -> None:
-    """Use the code, register the key and create the terminal (epoch 1), in the caller's ``auth_tx``."""
+    """Use the code, register the key and create the terminal (epoch 1), in the caller's ``auth_tx`` (switched to
+    the key's tenant)."""
+    await db.set_tenant(conn, key.tenant_id)
     await conn.execute("UPDATE auth_enrollment_codes SET used_at = now(), used_by_terminal = %s WHERE code_hash = %s",
                        (key.terminal_id, code_hash))
     await conn.execute("INSERT INTO auth_terminal_keys (terminal_id, tenant_id, store_id, public_key)"
                        " VALUES (%s, %s, %s, %s)", (key.terminal_id, key.tenant_id, key.store_id, key.public_key))
-    await db.set_tenant(conn, key.tenant_id)
     await conn.execute("INSERT INTO terminals (tenant_id, terminal_id, store_id, name) VALUES (%s, %s, %s, %s)",
                        (key.tenant_id, key.terminal_id, key.store_id, name))
 
