@@ -8,5 +8,5 @@ rebuild (docs/architecture.md#3-the-sync-protocol).
     ├── projections.py  fold events into row sets and write them (the master read models)
     ├── push.py         one signed batch: checks, store (store.events), fold, tracking, folio refill, all or nothing
     ├── rebuild.py      clear and refold a tenant's read models from its stored events
-    └── scope.py        what a terminal may touch: folios leased to it (the rest is quarantined)
+    └── scope.py        what a terminal may touch: folios leased to it, its store and warehouses
 """

@@ -1,5 +1,5 @@
-"""What a terminal's events may touch: only folios leased to that terminal; the rest is quarantined with the reason
-(docs/architecture.md, "Folio leases")."""
+"""What a terminal's events may touch: only folios leased to that terminal, only its own store and that store's
+warehouses; the rest is quarantined with the reason (docs/architecture.md, "Ingest checks": scope)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import envelope, returns, sales
+from shared.events import envelope, purchases, returns, sales, stores
 from syncserver.dte import folios
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
 from syncserver.store import folios as folio_store
 
 _DOCUMENTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE)
+_WAREHOUSED = (purchases.PurchaseReceived.TYPE,)
 
 
 @dataclass(slots=True)
@@ -28,13 +29,23 @@ class Scope:
     """The lease that holds each ``(tipo, folio)`` the batch's documents carry (absent: no lease holds it)."""
     own_tipos: dict[int, list[int]] = field(default_factory=dict)
     """For a refused folio, the types under which this terminal holds that number (to say "another type")."""
+    warehouses: dict[str, str] = field(default_factory=dict)
+    """``{warehouse_id: store_id}`` of every warehouse of the tenant (read when the batch names a warehouse)."""
 
     def problem(self, entry: envelope.Envelope, event: Any) -> str | None:
         """Why ``event`` (decoded, within its columns' limits) reaches beyond its terminal, in Spanish for HQ's
         quarantine page; None when it stays within: its document's folio is leased to this terminal (for this epoch
-        or an earlier one: entries carried into a new epoch)."""
+        or an earlier one: entries carried into a new epoch); a purchase's goods go to a warehouse HQ lists for its
+        store (or the store's own sala de ventas, named as the store); a store's data it journaled are its own
+        store's. Every other event acts on its envelope's store, which the push already holds to the terminal's. (A
+        transfer between stores, should one exist, names its receiving store and is folded there when received.)"""
         if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
             return self._folio(event)
+        if isinstance(event, purchases.PurchaseReceived):
+            return self._warehouse(event.warehouse, "la compra")
+        if isinstance(event, stores.StoreReceived) and event.store_id != self.store_id:
+            return (f"tienda ajena: el evento trae los datos de la tienda «{event.store_id}», y esta caja es de la"
+                    f" tienda «{self.store_id}»")
         return None
 
     def folio_refused(self, tipo: int, folio: int) -> str | None:
@@ -69,6 +80,17 @@ class Scope:
         return f"{reason}; {what} no se registró y su documento no se envía al SII"
 
 
+    def _warehouse(self, warehouse: str, what: str) -> str | None:
+        owner = self.warehouses.get(warehouse)
+        if owner == self.store_id or (owner is None and warehouse == self.store_id):
+            return None  # its own (the sala de ventas has the store's id)
+        if owner is None:
+            return (f"bodega desconocida: {what} pone mercadería en la bodega «{warehouse}», que HQ no tiene entre las"
+                    f" bodegas de la tienda «{self.store_id}»; no se aplicó (créela en HQ, Tiendas)")
+        return (f"bodega ajena: {what} pone mercadería en la bodega «{warehouse}» de la tienda «{owner}», y esta"
+                f" caja es de la tienda «{self.store_id}»; no se aplicó")
+
+
 def _listed(names: list[str]) -> str:
     """``"a"``, ``"a y b"``, ``"a, b y c"``."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} y {names[-1]}"
@@ -89,7 +111,8 @@ def _document_key(payload: Any) -> tuple[int, int] | None:
 async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int,
                entries: Sequence[envelope.Envelope]) -> Scope:
     """Read what :meth:`Scope.problem` needs for ``entries`` (the batch's new entries, raw), in the push's
-    transaction: the leases holding their documents' folios (one statement, when there are documents)."""
+    transaction: the leases holding their documents' folios (one statement, when there are documents) and the
+    tenant's warehouses (when an entry names one)."""
     scope = Scope(tenant_id, terminal_id, store_id, epoch)
     keys = {key for e in entries if e.type in _DOCUMENTED and (key := _document_key(e.payload)) is not None}
     if keys:
@@ -97,4 +120,8 @@ async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, e
         for tipo, folio in sorted(keys):
             if scope.folio_refused(tipo, folio) is not None and folio not in scope.own_tipos:  # rare: a refusal
                 scope.own_tipos[folio] = await folio_store.own_tipos(conn, tenant_id, terminal_id, folio)
+    if any(e.type in _WAREHOUSED for e in entries):
+        rows = await (await conn.execute("SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %s",
+                                         (tenant_id,))).fetchall()
+        scope.warehouses = {str(r[0]): str(r[1]) for r in rows}
     return scope

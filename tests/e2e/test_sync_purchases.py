@@ -12,6 +12,7 @@ from desktop.services.purchases import PurchaseService
 from shared.dte import xmlcore
 from shared.dte.documents import CodRef
 from shared.events import registry
+from syncserver import tenancy
 from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
 from tests import supplier_dte as sd
@@ -28,6 +29,8 @@ def _master_stock(server, tenant: int) -> dict[tuple[str, str], Decimal]:
 
 def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make_till):
     sync_kit.setup_tenants(server)
+    # HQ lists the store's bodega (a till may put goods only in its own store's warehouses)
+    bodega = server.run(lambda pool: tenancy.add_warehouse(pool, 1, "centro", "Bodega Centro", "bodega"))
     till = make_till(1, "centro", ROWS)
     other = make_till(1, "norte", ROWS)
     term = till.terminal
@@ -44,18 +47,18 @@ def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make
     nota = sd.nota(61, 5, [("Producto 2", "3", "520", "P002", False)], STORE_RUT, 11, CodRef.CORRIGE_MONTOS)
     service.import_file(xmlcore.to_bytes(nota))
     back = sd.dte(33, 12, [("Producto 3", "40", "380", "P003", False)], STORE_RUT)
-    service.import_file(xmlcore.to_bytes(back), warehouse="centro-bodega")
+    service.import_file(xmlcore.to_bytes(back), warehouse=bodega)
     for t in (till, other):
         status = t.sync.sync_once(t.terminal.journal.clock())
         assert status.online and status.pending == 0, status
 
     conn = term.journal.conn
     till_stock = {("centro", sku): read_models.stock_on_hand(conn, sku) for sku in (r["sku"] for r in ROWS)}
-    till_stock[("centro-bodega", "P003")] = purchases_projection.warehouse_stock(conn, "centro-bodega", "P003")
+    till_stock[(bodega, "P003")] = purchases_projection.warehouse_stock(conn, bodega, "P003")
     norte = {("norte", sku): read_models.stock_on_hand(other.terminal.journal.conn, sku)
              for sku in (r["sku"] for r in ROWS)}
     expected = {k: v for k, v in {**till_stock, **norte}.items() if v != 0}
-    assert till_stock[("centro-bodega", "P003")] == 40
+    assert till_stock[(bodega, "P003")] == 40
     assert _master_stock(server, 1) == expected
     # the master's stock is a fold of the stored events: a rebuild gives it again
     assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 import uuid
+from decimal import Decimal
 from typing import Any
 
-from shared.events import registry
+from shared.events import codec, purchases, registry, stores
 from shared.sale import TenderKind
+from syncserver import tenancy
 from syncserver.ingest import rebuild
 from tests.e2e import sync_kit
 
@@ -116,3 +118,56 @@ def test_a_folio_not_leased_to_the_till_is_quarantined_whole_and_its_rightful_ti
     server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
     assert sync_kit.master(server, APPLIED_SQL, 1) == live
 
+
+def _event(bodies: list[dict[str, Any]], event: Any) -> dict[str, Any]:
+    """``event`` as the next entry after ``bodies``."""
+    return {**bodies[-1], "event_id": str(uuid.uuid4()), "seq": bodies[-1]["seq"] + 1, "type": event.TYPE,
+            "version": event.VERSION, "payload": codec.to_payload(event)}
+
+
+def _purchase(folio: int, warehouse: str) -> purchases.PurchaseReceived:
+    """A supplier's factura of 10 × P001 (neto 1.000) registered into ``warehouse``."""
+    line = purchases.PurchaseLine(1, "A-1", None, "Producto 1", Decimal(10), "UN", 100, 1000, 1000, False, "P001")
+    return purchases.PurchaseReceived(str(uuid.uuid4()), purchases.Supplier("76235291-5", "Distribuidora SpA",
+                                                                            "Mayorista"),
+                                      33, folio, "2026-11-20", warehouse, (line,), 1000, 0, 190, 1190, "0" * 64, True)
+
+
+def test_a_purchase_into_another_stores_warehouse_is_quarantined_and_its_own_warehouses_apply(server, make_till):
+    sync_kit.setup_tenants(server)
+    bodega = server.run(lambda pool: tenancy.add_warehouse(pool, 1, "centro", "Bodega Centro", "bodega"))
+    theirs = server.run(lambda pool: tenancy.add_warehouse(pool, 1, "norte", "Bodega Norte", "bodega"))
+    till = make_till(1, "centro", ROWS)
+    bodies = _sold(till, 3, 4)
+    assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
+    stock_before = dict(sync_kit.admin(server, "SELECT sku, quantity FROM stock WHERE warehouse_id = 'centro'"))
+    for folio, warehouse in enumerate(["norte", theirs, "esquina", "centro-bodega", bodega, "centro"], start=100):
+        bodies.append(_event(bodies, _purchase(folio, warehouse)))
+    bodies.append(_event(bodies, stores.StoreReceived("norte", "Norte", "Av. Norte 1")))
+    bodies.append(_event(bodies, stores.StoreReceived("centro", "Centro", "Calle Centro 1")))
+    chain = sync_kit.chain(bodies)
+    response = sync_kit.push(server, till, chain)
+    assert response.status_code == 200, response.text
+    assert (response.json()["applied"], response.json()["quarantined"]) == (3, 5)
+    first = len(chain) - 7
+    assert dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine")) == {
+        first: "bodega ajena: la compra pone mercadería en la bodega «norte» de la tienda «norte», y esta caja es de"
+               " la tienda «centro»; no se aplicó",
+        first + 1: f"bodega ajena: la compra pone mercadería en la bodega «{theirs}» de la tienda «norte», y esta"
+                   " caja es de la tienda «centro»; no se aplicó",
+        # another tenant's store is not even known to this tenant
+        first + 2: "bodega desconocida: la compra pone mercadería en la bodega «esquina», que HQ no tiene entre las"
+                   " bodegas de la tienda «centro»; no se aplicó (créela en HQ, Tiendas)",
+        first + 3: "bodega desconocida: la compra pone mercadería en la bodega «centro-bodega», que HQ no tiene entre"
+                   " las bodegas de la tienda «centro»; no se aplicó (créela en HQ, Tiendas)",
+        first + 6: "tienda ajena: el evento trae los datos de la tienda «norte», y esta caja es de la tienda «centro»"}
+    # nothing moved outside the till's store; its own warehouses got their goods
+    assert sync_kit.admin(server, "SELECT tenant_id, warehouse_id, sku, quantity FROM stock WHERE warehouse_id"
+                                  " <> 'centro'") == [(1, bodega, "P001", Decimal(10))]
+    stock_after = dict(sync_kit.admin(server, "SELECT sku, quantity FROM stock WHERE warehouse_id = 'centro'"))
+    assert stock_after == {**stock_before, "P001": stock_before.get("P001", 0) + 10}
+    assert sync_kit.admin(server, "SELECT folio, warehouse FROM purchases ORDER BY folio") == [(104, bodega),
+                                                                                              (105, "centro")]
+    live = sync_kit.master(server, APPLIED_SQL, 1)
+    server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
+    assert sync_kit.master(server, APPLIED_SQL, 1) == live
