@@ -76,6 +76,8 @@ def parse_push(body: bytes, *, max_events: int, loads: Callable[[bytes], Any] = 
         data = loads(body)
     except (ValueError, UnicodeDecodeError) as exc:  # orjson.JSONDecodeError is a ValueError too
         raise SyncError("malformed", f"JSON inválido: {exc}") from None
+    except RecursionError:  # json.loads of lists or objects nested past Python's stack (orjson stops at 1,024)
+        raise SyncError("malformed", f"JSON anidado a más de {MAX_PAYLOAD_DEPTH} niveles") from None
     if not isinstance(data, dict) or data.get("protocol") != PROTOCOL_VERSION:
         raise SyncError("malformed", "protocolo desconocido")
     raw_events = data.get("events")
@@ -89,7 +91,7 @@ def parse_push(body: bytes, *, max_events: int, loads: Callable[[bytes], Any] = 
             terminal_id=_str(data["terminal_id"]), epoch=_int(data["epoch"]), from_seq=_int(data["from_seq"]),
             prev_hash=_str(data["prev_hash"]),
             events=tuple(envelope.Envelope.from_dict(_mapping(e)) for e in raw_events))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # int(Infinity) is an OverflowError
         raise SyncError("malformed", f"campo faltante o inválido: {exc}") from None
     for offset, entry in enumerate(batch.events):
         if (entry.tenant_id, entry.store_id, entry.terminal_id, entry.epoch) != (
