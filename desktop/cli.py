@@ -10,12 +10,15 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop import cli_io, dte_cli
 from desktop import settings as settings_mod
 from desktop.journal.errors import JournalError
 from shared import errors, launcher
+
+if TYPE_CHECKING:
+    from desktop.services.sync import SyncStatus
 
 
 def _settings(args: argparse.Namespace) -> settings_mod.TerminalSettings:
@@ -158,8 +161,18 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def sync_report(status: SyncStatus) -> dict[str, object]:
+    """What ``almacen pos sync`` prints: ``pushed`` is what the server acknowledged in the round, also when the
+    round stopped midway; ``error`` says why it stopped (absent when it did not)."""
+    report: dict[str, object] = {"online": status.online, "pending": status.pending, "pushed": status.pushed,
+                                 "pulled": status.pulled, "status": status.label}
+    if status.failure:
+        report["error"] = status.failure
+    return report
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
-    """One sync round now (push, then pull); prints the status."""
+    """One sync round now (push, then pull); prints :func:`sync_report` (exit 5 when the round stopped)."""
     from desktop import terminal
 
     term = terminal.build(_settings(args))
@@ -168,8 +181,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print("Esta caja no está enrolada: use 'almacen pos enroll URL CODIGO'.", file=sys.stderr)
             return 1
         status = term.sync.sync_once(term.journal.clock())
-        print(json.dumps({"online": status.online, "pending": status.pending, "pushed": status.pushed,
-                          "pulled": status.pulled, "status": status.label}, ensure_ascii=False))
+        print(json.dumps(sync_report(status), ensure_ascii=False))
         return 0 if status.online else 5
     finally:
         term.close()

@@ -36,7 +36,9 @@ class Transport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
-    """What the status bar shows: online, or offline since when; events not yet acknowledged."""
+    """What the status bar shows: online, or offline since when; events not yet acknowledged. ``pushed`` and
+    ``pulled`` count what the round got through even when it stopped midway; ``failure`` says why it stopped
+    (``error`` too, except for a lost connection, which the label tells as "Sin conexión")."""
 
     online: bool
     pending: int
@@ -44,6 +46,7 @@ class SyncStatus:
     error: str = ""
     pushed: int = 0
     pulled: int = 0
+    failure: str = ""
 
     @property
     def label(self) -> str:
@@ -76,6 +79,8 @@ class SyncService:
         self.size_cap = self.MAX_BATCH  # lowered for good when the server says a batch is too large
         self.status = SyncStatus(online=False, pending=self.pending())
         self.on_progress: Callable[[int, int], None] = lambda done, total: None
+        self._round_pushed = 0  # acknowledged by the server in the current round (kept if the round fails)
+        self._round_pulled = 0
 
     def close(self) -> None:
         self.transport.close()
@@ -127,6 +132,7 @@ class SyncService:
                 self._set_acked(ack.acked_seq, ack.acked_hash)
                 continue
             pushed += max(ack.acked_seq - acked, 0)
+            self._round_pushed += max(ack.acked_seq - acked, 0)
             self._set_acked(ack.acked_seq, ack.acked_hash)
             self.on_progress(pushed, total)
 
@@ -157,6 +163,7 @@ class SyncService:
         while True:
             batch = self.pull_batch()
             applied += len(batch.events)
+            self._round_pulled += len(batch.events)
             if not batch.more:
                 return applied
 
@@ -174,14 +181,17 @@ class SyncService:
         return PulledBatch(tuple(events), more)
 
     def sync_once(self, now: datetime) -> SyncStatus:
-        """Push before pull; returns (and keeps) the status. Never raises for network or server refusals."""
+        """Push before pull; returns (and keeps) the status. Never raises for network or server refusals; a round
+        that stops midway still counts what the server acknowledged (and what was pulled) before it stopped."""
+        self._round_pushed = self._round_pulled = 0
         try:
             pushed = self.push()
             pulled = self.pull()
         except sync.SyncError as exc:
             offline = exc.code == "offline"
             since = (self.status.offline_since or now) if offline else None
-            self.status = SyncStatus(False, self.pending(), since, exc.detail if not offline else "")
+            self.status = SyncStatus(False, self.pending(), since, exc.detail if not offline else "",
+                                     self._round_pushed, self._round_pulled, exc.detail)
             return self.status
         self.status = SyncStatus(True, self.pending(), None, "", pushed, pulled)
         return self.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime
 
@@ -124,3 +125,54 @@ def test_backoff_grows_with_jitter_and_is_capped(terminal):
     assert 20 <= worker.next_delay() <= 60
     worker.failures = 20
     assert 30 <= worker.next_delay() <= 90
+
+
+class CutServer(FakeServer):
+    """Accepts ``batches`` pushes, then the connection drops for the rest of the round."""
+
+    def __init__(self, batches: int, code: str = "offline") -> None:
+        super().__init__()
+        self.left, self.code = batches, code
+
+    def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack:
+        if self.left == 0:
+            raise sync.SyncError(self.code, "sin conexión" if self.code == "offline" else "el servidor se negó")
+        self.left -= 1
+        return super().push(batch, pending)
+
+
+def test_a_round_cut_midway_reports_what_the_server_acknowledged(terminal):
+    server = CutServer(batches=3)
+    service = SyncService(terminal.journal, server, target_seconds=1e9)  # batches never grow: 3 × 40 accepted
+    service.batch_size = service.size_cap = 40
+    _sell(terminal, 150)
+    total = terminal.journal.head[0]
+    status = service.sync_once(datetime.now())
+    assert total > 160 and not status.online and status.pushed == 120 == len(server.stored[1])
+    assert status.pending == total - 120 and status.failure == "sin conexión"
+    server.left, server.code = 1, "tenant"  # a refusal after one more batch: counted too, and said
+    status = service.sync_once(datetime.now())
+    assert status.pushed == 40 and status.failure == "el servidor se negó" and status.pending == total - 160
+
+
+def test_almacen_pos_sync_prints_what_a_cut_round_got_acknowledged(terminal, monkeypatch, capsys):
+    from desktop import cli
+    from desktop import terminal as terminal_mod
+
+    class Open:  # the command closes the terminal it built: the fixture closes the real one
+        def __init__(self) -> None:
+            self.journal, self.sync = terminal.journal, SyncService(terminal.journal, server, target_seconds=1e9)
+            self.sync.batch_size = self.sync.size_cap = 40
+
+        def close(self) -> None:
+            pass
+
+    server = CutServer(batches=2)
+    _sell(terminal, 90)
+    monkeypatch.setattr(cli, "_settings", lambda args: None)
+    monkeypatch.setattr(terminal_mod, "build", lambda settings: Open())
+    assert cli.cmd_sync(None) == 5
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"online": False, "pending": terminal.journal.head[0] - 80, "pushed": 80, "pulled": 0,
+                      "status": report["status"], "error": "sin conexión"}
+    assert report["status"].startswith("Sin conexión desde las")
