@@ -24,9 +24,9 @@ import pytest
 from desktop.journal import read_models
 from desktop.net.sync_client import SyncClient
 from desktop.services.sync import SyncService
+from proofs.proxy import KINDS, FaultProxy
 from syncserver import catalog
 from tests.e2e import sync_kit
-from tests.e2e.proxy import KINDS, FaultProxy
 
 ROWS = sync_kit.catalog_rows(40)
 NOW = datetime(2025, 3, 14, 10, 30).astimezone()

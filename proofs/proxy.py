@@ -310,13 +310,15 @@ class FaultProxy:
                 except (Closed, OSError, ValueError):
                     return
                 if self.mode == "reset":  # switched while this kept-alive connection waited for a request
-                    self._record(Record("mode-reset", *request.start_line.split()[:2]))
+                    method, path = request.start_line.split()[:2]
+                    self._record(Record("mode-reset", method, path))
                     return
                 if self.mode == "error":
                     body = b'{"error":"unavailable","message":"proxy: servidor no disponible"}'
                     client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-                    self._record(Record("mode-error", *request.start_line.split()[:2], status=503))
+                    method, path = request.start_line.split()[:2]
+                    self._record(Record("mode-error", method, path, status=503))
                     continue
                 if not self._handle(client, upstream, request):
                     return
@@ -402,7 +404,8 @@ class FaultProxy:
             for value in results.values():
                 if isinstance(value, BaseException):
                     raise value
-            first, second = results["a"], results["b"]
-            assert isinstance(first, Message) and isinstance(second, Message)
+            a, b = results["a"], results["b"]
+            assert isinstance(a, Message) and isinstance(b, Message)
+            first, second = a, b
         record.duplicate_of, record.duplicate_status = first.json(), first.status
         return second
