@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 
 from shared import errors, sync
 from shared import rut as rut_mod
-from syncserver.store import db, hq_accounts, tenants
+from syncserver.store import db, hq_accounts, sessions, tenants
 
 INVITE_TTL: Final = timedelta(days=7)
 MIN_PASSWORD: Final = 8
@@ -196,6 +196,7 @@ async def reset(pool: db.Pool, tenant_id: int, email: str, *, at: datetime) -> s
         if account is None:
             raise AccountError("missing", "la cuenta no existe")
         await hq_accounts.set_invite(conn, tenant_id, account.email, hashed, at + INVITE_TTL)
+        await sessions.revoke_all(conn, tenant_id, account.email, at=at, reason="reset")
     return code
 
 
@@ -219,6 +220,7 @@ async def set_active(pool: db.Pool, tenant_id: int, email: str, active: bool, *,
         if account.role == Role.OWNER and account.active and await hq_accounts.active_owners(conn, tenant_id) <= 1:
             raise AccountError("last_owner", "la empresa necesita al menos un dueño activo")
         await hq_accounts.set_deactivated(conn, tenant_id, account.email, at=at, by=by, reason=why)
+        await sessions.revoke_all(conn, tenant_id, account.email, at=at, reason="deactivated", by=by)
 
 
 async def accept_invite(pool: db.Pool, code: str, password: str, *, at: datetime,

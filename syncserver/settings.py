@@ -52,6 +52,8 @@ class ServerSettings:
     rvd_enabled: bool = False  # build and send the daily RVD (ConsumoFolios)
     standin_caf_key: str = ""  # PEM public key of the SII stand-in's CAF issuer (IDK 9999); only with "standin"
     hq_secure_cookie: bool = False  # HQ's session cookie only over HTTPS (set it when a TLS proxy fronts HQ)
+    hq_session_idle_minutes: int = 30  # an HQ session without a request for this long ends
+    hq_session_max_hours: int = 12  # an HQ session ends this long after its login, however busy
 
     def with_overrides(self, **changes: Any) -> ServerSettings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like loaded values."""
@@ -150,7 +152,9 @@ def _validated(settings: ServerSettings, where: str) -> ServerSettings:
     if not 0 < settings.port < 65536:
         raise SettingsError(f"{where}: port {settings.port} fuera de rango (1–65535)")
     positive = {"max_batch_bytes": settings.max_batch_bytes, "max_batch_events": settings.max_batch_events,
-                "health_timeout": settings.health_timeout, "folio_lease_size": settings.folio_lease_size}
+                "health_timeout": settings.health_timeout, "folio_lease_size": settings.folio_lease_size,
+                "hq_session_idle_minutes": settings.hq_session_idle_minutes,
+                "hq_session_max_hours": settings.hq_session_max_hours}
     for name, value in positive.items():
         if value <= 0:
             raise SettingsError(f"{where}: {name} debe ser mayor que cero")

@@ -2,7 +2,8 @@
 
     hq/
     ├── accounts.py        /hq/cuentas: HQ accounts, invitations, password resets (owner only)
-    ├── auth.py            HQ logins: argon2id, lock-out, session
+    ├── audit.py           /hq/auditoria: the audit trail and the open sessions (owner only)
+    ├── auth.py            HQ logins: argon2id, rate limits, login and logout
     ├── catalog.py         /hq/catalogo: products and the product form
     ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
     ├── csrf.py            CSRF tokens for HQ forms
@@ -13,9 +14,11 @@
     ├── purchases.py       /hq/compras: the stores' purchases by month
     ├── rvd.py             /hq/documentos/rvd: the daily sales reports
     ├── sales.py           /hq/ventas: a day's sales per store
+    ├── sessions.py        the server-side session behind the cookie: login, expiry, logout
     ├── setup.py           pages before signing in: first run (the business and its owner), invitations
     ├── stores.py          /hq/tiendas: stores with their SII sucursal data, and their warehouses
     ├── terminals.py       /hq/: stores and terminals, sync state, quarantine, codes
+    ├── trail.py           audit lines written from HQ requests (refusals): address, clock, account
     ├── unknown_codes.py   /hq/codigos-nuevos: codes sold at an open price, to create products
     ├── users.py           /hq/usuarios: the tills' users and their PINs
     └── web.py             what every page shares: templates, es-CL filters, session user
@@ -37,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from syncserver import settings as settings_mod
 from syncserver.hq import (
     accounts,
+    audit,
     auth,
     catalog,
     documents,
@@ -56,7 +60,6 @@ from syncserver.hq import (
 log = logging.getLogger("syncserver.hq")
 
 SESSION_COOKIE = "almacen_hq"
-SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
 
 
 async def _missing(request: Request) -> Response:
@@ -88,6 +91,7 @@ def routes() -> list[BaseRoute]:
         *users.ROUTES,
         *setup.ROUTES,
         *accounts.ROUTES,
+        *audit.ROUTES,
         *stores.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
@@ -111,14 +115,16 @@ class RefuseNul:
 
 
 def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
-    """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the login's e-mail and tenant;
+    """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the tenant and the session's token
+    (:mod:`syncserver.hq.sessions`), kept by the browser ``hq_session_max_hours``;
     marked Secure (sent by browsers over HTTPS only) with ``hq_secure_cookie``, for HQ served behind TLS."""
     secret = settings.secret_key
     if not secret:
         log.warning("no secret_key: HQ sessions last until the server restarts")
         secret = secrets.token_urlsafe(32)
     return [Middleware(RefuseNul),
-            Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
+            Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+                       max_age=settings.hq_session_max_hours * 3600,
                        path=web.BASE, same_site="lax", https_only=settings.hq_secure_cookie)]
 
 

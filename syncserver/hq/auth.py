@@ -1,26 +1,27 @@
-"""HQ logins: argon2id password hashes in ``auth_hq_logins``, lock-out after repeated failures, login and logout."""
+"""HQ logins: argon2id password hashes in ``auth_hq_logins``, rate limits on failures, login and logout."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg_pool import AsyncConnectionPool
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shared import clock as clock_mod
 from shared.errors import PosError
 from syncserver import accounts, state
-from syncserver.hq import csrf, web
-from syncserver.store import db, hq_accounts
+from syncserver.hq import sessions, trail, web
+from syncserver.store import audit, db, hq_accounts, throttle
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=5)
+log = logging.getLogger("syncserver.hq.auth")
+
 MIN_PASSWORD = 8
 DEFAULT_HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) costs
 
@@ -31,8 +32,8 @@ class LoginError(PosError):
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """The outcome of a login attempt: ``tenant_id`` on success, else ``locked_until`` when locked out, or
-    ``deactivated`` when the password was right but the owner deactivated the account."""
+    """The outcome of a login attempt: ``tenant_id`` on success, else ``locked_until`` when locked out (by this
+    failure or before), or ``deactivated`` when the password was right but the owner deactivated the account."""
 
     tenant_id: int | None
     locked_until: datetime | None = None
@@ -69,41 +70,71 @@ async def create_login(pool: AsyncConnectionPool, tenant_id: int, email: str, na
 
 
 async def authenticate(pool: AsyncConnectionPool, email: str, password: str,
-                       hasher: PasswordHasher = DEFAULT_HASHER, *, clock: clock_mod.Clock = clock_mod.utc_clock
-                       ) -> Attempt:
-    """Check a password; after 5 wrong ones in a row the login is locked for 5 minutes (not even checked).
+                       hasher: PasswordHasher = DEFAULT_HASHER, *, clock: clock_mod.Clock = clock_mod.utc_clock,
+                       address: str = "") -> Attempt:
+    """Check a password under the rate limits of :mod:`syncserver.store.throttle` (per e-mail, and per
+    ``address`` when known): while either is locked the password is not even checked.
 
-    ``clock`` tells when a lock-out ends (the app's injected clock, :func:`syncserver.state.clock`).
+    Every failure and lock-out of a login goes to its tenant's audit trail; one for an e-mail no account has goes
+    to the server log only, and is answered the same way, in the same time. ``clock`` (the app's injected clock)
+    tells when a lock-out ends.
     """
     email = normalise_email(email)
+    checks = [(throttle.HQ_ACCOUNT, email)] + ([(throttle.HQ_ADDRESS, address)] if address else [])
     async with db.auth_tx(pool) as conn:
         row = await hq_accounts.login_for_update(conn, email)
         now = clock()
-        if row is None:
-            await run_in_threadpool(_verify, hasher, _dummy_hash(), password)  # same time as a known e-mail
-            return Attempt(None)
-        if row.locked_until is not None and row.locked_until > now:
-            return Attempt(None, row.locked_until)
-        if not await run_in_threadpool(_verify, hasher, row.password_hash, password):
-            failures = row.failures + 1
-            locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-            await hq_accounts.record_attempt(conn, email, failures=0 if locked else failures, locked_until=locked)
+        locked = await throttle.locked_until(conn, checks, now)
+        if locked is not None:
+            await _trail(conn, row, email, address, now, "login_locked",
+                         f"Intento rechazado sin revisar la contraseña: ingreso bloqueado hasta las {_hhmm(locked)}.")
             return Attempt(None, locked)
+        right = await run_in_threadpool(_verify, hasher, row.password_hash if row else _dummy_hash(), password)
+        if row is None or not right:
+            until: datetime | None = None
+            for rule, key in checks:
+                ends = await throttle.fail(conn, rule, key, now)
+                if ends is not None and (until is None or ends > until):
+                    until = ends
+            await _trail(conn, row, email, address, now, "login_failed", "Contraseña incorrecta.")
+            if until is not None:
+                await _trail(conn, row, email, address, now, "login_locked",
+                             f"Demasiados intentos fallidos: ingreso bloqueado hasta las {_hhmm(until)}.")
+            return Attempt(None, until)
+        await throttle.clear(conn, throttle.HQ_ACCOUNT, email)
         new_hash = row.password_hash
         if hasher.check_needs_rehash(row.password_hash):
             new_hash = await run_in_threadpool(hasher.hash, password)
         await hq_accounts.record_attempt(conn, email, failures=0, locked_until=None, password_hash=new_hash)
         await db.set_tenant(conn, row.tenant_id)
         if await hq_accounts.session_row(conn, row.tenant_id, email) is None:
+            await audit.record(conn, tenant_id=row.tenant_id, kind="login_failed", actor=email, address=address,
+                               detail="Contraseña correcta, pero la cuenta está desactivada.", at=now)
             return Attempt(None, deactivated=True)
     return Attempt(int(row.tenant_id))
+
+
+async def _trail(conn: db.Conn, row: hq_accounts.Login | None, email: str, address: str, now: datetime, kind: str,
+                 detail: str) -> None:
+    """Audit a refused login in its tenant; one of an e-mail no account has goes to the server log."""
+    if row is None:
+        log.warning("hq login refused for an unknown e-mail", extra={"kind": kind, "email": email[:254],
+                                                                    "address": address})
+        return
+    await db.set_tenant(conn, row.tenant_id)
+    await audit.record(conn, tenant_id=row.tenant_id, kind=kind, actor=email, address=address, detail=detail, at=now)
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(web.CHILE).strftime("%H:%M")
 
 
 async def check_password(request: Request, email: str, password: str) -> Attempt:
     """:func:`authenticate` with the app's pool and clock, and its hasher: ``app.state.hq_hasher`` when set (tests
     set a fast one), else :data:`DEFAULT_HASHER`."""
     hasher = getattr(request.app.state, "hq_hasher", DEFAULT_HASHER)
-    return await authenticate(request.app.state.pool, email, password, hasher, clock=state.clock(request))
+    return await authenticate(request.app.state.pool, email, password, hasher, clock=state.clock(request),
+                              address=trail.address(request))
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
@@ -126,7 +157,8 @@ def _safe_next(target: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    """``GET /hq/login`` shows the form; ``POST`` checks the password and starts the session."""
+    """``GET /hq/login`` shows the form; ``POST`` checks the password and starts the session (429 with
+    ``Retry-After`` while the e-mail or the address is locked out)."""
     following = request.query_params.get("siguiente", "")
     if request.method != "POST":
         if await web.current_user(request) is not None:
@@ -134,39 +166,47 @@ async def login(request: Request) -> Response:
         if await accounts.server_is_empty(request.app.state.pool):
             return web.redirect("/primer-uso")
         notice = "Cerró la sesión. Hasta pronto." if request.query_params.get("salida") else ""
-        return web.render(request, "login.html", email="", error="", notice=notice, siguiente=following)
+        ended = sessions.take_notice(request)
+        return web.render(request, "login.html", email="", error=ended, notice=notice, siguiente=following)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request)
-    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1024]
     following = str(form.get("siguiente", ""))
     attempt = await check_password(request, email, password)
     if attempt.tenant_id is None:
-        if attempt.deactivated:
-            error = "Su cuenta está desactivada. Si necesita entrar, pídale al dueño de la empresa que la reactive."
-        elif attempt.locked_until is not None:
-            wait = max(1, round((attempt.locked_until - state.clock(request)()).total_seconds() / 60))
-            error = (f"Demasiados intentos fallidos. Por seguridad, la cuenta quedó bloqueada; "
-                     f"intente de nuevo en {wait} minuto{'s' if wait != 1 else ''}.")
-        else:
-            error = "Correo o contraseña incorrectos."
-        return web.render(request, "login.html", status=401, email=email, error=error, notice="",
-                          siguiente=following)
-    start_session(request, email, attempt.tenant_id)
+        return _refused(request, attempt, email, following)
+    await start_session(request, email, attempt.tenant_id)
     return RedirectResponse(_safe_next(following), status_code=303)
 
 
-def start_session(request: Request, email: str, tenant_id: int) -> None:
-    """Sign ``email`` of ``tenant_id`` in: a new session (new CSRF token, nothing of the anonymous one)."""
-    request.session.clear()
-    request.session.update(email=normalise_email(email), tenant_id=tenant_id)
-    csrf.token(request.session)
+def _refused(request: Request, attempt: Attempt, email: str, following: str) -> HTMLResponse:
+    if attempt.locked_until is not None:
+        seconds = max(1, int((attempt.locked_until - state.clock(request)()).total_seconds()))
+        wait = max(1, -(-seconds // 60))
+        error = (f"Demasiados intentos fallidos. Por seguridad, el ingreso quedó bloqueado; intente de nuevo en"
+                 f" {wait} minuto{'s' if wait != 1 else ''}.")
+        response = web.render(request, "login.html", status=429, email=email, error=error, notice="",
+                              siguiente=following)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    if attempt.deactivated:
+        error = "Su cuenta está desactivada. Si necesita entrar, pídale al dueño de la empresa que la reactive."
+    else:
+        error = "Correo o contraseña incorrectos."
+    return web.render(request, "login.html", status=401, email=email, error=error, notice="", siguiente=following)
+
+
+async def start_session(request: Request, email: str, tenant_id: int) -> None:
+    """Sign ``email`` of ``tenant_id`` in: a new server-side session with a new token and a new CSRF token,
+    nothing of the cookie before (:func:`syncserver.hq.sessions.start`)."""
+    await sessions.start(request, normalise_email(email), tenant_id)
 
 
 async def logout(request: Request) -> Response:
-    """``POST /hq/salir`` (with the CSRF token) ends the session."""
+    """``POST /hq/salir`` (with the CSRF token) ends the session server-side: a copy of the cookie opens nothing."""
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, await web.current_user(request))
-    request.session.clear()
+    await sessions.end(request)
     return web.redirect("/login?salida=1")

@@ -51,7 +51,7 @@ async def first_run(request: Request) -> Response:
             return web.not_found(request, None, "Esta página")
         field = "empresa" if exc.code == "name" and "empresa" in exc.detail else FIELDS.get(exc.code, "empresa")
         return web.render(request, "setup.html", status=422, form=values, problems={field: _message(exc)})
-    auth.start_session(request, business.owner_email, business.tenant_id)
+    await auth.start_session(request, business.owner_email, business.tenant_id)
     return web.redirect("/tiendas?aviso=bienvenida")
 
 
@@ -79,7 +79,7 @@ async def invitation(request: Request) -> Response:
     if problem:
         return web.render(request, "invitation.html", status=422, code=code,
                           email=await accounts.invite_email(pool, code, at=now) or "", problems={"clave": problem})
-    auth.start_session(request, opened.email, opened.tenant_id)  # a deactivated account is refused by each page
+    await auth.start_session(request, opened.email, opened.tenant_id)  # a deactivated account is refused by each page
     return web.redirect("/")
 
 

@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shared import es_cl, money, rut
-from syncserver.hq import csrf
-from syncserver.store import db, hq_accounts
+from syncserver.hq import csrf, sessions, trail
 
 BASE = "/hq"
 CHILE = ZoneInfo("America/Santiago")
@@ -46,6 +45,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "usuarios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),
     "tiendas": (EVERYONE, frozenset({OWNER})),
     "cuentas": (frozenset({OWNER}), frozenset({OWNER})),
+    "auditoria": (frozenset({OWNER}), frozenset({OWNER})),  # the audit trail and the open sessions
 }
 """Who may read (GET) and who may change (any other method) each HQ section (the first segment of the path under
 ``/hq``): dueño everything; contador documents, folios and purchases, read-only elsewhere; encargado the pages of
@@ -197,16 +197,12 @@ def redirect(path: str) -> RedirectResponse:
 
 
 async def current_user(request: Request) -> HqUser | None:
-    """The session's login if it still exists, active, for the session's tenant; ``None`` otherwise (session
-    cleared)."""
-    email, tenant_id = request.session.get("email"), request.session.get("tenant_id")
-    if not isinstance(email, str) or not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
+    """The login of the cookie's server-side session (:mod:`syncserver.hq.sessions`) if the session is alive and the
+    login exists, active, in the session's tenant; ``None`` otherwise (cookie emptied)."""
+    found = await sessions.current(request)
+    if found is None:  # none, expired, ended, or the account is gone, deactivated or reset: no page opens
         return None
-    async with db.tenant_tx(request.app.state.pool, tenant_id) as conn:
-        row = await hq_accounts.session_row(conn, tenant_id, email)
-    if row is None:  # gone, deactivated or reset: the session ends at once
-        request.session.clear()
-        return None
+    tenant_id, email, row = found
     return HqUser(email, tenant_id, row.name, row.tenant_name, row.tenant_rut, row.role, tuple(row.stores))
 
 
@@ -226,6 +222,8 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
             return redirect("/login" + after)
         request.state.tenant_id = user.tenant_id  # for the request log
         if not user.can(section_of(request.url.path), write=request.method not in ("GET", "HEAD")):
+            await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=403,
+                                detail=f"su rol ({user.role_label}) no tiene acceso")
             return forbidden(request, user)
         return await view(request, user)
 
@@ -237,6 +235,10 @@ async def read_form(request: Request) -> FormData | None:
     dropped from its values (no field can hold one, and PostgreSQL text cannot store it)."""
     form = await request.form(max_files=0, max_fields=50)
     if not csrf.valid(request.session, form.get(csrf.FIELD)):
+        signed_in = await sessions.current(request)
+        if signed_in is not None:
+            await trail.refused(request, tenant_id=signed_in[0], actor=signed_in[1], status=403,
+                                detail="formulario sin el código de seguridad (CSRF) de la sesión")
         return None
     if any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
         form = FormData([(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()])

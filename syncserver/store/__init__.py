@@ -18,6 +18,8 @@ call these; HQ pages keep their own read queries.
     ├── products.py      HQ's catalog rows and their versions
     ├── rvd.py           daily sales reports (RVD) sent and the days documents fall on
     ├── schema.py        alembic upgrade and the application role's URL
+    ├── sessions.py      HQ sessions kept by the server: start, idle and absolute expiry, revocation
     ├── tenants.py       tenants and stores (with their default warehouse)
-    └── terminals.py     terminal keys, enrolment codes, revocation, epochs, sync status
+    ├── terminals.py     terminal keys, enrolment codes, revocation, epochs, sync status
+    └── throttle.py      rate limits: failures per key and the growing lock-outs, in PostgreSQL
 """
