@@ -1,8 +1,9 @@
 """Terminal endpoints: ``POST /sync/enroll``, ``POST /sync/push``, ``GET /sync/pull``, ``POST /sync/epoch``.
 
 Errors are JSON ``{"error": code, "message": ..., **data}`` with a status per code: ``malformed`` 400,
-``unauthenticated`` 401, ``revoked`` and ``tenant`` 403, ``gap`` and ``epoch`` 409, ``too_large`` 413,
-``chain`` and ``unstorable`` (PostgreSQL refused a value of the batch; nothing applied) 422, ``enrollment`` 400.
+``unauthenticated`` 401, ``revoked``, ``tenant`` and ``store_inactive`` (a deactivated store) 403, ``gap`` and
+``epoch`` 409, ``too_large`` 413, ``chain`` and ``unstorable`` (PostgreSQL refused a value of the batch; nothing
+applied) 422, ``enrollment`` 400.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from syncserver.store import change_feed
 log = logging.getLogger("almacen.sync")
 
 STATUS = {"malformed": 400, "enrollment": 400, "unauthenticated": 401, "revoked": 403, "tenant": 403,
+          "store_inactive": 403,
           "gap": 409, "epoch": 409, "conflict": 409, "too_large": 413, "chain": 422,
           "unstorable": 422}
 

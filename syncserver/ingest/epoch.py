@@ -6,6 +6,7 @@ from __future__ import annotations
 from shared import clock as clock_mod
 from shared import sync
 from syncserver.dte import folios
+from syncserver.ingest import scope
 from syncserver.store import db, terminals
 
 
@@ -15,7 +16,7 @@ async def new_epoch(pool: db.Pool, tenant_id: int, terminal_id: str, *,
     """Give the terminal's journal its own epoch (the old epochs' events stay as they were); returns it.
 
     The terminal's open folio leases are retired (the lost part of its journal may have used some of them) and
-    fresh ones leased for the new epoch (``syncserver.dte.folios``).
+    fresh ones leased for the new epoch (``syncserver.dte.folios``), unless HQ deactivated its store.
 
     Raises:
         SyncError: ``unauthenticated`` when the tenant has no such terminal.
@@ -25,6 +26,8 @@ async def new_epoch(pool: db.Pool, tenant_id: int, terminal_id: str, *,
         if moved is None:
             raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
         await folios.retire_leases(conn, tenant_id, terminal_id, moved.epoch)
+        if await scope.closed_store(conn, tenant_id, moved.store_id) is not None:
+            return moved.epoch  # a deactivated store's till gets no new folios
         await folios.refill(conn, tenant_id, terminal_id, moved.store_id, moved.epoch, lease_size=folio_lease_size,
                             low_water=folio_low_water)
     return moved.epoch

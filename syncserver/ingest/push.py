@@ -63,6 +63,8 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
 
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
+            ``store_inactive`` (HQ deactivated the terminal's store and the batch's first new entry is dated after
+            that: the entries dated before are received and acknowledged, up to the first one dated after),
             ``epoch`` (not the terminal's current epoch, or history that differs from what the server holds:
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
             ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
@@ -132,6 +134,12 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         checked = await _check(store, batch)
         if not checked.new:
             return sync.Ack(batch.epoch, checked.head.seq, checked.head.hash)
+        closed = await scope.closed_store(conn, principal.tenant_id, principal.store_id)
+        if closed is not None:  # what was done before HQ deactivated the store is received; the rest is refused
+            kept = scope.dated_before(checked.new, closed.since)
+            if kept == 0:
+                raise closed.refusal()
+            checked = replace(checked, new=checked.new[:kept], rows=checked.rows[:kept])
         scoped = await scope.load(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
                                   checked.new)
         applied, quarantined = await _store(conn, codec, store, checked, scoped)
@@ -139,8 +147,9 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=now,
                                     last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
                                     pending=max(received.pending - len(checked.new), 0))
-        await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
-                            lease_size=folio_lease_size, low_water=folio_low_water, clock=received.clock)
+        if closed is None:  # a deactivated store's till gets no new folios
+            await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
+                                lease_size=folio_lease_size, low_water=folio_low_water, clock=received.clock)
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 

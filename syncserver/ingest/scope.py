@@ -1,18 +1,23 @@
 """What a terminal's events may touch: only folios leased to that terminal, only its own store and that store's
-warehouses; the rest is quarantined with the reason (docs/architecture.md, "Ingest checks": scope)."""
+warehouses (the rest is quarantined with the reason), and nothing dated after HQ deactivated its store
+(docs/architecture.md, "Ingest checks": scope)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from shared import sync
 from shared.events import envelope, purchases, returns, sales, stores
 from syncserver.dte import folios
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
 from syncserver.store import folios as folio_store
 
+CHILE = ZoneInfo("America/Santiago")
 _DOCUMENTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE)
 _WAREHOUSED = (purchases.PurchaseReceived.TYPE,)
 
@@ -125,3 +130,43 @@ async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, e
                                          (tenant_id,))).fetchall()
         scope.warehouses = {str(r[0]): str(r[1]) for r in rows}
     return scope
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A store HQ deactivated (Tiendas): its name, since when (aware) and why."""
+
+    name: str
+    since: datetime
+    reason: str
+
+    def refusal(self) -> sync.SyncError:
+        """``store_inactive``: what the terminal shows in its status bar (its entries stay in its journal)."""
+        since = self.since.astimezone(CHILE).strftime("%d-%m-%Y a las %H:%M")
+        why = f" ({self.reason})" if self.reason else ""
+        return sync.SyncError(
+            "store_inactive", f"la tienda «{self.name}» está desactivada en HQ desde el {since}{why}: el servidor no"
+                              " recibe lo que esta caja registró desde entonces. Lo anterior quedó registrado; lo"
+                              " demás queda guardado en esta caja hasta que HQ reactive la tienda",
+            deactivated_at=self.since.isoformat())
+
+
+async def closed_store(conn: db.Conn, tenant_id: int, store_id: str) -> Closed | None:
+    """The terminal's store when HQ has deactivated it; None while it is active."""
+    row = await (await conn.execute(
+        "SELECT name, deactivated_at, COALESCE(deactivated_reason, '') FROM stores WHERE tenant_id = %s"
+        " AND store_id = %s AND deactivated_at IS NOT NULL", (tenant_id, store_id))).fetchone()
+    return None if row is None else Closed(str(row[0]), row[1], str(row[2]))
+
+
+def dated_before(entries: Sequence[envelope.Envelope], since: datetime) -> int:
+    """How many of ``entries``, from the first, the terminal dated before ``since`` (by its own clock, the only
+    date an entry has); one whose ``occurred_at`` is no ISO date-time with its offset ends the count."""
+    for n, e in enumerate(entries):
+        try:
+            at = datetime.fromisoformat(e.occurred_at)
+        except ValueError:
+            return n
+        if at.tzinfo is None or at >= since:
+            return n
+    return len(entries)

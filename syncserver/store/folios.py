@@ -87,10 +87,12 @@ async def caf_tipos(conn: Conn, tenant_id: int) -> list[int]:
 
 
 async def lease_targets(conn: Conn, tenant_id: int) -> list[LeaseTarget]:
-    """The tenant's active terminals, by id."""
+    """The tenant's active terminals of active stores, by id."""
     async with conn.cursor(row_factory=class_row(LeaseTarget)) as cur:
-        await cur.execute("SELECT terminal_id, store_id, current_epoch FROM terminals WHERE tenant_id = %s"
-                          " AND status = 'active' ORDER BY terminal_id", (tenant_id,))
+        await cur.execute("SELECT t.terminal_id, t.store_id, t.current_epoch FROM terminals t JOIN stores s"
+                          " ON s.tenant_id = t.tenant_id AND s.store_id = t.store_id WHERE t.tenant_id = %s"
+                          " AND t.status = 'active' AND s.deactivated_at IS NULL ORDER BY t.terminal_id",
+                          (tenant_id,))
         return await cur.fetchall()
 
 

@@ -2,12 +2,15 @@
 stamped with a folio that is not leased to it (another till's, of no lease, of a lease of another type) is
 quarantined whole, with the reason, and never queued for the SII, while the till that holds the folio issues it; a
 purchase that puts goods in a warehouse of another store (or of no store of its own) is quarantined and moves no
-stock, while one into the till's own warehouses applies (``syncserver.ingest.scope``)."""
+stock, while one into the till's own warehouses applies; a till of a store HQ deactivated is refused what it did
+since, with the reason, and loses nothing (``syncserver.ingest.scope``)."""
 
 from __future__ import annotations
 
 import random
+import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -171,3 +174,49 @@ def test_a_purchase_into_another_stores_warehouse_is_quarantined_and_its_own_war
     live = sync_kit.master(server, APPLIED_SQL, 1)
     server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
     assert sync_kit.master(server, APPLIED_SQL, 1) == live
+
+
+def test_a_deactivated_stores_till_is_refused_what_it_did_since_and_keeps_it(server, make_till):
+    sync_kit.setup_tenants(server)
+    till = make_till(1, "centro", ROWS)
+    neighbour = make_till(1, "norte", ROWS)
+    _sold(till, 2, 5)
+    assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
+    sold_before = [b["payload"]["sale_id"] for b in _sold(till, 2, 6) if b["type"] == "sale.completed"]
+    time.sleep(0.01)
+    closed_at = datetime.now(UTC)
+    server.run(lambda pool: tenancy.set_store_active(pool, 1, "centro", False, by="pepe@donpepe.cl",
+                                                     reason="cierre del local", at=closed_at))
+    time.sleep(0.01)
+    sold_after = _sold(till, 1, 7)[-1]["payload"]["sale_id"]  # the cashier signs in again and sells
+    entries = list(till.terminal.journal.read())
+    since = sum(1 for e in entries if datetime.fromisoformat(e.occurred_at) < closed_at)
+    assert since == len(entries) - 2
+
+    status = till.sync.sync_once(till.terminal.journal.clock())
+    assert not status.online and status.pending == 2, status
+    assert status.error.startswith("la tienda «Centro» está desactivada en HQ desde el "), status.error
+    assert "(cierre del local): el servidor no recibe lo que esta caja registró desde entonces" in status.error
+    # what it sold before the deactivation is in the master; nothing of what came after
+    sale_ids = {r[0] for r in sync_kit.admin(server, "SELECT sale_id FROM sales")}
+    assert set(sold_before) <= sale_ids and sold_after not in sale_ids
+    assert sync_kit.admin(server, "SELECT acked_seq FROM sync_tracking WHERE terminal_id = %s",
+                          (till.client.terminal_id,)) == [(since,)]
+    refused = sync_kit.push(server, till, list(till.terminal.journal.read(since + 1)))
+    assert refused.status_code == 403 and refused.json()["error"] == "store_inactive", refused.text
+    # another store's till goes on; a CAF imported now is leased to it, not to the deactivated store's till
+    _sold(neighbour, 1, 8)
+    assert neighbour.sync.sync_once(neighbour.terminal.journal.clock()).pending == 0
+    sync_kit.lease_sample_folios(server, 1)
+    leases = "SELECT count(*) FROM folio_leases WHERE terminal_id = %s AND tipo = 39"
+    assert sync_kit.admin(server, leases, (till.client.terminal_id,)) == [(0,)]
+    assert sync_kit.admin(server, leases, (neighbour.client.terminal_id,)) == [(1,)]
+
+    # HQ brings the store back: the till's waiting sale arrives, nothing lost
+    server.run(lambda pool: tenancy.set_store_active(pool, 1, "centro", True, by="pepe@donpepe.cl", reason="",
+                                                     at=datetime.now(UTC)))
+    status = till.sync.sync_once(till.terminal.journal.clock())
+    assert status.online and status.pushed == 2, status  # then it pulls the store's two changes
+    assert sync_kit.admin(server, "SELECT count(*) FROM sales WHERE sale_id = %s", (sold_after,)) == [(1,)]
+    assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
+    assert sync_kit.admin(server, leases, (till.client.terminal_id,)) == [(1,)]  # its push leased it boletas
