@@ -115,7 +115,8 @@ async def push(request: Request) -> JSONResponse:
         principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
         ack = await push_mod.push(request.app.state.pool, CODEC, principal, body, max_events=max_events,
                                   terminal_clock=_terminal_clock(request), pending=_pending(request),
-                                  clock=state.clock(request), **_folio_settings(request))
+                                  clock=state.clock(request), **_folio_settings(request),
+                                  address=request.client.host if request.client else "")
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})

@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
 import orjson
@@ -23,7 +23,7 @@ from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
 from syncserver.dte import folios
 from syncserver.ingest import conflicts, limits, projections, scope
-from syncserver.store import db, events, terminals
+from syncserver.store import audit, db, events, terminals
 
 log = logging.getLogger("syncserver.ingest.push")
 
@@ -53,13 +53,15 @@ async def authenticate(pool: db.Pool, terminal_id: str, body: bytes, signature: 
 async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body: bytes, *,
                max_events: int, terminal_clock: datetime | None = None, pending: int = 0,
                folio_lease_size: int = folios.DEFAULT_LEASE_SIZE,
-               folio_low_water: int = folios.DEFAULT_LOW_WATER, clock: clock_mod.Clock = clock_mod.utc_clock
-               ) -> sync.Ack:
+               folio_low_water: int = folios.DEFAULT_LOW_WATER, clock: clock_mod.Clock = clock_mod.utc_clock,
+               address: str = "") -> sync.Ack:
     """Store and apply a batch from an authenticated terminal; return the ack.
 
     In the same transaction, the stamped documents are counted against the terminal's folio leases and, when its
     unused folios of a type fall below ``folio_low_water``, the next ``folio_lease_size`` are leased
-    (``syncserver.dte.folios``). ``clock`` stamps the terminal's last sync and measures its clock skew.
+    (``syncserver.dte.folios``). ``clock`` stamps the terminal's last sync and measures its clock skew. Events
+    quarantined for reaching beyond the terminal (``syncserver.ingest.scope``) and a refusal for its deactivated
+    store are written to the tenant's audit trail, with ``address`` (the client's, '' when unknown).
 
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
@@ -69,12 +71,14 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
             a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
             ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
     """
-    apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock),
+    apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock, address),
                               folio_lease_size=folio_lease_size, folio_low_water=folio_low_water)
     batch = sync.parse_push(body, max_events=max_events, loads=orjson.loads)
     try:
         return await apply(batch)
     except sync.SyncError as exc:
+        if exc.code == "store_inactive":
+            await _audit_closed(pool, principal, exc, clock(), address)
         if exc.code != "chain" and "conflict_seq" not in exc.data:
             raise
         # orjson reads an integer beyond 64 bits as a float, which changes the bytes the hash covers: such a batch
@@ -94,6 +98,7 @@ class _Received:
     terminal_clock: datetime | None
     pending: int
     clock: clock_mod.Clock
+    address: str = ""
 
     def skew_ms(self, now: datetime) -> int:
         """Terminal clock minus server clock ``now``, in ms (display only; never used for ordering)."""
@@ -144,6 +149,8 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
                                   checked.new)
         applied, quarantined = await _store(conn, codec, store, checked, scoped)
         last, now = checked.new[-1], received.clock()
+        if scoped.refused:
+            await _audit_scope(conn, principal, batch.epoch, scoped.refused, now, received.address)
         await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=now,
                                     last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
                                     pending=max(received.pending - len(checked.new), 0))
@@ -216,6 +223,7 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
             if (reason := scoped.problem(e, event)) is not None:  # beyond its till (a folio, a store): not applied
                 quarantine.append(events.QuarantineRow(tenant_id, terminal_id, epoch, e.seq, e.type, e.version,
                                                        reason, row.payload))
+                scoped.refused.append((e.seq, e.type, reason))
                 continue
             projections.fold(rows, tenant_id, e, event)
             folded.append((e, event))
@@ -251,6 +259,37 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
 
 
 _NOTHING_RECORDED = folios.Recorded(0, {})
+AUDITED_PER_BATCH = 20
+"""Quarantined events of one batch written to the audit trail one by one; the rest of them in one more line."""
+_CLOSED_AUDIT = "403 POST /sync/push store_inactive: "
+CLOSED_AUDIT_EVERY = timedelta(hours=1)
+"""A deactivated store's till retries all day: its refusal is written to the audit trail once per this span."""
+
+
+async def _audit_scope(conn: db.Conn, principal: Principal, epoch: int, refused: list[tuple[int, str, str]],
+                       now: datetime, address: str) -> None:
+    """Write the batch's events quarantined by ``scope`` to the tenant's audit trail (``event_quarantined``)."""
+    for seq, type_, reason in refused[:AUDITED_PER_BATCH]:
+        await audit.record(conn, tenant_id=principal.tenant_id, kind="event_quarantined", actor=principal.terminal_id,
+                           address=address, detail=f"{type_} seq {seq} (época {epoch}): {reason}", at=now)
+    if len(refused) > AUDITED_PER_BATCH:
+        await audit.record(conn, tenant_id=principal.tenant_id, kind="event_quarantined", actor=principal.terminal_id,
+                           address=address, at=now,
+                           detail=f"y {len(refused) - AUDITED_PER_BATCH} eventos más del mismo lote (época {epoch});"
+                                  " el detalle está en la cuarentena de la caja")
+
+
+async def _audit_closed(pool: db.Pool, principal: Principal, exc: sync.SyncError, now: datetime,
+                        address: str) -> None:
+    """Write a push refused for the terminal's deactivated store to the audit trail (``request_refused``), once
+    per :data:`CLOSED_AUDIT_EVERY` per terminal."""
+    async with db.tenant_tx(pool, principal.tenant_id) as conn:
+        recent = await audit.search(conn, principal.tenant_id, kinds=["request_refused"],
+                                    actor=principal.terminal_id, since=now - CLOSED_AUDIT_EVERY, limit=20)
+        if any(entry.detail.startswith(_CLOSED_AUDIT) for entry in recent):
+            return
+        await audit.record(conn, tenant_id=principal.tenant_id, kind="request_refused", actor=principal.terminal_id,
+                           address=address, detail=f"{_CLOSED_AUDIT}{exc.detail}", at=now)
 
 
 async def _write(conn: db.Conn, tenant_id: int, rows: projections.Rows,

@@ -36,6 +36,8 @@ class Scope:
     """For a refused folio, the types under which this terminal holds that number (to say "another type")."""
     warehouses: dict[str, str] = field(default_factory=dict)
     """``{warehouse_id: store_id}`` of every warehouse of the tenant (read when the batch names a warehouse)."""
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
+    """``(seq, type, reason)`` of the batch's events the ingest quarantined for :meth:`problem` (for the audit)."""
 
     def problem(self, entry: envelope.Envelope, event: Any) -> str | None:
         """Why ``event`` (decoded, within its columns' limits) reaches beyond its terminal, in Spanish for HQ's

@@ -51,11 +51,19 @@ def _lease(server: Any, till: Any, tipo: int) -> tuple[int, int]:
                           (till.client.terminal_id, tipo))[0]
 
 
-def _quarantine_page(server: Any, till: Any) -> str:
+def _quarantine_page(server: Any, till: Any) -> tuple[str, str]:
+    """The till's quarantine page and the audit trail's page, as the owner sees them (text, spaces collapsed)."""
     with sync_kit.hq_owner(server) as hq:
-        page = hq.get(f"/hq/terminales/{till.client.terminal_id}/cuarentena")
-    assert page.status_code == 200, page.text
-    return " ".join(page.text.split())
+        pages = [hq.get(f"/hq/terminales/{till.client.terminal_id}/cuarentena"), hq.get("/hq/auditoria")]
+    assert all(p.status_code == 200 for p in pages), [p.text for p in pages]
+    quarantine, trail = (" ".join(p.text.split()) for p in pages)
+    return quarantine, trail
+
+
+def _audited(server: Any, till: Any, kind: str) -> list[tuple[str, str]]:
+    """``(address, detail)`` of the audit trail's lines of ``kind`` about ``till``, oldest first."""
+    return sync_kit.admin(server, "SELECT address, detail FROM audit_log WHERE kind = %s AND actor = %s"
+                                  " ORDER BY audit_id", (kind, till.client.terminal_id))
 
 
 def test_a_folio_not_leased_to_the_till_is_quarantined_whole_and_its_rightful_till_issues_it(server, make_till):
@@ -113,9 +121,13 @@ def test_a_folio_not_leased_to_the_till_is_quarantined_whole_and_its_rightful_ti
     assert sync_kit.admin(server, "SELECT count(*) FROM quarantine WHERE terminal_id = %s",
                           (other.client.terminal_id,)) == [(0,)]
     # HQ shows the owner which document was refused and why
-    page = _quarantine_page(server, till)
+    page, trail = _quarantine_page(server, till)
     assert f"boleta N° {their_folio}" in page and f"asignado a otra caja ({name})" in page
     assert "No se envía al SII" in page
+    # and its audit trail names the till, its address and each event refused for reaching beyond it
+    assert _audited(server, till, "event_quarantined") == [
+        ("127.0.0.1", f"sale.completed seq {s} (época 1): {reasons[s]}") for s in (seq, seq + 1, seq + 2)]
+    assert "Evento en cuarentena" in trail and f"asignado a otra caja ({name})" in trail
     # a rebuild keeps them out, as the ingest did
     live = sync_kit.master(server, APPLIED_SQL, 1)
     server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
@@ -171,6 +183,9 @@ def test_a_purchase_into_another_stores_warehouse_is_quarantined_and_its_own_war
     assert stock_after == {**stock_before, "P001": stock_before.get("P001", 0) + 10}
     assert sync_kit.admin(server, "SELECT folio, warehouse FROM purchases ORDER BY folio") == [(104, bodega),
                                                                                               (105, "centro")]
+    assert [detail for _address, detail in _audited(server, till, "event_quarantined")] == [
+        f"{chain[s - 1].type} seq {s} (época 1): {reason}" for s, reason in sorted(
+            sync_kit.admin(server, "SELECT seq, reason FROM quarantine"))]
     live = sync_kit.master(server, APPLIED_SQL, 1)
     server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1))
     assert sync_kit.master(server, APPLIED_SQL, 1) == live
@@ -204,6 +219,9 @@ def test_a_deactivated_stores_till_is_refused_what_it_did_since_and_keeps_it(ser
                           (till.client.terminal_id,)) == [(since,)]
     refused = sync_kit.push(server, till, list(till.terminal.journal.read(since + 1)))
     assert refused.status_code == 403 and refused.json()["error"] == "store_inactive", refused.text
+    # the owner's audit trail has the refusal once (the till retries all day)
+    assert [d for _a, d in _audited(server, till, "request_refused")] == [
+        f"403 POST /sync/push store_inactive: {status.error}"]
     # another store's till goes on; a CAF imported now is leased to it, not to the deactivated store's till
     _sold(neighbour, 1, 8)
     assert neighbour.sync.sync_once(neighbour.terminal.journal.clock()).pending == 0
