@@ -114,7 +114,8 @@ async def create_business(pool: db.Pool, *, name: str, rut: str, owner_email: st
 
     Raises:
         AccountError: ``exists`` (a tenant exists and ``only_if_empty``, or ``tenant_id`` is taken), ``tenant``
-            (no name, an invalid RUT), ``email``, ``name``, ``password``, ``taken``.
+            (no name, an invalid RUT), ``rut`` (another tenant holds the RUT), ``email``, ``name``, ``password``,
+            ``taken``.
     """
     business = _name(name, "nombre de la empresa")
     try:
@@ -129,6 +130,8 @@ async def create_business(pool: db.Pool, *, name: str, rut: str, owner_email: st
             raise AccountError("exists", "este servidor ya tiene una empresa: ingrese con su cuenta")
         if await hq_accounts.email_taken(conn, email):
             raise AccountError("taken", f"el correo {email} ya tiene una cuenta")
+        if rut_text and await tenants.rut_taken(conn, rut_text):
+            raise AccountError("rut", tenants.RUT_TAKEN.format(rut=rut_text))
         chosen = tenant_id if tenant_id is not None else await tenants.next_tenant_id(conn)
         if await tenants.id_taken(conn, chosen):
             raise AccountError("exists", f"el tenant {chosen} ya existe")

@@ -42,7 +42,13 @@ def _code_hash(code: str) -> str:
 
 
 async def create_tenant(pool: db.Pool, tenant_id: int, name: str, rut: str = "") -> None:
+    """A tenant (``admin tenant-add``; HQ's first run and ``tenant-create`` use ``accounts.create_business``).
+
+    Raises: TenancyError ``rut`` when another tenant holds ``rut`` (one RUT is one tenant)."""
     async with db.tenant_tx(pool, tenant_id) as conn:
+        await tenants.lock_creation(conn)
+        if rut.strip() and await tenants.rut_taken(conn, rut):
+            raise TenancyError("rut", tenants.RUT_TAKEN.format(rut=rut.strip()))
         await tenants.add(conn, tenant_id, name, rut)
 
 

@@ -146,7 +146,8 @@ async def import_caf(pool: db.Pool, tenant_id: int, data: bytes, *,
 
     Raises:
         CafImportError: malformed or hostile file, unknown IDK, tampered, key mismatch, other RUT, expired,
-            already imported or overlapping a CAF already imported, or a tenant without RUT.
+            already imported or overlapping a CAF already imported (by this tenant or, same RUT and type, by another),
+            or a tenant without RUT.
     """
     keys = sii_keys() if keys is None else keys
     today = today_in_chile(clock) if today is None else today
@@ -173,6 +174,9 @@ async def import_caf(pool: db.Pool, tenant_id: int, data: bytes, *,
                                      f"{caf.folio_hasta}, ya fue importado")
             raise CafImportError(f"el rango {caf.folio_desde}–{caf.folio_hasta} se superpone con el CAF ya importado "
                                  f"{clash[0]}–{clash[1]} del tipo {caf.tipo_dte}")
+        if await tenants.caf_held_elsewhere(conn, caf.rut_emisor, caf.tipo_dte, caf.folio_desde, caf.folio_hasta):
+            raise CafImportError(f"los folios {caf.folio_desde}–{caf.folio_hasta} del tipo {caf.tipo_dte} de este"
+                                 " RUT ya están en otra empresa de este servidor: un CAF sirve a una sola empresa")
         await store.add_caf(conn, tenant_id, tipo=caf.tipo_dte, desde=caf.folio_desde, hasta=caf.folio_hasta,
                             rut=caf.rut_emisor, fecha_autorizacion=caf.fecha_autorizacion, idk=caf.idk,
                             caf_xml=data.decode("iso-8859-1"))  # byte-for-byte: encode("iso-8859-1") gives it back

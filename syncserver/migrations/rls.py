@@ -33,6 +33,9 @@ LOOKUP_FUNCTIONS: Final = {
     "tenant_any": "whether the server holds a tenant (HQ's first-run page)",
     "tenant_next_id": "the next free tenant id",
     "tenant_id_taken": "whether a tenant id is in use",
+    "tenant_rut_taken": "whether a tenant holds a RUT (one RUT is one tenant; migration 0018)",
+    "caf_held_elsewhere": "whether a tenant other than the transaction's holds a CAF of that RUT, type and an"
+                          " overlapping range (migration 0018)",
     "dte_tenant_list": "the ids of the tenants with a certificate (the DTE scheduler's round)",
 }
 """The only way to read across tenants: ``SECURITY DEFINER`` functions owned by the migrating role (never the app

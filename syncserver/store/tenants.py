@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from psycopg.rows import class_row
 
@@ -72,6 +73,25 @@ async def next_tenant_id(conn: db.Conn) -> int:
 async def id_taken(conn: db.Conn, tenant_id: int) -> bool:
     """Whether ``tenant_id`` is in use (function ``tenant_id_taken``: yes or no)."""
     row = await (await conn.execute("SELECT tenant_id_taken(%s)", (tenant_id,))).fetchone()
+    return bool(row and row[0])
+
+
+RUT_TAKEN: Final = "el RUT {rut} ya es de otra empresa de este servidor (cada RUT es una sola empresa): revise el RUT"
+"""The refusal when a new tenant's RUT is held by another (Spanish, for HQ, the admin commands and their logs)."""
+
+
+async def rut_taken(conn: db.Conn, rut: str) -> bool:
+    """Whether a tenant holds ``rut`` however written (function ``tenant_rut_taken``: yes or no, which tenant is not
+    said; the unique index ``tenants_rut_unique`` enforces it)."""
+    row = await (await conn.execute("SELECT tenant_rut_taken(%s)", (rut,))).fetchone()
+    return bool(row and row[0])
+
+
+async def caf_held_elsewhere(conn: db.Conn, rut: str, tipo: int, desde: int, hasta: int) -> bool:
+    """Whether a tenant other than the transaction's holds a CAF of ``rut`` and ``tipo`` overlapping ``desde`` to
+    ``hasta`` (function ``caf_held_elsewhere``: yes or no)."""
+    row = await (await conn.execute("SELECT caf_held_elsewhere(%s, %s, %s, %s)",
+                                    (rut, tipo, desde, hasta))).fetchone()
     return bool(row and row[0])
 
 

@@ -1,12 +1,15 @@
 """Master migrations that change existing rows, run on a master that already holds them: 0009 marks the quarantine
 rows of refused tax documents (whose sales were folded when received) ``folded``, so a rebuild folds those sales
-again; 0012 reopens envelopes closed by a STATUS 99 without track id so their documents are asked."""
+again; 0012 reopens envelopes closed by a STATUS 99 without track id so their documents are asked; 0018 stops
+on a master where two tenants share a RUT."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import psycopg
+import pytest
+import sqlalchemy.exc
 from alembic import command
 from alembic.config import Config
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -100,3 +103,18 @@ def test_tenants_with_emisor_data_before_0014_get_it_on_the_change_feed(pg_datab
         "rut": "76.235.291-5", "razon_social": "Almacenes Don Pepe SpA", "giro": "Almacén", "acteco": [471100],
         "direccion": "Av. Providencia 1234", "comuna": "Providencia", "ciudad": "", "sucursal_sii": 81234567,
         "resolucion_fecha": "2024-03-15", "resolucion_numero": 80, "unidad_sii": ""})]
+
+
+def test_0018_stops_on_a_master_where_two_tenants_share_a_rut_and_names_them(pg_database: str) -> None:
+    _upgrade(pg_database, "0017")
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenants (tenant_id, name, rut) VALUES (1, 'Don Pepe', '76.235.291-5'),"
+                     " (2, 'Sin RUT', ''), (3, 'Sin RUT', ''), (4, 'Copia', '76235291-5')")
+    with pytest.raises(sqlalchemy.exc.DBAPIError, match=r"un RUT es una sola empresa, y en esta base lo comparten"
+                                                           r" varias \(RUT 76.235.291-5: tenants 1, 4\)"):
+        _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("UPDATE tenants SET rut = '77.888.999-0' WHERE tenant_id = 4")
+    _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() >= ("0018",)

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
 import psycopg_pool
 import pytest
 
@@ -111,3 +112,20 @@ def test_admin_caf_import_command(pg_database: str, tmp_path: Path, monkeypatch:
     assert "CAF importado: tipo 39, folios 1–20" in capsys.readouterr().err
     assert cli.main(["caf", "list", "1"]) == 0
     assert '"tipo": 39' in capsys.readouterr().out
+
+
+def test_a_caf_another_tenant_holds_is_refused(pg_database: str) -> None:
+    """One RUT is one tenant, so only a master from before that rule can hold such a CAF: it is not imported twice."""
+    db = migrated(pg_database, {1: SAMPLE_RUT, 2: "77.888.999-0"})
+    with psycopg.connect(pg_database) as admin:  # tenant 2 got folios 11–30 of tenant 1's RUT when RUTs could repeat
+        admin.execute("INSERT INTO cafs (tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml)"
+                      " VALUES (2, 39, 11, 30, '76235291-5', %s, 100, '<AUTORIZACION/>')", (TODAY,))
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> str:
+        with pytest.raises(folios.CafImportError) as refused:
+            await folios.import_caf(pool, 1, sample_caf(39), today=TODAY)  # folios 1–20 of RUT 76.235.291-5
+        return str(refused.value)
+
+    assert db.run(work) == ("los folios 1–20 del tipo 39 de este RUT ya están en otra empresa de este servidor: un"
+                            " CAF sirve a una sola empresa")
+    assert db.rows("SELECT tenant_id, desde FROM cafs") == [(2, 11)]
