@@ -268,3 +268,11 @@ async def revoke(pool: db.Pool, tenant_id: int, terminal_id: str) -> None:
     async with db.tenant_tx(pool, tenant_id) as conn:
         if not await terminals.revoke(conn, tenant_id, terminal_id):
             raise TenancyError("not_found", "terminal no encontrado")
+
+
+async def code_tenant(pool: db.Pool, code: str) -> int | None:
+    """The tenant that issued enrolment ``code`` (used, expired or not), to audit a refused enrolment there;
+    ``None`` for a code never issued."""
+    async with db.auth_tx(pool) as conn:
+        issued = await terminals.code_for_update(conn, _code_hash(code))
+    return None if issued is None else int(issued.tenant_id)

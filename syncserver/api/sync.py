@@ -3,7 +3,8 @@
 Errors are JSON ``{"error": code, "message": ..., **data}`` with a status per code: ``malformed`` 400,
 ``unauthenticated`` 401, ``revoked``, ``tenant`` and ``store_inactive`` (a deactivated store) 403, ``gap`` and
 ``epoch`` 409, ``too_large`` 413, ``chain`` and ``unstorable`` (PostgreSQL refused a value of the batch; nothing
-applied) 422, ``enrollment`` 400.
+applied) 422, ``enrollment`` 400, ``rate_limited`` 429 (too many refused enrolments from the address;
+``retry_after`` seconds, also in ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -21,20 +22,22 @@ from shared.events import registry
 from syncserver import state, tenancy
 from syncserver.ingest import epoch as epoch_mod
 from syncserver.ingest import push as push_mod
-from syncserver.store import change_feed
+from syncserver.store import audit, change_feed, db, throttle
 
 log = logging.getLogger("almacen.sync")
 
 STATUS = {"malformed": 400, "enrollment": 400, "unauthenticated": 401, "revoked": 403, "tenant": 403,
           "store_inactive": 403,
           "gap": 409, "epoch": 409, "conflict": 409, "too_large": 413, "chain": 422,
-          "unstorable": 422}
+          "unstorable": 422, "rate_limited": 429}
 
 CODEC = registry.build_codec()
 
 
 def error_response(exc: sync.SyncError) -> JSONResponse:
-    return JSONResponse({"error": exc.code, "message": exc.detail, **exc.data}, status_code=STATUS.get(exc.code, 400))
+    headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
+    return JSONResponse({"error": exc.code, "message": exc.detail, **exc.data}, status_code=STATUS.get(exc.code, 400),
+                        headers=headers)
 
 
 def _limits(request: Request) -> tuple[int, int]:
@@ -83,23 +86,67 @@ def _terminal_clock(request: Request) -> datetime | None:
 
 
 async def enroll(request: Request) -> JSONResponse:
+    """``POST /sync/enroll`` ``{"code", "public_key", "terminal_id"}``: a refused enrolment counts against the
+    sender's address (:data:`throttle.ENROLMENT_ADDRESS`: 10 in a row lock it out, for longer each time) and goes to
+    the audit trail of the tenant that issued the code (the server log when none did)."""
+    pool, clock = request.app.state.pool, state.clock(request)
+    address = request.client.host if request.client else ""
     try:
+        async with db.auth_tx(pool) as conn:
+            locked = await throttle.locked_until(conn, [(throttle.ENROLMENT_ADDRESS, address)], clock())
+        if locked is not None:
+            log.warning("enrolment refused: address locked out", extra={"address": address})
+            raise _locked_out(locked, clock())
         data = json.loads(await _body(request, 64 << 10))
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in
                                                  ("code", "public_key", "terminal_id")):
             raise sync.SyncError("malformed", "se esperan code, public_key y terminal_id")
-        enrolled = await tenancy.enroll(request.app.state.pool, data["code"], data["public_key"], data["terminal_id"],
-                                        clock=state.clock(request))
-        await epoch_mod.first_leases(request.app.state.pool, enrolled.tenant_id, enrolled.terminal_id,
-                                     enrolled.store_id, enrolled.epoch, clock=state.clock(request),
+        try:
+            enrolled = await tenancy.enroll(pool, data["code"], data["public_key"], data["terminal_id"], clock=clock)
+        except tenancy.TenancyError as exc:
+            raise await _refused(request, address, data["code"], data["terminal_id"][:100], exc) from None
+        await epoch_mod.first_leases(pool, enrolled.tenant_id, enrolled.terminal_id,
+                                     enrolled.store_id, enrolled.epoch, clock=clock,
                                      **_folio_settings(request))
     except ValueError:
         return error_response(sync.SyncError("malformed", "JSON inválido"))
     except sync.SyncError as exc:
         return error_response(exc)
     log.info("terminal enrolled", extra={"tenant_id": enrolled.tenant_id, "terminal_id": enrolled.terminal_id})
+    await audit.record_tx(pool, tenant_id=enrolled.tenant_id, kind="enrolment_ok", actor=enrolled.terminal_id,
+                          address=address, detail=f"Caja enrolada en la tienda {enrolled.store_id}.", at=clock())
     return JSONResponse({"terminal_id": enrolled.terminal_id, "tenant_id": enrolled.tenant_id,
                          "store_id": enrolled.store_id, "epoch": enrolled.epoch})
+
+
+def _locked_out(until: datetime, now: datetime) -> sync.SyncError:
+    seconds = max(1, int((until - now).total_seconds()))
+    minutes = max(1, -(-seconds // 60))
+    return sync.SyncError("rate_limited", "demasiados intentos de enrolamiento rechazados desde esta dirección; por"
+                          f" seguridad, intente de nuevo en {minutes} minuto{'s' if minutes != 1 else ''}",
+                          retry_after=seconds)
+
+
+async def _refused(request: Request, address: str, code: str, terminal_id: str,
+                   exc: tenancy.TenancyError) -> sync.SyncError:
+    """Count a refused enrolment against ``address`` and audit it; the error to answer (``rate_limited`` when
+    this refusal starts a lock-out)."""
+    pool, now = request.app.state.pool, state.clock(request)()
+    async with db.auth_tx(pool) as conn:
+        locked = await throttle.fail(conn, throttle.ENROLMENT_ADDRESS, address, now)
+    tenant_id = await tenancy.code_tenant(pool, code) if code.strip() else None
+    if tenant_id is None:
+        log.warning("enrolment refused: unknown code", extra={"address": address, "terminal_id": terminal_id,
+                                                              "detail": exc.detail, "locked": locked is not None})
+    else:
+        async with db.tenant_tx(pool, tenant_id) as conn:
+            await audit.record(conn, tenant_id=tenant_id, kind="enrolment_refused", actor=terminal_id,
+                               address=address, detail=exc.detail[:1].upper() + exc.detail[1:] + ".", at=now)
+            if locked is not None:
+                await audit.record(conn, tenant_id=tenant_id, kind="enrolment_locked", actor=terminal_id,
+                                   address=address, detail="Demasiados enrolamientos rechazados desde esta"
+                                   " dirección: bloqueada.", at=now)
+    return _locked_out(locked, now) if locked is not None else exc
 
 
 def _folio_settings(request: Request) -> dict[str, int]:

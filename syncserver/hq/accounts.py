@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncserver import accounts, state
-from syncserver.hq import web
+from syncserver.hq import trail, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db, tenants
 
@@ -66,6 +66,9 @@ async def index(request: Request, user: HqUser) -> Response:
     except accounts.AccountError as exc:
         field = "email" if exc.code == "taken" else exc.code
         return await _list(request, user, status=422, form=values, problems={field: _message(exc)})
+    role = dict(ROLE_CHOICES).get(values["role"], values["role"])
+    await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=values["email"].lower(),
+                       detail=f"Cuenta creada e invitada como {role} por {user.email}.")
     return _code_page(request, user, accounts.normalise_email(values["email"]), code, reset=False)
 
 
@@ -98,6 +101,9 @@ async def detail(request: Request, user: HqUser) -> Response:
             return web.not_found(request, user, "La cuenta")
         field = "role" if exc.code in ("self", "last_owner") else exc.code
         return await _detail(request, user, email, status=422, form=values, problems={field: _message(exc)})
+    role = dict(ROLE_CHOICES).get(values["role"], values["role"])
+    await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
+                       detail=f"Nombre, rol ({role}) o tiendas guardados por {user.email}.")
     return web.redirect(f"/cuentas/{web.url_part(email)}?aviso=guardado")
 
 
@@ -112,6 +118,8 @@ async def reset(request: Request, user: HqUser) -> Response:
         code = await accounts.reset(request.app.state.pool, user.tenant_id, email, at=state.clock(request)())
     except accounts.AccountError:
         return web.not_found(request, user, "La cuenta")
+    await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
+                       detail=f"Contraseña restablecida por {user.email}: sus sesiones se cerraron.")
     return _code_page(request, user, email, code, reset=True)
 
 
@@ -132,6 +140,9 @@ async def deactivate(request: Request, user: HqUser) -> Response:
         if exc.code == "missing":
             return web.not_found(request, user, "La cuenta")
         return await _detail(request, user, email, status=422, problems={"motivo": _message(exc)})
+    await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
+                       detail=f"Reactivada por {user.email}." if restore else
+                       f"Desactivada por {user.email}: sus sesiones se cerraron.")
     return web.redirect(f"/cuentas/{web.url_part(email)}?aviso={'reactivado' if restore else 'desactivado'}")
 
 

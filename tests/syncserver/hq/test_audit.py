@@ -138,3 +138,29 @@ def test_the_owner_sees_and_closes_open_sessions(world: World, served: Served) -
     asyncio.run(scenario())
     assert [k for k, a, _ad in trail(world) if a == ANA and k == "session_revoked"] == ["session_revoked"] * 2
     assert world.rows("SELECT count(*) FROM hq_sessions WHERE email = %s AND revoked_reason = 'owner'", ANA) == [(2,)]
+
+
+def test_account_changes_made_in_hq_are_in_the_trail_and_end_the_sessions(world: World, served: Served) -> None:
+    add_accountant(world)
+
+    async def scenario() -> None:
+        async with served(app(world, Clock())) as owner, served(app(world, Clock())) as ana:
+            await login(owner)
+            await login(ana, ANA, ANA_PASSWORD)
+            token = World.token((await owner.get("/hq/cuentas")).text)
+            edited = await owner.post(f"/hq/cuentas/{ANA}", data={"csrf": token, "nombre": "Ana María",
+                                                                 "rol": "accountant"})
+            assert edited.status_code == 303
+            off = await owner.post(f"/hq/cuentas/{ANA}/desactivar", data={"csrf": token, "motivo": "dejó la empresa"})
+            assert off.status_code == 303
+            assert (await ana.get("/hq/")).status_code == 303
+            back = await owner.post(f"/hq/cuentas/{ANA}/desactivar", data={"csrf": token, "reactivar": "1"})
+            assert back.status_code == 303
+            assert (await ana.get("/hq/")).status_code == 303  # back, but her old session stays closed
+            shown = lines((await owner.get("/hq/auditoria?tipo=account_changed")).text)
+            assert len(shown) == 3
+            assert "Reactivada por pepe@donpepe.cl." in shown[0]
+            assert "Desactivada por pepe@donpepe.cl: sus sesiones se cerraron." in shown[1]
+            assert "Nombre, rol (Contador) o tiendas guardados por pepe@donpepe.cl." in shown[2]
+
+    asyncio.run(scenario())
