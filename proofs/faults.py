@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -321,10 +322,8 @@ class Run:
         pusher.start()
         if self.rng.random() < 0.5:
             time.sleep(self.rng.uniform(0.0, 0.3))
-        else:  # wait for a push's transaction to be open
-            deadline = time.monotonic() + 3
-            while time.monotonic() < deadline and not self.server.transaction_open():
-                time.sleep(0.002)
+        else:  # as soon as a push's transaction is open
+            self.server.wait_transaction(3)
         self.server.kill()
         pusher.join(60)
         if pusher.is_alive():
@@ -419,8 +418,10 @@ class Run:
                                   min(len(mine), len(theirs)) + 1)
                         problems.append(f"till {till.index} epoch {epoch}: journal has {len(mine)} events, master"
                                         f" {len(theirs)}, first difference at seq {at}")
-                else:
-                    common = min(len(mine), len(theirs))
+                else:  # left behind: the part not carried into the next epoch is what the master holds
+                    after = next(e for e in epochs if e > epoch)
+                    kept = len(mine) - till.terminal.journal.carried(after, epoch)
+                    common = min(kept, len(theirs))
                     if mine[:common] != theirs[:common]:
                         problems.append(f"till {till.index} epoch {epoch}: left-behind epoch differs from the master")
                     if len(theirs) > len(mine) and not till.restores:
@@ -519,7 +520,12 @@ def run_seed(masters: Masters, seed: int, *, only: str | None = None, zygote: Zy
 
 # -- many seeds ------------------------------------------------------------------------------------------------------
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _worker(seeds: list[int], queue: Any) -> None:
+    signal.signal(signal.SIGTERM, _stop)  # unwind: stop the zygote, the servers and the cluster
     folder = Path(tempfile.mkdtemp(prefix="almacen-faults-pg-"))
     os.chmod(folder, 0o711)
     zygote = Zygote()
@@ -547,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     queue = ctx.Queue()
     workers = [ctx.Process(target=_worker, args=(seeds[i::jobs], queue)) for i in range(jobs)]
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _stop)
     for w in workers:
         w.start()
     totals: Counter[str] = Counter()
@@ -581,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         if out is not None:
             out.close()
         for w in workers:
+            if w.is_alive() and done < jobs:  # interrupted: let each worker stop what it started
+                w.terminate()
             w.join()
     wall = time.monotonic() - started
     print(f"\n{totals['runs']} seeds in {wall:.0f} s ({wall / max(totals['runs'], 1) * jobs:.1f} s per seed per job,"

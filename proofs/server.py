@@ -77,12 +77,15 @@ class Zygote:
 
 
 def _zygote_loop(conn: Any) -> None:
-    import uvicorn  # noqa: F401  (imported before forking: the point of the zygote)
+    import uvicorn.lifespan.on
+    import uvicorn.loops.auto
+    import uvicorn.protocols.http.auto  # noqa: F401  (imported before forking: the point of the zygote)
 
-    import syncserver.app
-    import syncserver.cli
-
-    del syncserver
+    from syncserver import app, cli, settings
+    del cli
+    with contextlib.suppress(Exception):  # routes import their modules lazily: do it once here (no I/O before lifespan)
+        app.create_app(settings.ServerSettings(database_url="postgresql://zygote@127.0.0.1:1/none",
+                                               secret_key="zygote"))
     while True:
         try:
             message = conn.recv()
@@ -225,13 +228,19 @@ class ServerProcess:
                 time.sleep(0.02)
         raise ServerError("a killed server's transaction is still open")
 
-    def transaction_open(self) -> bool:
-        """Whether a backend of the application role holds a transaction id (a push is writing)."""
+    def wait_transaction(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for a backend of the application role to hold a transaction id (a push is
+        writing); whether one did."""
         dbname = psycopg.conninfo.conninfo_to_dict(self.admin_url)["dbname"]
+        deadline = time.monotonic() + timeout
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s"
-                               " AND backend_xid IS NOT NULL", (dbname, schema.APP_ROLE)).fetchone()
-        return row is not None and row[0] > 0
+            while time.monotonic() < deadline:
+                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s"
+                                   " AND backend_xid IS NOT NULL", (dbname, schema.APP_ROLE)).fetchone()
+                if row is not None and row[0] > 0:
+                    return True
+                time.sleep(0.002)
+        return False
 
 
 class Masters:

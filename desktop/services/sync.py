@@ -128,6 +128,15 @@ class SyncService:
                     continue
                 raise
             self._adapt(time.monotonic() - started)
+            last = entries[-1]
+            if ack.acked_seq > last.seq and last.seq < head and not self._holds(ack.acked_seq, ack.acked_hash):
+                # The server compared this batch (all at or below its head) and found it equal, but its head is not
+                # this file's entry: a restored or cloned copy that may differ further on. Only this batch is known
+                # common; go on from it, so the server compares the next range and names the first entry that
+                # differs (``epoch`` with ``conflict_seq``). Jumping to its head would skip (and lose) the entries
+                # between that were sold after the copy was taken.
+                self._set_acked(last.seq, last.hash)
+                continue
             if ack.acked_seq > head:  # the server holds more of this epoch than this file: a restored copy
                 self._set_acked(ack.acked_seq, ack.acked_hash)
                 continue
@@ -135,6 +144,13 @@ class SyncService:
             self._round_pushed += max(ack.acked_seq - acked, 0)
             self._set_acked(ack.acked_seq, ack.acked_hash)
             self.on_progress(pushed, total)
+
+    def _holds(self, seq: int, hash_: str) -> bool:
+        """Whether this file's entry ``seq`` of the current epoch has ``hash_`` (then, by the chain, so does all
+        that comes before it)."""
+        if seq > self.journal.head[0]:
+            return False
+        return next(self.journal.read(seq, limit=1)).hash == hash_
 
     def _prev_hash(self, acked: int) -> str:
         if acked == 0:

@@ -176,3 +176,45 @@ def test_almacen_pos_sync_prints_what_a_cut_round_got_acknowledged(terminal, mon
     assert report == {"online": False, "pending": terminal.journal.head[0] - 80, "pushed": 80, "pulled": 0,
                       "status": report["status"], "error": "sin conexión"}
     assert report["status"].startswith("Sin conexión desde las")
+
+
+class ComparingServer(FakeServer):
+    """Compares a re-sent range with what it holds, as the real server does: another history is ``epoch``."""
+
+    def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack:
+        held = self.stored.setdefault(batch.epoch, [])
+        if batch.epoch != self.epoch:
+            raise sync.SyncError("epoch", "época", current_epoch=self.epoch)
+        for e in batch.events:
+            if e.seq <= len(held) and held[e.seq - 1].hash != e.hash:
+                raise sync.SyncError("epoch", "otra historia", conflict_seq=e.seq)
+        return super().push(batch, pending)
+
+
+def test_a_restored_copy_that_sold_again_carries_its_new_sales_in_small_batches(make_terminal, tmp_path):
+    import shutil
+    import sqlite3
+    terminal = make_terminal()
+    server = ComparingServer()
+    copy = tmp_path / "copy.sqlite3"
+    with sqlite3.connect(copy) as dst:
+        terminal.journal.conn.backup(dst)
+    copied_head = terminal.journal.head[0]
+    _sell(terminal, 6)
+    service = SyncService(terminal.journal, server)
+    assert service.sync_once(datetime.now()).pending == 0
+    server_head = len(server.stored[1])
+    path = terminal.journal.path
+    terminal.close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(copy, path)  # the disk died; last week's copy is put back: it knows of none of the 6 sales
+    restored = make_terminal(fresh=False)
+    _sell(restored, 2)  # sold again at seqs the server holds other sales at
+    service = SyncService(restored.journal, server)
+    service.MIN_BATCH = service.MAX_BATCH = service.batch_size = service.size_cap = 4  # the copy's seqs span batches
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pending == 0
+    assert restored.journal.identity.epoch == 2 and len(server.stored[1]) == server_head
+    new_sales = [e for e in restored.journal.read(1, 1) if e.seq > copied_head]
+    assert new_sales and [(e.type, e.payload) for e in server.stored[2]] == [(e.type, e.payload) for e in new_sales]
