@@ -1,7 +1,7 @@
 """Rate limits kept in PostgreSQL (``auth_throttle``): failures per key, and the growing lock-out they earn.
 
 The counters live in the database, so a limit holds across workers and restarts; keys are stored only as SHA-256.
-The policy (which keys, thresholds, lock-outs) is documented in docs/security.md#rate-limits.
+The policy (keys, thresholds, lock-outs, why) is in docs/security.md, "Rate limits".
 """
 
 from __future__ import annotations

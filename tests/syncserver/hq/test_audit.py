@@ -127,7 +127,9 @@ def test_the_owner_sees_and_closes_open_sessions(world: World, served: Served) -
             assert "Su sesión fue cerrada" in (await ana.get("/hq/login")).text
             assert (await owner.post(f"/hq/auditoria/sesiones/{one}/cerrar", data={"csrf": token})).status_code == 404
             assert (await owner.post("/hq/auditoria/sesiones/9x/cerrar", data={"csrf": token})).status_code == 404
-            only_ana = await owner.get(f"/hq/auditoria/sesiones?cuenta={ANA}")
+            account = await owner.get(f"/hq/cuentas/{ANA}")
+            assert '/hq/auditoria/sesiones?cuenta=ana%40donpepe.cl"' in account.text
+            only_ana = await owner.get("/hq/auditoria/sesiones?cuenta=ana%40donpepe.cl")
             assert only_ana.text.count("/cerrar\"") == 1 and OWNER not in only_ana.text.split("<main")[1].split(
                 "Sesiones abiertas")[1].split("</table>")[0]
             every = await owner.post("/hq/auditoria/sesiones/cerrar-cuenta", data={"csrf": token, "cuenta": ANA})
