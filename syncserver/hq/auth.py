@@ -125,6 +125,35 @@ async def _trail(conn: db.Conn, row: hq_accounts.Login | None, email: str, addre
     await audit.record(conn, tenant_id=row.tenant_id, kind=kind, actor=email, address=address, detail=detail, at=now)
 
 
+def _minutes(until: datetime, now: datetime) -> str:
+    wait = max(1, -(-max(1, int((until - now).total_seconds())) // 60))
+    return f"{wait} minuto{'s' if wait != 1 else ''}"
+
+
+async def invitation_locked(request: Request) -> str:
+    """While the client's address is locked out of invitation codes (:data:`throttle.INVITE_ADDRESS`), the
+    Spanish message to show (answer 429); '' otherwise."""
+    now = state.clock(request)()
+    async with db.auth_tx(request.app.state.pool) as conn:
+        until = await throttle.locked_until(conn, [(throttle.INVITE_ADDRESS, trail.address(request))], now)
+    return "" if until is None else _invitation_message(until, now)
+
+
+async def invitation_refused(request: Request) -> str:
+    """Count an invitation code that opens no account against the client's address (server log: no tenant);
+    the Spanish lock-out message when this refusal starts one, '' otherwise."""
+    now, address = state.clock(request)(), trail.address(request)
+    async with db.auth_tx(request.app.state.pool) as conn:
+        until = await throttle.fail(conn, throttle.INVITE_ADDRESS, address, now)
+    log.warning("hq invitation code refused", extra={"address": address, "locked": until is not None})
+    return "" if until is None else _invitation_message(until, now)
+
+
+def _invitation_message(until: datetime, now: datetime) -> str:
+    return ("Demasiados códigos de invitación incorrectos desde esta dirección. Por seguridad, intente de nuevo en"
+            f" {_minutes(until, now)}.")
+
+
 def _hhmm(moment: datetime) -> str:
     return moment.astimezone(web.CHILE).strftime("%H:%M")
 

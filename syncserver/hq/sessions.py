@@ -63,10 +63,16 @@ async def current(request: Request) -> tuple[int, str, hq_accounts.SessionRow] |
     tenant_id, token = found
     idle, lifetime = limits(request)
     async with db.tenant_tx(request.app.state.pool, tenant_id) as conn:
-        looked = await stored.touch(conn, tenant_id, token, now=state.clock(request)(), idle=idle, lifetime=lifetime)
+        now = state.clock(request)()
+        looked = await stored.touch(conn, tenant_id, token, now=now, idle=idle, lifetime=lifetime)
         row = None
         if looked.session is not None:
             row = await hq_accounts.session_row(conn, tenant_id, looked.session.email)
+        elif looked.ended in ("idle", "lifetime"):  # it ended just now
+            why = (f"{int(idle.total_seconds() // 60)} minutos sin uso" if looked.ended == "idle"
+                   else f"duración máxima de {int(lifetime.total_seconds() // 3600)} horas")
+            await audit.record(conn, tenant_id=tenant_id, kind="session_expired", actor=looked.email,
+                               address=address(request), detail=f"Sesión vencida: {why}.", at=now)
     if looked.session is None or row is None:
         request.session.clear()
         if looked.ended not in ("", "unknown", "logout"):

@@ -60,9 +60,14 @@ async def invitation(request: Request) -> Response:
     ``clave2``) sets it, spends the code and signs the account in."""
     code = str(request.query_params.get("codigo", ""))[:40]
     pool, now = request.app.state.pool, state.clock(request)()
+    locked = await auth.invitation_locked(request)  # rate limit per address (docs/security.md)
+    if locked:
+        return web.render(request, "invitation.html", status=429, code="", email="", problems={"clave": locked})
     if request.method != "POST":
         email = await accounts.invite_email(pool, code, at=now) if code else None
-        return web.render(request, "invitation.html", code=code, email=email or "", problems={})
+        locked = await auth.invitation_refused(request) if code and email is None else ""
+        return web.render(request, "invitation.html", status=429 if locked else 200, code=code, email=email or "",
+                          problems={"clave": locked} if locked else {})
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request)
@@ -76,9 +81,11 @@ async def invitation(request: Request) -> Response:
             opened = await accounts.accept_invite(pool, code, password, at=now, hasher=_hasher(request))
         except accounts.AccountError as exc:
             problem = _message(exc)
+            locked = await auth.invitation_refused(request) if exc.code == "code" else ""
     if problem:
-        return web.render(request, "invitation.html", status=422, code=code,
-                          email=await accounts.invite_email(pool, code, at=now) or "", problems={"clave": problem})
+        return web.render(request, "invitation.html", status=429 if locked else 422, code=code,
+                          email=await accounts.invite_email(pool, code, at=now) or "",
+                          problems={"clave": locked or problem})
     await auth.start_session(request, opened.email, opened.tenant_id)  # a deactivated account is refused by each page
     return web.redirect("/")
 

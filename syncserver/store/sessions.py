@@ -38,10 +38,11 @@ class Session:
 @dataclass(frozen=True, slots=True)
 class Found:
     """What a token is: ``session`` when alive, else ``None`` with ``ended`` saying why (``unknown``, ``idle``,
-    ``lifetime`` or the reason it was revoked)."""
+    ``lifetime`` or the reason it was revoked) and ``email`` whose session it was ('' when unknown)."""
 
     session: Session | None
     ended: str = ""
+    email: str = ""
 
 
 def new_token() -> str:
@@ -78,11 +79,11 @@ async def touch(conn: db.Conn, tenant_id: int, token: str, *, now: datetime, idl
     if found is None:
         return Found(None, "unknown")
     if found.revoked_at is not None:
-        return Found(None, found.revoked_reason or "revoked")
+        return Found(None, found.revoked_reason or "revoked", found.email)
     ended = "lifetime" if now - found.created_at > lifetime else "idle" if now - found.last_seen_at > idle else ""
     if ended:
         await _revoke(conn, tenant_id, "session_id = %s", found.session_id, at=now, reason=ended, by="")
-        return Found(None, ended)
+        return Found(None, ended, found.email)
     if now - found.last_seen_at >= TOUCH_EVERY:
         await conn.execute("UPDATE hq_sessions SET last_seen_at = %s WHERE tenant_id = %s AND session_id = %s",
                            (now, tenant_id, found.session_id))

@@ -39,6 +39,8 @@ HQ_ADDRESS = Rule("hq_address", threshold=20, base=timedelta(minutes=5), cap=tim
 """An address, whatever e-mails it tries: lock-outs grow to a day (guessing many accounts from one place)."""
 ENROLMENT_ADDRESS = Rule("enrolment_address", threshold=10, base=timedelta(minutes=5), cap=timedelta(hours=24))
 """An address sending wrong enrolment codes."""
+INVITE_ADDRESS = Rule("invite_address", threshold=10, base=timedelta(minutes=5), cap=timedelta(hours=24))
+"""An address trying HQ invitation (or password reset) codes that open no account."""
 
 
 def key_hash(rule: Rule, key: str) -> str:

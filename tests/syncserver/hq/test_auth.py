@@ -148,6 +148,8 @@ def test_idle_sessions_expire_with_a_spanish_notice_and_busy_ones_at_their_maxim
 
     asyncio.run(scenario())
     assert world.rows("SELECT revoked_reason FROM hq_sessions ORDER BY session_id") == [("idle",), ("lifetime",)]
+    assert world.rows("SELECT detail FROM audit_log WHERE kind = 'session_expired' ORDER BY audit_id") == [
+        ("Sesión vencida: 30 minutos sin uso.",), ("Sesión vencida: duración máxima de 2 horas.",)]
 
 
 def test_deactivating_or_resetting_an_account_ends_its_sessions_for_good(world: World, served: Served) -> None:
@@ -250,3 +252,46 @@ def test_one_address_guessing_many_accounts_is_locked_out_and_unknown_emails_loo
     unknown_lines = [r for r in caplog.records if r.getMessage() == "hq login refused for an unknown e-mail"]
     assert unknown_lines and all(getattr(r, "address", "") == "192.0.2.50" for r in unknown_lines[:19])
     assert world.rows("SELECT count(*) FROM auth_throttle WHERE key_hash LIKE '%%@%%'") == [(0,)]
+
+
+def test_guessing_invitation_codes_is_locked_out_per_address(world: World, served: Served, caplog: Any) -> None:
+    clock = Clock()
+
+    async def invite(pool: Any) -> str:
+        return await accounts.invite(pool, 1, email="ana@donpepe.cl", name="Ana", role="accountant", stores=[],
+                                     by="Pepe", at=START)
+
+    code = world.run(invite)
+
+    async def scenario() -> None:
+        async with served(app(world, clock)) as client:
+            guess = {"x-test-address": "192.0.2.80"}
+            for i in range(5):  # the greeting page tells a valid code: each miss counts
+                page = await client.get(f"/hq/invitacion?codigo=AAAA-BBBB-CCCC-{i:04d}", headers=guess)
+                assert page.status_code == 200 and "Cuenta <strong>" not in page.text
+            for i in range(4):
+                page = await client.get("/hq/invitacion", headers=guess)
+                wrong = await client.post("/hq/invitacion", headers=guess, data={
+                    "csrf": World.token(page.text), "codigo": f"DDDD-EEEE-FFFF-{i:04d}", "clave": "clave-nueva-1",
+                    "clave2": "clave-nueva-1"})
+                assert wrong.status_code == 422 and "no es válido" in wrong.text
+            page = await client.get("/hq/invitacion", headers=guess)
+            tenth = await client.post("/hq/invitacion", headers=guess, data={
+                "csrf": World.token(page.text), "codigo": "GGGG-HHHH-JJJJ-KKKK", "clave": "clave-nueva-1",
+                "clave2": "clave-nueva-1"})
+            assert tenth.status_code == 429
+            assert ("Demasiados códigos de invitación incorrectos desde esta dirección. Por seguridad, intente de"
+                    " nuevo en 5 minutos.") in tenth.text
+            right = await client.get(f"/hq/invitacion?codigo={code}", headers=guess)  # not even looked up
+            assert right.status_code == 429 and "ana@donpepe.cl" not in right.text
+            greeted = await client.get(f"/hq/invitacion?codigo={code}", headers={"x-test-address": "192.0.2.81"})
+            assert greeted.status_code == 200 and "ana@donpepe.cl" in greeted.text
+            clock.move(minutes=5, seconds=1)
+            page = await client.get(f"/hq/invitacion?codigo={code}", headers=guess)
+            done = await client.post("/hq/invitacion", headers=guess, data={
+                "csrf": World.token(page.text), "codigo": code, "clave": "clave-nueva-1", "clave2": "clave-nueva-1"})
+            assert done.status_code == 303
+
+    asyncio.run(scenario())
+    refused = [r for r in caplog.records if r.getMessage() == "hq invitation code refused"]
+    assert len(refused) == 10 and all(getattr(r, "address", "") == "192.0.2.80" for r in refused)
