@@ -431,6 +431,16 @@ class Run:
             head = till.terminal.journal.head
             if tracking != [head] and not (head[0] == 0 and tracking == []):  # an epoch begun with nothing to carry
                 problems.append(f"till {till.index}: tracking {tracking} != journal head {till.terminal.journal.head}")
+        # no fact twice: these tills never journal the same event payload twice (sales, shifts and users carry
+        # ids; the opening stock is counted once per product; only a sign-in repeats), so a repeat is a replay
+        facts: Counter[tuple[str, str, str]] = Counter()
+        for (terminal_id, _epoch), entries in streams.items():
+            for e in entries:
+                if not e.type.startswith("auth."):
+                    facts[(terminal_id, e.type, json.dumps(e.payload, sort_keys=True))] += 1
+        repeated = Counter(k[1] for k, n in facts.items() if n > 1)
+        if repeated:
+            problems.append(f"the same fact stored twice on the master: {dict(repeated)}")
         stray = {k for k in streams if k[0] not in {t.terminal_id for t in self.tills}}
         if stray:
             problems.append(f"master streams of no till: {stray}")
