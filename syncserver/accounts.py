@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+import psycopg
 from argon2 import PasswordHasher
 
 from shared import errors, sync
@@ -158,14 +159,16 @@ async def invite(pool: db.Pool, tenant_id: int, *, email: str, name: str, role: 
     sets it; returns the code (shown once: only its hash is kept).
 
     Raises:
-        AccountError: ``email``, ``name``, ``role``, ``stores``, ``taken``.
+        AccountError: ``email``, ``name``, ``role``, ``stores``, ``taken`` (the tenant has an account with that
+            e-mail). Whether another tenant uses the e-mail is not said: the answer is the same
+            (:func:`accept_invite` refuses such a code).
     """
     clean, person = check_email(email), _name(name)
     code, hashed = _code()
     async with db.tenant_tx(pool, tenant_id) as conn:
         chosen, picked = await _role_and_stores(conn, tenant_id, role, stores)
-        if await hq_accounts.email_taken(conn, clean):
-            raise AccountError("taken", f"el correo {clean} ya tiene una cuenta")
+        if await hq_accounts.in_tenant(conn, tenant_id, clean):
+            raise AccountError("taken", f"el correo {clean} ya tiene una cuenta en esta empresa")
         await hq_accounts.insert(conn, tenant_id, clean, person, chosen.value, picked, password_hash="", by=by,
                                  at=at, invite_hash=hashed, invite_expires_at=at + INVITE_TTL)
     return code
@@ -231,16 +234,31 @@ async def accept_invite(pool: db.Pool, code: str, password: str, *, at: datetime
     """Set the password of the account an invitation (or reset) code opens; the code is spent. Returns the
     account's e-mail and tenant.
 
-    Raises: AccountError ``code`` (unknown, used or expired: the same message), ``password``."""
+    Raises: AccountError ``code`` (unknown, used or expired: the same message), ``password``, ``elsewhere`` (the
+    e-mail logs in to another business of this server: one per e-mail)."""
     secret = check_password(password)
-    async with db.auth_tx(pool) as conn:
-        found = await hq_accounts.invite_for_update(conn, code_hash(code))
-        if found is None or found.invite_expires_at < at:
-            raise AccountError("code", "el código de invitación no es válido, ya se usó o venció: pida uno nuevo"
-                                       " al dueño de la empresa")
-        password_hash = await asyncio.to_thread(hasher.hash, secret)
-        await hq_accounts.set_password(conn, found.email, password_hash)
+    email = ""
+    try:
+        async with db.auth_tx(pool) as conn:
+            found = await hq_accounts.invite_for_update(conn, code_hash(code))
+            if found is None or found.invite_expires_at < at:
+                raise AccountError("code", "el código de invitación no es válido, ya se usó o venció: pida uno"
+                                           " nuevo al dueño de la empresa")
+            email = found.email
+            if await hq_accounts.email_taken(conn, email):
+                raise _elsewhere(found.email)
+            password_hash = await asyncio.to_thread(hasher.hash, secret)
+            await hq_accounts.set_password(conn, found.email, password_hash)
+    except psycopg.errors.UniqueViolation as exc:  # accepted elsewhere at the same moment
+        if exc.diag.constraint_name != "auth_hq_logins_active_email":
+            raise
+        raise _elsewhere(email) from None
     return found
+
+
+def _elsewhere(email: str) -> AccountError:
+    return AccountError("elsewhere", f"el correo {email} ya entra a HQ de otra empresa en este servidor, y cada"
+                                     " correo entra a una sola: pídale al dueño que lo invite con otro correo")
 
 
 async def invite_email(pool: db.Pool, code: str, *, at: datetime) -> str | None:

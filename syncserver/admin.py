@@ -24,7 +24,7 @@ T = TypeVar("T")
 ENROLLMENT_TTL = timedelta(hours=24)
 _DUPLICATES = {"tenants_pkey": "el tenant", "stores_pkey": "la tienda", "warehouses_pkey": "la bodega de esa tienda",
                "hq_users_pkey": "el usuario", "auth_hq_logins_pkey": "el correo",
-               "tenants_rut_unique": "una empresa con ese RUT"}
+               "tenants_rut_unique": "una empresa con ese RUT", "auth_hq_logins_active_email": "el correo"}
 
 
 class AdminError(PosError):

@@ -86,10 +86,16 @@ async def get(conn: db.Conn, tenant_id: int, email: str, *, for_update: bool = F
 
 
 async def email_taken(conn: db.Conn, email: str) -> bool:
-    """Whether any tenant has a login with ``email`` (e-mails are unique across the server; function
-    ``auth_hq_email_taken``: yes or no)."""
+    """Whether ``email`` logs in (has a password) in any tenant: an e-mail logs in to one business per server
+    (function ``auth_hq_email_taken``: yes or no; the unique index ``auth_hq_logins_active_email`` enforces it)."""
     row = await (await conn.execute("SELECT auth_hq_email_taken(%s)", (email,))).fetchone()
     return bool(row and row[0])
+
+
+async def in_tenant(conn: db.Conn, tenant_id: int, email: str) -> bool:
+    """Whether the tenant already has an account with ``email`` (active, deactivated or pending)."""
+    cur = await conn.execute("SELECT 1 FROM hq_users WHERE tenant_id = %s AND email = %s", (tenant_id, email))
+    return await cur.fetchone() is not None
 
 
 async def insert(conn: db.Conn, tenant_id: int, email: str, name: str, role: str, stores: Sequence[str], *,
@@ -130,7 +136,8 @@ async def active_owners(conn: db.Conn, tenant_id: int) -> int:
 
 
 async def login_for_update(conn: db.Conn, email: str) -> Login | None:
-    """The login of ``email`` (locked), read before any tenant is set (function ``auth_hq_login``); the
+    """The login of ``email`` with a password (locked; pending invitations have none), read before any tenant is
+    set (function ``auth_hq_login``); the
     transaction then belongs to the login's tenant (:func:`record_attempt` writes there)."""
     cur = conn.cursor(row_factory=class_row(Login))
     await cur.execute("SELECT tenant_id, password_hash, failures, locked_until FROM auth_hq_login(%s)", (email,))
@@ -163,7 +170,8 @@ async def invite_for_update(conn: db.Conn, invite_hash: str) -> Invite | None:
 
 
 async def set_password(conn: db.Conn, email: str, password_hash: str) -> None:
-    """The invitee's password; the code is spent."""
+    """The invitee's password; the code is spent. Raises ``psycopg.errors.UniqueViolation``
+    (``auth_hq_logins_active_email``) when the e-mail logs in to another tenant (check :func:`email_taken` first)."""
     await conn.execute("UPDATE auth_hq_logins SET password_hash = %s, invite_hash = NULL, invite_expires_at = NULL,"
                        " failures = 0, locked_until = NULL WHERE email = %s", (password_hash, email))
 

@@ -14,7 +14,7 @@ import psycopg_pool
 import pytest
 
 from syncserver import accounts, bootstrap, tenancy
-from syncserver.store import db
+from syncserver.store import db, hq_accounts
 
 T = TypeVar("T")
 AT = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
@@ -69,3 +69,41 @@ def test_one_rut_is_one_tenant_however_it_is_written(pg_database: str) -> None:
         assert conn.execute("SELECT tenant_rut_taken('76086428-5'), tenant_rut_taken('77.888.999-0')"
                             ).fetchone() == (True, False)
         assert conn.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
+
+
+def test_inviting_an_e_mail_another_tenant_uses_answers_as_for_a_new_one(pg_database: str) -> None:
+    """E-mails log in to one business per server; an owner inviting one that logs in elsewhere learns nothing at
+    the invitation (same answer, same pending account), and the code's holder is told only on accepting it."""
+    app_url = bootstrap.migrate(pg_database)
+
+    async def scenario(pool: db.Pool) -> None:
+        await business(pool, "Almacenes Don Pepe", "76.086.428-5", "pepe@donpepe.cl")
+        esquina = await business(pool, "Minimarket La Esquina", "77.312.645-3", "esquina@laesquina.cl")
+        invited = {}
+        for email in ("pepe@donpepe.cl", "nueva@correo.cl"):  # one logs in to tenant 1, one is new
+            code = await accounts.invite(pool, esquina.tenant_id, email=email, name="Contadora", role="accountant",
+                                         stores=[], by="Dueño", at=AT)
+            assert len(code) == len("Q4TE-YEM3-FWJH-SG76")
+            invited[email] = code
+        listed = {a.email: (a.name, a.role, a.pending, a.invite_expires_at)
+                  for a in await accounts.list_accounts(pool, esquina.tenant_id)}
+        assert listed["pepe@donpepe.cl"] == listed["nueva@correo.cl"] == (
+            "Contadora", "accountant", True, AT + accounts.INVITE_TTL)
+        with pytest.raises(accounts.AccountError) as again:  # the inviter's own accounts are its own to see
+            await accounts.invite(pool, esquina.tenant_id, email="nueva@correo.cl", name="Otra", role="accountant",
+                                  stores=[], by="Dueño", at=AT)
+        assert (again.value.code, again.value.detail) == ("taken", "el correo nueva@correo.cl ya tiene una cuenta"
+                                                                   " en esta empresa")
+        opened = await accounts.accept_invite(pool, invited["nueva@correo.cl"], "secreto-largo", at=AT, hasher=FAST)
+        assert (opened.email, opened.tenant_id) == ("nueva@correo.cl", esquina.tenant_id)
+        with pytest.raises(accounts.AccountError) as elsewhere:
+            await accounts.accept_invite(pool, invited["pepe@donpepe.cl"], "otro-secreto", at=AT, hasher=FAST)
+        assert (elsewhere.value.code, elsewhere.value.detail) == (
+            "elsewhere", "el correo pepe@donpepe.cl ya entra a HQ de otra empresa en este servidor, y cada correo"
+                         " entra a una sola: pídale al dueño que lo invite con otro correo")
+        # nothing changed for the login that was there first
+        async with db.auth_tx(pool) as conn:
+            login = await hq_accounts.login_for_update(conn, "pepe@donpepe.cl")
+        assert login is not None and login.tenant_id == 1 and FAST.verify(login.password_hash, "secreto-largo")
+
+    run(app_url, scenario)

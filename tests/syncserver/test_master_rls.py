@@ -156,8 +156,9 @@ def test_the_lookup_functions_answer_only_the_one_matching_row(pg_database: str)
         assert (tenant, failures, locked) == (2, 0, None) and password_hash.startswith("$argon2id$")
         for guess in ("%", "dueno%", "", "DUENO2@EXAMPLE.CL", "dueno2@example.cl' OR 'x'='x"):
             assert conn.execute("SELECT * FROM auth_hq_login(%s)", (guess,)).fetchall() == [], guess
-        assert conn.execute("SELECT auth_hq_email_taken('invitado1@example.cl'),"
-                            " auth_hq_email_taken('nadie@example.cl')").fetchone() == (True, False)
+        assert conn.execute("SELECT auth_hq_email_taken('dueno1@example.cl'),"  # logs in; invited: not yet
+                            " auth_hq_email_taken('invitado1@example.cl'), auth_hq_email_taken('nadie@example.cl')"
+                            ).fetchone() == (True, False, False)
         assert conn.execute("SELECT * FROM auth_hq_invite('%')").fetchall() == []
         assert conn.execute("SELECT * FROM auth_enrolment_code('%')").fetchall() == []
         [key] = conn.execute("SELECT * FROM auth_terminal_key('caja-1')").fetchall()
