@@ -408,9 +408,9 @@ class Run:
         # the master's events are the tills' journals (an epoch a till left behind may differ only at its end)
         for till in self.tills:
             ident = till.terminal.journal.identity
-            epochs = sorted(e for t, e in journals if t == till.terminal_id)
-            for epoch in epochs:
-                mine = [(e.seq, e.hash) for e in journals[(till.terminal_id, epoch)]]
+            epochs = sorted({e for t, e in journals if t == till.terminal_id} | {ident.epoch})
+            for epoch in epochs:  # (the current epoch may hold nothing yet: begun with nothing to carry)
+                mine = [(e.seq, e.hash) for e in journals.get((till.terminal_id, epoch), [])]
                 theirs = [(e.seq, e.hash) for e in streams.get((till.terminal_id, epoch), [])]
                 if epoch == ident.epoch:
                     if mine != theirs:
@@ -504,6 +504,14 @@ class Run:
         return out
 
 
+def _where(exc: BaseException) -> str:
+    """The innermost frame of ``exc``'s traceback: file:line function."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno} {tb.tb_frame.f_code.co_name}" if tb else "?"
+
+
 def run_seed(masters: Masters, seed: int, *, only: str | None = None, zygote: Zygote | None = None) -> Outcome:
     """One seeded run, start to oracle; any exception is reported as a problem of the seed (never raised)."""
     started = time.monotonic()
@@ -517,7 +525,7 @@ def run_seed(masters: Masters, seed: int, *, only: str | None = None, zygote: Zy
         outcome = run.oracle()
     except Exception as exc:  # a crash of the harness or the app is a finding of this seed
         outcome = run.outcome if run is not None else Outcome(seed)
-        outcome.problems.append(f"{type(exc).__name__}: {exc}")
+        outcome.problems.append(f"{type(exc).__name__}: {exc} at {_where(exc)}")
         if run is not None:
             outcome.problems.append("server log: " + run.server.tail(800).replace("\n", " | "))
     finally:
