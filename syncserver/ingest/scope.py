@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared import sync
-from shared.events import envelope, purchases, returns, sales, stores
+from shared.events import envelope, purchases, returns, sales, shifts, stores
 from syncserver.dte import folios
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
@@ -20,6 +20,9 @@ from syncserver.store import folios as folio_store
 CHILE = ZoneInfo("America/Santiago")
 _DOCUMENTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE)
 _WAREHOUSED = (purchases.PurchaseReceived.TYPE,)
+_SHIFTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, shifts.ShiftOpened.TYPE, shifts.CashMoved.TYPE,
+            shifts.ShiftClosed.TYPE)
+"""The event types the master folds into a shift's row (its sales, refunds, cash movements, closing)."""
 
 
 @dataclass(slots=True)
@@ -36,6 +39,9 @@ class Scope:
     """For a refused folio, the types under which this terminal holds that number (to say "another type")."""
     warehouses: dict[str, str] = field(default_factory=dict)
     """``{warehouse_id: store_id}`` of every warehouse of the tenant (read when the batch names a warehouse)."""
+    shifts: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    """``{shift_id: (terminal_id, terminal name, store_id)}`` of the shifts the batch's events name that the master
+    holds already."""
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     """``(seq, type, reason)`` of the batch's events the ingest quarantined for :meth:`problem` (for the audit)."""
 
@@ -44,8 +50,13 @@ class Scope:
         quarantine page; None when it stays within: its document's folio is leased to this terminal (for this epoch
         or an earlier one: entries carried into a new epoch); a purchase's goods go to a warehouse HQ lists for its
         store (or the store's own sala de ventas, named as the store); a store's data it journaled are its own
-        store's. Every other event acts on its envelope's store, which the push already holds to the terminal's. (A
-        transfer between stores, should one exist, names its receiving store and is folded there when received.)"""
+        store's; a sale, return or shift event names a shift of this terminal (or one the master does not hold
+        yet: its own, opened in this batch or still to come). Every other event acts on its envelope's store,
+        which the push already holds to the terminal's. (A transfer between stores, should one exist, names its
+        receiving store and is folded there when received.)"""
+        if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted, shifts.ShiftOpened, shifts.CashMoved,
+                              shifts.ShiftClosed)) and (reason := self._shift(event)) is not None:
+            return reason
         if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted)) and event.document is not None:
             return self._folio(event)
         if isinstance(event, purchases.PurchaseReceived):
@@ -87,6 +98,16 @@ class Scope:
         return f"{reason}; {what} no se registró y su documento no se envía al SII"
 
 
+    def _shift(self, event: Any) -> str | None:
+        owner = self.shifts.get(event.shift_id)
+        if owner is None or owner[0] == self.terminal_id:
+            return None
+        what = _SHIFT_WHAT.get(type(event), "el evento")
+        terminal_id, name, store_id = owner
+        who = f"«{name}»" if name else terminal_id
+        return (f"turno ajeno: {what} es del turno {event.shift_id}, que se abrió en otra caja ({who}, tienda"
+                f" «{store_id}»); no se aplicó")
+
     def _warehouse(self, warehouse: str, what: str) -> str | None:
         owner = self.warehouses.get(warehouse)
         if owner == self.store_id or (owner is None and warehouse == self.store_id):
@@ -96,6 +117,11 @@ class Scope:
                     f" bodegas de la tienda «{self.store_id}»; no se aplicó (créela en HQ, Tiendas)")
         return (f"bodega ajena: {what} pone mercadería en la bodega «{warehouse}» de la tienda «{owner}», y esta"
                 f" caja es de la tienda «{self.store_id}»; no se aplicó")
+
+
+_SHIFT_WHAT: dict[type[Any], str] = {sales.SaleCompleted: "la venta", returns.ReturnCompleted: "la devolución",
+                                     shifts.ShiftOpened: "la apertura", shifts.CashMoved: "el movimiento de caja",
+                                     shifts.ShiftClosed: "el cierre"}
 
 
 def _listed(names: list[str]) -> str:
@@ -118,8 +144,8 @@ def _document_key(payload: Any) -> tuple[int, int] | None:
 async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int,
                entries: Sequence[envelope.Envelope]) -> Scope:
     """Read what :meth:`Scope.problem` needs for ``entries`` (the batch's new entries, raw), in the push's
-    transaction: the leases holding their documents' folios (one statement, when there are documents) and the
-    tenant's warehouses (when an entry names one)."""
+    transaction: the leases holding their documents' folios (one statement, when there are documents), the shifts
+    its entries name (one statement, by primary key) and the tenant's warehouses (when an entry names one)."""
     scope = Scope(tenant_id, terminal_id, store_id, epoch)
     keys = {key for e in entries if e.type in _DOCUMENTED and (key := _document_key(e.payload)) is not None}
     if keys:
@@ -127,6 +153,14 @@ async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, e
         for tipo, folio in sorted(keys):
             if scope.folio_refused(tipo, folio) is not None and folio not in scope.own_tipos:  # rare: a refusal
                 scope.own_tipos[folio] = await folio_store.own_tipos(conn, tenant_id, terminal_id, folio)
+    shift_ids = sorted({shift_id for e in entries if e.type in _SHIFTED and isinstance(e.payload, dict)
+                        and isinstance(shift_id := e.payload.get("shift_id"), str)})
+    if shift_ids:
+        rows = await (await conn.execute(
+            "SELECT s.shift_id, s.terminal_id, COALESCE(t.name, ''), s.store_id FROM shifts s LEFT JOIN terminals t"
+            " ON t.tenant_id = s.tenant_id AND t.terminal_id = s.terminal_id WHERE s.tenant_id = %s"
+            " AND s.shift_id = ANY(%s)", (tenant_id, shift_ids))).fetchall()
+        scope.shifts = {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
     if any(e.type in _WAREHOUSED for e in entries):
         rows = await (await conn.execute("SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %s",
                                          (tenant_id,))).fetchall()

@@ -2,7 +2,8 @@
 stamped with a folio that is not leased to it (another till's, of no lease, of a lease of another type) is
 quarantined whole, with the reason, and never queued for the SII, while the till that holds the folio issues it; a
 purchase that puts goods in a warehouse of another store (or of no store of its own) is quarantined and moves no
-stock, while one into the till's own warehouses applies; a till of a store HQ deactivated is refused what it did
+stock, while one into the till's own warehouses applies; a sale or cash movement on another till's shift is
+quarantined and leaves that shift as it was; a till of a store HQ deactivated is refused what it did
 since, with the reason, and loses nothing (``syncserver.ingest.scope``)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.events import codec, purchases, registry, stores
+from shared.events import codec, purchases, registry, shifts, stores
 from shared.sale import TenderKind
 from syncserver import tenancy
 from syncserver.ingest import rebuild
@@ -238,3 +239,36 @@ def test_a_deactivated_stores_till_is_refused_what_it_did_since_and_keeps_it(ser
     assert sync_kit.admin(server, "SELECT count(*) FROM sales WHERE sale_id = %s", (sold_after,)) == [(1,)]
     assert till.sync.sync_once(till.terminal.journal.clock()).pending == 0
     assert sync_kit.admin(server, leases, (till.client.terminal_id,)) == [(1,)]  # its push leased it boletas
+
+
+def test_sales_and_cash_on_another_tills_shift_are_quarantined_and_leave_it_as_it_was(server, make_till):
+    sync_kit.setup_tenants(server)
+    till = make_till(1, "centro", ROWS)
+    other = make_till(1, "norte", ROWS)
+    _sold(other, 2, 9)
+    assert other.sync.sync_once(other.terminal.journal.clock()).pending == 0
+    their_shift = other.terminal.shifts.current().shift_id
+    shift_sql = ("SELECT sales_count, sales_total, received, cash_in, cash_out, state FROM shifts"
+                 " WHERE shift_id = %s")
+    theirs = sync_kit.admin(server, shift_sql, (their_shift,))
+    bodies = _sold(till, 2, 10)
+    template = bodies[-1]
+    sale = {**template["payload"], "sale_id": str(uuid.uuid4()), "number": 900, "shift_id": their_shift}
+    bodies.append({**bodies[-1], "event_id": str(uuid.uuid4()), "seq": bodies[-1]["seq"] + 1, "payload": sale})
+    bodies.append(_event(bodies, shifts.CashMoved(their_shift, "out", 50_000, "retiro", "ana")))
+    bodies.append(_event(bodies, shifts.ShiftClosed(their_shift, "ana", (shifts.TenderCount("cash", 0),),
+                                                    (shifts.TenderCount("cash", 0),))))
+    chain = sync_kit.chain(bodies)
+    response = sync_kit.push(server, till, chain)
+    assert response.status_code == 200, response.text
+    assert response.json()["quarantined"] == 3, response.text
+    where = "que se abrió en otra caja («Caja 2», tienda «norte»); no se aplicó"
+    assert dict(sync_kit.admin(server, "SELECT seq, reason FROM quarantine")) == {
+        len(chain) - 2: f"turno ajeno: la venta es del turno {their_shift}, {where}",
+        len(chain) - 1: f"turno ajeno: el movimiento de caja es del turno {their_shift}, {where}",
+        len(chain): f"turno ajeno: el cierre es del turno {their_shift}, {where}"}
+    assert sync_kit.admin(server, shift_sql, (their_shift,)) == theirs
+    assert sync_kit.admin(server, "SELECT count(*) FROM sales WHERE sale_id = %s", (sale["sale_id"],)) == [(0,)]
+    # the till's own sales and shift applied
+    own = [b["payload"]["sale_id"] for b in bodies[:-3] if b["type"] == "sale.completed"]
+    assert sync_kit.admin(server, "SELECT count(*) FROM sales WHERE sale_id = ANY(%s)", (own,)) == [(len(own),)]
