@@ -9,7 +9,9 @@
     ├── csrf.py            CSRF tokens for HQ forms
     ├── documents.py       /hq/documentos: each document's way to the SII; corrections; PDFs
     ├── emisor.py          /hq/emisor: the emisor's data and the certificate
+    ├── errors.py          error pages in Spanish: bad addresses and values (400), refusals, any failure (500)
     ├── folios.py          /hq/folios: CAFs and the ranges leased to each terminal
+    ├── params.py          strict reading of query and form values (ASCII digits, real dates, lengths)
     ├── pdf_reportlab.py   the server's PDF backend (reportlab) for HQ's downloads
     ├── purchases.py       /hq/compras: the stores' purchases by month
     ├── rvd.py             /hq/documentos/rvd: the daily sales reports
@@ -32,10 +34,9 @@ import secrets
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncserver import settings as settings_mod
 from syncserver.hq import (
@@ -45,6 +46,7 @@ from syncserver.hq import (
     catalog,
     documents,
     emisor,
+    errors,
     folios,
     purchases,
     rvd,
@@ -98,22 +100,6 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-class RefuseNul:
-    """A query string with a NUL character (``%00``) gets a plain 400: no HQ parameter can hold one, and PostgreSQL
-    text cannot store it (it would surface as a 500). Forms are cleaned in :func:`web.read_form`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
-            response = PlainTextResponse("Solicitud inválida: la dirección trae un carácter nulo (%00).",
-                                         status_code=400)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
     """The signed session cookie (HttpOnly, SameSite=Lax, path ``/hq``) holding the tenant and the session's token
     (:mod:`syncserver.hq.sessions`), kept by the browser ``hq_session_max_hours``;
@@ -122,10 +108,10 @@ def middleware(settings: settings_mod.ServerSettings) -> list[Middleware]:
     if not secret:
         log.warning("no secret_key: HQ sessions last until the server restarts")
         secret = secrets.token_urlsafe(32)
-    return [Middleware(RefuseNul),
-            Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+    return [Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
                        max_age=settings.hq_session_max_hours * 3600,
-                       path=web.BASE, same_site="lax", https_only=settings.hq_secure_cookie)]
+                       path=web.BASE, same_site="lax", https_only=settings.hq_secure_cookie),
+            Middleware(errors.Guard)]  # innermost: unreadable addresses and any page's exception → a Spanish page
 
 
 def mount(settings: settings_mod.ServerSettings) -> Mount:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncserver import accounts, state
-from syncserver.hq import trail, web
+from syncserver.hq import params, trail, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db, tenants
 
@@ -25,8 +25,18 @@ def _message(exc: accounts.AccountError) -> str:
 
 
 def _form(form: FormData) -> dict[str, Any]:
-    return {"email": str(form.get("correo", "")).strip(), "name": str(form.get("nombre", "")),
-            "role": str(form.get("rol", "")), "stores": [str(s) for s in form.getlist("tiendas")]}
+    return {"email": params.text_param(form, "correo", "Correo", max_len=254),
+            "name": params.raw(form, "nombre", "Nombre", max_len=200) or "",
+            "role": params.raw(form, "rol", "Rol", max_len=40) or "",
+            "stores": params.list_param(form, "tiendas", "Tiendas")}
+
+
+def _email(request: Request) -> str:
+    return params.id_param(params.path(request.path_params), "email", "Cuenta", max_len=254)
+
+
+def _notice(request: Request) -> str:
+    return params.choice_param(request.query_params, "aviso", "Aviso", NOTICES, default="")
 
 
 async def _stores(request: Request, user: HqUser) -> dict[str, str]:
@@ -40,7 +50,7 @@ async def _list(request: Request, user: HqUser, *, status: int = 200, form: dict
     return web.render(request, "accounts.html", status=status, user=user, section="cuentas", accounts=rows,
                       stores=await _stores(request, user), roles=ROLE_CHOICES, role_labels=dict(ROLE_CHOICES),
                       form=form or {"email": "", "name": "", "role": accounts.Role.ACCOUNTANT.value, "stores": []},
-                      problems=problems or {}, notice=NOTICES.get(request.query_params.get("aviso", ""), ""))
+                      problems=problems or {}, notice=_notice(request))
 
 
 def _code_page(request: Request, user: HqUser, email: str, code: str, *, reset: bool) -> Response:
@@ -80,13 +90,13 @@ async def _detail(request: Request, user: HqUser, email: str, *, status: int = 2
     return web.render(request, "account.html", status=status, user=user, section="cuentas", account=row,
                       stores=await _stores(request, user), roles=ROLE_CHOICES, role_labels=dict(ROLE_CHOICES),
                       form=form or {"name": row.name, "role": row.role, "stores": row.stores},
-                      problems=problems or {}, notice=NOTICES.get(request.query_params.get("aviso", ""), ""))
+                      problems=problems or {}, notice=_notice(request))
 
 
 @web.login_required
 async def detail(request: Request, user: HqUser) -> Response:
     """``GET`` one account; ``POST`` saves its name, role and stores."""
-    email = request.path_params["email"]
+    email = _email(request)
     if request.method != "POST":
         return await _detail(request, user, email)
     form = await web.read_form(request)
@@ -110,7 +120,7 @@ async def detail(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def reset(request: Request, user: HqUser) -> Response:
     """``POST``: a new one-time code for the account (its password stops working), shown once."""
-    email = request.path_params["email"]
+    email = _email(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
@@ -127,15 +137,16 @@ async def reset(request: Request, user: HqUser) -> Response:
 async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the account can no longer sign in (kept with who, when and why); ``reactivar=1``
     brings it back."""
-    email = request.path_params["email"]
+    email = _email(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    restore = form.get("reactivar") == "1"
+    restore = params.flag_param(form, "reactivar", "Reactivar")
     try:
         await accounts.set_active(request.app.state.pool, user.tenant_id, email, restore,
                                   by=user.name or user.email, by_email=user.email,
-                                  reason=str(form.get("motivo", "")), at=state.clock(request)())
+                                  reason=params.text_param(form, "motivo", "Motivo", max_len=200),
+                                  at=state.clock(request)())
     except accounts.AccountError as exc:
         if exc.code == "missing":
             return web.not_found(request, user, "La cuenta")

@@ -4,7 +4,8 @@ the categories in the till's tab order."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -12,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shared import catalog_import, errors
+from shared import catalog_import
 from syncserver import catalog, state
 from syncserver.hq import catalog_import as import_pages
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db, products
 
@@ -25,16 +26,22 @@ FORM_FIELDS = ("sku", "name", "brand", "category", "price", "sold_by", "barcode"
 _IDENTITY = {f: i for i, f in enumerate(FORM_FIELDS)}
 
 
-def _page(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+MAX_FIELD = {"name": 200, "brand": 100, "category": 100, "barcode": 2000, "sku": 100}
+"""The longest text each product form field may bring (longer is refused before the row rules read it)."""
+_MINIMUM = re.compile(r"[0-9]{1,7}(?:[.,][0-9]{1,3})?", re.ASCII)
+
+
+def sku_of(request: Request) -> str:
+    """The ``{sku}`` of the address."""
+    return params.id_param(params.path(request.path_params), "sku", "Producto")
 
 
 @web.login_required
 async def product_list(request: Request, user: HqUser) -> Response:
     """``?q=`` finds what the till finds (word starts; accents, hyphens and case ignored) and exact SKU, barcode or
     PLU; ``?pagina=N`` pages by 25."""
-    query = " ".join(request.query_params.get("q", "").split())[:100]
-    page = _page(request.query_params.get("pagina"))
+    query = " ".join(params.text_param(request.query_params, "q", "Buscar", max_len=100).split())
+    page = params.int_param(request.query_params, "pagina", "Página", low=1, high=100_000, default=1)
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         total, rows = await products.search(conn, user.tenant_id, query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         pages = max(1, -(-total // PAGE_SIZE))
@@ -50,14 +57,16 @@ def _form_product(form: FormData, sku: str | None, active: bool, current: dict[s
     """The product the form describes, checked by the import's row rules (``shared.catalog_import.parse_row``),
     and the problems per form field. A form without ``completo`` (a partial edit) keeps ``current``'s values of
     the fields it does not send."""
-    kept = catalog_import.export_row(current) if current is not None and form.get("completo") != "1" else None
-    values = [str(form[f]) if f in form else (kept[i] if kept else "") for i, f in enumerate(FORM_FIELDS)]
+    complete = params.flag_param(form, "completo", "Formulario completo")
+    kept = catalog_import.export_row(current) if current is not None and not complete else None
+    sent = {f: params.raw(form, f, f, max_len=MAX_FIELD.get(f, 30)) for f in FORM_FIELDS}
+    values = [_or(sent[f], kept[i] if kept else "") for i, f in enumerate(FORM_FIELDS)]
     if sku is not None:
         values[0] = sku
     values[FORM_FIELDS.index("barcode")] = " ".join(values[FORM_FIELDS.index("barcode")].split())
     for flag in ("iva_exempt", "favourite"):
         index = FORM_FIELDS.index(flag)
-        values[index] = "1" if form.get(flag) == "1" else (kept[index] if kept else "0")
+        values[index] = "1" if params.flag_param(form, flag, flag) else (kept[index] if kept else "0")
     result = catalog_import.parse_row(values, 0, _IDENTITY, FORM_FIELDS)
     problems: dict[str, str] = {}
     for problem in result.problems:
@@ -69,6 +78,10 @@ def _form_product(form: FormData, sku: str | None, active: bool, current: dict[s
     product = dict(result.product)
     product["active"] = active
     return product, problems
+
+
+def _or(value: str | None, default: str) -> str:
+    return default if value is None else value
 
 
 def _shown(form: FormData) -> dict[str, Any]:
@@ -86,10 +99,12 @@ def _as_form(product: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _context(request: Request, user: HqUser, sku: str | None) -> dict[str, Any]:
+    """The form's categories, the product and its settings in the stores the user sees (an encargado: his)."""
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         cats = await products.categories(conn, user.tenant_id)
         stores = await products.store_settings(conn, user.tenant_id, sku) if sku else []
         current = await products.get(conn, user.tenant_id, sku) if sku else None
+    stores = [s for s in stores if user.sees_store(s["store_id"])]
     return {"categories": [c["name"] for c in cats], "stores": stores, "product": current}
 
 
@@ -105,7 +120,8 @@ async def new(request: Request, user: HqUser) -> Response:
     """``GET`` an empty product form; ``POST`` creates the product (its SKU must be new)."""
     ctx = await _context(request, user, None)
     empty = {f: "" for f in FORM_FIELDS} | {"sold_by": "unit", "iva_exempt": False, "favourite": False,
-                                           "version": "", "barcode": request.query_params.get("codigo", "")[:14]}
+                                           "version": "", "barcode": params.text_param(request.query_params, "codigo",
+                                                                                       "Código", max_len=14)}
     if request.method != "POST":
         return _render_form(request, user, ctx, empty)
     form = await web.read_form(request)
@@ -127,27 +143,25 @@ async def new(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def edit(request: Request, user: HqUser) -> Response:
     """``GET`` shows the form; ``POST`` saves it with the version the form was read at, or shows the conflict."""
-    sku = request.path_params["sku"]
+    sku = sku_of(request)
     pool = request.app.state.pool
     ctx = await _context(request, user, sku)
     current = ctx["product"]
     if current is None:  # never upsert a SKU the tenant does not have: that would create it
         return web.not_found(request, user, "El producto")
     if request.method != "POST":
-        return _render_form(request, user, ctx, _as_form(current), saved=request.query_params.get("guardado") == "1",
-                            message=request.query_params.get("aviso", ""))
+        query = request.query_params
+        return _render_form(request, user, ctx, _as_form(current), saved=params.flag_param(query, "guardado", "Aviso"),
+                            message=params.choice_param(query, "aviso", "Aviso", {"motivo": "motivo"}, default=""))
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    version_text = str(form.get("version", ""))
-    if not version_text.isdigit():
-        return web.error_page(request, 400, "Formulario incompleto", "Vuelva a abrir el producto e intente de nuevo.",
-                              user)
+    version = params.int_param(form, "version", "Versión del producto", low=0, high=2**31 - 1)
     product, problems = _form_product(form, sku, bool(current["active"]), current)
     if product is None:
         return _render_form(request, user, ctx, _shown(form), status=422, problems=problems)
     try:
-        await catalog.upsert_product(pool, user.tenant_id, product, expected_version=int(version_text),
+        await catalog.upsert_product(pool, user.tenant_id, product, expected_version=version,
                                      now=state.clock(request)())
     except catalog.CatalogError as exc:
         if exc.code == "barcode":
@@ -162,12 +176,12 @@ async def edit(request: Request, user: HqUser) -> Response:
 async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` with ``motivo``: the product stops being sold (kept, with who, when and why); ``reactivar=1``
     brings it back."""
-    sku = request.path_params["sku"]
+    sku = sku_of(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    restore = form.get("reactivar") == "1"
-    reason = " ".join(str(form.get("motivo", "")).split())[:200]
+    restore = params.flag_param(form, "reactivar", "Reactivar")
+    reason = " ".join(params.text_param(form, "motivo", "Motivo", max_len=200).split())
     if not restore and not reason:
         return web.redirect(f"/catalogo/{web.url_part(sku)}?aviso=motivo")
     try:
@@ -182,7 +196,7 @@ async def deactivate(request: Request, user: HqUser) -> Response:
 async def store_settings(request: Request, user: HqUser) -> Response:
     """``POST`` each store's own price (``precio_<tienda>``, empty: the catalog's) and minimum stock
     (``minimo_<tienda>``, empty: none)."""
-    sku = request.path_params["sku"]
+    sku = sku_of(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
@@ -193,20 +207,16 @@ async def store_settings(request: Request, user: HqUser) -> Response:
     problems: dict[str, str] = {}
     for store in ctx["stores"]:
         sid = store["store_id"]
-        price_text, min_text = str(form.get(f"precio_{sid}", "")).strip(), str(form.get(f"minimo_{sid}", "")).strip()
+        price_text = params.text_param(form, f"precio_{sid}", f"Precio en {store['name']}", max_len=20)
+        min_text = params.text_param(form, f"minimo_{sid}", f"Mínimo en {store['name']}", max_len=20)
         price = minimum = None
         try:
-            price = catalog_import.parse_pesos(price_text) if price_text else None
-            if price == 0:
-                raise errors.InvalidAmount(price_text, "debe ser mayor que cero")
-        except errors.InvalidAmount as exc:
+            price = params.peso_param(form, f"precio_{sid}", "precio", required=False, low=1)
+        except params.BadInput as exc:
             problems["stores"] = f"{store['name']}: el precio «{price_text}» {exc.reason}."
-        try:
-            minimum = Decimal(min_text.replace(",", ".")) if min_text else None
-            if minimum is not None and (not minimum.is_finite() or minimum < 0 or minimum > 9_999_999
-                                        or -minimum.as_tuple().exponent > 3):  # type: ignore[operator]
-                raise InvalidOperation
-        except InvalidOperation:
+        if _MINIMUM.fullmatch(min_text):
+            minimum = Decimal(min_text.replace(",", "."))
+        elif min_text:
             problems["stores"] = f"{store['name']}: el mínimo «{min_text}» debe ser un número (hasta 3 decimales)."
         settings[sid] = (price, minimum)
     if problems:
@@ -224,8 +234,8 @@ async def categories(request: Request, user: HqUser) -> Response:
         form = await web.read_form(request)
         if form is None:
             return web.csrf_failed(request, user)
-        new_name = " ".join(str(form.get("nueva", "")).split())
-        if form.get("accion") == "agregar":
+        new_name = " ".join(params.text_param(form, "nueva", "Nueva categoría", max_len=200).split())
+        if params.choice_param(form, "accion", "Acción", {"agregar": True, "ordenar": False}, default=False):
             if not new_name or len(new_name) > 60:
                 problem, status = "Escriba el nombre de la categoría (hasta 60 caracteres).", 422
             elif await catalog.add_category(pool, user.tenant_id, new_name):
@@ -234,12 +244,12 @@ async def categories(request: Request, user: HqUser) -> Response:
                 problem, status = f"La categoría «{new_name}» ya existe.", 422
         else:
             positions: dict[str, int] = {}
-            for key, value in form.multi_items():
-                if key.startswith("orden_") and isinstance(value, str):
-                    if not value.strip().isdigit() or not 0 < int(value) < 1000:
-                        problem, status = "El orden debe ser un número de 1 a 999.", 422
-                        break
-                    positions[key[len("orden_"):]] = int(value)
+            for key in dict.fromkeys(k for k in form if k.startswith("orden_")):
+                try:
+                    positions[key[len("orden_"):]] = params.int_param(form, key, "Orden", low=1, high=999)
+                except params.BadInput:
+                    problem, status = "El orden debe ser un número de 1 a 999.", 422
+                    break
             if not problem:
                 await catalog.order_categories(pool, user.tenant_id, positions)
                 message = "Orden guardado. Las cajas lo recibirán en su próxima sincronización."

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from shared import catalog_import as rules
 from syncserver import catalog_import, state
-from syncserver.hq import csrf, web
+from syncserver.hq import csrf, params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
@@ -36,13 +36,13 @@ async def upload(request: Request, user: HqUser) -> Response:
     async with request.form(max_files=1, max_fields=5) as form:
         if not csrf.valid(request.session, form.get(csrf.FIELD)):
             return web.csrf_failed(request, user)
-        file, encoding = form.get("archivo"), str(form.get("codificacion", "utf-8"))
+        file = form.get("archivo")
+        encoding = params.choice_param(form, "codificacion", "Codificación", {e: e for e in ENCODINGS},
+                                       default="utf-8")
         if not isinstance(file, UploadFile) or not file.filename:
             return _upload_page(request, user, 422, "Elija el archivo del catálogo (.csv o .xlsx).")
         data = await file.read(catalog_import.MAX_BYTES + 1)
         filename = file.filename[:200]
-    if encoding not in ENCODINGS:
-        encoding = "utf-8"
     try:
         table = catalog_import.read_file(data, filename, encoding)
     except rules.ImportFileError as exc:
@@ -69,7 +69,8 @@ async def _stored(request: Request, user: HqUser) -> dict[str, Any] | None:
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute("SELECT import_id, filename, content, encoding, mapping, create_categories, state, total,"
                           " done, result FROM catalog_imports WHERE tenant_id = %s AND import_id = %s",
-                          (user.tenant_id, request.path_params["import_id"]))
+                          (user.tenant_id, params.id_param(params.path(request.path_params), "import_id",
+                                                           "Importación")))
         return await cur.fetchone()
 
 
@@ -122,12 +123,14 @@ async def review(request: Request, user: HqUser) -> Response:
             return web.redirect(f"/catalogo/importar/{web.url_part(import_id)}")
         chosen: dict[str, int] = {}
         for name in rules.FIELDS:
-            value = str(form.get(f"col_{name}", ""))
-            if value.isdigit() and int(value) < len(table.headers):
-                chosen[name] = int(value)
-        create = form.get("crear_categorias") == "1"
+            column = params.int_param(form, f"col_{name}", rules.LABELS.get(name, name), low=-1,
+                                      high=len(table.headers) - 1, default=-1)
+            if column >= 0:
+                chosen[name] = column
+        create = params.flag_param(form, "crear_categorias", "Crear categorías")
+        start = params.choice_param(form, "accion", "Acción", {"importar": True, "columnas": False}, default=False)
         await _set(pool, user.tenant_id, import_id, mapping=json.dumps(chosen), create_categories=create)
-        if form.get("accion") == "importar":
+        if start:
             checked = await catalog_import.preview(pool, user.tenant_id, table, chosen, create)
             if not checked.mapping_problems and checked.accepted and await _start(pool, user.tenant_id, import_id,
                                                                                   state.clock(request)()):

@@ -20,7 +20,7 @@ from shared.dte import errors as dte_errors
 from shared.dte import pdf as dte_pdf
 from syncserver import state as app_state
 from syncserver.dte import corrections, emisor, folios
-from syncserver.hq import auth, pdf_reportlab, web
+from syncserver.hq import auth, params, pdf_reportlab, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -67,22 +67,22 @@ def explanations(*texts: str | None) -> list[str]:
     return out
 
 
-def _tipo(text: str | None) -> int | bool | None:
-    """The ``?tipo=`` filter: None when absent, False when not a known type."""
-    if not text:
-        return None
-    return int(text) if text.isdigit() and int(text) in TIPOS else False
+MAX_FOLIO = 9_999_999_999
+"""A folio has at most 10 digits (the CAF's RNG ``D``/``H``)."""
+
+
+def document_key(request: Request) -> tuple[int, int] | None:
+    """The ``{tipo}``/``{folio}`` of the address; None when no document can have them (a 404)."""
+    tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
+    return (tipo, folio) if tipo in TIPOS and 1 <= folio <= MAX_FOLIO else None
 
 
 @web.login_required
 async def page(request: Request, user: HqUser) -> Response:
     """The latest documents (``?estado=`` one state, ``?tipo=`` one type), with counts by state."""
-    state = request.query_params.get("estado") or None
-    tipo = _tipo(request.query_params.get("tipo"))
-    if state is not None and state not in STATES:
-        return web.error_page(request, 400, "Estado desconocido", "Elija un estado de la lista.", user)
-    if tipo is False:
-        return web.error_page(request, 400, "Tipo de documento desconocido", "Elija un tipo de la lista.", user)
+    query = request.query_params
+    state = params.choice_param(query, "estado", "Estado", {s: s for s in STATES}, default=None)
+    tipo = params.choice_param(query, "tipo", "Tipo de documento", {str(t): t for t in TIPOS}, default=None)
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         scope = user.store_scope  # an encargado: the documents of his stores' tills only
         counts: dict[str, int] = {str(s): int(n) for s, n in await (await conn.execute(
@@ -106,7 +106,7 @@ async def page(request: Request, user: HqUser) -> Response:
     return web.render(request, "documents.html", user=user, section="documentos", rows=rows, counts=counts,
                       states=STATES, state=state, tipo=tipo, tipos=TIPOS, page_size=PAGE, pdf_links=PDF_LINKS,
                       untracked=UNTRACKED,
-                      notice=_notice(request.query_params.get("corregido", "")))
+                      notice=_notice(params.text_param(query, "corregido", "Aviso", max_len=60)))
 
 
 def _notice(corrected: str) -> str:
@@ -120,10 +120,12 @@ def _notice(corrected: str) -> str:
 
 
 async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> dict[str, Any] | None:
+    """The document, when the user sees it (an encargado: issued by a till of his stores)."""
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn, \
             conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_ROWS + " WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s",
-                          (user.tenant_id, tipo, folio))
+        await cur.execute(_ROWS + " WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s"
+                          " AND (%s::text[] IS NULL OR EXISTS (" + _IN_SCOPE + "))",
+                          (user.tenant_id, tipo, folio, user.store_scope, user.store_scope))
         return await cur.fetchone()
 
 
@@ -131,10 +133,11 @@ async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> di
 async def correct(request: Request, user: HqUser) -> Response:
     """``GET`` asks for confirmation (reason and the user's password); ``POST`` issues the nota de crédito that
     annuls the rejected document ``{tipo}``/``{folio}``."""
-    tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
-    document = await _document(request, user, tipo, folio)
-    if document is None:
+    key = document_key(request)
+    document = await _document(request, user, *key) if key is not None else None
+    if key is None or document is None:
         return web.not_found(request, user, "El documento")
+    tipo, folio = key
 
     def confirm(status: int = 200, error: str = "", reason: str = "") -> Response:
         return web.render(request, "correct.html", status=status, user=user, section="documentos", doc=document,
@@ -147,8 +150,9 @@ async def correct(request: Request, user: HqUser) -> Response:
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    reason = " ".join(str(form.get("motivo", "")).split())[:90]
-    attempt = await auth.check_password(request, user.email, str(form.get("password", "")))
+    reason = " ".join(params.text_param(form, "motivo", "Motivo", max_len=300).split())[:90]
+    attempt = await auth.check_password(request, user.email, params.raw(form, "password", "Contraseña",
+                                                                       max_len=1000) or "")
     if attempt.tenant_id != user.tenant_id:
         error = ("Demasiados intentos fallidos: la cuenta quedó bloqueada por unos minutos."
                  if attempt.locked_until is not None else "Contraseña incorrecta: la nota de crédito no se emitió.")
@@ -167,7 +171,11 @@ async def correct(request: Request, user: HqUser) -> Response:
 async def pdf(request: Request, user: HqUser) -> Response:
     """The signed document ``{tipo}``/``{folio}`` as a PDF (SII Manual de Muestras Impresas layout, timbre as
     PDF417); 404 for another tenant's or an unknown document, 409 while it is not signed yet."""
-    tipo, folio = int(request.path_params["tipo"]), int(request.path_params["folio"])
+    key = document_key(request)
+    if key is None:
+        return web.not_found(request, user, "El documento")
+    tipo, folio = key
+    cedible = params.flag_param(request.query_params, "cedible", "Copia cedible")
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         row = await (await conn.execute(
             "SELECT o.xml FROM dte_outbox o WHERE o.tenant_id = %s AND o.tipo = %s AND o.folio = %s"
@@ -181,7 +189,6 @@ async def pdf(request: Request, user: HqUser) -> Response:
                               "El servidor todavía no firma este documento: el PDF estará disponible cuando lo haga.",
                               user)
     resolution = config.resolution if config is not None else None
-    cedible = request.query_params.get("cedible") == "1"
     try:
         data = await run_in_threadpool(
             dte_pdf.render_pdf, bytes(row[0]), backend=pdf_reportlab.ReportlabBackend(),

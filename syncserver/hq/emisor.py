@@ -17,7 +17,7 @@ from starlette.responses import Response
 from syncserver import state
 from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
-from syncserver.hq import csrf, web
+from syncserver.hq import csrf, params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
@@ -59,7 +59,7 @@ async def _page(request: Request, user: HqUser, *, status: int = 200, values: di
                       values=values if values is not None else _form_values(config), error=error, missing=missing,
                       waiting=int(waiting[0]) if waiting else 0,
                       certificate=_certificate(cert, state.clock(request)()), cert_error=cert_error,
-                      notice=NOTICES.get(request.query_params.get("guardado", ""), ""))
+                      notice=params.choice_param(request.query_params, "guardado", "Aviso", NOTICES, default=""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ async def certificate(request: Request, user: HqUser) -> Response:
     async with request.form(max_files=1, max_fields=5) as form:
         if not csrf.valid(request.session, form.get(csrf.FIELD)):
             return web.csrf_failed(request, user)
-        upload, password = form.get("pfx"), str(form.get("clave", ""))
+        upload, password = form.get("pfx"), params.raw(form, "clave", "Contraseña", max_len=1000) or ""
         if not isinstance(upload, UploadFile) or not upload.filename:
             return await _page(request, user, status=422, cert_error="Elija el archivo del certificado (.pfx o .p12).")
         data = await upload.read(certs.MAX_PFX_BYTES + 1)
@@ -108,7 +108,7 @@ async def page(request: Request, user: HqUser) -> Response:
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    values = {name: str(form.get(name, "")) for name in emisor_mod.FIELDS}
+    values = {name: params.raw(form, name, name, max_len=200) or "" for name in emisor_mod.FIELDS}
     try:
         await emisor_mod.store(request.app.state.pool, user.tenant_id, values, by=user.email, require_complete=True)
     except emisor_mod.EmisorError as exc:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from shared.dte import caf as caf_mod
 from syncserver import state
 from syncserver.dte import folios
-from syncserver.hq import csrf, web
+from syncserver.hq import csrf, params, web
 from syncserver.hq.web import HqUser
 
 TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta", 56: "Nota de débito",
@@ -27,7 +27,8 @@ async def _page(request: Request, user: HqUser, *, status: int = 200, error: str
 async def page(request: Request, user: HqUser) -> Response:
     """``GET`` lists; ``POST`` (multipart, field ``caf``) imports a CAF file and shows the verdict."""
     if request.method != "POST":
-        return await _page(request, user, imported=request.query_params.get("importado"))
+        return await _page(request, user, imported=params.text_param(request.query_params, "importado", "Aviso",
+                                                                      max_len=60) or None)
     async with request.form(max_files=1, max_fields=5) as form:
         if not csrf.valid(request.session, form.get(csrf.FIELD)):
             return web.csrf_failed(request, user)

@@ -12,7 +12,6 @@ ImptoReten (additional taxes), part of the total and shown only in a month that 
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, Final
 
@@ -22,14 +21,13 @@ from starlette.responses import Response
 
 from shared.events import purchases as purchase_events
 from syncserver import state
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
 TIPOS: Final = {33: "Factura electrónica", 34: "Factura exenta", 56: "Nota de débito", 61: "Nota de crédito"}
 """The documents a store registers as purchases (``shared.events.purchases.ACCEPTED_TIPOS``): all electronic (DTE)."""
 AMOUNTS: Final = ("neto", "exento", "iva", "other_taxes", "total")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 MONTHS: Final = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
                  "noviembre", "diciembre")
 
@@ -41,17 +39,6 @@ _ROWS = (
     " AND (%(store)s::text IS NULL OR p.store_id = %(store)s::text)"
     " AND (%(scope)s::text[] IS NULL OR p.store_id = ANY(%(scope)s))"
     " ORDER BY p.fecha_emision, p.supplier_name, p.supplier_rut, p.tipo, p.folio")
-
-
-def parse_month(text: str | None, today: date) -> date | None:
-    """``aaaa-mm`` (what ``<input type="month">`` sends) as the first day of that month; ``today``'s month when
-    absent; None when it is not a month."""
-    if not text:
-        return today.replace(day=1)
-    match = _MONTH.fullmatch(text.strip())
-    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        return None
-    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def month_text(month: date) -> str:
@@ -94,19 +81,16 @@ def summarise(rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[dict[str
 async def month(request: Request, user: HqUser) -> Response:
     """``?mes=aaaa-mm`` picks the month (of the documents' fecha de emisión), ``?tienda=ID`` one store."""
     today = state.clock(request)().astimezone(web.CHILE).date()
-    chosen = parse_month(request.query_params.get("mes"), today)
-    if chosen is None or chosen.year > 9998:
-        return web.error_page(request, 400, "Mes inválido", "Elija el mes con el selector (por ejemplo 2026-11).",
-                              user)
-    store = request.query_params.get("tienda") or None
-    params = {"tenant": user.tenant_id, "low": chosen, "high": _shift(chosen, 1), "store": store,
+    chosen = params.month_param(request.query_params, "mes", "Mes", default=today.replace(day=1))
+    store = params.store_param(user, request.query_params)
+    query = {"tenant": user.tenant_id, "low": chosen, "high": _shift(chosen, 1), "store": store,
               "scope": user.store_scope}
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         stores = [s for s in await (await conn.execute(
             "SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name", (user.tenant_id,))).fetchall()
             if user.sees_store(s[0])]
         cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(_ROWS, params)
+        await cur.execute(_ROWS, query)
         rows = await cur.fetchall()
     for r in rows:
         r["amounts"] = signed(r)
@@ -120,5 +104,5 @@ async def month(request: Request, user: HqUser) -> Response:
                       totals=totals, by_tipo=by_tipo, stores=stores, store=store, store_name=store_name,
                       unknown_store=unknown_store, other_taxes=any(r["other_taxes"] for r in rows),
                       month_value=month_text(chosen),
-                      previous=month_text(_shift(chosen, -1)) if chosen.year > 1 or chosen.month > 1 else "",
-                      following=month_text(_shift(chosen, 1)) if chosen.year < 9998 else "")
+                      previous=month_text(_shift(chosen, -1)) if chosen > params.MIN_DATE else "",
+                      following=month_text(_shift(chosen, 1)) if _shift(chosen, 1) <= params.MAX_DATE else "")

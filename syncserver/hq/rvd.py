@@ -20,7 +20,7 @@ from syncserver import state
 from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
 from syncserver.dte import rvd as rvd_mod
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.documents import explanations
 from syncserver.hq.web import HqUser
 from syncserver.store import db
@@ -77,7 +77,8 @@ async def _render(request: Request, user: HqUser, *, error: str = "", code: int 
     missing = (config or emisor_mod.EmisorConfig(rut=user.tenant_rut)).missing()
     return web.render(request, "rvd.html", status=code, user=user, section="documentos", rows=rows, enabled=enabled,
                       disabled_note=DISABLED, missing=missing, page_size=PAGE,
-                      notice=_notice(request.query_params.get("reenviado", "")), error=error)
+                      notice=_notice(params.text_param(request.query_params, "reenviado", "Aviso", max_len=40)),
+                      error=error)
 
 
 def _notice(resent: str) -> str:
@@ -96,10 +97,7 @@ def _notice(resent: str) -> str:
 @web.login_required
 async def resend(request: Request, user: HqUser) -> Response:
     """``POST``: build again the RVD of ``{dia}`` (``AAAA-MM-DD``) whose last report the SII rejected."""
-    try:
-        day = date.fromisoformat(request.path_params["dia"])
-    except ValueError:
-        return web.not_found(request, user, "El día")
+    day = params.parse_date(str(request.path_params["dia"])[:20], "dia", "Día")
     if await web.read_form(request) is None:
         return web.csrf_failed(request, user)
     try:

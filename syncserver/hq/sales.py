@@ -5,14 +5,14 @@ returns)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from syncserver import state
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
@@ -39,24 +39,13 @@ DAY_RETURNS = """
 """
 
 
-def _day(text: str | None, today: date) -> date | None:
-    if not text:
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 @web.login_required
 async def day(request: Request, user: HqUser) -> Response:
     """``?fecha=aaaa-mm-dd`` picks the day (Chile's calendar), ``?tienda=ID`` one store."""
     today = state.clock(request)().astimezone(web.CHILE).date()
-    chosen = _day(request.query_params.get("fecha"), today)
-    if chosen is None:
-        return web.error_page(request, 400, "Fecha inválida", "Elija la fecha con el calendario.", user)
-    store = request.query_params.get("tienda") or None
-    params = {"tenant": user.tenant_id, "day": chosen, "store": store, "scope": user.store_scope,
+    chosen = params.date_param(request.query_params, "fecha", "Fecha", default=today)
+    store = params.store_param(user, request.query_params)
+    query = {"tenant": user.tenant_id, "day": chosen, "store": store, "scope": user.store_scope,
               "low": (chosen - timedelta(days=1)).isoformat(), "high": (chosen + timedelta(days=2)).isoformat()}
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         all_stores = [s for s in await (await conn.execute(
@@ -67,13 +56,13 @@ async def day(request: Request, user: HqUser) -> Response:
             " LEFT JOIN day_sales d ON d.store_id = s.store_id WHERE s.tenant_id = %(tenant)s"
             " AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text)"
             " AND (%(scope)s::text[] IS NULL OR s.store_id = ANY(%(scope)s)) GROUP BY s.store_id, s.name"
-            " ORDER BY s.name", params)).fetchall()
+            " ORDER BY s.name", query)).fetchall()
         tenders = await (await conn.execute(
             DAY_SALES + "SELECT d.store_id, t.kind, sum(t.received) FROM day_sales d JOIN sale_tenders t"
-            " ON t.tenant_id = %(tenant)s AND t.sale_id = d.sale_id GROUP BY d.store_id, t.kind", params)).fetchall()
+            " ON t.tenant_id = %(tenant)s AND t.sale_id = d.sale_id GROUP BY d.store_id, t.kind", query)).fetchall()
         returned = await (await conn.execute(
             DAY_RETURNS + "SELECT store_id, count(*), sum(total) FROM day_returns GROUP BY store_id",
-            params)).fetchall()
+            query)).fetchall()
     by_store: dict[str, dict[str, int]] = defaultdict(dict)
     for store_id, kind, amount in tenders:
         by_store[store_id][kind] = int(amount)

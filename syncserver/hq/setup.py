@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncserver import accounts, state
-from syncserver.hq import auth, web
+from syncserver.hq import auth, params, web
 
 FIELDS = {"email": "correo", "name": "nombre", "password": "clave", "tenant": "rut", "taken": "correo"}
 
@@ -36,11 +36,17 @@ async def first_run(request: Request) -> Response:
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request)
-    values = {key: str(form.get(key, "")).strip() for key in values}
-    password = str(form.get("clave", ""))
-    if password != str(form.get("clave2", "")):
+    values = {key: params.text_param(form, key, key, max_len=254) for key in values}
+    password = params.raw(form, "clave", "Contraseña", max_len=1000) or ""
+    if password != (params.raw(form, "clave2", "Contraseña (otra vez)", max_len=1000) or ""):
         return web.render(request, "setup.html", status=422, form=values,
                           problems={"clave": "Las dos contraseñas no coinciden. Escríbala de nuevo."})
+    if values["rut"]:
+        try:
+            values["rut"] = params.rut_param(form, "rut", "RUT")
+        except params.BadInput as exc:
+            return web.render(request, "setup.html", status=422, form=values,
+                              problems={"rut": f"El RUT «{values['rut']}» {exc.reason}."})
     try:
         business = await accounts.create_business(
             pool, name=values["empresa"], rut=values["rut"], owner_email=values["correo"],
@@ -58,7 +64,7 @@ async def first_run(request: Request) -> Response:
 async def invitation(request: Request) -> Response:
     """``GET /hq/invitacion?codigo=...``: the form to choose a password; ``POST`` (``codigo``, ``clave``,
     ``clave2``) sets it, spends the code and signs the account in."""
-    code = str(request.query_params.get("codigo", ""))[:40]
+    code = params.text_param(request.query_params, "codigo", "Código", max_len=40)
     pool, now = request.app.state.pool, state.clock(request)()
     locked = await auth.invitation_locked(request)  # rate limit per address (docs/security.md)
     if locked:
@@ -71,10 +77,10 @@ async def invitation(request: Request) -> Response:
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request)
-    code = str(form.get("codigo", "")).strip()[:40]
-    password = str(form.get("clave", ""))
+    code = params.text_param(form, "codigo", "Código", max_len=40)
+    password = params.raw(form, "clave", "Contraseña", max_len=1000) or ""
     problem = ""
-    if password != str(form.get("clave2", "")):
+    if password != (params.raw(form, "clave2", "Contraseña (otra vez)", max_len=1000) or ""):
         problem = "Las dos contraseñas no coinciden. Escríbala de nuevo."
     else:
         try:

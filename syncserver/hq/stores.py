@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncserver import state, tenancy
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db, tenants
 
@@ -31,10 +31,22 @@ def _message(exc: tenancy.StoreError) -> str:
 
 
 def _form(form: FormData) -> dict[str, Any]:
-    return {"store_id": str(form.get("codigo", "")), "name": str(form.get("nombre", "")),
-            "address": str(form.get("direccion", "")), "comuna": str(form.get("comuna", "")),
-            "ciudad": str(form.get("ciudad", "")), "sucursal_sii": str(form.get("sucursal_sii", "")),
-            "bodega": form.get("bodega") == "1"}
+    """The store form's values (each refused when longer than a store field can be: :class:`params.BadInput`)."""
+    fields = {"store_id": "codigo", "name": "nombre", "address": "direccion", "comuna": "comuna", "ciudad": "ciudad",
+              "sucursal_sii": "sucursal_sii"}
+    return {key: params.raw(form, name, name, max_len=200) or "" for key, name in fields.items()} | {
+        "bodega": params.flag_param(form, "bodega", "Bodega")}
+
+
+def _store_id(request: Request, user: HqUser) -> str:
+    """The ``{store_id}`` of the address, refused (403) when it is not one of the user's stores."""
+    store_id = params.id_param(params.path(request.path_params), "store_id", "Tienda")
+    user.require_store(store_id)
+    return store_id
+
+
+def _notice(request: Request) -> str:
+    return params.choice_param(request.query_params, "aviso", "Aviso", NOTICES, default="")
 
 
 async def _list(request: Request, user: HqUser, *, status: int = 200, form: dict[str, Any] | None = None,
@@ -48,8 +60,7 @@ async def _list(request: Request, user: HqUser, *, status: int = 200, form: dict
              "bodega": True}
     return web.render(request, "stores.html", status=status, user=user, section="tiendas", stores=rows,
                       warehouses=by_store, kinds=tenancy.WAREHOUSE_KINDS, form=form or empty,
-                      problems=problems or {}, notice=NOTICES.get(request.query_params.get("aviso", ""), ""),
-                      can_edit=user.can("tiendas", write=True))
+                      problems=problems or {}, notice=_notice(request), can_edit=user.can("tiendas", write=True))
 
 
 @web.login_required
@@ -83,14 +94,13 @@ async def _detail(request: Request, user: HqUser, store_id: str, *, status: int 
                       "sucursal_sii": "" if row.sucursal_sii is None else str(row.sucursal_sii)}
     return web.render(request, "store.html", status=status, user=user, section="tiendas", store=row,
                       warehouses=rooms, kinds=tenancy.WAREHOUSE_KINDS, form=values, problems=problems or {},
-                      notice=NOTICES.get(request.query_params.get("aviso", ""), ""),
-                      can_edit=user.can("tiendas", write=True))
+                      notice=_notice(request), can_edit=user.can("tiendas", write=True))
 
 
 @web.login_required
 async def detail(request: Request, user: HqUser) -> Response:
     """``GET`` one store; ``POST`` saves its name and sucursal data."""
-    store_id = request.path_params["store_id"]
+    store_id = _store_id(request, user)
     if request.method != "POST":
         return await _detail(request, user, store_id)
     form = await web.read_form(request)
@@ -110,14 +120,15 @@ async def detail(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the store is deactivated (kept with who, when and why); ``reactivar=1`` brings it back."""
-    store_id = request.path_params["store_id"]
+    store_id = _store_id(request, user)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    restore = form.get("reactivar") == "1"
+    restore = params.flag_param(form, "reactivar", "Reactivar")
     try:
         await tenancy.set_store_active(request.app.state.pool, user.tenant_id, store_id, restore,
-                                       by=user.name or user.email, reason=str(form.get("motivo", "")),
+                                       by=user.name or user.email,
+                                       reason=params.text_param(form, "motivo", "Motivo", max_len=200),
                                        at=state.clock(request)())
     except tenancy.StoreError as exc:
         if exc.code == "missing":
@@ -129,13 +140,14 @@ async def deactivate(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def new_warehouse(request: Request, user: HqUser) -> Response:
     """``POST`` ``nombre`` and ``tipo`` (``sala`` or ``bodega``): a new warehouse of the store."""
-    store_id = request.path_params["store_id"]
+    store_id = _store_id(request, user)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
     try:
         await tenancy.add_warehouse(request.app.state.pool, user.tenant_id, store_id,
-                                    str(form.get("nombre", "")), str(form.get("tipo", "")))
+                                    params.text_param(form, "nombre", "Nombre", max_len=200),
+                                    params.text_param(form, "tipo", "Tipo", max_len=20))
     except tenancy.StoreError as exc:
         if exc.code == "missing":
             return web.not_found(request, user, "La tienda")
@@ -146,18 +158,20 @@ async def new_warehouse(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def warehouse_active(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo`` deactivates a warehouse of the store; ``reactivar=1`` brings it back."""
-    store_id, warehouse_id = request.path_params["store_id"], request.path_params["warehouse_id"]
+    store_id = _store_id(request, user)
+    warehouse_id = params.id_param(params.path(request.path_params), "warehouse_id", "Bodega")
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    restore = form.get("reactivar") == "1"
+    restore = params.flag_param(form, "reactivar", "Reactivar")
     try:
         async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
             found = await tenants.warehouse(conn, user.tenant_id, warehouse_id)
         if found is None or found.store_id != store_id:
             raise tenancy.StoreError("missing", "la bodega no existe")
         await tenancy.set_warehouse_active(request.app.state.pool, user.tenant_id, warehouse_id, restore,
-                                           by=user.name or user.email, reason=str(form.get("motivo", "")),
+                                           by=user.name or user.email,
+                                           reason=params.text_param(form, "motivo", "Motivo", max_len=200),
                                            at=state.clock(request)())
     except tenancy.StoreError as exc:
         if exc.code == "missing":

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from syncserver import state, tenancy
 from syncserver.dte import folios
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
@@ -49,7 +49,9 @@ async def _terminal(request: Request, user: HqUser, terminal_id: str) -> dict[st
             " JOIN stores s ON s.tenant_id = t.tenant_id AND s.store_id = t.store_id"
             " WHERE t.tenant_id = %s AND t.terminal_id = %s", (user.tenant_id, terminal_id))
         found = await cur.fetchone()
-    return found if found is not None and user.sees_store(found["store_id"]) else None
+    if found is not None:
+        user.require_store(found["store_id"])  # another store's till: 403
+    return found
 
 
 @web.login_required
@@ -73,7 +75,7 @@ async def index(request: Request, user: HqUser) -> Response:
         t["skew_warning"] = abs(t["clock_skew_ms"]) >= SKEW_WARNING_MS
         by_store.setdefault(t["store_id"], []).append(t)
     groups = [{"store_id": store_id, "name": name, "terminals": by_store[store_id]} for store_id, name in stores]
-    notice = NOTICES.get(request.query_params.get("hecho", ""), "")
+    notice = params.choice_param(request.query_params, "hecho", "Aviso", NOTICES, default="")
     return web.render(request, "terminals.html", user=user, section="terminales", stores=groups, notice=notice)
 
 
@@ -83,8 +85,9 @@ async def new_code(request: Request, user: HqUser) -> Response:
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    store_id = request.path_params["store_id"]
-    name = " ".join(str(form.get("nombre", "")).split())[:60]
+    store_id = params.id_param(params.path(request.path_params), "store_id", "Tienda")
+    user.require_store(store_id)
+    name = " ".join(params.text_param(form, "nombre", "Nombre de la caja", max_len=60).split())
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         store = await (await conn.execute("SELECT name FROM stores WHERE tenant_id = %s AND store_id = %s",
                                           (user.tenant_id, store_id))).fetchone()
@@ -110,7 +113,7 @@ async def new_code(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def revoke(request: Request, user: HqUser) -> Response:
     """``GET`` asks for confirmation; ``POST /hq/terminales/{terminal_id}/revocar`` revokes the terminal."""
-    terminal = await _terminal(request, user, request.path_params["terminal_id"])
+    terminal = await _terminal(request, user, params.id_param(params.path(request.path_params), "terminal_id", "Caja"))
     if terminal is None:
         return web.not_found(request, user, "La caja")
     if request.method != "POST":
@@ -127,7 +130,7 @@ async def revoke(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def quarantine(request: Request, user: HqUser) -> Response:
     """``/hq/terminales/{terminal_id}/cuarentena``: the terminal's events the server could not use, and why."""
-    terminal = await _terminal(request, user, request.path_params["terminal_id"])
+    terminal = await _terminal(request, user, params.id_param(params.path(request.path_params), "terminal_id", "Caja"))
     if terminal is None:
         return web.not_found(request, user, "La caja")
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:

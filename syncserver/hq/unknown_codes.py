@@ -27,6 +27,7 @@ _CODES = (
     " FROM sale_lines l JOIN sales s ON s.tenant_id = l.tenant_id AND s.sale_id = l.sale_id"
     " LEFT JOIN stores st ON st.tenant_id = s.tenant_id AND st.store_id = s.store_id"
     " WHERE l.tenant_id = %(tenant)s AND starts_with(l.sku, %(prefix)s)"
+    " AND (%(scope)s::text[] IS NULL OR s.store_id = ANY(%(scope)s))"
     " AND NOT EXISTS (SELECT 1 FROM product_barcodes b WHERE b.tenant_id = l.tenant_id"
     "                 AND b.code = substr(l.sku, %(start)s))"
     " GROUP BY l.sku ORDER BY max(s.occurred_at) DESC LIMIT %(limit)s")
@@ -34,8 +35,9 @@ _CODES = (
 
 @web.login_required
 async def page(request: Request, user: HqUser) -> Response:
-    """The codes sold without a product, the most recent first (at most ``LIMIT``)."""
-    params = {"tenant": user.tenant_id, "prefix": PREFIX, "start": len(PREFIX) + 1, "limit": LIMIT}
+    """The codes sold without a product (in the user's stores), the most recent first (at most ``LIMIT``)."""
+    params = {"tenant": user.tenant_id, "prefix": PREFIX, "start": len(PREFIX) + 1, "limit": LIMIT,
+              "scope": user.store_scope}  # an encargado: what his stores sold
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(_CODES, params)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from shared import roles
 from syncserver import pos_users, state
-from syncserver.hq import web
+from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 
 ROLE_CHOICES = [(r.value, r.label) for r in roles.Role]
@@ -36,8 +36,21 @@ def _message(exc: pos_users.PosUserError) -> str:
 
 
 def _form(form: FormData) -> dict[str, Any]:
-    return {"name": str(form.get("nombre", "")), "role": str(form.get("rol", "")),
-            "stores": [str(s) for s in form.getlist("tiendas")]}
+    return {"name": params.raw(form, "nombre", "Nombre", max_len=200) or "",
+            "role": params.raw(form, "rol", "Rol", max_len=40) or "",
+            "stores": params.list_param(form, "tiendas", "Tiendas")}
+
+
+def _pin(form: FormData, name: str = "pin") -> str:
+    return params.raw(form, name, "PIN", max_len=40) or ""
+
+
+def _user_id(request: Request) -> str:
+    return params.id_param(params.path(request.path_params), "user_id", "Usuario")
+
+
+def _notice(request: Request) -> str:
+    return params.choice_param(request.query_params, "aviso", "Aviso", NOTICES, default="")
 
 
 async def _list(request: Request, user: HqUser, *, status: int = 200, form: dict[str, Any] | None = None,
@@ -46,7 +59,7 @@ async def _list(request: Request, user: HqUser, *, status: int = 200, form: dict
     return web.render(request, "pos_users.html", status=status, user=user, section="usuarios", users=rows,
                       stores=stores, roles=ROLE_CHOICES, role_labels=dict(ROLE_CHOICES),
                       form=form or {"name": "", "role": roles.Role.CASHIER.value, "stores": list(stores)[:1]},
-                      problems=problems or {}, notice=NOTICES.get(request.query_params.get("aviso", ""), ""))
+                      problems=problems or {}, notice=_notice(request))
 
 
 @web.login_required
@@ -59,8 +72,8 @@ async def index(request: Request, user: HqUser) -> Response:
     if form is None:
         return web.csrf_failed(request, user)
     values = _form(form)
-    pin = str(form.get("pin", ""))
-    if pin != str(form.get("pin2", "")):
+    pin = _pin(form)
+    if pin != _pin(form, "pin2"):
         return await _list(request, user, status=422, form=values,
                            problems={"pin": "Los dos PIN no coinciden. Escríbalo de nuevo."})
     try:
@@ -83,13 +96,13 @@ async def _detail(request: Request, user: HqUser, user_id: str, *, status: int =
     return web.render(request, "pos_user.html", status=status, user=user, section="usuarios", pos_user=row,
                       stores=stores, roles=ROLE_CHOICES, role_labels=dict(ROLE_CHOICES),
                       form=form or {"name": row.name, "role": row.role, "stores": row.stores},
-                      problems=problems or {}, notice=NOTICES.get(request.query_params.get("aviso", ""), ""))
+                      problems=problems or {}, notice=_notice(request))
 
 
 @web.login_required
 async def detail(request: Request, user: HqUser) -> Response:
     """``GET`` one user; ``POST`` saves name, role and stores (``pin`` needed when a store is added)."""
-    user_id = request.path_params["user_id"]
+    user_id = _user_id(request)
     if request.method != "POST":
         return await _detail(request, user, user_id)
     form = await web.read_form(request)
@@ -98,7 +111,7 @@ async def detail(request: Request, user: HqUser) -> Response:
     values = _form(form)
     try:
         await pos_users.edit(request.app.state.pool, user.tenant_id, user_id, name=values["name"],
-                             role=values["role"], stores=values["stores"], pin=str(form.get("pin", "")),
+                             role=values["role"], stores=values["stores"], pin=_pin(form),
                              at=state.clock(request)(), hasher=_hasher(request))
     except pos_users.PosUserError as exc:
         if exc.code == "missing":
@@ -111,12 +124,12 @@ async def detail(request: Request, user: HqUser) -> Response:
 @web.login_required
 async def new_pin(request: Request, user: HqUser) -> Response:
     """``POST`` ``pin`` and ``pin2``: the user's new PIN."""
-    user_id = request.path_params["user_id"]
+    user_id = _user_id(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    pin = str(form.get("pin", ""))
-    problem = "Los dos PIN no coinciden. Escríbalo de nuevo." if pin != str(form.get("pin2", "")) else ""
+    pin = _pin(form)
+    problem = "Los dos PIN no coinciden. Escríbalo de nuevo." if pin != _pin(form, "pin2") else ""
     if not problem:
         try:
             await pos_users.reset_pin(request.app.state.pool, user.tenant_id, user_id, pin,
@@ -134,14 +147,15 @@ async def new_pin(request: Request, user: HqUser) -> Response:
 async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the tills stop accepting the user's PIN (kept, with who, when and why); ``reactivar=1``
     brings the user back."""
-    user_id = request.path_params["user_id"]
+    user_id = _user_id(request)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
-    restore = form.get("reactivar") == "1"
+    restore = params.flag_param(form, "reactivar", "Reactivar")
     try:
         await pos_users.set_active(request.app.state.pool, user.tenant_id, user_id, restore,
-                                   by=user.name or user.email, reason=str(form.get("motivo", ""))[:200],
+                                   by=user.name or user.email,
+                                   reason=params.text_param(form, "motivo", "Motivo", max_len=200),
                                    at=state.clock(request)())
     except pos_users.PosUserError as exc:
         if exc.code == "missing":

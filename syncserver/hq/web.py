@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shared import es_cl, money, rut
-from syncserver.hq import csrf, sessions, trail
+from syncserver.hq import csrf, params, sessions, trail
 
 BASE = "/hq"
 CHILE = ZoneInfo("America/Santiago")
@@ -36,9 +36,9 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "codigo": (EVERYONE, frozenset({OWNER, MANAGER})),  # /tiendas/{id}/codigo: a new till's enrolment code
     "ventas": (EVERYONE, frozenset({OWNER})),
     "compras": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
-    "documentos": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
-    "rvd": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),  # the tenant's daily totals
-    "folios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),
+    "documentos": (EVERYONE, frozenset({OWNER})),  # a correction issues a new tax document: the emisor's act
+    "rvd": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),  # resending a rejected daily report
+    "folios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),  # a CAF is the emisor's authorisation
     "emisor": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),
     "catalogo": (EVERYONE, frozenset({OWNER})),
     "codigos-nuevos": (EVERYONE, frozenset({OWNER})),  # codes sold at an open price, to create their products
@@ -48,8 +48,10 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "auditoria": (frozenset({OWNER}), frozenset({OWNER})),  # the audit trail and the open sessions
 }
 """Who may read (GET) and who may change (any other method) each HQ section (the first segment of the path under
-``/hq``): dueño everything; contador documents, folios and purchases, read-only elsewhere; encargado the pages of
-his stores (each page's queries keep him to :attr:`HqUser.store_scope`). A section not listed is the owner's."""
+``/hq``): dueño everything; contador reads everything but the accounts and resends a rejected RVD (what an
+accountant does), read-only elsewhere; encargado the pages of his stores (each page's queries keep him to
+:attr:`HqUser.store_scope`, and a store of another named in a path or a field is refused with 403,
+:func:`require_store`). A section not listed is the owner's."""
 
 
 def section_of(path: str) -> str:
@@ -86,6 +88,11 @@ class HqUser:
 
     def sees_store(self, store_id: str) -> bool:
         return self.role != MANAGER or store_id in self.stores
+
+    def require_store(self, store_id: str) -> None:
+        """Refuse (403, :class:`~syncserver.hq.params.OutsideScope`) a store the user may not see or change."""
+        if not self.sees_store(store_id):
+            raise params.OutsideScope(store_id)
 
     def can(self, section: str, write: bool = False) -> bool:
         """Whether the role may read (or, with ``write``, change) ``section`` (:data:`ACCESS`)."""
@@ -225,7 +232,16 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
             await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=403,
                                 detail=f"su rol ({user.role_label}) no tiene acceso")
             return forbidden(request, user)
-        return await view(request, user)
+        try:
+            return await view(request, user)
+        except params.BadInput as exc:
+            await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=400,
+                                detail=f"dato inválido: {exc.message}"[:300])
+            return bad_input(request, exc, user)
+        except params.OutsideScope as exc:
+            await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=403,
+                                detail=f"tienda fuera de su alcance: {exc.store_id[:60]}")
+            return forbidden(request, user, store=True)
 
     return endpoint
 
@@ -233,7 +249,7 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
 async def read_form(request: Request) -> FormData | None:
     """The posted form if its CSRF token is the session's; ``None`` when it is missing or wrong. NUL characters are
     dropped from its values (no field can hold one, and PostgreSQL text cannot store it)."""
-    form = await request.form(max_files=0, max_fields=50)
+    form = await request.form(max_files=0, max_fields=500)
     if not csrf.valid(request.session, form.get(csrf.FIELD)):
         signed_in = await sessions.current(request)
         if signed_in is not None:
@@ -245,11 +261,18 @@ async def read_form(request: Request) -> FormData | None:
     return form
 
 
-def forbidden(request: Request, user: HqUser) -> HTMLResponse:
-    """403: the account's role may not see or change this page."""
+def forbidden(request: Request, user: HqUser, *, store: bool = False) -> HTMLResponse:
+    """403: the account's role may not see or change this page (``store``: that store is not one of the user's)."""
+    what = "esa tienda: no es una de las suyas" if store else "esto"
     return error_page(request, 403, "Sin permiso",
-                      f"Su cuenta ({user.role_label}) no puede ver ni cambiar esto. Si lo necesita, pídaselo al"
+                      f"Su cuenta ({user.role_label}) no puede ver ni cambiar {what}. Si lo necesita, pídaselo al"
                       " dueño de la empresa.", user)
+
+
+def bad_input(request: Request, exc: params.BadInput, user: HqUser | None = None) -> HTMLResponse:
+    """400: a value of the address or the form that HQ cannot read, named (nothing was changed)."""
+    return error_page(request, 400, "Dato inválido",
+                      f"{exc.message} No se cambió nada: vuelva a la página e intente de nuevo.", user)
 
 
 def csrf_failed(request: Request, user: HqUser | None = None) -> HTMLResponse:

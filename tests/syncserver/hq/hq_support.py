@@ -23,6 +23,7 @@ from syncserver import tenancy
 PASSWORD = "clave-segura-1"
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+CODE = re.compile(r'aria-label="Código de invitación">([A-Z0-9-]+)<')
 
 
 def product(sku: str, name: str, price: int, category: str = "Abarrotes", **extra: Any) -> dict[str, Any]:
@@ -96,3 +97,22 @@ async def enroll_terminal(pool: psycopg_pool.AsyncConnectionPool, tenant: int, s
     terminal_id = str(uuid.uuid4())
     await tenancy.enroll(pool, code, signing.public_key(signing.new_private_key()), terminal_id)
     return terminal_id
+
+
+async def invite(client: httpx.AsyncClient, email: str, name: str, role: str, stores: list[str] | None = None
+                 ) -> str:
+    """As the signed-in owner: invite an account; returns its one-time code (shown once)."""
+    page = await client.get("/hq/cuentas")
+    assert page.status_code == 200
+    shown = await client.post("/hq/cuentas", data={"csrf": World.token(page.text), "correo": email, "nombre": name,
+                                                   "rol": role, "tiendas": stores or []})
+    assert shown.status_code == 200, shown.text
+    match = CODE.search(shown.text)
+    assert match and "/hq/invitacion?codigo=" in shown.text
+    return match.group(1)
+
+
+async def accept(client: httpx.AsyncClient, code: str, password: str = PASSWORD) -> httpx.Response:
+    page = await client.get(f"/hq/invitacion?codigo={code}")
+    return await client.post("/hq/invitacion", data={"csrf": World.token(page.text), "codigo": code,
+                                                     "clave": password, "clave2": password})
