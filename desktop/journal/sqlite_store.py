@@ -77,18 +77,28 @@ class SqliteJournal:
 
     @classmethod
     def create(cls, path: Path, identity: Identity, **deps: Any) -> SqliteJournal:
-        """Create a new journal file. Raises: JournalError(FOREIGN) when ``path`` already exists."""
+        """Create a new journal file. Raises: JournalError(FOREIGN) when ``path`` already exists.
+
+        The file is built beside ``path`` (schema and identity) and renamed into place whole, so a till killed or
+        powered off while creating its journal leaves no half-made file that the next start would refuse.
+        """
         if path.exists():
             raise JournalError(JournalProblem.FOREIGN, str(path), "ya existe un archivo en esa ruta")
+        draft = path.with_name(path.name + ".nuevo")
         try:
-            sqlite3.connect(path).close()
-            conn = connect(path)
-            migrate.upgrade(path)
+            for leftover in (draft, *(draft.with_name(draft.name + s) for s in ("-wal", "-shm", "-journal"))):
+                leftover.unlink(missing_ok=True)  # a creation cut short before
+            sqlite3.connect(draft).close()
+            conn = connect(draft)
+            migrate.upgrade(draft)
             with _transaction(conn):
                 conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
                     ("tenant_id", str(identity.tenant_id)), ("store_id", identity.store_id),
                     ("terminal_id", identity.terminal_id), ("epoch", str(identity.epoch))])
-            conn.close()
+            conn.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
+            _fsync(draft)
+            os.replace(draft, path)
+            _fsync(path.parent)
         except (sqlite3.Error, OSError) as exc:
             raise translate(exc, str(path)) from exc
         return cls.open(path, **deps)
@@ -366,6 +376,15 @@ def _read_only(path: Path) -> bool:
     """True when the file or its folder is not writable, or the file is marked read-only (even for root)."""
     marked = path.stat().st_mode & 0o222 == 0
     return marked or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _fsync(path: Path) -> None:
+    """Make ``path`` (a file, or a folder's entries) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _take_lock(path: Path) -> Any:

@@ -9,8 +9,8 @@ from proofs import crashes
 
 @pytest.mark.slow
 def test_sigkills_of_a_selling_till_lose_no_acknowledged_sale(tmp_path):
-    report = crashes.run_kills(16, 20261206, tmp_path, per_till=8)
-    assert report.kills == 16
+    report = crashes.run_kills(12, 20261206, tmp_path, per_till=6)
+    assert report.kills == 12
     assert report.acked > 20, "the kills came too early to prove anything"
     assert not report.lost and not report.problems, (report.lost[:5], report.problems[:5])
 

@@ -14,11 +14,11 @@ import pytest
 from proofs import faults
 from proofs.proxy import KINDS
 
-FAST_SEEDS = (300, 304, 18)
+FAST_SEEDS = (300, 304)
 """Chosen so that together they drop, delay, duplicate, cut requests and replies, kill the server mid-batch, jump
-a till's clock and restore a till from an earlier copy (the test checks that they did). Seed 18 restores a copy
-that then sells again over seqs the server holds other sales at, in small batches: the till used to jump to the
-server's head and never send those sales (found by ``scripts/prove-faults``)."""
+a till's clock and restore a till from an earlier copy (the test checks that they did). Seeds 17 and 18 of the
+script found that a restored copy that sold again lost those sales; ``tests/desktop/services/test_sync.py`` keeps
+that one."""
 
 
 @pytest.mark.slow

@@ -272,3 +272,22 @@ def test_saved_customers_keep_their_order_through_the_0007_migration(tmp_path, c
         assert [c[1] for c in read_models.customers(journal.conn)] == ["Uno bis", "Dos"]
     finally:
         journal.close()
+
+
+def test_a_creation_cut_short_leaves_no_half_made_journal(tmp_path, clock, monkeypatch):
+    path = tmp_path / "journal.sqlite3"
+
+    def killed(draft):  # the till dies while the schema is being created
+        raise SystemExit(137)
+
+    monkeypatch.setattr(migrate, "upgrade", killed)
+    with pytest.raises(SystemExit):
+        SqliteJournal.create(path, Identity(1, "s", "t"), **_deps(clock))
+    assert not path.exists()  # the next start sees no journal (and creates it), never "not an Almacén journal"
+    monkeypatch.undo()
+    journal = SqliteJournal.create(path, Identity(1, "s", "t"), **_deps(clock))
+    try:
+        assert journal.identity == Identity(1, "s", "t") and journal.head[0] == 0
+        assert not list(tmp_path.glob("*.nuevo*"))
+    finally:
+        journal.close()
