@@ -17,10 +17,11 @@ import psycopg_pool
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stdnum.cl import rut as stdnum_rut
 
 from syncserver.dte import folios
 from syncserver.sii.standin_caf import StandinIssuer
-from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Db, Till, migrated
+from tests.syncserver.dte.folio_kit import Db, Till, migrated
 
 SIZES = {"folio_lease_size": 4, "folio_low_water": 2}
 TIPOS = (39, 33)
@@ -66,10 +67,16 @@ def shared_db(pg_cluster: Any) -> Any:
 ISSUER = StandinIssuer.generate()
 
 
+def tenant_rut(tenant: int) -> str:
+    """Each example's tenant has a RUT of its own (one RUT is one tenant, and a CAF serves one tenant)."""
+    body = str(20_000_000 + tenant)
+    return f"{body}-{stdnum_rut.calc_check_digit(body)}"
+
+
 @functools.cache
-def stand_in_caf(tipo: int, start: int) -> bytes:
-    """The same files serve every example (each example is its own tenant); key generation is the slow part."""
-    return ISSUER.issue(rut=SAMPLE_RUT, razon_social="P", tipo=tipo, desde=start, hasta=start + 9, fa=date.today())
+def stand_in_caf(rut: str, tipo: int, start: int) -> bytes:
+    """The stand-in issuer's key is generated once (the slow part); a CAF file per tenant RUT and range."""
+    return ISSUER.issue(rut=rut, razon_social="P", tipo=tipo, desde=start, hasta=start + 9, fa=date.today())
 KEYS = {**folios.sii_keys(), **ISSUER.keys()}
 TENANTS = itertools.count(1000)
 
@@ -84,13 +91,13 @@ def test_a_folio_is_never_leased_twice_nor_issued_twice(shared_db: Db, actions: 
     async def scenario(pool: psycopg_pool.AsyncConnectionPool) -> None:
         from syncserver import tenancy
 
-        await tenancy.create_tenant(pool, tenant, "Propiedad", SAMPLE_RUT)
+        await tenancy.create_tenant(pool, tenant, "Propiedad", tenant_rut(tenant))
         await tenancy.create_store(pool, tenant, "centro", "Centro")
         models = [Model(await Till.enroll(pool, tenant)) for _ in range(3)]
 
         async def import_caf(tipo: int) -> None:
             start = next(cafs[tipo])
-            blob = stand_in_caf(tipo, start)
+            blob = stand_in_caf(tenant_rut(tenant), tipo, start)
             await folios.import_caf(pool, tenant, blob, keys=KEYS, lease_size=SIZES["folio_lease_size"],
                                     low_water=SIZES["folio_low_water"])
 
