@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"--callgrind-out-file={folder}/callgrind.out.%p"]
                 res = probe(t, [name, "--cache", str(caches[t.label]), "--sales", str(args.cg_sales),
                                 "--commit-sales", str(args.cg_commit_sales), "--products", str(args.products),
-                                "--pgss"],
+                                "--pgss", "--fixed-schedule"],
                             prefix=prefix, env={"ALMACEN_CG_LIB": str(lib)}, out=folder / "result.json")
                 res["ir"] = callgrind_total(folder)
                 report["callgrind"].setdefault(name, {})[t.label] = res
@@ -176,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _pg_totals(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with its PostgreSQL totals summed again without the probe's own pg_stat_statements reads."""
+    statements = [s for q, s in result.get("pg_statements", {}).items() if "pg_stat_statements" not in q]
+    return {**result, "pg_calls": sum(s["calls"] for s in statements), "pg_rows": sum(s["rows"] for s in statements),
+            "pg_exec_ms": round(sum(s["ms"] for s in statements), 1)}
+
+
 def render(report: dict[str, Any], names: list[str], args: argparse.Namespace) -> str:
     trees = report["trees"]
     lines = [f"{label} {t['commit'][:12]}{' (dirty)' if t['dirty'] else ''}  {t['path']}"
@@ -187,11 +194,14 @@ def render(report: dict[str, Any], names: list[str], args: argparse.Namespace) -
                   "-" * len(head)]
         for name in names:
             cg = report["callgrind"][name]
-            b, h = cg["base"], cg["head"]
+            b, h = _pg_totals(cg["base"]), _pg_totals(cg["head"])
             keys = [("Ir (Python side)", "ir"), ("timed regions", "regions")]
             if name != "sale_commit":  # the till writes SQLite only
                 keys[1:1] = [("PG statements executed", "pg_calls"), ("PG rows", "pg_rows"),
                              ("PG exec ms (wall, informative)", "pg_exec_ms")]
+            if name == "sync_catchup":  # the same pushes on both sides (--fixed-schedule)
+                b, h = {**b, "batches": b["extra"]["batches"]}, {**h, "batches": h["extra"]["batches"]}
+                keys.append(("batches pushed", "batches"))
             for label, key in keys:
                 lines.append(f"{name:<13} {label:<34}{b[key]:>16,}{h[key]:>16,}{ratio(h[key], b[key]):>11}")
         lines.append("")

@@ -11,9 +11,12 @@ The timed regions are the benchmarks' own: each ``push_mod.push`` call (sync_ing
 the real catch-up (sync_catchup, the terminal and the server thread), each ``CheckoutService.complete`` after the
 five warm-up sales (sale_commit). In each region it records: wall seconds, this process's CPU seconds, the CPU
 seconds of the PostgreSQL processes (``/proc/<pid>/stat`` of every child of the postmaster, background writers
-included), and, with ``--pgss``, the statements of the benchmark's database from ``pg_stat_statements`` (calls and
-execution time). Under ``valgrind --tool=callgrind --instr-atstart=no`` with ``ALMACEN_CG_LIB`` naming the small
-library ``benchmarks.compare`` compiles, instrumentation is switched on only inside the regions, so callgrind's
+included), with ``--pgss`` the statements of the benchmark's database from ``pg_stat_statements`` (calls and
+execution time), with ``--profile FILE`` a cProfile of the regions. With ``--fixed-schedule`` (under callgrind,
+where every round trip is slow) sync_catchup's batches grow as they do against a fast server, so both trees push the
+same batches. Under ``valgrind --tool=callgrind
+--instr-atstart=no`` with ``ALMACEN_CG_LIB`` naming the small library ``benchmarks.compare`` compiles,
+instrumentation is switched on only inside the regions, so callgrind's
 total ``Ir`` is the instructions of exactly those regions.
 
 ``prepare`` builds the slow inputs once per tree into ``--cache``: the 100k-product catalog journal and the offline
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import ctypes
 import json
 import os
@@ -83,8 +87,9 @@ def postgres_cpu(postmaster: int | None) -> float:
 class Probe:
     """Accumulates the measurements of the timed regions."""
 
-    def __init__(self, pgss: bool) -> None:
+    def __init__(self, pgss: bool, profile: cProfile.Profile | None = None) -> None:
         self.cg = Callgrind()
+        self.profile = profile
         self.pgss = pgss
         self.admin_url: str | None = None
         self.postmaster: int | None = None
@@ -100,7 +105,8 @@ class Probe:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             rows = conn.execute("SELECT query, calls, total_exec_time, rows FROM pg_stat_statements"
                                 " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                                " AND query NOT LIKE 'COPY copy_%'").fetchall()
+                                " AND query NOT LIKE 'COPY copy_%'"
+                                " AND query NOT LIKE '%pg_stat_statements%'").fetchall()
         snap: dict[str, tuple[int, float, int]] = {}
         for query, calls, ms, nrows in rows:
             c, t, r = snap.get(query, (0, 0.0, 0))
@@ -113,9 +119,13 @@ class Probe:
         pg0 = postgres_cpu(self.postmaster)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         self.cg.start()
+        if self.profile is not None:
+            self.profile.enable()
         try:
             yield
         finally:
+            if self.profile is not None:
+                self.profile.disable()
             self.cg.stop()
             self.wall += time.perf_counter() - wall0
             self.cpu += time.process_time() - cpu0
@@ -196,8 +206,9 @@ def prepare(cache: Path, sales_counts: list[int], products: int) -> None:
         _journal_file(cache, sales).write_text(json.dumps(fields), "utf-8")
 
 
-def measure(name: str, cache: Path, sales: int, products: int, commit_sales: int, pgss: bool) -> dict[str, Any]:
-    probe = Probe(pgss)
+def measure(name: str, cache: Path, sales: int, products: int, commit_sales: int, pgss: bool,
+            profile: Path | None = None, fixed_schedule: bool = False) -> dict[str, Any]:
+    probe = Probe(pgss, cProfile.Profile() if profile else None)
     if pgss:
         _enable_pgss()
     _watch_databases(probe)
@@ -218,6 +229,11 @@ def measure(name: str, cache: Path, sales: int, products: int, commit_sales: int
             def push(self, *args: Any, **kwargs: Any) -> Any:
                 with probe.region():
                     return super().push(*args, **kwargs)
+
+            def _adapt(self, seconds: float) -> None:
+                if fixed_schedule:  # the schedule of a fast server (500, 1000, ... up to 5,000), not the clock's
+                    seconds = 0.0
+                super()._adapt(seconds)
 
         sync_catchup.SyncService = Service
         runner = sync_catchup.run
@@ -241,6 +257,8 @@ def measure(name: str, cache: Path, sales: int, products: int, commit_sales: int
         if name != "sale_commit":
             _use_cached_journal(ws, cache, sales)
         result = runner(ws, sizes, log)
+    if profile and probe.profile is not None:
+        probe.profile.dump_stats(profile)
     return {"name": name, "value": result.value, "unit": result.unit, "baseline": result.baseline,
             "ratio": result.ratio, "extra": {k: v for k, v in result.extra.items() if isinstance(v, int | float)},
             **probe.summary()}
@@ -255,11 +273,15 @@ def main() -> int:
     p.add_argument("--commit-sales", type=int, default=common.Sizes().commit_sales)
     p.add_argument("--pgss", action="store_true")
     p.add_argument("--out", type=Path)
+    p.add_argument("--fixed-schedule", action="store_true",
+                   help="sync_catchup: batch sizes double to 5,000 whatever the round trips take (under callgrind)")
+    p.add_argument("--profile", type=Path, help="write cProfile stats of the timed regions to this file")
     args = p.parse_args()
     if args.action == "prepare":
         prepare(args.cache, args.sales, args.products)
         return 0
-    out = measure(args.action, args.cache, args.sales[0], args.products, args.commit_sales, args.pgss)
+    out = measure(args.action, args.cache, args.sales[0], args.products, args.commit_sales, args.pgss,
+                  args.profile, args.fixed_schedule)
     text = json.dumps(out)
     if args.out:
         args.out.write_text(text + "\n", "utf-8")

@@ -3,9 +3,10 @@ quarantine. ``PostgresEventStore`` implements ``shared.journal.AsyncEventStore``
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -139,8 +140,8 @@ class PostgresEventStore:
                 type_, occurred_at = _without_nul(type_), _without_nul(occurred_at)
                 payload = json.dumps(_without_nul(e.payload), ensure_ascii=False)
                 cleaned.add(e.seq)
-            rows.append(EventRow(tenant_id, terminal_id, epoch, e.seq, e.event_id, e.store_id, type_, e.version,
-                                 occurred_at, payload, e.prev_hash, e.hash))
+            rows.append(_new_event_row((tenant_id, terminal_id, epoch, e.seq, e.event_id, e.store_id, type_,
+                                        e.version, occurred_at, payload, e.prev_hash, e.hash)))
         return Pending(stream, head, new, rows, frozenset(cleaned))
 
     async def store(self, pending: Pending) -> None:
@@ -189,6 +190,9 @@ class PostgresEventStore:
 _ENVELOPE_FIELDS = ("event_id::text AS event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type,"
                     " version, payload, prev_hash, hash")
 
+
+_new_event_row: Callable[[tuple[Any, ...]], EventRow] = functools.partial(tuple.__new__, EventRow)
+"""``EventRow`` of a 12-tuple in C (the class's own ``__new__`` is a Python call per event of every push)."""
 
 _STREAM_OF = operator.attrgetter("tenant_id", "terminal_id", "epoch")
 _SEQ_OF = operator.attrgetter("seq")
