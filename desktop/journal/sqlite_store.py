@@ -21,7 +21,7 @@ from typing import Any
 from desktop.journal import migrate, projections
 from desktop.journal.errors import JournalError, JournalProblem, translate
 from shared.events import codec as codec_mod
-from shared.events import envelope
+from shared.events import envelope, rules
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -326,7 +326,12 @@ class UnitOfWork:
         self.appended: list[envelope.Envelope] = []
 
     def append(self, event: Any) -> envelope.Envelope:
-        """Seal ``event`` with the next seq and the chain hash, insert it and update the projections."""
+        """Seal ``event`` with the next seq and the chain hash, insert it and update the projections.
+
+        Raises:
+            RuleBroken: the event breaks a domain rule of its type (``shared.events.rules``); nothing is written.
+        """
+        rules.check(event)
         j = self.journal
         type_, version, payload = j.codec.encode(event)
         entry = envelope.seal(event_id=j.new_id(), tenant_id=j.identity.tenant_id, store_id=j.identity.store_id,

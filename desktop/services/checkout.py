@@ -19,7 +19,7 @@ from desktop.services.catalog import CatalogService, Match
 from desktop.services.folios import FacturaUnavailable, FolioService
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
-from shared.events import codec, sales
+from shared.events import codec, rules, sales
 from shared.events import till as till_events
 
 
@@ -120,7 +120,7 @@ class CheckoutService:
         codes. With ``open_price_needs_pin`` a supervisor's PIN is journaled with it.
 
         Raises: AuthorisationRequired (a PIN is needed and none given), InvalidAmount (not above $0 or above
-        ``MAX_OPEN_PRICE``), WrongPin,
+        ``MAX_OPEN_PRICE``), RuleBroken (a code longer than ``shared.events.rules.CODE_MAX``), WrongPin,
         LockedOut, InvalidInput (no reason with a PIN).
         """
         if price <= 0:
@@ -128,6 +128,7 @@ class CheckoutService:
         if price > MAX_OPEN_PRICE:  # a barcode scanned into the price field, most likely
             raise errors.InvalidAmount(price, f"un precio sobre {money.format_clp(MAX_OPEN_PRICE)} no es de un "
                                               "minimarket: escríbalo de nuevo")
+        rules.check_code(code)  # a line's code has a bounded length (shared.events.rules.CODE_MAX)
         product = catalog.Product(f"{OPEN_PRICE_SKU}{code}", f"Sin catálogo {code}", price, "")
         events: list[object] = []
         if self.open_price_needs_pin:

@@ -9,6 +9,7 @@ round trip stays near one second. A journal restored from a backup or copied to 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import threading
 import time
@@ -22,9 +23,11 @@ from shared import sync
 from shared.events import auth as auth_events
 from shared.events import catalog as catalog_events
 from shared.events import emisor as emisor_events
-from shared.events import envelope
+from shared.events import envelope, rules
 from shared.events import folios as folio_events
 from shared.events import stores as store_events
+
+log = logging.getLogger("desktop.services.sync")
 
 
 class Transport(Protocol):
@@ -188,7 +191,7 @@ class SyncService:
         a later page fails). Raises: ``sync.SyncError`` (``offline`` and the server's refusals)."""
         cursor = int(self.journal.sync_state().get("pull_cursor", 0))
         changes, new_cursor, more = self.transport.pull(cursor)
-        events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None]
+        events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None and _possible(e)]
         if events:
             with self.journal.unit_of_work() as uow:
                 for event in events:
@@ -211,6 +214,15 @@ class SyncService:
             return self.status
         self.status = SyncStatus(True, self.pending(), None, "", pushed, pulled)
         return self.status
+
+
+def _possible(event: Any) -> bool:
+    """An HQ change the journal can hold (``shared.events.rules``); one that breaks a rule is left out and logged,
+    so that the changes after it still arrive (HQ checks what it publishes: this is a bug's or a forger's)."""
+    reason = rules.problem(event)
+    if reason is not None:
+        log.warning("HQ change left out: %s", reason)
+    return reason is None
 
 
 def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:

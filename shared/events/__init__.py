@@ -11,6 +11,7 @@
     ├── purchases.py  purchases stream: a supplier's DTE registered, its stock and cost moves
     ├── registry.py   the codec with every event type and upcaster
     ├── returns.py    returns: goods given back, with their nota de crédito
+    ├── rules.py      the domain rules of every event type: the till's before it journals, the master's before it folds
     ├── sales.py      sales stream: a completed sale, its lines, tenders and document
     ├── shifts.py     shift stream: opening float, cash moves, the close with its count
     ├── stores.py     store stream: the till's own store as HQ publishes it (sucursal data)

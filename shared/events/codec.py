@@ -87,14 +87,19 @@ def _decoder(hint: Any) -> Decoder:
         return inner
     if origin is tuple:
         item = _decoder(typing.get_args(hint)[0])
-        return lambda data: tuple(item(v) for v in data)
+
+        def items(data: Any) -> Any:
+            if type(data) is not list and type(data) is not tuple:
+                raise errors.EventError(f"se esperaba una lista, llegó {type(data).__name__}")
+            return tuple(item(v) for v in data)
+        return items
     if origin is dict:
         val = _decoder(typing.get_args(hint)[1])
         return lambda data: {k: val(v) for k, v in data.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass_decoder(hint)
     if hint is Decimal:
-        return Decimal
+        return _decimal
     if hint is datetime:
         return datetime.fromisoformat
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
@@ -108,21 +113,47 @@ def _decoder(hint: Any) -> Decoder:
     return lambda data: data
 
 
+def _decimal(data: Any) -> Decimal:
+    """A Decimal from its text (what :func:`to_payload` writes) or a JSON integer; never a float or a boolean.
+
+    Raises:
+        EventError: anything else, or text that is not a number.
+    """
+    kind = type(data)
+    if kind is not str and kind is not int:
+        raise errors.EventError(f"se esperaba un número decimal como texto, llegó {kind.__name__}")
+    try:
+        return Decimal(data)
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise errors.EventError(f"{_shown(data)!r} no es un número decimal") from None
+
+
+def _shown(data: Any) -> str:
+    text = str(data)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 def _dataclass_decoder(cls: type[Any]) -> Decoder:
     hints = typing.get_type_hints(cls)
     fields = [(f.name, _decoder(hints[f.name]), _required(f)) for f in dataclasses.fields(cls)]
 
     def decode(data: Any) -> Any:
+        if type(data) is not dict:
+            raise errors.EventError(f"{cls.__name__}: se esperaba un objeto, llegó {type(data).__name__}")
+        kwargs = {}
+        name = ""
         try:
-            kwargs = {}
             for name, decode_field, required in fields:
                 if name in data:
                     kwargs[name] = decode_field(data[name])
                 elif required:
-                    raise KeyError(name)
+                    raise errors.EventError(f"falta el campo {name}")
             return cls(**kwargs)
-        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # decimal.InvalidOperation too
-            raise errors.EventError(f"{cls.__name__}: {exc}") from None
+        except errors.EventError as exc:
+            raise errors.EventError(f"{cls.__name__}.{name}: {exc}") from None
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # a value that does not fit the type
+            raise errors.EventError(f"{cls.__name__}.{name}: valor de forma inesperada ({type(exc).__name__})") \
+                from None
     return decode
 
 

@@ -1,6 +1,7 @@
-"""What the master's read-model columns can hold, checked in Python on each decoded event before it is folded:
-:func:`problem` names the first value PostgreSQL would refuse, so the ingest quarantines that event instead of
-failing the batch. The bounds and their reasons: docs/architecture.md, "Ingest checks" (Limits).
+"""What the master folds, checked in Python on each decoded event before it is folded: the values its read-model
+columns can hold, then the event type's domain rules (``shared.events.rules``, the ones the till keeps).
+:func:`problem` names the first broken one, so the ingest quarantines that event instead of failing the batch or
+folding an impossible fact. The bounds and their reasons: docs/architecture.md, "Ingest checks" (Limits).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from shared import es_cl
-from shared.events import catalog, envelope, purchases, returns, sales, shifts
+from shared import errors, es_cl
+from shared.events import catalog, envelope, purchases, registry, returns, rules, sales, shifts
 
 INT4_MIN: Final = -(2**31)
 INT4_MAX: Final = 2**31 - 1
@@ -32,7 +33,7 @@ def problem(entry: envelope.Envelope, event: Any) -> str | None:
     """Why ``event`` (decoded from ``entry``) cannot be folded into the master's columns, or None when it can.
 
     The reason is Spanish text that names the field (``lines[2].quantity``) and the value, for the quarantine.
-    Events without a read model are only stored (as ``jsonb``), so they have nothing to check.
+    Every event type of the registry has its domain rules; a type outside it has nothing to check.
     """
     check = CHECKS.get(type(event))
     return None if check is None else check(entry, event)
@@ -227,7 +228,7 @@ def _is_date(text: str) -> bool:
     return True
 
 
-CHECKS: dict[type[Any], Check] = {
+_RANGES: dict[type[Any], Check] = {
     sales.SaleCompleted: _sale,
     returns.ReturnCompleted: _returned,
     catalog.StockAdjusted: _stock,
@@ -237,3 +238,25 @@ CHECKS: dict[type[Any], Check] = {
     shifts.ShiftClosed: _shift_closed,
     purchases.PurchaseReceived: _purchase,
 }
+
+
+IMPOSSIBLE: Final = "hecho imposible"
+"""How the reason of an event that breaks a domain rule begins (HQ's quarantine page, the tests)."""
+
+
+def _ruled(rule: rules.Rule, ranges: Check | None) -> Check:
+    """The range check (if any) then the domain rule, as one check."""
+    def check(entry: envelope.Envelope, event: Any) -> str | None:
+        if ranges is not None and (reason := ranges(entry, event)) is not None:
+            return reason
+        try:
+            reason = rule(event)
+        except (ArithmeticError, TypeError, ValueError, AttributeError, errors.PosError):
+            reason = rules.problem(event)  # words the failure as the till would
+        return None if reason is None else f"{IMPOSSIBLE}: {reason}"
+    return check
+
+
+CHECKS: dict[type[Any], Check] = {cls: _ruled(rules.RULES[cls], _RANGES.get(cls)) for cls in registry.EVENT_CLASSES}
+"""The check of each event type: what its columns hold, then its domain rules (``shared.events.rules``)."""
+

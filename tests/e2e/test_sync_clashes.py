@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from shared import money
 from shared.events import catalog, codec, envelope, registry, returns, sales
 from shared.sale import TenderKind
 from syncserver.ingest import rebuild
@@ -53,9 +54,11 @@ def _returned(sale: dict[str, Any], return_id: str, *, lines: int = 1) -> return
     line = p["lines"][0]
     given = returns.LineReturned(line["line_id"], line["sku"], line["name"], line["unit_price"],
                                  Decimal(line["quantity"]), line["sold_by"], line["iva_exempt"], line["amount"])
+    total = line["amount"] * lines
+    split = money.split_iva(0, total) if line["iva_exempt"] else money.split_iva(total)
     return returns.ReturnCompleted(return_id, p["sale_id"], p["shift_id"], p["cashier_id"], "sup", "vencido",
-                                   (given,) * lines, line["amount"] * lines, 0, 0, line["amount"] * lines,
-                                   (sales.TenderTaken("debit", line["amount"], line["amount"]),), 39, 1, False)
+                                   (given,) * lines, total, split.neto, split.iva, split.exento,
+                                   (sales.TenderTaken("debit", total, total),), 39, 1, False)
 
 
 def _folded_stock(chain: list[envelope.Envelope], skip: set[int]) -> dict[str, Decimal]:
@@ -162,9 +165,14 @@ def test_repeated_line_ids_means_of_payment_and_return_ids_are_quarantined(serve
     at = [i for i, b in enumerate(bodies) if b["type"] == "sale.completed"]
     lines = bodies[at[3]]["payload"]["lines"]
     other_sku = next(r["sku"] for r in ROWS if r["sku"] != lines[0]["sku"] and r["sold_by"] == "unit")
-    bodies[at[3]] = _sale(bodies[at[3]], lines=[lines[0], {**lines[0], "sku": other_sku}])
+    # forged so that they keep every other rule (shared.events.rules): a $0 line, a debit paid in two halves
+    free = {**lines[0], "sku": other_sku, "unit_price": 0, "discount": 0, "amount": 0}
+    bodies[at[3]] = _sale(bodies[at[3]], lines=[lines[0], free, *lines[1:]])
     tenders = bodies[at[5]]["payload"]["tenders"]
-    bodies[at[5]] = _sale(bodies[at[5]], tenders=[tenders[0], tenders[0]])
+    half = tenders[0]["amount"] // 2
+    bodies[at[5]] = _sale(bodies[at[5]], tenders=[{**tenders[0], "amount": half, "received": half},
+                                                  {**tenders[0], "amount": tenders[0]["amount"] - half,
+                                                   "received": tenders[0]["amount"] - half}])
     returned = bodies[at[1]]
     bodies.append(_new(bodies, _returned(returned, "dev-1")))
     bodies.append(_new(bodies, _returned(bodies[at[2]], "dev-2", lines=2)))

@@ -189,11 +189,13 @@ def test_disk_full_during_commit_keeps_the_cart_and_completes_nothing(selling):
     conn = selling.journal.conn
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
-    big = "x" * 200_000  # a sale this size needs new pages the "disk" no longer has
     from dataclasses import replace
-    selling.checkout.sale = replace(cart, lines=tuple(replace(x, name=x.name + big) for x in cart.lines))
+    # 800 lines named with 120 characters (the most a name may have): new pages the "disk" no longer has
+    lines = tuple(replace(x, line_id=n, name=f"{x.name} {'x' * 120}"[:120])
+                  for n, x in enumerate(cart.lines * 400, start=1))
+    selling.checkout.sale = replace(cart, lines=lines, next_line_id=len(lines) + 1)
     with pytest.raises(JournalError) as info:
-        selling.checkout.complete((Tender(TenderKind.CASH, 10_000),))
+        selling.checkout.complete((Tender(TenderKind.CASH, 10**9),))
     assert info.value.problem is JournalProblem.DISK_FULL
     assert "no se guardó" in info.value.message
     assert selling.journal.head == head
@@ -291,3 +293,26 @@ def test_a_creation_cut_short_leaves_no_half_made_journal(tmp_path, clock, monke
         assert not list(tmp_path.glob("*.nuevo*"))
     finally:
         journal.close()
+
+
+def test_an_impossible_fact_is_never_journaled(selling):
+    """The journal checks each event's rules (``shared.events.rules``) before sealing it: a sale of −5 units (a
+    bug's: the cart's own totals refuse it first) or of half a bottle is refused with the field named, nothing is
+    written, and the cart can still be charged."""
+    from dataclasses import replace
+
+    from shared.events import rules
+
+    selling.checkout.scan("7801234567894")
+    cart = selling.checkout.sale
+    head = selling.journal.head
+    line = cart.lines[0]
+    selling.checkout.sale = replace(cart, lines=(replace(line, quantity=Decimal(-5)),))
+    with pytest.raises(errors.InvalidAmount):
+        selling.checkout.complete((Tender(TenderKind.CASH, 10_000),))
+    selling.checkout.sale = replace(cart, lines=(replace(line, quantity=Decimal("0.5")),))
+    with pytest.raises(rules.RuleBroken, match=r"No se registró la venta: el campo lines\[0\]\.quantity \(0\.5\)"):
+        selling.checkout.complete((Tender(TenderKind.CASH, 10_000),))
+    assert selling.journal.head == head and read_models.last_sale_number(selling.journal.conn) == 0
+    selling.checkout.sale = cart
+    assert selling.checkout.complete((Tender(TenderKind.CASH, 10_000),)).event.number == 1

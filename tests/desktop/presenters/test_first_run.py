@@ -58,7 +58,7 @@ def _product(i: int) -> dict[str, Any]:
 
 PAGES = [
     [{"kind": "emisor", "data": {"rut": "76235291-5", "razon_social": "Almacenes Don Pepe SpA"}},
-     {"kind": "user", "data": {"user_id": "u-carla", "name": "Carla", "role": "cashier", "pin_hash": "$argon2id$x"}},
+     {"kind": "user", "data": {"user_id": "u-carla", "name": "Carla", "role": "cajero", "pin_hash": "$argon2id$x"}},
      _product(1), _product(2)],
     [_product(3), {"kind": "folio_lease", "data": {"tipo": 39, "desde": 1, "hasta": 10,
                                                   "caf_xml": CAF.read_bytes().decode("latin-1")}}],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,11 @@ CAF39 = SAMPLES / "caf_T39_cert_76235291-5_F1-20.xml"
 
 
 def _use(term, folio: int, sale_id: str) -> None:
-    """Journal a bare sale carrying a document (what checkout does), to exercise the projection alone."""
+    """Journal a bare sale (one $0 line) carrying a document (what checkout does), to exercise the projection
+    alone."""
+    free = sales.LineSold(1, "REGALO", "Regalo", 0, Decimal(1), "unit", False, 0, 0)
     event = sales.SaleCompleted(sale_id=sale_id, number=read_models.last_sale_number(term.journal.conn) + 1,
-                                shift_id="s", cashier_id="c", lines=(), discount=0, total=0, affected=0, exento=0,
+                                shift_id="s", cashier_id="c", lines=(free,), discount=0, total=0, affected=0, exento=0,
                                 neto=0, iva=0, tenders=(), rounding=0, change=0,
                                 document=sales.DocumentStamped(39, folio, "<TED/>", "2026-11-20T09:30:00"))
     term.journal.append(event)

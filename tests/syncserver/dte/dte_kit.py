@@ -65,7 +65,8 @@ def sale(lines: list[Line], folio: int, *, tipo: int | None = None, customer: sa
     draft = sales.SaleCompleted(
         sale_id=str(uuid.uuid4()), number=folio, shift_id="s1", cashier_id="ana", lines=sold, discount=discount,
         total=total, affected=affected, exento=exento, neto=split.neto, iva=split.iva,
-        tenders=(sales.TenderTaken("cash", total, total),), rounding=0, change=0, customer=customer)
+        tenders=(sales.TenderTaken("cash", money.round_cash(total), money.round_cash(total)),),
+        rounding=money.round_cash(total) - total, change=0, customer=customer)
     if customer is None:
         doc = documents.boleta_desde_venta(draft, folio=folio, fecha_emision=when.date(), emisor=EMISOR)
     else:
@@ -113,7 +114,7 @@ def return_of(original: sales.SaleCompleted, folio: int, quantities: dict[int, s
     timbre = ted.stamp(caf(61), doc, when)
     stamped = sales.DocumentStamped(61, folio, timbre.decode("iso-8859-1"), when.isoformat())
     return _with(draft, total=t.total, neto=t.neto, iva=t.iva, exento=t.exento, document=stamped,
-                 refunds=(sales.TenderTaken("cash", t.total, t.total),))
+                 refunds=(sales.TenderTaken("cash", money.round_cash(t.total), money.round_cash(t.total)),))
 
 
 def xmlsec1(xml: bytes, id_element: str = "Documento") -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import psycopg_pool
 
-from shared import signing, sync
+from shared import money, signing, sync
 from shared.dte import caf as caf_mod
 from shared.dte import documents, ted
 from shared.events import envelope, registry, sales
@@ -110,10 +110,16 @@ class Till:
     def sell(self, tipo: int, folio: int, amount: int = 1000) -> None:
         """Journal a sale stamped with ``folio`` (not sent until :meth:`push`)."""
         self.number += 1
+        exempt = tipo in (34, 41)  # a sale keeps the rules of its document (shared.events.rules)
+        line = sales.LineSold(1, "PAN-1", "Pan", amount, Decimal(1), "unit", exempt, 0, amount)
+        split = money.split_iva(0, amount) if exempt else money.split_iva(amount)
+        customer = sales.CustomerData("76086428-5", "Cliente SpA", "Comercio", "Calle 1", "Santiago") \
+            if tipo in (33, 34) else None
         sale = sales.SaleCompleted(
-            sale_id=str(uuid.uuid4()), number=self.number, shift_id="s1", cashier_id="ana", lines=(), discount=0,
-            total=amount, affected=amount, exento=0, neto=round(amount / 1.19), iva=amount - round(amount / 1.19),
-            tenders=(sales.TenderTaken("cash", amount, amount),), rounding=0, change=0,
+            sale_id=str(uuid.uuid4()), number=self.number, shift_id="s1", cashier_id="ana", lines=(line,),
+            discount=0, total=amount, affected=amount - split.exento, exento=split.exento, neto=split.neto,
+            iva=split.iva, customer=customer,
+            tenders=(sales.TenderTaken("debit", amount, amount),), rounding=0, change=0,
             document=sales.DocumentStamped(tipo, folio, f"<TED>{folio}</TED>", "2026-11-22T10:00:00"))
         type_, version, payload = CODEC.encode(sale)
         prev = self.journal[-1].hash if self.journal else envelope.GENESIS_HASH

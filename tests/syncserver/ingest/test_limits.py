@@ -3,6 +3,7 @@ master's columns store exactly; what they refuse, PostgreSQL would refuse or sil
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -139,3 +140,94 @@ def test_a_purchase_lines_units_per_package_is_one_a_till_writes() -> None:
     assert reason is not None and "más de 3 decimales" in reason
     reason = limits._package("lines[0].package_factor", line("999999", "10000"))
     assert reason is not None and "quantity × package_factor" in reason and "1.000.000.000" in reason
+
+
+# --- the reported attacks, through the real push path --------------------------------------------------------
+
+
+def _sealed(payloads: list[tuple[str, dict[str, Any]]]) -> bytes:
+    """A terminal's push body of ``(type, payload)`` events, chained from genesis (version 1 each)."""
+    from shared import sync
+    from shared.events import envelope
+
+    entries, prev = [], envelope.GENESIS_HASH
+    for seq, (type_, payload) in enumerate(payloads, start=1):
+        entry = envelope.seal(event_id=str(uuid.uuid4()), tenant_id=1, store_id="centro", terminal_id="caja-1",
+                              epoch=1, seq=seq, occurred_at="2026-11-20T12:00:00.000-03:00", type=type_, version=1,
+                              payload=payload, prev_hash=prev)
+        entries.append(entry)
+        prev = entry.hash
+    return sync.PushBatch(1, "centro", "caja-1", 1, 1, envelope.GENESIS_HASH, tuple(entries)).to_bytes()
+
+
+def _sale_payload(sale_id: str, folio: int, *, quantity: str = "2", unit_price: int = 1000, amount: int = 2000,
+                  total: int = 2000, neto: int = 1681, iva: int = 319, tendered: int = 5000, received: int = 2000,
+                  change: int = 3000, name: str = "Coca-Cola 1,5 L") -> dict[str, Any]:
+    return {"sale_id": sale_id, "number": folio, "shift_id": "t-1", "cashier_id": "u-ana",
+            "lines": [{"line_id": 1, "sku": "COCA-15", "name": name, "unit_price": unit_price, "quantity": quantity,
+                       "sold_by": "unit", "iva_exempt": False, "discount": 0, "amount": amount, "code": ""}],
+            "discount": 0, "total": total, "affected": total, "exento": 0, "neto": neto, "iva": iva,
+            "tenders": [{"kind": "cash", "amount": tendered, "received": received}], "rounding": 0,
+            "change": change, "document": None}
+
+
+def _product_payload(name: str) -> dict[str, Any]:
+    return {"sku": "COCA-15", "name": name, "price": 1000, "category": "Bebidas", "sold_by": "unit",
+            "barcodes": [], "plu": None, "brand": "", "iva_exempt": False, "favourite": False}
+
+
+def test_impossible_facts_pushed_by_a_till_are_quarantined_and_nothing_of_them_is_applied(pg_database: str) -> None:
+    """The independent test's attacks (a line of −5 units with a positive amount, a fully negative sale, product
+    names of 1 MB and 5 MB, a sale line named with 1 MB), signed and pushed with one valid sale: each is stored and
+    quarantined with a reason naming the rule and the field; no sale, line, stock or product of them reaches the
+    master; the valid sale is folded."""
+    import asyncio
+
+    import psycopg_pool
+
+    from shared import signing
+    from shared.events import registry
+    from syncserver import bootstrap, tenancy
+    from syncserver.ingest import push as push_mod
+
+    body = _sealed([
+        ("sale.completed", _sale_payload("s-minus-five", 1, quantity="-5", amount=5000, total=5000, neto=4202,
+                                         iva=798, received=5000, change=0)),
+        ("sale.completed", _sale_payload("s-negative", 2, quantity="2", unit_price=-1000, amount=-2000,
+                                         total=-2000, neto=-1681, iva=-319, tendered=-2000, received=-2000,
+                                         change=0)),
+        ("catalog.product_upserted", _product_payload("x" * 1024 * 1024)),
+        ("catalog.product_upserted", _product_payload("y" * 5 * 1024 * 1024)),
+        ("sale.completed", _sale_payload("s-huge-name", 3, name="z" * 1024 * 1024)),
+        ("sale.completed", _sale_payload("s-valid", 4)),
+    ])
+    app_url = bootstrap.migrate(pg_database)
+    private_key = signing.new_private_key()
+    public_key = signing.public_key(private_key)
+
+    async def scenario() -> Any:
+        async with psycopg_pool.AsyncConnectionPool(app_url, min_size=1, max_size=2, open=False) as pool:
+            await tenancy.create_tenant(pool, 1, "Almacenes Don Pepe")
+            await tenancy.create_store(pool, 1, "centro", "Centro")
+            code = await tenancy.issue_enrollment_code(pool, 1, "centro", "Caja 1")
+            await tenancy.enroll(pool, code, public_key, "caja-1")
+            principal = await push_mod.authenticate(pool, "caja-1", body, signing.sign(private_key, body))
+            return await push_mod.push(pool, registry.build_codec(), principal, body, max_events=100)
+
+    ack = asyncio.run(scenario())
+    assert (ack.acked_seq, ack.applied, ack.quarantined) == (6, 1, 5)
+    with psycopg.connect(pg_database) as conn:
+        reasons = dict(conn.execute("SELECT seq, reason FROM quarantine ORDER BY seq").fetchall())
+        sales = conn.execute("SELECT sale_id FROM sales").fetchall()
+        lines = conn.execute("SELECT sale_id, quantity FROM sale_lines").fetchall()
+        stock = conn.execute("SELECT sku, quantity FROM stock").fetchall()
+        products = conn.execute("SELECT count(*) FROM products").fetchone()
+        stored = conn.execute("SELECT count(*) FROM events").fetchone()
+    assert sorted(reasons) == [1, 2, 3, 4, 5]
+    assert all(reason.startswith(limits.IMPOSSIBLE) for reason in reasons.values()), reasons
+    assert "lines[0].quantity" in reasons[1] and "lines[0].unit_price" in reasons[2]
+    assert "name" in reasons[3] and "1.048.576 caracteres" in reasons[3] and "5.242.880" in reasons[4]
+    assert "lines[0].name" in reasons[5] and max(len(r) for r in reasons.values()) < 300
+    assert sales == [("s-valid",)] and lines == [("s-valid", Decimal(2))]
+    assert stock == [("COCA-15", Decimal(-2))] and products == (0,)
+    assert stored == (6,)  # every event is kept as received, for the audit
