@@ -86,7 +86,9 @@ def test_a_folio_not_leased_to_the_till_is_quarantined_whole_and_its_rightful_ti
 
     bodies.append(_forged(bodies, template, 39, their_folio))  # the other till's boleta
     bodies.append(_forged(bodies, template, 39, 999))  # a folio no CAF covers: no lease holds it
-    bodies.append(_forged(bodies, template, 33, unused_own))  # a factura numbered from this till's boleta lease
+    buyer = {"rut": "76086428-5", "razon_social": "Cliente SpA", "giro": "Comercio", "direccion": "Calle 1",
+             "comuna": "Santiago"}  # a factura names its buyer (shared.events.rules): only its folio is wrong
+    bodies.append(_forged(bodies, template, 33, unused_own, customer=buyer))  # numbered from this till's boleta lease
     # a sale quarantined for a value (a quantity of 4 decimals) whose boleta is the other till's: not recorded either
     odd_line = {**template["payload"]["lines"][0], "quantity": "1.0001"}
     bodies.append(_forged(bodies, template, 39, their_folio + 1, lines=[odd_line]))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared import errors
@@ -301,6 +301,7 @@ def test_from_dict_missing_key() -> None:
         Envelope.from_dict(data)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # recursive payloads are slow to draw on a busy machine
 @given(st.dictionaries(st.text(max_size=12), st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
