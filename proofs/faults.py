@@ -413,6 +413,8 @@ class Run:
                 mine = [(e.seq, e.hash) for e in journals.get((till.terminal_id, epoch), [])]
                 theirs = [(e.seq, e.hash) for e in streams.get((till.terminal_id, epoch), [])]
                 if epoch == ident.epoch:
+                    if till.restores and len(mine) < len(theirs) and mine == theirs[:len(mine)]:
+                        continue  # a restored copy that has not journaled since: its next event starts a new epoch
                     if mine != theirs:
                         at = next((i + 1 for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
                                   min(len(mine), len(theirs)) + 1)
@@ -429,7 +431,8 @@ class Run:
             tracking = self._admin("SELECT acked_seq, acked_hash FROM sync_tracking WHERE terminal_id = %s AND"
                                    " epoch = %s", (till.terminal_id, ident.epoch))
             head = till.terminal.journal.head
-            if tracking != [head] and not (head[0] == 0 and tracking == []):  # an epoch begun with nothing to carry
+            behind = till.restores and tracking and tracking[0][0] > head[0]  # (the restored copy just above)
+            if tracking != [head] and not (head[0] == 0 and tracking == []) and not behind:  # (an epoch begun empty)
                 problems.append(f"till {till.index}: tracking {tracking} != journal head {till.terminal.journal.head}")
         # no fact twice: these tills never journal the same event payload twice (sales, shifts and users carry
         # ids; the opening stock is counted once per product; only a sign-in repeats), so a repeat is a replay
