@@ -92,6 +92,11 @@ def test_other_roles_are_refused_and_the_refusal_is_audited(world: World, served
             assert (await client.post("/hq/catalogo/LEC-1", data={"price": "1"})).status_code == 403
             forged = await client.post("/hq/salir", data={"csrf": "x" * 43})
             assert forged.status_code == 403 and (await client.get("/hq/")).status_code == 200
+        async with served(app(world, Clock())) as owner:
+            await login(owner)
+            shown = lines((await owner.get("/hq/auditoria?tipo=request_refused")).text)
+            assert len(shown) == 4 and all(f"Solicitud rechazada {ANA} desde 10.2.2.2 403" in line for line in shown)
+            assert "403 POST /hq/salir: formulario sin el código de seguridad (CSRF) de la sesión" in shown[0]
 
     asyncio.run(scenario())
     refusals = world.rows("SELECT actor, address, detail FROM audit_log WHERE kind = 'request_refused'"
