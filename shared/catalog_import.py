@@ -122,6 +122,8 @@ def read_csv(data: bytes, encoding: str = "utf-8") -> Table:
             f"El archivo no está en {'UTF-8' if encoding == 'utf-8-sig' else encoding} (fila {line} tiene un"
             " carácter que no se puede leer). Guárdelo como «CSV UTF-8» o elija la codificación"
             " «Windows-1252 (Excel antiguo)».") from None
+    except UnicodeError:  # a codec that fails without saying where (punycode, idna)
+        raise ImportFileError(f"El archivo no se puede leer como {encoding}: elija otra codificación.") from None
     except LookupError:
         raise ImportFileError(f"Codificación desconocida: {encoding}.") from None
     if "\x00" in text:

@@ -56,32 +56,56 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+MAX_COLUMNS = 64
+"""Columns of a sheet that are read (the layout has 12; a cell past them is not part of the catalog)."""
+MAX_UNZIPPED = 512 * 1024 * 1024
+"""The most an XLSX may hold once unzipped (a 100,000-row catalog is about 40 MB): a zip bomb is refused unread."""
+
+
 def read_xlsx(data: bytes, filename: str = "") -> Table:
-    """The first sheet of an XLSX workbook as text rows (whole numbers without ``.0``; formulas as last computed).
+    """The first sheet of an XLSX workbook as text rows (whole numbers without ``.0``; formulas as last computed;
+    at most its first :data:`MAX_COLUMNS` columns).
 
     Raises:
-        ImportFileError: the file is not an XLSX workbook, or it has too many rows.
+        ImportFileError: the file is not an XLSX workbook (damaged, encrypted, another format, more than
+            :data:`MAX_UNZIPPED` unzipped), or it has too many rows.
     """
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     not_xlsx = ImportFileError(f"El archivo «{filename or 'subido'}» no es una planilla XLSX válida (está dañado o"
                                " es de otro tipo): ábralo en Excel y guárdelo como «Libro de Excel (.xlsx)» o como"
                                " «CSV UTF-8».")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        raise not_xlsx from None
+    if unzipped > MAX_UNZIPPED:
+        raise ImportFileError(f"El archivo «{filename or 'subido'}» ocupa más de {MAX_UNZIPPED // (1024 * 1024)} MB"
+                              " descomprimido: divídalo o guárdelo como «CSV UTF-8».")
+    # a damaged workbook fails in openpyxl's zip, zlib or XML layer with whatever each raises (BadZipFile,
+    # zlib.error, EOFError, RuntimeError for an encrypted part, NotImplementedError, ParseError, KeyError…)
+    try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
+    except Exception:
         raise not_xlsx from None
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise not_xlsx
+        # the sheet's claim of its size (``A1:XFD1048576`` in a 5 kB file) would have every row padded to it:
+        # its width is kept within MAX_COLUMNS, and its height ignored (rows are read as they come)
+        width = min(getattr(sheet, "max_column", None) or MAX_COLUMNS, MAX_COLUMNS)
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         rows: list[tuple[str, ...]] = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(tuple(_cell(v) for v in values))
+        for values in sheet.iter_rows(values_only=True, max_col=width):
+            rows.append(tuple(_cell(v) for v in values) if values.count(None) < len(values) else ())
             if len(rows) > rules.MAX_ROWS + 1:
                 raise ImportFileError(f"El archivo tiene más de {rules.MAX_ROWS:,} filas: divídalo.".replace(",", "."))
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+    except ImportFileError:
+        raise
+    except Exception:
         raise not_xlsx from None
     finally:
         book.close()

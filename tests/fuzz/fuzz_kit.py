@@ -70,11 +70,11 @@ _ENGLISH = re.compile(r"Traceback|has no attribute|NoneType|not subscriptable|un
 
 
 def spanish(message: str) -> bool:
-    """Whether ``message`` reads as an error for a person in Spanish: its lead (up to the first ``": "``, where a
-    technical detail may follow) has Spanish words and no Python wording."""
-    lead = message.split(": ", 1)[0] if len(message.split(": ", 1)[0]) > 3 else message
-    words = set(re.findall(r"[a-záéíóúñü]+", lead.lower()))
-    return bool(lead.strip() and (words & _SPANISH or _ACCENTED.search(lead))) and not _ENGLISH.search(lead)
+    """Whether ``message`` reads as an error for a person in Spanish: Spanish words, and no Python wording before
+    the first ``": "`` (a technical detail may follow it, as parsers' own messages do)."""
+    words = set(re.findall(r"[a-záéíóúñü]+", message.lower()))
+    lead = message.split(": ", 1)[0]
+    return bool(message.strip() and (words & _SPANISH or _ACCENTED.search(message))) and not _ENGLISH.search(lead)
 
 
 # --- mutations of valid inputs --------------------------------------------------------------------------------

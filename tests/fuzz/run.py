@@ -18,6 +18,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "barcodes": ("tests/fuzz/test_barcodes_fuzz.py",),
     "scale_frames": ("tests/fuzz/test_scale_frames_fuzz.py",),
     "sync_batch": ("tests/fuzz/test_sync_batch_fuzz.py",),
+    "catalog_files": ("tests/fuzz/test_catalog_files_fuzz.py",),
+    "supplier_dte": ("tests/fuzz/test_supplier_dte_fuzz.py",),
 }
 """Target name → the pytest paths (files or node ids) that make it."""
 
