@@ -108,6 +108,10 @@ def _snake(name: str) -> str:
 async def http_error(request: Request, exc: Exception) -> Response:
     """``HTTPException(status, detail)`` → ``{"error": "not_found", "message": detail or a Spanish default}``."""
     assert isinstance(exc, HTTPException)
+    if request.url.path == "/hq" or request.url.path.startswith("/hq/"):  # e.g. a newline in the path: not mounted
+        from syncserver.hq import errors as hq_errors
+
+        return hq_errors.page_for(request, exc)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     try:

@@ -179,7 +179,8 @@ def render(request: Request, template: str, *, status: int = 200, user: HqUser |
            **context: Any) -> HTMLResponse:
     """A page of ``templates/``; every page gets the user, the active section and the session's CSRF token."""
     context.setdefault("section", "")
-    html = ENV.get_template(template).render(user=user, csrf_token=csrf.token(request.session), **context)
+    token = csrf.token(request.session) if "session" in request.scope else ""  # outside the mount: no forms
+    html = ENV.get_template(template).render(user=user, csrf_token=token, **context)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "same-origin"}
     return HTMLResponse(html, status_code=status, headers=headers)

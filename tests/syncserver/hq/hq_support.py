@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,8 @@ from syncserver import tenancy
 PASSWORD = "clave-segura-1"
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+WRITTEN_ON_REFUSAL = re.compile(r"session|audit|login|rate|attempt|throttle")
+"""Tables a refused request may write: sessions, the audit trail, login failures and rate-limit counters."""
 CODE = re.compile(r'aria-label="Código de invitación">([A-Z0-9-]+)<')
 
 
@@ -52,6 +55,19 @@ class World:
         """Read as the admin role (superuser: sees every tenant) to check what really is in the database."""
         with psycopg.connect(self.admin_url) as conn:
             return conn.execute(sql, params).fetchall()
+
+    def checksum(self, conn: psycopg.Connection[tuple[Any, ...]] | None = None) -> list[tuple[Any, ...]]:
+        """One (table, row count, md5 of its rows) per table of the database, but those a refused request may
+        write (:data:`WRITTEN_ON_REFUSAL`): equal before and after a refusal means nothing was applied."""
+        with contextlib.ExitStack() as stack:
+            if conn is None:
+                conn = stack.enter_context(psycopg.connect(self.admin_url))
+            tables = [t for (t,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                " AND table_type = 'BASE TABLE' ORDER BY table_name") if not WRITTEN_ON_REFUSAL.search(t)]
+            return conn.execute(" UNION ALL ".join(
+                f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x"
+                for t in tables)).fetchall()
 
     def execute(self, sql: str, *params: Any) -> None:
         with psycopg.connect(self.admin_url) as conn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import psycopg
@@ -12,8 +14,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from syncserver.hq import errors, params
+from tests.syncserver.hq.hq_support import World
+
+Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 async def fails(request: Request) -> Response:
@@ -69,3 +75,14 @@ def test_unreadable_addresses_and_forms_are_refused_in_spanish() -> None:
     assert too_many.status_code == 400 and "no se pudieron leer" in too_many.text
     wrong_method = get("DELETE", "/form")
     assert wrong_method.status_code == 405 and "no acepta esa acción" in wrong_method.text
+
+
+def test_an_hq_address_the_mount_cannot_match_is_an_hq_page(world: World, served: Served) -> None:
+    """A newline in the path does not match ``/hq/{path}``: the app's 404 under /hq is HQ's Spanish page."""
+    async def scenario() -> None:
+        async with served(world.app()) as client:
+            for path in ("/hq/terminales/%0A/cuarentena", "/hq/%0A"):
+                answer = await client.get(path)
+                assert answer.status_code == 404 and '<html lang="es-CL">' in answer.text, path
+            assert (await client.get("/nada")).json()["error"] == "not_found"  # the API keeps its JSON
+    asyncio.run(scenario())

@@ -102,10 +102,6 @@ VALUES = st.one_of(st.sampled_from(NASTY), st.text(st.characters(blacklist_categ
                    st.integers(-10**20, 10**20).map(str), st.dates().map(str))
 JUNK_ID = st.one_of(st.sampled_from(["²", "٣", "..", "x" * 400, "\x00", "a b", "%", "ñ", "-"]),
                     st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30))
-EXCLUDED_TABLES = re.compile(r"session|audit|login|rate|attempt|throttle")
-"""Tables a refused request may write: sessions, the audit trail, login failures and rate-limit counters."""
-
-
 @dataclass
 class Role:
     """One signed-in client (or none: ``anonymous``) and its CSRF token."""
@@ -137,18 +133,10 @@ class Fuzz:
     roles: dict[str, Role] = field(default_factory=dict)
     sent: int = 0
     last: list[tuple[Any, ...]] = field(default_factory=list)
-    sql: str = ""
 
     def snapshot(self) -> list[tuple[Any, ...]]:
-        """Every row of every table (but :data:`EXCLUDED_TABLES`), as one checksum per table."""
-        if not self.sql:
-            tables = [t for (t,) in self.admin.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-                " AND table_type = 'BASE TABLE' ORDER BY table_name") if not EXCLUDED_TABLES.search(t)]
-            self.sql = " UNION ALL ".join(
-                f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x"
-                for t in tables)
-        return self.admin.execute(self.sql).fetchall()
+        """Every table's rows as a checksum (:meth:`World.checksum`)."""
+        return self.world.checksum(self.admin)
 
 
 def path_values(world: World) -> dict[str, st.SearchStrategy[str]]:
