@@ -20,10 +20,6 @@ NOTICES = {"guardado": "Cambios guardados.", "desactivado": "Cuenta desactivada:
            "reactivado": "Cuenta reactivada: puede volver a entrar con su contraseña."}
 
 
-def _message(exc: accounts.AccountError) -> str:
-    return exc.detail[:1].upper() + exc.detail[1:] + "."
-
-
 def _form(form: FormData) -> dict[str, Any]:
     return {"email": params.text_param(form, "correo", "Correo", max_len=254),
             "name": params.raw(form, "nombre", "Nombre", max_len=200) or "",
@@ -75,7 +71,7 @@ async def index(request: Request, user: HqUser) -> Response:
                                      by=user.name or user.email, at=state.clock(request)())
     except accounts.AccountError as exc:
         field = "email" if exc.code == "taken" else exc.code
-        return await _list(request, user, status=422, form=values, problems={field: _message(exc)})
+        return await _list(request, user, status=422, form=values, problems={field: web.sentence(exc)})
     role = dict(ROLE_CHOICES).get(values["role"], values["role"])
     await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=values["email"].lower(),
                        detail=f"Cuenta creada e invitada como {role} por {user.email}.")
@@ -110,7 +106,7 @@ async def detail(request: Request, user: HqUser) -> Response:
         if exc.code == "missing":
             return web.not_found(request, user, "La cuenta")
         field = "role" if exc.code in ("self", "last_owner") else exc.code
-        return await _detail(request, user, email, status=422, form=values, problems={field: _message(exc)})
+        return await _detail(request, user, email, status=422, form=values, problems={field: web.sentence(exc)})
     role = dict(ROLE_CHOICES).get(values["role"], values["role"])
     await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
                        detail=f"Nombre, rol ({role}) o tiendas guardados por {user.email}.")
@@ -138,23 +134,20 @@ async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the account can no longer sign in (kept with who, when and why); ``reactivar=1``
     brings it back."""
     email = _email(request)
-    form = await web.read_form(request)
-    if form is None:
-        return web.csrf_failed(request, user)
-    restore = params.flag_param(form, "reactivar", "Reactivar")
-    try:
+
+    async def apply(restore: bool, reason: str) -> None:
         await accounts.set_active(request.app.state.pool, user.tenant_id, email, restore,
-                                  by=user.name or user.email, by_email=user.email,
-                                  reason=params.text_param(form, "motivo", "Motivo", max_len=200),
+                                  by=user.name or user.email, by_email=user.email, reason=reason,
                                   at=state.clock(request)())
-    except accounts.AccountError as exc:
-        if exc.code == "missing":
-            return web.not_found(request, user, "La cuenta")
-        return await _detail(request, user, email, status=422, problems={"motivo": _message(exc)})
-    await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
-                       detail=f"Reactivada por {user.email}." if restore else
-                       f"Desactivada por {user.email}: sus sesiones se cerraron.")
-    return web.redirect(f"/cuentas/{web.url_part(email)}?aviso={'reactivado' if restore else 'desactivado'}")
+        await trail.record(request, tenant_id=user.tenant_id, kind="account_changed", actor=email,
+                           detail=f"Reactivada por {user.email}." if restore else
+                           f"Desactivada por {user.email}: sus sesiones se cerraron.")
+
+    async def refused(problem: str) -> Response:
+        return await _detail(request, user, email, status=422, problems={"motivo": problem})
+
+    return await web.set_active_form(request, user, apply, what="La cuenta", done=f"/cuentas/{web.url_part(email)}",
+                                     notices=("reactivado", "desactivado"), refused=refused)
 
 
 ROUTES = [

@@ -136,7 +136,7 @@ async def new(request: Request, user: HqUser) -> Response:
     except catalog.CatalogError as exc:
         field = "sku" if exc.code == "exists" else "barcode"
         return _render_form(request, user, ctx, _shown(form), status=422,
-                            problems={field: exc.detail[:1].upper() + exc.detail[1:] + "."})
+                            problems={field: web.sentence(exc)})
     return web.redirect(f"/catalogo/{web.url_part(product['sku'])}?guardado=1")
 
 
@@ -166,7 +166,7 @@ async def edit(request: Request, user: HqUser) -> Response:
     except catalog.CatalogError as exc:
         if exc.code == "barcode":
             return _render_form(request, user, ctx, _shown(form), status=422,
-                                problems={"barcode": exc.detail[:1].upper() + exc.detail[1:] + "."})
+                                problems={"barcode": web.sentence(exc)})
         ctx = await _context(request, user, sku)
         return _render_form(request, user, ctx, _shown(form), status=409, conflict=True)
     return web.redirect(f"/catalogo/{web.url_part(sku)}?guardado=1")

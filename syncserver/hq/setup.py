@@ -19,10 +19,6 @@ def _hasher(request: Request) -> PasswordHasher:
     return hasher if isinstance(hasher, PasswordHasher) else auth.DEFAULT_HASHER
 
 
-def _message(exc: accounts.AccountError) -> str:
-    return exc.detail[:1].upper() + exc.detail[1:] + "."
-
-
 async def first_run(request: Request) -> Response:
     """``GET /hq/primer-uso``: the form (empresa, RUT, owner's name, e-mail and password twice); ``POST`` creates
     the tenant and its owner account and signs the owner in. Once the server holds a tenant: 404 (the page is gone).
@@ -56,7 +52,7 @@ async def first_run(request: Request) -> Response:
         if exc.code == "exists":
             return web.not_found(request, None, "Esta página")
         field = "empresa" if exc.code == "name" and "empresa" in exc.detail else FIELDS.get(exc.code, "empresa")
-        return web.render(request, "setup.html", status=422, form=values, problems={field: _message(exc)})
+        return web.render(request, "setup.html", status=422, form=values, problems={field: web.sentence(exc)})
     await auth.start_session(request, business.owner_email, business.tenant_id)
     return web.redirect("/tiendas?aviso=bienvenida")
 
@@ -86,7 +82,7 @@ async def invitation(request: Request) -> Response:
         try:
             opened = await accounts.accept_invite(pool, code, password, at=now, hasher=_hasher(request))
         except accounts.AccountError as exc:
-            problem = _message(exc)
+            problem = web.sentence(exc)
             locked = await auth.invitation_refused(request) if exc.code == "code" else ""
     if problem:
         return web.render(request, "invitation.html", status=429 if locked else 422, code=code,

@@ -26,10 +26,6 @@ NOTICES = {"bienvenida": "Su empresa quedó creada y usted ya entró como dueño
 FIELDS = ("name", "address", "comuna", "ciudad", "sucursal_sii")
 
 
-def _message(exc: tenancy.StoreError) -> str:
-    return exc.detail[:1].upper() + exc.detail[1:] + "."
-
-
 def _form(form: FormData) -> dict[str, Any]:
     """The store form's values (each refused when longer than a store field can be: :class:`params.BadInput`)."""
     fields = {"store_id": "codigo", "name": "nombre", "address": "direccion", "comuna": "comuna", "ciudad": "ciudad",
@@ -79,7 +75,7 @@ async def index(request: Request, user: HqUser) -> Response:
                                    sucursal_sii=values["sucursal_sii"], bodega=values["bodega"])
     except tenancy.StoreError as exc:
         field = "store_id" if exc.code == "taken" else exc.code
-        return await _list(request, user, status=422, form=values, problems={field: _message(exc)})
+        return await _list(request, user, status=422, form=values, problems={field: web.sentence(exc)})
     return web.redirect(f"/tiendas/{web.url_part(values['store_id'].strip().lower())}?aviso=creada")
 
 
@@ -113,7 +109,7 @@ async def detail(request: Request, user: HqUser) -> Response:
     except tenancy.StoreError as exc:
         if exc.code == "missing":
             return web.not_found(request, user, "La tienda")
-        return await _detail(request, user, store_id, status=422, form=values, problems={exc.code: _message(exc)})
+        return await _detail(request, user, store_id, status=422, form=values, problems={exc.code: web.sentence(exc)})
     return web.redirect(f"/tiendas/{web.url_part(store_id)}?aviso=guardada")
 
 
@@ -121,20 +117,16 @@ async def detail(request: Request, user: HqUser) -> Response:
 async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the store is deactivated (kept with who, when and why); ``reactivar=1`` brings it back."""
     store_id = _store_id(request, user)
-    form = await web.read_form(request)
-    if form is None:
-        return web.csrf_failed(request, user)
-    restore = params.flag_param(form, "reactivar", "Reactivar")
-    try:
+
+    async def apply(restore: bool, reason: str) -> None:
         await tenancy.set_store_active(request.app.state.pool, user.tenant_id, store_id, restore,
-                                       by=user.name or user.email,
-                                       reason=params.text_param(form, "motivo", "Motivo", max_len=200),
-                                       at=state.clock(request)())
-    except tenancy.StoreError as exc:
-        if exc.code == "missing":
-            return web.not_found(request, user, "La tienda")
-        return await _detail(request, user, store_id, status=422, problems={"motivo": _message(exc)})
-    return web.redirect(f"/tiendas/{web.url_part(store_id)}?aviso={'reactivada' if restore else 'desactivada'}")
+                                       by=user.name or user.email, reason=reason, at=state.clock(request)())
+
+    async def refused(problem: str) -> Response:
+        return await _detail(request, user, store_id, status=422, problems={"motivo": problem})
+
+    return await web.set_active_form(request, user, apply, what="La tienda", done=f"/tiendas/{web.url_part(store_id)}",
+                                     notices=("reactivada", "desactivada"), refused=refused)
 
 
 @web.login_required
@@ -151,7 +143,7 @@ async def new_warehouse(request: Request, user: HqUser) -> Response:
     except tenancy.StoreError as exc:
         if exc.code == "missing":
             return web.not_found(request, user, "La tienda")
-        return await _detail(request, user, store_id, status=422, problems={"warehouse": _message(exc)})
+        return await _detail(request, user, store_id, status=422, problems={"warehouse": web.sentence(exc)})
     return web.redirect(f"/tiendas/{web.url_part(store_id)}?aviso=bodega")
 
 
@@ -176,7 +168,7 @@ async def warehouse_active(request: Request, user: HqUser) -> Response:
     except tenancy.StoreError as exc:
         if exc.code == "missing":
             return web.not_found(request, user, "La bodega")
-        return await _detail(request, user, store_id, status=422, problems={"warehouse": _message(exc)})
+        return await _detail(request, user, store_id, status=422, problems={"warehouse": web.sentence(exc)})
     notice = "bodega-reactivada" if restore else "bodega-desactivada"
     return web.redirect(f"/tiendas/{web.url_part(store_id)}?aviso={notice}")
 

@@ -103,7 +103,7 @@ async def new_code(request: Request, user: HqUser) -> Response:
                                                    ttl=ENROLLMENT_TTL, clock=clock)
     except tenancy.TenancyError as exc:
         if exc.code == "store_inactive":
-            return web.error_page(request, 409, "Tienda desactivada", exc.detail[:1].upper() + exc.detail[1:] + ".",
+            return web.error_page(request, 409, "Tienda desactivada", web.sentence(exc),
                                   user)
         return web.not_found(request, user, "La tienda")
     return web.render(request, "code.html", user=user, section="terminales", code=code, expires=expires,

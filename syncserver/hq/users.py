@@ -31,10 +31,6 @@ def _hasher(request: Request) -> PasswordHasher:
     return hasher if isinstance(hasher, PasswordHasher) else PasswordHasher()
 
 
-def _message(exc: pos_users.PosUserError) -> str:
-    return exc.detail[:1].upper() + exc.detail[1:] + "."
-
-
 def _form(form: FormData) -> dict[str, Any]:
     return {"name": params.raw(form, "nombre", "Nombre", max_len=200) or "",
             "role": params.raw(form, "rol", "Rol", max_len=40) or "",
@@ -83,7 +79,7 @@ async def index(request: Request, user: HqUser) -> Response:
             at=state.clock(request)(), hasher=_hasher(request))
     except pos_users.PosUserError as exc:
         field = "pin" if exc.code.startswith("pin") else exc.code
-        return await _list(request, user, status=422, form=values, problems={field: _message(exc)})
+        return await _list(request, user, status=422, form=values, problems={field: web.sentence(exc)})
     return web.redirect(f"/usuarios/{web.url_part(created.user_id)}?aviso=creado")
 
 
@@ -117,7 +113,7 @@ async def detail(request: Request, user: HqUser) -> Response:
         if exc.code == "missing":
             return web.not_found(request, user, "El usuario")
         field = "pin" if exc.code.startswith("pin") else exc.code
-        return await _detail(request, user, user_id, status=422, form=values, problems={field: _message(exc)})
+        return await _detail(request, user, user_id, status=422, form=values, problems={field: web.sentence(exc)})
     return web.redirect(f"/usuarios/{web.url_part(user_id)}?aviso=guardado")
 
 
@@ -137,7 +133,7 @@ async def new_pin(request: Request, user: HqUser) -> Response:
         except pos_users.PosUserError as exc:
             if exc.code == "missing":
                 return web.not_found(request, user, "El usuario")
-            problem = _message(exc)
+            problem = web.sentence(exc)
     if problem:
         return await _detail(request, user, user_id, status=422, problems={"new_pin": problem})
     return web.redirect(f"/usuarios/{web.url_part(user_id)}?aviso=pin")
@@ -148,20 +144,17 @@ async def deactivate(request: Request, user: HqUser) -> Response:
     """``POST`` ``motivo``: the tills stop accepting the user's PIN (kept, with who, when and why); ``reactivar=1``
     brings the user back."""
     user_id = _user_id(request)
-    form = await web.read_form(request)
-    if form is None:
-        return web.csrf_failed(request, user)
-    restore = params.flag_param(form, "reactivar", "Reactivar")
-    try:
+
+    async def apply(restore: bool, reason: str) -> None:
         await pos_users.set_active(request.app.state.pool, user.tenant_id, user_id, restore,
-                                   by=user.name or user.email,
-                                   reason=params.text_param(form, "motivo", "Motivo", max_len=200),
-                                   at=state.clock(request)())
-    except pos_users.PosUserError as exc:
-        if exc.code == "missing":
-            return web.not_found(request, user, "El usuario")
-        return await _detail(request, user, user_id, status=422, problems={"motivo": _message(exc)})
-    return web.redirect(f"/usuarios/{web.url_part(user_id)}?aviso={'reactivado' if restore else 'desactivado'}")
+                                   by=user.name or user.email, reason=reason, at=state.clock(request)())
+
+    async def refused(problem: str) -> Response:
+        return await _detail(request, user, user_id, status=422, problems={"motivo": problem})
+
+    return await web.set_active_form(request, user, apply, what="El usuario",
+                                     done=f"/usuarios/{web.url_part(user_id)}", notices=("reactivado", "desactivado"),
+                                     refused=refused)
 
 
 ROUTES = [

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shared import es_cl, money, rut
+from shared import es_cl, money, rut, sync
 from syncserver.hq import csrf, params, sessions, trail
 
 BASE = "/hq"
@@ -260,6 +260,36 @@ async def read_form(request: Request) -> FormData | None:
     if any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
         form = FormData([(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()])
     return form
+
+
+def sentence(exc: sync.SyncError) -> str:
+    """A domain refusal's Spanish ``detail`` as a sentence: capital first letter, final period."""
+    return str(exc.detail[:1].upper() + exc.detail[1:] + ".")
+
+
+SetActive = Callable[[bool, str], Awaitable[None]]
+"""``apply(restore, reason)``: deactivate (with the reason) or bring back one thing, raising its
+:class:`~syncserver.sync.SyncError` (code ``missing`` when there is no such thing) when it cannot."""
+
+
+async def set_active_form(request: Request, user: HqUser, apply: SetActive, *, what: str, done: str,
+                          notices: tuple[str, str], refused: Callable[[str], Awaitable[Response]]) -> Response:
+    """The ``POST .../desactivar`` of an account, a till user or a store: ``motivo`` deactivates (kept with who,
+    when and why), ``reactivar=1`` brings it back. Answers the CSRF refusal, 404 for ``what`` when it is
+    missing, ``refused(sentence)`` for any other refusal, else a redirect to ``done`` with
+    ``?aviso=<notices[0] (reactivated) or notices[1] (deactivated)>``."""
+    form = await read_form(request)
+    if form is None:
+        return csrf_failed(request, user)
+    restore = params.flag_param(form, "reactivar", "Reactivar")
+    reason = params.text_param(form, "motivo", "Motivo", max_len=200)
+    try:
+        await apply(restore, reason)
+    except sync.SyncError as exc:
+        if exc.code == "missing":
+            return not_found(request, user, what)
+        return await refused(sentence(exc))
+    return redirect(f"{done}?aviso={notices[0] if restore else notices[1]}")
 
 
 def forbidden(request: Request, user: HqUser, *, store: bool = False) -> HTMLResponse:
