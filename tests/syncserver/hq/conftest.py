@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg_pool
 import pytest
 
 from syncserver import bootstrap, catalog, tenancy
 from syncserver.hq import auth
-from tests.syncserver.hq.hq_support import FAST, PASSWORD, World, enroll_terminal, product
+from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, FAST, PASSWORD, SHOTS, World, enroll_terminal, product
 
 
 @pytest.fixture
@@ -53,3 +55,26 @@ def world(pg_database: str) -> World:
     w.add_sale(1, "s5", "centro", "2026-11-21T02:30:00+00:00", {"cash": 800})  # 23:30 of the 20th in Chile
     w.add_sale(2, "x1", "esquina", "2026-11-20T12:00:00-03:00", {"cash": 77777})
     return w
+
+
+@pytest.fixture
+def server(world: World, serve_in_thread: Any) -> Iterator[str]:
+    """The app of ``world`` served by uvicorn in a thread; yields its base URL."""
+    with serve_in_thread(world.app()) as url:
+        yield url
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium (playwright) in Spanish; screenshots go to ``artifacts/screenshots``."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import psycopg_pool
+import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
@@ -22,6 +25,14 @@ from syncserver import settings as settings_mod
 from syncserver import tenancy
 
 PASSWORD = "clave-segura-1"
+ROOT = Path(__file__).resolve().parents[3]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync", "--lang=es-CL"]
+BROWSER_MARKS = [pytest.mark.slow,
+                 pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")]
+"""``pytestmark`` of a test module that drives HQ in a real Chromium (the ``browser`` fixture of conftest.py)."""
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 WRITTEN_ON_REFUSAL = re.compile(r"session|audit|login|rate|attempt|throttle")
@@ -43,8 +54,14 @@ class World:
     terminals: dict[int, list[str]] = field(default_factory=dict)
 
     def run(self, work: Callable[[psycopg_pool.AsyncConnectionPool], Awaitable[Any]]) -> Any:
-        """Run ``work(pool)`` with the application role (RLS applies), as the server does."""
-        return asyncio.run(self.arun(work))
+        """Run ``work(pool)`` with the application role (RLS applies), as the server does (in a thread of its own
+        when this thread runs an event loop, as it does while a browser test's playwright is open)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.arun(work))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self.arun(work)).result()
 
     async def arun(self, work: Callable[[psycopg_pool.AsyncConnectionPool], Awaitable[Any]]) -> Any:
         """``run`` inside a running event loop."""
@@ -132,3 +149,10 @@ async def accept(client: httpx.AsyncClient, code: str, password: str = PASSWORD)
     page = await client.get(f"/hq/invitacion?codigo={code}")
     return await client.post("/hq/invitacion", data={"csrf": World.token(page.text), "codigo": code,
                                                      "clave": password, "clave2": password})
+
+
+def sign_in(page: Any, email: str = "pepe@donpepe.cl", password: str = PASSWORD) -> None:
+    """In a browser page showing HQ's login form: type the e-mail and password and press Ingresar."""
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Ingresar").click()

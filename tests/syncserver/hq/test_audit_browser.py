@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.syncserver.hq.hq_support import PASSWORD, World
+from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, PASSWORD, SHOTS, World
 from tests.syncserver.hq.test_auth import Clock, app
-from tests.syncserver.hq.test_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")]

@@ -3,19 +3,13 @@ see every problem in the preview, import, download the rejected rows; the produc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.syncserver.hq.hq_support import PASSWORD, World
+from tests.syncserver.hq.hq_support import BROWSER_MARKS, SHOTS, World, sign_in
 
-ROOT = Path(__file__).resolve().parents[3]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--lang=es-CL"]
 CSV = ("sku,name,brand,category,price,sold_by,barcode,plu,iva_exempt,favourite,stock\n"
        "ALM-1,Pan Batido,,Panadería,2690,kg,,1001,0,1,\n"
        "ALM-2,Leche Descremada Colun 1 L,Colun,Lácteos,1190,unidad,7801234567894,,0,0,\n"
@@ -24,56 +18,41 @@ CSV = ("sku,name,brand,category,price,sold_by,barcode,plu,iva_exempt,favourite,s
        "ALM-5,Detergente Omo 3 kg,Omo,Limpieza,8990,unidad,,,0,0,\n"
        "ALM-6,Agua Mineral Cachantun 1.6 L,,Bebidas,990,docena,,,0,0,\n")
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")]
-
-
-@pytest.fixture
-def server(world: World, serve_in_thread: Any) -> Iterator[str]:
-    with serve_in_thread(world.app()) as url:
-        yield url
+pytestmark = BROWSER_MARKS
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_import_preview_import_and_rejects_at_desktop_and_phone_width(world: World, server: str, tmp_path: Path,
-                                                                      width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_import_preview_import_and_rejects_at_desktop_and_phone_width(world: World, server: str,
+                                                                      tmp_path: Path, width: int, browser: Any) -> None:
+    from playwright.sync_api import expect
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     source = tmp_path / "catalogo.csv"
     source.write_text(CSV, "utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="es-CL", accept_downloads=True)
-            page.goto(server + "/hq/catalogo")
-            page.get_by_label("Correo electrónico").fill("pepe@donpepe.cl")
-            page.get_by_label("Contraseña").fill(PASSWORD)
-            page.get_by_role("button", name="Ingresar").click()
-            page.get_by_role("link", name="Importar CSV o Excel").click()
-            page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
-            page.get_by_role("button", name="Revisar el archivo").click()
-            expect(page.get_by_role("heading", name="Filas con problemas")).to_be_visible()
-            expect(page.get_by_text("ya es del producto LEC-1")).to_be_visible()
-            expect(page.get_by_text("«docena» no es «unidad» ni «kg»")).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"hq_importar_revision_{width}.png"), full_page=True)
-            with page.expect_download() as download:
-                page.get_by_role("link", name="Descargar filas con problemas (CSV)").click()
-            assert "ALM-4" in Path(download.value.path()).read_text("utf-8-sig")
-            page.get_by_role("button", name="Importar 2 productos").click()
-            expect(page.get_by_role("heading", name="Importación terminada")).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"hq_importar_listo_{width}.png"), full_page=True)
-            page.goto(server + "/hq/catalogo/importar")  # the progress bar, as a long import shows it
-            page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
-            page.get_by_role("button", name="Revisar el archivo").click()
-            world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334,"
-                          " result = jsonb_build_object('started_at', now()) WHERE state = 'preview'")
-            page.reload()
-            expect(page.get_by_role("heading", name="Importando…")).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"hq_importar_progreso_{width}.png"), full_page=True)
-            page.goto(server + "/hq/catalogo/ALM-1")
-            expect(page.get_by_label("Precio (con IVA) por kilo")).to_have_value("2.690")
-            page.screenshot(path=str(SHOTS / f"hq_producto_form_{width}.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="es-CL", accept_downloads=True)
+    page.goto(server + "/hq/catalogo")
+    sign_in(page)
+    page.get_by_role("link", name="Importar CSV o Excel").click()
+    page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
+    page.get_by_role("button", name="Revisar el archivo").click()
+    expect(page.get_by_role("heading", name="Filas con problemas")).to_be_visible()
+    expect(page.get_by_text("ya es del producto LEC-1")).to_be_visible()
+    expect(page.get_by_text("«docena» no es «unidad» ni «kg»")).to_be_visible()
+    page.screenshot(path=str(SHOTS / f"hq_importar_revision_{width}.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Descargar filas con problemas (CSV)").click()
+    assert "ALM-4" in Path(download.value.path()).read_text("utf-8-sig")
+    page.get_by_role("button", name="Importar 2 productos").click()
+    expect(page.get_by_role("heading", name="Importación terminada")).to_be_visible()
+    page.screenshot(path=str(SHOTS / f"hq_importar_listo_{width}.png"), full_page=True)
+    page.goto(server + "/hq/catalogo/importar")  # the progress bar, as a long import shows it
+    page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
+    page.get_by_role("button", name="Revisar el archivo").click()
+    world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334,"
+                  " result = jsonb_build_object('started_at', now()) WHERE state = 'preview'")
+    page.reload()
+    expect(page.get_by_role("heading", name="Importando…")).to_be_visible()
+    page.screenshot(path=str(SHOTS / f"hq_importar_progreso_{width}.png"), full_page=True)
+    page.goto(server + "/hq/catalogo/ALM-1")
+    expect(page.get_by_label("Precio (con IVA) por kilo")).to_have_value("2.690")
+    page.screenshot(path=str(SHOTS / f"hq_producto_form_{width}.png"), full_page=True)
     assert world.rows("SELECT sku FROM products WHERE sku LIKE 'ALM-%%' ORDER BY sku") == [("ALM-1",), ("ALM-5",)]
