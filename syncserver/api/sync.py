@@ -47,7 +47,7 @@ def _limits(request: Request) -> tuple[int, int]:
 
 async def _body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise sync.SyncError("too_large", f"el lote supera {max_bytes} bytes", max_bytes=max_bytes)
     chunks, size = [], 0
     try:

@@ -164,7 +164,7 @@ def parse_acteco(value: object) -> tuple[int, ...]:
         parts = str(value).replace(",", " ").replace(";", " ").split()
     codes: list[int] = []
     for part in parts:
-        if not part.isdigit() or not 0 < int(part) <= 999_999:
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= 999_999:
             raise EmisorError(f"Acteco: {part!r} no es un código de actividad económica del SII (1 a 6 dígitos)")
         if int(part) not in codes:
             codes.append(int(part))
@@ -177,7 +177,7 @@ def _sucursal(value: object) -> int | None:
     text = str(value).strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) < 10**9:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 10**9:
         raise EmisorError(f"código de sucursal SII: {text!r} no es un número de hasta 9 dígitos")
     return int(text)
 
@@ -198,7 +198,7 @@ def _fecha(value: object) -> date | None:
 
 def _numero(value: object) -> int:
     text = str(value).strip() or "0"
-    if not text.isdigit() or int(text) >= 10**6:
+    if not (text.isascii() and text.isdigit()) or int(text) >= 10**6:
         raise EmisorError(f"número de resolución: {text!r} no es un número de hasta 6 dígitos (0 en certificación)")
     return int(text)
 

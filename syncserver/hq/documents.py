@@ -112,7 +112,7 @@ async def page(request: Request, user: HqUser) -> Response:
 def _notice(corrected: str) -> str:
     """``61:5:39:1`` (after a correction) → the sentence shown on top of the list."""
     parts = corrected.split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts):
         return ""
     nc, original = int(parts[1]), f"{TIPOS.get(int(parts[2]), parts[2])} N° {parts[3]}"
     return (f"Nota de crédito N° {nc} emitida: anula {original}. El servidor la firmará y la enviará al SII en su"

@@ -88,7 +88,7 @@ def _notice(resent: str) -> str:
         when = date.fromisoformat(day)
     except ValueError:
         return ""
-    if not sec.isdigit():
+    if not (sec.isascii() and sec.isdigit()):
         return ""
     return (f"RVD del {when:%d-%m-%Y} construido de nuevo (envío N° {sec}): se enviará al SII en la próxima pasada"
             " del servidor.")
