@@ -103,10 +103,12 @@ def _b64(value: str | None, what: str) -> bytes:
         raise errors.CafMalformed(f"{what} no es base64 válido") from None
 
 
-def _int(value: str | None, what: str) -> int:
-    if value is None or not value.strip().isdigit():
-        raise errors.CafMalformed(f"{what} falta o no es un número")
-    return int(value.strip())
+def _int(value: str | None, what: str, digits: int = 9) -> int:
+    """A whole number of at most ``digits`` ASCII digits (9 fits PostgreSQL's integer; the SII's folios have 10)."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > digits:
+        raise errors.CafMalformed(f"{what} falta o no es un número (de hasta {digits} dígitos)")
+    return int(text)
 
 
 def _pem(text: str, what: str) -> bytes:
@@ -140,7 +142,8 @@ def parse_caf(data: bytes) -> Caf:
 
     Raises:
         HostileXml: a DOCTYPE/entities, or bigger than 64 kB.
-        CafMalformed: not well-formed XML, not a CAF, or a field missing or unreadable.
+        CafMalformed: not well-formed XML, not a CAF, or a field missing or unreadable (numbers: ASCII
+            digits, at most 9, or 10 for the folio range).
     """
     try:
         root = xmlcore.parse(data, max_bytes=MAX_CAF_BYTES, default_encoding="ISO-8859-1")
@@ -167,7 +170,7 @@ def parse_caf(data: bytes) -> Caf:
         fa = date.fromisoformat(fa_text)
     except ValueError:
         raise errors.CafMalformed(f"fecha de autorización FA inválida {fa_text!r}") from None
-    desde, hasta = _int(xmlcore.text(da, "RNG/D"), "RNG/D"), _int(xmlcore.text(da, "RNG/H"), "RNG/H")
+    desde, hasta = _int(xmlcore.text(da, "RNG/D"), "RNG/D", 10), _int(xmlcore.text(da, "RNG/H"), "RNG/H", 10)
     if not 0 < desde <= hasta:
         raise errors.CafMalformed(f"rango de folios inválido {desde}-{hasta}")
     modulus = _b64(xmlcore.text(da, "RSAPK/M"), "RSAPK/M")
@@ -326,8 +329,8 @@ def parse_da(da: etree._Element) -> tuple[int, int, int, rsa.RSAPublicKey]:
         CafMalformed: a field missing or unreadable.
     """
     key = rsa_mod.public_key(_b64(xmlcore.text(da, "RSAPK/M"), "RSAPK/M"), _b64(xmlcore.text(da, "RSAPK/E"), "RSAPK/E"))
-    return (_int(xmlcore.text(da, "TD"), "TD"), _int(xmlcore.text(da, "RNG/D"), "RNG/D"),
-            _int(xmlcore.text(da, "RNG/H"), "RNG/H"), key)
+    return (_int(xmlcore.text(da, "TD"), "TD"), _int(xmlcore.text(da, "RNG/D"), "RNG/D", 10),
+            _int(xmlcore.text(da, "RNG/H"), "RNG/H", 10), key)
 
 
 def verify_da(da: etree._Element, frma: bytes, sii_keys: Mapping[int, rsa.RSAPublicKey]) -> None:

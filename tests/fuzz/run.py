@@ -20,6 +20,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "sync_batch": ("tests/fuzz/test_sync_batch_fuzz.py",),
     "catalog_files": ("tests/fuzz/test_catalog_files_fuzz.py",),
     "supplier_dte": ("tests/fuzz/test_supplier_dte_fuzz.py",),
+    "caf": ("tests/fuzz/test_caf_fuzz.py",),
 }
 """Target name → the pytest paths (files or node ids) that make it."""
 
