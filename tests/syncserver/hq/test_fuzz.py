@@ -2,9 +2,10 @@
 Unicode digits, impossible dates, NUL, long and non-UTF-8 values, repeated keys, wrong ids in the path. Never a
 5xx; a refusal is a page in Spanish that changed nothing (every table of every tenant compared before and after).
 
-The suite runs 2 examples per route, method and role; ``HQ_FUZZ_EXAMPLES=N`` runs N (``scripts/fuzz``)::
+The suite runs 2 examples per route, method and role and 20 random requests; more with::
 
-    HQ_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest -q -p no:cacheprovider tests/syncserver/hq/test_fuzz.py
+    HQ_FUZZ_EXAMPLES=40 .venv/bin/python -m pytest -q -p no:cacheprovider tests/syncserver/hq/test_fuzz.py -k every
+    FUZZ_EXAMPLES=4000 .venv/bin/python -m pytest -q -p no:cacheprovider tests/syncserver/hq/test_fuzz.py -k random
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import contextlib
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
@@ -32,7 +34,11 @@ from tests.syncserver.hq.hq_support import PASSWORD, World, accept, invite
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 EXAMPLES = int(os.environ.get("HQ_FUZZ_EXAMPLES", "0")) or 2
-"""Examples per route, method and role: a few in the suite, many more in ``scripts/fuzz``."""
+"""Examples per route, method and role: 2 in the suite, more with ``HQ_FUZZ_EXAMPLES``."""
+FUZZ_RUN = int(os.environ.get("FUZZ_EXAMPLES", "0") or 0)
+RANDOM_EXAMPLES = FUZZ_RUN or 20
+"""Random requests of :func:`test_random_requests_to_random_routes_as_random_roles`: 20 in the suite,
+``FUZZ_EXAMPLES`` in ``scripts/fuzz``."""
 
 PRODUCT = ("sku", "name", "brand", "category", "price", "sold_by", "barcode", "plu", "iva_exempt", "favourite",
            "cost", "completo")
@@ -241,6 +247,18 @@ def routes() -> list[tuple[Route, str]]:
     return [(r, m) for r in hq.routes() if isinstance(r, Route) for m in sorted(r.methods or ()) if m != "HEAD"]
 
 
+@pytest.fixture
+def hq_fuzz(world: World, served: Served) -> Iterator[tuple[asyncio.Runner, Fuzz]]:
+    """The signed-in clients of :func:`signed_in` on an event loop the (synchronous) hypothesis tests drive."""
+    with asyncio.Runner() as runner:
+        context = signed_in(world, served)
+        fuzz = runner.run(context.__aenter__())
+        try:
+            yield runner, fuzz
+        finally:
+            runner.run(context.__aexit__(None, None, None))
+
+
 def fuzzer(runner: asyncio.Runner, fuzz: Fuzz, route: Route, method: str, role: str,
            params: dict[str, st.SearchStrategy[str]]) -> Callable[[], None]:
     """The hypothesis test of one route and method as one role (:data:`EXAMPLES` requests)."""
@@ -254,19 +272,26 @@ def fuzzer(runner: asyncio.Runner, fuzz: Fuzz, route: Route, method: str, role: 
     return one
 
 
-def test_every_hq_route_refuses_what_it_cannot_read_in_spanish_and_changes_nothing(world: World,
-                                                                                     served: Served) -> None:
+def test_every_hq_route_refuses_what_it_cannot_read_in_spanish_and_changes_nothing(
+        world: World, hq_fuzz: tuple[asyncio.Runner, Fuzz]) -> None:
+    runner, fuzz = hq_fuzz
     params = path_values(world)
-    with asyncio.Runner() as runner:
-        context = signed_in(world, served)
-        fuzz = runner.run(context.__aenter__())
-        try:
-            for route, method in routes():
-                for role in fuzz.roles:
-                    fuzzer(runner, fuzz, route, method, role, params)()
-        finally:
-            runner.run(context.__aexit__(None, None, None))
+    for route, method in routes():
+        for role in fuzz.roles:
+            fuzzer(runner, fuzz, route, method, role, params)()
     assert fuzz.sent >= EXAMPLES * len(routes()) * 4
+
+
+@settings(max_examples=RANDOM_EXAMPLES, deadline=None, database=None, derandomize=not FUZZ_RUN,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_random_requests_to_random_routes_as_random_roles(world: World, hq_fuzz: tuple[asyncio.Runner, Fuzz],
+                                                          data: st.DataObject) -> None:
+    """The target of ``scripts/fuzz`` (``FUZZ_EXAMPLES`` requests, each a random route, method and role)."""
+    runner, fuzz = hq_fuzz
+    route, method = data.draw(st.sampled_from(routes()), label="route")
+    role = data.draw(st.sampled_from(sorted(fuzz.roles)), label="role")
+    runner.run(check(fuzz, route, method, data.draw(requests(route, method, role, path_values(world)))))
 
 
 FOUND = [  # (route name, method, role, path, fields): inputs that once answered 500
@@ -287,15 +312,10 @@ FOUND = [  # (route name, method, role, path, fields): inputs that once answered
 ]
 
 
-def test_inputs_that_once_answered_500_now_answer_a_spanish_page(world: World, served: Served) -> None:
+def test_inputs_that_once_answered_500_now_answer_a_spanish_page(hq_fuzz: tuple[asyncio.Runner, Fuzz]) -> None:
+    runner, fuzz = hq_fuzz
     table = {r.name: r for r in hq.routes() if isinstance(r, Route)}
-    with asyncio.Runner() as runner:
-        context = signed_in(world, served)
-        fuzz = runner.run(context.__aenter__())
-        try:
-            for name, method, role, path, pairs in FOUND:
-                drawn = {"role": role, "path": path, "pairs": pairs, "csrf": True, "broken": None, "file": None}
-                runner.run(check(fuzz, table[name], method, drawn))
-        finally:
-            runner.run(context.__aexit__(None, None, None))
+    for name, method, role, path, pairs in FOUND:
+        drawn = {"role": role, "path": path, "pairs": pairs, "csrf": True, "broken": None, "file": None}
+        runner.run(check(fuzz, table[name], method, drawn))
     assert fuzz.sent == len(FOUND)
