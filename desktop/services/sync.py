@@ -127,7 +127,7 @@ class SyncService:
                     continue
                 if exc.code == "epoch":
                     conflict = exc.data.get("conflict_seq")
-                    self._restored(int(conflict) - 1 if conflict else acked)
+                    self._restored(int(conflict) - 1 if conflict else self._common(acked))
                     continue
                 raise
             self._adapt(time.monotonic() - started)
@@ -165,9 +165,19 @@ class SyncService:
         self.journal.set_sync_state(**{f"acked_seq:{epoch}": seq, f"acked_hash:{epoch}": hash_})
 
     def _restored(self, common_seq: int) -> None:
-        """Continue as a new epoch; entries after ``common_seq`` that the server never got are carried over."""
+        """Continue as a new epoch; entries after ``common_seq`` that the server never got are carried over.
+
+        ``common_seq`` is kept first: if the server's answer to the new epoch is lost, it has moved on and the next
+        push of this epoch is refused without saying where the histories part; the kept seq says it."""
+        self.journal.set_sync_state(**{f"common_seq:{self.journal.identity.epoch}": common_seq})
         epoch = self.transport.new_epoch()
         self.journal.begin_epoch(epoch, min(common_seq, self.journal.head[0]))
+
+    def _common(self, acked: int) -> int:
+        """Where this epoch's history and the server's part, as found before a new epoch was asked for (or, if
+        none was, the acked seq)."""
+        kept = self.journal.sync_state().get(f"common_seq:{self.journal.identity.epoch}")
+        return int(kept) if kept is not None else acked
 
     def _adapt(self, seconds: float) -> None:
         if seconds < self.target_seconds / 2:

@@ -218,3 +218,41 @@ def test_a_restored_copy_that_sold_again_carries_its_new_sales_in_small_batches(
     assert restored.journal.identity.epoch == 2 and len(server.stored[1]) == server_head
     new_sales = [e for e in restored.journal.read(1, 1) if e.seq > copied_head]
     assert new_sales and [(e.type, e.payload) for e in server.stored[2]] == [(e.type, e.payload) for e in new_sales]
+
+
+def test_a_lost_answer_to_the_new_epoch_does_not_replay_what_the_server_holds(make_terminal, tmp_path):
+    import shutil
+    import sqlite3
+
+    class LosesFirstEpochAnswer(ComparingServer):
+        lost = False
+
+        def new_epoch(self) -> int:
+            epoch = super().new_epoch()
+            if not self.lost:  # the server moved on; the till never hears it
+                self.lost = True
+                raise sync.SyncError("offline", "sin conexión")
+            return epoch
+
+    terminal = make_terminal()
+    server = LosesFirstEpochAnswer()
+    copy = tmp_path / "copy.sqlite3"
+    with sqlite3.connect(copy) as dst:
+        terminal.journal.conn.backup(dst)
+    _sell(terminal, 6)
+    assert SyncService(terminal.journal, server).sync_once(datetime.now()).pending == 0
+    path = terminal.journal.path
+    terminal.close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(copy, path)
+    restored = make_terminal(fresh=False)
+    _sell(restored, 2)
+    service = SyncService(restored.journal, server)
+    service.MIN_BATCH = service.MAX_BATCH = service.batch_size = service.size_cap = 4
+    assert not service.sync_once(datetime.now()).online  # the answer to the new epoch was lost
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pending == 0 and restored.journal.identity.epoch == 3
+    facts = [(e.type, json.dumps(e.payload, sort_keys=True)) for held in server.stored.values() for e in held
+             if not e.type.startswith("auth.")]  # (a sign-in may repeat; nothing else these tills journal does)
+    assert len(facts) == len(set(facts)), "a fact the server held was sent again"
