@@ -92,6 +92,8 @@ def test_a_contador_reads_but_changes_only_what_an_accountant_does(world: World,
             for path in ("/hq/folios", "/hq/documentos", "/hq/documentos/rvd", "/hq/compras", "/hq/emisor",
                          "/hq/catalogo/LEC-1", "/hq/usuarios", "/hq/tiendas/centro"):
                 assert (await accountant.get(path)).status_code == 200, path
+            assert "Importar un CAF" not in (await accountant.get("/hq/folios")).text  # the owner's
+            assert "Importar un CAF" in (await owner.get("/hq/folios")).text
             for path in ("/hq/folios", "/hq/documentos/39/1/corregir", "/hq/emisor", "/hq/catalogo/LEC-1",
                          "/hq/tiendas/centro/codigo", "/hq/usuarios", "/hq/cuentas"):
                 refused = await accountant.post(path, data={"csrf": token, "motivo": "x", "password": "x"})
