@@ -52,3 +52,8 @@ def till_journal() -> Iterator[list[envelope.Envelope]]:
     finally:
         term.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# the server's throwaway PostgreSQL (one cluster per session, a database per test) and uvicorn in a thread
+from tests.conftest import serve_in_thread  # noqa: E402, F401
+from tests.syncserver.conftest import pg_cluster, pg_database  # noqa: E402, F401

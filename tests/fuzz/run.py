@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+_SERVER = "tests/fuzz/test_server_imports_fuzz.py"
 TARGETS: dict[str, tuple[str, ...]] = {
     "barcodes": ("tests/fuzz/test_barcodes_fuzz.py",),
     "scale_frames": ("tests/fuzz/test_scale_frames_fuzz.py",),
@@ -21,16 +22,18 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "catalog_files": ("tests/fuzz/test_catalog_files_fuzz.py",),
     "supplier_dte": ("tests/fuzz/test_supplier_dte_fuzz.py",),
     "caf": ("tests/fuzz/test_caf_fuzz.py",),
+    "server_push": (f"{_SERVER}::test_signed_pushes_of_mutated_batches_never_500_nor_half_write",),
+    "server_catalog_import": (f"{_SERVER}::test_catalog_imports_write_every_accepted_row_or_nothing",),
+    "server_caf_import": (f"{_SERVER}::test_caf_imports_store_a_verified_caf_or_nothing",),
 }
 """Target name → the pytest paths (files or node ids) that make it."""
 
-DEFAULT_EXAMPLES = 4000
+DEFAULT_EXAMPLES = 7500
 
 
 def _target_of(nodeid: str, chosen: dict[str, tuple[str, ...]]) -> str | None:
     for name, paths in chosen.items():
-        if any(nodeid == p or nodeid.startswith(p.rstrip("/") + ("::" if p.endswith(".py") else "/"))
-               for p in paths):
+        if any(nodeid == p or nodeid.startswith((p + "::", p + "[", p.rstrip("/") + "/")) for p in paths):
             return name
     return None
 

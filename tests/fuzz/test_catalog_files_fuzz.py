@@ -87,7 +87,7 @@ def test_mutated_csv_bytes_read_or_are_refused_in_spanish(data: bytes, encoding:
     _read(data, "catalogo.csv", encoding)
 
 
-@fuzz_kit.budget(suite=10, weight=0.15)
+@fuzz_kit.budget(suite=10, weight=0.05)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=4).flatmap(
     lambda items: catalog_kit.mutated_rows(catalog_kit.rows_of(items))), st.data())
 def test_xlsx_with_numbers_dates_and_formulas_reads_or_is_refused(rows: list[list[str]], data: st.DataObject) -> None:
@@ -96,7 +96,7 @@ def test_xlsx_with_numbers_dates_and_formulas_reads_or_is_refused(rows: list[lis
     _read(catalog_kit.xlsx_bytes(cells, formulas=data.draw(st.booleans())), "catalogo.xlsx")
 
 
-@fuzz_kit.budget(suite=40, weight=0.3)
+@fuzz_kit.budget(suite=40, weight=0.12)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=3).flatmap(
     lambda items: fuzz_kit.mutated(catalog_kit.xlsx_bytes(catalog_kit.rows_of(items)))),
     st.sampled_from(("catalogo.xlsx", "catalogo.csv", "")))
