@@ -48,7 +48,7 @@ def strace() -> str | None:
 class Op:
     """One traced call that matters for durability, in completion order."""
 
-    kind: str  # "write", "truncate", "sync", "create", "unlink", "rename", "ack", "start"
+    kind: str  # "write", "truncate", "sync", "create", "unlink", "rename" (path to target), "ack", "start"
     path: str = ""
     offset: int = 0
     data: bytes = b""
@@ -156,9 +156,14 @@ def parse(path: Path, data_dir: Path) -> Trace:
             if name is not None and _bytes(name.group(1)).decode().startswith(root):
                 trace.ops.append(Op("unlink", _bytes(name.group(1)).decode()))
         elif call in ("rename", "renameat", "renameat2"):
-            names = STRING.findall(args)
-            if any(_bytes(n).decode().startswith(root) for n in names):
-                raise TraceError(line[:200])
+            names = [_bytes(n).decode() for n in STRING.findall(args)]
+            if any(n.startswith(root) for n in names):
+                if len(names) != 2 or not all(n.startswith(root) for n in names):
+                    raise TraceError(line[:200])
+                trace.ops.append(Op("rename", names[0], target=names[1]))
+                for key, file in list(fds.items()):
+                    if file == names[0]:
+                        fds[key] = names[1]
     return trace
 
 
@@ -223,6 +228,13 @@ def cuts(trace: Trace, points: list[int], rng: random.Random) -> list[Cut]:
         elif op.kind == "sync":
             durable[op.path] = bytes(current.get(op.path, b""))
             unsynced[op.path] = []
+        elif op.kind == "rename":  # durable at once (the journal's creation syncs the folder after it)
+            if op.path in current:
+                current[op.target] = current.pop(op.path)
+            if op.path in durable:
+                durable[op.target] = durable.pop(op.path)
+            if op.path in unsynced:
+                unsynced[op.target] = unsynced.pop(op.path)
         elif op.kind == "unlink":
             current.pop(op.path, None)
             durable.pop(op.path, None)
