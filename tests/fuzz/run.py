@@ -25,8 +25,14 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "server_push": (f"{_SERVER}::test_signed_pushes_of_mutated_batches_never_500_nor_half_write",),
     "server_catalog_import": (f"{_SERVER}::test_catalog_imports_write_every_accepted_row_or_nothing",),
     "server_caf_import": (f"{_SERVER}::test_caf_imports_store_a_verified_caf_or_nothing",),
+    "event_rules": ("tests/fuzz/test_event_rules_fuzz.py", "tests/shared/events/test_rules.py"),
+    "hq_requests": ("tests/syncserver/hq/test_fuzz.py::test_random_requests_to_random_routes_as_random_roles",),
 }
 """Target name → the pytest paths (files or node ids) that make it."""
+
+ENV_WEIGHTS: dict[str, float] = {"hq_requests": 0.2}
+"""Targets that read ``FUZZ_EXAMPLES`` as their own count (the HQ fuzz: that many requests) get this share of
+``--examples``, in a pytest run of their own; the others scale it by their tests' weights (``fuzz_kit.budget``)."""
 
 DEFAULT_EXAMPLES = 7500
 
@@ -51,26 +57,33 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:16} {' '.join(paths)}")
         return 0
     chosen = {name: TARGETS[name] for name in (args.only or TARGETS)}
-    with tempfile.TemporaryDirectory(prefix="almacen-fuzz-") as folder:
-        report = Path(folder) / "report.json"
-        env = {**os.environ, "FUZZ_EXAMPLES": str(args.examples), "HYPOTHESIS_PROFILE": "fuzz",
-               "FUZZ_REPORT": str(report), "QT_QPA_PLATFORM": "offscreen"}
-        paths = [p for ps in chosen.values() for p in ps]
-        started = time.monotonic()
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.fuzz.report"]
-        done = subprocess.run([*command, *pytest_args, *paths], cwd=ROOT, env=env, check=False)
-        elapsed = time.monotonic() - started
-        results = json.loads(report.read_text("utf-8")) if report.exists() else {}
+    groups: dict[float, list[str]] = {}
+    for name in chosen:
+        groups.setdefault(ENV_WEIGHTS.get(name, 1.0), []).append(name)
+    results: dict[str, dict[str, object]] = {}
+    started = time.monotonic()
+    failed_runs = 0
+    for weight, names in sorted(groups.items(), reverse=True):
+        with tempfile.TemporaryDirectory(prefix="almacen-fuzz-") as folder:
+            report = Path(folder) / "report.json"
+            env = {**os.environ, "FUZZ_EXAMPLES": str(max(1, round(args.examples * weight))),
+                   "HYPOTHESIS_PROFILE": "fuzz", "FUZZ_REPORT": str(report), "QT_QPA_PLATFORM": "offscreen"}
+            paths = [p for name in names for p in chosen[name]]
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.fuzz.report"]
+            done = subprocess.run([*command, *pytest_args, *paths], cwd=ROOT, env=env, check=False)
+            failed_runs += done.returncode not in (0, 5)
+            results.update(json.loads(report.read_text("utf-8")) if report.exists() else {})
+    elapsed = time.monotonic() - started
     rows: dict[str, list[float]] = {name: [0, 0, 0, 0.0, 0] for name in chosen}
     for nodeid, entry in results.items():
         name = _target_of(nodeid, chosen)
         if name is None:
             continue
         row = rows[name]
-        row[0] += entry["passing"] + entry["failing"]
-        row[1] += entry["failing"]
+        row[0] += int(entry["passing"]) + int(entry["failing"])  # type: ignore[call-overload]
+        row[1] += int(entry["failing"])  # type: ignore[call-overload]
         row[2] += entry["outcome"] == "failed"
-        row[3] += entry["seconds"]
+        row[3] += float(entry["seconds"])  # type: ignore[arg-type]
         row[4] += 1
     print(f"\n{'target':16} {'tests':>5} {'inputs':>9} {'failing inputs':>14} {'failed tests':>12} {'seconds':>8}")
     for name, (inputs, failing, failed, seconds, tests) in rows.items():
@@ -79,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':16} {sum(r[4] for r in rows.values()):5.0f} {inputs:9,.0f} {failing:14.0f} {failed:12.0f}"
           f" {elapsed:8.1f}".replace(",", "."))
     print(f"examples per weight-1 target: {args.examples}; wall time {elapsed:.0f} s")
-    return 1 if failed or done.returncode not in (0, 5) else 0
+    return 1 if failed or failed_runs else 0
 
 
 if __name__ == "__main__":

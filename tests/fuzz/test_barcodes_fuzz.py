@@ -60,19 +60,19 @@ def _scanned(code: str, layout: barcodes.LabelLayout = LAYOUT) -> None:
             assert fuzz_kit.spanish(str(exc)), str(exc)
 
 
-@fuzz_kit.budget(suite=300, weight=1.0)
+@fuzz_kit.budget(suite=300, weight=1.5)
 @given(st.one_of(gtins(), labels().map(lambda x: x[3])).flatmap(lambda code: fuzz_kit.mutated_text(code, DIGITS)))
 def test_mutated_codes_decode_or_are_refused_in_spanish(code: str) -> None:
     _scanned(code)
 
 
-@fuzz_kit.budget(suite=200, weight=0.5)
+@fuzz_kit.budget(suite=200, weight=0.8)
 @given(st.one_of(gtins(), labels().map(lambda x: x[3])).flatmap(lambda code: fuzz_kit.mutated_text(code)))
 def test_codes_with_any_character_decode_or_are_refused_in_spanish(code: str) -> None:
     _scanned(code)
 
 
-@fuzz_kit.budget(suite=200, weight=0.5)
+@fuzz_kit.budget(suite=200, weight=0.8)
 @given(gtins(), st.data())
 def test_one_wrong_digit_never_passes_the_check_digit(code: str, data: st.DataObject) -> None:
     at = data.draw(st.integers(0, len(code) - 1))
@@ -86,7 +86,7 @@ def test_one_wrong_digit_never_passes_the_check_digit(code: str, data: st.DataOb
         raise AssertionError(f"{wrong} passed for {code}")
 
 
-@fuzz_kit.budget(suite=300, weight=1.0)
+@fuzz_kit.budget(suite=300, weight=1.5)
 @given(labels())
 def test_a_printed_label_reads_back_its_plu_and_value(label: tuple[barcodes.LabelRule, str, int, str]) -> None:
     rule, plu, value, code = label
@@ -98,7 +98,7 @@ def test_a_printed_label_reads_back_its_plu_and_value(label: tuple[barcodes.Labe
         assert found.weight_kg is not None and found.weight_kg * 10 ** rule.decimals == value
 
 
-@fuzz_kit.budget(suite=200, weight=0.5)
+@fuzz_kit.budget(suite=200, weight=0.8)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=20), st.sampled_from(barcodes.ValueKind),
        st.integers(-3, 14), st.integers(-2, 6))
 def test_a_configured_layout_is_built_or_refused(prefix: str, kind: barcodes.ValueKind, item: int,

@@ -55,7 +55,7 @@ def _read(data: bytes, filename: str, encoding: str = "utf-8", seconds: float = 
         return results
 
 
-@fuzz_kit.budget(suite=60, weight=0.4)
+@fuzz_kit.budget(suite=60, weight=0.2)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=8).map(catalog_kit.unique),
        st.sampled_from(",;\t"), st.sampled_from(ENCODINGS))
 def test_an_exported_catalog_reads_back_the_same_products(items: list[dict[str, Any]], delimiter: str,
@@ -68,7 +68,7 @@ def test_an_exported_catalog_reads_back_the_same_products(items: list[dict[str, 
     assert results is not None and [r.product for r in results] == items
 
 
-@fuzz_kit.budget(suite=100, weight=1.0)
+@fuzz_kit.budget(suite=100, weight=0.4)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=6).flatmap(
     lambda items: catalog_kit.mutated_rows(catalog_kit.rows_of(items))), st.sampled_from(",;\t"),
     st.sampled_from(ENCODINGS))
@@ -78,7 +78,7 @@ def test_mutated_csv_rows_check_into_products_or_spanish_problems(rows: list[lis
     _read(data, "catalogo.csv", "utf-8" if encoding.startswith("utf") else encoding)
 
 
-@fuzz_kit.budget(suite=100, weight=1.0)
+@fuzz_kit.budget(suite=100, weight=0.4)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=4).flatmap(
     lambda items: fuzz_kit.mutated(catalog_kit.csv_bytes(catalog_kit.rows_of(items), ";"))),
     st.sampled_from((*ENCODINGS, "cp1252", "utf-16", "idna", "punycode", "rot13", "no-such-encoding")))
@@ -87,7 +87,7 @@ def test_mutated_csv_bytes_read_or_are_refused_in_spanish(data: bytes, encoding:
     _read(data, "catalogo.csv", encoding)
 
 
-@fuzz_kit.budget(suite=10, weight=0.05)
+@fuzz_kit.budget(suite=10, weight=0.01)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=4).flatmap(
     lambda items: catalog_kit.mutated_rows(catalog_kit.rows_of(items))), st.data())
 def test_xlsx_with_numbers_dates_and_formulas_reads_or_is_refused(rows: list[list[str]], data: st.DataObject) -> None:
@@ -96,7 +96,7 @@ def test_xlsx_with_numbers_dates_and_formulas_reads_or_is_refused(rows: list[lis
     _read(catalog_kit.xlsx_bytes(cells, formulas=data.draw(st.booleans())), "catalogo.xlsx")
 
 
-@fuzz_kit.budget(suite=40, weight=0.12)
+@fuzz_kit.budget(suite=40, weight=0.04)
 @given(st.lists(catalog_kit.products(), min_size=1, max_size=3).flatmap(
     lambda items: fuzz_kit.mutated(catalog_kit.xlsx_bytes(catalog_kit.rows_of(items)))),
     st.sampled_from(("catalogo.xlsx", "catalogo.csv", "")))

@@ -46,7 +46,7 @@ def _bodies(journal: list[envelope.Envelope], data: st.DataObject) -> list[envel
     return journal[start:start + data.draw(st.integers(1, 8))]
 
 
-@fuzz_kit.budget(suite=150, weight=1.0)
+@fuzz_kit.budget(suite=150, weight=0.5)
 @given(data=st.data())
 def test_mutated_batch_json_is_read_or_refused_in_spanish(till_journal: list[envelope.Envelope],
                                                           data: st.DataObject) -> None:
@@ -55,7 +55,7 @@ def test_mutated_batch_json_is_read_or_refused_in_spanish(till_journal: list[env
     _read(batch_kit.dumps(data.draw(batch_kit.mutated_tree(tree))))
 
 
-@fuzz_kit.budget(suite=150, weight=1.0)
+@fuzz_kit.budget(suite=150, weight=0.5)
 @given(data=st.data())
 def test_mutated_events_resealed_decode_or_are_refused(till_journal: list[envelope.Envelope],
                                                        data: st.DataObject) -> None:
@@ -71,7 +71,7 @@ def test_mutated_events_resealed_decode_or_are_refused(till_journal: list[envelo
     _read(batch_kit.dumps({**orjson.loads(batch.to_bytes()), "events": [e.to_dict() for e in sealed]}))
 
 
-@fuzz_kit.budget(suite=150, weight=1.0)
+@fuzz_kit.budget(suite=150, weight=0.5)
 @given(data=st.data())
 def test_mutated_batch_bytes_are_read_or_refused_in_spanish(till_journal: list[envelope.Envelope],
                                                             data: st.DataObject) -> None:
@@ -79,7 +79,7 @@ def test_mutated_batch_bytes_are_read_or_refused_in_spanish(till_journal: list[e
     _read(data.draw(fuzz_kit.mutated(body)))
 
 
-@fuzz_kit.budget(suite=100, weight=0.3)
+@fuzz_kit.budget(suite=100, weight=0.2)
 @given(st.one_of(st.binary(max_size=200), batch_kit.json_values.map(batch_kit.dumps),
                  st.integers(1, 3000).map(lambda n: b'{"protocol":1,"events":[' + b"[" * n + b"]" * n + b"]}"),
                  st.integers(1, 3000).map(lambda n: b"[" * n + b"]" * n)))
