@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(powerloss.strace() is None, reason="strace is no
 
 @pytest.mark.slow
 def test_power_cuts_lose_no_acknowledged_sale():
-    report = powerloss.run_cuts(40, 11, per_run=40)
+    report = powerloss.run_cuts(40, 11, per_run=40, seconds=1.0)
     assert report.kills == 40 and report.counts["drop"] and report.counts["prefix"]
     assert report.acked > 100
     assert not report.lost and not report.problems, (report.lost[:5], report.problems[:5])
@@ -23,7 +23,7 @@ def test_power_cuts_lose_no_acknowledged_sale():
 
 @pytest.mark.slow
 def test_power_cuts_do_lose_sales_when_commits_skip_the_fsync():
-    report = powerloss.run_cuts(20, 11, per_run=20, synchronous="NORMAL")
+    report = powerloss.run_cuts(10, 11, per_run=10, seconds=0.8, synchronous="NORMAL")
     assert report.lost, "the replay kept writes that were never fsynced"
 
 
