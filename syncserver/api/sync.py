@@ -22,7 +22,7 @@ from shared.events import registry
 from syncserver import state, tenancy
 from syncserver.ingest import epoch as epoch_mod
 from syncserver.ingest import push as push_mod
-from syncserver.store import audit, change_feed, db, throttle
+from syncserver.store import audit, change_feed, db, terminals, throttle
 
 log = logging.getLogger("almacen.sync")
 
@@ -66,6 +66,8 @@ def _signed_headers(request: Request) -> tuple[str, str]:
     signature = request.headers.get("x-signature", "")
     if not terminal_id or not signature:
         raise sync.SyncError("unauthenticated", "faltan las cabeceras X-Terminal y X-Signature")
+    if len(request.headers.getlist("x-terminal")) > 1 or len(request.headers.getlist("x-signature")) > 1:
+        raise sync.SyncError("unauthenticated", "las cabeceras X-Terminal y X-Signature van una sola vez")
     return terminal_id, signature
 
 
@@ -149,6 +151,18 @@ async def _refused(request: Request, address: str, code: str, terminal_id: str,
     return _locked_out(locked, now) if locked is not None else exc
 
 
+async def _audit_revoked(request: Request, exc: sync.SyncError, terminal_id: str) -> None:
+    """A request that a revoked terminal signed (its signature verified): to its tenant's audit trail."""
+    if exc.code != "revoked":
+        return
+    async with db.auth_tx(request.app.state.pool) as conn:
+        principal = await terminals.key(conn, terminal_id)
+    if principal is not None:
+        await push_mod.audit_refused(request.app.state.pool, principal, exc, state.clock(request)(),
+                                     request.client.host if request.client else "",
+                                     where=f"{request.method} {request.url.path}")
+
+
 def _folio_settings(request: Request) -> dict[str, int]:
     settings = state.settings(request)
     return {"folio_lease_size": settings.folio_lease_size, "folio_low_water": settings.folio_low_water}
@@ -167,6 +181,7 @@ async def push(request: Request) -> JSONResponse:
     except sync.SyncError as exc:
         log.warning("push refused", extra={"terminal_id": request.headers.get("x-terminal", ""), "code": exc.code,
                                            "detail": exc.detail})
+        await _audit_revoked(request, exc, request.headers.get("x-terminal", ""))
         return error_response(exc)
     return JSONResponse(ack.to_dict())
 
@@ -181,6 +196,7 @@ async def pull(request: Request) -> JSONResponse:
     except ValueError:
         return error_response(sync.SyncError("malformed", "cursor y limit deben ser enteros"))
     except sync.SyncError as exc:
+        await _audit_revoked(request, exc, request.headers.get("x-terminal", ""))
         return error_response(exc)
     changes, new_cursor = await change_feed.pull(request.app.state.pool, principal.tenant_id, principal.store_id,
                                                  cursor, limit)
@@ -195,6 +211,7 @@ async def epoch(request: Request) -> JSONResponse:
         new = await epoch_mod.new_epoch(request.app.state.pool, principal.tenant_id, principal.terminal_id,
                                         **_folio_settings(request))
     except sync.SyncError as exc:
+        await _audit_revoked(request, exc, request.headers.get("x-terminal", ""))
         return error_response(exc)
     log.warning("new epoch", extra={"tenant_id": principal.tenant_id, "terminal_id": terminal_id, "epoch": new})
     return JSONResponse({"epoch": new})

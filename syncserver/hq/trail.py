@@ -23,5 +23,11 @@ async def record(request: Request, *, tenant_id: int, kind: str, actor: str, det
 async def refused(request: Request, *, tenant_id: int, actor: str, status: int, detail: str) -> None:
     """A refused HQ request (``request_refused``): the status, method, path and why."""
     where = f"{request.method} {request.url.path}"
+    request.state.refused_audited = True
     await record(request, tenant_id=tenant_id, kind="request_refused", actor=actor,
                  detail=f"{status} {where}: {detail}")
+
+
+def was_refused(request: Request) -> bool:
+    """Whether :func:`refused` already wrote this request to the trail."""
+    return bool(getattr(request.state, "refused_audited", False))

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -217,6 +217,12 @@ async def current_user(request: Request) -> HqUser | None:
 View = Callable[[Request, HqUser], Awaitable[Response]]
 
 
+UNAUDITED: Final = {404: "no existe o no pertenece a su empresa",
+                    403: "la página lo rechazó (sin permiso, o un formulario sin el código de seguridad CSRF)"}
+"""A page's own 404 or 403 that it did not write to the audit trail itself: ``login_required`` writes it (another
+tenant's id answers exactly as one that does not exist, and both leave a line)."""
+
+
 def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
     """Run ``view(request, user)`` for a signed-in user whose role may use the page (:data:`ACCESS`: reading for
     ``GET``, changing for any other method; otherwise 403); without a session redirect to the login page (303)."""
@@ -234,7 +240,7 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
                                 detail=f"su rol ({user.role_label}) no tiene acceso")
             return forbidden(request, user)
         try:
-            return await view(request, user)
+            response = await view(request, user)
         except params.BadInput as exc:
             await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=400,
                                 detail=f"dato inválido: {exc.message}"[:300])
@@ -243,6 +249,10 @@ def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
             await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=403,
                                 detail=f"tienda fuera de su alcance: {exc.store_id[:60]}")
             return forbidden(request, user, store=True)
+        if response.status_code in UNAUDITED and not trail.was_refused(request):  # e.g. another tenant's id
+            await trail.refused(request, tenant_id=user.tenant_id, actor=user.email, status=response.status_code,
+                                detail=UNAUDITED[response.status_code])
+        return response
 
     return endpoint
 

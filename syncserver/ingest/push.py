@@ -61,7 +61,8 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
     unused folios of a type fall below ``folio_low_water``, the next ``folio_lease_size`` are leased
     (``syncserver.dte.folios``). ``clock`` stamps the terminal's last sync and measures its clock skew. Events
     quarantined for reaching beyond the terminal (``syncserver.ingest.scope``) and a refusal for its deactivated
-    store are written to the tenant's audit trail, with ``address`` (the client's, '' when unknown).
+    store or for claiming another tenant, store or terminal are written to the tenant's audit trail, with
+    ``address`` (the client's, '' when unknown).
 
     Raises:
         SyncError: ``malformed``, ``too_large``, ``tenant`` (the batch claims another tenant, store or terminal),
@@ -77,8 +78,8 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
     try:
         return await apply(batch)
     except sync.SyncError as exc:
-        if exc.code == "store_inactive":
-            await _audit_closed(pool, principal, exc, clock(), address)
+        if exc.code in AUDITED_REFUSALS:
+            await audit_refused(pool, principal, exc, clock(), address)
         if exc.code != "chain" and "conflict_seq" not in exc.data:
             raise
         # orjson reads an integer beyond 64 bits as a float, which changes the bytes the hash covers: such a batch
@@ -261,9 +262,11 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
 _NOTHING_RECORDED = folios.Recorded(0, {})
 AUDITED_PER_BATCH = 20
 """Quarantined events of one batch written to the audit trail one by one; the rest of them in one more line."""
-_CLOSED_AUDIT = "403 POST /sync/push store_inactive: "
+AUDITED_REFUSALS = frozenset({"store_inactive", "tenant", "revoked"})
+"""Refusals of a request whose signature verified (so whose terminal it is, is known) that go to the audit trail: a
+deactivated store's till, a batch claiming another tenant, store or terminal, a revoked terminal."""
 CLOSED_AUDIT_EVERY = timedelta(hours=1)
-"""A deactivated store's till retries all day: its refusal is written to the audit trail once per this span."""
+"""A refused till retries all day: each kind of refusal is written to the audit trail once per this span."""
 
 
 async def _audit_scope(conn: db.Conn, principal: Principal, epoch: int, refused: list[tuple[int, str, str]],
@@ -279,17 +282,19 @@ async def _audit_scope(conn: db.Conn, principal: Principal, epoch: int, refused:
                                   " el detalle está en la cuarentena de la caja")
 
 
-async def _audit_closed(pool: db.Pool, principal: Principal, exc: sync.SyncError, now: datetime,
-                        address: str) -> None:
-    """Write a push refused for the terminal's deactivated store to the audit trail (``request_refused``), once
-    per :data:`CLOSED_AUDIT_EVERY` per terminal."""
+async def audit_refused(pool: db.Pool, principal: Principal, exc: sync.SyncError, now: datetime, address: str,
+                        where: str = "POST /sync/push") -> None:
+    """Write a signed request of ``principal`` refused with one of :data:`AUDITED_REFUSALS` to its tenant's audit
+    trail (``request_refused``: "403 POST /sync/push tenant: <why>"), once per :data:`CLOSED_AUDIT_EVERY` per
+    terminal and kind of refusal."""
+    prefix = f"403 {where} {exc.code}: "
     async with db.tenant_tx(pool, principal.tenant_id) as conn:
         recent = await audit.search(conn, principal.tenant_id, kinds=["request_refused"],
                                     actor=principal.terminal_id, since=now - CLOSED_AUDIT_EVERY, limit=20)
-        if any(entry.detail.startswith(_CLOSED_AUDIT) for entry in recent):
+        if any(entry.detail.startswith(prefix) for entry in recent):
             return
         await audit.record(conn, tenant_id=principal.tenant_id, kind="request_refused", actor=principal.terminal_id,
-                           address=address, detail=f"{_CLOSED_AUDIT}{exc.detail}", at=now)
+                           address=address, detail=f"{prefix}{exc.detail}", at=now)
 
 
 async def _write(conn: db.Conn, tenant_id: int, rows: projections.Rows,
