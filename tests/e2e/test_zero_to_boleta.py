@@ -37,8 +37,7 @@ from syncserver.pgcluster import LocalCluster
 from tests.desktop.ui.conftest import Ui
 from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SAMPLES, sample_caf
 from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx, standin_url
-from tests.syncserver.hq.hq_support import FAST
-from tests.syncserver.hq.test_browser import ARGS, CHROMIUM, SHOTS
+from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, FAST, SHOTS
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "desktop" / "demo" / "catalog.csv"
