@@ -92,6 +92,7 @@ ACTIONS: Final = frozenset(a.value for a in roles.Action)
 MATCHED_BY: Final = frozenset({"", "ean", "codigo", "sku", "nombre", "manual"})
 PRODUCT_SOURCES: Final = frozenset({"store", "hq"})
 LEASE_SOURCES: Final = frozenset({"hq", "caf-file"})
+_INT4: Final = 2**31
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _MILLI: Final = Decimal("0.001")
@@ -344,7 +345,44 @@ def _sale_line(n: int, x: sales.LineSold) -> str | None:
     return None
 
 
+def _line_fits(x: sales.LineSold) -> bool:
+    """The usual line, in one pass (this runs for every line of every sale): False is not a verdict, only a sign
+    to walk :func:`_sale_line`, which names the culprit."""
+    q, up, d, a, sku, name = x.quantity, x.unit_price, x.discount, x.amount, x.sku, x.name
+    if not (type(x) is sales.LineSold and type(x.line_id) is int and 0 < x.line_id < _INT4
+            and type(sku) is str and 0 < len(sku) <= LINE_SKU_MAX and not sku.isspace()
+            and type(name) is str and 0 < len(name) <= NAME_MAX and not name.isspace()
+            and type(x.code) is str and len(x.code) <= CODE_MAX and type(x.iva_exempt) is bool
+            and type(up) is int and 0 <= up <= MAX_PESOS and type(d) is int and 0 <= d <= MAX_PESOS
+            and type(a) is int and 0 <= a <= MAX_PESOS and type(q) is Decimal and q.is_finite()):
+        return False
+    if x.sold_by == "unit":
+        if not (_ONE <= q <= money.MAX_UNITS and q == q.to_integral_value()):
+            return False
+        gross = up * int(q)  # exact: a whole quantity
+    elif x.sold_by == "kg":
+        if not (_ZERO < q <= money.MAX_WEIGHT_KG and q == q.quantize(_MILLI)):
+            return False
+        gross = money.line_amount(up, q)
+    else:
+        return False
+    return d <= gross and a == gross - d
+
+
 def _sale(e: sales.SaleCompleted) -> str | None:
+    lines, tenders = e.lines, e.tenders
+    if not (type(e.sale_id) is str and 0 < len(e.sale_id) <= ID_MAX and not e.sale_id.isspace()
+            and type(e.number) is int and 0 < e.number < 2**63 and type(e.shift_id) is str
+            and 0 < len(e.shift_id) <= ID_MAX and not e.shift_id.isspace() and type(e.cashier_id) is str
+            and 0 < len(e.cashier_id) <= ID_MAX and not e.cashier_id.isspace() and type(lines) is tuple
+            and 0 < len(lines) <= SALE_LINES_MAX and type(tenders) is tuple and len(tenders) <= len(TENDER_KINDS)
+            and all(map(_line_fits, lines))):
+        return _sale_walked(e)
+    return _sale_sums(e)
+
+
+def _sale_walked(e: sales.SaleCompleted) -> str | None:
+    """:func:`_sale` field by field, naming the first broken rule."""
     reason = (_id("sale_id", e.sale_id) or _int("number", e.number, 1, 2**63 - 1, "un número de venta de 1 en adelante")
               or _id("shift_id", e.shift_id) or _id("cashier_id", e.cashier_id)
               or _tuple("lines", e.lines, SALE_LINES_MAX, least=1)
@@ -356,18 +394,32 @@ def _sale(e: sales.SaleCompleted) -> str | None:
             return f"el campo lines[{n}] no es una línea de venta"
         if (reason := _sale_line(n, x)) is not None:
             return reason
-    reason = _first(*(_pesos(name, getattr(e, name)) for name in (
-        "discount", "total", "affected", "exento", "neto", "iva", "change"))) or _signed_pesos("rounding", e.rounding)
-    if reason is not None:
-        return reason
+    return _sale_sums(e)
+
+
+def _sale_sums(e: sales.SaleCompleted) -> str | None:
+    """The sale's amounts, totals, tenders and document, once its lines keep their rules."""
+    if not (type(e.discount) is int and type(e.total) is int and type(e.affected) is int and type(e.exento) is int
+            and type(e.neto) is int and type(e.iva) is int and type(e.change) is int and type(e.rounding) is int
+            and 0 <= e.discount <= MAX_PESOS and 0 <= e.total <= MAX_PESOS and 0 <= e.affected <= MAX_PESOS
+            and 0 <= e.exento <= MAX_PESOS and 0 <= e.neto <= MAX_PESOS and 0 <= e.iva <= MAX_PESOS
+            and 0 <= e.change <= MAX_PESOS and -MAX_PESOS <= e.rounding <= MAX_PESOS):
+        reason = _first(*(_pesos(name, getattr(e, name)) for name in (
+            "discount", "total", "affected", "exento", "neto", "iva", "change"))) or _signed_pesos("rounding",
+                                                                                                  e.rounding)
+        if reason is not None:
+            return reason
     amounts = [x.amount for x in e.lines]
     subtotal = sum(amounts)
     if e.discount > subtotal:
         return f"el campo discount ({e.discount}) supera la suma de las líneas ({subtotal})"
     if e.total != subtotal - e.discount:
         return f"el campo total ({e.total}) debe ser la suma de las líneas menos discount ({subtotal - e.discount})"
-    shares = sale_mod.allocate(e.discount, amounts)
-    affected = sum(a - s for a, s, x in zip(amounts, shares, e.lines, strict=True) if not x.iva_exempt)
+    if e.discount:
+        shares = sale_mod.allocate(e.discount, amounts)
+        affected = sum(a - s for a, s, x in zip(amounts, shares, e.lines, strict=True) if not x.iva_exempt)
+    else:
+        affected = sum(x.amount for x in e.lines if not x.iva_exempt)
     exento = e.total - affected
     split = money.split_iva(affected, exento)
     for name, value in (("affected", affected), ("exento", exento), ("neto", split.neto), ("iva", split.iva)):
@@ -378,6 +430,16 @@ def _sale(e: sales.SaleCompleted) -> str | None:
 
 
 def _tenders(e: sales.SaleCompleted) -> str | None:
+    if len(e.tenders) == 1 and type(t := e.tenders[0]) is sales.TenderTaken and type(t.amount) is int \
+            and type(t.received) is int and 0 <= t.received <= t.amount <= MAX_PESOS:
+        # one means of payment, as shared.sale.settle pays it (the usual sale; the general case below)
+        if t.kind == "cash":
+            due = money.round_cash(e.total)
+            if t.received == due and e.rounding == due - e.total and e.change == t.amount - due and (
+                    due > 0 or t.amount == 0):
+                return None
+        elif t.kind in TENDER_KINDS and t.amount == t.received == e.total and e.rounding == 0 and e.change == 0:
+            return None
     for n, t in enumerate(e.tenders):
         if type(t) is not sales.TenderTaken:
             return f"el campo tenders[{n}] no es un pago"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shared import errors
 from shared.events import registry, rules, sales
 from tests.shared.events import strategies
 
@@ -112,3 +113,15 @@ def test_a_sale_line_with_a_flipped_sign_is_refused(sale: sales.SaleCompleted, n
     flipped = replace(line, **{name: -value if value else (Decimal(-1) if name == "quantity" else -1)})
     reason = rules.problem(replace(sale, lines=(flipped, *sale.lines[1:])))
     assert reason is not None and "lines[0]." in reason, reason
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(strategies.mutations(strategies.sale_events()))
+def test_the_sales_fast_path_agrees_with_the_rules_walked_field_by_field(
+        mutation: tuple[str, int, dict[str, object], str, tuple[object, ...], object]) -> None:
+    type_, version, payload, _kind, _path, _original = mutation
+    try:
+        sale = strategies.CODEC.decode(type_, version, payload)
+    except errors.EventError:
+        return
+    assert (rules._sale(sale) is None) == (rules._sale_walked(sale) is None)
