@@ -225,7 +225,8 @@ tenant's id answers exactly as one that does not exist, and both leave a line)."
 
 def login_required(view: View) -> Callable[[Request], Awaitable[Response]]:
     """Run ``view(request, user)`` for a signed-in user whose role may use the page (:data:`ACCESS`: reading for
-    ``GET``, changing for any other method; otherwise 403); without a session redirect to the login page (303)."""
+    ``GET``, changing for any other method; otherwise 403); without a session redirect to the login page (303).
+    Every refusal is written to the audit trail, the page's own 404s and 403s too (:data:`UNAUDITED`)."""
 
     @functools.wraps(view)
     async def endpoint(request: Request) -> Response:

@@ -23,7 +23,8 @@ from starlette.routing import Route
 
 from syncserver import hq
 from syncserver.hq import web
-from tests.attacks.attack_kit import ADDRESS, MARKERS, Attack
+from tests.attacks.attack_kit import ADDRESS, MARKERS, RUT_B, Attack
+from tests.syncserver.hq.hq_support import World
 
 PUBLIC = {"login", "first_run", "invitation", "_missing", "static"}
 """Routes that open without a session (attacked in their own cases below)."""
@@ -200,3 +201,98 @@ def test_every_route_and_parameter_is_attacked() -> None:
         for param in id_params(route):
             assert param in VICTIMS, f"{route.path}: no victim for {{{param}}}; add one to VICTIMS or NOT_IDS"
     assert len(cases()) >= 200
+
+
+# -- the routes that open without a session, and the session itself ------------------------------------------------
+
+
+def _forged_session(attack: Attack, victim_tenant_id: int) -> str:
+    """A cookie signed with the server's real secret (the worst case: the secret leaked) naming ``victim_tenant_id``
+    and an owner e-mail of that tenant, with a token the server never issued."""
+    import json
+    from base64 import b64encode
+
+    from itsdangerous import TimestampSigner
+
+    email = "rosa@esquina.cl" if victim_tenant_id == 2 else "pepe@donpepe.cl"
+    session = {"tenant_id": victim_tenant_id, "email": email, "token": "t" * 43, "csrf": "c" * 43}
+    return TimestampSigner("test-secret").sign(b64encode(json.dumps(session).encode())).decode()
+
+
+@pytest.mark.parametrize("victim", [1, 2])
+def test_a_forged_session_cookie_opens_nothing(attack: Attack, victim: int) -> None:
+    """Without a session, or with one the server never stored, no tenant is known: the log has it, not a trail."""
+    before, mark = attack.snapshot(), attack.audit_mark()
+
+    async def scenario() -> list[httpx.Response]:
+        assert attack.app is not None
+        transport = httpx.ASGITransport(attack.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://almacen.test") as client:
+            client.cookies.set("almacen_hq", _forged_session(attack, victim), domain="almacen.test", path="/hq")
+            return [await client.get("/hq/ventas", headers=HOSTILE_HEADERS), await client.post(
+                f"/hq/terminales/{attack.tills['B' if victim == 2 else 'A1'].terminal_id}/revocar",
+                data={"csrf": "c" * 43}, headers=HOSTILE_HEADERS)]
+
+    for answer in attack.run(scenario()):
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/hq/login"), answer.text[:300]
+    assert attack.changed(before) == []
+    assert attack.run(attack.trail(victim, mark)) == []
+
+
+@pytest.mark.parametrize("attacker", ["dueño A", "contador A", "encargado A1", "anónimo"])
+def test_a_wrong_password_for_tenant_bs_owner_is_refused_and_audited_in_b(attack: Attack, attacker: str) -> None:
+    """A login attempt on B's owner from anywhere (another tenant's session included) is refused (401), opens
+    nothing, and B's trail names the e-mail and the address."""
+    account = attack.accounts[attacker]
+    before, mark = attack.snapshot(), attack.audit_mark()
+
+    async def scenario() -> httpx.Response:
+        assert attack.app is not None
+        transport = httpx.ASGITransport(attack.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://almacen.test") as client:
+            page = await client.get("/hq/login")
+            return await client.post("/hq/login", headers=HOSTILE_HEADERS, data={
+                "csrf": World.token(page.text), "email": "rosa@esquina.cl", "password": f"adivino-{attacker}",
+                "tenant_id": "2", "siguiente": "/hq/ventas"})
+
+    answer = attack.run(scenario())
+    assert answer.status_code == 401 and "almacen_hq" not in answer.headers.get("set-cookie", "x"), answer.text[:300]
+    assert "incorrect" in answer.text.lower() or "no son correctos" in answer.text, answer.text[-1500:]
+    assert [t for t in attack.changed(before) if t != "auth_hq_logins"] == []  # (its failure count)
+    lines = attack.run(attack.trail(2, mark))
+    assert [(e.kind, e.actor, e.address) for e in lines] == [("login_failed", "rosa@esquina.cl", ADDRESS)], lines
+    assert account.email is None or attack.run(attack.trail(account.tenant_id, mark)) == []
+
+
+@pytest.mark.parametrize("path", ["/hq/primer-uso", "/hq/invitacion"])
+def test_first_run_and_a_guessed_invitation_code_open_nothing(attack: Attack, path: str) -> None:
+    """Once a tenant exists the first-run page is gone (404: no one creates a second owner); a guessed invitation
+    code opens no account (422). Neither names a tenant: the server log has them."""
+    before = attack.snapshot()
+
+    async def scenario() -> httpx.Response:
+        client = attack.accounts["anónimo"].client
+        page = await client.get(path + "?codigo=AAAA-BBBB")
+        token = World.token(page.text) if 'name="csrf"' in page.text else attack.accounts["anónimo"].token
+        return await client.post(path, headers=HOSTILE_HEADERS, data={
+            "csrf": token, "codigo": "AAAA-BBBB-CCCC", "clave": "clave-segura-9", "clave2": "clave-segura-9",
+            "empresa": "Toma SpA", "rut": RUT_B, "nombre": "Intruso", "correo": "x@x.cl", "tenant_id": "2"})
+
+    answer = attack.run(scenario())
+    assert answer.status_code == (404 if path.endswith("primer-uso") else 422), answer.text[-800:]
+    assert '<html lang="es-CL">' in answer.text
+    assert [t for t in attack.changed(before) if t != "auth_hq_logins"] == []
+
+
+def test_tenant_bs_csrf_token_in_tenant_as_form_is_refused_and_audited(attack: Attack) -> None:
+    """A form of A's owner carrying the CSRF token of B's session (a page of B's posting into A's session): 403,
+    nothing revoked, A's trail names the account and address."""
+    owner, other = attack.accounts["dueño A"], attack.accounts["dueño B"]
+    before, mark = attack.snapshot(), attack.audit_mark()
+    till = attack.tills["A2"].terminal_id
+    answer = attack.run(owner.client.post(f"/hq/terminales/{till}/revocar", data={"csrf": other.token}))
+    assert answer.status_code == 403 and "Formulario vencido" in answer.text
+    assert attack.changed(before) == []
+    lines = attack.run(attack.trail(1, mark))
+    assert [(e.kind, e.actor, e.address) for e in lines] == [("request_refused", owner.email, ADDRESS)]
+    assert "CSRF" in lines[0].detail and f"/hq/terminales/{till}/revocar" in lines[0].detail
