@@ -54,9 +54,19 @@ def _swap(value: Any) -> Any:
     return value
 
 
+class Opaque:
+    """A drawn value shown by its type only (hypothesis' printer recurses once per level of a 600-deep list)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<mutated {type(self.value).__name__}>"
+
+
 @st.composite
-def mutated_tree(draw: st.DrawFn, tree: Any, max_changes: int = 3) -> Any:
-    """``tree`` (a JSON value) with 1..``max_changes`` structural changes."""
+def mutated_tree(draw: st.DrawFn, tree: Any, max_changes: int = 3) -> Opaque:
+    """``tree`` (a JSON value) with 1..``max_changes`` structural changes (its ``.value``)."""
     tree = json.loads(json.dumps(tree))
     for _ in range(draw(st.integers(1, max_changes))):
         path = draw(st.sampled_from(paths(tree)))
@@ -76,7 +86,7 @@ def mutated_tree(draw: st.DrawFn, tree: Any, max_changes: int = 3) -> Any:
                 new = [new]
             if parent is not None:
                 parent[path[-1]] = new
-                return tree  # the last change: nothing is walked below a deep list
+                return Opaque(tree)  # the last change: nothing is walked below a deep list
         elif action == "add" and isinstance(node, dict):
             node[draw(st.text(max_size=10))] = draw(json_values)
             continue
@@ -89,7 +99,7 @@ def mutated_tree(draw: st.DrawFn, tree: Any, max_changes: int = 3) -> Any:
             tree = new
         else:
             parent[path[-1]] = new
-    return tree
+    return Opaque(tree)
 
 
 def batch(entries: Sequence[envelope.Envelope]) -> sync.PushBatch:

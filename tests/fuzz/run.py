@@ -30,7 +30,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
 }
 """Target name → the pytest paths (files or node ids) that make it."""
 
-ENV_WEIGHTS: dict[str, float] = {"hq_requests": 0.2}
+ENV_WEIGHTS: dict[str, float] = {"hq_requests": 0.1}
 """Targets that read ``FUZZ_EXAMPLES`` as their own count (the HQ fuzz: that many requests) get this share of
 ``--examples``, in a pytest run of their own; the others scale it by their tests' weights (``fuzz_kit.budget``)."""
 

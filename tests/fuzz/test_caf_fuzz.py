@@ -45,7 +45,7 @@ def test_mutated_caf_xml_is_read_or_refused_in_spanish(data: bytes) -> None:
     _loaded(data)
 
 
-@fuzz_kit.budget(suite=40, weight=0.3)
+@fuzz_kit.budget(suite=40, weight=1.0)
 @given(st.sampled_from(SAMPLES).flatmap(lambda path: fuzz_kit.mutated(path.read_bytes())))
 @example(SAMPLES[0].read_bytes().replace(b"<TD>33</TD>", "<TD>²</TD>".encode("iso-8859-1")))  # ValueError (fixed)
 def test_mutated_caf_bytes_are_read_or_refused_in_spanish(data: bytes) -> None:

@@ -13,7 +13,7 @@ from tests.fuzz import fuzz_kit
 from tests.shared.events import strategies
 
 
-@fuzz_kit.budget(suite=20, weight=0.2)
+@fuzz_kit.budget(suite=20, weight=0.1)
 @given(strategies.valid_events())
 def test_every_event_the_till_builds_keeps_the_rules(event: Any) -> None:
     with fuzz_kit.bounded(5):
@@ -22,7 +22,7 @@ def test_every_event_the_till_builds_keeps_the_rules(event: Any) -> None:
         assert strategies.verdict(type_, version, payload) is None
 
 
-@fuzz_kit.budget(suite=40, weight=0.5)
+@fuzz_kit.budget(suite=40, weight=0.3)
 @given(strategies.mutations())
 def test_every_mutated_payload_is_accepted_only_when_harmless_else_refused_in_spanish(
         mutation: tuple[str, int, dict[str, Any], str, tuple[Any, ...], Any]) -> None:

@@ -47,13 +47,13 @@ def _parsed(protocol: str, frame: bytes) -> None:
             assert code is None or isinstance(code, str)
 
 
-@fuzz_kit.budget(suite=300, weight=1.5)
+@fuzz_kit.budget(suite=300, weight=2.5)
 @given(valid_frames().flatmap(lambda f: st.tuples(st.just(f[0]), fuzz_kit.mutated(f[3]))))
 def test_mutated_frames_parse_or_are_refused_in_spanish(case: tuple[str, bytes]) -> None:
     _parsed(*case)
 
 
-@fuzz_kit.budget(suite=200, weight=0.5)
+@fuzz_kit.budget(suite=200, weight=1.5)
 @given(st.sampled_from(NAMES), st.binary(max_size=64))
 def test_random_bytes_parse_or_are_refused_in_spanish(protocol: str, frame: bytes) -> None:
     _parsed(protocol, frame)

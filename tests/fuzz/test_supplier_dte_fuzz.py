@@ -55,13 +55,13 @@ def _imported(shop: Any, data: bytes) -> None:
             assert preview.importable
 
 
-@fuzz_kit.budget(suite=4, weight=0.002)
+@fuzz_kit.budget(suite=4, weight=0.001)
 @given(st.sampled_from(range(3)).flatmap(lambda i: xml_kit.mutated_xml(corpus()[i])))
 def test_mutated_supplier_xml_is_previewed_and_refused_in_spanish(shop: Any, data: bytes) -> None:
     _imported(shop, data)
 
 
-@fuzz_kit.budget(suite=4, weight=0.002)
+@fuzz_kit.budget(suite=4, weight=0.001)
 @given(st.sampled_from(range(3)).flatmap(lambda i: fuzz_kit.mutated(corpus()[i])))
 def test_mutated_supplier_bytes_are_previewed_and_refused_in_spanish(shop: Any, data: bytes) -> None:
     _imported(shop, data)
