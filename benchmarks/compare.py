@@ -4,13 +4,15 @@ Two measurements, each printed for both trees with the ratio head/base (above 1:
 
 * **callgrind** (unless ``--no-callgrind``): each benchmark once per tree under ``valgrind --tool=callgrind
   --instr-atstart=no``, instrumentation on only inside the benchmark's timed regions (see ``compare_probe``): the
-  instructions (``Ir``) the Python side executes there, deterministic up to a fraction of a percent. PostgreSQL runs
+  instructions (``Ir``) the Python side executes there (three runs of one tree agreed within 0.3%). PostgreSQL runs
   in its own processes, outside callgrind: its side is compared by the statements the regions executed
   (``pg_stat_statements``: calls, rows, execution ms), collected in the same runs.
 * **alternated wall and CPU** (``--rounds N``, default 5; 0 skips it): N rounds, each running every benchmark once
   per tree, the tree that goes first alternating (base-head, head-base, ...) to cancel the order effect, without
   valgrind. Medians of the regions' wall seconds, this process's CPU seconds (Python and psycopg; for sync_catchup
   the terminal and the server thread) and the PostgreSQL processes' CPU seconds, plus the benchmark's own figure.
+  On the shared two-core machine (load ~10) one round's wall ratio ranged from 0.55 to 2.17: wall medians of a
+  few rounds cannot settle 5% there; the instruction and statement counts can.
 
 Each tree runs its own ``benchmarks`` code with its own ``.venv`` (``uv sync --frozen --all-extras`` there first).
 The slow inputs (100k-product catalog journal, offline terminal journals) are built once per tree commit into
