@@ -176,7 +176,10 @@ def test_hq_refuses_the_attack_applies_nothing_and_audits_it(attack: Attack, cas
         assert '<html lang="es-CL">' in answer.text, where
     else:  # a download (the catalog's CSV): the attacker's own
         assert status == 200, where
-    for marker in MARKERS[victim_tenant(case)] if case.victim != "A2" else ("Caja Norte",):
+    markers = MARKERS[victim_tenant(case)] if case.victim != "A2" else ()
+    if case.attacker == "encargado A1":  # whatever he asks, nothing of norte, the store that is not his
+        markers += ("Caja Norte", "Cajera norte", "lista-norte")
+    for marker in markers:
         assert marker not in answer.text, (*where, marker)
     assert attack.changed(before) == [], where
     account = attack.accounts[case.attacker]
