@@ -140,8 +140,10 @@ class SyncService:
                 # between that were sold after the copy was taken.
                 self._set_acked(last.seq, last.hash)
                 continue
-            if ack.acked_seq > head:  # the server holds more of this epoch than this file: a restored copy
-                self._set_acked(ack.acked_seq, ack.acked_hash)
+            if ack.acked_seq > head:  # the server compared the whole file, equal, and holds more: a restored copy
+                # (its acked seq is not stored here: were the new epoch's answer lost, sales journaled meanwhile
+                # would fill the seqs up to it and look acknowledged without ever being sent)
+                self._restored(head)
                 continue
             pushed += max(ack.acked_seq - acked, 0)
             self._round_pushed += max(ack.acked_seq - acked, 0)

@@ -256,3 +256,41 @@ def test_a_lost_answer_to_the_new_epoch_does_not_replay_what_the_server_holds(ma
     facts = [(e.type, json.dumps(e.payload, sort_keys=True)) for held in server.stored.values() for e in held
              if not e.type.startswith("auth.")]  # (a sign-in may repeat; nothing else these tills journal does)
     assert len(facts) == len(set(facts)), "a fact the server held was sent again"
+
+
+def test_a_copy_behind_the_server_whose_epoch_request_is_lost_still_sends_what_it_sells_next(make_terminal, tmp_path):
+    import shutil
+    import sqlite3
+
+    class DropsFirstEpochRequest(ComparingServer):
+        dropped = False
+
+        def new_epoch(self) -> int:
+            if not self.dropped:  # the request never reached the server
+                self.dropped = True
+                raise sync.SyncError("offline", "sin conexión")
+            return super().new_epoch()
+
+    terminal = make_terminal()
+    server = DropsFirstEpochRequest()
+    _sell(terminal, 2)
+    assert SyncService(terminal.journal, server).sync_once(datetime.now()).pending == 0
+    _sell(terminal, 2)  # in the copy, not yet sent
+    copy = tmp_path / "copy.sqlite3"
+    with sqlite3.connect(copy) as dst:
+        terminal.journal.conn.backup(dst)
+    _sell(terminal, 3)
+    assert SyncService(terminal.journal, server).sync_once(datetime.now()).pending == 0
+    path = terminal.journal.path
+    terminal.close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(copy, path)
+    restored = make_terminal(fresh=False)
+    service = SyncService(restored.journal, server)
+    assert not service.sync_once(datetime.now()).online  # the copy is behind the server; asking for an epoch failed
+    _sell(restored, 3)  # these fill seqs the server holds other sales at
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pending == 0 and restored.journal.identity.epoch == 2
+    sold = {e.payload["sale_id"] for e in restored.journal.read(1, 2) if e.type == "sale.completed"}
+    assert len(sold) == 3 and sold <= {e.payload["sale_id"] for e in server.stored[2] if e.type == "sale.completed"}
