@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -125,7 +126,7 @@ def _pem(text: str, what: str) -> bytes:
 def _load_private_key(pem: str) -> rsa.RSAPrivateKey:
     try:
         key = serialization.load_pem_private_key(_pem(pem, "RSASK"), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise errors.CafMalformed("la llave privada RSASK no se puede leer") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise errors.CafMalformed("la llave privada RSASK no es RSA")
@@ -232,7 +233,7 @@ def verify_caf(caf: Caf, sii_keys: Mapping[int, rsa.RSAPublicKey], *, rut: str |
     if pubk:
         try:
             loaded = serialization.load_pem_public_key(_pem(pubk.group(1).decode("ascii"), "RSAPUBK"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, UnsupportedAlgorithm):
             raise errors.CafMalformed("la llave pública RSAPUBK no se puede leer") from None
         if not isinstance(loaded, rsa.RSAPublicKey) or loaded.public_numbers() != public:
             raise errors.CafKeyMismatch()

@@ -96,6 +96,20 @@ def xlsx_bytes(rows: list[list[Any]], *, formulas: bool = False) -> bytes:
                       else " " + v if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     book.save(out)
+    return _stable(out.getvalue())
+
+
+def _stable(data: bytes) -> bytes:
+    """``data`` (an XLSX) without the moment it was saved (zip entry times, core properties' dates), so the same
+    rows give the same bytes (hypothesis replays an input by drawing it again)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(rb">\d{4}-\d\d-\d\dT[^<]*<", b">2026-01-01T00:00:00Z<", content)
+            target.writestr(zipfile.ZipInfo(item.filename, (2026, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -3,6 +3,8 @@ re-encoded, and hostile XML. Each is a CAF (that verifies only if its DA is inta
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import date
 from functools import cache
 
@@ -15,6 +17,15 @@ from tests import supplier_dte as sd
 from tests.fuzz import fuzz_kit, xml_kit
 
 SAMPLES = tuple(sorted(sd.SAMPLES.glob("caf_T*.xml")))
+
+
+def _other_key_algorithm(data: bytes) -> bytes:
+    """``data`` with the OID of RSAPUBK's key algorithm changed (rsaEncryption 1.2.840.113549.1.1.1 → ….2.1)."""
+    match = re.search(rb"(-----BEGIN PUBLIC KEY-----)(.*?)(-----END PUBLIC KEY-----)", data, re.S)
+    assert match is not None
+    der = base64.b64decode(b"".join(match.group(2).split()))
+    der = der.replace(bytes.fromhex("2a864886f70d010101"), bytes.fromhex("2a864886f70d010201"), 1)
+    return data.replace(match.group(2), b"\n" + base64.encodebytes(der))
 
 
 @cache
@@ -48,6 +59,7 @@ def test_mutated_caf_xml_is_read_or_refused_in_spanish(data: bytes) -> None:
 @fuzz_kit.budget(suite=40, weight=1.0)
 @given(st.sampled_from(SAMPLES).flatmap(lambda path: fuzz_kit.mutated(path.read_bytes())))
 @example(SAMPLES[0].read_bytes().replace(b"<TD>33</TD>", "<TD>²</TD>".encode("iso-8859-1")))  # ValueError (fixed)
+@example(_other_key_algorithm(SAMPLES[0].read_bytes()))  # UnsupportedAlgorithm escaped verify_caf (fixed)
 def test_mutated_caf_bytes_are_read_or_refused_in_spanish(data: bytes) -> None:
     _loaded(data)
 
