@@ -126,8 +126,7 @@ class SyncService:
                     self.size_cap = self.batch_size
                     continue
                 if exc.code == "epoch":
-                    conflict = exc.data.get("conflict_seq")
-                    self._restored(int(conflict) - 1 if conflict else self._common(acked))
+                    self._refused_epoch(exc.data, acked, entries[-1], head)
                     continue
                 raise
             self._adapt(time.monotonic() - started)
@@ -149,6 +148,21 @@ class SyncService:
             self._round_pushed += max(ack.acked_seq - acked, 0)
             self._set_acked(ack.acked_seq, ack.acked_hash)
             self.on_progress(pushed, total)
+
+    def _refused_epoch(self, data: dict[str, Any], acked: int, last: envelope.Envelope, head: int) -> None:
+        """After an ``epoch`` refusal of the batch ending at ``last``: continue as a new epoch from where the server's
+        history and this file's part, or, when the server holds this whole batch of an old epoch (``common_seq``,
+        ``syncserver.ingest.epoch.old_epoch``) and the file goes on, mark it acknowledged so the next push compares
+        the next range. A server that says neither (an older one) leaves the kept or acknowledged seq."""
+        conflict, common = data.get("conflict_seq"), data.get("common_seq")
+        if conflict:
+            self._restored(int(conflict) - 1)
+        elif common is not None and int(common) >= last.seq and last.seq < head:
+            self._set_acked(last.seq, last.hash)
+        elif common is not None:
+            self._restored(max(int(common), acked))
+        else:
+            self._restored(self._common(acked))
 
     def _holds(self, seq: int, hash_: str) -> bool:
         """Whether this file's entry ``seq`` of the current epoch has ``hash_`` (then, by the chain, so does all

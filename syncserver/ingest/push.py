@@ -23,6 +23,7 @@ from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
 from syncserver.dte import folios
 from syncserver.ingest import conflicts, limits, projections, scope
+from syncserver.ingest import epoch as epoch_mod
 from syncserver.store import audit, db, events, terminals
 
 log = logging.getLogger("syncserver.ingest.push")
@@ -69,7 +70,8 @@ async def push(pool: db.Pool, codec: codec_mod.Codec, principal: Principal, body
             ``store_inactive`` (HQ deactivated the terminal's store and the batch's first new entry is dated after
             that: the entries dated before are received and acknowledged, up to the first one dated after),
             ``epoch`` (not the terminal's current epoch, or history that differs from what the server holds:
-            a restored or cloned journal), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
+            a restored or cloned journal; for an old epoch with ``conflict_seq`` or ``common_seq``, as
+            ``syncserver.ingest.epoch.old_epoch``), ``gap`` (with ``expected_seq``), ``chain`` (a broken hash chain),
             ``unstorable`` (PostgreSQL refused a value of the batch; nothing of it was applied).
     """
     apply = functools.partial(_apply, pool, codec, principal, _Received(terminal_clock, pending, clock, address),
@@ -134,9 +136,9 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         current_epoch = await terminals.lock(conn, principal.tenant_id, principal.terminal_id)
         if current_epoch is None:
             raise sync.SyncError("unauthenticated", "terminal sin registro en su tenant")
-        if batch.epoch != current_epoch:
-            raise sync.SyncError("epoch", f"la época vigente es {current_epoch}", current_epoch=current_epoch)
         store = events.PostgresEventStore(conn, principal.tenant_id)
+        if batch.epoch != current_epoch:
+            raise await epoch_mod.old_epoch(store, batch, current_epoch)
         checked = await _check(store, batch)
         if not checked.new:
             return sync.Ack(batch.epoch, checked.head.seq, checked.head.hash)
