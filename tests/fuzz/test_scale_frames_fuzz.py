@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from desktop.drivers.scales import frames, protocols
@@ -49,6 +49,7 @@ def _parsed(protocol: str, frame: bytes) -> None:
 
 @fuzz_kit.budget(suite=300, weight=2.5)
 @given(valid_frames().flatmap(lambda f: st.tuples(st.just(f[0]), fuzz_kit.mutated(f[3]))))
+@example(("toledo8217", b"\x020100101.000\r"))  # read as 100,101 kg stable and sellable (fixed)
 def test_mutated_frames_parse_or_are_refused_in_spanish(case: tuple[str, bytes]) -> None:
     _parsed(*case)
 

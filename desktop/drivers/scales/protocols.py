@@ -107,7 +107,7 @@ def _ended(frame: bytes, end: bytes) -> None:
         raise _fail(INCOMPLETE, frame, f"no {end!r} at the end")
 
 
-_TOLEDO_WEIGHT = re.compile(rb"\x02 *(\d*\.\d+)N?\r")
+_TOLEDO_WEIGHT = re.compile(rb"\x02 *(\d{0,3}\.\d{1,4})N?\r")  # "01.234"; a longer number is a garbled frame
 
 
 def parse_toledo8217(frame: bytes) -> Reading:
