@@ -8,6 +8,7 @@
     ├── emisor.py     emisor stream: the company's tax data as HQ publishes it
     ├── envelope.py   the journal envelope and the SHA-256 chain over canonical bytes
     ├── folios.py     folio stream: ranges leased to this terminal, with their CAF
+    ├── inventory.py  inventory stream: transfers, counts, mermas, supplier returns, suppliers, store product settings
     ├── purchases.py  purchases stream: a supplier's DTE registered, its stock and cost moves
     ├── registry.py   the codec with every event type and upcaster
     ├── returns.py    returns: goods given back, with their nota de crédito
