@@ -1,5 +1,6 @@
-"""The back-office "Registrar compra (DTE de proveedor)": a supervisor or administrator authorises with a PIN, picks
-the supplier's XML, sees the verdict and the lines, and confirms; refusals are shown in Spanish.
+"""The back office's "Registrar compra (XML del proveedor)": the administrador signed in to the back office (or a
+supervisor or administrator authorising with a PIN) picks the supplier's XML, sees the verdict and the lines, and
+confirms; refusals are shown in Spanish.
 
 Before confirming, the manager may touch a line (``edit_line``) to assign it a product found by name, SKU or
 barcode (``search_products``, ``choose_product``), take its product away (``clear_line``) and set "unidades por
@@ -90,15 +91,17 @@ def _rut(value: str) -> str:
 
 
 class PurchasePresenter:
-    """One registration: ``authorise`` first, then ``load`` a file, optionally ``set_moves_stock``, ``confirm``."""
+    """One registration: ``authorise`` first (unless ``manager``, the administrador signed in to the back office,
+    registers it), then ``load`` a file, optionally ``set_moves_stock``, ``confirm``."""
 
     def __init__(self, service: purchases.PurchaseService, auth: AuthService, catalog: CatalogService,
-                 cashier_id: str, on_change: Callable[[PurchaseView], None] = lambda v: None) -> None:
+                 cashier_id: str, on_change: Callable[[PurchaseView], None] = lambda v: None, *,
+                 manager: User | None = None) -> None:
         self.service, self.auth, self.catalog = service, auth, catalog
         self.cashier_id = cashier_id
         self.on_change = on_change
         self.view = PurchaseView()
-        self.manager: User | None = None
+        self.manager: User | None = manager if manager is not None and manager.role is roles.Role.ADMIN else None
         self._authorised: auth_events.Authorised | None = None
         self._data = b""
         self._preview: purchases.Preview | None = None
@@ -125,7 +128,7 @@ class PurchasePresenter:
 
     def load(self, path: str) -> PurchaseView:
         """Read and verify the file at ``path`` and show what it would register."""
-        if self._authorised is None:
+        if self.manager is None:
             return self._emit(replace(self.view, message="Un supervisor debe autorizar primero", error=True))
         file = Path(path)
         try:
@@ -297,15 +300,15 @@ class PurchasePresenter:
 
     def confirm(self) -> PurchaseView:
         """Register what is previewed, with the supervisor's authorisation."""
-        if self._preview is None or self._authorised is None or not self.view.can_confirm or self.view.editor:
+        if self._preview is None or self.manager is None or not self.view.can_confirm or self.view.editor:
             return self._emit(replace(self.view, message="Elija primero un documento válido", error=True))
         first = self._preview.events[0]
         detail = f"{purchases.document_label(first.tipo, first.folio)} de {first.supplier.rut}"
         if len(self._preview.events) > 1:
             detail += f" y {len(self._preview.events) - 1} más"
-        authorised = replace(self._authorised, detail=detail)
+        authorised = None if self._authorised is None else replace(self._authorised, detail=detail)
         try:
-            recorded = self.service.record(self._preview, registered_by=authorised.supervisor_id,
+            recorded = self.service.record(self._preview, registered_by=self.manager.user_id,
                                            authorised=authorised)
         except purchases.PurchaseRefused as exc:
             return self._emit(replace(self.view, verdict="No se puede registrar: " + " · ".join(exc.reasons),

@@ -1,6 +1,7 @@
 """The touch window of the till: the only package that imports PySide6 (widgets render presenter views).
 
     ui/
+    ├── backoffice/         the back office (administrador): its frame and sections
     ├── app.py              start the till's window on a built ``Terminal``
     ├── binding.py          glue between a presenter and the widgets that draw its view
     ├── bridges.py          device threads → GUI thread through queued signals
@@ -13,7 +14,7 @@
     ├── main_window.py      the till's window: sign-in → open shift → sale screen, and the status bar
     ├── payment_dialog.py   the payment dialog: total, tenders, keypad, boleta or factura
     ├── prompts.py          keypad dialogs: weight, quantity, amounts, supervisor PIN
-    ├── purchase_dialog.py  the Registrar compra dialog (supplier DTE)
+    ├── purchase_dialog.py  the supplier-XML registration (the back office's Compras page opens it)
     ├── reprint_menu.py     Reimprimir's menu: the last documents printed, one button each
     ├── return_dialog.py    the return screen
     ├── sale_screen.py      the sale screen: search/scan, cart, total, tiles, actions

@@ -12,7 +12,6 @@ from shared.sale import TenderKind
 
 MENU = (("cash-in", "Ingreso de efectivo"), ("cash-out", "Retiro de efectivo  (supervisor)"),
         ("open-drawer", "Abrir cajón  (supervisor)"), ("switch-user", "Cambiar cajero"),
-        ("purchase", "Registrar compra (DTE de proveedor)"),
         ("reprint-z", "Reimprimir último reporte Z"), ("devices", "Dispositivos  (administrador)"),
         ("close-shift", "Cerrar turno"))
 COUNT_FIELDS = ((TenderKind.CASH, "count-cash"), (TenderKind.DEBIT, "count-debit"),

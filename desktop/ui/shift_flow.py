@@ -1,6 +1,6 @@
-"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, register a
-supplier's DTE as a purchase (supervisor PIN), print a copy of the last Z report, the device page (administrator
-PIN), close the shift (and print its Z again from the summary when it did not print).
+"""What [Turno…] does: cash in, cash out and open the drawer (supervisor PIN), switch cashier, print a copy of the
+last Z report, the device page (administrator PIN), close the shift (and print its Z again from the summary when it
+did not print). Purchases are the manager's: the back office's Compras page registers them.
 
 Each step is a non-blocking dialog; ``SessionPresenter`` decides, and its message lands on the sale screen.
 """
@@ -11,13 +11,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.presenters.devices import DevicesPresenter
-from desktop.presenters.purchase import PurchasePresenter
 from desktop.presenters.sale import SalePresenter
 from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.terminal import Terminal
 from desktop.ui.devices_page import DevicesDialog
 from desktop.ui.prompts import KeypadDialog
-from desktop.ui.purchase_dialog import PurchaseDialog
 from desktop.ui.shift_dialogs import CloseShiftDialog, ShiftMenu, ZReportDialog
 from shared.sale import TenderKind
 
@@ -61,7 +59,7 @@ class ShiftActions(QObject):
     def _chosen(self, key: str) -> None:
         {"cash-in": self.cash_in, "cash-out": self.cash_out, "open-drawer": self.open_drawer,
          "switch-user": self.change_cashier, "devices": self.devices, "close-shift": self.close_shift,
-         "purchase": self.purchase, "reprint-z": self.session.reprint_last_z}[key]()
+         "reprint-z": self.session.reprint_last_z}[key]()
 
     def cash_in(self) -> None:
         dialog = self._dialog("cash-in", "Ingreso de efectivo", CASH_IN_REASONS, amount=True)
@@ -100,26 +98,6 @@ class ShiftActions(QObject):
         pin_dialog.dismiss()
         page = DevicesDialog(self.window, DevicesPresenter(self.terminal, self.terminal.receipts))
         page.finished.connect(lambda _code: self.sale.refresh())
-        page.start()
-
-    def purchase(self) -> None:
-        """Registrar compra (DTE de proveedor): a supervisor's or administrator's PIN, then the back-office dialog."""
-        cashier = self.session.user.user_id if self.session.user else ""
-        assert self.terminal.purchases is not None  # every till built by desktop.terminal.build registers purchases
-        presenter = PurchasePresenter(self.terminal.purchases, self.terminal.auth, self.terminal.catalog, cashier)
-        dialog = self._dialog("purchase-pin", "Registrar compra", masked=True, ok="Autorizar")
-        dialog.submitted.connect(lambda pin: self._purchase(dialog, presenter, pin))
-        dialog.ask("Un supervisor o administrador escribe su PIN para registrar la factura o nota de un proveedor.")
-
-    def _purchase(self, pin_dialog: KeypadDialog, presenter: PurchasePresenter, pin: str) -> None:
-        problem = presenter.authorise(pin)
-        if problem:
-            pin_dialog.show_error(problem)
-            return
-        pin_dialog.dismiss()
-        page = PurchaseDialog(self.window, presenter)
-        page.finished.connect(lambda _code: self.sale.refresh(presenter.view.message
-                                                              if presenter.view.stage == "done" else ""))
         page.start()
 
     def change_cashier(self) -> None:

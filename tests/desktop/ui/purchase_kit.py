@@ -1,5 +1,6 @@
 """What the back-office purchase UI tests share: a till in the store the supplier's documents are addressed to,
-with a few products, and the steps to reach "Registrar compra" and pick a file."""
+with a few products, and the steps to reach the back office's Compras page, open the XML registration and pick a
+file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QDialog
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import seed
+from desktop.ui.backoffice import purchases_page
 
 STORE = "77447842-6"
 """The store's RUT: the receptor of every supplier document in these tests."""
@@ -36,14 +38,22 @@ def store_terminal(tmp_path: Path, rows: list[dict[str, str]], printer: Any, sca
     term.close()
 
 
-def open_purchase(ui: Any, pin: str = "9999") -> Any:
-    """[Turno…] → "Registrar compra", ``pin`` typed: the PIN dialog (still open when the PIN is refused)."""
-    ui.click("action-shift")
-    ui.click("purchase", ui.dialog("shift-menu"))
-    dialog = ui.dialog("purchase-pin-dialog")
-    ui.keypad(pin, dialog)
-    ui.click("purchase-pin-ok", dialog)
-    return dialog
+def compras(ui: Any, user: str = "rosa") -> purchases_page.PurchasesPage:
+    """The back office's Compras page for ``user`` (Rosa is the administradora, Marta a supervisor), on the
+    window's screen."""
+    terminal = ui.window.terminal
+    [who] = [u for u in terminal.auth.users() if u.user_id == user]
+    page = purchases_page.page(terminal, who)
+    ui.window.screens.addWidget(page)
+    ui.window.screens.setCurrentWidget(page)
+    return page
+
+
+def open_purchase(ui: Any, user: str = "rosa") -> QDialog:
+    """Compras → "Registrar XML del proveedor…" by ``user``: the registration, over the whole window."""
+    compras(ui, user)
+    ui.click("purchases-xml-open")
+    return ui.dialog("purchase-dialog")
 
 
 def pick(ui: Any, qtbot: Any, page: Any, path: Path) -> None:

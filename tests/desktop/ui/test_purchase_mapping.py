@@ -39,9 +39,8 @@ def factura(tmp_path: Path) -> Path:
 
 
 def open_file(ui, qtbot, path: Path):
-    """The purchase dialog with ``path`` picked and verified (a supervisor's PIN)."""
-    open_purchase(ui)
-    page = ui.dialog("purchase-dialog")
+    """The purchase dialog (back office, Compras) with ``path`` picked and verified."""
+    page = open_purchase(ui)
     pick(ui, qtbot, page, path)
     qtbot.waitUntil(lambda: "verificados" in ui.text("purchase-verdict", page))
     return page
@@ -65,9 +64,8 @@ def fits(ui, page: QWidget, editor: QWidget) -> None:
         assert corner.y() < 600 and corner.x() < 1024 and widget.height() >= 44, name
 
 
-def test_a_supervisor_assigns_a_line_and_its_units_per_package_by_touch(ui, qtbot, terminal, factura):
+def test_the_manager_assigns_a_line_and_its_units_per_package_by_touch(ui, qtbot, terminal, factura):
     ui.window.resize(1024, 600)
-    ui.start_selling()
     page = open_file(ui, qtbot, factura)
     assert (page.width(), page.height()) == (1024, 600)
     page.activateWindow()

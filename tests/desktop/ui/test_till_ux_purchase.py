@@ -27,9 +27,7 @@ def test_the_purchase_and_its_file_picker_fit_and_work_by_touch(ui, qtbot, tmp_p
     (folder / "notas.txt").write_text("no es XML")
     name = "factura_electronica_76235291-5_folio_0000000007_recibida_desde_el_portal_del_proveedor.XML"
     (folder / name).write_bytes(sd.envio([sd.dte(33, 7, LINES, STORE)], STORE))
-    ui.start_selling()
-    open_purchase(ui, "9999")
-    page = fits(ui.dialog("purchase-dialog"), full_window=True)
+    page = fits(open_purchase(ui), full_window=True)
     page.start_dir = str(tmp_path / "usb")
     ui.click("purchase-pick", page)
     qtbot.waitUntil(lambda: any(p.isVisible() for p in page.findChildren(QDialog, "purchase-file-picker")))
