@@ -1,0 +1,119 @@
+"""HQ's reads of the stores' goods against the throwaway PostgreSQL (``syncserver.store.inventory``): stock per
+warehouse with value at cost, alerts and goods in transit, filters and search; the inventory settings, checked,
+saved and published to every till."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import psycopg_pool
+import pytest
+
+from syncserver import tenancy
+from syncserver.store import change_feed, db, inventory
+from tests.syncserver.dte.folio_kit import Db, migrated
+
+
+def _seed(data: Db) -> None:
+    async def stores(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        await tenancy.create_store(pool, 1, "norte", "Norte", bodega=True)
+
+    data.run(stores)
+    with psycopg.connect(data.admin_url) as conn:
+        conn.execute("INSERT INTO products (tenant_id, sku, name, price, category, sold_by, barcodes, search_text)"
+                     " VALUES (1, 'ACE-1', 'Aceite Maravilla 1 L', 2490, 'Abarrotes', 'unit', '{7801234000011}',"
+                     " ' aceite maravilla 1 l ace 1 7801234000011 '), (1, 'PAN-1', 'Pan Batido', 1990, 'Panadería',"
+                     " 'unit', '{}', ' pan batido pan 1 ')")
+        conn.execute("INSERT INTO product_barcodes (tenant_id, code, sku) VALUES (1, '7801234000011', 'ACE-1')")
+        conn.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (1, 'centro', 'ACE-1', 10),"
+                     " (1, 'norte', 'ACE-1', 4), (1, 'norte-bodega', 'ACE-1', 2), (1, 'norte', 'PAN-1', -3)")
+        conn.execute("INSERT INTO cost_state (tenant_id, store_id, sku, on_hand, unit_cost, state) VALUES"
+                     " (1, 'centro', 'ACE-1', 10, 1500.5, '{}'), (1, 'norte', 'ACE-1', 6, 1400, '{}')")
+        conn.execute("INSERT INTO store_products (tenant_id, store_id, sku, min_stock) VALUES (1, 'norte', 'ACE-1', 5),"
+                     " (1, 'centro', 'ACE-1', 20)")
+        conn.execute("INSERT INTO store_product_settings (tenant_id, store_id, sku, price, min_stock, location, active,"
+                     " edited_by, edited_at, seen_price, seen_change) VALUES (1, 'norte', 'ACE-1', NULL, 8, '', true,"
+                     " 'ana', '2026-12-07T10:00:00-03:00', 2490, 0)")
+        conn.execute("INSERT INTO transfers (tenant_id, transfer_id, from_store, from_warehouse, to_store,"
+                     " to_warehouse, state, sent_by, sent_at) VALUES (1, 'tr-1', 'centro', 'centro', 'norte',"
+                     " 'norte-bodega', 'in_transit', 'ana', '2026-12-07T09:00:00-03:00'),"
+                     " (1, 'tr-2', 'centro', 'centro', 'norte', 'norte', 'in_transit', 'ana',"
+                     " '2026-12-07T09:30:00-03:00')")
+        conn.execute("INSERT INTO transfer_lines (tenant_id, transfer_id, line_no, sku, name, quantity, unit_cost)"
+                     " VALUES (1, 'tr-1', 1, 'ACE-1', 'Aceite', 3, 1500), (1, 'tr-2', 1, 'FID-1', 'Fideos', 5, 700)")
+
+
+def test_stock_across_stores_with_value_alerts_and_goods_in_transit(pg_database: str) -> None:
+    data = migrated(pg_database, {1: "76.235.291-5"})
+    _seed(data)
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> dict[str, object]:
+        async with db.tenant_tx(pool, 1) as conn:
+            return {"all": await inventory.stock(conn, 1),
+                    "norte": await inventory.stock(conn, 1, store_id="norte"),
+                    "bodega": await inventory.stock(conn, 1, warehouse_id="norte-bodega"),
+                    "scanned": await inventory.stock(conn, 1, search="7801234000011"),
+                    "words": await inventory.stock(conn, 1, search="ACEITE marav"),
+                    "alerts": await inventory.stock(conn, 1, alerts_only=True),
+                    "alerts_count": await inventory.alerts_count(conn, 1),
+                    "page": await inventory.stock(conn, 1, limit=2, offset=2),
+                    "transit": await inventory.transfers(conn, 1, state="in_transit", store_id="norte")}
+
+    got = data.run(work)
+    rows = {(r.warehouse_id, r.sku): r for r in got["all"].rows}
+    assert sorted(rows) == [("centro", "ACE-1"), ("norte", "ACE-1"), ("norte", "FID-1"), ("norte", "PAN-1"),
+                            ("norte-bodega", "ACE-1")]
+    centro = rows[("centro", "ACE-1")]
+    assert (centro.store_name, centro.name, centro.quantity, centro.value, centro.min_stock, centro.below_min) == (
+        "Centro", "Aceite Maravilla 1 L", Decimal(10), 15005, Decimal(20), True)
+    norte = rows[("norte", "ACE-1")]  # the store's own minimum (8) over HQ's (5), against 4 + 2 on hand in norte
+    assert (norte.value, norte.min_stock, norte.store_on_hand, norte.below_min, norte.negative) == (
+        5600, Decimal(8), Decimal(6), True, False)
+    assert rows[("norte-bodega", "ACE-1")].in_transit == Decimal(3)
+    bread = rows[("norte", "PAN-1")]
+    assert (bread.negative, bread.unit_cost, bread.value, bread.alert) == (True, None, 0, True)
+    fideos = rows[("norte", "FID-1")]  # only in transit: no stock row yet, named by its SKU
+    assert (fideos.quantity, fideos.in_transit, fideos.name, fideos.alert) == (Decimal(0), Decimal(5), "FID-1", False)
+    assert (got["all"].total, got["all"].value, got["all"].alerts) == (5, 15005 + 5600 + 2800, 4)
+    assert {r.warehouse_id for r in got["norte"].rows} == {"norte", "norte-bodega"}
+    assert [(r.warehouse_id, r.sku) for r in got["bodega"].rows] == [("norte-bodega", "ACE-1")]
+    assert {r.sku for r in got["scanned"].rows} == {"ACE-1"} and got["scanned"].total == 3
+    assert got["words"].total == 3
+    assert {(r.warehouse_id, r.sku) for r in got["alerts"].rows} == {
+        ("centro", "ACE-1"), ("norte", "ACE-1"), ("norte-bodega", "ACE-1"), ("norte", "PAN-1")}
+    assert got["alerts_count"] == 4
+    assert (got["page"].total, len(got["page"].rows)) == (5, 2)
+    transit = got["transit"]
+    assert [(t.transfer_id, t.to_warehouse, t.value, [(x.sku, x.sent, x.received) for x in t.lines])
+            for t in transit] == [("tr-2", "norte", 3500, [("FID-1", Decimal(5), None)]),
+                                  ("tr-1", "norte-bodega", 4500, [("ACE-1", Decimal(3), None)])]
+
+
+def test_inventory_settings_are_checked_saved_and_published_to_every_till(pg_database: str) -> None:
+    data = migrated(pg_database, {1: "76.235.291-5", 2: "76.086.428-5"})
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> tuple[object, ...]:
+        async with db.tenant_tx(pool, 1) as conn:
+            before = await inventory.settings(conn, 1)
+            for costing, above, field in (("lifo", 1000, "costing"), ("fifo", -1, "merma_pin_above"),
+                                          ("fifo", 10**13, "merma_pin_above")):
+                with pytest.raises(inventory.SettingsError) as refused:
+                    await inventory.save_settings(conn, 1, costing=costing, store_prices=True,
+                                                  merma_pin_above=above, by="pepe@donpepe.cl")
+                assert refused.value.field == field and str(refused.value)
+            change = await inventory.save_settings(conn, 1, costing="fifo", store_prices=True, merma_pin_above=50000,
+                                                   by="pepe@donpepe.cl")
+            after = await inventory.settings(conn, 1)
+        changes, _ = await change_feed.pull(pool, 1, "centro", 0)
+        others, _ = await change_feed.pull(pool, 2, "centro", 0)
+        return before, change, after, changes, others
+
+    before, change, after, changes, others = data.run(work)
+    assert before == inventory.InventorySettings()
+    assert after.costing == "fifo" and after.store_prices and after.merma_pin_above == 50000  # type: ignore[attr-defined]
+    assert after.updated_by == "pepe@donpepe.cl" and after.updated_at is not None  # type: ignore[attr-defined]
+    published = [c for c in changes if c["kind"] == "inventory_settings"]  # type: ignore[attr-defined]
+    assert published == [{"id": change, "kind": "inventory_settings", "key": "settings",
+                          "data": {"costing": "fifo", "store_prices": True, "merma_pin_above": 50000}}]
+    assert not [c for c in others if c["kind"] == "inventory_settings"]  # type: ignore[attr-defined]
