@@ -18,7 +18,19 @@ FACTURA_EXENTA: Final = 34
 NOTA_DEBITO: Final = 56
 NOTA_CREDITO: Final = 61
 ACCEPTED_TIPOS: Final = frozenset({FACTURA, FACTURA_EXENTA, NOTA_DEBITO, NOTA_CREDITO})
-"""Documents a store registers as purchases (DTE types, Formato DTE)."""
+"""Documents a store registers as purchases from their signed XML (DTE types, Formato DTE)."""
+GUIA_DESPACHO: Final = 52
+NOTA_CREDITO_PAPEL: Final = 60
+NOTA_DEBITO_PAPEL: Final = 55
+MANUAL_TIPOS: Final = frozenset({30, 32, FACTURA, FACTURA_EXENTA, 35, 38, 39, 41, 50, GUIA_DESPACHO,
+                                 NOTA_DEBITO_PAPEL, NOTA_DEBITO, NOTA_CREDITO_PAPEL, NOTA_CREDITO})
+"""Documents a manager types in by hand, without their XML (``digest`` and ``document_xml`` empty): a factura on
+paper (30, exenta 32) or electronic without its file (33, 34), a boleta (35 and 38 on paper, 39 and 41
+electronic: goods bought at a supermarket), a guía de despacho (50 on paper, 52 electronic) and the notas that
+correct them (débito 55/56, crédito 60/61). SII codes: Formato DTE and Res. Ex. SII N° 45 de 2003, tabla de
+tipos de documento."""
+NOTAS_CREDITO: Final = frozenset({NOTA_CREDITO_PAPEL, NOTA_CREDITO})
+NOTAS_DEBITO: Final = frozenset({NOTA_DEBITO_PAPEL, NOTA_DEBITO})
 MAX_PACKAGE_FACTOR: Final = Decimal(10000)
 """Most store units (or kg) one unit of QtyItem may hold: a box of 10.000 is already a pallet."""
 STOCK_PLACES: Final = Decimal("0.001")
@@ -50,7 +62,8 @@ class PurchaseLine:
     purchase, no stock moves), ``matched_by`` how (``ean``, ``codigo``, ``sku``, ``nombre``, ``manual`` when the
     manager chose it by hand — with ``sku`` None when they removed the automatic match — or ``""``).
     ``package_factor`` is how many of the product's units (or kg) one unit of QtyItem holds ("CJ 12 x 1 L": 12);
-    events without it (before it existed) mean 1.
+    events without it (before it existed) mean 1. ``expiry`` is the goods' expiry date (ISO ``aaaa-mm-dd``) when
+    the manager typed it, ``""`` otherwise (FIFO lots keep it: ``shared.inventory``).
     """
 
     line_no: int
@@ -66,6 +79,7 @@ class PurchaseLine:
     sku: str | None
     matched_by: str = ""
     package_factor: Decimal = Decimal(1)
+    expiry: str = ""
 
     @property
     def store_quantity(self) -> Decimal:
@@ -101,12 +115,16 @@ class PurchaseReceived:
     ``document_xml`` the signed DTE itself (ISO-8859-1 text, kept as the receptor must keep it).
     ``registered_by`` is the supervisor or administrator who authorised it (``""`` from the command line).
 
+    A document typed in by hand (:data:`MANUAL_TIPOS`: paper, a boleta, a guía de despacho) has ``digest`` and
+    ``document_xml`` empty (:attr:`manual`).
+
     Version 2 added ``PurchaseLine.package_factor``: a v1 event is upcast with factor 1 on every line
     (:func:`upcast_v1`), and a server that only knows v1 quarantines a v2 event instead of moving boxes as units.
+    Version 3 added ``PurchaseLine.expiry`` (:func:`upcast_v2`: ``""``, no date known).
     """
 
     TYPE: ClassVar[str] = "purchase.received"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     purchase_id: str
     supplier: Supplier
@@ -129,14 +147,19 @@ class PurchaseReceived:
     @property
     def sign(self) -> int:
         """-1 for a nota de crédito (it takes back), +1 otherwise."""
-        return -1 if self.tipo == NOTA_CREDITO else 1
+        return -1 if self.tipo in NOTAS_CREDITO else 1
+
+    @property
+    def manual(self) -> bool:
+        """Typed in by hand, without the supplier's signed XML."""
+        return not self.digest
 
 
 def stock_moves(event: PurchaseReceived) -> list[tuple[str, Decimal]]:
     """``(sku, signed quantity)`` the document moves in ``event.warehouse``: matched lines with a quantity, when
     it moves stock (never a nota de débito); the quantity in the store's units (:attr:`PurchaseLine.store_quantity`:
     5 boxes of 12 are 60)."""
-    if not event.moves_stock or event.tipo == NOTA_DEBITO:
+    if not event.moves_stock or event.tipo in NOTAS_DEBITO:
         return []
     return [(x.sku, event.sign * x.store_quantity) for x in event.lines if x.sku is not None and x.quantity != 0]
 
@@ -146,7 +169,7 @@ def cost_moves(event: PurchaseReceived) -> list[tuple[str, Decimal, int]]:
     the quantity is 0 when the stock does not move (value only). The quantity is in the store's units, as in
     :func:`stock_moves`, so the cost per unit is ``cost / (quantity × package_factor)``: a box of 12 at $6.000
     costs $500 a unit."""
-    moving = event.moves_stock and event.tipo != NOTA_DEBITO
+    moving = event.moves_stock and event.tipo not in NOTAS_DEBITO
     return [(x.sku, event.sign * x.store_quantity if moving else Decimal(0), event.sign * x.cost)
             for x in event.lines if x.sku is not None and (x.cost != 0 or (moving and x.quantity != 0))]
 
@@ -155,5 +178,12 @@ def upcast_v1(payload: dict[str, Any]) -> dict[str, Any]:
     """A ``purchase.received`` v1 payload as v2: each line gets ``package_factor`` "1" (one store unit per supplier
     unit, what v1 meant)."""
     lines = [dict(line, package_factor=line.get("package_factor", "1")) if isinstance(line, dict) else line
+             for line in payload.get("lines", [])]
+    return {**payload, "lines": lines}
+
+
+def upcast_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``purchase.received`` v2 payload as v3: each line gets ``expiry`` ``""`` (no expiry date known)."""
+    lines = [dict(line, expiry=line.get("expiry", "")) if isinstance(line, dict) else line
              for line in payload.get("lines", [])]
     return {**payload, "lines": lines}

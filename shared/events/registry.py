@@ -9,6 +9,7 @@ from shared.events import (
     customers,
     emisor,
     folios,
+    inventory,
     purchases,
     returns,
     sales,
@@ -37,10 +38,21 @@ EVENT_CLASSES = (
     till.LineRemoved,
     emisor.EmisorReceived,
     stores.StoreReceived,
+    inventory.TransferSent,
+    inventory.TransferIncoming,
+    inventory.TransferReceived,
+    inventory.CountStarted,
+    inventory.CountPosted,
+    inventory.MermaRecorded,
+    inventory.SupplierReturned,
+    inventory.SupplierSaved,
+    inventory.StoreProductSet,
+    inventory.InventorySettingsReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
     (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
+    (purchases.PurchaseReceived.TYPE, 2): purchases.upcast_v2,
 }
 """``(type, old_version) -> function(payload) -> payload of old_version + 1``."""
 

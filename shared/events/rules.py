@@ -19,6 +19,7 @@ from shared.events import (
     customers,
     emisor,
     folios,
+    inventory,
     purchases,
     returns,
     sales,
@@ -75,6 +76,23 @@ SUPPLIER_MAX: Final = {"razon_social": 100, "giro": 80, "name": 80, "code": 35, 
                        "ref_folio": 18, "ref_razon": 90}
 """A supplier's DTE (DTE_v10.xsd: RznSoc, GiroEmis, NmbItem, VlrCodigo, UnmdItem, TpoDocRef, FolioRef, RazonRef)."""
 
+TRANSFER_LINES_MAX: Final = 5000
+"""Lines of one transfer, count-free: a whole bodega moved to the sala at once fits."""
+COUNT_LINES_MAX: Final = 20000
+"""Lines of one posted count: every product of a large minimarket's warehouse."""
+SUPPLIER_RETURN_LINES_MAX: Final = 1000
+NOTE_MAX: Final = 200
+"""A note typed on a transfer, merma or count."""
+LOCATION_MAX: Final = 80
+"""Where a product is in the store ("Pasillo 3, repisa 2")."""
+CONTACT_MAX: Final = {"contact": 80, "phone": 30, "email": 254}
+"""A supplier's contact person, phone and e-mail (RFC 5321: 254 characters)."""
+DOCUMENT_NAME_MAX: Final = 80
+"""The supplier's document of a return, as typed ("Guía 52 N° 1234")."""
+MAX_UNIT_COST: Final = 10**9
+"""Largest cost of one unit (or kg) in CLP neto: a thousand million pesos is no minimarket's product; the line's
+value (cost × quantity) must also stay within :data:`MAX_PESOS`."""
+
 MAX_PESOS: Final = 10**15
 """Largest amount in CLP of any event (the master's limit: ``syncserver.ingest.limits.MAX_AMOUNT``)."""
 MAX_FOLIO: Final = 10**10 - 1
@@ -113,6 +131,12 @@ LABELS: Final = {
     "catalog.categories_ordered": "el orden de las categorías", "customer.saved": "el cliente",
     "folio.lease_received": "el rango de folios", "emisor.received": "los datos del emisor",
     "store.received": "los datos de la tienda", "purchase.received": "la compra",
+    "inventory.transfer_sent": "el traslado", "inventory.transfer_incoming": "el traslado entrante",
+    "inventory.transfer_received": "la recepción del traslado", "inventory.count_started": "la toma de inventario",
+    "inventory.count_posted": "el cierre de la toma de inventario", "inventory.merma_recorded": "la merma",
+    "purchases.supplier_returned": "la devolución al proveedor", "purchases.supplier_saved": "el proveedor",
+    "catalog.store_product_set": "la ficha del producto en la tienda",
+    "inventory.settings_received": "la configuración de inventario",
 }
 """What the cashier reads for each event type in :class:`RuleBroken`."""
 
@@ -704,7 +728,9 @@ def _purchase(e: purchases.PurchaseReceived) -> str | None:
     s = e.supplier
     if type(s) is not purchases.Supplier:
         return "el campo supplier no es un proveedor"
-    reason = (_tipo("tipo", e.tipo, purchases.ACCEPTED_TIPOS) or _id("purchase_id", e.purchase_id)
+    manual = e.digest == "" and e.document_xml == ""  # typed in by hand: a paper document, a boleta, a guía
+    reason = (_tipo("tipo", e.tipo, purchases.MANUAL_TIPOS if manual else purchases.ACCEPTED_TIPOS)
+              or _id("purchase_id", e.purchase_id)
               or _rut("supplier.rut", s.rut)
               or _text("supplier.razon_social", s.razon_social, SUPPLIER_MAX["razon_social"])
               or _text("supplier.giro", s.giro, SUPPLIER_MAX["giro"])
@@ -712,12 +738,12 @@ def _purchase(e: purchases.PurchaseReceived) -> str | None:
               or _iso_date("fecha_emision", e.fecha_emision) or _id("warehouse", e.warehouse)
               or _tuple("lines", e.lines, PURCHASE_LINES_MAX) or _tuple("references", e.references, REFERENCES_MAX)
               or _first(*(_pesos(name, getattr(e, name)) for name in ("neto", "exento", "iva", "total", "other_taxes")))
-              or _text("digest", e.digest, 64, required=True) or _bool("moves_stock", e.moves_stock)
+              or _text("digest", e.digest, 64, required=not manual) or _bool("moves_stock", e.moves_stock)
               or _id("registered_by", e.registered_by, required=False)
               or _text("document_xml", e.document_xml, DOCUMENT_XML_MAX))
     if reason is not None:
         return reason
-    if len(e.digest) != 64 or any(c not in "0123456789abcdef" for c in e.digest):
+    if not manual and (len(e.digest) != 64 or any(c not in "0123456789abcdef" for c in e.digest)):
         return "el campo digest debe ser un SHA-256 en hexadecimal (64 caracteres)"
     for n, x in enumerate(e.lines):
         if type(x) is not purchases.PurchaseLine:
@@ -735,7 +761,8 @@ def _purchase(e: purchases.PurchaseReceived) -> str | None:
                   or (None if x.sku is None else _text(p + "sku", x.sku, SKU_MAX, required=True))
                   or _one_of(p + "matched_by", x.matched_by, MATCHED_BY)
                   or _decimal(p + "package_factor", x.package_factor, 3, low=_MILLI, high=purchases.MAX_PACKAGE_FACTOR,
-                              what="mayor que 0 y a lo más 10.000"))
+                              what="mayor que 0 y a lo más 10.000")
+                  or (None if x.expiry == "" else _iso_date(p + "expiry", x.expiry)))
         if reason is not None:
             return reason
     for n, r in enumerate(e.references):
@@ -749,6 +776,156 @@ def _purchase(e: purchases.PurchaseReceived) -> str | None:
         if reason is not None:
             return reason
     return None
+
+
+# --- inventory (back office) --------------------------------------------------------------------------------
+
+_STOCK_TOP: Final = purchases.STOCK_QUANTITY_LIMIT - _MILLI
+_STOCK_TEXT: Final = "una cantidad mayor que 0 y bajo 1.000.000.000, con 3 decimales a lo más"
+MERMA_REASONS: Final = frozenset(inventory.MERMA_REASONS)
+COSTING_METHODS: Final = frozenset(inventory.COSTING_METHODS)
+
+
+def _stock_quantity(field: str, value: object, *, zero: bool = False, signed: bool = False) -> str | None:
+    """A quantity of goods: more than 0 (``zero``: 0 or more; ``signed``: any sign), at most 3 decimals, below the
+    master's limit (``purchases.STOCK_QUANTITY_LIMIT``)."""
+    if signed:
+        return _decimal(field, value, 3, low=-_STOCK_TOP, high=_STOCK_TOP,
+                        what="una cantidad bajo 1.000.000.000 (de uno u otro signo), con 3 decimales a lo más")
+    if zero:
+        return _decimal(field, value, 3, low=_ZERO, high=_STOCK_TOP,
+                        what="una cantidad de 0 o más, bajo 1.000.000.000, con 3 decimales a lo más")
+    return _decimal(field, value, 3, low=_MILLI, high=_STOCK_TOP, what=_STOCK_TEXT)
+
+
+def _unit_cost(field: str, value: object, quantity: Decimal) -> str | None:
+    """A cost per unit in whole CLP neto (0 or more, at most :data:`MAX_UNIT_COST`) whose line value fits."""
+    reason = _int(field, value, 0, MAX_UNIT_COST, "un costo unitario en pesos enteros, de $0 a $1.000.000.000")
+    if reason is None and value * quantity > MAX_PESOS:  # type: ignore[operator]
+        return f"el campo {field} ({_shown(value)}) por la cantidad supera el máximo de $1.000.000.000.000.000"
+    return reason
+
+
+def _goods_line(p: str, x: Any, *, quantity: str = "quantity") -> str | None:
+    """sku, name and a positive quantity of a line of goods."""
+    return (_text(p + "sku", x.sku, SKU_MAX, required=True) or _text(p + "name", x.name, NAME_MAX, required=True)
+            or _stock_quantity(p + quantity, getattr(x, quantity)))
+
+
+def _lines(field: str, lines: object, kind: type[Any], what: str, most: int,
+           check: Callable[[str, Any], str | None]) -> str | None:
+    """``lines`` is a non-empty tuple of ``kind`` of at most ``most``, each keeping ``check``, no sku twice."""
+    reason = _tuple(field, lines, most, least=1)
+    if reason is not None:
+        return reason
+    assert isinstance(lines, tuple)
+    seen: set[object] = set()
+    for n, x in enumerate(lines):
+        if type(x) is not kind:
+            return f"el campo {field}[{n}] no es {what}"
+        if (reason := check(f"{field}[{n}].", x)) is not None:
+            return reason
+        if x.sku in seen:
+            return f"el campo {field}[{n}].sku ({_shown(x.sku)}) se repite: una línea por producto"
+        seen.add(x.sku)
+    return None
+
+
+def _transfer_line(p: str, x: inventory.TransferLine) -> str | None:
+    return _goods_line(p, x) or _unit_cost(p + "unit_cost", x.unit_cost, x.quantity)
+
+
+def _received_line(p: str, x: inventory.ReceivedLine) -> str | None:
+    return (_goods_line(p, x, quantity="sent") or _stock_quantity(p + "received", x.received, zero=True)
+            or _unit_cost(p + "unit_cost", x.unit_cost, max(x.sent, x.received)))
+
+
+def _count_line(p: str, x: inventory.CountLine) -> str | None:
+    return (_text(p + "sku", x.sku, SKU_MAX, required=True) or _text(p + "name", x.name, NAME_MAX, required=True)
+            or _stock_quantity(p + "expected", x.expected, signed=True)
+            or _stock_quantity(p + "counted", x.counted, zero=True))
+
+
+def _supplier_return_line(p: str, x: inventory.SupplierReturnLine) -> str | None:
+    return _goods_line(p, x) or _unit_cost(p + "unit_cost", x.unit_cost, x.quantity)
+
+
+def _transfer_sent(e: inventory.TransferSent) -> str | None:
+    reason = (_id("transfer_id", e.transfer_id) or _id("from_warehouse", e.from_warehouse)
+              or _id("to_store", e.to_store) or _id("to_warehouse", e.to_warehouse)
+              or _lines("lines", e.lines, inventory.TransferLine, "una línea de traslado", TRANSFER_LINES_MAX,
+                        _transfer_line)
+              or _id("sent_by", e.sent_by) or _text("note", e.note, NOTE_MAX))
+    if reason is None and e.from_warehouse == e.to_warehouse:
+        return f"el campo to_warehouse ({_shown(e.to_warehouse)}) es la misma bodega de origen"
+    return reason
+
+
+def _transfer_incoming(e: inventory.TransferIncoming) -> str | None:
+    reason = (_id("transfer_id", e.transfer_id) or _id("from_store", e.from_store)
+              or _id("from_warehouse", e.from_warehouse) or _id("to_warehouse", e.to_warehouse)
+              or _lines("lines", e.lines, inventory.TransferLine, "una línea de traslado", TRANSFER_LINES_MAX,
+                        _transfer_line)
+              or _id("sent_by", e.sent_by) or _timestamp("sent_at", e.sent_at) or _text("note", e.note, NOTE_MAX))
+    return reason
+
+
+def _transfer_received(e: inventory.TransferReceived) -> str | None:
+    return (_id("transfer_id", e.transfer_id) or _id("from_store", e.from_store)
+            or _id("to_warehouse", e.to_warehouse)
+            or _lines("lines", e.lines, inventory.ReceivedLine, "una línea recibida", TRANSFER_LINES_MAX,
+                      _received_line)
+            or _id("received_by", e.received_by) or _text("note", e.note, NOTE_MAX))
+
+
+def _count_started(e: inventory.CountStarted) -> str | None:
+    return (_id("count_id", e.count_id) or _id("warehouse", e.warehouse)
+            or _text("category", e.category, CATEGORY_MAX) or _id("started_by", e.started_by))
+
+
+def _count_posted(e: inventory.CountPosted) -> str | None:
+    return (_id("count_id", e.count_id) or _id("warehouse", e.warehouse)
+            or _lines("lines", e.lines, inventory.CountLine, "una línea contada", COUNT_LINES_MAX, _count_line)
+            or _text("reason", e.reason, REASON_MAX, required=True) or _id("counted_by", e.counted_by)
+            or _id("approved_by", e.approved_by))
+
+
+def _merma(e: inventory.MermaRecorded) -> str | None:
+    return (_id("merma_id", e.merma_id) or _id("warehouse", e.warehouse) or _goods_line("", e)
+            or _one_of("reason", e.reason, MERMA_REASONS) or _unit_cost("unit_cost", e.unit_cost, e.quantity)
+            or _id("recorded_by", e.recorded_by) or _id("authorised_by", e.authorised_by, required=False)
+            or _text("note", e.note, NOTE_MAX))
+
+
+def _supplier_returned(e: inventory.SupplierReturned) -> str | None:
+    return (_id("return_id", e.return_id) or _rut("supplier_rut", e.supplier_rut) or _id("warehouse", e.warehouse)
+            or _lines("lines", e.lines, inventory.SupplierReturnLine, "una línea devuelta",
+                      SUPPLIER_RETURN_LINES_MAX, _supplier_return_line)
+            or _text("reason", e.reason, REASON_MAX, required=True) or _id("returned_by", e.returned_by)
+            or _id("purchase_id", e.purchase_id, required=False) or _text("document", e.document, DOCUMENT_NAME_MAX))
+
+
+def _supplier_saved(e: inventory.SupplierSaved) -> str | None:
+    reason = (_rut("rut", e.rut)
+              or _text("razon_social", e.razon_social, SUPPLIER_MAX["razon_social"], required=True)
+              or _text("giro", e.giro, SUPPLIER_MAX["giro"]) or _texts("", e, CONTACT_MAX)
+              or _bool("active", e.active) or _id("saved_by", e.saved_by, required=False))
+    if reason is None and e.email and ("@" not in e.email or any(c.isspace() for c in e.email)):
+        return f"el campo email ({_shown(e.email)!r}) no es un correo electrónico"
+    return reason
+
+
+def _store_product(e: inventory.StoreProductSet) -> str | None:
+    return (_text("sku", e.sku, SKU_MAX, required=True) or (None if e.price is None else _pesos("price", e.price))
+            or (None if e.min_stock is None else _stock_quantity("min_stock", e.min_stock, zero=True))
+            or _text("location", e.location, LOCATION_MAX) or _bool("active", e.active)
+            or _id("edited_by", e.edited_by) or _pesos("seen_price", e.seen_price)
+            or _int("seen_change", e.seen_change, 0, 2**63 - 1, "0 o más"))
+
+
+def _inventory_settings(e: inventory.InventorySettingsReceived) -> str | None:
+    return (_one_of("costing", e.costing, COSTING_METHODS) or _bool("store_prices", e.store_prices)
+            or _pesos("merma_pin_above", e.merma_pin_above))
 
 
 RULES: dict[type[Any], Rule] = {
@@ -771,5 +948,15 @@ RULES: dict[type[Any], Rule] = {
     emisor.EmisorReceived: _emisor,
     stores.StoreReceived: _store,
     purchases.PurchaseReceived: _purchase,
+    inventory.TransferSent: _transfer_sent,
+    inventory.TransferIncoming: _transfer_incoming,
+    inventory.TransferReceived: _transfer_received,
+    inventory.CountStarted: _count_started,
+    inventory.CountPosted: _count_posted,
+    inventory.MermaRecorded: _merma,
+    inventory.SupplierReturned: _supplier_returned,
+    inventory.SupplierSaved: _supplier_saved,
+    inventory.StoreProductSet: _store_product,
+    inventory.InventorySettingsReceived: _inventory_settings,
 }
 """The rule of each event type (every type of ``shared.events.registry``; a test checks none is missing)."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from shared import errors, es_cl
-from shared.events import catalog, envelope, purchases, registry, returns, rules, sales, shifts
+from shared.events import catalog, envelope, inventory, purchases, registry, returns, rules, sales, shifts
 
 INT4_MIN: Final = -(2**31)
 INT4_MAX: Final = 2**31 - 1
@@ -228,6 +228,15 @@ def _is_date(text: str) -> bool:
     return True
 
 
+def _moved(entry: envelope.Envelope, _e: Any) -> str | None:
+    """Goods moved in the back office reach the kardex with the journal's time (``timestamptz``)."""
+    return _timestamp("occurred_at", entry.occurred_at)
+
+
+def _incoming(entry: envelope.Envelope, e: inventory.TransferIncoming) -> str | None:
+    return _timestamp("sent_at", e.sent_at) or _moved(entry, e)
+
+
 _RANGES: dict[type[Any], Check] = {
     sales.SaleCompleted: _sale,
     returns.ReturnCompleted: _returned,
@@ -237,6 +246,12 @@ _RANGES: dict[type[Any], Check] = {
     shifts.CashMoved: _cash_moved,
     shifts.ShiftClosed: _shift_closed,
     purchases.PurchaseReceived: _purchase,
+    inventory.TransferSent: _moved,
+    inventory.TransferIncoming: _incoming,
+    inventory.TransferReceived: _moved,
+    inventory.CountPosted: _moved,
+    inventory.MermaRecorded: _moved,
+    inventory.SupplierReturned: _moved,
 }
 
 

@@ -30,6 +30,7 @@ from shared.events import (
     customers,
     emisor,
     folios,
+    inventory,
     purchases,
     registry,
     returns,
@@ -45,7 +46,8 @@ CODEC = registry.build_codec()
 HUGE = "x" * (1024 * 1024 + 1)
 """Longer than every text limit of ``shared.events.rules`` (1 MB and a character)."""
 GTINS = [(), ("7801234567894",), ("7801234567894", "7801610001196")]
-SIGNED = {("sale.completed", "rounding"), ("shift.closed", "expected.amount"), ("stock.adjusted", "delta")}
+SIGNED = {("sale.completed", "rounding"), ("shift.closed", "expected.amount"), ("stock.adjusted", "delta"),
+          ("inventory.count_posted", "lines.expected")}
 """Fields that may be negative (``path`` without list indexes): a sign flip of them may be a valid event."""
 
 _ids = st.uuids().map(str)
@@ -275,10 +277,67 @@ def purchase_events(draw: st.DrawFn) -> purchases.PurchaseReceived:
                                       draw(st.booleans()))
 
 
+_skus = st.from_regex(r"[A-Z0-9\-]{1,20}", fullmatch=True)
+_stock_quantities = st.integers(1, 10**7).map(lambda n: Decimal(n) / 1000)
+_warehouses = st.sampled_from(["centro", "centro-bodega", "norte", "norte-bodega"])
+
+
+@st.composite
+def _goods(draw: st.DrawFn, make: Any) -> tuple[Any, ...]:
+    """1..5 lines of distinct SKUs built by ``make(draw, sku)``."""
+    skus = draw(st.lists(_skus, min_size=1, max_size=5, unique=True))
+    return tuple(make(draw, sku) for sku in skus)
+
+
+@st.composite
+def inventory_events(draw: st.DrawFn) -> Any:
+    """The back office's events as the till's services build them (``shared.events.inventory``)."""
+    kind = draw(st.sampled_from(["sent", "incoming", "received", "started", "posted", "merma", "returned",
+                                 "supplier", "product", "settings"]))
+    costs = st.integers(0, 10**6)
+    transfer = draw(_goods(lambda d, sku: inventory.TransferLine(sku, d(_words), d(_stock_quantities), d(costs))))
+    src, dst = draw(st.lists(_warehouses, min_size=2, max_size=2, unique=True))
+    if kind == "sent":
+        return inventory.TransferSent(draw(_ids), src, draw(st.sampled_from(["centro", "norte"])), dst, transfer,
+                                      draw(_ids), draw(st.sampled_from(["", "reposición"])))
+    if kind == "incoming":
+        return inventory.TransferIncoming(draw(_ids), "centro", src, dst, transfer, draw(_ids),
+                                          "2026-12-07T10:15:00-03:00")
+    if kind == "received":
+        lines = draw(_goods(lambda d, sku: inventory.ReceivedLine(sku, d(_words), d(_stock_quantities),
+                                                                  d(st.integers(0, 10**7).map(
+                                                                      lambda n: Decimal(n) / 1000)), d(costs))))
+        return inventory.TransferReceived(draw(_ids), "centro", dst, lines, draw(_ids))
+    if kind == "started":
+        return inventory.CountStarted(draw(_ids), src, draw(st.sampled_from(["", "lácteos"])), draw(_ids))
+    if kind == "posted":
+        lines = draw(_goods(lambda d, sku: inventory.CountLine(
+            sku, d(_words), Decimal(d(st.integers(-10**6, 10**6))) / 1000, Decimal(d(st.integers(0, 10**6))) / 1000)))
+        return inventory.CountPosted(draw(_ids), src, lines, draw(_words), draw(_ids), draw(_ids))
+    if kind == "merma":
+        return inventory.MermaRecorded(draw(_ids), src, draw(_skus), draw(_words), draw(_stock_quantities),
+                                       draw(st.sampled_from(inventory.MERMA_REASONS)), draw(costs), draw(_ids),
+                                       draw(st.sampled_from(["", "sup-1"])))
+    if kind == "returned":
+        lines = draw(_goods(lambda d, sku: inventory.SupplierReturnLine(sku, d(_words), d(_stock_quantities),
+                                                                        d(costs))))
+        return inventory.SupplierReturned(draw(_ids), draw(ruts), src, lines, draw(_words), draw(_ids),
+                                          draw(st.sampled_from(["", "p-1"])))
+    if kind == "supplier":
+        return inventory.SupplierSaved(draw(ruts), draw(_words), draw(_words), draw(st.sampled_from(["", "Raúl"])),
+                                       "", draw(st.sampled_from(["", "ventas@nuble.cl"])), draw(st.booleans()))
+    if kind == "product":
+        return inventory.StoreProductSet(draw(_skus), draw(st.one_of(st.none(), st.integers(0, 10**6))),
+                                         draw(st.one_of(st.none(), st.integers(0, 10**5).map(Decimal))),
+                                         draw(st.sampled_from(["", "Pasillo 3"])), draw(st.booleans()), draw(_ids))
+    return inventory.InventorySettingsReceived(draw(st.sampled_from(inventory.COSTING_METHODS)), draw(st.booleans()),
+                                               draw(st.integers(0, 10**6)))
+
+
 def valid_events() -> st.SearchStrategy[Any]:
     """Any event type of the registry, valid."""
     return st.one_of(sale_events(), return_events(), shift_events(), auth_events(), catalog_events_(), hq_events(),
-                     till_events(), purchase_events())
+                     till_events(), purchase_events(), inventory_events())
 
 
 # --- mutations -----------------------------------------------------------------------------------------------
@@ -350,7 +409,8 @@ def mutations(draw: st.DrawFn, events: st.SearchStrategy[Any] | None = None
         return type_, version, _set(payload, path, None, delete=True), kind, path, _get(payload, path)
     if kind == "sign":
         numeric = [p for p in paths if (type(_get(payload, p)) is int and _get(payload, p) != 0)
-                   or (_decimal_field(type_, p) and Decimal(_get(payload, p)) != 0)]
+                   or (_decimal_field(type_, p) and _get(payload, p) is not None
+                       and Decimal(_get(payload, p)) != 0)]
         if not numeric:
             kind = "huge"
         else:
@@ -388,6 +448,10 @@ def _decimal_field(type_: str, path: tuple[Any, ...]) -> bool:
 _DECIMAL_FIELDS = {
     "sale.completed": {"lines.quantity"}, "sale.returned": {"lines.quantity"}, "sale.line_removed": {"quantity"},
     "stock.adjusted": {"delta"}, "purchase.received": {"lines.quantity", "lines.package_factor"},
+    "inventory.transfer_sent": {"lines.quantity"}, "inventory.transfer_incoming": {"lines.quantity"},
+    "inventory.transfer_received": {"lines.sent", "lines.received"},
+    "inventory.count_posted": {"lines.expected", "lines.counted"}, "inventory.merma_recorded": {"quantity"},
+    "purchases.supplier_returned": {"lines.quantity"}, "catalog.store_product_set": {"min_stock"},
 }
 
 

@@ -19,6 +19,7 @@ from shared.events import (
     customers,
     emisor,
     folios,
+    inventory,
     purchases,
     registry,
     returns,
@@ -122,9 +123,37 @@ SAMPLES: dict[type[Any], Any] = {
                                                  80, "SANTIAGO ORIENTE"),
     stores.StoreReceived: stores.StoreReceived("centro", "Almacén Ñuñoa", "Irarrázaval 3456", "Ñuñoa", "Santiago",
                                                81234999, True),
+    inventory.TransferSent: inventory.TransferSent(
+        "tr-1", "centro-bodega", "norte", "norte",
+        (inventory.TransferLine("LEC-1", "Leche Ñuble 1 L", Decimal(12), 850),
+         inventory.TransferLine("FIA-010", "Queso gauda", Decimal("2.250"), 5200)), "marta", note="reposición"),
+    inventory.TransferIncoming: inventory.TransferIncoming(
+        "tr-1", "centro", "centro-bodega", "norte",
+        (inventory.TransferLine("LEC-1", "Leche Ñuble 1 L", Decimal(12), 850),), "marta",
+        "2026-12-07T10:15:00-03:00"),
+    inventory.TransferReceived: inventory.TransferReceived(
+        "tr-1", "centro", "norte", (inventory.ReceivedLine("LEC-1", "Leche Ñuble 1 L", Decimal(12), Decimal(11), 850),),
+        "pedro", note="una caja rota"),
+    inventory.CountStarted: inventory.CountStarted("c-1", "centro", "lácteos", "marta"),
+    inventory.CountPosted: inventory.CountPosted(
+        "c-1", "centro", (inventory.CountLine("LEC-1", "Leche", Decimal("-2"), Decimal(10)),
+                          inventory.CountLine("FIA-010", "Queso gauda", Decimal("1.250"), Decimal("1.100"))),
+        "toma mensual", "pedro", "marta"),
+    inventory.MermaRecorded: inventory.MermaRecorded("m-1", "centro", "FIA-010", "Queso gauda", Decimal("0.350"),
+                                                     "vencimiento", 5200, "pedro", "marta", "hongos"),
+    inventory.SupplierReturned: inventory.SupplierReturned(
+        "sr-1", "76235291-5", "centro-bodega", (inventory.SupplierReturnLine("LEC-1", "Leche", Decimal(6), 850),),
+        "vencida", "marta", "p-1", "Guía 52 N° 1234"),
+    inventory.SupplierSaved: inventory.SupplierSaved("76235291-5", "Distribuidora Ñuble Ltda.", "Mayorista",
+                                                     "Don Raúl", "+56 9 1234 5678", "ventas@nuble.cl", True, "marta"),
+    inventory.StoreProductSet: inventory.StoreProductSet("LEC-1", 990, Decimal(6), "Pasillo 3, repisa 2", True,
+                                                         "marta", 950, 42),
+    inventory.InventorySettingsReceived: inventory.InventorySettingsReceived("fifo", True, 15000),
 }
 
 EXTRA_SAMPLES = [
+    inventory.StoreProductSet("LEC-1", None, None, "", False, "marta"),
+    inventory.InventorySettingsReceived(),
     catalog.ProductUpserted(
         "BEB-001",
         "Agua",
@@ -355,7 +384,8 @@ def test_a_missing_upcaster_is_an_unknown_version() -> None:
 
 
 def test_the_production_registry_upcasts_only_what_changed() -> None:
-    assert set(registry.UPCASTERS) == {("purchase.received", 1)}  # v2 added package_factor
+    # purchase v2 added package_factor, v3 the lines' expiry
+    assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2)}
     assert registry.build_codec().upcasters == registry.UPCASTERS
 
 

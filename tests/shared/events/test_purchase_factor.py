@@ -61,7 +61,7 @@ def test_a_line_stored_before_the_factor_existed_decodes_as_one_unit_per_package
     type_, version, payload = c.encode(event)
     assert payload["lines"][0]["package_factor"] == "12"
     assert c.decode(type_, version, payload) == event
-    assert version == 2  # a server that only knows v1 quarantines it rather than moving boxes as units
+    assert version == 3  # a server that only knows v1 quarantines it rather than moving boxes as units
     old = dict(payload, lines=[{k: v for k, v in x.items() if k not in ("package_factor", "matched_by")}
                                for x in payload["lines"]])
     decoded = c.decode(type_, 1, old)  # stored as v1, upcast
