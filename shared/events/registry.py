@@ -51,6 +51,7 @@ EVENT_CLASSES = (
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
+    (sales.SaleCompleted.TYPE, 1): sales.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 2): purchases.upcast_v2,
 }

@@ -357,7 +357,7 @@ def _sale_line(n: int, x: sales.LineSold) -> str | None:
               or _text(p + "code", x.code, CODE_MAX) or _one_of(p + "sold_by", x.sold_by, SOLD_BY)
               or _quantity(p + "quantity", x.quantity, x.sold_by) or _bool(p + "iva_exempt", x.iva_exempt)
               or _pesos(p + "unit_price", x.unit_price) or _pesos(p + "discount", x.discount)
-              or _pesos(p + "amount", x.amount))
+              or _pesos(p + "amount", x.amount) or (None if x.cost is None else _pesos(p + "cost", x.cost)))
     if reason is not None:
         return reason
     gross = money.line_amount(x.unit_price, x.quantity)
@@ -378,7 +378,8 @@ def _line_fits(x: sales.LineSold) -> bool:
             and type(name) is str and 0 < len(name) <= NAME_MAX and not name.isspace()
             and type(x.code) is str and len(x.code) <= CODE_MAX and type(x.iva_exempt) is bool
             and type(up) is int and 0 <= up <= MAX_PESOS and type(d) is int and 0 <= d <= MAX_PESOS
-            and type(a) is int and 0 <= a <= MAX_PESOS and type(q) is Decimal and q.is_finite()):
+            and type(a) is int and 0 <= a <= MAX_PESOS and type(q) is Decimal and q.is_finite()
+            and (x.cost is None or (type(x.cost) is int and 0 <= x.cost <= MAX_PESOS))):
         return False
     if x.sold_by == "unit":
         if not (_ONE <= q <= money.MAX_UNITS and q == q.to_integral_value()):

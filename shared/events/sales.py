@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
 class LineSold:
-    """A sold line as journaled. ``quantity`` in kg (3 places) when ``sold_by == "kg"``, else units."""
+    """A sold line as journaled. ``quantity`` in kg (3 places) when ``sold_by == "kg"``, else units. ``cost`` is
+    what the goods cost the store when sold, CLP neto (``shared.inventory.sale_line_cost`` of the till's cost
+    state: margins exist from the day of the sale); None when the product was never costed, or for sales journaled
+    before it existed."""
 
     line_id: int
     sku: str
@@ -21,6 +24,7 @@ class LineSold:
     discount: int
     amount: int
     code: str = ""
+    cost: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +62,12 @@ class CustomerData:
 
 @dataclass(frozen=True, slots=True)
 class SaleCompleted:
-    """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956."""
+    """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956.
+
+    Version 2 added ``LineSold.cost`` (:func:`upcast_v1`: None, not recorded)."""
 
     TYPE: ClassVar[str] = "sale.completed"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     sale_id: str
     number: int
@@ -80,3 +86,9 @@ class SaleCompleted:
     document: DocumentStamped | None = None
     customer: CustomerData | None = None
     """Set for a factura; None for a boleta (the anonymous buyer 66666666-6)."""
+
+
+def upcast_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``sale.completed`` v1 payload as v2: each line gets ``cost`` None (its cost was not recorded)."""
+    lines = [dict(line, cost=line.get("cost")) if isinstance(line, dict) else line for line in payload.get("lines", [])]
+    return {**payload, "lines": lines}

@@ -139,7 +139,8 @@ def sale_events(draw: st.DrawFn) -> sales.SaleCompleted:
     event = sales.SaleCompleted(
         sale_id=cart.sale_id, number=draw(st.integers(1, 10**6)), shift_id=draw(_ids), cashier_id=draw(_ids),
         lines=tuple(sales.LineSold(x.line_id, x.sku, x.name, x.unit_price, x.quantity, x.sold_by.value,
-                                   x.iva_exempt, x.discount, x.amount, x.code) for x in cart.lines),
+                                   x.iva_exempt, x.discount, x.amount, x.code,
+                                   draw(st.one_of(st.none(), st.integers(0, 10**6)))) for x in cart.lines),
         discount=totals.discount, total=totals.total, affected=totals.affected, exento=totals.exento,
         neto=totals.neto, iva=totals.iva,
         tenders=tuple(sales.TenderTaken(k.value, v, settlement.cash_due if k is sale_mod.TenderKind.CASH else v)

@@ -227,7 +227,7 @@ def test_payload_shape_is_plain_json(codec_: codec.Codec) -> None:
 
 @pytest.mark.parametrize(
     ("type_", "version"),
-    [("sale.voided", 1), ("", 1), ("sale.completed", 2), ("sale.completed", 0), ("shift.opened", -1)],
+    [("sale.voided", 1), ("", 1), ("sale.completed", 3), ("sale.completed", 0), ("shift.opened", -1)],
 )
 def test_unknown_type_or_version_is_refused(codec_: codec.Codec, type_: str, version: int) -> None:
     _t, _v, payload = codec_.encode(SAMPLES[sales.SaleCompleted])
@@ -384,8 +384,8 @@ def test_a_missing_upcaster_is_an_unknown_version() -> None:
 
 
 def test_the_production_registry_upcasts_only_what_changed() -> None:
-    # purchase v2 added package_factor, v3 the lines' expiry
-    assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2)}
+    # purchase v2 added package_factor, v3 the lines' expiry; sale v2 the lines' cost
+    assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2), ("sale.completed", 1)}
     assert registry.build_codec().upcasters == registry.UPCASTERS
 
 
@@ -451,3 +451,13 @@ def test_from_payload_with_loose_hints() -> None:
     assert codec.from_payload(int | str, 5) == 5
     with pytest.raises(errors.EventError, match="se esperaba int, llegó NoneType"):
         codec.from_payload(int | str, None)  # None is only accepted for an Optional
+
+
+def test_a_sale_stored_before_line_costs_existed_decodes_without_cost(codec_: codec.Codec) -> None:
+    sale = dataclasses.replace(SAMPLES[sales.SaleCompleted],
+                               lines=(dataclasses.replace(LINE, cost=512), *SAMPLES[sales.SaleCompleted].lines[1:]))
+    type_, version, payload = codec_.encode(sale)
+    assert version == 2 and payload["lines"][0]["cost"] == 512 and payload["lines"][1]["cost"] is None
+    assert codec_.decode(type_, version, json.loads(json.dumps(payload))) == sale
+    old = dict(payload, lines=[{k: v for k, v in x.items() if k != "cost"} for x in payload["lines"]])
+    assert [x.cost for x in codec_.decode(type_, 1, old).lines] == [None, None]

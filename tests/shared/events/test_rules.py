@@ -125,3 +125,11 @@ def test_the_sales_fast_path_agrees_with_the_rules_walked_field_by_field(
     except errors.EventError:
         return
     assert (rules._sale(sale) is None) == (rules._sale_walked(sale) is None)
+
+
+@pytest.mark.parametrize("cost", [-1, 10**15 + 1, True, Decimal(5)])
+def test_a_sale_line_cost_is_whole_pesos_or_none(cost: object) -> None:
+    line = replace(_sale().lines[0], cost=cost)  # type: ignore[arg-type]
+    reason = rules.problem(_sale(lines=(line,)))
+    assert reason is not None and "lines[0].cost" in reason, reason
+    assert rules.problem(_sale(lines=(replace(line, cost=1230),))) is None
