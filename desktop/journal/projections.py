@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from desktop.journal import purchases_projection
+from desktop.journal import inventory_projection, purchases_projection
 from shared import errors as pos_errors
 from shared import shift as shift_mod
 from shared.events import (
@@ -23,6 +23,7 @@ from shared.events import (
     emisor,
     envelope,
     folios,
+    inventory,
     purchases,
     returns,
     sales,
@@ -33,7 +34,7 @@ from shared.events import (
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
-                     *purchases_projection.TABLES)
+                     *purchases_projection.TABLES, *inventory_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -68,13 +69,8 @@ def _product(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.Prod
     conn.executemany("INSERT OR REPLACE INTO barcodes (code, sku) VALUES (?, ?)", [(c, e.sku) for c in e.barcodes])
 
 
-def _move_stock(conn: sqlite3.Connection, sku: str, milli: int) -> None:
-    conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                 " SET quantity = quantity + excluded.quantity", (sku, milli))
-
-
 def _stock(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.StockAdjusted) -> None:
-    _move_stock(conn, e.sku, to_milli(e.delta))
+    inventory_projection.move_stock(conn, entry, entry.store_id, e.sku, to_milli(e.delta), "ajuste")
 
 
 _decoded_shifts: dict[str, tuple[str, shift_mod.Shift]] = {}
@@ -115,9 +111,8 @@ def _shift_opened(conn: sqlite3.Connection, entry: envelope.Envelope, e: shifts.
 def _sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales.SaleCompleted) -> None:
     conn.execute("INSERT INTO sales (sale_id, number, shift_id, epoch, seq, total) VALUES (?, ?, ?, ?, ?, ?)",
                  (e.sale_id, e.number, e.shift_id, entry.epoch, entry.seq, e.total))
-    conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                     " SET quantity = quantity + excluded.quantity",
-                     [(line.sku, -to_milli(line.quantity)) for line in e.lines])
+    for line in e.lines:
+        inventory_projection.move_stock(conn, entry, entry.store_id, line.sku, -to_milli(line.quantity), "venta")
     _use_folio(conn, e.document, e.sale_id)
     _fold_shift(conn, entry, e)
 
@@ -135,9 +130,9 @@ def _use_folio(conn: sqlite3.Connection, document: sales.DocumentStamped | None,
 
 
 def _return(conn: sqlite3.Connection, entry: envelope.Envelope, e: returns.ReturnCompleted) -> None:
-    conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                     " SET quantity = quantity + excluded.quantity",
-                     [(line.sku, to_milli(line.quantity)) for line in e.lines])
+    for line in e.lines:
+        inventory_projection.move_stock(conn, entry, entry.store_id, line.sku, to_milli(line.quantity),
+                                        "devolucion")
     conn.executemany("INSERT INTO returned_lines (sale_id, line_id, quantity) VALUES (?, ?, ?) ON CONFLICT"
                      " (sale_id, line_id) DO UPDATE SET quantity = quantity + excluded.quantity",
                      [(e.sale_id, line.line_id, to_milli(line.quantity)) for line in e.lines])
@@ -215,7 +210,7 @@ def _categories_ordered(conn: sqlite3.Connection, entry: envelope.Envelope, e: c
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
-    catalog.ProductUpserted: [_product],
+    catalog.ProductUpserted: [_product, inventory_projection.product_upserted],
     catalog.StockAdjusted: [_stock],
     catalog.CategoriesOrdered: [_categories_ordered],
     sales.SaleCompleted: [_sale],
@@ -234,6 +229,16 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     till.LineRemoved: [_line_removed],
     emisor.EmisorReceived: [_emisor],
     stores.StoreReceived: [_store],
+    inventory.TransferSent: [inventory_projection.transfer_sent, inventory_projection.goods_moved],
+    inventory.TransferIncoming: [inventory_projection.transfer_incoming],
+    inventory.TransferReceived: [inventory_projection.transfer_received, inventory_projection.goods_moved],
+    inventory.CountStarted: [inventory_projection.count_started],
+    inventory.CountPosted: [inventory_projection.count_posted, inventory_projection.goods_moved],
+    inventory.MermaRecorded: [inventory_projection.merma_recorded, inventory_projection.goods_moved],
+    inventory.SupplierReturned: [inventory_projection.supplier_returned, inventory_projection.goods_moved],
+    inventory.SupplierSaved: [inventory_projection.supplier_saved],
+    inventory.StoreProductSet: [inventory_projection.store_product_set],
+    inventory.InventorySettingsReceived: [inventory_projection.inventory_settings],
 }
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
+from desktop.journal import inventory_projection
 from shared import costing
 from shared import errors as pos_errors
 from shared.events import envelope
@@ -70,11 +71,10 @@ def apply(conn: sqlite3.Connection, entry: envelope.Envelope, e: events.Purchase
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(e.purchase_id, x.line_no, x.code, x.ean, x.name, _milli(x.quantity), x.unit, x.unit_cost,
                        x.amount, x.cost, x.exento, x.sku, x.matched_by, str(x.package_factor)) for x in e.lines])
-    own = e.warehouse == entry.store_id
     for sku, quantity, value in events.cost_moves(e):
         _cost(conn, entry, sku, quantity, value)
         if quantity:
-            _move(conn, own, e.warehouse, sku, _milli(quantity))
+            inventory_projection.move_stock(conn, entry, e.warehouse, sku, _milli(quantity), "compra")
 
 
 def _cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, quantity: Decimal, value: int) -> None:
@@ -87,16 +87,6 @@ def _cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, quantity
     conn.execute("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?, ?, ?, ?)"
                  " ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost = excluded.last_cost,"
                  " updated_at = excluded.updated_at", (sku, str(after), last, entry.occurred_at))
-
-
-def _move(conn: sqlite3.Connection, own: bool, warehouse: str, sku: str, milli: int) -> None:
-    if own:
-        conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                     " SET quantity = quantity + excluded.quantity", (sku, milli))
-    else:
-        conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?) ON CONFLICT"
-                     " (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity",
-                     (warehouse, sku, milli))
 
 
 # --- queries ---------------------------------------------------------------------------------------------------

@@ -48,12 +48,18 @@ def by_plu(conn: sqlite3.Connection, plu: str) -> catalog.Product | None:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def fts_query(text: str) -> str | None:
+    """The ``products_fts`` MATCH expression of what was typed: every word (hyphens and punctuation split words)
+    as a prefix; the table's tokenizer folds case and accents. None when nothing searchable was typed."""
+    words = _WORD.findall(text)
+    return " ".join(f'"{w}"*' for w in words) if words else None
+
+
 def search(conn: sqlite3.Connection, text: str, limit: int = 24) -> list[catalog.Product]:
     """Products whose name, brand or category contain words starting with every typed word (accents ignored)."""
-    words = _WORD.findall(text)
-    if not words:
+    query = fts_query(text)
+    if query is None:
         return []
-    query = " ".join(f'"{w}"*' for w in words)
     rows = conn.execute(
         f"SELECT {_PRODUCT_COLUMNS} FROM products_fts f JOIN products p ON p.rowid = f.rowid"
         " WHERE products_fts MATCH ? AND p.active ORDER BY p.favourite DESC, f.rank LIMIT ?",

@@ -25,6 +25,8 @@ from shared.events import envelope, rules
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+REFOLD = "refold"
+"""``meta`` key a migration that adds read models leaves: the next open folds the journal into them again."""
 CARRIED = "carried:"
 """``meta`` key prefix: ``carried:<epoch>`` = how many entries ``begin_epoch`` carried over into that epoch."""
 
@@ -127,7 +129,10 @@ class SqliteJournal:
                 migrate.upgrade(path)
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             identity = Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
-            return cls(path, conn, lock, identity, codec, clock, new_id)
+            journal = cls(path, conn, lock, identity, codec, clock, new_id)
+            if REFOLD in meta:
+                journal.rebuild_projections()
+            return journal
         except JournalError:
             if conn is not None:
                 conn.close()
@@ -274,6 +279,7 @@ class SqliteJournal:
         carried over are skipped: their originals in the old epoch were folded); return the events replayed."""
         with self.unit_of_work() as uow:
             projections.clear(self.conn)
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (REFOLD,))
             count = 0
             for entry in self._all_entries():
                 projections.apply(self.conn, entry, self.codec.decode(entry.type, entry.version, entry.payload))

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from desktop.journal.sqlite_store import Identity, SqliteJournal
@@ -25,6 +26,7 @@ from shared.events import catalog as catalog_events
 from shared.events import emisor as emisor_events
 from shared.events import envelope, rules
 from shared.events import folios as folio_events
+from shared.events import inventory as inventory_events
 from shared.events import stores as store_events
 
 log = logging.getLogger("desktop.services.sync")
@@ -203,7 +205,8 @@ class SyncService:
 
     def pull(self) -> int:
         """Apply HQ's changes (catalog, prices, the categories' tab order, users and their PIN hashes, the emisor,
-        this store's sucursal data, folio leases) as journal events; returns how many."""
+        this store's sucursal data, folio leases, transfers sent to this store, the inventory settings) as journal
+        events; returns how many."""
         applied = 0
         while True:
             batch = self.pull_batch()
@@ -253,7 +256,13 @@ def _possible(event: Any) -> bool:
 
 def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
     """The journal event of a pulled HQ change, or None when it is not for this terminal (a folio lease of another
-    terminal of the store, or of another epoch of this one) or of a kind the terminal does not take."""
+    terminal of the store, or of another epoch of this one, a transfer to another store) or of a kind the terminal
+    does not take.
+
+    A ``transfer`` change's data is the :class:`TransferSent` the master forwards: ``transfer_id``, ``from_store``,
+    ``from_warehouse``, ``to_store``, ``to_warehouse``, ``lines`` (``sku``, ``name``, ``quantity`` as text,
+    ``unit_cost``), ``sent_by``, ``sent_at`` (the sender's journal time), ``note``; an ``inventory_settings``
+    change's: ``costing``, ``store_prices``, ``merma_pin_above``."""
     data = change["data"]
     if change["kind"] == "product":
         return catalog_events.ProductUpserted(
@@ -293,6 +302,22 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
         return folio_events.FolioLeaseReceived(tipo=int(data["tipo"]), desde=int(data["desde"]),
                                                hasta=int(data["hasta"]), caf_xml=str(data["caf_xml"]),
                                                epoch=int(data.get("epoch", 0)))
+    if change["kind"] == "transfer":
+        if identity is not None and str(data.get("to_store", identity.store_id)) != identity.store_id:
+            return None
+        return inventory_events.TransferIncoming(
+            transfer_id=str(data["transfer_id"]), from_store=str(data["from_store"]),
+            from_warehouse=str(data.get("from_warehouse") or ""), to_warehouse=str(data["to_warehouse"]),
+            lines=tuple(inventory_events.TransferLine(sku=str(x["sku"]), name=str(x.get("name") or ""),
+                                                      quantity=Decimal(str(x["quantity"])),
+                                                      unit_cost=int(x.get("unit_cost") or 0))
+                        for x in data.get("lines") or ()),
+            sent_by=str(data.get("sent_by") or ""), sent_at=str(data.get("sent_at") or ""),
+            note=str(data.get("note") or ""))
+    if change["kind"] == "inventory_settings":
+        return inventory_events.InventorySettingsReceived(
+            costing=str(data.get("costing") or "ppp"), store_prices=bool(data.get("store_prices", False)),
+            merma_pin_above=int(data.get("merma_pin_above", 20000)))
     return None
 
 

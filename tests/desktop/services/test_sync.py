@@ -347,3 +347,27 @@ def test_the_same_copy_restored_twice_sends_nothing_the_server_holds(make_termin
     assert len(facts) == len(set(facts)), "a fact the server held was sent again"
     sold = {e.payload["sale_id"] for e in restored.journal.read(1, 3) if e.type == "sale.completed"}
     assert len(sold) == 2 and sold == {e.payload["sale_id"] for e in server.stored[3] if e.type == "sale.completed"}
+
+
+def test_a_transfer_to_this_store_and_the_inventory_settings_are_pulled_into_the_journal(terminal):
+    from desktop.journal import inventory_queries
+
+    server = FakeServer()
+    sent = {"transfer_id": "t-9", "from_store": "norte", "from_warehouse": "norte-bodega", "to_warehouse": "demo-store",
+            "lines": [{"sku": "LEC-1", "name": "Leche", "quantity": "12", "unit_cost": 650}], "sent_by": "pedro",
+            "sent_at": "2026-11-20T08:00:00.000-03:00", "note": ""}
+    server.changes = [
+        {"id": 1, "kind": "transfer", "key": "t-9", "data": {**sent, "to_store": "demo-store"}},
+        {"id": 2, "kind": "transfer", "key": "t-8", "data": {**sent, "transfer_id": "t-8", "to_store": "sur"}},
+        {"id": 3, "kind": "inventory_settings", "key": "1", "data": {"costing": "fifo", "store_prices": True,
+                                                                     "merma_pin_above": 15000}}]
+    service = SyncService(terminal.journal, server)
+    assert service.sync_once(datetime.now()).pulled == 2  # the transfer to another store is not this till's
+    conn = terminal.journal.conn
+    [incoming] = inventory_queries.transfers(conn, "in_transit", "incoming")
+    assert (incoming.transfer_id, incoming.from_store, incoming.sent_by) == ("t-9", "norte", "pedro")
+    assert [(x.sku, x.sent, x.unit_cost) for x in incoming.lines] == [("LEC-1", 12, 650)]
+    settings = inventory_queries.inventory_settings(conn)
+    assert (settings.costing, settings.store_prices, settings.merma_pin_above) == ("fifo", True, 15000)
+    assert [e.type for e in terminal.journal.read()][-2:] == ["inventory.transfer_incoming",
+                                                              "inventory.settings_received"]

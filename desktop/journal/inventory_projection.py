@@ -1,0 +1,285 @@
+"""Read models of the back office (issue 12): stock per warehouse and per product, transfers, counts, mermas,
+supplier returns, suppliers' contact data, the store's product settings and the tenant's inventory settings.
+
+Each handler runs inside the unit of work that appends its event (``desktop.journal.projections`` registers them),
+so a rebuild folds the same rows again. Quantities are thousandths (``projections.to_milli``), money CLP neto.
+Tables: desktop/journal/migrations/versions/0012_inventory.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.events import catalog, envelope
+from shared.events import inventory as inv
+
+TABLES = ("kardex", "stock_items", "cost_state", "transfers", "transfer_lines", "counts", "count_lines", "mermas",
+          "supplier_returns", "supplier_return_lines", "store_products", "inventory_settings")
+"""Projection tables of the back office (cleared and refolded by ``rebuild-projections``, covered by its digest).
+``count_drafts`` is working state and is not among them."""
+
+MILLI = Decimal(1000)
+NO_ALERT, BELOW_MINIMUM, NEGATIVE = 0, 1, 2
+"""``stock_items.alert``: none, on hand below the store's minimum, negative stock in some warehouse."""
+
+
+def milli(quantity: Decimal) -> int:
+    """Units or kg as integer thousandths (how every stock table keeps them)."""
+    return int(quantity * MILLI)
+
+
+def value_of(quantity: Decimal, unit_cost: int) -> int:
+    """CLP of ``quantity`` at ``unit_cost`` per unit, rounded half up."""
+    return int((quantity * unit_cost).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- stock ---------------------------------------------------------------------------------------------------
+
+def move_stock(conn: sqlite3.Connection, entry: envelope.Envelope, warehouse: str, sku: str, quantity: int,
+               kind: str) -> tuple[int, int]:
+    """Add ``quantity`` thousandths of ``sku`` to ``warehouse`` (the store's own id: ``stock``; another warehouse:
+    ``warehouse_stock``) and to the sku's ``stock_items`` row (on hand, last movement, alert). Returns
+    ``(balance in the warehouse, balance in all the store's warehouses)`` after it, in thousandths."""
+    if warehouse == entry.store_id:
+        row = conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                           " SET quantity = quantity + excluded.quantity RETURNING quantity",
+                           (sku, quantity)).fetchone()
+    else:
+        row = conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?)"
+                           " ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity"
+                           " RETURNING quantity", (warehouse, sku, quantity)).fetchone()
+    balance = int(row[0])
+    item = conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock,"
+                        " alert) VALUES (?, ?, NULL, 0, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE"
+                        " SET on_hand = on_hand + excluded.on_hand, last_at = excluded.last_at,"
+                        " last_kind = excluded.last_kind RETURNING on_hand, min_stock",
+                        (sku, quantity, entry.occurred_at, kind)).fetchone()
+    store_balance = int(item[0])
+    _set_alert(conn, entry.store_id, sku, store_balance, item[1], balance < 0)
+    return balance, store_balance
+
+
+def _set_alert(conn: sqlite3.Connection, store_id: str, sku: str, on_hand: int, min_stock: int | None,
+               negative: bool | None = None) -> None:
+    """Recompute the alert of ``sku``: negative stock in any warehouse, else below the minimum, else none.
+    ``negative`` True: a warehouse just went below zero (no need to look)."""
+    if not negative:
+        negative = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM stock WHERE sku = ? AND quantity < 0) OR EXISTS (SELECT 1 FROM"
+            " warehouse_stock WHERE sku = ? AND quantity < 0)", (sku, sku)).fetchone()[0] == 1
+    if negative:
+        alert = NEGATIVE
+    elif min_stock is not None and on_hand < min_stock:
+        alert = BELOW_MINIMUM
+    else:
+        alert = NO_ALERT
+    conn.execute("UPDATE stock_items SET alert = ? WHERE sku = ? AND alert != ?", (alert, sku, alert))
+
+
+def warehouse_on_hand(conn: sqlite3.Connection, store_id: str, warehouse: str, sku: str) -> int:
+    """Thousandths of ``sku`` in ``warehouse`` of store ``store_id`` (0 when it never moved there)."""
+    if warehouse == store_id:
+        row = conn.execute("SELECT quantity FROM stock WHERE sku = ?", (sku,)).fetchone()
+    else:
+        row = conn.execute("SELECT quantity FROM warehouse_stock WHERE warehouse_id = ? AND sku = ?",
+                           (warehouse, sku)).fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- transfers -----------------------------------------------------------------------------------------------
+
+def transfer_sent(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.TransferSent) -> None:
+    """A transfer out: between the store's own warehouses it is received at once; to another store it stays in
+    transit (the sending till never sees the other store's receipt)."""
+    internal = e.to_store == entry.store_id
+    conn.execute("INSERT INTO transfers (transfer_id, direction, state, from_store, from_warehouse, to_store,"
+                 " to_warehouse, sent_by, sent_at, note, received_by, received_at, received_note, epoch, seq)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+                 (e.transfer_id, "internal" if internal else "outgoing", "received" if internal else "in_transit",
+                  entry.store_id, e.from_warehouse, e.to_store, e.to_warehouse, e.sent_by, entry.occurred_at, e.note,
+                  e.sent_by if internal else "", entry.occurred_at if internal else "", entry.epoch, entry.seq))
+    conn.executemany("INSERT INTO transfer_lines (transfer_id, line_no, sku, name, sent, received, unit_cost)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(e.transfer_id, i, x.sku, x.name, milli(x.quantity), milli(x.quantity) if internal else None,
+                       x.unit_cost) for i, x in enumerate(e.lines, start=1)])
+
+
+def transfer_incoming(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.TransferIncoming) -> None:
+    """A transfer another store sent here, in transit until received. Delivered again (or after its receipt was
+    journaled) it changes nothing but the sender's data of a row that lacked it."""
+    seen = conn.execute("SELECT state FROM transfers WHERE transfer_id = ?", (e.transfer_id,)).fetchone()
+    if seen is not None:
+        conn.execute("UPDATE transfers SET from_warehouse = ?, sent_by = ?, sent_at = ?, note = ?"
+                     " WHERE transfer_id = ? AND sent_at = ''",
+                     (e.from_warehouse, e.sent_by, e.sent_at, e.note, e.transfer_id))
+        return
+    conn.execute("INSERT INTO transfers (transfer_id, direction, state, from_store, from_warehouse, to_store,"
+                 " to_warehouse, sent_by, sent_at, note, received_by, received_at, received_note, epoch, seq)"
+                 " VALUES (?, 'incoming', 'in_transit', ?, ?, ?, ?, ?, ?, ?, '', '', '', ?, ?)",
+                 (e.transfer_id, e.from_store, e.from_warehouse, entry.store_id, e.to_warehouse, e.sent_by,
+                  e.sent_at, e.note, entry.epoch, entry.seq))
+    conn.executemany("INSERT INTO transfer_lines (transfer_id, line_no, sku, name, sent, received, unit_cost)"
+                     " VALUES (?, ?, ?, ?, ?, NULL, ?)",
+                     [(e.transfer_id, i, x.sku, x.name, milli(x.quantity), x.unit_cost)
+                      for i, x in enumerate(e.lines, start=1)])
+
+
+def transfer_received(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.TransferReceived) -> None:
+    """A transfer from another store received here: its lines become what was sent and what arrived (the
+    differences stay visible); a receipt without the incoming transfer (never delivered by the feed) makes the
+    row from the receipt itself."""
+    seen = conn.execute("SELECT 1 FROM transfers WHERE transfer_id = ?", (e.transfer_id,)).fetchone()
+    if seen is None:
+        conn.execute("INSERT INTO transfers (transfer_id, direction, state, from_store, from_warehouse, to_store,"
+                     " to_warehouse, sent_by, sent_at, note, received_by, received_at, received_note, epoch, seq)"
+                     " VALUES (?, 'incoming', 'received', ?, '', ?, ?, '', '', '', ?, ?, ?, ?, ?)",
+                     (e.transfer_id, e.from_store, entry.store_id, e.to_warehouse, e.received_by,
+                      entry.occurred_at, e.note, entry.epoch, entry.seq))
+    else:
+        conn.execute("UPDATE transfers SET state = 'received', to_warehouse = ?, received_by = ?, received_at = ?,"
+                     " received_note = ? WHERE transfer_id = ?",
+                     (e.to_warehouse, e.received_by, entry.occurred_at, e.note, e.transfer_id))
+    conn.execute("DELETE FROM transfer_lines WHERE transfer_id = ?", (e.transfer_id,))
+    conn.executemany("INSERT INTO transfer_lines (transfer_id, line_no, sku, name, sent, received, unit_cost)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(e.transfer_id, i, x.sku, x.name, milli(x.sent), milli(x.received), x.unit_cost)
+                      for i, x in enumerate(e.lines, start=1)])
+
+
+# --- counts, mermas, supplier returns ------------------------------------------------------------------------
+
+def count_started(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.CountStarted) -> None:
+    conn.execute("INSERT INTO counts (count_id, warehouse, category, state, started_by, started_at, posted_at,"
+                 " reason, counted_by, approved_by, epoch, seq) VALUES (?, ?, ?, 'open', ?, ?, '', '', '', '', ?, ?)"
+                 " ON CONFLICT (count_id) DO NOTHING",
+                 (e.count_id, e.warehouse, e.category, e.started_by, entry.occurred_at, entry.epoch, entry.seq))
+
+
+def count_posted(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.CountPosted) -> None:
+    """The count posted (started here or not), its lines with what was expected and counted; its draft lines go
+    in the same transaction (posting them is what keeps them)."""
+    conn.execute("INSERT INTO counts (count_id, warehouse, category, state, started_by, started_at, posted_at,"
+                 " reason, counted_by, approved_by, epoch, seq) VALUES (?, ?, '', 'posted', ?, ?, ?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT (count_id) DO UPDATE SET state = 'posted', posted_at = excluded.posted_at,"
+                 " reason = excluded.reason, counted_by = excluded.counted_by, approved_by = excluded.approved_by",
+                 (e.count_id, e.warehouse, e.counted_by, entry.occurred_at, entry.occurred_at, e.reason,
+                  e.counted_by, e.approved_by, entry.epoch, entry.seq))
+    conn.executemany("INSERT OR REPLACE INTO count_lines (count_id, sku, name, expected, counted)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     [(e.count_id, x.sku, x.name, milli(x.expected), milli(x.counted)) for x in e.lines])
+    conn.execute("DELETE FROM count_drafts WHERE count_id = ?", (e.count_id,))
+
+
+def merma_recorded(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.MermaRecorded) -> None:
+    conn.execute("INSERT INTO mermas (merma_id, warehouse, sku, name, quantity, reason, unit_cost, value,"
+                 " recorded_by, authorised_by, note, occurred_at, epoch, seq)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.merma_id, e.warehouse, e.sku, e.name, milli(e.quantity), e.reason, e.unit_cost,
+                  value_of(e.quantity, e.unit_cost), e.recorded_by, e.authorised_by, e.note, entry.occurred_at,
+                  entry.epoch, entry.seq))
+
+
+def supplier_returned(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.SupplierReturned) -> None:
+    conn.execute("INSERT INTO supplier_returns (return_id, supplier_rut, warehouse, purchase_id, document, reason,"
+                 " returned_by, value, occurred_at, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.return_id, e.supplier_rut, e.warehouse, e.purchase_id, e.document, e.reason, e.returned_by,
+                  sum(value_of(x.quantity, x.unit_cost) for x in e.lines), entry.occurred_at, entry.epoch,
+                  entry.seq))
+    conn.executemany("INSERT INTO supplier_return_lines (return_id, line_no, sku, name, quantity, unit_cost)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     [(e.return_id, i, x.sku, x.name, milli(x.quantity), x.unit_cost)
+                      for i, x in enumerate(e.lines, start=1)])
+
+
+def supplier_saved(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.SupplierSaved) -> None:
+    """The latest saved data of a RUT wins (a purchase's document later updates only razón social and giro)."""
+    conn.execute("INSERT INTO suppliers (rut, razon_social, giro, contact, phone, email, active, saved_by, saved_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rut) DO UPDATE SET"
+                 " razon_social = excluded.razon_social, giro = excluded.giro, contact = excluded.contact,"
+                 " phone = excluded.phone, email = excluded.email, active = excluded.active,"
+                 " saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+                 (e.rut, e.razon_social, e.giro, e.contact, e.phone, e.email, e.active, e.saved_by,
+                  entry.occurred_at))
+
+
+# --- the store's product settings, HQ's product data, the tenant's settings ----------------------------------
+
+def store_product_set(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.StoreProductSet) -> None:
+    """The store's settings of a product; the till sells at the store's price (when the tenant lets stores set
+    prices) and only while both HQ and the store keep the product active. HQ's own values are kept beside."""
+    hq = conn.execute("SELECT hq_price, hq_active, hq_changed_at FROM store_products WHERE sku = ?",
+                      (e.sku,)).fetchone()
+    if hq is None:
+        product = conn.execute("SELECT price, active FROM products WHERE sku = ?", (e.sku,)).fetchone()
+        hq = (product[0], product[1], "") if product else (e.seen_price, 1, "")
+    minimum = None if e.min_stock is None else milli(e.min_stock)
+    conn.execute("INSERT OR REPLACE INTO store_products (sku, price, min_stock, location, active, edited_by,"
+                 " edited_at, seen_price, seen_change, hq_price, hq_active, hq_changed_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.sku, e.price, minimum, e.location, e.active, e.edited_by, entry.occurred_at, e.seen_price,
+                  e.seen_change, hq[0], hq[1], hq[2]))
+    _sell_as_set(conn, e.sku)
+    item = conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock,"
+                        " alert) VALUES (?, 0, NULL, 0, '', '', ?, 0) ON CONFLICT (sku) DO UPDATE"
+                        " SET min_stock = excluded.min_stock RETURNING on_hand",
+                        (e.sku, minimum)).fetchone()
+    _set_alert(conn, entry.store_id, e.sku, int(item[0]), minimum)
+
+
+def product_upserted(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.ProductUpserted) -> None:
+    """After ``products`` took HQ's data: a product the store has settings for keeps HQ's price and active flag
+    beside them (and when HQ's price changed), and the till goes on selling at the store's."""
+    row = conn.execute("SELECT hq_price FROM store_products WHERE sku = ?", (e.sku,)).fetchone()
+    if row is None:
+        return
+    changed = ", hq_changed_at = ?" if row[0] != e.price else ""
+    conn.execute(f"UPDATE store_products SET hq_price = ?, hq_active = ?{changed} WHERE sku = ?",
+                 (e.price, e.active, *((entry.occurred_at,) if changed else ()), e.sku))
+    _sell_as_set(conn, e.sku)
+
+
+def _sell_as_set(conn: sqlite3.Connection, sku: str | None) -> None:
+    """``products`` (what the sale screen reads) takes the store's price when the tenant allows it and the active
+    flag both HQ and the store agree on, for ``sku`` (every product with settings when None)."""
+    allowed = conn.execute("SELECT store_prices FROM inventory_settings WHERE id = 1").fetchone()
+    store_prices = bool(allowed[0]) if allowed else False
+    where = "" if sku is None else " AND sp.sku = ?"
+    conn.execute("UPDATE products SET (price, active) = (SELECT CASE WHEN ? AND sp.price IS NOT NULL THEN sp.price"
+                 " ELSE sp.hq_price END, sp.hq_active AND sp.active FROM store_products sp WHERE sp.sku ="
+                 f" products.sku) WHERE sku IN (SELECT sp.sku FROM store_products sp WHERE 1{where})",
+                 (store_prices, *(() if sku is None else (sku,))))
+
+
+def inventory_settings(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv.InventorySettingsReceived) -> None:
+    """HQ's latest inventory settings replace the ones before; store prices apply or stop applying at once."""
+    conn.execute("INSERT OR REPLACE INTO inventory_settings (id, costing, store_prices, merma_pin_above,"
+                 " received_at) VALUES (1, ?, ?, ?, ?)",
+                 (e.costing, e.store_prices, e.merma_pin_above, entry.occurred_at))
+    _sell_as_set(conn, None)
+
+
+# --- stock moved by the back office's events -----------------------------------------------------------------
+
+def _goods_moved(entry: envelope.Envelope, event: object) -> list[tuple[str, str, Decimal, str]]:
+    """``(warehouse, sku, signed quantity, kind)`` an inventory event moves in this store."""
+    if isinstance(event, inv.TransferSent):
+        out = [(event.from_warehouse, x.sku, -x.quantity, "traslado_salida") for x in event.lines]
+        if event.to_store == entry.store_id:
+            out += [(event.to_warehouse, x.sku, x.quantity, "traslado_entrada") for x in event.lines]
+        return out
+    if isinstance(event, inv.TransferReceived):
+        return [(event.to_warehouse, x.sku, x.received, "traslado_entrada") for x in event.lines if x.received]
+    if isinstance(event, inv.CountPosted):
+        return [(event.warehouse, x.sku, x.delta, "toma") for x in event.lines if x.delta]
+    if isinstance(event, inv.MermaRecorded):
+        return [(event.warehouse, event.sku, -event.quantity, "merma")]
+    if isinstance(event, inv.SupplierReturned):
+        return [(event.warehouse, x.sku, -x.quantity, "devolucion_proveedor") for x in event.lines]
+    return []
+
+
+def goods_moved(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> None:
+    """Move the stock an inventory event moves (see :func:`move_stock`)."""
+    for warehouse, sku, quantity, kind in _goods_moved(entry, event):
+        move_stock(conn, entry, warehouse, sku, milli(quantity), kind)
