@@ -3,6 +3,7 @@
     ui/
     ├── backoffice/         the back office (administrador): its frame and sections
     ├── app.py              start the till's window on a built ``Terminal``
+    ├── backoffice/         the back office: sections for products, stock, kardex, transfers, counts, ...
     ├── binding.py          glue between a presenter and the widgets that draw its view
     ├── bridges.py          device threads → GUI thread through queued signals
     ├── cart_model.py       the cart as a Qt table model over the presenter's line views
@@ -11,7 +12,7 @@
     ├── devices_page.py     the device page (administrador): printer, drawer, scale, scanner
     ├── enroll_dialog.py    first-run wizard: connect to HQ, receive the store, printer and scale
     ├── file_picker.py      a finger-sized file picker in Spanish (folders, Memoria USB)
-    ├── main_window.py      the till's window: sign-in → open shift → sale screen, and the status bar
+    ├── main_window.py      the till's window: sign-in → back office or open shift → sale screen, status bar
     ├── payment_dialog.py   the payment dialog: total, tenders, keypad, boleta or factura
     ├── prompts.py          keypad dialogs: weight, quantity, amounts, supervisor PIN
     ├── purchase_dialog.py  the supplier-XML registration (the back office's Compras page opens it)

@@ -1,4 +1,5 @@
-"""The till's window: sign-in → open shift → sale screen in one stack, and a status bar that is always there."""
+"""The till's window: sign-in → back office (administrador, supervisor) or open shift → sale screen in one stack,
+and a status bar that is always there."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QProgressBar, QStackedWidget, QStatusBar, QWidget
 
 from desktop import terminal as terminal_mod
+from desktop.presenters.backoffice import shell as back_office
 from desktop.presenters.sale import SaleView
 from desktop.presenters.shift import SessionView
 from desktop.services import receipts
 from desktop.services.returns import looks_like_timbre
 from desktop.terminal import Terminal
 from desktop.ui import binding, style
+from desktop.ui.backoffice.shell import BackOfficeScreen
 from desktop.ui.bridges import PrintBridge, ScannerBridge
 from desktop.ui.sale_screen import SaleScreen
 from desktop.ui.session_screens import OpenShiftScreen, SignInScreen
@@ -40,8 +43,9 @@ class MainWindow(QMainWindow):
         self.sign_in_screen = SignInScreen(self.session.view.users)
         self.open_shift_screen = OpenShiftScreen()
         self.sale_screen = SaleScreen(self.sale)
+        self.back_office = BackOfficeScreen(terminal)
         self.screens = named(QStackedWidget(), "screens")
-        for screen in (self.sign_in_screen, self.open_shift_screen, self.sale_screen):
+        for screen in (self.sign_in_screen, self.open_shift_screen, self.sale_screen, self.back_office):
             self.screens.addWidget(screen)
         self.setCentralWidget(self.screens)
         self.shift_actions = ShiftActions(self, terminal, self.session, self.sale)
@@ -53,6 +57,10 @@ class MainWindow(QMainWindow):
         self.sale_screen.shift_menu_requested.connect(self.shift_actions.menu)
         self.shift_actions.closed.connect(self.show_sign_in)
         self.shift_actions.switch_user.connect(self.show_sign_in)
+        self.back_office.to_till.connect(self._to_till)
+        self.back_office.signed_out.connect(self.show_sign_in)
+        self.sale_screen.back_office_requested.connect(self.show_back_office)
+        self.sale_screen.sold.connect(self._show_alerts)
         binding.bind(self.session, self._render_session)
         binding.bind(self.sale, self.sale_screen.show_view, self._render_sale_status)
         self.print_bridge = PrintBridge(terminal.receipts)
@@ -110,6 +118,8 @@ class MainWindow(QMainWindow):
             returning.scanned(code)  # a receipt's timbre (or a number) for the return screen
         elif self.screens.currentWidget() is self.sale_screen:
             self.sale.refresh(f"Código {code} leído con un diálogo abierto: ciérrelo y escanee de nuevo", True)
+        elif self.screens.currentWidget() is self.back_office and self._modal() is None:
+            self.back_office.scanned(code)
 
     def _scanner_problem(self, message: str) -> None:
         if self.screens.currentWidget() is self.sale_screen:
@@ -123,9 +133,12 @@ class MainWindow(QMainWindow):
         """HQ's changes arrived: prices and products on the sale screen, users and the header on the sign-in."""
         self.sale.show_tab(self.sale.view.tab)
         self.session.refresh_users()
+        self._show_alerts()
         self.sign_in_screen.show_notice("" if self.terminal.receipts.current_header()[2] else receipts.NO_EMISOR)
 
     def show_sign_in(self) -> None:
+        if self.screens.currentWidget() is self.back_office:
+            self.back_office.leave()
         self.sign_in_screen.show_notice("" if self.terminal.receipts.current_header()[2] else receipts.NO_EMISOR)
         self.sign_in_screen.reset()
         self.screens.setCurrentWidget(self.sign_in_screen)
@@ -135,6 +148,25 @@ class MainWindow(QMainWindow):
         view = self.session.sign_in(user_id, pin)
         if view.error:
             return
+        user = self.session.user
+        if user is not None and back_office.access(user.role):
+            self.show_back_office()
+        else:
+            self._to_till()
+
+    def show_back_office(self) -> None:
+        """The back office for who signed in (an administrador in full, a supervisor read-only), no shift needed."""
+        user = self.session.user
+        if user is None or not self.back_office.enter(user):
+            return
+        self.screens.setCurrentWidget(self.back_office)
+        self._status(user.name, self.session.view.shift)
+
+    def _to_till(self) -> None:
+        """On to selling: the open shift, or the screen that opens one."""
+        view = self.session.view
+        if self.screens.currentWidget() is self.back_office:
+            self.back_office.leave()
         if self.session.current_shift() is None:
             self.open_shift_screen.prepare(view.user, self.session.next_float)
             self.screens.setCurrentWidget(self.open_shift_screen)
@@ -152,7 +184,15 @@ class MainWindow(QMainWindow):
             return
         self.screens.setCurrentWidget(self.sale_screen)
         self.sale.start(user, shift.shift_id, shift.number)
+        self._show_alerts()
         self.sale_screen.focus_search()
+
+    def _show_alerts(self) -> None:
+        """The back-office button on the sale screen: who may open it sees it, an administrador with the alerts."""
+        user = self.session.user
+        level = back_office.access(user.role) if user is not None else ""
+        count = self.back_office.alerts_count() if level == "full" else 0
+        self.sale_screen.set_back_office(bool(level), count)
 
     # --- rendering ----------------------------------------------------------------------------------------
     def _render_session(self, view: SessionView) -> None:

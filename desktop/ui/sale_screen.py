@@ -19,9 +19,12 @@ from desktop.ui.widgets import BigButton, CategoryBar, ScanField, TileGrid, labe
 
 
 class SaleScreen(QWidget):
-    """One screen to sell; emits ``shift_menu_requested`` for [Turno…]."""
+    """One screen to sell; emits ``shift_menu_requested`` for [Turno…], ``back_office_requested`` for the back-office
+    button (shown to who may open it, with the stock alerts for an administrador) and ``sold`` after a payment."""
 
     shift_menu_requested = Signal()
+    back_office_requested = Signal()
+    sold = Signal()
 
     def __init__(self, presenter: SalePresenter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,10 @@ class SaleScreen(QWidget):
         self.reprints.chosen.connect(presenter.reprint_document)
         self.reprints.cancelled.connect(presenter.close_reprint_menu)
         self.returning: ReturnDialog | None = None
+        self.back_office = BigButton("", "sale-back-office")
+        self.back_office.setFixedWidth(220)
+        self.back_office.clicked.connect(self.back_office_requested.emit)
+        self.back_office.hide()
         self._layout()
 
     def _layout(self) -> None:
@@ -101,7 +108,10 @@ class SaleScreen(QWidget):
         page = QVBoxLayout(self)
         page.setContentsMargins(12, 10, 12, 8)
         page.setSpacing(10)
-        page.addWidget(self.search)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.back_office)
+        page.addLayout(top)
         page.addLayout(middle, 1)
         page.addLayout(actions)
 
@@ -174,10 +184,21 @@ class SaleScreen(QWidget):
     def _paid(self, payment: PaymentPresenter) -> None:
         payment.close()
         done = payment.view.done
+        if done:
+            self.sold.emit()
         self.presenter.refresh(payment.view.message if done else "", bool(payment.view.receipt_problem))
         self.focus_search()
 
     # --- rendering ----------------------------------------------------------------------------------------
+    def set_back_office(self, visible: bool, alerts: int) -> None:
+        """The back-office button: hidden for a cashier; the number of stock ``alerts`` as its badge."""
+        self.back_office.setText(f"Back office · ⚠ {alerts}" if alerts else "Back office")
+        self.back_office.setToolTip(f"{alerts} alertas de stock" if alerts else "")
+        self.back_office.setProperty("role", "alert" if alerts else "")
+        self.back_office.style().unpolish(self.back_office)
+        self.back_office.style().polish(self.back_office)
+        self.back_office.setVisible(visible)
+
     def show_view(self, view: SaleView) -> None:
         self.view = view
         self.model.set_lines(view.lines)

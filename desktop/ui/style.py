@@ -38,6 +38,7 @@ QPushButton[role="pay"] {{ background: {GREEN}; color: white; border-color: #145
 QPushButton[role="pay"]:pressed {{ background: #166534; }}
 QPushButton[role="pay"]:disabled {{ background: #a7c4b0; color: #f0fdf4; border-color: #a7c4b0; }}
 QPushButton[role="action"] {{ padding: 4px 6px; font-size: 17px; }}
+QPushButton[role="alert"] {{ background: #fef3c7; color: #78350f; border-color: #f0d68a; font-weight: 800; }}
 QPushButton[role="danger"] {{ color: {RED}; border-color: #fca5a5; }}
 QPushButton[role="key"] {{ font-size: 26px; font-weight: 700; }}
 QPushButton[role="user"] {{ font-size: 22px; text-align: left; padding-left: 24px; }}

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget, QWidget
 
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
@@ -137,6 +137,16 @@ class Ui:
     def scan(self, code: str) -> None:
         """A keyboard-wedge scanner: fast keystrokes into the focused search field, then Enter."""
         self.type("search", code, enter=True)
+
+    def click_cell(self, name: str, row: int, column: int = 0) -> None:
+        """Touch a cell of the table ``name``."""
+        table = self.find(QTableWidget, name)
+        rect = table.visualRect(table.model().index(row, column))
+        self.qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    def scan_into(self, name: str, code: str) -> None:
+        """A keyboard-wedge scan into the field ``name``: fast keystrokes, then Enter."""
+        self.type(name, code, enter=True)
 
     def screenshot(self, widget: QWidget, name: str) -> Path:
         """Save ``widget`` as ``artifacts/screenshots/<name>`` (for people to look at; not compared)."""

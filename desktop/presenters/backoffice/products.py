@@ -1,0 +1,209 @@
+"""The Productos section: the store's view of the catalog. HQ's fields are read-only with the reason; the store's
+price (when the tenant lets it), minimum stock, location and active are edited; an edit that crossed an HQ change
+shows both values, who and when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from desktop.presenters.backoffice import shell
+from desktop.presenters.backoffice.ports import Crossing, InventorySource, ProductSettings, StoreProduct
+from shared import errors, money
+
+PAGE = 40
+HQ_OWNS = "Nombre, categoría y códigos los define HQ (catálogo de la empresa)."
+LOCAL = "Producto creado en esta tienda: es local hasta que HQ lo adopte."
+HQ_PRICE = "El precio lo fija HQ: la empresa no deja a las tiendas poner su precio."
+HQ_INACTIVE = "HQ desactivó este producto: no se vende en ninguna tienda."
+READ_ONLY = "Solo lectura: un administrador hace los cambios."
+NOT_SAVED_HERE = "Esta caja aún no guarda cambios de productos."
+MAX_MIN_STOCK = Decimal(99_999)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLine:
+    sku: str
+    name: str
+    category: str
+    price: str
+    own_price: bool
+    minimum: str
+    location: str
+    active: bool
+    crossed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductForm:
+    """The chosen product: HQ's fields as text and the store's editable ones, what may be edited and why not."""
+
+    sku: str
+    name: str
+    details: str
+    hq_price: str
+    price: str
+    min_stock: str
+    location: str
+    active: bool
+    price_editable: bool
+    editable: bool
+    active_editable: bool
+    reasons: tuple[str, ...]
+    crossings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductsView:
+    search: str = ""
+    lines: tuple[ProductLine, ...] = ()
+    page: int = 0
+    has_more: bool = False
+    form: ProductForm | None = None
+    message: str = ""
+    error: bool = False
+
+
+def parse_minimum(text: str, sold_by: str) -> Decimal | None:
+    """The minimum stock typed: ``""`` none (no alert); units whole, kg to 3 decimals; 0 to 99.999.
+
+    Raises:
+        InvalidQuantity: not a number, negative, too many decimals or too large.
+    """
+    cleaned = text.strip().replace(".", "").replace(",", ".") if sold_by != "kg" else text.strip().replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise errors.InvalidQuantity(text, "el mínimo debe ser un número") from None
+    if not value.is_finite() or value < 0:
+        raise errors.InvalidQuantity(text, "el mínimo no puede ser negativo")
+    if value > MAX_MIN_STOCK:
+        raise errors.InvalidQuantity(text, "mínimo fuera de rango")
+    places = 3 if sold_by == "kg" else 0
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise errors.InvalidQuantity(text, "máximo 3 decimales" if places else "en unidades enteras")
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def line_of(p: StoreProduct) -> ProductLine:
+    own = p.price is not None
+    return ProductLine(p.sku, p.name, p.category, money.format_clp(p.price if p.price is not None else p.hq_price),
+                       own, "" if p.min_stock is None else shell.quantity(p.min_stock, p.sold_by), p.location,
+                       p.active and p.hq_active, bool(p.crossings))
+
+
+def crossing_text(c: Crossing) -> str:
+    """A crossed edit in words: both values, who changed it at HQ and when."""
+    by = f" por {c.hq_who}" if c.hq_who else ""
+    return (f"{c.field}: usted guardó {c.store_value}; HQ lo cambió a {c.hq_value}{by} el {shell.day(c.hq_at)}."
+            " Revise y guarde el valor que corresponde.")
+
+
+class ProductsPresenter:
+    """Intents: ``search``, ``scanned``, ``choose(sku)``, ``save(price, min_stock, location, active)``,
+    ``next_page``/``previous_page``; ``read_only`` for a supervisor."""
+
+    def __init__(self, source: InventorySource, settings: ProductSettings | None, user_id: str, *,
+                 read_only: bool, on_change: Callable[[ProductsView], None] = lambda v: None) -> None:
+        self.source, self.settings = source, settings
+        self.user_id, self.read_only = user_id, read_only or settings is None
+        self.on_change = on_change
+        self.product: StoreProduct | None = None
+        self.view = ProductsView()
+
+    def _emit(self, view: ProductsView) -> ProductsView:
+        self.view = view
+        self.on_change(view)
+        return view
+
+    def _list(self, **changes: object) -> ProductsView:
+        view = replace(self.view, message="", error=False, **changes)  # type: ignore[arg-type]
+        found = self.source.products(view.search, PAGE + 1, view.page * PAGE)
+        lines = tuple(line_of(p) for p in found[:PAGE])
+        message = f"Ningún producto coincide con «{view.search}»" if not lines and view.search else ""
+        return self._emit(replace(view, lines=lines, has_more=len(found) > PAGE, message=message,
+                                  error=bool(message)))
+
+    def refresh(self) -> ProductsView:
+        view = self._list()
+        if self.product is not None:
+            self.product = self.source.product(self.product.sku)
+            view = self._emit(replace(view, form=self._form()))
+        return view
+
+    def search(self, text: str) -> ProductsView:
+        return self._list(search=text.strip(), page=0)
+
+    def scanned(self, code: str) -> ProductsView:
+        """A scanned barcode (or SKU and Enter) opens its product; an unknown code says so."""
+        sku = self.source.find_code(code.strip()) if code.strip() else None
+        if sku is None:
+            return self.search(code)
+        self._list(search="", page=0)
+        return self.choose(sku)
+
+    def next_page(self) -> ProductsView:
+        return self._list(page=self.view.page + 1) if self.view.has_more else self.view
+
+    def previous_page(self) -> ProductsView:
+        return self._list(page=self.view.page - 1) if self.view.page > 0 else self.view
+
+    def choose(self, sku: str) -> ProductsView:
+        self.product = self.source.product(sku)
+        if self.product is None:
+            return self._emit(replace(self.view, form=None, message=f"Producto no encontrado: {sku}", error=True))
+        return self._emit(replace(self.view, form=self._form(), message="", error=False))
+
+    def _form(self) -> ProductForm | None:
+        p = self.product
+        if p is None:
+            return None
+        store_prices = self.settings is not None and self.settings.store_prices
+        reasons = [LOCAL if p.local else HQ_OWNS]
+        if not store_prices:
+            reasons.append(HQ_PRICE)
+        if not p.hq_active:
+            reasons.append(HQ_INACTIVE)
+        if self.settings is None:
+            reasons.insert(0, NOT_SAVED_HERE)
+        elif self.read_only:
+            reasons.insert(0, READ_ONLY)
+        codes = ", ".join(p.barcodes) if p.barcodes else "sin código de barras"
+        unit = "por kg" if p.sold_by == "kg" else "por unidad"
+        return ProductForm(
+            sku=p.sku, name=p.name, details=f"{p.sku} · {p.category} · {unit} · {codes}\nPrecio de HQ: "
+                                            f"{money.format_clp(p.hq_price)}",
+            hq_price=money.format_clp(p.hq_price),
+            price="" if p.price is None else money.format_clp(p.price).removeprefix("$"),
+            min_stock="" if p.min_stock is None else shell.quantity(p.min_stock, p.sold_by).removesuffix(" kg"),
+            location=p.location, active=p.active, price_editable=store_prices and not self.read_only,
+            editable=not self.read_only, active_editable=not self.read_only and p.hq_active,
+            reasons=tuple(reasons), crossings=tuple(crossing_text(c) for c in p.crossings))
+
+    def save(self, price: str, min_stock: str, location: str, active: bool) -> ProductsView:
+        """Save the store's settings of the chosen product (journaled as ``StoreProductSet``)."""
+        p, form = self.product, self.view.form
+        if p is None or form is None:
+            return self._emit(replace(self.view, message="Elija primero un producto", error=True))
+        if self.read_only or self.settings is None:
+            return self._emit(replace(self.view, message=READ_ONLY, error=True))
+        try:
+            new_price = p.price
+            if form.price_editable:
+                new_price = money.parse_clp(price) if price.strip() else None
+                if new_price == 0:
+                    raise errors.InvalidAmount(price, "el precio debe ser mayor que cero")
+            minimum = parse_minimum(min_stock, p.sold_by)
+            if len(location.strip()) > 60:
+                raise errors.InvalidInput("la ubicación es muy larga (máximo 60 letras)")
+            self.settings.save(p.sku, price=new_price, min_stock=minimum, location=location.strip(),
+                               active=active if p.hq_active else p.active, user_id=self.user_id,
+                               seen_price=p.hq_price, seen_change=p.seen_change)
+        except errors.PosError as exc:
+            return self._emit(replace(self.view, message=f"No se guardó: {exc}", error=True))
+        self.product = self.source.product(p.sku)
+        view = self._list()
+        return self._emit(replace(view, form=self._form(), message=f"Guardado: {p.name}", error=False))

@@ -1,0 +1,171 @@
+"""The back office's screen: a header (who, read-only note, stock alerts, keyboard, Ir a la caja, Salir), the
+sections down the left and the section's page on the right; it renders ``ShellView``."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.presenters.backoffice.shell import BackOfficePresenter, ShellView
+from desktop.presenters.backoffice.sources import JournalInventory
+from desktop.services.auth import User
+from desktop.terminal import Terminal
+from desktop.ui import binding, style
+from desktop.ui.backoffice import pages
+from desktop.ui.backoffice.search_field import SearchField
+from desktop.ui.touch_keyboard import TouchKeyboard
+from desktop.ui.widgets import BigButton, label, named, show_message
+
+SIDE_WIDTH = 230
+"""The side bar in px: "Toma de inventario" in full."""
+SECTION_HEIGHT = 50
+"""The side bar's buttons in px: eight of them and the header fit a 600 px screen (tabs are 48)."""
+STYLE = f"""
+QWidget#back-office QPushButton[role="section"] {{ text-align: left; padding-left: 10px; font-size: 18px; }}
+QLabel#back-office-alerts, QPushButton#back-office-alerts {{ background: #fef3c7; color: #78350f;
+    border: 2px solid #f0d68a; border-radius: 12px; font-weight: 800; }}
+QLabel#back-office-notice {{ font-size: 15px; color: #9a3412; }}
+QLabel#back-office-who {{ font-size: 17px; color: #334155; }}
+QTableWidget {{ background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 17px;
+    selection-background-color: #bfdbfe; selection-color: {style.INK}; }}
+"""
+
+
+class BackOfficeScreen(QWidget):
+    """Emits ``to_till`` (Ir a la caja) and ``signed_out`` (Salir)."""
+
+    to_till = Signal()
+    signed_out = Signal()
+
+    def __init__(self, terminal: Terminal, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("back-office")
+        self.setStyleSheet(STYLE)
+        self.terminal = terminal
+        self.source = JournalInventory(terminal.journal.conn, terminal.settings.store_id)
+        self.presenter = BackOfficePresenter(self.source.alerts)
+        self.built: dict[str, QWidget] = {}
+        self.who = label("", "back-office-who")
+        self.notice = label("", "back-office-notice", wrap=True)
+        self.alerts = BigButton("", "back-office-alerts")
+        self.alerts.clicked.connect(self.show_alerts)
+        self.keyboard_button = BigButton("⌨ Teclado", "back-office-keyboard")
+        self.keyboard_button.setCheckable(True)
+        till = BigButton("Ir a la caja", "back-office-till", "primary")
+        till.clicked.connect(self.to_till.emit)
+        leave = BigButton("Salir", "back-office-leave")
+        leave.clicked.connect(self.signed_out.emit)
+        self.sections = QButtonGroup(self)
+        side = QVBoxLayout()
+        side.setSpacing(6)
+        for section in self.presenter.view.sections:
+            button = BigButton(section.title, f"section-{section.key}", "section")
+            button.setCheckable(True)
+            button.setMinimumHeight(SECTION_HEIGHT)
+            button.clicked.connect(lambda _=False, key=section.key: self.presenter.show(key))
+            self.sections.addButton(button)
+            side.addWidget(button)
+        side.addStretch(1)
+        self.stack = named(QStackedWidget(), "back-office-pages")
+        self.message = label("", "back-office-message", wrap=True)
+        self.keyboard = TouchKeyboard()
+        self.keyboard.hide()
+        self.keyboard_button.toggled.connect(self.keyboard.setVisible)
+        self._layout(side, till, leave)
+        binding.bind(self.presenter, self._render)
+
+    def _layout(self, side: QVBoxLayout, till: BigButton, leave: BigButton) -> None:
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(label("Back office", role="title"))
+        titles.addWidget(self.who)
+        header.addLayout(titles)
+        header.addWidget(self.notice, 1)
+        for button in (self.alerts, self.keyboard_button, till, leave):
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            header.addWidget(button)
+        side_box = QWidget()
+        side_box.setFixedWidth(SIDE_WIDTH)
+        side.setContentsMargins(0, 0, 0, 0)
+        side_box.setLayout(side)
+        body = QHBoxLayout()
+        body.setSpacing(12)
+        body.addWidget(side_box)
+        right = QVBoxLayout()
+        right.setSpacing(4)
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.message)
+        body.addLayout(right, 1)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(12, 8, 12, 6)
+        page.setSpacing(8)
+        page.addLayout(header)
+        page.addLayout(body, 1)
+        page.addWidget(self.keyboard)
+
+    # --- intents ------------------------------------------------------------------------------------------
+    def enter(self, user: User, section: str = "") -> bool:
+        """Open for ``user`` (fresh pages: who and what they may do changed); False for a cashier."""
+        self._drop_pages()
+        return not self.presenter.enter(user, section).error
+
+    def leave(self) -> None:
+        self.keyboard_button.setChecked(False)
+        self.presenter.leave()
+        self._drop_pages()
+
+    def alerts_count(self) -> int:
+        return self.source.alerts()
+
+    def stock_changed(self) -> None:
+        self.presenter.refresh_alerts()
+
+    def show_alerts(self) -> None:
+        """The Stock section with only the products that need attention."""
+        self.presenter.show("stock")
+        page = self.built.get("stock")
+        show = getattr(page, "show_alerts", None)
+        if callable(show):
+            show()
+
+    def scanned(self, code: str) -> None:
+        """A code from the serial scanner: to the page on screen, when it takes codes."""
+        take = getattr(self.stack.currentWidget(), "scanned", None)
+        if callable(take):
+            take(code)
+
+    def _drop_pages(self) -> None:
+        for page in self.built.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.built.clear()
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    def _render(self, view: ShellView) -> None:
+        self.who.setText(f"{view.user} · {view.role}" if view.user else "")
+        self.notice.setText(view.notice)
+        self.alerts.setText(f"⚠ {view.alerts_text}" if view.alerts else "Stock sin alertas")
+        style.set_flag(self.alerts, "alert", bool(view.alerts))
+        show_message(self.message, view.message, view.error)
+        self.message.setVisible(bool(view.message))
+        for button in self.sections.buttons():
+            button.setChecked(button.objectName() == f"section-{view.section}")
+        if self.presenter.user is None:
+            return
+        page = self.built.get(view.section)
+        if page is None:
+            title = next(s.title for s in view.sections if s.key == view.section)
+            context = pages.PageContext(self.terminal, self.presenter.user, view.read_only, self.source,
+                                        self.stock_changed)
+            page = self.built[view.section] = pages.build(view.section, title, context)
+            self.stack.addWidget(page)
+        elif self.stack.currentWidget() is not page:
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh):
+                refresh()
+        self.stack.setCurrentWidget(page)
+        search = page.findChild(SearchField)
+        if search is not None:  # a keyboard-wedge scanner types where the focus is
+            search.setFocus()

@@ -1,0 +1,67 @@
+"""The Stock section: flags, search and scan, warehouse filter, alerts only, pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from desktop.presenters.backoffice import stock
+from desktop.presenters.backoffice.ports import StockItem
+from tests.desktop.presenters.backoffice.fakes import FakeInventory, product
+
+
+def item(sku, name, quantity, warehouse="s1", minimum=None, value=0, last=""):
+    return StockItem(sku, name, warehouse, Decimal(quantity), "unit", value, minimum, last)
+
+
+def inventory():
+    source = FakeInventory(items=[
+        item("LEC-1", "Leche Entera Colun 1 L", 4, minimum=Decimal(6), value=3960, last="2026-12-07T09:30:00"),
+        item("BEB-15", "Coca-Cola Original 1,5 L", -2, value=-2100),
+        item("BEB-15", "Coca-Cola Original 1,5 L", 48, warehouse="s1-bodega", value=50_400),
+        item("ARR-1", "Arroz Grado 1 Tucapel 1 kg", 12, minimum=Decimal(6)),
+    ])
+    source.catalog["BEB-15"] = product("BEB-15", "Coca-Cola Original 1,5 L", barcode="7801610001196")
+    return source
+
+
+def test_rows_are_shown_with_flags_value_and_last_movement():
+    view = stock.StockPresenter(inventory()).refresh()
+    leche, coca_sala, coca_bodega, arroz = view.lines
+    assert (leche.on_hand, leche.minimum, leche.value, leche.last_movement) == ("4", "6", "$3.960", "07-12-2026 09:30")
+    assert (leche.flag, leche.flag_text) == ("low", "Bajo el mínimo (6)")
+    assert (coca_sala.flag, coca_sala.flag_text, coca_sala.value) == ("negative", "Stock negativo", "-$2.100")
+    assert (coca_bodega.warehouse, coca_bodega.flag) == ("Bodega", "")
+    assert (arroz.flag, arroz.last_movement) == ("", "—")
+    assert view.summary == "Mostrando 1–4 · 2 con alerta en esta página"
+    assert view.warehouses == (("", "Todas las bodegas"), ("s1", "Sala de ventas"), ("s1-bodega", "Bodega"))
+
+
+def test_search_scan_filters():
+    presenter = stock.StockPresenter(inventory())
+    assert [x.name for x in presenter.search("  cocá-COLA ").lines] == ["Coca-Cola Original 1,5 L"] * 2
+    assert [x.warehouse for x in presenter.scanned("7801610001196").lines] == ["Sala de ventas", "Bodega"]
+    assert presenter.view.search == "BEB-15"
+    missing = presenter.search("yogur")
+    assert missing.error and missing.message == "Ningún producto coincide con «yogur»"
+    presenter.search("")
+    assert [x.sku for x in presenter.filter_warehouse("s1-bodega").lines] == ["BEB-15"]
+    presenter.filter_warehouse("")
+    assert [x.flag for x in presenter.show_alerts_only(True).lines] == ["low", "negative"]
+    presenter.search("arroz")
+    none = presenter.view
+    assert none.lines == () and none.message == "Ningún producto coincide con «arroz»"
+
+
+def test_pages():
+    source = FakeInventory(items=[item(f"P{i:03}", f"Producto {i:03}", i) for i in range(95)])
+    presenter = stock.StockPresenter(source)
+    first = presenter.refresh()
+    assert len(first.lines) == stock.PAGE and first.has_more and first.page == 0
+    assert presenter.previous_page() is first
+    presenter.next_page()
+    last = presenter.next_page()
+    assert (last.page, len(last.lines), last.has_more) == (2, 15, False)
+    assert last.summary == "Mostrando 81–95"
+    assert presenter.next_page() is last
+    assert presenter.previous_page().lines[0].sku == "P040"
+    assert source.calls[-1] == ("stock", "", None, False, stock.PAGE + 1, stock.PAGE)

@@ -1,0 +1,32 @@
+"""Each back-office section at 1024×600, saved to artifacts/screenshots/backoffice_<section>.png for people to look
+at; the window must not need more room than the 10" screen gives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from desktop.presenters.backoffice.shell import SECTIONS
+from shared.events import catalog as catalog_events
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def test_screenshot_of_every_section(ui, terminal):
+    terminal.journal.append(catalog_events.StockAdjusted("ACE-1", Decimal(-30), "merma"))
+    ui.sign_in("rosa", "0000")
+    screen = ui.find(QWidget, "back-office")
+    for section in SECTIONS:
+        ui.click(f"section-{section.key}", screen)
+        if section.key == "products":
+            ui.click_cell("products-table", 0)
+        elif section.key == "kardex":
+            ui.scan_into("kardex-search", "7801234567894")
+        hint = ui.window.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 600, section.key
+        assert (ui.window.width(), ui.window.height()) == (1024, 600)
+        assert ui.find(QPushButton, f"section-{section.key}", screen).isChecked()
+        path = ui.screenshot(ui.window, f"backoffice_{section.key}.png")
+        assert path.stat().st_size > 10_000

@@ -1,0 +1,97 @@
+"""The back office's screen: who enters it from the sign-in (administrador, supervisor read-only, a cashier goes
+on to the shift), going to the till and back, the alert badge, the scanner in its search fields, screenshots."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableWidget, QWidget
+
+from desktop.drivers.fakes import FakeScanner
+from shared.events import catalog as catalog_events
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+@pytest.fixture
+def reader():
+    return FakeScanner()
+
+
+def cells(ui, name):
+    table = ui.find(QTableWidget, name)
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def enter_back_office(ui, user="rosa", pin="0000"):
+    ui.sign_in(user, pin)
+    screen = ui.find(QWidget, "back-office")
+    assert ui.window.screens.currentWidget() is screen
+    return screen
+
+
+def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
+    screen = enter_back_office(ui)
+    assert terminal.shifts.current(None) is None
+    assert ui.text("back-office-who", screen) == "Rosa Díaz · Administrador"
+    assert not ui.text("back-office-notice", screen)
+    titles = [ui.find(QPushButton, f"section-{key}", screen).text() for key in (
+        "products", "stock", "kardex", "transfers", "counts", "mermas", "suppliers", "purchases")]
+    assert titles == ["Productos", "Stock", "Kardex", "Transferencias", "Toma de inventario", "Mermas",
+                      "Proveedores", "Compras"]
+    ui.click("section-stock", screen)
+    rows = cells(ui, "stock-table")
+    assert ["Leche Entera Colun 1 L\nSala de ventas", "25", "", "$0", "—"] in rows
+
+
+def test_a_supervisor_reads_only_and_a_cashier_goes_to_the_shift(ui):
+    screen = enter_back_office(ui, "marta", "9999")
+    assert "Solo lectura" in ui.text("back-office-notice", screen)
+    ui.click("back-office-leave", screen)
+    ui.sign_in("ana", "1234")
+    assert ui.find(QWidget, "open-shift-screen").isVisible()
+
+
+def test_to_the_till_and_back_with_the_alert_badge(ui, terminal):
+    terminal.journal.append(catalog_events.StockAdjusted("ACE-1", Decimal(-30), "merma"))
+    screen = enter_back_office(ui)
+    assert ui.find(QPushButton, "back-office-alerts", screen).text() == "⚠ 1 alerta de stock"
+    ui.click("back-office-till", screen)
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
+    ui.click("open-shift")
+    badge = ui.find(QPushButton, "sale-back-office")
+    assert badge.text() == "Back office · ⚠ 1"
+    ui.click("sale-back-office")
+    assert ui.window.screens.currentWidget() is screen
+    ui.click("back-office-alerts", screen)
+    assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\nSala de ventas · ⚠ Negativo"]
+
+
+def test_a_cashier_sees_no_back_office_button(ui):
+    ui.start_selling()
+    assert not ui.window.findChild(QPushButton, "sale-back-office").isVisible()
+
+
+def test_scanners_search_the_page_on_screen(ui, reader, qtbot):
+    screen = enter_back_office(ui)
+    ui.click("section-stock", screen)
+    focused = QApplication.focusWidget()
+    assert focused is ui.find(QLineEdit, "stock-search")
+    qtbot.keyClicks(focused, "7801610001196")  # keyboard wedge: typed into the focused field, then Enter
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+    assert [row[0].split("\n")[0] for row in cells(ui, "stock-table")] == ["Coca-Cola Original 1,5 L"]
+    reader.emit("7801234567894")  # the serial scanner
+    assert [row[0].split("\n")[0] for row in cells(ui, "stock-table")] == ["Leche Entera Colun 1 L"]
+    assert ui.find(QLineEdit, "stock-search").text() == "7801234567894"
+    search = ui.find(QLineEdit, "stock-search")
+    search.clear()
+    qtbot.keyClicks(search, "coca COLA")
+    qtbot.waitUntil(lambda: len(cells(ui, "stock-table")) == 2)
+    search.clear()
+    qtbot.keyClicks(search, "cocacola-zero")
+    qtbot.waitUntil(lambda: ui.find(QWidget, "stock-message").isVisible())
+    search.clear()
+    qtbot.keyClicks(search, "coca-cola zero")
+    qtbot.waitUntil(lambda: [row[0].split("\n")[0] for row in cells(ui, "stock-table")] == ["Coca-Cola Zero 591 ml"])
