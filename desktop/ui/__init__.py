@@ -1,7 +1,6 @@
 """The touch window of the till: the only package that imports PySide6 (widgets render presenter views).
 
     ui/
-    ├── backoffice/         the back office (administrador): its frame and sections
     ├── app.py              start the till's window on a built ``Terminal``
     ├── backoffice/         the back office: sections for products, stock, kardex, transfers, counts, ...
     ├── binding.py          glue between a presenter and the widgets that draw its view
