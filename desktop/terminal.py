@@ -31,14 +31,20 @@ from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
+from desktop.services.counts import CountService
 from desktop.services.folios import FolioService
+from desktop.services.inventory import InventoryService
+from desktop.services.mermas import MermaService
 from desktop.services.printing import PrintWorker
 from desktop.services.purchases import PurchaseService
 from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
 from desktop.services.returns import ReturnService
 from desktop.services.shifts import ShiftService
+from desktop.services.suppliers import SupplierService
 from desktop.services.sync import SyncService
+from desktop.services.transfers import TransferService
 from shared import barcodes
+from shared.catalog import Product
 from shared.dte.documents import Emisor
 from shared.events import registry
 
@@ -80,6 +86,11 @@ class Terminal:
     scanner: BarcodeInput | None = None
     returns: ReturnService | None = None
     purchases: PurchaseService | None = None
+    inventory: InventoryService | None = None
+    transfers: TransferService | None = None
+    counts: CountService | None = None
+    mermas: MermaService | None = None
+    suppliers: SupplierService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -207,9 +218,17 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
                                void_needs_pin=s.void_needs_pin, open_price_needs_pin=s.open_price_needs_pin)
     shifts = ShiftService(journal, auth, receipts, drawer, new_id, per_cashier=s.cashier_change == "drawer")
     returns = ReturnService(journal, auth, folios, receipts, new_id)
+
+    def product_of(code: str) -> Product:
+        return catalog.resolve(code).product
+
     return Terminal(s, journal, catalog, auth, receipts, checkout, shifts, printer, connect_sync(s, journal),
                     scale=scale, scanner=reader, returns=returns,
-                    purchases=PurchaseService(journal, s.store.rut, new_id))
+                    purchases=PurchaseService(journal, s.store.rut, new_id, resolve=product_of),
+                    inventory=InventoryService(journal, user_name, s.store.name),
+                    transfers=TransferService(journal, product_of, new_id, user_name),
+                    counts=CountService(journal, product_of, new_id, user_name),
+                    mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

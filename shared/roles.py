@@ -25,13 +25,14 @@ class Action(enum.Enum):
     RETURN = "return"
     PURCHASE = "purchase"
     OPEN_PRICE = "open_price"
+    MERMA = "merma"
 
     @property
     def label(self) -> str:
         return {Action.VOID_LINE: "anular línea", Action.DISCOUNT: "descuento sobre el límite",
                 Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo",
                 Action.RETURN: "devolución", Action.PURCHASE: "registrar compra",
-                Action.OPEN_PRICE: "vender sin catálogo"}[self]
+                Action.OPEN_PRICE: "vender sin catálogo", Action.MERMA: "merma sobre el umbral"}[self]
 
 
 def can_authorise(role: Role, action: Action) -> bool:

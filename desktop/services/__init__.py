@@ -5,15 +5,21 @@ drivers through their ports.
     ├── auth.py               users, PINs and supervisor authorisations; every decision journaled
     ├── catalog.py            find products: scanned code, PLU, SKU, deli label, or words
     ├── checkout.py           the cart in progress, authorised changes, and completing a sale
+    ├── counts.py             tomas de inventario: a blind sheet kept line by line, posted once as adjustments
     ├── customers.py          business customers of facturas: checked and remembered as facts
     ├── enrollment.py         enrol the terminal with HQ: its Ed25519 key and identity
     ├── folios.py             folio leases at the till, what is left, and stamping boletas and facturas
+    ├── inventory.py          the back office's ground: roles, es-CL quantities and costs, warehouses, product settings
+    ├── kardex_export.py      a product's kardex as .xlsx, .csv and a printable PDF
+    ├── mermas.py             goods lost, at the store's cost, a supervisor's PIN above the tenant's threshold
     ├── printing.py           the print worker thread: jobs to the printer, status while idle
     ├── purchase_matching.py  match a supplier's lines to products; package factors
-    ├── purchases.py          purchases from suppliers' DTEs: verify, preview, register
+    ├── purchases.py          purchases: suppliers' DTEs verified and registered, paper ones typed in, returns
     ├── receipts.py           receipts and reports from journaled facts; the reprint queue
     ├── returns.py            returns: credit lines of a sale with a nota de crédito 61
     ├── shifts.py             the cashier's shift: float, cash in and out, blind close
+    ├── suppliers.py          suppliers: RUT checked, razón social, giro and contact
     ├── sync.py               background sync: push, then pull, with backoff and new epochs
-    └── timbre.py             the timbre as a PDF417 sized for the paper, and its legends
+    ├── timbre.py             the timbre as a PDF417 sized for the paper, and its legends
+    └── transfers.py          transfers between the store's warehouses and stores; receiving them once
 """

@@ -12,29 +12,42 @@ says; before registering, the manager may assign a line by hand (:meth:`Purchase
 becomes one ``purchase.received`` event, journaled (with the supervisor's ``auth.authorised`` when it came from the
 till) in one unit of work with its projections: stock up in the chosen warehouse, PPP cost per SKU
 (``shared.costing``), IVA crédito fiscal.
+
+The back office also types in a paper document (factura, boleta, guía de despacho and their notas,
+:data:`~shared.events.purchases.MANUAL_TIPOS`) by scanning its lines with their cost
+(:meth:`PurchaseService.record_manual`), and gives goods back to a supplier
+(:meth:`PurchaseService.return_to_supplier`); only an administrador does either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from desktop.journal import purchases_projection
+from desktop.journal import inventory_queries, purchases_projection, read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services import inventory, suppliers
+from desktop.services.auth import User
 from desktop.services.purchase_matching import LineMatcher, MappingRefused, quantity_refusals
-from shared import costing, errors, money
+from shared import catalog, costing, errors, money
 from shared import rut as rut_mod
 from shared.dte import errors as dte_errors
 from shared.dte import received, verdict, xmlcore
 from shared.events import auth as auth_events
+from shared.events import inventory as inventory_events
 from shared.events import purchases as events
+from shared.events import rules
 
 TIPO_NAMES: Final = {33: "factura", 34: "factura exenta", 56: "nota de débito", 61: "nota de crédito",
-                     39: "boleta", 41: "boleta exenta", 46: "factura de compra", 52: "guía de despacho"}
+                     39: "boleta", 41: "boleta exenta", 46: "factura de compra", 52: "guía de despacho",
+                     30: "factura (papel)", 32: "factura exenta (papel)", 35: "boleta (papel)",
+                     38: "boleta exenta (papel)", 50: "guía de despacho (papel)", 55: "nota de débito (papel)",
+                     60: "nota de crédito (papel)"}
 NOT_PURCHASES: Final = {
     39: "una boleta no da crédito fiscal: pida factura al proveedor",
     41: "una boleta exenta no da crédito fiscal: pida factura al proveedor",
@@ -110,12 +123,14 @@ class PurchaseService:
     """Registers suppliers' DTEs in the terminal's journal."""
 
     def __init__(self, journal: SqliteJournal, store_rut: str, new_id: Callable[[], str], *,
-                 sii_keys: Mapping[int, rsa.RSAPublicKey] | None = None) -> None:
+                 sii_keys: Mapping[int, rsa.RSAPublicKey] | None = None,
+                 resolve: Callable[[str], catalog.Product] | None = None) -> None:
         self.journal = journal
         self.store_rut = store_rut
         self.new_id = new_id
         self.sii_keys = sii_keys
         self.matcher = LineMatcher(journal)
+        self.resolve = resolve or self._by_code
 
     # --- preview ---------------------------------------------------------------------------------------------
 
@@ -272,6 +287,234 @@ class PurchaseService:
         preview = self.preview(data, warehouse=warehouse, moves_stock=moves_stock)
         return preview, self.record(preview, registered_by=registered_by, authorised=authorised)
 
+
+    # --- manual entry of a paper document, and returns to a supplier ---------------------------------------------
+
+    def _by_code(self, code: str) -> catalog.Product:
+        product = read_models.by_barcode(self.journal.conn, code) or read_models.by_sku(self.journal.conn, code)
+        if product is None:
+            raise errors.UnknownProduct(code)
+        return product
+
+    def manual_line(self, code: str, quantity: str | Decimal, unit_cost: str | int, expiry: str = "") -> ManualLine:
+        """A line of a paper document: the product of ``code`` (scanned, PLU or SKU), ``quantity`` in its unit and
+        the ``unit_cost`` written on the document (CLP per unit: neto on a factura or guía, what was paid on a
+        boleta), typed as es-CL writes pesos (``"1.990"``); ``expiry`` the goods' expiry date (dd-mm-aaaa, ``""``
+        when not known: FIFO lots keep it).
+
+        Raises:
+            UnknownProduct, InvalidBarcode: no such product.
+            InvalidQuantity: zero, negative, decimals on units, absurd.
+            InvalidAmount: a cost with decimals (``"12,5"``), negative, not a number or absurd.
+            PurchaseRefused: an expiry that is not a date.
+        """
+        product = inventory.product(self.journal, code, self.resolve)
+        day = _date(expiry, "vencimiento").isoformat() if expiry.strip() else ""
+        return ManualLine(product, inventory.parse_quantity(quantity, product.sold_by),
+                          inventory.parse_cost(unit_cost), day)
+
+    def build_manual(self, supplier_rut: str, tipo: int, folio: str | int, fecha_emision: str,
+                     lines: Sequence[ManualLine], *, warehouse: str = "", razon_social: str = "", giro: str = "",
+                     total: str | int | None = None, registered_by: str = "") -> events.PurchaseReceived:
+        """The ``purchase.received`` of a document typed in by hand (``events.MANUAL_TIPOS``: a factura, boleta or
+        guía de despacho, on paper or without its XML, and their notas): ``digest`` and ``document_xml`` are
+        ``""``; nothing is journaled.
+
+        A factura's (or its nota's) IVA is ``money.iva_of_neto`` of its affected lines (IVA crédito fiscal); a
+        boleta's costs are what was paid (IVA included: it gives no crédito) and a guía's are neto without IVA (its
+        factura follows). A nota de crédito takes its goods back out; a nota de débito moves only their cost.
+        ``total``, when typed, must equal the document's total. The supplier's razón social and giro are the saved
+        supplier's when not given.
+
+        Raises:
+            InvalidRut: the supplier's RUT is malformed or fails its check digit.
+            UnknownWarehouse: not one of the store's warehouses.
+            PurchaseRefused: an unknown tipo, a bad folio or date, no lines or too many, an unknown supplier without
+                a razón social, a total that does not match, a document registered before.
+        """
+        rut = suppliers.parse_rut(supplier_rut)
+        if tipo not in events.MANUAL_TIPOS:
+            names = ", ".join(f"{k} ({TIPO_NAMES[k]})" for k in sorted(events.MANUAL_TIPOS))
+            raise PurchaseRefused([f"tipo de documento {tipo} no se ingresa a mano; use {names}"])
+        number = _folio(folio)
+        day = _document_date(fecha_emision, self.journal.clock().date())
+        target = inventory.own_warehouse(self.journal, warehouse)
+        if not lines:
+            raise PurchaseRefused(["el documento no tiene líneas"])
+        if len(lines) > rules.PURCHASE_LINES_MAX:
+            raise PurchaseRefused([f"el documento tiene {len(lines)} líneas; el máximo es {rules.PURCHASE_LINES_MAX}"])
+        known = inventory_queries.supplier(self.journal.conn, rut)
+        name = razon_social.strip() or (known.razon_social if known is not None else "")
+        if not name:
+            raise PurchaseRefused([f"el proveedor {rut_mod.format(rut)} no está registrado: indique su razón social"])
+        supplier = events.Supplier(rut, inventory.clean_text(name, "la razón social", most=100),
+                                   inventory.clean_text(giro or (known.giro if known is not None else ""), "el giro",
+                                                        most=80))
+        event_lines = []
+        for n, x in enumerate(lines, start=1):
+            amount = money.round_half_up(Decimal(x.unit_cost) * x.quantity)
+            event_lines.append(events.PurchaseLine(
+                line_no=n, code=x.product.sku, ean=x.product.barcodes[0] if x.product.barcodes else None,
+                name=x.product.name[:80], quantity=x.quantity, unit="KG" if x.product.weighed else "UN",
+                unit_cost=x.unit_cost, amount=amount, cost=amount,
+                exento=tipo in MANUAL_EXENTOS or x.product.iva_exempt, sku=x.product.sku, matched_by="manual",
+                expiry=x.expiry))
+        exento = sum(x.cost for x in event_lines if x.exento)
+        neto = sum(x.cost for x in event_lines if not x.exento)
+        iva = money.iva_of_neto(neto) if tipo in MANUAL_WITH_IVA else 0
+        document_total = neto + exento + iva
+        if total is not None and (typed := inventory.parse_cost(total)) != document_total:
+            raise PurchaseRefused([f"el total escrito ({money.format_clp(typed)}) no cuadra con las líneas "
+                                   f"({money.format_clp(document_total)}: neto {money.format_clp(neto)}, exento "
+                                   f"{money.format_clp(exento)}, IVA {money.format_clp(iva)}); revise costos y "
+                                   "cantidades"])
+        done = purchases_projection.registered(self.journal.conn, rut, tipo, number)
+        if done is not None:
+            raise PurchaseRefused([f"{document_label(tipo, number)} de {supplier.razon_social} ya registrado el "
+                                   f"{purchases_projection.format_when(done.registered_at)}"])
+        return events.PurchaseReceived(
+            purchase_id=self.new_id(), supplier=supplier, tipo=tipo, folio=number, fecha_emision=day.isoformat(),
+            warehouse=target, lines=tuple(event_lines), neto=neto, exento=exento, iva=iva, total=document_total,
+            digest="", moves_stock=True, registered_by=registered_by, document_xml="")
+
+    def record_manual(self, actor: User | None, supplier_rut: str, tipo: int, folio: str | int, fecha_emision: str,
+                      lines: Sequence[ManualLine], *, warehouse: str = "", razon_social: str = "", giro: str = "",
+                      total: str | int | None = None) -> events.PurchaseReceived:
+        """:meth:`build_manual` and journal it, registered by ``actor``.
+
+        Raises:
+            NotAdministrator: ``actor`` is not an administrador.
+            InvalidRut, UnknownWarehouse, PurchaseRefused: as :meth:`build_manual` (a document registered meanwhile
+                too); nothing journaled.
+            RuleBroken: the event breaks a rule of its type; nothing journaled.
+        """
+        inventory.require_admin(actor, "registrar compras")
+        assert actor is not None
+        event = self.build_manual(supplier_rut, tipo, folio, fecha_emision, lines, warehouse=warehouse,
+                                  razon_social=razon_social, giro=giro, total=total, registered_by=actor.user_id)
+        try:
+            self.journal.append(event)
+        except purchases_projection.PurchaseAlreadyRegistered as exc:
+            raise PurchaseRefused([str(exc)]) from None
+        return event
+
+    def return_to_supplier(self, actor: User | None, supplier_rut: str,
+                           lines: Sequence[tuple[str, str | Decimal, str | int | None]], *, reason: str,
+                           warehouse: str = "", purchase_id: str = "", document: str = ""
+                           ) -> inventory_events.SupplierReturned:
+        """Journal goods given back to a supplier: ``lines`` are ``(code, quantity, unit cost)``; a cost of None is
+        the purchase's line cost (with ``purchase_id``) or the store's cost now. ``document`` is the supplier's
+        paper for it, when there is one ("Guía 52 N° 1234").
+
+        Raises:
+            NotAdministrator: ``actor`` is not an administrador.
+            InvalidRut: the supplier's RUT is malformed or fails its check digit.
+            UnknownWarehouse: not one of the store's warehouses.
+            PurchaseRefused: no reason, no lines, a purchase that is not this supplier's or does not carry a
+                product, more returned than it brought; a line with an unknown product, a bad quantity or cost.
+            RuleBroken: the event breaks a rule of its type; nothing journaled.
+        """
+        inventory.require_admin(actor, "devolver mercadería a proveedores")
+        assert actor is not None
+        rut = suppliers.parse_rut(supplier_rut)
+        why = inventory.clean_text(reason, "el motivo de la devolución", required=True)
+        target = inventory.own_warehouse(self.journal, warehouse)
+        if not lines:
+            raise PurchaseRefused(["la devolución no tiene productos"])
+        bought: dict[str, tuple[Decimal, int]] | None = None
+        if purchase_id:
+            bought = self._bought(purchase_id, rut)
+        out: dict[str, inventory_events.SupplierReturnLine] = {}
+        for n, (code, quantity, cost) in enumerate(lines, start=1):
+            try:
+                product = inventory.product(self.journal, code, self.resolve)
+                qty = inventory.parse_quantity(quantity, product.sold_by)
+                if product.sku in out:  # the same product twice: one line
+                    qty = inventory.parse_quantity(out[product.sku].quantity + qty, product.sold_by)
+                if bought is not None and product.sku not in bought:
+                    raise PurchaseRefused([f"{product.name} no viene en esa compra"])
+                if bought is not None and qty > bought[product.sku][0]:
+                    raise PurchaseRefused([f"se devuelven {qty} de {product.name} y la compra trajo "
+                                           f"{bought[product.sku][0]}"])
+                if cost is not None:
+                    unit = inventory.parse_cost(cost)
+                elif bought is not None:
+                    unit = bought[product.sku][1]
+                else:
+                    unit = inventory.unit_cost(self.journal, product.sku, qty)
+            except errors.PosError as exc:
+                reasons = exc.reasons if isinstance(exc, PurchaseRefused) else [str(exc)]
+                raise PurchaseRefused([f"línea {n}: {r}" for r in reasons]) from None
+            out[product.sku] = inventory_events.SupplierReturnLine(product.sku, product.name, qty, unit)
+        event = inventory_events.SupplierReturned(
+            return_id=self.new_id(), supplier_rut=rut, warehouse=target, lines=tuple(out.values()), reason=why,
+            returned_by=actor.user_id, purchase_id=purchase_id, document=inventory.clean_text(document, "el documento"))
+        self.journal.append(event)
+        return event
+
+    def _bought(self, purchase_id: str, rut: str) -> dict[str, tuple[Decimal, int]]:
+        """``sku -> (quantity in store units, unit cost)`` of a registered purchase of supplier ``rut``."""
+        found = read_models.find_event(self.journal.conn, events.PurchaseReceived.TYPE, "purchase_id", purchase_id)
+        if found is None:
+            raise PurchaseRefused([f"no hay una compra {purchase_id!r} registrada en esta tienda"])
+        purchase: events.PurchaseReceived = self.journal.codec.decode(*found)
+        if purchase.supplier.rut != rut:
+            raise PurchaseRefused([f"esa compra es de {purchase.supplier.razon_social} "
+                                   f"({rut_mod.format(purchase.supplier.rut)}), no de {rut_mod.format(rut)}"])
+        out: dict[str, tuple[Decimal, int]] = {}
+        for x in purchase.lines:
+            if x.sku is not None and x.quantity:
+                quantity = out.get(x.sku, (Decimal(0), 0))[0] + x.store_quantity
+                out[x.sku] = (quantity, costing.unit_cost(x.cost, x.store_quantity))
+        return out
+
+
+MANUAL_WITH_IVA: Final = frozenset({30, events.FACTURA, 55, events.NOTA_DEBITO, 60, events.NOTA_CREDITO})
+"""Paper documents whose IVA is crédito fiscal: facturas and their notas (IVA = 19 % of the affected lines)."""
+MANUAL_EXENTOS: Final = frozenset({32, events.FACTURA_EXENTA, 38, 41})
+"""Paper documents whose every line is exento."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualLine:
+    """A line of a paper document as typed: the product, its quantity and the unit cost written (CLP)."""
+
+    product: catalog.Product
+    quantity: Decimal
+    unit_cost: int
+    expiry: str = ""
+
+    @property
+    def amount(self) -> int:
+        return money.round_half_up(Decimal(self.unit_cost) * self.quantity)
+
+
+def _folio(value: str | int) -> int:
+    text = str(value).strip().replace(".", "")
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= rules.MAX_FOLIO:
+        raise PurchaseRefused([f"folio {value!r} no válido: un número de 1 a 9.999.999.999"])
+    return int(text)
+
+
+def _date(value: str, what: str) -> date:
+    """A date typed ``dd-mm-aaaa`` (or ``dd/mm/aaaa``, or ISO). Raises: PurchaseRefused."""
+    text = value.strip().replace("/", "-")
+    try:
+        parts = text.split("-")
+        if len(parts) != 3:
+            raise ValueError(text)
+        return (date.fromisoformat(text) if len(parts[0]) == 4
+                else date(int(parts[2]), int(parts[1]), int(parts[0])))
+    except ValueError:
+        raise PurchaseRefused([f"fecha de {what} {value!r} no válida: escriba dd-mm-aaaa"]) from None
+
+
+def _document_date(value: str, today: date) -> date:
+    """The document's date, not in the future. Raises: PurchaseRefused."""
+    day = _date(value, "emisión")
+    if day > today:
+        raise PurchaseRefused([f"la fecha del documento ({day:%d-%m-%Y}) es posterior a hoy"])
+    return day
 
 def _compact(value: str) -> str:
     try:
