@@ -346,6 +346,9 @@ def _fifo(state: CostState, m: Movement, on_hand: Decimal) -> tuple[CostState, C
     last, q = state.last, m.quantity
     if q < 0:  # out: the oldest layers first (goods back to a supplier: the layers of their purchase first)
         taken, value = _take(layers, -q, m.lot.purchase_id if m.lot is not None and m.value is not None else "")
+        if m.value is not None:  # they leave at what the supplier credits; the difference stays with the rest
+            _spread(layers, m.value + value)
+            return CostState(None, last, tuple(layers)), Costed(costing.unit_cost(m.value, q), m.value)
         if -q > taken and last is not None:
             value += _round(last * (-q - taken))  # goods leaving with no layer left go at the last cost
         return CostState(None, last, tuple(layers)), Costed(costing.unit_cost(value, -q), -value)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared import errors
-from shared.events import registry, rules, sales
+from shared.events import inventory, purchases, registry, rules, sales
 from tests.shared.events import strategies
 
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -133,3 +133,103 @@ def test_a_sale_line_cost_is_whole_pesos_or_none(cost: object) -> None:
     reason = rules.problem(_sale(lines=(line,)))
     assert reason is not None and "lines[0].cost" in reason, reason
     assert rules.problem(_sale(lines=(replace(line, cost=1230),))) is None
+
+
+# --- the back office's events ------------------------------------------------------------------------------
+
+_T = inventory.TransferLine("LEC-1", "Leche", Decimal(12), 850)
+GOOD: dict[str, object] = {
+    "sent": inventory.TransferSent("tr-1", "centro-bodega", "norte", "norte", (_T,), "marta"),
+    "incoming": inventory.TransferIncoming("tr-1", "centro", "centro-bodega", "norte", (_T,), "marta",
+                                           "2026-12-07T10:15:00-03:00"),
+    "received": inventory.TransferReceived(
+        "tr-1", "centro", "norte", (inventory.ReceivedLine("LEC-1", "Leche", Decimal(12), Decimal(0), 850),), "pedro"),
+    "started": inventory.CountStarted("c-1", "centro", "", "marta"),
+    "posted": inventory.CountPosted("c-1", "centro", (inventory.CountLine("LEC-1", "Leche", Decimal(-2), Decimal(0)),),
+                                    "toma mensual", "pedro", "marta"),
+    "merma": inventory.MermaRecorded("m-1", "centro", "QUE-1", "Queso", Decimal("0.350"), "dano", 5200, "pedro"),
+    "returned": inventory.SupplierReturned(
+        "sr-1", "76235291-5", "centro", (inventory.SupplierReturnLine("LEC-1", "Leche", Decimal(6), 850),), "vencida",
+        "marta"),
+    "supplier": inventory.SupplierSaved("76235291-5", "Distribuidora Ñuble Ltda.", "Mayorista", email="a@b.cl"),
+    "product": inventory.StoreProductSet("LEC-1", None, Decimal(6), "Pasillo 3", True, "marta"),
+    "settings": inventory.InventorySettingsReceived("fifo", True, 15000),
+}
+
+
+def test_the_back_offices_reference_events_keep_the_rules() -> None:
+    assert {name: rules.problem(e) for name, e in GOOD.items()} == dict.fromkeys(GOOD)
+
+
+@pytest.mark.parametrize(("name", "changes", "field", "words"), [
+    ("sent", {"lines": ()}, "lines", "elementos"),
+    ("sent", {"lines": (replace(_T, quantity=Decimal(-5)),)}, "lines[0].quantity", "mayor que 0"),
+    ("sent", {"lines": (replace(_T, quantity=Decimal(0)),)}, "lines[0].quantity", "mayor que 0"),
+    ("sent", {"lines": (replace(_T, quantity=Decimal("1.0005")),)}, "lines[0].quantity", "3 decimales"),
+    ("sent", {"lines": (replace(_T, quantity=Decimal(10) ** 9),)}, "lines[0].quantity", "1.000.000.000"),
+    ("sent", {"lines": (replace(_T, quantity=Decimal("NaN")),)}, "lines[0].quantity", "debe ser"),
+    ("sent", {"lines": (replace(_T, unit_cost=850.5),)}, "lines[0].unit_cost", "número entero"),
+    ("sent", {"lines": (replace(_T, unit_cost=-1),)}, "lines[0].unit_cost", "costo unitario"),
+    ("sent", {"lines": (replace(_T, unit_cost=10**9 + 1),)}, "lines[0].unit_cost", "costo unitario"),
+    ("sent", {"lines": (replace(_T, unit_cost=10**9, quantity=Decimal(10**7)),)}, "lines[0].unit_cost", "supera"),
+    ("sent", {"lines": (_T, _T)}, "lines[1].sku", "se repite"),
+    ("sent", {"to_store": "centro", "to_warehouse": "centro-bodega"}, "to_warehouse", "misma bodega"),
+    ("sent", {"transfer_id": ""}, "transfer_id", "vacío"),
+    ("sent", {"note": "x" * 201}, "note", "máximo"),
+    ("incoming", {"sent_at": "ayer"}, "sent_at", "fecha"),
+    ("received", {"lines": (inventory.ReceivedLine("LEC-1", "Leche", Decimal(12), Decimal(-1), 850),)},
+     "lines[0].received", "0 o más"),
+    ("received", {"received_by": ""}, "received_by", "vacío"),
+    ("started", {"category": "x" * 61}, "category", "máximo"),
+    ("posted", {"lines": ()}, "lines", "elementos"),
+    ("posted", {"lines": (inventory.CountLine("LEC-1", "Leche", Decimal(1), Decimal(2)),
+                          inventory.CountLine("LEC-1", "Leche", Decimal(1), Decimal(3)))}, "lines[1].sku", "se repite"),
+    ("posted", {"lines": (inventory.CountLine("LEC-1", "Leche", Decimal(1), Decimal(-2)),)}, "lines[0].counted",
+     "0 o más"),
+    ("posted", {"reason": " "}, "reason", "vacío"),
+    ("posted", {"approved_by": ""}, "approved_by", "vacío"),
+    ("merma", {"reason": "aburrimiento"}, "reason", "debe ser uno de"),
+    ("merma", {"quantity": Decimal("-0.350")}, "quantity", "mayor que 0"),
+    ("merma", {"unit_cost": Decimal(5200)}, "unit_cost", "número entero"),
+    ("returned", {"supplier_rut": "76235291-6"}, "supplier_rut", "RUT válido"),
+    ("returned", {"lines": ()}, "lines", "elementos"),
+    ("supplier", {"rut": "76235291-K"}, "rut", "RUT válido"),
+    ("supplier", {"razon_social": ""}, "razon_social", "vacío"),
+    ("supplier", {"email": "ventas arroba nuble"}, "email", "correo"),
+    ("product", {"price": -990}, "price", "pesos"),
+    ("product", {"min_stock": Decimal(-1)}, "min_stock", "0 o más"),
+    ("product", {"location": "x" * 81}, "location", "máximo"),
+    ("settings", {"costing": "lifo"}, "costing", "debe ser uno de"),
+    ("settings", {"merma_pin_above": -1}, "merma_pin_above", "pesos"),
+])
+def test_a_bad_back_office_event_is_refused_in_spanish(name: str, changes: dict[str, object], field: str,
+                                                      words: str) -> None:
+    event = replace(GOOD[name], **changes)  # type: ignore[type-var]
+    reason = rules.problem(event)
+    assert reason is not None and f"el campo {field}" in reason and words in reason, reason
+    with pytest.raises(rules.RuleBroken, match=r"^No se registró (el|la|los) "):
+        rules.check(event)
+
+
+def _manual(**changes: object) -> purchases.PurchaseReceived:
+    line = purchases.PurchaseLine(1, "", None, "Leche", Decimal(12), "UN", 850, 10200, 10200, False, "LEC-1",
+                                  "manual", expiry="2027-01-31")
+    event = purchases.PurchaseReceived("p-1", purchases.Supplier("76235291-5", "Ñuble", "Mayorista"), 52, 1234,
+                                       "2026-12-01", "centro", (line,), 10200, 0, 1938, 12138, "", True)
+    return replace(event, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tipo", sorted(purchases.MANUAL_TIPOS))
+def test_a_document_typed_in_by_hand_is_a_purchase_without_xml(tipo: int) -> None:
+    assert rules.problem(_manual(tipo=tipo)) is None
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"tipo": 39, "digest": "ab" * 32}, "tipo"),  # with its XML only the SII's electronic purchase documents
+    ({"tipo": 801}, "tipo"),
+    ({"tipo": 33, "document_xml": "<DTE/>"}, "digest"),
+    ({"lines": (replace(_manual().lines[0], expiry="31-01-2027"),)}, "lines[0].expiry"),
+])
+def test_a_manual_purchase_is_refused_when_it_is_not_one(changes: dict[str, object], field: str) -> None:
+    reason = rules.problem(_manual(**changes))
+    assert reason is not None and f"el campo {field}" in reason, reason
