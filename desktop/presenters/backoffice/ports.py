@@ -19,17 +19,21 @@ class Warehouse:
 
 @dataclass(frozen=True, slots=True)
 class StockItem:
-    """One product in one warehouse: ``quantity`` on hand (units or kg, may be negative), ``value`` at cost (CLP
-    neto), ``min_stock`` (None: no alert), ``last_movement`` (ISO journal time, ``""`` when none)."""
+    """A product's stock: ``quantity`` on hand in the warehouse asked for (or in all the store's warehouses, then
+    split in ``per_warehouse``: (warehouse id, on hand)), units or kg, may be negative; ``value`` at cost (CLP
+    neto), ``min_stock`` (None: no alert), ``last_movement`` (ISO journal time, ``""`` when none), and its alerts
+    (``negative`` in some warehouse, ``below_minimum``)."""
 
     sku: str
     name: str
-    warehouse: str
-    quantity: Decimal
     sold_by: str
+    quantity: Decimal
     value: int
     min_stock: Decimal | None
     last_movement: str
+    per_warehouse: tuple[tuple[str, Decimal], ...] = ()
+    below_minimum: bool = False
+    negative: bool = False
     location: str = ""
 
 

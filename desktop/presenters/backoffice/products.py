@@ -97,9 +97,10 @@ def line_of(p: StoreProduct) -> ProductLine:
 
 def crossing_text(c: Crossing) -> str:
     """A crossed edit in words: both values, who changed it at HQ and when."""
-    by = f" por {c.hq_who}" if c.hq_who else ""
-    return (f"{c.field}: usted guardó {c.store_value}; HQ lo cambió a {c.hq_value}{by} el {shell.day(c.hq_at)}."
-            " Revise y guarde el valor que corresponde.")
+    by = f" ({c.hq_who})" if c.hq_who else ""
+    at = f" el {shell.day(c.hq_at)}" if c.hq_at else ""
+    return (f"{c.field}: usted guardó {c.store_value}; HQ{by} lo cambió a {c.hq_value}{at}. Revise y guarde el"
+            " valor que corresponde.")
 
 
 class ProductsPresenter:
@@ -142,7 +143,7 @@ class ProductsPresenter:
         sku = self.source.find_code(code.strip()) if code.strip() else None
         if sku is None:
             return self.search(code)
-        self._list(search="", page=0)
+        self._list(search=sku, page=0)
         return self.choose(sku)
 
     def next_page(self) -> ProductsView:

@@ -1,15 +1,16 @@
 """The till's journal as the back office reads it (``ports.InventorySource``): warehouses, stock, alerts, kardex
-and the store's products from the read models on the journal's connection."""
+and the store's products from ``desktop.journal.inventory_queries`` on the journal's connection."""
 
 from __future__ import annotations
 
 import sqlite3
-from decimal import Decimal
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
+from desktop.journal import inventory_queries as queries
 from desktop.journal import read_models
-from desktop.journal.projections import MILLI
-from desktop.presenters.backoffice.ports import KardexItem, StockItem, StoreProduct, Warehouse
-from shared import catalog_import
+from desktop.presenters.backoffice.ports import Crossing, KardexItem, StockItem, StoreProduct, Warehouse
+from shared import money
 
 
 def warehouse_names(store_id: str) -> dict[str, str]:
@@ -17,74 +18,67 @@ def warehouse_names(store_id: str) -> dict[str, str]:
     return {store_id: "Sala de ventas", f"{store_id}-bodega": "Bodega"}
 
 
-class JournalInventory:
-    """``InventorySource`` over the journal's read models of ``store_id``."""
+def crossings_of(row: queries.StoreProductRow) -> tuple[Crossing, ...]:
+    """HQ changed the price after the manager last saved it: both prices, and when HQ changed it."""
+    if not row.crossed:
+        return ()
+    mine = money.format_clp(row.price) if row.price is not None else (
+        f"el precio de HQ ({money.format_clp(row.seen_price)})")
+    return (Crossing("Precio", mine, money.format_clp(row.hq_price), "", row.hq_changed_at),)
 
-    def __init__(self, conn: sqlite3.Connection, store_id: str) -> None:
-        self.conn, self.store_id = conn, store_id
+
+class JournalInventory:
+    """``InventorySource`` over the journal's connection; ``lock`` (the journal's, when a sync thread shares the
+    connection) is held around each read."""
+
+    def __init__(self, conn: sqlite3.Connection,
+                 lock: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
+        self.conn, self.lock = conn, lock
 
     def warehouses(self) -> list[Warehouse]:
-        names = warehouse_names(self.store_id)
-        others = [r[0] for r in self.conn.execute("SELECT DISTINCT warehouse_id FROM warehouse_stock ORDER BY 1")]
-        return [Warehouse(w, names.get(w, w)) for w in (*names, *(o for o in others if o not in names))]
-
-    def _skus(self, search: str) -> list[str] | None:
-        """The SKUs a search names (its scanned code's product, or the till's word search); None: no search."""
-        if not search:
-            return None
-        sku = self.find_code(search)
-        if sku is not None:
-            return [sku]
-        words = catalog_import.search_words(search)
-        return [p.sku for p in read_models.search(self.conn, " ".join(words), limit=10_000)] if words else []
+        with self.lock():
+            own = queries.store_id(self.conn)
+            ids = queries.warehouses(self.conn)
+        names = warehouse_names(own)
+        return [Warehouse(w, names.get(w, w)) for w in ids]
 
     def stock(self, search: str, warehouse: str | None, alerts_only: bool, limit: int,
               offset: int) -> list[StockItem]:
-        skus = self._skus(search)
-        rows = self.conn.execute(
-            "SELECT p.sku, p.name, w.wh, w.quantity, p.sold_by, c.avg_cost FROM products p"
-            " JOIN (SELECT sku, ? AS wh, quantity FROM stock UNION ALL"
-            "       SELECT sku, warehouse_id, quantity FROM warehouse_stock) w ON w.sku = p.sku"
-            " LEFT JOIN product_costs c ON c.sku = p.sku"
-            " WHERE (? IS NULL OR w.wh = ?) AND (NOT ? OR w.quantity < 0)"
-            " ORDER BY w.quantity < 0 DESC, p.name, w.wh", (self.store_id, warehouse, warehouse, alerts_only))
-        out: list[StockItem] = []
-        wanted = None if skus is None else set(skus)
-        for sku, name, wh, milli, sold_by, avg in rows:
-            if wanted is not None and sku not in wanted:
-                continue
-            quantity = Decimal(milli) / MILLI
-            value = int((quantity * Decimal(avg or 0)).to_integral_value())
-            out.append(StockItem(sku, name, wh, quantity, sold_by, value, None, ""))
-        return out[offset:offset + limit]
+        with self.lock():
+            rows = queries.stock_list(self.conn, search, warehouse, alerts_only, limit, offset)
+        return [StockItem(r.sku, r.name, r.sold_by, r.on_hand, r.value, r.min_stock, r.last_at, r.per_warehouse,
+                          r.below_minimum, r.negative, r.location) for r in rows]
 
     def alerts(self) -> int:
-        row = self.conn.execute("SELECT (SELECT count(*) FROM stock WHERE quantity < 0)"
-                                " + (SELECT count(*) FROM warehouse_stock WHERE quantity < 0)").fetchone()
-        return int(row[0])
+        with self.lock():
+            return queries.alerts_count(self.conn)
 
     def kardex(self, sku: str, warehouse: str | None, before: int | None, limit: int) -> list[KardexItem]:
-        del sku, warehouse, before, limit
-        return []
+        with self.lock():
+            rows = queries.kardex_page(self.conn, sku, warehouse, before, limit)
+        return [KardexItem(r.id, r.occurred_at, r.warehouse, r.kind, r.document, r.who, r.quantity, r.balance,
+                           r.unit_cost, r.value) for r in rows]
+
+    def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = ()) -> StoreProduct:
+        return StoreProduct(row.sku, row.name, row.category, barcodes, row.sold_by, row.hq_price, row.hq_active,
+                            row.price, row.min_stock, row.location, row.active, crossings=crossings_of(row))
 
     def products(self, search: str, limit: int, offset: int) -> list[StoreProduct]:
-        skus = self._skus(search)
-        if skus is None:
-            skus = [r[0] for r in self.conn.execute("SELECT sku FROM products ORDER BY name LIMIT ? OFFSET ?",
-                                                    (limit, offset))]
-        else:
-            skus = skus[offset:offset + limit]
-        return [p for p in map(self.product, skus) if p is not None]
+        with self.lock():
+            rows = queries.store_products(self.conn, search, limit, offset)
+        return [self._product(r) for r in rows]
 
     def product(self, sku: str) -> StoreProduct | None:
-        p = read_models.by_sku(self.conn, sku)
-        if p is None:
-            return None
-        return StoreProduct(p.sku, p.name, p.category, p.barcodes, p.sold_by.value, p.price, p.active, None, None, "",
-                            p.active)
+        with self.lock():
+            row = queries.store_product(self.conn, sku)
+            found = read_models.by_sku(self.conn, sku)
+        return None if row is None else self._product(row, found.barcodes if found else ())
 
     def find_code(self, code: str) -> str | None:
         code = code.strip()
-        found = (read_models.by_barcode(self.conn, code) or read_models.by_sku(self.conn, code)
-                 or (read_models.by_plu(self.conn, code) if code.isdigit() else None)) if code else None
+        if not code:
+            return None
+        with self.lock():
+            found = (read_models.by_barcode(self.conn, code) or read_models.by_sku(self.conn, code)
+                     or (read_models.by_plu(self.conn, code) if code.isdigit() else None))
         return found.sku if found is not None else None

@@ -19,7 +19,8 @@ ALL = ""
 
 @dataclass(frozen=True, slots=True)
 class StockLine:
-    """A row as shown: ``flag`` ``""``, ``"low"`` (below minimum) or ``"negative"``; ``flag_text`` in Spanish."""
+    """A product as shown: ``warehouse`` where it is (the one asked for, or each with its quantity), ``flag``
+    ``""``, ``"low"`` (below minimum) or ``"negative"``; ``flag_text`` in Spanish."""
 
     sku: str
     name: str
@@ -48,17 +49,27 @@ class StockView:
 
 def flag_of(item: StockItem) -> tuple[str, str]:
     """(``flag``, its words) of a row: negative first, then below the minimum."""
-    if item.quantity < 0:
+    if item.negative:
         return "negative", "Stock negativo"
-    if item.min_stock is not None and item.quantity < item.min_stock:
-        return "low", f"Bajo el mínimo ({shell.quantity(item.min_stock, item.sold_by)})"
+    if item.below_minimum:
+        minimum = f" ({shell.quantity(item.min_stock, item.sold_by)})" if item.min_stock is not None else ""
+        return "low", f"Bajo el mínimo{minimum}"
     return "", ""
 
 
-def line_of(item: StockItem, names: dict[str, str]) -> StockLine:
+def where_of(item: StockItem, warehouse: str, names: dict[str, str]) -> str:
+    """Where the goods are: the warehouse asked for, or each warehouse with its quantity (``Sala de ventas 20 ·
+    Bodega 48``)."""
+    if warehouse:
+        return names.get(warehouse, warehouse)
+    if not item.per_warehouse:
+        return "Sin movimientos"
+    return " · ".join(f"{names.get(w, w)} {shell.quantity(q, item.sold_by)}" for w, q in item.per_warehouse)
+
+
+def line_of(item: StockItem, warehouse: str, names: dict[str, str]) -> StockLine:
     flag, text = flag_of(item)
-    return StockLine(item.sku, item.name, names.get(item.warehouse, item.warehouse),
-                     shell.quantity(item.quantity, item.sold_by),
+    return StockLine(item.sku, item.name, where_of(item, warehouse, names), shell.quantity(item.quantity, item.sold_by),
                      "" if item.min_stock is None else shell.quantity(item.min_stock, item.sold_by),
                      money.format_clp(item.value), shell.day(item.last_movement) or "—", flag, text)
 
@@ -78,7 +89,7 @@ class StockPresenter:
         self.warehouse_list = self.source.warehouses()
         names = {w.warehouse_id: w.name for w in self.warehouse_list}
         items = self.source.stock(view.search, view.warehouse or None, view.alerts_only, PAGE + 1, view.page * PAGE)
-        lines = tuple(line_of(i, names) for i in items[:PAGE])
+        lines = tuple(line_of(i, view.warehouse, names) for i in items[:PAGE])
         flagged = sum(1 for line in lines if line.flag)
         shown = f"{view.page * PAGE + 1}–{view.page * PAGE + len(lines)}" if lines else "0"
         summary = f"Mostrando {shown}" + (f" · {flagged} con alerta en esta página" if flagged else "")

@@ -15,7 +15,7 @@ from desktop.ui.backoffice.search_field import SearchField
 from desktop.ui.backoffice.table import TouchTable
 from desktop.ui.widgets import BigButton, label, named, show_message
 
-COLUMNS = (("Producto · ubicación", False), ("Precio", True), ("Mínimo", True))
+COLUMNS = (("Producto", False), ("Precio", True), ("Mínimo", True))
 STYLE = """
 QFrame#product-form { background: white; border: 2px solid #cbd5e1; border-radius: 12px; }
 QLabel#product-reasons { font-size: 14px; color: #475569; }

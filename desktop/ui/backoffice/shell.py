@@ -42,7 +42,7 @@ class BackOfficeScreen(QWidget):
         self.setObjectName("back-office")
         self.setStyleSheet(STYLE)
         self.terminal = terminal
-        self.source = JournalInventory(terminal.journal.conn, terminal.settings.store_id)
+        self.source = JournalInventory(terminal.journal.conn, lambda: terminal.journal.lock)
         self.presenter = BackOfficePresenter(self.source.alerts)
         self.built: dict[str, QWidget] = {}
         self.who = label("", "back-office-who")

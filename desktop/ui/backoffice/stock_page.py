@@ -12,7 +12,7 @@ from desktop.ui.backoffice.search_field import SearchField
 from desktop.ui.backoffice.table import TouchTable
 from desktop.ui.widgets import BigButton, label, show_message
 
-COLUMNS = (("Producto · bodega", False), ("En stock", True), ("Mínimo", True), ("Valor costo", True),
+COLUMNS = (("Producto · dónde está", False), ("En stock", True), ("Mínimo", True), ("Valor costo", True),
            ("Último mov.", False))
 SHORT_FLAGS = {"negative": "⚠ Negativo", "low": "⚠ Bajo el mínimo"}
 

@@ -35,9 +35,13 @@ class FakeInventory:
     def stock(self, search: str, warehouse: str | None, alerts_only: bool, limit: int,
               offset: int) -> list[StockItem]:
         self.calls.append(("stock", search, warehouse, alerts_only, limit, offset))
-        found = [i for i in self.items if (warehouse is None or i.warehouse == warehouse)
-                 and (not alerts_only or i.quantity < 0 or (i.min_stock is not None and i.quantity < i.min_stock))
-                 and self._match(search, i.name, i.sku)]
+        found = []
+        for i in self.items:
+            if not self._match(search, i.name, i.sku) or (alerts_only and not (i.negative or i.below_minimum)):
+                continue
+            if warehouse is not None:
+                i = replace(i, quantity=dict(i.per_warehouse).get(warehouse, Decimal(0)), per_warehouse=())
+            found.append(i)
         return found[offset:offset + limit]
 
     def alerts(self) -> int:

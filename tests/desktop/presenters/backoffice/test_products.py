@@ -81,12 +81,12 @@ def test_what_hq_owns_and_a_supervisor():
 def test_a_crossed_edit_shows_both_values_who_and_when():
     inv, _settings, presenter = setup()
     inv.catalog["LEC-1"] = product("LEC-1", "Leche Entera Colun 1 L", 1190, local=True, crossings=(
-        Crossing("Precio", "$1.290", "$1.190", "Pedro (HQ)", "2026-12-06T18:40:00"),))
+        Crossing("Precio", "$1.290", "$1.190", "Pedro", "2026-12-06T18:40:00"),))
     view = presenter.refresh()
     assert view.lines[0].crossed
     form = presenter.choose("LEC-1").form
-    assert form.crossings == ("Precio: usted guardó $1.290; HQ lo cambió a $1.190 por Pedro (HQ) el 06-12-2026 "
-                              "18:40. Revise y guarde el valor que corresponde.",)
+    assert form.crossings == ("Precio: usted guardó $1.290; HQ (Pedro) lo cambió a $1.190 el 06-12-2026 18:40. "
+                              "Revise y guarde el valor que corresponde.",)
     assert form.reasons[0] == products.LOCAL
     assert products.ProductsPresenter(inv, None, "rosa", read_only=False).choose("LEC-1").form.reasons[0] == (
         products.NOT_SAVED_HERE)

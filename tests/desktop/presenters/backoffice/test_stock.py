@@ -9,16 +9,20 @@ from desktop.presenters.backoffice.ports import StockItem
 from tests.desktop.presenters.backoffice.fakes import FakeInventory, product
 
 
-def item(sku, name, quantity, warehouse="s1", minimum=None, value=0, last=""):
-    return StockItem(sku, name, warehouse, Decimal(quantity), "unit", value, minimum, last)
+def item(sku, name, *where, minimum=None, value=0, last=""):
+    split = tuple((w, Decimal(q)) for w, q in where)
+    total = sum((q for _w, q in split), Decimal(0))
+    return StockItem(sku, name, "unit", total, value, minimum, last, split,
+                     below_minimum=minimum is not None and total < minimum, negative=any(q < 0 for _w, q in split))
 
 
 def inventory():
     source = FakeInventory(items=[
-        item("LEC-1", "Leche Entera Colun 1 L", 4, minimum=Decimal(6), value=3960, last="2026-12-07T09:30:00"),
-        item("BEB-15", "Coca-Cola Original 1,5 L", -2, value=-2100),
-        item("BEB-15", "Coca-Cola Original 1,5 L", 48, warehouse="s1-bodega", value=50_400),
-        item("ARR-1", "Arroz Grado 1 Tucapel 1 kg", 12, minimum=Decimal(6)),
+        item("LEC-1", "Leche Entera Colun 1 L", ("s1", 4), minimum=Decimal(6), value=3960,
+             last="2026-12-07T09:30:00"),
+        item("BEB-15", "Coca-Cola Original 1,5 L", ("s1", -2), ("s1-bodega", 48), value=48_300),
+        item("ARR-1", "Arroz Grado 1 Tucapel 1 kg", ("s1", 12), minimum=Decimal(6)),
+        item("QUE-1", "Queso Gauda", minimum=Decimal(1)),
     ])
     source.catalog["BEB-15"] = product("BEB-15", "Coca-Cola Original 1,5 L", barcode="7801610001196")
     return source
@@ -26,34 +30,36 @@ def inventory():
 
 def test_rows_are_shown_with_flags_value_and_last_movement():
     view = stock.StockPresenter(inventory()).refresh()
-    leche, coca_sala, coca_bodega, arroz = view.lines
+    leche, coca, arroz, queso = view.lines
     assert (leche.on_hand, leche.minimum, leche.value, leche.last_movement) == ("4", "6", "$3.960", "07-12-2026 09:30")
-    assert (leche.flag, leche.flag_text) == ("low", "Bajo el mínimo (6)")
-    assert (coca_sala.flag, coca_sala.flag_text, coca_sala.value) == ("negative", "Stock negativo", "-$2.100")
-    assert (coca_bodega.warehouse, coca_bodega.flag) == ("Bodega", "")
+    assert (leche.flag, leche.flag_text, leche.warehouse) == ("low", "Bajo el mínimo (6)", "Sala de ventas 4")
+    assert (coca.flag, coca.flag_text, coca.value, coca.on_hand) == ("negative", "Stock negativo", "$48.300", "46")
+    assert coca.warehouse == "Sala de ventas -2 · Bodega 48"
     assert (arroz.flag, arroz.last_movement) == ("", "—")
-    assert view.summary == "Mostrando 1–4 · 2 con alerta en esta página"
+    assert (queso.warehouse, queso.flag) == ("Sin movimientos", "low")
+    assert view.summary == "Mostrando 1–4 · 3 con alerta en esta página"
     assert view.warehouses == (("", "Todas las bodegas"), ("s1", "Sala de ventas"), ("s1-bodega", "Bodega"))
 
 
 def test_search_scan_filters():
     presenter = stock.StockPresenter(inventory())
-    assert [x.name for x in presenter.search("  cocá-COLA ").lines] == ["Coca-Cola Original 1,5 L"] * 2
-    assert [x.warehouse for x in presenter.scanned("7801610001196").lines] == ["Sala de ventas", "Bodega"]
+    assert [x.name for x in presenter.search("  cocá-COLA ").lines] == ["Coca-Cola Original 1,5 L"]
+    assert [x.sku for x in presenter.scanned("7801610001196").lines] == ["BEB-15"]
     assert presenter.view.search == "BEB-15"
     missing = presenter.search("yogur")
     assert missing.error and missing.message == "Ningún producto coincide con «yogur»"
     presenter.search("")
-    assert [x.sku for x in presenter.filter_warehouse("s1-bodega").lines] == ["BEB-15"]
+    bodega = presenter.filter_warehouse("s1-bodega").lines
+    assert [(x.sku, x.on_hand, x.warehouse) for x in bodega][1] == ("BEB-15", "48", "Bodega")
     presenter.filter_warehouse("")
-    assert [x.flag for x in presenter.show_alerts_only(True).lines] == ["low", "negative"]
+    assert [x.flag for x in presenter.show_alerts_only(True).lines] == ["low", "negative", "low"]
     presenter.search("arroz")
     none = presenter.view
     assert none.lines == () and none.message == "Ningún producto coincide con «arroz»"
 
 
 def test_pages():
-    source = FakeInventory(items=[item(f"P{i:03}", f"Producto {i:03}", i) for i in range(95)])
+    source = FakeInventory(items=[item(f"P{i:03}", f"Producto {i:03}", ("s1", i)) for i in range(95)])
     presenter = stock.StockPresenter(source)
     first = presenter.refresh()
     assert len(first.lines) == stock.PAGE and first.has_more and first.page == 0

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
 
 from desktop.drivers.fakes import FakeScanner
+from desktop.journal import inventory_queries as queries
+from shared import money
 from shared.events import catalog as catalog_events
+from tests.desktop.ui.backoffice.kit import cells, enter_back_office, stock_story
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 
@@ -18,18 +21,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not 
 @pytest.fixture
 def reader():
     return FakeScanner()
-
-
-def cells(ui, name):
-    table = ui.find(QTableWidget, name)
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
-
-
-def enter_back_office(ui, user="rosa", pin="0000"):
-    ui.sign_in(user, pin)
-    screen = ui.find(QWidget, "back-office")
-    assert ui.window.screens.currentWidget() is screen
-    return screen
 
 
 def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
@@ -41,9 +32,15 @@ def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
         "products", "stock", "kardex", "transfers", "counts", "mermas", "suppliers", "purchases")]
     assert titles == ["Productos", "Stock", "Kardex", "Transferencias", "Toma de inventario", "Mermas",
                       "Proveedores", "Compras"]
+    stock_story(terminal)
     ui.click("section-stock", screen)
-    rows = cells(ui, "stock-table")
-    assert ["Leche Entera Colun 1 L\nSala de ventas", "25", "", "$0", "—"] in rows
+    rows = {row[0].split("\n")[0]: row for row in cells(ui, "stock-table")}
+    leche = rows["Leche Entera Colun 1 L"]
+    assert leche[0] == "Leche Entera Colun 1 L\nSala de ventas 37 · ⚠ Bajo el mínimo"
+    assert leche[1:3] == ["37", "40"]
+    value = queries.stock_list(terminal.journal.conn, "LEC-1")[0].value
+    assert leche[3] == money.format_clp(value)
+    assert rows["Aceite Vegetal Chef 1 L"][0].endswith("Sala de ventas -5 · ⚠ Negativo")
 
 
 def test_a_supervisor_reads_only_and_a_cashier_goes_to_the_shift(ui):
@@ -66,7 +63,7 @@ def test_to_the_till_and_back_with_the_alert_badge(ui, terminal):
     ui.click("sale-back-office")
     assert ui.window.screens.currentWidget() is screen
     ui.click("back-office-alerts", screen)
-    assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\nSala de ventas · ⚠ Negativo"]
+    assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\nSala de ventas -5 · ⚠ Negativo"]
 
 
 def test_a_cashier_sees_no_back_office_button(ui):
