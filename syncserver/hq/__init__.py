@@ -18,6 +18,7 @@
     ├── sales.py           /hq/ventas: a day's sales per store
     ├── sessions.py        the server-side session behind the cookie: login, expiry, logout
     ├── setup.py           pages before signing in: first run (the business and its owner), invitations
+    ├── stock.py           /hq/stock: stock across stores, a product's kardex per store, the inventory settings
     ├── stores.py          /hq/tiendas: stores with their SII sucursal data, and their warehouses
     ├── terminals.py       /hq/: stores and terminals, sync state, quarantine, codes
     ├── trail.py           audit lines written from HQ requests (refusals): address, clock, account
@@ -52,6 +53,7 @@ from syncserver.hq import (
     rvd,
     sales,
     setup,
+    stock,
     stores,
     terminals,
     unknown_codes,
@@ -95,6 +97,7 @@ def routes() -> list[BaseRoute]:
         *accounts.ROUTES,
         *audit.ROUTES,
         *stores.ROUTES,
+        *stock.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

@@ -8,6 +8,7 @@ function runs in the caller's tenant transaction (``db.tenant_tx``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -381,3 +382,82 @@ async def save_settings(conn: db.Conn, tenant_id: int, *, costing: str, store_pr
     event = inventory_events.InventorySettingsReceived(costing, bool(store_prices), merma_pin_above)
     return await change_feed.append_change(conn, tenant_id, SETTINGS_CHANGE, "settings",
                                            codec_mod.to_payload(event))
+
+
+# -- HQ's Stock page (helper hq-stock): the stores a user sees, one category, alerts first, each store's totals -----
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTotal:
+    """A store's share of the rows a filter of :func:`stock_in` selects: their ``value`` at cost (CLP), how many
+    are ``alerts``, how many ``rows``."""
+
+    store_id: str
+    value: int
+    alerts: int
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    """What the Stock page shows of a product beside its stock: its ``category`` and how it is sold (``unit`` or
+    ``kg``: quantities in kg read with 3 decimals)."""
+
+    category: str
+    sold_by: str
+
+
+def _stock_in_filter(tenant_id: int, stores: Sequence[str], warehouse_id: str | None, category: str | None,
+                     search: str, alerts_only: bool, sku: str | None) -> tuple[str, dict[str, Any]]:
+    where, params = _stock_filter(tenant_id, None, warehouse_id, search, alerts_only)
+    where += " AND store_id = ANY(%(stores)s)"
+    params["stores"] = list(stores)
+    if sku is not None:
+        where += " AND sku = %(sku)s"
+        params["sku"] = sku
+    if category is not None:
+        where += (" AND EXISTS (SELECT 1 FROM products pc WHERE pc.tenant_id = %(tenant)s AND pc.sku = flagged.sku"
+                  " AND pc.category = %(category)s)")
+        params["category"] = category
+    return where, params
+
+
+async def stock_in(conn: db.Conn, tenant_id: int, *, stores: Sequence[str], warehouse_id: str | None = None,
+                   category: str | None = None, search: str = "", alerts_only: bool = False, sku: str | None = None,
+                   limit: int = 50, offset: int = 0) -> tuple[StockPage, list[StoreTotal]]:
+    """:func:`stock` of the ``stores`` a user sees (an encargado: his), optionally of one product ``category`` or one
+    ``sku``:
+    one page of rows, alerts first (negative, then below the minimum), then by product name, SKU, store and
+    warehouse (one product's rows side by side across the stores); and each store's :class:`StoreTotal` of every
+    matching row, in the order of ``stores`` (a store without matching rows with zeros)."""
+    where, params = _stock_in_filter(tenant_id, stores, warehouse_id, category, search, alerts_only, sku)
+    head = await (await conn.execute(
+        _STOCK_SQL + "SELECT store_id, COALESCE(sum(value), 0), count(*) FILTER (WHERE below_min OR negative),"
+        f" count(*) FROM flagged WHERE {where} GROUP BY store_id", params)).fetchall()
+    per_store = {str(r[0]): StoreTotal(str(r[0]), _money(r[1]), int(r[2]), int(r[3])) for r in head}
+    cur = conn.cursor(row_factory=class_row(StockRow))
+    await cur.execute(
+        _STOCK_SQL + "SELECT store_id, store_name, warehouse_id, warehouse_name, sku, name, quantity,"
+        " unit_cost, value::bigint AS value, min_stock, store_on_hand, below_min, negative, in_transit"
+        f" FROM flagged WHERE {where} ORDER BY negative DESC, below_min DESC, name, sku, store_id, warehouse_id"
+        " LIMIT %(limit)s OFFSET %(offset)s", {**params, "limit": limit, "offset": offset})
+    totals = [per_store.get(s, StoreTotal(s, 0, 0, 0)) for s in stores]
+    page = StockPage(sum(t.rows for t in totals), sum(t.value for t in totals), sum(t.alerts for t in totals),
+                     await cur.fetchall())
+    return page, totals
+
+
+async def product_facts(conn: db.Conn, tenant_id: int, skus: Sequence[str]) -> dict[str, ProductFacts]:
+    """The :class:`ProductFacts` of the catalog's products among ``skus`` (a SKU HQ's catalog lacks is absent)."""
+    cur = await conn.execute("SELECT sku, category, sold_by FROM products WHERE tenant_id = %s AND sku = ANY(%s)",
+                             (tenant_id, list(skus)))
+    return {str(r[0]): ProductFacts(str(r[1]), str(r[2])) for r in await cur.fetchall()}
+
+
+async def settings_for_update(conn: db.Conn, tenant_id: int) -> InventorySettings:
+    """:func:`settings`, locked until the transaction ends (a save reads what it replaces: two owners saving at
+    once are audited one after the other). Writes the defaults' row when there is none, to lock it."""
+    await conn.execute("INSERT INTO inventory_settings (tenant_id) VALUES (%s) ON CONFLICT (tenant_id) DO NOTHING",
+                       (tenant_id,))
+    await conn.execute("SELECT 1 FROM inventory_settings WHERE tenant_id = %s FOR UPDATE", (tenant_id,))
+    return await settings(conn, tenant_id)

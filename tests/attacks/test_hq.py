@@ -47,7 +47,7 @@ VICTIMS: dict[str, dict[str, str]] = {
 HOSTILE_HEADERS = {"X-Tenant-Id": "2", "X-Tenant": "2", "X-Store": "esquina", "X-Forwarded-Host": "esquina.test"}
 UPLOADS = {"certificate": "pfx", "folios": "caf", "catalog_import": "archivo"}
 """Routes that read a multipart form (a file), attacked with one."""
-STORE_FILTERS = {"sales", "purchases"}
+STORE_FILTERS = {"sales", "purchases", "stock"}
 """Pages whose ``tienda`` filter an encargado is held to (another store's: 403, audited)."""
 NO_ROLE = {"logout"}
 """Routes any session may use (no role check): only their CSRF token guards them."""
