@@ -19,6 +19,7 @@ import psycopg
 import psycopg_pool
 import pytest
 
+from shared.events import inventory as inventory_events
 from syncserver.hq import auth, stock
 from tests.syncserver.hq.hq_support import BROWSER_MARKS, FAST, PASSWORD, SHOTS, World, sign_in
 
@@ -367,6 +368,10 @@ def test_the_accountant_reads_everything_and_changes_nothing(http: httpx.Client,
         "403 POST /hq/stock/ajustes")
 
 
+def test_the_settings_page_offers_every_costing_method_the_events_know() -> None:
+    assert list(stock.COSTING_LABELS) == list(inventory_events.COSTING_METHODS)
+
+
 def test_tenant_2_never_sees_tenant_1s_stock(http: httpx.Client) -> None:
     login(http, "rosa@esquina.cl")
     shown = text(http.get("/hq/stock", headers={"X-Tenant-Id": "1"}).text)
@@ -409,5 +414,13 @@ def test_stock_pages_in_chromium_at_desktop_and_phone_widths(stocked: World, ser
 
             page.goto(server + "/hq/stock/ajustes")
             expect(page.get_by_text("Cambiar el método rige desde ahora")).to_be_visible()
+            if width > 600:  # the owner switches to FIFO; the phone's page then shows who changed it and when
+                page.get_by_label("FIFO: primero en entrar, primero en salir").check()
+                page.get_by_role("button", name="Guardar ajustes").click()
+                expect(page.get_by_role("status")).to_have_text(
+                    "Ajustes guardados. Las cajas los reciben en su próxima sincronización.")
+            else:
+                expect(page.get_by_label("FIFO: primero en entrar, primero en salir")).to_be_checked()
+                expect(page.get_by_text("por pepe@donpepe.cl")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"hq_stock_ajustes_{suffix}.png"), full_page=True)
             context.close()
