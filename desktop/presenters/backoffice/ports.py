@@ -124,7 +124,9 @@ class ProductSettings(Protocol):
         ...
 
     def save(self, sku: str, *, price: int | None, min_stock: Decimal | None, location: str, active: bool,
-             user_id: str, seen_price: int, seen_change: int) -> None: ...
+             seen_price: int, seen_change: int) -> None:
+        """Raises ``PosError`` (a crossed HQ edit among them: nothing saved, the message says both values)."""
+        ...
 
 
 class KardexFiles(Protocol):

@@ -61,6 +61,9 @@ class ProductsView:
     page: int = 0
     has_more: bool = False
     form: ProductForm | None = None
+    loaded: int = 0
+    """Counts the times the form was filled from the journal (a product chosen, saved): the page puts the values
+    in its fields then, and keeps what was typed otherwise (a refused save loses nothing)."""
     message: str = ""
     error: bool = False
 
@@ -107,10 +110,10 @@ class ProductsPresenter:
     """Intents: ``search``, ``scanned``, ``choose(sku)``, ``save(price, min_stock, location, active)``,
     ``next_page``/``previous_page``; ``read_only`` for a supervisor."""
 
-    def __init__(self, source: InventorySource, settings: ProductSettings | None, user_id: str, *,
-                 read_only: bool, on_change: Callable[[ProductsView], None] = lambda v: None) -> None:
+    def __init__(self, source: InventorySource, settings: ProductSettings | None, *, read_only: bool,
+                 on_change: Callable[[ProductsView], None] = lambda v: None) -> None:
         self.source, self.settings = source, settings
-        self.user_id, self.read_only = user_id, read_only or settings is None
+        self.read_only = read_only or settings is None
         self.on_change = on_change
         self.product: StoreProduct | None = None
         self.view = ProductsView()
@@ -132,7 +135,7 @@ class ProductsPresenter:
         view = self._list()
         if self.product is not None:
             self.product = self.source.product(self.product.sku)
-            view = self._emit(replace(view, form=self._form()))
+            view = self._emit(replace(view, form=self._form(), loaded=view.loaded + 1))
         return view
 
     def search(self, text: str) -> ProductsView:
@@ -156,7 +159,8 @@ class ProductsPresenter:
         self.product = self.source.product(sku)
         if self.product is None:
             return self._emit(replace(self.view, form=None, message=f"Producto no encontrado: {sku}", error=True))
-        return self._emit(replace(self.view, form=self._form(), message="", error=False))
+        return self._emit(replace(self.view, form=self._form(), loaded=self.view.loaded + 1, message="",
+                                  error=False))
 
     def _form(self) -> ProductForm | None:
         p = self.product
@@ -192,7 +196,7 @@ class ProductsPresenter:
         if self.read_only or self.settings is None:
             return self._emit(replace(self.view, message=READ_ONLY, error=True))
         try:
-            new_price = p.price
+            new_price = None  # the tenant's prices are HQ's: nothing of the store's
             if form.price_editable:
                 new_price = money.parse_clp(price) if price.strip() else None
                 if new_price == 0:
@@ -201,10 +205,12 @@ class ProductsPresenter:
             if len(location.strip()) > 60:
                 raise errors.InvalidInput("la ubicación es muy larga (máximo 60 letras)")
             self.settings.save(p.sku, price=new_price, min_stock=minimum, location=location.strip(),
-                               active=active if p.hq_active else p.active, user_id=self.user_id,
-                               seen_price=p.hq_price, seen_change=p.seen_change)
-        except errors.PosError as exc:
-            return self._emit(replace(self.view, message=f"No se guardó: {exc}", error=True))
+                               active=active if p.hq_active else p.active, seen_price=p.hq_price,
+                               seen_change=p.seen_change)
+        except errors.PosError as exc:  # what was typed stays on screen; HQ's latest is read again
+            self.product = self.source.product(p.sku) or p
+            return self._emit(replace(self.view, form=self._form(), message=f"No se guardó: {exc}", error=True))
         self.product = self.source.product(p.sku)
         view = self._list()
-        return self._emit(replace(view, form=self._form(), message=f"Guardado: {p.name}", error=False))
+        return self._emit(replace(view, form=self._form(), loaded=view.loaded + 1, message=f"Guardado: {p.name}",
+                                  error=False))

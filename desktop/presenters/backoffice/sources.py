@@ -1,15 +1,19 @@
-"""The till's journal as the back office reads it (``ports.InventorySource``): warehouses, stock, alerts, kardex
-and the store's products from ``desktop.journal.inventory_queries`` on the journal's connection."""
+"""The till as the back office's ports see it: the journal's inventory read models (``JournalInventory``), the
+store's product settings and the kardex files through ``desktop.services.inventory``."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from decimal import Decimal
+from pathlib import Path
 
 from desktop.journal import inventory_queries as queries
 from desktop.journal import read_models
 from desktop.presenters.backoffice.ports import Crossing, KardexItem, StockItem, StoreProduct, Warehouse
+from desktop.services.auth import User
+from desktop.services.inventory import InventoryService
 from shared import money
 
 
@@ -82,3 +86,40 @@ class JournalInventory:
             found = (read_models.by_barcode(self.conn, code) or read_models.by_sku(self.conn, code)
                      or (read_models.by_plu(self.conn, code) if code.isdigit() else None))
         return found.sku if found is not None else None
+
+
+class StoreSettings:
+    """``ProductSettings`` through the till's ``InventoryService``, acting as ``user``."""
+
+    def __init__(self, service: InventoryService, user: User) -> None:
+        self.service, self.user = service, user
+
+    @property
+    def store_prices(self) -> bool:
+        return self.service.settings().store_prices
+
+    def save(self, sku: str, *, price: int | None, min_stock: Decimal | None, location: str, active: bool,
+             seen_price: int, seen_change: int) -> None:
+        self.service.set_product(self.user, sku, price=price, min_stock=min_stock, location=location, active=active,
+                                 seen_price=seen_price, seen_change=seen_change)
+
+
+class KardexFiles:
+    """``KardexFiles`` through the till's ``InventoryService``: files named ``kardex-<sku>[-<warehouse>].<ext>``;
+    the printable PDF goes to ``print_folder``."""
+
+    def __init__(self, service: InventoryService, print_folder: Path) -> None:
+        self.service, self.print_folder = service, print_folder
+
+    def _write(self, sku: str, warehouse: str | None, fmt: str, folder: Path) -> Path:
+        data = self.service.export_kardex(sku, fmt, warehouse or "")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"kardex-{sku}{'-' + warehouse if warehouse else ''}.{fmt}"
+        path.write_bytes(data)
+        return path
+
+    def export(self, sku: str, warehouse: str | None, fmt: str, folder: Path) -> Path:
+        return self._write(sku, warehouse, fmt, folder)
+
+    def pdf(self, sku: str, warehouse: str | None) -> Path:
+        return self._write(sku, warehouse, "pdf", self.print_folder)

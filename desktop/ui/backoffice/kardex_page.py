@@ -9,6 +9,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from desktop.presenters.backoffice import sources
 from desktop.presenters.backoffice.kardex import KardexPresenter, KardexView
 from desktop.presenters.backoffice.ports import KardexFiles
 from desktop.ui import binding, choices
@@ -23,9 +24,14 @@ COLUMNS = (("Fecha", False), ("Movimiento", False), ("Quién", False), ("Cantida
 MATCHES = 4
 
 
+STICK_ROOTS = tuple(root for root in USB_ROOTS if root.name == "media")
+"""Where the desktop mounts a USB stick, ``/media/<user>/<stick>`` or ``/run/media/<user>/<stick>`` (``/mnt`` holds
+other things)."""
+
+
 def export_folder(data_dir: Path) -> Path:
-    """A USB stick's folder when one is mounted (``/media/<user>/<stick>``), else ``<data_dir>/exportes``."""
-    for root in USB_ROOTS:
+    """A USB stick's folder when one is mounted (:data:`STICK_ROOTS`), else ``<data_dir>/exportes``."""
+    for root in STICK_ROOTS:
         sticks = sorted(p for p in root.glob("*/*") if p.is_dir()) if root.is_dir() else []
         if sticks:
             return sticks[0]
@@ -124,8 +130,9 @@ class KardexPage(QWidget):
 
 
 def files_of(context: PageContext) -> KardexFiles | None:
-    """The till's kardex files (export and PDF), when its services offer them."""
-    return None
+    """The till's kardex files (Excel, CSV, the PDF to print in ``<data_dir>/exportes``)."""
+    service = context.terminal.inventory
+    return None if service is None else sources.KardexFiles(service, context.terminal.settings.data_dir / "exportes")
 
 
 def build(context: PageContext) -> QWidget:

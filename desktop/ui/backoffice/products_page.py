@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBox
 
 from desktop.presenters.backoffice.ports import ProductSettings
 from desktop.presenters.backoffice.products import ProductsPresenter, ProductsView
+from desktop.presenters.backoffice.sources import StoreSettings
 from desktop.ui import binding
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.backoffice.search_field import SearchField
@@ -39,6 +40,7 @@ class ProductsPage(QWidget):
         self.setObjectName("page-products")
         self.setStyleSheet(STYLE)
         self.presenter = presenter
+        self.loaded = -1  # the form's values put in the fields (``ProductsView.loaded``)
         self.search = SearchField("products-search", "Buscar producto o escanear…")
         self.search.searched.connect(presenter.search)
         self.search.submitted.connect(presenter.scanned)
@@ -79,8 +81,10 @@ class ProductsPage(QWidget):
         self.minimum = field("product-min-stock", "Sin mínimo")
         self.minimum.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.location = field("product-location", "Pasillo 3…")
-        self.active = BigButton("Se vende aquí", "product-active")
+        self.active = BigButton("", "product-active")
         self.active.setCheckable(True)
+        self.active.setToolTip("Si esta tienda vende el producto")
+        self.active.toggled.connect(lambda on: self.active.setText("✓ Se vende" if on else "No se vende"))
         self.save = BigButton("Guardar", "product-save", "primary")
         self.save.clicked.connect(lambda: self.presenter.save(self.price.text(), self.minimum.text(),
                                                               self.location.text(), self.active.isChecked()))
@@ -121,13 +125,15 @@ class ProductsPage(QWidget):
         self.crossings.setVisible(bool(form and form.crossings))
         if form is None:
             return
-        self.price.setText(form.price)
+        if view.loaded != self.loaded:  # a product chosen or saved: its values; otherwise what was typed stays
+            self.loaded = view.loaded
+            self.price.setText(form.price)
+            self.minimum.setText(form.min_stock)
+            self.location.setText(form.location)
+            self.active.setChecked(form.active)
         self.price.setReadOnly(not form.price_editable)
-        self.minimum.setText(form.min_stock)
-        self.location.setText(form.location)
         for box in (self.minimum, self.location):
             box.setReadOnly(not form.editable)
-        self.active.setChecked(form.active)
         self.active.setEnabled(form.active_editable)
         self.save.setVisible(form.editable)
 
@@ -140,10 +146,11 @@ class ProductsPage(QWidget):
 
 
 def settings_of(context: PageContext) -> ProductSettings | None:
-    """The till's service that saves the store's product settings, when it has one."""
-    return None
+    """The till's service that saves the store's product settings, acting as who is inside (None: a till built
+    without it, read-only)."""
+    service = context.terminal.inventory
+    return None if service is None else StoreSettings(service, context.user)
 
 
 def build(context: PageContext) -> QWidget:
-    return ProductsPage(ProductsPresenter(context.source, settings_of(context), context.user.user_id,
-                                          read_only=context.read_only))
+    return ProductsPage(ProductsPresenter(context.source, settings_of(context), read_only=context.read_only))

@@ -74,11 +74,11 @@ class FakeSettings:
     refuse: errors.PosError | None = None
 
     def save(self, sku: str, *, price: int | None, min_stock: Decimal | None, location: str, active: bool,
-             user_id: str, seen_price: int, seen_change: int) -> None:
+             seen_price: int, seen_change: int) -> None:
         if self.refuse is not None:
             raise self.refuse
         self.saved.append({"sku": sku, "price": price, "min_stock": min_stock, "location": location,
-                           "active": active, "user_id": user_id, "seen_price": seen_price,
+                           "active": active, "seen_price": seen_price,
                            "seen_change": seen_change})
         self.inventory.catalog[sku] = replace(self.inventory.catalog[sku], price=price, min_stock=min_stock,
                                               location=location, active=active)

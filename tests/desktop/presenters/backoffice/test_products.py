@@ -18,7 +18,7 @@ def setup(store_prices=True, read_only=False):
                                    location="Panadería")
     inv.catalog["OLD-1"] = product("OLD-1", "Galletas Descontinuadas", 500, hq_active=False)
     settings = FakeSettings(inv, store_prices=store_prices)
-    return inv, settings, products.ProductsPresenter(inv, settings, "rosa", read_only=read_only)
+    return inv, settings, products.ProductsPresenter(inv, settings, read_only=read_only)
 
 
 def test_list_and_form_of_an_editable_product():
@@ -40,8 +40,8 @@ def test_save_the_store_settings():
     view = presenter.save("1.290", "12", " Pasillo 3, repisa 2 ", True)
     assert not view.error and view.message == "Guardado: Leche Entera Colun 1 L"
     assert settings.saved == [{"sku": "LEC-1", "price": 1290, "min_stock": Decimal(12),
-                               "location": "Pasillo 3, repisa 2", "active": True, "user_id": "rosa",
-                               "seen_price": 1150, "seen_change": 41}]
+                               "location": "Pasillo 3, repisa 2", "active": True, "seen_price": 1150,
+                               "seen_change": 41}]
     assert view.form.price == "1.290" and view.lines[0].own_price and view.lines[0].price == "$1.290"
     presenter.save("", "", "", False)  # back to HQ's price, no minimum
     assert settings.saved[-1]["price"] is None and settings.saved[-1]["min_stock"] is None
@@ -88,5 +88,18 @@ def test_a_crossed_edit_shows_both_values_who_and_when():
     assert form.crossings == ("Precio: usted guardó $1.290; HQ (Pedro) lo cambió a $1.190 el 06-12-2026 18:40. "
                               "Revise y guarde el valor que corresponde.",)
     assert form.reasons[0] == products.LOCAL
-    assert products.ProductsPresenter(inv, None, "rosa", read_only=False).choose("LEC-1").form.reasons[0] == (
+    assert products.ProductsPresenter(inv, None, read_only=False).choose("LEC-1").form.reasons[0] == (
         products.NOT_SAVED_HERE)
+
+
+def test_a_refused_save_keeps_what_was_typed_and_reads_hq_again():
+    inv, settings, presenter = setup()
+    loaded = presenter.choose("LEC-1").loaded
+    inv.catalog["LEC-1"] = product("LEC-1", "Leche Entera Colun 1 L", 1190, barcode="7801234567894")
+    settings.refuse = errors.InvalidInput("Casa matriz cambió Leche Entera Colun 1 L mientras usted lo editaba")
+    refused = presenter.save("1.290", "12", "Pasillo 3", True)
+    assert refused.error and refused.loaded == loaded  # the page keeps the typed values
+    assert refused.form.details.endswith("Precio de HQ: $1.190")
+    settings.refuse = None
+    saved = presenter.save("1.290", "12", "Pasillo 3", True)
+    assert not saved.error and saved.loaded == loaded + 1 and settings.saved[-1]["seen_price"] == 1190

@@ -1,0 +1,100 @@
+"""Productos, Stock and Kardex on a real till: the store's settings saved through the inventory service (a
+supervisor only reads), a refused save keeps what was typed, the kardex exported and printed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPushButton
+
+from desktop.journal import inventory_queries as queries
+from shared.events import inventory as inv
+from tests.desktop.ui.backoffice.kit import cells, enter_back_office
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def fill(ui, name, text):
+    field = ui.find(QLineEdit, name)
+    field.clear()
+    ui.qtbot.keyClicks(field, text)
+
+
+def test_the_administrator_sets_minimum_and_location(ui, terminal):
+    screen = enter_back_office(ui)
+    ui.scan_into("products-search", "7801234567894")
+    assert ui.text("product-name") == "Leche Entera Colun 1 L"
+    assert ui.find(QLineEdit, "product-price").isReadOnly()  # the tenant keeps prices at HQ (the default)
+    assert "El precio lo fija HQ" in ui.text("product-reasons")
+    fill(ui, "product-min-stock", "30")
+    fill(ui, "product-location", "Pasillo 2, repisa 1")
+    ui.click("product-save")
+    assert ui.text("products-message") == "Guardado: Leche Entera Colun 1 L"
+    row = queries.store_product(terminal.journal.conn, "LEC-1")
+    assert (row.min_stock, row.location, row.edited_by) == (Decimal(30), "Pasillo 2, repisa 1", "rosa")
+    assert cells(ui, "products-table")[0][0] == "Leche Entera Colun 1 L\nPasillo 2, repisa 1"
+    fill(ui, "product-min-stock", "-3")
+    ui.click("product-save")
+    assert "no puede ser negativo" in ui.text("products-message")
+    assert ui.find(QLineEdit, "product-min-stock").text() == "-3"  # nothing typed is lost
+    assert queries.store_product(terminal.journal.conn, "LEC-1").min_stock == Decimal(30)
+    ui.click("section-stock", screen)
+    ui.click("stock-alerts-only", screen)
+    assert [row[0] for row in cells(ui, "stock-table")] == [
+        "Leche Entera Colun 1 L\nSala de ventas 25 · ⚠ Bajo el mínimo"]
+
+
+def test_a_price_hq_changed_meanwhile_is_not_overwritten(ui, terminal):
+    terminal.journal.append(inv.InventorySettingsReceived(store_prices=True))
+    enter_back_office(ui)
+    ui.scan_into("products-search", "7801234567894")
+    price = ui.find(QLineEdit, "product-price")
+    assert not price.isReadOnly()
+    fill(ui, "product-price", "1.290")
+    seed_hq_price(terminal, "LEC-1", 1190)  # HQ changes the price while Rosa types
+    ui.click("product-save")
+    message = ui.text("products-message")
+    assert message.startswith("No se guardó") and "$1.190" in message and "$1.150" in message
+    assert price.text() == "1.290"
+    assert queries.store_product(terminal.journal.conn, "LEC-1").price is None
+    ui.click("product-save")  # she saw HQ's new price: saved now
+    assert ui.text("products-message") == "Guardado: Leche Entera Colun 1 L"
+    assert queries.store_product(terminal.journal.conn, "LEC-1").price == 1290
+
+
+def seed_hq_price(terminal, sku, price):
+    from dataclasses import replace
+
+    from shared.events import catalog as catalog_events
+    product = terminal.catalog.by_sku(sku)
+    terminal.journal.append(catalog_events.ProductUpserted(
+        product.sku, product.name, price, product.category, product.sold_by.value, product.barcodes, product.plu,
+        product.brand, product.iva_exempt, product.favourite, product.active, source="hq"))
+    assert replace(product, price=price) == terminal.catalog.by_sku(sku)
+
+
+def test_a_supervisor_cannot_save(ui):
+    enter_back_office(ui, "marta", "9999")
+    ui.scan_into("products-search", "7801234567894")
+    assert not ui.window.findChild(QPushButton, "product-save").isVisible()
+    assert ui.find(QLineEdit, "product-min-stock").isReadOnly()
+    assert ui.text("product-reasons").startswith("Solo lectura")
+
+
+def test_the_kardex_is_exported_and_printed(ui, terminal, monkeypatch):
+    opened = []
+    monkeypatch.setattr("desktop.ui.backoffice.kardex_page.QDesktopServices.openUrl", opened.append)
+    monkeypatch.setattr("desktop.ui.backoffice.kardex_page.STICK_ROOTS", ())  # no USB stick: the till's folder
+    screen = enter_back_office(ui)
+    ui.click("section-kardex", screen)
+    assert not ui.find(QPushButton, "kardex-csv").isEnabled()
+    ui.scan_into("kardex-search", "7801234567894")
+    assert ui.text("kardex-product") == "Leche Entera Colun 1 L · LEC-1"
+    ui.click("kardex-csv")
+    written = terminal.settings.data_dir / "exportes" / "kardex-LEC-1.csv"
+    assert ui.text("kardex-message") == f"Kardex guardado (CSV): {written}"
+    assert "Leche Entera Colun 1 L" in written.read_text(encoding="utf-8-sig")
+    ui.click("kardex-print")
+    assert [url.toLocalFile() for url in opened] == [str(written.with_suffix(".pdf"))]
+    assert written.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
