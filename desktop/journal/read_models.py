@@ -39,6 +39,18 @@ def by_sku(conn: sqlite3.Connection, sku: str) -> catalog.Product | None:
     return None if row is None else _product(conn, row)
 
 
+def by_skus(conn: sqlite3.Connection, skus: list[str]) -> dict[str, catalog.Product]:
+    """The products of ``skus`` (exact SKUs, active or not, without their barcodes) by SKU; unknown ones left out.
+    One query per 500 SKUs: a count of thousands of lines reads its products at once."""
+    found: dict[str, catalog.Product] = {}
+    for start in range(0, len(skus), 500):
+        chunk = skus[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.sku IN ({marks})", chunk):
+            found[row[0]] = _product(conn, row, with_barcodes=False)
+    return found
+
+
 def by_plu(conn: sqlite3.Connection, plu: str) -> catalog.Product | None:
     row = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.plu = ? AND p.active",
                        (plu.lstrip("0") or "0",)).fetchone()

@@ -87,10 +87,14 @@ class CountService:
 
     def started(self, count_id: str) -> inventory_queries.CountRow:
         """The count ``count_id`` (open or posted). Raises: CountRefused (no such count)."""
-        sheet = inventory_queries.count_sheet(self.journal.conn, count_id.strip())
-        if sheet is None:
-            raise CountRefused(f"No hay una toma de inventario {count_id!r} en esta tienda.")
-        return sheet.count
+        wanted = count_id.strip()
+        found = next((c for c in inventory_queries.open_counts(self.journal.conn) if c.count_id == wanted), None)
+        if found is None:  # posted, or unknown
+            sheet = inventory_queries.count_sheet(self.journal.conn, wanted)
+            if sheet is None:
+                raise CountRefused(f"No hay una toma de inventario {count_id!r} en esta tienda.")
+            found = sheet.count
+        return found
 
     def _open(self, count_id: str) -> inventory_queries.CountRow:
         count = self.started(count_id)
@@ -162,7 +166,8 @@ class CountService:
         inactive = [(p.sku, p.name) for p, _ in lines if not self._hq_active(p)]
         if inactive and not leave_out_inactive:
             raise InactiveProducts(inactive)
-        lines = [(p, q) for p, q in lines if self._hq_active(p)]
+        left_out = {sku for sku, _ in inactive}
+        lines = [(p, q) for p, q in lines if p.sku not in left_out]
         if not lines:
             raise CountRefused("La toma no tiene productos contados." if not inactive else
                                "Todos los productos contados fueron desactivados por casa matriz: no hay qué publicar.")
@@ -189,9 +194,10 @@ class CountService:
                ) -> list[tuple[catalog.Product, Decimal]]:
         if counted is None:
             counted = {x.sku: x.counted for x in self.sheet(count_id)}
+        products = read_models.by_skus(self.journal.conn, list(counted))
         out = []
         for sku, quantity in counted.items():
-            product = read_models.by_sku(self.journal.conn, sku)
+            product = products.get(sku) or read_models.by_sku(self.journal.conn, sku)
             if product is None:
                 raise CountRefused(f"La toma trae {sku!r}, que no es un producto de la tienda.")
             try:
