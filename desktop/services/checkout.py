@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from desktop.journal import read_models
+from desktop.journal import inventory_queries, read_models
 from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import customers as customers_mod
 from desktop.services import receipts as receipts_mod
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService, Match
 from desktop.services.folios import FacturaUnavailable, FolioService
-from shared import catalog, errors, money, roles
+from shared import catalog, errors, inventory, money, roles
 from shared import sale as sale_mod
 from shared.events import codec, rules, sales
 from shared.events import till as till_events
@@ -228,10 +228,12 @@ class CheckoutService:
         totals = self.sale.totals()
         with self.journal.unit_of_work() as uow:
             number = read_models.last_sale_number(self.journal.conn) + 1
+            costs = self._line_costs()
             event = sales.SaleCompleted(
                 sale_id=self.sale.sale_id, number=number, shift_id=self.shift_id, cashier_id=self._cashier_id(),
                 lines=tuple(sales.LineSold(x.line_id, x.sku, x.name, x.unit_price, x.quantity, x.sold_by.value,
-                                           x.iva_exempt, x.discount, x.amount, x.code) for x in self.sale.lines),
+                                           x.iva_exempt, x.discount, x.amount, x.code, cost)
+                            for x, cost in zip(self.sale.lines, costs, strict=True)),
                 discount=totals.discount, total=totals.total, affected=totals.affected, exento=totals.exento,
                 neto=totals.neto, iva=totals.iva,
                 tenders=tuple(sales.TenderTaken(t.kind.value, t.amount,
@@ -267,6 +269,33 @@ class CheckoutService:
         """The sale view's folio warning: empty while enough boleta folios are left (or none are used here), and
         enough of factura and nota de crédito where the till has them."""
         return "" if self.folios is None else self.folios.warnings()
+
+    def _line_costs(self) -> list[int | None]:
+        """What each line of the cart costs the store now, CLP neto (``shared.inventory.sale_line_cost`` of the
+        till's cost state, under the tenant's costing method): None for a product never costed here (or an open
+        price line). Lines of one product are costed one after the other (under FIFO the first takes the oldest
+        layers). A cost state that cannot be read costs the line None: a sale is never blocked by its cost."""
+        conn = self.journal.conn
+        method = inventory_queries.inventory_settings(conn).costing
+        states: dict[str, inventory.CostState | None] = {}
+        sold: dict[str, Decimal] = {}
+        costs: list[int | None] = []
+        for x in self.sale.lines:
+            if x.sku not in states:
+                row = inventory_queries.product_cost_state(conn, x.sku)
+                try:
+                    states[x.sku] = None if row is None else inventory.CostState.from_json(row.state)
+                except errors.InvalidInput:
+                    states[x.sku] = None
+            state = states[x.sku]
+            before = sold.get(x.sku, Decimal(0))
+            total = None if state is None else inventory.sale_line_cost(state, before + x.quantity, method)
+            if state is None or total is None:
+                costs.append(None)
+                continue
+            costs.append(total - (inventory.sale_line_cost(state, before, method) or 0) if before else total)
+            sold[x.sku] = before + x.quantity
+        return costs
 
     def _cashier_id(self) -> str:
         if self.cashier is None:

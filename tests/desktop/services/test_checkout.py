@@ -10,8 +10,9 @@ from desktop.drivers.escpos_decode import decode
 from desktop.drivers.fakes import FakePrinter
 from desktop.drivers.ports import PrinterStatus
 from desktop.journal import read_models
-from shared import errors
+from shared import errors, inventory
 from shared.barcodes import LabelRule, ValueKind, make_label
+from shared.events import rules
 from shared.sale import Tender, TenderKind
 
 
@@ -209,3 +210,32 @@ def test_open_drawer_without_sale_is_authorised_and_recorded(selling):
     assert types == ["auth.authorised", "drawer.opened"]
     with pytest.raises(errors.WrongPin):
         selling.shifts.open_drawer(selling.checkout.cashier, "1111", "Cambio")
+
+
+def _set_cost(conn, sku: str, state: inventory.CostState, method: str) -> None:
+    """The till's cost state of ``sku`` as ``desktop.journal.inventory_projection`` keeps it."""
+    conn.execute("INSERT OR REPLACE INTO cost_state (sku, method, state, updated_at) VALUES (?, ?, ?, ?)",
+                 (sku, method, state.to_json(), "2026-12-07T10:00:00-03:00"))
+    conn.commit()
+
+
+@pytest.mark.parametrize("method", ["ppp", "fifo"])
+def test_each_sold_line_records_what_it_cost_the_store(selling, method):
+    layers = (inventory.Layer(Decimal(1), 500), inventory.Layer(Decimal(10), 7000))
+    state = (inventory.CostState(last=Decimal(700), layers=layers) if method == "fifo"
+             else inventory.CostState(avg=Decimal("590.9091"), last=Decimal(700)))
+    _set_cost(selling.journal.conn, "LEC-1", state, method)
+    selling.journal.conn.execute("INSERT OR REPLACE INTO inventory_settings (id, costing, store_prices,"
+                                 " merma_pin_above, received_at) VALUES (1, ?, 0, 20000, '')", (method,))
+    selling.journal.conn.commit()
+    selling.checkout.scan("7801234567894")  # LEC-1
+    selling.checkout.scan("7801610001196")  # never costed here
+    selling.checkout.scan("7801234567894")
+    selling.checkout.set_quantity(3, "2")
+    done = selling.checkout.complete((Tender(TenderKind.CASH, 20000),))
+    costs = [(x.sku, x.quantity, x.cost) for x in done.event.lines]
+    if method == "fifo":  # the first unit takes the $500 layer, the next two come from the $700 one
+        assert costs == [("LEC-1", 1, 500), (costs[1][0], 1, None), ("LEC-1", 2, 1400)]
+    else:
+        assert costs == [("LEC-1", 1, 591), (costs[1][0], 1, None), ("LEC-1", 2, 1182)]
+    assert rules.problem(done.event) is None
