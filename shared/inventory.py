@@ -153,10 +153,9 @@ def movements(store_id: str, entry: envelope.Envelope | None, event: object) -> 
 
 def _purchase(e: purchases.PurchaseReceived) -> list[Movement]:
     doc = f"{TIPO_NAMES.get(e.tipo, 'Documento')} {e.tipo} N° {e.folio} · {_shown_rut(e.supplier.rut)}"
-    expiry = {x.sku: x.expiry for x in e.lines if x.sku is not None}
-    return [Movement("compra", e.warehouse, sku, quantity, value, doc, e.purchase_id, e.registered_by,
-                     Lot(e.supplier.rut, expiry.get(sku, ""), e.purchase_id) if quantity > 0 else None)
-            for sku, quantity, value in purchases.cost_moves(e)]
+    return [Movement("compra", e.warehouse, x.sku, quantity, value, doc, e.purchase_id, e.registered_by,
+                     Lot(e.supplier.rut, x.expiry, e.purchase_id) if quantity > 0 else None)
+            for x, quantity, value in purchases.cost_lines(e) if x.sku is not None]
 
 
 def _transfer_sent(store_id: str, e: inventory.TransferSent) -> list[Movement]:
