@@ -18,9 +18,11 @@ from benchmarks import (
     cold_start,
     common,
     dte_envelope,
+    kardex_page,
     memory,
     sale_commit,
     scan_to_line,
+    stock_list,
     sync_catchup,
     sync_ingest,
     ted_stamp,
@@ -40,6 +42,8 @@ BENCHMARKS: dict[str, Runner] = {
     dte_envelope.NAME: dte_envelope.run,
     catalog_import.NAME: catalog_import.run,
     till_catalog_pull.NAME: till_catalog_pull.run,
+    kardex_page.NAME: kardex_page.run,
+    stock_list.NAME: stock_list.run,
 }
 
 

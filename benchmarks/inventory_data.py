@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import common
-from desktop.journal import migrate
+from desktop.journal import inventory_queries, migrate
 from desktop.terminal import Terminal
 from shared import money
 from shared.events import catalog as catalog_events
-from shared.events import purchases
+from shared.events import inventory, purchases
 from shared.sale import Tender, TenderKind
 
 BATCH = 2_000
 """Events appended per unit of work while building."""
 SUPPLIER = purchases.Supplier("76.086.428-5", "Distribuidora El Ñandú Ltda.", "Comercio al por mayor")
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 """Bumped when what :func:`kardex_journal` writes changes, so a cached journal of an older mix is rebuilt."""
 
 
@@ -90,11 +90,13 @@ def kardex_journal(ws: common.Workspace, movements: int) -> KardexData:
 
 
 def append_movements(term: Terminal, sku: str, barcode: str, movements: int) -> int:
-    """Journal at least ``movements`` stock movements of ``sku`` at ``term``'s sala de ventas; returns how many.
+    """Journal at least ``movements`` stock movements of ``sku`` at ``term``'s store; returns how many.
 
-    Ana sells the product once through the checkout (the sale template); then, per cycle of 20 events, 16 sales of
-    1 to 3 units, 2 purchases of 24 to 60 units (a supplier's factura, its own folio each) and 2 recounts
-    (``stock.adjusted``) are appended, ``BATCH`` events per unit of work.
+    Ana sells the product once through the checkout (the sale template); then, per cycle of 20 events: 13 sales of
+    1 to 3 units, 2 purchases of 24 to 60 units (a supplier's factura, its own folio each), a recount
+    (``stock.adjusted``), a merma, a count of the sala posted with one line (started, then posted: one movement),
+    goods sent from the sala to the bodega and a transfer back (two movements each), ``BATCH`` events per unit of
+    work. A movement is a kardex row: what ``shared.inventory.movements`` gives for the event.
     """
     common.start_selling(term)
     term.checkout.scan(barcode)
@@ -102,45 +104,86 @@ def append_movements(term: Terminal, sku: str, barcode: str, movements: int) -> 
     template = term.checkout.complete((Tender(TenderKind.CASH, due),)).event
     line = template.lines[0]
     store = term.journal.identity.store_id
+    bodega = f"{store}-bodega"
     number = itertools.count(template.number + 1)
     folio = itertools.count(1)
+    on_hand = {store: quantity_in(term, store, sku), bodega: Decimal(0)}
+    cost = 700
 
-    def sale(i: int) -> Any:
+    def sale(i: int) -> list[Any]:
         quantity = 1 + i % 3
         amount = line.unit_price * quantity
         neto = round(amount / Decimal("1.19"))
-        n = next(number)
-        return dataclasses.replace(
-            template, sale_id=term.journal.new_id(), number=n,
+        on_hand[store] -= quantity
+        return [dataclasses.replace(
+            template, sale_id=term.journal.new_id(), number=next(number),
             lines=(dataclasses.replace(line, quantity=Decimal(quantity), amount=amount),),
             total=amount, affected=amount, neto=neto, iva=amount - neto,
-            tenders=(dataclasses.replace(template.tenders[0], amount=amount, received=amount),))
+            tenders=(dataclasses.replace(template.tenders[0], amount=amount, received=amount),))]
 
-    def purchase(i: int) -> Any:
+    def purchase(i: int) -> list[Any]:
+        nonlocal cost
         quantity = 24 + i % 37
-        unit_cost = 700 + i % 50
-        cost = unit_cost * quantity
-        iva = round(cost * Decimal("0.19"))
+        cost = 700 + i % 50
+        value = cost * quantity
+        iva = round(value * Decimal("0.19"))
         n = next(folio)
-        return purchases.PurchaseReceived(
+        on_hand[store] += quantity
+        return [purchases.PurchaseReceived(
             purchase_id=term.journal.new_id(), supplier=SUPPLIER, tipo=purchases.FACTURA, folio=n,
             fecha_emision="2026-11-20", warehouse=store,
-            lines=(purchases.PurchaseLine(1, "", barcode, line.name, Decimal(quantity), "UN", unit_cost, cost, cost,
+            lines=(purchases.PurchaseLine(1, "", barcode, line.name, Decimal(quantity), "UN", cost, value, value,
                                           False, sku, "ean"),),
-            neto=cost, exento=0, iva=iva, total=cost + iva,
-            digest=hashlib.sha256(f"factura {n}".encode()).hexdigest(), moves_stock=True, registered_by="rosa")
+            neto=value, exento=0, iva=iva, total=value + iva,
+            digest=hashlib.sha256(f"factura {n}".encode()).hexdigest(), moves_stock=True, registered_by="rosa")]
 
-    def recount(i: int) -> Any:
-        return catalog_events.StockAdjusted(sku, Decimal(1 if i % 2 else -1), "recuento")
+    def recount(i: int) -> list[Any]:
+        delta = Decimal(1 if i % 2 else -1)
+        on_hand[store] += delta
+        return [catalog_events.StockAdjusted(sku, delta, "recuento")]
 
-    cycle = [sale] * 16 + [purchase] * 2 + [recount] * 2
+    def merma(i: int) -> list[Any]:
+        on_hand[store] -= 1
+        return [inventory.MermaRecorded(term.journal.new_id(), store, sku, line.name, Decimal(1),
+                                        inventory.MERMA_REASONS[i % len(inventory.MERMA_REASONS)], cost, "rosa")]
+
+    def count(i: int) -> list[Any]:
+        count_id = term.journal.new_id()
+        expected = on_hand[store]
+        on_hand[store] = counted = expected + (1 if i % 2 else -1)
+        return [inventory.CountStarted(count_id, store, "", "rosa"),
+                inventory.CountPosted(count_id, store, (inventory.CountLine(sku, line.name, expected, counted),),
+                                      "Toma mensual", "rosa", "rosa")]
+
+    def transfer(source: str, target: str) -> Callable[[int], list[Any]]:
+        def send(i: int) -> list[Any]:
+            quantity = Decimal(2 + i % 5)
+            on_hand[source] -= quantity
+            on_hand[target] += quantity
+            return [inventory.TransferSent(term.journal.new_id(), source, store, target,
+                                           (inventory.TransferLine(sku, line.name, quantity, cost),), "rosa")]
+        return send
+
+    cycle: list[tuple[Callable[[int], list[Any]], int]] = [
+        (sale, 1), (sale, 1), (purchase, 1), (sale, 1), (sale, 1), (recount, 1), (sale, 1), (sale, 1),
+        (transfer(store, bodega), 2), (sale, 1), (sale, 1), (merma, 1), (sale, 1), (purchase, 1), (sale, 1),
+        (count, 1), (sale, 1), (sale, 1), (transfer(bodega, store), 2), (sale, 1)]
     written = 1  # the template sale
     kinds = itertools.cycle(cycle)
     with _batches(term) as append:
-        for i in range(movements - 1):
-            append(next(kinds)(i))
-            written += 1
+        i = 0
+        while written < movements:
+            make, moves = next(kinds)
+            for event in make(i):
+                append(event)
+            written += moves
+            i += 1
     return written
+
+
+def quantity_in(term: Terminal, warehouse: str, sku: str) -> Decimal:
+    """On hand of ``sku`` in ``warehouse`` at ``term`` (what a count expects)."""
+    return inventory_queries.on_hand(term.journal.conn, sku, warehouse)
 
 
 @contextlib.contextmanager

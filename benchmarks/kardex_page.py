@@ -59,7 +59,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
                 raise AssertionError("a page came back short")
 
             started = time.perf_counter()
-            more = inventory_queries.kardex_page(conn, data.sku, before=page[-1].cursor, limit=PAGE)
+            more = inventory_queries.kardex_page(conn, data.sku, before=page[-1].id, limit=PAGE)
             second.append(time.perf_counter() - started)
             started = time.perf_counter()
             sala = inventory_queries.kardex_page(conn, data.sku, warehouse=term.journal.identity.store_id,

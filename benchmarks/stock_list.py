@@ -23,7 +23,7 @@ from desktop.journal import inventory_queries, read_models
 NAME = "stock_list"
 TARGET_MS = 200.0
 PAGE = 50
-SEARCHES = ("arroz", "Yogurt griego", "nectar durazno", "NÉCTAR", "coca-cola light", "cocacola", "vodka 500",
+SEARCHES = ("arroz", "Yogurt griego", "nectar durazno", "NÉCTAR", "coca-cola light", "coca cola", "vodka 500",
             "detergente liquido ace", "fosforos")
 
 
