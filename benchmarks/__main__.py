@@ -17,8 +17,8 @@ from benchmarks import (
     catalog_import,
     cold_start,
     common,
+    count_post,
     dte_envelope,
-    kardex_page,
     memory,
     sale_commit,
     scan_to_line,
@@ -42,8 +42,8 @@ BENCHMARKS: dict[str, Runner] = {
     dte_envelope.NAME: dte_envelope.run,
     catalog_import.NAME: catalog_import.run,
     till_catalog_pull.NAME: till_catalog_pull.run,
-    kardex_page.NAME: kardex_page.run,
     stock_list.NAME: stock_list.run,
+    count_post.NAME: count_post.run,
 }
 
 
