@@ -1,11 +1,16 @@
 """Qt-free view models of the back office (the store manager's tab): the frame and each section's page.
 
     backoffice/
+    ├── counts.py     Toma de inventario: the blind sheet, kept line by line, posted with a reason
     ├── kardex.py     Kardex: a product's movements, paged, printed and exported
+    ├── lines.py      what the operation pages share: finding a product, a sheet of lines as typed
+    ├── mermas.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold
     ├── ports.py      the rows the sections read and the Protocols of their sources and services
     ├── products.py   Productos: the store's price, minimum, location and active; HQ's fields read-only
-    ├── purchases.py  Compras: its sections and the supplier-XML registration by the signed-in administrador
+    ├── purchases.py  Compras: a paper document typed in, the supplier's XML, returns to a supplier
     ├── shell.py      the frame: who enters (administrador, supervisor read-only), sections, stock alerts
     ├── sources.py    the till's journal as the back office reads it
-    └── stock.py      Stock: on hand per warehouse, value at cost, last movement, alerts flagged
+    ├── stock.py      Stock: on hand per warehouse, value at cost, last movement, alerts flagged
+    ├── suppliers.py  Proveedores: RUT checked as typed, the form, their documents and what was bought
+    └── transfers.py  Transferencias: a sheet sent to a warehouse or store, incoming ones received
 """

@@ -1,5 +1,5 @@
-"""What the back office's operation pages share: a page frame (title, section buttons, a message line, the
-on-screen keyboard on demand), a finger-sized table of rows, and text fields that fit 1024×600."""
+"""What the back office's operation pages share: a page frame (section buttons, a message line), a finger-sized
+table of rows, a product field that takes a scanner's codes and typed words, and text fields that fit 1024×600."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.presenters.backoffice.lines import MAX_RESULTS, Found
 from desktop.ui.style import INK
-from desktop.ui.touch_keyboard import NUMERIC_HINTS, TouchKeyboard
-from desktop.ui.widgets import BigButton, label, named, show_message
+from desktop.ui.touch_keyboard import NUMERIC_HINTS
+from desktop.ui.widgets import BigButton, ScanField, label, named, show_message
 
 ROW_HEIGHT = 48
 """A row of a list is touched to open it: a fingertip high."""
@@ -100,45 +101,34 @@ class RowsTable(QTableWidget):
 
 
 class OpsPage(QWidget):
-    """A page of the back office: its title and section buttons on one row (``<name>-section-<key>``), the
-    sections' stack, a message line (``<name>-message``, red for a problem) and ``<name>-keyboard``, the on-screen
-    keyboard shown by its ⌨ button in place of the section's lower half. Emits ``section`` with the key touched."""
+    """A page of the back office (``page-<name>``): its section buttons on one row (``<name>-section-<key>``,
+    none for a page of one section), the sections' stack and a message line (``<name>-message``, red for a
+    problem). Emits ``section`` with the key touched. The shell around it has the title and the keyboard."""
 
     section = Signal(str)
 
-    def __init__(self, name: str, title: str, sections: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, name: str, sections: Sequence[tuple[str, str]]) -> None:
         super().__init__()
-        self.setObjectName(f"{name}-page")
+        self.setObjectName(f"page-{name}")
         self.name = name
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 8, 12, 8)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        self.title = label(title, f"{name}-title", "title")
-        top.addWidget(self.title)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, BigButton] = {}
-        for key, text in sections:
-            button = BigButton(text, f"{name}-section-{key}")
-            button.setCheckable(True)
-            button.clicked.connect(lambda _=False, k=key: self.section.emit(k))
-            self.group.addButton(button)
-            self.buttons[key] = button
-            top.addWidget(button)
-        self.keys = BigButton("⌨", f"{name}-keyboard-toggle")
-        self.keys.setCheckable(True)
-        self.keys.setFixedWidth(64)
-        self.keys.setToolTip("Mostrar u ocultar el teclado en pantalla")
-        self.keys.toggled.connect(self._keyboard)
-        top.addWidget(self.keys)
-        outer.addLayout(top)
+        if len(sections) > 1:
+            top = QHBoxLayout()
+            top.setSpacing(8)
+            for key, text in sections:
+                button = BigButton(text, f"{name}-section-{key}")
+                button.setCheckable(True)
+                button.clicked.connect(lambda _=False, k=key: self.section.emit(k))
+                self.group.addButton(button)
+                self.buttons[key] = button
+                top.addWidget(button)
+            outer.addLayout(top)
         self.stack = named(QStackedWidget(), f"{name}-sections")
         outer.addWidget(self.stack, 1)
-        self.keyboard = named(TouchKeyboard(), f"{name}-keyboard")
-        self.keyboard.setFixedHeight(250)
-        self.keyboard.hide()
-        outer.addWidget(self.keyboard)
         self.message = label("", f"{name}-message", wrap=True)
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         outer.addWidget(self.message)
@@ -158,10 +148,62 @@ class OpsPage(QWidget):
         show_message(self.message, text, error)
         self.message.setVisible(bool(text))
 
-    def _keyboard(self, on: bool) -> None:
-        self.keyboard.setVisible(on)
-
 
 def caption(text: str, name: str = "") -> QLabel:
     """A small grey caption over a field."""
     return label(text, name, "caption")
+
+
+class ProductField(QWidget):
+    """The product field (``<name>-product``): a scanner's code (or a typed one, then Enter) emits ``scanned``,
+    typed words emit ``searched`` after a pause and show up to four products to touch (``<name>-result-<n>``,
+    emitting ``chosen`` with the SKU); a refusal shows in their place (``<name>-found-error``)."""
+
+    scanned = Signal(str)
+    searched = Signal(str)
+    chosen = Signal(str)
+
+    def __init__(self, name: str, placeholder: str = "Escanee o busque: nombre, SKU o código de barras") -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self.field = named(ScanField(), f"{name}-product")
+        self.field.setPlaceholderText(placeholder)
+        self.field.setStyleSheet(FIELD_STYLE)
+        self.field.submitted.connect(self._submitted)
+        self.field.searched.connect(self.searched.emit)
+        box.addWidget(self.field)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        self.results: list[BigButton] = []
+        for i in range(MAX_RESULTS):
+            button = BigButton("", f"{name}-result-{i}")
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            button.setStyleSheet("font-size: 15px; text-align: left; padding-left: 8px;")
+            button.clicked.connect(lambda _=False, n=i: self._pick(n))
+            row.addWidget(button, 1)
+            button.hide()
+        self.error = label("", f"{name}-found-error", wrap=True)
+        row.addWidget(self.error, 1)
+        box.addLayout(row)
+        self._skus: list[str] = []
+
+    def _submitted(self, text: str) -> None:
+        if text.strip():
+            self.scanned.emit(text.strip())
+
+    def _pick(self, n: int) -> None:
+        if n < len(self._skus):
+            self.field.clear_quietly()
+            self.chosen.emit(self._skus[n])
+
+    def show_found(self, found: Found) -> None:
+        self._skus = [sku for sku, _text in found.results]
+        for button, result in zip(self.results, (*found.results, *([None] * MAX_RESULTS)), strict=False):
+            button.setVisible(result is not None)
+            if result is not None:
+                button.setText(result[1])
+                button.setToolTip(result[1])
+        show_message(self.error, found.error, bool(found.error))
+        self.error.setVisible(bool(found.error))  # with nothing found nor refused the row takes no height

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import seed
-from desktop.ui.backoffice import purchases_page
 
 STORE = "77447842-6"
 """The store's RUT: the receptor of every supplier document in these tests."""
@@ -38,20 +37,19 @@ def store_terminal(tmp_path: Path, rows: list[dict[str, str]], printer: Any, sca
     term.close()
 
 
-def compras(ui: Any, user: str = "rosa") -> purchases_page.PurchasesPage:
-    """The back office's Compras page for ``user`` (Rosa is the administradora, Marta a supervisor), on the
-    window's screen."""
-    terminal = ui.window.terminal
-    [who] = [u for u in terminal.auth.users() if u.user_id == user]
-    page = purchases_page.page(terminal, who)
-    ui.window.screens.addWidget(page)
-    ui.window.screens.setCurrentWidget(page)
-    return page
+def compras(ui: Any, user: str = "rosa", pin: str = "0000") -> QWidget:
+    """The back office's Compras page for ``user`` signed in with ``pin`` (Rosa is the administradora, Marta a
+    supervisor: 9999)."""
+    ui.sign_in(user, pin)
+    ui.click("section-purchases", ui.find(QWidget, "back-office"))
+    return ui.find(QWidget, "page-purchases")
 
 
 def open_purchase(ui: Any, user: str = "rosa") -> QDialog:
-    """Compras → "Registrar XML del proveedor…" by ``user``: the registration, over the whole window."""
+    """Compras → XML del proveedor → "Registrar XML del proveedor…" by ``user``: the registration, over the whole
+    window."""
     compras(ui, user)
+    ui.click("purchases-section-xml")
     ui.click("purchases-xml-open")
     return ui.dialog("purchase-dialog")
 

@@ -51,7 +51,8 @@ def test_the_cashiers_shift_menu_no_longer_registers_purchases(ui):
 
 
 def test_a_supervisor_sees_compras_read_only(ui):
-    page = compras(ui, "marta")
+    page = compras(ui, "marta", "9999")
+    ui.click("purchases-section-xml", page)
     assert not ui.find(QPushButton, "purchases-xml-open", page).isEnabled()
     assert ui.text("purchases-message", page).startswith("Sólo lectura")
     assert page.presenter.xml() is None
@@ -90,8 +91,8 @@ def test_the_administradora_registers_a_suppliers_factura(ui, qtbot, terminal, f
 
 def test_refusals_are_shown_and_nothing_is_recorded(ui, qtbot, terminal, factura, tmp_path):
     terminal.purchases.import_file(factura.read_bytes())
-    head = terminal.journal.head
     page = open_purchase(ui)
+    head = terminal.journal.head
     pick(ui, qtbot, page, factura)
     qtbot.waitUntil(lambda: "ya registrado el" in ui.text("purchase-verdict", page))
     verdict = page.findChild(QLabel, "purchase-verdict")

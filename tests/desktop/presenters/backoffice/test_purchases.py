@@ -1,5 +1,7 @@
-"""The Compras page's presenter: the administradora registers a supplier's XML as herself, without a PIN; a
-supervisor reads the page and registers nothing."""
+"""The Compras page's presenter: a paper factura typed in by scanning its lines with their cost (the supplier's
+RUT checked as typed, a new one named), a total that does not add up refused with everything kept; goods returned
+to the supplier; the supplier's XML registered by the administradora as herself, without a PIN; a supervisor reads
+and registers nothing."""
 
 from __future__ import annotations
 
@@ -8,16 +10,80 @@ from pathlib import Path
 from desktop import settings as settings_mod
 from desktop.presenters.backoffice.purchases import READ_ONLY, PurchasesPresenter
 from tests import supplier_dte as sd
+from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, warehouses
 
 STORE = "77447842-6"
 ROWS = [{"sku": "LEC-1", "name": "Leche Entera Colun 1 L", "price": "1150", "category": "Lácteos",
          "sold_by": "unit", "barcode": "7801234567894", "plu": "", "brand": "", "iva_exempt": "0",
-         "favourite": "0", "stock": "12"}]
+         "favourite": "0", "stock": "12"},
+        {"sku": "PAN-1", "name": "Pan Batido", "price": "1990", "category": "Panadería", "sold_by": "kg",
+         "barcode": "", "plu": "1001", "brand": "", "iva_exempt": "0", "favourite": "0", "stock": "3"}]
 
 
-def _user(terminal, user_id):
-    [user] = [u for u in terminal.auth.users() if u.user_id == user_id]
-    return user
+def _page(terminal, user=ROSA):
+    return PurchasesPresenter(terminal.purchases, terminal.auth, terminal.catalog, user, warehouses(terminal),
+                              lambda rut: "Distribuidora Andes Ltda." if rut == "76123456-0" else "",
+                              today=terminal.journal.clock().date())
+
+
+def test_a_paper_factura_is_typed_in_line_by_line(make_terminal):
+    store = make_terminal(rows=ROWS)
+    page = _page(store)
+    assert page.view.section == "manual" and page.view.manual.fecha == "20-11-2026"
+    page.set_rut("76.123.456-5")
+    assert page.view.manual.rut_check.startswith("Dígito verificador incorrecto")
+    page.set_rut("77.888.999-4")
+    assert page.view.manual.rut_check == "RUT 77.888.999-4 ✓ · proveedor nuevo: escriba su razón social"
+    page.type("razon_social", "Panificadora del Sur SpA")
+    page.type("folio", "5521")
+    page.scan("7801234567894")
+    page.set_quantity("24")
+    page.set_cost("790")
+    page.scan("1001")  # the PLU of the pan batido: sold by kg, its weight typed
+    page.set_quantity("5,5")
+    page.set_cost("1.200,5")
+    assert page.view.manual.lines[1].problem.startswith("Monto no válido")
+    assert page.register().error  # the peso with decimals is refused, nothing lost
+    page.set_cost("1200")
+    assert page.view.manual.rows == (("LEC-1 · Leche Entera Colun 1 L", "24 un", "790", "$18.960"),
+                                     ("PAN-1 · Pan Batido", "5,5 kg", "1200", "$6.600"))
+    assert page.view.totals == "Neto $25.560 · IVA $4.856 · Total $30.416"
+    page.type("total", "30.000")
+    view = page.register()
+    assert view.error and "no cuadra" in view.message and view.manual.folio == "5521"
+    page.type("total", "30.416")
+    view = page.register()
+    assert view.message == ("Compra registrada: Factura N° 5521 de Panificadora del Sur SpA · 2 líneas · total "
+                            "$30.416"), view.message
+    assert view.manual.lines == () and view.moved == 1
+    [row] = store.journal.conn.execute("SELECT tipo, folio, registered_by FROM purchases").fetchall()
+    assert row == (33, 5521, "rosa")
+    page.set_rut("77.888.999-4")
+    page.type("folio", "5521")
+    page.type("razon_social", "Panificadora del Sur SpA")
+    page.scan("LEC-1")
+    page.set_cost("790")
+    assert "ya registrado" in page.register().message  # the same document twice
+
+
+def test_goods_go_back_to_the_supplier(make_terminal):
+    store = make_terminal(rows=ROWS)
+    page = _page(store)
+    page.show("return")
+    page.set_rut("76123456-0")
+    assert page.view.back.rut_check == "RUT 76.123.456-0 ✓ · Distribuidora Andes Ltda."
+    page.scan("LEC-1")
+    page.set_quantity("6")
+    page.set_cost("800")
+    view = page.give_back()
+    assert view.error and "motivo" in view.message.lower() and len(view.back.lines) == 1
+    page.type("reason", "Producto vencido")
+    page.type("paper", "Guía 52 N° 1234")
+    view = page.give_back()
+    assert view.message.startswith("Devolución registrada a Distribuidora Andes Ltda.: 1 productos · $4.800"), \
+        view.message
+    [ret] = [e for e in store.journal.read() if e.type == "purchases.supplier_returned"]
+    assert (ret.payload["reason"], ret.payload["document"]) == ("Producto vencido", "Guía 52 N° 1234")
 
 
 def test_the_administradora_registers_the_xml_as_herself(make_terminal, tmp_path: Path):
@@ -25,8 +91,7 @@ def test_the_administradora_registers_the_xml_as_herself(make_terminal, tmp_path
     path = tmp_path / "f.xml"
     path.write_bytes(sd.envio([sd.dte(33, 4, [("Leche Entera Colun 1 L", "6", "820", "7801234567894", False)],
                                       STORE)], STORE))
-    page = PurchasesPresenter(store.purchases, store.auth, store.catalog, _user(store, "rosa"))
-    assert page.view.can_edit and page.view.message == ""
+    page = _page(store)
     xml = page.xml()
     assert xml is not None
     assert xml.load(str(path)).can_confirm
@@ -38,8 +103,10 @@ def test_the_administradora_registers_the_xml_as_herself(make_terminal, tmp_path
 
 def test_a_supervisor_reads_compras_and_registers_nothing(make_terminal):
     store = make_terminal(rows=ROWS)
-    page = PurchasesPresenter(store.purchases, store.auth, store.catalog, _user(store, "marta"))
+    page = _page(store, MARTA)
     assert not page.view.can_edit and page.view.message == READ_ONLY
     assert page.xml() is None
-    assert page.view.error
-    assert page.show("nada").section == "xml"
+    page.scan("LEC-1")
+    page.set_cost("1")
+    assert page.register().message == READ_ONLY
+    assert page.show("nada").section == "manual"

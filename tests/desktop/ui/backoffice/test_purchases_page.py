@@ -1,0 +1,54 @@
+"""The Compras page by touch at 1024×600: a paper factura typed in by scanning its lines with their cost, and
+goods returned to its supplier."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QLineEdit
+
+from tests.desktop.ui.backoffice.ops_kit import cells, fits, open_section
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def _type(ui, page, name, text):
+    field = ui.find(QLineEdit, name, page)
+    field.selectAll()
+    ui.qtbot.keyClicks(field, text)
+
+
+def test_a_paper_factura_and_a_return_by_touch(ui, terminal):
+    page = open_section(ui, "purchases")
+    _type(ui, page, "purchases-manual-rut", "77.888.999-4")
+    assert ui.text("purchases-manual-rut-check", page).endswith("proveedor nuevo: escriba su razón social")
+    _type(ui, page, "purchases-manual-razon-social", "Panificadora del Sur SpA")
+    _type(ui, page, "purchases-manual-folio", "5521")
+    ui.type("purchases-manual-product", "7801234567894", enter=True)
+    _type(ui, page, "purchases-manual-quantity", "24")
+    _type(ui, page, "purchases-manual-cost", "790")
+    ui.type("purchases-manual-product", "7802920000015", enter=True)
+    _type(ui, page, "purchases-manual-quantity", "10")
+    _type(ui, page, "purchases-manual-cost", "2.650")
+    assert cells(ui, "purchases-manual-lines") == [["LEC-1 · Leche Entera Colun 1 L", "24 un", "790", "$18.960"],
+                                                   ["HUE-12 · Huevos Blancos 12 un", "10 un", "2.650", "$26.500"]]
+    assert ui.text("purchases-manual-totals", page) == "Neto $45.460\nIVA $8.637\nTotal $54.097"
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_purchases_manual.png")
+    ui.click("purchases-manual-register", page)
+    assert ui.text("purchases-message", page) == ("Compra registrada: Factura N° 5521 de Panificadora del Sur SpA · "
+                                                  "2 líneas · total $54.097")
+
+    ui.click("purchases-section-return", page)
+    _type(ui, page, "purchases-return-rut", "77888999-4")
+    assert ui.text("purchases-return-rut-check", page) == "RUT 77.888.999-4 ✓ · Panificadora del Sur SpA"
+    ui.type("purchases-return-product", "7802920000015", enter=True)
+    _type(ui, page, "purchases-return-quantity", "2")
+    reason = ui.find(QComboBox, "purchases-return-reason", page)
+    ui.qtbot.keyClicks(reason.lineEdit(), "Producto vencido")
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_purchases_return.png")
+    ui.click("purchases-return-register", page)
+    assert ui.text("purchases-message", page).startswith("Devolución registrada a Panificadora del Sur SpA: 1 "
+                                                         "productos")
+    ui.click("purchases-section-xml", page)
+    ui.screenshot(ui.window, "backoffice_purchases_xml.png")

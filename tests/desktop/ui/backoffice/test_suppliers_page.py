@@ -1,0 +1,33 @@
+"""The Proveedores page by touch at 1024×600: the RUT checked as it is typed, a supplier saved and listed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from tests.desktop.ui.backoffice.ops_kit import cells, fits, open_section
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def test_a_supplier_saved_with_its_rut_checked_as_typed(ui):
+    page = open_section(ui, "suppliers")
+    rut = ui.find(QLineEdit, "suppliers-rut", page)
+    ui.qtbot.keyClicks(rut, "96.505.760-1")
+    assert ui.text("suppliers-rut-check", page) == "Dígito verificador incorrecto: para 96505760 es 9"
+    ui.qtbot.keyClick(rut, Qt.Key.Key_Backspace)
+    ui.qtbot.keyClicks(rut, "9")
+    assert ui.text("suppliers-rut-check", page) == "RUT 96.505.760-9 ✓"
+    for name, text in (("suppliers-razon_social", "Agrosuper Comercializadora de Alimentos Ltda."),
+                       ("suppliers-giro", "Venta al por mayor de carnes"), ("suppliers-contact", "Jorge Soto"),
+                       ("suppliers-phone", "+56 9 8765 4321"), ("suppliers-email", "jorge@agrosuper.cl")):
+        ui.qtbot.keyClicks(ui.find(QLineEdit, name, page), text)
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_suppliers_form.png")
+    ui.click("suppliers-save", page)
+    assert ui.text("suppliers-message", page).startswith("Proveedor guardado: Agrosuper")
+    assert cells(ui, "suppliers-list") == [["96.505.760-9", "Agrosuper Comercializadora de Alimentos Ltda.",
+                                            "Venta al por mayor de carnes"]]
+    ui.click("suppliers-section-documents", page)
+    assert ui.text("suppliers-documents-title", page).startswith("Agrosuper Comercializadora de Alimentos Ltda. ·")
