@@ -17,10 +17,12 @@ from benchmarks import (
     catalog_import,
     cold_start,
     common,
+    count_post,
     dte_envelope,
     memory,
     sale_commit,
     scan_to_line,
+    stock_list,
     sync_catchup,
     sync_ingest,
     ted_stamp,
@@ -40,6 +42,8 @@ BENCHMARKS: dict[str, Runner] = {
     dte_envelope.NAME: dte_envelope.run,
     catalog_import.NAME: catalog_import.run,
     till_catalog_pull.NAME: till_catalog_pull.run,
+    stock_list.NAME: stock_list.run,
+    count_post.NAME: count_post.run,
 }
 
 

@@ -43,11 +43,17 @@ class Sizes:
     memory_lines: int = 5
     dte_boletas: int = 500  # dte_envelope: boletas signed, in EnvioBOLETA envelopes of 50 ...
     dte_peer: bool = True  # ... beside the PyPI peer library in its own virtualenv (not in --quick)
+    kardex_movements: int = 100_000  # kardex_page: movements of the one product ...
+    kardex_samples: int = 50  # ... and first pages read
+    stock_rounds: int = 10  # stock_list: rounds of every search
+    count_lines: int = 5_000  # count_post: lines of each count posted ...
+    count_runs: int = 3  # ... and counts posted
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
-                   memory_sales=100, dte_boletas=100, dte_peer=False)
+                   memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
+                   stock_rounds=3, count_lines=500, count_runs=2)
 
 
 @dataclass

@@ -6,6 +6,7 @@ Rules, rounding and sources: docs/inventory.md.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -153,10 +154,9 @@ def movements(store_id: str, entry: envelope.Envelope | None, event: object) -> 
 
 def _purchase(e: purchases.PurchaseReceived) -> list[Movement]:
     doc = f"{TIPO_NAMES.get(e.tipo, 'Documento')} {e.tipo} N° {e.folio} · {_shown_rut(e.supplier.rut)}"
-    expiry = {x.sku: x.expiry for x in e.lines if x.sku is not None}
-    return [Movement("compra", e.warehouse, sku, quantity, value, doc, e.purchase_id, e.registered_by,
-                     Lot(e.supplier.rut, expiry.get(sku, ""), e.purchase_id) if quantity > 0 else None)
-            for sku, quantity, value in purchases.cost_moves(e)]
+    return [Movement("compra", e.warehouse, x.sku, quantity, value, doc, e.purchase_id, e.registered_by,
+                     Lot(e.supplier.rut, x.expiry, e.purchase_id) if quantity > 0 else None)
+            for x, quantity, value in purchases.cost_lines(e) if x.sku is not None]
 
 
 def _transfer_sent(store_id: str, e: inventory.TransferSent) -> list[Movement]:
@@ -226,15 +226,26 @@ class CostState:
         Raises:
             InvalidInput: text that is not such a state (Spanish message).
         """
+        return _parsed(text)
+
+    @classmethod
+    def _read(cls, text: str) -> CostState:
         try:
             data = json.loads(text)
             avg, last = data["avg"], data["last"]
-            layers = tuple(Layer(_finite(q), _int(v), Lot(*(str(t) for t in trace)) if trace else None)
+            layers = tuple(Layer(_finite(q), _int(v), _lot(trace) if trace else None)
                            for q, v, *trace in data["layers"])
             return cls(None if avg is None else _finite(avg), None if last is None else _finite(last), layers)
         except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
             raise errors.InvalidInput(f"el estado de costo guardado no se puede leer ({type(exc).__name__})") \
                 from None
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(text: str) -> CostState:
+    """:meth:`CostState.from_json`, remembered: a state is immutable, and the checkout and the projection read the
+    same text of a product in one sale."""
+    return CostState._read(text)
 
 
 def _finite(text: Any) -> Decimal:
@@ -244,6 +255,13 @@ def _finite(text: Any) -> Decimal:
     if not value.is_finite():
         raise ValueError(text)
     return value
+
+
+def _lot(trace: list[Any]) -> Lot:
+    rut, expiry, purchase_id = trace
+    if type(rut) is not str or type(expiry) is not str or type(purchase_id) is not str:
+        raise TypeError(trace)
+    return Lot(rut, expiry, purchase_id)
 
 
 def _int(value: Any) -> int:
@@ -381,8 +399,10 @@ def _fifo(state: CostState, m: Movement, on_hand: Decimal) -> tuple[CostState, C
 def _take(layers: list[Layer], quantity: Decimal, purchase_id: str) -> tuple[Decimal, int]:
     """Remove up to ``quantity`` from ``layers`` (those of ``purchase_id`` first, then the oldest): ``(taken, value
     taken)``, the value exact to the peso (a layer's part is ``round(value × part / quantity)``)."""
-    order = [n for n, x in enumerate(layers) if purchase_id and x.lot is not None and x.lot.purchase_id == purchase_id]
-    order += [n for n in range(len(layers)) if n not in order]
+    order: list[int] | range = range(len(layers))
+    if purchase_id:
+        first = [n for n, x in enumerate(layers) if x.lot is not None and x.lot.purchase_id == purchase_id]
+        order = first + [n for n in order if n not in first]
     taken, value = ZERO, 0
     for n in order:
         if taken >= quantity:

@@ -35,7 +35,10 @@ def by_barcode(conn: sqlite3.Connection, code: str) -> catalog.Product | None:
 
 
 def by_sku(conn: sqlite3.Connection, sku: str) -> catalog.Product | None:
-    row = conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.sku = ? COLLATE NOCASE", (sku,)).fetchone()
+    """The product of ``sku``, exactly as written (the primary key's index) or else in any case (a scan)."""
+    row = (conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.sku = ?", (sku,)).fetchone()
+           or conn.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.sku = ? COLLATE NOCASE",
+                           (sku,)).fetchone())
     return None if row is None else _product(conn, row)
 
 

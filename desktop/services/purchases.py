@@ -315,7 +315,8 @@ class PurchaseService:
 
     def build_manual(self, supplier_rut: str, tipo: int, folio: str | int, fecha_emision: str,
                      lines: Sequence[ManualLine], *, warehouse: str = "", razon_social: str = "", giro: str = "",
-                     total: str | int | None = None, registered_by: str = "") -> events.PurchaseReceived:
+                     total: str | int | None = None, guia: str | int = "", registered_by: str = ""
+                     ) -> events.PurchaseReceived:
         """The ``purchase.received`` of a document typed in by hand (``events.MANUAL_TIPOS``: a factura, boleta or
         guía de despacho, on paper or without its XML, and their notas): ``digest`` and ``document_xml`` are
         ``""``; nothing is journaled.
@@ -323,6 +324,8 @@ class PurchaseService:
         A factura's (or its nota's) IVA is ``money.iva_of_neto`` of its affected lines (IVA crédito fiscal); a
         boleta's costs are what was paid (IVA included: it gives no crédito) and a guía's are neto without IVA (its
         factura follows). A nota de crédito takes its goods back out; a nota de débito moves only their cost.
+        A factura of goods that came with a guía de despacho registered before (``guia``: its folio) references it
+        and moves neither stock nor cost (the guía brought both): it records the document and its IVA.
         ``total``, when typed, must equal the document's total. The supplier's razón social and giro are the saved
         supplier's when not given.
 
@@ -344,6 +347,10 @@ class PurchaseService:
         if len(lines) > rules.PURCHASE_LINES_MAX:
             raise PurchaseRefused([f"el documento tiene {len(lines)} líneas; el máximo es {rules.PURCHASE_LINES_MAX}"])
         known = inventory_queries.supplier(self.journal.conn, rut)
+        if known is not None and not known.active:
+            raise PurchaseRefused([f"el proveedor {known.razon_social} ({rut_mod.format(rut)}) está inactivo: "
+                                   "actívelo en Proveedores antes de registrarle compras"])
+        references = self._guia(rut, tipo, guia) if str(guia).strip() else ()
         name = razon_social.strip() or (known.razon_social if known is not None else "")
         if not name:
             raise PurchaseRefused([f"el proveedor {rut_mod.format(rut)} no está registrado: indique su razón social"])
@@ -357,8 +364,8 @@ class PurchaseService:
                 line_no=n, code=x.product.sku, ean=x.product.barcodes[0] if x.product.barcodes else None,
                 name=x.product.name[:80], quantity=x.quantity, unit="KG" if x.product.weighed else "UN",
                 unit_cost=x.unit_cost, amount=amount, cost=amount,
-                exento=tipo in MANUAL_EXENTOS or x.product.iva_exempt, sku=x.product.sku, matched_by="manual",
-                expiry=x.expiry))
+                exento=tipo in MANUAL_EXENTOS or x.product.iva_exempt, sku=None if references else x.product.sku,
+                matched_by="manual", expiry=x.expiry))
         exento = sum(x.cost for x in event_lines if x.exento)
         neto = sum(x.cost for x in event_lines if not x.exento)
         iva = money.iva_of_neto(neto) if tipo in MANUAL_WITH_IVA else 0
@@ -375,11 +382,24 @@ class PurchaseService:
         return events.PurchaseReceived(
             purchase_id=self.new_id(), supplier=supplier, tipo=tipo, folio=number, fecha_emision=day.isoformat(),
             warehouse=target, lines=tuple(event_lines), neto=neto, exento=exento, iva=iva, total=document_total,
-            digest="", moves_stock=True, registered_by=registered_by, document_xml="")
+            digest="", moves_stock=not references, references=references, registered_by=registered_by,
+            document_xml="")
+
+    def _guia(self, rut: str, tipo: int, folio: str | int) -> tuple[events.DocumentReference, ...]:
+        """The reference of a factura to the guía de despacho ``folio`` of supplier ``rut`` registered before.
+        Raises: PurchaseRefused (not a factura, no such guía)."""
+        if tipo not in FACTURAS:
+            raise PurchaseRefused(["solo una factura hace referencia a una guía de despacho"])
+        number = _folio(folio)
+        for guia_tipo in (events.GUIA_DESPACHO, 50):
+            if purchases_projection.registered(self.journal.conn, rut, guia_tipo, number) is not None:
+                return (events.DocumentReference(str(guia_tipo), str(number), "", None, "Guía de despacho"),)
+        raise PurchaseRefused([f"no hay una guía de despacho N° {number} de {rut_mod.format(rut)} registrada: "
+                               "registre la guía primero, o la factura sin guía"])
 
     def record_manual(self, actor: User | None, supplier_rut: str, tipo: int, folio: str | int, fecha_emision: str,
                       lines: Sequence[ManualLine], *, warehouse: str = "", razon_social: str = "", giro: str = "",
-                      total: str | int | None = None) -> events.PurchaseReceived:
+                      total: str | int | None = None, guia: str | int = "") -> events.PurchaseReceived:
         """:meth:`build_manual` and journal it, registered by ``actor``.
 
         Raises:
@@ -391,7 +411,8 @@ class PurchaseService:
         inventory.require_admin(actor, "registrar compras")
         assert actor is not None
         event = self.build_manual(supplier_rut, tipo, folio, fecha_emision, lines, warehouse=warehouse,
-                                  razon_social=razon_social, giro=giro, total=total, registered_by=actor.user_id)
+                                  razon_social=razon_social, giro=giro, total=total, guia=guia,
+                                  registered_by=actor.user_id)
         try:
             self.journal.append(event)
         except purchases_projection.PurchaseAlreadyRegistered as exc:
@@ -473,6 +494,7 @@ MANUAL_WITH_IVA: Final = frozenset({30, events.FACTURA, 55, events.NOTA_DEBITO, 
 """Paper documents whose IVA is crédito fiscal: facturas and their notas (IVA = 19 % of the affected lines)."""
 MANUAL_EXENTOS: Final = frozenset({32, events.FACTURA_EXENTA, 38, 41})
 """Paper documents whose every line is exento."""
+FACTURAS: Final = frozenset({30, 32, events.FACTURA, events.FACTURA_EXENTA})
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,8 +169,13 @@ def cost_moves(event: PurchaseReceived) -> list[tuple[str, Decimal, int]]:
     the quantity is 0 when the stock does not move (value only). The quantity is in the store's units, as in
     :func:`stock_moves`, so the cost per unit is ``cost / (quantity × package_factor)``: a box of 12 at $6.000
     costs $500 a unit."""
+    return [(line.sku, quantity, value) for line, quantity, value in cost_lines(event) if line.sku is not None]
+
+
+def cost_lines(event: PurchaseReceived) -> list[tuple[PurchaseLine, Decimal, int]]:
+    """:func:`cost_moves` with the line each move comes from (its lot: expiry, ``shared.inventory``)."""
     moving = event.moves_stock and event.tipo not in NOTAS_DEBITO
-    return [(x.sku, event.sign * x.store_quantity if moving else Decimal(0), event.sign * x.cost)
+    return [(x, event.sign * x.store_quantity if moving else Decimal(0), event.sign * x.cost)
             for x in event.lines if x.sku is not None and (x.cost != 0 or (moving and x.quantity != 0))]
 
 

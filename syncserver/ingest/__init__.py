@@ -4,6 +4,7 @@ rebuild (docs/architecture.md#3-the-sync-protocol).
     ingest/
     ├── conflicts.py    events PostgreSQL still refuses once folded (identity clashes, running totals)
     ├── epoch.py        a terminal's new epoch, with its folio leases renewed
+    ├── kardex.py       each store's movements costed with shared.inventory in fold order: kardex, cost state
     ├── limits.py       values a read model's column cannot hold (the event is quarantined)
     ├── projections.py  fold events into row sets and write them (the master read models)
     ├── push.py         one signed batch: checks, store (store.events), fold, tracking, folio refill, all or nothing

@@ -1,5 +1,6 @@
 """Master read models folded from terminal events: sales with lines and tenders, returns with lines and refunds,
-purchases (suppliers' documents) with their lines, stock, shifts, store products.
+purchases (suppliers' documents) with their lines, stock, the kardex and cost state (``syncserver.ingest.kardex``),
+transfers, counts, mermas, suppliers and returns to them, the stores' product settings, shifts, store products.
 
 ``fold`` turns a batch of decoded events into row sets; ``write`` applies them with a few bulk statements in the
 caller's transaction (the one that stores the events and advances the tracking row).
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from shared.events import auth, catalog, envelope, purchases, returns, sales, shifts
-from syncserver.store import bulk, db
+from shared import inventory as inv
+from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
+from syncserver.ingest import kardex
+from syncserver.store import bulk, change_feed, db
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
                 ("epoch", "integer"), ("seq", "bigint"), ("number", "bigint"), ("shift_id", "text"),
@@ -47,6 +51,55 @@ PURCHASE_LINE_COLUMNS = [("tenant_id", "bigint"), ("supplier_rut", "text"), ("ti
                          ("line_no", "integer"), ("purchase_id", "text"), ("sku", "text"), ("code", "text"),
                          ("description", "text"), ("quantity", "numeric"), ("unit", "text"),
                          ("unit_cost", "bigint"), ("cost", "bigint"), ("amount", "bigint"), ("exento", "boolean")]
+TRANSFER_COLUMNS = [("tenant_id", "bigint"), ("transfer_id", "text"), ("from_store", "text"),
+                    ("from_warehouse", "text"), ("to_store", "text"), ("to_warehouse", "text"), ("state", "text"),
+                    ("sent_by", "text"), ("sent_at", "text"), ("note", "text"), ("terminal_id", "text"),
+                    ("epoch", "integer"), ("seq", "bigint"), ("received_at", "text")]
+TRANSFER_LINE_COLUMNS = [("tenant_id", "bigint"), ("transfer_id", "text"), ("line_no", "integer"), ("sku", "text"),
+                         ("name", "text"), ("quantity", "numeric"), ("unit_cost", "bigint")]
+RECEIVED_COLUMNS = [("tenant_id", "bigint"), ("transfer_id", "text"), ("from_store", "text"), ("to_store", "text"),
+                    ("to_warehouse", "text"), ("state", "text"), ("received_by", "text"), ("received_at", "text"),
+                    ("received_note", "text"), ("received_terminal_id", "text")]
+RECEIVED_LINE_COLUMNS = [("tenant_id", "bigint"), ("transfer_id", "text"), ("line_no", "integer"), ("sku", "text"),
+                         ("name", "text"), ("sent", "numeric"), ("received", "numeric"), ("unit_cost", "bigint")]
+COUNT_STARTED_COLUMNS = [("tenant_id", "bigint"), ("count_id", "text"), ("store_id", "text"),
+                         ("warehouse_id", "text"), ("category", "text"), ("state", "text"), ("started_by", "text"),
+                         ("started_at", "text")]
+COUNT_POSTED_COLUMNS = [("tenant_id", "bigint"), ("count_id", "text"), ("store_id", "text"), ("warehouse_id", "text"),
+                        ("state", "text"), ("reason", "text"), ("counted_by", "text"), ("approved_by", "text"),
+                        ("posted_at", "text")]
+COUNT_LINE_COLUMNS = [("tenant_id", "bigint"), ("count_id", "text"), ("line_no", "integer"), ("sku", "text"),
+                      ("name", "text"), ("expected", "numeric"), ("counted", "numeric")]
+MERMA_COLUMNS = [("tenant_id", "bigint"), ("merma_id", "text"), ("store_id", "text"), ("warehouse_id", "text"),
+                 ("sku", "text"), ("name", "text"), ("quantity", "numeric"), ("reason", "text"),
+                 ("unit_cost", "bigint"), ("recorded_by", "text"), ("authorised_by", "text"), ("note", "text"),
+                 ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("occurred_at", "text")]
+SUPPLIER_COLUMNS = [("tenant_id", "bigint"), ("store_id", "text"), ("rut", "text"), ("razon_social", "text"),
+                    ("giro", "text"), ("contact", "text"), ("phone", "text"), ("email", "text"), ("active", "boolean"),
+                    ("saved_by", "text"), ("saved_at", "text")]
+SUPPLIER_RETURN_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("store_id", "text"),
+                           ("supplier_rut", "text"), ("warehouse_id", "text"), ("reason", "text"),
+                           ("returned_by", "text"), ("purchase_id", "text"), ("document", "text"),
+                           ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("occurred_at", "text")]
+SUPPLIER_RETURN_LINE_COLUMNS = [("tenant_id", "bigint"), ("return_id", "text"), ("line_no", "integer"),
+                                ("sku", "text"), ("name", "text"), ("quantity", "numeric"), ("unit_cost", "bigint")]
+PRODUCT_SETTING_COLUMNS = [("tenant_id", "bigint"), ("store_id", "text"), ("sku", "text"), ("price", "bigint"),
+                           ("min_stock", "numeric"), ("location", "text"), ("active", "boolean"),
+                           ("edited_by", "text"), ("edited_at", "text"), ("seen_price", "bigint"),
+                           ("seen_change", "bigint")]
+TRANSFER_CHANGE = "transfer"
+"""The feed kind of a transfer sent to a store (for that store only; key: the ``transfer_id``; ``data``:
+``codec.to_payload`` of its :class:`shared.events.inventory.TransferIncoming`)."""
+ORDERED_TYPES = frozenset({
+    sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, purchases.PurchaseReceived.TYPE,
+    catalog.StockAdjusted.TYPE, inventory.TransferSent.TYPE, inventory.TransferReceived.TYPE,
+    inventory.CountPosted.TYPE, inventory.MermaRecorded.TYPE, inventory.SupplierReturned.TYPE,
+    inventory.SupplierSaved.TYPE, inventory.StoreProductSet.TYPE})
+"""Event types whose fold depends on the order of the store's events (stock movements with their cost and running
+balances, the latest supplier and product settings saved): the ingest folds them under the store's lock and logs
+the order (``kardex.log_batch``), which the rebuild follows."""
+
+
 @dataclass
 class Rows:
     """What one batch changes in the master, accumulated before writing."""
@@ -64,6 +117,24 @@ class Rows:
     refunds: list[tuple[Any, ...]] = field(default_factory=list)
     purchases: list[tuple[Any, ...]] = field(default_factory=list)
     purchase_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    moves: list[tuple[envelope.Envelope, inv.Movement]] = field(default_factory=list)
+    """Stock movements in fold order, costed at :func:`write` (``syncserver.ingest.kardex``)."""
+    ordered: list[envelope.Envelope] = field(default_factory=list)
+    """The entries of :data:`ORDERED_TYPES` folded, in order."""
+    transfers: list[tuple[Any, ...]] = field(default_factory=list)
+    transfer_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    received: list[tuple[Any, ...]] = field(default_factory=list)
+    received_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    counts_started: list[tuple[Any, ...]] = field(default_factory=list)
+    counts_posted: list[tuple[Any, ...]] = field(default_factory=list)
+    count_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    mermas: list[tuple[Any, ...]] = field(default_factory=list)
+    suppliers: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    supplier_returns: list[tuple[Any, ...]] = field(default_factory=list)
+    supplier_return_lines: list[tuple[Any, ...]] = field(default_factory=list)
+    product_settings: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    incoming: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    """``(receiving store, transfer_id, TransferIncoming payload)`` of the transfers sent to another store."""
 
 
 def warehouse_of(store_id: str) -> str:
@@ -72,8 +143,14 @@ def warehouse_of(store_id: str) -> str:
 
 
 def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> None:
-    """Add one event's effect to ``rows`` (events without a read model are only stored)."""
-    wh = warehouse_of(entry.store_id)
+    """Add one event's effect to ``rows`` (events without a read model are only stored). Stock moves as
+    ``shared.inventory.movements`` says, the same movements the kardex costs."""
+    if entry.type in ORDERED_TYPES:
+        rows.ordered.append(entry)
+        moved = inv.movements(entry.store_id, entry, event)
+        for m in moved:
+            rows.stock[(m.warehouse, m.sku)] += m.quantity
+            rows.moves.append((entry, m))
     if isinstance(event, sales.SaleCompleted):
         rows.sales.append((tenant_id, event.sale_id, entry.store_id, entry.terminal_id, entry.epoch, entry.seq,
                            event.number, event.shift_id, event.cashier_id, entry.occurred_at, event.total,
@@ -81,7 +158,6 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         for x in event.lines:
             rows.lines.append((tenant_id, event.sale_id, x.line_id, x.sku, x.name, x.quantity, x.unit_price,
                                x.discount, x.amount))
-            rows.stock[(wh, x.sku)] -= x.quantity
         for t in event.tenders:
             rows.tenders.append((tenant_id, event.sale_id, t.kind, t.amount, t.received))
         totals = rows.shift_sales.setdefault(event.shift_id, [0, 0, defaultdict(int)])
@@ -89,11 +165,7 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         totals[1] += event.total
         for t in event.tenders:
             totals[2][t.kind] += t.received
-    elif isinstance(event, catalog.StockAdjusted):
-        rows.stock[(wh, event.sku)] += event.delta
     elif isinstance(event, purchases.PurchaseReceived):  # goods go where the till said (its store by default)
-        for sku, quantity in purchases.stock_moves(event):
-            rows.stock[(event.warehouse, sku)] += quantity
         _purchase(rows, tenant_id, entry, event)
     elif isinstance(event, catalog.ProductUpserted):
         rows.products.append((tenant_id, event.sku, event.name, event.price, event.category, event.sold_by,
@@ -104,10 +176,86 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
     elif isinstance(event, shifts.ShiftOpened | shifts.CashMoved | shifts.ShiftClosed):
         rows.shift_events.append((event, entry))
     elif isinstance(event, returns.ReturnCompleted):
-        _return(rows, tenant_id, entry, event, wh)
+        _return(rows, tenant_id, entry, event)
+    elif type(event) in _BACK_OFFICE:
+        _BACK_OFFICE[type(event)](rows, tenant_id, entry, event)
 
 
-def _return(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: returns.ReturnCompleted, wh: str) -> None:
+def _transfer_sent(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.TransferSent) -> None:
+    """A transfer within the store arrives at once (state ``received``); one to another store is in transit and
+    is forwarded to that store's tills (:data:`TRANSFER_CHANGE`)."""
+    within = event.to_store == entry.store_id
+    rows.transfers.append((tenant_id, event.transfer_id, entry.store_id, event.from_warehouse, event.to_store,
+                           event.to_warehouse, "received" if within else "in_transit", event.sent_by,
+                           entry.occurred_at, event.note, entry.terminal_id, entry.epoch, entry.seq,
+                           entry.occurred_at if within else None))
+    rows.transfer_lines.extend((tenant_id, event.transfer_id, n, x.sku, x.name, x.quantity, x.unit_cost)
+                               for n, x in enumerate(event.lines, 1))
+    if not within:
+        incoming = inventory.TransferIncoming(
+            transfer_id=event.transfer_id, from_store=entry.store_id, from_warehouse=event.from_warehouse,
+            to_warehouse=event.to_warehouse, lines=event.lines, sent_by=event.sent_by, sent_at=entry.occurred_at,
+            note=event.note)
+        rows.incoming.append((event.to_store, event.transfer_id, codec.to_payload(incoming)))
+
+
+def _transfer_received(rows: Rows, tenant_id: int, entry: envelope.Envelope,
+                       event: inventory.TransferReceived) -> None:
+    rows.received.append((tenant_id, event.transfer_id, event.from_store, entry.store_id, event.to_warehouse,
+                          "received", event.received_by, entry.occurred_at, event.note, entry.terminal_id))
+    rows.received_lines.extend((tenant_id, event.transfer_id, n, x.sku, x.name, x.sent, x.received, x.unit_cost)
+                               for n, x in enumerate(event.lines, 1))
+
+
+def _count_started(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.CountStarted) -> None:
+    rows.counts_started.append((tenant_id, event.count_id, entry.store_id, event.warehouse, event.category, "open",
+                                event.started_by, entry.occurred_at))
+
+
+def _count_posted(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.CountPosted) -> None:
+    rows.counts_posted.append((tenant_id, event.count_id, entry.store_id, event.warehouse, "posted", event.reason,
+                               event.counted_by, event.approved_by, entry.occurred_at))
+    rows.count_lines.extend((tenant_id, event.count_id, n, x.sku, x.name, x.expected, x.counted)
+                            for n, x in enumerate(event.lines, 1))
+
+
+def _merma(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.MermaRecorded) -> None:
+    rows.mermas.append((tenant_id, event.merma_id, entry.store_id, event.warehouse, event.sku, event.name,
+                        event.quantity, event.reason, event.unit_cost, event.recorded_by, event.authorised_by,
+                        event.note, entry.terminal_id, entry.epoch, entry.seq, entry.occurred_at))
+
+
+def _supplier_returned(rows: Rows, tenant_id: int, entry: envelope.Envelope,
+                       event: inventory.SupplierReturned) -> None:
+    rows.supplier_returns.append((tenant_id, event.return_id, entry.store_id, event.supplier_rut, event.warehouse,
+                                  event.reason, event.returned_by, event.purchase_id, event.document,
+                                  entry.terminal_id, entry.epoch, entry.seq, entry.occurred_at))
+    rows.supplier_return_lines.extend((tenant_id, event.return_id, n, x.sku, x.name, x.quantity, x.unit_cost)
+                                      for n, x in enumerate(event.lines, 1))
+
+
+def _supplier_saved(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.SupplierSaved) -> None:
+    """The latest saved wins (in the order the master folds the store's events)."""
+    rows.suppliers[(entry.store_id, event.rut)] = (
+        tenant_id, entry.store_id, event.rut, event.razon_social, event.giro, event.contact, event.phone,
+        event.email, event.active, event.saved_by, entry.occurred_at)
+
+
+def _product_set(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.StoreProductSet) -> None:
+    """The latest saved wins (in the order the master folds the store's events)."""
+    rows.product_settings[(entry.store_id, event.sku)] = (
+        tenant_id, entry.store_id, event.sku, event.price, event.min_stock, event.location, event.active,
+        event.edited_by, entry.occurred_at, event.seen_price, event.seen_change)
+
+
+_BACK_OFFICE: dict[type[Any], Callable[[Rows, int, envelope.Envelope, Any], None]] = {
+    inventory.TransferSent: _transfer_sent, inventory.TransferReceived: _transfer_received,
+    inventory.CountStarted: _count_started, inventory.CountPosted: _count_posted,
+    inventory.MermaRecorded: _merma, inventory.SupplierReturned: _supplier_returned,
+    inventory.SupplierSaved: _supplier_saved, inventory.StoreProductSet: _product_set}
+
+
+def _return(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: returns.ReturnCompleted) -> None:
     """The goods come back to the store's warehouse; the refunds leave the shift's tenders (as at the till)."""
     doc = event.document
     rows.returns.append((tenant_id, event.return_id, event.sale_id, entry.store_id, entry.terminal_id, entry.epoch,
@@ -117,7 +265,6 @@ def _return(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: returns
     for x in event.lines:
         rows.return_lines.append((tenant_id, event.return_id, x.line_id, x.sku, x.name, x.quantity, x.unit_price,
                                   x.amount))
-        rows.stock[(wh, x.sku)] += x.quantity
     refunded: dict[str, list[int]] = {}
     for t in event.refunds:  # one row per means of payment
         pair = refunded.setdefault(t.kind, [0, 0])
@@ -157,10 +304,85 @@ async def _write_purchases(cur: db.Cursor, rows: Rows, *, rebuilding: bool) -> N
                       suffix="ON CONFLICT DO NOTHING")
 
 
+async def _ledger(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows) -> None:
+    """Live: cost the batch's movements on the store's books (``kardex.Ledger``) before its stock is written, write
+    the kardex rows and cost states, and log the batch's place in the store's fold order. A batch is one till's,
+    so one store's."""
+    first = rows.ordered[0]
+    await kardex.lock(conn, tenant_id, first.store_id)
+    method = await kardex.method(conn, tenant_id)
+    if rows.moves:
+        ledger = await kardex.load(conn, tenant_id, first.store_id, sorted({m.sku for _e, m in rows.moves}), method)
+        ledger.apply_all(rows.moves)
+        await ledger.flush(cur)
+    await kardex.log_batch(conn, tenant_id, first.store_id, (first, rows.ordered[-1].seq), method)
+
+
+async def write_ordered(cur: db.Cursor, rows: Rows) -> None:
+    """The latest supplier data and product settings each store saved (in fold order, the last one wins)."""
+    if rows.suppliers:
+        await bulk.insert(cur, "suppliers", SUPPLIER_COLUMNS, [rows.suppliers[k] for k in sorted(rows.suppliers)],
+                          suffix="ON CONFLICT (tenant_id, store_id, rut) DO UPDATE SET"
+                                 " razon_social = excluded.razon_social, giro = excluded.giro,"
+                                 " contact = excluded.contact, phone = excluded.phone, email = excluded.email,"
+                                 " active = excluded.active, saved_by = excluded.saved_by,"
+                                 " saved_at = excluded.saved_at")
+    if rows.product_settings:
+        await bulk.insert(cur, "store_product_settings", PRODUCT_SETTING_COLUMNS,
+                          [rows.product_settings[k] for k in sorted(rows.product_settings)],
+                          suffix="ON CONFLICT (tenant_id, store_id, sku) DO UPDATE SET price = excluded.price,"
+                                 " min_stock = excluded.min_stock, location = excluded.location,"
+                                 " active = excluded.active, edited_by = excluded.edited_by,"
+                                 " edited_at = excluded.edited_at, seen_price = excluded.seen_price,"
+                                 " seen_change = excluded.seen_change")
+
+
+async def _back_office(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows, *, rebuilding: bool) -> None:
+    """Transfers, counts, mermas and returns to suppliers. A transfer's sending and receiving, and a count's
+    opening and posting, are upserts that give the same row in either order (a rebuild folds terminal by terminal);
+    a transfer to another store is forwarded to it (not again when ``rebuilding``)."""
+    if rows.transfers:
+        await bulk.insert(cur, "transfers", TRANSFER_COLUMNS, rows.transfers,
+                          suffix="ON CONFLICT (tenant_id, transfer_id) DO UPDATE SET from_store = excluded.from_store,"
+                                 " from_warehouse = excluded.from_warehouse, sent_by = excluded.sent_by,"
+                                 " sent_at = excluded.sent_at, note = excluded.note,"
+                                 " terminal_id = excluded.terminal_id, epoch = excluded.epoch, seq = excluded.seq")
+        await bulk.insert(cur, "transfer_lines", TRANSFER_LINE_COLUMNS, rows.transfer_lines)
+    if rows.received:
+        await bulk.insert(cur, "transfers", RECEIVED_COLUMNS, rows.received,
+                          suffix="ON CONFLICT (tenant_id, transfer_id) DO UPDATE SET state = excluded.state,"
+                                 " received_by = excluded.received_by, received_at = excluded.received_at,"
+                                 " received_note = excluded.received_note,"
+                                 " received_terminal_id = excluded.received_terminal_id")
+        await bulk.insert(cur, "transfer_received_lines", RECEIVED_LINE_COLUMNS, rows.received_lines)
+    if rows.counts_started:
+        await bulk.insert(cur, "counts", COUNT_STARTED_COLUMNS, rows.counts_started,
+                          suffix="ON CONFLICT (tenant_id, count_id) DO UPDATE SET category = excluded.category,"
+                                 " started_by = excluded.started_by, started_at = excluded.started_at")
+    if rows.counts_posted:
+        await bulk.insert(cur, "counts", COUNT_POSTED_COLUMNS, rows.counts_posted,
+                          suffix="ON CONFLICT (tenant_id, count_id) DO UPDATE SET state = excluded.state,"
+                                 " reason = excluded.reason, counted_by = excluded.counted_by,"
+                                 " approved_by = excluded.approved_by, posted_at = excluded.posted_at")
+        await bulk.insert(cur, "count_lines", COUNT_LINE_COLUMNS, rows.count_lines)
+    if rows.mermas:
+        await bulk.insert(cur, "mermas", MERMA_COLUMNS, rows.mermas)
+    if rows.supplier_returns:
+        await bulk.insert(cur, "supplier_returns", SUPPLIER_RETURN_COLUMNS, rows.supplier_returns)
+        await bulk.insert(cur, "supplier_return_lines", SUPPLIER_RETURN_LINE_COLUMNS, rows.supplier_return_lines)
+    if not rebuilding:
+        for to_store, transfer_id, data in rows.incoming:
+            await change_feed.append_change(conn, tenant_id, TRANSFER_CHANGE, transfer_id, data, store_id=to_store)
+
+
 async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool = False) -> None:
     """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's.
-    ``rebuilding``: see :func:`_write_purchases`."""
+    ``rebuilding``: see :func:`_write_purchases`; the kardex, cost state, suppliers and product settings are then
+    left to the rebuild's ordered pass (``syncserver.ingest.rebuild``), and nothing is forwarded again."""
     async with conn.cursor() as cur:
+        if rows.ordered and not rebuilding:
+            await _ledger(conn, cur, tenant_id, rows)
+            await write_ordered(cur, rows)
         if rows.products:
             await cur.executemany(
                 "INSERT INTO products (tenant_id, sku, name, price, category, sold_by, plu, brand, barcodes,"
@@ -185,6 +407,7 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],
                               suffix="ON CONFLICT (tenant_id, warehouse_id, sku)"
                                      " DO UPDATE SET quantity = stock.quantity + excluded.quantity")
+        await _back_office(conn, cur, tenant_id, rows, rebuilding=rebuilding)
         opened = [(e, x) for e, x in rows.shift_events if isinstance(e, shifts.ShiftOpened)]
         later = [(e, x) for e, x in rows.shift_events if not isinstance(e, shifts.ShiftOpened)]
         for event, entry in opened:

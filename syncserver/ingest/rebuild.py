@@ -1,20 +1,38 @@
 """Rebuild a tenant's master read models from its stored events, with the ingest's fold, in one transaction.
 
-What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild)."""
+What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild). The kardex,
+cost state, suppliers and product settings are folded in a second pass, store by store, in the order the ingest
+folded them (``inventory_folds``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from shared import errors
 from shared.events import codec as codec_mod
-from syncserver.ingest import projections
+from shared.events import envelope
+from syncserver.ingest import kardex, projections
 from syncserver.store import db, events
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
-          "purchases", "stock", "shifts")
+          "purchases", "stock", "shifts", "kardex", "cost_state", "transfer_lines", "transfer_received_lines",
+          "transfers", "count_lines", "counts", "mermas", "suppliers", "supplier_return_lines", "supplier_returns",
+          "store_product_settings")
 CHUNK = 5000
+
+_ORDERED_EVENTS = (
+    "SELECT e.event_id::text, e.tenant_id, e.store_id, e.terminal_id, e.epoch, e.seq, e.occurred_at, e.type,"
+    " e.version, e.payload, e.prev_hash, e.hash, f.method FROM events e LEFT JOIN inventory_folds f"
+    " ON f.tenant_id = e.tenant_id AND f.terminal_id = e.terminal_id AND f.epoch = e.epoch"
+    " AND e.seq BETWEEN f.first_seq AND f.last_seq"
+    " WHERE e.tenant_id = %s AND e.type = ANY(%s) AND NOT EXISTS (SELECT 1 FROM quarantine q"
+    " WHERE q.tenant_id = e.tenant_id AND q.terminal_id = e.terminal_id AND q.epoch = e.epoch AND q.seq = e.seq"
+    " AND NOT q.folded) ORDER BY e.store_id, f.batch NULLS FIRST, e.terminal_id, e.epoch, e.seq")
+"""The events whose fold depends on order (``projections.ORDERED_TYPES``), folded when received, store by store in
+the order the ingest folded their batches; those folded before the order was logged (migration 0020) first, in
+terminal, epoch and seq order; with the costing method each batch was costed with."""
 
 
 async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
@@ -38,4 +56,36 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
             folded_rows.stock.clear()
             await projections.write(conn, tenant_id, folded_rows, rebuilding=True)
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
+        await _refold_ordered(conn, codec, tenant_id)
     return folded
+
+
+async def _refold_ordered(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int) -> None:
+    """The second pass: each store's movements costed on a :class:`kardex.Ledger` started empty, and the latest
+    suppliers and product settings, in the ingest's order (:data:`_ORDERED_EVENTS`)."""
+    current = await kardex.method(conn, tenant_id)
+    ledger: kardex.Ledger | None = None
+    async with conn.cursor(name="ordered_events") as named, conn.cursor() as cur:
+        await named.execute(_ORDERED_EVENTS, (tenant_id, sorted(projections.ORDERED_TYPES)))
+        while chunk := await named.fetchmany(CHUNK):
+            rows = projections.Rows()
+            costed: list[tuple[envelope.Envelope, str]] = []
+            for row in chunk:
+                entry = envelope.Envelope(*row[:12])
+                try:
+                    event: Any = codec.decode(entry.type, entry.version, entry.payload)
+                except errors.EventError:
+                    continue
+                before = len(rows.moves)
+                projections.fold(rows, tenant_id, entry, event)
+                costed.extend((entry, str(row[12] or current)) for _ in range(len(rows.moves) - before))
+            for (entry, m), (_entry, method) in zip(rows.moves, costed, strict=True):
+                if ledger is None or ledger.store_id != entry.store_id:
+                    if ledger is not None:
+                        await ledger.flush(cur)
+                    ledger = kardex.Ledger(tenant_id, entry.store_id, method)
+                ledger.method = method
+                ledger.apply(entry, m)
+            if ledger is not None:
+                await ledger.flush(cur)
+            await projections.write_ordered(cur, rows)

@@ -4,22 +4,26 @@ warehouses (the rest is quarantined with the reason), and nothing dated after HQ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared import sync
-from shared.events import envelope, purchases, returns, sales, shifts, stores
+from shared.events import envelope, inventory, purchases, returns, sales, shifts, stores
 from syncserver.dte import folios
+from syncserver.ingest import kardex, projections
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
 from syncserver.store import folios as folio_store
 
 CHILE = ZoneInfo("America/Santiago")
 _DOCUMENTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE)
-_WAREHOUSED = (purchases.PurchaseReceived.TYPE,)
+_BACK_OFFICE = (inventory.TransferSent.TYPE, inventory.TransferReceived.TYPE, inventory.CountStarted.TYPE,
+                inventory.CountPosted.TYPE, inventory.MermaRecorded.TYPE, inventory.SupplierReturned.TYPE)
+"""The back office's events: each names warehouses, and an id the master holds once."""
+_WAREHOUSED = (purchases.PurchaseReceived.TYPE, *_BACK_OFFICE)
 _SHIFTED = (sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, shifts.ShiftOpened.TYPE, shifts.CashMoved.TYPE,
             shifts.ShiftClosed.TYPE)
 """The event types the master folds into a shift's row (its sales, refunds, cash movements, closing)."""
@@ -42,6 +46,15 @@ class Scope:
     shifts: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     """``{shift_id: (terminal_id, terminal name, store_id)}`` of the shifts the batch's events name that the master
     holds already."""
+    stores: set[str] = field(default_factory=set)
+    """The tenant's store ids (read when the batch sends a transfer)."""
+    transfers: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    """``{transfer_id: (from_store, to_store, state)}`` of the transfers the batch names that the master holds
+    (and those the batch sent or received so far)."""
+    counts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """``{count_id: (store_id, state)}`` likewise (``open`` or ``posted``)."""
+    held: set[tuple[str, str]] = field(default_factory=set)
+    """``("merma"|"supplier_return", id)`` the master (or the batch so far) holds."""
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     """``(seq, type, reason)`` of the batch's events the ingest quarantined for :meth:`problem` (for the audit)."""
 
@@ -51,9 +64,10 @@ class Scope:
         or an earlier one: entries carried into a new epoch); a purchase's goods go to a warehouse HQ lists for its
         store (or the store's own sala de ventas, named as the store); a store's data it journaled are its own
         store's; a sale, return or shift event names a shift of this terminal (or one the master does not hold
-        yet: its own, opened in this batch or still to come). Every other event acts on its envelope's store,
-        which the push already holds to the terminal's. (A transfer between stores, should one exist, names its
-        receiving store and is folded there when received.)"""
+        yet: its own, opened in this batch or still to come); a back-office event names its own store's warehouses
+        (a transfer to another store, one of that store's), a transfer is sent once and received once, by the
+        store it was sent to, a count is posted once (docs/architecture.md, "Ingest checks": scope). Every other
+        event acts on its envelope's store, which the push already holds to the terminal's."""
         if isinstance(event, (sales.SaleCompleted, returns.ReturnCompleted, shifts.ShiftOpened, shifts.CashMoved,
                               shifts.ShiftClosed)) and (reason := self._shift(event)) is not None:
             return reason
@@ -61,6 +75,8 @@ class Scope:
             return self._folio(event)
         if isinstance(event, purchases.PurchaseReceived):
             return self._warehouse(event.warehouse, "la compra")
+        if type(event) in _CHECKS:
+            return _CHECKS[type(event)](self, event)
         if isinstance(event, stores.StoreReceived) and event.store_id != self.store_id:
             return (f"tienda ajena: el evento trae los datos de la tienda «{event.store_id}», y esta caja es de la"
                     f" tienda «{self.store_id}»")
@@ -108,17 +124,104 @@ class Scope:
         return (f"turno ajeno: {what} es del turno {event.shift_id}, que se abrió en otra caja ({who}, tienda"
                 f" «{store_id}»); no se aplicó")
 
-    def _warehouse(self, warehouse: str, what: str) -> str | None:
+    def _warehouse(self, warehouse: str, what: str, does: str = "pone mercadería en") -> str | None:
         owner = self.warehouses.get(warehouse)
         if owner == self.store_id or (owner is None and warehouse == self.store_id):
             return None  # its own (the sala de ventas has the store's id)
         if owner is None:
-            return (f"bodega desconocida: {what} pone mercadería en la bodega «{warehouse}», que HQ no tiene entre las"
+            return (f"bodega desconocida: {what} {does} la bodega «{warehouse}», que HQ no tiene entre las"
                     f" bodegas de la tienda «{self.store_id}»; no se aplicó (créela en HQ, Tiendas)")
-        return (f"bodega ajena: {what} pone mercadería en la bodega «{warehouse}» de la tienda «{owner}», y esta"
+        return (f"bodega ajena: {what} {does} la bodega «{warehouse}» de la tienda «{owner}», y esta"
                 f" caja es de la tienda «{self.store_id}»; no se aplicó")
 
+    def _transfer_sent(self, event: inventory.TransferSent) -> str | None:
+        """From a warehouse of its own store; to one of its own, or to a warehouse of the store it names (which
+        then receives it); a transfer id is sent once."""
+        what = f"el traslado {event.transfer_id}"
+        reason = self._warehouse(event.from_warehouse, what, "saca mercadería de")
+        if reason is not None:
+            return reason
+        if event.transfer_id in self.transfers:
+            return f"traslado repetido: {what} ya se envió antes; la mercadería sale una vez"
+        to_store, to_wh = event.to_store, event.to_warehouse
+        if to_store == self.store_id:
+            reason = self._warehouse(to_wh, what)
+        elif to_store not in self.stores:
+            reason = (f"tienda desconocida: {what} va a la tienda «{to_store}», que HQ no tiene entre las tiendas"
+                      " de la empresa; no se aplicó")
+        elif not (self.warehouses.get(to_wh) == to_store or (to_wh == to_store and to_wh not in self.warehouses)):
+            owner = self.warehouses.get(to_wh)
+            whose = f"es de la tienda «{owner}»" if owner is not None else "HQ no tiene"
+            reason = (f"bodega ajena: {what} va a la tienda «{to_store}» pero nombra la bodega «{to_wh}», que"
+                      f" {whose}; no se aplicó")
+        if reason is None:
+            self.transfers[event.transfer_id] = (self.store_id, to_store,
+                                                 "received" if to_store == self.store_id else "in_transit")
+        return reason
 
+    def _transfer_received(self, event: inventory.TransferReceived) -> str | None:
+        """Into a warehouse of its own store, a transfer the master holds as sent to this store from
+        ``from_store`` and not received yet."""
+        what = f"la recepción del traslado {event.transfer_id}"
+        reason = self._warehouse(event.to_warehouse, what)
+        if reason is not None:
+            return reason
+        sent = self.transfers.get(event.transfer_id)
+        if sent is None:
+            return (f"traslado desconocido: {what} nombra un traslado que ninguna tienda envió; la mercadería no"
+                    " entró")
+        from_store, to_store, state = sent
+        if to_store != self.store_id:
+            return (f"traslado de otra tienda: el traslado {event.transfer_id} se envió a la tienda «{to_store}»,"
+                    f" y esta caja es de la tienda «{self.store_id}»; la mercadería no entró")
+        if state == "received":
+            return (f"traslado ya recibido: el traslado {event.transfer_id} se recibió antes; la mercadería entra"
+                    " una vez")
+        if event.from_store != from_store:
+            return (f"traslado mal identificado: el traslado {event.transfer_id} lo envió la tienda «{from_store}»,"
+                    f" no «{event.from_store}»; la mercadería no entró")
+        self.transfers[event.transfer_id] = (from_store, to_store, "received")
+        return None
+
+    def _count(self, event: inventory.CountStarted | inventory.CountPosted) -> str | None:
+        """A count of its own store's warehouse, posted once."""
+        what = f"la toma de inventario {event.count_id}"
+        reason = self._warehouse(event.warehouse, what, "cuenta")
+        if reason is not None:
+            return reason
+        store_id, state = self.counts.get(event.count_id, (self.store_id, "new"))
+        if store_id != self.store_id:
+            return f"toma de otra tienda: {what} es de la tienda «{store_id}»; no se aplicó"
+        if isinstance(event, inventory.CountPosted):
+            if state == "posted":
+                return f"toma ya registrada: {what} se registró antes; sus ajustes se aplican una vez"
+            self.counts[event.count_id] = (store_id, "posted")
+        elif state == "new":
+            self.counts[event.count_id] = (store_id, "open")
+        return None
+
+    def _once(self, kind: str, key: str, what: str, warehouse: str, does: str) -> str | None:
+        reason = self._warehouse(warehouse, what, does)
+        if reason is not None:
+            return reason
+        if (kind, key) in self.held:
+            return f"{what} ya llegó antes (id repetido); se aplica una vez"
+        self.held.add((kind, key))
+        return None
+
+    def _merma(self, event: inventory.MermaRecorded) -> str | None:
+        return self._once("merma", event.merma_id, f"la merma {event.merma_id}", event.warehouse,
+                          "saca mercadería de")
+
+    def _supplier_return(self, event: inventory.SupplierReturned) -> str | None:
+        return self._once("supplier_return", event.return_id, f"la devolución al proveedor {event.return_id}",
+                          event.warehouse, "saca mercadería de")
+
+
+_CHECKS: dict[type[Any], Callable[[Scope, Any], str | None]] = {
+    inventory.TransferSent: Scope._transfer_sent, inventory.TransferReceived: Scope._transfer_received,
+    inventory.CountStarted: Scope._count, inventory.CountPosted: Scope._count,
+    inventory.MermaRecorded: Scope._merma, inventory.SupplierReturned: Scope._supplier_return}
 _SHIFT_WHAT: dict[type[Any], str] = {sales.SaleCompleted: "la venta", returns.ReturnCompleted: "la devolución",
                                      shifts.ShiftOpened: "la apertura", shifts.CashMoved: "el movimiento de caja",
                                      shifts.ShiftClosed: "el cierre"}
@@ -161,11 +264,47 @@ async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, e
             " ON t.tenant_id = s.tenant_id AND t.terminal_id = s.terminal_id WHERE s.tenant_id = %s"
             " AND s.shift_id = ANY(%s)", (tenant_id, shift_ids))).fetchall()
         scope.shifts = {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
+    if any(e.type in projections.ORDERED_TYPES for e in entries):
+        await kardex.lock(conn, tenant_id, store_id)  # before reading what the store's other tills may change
     if any(e.type in _WAREHOUSED for e in entries):
         rows = await (await conn.execute("SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %s",
                                          (tenant_id,))).fetchall()
         scope.warehouses = {str(r[0]): str(r[1]) for r in rows}
+    if any(e.type in _BACK_OFFICE for e in entries):
+        await _load_back_office(conn, scope, entries)
     return scope
+
+
+def _ids(entries: Sequence[envelope.Envelope], types: tuple[str, ...], name: str) -> list[str]:
+    return sorted({value for e in entries if e.type in types and isinstance(e.payload, dict)
+                   and isinstance(value := e.payload.get(name), str)})
+
+
+async def _load_back_office(conn: db.Conn, scope: Scope, entries: Sequence[envelope.Envelope]) -> None:
+    """The stores, and the transfers, counts, mermas and returns to suppliers the batch names, as the master holds
+    them (one statement each, by primary key)."""
+    tenant_id = scope.tenant_id
+    if any(e.type == inventory.TransferSent.TYPE for e in entries):
+        rows = await (await conn.execute("SELECT store_id FROM stores WHERE tenant_id = %s", (tenant_id,))).fetchall()
+        scope.stores = {str(r[0]) for r in rows}
+    if ids := _ids(entries, (inventory.TransferSent.TYPE, inventory.TransferReceived.TYPE), "transfer_id"):
+        rows = await (await conn.execute(
+            "SELECT transfer_id, from_store, to_store, state FROM transfers WHERE tenant_id = %s"
+            " AND transfer_id = ANY(%s)", (tenant_id, ids))).fetchall()
+        scope.transfers = {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
+    if ids := _ids(entries, (inventory.CountStarted.TYPE, inventory.CountPosted.TYPE), "count_id"):
+        rows = await (await conn.execute(
+            "SELECT count_id, store_id, state FROM counts WHERE tenant_id = %s AND count_id = ANY(%s)",
+            (tenant_id, ids))).fetchall()
+        scope.counts = {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
+    for kind, table, column, type_ in (("merma", "mermas", "merma_id", inventory.MermaRecorded.TYPE),
+                                       ("supplier_return", "supplier_returns", "return_id",
+                                        inventory.SupplierReturned.TYPE)):
+        if ids := _ids(entries, (type_,), column):
+            rows = await (await conn.execute(
+                f"SELECT {column} FROM {table} WHERE tenant_id = %s AND {column} = ANY(%s)",
+                (tenant_id, ids))).fetchall()
+            scope.held |= {(kind, str(r[0])) for r in rows}
 
 
 @dataclass(frozen=True, slots=True)

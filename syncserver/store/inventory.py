@@ -101,13 +101,15 @@ class KardexRow:
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
-    """A product's cost in one store: ``on_hand`` (all its warehouses), ``unit_cost`` (Decimal, 4 places), the
-    ``value`` of what is on hand (CLP, rounded) and the cost state as the fold keeps it (``CostState.to_json``)."""
+    """A product's cost in one store: ``on_hand`` (all its warehouses), ``unit_cost`` (CLP neto per unit, 4 places:
+    the value at cost of what is on hand over its quantity; with nothing on hand, what a unit would leave at; None:
+    never costed), the ``value`` of what is on hand (CLP, rounded; 0 at or below zero) and the cost state as the
+    fold keeps it (``shared.inventory.CostState.to_json``)."""
 
     store_id: str
     sku: str
     on_hand: Decimal
-    unit_cost: Decimal
+    unit_cost: Decimal | None
     value: int
     state: str
 
@@ -307,7 +309,8 @@ async def costs(conn: db.Conn, tenant_id: int, *, sku: str | None = None, store_
         params["store"] = store_id
     cur = conn.cursor(row_factory=class_row(CostRow))
     await cur.execute(
-        "SELECT store_id, sku, on_hand, unit_cost, round(on_hand * unit_cost)::bigint AS value, state"
+        "SELECT store_id, sku, on_hand, unit_cost, CASE WHEN on_hand > 0 THEN COALESCE(round(on_hand * unit_cost),"
+        " 0) ELSE 0 END::bigint AS value, state"
         f" FROM cost_state WHERE {where} ORDER BY store_id, sku", params)
     return await cur.fetchall()
 

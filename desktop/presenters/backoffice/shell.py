@@ -58,6 +58,11 @@ def day(iso: str) -> str:
     return f"{moment:%d-%m-%Y %H:%M}"
 
 
+def date(iso: str) -> str:
+    """An ISO journal time's day: ``"07-12-2026"`` (``""`` stays ``""``)."""
+    return day(iso)[:10]
+
+
 def quantity(value: Decimal, sold_by: str) -> str:
     """Units as a whole number (``"12"``), kg with 3 places (``"0,512 kg"``); es-CL separators."""
     if sold_by == "kg":

@@ -71,7 +71,7 @@ def line_of(item: StockItem, warehouse: str, names: dict[str, str]) -> StockLine
     flag, text = flag_of(item)
     return StockLine(item.sku, item.name, where_of(item, warehouse, names), shell.quantity(item.quantity, item.sold_by),
                      "" if item.min_stock is None else shell.quantity(item.min_stock, item.sold_by),
-                     money.format_clp(item.value), shell.day(item.last_movement) or "—", flag, text)
+                     money.format_clp(item.value), shell.date(item.last_movement) or "—", flag, text)
 
 
 class StockPresenter:

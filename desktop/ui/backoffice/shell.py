@@ -4,7 +4,16 @@ sections down the left and the section's page on the right; it renders ``ShellVi
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.presenters.backoffice.shell import BackOfficePresenter, ShellView
 from desktop.presenters.backoffice.sources import JournalInventory
@@ -18,6 +27,8 @@ from desktop.ui.widgets import BigButton, label, named, show_message
 
 SIDE_WIDTH = 230
 """The side bar in px: "Toma de inventario" in full."""
+KEYBOARD_HEIGHT = 240
+"""The on-screen keyboard's height in px: five rows of keys a finger hits."""
 SECTION_HEIGHT = 50
 """The side bar's buttons in px: eight of them and the header fit a 600 px screen (tabs are 48)."""
 STYLE = f"""
@@ -68,9 +79,9 @@ class BackOfficeScreen(QWidget):
         side.addStretch(1)
         self.stack = named(QStackedWidget(), "back-office-pages")
         self.message = label("", "back-office-message", wrap=True)
-        self.keyboard = TouchKeyboard()
+        self.keyboard = TouchKeyboard(self)  # over the page, not in the layout: 600 px leave no room for it
         self.keyboard.hide()
-        self.keyboard_button.toggled.connect(self.keyboard.setVisible)
+        self.keyboard_button.toggled.connect(self._keyboard)
         self._layout(side, till, leave)
         binding.bind(self.presenter, self._render)
 
@@ -103,7 +114,30 @@ class BackOfficeScreen(QWidget):
         page.setSpacing(8)
         page.addLayout(header)
         page.addLayout(body, 1)
-        page.addWidget(self.keyboard)
+
+    def _keyboard(self, on: bool) -> None:
+        """The on-screen keyboard over the page, away from the field being typed in."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            (app.focusChanged.connect if on else app.focusChanged.disconnect)(self._place)
+        self.keyboard.setVisible(on)
+        self._place()
+
+    def _place(self, *_focus: object) -> None:
+        """Keep the keyboard at the bottom, or at the top when the field with the focus is in the lower half."""
+        if not self.keyboard.isVisible():
+            return
+        focus = QApplication.focusWidget()
+        low = focus is not None and self.isAncestorOf(focus) and (
+            focus.mapTo(self, focus.rect().center()).y() > self.height() // 2)
+        top = self.stack.mapTo(self, self.stack.rect().topLeft()).y()
+        y = top if low else self.height() - KEYBOARD_HEIGHT
+        self.keyboard.setGeometry(0, y, self.width(), KEYBOARD_HEIGHT)
+        self.keyboard.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place()
 
     # --- intents ------------------------------------------------------------------------------------------
     def enter(self, user: User, section: str = "") -> bool:
@@ -112,7 +146,7 @@ class BackOfficeScreen(QWidget):
         return not self.presenter.enter(user, section).error
 
     def leave(self) -> None:
-        self.keyboard_button.setChecked(False)
+        self.keyboard_button.setChecked(False)  # its focus tracking stops with it
         self.presenter.leave()
         self._drop_pages()
 

@@ -33,7 +33,7 @@ FOLDED_TABLES = {
         unit_cost numeric NOT NULL, value numeric NOT NULL, document text NOT NULL, reference text NOT NULL,
         who text NOT NULL, lot text NOT NULL, {_EVENT}, PRIMARY KEY (tenant_id, store_id, pos)""",
     "cost_state": """tenant_id bigint NOT NULL, store_id text NOT NULL, sku text NOT NULL,
-        on_hand numeric(14,3) NOT NULL, unit_cost numeric NOT NULL, state text NOT NULL,
+        on_hand numeric NOT NULL, unit_cost numeric, state text NOT NULL,
         PRIMARY KEY (tenant_id, store_id, sku)""",
     "transfers": """tenant_id bigint NOT NULL, transfer_id text NOT NULL, from_store text NOT NULL,
         from_warehouse text, to_store text NOT NULL, to_warehouse text NOT NULL, state text NOT NULL,

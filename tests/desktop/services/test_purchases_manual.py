@@ -126,3 +126,26 @@ def test_a_paper_nota_de_credito_takes_goods_back_and_expiry_dates_are_kept(term
     assert read_models.stock_on_hand(terminal.journal.conn, "LEC-1") == 24 + 12 - 2
     with pytest.raises(PurchaseRefused, match="fecha de vencimiento 'pronto' no válida"):
         svc.manual_line("LEC-1", "1", "800", expiry="pronto")
+
+
+def test_the_factura_of_a_guia_records_its_iva_without_moving_the_goods_again(terminal) -> None:
+    svc = terminal.purchases
+    svc.record_manual(ROSA, SUR, 52, "500", "18-11-2026", [svc.manual_line("LEC-1", "12", "800")],
+                      razon_social="Distribuidora Sur SpA")
+    assert read_models.stock_on_hand(terminal.journal.conn, "LEC-1") == 36
+    factura = svc.record_manual(ROSA, SUR, 33, "9001", "19-11-2026", [svc.manual_line("LEC-1", "12", "800")],
+                                guia="500")
+    assert (factura.moves_stock, factura.iva, [x.sku for x in factura.lines]) == (False, 1824, [None])
+    assert factura.references[0].tipo == "52" and factura.references[0].folio == "500"
+    assert read_models.stock_on_hand(terminal.journal.conn, "LEC-1") == 36
+    head = terminal.journal.head
+    with pytest.raises(PurchaseRefused, match="no hay una guía de despacho N° 501"):
+        svc.record_manual(ROSA, SUR, 33, "9002", "19-11-2026", [svc.manual_line("LEC-1", "1", "800")], guia="501")
+    with pytest.raises(PurchaseRefused, match="solo una factura hace referencia"):
+        svc.record_manual(ROSA, SUR, 39, "9002", "19-11-2026", [svc.manual_line("LEC-1", "1", "800")], guia="500")
+    assert terminal.journal.head == head
+    terminal.suppliers.save(ROSA, SUR, "Distribuidora Sur SpA", active=False)
+    head = terminal.journal.head
+    with pytest.raises(PurchaseRefused, match="está inactivo: actívelo en Proveedores"):
+        svc.record_manual(ROSA, SUR, 33, "9003", "19-11-2026", [svc.manual_line("LEC-1", "1", "800")])
+    assert terminal.journal.head == head

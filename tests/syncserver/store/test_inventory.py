@@ -117,3 +117,45 @@ def test_inventory_settings_are_checked_saved_and_published_to_every_till(pg_dat
     assert published == [{"id": change, "kind": "inventory_settings", "key": "settings",
                           "data": {"costing": "fifo", "store_prices": True, "merma_pin_above": 50000}}]
     assert not [c for c in others if c["kind"] == "inventory_settings"]  # type: ignore[attr-defined]
+
+
+def test_a_products_kardex_pages_newest_first_and_costs_match_the_tills_fold(pg_database: str) -> None:
+    from shared import inventory as inv
+    from tests.syncserver.dte.folio_kit import CODEC
+    from tests.syncserver.ingest import back_office_kit as kit
+
+    data = kit.world(pg_database)
+    centro = kit.enroll(data, "centro")
+    centro.record(kit.purchase("ACE-1", "10", 10000, "centro-bodega"))
+    centro.record(kit.sent("int-1", "centro-bodega", "centro", "centro", "ACE-1", "6", 1000))
+    centro.record(kit.purchase("ACE-1", "5", 6500, "centro"))
+    for _ in range(3):
+        centro.record(kit.sale("ACE-1", "1"))
+    centro.record(kit.sent("tr-1", "centro-bodega", "norte", "norte", "ACE-1", "2", 1100))
+    kit.push(data, centro)
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> tuple[object, ...]:
+        async with db.tenant_tx(pool, 1) as conn:
+            first = await inventory.kardex(conn, 1, "centro", "ACE-1", limit=4)
+            rest = await inventory.kardex(conn, 1, "centro", "ACE-1", before=first[-1].pos, limit=10)
+            bodega = await inventory.kardex(conn, 1, "centro", "ACE-1", warehouse_id="centro-bodega")
+            total = await inventory.kardex_count(conn, 1, "centro", "ACE-1")
+            costs = await inventory.costs(conn, 1, sku="ACE-1")
+            page = await inventory.stock(conn, 1, store_id="centro")
+            transit = await inventory.stock(conn, 1, store_id="norte")
+        return first, rest, bodega, total, costs, page, transit
+
+    first, rest, bodega, total, costs, page, transit = data.run(work)
+    book = kit.book(centro, "ppp", CODEC)
+    assert total == len(book.kardex) == 8
+    shown = [(r.warehouse_id, r.kind, r.quantity, r.balance, r.unit_cost, r.value, r.document)
+             for r in [*first, *rest]]  # type: ignore[attr-defined]
+    assert shown == [(x.movement.warehouse, x.movement.kind, x.movement.quantity, x.balance, x.unit_cost, x.value,
+                      x.movement.document) for x in reversed(book.kardex)]
+    assert [r.pos for r in [*first, *rest]] == list(range(8, 0, -1))  # type: ignore[attr-defined]
+    assert [r.kind for r in bodega] == ["traslado_salida", "traslado_salida", "compra"]  # type: ignore[attr-defined]
+    [cost] = costs  # type: ignore[misc]
+    assert (cost.on_hand, cost.value) == (Decimal(10), inv.stock_value(book.costs["ACE-1"], Decimal(10), "ppp"))
+    assert page.value == cost.value and page.total == 2  # type: ignore[attr-defined]
+    [norte] = transit.rows  # type: ignore[attr-defined]
+    assert (norte.warehouse_id, norte.quantity, norte.in_transit) == ("norte", Decimal(0), Decimal(2))

@@ -47,6 +47,7 @@ def test_words_and_numbers():
     assert shell.alerts_text(0) == "" and shell.alerts_text(1234) == "1.234 alertas de stock"
     assert shell.day("2026-12-07T14:05:09.123-03:00") == "07-12-2026 14:05"
     assert shell.day("") == "" and shell.day("ayer") == "ayer"
+    assert shell.date("2026-12-07T14:05:09.123-03:00") == "07-12-2026"
     assert shell.quantity(Decimal("1234"), "unit") == "1.234"
     assert shell.quantity(Decimal("-3.000"), "unit") == "-3"
     assert shell.quantity(Decimal("0.5"), "kg") == "0,500 kg"

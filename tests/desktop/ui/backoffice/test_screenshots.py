@@ -28,3 +28,24 @@ def test_screenshot_of_every_section(ui, terminal):
         assert ui.find(QPushButton, f"section-{section.key}", screen).isChecked()
         path = ui.screenshot(ui.window, f"backoffice_{section.key}.png")
         assert path.stat().st_size > 10_000
+
+
+def test_screenshot_of_the_keyboard_and_the_sale_badge(ui, terminal):
+    stock_story(terminal)
+    ui.sign_in("rosa", "0000")
+    screen = ui.find(QWidget, "back-office")
+    ui.click("section-stock", screen)
+    ui.click("back-office-keyboard", screen)
+    assert ui.find(QWidget, "touch-keyboard", screen).isVisible()
+    hint = ui.window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 600
+    ui.screenshot(ui.window, "backoffice_keyboard.png")
+    ui.click("back-office-keyboard", screen)
+    ui.click("back-office-till", screen)
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
+    ui.click("open-shift")
+    badge = ui.find(QPushButton, "sale-back-office")
+    assert badge.text() == "Back office · ⚠ 2"
+    hint = ui.window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 600
+    ui.screenshot(ui.window, "backoffice_sale_badge.png")

@@ -13,6 +13,7 @@ from desktop.drivers.fakes import FakeScanner
 from desktop.journal import inventory_queries as queries
 from shared import money
 from shared.events import catalog as catalog_events
+from shared.events import inventory as inv
 from tests.desktop.ui.backoffice.kit import cells, enter_back_office, stock_story
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
@@ -92,3 +93,19 @@ def test_scanners_search_the_page_on_screen(ui, reader, qtbot):
     search.clear()
     qtbot.keyClicks(search, "coca-cola zero")
     qtbot.waitUntil(lambda: [row[0].split("\n")[0] for row in cells(ui, "stock-table")] == ["Coca-Cola Zero 591 ml"])
+
+
+def test_a_sale_that_takes_stock_below_its_minimum_raises_the_badge(ui, terminal):
+    terminal.journal.append(inv.StoreProductSet("LEC-1", None, Decimal(25), "", True, "rosa", seen_price=1150))
+    screen = enter_back_office(ui)
+    ui.click("back-office-till", screen)
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
+    ui.click("open-shift")
+    assert ui.find(QPushButton, "sale-back-office").text() == "Back office"
+    ui.scan("7801234567894")
+    ui.click("pay")
+    pay = ui.dialog("payment-dialog")
+    ui.click("quick-5000", pay)
+    ui.click("finish", pay)
+    ui.click("new-sale", pay)
+    assert ui.find(QPushButton, "sale-back-office").text() == "Back office · ⚠ 1"

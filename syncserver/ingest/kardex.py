@@ -1,0 +1,140 @@
+"""The master's kardex and cost state: each store's stock movements (``shared.inventory.movements``) costed with
+``shared.inventory.step`` (the till's fold), in the order the master folds them, with running balances.
+
+A :class:`Ledger` is one store's books while folding; the ingest loads it from the master for one batch
+(:func:`load`) and the rebuild starts it empty and feeds it the store's events in the same order (the
+``inventory_folds`` log). Why the order is logged: docs/architecture.md, "Ingest checks" (Kardex and cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final
+
+from shared import costing
+from shared import inventory as inv
+from shared.events import envelope
+from syncserver.store import bulk, db
+
+KARDEX_COLUMNS: Final = [
+    ("tenant_id", "bigint"), ("store_id", "text"), ("pos", "bigint"), ("warehouse_id", "text"), ("sku", "text"),
+    ("kind", "text"), ("quantity", "numeric"), ("balance", "numeric"), ("unit_cost", "numeric"),
+    ("value", "numeric"), ("document", "text"), ("reference", "text"), ("who", "text"), ("lot", "text"),
+    ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("occurred_at", "text")]
+COST_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("sku", "text"), ("on_hand", "numeric"),
+                       ("unit_cost", "numeric"), ("state", "text")]
+STOCK_LOCK: Final = "almacen.stock"
+"""First key of the per-store advisory lock the ingest holds while it folds a batch that moves the store's goods."""
+_EMPTY: Final = inv.CostState()
+_ZERO: Final = Decimal(0)
+
+
+def lot_text(lot: inv.Lot | None) -> str:
+    """A movement's FIFO trace as the kardex keeps it: ``RUT|expiry|purchase_id`` (``""`` when none)."""
+    return "" if lot is None else f"{lot.supplier_rut}|{lot.expiry}|{lot.purchase_id}"
+
+
+def unit_cost(state: inv.CostState, on_hand: Decimal, method: str) -> Decimal | None:
+    """What one unit on hand is worth now (CLP neto, 4 places): the stock's value at cost over what is on hand
+    (``inv.stock_value``), or the cost a unit leaves at when nothing is on hand; None when never costed."""
+    if on_hand > 0 and state.costed:
+        return costing.quantize(Decimal(inv.stock_value(state, on_hand, method)) / on_hand)
+    return inv.current_cost(state, method)
+
+
+@dataclass
+class Ledger:
+    """One store's books while its movements are folded: cost state and on hand (every warehouse) per SKU, on
+    hand per (warehouse, SKU), the next kardex position; the kardex rows and SKUs touched since the last flush."""
+
+    tenant_id: int
+    store_id: str
+    method: str
+    costs: dict[str, inv.CostState] = field(default_factory=dict)
+    on_hand: dict[str, Decimal] = field(default_factory=dict)
+    balance: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    pos: int = 0
+    kardex: list[tuple[Any, ...]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+
+    def apply(self, entry: envelope.Envelope, m: inv.Movement) -> None:
+        """Fold one movement of ``entry``'s event: its cost (``inv.step``), the balances, a kardex row."""
+        before = self.on_hand.get(m.sku, _ZERO)
+        state, costed = inv.step(self.costs.get(m.sku, _EMPTY), m, before, self.method)
+        self.costs[m.sku] = state
+        self.on_hand[m.sku] = before + m.quantity
+        key = (m.warehouse, m.sku)
+        balance = self.balance[key] = self.balance.get(key, _ZERO) + m.quantity
+        self.pos += 1
+        self.kardex.append((self.tenant_id, self.store_id, self.pos, m.warehouse, m.sku, m.kind, m.quantity, balance,
+                            costed.unit_cost, costed.value, m.document, m.reference, m.who, lot_text(m.lot),
+                            entry.terminal_id, entry.epoch, entry.seq, entry.occurred_at))
+        self.touched.add(m.sku)
+
+    def apply_all(self, moves: Iterable[tuple[envelope.Envelope, inv.Movement]]) -> None:
+        for entry, m in moves:
+            self.apply(entry, m)
+
+    async def flush(self, cur: db.Cursor) -> None:
+        """Write the kardex rows and the cost state of the SKUs touched since the last flush."""
+        await bulk.insert(cur, "kardex", KARDEX_COLUMNS, self.kardex)
+        self.kardex = []
+        if self.touched:
+            await bulk.insert(cur, "cost_state", COST_COLUMNS, [
+                (self.tenant_id, self.store_id, sku, self.on_hand[sku],
+                 unit_cost(self.costs[sku], self.on_hand[sku], self.method), self.costs[sku].to_json())
+                for sku in sorted(self.touched)],
+                suffix="ON CONFLICT (tenant_id, store_id, sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                       " unit_cost = excluded.unit_cost, state = excluded.state")
+            self.touched = set()
+
+
+async def lock(conn: db.Conn, tenant_id: int, store_id: str) -> None:
+    """Hold ``store_id``'s stock lock until the transaction ends: one batch of the store's tills folds its goods at
+    a time, so costs, balances and the fold order are those of one sequence."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))",
+                       (STOCK_LOCK, f"{tenant_id}/{store_id}"))
+
+
+async def method(conn: db.Conn, tenant_id: int) -> str:
+    """The tenant's costing method now (``ppp`` until HQ saves the settings)."""
+    row = await (await conn.execute("SELECT costing FROM inventory_settings WHERE tenant_id = %s",
+                                    (tenant_id,))).fetchone()
+    return "ppp" if row is None else str(row[0])
+
+
+async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], costing_method: str) -> Ledger:
+    """``store_id``'s books for ``skus`` as the master holds them (in the caller's transaction, under
+    :func:`lock`): their cost state, on hand per warehouse of the store, and the kardex's last position."""
+    ledger = Ledger(tenant_id, store_id, costing_method)
+    rows = await (await conn.execute(
+        "SELECT sku, state FROM cost_state WHERE tenant_id = %s AND store_id = %s AND sku = ANY(%s)",
+        (tenant_id, store_id, skus))).fetchall()
+    ledger.costs = {str(r[0]): inv.CostState.from_json(str(r[1])) for r in rows}
+    rows = await (await conn.execute(
+        "SELECT s.warehouse_id, s.sku, s.quantity FROM stock s WHERE s.tenant_id = %(tenant)s"
+        " AND s.sku = ANY(%(skus)s) AND (s.warehouse_id = %(store)s OR s.warehouse_id IN (SELECT w.warehouse_id"
+        " FROM warehouses w WHERE w.tenant_id = %(tenant)s AND w.store_id = %(store)s))",
+        {"tenant": tenant_id, "store": store_id, "skus": skus})).fetchall()
+    for warehouse_id, sku, quantity in rows:
+        ledger.balance[(str(warehouse_id), str(sku))] = Decimal(quantity)
+        ledger.on_hand[str(sku)] = ledger.on_hand.get(str(sku), _ZERO) + Decimal(quantity)
+    row = await (await conn.execute("SELECT COALESCE(max(pos), 0) FROM kardex WHERE tenant_id = %s AND store_id = %s",
+                                    (tenant_id, store_id))).fetchone()
+    ledger.pos = int(row[0]) if row else 0
+    return ledger
+
+
+async def log_batch(conn: db.Conn, tenant_id: int, store_id: str, entry_range: tuple[envelope.Envelope, int],
+                    costing_method: str) -> None:
+    """Record that the master folded ``store_id``'s events of the terminal and epoch of ``entry_range[0]`` from its
+    seq to ``entry_range[1]`` now, with ``costing_method`` (``inventory_folds``: the rebuild folds in this order)."""
+    first, last_seq = entry_range
+    await conn.execute(
+        "INSERT INTO inventory_folds (tenant_id, store_id, batch, terminal_id, epoch, first_seq, last_seq, method)"
+        " SELECT %(tenant)s, %(store)s, COALESCE(max(batch), 0) + 1, %(terminal)s, %(epoch)s, %(first)s, %(last)s,"
+        " %(method)s FROM inventory_folds WHERE tenant_id = %(tenant)s AND store_id = %(store)s",
+        {"tenant": tenant_id, "store": store_id, "terminal": first.terminal_id, "epoch": first.epoch,
+         "first": first.seq, "last": last_seq, "method": costing_method})
