@@ -28,7 +28,7 @@ SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text
                 ("change", "bigint")]
 LINE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("line_id", "integer"), ("sku", "text"),
                 ("name", "text"), ("quantity", "numeric"), ("unit_price", "bigint"), ("discount", "bigint"),
-                ("amount", "bigint")]
+                ("amount", "bigint"), ("cost", "bigint")]
 TENDER_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("kind", "text"), ("amount", "bigint"),
                   ("received", "bigint")]
 STOCK_COLUMNS = [("tenant_id", "bigint"), ("warehouse_id", "text"), ("sku", "text"), ("quantity", "numeric")]
@@ -157,7 +157,7 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
                            event.neto, event.iva, event.exento, event.discount, event.rounding, event.change))
         for x in event.lines:
             rows.lines.append((tenant_id, event.sale_id, x.line_id, x.sku, x.name, x.quantity, x.unit_price,
-                               x.discount, x.amount))
+                               x.discount, x.amount, x.cost))
         for t in event.tenders:
             rows.tenders.append((tenant_id, event.sale_id, t.kind, t.amount, t.received))
         totals = rows.shift_sales.setdefault(event.shift_id, [0, 0, defaultdict(int)])

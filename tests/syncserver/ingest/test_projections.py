@@ -55,3 +55,15 @@ def test_suppliers_and_product_settings_keep_the_latest_saved(pg_database: str) 
         ("centro", "ACE-1", Decimal(8), "Pasillo 4", False, 9)]
     data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
     assert kit.dump(data) == live
+
+
+def test_each_sold_line_keeps_the_cost_the_till_recorded(pg_database: str) -> None:
+    import dataclasses
+
+    data = kit.world(pg_database)
+    centro = kit.enroll(data, "centro")
+    costed = kit.sale("ACE-1", "2")
+    centro.record(dataclasses.replace(costed, lines=(dataclasses.replace(costed.lines[0], cost=1300),)))
+    centro.record(kit.sale("PAN-1", "1"))  # never costed: no cost recorded
+    assert kit.push(data, centro).quarantined == 0
+    assert data.rows("SELECT sku, cost FROM sale_lines ORDER BY sku") == [("ACE-1", 1300), ("PAN-1", None)]
