@@ -8,9 +8,11 @@ Tables: desktop/journal/migrations/versions/0012_inventory.py.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import ROUND_HALF_UP, Decimal
 
+from shared import inventory as stock
 from shared.events import catalog, envelope
 from shared.events import inventory as inv
 
@@ -35,30 +37,6 @@ def value_of(quantity: Decimal, unit_cost: int) -> int:
 
 
 # --- stock ---------------------------------------------------------------------------------------------------
-
-def move_stock(conn: sqlite3.Connection, entry: envelope.Envelope, warehouse: str, sku: str, quantity: int,
-               kind: str) -> tuple[int, int]:
-    """Add ``quantity`` thousandths of ``sku`` to ``warehouse`` (the store's own id: ``stock``; another warehouse:
-    ``warehouse_stock``) and to the sku's ``stock_items`` row (on hand, last movement, alert). Returns
-    ``(balance in the warehouse, balance in all the store's warehouses)`` after it, in thousandths."""
-    if warehouse == entry.store_id:
-        row = conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                           " SET quantity = quantity + excluded.quantity RETURNING quantity",
-                           (sku, quantity)).fetchone()
-    else:
-        row = conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?)"
-                           " ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity"
-                           " RETURNING quantity", (warehouse, sku, quantity)).fetchone()
-    balance = int(row[0])
-    item = conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock,"
-                        " alert) VALUES (?, ?, NULL, 0, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE"
-                        " SET on_hand = on_hand + excluded.on_hand, last_at = excluded.last_at,"
-                        " last_kind = excluded.last_kind RETURNING on_hand, min_stock",
-                        (sku, quantity, entry.occurred_at, kind)).fetchone()
-    store_balance = int(item[0])
-    _set_alert(conn, entry.store_id, sku, store_balance, item[1], balance < 0)
-    return balance, store_balance
-
 
 def _set_alert(conn: sqlite3.Connection, store_id: str, sku: str, on_hand: int, min_stock: int | None,
                negative: bool | None = None) -> None:
@@ -259,27 +237,111 @@ def inventory_settings(conn: sqlite3.Connection, entry: envelope.Envelope, e: in
     _sell_as_set(conn, None)
 
 
-# --- stock moved by the back office's events -----------------------------------------------------------------
+# --- the stock and cost fold --------------------------------------------------------------------------------
 
-def _goods_moved(entry: envelope.Envelope, event: object) -> list[tuple[str, str, Decimal, str]]:
-    """``(warehouse, sku, signed quantity, kind)`` an inventory event moves in this store."""
-    if isinstance(event, inv.TransferSent):
-        out = [(event.from_warehouse, x.sku, -x.quantity, "traslado_salida") for x in event.lines]
-        if event.to_store == entry.store_id:
-            out += [(event.to_warehouse, x.sku, x.quantity, "traslado_entrada") for x in event.lines]
-        return out
-    if isinstance(event, inv.TransferReceived):
-        return [(event.to_warehouse, x.sku, x.received, "traslado_entrada") for x in event.lines if x.received]
-    if isinstance(event, inv.CountPosted):
-        return [(event.warehouse, x.sku, x.delta, "toma") for x in event.lines if x.delta]
-    if isinstance(event, inv.MermaRecorded):
-        return [(event.warehouse, event.sku, -event.quantity, "merma")]
-    if isinstance(event, inv.SupplierReturned):
-        return [(event.warehouse, x.sku, -x.quantity, "devolucion_proveedor") for x in event.lines]
-    return []
+_decoded_costs: dict[str, tuple[str, stock.CostState]] = {}
+"""Cost states decoded before, by sku and the exact stored text (the row is read every time, so a rolled-back
+transaction is never trusted, but decoded only when its text changed)."""
 
 
-def goods_moved(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> None:
-    """Move the stock an inventory event moves (see :func:`move_stock`)."""
-    for warehouse, sku, quantity, kind in _goods_moved(entry, event):
-        move_stock(conn, entry, warehouse, sku, milli(quantity), kind)
+def costing_method(conn: sqlite3.Connection) -> str:
+    """The tenant's costing method as HQ last published it (``ppp`` until then)."""
+    row = conn.execute("SELECT costing FROM inventory_settings WHERE id = 1").fetchone()
+    return str(row[0]) if row else "ppp"
+
+
+def cost_state(conn: sqlite3.Connection, sku: str) -> stock.CostState:
+    """The cost state of ``sku`` (an empty, never costed one when none is kept)."""
+    row = conn.execute("SELECT state FROM cost_state WHERE sku = ?", (sku,)).fetchone()
+    if row is None:
+        return stock.CostState()
+    cached = _decoded_costs.get(sku)
+    if cached is not None and cached[0] == row[0]:
+        return cached[1]
+    decoded = stock.CostState.from_json(row[0])
+    _decoded_costs[sku] = (row[0], decoded)
+    return decoded
+
+
+def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> None:
+    """Fold every stock movement of ``event`` (``shared.inventory.movements``) through the sku's cost
+    (``shared.inventory.step``, the tenant's method): the warehouse's stock, the product's stock row (on hand,
+    value at cost, last movement, alert), one kardex row each, the cost state and ``product_costs``."""
+    moves = stock.movements(entry.store_id, entry, event)
+    if not moves:
+        return
+    method = costing_method(conn)
+    for line, movement in enumerate(moves, start=1):
+        _fold_movement(conn, entry, line, movement, method)
+
+
+def _fold_movement(conn: sqlite3.Connection, entry: envelope.Envelope, line: int, m: stock.Movement,
+                   method: str) -> None:
+    sku, quantity = m.sku, milli(m.quantity)
+    item = conn.execute("SELECT on_hand, min_stock, alert FROM stock_items WHERE sku = ?", (sku,)).fetchone()
+    before, min_stock, alert = (int(item[0]), item[1], int(item[2])) if item else (0, None, NO_ALERT)
+    state = cost_state(conn, sku)
+    after_state, costed = stock.step(state, m, Decimal(before) / MILLI, method)
+    balance = _warehouse_move(conn, entry.store_id, m.warehouse, sku, quantity)
+    on_hand = before + quantity
+    current = stock.current_cost(after_state, method)
+    unit_cost = None if current is None else int(current.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    value = stock.stock_value(after_state, Decimal(on_hand) / MILLI, method)
+    conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock, alert)"
+                 " VALUES (?, ?, ?, ?, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                 " unit_cost = excluded.unit_cost, value = excluded.value, last_at = excluded.last_at,"
+                 " last_kind = excluded.last_kind",
+                 (sku, on_hand, unit_cost, value, entry.occurred_at, m.kind))
+    if balance < 0 or alert == NEGATIVE or min_stock is not None:
+        _set_alert(conn, entry.store_id, sku, on_hand, min_stock, True if balance < 0 else None)
+    conn.execute("INSERT INTO kardex (epoch, seq, line, occurred_at, warehouse, sku, kind, quantity, balance,"
+                 " store_balance, unit_cost, value, document, reference, who, lot)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (entry.epoch, entry.seq, line, entry.occurred_at, m.warehouse, sku, m.kind, quantity, balance,
+                  on_hand, costed.unit_cost, costed.value, m.document, m.reference, m.who, _lot(m.lot)))
+    if after_state != state:
+        text = after_state.to_json()
+        conn.execute("INSERT INTO cost_state (sku, method, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sku)"
+                     " DO UPDATE SET method = excluded.method, state = excluded.state,"
+                     " updated_at = excluded.updated_at", (sku, method, text, entry.occurred_at))
+        _decoded_costs[sku] = (text, after_state)
+    if after_state != state or m.value is not None:
+        _product_cost(conn, entry, sku, after_state, method, costed.unit_cost if m.value is not None
+                      and m.quantity > 0 else None)
+
+
+def _warehouse_move(conn: sqlite3.Connection, store_id: str, warehouse: str, sku: str, quantity: int) -> int:
+    """Add ``quantity`` thousandths to ``warehouse`` (the store's own id: ``stock``; another: ``warehouse_stock``);
+    its balance after."""
+    if not quantity:
+        return warehouse_on_hand(conn, store_id, warehouse, sku)
+    if warehouse == store_id:
+        row = conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                           " SET quantity = quantity + excluded.quantity RETURNING quantity",
+                           (sku, quantity)).fetchone()
+    else:
+        row = conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?)"
+                           " ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity"
+                           " RETURNING quantity", (warehouse, sku, quantity)).fetchone()
+    return int(row[0])
+
+
+def _product_cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, state: stock.CostState,
+                  method: str, last: int | None) -> None:
+    """``product_costs`` (the purchase screens' cost): the cost goods leave at now (the PPP average, or FIFO's
+    oldest layer), and the unit cost of the latest goods that came in with a value (``last``; None: unchanged)."""
+    current = stock.current_cost(state, method)
+    if current is None:
+        return
+    row = conn.execute("SELECT last_cost FROM product_costs WHERE sku = ?", (sku,)).fetchone()
+    last_cost = last if last is not None else (int(row[0]) if row else 0)
+    conn.execute("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost = excluded.last_cost,"
+                 " updated_at = excluded.updated_at", (sku, str(current), last_cost, entry.occurred_at))
+
+
+def _lot(lot: stock.Lot | None) -> str:
+    if lot is None:
+        return ""
+    return json.dumps({"supplier_rut": lot.supplier_rut, "expiry": lot.expiry, "purchase_id": lot.purchase_id},
+                      ensure_ascii=False, sort_keys=True)

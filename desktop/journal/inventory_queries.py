@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from desktop.journal import read_models
+from desktop.journal import inventory_projection, read_models
+from shared import inventory as stock
 from shared.events import inventory as inv
 
 MILLI: Final = Decimal(1000)
@@ -193,7 +194,8 @@ class KardexRow:
     the journal entry (``epoch``, ``seq``) and its time, ``kind`` (``shared.inventory.KINDS``), signed
     ``quantity``, ``balance`` after it (in the warehouse asked for, or in all the store's warehouses), the cost it
     carried (``unit_cost`` and signed ``value``, CLP neto), the ``document`` the kardex shows, its ``reference``
-    (sale id, purchase id, ...), ``who`` and the FIFO ``lot`` trace (JSON text, ``""`` when none)."""
+    (sale id, purchase id, ...), ``who`` (the user's id as journaled; ``who_name`` their name when the till knows
+    them) and the FIFO ``lot`` trace (JSON text: ``supplier_rut``, ``expiry``, ``purchase_id``; ``""`` when none)."""
 
     id: int
     epoch: int
@@ -209,6 +211,7 @@ class KardexRow:
     reference: str
     who: str
     lot: str
+    who_name: str
 
 
 def kardex_page(conn: sqlite3.Connection, sku: str, warehouse: str | None = None, before: int | None = None,
@@ -225,11 +228,12 @@ def kardex_page(conn: sqlite3.Connection, sku: str, warehouse: str | None = None
         params.append(before)
     balance = "store_balance" if warehouse is None else "balance"
     rows = conn.execute(
-        f"SELECT id, epoch, seq, occurred_at, warehouse, kind, quantity, {balance}, unit_cost, value, document,"
-        f" reference, who, lot FROM kardex WHERE {' AND '.join(cond)} ORDER BY id DESC LIMIT ?",
-        (*params, limit)).fetchall()
-    return [KardexRow(r[0], r[1], r[2], r[3], r[4], r[5], _q(r[6]), _q(r[7]), r[8], r[9], r[10], r[11], r[12], r[13])
-            for r in rows]
+        f"SELECT k.id, k.epoch, k.seq, k.occurred_at, k.warehouse, k.kind, k.quantity, k.{balance}, k.unit_cost,"
+        " k.value, k.document, k.reference, k.who, k.lot, COALESCE(u.name, k.who) FROM (SELECT * FROM kardex"
+        f" WHERE {' AND '.join(cond)} ORDER BY id DESC LIMIT ?) k LEFT JOIN users u ON u.user_id = k.who"
+        " ORDER BY k.id DESC", (*params, limit)).fetchall()
+    return [KardexRow(r[0], r[1], r[2], r[3], r[4], r[5], _q(r[6]), _q(r[7]), r[8], r[9], r[10], r[11], r[12], r[13],
+                      r[14]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,17 @@ class CostStateRow:
     on_hand: Decimal
     value: int
     updated_at: str
+
+
+def cost_state(conn: sqlite3.Connection, sku: str) -> stock.CostState:
+    """The decoded cost state of ``sku`` (a never-costed one when none is kept)."""
+    return inventory_projection.cost_state(conn, sku)
+
+
+def sale_line_cost(conn: sqlite3.Connection, sku: str, quantity: Decimal) -> int | None:
+    """What ``quantity`` of ``sku`` costs if sold now, CLP neto, by the tenant's method
+    (``shared.inventory.sale_line_cost``); None when the product was never costed here."""
+    return stock.sale_line_cost(cost_state(conn, sku), quantity, inventory_projection.costing_method(conn))
 
 
 def product_cost_state(conn: sqlite3.Connection, sku: str) -> CostStateRow | None:

@@ -69,10 +69,6 @@ def _product(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.Prod
     conn.executemany("INSERT OR REPLACE INTO barcodes (code, sku) VALUES (?, ?)", [(c, e.sku) for c in e.barcodes])
 
 
-def _stock(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.StockAdjusted) -> None:
-    inventory_projection.move_stock(conn, entry, entry.store_id, e.sku, to_milli(e.delta), "ajuste")
-
-
 _decoded_shifts: dict[str, tuple[str, shift_mod.Shift]] = {}
 """Shift rows decoded before, by the exact stored text: the row is read every time (so a rolled-back
 transaction is never trusted) but decoded only when its text changed."""
@@ -111,8 +107,6 @@ def _shift_opened(conn: sqlite3.Connection, entry: envelope.Envelope, e: shifts.
 def _sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales.SaleCompleted) -> None:
     conn.execute("INSERT INTO sales (sale_id, number, shift_id, epoch, seq, total) VALUES (?, ?, ?, ?, ?, ?)",
                  (e.sale_id, e.number, e.shift_id, entry.epoch, entry.seq, e.total))
-    for line in e.lines:
-        inventory_projection.move_stock(conn, entry, entry.store_id, line.sku, -to_milli(line.quantity), "venta")
     _use_folio(conn, e.document, e.sale_id)
     _fold_shift(conn, entry, e)
 
@@ -130,9 +124,6 @@ def _use_folio(conn: sqlite3.Connection, document: sales.DocumentStamped | None,
 
 
 def _return(conn: sqlite3.Connection, entry: envelope.Envelope, e: returns.ReturnCompleted) -> None:
-    for line in e.lines:
-        inventory_projection.move_stock(conn, entry, entry.store_id, line.sku, to_milli(line.quantity),
-                                        "devolucion")
     conn.executemany("INSERT INTO returned_lines (sale_id, line_id, quantity) VALUES (?, ?, ?) ON CONFLICT"
                      " (sale_id, line_id) DO UPDATE SET quantity = quantity + excluded.quantity",
                      [(e.sale_id, line.line_id, to_milli(line.quantity)) for line in e.lines])
@@ -211,9 +202,9 @@ Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
     catalog.ProductUpserted: [_product, inventory_projection.product_upserted],
-    catalog.StockAdjusted: [_stock],
+    catalog.StockAdjusted: [inventory_projection.fold],
     catalog.CategoriesOrdered: [_categories_ordered],
-    sales.SaleCompleted: [_sale],
+    sales.SaleCompleted: [_sale, inventory_projection.fold],
     shifts.ShiftOpened: [_shift_opened],
     shifts.CashMoved: [_fold_shift],
     shifts.ShiftClosed: [_fold_shift],
@@ -223,19 +214,19 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.SignedIn: [_signed_in],
     auth.DrawerOpened: [],
     folios.FolioLeaseReceived: [_folio_lease],
-    returns.ReturnCompleted: [_return],
+    returns.ReturnCompleted: [_return, inventory_projection.fold],
     customers.CustomerSaved: [_customer],
-    purchases.PurchaseReceived: [purchases_projection.apply],
+    purchases.PurchaseReceived: [purchases_projection.apply, inventory_projection.fold],
     till.LineRemoved: [_line_removed],
     emisor.EmisorReceived: [_emisor],
     stores.StoreReceived: [_store],
-    inventory.TransferSent: [inventory_projection.transfer_sent, inventory_projection.goods_moved],
+    inventory.TransferSent: [inventory_projection.transfer_sent, inventory_projection.fold],
     inventory.TransferIncoming: [inventory_projection.transfer_incoming],
-    inventory.TransferReceived: [inventory_projection.transfer_received, inventory_projection.goods_moved],
+    inventory.TransferReceived: [inventory_projection.transfer_received, inventory_projection.fold],
     inventory.CountStarted: [inventory_projection.count_started],
-    inventory.CountPosted: [inventory_projection.count_posted, inventory_projection.goods_moved],
-    inventory.MermaRecorded: [inventory_projection.merma_recorded, inventory_projection.goods_moved],
-    inventory.SupplierReturned: [inventory_projection.supplier_returned, inventory_projection.goods_moved],
+    inventory.CountPosted: [inventory_projection.count_posted, inventory_projection.fold],
+    inventory.MermaRecorded: [inventory_projection.merma_recorded, inventory_projection.fold],
+    inventory.SupplierReturned: [inventory_projection.supplier_returned, inventory_projection.fold],
     inventory.SupplierSaved: [inventory_projection.supplier_saved],
     inventory.StoreProductSet: [inventory_projection.store_product_set],
     inventory.InventorySettingsReceived: [inventory_projection.inventory_settings],

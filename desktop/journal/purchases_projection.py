@@ -1,9 +1,8 @@
-"""Read models of ``purchase.received``: suppliers, purchases and their lines, the PPP cost of each SKU, and the
-stock the goods add (the store's ``stock``, or ``warehouse_stock`` for another warehouse).
+"""Read models of ``purchase.received``: suppliers, purchases and their lines (the stock the goods add and their
+cost are folded with every other movement by ``inventory_projection.fold``, which also keeps ``product_costs``).
 
 ``apply`` runs inside the unit of work that appends the event (``desktop.journal.projections`` calls it), so a
-purchase and its stock and cost are committed together, and a rebuild folds them again in journal order, costing
-each receipt against the stock on hand at that point of the journal, which gives the same rows.
+purchase and its stock and cost are committed together, and a rebuild folds them again in journal order.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from desktop.journal import inventory_projection
-from shared import costing
 from shared import errors as pos_errors
 from shared.events import envelope
 from shared.events import purchases as events
@@ -71,22 +68,6 @@ def apply(conn: sqlite3.Connection, entry: envelope.Envelope, e: events.Purchase
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(e.purchase_id, x.line_no, x.code, x.ean, x.name, _milli(x.quantity), x.unit, x.unit_cost,
                        x.amount, x.cost, x.exento, x.sku, x.matched_by, str(x.package_factor)) for x in e.lines])
-    for sku, quantity, value in events.cost_moves(e):
-        _cost(conn, entry, sku, quantity, value)
-        if quantity:
-            inventory_projection.move_stock(conn, entry, e.warehouse, sku, _milli(quantity), "compra")
-
-
-def _cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, quantity: Decimal, value: int) -> None:
-    row = conn.execute("SELECT avg_cost, last_cost FROM product_costs WHERE sku = ?", (sku,)).fetchone()
-    before = None if row is None else Decimal(row[0])
-    after = costing.apply(on_hand(conn, sku), before, quantity, value)
-    if after is None:
-        return
-    last = costing.unit_cost(value, quantity) if quantity > 0 else (row[1] if row else 0)
-    conn.execute("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?, ?, ?, ?)"
-                 " ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost = excluded.last_cost,"
-                 " updated_at = excluded.updated_at", (sku, str(after), last, entry.occurred_at))
 
 
 # --- queries ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ warehouse, the store's product settings over HQ's data, and a rebuild that gives
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal
 
@@ -200,3 +201,104 @@ def test_a_journal_of_the_schema_before_is_folded_into_the_new_tables_when_opene
     assert migrate.current_revision(conn) == migrate.SCHEMA_HEAD
     assert conn.execute("SELECT count(*) FROM meta WHERE key = 'refold'").fetchone()[0] == 0
     assert cli.projection_digest(conn) == digest
+
+
+# --- the kardex and cost fold --------------------------------------------------------------------------------
+
+STORE_RUT = "77447842-6"
+
+
+def _buy(term, folio: int, quantity: str, cost: str, warehouse: str = "") -> None:
+    from desktop.services.purchases import PurchaseService
+    from tests import supplier_dte as sd
+
+    factura = sd.dte(33, folio, [("Leche Entera", quantity, cost, "7801234567894", False)], STORE_RUT)
+    PurchaseService(term.journal, STORE_RUT, term.journal.new_id).import_file(sd.envio([factura], STORE_RUT),
+                                                                              warehouse=warehouse)
+
+
+def _back_office_day(term) -> None:
+    """A purchase, sales, an internal transfer, a merma, a count, a return to the supplier, goods from another
+    store and a second purchase at another cost."""
+    _buy(term, 11, "12", "700")
+    _sell(term, times=3)
+    term.journal.append(inv.TransferSent("t-1", STORE, STORE, BODEGA, (inv.TransferLine("LEC-1", "Leche", D(5), 700),),
+                                         "ana"))
+    term.journal.append(inv.MermaRecorded("m-1", BODEGA, "LEC-1", "Leche", D(1), "dano", 700, "ana"))
+    term.journal.append(inv.CountPosted("c-1", STORE, (inv.CountLine("LEC-1", "Leche", D(28), D(27)),), "toma",
+                                        "ana", "marta"))
+    term.journal.append(inv.SupplierReturned("r-1", "76086428-5", BODEGA, (
+        inv.SupplierReturnLine("LEC-1", "Leche", D(2), 700),), "vencida", "ana"))
+    term.journal.append(inv.TransferReceived("t-9", "norte", STORE, (
+        inv.ReceivedLine("LEC-1", "Leche", D(6), D(6), 650),), "ana"))
+    _buy(term, 12, "10", "800")
+    _sell(term, times=2)
+
+
+def _reference(term):
+    from shared import inventory
+
+    codec = term.journal.codec
+    method = iq.inventory_settings(term.journal.conn).costing
+    return inventory.fold(STORE, [(e, codec.decode(e.type, e.version, e.payload)) for e in term.journal.read()],
+                          method)
+
+
+def _m(q: Decimal) -> int:
+    return int(q * 1000)
+
+
+@pytest.mark.parametrize("method", ["ppp", "fifo"])
+def test_the_kardex_stock_and_costs_equal_the_reference_fold(store, method):
+    if method == "fifo":
+        store.journal.append(inv.InventorySettingsReceived("fifo"))
+    _back_office_day(store)
+    conn = store.journal.conn
+    book = _reference(store)
+    assert conn.execute("SELECT warehouse, sku, kind, quantity, balance, store_balance, unit_cost, value, document,"
+                        " reference, who FROM kardex ORDER BY id").fetchall() == [
+        (r.movement.warehouse, r.movement.sku, r.movement.kind, _m(r.movement.quantity), _m(r.balance),
+         _m(r.on_hand), r.unit_cost, r.value, r.movement.document, r.movement.reference, r.movement.who)
+        for r in book.kardex]
+    stock = {(STORE, sku): q for sku, q in conn.execute("SELECT sku, quantity FROM stock")}
+    stock.update({(w, sku): q for w, sku, q in conn.execute("SELECT warehouse_id, sku, quantity FROM warehouse_stock")})
+    assert stock == {key: _m(q) for key, q in book.stock.items()}
+    costed = {sku: s.to_json() for sku, s in book.costs.items() if s.costed}
+    assert dict(conn.execute("SELECT sku, state FROM cost_state").fetchall()) == costed
+    leche = iq.product_cost_state(conn, "LEC-1")
+    assert (leche.method, leche.on_hand, leche.value) == (method, book.on_hand("LEC-1"), book.value("LEC-1"))
+    assert iq.cost_state(conn, "LEC-1") == book.costs["LEC-1"]
+    _rebuild_is_identical(store)
+
+
+def test_the_kardex_pages_a_products_movements_newest_first(store):
+    _back_office_day(store)
+    conn = store.journal.conn
+    every = iq.kardex_page(conn, "LEC-1", limit=100)
+    assert [r.kind for r in every][:3] == ["venta", "venta", "compra"]
+    assert every[-1].kind == "ajuste" and every[-1].document == "Ajuste: apertura"
+    first = iq.kardex_page(conn, "LEC-1", limit=4)
+    second = iq.kardex_page(conn, "LEC-1", before=first[-1].id, limit=4)
+    assert first + second == every[:8]
+    assert every[0].balance == iq.on_hand(conn, "LEC-1")
+    sold = every[0]
+    assert (sold.quantity, sold.who, sold.who_name) == (-1, "ana", "Ana Pérez")
+    assert sold.unit_cost > 0 and sold.value == -sold.unit_cost
+    bodega = iq.kardex_page(conn, "LEC-1", BODEGA)
+    assert [(r.kind, r.quantity, r.balance) for r in bodega] == [
+        ("devolucion_proveedor", -2, 2), ("merma", -1, 4), ("traslado_entrada", 5, 5)]
+    purchase = next(r for r in every if r.kind == "compra")
+    assert purchase.unit_cost == 800 and purchase.value == 8000
+    assert json.loads(purchase.lot) == {"supplier_rut": "76235291-5", "expiry": "", "purchase_id": purchase.reference}
+
+
+def test_a_sale_line_is_costed_from_the_tills_cost_state(store):
+    conn = store.journal.conn
+    assert iq.sale_line_cost(conn, "LEC-1", D(2)) is None  # only counted at the opening, never bought
+    _buy(store, 11, "12", "700")
+    assert iq.sale_line_cost(conn, "LEC-1", D(2)) == 1400
+    from desktop.journal import purchases_projection
+
+    assert purchases_projection.product_cost(conn, "LEC-1") == (D("700.0000"), 700)
+    [row] = iq.stock_list(conn, "7801234567894")
+    assert (row.on_hand, row.unit_cost, row.value) == (36, 700, 36 * 700)
