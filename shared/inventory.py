@@ -323,9 +323,9 @@ def _at(cost: Decimal | None, quantity: Decimal) -> Costed:
 def _convert(state: CostState, on_hand: Decimal, method: str) -> CostState:
     """A state kept under the other method (the tenant changed it) as this method's: FIFO's layers become one
     average; a PPP average becomes one layer of what is on hand."""
-    if method == "ppp" and state.layers:
+    if method == "ppp" and state.avg is None and (state.layers or state.last is not None):
         held = sum((x.quantity for x in state.layers), ZERO)
-        avg = costing.quantize(Decimal(sum(x.value for x in state.layers)) / held)
+        avg = costing.quantize(Decimal(sum(x.value for x in state.layers)) / held) if held else state.last
         return CostState(avg, state.last, ())
     if method == "fifo" and state.avg is not None:
         held = max(on_hand, ZERO)
@@ -433,8 +433,7 @@ def _spread(layers: list[Layer], value: int) -> None:
 def sale_line_cost(state: CostState, quantity: Decimal, method: str) -> int | None:
     """What ``quantity`` of the SKU costs if sold now (CLP neto, rounded half up): PPP at the average, FIFO from
     the oldest layers (at the last cost past them); None when the SKU was never costed."""
-    if method == "fifo":
-        state = _convert(state, sum((x.quantity for x in state.layers), ZERO), method)
+    if method == "fifo" and state.avg is None:  # FIFO layers (a PPP state kept before FIFO: its average, below)
         if not state.layers and state.last is None:
             return None
         layers = list(state.layers)
@@ -442,8 +441,7 @@ def sale_line_cost(state: CostState, quantity: Decimal, method: str) -> int | No
         if quantity > taken and state.last is not None:
             value += _round(state.last * (quantity - taken))
         return value
-    if state.avg is None and state.layers:
-        state = _convert(state, ZERO, "ppp")
+    state = _convert(state, ZERO, "ppp")
     return None if state.avg is None else _round(state.avg * quantity)
 
 

@@ -363,3 +363,14 @@ def test_a_change_of_method_keeps_the_stock_value(events: list[object], first: s
         if on_hand > 0 and state.last is not None:
             value = inv.stock_value(state, on_hand, then)
             assert abs(value - book.value(sku)) <= 1, (first, then)
+
+
+def test_a_state_kept_under_the_other_method_is_read_under_this_one() -> None:
+    fifo = folded([buy("p-1", "10", 1000), buy("p-2", "10", 3000)], "fifo").costs["LEC-1"]
+    assert inv.sale_line_cost(fifo, Decimal(2), "ppp") == 400  # the layers' average, $200
+    emptied = folded([buy("p-1", "10", 1000), sell("10")], "fifo").costs["LEC-1"]
+    assert emptied.layers == () and inv.sale_line_cost(emptied, Decimal(1), "ppp") == 100  # the last cost
+    ppp = folded([buy("p-1", "10", 1000), buy("p-2", "10", 3000)], "ppp").costs["LEC-1"]
+    assert inv.sale_line_cost(ppp, Decimal(2), "fifo") == 400
+    state, costed = inv.step(ppp, inv.movements(STORE, None, sell("5"))[0], Decimal(20), "fifo")
+    assert (costed.value, state.avg, sum(x.quantity for x in state.layers)) == (-1000, None, Decimal(15))
