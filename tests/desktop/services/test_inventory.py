@@ -4,6 +4,8 @@ overwritten) and the kardex exported from the journal."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -159,3 +161,21 @@ def inventory_queries_product(terminal, sku: str):
     row = inventory_queries.store_product(terminal.journal.conn, sku)
     assert row is not None
     return row
+
+
+def test_the_kardex_of_the_journal_exports_to_xlsx_and_csv(terminal) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    terminal.mermas.record(ROSA, "LEC-1", "2", "vencimiento")
+    data = terminal.inventory.export_kardex("LEC-1", "xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(data))["Kardex"].iter_rows(values_only=True))
+    assert rows[0][0] == "Kardex de Leche Entera Colun 1 L (LEC-1)"
+    body = rows[3:]
+    assert [r[2] for r in body][-1] == "Merma"
+    assert body[-1][5] == -2 and body[-1][6] == 22
+    text = terminal.inventory.export_kardex("LEC-1", "csv").decode("utf-8-sig")
+    csv_rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert csv_rows[-1][2] == "Merma" and csv_rows[-1][5:7] == ["-2", "22"]
+    assert len(csv_rows) == len(rows) - 1
+    assert terminal.inventory.export_kardex("LEC-1", "pdf").startswith(b"%PDF")
+    with pytest.raises(inventory.Refused, match="Formato 'ods' desconocido"):
+        terminal.inventory.export_kardex("LEC-1", "ods")

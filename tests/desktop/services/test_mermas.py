@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.services import inventory
+from desktop.services import inventory, mermas
 from desktop.services.auth import User
 from shared import errors, roles
+from shared.events import auth as auth_events
+from shared.events import inventory as events
 from shared.events import purchases as purchase_events
 
 ROSA = User("rosa", "Rosa Díaz", roles.Role.ADMIN)
@@ -25,6 +27,37 @@ def _bought(terminal, sku: str, quantity: str, unit_cost: int) -> None:
 
 def _types(terminal, since: int) -> list[str]:
     return [e.type for e in terminal.journal.read(since + 1)]
+
+
+def test_a_merma_below_the_threshold_is_recorded_at_the_stores_cost(terminal) -> None:
+    _bought(terminal, "LEC-1", "24", 800)
+    quote = terminal.mermas.quote("7801234567894", "3")
+    assert (quote.product.sku, quote.quantity, quote.unit_cost, quote.value, quote.needs_pin) == (
+        "LEC-1", Decimal(3), 800, 2400, False)
+    event = terminal.mermas.record(ROSA, "7801234567894", "3", "Vencimiento", note="venció el 18")
+    assert (event.sku, event.quantity, event.reason, event.unit_cost, event.authorised_by, event.warehouse) == (
+        "LEC-1", Decimal(3), "vencimiento", 800, "", terminal.journal.identity.store_id)
+    assert mermas.value_of(event) == 2400
+
+
+def test_above_the_threshold_a_supervisors_pin_is_asked_and_journaled(terminal) -> None:
+    terminal.journal.append(events.InventorySettingsReceived(merma_pin_above=5000))
+    _bought(terminal, "QUE-1", "10", 9000)
+    head = terminal.journal.head
+    with pytest.raises(mermas.MermaNeedsPin, match=r"La merma vale \$9.000, más de \$5.000") as caught:
+        terminal.mermas.record(ROSA, "QUE-1", "1,000", "robo")
+    assert isinstance(caught.value, errors.AuthorisationRequired) and caught.value.value == 9000
+    assert terminal.journal.head == head
+    with pytest.raises(errors.WrongPin):
+        terminal.mermas.record(ROSA, "QUE-1", "1,000", "robo", supervisor_pin="1234")  # Ana is a cashier
+    assert _types(terminal, head[0]) == ["auth.pin_rejected"]
+    head = terminal.journal.head
+    event = terminal.mermas.record(ROSA, "QUE-1", "1,000", "robo", supervisor_pin="9999")
+    assert event.authorised_by == "marta"
+    authorised, recorded = list(terminal.journal.read(head[0] + 1))
+    assert (authorised.type, recorded.type) == (auth_events.Authorised.TYPE, events.MermaRecorded.TYPE)
+    assert authorised.payload["action"] == "merma" and authorised.payload["cashier_id"] == "rosa"
+    assert terminal.mermas.quote("QUE-1", "0,500").needs_pin is False
 
 
 def test_bad_mermas_are_refused_and_nothing_is_journaled(terminal) -> None:
