@@ -1,10 +1,13 @@
-"""The Mermas page's presenter: a product scanned, its quantity and reason, what it costs shown before recording; a
-bad quantity named in Spanish without losing the form; a supervisor only reads."""
+"""The Mermas page's presenter: a product scanned, its quantity and reason, what it costs shown before recording;
+above the tenant's threshold a supervisor's PIN (a wrong one keeps everything); a bad quantity named in Spanish
+without losing the form; a supervisor only reads."""
 
 from __future__ import annotations
 
 from desktop.presenters.backoffice.mermas import READ_ONLY, MermasPresenter
-from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, warehouses
+from shared import money
+from shared.events import inventory as events
+from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, bought, warehouses
 
 
 def _page(terminal, user=ROSA):
@@ -30,6 +33,30 @@ def test_a_merma_of_goods_never_bought_is_recorded_at_no_cost(terminal):
     assert (merma.payload["sku"], merma.payload["quantity"], merma.payload["note"]) == ("PAN-1", "0.250", "colación")
 
 
+def test_a_merma_shows_its_cost_and_is_recorded(terminal):
+    bought(terminal, ("LEC-1", "24", 800))
+    page = _page(terminal)
+    assert [name for _w, name in page.view.warehouses][:2] == ["Sala de ventas", "Bodega"]
+    page.scan("7801234567894")
+    assert page.view.product == "LEC-1 · Leche Entera Colun 1 L" and page.view.quantity == "1"
+    page.set_quantity("3")
+    quote = terminal.mermas.quote("LEC-1", "3")
+    assert quote.unit_cost > 0
+    cost = f"Costo {money.format_clp(quote.unit_cost)} c/u · Total {money.format_clp(quote.value)}"
+    assert page.view.cost == cost
+    assert not page.view.can_record  # no reason yet
+    assert page.record().message == "Elija el motivo de la merma" and page.view.error
+    page.set_reason("vencimiento")
+    page.set_note("lote 4411")
+    view = page.record()
+    value = money.format_clp(quote.value)
+    assert view.message == f"Merma registrada: 3 de Leche Entera Colun 1 L · Vencimiento · {value}", view.message
+    assert view.recorded == (("LEC-1 · Leche Entera Colun 1 L", "3", "Vencimiento", value, "—"),)
+    assert view.sku == "" and view.reason == "vencimiento"  # the reason stays for the next one
+    [merma] = [e for e in terminal.journal.read() if e.type == "inventory.merma_recorded"]
+    assert (merma.payload["sku"], merma.payload["quantity"], merma.payload["note"]) == ("LEC-1", "3", "lote 4411")
+
+
 def test_a_bad_quantity_is_named_and_the_form_kept(terminal):
     page = _page(terminal)
     page.search("queso")
@@ -44,6 +71,28 @@ def test_a_bad_quantity_is_named_and_the_form_kept(terminal):
     page.scan("7800000000000")
     assert page.view.found.error and page.view.sku == "QUE-1"
     assert not [e for e in terminal.journal.read() if e.type == "inventory.merma_recorded"]
+
+
+def test_above_the_threshold_a_supervisor_authorises(terminal):
+    bought(terminal, ("LEC-1", "100", 800))
+    terminal.journal.append(events.InventorySettingsReceived(merma_pin_above=5000))  # as HQ publishes it
+    page = _page(terminal)
+    page.scan("LEC-1")
+    page.set_quantity("30")
+    assert terminal.mermas.quote("LEC-1", "30").value > 5000
+    page.set_reason("robo")
+    assert page.view.needs_pin
+    view = page.record()
+    assert view.asking_pin and "PIN" in view.message
+    view = page.record("1234")  # Ana is a cashier
+    assert view.asking_pin and view.pin_error.startswith("PIN incorrecto")
+    assert (view.sku, view.quantity) == ("LEC-1", "30")
+    view = page.record("9999")
+    assert not view.asking_pin and view.recorded[0][4] == "marta"
+    page.scan("LEC-1")
+    page.set_quantity("30")
+    page.record()
+    assert page.cancel_pin().message.startswith("Merma no registrada") and page.view.quantity == "30"
 
 
 def test_a_supervisor_only_reads(terminal):
