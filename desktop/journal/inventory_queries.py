@@ -125,7 +125,7 @@ def stock_list(conn: sqlite3.Connection, search: str = "", warehouse: str | None
         if warehouse is None or r[5] == total:
             value = int(r[8] or 0)
         else:
-            value = 0 if unit_cost is None or on_hand <= 0 else int((on_hand * unit_cost).to_integral_value())
+            value = 0 if unit_cost is None or on_hand <= 0 else inventory_projection.value_of(on_hand, unit_cost)
         out.append(StockRow(sku=r[0], name=r[1], category=r[2], sold_by=r[3], active=bool(r[4]), on_hand=on_hand,
                             per_warehouse=split.get(r[0], ()), unit_cost=unit_cost, value=value,
                             min_stock=_opt(r[9]), location=r[10] or "", last_at=r[11] or "", last_kind=r[12] or "",
