@@ -37,6 +37,8 @@ COSTING_LABELS: Final = {"ppp": "Precio promedio ponderado (PPP)", "fifo": "FIFO
 MAX_MERMA_PIN: Final = 10_000_000
 """The highest merma value (CLP neto) above which a PIN may be asked: above that the setting is surely a typo."""
 KARDEX_HEADERS: Final = ("Fecha", "Documento", "Bodega", "Quién", "Cantidad", "Saldo", "Costo unitario", "Valor")
+OUTSIDE_CATALOG: Final = "no está en el catálogo de HQ"
+"""What the kardex says of a product the store moved but HQ's catalog does not have (a store's own product)."""
 SETTINGS_CHANGED: Final = "inventory_settings_changed"
 """The audit trail's kind of a change of the inventory settings (``syncserver.store.audit``)."""
 NOTICES: Final = {"guardado": "Ajustes guardados. Las cajas los reciben en su próxima sincronización.",
@@ -162,8 +164,8 @@ async def stock_page(request: Request, user: HqUser) -> Response:
 
 async def _kardex_target(request: Request, conn: db.Conn, user: HqUser
                          ) -> tuple[tenants.StoreRow, dict[str, Any], list[tenants.WarehouseRow], str | None] | None:
-    """The store, product and warehouses a kardex address names (None: not in the tenant), and the ``bodega``
-    filter (one of the store's warehouses).
+    """The store, product and warehouses a kardex address names (None: not in the tenant; a product HQ's catalog
+    lacks counts when the store has movements of it), and the ``bodega`` filter (one of the store's warehouses).
 
     Raises:
         params.BadInput: an unreadable path or filter. params.OutsideScope: a store not the encargado's.
@@ -173,9 +175,13 @@ async def _kardex_target(request: Request, conn: db.Conn, user: HqUser
     sku = params.id_param(where, "sku", "Producto")
     user.require_store(store_id)
     store = await tenants.store(conn, user.tenant_id, store_id)
-    product = await products.get(conn, user.tenant_id, sku)
-    if store is None or product is None:
+    if store is None:
         return None
+    product = await products.get(conn, user.tenant_id, sku)
+    if product is None:  # a product the store created itself, not (yet) in HQ's catalog: known by its movements
+        if not await inventory.kardex_count(conn, user.tenant_id, store_id, sku):
+            return None
+        product = {"sku": sku, "name": sku, "category": OUTSIDE_CATALOG, "sold_by": "unit"}
     warehouses = await tenants.warehouses(conn, user.tenant_id, store_id)
     choices = {w.warehouse_id: w.warehouse_id for w in warehouses}
     warehouse = params.choice_param(request.query_params, "bodega", "Bodega", choices, default=None)

@@ -49,7 +49,8 @@ class Move:
 
 def write_moves(world: World, tenant: int, moves: list[Move]) -> None:
     """Write ``moves`` as the fold leaves them: ``kardex`` rows with each warehouse's running balance and value,
-    ``stock`` per warehouse and ``cost_state`` per store (the last cost a movement carried)."""
+    ``stock`` per warehouse and ``cost_state`` per store (the last cost a movement carried); products new to the
+    stores of each call."""
     balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     store_units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     cost: dict[tuple[str, str], int] = {}
@@ -60,6 +61,10 @@ def write_moves(world: World, tenant: int, moves: list[Move]) -> None:
             balance[(m.warehouse, m.sku)] += q
             store_units[(m.store, m.sku)] += q
             cost[(m.store, m.sku)] = m.unit_cost
+            if m.store not in pos:  # after what the store's kardex holds
+                found = conn.execute("SELECT COALESCE(max(pos), 0) FROM kardex WHERE tenant_id = %s AND"
+                                     " store_id = %s", (tenant, m.store)).fetchone()
+                pos[m.store] = int(found[0]) if found else 0
             pos[m.store] += 1
             value = int((q * m.unit_cost).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             conn.execute(
@@ -366,6 +371,21 @@ def test_the_accountant_reads_everything_and_changes_nothing(http: httpx.Client,
     assert stocked.rows("SELECT count(*) FROM inventory_settings") == [(0,)]
     assert stocked.rows("SELECT detail FROM audit_log WHERE kind = 'request_refused'")[-1][0].startswith(
         "403 POST /hq/stock/ajustes")
+
+
+def test_a_product_outside_hqs_catalog_shows_with_its_kardex(http: httpx.Client, stocked: World) -> None:
+    """A store's own product (not adopted by HQ yet) is listed by its SKU, and its kardex opens."""
+    write_moves(stocked, 1, [Move("norte", "norte", "LOCAL-9", "compra", "3", 500, "Boleta de compra N° 4", "Rosa",
+                                  "2026-11-21T09:00:00-03:00")])
+    login(http)
+    shown = text(http.get("/hq/stock", params={"q": "local-9"}).text)
+    assert "1 fila " in shown
+    assert "LOCAL-9 LOCAL-9 · no está en el catálogo de HQ Norte Sala de ventas Norte 3 — — $500 $1.500 —" in shown
+    assert 'href="/hq/stock/norte/LOCAL-9"' in http.get("/hq/stock?tienda=norte").text
+    kardex = text(http.get("/hq/stock/norte/LOCAL-9").text)
+    assert "Kardex: LOCAL-9" in kardex and "no está en el catálogo de HQ" in kardex
+    assert "21-11-2026 09:00 Boleta de compra N° 4 Sala de ventas Norte Rosa +3 3 $500 $1.500" in kardex
+    assert http.get("/hq/stock/centro/LOCAL-9").status_code == 404  # no movements in Centro
 
 
 def test_the_settings_page_offers_every_costing_method_the_events_know() -> None:
