@@ -73,9 +73,10 @@ class CountsPresenter:
     """The Toma de inventario page of ``user`` (an administrador counts and posts; a supervisor reads)."""
 
     def __init__(self, service: counts.CountService, products: CatalogService, conn: sqlite3.Connection, user: User,
-                 warehouses: list[inventory.Warehouse],
+                 warehouses: list[inventory.Warehouse], who: Callable[[str], str] = lines.nobody,
                  on_change: Callable[[CountsView], None] = lambda v: None) -> None:
         self.service, self.products, self.conn, self.user = service, products, conn, user
+        self.who = who
         self.on_change = on_change
         self.names = {w.warehouse_id: w.name for w in warehouses}
         self._skus: list[str] = []
@@ -109,7 +110,7 @@ class CountsPresenter:
             open_counts=tuple((_day(c.started_at), self.names.get(c.warehouse, c.warehouse),
                                c.category or "Todas", str(c.lines)) for c in waiting),
             history=tuple((_day(c.posted_at), self.names.get(c.warehouse, c.warehouse), c.category or "Todas",
-                           str(c.lines), c.reason, c.approved_by) for c in posted))
+                           str(c.lines), c.reason, self.who(c.approved_by)) for c in posted))
 
     def _sheet(self, view: CountsView) -> CountsView:
         """``view`` with the open count's sheet read again (blind: what was counted, never what is expected)."""
@@ -120,13 +121,17 @@ class CountsPresenter:
         self._skus = [x.sku for x in found.lines]
         sheet = tuple((f"{x.sku} · {x.name}", es_cl.number(x.counted)) for x in found.lines)
         c = found.count
-        title = f"{self._what(c.warehouse, c.category)} · abierta el {_day(c.started_at)} por {c.started_by}"
+        title = f"{self._what(c.warehouse, c.category)} · abierta el {_day(c.started_at)} por {self.who(c.started_by)}"
         return replace(view, title=title, sheet=sheet)
 
     def show(self, section: str) -> CountsView:
         if section not in dict(SECTIONS):
             return self.view
         return self._emit(self._lists(replace(self.view, section=section)))
+
+    def refresh(self) -> CountsView:
+        """Read the counts and the open sheet again (another till of the store may have counted or posted)."""
+        return self._emit(self._lists(self._sheet(self.view)))
 
     # --- a new count -------------------------------------------------------------------------------------
 
@@ -237,7 +242,8 @@ class CountsPresenter:
                        section="history", result=result, moved=view.moved + 1, error=False,
                        result_title=f"{self.names.get(posted.warehouse, posted.warehouse)} · {posted.reason} · "
                                     f"aprobó {self.user.name}",
-                       message=f"Toma publicada: {len(posted.lines)} productos, {changed} con ajuste")
+                       message=f"Toma publicada: {lines.plural(len(posted.lines), 'producto', 'productos')}, "
+                               f"{changed} con ajuste")
         self._skus = []
         return self._emit(self._lists(view))
 
@@ -254,4 +260,4 @@ class CountsPresenter:
         c = found.count
         return self._emit(replace(self.view, result=result,
                                   result_title=f"{self.names.get(c.warehouse, c.warehouse)} · {c.reason} · "
-                                               f"aprobó {c.approved_by}"))
+                                               f"aprobó {self.who(c.approved_by)}"))

@@ -129,3 +129,13 @@ def drop(lines: tuple[Line, ...], n: int) -> tuple[tuple[Line, ...], int | None]
     """``lines`` without row ``n``, and the row to select then (None when none is left)."""
     rest = (*lines[:n], *lines[n + 1:])
     return rest, (min(n, len(rest) - 1) if rest else None)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """``"1 producto"``, ``"3 productos"``."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def nobody(user_id: str) -> str:
+    """Who a user id names when no names are known: the id itself."""
+    return user_id

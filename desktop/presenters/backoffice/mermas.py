@@ -56,9 +56,10 @@ class MermasPresenter:
     """The Mermas page of ``user`` (an administrador records; a supervisor reads)."""
 
     def __init__(self, service: mermas.MermaService, products: CatalogService, user: User,
-                 warehouses: list[inventory.Warehouse],
+                 warehouses: list[inventory.Warehouse], who: Callable[[str], str] = lines.nobody,
                  on_change: Callable[[MermasView], None] = lambda v: None) -> None:
         self.service, self.products, self.user = service, products, user
+        self.who = who
         self.on_change = on_change
         can_edit = user.role is roles.Role.ADMIN
         choices = tuple((w.warehouse_id, w.name) for w in warehouses)
@@ -148,7 +149,8 @@ class MermasPresenter:
         value = money.format_clp(mermas.value_of(event))
         reason = mermas.REASON_NAMES[event.reason]
         quantity = f"{lines.quantity_text(event.quantity, view_sold_by(self.products, event.sku))}"
-        row = (f"{event.sku} · {event.name}", quantity, reason, value, event.authorised_by or "—")
+        authorised = self.who(event.authorised_by) if event.authorised_by else "—"
+        row = (f"{event.sku} · {event.name}", quantity, reason, value, authorised)
         return self._emit(replace(
             view, sku="", product="", quantity="", note="", cost="", needs_pin=False, asking_pin=False, pin_error="",
             can_record=False, recorded=(row, *view.recorded),

@@ -272,7 +272,7 @@ class PurchasesPresenter:
         return self._emit(replace(
             self.view, back=fresh, moved=self.view.moved + 1, error=False,
             message=f"Devolución registrada a {self.known(event.supplier_rut) or rut_mod.format(event.supplier_rut)}"
-                    f": {len(event.lines)} productos · {money.format_clp(value)} a costo"))
+                    f": {lines.plural(len(event.lines), 'producto', 'productos')} · {money.format_clp(value)} a costo"))
 
     # --- the supplier's XML --------------------------------------------------------------------------------
 

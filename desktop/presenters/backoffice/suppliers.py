@@ -99,8 +99,10 @@ class SuppliersPresenter:
     """The Proveedores page of ``user`` (an administrador edits; a supervisor reads)."""
 
     def __init__(self, service: suppliers.SupplierService, conn: sqlite3.Connection, user: User,
+                 who: Callable[[str], str] = lines.nobody,
                  on_change: Callable[[SuppliersView], None] = lambda v: None) -> None:
         self.service, self.conn, self.user = service, conn, user
+        self.who = who
         self.on_change = on_change
         self._ruts: list[str] = []
         can_edit = user.role is roles.Role.ADMIN
@@ -124,6 +126,10 @@ class SuppliersPresenter:
             return self.view
         return self._emit(replace(self.view, section=section))
 
+    def refresh(self) -> SuppliersView:
+        """Read the suppliers again (a purchase may have named a new one)."""
+        return self._emit(self._listed(self.view))
+
     def search(self, text: str) -> SuppliersView:
         """The suppliers whose RUT, razón social or giro match ``text`` (accents and case ignored)."""
         return self._emit(self._listed(replace(self.view, search=text)))
@@ -146,7 +152,7 @@ class SuppliersPresenter:
         """``view`` with the documents and products bought of the supplier in its form."""
         rut = view.form.editing
         docs = self.service.documents(rut)
-        documents = tuple((day(d.date), document_text(d), money.format_clp(d.total), d.by) for d in docs)
+        documents = tuple((day(d.date), document_text(d), money.format_clp(d.total), self.who(d.by)) for d in docs)
         items = tuple((f"{i.sku} · {i.name}", es_cl.number(i.quantity),
                        money.format_clp(i.last_unit_cost), day(i.last_date))
                       for i in inventory_queries.supplier_items(self.conn, rut))

@@ -249,7 +249,7 @@ class TransfersPresenter:
         done = "Traslado hecho" if not to_store else "Traslado enviado (queda en camino hasta que lo reciban)"
         return self._emit(self._lists(replace(
             view, lines=(), selected=None, note="", found=lines.Found(), error=False, moved=view.moved + 1,
-            message=f"{done}: {n} producto{'s' if n != 1 else ''} de {self.names.get(view.source, view.source)} "
+            message=f"{done}: {lines.plural(n, 'producto', 'productos')} de {self.names.get(view.source, view.source)} "
                     f"a {where}")))
 
     # --- receiving -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from desktop.presenters.backoffice.counts import (
 )
 from desktop.services import inventory
 from desktop.ui import binding, choices
-from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, set_text
+from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, names_of, set_text
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.widgets import BigButton, label
 
@@ -139,6 +139,10 @@ class CountsPage(OpsPage):
         """A code from the serial scanner (the shell forwards it while this page shows)."""
         self.presenter.scan(code)
 
+    def refresh(self) -> None:
+        """The page shows again: the counts and the open sheet read again."""
+        self.presenter.refresh()
+
     def show_view(self, view: CountsView) -> None:
         self.show_section(view.section)
         editing = view.can_edit and bool(view.count_id)
@@ -179,5 +183,5 @@ def build(context: PageContext) -> CountsPage:
     terminal = context.terminal
     assert terminal.counts is not None  # every till built by desktop.terminal.build has it
     presenter = CountsPresenter(terminal.counts, terminal.catalog, terminal.journal.conn, context.user,
-                                list(inventory.warehouses(terminal.journal)))
+                                list(inventory.warehouses(terminal.journal)), names_of(terminal))
     return CountsPage(presenter, context.stock_changed)

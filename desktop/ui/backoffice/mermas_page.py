@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QVBoxLayou
 from desktop.presenters.backoffice.mermas import RECORDED_COLUMNS, MermasPresenter, MermasView
 from desktop.services import inventory
 from desktop.ui import binding
-from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, set_text
+from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, names_of, set_text
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.widgets import BigButton, label, show_message
@@ -139,5 +139,5 @@ def build(context: PageContext) -> MermasPage:
     terminal = context.terminal
     assert terminal.mermas is not None  # every till built by desktop.terminal.build has it
     presenter = MermasPresenter(terminal.mermas, terminal.catalog, context.user,
-                                list(inventory.warehouses(terminal.journal)))
+                                list(inventory.warehouses(terminal.journal)), names_of(terminal))
     return MermasPage(presenter, context.stock_changed)

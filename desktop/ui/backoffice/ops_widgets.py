@@ -3,7 +3,7 @@ table of rows, a product field that takes a scanner's codes and typed words, and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.presenters.backoffice.lines import MAX_RESULTS, Found
+from desktop.terminal import Terminal
 from desktop.ui.style import INK
 from desktop.ui.touch_keyboard import NUMERIC_HINTS
 from desktop.ui.widgets import BigButton, ScanField, label, named, show_message
@@ -207,3 +208,9 @@ class ProductField(QWidget):
                 button.setToolTip(result[1])
         show_message(self.error, found.error, bool(found.error))
         self.error.setVisible(bool(found.error))  # with nothing found nor refused the row takes no height
+
+
+def names_of(terminal: Terminal) -> Callable[[str], str]:
+    """The name people read for a user id of ``terminal`` ("marta" → "Marta Rojas"; an unknown id as it is)."""
+    names = {u.user_id: u.name for u in terminal.auth.users()}
+    return lambda user_id: names.get(user_id, user_id)

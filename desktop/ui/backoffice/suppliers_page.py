@@ -15,7 +15,7 @@ from desktop.presenters.backoffice.suppliers import (
     SuppliersView,
 )
 from desktop.ui import binding
-from desktop.ui.backoffice.ops_widgets import FIELD_STYLE, OpsPage, RowsTable, caption, field, set_text
+from desktop.ui.backoffice.ops_widgets import FIELD_STYLE, OpsPage, RowsTable, caption, field, names_of, set_text
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.widgets import BigButton, ScanField, label, show_message
 
@@ -95,6 +95,10 @@ class SuppliersPage(OpsPage):
         row.addLayout(form, 5)
         return box
 
+    def refresh(self) -> None:
+        """The page shows again: the suppliers read again."""
+        self.presenter.refresh()
+
     def _searched(self, text: str) -> None:
         """Enter (or a scanner) in the search field: the search stays written and runs at once."""
         set_text(self.search, text)
@@ -130,4 +134,5 @@ def build(context: PageContext) -> SuppliersPage:
     """The Proveedores page of the back office's ``context``."""
     terminal = context.terminal
     assert terminal.suppliers is not None  # every till built by desktop.terminal.build has it
-    return SuppliersPage(SuppliersPresenter(terminal.suppliers, terminal.journal.conn, context.user))
+    return SuppliersPage(SuppliersPresenter(terminal.suppliers, terminal.journal.conn, context.user,
+                                            names_of(terminal)))

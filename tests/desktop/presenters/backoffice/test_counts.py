@@ -5,11 +5,13 @@ with a reason by the administradora, and only then the expected quantities and a
 from __future__ import annotations
 
 from desktop.presenters.backoffice.counts import READ_ONLY, CountsPresenter
+from shared.events import catalog as catalog_events
 from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, bought, warehouses
 
 
 def _page(terminal, user=ROSA):
-    return CountsPresenter(terminal.counts, terminal.catalog, terminal.journal.conn, user, warehouses(terminal))
+    return CountsPresenter(terminal.counts, terminal.catalog, terminal.journal.conn, user, warehouses(terminal),
+                           {"rosa": "Rosa Díaz"}.get)
 
 
 def test_a_blind_count_is_filled_survives_closing_and_is_posted(make_terminal, tmp_path):
@@ -38,12 +40,29 @@ def test_a_blind_count_is_filled_survives_closing_and_is_posted(make_terminal, t
     assert page.post().error and "motivo" in page.view.message  # no reason yet
     page.set_reason("Toma mensual")
     view = page.post()
-    assert view.message == "Toma publicada: 1 productos, 1 con ajuste", view.message
+    assert view.message == "Toma publicada: 1 producto, 1 con ajuste", view.message
     assert view.result == (("LEC-1 · Leche Entera Colun 1 L", "48", "21", "-27"),)  # 24 seeded, 24 bought
     assert view.result_title == "Sala de ventas · Toma mensual · aprobó Rosa Díaz"
-    assert view.history[0][1:] == ("Sala de ventas", "Lácteos", "1", "Toma mensual", "rosa")
+    assert view.history[0][1:] == ("Sala de ventas", "Lácteos", "1", "Toma mensual", "Rosa Díaz")
     assert view.count_id == "" and view.moved == 1
     assert page.open_posted(0).result == view.result
+
+
+def test_a_product_hq_deactivated_meanwhile_is_named_and_the_rest_posted(terminal):
+    page = _page(terminal)
+    page.start()
+    page.scan("LEC-1")
+    page.scan("7801610001196")
+    terminal.journal.append(catalog_events.ProductUpserted(  # HQ deactivates the Coca-Cola while counting
+        "COC-15", "Coca-Cola 1,5 L", 1990, "Bebidas", "unit", ("7801610001196",), None, "Coca-Cola", False, True,
+        active=False, source="hq"))
+    page.set_reason("Toma mensual")
+    view = page.post()
+    assert view.error and view.inactive == "Coca-Cola 1,5 L" and "Coca-Cola 1,5 L (COC-15)" in view.message
+    assert len(view.sheet) == 2 and view.reason == "Toma mensual"  # nothing lost
+    view = page.post(leave_out_inactive=True)
+    assert view.result == (("LEC-1 · Leche Entera Colun 1 L", "24", "1", "-23"),)
+    assert view.inactive == "" and not view.error
 
 
 def test_a_second_count_of_the_same_warehouse_is_refused(terminal):

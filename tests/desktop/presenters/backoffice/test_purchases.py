@@ -80,7 +80,7 @@ def test_goods_go_back_to_the_supplier(make_terminal):
     page.type("reason", "Producto vencido")
     page.type("paper", "Guía 52 N° 1234")
     view = page.give_back()
-    assert view.message.startswith("Devolución registrada a Distribuidora Andes Ltda.: 1 productos · $4.800"), \
+    assert view.message.startswith("Devolución registrada a Distribuidora Andes Ltda.: 1 producto · $4.800"), \
         view.message
     [ret] = [e for e in store.journal.read() if e.type == "purchases.supplier_returned"]
     assert (ret.payload["reason"], ret.payload["document"]) == ("Producto vencido", "Guía 52 N° 1234")

@@ -41,6 +41,7 @@ def test_a_supplier_is_saved_found_and_opened_with_what_was_bought(terminal):
     assert view.selected == 0 and view.form.editing == "96505760-9"
 
     bought(terminal, ("LEC-1", "24", 800), ("COC-15", "12", 1100))  # from Distribuidora Andes (76.123.456-0)
+    assert len(page.refresh().rows) == 2  # the factura named a new supplier
     page.new()
     assert page.search("andes").rows[0][:2] == ("76.123.456-0", "Distribuidora Andes Ltda.")
     assert page.search("MUÑOZ").rows[0][0] == "96.505.760-9"  # the contact is searched too

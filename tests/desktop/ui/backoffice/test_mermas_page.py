@@ -61,7 +61,8 @@ def test_a_merma_recorded_by_touch_with_a_supervisors_pin(ui, terminal):
     ui.click("merma-pin-ok", pin)
     assert ui.closed("merma-pin-dialog")
     assert ui.text("mermas-message", page).startswith("Merma registrada: 30 de Leche Entera Colun 1 L")
-    assert cells(ui, "mermas-recorded") == [["LEC-1 · Leche Entera Colun 1 L", "30", "Vencimiento", value, "marta"]]
+    assert cells(ui, "mermas-recorded") == [
+        ["LEC-1 · Leche Entera Colun 1 L", "30", "Vencimiento", value, "Marta Rojas"]]
     fits(ui, page)
     ui.screenshot(ui.window, "backoffice_mermas_recorded.png")
 

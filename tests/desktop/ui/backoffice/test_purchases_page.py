@@ -49,6 +49,6 @@ def test_a_paper_factura_and_a_return_by_touch(ui, terminal):
     ui.screenshot(ui.window, "backoffice_purchases_return.png")
     ui.click("purchases-return-register", page)
     assert ui.text("purchases-message", page).startswith("Devolución registrada a Panificadora del Sur SpA: 1 "
-                                                         "productos")
+                                                         "producto ·")
     ui.click("purchases-section-xml", page)
     ui.screenshot(ui.window, "backoffice_purchases_xml.png")
