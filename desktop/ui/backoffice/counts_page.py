@@ -33,6 +33,7 @@ class CountsPage(OpsPage):
         self.presenter = presenter
         self.stock_changed = stock_changed
         self.moved = presenter.view.moved
+        self.count_id = ""
         self.section.connect(presenter.show)
         self.add_section("sheet", self._sheet())
         self.add_section("new", self._new())
@@ -173,6 +174,9 @@ class CountsPage(OpsPage):
         self.result_title.setText(view.result_title)
         self.result.set_rows(view.result, warn=[n for n, r in enumerate(view.result) if r[3] != "—"])
         self.show_message(view.message, view.error)
+        if view.count_id != self.count_id:  # a sheet opened: the scanner types into its product field
+            self.count_id = view.count_id
+            self.focus_entry()
         if view.moved > self.moved:
             self.moved = view.moved
             self.stock_changed()

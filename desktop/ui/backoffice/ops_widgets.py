@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -142,8 +142,21 @@ class OpsPage(QWidget):
         widget = self.findChild(QWidget, f"{self.name}-{key}")
         if widget is not None and self.stack.currentWidget() is not widget:
             self.stack.setCurrentWidget(widget)
+            self.focus_entry()
         if key in self.buttons:
             self.buttons[key].setChecked(True)
+
+    def focus_entry(self) -> None:
+        """Give the focus to the section's first product or search field: a keyboard-wedge scanner types there."""
+        current = self.stack.currentWidget()
+        for entry in current.findChildren(ScanField) if current is not None else ():
+            if entry.isVisibleTo(self) and entry.isEnabled():
+                entry.setFocus()
+                return
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.focus_entry()
 
     def show_message(self, text: str, error: bool) -> None:
         show_message(self.message, text, error)

@@ -17,7 +17,8 @@ from desktop.presenters.backoffice.suppliers import (
 from desktop.ui import binding
 from desktop.ui.backoffice.ops_widgets import FIELD_STYLE, OpsPage, RowsTable, caption, field, names_of, set_text
 from desktop.ui.backoffice.pages import PageContext
-from desktop.ui.widgets import BigButton, ScanField, label, show_message
+from desktop.ui.backoffice.search_field import SearchField
+from desktop.ui.widgets import BigButton, label, show_message
 
 LABELS = (("rut", "RUT"), ("razon_social", "Razón social"), ("giro", "Giro"), ("contact", "Contacto"),
           ("phone", "Teléfono"), ("email", "Correo"))
@@ -55,12 +56,10 @@ class SuppliersPage(OpsPage):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         left = QVBoxLayout()
-        self.search = ScanField()
-        self.search.setObjectName("suppliers-search")
-        self.search.setPlaceholderText("Buscar proveedor o RUT")
+        self.search = SearchField("suppliers-search", "Buscar proveedor o RUT")
         self.search.setStyleSheet(FIELD_STYLE)
         self.search.searched.connect(self.presenter.search)
-        self.search.submitted.connect(self._searched)
+        self.search.submitted.connect(self.presenter.search)
         left.addWidget(self.search)
         self.table = RowsTable("suppliers-list", LIST_COLUMNS, stretch=(1,))
         self.table.touched.connect(self.presenter.open)
@@ -98,11 +97,6 @@ class SuppliersPage(OpsPage):
     def refresh(self) -> None:
         """The page shows again: the suppliers read again."""
         self.presenter.refresh()
-
-    def _searched(self, text: str) -> None:
-        """Enter (or a scanner) in the search field: the search stays written and runs at once."""
-        set_text(self.search, text)
-        self.presenter.search(text)
 
     def show_view(self, view: SuppliersView) -> None:
         self.show_section(view.section)
