@@ -10,7 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.presenters.backoffice import sources
-from desktop.presenters.backoffice.kardex import KardexPresenter, KardexView
+from desktop.presenters.backoffice.kardex import KardexLine, KardexPresenter, KardexView
 from desktop.presenters.backoffice.ports import KardexFiles
 from desktop.ui import binding, choices
 from desktop.ui.backoffice.pages import PageContext
@@ -36,6 +36,12 @@ def export_folder(data_dir: Path) -> Path:
         if sticks:
             return sticks[0]
     return data_dir / "exportes"
+
+
+def movement(line: KardexLine, *, all_warehouses: bool) -> str:
+    """The Movimiento cell: what and its document, and under it the warehouse when every warehouse is listed."""
+    what = f"{line.kind} · {line.document}" if line.document else line.kind
+    return f"{what}\n{line.warehouse}" if all_warehouses else what
 
 
 class KardexPage(QWidget):
@@ -109,8 +115,8 @@ class KardexPage(QWidget):
             button.setText(view.choices[i][1] if i < len(view.choices) else "")
             button.setVisible(i < len(view.choices))
         self.product.setText(view.product or "Busque o escanee un producto para ver sus movimientos")
-        self.table.set_rows([(str(i), (line.at, f"{line.kind} · {line.document}" if line.document else line.kind,
-                                       line.who, line.quantity, line.balance, line.unit_cost, line.value),
+        self.table.set_rows([(str(i), (line.at, movement(line, all_warehouses=not view.warehouse), line.who,
+                                       line.quantity, line.balance, line.unit_cost, line.value),
                               "in" if line.entering else "")
                              for i, line in enumerate(view.lines)])
         show_message(self.message, view.message, view.error)
