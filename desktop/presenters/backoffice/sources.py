@@ -60,8 +60,8 @@ class JournalInventory:
     def kardex(self, sku: str, warehouse: str | None, before: int | None, limit: int) -> list[KardexItem]:
         with self.lock():
             rows = queries.kardex_page(self.conn, sku, warehouse, before, limit)
-        return [KardexItem(r.id, r.occurred_at, r.warehouse, r.kind, r.document, r.who, r.quantity, r.balance,
-                           r.unit_cost, r.value) for r in rows]
+        return [KardexItem(r.id, r.occurred_at, r.warehouse, r.kind, r.document, r.who_name or r.who, r.quantity,
+                           r.balance, r.unit_cost, r.value) for r in rows]
 
     def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = ()) -> StoreProduct:
         return StoreProduct(row.sku, row.name, row.category, barcodes, row.sold_by, row.hq_price, row.hq_active,

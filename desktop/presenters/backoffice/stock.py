@@ -58,12 +58,14 @@ def flag_of(item: StockItem) -> tuple[str, str]:
 
 
 def where_of(item: StockItem, warehouse: str, names: dict[str, str]) -> str:
-    """Where the goods are: the warehouse asked for, or each warehouse with its quantity (``Sala de ventas 20 ·
+    """Where the goods are: the warehouse asked for, the only one, or each with its quantity (``Sala de ventas 20 ·
     Bodega 48``)."""
     if warehouse:
         return names.get(warehouse, warehouse)
     if not item.per_warehouse:
         return "Sin movimientos"
+    if len(item.per_warehouse) == 1:  # its quantity is the row's
+        return names.get(item.per_warehouse[0][0], item.per_warehouse[0][0])
     return " · ".join(f"{names.get(w, w)} {shell.quantity(q, item.sold_by)}" for w, q in item.per_warehouse)
 
 

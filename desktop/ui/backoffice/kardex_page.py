@@ -19,8 +19,8 @@ from desktop.ui.backoffice.table import TouchTable
 from desktop.ui.file_picker import USB_ROOTS
 from desktop.ui.widgets import BigButton, label, show_message
 
-COLUMNS = (("Fecha", False), ("Movimiento", False), ("Quién", False), ("Cantidad", True), ("Saldo", True),
-           ("Costo unit.", True), ("Valor", True))
+COLUMNS = (("Fecha", False), ("Movimiento · dónde · quién", False), ("Cantidad", True), ("Saldo", True),
+           ("Costo u.", True), ("Valor", True))
 MATCHES = 4
 
 
@@ -39,9 +39,11 @@ def export_folder(data_dir: Path) -> Path:
 
 
 def movement(line: KardexLine, *, all_warehouses: bool) -> str:
-    """The Movimiento cell: what and its document, and under it the warehouse when every warehouse is listed."""
+    """The Movimiento cell: what and its document, and under it the warehouse (when every warehouse is listed)
+    and who."""
     what = f"{line.kind} · {line.document}" if line.document else line.kind
-    return f"{what}\n{line.warehouse}" if all_warehouses else what
+    under = " · ".join(part for part in (line.warehouse if all_warehouses else "", line.who) if part)
+    return f"{what}\n{under}" if under else what
 
 
 class KardexPage(QWidget):
@@ -115,7 +117,7 @@ class KardexPage(QWidget):
             button.setText(view.choices[i][1] if i < len(view.choices) else "")
             button.setVisible(i < len(view.choices))
         self.product.setText(view.product or "Busque o escanee un producto para ver sus movimientos")
-        self.table.set_rows([(str(i), (line.at, movement(line, all_warehouses=not view.warehouse), line.who,
+        self.table.set_rows([(str(i), (line.at.replace(" ", "\n"), movement(line, all_warehouses=not view.warehouse),
                                        line.quantity, line.balance, line.unit_cost, line.value),
                               "in" if line.entering else "")
                              for i, line in enumerate(view.lines)])

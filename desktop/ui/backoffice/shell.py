@@ -39,6 +39,7 @@ QLabel#back-office-notice {{ font-size: 15px; color: #9a3412; }}
 QLabel#back-office-who {{ font-size: 17px; color: #334155; }}
 QTableWidget {{ background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 17px;
     selection-background-color: #bfdbfe; selection-color: {style.INK}; }}
+QTableWidget::item {{ padding: 0 4px; }}
 """
 
 

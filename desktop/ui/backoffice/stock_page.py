@@ -12,8 +12,8 @@ from desktop.ui.backoffice.search_field import SearchField
 from desktop.ui.backoffice.table import TouchTable
 from desktop.ui.widgets import BigButton, label, show_message
 
-COLUMNS = (("Producto · dónde está", False), ("En stock", True), ("Mínimo", True), ("Valor costo", True),
-           ("Último mov.", False))
+COLUMNS = (("Producto · dónde está", False), ("Stock", True), ("Mínimo", True), ("Valor", True),
+           ("Últ. mov.", False))
 SHORT_FLAGS = {"negative": "⚠ Negativo", "low": "⚠ Bajo el mínimo"}
 
 
@@ -72,7 +72,7 @@ class StockPage(QWidget):
         self.alerts.setChecked(view.alerts_only)
         self.alerts.blockSignals(False)
         self.table.set_rows([(f"{line.sku}@{line.warehouse}", (
-            f"{line.name}\n{line.warehouse}" + (f" · {SHORT_FLAGS[line.flag]}" if line.flag else ""), line.on_hand,
+            f"{line.name}\n" + (f"{SHORT_FLAGS[line.flag]} · " if line.flag else "") + line.warehouse, line.on_hand,
             line.minimum, line.value, line.last_movement), line.flag) for line in view.lines])
         self.summary.setText(view.summary)
         show_message(self.message, view.message, view.error)

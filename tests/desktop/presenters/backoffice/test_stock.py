@@ -32,7 +32,7 @@ def test_rows_are_shown_with_flags_value_and_last_movement():
     view = stock.StockPresenter(inventory()).refresh()
     leche, coca, arroz, queso = view.lines
     assert (leche.on_hand, leche.minimum, leche.value, leche.last_movement) == ("4", "6", "$3.960", "07-12-2026")
-    assert (leche.flag, leche.flag_text, leche.warehouse) == ("low", "Bajo el mínimo (6)", "Sala de ventas 4")
+    assert (leche.flag, leche.flag_text, leche.warehouse) == ("low", "Bajo el mínimo (6)", "Sala de ventas")
     assert (coca.flag, coca.flag_text, coca.value, coca.on_hand) == ("negative", "Stock negativo", "$48.300", "46")
     assert coca.warehouse == "Sala de ventas -2 · Bodega 48"
     assert (arroz.flag, arroz.last_movement) == ("", "—")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
 
 from desktop.journal import inventory_queries as queries
 from shared.events import inventory as inv
-from tests.desktop.ui.backoffice.kit import cells, enter_back_office
+from tests.desktop.ui.backoffice.kit import cells, enter_back_office, stock_story
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 
@@ -42,7 +42,7 @@ def test_the_administrator_sets_minimum_and_location(ui, terminal):
     ui.click("section-stock", screen)
     ui.click("stock-alerts-only", screen)
     assert [row[0] for row in cells(ui, "stock-table")] == [
-        "Leche Entera Colun 1 L\nSala de ventas 25 · ⚠ Bajo el mínimo"]
+        "Leche Entera Colun 1 L\n⚠ Bajo el mínimo · Sala de ventas"]
 
 
 def test_a_price_hq_changed_meanwhile_is_not_overwritten(ui, terminal):
@@ -98,3 +98,26 @@ def test_the_kardex_is_exported_and_printed(ui, terminal, monkeypatch):
     ui.click("kardex-print")
     assert [url.toLocalFile() for url in opened] == [str(written.with_suffix(".pdf"))]
     assert written.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_kardex_lists_movements_newest_first(ui, terminal):
+    stock_story(terminal)
+    screen = enter_back_office(ui)
+    ui.click("section-kardex", screen)
+    search = ui.find(QLineEdit, "kardex-search")
+    ui.qtbot.keyClicks(search, "coca")  # two products: touch one
+    ui.qtbot.waitUntil(lambda: ui.find(QPushButton, "kardex-match-1").isVisible())
+    assert ui.find(QPushButton, "kardex-match-0").text() == "Coca-Cola Original 1,5 L · BEB-15"
+    search.clear()
+    ui.qtbot.keyClicks(search, "leche")  # one: chosen at once
+    ui.qtbot.waitUntil(lambda: ui.text("kardex-product") == "Leche Entera Colun 1 L · LEC-1")
+    rows = cells(ui, "kardex-table")
+    bought, opening = rows
+    assert bought[1].startswith("Compra · ") and bought[1].endswith("\nSala de ventas · Rosa Díaz")
+    assert bought[2:] == ["+12", "37", "$700", "$8.400"]
+    assert opening[2:4] == ["+25", "25"]
+    box = ui.find(QComboBox, "kardex-warehouse")
+    box.setCurrentIndex(box.findData("demo-store"))
+    box.activated.emit(box.currentIndex())
+    assert "\n" not in cells(ui, "kardex-table")[0][1].split(" · ")[0]
+    assert cells(ui, "kardex-table")[0][1].endswith("\nRosa Díaz")

@@ -37,11 +37,11 @@ def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
     ui.click("section-stock", screen)
     rows = {row[0].split("\n")[0]: row for row in cells(ui, "stock-table")}
     leche = rows["Leche Entera Colun 1 L"]
-    assert leche[0] == "Leche Entera Colun 1 L\nSala de ventas 37 · ⚠ Bajo el mínimo"
+    assert leche[0] == "Leche Entera Colun 1 L\n⚠ Bajo el mínimo · Sala de ventas"
     assert leche[1:3] == ["37", "40"]
     value = queries.stock_list(terminal.journal.conn, "LEC-1")[0].value
     assert leche[3] == money.format_clp(value)
-    assert rows["Aceite Vegetal Chef 1 L"][0].endswith("Sala de ventas -5 · ⚠ Negativo")
+    assert rows["Aceite Vegetal Chef 1 L"][0].endswith("⚠ Negativo · Sala de ventas")
 
 
 def test_a_supervisor_reads_only_and_a_cashier_goes_to_the_shift(ui):
@@ -64,7 +64,7 @@ def test_to_the_till_and_back_with_the_alert_badge(ui, terminal):
     ui.click("sale-back-office")
     assert ui.window.screens.currentWidget() is screen
     ui.click("back-office-alerts", screen)
-    assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\nSala de ventas -5 · ⚠ Negativo"]
+    assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\n⚠ Negativo · Sala de ventas"]
 
 
 def test_a_cashier_sees_no_back_office_button(ui):
