@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from shared import inventory as stock
 from shared.events import catalog, envelope
@@ -53,16 +55,6 @@ def _set_alert(conn: sqlite3.Connection, store_id: str, sku: str, on_hand: int, 
     else:
         alert = NO_ALERT
     conn.execute("UPDATE stock_items SET alert = ? WHERE sku = ? AND alert != ?", (alert, sku, alert))
-
-
-def warehouse_on_hand(conn: sqlite3.Connection, store_id: str, warehouse: str, sku: str) -> int:
-    """Thousandths of ``sku`` in ``warehouse`` of store ``store_id`` (0 when it never moved there)."""
-    if warehouse == store_id:
-        row = conn.execute("SELECT quantity FROM stock WHERE sku = ?", (sku,)).fetchone()
-    else:
-        row = conn.execute("SELECT quantity FROM warehouse_stock WHERE warehouse_id = ? AND sku = ?",
-                           (warehouse, sku)).fetchone()
-    return int(row[0]) if row else 0
 
 
 # --- transfers -----------------------------------------------------------------------------------------------
@@ -253,91 +245,127 @@ def costing_method(conn: sqlite3.Connection) -> str:
 def cost_state(conn: sqlite3.Connection, sku: str) -> stock.CostState:
     """The cost state of ``sku`` (an empty, never costed one when none is kept)."""
     row = conn.execute("SELECT state FROM cost_state WHERE sku = ?", (sku,)).fetchone()
-    if row is None:
-        return stock.CostState()
+    return stock.CostState() if row is None else _decoded(sku, row[0])
+
+
+def _decoded(sku: str, text: str) -> stock.CostState:
     cached = _decoded_costs.get(sku)
-    if cached is not None and cached[0] == row[0]:
+    if cached is not None and cached[0] == text:
         return cached[1]
-    decoded = stock.CostState.from_json(row[0])
-    _decoded_costs[sku] = (row[0], decoded)
+    decoded = stock.CostState.from_json(text)
+    _decoded_costs[sku] = (text, decoded)
     return decoded
 
 
+@dataclass(slots=True)
+class _Item:
+    """A sku's stock row while an event is folded (thousandths)."""
+
+    on_hand: int = 0
+    min_stock: int | None = None
+    alert: int = NO_ALERT
+    last_in: int | None = None
+    valued: bool = False
+
+
 def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> None:
-    """Fold every stock movement of ``event`` (``shared.inventory.movements``) through the sku's cost
-    (``shared.inventory.step``, the tenant's method): the warehouse's stock, the product's stock row (on hand,
-    value at cost, last movement, alert), one kardex row each, the cost state and ``product_costs``."""
+    """Fold every stock movement of ``event`` (``shared.inventory.movements``, in order) through the sku's cost
+    (``shared.inventory.step``, the tenant's method): one kardex row each, the warehouses' stock, each product's
+    stock row (on hand, value at cost, last movement, alert), its cost state and ``product_costs``.
+
+    What the event touches is read once and written once (a count of thousands of lines is a few statements)."""
     moves = stock.movements(entry.store_id, entry, event)
     if not moves:
         return
     method = costing_method(conn)
-    for line, movement in enumerate(moves, start=1):
-        _fold_movement(conn, entry, line, movement, method)
-
-
-def _fold_movement(conn: sqlite3.Connection, entry: envelope.Envelope, line: int, m: stock.Movement,
-                   method: str) -> None:
-    sku, quantity = m.sku, milli(m.quantity)
-    item = conn.execute("SELECT on_hand, min_stock, alert FROM stock_items WHERE sku = ?", (sku,)).fetchone()
-    before, min_stock, alert = (int(item[0]), item[1], int(item[2])) if item else (0, None, NO_ALERT)
-    state = cost_state(conn, sku)
-    after_state, costed = stock.step(state, m, Decimal(before) / MILLI, method)
-    balance = _warehouse_move(conn, entry.store_id, m.warehouse, sku, quantity)
-    on_hand = before + quantity
-    current = stock.current_cost(after_state, method)
-    unit_cost = None if current is None else int(current.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    value = stock.stock_value(after_state, Decimal(on_hand) / MILLI, method)
-    conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock, alert)"
-                 " VALUES (?, ?, ?, ?, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                 " unit_cost = excluded.unit_cost, value = excluded.value, last_at = excluded.last_at,"
-                 " last_kind = excluded.last_kind",
-                 (sku, on_hand, unit_cost, value, entry.occurred_at, m.kind))
-    if balance < 0 or alert == NEGATIVE or min_stock is not None:
-        _set_alert(conn, entry.store_id, sku, on_hand, min_stock, True if balance < 0 else None)
-    conn.execute("INSERT INTO kardex (epoch, seq, line, occurred_at, warehouse, sku, kind, quantity, balance,"
-                 " store_balance, unit_cost, value, document, reference, who, lot)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (entry.epoch, entry.seq, line, entry.occurred_at, m.warehouse, sku, m.kind, quantity, balance,
-                  on_hand, costed.unit_cost, costed.value, m.document, m.reference, m.who, _lot(m.lot)))
-    if after_state != state:
-        text = after_state.to_json()
-        conn.execute("INSERT INTO cost_state (sku, method, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sku)"
+    store_id = entry.store_id
+    skus = list(dict.fromkeys(m.sku for m in moves))
+    items: dict[str, _Item] = {sku: _Item() for sku in skus}
+    for sku, on_hand, min_stock, alert in _rows_of(conn, "SELECT sku, on_hand, min_stock, alert FROM stock_items"
+                                                   " WHERE sku IN ({})", skus):
+        items[sku] = _Item(int(on_hand), min_stock, int(alert))
+    before = {sku: _decoded(sku, text) for sku, text in _rows_of(conn, "SELECT sku, state FROM cost_state"
+                                                                  " WHERE sku IN ({})", skus)}
+    states = dict(before)
+    balances: dict[tuple[str, str], int] = {}
+    for sku, quantity in _rows_of(conn, "SELECT sku, quantity FROM stock WHERE sku IN ({})", skus):
+        balances[(store_id, sku)] = int(quantity)
+    for sku, warehouse, quantity in _rows_of(conn, "SELECT sku, warehouse_id, quantity FROM warehouse_stock"
+                                             " WHERE sku IN ({})", skus):
+        balances[(warehouse, sku)] = int(quantity)
+    moved: set[tuple[str, str]] = set()
+    kardex = []
+    for line, m in enumerate(moves, start=1):
+        item = items[m.sku]
+        state, costed = stock.step(states.get(m.sku, _NEVER), m, Decimal(item.on_hand) / MILLI, method)
+        states[m.sku] = state
+        quantity = milli(m.quantity)
+        place = (m.warehouse, m.sku)
+        balance = balances.get(place, 0) + quantity
+        if quantity:
+            balances[place] = balance
+            moved.add(place)
+        item.on_hand += quantity
+        if m.value is not None:
+            item.valued = True
+            if m.quantity > 0:
+                item.last_in = costed.unit_cost
+        kardex.append((entry.epoch, entry.seq, line, entry.occurred_at, m.warehouse, m.sku, m.kind, quantity, balance,
+                       item.on_hand, costed.unit_cost, costed.value, m.document, m.reference, m.who, _lot(m.lot)))
+    conn.executemany("INSERT INTO kardex (epoch, seq, line, occurred_at, warehouse, sku, kind, quantity, balance,"
+                     " store_balance, unit_cost, value, document, reference, who, lot)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kardex)
+    own = [(sku, balances[(w, sku)]) for w, sku in moved if w == store_id]
+    others = [(w, sku, balances[(w, sku)]) for w, sku in moved if w != store_id]
+    conn.executemany("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
+                     " SET quantity = excluded.quantity", own)
+    conn.executemany("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?) ON CONFLICT"
+                     " (warehouse_id, sku) DO UPDATE SET quantity = excluded.quantity", others)
+    last_kind = {m.sku: m.kind for m in moves}
+    negative = {sku for (_, sku), quantity in balances.items() if quantity < 0}
+    stock_rows, alerts, costs, product_costs = [], [], [], []
+    for sku in skus:
+        item, state = items[sku], states.get(sku, _NEVER)
+        current = stock.current_cost(state, method)
+        unit_cost = None if current is None else int(current.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        value = stock.stock_value(state, Decimal(item.on_hand) / MILLI, method)
+        stock_rows.append((sku, item.on_hand, unit_cost, value, entry.occurred_at, last_kind[sku]))
+        alert = (NEGATIVE if sku in negative else BELOW_MINIMUM if item.min_stock is not None
+                 and item.on_hand < item.min_stock else NO_ALERT)
+        if alert != item.alert:
+            alerts.append((alert, sku))
+        changed = state != before.get(sku, _NEVER)
+        if changed:
+            text = state.to_json()
+            costs.append((sku, method, text, entry.occurred_at))
+            _decoded_costs[sku] = (text, state)
+        if (changed or item.valued) and current is not None:
+            product_costs.append((sku, str(current), item.last_in, entry.occurred_at))
+    conn.executemany("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock, alert)"
+                     " VALUES (?, ?, ?, ?, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                     " unit_cost = excluded.unit_cost, value = excluded.value, last_at = excluded.last_at,"
+                     " last_kind = excluded.last_kind", stock_rows)
+    conn.executemany("UPDATE stock_items SET alert = ? WHERE sku = ?", alerts)
+    conn.executemany("INSERT INTO cost_state (sku, method, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sku)"
                      " DO UPDATE SET method = excluded.method, state = excluded.state,"
-                     " updated_at = excluded.updated_at", (sku, method, text, entry.occurred_at))
-        _decoded_costs[sku] = (text, after_state)
-    if after_state != state or m.value is not None:
-        _product_cost(conn, entry, sku, after_state, method, costed.unit_cost if m.value is not None
-                      and m.quantity > 0 else None)
+                     " updated_at = excluded.updated_at", costs)
+    conn.executemany("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?1, ?2, COALESCE(?3, 0),"
+                     " ?4) ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost ="
+                     " CASE WHEN ?3 IS NULL THEN product_costs.last_cost ELSE excluded.last_cost END,"
+                     " updated_at = excluded.updated_at", product_costs)
 
 
-def _warehouse_move(conn: sqlite3.Connection, store_id: str, warehouse: str, sku: str, quantity: int) -> int:
-    """Add ``quantity`` thousandths to ``warehouse`` (the store's own id: ``stock``; another: ``warehouse_stock``);
-    its balance after."""
-    if not quantity:
-        return warehouse_on_hand(conn, store_id, warehouse, sku)
-    if warehouse == store_id:
-        row = conn.execute("INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE"
-                           " SET quantity = quantity + excluded.quantity RETURNING quantity",
-                           (sku, quantity)).fetchone()
-    else:
-        row = conn.execute("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?)"
-                           " ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity"
-                           " RETURNING quantity", (warehouse, sku, quantity)).fetchone()
-    return int(row[0])
+_NEVER = stock.CostState()
+_CHUNK = 500
 
 
-def _product_cost(conn: sqlite3.Connection, entry: envelope.Envelope, sku: str, state: stock.CostState,
-                  method: str, last: int | None) -> None:
-    """``product_costs`` (the purchase screens' cost): the cost goods leave at now (the PPP average, or FIFO's
-    oldest layer), and the unit cost of the latest goods that came in with a value (``last``; None: unchanged)."""
-    current = stock.current_cost(state, method)
-    if current is None:
-        return
-    row = conn.execute("SELECT last_cost FROM product_costs WHERE sku = ?", (sku,)).fetchone()
-    last_cost = last if last is not None else (int(row[0]) if row else 0)
-    conn.execute("INSERT INTO product_costs (sku, avg_cost, last_cost, updated_at) VALUES (?, ?, ?, ?)"
-                 " ON CONFLICT (sku) DO UPDATE SET avg_cost = excluded.avg_cost, last_cost = excluded.last_cost,"
-                 " updated_at = excluded.updated_at", (sku, str(current), last_cost, entry.occurred_at))
+def _rows_of(conn: sqlite3.Connection, sql: str, keys: list[str]) -> list[tuple[Any, ...]]:
+    """``sql`` with ``IN ({})`` filled by ``keys``, in chunks (SQLite's limit on parameters)."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        rows += conn.execute(sql.format(", ".join("?" for _ in chunk)), chunk).fetchall()
+    return rows
 
 
 def _lot(lot: stock.Lot | None) -> str:
