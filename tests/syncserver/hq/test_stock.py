@@ -21,7 +21,9 @@ import pytest
 
 from shared.events import inventory as inventory_events
 from syncserver.hq import auth, stock
+from tests.syncserver.dte.folio_kit import CODEC, HQ_PASSWORD, hq_app
 from tests.syncserver.hq.hq_support import BROWSER_MARKS, FAST, PASSWORD, SHOTS, World, sign_in
+from tests.syncserver.ingest import back_office_kit as kit
 
 MANAGER = "juan@donpepe.cl"
 ACCOUNTANT = "ana@donpepe.cl"
@@ -444,3 +446,37 @@ def test_stock_pages_in_chromium_at_desktop_and_phone_widths(stocked: World, ser
                 expect(page.get_by_text("por pepe@donpepe.cl")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"hq_stock_ajustes_{suffix}.png"), full_page=True)
             context.close()
+
+
+def test_the_stock_page_shows_what_two_stores_tills_pushed(pg_database: str, serve_in_thread: Any) -> None:
+    """The real way in: Centro's till buys, sells more than its sala holds and sends goods to Norte, pushes; the
+    master folds it (``syncserver.ingest``), and the Stock page and the kardex show what ``shared.inventory.fold``
+    of the till's journal gives: stock per warehouse, value at the store's cost, the alert, the goods in transit."""
+    data = kit.world(pg_database)
+    centro = kit.enroll(data, "centro")
+    centro.record(kit.purchase("ACE-1", "10", 10_000, "centro-bodega"))
+    centro.record(kit.sale("ACE-1", "3"))  # sold from the sala, where nothing was moved: -3
+    centro.record(kit.sent("tr-1", "centro-bodega", "norte", "norte-bodega", "ACE-1", "2", 1000))
+    assert kit.push(data, centro).quarantined == 0, kit.quarantined(data)
+    book = kit.book(centro, "ppp", CODEC)
+    assert kit.book_stock(book) == {("centro", "ACE-1"): Decimal(-3), ("centro-bodega", "ACE-1"): Decimal(8)}
+    moves = [r for r in book.kardex if r.movement.sku == "ACE-1"]
+    assert [r.unit_cost for r in moves] == [1000, 1000, 1000]
+
+    with serve_in_thread(hq_app(data)) as url, httpx.Client(base_url=url, timeout=20) as client:
+        page = client.get("/hq/login")
+        client.post("/hq/login", data={"csrf": World.token(page.text), "email": "pepe@donpepe.cl",
+                                       "password": HQ_PASSWORD})
+        shown = text(client.get("/hq/stock").text)
+        assert "ACE-1 ACE-1 · no está en el catálogo de HQ Centro Sala de ventas Centro -3 — — $1.000 -$3.000" \
+            " negativo" in shown
+        assert "Centro Bodega Centro 8 — — $1.000 $8.000" in shown
+        assert "Norte Bodega Norte 0 — 2 — $0" in shown  # on its way, not received
+        assert "Centro $5.000 1 alerta" in shown and "Norte $0 sin alertas · $2.000 en tránsito hacia ella" in shown
+        assert "Centro Bodega Centro Norte Bodega Norte 1 $2.000 ana" in shown
+        kardex = text(client.get("/hq/stock/centro/ACE-1").text)
+        assert f"{len(moves)} movimientos" in kardex
+        documents = [r.movement.document for r in moves]
+        assert kardex.index(documents[-1]) < kardex.index(documents[1]) < kardex.index(documents[0])  # newest first
+        assert f"{moves[0].movement.document} Bodega Centro ana +10 10 $1.000 $10.000" in kardex
+        assert f"{moves[1].movement.document} Sala de ventas Centro ana -3 -3 $1.000 -$3.000" in kardex
