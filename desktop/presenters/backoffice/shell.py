@@ -32,7 +32,8 @@ SECTIONS = (
 )
 """In the order of the side bar."""
 
-READ_ONLY_NOTE = "Solo lectura: un supervisor consulta; los cambios los hace un administrador."
+READ_ONLY_NOTE = "Solo lectura"
+"""The header's note for a supervisor (each page says why a field cannot be changed)."""
 
 
 def access(role: roles.Role) -> str:

@@ -130,6 +130,7 @@ class ProductsPage(QWidget):
             self.price.setText(form.price)
             self.minimum.setText(form.min_stock)
             self.location.setText(form.location)
+            self.location.setCursorPosition(0)  # a long place shows its start
             self.active.setChecked(form.active)
         self.price.setReadOnly(not form.price_editable)
         for box in (self.minimum, self.location):

@@ -35,7 +35,7 @@ STYLE = f"""
 QWidget#back-office QPushButton[role="section"] {{ text-align: left; padding-left: 10px; font-size: 18px; }}
 QLabel#back-office-alerts, QPushButton#back-office-alerts {{ background: #fef3c7; color: #78350f;
     border: 2px solid #f0d68a; border-radius: 12px; font-weight: 800; }}
-QLabel#back-office-notice {{ font-size: 15px; color: #9a3412; }}
+QLabel#back-office-notice {{ font-size: 17px; font-weight: 800; color: #9a3412; }}
 QLabel#back-office-who {{ font-size: 17px; color: #334155; }}
 QTableWidget {{ background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 17px;
     selection-background-color: #bfdbfe; selection-color: {style.INK}; }}
@@ -58,7 +58,8 @@ class BackOfficeScreen(QWidget):
         self.presenter = BackOfficePresenter(self.source.alerts)
         self.built: dict[str, QWidget] = {}
         self.who = label("", "back-office-who")
-        self.notice = label("", "back-office-notice", wrap=True)
+        self.notice = label("", "back-office-notice")
+        self.notice.setToolTip("Un supervisor consulta; los cambios los hace un administrador.")
         self.alerts = BigButton("", "back-office-alerts")
         self.alerts.clicked.connect(self.show_alerts)
         self.keyboard_button = BigButton("⌨ Teclado", "back-office-keyboard")

@@ -49,3 +49,11 @@ def test_screenshot_of_the_keyboard_and_the_sale_badge(ui, terminal):
     hint = ui.window.minimumSizeHint()
     assert hint.width() <= 1024 and hint.height() <= 600
     ui.screenshot(ui.window, "backoffice_sale_badge.png")
+
+
+def test_screenshot_of_a_supervisor_reading(ui, terminal):
+    stock_story(terminal)
+    ui.sign_in("marta", "9999")
+    ui.scan_into("products-search", "7801234567894")
+    assert "Solo lectura" in ui.text("back-office-notice")
+    ui.screenshot(ui.window, "backoffice_supervisor.png")
