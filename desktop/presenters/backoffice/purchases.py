@@ -37,8 +37,9 @@ RETURN_REASONS = ("Producto vencido", "Producto dañado", "Error en el pedido", 
 class Document:
     """A document being typed: the supplier's ``rut`` (``rut_check`` what its check says, ``supplier`` the saved
     supplier's razón social, ``""`` when unknown, then ``razon_social`` is typed), ``tipo``, ``folio`` and
-    ``fecha`` (dd-mm-aaaa) of a purchase, or ``reason`` and ``paper`` ("Guía N° 1234") of a return;
-    ``warehouse``; the ``lines`` with the ``selected`` one; ``total`` as typed to check the sum."""
+    ``fecha`` (dd-mm-aaaa) of a purchase, or ``reason``, ``paper`` ("Guía N° 1234") and the ``purchase`` it
+    returns goods of (``""`` none; one of ``purchases``, the supplier's ``(purchase_id, "Factura N° 7 · 15-11-2026")``)
+    of a return; ``warehouse``; the ``lines`` with the ``selected`` one; ``total`` as typed to check the sum."""
 
     warehouse: str
     fecha: str
@@ -52,17 +53,19 @@ class Document:
     total: str = ""
     reason: str = ""
     paper: str = ""
+    purchase: str = ""
+    purchases: tuple[tuple[str, str], ...] = ()
     lines: tuple[Line, ...] = ()
     selected: int | None = None
 
     @property
     def rows(self) -> tuple[tuple[str, ...], ...]:
         out = []
+        unset = "de la compra" if self.purchase else "costo actual"
         for x in self.lines:
             amount = x.amount()
-            out.append((f"{x.sku} · {x.name}", f"{x.quantity} {lines.unit_of(x.sold_by)}",
-                        x.cost or "costo actual", money.format_clp(amount) if amount is not None else
-                        (x.problem or "—")))
+            shown = money.format_clp(amount) if amount is not None else (x.problem or "—")
+            out.append((f"{x.sku} · {x.name}", f"{x.quantity} {lines.unit_of(x.sold_by)}", x.cost or unset, shown))
         return tuple(out)
 
     @property
@@ -114,9 +117,11 @@ class PurchasesPresenter:
 
     def __init__(self, service: purchases.PurchaseService, auth: AuthService, catalog: CatalogService, user: User,
                  warehouses: list[inventory.Warehouse], known: Callable[[str], str] = lambda rut: "",
-                 on_change: Callable[[PurchasesView], None] = lambda v: None, *, today: date | None = None) -> None:
+                 on_change: Callable[[PurchasesView], None] = lambda v: None, *, today: date | None = None,
+                 bought: Callable[[str], list[tuple[str, str]]] = lambda rut: []) -> None:
         self.service, self.auth, self.catalog, self.user = service, auth, catalog, user
         self.known = known
+        self.bought = bought
         self.on_change = on_change
         can_edit = user.role is roles.Role.ADMIN
         choices = tuple((w.warehouse_id, w.name) for w in warehouses)
@@ -148,10 +153,24 @@ class PurchasesPresenter:
         """The supplier's RUT as typed: checked at once, and the saved supplier's name shown."""
         check, ok = check_rut(text)
         name = ""
+        bought: tuple[tuple[str, str], ...] = ()
         if ok:
-            name = self.known(suppliers.parse_rut(text))
+            rut = suppliers.parse_rut(text)
+            name = self.known(rut)
             check = f"{check} · {name}" if name else f"{check} · proveedor nuevo: escriba su razón social"
-        return self._doc(replace(self.view.document, rut=text, rut_check=check, rut_ok=ok, supplier=name))
+            bought = tuple(self.bought(rut)) if self.view.section == "return" else ()
+        doc = self.view.document
+        purchase = doc.purchase if doc.purchase in dict(bought) else ""
+        return self._doc(replace(doc, rut=text, rut_check=check, rut_ok=ok, supplier=name, purchases=bought,
+                                 purchase=purchase))
+
+    def set_purchase(self, purchase_id: str) -> PurchasesView:
+        """The supplier's purchase the goods came in (``""``: none): the return is checked against it, and a line
+        without a typed cost takes the purchase's."""
+        doc = self.view.back
+        if self.view.section != "return" or (purchase_id and purchase_id not in dict(doc.purchases)):
+            return self.view
+        return self._doc(replace(doc, purchase=purchase_id))
 
     def type(self, name: str, text: str) -> PurchasesView:
         """What was typed in ``name``: ``razon_social``, ``folio``, ``fecha``, ``total``, ``reason`` or
@@ -264,7 +283,7 @@ class PurchasesPresenter:
         try:
             event = self.service.return_to_supplier(
                 self.user, doc.rut, [(x.sku, x.quantity, x.cost.strip() or None) for x in doc.lines],
-                reason=doc.reason, warehouse=doc.warehouse, document=doc.paper)
+                reason=doc.reason, warehouse=doc.warehouse, purchase_id=doc.purchase, document=doc.paper)
         except errors.PosError as exc:
             return self._refused(exc)
         value = sum(money.line_amount(x.unit_cost, x.quantity) for x in event.lines)

@@ -18,6 +18,7 @@ from desktop.presenters.backoffice.purchases import (
     PurchasesPresenter,
     PurchasesView,
 )
+from desktop.presenters.backoffice.suppliers import day, document_text
 from desktop.services import inventory
 from desktop.ui import binding, choices
 from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, set_text
@@ -76,8 +77,12 @@ class DocumentForm(QWidget):
                 edit.setPlaceholderText("Motivo de la devolución")
                 edit.textEdited.connect(lambda text: p.type("reason", text))
             self.reason.activated.connect(lambda i: p.type("reason", self.reason.itemText(i)))
-            head.addWidget(self.reason, 1, 0, 1, 2)
-            self.texts["paper"] = field(f"{n}-paper", "Documento del proveedor (opcional): guía, nota…")
+            self.reason.setMinimumWidth(230)
+            head.addWidget(self.reason, 1, 0)
+            self.purchase = choices.combo(f"{n}-purchase", (("", "Sin compra"),))
+            self.purchase.activated.connect(lambda i: p.set_purchase(str(self.purchase.itemData(i))))
+            head.addWidget(self.purchase, 1, 1)
+            self.texts["paper"] = field(f"{n}-paper", "Documento del proveedor (opcional)")
             head.addWidget(self.texts["paper"], 1, 2, 1, 2)
         head.setColumnStretch(1, 1)
         head.setColumnStretch(2, 1)
@@ -137,8 +142,16 @@ class DocumentForm(QWidget):
         if self.key == "manual":
             choices.pick(self.tipo, doc.tipo)
             self.texts["razon_social"].setVisible(doc.rut_ok and not doc.supplier)
-        elif self.reason.currentText() != doc.reason and not self.reason.hasFocus():
-            self.reason.setEditText(doc.reason)
+        else:
+            if self.reason.currentText() != doc.reason and not self.reason.hasFocus():
+                self.reason.setEditText(doc.reason)
+            offered = (("", "Sin compra"), *doc.purchases)
+            if tuple(self.purchase.itemData(i) for i in range(self.purchase.count())) != tuple(k for k, _ in offered):
+                self.purchase.clear()
+                for key, text in offered:
+                    self.purchase.addItem(text, key)
+            choices.pick(self.purchase, doc.purchase)
+            self.purchase.setEnabled(view.can_edit and bool(doc.purchases))
         if view.section == self.key:
             self.product.show_found(view.found)
         self.table.set_rows(doc.rows, warn=[n for n, x in enumerate(doc.lines) if x.problem], selected=doc.selected)
@@ -214,6 +227,11 @@ def build(context: PageContext) -> PurchasesPage:
         found = inventory_queries.supplier(conn, rut)
         return found.razon_social if found is not None else ""
 
+    def bought(rut: str) -> list[tuple[str, str]]:
+        return [(d.id, f"{document_text(d)} · {day(d.date)[:5]}")
+                for d in inventory_queries.supplier_documents(conn, rut) if d.kind == "compra"]
+
     presenter = PurchasesPresenter(terminal.purchases, terminal.auth, terminal.catalog, context.user,
-                                   list(inventory.warehouses(terminal.journal)), known)
+                                   list(inventory.warehouses(terminal.journal)), known,
+                                   today=terminal.journal.clock().date(), bought=bought)
     return PurchasesPage(presenter, context.stock_changed)

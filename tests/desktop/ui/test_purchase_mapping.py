@@ -1,6 +1,6 @@
-"""Back office "Registrar compra": on a 1024×600 till the supervisor touches a line of the preview, finds the product
-with the on-screen keyboard, sets the units per package (a refused 0 first), assigns it, and the purchase enters
-stock in the store's units."""
+"""Back office, Compras → XML del proveedor: on a 1024×600 till the administradora touches a line of the preview,
+finds the product with the on-screen keyboard, sets the units per package (a refused 0 first), assigns it, and the
+purchase enters stock in the store's units."""
 
 from __future__ import annotations
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop import settings as settings_mod
+from desktop.journal import inventory_queries
 from desktop.presenters.backoffice.purchases import READ_ONLY, PurchasesPresenter
 from tests import supplier_dte as sd
-from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, warehouses
+from tests.desktop.presenters.backoffice.kit import MARTA, ROSA, bought, warehouses
 
 STORE = "77447842-6"
 ROWS = [{"sku": "LEC-1", "name": "Leche Entera Colun 1 L", "price": "1150", "category": "Lácteos",
@@ -21,9 +22,13 @@ ROWS = [{"sku": "LEC-1", "name": "Leche Entera Colun 1 L", "price": "1150", "cat
 
 
 def _page(terminal, user=ROSA):
+    def purchases_of(rut):
+        documents = inventory_queries.supplier_documents(terminal.journal.conn, rut)
+        return [(d.id, f"{d.tipo} N° {d.folio}") for d in documents if d.kind == "compra"]
+
     return PurchasesPresenter(terminal.purchases, terminal.auth, terminal.catalog, user, warehouses(terminal),
                               lambda rut: "Distribuidora Andes Ltda." if rut == "76123456-0" else "",
-                              today=terminal.journal.clock().date())
+                              today=terminal.journal.clock().date(), bought=purchases_of)
 
 
 def test_a_paper_factura_is_typed_in_line_by_line(make_terminal):
@@ -99,6 +104,27 @@ def test_the_administradora_registers_the_xml_as_herself(make_terminal, tmp_path
     assert page.registered(xml.view.message).message.startswith("Compra registrada: factura N° 4")
     assert store.journal.conn.execute("SELECT registered_by FROM purchases").fetchall() == [("rosa",)]
     assert not [e for e in store.journal.read() if e.type == "auth.authorised"]  # she is signed in: no PIN
+
+
+def test_goods_go_back_against_the_purchase_they_came_in(make_terminal):
+    store = make_terminal(rows=ROWS)
+    bought(store, ("LEC-1", "24", 790), folio=77)
+    page = _page(store)
+    page.show("return")
+    page.set_rut("76.123.456-0")
+    [(purchase_id, label)] = page.view.back.purchases
+    assert label == "33 N° 77"
+    page.set_purchase(purchase_id)
+    page.scan("LEC-1")
+    page.set_quantity("30")  # more than the factura brought
+    page.type("reason", "Producto vencido")
+    view = page.give_back()
+    assert view.error and "24" in view.message and view.back.purchase == purchase_id  # kept as typed
+    page.set_quantity("6")
+    view = page.give_back()
+    assert view.message.endswith("1 producto · $4.740 a costo"), view.message  # the factura's cost, $790
+    [ret] = [e for e in store.journal.read() if e.type == "purchases.supplier_returned"]
+    assert ret.payload["purchase_id"] == purchase_id
 
 
 def test_a_supervisor_reads_compras_and_registers_nothing(make_terminal):

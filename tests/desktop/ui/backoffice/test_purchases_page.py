@@ -45,10 +45,16 @@ def test_a_paper_factura_and_a_return_by_touch(ui, terminal):
     _type(ui, page, "purchases-return-quantity", "2")
     reason = ui.find(QComboBox, "purchases-return-reason", page)
     ui.qtbot.keyClicks(reason.lineEdit(), "Producto vencido")
+    bought = ui.find(QComboBox, "purchases-return-purchase", page)
+    assert [bought.itemText(i) for i in range(bought.count())][1].startswith("Factura N° 5521 · ")
+    bought.setCurrentIndex(1)
+    bought.activated.emit(1)  # touched in its list
     fits(ui, page)
     ui.screenshot(ui.window, "backoffice_purchases_return.png")
     ui.click("purchases-return-register", page)
-    assert ui.text("purchases-message", page).startswith("Devolución registrada a Panificadora del Sur SpA: 1 "
-                                                         "producto ·")
+    assert ui.text("purchases-message", page) == ("Devolución registrada a Panificadora del Sur SpA: 1 producto · "
+                                                  "$5.300 a costo")  # at the factura's $2.650
+    [ret] = [e for e in terminal.journal.read() if e.type == "purchases.supplier_returned"]
+    assert ret.payload["purchase_id"] and ret.payload["reason"] == "Producto vencido"
     ui.click("purchases-section-xml", page)
     ui.screenshot(ui.window, "backoffice_purchases_xml.png")
