@@ -70,13 +70,7 @@ def build(key: str, title: str, context: PageContext) -> QWidget:
         if exc.name != name:
             raise
         return missing(key, title)
-    build_page = getattr(module, "build", None)
-    if callable(build_page):
-        page = build_page(context)
-    elif callable(getattr(module, "page", None)):  # a page built from the till and who is inside
-        page = module.page(context.terminal, context.user)
-    else:
-        return missing(key, title)
+    page = module.build(context)
     if not isinstance(page, QWidget):
         raise TypeError(f"{name}.build() must return a QWidget")
     if not page.objectName():
