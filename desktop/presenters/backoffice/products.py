@@ -142,10 +142,12 @@ class ProductsPresenter:
         return self._list(search=text.strip(), page=0)
 
     def scanned(self, code: str) -> ProductsView:
-        """A scanned barcode (or SKU and Enter) opens its product; an unknown code says so."""
+        """A scanned barcode (or SKU and Enter) opens its product; words and Enter open the only product they find,
+        or list them."""
         sku = self.source.find_code(code.strip()) if code.strip() else None
         if sku is None:
-            return self.search(code)
+            view = self.search(code)
+            return self.choose(view.lines[0].sku) if len(view.lines) == 1 else view
         self._list(search=sku, page=0)
         return self.choose(sku)
 

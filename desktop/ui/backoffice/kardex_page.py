@@ -132,6 +132,10 @@ class KardexPage(QWidget):
     def scanned(self, code: str) -> None:
         self.search.scanned(code)
 
+    def show_product(self, sku: str) -> None:
+        self.search.clear_quietly()
+        self.presenter.choose(sku)
+
     def refresh(self) -> None:
         if self.presenter.view.sku:
             self.presenter.choose(self.presenter.view.sku)

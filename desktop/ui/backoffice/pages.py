@@ -40,13 +40,14 @@ PAGE_MODULES = {
 @dataclass(frozen=True, slots=True)
 class PageContext:
     """What a page is built with: the till, who is in the back office, whether they only read, the inventory
-    read models, and the callback to say stock moved."""
+    read models, the callback to say stock moved, and ``show_kardex(sku)`` to open a product's kardex."""
 
     terminal: Terminal
     user: User
     read_only: bool
     source: InventorySource
     stock_changed: Callable[[], None]
+    show_kardex: Callable[[str], None] = lambda sku: None
 
 
 def missing(key: str, title: str) -> QWidget:

@@ -4,7 +4,7 @@ sections down the left and the section's page on the right; it renders ``ShellVi
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -75,6 +75,9 @@ class BackOfficeScreen(QWidget):
             button = BigButton(section.title, f"section-{section.key}", "section")
             button.setCheckable(True)
             button.setMinimumHeight(SECTION_HEIGHT)
+            number = len(self.sections.buttons()) + 1
+            button.setShortcut(QKeySequence(f"Ctrl+{number}"))  # with a keyboard: Ctrl+1 … Ctrl+8
+            button.setToolTip(f"Ctrl+{number}")
             button.clicked.connect(lambda _=False, key=section.key: self.presenter.show(key))
             self.sections.addButton(button)
             side.addWidget(button)
@@ -166,6 +169,13 @@ class BackOfficeScreen(QWidget):
         if callable(show):
             show()
 
+    def show_kardex(self, sku: str) -> None:
+        """The Kardex section on product ``sku``."""
+        self.presenter.show("kardex")
+        choose = getattr(self.built.get("kardex"), "show_product", None)
+        if callable(choose):
+            choose(sku)
+
     def scanned(self, code: str) -> None:
         """A code from the serial scanner: to the page on screen, when it takes codes."""
         take = getattr(self.stack.currentWidget(), "scanned", None)
@@ -194,7 +204,7 @@ class BackOfficeScreen(QWidget):
         if page is None:
             title = next(s.title for s in view.sections if s.key == view.section)
             context = pages.PageContext(self.terminal, self.presenter.user, view.read_only, self.source,
-                                        self.stock_changed)
+                                        self.stock_changed, self.show_kardex)
             page = self.built[view.section] = pages.build(view.section, title, context)
             self.stack.addWidget(page)
         elif self.stack.currentWidget() is not page:

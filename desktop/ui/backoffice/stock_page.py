@@ -3,6 +3,8 @@ cost and last movement (below minimum amber, negative red), paged; it renders ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.presenters.backoffice.stock import StockPresenter, StockView
@@ -18,7 +20,10 @@ SHORT_FLAGS = {"negative": "⚠ Negativo", "low": "⚠ Bajo el mínimo"}
 
 
 class StockPage(QWidget):
-    def __init__(self, presenter: StockPresenter, parent: QWidget | None = None) -> None:
+    """Touching a product opens its kardex (``show_kardex``)."""
+
+    def __init__(self, presenter: StockPresenter, show_kardex: Callable[[str], None] = lambda sku: None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page-stock")
         self.presenter = presenter
@@ -33,6 +38,7 @@ class StockPage(QWidget):
         self.alerts.setFixedWidth(160)
         self.alerts.toggled.connect(presenter.show_alerts_only)
         self.table = TouchTable("stock-table", COLUMNS)
+        self.table.cellClicked.connect(lambda row, _c: show_kardex(self.table.key_at(row)))
         self.summary = label("", "stock-summary", "hint")
         self.message = label("", "stock-message", wrap=True)
         self.previous = BigButton("◀ Anteriores", "stock-previous")
@@ -71,7 +77,7 @@ class StockPage(QWidget):
         self.alerts.blockSignals(True)
         self.alerts.setChecked(view.alerts_only)
         self.alerts.blockSignals(False)
-        self.table.set_rows([(f"{line.sku}@{line.warehouse}", (
+        self.table.set_rows([(line.sku, (
             f"{line.name}\n" + (f"{SHORT_FLAGS[line.flag]} · " if line.flag else "") + line.warehouse, line.on_hand,
             line.minimum, line.value, line.last_movement), line.flag) for line in view.lines])
         self.summary.setText(view.summary)
@@ -92,4 +98,4 @@ class StockPage(QWidget):
 
 
 def build(context: PageContext) -> QWidget:
-    return StockPage(StockPresenter(context.source))
+    return StockPage(StockPresenter(context.source), context.show_kardex)

@@ -32,6 +32,9 @@ def test_list_and_form_of_an_editable_product():
     assert form.price_editable and form.editable and form.active_editable
     assert form.reasons == (products.HQ_OWNS,)
     assert presenter.choose("PAN-1").form.min_stock == "2,500"
+    assert presenter.scanned("galletas").form.sku == "OLD-1"  # words and Enter: the only product found
+    listed = presenter.scanned("1")
+    assert listed.form.sku == "OLD-1" and len(listed.lines) == 3  # more found: listed, the form stays
 
 
 def test_save_the_store_settings():

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton
 
 from desktop.journal import inventory_queries as queries
 from shared.events import inventory as inv
@@ -121,3 +122,17 @@ def test_the_kardex_lists_movements_newest_first(ui, terminal):
     box.activated.emit(box.currentIndex())
     assert "\n" not in cells(ui, "kardex-table")[0][1].split(" · ")[0]
     assert cells(ui, "kardex-table")[0][1].endswith("\nRosa Díaz")
+
+
+def test_touching_a_stock_row_opens_its_kardex_and_keys_choose_sections(ui, terminal):
+    stock_story(terminal)
+    screen = enter_back_office(ui)
+    ui.window.activateWindow()
+    ui.qtbot.waitActive(ui.window)
+    ui.qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Stock
+    ui.qtbot.waitUntil(ui.find(QPushButton, "section-stock", screen).isChecked)  # a shortcut's click is animated
+    row = next(i for i, cells_ in enumerate(cells(ui, "stock-table")) if cells_[0].startswith("Leche"))
+    ui.click_cell("stock-table", row)
+    assert ui.find(QPushButton, "section-kardex", screen).isChecked()
+    assert ui.text("kardex-product") == "Leche Entera Colun 1 L · LEC-1"
+    assert len(cells(ui, "kardex-table")) == 2
