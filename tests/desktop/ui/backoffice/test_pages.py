@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QWidget
 
 from desktop.journal import inventory_queries as queries
 from shared.events import inventory as inv
@@ -136,3 +136,20 @@ def test_touching_a_stock_row_opens_its_kardex_and_keys_choose_sections(ui, term
     assert ui.find(QPushButton, "section-kardex", screen).isChecked()
     assert ui.text("kardex-product") == "Leche Entera Colun 1 L · LEC-1"
     assert len(cells(ui, "kardex-table")) == 2
+
+
+def test_the_keyboard_stays_clear_of_the_field_typed_in(ui):
+    screen = enter_back_office(ui)
+    ui.scan_into("products-search", "7801234567894")
+    ui.click("back-office-keyboard", screen)
+    keyboard = ui.find(QWidget, "touch-keyboard", screen)
+    assert keyboard.geometry().bottom() == screen.height() - 1  # the search field is up: the keyboard down
+    location = ui.find(QLineEdit, "product-location")
+    ui.window.activateWindow()
+    ui.qtbot.waitActive(ui.window)
+    location.setFocus()
+    ui.qtbot.waitUntil(lambda: keyboard.geometry().top() < screen.height() // 2)
+    field = location.mapTo(screen, location.rect().topLeft()).y()
+    assert keyboard.geometry().bottom() < field  # the field is down: the keyboard over the upper part
+    ui.click("back-office-keyboard", screen)
+    assert not keyboard.isVisible()
