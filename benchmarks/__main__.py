@@ -19,6 +19,7 @@ from benchmarks import (
     common,
     count_post,
     dte_envelope,
+    kardex_page,
     memory,
     sale_commit,
     scan_to_line,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, Runner] = {
     catalog_import.NAME: catalog_import.run,
     till_catalog_pull.NAME: till_catalog_pull.run,
     stock_list.NAME: stock_list.run,
+    kardex_page.NAME: kardex_page.run,
     count_post.NAME: count_post.run,
 }
 

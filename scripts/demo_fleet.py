@@ -2,12 +2,16 @@
 setup (emisor data, signing certificate, CAFs issued by the stand-in), an enrolled till that pulls its folios, sells
 offline (boletas, facturas, returns with notas de crédito), then syncs; the server signs and sends every document
 and the stand-in gives its verdict. summary.json gains what the master holds and the documents by state; ``dte/``
-holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. Run by ``./scripts/demo --headless``.
+holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. The store's manager works its back
+office at the till too (``desktop.demo.headless``); summary.json says whether the master's stock per warehouse, cost
+state and kardex equal the till's, and the store's stock value at cost on both sides. Run by
+``./scripts/demo --headless``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -32,6 +36,7 @@ from desktop import terminal as terminal_mod  # noqa: E402
 from desktop.demo import catalog_data, headless, seed  # noqa: E402
 from desktop.journal import read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
+from shared import inventory  # noqa: E402
 from syncserver import sii_standin  # noqa: E402
 from syncserver.sii import standin_caf  # noqa: E402
 
@@ -152,7 +157,8 @@ def setup_business(env: dict[str, str], admin_url: str, folder: Path) -> str:
                  "--dueno", "Pepe (dueño)", "--id", str(TENANT), "--password-file", str(secret), env=env,
                  capture=True)
         _almacen("server", "admin", "store-add", str(TENANT), STORE, "Don Pepe Centro", "--direccion",
-                 "Av. Providencia 1234", "--comuna", "Providencia", "--ciudad", "Santiago", env=env, capture=True)
+                 "Av. Providencia 1234", "--comuna", "Providencia", "--ciudad", "Santiago", "--bodega", env=env,
+                 capture=True)
         _almacen("server", "admin", "catalog-import", str(TENANT), str(CATALOG_CSV), env=env, capture=True)
         for name, role, pin in DEMO_POS_USERS:
             secret.write_text(pin + "\n", "utf-8")
@@ -211,6 +217,55 @@ def master_figures(admin_url: str, term: Any) -> dict[str, Any]:
     assert sales is not None and events is not None
     return {"sales_in_master": sales[0], "total_in_master": int(sales[1]), "events_in_master": events[0],
             "stock_in_master_equals_terminal": equal}
+
+
+def inventory_figures(admin_url: str, term: Any) -> dict[str, Any]:
+    """The master's back-office read models against the till's, computed from both sides' rows: the stock of every
+    warehouse of the store, each product's cost state (``shared.inventory.CostState``) and the kardex in order; the
+    store's value at cost as HQ's Stock page totals it (``syncserver.store.inventory.stock_in``)."""
+    from syncserver.store import inventory as hq_inventory
+
+    milli = Decimal(1000)
+    conn = term.journal.conn
+    till_stock = {(STORE, sku): Decimal(q) / milli for sku, q in conn.execute("SELECT sku, quantity FROM stock")}
+    till_stock.update({(w, sku): Decimal(q) / milli for w, sku, q in conn.execute(
+        "SELECT warehouse_id, sku, quantity FROM warehouse_stock")})
+    till_costs = {sku: inventory.CostState.from_json(state)
+                  for sku, state in conn.execute("SELECT sku, state FROM cost_state")}
+    till_kardex = [(w, sku, kind, Decimal(q) / milli, Decimal(b) / milli, uc, v, doc, ref, who)
+                   for w, sku, kind, q, b, uc, v, doc, ref, who in conn.execute(
+                       "SELECT warehouse, sku, kind, quantity, balance, unit_cost, value, document, reference, who"
+                       " FROM kardex ORDER BY id")]
+    with psycopg.connect(admin_url) as pg, pg.transaction():
+        pg.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        warehouses = {r[0] for r in pg.execute("SELECT warehouse_id FROM warehouses WHERE store_id = %s",
+                                               (STORE,)).fetchall()} | {STORE}
+        master_stock = {(w, sku): q for w, sku, q in pg.execute("SELECT warehouse_id, sku, quantity FROM stock")
+                        if w in warehouses}
+        master_costs = {sku: inventory.CostState.from_json(state) for sku, state in pg.execute(
+            "SELECT sku, state FROM cost_state WHERE store_id = %s", (STORE,))}
+        master_kardex = [(w, sku, kind, q, b, int(uc), int(v), doc, ref, who)
+                         for w, sku, kind, q, b, uc, v, doc, ref, who in pg.execute(
+                             "SELECT warehouse_id, sku, kind, quantity, balance, unit_cost, value, document,"
+                             " reference, who FROM kardex WHERE store_id = %s ORDER BY pos", (STORE,))]
+
+    async def hq_value() -> int:
+        async with await psycopg.AsyncConnection.connect(admin_url) as aconn, aconn.transaction():
+            await aconn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+            _page, totals = await hq_inventory.stock_in(aconn, TENANT, stores=[STORE], limit=0)
+            return totals[0].value
+
+    never = inventory.CostState()
+
+    def nonzero(stock: dict[tuple[str, str], Decimal]) -> dict[tuple[str, str], Decimal]:
+        return {k: q for k, q in stock.items() if q != 0}
+
+    return {"stock_per_warehouse_equal": nonzero(master_stock) == nonzero(till_stock),
+            "costs_equal": bool(till_costs) and all(  # a product never costed: no state, or the empty state
+                master_costs.get(sku, never) == till_costs.get(sku, never)
+                for sku in set(master_costs) | set(till_costs)),
+            "kardex_equal": bool(till_kardex) and master_kardex == till_kardex,
+            "kardex_rows_in_master": len(master_kardex), "stock_value_at_cost_in_hq": asyncio.run(hq_value())}
 
 
 STATE_NAMES = {"issued": "emitido", "signed": "firmado", "sent": "enviado", "accepted": "aceptado",
@@ -350,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             journal = term.journal.verify()  # every event the till wrote, before the shift too (catalog, leases)
             summary.update({"events_pushed": journal, "events_acknowledged": journal - status.pending,
                             "sync_online": status.online, "hq": url + "/hq/", "hq_login": HQ_EMAIL,
-                            **master_figures(admin_url, term)})
+                            **master_figures(admin_url, term), **inventory_figures(admin_url, term)})
             summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
             summary.update(export_documents(admin_url, out))
             summary["sii_uploads"] = sii.standin.uploads
@@ -366,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     ok = (summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"]
-          and summary.get("sii_verdicts_complete"))
+          and summary.get("sii_verdicts_complete") and summary.get("stock_per_warehouse_equal")
+          and summary.get("costs_equal") and summary.get("kardex_equal"))
     return 0 if ok else 1
 
 

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
-         "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "count_post")
+         "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post")
 
 
 @pytest.mark.slow
@@ -31,9 +31,10 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
         for key in ("value", "baseline", "ratio"):
             assert isinstance(figure[key], int | float) and figure[key] > 0, (name, key, figure)
         assert figure["unit"], name
-    for name in ("scan_to_line", "sale_commit", "stock_list"):
+    for name in ("scan_to_line", "sale_commit", "stock_list", "kardex_page"):
         assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
     assert results["stock_list"]["rows_found"] > 0 and results["stock_list"]["products"] == 10_000
+    assert results["kardex_page"]["movements"] >= 5_000 and results["kardex_page"]["page"] == 50
     count = results["count_post"]
     assert count["lines"] == 500 and count["runs"] == 2 and 0 < count["adjusted_lines"] < 500, count
     dte = results["dte_envelope"]

@@ -4,7 +4,10 @@
 discounts, cash/card/transfer/mixed payments; with factura folios, some sales are facturas for a few business
 customers), takes back a full and a partial return (found by scanning the receipt's timbre and by picking the sale)
 when it has folios of nota de crédito, moves cash, closes the shift with a blind count, and writes
-``out/receipts/*.bin`` (the ESC/POS bytes exactly as sent to the printer) and ``out/summary.json``.
+``out/receipts/*.bin`` (the ESC/POS bytes exactly as sent to the printer) and ``out/summary.json``. Around the shift
+the store's manager (Rosa, administradora) works the back office through its services: before it, a paper factura
+typed in for the sala and a guía de despacho into the bodega, then goods moved from the bodega to the sala; after
+it, goods sent back to the bodega, a count of the sala posted and a merma recorded.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import catalog_data, seed
 from desktop.drivers.printers import PrinterConfig
-from desktop.journal import read_models
+from desktop.journal import inventory_queries, read_models
 from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.returns import ReturnPresenter
+from desktop.services import inventory as inventory_service
+from desktop.services.auth import User
+from desktop.services.mermas import MermaNeedsPin
+from desktop.services.mermas import value_of as merma_value
 from shared import barcodes
+from shared.events import purchases as purchase_events
 from shared.sale import TenderKind
 
 SUPERVISOR_PIN = "9999"
@@ -36,6 +44,8 @@ CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dí
     ("76.086.428-5", "Distribuidora El Ñandú Ltda.", "Comercio al por mayor", "Av. Matta 1020", "Santiago"),
     ("96.790.240-3", "Restaurante La Esquina S.A.", "Restaurantes", "Esmeralda 455", "Los Andes"),
 )
+SUPPLIER = ("78.345.120-4", "Comercial Los Aromos Ltda.", "Distribución de abarrotes")
+"""The supplier whose paper factura and guía de despacho the manager types in (a valid dígito verificador)."""
 
 
 def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None,
@@ -78,7 +88,12 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
             seed.seed(term)
         if prepare is not None:
             prepare(term)
-        summary = _shift(term, sales, random.Random(seed_value))
+        rng = random.Random(seed_value)
+        office = _BackOffice(term, rng)
+        office.receive_goods()
+        summary = _shift(term, sales, rng)
+        office.close_the_day()
+        summary.update(office.summary())
         if after is not None:
             after(term, summary)
     finally:
@@ -269,3 +284,88 @@ def _units_sold(term: terminal_mod.Terminal) -> Decimal:
         if entry.type == "sale.completed":
             total += sum((Decimal(x["quantity"]) for x in entry.payload["lines"]), Decimal(0))
     return total
+
+
+class _BackOffice:
+    """What the store's manager does in the back office, through its services (``Terminal.purchases``,
+    ``transfers``, ``counts``, ``mermas``), as Rosa (administradora)."""
+
+    def __init__(self, term: terminal_mod.Terminal, rng: random.Random) -> None:
+        self.term = term
+        self.rng = rng
+        _user_id, name, _role, pin = seed.DEMO_USERS[3]  # Rosa: "rosa" when seeded here, HQ's id when HQ made her
+        user_id = next(u for u, n, _r in read_models.users(term.journal.conn) if n == name)
+        self.manager: User = term.auth.sign_in(user_id, pin)
+        self.store = term.journal.identity.store_id
+        self.bodega = inventory_service.bodega_of(self.store)
+        conn = term.journal.conn
+        packaged = [r[0] for r in conn.execute(
+            "SELECT p.sku FROM products p WHERE p.active AND p.sold_by = 'unit' AND p.sku IN"
+            " (SELECT sku FROM barcodes) ORDER BY p.sku")]
+        self.bought = rng.sample(packaged, 12)
+        self.counts = {"purchases": 0, "purchase_lines": 0, "transfers": 0, "transfer_lines": 0, "counts_posted": 0,
+                       "count_lines": 0, "count_adjusted": 0, "mermas": 0, "merma_value": 0}
+
+    def _cost(self, sku: str) -> int:
+        """What the supplier charges: about 60 % of the shelf price without IVA, CLP neto per unit."""
+        product = read_models.by_sku(self.term.journal.conn, sku)
+        assert product is not None
+        return max(1, round(product.price / 1.19 * self.rng.uniform(0.5, 0.7)))
+
+    def receive_goods(self) -> None:
+        """A paper factura for the sala and a guía de despacho into the bodega, typed in line by line; then part of
+        what came to the bodega goes to the sala."""
+        service = self.term.purchases
+        transfers = self.term.transfers
+        assert service is not None and transfers is not None
+        rut, razon, giro = SUPPLIER
+        for tipo, folio, warehouse, skus in ((30, 4711, self.store, self.bought[:8]),
+                                             (purchase_events.GUIA_DESPACHO, 812, self.bodega, self.bought[6:])):
+            lines = [service.manual_line(sku, str(self.rng.randint(12, 48)), str(self._cost(sku))) for sku in skus]
+            service.record_manual(self.manager, rut, tipo, folio, self.term.journal.clock().date().isoformat(),
+                                  lines, warehouse=warehouse, razon_social=razon, giro=giro)
+            self.counts["purchases"] += 1
+            self.counts["purchase_lines"] += len(lines)
+        self._move(self.bodega, self.store, [(sku, str(self.rng.randint(4, 10))) for sku in self.bought[8:11]])
+
+    def _move(self, source: str, target: str, lines: list[tuple[str, str]]) -> None:
+        transfers = self.term.transfers
+        assert transfers is not None
+        transfers.send(self.manager, lines, from_warehouse=source, to_warehouse=target)
+        self.counts["transfers"] += 1
+        self.counts["transfer_lines"] += len(lines)
+
+    def close_the_day(self) -> None:
+        """Goods back to the bodega, a count of the sala (some counted as expected, some one off) and a merma."""
+        counts, mermas = self.term.counts, self.term.mermas
+        assert counts is not None and mermas is not None
+        self._move(self.store, self.bodega, [(sku, "2") for sku in self.bought[:2]])
+        started = counts.start(self.manager, self.store)
+        conn = self.term.journal.conn
+        for sku in self.bought[:8]:
+            off = self.rng.choice((-2, -1, 0, 0, 1))
+            on_shelf = max(inventory_queries.on_hand(conn, sku, self.store) + off, Decimal(0))
+            counts.count(self.manager, started.count_id, sku, str(int(on_shelf)))
+        posted = counts.post(self.manager, started.count_id, "Toma semanal de la sala")
+        self.counts["counts_posted"] += 1
+        self.counts["count_lines"] += len(posted.lines)
+        self.counts["count_adjusted"] += sum(1 for x in posted.lines if x.delta)
+        sku = self.bought[2]
+        try:
+            merma = mermas.record(self.manager, sku, "2", "vencimiento", note="Vencido en la góndola")
+        except MermaNeedsPin:
+            merma = mermas.record(self.manager, sku, "2", "vencimiento", note="Vencido en la góndola",
+                                  supervisor_pin=SUPERVISOR_PIN)
+        self.counts["mermas"] += 1
+        self.counts["merma_value"] += merma_value(merma)
+
+    def summary(self) -> dict[str, Any]:
+        """What the manager did, and the store's stock at cost: ``stock_value_at_cost`` (CLP neto of everything on
+        hand in its warehouses, the Stock page's total) and the units per warehouse."""
+        conn = self.term.journal.conn
+        rows = inventory_queries.stock_list(conn, "", limit=1_000_000)
+        per_warehouse = {w: str(sum(inventory_queries.warehouse_quantities(conn, w).values(), Decimal(0)))
+                         for w in inventory_queries.warehouses(conn)}
+        return {"back_office": self.counts, "stock_value_at_cost": sum(r.value for r in rows),
+                "units_per_warehouse": per_warehouse,
+                "kardex_rows": conn.execute("SELECT count(*) FROM kardex").fetchone()[0]}

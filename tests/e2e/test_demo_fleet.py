@@ -34,6 +34,13 @@ def test_headless_demo_runs_the_whole_system():
         assert summary["total"] == summary["total_in_master"]
         assert summary["events_pushed"] == summary["events_acknowledged"] == summary["events_in_master"]
         assert summary["stock_in_master_equals_terminal"] is True
+        # the manager's back office: a factura and a guía typed in, goods moved both ways, a count and a merma;
+        # the master's stock per warehouse, cost state and kardex are the till's, and HQ values the stock alike
+        office = summary["back_office"]
+        assert (office["purchases"], office["transfers"], office["counts_posted"], office["mermas"]) == (2, 2, 1, 1)
+        assert summary["stock_per_warehouse_equal"] is summary["costs_equal"] is summary["kardex_equal"] is True
+        assert summary["kardex_rows_in_master"] == summary["kardex_rows"] > 0
+        assert summary["stock_value_at_cost_in_hq"] == summary["stock_value_at_cost"] > 0
         assert len(list((folder / "out" / "receipts").glob("*.bin"))) >= 13
         assert not list((folder / "out" / "server" / "pg").glob("postmaster.pid")), "PostgreSQL left running"
         # every document reached the SII stand-in's verdict: accepted

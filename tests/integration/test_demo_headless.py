@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from desktop.demo import headless
 from desktop.drivers.escpos_decode import decode
-from shared import money
+from desktop.journal.sqlite_store import SqliteJournal
+from shared import inventory, money
+from shared.events import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +39,24 @@ def test_headless_demo_summary_matches_receipts_and_journal(tmp_path, fast_hashe
         printed_total += money.parse_clp(total_line.split()[-1])
     assert printed_total == summary["total"]
     assert any("REPORTE Z" in x for x in decoded[-1].lines)
+
+    # the manager's back office: its figures are the fold of the journal (shared.inventory), not the till's tables
+    office = summary["back_office"]
+    assert (office["purchases"], office["transfers"], office["counts_posted"], office["mermas"]) == (2, 2, 1, 1)
+    assert office["purchase_lines"] == 14 and office["count_lines"] == 8 and office["merma_value"] > 0
+    journal = SqliteJournal.open(out / "terminal" / "journal.sqlite3", codec=registry.build_codec(),
+                                 clock=lambda: None, new_id=lambda: "")
+    try:
+        book = inventory.fold(journal.identity.store_id, ((e, journal.codec.decode(e.type, e.version, e.payload))
+                                                          for e in journal.read()), "ppp")
+    finally:
+        journal.close()
+    assert summary["stock_value_at_cost"] == sum(book.value(sku) for sku in book.totals) > 0
+    per_warehouse: dict[str, Decimal] = {}
+    for (warehouse, _sku), quantity in book.stock.items():
+        per_warehouse[warehouse] = per_warehouse.get(warehouse, Decimal(0)) + quantity
+    assert {w: Decimal(q) for w, q in summary["units_per_warehouse"].items()} == per_warehouse
+    assert summary["kardex_rows"] == len(book.kardex)
 
 
 def test_demo_refuses_to_overwrite_an_existing_store(tmp_path, fast_hasher):
