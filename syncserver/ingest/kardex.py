@@ -19,12 +19,12 @@ from shared.events import envelope
 from syncserver.store import bulk, db
 
 KARDEX_COLUMNS: Final = [
-    ("tenant_id", "bigint"), ("store_id", "text"), ("pos", "bigint"), ("warehouse_id", "text"), ("sku", "text"),
+    ("tenant_id", "bigint"), ("store_id", "text"), ("sku", "text"), ("pos", "bigint"), ("warehouse_id", "text"),
     ("kind", "text"), ("quantity", "numeric"), ("balance", "numeric"), ("unit_cost", "numeric"),
     ("value", "numeric"), ("document", "text"), ("reference", "text"), ("who", "text"), ("lot", "text"),
-    ("terminal_id", "text"), ("epoch", "integer"), ("seq", "bigint"), ("occurred_at", "text")]
+    ("occurred_at", "text")]
 COST_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("sku", "text"), ("on_hand", "numeric"),
-                       ("unit_cost", "numeric"), ("state", "text")]
+                       ("unit_cost", "numeric"), ("state", "text"), ("kardex_pos", "bigint")]
 STOCK_LOCK: Final = "almacen.stock"
 """First key of the per-store advisory lock the ingest holds while it folds a batch that moves the store's goods."""
 _EMPTY: Final = inv.CostState()
@@ -46,8 +46,8 @@ def unit_cost(state: inv.CostState, on_hand: Decimal, method: str) -> Decimal | 
 
 @dataclass
 class Ledger:
-    """One store's books while its movements are folded: cost state and on hand (every warehouse) per SKU, on
-    hand per (warehouse, SKU), the next kardex position; the kardex rows and SKUs touched since the last flush."""
+    """One store's books while its movements are folded: per SKU its cost state, on hand (every warehouse) and
+    last kardex position; on hand per (warehouse, SKU); the kardex rows and SKUs touched since the last flush."""
 
     tenant_id: int
     store_id: str
@@ -55,23 +55,24 @@ class Ledger:
     costs: dict[str, inv.CostState] = field(default_factory=dict)
     on_hand: dict[str, Decimal] = field(default_factory=dict)
     balance: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    pos: int = 0
+    pos: dict[str, int] = field(default_factory=dict)
     kardex: list[tuple[Any, ...]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
 
     def apply(self, entry: envelope.Envelope, m: inv.Movement) -> None:
         """Fold one movement of ``entry``'s event: its cost (``inv.step``), the balances, a kardex row."""
-        before = self.on_hand.get(m.sku, _ZERO)
-        state, costed = inv.step(self.costs.get(m.sku, _EMPTY), m, before, self.method)
-        self.costs[m.sku] = state
-        self.on_hand[m.sku] = before + m.quantity
-        key = (m.warehouse, m.sku)
+        sku = m.sku
+        before = self.on_hand.get(sku, _ZERO)
+        state, costed = inv.step(self.costs.get(sku, _EMPTY), m, before, self.method)
+        self.costs[sku] = state
+        self.on_hand[sku] = before + m.quantity
+        key = (m.warehouse, sku)
         balance = self.balance[key] = self.balance.get(key, _ZERO) + m.quantity
-        self.pos += 1
-        self.kardex.append((self.tenant_id, self.store_id, self.pos, m.warehouse, m.sku, m.kind, m.quantity, balance,
-                            costed.unit_cost, costed.value, m.document, m.reference, m.who, lot_text(m.lot),
-                            entry.terminal_id, entry.epoch, entry.seq, entry.occurred_at))
-        self.touched.add(m.sku)
+        pos = self.pos[sku] = self.pos.get(sku, 0) + 1
+        self.kardex.append((self.tenant_id, self.store_id, sku, pos, m.warehouse, m.kind, m.quantity, balance,
+                            costed.unit_cost, costed.value, m.document, m.reference, m.who,
+                            "" if m.lot is None else lot_text(m.lot), entry.occurred_at))
+        self.touched.add(sku)
 
     def apply_all(self, moves: Iterable[tuple[envelope.Envelope, inv.Movement]]) -> None:
         for entry, m in moves:
@@ -84,10 +85,10 @@ class Ledger:
         if self.touched:
             await bulk.insert(cur, "cost_state", COST_COLUMNS, [
                 (self.tenant_id, self.store_id, sku, self.on_hand[sku],
-                 unit_cost(self.costs[sku], self.on_hand[sku], self.method), self.costs[sku].to_json())
-                for sku in sorted(self.touched)],
+                 unit_cost(self.costs[sku], self.on_hand[sku], self.method), self.costs[sku].to_json(),
+                 self.pos[sku]) for sku in sorted(self.touched)],
                 suffix="ON CONFLICT (tenant_id, store_id, sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                       " unit_cost = excluded.unit_cost, state = excluded.state")
+                       " unit_cost = excluded.unit_cost, state = excluded.state, kardex_pos = excluded.kardex_pos")
             self.touched = set()
 
 
@@ -107,12 +108,13 @@ async def method(conn: db.Conn, tenant_id: int) -> str:
 
 async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], costing_method: str) -> Ledger:
     """``store_id``'s books for ``skus`` as the master holds them (in the caller's transaction, under
-    :func:`lock`): their cost state, on hand per warehouse of the store, and the kardex's last position."""
+    :func:`lock`): their cost state and last kardex position, on hand per warehouse of the store."""
     ledger = Ledger(tenant_id, store_id, costing_method)
     rows = await (await conn.execute(
-        "SELECT sku, state FROM cost_state WHERE tenant_id = %s AND store_id = %s AND sku = ANY(%s)",
+        "SELECT sku, state, kardex_pos FROM cost_state WHERE tenant_id = %s AND store_id = %s AND sku = ANY(%s)",
         (tenant_id, store_id, skus))).fetchall()
     ledger.costs = {str(r[0]): inv.CostState.from_json(str(r[1])) for r in rows}
+    ledger.pos = {str(r[0]): int(r[2]) for r in rows}
     rows = await (await conn.execute(
         "SELECT s.warehouse_id, s.sku, s.quantity FROM stock s WHERE s.tenant_id = %(tenant)s"
         " AND s.sku = ANY(%(skus)s) AND (s.warehouse_id = %(store)s OR s.warehouse_id IN (SELECT w.warehouse_id"
@@ -121,9 +123,6 @@ async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], co
     for warehouse_id, sku, quantity in rows:
         ledger.balance[(str(warehouse_id), str(sku))] = Decimal(quantity)
         ledger.on_hand[str(sku)] = ledger.on_hand.get(str(sku), _ZERO) + Decimal(quantity)
-    row = await (await conn.execute("SELECT COALESCE(max(pos), 0) FROM kardex WHERE tenant_id = %s AND store_id = %s",
-                                    (tenant_id, store_id))).fetchone()
-    ledger.pos = int(row[0]) if row else 0
     return ledger
 
 

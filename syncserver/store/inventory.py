@@ -74,13 +74,15 @@ class StockPage:
 
 @dataclass(frozen=True, slots=True)
 class KardexRow:
-    """One stock movement of a product in a store, as the master folded it (``pos``: its place in the store's
-    kardex, increasing). ``kind``: ``shared.inventory.KINDS`` (venta, devolucion, compra, devolucion_proveedor,
-    traslado_salida, traslado_entrada, toma, merma, ajuste). ``quantity`` signed; ``balance`` the warehouse's on
-    hand after it; ``unit_cost``/``value`` CLP neto the movement carried (``value`` signed like the quantity).
-    ``document`` as the kardex shows it ("Boleta N° 123"), ``reference`` its id (sale, purchase, transfer...),
-    ``who`` the user, ``occurred_at`` the till's ISO time (display only), ``terminal_id``/``epoch``/``seq`` the
-    event, ``lot`` the FIFO trace (JSON text, ``""`` when none)."""
+    """One stock movement of a product in a store, as the master folded it.
+
+    ``pos``: its place in the product's kardex at the store (1, 2, ...). ``kind``: ``shared.inventory.KINDS``
+    (venta, devolucion, compra, devolucion_proveedor, traslado_salida, traslado_entrada, toma, merma, ajuste).
+    ``quantity`` signed; ``balance`` the warehouse's on hand after it; ``unit_cost``/``value`` CLP neto the movement
+    carried (``value`` signed like the quantity). ``document`` as the kardex shows it ("Boleta N° 123"),
+    ``reference`` its id (sale, purchase, transfer...), ``who`` the user, ``occurred_at`` the till's ISO time
+    (display only), ``lot`` the FIFO trace of goods bought (``supplier RUT|expiry|purchase_id``, ``""`` when
+    none)."""
 
     pos: int
     warehouse_id: str
@@ -93,9 +95,6 @@ class KardexRow:
     unit_cost: int
     value: int
     occurred_at: str
-    terminal_id: str
-    epoch: int
-    seq: int
     lot: str
 
 
@@ -279,8 +278,8 @@ async def kardex(conn: db.Conn, tenant_id: int, store_id: str, sku: str, *, ware
     cur = conn.cursor(row_factory=class_row(KardexRow))
     await cur.execute(
         "SELECT pos, warehouse_id, kind, document, reference, who, quantity, balance,"
-        " round(unit_cost)::bigint AS unit_cost, round(value)::bigint AS value, occurred_at, terminal_id, epoch,"
-        f" seq, lot FROM kardex WHERE {where} ORDER BY pos DESC LIMIT %(limit)s", params)
+        " round(unit_cost)::bigint AS unit_cost, round(value)::bigint AS value, occurred_at,"
+        f" lot FROM kardex WHERE {where} ORDER BY pos DESC LIMIT %(limit)s", params)
     return await cur.fetchall()
 
 

@@ -71,10 +71,10 @@ def write_moves(world: World, tenant: int, moves: list[Move]) -> None:
             value = int((q * m.unit_cost).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             conn.execute(
                 "INSERT INTO kardex (tenant_id, store_id, pos, warehouse_id, sku, kind, quantity, balance, unit_cost,"
-                " value, document, reference, who, lot, terminal_id, epoch, seq, occurred_at) VALUES (%s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, '', %s, '', 't', 1, %s, %s)",
+                " value, document, reference, who, lot, occurred_at) VALUES (%s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s, '', %s, '', %s)",
                 (tenant, m.store, pos[m.store], m.warehouse, m.sku, m.kind, q, balance[(m.warehouse, m.sku)],
-                 m.unit_cost, value, m.document, m.who, pos[m.store], m.at))
+                 m.unit_cost, value, m.document, m.who, m.at))
         for (warehouse, sku), quantity in balance.items():
             conn.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (%s, %s, %s, %s)",
                          (tenant, warehouse, sku, quantity))
