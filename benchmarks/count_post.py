@@ -10,6 +10,7 @@ state, the drafts cleared) and the fsynced COMMIT.
 
 Baseline: a raw ``sqlite3`` INSERT of the same event's payload JSON into a one-table file with the journal's pragmas
 (WAL, synchronous=FULL) in one ``BEGIN IMMEDIATE``/``COMMIT``, right after each post. Issue 12's target is 1 s.
+``cpu_p50_ms`` is the post's CPU time (this process), which a loaded machine inflates less than the wall time.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     rng = random.Random(34)
     ours: list[float] = []
     base: list[float] = []
+    cpus: list[float] = []
     adjusted = 0
     try:
         counts = term.counts
@@ -55,9 +57,9 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
                     counted = max(held.get(sku, Decimal(0)) + rng.choice((-1, 0, 1)), Decimal(0))
                     count_drafts.set_counted(conn, started_count.count_id, sku, names[sku], counted, at)
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             posted = counts.post(rosa, started_count.count_id, "Toma mensual de la sala")
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 
             if len(posted.lines) != sizes.count_lines:
                 raise AssertionError(f"posted {len(posted.lines)} lines, not {sizes.count_lines}")
@@ -68,6 +70,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
             raw.execute("COMMIT")
             base.append(time.perf_counter() - started)
             ours.append(elapsed)
+            cpus.append(cpu)
             adjusted += sum(1 for x in posted.lines if x.delta)
     finally:
         raw.close()
@@ -77,5 +80,6 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     worst = max(ours)
     return common.Result(
         NAME, common.ms(p50), "ms", common.ms(b50), target=f"max <= {TARGET_S * 1000:g} ms", met=worst <= TARGET_S,
-        extra={"max_ms": common.ms(worst), "lines": sizes.count_lines, "runs": len(ours),
+        extra={"max_ms": common.ms(worst), "cpu_p50_ms": common.ms(common.percentile(cpus, 50)),
+               "lines": sizes.count_lines, "runs": len(ours),
                "adjusted_lines": adjusted // max(len(ours), 1), "payload_bytes": len(payload.encode("utf-8"))})

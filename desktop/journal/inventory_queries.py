@@ -8,8 +8,10 @@ int CLP (neto for costs, with IVA for prices), times ISO text of the till's jour
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -165,12 +167,17 @@ def on_hand(conn: sqlite3.Connection, sku: str, warehouse: str | None = None) ->
     return _q(row[0] if row else 0)
 
 
-def warehouse_quantities(conn: sqlite3.Connection, warehouse: str) -> dict[str, Decimal]:
-    """``sku → on hand`` of every product that ever moved in ``warehouse`` (what a count expects)."""
+def warehouse_quantities(conn: sqlite3.Connection, warehouse: str,
+                         skus: Collection[str] | None = None) -> dict[str, Decimal]:
+    """``sku → on hand`` of every product that ever moved in ``warehouse`` (what a count expects); of ``skus`` only
+    when given (one indexed look-up each, not the whole catalog's stock)."""
+    only = "" if skus is None else " AND sku IN (SELECT value FROM json_each(?))"
+    given = () if skus is None else (json.dumps(list(skus)),)
     if warehouse == store_id(conn):
-        rows = conn.execute("SELECT sku, quantity FROM stock")
+        rows = conn.execute(f"SELECT sku, quantity FROM stock WHERE 1{only}", given)
     else:
-        rows = conn.execute("SELECT sku, quantity FROM warehouse_stock WHERE warehouse_id = ?", (warehouse,))
+        rows = conn.execute(f"SELECT sku, quantity FROM warehouse_stock WHERE warehouse_id = ?{only}",
+                            (warehouse, *given))
     return {sku: _q(quantity) for sku, quantity in rows}
 
 

@@ -175,7 +175,8 @@ class CountService:
             raise CountRefused(f"La toma tiene {len(lines)} productos; el máximo es {MAX_LINES}.")
         with self.journal.unit_of_work() as uow:
             self._open(count_id)  # again, inside the transaction: another till of the store may have posted it
-            expected = inventory_queries.warehouse_quantities(self.journal.conn, started.warehouse)
+            expected = inventory_queries.warehouse_quantities(self.journal.conn, started.warehouse,
+                                                              [p.sku for p, _ in lines])
             event = events.CountPosted(
                 count_id=started.count_id, warehouse=started.warehouse,
                 lines=tuple(events.CountLine(p.sku, p.name, expected.get(p.sku, Decimal(0)), q) for p, q in lines),

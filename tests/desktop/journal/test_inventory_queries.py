@@ -41,6 +41,11 @@ def test_the_stock_list_of_one_warehouse_shows_its_own_quantities(terminal):
     assert (bip.on_hand, bip.value, bip.unit_cost, bip.last_at) == (0, 0, None, "")
     assert iq.warehouses(conn) == [STORE, BODEGA]
     assert iq.warehouse_quantities(conn, BODEGA) == {"PAN-1": Decimal("2.5")}
+    # of some products only (what a count expects of the ones it counted)
+    assert iq.warehouse_quantities(conn, BODEGA, ["PAN-1", "LEC-1"]) == {"PAN-1": Decimal("2.5")}
+    assert iq.warehouse_quantities(conn, BODEGA, []) == {}
+    sala = iq.warehouse_quantities(conn, STORE)
+    assert iq.warehouse_quantities(conn, STORE, ["PAN-1", "LEC-1"]) == {k: sala[k] for k in ("PAN-1", "LEC-1")}
 
 
 def test_the_settings_are_the_defaults_until_hq_publishes_them(terminal):
