@@ -194,6 +194,8 @@ def test_a_journal_of_the_schema_before_is_folded_into_the_new_tables_when_opene
         raw.execute(f"DROP TABLE {table}")
     raw.executescript("DROP INDEX products_name; DROP INDEX warehouse_stock_sku;"
                       " UPDATE alembic_version SET version_num = '0011';")
+    for column in ("contact", "phone", "email", "active", "saved_by", "saved_at"):
+        raw.execute(f"ALTER TABLE suppliers DROP COLUMN {column}")
     raw.close()
 
     term = make_terminal(data_dir=data, fresh=False)
