@@ -24,7 +24,7 @@ KARDEX_COLUMNS: Final = [
     ("value", "numeric"), ("document", "text"), ("reference", "text"), ("who", "text"), ("lot", "text"),
     ("occurred_at", "text")]
 COST_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("sku", "text"), ("on_hand", "numeric"),
-                       ("unit_cost", "numeric"), ("state", "text"), ("kardex_pos", "bigint")]
+                       ("unit_cost", "numeric"), ("state", "text")]
 STOCK_LOCK: Final = "almacen.stock"
 """First key of the per-store advisory lock the ingest holds while it folds a batch that moves the store's goods."""
 _EMPTY: Final = inv.CostState()
@@ -46,8 +46,9 @@ def unit_cost(state: inv.CostState, on_hand: Decimal, method: str) -> Decimal | 
 
 @dataclass
 class Ledger:
-    """One store's books while its movements are folded: per SKU its cost state, on hand (every warehouse) and
-    last kardex position; on hand per (warehouse, SKU); the kardex rows and SKUs touched since the last flush."""
+    """One store's books while its movements are folded: cost state and on hand (every warehouse) per SKU, on
+    hand per (warehouse, SKU), the store's last kardex position; the kardex rows and SKUs touched since the last
+    flush."""
 
     tenant_id: int
     store_id: str
@@ -55,7 +56,7 @@ class Ledger:
     costs: dict[str, inv.CostState] = field(default_factory=dict)
     on_hand: dict[str, Decimal] = field(default_factory=dict)
     balance: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    pos: dict[str, int] = field(default_factory=dict)
+    pos: int = 0
     kardex: list[tuple[Any, ...]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
 
@@ -68,8 +69,8 @@ class Ledger:
         self.on_hand[sku] = before + m.quantity
         key = (m.warehouse, sku)
         balance = self.balance[key] = self.balance.get(key, _ZERO) + m.quantity
-        pos = self.pos[sku] = self.pos.get(sku, 0) + 1
-        self.kardex.append((self.tenant_id, self.store_id, sku, pos, m.warehouse, m.kind, m.quantity, balance,
+        self.pos += 1
+        self.kardex.append((self.tenant_id, self.store_id, sku, self.pos, m.warehouse, m.kind, m.quantity, balance,
                             costed.unit_cost, costed.value, m.document, m.reference, m.who,
                             "" if m.lot is None else lot_text(m.lot), entry.occurred_at))
         self.touched.add(sku)
@@ -85,10 +86,10 @@ class Ledger:
         if self.touched:
             await bulk.insert(cur, "cost_state", COST_COLUMNS, [
                 (self.tenant_id, self.store_id, sku, self.on_hand[sku],
-                 unit_cost(self.costs[sku], self.on_hand[sku], self.method), self.costs[sku].to_json(),
-                 self.pos[sku]) for sku in sorted(self.touched)],
+                 unit_cost(self.costs[sku], self.on_hand[sku], self.method), self.costs[sku].to_json())
+                for sku in sorted(self.touched)],
                 suffix="ON CONFLICT (tenant_id, store_id, sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                       " unit_cost = excluded.unit_cost, state = excluded.state, kardex_pos = excluded.kardex_pos")
+                       " unit_cost = excluded.unit_cost, state = excluded.state")
             self.touched = set()
 
 
@@ -108,13 +109,12 @@ async def method(conn: db.Conn, tenant_id: int) -> str:
 
 async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], costing_method: str) -> Ledger:
     """``store_id``'s books for ``skus`` as the master holds them (in the caller's transaction, under
-    :func:`lock`): their cost state and last kardex position, on hand per warehouse of the store."""
+    :func:`lock`): their cost state, on hand per warehouse of the store."""
     ledger = Ledger(tenant_id, store_id, costing_method)
     rows = await (await conn.execute(
-        "SELECT sku, state, kardex_pos FROM cost_state WHERE tenant_id = %s AND store_id = %s AND sku = ANY(%s)",
+        "SELECT sku, state FROM cost_state WHERE tenant_id = %s AND store_id = %s AND sku = ANY(%s)",
         (tenant_id, store_id, skus))).fetchall()
     ledger.costs = {str(r[0]): inv.CostState.from_json(str(r[1])) for r in rows}
-    ledger.pos = {str(r[0]): int(r[2]) for r in rows}
     rows = await (await conn.execute(
         "SELECT s.warehouse_id, s.sku, s.quantity FROM stock s WHERE s.tenant_id = %(tenant)s"
         " AND s.sku = ANY(%(skus)s) AND (s.warehouse_id = %(store)s OR s.warehouse_id IN (SELECT w.warehouse_id"
@@ -124,6 +124,23 @@ async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], co
         ledger.balance[(str(warehouse_id), str(sku))] = Decimal(quantity)
         ledger.on_hand[str(sku)] = ledger.on_hand.get(str(sku), _ZERO) + Decimal(quantity)
     return ledger
+
+
+async def reserve(conn: db.Conn, tenant_id: int, store_id: str, count: int) -> int:
+    """Take the next ``count`` kardex positions of ``store_id`` (``kardex_counters``, under :func:`lock`); returns
+    the position before the first."""
+    row = await (await conn.execute(
+        "INSERT INTO kardex_counters (tenant_id, store_id, last_pos) VALUES (%s, %s, %s) ON CONFLICT (tenant_id,"
+        " store_id) DO UPDATE SET last_pos = kardex_counters.last_pos + excluded.last_pos RETURNING last_pos",
+        (tenant_id, store_id, count))).fetchone()
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    return int(row[0]) - count
+
+
+async def write_counter(cur: db.Cursor, ledger: Ledger) -> None:
+    """The rebuild's last position of the ledger's store (what :func:`reserve` goes on from)."""
+    await cur.execute("INSERT INTO kardex_counters (tenant_id, store_id, last_pos) VALUES (%s, %s, %s)",
+                      (ledger.tenant_id, ledger.store_id, ledger.pos))
 
 
 async def log_batch(conn: db.Conn, tenant_id: int, store_id: str, entry_range: tuple[envelope.Envelope, int],

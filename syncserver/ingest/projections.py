@@ -313,6 +313,7 @@ async def _ledger(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows) -> 
     method = await kardex.method(conn, tenant_id)
     if rows.moves:
         ledger = await kardex.load(conn, tenant_id, first.store_id, sorted({m.sku for _e, m in rows.moves}), method)
+        ledger.pos = await kardex.reserve(conn, tenant_id, first.store_id, len(rows.moves))
         ledger.apply_all(rows.moves)
         await ledger.flush(cur)
     await kardex.log_batch(conn, tenant_id, first.store_id, (first, rows.ordered[-1].seq), method)

@@ -17,9 +17,9 @@ from syncserver.ingest import kardex, projections
 from syncserver.store import db, events
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
-          "purchases", "stock", "shifts", "kardex", "cost_state", "transfer_lines", "transfer_received_lines",
-          "transfers", "count_lines", "counts", "mermas", "suppliers", "supplier_return_lines", "supplier_returns",
-          "store_product_settings")
+          "purchases", "stock", "shifts", "kardex", "kardex_counters", "cost_state", "transfer_lines",
+          "transfer_received_lines", "transfers", "count_lines", "counts", "mermas", "suppliers",
+          "supplier_return_lines", "supplier_returns", "store_product_settings")
 CHUNK = 5000
 
 _ORDERED_EVENTS = (
@@ -83,9 +83,12 @@ async def _refold_ordered(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int)
                 if ledger is None or ledger.store_id != entry.store_id:
                     if ledger is not None:
                         await ledger.flush(cur)
+                        await kardex.write_counter(cur, ledger)
                     ledger = kardex.Ledger(tenant_id, entry.store_id, method)
                 ledger.method = method
                 ledger.apply(entry, m)
             if ledger is not None:
                 await ledger.flush(cur)
             await projections.write_ordered(cur, rows)
+        if ledger is not None:
+            await kardex.write_counter(cur, ledger)

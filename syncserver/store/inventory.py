@@ -76,8 +76,9 @@ class StockPage:
 class KardexRow:
     """One stock movement of a product in a store, as the master folded it.
 
-    ``pos``: its place in the product's kardex at the store (1, 2, ...). ``kind``: ``shared.inventory.KINDS``
-    (venta, devolucion, compra, devolucion_proveedor, traslado_salida, traslado_entrada, toma, merma, ajuste).
+    ``pos``: its place in the store's kardex (increasing in the order the master folded the store's movements).
+    ``kind``: ``shared.inventory.KINDS`` (venta, devolucion, compra, devolucion_proveedor, traslado_salida,
+    traslado_entrada, toma, merma, ajuste).
     ``quantity`` signed; ``balance`` the warehouse's on hand after it; ``unit_cost``/``value`` CLP neto the movement
     carried (``value`` signed like the quantity). ``document`` as the kardex shows it ("Boleta N° 123"),
     ``reference`` its id (sale, purchase, transfer...), ``who`` the user, ``occurred_at`` the till's ISO time

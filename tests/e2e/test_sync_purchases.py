@@ -62,9 +62,9 @@ def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make
     assert _master_stock(server, 1) == expected
     # the kardex and the cost of each product: the master's are the till's (the same fold of the same events)
     kardex_sql = "SELECT warehouse_id, sku, kind, unit_cost, value, document, reference FROM kardex WHERE store_id = %s"
-    master_kardex = sync_kit.master(server, kardex_sql + " ORDER BY sku, pos", 1, ("centro",))
+    master_kardex = sync_kit.master(server, kardex_sql + " ORDER BY pos", 1, ("centro",))
     till_kardex = conn.execute("SELECT warehouse, sku, kind, unit_cost, value, document, reference FROM kardex"
-                               " ORDER BY sku, id").fetchall()
+                               " ORDER BY id").fetchall()
     assert [tuple(r) for r in master_kardex] == [tuple(r) for r in till_kardex] and len(till_kardex) > 60
     # (the master keeps a row for every product moved, the till for those with a cost)
     costs_sql = ("SELECT sku, state FROM cost_state WHERE store_id = %s AND state <> '{\"avg\":null,\"last\":null,"
@@ -75,7 +75,7 @@ def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make
     # the master's stock is a fold of the stored events: a rebuild gives it again, and the same kardex and costs
     assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
     assert _master_stock(server, 1) == expected
-    assert sync_kit.master(server, kardex_sql + " ORDER BY sku, pos", 1, ("centro",)) == master_kardex
+    assert sync_kit.master(server, kardex_sql + " ORDER BY pos", 1, ("centro",)) == master_kardex
     assert sync_kit.master(server, costs_sql, 1, ("centro",)) == master_costs
 
 

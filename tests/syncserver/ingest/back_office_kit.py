@@ -19,9 +19,9 @@ from syncserver.store import db, tenants
 from tests.syncserver.dte.folio_kit import Db, Till, migrated
 
 LIDER = purchases.Supplier("96542180-7", "Distribuidora Líder Mayorista SpA", "Venta al por mayor de abarrotes")
-FOLDED_TABLES = ("stock", "kardex", "cost_state", "transfers", "transfer_lines", "transfer_received_lines", "counts",
-                 "count_lines", "mermas", "suppliers", "supplier_returns", "supplier_return_lines",
-                 "store_product_settings", "sales", "purchases")
+FOLDED_TABLES = ("stock", "kardex", "kardex_counters", "cost_state", "transfers", "transfer_lines",
+                 "transfer_received_lines", "counts", "count_lines", "mermas", "suppliers", "supplier_returns",
+                 "supplier_return_lines", "store_product_settings", "sales", "purchases")
 
 
 def world(pg_database: str) -> Db:
@@ -104,10 +104,10 @@ def book(till: Till, method: str, codec: Any) -> inv.Book:
 
 
 def kardex_rows(data: Db, store_id: str) -> list[tuple[Any, ...]]:
-    """The master's kardex of ``store_id``, product by product in its order, as the till's fold shows it."""
+    """The master's kardex of ``store_id`` in its order, as the till's fold shows it."""
     return [tuple(r) for r in data.rows(
         "SELECT warehouse_id, sku, kind, quantity, balance, unit_cost, value, document, reference, who, lot"
-        " FROM kardex WHERE tenant_id = 1 AND store_id = %s ORDER BY sku, pos", store_id)]
+        " FROM kardex WHERE tenant_id = 1 AND store_id = %s ORDER BY pos", store_id)]
 
 
 def book_kardex(b: inv.Book) -> list[tuple[Any, ...]]:
@@ -115,7 +115,7 @@ def book_kardex(b: inv.Book) -> list[tuple[Any, ...]]:
 
     return [(r.movement.warehouse, r.movement.sku, r.movement.kind, r.movement.quantity, r.balance,
              Decimal(r.unit_cost), Decimal(r.value), r.movement.document, r.movement.reference, r.movement.who,
-             kardex.lot_text(r.movement.lot)) for r in sorted(b.kardex, key=lambda r: r.movement.sku)]
+             kardex.lot_text(r.movement.lot)) for r in b.kardex]
 
 
 def costs(data: Db, store_id: str) -> dict[str, tuple[Decimal, str]]:
