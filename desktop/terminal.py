@@ -34,6 +34,7 @@ from desktop.services.checkout import CheckoutService
 from desktop.services.counts import CountService
 from desktop.services.folios import FolioService
 from desktop.services.inventory import InventoryService
+from desktop.services.local_products import LocalProductService
 from desktop.services.mermas import MermaService
 from desktop.services.printing import PrintWorker
 from desktop.services.purchases import PurchaseService
@@ -91,6 +92,7 @@ class Terminal:
     counts: CountService | None = None
     mermas: MermaService | None = None
     suppliers: SupplierService | None = None
+    local_products: LocalProductService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -228,7 +230,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
                     inventory=InventoryService(journal, user_name, s.store.name),
                     transfers=TransferService(journal, product_of, new_id, user_name),
                     counts=CountService(journal, product_of, new_id, user_name),
-                    mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal))
+                    mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal),
+                    local_products=LocalProductService(journal))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

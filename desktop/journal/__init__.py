@@ -7,6 +7,7 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── event_store.py           the SQLite journal seen through the event-store port (``shared.journal``)
     ├── inventory_projection.py  the back office's read models: stock, kardex, costs, transfers, counts, mermas
     ├── inventory_queries.py     queries on them: stock list, alerts, kardex pages, counts, transfers, suppliers
+    ├── local_products_projection.py  the products the store created itself, local until HQ adopts them
     ├── migrate.py               schema migrations of a journal file, with alembic
     ├── projections.py           the projection handlers run inside each unit of work (``HANDLERS``)
     ├── purchases_projection.py  read models of ``purchase.received``: suppliers, purchases, cost

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from desktop.journal import inventory_projection, purchases_projection
+from desktop.journal import inventory_projection, local_products_projection, purchases_projection
 from shared import errors as pos_errors
 from shared import shift as shift_mod
 from shared.events import (
@@ -34,7 +34,7 @@ from shared.events import (
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
-                     *purchases_projection.TABLES, *inventory_projection.TABLES)
+                     *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -201,7 +201,8 @@ def _categories_ordered(conn: sqlite3.Connection, entry: envelope.Envelope, e: c
 Handler = Callable[[sqlite3.Connection, envelope.Envelope, Any], None]
 
 HANDLERS: dict[type[Any], list[Handler]] = {
-    catalog.ProductUpserted: [_product, inventory_projection.product_upserted],
+    catalog.ProductUpserted: [_product, inventory_projection.product_upserted,
+                              local_products_projection.product_upserted],
     catalog.StockAdjusted: [inventory_projection.fold],
     catalog.CategoriesOrdered: [_categories_ordered],
     sales.SaleCompleted: [_sale, inventory_projection.fold],

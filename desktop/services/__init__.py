@@ -11,6 +11,7 @@ drivers through their ports.
     ├── folios.py             folio leases at the till, what is left, and stamping boletas and facturas
     ├── inventory.py          the back office's ground: roles, es-CL quantities and costs, warehouses, product settings
     ├── kardex_export.py      a product's kardex as .xlsx, .csv and a printable PDF
+    ├── local_products.py     products the store creates itself: checked, a SKU of its own, local until HQ adopts them
     ├── mermas.py             goods lost, at the store's cost, a supervisor's PIN above the tenant's threshold
     ├── printing.py           the print worker thread: jobs to the printer, status while idle
     ├── purchase_matching.py  match a supplier's lines to products; package factors

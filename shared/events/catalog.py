@@ -9,7 +9,11 @@ from typing import ClassVar
 
 @dataclass(frozen=True, slots=True)
 class ProductUpserted:
-    """A product created or edited; ``price`` in CLP with IVA (per kg when ``sold_by == "kg"``)."""
+    """A product created or edited; ``price`` in CLP with IVA (per kg when ``sold_by == "kg"``).
+
+    ``source``: ``"hq"`` for HQ's catalog (pulled from the change feed), ``"store"`` for what the store journals.
+    ``created_by``: the administrador (user id) who created the product at the store, its own until HQ adopts it
+    (``desktop.services.local_products``); ``""`` for HQ's products and the store's seeded catalog."""
 
     TYPE: ClassVar[str] = "catalog.product_upserted"
     VERSION: ClassVar[int] = 1
@@ -26,6 +30,7 @@ class ProductUpserted:
     favourite: bool
     active: bool = True
     source: str = "store"
+    created_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)

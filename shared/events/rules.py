@@ -653,9 +653,11 @@ def _product(e: catalog.ProductUpserted) -> str | None:
               or _one_of("sold_by", e.sold_by, SOLD_BY) or _tuple("barcodes", e.barcodes, BARCODES_MAX)
               or _text("brand", e.brand, BRAND_MAX) or _bool("iva_exempt", e.iva_exempt)
               or _bool("favourite", e.favourite) or _bool("active", e.active)
-              or _one_of("source", e.source, PRODUCT_SOURCES))
+              or _one_of("source", e.source, PRODUCT_SOURCES) or _id("created_by", e.created_by, required=False))
     if reason is not None:
         return reason
+    if e.created_by and e.source != "store":
+        return "el campo created_by solo acompaña a un producto creado en la tienda (source store)"
     for n, code in enumerate(e.barcodes):
         if type(code) is not str or len(code) > 14:
             return f"el campo barcodes[{n}] no es un código de barras"
