@@ -221,7 +221,8 @@ def master_figures(admin_url: str, term: Any) -> dict[str, Any]:
 
 def inventory_figures(admin_url: str, term: Any) -> dict[str, Any]:
     """The master's back-office read models against the till's, computed from both sides' rows: the stock of every
-    warehouse of the store, each product's cost state (``shared.inventory.CostState``) and the kardex in order; the
+    warehouse of the store, each product's cost state (``shared.inventory.CostState``) and each product's kardex in
+    order; the
     store's value at cost as HQ's Stock page totals it (``syncserver.store.inventory.stock_in``)."""
     from syncserver.store import inventory as hq_inventory
 
@@ -235,7 +236,7 @@ def inventory_figures(admin_url: str, term: Any) -> dict[str, Any]:
     till_kardex = [(w, sku, kind, Decimal(q) / milli, Decimal(b) / milli, uc, v, doc, ref, who)
                    for w, sku, kind, q, b, uc, v, doc, ref, who in conn.execute(
                        "SELECT warehouse, sku, kind, quantity, balance, unit_cost, value, document, reference, who"
-                       " FROM kardex ORDER BY id")]
+                       " FROM kardex ORDER BY sku, id")]
     with psycopg.connect(admin_url) as pg, pg.transaction():
         pg.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
         warehouses = {r[0] for r in pg.execute("SELECT warehouse_id FROM warehouses WHERE store_id = %s",
@@ -247,7 +248,7 @@ def inventory_figures(admin_url: str, term: Any) -> dict[str, Any]:
         master_kardex = [(w, sku, kind, q, b, int(uc), int(v), doc, ref, who)
                          for w, sku, kind, q, b, uc, v, doc, ref, who in pg.execute(
                              "SELECT warehouse_id, sku, kind, quantity, balance, unit_cost, value, document,"
-                             " reference, who FROM kardex WHERE store_id = %s ORDER BY pos", (STORE,))]
+                             " reference, who FROM kardex WHERE store_id = %s ORDER BY sku, pos", (STORE,))]
 
     async def hq_value() -> int:
         async with await psycopg.AsyncConnection.connect(admin_url) as aconn, aconn.transaction():

@@ -1,7 +1,8 @@
-"""Issue 12's proof: two stores of one tenant run their back office offline (a purchase typed in, sales, goods moved
+"""Issue 12's proof: two stores of one tenant run their back office offline (purchases typed in, sales, goods moved
 between their warehouses and from one store to the other, a count, a merma), then sync; the master's stock per
-warehouse, cost state and kardex equal ``shared.inventory.fold`` of both journals (and so do the tills' own), the
-transfer arrives at the other store and is received there with a difference, and HQ's Stock page shows it."""
+warehouse, cost state and kardex equal ``shared.inventory.fold`` of both journals (and so do the tills' own, and a
+rebuild of the master), every sold line's cost reaches the master, the transfer arrives at the other store and is
+received there with a difference, and HQ's Stock page shows it. Under PPP, and under FIFO when HQ chose it first."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ import pytest
 
 from desktop.journal import inventory_queries
 from shared import inventory
+from shared.events import registry
 from syncserver import tenancy
 from syncserver.hq import auth
 from syncserver.hq.stock import fmt_cost, fmt_quantity
 from syncserver.hq.web import fmt_clp
+from syncserver.ingest import rebuild
+from syncserver.store import db
+from syncserver.store import inventory as hq_inventory
 from tests.e2e import sync_kit
 from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, FAST, PASSWORD, SHOTS, sign_in
 
@@ -78,12 +83,44 @@ def hq_stock_rows(page: Any) -> list[list[str]]:
         "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
 
 
-def test_two_stores_offline_then_synced_give_the_master_the_fold_of_both_journals(server, make_till):
+def _costing(server: Any, method: str) -> None:
+    """HQ's owner sets the tenant's costing method (published to every till's feed)."""
+    async def go(pool: Any) -> None:
+        async with db.tenant_tx(pool, 1) as conn:
+            await hq_inventory.save_settings(conn, 1, costing=method, store_prices=False, merma_pin_above=20000,
+                                             by="pepe@donpepe.cl")
+    server.run(go)
+
+
+def _sold_costs(term: Any) -> dict[tuple[str, int], int | None]:
+    """``(sale id, line id) → cost`` of every line the till sold, as its journal recorded them."""
+    journal = term.journal
+    return {(e.sale_id, x.line_id): x.cost for e in (journal.codec.decode(x.type, x.version, x.payload)
+                                                     for x in journal.read() if x.type == "sale.completed")
+            for x in e.lines}
+
+
+def _master_state(server: Any) -> list[Any]:
+    """The master's stock, cost states (as ``CostState``: its JSON may write 43 as ``"43.000"``) and kardex."""
+    stock, costs, kardex = (sync_kit.master(server, sql, 1) for sql in (
+        "SELECT warehouse_id, sku, quantity FROM stock ORDER BY 1, 2",
+        "SELECT store_id, sku, on_hand, unit_cost, state FROM cost_state ORDER BY 1, 2",
+        "SELECT store_id, sku, pos, warehouse_id, kind, quantity, balance, unit_cost, value, document FROM kardex"
+        " ORDER BY 1, 2, 3"))
+    return [stock, [(*row[:4], inventory.CostState.from_json(row[4])) for row in costs], kardex]
+
+
+@pytest.mark.parametrize("method", ["ppp", "fifo"])
+def test_two_stores_offline_then_synced_give_the_master_the_fold_of_both_journals(server, make_till, method):
     _stores(server)
     centro, norte = make_till(1, "centro", ROWS), make_till(1, "norte", ROWS)
+    if method != "ppp":  # HQ chose it before the day began: the tills receive it on their morning sync
+        _costing(server, method)
+        _synced(centro, norte)
     rng = random.Random(12)
     rut, razon, giro = SUPPLIER
     a, b = centro.terminal, norte.terminal
+    assert inventory_queries.inventory_settings(a.journal.conn).costing == method
     rosa_a, rosa_b = a.auth.sign_in("rosa", "0000"), b.auth.sign_in("rosa", "0000")
 
     # offline, at centro: a paper factura for the sala, a guía de despacho into the bodega, sales, goods to the
@@ -93,7 +130,10 @@ def test_two_stores_offline_then_synced_give_the_master_the_fold_of_both_journal
         a.purchases.manual_line("P007", "7,250", "1.300")], razon_social=razon, giro=giro)
     a.purchases.record_manual(rosa_a, rut, 52, 55, TODAY, [a.purchases.manual_line("P003", "40", "380")],
                               warehouse="centro-bodega")
-    sync_kit.sell(a, 15, rng, len(ROWS))
+    sync_kit.sell(a, 8, rng, len(ROWS))
+    a.purchases.record_manual(rosa_a, rut, 30, 102, TODAY, [  # P001 again, dearer, with its expiry date (a FIFO lot)
+        a.purchases.manual_line("P001", "12", "455", expiry="31-01-2027")], razon_social=razon, giro=giro)
+    sync_kit.sell(a, 7, rng, len(ROWS))
     a.transfers.send(rosa_a, [("P003", "10")], from_warehouse="centro-bodega", to_warehouse="centro")
     sent = a.transfers.send(rosa_a, [("P001", "6"), ("P003", "5")], from_warehouse="centro", to_store="norte")
     count = a.counts.start(rosa_a, "centro")
@@ -127,11 +167,11 @@ def test_two_stores_offline_then_synced_give_the_master_the_fold_of_both_journal
             sign_in(page)
             transit = page.get_by_role("table", name="Traslados en tránsito")
             expect(transit.get_by_role("row").filter(has_text="Centro").filter(has_text="Norte")).to_have_count(1)
-            page.screenshot(path=str(SHOTS / "e2e_back_office_en_transito.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / f"e2e_back_office_en_transito_{method}.png"), full_page=True)
 
             b.transfers.receive(rosa_b, sent.transfer_id, {"P003": "4"}, note="Llegó una caja abierta")
             _synced(norte, centro)
-            books = {"centro": book_of(a), "norte": book_of(b)}
+            books = {"centro": book_of(a, method), "norte": book_of(b, method)}
             _hq_shows_the_fold(server, page, books)
         finally:
             browser.close()
@@ -155,13 +195,32 @@ def test_two_stores_offline_then_synced_give_the_master_the_fold_of_both_journal
         master_kardex = [(w, sku, kind, q, bal, int(uc), int(v), doc, ref, who) for w, sku, kind, q, bal, uc, v, doc,
                          ref, who in sync_kit.master(
                              server, "SELECT warehouse_id, sku, kind, quantity, balance, unit_cost, value, document,"
-                                     " reference, who FROM kardex WHERE store_id = %s ORDER BY pos", 1, (store,))]
-        assert master_kardex == book_rows(book), store
+                                     " reference, who FROM kardex WHERE store_id = %s ORDER BY sku, pos", 1, (store,))]
+        assert master_kardex == sorted(book_rows(book), key=lambda row: row[1]), store  # each product's, in order
+    # every sold line's cost, as the till recorded it at checkout, is the master's; the bought ones are costed
+    master_costs_sold = {(sale, line): cost for sale, line, cost in sync_kit.master(
+        server, "SELECT sale_id, line_id, cost FROM sale_lines", 1)}
+    sold = {**_sold_costs(a), **_sold_costs(b)}
+    assert master_costs_sold == sold
+    assert any(cost for cost in sold.values()) and any(cost is None for cost in sold.values())
+    # a rebuild of the master from the stored events folds the same rows
+    before = _master_state(server)
+    assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
+    assert _master_state(server) == before
+
+
+def _worth(book: inventory.Book, sku: str) -> Decimal | None:
+    """What one unit of ``sku`` on hand is worth in ``book``: its value at cost over what is on hand (under PPP the
+    average; under FIFO the layers' mean), or the cost a unit leaves at when nothing is on hand."""
+    state = book.costs.get(sku, inventory.CostState())
+    if book.on_hand(sku) > 0 and state.costed:
+        return Decimal(book.value(sku)) / book.on_hand(sku)
+    return inventory.current_cost(state, book.method)
 
 
 def _hq_shows_the_fold(server: Any, page: Any, books: dict[str, inventory.Book]) -> None:
-    """HQ's Stock page, searched for each moved product, shows every warehouse's quantity and the unit cost the
-    fold gives, nothing in transit, and each store's value at cost."""
+    """HQ's Stock page, searched for each moved product, shows every warehouse's quantity and what a unit is worth
+    in the fold, nothing in transit, and each store's value at cost."""
     from playwright.sync_api import expect
 
     names = dict(sync_kit.master(server, "SELECT warehouse_id, name FROM warehouses", 1))
@@ -173,13 +232,14 @@ def _hq_shows_the_fold(server: Any, page: Any, books: dict[str, inventory.Book])
         value = sum(book.value(sku) for sku in book.totals)
         expect(tiles.get_by_text(stores[store], exact=True)).to_be_visible()
         expect(tiles.locator(".tile").filter(has_text=stores[store]).locator("strong")).to_have_text(fmt_clp(value))
-    page.screenshot(path=str(SHOTS / "e2e_back_office_stock.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"e2e_back_office_stock_{next(iter(books.values())).method}.png"),
+                    full_page=True)
     for sku in ("P001", "P003", "P005", "P007"):
         page.goto(f"{server.url}/hq/stock?q={sku}")
         shown = {(row[1], row[2], row[5]) for row in hq_stock_rows(page)}
         sold_by = "kg" if sku == "P007" else "unit"
         for store, book in books.items():
-            cost = fmt_cost(inventory.current_cost(book.costs[sku], book.method)) if sku in book.costs else "—"
+            cost = fmt_cost(_worth(book, sku))
             for (warehouse, moved), quantity in book.stock.items():
                 if moved == sku and quantity != 0:
                     assert (f"{stores[store]}\n{names[warehouse]}", fmt_quantity(quantity, sold_by), cost) in shown, (
