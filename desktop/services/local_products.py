@@ -80,6 +80,13 @@ class LocalProductService:
         with self.journal.lock:
             return read_models.categories(self.journal.conn)
 
+    def barcode_owner(self, code: str) -> tuple[str, str] | None:
+        """``(sku, name)`` of the product (active or not) that has barcode ``code``, or None."""
+        with self.journal.lock:
+            row = self.journal.conn.execute("SELECT b.sku, p.name FROM barcodes b LEFT JOIN products p"
+                                            " ON p.sku = b.sku WHERE b.code = ?", (code,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1] or row[0]))
+
     def new_sku(self) -> str:
         """The next SKU of this till's own products: ``<store>-L<n>-<terminal tag>`` (HQ's SKU rules: at most 40
         characters, no spaces nor ``/ ? # %``).
@@ -125,11 +132,9 @@ class LocalProductService:
         conn = self.journal.conn
         with self.journal.lock:
             for code in codes:
-                owner = conn.execute("SELECT b.sku, p.name FROM barcodes b LEFT JOIN products p ON p.sku = b.sku"
-                                     " WHERE b.code = ?", (code,)).fetchone()
+                owner = self.barcode_owner(code)
                 if owner is not None:
-                    raise inventory.Refused(f"El código de barras {code} ya es del producto "
-                                            f"«{owner[1] or owner[0]}» ({owner[0]}).")
+                    raise inventory.Refused(f"El código de barras {code} ya es del producto «{owner[1]}» ({owner[0]}).")
             folded = catalog_import.fold(name)
             for sku, other in conn.execute("SELECT sku, name FROM products"):
                 if catalog_import.fold(other) == folded:

@@ -118,8 +118,11 @@ class MainWindow(QMainWindow):
             returning.scanned(code)  # a receipt's timbre (or a number) for the return screen
         elif self.screens.currentWidget() is self.sale_screen:
             self.sale.refresh(f"Código {code} leído con un diálogo abierto: ciérrelo y escanee de nuevo", True)
-        elif self.screens.currentWidget() is self.back_office and self._modal() is None:
-            self.back_office.scanned(code)
+        elif self.screens.currentWidget() is self.back_office:
+            modal = self._modal()  # a back-office dialog that takes codes has scanned(code)
+            take = self.back_office.scanned if modal is None else getattr(modal, "scanned", None)
+            if callable(take):
+                take(code)
 
     def _scanner_problem(self, message: str) -> None:
         if self.screens.currentWidget() is self.sale_screen:

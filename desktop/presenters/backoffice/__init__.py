@@ -5,6 +5,7 @@
     ├── kardex.py     Kardex: a product's movements, paged, printed and exported
     ├── lines.py      what the operation pages share: finding a product, a sheet of lines as typed
     ├── mermas.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold
+    ├── new_product.py  «Nuevo producto»: a product the store creates itself, local until HQ adopts it
     ├── ports.py      the rows the sections read and the Protocols of their sources and services
     ├── products.py   Productos: the store's price, minimum, location and active; HQ's fields read-only
     ├── purchases.py  Compras: a paper document typed in, the supplier's XML, returns to a supplier

@@ -33,6 +33,8 @@ class ProductLine:
     location: str
     active: bool
     crossed: bool
+    local: bool = False
+    """Created at this store, not yet adopted by HQ (the list says «Local (pendiente de HQ)»)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,7 @@ def line_of(p: StoreProduct) -> ProductLine:
     own = p.price is not None
     return ProductLine(p.sku, p.name, p.category, money.format_clp(p.price if p.price is not None else p.hq_price),
                        own, "" if p.min_stock is None else shell.quantity(p.min_stock, p.sold_by), p.location,
-                       p.active and p.hq_active, bool(p.crossings))
+                       p.active and p.hq_active, bool(p.crossings), p.local)
 
 
 def crossing_text(c: Crossing) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop.journal import inventory_queries as queries
-from desktop.journal import read_models
+from desktop.journal import local_products_projection, read_models
 from desktop.presenters.backoffice.ports import Crossing, KardexItem, StockItem, StoreProduct, Warehouse
 from desktop.services.auth import User
 from desktop.services.inventory import InventoryService
@@ -63,20 +63,24 @@ class JournalInventory:
         return [KardexItem(r.id, r.occurred_at, r.warehouse, r.kind, r.document, r.who_name or r.who, r.quantity,
                            r.balance, r.unit_cost, r.value) for r in rows]
 
-    def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = ()) -> StoreProduct:
+    def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = (), local: bool = False
+                 ) -> StoreProduct:
         return StoreProduct(row.sku, row.name, row.category, barcodes, row.sold_by, row.hq_price, row.hq_active,
-                            row.price, row.min_stock, row.location, row.active, crossings=crossings_of(row))
+                            row.price, row.min_stock, row.location, row.active, local=local,
+                            crossings=crossings_of(row))
 
     def products(self, search: str, limit: int, offset: int) -> list[StoreProduct]:
         with self.lock():
             rows = queries.store_products(self.conn, search, limit, offset)
-        return [self._product(r) for r in rows]
+            local = local_products_projection.local_skus(self.conn, [r.sku for r in rows])
+        return [self._product(r, local=r.sku in local) for r in rows]
 
     def product(self, sku: str) -> StoreProduct | None:
         with self.lock():
             row = queries.store_product(self.conn, sku)
             found = read_models.by_sku(self.conn, sku)
-        return None if row is None else self._product(row, found.barcodes if found else ())
+            local = bool(local_products_projection.local_skus(self.conn, [sku]))
+        return None if row is None else self._product(row, found.barcodes if found else (), local)
 
     def find_code(self, code: str) -> str | None:
         code = code.strip()

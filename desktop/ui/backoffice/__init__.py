@@ -4,6 +4,7 @@
     ├── counts_page.py     Toma de inventario: the blind sheet scanned or typed, posted with a reason
     ├── kardex_page.py     Kardex: a product's movements, paged; Imprimir, Excel, CSV
     ├── mermas_page.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold
+    ├── new_product_dialog.py  «Nuevo producto»: barcode scanned, name, price, category, unit or kg, IVA exento
     ├── ops_widgets.py     what the operation pages share: page frame, touch table, product field, form fields
     ├── pages.py           where each section's page comes from (``build(context)`` per page module)
     ├── products_page.py   Productos: the store's price, minimum, location and active; HQ's fields read-only

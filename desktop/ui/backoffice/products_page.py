@@ -11,6 +11,7 @@ from desktop.presenters.backoffice.ports import ProductSettings
 from desktop.presenters.backoffice.products import ProductsPresenter, ProductsView
 from desktop.presenters.backoffice.sources import StoreSettings
 from desktop.ui import binding
+from desktop.ui.backoffice import new_product_dialog
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.backoffice.search_field import SearchField
 from desktop.ui.backoffice.table import TouchTable
@@ -51,9 +52,16 @@ class ProductsPage(QWidget):
         self.next = BigButton("▶", "products-next")
         self.next.clicked.connect(presenter.next_page)
         self.message = label("", "products-message", wrap=True)
+        self.new_product = BigButton("+ Nuevo", "products-new", "primary")  # a product of the store's own
+        self.new_product.setFixedWidth(120)
+        self.new_product.setToolTip("Crear un producto de esta tienda (local hasta que HQ lo adopte)")
+        self.new_product.hide()
         left = QVBoxLayout()
         left.setSpacing(6)
-        left.addWidget(self.search)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_product)
+        left.addLayout(top)
         left.addWidget(self.table, 1)
         pager = QHBoxLayout()
         pager.addWidget(self.message, 1)
@@ -109,7 +117,8 @@ class ProductsPage(QWidget):
         return self.form
 
     def show_view(self, view: ProductsView) -> None:
-        self.table.set_rows([(line.sku, (f"{line.name}\n{line.location or line.category}",
+        self.table.set_rows([(line.sku, (f"{line.name}\n" + ("Local (pendiente de HQ) · " if line.local else "")
+                                         + (line.location or line.category),
                                          line.price + (" tienda" if line.own_price else ""), line.minimum),
                               "crossed" if line.crossed else ("" if line.active else "negative"))
                              for line in view.lines])
@@ -154,4 +163,6 @@ def settings_of(context: PageContext) -> ProductSettings | None:
 
 
 def build(context: PageContext) -> QWidget:
-    return ProductsPage(ProductsPresenter(context.source, settings_of(context), read_only=context.read_only))
+    page = ProductsPage(ProductsPresenter(context.source, settings_of(context), read_only=context.read_only))
+    new_product_dialog.offer(page, context)
+    return page
