@@ -16,10 +16,11 @@ class CatalogError(sync.SyncError):
     (a barcode of another product), ``exists`` (a new product with a SKU in use), ``missing`` (no such product)."""
 
 
-async def _publish(conn: db.Conn, tenant_id: int, product: dict[str, Any], version: int) -> None:
+async def _publish(conn: db.Conn, tenant_id: int, product: dict[str, Any], version: int, by: str = "",
+                   at: datetime | None = None) -> None:
     """The product for every store, then its own price for each store that has one (so a later tenant-wide
-    change is always followed by the stores' prices again)."""
-    data = products.feed_data(product, version)
+    change is always followed by the stores' prices again); ``by``/``at``: who changed it at HQ and when."""
+    data = products.feed_data(product, version, by, at)
     await change_feed.append_change(conn, tenant_id, "product", product["sku"], data)
     for store_id, price in (await products.store_prices(conn, tenant_id, product["sku"])).items():
         await change_feed.append_change(conn, tenant_id, "product", product["sku"], {**data, "price": price},
@@ -28,11 +29,11 @@ async def _publish(conn: db.Conn, tenant_id: int, product: dict[str, Any], versi
 
 async def upsert_product(pool: db.Pool, tenant_id: int, product: dict[str, Any],
                          expected_version: int | None = None, *, create: bool = False,
-                         now: datetime | None = None) -> int:
+                         now: datetime | None = None, by: str = "") -> int:
     """Create or edit a product in HQ's catalog and publish it to the terminals; returns its new version.
 
     ``product`` has every ``store.products.PRODUCT_FIELDS`` (``cost`` optional). Its category is created when
-    the tenant has no such category yet.
+    the tenant has no such category yet. ``by``: the HQ account that changed it (the feed tells the tills).
 
     Raises:
         CatalogError: ``conflict`` when ``expected_version`` is not the stored version (someone else edited it);
@@ -55,7 +56,7 @@ async def upsert_product(pool: db.Pool, tenant_id: int, product: dict[str, Any],
         except products.BarcodeTaken as exc:
             raise CatalogError("barcode", f"el código de barras {exc.code} ya es del producto {exc.sku}") from None
         await products.add_categories(conn, tenant_id, [product["category"]])
-        await _publish(conn, tenant_id, product, version)
+        await _publish(conn, tenant_id, product, version, by, now)
     return version
 
 
@@ -71,12 +72,12 @@ async def set_active(pool: db.Pool, tenant_id: int, sku: str, active: bool, *, b
         row = await products.set_active(conn, tenant_id, sku, active, by=by, reason=reason, at=at)
         if row is None:
             raise CatalogError("missing", f"no existe el producto {sku}")
-        await _publish(conn, tenant_id, row, int(row["version"]))
+        await _publish(conn, tenant_id, row, int(row["version"]), by, at)
     return int(row["version"])
 
 
 async def set_store_settings(pool: db.Pool, tenant_id: int, sku: str, settings: dict[str, tuple[int | None,
-                             Decimal | None]]) -> None:
+                             Decimal | None]], *, by: str = "", at: datetime | None = None) -> None:
     """Each store's own price (None: the catalog's) and minimum stock (None: none) for ``sku``; the product is
     published again so every till has its store's price.
 
@@ -89,7 +90,7 @@ async def set_store_settings(pool: db.Pool, tenant_id: int, sku: str, settings: 
             raise CatalogError("missing", f"no existe el producto {sku}")
         for store_id, (price, min_stock) in settings.items():
             await products.set_store_settings(conn, tenant_id, sku, store_id, price, min_stock)
-        await _publish(conn, tenant_id, row, int(row["version"]))
+        await _publish(conn, tenant_id, row, int(row["version"]), by, at)
 
 
 async def add_category(pool: db.Pool, tenant_id: int, name: str) -> bool:

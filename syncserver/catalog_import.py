@@ -178,10 +178,10 @@ class ImportRefused(ImportFileError):
 
 
 async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, int] | None, *, now: datetime,
-              create_categories: bool = True, progress: Progress | None = None) -> Outcome:
+              create_categories: bool = True, progress: Progress | None = None, by: str = "") -> Outcome:
     """Import ``table``: its accepted rows are written in one transaction (all or none), each product published
     once on the change feed; rejected rows are returned, not written. The tenant's catalog is locked against a
-    second import for the duration.
+    second import for the duration. ``by``: the HQ account importing (the feed tells the tills who and when).
 
     Raises:
         ImportRefused: the column choice has problems, or no row can be imported.
@@ -207,14 +207,15 @@ async def run(pool: db.Pool, tenant_id: int, table: Table, mapping: dict[str, in
         if progress:
             await progress(total * 2 // 3, total)
         await change_feed.append_selected(conn, tenant_id, "product", len(accepted), products.STAGED_FEED_SQL,
-                                          {"staged_tenant": tenant_id})
+                                          {"staged_tenant": tenant_id, "staged_by": by,
+                                           "staged_at": now.isoformat()})
         cur = await conn.execute("SELECT store_id, sku, price FROM store_products WHERE tenant_id = %s"
                                  " AND price IS NOT NULL AND sku = ANY(%s)", (tenant_id, [p["sku"] for p in accepted]))
         by_sku = {p["sku"]: (p, v) for p, (_s, v) in zip(accepted, versions, strict=True)}
         for store_id, sku, price in await cur.fetchall():
             product, version = by_sku[sku]
             await change_feed.append_change(conn, tenant_id, "product", sku,
-                                            {**products.feed_data(product, version), "price": int(price)},
+                                            {**products.feed_data(product, version, by, now), "price": int(price)},
                                             store_id=store_id)
     if progress:
         await progress(total, total)

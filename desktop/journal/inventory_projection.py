@@ -19,7 +19,7 @@ from shared.events import catalog, envelope
 from shared.events import inventory as inv
 
 TABLES = ("kardex", "stock_items", "cost_state", "transfers", "transfer_lines", "counts", "count_lines", "mermas",
-          "supplier_returns", "supplier_return_lines", "store_products", "inventory_settings")
+          "supplier_returns", "supplier_return_lines", "store_products", "inventory_settings", "hq_product_changes")
 """Projection tables of the back office (cleared and refolded by ``rebuild-projections``, covered by its digest).
 ``count_drafts`` is working state and is not among them."""
 
@@ -200,6 +200,8 @@ def store_product_set(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv
 def product_upserted(conn: sqlite3.Connection, entry: envelope.Envelope, e: catalog.ProductUpserted) -> None:
     """After ``products`` took HQ's data: a product the store has settings for keeps HQ's price and active flag
     beside them (and when HQ's price changed), and the till goes on selling at the store's."""
+    if e.source == "hq" and e.change_id:
+        hq_change(conn, e)
     row = conn.execute("SELECT hq_price FROM store_products WHERE sku = ?", (e.sku,)).fetchone()
     if row is None:
         return
@@ -207,6 +209,20 @@ def product_upserted(conn: sqlite3.Connection, entry: envelope.Envelope, e: cata
     conn.execute(f"UPDATE store_products SET hq_price = ?, hq_active = ?{changed} WHERE sku = ?",
                  (e.price, e.active, *((entry.occurred_at,) if changed else ()), e.sku))
     _sell_as_set(conn, e.sku)
+
+
+def hq_change(conn: sqlite3.Connection, e: catalog.ProductUpserted) -> None:
+    """HQ's latest change of the product: its feed change id, and the change (with who and when) that last moved
+    its price and its active flag (the first change received sets both)."""
+    row = conn.execute("SELECT price, active, price_change, price_by, price_at, active_change, active_by, active_at"
+                       " FROM hq_product_changes WHERE sku = ?", (e.sku,)).fetchone()
+    price = (row[2], row[3], row[4]) if row is not None and row[0] == e.price else (e.change_id, e.changed_by,
+                                                                                      e.changed_at)
+    active = (row[5], row[6], row[7]) if row is not None and bool(row[1]) == e.active else (
+        e.change_id, e.changed_by, e.changed_at)
+    conn.execute("INSERT OR REPLACE INTO hq_product_changes (sku, change_id, price, active, price_change, price_by,"
+                 " price_at, active_change, active_by, active_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (e.sku, e.change_id, e.price, e.active, *price, *active))
 
 
 def _sell_as_set(conn: sqlite3.Connection, sku: str | None) -> None:

@@ -609,6 +609,31 @@ def store_product(conn: sqlite3.Connection, sku: str) -> StoreProductRow | None:
     return found[0] if found else None
 
 
+@dataclass(frozen=True, slots=True)
+class HqChange:
+    """HQ's latest change of a product the till received: its feed ``change_id``, HQ's ``price`` and ``active``
+    there, and the change that last moved each (its id, who at HQ, when: ISO, ``""`` unknown)."""
+
+    sku: str
+    change_id: int
+    price: int
+    active: bool
+    price_change: int
+    price_by: str
+    price_at: str
+    active_change: int
+    active_by: str
+    active_at: str
+
+
+def hq_change(conn: sqlite3.Connection, sku: str) -> HqChange | None:
+    """HQ's latest change of ``sku`` (None: no HQ change with a feed id received, or a store's own product)."""
+    row = conn.execute("SELECT sku, change_id, price, active, price_change, price_by, price_at, active_change,"
+                       " active_by, active_at FROM hq_product_changes WHERE sku = ?", (sku,)).fetchone()
+    return None if row is None else HqChange(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
+                                             row[8], row[9])
+
+
 # --- the tenant's inventory settings -------------------------------------------------------------------------
 
 def inventory_settings(conn: sqlite3.Connection) -> inv.InventorySettingsReceived:

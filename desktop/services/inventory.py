@@ -250,16 +250,38 @@ def unit_cost(journal: SqliteJournal, sku: str, quantity: Decimal) -> int:
 # --- the store's own product settings ---------------------------------------------------------------------------
 
 
-class CrossedEdit(Refused):
-    """HQ changed the product after the manager opened it (``seen_change`` older than HQ's latest): the edit is
-    not saved, and the manager sees both values, who changed it at HQ and when."""
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """One HQ-owned field HQ changed after the manager saw it: ``field`` (``"precio"`` or ``"activo"``), HQ's value
+    now and the one the manager saw (as people read them), who at HQ (``""`` unknown) and when (``"07-12-2026
+    10:31"``, ``""`` unknown)."""
 
-    def __init__(self, sku: str, name: str, field: str, mine: str, hq: str, seen: str, who: str, when: str) -> None:
-        super().__init__(f"Casa matriz cambió {name} ({sku}) mientras usted lo editaba: {field} de casa matriz {hq} "
-                         f"(usted vio {seen}), cambiado por {who} el {when}; el suyo: {mine}. No se guardó nada: "
-                         "revise y guarde de nuevo.")
-        self.sku, self.name, self.field = sku, name, field
-        self.mine, self.hq, self.seen, self.who, self.when = mine, hq, seen, who, when
+    field: str
+    hq: str
+    seen: str
+    who: str
+    when: str
+
+    def text(self) -> str:
+        """"HQ cambió el precio a $2.490 el 07-12-2026 10:31 (pepe@donpepe.cl); usted lo vio en $2.290"."""
+        at = f"el {self.when}" if self.when else "en fecha desconocida"
+        by = f" ({self.who})" if self.who else ""
+        if self.field == "precio":
+            return f"HQ cambió el precio a {self.hq} {at}{by}; usted lo vio en {self.seen}"
+        done = "desactivó el producto" if self.hq == "desactivado" else "volvió a activar el producto"
+        return f"HQ {done} {at}{by}; usted lo vio {self.seen}"
+
+
+class CrossedEdit(Refused):
+    """HQ changed the product after the manager opened it (a change of an HQ-owned field the store's edit depends
+    on, after ``seen_change``): nothing is saved; the message names both values, who changed it at HQ and when.
+    ``change_id`` is HQ's latest change: saving again with it as ``seen_change`` is the manager's explicit
+    choice."""
+
+    def __init__(self, sku: str, name: str, crossings: tuple[Crossing, ...], mine: str, change_id: int) -> None:
+        super().__init__(f"{name} ({sku}): " + "; ".join(c.text() for c in crossings) + f". Su cambio: {mine}. "
+                         "No se guardó nada: mantenga el de HQ o guarde el suyo de nuevo.")
+        self.sku, self.name, self.crossings, self.mine, self.change_id = sku, name, crossings, mine, change_id
 
 
 class InventoryService:
@@ -305,16 +327,50 @@ class InventoryService:
         if min_stock is not None and str(min_stock).strip() != "":
             minimum = parse_quantity(min_stock, found.sold_by, zero=True)
         place = clean_text(location, "la ubicación", most=60)
-        hq = inventory_queries.store_product(self.journal.conn, found.sku)
-        if hq is not None and hq.hq_price != seen_price:
-            mine = money.format_clp(own_price) if own_price is not None else "el precio de casa matriz"
-            raise CrossedEdit(found.sku, found.name, "precio", mine, money.format_clp(hq.hq_price),
-                              money.format_clp(seen_price), "casa matriz", _when(hq.hq_changed_at))
+        crossings = self._crossings(found.sku, seen_price, seen_change)
+        if crossings:
+            mine = money.format_clp(own_price) if own_price is not None else "el precio de HQ"
+            hq = inventory_queries.hq_change(self.journal.conn, found.sku)
+            raise CrossedEdit(found.sku, found.name, crossings,
+                              f"precio {mine}, {'se vende' if active else 'no se vende'}",
+                              hq.change_id if hq is not None else seen_change)
         event = events.StoreProductSet(sku=found.sku, price=own_price, min_stock=minimum, location=place,
                                        active=active, edited_by=inventory_actor.user_id, seen_price=seen_price,
                                        seen_change=seen_change)
         self.journal.append(event)
         return event
+
+    def _crossings(self, sku: str, seen_price: int, seen_change: int) -> tuple[Crossing, ...]:
+        """The HQ-owned fields the store's edit depends on that HQ changed after ``seen_change``: the price when
+        the tenant lets stores set theirs (and HQ's differs from ``seen_price``), the active flag. A product with
+        no HQ change id received (older feed) is crossed when HQ's price is not ``seen_price``."""
+        hq = inventory_queries.hq_change(self.journal.conn, sku)
+        if hq is None:
+            row = inventory_queries.store_product(self.journal.conn, sku)
+            if row is None or row.hq_price == seen_price:
+                return ()
+            return (Crossing("precio", money.format_clp(row.hq_price), money.format_clp(seen_price), "",
+                             self._when(row.hq_changed_at)),)
+        found: list[Crossing] = []
+        if self.settings().store_prices and hq.price_change > seen_change and hq.price != seen_price:
+            found.append(Crossing("precio", money.format_clp(hq.price), money.format_clp(seen_price), hq.price_by,
+                                  self._when(hq.price_at)))
+        if hq.active_change > seen_change:
+            found.append(Crossing("activo", "activo" if hq.active else "desactivado",
+                                  "desactivado" if hq.active else "activo", hq.active_by, self._when(hq.active_at)))
+        return tuple(found)
+
+    def _when(self, iso: str) -> str:
+        """An ISO time as the manager reads it in the till's time zone: ``"07-12-2026 10:31"`` (``""`` unknown)."""
+        if not iso:
+            return ""
+        try:
+            moment = datetime.fromisoformat(iso)
+        except ValueError:
+            return iso
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(self.journal.clock().tzinfo)
+        return f"{moment:%d-%m-%Y %H:%M}"
 
     def kardex_lines(self, sku: str, warehouse: str = "") -> list[kardex_export.Line]:
         """Every movement of ``sku`` (in ``warehouse``, or all), oldest first, as the exports show them."""
@@ -350,11 +406,3 @@ class InventoryService:
                                         self.journal.clock())
         return writers[kind](heading, self.kardex_lines(found.sku, warehouse))
 
-
-def _when(iso: str) -> str:
-    """``2026-11-20T09:30:00.000-03:00`` → ``20-11-2026 09:30`` (``"fecha desconocida"`` when not known)."""
-    if not iso:
-        return "fecha desconocida"
-    day, _, time = iso.partition("T")
-    parts = day.split("-")
-    return f"{parts[2]}-{parts[1]}-{parts[0]} {time[:5]}".strip() if len(parts) == 3 else iso

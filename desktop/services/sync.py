@@ -269,7 +269,9 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             sku=data["sku"], name=data["name"], price=int(data["price"]), category=data["category"],
             sold_by=data["sold_by"], barcodes=tuple(data.get("barcodes") or ()), plu=data.get("plu"),
             brand=data.get("brand", ""), iva_exempt=bool(data.get("iva_exempt")),
-            favourite=bool(data.get("favourite")), active=bool(data.get("active", True)), source="hq")
+            favourite=bool(data.get("favourite")), active=bool(data.get("active", True)), source="hq",
+            change_id=int(change.get("id") or 0), changed_by=str(data.get("changed_by") or ""),
+            changed_at=str(data.get("changed_at") or ""))
     if change["kind"] == "user":
         return auth_events.UserEnrolled(data["user_id"], data["name"], data["role"], data["pin_hash"],
                                         bool(data.get("active", True)))

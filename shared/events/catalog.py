@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,10 +13,14 @@ class ProductUpserted:
 
     ``source``: ``"hq"`` for HQ's catalog (pulled from the change feed), ``"store"`` for what the store journals.
     ``created_by``: the administrador (user id) who created the product at the store, its own until HQ adopts it
-    (``desktop.services.local_products``); ``""`` for HQ's products and the store's seeded catalog."""
+    (``desktop.services.local_products``); ``""`` for HQ's products and the store's seeded catalog.
+
+    An HQ change (``source == "hq"``) carries the feed's ``change_id``, who changed it at HQ (``changed_by``: the
+    HQ account's name or email) and when (``changed_at``, ISO 8601); 0 and ``""`` when not known (a store's own
+    product, a change published before v2)."""
 
     TYPE: ClassVar[str] = "catalog.product_upserted"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     sku: str
     name: str
@@ -31,6 +35,14 @@ class ProductUpserted:
     active: bool = True
     source: str = "store"
     created_by: str = ""
+    change_id: int = 0
+    changed_by: str = ""
+    changed_at: str = ""
+
+
+def upcast_product_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``catalog.product_upserted`` v1 payload as v2: no feed change id, who or when known (0, ``""``)."""
+    return {"change_id": 0, "changed_by": "", "changed_at": "", **payload}
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
     (sales.SaleCompleted.TYPE, 1): sales.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 2): purchases.upcast_v2,
+    (catalog.ProductUpserted.TYPE, 1): catalog.upcast_product_v1,
 }
 """``(type, old_version) -> function(payload) -> payload of old_version + 1``."""
 

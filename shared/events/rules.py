@@ -653,7 +653,9 @@ def _product(e: catalog.ProductUpserted) -> str | None:
               or _one_of("sold_by", e.sold_by, SOLD_BY) or _tuple("barcodes", e.barcodes, BARCODES_MAX)
               or _text("brand", e.brand, BRAND_MAX) or _bool("iva_exempt", e.iva_exempt)
               or _bool("favourite", e.favourite) or _bool("active", e.active)
-              or _one_of("source", e.source, PRODUCT_SOURCES) or _id("created_by", e.created_by, required=False))
+              or _one_of("source", e.source, PRODUCT_SOURCES) or _id("created_by", e.created_by, required=False)
+              or _int("change_id", e.change_id, 0, 2**63 - 1, "0 o un número de cambio de HQ")
+              or _text("changed_by", e.changed_by, NAME_MAX) or _timestamp("changed_at", e.changed_at, required=False))
     if reason is not None:
         return reason
     if e.created_by and e.source != "store":

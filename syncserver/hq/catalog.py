@@ -132,7 +132,7 @@ async def new(request: Request, user: HqUser) -> Response:
         return _render_form(request, user, ctx, _shown(form), status=422, problems=problems)
     try:
         await catalog.upsert_product(request.app.state.pool, user.tenant_id, product, create=True,
-                                     now=state.clock(request)())
+                                     now=state.clock(request)(), by=user.email or user.name)
     except catalog.CatalogError as exc:
         field = "sku" if exc.code == "exists" else "barcode"
         return _render_form(request, user, ctx, _shown(form), status=422,
@@ -162,7 +162,7 @@ async def edit(request: Request, user: HqUser) -> Response:
         return _render_form(request, user, ctx, _shown(form), status=422, problems=problems)
     try:
         await catalog.upsert_product(pool, user.tenant_id, product, expected_version=version,
-                                     now=state.clock(request)())
+                                     now=state.clock(request)(), by=user.email or user.name)
     except catalog.CatalogError as exc:
         if exc.code == "barcode":
             return _render_form(request, user, ctx, _shown(form), status=422,
@@ -221,7 +221,8 @@ async def store_settings(request: Request, user: HqUser) -> Response:
         settings[sid] = (price, minimum)
     if problems:
         return _render_form(request, user, ctx, _as_form(ctx["product"]), status=422, problems=problems)
-    await catalog.set_store_settings(request.app.state.pool, user.tenant_id, sku, settings)
+    await catalog.set_store_settings(request.app.state.pool, user.tenant_id, sku, settings,
+                                     by=user.email or user.name, at=state.clock(request)())
     return web.redirect(f"/catalogo/{web.url_part(sku)}?guardado=1")
 
 

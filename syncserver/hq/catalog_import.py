@@ -135,7 +135,7 @@ async def review(request: Request, user: HqUser) -> Response:
             if not checked.mapping_problems and checked.accepted and await _start(pool, user.tenant_id, import_id,
                                                                                   state.clock(request)()):
                 task = BackgroundTask(_run, pool, user.tenant_id, import_id, table, chosen, create,
-                                      state.clock(request))
+                                      state.clock(request), user.email or user.name)
                 response = web.redirect(f"/catalogo/importar/{web.url_part(import_id)}")
                 response.background = task
                 return response
@@ -151,7 +151,7 @@ async def review(request: Request, user: HqUser) -> Response:
 
 
 async def _run(pool: db.Pool, tenant_id: int, import_id: str, table: rules.Table, mapping: dict[str, int],
-               create: bool, clock: Any) -> None:
+               create: bool, clock: Any, by: str = "") -> None:
     """The import itself (after the response), with its progress and result stored on the import's row."""
 
     async def progress(done: int, total: int) -> None:
@@ -159,7 +159,7 @@ async def _run(pool: db.Pool, tenant_id: int, import_id: str, table: rules.Table
 
     try:
         outcome = await catalog_import.run(pool, tenant_id, table, mapping, now=clock(), create_categories=create,
-                                           progress=progress)
+                                           progress=progress, by=by)
     except rules.ImportFileError as exc:
         await _set(pool, tenant_id, import_id, state="failed", result=json.dumps({"error": str(exc)}))
         return

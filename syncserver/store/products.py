@@ -246,13 +246,16 @@ async def bulk_upsert(conn: db.Conn, tenant_id: int, items: Sequence[Mapping[str
 STAGED_FEED_SQL: Final = (
     "SELECT s.ord, s.sku AS key, jsonb_build_object('sku', s.sku, 'name', s.name, 'price', s.price,"
     " 'category', s.category, 'sold_by', s.sold_by, 'plu', s.plu, 'brand', s.brand, 'barcodes', to_jsonb(s.barcodes),"
-    " 'iva_exempt', s.iva_exempt, 'favourite', s.favourite, 'active', s.active, 'version', p.version) AS data"
+    " 'iva_exempt', s.iva_exempt, 'favourite', s.favourite, 'active', s.active, 'version', p.version,"
+    " 'changed_by', %(staged_by)s::text, 'changed_at', %(staged_at)s::text) AS data"
     " FROM catalog_staging s JOIN products p ON p.tenant_id = %(staged_tenant)s AND p.sku = s.sku")
 """What :func:`bulk_upsert` just wrote, as ``(ord, key, data)`` rows of :func:`feed_data`'s shape, for
 ``change_feed.append_selected`` in the same transaction (``staged_tenant``: the tenant)."""
 
 
-def feed_data(product: Mapping[str, Any], version: int) -> dict[str, Any]:
-    """A product as the change feed carries it (:data:`PRODUCT_FIELDS` and its version)."""
-    return {**{f: product[f] for f in PRODUCT_FIELDS}, "barcodes": list(product["barcodes"]), "version": version}
+def feed_data(product: Mapping[str, Any], version: int, by: str = "", at: datetime | None = None) -> dict[str, Any]:
+    """A product as the change feed carries it (:data:`PRODUCT_FIELDS` and its version), with who changed it at HQ
+    (``changed_by``: the HQ account's name or email, ``""`` unknown) and when (``changed_at``, ISO 8601)."""
+    return {**{f: product[f] for f in PRODUCT_FIELDS}, "barcodes": list(product["barcodes"]), "version": version,
+            "changed_by": by, "changed_at": at.isoformat() if at is not None else ""}
 

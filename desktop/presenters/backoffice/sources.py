@@ -22,13 +22,15 @@ def warehouse_names(store_id: str) -> dict[str, str]:
     return {store_id: "Sala de ventas", f"{store_id}-bodega": "Bodega"}
 
 
-def crossings_of(row: queries.StoreProductRow) -> tuple[Crossing, ...]:
-    """HQ changed the price after the manager last saved it: both prices, and when HQ changed it."""
+def crossings_of(row: queries.StoreProductRow, hq: queries.HqChange | None = None) -> tuple[Crossing, ...]:
+    """HQ changed the price after the manager last saved it: both prices, who changed it at HQ and when (``hq``:
+    HQ's latest change the till received, when known)."""
     if not row.crossed:
         return ()
     mine = money.format_clp(row.price) if row.price is not None else (
         f"el precio de HQ ({money.format_clp(row.seen_price)})")
-    return (Crossing("Precio", mine, money.format_clp(row.hq_price), "", row.hq_changed_at),)
+    who, at = (hq.price_by, hq.price_at) if hq is not None and hq.price == row.hq_price else ("", row.hq_changed_at)
+    return (Crossing("Precio", mine, money.format_clp(row.hq_price), who, at),)
 
 
 class JournalInventory:
@@ -63,11 +65,11 @@ class JournalInventory:
         return [KardexItem(r.id, r.occurred_at, r.warehouse, r.kind, r.document, r.who_name or r.who, r.quantity,
                            r.balance, r.unit_cost, r.value) for r in rows]
 
-    def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = (), local: bool = False
-                 ) -> StoreProduct:
+    def _product(self, row: queries.StoreProductRow, barcodes: tuple[str, ...] = (), local: bool = False,
+                 hq: queries.HqChange | None = None) -> StoreProduct:
         return StoreProduct(row.sku, row.name, row.category, barcodes, row.sold_by, row.hq_price, row.hq_active,
                             row.price, row.min_stock, row.location, row.active, local=local,
-                            crossings=crossings_of(row))
+                            seen_change=hq.change_id if hq is not None else 0, crossings=crossings_of(row, hq))
 
     def products(self, search: str, limit: int, offset: int) -> list[StoreProduct]:
         with self.lock():
@@ -80,7 +82,8 @@ class JournalInventory:
             row = queries.store_product(self.conn, sku)
             found = read_models.by_sku(self.conn, sku)
             local = bool(local_products_projection.local_skus(self.conn, [sku]))
-        return None if row is None else self._product(row, found.barcodes if found else (), local)
+            hq = queries.hq_change(self.conn, sku)
+        return None if row is None else self._product(row, found.barcodes if found else (), local, hq)
 
     def find_code(self, code: str) -> str | None:
         code = code.strip()

@@ -125,7 +125,8 @@ def _hq_price(terminal, sku: str, price: int) -> None:
         source="hq"))
 
 
-def test_an_edit_that_crosses_an_hq_change_is_shown_not_saved(terminal, clock) -> None:
+def test_an_edit_that_crosses_an_hq_change_of_an_older_feed_is_shown_not_saved(terminal, clock) -> None:
+    """An HQ change without a feed change id (published before v2): HQ's price against the one the manager saw."""
     _settings(terminal, store_prices=True)
     svc = terminal.inventory
     svc.set_product(ROSA, "LEC-1", price=None, min_stock="6", location="", active=True, seen_price=1150,
@@ -137,10 +138,9 @@ def test_an_edit_that_crosses_an_hq_change_is_shown_not_saved(terminal, clock) -
     with pytest.raises(inventory.CrossedEdit) as caught:
         svc.set_product(ROSA, "LEC-1", price="1.390", min_stock="6", location="", active=True,
                         seen_price=seen.hq_price, seen_change=0)
-    crossed = caught.value
-    assert (crossed.hq, crossed.seen, crossed.mine, crossed.who, crossed.when) == (
-        "$1.250", "$1.150", "$1.390", "casa matriz", "20-11-2026 09:35")
-    assert "No se guardó nada" in str(crossed)
+    assert caught.value.crossings == (inventory.Crossing("precio", "$1.250", "$1.150", "", "20-11-2026 09:35"),)
+    assert "HQ cambió el precio a $1.250 el 20-11-2026 09:35; usted lo vio en $1.150" in str(caught.value)
+    assert "No se guardó nada" in str(caught.value)
     assert terminal.journal.head == head
     now = inventory_queries_product(terminal, "LEC-1")
     event = svc.set_product(ROSA, "LEC-1", price="1.390", min_stock="6", location="", active=True,
@@ -150,7 +150,8 @@ def test_an_edit_that_crosses_an_hq_change_is_shown_not_saved(terminal, clock) -
 
 def test_a_crossed_edit_of_a_product_the_store_never_set_is_shown_too(terminal) -> None:
     _hq_price(terminal, "LEC-1", 1250)
-    with pytest.raises(inventory.CrossedEdit, match=r"de casa matriz \$1.250 \(usted vio \$1.150\)"):
+    with pytest.raises(inventory.CrossedEdit, match=r"HQ cambió el precio a \$1.250 en fecha desconocida; usted lo "
+                                                    r"vio en \$1.150"):
         terminal.inventory.set_product(ROSA, "LEC-1", price=None, min_stock="6", location="", active=True,
                                        seen_price=1150, seen_change=0)
 

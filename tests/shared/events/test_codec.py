@@ -384,9 +384,21 @@ def test_a_missing_upcaster_is_an_unknown_version() -> None:
 
 
 def test_the_production_registry_upcasts_only_what_changed() -> None:
-    # purchase v2 added package_factor, v3 the lines' expiry; sale v2 the lines' cost
-    assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2), ("sale.completed", 1)}
+    # purchase v2 added package_factor, v3 the lines' expiry; sale v2 the lines' cost; product v2 HQ's change id,
+    # who and when
+    assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2), ("sale.completed", 1),
+                                       ("catalog.product_upserted", 1)}
     assert registry.build_codec().upcasters == registry.UPCASTERS
+
+
+def test_a_product_v1_reads_as_v2_with_no_hq_change_known() -> None:
+    c = registry.build_codec()
+    v1 = {"sku": "LEC-1", "name": "Leche", "price": 1150, "category": "Lácteos", "sold_by": "unit",
+          "barcodes": ["7801234567894"], "plu": None, "brand": "Colun", "iva_exempt": False, "favourite": False,
+          "active": True, "source": "hq"}
+    event = c.decode("catalog.product_upserted", 1, v1)
+    assert (event.change_id, event.changed_by, event.changed_at, event.price) == (0, "", "", 1150)
+    assert c.encode(event)[1] == 2
 
 
 # --- to_payload / from_payload on other values ----------------------------------------------------

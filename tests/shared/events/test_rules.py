@@ -233,3 +233,15 @@ def test_a_document_typed_in_by_hand_is_a_purchase_without_xml(tipo: int) -> Non
 def test_a_manual_purchase_is_refused_when_it_is_not_one(changes: dict[str, object], field: str) -> None:
     reason = rules.problem(_manual(**changes))
     assert reason is not None and f"el campo {field}" in reason, reason
+
+
+def test_an_hq_product_change_names_its_change_id_who_and_when_or_nothing() -> None:
+    from shared.events import catalog
+
+    leche = catalog.ProductUpserted("LEC-1", "Leche", 1150, "Lácteos", "unit", (), None, "Colun", False, False,
+                                    source="hq", change_id=57, changed_by="pepe@donpepe.cl",
+                                    changed_at="2026-12-07T13:31:00+00:00")
+    assert rules.problem(leche) is None
+    assert rules.problem(replace(leche, change_id=0, changed_by="", changed_at="")) is None
+    assert "changed_at" in (rules.problem(replace(leche, changed_at="ayer")) or "")
+    assert "change_id" in (rules.problem(replace(leche, change_id=-1)) or "")
