@@ -18,7 +18,7 @@ from typing import Any
 
 from shared import inventory as inv
 from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
-from syncserver.ingest import kardex
+from syncserver.ingest import crossings, kardex
 from syncserver.store import bulk, change_feed, db
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
@@ -133,6 +133,8 @@ class Rows:
     supplier_returns: list[tuple[Any, ...]] = field(default_factory=list)
     supplier_return_lines: list[tuple[Any, ...]] = field(default_factory=list)
     product_settings: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    product_seen: dict[tuple[str, str], crossings.Saved] = field(default_factory=dict)
+    """What each latest ``StoreProductSet`` saw of HQ's product (``syncserver.ingest.crossings``)."""
     incoming: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     """``(receiving store, transfer_id, TransferIncoming payload)`` of the transfers sent to another store."""
 
@@ -246,6 +248,8 @@ def _product_set(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: in
     rows.product_settings[(entry.store_id, event.sku)] = (
         tenant_id, entry.store_id, event.sku, event.price, event.min_stock, event.location, event.active,
         event.edited_by, entry.occurred_at, event.seen_price, event.seen_change)
+    rows.product_seen[(entry.store_id, event.sku)] = crossings.Saved(entry.terminal_id, entry.epoch, entry.seq,
+                                                                     event.seen_price, event.seen_change, event.price)
 
 
 _BACK_OFFICE: dict[type[Any], Callable[[Rows, int, envelope.Envelope, Any], None]] = {
@@ -336,6 +340,7 @@ async def write_ordered(cur: db.Cursor, rows: Rows) -> None:
                                  " active = excluded.active, edited_by = excluded.edited_by,"
                                  " edited_at = excluded.edited_at, seen_price = excluded.seen_price,"
                                  " seen_change = excluded.seen_change")
+        await crossings.record(cur, rows.product_settings[min(rows.product_settings)][0], rows.product_seen)
 
 
 async def _back_office(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows, *, rebuilding: bool) -> None:

@@ -114,9 +114,13 @@ def test_import_preview_then_all_accepted_rows_at_once_and_a_file_of_the_rejecte
     assert world.rows("SELECT count(*) FROM changes WHERE tenant_id = 1 AND key LIKE 'IMP-%%'") == [(9_996,)]
     assert world.rows("SELECT count(*) FROM categories WHERE tenant_id = 1 AND name LIKE 'Nueva %%'") == [(3,)]
     [(data,)] = world.rows("SELECT data FROM changes WHERE tenant_id = 1 AND key = 'IMP-00002'")
+    from datetime import datetime
+
+    changed_at = datetime.fromisoformat(data.pop("changed_at"))  # when the import ran, as HQ's clock said
+    assert changed_at.tzinfo is not None
     assert data == {"sku": "IMP-00002", "name": "Producto 2", "price": 1002, "category": "Nueva 2", "sold_by": "unit",
                     "plu": None, "brand": "", "barcodes": [], "iva_exempt": False, "favourite": False, "active": True,
-                    "version": 1}  # products.feed_data's shape, as a single edit publishes it
+                    "version": 1, "changed_by": "pepe@donpepe.cl"}  # products.feed_data's shape
 
 
 def test_bad_files_are_refused_in_spanish_and_nothing_is_written(world: World, served: Served) -> None:
