@@ -62,22 +62,27 @@ class Ledger:
 
     def apply(self, entry: envelope.Envelope, m: inv.Movement) -> None:
         """Fold one movement of ``entry``'s event: its cost (``inv.step``), the balances, a kardex row."""
-        sku = m.sku
-        before = self.on_hand.get(sku, _ZERO)
-        state, costed = inv.step(self.costs.get(sku, _EMPTY), m, before, self.method)
-        self.costs[sku] = state
-        self.on_hand[sku] = before + m.quantity
-        key = (m.warehouse, sku)
-        balance = self.balance[key] = self.balance.get(key, _ZERO) + m.quantity
-        self.pos += 1
-        self.kardex.append((self.tenant_id, self.store_id, sku, self.pos, m.warehouse, m.kind, m.quantity, balance,
-                            costed.unit_cost, costed.value, m.document, m.reference, m.who,
-                            "" if m.lot is None else lot_text(m.lot), entry.occurred_at))
-        self.touched.add(sku)
+        self.apply_all(((entry, m),))
 
     def apply_all(self, moves: Iterable[tuple[envelope.Envelope, inv.Movement]]) -> None:
+        """:meth:`apply` each movement in order (one loop: the ingest folds a row per sold line)."""
+        step, method, costs, on_hand, balances = inv.step, self.method, self.costs, self.on_hand, self.balance
+        tenant_id, store_id, rows, touched = self.tenant_id, self.store_id, self.kardex, self.touched
+        pos = self.pos
         for entry, m in moves:
-            self.apply(entry, m)
+            sku, quantity, warehouse = m.sku, m.quantity, m.warehouse
+            before = on_hand.get(sku, _ZERO)
+            state, costed = step(costs.get(sku, _EMPTY), m, before, method)
+            costs[sku] = state
+            on_hand[sku] = before + quantity
+            key = (warehouse, sku)
+            balance = balances[key] = balances.get(key, _ZERO) + quantity
+            pos += 1
+            rows.append((tenant_id, store_id, sku, pos, warehouse, m.kind, quantity, balance, costed.unit_cost,
+                         costed.value, m.document, m.reference, m.who, "" if m.lot is None else lot_text(m.lot),
+                         entry.occurred_at))
+            touched.add(sku)
+        self.pos = pos
 
     async def flush(self, cur: db.Cursor) -> None:
         """Write the kardex rows and the cost state of the SKUs touched since the last flush."""
