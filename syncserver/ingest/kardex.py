@@ -29,6 +29,7 @@ STOCK_LOCK: Final = "almacen.stock"
 """First key of the per-store advisory lock the ingest holds while it folds a batch that moves the store's goods."""
 _EMPTY: Final = inv.CostState()
 _ZERO: Final = Decimal(0)
+_MILLI: Final = Decimal("0.001")
 
 
 def lot_text(lot: inv.Lot | None) -> str:
@@ -64,6 +65,16 @@ class Ledger:
         """Fold one movement of ``entry``'s event: its cost (``inv.step``), the balances, a kardex row."""
         self.apply_all(((entry, m),))
 
+    def apply_batch(self, moves: list[tuple[envelope.Envelope, inv.Movement]], switches: list[tuple[int, str]]
+                    ) -> None:
+        """:meth:`apply_all` of one terminal's ``moves``, switching the costing method where its till journaled
+        HQ's settings (``switches``: ``(index of the first movement costed with it, method)``, in order)."""
+        start = 0
+        for index, method in switches:
+            self.apply_all(moves[start:index])
+            self.method, start = method, index
+        self.apply_all(moves[start:])
+
     def apply_all(self, moves: Iterable[tuple[envelope.Envelope, inv.Movement]]) -> None:
         """:meth:`apply` each movement in order (one loop: the ingest folds a row per sold line)."""
         step, method, costs, on_hand, balances = inv.step, self.method, self.costs, self.on_hand, self.balance
@@ -71,7 +82,7 @@ class Ledger:
         pos = self.pos
         for entry, m in moves:
             sku, quantity, warehouse = m.sku, m.quantity, m.warehouse
-            before = on_hand.get(sku, _ZERO)
+            before = on_hand.get(sku, _ZERO).quantize(_MILLI)  # one spelling live and in a rebuild: "8.000"
             state, costed = step(costs.get(sku, _EMPTY), m, before, method)
             costs[sku] = state
             on_hand[sku] = before + quantity
@@ -105,11 +116,18 @@ async def lock(conn: db.Conn, tenant_id: int, store_id: str) -> None:
                        (STOCK_LOCK, f"{tenant_id}/{store_id}"))
 
 
-async def method(conn: db.Conn, tenant_id: int) -> str:
-    """The tenant's costing method now (``ppp`` until HQ saves the settings)."""
-    row = await (await conn.execute("SELECT costing FROM inventory_settings WHERE tenant_id = %s",
-                                    (tenant_id,))).fetchone()
-    return "ppp" if row is None else str(row[0])
+DEFAULT_METHOD: Final = "ppp"
+"""The costing method a till folds with until it journals HQ's inventory settings."""
+
+
+async def terminal_method(conn: db.Conn, tenant_id: int, terminal_id: str) -> str:
+    """The costing method ``terminal_id``'s till folds with now: the one of the last
+    ``InventorySettingsReceived`` it journaled, as logged with the last batch the master folded from it
+    (:data:`DEFAULT_METHOD` before any). The master costs a till's movements as that till does."""
+    row = await (await conn.execute(
+        "SELECT method FROM inventory_folds WHERE tenant_id = %s AND terminal_id = %s"
+        " ORDER BY epoch DESC, first_seq DESC LIMIT 1", (tenant_id, terminal_id))).fetchone()
+    return DEFAULT_METHOD if row is None else str(row[0])
 
 
 async def load(conn: db.Conn, tenant_id: int, store_id: str, skus: list[str], costing_method: str) -> Ledger:
@@ -151,7 +169,8 @@ async def write_counter(cur: db.Cursor, ledger: Ledger) -> None:
 async def log_batch(conn: db.Conn, tenant_id: int, store_id: str, entry_range: tuple[envelope.Envelope, int],
                     costing_method: str) -> None:
     """Record that the master folded ``store_id``'s events of the terminal and epoch of ``entry_range[0]`` from its
-    seq to ``entry_range[1]`` now, with ``costing_method`` (``inventory_folds``: the rebuild folds in this order)."""
+    seq to ``entry_range[1]`` now (``inventory_folds``: the rebuild folds in this order), and the terminal's costing
+    method after them (:func:`terminal_method`)."""
     first, last_seq = entry_range
     await conn.execute(
         "INSERT INTO inventory_folds (tenant_id, store_id, batch, terminal_id, epoch, first_seq, last_seq, method)"

@@ -94,10 +94,10 @@ ORDERED_TYPES = frozenset({
     sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, purchases.PurchaseReceived.TYPE,
     catalog.StockAdjusted.TYPE, inventory.TransferSent.TYPE, inventory.TransferReceived.TYPE,
     inventory.CountPosted.TYPE, inventory.MermaRecorded.TYPE, inventory.SupplierReturned.TYPE,
-    inventory.SupplierSaved.TYPE, inventory.StoreProductSet.TYPE})
+    inventory.SupplierSaved.TYPE, inventory.StoreProductSet.TYPE, inventory.InventorySettingsReceived.TYPE})
 """Event types whose fold depends on the order of the store's events (stock movements with their cost and running
-balances, the latest supplier and product settings saved): the ingest folds them under the store's lock and logs
-the order (``kardex.log_batch``), which the rebuild follows."""
+balances, the latest supplier and product settings saved, the costing method the till journaled): the ingest folds
+them under the store's lock and logs the order (``kardex.log_batch``), which the rebuild follows."""
 
 
 @dataclass
@@ -121,6 +121,8 @@ class Rows:
     """Stock movements in fold order, costed at :func:`write` (``syncserver.ingest.kardex``)."""
     ordered: list[envelope.Envelope] = field(default_factory=list)
     """The entries of :data:`ORDERED_TYPES` folded, in order."""
+    switches: list[tuple[int, str]] = field(default_factory=list)
+    """``(index in moves, costing method)`` where the till journaled HQ's inventory settings."""
     transfers: list[tuple[Any, ...]] = field(default_factory=list)
     transfer_lines: list[tuple[Any, ...]] = field(default_factory=list)
     received: list[tuple[Any, ...]] = field(default_factory=list)
@@ -181,6 +183,8 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         _return(rows, tenant_id, entry, event)
     elif type(event) in _BACK_OFFICE:
         _BACK_OFFICE[type(event)](rows, tenant_id, entry, event)
+    elif isinstance(event, inventory.InventorySettingsReceived):  # the till costs what follows with it
+        rows.switches.append((len(rows.moves), event.costing))
 
 
 def _transfer_sent(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.TransferSent) -> None:
@@ -314,12 +318,15 @@ async def _ledger(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows) -> 
     so one store's."""
     first = rows.ordered[0]
     await kardex.lock(conn, tenant_id, first.store_id)
-    method = await kardex.method(conn, tenant_id)
+    method = await kardex.terminal_method(conn, tenant_id, first.terminal_id)
     if rows.moves:
         ledger = await kardex.load(conn, tenant_id, first.store_id, sorted({m.sku for _e, m in rows.moves}), method)
         ledger.pos = await kardex.reserve(conn, tenant_id, first.store_id, len(rows.moves))
-        ledger.apply_all(rows.moves)
+        ledger.apply_batch(rows.moves, rows.switches)
         await ledger.flush(cur)
+        method = ledger.method
+    elif rows.switches:
+        method = rows.switches[-1][1]
     await kardex.log_batch(conn, tenant_id, first.store_id, (first, rows.ordered[-1].seq), method)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from shared import errors
 from shared.events import codec as codec_mod
-from shared.events import envelope
+from shared.events import envelope, inventory
 from syncserver.ingest import kardex, projections
 from syncserver.store import db, events
 
@@ -24,7 +24,7 @@ CHUNK = 5000
 
 _ORDERED_EVENTS = (
     "SELECT e.event_id::text, e.tenant_id, e.store_id, e.terminal_id, e.epoch, e.seq, e.occurred_at, e.type,"
-    " e.version, e.payload, e.prev_hash, e.hash, f.method FROM events e LEFT JOIN inventory_folds f"
+    " e.version, e.payload, e.prev_hash, e.hash FROM events e LEFT JOIN inventory_folds f"
     " ON f.tenant_id = e.tenant_id AND f.terminal_id = e.terminal_id AND f.epoch = e.epoch"
     " AND e.seq BETWEEN f.first_seq AND f.last_seq"
     " WHERE e.tenant_id = %s AND e.type = ANY(%s) AND NOT EXISTS (SELECT 1 FROM quarantine q"
@@ -32,7 +32,7 @@ _ORDERED_EVENTS = (
     " AND NOT q.folded) ORDER BY e.store_id, f.batch NULLS FIRST, e.terminal_id, e.epoch, e.seq")
 """The events whose fold depends on order (``projections.ORDERED_TYPES``), folded when received, store by store in
 the order the ingest folded their batches; those folded before the order was logged (migration 0020) first, in
-terminal, epoch and seq order; with the costing method each batch was costed with."""
+terminal, epoch and seq order."""
 
 
 async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
@@ -61,9 +61,10 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
 
 
 async def _refold_ordered(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int) -> None:
-    """The second pass: each store's movements costed on a :class:`kardex.Ledger` started empty, and the latest
-    suppliers and product settings, in the ingest's order (:data:`_ORDERED_EVENTS`)."""
-    current = await kardex.method(conn, tenant_id)
+    """The second pass: each store's movements costed on a :class:`kardex.Ledger` started empty, each with the
+    costing method its till had journaled by then, and the latest suppliers and product settings, in the ingest's
+    order (:data:`_ORDERED_EVENTS`)."""
+    methods: dict[str, str] = {}  # terminal -> its till's costing method
     ledger: kardex.Ledger | None = None
     async with conn.cursor(name="ordered_events") as named, conn.cursor() as cur:
         await named.execute(_ORDERED_EVENTS, (tenant_id, sorted(projections.ORDERED_TYPES)))
@@ -78,7 +79,10 @@ async def _refold_ordered(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int)
                     continue
                 before = len(rows.moves)
                 projections.fold(rows, tenant_id, entry, event)
-                costed.extend((entry, str(row[12] or current)) for _ in range(len(rows.moves) - before))
+                if isinstance(event, inventory.InventorySettingsReceived):
+                    methods[entry.terminal_id] = event.costing
+                method = methods.get(entry.terminal_id, kardex.DEFAULT_METHOD)
+                costed.extend((entry, method) for _ in range(len(rows.moves) - before))
             for (entry, m), (_entry, method) in zip(rows.moves, costed, strict=True):
                 if ledger is None or ledger.store_id != entry.store_id:
                     if ledger is not None:

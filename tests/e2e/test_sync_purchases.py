@@ -12,6 +12,7 @@ from desktop.services.purchases import PurchaseService
 from shared.dte import xmlcore
 from shared.dte.documents import CodRef
 from shared.events import registry
+from shared.inventory import CostState
 from syncserver import tenancy
 from syncserver.hq.web import fmt_clp as _clp
 from syncserver.ingest import rebuild
@@ -70,8 +71,9 @@ def test_the_master_folds_purchases_into_the_same_stock_as_the_till(server, make
     costs_sql = ("SELECT sku, state FROM cost_state WHERE store_id = %s AND state <> '{\"avg\":null,\"last\":null,"
                  "\"layers\":[]}' ORDER BY sku")
     master_costs = sync_kit.master(server, costs_sql, 1, ("centro",))
-    assert [tuple(r) for r in master_costs] == [tuple(r) for r in conn.execute(
-        "SELECT sku, state FROM cost_state ORDER BY sku").fetchall()] and master_costs
+    assert [(sku, CostState.from_json(state)) for sku, state in master_costs] == [
+        (sku, CostState.from_json(state)) for sku, state in conn.execute(
+            "SELECT sku, state FROM cost_state ORDER BY sku").fetchall()] and master_costs
     # the master's stock is a fold of the stored events: a rebuild gives it again, and the same kardex and costs
     assert server.run(lambda pool: rebuild.rebuild(pool, registry.build_codec(), 1)) > 0
     assert _master_stock(server, 1) == expected

@@ -99,8 +99,15 @@ def returned(return_id: str, warehouse: str, sku: str, quantity: str, unit_cost:
 
 
 def book(till: Till, method: str, codec: Any) -> inv.Book:
-    """``shared.inventory.fold`` of what ``till`` journaled and the master applied (not quarantined)."""
-    return inv.fold(till.store_id, [(e, codec.decode(e.type, e.version, e.payload)) for e in till.journal], method)
+    """The ``shared.inventory.Book`` of what ``till`` journaled, folded as the till does: with ``method`` until it
+    journals HQ's inventory settings, then with theirs."""
+    b = inv.Book(till.store_id, method)
+    for e in till.journal:
+        event = codec.decode(e.type, e.version, e.payload)
+        if isinstance(event, ev.InventorySettingsReceived):
+            b.method = event.costing
+        b.apply(e, event)
+    return b
 
 
 def kardex_rows(data: Db, store_id: str) -> list[tuple[Any, ...]]:
@@ -118,13 +125,14 @@ def book_kardex(b: inv.Book) -> list[tuple[Any, ...]]:
              kardex.lot_text(r.movement.lot)) for r in b.kardex]
 
 
-def costs(data: Db, store_id: str) -> dict[str, tuple[Decimal, str]]:
-    return {str(r[0]): (Decimal(r[1]), str(r[2])) for r in data.rows(
+def costs(data: Db, store_id: str) -> dict[str, tuple[Decimal, inv.CostState]]:
+    """The master's cost states (equal as values: a quantity may be spelt 8.000 at one side and 8 at the other)."""
+    return {str(r[0]): (Decimal(r[1]), inv.CostState.from_json(str(r[2]))) for r in data.rows(
         "SELECT sku, on_hand, state FROM cost_state WHERE tenant_id = 1 AND store_id = %s", store_id)}
 
 
-def book_costs(b: inv.Book) -> dict[str, tuple[Decimal, str]]:
-    return {sku: (b.on_hand(sku), state.to_json()) for sku, state in b.costs.items()}
+def book_costs(b: inv.Book) -> dict[str, tuple[Decimal, inv.CostState]]:
+    return {sku: (b.on_hand(sku), state) for sku, state in b.costs.items()}
 
 
 def stock(data: Db, warehouses: tuple[str, ...]) -> dict[tuple[str, str], Decimal]:

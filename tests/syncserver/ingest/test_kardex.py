@@ -4,11 +4,12 @@ for their journals (the till's fold), under PPP and FIFO, batch after batch; a r
 
 from __future__ import annotations
 
-import psycopg_pool
+from decimal import Decimal
+
 import pytest
 
+from shared.events import inventory as ev
 from syncserver.ingest import rebuild
-from syncserver.store import db, inventory
 from tests.syncserver.dte.folio_kit import CODEC
 from tests.syncserver.ingest import back_office_kit as kit
 
@@ -16,14 +17,9 @@ from tests.syncserver.ingest import back_office_kit as kit
 @pytest.mark.parametrize("method", ["ppp", "fifo"])
 def test_two_stores_fold_as_the_tills_and_a_rebuild_gives_the_same_rows(pg_database: str, method: str) -> None:
     data = kit.world(pg_database)
-
-    async def settings(pool: psycopg_pool.AsyncConnectionPool) -> None:
-        async with db.tenant_tx(pool, 1) as conn:
-            await inventory.save_settings(conn, 1, costing=method, store_prices=False, merma_pin_above=20000,
-                                          by="pepe@donpepe.cl")
-
-    data.run(settings)
     centro, norte = kit.enroll(data, "centro"), kit.enroll(data, "norte")
+    for till in (centro, norte):  # as the tills journal HQ's settings from the feed
+        till.record(ev.InventorySettingsReceived(method))
     centro.record(kit.sale("ACE-1", "2"))  # sold before any cost: negative, never costed
     centro.record(kit.purchase("ACE-1", "10", 10000, "centro-bodega", expiry="2027-01-31"))
     centro.record(kit.purchase("ACE-1", "5", 6500, "centro"))
@@ -51,7 +47,7 @@ def test_two_stores_fold_as_the_tills_and_a_rebuild_gives_the_same_rows(pg_datab
         assert kit.stock(data, warehouses) == kit.book_stock(book)
     assert [r[2] for r in kit.kardex_rows(data, "centro")].count("traslado_entrada") == 1  # the internal one
     assert data.rows("SELECT method, first_seq, last_seq FROM inventory_folds ORDER BY store_id, batch") == [
-        (method, 1, 4), (method, 5, 11), (method, 1, 5)]
+        (method, 1, 5), (method, 6, 12), (method, 1, 6)]
 
     live = kit.dump(data)
     folded = data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
@@ -75,5 +71,38 @@ def test_a_rebuild_follows_the_order_the_master_folded_two_tills_of_one_store(pg
     kit.push(data, first)
     live = kit.dump(data)
     assert kit.costs(data, "centro")["ACE-1"][0] == 8
+    data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
+    assert kit.dump(data) == live
+
+
+def test_each_tills_movements_are_costed_with_the_method_it_journaled(pg_database: str) -> None:
+    """HQ switches to FIFO: a till that has not pulled the settings yet keeps costing with PPP (as it does), the
+    other switches where it journaled them; a batch of only the settings switches the next batch; the rebuild
+    repeats each switch."""
+    data = kit.world(pg_database)
+    centro, norte = kit.enroll(data, "centro"), kit.enroll(data, "norte")
+    for till in (centro, norte):
+        till.record(kit.purchase("ACE-1", "10", 10000, till.store_id))
+        till.record(kit.purchase("ACE-1", "10", 20000, till.store_id))
+        till.record(kit.sale("ACE-1", "3"))
+    centro.record(ev.InventorySettingsReceived("fifo"))
+    centro.record(kit.sale("ACE-1", "3"))
+    kit.push(data, centro)
+    kit.push(data, norte)
+    norte.record(ev.InventorySettingsReceived("fifo"))
+    kit.push(data, norte)
+    norte.record(kit.sale("ACE-1", "9"))
+    kit.push(data, norte)
+    for till in (centro, norte):
+        book = kit.book(till, "ppp", CODEC)
+        assert kit.kardex_rows(data, till.store_id) == kit.book_kardex(book)
+        assert kit.costs(data, till.store_id) == kit.book_costs(book)
+    sold = [r[5:7] for r in kit.kardex_rows(data, "centro") if r[2] == "venta"]
+    assert sold == [(Decimal(1500), Decimal(-4500))] * 2  # PPP's average, then FIFO's one layer at that average
+    centro_state = kit.costs(data, "centro")["ACE-1"][1]
+    assert centro_state.avg is None and [x.quantity for x in centro_state.layers] == [Decimal(14)]
+    assert data.rows("SELECT store_id, method FROM inventory_folds ORDER BY store_id, batch") == [
+        ("centro", "fifo"), ("norte", "ppp"), ("norte", "fifo"), ("norte", "fifo")]
+    live = kit.dump(data)
     data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
     assert kit.dump(data) == live
