@@ -190,8 +190,8 @@ def store_product_set(conn: sqlite3.Connection, entry: envelope.Envelope, e: inv
                  (e.sku, e.price, minimum, e.location, e.active, e.edited_by, entry.occurred_at, e.seen_price,
                   e.seen_change, hq[0], hq[1], hq[2]))
     _sell_as_set(conn, e.sku)
-    item = conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock,"
-                        " alert) VALUES (?, 0, NULL, 0, '', '', ?, 0) ON CONFLICT (sku) DO UPDATE"
+    item = conn.execute("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_id, min_stock, alert)"
+                        " VALUES (?, 0, NULL, 0, NULL, ?, 0) ON CONFLICT (sku) DO UPDATE"
                         " SET min_stock = excluded.min_stock RETURNING on_hand",
                         (e.sku, minimum)).fetchone()
     _set_alert(conn, entry.store_id, e.sku, int(item[0]), minimum)
@@ -286,8 +286,9 @@ class _Item:
 
 def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> None:
     """Fold every stock movement of ``event`` (``shared.inventory.movements``, in order) through the sku's cost
-    (``shared.inventory.step``, the tenant's method): one kardex row each, the warehouses' stock, each product's
-    stock row (on hand, value at cost, last movement, alert), its cost state and ``product_costs``.
+    (``shared.inventory.step``, the tenant's method): one kardex row each, the warehouses' stock (a row for every
+    warehouse the sku has a kardex row in), each product's stock row (on hand, value at cost, its last kardex row,
+    alert), its cost state and ``product_costs``.
 
     What the event touches is read once and written once (a count of thousands of lines is a few statements)."""
     moves = stock.movements(entry.store_id, entry, event)
@@ -311,16 +312,17 @@ def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> N
         balances[(warehouse, sku)] = int(quantity)
     moved: set[tuple[str, str]] = set()
     kardex = []
+    next_id = int(conn.execute("SELECT COALESCE(max(id), 0) FROM kardex").fetchone()[0]) + 1
+    last_id: dict[str, int] = {}
     for line, m in enumerate(moves, start=1):
         item = items[m.sku]
         state, costed = stock.step(states.get(m.sku, _NEVER), m, Decimal(item.on_hand) / MILLI, method)
         states[m.sku] = state
         quantity = milli(m.quantity)
         place = (m.warehouse, m.sku)
-        balance = balances.get(place, 0) + quantity
-        if quantity:
-            balances[place] = balance
-            moved.add(place)
+        balance = balances[place] = balances.get(place, 0) + quantity
+        moved.add(place)  # even by nothing (a value alone): the warehouse's row says the sku has a kardex there
+        last_id[m.sku] = next_id + line - 1
         item.on_hand += quantity
         if m.value is not None:
             item.valued = True
@@ -337,7 +339,6 @@ def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> N
                      " SET quantity = excluded.quantity", own)
     conn.executemany("INSERT INTO warehouse_stock (warehouse_id, sku, quantity) VALUES (?, ?, ?) ON CONFLICT"
                      " (warehouse_id, sku) DO UPDATE SET quantity = excluded.quantity", others)
-    last_kind = {m.sku: m.kind for m in moves}
     negative = {sku for (_, sku), quantity in balances.items() if quantity < 0}
     stock_rows, alerts, costs, product_costs = [], [], [], []
     for sku in skus:
@@ -345,7 +346,7 @@ def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> N
         current = stock.current_cost(state, method)
         unit_cost = None if current is None else int(current.quantize(Decimal(1), rounding=ROUND_HALF_UP))
         value = stock.stock_value(state, Decimal(item.on_hand) / MILLI, method)
-        stock_rows.append((sku, item.on_hand, unit_cost, value, entry.occurred_at, last_kind[sku]))
+        stock_rows.append((sku, item.on_hand, unit_cost, value, last_id[sku]))
         alert = (NEGATIVE if sku in negative else BELOW_MINIMUM if item.min_stock is not None
                  and item.on_hand < item.min_stock else NO_ALERT)
         if alert != item.alert:
@@ -357,10 +358,9 @@ def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> N
             _decoded_costs[sku] = (text, state)
         if (changed or item.valued) and current is not None:
             product_costs.append((sku, str(current), item.last_in, entry.occurred_at))
-    conn.executemany("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_at, last_kind, min_stock, alert)"
-                     " VALUES (?, ?, ?, ?, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                     " unit_cost = excluded.unit_cost, value = excluded.value, last_at = excluded.last_at,"
-                     " last_kind = excluded.last_kind", stock_rows)
+    conn.executemany("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_id, min_stock, alert)"
+                     " VALUES (?, ?, ?, ?, ?, NULL, 0) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                     " unit_cost = excluded.unit_cost, value = excluded.value, last_id = excluded.last_id", stock_rows)
     conn.executemany("UPDATE stock_items SET alert = ? WHERE sku = ?", alerts)
     conn.executemany("INSERT INTO cost_state (sku, method, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sku)"
                      " DO UPDATE SET method = excluded.method, state = excluded.state,"

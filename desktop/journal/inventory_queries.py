@@ -114,8 +114,9 @@ def stock_list(conn: sqlite3.Connection, search: str = "", warehouse: str | None
         join_params = [warehouse]
     rows = conn.execute(
         f"SELECT p.sku, p.name, p.category, p.sold_by, p.active, {here}, s.on_hand, s.unit_cost, s.value,"
-        " s.min_stock, sp.location, s.last_at, s.last_kind, s.alert FROM products p"
+        " s.min_stock, sp.location, lk.occurred_at, lk.kind, s.alert FROM products p"
         f" LEFT JOIN stock_items s ON s.sku = p.sku LEFT JOIN store_products sp ON sp.sku = p.sku {join}"
+        " LEFT JOIN kardex lk ON lk.id = s.last_id"
         f" WHERE {' AND '.join(where)} ORDER BY p.name, p.rowid LIMIT ? OFFSET ?",
         (*join_params, *params, limit, offset)).fetchall()
     split = _per_warehouse(conn, own, [r[0] for r in rows]) if warehouse is None else {}
@@ -225,22 +226,30 @@ def kardex_page(conn: sqlite3.Connection, sku: str, warehouse: str | None = None
                 limit: int = 50) -> list[KardexRow]:
     """The movements of ``sku`` newest first (in ``warehouse`` only when given), ``limit`` of them older than the
     row ``before`` (an id of a previous page; None: from the newest)."""
-    cond: list[str] = ["sku = ?"]
-    params: list[Any] = [sku]
-    if warehouse is not None:
-        cond.append("warehouse = ?")
-        params.append(warehouse)
-    if before is not None:
-        cond.append("id < ?")
-        params.append(before)
+    places = [warehouse] if warehouse is not None else _kardex_warehouses(conn, sku)
     balance = "store_balance" if warehouse is None else "balance"
-    rows = conn.execute(
-        f"SELECT k.id, k.epoch, k.seq, k.occurred_at, k.warehouse, k.kind, k.quantity, k.{balance}, k.unit_cost,"
-        " k.value, k.document, k.reference, k.who, k.lot, COALESCE(u.name, k.who) FROM (SELECT * FROM kardex"
-        f" WHERE {' AND '.join(cond)} ORDER BY id DESC LIMIT ?) k LEFT JOIN users u ON u.user_id = k.who"
-        " ORDER BY k.id DESC", (*params, limit)).fetchall()
+    rows: list[tuple[Any, ...]] = []
+    for place in places:  # each warehouse's newest rows through the (sku, warehouse, id) index, merged
+        rows += conn.execute(
+            f"SELECT k.id, k.epoch, k.seq, k.occurred_at, k.warehouse, k.kind, k.quantity, k.{balance}, k.unit_cost,"
+            " k.value, k.document, k.reference, k.who, k.lot, COALESCE(u.name, k.who) FROM (SELECT * FROM kardex"
+            " WHERE sku = ? AND warehouse = ? AND id < ? ORDER BY id DESC LIMIT ?) k"
+            " LEFT JOIN users u ON u.user_id = k.who",
+            (sku, place, _NO_ID if before is None else before, limit)).fetchall()
+    rows.sort(key=lambda r: -int(r[0]))
     return [KardexRow(r[0], r[1], r[2], r[3], r[4], r[5], _q(r[6]), _q(r[7]), r[8], r[9], r[10], r[11], r[12], r[13],
-                      r[14]) for r in rows]
+                      r[14]) for r in rows[:limit]]
+
+
+_NO_ID: Final = 2**62
+
+
+def _kardex_warehouses(conn: sqlite3.Connection, sku: str) -> list[str]:
+    """The warehouses ``sku`` has kardex rows in (the fold leaves a stock row in each)."""
+    found = [r[0] for r in conn.execute("SELECT warehouse_id FROM warehouse_stock WHERE sku = ?", (sku,))]
+    if conn.execute("SELECT 1 FROM stock WHERE sku = ?", (sku,)).fetchone() is not None:
+        found.append(store_id(conn))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
