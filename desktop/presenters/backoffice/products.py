@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from desktop.presenters.backoffice import shell
 from desktop.presenters.backoffice.ports import Crossing, InventorySource, ProductSettings, StoreProduct
+from desktop.services.inventory import CrossedEdit
 from shared import errors, money
 
 PAGE = 40
@@ -57,6 +58,30 @@ class ProductForm:
 
 
 @dataclass(frozen=True, slots=True)
+class CrossedChoice:
+    """A save refused because HQ changed the product meanwhile: what HQ did, one line per field (both values, who
+    and when), and the store's edit (``mine``); the manager keeps HQ's (``keep_hq``) or saves theirs knowingly
+    (``save_mine``)."""
+
+    name: str
+    lines: tuple[str, ...]
+    mine: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """The store's edit a crossing stopped, as typed, and HQ's change it is now saved against."""
+
+    price: int | None
+    min_stock: Decimal | None
+    location: str
+    active: bool
+    change_id: int
+    price_crossed: bool
+    active_crossed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ProductsView:
     search: str = ""
     lines: tuple[ProductLine, ...] = ()
@@ -68,6 +93,8 @@ class ProductsView:
     in its fields then, and keeps what was typed otherwise (a refused save loses nothing)."""
     message: str = ""
     error: bool = False
+    crossed: CrossedChoice | None = None
+    """Set while the manager chooses after a crossed save (the page shows both values and the two ways on)."""
 
 
 def parse_minimum(text: str, sold_by: str) -> Decimal | None:
@@ -109,8 +136,8 @@ def crossing_text(c: Crossing) -> str:
 
 
 class ProductsPresenter:
-    """Intents: ``search``, ``scanned``, ``choose(sku)``, ``save(price, min_stock, location, active)``,
-    ``next_page``/``previous_page``; ``read_only`` for a supervisor."""
+    """Intents: ``search``, ``scanned``, ``choose(sku)``, ``save(price, min_stock, location, active)``, after a
+    crossed save ``keep_hq`` or ``save_mine``, ``next_page``/``previous_page``; ``read_only`` for a supervisor."""
 
     def __init__(self, source: InventorySource, settings: ProductSettings | None, *, read_only: bool,
                  on_change: Callable[[ProductsView], None] = lambda v: None) -> None:
@@ -118,6 +145,7 @@ class ProductsPresenter:
         self.read_only = read_only or settings is None
         self.on_change = on_change
         self.product: StoreProduct | None = None
+        self.pending: _Pending | None = None
         self.view = ProductsView()
 
     def _emit(self, view: ProductsView) -> ProductsView:
@@ -208,13 +236,55 @@ class ProductsPresenter:
             minimum = parse_minimum(min_stock, p.sold_by)
             if len(location.strip()) > 60:
                 raise errors.InvalidInput("la ubicación es muy larga (máximo 60 letras)")
-            self.settings.save(p.sku, price=new_price, min_stock=minimum, location=location.strip(),
-                               active=active if p.hq_active else p.active, seen_price=p.hq_price,
-                               seen_change=p.seen_change)
+            edit = _Pending(new_price, minimum, location.strip(), active if p.hq_active else p.active,
+                            p.seen_change, False, False)
+            return self._save(p, edit, p.hq_price, f"Guardado: {p.name}")
         except errors.PosError as exc:  # what was typed stays on screen; HQ's latest is read again
             self.product = self.source.product(p.sku) or p
             return self._emit(replace(self.view, form=self._form(), message=f"No se guardó: {exc}", error=True))
+
+    def _save(self, p: StoreProduct, edit: _Pending, seen_price: int, done: str) -> ProductsView:
+        """Save ``edit`` of ``p`` against HQ's ``seen_price`` and change ``edit.change_id``; a crossing (HQ changed
+        the product meanwhile) saves nothing and asks the manager to choose (``view.crossed``). Raises: PosError."""
+        assert self.settings is not None
+        try:
+            self.settings.save(p.sku, price=edit.price, min_stock=edit.min_stock, location=edit.location,
+                               active=edit.active, seen_price=seen_price, seen_change=edit.change_id)
+        except CrossedEdit as exc:
+            self.product = self.source.product(p.sku) or p
+            fields = {c.field for c in exc.crossings}
+            self.pending = replace(edit, change_id=exc.change_id, price_crossed="precio" in fields,
+                                   active_crossed="activo" in fields)
+            choice = CrossedChoice(exc.name, tuple(f"{c.text()}." for c in exc.crossings), exc.mine)
+            return self._emit(replace(self.view, form=self._form(), crossed=choice, error=True,
+                                      message="No se guardó: HQ cambió este producto mientras usted lo editaba."))
+        self.pending = None
         self.product = self.source.product(p.sku)
         view = self._list()
-        return self._emit(replace(view, form=self._form(), loaded=view.loaded + 1, message=f"Guardado: {p.name}",
-                                  error=False))
+        return self._emit(replace(view, form=self._form(), loaded=view.loaded + 1, message=done, error=False,
+                                  crossed=None))
+
+    def keep_hq(self) -> ProductsView:
+        """After a crossed save: HQ's values stay (the store's own price goes when HQ's price crossed it; the
+        store's active flag stays as it was when HQ's crossed it), the rest of the edit is saved against HQ's
+        latest change."""
+        return self._resolve(keep_hq=True)
+
+    def save_mine(self) -> ProductsView:
+        """After a crossed save: the manager's edit is saved as typed, knowingly, against HQ's latest change."""
+        return self._resolve(keep_hq=False)
+
+    def _resolve(self, *, keep_hq: bool) -> ProductsView:
+        p, edit = self.product, self.pending
+        if p is None or edit is None or self.read_only or self.settings is None:
+            return self._emit(replace(self.view, crossed=None))
+        if keep_hq:
+            edit = replace(edit, price=None if edit.price_crossed else edit.price,
+                           active=p.active if edit.active_crossed else edit.active)
+        done = f"Guardado con el de HQ: {p.name}" if keep_hq else f"Guardado el suyo: {p.name}"
+        try:
+            return self._save(p, edit, p.hq_price, done)
+        except errors.PosError as exc:
+            self.pending = None
+            return self._emit(replace(self.view, form=self._form(), crossed=None, message=f"No se guardó: {exc}",
+                                      error=True))

@@ -1,6 +1,7 @@
 """The back office (the store manager's tab): its screen, the pages of its sections and the widgets they share.
 
     backoffice/
+    ├── crossed_panel.py   over Productos when a save crossed an HQ change: both values, who, when; choose
     ├── counts_page.py     Toma de inventario: the blind sheet scanned or typed, posted with a reason
     ├── kardex_page.py     Kardex: a product's movements, paged; Imprimir, Excel, CSV
     ├── mermas_page.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold

@@ -12,6 +12,7 @@ from desktop.presenters.backoffice.products import ProductsPresenter, ProductsVi
 from desktop.presenters.backoffice.sources import StoreSettings
 from desktop.ui import binding
 from desktop.ui.backoffice import new_product_dialog
+from desktop.ui.backoffice.crossed_panel import CrossedPanel
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.backoffice.search_field import SearchField
 from desktop.ui.backoffice.table import TouchTable
@@ -74,6 +75,7 @@ class ProductsPage(QWidget):
         body.setSpacing(10)
         body.addLayout(left, 1)
         body.addWidget(self._form())
+        self.crossed = CrossedPanel(self, presenter.keep_hq, presenter.save_mine)
         binding.bind(presenter, self.show_view, initial=False)
         presenter.refresh()
 
@@ -123,6 +125,7 @@ class ProductsPage(QWidget):
                               "crossed" if line.crossed else ("" if line.active else "negative"))
                              for line in view.lines])
         show_message(self.message, view.message, view.error)
+        self.crossed.show_choice(view.crossed)
         self.previous.setEnabled(view.page > 0)
         self.next.setEnabled(view.has_more)
         form = view.form
