@@ -2,14 +2,14 @@
 which change last moved the price and the active flag, who at HQ and when, so a store edit that crosses one is
 caught. Filled by HQ's ``catalog.product_upserted`` v2 events from now on (older ones carry no change id).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 
 
 def upgrade() -> None:
