@@ -121,7 +121,7 @@ class ProductsPage(QWidget):
     def show_view(self, view: ProductsView) -> None:
         self.table.set_rows([(line.sku, (f"{line.name}\n" + ("Local (pendiente de HQ) · " if line.local else "")
                                          + (line.location or line.category),
-                                         line.price + (" tienda" if line.own_price else ""), line.minimum),
+                                         line.price + ("\ntienda" if line.own_price else ""), line.minimum),
                               "crossed" if line.crossed else ("" if line.active else "negative"))
                              for line in view.lines])
         show_message(self.message, view.message, view.error)

@@ -16,8 +16,9 @@ STORE_RUT = "77447842-6"
 
 
 def stock_story(terminal) -> None:
-    """12 Leche bought at $700 neto; Leche's minimum 40 in Pasillo 2; Huevos edited at HQ's old price $3.790 (HQ's
-    is $3.990: a crossed edit); Aceite 30 short (negative)."""
+    """The tenant lets stores set prices; 12 Leche bought at $700 neto; Leche's minimum 40 in Pasillo 2; Huevos at
+    the store's $3.790, saved when HQ's was $3.790 (HQ's is $3.990: a crossed edit); Aceite 30 short (negative)."""
+    terminal.journal.append(inv.InventorySettingsReceived(store_prices=True))
     factura = sd.dte(33, 11, [("Leche", "12", "700", "LEC-1", False)], STORE_RUT)
     PurchaseService(terminal.journal, STORE_RUT, terminal.journal.new_id).import_file(
         sd.envio([factura], STORE_RUT), registered_by="rosa")
