@@ -159,12 +159,15 @@ async def set_category_positions(conn: db.Conn, tenant_id: int, positions: Mappi
 
 
 async def store_settings(conn: db.Conn, tenant_id: int, sku: str) -> list[dict[str, Any]]:
-    """Every store of the tenant with ``sku``'s own ``price`` and ``min_stock`` there (None: not set)."""
+    """Every store of the tenant with ``sku``'s own ``price`` and ``min_stock`` there (None: not set), and
+    ``crossed``: the store's last edit of it crossed an HQ change it had not seen (Spanish, ``""`` none;
+    ``syncserver.ingest.crossings``)."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
-        "SELECT s.store_id, s.name, sp.price, sp.min_stock FROM stores s LEFT JOIN store_products sp"
-        " ON sp.tenant_id = s.tenant_id AND sp.store_id = s.store_id AND sp.sku = %s WHERE s.tenant_id = %s"
-        " ORDER BY s.name, s.store_id", (sku, tenant_id))
+        "SELECT s.store_id, s.name, sp.price, sp.min_stock, COALESCE(ps.crossed, '') AS crossed FROM stores s"
+        " LEFT JOIN store_products sp ON sp.tenant_id = s.tenant_id AND sp.store_id = s.store_id AND sp.sku = %s"
+        " LEFT JOIN store_product_settings ps ON ps.tenant_id = s.tenant_id AND ps.store_id = s.store_id"
+        " AND ps.sku = %s WHERE s.tenant_id = %s ORDER BY s.name, s.store_id", (sku, sku, tenant_id))
     return await cur.fetchall()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from shared.events import inventory as ev
 from syncserver import catalog
 from syncserver.ingest import crossings, rebuild
-from syncserver.store import db
+from syncserver.store import db, products
 from syncserver.store import inventory as store_inventory
 from tests.syncserver.dte.folio_kit import CODEC
 from tests.syncserver.ingest import back_office_kit as kit
@@ -53,6 +53,12 @@ def test_an_edit_saved_against_an_older_hq_change_is_recorded_crossed_for_hq(pg_
                                  " vio en $2.290 y guardó $2.390"),
         ("norte", 2590, None, "")]
     assert data.rows("SELECT price, version FROM products WHERE tenant_id = 1 AND sku = 'ACE-1'") == [(2490, 2)]
+
+    async def hq_sees(pool: Any) -> list[tuple[str, str]]:
+        async with db.tenant_tx(pool, 1) as conn:
+            return [(s["store_id"], s["crossed"]) for s in await products.store_settings(conn, 1, "ACE-1")]
+
+    assert data.run(hq_sees) == [("centro", rows[0][3]), ("norte", ""), ("sur", "")]  # HQ's product page lists it
     live = kit.dump(data)
     data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
     assert kit.dump(data) == live
