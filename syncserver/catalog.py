@@ -1,5 +1,6 @@
 """HQ's catalog edits: products saved with the version they were read at (barcodes unique per tenant), deactivated
-and brought back with who, when and why, categories and store prices; every change published on the change feed."""
+and brought back with who, when and why, categories and store prices, a store's own product adopted; every change
+published on the change feed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared import sync
-from syncserver.store import change_feed, db, products
+from syncserver.store import audit, change_feed, db, local_products, products
 
 
 class CatalogError(sync.SyncError):
@@ -105,3 +106,60 @@ async def order_categories(pool: db.Pool, tenant_id: int, positions: dict[str, i
         await products.set_category_positions(conn, tenant_id, positions)
         ordered = [c["name"] for c in await products.categories(conn, tenant_id)]
         await change_feed.append_change(conn, tenant_id, "categories", "order", {"names": ordered})
+
+
+async def adopt_store_product(pool: db.Pool, tenant_id: int, store_id: str, sku: str, *, by: str, address: str,
+                              now: datetime) -> dict[str, Any]:
+    """Make the product store ``store_id`` created itself HQ's: saved in the catalog (version 1) as the store
+    journaled it, published to every store like any catalog change, the proposal marked adopted, an audit line
+    (``product_adopted``). The store's sales of it are kept (same SKU). Returns the product.
+
+    Raises:
+        CatalogError: ``missing`` (no such proposal), ``decided`` (already adopted or set aside), ``exists`` (the
+            catalog has that SKU), ``barcode`` (a barcode of it is another product's now).
+    """
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        await products.lock_catalog(conn, tenant_id)
+        proposal = await _proposal(conn, tenant_id, store_id, sku)
+        if await products.version_for_update(conn, tenant_id, sku) is not None:
+            raise CatalogError("exists", f"ya existe un producto con el código {sku} en el catálogo")
+        product = proposal.product
+        owners = await products.barcode_owners(conn, tenant_id, list(product["barcodes"]))
+        taken = sorted(code for code, owner in owners.items() if owner != sku)
+        if taken:
+            raise CatalogError("barcode", f"el código de barras {taken[0]} ya es del producto {owners[taken[0]]}:"
+                                          " la tienda debe usar ese producto")
+        await products.upsert(conn, tenant_id, product, 1, now)
+        await products.add_categories(conn, tenant_id, [product["category"]])
+        await _publish(conn, tenant_id, product, 1)
+        await local_products.mark_adopted(conn, tenant_id, store_id, sku, by=by, at=now)
+        await audit.record(conn, tenant_id=tenant_id, kind="product_adopted", actor=by, address=address, at=now,
+                           detail=f"Producto {product['name']} ({sku}), creado en la tienda {store_id} por"
+                                  f" {proposal.created_by}, adoptado en el catálogo y publicado a todas las tiendas")
+    return product
+
+
+async def set_aside_store_product(pool: db.Pool, tenant_id: int, store_id: str, sku: str, *, by: str, address: str,
+                                  now: datetime) -> None:
+    """Take a store's product off HQ's pending list without adopting it: nothing is deleted (the store keeps selling
+    it as its own, its sales stay), an audit line (``product_set_aside``).
+
+    Raises:
+        CatalogError: ``missing`` (no such proposal), ``decided`` (already adopted or set aside).
+    """
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        proposal = await _proposal(conn, tenant_id, store_id, sku)
+        await local_products.mark_discarded(conn, tenant_id, store_id, sku, by=by, at=now)
+        await audit.record(conn, tenant_id=tenant_id, kind="product_set_aside", actor=by, address=address, at=now,
+                           detail=f"Producto {proposal.data.get('name')} ({sku}) de la tienda {store_id} no se"
+                                  " adopta: sigue siendo solo de esa tienda")
+
+
+async def _proposal(conn: db.Conn, tenant_id: int, store_id: str, sku: str) -> local_products.Proposal:
+    proposal = await local_products.get_for_update(conn, tenant_id, store_id, sku)
+    if proposal is None:
+        raise CatalogError("missing", f"la tienda {store_id} no creó el producto {sku}")
+    if proposal.adopted_at is not None or proposal.discarded_at is not None:
+        raise CatalogError("decided", f"el producto {sku} de la tienda {store_id} ya fue "
+                                      + ("adoptado" if proposal.adopted_at is not None else "descartado"))
+    return proposal

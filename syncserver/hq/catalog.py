@@ -1,6 +1,6 @@
-"""``/hq/catalogo``: HQ's product list (search as the till searches, pages), the product form (create and edit,
-with the version it read), deactivation with a reason and its undoing, each store's price and minimum stock, and
-the categories in the till's tab order."""
+"""``/hq/catalogo``: HQ's product list (search as the till searches, pages) with the products stores created
+themselves pending adoption, the product form (create and edit, with the version it read), deactivation with a
+reason and its undoing, each store's price and minimum stock, and the categories in the till's tab order."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from starlette.routing import Route
 from shared import catalog_import
 from syncserver import catalog, state
 from syncserver.hq import catalog_import as import_pages
-from syncserver.hq import params, web
+from syncserver.hq import params, trail, web
 from syncserver.hq.web import HqUser
-from syncserver.store import db, products
+from syncserver.store import db, local_products, products, tenants
 
 PAGE_SIZE = 25
 FORM_FIELDS = ("sku", "name", "brand", "category", "price", "sold_by", "barcode", "plu", "iva_exempt", "favourite",
@@ -48,8 +48,46 @@ async def product_list(request: Request, user: HqUser) -> Response:
         if page > pages:
             page = pages
             total, rows = await products.search(conn, user.tenant_id, query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        proposals = await local_products.pending(conn, user.tenant_id, user.store_scope)
+        store_names = {s.store_id: s.name for s in await tenants.stores(conn, user.tenant_id)}
+    notice = params.choice_param(request.query_params, "aviso", "Aviso",
+                                 {"adoptado": "adoptado", "descartado": "descartado"}, default="")
     return web.render(request, "catalog.html", user=user, section="catalogo", products=rows, query=query,
-                      page=page, pages=pages, total=total)
+                      page=page, pages=pages, total=total, proposals=proposals, store_names=store_names,
+                      notice=notice, notice_sku=params.text_param(request.query_params, "sku", "Producto", max_len=100),
+                      problem="")
+
+
+@web.login_required
+async def decide_store_product(request: Request, user: HqUser) -> Response:
+    """``POST`` ``tienda``, ``sku``: ``/adoptar`` makes a store's own product HQ's (published to every store),
+    ``/descartar`` takes it off the pending list (the store keeps it and its sales). Owner only (catalog writes)."""
+    action = request.path_params["accion"]
+    if action not in ("adoptar", "descartar"):
+        return web.not_found(request, user, "Esa acción")
+    form = await web.read_form(request)
+    if form is None:
+        return web.csrf_failed(request, user)
+    store_id = params.id_param(form, "tienda", "Tienda")
+    sku = params.id_param(form, "sku", "Producto")
+    user.require_store(store_id)
+    adopt = action == "adoptar"
+    decide = catalog.adopt_store_product if adopt else catalog.set_aside_store_product
+    try:
+        await decide(request.app.state.pool, user.tenant_id, store_id, sku, by=user.name or user.email,
+                     address=trail.address(request), now=state.clock(request)())
+    except catalog.CatalogError as exc:
+        if exc.code == "missing":
+            return web.not_found(request, user, "El producto de la tienda")
+        async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+            total, rows = await products.search(conn, user.tenant_id, "", PAGE_SIZE, 0)
+            proposals = await local_products.pending(conn, user.tenant_id, user.store_scope)
+            store_names = {s.store_id: s.name for s in await tenants.stores(conn, user.tenant_id)}
+        return web.render(request, "catalog.html", status=409, user=user, section="catalogo", products=rows,
+                          query="", page=1, pages=max(1, -(-total // PAGE_SIZE)), total=total, proposals=proposals,
+                          store_names=store_names, notice="", notice_sku="",
+                          problem=f"No se pudo {'adoptar' if adopt else 'descartar'} {sku}: {web.sentence(exc)}")
+    return web.redirect(f"/catalogo?aviso={'adoptado' if adopt else 'descartado'}&sku={web.url_part(sku)}")
 
 
 def _form_product(form: FormData, sku: str | None, active: bool, current: dict[str, Any] | None = None
@@ -264,6 +302,7 @@ ROUTES = [
     Route("/catalogo", product_list, methods=["GET"], name="catalog"),
     Route("/catalogo/nuevo", new, methods=["GET", "POST"], name="product_new"),
     Route("/catalogo/categorias", categories, methods=["GET", "POST"], name="categories"),
+    Route("/catalogo/de-tiendas/{accion:str}", decide_store_product, methods=["POST"], name="store_product_decide"),
     *import_pages.ROUTES,
     Route("/catalogo/{sku:path}/desactivar", deactivate, methods=["POST"], name="product_deactivate"),
     Route("/catalogo/{sku:path}/tiendas", store_settings, methods=["POST"], name="product_stores"),

@@ -19,7 +19,7 @@ from typing import Any
 from shared import inventory as inv
 from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
 from syncserver.ingest import crossings, kardex
-from syncserver.store import bulk, change_feed, db
+from syncserver.store import bulk, change_feed, db, local_products
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
                 ("epoch", "integer"), ("seq", "bigint"), ("number", "bigint"), ("shift_id", "text"),
@@ -109,6 +109,8 @@ class Rows:
     tenders: list[tuple[Any, ...]] = field(default_factory=list)
     stock: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     products: list[tuple[Any, ...]] = field(default_factory=list)
+    store_created: list[tuple[Any, ...]] = field(default_factory=list)
+    """Products a store created itself (``syncserver.store.local_products``): kept for HQ, sent to no other store."""
     users: list[tuple[Any, ...]] = field(default_factory=list)
     shift_events: list[tuple[Any, envelope.Envelope]] = field(default_factory=list)
     shift_sales: dict[str, list[Any]] = field(default_factory=dict)
@@ -171,6 +173,8 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
             totals[2][t.kind] += t.received
     elif isinstance(event, purchases.PurchaseReceived):  # goods go where the till said (its store by default)
         _purchase(rows, tenant_id, entry, event)
+    elif isinstance(event, catalog.ProductUpserted) and local_products.is_store_created(event):
+        rows.store_created.append(local_products.row(tenant_id, entry, event))  # a proposal to HQ, not HQ's
     elif isinstance(event, catalog.ProductUpserted):
         rows.products.append((tenant_id, event.sku, event.name, event.price, event.category, event.sold_by,
                                event.plu, event.brand, list(event.barcodes), event.iva_exempt, event.favourite,
@@ -401,6 +405,8 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
                 "INSERT INTO products (tenant_id, sku, name, price, category, sold_by, plu, brand, barcodes,"
                 " iva_exempt, favourite, active) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (tenant_id, sku) DO NOTHING", rows.products)
+        if rows.store_created:
+            await local_products.record(cur, rows.store_created)
         if rows.users:
             await cur.executemany(
                 "INSERT INTO users (tenant_id, user_id, name, role, pin_hash, active) VALUES (%s, %s, %s, %s, %s, %s)"

@@ -14,6 +14,7 @@ call these; HQ pages keep their own read queries.
     ├── folios.py        CAFs, folio leases, stamped documents received
     ├── hq_accounts.py   HQ accounts (``hq_users``) and their logins
     ├── inventory.py     HQ's stock across stores, kardex, transfers, costs; the inventory settings (published)
+    ├── local_products.py  the products stores created themselves: pending, adopted by HQ or set aside
     ├── outbox.py        the DTE outbox and envelopes: claims and leases
     ├── pos_users.py     the tills' users as HQ keeps them (PIN hash, stores, version)
     ├── products.py      HQ's catalog rows and their versions

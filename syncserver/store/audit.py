@@ -25,6 +25,8 @@ KINDS: dict[str, str] = {
     "event_quarantined": "Evento en cuarentena",
     "account_changed": "Cuenta modificada",
     "inventory_settings_changed": "Ajustes de inventario",
+    "product_adopted": "Producto de tienda adoptado",
+    "product_set_aside": "Producto de tienda descartado",
 }
 """The kinds HQ's audit page names (kind -> Spanish label). Other kinds are accepted (``[a-z][a-z0-9_]*``, at most
 40 characters) and shown as written; add them here to give them a label."""
