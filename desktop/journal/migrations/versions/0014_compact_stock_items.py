@@ -3,14 +3,14 @@ product's stock row names its last movement by kardex id (``last_id``) instead o
 the kardex keeps one index, ``(sku, warehouse, id)`` (a page of all warehouses merges each warehouse's newest rows).
 The journal is refolded on open (``meta`` key ``refold``).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 
 
 def upgrade() -> None:
@@ -21,7 +21,7 @@ def upgrade() -> None:
     for column in ("last_at", "last_kind"):
         if column in have:
             op.execute(f"ALTER TABLE stock_items DROP COLUMN {column}")
-    op.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('refold', '0015')")
+    op.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('refold', '0014')")
 
 
 def downgrade() -> None:
