@@ -57,6 +57,8 @@ class Proposal:
     adopted_by: str | None
     discarded_at: datetime | None
     discarded_by: str | None
+    created_by_name: str = ""
+    """The till user's name (``users``, as the store's tills enrolled them); ``""`` when the master lacks it."""
 
     @property
     def product(self) -> dict[str, Any]:
@@ -73,9 +75,12 @@ _COLUMNS = ("store_id, sku, data, created_by, created_at, terminal_id, adopted_a
 async def pending(conn: db.Conn, tenant_id: int, stores: Sequence[str] | None = None) -> list[Proposal]:
     """The proposals HQ has not decided on, oldest first, of ``stores`` (every store when None)."""
     cur = conn.cursor(row_factory=dict_row)
-    where = "" if stores is None else " AND store_id = ANY(%s)"
-    await cur.execute(f"SELECT {_COLUMNS} FROM store_created_products WHERE tenant_id = %s AND adopted_at IS NULL"
-                      f" AND discarded_at IS NULL{where} ORDER BY created_at, store_id, sku",
+    where = "" if stores is None else " AND p.store_id = ANY(%s)"
+    columns = ", ".join(f"p.{c.strip()}" for c in _COLUMNS.split(","))
+    await cur.execute(f"SELECT {columns}, COALESCE(u.name, '') AS created_by_name FROM store_created_products p"
+                      " LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.user_id = p.created_by"
+                      " WHERE p.tenant_id = %s AND p.adopted_at IS NULL AND p.discarded_at IS NULL"
+                      f"{where} ORDER BY p.created_at, p.store_id, p.sku",
                       (tenant_id, *(() if stores is None else (list(stores),))))
     return [Proposal(**r) for r in await cur.fetchall()]
 

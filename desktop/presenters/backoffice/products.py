@@ -15,7 +15,7 @@ from shared import errors, money
 
 PAGE = 40
 HQ_OWNS = "Nombre, categoría y códigos los define HQ (catálogo de la empresa)."
-LOCAL = "Producto creado en esta tienda: es local hasta que HQ lo adopte."
+LOCAL = "Producto creado en esta tienda: es local (pendiente de HQ) hasta que HQ lo adopte."
 HQ_PRICE = "El precio lo fija HQ: la empresa no deja a las tiendas poner su precio."
 HQ_INACTIVE = "HQ desactivó este producto: no se vende en ninguna tienda."
 READ_ONLY = "Solo lectura: un administrador hace los cambios."
@@ -200,7 +200,7 @@ class ProductsPresenter:
             return None
         store_prices = self.settings is not None and self.settings.store_prices
         reasons = [LOCAL if p.local else HQ_OWNS]
-        if not store_prices:
+        if not store_prices and not p.local:
             reasons.append(HQ_PRICE)
         if not p.hq_active:
             reasons.append(HQ_INACTIVE)
@@ -211,8 +211,9 @@ class ProductsPresenter:
         codes = ", ".join(p.barcodes) if p.barcodes else "sin código de barras"
         unit = "por kg" if p.sold_by == "kg" else "por unidad"
         return ProductForm(
-            sku=p.sku, name=p.name, details=f"{p.sku} · {p.category} · {unit} · {codes}\nPrecio de HQ: "
-                                            f"{money.format_clp(p.hq_price)}",
+            sku=p.sku, name=p.name, details=f"{p.sku} · {p.category} · {unit} · {codes}\n"
+                                            + ("Precio de la tienda" if p.local else "Precio de HQ")
+                                            + f": {money.format_clp(p.hq_price)}",
             hq_price=money.format_clp(p.hq_price),
             price="" if p.price is None else money.format_clp(p.price).removeprefix("$"),
             min_stock="" if p.min_stock is None else shell.quantity(p.min_stock, p.sold_by).removesuffix(" kg"),

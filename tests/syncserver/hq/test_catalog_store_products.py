@@ -36,6 +36,8 @@ def propose(world: World, store: str, sku: str, name: str, price: int, barcodes:
 def test_the_owner_adopts_or_sets_aside_a_store_s_product(world: World, served: Served) -> None:
     propose(world, "centro", "centro-L1-AB12", "Empanada de Pino", 2500, ["7800000000023"])
     propose(world, "norte", "norte-L1-CD34", "Sopaipilla", 300, [])
+    world.execute("INSERT INTO users (tenant_id, user_id, name, role, pin_hash, active) VALUES (1, 'rosa',"
+                  " 'Rosa Díaz', 'admin', 'x', true)")  # as the store's till enrolled her
     feed_before = world.rows("SELECT max(change_id) FROM changes WHERE tenant_id = 1")[0][0]
 
     async def scenario() -> None:
@@ -44,7 +46,7 @@ def test_the_owner_adopts_or_sets_aside_a_store_s_product(world: World, served: 
             page = await owner.get("/hq/catalogo")
             shown = text(page.text)
             assert PENDING in shown and "Centro centro-L1-AB12 Empanada de Pino" in shown
-            assert "$2.500" in shown and "07-12-2026 10:15 por rosa" in shown and "Sopaipilla" in shown
+            assert "$2.500" in shown and "07-12-2026 10:15 por Rosa Díaz" in shown and "Sopaipilla" in shown
             token = World.token(page.text)
             adopted = await owner.post("/hq/catalogo/de-tiendas/adoptar",
                                        data={"csrf": token, "tienda": "centro", "sku": "centro-L1-AB12"})

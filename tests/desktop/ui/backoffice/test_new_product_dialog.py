@@ -57,7 +57,9 @@ def test_a_scanned_unknown_code_becomes_a_local_product(ui, terminal, reader):
     assert local_products_projection.local_skus(terminal.journal.conn, [product.sku]) == {product.sku}
     assert cells(ui, "products-table")[0][0] == "Empanada de Pino\nLocal (pendiente de HQ) · Panadería"
     assert ui.text("product-name") == "Empanada de Pino"
-    assert "es local hasta que HQ lo adopte" in ui.text("product-reasons")
+    assert "es local (pendiente de HQ) hasta que HQ lo adopte" in ui.text("product-reasons")
+    assert "El precio lo fija HQ" not in ui.text("product-reasons")  # the store set it when creating it
+    assert "Precio de la tienda: $2.500" in ui.text("product-details")
     ui.screenshot(ui.window, "backoffice_new_product_listed.png")
 
 
