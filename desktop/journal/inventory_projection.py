@@ -248,6 +248,7 @@ def inventory_settings(conn: sqlite3.Connection, entry: envelope.Envelope, e: in
 # --- the stock and cost fold --------------------------------------------------------------------------------
 
 _decoded_costs: dict[str, tuple[str, stock.CostState]] = {}
+_DECODED_MAX = 20_000
 """Cost states decoded before, by sku and the exact stored text (the row is read every time, so a rolled-back
 transaction is never trusted, but decoded only when its text changed)."""
 
@@ -269,8 +270,14 @@ def _decoded(sku: str, text: str) -> stock.CostState:
     if cached is not None and cached[0] == text:
         return cached[1]
     decoded = stock.CostState.from_json(text)
-    _decoded_costs[sku] = (text, decoded)
+    _remember(sku, text, decoded)
     return decoded
+
+
+def _remember(sku: str, text: str, state: stock.CostState) -> None:
+    if len(_decoded_costs) >= _DECODED_MAX and sku not in _decoded_costs:
+        _decoded_costs.clear()  # a rebuild of a big catalog: keep memory bounded, decode again as needed
+    _decoded_costs[sku] = (text, state)
 
 
 @dataclass(slots=True)
@@ -355,7 +362,7 @@ def fold(conn: sqlite3.Connection, entry: envelope.Envelope, event: object) -> N
         if changed:
             text = state.to_json()
             costs.append((sku, method, text, entry.occurred_at))
-            _decoded_costs[sku] = (text, state)
+            _remember(sku, text, state)
         if (changed or item.valued) and current is not None:
             product_costs.append((sku, str(current), item.last_in, entry.occurred_at))
     conn.executemany("INSERT INTO stock_items (sku, on_hand, unit_cost, value, last_id, min_stock, alert)"
