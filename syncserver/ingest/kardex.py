@@ -89,9 +89,10 @@ class Ledger:
             key = (warehouse, sku)
             balance = balances[key] = balances.get(key, _ZERO) + quantity
             pos += 1
-            rows.append((tenant_id, store_id, sku, pos, warehouse, m.kind, quantity, balance, costed.unit_cost,
-                         costed.value, m.document, m.reference, m.who, "" if m.lot is None else lot_text(m.lot),
-                         entry.occurred_at))
+            # quantities as text: psycopg dumps a Decimal to binary numeric at twice the cost of its str
+            rows.append((tenant_id, store_id, sku, pos, warehouse, m.kind, str(quantity), str(balance),
+                         costed.unit_cost, costed.value, m.document, m.reference, m.who,
+                         "" if m.lot is None else lot_text(m.lot), entry.occurred_at))
             touched.add(sku)
         self.pos = pos
 
