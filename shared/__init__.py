@@ -21,6 +21,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── signing.py         Ed25519 keys and signatures of terminals' batches
     ├── sucursal.py        where a document is issued from: the emisor's or the store's address
     ├── sync.py            the sync protocol's messages: push batches, acks, errors
+    ├── text_fold.py       how searches compare text: case, accents and punctuation folded
     ├── dte/               SII electronic tax documents: CAF, TED, documents, XML, signatures, schemas
     └── events/            events are facts: envelope, hash chain, codec, one module per stream
 """

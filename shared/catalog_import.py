@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared import barcodes, errors, es_cl
+from shared import barcodes, errors, es_cl, text_fold
 
 FIELDS: Final = ("sku", "name", "brand", "category", "price", "sold_by", "barcode", "plu", "iva_exempt",
                  "favourite", "cost", "active")
@@ -44,7 +43,6 @@ _TRUE, _FALSE = frozenset({"1", "si", "sí", "s", "x", "true", "verdadero"}), fr
                                                                                       "falso"})
 _SOLD_BY: Final = {"": "unit", "unit": "unit", "unidad": "unit", "u": "unit", "un": "unit", "und": "unit",
                    "kg": "kg", "kilo": "kg", "kilos": "kg", "granel": "kg"}
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -53,12 +51,10 @@ class ImportFileError(errors.PosError):
 
 
 def fold(text: str) -> str:
-    """``text`` as search compares it: lower case, accents off (ñ → n), every run of non-letters and non-digits one
-    space, padded with a space each side (``"Coca-Cola 1,5 L"`` → ``" coca cola 1 5 l "``); the till's FTS5
-    ``unicode61 remove_diacritics`` tokenizer splits and folds the same way."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-    words = _NOT_WORD.sub(" ", plain).split()
-    return f" {' '.join(words)} " if words else " "
+    """``text`` as search compares it (``shared.text_fold.words``), padded with a space each side
+    (``"Coca-Cola 1,5 L"`` → ``" coca cola 1 5 l "``) so ``" " + word`` finds a word's start."""
+    folded = text_fold.fold(text)
+    return f" {folded} " if folded else " "
 
 
 def search_words(query: str) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +18,7 @@ from typing import Any, Final
 from desktop.journal import inventory_projection, read_models
 from shared import inventory as stock
 from shared.events import inventory as inv
+from shared.text_fold import joined
 
 MILLI: Final = Decimal(1000)
 DEFAULT_COSTING: Final = "ppp"
@@ -36,13 +36,6 @@ def _opt(milli: int | None) -> Decimal | None:
 def store_id(conn: sqlite3.Connection) -> str:
     """This till's store id: the id of its sala de ventas warehouse."""
     return str(conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
-
-
-def fold(text: str) -> str:
-    """``text`` as searches compare it: lower case, without accents, hyphens, dots, spaces or other punctuation
-    ("Coca-Cola" → "cocacola", "76.123.456-0" → "761234560")."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in plain if c.isalnum())
 
 
 def _matching_skus(conn: sqlite3.Connection, search: str) -> tuple[str, Any] | None:
@@ -491,11 +484,11 @@ class SupplierRow:
 def suppliers(conn: sqlite3.Connection, search: str = "") -> list[SupplierRow]:
     """Suppliers by razón social whose RUT, razón social, giro or contact contains ``search`` (accents, case,
     dots, hyphens and spaces ignored)."""
-    wanted = fold(search)
+    wanted = joined(search)
     rows = conn.execute("SELECT rut, razon_social, giro, contact, phone, email, active, saved_by, saved_at"
                         " FROM suppliers ORDER BY razon_social, rut").fetchall()
     return [SupplierRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8]) for r in rows
-            if not wanted or wanted in fold(" ".join((r[0], r[1], r[2], r[3])))]
+            if not wanted or wanted in joined(" ".join((r[0], r[1], r[2], r[3])))]
 
 
 def supplier(conn: sqlite3.Connection, rut: str) -> SupplierRow | None:

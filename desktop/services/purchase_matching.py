@@ -10,7 +10,6 @@ reaches :data:`STOCK_QUANTITY_LIMIT` is refused.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -20,6 +19,7 @@ from desktop.journal.sqlite_store import SqliteJournal
 from shared import catalog, errors, es_cl
 from shared.dte import received
 from shared.events import purchases as events
+from shared.text_fold import fold
 
 STOCK_QUANTITY_LIMIT: Final = events.STOCK_QUANTITY_LIMIT
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
@@ -90,12 +90,6 @@ def parse_factor(value: str | Decimal | int, *, by_weight: bool = False) -> Deci
 def quantity_refusals(event: events.PurchaseReceived) -> list[str]:
     """Why lines of ``event`` cannot be registered for their quantity (:func:`quantity_problem`), in Spanish."""
     return [p for x in event.lines if (p := quantity_problem(x)) is not None]
-
-
-def fold(text: str) -> str:
-    """A product name for comparing: no accents, case folded, single spaces."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join(plain.casefold().split())
 
 
 def gtin_variants(code: str) -> list[str]:
