@@ -62,9 +62,7 @@ async def product_list(request: Request, user: HqUser) -> Response:
 async def decide_store_product(request: Request, user: HqUser) -> Response:
     """``POST`` ``tienda``, ``sku``: ``/adoptar`` makes a store's own product HQ's (published to every store),
     ``/descartar`` takes it off the pending list (the store keeps it and its sales). Owner only (catalog writes)."""
-    action = request.path_params["accion"]
-    if action not in ("adoptar", "descartar"):
-        return web.not_found(request, user, "Esa acción")
+    action = request.url.path.rstrip("/").rsplit("/", 1)[-1]  # adoptar or descartar (the two routes)
     form = await web.read_form(request)
     if form is None:
         return web.csrf_failed(request, user)
@@ -302,7 +300,8 @@ ROUTES = [
     Route("/catalogo", product_list, methods=["GET"], name="catalog"),
     Route("/catalogo/nuevo", new, methods=["GET", "POST"], name="product_new"),
     Route("/catalogo/categorias", categories, methods=["GET", "POST"], name="categories"),
-    Route("/catalogo/de-tiendas/{accion:str}", decide_store_product, methods=["POST"], name="store_product_decide"),
+    Route("/catalogo/de-tiendas/adoptar", decide_store_product, methods=["POST"], name="store_product_adopt"),
+    Route("/catalogo/de-tiendas/descartar", decide_store_product, methods=["POST"], name="store_product_set_aside"),
     *import_pages.ROUTES,
     Route("/catalogo/{sku:path}/desactivar", deactivate, methods=["POST"], name="product_deactivate"),
     Route("/catalogo/{sku:path}/tiendas", store_settings, methods=["POST"], name="product_stores"),
