@@ -63,10 +63,12 @@ def search_words(query: str) -> list[str]:
 
 
 def search_text(product: Mapping[str, Any]) -> str:
-    """What HQ's search looks in: name, brand, category, SKU, PLU and barcodes, folded."""
+    """What HQ's search looks in: name, brand, category, SKU, PLU and barcodes, folded, then folded again with the
+    ``text_fold.JOINERS`` left out, so "cocacola" finds "Coca-Cola" as on the till."""
     parts = [product.get("name") or "", product.get("brand") or "", product.get("category") or "",
              product.get("sku") or "", product.get("plu") or "", *(product.get("barcodes") or ())]
-    return fold(" ".join(str(p) for p in parts))
+    text = " ".join(str(p) for p in parts)
+    return fold(text) + fold(text_fold.without_joiners(text))[1:]
 
 
 @dataclass(frozen=True, slots=True)

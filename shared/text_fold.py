@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+JOINERS = "-./'’‐"
+"""What joins a word's parts ("Coca-Cola", "S.A.", "1/2"): searches also find the word with them left out."""
+_JOINER = re.compile(f"[{re.escape(JOINERS)}]")
 
 
 def words(text: str) -> list[str]:
@@ -26,3 +29,9 @@ def joined(text: str) -> str:
     """The :func:`words` of ``text`` run together, for substring searches that ignore spaces and hyphens
     (``"Coca-Cola"`` and ``"coca cola"`` → ``"cocacola"``, ``"76.123.456-0"`` → ``"761234560"``)."""
     return "".join(words(text))
+
+
+def without_joiners(text: str) -> str:
+    """``text`` with the :data:`JOINERS` left out (``"Coca-Cola 1/2 L"`` → ``"CocaCola 12 L"``): its words are the
+    joined forms a search also finds, as the till's ``products_fts.joined`` column (journal migration 0016)."""
+    return _JOINER.sub("", text)

@@ -21,3 +21,12 @@ def test_fold_spaces_the_words_and_joined_runs_them_together():
 def test_the_catalog_import_fold_is_the_same_words_padded():
     assert catalog_import.fold("Coca-Cola 1,5 L") == " coca cola 1 5 l "
     assert catalog_import.fold("") == " "
+
+
+def test_hqs_search_text_holds_the_joined_forms_too():
+    assert text_fold.without_joiners("Coca-Cola 1/2 L D'Olivo S.A.") == "CocaCola 12 L DOlivo SA"
+    text = catalog_import.search_text({"name": "Coca-Cola 1,5 L", "brand": "", "category": "Bebidas", "sku": "S-1"})
+    assert text == " coca cola 1 5 l bebidas s 1 cocacola 1 5 l bebidas s1 "
+    for typed in ("cocacola", "coca cola", "COCA-COLA", "s1", "s-1"):
+        assert all(f" {w}" in text for w in catalog_import.search_words(typed)), typed
+    assert catalog_import.search_text({}) == " "

@@ -1,7 +1,7 @@
 """Master migrations that change existing rows, run on a master that already holds them: 0009 marks the quarantine
 rows of refused tax documents (whose sales were folded when received) ``folded``, so a rebuild folds those sales
 again; 0012 reopens envelopes closed by a STATUS 99 without track id so their documents are asked; 0018 stops
-on a master where two tenants share a RUT."""
+on a master where two tenants share a RUT; 0026 adds the joined forms to the products' search text."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import create_engine
 
 import syncserver
+from shared import catalog_import
 
 MIGRATIONS = Path(syncserver.__file__).resolve().parent / "migrations"
 
@@ -118,3 +119,20 @@ def test_0018_stops_on_a_master_where_two_tenants_share_a_rut_and_names_them(pg_
     _upgrade(pg_database, "head")
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() >= ("0018",)
+
+
+def test_products_saved_before_0026_are_found_by_the_joined_form_of_a_hyphenated_word(pg_database: str) -> None:
+    _upgrade(pg_database, "0025")
+    product = {"sku": "COC-15", "name": "Coca-Cola 1,5 L", "brand": "Coca-Cola", "category": "Bebidas",
+               "plu": None, "barcodes": ["7801610001196"]}
+    before = " coca cola 1 5 l coca cola bebidas coc 15 7801610001196 "  # what the app wrote then
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenants (tenant_id, name) VALUES (1, 'Almacén')")
+        conn.execute("INSERT INTO products (tenant_id, sku, name, brand, price, category, sold_by, barcodes,"
+                     " search_text) VALUES (1, 'COC-15', 'Coca-Cola 1,5 L', 'Coca-Cola', 1990, 'Bebidas', 'unit',"
+                     " %s, %s)", (product["barcodes"], before))
+    _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database) as conn:
+        [(after,)] = conn.execute("SELECT search_text FROM products").fetchall()
+    assert after == catalog_import.search_text(product)
+    assert " cocacola" in after and " coc15" in after

@@ -28,8 +28,8 @@ S-6,Detergente líquido OMO,Unilever,Limpieza,8990
 S-7,Jugo en polvo Zuko piña,Zuko,Bebidas,290
 S-8,Pisco Mistral 35°,Mistral,Licores,6990
 """
-QUERIES = ["coca", "COCA-COLA", "cola 1", "te", "té", "ceylan", "noquis", "ÑOQ", "colun", "lacteos",
-           "leche desc", "pan", "amasado pan", "liquido omo", "piña", "pina", "zuko jugo", "35",
+QUERIES = ["coca", "COCA-COLA", "cocacola", "coca cola", "cola 1", "te", "té", "ceylan", "noquis", "ÑOQ", "colun",
+           "lacteos", "leche desc", "pan", "amasado pan", "liquido omo", "piña", "pina", "zuko jugo", "35",
            "bebidas", "l", "x", "de", "mistral 35"]
 
 
@@ -64,6 +64,7 @@ def test_hq_and_the_till_find_the_same_products(world: World, tmp_path: Path) ->
     assert result == till
     assert till["noquis"] == {"S-3"} and till["pina"] == {"S-7"} and till["colun"] == {"S-4"}
     assert till["x"] == set()
+    assert till["cocacola"] == till["coca cola"] == {"S-1"}
 
 
 @pytest.mark.parametrize("query", ["cola-1", "  té  "])
