@@ -192,7 +192,7 @@ class SaleScreen(QWidget):
     # --- rendering ----------------------------------------------------------------------------------------
     def set_back_office(self, visible: bool, alerts: int) -> None:
         """The back-office button: hidden for a cashier; the number of stock ``alerts`` as its badge."""
-        self.back_office.setText(f"Back office · ⚠ {alerts}" if alerts else "Back office")
+        self.back_office.setText(f"Administración · ⚠ {alerts}" if alerts else "Administración")
         self.back_office.setToolTip(f"{alerts} alertas de stock" if alerts else "")
         self.back_office.setProperty("role", "alert" if alerts else "")
         self.back_office.style().unpolish(self.back_office)

@@ -95,7 +95,7 @@ class BackOfficeScreen(QWidget):
         header.setSpacing(8)
         titles = QVBoxLayout()
         titles.setSpacing(0)
-        titles.addWidget(label("Back office", role="title"))
+        titles.addWidget(label("Administración", role="title"))
         titles.addWidget(self.who)
         header.addLayout(titles)
         header.addWidget(self.notice, 1)

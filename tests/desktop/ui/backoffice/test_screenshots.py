@@ -45,7 +45,7 @@ def test_screenshot_of_the_keyboard_and_the_sale_badge(ui, terminal):
     ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
     ui.click("open-shift")
     badge = ui.find(QPushButton, "sale-back-office")
-    assert badge.text() == "Back office · ⚠ 2"
+    assert badge.text() == "Administración · ⚠ 2"
     hint = ui.window.minimumSizeHint()
     assert hint.width() <= 1024 and hint.height() <= 600
     ui.screenshot(ui.window, "backoffice_sale_badge.png")
