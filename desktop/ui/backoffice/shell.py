@@ -33,8 +33,10 @@ SECTION_HEIGHT = 50
 """The side bar's buttons in px: eight of them and the header fit a 600 px screen (tabs are 48)."""
 STYLE = f"""
 QWidget#back-office QPushButton[role="section"] {{ text-align: left; padding-left: 10px; font-size: 18px; }}
-QLabel#back-office-alerts, QPushButton#back-office-alerts {{ background: #fef3c7; color: #78350f;
-    border: 2px solid #f0d68a; border-radius: 12px; font-weight: 800; }}
+QPushButton#back-office-alerts {{ background: #f1f5f9; color: #334155; border: 2px solid #cbd5e1;
+    border-radius: 12px; font-weight: 600; }}
+QPushButton#back-office-alerts[alert="true"] {{ background: #fef3c7; color: #78350f; border: 2px solid #f0d68a;
+    font-weight: 800; }}
 QLabel#back-office-notice {{ font-size: 17px; font-weight: 800; color: #9a3412; }}
 QLabel#back-office-who {{ font-size: 17px; color: #334155; }}
 QTableWidget {{ background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 17px;

@@ -33,10 +33,10 @@ class SuppliersPage(OpsPage):
         self.presenter = presenter
         self.section.connect(presenter.show)
         self.add_section("list", self._list())
-        self.documents_title = label("", "suppliers-documents-title", "section")
+        self.documents_title = label("", "suppliers-documents-title", "section", wrap=True)
         self.documents = RowsTable("suppliers-documents", DOCUMENT_COLUMNS, numeric=(2,), stretch=(1,))
         self.add_section("documents", self._titled(self.documents_title, self.documents))
-        self.items_title = label("", "suppliers-items-title", "section")
+        self.items_title = label("", "suppliers-items-title", "section", wrap=True)
         self.items = RowsTable("suppliers-items", ITEM_COLUMNS, numeric=(1, 2))
         self.add_section("items", self._titled(self.items_title, self.items))
         binding.bind(presenter, self.show_view)
@@ -61,7 +61,7 @@ class SuppliersPage(OpsPage):
         self.search.searched.connect(self.presenter.search)
         self.search.submitted.connect(self.presenter.search)
         left.addWidget(self.search)
-        self.table = RowsTable("suppliers-list", LIST_COLUMNS, stretch=(1,))
+        self.table = RowsTable("suppliers-list", LIST_COLUMNS, stretch=(1, 2))  # long names elide: no sideways scroll
         self.table.touched.connect(self.presenter.open)
         left.addWidget(self.table, 1)
         row.addLayout(left, 4)

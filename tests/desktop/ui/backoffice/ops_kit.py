@@ -31,7 +31,7 @@ def touch_row(ui: Any, name: str, row: int) -> None:
 
 def fits(ui: Any, page: QWidget) -> None:
     """The window is 1024×600 and needs no more; every visible button and field of ``page`` is whole inside the
-    window and a fingertip high."""
+    window and a fingertip high; no visible table of it scrolls sideways (its columns fit, long text elided)."""
     QApplication.processEvents()
     window = ui.window
     assert (window.width(), window.height()) == (1024, 600)
@@ -45,3 +45,7 @@ def fits(ui: Any, page: QWidget) -> None:
             where = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
             assert screen.contains(where), (widget.objectName(), where.getRect())
             assert widget.height() >= 44, (widget.objectName(), widget.height())
+    for table in page.findChildren(QTableWidget):
+        if table.isVisible():
+            sideways = table.horizontalScrollBar()
+            assert not sideways.isVisible(), (table.objectName(), sideways.maximum())

@@ -67,6 +67,22 @@ def test_to_the_till_and_back_with_the_alert_badge(ui, terminal):
     assert [row[0] for row in cells(ui, "stock-table")] == ["Aceite Vegetal Chef 1 L\n⚠ Negativo · Sala de ventas"]
 
 
+def _chip_background(chip: QPushButton) -> tuple[int, int, int]:
+    color = chip.grab().toImage().pixelColor(6, chip.height() // 2)
+    return color.red(), color.green(), color.blue()
+
+
+def test_the_alert_chip_is_calm_without_alerts_and_amber_with_them(ui, terminal):
+    screen = enter_back_office(ui)
+    chip = ui.find(QPushButton, "back-office-alerts", screen)
+    assert chip.text() == "Stock sin alertas"
+    assert _chip_background(chip) == (0xf1, 0xf5, 0xf9)  # neutral slate, not the warning's amber
+    terminal.journal.append(catalog_events.StockAdjusted("ACE-1", Decimal(-30), "merma"))
+    screen.stock_changed()
+    assert chip.text() == "⚠ 1 alerta de stock"
+    assert _chip_background(chip) == (0xfe, 0xf3, 0xc7)
+
+
 def test_a_cashier_sees_no_back_office_button(ui):
     ui.start_selling()
     assert not ui.window.findChild(QPushButton, "sale-back-office").isVisible()

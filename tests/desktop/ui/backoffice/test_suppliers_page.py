@@ -30,6 +30,8 @@ def test_a_supplier_saved_with_its_rut_checked_as_typed(ui):
     assert ui.text("suppliers-message", page).startswith("Proveedor guardado: Agrosuper")
     assert cells(ui, "suppliers-list") == [["96.505.760-9", "Agrosuper Comercializadora de Alimentos Ltda.",
                                             "Venta al por mayor de carnes"]]
+    fits(ui, page)  # the list with a long razón social and giro: elided, no sideways scroll bar
+    ui.screenshot(ui.window, "backoffice_suppliers_list.png")
     ui.click("suppliers-section-documents", page)
     assert ui.text("suppliers-documents-title", page).startswith("Agrosuper Comercializadora de Alimentos Ltda. ·")
 
