@@ -116,17 +116,50 @@ def stock_list(conn: sqlite3.Connection, search: str = "", warehouse: str | None
     out = []
     for r in rows:
         on_hand = _q(r[5])
-        total = r[6] or 0
-        unit_cost = r[7]
-        if warehouse is None or r[5] == total:
-            value = int(r[8] or 0)
-        else:
-            value = 0 if unit_cost is None or on_hand <= 0 else inventory_projection.value_of(on_hand, unit_cost)
+        unit_cost, value = _costed(r[5], r[6], r[7], r[8], whole=warehouse is None)
         out.append(StockRow(sku=r[0], name=r[1], category=r[2], sold_by=r[3], active=bool(r[4]), on_hand=on_hand,
                             per_warehouse=split.get(r[0], ()), unit_cost=unit_cost, value=value,
                             min_stock=_opt(r[9]), location=r[10] or "", last_at=r[11] or "", last_kind=r[12] or "",
                             below_minimum=r[13] == 1, negative=r[13] == 2))
     return out
+
+
+def _costed(here: int | None, total: int | None, current: int | None, total_value: int | None, whole: bool
+            ) -> tuple[int | None, int]:
+    """(unit cost, value) CLP neto of a stock row: ``here`` milli-units in the warehouse asked for (``whole``: the
+    store's ``total``), ``current`` the next unit's cost and ``total_value`` the value of ``total`` as folded.
+    The unit cost is the value over what is on hand rounded half up to the peso, as HQ's Stock page shows it
+    (``syncserver.store.inventory``; under FIFO not the oldest layer's cost), ``current`` with nothing on hand;
+    a warehouse's share of the value is its quantity at that average, rounded half up (0 at or below zero)."""
+    total, total_value = total or 0, int(total_value or 0)
+    unit_cost = current
+    if current is not None and total > 0:
+        unit_cost = inventory_projection.value_of(Decimal(total_value) / _q(total), 1)
+    if whole or here == total:
+        return unit_cost, total_value
+    quantity = _q(here)
+    if current is None or quantity <= 0:
+        return unit_cost, 0
+    if total > 0:
+        return unit_cost, inventory_projection.value_of(quantity * total_value / _q(total), 1)
+    return unit_cost, inventory_projection.value_of(quantity, current)
+
+
+def stock_value(conn: sqlite3.Connection, warehouse: str | None = None) -> int:
+    """CLP neto at cost of every product's stock in ``warehouse`` (in all the store's warehouses when None): the
+    sum of the ``value`` :func:`stock_list` shows for each product."""
+    own = store_id(conn)
+    if warehouse is None:
+        return int(conn.execute("SELECT COALESCE(sum(s.value), 0) FROM stock_items s"
+                                " JOIN products p ON p.sku = s.sku").fetchone()[0])
+    if warehouse == own:
+        rows = conn.execute("SELECT w.quantity, s.on_hand, s.unit_cost, s.value FROM stock w"
+                            " JOIN stock_items s ON s.sku = w.sku JOIN products p ON p.sku = w.sku")
+    else:
+        rows = conn.execute("SELECT w.quantity, s.on_hand, s.unit_cost, s.value FROM warehouse_stock w"
+                            " JOIN stock_items s ON s.sku = w.sku JOIN products p ON p.sku = w.sku"
+                            " WHERE w.warehouse_id = ?", (warehouse,))
+    return sum(_costed(here, total, current, value, whole=False)[1] for here, total, current, value in rows)
 
 
 def _per_warehouse(conn: sqlite3.Connection, own: str, skus: list[str]) -> dict[str, tuple[tuple[str, Decimal], ...]]:

@@ -21,7 +21,8 @@ class Warehouse:
 class StockItem:
     """A product's stock: ``quantity`` on hand in the warehouse asked for (or in all the store's warehouses, then
     split in ``per_warehouse``: (warehouse id, on hand)), units or kg, may be negative; ``value`` at cost (CLP
-    neto), ``min_stock`` (None: no alert), ``last_movement`` (ISO journal time, ``""`` when none), and its alerts
+    neto) and ``unit_cost`` (CLP neto, the value over what is on hand; None: never costed), ``min_stock``
+    (None: no alert), ``last_movement`` (ISO journal time, ``""`` when none), and its alerts
     (``negative`` in some warehouse, ``below_minimum``)."""
 
     sku: str
@@ -35,6 +36,7 @@ class StockItem:
     below_minimum: bool = False
     negative: bool = False
     location: str = ""
+    unit_cost: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,10 @@ class InventorySource(Protocol):
 
     def stock(self, search: str, warehouse: str | None, alerts_only: bool, limit: int,
               offset: int) -> list[StockItem]: ...
+
+    def stock_value(self, warehouse: str | None) -> int:
+        """CLP neto at cost of all the stock in ``warehouse`` (in all the store's warehouses when None)."""
+        ...
 
     def alerts(self) -> int:
         """How many (product, warehouse) are below their minimum or negative."""

@@ -53,7 +53,11 @@ class JournalInventory:
         with self.lock():
             rows = queries.stock_list(self.conn, search, warehouse, alerts_only, limit, offset)
         return [StockItem(r.sku, r.name, r.sold_by, r.on_hand, r.value, r.min_stock, r.last_at, r.per_warehouse,
-                          r.below_minimum, r.negative, r.location) for r in rows]
+                          r.below_minimum, r.negative, r.location, r.unit_cost) for r in rows]
+
+    def stock_value(self, warehouse: str | None) -> int:
+        with self.lock():
+            return queries.stock_value(self.conn, warehouse)
 
     def alerts(self) -> int:
         with self.lock():

@@ -19,8 +19,9 @@ ALL = ""
 
 @dataclass(frozen=True, slots=True)
 class StockLine:
-    """A product as shown: ``warehouse`` where it is (the one asked for, or each with its quantity), ``flag``
-    ``""``, ``"low"`` (below minimum) or ``"negative"``; ``flag_text`` in Spanish."""
+    """A product as shown: ``warehouse`` where it is (the one asked for, or each with its quantity), ``value`` at
+    cost and ``unit_cost`` (``"$668 c/u"``: the value over what is on hand, as HQ shows it; ``""`` never costed),
+    ``flag`` ``""``, ``"low"`` (below minimum) or ``"negative"``; ``flag_text`` in Spanish."""
 
     sku: str
     name: str
@@ -28,6 +29,7 @@ class StockLine:
     on_hand: str
     minimum: str
     value: str
+    unit_cost: str
     last_movement: str
     flag: str
     flag_text: str
@@ -35,6 +37,8 @@ class StockLine:
 
 @dataclass(frozen=True, slots=True)
 class StockView:
+    """``summary``: the value at cost of the warehouse filtered (or of all), then the rows shown and alerts."""
+
     search: str = ""
     warehouse: str = ALL
     warehouses: tuple[tuple[str, str], ...] = ((ALL, "Todas las bodegas"),)
@@ -73,7 +77,9 @@ def line_of(item: StockItem, warehouse: str, names: dict[str, str]) -> StockLine
     flag, text = flag_of(item)
     return StockLine(item.sku, item.name, where_of(item, warehouse, names), shell.quantity(item.quantity, item.sold_by),
                      "" if item.min_stock is None else shell.quantity(item.min_stock, item.sold_by),
-                     money.format_clp(item.value), shell.date(item.last_movement) or "—", flag, text)
+                     money.format_clp(item.value),
+                     "" if item.unit_cost is None else f"{money.format_clp(item.unit_cost)} c/u",
+                     shell.date(item.last_movement) or "—", flag, text)
 
 
 class StockPresenter:
@@ -94,7 +100,8 @@ class StockPresenter:
         lines = tuple(line_of(i, view.warehouse, names) for i in items[:PAGE])
         flagged = sum(1 for line in lines if line.flag)
         shown = f"{view.page * PAGE + 1}–{view.page * PAGE + len(lines)}" if lines else "0"
-        summary = f"Mostrando {shown}" + (f" · {flagged} con alerta en esta página" if flagged else "")
+        summary = (f"Valor al costo: {money.format_clp(self.source.stock_value(view.warehouse or None))}"
+                   f" · Mostrando {shown}" + (f" · {flagged} con alerta en esta página" if flagged else ""))
         view = replace(view, warehouses=((ALL, "Todas las bodegas"), *((w.warehouse_id, w.name)
                                                                         for w in self.warehouse_list)),
                        lines=lines, has_more=len(items) > PAGE, summary=summary)

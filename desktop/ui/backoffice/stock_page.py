@@ -39,7 +39,7 @@ class StockPage(QWidget):
         self.alerts.toggled.connect(presenter.show_alerts_only)
         self.table = TouchTable("stock-table", COLUMNS)
         self.table.cellClicked.connect(lambda row, _c: show_kardex(self.table.key_at(row)))
-        self.summary = label("", "stock-summary", "hint")
+        self.summary = label("", "stock-summary", "hint", wrap=True)
         self.message = label("", "stock-message", wrap=True)
         self.previous = BigButton("◀ Anteriores", "stock-previous")
         self.previous.clicked.connect(presenter.previous_page)
@@ -79,7 +79,8 @@ class StockPage(QWidget):
         self.alerts.blockSignals(False)
         self.table.set_rows([(line.sku, (
             f"{line.name}\n" + (f"{SHORT_FLAGS[line.flag]} · " if line.flag else "") + line.warehouse, line.on_hand,
-            line.minimum, line.value, line.last_movement), line.flag) for line in view.lines])
+            line.minimum, f"{line.value}\n{line.unit_cost}" if line.unit_cost else line.value, line.last_movement),
+            line.flag) for line in view.lines])
         self.summary.setText(view.summary)
         show_message(self.message, view.message, view.error)
         self.message.setVisible(bool(view.message))

@@ -44,6 +44,9 @@ class FakeInventory:
             found.append(i)
         return found[offset:offset + limit]
 
+    def stock_value(self, warehouse: str | None) -> int:
+        return sum(i.value for i in self.items if warehouse is None or warehouse in dict(i.per_warehouse))
+
     def alerts(self) -> int:
         return len(self.stock("", None, True, 10_000, 0))
 

@@ -9,17 +9,18 @@ from desktop.presenters.backoffice.ports import StockItem
 from tests.desktop.presenters.backoffice.fakes import FakeInventory, product
 
 
-def item(sku, name, *where, minimum=None, value=0, last=""):
+def item(sku, name, *where, minimum=None, value=0, last="", unit_cost=None):
     split = tuple((w, Decimal(q)) for w, q in where)
     total = sum((q for _w, q in split), Decimal(0))
     return StockItem(sku, name, "unit", total, value, minimum, last, split,
-                     below_minimum=minimum is not None and total < minimum, negative=any(q < 0 for _w, q in split))
+                     below_minimum=minimum is not None and total < minimum, negative=any(q < 0 for _w, q in split),
+                     unit_cost=unit_cost)
 
 
 def inventory():
     source = FakeInventory(items=[
         item("LEC-1", "Leche Entera Colun 1 L", ("s1", 4), minimum=Decimal(6), value=3960,
-             last="2026-12-07T09:30:00"),
+             last="2026-12-07T09:30:00", unit_cost=990),
         item("BEB-15", "Coca-Cola Original 1,5 L", ("s1", -2), ("s1-bodega", 48), value=48_300),
         item("ARR-1", "Arroz Grado 1 Tucapel 1 kg", ("s1", 12), minimum=Decimal(6)),
         item("QUE-1", "Queso Gauda", minimum=Decimal(1)),
@@ -37,7 +38,8 @@ def test_rows_are_shown_with_flags_value_and_last_movement():
     assert coca.warehouse == "Sala de ventas -2 · Bodega 48"
     assert (arroz.flag, arroz.last_movement) == ("", "—")
     assert (queso.warehouse, queso.flag) == ("Sin movimientos", "low")
-    assert view.summary == "Mostrando 1–4 · 3 con alerta en esta página"
+    assert view.summary == "Valor al costo: $52.260 · Mostrando 1–4 · 3 con alerta en esta página"
+    assert (leche.unit_cost, arroz.unit_cost) == ("$990 c/u", "")
     assert view.warehouses == (("", "Todas las bodegas"), ("s1", "Sala de ventas"), ("s1-bodega", "Bodega"))
 
 
@@ -67,7 +69,7 @@ def test_pages():
     presenter.next_page()
     last = presenter.next_page()
     assert (last.page, len(last.lines), last.has_more) == (2, 15, False)
-    assert last.summary == "Mostrando 81–95"
+    assert last.summary == "Valor al costo: $0 · Mostrando 81–95"
     assert presenter.next_page() is last
     assert presenter.previous_page().lines[0].sku == "P040"
     assert source.calls[-1] == ("stock", "", None, False, stock.PAGE + 1, stock.PAGE)

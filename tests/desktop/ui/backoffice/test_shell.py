@@ -39,8 +39,10 @@ def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
     leche = rows["Leche Entera Colun 1 L"]
     assert leche[0] == "Leche Entera Colun 1 L\n⚠ Bajo el mínimo · Sala de ventas"
     assert leche[1:3] == ["37", "40"]
-    value = queries.stock_list(terminal.journal.conn, "LEC-1")[0].value
-    assert leche[3] == money.format_clp(value)
+    [row] = queries.stock_list(terminal.journal.conn, "LEC-1")
+    assert leche[3] == f"{money.format_clp(row.value)}\n{money.format_clp(row.unit_cost or 0)} c/u"
+    total = queries.stock_value(terminal.journal.conn)
+    assert ui.text("stock-summary", screen).startswith(f"Valor al costo: {money.format_clp(total)} · Mostrando")
     assert rows["Aceite Vegetal Chef 1 L"][0].endswith("⚠ Negativo · Sala de ventas")
 
 
