@@ -23,6 +23,8 @@ from desktop.ui.widgets import BigButton, label, show_message
 LABELS = (("rut", "RUT"), ("razon_social", "Razón social"), ("giro", "Giro"), ("contact", "Contacto"),
           ("phone", "Teléfono"), ("email", "Correo"))
 OK_STYLE = "color: #15803d; font-weight: 700;"
+LIST_ROW_HEIGHT = 56
+"""Two lines (razón social, giro) a fingertip high."""
 
 
 class SuppliersPage(OpsPage):
@@ -61,7 +63,9 @@ class SuppliersPage(OpsPage):
         self.search.searched.connect(self.presenter.search)
         self.search.submitted.connect(self.presenter.search)
         left.addWidget(self.search)
-        self.table = RowsTable("suppliers-list", LIST_COLUMNS, stretch=(1, 2))  # long names elide: no sideways scroll
+        # the razón social over its giro: both readable in the list's width, long ones elided (no sideways scroll)
+        self.table = RowsTable("suppliers-list", (LIST_COLUMNS[0], f"{LIST_COLUMNS[1]} · giro"), stretch=(1,))
+        self.table.verticalHeader().setDefaultSectionSize(LIST_ROW_HEIGHT)
         self.table.touched.connect(self.presenter.open)
         left.addWidget(self.table, 1)
         row.addLayout(left, 4)
@@ -100,7 +104,8 @@ class SuppliersPage(OpsPage):
 
     def show_view(self, view: SuppliersView) -> None:
         self.show_section(view.section)
-        self.table.set_rows(view.rows, selected=view.selected)
+        self.table.set_rows([(rut, f"{name}\n{giro}" if giro else name) for rut, name, giro in view.rows],
+                            selected=view.selected)
         f = view.form
         for key, edit in self.fields.items():
             set_text(edit, getattr(f, key))
