@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from desktop.journal import inventory_projection, read_models
+from shared import errors
 from shared import inventory as stock
 from shared.events import inventory as inv
 from shared.text_fold import joined
@@ -302,6 +303,19 @@ def sale_line_cost(conn: sqlite3.Connection, sku: str, quantity: Decimal) -> int
     """What ``quantity`` of ``sku`` costs if sold now, CLP neto, by the tenant's method
     (``shared.inventory.sale_line_cost``); None when the product was never costed here."""
     return stock.sale_line_cost(cost_state(conn, sku), quantity, inventory_projection.costing_method(conn))
+
+
+def sale_cost_states(conn: sqlite3.Connection, skus: Collection[str]) -> dict[str, stock.CostState | None]:
+    """The cost state of each of ``skus`` that has one, read by one statement (a sale's lines); None for a state
+    that cannot be decoded. A sku never costed here is absent."""
+    states: dict[str, stock.CostState | None] = {}
+    for sku, text in conn.execute("SELECT j.value, c.state FROM json_each(?) j JOIN cost_state c ON c.sku = j.value",
+                                  (json.dumps(list(skus)),)):
+        try:
+            states[sku] = inventory_projection.decoded_cost_state(sku, text)
+        except errors.InvalidInput:
+            states[sku] = None
+    return states
 
 
 def product_cost_state(conn: sqlite3.Connection, sku: str) -> CostStateRow | None:

@@ -277,17 +277,11 @@ class CheckoutService:
         layers). A cost state that cannot be read costs the line None: a sale is never blocked by its cost."""
         conn = self.journal.conn
         method = inventory_queries.inventory_settings(conn).costing
-        states: dict[str, inventory.CostState | None] = {}
+        states = inventory_queries.sale_cost_states(conn, {x.sku for x in self.sale.lines})
         sold: dict[str, Decimal] = {}
         costs: list[int | None] = []
         for x in self.sale.lines:
-            if x.sku not in states:
-                row = inventory_queries.product_cost_state(conn, x.sku)
-                try:
-                    states[x.sku] = None if row is None else inventory.CostState.from_json(row.state)
-                except errors.InvalidInput:
-                    states[x.sku] = None
-            state = states[x.sku]
+            state = states.get(x.sku)
             before = sold.get(x.sku, Decimal(0))
             total = None if state is None else inventory.sale_line_cost(state, before + x.quantity, method)
             if state is None or total is None:
