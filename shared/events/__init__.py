@@ -7,6 +7,7 @@
     ├── customers.py  customers stream: business buyers of facturas
     ├── emisor.py     emisor stream: the company's tax data as HQ publishes it
     ├── envelope.py   the journal envelope and the SHA-256 chain over canonical bytes
+    ├── fiado.py      customers and store credit: profiles, fiado accounts, payments, reversals, settings
     ├── folios.py     folio stream: ranges leased to this terminal, with their CAF
     ├── inventory.py  inventory stream: transfers, counts, mermas, supplier returns, suppliers, store product settings
     ├── purchases.py  purchases stream: a supplier's DTE registered, its stock and cost moves

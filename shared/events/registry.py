@@ -8,6 +8,7 @@ from shared.events import (
     codec,
     customers,
     emisor,
+    fiado,
     folios,
     inventory,
     purchases,
@@ -48,10 +49,19 @@ EVENT_CLASSES = (
     inventory.SupplierSaved,
     inventory.StoreProductSet,
     inventory.InventorySettingsReceived,
+    fiado.CustomerProfileSaved,
+    fiado.FiadoAccountSet,
+    fiado.FiadoPaid,
+    fiado.FiadoPaymentReversed,
+    fiado.FiadoSettingsSet,
+    fiado.CustomerReceived,
+    fiado.FiadoEntryReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
     (sales.SaleCompleted.TYPE, 1): sales.upcast_v1,
+    (sales.SaleCompleted.TYPE, 2): sales.upcast_v2,
+    (returns.ReturnCompleted.TYPE, 1): returns.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 2): purchases.upcast_v2,
     (catalog.ProductUpserted.TYPE, 1): catalog.upcast_product_v1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from shared.events.sales import DocumentStamped, TenderTaken
 
@@ -31,7 +31,7 @@ class ReturnCompleted:
     and ``document`` is the nota de crédito stamped at the till."""
 
     TYPE: ClassVar[str] = "sale.returned"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     return_id: str
     sale_id: str
@@ -49,3 +49,11 @@ class ReturnCompleted:
     original_folio: int
     full: bool
     document: DocumentStamped | None = None
+    customer_id: str = ""
+    """The sale's customer (``SaleCompleted.customer_id``): a refund of kind ``fiado`` credits their account (a
+    ``devolucion`` entry) instead of leaving the till. Version 2 added it (:func:`upcast_v1`: "")."""
+
+
+def upcast_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``sale.returned`` v1 payload as v2: no customer, so no refund to an account."""
+    return {**payload, "customer_id": payload.get("customer_id", "")}

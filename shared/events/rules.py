@@ -18,6 +18,7 @@ from shared.events import (
     catalog,
     customers,
     emisor,
+    fiado,
     folios,
     inventory,
     purchases,
@@ -137,6 +138,9 @@ LABELS: Final = {
     "purchases.supplier_returned": "la devolución al proveedor", "purchases.supplier_saved": "el proveedor",
     "catalog.store_product_set": "la ficha del producto en la tienda",
     "inventory.settings_received": "la configuración de inventario",
+    "customer.profile_saved": "el cliente", "fiado.account_set": "la cuenta de fiado", "fiado.paid": "el abono",
+    "fiado.payment_reversed": "la reversa del abono", "fiado.settings_set": "la configuración del fiado",
+    "customer.received": "el cliente", "fiado.entry_received": "el movimiento de fiado",
 }
 """What the cashier reads for each event type in :class:`RuleBroken`."""
 
@@ -933,6 +937,71 @@ def _inventory_settings(e: inventory.InventorySettingsReceived) -> str | None:
             or _pesos("merma_pin_above", e.merma_pin_above))
 
 
+CUSTOMER_MAX: Final = {"name": 100, "phone": 30, "address": 120, "notes": 500}
+"""Longest texts of a customer's profile (characters)."""
+PAYMENT_KINDS: Final = frozenset({"cash", "debit", "credit", "transfer"})
+"""Tenders a fiado payment (abono) may be taken in."""
+FIADO_DOCUMENT_MAX: Final = 120
+
+
+def _customer_profile(e: fiado.CustomerProfileSaved | fiado.CustomerReceived) -> str | None:
+    return (_id("customer_id", e.customer_id) or _texts("", e, CUSTOMER_MAX, required=("name",))
+            or (None if e.rut == "" else _rut("rut", e.rut, buyer=True)) or _bool("active", e.active))
+
+
+def _profile_saved(e: fiado.CustomerProfileSaved) -> str | None:
+    return _customer_profile(e) or _id("saved_by", e.saved_by)
+
+
+def _customer_received(e: fiado.CustomerReceived) -> str | None:
+    reason = (_customer_profile(e) or _bool("fiado_enabled", e.fiado_enabled) or _pesos("credit_limit", e.credit_limit))
+    if reason is None and (type(e.aliases) is not tuple or any(_id("aliases", a) for a in e.aliases)):
+        return "el campo aliases debe ser una lista de identificadores de cliente"
+    return reason
+
+
+def _account_set(e: fiado.FiadoAccountSet) -> str | None:
+    reason = (_id("customer_id", e.customer_id) or _bool("enabled", e.enabled)
+              or _pesos("credit_limit", e.credit_limit) or _id("set_by", e.set_by))
+    if reason is None and e.enabled and e.credit_limit == 0:
+        return "un límite de crédito de $0 no permite fiar: fije un monto mayor que $0 o desactive el fiado"
+    return reason
+
+
+def _paid(e: fiado.FiadoPaid) -> str | None:
+    reason = (_id("payment_id", e.payment_id) or _id("customer_id", e.customer_id) or _id("shift_id", e.shift_id)
+              or _id("cashier_id", e.cashier_id) or _one_of("kind", e.kind, PAYMENT_KINDS)
+              or _pesos("amount", e.amount, low=1) or _pesos("received", e.received, low=1)
+              or _int("balance_before", e.balance_before, -MAX_PESOS, MAX_PESOS, "un saldo en pesos enteros"))
+    if reason is None and (e.received < e.amount or (e.kind != "cash" and e.received != e.amount)):
+        return (f"el campo received (${e.received}) debe ser igual al abono (${e.amount}), o mayor solo en "
+                "efectivo (el vuelto)")
+    return reason
+
+
+def _payment_reversed(e: fiado.FiadoPaymentReversed) -> str | None:
+    reason = (_id("reversal_id", e.reversal_id) or _id("payment_id", e.payment_id)
+              or _id("customer_id", e.customer_id) or _id("shift_id", e.shift_id)
+              or _id("supervisor_id", e.supervisor_id) or _text("reason", e.reason, REASON_MAX, required=True)
+              or _one_of("kind", e.kind, PAYMENT_KINDS) or _pesos("amount", e.amount, low=1))
+    if reason is None and e.reversal_id == e.payment_id:
+        return "una reversa no puede revertirse a sí misma"
+    return reason
+
+
+def _fiado_settings(e: fiado.FiadoSettingsSet) -> str | None:
+    return (_pesos("offline_allowance", e.offline_allowance)
+            or _one_of("overpayment", e.overpayment, frozenset(fiado.OVERPAYMENT_POLICIES)) or _id("set_by", e.set_by))
+
+
+def _entry_received(e: fiado.FiadoEntryReceived) -> str | None:
+    return (_id("entry_id", e.entry_id) or _id("customer_id", e.customer_id)
+            or _one_of("kind", e.kind, frozenset(fiado.ENTRY_KINDS)) or _pesos("amount", e.amount, low=1)
+            or _id("store_id", e.store_id) or _id("terminal_id", e.terminal_id, required=False)
+            or _text("document", e.document, FIADO_DOCUMENT_MAX) or _id("reference", e.reference, required=False)
+            or _text("at", e.at, 40, required=True) or _id("reverses", e.reverses, required=False))
+
+
 RULES: dict[type[Any], Rule] = {
     sales.SaleCompleted: _sale,
     till.LineRemoved: _line_removed,
@@ -963,5 +1032,12 @@ RULES: dict[type[Any], Rule] = {
     inventory.SupplierSaved: _supplier_saved,
     inventory.StoreProductSet: _store_product,
     inventory.InventorySettingsReceived: _inventory_settings,
+    fiado.CustomerProfileSaved: _profile_saved,
+    fiado.FiadoAccountSet: _account_set,
+    fiado.FiadoPaid: _paid,
+    fiado.FiadoPaymentReversed: _payment_reversed,
+    fiado.FiadoSettingsSet: _fiado_settings,
+    fiado.CustomerReceived: _customer_received,
+    fiado.FiadoEntryReceived: _entry_received,
 }
 """The rule of each event type (every type of ``shared.events.registry``; a test checks none is missing)."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from shared.events.fiado import FiadoCharge
+
 
 @dataclass(frozen=True, slots=True)
 class LineSold:
@@ -64,10 +66,12 @@ class CustomerData:
 class SaleCompleted:
     """A sale paid in full. Amounts in CLP; ``total == affected + exento``; ``rounding`` per Ley 20.956.
 
-    Version 2 added ``LineSold.cost`` (:func:`upcast_v1`: None, not recorded)."""
+    Version 2 added ``LineSold.cost`` (:func:`upcast_v1`: None, not recorded). Version 3 added ``customer_id`` (the
+    person attached to the sale, a ``shared.events.fiado`` customer; "" for none) and ``fiado`` (the part put on
+    their account; None for none) (:func:`upcast_v2`)."""
 
     TYPE: ClassVar[str] = "sale.completed"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     sale_id: str
     number: int
@@ -86,9 +90,16 @@ class SaleCompleted:
     document: DocumentStamped | None = None
     customer: CustomerData | None = None
     """Set for a factura; None for a boleta (the anonymous buyer 66666666-6)."""
+    customer_id: str = ""
+    fiado: FiadoCharge | None = None
 
 
 def upcast_v1(payload: dict[str, Any]) -> dict[str, Any]:
     """A ``sale.completed`` v1 payload as v2: each line gets ``cost`` None (its cost was not recorded)."""
     lines = [dict(line, cost=line.get("cost")) if isinstance(line, dict) else line for line in payload.get("lines", [])]
     return {**payload, "lines": lines}
+
+
+def upcast_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``sale.completed`` v2 payload as v3: no customer attached, nothing on credit."""
+    return {**payload, "customer_id": payload.get("customer_id", ""), "fiado": payload.get("fiado")}

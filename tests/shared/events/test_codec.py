@@ -18,6 +18,7 @@ from shared.events import (
     codec,
     customers,
     emisor,
+    fiado,
     folios,
     inventory,
     purchases,
@@ -149,9 +150,27 @@ SAMPLES: dict[type[Any], Any] = {
     inventory.StoreProductSet: inventory.StoreProductSet("LEC-1", 990, Decimal(6), "Pasillo 3, repisa 2", True,
                                                          "marta", 950, 42),
     inventory.InventorySettingsReceived: inventory.InventorySettingsReceived("fifo", True, 15000),
+    fiado.CustomerProfileSaved: fiado.CustomerProfileSaved(
+        "0193a0b0-0000-7000-8000-000000000001", "Rosa Pérez", "12345678-5", "+56 9 8765 4321", "Los Aromos 12",
+        "Paga los viernes", "marta"),
+    fiado.FiadoAccountSet: fiado.FiadoAccountSet("0193a0b0-0000-7000-8000-000000000001", True, 50000, "marta"),
+    fiado.FiadoPaid: fiado.FiadoPaid("P-1", "0193a0b0-0000-7000-8000-000000000001", "SH-1", "cajera-1", "cash",
+                                     12000, 20000, 15500),
+    fiado.FiadoPaymentReversed: fiado.FiadoPaymentReversed("R-1", "P-1", "0193a0b0-0000-7000-8000-000000000001",
+                                                           "SH-1", "super-1", "Abono mal digitado", "cash", 12000),
+    fiado.FiadoSettingsSet: fiado.FiadoSettingsSet(20000, "credit", "marta"),
+    fiado.CustomerReceived: fiado.CustomerReceived(
+        "0193a0b0-0000-7000-8000-000000000001", "Rosa Pérez", "12345678-5", "", "", "", True, 50000,
+        ("0193a0b0-0000-7000-8000-000000000009",)),
+    fiado.FiadoEntryReceived: fiado.FiadoEntryReceived(
+        "0193a0b0-0000-7000-8000-0000000000aa", "0193a0b0-0000-7000-8000-000000000001", "cargo", 4990, "S2", "T9",
+        "Boleta N° 77 · Local Norte", "V-77", "2026-12-01T15:04:05.000000Z"),
 }
 
 EXTRA_SAMPLES = [
+    dataclasses.replace(SAMPLES[sales.SaleCompleted], customer_id="0193a0b0-0000-7000-8000-000000000001",
+                        tenders=(sales.TenderTaken("fiado", 2919, 2919),),
+                        fiado=fiado.FiadoCharge(2919, 15500, 50000, "super-1")),
     inventory.StoreProductSet("LEC-1", None, None, "", False, "marta"),
     inventory.InventorySettingsReceived(),
     catalog.ProductUpserted(
@@ -227,7 +246,7 @@ def test_payload_shape_is_plain_json(codec_: codec.Codec) -> None:
 
 @pytest.mark.parametrize(
     ("type_", "version"),
-    [("sale.voided", 1), ("", 1), ("sale.completed", 3), ("sale.completed", 0), ("shift.opened", -1)],
+    [("sale.voided", 1), ("", 1), ("sale.completed", 4), ("sale.completed", 0), ("shift.opened", -1)],
 )
 def test_unknown_type_or_version_is_refused(codec_: codec.Codec, type_: str, version: int) -> None:
     _t, _v, payload = codec_.encode(SAMPLES[sales.SaleCompleted])
@@ -387,7 +406,7 @@ def test_the_production_registry_upcasts_only_what_changed() -> None:
     # purchase v2 added package_factor, v3 the lines' expiry; sale v2 the lines' cost; product v2 HQ's change id,
     # who and when
     assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2), ("sale.completed", 1),
-                                       ("catalog.product_upserted", 1)}
+                                       ("catalog.product_upserted", 1), ("sale.completed", 2), ("sale.returned", 1)}
     assert registry.build_codec().upcasters == registry.UPCASTERS
 
 
@@ -469,7 +488,7 @@ def test_a_sale_stored_before_line_costs_existed_decodes_without_cost(codec_: co
     sale = dataclasses.replace(SAMPLES[sales.SaleCompleted],
                                lines=(dataclasses.replace(LINE, cost=512), *SAMPLES[sales.SaleCompleted].lines[1:]))
     type_, version, payload = codec_.encode(sale)
-    assert version == 2 and payload["lines"][0]["cost"] == 512 and payload["lines"][1]["cost"] is None
+    assert version == 3 and payload["lines"][0]["cost"] == 512 and payload["lines"][1]["cost"] is None
     assert codec_.decode(type_, version, json.loads(json.dumps(payload))) == sale
     old = dict(payload, lines=[{k: v for k, v in x.items() if k != "cost"} for x in payload["lines"]])
     assert [x.cost for x in codec_.decode(type_, 1, old).lines] == [None, None]
