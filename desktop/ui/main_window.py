@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         if user is None or not self.back_office.enter(user):
             return
         self.screens.setCurrentWidget(self.back_office)
-        self._status(user.name, self.session.view.shift)
+        self._status(user.name, self.session.view.shift, who="Usuario")
 
     def _to_till(self) -> None:
         """On to selling: the open shift, or the screen that opens one."""
@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         style.set_flag(self.folios, "error", bool(view.folios))
         self.folios.setVisible(bool(view.folios))
 
-    def _status(self, cashier: str, shift: str) -> None:
-        self.cashier.setText(f"Cajero: {cashier or '—'}")
+    def _status(self, cashier: str, shift: str, *, who: str = "Cajero") -> None:
+        """The status bar's person (``who``: "Cajero" at the till, "Usuario" in Administración) and shift."""
+        self.cashier.setText(f"{who}: {cashier or '—'}")
         self.shift.setText(shift or "Sin turno")

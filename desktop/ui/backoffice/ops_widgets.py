@@ -51,10 +51,13 @@ def field(name: str, placeholder: str = "", *, numeric: bool = False, width: int
 
 
 def set_text(edit: QLineEdit, text: str) -> None:
-    """Show ``text`` in ``edit`` unless it already holds it (the cursor of a field being typed in stays put)."""
+    """Show ``text`` in ``edit`` unless it already holds it (the cursor of a field being typed in stays put); a
+    field not being typed in shows the text's start (a long razón social reads from its first word)."""
     if edit.text() != text:
         edit.blockSignals(True)
         edit.setText(text)
+        if not edit.hasFocus():
+            edit.setCursorPosition(0)
         edit.blockSignals(False)
 
 

@@ -41,6 +41,7 @@ class SuppliersPage(OpsPage):
         self.items_title = label("", "suppliers-items-title", "section", wrap=True)
         self.items = RowsTable("suppliers-items", ITEM_COLUMNS, numeric=(1, 2))
         self.add_section("items", self._titled(self.items_title, self.items))
+        self._editing: object = None
         binding.bind(presenter, self.show_view)
 
     @staticmethod
@@ -107,11 +108,18 @@ class SuppliersPage(OpsPage):
         self.table.set_rows([(rut, f"{name}\n{giro}" if giro else name) for rut, name, giro in view.rows],
                             selected=view.selected)
         f = view.form
+        opened = f.editing != self._editing  # a supplier opened or just saved: its fields read from their start
+        self._editing = f.editing
         for key, edit in self.fields.items():
             set_text(edit, getattr(f, key))
             edit.setEnabled(view.can_edit)
+            if opened:
+                edit.setCursorPosition(0)
         self.fields["rut"].setReadOnly(bool(f.editing))  # a supplier's RUT is who it is: a new one for another
-        show_message(self.rut_check, f.rut_check, bool(f.rut_check) and not f.rut_ok)
+        # a saved supplier's RUT is read-only and checked: its ✓ line would only push the buttons under the message
+        check = "" if f.editing else f.rut_check
+        show_message(self.rut_check, check, bool(check) and not f.rut_ok)
+        self.rut_check.setVisible(bool(check))
         self.rut_check.setStyleSheet(OK_STYLE if f.rut_ok else "")
         self.active.blockSignals(True)
         self.active.setChecked(f.active)

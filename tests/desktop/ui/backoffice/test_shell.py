@@ -27,6 +27,7 @@ def reader():
 def test_an_administrator_enters_the_back_office_without_a_shift(ui, terminal):
     screen = enter_back_office(ui)
     assert terminal.shifts.current(None) is None
+    assert ui.text("status-cashier") == "Usuario: Rosa Díaz"
     assert ui.text("back-office-who", screen) == "Rosa Díaz · Administrador"
     assert not ui.text("back-office-notice", screen)
     titles = [ui.find(QPushButton, f"section-{key}", screen).text() for key in (
