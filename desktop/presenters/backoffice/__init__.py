@@ -2,6 +2,7 @@
 
     backoffice/
     ├── counts.py     Toma de inventario: the blind sheet, kept line by line, posted with a reason
+    ├── customers.py  Clientes: balances, limit use, overdue days; profile and fiado; movements, estado de cuenta
     ├── kardex.py     Kardex: a product's movements, paged, printed and exported
     ├── lines.py      what the operation pages share: finding a product, a sheet of lines as typed
     ├── mermas.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold
