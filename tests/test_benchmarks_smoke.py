@@ -33,6 +33,8 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
         assert figure["unit"], name
     for name in ("scan_to_line", "sale_commit", "stock_list", "kardex_page"):
         assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
+    sale = results["sale_commit"]  # where the unit of work's time goes: parts that add up to about the whole
+    assert sale["commit_p50"] > 0 and sale["sql_p50"] > 0 and sale["python_p50"] > 0 and sale["raw_commit_p50"] > 0
     assert results["stock_list"]["rows_found"] > 0 and results["stock_list"]["products"] == 10_000
     assert results["kardex_page"]["movements"] >= 5_000 and results["kardex_page"]["page"] == 50
     count = results["count_post"]
