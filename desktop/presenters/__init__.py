@@ -5,6 +5,7 @@
     ├── customer.py    the factura customer dialog: find or type a business customer
     ├── devices.py     the device page: choose, test and save printer, drawer, scale, scanner
     ├── enrollment.py  the first-run wizard: connect with a code, receive the store, try the devices
+    ├── fiado.py       the sale's customer picker, abono, its reversal and the estado de cuenta
     ├── payment.py     the payment dialog: keypad, quick cash, tenders, boleta or factura
     ├── purchase.py    the supplier's XML as a purchase: preview the DTE, match lines, register
     ├── returns.py     the return screen: find the sale, choose lines, authorise

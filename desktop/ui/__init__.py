@@ -8,8 +8,10 @@
     ├── cart_model.py       the cart as a Qt table model over the presenter's line views
     ├── choices.py          finger-sized drop-down choices for set-up forms
     ├── customer_dialog.py  the factura's customer dialog
+    ├── customer_picker.py  the sale's customer: search by name, RUT or phone, new or edit, on the keyboard
     ├── devices_page.py     the device page (administrador): printer, drawer, scale, scanner
     ├── enroll_dialog.py    first-run wizard: connect to HQ, receive the store, printer and scale
+    ├── fiado_dialogs.py    Fiado…: abono, reversal of an abono (supervisor), estado de cuenta
     ├── file_picker.py      a finger-sized file picker in Spanish (folders, Memoria USB)
     ├── main_window.py      the till's window: sign-in → back office or open shift → sale screen, status bar
     ├── payment_dialog.py   the payment dialog: total, tenders, keypad, boleta or factura
