@@ -10,6 +10,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── costing.py         weighted average perpetual cost (PPP) as a pure fold
     ├── errors.py          ``PosError`` and the domain's exception tree
     ├── inventory.py       stock movements of every event and their cost (PPP or FIFO lots): the reference fold
+    ├── fiado.py           store credit as a pure ledger: entries, postings, balances, the charge rule, statements
     ├── es_cl.py           numbers and dates as people read them in Chile (es-CL)
     ├── journal.py         the event-store port (Protocol), its errors and an in-memory store
     ├── launcher.py        the ``almacen`` command: finds its parts (pos, dte, server) through entry points

@@ -14,6 +14,11 @@
     │   ├── PaymentShort(due, tendered)
     │   └── TenderExceedsDue(kind, amount, remaining)
     ├── ShiftError(state)
+    ├── FiadoError
+    │   ├── FiadoOverLimit(message, needs_supervisor, headroom)
+    │   ├── UnknownPayment(payment_id)
+    │   ├── ReversalOfReversal(payment_id)
+    │   └── PaymentAlreadyReversed(payment_id)
     ├── AuthError
     │   ├── WrongPin(user_id, failures)
     │   ├── LockedOut(user_id, until)
@@ -115,6 +120,38 @@ class ShiftError(PosError):
     def __init__(self, message: str, state: str) -> None:
         super().__init__(message)
         self.state = state
+
+
+class FiadoError(PosError):
+    """A customer's store credit (fiado) cannot take the requested step (docs/fiado.md)."""
+
+
+class FiadoOverLimit(FiadoError):
+    """A charge beyond the customer's limit or the offline allowance (``shared.fiado.decide_charge``'s reason):
+    ``needs_supervisor`` says a supervisor's PIN lets it pass; ``headroom`` is what may be charged without one."""
+
+    def __init__(self, message: str, *, needs_supervisor: bool = True, headroom: int = 0) -> None:
+        super().__init__(message)
+        self.needs_supervisor = needs_supervisor
+        self.headroom = headroom
+
+
+class UnknownPayment(FiadoError):
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(f"el abono {payment_id} no existe en la cuenta del cliente")
+        self.payment_id = payment_id
+
+
+class ReversalOfReversal(FiadoError):
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(f"{payment_id} es una reversa: una reversa no se revierte (registre un abono nuevo)")
+        self.payment_id = payment_id
+
+
+class PaymentAlreadyReversed(FiadoError):
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(f"el abono {payment_id} ya fue reversado")
+        self.payment_id = payment_id
 
 
 class AuthError(PosError):

@@ -26,13 +26,18 @@ class Action(enum.Enum):
     PURCHASE = "purchase"
     OPEN_PRICE = "open_price"
     MERMA = "merma"
+    FIADO_OVER_LIMIT = "fiado_over_limit"
+    """A charge on credit beyond the customer's limit or the offline allowance (docs/fiado.md)."""
+    FIADO_REVERSAL = "fiado_reversal"
+    """Reversing a payment (abono) on a customer's account."""
 
     @property
     def label(self) -> str:
         return {Action.VOID_LINE: "anular línea", Action.DISCOUNT: "descuento sobre el límite",
                 Action.OPEN_DRAWER: "abrir cajón sin venta", Action.CASH_OUT: "retiro de efectivo",
                 Action.RETURN: "devolución", Action.PURCHASE: "registrar compra",
-                Action.OPEN_PRICE: "vender sin catálogo", Action.MERMA: "merma sobre el umbral"}[self]
+                Action.OPEN_PRICE: "vender sin catálogo", Action.MERMA: "merma sobre el umbral",
+                Action.FIADO_OVER_LIMIT: "fiado sobre el cupo", Action.FIADO_REVERSAL: "reversar abono de fiado"}[self]
 
 
 def can_authorise(role: Role, action: Action) -> bool:

@@ -20,10 +20,18 @@ class TenderKind(enum.Enum):
     DEBIT = "debit"
     CREDIT = "credit"
     TRANSFER = "transfer"
+    FIADO = "fiado"
+    """Put on the sale's customer's account (store credit, docs/fiado.md): exact, never gives change, never in the
+    drawer nor counted at the close."""
 
     @property
     def label(self) -> str:
         return _TENDER_LABELS[self]
+
+    @property
+    def counted(self) -> bool:
+        """Whether the close counts this tender (drawer or vouchers): every kind but fiado."""
+        return self is not TenderKind.FIADO
 
 
 _TENDER_LABELS = {
@@ -31,7 +39,12 @@ _TENDER_LABELS = {
     TenderKind.DEBIT: "Débito",
     TenderKind.CREDIT: "Crédito",
     TenderKind.TRANSFER: "Transferencia",
+    TenderKind.FIADO: "Fiado",
 }
+
+COUNTED_TENDERS: tuple[TenderKind, ...] = tuple(k for k in TenderKind if k.counted)
+"""The tenders a shift expects and counts at its close, in display order (fiado is the customer's debt, not money
+of the shift)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +125,9 @@ class Settlement:
 def settle(total: money.Pesos, tenders: tuple[Tender, ...]) -> Settlement:
     """Check that ``tenders`` pay ``total`` and compute rounding and change.
 
-    Non-cash tenders (debit, credit, transfer) are exact and may not exceed what is due. When any cash tender is
-    present, the remaining amount is rounded to $10 (``money.round_cash``, Ley 20.956) and cash must cover it.
+    Non-cash tenders (debit, credit, transfer, fiado) are exact and may not exceed what is due, alone or mixed.
+    When any cash tender is present, the remaining amount is rounded to $10 (``money.round_cash``, Ley 20.956) and
+    cash must cover it.
 
     Raises:
         InvalidAmount: a negative tender.
@@ -127,7 +141,9 @@ def settle(total: money.Pesos, tenders: tuple[Tender, ...]) -> Settlement:
     cash = sum(t.amount for t in tenders if t.kind is TenderKind.CASH)
     has_cash = any(t.kind is TenderKind.CASH for t in tenders)
     if noncash > total:
-        raise errors.TenderExceedsDue("tarjeta/transferencia", noncash, total)
+        fiado = any(t.kind is TenderKind.FIADO for t in tenders)
+        raise errors.TenderExceedsDue("tarjeta/transferencia/fiado" if fiado else "tarjeta/transferencia", noncash,
+                                      total)
     remaining = total - noncash
     if not has_cash:
         if remaining > 0:

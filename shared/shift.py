@@ -1,4 +1,5 @@
-"""The shift (turno de caja): opening float, sales by tender, cash in/out, blind count and the Z report.
+"""The shift (turno de caja): opening float, sales by tender, cash in/out, fiado payments, blind count and the Z
+report.
 
 ``Shift`` is a pure fold over the shift's events; the terminal keeps it as a projection and the server
 rebuilds the same figures from the same events.
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared import errors, money
-from shared.events import auth, returns, sales, shifts, till
-from shared.sale import TenderKind
+from shared.events import auth, fiado, returns, sales, shifts, till
+from shared.sale import COUNTED_TENDERS, TenderKind
+
+_FIADO = TenderKind.FIADO.value
 
 
 class ShiftState(enum.Enum):
@@ -35,7 +38,9 @@ class TenderResult:
 
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """The running totals of one shift, in CLP. ``received`` is money kept per tender (cash net of change)."""
+    """The running totals of one shift, in CLP. ``received`` is money kept per counted tender (cash net of change;
+    fiado payments in, their reversals out); what went on or came off customers' accounts is never in it: the
+    ``fiado_*`` figures (docs/fiado.md)."""
 
     shift_id: str
     number: int
@@ -59,6 +64,14 @@ class Shift:
     """Credited (the notas' totals) minus what the refunds handed back: the Ley 20.956 rounding of cash refunds."""
     counted: dict[str, money.Pesos] = field(default_factory=dict)
     closed_by: str = ""
+    fiado_sales: money.Pesos = 0
+    """Sold on credit: the sum of the sales' ``fiado`` tenders (part of ``sales_total``, not of ``received``)."""
+    fiado_returns: money.Pesos = 0
+    """Refunds credited to customers' accounts (part of ``returns_total``; nothing left the drawer)."""
+    fiado_payments: money.Pesos = 0
+    """Abonos taken, net of the reversals made in this shift (in ``received`` under their tender)."""
+    fiado_payments_count: int = 0
+    fiado_reversals: int = 0
 
     @classmethod
     def open(cls, event: shifts.ShiftOpened) -> Shift:
@@ -72,25 +85,45 @@ class Shift:
         """
         if getattr(event, "shift_id", None) != self.shift_id:
             return self
-        if isinstance(event, sales.SaleCompleted | shifts.CashMoved | shifts.ShiftClosed | returns.ReturnCompleted):
+        if isinstance(event, sales.SaleCompleted | shifts.CashMoved | shifts.ShiftClosed | returns.ReturnCompleted
+                      | fiado.FiadoPaid | fiado.FiadoPaymentReversed):
             self._require_open()
         if isinstance(event, returns.ReturnCompleted):
             received = dict(self.received)
+            credited = 0
             for t in event.refunds:
-                received[t.kind] = received.get(t.kind, 0) - t.received
+                if t.kind == _FIADO:
+                    credited += t.received
+                else:
+                    received[t.kind] = received.get(t.kind, 0) - t.received
             handed_back = sum(t.received for t in event.refunds)
             return replace(self, received=received, returns_count=self.returns_count + 1,
                            returns_total=self.returns_total + event.total,
-                           returns_rounding=self.returns_rounding + event.total - handed_back)
+                           returns_rounding=self.returns_rounding + event.total - handed_back,
+                           fiado_returns=self.fiado_returns + credited)
         if isinstance(event, sales.SaleCompleted):
             received = dict(self.received)
+            on_credit = 0
             for t in event.tenders:
-                received[t.kind] = received.get(t.kind, 0) + t.received
+                if t.kind == _FIADO:
+                    on_credit += t.received
+                else:
+                    received[t.kind] = received.get(t.kind, 0) + t.received
             return replace(self, sales_count=self.sales_count + 1, sales_total=self.sales_total + event.total,
                            received=received, rounding=self.rounding + event.rounding,
                            discounts=self.discounts + event.discount + sum(x.discount for x in event.lines),
                            neto=self.neto + event.neto, iva=self.iva + event.iva,
-                           exento=self.exento + event.exento)
+                           exento=self.exento + event.exento, fiado_sales=self.fiado_sales + on_credit)
+        if isinstance(event, fiado.FiadoPaid):
+            received = dict(self.received)
+            received[event.kind] = received.get(event.kind, 0) + event.amount
+            return replace(self, received=received, fiado_payments=self.fiado_payments + event.amount,
+                           fiado_payments_count=self.fiado_payments_count + 1)
+        if isinstance(event, fiado.FiadoPaymentReversed):
+            received = dict(self.received)
+            received[event.kind] = received.get(event.kind, 0) - event.amount
+            return replace(self, received=received, fiado_payments=self.fiado_payments - event.amount,
+                           fiado_reversals=self.fiado_reversals + 1)
         if isinstance(event, auth.Authorised):
             return replace(self, voids=self.voids + (event.action == "void_line"))
         if isinstance(event, till.LineRemoved) and not event.authorised_by:  # with a PIN: counted as Authorised
@@ -109,8 +142,8 @@ class Shift:
             raise errors.ShiftError("el turno está cerrado", self.state.value)
 
     def expected(self) -> dict[TenderKind, money.Pesos]:
-        """What should be in the drawer and in the card/transfer reports, per tender."""
-        result = {kind: self.received.get(kind.value, 0) for kind in TenderKind}
+        """What should be in the drawer and in the card/transfer reports, per counted tender (never fiado)."""
+        result = {kind: self.received.get(kind.value, 0) for kind in COUNTED_TENDERS}
         result[TenderKind.CASH] += self.opening_float + self.cash_in - self.cash_out
         return result
 
@@ -119,22 +152,24 @@ class Shift:
 
         Raises:
             ShiftError: the shift is already closed.
-            InvalidAmount: a negative count.
+            InvalidAmount: a negative count, or an amount counted as fiado (it is never in the drawer).
         """
         self._require_open()
         for kind, amount in counted.items():
             if amount < 0:
                 raise errors.InvalidAmount(amount, f"conteo negativo en {kind.label}")
+            if not kind.counted and amount:
+                raise errors.InvalidAmount(amount, "el fiado no se cuenta en caja: es deuda del cliente")
         expected = self.expected()
         return shifts.ShiftClosed(
             shift_id=self.shift_id, closed_by=closed_by,
-            counted=tuple(shifts.TenderCount(k.value, counted.get(k, 0)) for k in TenderKind),
-            expected=tuple(shifts.TenderCount(k.value, expected[k]) for k in TenderKind))
+            counted=tuple(shifts.TenderCount(k.value, counted.get(k, 0)) for k in COUNTED_TENDERS),
+            expected=tuple(shifts.TenderCount(k.value, expected[k]) for k in COUNTED_TENDERS))
 
     def results(self) -> tuple[TenderResult, ...]:
-        """Expected vs counted per tender (counted is 0 until the shift closes)."""
+        """Expected vs counted per counted tender (counted is 0 until the shift closes)."""
         expected = self.expected()
-        return tuple(TenderResult(k, expected[k], self.counted.get(k.value, 0)) for k in TenderKind)
+        return tuple(TenderResult(k, expected[k], self.counted.get(k.value, 0)) for k in COUNTED_TENDERS)
 
 
 @dataclass(frozen=True, slots=True)

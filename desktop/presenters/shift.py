@@ -182,6 +182,11 @@ class SessionPresenter:
         if report.shift.returns_count:
             lines.append(("Devoluciones", f"{report.shift.returns_count} · "
                                           f"{money.format_clp(report.shift.returns_total)}"))
+        s = report.shift
+        if s.fiado_sales:
+            lines.append(("Ventas al fiado", money.format_clp(s.fiado_sales)))
+        if s.fiado_payments_count:
+            lines.append(("Abonos de fiado", f"{s.fiado_payments_count} · {money.format_clp(s.fiado_payments)}"))
         for r in report.results:
             if r.expected or r.counted:
                 lines.append((f"{r.kind.label}: esperado / contado",

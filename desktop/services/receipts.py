@@ -384,6 +384,17 @@ def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:
             f"Dirección: {customer.direccion}", f"Comuna: {customer.comuna}")
 
 
+def _fiado_rows(s: shift_mod.Shift) -> tuple[tuple[str, str], ...]:
+    """The Z's fiado block when the shift sold on credit or took payments (docs/fiado.md): sales on credit and
+    refunds credited to accounts are not in the drawer; payments are, under their tender (net of reversals)."""
+    if not (s.fiado_sales or s.fiado_returns or s.fiado_payments_count or s.fiado_reversals):
+        return ()
+    clp = money.format_clp
+    return (("--", ""), ("Fiado", ""), ("Ventas al fiado", clp(s.fiado_sales)),
+            ("Devoluciones al fiado", clp(s.fiado_returns)), ("N° de abonos de fiado", str(s.fiado_payments_count)),
+            ("Abonos de fiado", clp(s.fiado_payments)), ("Abonos reversados", str(s.fiado_reversals)))
+
+
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],
                   now: datetime, *, reprint: bool = False, opened_at: datetime | None = None,
                   closed_at: datetime | None = None) -> TextReport:
@@ -405,7 +416,8 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
         ("Líneas anuladas", str(s.voids)), ("--", ""), ("Devoluciones", ""),
         ("N° de devoluciones", str(s.returns_count)), ("Total devuelto", clp(s.returns_total)),
         ("Redondeo devoluciones", clp(-s.returns_rounding)),
-        ("Ventas netas", clp(s.sales_total - s.returns_total)), ("--", ""), ("Efectivo", ""),
+        ("Ventas netas", clp(s.sales_total - s.returns_total)),
+        *_fiado_rows(s), ("--", ""), ("Efectivo", ""),
         ("Fondo inicial", clp(s.opening_float)), ("Ingresos", clp(s.cash_in)), ("Retiros", clp(s.cash_out)),
         ("--", ""), ("Arqueo", ""),
     ]

@@ -153,7 +153,9 @@ class FiadoEntryReceived:
     feed ``fiado_entry``): ``entry_id`` is the event id of the event that made it (a till skips entries it already
     has), ``kind`` one of :data:`ENTRY_KINDS`, ``amount`` positive (the kind gives the sign), ``document`` the
     Spanish text a statement shows ("Boleta N° 123 · Local Centro"), ``at`` the journal time (ISO, UTC),
-    ``reverses`` the reversed entry's id for a ``reverso``."""
+    ``reverses`` for a ``reverso`` the ``payment_id`` of the payment it reverses (the ``reference`` of that payment's
+    ``abono`` entry), ``counter_account`` the other leg of the entry's postings (``shared.fiado.postings``; "" from
+    a master that did not send it: derived from ``kind``)."""
 
     TYPE: ClassVar[str] = "fiado.entry_received"
     VERSION: ClassVar[int] = 1
@@ -168,3 +170,4 @@ class FiadoEntryReceived:
     reference: str
     at: str
     reverses: str = ""
+    counter_account: str = ""

@@ -105,6 +105,8 @@ NOTA_CREDITO: Final = 61
 LEASED_TIPOS: Final = frozenset({33, 34, 39, 41, 56, 61})
 """Document types a till stamps from a CAF."""
 TENDER_KINDS: Final = frozenset(k.value for k in sale_mod.TenderKind)
+COUNTED_KINDS: Final = frozenset(k.value for k in sale_mod.COUNTED_TENDERS)
+"""Tenders a shift's close counts (every kind but fiado)."""
 SOLD_BY: Final = frozenset({"unit", "kg"})
 ROLES: Final = frozenset(r.value for r in roles.Role)
 ACTIONS: Final = frozenset(a.value for a in roles.Action)
@@ -455,7 +457,42 @@ def _sale_sums(e: sales.SaleCompleted) -> str | None:
         if getattr(e, name) != value:
             return (f"el campo {name} ({getattr(e, name)}) no es el que la caja calcula de las líneas ({value}, con "
                     "el descuento repartido en proporción)")
-    return _tenders(e) or _sale_document(e)
+    return _tenders(e) or _sale_document(e) or _sale_fiado(e)
+
+
+_FIADO: Final = sale_mod.TenderKind.FIADO.value
+
+
+def _sale_fiado(e: sales.SaleCompleted) -> str | None:
+    """A sale with ``fiado`` tenders names its customer and carries the charge they add up to (docs/fiado.md)."""
+    f, customer_id = e.fiado, e.customer_id
+    if f is None and customer_id == "" and all(t.kind != _FIADO for t in e.tenders):
+        return None  # the usual sale: nobody attached, nothing on credit
+    reason = _id("customer_id", customer_id, required=False)
+    if reason is not None:
+        return reason
+    fiado_tenders = [t for t in e.tenders if t.kind == _FIADO]
+    if any(t.amount == 0 for t in fiado_tenders):
+        return "un pago fiado de $0 no carga nada: quítelo de los pagos"
+    if f is None:
+        if fiado_tenders:
+            return "el campo fiado falta: una venta con pago fiado lleva el cargo a la cuenta del cliente"
+        return None
+    if type(f) is not fiado.FiadoCharge:
+        return "el campo fiado no es un cargo de fiado"
+    if not fiado_tenders:
+        return "el campo fiado sobra: la venta no tiene pago fiado"
+    if customer_id == "":
+        return "el campo customer_id falta: una venta al fiado se carga a la cuenta de un cliente"
+    reason = (_pesos("fiado.amount", f.amount, low=1) or _signed_pesos("fiado.balance_before", f.balance_before)
+              or _pesos("fiado.credit_limit", f.credit_limit)
+              or _id("fiado.approved_by", f.approved_by, required=False))
+    if reason is not None:
+        return reason
+    on_credit = sum(t.amount for t in fiado_tenders)
+    if f.amount != on_credit:
+        return f"el campo fiado.amount ({f.amount}) debe ser la suma de los pagos fiado ({on_credit})"
+    return None
 
 
 def _tenders(e: sales.SaleCompleted) -> str | None:
@@ -575,6 +612,12 @@ def _returned(e: returns.ReturnCompleted) -> str | None:
               or _pesos("refunds[0].received", refund.received))
     if reason is not None:
         return reason
+    reason = _id("customer_id", e.customer_id, required=False)
+    if reason is not None:
+        return reason
+    if refund.kind == _FIADO and e.customer_id == "":
+        return ("el campo customer_id falta: una devolución al fiado abona la cuenta del cliente de la venta "
+                "(devuelva en otro medio si la venta no tenía cliente)")
     due = money.round_cash(e.total) if refund.kind == sale_mod.TenderKind.CASH.value else e.total
     if refund.amount != due or refund.received != due:
         return (f"el campo refunds[0] ({refund.amount}) debe devolver {due}: el total"
@@ -600,7 +643,7 @@ def _cash_moved(e: shifts.CashMoved) -> str | None:
 
 def _shift_closed(e: shifts.ShiftClosed) -> str | None:
     reason = (_id("shift_id", e.shift_id) or _id("closed_by", e.closed_by)
-              or _tuple("counted", e.counted, len(TENDER_KINDS)) or _tuple("expected", e.expected, len(TENDER_KINDS)))
+              or _tuple("counted", e.counted, len(COUNTED_KINDS)) or _tuple("expected", e.expected, len(COUNTED_KINDS)))
     if reason is not None:
         return reason
     for name in ("counted", "expected"):
@@ -610,7 +653,7 @@ def _shift_closed(e: shifts.ShiftClosed) -> str | None:
             check = _pesos if name == "counted" else _signed_pesos  # expected may be below 0
             if (reason := check(f"{name}[{n}].amount", c.amount)) is not None:
                 return reason
-        if (reason := _kinds(name, getattr(e, name), TENDER_KINDS)) is not None:
+        if (reason := _kinds(name, getattr(e, name), COUNTED_KINDS)) is not None:
             return reason
     return None
 
@@ -999,7 +1042,8 @@ def _entry_received(e: fiado.FiadoEntryReceived) -> str | None:
             or _one_of("kind", e.kind, frozenset(fiado.ENTRY_KINDS)) or _pesos("amount", e.amount, low=1)
             or _id("store_id", e.store_id) or _id("terminal_id", e.terminal_id, required=False)
             or _text("document", e.document, FIADO_DOCUMENT_MAX) or _id("reference", e.reference, required=False)
-            or _text("at", e.at, 40, required=True) or _id("reverses", e.reverses, required=False))
+            or _timestamp("at", e.at) or _id("reverses", e.reverses, required=False)
+            or _text("counter_account", e.counter_account, ID_MAX))
 
 
 RULES: dict[type[Any], Rule] = {

@@ -16,7 +16,7 @@ from syncserver.hq import params, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
-TENDER_ORDER = ("cash", "debit", "credit", "transfer")
+TENDER_ORDER = ("cash", "debit", "credit", "transfer", "fiado")
 
 # ``occurred_at`` is the terminal's ISO text with its offset: a text range (one day either side) narrows the rows,
 # the cast to Chile's time zone decides the day.

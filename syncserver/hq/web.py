@@ -23,7 +23,8 @@ BASE = "/hq"
 CHILE = ZoneInfo("America/Santiago")
 TEMPLATES = Path(__file__).with_name("templates")
 
-TENDER_LABELS = {"cash": "Efectivo", "debit": "Débito", "credit": "Crédito", "transfer": "Transferencia"}
+TENDER_LABELS = {"cash": "Efectivo", "debit": "Débito", "credit": "Crédito", "transfer": "Transferencia",
+                 "fiado": "Fiado"}
 
 
 OWNER, ACCOUNTANT, MANAGER = "owner", "accountant", "manager"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from shared import errors, money
 from shared.catalog import Product, SoldBy
-from shared.sale import Sale, SaleLine, Tender, TenderKind, allocate, settle
+from shared.sale import COUNTED_TENDERS, Sale, SaleLine, Tender, TenderKind, allocate, settle
 
 AGUA = Product("BEB-001", "Agua mineral 1,6 L", 1000, "bebidas", barcodes=("7801610001196",))
 PAN = Product("PAN-001", "Pan amasado", 500, "panadería")
@@ -470,4 +470,21 @@ def test_change_is_what_was_handed_over_minus_the_rounded_due(total: int, extra:
 
 
 def test_tender_labels_are_spanish() -> None:
-    assert [k.label for k in TenderKind] == ["Efectivo", "Débito", "Crédito", "Transferencia"]
+    assert [k.label for k in TenderKind] == ["Efectivo", "Débito", "Crédito", "Transferencia", "Fiado"]
+
+
+def test_only_fiado_is_left_out_of_the_count() -> None:
+    assert COUNTED_TENDERS == (CASH, DEBIT, CREDIT, TRANSFER)
+    assert not TenderKind.FIADO.counted
+
+
+def test_fiado_pays_exactly_alone_or_mixed_with_cash() -> None:
+    alone = settle(5000, (Tender(TenderKind.FIADO, 5000),))
+    assert (alone.change, alone.rounding, alone.received(TenderKind.FIADO)) == (0, 0, 5000)
+    mixed = settle(5008, (Tender(TenderKind.FIADO, 3000), Tender(CASH, 5000)))
+    assert (mixed.cash_due, mixed.change, mixed.received(TenderKind.FIADO)) == (2010, 2990, 3000)
+    with pytest.raises(errors.TenderExceedsDue) as info:
+        settle(5000, (Tender(TenderKind.FIADO, 6000),))
+    assert info.value.kind == "tarjeta/transferencia/fiado"
+    with pytest.raises(errors.PaymentShort):
+        settle(5000, (Tender(TenderKind.FIADO, 3000), Tender(DEBIT, 1000)))

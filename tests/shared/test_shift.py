@@ -10,7 +10,7 @@ import pytest
 
 from shared import errors, money
 from shared.catalog import Product
-from shared.events import auth, catalog, sales, shifts
+from shared.events import auth, catalog, fiado, returns, sales, shifts
 from shared.sale import Sale, Settlement, Tender, TenderKind
 from shared.shift import Shift, ShiftState, TenderResult, ZReport, z_report
 
@@ -253,3 +253,53 @@ def test_fold_is_pure() -> None:
     assert start.received == {} and start.sales_count == 0
     assert fold([SALE_1, SALE_2], start) == first
     assert money.format_clp(first.expected()[CASH]) == "$25.990"
+
+
+FIADO = TenderKind.FIADO
+# Sale 4: $8.000 = $5.000 on the customer's account + $3.000 cash (nothing on credit enters the drawer).
+SALE_4 = sale_event(4, [(AGUA, 8)], (Tender(FIADO, 5000), Tender(CASH, 3000)))
+PAID = fiado.FiadoPaid("P-1", "C-1", SHIFT, "cajera-1", "cash", 4000, 5000, 5000)
+PAID_DEBIT = fiado.FiadoPaid("P-2", "C-1", SHIFT, "cajera-1", "debit", 1000, 1000, 1000)
+REVERSED = fiado.FiadoPaymentReversed("R-1", "P-2", "C-1", SHIFT, "sup-1", "abono duplicado", "debit", 1000)
+
+
+def test_fiado_is_its_own_figure_and_never_in_the_drawer() -> None:
+    shift = fold([SALE_4])
+    assert (shift.sales_total, shift.fiado_sales) == (8000, 5000)
+    assert shift.received == {"cash": 3000}
+    assert FIADO not in shift.expected()
+    assert [r.kind for r in shift.results()] == [CASH, DEBIT, CREDIT, TRANSFER]
+
+
+def test_fiado_payments_count_as_money_in_and_reversals_take_it_out() -> None:
+    shift = fold([PAID, PAID_DEBIT])
+    assert shift.received == {"cash": 4000, "debit": 1000}
+    assert (shift.fiado_payments, shift.fiado_payments_count) == (5000, 2)
+    shift = shift.apply(REVERSED)
+    assert shift.received == {"cash": 4000, "debit": 0}
+    assert (shift.fiado_payments, shift.fiado_reversals) == (4000, 1)
+    assert shift.expected()[CASH] == 20_000 + 4000
+
+
+def test_a_fiado_refund_goes_back_to_the_account_not_out_of_the_drawer() -> None:
+    refund = returns.ReturnCompleted(
+        "D-1", "V-4", SHIFT, "cajera-1", "sup-1", "vencido",
+        (returns.LineReturned(1, "BEB-001", "Agua", 1000, Decimal(2), "unit", False, 2000),),
+        2000, 1681, 319, 0, (sales.TenderTaken("fiado", 2000, 2000),), 39, 4, False, customer_id="C-1")
+    shift = fold([SALE_4, refund])
+    assert shift.received == {"cash": 3000}
+    assert (shift.returns_total, shift.fiado_returns, shift.returns_rounding) == (2000, 2000, 0)
+
+
+def test_closing_counts_no_fiado_and_refuses_a_fiado_count() -> None:
+    shift = fold([SALE_4, PAID])
+    closed = shift.close({CASH: 27_000}, "cajera-1")
+    assert [c.kind for c in closed.counted] == ["cash", "debit", "credit", "transfer"]
+    assert closed.expected[0] == shifts.TenderCount("cash", 27_000)
+    with pytest.raises(errors.InvalidAmount, match="fiado no se cuenta"):
+        shift.close({CASH: 27_000, FIADO: 5000}, "cajera-1")
+
+
+def test_a_closed_shift_takes_no_fiado_payment(closed_shift: Shift) -> None:
+    with pytest.raises(errors.ShiftError):
+        closed_shift.apply(PAID)

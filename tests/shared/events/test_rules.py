@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared import errors
-from shared.events import inventory, purchases, registry, rules, sales
+from shared.events import fiado, inventory, purchases, registry, returns, rules, sales, shifts
 from tests.shared.events import strategies
 
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -245,3 +245,61 @@ def test_an_hq_product_change_names_its_change_id_who_and_when_or_nothing() -> N
     assert rules.problem(replace(leche, change_id=0, changed_by="", changed_at="")) is None
     assert "changed_at" in (rules.problem(replace(leche, changed_at="ayer")) or "")
     assert "change_id" in (rules.problem(replace(leche, change_id=-1)) or "")
+
+
+def _fiado_sale(**changes: object) -> sales.SaleCompleted:
+    """The reference sale, $1.500 of it put on customer C-1's account and $500 in cash."""
+    sale = _sale(tenders=(sales.TenderTaken("fiado", 1500, 1500), sales.TenderTaken("cash", 500, 500)), change=0,
+                 customer_id="C-1", fiado=fiado.FiadoCharge(1500, 3000, 50_000))
+    return replace(sale, **changes)  # type: ignore[arg-type]
+
+
+def test_a_sale_on_fiado_keeps_the_rules_alone_or_mixed() -> None:
+    assert rules.problem(_fiado_sale()) is None
+    alone = _fiado_sale(tenders=(sales.TenderTaken("fiado", 2000, 2000),),
+                        fiado=fiado.FiadoCharge(2000, 0, 2000, "sup-1"))
+    assert rules.problem(alone) is None
+    assert rules.problem(_sale(customer_id="C-1")) is None  # a customer attached, paid in cash
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"customer_id": ""}, "customer_id falta"),
+    ({"fiado": None}, "el campo fiado falta"),
+    ({"fiado": fiado.FiadoCharge(1400, 3000, 50_000)}, "fiado.amount (1400) debe ser la suma de los pagos fiado"),
+    ({"fiado": fiado.FiadoCharge(1500, 3000, -1)}, "fiado.credit_limit"),
+    ({"tenders": (sales.TenderTaken("cash", 2000, 2000),)}, "el campo fiado sobra"),
+    ({"tenders": (sales.TenderTaken("fiado", 2500, 2500),)}, "no pagan el total"),
+    ({"tenders": (sales.TenderTaken("fiado", 1500, 1000), sales.TenderTaken("cash", 500, 500))}, "received"),
+    ({"fiado": "1500"}, "no es un cargo de fiado"),
+])
+def test_a_wrong_sale_on_fiado_is_refused_in_spanish(changes: dict[str, object], words: str) -> None:
+    reason = rules.problem(_fiado_sale(**changes))
+    assert reason is not None and words in reason
+
+
+def _fiado_return(**changes: object) -> returns.ReturnCompleted:
+    line = returns.LineReturned(1, "COCA-15", "Coca-Cola 1,5 L", 1000, Decimal(2), "unit", False, 2000)
+    event = returns.ReturnCompleted("D-1", "0192d6c8-0000-7000-8000-000000000001", "t-1", "u-ana", "u-sup", "vencido",
+                                    (line,), 2000, 1681, 319, 0, (sales.TenderTaken("fiado", 2000, 2000),), 39, 12,
+                                    True, customer_id="C-1")
+    return replace(event, **changes)  # type: ignore[arg-type]
+
+
+def test_a_fiado_refund_needs_the_sales_customer() -> None:
+    assert rules.problem(_fiado_return()) is None
+    reason = rules.problem(_fiado_return(customer_id=""))
+    assert reason is not None and "customer_id falta" in reason
+
+
+def test_a_shift_close_counts_no_fiado() -> None:
+    closed = shifts.ShiftClosed("t-1", "u-ana", (shifts.TenderCount("fiado", 0),), ())
+    reason = rules.problem(closed)
+    assert reason is not None and "counted[0].kind" in reason
+
+
+def test_a_forwarded_entry_has_a_real_time() -> None:
+    entry = fiado.FiadoEntryReceived("E-1", "C-1", "cargo", 1500, "S-1", "T-1", "Boleta N° 12", "V-1",
+                                     "2026-12-01T12:00:00.000000+00:00", counter_account="ventas_fiado")
+    assert rules.problem(entry) is None
+    reason = rules.problem(replace(entry, at="ayer"))
+    assert reason is not None and "ISO 8601" in reason
