@@ -187,7 +187,7 @@ class CustomersView:
 
 
 OVERDUE_FLAG_DAYS = 30
-"""A balance unpaid this many days is shown in amber."""
+"""A balance unpaid more than this many days is shown in amber (``fiado_queries.OVERDUE_DAYS``: «Con mora»)."""
 
 
 def day_text(d: date) -> str:
@@ -252,10 +252,10 @@ def line_of(row: CustomerRow, today: date) -> ListLine:
     rut = rut_mod.format(row.rut) if row.rut else ""
     detail = " · ".join(part for part in (rut, row.phone, row.flag or ("Sobre el límite" if over else ""))
                         if part)
-    flag = "over" if over else ("overdue" if days is not None and days >= OVERDUE_FLAG_DAYS else "")
+    flag = "over" if over else ("overdue" if days is not None and days > OVERDUE_FLAG_DAYS else "")
     return ListLine(row.name, detail, balance_text(row.balance) if row.balance else "$0",
                     money.format_clp(row.limit) if row.enabled else "Sin fiado",
-                    f"{use} %" if use is not None else "", days_text(days), flag)
+                    f"{use}\u00a0%" if use is not None else "", days_text(days), flag)
 
 
 def account_text(row: CustomerRow, today: date) -> str:
@@ -264,7 +264,7 @@ def account_text(row: CustomerRow, today: date) -> str:
             f"Debe {money.format_clp(row.balance)}")
     if not row.enabled:
         return f"{owes} · sin fiado habilitado"
-    parts = [f"{owes} de {money.format_clp(row.limit)} ({use_percent(row.balance, row.limit)} %)",
+    parts = [f"{owes} de {money.format_clp(row.limit)} ({use_percent(row.balance, row.limit)}\u00a0%)",
              f"disponible {money.format_clp(max(row.limit - row.balance, 0))}"]
     days = overdue_days(row.oldest_unpaid_at, today) if row.balance > 0 else None
     if days:
@@ -326,7 +326,8 @@ class CustomersPresenter:
             return self.view
         if section == "movements" and self.view.form.editing and not self.view.movements:
             return self.statement(section="movements")
-        return self._emit(replace(self.view, section=section))
+        return self._emit(replace(self.view, section=section, message="" if self.view.can_edit else READ_ONLY,
+                                  error=False))
 
     def refresh(self) -> CustomersView:
         """Read the customers again (a sale or a pull may have moved balances)."""

@@ -62,8 +62,8 @@ def test_small_rules():
 def test_the_list_shows_balance_limit_use_and_overdue_days():
     view = _page(_store()).view
     assert [(r.name, r.balance, r.limit, r.use, r.overdue, r.flag) for r in view.rows] == [
-        ("Pedro Araya", "$23.000", "$20.000", "115 %", "1 día", "over"),
-        ("Juana Pérez Soto", "$12.300", "$50.000", "25 %", "35 días", "overdue"),
+        ("Pedro Araya", "$23.000", "$20.000", "115\u00a0%", "1 día", "over"),
+        ("Juana Pérez Soto", "$12.300", "$50.000", "25\u00a0%", "35 días", "overdue"),
         ("Luis Tapia", "$0", "Sin fiado", "", "", "")]
     assert view.rows[0].detail == "987654321 · Sobre el límite: cargos de 2 cajas"
     assert view.rows[1].detail == "12.345.678-5 · +56 9 1234 5678"
@@ -108,7 +108,7 @@ def test_a_customer_created_with_fiado_then_edited(tmp_path):
     new_id = view.form.editing
     assert fiado.accounts[new_id] == (True, 30_000) and fiado.profiles[new_id].rut == "11111111-1"
     assert view.form.rut == "11.111.111-1" and view.form.limit == "30.000"
-    assert view.account == "Debe $0 de $30.000 (0 %) · disponible $30.000"
+    assert view.account == "Debe $0 de $30.000 (0\u00a0%) · disponible $30.000"
     assert view.rows[view.selected].name == "Rosa Elena Muñoz"
 
     page.type("address", "Los Aromos 45")
@@ -138,7 +138,7 @@ def test_an_opened_customer_and_its_movements(tmp_path):
     page.search("juana")
     view = page.open(0)
     assert view.customer == "Juana Pérez Soto" and view.section == "profile"
-    assert view.account == "Debe $12.300 de $50.000 (25 %) · disponible $37.700 · 35 días de mora"
+    assert view.account == "Debe $12.300 de $50.000 (25\u00a0%) · disponible $37.700 · 35 días de mora"
     view = page.show("movements")  # this month's at once
     assert view.movements == (("03-12-2026", "Boleta N° 131", "$2.300", "", "$12.300"),)
     assert view.opening == "Saldo al 30-11-2026: $10.000" and view.closing == "Saldo al 07-12-2026: $12.300"
