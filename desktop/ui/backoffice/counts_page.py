@@ -20,7 +20,16 @@ from desktop.presenters.backoffice.counts import (
 )
 from desktop.services import inventory
 from desktop.ui import binding, choices
-from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, names_of, set_text
+from desktop.ui.backoffice.ops_widgets import (
+    LineSheet,
+    OpsPage,
+    RowsTable,
+    caption,
+    field,
+    names_of,
+    product_field,
+    set_text,
+)
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.widgets import BigButton, label
 
@@ -48,24 +57,14 @@ class CountsPage(OpsPage):
         column.setSpacing(4)
         self.title = label("", "counts-title", "section", wrap=True)
         column.addWidget(self.title)
-        self.product = ProductField("counts")
-        self.product.scanned.connect(p.scan)
-        self.product.searched.connect(p.search)
-        self.product.chosen.connect(p.choose)
+        self.product = product_field("counts", p)
         column.addWidget(self.product)
-        row = QHBoxLayout()
-        self.sheet = RowsTable("counts-sheet", SHEET_COLUMNS, numeric=(1,))
-        self.sheet.touched.connect(p.select)
-        row.addWidget(self.sheet, 1)
-        side = QVBoxLayout()
-        side.addWidget(caption("En la repisa (línea elegida)"))
-        self.quantity = field("counts-quantity", "Cantidad", numeric=True, width=200)
-        self.quantity.textEdited.connect(p.set_quantity)
-        side.addWidget(self.quantity)
-        side.addWidget(label("La toma es ciega: lo esperado se ve al publicarla.", "counts-blind", "caption",
-                             wrap=True))
-        side.addStretch(1)
-        row.addLayout(side)
+        row = LineSheet(RowsTable("counts-sheet", SHEET_COLUMNS, numeric=(1,)), "En la repisa (línea elegida)",
+                        field("counts-quantity", "Cantidad", numeric=True, width=200), p.select, p.set_quantity)
+        self.sheet, self.quantity = row.table, row.quantity
+        row.side.addWidget(label("La toma es ciega: lo esperado se ve al publicarla.", "counts-blind", "caption",
+                                 wrap=True))
+        row.finish()
         column.addLayout(row, 1)
         bottom = QHBoxLayout()
         self.reason = choices.combo("counts-reason", tuple((r, r) for r in REASONS), editable=True)

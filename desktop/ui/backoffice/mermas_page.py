@@ -11,7 +11,15 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QVBoxLayou
 from desktop.presenters.backoffice.mermas import RECORDED_COLUMNS, MermasPresenter, MermasView
 from desktop.services import inventory
 from desktop.ui import binding
-from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, names_of, set_text
+from desktop.ui.backoffice.ops_widgets import (
+    OpsPage,
+    RowsTable,
+    caption,
+    field,
+    names_of,
+    product_field,
+    set_text,
+)
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.prompts import KeypadDialog
 from desktop.ui.widgets import BigButton, label, show_message
@@ -42,10 +50,7 @@ class MermasPage(OpsPage):
             self.warehouse_buttons[warehouse] = button
             self.warehouses.addWidget(button)
         grid.addLayout(self.warehouses, 0, 0)
-        self.product = ProductField("mermas")
-        self.product.scanned.connect(presenter.scan)
-        self.product.searched.connect(presenter.search)
-        self.product.chosen.connect(presenter.choose)
+        self.product = product_field("mermas", presenter)
         grid.addWidget(self.product, 1, 0)
         self.chosen = label("", "mermas-chosen", "section")
         grid.addWidget(self.chosen, 2, 0)

@@ -4,6 +4,7 @@ table of rows, a product field that takes a scanner's codes and typed words, and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QShowEvent
@@ -224,6 +225,46 @@ class ProductField(QWidget):
                 button.setToolTip(result[1])
         show_message(self.error, found.error, bool(found.error))
         self.error.setVisible(bool(found.error))  # with nothing found nor refused the row takes no height
+
+
+class Scanning(Protocol):
+    """A presenter whose lines are filled by the product field: a scanned code, typed words, a touched result."""
+
+    def scan(self, code: str) -> Any: ...
+    def search(self, text: str) -> Any: ...
+    def choose(self, sku: str) -> Any: ...
+
+
+def product_field(name: str, presenter: Scanning) -> ProductField:
+    """A :class:`ProductField` wired to ``presenter``'s ``scan``, ``search`` and ``choose``."""
+    product = ProductField(name)
+    product.scanned.connect(presenter.scan)
+    product.searched.connect(presenter.search)
+    product.chosen.connect(presenter.choose)
+    return product
+
+
+class LineSheet(QHBoxLayout):
+    """A table of lines (``table``: touching a row calls ``on_select``) with, beside it, the chosen line's
+    quantity under ``caption_text`` (``quantity``: each edit calls ``on_quantity``); ``side`` takes a page's own
+    buttons under the quantity. Counts, transfers sent and transfers received are such sheets."""
+
+    def __init__(self, table: RowsTable, caption_text: str, quantity: QLineEdit, on_select: Callable[[int], Any],
+                 on_quantity: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.table = table
+        self.quantity = quantity
+        table.touched.connect(on_select)
+        quantity.textEdited.connect(on_quantity)
+        self.addWidget(table, 1)
+        self.side = QVBoxLayout()
+        self.side.addWidget(caption(caption_text))
+        self.side.addWidget(quantity)
+        self.addLayout(self.side)
+
+    def finish(self) -> None:
+        """End the side column: what the page added stays at the top."""
+        self.side.addStretch(1)
 
 
 def names_of(terminal: Terminal) -> Callable[[str], str]:

@@ -21,7 +21,7 @@ from desktop.presenters.backoffice.purchases import (
 from desktop.presenters.backoffice.suppliers import day, document_text
 from desktop.services import inventory
 from desktop.ui import binding, choices
-from desktop.ui.backoffice.ops_widgets import OpsPage, ProductField, RowsTable, caption, field, set_text
+from desktop.ui.backoffice.ops_widgets import OpsPage, RowsTable, caption, field, product_field, set_text
 from desktop.ui.backoffice.pages import PageContext
 from desktop.ui.purchase_dialog import PurchaseDialog
 from desktop.ui.widgets import BigButton, label, show_message
@@ -89,10 +89,7 @@ class DocumentForm(QWidget):
         for name, edit in self.texts.items():
             edit.textEdited.connect(lambda text, k=name: p.type(k, text))
         column.addLayout(head)
-        self.product = ProductField(n)
-        self.product.scanned.connect(p.scan)
-        self.product.searched.connect(p.search)
-        self.product.chosen.connect(p.choose)
+        self.product = product_field(n, p)
         column.addWidget(self.product)
         body = QHBoxLayout()
         self.table = RowsTable(f"{n}-lines", LINE_COLUMNS, numeric=(1, 2, 3))

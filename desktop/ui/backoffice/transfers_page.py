@@ -21,11 +21,12 @@ from desktop.presenters.backoffice.transfers import (
 from desktop.services import inventory
 from desktop.ui import binding
 from desktop.ui.backoffice.ops_widgets import (
+    LineSheet,
     OpsPage,
-    ProductField,
     RowsTable,
     caption,
     field,
+    product_field,
     set_text,
 )
 from desktop.ui.backoffice.pages import PageContext
@@ -82,25 +83,16 @@ class TransfersPage(OpsPage):
         self.to_bodega.toggled.connect(p.set_to_bodega)
         target.addWidget(self.to_bodega)
         column.addLayout(target)
-        self.product = ProductField("transfers")
-        self.product.scanned.connect(p.scan)
-        self.product.searched.connect(p.search)
-        self.product.chosen.connect(p.choose)
+        self.product = product_field("transfers", p)
         column.addWidget(self.product)
-        sheet = QHBoxLayout()
-        self.sheet = RowsTable("transfers-sheet", SHEET_COLUMNS, numeric=(1,))
-        self.sheet.touched.connect(p.select)
-        sheet.addWidget(self.sheet, 1)
-        side = QVBoxLayout()
-        side.addWidget(caption("Cantidad de la línea elegida"))
-        self.quantity = field("transfers-quantity", "Cantidad", numeric=True, width=180)
-        self.quantity.textEdited.connect(p.set_quantity)
-        side.addWidget(self.quantity)
+        sheet = LineSheet(RowsTable("transfers-sheet", SHEET_COLUMNS, numeric=(1,)), "Cantidad de la línea elegida",
+                          field("transfers-quantity", "Cantidad", numeric=True, width=180), p.select,
+                          p.set_quantity)
+        self.sheet, self.quantity = sheet.table, sheet.quantity
         self.remove = BigButton("Quitar línea", "transfers-remove", "danger")
         self.remove.clicked.connect(p.remove)
-        side.addWidget(self.remove)
-        side.addStretch(1)
-        sheet.addLayout(side)
+        sheet.side.addWidget(self.remove)
+        sheet.finish()
         column.addLayout(sheet, 1)
         bottom = QHBoxLayout()
         self.note = field("transfers-note", "Nota (opcional): guía, patente, quién lo lleva…")
@@ -129,17 +121,11 @@ class TransfersPage(OpsPage):
         inner.setContentsMargins(0, 0, 0, 0)
         self.receipt_title = label("", "transfers-receipt-title", "section", wrap=True)
         inner.addWidget(self.receipt_title)
-        lines = QHBoxLayout()
-        self.receipt_lines = RowsTable("transfers-receipt", RECEIPT_COLUMNS, numeric=(1, 2, 3))
-        self.receipt_lines.touched.connect(p.select_received)
-        lines.addWidget(self.receipt_lines, 1)
-        side = QVBoxLayout()
-        side.addWidget(caption("Recibido de la línea elegida"))
-        self.received = field("transfers-received", "Recibido", numeric=True, width=180)
-        self.received.textEdited.connect(p.set_received)
-        side.addWidget(self.received)
-        side.addStretch(1)
-        lines.addLayout(side)
+        lines = LineSheet(RowsTable("transfers-receipt", RECEIPT_COLUMNS, numeric=(1, 2, 3)),
+                          "Recibido de la línea elegida", field("transfers-received", "Recibido", numeric=True,
+                                                                 width=180), p.select_received, p.set_received)
+        self.receipt_lines, self.received = lines.table, lines.quantity
+        lines.finish()
         inner.addLayout(lines, 1)
         actions = QHBoxLayout()
         back = BigButton("Volver", "transfers-receipt-back")
