@@ -346,3 +346,25 @@ def test_a_statement_closes_at_its_opening_plus_its_lines(steps: list[tuple[str,
     before = [x for x in fiado.unique(week.journal) if fiado.local_date(x.at) < start]
     assert s.opening == fiado.balance(before)
     assert all((x.cargo == 0) != (x.abono == 0) for x in s.lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(step, max_size=50), st.lists(st.integers(0, 2), max_size=50))
+def test_every_till_folds_what_the_master_folds_after_a_pull(steps: list[tuple[str, str, int, int, int, str]],
+                                                             pulls: list[int]) -> None:
+    """Three tills journal their own entries; the master folds them all and forwards each to the other tills (a
+    till may also get its own back); after every till pulled, each till's ledger is the master's."""
+    week = play([s for s in steps if s[0] != "again"])
+    tills: dict[str, list[fiado.Entry]] = {"T-1": [], "T-2": [], "T-3": []}
+    for x in week.journal:
+        tills[x.terminal_id].append(x)
+    master = list(week.journal)
+    for n, x in enumerate(master):  # what each till pulls: everything, some of it delivered twice
+        copies = 2 if pulls and pulls[n % len(pulls)] == 1 else 1
+        for own in tills.values():
+            for _ in range(copies):
+                own += fiado.entries(envelope_of(f"FEED-{n}", START), fiado.received(x))
+    folded = fiado.fold(master, week.aliases)
+    for own in tills.values():
+        ledger = fiado.fold(own, week.aliases)
+        assert ledger.accounts == folded.accounts
