@@ -18,7 +18,7 @@ from typing import Any
 
 from shared import inventory as inv
 from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
-from syncserver.ingest import crossings, kardex
+from syncserver.ingest import crossings, fiado, kardex
 from syncserver.store import bulk, change_feed, db, local_products
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
@@ -141,6 +141,8 @@ class Rows:
     """What each latest ``StoreProductSet`` saw of HQ's product (``syncserver.ingest.crossings``)."""
     incoming: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     """``(receiving store, transfer_id, TransferIncoming payload)`` of the transfers sent to another store."""
+    fiado_events: list[tuple[envelope.Envelope, Any]] = field(default_factory=list)
+    """Events that move customers or their fiado (``syncserver.ingest.fiado``), in order."""
 
 
 def warehouse_of(store_id: str) -> str:
@@ -189,6 +191,8 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         _BACK_OFFICE[type(event)](rows, tenant_id, entry, event)
     elif isinstance(event, inventory.InventorySettingsReceived):  # the till costs what follows with it
         rows.switches.append((len(rows.moves), event.costing))
+    if fiado.concerns(event):
+        rows.fiado_events.append((entry, event))
 
 
 def _transfer_sent(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.TransferSent) -> None:
@@ -394,8 +398,8 @@ async def _back_office(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows
 
 async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool = False) -> None:
     """Apply ``rows`` in the caller's transaction. Store-created products and users never overwrite HQ's.
-    ``rebuilding``: see :func:`_write_purchases`; the kardex, cost state, suppliers and product settings are then
-    left to the rebuild's ordered pass (``syncserver.ingest.rebuild``), and nothing is forwarded again."""
+    ``rebuilding``: see :func:`_write_purchases`; the kardex, cost state, suppliers, product settings and fiado are
+    then left to the rebuild's ordered passes (``syncserver.ingest.rebuild``), and nothing is forwarded again."""
     async with conn.cursor() as cur:
         if rows.ordered and not rebuilding:
             await _ledger(conn, cur, tenant_id, rows)
@@ -442,6 +446,8 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
                  for shift_id, (count, total, received) in sorted(rows.shift_sales.items())])
         for event, entry in later:
             await _shift(cur, tenant_id, event, entry)
+    if rows.fiado_events and not rebuilding:  # a rebuild refolds them in the tenant's fiado order
+        await fiado.fold_batch(conn, tenant_id, rows.fiado_events)
 
 
 async def _shift(cur: db.Cursor, tenant_id: int, event: object, entry: envelope.Envelope) -> None:

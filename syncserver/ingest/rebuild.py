@@ -2,7 +2,8 @@
 
 What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild). The kardex,
 cost state, suppliers and product settings are folded in a second pass, store by store, in the order the ingest
-folded them (``inventory_folds``)."""
+folded them (``inventory_folds``); customers and fiado in a third, tenant-wide, in ``fiado_log`` order
+(``syncserver.ingest.fiado.refold``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from shared import errors
 from shared.events import codec as codec_mod
 from shared.events import envelope, inventory
-from syncserver.ingest import kardex, projections
+from syncserver.ingest import fiado, kardex, projections
 from syncserver.store import db, events
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
@@ -57,6 +58,7 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
             await projections.write(conn, tenant_id, folded_rows, rebuilding=True)
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
         await _refold_ordered(conn, codec, tenant_id)
+        await fiado.refold(conn, codec, tenant_id)
     return folded
 
 

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from shared import sync
 from shared.events import envelope, inventory, purchases, returns, sales, shifts, stores
 from syncserver.dte import folios
-from syncserver.ingest import kardex, projections
+from syncserver.ingest import fiado, kardex, projections
 from syncserver.ingest.limits import INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN
 from syncserver.store import db
+from syncserver.store import fiado as fiado_book
 from syncserver.store import folios as folio_store
 
 CHILE = ZoneInfo("America/Santiago")
@@ -57,8 +58,18 @@ class Scope:
     """``("merma"|"supplier_return", id)`` the master (or the batch so far) holds."""
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     """``(seq, type, reason)`` of the batch's events the ingest quarantined for :meth:`problem` (for the audit)."""
+    ledger: fiado_book.Book | None = None
+    """The customers, payments and balances the batch's fiado events name (``syncserver.store.fiado``)."""
 
     def problem(self, entry: envelope.Envelope, event: Any) -> str | None:
+        """:meth:`beyond`, then what the master's fiado refuses (``fiado.Book.problem``: a customer of another
+        tenant or unknown, a reversal of an unknown payment, of a reversal, of a payment already reversed)."""
+        reason = self.beyond(entry, event)
+        if reason is None and self.ledger is not None:
+            reason = self.ledger.problem(entry, event)
+        return reason
+
+    def beyond(self, entry: envelope.Envelope, event: Any) -> str | None:
         """Why ``event`` (decoded, within its columns' limits) reaches beyond its terminal, in Spanish for HQ's
         quarantine page; None when it stays within: its document's folio is leased to this terminal (for this epoch
         or an earlier one: entries carried into a new epoch); a purchase's goods go to a warehouse HQ lists for its
@@ -272,6 +283,8 @@ async def load(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, e
         scope.warehouses = {str(r[0]): str(r[1]) for r in rows}
     if any(e.type in _BACK_OFFICE for e in entries):
         await _load_back_office(conn, scope, entries)
+    if any(fiado.concerns_raw(e) for e in entries):
+        scope.ledger = await fiado.scoped(conn, tenant_id, [e.payload for e in entries if fiado.concerns_raw(e)])
     return scope
 
 

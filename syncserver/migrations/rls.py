@@ -37,6 +37,8 @@ LOOKUP_FUNCTIONS: Final = {
     "caf_held_elsewhere": "whether a tenant other than the transaction's holds a CAF of that RUT, type and an"
                           " overlapping range (migration 0018)",
     "dte_tenant_list": "the ids of the tenants with a certificate (the DTE scheduler's round)",
+    "customer_held_elsewhere": "whether another tenant holds a customer id (the ingest refuses its fiado; migration"
+                               " 0027)",
 }
 """The only way to read across tenants: ``SECURITY DEFINER`` functions owned by the migrating role (never the app
 role), with a fixed ``search_path``, each answering one row or one fact (migration 0017). Name: what it answers."""

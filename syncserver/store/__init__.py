@@ -7,10 +7,12 @@ call these; HQ pages keep their own read queries.
     ├── bulk.py          INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
     ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
     ├── change_feed.py   the numbered changes terminals pull
+    ├── customers.py     HQ's customers and fiado: lists, accounts, entries, statements, flags; edits and merges
     ├── db.py            tenant_tx / auth_tx; the typed Conn, Cursor and Pool
     ├── documents.py     the stamped documents' sources and corrections (signing pipeline, RVD, HQ notas)
     ├── emisor.py        the company data every DTE carries
     ├── events.py        PostgresEventStore: events, tracking heads, quarantine (shared.journal.AsyncEventStore)
+    ├── fiado.py         the master's fiado book: customers merged by RUT, ledger, balances, flags; HQ's actions
     ├── folios.py        CAFs, folio leases, stamped documents received
     ├── hq_accounts.py   HQ accounts (``hq_users``) and their logins
     ├── inventory.py     HQ's stock across stores, kardex, transfers, costs; the inventory settings (published)
