@@ -19,6 +19,7 @@ from benchmarks import (
     common,
     count_post,
     dte_envelope,
+    fiado_statement,
     kardex_page,
     memory,
     sale_commit,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Runner] = {
     stock_list.NAME: stock_list.run,
     kardex_page.NAME: kardex_page.run,
     count_post.NAME: count_post.run,
+    fiado_statement.NAME: fiado_statement.run,
 }
 
 

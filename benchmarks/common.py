@@ -48,12 +48,14 @@ class Sizes:
     stock_rounds: int = 10  # stock_list: rounds of every search
     count_lines: int = 5_000  # count_post: lines of each count posted ...
     count_runs: int = 3  # ... and counts posted
+    fiado_entries: int = 10_000  # fiado_statement: ledger entries of the one customer ...
+    fiado_samples: int = 50  # ... and balance + statement reads
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
                    memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
-                   stock_rounds=3, count_lines=500, count_runs=2)
+                   stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10)
 
 
 @dataclass

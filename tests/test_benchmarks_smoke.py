@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
-         "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post")
+         "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
+         "fiado_statement")
 
 
 @pytest.mark.slow
@@ -31,12 +32,13 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
         for key in ("value", "baseline", "ratio"):
             assert isinstance(figure[key], int | float) and figure[key] > 0, (name, key, figure)
         assert figure["unit"], name
-    for name in ("scan_to_line", "sale_commit", "stock_list", "kardex_page"):
+    for name in ("scan_to_line", "sale_commit", "stock_list", "kardex_page", "fiado_statement"):
         assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
     sale = results["sale_commit"]  # where the unit of work's time goes: parts that add up to about the whole
     assert sale["commit_p50"] > 0 and sale["sql_p50"] > 0 and sale["python_p50"] > 0 and sale["raw_commit_p50"] > 0
     assert results["stock_list"]["rows_found"] > 0 and results["stock_list"]["products"] == 10_000
     assert results["kardex_page"]["movements"] >= 5_000 and results["kardex_page"]["page"] == 50
+    assert results["fiado_statement"]["entries"] >= 2_000, results["fiado_statement"]
     count = results["count_post"]
     assert count["lines"] == 500 and count["runs"] == 2 and 0 < count["adjusted_lines"] < 500, count
     dte = results["dte_envelope"]

@@ -5,6 +5,8 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── count_drafts.py          lines of an open count sheet before posting (working state, kept by a rebuild)
     ├── errors.py                every sqlite3/OS failure translated into one ``JournalError``
     ├── event_store.py           the SQLite journal seen through the event-store port (``shared.journal``)
+    ├── fiado_projection.py      customers and fiado: people, aliases, accounts, the ledger and balances in step
+    ├── fiado_queries.py         queries on them: find a customer, account, statements, balances, payments
     ├── inventory_projection.py  the back office's read models: stock, kardex, costs, transfers, counts, mermas
     ├── inventory_queries.py     queries on them: stock list, alerts, kardex pages, counts, transfers, suppliers
     ├── local_products_projection.py  the products the store created itself, local until HQ adopts them
@@ -13,5 +15,6 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── purchases_projection.py  read models of ``purchase.received``: suppliers, purchases, cost
     ├── read_models.py           queries on the read models: products, stock, shifts, folios, sales
     ├── sqlite_store.py          ``SqliteJournal``: append-only events, gapless seq, hash chain, units of work
+    ├── suspended_sales.py       sales put aside at the till (working state, kept by a rebuild; no folio held)
     └── migrations/              alembic environment and versions of the journal schema
 """

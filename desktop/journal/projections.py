@@ -12,7 +12,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from desktop.journal import inventory_projection, local_products_projection, purchases_projection
+from desktop.journal import (
+    fiado_projection,
+    inventory_projection,
+    local_products_projection,
+    purchases_projection,
+)
 from shared import errors as pos_errors
 from shared import shift as shift_mod
 from shared.events import (
@@ -22,6 +27,7 @@ from shared.events import (
     customers,
     emisor,
     envelope,
+    fiado,
     folios,
     inventory,
     purchases,
@@ -34,7 +40,8 @@ from shared.events import (
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
-                     *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES)
+                     *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES,
+                     *fiado_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -205,7 +212,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
                               local_products_projection.product_upserted],
     catalog.StockAdjusted: [inventory_projection.fold],
     catalog.CategoriesOrdered: [_categories_ordered],
-    sales.SaleCompleted: [_sale, inventory_projection.fold],
+    sales.SaleCompleted: [_sale, inventory_projection.fold, fiado_projection.sale],
     shifts.ShiftOpened: [_shift_opened],
     shifts.CashMoved: [_fold_shift],
     shifts.ShiftClosed: [_fold_shift],
@@ -215,7 +222,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.SignedIn: [_signed_in],
     auth.DrawerOpened: [],
     folios.FolioLeaseReceived: [_folio_lease],
-    returns.ReturnCompleted: [_return, inventory_projection.fold],
+    returns.ReturnCompleted: [_return, inventory_projection.fold, fiado_projection.returned],
     customers.CustomerSaved: [_customer],
     purchases.PurchaseReceived: [purchases_projection.apply, inventory_projection.fold],
     till.LineRemoved: [_line_removed],
@@ -231,6 +238,13 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     inventory.SupplierSaved: [inventory_projection.supplier_saved],
     inventory.StoreProductSet: [inventory_projection.store_product_set],
     inventory.InventorySettingsReceived: [inventory_projection.inventory_settings],
+    fiado.CustomerProfileSaved: [fiado_projection.profile_saved],
+    fiado.FiadoAccountSet: [fiado_projection.account_set],
+    fiado.FiadoPaid: [fiado_projection.paid, _fold_shift],
+    fiado.FiadoPaymentReversed: [fiado_projection.payment_reversed, _fold_shift],
+    fiado.FiadoSettingsSet: [fiado_projection.settings_set],
+    fiado.CustomerReceived: [fiado_projection.customer_received],
+    fiado.FiadoEntryReceived: [fiado_projection.entry_received],
 }
 
 

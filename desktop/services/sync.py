@@ -19,12 +19,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from desktop.journal import fiado_projection
 from desktop.journal.sqlite_store import Identity, SqliteJournal
 from shared import sync
 from shared.events import auth as auth_events
 from shared.events import catalog as catalog_events
 from shared.events import emisor as emisor_events
-from shared.events import envelope, rules
+from shared.events import envelope, fiado, rules
 from shared.events import folios as folio_events
 from shared.events import inventory as inventory_events
 from shared.events import stores as store_events
@@ -205,8 +206,8 @@ class SyncService:
 
     def pull(self) -> int:
         """Apply HQ's changes (catalog, prices, the categories' tab order, users and their PIN hashes, the emisor,
-        this store's sucursal data, folio leases, transfers sent to this store, the inventory settings) as journal
-        events; returns how many."""
+        this store's sucursal data, folio leases, transfers sent to this store, the inventory settings, the tenant's
+        customers and the fiado entries made at other terminals) as journal events; returns how many."""
         applied = 0
         while True:
             batch = self.pull_batch()
@@ -221,12 +222,30 @@ class SyncService:
         cursor = int(self.journal.sync_state().get("pull_cursor", 0))
         changes, new_cursor, more = self.transport.pull(cursor)
         events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None and _possible(e)]
+        events = self._new_fiado_entries(events)
         if events:
             with self.journal.unit_of_work() as uow:
                 for event in events:
                     uow.append(event)
         self.journal.set_sync_state(pull_cursor=new_cursor)
         return PulledBatch(tuple(events), more)
+
+    def _new_fiado_entries(self, events: list[Any]) -> list[Any]:
+        """``events`` without the ledger entries the till already holds (its own, which the master forwards to every
+        till of the tenant, or one sent twice): they would only grow the journal."""
+        forwarded = [e.entry_id for e in events if isinstance(e, fiado.FiadoEntryReceived)]
+        if not forwarded:
+            return events
+        with self.journal.lock:
+            known = fiado_projection.known_entries(self.journal.conn, forwarded)
+        return [e for e in events if not (isinstance(e, fiado.FiadoEntryReceived) and e.entry_id in known)]
+
+    def _pulled(self, now: datetime) -> None:
+        """After a successful round: the master holds this till's journal up to its acknowledged seq, so only the
+        fiado charged after it counts as charged offline (``fiado_projection.pulled``)."""
+        acked, _hash = self._acked()
+        with self.journal.unit_of_work() as uow:
+            fiado_projection.pulled(uow.conn, self.journal.identity.epoch, acked, now.isoformat(timespec="seconds"))
 
     def sync_once(self, now: datetime) -> SyncStatus:
         """Push before pull; returns (and keeps) the status. Never raises for network or server refusals; a round
@@ -235,6 +254,7 @@ class SyncService:
         try:
             pushed = self.push()
             pulled = self.pull()
+            self._pulled(now)
         except sync.SyncError as exc:
             offline = exc.code == "offline"
             since = (self.status.offline_since or now) if offline else None
@@ -262,7 +282,11 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
     A ``transfer`` change's data is the :class:`TransferSent` the master forwards: ``transfer_id``, ``from_store``,
     ``from_warehouse``, ``to_store``, ``to_warehouse``, ``lines`` (``sku``, ``name``, ``quantity`` as text,
     ``unit_cost``), ``sent_by``, ``sent_at`` (the sender's journal time), ``note``; an ``inventory_settings``
-    change's: ``costing``, ``store_prices``, ``merma_pin_above``."""
+    change's: ``costing``, ``store_prices``, ``merma_pin_above``. A ``customer`` change's data is the master's view
+    of a customer (:class:`CustomerReceived`: ``customer_id``, ``name``, ``rut``, ``phone``, ``address``, ``notes``,
+    ``fiado_enabled``, ``credit_limit``, ``aliases``, ``active``); a ``fiado_entry`` change's, a ledger entry as the
+    master folded it (:class:`FiadoEntryReceived`: ``entry_id``, ``customer_id``, ``kind``, ``amount`` positive,
+    ``store_id``, ``terminal_id``, ``document``, ``reference``, ``at``, ``reverses``, ``counter_account``)."""
     data = change["data"]
     if change["kind"] == "product":
         return catalog_events.ProductUpserted(
@@ -320,6 +344,20 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
         return inventory_events.InventorySettingsReceived(
             costing=str(data.get("costing") or "ppp"), store_prices=bool(data.get("store_prices", False)),
             merma_pin_above=int(data.get("merma_pin_above", 20000)))
+    if change["kind"] == "customer":
+        return fiado.CustomerReceived(
+            customer_id=str(data["customer_id"]), name=str(data.get("name") or ""), rut=str(data.get("rut") or ""),
+            phone=str(data.get("phone") or ""), address=str(data.get("address") or ""),
+            notes=str(data.get("notes") or ""), fiado_enabled=bool(data.get("fiado_enabled", False)),
+            credit_limit=int(data.get("credit_limit") or 0), aliases=tuple(str(a) for a in data.get("aliases") or ()),
+            active=bool(data.get("active", True)))
+    if change["kind"] == "fiado_entry":
+        return fiado.FiadoEntryReceived(
+            entry_id=str(data["entry_id"]), customer_id=str(data["customer_id"]), kind=str(data["kind"]),
+            amount=int(data["amount"]), store_id=str(data.get("store_id") or ""),
+            terminal_id=str(data.get("terminal_id") or ""), document=str(data.get("document") or ""),
+            reference=str(data.get("reference") or ""), at=str(data.get("at") or ""),
+            reverses=str(data.get("reverses") or ""), counter_account=str(data.get("counter_account") or ""))
     return None
 
 

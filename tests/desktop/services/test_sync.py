@@ -371,3 +371,74 @@ def test_a_transfer_to_this_store_and_the_inventory_settings_are_pulled_into_the
     assert (settings.costing, settings.store_prices, settings.merma_pin_above) == ("fifo", True, 15000)
     assert [e.type for e in terminal.journal.read()][-2:] == ["inventory.transfer_incoming",
                                                               "inventory.settings_received"]
+
+
+def test_customers_and_fiado_entries_are_pulled_and_the_tills_own_entries_are_not_journaled_again(terminal):
+    from desktop.journal import fiado_queries
+    from shared.events import fiado
+
+    rosa, juan = "0190a000-0000-7000-8000-00000000a001", "0190a000-0000-7000-8000-00000000a002"
+    ana = terminal.auth.sign_in("ana", "1234")
+    shift = terminal.shifts.open(ana, 0)
+    terminal.journal.append(fiado.CustomerProfileSaved(juan, "Juan", "", "", "", "", "ana"),
+                            fiado.FiadoPaid("0190a000-0000-7000-8000-0000000000p1", juan, shift.shift_id, "ana",
+                                            "cash", 1000, 1000, 0))
+    own = terminal.journal.read(terminal.journal.head[0]).__next__().event_id
+    entry = {"customer_id": rosa, "kind": "cargo", "amount": 4500, "store_id": "norte", "terminal_id": "caja-2",
+             "document": "Boleta N° 88 · Norte", "reference": "s-88", "at": "2026-11-19T21:00:00.000Z",
+             "reverses": ""}
+    server = FakeServer()
+    server.changes = [
+        {"id": 1, "kind": "customer", "key": rosa, "data": {
+            "customer_id": rosa, "name": "Rosa Muñoz", "rut": "12345678-5", "phone": "+56 9 8765 4321",
+            "address": "", "notes": "", "fiado_enabled": True, "credit_limit": 30000, "aliases": [juan],
+            "active": True}},
+        {"id": 2, "kind": "fiado_entry", "key": "e-1", "data": {**entry, "entry_id": "0190a000-0000-7000-8000-0e1"}},
+        {"id": 3, "kind": "fiado_entry", "key": own, "data": {
+            **entry, "entry_id": own, "customer_id": juan, "kind": "abono", "amount": 1000, "store_id": "demo-store",
+            "terminal_id": terminal.journal.identity.terminal_id, "document": "Abono en efectivo"}}]
+    service = SyncService(terminal.journal, server)
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pulled == 2  # the till's own payment came back and was left out
+    conn = terminal.journal.conn
+    account = fiado_queries.account(conn, juan)
+    assert (account.customer_id, account.enabled, account.limit, account.balance) == (rosa, True, 30000, 3500)
+    assert [c.name for c in fiado_queries.find_customers(conn, "8765")] == ["Rosa Muñoz"]
+    assert [e.type for e in terminal.journal.read()][-2:] == ["customer.received", "fiado.entry_received"]
+
+
+def test_what_a_till_charged_offline_counts_until_a_round_gets_through(terminal):
+    import dataclasses
+
+    from desktop.journal import fiado_queries
+    from shared.events import fiado, sales
+
+    rosa = "0190a000-0000-7000-8000-00000000a001"
+    terminal.journal.append(fiado.CustomerProfileSaved(rosa, "Rosa", "", "", "", "", "ana"),
+                            fiado.FiadoAccountSet(rosa, True, 20_000, "admin"))
+    _sell(terminal, 1)
+    template = next(e for e in reversed(list(terminal.journal.read())) if e.type == "sale.completed")
+    sold = terminal.journal.codec.decode(template.type, template.version, template.payload)
+
+    def on_credit(amount: int) -> None:
+        line = dataclasses.replace(sold.lines[0], unit_price=amount, amount=amount)
+        neto = round(amount / 1.19)
+        terminal.journal.append(dataclasses.replace(
+            sold, sale_id=terminal.journal.new_id(), number=sold.number + amount, lines=(line,), total=amount,
+            affected=amount, neto=neto, iva=amount - neto, document=None,
+            tenders=(sales.TenderTaken("fiado", amount, amount),), customer_id=rosa,
+            fiado=fiado.FiadoCharge(amount, 0, 20_000)))
+
+    server = FakeServer()
+    server.up = False
+    service = SyncService(terminal.journal, server)
+    on_credit(3000)
+    assert not service.sync_once(datetime.now()).online
+    assert fiado_queries.account(terminal.journal.conn, rosa).charged_offline == 3000
+    assert fiado_queries.last_pull(terminal.journal.conn) == ""
+    server.up = True
+    assert service.sync_once(datetime(2026, 11, 20, 10, 0)).online
+    assert fiado_queries.account(terminal.journal.conn, rosa).charged_offline == 0
+    assert fiado_queries.last_pull(terminal.journal.conn) == "2026-11-20T10:00:00"
+    on_credit(1000)
+    assert fiado_queries.account(terminal.journal.conn, rosa).charged_offline == 1000
