@@ -320,3 +320,23 @@ async def merge(conn: db.Conn, tenant_id: int, keep: str, drop: str, *, by: str,
 
 def _pesos(amount: int) -> str:
     return ("-" if amount < 0 else "") + "$" + f"{abs(amount):,}".replace(",", ".")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """A store's fiado settings as its manager last set them at a till (``FiadoSettingsSet``): the most a till
+    charges one customer while offline (CLP), the overpayment policy (``credit`` or ``refuse``), who and when."""
+
+    store_id: str
+    offline_allowance: int
+    overpayment: str
+    set_by: str
+    set_at: str
+
+
+async def store_settings(conn: db.Conn, tenant_id: int) -> list[StoreSettings]:
+    """Each store's fiado settings (stores whose manager never set them are absent: the till's defaults apply)."""
+    rows = await (await conn.execute(
+        "SELECT store_id, offline_allowance, overpayment, set_by, set_at FROM fiado_settings WHERE tenant_id = %s"
+        " ORDER BY store_id", (tenant_id,))).fetchall()
+    return [StoreSettings(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]

@@ -194,3 +194,28 @@ def test_reversals_that_cannot_apply_and_payments_for_unknown_or_foreign_custome
     assert reasons[5].endswith("que no es de esta empresa; la venta no se registró y su documento no se envía al SII")
     assert kit.balances(data) == {juana: 5000}
     assert data.rows("SELECT count(*) FROM audit_log WHERE kind = 'event_quarantined'") == [(6,)]
+
+
+def test_two_tills_reversing_one_payment_at_the_same_time_reverse_it_once(pg_database: str) -> None:
+    """The tenant's fiado lock: two pushes that both reverse one payment fold one after the other."""
+    import asyncio
+
+    data = world(pg_database)
+    a, b = enroll(data, "centro"), enroll(data, "norte")
+    juana = str(uuid.uuid4())
+    kit.record(a, kit.profile(juana, "Juana Pérez"))
+    kit.record(a, kit.account(juana, 10000))
+    kit.record(a, kit.fiado_sale(juana, 5000, limit=10000))
+    payment = kit.paid(juana, 3000)
+    kit.record(a, payment)
+    push(data, a)
+    kit.record(a, kit.reversed_(payment.payment_id, juana, 3000))
+    kit.record(b, kit.reversed_(payment.payment_id, juana, 3000))
+
+    async def both(pool: psycopg_pool.AsyncConnectionPool) -> list[Any]:
+        return list(await asyncio.gather(a.push(pool), b.push(pool)))
+
+    acks = data.run(both)
+    assert sorted((ack.applied, ack.quarantined) for ack in acks) == [(0, 1), (1, 0)]
+    assert kit.balances(data) == {juana: 5000}
+    assert [reason.split(":")[0] for _t, reason in kit.quarantined(data)] == ["abono ya reversado"]

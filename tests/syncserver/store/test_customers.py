@@ -12,6 +12,7 @@ from typing import Any
 import psycopg_pool
 import pytest
 
+from shared.events import fiado as ev
 from syncserver.store import customers, db
 from tests.syncserver.ingest import fiado_kit as kit
 from tests.syncserver.ingest.test_fiado import enroll, push, refold, world
@@ -160,3 +161,7 @@ def test_hq_creating_a_rut_a_till_created_merges_into_the_tills_customer_and_fla
     assert (flag.customer_id, flag.customer_name, flag.kind) == (juana, "Juana Pérez", "over_limit")  # first kept
     assert sorted(flag.terminals) == sorted([a1.terminal_id, a2.terminal_id])
     assert hq(data, lambda c: customers.flags(c, 1, store="norte")) == []
+    kit.record(a2, ev.FiadoSettingsSet(2000, "refuse", "ana"), "2026-11-22T10:00:00-03:00")
+    push(data, a2)
+    assert hq(data, lambda c: customers.store_settings(c, 1)) == [
+        customers.StoreSettings("centro", 2000, "refuse", "ana", "2026-11-22T10:00:00-03:00")]
