@@ -8,6 +8,7 @@ into another at the master answers as the survivor, with both histories.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -173,14 +174,13 @@ class _Days:
     """The store's calendar day (Chile) of a ledger time, decoded once per UTC hour (offsets are whole hours)."""
 
     def __init__(self) -> None:
-        self._hours: dict[str, date] = {}
+        self.hours: dict[str, date] = {}
 
     def __call__(self, at: str) -> date:
-        try:
-            return self._hours[at[:13]]
-        except KeyError:
-            day = self._hours[at[:13]] = fiado_mod.local_date(at[:13] + ":00:00+00:00")
-            return day
+        day = self.hours.get(at[:13])
+        if day is None:
+            day = self.hours[at[:13]] = fiado_mod.local_date(at[:13] + ":00:00+00:00")
+        return day
 
 
 def _ids_filter(ids: list[str]) -> str:
@@ -238,21 +238,27 @@ def statement(conn: sqlite3.Connection, customer_id: str, start: date, end: date
     ids = fiado_projection.ids_of(conn, fiado_projection.survivor(conn, customer_id))
     low, high = day_bounds(start, end)
     before = opening(conn, customer_id, start)
-    rows = conn.execute(
-        f"SELECT at, document, amount, kind, entry_id FROM fiado_entries WHERE {_ids_filter(ids)} AND at >= ?"
-        " AND at < ?"
-        " ORDER BY at, entry_id", (*ids, low, high)).fetchall()
     days = _Days()
+    known = days.hours
     line = fiado_mod.StatementLine
     running = before
     lines: list[fiado_mod.StatementLine] = []
     add = lines.append
-    for at, document, amount, kind, entry_id in rows:
-        running += amount
-        if amount >= 0:
-            add(line(days(at), document, amount, 0, running, kind, entry_id, at))
-        else:
-            add(line(days(at), document, 0, -amount, running, kind, entry_id, at))
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of new rows and lines, no cycle among them: the cyclic collector would only walk the heap
+    try:
+        for at, document, amount, kind, entry_id in conn.execute(
+                f"SELECT at, document, amount, kind, entry_id FROM fiado_entries WHERE {_ids_filter(ids)}"
+                " AND at >= ? AND at < ? ORDER BY at, entry_id", (*ids, low, high)).fetchall():
+            running += amount
+            day = known.get(at[:13]) or days(at)
+            if amount >= 0:
+                add(line(day, document, amount, 0, running, kind, entry_id, at))
+            else:
+                add(line(day, document, 0, -amount, running, kind, entry_id, at))
+    finally:
+        if collecting:
+            gc.enable()
     return fiado_mod.Statement(start, end, before, tuple(lines), running)
 
 
