@@ -32,6 +32,7 @@ from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
 from desktop.services.counts import CountService
+from desktop.services.fiado import FiadoService
 from desktop.services.folios import FolioService
 from desktop.services.inventory import InventoryService
 from desktop.services.local_products import LocalProductService
@@ -93,6 +94,7 @@ class Terminal:
     mermas: MermaService | None = None
     suppliers: SupplierService | None = None
     local_products: LocalProductService | None = None
+    fiado: FiadoService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -231,7 +233,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
                     transfers=TransferService(journal, product_of, new_id, user_name),
                     counts=CountService(journal, product_of, new_id, user_name),
                     mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal),
-                    local_products=LocalProductService(journal))
+                    local_products=LocalProductService(journal),
+                    fiado=FiadoService(journal, auth, receipts, shifts, new_id))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

@@ -8,6 +8,8 @@ drivers through their ports.
     ├── counts.py             tomas de inventario: a blind sheet kept line by line, posted once as adjustments
     ├── customers.py          business customers of facturas: checked and remembered as facts
     ├── enrollment.py         enrol the terminal with HQ: its Ed25519 key and identity
+    ├── fiado.py              customers and store credit: accounts, abonos in the shift, reversals, statements
+    ├── fiado_print.py        fiado on paper: abono receipt, reversal slip, estado de cuenta (roll and A4 PDF)
     ├── folios.py             folio leases at the till, what is left, and stamping boletas and facturas
     ├── inventory.py          the back office's ground: roles, es-CL quantities and costs, warehouses, product settings
     ├── kardex_export.py      a product's kardex as .xlsx, .csv and a printable PDF
