@@ -170,6 +170,11 @@ def parse_amount(value: int | str, what: str) -> int:
         raise errors.InvalidAmount(value, f"{what}: «{value}» no es un monto en pesos (ejemplo: $12.990)") from None
 
 
+def _check_period(start: date, end: date) -> None:
+    if start > end:
+        raise FiadoRefused(f"La fecha inicial ({start:%d-%m-%Y}) es posterior a la final ({end:%d-%m-%Y}).")
+
+
 class FiadoService:
     """Customers and fiado at one till. Reads go through ``desktop.journal.fiado_queries``; every change is one
     journaled event (or two, with a supervisor's ``auth.authorised``) in one unit of work, printed after the
@@ -202,7 +207,28 @@ class FiadoService:
         return fiado_queries.account(self.journal.conn, customer_id)
 
     def settings(self) -> fiado_queries.Settings:
+        """The store's fiado settings (offline allowance, overpayment policy; defaults until a manager sets them)."""
         return fiado_queries.settings(self.journal.conn)
+
+    def balances(self, search: str = "", only_with_balance: bool = False, overdue_only: bool = False
+                 ) -> list[fiado_queries.BalanceRow]:
+        """Customers with their limit, balance, headroom and overdue days (the back office's Clientes list)."""
+        return fiado_queries.balances(self.journal.conn, search, only_with_balance, overdue_only)
+
+    def payments(self, customer_id: str, limit: int = 20) -> list[fiado_queries.Payment]:
+        """The customer's latest abonos taken at this till, newest first, each saying whether it was reversed
+        (what "Reversar abono" offers). Raises: UnknownCustomer."""
+        self.customer(customer_id)
+        return fiado_queries.payments(self.journal.conn, customer_id, limit)
+
+    def statement_page(self, customer_id: str, start: date, end: date, after: tuple[str, str] | None = None,
+                       limit: int = 200) -> fiado_queries.StatementPage:
+        """One page of the customer's movements (the back office's list); ``after`` is the last row's key.
+
+        Raises: UnknownCustomer; FiadoRefused (``start`` after ``end``)."""
+        self.customer(customer_id)
+        _check_period(start, end)
+        return fiado_queries.statement_page(self.journal.conn, customer_id, start, end, after, limit)
 
     # -- customers, accounts, settings --------------------------------------------------------------------------
 
@@ -216,7 +242,7 @@ class FiadoService:
             UnknownCustomer: editing a customer this till does not know.
         """
         if customer_id:
-            self.customer(customer_id)
+            customer_id = self.customer(customer_id).customer_id  # an id merged into another edits the survivor
         values = {"name": clean(name), "phone": check_phone(phone), "address": clean(address),
                   "notes": clean_notes(notes)}
         if not values["name"]:
@@ -228,7 +254,7 @@ class FiadoService:
                                              f" es {limit}. Abrévielo.")
         compact = check_rut(rut)
         if compact:
-            for other in fiado_queries.find_customers(self.journal.conn, compact, 20):
+            for other in fiado_queries.find_customers(self.journal.conn, compact, 20, include_inactive=True):
                 if other.rut == compact and other.customer_id != customer_id:
                     raise CustomerInvalid("rut", f"El RUT {rut_mod.format(compact)} ya es de {other.name}: búsquelo "
                                                  "en vez de crearlo de nuevo.")
@@ -367,8 +393,7 @@ class FiadoService:
         Raises: UnknownCustomer; FiadoRefused (``start`` after ``end``).
         """
         self.customer(customer_id)
-        if start > end:
-            raise FiadoRefused(f"La fecha inicial ({start:%d-%m-%Y}) es posterior a la final ({end:%d-%m-%Y}).")
+        _check_period(start, end)
         return fiado_queries.statement(self.journal.conn, customer_id, start, end)
 
     def print_statement(self, customer_id: str, start: date, end: date) -> PrintOutcome:

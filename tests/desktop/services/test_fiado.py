@@ -261,6 +261,9 @@ def test_a_supervisor_reverses_a_payment_once_and_the_shift_gives_the_cash_back(
         service.reverse("no-existe", "9999", "nada", cashier=ANA)
     assert selling.journal.head == head
     assert service.account(juana).balance == 18_500
+    [listed] = service.payments(juana)
+    assert (listed.payment_id, listed.amount, listed.reversed, listed.reversal_id) == (
+        paid.payment_id, 10_000, True, done.reversal_id)
 
 
 # -- statements -------------------------------------------------------------------------------------------------
@@ -286,6 +289,10 @@ def test_a_statement_has_the_opening_each_movement_with_its_balance_and_the_clos
     assert (whole.opening, whole.closing) == (0, 10_490)
     assert [(x.cargo, x.abono, x.balance) for x in whole.lines] == [
         (18_500, 0, 18_500), (0, 10_000, 8_500), (4_990, 0, 13_490), (0, 3_000, 10_490)]
+    page = service.statement_page(juana, date(2026, 11, 1), date(2026, 11, 30), limit=3)
+    assert [x.balance for x in page.rows] == [18_500, 8_500, 13_490] and page.more
+    [row] = service.balances(only_with_balance=True)
+    assert (row.customer_id, row.balance, row.limit, row.headroom) == (juana, 10_490, 50_000, 39_510)
     late = service.statement(juana, date(2026, 11, 22), date(2026, 11, 30))
     assert (late.opening, len(late.lines), late.closing) == (8_500, 2, 10_490)
     with pytest.raises(fiado.FiadoRefused, match="posterior a la final"):
