@@ -7,6 +7,7 @@
     ├── catalog.py         /hq/catalogo: products and the product form
     ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
     ├── csrf.py            CSRF tokens for HQ forms
+    ├── customers.py       /hq/clientes: customers and their fiado across stores, statements (PDF)
     ├── documents.py       /hq/documentos: each document's way to the SII; corrections; PDFs
     ├── emisor.py          /hq/emisor: the emisor's data and the certificate
     ├── errors.py          error pages in Spanish: bad addresses and values (400), refusals, any failure (500)
@@ -18,6 +19,7 @@
     ├── sales.py           /hq/ventas: a day's sales per store
     ├── sessions.py        the server-side session behind the cookie: login, expiry, logout
     ├── setup.py           pages before signing in: first run (the business and its owner), invitations
+    ├── statement_pdf.py   a customer's estado de cuenta as a PDF (reportlab)
     ├── stock.py           /hq/stock: stock across stores, a product's kardex per store, the inventory settings
     ├── stores.py          /hq/tiendas: stores with their SII sucursal data, and their warehouses
     ├── terminals.py       /hq/: stores and terminals, sync state, quarantine, codes
@@ -45,6 +47,7 @@ from syncserver.hq import (
     audit,
     auth,
     catalog,
+    customers,
     documents,
     emisor,
     errors,
@@ -98,6 +101,7 @@ def routes() -> list[BaseRoute]:
         *audit.ROUTES,
         *stores.ROUTES,
         *stock.ROUTES,
+        *customers.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

@@ -42,6 +42,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "rvd": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),  # resending a rejected daily report
     "folios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),  # a CAF is the emisor's authorisation
     "emisor": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),
+    "clientes": (EVERYONE, frozenset({OWNER, MANAGER})),  # customers and their fiado: a store manager sets limits
     "catalogo": (EVERYONE, frozenset({OWNER})),
     "codigos-nuevos": (EVERYONE, frozenset({OWNER})),  # codes sold at an open price, to create their products
     "usuarios": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER})),

@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from shared import money, signing, sync
-from shared.events import envelope, registry, sales, shifts
+from shared.events import envelope, fiado, registry, sales, shifts
 from syncserver import bootstrap, catalog, tenancy
 from syncserver.dte import emisor as emisor_mod
 from syncserver.dte import folios
@@ -43,10 +43,14 @@ EXCLUDED_TABLES = re.compile(r"^(audit_log|auth_throttle|hq_sessions)$")
 """Tables a refused request may write: the audit trail itself, the rate-limit counters and the sessions' last use."""
 
 MARKERS = {2: ("Pisco Secreto", "Minimarket La Esquina", "Caja Esquina", "Rosa Díaz", "SECRETO de la esquina",
-               RUT_B, "$7.777", "$77.770"),
-           1: ("Almacenes Don Pepe", "Caja Centro", "Caja Norte", "José Pérez", "Leche Entera Colun")}
+               RUT_B, "$7.777", "$77.770", "Clienta Secreta Esquina"),
+           1: ("Almacenes Don Pepe", "Caja Centro", "Caja Norte", "José Pérez", "Leche Entera Colun",
+               "Cliente Fiel Don Pepe")}
 """Text that only a page of that tenant can show (tenant 1's for tenant 2's attacker, and the other way round); not
 the ids an attacker types, which a page may echo back (a filter, its own audit line)."""
+CUSTOMERS = {"A1": ("0193a000-0000-7000-8000-0000000000a1", "Cliente Fiel Don Pepe"),
+             "B": ("0193a000-0000-7000-8000-0000000000b1", "Clienta Secreta Esquina")}
+"""A customer created at a till of each tenant (id, name): the victims of HQ's ``/clientes/{customer_id}`` pages."""
 
 
 @dataclass
@@ -245,6 +249,8 @@ async def _setup(world: Attack, served: Served) -> AsyncIterator[None]:
         for name, till in world.tills.items():  # each till opens a shift and sells once
             till.entry(shift_opened(f"turno-{name}"))
             till.entry(sale(f"turno-{name}", amount=77_770 if name == "B" else 1990))
+            if name in CUSTOMERS:
+                till.entry(fiado.CustomerProfileSaved(*CUSTOMERS[name], "", "", "", "", "ana"))
             answer = await push(client, till)
             assert answer.status_code == 200 and answer.json()["quarantined"] == 0, answer.text
         owner_a = Account("dueño A", 1, "pepe@donpepe.cl", client)

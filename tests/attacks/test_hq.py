@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from syncserver import hq
 from syncserver.hq import web
-from tests.attacks.attack_kit import ADDRESS, MARKERS, RUT_B, Attack
+from tests.attacks.attack_kit import ADDRESS, CUSTOMERS, MARKERS, RUT_B, Attack
 from tests.syncserver.hq.hq_support import World
 
 PUBLIC = {"login", "first_run", "invitation", "_missing", "static"}
@@ -43,11 +43,12 @@ VICTIMS: dict[str, dict[str, str]] = {
     "session_id": {"B": "session:B", "A": "session:A"},
     "tipo": {"B": "39", "A": "39"},
     "folio": {"B": "4242", "A": "4242"},  # no tenant holds this document
+    "customer_id": {"B": CUSTOMERS["B"][0], "A": CUSTOMERS["A1"][0]},
 }
 HOSTILE_HEADERS = {"X-Tenant-Id": "2", "X-Tenant": "2", "X-Store": "esquina", "X-Forwarded-Host": "esquina.test"}
 UPLOADS = {"certificate": "pfx", "folios": "caf", "catalog_import": "archivo"}
 """Routes that read a multipart form (a file), attacked with one."""
-STORE_FILTERS = {"sales", "purchases", "stock"}
+STORE_FILTERS = {"sales", "purchases", "stock", "customers"}
 """Pages whose ``tienda`` filter an encargado is held to (another store's: 403, audited)."""
 NO_ROLE = {"logout"}
 """Routes any session may use (no role check): only their CSRF token guards them."""
@@ -115,7 +116,8 @@ def hostile_fields(attack: Attack, case: Case) -> list[tuple[str, str]]:
     return [("tenant_id", str(victim_tenant(case))), ("tienda", store), ("tiendas", store), ("store_id", store),
             ("terminal_id", till), ("cuenta", "rosa@esquina.cl" if case.victim == "B" else "pepe@donpepe.cl"),
             ("sku", "SECRETO-2"), ("nombre", "Intruso"), ("precio", "1"), ("price", "1"), ("motivo", "robo"),
-            ("pin", "9999"), ("pin2", "9999"), ("rol", "owner")]
+            ("pin", "9999"), ("pin2", "9999"), ("rol", "owner"),
+            ("otro", CUSTOMERS["B" if case.victim == "B" else "A1"][0]), ("habilitado", "1"), ("cupo", "1")]
 
 
 async def send(attack: Attack, case: Case, *, csrf: bool) -> httpx.Response:
