@@ -4,42 +4,13 @@ and payment with its running balance, closing balance; HQ's download of ``/hq/cl
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from shared import money
+from shared import fiado, money
 from syncserver.hq import pdf_reportlab
-
-
-class StatementLine(Protocol):
-    """One line of ``shared.fiado.Statement``: the ledger entry it shows, the day, the document's Spanish text,
-    the charge or the credit (CLP, positive, 0 for the other column) and the balance after it."""
-
-    @property
-    def entry_id(self) -> str: ...
-    @property
-    def date(self) -> date: ...
-    @property
-    def document(self) -> str: ...
-    @property
-    def cargo(self) -> int: ...
-    @property
-    def abono(self) -> int: ...
-    @property
-    def balance(self) -> int: ...
-
-
-class Statement(Protocol):
-    """``shared.fiado.Statement``: the balance before the period, its lines in order, the balance after it."""
-
-    @property
-    def opening(self) -> int: ...
-    @property
-    def lines(self) -> Sequence[StatementLine]: ...
-    @property
-    def closing(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +38,7 @@ def _balance(amount: int) -> str:
     return _clp(amount) if amount >= 0 else f"{_clp(-amount)} a favor"
 
 
-def render(heading: Heading, statement: Statement, stores: Mapping[str, str] | None = None) -> bytes:
+def render(heading: Heading, statement: fiado.Statement, stores: Mapping[str, str] | None = None) -> bytes:
     """The statement as PDF bytes: A4 portrait, the business and the customer on the first page, a summary (opening,
     charges, credits, closing, limit), then a table Fecha · Documento · Tienda · Cargo · Abono · Saldo whose header
     repeats on every page, opening and closing as its first and last rows; page numbers ``Página n de m``.
