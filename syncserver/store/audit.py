@@ -27,6 +27,9 @@ KINDS: dict[str, str] = {
     "inventory_settings_changed": "Ajustes de inventario",
     "product_adopted": "Producto de tienda adoptado",
     "product_set_aside": "Producto de tienda descartado",
+    "customer_saved": "Cliente guardado",
+    "fiado_account_set": "Fiado de un cliente",
+    "customers_merged": "Clientes fusionados",
 }
 """The kinds HQ's audit page names (kind -> Spanish label). Other kinds are accepted (``[a-z][a-z0-9_]*``, at most
 40 characters) and shown as written; add them here to give them a label."""

@@ -20,7 +20,7 @@ import httpx
 import psycopg_pool
 import pytest
 
-from shared import money
+from shared import money, sync
 from shared.events import envelope, sales, shifts
 from shared.events import fiado as fiado_events
 from syncserver.hq import auth, customers
@@ -114,7 +114,7 @@ def fiado(world: World) -> Fiado:
     fiado_sale(centro, MARIA, 30_000, 7_000, 50_000, "2026-11-18T11:00:00-03:00")
     fiado_sale(norte, JUAN, 8_400, 0, 30_000, "2026-11-25T11:00:00-03:00")
     for till in (centro, norte):
-        ack = world.run(lambda pool, t=till: t.push(pool))
+        ack: sync.Ack = world.run(till.push)
         assert ack.quarantined == 0, world.rows("SELECT type, reason FROM quarantine WHERE tenant_id = 1 AND seq > 7")
 
     async def logins(pool: psycopg_pool.AsyncConnectionPool) -> None:
