@@ -295,7 +295,7 @@ def balances(conn: sqlite3.Connection, search: str = "", only_with_balance: bool
 
 
 _PAYMENT = ("SELECT p.payment_id, p.entry_id, p.customer_id, p.kind, p.amount, p.received, p.shift_id, p.at,"
-            " p.reversal_id, EXISTS (SELECT 1 FROM fiado_entries r WHERE r.kind = 'reverso'"
+            " p.reversal_id, EXISTS (SELECT 1 FROM fiado_entries r WHERE r.reverses <> '' AND r.kind = 'reverso'"
             " AND r.reverses IN (p.entry_id, p.payment_id)) FROM fiado_payments p")
 
 
@@ -306,17 +306,39 @@ def _payment(r: tuple[object, ...]) -> Payment:
 
 
 def payment(conn: sqlite3.Connection, payment_id: str) -> Payment | None:
-    """The payment ``payment_id`` taken at this till, or None (unknown here, or the id of a reversal)."""
+    """The payment ``payment_id`` taken at this till, or one taken at another terminal that the master forwarded
+    (its ``abono`` entry: tender from its counter account ``caja:<kind>``, shift unknown here, ``received`` = the
+    amount); None when unknown here or the id of a reversal."""
     row = conn.execute(f"{_PAYMENT} WHERE p.payment_id = ?", (payment_id,)).fetchone()
-    return None if row is None else _payment(row)
+    if row is not None:
+        return _payment(row)
+    entry = conn.execute(
+        "SELECT e.entry_id, e.customer_id, e.counter_account, -e.amount, e.at, (SELECT r.reference FROM"
+        " fiado_entries r WHERE r.reverses <> '' AND r.kind = 'reverso' AND r.reverses IN (e.entry_id, e.reference)"
+        " LIMIT 1)"
+        " FROM fiado_entries e WHERE e.reference = ? AND e.kind = 'abono' LIMIT 1", (payment_id,)).fetchone()
+    if entry is None:
+        return None
+    kind = str(entry[2]).partition(":")[2]
+    reversal = str(entry[5] or "")
+    return Payment(payment_id, str(entry[0]), str(entry[1]), kind, int(entry[3]), int(entry[3]), "", str(entry[4]),
+                   bool(reversal), reversal)
 
 
 def payments(conn: sqlite3.Connection, customer_id: str, limit: int = 20) -> list[Payment]:
-    """The latest payments of ``customer_id`` (and its aliases) taken at this till, newest first."""
+    """The latest payments of ``customer_id`` (and its aliases), taken here or forwarded by the master from
+    another terminal, newest first."""
     ids = fiado_projection.ids_of(conn, fiado_projection.survivor(conn, customer_id))
-    rows = conn.execute(f"{_PAYMENT} WHERE p.{_ids_filter(ids)} ORDER BY p.at DESC, p.payment_id DESC LIMIT ?",
-                        (*ids, limit)).fetchall()
-    return [_payment(r) for r in rows]
+    found = [_payment(r) for r in conn.execute(
+        f"{_PAYMENT} WHERE p.{_ids_filter(ids)} ORDER BY p.at DESC, p.payment_id DESC LIMIT ?", (*ids, limit))]
+    for (reference,) in conn.execute(
+            f"SELECT reference FROM fiado_entries WHERE {_ids_filter(ids)} AND kind = 'abono' AND epoch = 0"
+            " ORDER BY at DESC, entry_id DESC LIMIT ?", (*ids, limit)).fetchall():
+        other = payment(conn, str(reference))
+        if other is not None and other.payment_id not in {x.payment_id for x in found}:
+            found.append(other)
+    found.sort(key=lambda x: (x.at, x.payment_id), reverse=True)
+    return found[:limit]
 
 
 def settings(conn: sqlite3.Connection) -> Settings:

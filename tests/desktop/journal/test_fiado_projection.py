@@ -245,3 +245,24 @@ def test_balances_list_with_balance_and_overdue(till, clock):
     assert fiado_queries.balances(conn, overdue_only=True, now=clock() + timedelta(days=10)) == []
     assert [r.name for r in fiado_queries.balances(conn, "rosa", overdue_only=True,
                                                    now=clock() + timedelta(days=31))] == ["Rosa Muñoz"]
+
+
+def test_a_payment_taken_at_another_terminal_can_be_found_to_reverse(till):
+    conn = till.journal.conn
+    elsewhere = "0190a000-0000-7000-8000-0000000000c1"
+    till.journal.append(_received("0190a000-0000-7000-8000-0000000000e5", ROSA, "cargo", 6000, "2026-11-19T13:00:00Z"),
+                        ev.FiadoEntryReceived("0190a000-0000-7000-8000-0000000000e6", ROSA, "abono", 2500, "norte",
+                                              "caja-9", "Abono con débito", elsewhere, "2026-11-19T14:00:00Z",
+                                              counter_account="caja:debit"))
+    local = _pay(till, ROSA, 1000)
+    found = fiado_queries.payment(conn, elsewhere)
+    assert found is not None
+    assert (found.customer_id, found.kind, found.amount, found.reversed) == (ROSA, "debit", 2500, False)
+    assert [p.payment_id for p in fiado_queries.payments(conn, ROSA)] == [local.payment_id, elsewhere]
+    till.journal.append(_received("0190a000-0000-7000-8000-0000000000e7", ROSA, "reverso", 2500,
+                                  "2026-11-19T15:00:00Z", reverses=elsewhere, reference="rev-1"))
+    found = fiado_queries.payment(conn, elsewhere)
+    assert found is not None and found.reversed and found.reversal_id == "rev-1"
+    assert fiado_queries.account(conn, ROSA).balance == 6000 - 1000
+    _rebuild_is_identical(till)
+
