@@ -2,6 +2,7 @@
 
     backoffice/
     ├── counts.py     Toma de inventario: the blind sheet, kept line by line, posted with a reason
+    ├── customer_sources.py  the till's fiado read models and service as the Clientes page's ports
     ├── customers.py  Clientes: balances, limit use, overdue days; profile and fiado; movements, estado de cuenta
     ├── kardex.py     Kardex: a product's movements, paged, printed and exported
     ├── lines.py      what the operation pages share: finding a product, a sheet of lines as typed

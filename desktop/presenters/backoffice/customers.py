@@ -17,10 +17,11 @@ from typing import Protocol
 from desktop.presenters.backoffice import lines
 from desktop.presenters.backoffice.suppliers import check_rut
 from desktop.services.auth import User
-from shared import errors, es_cl, money, roles, text_fold
+from shared import errors, es_cl, fiado, money, roles, text_fold
 from shared import rut as rut_mod
 
 READ_ONLY = "Sólo lectura: los clientes y su fiado los crea y edita un administrador."
+NO_SERVICE = "Esta caja muestra los clientes pero no los guarda (le falta el servicio de fiado)."
 SECTIONS = (("list", "Clientes"), ("profile", "Ficha y fiado"), ("movements", "Movimientos"),
             ("settings", "Ajustes de fiado"))
 LIST_COLUMNS = ("Cliente", "Saldo", "Límite", "Uso", "Mora")
@@ -213,12 +214,16 @@ def parse_day(text: str, what: str) -> date:
 
 
 def local_day(iso: str) -> date | None:
-    """The local day of an ISO journal time (``None`` for ``""`` or an unreadable one)."""
+    """The store's calendar day (Chile) of an ISO journal time (``None`` for ``""`` or an unreadable one)."""
     try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
+        return fiado.local_date(iso)
+    except (errors.PosError, ValueError):
         return None
-    return (moment.astimezone() if moment.tzinfo is not None else moment).date()
+
+
+def chile_today() -> date:
+    """Today in the store's calendar (``shared.fiado.CHILE``), as statements and overdue days count."""
+    return datetime.now(fiado.CHILE).date()
 
 
 def overdue_days(oldest_unpaid_at: str, today: date) -> int | None:
@@ -289,7 +294,7 @@ class CustomersPresenter:
     """The Clientes page of ``user`` (an administrador edits; a supervisor reads and prints)."""
 
     def __init__(self, source: CustomerSource, actions: FiadoActions | None, user: User,
-                 today: Callable[[], date] = date.today, pdf_folder: Callable[[], Path] = Path.cwd,
+                 today: Callable[[], date] = chile_today, pdf_folder: Callable[[], Path] = Path.cwd,
                  on_change: Callable[[CustomersView], None] = lambda v: None) -> None:
         self.source, self.actions, self.user = source, actions, user
         self.today, self.pdf_folder = today, pdf_folder
@@ -298,8 +303,9 @@ class CustomersPresenter:
         can_edit = user.role is roles.Role.ADMIN and actions is not None
         start, end = month_range(today())
         settings = source.settings()
+        self.read_only = READ_ONLY if user.role is not roles.Role.ADMIN else NO_SERVICE
         self.view = self._listed(CustomersView(
-            can_edit=can_edit, message="" if can_edit else READ_ONLY, start=day_text(start), end=day_text(end),
+            can_edit=can_edit, message="" if can_edit else self.read_only, start=day_text(start), end=day_text(end),
             allowance=es_cl.number(settings.offline_allowance), overpayment=settings.overpayment))
 
     def _emit(self, view: CustomersView) -> CustomersView:
@@ -326,7 +332,7 @@ class CustomersPresenter:
             return self.view
         if section == "movements" and self.view.form.editing and not self.view.movements:
             return self.statement(section="movements")
-        return self._emit(replace(self.view, section=section, message="" if self.view.can_edit else READ_ONLY,
+        return self._emit(replace(self.view, section=section, message="" if self.view.can_edit else self.read_only,
                                   error=False))
 
     def refresh(self) -> CustomersView:
@@ -367,14 +373,14 @@ class CustomersPresenter:
         view = self._listed(replace(self.view, form=form, customer=profile.name,
                                     account=account_text(row, self.today()), section="profile", movements=(),
                                     opening="", closing="", file="", error=False,
-                                    message=message or ("" if self.view.can_edit else READ_ONLY)))
+                                    message=message or ("" if self.view.can_edit else self.read_only)))
         return self._emit(view)
 
     def new(self) -> CustomersView:
         """An empty form for a new customer."""
         return self._emit(replace(self.view, form=Form(), selected=None, customer="", account="", movements=(),
                                   opening="", closing="", file="", section="profile",
-                                  message="" if self.view.can_edit else READ_ONLY, error=False))
+                                  message="" if self.view.can_edit else self.read_only, error=False))
 
     # --- the form -------------------------------------------------------------------------------------------
     def type(self, name: str, text: str) -> CustomersView:
@@ -398,7 +404,7 @@ class CustomersPresenter:
         is saved, so a bad one (zero, not a number) saves nothing; a refusal keeps everything typed."""
         f = self.view.form
         if not self.view.can_edit or self.actions is None:
-            return self._refused(READ_ONLY)
+            return self._refused(self.read_only)
         try:
             limit = money.parse_clp(f.limit) if f.limit.strip() else 0
         except errors.InvalidAmount as exc:
@@ -497,7 +503,7 @@ class CustomersPresenter:
     def save_settings(self) -> CustomersView:
         """Save the offline allowance and the overpayment policy; a bad amount saves nothing."""
         if not self.view.can_edit or self.actions is None:
-            return self._refused(READ_ONLY)
+            return self._refused(self.read_only)
         try:
             allowance = money.parse_clp(self.view.allowance) if self.view.allowance.strip() else 0
         except errors.InvalidAmount as exc:

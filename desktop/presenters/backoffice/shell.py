@@ -29,6 +29,7 @@ SECTIONS = (
     Section("mermas", "Mermas"),
     Section("suppliers", "Proveedores"),
     Section("purchases", "Compras"),
+    Section("customers", "Clientes"),
 )
 """In the order of the side bar."""
 

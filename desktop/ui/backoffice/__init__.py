@@ -3,6 +3,7 @@
     backoffice/
     ├── crossed_panel.py   over Productos when a save crossed an HQ change: both values, who, when; choose
     ├── counts_page.py     Toma de inventario: the blind sheet scanned or typed, posted with a reason
+    ├── customers_page.py  Clientes: balances, limit use, overdue days; profile and fiado; estado de cuenta (PDF)
     ├── kardex_page.py     Kardex: a product's movements, paged; Imprimir, Excel, CSV
     ├── mermas_page.py     Mermas: product, quantity, reason, its cost, a supervisor's PIN above the threshold
     ├── new_product_dialog.py  «Nuevo producto»: barcode scanned, name, price, category, unit or kg, IVA exento

@@ -33,6 +33,7 @@ PAGE_MODULES = {
     "mermas": "mermas_page",
     "suppliers": "suppliers_page",
     "purchases": "purchases_page",
+    "customers": "customers_page",
 }
 """Section key (``desktop.presenters.backoffice.shell.SECTIONS``) → its module in this package."""
 

@@ -29,8 +29,9 @@ SIDE_WIDTH = 230
 """The side bar in px: "Toma de inventario" in full."""
 KEYBOARD_HEIGHT = 240
 """The on-screen keyboard's height in px: five rows of keys a finger hits."""
-SECTION_HEIGHT = 50
-"""The side bar's buttons in px: eight of them and the header fit a 600 px screen (tabs are 48)."""
+SECTION_HEIGHT = 46
+"""The side bar's buttons in px: nine of them, the header and the status bar fit a 600 px screen (≥ 44: a
+fingertip)."""
 STYLE = f"""
 QWidget#back-office QPushButton[role="section"] {{ text-align: left; padding-left: 10px; font-size: 18px; }}
 QPushButton#back-office-alerts {{ background: #f1f5f9; color: #334155; border: 2px solid #cbd5e1;
@@ -78,7 +79,7 @@ class BackOfficeScreen(QWidget):
             button.setCheckable(True)
             button.setMinimumHeight(SECTION_HEIGHT)
             number = len(self.sections.buttons()) + 1
-            button.setShortcut(QKeySequence(f"Ctrl+{number}"))  # with a keyboard: Ctrl+1 … Ctrl+8
+            button.setShortcut(QKeySequence(f"Ctrl+{number}"))  # with a keyboard: Ctrl+1 … Ctrl+9
             button.setToolTip(f"Ctrl+{number}")
             button.clicked.connect(lambda _=False, key=section.key: self.presenter.show(key))
             self.sections.addButton(button)

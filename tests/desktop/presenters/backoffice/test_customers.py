@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from desktop.presenters.backoffice.customers import (
+    NO_SERVICE,
     READ_ONLY,
     CustomersPresenter,
     Profile,
@@ -192,3 +193,13 @@ def test_a_supervisor_reads_and_prints_but_changes_nothing(tmp_path):
     page.show("movements")
     assert page.view.movements == (("06-12-2026", "Boleta N° 140", "$23.000", "", "$23.000"),)
     assert not page.pdf().error and len(fiado.pdfs) == 1
+
+
+def test_a_till_without_the_fiado_service_shows_but_does_not_save():
+    fiado = _store()
+    page = CustomersPresenter(fiado, None, ROSA, today=lambda: TODAY)
+    assert not page.view.can_edit and page.view.message == NO_SERVICE
+    page.new()
+    page.type("name", "Ana")
+    assert page.save().message == NO_SERVICE and not [c for c in fiado.calls if c[0] == "save_customer"]
+    assert page.pdf().error

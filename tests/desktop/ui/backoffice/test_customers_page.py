@@ -1,0 +1,99 @@
+"""The Clientes page by touch at 1024×600 on a real till: customers with balance, limit, use and overdue days
+(charges forwarded by the master from other tills), one found by RUT and opened, its movements for last month; a
+supervisor reads only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPushButton
+
+from desktop.journal import fiado_queries
+from desktop.presenters.backoffice.customers import chile_today, month_range
+from shared.events import fiado as fiado_events
+from shared.fiado import CHILE
+from tests.desktop.ui.backoffice.ops_kit import cells, fits, open_section, touch_row
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+
+
+def _at(day: date) -> str:
+    """Noon of ``day`` in Chile as a UTC journal time."""
+    return datetime(day.year, day.month, day.day, 12, 0, tzinfo=CHILE).astimezone(UTC).isoformat()
+
+
+def customers(terminal) -> tuple[str, str]:
+    """Juana (fiado $50.000; charged 40 days ago at another till, paid part, charged again last month) and Pedro
+    (fiado $20.000, charged $23.000 today: over his limit), created at this till by Rosa; Luis, no fiado."""
+    journal = terminal.journal
+    juana, pedro, luis = "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b", \
+        "0190a000-0000-7000-8000-00000000000c"
+    journal.append(fiado_events.CustomerProfileSaved(juana, "Juana Pérez Soto", "12345678-5", "+56 9 1234 5678",
+                                                     "Pasaje 3", "", "rosa"))
+    journal.append(fiado_events.CustomerProfileSaved(pedro, "Pedro Araya", "", "987654321", "", "paga los viernes",
+                                                     "rosa"))
+    journal.append(fiado_events.CustomerProfileSaved(luis, "Luis Tapia", "", "", "", "", "rosa"))
+    journal.append(fiado_events.FiadoAccountSet(juana, True, 50_000, "rosa"))
+    journal.append(fiado_events.FiadoAccountSet(pedro, True, 20_000, "rosa"))
+    today = chile_today()
+    first, last = month_range(today, 1)
+    for n, (who, kind, amount, day, document) in enumerate((
+            (juana, "cargo", 15_000, min(today - timedelta(days=40), first), "Boleta N° 120 · Local Centro"),
+            (juana, "abono", 5_000, first + timedelta(days=2), "Abono en efectivo · Local Centro"),
+            (juana, "cargo", 2_300, last, "Boleta N° 131 · Local Centro"),
+            (pedro, "cargo", 23_000, today, "Boleta N° 140 · Local Centro"))):
+        journal.append(fiado_events.FiadoEntryReceived(
+            f"0190a000-0000-7000-8000-0000000001{n:02d}", who, kind, amount, "s2", "t9", document, "", _at(day)))
+    return juana, pedro
+
+
+def test_customers_with_their_fiado_and_the_estado_de_cuenta(ui, terminal, monkeypatch, tmp_path):
+    juana, _pedro = customers(terminal)
+    page = open_section(ui, "customers")
+    rows = cells(ui, "customers-list")
+    assert [r[0].split("\n")[0] for r in rows] == ["Pedro Araya", "Juana Pérez Soto", "Luis Tapia"]
+    assert rows[0][1:4] == ["$23.000", "$20.000", "115\u00a0%"] and "Sobre el límite" in rows[0][0]
+    assert rows[1][1:4] == ["$12.300", "$50.000", "25\u00a0%"] and rows[1][4].endswith("días")
+    assert rows[2][1:] == ["$0", "Sin fiado", "", ""]
+    assert ui.text("customers-total", page) == "3 clientes · deben $35.300"
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers.png")
+
+    ui.type("customers-search", "12345678", enter=True)  # the RUT without dots finds her
+    assert [r[0].split("\n")[0] for r in cells(ui, "customers-list")] == ["Juana Pérez Soto"]
+    touch_row(ui, "customers-list", 0)
+    assert ui.find(QLineEdit, "customers-name", page).text() == "Juana Pérez Soto"
+    assert ui.find(QLineEdit, "customers-limit", page).text() == "50.000"
+    assert ui.text("customers-account", page).startswith("Debe $12.300 de $50.000 (25\u00a0%)\ndisponible $37.700")
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_profile.png")
+
+    ui.click("customers-section-movements", page)
+    ui.click("customers-last-month", page)
+    first, last = month_range(chile_today(), 1)
+    statement = fiado_queries.statement(terminal.journal.conn, juana, first, last)
+    assert len(cells(ui, "customers-movements")) == len(statement.lines) >= 2
+    assert cells(ui, "customers-movements")[-1][1:] == ["Boleta N° 131 · Local Centro", "$2.300", "", "$12.300"]
+    assert ui.text("customers-closing", page) == f"Saldo al {last:%d-%m-%Y}: $12.300"
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_movements.png")
+
+
+def test_a_supervisor_reads_and_prints_only(ui, terminal):
+    customers(terminal)
+    page = open_section(ui, "customers", user="marta")
+    assert not page.findChild(QPushButton, "customers-new").isVisible()
+    touch_row(ui, "customers-list", 1)
+    assert ui.find(QLineEdit, "customers-name", page).isReadOnly()
+    assert not page.findChild(QPushButton, "customers-save").isVisible()
+    assert not ui.find(QPushButton, "customers-fiado", page).isEnabled()
+    ui.click("customers-section-movements", page)
+    assert ui.find(QPushButton, "customers-pdf", page).isEnabled()
+    ui.click("customers-section-settings", page)
+    assert not page.findChild(QPushButton, "customers-save-settings").isVisible()
+    assert ui.find(QPushButton, "customers-overpayment-refuse", page).isChecked()
+    assert not ui.find(QPushButton, "customers-overpayment-credit", page).isEnabled()
+    assert ui.find(QLineEdit, "customers-allowance", page).isReadOnly()
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_supervisor.png")
