@@ -48,8 +48,8 @@ AUDIT_MERGED: Final = "customers_merged"
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """What the customers list shows: one store or all, a search (name, RUT, phone), only those who owe, only
-    those overdue; the page number."""
+    """What the customers list shows: one store or all, a search (name, RUT, phone), only those with a balance
+    (owed or in favour), only those who owe (an unpaid charge: ``overdue``); the page number."""
 
     store: str | None
     search: str
@@ -60,7 +60,7 @@ class Filters:
     def query(self, **changes: Any) -> str:
         """This filter as a query string (``changes`` replace values: ``page=2``)."""
         values = {"tienda": self.store or "", "q": self.search, "saldo": "1" if self.with_balance else "",
-                  "vencidos": "1" if self.overdue else "", "pagina": str(self.page)}
+                  "deben": "1" if self.overdue else "", "pagina": str(self.page)}
         values.update({{"page": "pagina", "store": "tienda"}.get(k, k): str(v) for k, v in changes.items()})
         if values["pagina"] == "1":
             values["pagina"] = ""
@@ -105,13 +105,13 @@ def _filters(request: Request, user: HqUser) -> Filters:
     return Filters(store=params.store_param(user, query),
                    search=" ".join(params.text_param(query, "q", "Buscar", max_len=100).split()),
                    with_balance=params.flag_param(query, "saldo", "Solo con saldo"),
-                   overdue=params.flag_param(query, "vencidos", "Solo con deuda vencida"),
+                   overdue=params.flag_param(query, "deben", "Solo los que deben"),
                    page=params.int_param(query, "pagina", "Página", low=1, high=MAX_PAGE, default=1))
 
 
 @web.login_required
 async def list_page(request: Request, user: HqUser) -> Response:
-    """``GET ?tienda=&q=&saldo=1&vencidos=1&pagina=N``: the customers by name (50 a page) with their balance across
+    """``GET ?tienda=&q=&saldo=1&deben=1&pagina=N``: the customers by name (50 a page) with their balance across
     stores, limit, limit use, days overdue and open flags; how many owe and how much; the open flags. A store
     filter keeps the customers created there or with entries made there; an encargado filters only by his stores
     (customers are the tenant's: every till has them)."""

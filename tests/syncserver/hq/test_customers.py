@@ -159,7 +159,7 @@ def test_owner_sees_every_stores_customers_with_balance_limit_use_overdue_and_fl
     assert "Rosa Muñoz RUT 9.876.543-3 — $1.500 a favor $20.000 0 % — —" in shown
     table = shown.split("Cliente Teléfono Saldo Cupo Uso Días vencido Alertas")[1]
     assert table.index("Juan Carrasco") < table.index("María González") < table.index("Pedro") < table.index("Rosa")
-    assert "Clientes 4 2 con saldo" in shown and "Total adeudado $70.700" in shown
+    assert "Clientes 4 2 con deuda" in shown and "Total adeudado $70.700" in shown
     assert "Alertas de fiado Sobre el cupo María González Pérez" in shown
 
 
@@ -171,7 +171,7 @@ def test_the_customer_filters(http: httpx.Client) -> None:
     owing = text(http.get("/hq/clientes?saldo=1").text)
     assert "María González" in owing and "Juan Carrasco" in owing and "Pedro Soto" not in owing
     assert "Rosa Muñoz" in owing  # saldo a favor is a balance too
-    overdue = text(http.get("/hq/clientes?vencidos=1").text)
+    overdue = text(http.get("/hq/clientes?deben=1").text)
     assert "María González" in overdue and "Juan Carrasco" in overdue and "Rosa Muñoz" not in overdue
     nobody = text(http.get("/hq/clientes", params={"q": "zzz"}).text)
     assert "No hay clientes con estos filtros." in nobody
