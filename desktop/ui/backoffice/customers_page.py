@@ -283,7 +283,6 @@ def build(context: PageContext) -> CustomersPage:
     terminal = context.terminal
     exports = terminal.settings.data_dir / "exportes"
     source = customer_sources.JournalCustomers(terminal.journal.conn, lambda: terminal.journal.lock)
-    service: customer_sources.FiadoDesk | None = getattr(terminal, "fiado", None)
-    actions = None if service is None else customer_sources.ServiceActions(service, context.user)
+    actions = None if terminal.fiado is None else customer_sources.ServiceActions(terminal.fiado, context.user)
     presenter = CustomersPresenter(source, actions, context.user, today=date.today, pdf_folder=lambda: exports)
     return CustomersPage(presenter, lambda: export_folder(terminal.settings.data_dir))

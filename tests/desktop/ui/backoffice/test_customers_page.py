@@ -4,10 +4,14 @@ supervisor reads only."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from desktop.journal import fiado_queries
 from desktop.presenters.backoffice.customers import chile_today, month_range
@@ -21,6 +25,17 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not 
 def _at(day: date) -> str:
     """Noon of ``day`` in Chile as a UTC journal time."""
     return datetime(day.year, day.month, day.day, 12, 0, tzinfo=CHILE).astimezone(UTC).isoformat()
+
+
+def typed(ui, edit: QLineEdit, text: str) -> None:
+    """Type ``text`` into ``edit`` key by key, as a person does (QTest's key clicks take ASCII only: «ñ» and
+    accents go as key events that carry the character)."""
+    for char in text:
+        if char.isascii():
+            ui.qtbot.keyClicks(edit, char)
+        else:
+            QApplication.sendEvent(edit, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown,
+                                                   Qt.KeyboardModifier.NoModifier, char))
 
 
 def customers(terminal) -> tuple[str, str]:
@@ -78,6 +93,87 @@ def test_customers_with_their_fiado_and_the_estado_de_cuenta(ui, terminal, monke
     assert ui.text("customers-closing", page) == f"Saldo al {last:%d-%m-%Y}: $12.300"
     fits(ui, page)
     ui.screenshot(ui.window, "backoffice_customers_movements.png")
+
+
+def test_the_estado_de_cuenta_as_a_pdf(ui, terminal, monkeypatch):
+    customers(terminal)
+    page = open_section(ui, "customers", user="marta")  # a supervisor reads and prints
+    ui.type("customers-search", "juana", enter=True)
+    touch_row(ui, "customers-list", 0)
+    ui.click("customers-section-movements", page)
+    ui.click("customers-last-month", page)
+    first, last = month_range(chile_today(), 1)
+    opened = []
+    monkeypatch.setattr("desktop.ui.backoffice.customers_page.QDesktopServices.openUrl", opened.append)
+    ui.click("customers-pdf", page)
+    assert ui.text("customers-message", page).startswith("Estado de cuenta guardado: "), \
+        ui.text("customers-message", page)
+    pdf = terminal.settings.data_dir / "exportes" / (
+        f"estado-de-cuenta-juana-perez-soto-{first:%Y%m%d}-{last:%Y%m%d}.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and opened[0].toLocalFile() == str(pdf)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Juana Pérez Soto" in text and "$12.300" in text and "Boleta N° 131" in text
+
+
+def test_a_customer_created_with_fiado_by_touch_then_edited(ui, terminal):
+    customers(terminal)
+    page = open_section(ui, "customers")
+    ui.click("customers-new", page)
+    typed(ui, ui.find(QLineEdit, "customers-name", page), "Rosa Elena Muñoz")
+    rut = ui.find(QLineEdit, "customers-rut", page)
+    ui.qtbot.keyClicks(rut, "11.111.111-2")
+    assert ui.text("customers-rut-check", page) == "Dígito verificador incorrecto: para 11111111 es 1"
+    rut.clear()
+    ui.qtbot.keyClicks(rut, "12.345.678-5")  # Juana's
+    ui.qtbot.keyClicks(ui.find(QLineEdit, "customers-phone", page), "+56 9 5555 1234")
+    ui.click("customers-fiado", page)
+    ui.click("customers-save", page)  # fiado without a limit: nothing saved
+    assert ui.text("customers-message", page) == "Para habilitar el fiado escriba un límite mayor que $0"
+    ui.qtbot.keyClicks(ui.find(QLineEdit, "customers-limit", page), "30000")
+    assert ui.find(QLineEdit, "customers-limit", page).text() == "30.000"
+    ui.click("customers-save", page)  # the service refuses a RUT another customer has; the form is kept
+    assert "ya es de Juana Pérez Soto" in ui.text("customers-message", page)
+    assert ui.find(QLineEdit, "customers-name", page).text() == "Rosa Elena Muñoz"
+    assert fiado_queries.find_customers(terminal.journal.conn, "muñoz") == []
+    rut.clear()
+    ui.qtbot.keyClicks(rut, "11.111.111-1")
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_new.png")
+    ui.click("customers-save", page)
+    assert ui.text("customers-message", page) == "Cliente guardado: Rosa Elena Muñoz · fiado hasta $30.000"
+    [found] = fiado_queries.find_customers(terminal.journal.conn, "muñoz")
+    assert found.rut == "11111111-1" and found.phone == "+56 9 5555 1234"
+    account = fiado_queries.account(terminal.journal.conn, found.customer_id)
+    assert (account.enabled, account.limit) == (True, 30_000)
+
+    address = ui.find(QLineEdit, "customers-address", page)
+    ui.qtbot.keyClicks(address, "Los Aromos 45")
+    ui.click("customers-fiado", page)  # off
+    ui.click("customers-save", page)
+    assert ui.text("customers-message", page) == "Cliente guardado: Rosa Elena Muñoz · fiado deshabilitado"
+    edited = fiado_queries.customer(terminal.journal.conn, found.customer_id)
+    assert edited is not None and edited.address == "Los Aromos 45"
+    account = fiado_queries.account(terminal.journal.conn, found.customer_id)
+    assert (account.enabled, account.limit) == (False, 30_000)
+    ui.click("customers-section-list", page)
+    assert [r[0].split("\n")[0] for r in cells(ui, "customers-list")].count("Rosa Elena Muñoz") == 1
+
+
+def test_the_stores_fiado_settings(ui, terminal):
+    page = open_section(ui, "customers")
+    ui.click("customers-section-settings", page)
+    allowance = ui.find(QLineEdit, "customers-allowance", page)
+    allowance.selectAll()
+    ui.qtbot.keyClicks(allowance, "15000")
+    ui.click("customers-overpayment-refuse", page)
+    ui.click("customers-save-settings", page)
+    assert ui.text("customers-message", page).startswith("Ajustes de fiado guardados: sin conexión hasta $15.000")
+    saved = fiado_queries.settings(terminal.journal.conn)
+    assert (saved.offline_allowance, saved.overpayment) == (15_000, "refuse")
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_settings.png")
 
 
 def test_a_supervisor_reads_and_prints_only(ui, terminal):
