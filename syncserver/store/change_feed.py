@@ -8,12 +8,13 @@ transaction that appends, so change ids commit in id order per tenant.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg.rows import class_row
 
-from syncserver.store import db
+from syncserver.store import bulk, db
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,24 @@ async def _reserve(conn: db.Conn, tenant_id: int, count: int) -> int:
     row = await cur.fetchone()
     assert row is not None  # INSERT ... RETURNING always returns the row
     return int(row[0])
+
+
+async def append_many(conn: db.Conn, tenant_id: int, changes: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
+    """Add tenant-wide ``(kind, key, data)`` changes in their order with one statement, inside the caller's
+    transaction; returns the last id (0 for none)."""
+    if not changes:
+        return 0
+    last = await _reserve(conn, tenant_id, len(changes))
+    first = last - len(changes) + 1
+    async with conn.cursor() as cur:
+        await bulk.insert(cur, "changes", _CHANGE_COLUMNS, [
+            (tenant_id, first + n, kind, key, json.dumps(data, ensure_ascii=False))
+            for n, (kind, key, data) in enumerate(changes)])
+    return last
+
+
+_CHANGE_COLUMNS = [("tenant_id", "bigint"), ("change_id", "bigint"), ("kind", "text"), ("key", "text"),
+                   ("data", "jsonb")]
 
 
 async def append_selected(conn: db.Conn, tenant_id: int, kind: str, count: int, rows_sql: str,

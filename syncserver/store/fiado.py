@@ -34,7 +34,6 @@ TYPES: Final = frozenset({ev.CustomerProfileSaved.TYPE, ev.FiadoAccountSet.TYPE,
 """Event types that are all fiado; a sale or a return is when it has a fiado part (:func:`concerns`)."""
 OVER_LIMIT: Final = "over_limit"
 MERGED_WITH_BALANCES: Final = "merge_with_balances"
-_ID_FIELDS = ("customer_id", "payment_id", "reversal_id")
 _LOCK = "almacen.fiado:{}"
 
 
@@ -478,7 +477,9 @@ class Book:
             if touched:
                 await cur.executemany(_insert("fiado_balances", _BALANCES), [
                     (t, c, self.balances[c].balance, self.balances[c].open_terminals) for c in touched])
-                await cur.execute(_OLDEST_UNPAID, {"tenant": t, "ids": touched})
+                group = [(c, m) for c in touched for m in (c, *self.aliases(c))]
+                await cur.execute(_OLDEST_UNPAID, {"tenant": t, "ids": touched, "survivors": [c for c, _m in group],
+                                                   "members": [m for _c, m in group]})
             if self.dirty_flags:
                 await cur.executemany(_insert("fiado_flags", _FLAGS, key=4), [
                     (t, f.customer_id, f.kind, f.entry_id, f.detail, f.terminals, f.stores, f.raised_at,
@@ -489,13 +490,10 @@ class Book:
 
     async def forward(self, conn: db.Conn) -> None:
         """Publish to the tenant's tills each customer whose master view changed and each entry folded."""
-        for customer_id in self.changed:
-            if customer_id in self.people and customer_id not in self.alias_of:
-                await change_feed.append_change(conn, self.tenant_id, CUSTOMER_CHANGE, customer_id,
-                                                codec_mod.to_payload(self.received(customer_id)))
-        for x in self.entries:
-            await change_feed.append_change(conn, self.tenant_id, ENTRY_CHANGE, x.entry_id,
-                                            codec_mod.to_payload(self.forwarded(x)))
+        changes = [(CUSTOMER_CHANGE, c, codec_mod.to_payload(self.received(c))) for c in self.changed
+                   if c in self.people and c not in self.alias_of]
+        changes += [(ENTRY_CHANGE, x.entry_id, codec_mod.to_payload(self.forwarded(x))) for x in self.entries]
+        await change_feed.append_many(conn, self.tenant_id, changes)
 
     def forwarded(self, x: ledger.Entry) -> ev.FiadoEntryReceived:
         """The entry as another till receives it (its document names the store it was made at)."""
@@ -559,17 +557,18 @@ def _insert(table: str, columns: Sequence[tuple[str, str]], key: int = 2) -> str
 
 
 _OLDEST_UNPAID = """
-UPDATE fiado_balances b SET oldest_unpaid_at = CASE WHEN b.balance <= 0 THEN NULL ELSE (
+UPDATE fiado_balances b SET oldest_unpaid_at = CASE WHEN b.balance <= 0 THEN NULL ELSE o.at END
+FROM unnest(%(ids)s::text[]) AS x(id) LEFT JOIN LATERAL (
     SELECT c.at FROM (
-        SELECT e.at, e.entry_id, sum(e.amount) OVER (ORDER BY e.at, e.entry_id) AS charged FROM fiado_entries e
-        WHERE e.tenant_id = b.tenant_id AND e.kind = 'cargo' AND e.customer_id = ANY(g.ids)) c
-    WHERE c.charged > (SELECT COALESCE(-sum(e.amount), 0) FROM fiado_entries e
-                       WHERE e.tenant_id = b.tenant_id AND e.kind <> 'cargo' AND e.customer_id = ANY(g.ids))
-    ORDER BY c.at, c.entry_id LIMIT 1) END
-FROM (SELECT x.id, array_append(ARRAY(SELECT a.alias_id FROM customer_aliases a WHERE a.tenant_id = %(tenant)s
-                                      AND a.customer_id = x.id), x.id) AS ids
-      FROM unnest(%(ids)s::text[]) AS x(id)) g
-WHERE b.tenant_id = %(tenant)s AND b.customer_id = g.id"""
+        SELECT e.at, e.entry_id, e.kind,
+               sum(e.amount) FILTER (WHERE e.kind = 'cargo') OVER (ORDER BY e.at, e.entry_id) AS charged,
+               COALESCE(-sum(e.amount) FILTER (WHERE e.kind <> 'cargo') OVER (), 0) AS paid
+        FROM unnest(%(survivors)s::text[], %(members)s::text[]) AS g(survivor, member) CROSS JOIN LATERAL (
+            SELECT f.at, f.entry_id, f.kind, f.amount FROM fiado_entries f
+            WHERE f.tenant_id = %(tenant)s AND f.customer_id = g.member) e
+        WHERE g.survivor = x.id) c
+    WHERE c.kind = 'cargo' AND c.charged > c.paid ORDER BY c.at, c.entry_id LIMIT 1) o ON true
+WHERE b.tenant_id = %(tenant)s AND b.customer_id = x.id"""
 """Each touched customer's oldest unpaid charge as ``shared.fiado.fold`` has it: what was paid back (payments and
 refunds net of reversals) pays the charges oldest first (FIFO); the first charge not covered in full (NULL when
 nothing is owed)."""
@@ -578,18 +577,22 @@ nothing is owed)."""
 # -- loading --------------------------------------------------------------------------------------------------------
 
 
-def _names(payloads: Iterable[Any]) -> tuple[set[str], set[str]]:
+def _names(payloads: Iterable[Any]) -> tuple[set[str], set[str], set[str]]:
+    """The customer ids, payment (and reversal) ids and RUTs raw payloads name."""
     ids: set[str] = set()
+    payments: set[str] = set()
     ruts: set[str] = set()
     for p in payloads:
         if not isinstance(p, dict):
             continue
-        for name in _ID_FIELDS:
+        if isinstance(value := p.get("customer_id"), str) and value:
+            ids.add(value)
+        for name in ("payment_id", "reversal_id"):
             if isinstance(value := p.get(name), str) and value:
-                ids.add(value)
+                payments.add(value)
         if isinstance(value := p.get("rut"), str) and value:
             ruts.add(value)
-    return ids, ruts
+    return ids, payments, ruts
 
 
 async def load(conn: db.Conn, tenant_id: int, payloads: Iterable[Any], *, ids: Iterable[str] = (),
@@ -597,14 +600,13 @@ async def load(conn: db.Conn, tenant_id: int, payloads: Iterable[Any], *, ids: I
     """The book of what ``payloads`` (raw event payloads or HQ actions) and ``ids`` name: those customers (and the
     ones their RUTs or merges join them to), their accounts, balances, open flags, the payments named, the tenant's
     store names; whether another tenant holds an id this one does not. Hold :func:`lock` first."""
-    named, named_ruts = _names(payloads)
+    named, payment_ids, named_ruts = _names(payloads)
     named |= set(ids)
     named_ruts |= set(ruts)
     book = Book(tenant_id)
-    payment_ids = sorted(named)
     rows = await (await conn.execute(
         "SELECT payment_id, entry_id, customer_id, kind, amount, store_id, reverses, reversed_by FROM fiado_payments"
-        " WHERE tenant_id = %s AND payment_id = ANY(%s)", (tenant_id, payment_ids))).fetchall()
+        " WHERE tenant_id = %s AND payment_id = ANY(%s)", (tenant_id, sorted(payment_ids)))).fetchall()
     for r in rows:
         book.payments[str(r[0])] = Payment(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]),
                                            str(r[6]), str(r[7]))
@@ -647,7 +649,7 @@ async def load(conn: db.Conn, tenant_id: int, payloads: Iterable[Any], *, ids: I
     for r in rows:
         book.flags[(str(r[0]), str(r[1]), str(r[2]))] = Flag(str(r[0]), str(r[1]), str(r[2]), str(r[3]),
                                                              list(r[4]), list(r[5]), r[6], r[7])
-    unknown = sorted(c for c in named if not book.known(c) and c not in book.payments)
+    unknown = sorted(c for c in named if not book.known(c))
     if unknown:
         rows = await (await conn.execute("SELECT id FROM unnest(%s::text[]) AS x(id) WHERE customer_held_elsewhere(id)",
                                          (unknown,))).fetchall()

@@ -50,6 +50,7 @@ TABLES = {
 }
 INDEXES = (
     "CREATE INDEX people_by_rut ON people (tenant_id, rut) WHERE rut <> ''",
+    "CREATE INDEX people_by_id ON people (customer_id)",  # customer_held_elsewhere: any tenant's
     "CREATE INDEX customer_aliases_by_customer ON customer_aliases (tenant_id, customer_id)",
     "CREATE INDEX fiado_entries_by_customer ON fiado_entries (tenant_id, customer_id, at, entry_id)",
     "CREATE INDEX fiado_flags_open ON fiado_flags (tenant_id, customer_id) WHERE resolved_at IS NULL",
