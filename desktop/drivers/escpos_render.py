@@ -107,6 +107,10 @@ def render_receipt(
             out.row(tender.label, format_clp(tender.amount))
         if not receipt.refund:
             out.row("Vuelto", format_clp(receipt.change))
+    if receipt.account:
+        out.blank()
+        for label, value in receipt.account:
+            out.row(label, value, bold=bool(value))
     if receipt.timbre is not None:
         out.blank()
         out.image(receipt.timbre, dither=False)

@@ -110,6 +110,8 @@ class Receipt:
     sii_office: str = ""
     refund: bool = False
     """A return's receipt (nota de crédito): the money goes back, so "Total a devolver" and no change line."""
+    account: tuple[tuple[str, str], ...] = ()
+    """Rows (label, value) printed after the payments: the sale's customer and their fiado balance after it."""
 
 
 @dataclass(frozen=True, slots=True)

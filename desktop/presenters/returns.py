@@ -13,9 +13,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from desktop.presenters.sale import describe
-from desktop.services.returns import RecentSale, Returnable, ReturnService, looks_like_timbre, refund_for
+from desktop.services.returns import RecentSale, Returnable, ReturnService, looks_like_timbre, refund_words, refunds_for
 from shared import errors, es_cl, money
-from shared.sale import TenderKind
 
 FIND, CHOOSE, DONE = "find", "choose", "done"
 
@@ -106,10 +105,9 @@ class ReturnPresenter:
                     money.format_clp(found.amount(x.line_id, chosen)) if chosen else "", weighed,
                     _quantity(found.left[x.line_id], weighed)))
             total = self._total()
-            kind, amount = refund_for(sale, total)
-            how = "en efectivo" if kind == TenderKind.CASH.value else f"por {TenderKind(kind).label.lower()}"
+            refunds = refunds_for(sale, total, found.credited())
             view = replace(view, lines=tuple(lines), total=money.format_clp(total),
-                           refund=f"Devuelva {money.format_clp(amount)} {how}" if total else "",
+                           refund=refund_words(refunds) if total else "",
                            can_return=total > 0)
         self.view = view
         self.on_change(view)
@@ -251,10 +249,7 @@ class ReturnPresenter:
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True, asking_pin=False)
         event = done.event
-        refund = event.refunds[0]
-        how = "en efectivo" if refund.kind == TenderKind.CASH.value else f"por {TenderKind(refund.kind).label.lower()}"
         nota = event.document.folio if event.document else "-"
         self.found = None
         return self._render(stage=DONE, asking_pin=False,
-                            message=f"Devolución lista: nota de crédito N° {nota}. Devuelva "
-                                    f"{money.format_clp(refund.amount)} {how}")
+                            message=f"Devolución lista: nota de crédito N° {nota}. {refund_words(event.refunds)}")

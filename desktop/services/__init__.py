@@ -5,6 +5,7 @@ drivers through their ports.
     ├── auth.py               users, PINs and supervisor authorisations; every decision journaled
     ├── catalog.py            find products: scanned code, PLU, SKU, deli label, or words
     ├── checkout.py           the cart in progress, authorised changes, and completing a sale
+    ├── checkout_fiado.py     fiado at the checkout: the charge decided on the till's ledger, a supervisor beyond it
     ├── counts.py             tomas de inventario: a blind sheet kept line by line, posted once as adjustments
     ├── customers.py          business customers of facturas: checked and remembered as facts
     ├── enrollment.py         enrol the terminal with HQ: its Ed25519 key and identity
@@ -22,6 +23,7 @@ drivers through their ports.
     ├── returns.py            returns: credit lines of a sale with a nota de crédito 61
     ├── shifts.py             the cashier's shift: float, cash in and out, blind close
     ├── suppliers.py          suppliers: RUT checked, razón social, giro and contact
+    ├── suspend.py            suspended sales: carts put aside with their customer, recalled later, no folio held
     ├── sync.py               background sync: push, then pull, with backoff and new epochs
     ├── timbre.py             the timbre as a PDF417 sized for the paper, and its legends
     └── transfers.py          transfers between the store's warehouses and stores; receiving them once

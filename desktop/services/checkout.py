@@ -2,6 +2,7 @@
 
 Completing a sale journals ``SaleCompleted`` (fsynced, with the stock and shift projections and the cleared
 cart) before anything is printed or the drawer opens; printing happens after and may fail without losing it.
+A customer may be attached to the cart (kept with it), and the sale may go partly or wholly on their fiado.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from decimal import Decimal
 
 from desktop.journal import inventory_queries, read_models
 from desktop.journal.sqlite_store import SqliteJournal
+from desktop.services import checkout_fiado
 from desktop.services import customers as customers_mod
 from desktop.services import receipts as receipts_mod
+from desktop.services import suspend as suspend_mod
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService, Match
 from desktop.services.folios import FacturaUnavailable, FolioService
@@ -50,7 +53,7 @@ class CheckoutService:
                  receipts: receipts_mod.ReceiptService, new_id: Callable[[], str], *,
                  discount_limit_pct: int = 10, folios: FolioService | None = None,
                  boleta_for_cards: bool = True, void_needs_pin: bool = False,
-                 open_price_needs_pin: bool = False) -> None:
+                 open_price_needs_pin: bool = False, offline: Callable[[], bool] | None = None) -> None:
         self.journal = journal
         self.catalog = catalog_service
         self.auth = auth
@@ -63,10 +66,15 @@ class CheckoutService:
         """Removing a line before payment needs a supervisor's PIN (``void_needs_pin`` in ``terminal.toml``)."""
         self.open_price_needs_pin = open_price_needs_pin
         """Selling a code missing from the catalog needs a supervisor's PIN (``open_price_needs_pin``)."""
+        self.offline = offline or (lambda: checkout_fiado.offline(journal))
+        """Whether fiado is decided as offline (``checkout_fiado.offline``: no pull from the master lately)."""
         self.customers = customers_mod.CustomerService(journal)
         self.cashier: User | None = None
         self.shift_id = ""
         self.sale = sale_mod.Sale(sale_id=new_id())
+        self.customer_id = ""
+        """The person attached to the cart (a ``shared.events.fiado`` customer), ``""`` for none."""
+        self._approval: checkout_fiado.Approval | None = None
 
     def start(self, cashier: User, shift_id: str) -> sale_mod.Sale:
         """Begin selling as ``cashier``; a cart left by a crash or power cut comes back."""
@@ -74,14 +82,87 @@ class CheckoutService:
         saved = read_models.draft(self.journal.conn)
         if saved is not None:
             self.sale = codec.from_payload(sale_mod.Sale, saved["sale"])
+            self.customer_id = str(saved.get("customer_id", ""))
         return self.sale
 
-    def _save(self, sale: sale_mod.Sale, *events: object) -> sale_mod.Sale:
+    def _draft(self, sale: sale_mod.Sale, customer_id: str) -> dict[str, object]:
+        draft: dict[str, object] = {"sale": codec.to_payload(sale), "shift_id": self.shift_id}
+        if customer_id:
+            draft["customer_id"] = customer_id
+        return draft
+
+    def _save(self, sale: sale_mod.Sale, *events: object, customer_id: str | None = None) -> sale_mod.Sale:
+        customer_id = self.customer_id if customer_id is None else customer_id
         with self.journal.unit_of_work() as uow:
             for event in events:
                 uow.append(event)
-            uow.save_draft({"sale": codec.to_payload(sale), "shift_id": self.shift_id})
-        self.sale = sale
+            uow.save_draft(self._draft(sale, customer_id))
+        self.sale, self.customer_id = sale, customer_id
+        return sale
+
+    def attach_customer(self, customer_id: str) -> str:
+        """Attach ``customer_id`` to the cart (for fiado, or to know who bought); kept with the cart across a
+        restart. Returns the customer's name.
+
+        Raises: FiadoUnavailable for a customer this till does not know.
+        """
+        name = checkout_fiado.customer_name(self.journal, customer_id)
+        self._save(self.sale, customer_id=customer_id)
+        return name
+
+    def detach_customer(self) -> None:
+        """Take the customer off the cart (a fiado approval given for them goes too)."""
+        self._approval = None
+        self._save(self.sale, customer_id="")
+
+    def customer_name(self) -> str:
+        """The attached customer's name, ``""`` with none (or one no longer known here)."""
+        if not self.customer_id:
+            return ""
+        try:
+            return checkout_fiado.customer_name(self.journal, self.customer_id)
+        except checkout_fiado.FiadoUnavailable:
+            return ""
+
+    def approve_fiado(self, supervisor_pin: str, reason: str = "") -> User:
+        """A supervisor's PIN to put this sale's fiado beyond the limit (after ``FiadoOverLimit``); then
+        ``complete(..., fiado_approved_by=<the user's id>)`` journals it (``auth.authorised``, action
+        ``fiado_over_limit``) with the sale.
+
+        Raises: FiadoUnavailable (no customer attached), WrongPin (journaled), LockedOut.
+        """
+        if not self.customer_id:
+            raise checkout_fiado.FiadoUnavailable("para vender al fiado, elija primero el cliente")
+        self._approval = checkout_fiado.approve(
+            self.auth, supervisor_pin, sale_id=self.sale.sale_id, cashier_id=self._cashier_id(),
+            shift_id=self.shift_id, customer=self.customer_name() or self.customer_id, reason=reason)
+        return self._approval.supervisor
+
+    def suspend(self, label: str = "") -> int:
+        """Put the cart (and its customer) aside as a suspended sale and start an empty one; returns its id. No folio
+        is taken. Raises: EmptySale."""
+        new = sale_mod.Sale(sale_id=self.new_id())
+        with self.journal.unit_of_work() as uow:
+            suspended = suspend_mod.put_aside(uow.conn, self.sale, self.customer_id, label, self.journal.clock())
+            uow.save_draft(self._draft(new, ""))
+        self.sale, self.customer_id, self._approval = new, "", None
+        return suspended
+
+    def suspended(self) -> list[suspend_mod.Suspended]:
+        """The sales suspended at this till, oldest first."""
+        return suspend_mod.listed(self.journal.conn)
+
+    def recall(self, suspended_id: int) -> sale_mod.Sale:
+        """Bring back suspended sale ``suspended_id`` (its lines and customer) as the cart.
+
+        Raises: SaleError when the cart has lines (suspend it first) or the sale is no longer suspended.
+        """
+        if self.sale.lines:
+            raise errors.SaleError("la venta en curso tiene productos: suspéndala antes de recuperar otra")
+        with self.journal.unit_of_work() as uow:
+            sale, customer_id = suspend_mod.take(uow.conn, suspended_id)
+            uow.save_draft(self._draft(sale, customer_id))
+        self.sale, self.customer_id, self._approval = sale, customer_id, None
         return sale
 
     def add_match(self, match: Match, quantity: Decimal | str | None = None) -> sale_mod.Sale:
@@ -199,27 +280,46 @@ class CheckoutService:
         """Drop an empty cart's state (a cart with lines is emptied line by line, with authorisation)."""
         if self.sale.lines:
             raise errors.SaleError("anule las líneas antes de cancelar la venta")
-        return self._save(sale_mod.Sale(sale_id=self.new_id()))
+        self._approval = None
+        return self._save(sale_mod.Sale(sale_id=self.new_id()), customer_id="")
 
-    def complete(self, tenders: tuple[sale_mod.Tender, ...], *, customer: sales.CustomerData | None = None
-                 ) -> Completed:
+    def complete(self, tenders: tuple[sale_mod.Tender, ...], *, customer: sales.CustomerData | None = None,
+                 fiado_approved_by: str = "") -> Completed:
         """Journal the sale (fsync), then print its receipt and kick the drawer for cash.
 
-        The document is a boleta (39/41) for cash sales, and for card sales unless ``boleta_for_cards`` is off; with
-        ``customer`` it is a factura (33, or 34 when every line is exempt) to that business customer, whatever the
-        tenders, and the customer is saved (``customer.saved``) in the same transaction when new or changed.
+        The document is a boleta (39/41) for cash and fiado sales, and for card sales unless ``boleta_for_cards`` is
+        off; with ``customer`` it is a factura (33, or 34 when every line is exempt) to that business customer,
+        whatever the tenders, and the customer is saved (``customer.saved``) in the same transaction when new or
+        changed.
+        The attached customer (:meth:`attach_customer`) goes on the sale as ``customer_id``; ``fiado`` tenders put
+        their sum on that customer's account (``SaleCompleted.fiado``), decided by ``shared.fiado.decide_charge`` on
+        what this till knows; beyond the limit a supervisor's approval (:meth:`approve_fiado`, whose id is
+        ``fiado_approved_by``) is journaled with the sale. A factura on fiado says FmaPago 2 (crédito).
 
         Raises:
             EmptySale, PaymentShort, TenderExceedsDue, InvalidAmount: nothing is journaled; the cart stays.
             CustomerInvalid: the customer's data cannot go on a factura (nothing is journaled).
             FacturaUnavailable: a factura was asked for and cannot be issued (no folio of its type left, or an
                 invalid document): nothing is journaled, the cart stays; the cashier may issue a boleta instead.
+            FiadoUnavailable: fiado tenders without a customer with fiado enabled (nothing is journaled).
+            FiadoOverLimit: the fiado part passes the limit (or the offline allowance) and no supervisor approved it;
+                ``approve_fiado`` then ``complete`` again (nothing is journaled meanwhile).
+            AuthorisationRequired: ``fiado_approved_by`` is not the supervisor of :meth:`approve_fiado` for this sale.
             ShiftError: no open shift.
             JournalError: the commit failed (e.g. disk full); the sale is not complete and the cart stays.
         """
         settlement = self.sale.settle(tenders)
         if not self.shift_id:
             raise errors.ShiftError("abra un turno antes de vender", "closed")
+        approval = self._approval
+        if fiado_approved_by and (approval is None or approval.sale_id != self.sale.sale_id
+                                  or approval.supervisor.user_id != fiado_approved_by):
+            raise errors.AuthorisationRequired(roles.Action.FIADO_OVER_LIMIT.value)
+        on_credit = sum(t.amount for t in tenders if t.kind is sale_mod.TenderKind.FIADO)
+        charge = None
+        if on_credit:
+            charge = checkout_fiado.charge(self.journal, self.customer_id, on_credit, is_offline=self.offline(),
+                                           approved=approval if fiado_approved_by else None)
         if customer is not None:
             customer = customers_mod.check(customer.rut, customer.razon_social, customer.giro, customer.direccion,
                                            customer.comuna)
@@ -240,6 +340,8 @@ class CheckoutService:
                                                 settlement.cash_due if t.kind is sale_mod.TenderKind.CASH
                                                 else t.amount) for t in _merged(tenders)),
                 rounding=settlement.rounding, change=settlement.change)
+            if self.customer_id:
+                event = replace(event, customer_id=self.customer_id, fiado=charge)
             notice = ""
             if customer is not None and self.folios is not None:
                 factura = self.folios.stamp_factura(uow, event, customer, self.journal.clock())
@@ -247,13 +349,16 @@ class CheckoutService:
                 saved = self.customers.saved_event(customer)
                 if saved is not None:
                     uow.append(saved)
-            elif self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0):
+            elif self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0
+                                             or charge is not None):
                 document, notice = self.folios.stamp_sale(uow, event, self.journal.clock())
                 event = replace(event, document=document)
+            if charge is not None and charge.approved_by and approval is not None:
+                uow.append(checkout_fiado.detail(approval.event, charge))
             uow.append(event)
             uow.clear_draft()
             uow.queue_print(event.sale_id)
-        self.sale = sale_mod.Sale(sale_id=self.new_id())
+        self.sale, self.customer_id, self._approval = sale_mod.Sale(sale_id=self.new_id()), "", None
         cash = settlement.cash_tendered > 0
         printed = self.receipts.print_sale(event, open_drawer=cash)
         return Completed(event, settlement, printed, notice)

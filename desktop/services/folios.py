@@ -202,7 +202,7 @@ class FolioService:
         receptor = documents.receptor_desde_cliente(customer)
         try:
             doc = documents.factura_desde_venta(sale, folio=folio, fecha_emision=now.date(), emisor=self.emisor,
-                                                receptor=receptor, forma_pago=1)
+                                                receptor=receptor)
             stamped = ted.stamp(caf, doc, now)
         except dte_errors.DteError as exc:
             log.error("venta %s sin factura: %s", sale.sale_id, exc)

@@ -18,7 +18,7 @@ from typing import Any
 
 from desktop.drivers.ports import DrawerConfig, PrinterError, PrinterStatus, ReceiptPrinter, ReceiptRenderer
 from desktop.drivers.receipt import PaperWidth, Receipt, ReceiptLine, ReceiptTender, TextReport
-from desktop.journal import read_models
+from desktop.journal import fiado_queries, read_models
 from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import timbre
 from desktop.services.printing import JobDone, PrintJob, PrintWorker
@@ -180,7 +180,21 @@ class ReceiptService:
             discount=event.discount, total=event.total, neto=event.neto, iva=event.iva, exento=event.exento,
             rounding=event.rounding,
             tenders=tuple(ReceiptTender(TenderKind(t.kind).label, t.amount) for t in event.tenders),
-            change=event.change, footer=FOOTER, reprint=reprint)
+            change=event.change, footer=FOOTER, reprint=reprint,
+            account=self.account_rows(event.customer_id,
+                                      None if event.fiado is None else event.fiado.balance_before + event.fiado.amount))
+
+    def account_rows(self, customer_id: str, balance: int | None) -> tuple[tuple[str, str], ...]:
+        """The customer of a sale or return as the receipt prints it after the payments: ``Cliente: <name>`` and,
+        when known, ``Saldo fiado: $X`` (CLP; what they owe after it, negative in their favour). Nothing without a
+        customer."""
+        if not customer_id:
+            return ()
+        found = fiado_queries.customer(self.journal.conn, customer_id)
+        rows = [(f"Cliente: {found.name if found is not None else customer_id}", "")]
+        if balance is not None:
+            rows.append(("Saldo fiado:", money.format_clp(balance)))
+        return tuple(rows)
 
     def print_return(self, event: returns.ReturnCompleted, *, open_drawer: bool = False,
                      reprint: bool = False) -> PrintOutcome:
@@ -207,18 +221,24 @@ class ReceiptService:
                         for x in event.lines),
             discount=0, total=event.total, neto=event.neto, iva=event.iva, exento=event.exento,
             rounding=sum(t.amount for t in event.refunds) - event.total,
-            tenders=tuple(ReceiptTender(f"Devolución {TenderKind(t.kind).label.lower()}", t.amount)
-                          for t in event.refunds),
+            tenders=tuple(ReceiptTender(refund_label(t.kind), t.amount) for t in event.refunds),
             change=0, refund=True,
             footer=(f"{'Anula' if event.full else 'Corrige'} {original} N° {event.original_folio}",
                               f"Motivo: {event.reason}"),
             timbre=image, timbre_legends=legends, boxed=doc is not None,
             sii_office=header.sii_office if doc is not None else "", receptor=receptor_lines(customer),
-            reprint=reprint)
+            reprint=reprint, account=self.account_rows(event.customer_id, None if reprint else self._balance(event)))
         kick = open_drawer and self.drawer.enabled
         data = self.renderer.receipt(receipt, self.width, open_drawer=kick, drawer_pin=self.drawer.pin,
                                      logo=self.header.logo)
         return self._submit(PrintJob(f"return:{event.return_id}", data, reprint=reprint))
+
+    def _balance(self, event: returns.ReturnCompleted) -> int | None:
+        """The customer's fiado balance now (just after a return credited it), or None when nothing was credited."""
+        if not event.customer_id or not any(t.kind == TenderKind.FIADO.value for t in event.refunds):
+            return None
+        account = fiado_queries.account(self.journal.conn, event.customer_id)
+        return None if account is None else account.balance
 
     def print_sale(self, event: sales.SaleCompleted, *, open_drawer: bool = False, reprint: bool = False,
                    issued_at: datetime | None = None) -> PrintOutcome:
@@ -374,6 +394,14 @@ class ReceiptService:
                                     *(() if from_hq else (NO_EMISOR,))))
         job = PrintJob(f"test:{next(self._tests)}", self.renderer.report(report, width), printer=printer)
         return self._submit(job)
+
+
+def refund_label(kind: str) -> str:
+    """How a return's refund is printed: ``Devolución efectivo``, or ``Abono a cuenta fiado`` when it credits the
+    customer's account."""
+    if kind == TenderKind.FIADO.value:
+        return "Abono a cuenta fiado"
+    return f"Devolución {TenderKind(kind).label.lower()}"
 
 
 def receptor_lines(customer: sales.CustomerData | None) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ partial one; a factura's nota carries the factura's receptor, a boleta's the ano
 Each line is credited at what the customer paid for it (its share of the sale's discount taken off), in
 proportion to the quantity returned; a line is never given back beyond what was sold, across several returns.
 Unlike a sale, a return needs a folio: without one the nota cannot be issued and the return is refused, saying
-what to do.
+what to do. A return of a sale on fiado credits the customer's account first (:func:`refunds_for`).
 """
 
 from __future__ import annotations
@@ -85,6 +85,16 @@ class Returnable:
             return credit if returned == line.quantity else money.round_half_up(credit * returned / line.quantity)
 
         return upto(before + quantity) - upto(before)
+
+    def credited(self) -> int:
+        """What earlier returns of this sale credited, CLP (the sum of :meth:`amount` of what was given back)."""
+        total = 0
+        for line in self.sale.lines:
+            before = line.quantity - self.left[line.line_id]
+            if before:
+                total += (self.credit[line.line_id] if before == line.quantity
+                          else money.round_half_up(self.credit[line.line_id] * before / line.quantity))
+        return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +200,8 @@ class ReturnService:
         _user, authorised = self.auth.authorise(
             supervisor_pin, roles.Action.RETURN, cashier_id, reason, sale_id=sale.sale_id, shift_id=shift_id,
             detail=f"{found.document}: {money.format_clp(total)}")
-        kind, refund = refund_for(sale, total)
-        cash = kind == TenderKind.CASH.value
+        refunds = refunds_for(sale, total, found.credited())
+        cash = any(t.kind == TenderKind.CASH.value for t in refunds)
         now = self.journal.clock()
         with self.journal.unit_of_work() as uow:
             took = self.folios.take(uow, int(documents.TipoDTE.NOTA_CREDITO))
@@ -207,10 +217,11 @@ class ReturnService:
                 return_id=self.new_id(), sale_id=sale.sale_id, shift_id=shift_id, cashier_id=cashier_id,
                 supervisor_id=authorised.supervisor_id, reason=reason.strip(), lines=lines,
                 total=doc.totales.total, neto=doc.totales.neto, iva=doc.totales.iva, exento=doc.totales.exento,
-                refunds=(sales.TenderTaken(kind, refund, refund),), original_tipo=sale.document.tipo,
+                refunds=refunds, original_tipo=sale.document.tipo,
                 original_folio=sale.document.folio, full=full,
                 document=sales.DocumentStamped(61, folio, stamped.decode("latin-1"),
-                                               now.replace(tzinfo=None).isoformat(timespec="seconds")))
+                                               now.replace(tzinfo=None).isoformat(timespec="seconds")),
+                customer_id=sale.customer_id)
             uow.append(authorised)
             uow.append(event)
         printed = self.receipts.print_return(event, open_drawer=cash)
@@ -251,10 +262,42 @@ class ReturnService:
 
 def refund_for(sale: sales.SaleCompleted, total: int) -> tuple[str, int]:
     """How ``total`` (CLP credited) leaves the till: ``(tender kind, amount)``. In cash, rounded per Ley 20.956, if
-    the sale had any cash; otherwise by the sale's first tender."""
+    the sale had any cash; otherwise by the sale's first tender other than fiado."""
     if any(t.kind == TenderKind.CASH.value for t in sale.tenders) or not sale.tenders:
         return TenderKind.CASH.value, money.round_cash(total)
-    return sale.tenders[0].kind, total
+    paid = [t.kind for t in sale.tenders if t.kind != TenderKind.FIADO.value]
+    return (paid[0] if paid else TenderKind.CASH.value), total
+
+
+def refunds_for(sale: sales.SaleCompleted, total: int, credited_before: int = 0) -> tuple[sales.TenderTaken, ...]:
+    """The refunds of a return crediting ``total`` CLP of ``sale``, after earlier returns of it credited
+    ``credited_before``. A sale on fiado credits its customer's account first (kind ``fiado``, a ``devolucion``
+    entry: the debt of that sale goes before any money leaves the till), up to its fiado part not yet credited;
+    what is left leaves the till as :func:`refund_for` says."""
+    on_credit = 0 if sale.fiado is None else sale.fiado.amount
+    fiado_part = min(credited_before + total, on_credit) - min(credited_before, on_credit)
+    rest = total - fiado_part
+    out = []
+    if fiado_part:
+        out.append(sales.TenderTaken(TenderKind.FIADO.value, fiado_part, fiado_part))
+    if rest or not out:
+        kind, amount = refund_for(sale, rest)
+        out.append(sales.TenderTaken(kind, amount, amount))
+    return tuple(out)
+
+
+def refund_words(refunds: tuple[sales.TenderTaken, ...]) -> str:
+    """What the cashier does with a return's refunds, in words: ``Devuelva $3.000 en efectivo``, ``Abone $5.000 a
+    la cuenta fiado del cliente``, or both joined by ``y``."""
+    parts = []
+    for t in refunds:
+        if t.kind == TenderKind.FIADO.value:
+            parts.append(f"abone {money.format_clp(t.amount)} a la cuenta fiado del cliente")
+        else:
+            how = "en efectivo" if t.kind == TenderKind.CASH.value else f"por {TenderKind(t.kind).label.lower()}"
+            parts.append(f"devuelva {money.format_clp(t.amount)} {how}")
+    text = " y ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _receptor(sale: sales.SaleCompleted) -> documents.Receptor:

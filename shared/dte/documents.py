@@ -265,6 +265,10 @@ def documento(tipo: TipoDTE | int, *, folio: int, fecha_emision: date, emisor: E
     return doc
 
 
+FORMA_PAGO_CONTADO: Final = 1
+FORMA_PAGO_CREDITO: Final = 2
+
+
 def lineas_desde_venta(venta: SaleCompleted) -> tuple[Linea, ...]:
     """The sale's lines at IVA-included prices, the sale-wide discount folded into each line's discount."""
     shares = allocate(venta.discount, [x.amount for x in venta.lines])
@@ -297,8 +301,10 @@ def boleta_desde_venta(venta: SaleCompleted, *, folio: int, fecha_emision: date,
 
 
 def factura_desde_venta(venta: SaleCompleted, *, folio: int, fecha_emision: date, emisor: Emisor,
-                        receptor: Receptor, forma_pago: int = 1) -> Documento:
+                        receptor: Receptor, forma_pago: int | None = None) -> Documento:
     """The factura of a sale at its IVA-included prices (MntBruto = 1): 34 when every line is exempt, else 33.
+    ``forma_pago`` (FmaPago) defaults to 2 (crédito) when part of the sale went on the customer's fiado
+    (``venta.fiado``), else 1 (contado).
 
     Raises:
         DocumentInvalid: as :func:`boleta_desde_venta`, or the receptor lacks what a factura needs.
@@ -307,7 +313,12 @@ def factura_desde_venta(venta: SaleCompleted, *, folio: int, fecha_emision: date
     tipo = TipoDTE.FACTURA_EXENTA if all(x.exento for x in lineas) else TipoDTE.FACTURA
     return _matches_sale(documento(tipo, folio=folio, fecha_emision=fecha_emision, emisor=emisor,
                                    receptor=receptor, lineas=lineas, montos_brutos=True,
-                                   forma_pago=forma_pago), venta)
+                                   forma_pago=forma_pago or forma_pago_de(venta)), venta)
+
+
+def forma_pago_de(venta: SaleCompleted) -> int:
+    """FmaPago of a sale's factura (Formato DTE: 1 contado, 2 crédito): crédito when any of it went on fiado."""
+    return FORMA_PAGO_CREDITO if venta.fiado is not None else FORMA_PAGO_CONTADO
 
 
 def nota_credito(*, folio: int, fecha_emision: date, emisor: Emisor, receptor: Receptor,
