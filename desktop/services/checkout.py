@@ -117,12 +117,13 @@ class CheckoutService:
 
     def customer_name(self) -> str:
         """The attached customer's name, ``""`` with none (or one no longer known here)."""
-        if not self.customer_id:
-            return ""
-        try:
-            return checkout_fiado.customer_name(self.journal, self.customer_id)
-        except checkout_fiado.FiadoUnavailable:
-            return ""
+        found = self.attached()
+        return "" if found is None else found.name
+
+    def attached(self) -> checkout_fiado.Attached | None:
+        """The attached customer with their fiado (enabled, limit, balance, headroom) for the sale screen; None
+        without one."""
+        return checkout_fiado.attached(self.journal, self.customer_id)
 
     def approve_fiado(self, supervisor_pin: str, reason: str = "") -> User:
         """A supervisor's PIN to put this sale's fiado beyond the limit (after ``FiadoOverLimit``); then

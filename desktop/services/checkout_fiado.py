@@ -38,6 +38,30 @@ class Approval:
     event: auth_events.Authorised
 
 
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """The customer attached to a sale as the sale screen shows it: ``name``, whether fiado is enabled, the
+    ``limit``, the ``balance`` this till knows and the ``headroom`` left within the limit (CLP)."""
+
+    customer_id: str
+    name: str
+    fiado_enabled: bool
+    limit: int
+    balance: int
+    headroom: int
+
+
+def attached(journal: SqliteJournal, customer_id: str) -> Attached | None:
+    """What the sale screen shows of ``customer_id``; None when no customer is attached or it is unknown here."""
+    if not customer_id:
+        return None
+    found = fiado_queries.customer(journal.conn, customer_id)
+    if found is None:
+        return None
+    account = fiado_queries.account(journal.conn, customer_id)
+    return Attached(found.customer_id, found.name, account.enabled, account.limit, account.balance, account.headroom)
+
+
 def offline(journal: SqliteJournal, now: datetime | None = None) -> bool:
     """Whether the till decides fiado as offline: no successful pull from the master in the last
     :data:`OFFLINE_AFTER` (or never)."""

@@ -44,6 +44,9 @@ def test_the_attached_customer_stays_with_the_cart_across_a_restart(make_termina
     again = make_terminal(data_dir=data, fresh=False)
     again.checkout.start(ana, shift.shift_id)
     assert again.checkout.customer_id == JUANA and again.checkout.customer_name() == "Juana Soto"
+    shown = again.checkout.attached()
+    assert (shown.name, shown.fiado_enabled, shown.limit, shown.balance, shown.headroom) == (
+        "Juana Soto", True, 20_000, 0, 20_000)
     assert [x.sku for x in again.checkout.sale.lines] == ["LEC-1"]
     again.checkout.detach_customer()
     again.close()
