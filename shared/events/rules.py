@@ -578,7 +578,7 @@ def _returned(e: returns.ReturnCompleted) -> str | None:
     reason = (_id("return_id", e.return_id) or _id("sale_id", e.sale_id) or _id("shift_id", e.shift_id)
               or _id("cashier_id", e.cashier_id) or _id("supervisor_id", e.supervisor_id)
               or _text("reason", e.reason, REASON_MAX, required=True) or _bool("full", e.full)
-              or _tuple("lines", e.lines, SALE_LINES_MAX, least=1) or _tuple("refunds", e.refunds, 1, least=1)
+              or _tuple("lines", e.lines, SALE_LINES_MAX, least=1) or _tuple("refunds", e.refunds, 2, least=1)
               or _tipo("original_tipo", e.original_tipo, BOLETAS | FACTURAS)
               or _int("original_folio", e.original_folio, 1, MAX_FOLIO, _FOLIO))
     if reason is not None:
@@ -605,22 +605,36 @@ def _returned(e: returns.ReturnCompleted) -> str | None:
         if getattr(e, name) != value:
             return (f"el campo {name} ({getattr(e, name)}) no es el que la caja calcula de las líneas devueltas "
                     f"({value})")
-    refund = e.refunds[0]
-    if type(refund) is not sales.TenderTaken:
-        return "el campo refunds[0] no es un pago"
-    reason = (_one_of("refunds[0].kind", refund.kind, TENDER_KINDS) or _pesos("refunds[0].amount", refund.amount)
-              or _pesos("refunds[0].received", refund.received))
-    if reason is not None:
-        return reason
+    for n, refund in enumerate(e.refunds):
+        if type(refund) is not sales.TenderTaken:
+            return f"el campo refunds[{n}] no es un pago"
+        reason = (_one_of(f"refunds[{n}].kind", refund.kind, TENDER_KINDS)
+                  or _pesos(f"refunds[{n}].amount", refund.amount) or _pesos(f"refunds[{n}].received", refund.received))
+        if reason is not None:
+            return reason
     reason = _id("customer_id", e.customer_id, required=False)
     if reason is not None:
         return reason
-    if refund.kind == _FIADO and e.customer_id == "":
+    if any(t.kind == _FIADO for t in e.refunds) and e.customer_id == "":
         return ("el campo customer_id falta: una devolución al fiado abona la cuenta del cliente de la venta "
                 "(devuelva en otro medio si la venta no tenía cliente)")
-    due = money.round_cash(e.total) if refund.kind == sale_mod.TenderKind.CASH.value else e.total
+    credited = 0
+    if len(e.refunds) == 2:  # a sale partly on fiado: its account first, the rest as it was paid
+        first, second = e.refunds
+        if first.kind != _FIADO or second.kind == _FIADO:
+            return ("el campo refunds: con dos devoluciones, la primera abona la cuenta fiado (kind fiado) y la "
+                    "segunda devuelve el resto en otro medio")
+        if first.received != first.amount or not 0 < first.amount < e.total:
+            return (f"el campo refunds[0] ({first.amount}) abona a la cuenta una parte del total {e.total}: más de "
+                    "$0 y menos que el total")
+        credited = first.amount
+    refund = e.refunds[-1]
+    n = len(e.refunds) - 1
+    due = e.total - credited
+    due = money.round_cash(due) if refund.kind == sale_mod.TenderKind.CASH.value else due
     if refund.amount != due or refund.received != due:
-        return (f"el campo refunds[0] ({refund.amount}) debe devolver {due}: el total"
+        return (f"el campo refunds[{n}] ({refund.amount}) debe devolver {due}: el total"
+                + (" menos lo abonado a la cuenta" if credited else "")
                 + (" redondeado a $10 en efectivo (Ley 20.956)" if refund.kind == "cash" else ""))
     if e.document is not None:
         return _document(e.document, frozenset({NOTA_CREDITO}))

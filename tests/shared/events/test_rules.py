@@ -291,6 +291,24 @@ def test_a_fiado_refund_needs_the_sales_customer() -> None:
     assert reason is not None and "customer_id falta" in reason
 
 
+def test_a_return_of_a_mixed_fiado_sale_credits_the_account_first_then_refunds_the_rest() -> None:
+    split = (sales.TenderTaken("fiado", 1500, 1500), sales.TenderTaken("cash", 500, 500))
+    assert rules.problem(_fiado_return(refunds=split)) is None
+    rounded = (sales.TenderTaken("fiado", 1496, 1496), sales.TenderTaken("cash", 500, 500))  # 504 in cash -> 500
+    assert rules.problem(_fiado_return(refunds=rounded)) is None
+    for refunds, words in (
+            ((sales.TenderTaken("cash", 500, 500), sales.TenderTaken("fiado", 1500, 1500)), "la primera abona"),
+            ((sales.TenderTaken("fiado", 1000, 1000), sales.TenderTaken("fiado", 1000, 1000)), "la primera abona"),
+            ((sales.TenderTaken("fiado", 2000, 2000), sales.TenderTaken("cash", 0, 0)), "menos que el total"),
+            ((sales.TenderTaken("fiado", 1500, 1500), sales.TenderTaken("debit", 400, 400)), "refunds[1] (400)"),
+            ((sales.TenderTaken("fiado", 1500, 1500), sales.TenderTaken("cash", 500, 500),
+              sales.TenderTaken("debit", 0, 0)), "refunds")):
+        reason = rules.problem(_fiado_return(refunds=refunds))
+        assert reason is not None and words in reason, (refunds, reason)
+    reason = rules.problem(_fiado_return(refunds=split, customer_id=""))
+    assert reason is not None and "customer_id falta" in reason
+
+
 def test_a_shift_close_counts_no_fiado() -> None:
     closed = shifts.ShiftClosed("t-1", "u-ana", (shifts.TenderCount("fiado", 0),), ())
     reason = rules.problem(closed)
