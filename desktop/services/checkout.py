@@ -102,13 +102,15 @@ class CheckoutService:
 
     def attach_customer(self, customer_id: str) -> str:
         """Attach ``customer_id`` to the cart (for fiado, or to know who bought); kept with the cart across a
-        restart. Returns the customer's name.
+        restart (a customer merged into another at the master is attached as the survivor). Returns their name.
 
         Raises: FiadoUnavailable for a customer this till does not know.
         """
-        name = checkout_fiado.customer_name(self.journal, customer_id)
-        self._save(self.sale, customer_id=customer_id)
-        return name
+        found = checkout_fiado.known(self.journal, customer_id)
+        if found.customer_id != self.customer_id:
+            self._approval = None
+        self._save(self.sale, customer_id=found.customer_id)
+        return found.name
 
     def detach_customer(self) -> None:
         """Take the customer off the cart (a fiado approval given for them goes too)."""
@@ -152,6 +154,10 @@ class CheckoutService:
     def suspended(self) -> list[suspend_mod.Suspended]:
         """The sales suspended at this till, oldest first."""
         return suspend_mod.listed(self.journal.conn)
+
+    def suspended_count(self) -> int:
+        """How many sales are suspended (one COUNT: the sale screen's «Recuperar (n)» on every render)."""
+        return suspend_mod.count(self.journal.conn)
 
     def recall(self, suspended_id: int) -> sale_mod.Sale:
         """Bring back suspended sale ``suspended_id`` (its lines and customer) as the cart.

@@ -78,12 +78,14 @@ def offline(journal: SqliteJournal, now: datetime | None = None) -> bool:
     return now - at > OFFLINE_AFTER
 
 
-def customer_name(journal: SqliteJournal, customer_id: str) -> str:
-    """The name of ``customer_id`` as this till knows it. Raises: FiadoUnavailable for an unknown customer."""
+def known(journal: SqliteJournal, customer_id: str) -> fiado_queries.Customer:
+    """``customer_id`` as this till knows it (the survivor when it was merged into another at the master).
+
+    Raises: FiadoUnavailable for an unknown customer."""
     found = fiado_queries.customer(journal.conn, customer_id)
     if found is None:
         raise FiadoUnavailable("ese cliente no está registrado en esta caja", customer_id)
-    return found.name
+    return found
 
 
 def charge(journal: SqliteJournal, customer_id: str, amount: int, *, is_offline: bool,
@@ -97,7 +99,7 @@ def charge(journal: SqliteJournal, customer_id: str, amount: int, *, is_offline:
     """
     if not customer_id:
         raise FiadoUnavailable("para vender al fiado, elija primero el cliente")
-    name = customer_name(journal, customer_id)
+    name = known(journal, customer_id).name
     account = fiado_queries.account(journal.conn, customer_id)
     if not account.enabled:
         raise FiadoUnavailable(f"{name} no tiene fiado habilitado: pídalo al administrador o cobre de otra forma",

@@ -59,6 +59,11 @@ def listed(conn: sqlite3.Connection) -> list[Suspended]:
             for row in suspended_sales.listed(conn)]
 
 
+def count(conn: sqlite3.Connection) -> int:
+    """How many sales are suspended at this till."""
+    return suspended_sales.count(conn)
+
+
 def take(conn: sqlite3.Connection, suspended_id: int) -> tuple[sale_mod.Sale, str]:
     """The sale and customer id of ``suspended_id``, no longer suspended (call it inside the unit of work that saves
     them as the cart).

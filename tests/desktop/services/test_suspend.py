@@ -71,6 +71,7 @@ def test_recall_refuses_over_a_cart_with_lines_and_a_sale_recalled_twice(selling
     with pytest.raises(errors.SaleError, match="ya no está"):
         selling.checkout.recall(put)
     assert {s.label for s in selling.checkout.suspended()} == {"dos", "uno otra vez"}
+    assert selling.checkout.suspended_count() == 2
     assert other in {s.suspended_id for s in selling.checkout.suspended()}
 
 
