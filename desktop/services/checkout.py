@@ -146,18 +146,18 @@ class CheckoutService:
         is taken. Raises: EmptySale."""
         new = sale_mod.Sale(sale_id=self.new_id())
         with self.journal.unit_of_work() as uow:
-            suspended = suspend_mod.put_aside(uow.conn, self.sale, self.customer_id, label, self.journal.clock())
+            suspended = suspend_mod.put_aside(uow, self.sale, self.customer_id, label, self.journal.clock())
             uow.save_draft(self._draft(new, ""))
         self.sale, self.customer_id, self._approval = new, "", None
         return suspended
 
     def suspended(self) -> list[suspend_mod.Suspended]:
         """The sales suspended at this till, oldest first."""
-        return suspend_mod.listed(self.journal.conn)
+        return suspend_mod.listed(self.journal)
 
     def suspended_count(self) -> int:
         """How many sales are suspended (one COUNT: the sale screen's «Recuperar (n)» on every render)."""
-        return suspend_mod.count(self.journal.conn)
+        return suspend_mod.count(self.journal)
 
     def recall(self, suspended_id: int) -> sale_mod.Sale:
         """Bring back suspended sale ``suspended_id`` (its lines and customer) as the cart.
@@ -167,7 +167,7 @@ class CheckoutService:
         if self.sale.lines:
             raise errors.SaleError("la venta en curso tiene productos: suspéndala antes de recuperar otra")
         with self.journal.unit_of_work() as uow:
-            sale, customer_id = suspend_mod.take(uow.conn, suspended_id)
+            sale, customer_id = suspend_mod.take(uow, suspended_id)
             uow.save_draft(self._draft(sale, customer_id))
         self.sale, self.customer_id, self._approval = sale, customer_id, None
         return sale

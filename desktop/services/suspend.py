@@ -6,11 +6,11 @@ journal file across a restart (``desktop.journal.suspended_sales``, working stat
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from desktop.journal import fiado_queries, suspended_sales
+from desktop.journal.sqlite_store import SqliteJournal, UnitOfWork
 from shared import errors
 from shared import sale as sale_mod
 from shared.events import codec
@@ -33,9 +33,9 @@ class Suspended:
     customer_name: str
 
 
-def put_aside(conn: sqlite3.Connection, sale: sale_mod.Sale, customer_id: str, label: str, now: datetime) -> int:
-    """Keep ``sale`` (and its customer) as a suspended sale; returns its id. Call it inside the unit of work that
-    saves the next (empty) cart.
+def put_aside(uow: UnitOfWork, sale: sale_mod.Sale, customer_id: str, label: str, now: datetime) -> int:
+    """Keep ``sale`` (and its customer) as a suspended sale in ``uow`` (the unit of work that saves the next, empty,
+    cart); returns its id.
 
     Raises: EmptySale, InvalidInput (a label longer than :data:`LABEL_MAX`).
     """
@@ -45,40 +45,40 @@ def put_aside(conn: sqlite3.Connection, sale: sale_mod.Sale, customer_id: str, l
     if len(label) > LABEL_MAX:
         raise errors.InvalidInput(f"el nombre de la venta suspendida tiene hasta {LABEL_MAX} letras")
     if not label:
-        name = _name(conn, customer_id)
+        name = _name(uow.journal, customer_id)
         label = f"{name} · {now:%H:%M}" if name else f"Venta de las {now:%H:%M}"
     data = json.dumps({"sale": codec.to_payload(sale), "customer_id": customer_id}, ensure_ascii=False)
-    return suspended_sales.suspend(conn, data, label, customer_id, total=sale.totals().total, lines=len(sale.lines),
+    return suspended_sales.suspend(uow.conn, data, label, customer_id, total=sale.totals().total, lines=len(sale.lines),
                                    at=now.isoformat(timespec="seconds"))
 
 
-def listed(conn: sqlite3.Connection) -> list[Suspended]:
+def listed(journal: SqliteJournal) -> list[Suspended]:
     """The suspended sales of this till, oldest first."""
     return [Suspended(row.suspended_id, row.label, datetime.fromisoformat(row.suspended_at), row.total, row.lines,
-                      row.customer_id, _name(conn, row.customer_id))
-            for row in suspended_sales.listed(conn)]
+                      row.customer_id, _name(journal, row.customer_id))
+            for row in suspended_sales.listed(journal.conn)]
 
 
-def count(conn: sqlite3.Connection) -> int:
+def count(journal: SqliteJournal) -> int:
     """How many sales are suspended at this till."""
-    return suspended_sales.count(conn)
+    return suspended_sales.count(journal.conn)
 
 
-def take(conn: sqlite3.Connection, suspended_id: int) -> tuple[sale_mod.Sale, str]:
-    """The sale and customer id of ``suspended_id``, no longer suspended (call it inside the unit of work that saves
-    them as the cart).
+def take(uow: UnitOfWork, suspended_id: int) -> tuple[sale_mod.Sale, str]:
+    """The sale and customer id of ``suspended_id``, no longer suspended once ``uow`` (the unit of work that saves
+    them as the cart) commits.
 
     Raises: SaleError when no such sale is suspended (recalled already, or at another moment).
     """
-    data = suspended_sales.take(conn, suspended_id)
+    data = suspended_sales.take(uow.conn, suspended_id)
     if data is None:
         raise errors.SaleError("esa venta suspendida ya no está: otra persona la recuperó o se canceló")
     saved = json.loads(data)
     return codec.from_payload(sale_mod.Sale, saved["sale"]), str(saved.get("customer_id", ""))
 
 
-def _name(conn: sqlite3.Connection, customer_id: str) -> str:
+def _name(journal: SqliteJournal, customer_id: str) -> str:
     if not customer_id:
         return ""
-    found = fiado_queries.customer(conn, customer_id)
+    found = fiado_queries.customer(journal.conn, customer_id)
     return "" if found is None else found.name
