@@ -85,7 +85,7 @@ def statement_report(heading: Heading, sheet: ledger.Statement, width: PaperWidt
     header = (heading.store, f"RUT {rut.format(heading.store_rut)}", heading.store_address,
               f"Caja {short_id(heading.terminal)} · {heading.made_at:%d-%m-%Y %H:%M}")
     return TextReport(title="ESTADO DE CUENTA", header=header, rows=tuple(rows),
-                      footer=(f"{words}: {value}", "Cargo: compra al fiado. Abono: pago."))
+                      footer=(f"{words}: {value}", "Cargo: compra al fiado. Abono: pago o devolución."))
 
 
 def payment_report(header: StoreHeader, paid: events.FiadoPaid, customer: str, customer_rut: str, cashier: str,
