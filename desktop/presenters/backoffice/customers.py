@@ -32,6 +32,8 @@ OVERPAYMENT = (("credit", "Queda a favor del cliente"), ("refuse", "Se rechaza")
 """What a payment larger than the balance does (``shared.events.fiado.OVERPAYMENT_POLICIES``), in words."""
 LIST_LIMIT = 200
 """Customers listed at once (a search narrows them)."""
+SHOWN_MOVEMENTS = 500
+"""Movements drawn on screen at once (a shorter range shows the rest; the PDF has them all)."""
 
 
 # --- what the page reads and calls ---------------------------------------------------------------------------
@@ -459,10 +461,13 @@ class CustomersPresenter:
         movements = tuple((day_text(line.day), line.document,
                            money.format_clp(line.cargo) if line.cargo else "",
                            money.format_clp(line.abono) if line.abono else "", balance_text(line.balance))
-                          for line in data.lines)
-        count = len(movements)
-        message = (f"{count} movimiento{'s' if count != 1 else ''} del {day_text(start)} al {day_text(end)}"
-                   if count else f"Sin movimientos del {day_text(start)} al {day_text(end)}")
+                          for line in data.lines[:SHOWN_MOVEMENTS])
+        count = len(data.lines)
+        message = (f"{es_cl.number(count)} movimiento{'s' if count != 1 else ''} del {day_text(start)} al "
+                   f"{day_text(end)}" if count else f"Sin movimientos del {day_text(start)} al {day_text(end)}")
+        if count > SHOWN_MOVEMENTS:
+            message += (f": se muestran los primeros {es_cl.number(SHOWN_MOVEMENTS)} (acorte el período para ver el "
+                        "resto; el PDF los tiene todos)")
         return self._emit(replace(self.view, section=section, movements=movements,
                                   opening=f"Saldo al {day_text(start - timedelta(days=1))}: "
                                           f"{balance_text(data.opening)}",

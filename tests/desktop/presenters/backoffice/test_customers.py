@@ -10,6 +10,7 @@ from datetime import date
 from desktop.presenters.backoffice.customers import (
     NO_SERVICE,
     READ_ONLY,
+    SHOWN_MOVEMENTS,
     CustomersPresenter,
     Profile,
     Settings,
@@ -203,3 +204,16 @@ def test_a_till_without_the_fiado_service_shows_but_does_not_save():
     page.type("name", "Ana")
     assert page.save().message == NO_SERVICE and not [c for c in fiado.calls if c[0] == "save_customer"]
     assert page.pdf().error
+
+
+def test_a_long_range_shows_its_first_movements_and_says_so():
+    fiado = _store()
+    fiado.ledger += [("luis", date(2026, 12, 1), f"Boleta N° {n}", 100) for n in range(SHOWN_MOVEMENTS + 20)]
+    page = _page(fiado)
+    page.search("luis")
+    page.open(0)
+    view = page.show("movements")
+    assert len(view.movements) == SHOWN_MOVEMENTS
+    assert view.closing == "Saldo al 07-12-2026: $52.000"  # all of them counted
+    assert view.message == ("520 movimientos del 01-12-2026 al 07-12-2026: se muestran los primeros 500 (acorte el "
+                            "período para ver el resto; el PDF los tiene todos)")
