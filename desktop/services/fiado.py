@@ -320,6 +320,8 @@ class FiadoService:
         if value <= 0 or value > rules.MAX_PESOS:
             raise errors.InvalidAmount(value, "el abono debe ser mayor que $0")
         handed = value if received is None or received == "" else parse_amount(received, "lo recibido")
+        if handed > rules.MAX_PESOS:
+            raise errors.InvalidAmount(handed, "lo recibido no es un monto posible")
         if handed < value:
             raise errors.InvalidAmount(handed, f"lo recibido ({money.format_clp(handed)}) no alcanza al abono de "
                                                f"{money.format_clp(value)}")

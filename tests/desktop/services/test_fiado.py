@@ -4,6 +4,7 @@ in Spanish with nothing journaled."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, date
 from pathlib import Path
@@ -17,6 +18,7 @@ from desktop.services import fiado, inventory
 from desktop.services.auth import User
 from shared import errors, roles
 from shared.events import fiado as events
+from shared.sale import TenderKind
 
 ROSA = User("rosa", "Rosa Díaz", roles.Role.ADMIN)
 MARTA = User("marta", "Marta Rojas", roles.Role.SUPERVISOR)
@@ -163,6 +165,18 @@ def test_a_cash_payment_is_counted_in_the_shift_printed_with_the_balance_after_a
     assert len(paid) == 1 and paid[0].payload["balance_before"] == 18_500
     copy = service.reprint_payment(done.payment_id)
     assert copy.reprint and "COPIA" in "\n".join(_printed(selling))
+
+
+def test_the_close_expects_the_abonos_in_the_drawer_and_the_z_report_lists_them(selling, juana) -> None:
+    service = _service(selling)
+    service.pay(juana, "cash", 10_000, 15_000, selling.shifts.current("ana"), ANA)
+    paid = service.pay(juana, "debit", 3_000, None, selling.shifts.current("ana"), ANA)
+    service.reverse(paid.payment_id, "9999", "cobro duplicado", cashier=ANA)
+    closed = selling.shifts.close(ANA, {TenderKind.CASH: 30_000})
+    assert closed.report.cash_difference == 0
+    text = "\n".join(_printed(selling))
+    assert "REPORTE Z" in text and "Abonos de fiado" in text and "N° de abonos de fiado" in text
+    assert re.search(r"Abonos de fiado +\$10\.000", text), text
 
 
 def test_a_card_payment_takes_exactly_the_amount_and_leaves_the_drawer_shut(selling, juana) -> None:
