@@ -111,19 +111,21 @@ def payment_report(header: StoreHeader, paid: events.FiadoPaid, customer: str, c
 
 def reversal_report(header: StoreHeader, reversed_: events.FiadoPaymentReversed, customer: str, balance_after: int,
                     supervisor: str, now: datetime) -> TextReport:
-    """A reversal's slip: the abono put back on the account, why, who authorised it and the balance after it."""
+    """A reversal's slip: the abono put back on the account, who authorised it, the balance after it and why (the
+    reason wrapped under the figures, whole)."""
     clp = money.format_clp
     kind = TenderKind(reversed_.kind)
     rows: list[tuple[str, str]] = [
-        ("Cliente", customer), ("--", ""), (f"Abono reversado ({kind.label.lower()})", clp(reversed_.amount)),
-        ("Abono N°", reversed_.payment_id[-12:].upper()), ("Motivo", reversed_.reason[:60]),
-        ("Autorizó", supervisor), ("--", ""), balance_words(balance_after)]
+        ("Cliente", customer), ("--", ""), ("Abono reversado", clp(reversed_.amount)), ("Medio de pago", kind.label),
+        ("Abono N°", reversed_.payment_id[-12:].upper()), ("Autorizó", supervisor), ("--", ""),
+        balance_words(balance_after)]
     if kind is TenderKind.CASH:
-        rows.insert(3, ("Devuelto en efectivo", clp(reversed_.amount)))
+        rows.insert(4, ("Devuelto en efectivo", clp(reversed_.amount)))
     lines = (header.name, f"RUT {rut.format(header.rut)}", header.address,
              f"Caja {short_id(header.terminal)} · {now:%d-%m-%Y %H:%M}")
     return TextReport(title="REVERSA DE ABONO", header=lines, rows=tuple(rows),
-                      footer=("Firma cliente: ____________", "Firma supervisor: ____________"))
+                      footer=(f"Motivo: {reversed_.reason}", "Firma cliente: ____________",
+                              "Firma supervisor: ____________"))
 
 
 PAGE_MARGIN_MM: Final = 16

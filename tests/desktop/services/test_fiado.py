@@ -20,6 +20,8 @@ from shared import errors, roles
 from shared.events import fiado as events
 from shared.sale import TenderKind
 
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
+"""Where the printed paper is drawn for people to look at (not compared)."""
 ROSA = User("rosa", "Rosa Díaz", roles.Role.ADMIN)
 MARTA = User("marta", "Marta Rojas", roles.Role.SUPERVISOR)
 ANA = User("ana", "Ana Pérez", roles.Role.CASHIER)
@@ -143,7 +145,7 @@ def test_the_stores_settings_are_set_by_an_administrador(terminal) -> None:
 
 
 def test_a_cash_payment_is_counted_in_the_shift_printed_with_the_balance_after_and_opens_the_drawer(
-        selling, juana, tmp_path) -> None:
+        selling, juana) -> None:
     service = _service(selling)
     shift = selling.shifts.current("ana")
     done = service.pay(juana, "cash", 10_000, 20_000, shift, ANA)
@@ -159,7 +161,8 @@ def test_a_cash_payment_is_counted_in_the_shift_printed_with_the_balance_after_a
                   "$10.000", "Recibido", "$20.000", "Vuelto", "Saldo adeudado", "$8.500", "Cajero", "Ana"):
         assert words in text, words
     paper = to_image(selling.printer.jobs[-1], PaperWidth.MM80.dots)
-    paper.save(tmp_path / "fiado_abono.png")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paper.save(SCREENSHOTS / "fiado_abono_receipt.png")
     assert paper.width == PaperWidth.MM80.dots
     paid = [e for e in selling.journal.read(1) if e.type == events.FiadoPaid.TYPE]
     assert len(paid) == 1 and paid[0].payload["balance_before"] == 18_500
@@ -266,6 +269,8 @@ def test_a_supervisor_reverses_a_payment_once_and_the_shift_gives_the_cash_back(
     assert after.received["cash"] == before.received["cash"] - 10_000 and after.fiado_payments == 0
     text = "\n".join(_printed(selling))
     assert "REVERSA DE ABONO" in text and "cobro duplicado" in text and "Marta" in text and "$18.500" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    to_image(selling.printer.jobs[-1], PaperWidth.MM80.dots).save(SCREENSHOTS / "fiado_reversal_slip.png")
     head = selling.journal.head
     with pytest.raises(errors.PaymentAlreadyReversed, match="ya fue reversado"):
         service.reverse(paid.payment_id, "9999", "otra vez", cashier=ANA)
@@ -316,7 +321,7 @@ def test_a_statement_has_the_opening_each_movement_with_its_balance_and_the_clos
 
 
 @pytest.mark.parametrize("width", [PaperWidth.MM58, PaperWidth.MM80])
-def test_the_statement_prints_on_the_roll_and_reads_right(make_terminal, clock, tmp_path, width) -> None:
+def test_the_statement_prints_on_the_roll_and_reads_right(make_terminal, clock, width) -> None:
     terminal = make_terminal()
     terminal.receipts.width = width
     ana = terminal.auth.sign_in("ana", "1234")
@@ -336,7 +341,8 @@ def test_the_statement_prints_on_the_roll_and_reads_right(make_terminal, clock, 
                   "$50.000", "Disponible", "$39.510", "Saldo adeudado: $10.490"):
         assert words in text, words
     paper = to_image(terminal.printer.jobs[-1], width.dots)
-    paper.save(tmp_path / f"fiado_statement_{width.columns}.png")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paper.save(SCREENSHOTS / f"fiado_statement_roll_{width.columns}.png")
     assert paper.width == width.dots and paper.height > 600
 
 
@@ -357,9 +363,10 @@ def test_the_statement_pdf_shows_the_figures(selling, juana, clock, tmp_path) ->
                   "Saldo inicial", "Boleta N° 77", "Boleta N° 81", "$18.500", "$10.000", "$13.490", "saldo final",
                   "$23.490", "$13.000", "Saldo adeudado: $10.490", "Cupo $50.000"):
         assert words in text, words
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(path), str(tmp_path / "estado")],
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(path), str(SCREENSHOTS / "fiado_statement_pdf")],
                    check=True)
-    with Image.open(tmp_path / "estado.png") as page:
+    with Image.open(SCREENSHOTS / "fiado_statement_pdf.png") as page:
         assert page.size[0] > page.size[1] * 0.6
 
 

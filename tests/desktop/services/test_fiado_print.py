@@ -96,3 +96,18 @@ def test_a_payment_receipt_of_an_abono_beyond_the_debt_shows_the_saldo_a_favor()
     assert rows["Saldo anterior"] == "$10.000" and rows["Abono transferencia"] == "$12.000"
     assert rows["Saldo a favor"] == "$2.000" and "Vuelto" not in rows and "RUT" not in rows
     assert fiado_print.COPY_MARK in report.header
+
+
+def test_a_reversal_slip_on_58_mm_keeps_its_labels_and_the_whole_reason() -> None:
+    header = StoreHeader("Almacén Don Pepe", "76235291-5", "abarrotes", "Av. Independencia 1234", "caja-1")
+    reason = "el cliente pagó con una transferencia que el banco rechazó al día siguiente"
+    reversed_ = events.FiadoPaymentReversed("r-1", "00000000-0000-7000-8000-0000000000aa", "c-1", "s-1", "marta",
+                                            reason, "cash", 125_000)
+    report = fiado_print.reversal_report(header, reversed_, "Juana Soto", 140_000, "Marta Rojas",
+                                         datetime(2026, 2, 10, 18, 5))
+    lines = decode(render_report(report, PaperWidth.MM58)).lines
+    assert all(len(line) <= 32 for line in lines)
+    for label, value in (("Abono reversado", "$125.000"), ("Medio de pago", "Efectivo"),
+                         ("Devuelto en efectivo", "$125.000"), ("Saldo adeudado", "$140.000")):
+        assert any(line.startswith(label) and line.endswith(value) for line in lines), label
+    assert " ".join(line.strip() for line in lines).count(f"Motivo: {reason}") == 1
