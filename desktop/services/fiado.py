@@ -304,7 +304,7 @@ class FiadoService:
             shift: shift_mod.Shift | None, cashier: User) -> PaymentDone:
         """Take an abono: journal it (counted in ``shift`` like any cash movement), then print its receipt with
         the balance after it and, for cash, open the drawer. ``received`` is what was handed over (cash: at
-        least ``amount``, the rest is change; other tenders: ``amount`` or None).
+        least ``amount``, the rest is change; other tenders: ``amount``; None or 0: exactly ``amount``).
 
         Raises:
             UnknownCustomer: no such customer.
@@ -319,7 +319,7 @@ class FiadoService:
         value = parse_amount(amount, "el abono")
         if value <= 0 or value > rules.MAX_PESOS:
             raise errors.InvalidAmount(value, "el abono debe ser mayor que $0")
-        handed = value if received is None or received == "" else parse_amount(received, "lo recibido")
+        handed = value if received in (None, "", 0) else parse_amount(received, "lo recibido")
         if handed > rules.MAX_PESOS:
             raise errors.InvalidAmount(handed, "lo recibido no es un monto posible")
         if handed < value:

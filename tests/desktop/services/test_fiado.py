@@ -184,7 +184,7 @@ def test_the_close_expects_the_abonos_in_the_drawer_and_the_z_report_lists_them(
 
 def test_a_card_payment_takes_exactly_the_amount_and_leaves_the_drawer_shut(selling, juana) -> None:
     service = _service(selling)
-    done = service.pay(juana, "debit", 18_500, None, selling.shifts.current("ana"), ANA)
+    done = service.pay(juana, "debit", 18_500, 0, selling.shifts.current("ana"), ANA)  # 0: nothing typed
     assert (done.change, done.balance_after) == (0, 0)
     assert selling.shifts.drawer.opens == 0
     assert "Saldo " in "\n".join(_printed(selling))
