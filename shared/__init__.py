@@ -3,6 +3,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
 (import-linter; docs/architecture.md §1).
 
     shared/
+    ├── accounting.py      the general journal: chart of accounts, each event's double entry, trial balance, CSV
     ├── barcodes.py        EAN-13/EAN-8/UPC-A check digits and weight/price-embedded labels
     ├── books.py           the accountant's books: libro de ventas/compras (RCV layout), IVA for the F29, CSV
     ├── catalog.py         products as the store sells them: SKU, barcodes, PLU, price, exempt

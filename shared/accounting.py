@@ -1,0 +1,397 @@
+"""The general journal in double entry: a small chart of accounts and the journal lines (asiento) every money- or
+stock-moving event makes, their trial balance and their CSV; the till's events as an accountant books them.
+
+Accounts, each event's entries and their sources: docs/accounting.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
+
+from shared import errors, fiado, inventory
+from shared.events import catalog, purchases, returns, sales, shifts
+from shared.events import fiado as fiado_events
+from shared.events import inventory as inventory_events
+from shared.events.envelope import Envelope
+
+DEBE: Final = "debe"
+HABER: Final = "haber"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One account of the chart: ``code`` (``"1.1.01"``: group, subgroup, account), its Spanish ``name``, its
+    ``group`` (activo, pasivo, resultado) and ``nature``: the side its balance normally sits on (``"debe"`` or
+    ``"haber"``)."""
+
+    code: str
+    name: str
+    group: str
+    nature: str
+
+
+CAJA: Final = Account("1.1.01", "Caja", "activo", DEBE)
+BANCO: Final = Account("1.1.02", "Banco (transferencias)", "activo", DEBE)
+TARJETAS_DEBITO: Final = Account("1.1.03", "Tarjetas por cobrar (débito)", "activo", DEBE)
+TARJETAS_CREDITO: Final = Account("1.1.04", "Tarjetas por cobrar (crédito)", "activo", DEBE)
+CLIENTES_FIADO: Final = Account("1.1.05", "Clientes fiado", "activo", DEBE)
+MERCADERIAS: Final = Account("1.1.06", "Mercaderías", "activo", DEBE)
+EN_TRANSITO: Final = Account("1.1.07", "Mercaderías en tránsito", "activo", DEBE)
+IVA_CREDITO: Final = Account("1.1.08", "IVA crédito fiscal", "activo", DEBE)
+TRASPASOS_CAJA: Final = Account("1.1.09", "Traspasos de caja por aclarar", "activo", DEBE)
+PROVEEDORES: Final = Account("2.1.01", "Proveedores", "pasivo", HABER)
+IVA_DEBITO: Final = Account("2.1.02", "IVA débito fiscal", "pasivo", HABER)
+VENTAS_AFECTAS: Final = Account("4.1.01", "Ventas afectas", "resultado", HABER)
+VENTAS_EXENTAS: Final = Account("4.1.02", "Ventas exentas", "resultado", HABER)
+REDONDEO: Final = Account("4.1.03", "Redondeo Ley 20.956", "resultado", HABER)
+COSTO_VENTAS: Final = Account("5.1.01", "Costo de ventas", "resultado", DEBE)
+MERMAS: Final = Account("5.1.02", "Mermas", "resultado", DEBE)
+DIFERENCIAS_CAJA: Final = Account("5.1.03", "Diferencias de caja", "resultado", DEBE)
+
+CHART: Final = (CAJA, BANCO, TARJETAS_DEBITO, TARJETAS_CREDITO, CLIENTES_FIADO, MERCADERIAS, EN_TRANSITO,
+                IVA_CREDITO, TRASPASOS_CAJA, PROVEEDORES, IVA_DEBITO, VENTAS_AFECTAS, VENTAS_EXENTAS, REDONDEO,
+                COSTO_VENTAS, MERMAS, DIFERENCIAS_CAJA)
+"""The chart of accounts, in code order."""
+BY_CODE: Final = {a.code: a for a in CHART}
+
+TENDER_ACCOUNTS: Final = {"cash": CAJA, "debit": TARJETAS_DEBITO, "credit": TARJETAS_CREDITO, "transfer": BANCO,
+                          "fiado": CLIENTES_FIADO}
+"""Where each tender (``shared.sale.TenderKind``) is kept: fiado is the customer's account (docs/fiado.md)."""
+
+VAT_CREDIT_TIPOS: Final = frozenset({30, 33, 46, 55, 56, 60, 61})
+"""Purchase documents whose IVA is crédito fiscal (facturas, factura de compra, notas de débito y crédito; DL 825
+art. 23). A boleta's or a guía's IVA is not: it stays in the goods' cost."""
+
+BOOK_VALUED: Final = frozenset({returns.ReturnCompleted.TYPE, inventory_events.CountPosted.TYPE,
+                                catalog.StockAdjusted.TYPE})
+"""Events that carry no cost of their own: their cost legs take ``book_value``, the value the inventory book (the
+kardex) gave their stock movements (:func:`journal_lines`)."""
+_BOOK_VALUED_EVENTS: Final = (returns.ReturnCompleted, inventory_events.CountPosted, catalog.StockAdjusted)
+CSV_HEADER: Final = ("Fecha", "Hora", "Tienda", "Asiento", "Cuenta", "Nombre de la cuenta", "Auxiliar", "Documento",
+                     "Referencia", "Glosa", "Debe", "Haber")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    """One line of the journal: ``debit`` or ``credit`` (CLP ≥ 0, exactly one of them > 0) of account ``account``
+    (an :class:`Account` code), ``auxiliary`` the subsidiary account when it has one (a customer's
+    ``shared.fiado.customer_account``, a supplier's RUT; ``""`` otherwise). ``document`` is the Spanish text of the
+    document behind it ("Boleta N° 123"), ``at`` the event's journal time as ISO 8601 in UTC (``fiado.utc_at``),
+    ``reference`` the id of what made it (sale, return, purchase, payment...), ``event_id`` the journaled event's
+    id (one asiento per event), ``store_id`` the store, ``memo`` the glosa."""
+
+    account: str
+    debit: int
+    credit: int
+    document: str
+    at: str
+    reference: str
+    auxiliary: str = ""
+    event_id: str = ""
+    store_id: str = ""
+    memo: str = ""
+
+    @property
+    def account_name(self) -> str:
+        """The account's Spanish name."""
+        return BY_CODE[self.account].name
+
+
+class _Entry:
+    """An asiento under construction: lines of one event, each amount signed (+ debit, − credit), zero skipped."""
+
+    def __init__(self, entry: Envelope, document: str, reference: str, memo: str) -> None:
+        self.entry = entry
+        self.at = fiado.utc_at(entry.occurred_at)
+        self.document = document
+        self.reference = reference
+        self.memo = memo
+        self.lines: list[JournalLine] = []
+
+    def post(self, account: Account, amount: int, auxiliary: str = "") -> None:
+        """Debit ``account`` by ``amount`` (credit it when negative); nothing for 0."""
+        if amount == 0:
+            return
+        self.lines.append(JournalLine(account.code, max(amount, 0), max(-amount, 0), self.document, self.at,
+                                      self.reference, auxiliary, self.entry.event_id, self.entry.store_id,
+                                      self.memo))
+
+    def done(self) -> list[JournalLine]:
+        if sum(x.debit - x.credit for x in self.lines):  # every rule below balances by construction
+            raise AssertionError(f"asiento descuadrado: {self.reference}")
+        return self.lines
+
+
+def _round(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _tender_account(kind: str) -> Account:
+    try:
+        return TENDER_ACCOUNTS[kind]
+    except KeyError:
+        raise errors.InvalidInput(f"medio de pago desconocido para la contabilidad: {kind!r}") from None
+
+
+def _sale_document(tipo: int | None, folio: int | None, fallback: str) -> str:
+    return fiado.document_name(tipo, folio) or fallback
+
+
+def journal_lines(entry: Envelope, event: Any, book_value: int | None = None) -> list[JournalLine]:
+    """The journal lines (one asiento, debits equal to credits) ``event`` journaled as ``entry`` makes; ``[]`` for
+    an event that moves no money and no goods (and for ``fiado.entry_received``: the master's copy of an entry whose
+    own event is booked where it was journaled).
+
+    ``book_value`` is the signed CLP neto value the inventory book gave the event's stock movements (the sum of their
+    kardex values, ``shared.inventory``; + goods in), used by the events of :data:`BOOK_VALUED`, which carry no
+    cost of their own; None: their cost legs are left out. docs/accounting.md lists each event's entries.
+
+    Raises:
+        InvalidInput: an ``occurred_at`` that is not ISO 8601, a tender kind without an account, or a sale or
+            return whose parts do not add up to its total (``neto + iva + exento``, tenders and rounding).
+    """
+    if isinstance(event, sales.SaleCompleted):
+        return _sale(entry, event)
+    if isinstance(event, returns.ReturnCompleted):
+        return _return(entry, event, book_value)
+    if isinstance(event, purchases.PurchaseReceived):
+        return _purchase(entry, event)
+    if isinstance(event, fiado_events.FiadoPaid | fiado_events.FiadoPaymentReversed):
+        return _fiado_payment(entry, event)
+    if isinstance(event, shifts.CashMoved):
+        word = "Ingreso" if event.direction == "in" else "Retiro"
+        a = _Entry(entry, f"{word} de caja", event.shift_id, event.reason)
+        amount = event.amount if event.direction == "in" else -event.amount
+        a.post(CAJA, amount)
+        a.post(TRASPASOS_CAJA, -amount)
+        return a.done()
+    if isinstance(event, shifts.ShiftClosed):
+        return _shift_closed(entry, event)
+    if isinstance(event, inventory_events.MermaRecorded):
+        label = inventory.MERMA_LABELS.get(event.reason, event.reason)
+        a = _Entry(entry, f"Merma: {label}", event.merma_id, f"{event.name} × {event.quantity}")
+        value = _round(Decimal(event.unit_cost) * event.quantity)
+        a.post(MERMAS, value)
+        a.post(MERCADERIAS, -value)
+        return a.done()
+    if isinstance(event, inventory_events.SupplierReturned):
+        a = _Entry(entry, "Devolución a proveedor" + (f" · {event.document}" if event.document else ""),
+                   event.return_id, event.reason)
+        value = sum(_round(Decimal(x.unit_cost) * x.quantity) for x in event.lines)
+        a.post(PROVEEDORES, value, event.supplier_rut)
+        a.post(MERCADERIAS, -value)
+        return a.done()
+    if isinstance(event, inventory_events.TransferSent):
+        if event.to_store == entry.store_id:  # between warehouses of one store: no account moves
+            return []
+        a = _Entry(entry, f"Traslado a tienda {event.to_store}", event.transfer_id, event.note)
+        value = sum(_round(Decimal(x.unit_cost) * x.quantity) for x in event.lines)
+        a.post(EN_TRANSITO, value)
+        a.post(MERCADERIAS, -value)
+        return a.done()
+    if isinstance(event, inventory_events.TransferReceived):
+        a = _Entry(entry, f"Traslado desde tienda {event.from_store}", event.transfer_id, event.note)
+        sent = sum(_round(Decimal(x.unit_cost) * x.sent) for x in event.lines)
+        arrived = sum(_round(Decimal(x.unit_cost) * x.received) for x in event.lines)
+        a.post(MERCADERIAS, arrived)
+        a.post(MERMAS, sent - arrived)  # what did not arrive (or, negative, arrived beyond what was sent)
+        a.post(EN_TRANSITO, -sent)
+        return a.done()
+    if isinstance(event, inventory_events.CountPosted):
+        return _stock_difference(entry, "Toma de inventario", event.count_id, event.reason, book_value)
+    if isinstance(event, catalog.StockAdjusted):
+        return _stock_difference(entry, f"Ajuste: {event.reason}", "", event.sku, book_value)
+    return []
+
+
+def _sale(entry: Envelope, e: sales.SaleCompleted) -> list[JournalLine]:
+    doc = e.document
+    a = _Entry(entry, _sale_document(doc.tipo if doc else None, doc.folio if doc else None, f"Venta N° {e.number}"),
+               e.sale_id, "Venta")
+    kept = 0
+    for t in e.tenders:
+        account = _tender_account(t.kind)
+        a.post(account, t.received, fiado.customer_account(e.customer_id) if account is CLIENTES_FIADO else "")
+        kept += t.received
+    parts = e.neto + e.iva + e.exento
+    if parts != e.total or kept - parts != e.rounding:
+        raise errors.InvalidInput(
+            f"la venta N° {e.number} no cuadra: neto {e.neto} + IVA {e.iva} + exento {e.exento} ≠ total {e.total}, "
+            f"o lo recibido ({kept}) ≠ total + redondeo ({e.total + e.rounding})")
+    a.post(VENTAS_AFECTAS, -e.neto)
+    a.post(VENTAS_EXENTAS, -e.exento)
+    a.post(IVA_DEBITO, -e.iva)
+    a.post(REDONDEO, -e.rounding)
+    cost = sum(x.cost for x in e.lines if x.cost is not None)
+    a.post(COSTO_VENTAS, cost)
+    a.post(MERCADERIAS, -cost)
+    return a.done()
+
+
+def _return(entry: Envelope, e: returns.ReturnCompleted, book_value: int | None) -> list[JournalLine]:
+    if e.document is not None:
+        document = fiado.document_name(e.document.tipo, e.document.folio)
+    else:
+        document = f"Devolución de {fiado.document_name(e.original_tipo, e.original_folio)}"
+    a = _Entry(entry, document, e.return_id, e.reason)
+    if e.neto + e.iva + e.exento != e.total:
+        raise errors.InvalidInput(f"la devolución {e.return_id} no cuadra: neto {e.neto} + IVA {e.iva} + exento "
+                                  f"{e.exento} ≠ total {e.total}")
+    a.post(VENTAS_AFECTAS, e.neto)
+    a.post(VENTAS_EXENTAS, e.exento)
+    a.post(IVA_DEBITO, e.iva)
+    handed_back = 0
+    for t in e.refunds:
+        account = _tender_account(t.kind)
+        a.post(account, -t.received, fiado.customer_account(e.customer_id) if account is CLIENTES_FIADO else "")
+        handed_back += t.received
+    a.post(REDONDEO, handed_back - e.total)  # a cash refund rounded down (Ley 20.956): the store keeps the rest
+    if book_value:
+        a.post(MERCADERIAS, book_value)
+        a.post(COSTO_VENTAS, -book_value)
+    return a.done()
+
+
+def _purchase(entry: Envelope, e: purchases.PurchaseReceived) -> list[JournalLine]:
+    name = inventory.TIPO_NAMES.get(e.tipo, f"Documento {e.tipo}")
+    a = _Entry(entry, f"{name} {e.tipo} N° {e.folio}", e.purchase_id, e.supplier.razon_social)
+    credit = e.iva if e.tipo in VAT_CREDIT_TIPOS else 0
+    a.post(MERCADERIAS, e.sign * (e.total - credit))
+    a.post(IVA_CREDITO, e.sign * credit)
+    a.post(PROVEEDORES, -e.sign * e.total, e.supplier.rut)
+    return a.done()
+
+
+_PAYMENT_DOCUMENTS: Final = {fiado.ABONO: "Abono de fiado", fiado.REVERSO: "Reversa de abono de fiado"}
+
+
+def _fiado_payment(entry: Envelope, event: fiado_events.FiadoPaid | fiado_events.FiadoPaymentReversed
+                   ) -> list[JournalLine]:
+    """A payment or its reversal: ``shared.fiado``'s own postings, its accounts named in the chart (``cliente:<id>``
+    is Clientes fiado with the customer as auxiliary, ``caja:<kind>`` the tender's account)."""
+    lines: list[JournalLine] = []
+    for item in fiado.entries(entry, event):
+        a = _Entry(entry, _PAYMENT_DOCUMENTS.get(item.kind, item.document), item.reference, item.document)
+        for posting in fiado.postings(item):
+            account, auxiliary = chart_account(posting.account)
+            a.post(account, posting.signed, auxiliary)
+        lines.extend(a.done())
+    return lines
+
+
+def chart_account(ledger_account: str) -> tuple[Account, str]:
+    """A ``shared.fiado`` ledger account as ``(account of the chart, auxiliary)``: ``cliente:<id>`` is Clientes fiado
+    with that auxiliary, ``caja:<kind>`` the tender's account, ``ventas_fiado`` and ``devoluciones`` (the legs a
+    sale's or a return's asiento books itself) Ventas afectas.
+
+    Raises:
+        InvalidInput: any other name.
+    """
+    if ledger_account.startswith("cliente:"):
+        return CLIENTES_FIADO, ledger_account
+    if ledger_account.startswith(f"{fiado.DRAWER_ACCOUNT}:"):
+        return _tender_account(ledger_account.split(":", 1)[1]), ""
+    if ledger_account in (fiado.SALES_ACCOUNT, fiado.RETURNS_ACCOUNT):
+        return VENTAS_AFECTAS, ""
+    raise errors.InvalidInput(f"cuenta de fiado desconocida para la contabilidad: {ledger_account!r}")
+
+
+def _shift_closed(entry: Envelope, e: shifts.ShiftClosed) -> list[JournalLine]:
+    a = _Entry(entry, "Cierre de turno", e.shift_id, "Diferencia de arqueo")
+    expected = {x.kind: x.amount for x in e.expected}
+    counted = {x.kind: x.amount for x in e.counted}
+    total = 0
+    for kind in sorted(set(expected) | set(counted)):
+        difference = counted.get(kind, 0) - expected.get(kind, 0)
+        a.post(_tender_account(kind), difference)
+        total += difference
+    a.post(DIFERENCIAS_CAJA, -total)
+    return a.done()
+
+
+def _stock_difference(entry: Envelope, document: str, reference: str, memo: str, book_value: int | None
+                      ) -> list[JournalLine]:
+    if not book_value:
+        return []
+    a = _Entry(entry, document, reference, memo)
+    a.post(MERCADERIAS, book_value)
+    a.post(MERMAS, -book_value)
+    return a.done()
+
+
+def fold(store_id: str, entries_and_events: Iterable[tuple[Envelope, object]], method: str = "ppp"
+         ) -> list[JournalLine]:
+    """The journal of one store's events in journal order, the events of :data:`BOOK_VALUED` valued by the
+    inventory book folded alongside (``shared.inventory.fold``: the reference the master's journal is compared
+    with).
+
+    Raises:
+        ValueError: an unknown costing ``method``. InvalidInput: as :func:`journal_lines`.
+    """
+    if method not in inventory.METHODS:
+        raise ValueError(f"método de costeo desconocido: {method!r}")
+    book = inventory.Book(store_id, method)
+    lines: list[JournalLine] = []
+    for entry, event in entries_and_events:
+        rows = book.apply(entry, event)
+        value = sum(r.value for r in rows if not r.movement.internal) \
+            if isinstance(event, _BOOK_VALUED_EVENTS) else None
+        lines.extend(journal_lines(entry, event, value))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """An account's sums over some lines: ``debit`` and ``credit`` (CLP ≥ 0); ``balance`` on its normal side
+    (positive: debtor for a "debe" account, creditor for a "haber" one)."""
+
+    account: Account
+    debit: int
+    credit: int
+
+    @property
+    def balance(self) -> int:
+        return self.debit - self.credit if self.account.nature == DEBE else self.credit - self.debit
+
+
+def trial_balance(lines: Iterable[JournalLine]) -> list[Balance]:
+    """The balance de comprobación: every account that has lines, in chart order, with its sums."""
+    sums: dict[str, list[int]] = {}
+    for x in lines:
+        pair = sums.setdefault(x.account, [0, 0])
+        pair[0] += x.debit
+        pair[1] += x.credit
+    return [Balance(a, *sums[a.code]) for a in CHART if a.code in sums]
+
+
+def totals(lines: Iterable[JournalLine]) -> tuple[int, int]:
+    """``(total debits, total credits)`` of ``lines`` (equal for whole asientos)."""
+    debit = credit = 0
+    for x in lines:
+        debit += x.debit
+        credit += x.credit
+    return debit, credit
+
+
+def csv_bytes(lines: Iterable[JournalLine]) -> bytes:
+    """The journal as the accountant opens it in a spreadsheet: UTF-8 with BOM, ``;``-separated, one row per line
+    (:data:`CSV_HEADER`), the date and time in Chile's calendar (dd-mm-aaaa, hh:mm:ss), pesos as plain integers,
+    and a last row "Totales" with the sums of Debe and Haber."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    debit = credit = 0
+    for x in lines:
+        local = datetime.fromisoformat(x.at).astimezone(fiado.CHILE)
+        writer.writerow((f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}", x.store_id, x.event_id, x.account,
+                         x.account_name, x.auxiliary, x.document, x.reference, x.memo, x.debit, x.credit))
+        debit += x.debit
+        credit += x.credit
+    writer.writerow(("Totales", "", "", "", "", "", "", "", "", "", debit, credit))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
