@@ -27,6 +27,7 @@ from desktop.journal.sqlite_store import Identity, SqliteJournal
 from desktop.net.sync_client import SyncClient
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.presenters.shift import SessionPresenter, SessionView
+from desktop.presenters.till_fiado import TillFiado
 from desktop.services import enrollment
 from desktop.services.auth import AuthService
 from desktop.services.catalog import CatalogService
@@ -164,8 +165,9 @@ def session_presenter(t: Terminal, on_change: Callable[[SessionView], None] = la
 
 def sale_presenter(t: Terminal, on_change: Callable[[SaleView], None] = lambda v: None) -> SalePresenter:
     """The sale screen's presenter of ``t``: its services, and its scale and sync service as they are when used."""
+    desk = None if t.fiado is None else TillFiado(t.fiado, t.shifts, lambda: t.checkout.cashier)
     return SalePresenter(t.checkout, t.catalog, t.receipts, on_change, returns=t.returns, scale=lambda: t.scale,
-                         sync=lambda: t.sync)
+                         sync=lambda: t.sync, fiado_desk=desk)
 
 
 def label_layout(s: settings_mod.TerminalSettings) -> barcodes.LabelLayout:

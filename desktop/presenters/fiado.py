@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from desktop.presenters.sale import describe
+from desktop.presenters.messages import describe
 from shared import errors, money
+from shared import fiado as fiado_domain
 from shared import rut as rut_mod
 from shared.sale import TenderKind
 
@@ -113,10 +114,16 @@ def balance_words(balance: int) -> str:
 
 def account_words(account: AccountRecord | None) -> str:
     """The account in one line for the sale screen: ``Debe $12.300 · Cupo $50.000`` or ``Sin fiado``."""
-    if account is None or not account.enabled:
-        owed = "" if account is None or not account.balance else f"{balance_words(account.balance)} · "
-        return f"{owed}Sin fiado"
-    return f"{balance_words(account.balance)} · Cupo {money.format_clp(account.limit)}"
+    if account is None:
+        return "Sin fiado"
+    return account_line(account.enabled, account.limit, account.balance)
+
+
+def account_line(enabled: bool, limit: int, balance: int) -> str:
+    """``Debe $12.300 · Cupo $50.000``; ``Sin fiado`` (after what is owed, if anything) when fiado is off."""
+    if not enabled:
+        return f"{balance_words(balance)} · Sin fiado" if balance else "Sin fiado"
+    return f"{balance_words(balance)} · Cupo {money.format_clp(limit)}"
 
 
 def contact_words(customer: CustomerRecord) -> str:
@@ -418,10 +425,12 @@ class ReverseView:
 
 
 def _when(iso: str) -> str:
-    """``2026-12-07T14:03:00+00:00`` -> ``07-12-2026 14:03`` (as written)."""
-    day, _t, time = iso.partition("T")
-    parts = day.split("-")
-    return f"{parts[2]}-{parts[1]}-{parts[0]} {time[:5]}".strip() if len(parts) == 3 else iso
+    """``2026-12-07T17:03:00+00:00`` -> ``07-12-2026 14:03`` (Chile's time; the text as it is when unreadable)."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (when.astimezone(fiado_domain.CHILE) if when.tzinfo else when).strftime("%d-%m-%Y %H:%M")
 
 
 def _kind_label(kind: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from desktop.presenters.sale import describe
+from desktop.presenters import fiado
+from desktop.presenters.messages import describe
 from desktop.services.checkout import CheckoutService, Completed
 from desktop.services.folios import FacturaUnavailable
 from desktop.services.receipts import PrintOutcome
@@ -53,6 +54,13 @@ class PaymentView:
     """The sale will get a factura (to ``customer``) instead of a boleta."""
     customer: str = ""
     """The factura's customer in words: ``Ferretería El Clavo SpA · RUT 76.123.456-0``."""
+    buyer: str = ""
+    """The customer attached to the sale and their account: ``María Pérez · Debe $12.300 · Cupo $50.000``."""
+    fiado: str = ""
+    """The Fiado tender's label (``Fiado · disponible $37.700``), "" without a customer (the button hides)."""
+    fiado_enabled: bool = False
+    auth_prompt: str = ""
+    """A supervisor's PIN is asked to put this much on fiado beyond the limit (what, in words)."""
 
 
 class PaymentPresenter:
@@ -64,6 +72,9 @@ class PaymentPresenter:
 
     def __init__(self, checkout: CheckoutService, on_change: Callable[[PaymentView], None] = lambda v: None):
         self.checkout = checkout
+        self._over_limit: tuple[Tender, ...] | None = None
+        """The tenders waiting for a supervisor's PIN (fiado beyond the limit), and why it is beyond."""
+        self._over_reason = ""
         self.on_change = on_change
         self.total = checkout.sale.totals().total
         self.tenders: list[Tender] = []
@@ -94,6 +105,9 @@ class PaymentPresenter:
 
     def _render(self, message: str = "", error: bool = False) -> PaymentView:
         due = self.remaining()
+        buyer = self.checkout.attached()
+        fiado_label = "" if buyer is None else (f"Fiado · disponible {money.format_clp(buyer.headroom)}"
+                                                if buyer.fiado_enabled else "Fiado (no habilitado)")
         change: int | None = None
         missing = ""
         rounding = ""
@@ -118,7 +132,11 @@ class PaymentPresenter:
             customer="" if self.customer is None else
             f"{self.customer.razon_social} · RUT {rut_mod.format(self.customer.rut)}",
             receipt_problem="" if self.completed is None or self.completed.printed.ok
-            or self.completed.printed.pending else self.completed.printed.message)
+            or self.completed.printed.pending else self.completed.printed.message,
+            buyer="" if buyer is None else
+            f"{buyer.name} · {fiado.account_line(buyer.fiado_enabled, buyer.limit, buyer.balance)}",
+            fiado=fiado_label, fiado_enabled=buyer is not None and buyer.fiado_enabled,
+            auth_prompt="" if self._over_limit is None else self._over_limit_words())
         self.view = view
         self.on_change(view)
         return view
@@ -143,6 +161,13 @@ class PaymentPresenter:
         return self._render()  # the view's ``customer`` says who the factura is for
 
     def set_mode(self, kind: TenderKind) -> PaymentView:
+        if kind is TenderKind.FIADO:
+            buyer = self.checkout.attached()
+            if buyer is None:
+                return self._render(message="Para fiar, elija primero el cliente con «Cliente»", error=True)
+            if not buyer.fiado_enabled:
+                return self._render(message=f"{buyer.name} no tiene fiado habilitado (lo habilita el "
+                                            "administrador)", error=True)
         self.mode, self.entry = kind, ""
         return self._render()
 
@@ -179,8 +204,8 @@ class PaymentPresenter:
         """Keep the entry as one tender of a mixed payment (e.g. $5.000 by debit, the rest in cash)."""
         amount = self._entered() or self.remaining()
         if self.mode is not TenderKind.CASH and amount > self.total - self._noncash():
-            return self._render(message="El pago con tarjeta o transferencia no puede superar lo que falta",
-                                error=True)
+            what = "El fiado" if self.mode is TenderKind.FIADO else "El pago con tarjeta o transferencia"
+            return self._render(message=f"{what} no puede superar lo que falta", error=True)
         if amount <= 0:
             return self._render(message="Ingrese un monto", error=True)
         self.tenders.append(Tender(self.mode, amount))
@@ -200,23 +225,60 @@ class PaymentPresenter:
             amount = self.remaining()
         if amount:
             tenders.append(Tender(self.mode, amount))
+        return self._complete(tuple(tenders))
+
+    def _complete(self, tenders: tuple[Tender, ...], approved_by: str = "") -> PaymentView:
         try:
-            self.completed = self.checkout.complete(tuple(tenders), customer=self.customer)
+            self.completed = self.checkout.complete(tenders, customer=self.customer, fiado_approved_by=approved_by)
         except FacturaUnavailable as exc:
             return self._render(message=f"{exc} Toque «Boleta» y cobre de nuevo.", error=True)
+        except errors.FiadoOverLimit as exc:
+            if not exc.needs_supervisor:
+                return self._render(message=describe(exc), error=True)
+            self._over_limit, self._over_reason = tenders, describe(exc)
+            return self._render(message=self._over_reason)
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True)
+        self._over_limit = None
         self._unlisten = self.checkout.receipts.listen(self._printed)
         change = money.format_clp(self.completed.settlement.change)
-        self.tenders = tenders
+        self.tenders = list(tenders)
         self.entry = ""
         self._saved = f"Venta guardada. Vuelto {change}"
+        charge = self.completed.event.fiado
+        if charge is not None:
+            self._saved += (f". Fiado {money.format_clp(charge.amount)}: saldo "
+                            f"{money.format_clp(charge.balance_before + charge.amount)}")
         document = self.completed.event.document
         if self.completed.event.customer is not None and document is not None:
             self._saved += f". Factura N° {document.folio}"
         if self.completed.notice:
             self._saved += f". {self.completed.notice}"
         return self._render(message=self._saved, error=bool(self.completed.notice))
+
+    def _over_limit_words(self) -> str:
+        on_credit = sum(t.amount for t in self._over_limit or () if t.kind is TenderKind.FIADO)
+        buyer = self.checkout.attached()
+        if buyer is None:
+            return self._over_reason
+        return f"Fiar {money.format_clp(on_credit)} a {buyer.name}. {self._over_reason.rstrip('.')}."
+
+    def authorise_fiado(self, pin: str, reason: str) -> PaymentView:
+        """A supervisor's PIN (and reason) for the fiado beyond the limit: the sale is completed with the
+        approval journaled beside it. A wrong PIN keeps asking."""
+        tenders = self._over_limit
+        if tenders is None:
+            return self.view
+        try:
+            supervisor = self.checkout.approve_fiado(pin, reason)
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True)
+        return self._complete(tenders, supervisor.user_id)
+
+    def cancel_fiado_pin(self) -> PaymentView:
+        """The supervisor did not authorise: the sale stays open to pay otherwise."""
+        self._over_limit = None
+        return self._render(message="Fiado no autorizado: cobre de otra forma o abone primero", error=True)
 
     def _printed(self, outcomes: list[PrintOutcome]) -> None:
         """The print worker's news: the receipt of this sale printed, or why not."""

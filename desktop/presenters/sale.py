@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from desktop.drivers.scales import Scale
+from desktop.presenters import fiado
+from desktop.presenters.messages import describe as describe  # re-exported: other presenters import it here
 from desktop.presenters.weighing import WeighingPresenter
 from desktop.services.auth import User
 from desktop.services.catalog import CatalogService
@@ -20,6 +23,7 @@ from desktop.services.receipts import PrintOutcome, ReceiptService
 from desktop.services.returns import ReturnService
 from desktop.services.sync import SyncService
 from shared import barcodes, catalog, errors, money, roles
+from shared import fiado as fiado_domain
 from shared import sale as sale_mod
 
 FAVOURITES = "Favoritos"
@@ -81,6 +85,25 @@ class SaleView:
     """A scanned code missing from the catalog, while the cashier may sell it at a typed price."""
     reprint_menu: tuple[tuple[str, str], ...] = ()
     """[Reimprimir]'s choices while it is open: ``(key, label)`` of the last documents printed, newest first."""
+    customer: str = ""
+    """The name of the customer attached to the sale ("" for none)."""
+    customer_account: str = ""
+    """That customer's account in one line: ``Debe $12.300 · Cupo $50.000`` or ``Sin fiado``."""
+    suspended: int = 0
+    """Sales suspended at this till (Recuperar offers them)."""
+    recall_menu: tuple[SuspendedView, ...] = ()
+    """[Recuperar]'s choices while it is open, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendedView:
+    """A suspended sale to recall: its label (typed, or the customer's name, or the time), when, what it holds."""
+
+    suspended_id: int
+    label: str
+    time: str
+    total: str
+    lines: str
 
 
 def tile(product: catalog.Product) -> TileView:
@@ -106,8 +129,11 @@ class SalePresenter:
     def __init__(self, checkout: CheckoutService, catalog_service: CatalogService, receipts: ReceiptService,
                  on_change: Callable[[SaleView], None] = lambda v: None, *, returns: ReturnService | None = None,
                  scale: Callable[[], Scale | None] = lambda: None,
-                 sync: Callable[[], SyncService | None] = lambda: None) -> None:
+                 sync: Callable[[], SyncService | None] = lambda: None,
+                 fiado_desk: fiado.FiadoDesk | None = None) -> None:
         self.checkout, self.catalog, self.receipts, self.returns = checkout, catalog_service, receipts, returns
+        self.fiado = fiado_desk
+        """The till's customers and fiado accounts (None on a till without them)."""
         self._scale, self._sync = scale, sync
         self.on_change = on_change
         self._weighing: catalog.Product | None = None
@@ -137,6 +163,7 @@ class SalePresenter:
             selected: int | None = max(added)  # the line just added is the one the keypad acts on
         else:
             selected = self.view.selected if self.view.selected in ids else (ids[-1] if ids else None)
+        customer, account = self._customer()
         items = f"{totals.items} artículo{'s' if totals.items != 1 else ''}" if sale.lines else ""
         view = replace(self.view, lines=tuple(line_view(x) for x in sale.lines), selected=selected,
                        total=money.format_clp(totals.total), items=items,
@@ -146,10 +173,18 @@ class SalePresenter:
                        printer_problem=not self.receipts.last_status.can_print,
                        connection=self.connection_label(), online=self.online(),
                        pending_prints=len(self.receipts.pending()),
-                       folios=self.checkout.folio_warning())
+                       folios=self.checkout.folio_warning(), suspended=self.checkout.suspended_count(),
+                       customer=customer, customer_account=account)
         self.view = replace(view, **changes)  # type: ignore[arg-type]
         self.on_change(self.view)
         return self.view
+
+    def _customer(self) -> tuple[str, str]:
+        """The attached customer's name and account in words (``("", "")`` without one)."""
+        found = self.checkout.attached()
+        if found is None:
+            return "", ""
+        return found.name, fiado.account_line(found.fiado_enabled, found.limit, found.balance)
 
     def connection_label(self) -> str:
         """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""
@@ -452,6 +487,56 @@ class SalePresenter:
             self._reprinting = {}
         self._render(message=message, error=error)
 
+    # --- customer and suspended sales -------------------------------------------------------------------------
+    def attach(self, customer_id: str) -> SaleView:
+        """The customer picked (or created) in the picker goes on the sale."""
+        try:
+            name = self.checkout.attach_customer(customer_id)
+        except errors.PosError as exc:
+            return self._fail(exc)
+        return self._render(message=f"Cliente: {name}")
+
+    def detach(self) -> SaleView:
+        """[Quitar]: the sale goes on without a customer."""
+        if not self.checkout.customer_id:
+            return self._render()
+        self.checkout.detach_customer()
+        return self._render(message="Venta sin cliente")
+
+    def suspend(self, label: str = "") -> SaleView:
+        """[Suspender]: the cart (and its customer) put aside, no folio taken; the till is ready for the next one."""
+        try:
+            self.checkout.suspend(label.strip())
+        except errors.PosError as exc:
+            return self._fail(exc)
+        n = self.checkout.suspended_count()
+        return self._render(message=f"Venta suspendida ({n} en espera). Toque «Recuperar» para seguirla.",
+                            results=())
+
+    def open_recall(self) -> SaleView:
+        """[Recuperar]: the suspended sales to choose from (the cart must be empty: suspend it first)."""
+        if self.checkout.sale.lines:
+            return self._render(message="Suspenda o cobre la venta en curso antes de recuperar otra", error=True)
+        waiting = self.checkout.suspended()
+        if not waiting:
+            return self._render(message="No hay ventas suspendidas", error=True)
+        views = tuple(SuspendedView(
+            s.suspended_id, s.label, _clock(s.suspended_at), money.format_clp(s.total),
+            f"{s.lines} producto{'s' if s.lines != 1 else ''}") for s in waiting)
+        return self._render(recall_menu=views)
+
+    def recall(self, suspended_id: int) -> SaleView:
+        """A suspended sale chosen: it is the cart again, with its customer."""
+        label = next((v.label for v in self.view.recall_menu if v.suspended_id == suspended_id), "")
+        try:
+            self.checkout.recall(suspended_id)
+        except errors.PosError as exc:
+            return self._render(message=describe(exc), error=True, recall_menu=())
+        return self._render(message=f"Venta recuperada: {label}" if label else "Venta recuperada", recall_menu=())
+
+    def close_recall(self) -> SaleView:
+        return self._render(recall_menu=())
+
     def refresh(self, message: str = "", error: bool = False) -> SaleView:
         return self._render(message=message, error=error)
 
@@ -489,21 +574,6 @@ def trailing_scan(text: str) -> str | None:
     return None
 
 
-def describe(exc: Exception) -> str:
-    """The sentence a cashier reads for an error."""
-    if isinstance(exc, errors.UnknownProduct):
-        return f"Producto no encontrado: {exc.code}"
-    if isinstance(exc, errors.InvalidBarcode):
-        return f"Código inválido ({exc.code}): {exc.reason}. Escanee de nuevo o escriba el nombre."
-    if isinstance(exc, errors.InvalidQuantity):
-        return f"Cantidad no válida: {exc.reason}"
-    if isinstance(exc, errors.InvalidAmount):
-        return f"Monto no válido: {exc.reason}"
-    if isinstance(exc, errors.WrongPin):
-        return f"PIN incorrecto (intento {exc.failures})" if exc.failures else "PIN incorrecto"
-    if isinstance(exc, errors.LockedOut):
-        return f"Demasiados intentos: bloqueado hasta las {exc.until[11:16]}"
-    if isinstance(exc, errors.PaymentShort):
-        return (f"Falta dinero: el total es {money.format_clp(exc.due)} y se recibió "
-                f"{money.format_clp(exc.tendered)}")
-    return str(exc)
+def _clock(when: datetime) -> str:
+    """``14:05``: when a sale was suspended, in Chile's time (what the list shows)."""
+    return (when.astimezone(fiado_domain.CHILE) if when.tzinfo else when).strftime("%H:%M")

@@ -5,7 +5,7 @@ screen, then the thermal print). Each renders its presenter's view (``desktop.pr
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.presenters import fiado
+from desktop.presenters.sale import SalePresenter
 from desktop.ui import binding, prompts
+from desktop.ui.customer_picker import CustomerPickerDialog
 from desktop.ui.widgets import BigButton, Keypad, label, named, open_over_window, show_message
 from shared.sale import TenderKind
 
@@ -286,3 +288,67 @@ class StatementDialog(QDialog):
         _fill(self.table, list(view.lines), [str(i) for i in range(len(view.lines))], (2, 3, 4))
         self.table.scrollToBottom()
         show_message(self.message, view.message, view.error)
+
+
+class FiadoActions(QObject):
+    """What [Fiado…] does: the menu, then the customer (the sale's, or one picked for this), then the dialog.
+    ``done(message)`` tells the sale screen what happened."""
+
+    done = Signal(str)
+
+    def __init__(self, parent: QWidget, sale: SalePresenter) -> None:
+        super().__init__(parent)
+        self.window = parent
+        self.sale = sale
+
+    def _context(self) -> tuple[fiado.FiadoDesk, str, str] | None:
+        desk = self.sale.fiado
+        checkout = self.sale.checkout
+        if desk is None:
+            self.sale.refresh("Esta caja no lleva fiado", True)
+            return None
+        return desk, checkout.shift_id, checkout.cashier.user_id if checkout.cashier else ""
+
+    def menu(self) -> None:
+        menu = FiadoMenu(self.window, self.sale.view.customer)
+        menu.chosen.connect(self._chosen)
+        menu.open()
+
+    def _chosen(self, key: str) -> None:
+        context = self._context()
+        if context is None:
+            return
+        desk, _shift, user = context
+        customer_id = self.sale.checkout.customer_id
+        if customer_id:
+            self.open(key, customer_id)
+            return
+        title = {"abono": "Abono de fiado", "reverse": "Reversar abono", "statement": "Estado de cuenta"}[key]
+        picker = CustomerPickerDialog(self.window, fiado.CustomerPickerPresenter(
+            desk, user, title=f"{title}: elija el cliente"))
+        picker.chosen.connect(lambda chosen: self.open(key, chosen))
+        picker.start()
+
+    def open(self, key: str, customer_id: str) -> None:
+        """The dialog of ``key`` (``abono``, ``reverse``, ``statement``) for ``customer_id``."""
+        context = self._context()
+        if context is None:
+            return
+        desk, shift_id, user = context
+        dialog: AbonoDialog | ReverseDialog | StatementDialog
+        if key == "abono":
+            abono = fiado.AbonoPresenter(desk, customer_id, shift_id=shift_id, cashier_id=user)
+            dialog = AbonoDialog(self.window, abono)
+            dialog.finished.connect(lambda _c: self._closed(abono.view.message if abono.view.done else ""))
+        elif key == "reverse":
+            reverse = fiado.ReversePresenter(desk, customer_id, shift_id=shift_id, cashier_id=user)
+            dialog = ReverseDialog(self.window, reverse)
+            dialog.finished.connect(lambda _c: self._closed(reverse.view.message if reverse.view.done else ""))
+        else:
+            dialog = StatementDialog(self.window, fiado.StatementPresenter(desk, customer_id))
+            dialog.finished.connect(lambda _c: self._closed(""))
+        dialog.start()
+
+    def _closed(self, message: str) -> None:
+        self.sale.refresh(message)
+        self.done.emit(message)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import BILLS, PaymentPresenter, PaymentView
-from desktop.ui import binding
+from desktop.ui import binding, prompts
 from desktop.ui.customer_dialog import CustomerDialog
 from desktop.ui.style import set_flag
 from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, label, named, open_over_window, show_message
@@ -32,6 +32,7 @@ from shared.sale import TenderKind
 MODES = ((TenderKind.CASH, "mode-cash"), (TenderKind.DEBIT, "mode-debit"), (TenderKind.CREDIT, "mode-credit"),
          (TenderKind.TRANSFER, "mode-transfer"))
 Intent = Callable[[PaymentPresenter], object]
+FIADO_REASONS = ("Cliente de confianza", "Paga a fin de mes", "Autorizado por el dueño")
 
 
 def _mode(kind: TenderKind) -> Intent:
@@ -63,6 +64,10 @@ class PaymentDialog(QDialog):
         outer.setContentsMargins(20, 12, 20, 14)
         outer.addLayout(top)
         outer.addWidget(self.pages, 1)
+        self.auth = prompts.KeypadDialog("fiado-auth", "Fiado sobre el cupo", self, masked=True,
+                                         reasons=FIADO_REASONS, ok="Autorizar")
+        self.auth.submitted.connect(lambda pin: presenter.authorise_fiado(pin, self.auth.reason()))
+        self.auth.cancelled.connect(presenter.cancel_fiado_pin)
 
     def _button(self, text: str, name: str, intent: Intent, role: str = "") -> BigButton:
         button = BigButton(text, name, role)
@@ -77,7 +82,12 @@ class PaymentDialog(QDialog):
             button.setCheckable(True)
             self.modes.addButton(button)
             modes.addWidget(button, i // 2, i % 2)
+        self.fiado = self._button("Fiado", "mode-fiado", _mode(TenderKind.FIADO))
+        self.fiado.setCheckable(True)
+        modes.addWidget(self.fiado, 2, 0, 1, 2)
         info.addLayout(modes)
+        self.buyer = label("", "payment-buyer", "hint")
+        info.addWidget(self.buyer)
         info.addWidget(self.due)
         info.addWidget(self.rounding)
         box = named(QFrame(), "entry-box")
@@ -212,10 +222,21 @@ class PaymentDialog(QDialog):
         self.tenders.setText(f"Pagos: {paid}" if paid else "")
         for button, (kind, _name) in zip(self.modes.buttons(), MODES, strict=True):
             button.setChecked(kind is view.mode)
+        self.fiado.setText(view.fiado)
+        self.fiado.setVisible(bool(view.fiado))
+        self.fiado.setChecked(view.mode is TenderKind.FIADO)
+        self.buyer.setText(f"Cliente: {view.buyer}" if view.buyer else "")
+        self.buyer.setVisible(bool(view.buyer))
         self.doc_boleta.setChecked(not view.factura)
         self.doc_factura.setChecked(view.factura)
         self.customer.setText(f"Factura a {view.customer}" if view.factura else "")
         show_message(self.message, view.message, view.error)
+        if view.auth_prompt and not self.auth.isVisible():
+            self.auth.ask(view.auth_prompt)
+        elif view.auth_prompt and view.error:
+            self.auth.show_error(view.message)
+        elif not view.auth_prompt and self.auth.isVisible():
+            self.auth.dismiss()
         if view.done:
             self.pages.setCurrentIndex(1)
             self.done_message.setText(view.message if not view.receipt_problem else "Venta guardada.")

@@ -6,12 +6,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from desktop.presenters.fiado import CustomerPickerPresenter
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.returns import DONE, ReturnPresenter
 from desktop.presenters.sale import SalePresenter, SaleView
 from desktop.services.returns import looks_like_timbre
 from desktop.ui import cart_model, prompts
+from desktop.ui.customer_picker import CustomerPickerDialog
+from desktop.ui.fiado_dialogs import FiadoActions
 from desktop.ui.payment_dialog import PaymentDialog
+from desktop.ui.recall_menu import RecallMenu
 from desktop.ui.reprint_menu import ReprintMenu
 from desktop.ui.return_dialog import ReturnDialog
 from desktop.ui.scale_panel import WeighDialog
@@ -69,6 +73,26 @@ class SaleScreen(QWidget):
         self.back_office.setFixedWidth(220)
         self.back_office.clicked.connect(self.back_office_requested.emit)
         self.back_office.hide()
+        self.customer_button = BigButton("Cliente", "sale-customer")
+        self.customer_button.setFixedWidth(190)
+        self.customer_button.clicked.connect(self.pick_customer)
+        self.fiado_button = BigButton("Fiado…", "sale-fiado")
+        self.fiado_button.setFixedWidth(120)
+        self.fiado_actions = FiadoActions(self, presenter)
+        self.fiado_button.clicked.connect(self.fiado_actions.menu)
+        self.fiado_actions.done.connect(lambda _m: self.focus_search())
+        self.suspend_button = BigButton("Suspender", "sale-suspend")
+        self.suspend_button.setFixedWidth(170)
+        self.suspend_button.clicked.connect(self._suspend_or_recall)
+        self.recalls = RecallMenu(self)
+        self.recalls.chosen.connect(presenter.recall)
+        self.recalls.cancelled.connect(presenter.close_recall)
+        self.picking: CustomerPickerDialog | None = None
+        self.customer_name = label("", "sale-customer-name")
+        self.customer_account = label("", "sale-customer-account", "hint")
+        self.customer_remove = BigButton("Quitar", "sale-customer-remove")
+        self.customer_remove.setFixedWidth(110)
+        self.customer_remove.clicked.connect(presenter.detach)
         self._layout()
 
     def _layout(self) -> None:
@@ -79,8 +103,26 @@ class SaleScreen(QWidget):
         box.addWidget(self.items, 1, 0)
         box.addWidget(self.discount, 2, 0)
         box.addWidget(self.total, 0, 1, 3, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.customer_strip = named(QFrame(), "customer-strip")
+        strip = QHBoxLayout(self.customer_strip)
+        strip.setContentsMargins(12, 0, 0, 0)
+        strip.setSpacing(8)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.customer_name)
+        names.addWidget(self.customer_account)
+        strip.addLayout(names, 1)
+        strip.addWidget(self.customer_remove)
+        self.customer_strip.setStyleSheet(
+            "QFrame#customer-strip { background: #dbeafe; border: 2px solid #93c5fd; border-radius: 10px; }"
+            "QLabel#sale-customer-name { font-size: 19px; font-weight: 800; }"
+            "QLabel#sale-customer-account { font-size: 16px; color: #1e3a8a; }")
+        self.customer_strip.hide()
+        for button in (self.customer_button, self.fiado_button):
+            button.setVisible(self.presenter.fiado is not None)
         left = QVBoxLayout()
         left.addWidget(self.cart, 1)
+        left.addWidget(self.customer_strip)
         left.addWidget(total_box)
         left.addWidget(self.message)
         right = QVBoxLayout()
@@ -110,7 +152,8 @@ class SaleScreen(QWidget):
         page.setSpacing(10)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
-        top.addWidget(self.back_office)
+        for button in (self.customer_button, self.fiado_button, self.suspend_button, self.back_office):
+            top.addWidget(button)
         page.addLayout(top)
         page.addLayout(middle, 1)
         page.addLayout(actions)
@@ -175,6 +218,31 @@ class SaleScreen(QWidget):
             dialog.dismiss()
             self.focus_search()
 
+    def pick_customer(self) -> None:
+        """[Cliente]: the picker (search, new, edit; [Quitar] when the sale has one); the choice goes on the sale."""
+        desk, checkout = self.presenter.fiado, self.presenter.checkout
+        if desk is None:
+            self.presenter.refresh("Esta caja no lleva clientes", True)
+            return
+        presenter = CustomerPickerPresenter(desk, checkout.cashier.user_id if checkout.cashier else "",
+                                            current=checkout.customer_id or None)
+        self.picking = CustomerPickerDialog(self, presenter)
+        self.picking.chosen.connect(self.presenter.attach)
+        self.picking.removed.connect(self.presenter.detach)
+        self.picking.finished.connect(lambda _code: self._picked())
+        self.picking.start()
+
+    def _picked(self) -> None:
+        self.picking = None
+        self.focus_search()
+
+    def _suspend_or_recall(self) -> None:
+        """[Suspender] with products in the cart; [Recuperar (n)] with an empty cart and sales waiting."""
+        if self.view.lines:
+            self.presenter.suspend()
+        else:
+            self.presenter.open_recall()
+
     def _pay(self) -> None:
         presenter = PaymentPresenter(self.presenter.checkout)
         dialog = PaymentDialog(self, presenter)
@@ -222,11 +290,25 @@ class SaleScreen(QWidget):
         self._prompt(self.open_price, view, f"El código {view.open_price} no está en el catálogo. Escriba su "
                      "precio para venderlo (HQ verá el código para crear el producto), o Cancelar."
                      if view.open_price else None)
+        self._show_customer(view)
+        if view.recall_menu and not self.recalls.isVisible():
+            self.recalls.ask(view.recall_menu)
+        elif not view.recall_menu and self.recalls.isVisible():
+            self.recalls.dismiss()
         if view.reprint_menu and not self.reprints.isVisible():
             self.reprints.ask(view.reprint_menu)
         elif not view.reprint_menu and self.reprints.isVisible():
             self.reprints.dismiss()
         self.focus_search()
+
+    def _show_customer(self, view: SaleView) -> None:
+        """The attached customer (name, account, [Quitar]) above the total; [Cliente] and [Suspender/Recuperar]."""
+        self.customer_strip.setVisible(bool(view.customer))
+        self.customer_name.setText(view.customer)
+        self.customer_account.setText(view.customer_account)
+        recall = not view.lines and view.suspended > 0
+        self.suspend_button.setText(f"Recuperar ({view.suspended})" if recall else "Suspender")
+        self.suspend_button.setEnabled(bool(view.lines) or recall)
 
     def _prompt(self, dialog: prompts.KeypadDialog, view: SaleView, hint: str | None,
                 reasons: tuple[str, ...] = ()) -> None:
@@ -241,6 +323,6 @@ class SaleScreen(QWidget):
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
         dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning, self.reprints,
-                   self.open_price)
+                   self.open_price, self.recalls, self.picking)
         if self.isVisible() and not any(d is not None and d.isVisible() for d in dialogs):
             self.search.setFocus()

@@ -71,7 +71,7 @@ class Desk:
         account = self.account(customer_id)
         if self.refuse_overpayment and (account is None or amount > account.balance):
             raise errors.InvalidAmount(str(amount), "el abono supera la deuda")
-        self.paid.append(fiado.PaymentRecord(f"p{len(self.paid) + 1}", "2026-12-07T15:04:00+00:00", kind, amount))
+        self.paid.append(fiado.PaymentRecord(f"p{len(self.paid) + 1}", "2026-12-07T18:04:00+00:00", kind, amount))
         self.ledger.append((customer_id, -amount, date(2026, 12, 7), f"Abono en {TenderKind(kind).label.lower()}"))
 
     def payments(self, customer_id: str) -> Sequence[fiado.PaymentRecord]:
