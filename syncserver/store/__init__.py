@@ -4,6 +4,7 @@ call these; HQ pages keep their own read queries.
 
     store/
     ├── audit.py         the audit trail: refusals, lock-outs, sessions, account changes (append-only)
+    ├── books.py         the accountant's books of a month: documents issued, purchases, IVA (shared.books)
     ├── bulk.py          INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
     ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
     ├── change_feed.py   the numbered changes terminals pull

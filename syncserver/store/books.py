@@ -1,0 +1,142 @@
+"""The accountant's books from the master's tables: the month's documents issued (``dte_documents`` with the sale,
+return or HQ correction behind each) and purchases registered, as ``shared.books`` lines, and the IVA summary.
+Every function runs inside the caller's tenant transaction; the rules are in ``shared.books`` and docs/books.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from psycopg.rows import dict_row
+
+from shared import books
+from syncserver.store.db import Conn
+
+_JOINS = (
+    " FROM dte_documents d"
+    " JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
+    " LEFT JOIN returns r ON r.tenant_id = d.tenant_id AND r.sale_id = d.sale_id AND r.tipo = d.tipo"
+    " AND r.folio = d.folio"
+    " LEFT JOIN dte_corrections c ON c.tenant_id = d.tenant_id AND c.tipo = d.tipo AND c.folio = d.folio")
+"""A document's figures: an HQ nota's from its correction, a till's nota de crédito from its return, a boleta's or
+factura's from its sale (``d.sale_id`` is the sale a nota corrects, so ``s`` is always the original sale)."""
+_WHERE = (
+    " WHERE d.tenant_id = %(tenant)s AND left(d.stamped_at, 10) >= %(low)s AND left(d.stamped_at, 10) < %(high)s"
+    " AND (%(store)s::text IS NULL OR coalesce(r.store_id, s.store_id) = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR coalesce(r.store_id, s.store_id) = ANY(%(scope)s))")
+
+_SALES = (
+    "SELECT d.tipo, d.folio, left(d.stamped_at, 10) AS fecha, coalesce(r.store_id, s.store_id) AS store_id,"
+    " c.content, r.return_id, r.neto AS r_neto, r.iva AS r_iva, r.exento AS r_exento, r.total AS r_total,"
+    " r.original_tipo, r.original_folio, s.neto, s.iva, s.exento, s.total,"
+    " CASE WHEN c.content IS NULL THEN e.payload->'customer' END AS customer" + _JOINS
+    + " LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.terminal_id = s.terminal_id AND e.epoch = s.epoch"
+    " AND e.seq = s.seq" + _WHERE + " ORDER BY d.tipo, d.folio")
+
+_IVA_EXPR = ("(CASE WHEN d.tipo IN (60, 61) THEN -1 ELSE 1 END) * coalesce((c.content->'totales'->>'iva')::bigint,"
+             " CASE WHEN r.return_id IS NOT NULL THEN r.iva END, s.iva)")
+_DEBITO_BY_MONTH = ("SELECT left(d.stamped_at, 7) AS month, sum(" + _IVA_EXPR + ")::bigint" + _JOINS + _WHERE
+                    + " GROUP BY 1")
+
+_PURCHASES = (
+    "SELECT tipo, folio, fecha_emision, supplier_rut, supplier_name, neto, exento, iva, other_taxes, total, store_id"
+    " FROM purchases WHERE tenant_id = %(tenant)s AND fecha_emision >= %(low)s AND fecha_emision < %(high)s"
+    " AND tipo = ANY(%(tipos)s) AND (%(store)s::text IS NULL OR store_id = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR store_id = ANY(%(scope)s))")
+_CREDITO_BY_MONTH = (
+    "SELECT to_char(fecha_emision, 'YYYY-MM') AS month,"
+    " sum(CASE WHEN tipo IN (60, 61) THEN -iva ELSE iva END)::bigint"
+    " FROM purchases WHERE tenant_id = %(tenant)s AND fecha_emision >= %(low)s AND fecha_emision < %(high)s"
+    " AND tipo = ANY(%(tipos)s) AND (%(store)s::text IS NULL OR store_id = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR store_id = ANY(%(scope)s)) GROUP BY 1")
+
+FIRST: date = date(2000, 1, 1)
+"""Earlier than any document: the start of the remanente's run."""
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after ``month``'s."""
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _query(tenant_id: int, month: date, store: str | None, scope: Sequence[str] | None,
+           low: date | None = None) -> dict[str, Any]:
+    first = month.replace(day=1)
+    return {"tenant": tenant_id, "low": (low or first).isoformat(),
+            "high": next_month(first).isoformat(), "store": store,
+            "scope": None if scope is None else list(scope), "tipos": sorted(books.PURCHASE_TIPOS)}
+
+
+def _document(row: dict[str, Any]) -> books.Document:
+    tipo, folio, day = int(row["tipo"]), int(row["folio"]), date.fromisoformat(row["fecha"])
+    if row["content"] is not None:  # a nota HQ issued (syncserver.dte.corrections)
+        content = row["content"]
+        t, ref, rec = content["totales"], content["referencia"], content["receptor"]
+        return books.Document(tipo, folio, day, rec["rut"], rec["razon_social"], int(t["exento"]), int(t["neto"]),
+                              int(t["iva"]), int(t["total"]), row["store_id"], int(ref["tipo"]), int(ref["folio"]))
+    customer = row["customer"] if isinstance(row["customer"], dict) else None
+    rut, name = ((customer["rut"], customer["razon_social"]) if customer else (books.ANONYMOUS_RUT, ""))
+    if row["return_id"] is not None:  # a nota de crédito of a return at the till
+        return books.Document(tipo, folio, day, rut, name, int(row["r_exento"]), int(row["r_neto"]),
+                              int(row["r_iva"]), int(row["r_total"]), row["store_id"], int(row["original_tipo"]),
+                              int(row["original_folio"]))
+    return books.Document(tipo, folio, day, rut, name, int(row["exento"]), int(row["neto"]), int(row["iva"]),
+                          int(row["total"]), row["store_id"])
+
+
+async def sales_documents(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                          scope: Sequence[str] | None = None) -> list[books.Document]:
+    """The documents issued in ``month`` (by FchEmis, the date of ``stamped_at``) with their figures, by type and
+    folio; ``store`` one store, ``scope`` the stores an encargado may see (None: all)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_SALES, _query(tenant_id, month, store, scope))
+        return [_document(row) for row in await cur.fetchall()]
+
+
+async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                     scope: Sequence[str] | None = None) -> tuple[books.SalesBookRow, ...]:
+    """The libro de ventas of ``month`` (``shared.books.sales_book``); with ``store`` that store's documents.
+
+    Raises:
+        BookError: a stored document of a type a seller does not book.
+    """
+    return books.sales_book(await sales_documents(conn, tenant_id, month, store, scope=scope))
+
+
+async def purchase_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                        scope: Sequence[str] | None = None) -> tuple[books.PurchaseBookRow, ...]:
+    """The libro de compras of ``month`` (by fecha de emisión, as HQ «Compras»): the registered documents of the
+    types the Registro de Compras holds (``shared.books.PURCHASE_TIPOS``)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_PURCHASES, _query(tenant_id, month, store, scope))
+        rows = await cur.fetchall()
+    return books.purchase_book(
+        books.Document(int(r["tipo"]), int(r["folio"]), r["fecha_emision"], r["supplier_rut"], r["supplier_name"],
+                       int(r["exento"]), int(r["neto"]), int(r["iva"]), int(r["total"]), r["store_id"],
+                       other_taxes=int(r["other_taxes"])) for r in rows)
+
+
+async def remanente_before(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                           scope: Sequence[str] | None = None) -> int:
+    """The crédito fiscal carried into ``month`` from every earlier month (``shared.books.carried``, DL 825 art. 26),
+    from the same documents the books read."""
+    query = _query(tenant_id, month, store, scope, low=FIRST)
+    query["high"] = month.replace(day=1).isoformat()
+    debito: dict[str, int | None] = dict(await (await conn.execute(_DEBITO_BY_MONTH, query)).fetchall())
+    credito: dict[str, int | None] = dict(await (await conn.execute(_CREDITO_BY_MONTH, query)).fetchall())
+    return books.carried((int(debito.get(m) or 0), int(credito.get(m) or 0)) for m in sorted({*debito, *credito}))
+
+
+async def iva_summary(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                      scope: Sequence[str] | None = None) -> books.IvaSummary:
+    """The IVA summary of ``month`` for the F29 (``shared.books.iva_summary``) with the remanente carried in.
+
+    Raises:
+        BookError: a stored document of a type a seller does not book.
+    """
+    sales = await sales_book(conn, tenant_id, month, store, scope=scope)
+    purchases = await purchase_book(conn, tenant_id, month, store, scope=scope)
+    carried_in = await remanente_before(conn, tenant_id, month, store, scope=scope)
+    return books.iva_summary(month, sales, purchases, remanente_anterior=carried_in)
