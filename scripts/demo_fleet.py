@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 from desktop import settings as settings_mod  # noqa: E402
 from desktop import terminal as terminal_mod  # noqa: E402
 from desktop.demo import catalog_data, headless, seed  # noqa: E402
-from desktop.journal import read_models  # noqa: E402
+from desktop.journal import fiado_queries, read_models  # noqa: E402
 from desktop.services import enrollment  # noqa: E402
-from shared import inventory  # noqa: E402
+from shared import fiado, inventory  # noqa: E402
 from syncserver import sii_standin  # noqa: E402
 from syncserver.sii import standin_caf  # noqa: E402
 
@@ -269,6 +269,31 @@ def inventory_figures(admin_url: str, term: Any) -> dict[str, Any]:
             "kardex_rows_in_master": len(master_kardex), "stock_value_at_cost_in_hq": asyncio.run(hq_value())}
 
 
+def fiado_figures(admin_url: str, term: Any) -> dict[str, Any]:
+    """The fiado at the master against the till's: ``fiado_balances_equal`` when every customer's balance at the
+    master equals the sum of its entries there (its aliases' included), the till's balance after its last pull and
+    ``shared.fiado.fold`` of the till's journal; ``customers_with_balance_in_master`` (owing or with saldo a
+    favor)."""
+    journal = term.journal
+    made = [x for e in journal.read() for x in fiado.entries(e, journal.codec.decode(e.type, e.version, e.payload))]
+    with psycopg.connect(admin_url) as pg, pg.transaction():
+        pg.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        balances = {str(c): int(b) for c, b in pg.execute(
+            "SELECT customer_id, balance FROM fiado_balances WHERE tenant_id = %s", (TENANT,)).fetchall()}
+        sums = {str(c): int(b) for c, b in pg.execute(
+            "SELECT COALESCE(a.customer_id, e.customer_id), sum(e.amount) FROM fiado_entries e"
+            " LEFT JOIN customer_aliases a ON a.tenant_id = e.tenant_id AND a.alias_id = e.customer_id"
+            " WHERE e.tenant_id = %s GROUP BY 1", (TENANT,)).fetchall()}
+        aliases = {str(a): str(c) for a, c in pg.execute(
+            "SELECT alias_id, customer_id FROM customer_aliases WHERE tenant_id = %s", (TENANT,)).fetchall()}
+    ledger = fiado.fold(made, aliases)
+    customers = set(balances) | set(sums) | set(ledger.accounts)
+    till = {c: fiado_queries.account(journal.conn, c).balance for c in customers}
+    equal = bool(made) and all(balances.get(c, 0) == sums.get(c, 0) == till[c] == ledger.balance(c) for c in customers)
+    return {"fiado_balances_equal": equal,
+            "customers_with_balance_in_master": sum(1 for b in balances.values() if b)}
+
+
 STATE_NAMES = {"issued": "emitido", "signed": "firmado", "sent": "enviado", "accepted": "aceptado",
                "accepted_objections": "aceptado_con_reparos", "rejected": "rechazado"}
 
@@ -406,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
             journal = term.journal.verify()  # every event the till wrote, before the shift too (catalog, leases)
             summary.update({"events_pushed": journal, "events_acknowledged": journal - status.pending,
                             "sync_online": status.online, "hq": url + "/hq/", "hq_login": HQ_EMAIL,
-                            **master_figures(admin_url, term), **inventory_figures(admin_url, term)})
+                            **master_figures(admin_url, term), **inventory_figures(admin_url, term),
+                            **fiado_figures(admin_url, term)})
             summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
             summary.update(export_documents(admin_url, out))
             summary["sii_uploads"] = sii.standin.uploads
@@ -423,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     ok = (summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"]
           and summary.get("sii_verdicts_complete") and summary.get("stock_per_warehouse_equal")
-          and summary.get("costs_equal") and summary.get("kardex_equal"))
+          and summary.get("costs_equal") and summary.get("kardex_equal") and summary.get("fiado_balances_equal"))
     return 0 if ok else 1
 
 

@@ -7,7 +7,10 @@ when it has folios of nota de crédito, moves cash, closes the shift with a blin
 ``out/receipts/*.bin`` (the ESC/POS bytes exactly as sent to the printer) and ``out/summary.json``. Around the shift
 the store's manager (Rosa, administradora) works the back office through its services: before it, a paper factura
 typed in for the sala and a guía de despacho into the bodega, then goods moved from the bodega to the sala; after
-it, goods sent back to the bodega, a count of the sala posted and a merma recorded.
+it, goods sent back to the bodega, a count of the sala posted and a merma recorded. The store runs its fiado too:
+Rosa registers a few regular customers and enables their credit, every fourth sale goes on a customer's account (all
+of it or part, a supervisor's PIN past the limit), and before the close the cashier takes abonos (cash, debit,
+transfer) and a supervisor reverses one (docs/fiado.md).
 """
 
 from __future__ import annotations
@@ -26,17 +29,18 @@ from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import catalog_data, seed
 from desktop.drivers.printers import PrinterConfig
-from desktop.journal import inventory_queries, read_models
+from desktop.journal import fiado_queries, inventory_queries, read_models
 from desktop.presenters.customer import CustomerPresenter
 from desktop.presenters.payment import PaymentPresenter
 from desktop.presenters.returns import ReturnPresenter
 from desktop.services import inventory as inventory_service
 from desktop.services.auth import User
+from desktop.services.checkout import Completed
 from desktop.services.mermas import MermaNeedsPin
 from desktop.services.mermas import value_of as merma_value
-from shared import barcodes
+from shared import barcodes, errors, money
 from shared.events import purchases as purchase_events
-from shared.sale import TenderKind
+from shared.sale import Tender, TenderKind
 
 SUPERVISOR_PIN = "9999"
 CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dígito verificador)
@@ -44,6 +48,14 @@ CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dí
     ("76.086.428-5", "Distribuidora El Ñandú Ltda.", "Comercio al por mayor", "Av. Matta 1020", "Santiago"),
     ("96.790.240-3", "Restaurante La Esquina S.A.", "Restaurantes", "Esmeralda 455", "Los Andes"),
 )
+FIADO_CUSTOMERS = (  # regulars who buy on credit: name, RUT ("" none), phone, limit (0: no fiado, just known)
+    ("María González", "15.234.876-2", "+56 9 7654 3210", 80_000),
+    ("Don Lucho Araya", "", "9 8123 4567", 60_000),
+    ("Carmen Rojas", "9.876.543-3", "", 40_000),
+    ("Javier Muñoz", "17.345.678-6", "9 9988 7766", 0),
+)
+FIADO_EVERY = 4
+"""Every fourth sale of the shift (the second, sixth, …) goes on a customer's account."""
 SUPPLIER = ("78.345.120-4", "Comercial Los Aromos Ltda.", "Distribución de abarrotes")
 """The supplier whose paper factura and guía de despacho the manager types in (a valid dígito verificador)."""
 
@@ -91,7 +103,7 @@ def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = Non
         rng = random.Random(seed_value)
         office = _BackOffice(term, rng)
         office.receive_goods()
-        summary = _shift(term, sales, rng)
+        summary = _shift(term, sales, rng, office.manager)
         office.close_the_day()
         summary.update(office.summary())
         if after is not None:
@@ -159,6 +171,38 @@ class _Cashier:
         if not p.view.lines:
             p.scan(self.packaged[0])
 
+    def pay_on_credit(self, customer_id: str, counts: dict[str, int]) -> Completed:
+        """The cart put on ``customer_id``'s account through the payment screen: all of it, or (every other time)
+        half on credit and the rest in cash; past the limit or the offline allowance the supervisor's PIN lets it
+        pass (``CheckoutService.approve_fiado``)."""
+        checkout = self.term.checkout
+        checkout.attach_customer(customer_id)
+        pay = PaymentPresenter(checkout)
+        total = pay.total
+        on_credit = total if counts["sales_on_credit"] % 2 == 0 or total < 200 else total // 200 * 100
+        tenders: tuple[Tender, ...] = (Tender(TenderKind.FIADO, on_credit),)
+        pay.set_mode(TenderKind.FIADO)
+        if on_credit < total:
+            for digit in str(on_credit):
+                pay.key(digit)
+            pay.add_partial()  # the rest in cash, exactly
+            pay.exact()
+            tenders += (Tender(TenderKind.CASH, money.round_cash(total - on_credit)),)
+        pay.finish()
+        done = pay.completed
+        pay.close()
+        if done is None:  # beyond what the till may fiar on its own: Marta's PIN
+            try:
+                checkout.complete(tenders)
+            except errors.FiadoOverLimit:
+                marta = checkout.approve_fiado(SUPERVISOR_PIN, "Cliente de confianza")
+                done = checkout.complete(tenders, fiado_approved_by=marta.user_id)
+                counts["approved_over_limit"] += 1
+        assert done is not None and done.event.fiado is not None
+        counts["sales_on_credit"] += 1
+        counts["charged"] += done.event.fiado.amount
+        return done
+
     def pay(self) -> PaymentPresenter:
         rng = self.rng
         pay = PaymentPresenter(self.term.checkout)
@@ -197,7 +241,51 @@ class _Cashier:
         return pay
 
 
-def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[str, Any]:
+def _fiado_customers(term: terminal_mod.Terminal, manager: User) -> list[str]:
+    """Rosa registers the regulars, enables fiado for those with a limit and sets the store's fiado settings; the
+    ids of those who may buy on credit."""
+    service = term.fiado
+    assert service is not None
+    service.set_settings(50_000, "credit", manager)
+    enabled = []
+    for name, rut, phone, limit in FIADO_CUSTOMERS:
+        customer_id = service.save_customer(name, rut, phone, "", "", manager)
+        if limit:
+            service.set_account(customer_id, True, limit, manager)
+            enabled.append(customer_id)
+    return enabled
+
+
+def _collect(term: terminal_mod.Terminal, cashier: User, customers: list[str], counts: dict[str, int]) -> None:
+    """Abonos from the customers who owe (cash with change, debit, transfer), then the supervisor reverses the
+    debit one (the card was declined after all)."""
+    service = term.fiado
+    assert service is not None
+    kinds = (TenderKind.CASH, TenderKind.DEBIT, TenderKind.TRANSFER)
+    payments: list[tuple[str, str, int]] = []
+    for n, customer_id in enumerate(customers):
+        owed = fiado_queries.account(term.journal.conn, customer_id).balance
+        if owed <= 0:
+            continue
+        kind = kinds[n % len(kinds)]
+        amount = max(owed // 2 // 100 * 100, min(owed, 100))
+        received = money.round_cash(amount) + 2000 if kind is TenderKind.CASH else amount
+        done = service.pay(customer_id, kind, amount, received, term.shifts.current(), cashier)
+        payments.append((done.payment_id, kind.value, amount))
+        counts["payments"] += 1
+        counts["paid"] += amount
+        if kind is TenderKind.CASH:
+            counts["paid_cash"] += amount
+    if payments:
+        payment_id, paid_in, paid = next((p for p in payments if p[1] == "debit"), payments[-1])
+        service.reverse(payment_id, SUPERVISOR_PIN, "Tarjeta rechazada", cashier=cashier)
+        counts["reversed"] += 1
+        counts["reversed_amount"] += paid
+        if paid_in == "cash":
+            counts["paid_cash"] -= paid
+
+
+def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random, manager: User) -> dict[str, Any]:
     session = terminal_mod.session_presenter(term)
     _user_id, name, _role, pin = seed.DEMO_USERS[0]  # Ana: "ana" when seeded here, HQ's id when HQ created her
     session.sign_in(next(u for u, n, _r in read_models.users(term.journal.conn) if n == name), pin)
@@ -206,13 +294,21 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
     assert shift is not None
     cashier = _Cashier(term, rng)
     cashier.sale.start(session.user, shift.shift_id, shift.number)  # type: ignore[arg-type]
+    on_credit = _fiado_customers(term, manager)
+    fiado_counts = {"customers": len(FIADO_CUSTOMERS), "accounts": len(on_credit), "sales_on_credit": 0,
+                    "charged": 0, "approved_over_limit": 0, "payments": 0, "paid": 0, "paid_cash": 0, "reversed": 0,
+                    "reversed_amount": 0}
     by_tender: dict[str, int] = {}
     change = rounding = 0
     for i in range(sales):
         cashier.ring_up()
-        payment = cashier.pay()
-        payment.close()  # its receipt prints in the background; the summary counts the files at the end
-        done = payment.completed
+        done: Completed | None
+        if i % FIADO_EVERY == 1:
+            done = cashier.pay_on_credit(on_credit[(i // FIADO_EVERY) % len(on_credit)], fiado_counts)
+        else:
+            payment = cashier.pay()
+            payment.close()  # its receipt prints in the background; the summary counts the files at the end
+            done = payment.completed
         assert done is not None
         for t in done.event.tenders:
             by_tender[t.kind] = by_tender.get(t.kind, 0) + t.received
@@ -221,6 +317,8 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
         if i == sales // 2:
             session.cash_move("out", "20000", "Depósito banco", SUPERVISOR_PIN)
             session.cash_move("in", "5000", "Sencillo")
+    assert session.user is not None
+    _collect(term, session.user, on_credit, fiado_counts)
     _returns(term, cashier, shift.shift_id, session.user.user_id if session.user else "")
     current = term.shifts.current()
     assert current is not None
@@ -248,6 +346,9 @@ def _shift(term: terminal_mod.Terminal, sales: int, rng: random.Random) -> dict[
         "shift": {"number": closed.number, "state": closed.state.value, "opening_float": closed.opening_float,
                   "cash_in": closed.cash_in, "cash_out": closed.cash_out, "result": results,
                   "message": closed_view.message},
+        "fiado": {**fiado_counts, "sold_on_credit_in_shift": closed.fiado_sales,
+                  "payments_in_shift": closed.fiado_payments},
+        "customers_with_balance": len(fiado_queries.balances(term.journal.conn, only_with_balance=True)),
         "products": term.journal.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0],
         "stock_units_sold": str(_units_sold(term)),
     }

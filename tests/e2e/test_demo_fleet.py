@@ -41,6 +41,11 @@ def test_headless_demo_runs_the_whole_system():
         assert summary["stock_per_warehouse_equal"] is summary["costs_equal"] is summary["kardex_equal"] is True
         assert summary["kardex_rows_in_master"] == summary["kardex_rows"] > 0
         assert summary["stock_value_at_cost_in_hq"] == summary["stock_value_at_cost"] > 0
+        # the store's fiado: sales on credit, abonos and a reversal; the master's balances are the till's and the
+        # sums of their entries
+        assert summary["fiado"]["sales_on_credit"] == 3 and summary["fiado"]["reversed"] == 1
+        assert summary["fiado_balances_equal"] is True
+        assert summary["customers_with_balance_in_master"] == summary["customers_with_balance"] >= 1
         assert len(list((folder / "out" / "receipts").glob("*.bin"))) >= 13
         assert not list((folder / "out" / "server" / "pg").glob("postmaster.pid")), "PostgreSQL left running"
         # every document reached the SII stand-in's verdict: accepted

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from desktop.demo import headless
 from desktop.drivers.escpos_decode import decode
+from desktop.journal import fiado_queries
 from desktop.journal.sqlite_store import SqliteJournal
-from shared import inventory, money
+from shared import fiado, inventory, money
 from shared.events import registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +28,14 @@ def test_headless_demo_summary_matches_receipts_and_journal(tmp_path, fast_hashe
     assert summary["neto"] + summary["iva"] + summary["exento"] == summary["total"]
     assert {"cash", "debit"} <= set(summary["totals_by_tender"])
     cash = summary["shift"]["result"]["cash"]
+    fiado_done = summary["fiado"]  # abonos in cash are in the drawer; what was sold on credit never is
     assert cash["expected"] == (summary["shift"]["opening_float"] + summary["totals_by_tender"]["cash"]
-                                + summary["shift"]["cash_in"] - summary["shift"]["cash_out"])
+                                + summary["shift"]["cash_in"] - summary["shift"]["cash_out"] + fiado_done["paid_cash"])
+    assert "fiado" not in summary["shift"]["result"]
+    assert fiado_done["sales_on_credit"] == 10 and fiado_done["accounts"] == 3
+    assert fiado_done["charged"] == fiado_done["sold_on_credit_in_shift"] == summary["totals_by_tender"]["fiado"]
+    assert fiado_done["payments"] == 3 and fiado_done["reversed"] == 1
+    assert fiado_done["payments_in_shift"] == fiado_done["paid"] - fiado_done["reversed_amount"] > 0
     receipts = sorted((out / "receipts").glob("*.bin"))
     decoded = [decode(p.read_bytes()) for p in receipts]
     sale_receipts = [d for d in decoded if any("COMPROBANTE DE VENTA" in x for x in d.lines)]
@@ -57,6 +64,19 @@ def test_headless_demo_summary_matches_receipts_and_journal(tmp_path, fast_hashe
         per_warehouse[warehouse] = per_warehouse.get(warehouse, Decimal(0)) + quantity
     assert {w: Decimal(q) for w, q in summary["units_per_warehouse"].items()} == per_warehouse
     assert summary["kardex_rows"] == len(book.kardex)
+
+    # the fiado: the till's balances are the fold of the journal's ledger entries
+    journal = SqliteJournal.open(out / "terminal" / "journal.sqlite3", codec=registry.build_codec(),
+                                 clock=lambda: None, new_id=lambda: "")
+    try:
+        made = [x for e in journal.read() for x in fiado.entries(e, journal.codec.decode(e.type, e.version, e.payload))]
+        rows = fiado_queries.balances(journal.conn, only_with_balance=True)
+    finally:
+        journal.close()
+    ledger = fiado.fold(made)
+    assert {r.customer_id: r.balance for r in rows} == {c: a.balance for c, a in ledger.accounts.items() if a.balance}
+    assert summary["customers_with_balance"] == len(rows) >= 1
+    assert sum(x.amount for x in made if x.kind == "cargo") == fiado_done["charged"]
 
 
 def test_demo_refuses_to_overwrite_an_existing_store(tmp_path, fast_hasher):
