@@ -2,9 +2,9 @@
 offline for a simulated week (each till's clock moved a day at a time, no sync), then sync: at the master every
 balance equals the sum of its entries and ``shared.fiado.fold`` of the three journals, each till's balance after the
 next pull equals the master's (Juana, typed in again at norte before its first sync, is merged by RUT with both
-histories counted), the customer the two centro tills together took past the limit is flagged, every
-shift counted its abonos and no fiado in the drawer, and HQ's statement PDF (read back with pdftotext, turned to PNG
-with pdftoppm) closes at the master's balance."""
+histories counted), a return of a sale on credit credits the account, the customer the two centro tills together
+took past the limit is flagged, every shift counted its abonos and no fiado in the drawer, and HQ's statement PDF
+(read back with pdftotext, turned to PNG with pdftoppm) closes at the master's balance."""
 
 from __future__ import annotations
 
@@ -174,6 +174,7 @@ class Counter:
 def test_a_week_of_fiado_at_three_offline_tills_folds_the_same_everywhere(server, tills, tmp_path):
     sync_kit.setup_tenants(server)
     (a1, c1), (a2, c2), (b1, c3) = tills("centro"), tills("centro"), tills("norte")
+    sync_kit.lease_sample_folios(server, 1, lease_size=6)  # boletas and notas de crédito for each till
     rng = random.Random(13)
     at = [Counter(a1, c1, rng), Counter(a2, c2, rng), Counter(b1, c3, rng)]
     clocks = (c1, c2, c3)
@@ -218,6 +219,13 @@ def test_a_week_of_fiado_at_three_offline_tills_folds_the_same_everywhere(server
             at[1].term.fiado.reverse(payment, "9999", "Tarjeta rechazada", cashier=at[1].ana)
             with pytest.raises(errors.PaymentAlreadyReversed):
                 at[1].term.fiado.reverse(payment, "9999", "Otra vez", cashier=at[1].ana)
+        if day == 4:  # at norte a customer brings back a sale made on credit: the nota de crédito credits the account
+            on_credit = [e.payload for e in b1.terminal.journal.read() if e.type == "sale.completed"
+                         and e.payload.get("document")
+                         and (e.payload.get("fiado") or {}).get("amount") == e.payload["total"]]
+            returned = sync_kit.give_back(b1.terminal, on_credit[0]["sale_id"], None, "Producto vencido")
+            assert [(t.kind, t.amount) for t in returned.refunds] == [("fiado", on_credit[0]["total"])]
+            assert returned.customer_id == on_credit[0]["customer_id"]
         if day == 5:  # both centro tills put Luz on credit: each within what it knows, together past her limit
             assert at[0].sell_on_credit(luz, 12_000) == at[1].sell_on_credit(luz, 12_000) == 12_000
     for counter in at:  # a charge a supervisor let pass names them in the sale
@@ -238,6 +246,7 @@ def test_a_week_of_fiado_at_three_offline_tills_folds_the_same_everywhere(server
     synced(a1, a2, b1)
     synced(a1, a2, b1)
     made = [x for counter in at for x in counter.entries()]
+    assert {x.kind for x in made} == {"cargo", "abono", "reverso", "devolucion"}
     ledger = fiado.fold(made, {twin: juana})
     master_entries = dict(sync_kit.master(server, "SELECT entry_id, amount FROM fiado_entries", 1))
     assert master_entries == {x.entry_id: x.amount for x in made}
