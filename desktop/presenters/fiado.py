@@ -87,7 +87,8 @@ class StatementRecord:
 
 class FiadoDesk(Protocol):
     """The till's fiado side as its screens use it. Every command raises a ``PosError`` with a Spanish message
-    (nothing journaled) when it refuses."""
+    (nothing journaled) when it refuses; ``pay`` and ``reverse`` return what the cashier must also know once it
+    is done (the cash drawer did not open), ``""`` when nothing."""
 
     def find_customers(self, text: str) -> Sequence[CustomerRecord]: ...
     def customer(self, customer_id: str) -> CustomerRecord | None: ...
@@ -95,9 +96,9 @@ class FiadoDesk(Protocol):
     def save_customer(self, customer_id: str, name: str, rut: str, phone: str, address: str, notes: str,
                       user_id: str) -> str: ...
     def pay(self, customer_id: str, kind: str, amount: int, received: int, shift_id: str,
-            cashier_id: str) -> None: ...
+            cashier_id: str) -> str: ...
     def payments(self, customer_id: str) -> Sequence[PaymentRecord]: ...
-    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> None: ...
+    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> str: ...
     def statement(self, customer_id: str, start: date, end: date) -> StatementRecord: ...
     def print_statement(self, customer_id: str, start: date, end: date) -> None: ...
 
@@ -394,13 +395,15 @@ class AbonoPresenter:
             return self._render(message=f"Falta dinero: el abono es {money.format_clp(amount)} y se recibió "
                                         f"{money.format_clp(received)}", error=True)
         try:
-            self.desk.pay(self.customer_id, self.kind.value, amount, received, self.shift_id, self.cashier_id)
+            notice = self.desk.pay(self.customer_id, self.kind.value, amount, received, self.shift_id,
+                                   self.cashier_id)
         except errors.PosError as exc:
             return self._render(message=describe(exc), error=True)
         change = f" Vuelto {money.format_clp(received - amount)}." if received > amount else ""
         after = self._balance()
-        return self._render(done=True, message=f"Abono de {money.format_clp(amount)} registrado. "
-                                               f"{balance_words(after)}.{change}")
+        return self._render(done=True, error=bool(notice),
+                            message=f"Abono de {money.format_clp(amount)} registrado. {balance_words(after)}.{change}"
+                                    + (f" {notice}" if notice else ""))
 
 
 # --- reversal of an abono -----------------------------------------------------------------------------------------
@@ -490,7 +493,7 @@ class ReversePresenter:
         if not reason.strip():
             return self._render(asking_pin=True, message="Indique el motivo", error=True)
         try:
-            self.desk.reverse(chosen.payment_id, pin, reason.strip(), self.shift_id, self.cashier_id)
+            notice = self.desk.reverse(chosen.payment_id, pin, reason.strip(), self.shift_id, self.cashier_id)
         except (errors.WrongPin, errors.LockedOut, errors.InvalidInput) as exc:
             return self._render(asking_pin=True, message=describe(exc), error=True)
         except errors.PosError as exc:
@@ -499,8 +502,9 @@ class ReversePresenter:
         self.chosen = None
         account = self.desk.account(self.customer_id)
         after = balance_words(account.balance if account is not None else 0)
-        return self._render(asking_pin=False, done=True,
-                            message=f"Abono de {money.format_clp(chosen.amount)} reversado. {after}.")
+        return self._render(asking_pin=False, done=True, error=bool(notice),
+                            message=f"Abono de {money.format_clp(chosen.amount)} reversado. {after}."
+                                    + (f" {notice}" if notice else ""))
 
 
 # --- estado de cuenta -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from desktop.drivers.scales import Scale
 from desktop.presenters import fiado
 from desktop.presenters.messages import describe as describe  # re-exported: other presenters import it here
 from desktop.presenters.weighing import WeighingPresenter
+from desktop.services import suspend
 from desktop.services.auth import User
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
@@ -504,9 +505,12 @@ class SalePresenter:
         return self._render(message="Venta sin cliente")
 
     def suspend(self, label: str = "") -> SaleView:
-        """[Suspender]: the cart (and its customer) put aside, no folio taken; the till is ready for the next one."""
+        """[Suspender]: the cart (and its customer) put aside under ``label`` (or the customer's name, or «Sin
+        nombre»; the list adds the time), no folio taken; the till is ready for the next one."""
+        buyer = self.checkout.attached()
+        name = " ".join(label.split()) or (buyer.name if buyer is not None else "") or "Sin nombre"
         try:
-            self.checkout.suspend(label.strip())
+            self.checkout.suspend(name[:suspend.LABEL_MAX])
         except errors.PosError as exc:
             return self._fail(exc)
         n = self.checkout.suspended_count()

@@ -49,18 +49,21 @@ class TillFiado:
         del user_id  # the signed-in user saves it
         return self.service.save_customer(name, rut, phone, address, notes, self._user(), customer_id=customer_id)
 
-    def pay(self, customer_id: str, kind: str, amount: int, received: int, shift_id: str, cashier_id: str) -> None:
+    def pay(self, customer_id: str, kind: str, amount: int, received: int, shift_id: str, cashier_id: str) -> str:
         user = self._user()
-        self.service.pay(customer_id, kind, amount, received, self.shifts.current(cashier_id or user.user_id), user)
+        done = self.service.pay(customer_id, kind, amount, received, self.shifts.current(cashier_id or user.user_id),
+                                user)
+        return done.drawer_problem
 
     def payments(self, customer_id: str) -> Sequence[PaymentRecord]:
         return [PaymentRecord(p.payment_id, p.at, p.kind, p.amount, p.reversed)
                 for p in fiado_queries.payments(self.service.journal.conn, customer_id)]
 
-    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> None:
+    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> str:
         user = self._user()
-        self.service.reverse(payment_id, pin, reason, cashier=user,
-                             shift=self.shifts.current(cashier_id or user.user_id))
+        done = self.service.reverse(payment_id, pin, reason, cashier=user,
+                                    shift=self.shifts.current(cashier_id or user.user_id))
+        return done.drawer_problem
 
     def statement(self, customer_id: str, start: date, end: date) -> StatementRecord:
         sheet = self.service.statement(customer_id, start, end)

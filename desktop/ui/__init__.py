@@ -17,7 +17,7 @@
     ├── payment_dialog.py   the payment dialog: total, tenders, keypad, boleta or factura
     ├── prompts.py          keypad dialogs: weight, quantity, amounts, supervisor PIN
     ├── purchase_dialog.py  the supplier-XML registration (the back office's Compras page opens it)
-    ├── recall_menu.py      Recuperar's menu: the sales suspended at this till
+    ├── recall_menu.py      Suspender's prompt (a name to find it) and Recuperar's menu of suspended sales
     ├── reprint_menu.py     Reimprimir's menu: the last documents printed, one button each
     ├── return_dialog.py    the return screen
     ├── sale_screen.py      the sale screen: search/scan, cart, total, tiles, actions

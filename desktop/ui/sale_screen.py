@@ -15,7 +15,7 @@ from desktop.ui import cart_model, prompts
 from desktop.ui.customer_picker import CustomerPickerDialog
 from desktop.ui.fiado_dialogs import FiadoActions
 from desktop.ui.payment_dialog import PaymentDialog
-from desktop.ui.recall_menu import RecallMenu
+from desktop.ui.recall_menu import RecallMenu, SuspendPrompt
 from desktop.ui.reprint_menu import ReprintMenu
 from desktop.ui.return_dialog import ReturnDialog
 from desktop.ui.scale_panel import WeighDialog
@@ -88,6 +88,7 @@ class SaleScreen(QWidget):
         self.recalls.chosen.connect(presenter.recall)
         self.recalls.cancelled.connect(presenter.close_recall)
         self.picking: CustomerPickerDialog | None = None
+        self.suspending: SuspendPrompt | None = None
         self.customer_name = label("", "sale-customer-name")
         self.customer_account = label("", "sale-customer-account", "hint")
         self.customer_remove = BigButton("Quitar", "sale-customer-remove")
@@ -233,13 +234,17 @@ class SaleScreen(QWidget):
         self.picking.start()
 
     def _picked(self) -> None:
-        self.picking = None
+        """The picker or the suspend prompt closed: the search takes the scanner again."""
+        self.picking = self.suspending = None
         self.focus_search()
 
     def _suspend_or_recall(self) -> None:
         """[Suspender] with products in the cart; [Recuperar (n)] with an empty cart and sales waiting."""
         if self.view.lines:
-            self.presenter.suspend()
+            self.suspending = SuspendPrompt(self)
+            self.suspending.submitted.connect(self.presenter.suspend)
+            self.suspending.finished.connect(lambda _code: self._picked())
+            self.suspending.ask()
         else:
             self.presenter.open_recall()
 
@@ -323,6 +328,6 @@ class SaleScreen(QWidget):
     def focus_search(self) -> None:
         """Give the keyboard (and so the scanner) back to the search field unless a dialog is asking."""
         dialogs = (self.weight, self.auth, self.quantity, self.amount, self.returning, self.reprints,
-                   self.open_price, self.recalls, self.picking)
+                   self.open_price, self.recalls, self.picking, self.suspending)
         if self.isVisible() and not any(d is not None and d.isVisible() for d in dialogs):
             self.search.setFocus()

@@ -43,6 +43,8 @@ class Desk:
     paid: list[fiado.PaymentRecord] = field(default_factory=list)
     printed: list[tuple[str, date, date]] = field(default_factory=list)
     refuse_overpayment: bool = True
+    drawer_problem: str = ""
+    """What ``pay`` says after journaling (the drawer did not open), as FiadoService.pay's ``drawer_problem``."""
 
     def find_customers(self, text: str) -> Sequence[Person]:
         folded = text.lower().replace(".", "").replace("-", "").replace(" ", "")
@@ -67,17 +69,18 @@ class Desk:
         self.people[new_id] = Person(new_id, name, rut, phone, address, notes)
         return new_id
 
-    def pay(self, customer_id: str, kind: str, amount: int, received: int, shift_id: str, cashier_id: str) -> None:
+    def pay(self, customer_id: str, kind: str, amount: int, received: int, shift_id: str, cashier_id: str) -> str:
         account = self.account(customer_id)
         if self.refuse_overpayment and (account is None or amount > account.balance):
             raise errors.InvalidAmount(str(amount), "el abono supera la deuda")
         self.paid.append(fiado.PaymentRecord(f"p{len(self.paid) + 1}", "2026-12-07T18:04:00+00:00", kind, amount))
         self.ledger.append((customer_id, -amount, date(2026, 12, 7), f"Abono en {TenderKind(kind).label.lower()}"))
+        return self.drawer_problem
 
     def payments(self, customer_id: str) -> Sequence[fiado.PaymentRecord]:
         return list(reversed(self.paid))
 
-    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> None:
+    def reverse(self, payment_id: str, pin: str, reason: str, shift_id: str, cashier_id: str) -> str:
         if pin != "9999":
             raise errors.WrongPin("supervisor-pin", 1)
         found = next(p for p in self.paid if p.payment_id == payment_id)
@@ -86,6 +89,7 @@ class Desk:
         self.paid[self.paid.index(found)] = fiado.PaymentRecord(found.payment_id, found.at, found.kind, found.amount,
                                                                 True)
         self.ledger.append(("c1", found.amount, date(2026, 12, 7), f"Reversa de abono: {reason}"))
+        return ""
 
     def statement(self, customer_id: str, start: date, end: date) -> fiado.StatementRecord:
         mine = [(a, d, doc) for c, a, d, doc in self.ledger if c == customer_id]

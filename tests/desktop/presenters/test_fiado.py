@@ -88,7 +88,10 @@ def test_an_abono_over_the_debt_is_refused_when_the_store_says_so(desk):
     assert refused.error and not refused.done and refused.message == "Monto no válido: el abono supera la deuda"
     assert desk.account("c1").balance == 12_300  # nothing lost
     assert p.whole_balance().amount == "$12.300"
-    assert p.pay().message == "Abono de $12.300 registrado. Sin deuda."
+    desk.drawer_problem = "El cajón no se abrió: ábralo con la llave."
+    done = p.pay()
+    assert done.done and done.error  # journaled: the drawer is what the cashier must see to
+    assert done.message == "Abono de $12.300 registrado. Sin deuda. El cajón no se abrió: ábralo con la llave."
 
 
 def test_a_reversal_needs_a_supervisor_and_a_reason_and_never_twice(desk):

@@ -5,9 +5,11 @@ suspended sales recalled. Screenshots artifacts/screenshots/fiado_*.png."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 from tests.desktop.ui.test_fiado_dialogs import fits
+from tests.desktop.ui.test_till_ux import fits as fits_keypad
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
 
@@ -64,7 +66,7 @@ def test_fiado_over_the_limit_asks_for_a_supervisor_pin(ui, terminal, maria):
     pay = ui.dialog("payment-dialog")
     ui.click("mode-fiado", pay)
     ui.click("finish", pay)
-    auth = ui.dialog("fiado-auth-dialog")
+    auth = fits_keypad(ui.dialog("fiado-auth-dialog"))
     assert "Fiar $11.970 a María Pérez" in ui.text("fiado-auth-hint", auth)
     ui.screenshot(auth, "fiado_over_limit_pin.png")
     ui.click("reason-0", auth)
@@ -105,14 +107,42 @@ def test_suspend_and_recall_from_the_sale_screen(ui, terminal, maria):
     ui.scan("7801234567894")
     _attach(ui)
     ui.click("sale-suspend")
+    fits(ui.dialog("suspend-prompt"), full_window=True)
+    ui.click("suspend-ok", ui.dialog("suspend-prompt"))
     assert suspend.text() == "Recuperar (1)" and not ui.window.findChild(QWidget, "customer-strip").isVisible()
     ui.scan("7802920000015")
     assert suspend.text() == "Suspender"
     ui.click("sale-suspend")
+    prompt = ui.dialog("suspend-prompt")
+    ui.qtbot.keyClicks(ui.find(QLineEdit, "suspend-name", prompt), "senora del pan")
+    ui.screenshot(prompt, "fiado_suspend_name.png")
+    ui.qtbot.keyClick(ui.find(QLineEdit, "suspend-name", prompt), Qt.Key.Key_Return)
+    assert ui.closed("suspend-prompt") and ui.window.focusWidget() is ui.find(QLineEdit, "search")
     ui.click("sale-suspend")
     menu = fits(ui.dialog("recall-menu"))
+    assert ui.find(QPushButton, "recall-0", menu).text().startswith("María Pérez · ")
+    assert ui.find(QPushButton, "recall-0", menu).text().count(":") == 1  # one time, Chile's
     assert ui.find(QPushButton, "recall-0", menu).text().endswith("1 producto · $1.150")
+    assert ui.find(QPushButton, "recall-1", menu).text().startswith("senora del pan · ")
     ui.screenshot(menu, "fiado_recall.png")
     ui.click("recall-0", menu)
     assert ui.text("sale-customer-name") == "María Pérez" and ui.text("total") == "$1.150"
     assert suspend.text() == "Suspender"
+
+
+def test_the_customer_is_edited_and_taken_off_the_sale(ui, terminal, maria):
+    ui.start_selling()
+    ui.scan("7801234567894")
+    _attach(ui)
+    ui.click("sale-customer")
+    picker = ui.dialog("customer-picker")
+    assert ui.text("picker-title", picker) == "Cliente: María Pérez"
+    ui.click("picker-edit", picker)
+    address = ui.find(QLineEdit, "picker-address", picker)
+    ui.qtbot.keyClicks(address, "Los Aromos 12")
+    ui.click("picker-save", picker)
+    assert ui.closed("customer-picker") and terminal.fiado.customer(maria).address == "Los Aromos 12"
+    assert ui.text("sale-customer-name") == "María Pérez"
+    ui.click("sale-customer-remove")
+    assert not ui.window.findChild(QWidget, "customer-strip").isVisible()
+    assert terminal.checkout.customer_id == "" and ui.text("message") == "Venta sin cliente"
