@@ -511,7 +511,23 @@ class ReversePresenter:
 RANGES = ("this-month", "last-month", "90-days", "all")
 RANGE_LABELS = {"this-month": "Este mes", "last-month": "Mes anterior", "90-days": "Últimos 90 días",
                 "all": "Todo"}
+CUSTOM = "custom"
+"""The range typed by the cashier (:meth:`StatementPresenter.between`)."""
 EPOCH = date(2000, 1, 1)
+
+
+def parse_day(text: str) -> date:
+    """A date typed on the keypad: ``07-12-2026``, ``7-12-2026`` or ``07122026``.
+
+    Raises: InvalidInput (Spanish) when it is not a real day."""
+    cleaned = text.strip().replace("/", "-").replace(".", "-")
+    parts = cleaned.split("-") if "-" in cleaned else (
+        [cleaned[:2], cleaned[2:4], cleaned[4:]] if len(cleaned) == 8 and cleaned.isdigit() else [])
+    try:
+        day, month, year = (int(p) for p in parts)
+        return date(year, month, day)
+    except ValueError:
+        raise errors.InvalidInput(f"fecha no válida «{text.strip()}»: escríbala como 07-12-2026") from None
 
 
 def date_range(key: str, today: date) -> tuple[date, date]:
@@ -553,16 +569,31 @@ class StatementPresenter:
         customer = desk.customer(customer_id)
         self.name = customer.name if customer is not None else customer_id
         self.view = StatementView(customer=self.name)
+        self.dates = date_range("this-month", today())
         self.view = self.choose("this-month")
 
     def _dates(self) -> tuple[date, date]:
-        return date_range(self.view.range, self.today())
+        return self.dates
+
+    def between(self, start_text: str, end_text: str) -> StatementView:
+        """«Otras fechas»: the statement from ``start_text`` to ``end_text`` (typed ``dd-mm-aaaa``, both included)."""
+        try:
+            start, end = parse_day(start_text), parse_day(end_text)
+        except errors.PosError as exc:
+            return self._show(replace(self.view, message=describe(exc), error=True))
+        if start > end:
+            return self._show(replace(self.view, message=f"La fecha inicial ({start:%d-%m-%Y}) es posterior a la "
+                                                         f"final ({end:%d-%m-%Y})", error=True))
+        return self._range(CUSTOM, start, end)
 
     def choose(self, key: str) -> StatementView:
         """A preset range touched: the statement of those dates on screen."""
         if key not in RANGES:
             key = "this-month"
-        start, end = date_range(key, self.today())
+        return self._range(key, *date_range(key, self.today()))
+
+    def _range(self, key: str, start: date, end: date) -> StatementView:
+        self.dates = (start, end)
         period = (f"Hasta el {end:%d-%m-%Y}" if start == EPOCH else f"{start:%d-%m-%Y} al {end:%d-%m-%Y}")
         try:
             statement = self.desk.statement(self.customer_id, start, end)

@@ -251,7 +251,20 @@ class StatementDialog(QDialog):
             button.clicked.connect(lambda _=False, k=key: presenter.choose(k))
             self.ranges.addButton(button)
             ranges.addWidget(button)
+        self.custom = BigButton("Otras fechas…", "statement-custom")
+        self.custom.setCheckable(True)
+        self.custom.clicked.connect(self._ask_start)
+        ranges.addWidget(self.custom)
         outer.addLayout(ranges)
+        self.start_day = ""
+        self.ask_start = prompts.KeypadDialog("statement-from", "Desde", self, keys=("-", "0", "←"),
+                                              placeholder="dd-mm-aaaa")
+        self.ask_start.submitted.connect(self._ask_end)
+        self.ask_start.cancelled.connect(lambda: self.show_view(presenter.view))
+        self.ask_end = prompts.KeypadDialog("statement-to", "Hasta", self, keys=("-", "0", "←"),
+                                            placeholder="dd-mm-aaaa")
+        self.ask_end.submitted.connect(self._between)
+        self.ask_end.cancelled.connect(lambda: self.show_view(presenter.view))
         figures = QHBoxLayout()
         self.period, self.opening = label("", "statement-period", "hint"), label("", "statement-opening", "hint")
         self.closing = label("", "statement-closing")
@@ -278,10 +291,28 @@ class StatementDialog(QDialog):
         binding.bind(self.presenter, self.show_view)
         open_over_window(self)
 
+    def _ask_start(self) -> None:
+        """«Otras fechas…»: the first day, then the last, typed on the keypad."""
+        self.custom.setChecked(self.presenter.view.range == fiado.CUSTOM)
+        self.ask_start.ask("Primer día del estado de cuenta (dd-mm-aaaa)")
+
+    def _ask_end(self, text: str) -> None:
+        self.start_day = text
+        self.ask_start.dismiss()
+        self.ask_end.ask(f"Último día (desde el {text})")
+
+    def _between(self, text: str) -> None:
+        view = self.presenter.between(self.start_day, text)
+        if view.error:
+            self.ask_end.show_error(view.message)
+        else:
+            self.ask_end.dismiss()
+
     def show_view(self, view: fiado.StatementView) -> None:
         self.title.setText(f"Estado de cuenta: {view.customer}")
         for button, key in zip(self.ranges.buttons(), fiado.RANGES, strict=True):
             button.setChecked(key == view.range)
+        self.custom.setChecked(view.range == fiado.CUSTOM)
         self.period.setText(view.period)
         self.opening.setText(f"· Saldo inicial {view.opening}" if view.opening else "")
         self.closing.setText(f"Saldo final {view.closing}" if view.closing else "")

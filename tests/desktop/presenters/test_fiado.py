@@ -124,6 +124,16 @@ def test_the_statement_shows_a_range_and_prints_it(desk):
     assert p.choose("90-days").message == "2 movimientos"
     assert p.print().message == "Imprimiendo el estado de cuenta…"
     assert desk.printed == [("c1", date(2026, 9, 9), date(2026, 12, 7))]
+    typed = p.between("25-11-2026", "03122026")
+    assert (typed.range, typed.period, typed.opening, typed.closing) == (
+        "custom", "25-11-2026 al 03-12-2026", "$8.000", "$12.300")
+    p.print()
+    assert desk.printed[-1] == ("c1", date(2026, 11, 25), date(2026, 12, 3))
+    assert p.between("31-02-2026", "01-03-2026").message == (
+        "fecha no válida «31-02-2026»: escríbala como 07-12-2026")
+    assert p.between("03-12-2026", "25-11-2026").message == (
+        "La fecha inicial (03-12-2026) es posterior a la final (25-11-2026)")
+    assert p.view.period == "25-11-2026 al 03-12-2026"  # the refused dates changed nothing
 
 
 def test_date_ranges_at_the_turn_of_the_year():

@@ -157,3 +157,15 @@ def test_the_statement_changes_range_and_prints(ui):
     ui.click("statement-print", dialog)
     assert desk.printed == [("c1", date(2026, 9, 9), date(2026, 12, 7))]
     assert ui.text("statement-message", dialog) == "Imprimiendo el estado de cuenta…"
+    ui.click("statement-custom", dialog)
+    start = fits_keypad(ui.dialog("statement-from-dialog"))
+    ui.keypad("01112026", start)
+    ui.click("statement-from-ok", start)
+    end = fits_keypad(ui.dialog("statement-to-dialog"))
+    ui.keypad("3011202", end)
+    ui.click("statement-to-ok", end)
+    assert "fecha no válida" in ui.text("statement-to-error", end)
+    ui.keypad("30112026", end)  # the refused text is selected: typing replaces it
+    ui.click("statement-to-ok", end)
+    assert ui.closed("statement-to-dialog") and ui.find(QPushButton, "statement-custom", dialog).isChecked()
+    assert ui.text("statement-period", dialog) == "01-11-2026 al 30-11-2026" and dialog.table.rowCount() == 1
