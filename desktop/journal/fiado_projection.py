@@ -146,6 +146,8 @@ def _mark(conn: sqlite3.Connection) -> tuple[int, int]:
 def _post(conn: sqlite3.Connection, entry: envelope.Envelope, event: object, *, local: bool) -> None:
     for x in fiado_mod.entries(entry, event):
         at = x.at
+        if not local and x.terminal_id == entry.terminal_id and _posted_here(conn, x):
+            continue
         added = conn.execute(
             "INSERT INTO fiado_entries (entry_id, customer_id, kind, amount, store_id, terminal_id, document,"
             " reference, at, reverses, counter_account, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -156,6 +158,15 @@ def _post(conn: sqlite3.Connection, entry: envelope.Envelope, event: object, *, 
             continue  # an entry of this till forwarded back, or one the master sent twice
         offline = x.amount if local and x.kind == "cargo" and (entry.epoch, entry.seq) > _mark(conn) else 0
         _step_balance(conn, survivor(conn, x.customer_id), x.entry_id, x.kind, x.amount, at, offline)
+
+
+def _posted_here(conn: sqlite3.Connection, x: fiado_mod.Entry) -> bool:
+    """Whether this till posted the fact ``x`` (made at this terminal) under another entry id: an entry a restored
+    journal carried into its new epoch was sealed again with a new event id (``SqliteJournal.begin_epoch``), which is
+    the id the master knows, while the read models keep the original's."""
+    return conn.execute("SELECT 1 FROM fiado_entries WHERE customer_id = ? AND reference = ? AND kind = ?"
+                        " AND terminal_id = ? AND epoch > 0 LIMIT 1",
+                        (x.customer_id, x.reference, x.kind, x.terminal_id)).fetchone() is not None
 
 
 def _step_balance(conn: sqlite3.Connection, customer_id: str, entry_id: str, kind: str, amount: int, at: str,

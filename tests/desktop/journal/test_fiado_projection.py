@@ -266,3 +266,19 @@ def test_a_payment_taken_at_another_terminal_can_be_found_to_reverse(till):
     assert fiado_queries.account(conn, ROSA).balance == 6000 - 1000
     _rebuild_is_identical(till)
 
+
+def test_a_fact_of_this_till_forwarded_under_a_new_id_counts_once(till):
+    """After a restore, the carried entries are sealed again with new ids: the master knows those, the read models
+    the originals; the forwarded copy of a sale of this terminal is the same fact."""
+    conn = till.journal.conn
+    sale = _fiado_sale(till, ROSA, 1800)
+    ident = till.journal.identity
+    copy = _received("0190a000-0000-7000-8000-0000000000e9", ROSA, "cargo", 1800, "2026-11-20T12:30:05Z",
+                     store_id=ident.store_id, terminal_id=ident.terminal_id, reference=sale.sale_id)
+    till.journal.append(copy)
+    assert fiado_queries.account(conn, ROSA).balance == 1800
+    till.journal.append(dataclasses.replace(copy, entry_id="0190a000-0000-7000-8000-0000000000ea",
+                                            terminal_id="caja-9"))  # another terminal's is another fact
+    assert fiado_queries.account(conn, ROSA).balance == 3600
+    _rebuild_is_identical(till)
+
