@@ -38,9 +38,9 @@ from desktop.services.auth import User
 from desktop.services.checkout import Completed
 from desktop.services.mermas import MermaNeedsPin
 from desktop.services.mermas import value_of as merma_value
-from shared import barcodes, errors, money
+from shared import barcodes, money
 from shared.events import purchases as purchase_events
-from shared.sale import Tender, TenderKind
+from shared.sale import TenderKind
 
 SUPERVISOR_PIN = "9999"
 CUSTOMERS = (  # business customers who ask for a factura (RUTs with a valid dígito verificador)
@@ -172,33 +172,29 @@ class _Cashier:
             p.scan(self.packaged[0])
 
     def pay_on_credit(self, customer_id: str, counts: dict[str, int]) -> Completed:
-        """The cart put on ``customer_id``'s account through the payment screen: all of it, or (every other time)
-        half on credit and the rest in cash; past the limit or the offline allowance the supervisor's PIN lets it
-        pass (``CheckoutService.approve_fiado``)."""
-        checkout = self.term.checkout
-        checkout.attach_customer(customer_id)
-        pay = PaymentPresenter(checkout)
+        """The cart put on ``customer_id``'s account through the sale and payment screens: [Cliente] attaches them,
+        then all of it on Fiado, or (every other time) half on Fiado and the rest in cash; past the limit or the
+        offline allowance the screen asks the supervisor's PIN."""
+        view = self.sale.attach(customer_id)
+        if view.error:
+            raise RuntimeError(f"demo customer failed: {view.message}")
+        pay = PaymentPresenter(self.term.checkout)
         total = pay.total
         on_credit = total if counts["sales_on_credit"] % 2 == 0 or total < 200 else total // 200 * 100
-        tenders: tuple[Tender, ...] = (Tender(TenderKind.FIADO, on_credit),)
         pay.set_mode(TenderKind.FIADO)
         if on_credit < total:
             for digit in str(on_credit):
                 pay.key(digit)
             pay.add_partial()  # the rest in cash, exactly
             pay.exact()
-            tenders += (Tender(TenderKind.CASH, money.round_cash(total - on_credit)),)
         pay.finish()
-        done = pay.completed
+        if pay.view.auth_prompt:  # beyond what the till may fiar on its own: Marta's PIN
+            pay.authorise_fiado(SUPERVISOR_PIN, "Cliente de confianza")
+            counts["approved_over_limit"] += 1
         pay.close()
-        if done is None:  # beyond what the till may fiar on its own: Marta's PIN
-            try:
-                checkout.complete(tenders)
-            except errors.FiadoOverLimit:
-                marta = checkout.approve_fiado(SUPERVISOR_PIN, "Cliente de confianza")
-                done = checkout.complete(tenders, fiado_approved_by=marta.user_id)
-                counts["approved_over_limit"] += 1
-        assert done is not None and done.event.fiado is not None
+        done = pay.completed
+        if done is None or done.event.fiado is None:
+            raise RuntimeError(f"demo fiado sale failed: {pay.view.message}")
         counts["sales_on_credit"] += 1
         counts["charged"] += done.event.fiado.amount
         return done
