@@ -168,7 +168,7 @@ async def customer(conn: db.Conn, tenant_id: int, customer_id: str, *, today: da
 async def flags(conn: db.Conn, tenant_id: int, store: str | None = None, *, customer_id: str | None = None,
                 open_only: bool = True) -> list[FlagRow]:
     """The fiado flags for the manager and HQ, newest first: open ones only unless ``open_only`` is false; of
-    ``store`` (one of the stores involved) or of ``customer_id`` when given."""
+    ``store`` (one of the stores involved) or of ``customer_id`` (and the customers merged into it) when given."""
     sql = ("SELECT f.customer_id, COALESCE(p.name, ''), f.kind, f.entry_id, f.detail, f.terminals, f.stores,"
            " f.raised_at, f.resolved_at FROM fiado_flags f LEFT JOIN people p ON p.tenant_id = f.tenant_id"
            " AND p.customer_id = f.customer_id WHERE f.tenant_id = %(t)s")
@@ -178,9 +178,9 @@ async def flags(conn: db.Conn, tenant_id: int, store: str | None = None, *, cust
     if store is not None:
         sql += " AND %(store)s = ANY(f.stores)"
         params["store"] = store
-    if customer_id is not None:
-        sql += " AND f.customer_id = %(c)s"
-        params["c"] = customer_id
+    if customer_id is not None:  # and what was merged into it
+        sql += " AND f.customer_id = ANY(%(c)s)"
+        params["c"] = await _group(conn, tenant_id, await survivor(conn, tenant_id, customer_id))
     sql += " ORDER BY f.raised_at DESC, f.entry_id"
     rows = await (await conn.execute(sql, params)).fetchall()
     return [FlagRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5]), tuple(r[6]), r[7], r[8])

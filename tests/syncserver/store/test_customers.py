@@ -121,6 +121,7 @@ def test_a_merge_of_two_open_balances_is_refused_one_with_nothing_owed_merges_an
     assert kit.aliases(data) == {juana3: juana}
     view = hq(data, lambda c: customers.customer(c, 1, juana3))
     assert view is not None and view.row.customer_id == juana and view.aliases == (juana3,)
+    assert view.flags == ()
     with pytest.raises(customers.CustomerError, match="mismo cliente"):
         hq(data, lambda c: customers.merge(c, 1, juana3, juana, by="dueno@example.cl"))
     with pytest.raises(customers.CustomerError, match=re.escape("límite de crédito de $0")):
@@ -165,3 +166,20 @@ def test_hq_creating_a_rut_a_till_created_merges_into_the_tills_customer_and_fla
     push(data, a2)
     assert hq(data, lambda c: customers.store_settings(c, 1)) == [
         customers.StoreSettings("centro", 2000, "refuse", "ana", "2026-11-22T10:00:00-03:00")]
+
+
+def test_a_customers_page_shows_the_flags_of_the_cards_merged_into_it(pg_database: str) -> None:
+    data = world(pg_database)
+    a, b = enroll(data, "centro"), enroll(data, "norte")
+    juana, card = str(uuid.uuid4()), str(uuid.uuid4())
+    kit.record(a, kit.profile(juana, "Juana Pérez", kit.RUT_JUANA))
+    kit.record(a, kit.account(juana, 10000))
+    kit.record(a, kit.fiado_sale(juana, 2000, limit=10000))
+    kit.record(b, kit.profile(card, "Juanita"))
+    kit.record(b, kit.fiado_sale(card, 500))  # no account at norte: over its limit of $0
+    kit.record(b, kit.profile(card, "Juanita", kit.RUT_JUANA))
+    push(data, a, b)
+    view = hq(data, lambda c: customers.customer(c, 1, card))
+    assert view is not None and view.row.customer_id == juana and view.row.balance == 2500
+    assert sorted((f.customer_id, f.kind, f.resolved_at is None) for f in view.flags) == sorted(
+        [(card, "over_limit", False), (juana, "merge_with_balances", True)])
