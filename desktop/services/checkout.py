@@ -137,8 +137,9 @@ class CheckoutService:
         if not self.customer_id:
             raise checkout_fiado.FiadoUnavailable("para vender al fiado, elija primero el cliente")
         self._approval = checkout_fiado.approve(
-            self.auth, supervisor_pin, sale_id=self.sale.sale_id, cashier_id=self._cashier_id(),
-            shift_id=self.shift_id, customer=self.customer_name() or self.customer_id, reason=reason)
+            self.auth, supervisor_pin, sale_id=self.sale.sale_id, total=self.sale.totals().total,
+            cashier_id=self._cashier_id(), shift_id=self.shift_id, customer_id=self.customer_id,
+            customer=self.customer_name() or self.customer_id, reason=reason)
         return self._approval.supervisor
 
     def suspend(self, label: str = "") -> int:
@@ -311,7 +312,8 @@ class CheckoutService:
             FiadoUnavailable: fiado tenders without a customer with fiado enabled (nothing is journaled).
             FiadoOverLimit: the fiado part passes the limit (or the offline allowance) and no supervisor approved it;
                 ``approve_fiado`` then ``complete`` again (nothing is journaled meanwhile).
-            AuthorisationRequired: ``fiado_approved_by`` is not the supervisor of :meth:`approve_fiado` for this sale.
+            AuthorisationRequired: ``fiado_approved_by`` is not the supervisor of :meth:`approve_fiado` for this sale,
+                its customer and its total as they are now.
             ShiftError: no open shift.
             JournalError: the commit failed (e.g. disk full); the sale is not complete and the cart stays.
         """
@@ -319,8 +321,8 @@ class CheckoutService:
         if not self.shift_id:
             raise errors.ShiftError("abra un turno antes de vender", "closed")
         approval = self._approval
-        if fiado_approved_by and (approval is None or approval.sale_id != self.sale.sale_id
-                                  or approval.supervisor.user_id != fiado_approved_by):
+        if fiado_approved_by and (approval is None or not approval.covers(
+                self.sale.sale_id, self.customer_id, settlement.total, fiado_approved_by)):
             raise errors.AuthorisationRequired(roles.Action.FIADO_OVER_LIMIT.value)
         on_credit = sum(t.amount for t in tenders if t.kind is sale_mod.TenderKind.FIADO)
         charge = None

@@ -31,11 +31,19 @@ class FiadoUnavailable(errors.FiadoError):
 
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """A supervisor's PIN for one sale's fiado over the limit, waiting for ``complete`` to journal it."""
+    """A supervisor's PIN for one sale's fiado over the limit, waiting for ``complete`` to journal it: for that sale
+    (``sale_id``) and its customer, while its total is still ``total`` (CLP; a cart changed since needs it again)."""
 
     sale_id: str
+    customer_id: str
+    total: int
     supervisor: User
     event: auth_events.Authorised
+
+    def covers(self, sale_id: str, customer_id: str, total: int, supervisor_id: str) -> bool:
+        """Whether this approval is the one for that sale, customer, total and supervisor."""
+        return (self.sale_id, self.customer_id, self.total, self.supervisor.user_id) == (
+            sale_id, customer_id, total, supervisor_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +124,8 @@ def charge(journal: SqliteJournal, customer_id: str, amount: int, *, is_offline:
                                     approved_by=approved_by)
 
 
-def approve(auth: AuthService, pin: str, *, sale_id: str, cashier_id: str, shift_id: str, customer: str,
-            reason: str = "") -> Approval:
+def approve(auth: AuthService, pin: str, *, sale_id: str, total: int, cashier_id: str, shift_id: str,
+            customer_id: str, customer: str, reason: str = "") -> Approval:
     """A supervisor's PIN for the fiado of sale ``sale_id`` beyond the limit; the ``auth.authorised`` event (action
     ``fiado_over_limit``) is journaled with the sale.
 
@@ -125,7 +133,7 @@ def approve(auth: AuthService, pin: str, *, sale_id: str, cashier_id: str, shift
     """
     user, event = auth.authorise(pin, roles.Action.FIADO_OVER_LIMIT, cashier_id, reason.strip() or OVER_LIMIT_REASON,
                                  sale_id=sale_id, shift_id=shift_id, detail=f"cliente {customer}")
-    return Approval(sale_id, user, event)
+    return Approval(sale_id, customer_id, total, user, event)
 
 
 def detail(event: auth_events.Authorised, charge_: fiado_events.FiadoCharge) -> auth_events.Authorised:

@@ -151,6 +151,20 @@ def test_over_the_limit_needs_a_supervisor_journaled_with_the_sale(selling):
     assert fiado_queries.account(selling.journal.conn, JUANA).balance == 3140
 
 
+def test_an_approval_is_for_its_cart_as_it_was(selling):
+    fiado_kit.customer(selling, limit=1000)
+    fiado_kit.online(selling)
+    _cart(selling, LECHE)
+    selling.checkout.attach_customer(JUANA)
+    marta = selling.checkout.approve_fiado(SUPERVISOR_PIN)
+    total = _cart(selling, COCA)  # a line more after the PIN: the supervisor approved $1.150, not $3.140
+    with pytest.raises(errors.AuthorisationRequired):
+        selling.checkout.complete((Tender(TenderKind.FIADO, total),), fiado_approved_by=marta.user_id)
+    marta = selling.checkout.approve_fiado(SUPERVISOR_PIN)
+    event = selling.checkout.complete((Tender(TenderKind.FIADO, total),), fiado_approved_by=marta.user_id).event
+    assert event.fiado.approved_by == "marta"
+
+
 def test_an_approval_is_for_its_sale_only(selling):
     fiado_kit.customer(selling, limit=1000)
     fiado_kit.online(selling)
