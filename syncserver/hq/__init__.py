@@ -4,6 +4,7 @@
     ├── accounts.py        /hq/cuentas: HQ accounts, invitations, password resets (owner only)
     ├── audit.py           /hq/auditoria: the audit trail and the open sessions (owner only)
     ├── auth.py            HQ logins: argon2id, rate limits, login and logout
+    ├── books.py           /hq/libros: libro de ventas, libro de compras, IVA for the F29; CSV, XLSX, JSON
     ├── catalog.py         /hq/catalogo: products and the product form
     ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
     ├── csrf.py            CSRF tokens for HQ forms
@@ -46,6 +47,7 @@ from syncserver.hq import (
     accounts,
     audit,
     auth,
+    books,
     catalog,
     customers,
     documents,
@@ -102,6 +104,7 @@ def routes() -> list[BaseRoute]:
         *stores.ROUTES,
         *stock.ROUTES,
         *customers.ROUTES,
+        *books.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

@@ -37,6 +37,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "codigo": (EVERYONE, frozenset({OWNER, MANAGER})),  # /tiendas/{id}/codigo: a new till's enrolment code
     "ventas": (EVERYONE, frozenset({OWNER})),
     "compras": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
+    "libros": (EVERYONE, frozenset({OWNER})),  # the accountant's books: read-only; an encargado sees his stores
     "stock": (EVERYONE, frozenset({OWNER})),  # the inventory settings (costing, store prices) are the owner's
     "documentos": (EVERYONE, frozenset({OWNER})),  # a correction issues a new tax document: the emisor's act
     "rvd": (frozenset({OWNER, ACCOUNTANT}), frozenset({OWNER, ACCOUNTANT})),  # resending a rejected daily report
