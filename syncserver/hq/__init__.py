@@ -13,6 +13,7 @@
     ├── emisor.py          /hq/emisor: the emisor's data and the certificate
     ├── errors.py          error pages in Spanish: bad addresses and values (400), refusals, any failure (500)
     ├── folios.py          /hq/folios: CAFs and the ranges leased to each terminal
+    ├── journal_book.py    /hq/libros/diario: the general journal (libro diario) of a period and store, CSV
     ├── params.py          strict reading of query and form values (ASCII digits, real dates, lengths)
     ├── pdf_reportlab.py   the server's PDF backend (reportlab) for HQ's downloads
     ├── purchases.py       /hq/compras: the stores' purchases by month
@@ -54,6 +55,7 @@ from syncserver.hq import (
     emisor,
     errors,
     folios,
+    journal_book,
     purchases,
     rvd,
     sales,
@@ -105,6 +107,7 @@ def routes() -> list[BaseRoute]:
         *stock.ROUTES,
         *customers.ROUTES,
         *books.ROUTES,
+        *journal_book.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]
