@@ -315,6 +315,7 @@ class FiadoService:
         """
         tender = self._payment_kind(kind)
         customer = self.customer(customer_id)
+        customer_id = customer.customer_id  # an id merged into another pays the survivor's account
         open_shift = self._open_shift(shift)
         value = parse_amount(amount, "el abono")
         if value <= 0 or value > rules.MAX_PESOS:
