@@ -374,3 +374,18 @@ def test_a_statement_pdf_to_a_folder_that_cannot_be_written_is_refused(selling, 
     with pytest.raises(fiado.FiadoRefused, match="No se pudo guardar el PDF"):
         _service(selling).statement_pdf(juana, date(2026, 11, 1), date(2026, 11, 30),
                                         tmp_path / "no-existe" / "estado.pdf")
+
+
+def test_after_a_merge_at_the_master_an_old_id_pays_and_edits_the_survivor(selling, juana) -> None:
+    service = _service(selling)
+    survivor = "0190b000-0000-7000-8000-00000000aaaa"
+    selling.journal.append(events.CustomerReceived(survivor, "Juana Soto", "12345678-5", "", "", "", True, 50_000,
+                                                   aliases=(juana,)))
+    _charge(selling, survivor, 1_500, "Boleta N° 5 · Local Norte")
+    assert service.customer(juana).customer_id == survivor and service.account(juana).balance == 20_000
+    done = service.pay(juana, "cash", 5_000, 5_000, selling.shifts.current("ana"), ANA)
+    assert (done.customer_id, done.balance_before, done.balance_after) == (survivor, 20_000, 15_000)
+    paid = [e for e in selling.journal.read(1) if e.type == events.FiadoPaid.TYPE]
+    assert paid[-1].payload["customer_id"] == survivor
+    assert service.save_customer("Juana Soto Paz", "12.345.678-5", "", "", "", ANA, customer_id=juana) == survivor
+    assert service.customer(survivor).name == "Juana Soto Paz"
