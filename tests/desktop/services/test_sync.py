@@ -442,3 +442,23 @@ def test_what_a_till_charged_offline_counts_until_a_round_gets_through(terminal)
     assert fiado_queries.last_pull(terminal.journal.conn) == "2026-11-20T10:00:00"
     on_credit(1000)
     assert fiado_queries.account(terminal.journal.conn, rosa).charged_offline == 1000
+
+
+def test_the_masters_customer_and_fiado_entry_changes_read_back_as_the_events_it_forwarded():
+    """The master publishes ``codec.to_payload`` of the events (``syncserver.store.fiado``); the till reads them
+    back field for field."""
+    from desktop.services.sync import _event
+    from shared import fiado as ledger
+    from shared.events import codec, fiado
+
+    customer = fiado.CustomerReceived("0190a000-0000-7000-8000-00000000a001", "Rosa Muñoz", "12345678-5",
+                                      "+56 9 8765 4321", "Los Aromos 12", "paga los viernes", True, 30_000,
+                                      ("0190a000-0000-7000-8000-00000000a002",), True)
+    entry = ledger.Entry("0190a000-0000-7000-8000-0000000000e1", customer.customer_id, "reverso", 2500, "norte",
+                         "caja-2", "Reversa de abono: rechazado", "rev-1", "2026-11-19T21:00:00.000000+00:00",
+                         "pay-1", "caja:debit")
+    forwarded = ledger.received(entry)
+    assert _event({"id": 1, "kind": "customer", "key": customer.customer_id,
+                   "data": codec.to_payload(customer)}) == customer
+    assert _event({"id": 2, "kind": "fiado_entry", "key": entry.entry_id, "data": codec.to_payload(forwarded)}
+                  ) == forwarded
