@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 from stdnum.cl import rut as stdnum_rut
 
-from desktop.services.returns import refund_for
+from desktop.services.returns import refunds_for
 from shared import catalog, errors, money, roles
 from shared import sale as sale_mod
 from shared import shift as shift_mod
@@ -29,6 +29,7 @@ from shared.events import (
     auth,
     customers,
     emisor,
+    fiado,
     folios,
     inventory,
     purchases,
@@ -102,10 +103,15 @@ def carts(draw: st.DrawFn) -> sale_mod.Sale:
 @st.composite
 def tenders(draw: st.DrawFn, total: int) -> tuple[sale_mod.Tender, ...]:
     """Tenders that pay ``total`` as ``shared.sale.settle`` accepts them."""
-    cash, debit = sale_mod.TenderKind.CASH, sale_mod.TenderKind.DEBIT
-    how = draw(st.sampled_from(["cash", "card", "mixed"]))
+    cash, debit, fiado = sale_mod.TenderKind.CASH, sale_mod.TenderKind.DEBIT, sale_mod.TenderKind.FIADO
+    how = draw(st.sampled_from(["cash", "card", "mixed", "fiado"]))
     if total == 0 or how == "card":
         return () if total == 0 else (sale_mod.Tender(debit, total),)
+    if how == "fiado":  # on the customer's account: all of it, or part and the rest in cash
+        on_credit = draw(st.integers(1, total))
+        if on_credit == total:
+            return (sale_mod.Tender(fiado, total),)
+        return (sale_mod.Tender(fiado, on_credit), sale_mod.Tender(cash, money.round_cash(total - on_credit)))
     if how == "mixed" and total > 1:
         card = draw(st.integers(1, total - 1))
         due = money.round_cash(total - card)
@@ -146,6 +152,11 @@ def sale_events(draw: st.DrawFn) -> sales.SaleCompleted:
         tenders=tuple(sales.TenderTaken(k.value, v, settlement.cash_due if k is sale_mod.TenderKind.CASH else v)
                       for k, v in merged.items()),
         rounding=settlement.rounding, change=settlement.change)
+    on_credit = merged.get(sale_mod.TenderKind.FIADO, 0)
+    if on_credit or draw(st.booleans()):  # a customer attached: for fiado, or just to know who bought
+        charge = fiado.FiadoCharge(on_credit, draw(st.integers(-10**6, 10**6)), draw(st.integers(0, 10**7)),
+                                   draw(st.sampled_from(["", "u-marta"]))) if on_credit else None
+        event = replace(event, customer_id=draw(_ids), fiado=charge)
     exempt = all(x.iva_exempt for x in cart.lines)
     document = draw(st.sampled_from(["none", "boleta", "factura"]))
     folio = draw(st.integers(1, 10**6))
@@ -173,12 +184,12 @@ def return_events(draw: st.DrawFn) -> returns.ReturnCompleted:
                                           amount))
     t = documents.calcular_totales(documents.TipoDTE.NOTA_CREDITO,
                                    tuple(documents.linea_acreditada(x) for x in lines), montos_brutos=True)
-    kind, refund = refund_for(sale, t.total)
+    refunds = refunds_for(sale, t.total)
     original = sale.document or _stamp(39, 1)
     return returns.ReturnCompleted(
         return_id=draw(_ids), sale_id=sale.sale_id, shift_id=draw(_ids), cashier_id=draw(_ids),
         supervisor_id=draw(_ids), reason=draw(_words), lines=tuple(lines), total=t.total, neto=t.neto, iva=t.iva,
-        exento=t.exento, refunds=(sales.TenderTaken(kind, refund, refund),),
+        exento=t.exento, refunds=refunds, customer_id=sale.customer_id,
         original_tipo=original.tipo if original.tipo in (33, 34, 39, 41) else 39, original_folio=original.folio,
         full=draw(st.booleans()), document=_stamp(61, draw(st.integers(1, 10**6))))
 
