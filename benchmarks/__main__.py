@@ -20,6 +20,7 @@ from benchmarks import (
     count_post,
     dte_envelope,
     fiado_statement,
+    general_journal,
     kardex_page,
     memory,
     sale_commit,
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Runner] = {
     kardex_page.NAME: kardex_page.run,
     count_post.NAME: count_post.run,
     fiado_statement.NAME: fiado_statement.run,
+    general_journal.NAME: general_journal.run,
 }
 
 
