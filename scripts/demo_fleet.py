@@ -5,7 +5,8 @@ and the stand-in gives its verdict. summary.json gains what the master holds and
 holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. The store's manager works its back
 office at the till too (``desktop.demo.headless``); summary.json says whether the master's stock per warehouse, cost
 state and kardex equal the till's, and the store's stock value at cost on both sides. Run by
-``./scripts/demo --headless``.
+``./scripts/demo --headless``. ``books/`` holds the month's libro de ventas, libro de compras and IVA summary as
+HQ «Libros» exports them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -333,6 +335,55 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
             "pdfs": len(printable)}
 
 
+_CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def export_books(url: str, admin_url: str, out: Path) -> dict[str, Any]:
+    """``out/books/``: the libro de ventas, libro de compras (CSV) and IVA summary (JSON) of the latest month with
+    documents, downloaded from HQ «Libros» as the owner (so they are what HQ exports, byte for byte), and whether
+    they equal the books built here from the master's tables with ``syncserver.store.books`` (docs/books.md).
+    Returns the month, the files and the IVA figures for summary.json."""
+    from shared import books
+    from syncserver.store import books as books_store
+
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        row = conn.execute("SELECT max(left(stamped_at, 7)) FROM dte_documents").fetchone()
+    if row is None or row[0] is None:
+        return {"books": None}
+    month = date.fromisoformat(row[0] + "-01")
+    folder = out / "books"
+    folder.mkdir(exist_ok=True)
+    names = books.file_names(month)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        page = client.get("/hq/login")
+        match = _CSRF_FIELD.search(page.text)
+        assert match, "HQ's login page has no CSRF field"
+        signed_in = client.post("/hq/login", data={"csrf": match.group(1), "email": HQ_EMAIL,
+                                                   "password": HQ_PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text[-500:]
+        downloaded = {}
+        for name, path in zip(names, ("ventas.csv", "compras.csv", "iva.json"), strict=True):
+            answer = client.get(f"/hq/libros/{path}", params={"mes": row[0]})
+            answer.raise_for_status()
+            downloaded[name] = answer.content
+            (folder / name).write_bytes(answer.content)
+
+    async def built() -> dict[str, bytes]:
+        async with await psycopg.AsyncConnection.connect(admin_url) as aconn, aconn.transaction():
+            await aconn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+            summary = await books_store.iva_summary(aconn, TENANT, month)
+            sales = await books_store.sales_book(aconn, TENANT, month)
+            bought = await books_store.purchase_book(aconn, TENANT, month)
+        return dict(zip(names, (books.sales_csv(sales), books.purchase_csv(bought), books.iva_json(summary)),
+                        strict=True))
+
+    figures = json.loads(downloaded[names[2]])
+    return {"books": {"month": row[0], "files": list(names), "debito": figures["debito"],
+                      "credito": figures["credito"], "remainder": figures["remainder"],
+                      "equal_to_master": asyncio.run(built()) == downloaded}}
+
+
 def _in_virtual_display(command: list[str], auth: Path) -> list[str]:
     """``command`` run inside Xvfb on a free display number whose X cookie is kept in ``auth``, after telling the
     user how to see that screen."""
@@ -435,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
                             **fiado_figures(admin_url, term)})
             summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
             summary.update(export_documents(admin_url, out))
+            summary.update(export_books(url, admin_url, out))
             summary["sii_uploads"] = sii.standin.uploads
 
         summary = headless.run(out, sales=args.sales, seed_value=args.seed, enroll=enroll, after=after,
@@ -449,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     ok = (summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"]
           and summary.get("sii_verdicts_complete") and summary.get("stock_per_warehouse_equal")
-          and summary.get("costs_equal") and summary.get("kardex_equal") and summary.get("fiado_balances_equal"))
+          and summary.get("costs_equal") and summary.get("kardex_equal") and summary.get("fiado_balances_equal")
+          and (summary.get("books") or {}).get("equal_to_master"))
     return 0 if ok else 1
 
 

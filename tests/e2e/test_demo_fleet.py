@@ -4,6 +4,8 @@ command."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -65,5 +67,18 @@ def test_headless_demo_runs_the_whole_system():
         facturas = sum(sum(documents.get(t, {}).values()) for t in ("33", "34"))
         assert len(pdfs) == summary["pdfs"] == facturas + 2
         assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+        # the month's books as HQ «Libros» exports them, equal to the books built from the master's tables
+        books_out = summary["books"]
+        assert books_out["equal_to_master"] is True
+        ventas, compras, iva = (folder / "out" / "books" / name for name in books_out["files"])
+        rows = list(csv.reader(io.StringIO(ventas.read_text("utf-8-sig"), newline=""), delimiter=";"))
+        assert rows[0][:2] == ["Nro", "Tipo Doc"] and len(rows) > 1
+        counted = sum(int(r[7]) for r in rows[1:] if r[1] != "61")
+        assert counted == stamped  # every boleta and factura of the month, boletas summed per day
+        assert sum(int(r[7]) for r in rows[1:] if r[1] == "61") == 2
+        assert compras.read_bytes().startswith(b"\xef\xbb\xbf")
+        figures = json.loads(iva.read_text("utf-8"))
+        assert (figures["debito"], figures["credito"]) == (books_out["debito"], books_out["credito"])
+        assert figures["remainder"] == figures["debito"] - figures["credito"] - figures["remanente_anterior"]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
