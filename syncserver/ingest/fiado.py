@@ -4,6 +4,7 @@ every fiado event and HQ action again in that order (rebuild == live fold). docs
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -89,7 +90,7 @@ async def refold(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int) -> int:
     actions = await (await conn.execute(
         "SELECT batch, action FROM fiado_log WHERE tenant_id = %s AND action IS NOT NULL ORDER BY batch",
         (tenant_id,))).fetchall()
-    pending = [(int(r[0]), r[1]) for r in actions]
+    pending = collections.deque((int(r[0]), r[1]) for r in actions)
     folded = 0
     async with conn.cursor(name="fiado_events") as named:
         await named.execute(_LOGGED_EVENTS, {"tenant": tenant_id, "fiado_types": sorted(book_mod.TYPES)})
@@ -97,7 +98,7 @@ async def refold(conn: db.Conn, codec: codec_mod.Codec, tenant_id: int) -> int:
             for row in chunk:
                 batch = row[12]
                 while pending and batch is not None and pending[0][0] < batch:
-                    book.batch, action = pending.pop(0)
+                    book.batch, action = pending.popleft()
                     book.apply_action(action)
                     folded += 1
                 entry = envelope.Envelope(*row[:12])

@@ -35,6 +35,8 @@ TYPES: Final = frozenset({ev.CustomerProfileSaved.TYPE, ev.FiadoAccountSet.TYPE,
 OVER_LIMIT: Final = "over_limit"
 MERGED_WITH_BALANCES: Final = "merge_with_balances"
 _LOCK = "almacen.fiado:{}"
+_FIADO_EVENTS = (ev.CustomerProfileSaved, ev.FiadoAccountSet, ev.FiadoPaid, ev.FiadoPaymentReversed,
+                 ev.FiadoSettingsSet)
 
 
 def concerns(event: Any) -> bool:
@@ -46,8 +48,6 @@ def concerns(event: Any) -> bool:
     return isinstance(event, _FIADO_EVENTS)
 
 
-_FIADO_EVENTS = (ev.CustomerProfileSaved, ev.FiadoAccountSet, ev.FiadoPaid, ev.FiadoPaymentReversed,
-                 ev.FiadoSettingsSet)
 async def lock(conn: db.Conn, tenant_id: int) -> None:
     """Hold the tenant's fiado lock until the transaction ends: one batch (or HQ action) folds customers and
     balances at a time, so merges, balances and flags are those of one sequence, which ``fiado_log`` records."""
@@ -61,21 +61,11 @@ def search_text(name: str, rut: str, phone: str) -> str:
     return f" {text_fold.fold(name)} {text_fold.joined(rut)} {digits} "
 
 
-def _at(value: Any) -> datetime:
-    """An entry's time as an aware datetime (journal times are ISO with their offset; one without is UTC)."""
-    if isinstance(value, datetime):
-        at = value
-    else:
-        try:
-            at = datetime.fromisoformat(str(value))
-        except ValueError:
-            at = datetime(1970, 1, 1, tzinfo=UTC)
+def _at(value: str) -> datetime:
+    """An entry's or action's time (ISO 8601: ``shared.fiado.utc_at`` for entries, whose rules refuse any other) as an
+    aware datetime; one without offset is UTC."""
+    at = datetime.fromisoformat(value)
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def iso(at: datetime) -> str:
-    """A time as the tills receive it: ISO 8601 in UTC."""
-    return at.astimezone(UTC).isoformat()
 
 
 @dataclass(slots=True)
