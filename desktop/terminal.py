@@ -41,6 +41,7 @@ from desktop.services.mermas import MermaService
 from desktop.services.printing import PrintWorker
 from desktop.services.purchases import PurchaseService
 from desktop.services.receipts import CashDrawerViaPrinter, ReceiptService, StoreHeader
+from desktop.services.reports import ReportsService
 from desktop.services.returns import ReturnService
 from desktop.services.shifts import ShiftService
 from desktop.services.suppliers import SupplierService
@@ -96,6 +97,7 @@ class Terminal:
     suppliers: SupplierService | None = None
     local_products: LocalProductService | None = None
     fiado: FiadoService | None = None
+    reports: ReportsService | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -236,7 +238,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
                     counts=CountService(journal, product_of, new_id, user_name),
                     mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal),
                     local_products=LocalProductService(journal),
-                    fiado=FiadoService(journal, auth, receipts, shifts, new_id))
+                    fiado=FiadoService(journal, auth, receipts, shifts, new_id),
+                    reports=ReportsService(journal, clock))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

@@ -14,6 +14,8 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── projections.py           the projection handlers run inside each unit of work (``HANDLERS``)
     ├── purchases_projection.py  read models of ``purchase.received``: suppliers, purchases, cost
     ├── read_models.py           queries on the read models: products, stock, shifts, folios, sales
+    ├── report_projection.py     rollups for the reports: sales per day, hour and cashier; tenders; products
+    ├── report_queries.py        the reports' figures for a period: sales, products, margin, stock, mermas, fiado
     ├── sqlite_store.py          ``SqliteJournal``: append-only events, gapless seq, hash chain, units of work
     ├── suspended_sales.py       sales put aside at the till (working state, kept by a rebuild; no folio held)
     └── migrations/              alembic environment and versions of the journal schema

@@ -17,6 +17,7 @@ from desktop.journal import (
     inventory_projection,
     local_products_projection,
     purchases_projection,
+    report_projection,
 )
 from shared import errors as pos_errors
 from shared import shift as shift_mod
@@ -41,7 +42,7 @@ from shared.events import (
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
                      *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES,
-                     *fiado_projection.TABLES)
+                     *fiado_projection.TABLES, *report_projection.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -212,7 +213,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
                               local_products_projection.product_upserted],
     catalog.StockAdjusted: [inventory_projection.fold],
     catalog.CategoriesOrdered: [_categories_ordered],
-    sales.SaleCompleted: [_sale, inventory_projection.fold, fiado_projection.sale],
+    sales.SaleCompleted: [_sale, inventory_projection.fold, fiado_projection.sale, report_projection.sale],
     shifts.ShiftOpened: [_shift_opened],
     shifts.CashMoved: [_fold_shift],
     shifts.ShiftClosed: [_fold_shift],
@@ -222,7 +223,8 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.SignedIn: [_signed_in],
     auth.DrawerOpened: [],
     folios.FolioLeaseReceived: [_folio_lease],
-    returns.ReturnCompleted: [_return, inventory_projection.fold, fiado_projection.returned],
+    returns.ReturnCompleted: [_return, inventory_projection.fold, fiado_projection.returned,
+                               report_projection.returned],
     customers.CustomerSaved: [_customer],
     purchases.PurchaseReceived: [purchases_projection.apply, inventory_projection.fold],
     till.LineRemoved: [_line_removed],

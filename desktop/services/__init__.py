@@ -19,6 +19,7 @@ drivers through their ports.
     ├── printing.py           the print worker thread: jobs to the printer, status while idle
     ├── purchase_matching.py  match a supplier's lines to products; package factors
     ├── purchases.py          purchases: suppliers' DTEs verified and registered, paper ones typed in, returns
+    ├── reports.py            the Reportes: every figure for a period beside the one before; CSV and XLSX exports
     ├── receipts.py           receipts and reports from journaled facts; the reprint queue
     ├── returns.py            returns: credit lines of a sale with a nota de crédito 61
     ├── shifts.py             the cashier's shift: float, cash in and out, blind close
