@@ -4,7 +4,7 @@ the action bar below. It only renders ``SaleView`` and forwards touches and keys
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.presenters.fiado import CustomerPickerPresenter
 from desktop.presenters.payment import PaymentPresenter
@@ -70,11 +70,12 @@ class SaleScreen(QWidget):
         self.reprints.cancelled.connect(presenter.close_reprint_menu)
         self.returning: ReturnDialog | None = None
         self.back_office = BigButton("", "sale-back-office")
-        self.back_office.setFixedWidth(220)
+        self.back_office.setMinimumWidth(220)  # and as wide as its text with the alert count
+        self.back_office.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.back_office.clicked.connect(self.back_office_requested.emit)
         self.back_office.hide()
         self.customer_button = BigButton("Cliente", "sale-customer")
-        self.customer_button.setFixedWidth(190)
+        self.customer_button.setFixedWidth(130)
         self.customer_button.clicked.connect(self.pick_customer)
         self.fiado_button = BigButton("Fiado…", "sale-fiado")
         self.fiado_button.setFixedWidth(120)
@@ -82,7 +83,7 @@ class SaleScreen(QWidget):
         self.fiado_button.clicked.connect(self.fiado_actions.menu)
         self.fiado_actions.done.connect(lambda _m: self.focus_search())
         self.suspend_button = BigButton("Suspender", "sale-suspend")
-        self.suspend_button.setFixedWidth(170)
+        self.suspend_button.setFixedWidth(180)  # «Recuperar (9)» whole
         self.suspend_button.clicked.connect(self._suspend_or_recall)
         self.recalls = RecallMenu(self)
         self.recalls.chosen.connect(presenter.recall)

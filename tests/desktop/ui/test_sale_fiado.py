@@ -146,3 +146,23 @@ def test_the_customer_is_edited_and_taken_off_the_sale(ui, terminal, maria):
     ui.click("sale-customer-remove")
     assert not ui.window.findChild(QWidget, "customer-strip").isVisible()
     assert terminal.checkout.customer_id == "" and ui.text("message") == "Venta sin cliente"
+
+
+def test_the_top_row_keeps_every_button_whole_for_an_administrator(ui, terminal, maria):
+    from decimal import Decimal
+
+    from shared.events import catalog as catalog_events
+    from tests.desktop.ui.backoffice.kit import enter_back_office
+
+    terminal.journal.append(catalog_events.StockAdjusted("ACE-1", Decimal(-30), "merma"))  # the alert badge
+    screen = enter_back_office(ui)
+    ui.click("back-office-till", screen)
+    ui.keypad("20000", ui.find(QWidget, "open-shift-screen"))
+    ui.click("open-shift")
+    ui.scan("7801234567894")
+    _attach(ui)
+    for name in ("sale-customer", "sale-fiado", "sale-suspend", "sale-back-office"):
+        button = ui.find(QPushButton, name)
+        assert button.width() >= button.sizeHint().width(), (name, button.width(), button.sizeHint().width())
+    assert ui.find(QLineEdit, "search").width() >= 250
+    ui.screenshot(ui.window, "fiado_sale_screen_admin.png")
