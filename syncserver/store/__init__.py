@@ -9,6 +9,7 @@ call these; HQ pages keep their own read queries.
     ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
     ├── change_feed.py   the numbered changes terminals pull
     ├── customers.py     HQ's customers and fiado: lists, accounts, entries, statements, flags; edits and merges
+    ├── dashboard.py     HQ's dashboard: sales against last week, heat map, top products, margin, alerts
     ├── db.py            tenant_tx / auth_tx; the typed Conn, Cursor and Pool
     ├── documents.py     the stamped documents' sources and corrections (signing pipeline, RVD, HQ notas)
     ├── emisor.py        the company data every DTE carries
