@@ -8,7 +8,9 @@
     ├── catalog.py         /hq/catalogo: products and the product form
     ├── catalog_import.py  /hq/catalogo/importar and exportar.csv
     ├── csrf.py            CSRF tokens for HQ forms
+    ├── charts.py          small SVG charts drawn on the server: paired bars, the weekday × hour heat map
     ├── customers.py       /hq/clientes: customers and their fiado across stores, statements (PDF)
+    ├── dashboard.py       /hq/panel: the first page after login, live figures of the stores (SSE, polling)
     ├── documents.py       /hq/documentos: each document's way to the SII; corrections; PDFs
     ├── emisor.py          /hq/emisor: the emisor's data and the certificate
     ├── errors.py          error pages in Spanish: bad addresses and values (400), refusals, any failure (500)
@@ -51,6 +53,7 @@ from syncserver.hq import (
     books,
     catalog,
     customers,
+    dashboard,
     documents,
     emisor,
     errors,
@@ -108,6 +111,7 @@ def routes() -> list[BaseRoute]:
         *customers.ROUTES,
         *books.ROUTES,
         *journal_book.ROUTES,
+        *dashboard.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),
         Route("/{rest:path}", _missing, methods=["GET"]),
     ]

@@ -179,10 +179,10 @@ def _dummy_hash() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside HQ may follow the login (no open redirect to another site)."""
+    """Only a path inside HQ may follow the login (no open redirect to another site); else the dashboard."""
     if target and target.startswith(web.BASE + "/") and not target.startswith("//") and "\\" not in target:
         return target
-    return web.BASE + "/"
+    return web.BASE + "/panel"
 
 
 async def login(request: Request) -> Response:
@@ -191,7 +191,7 @@ async def login(request: Request) -> Response:
     following = request.query_params.get("siguiente", "")
     if request.method != "POST":
         if await web.current_user(request) is not None:
-            return web.redirect("/")
+            return web.redirect("/panel")
         if await accounts.server_is_empty(request.app.state.pool):
             return web.redirect("/primer-uso")
         notice = "Cerró la sesión. Hasta pronto." if request.query_params.get("salida") else ""

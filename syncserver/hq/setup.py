@@ -89,7 +89,7 @@ async def invitation(request: Request) -> Response:
                           email=await accounts.invite_email(pool, code, at=now) or "",
                           problems={"clave": locked or problem})
     await auth.start_session(request, opened.email, opened.tenant_id)  # a deactivated account is refused by each page
-    return web.redirect("/")
+    return web.redirect("/panel")
 
 
 ROUTES = [

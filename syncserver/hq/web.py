@@ -35,6 +35,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "": (EVERYONE, frozenset({OWNER, MANAGER})),  # the stores' tills: an encargado enrols and revokes his own
     "terminales": (EVERYONE, frozenset({OWNER, MANAGER})),
     "codigo": (EVERYONE, frozenset({OWNER, MANAGER})),  # /tiendas/{id}/codigo: a new till's enrolment code
+    "panel": (EVERYONE, frozenset()),  # the dashboard: read-only; an encargado sees his stores
     "ventas": (EVERYONE, frozenset({OWNER})),
     "compras": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
     "libros": (EVERYONE, frozenset({OWNER})),  # the accountant's books: read-only; an encargado sees his stores

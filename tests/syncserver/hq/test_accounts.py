@@ -143,7 +143,7 @@ def test_owner_invites_resets_and_deactivates_accounts(world: World, served: Ser
             assert (await World.login(clerk, "conta@donpepe.cl")).status_code == 401
             greet = await clerk.get(f"/hq/invitacion?codigo={code}")
             assert "conta@donpepe.cl" in greet.text
-            assert (await accept(clerk, code)).headers["location"] == "/hq/"
+            assert (await accept(clerk, code)).headers["location"] == "/hq/panel"
             assert "Carla Contreras · Contador" in text((await clerk.get("/hq/")).text)
             # the code is spent
             async with served(world.app()) as third:

@@ -40,7 +40,7 @@ def test_login_ok_wrong_password_and_lock_out(world: World, served: Served) -> N
             unknown = await World.login(client, email="nadie@ejemplo.cl")
             assert unknown.status_code == 401 and "Correo o contraseña incorrectos" in unknown.text
             ok = await World.login(client, email="  PEPE@donpepe.cl ")
-            assert ok.status_code == 303 and ok.headers["location"] == "/hq/"
+            assert ok.status_code == 303 and ok.headers["location"] == "/hq/panel"
             cookie = ok.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=lax" in cookie and "path=/hq" in cookie
             assert "secure" not in cookie  # plain HTTP on the shop's LAN keeps working by default
@@ -93,7 +93,7 @@ def test_every_page_requires_login(world: World, served: Served) -> None:
             page = await client.get("/hq/login")
             response = await client.post("/hq/login", data={"csrf": World.token(page.text), "email": "pepe@donpepe.cl",
                                                             "password": PASSWORD, "siguiente": "//evil.example/hq/"})
-            assert response.headers["location"] == "/hq/"
+            assert response.headers["location"] == "/hq/panel"
         assert world.rows("SELECT price, version FROM products WHERE sku = 'LEC-1'") == [(1150, 1)]
         assert world.rows("SELECT count(*) FROM terminals WHERE status = 'revoked'") == [(0,)]
 
