@@ -18,6 +18,7 @@ from benchmarks import (
     cold_start,
     common,
     count_post,
+    desktop_reports,
     dte_envelope,
     fiado_statement,
     general_journal,
@@ -49,6 +50,7 @@ BENCHMARKS: dict[str, Runner] = {
     kardex_page.NAME: kardex_page.run,
     count_post.NAME: count_post.run,
     fiado_statement.NAME: fiado_statement.run,
+    desktop_reports.NAME: desktop_reports.run,
     general_journal.NAME: general_journal.run,
 }
 

@@ -50,6 +50,8 @@ class Sizes:
     count_runs: int = 3  # ... and counts posted
     fiado_entries: int = 10_000  # fiado_statement: ledger entries of the one customer ...
     fiado_samples: int = 50  # ... and balance + statement reads
+    report_lines: int = 1_000_000  # desktop_reports: sale lines of the store's year ...
+    report_samples: int = 3  # ... and rounds of every report
     journal_sales: int = 30_000  # general_journal: sales of the store's month (1,000 a day) ...
     journal_samples: int = 10  # ... and journals built
 
@@ -58,7 +60,7 @@ class Sizes:
         return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
                    memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
-                   journal_sales=2_000, journal_samples=3)
+                   journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
-         "fiado_statement", "general_journal")
+         "fiado_statement", "general_journal", "desktop_reports")
 
 
 @pytest.mark.slow
@@ -41,6 +41,8 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     assert results["fiado_statement"]["entries"] >= 2_000, results["fiado_statement"]
     journal = results["general_journal"]
     assert journal["sales"] == 2_000 and journal["events"] > 2_000 and journal["lines"] > journal["events"], journal
+    reports = results["desktop_reports"]
+    assert reports["lines"] >= 20_000 and reports["product_day_rows"] > 0 and reports["slowest"], reports
     count = results["count_post"]
     assert count["lines"] == 500 and count["runs"] == 2 and 0 < count["adjusted_lines"] < 500, count
     dte = results["dte_envelope"]

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from shared import fiado as fiado_mod
-from shared import money
 from shared.events import envelope
 from shared.events import returns as returns_events
 from shared.events import sales as sales_events
@@ -53,12 +52,14 @@ def local_slot(occurred_at: str) -> tuple[str, int]:
 
 
 def line_neto(gross: int, exempt: bool) -> int:
-    """The neto of a line's IVA-included ``gross`` (an exempt line's is its amount; a negative one mirrors)."""
+    """The neto of a line's IVA-included ``gross`` (an exempt line's is its amount; a negative one mirrors):
+    ``shared.money.split_iva``'s ``round(gross / 1.19)`` half up, in integers (``gross * 100 / 119`` is never a
+    tie, so this is exactly its Decimal result)."""
     if exempt:
         return gross
     if gross < 0:
-        return -money.split_iva(-gross).neto
-    return money.split_iva(gross).neto
+        return -((-gross * 200 + 119) // 238)
+    return (gross * 200 + 119) // 238
 
 
 def _add(rows: dict[str, list[int]], sku: str, units: int, total: int, neto: int, cost: int | None) -> None:

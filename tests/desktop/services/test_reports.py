@@ -19,6 +19,7 @@ import pytest
 from desktop.journal import inventory_queries, report_projection
 from desktop.services import reports
 from desktop.services.reports import Period
+from shared import money
 from shared.events import purchases
 from shared.sale import Tender, TenderKind
 from tests.desktop.services import fiado_kit
@@ -351,3 +352,10 @@ def test_a_rebuild_folds_the_same_rollups(store: Any) -> None:
     assert all(before)
     store.journal.rebuild_projections()
     assert dump() == before
+
+
+@pytest.mark.parametrize("gross", [0, 1, 59, 60, 119, 4200, 1990, 999_999, 12_345_678])
+def test_a_lines_neto_is_the_split_of_its_gross(gross: int) -> None:
+    assert report_projection.line_neto(gross, False) == money.split_iva(gross).neto
+    assert report_projection.line_neto(-gross, False) == -money.split_iva(gross).neto
+    assert report_projection.line_neto(gross, True) == gross
