@@ -31,16 +31,16 @@ def paired_bars(pairs: Sequence[Pair], *, title: str, fmt: Callable[[int], str],
                 before_label: str) -> Markup:
     """Horizontal bars, two per label (this period over the comparison), sharing one scale; an SVG with
     ``role="img"``, a ``<title>`` naming the chart and a ``<desc>`` reading every value; ``fmt`` writes a value."""
-    row, bar, label_w, width = 46, 16, 0, 320
+    row, bar, label_w, width, first = 58, 16, 0, 320, 34
     top = max([1, *(p.value for p in pairs), *(p.before for p in pairs)])
-    height = max(row, row * len(pairs)) + 24
+    height = first + row * max(1, len(pairs)) - 14
     parts = []
     for i, p in enumerate(pairs):
-        y = 24 + i * row
-        parts.append(f'<text x="0" y="{y - 4}" class="chart-label">{escape(p.label)}</text>')
+        y = first + i * row
+        parts.append(f'<text x="0" y="{y}" class="chart-label">{escape(p.label)}</text>')
         for j, (value, colour) in enumerate(((p.value, NOW_COLOUR), (p.before, BEFORE_COLOUR))):
             w = round((width - 90) * value / top, 1)
-            yy = y + j * (bar + 2)
+            yy = y + 6 + j * (bar + 2)
             parts.append(f'<rect x="{label_w}" y="{yy}" width="{max(w, 1)}" height="{bar}" fill="{colour}" rx="2"/>')
             parts.append(f'<text x="{label_w + max(w, 1) + 4}" y="{yy + bar - 4}" class="chart-value">'
                          f'{escape(fmt(value))}</text>')

@@ -77,7 +77,7 @@ def change(now: int, before: int) -> str:
     if before == 0:
         return "=" if now == 0 else "nuevo"
     percent = round(100 * (now - before) / before)
-    return "=" if percent == 0 else f"{percent:+d} %"
+    return "=" if percent == 0 else ("+" if percent > 0 else "-") + web.fmt_int(abs(percent)) + " %"
 
 
 web.ENV.filters.update(variacion=lambda pair: change(*pair))

@@ -10,7 +10,10 @@
   var busy = false, again = false, failures = 0, polling = null;
 
   function join(url, extra) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + extra; }
-  function clock() { return new Date().toLocaleTimeString("es-CL", { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+  function clock() {
+    return new Date().toLocaleTimeString("es-CL", { timeZone: "America/Santiago", hour: "2-digit", minute: "2-digit",
+                                                   second: "2-digit", hour12: false });
+  }
 
   function refresh() {
     if (busy) { again = true; return; }
