@@ -135,6 +135,7 @@ class Report(Generic[R]):
     previous_total: int
     metric_name: str
     shape: _Shape[R] = field(repr=False, compare=False)
+    _previous: dict[object, int] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     @property
     def change(self) -> Decimal | None:
@@ -143,15 +144,29 @@ class Report(Generic[R]):
             return None
         return (Decimal(self.total - self.previous_total) / abs(self.previous_total)).quantize(Decimal("0.0001"))
 
+    def __post_init__(self) -> None:
+        """Index the period before's figures once (``previous_of`` is called for every row drawn)."""
+        index: dict[object, int] = {}
+        if self.previous_period is not None and self.shape.key is not None:
+            if self.shape.key is _position:
+                index = {r: self.shape.metric(b) for r, b in zip(self.rows, self.previous_rows, strict=False)}
+            else:
+                key = self.shape.key
+                index = {key(x): self.shape.metric(x) for x in self.previous_rows}
+        object.__setattr__(self, "_previous", index)
+
     def previous_of(self, row: R) -> int | None:
         """The figure of ``row``'s key in the period before (days and hours: the same position); None if absent."""
-        if self.previous_period is None or self.shape.key is None:
+        if self.shape.key is None:
             return None
-        if self.shape.key is _position:
-            index = self.rows.index(row)
-            return self.shape.metric(self.previous_rows[index]) if index < len(self.previous_rows) else None
-        found = {self.shape.key(x): x for x in self.previous_rows}.get(self.shape.key(row))
-        return None if found is None else self.shape.metric(found)
+        return self._previous.get(row if self.shape.key is _position else self.shape.key(row))
+
+    def _cell_before(self, row: R) -> Cell:
+        """The period before's figure of ``row`` for the exported table: 0 for a key it lacked, "" past its days."""
+        found = self.previous_of(row)
+        if found is None:
+            return "" if self.shape.key is _position else 0
+        return found
 
     def table(self) -> Table:
         """The report as exported: its columns, plus the period before's figure when it compares row by row."""
@@ -162,15 +177,7 @@ class Report(Generic[R]):
         columns = self.shape.columns + ((f"{self.metric_name.capitalize()} período anterior",) if compare else ())
         if not compare:
             return Table(self.title, subtitle, columns, tuple(self.shape.cells(r) for r in self.rows))
-        if self.shape.key is _position:
-            before: list[Cell] = [self.shape.metric(x) for x in self.previous_rows]
-            before += [""] * (len(self.rows) - len(before))
-            rows = tuple((*self.shape.cells(r), b) for r, b in zip(self.rows, before, strict=False))
-        else:
-            assert self.shape.key is not None
-            key = self.shape.key
-            index = {key(x): self.shape.metric(x) for x in self.previous_rows}
-            rows = tuple((*self.shape.cells(r), index.get(key(r), 0)) for r in self.rows)
+        rows = tuple((*self.shape.cells(r), self._cell_before(r)) for r in self.rows)
         return Table(self.title, subtitle, columns, rows)
 
 

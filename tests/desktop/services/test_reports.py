@@ -359,3 +359,15 @@ def test_a_lines_neto_is_the_split_of_its_gross(gross: int) -> None:
     assert report_projection.line_neto(gross, False) == money.split_iva(gross).neto
     assert report_projection.line_neto(-gross, False) == -money.split_iva(gross).neto
     assert report_projection.line_neto(gross, True) == gross
+
+
+def test_each_row_finds_its_figure_in_the_period_before(store: Any) -> None:
+    service = store.reports
+    days = service.sales_by_day(Period.custom(SAT, SAT))  # the day before: Friday, two sales
+    assert days.previous_of(days.rows[0]) == days.previous_rows[0].net_total == days.previous_total > 0
+    products = service.top_products(Period.custom(SAT, SAT), "pesos")
+    friday = {r.sku: r.total for r in service.top_products(Period.custom(FRI, FRI)).rows}
+    assert [r.sku for r in products.rows] == ["COC-15", "LEC-1"]  # Pedro's Coca-Colas, Ana's milk given back
+    assert [products.previous_of(r) for r in products.rows] == [friday["COC-15"], friday["LEC-1"]]
+    assert friday["COC-15"] > 0
+    assert service.stock_by_category().previous_of(service.stock_by_category().rows[0]) is None
