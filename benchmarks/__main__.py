@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from benchmarks import (
+    books_month,
     catalog_import,
     cold_start,
     common,
@@ -52,6 +53,7 @@ BENCHMARKS: dict[str, Runner] = {
     fiado_statement.NAME: fiado_statement.run,
     desktop_reports.NAME: desktop_reports.run,
     general_journal.NAME: general_journal.run,
+    books_month.NAME: books_month.run,
 }
 
 
