@@ -145,14 +145,30 @@ def _check(doc: Document, tipos: frozenset[int], book: str) -> None:
         raise BookError(f"el documento tipo {doc.tipo} N° {doc.folio} trae un monto negativo")
 
 
-def sales_book(documents: Iterable[Document], *, by_store: bool = False) -> tuple[SalesBookRow, ...]:
+def boleta_summary(tipo: int, day: date, folio_desde: int, folio_hasta: int, documentos: int, exento: Pesos,
+                   neto: Pesos, iva: Pesos, total: Pesos, store_id: str = "") -> SalesBookRow:
+    """The libro de ventas' line of ``documentos`` boletas of type ``tipo`` issued on ``day`` (folios
+    ``folio_desde``..``folio_hasta``, amounts summed), for the anonymous buyer (:data:`BOLETAS_RESUMEN`).
+
+    Raises:
+        BookError: not a boleta type, no documents, or a negative amount.
+    """
+    if tipo not in BOLETAS_RESUMEN or documentos < 1 or min(exento, neto, iva, total) < 0:
+        raise BookError(f"el resumen de boletas tipo {tipo} del {day:%d-%m-%Y} no es válido")
+    return SalesBookRow(tipo, folio_desde, folio_hasta, documentos, day, ANONYMOUS_RUT,
+                        f"Resumen boletas del día ({documentos})", exento, neto, iva, total, store_id=store_id)
+
+
+def sales_book(documents: Iterable[Document], *, by_store: bool = False,
+               summaries: Iterable[SalesBookRow] = ()) -> tuple[SalesBookRow, ...]:
     """The libro de ventas of ``documents`` (all of one month): every factura and nota on its own line, the boletas
-    summed per day and type (and per store with ``by_store``), ordered by date, type and folio.
+    summed per day and type (and per store with ``by_store``), ordered by date, type and folio. ``summaries`` are
+    boletas already summed (:func:`boleta_summary`, e.g. by the database), added as they are.
 
     Raises:
         BookError: a document of a type a seller does not book (:data:`SALES_TIPOS`) or with a negative amount.
     """
-    rows: list[SalesBookRow] = []
+    rows: list[SalesBookRow] = list(summaries)
     groups: dict[tuple[date, int, str], list[Document]] = {}
     for doc in documents:
         _check(doc, SALES_TIPOS, "ventas")
@@ -163,10 +179,9 @@ def sales_book(documents: Iterable[Document], *, by_store: bool = False) -> tupl
                                      doc.exento, doc.neto, doc.iva, doc.total, doc.ref_tipo, doc.ref_folio,
                                      doc.store_id))
     for (day, tipo, store_id), docs in groups.items():
-        rows.append(SalesBookRow(tipo, min(d.folio for d in docs), max(d.folio for d in docs), len(docs), day,
-                                 ANONYMOUS_RUT, f"Resumen boletas del día ({len(docs)})",
-                                 sum(d.exento for d in docs), sum(d.neto for d in docs), sum(d.iva for d in docs),
-                                 sum(d.total for d in docs), store_id=store_id))
+        rows.append(boleta_summary(tipo, day, min(d.folio for d in docs), max(d.folio for d in docs), len(docs),
+                                   sum(d.exento for d in docs), sum(d.neto for d in docs), sum(d.iva for d in docs),
+                                   sum(d.total for d in docs), store_id))
     return tuple(sorted(rows, key=lambda r: (r.fecha, r.tipo, r.folio, r.store_id)))
 
 

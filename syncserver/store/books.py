@@ -33,7 +33,15 @@ _SALES = (
     " r.original_tipo, r.original_folio, s.neto, s.iva, s.exento, s.total,"
     " CASE WHEN c.content IS NULL THEN e.payload->'customer' END AS customer" + _JOINS
     + " LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.terminal_id = s.terminal_id AND e.epoch = s.epoch"
-    " AND e.seq = s.seq" + _WHERE + " ORDER BY d.tipo, d.folio")
+    " AND e.seq = s.seq" + _WHERE + " AND d.tipo <> ALL(%(boletas)s) ORDER BY d.tipo, d.folio")
+_BOLETAS = (
+    "SELECT d.tipo, left(d.stamped_at, 10) AS fecha, min(d.folio), max(d.folio), count(*), sum(s.exento)::bigint,"
+    " sum(s.neto)::bigint, sum(s.iva)::bigint, sum(s.total)::bigint FROM dte_documents d"
+    " JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
+    " WHERE d.tenant_id = %(tenant)s AND left(d.stamped_at, 10) >= %(low)s AND left(d.stamped_at, 10) < %(high)s"
+    " AND d.tipo = ANY(%(boletas)s) AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR s.store_id = ANY(%(scope)s)) GROUP BY 1, 2")
+"""The boletas summed per day and type by the database (a boleta is always a sale's: notas are type 61)."""
 
 _IVA_EXPR = ("(CASE WHEN d.tipo IN (60, 61) THEN -1 ELSE 1 END) * coalesce((c.content->'totales'->>'iva')::bigint,"
              " CASE WHEN r.return_id IS NOT NULL THEN r.iva END, s.iva)")
@@ -66,7 +74,8 @@ def _query(tenant_id: int, month: date, store: str | None, scope: Sequence[str] 
     first = month.replace(day=1)
     return {"tenant": tenant_id, "low": (low or first).isoformat(),
             "high": next_month(first).isoformat(), "store": store,
-            "scope": None if scope is None else list(scope), "tipos": sorted(books.PURCHASE_TIPOS)}
+            "scope": None if scope is None else list(scope), "tipos": sorted(books.PURCHASE_TIPOS),
+            "boletas": sorted(books.BOLETAS_RESUMEN)}
 
 
 def _document(row: dict[str, Any]) -> books.Document:
@@ -89,10 +98,20 @@ def _document(row: dict[str, Any]) -> books.Document:
 async def sales_documents(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
                           scope: Sequence[str] | None = None) -> list[books.Document]:
     """The documents issued in ``month`` (by FchEmis, the date of ``stamped_at``) with their figures, by type and
-    folio; ``store`` one store, ``scope`` the stores an encargado may see (None: all)."""
+    folio, but for the boletas (:func:`boleta_summaries`); ``store`` one store, ``scope`` the stores an encargado may
+    see (None: all)."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(_SALES, _query(tenant_id, month, store, scope))
         return [_document(row) for row in await cur.fetchall()]
+
+
+async def boleta_summaries(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                           scope: Sequence[str] | None = None) -> list[books.SalesBookRow]:
+    """The boletas issued in ``month`` summed per day and type (``shared.books.boleta_summary``)."""
+    rows = await (await conn.execute(_BOLETAS, _query(tenant_id, month, store, scope))).fetchall()
+    return [books.boleta_summary(int(tipo), date.fromisoformat(day), int(low), int(high), int(count), int(exento),
+                                 int(neto), int(iva), int(total)) for tipo, day, low, high, count, exento, neto, iva,
+            total in rows]
 
 
 async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
@@ -102,7 +121,8 @@ async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None 
     Raises:
         BookError: a stored document of a type a seller does not book.
     """
-    return books.sales_book(await sales_documents(conn, tenant_id, month, store, scope=scope))
+    return books.sales_book(await sales_documents(conn, tenant_id, month, store, scope=scope),
+                            summaries=await boleta_summaries(conn, tenant_id, month, store, scope=scope))
 
 
 async def purchase_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,

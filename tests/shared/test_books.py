@@ -46,6 +46,10 @@ def test_a_document_a_seller_does_not_book_or_a_negative_amount_is_refused_in_sp
         books.sales_book([doc(52, 1, 3)])
     with pytest.raises(books.BookError, match="monto negativo"):
         books.sales_book([doc(33, 1, 3, neto=-5)])
+    with pytest.raises(books.BookError, match="resumen de boletas tipo 33"):
+        books.boleta_summary(33, date(2026, 11, 3), 1, 1, 1, 0, 84, 16, 100)
+    with pytest.raises(books.BookError, match="no es válido"):
+        books.boleta_summary(39, date(2026, 11, 3), 1, 1, 0, 0, 84, 16, 100)
     with pytest.raises(books.BookError, match="remanente"):
         books.iva_summary(MONTH, (), (), remanente_anterior=-1)
 
@@ -120,6 +124,9 @@ def test_the_books_totals_equal_a_fold_of_the_documents(docs: list[books.Documen
         e[0] += 1
         e[1] += s * d.iva
         e[2] += s * d.total
+    summed = books.sales_book([d for d in docs if d.tipo in books.BOLETAS_RESUMEN])
+    given = books.sales_book([d for d in docs if d.tipo not in books.BOLETAS_RESUMEN], summaries=summed)
+    assert given == books.sales_book(docs)
     for by_store in (False, True):
         rows = books.sales_book(docs, by_store=by_store)
         assert {g.tipo: [g.documentos, g.iva, g.total] for g in books.by_tipo(rows)} == expected
