@@ -94,13 +94,14 @@ async def page(request: Request, user: HqUser) -> Response:
 
 @web.login_required
 async def figures_fragment(request: Request, user: HqUser) -> Response:
-    """``GET /panel/datos?tienda=&marca=``: the figures alone (HTML) with their marker in ``X-Marca``; 204 when
+    """``GET /panel/datos?tienda=&marca=``: the figures alone (a bare HTML page whose ``#panel-datos`` the live page
+    takes) with their marker in ``X-Marca``; 204 when
     ``marca`` is already the current marker (nothing changed since the page got it)."""
     known = params.text_param(request.query_params, "marca", "Marca", max_len=64)
     figures, _stores, _chosen, _every, mark = await _figures(request, user)
     if known and known == mark:
         return Response(status_code=204, headers={"Cache-Control": "no-store", "X-Marca": mark})
-    response = web.render(request, "_dashboard_figures.html", user=user, **_context(figures))
+    response = web.render(request, "dashboard_figures.html", user=user, marker=mark, **_context(figures))
     response.headers["X-Marca"] = mark
     return response
 
@@ -109,7 +110,9 @@ async def figures_fragment(request: Request, user: HqUser) -> Response:
 async def events(request: Request, user: HqUser) -> Response:
     """``GET /panel/eventos?tienda=&marca=``: a ``text/event-stream`` that sends ``event: cambio`` with the new
     marker each time what the page shows may have changed (checked every :data:`CHECK_EVERY` s), a comment every
-    :data:`KEEPALIVE` s, and closes after :data:`STREAM_FOR` s (the browser reconnects)."""
+    :data:`KEEPALIVE` s, and closes after :data:`STREAM_FOR` s (the browser reconnects). A client that does not
+    ask for an event stream (``Accept`` without ``text/event-stream``, as every EventSource sends it) gets the
+    current marker once and the answer ends: nothing waits on a client that would read the whole answer first."""
     known = params.text_param(request.query_params, "marca", "Marca", max_len=64)
     pool = request.app.state.pool
     clock = state.clock(request)
@@ -117,23 +120,27 @@ async def events(request: Request, user: HqUser) -> Response:
         stores, _chosen = await _scope(request, conn, user)
     ids = [s for s, _ in stores]
 
+    listening = "text/event-stream" in request.headers.get("accept", "")
+
     async def stream() -> AsyncIterator[str]:
         last = known
         yield "retry: 2000\n\n"
         loop = asyncio.get_running_loop()
         started = quiet = loop.time()
-        while loop.time() - started < STREAM_FOR:
+        while True:
             if await request.is_disconnected():
                 return
             async with db.tenant_tx(pool, user.tenant_id) as conn:
                 mark = await dashboard.marker(conn, user.tenant_id, ids, clock())
-            if mark != last:
+            if mark != last or not listening:
                 last = mark
                 quiet = loop.time()
                 yield f"event: cambio\ndata: {mark}\n\n"
             elif loop.time() - quiet >= KEEPALIVE:
                 quiet = loop.time()
                 yield ": sigue\n\n"
+            if not listening or loop.time() - started >= STREAM_FOR:
+                return
             await asyncio.sleep(CHECK_EVERY)
 
     return StreamingResponse(stream(), media_type="text/event-stream",

@@ -49,7 +49,8 @@ HOSTILE_HEADERS = {"X-Tenant-Id": "2", "X-Tenant": "2", "X-Store": "esquina", "X
 UPLOADS = {"certificate": "pfx", "folios": "caf", "catalog_import": "archivo"}
 """Routes that read a multipart form (a file), attacked with one."""
 STORE_FILTERS = {"sales", "purchases", "stock", "customers", "books", "books_sales_csv", "books_sales_xlsx",
-                 "books_purchases_csv", "books_purchases_xlsx", "books_iva_json", "journal_book", "journal_book_csv"}
+                 "books_purchases_csv", "books_purchases_xlsx", "books_iva_json", "journal_book", "journal_book_csv",
+                 "dashboard", "dashboard_figures", "dashboard_events"}
 """Pages whose ``tienda`` filter an encargado is held to (another store's: 403, audited)."""
 NO_ROLE = {"logout"}
 """Routes any session may use (no role check): only their CSRF token guards them."""

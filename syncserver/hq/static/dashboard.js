@@ -25,7 +25,9 @@
         if (response.redirected || !response.ok) { throw new Error("HTTP " + response.status); }
         var next = response.headers.get("X-Marca") || "";
         return response.text().then(function (html) {
-          root.innerHTML = html;
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("panel-datos");
+          if (!fresh) { throw new Error("sin cifras"); }
+          root.innerHTML = fresh.innerHTML;
           marker = next;
           root.setAttribute("data-marca", next);
           root.classList.remove("dash-updated"); void root.offsetWidth; root.classList.add("dash-updated");

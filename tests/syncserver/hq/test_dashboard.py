@@ -123,7 +123,8 @@ def test_the_figures_fragment_answers_204_while_nothing_changed(http: httpx.Clie
     login(http)
     first = http.get("/hq/panel/datos")
     mark = first.headers["x-marca"]
-    assert first.status_code == 200 and "Vendido hoy" in first.text and "<html" not in first.text
+    assert first.status_code == 200 and "Vendido hoy" in first.text and "<nav" not in first.text
+    assert f'data-marca="{mark}"' in first.text and '<html lang="es-CL">' in first.text
     same = http.get(f"/hq/panel/datos?marca={mark}")
     assert same.status_code == 204 and same.headers["x-marca"] == mark
     kit.write(sold.admin_url, 1, [kit.Sale("nueva", "norte", "2026-11-25T15:00:00-03:00",
@@ -134,16 +135,21 @@ def test_the_figures_fragment_answers_204_while_nothing_changed(http: httpx.Clie
     assert bad.status_code == 400
 
 
-def test_the_event_stream_sends_the_marker_when_it_differs(http: httpx.Client, monkeypatch: Any) -> None:
+def test_the_event_stream_sends_the_marker_when_it_differs(http: httpx.Client, sold: World) -> None:
     login(http)
     mark = http.get("/hq/panel/datos").headers["x-marca"]
-    with http.stream("GET", "/hq/panel/eventos?marca=stale") as stream:
+    once = http.get(f"/hq/panel/eventos?marca={mark}")  # not an EventSource: the marker once, then the end
+    assert once.text == f"retry: 2000\n\nevent: cambio\ndata: {mark}\n\n"
+    with http.stream("GET", "/hq/panel/eventos?marca=stale", headers={"Accept": "text/event-stream"}) as stream:
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.iter_lines()
         assert next(lines) == "retry: 2000"
         got = [next(lines) for _ in range(3)]
-    assert got == ["", "event: cambio", f"data: {mark}"]
+        assert got == ["", "event: cambio", f"data: {mark}"]
+        sold.execute("UPDATE terminals SET last_sync_at = now() WHERE tenant_id = 1")  # a till synced
+        got = [next(lines) for _ in range(3)]
+        assert got[:2] == ["", "event: cambio"] and got[2] != f"data: {mark}"
 
 
 def test_charts_scale_and_name_their_values() -> None:
