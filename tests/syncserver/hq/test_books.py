@@ -1,6 +1,7 @@
 """HQ «Libros» (``/hq/libros``): the month's IVA summary and both books as the owner, contador and encargado see
 them, and the downloads read back (csv, openpyxl, json) against folds of the pushed events; in Chromium at desktop
-and phone widths (screenshots hq_books_*.png)."""
+and phone widths (screenshots hq_books_*.png) with axe-core finding no violation and the keyboard reaching the
+pickers and the downloads."""
 
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ def test_an_encargado_sees_only_his_stores_books_and_the_contador_reads(pg_datab
 @BROWSER_MARKS[0]
 @BROWSER_MARKS[1]
 def test_libros_in_chromium(pg_database: str, serve_in_thread: Any, width: int, height: int, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect, sync_playwright
 
     from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, sign_in
@@ -158,6 +160,15 @@ def test_libros_in_chromium(pg_database: str, serve_in_thread: Any, width: int, 
             expect(page.get_by_role("heading", name="Libro de ventas")).to_be_visible()
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scroll"
             page.screenshot(path=str(SHOTS / f"hq_books_{name}.png"), full_page=True)
+            results = Axe().run(page)
+            assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+            reached = set()
+            for _ in range(40):
+                page.keyboard.press("Tab")
+                reached.add(page.evaluate("(document.activeElement.labels && document.activeElement.labels[0]"
+                                          " ? document.activeElement.labels[0].textContent"
+                                          " : document.activeElement.textContent || '').trim()"))
+            assert {"Mes", "Tienda", "Ver", "Resumen IVA (JSON)", "CSV"} <= reached, reached
             page.get_by_role("link", name="Nota de crédito electrónica (61)").first.click()
             expect(page.get_by_text("Mostrando solo Nota de crédito electrónica (61)")).to_be_visible()
         finally:
