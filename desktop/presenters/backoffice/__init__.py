@@ -10,6 +10,7 @@
     ├── new_product.py  «Nuevo producto»: a product the store creates itself, local until HQ adopts it
     ├── ports.py      the rows the sections read and the Protocols of their sources and services
     ├── products.py   Productos: the store's price, minimum, location and active; HQ's fields read-only
+    ├── reports.py    Reportes: a period against the one before, headline figures, each report's chart and table
     ├── purchases.py  Compras: a paper document typed in, the supplier's XML, returns to a supplier
     ├── shell.py      the frame: who enters (administrador, supervisor read-only), sections, stock alerts
     ├── sources.py    the till's journal as the back office reads it

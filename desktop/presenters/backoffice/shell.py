@@ -30,6 +30,7 @@ SECTIONS = (
     Section("suppliers", "Proveedores"),
     Section("purchases", "Compras"),
     Section("customers", "Clientes"),
+    Section("reports", "Reportes"),
 )
 """In the order of the side bar."""
 

@@ -34,6 +34,7 @@ PAGE_MODULES = {
     "suppliers": "suppliers_page",
     "purchases": "purchases_page",
     "customers": "customers_page",
+    "reports": "reports_page",
 }
 """Section key (``desktop.presenters.backoffice.shell.SECTIONS``) → its module in this package."""
 

@@ -29,9 +29,10 @@ SIDE_WIDTH = 230
 """The side bar in px: "Toma de inventario" in full."""
 KEYBOARD_HEIGHT = 240
 """The on-screen keyboard's height in px: five rows of keys a finger hits."""
-SECTION_HEIGHT = 46
-"""The side bar's buttons in px: nine of them, the header and the status bar fit a 600 px screen (≥ 44: a
+SECTION_HEIGHT = 44
+"""The side bar's buttons in px: ten of them 4 px apart, the header and the status bar fit a 600 px screen (44: a
 fingertip)."""
+SECTION_SPACING = 4
 STYLE = f"""
 QWidget#back-office QPushButton[role="section"] {{ text-align: left; padding-left: 10px; font-size: 18px; }}
 QPushButton#back-office-alerts {{ background: #f1f5f9; color: #334155; border: 2px solid #cbd5e1;
@@ -73,13 +74,13 @@ class BackOfficeScreen(QWidget):
         leave.clicked.connect(self.signed_out.emit)
         self.sections = QButtonGroup(self)
         side = QVBoxLayout()
-        side.setSpacing(6)
+        side.setSpacing(SECTION_SPACING)
         for section in self.presenter.view.sections:
             button = BigButton(section.title, f"section-{section.key}", "section")
             button.setCheckable(True)
             button.setMinimumHeight(SECTION_HEIGHT)
-            number = len(self.sections.buttons()) + 1
-            button.setShortcut(QKeySequence(f"Ctrl+{number}"))  # with a keyboard: Ctrl+1 … Ctrl+9
+            number = (len(self.sections.buttons()) + 1) % 10
+            button.setShortcut(QKeySequence(f"Ctrl+{number}"))  # with a keyboard: Ctrl+1 … Ctrl+9, Ctrl+0
             button.setToolTip(f"Ctrl+{number}")
             button.clicked.connect(lambda _=False, key=section.key: self.presenter.show(key))
             self.sections.addButton(button)

@@ -34,8 +34,8 @@ def test_sections_and_alerts():
     assert presenter.view.section == "kardex"
     assert presenter.show("stock").section == "stock"
     assert presenter.show("nope").section == "stock"
-    assert [s.title for s in presenter.view.sections][-6:] == ["Transferencias", "Toma de inventario", "Mermas",
-                                                               "Proveedores", "Compras", "Clientes"]
+    assert [s.title for s in presenter.view.sections][-7:] == ["Transferencias", "Toma de inventario", "Mermas",
+                                                               "Proveedores", "Compras", "Clientes", "Reportes"]
     count[0] = 1
     assert presenter.refresh_alerts().alerts_text == "1 alerta de stock"
     assert presenter.say("Kardex exportado").message == "Kardex exportado"
