@@ -23,6 +23,7 @@ from benchmarks import (
     dte_envelope,
     fiado_statement,
     general_journal,
+    hq_dashboard,
     kardex_page,
     memory,
     sale_commit,
@@ -54,6 +55,7 @@ BENCHMARKS: dict[str, Runner] = {
     desktop_reports.NAME: desktop_reports.run,
     general_journal.NAME: general_journal.run,
     books_month.NAME: books_month.run,
+    hq_dashboard.NAME: hq_dashboard.run,
 }
 
 

@@ -54,13 +54,16 @@ class Sizes:
     report_samples: int = 3  # ... and rounds of every report
     journal_sales: int = 30_000  # general_journal: sales of the store's month (1,000 a day) ...
     journal_samples: int = 10  # ... and journals built
+    dashboard_sales: int = 100_000  # hq_dashboard: sales of ten stores over five weeks (3 lines each) ...
+    dashboard_samples: int = 10  # ... and dashboards built
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(products=10_000, scan_sales=10, scans_per_sale=10, commit_sales=30, cold_runs=2,
                    memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
-                   journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1)
+                   journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1,
+                   dashboard_sales=5_000, dashboard_samples=3)
 
 
 @dataclass
