@@ -42,15 +42,16 @@ TIPO_NAMES: Final = {30: "Factura", 32: "Factura exenta", 33: "Factura electrón
 
 SALES_HEADER: Final = ("Nro", "Tipo Doc", "Tipo Venta", "Rut cliente", "Razon Social", "Folio", "Folio Hasta",
                        "Cantidad Docs", "Fecha Docto", "Monto Exento", "Monto Neto", "Monto IVA", "Monto total",
-                       "Tipo Docto. Referencia", "Folio Docto. Referencia", "Codigo Sucursal")
+                       "Tipo Docto. Referencia", "Folio Docto. Referencia", "Tienda")
 """The libro de ventas' columns: the RCV's Registro de Ventas detail columns that a minimarket fills (names as the
 SII's CSV writes them; cl-sii ``rcv/parse_csv.py`` parse_rcv_venta_csv_file), plus «Folio Hasta» and «Cantidad
-Docs» for the boletas' daily summary lines (a detail line has Folio Hasta = Folio and 1 document)."""
+Docs» for the boletas' daily summary lines (a detail line has Folio Hasta = Folio and 1 document), and «Tienda»
+(our store's code, not the SII's Codigo Sucursal; empty on a summary of every store's boletas)."""
 PURCHASE_HEADER: Final = ("Nro", "Tipo Doc", "Tipo Compra", "RUT Proveedor", "Razon Social", "Folio", "Fecha Docto",
                           "Monto Exento", "Monto Neto", "Monto IVA Recuperable", "Valor Otro Impuesto",
-                          "Monto Total", "Codigo Sucursal")
+                          "Monto Total", "Tienda")
 """The libro de compras' columns, named as the RCV's Registro de Compras CSV names them (cl-sii ``rcv/parse_csv.py``
-parse_rcv_compra_registro_csv_file)."""
+parse_rcv_compra_registro_csv_file), and «Tienda»: the store that registered it."""
 TIPO_VENTA: Final = "Del Giro"
 """RCV «Tipo Venta» / «Tipo Compra» of a shop's ordinary trade (cl-sii ``RvTipoVenta.DEL_GIRO``)."""
 

@@ -107,11 +107,12 @@ async def sales_documents(conn: Conn, tenant_id: int, month: date, store: str | 
 
 async def boleta_summaries(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
                            scope: Sequence[str] | None = None) -> list[books.SalesBookRow]:
-    """The boletas issued in ``month`` summed per day and type (``shared.books.boleta_summary``)."""
+    """The boletas issued in ``month`` summed per day and type (``shared.books.boleta_summary``), naming ``store``
+    when one is asked for (every store's together otherwise)."""
     rows = await (await conn.execute(_BOLETAS, _query(tenant_id, month, store, scope))).fetchall()
     return [books.boleta_summary(int(tipo), date.fromisoformat(day), int(low), int(high), int(count), int(exento),
-                                 int(neto), int(iva), int(total)) for tipo, day, low, high, count, exento, neto, iva,
-            total in rows]
+                                 int(neto), int(iva), int(total), store or "")
+            for tipo, day, low, high, count, exento, neto, iva, total in rows]
 
 
 async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,

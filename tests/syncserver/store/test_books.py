@@ -61,5 +61,5 @@ def test_books_of_a_month_equal_a_fold_of_the_events(pg_database: str) -> None:
     assert (may.debito, may.credito, may.remanente_anterior) == (debito, credito, credito_april)
     assert may.remainder == debito - credito - credito_april
     assert got["june"].remanente_anterior == may.carry
-    assert [(r.tipo, r.folio) for r in got["norte"]] == [(39, 6)]
-    assert got["scoped"] == got["norte"]
+    assert [(r.tipo, r.folio, r.store_id) for r in got["norte"]] == [(39, 6, "norte")]
+    assert [(r.tipo, r.folio, r.iva, r.store_id) for r in got["scoped"]] == [(39, 6, got["norte"][0].iva, "")]
