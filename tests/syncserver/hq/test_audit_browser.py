@@ -41,7 +41,7 @@ def test_owner_on_a_phone_sees_the_lock_out_in_the_trail_and_the_idle_notice(wor
             clock.move(minutes=5, seconds=1)
             page.get_by_label("Contraseña").fill(PASSWORD)
             page.get_by_role("button", name="Ingresar").click()
-            expect(page.get_by_role("heading", name="Tiendas y cajas")).to_be_visible()
+            expect(page.get_by_role("heading", name="Panel", exact=True)).to_be_visible()
 
             page.get_by_role("link", name="Auditoría", exact=True).click()
             expect(page.get_by_role("heading", name="Auditoría")).to_be_visible()
