@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
-         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard")
+         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month")
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """HQ's Libro diario (``/hq/libros/diario``) over real PostgreSQL and real HTTP (uvicorn): the period's trial
 balance and asientos as ``syncserver.store.general_journal`` builds them from the pushed events, the CSV read
 back and compared, an encargado kept to his store, the contador reading, every bad period a Spanish 400; and the
-page in Chromium at desktop and phone widths (screenshots, no sideways scroll, every field labelled)."""
+page in Chromium at desktop and phone widths (screenshots, no sideways scroll, every field labelled, axe-core finding
+no violation, the keyboard reaching the pickers and the download)."""
 
 from __future__ import annotations
 
@@ -126,6 +127,7 @@ def test_an_encargado_reads_only_his_store_and_the_contador_reads_all(seeded: jo
 @BROWSER_MARKS[0]
 @BROWSER_MARKS[1]
 def test_the_journal_in_chromium_at_desktop_and_phone_widths(server: str, browser: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
 
     for width, height, suffix in ((1280, 900, "escritorio"), (390, 844, "telefono")):
@@ -141,4 +143,13 @@ def test_the_journal_in_chromium_at_desktop_and_phone_widths(server: str, browse
                 expect(page.get_by_label(label, exact=True)).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, suffix  # no sideways scroll
         page.screenshot(path=str(SHOTS / f"hq_libro_diario_{suffix}.png"), full_page=True)
+        results = Axe().run(page)
+        assert results.violations_count == 0, f"{suffix}: {results.generate_report()}"
+        reached = set()
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("(document.activeElement.labels && document.activeElement.labels[0]"
+                                      " ? document.activeElement.labels[0].textContent"
+                                      " : document.activeElement.textContent || '').trim()"))
+        assert {"Desde", "Hasta", "Tienda", "Ver", "Descargar CSV"} <= reached, reached
         context.close()
