@@ -287,6 +287,19 @@ def chart_of(report: Report[Any], key: str) -> Chart:
                  tuple(report.previous_of(r) or 0 for r in ranked) if compare else (), (), money_, series, empty)
 
 
+def hours_of_day(hours: Report[Any]) -> Chart:
+    """A one-day period's sales as bars by hour (one bar for the day says little), the day before's hours as the
+    line: its weekday's row of the hours grid."""
+    now = hours.period.start.weekday()
+    before = hours.previous_period.start.weekday() if hours.previous_period is not None else None
+    cells = {(r.weekday, r.hour): r.total for r in hours.rows}
+    earlier = {(r.weekday, r.hour): r.total for r in hours.previous_rows}
+    values = tuple(cells.get((now, h), 0) for h in range(24))
+    previous = tuple(earlier.get((before, h), 0) for h in range(24)) if before is not None else ()
+    return Chart("bars", tuple(f"{h}:00" for h in range(24)), values, previous,
+                 empty="" if any(values) else EMPTY["sales_by_day"])
+
+
 def table_of(report: Report[Any]) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     """The table on screen: the name, the figure and (when compared) the change against the period before's
     figure (a row absent before counts as 0); the hours grid lists only the hours with sales in either period.
@@ -338,9 +351,12 @@ class ReportsPresenter:
     def _load(self, **changes: Any) -> ReportsView:
         view = replace(self.view, message="", error=False, file="", **changes)
         key = view.variant if view.report == "products" else view.report
+        one_day = view.report == "sales_by_day" and self.current.days == 1
         try:
             summary = self.source.summary(self.current)
             report = self.source.report(key, self.current)
+            chart = (hours_of_day(self.source.report("sales_by_hour", self.current)) if one_day
+                     else chart_of(report, view.report))
         except errors.PosError as exc:
             return self._emit(replace(view, message=str(exc), error=True))
         self.shown = report
@@ -350,11 +366,10 @@ class ReportsPresenter:
             label += f"\nvs {report.previous_period.label}"
         elif view.report == "stock_by_category":
             label = f"Stock de hoy ({self.current.label}): sin comparación"
-        title = report.title
+        title = "Ventas del día por hora" if one_day else report.title
         return self._emit(replace(
             view, period=label, variants=PRODUCT_VIEWS if view.report == "products" else (),
-            figures=_figures(summary), title=title, chart=chart_of(report, view.report), columns=columns,
-            lines=lines))
+            figures=_figures(summary), title=title, chart=chart, columns=columns, lines=lines))
 
     def refresh(self) -> ReportsView:
         """Read the figures again (sales made since the page was opened count)."""

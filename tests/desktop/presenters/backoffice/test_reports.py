@@ -105,9 +105,15 @@ def test_this_month_against_the_month_before(presenter: ReportsPresenter,
 
 
 def test_today_and_this_week(presenter: ReportsPresenter, store: tuple[Any, dict[str, int]]) -> None:
-    _term, counts = store
+    term, counts = store
     view = presenter.choose_period("today")
     assert view.period == "03-12-2026\nvs 02-12-2026"
+    assert view.title == "Ventas del día por hora" and view.chart.kind == "bars"  # one bar would say little
+    assert view.chart.labels[:2] == ("0:00", "1:00") and len(view.chart.values) == len(view.chart.previous) == 24
+    days = term.reports.sales_by_day(Period(date(2026, 12, 2), LAST))
+    assert sum(view.chart.values) == days.rows[1].total and sum(view.chart.previous) == days.rows[0].total
+    assert view.chart.values[17] > 0 and view.chart.previous[17] == 0  # Juana's fiado at 17:00 today only
+    assert [line.name for line in view.lines] == ["jue 03-12"]
     assert view.figures[1].value == str(counts[LAST.isoformat()])
     assert view.figures[1].before == str(counts["2026-12-02"])
     view = presenter.choose_period("week")

@@ -75,6 +75,10 @@ def test_every_report_at_1024x600(ui: Any) -> None:
     assert ui.text("reports-period") == "01-12-2026 al 31-12-2026\nvs 01-11-2026 al 30-11-2026"
     assert ui.text("reports-figure-0-title") == "Venta neta"
     ui.screenshot(ui.window, "backoffice_reports_month.png")
+    ui.click("reports-period-today")
+    assert ui.text("reports-title") == "Ventas del día por hora"
+    ui.screenshot(ui.window, "backoffice_reports_today.png")
+    ui.click("reports-period-month")
     for key, _title in REPORTS:
         choose(ui, "reports-report", key)
         chart = ui.find(ChartView, "reports-chart")
