@@ -192,31 +192,38 @@ _WEEK_LINES = (
     f" WHERE {_WINDOW} AND {_LOCAL} >= %(week)s AND {_LOCAL} <= %(now)s")
 
 
-async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP
-                       ) -> list[TopProduct]:
-    """This week's (Monday 00:00 to ``now``) best-selling products by pesos charged, then SKU."""
+async def week_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP
+                        ) -> tuple[list[TopProduct], Margin]:
+    """This week's (Monday 00:00 to ``now``) best-selling products by pesos charged, then SKU (``limit`` of them),
+    and the week's :class:`Margin` over every product, read in one pass over the week's lines."""
     b = Bounds.at(now)
     rows = await (await conn.execute(
-        "SELECT sku, max(name), sum(quantity), sum(amount), COALESCE(sum(neto) FILTER (WHERE cost IS NOT NULL), 0),"
-        " COALESCE(sum(cost), 0) FROM (" + _WEEK_LINES + ") x GROUP BY sku ORDER BY sum(amount) DESC, sku"
-        " LIMIT %(limit)s",
+        "WITH g AS (SELECT sku, max(name) AS name, sum(quantity) AS units, sum(amount) AS amount,"
+        " COALESCE(sum(neto) FILTER (WHERE cost IS NOT NULL), 0) AS neto, COALESCE(sum(cost), 0) AS cost,"
+        " count(*) FILTER (WHERE cost IS NULL) AS uncosted,"
+        " COALESCE(sum(amount) FILTER (WHERE cost IS NULL), 0) AS uncosted_amount"
+        " FROM (" + _WEEK_LINES + ") x GROUP BY sku)"
+        " SELECT sku, name, units, amount, neto, cost, sum(neto) OVER (), sum(cost) OVER (), sum(uncosted) OVER (),"
+        " sum(uncosted_amount) OVER () FROM g ORDER BY amount DESC, sku LIMIT %(limit)s",
         {"t": tenant_id, "stores": list(stores), **b.text_range(b.week), "week": b.week, "now": b.now,
-         "limit": limit})).fetchall()
-    return [TopProduct(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4]), int(r[5]), int(r[4]) - int(r[5]))
-            for r in rows]
+         "limit": max(1, limit)})).fetchall()
+    top = [TopProduct(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4]), int(r[5]), int(r[4]) - int(r[5]))
+           for r in rows[:limit]]
+    if not rows:
+        return top, Margin(0, 0, 0, 0, 0)
+    neto, cost = int(rows[0][6]), int(rows[0][7])
+    return top, Margin(neto, cost, neto - cost, int(rows[0][8]), int(rows[0][9]))
+
+
+async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP
+                       ) -> list[TopProduct]:
+    """This week's best-selling products (:func:`week_products`)."""
+    return (await week_products(conn, tenant_id, stores, now, limit))[0]
 
 
 async def margin(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> Margin:
-    """This week's :class:`Margin` of ``stores``."""
-    b = Bounds.at(now)
-    row = await (await conn.execute(
-        "SELECT COALESCE(sum(neto) FILTER (WHERE cost IS NOT NULL), 0), COALESCE(sum(cost), 0),"
-        " count(*) FILTER (WHERE cost IS NULL), COALESCE(sum(amount) FILTER (WHERE cost IS NULL), 0)"
-        " FROM (" + _WEEK_LINES + ") x",
-        {"t": tenant_id, "stores": list(stores), **b.text_range(b.week), "week": b.week, "now": b.now})).fetchone()
-    assert row is not None  # an aggregate always answers one row
-    neto, cost = int(row[0]), int(row[1])
-    return Margin(neto, cost, neto - cost, int(row[2]), int(row[3]))
+    """This week's :class:`Margin` of ``stores`` (:func:`week_products`)."""
+    return (await week_products(conn, tenant_id, stores, now, 0))[1]
 
 
 async def tenders(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> list[tuple[str, int]]:
@@ -265,10 +272,12 @@ async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, s
                     every_store: bool) -> Dashboard:
     """Every figure of the dashboard for ``stores`` (``(store_id, name)``, those the user sees) at ``now``."""
     ids = [s for s, _ in stores]
-    return Dashboard(now, await store_sales(conn, tenant_id, stores, now), await heat_map(conn, tenant_id, ids, now),
-                     await top_products(conn, tenant_id, ids, now), await margin(conn, tenant_id, ids, now),
-                     await tenders(conn, tenant_id, ids, now), await stale_tills(conn, tenant_id, ids, now),
-                     await alerts(conn, tenant_id, ids, every_store=every_store))
+    per_store = await store_sales(conn, tenant_id, stores, now)
+    heat = await heat_map(conn, tenant_id, ids, now)
+    top, week_margin = await week_products(conn, tenant_id, ids, now)
+    return Dashboard(now, per_store, heat, top, week_margin, await tenders(conn, tenant_id, ids, now),
+                     await stale_tills(conn, tenant_id, ids, now), await alerts(conn, tenant_id, ids,
+                                                                                every_store=every_store))
 
 
 async def marker(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> str:

@@ -141,3 +141,17 @@ def test_tills_not_synced_alerts_and_the_marker(pg_database: str) -> None:
                                         [kit.Line("LEC-1", kit.Decimal(1), 1150, 700)], {"cash": 1150})])
     assert read(w, lambda c: dashboard.marker(c, 1, ids, now)) != after
     assert json.dumps(after)  # a plain text the page can carry
+
+
+def test_top_products_and_margin_alone_agree_with_the_dashboard(pg_database: str) -> None:
+    w = make_world(pg_database)
+    ids = [s for s, _ in STORES]
+    sales = kit.generate(21, ids, 200)
+    kit.write(w.admin_url, 1, sales)
+    expected = kit.fold(sales, ids)
+    top = read(w, lambda c: dashboard.top_products(c, 1, ids, kit.NOW, limit=2))
+    assert [(t.sku, t.units, t.amount, t.neto, t.cost) for t in top] == expected.top[:2]
+    alone = read(w, lambda c: dashboard.margin(c, 1, ids, kit.NOW))
+    assert (alone.neto, alone.cost, alone.uncosted_lines, alone.uncosted_amount) == expected.margin
+    empty = read(w, lambda c: dashboard.week_products(c, 1, ["sin-ventas"], kit.NOW))
+    assert empty == ([], dashboard.Margin(0, 0, 0, 0, 0)) and empty[1].percent is None
