@@ -1,6 +1,6 @@
 """The Reportes section: a period (today, this week, this month, a custom range) beside the period before it, the
 headline figures, one report at a time as a chart and a table, and the exports (CSV, Excel, every report in one
-workbook). Figures from ``desktop.services.reports``; the page in docs/back-office.md."""
+workbook). Figures from ``desktop.services.reports`` (docs/reports.md); the page in docs/back-office.md."""
 
 from __future__ import annotations
 
