@@ -1,9 +1,10 @@
 """Read models of customers and fiado at the till: people, aliases, accounts, the ledger (``shared.fiado.entries``
 of each event, in the transaction that journals it) and each customer's balance kept in step with it.
-Tables: desktop/journal/migrations/versions/0017_fiado.py; the model: docs/fiado.md."""
+Tables: desktop/journal/migrations/versions/0017_fiado.py (and 0019: the master's flags); the model: docs/fiado.md."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
@@ -12,7 +13,7 @@ from shared import text_fold
 from shared.events import envelope, fiado, returns, sales
 
 TABLES = ("people", "customer_aliases", "fiado_accounts", "fiado_entries", "fiado_balances", "fiado_payments",
-          "fiado_settings")
+          "fiado_settings", "customer_flags")
 """Projection tables (cleared and refolded by ``rebuild-projections``)."""
 PULL_MARK = "fiado_pull_mark"
 """``sync_state`` key: ``<epoch>:<seq>``, this till's journal acknowledged by the master at its last successful
@@ -77,6 +78,13 @@ def settings_set(conn: sqlite3.Connection, entry: envelope.Envelope, e: fiado.Fi
                  " VALUES (1, ?, ?, ?, ?)", (e.offline_allowance, e.overpayment, e.set_by, entry.occurred_at))
 
 
+def settings_received(conn: sqlite3.Connection, entry: envelope.Envelope, e: fiado.FiadoSettingsReceived) -> None:
+    """The store's settings as the master folded them (saved at one of the store's tills) replace the ones before."""
+    conn.execute("INSERT OR REPLACE INTO fiado_settings (id, offline_allowance, overpayment, set_by, set_at)"
+                 " VALUES (1, ?, ?, ?, ?)", (e.offline_allowance, e.overpayment, e.set_by,
+                                             e.set_at or entry.occurred_at))
+
+
 def customer_received(conn: sqlite3.Connection, entry: envelope.Envelope, e: fiado.CustomerReceived) -> None:
     """The master's view of a customer replaces the till's profile and account of it and of each alias; the
     aliases' entries count for it from now on (its balance is folded again when an alias is new)."""
@@ -93,11 +101,16 @@ def customer_received(conn: sqlite3.Connection, entry: envelope.Envelope, e: fia
                          (alias, target))
         moved = conn.execute("UPDATE customer_aliases SET customer_id = ? WHERE customer_id = ?", (target, alias))
         merged = merged or moved.rowcount > 0
-        for table in ("people", "fiado_accounts", "fiado_balances"):
+        for table in ("people", "fiado_accounts", "fiado_balances", "customer_flags"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (alias,))
     _upsert_person(conn, target, e.name, e.rut, e.phone, e.address, e.notes, e.active, "", entry.occurred_at,
                    "master")
     _set_account(conn, target, e.fiado_enabled, e.credit_limit, "", entry.occurred_at)
+    if e.flags:
+        conn.execute("INSERT OR REPLACE INTO customer_flags (customer_id, flags) VALUES (?, ?)",
+                     (target, json.dumps(list(e.flags), ensure_ascii=False)))
+    else:
+        conn.execute("DELETE FROM customer_flags WHERE customer_id = ?", (target,))
     if merged:
         refold_balance(conn, target)
 

@@ -9,6 +9,7 @@ into another at the master answers as the survivor, with both histories.
 from __future__ import annotations
 
 import gc
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -66,7 +67,7 @@ class StatementPage:
 class BalanceRow:
     """A customer in the back office's list: profile, account, balance, ``oldest_unpaid_at`` (UTC text, "" none)
     and ``overdue_days`` (Chile calendar days since it, ``shared.fiado.overdue_days``; None when nothing is
-    unpaid)."""
+    unpaid); ``flags`` the master's open flags on it (Spanish texts, :func:`flags`)."""
 
     customer_id: str
     name: str
@@ -79,6 +80,7 @@ class BalanceRow:
     headroom: int
     oldest_unpaid_at: str
     overdue_days: int | None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +282,10 @@ def balances(conn: sqlite3.Connection, search: str = "", only_with_balance: bool
         params.append(day_bounds(today - timedelta(days=overdue_after), today)[0])
     rows = conn.execute(
         "SELECT p.customer_id, p.name, p.rut, p.phone, p.active, COALESCE(a.enabled, 0), COALESCE(a.credit_limit, 0),"
-        " COALESCE(b.balance, 0), b.oldest_unpaid_at FROM people p"
+        " COALESCE(b.balance, 0), b.oldest_unpaid_at, f.flags FROM people p"
         " LEFT JOIN fiado_accounts a ON a.customer_id = p.customer_id"
         " LEFT JOIN fiado_balances b ON b.customer_id = p.customer_id"
+        " LEFT JOIN customer_flags f ON f.customer_id = p.customer_id"
         f" WHERE {' AND '.join(filters)} ORDER BY COALESCE(b.balance, 0) DESC, p.name_fold, p.customer_id LIMIT ?",
         (*params, limit)).fetchall()
     out: list[BalanceRow] = []
@@ -290,8 +293,19 @@ def balances(conn: sqlite3.Connection, search: str = "", only_with_balance: bool
         enabled, limit_, balance, oldest = bool(r[5]), int(r[6]), int(r[7]), str(r[8] or "")
         days = max(0, (today - fiado_mod.local_date(oldest)).days) if oldest else None
         out.append(BalanceRow(r[0], r[1], r[2], r[3], bool(r[4]), enabled, limit_, balance,
-                              max(limit_ - balance, 0) if enabled else 0, oldest, days))
+                              max(limit_ - balance, 0) if enabled else 0, oldest, days, _flags(r[9])))
     return out
+
+
+def _flags(stored: object) -> tuple[str, ...]:
+    return tuple(str(f) for f in json.loads(str(stored))) if stored else ()
+
+
+def flags(conn: sqlite3.Connection, customer_id: str) -> tuple[str, ...]:
+    """The master's open flags on ``customer_id`` (Spanish texts, oldest first; ``CustomerReceived.flags`` as last
+    pulled): over the limit because of charges from different terminals, a merge of two cards with balances."""
+    row = conn.execute("SELECT flags FROM customer_flags WHERE customer_id = ?", (customer_id,)).fetchone()
+    return _flags(row[0]) if row else ()
 
 
 _PAYMENT = ("SELECT p.payment_id, p.entry_id, p.customer_id, p.kind, p.amount, p.received, p.shift_id, p.at,"

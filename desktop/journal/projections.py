@@ -247,6 +247,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     fiado.FiadoSettingsSet: [fiado_projection.settings_set],
     fiado.CustomerReceived: [fiado_projection.customer_received],
     fiado.FiadoEntryReceived: [fiado_projection.entry_received],
+    fiado.FiadoSettingsReceived: [fiado_projection.settings_received],
 }
 
 

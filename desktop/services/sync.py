@@ -206,8 +206,9 @@ class SyncService:
 
     def pull(self) -> int:
         """Apply HQ's changes (catalog, prices, the categories' tab order, users and their PIN hashes, the emisor,
-        this store's sucursal data, folio leases, transfers sent to this store, the inventory settings, the tenant's
-        customers and the fiado entries made at other terminals) as journal events; returns how many."""
+        this store's sucursal data, folio leases, transfers sent to this store, the inventory settings, the store's
+        fiado settings, the tenant's customers and the fiado entries made at other terminals) as journal events;
+        returns how many."""
         applied = 0
         while True:
             batch = self.pull_batch()
@@ -284,7 +285,9 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
     ``unit_cost``), ``sent_by``, ``sent_at`` (the sender's journal time), ``note``; an ``inventory_settings``
     change's: ``costing``, ``store_prices``, ``merma_pin_above``. A ``customer`` change's data is the master's view
     of a customer (:class:`CustomerReceived`: ``customer_id``, ``name``, ``rut``, ``phone``, ``address``, ``notes``,
-    ``fiado_enabled``, ``credit_limit``, ``aliases``, ``active``); a ``fiado_entry`` change's, a ledger entry as the
+    ``fiado_enabled``, ``credit_limit``, ``aliases``, ``active``, ``flags``: the master's open flags' texts); a
+    ``fiado_settings`` change's (key: the store), the store's fiado settings (:class:`FiadoSettingsReceived`:
+    ``offline_allowance``, ``overpayment``, ``set_by``, ``set_at``); a ``fiado_entry`` change's, a ledger entry as the
     master folded it (:class:`FiadoEntryReceived`: ``entry_id``, ``customer_id``, ``kind``, ``amount`` positive,
     ``store_id``, ``terminal_id``, ``document``, ``reference``, ``at``, ``reverses``, ``counter_account``)."""
     data = change["data"]
@@ -350,7 +353,14 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             phone=str(data.get("phone") or ""), address=str(data.get("address") or ""),
             notes=str(data.get("notes") or ""), fiado_enabled=bool(data.get("fiado_enabled", False)),
             credit_limit=int(data.get("credit_limit") or 0), aliases=tuple(str(a) for a in data.get("aliases") or ()),
-            active=bool(data.get("active", True)))
+            active=bool(data.get("active", True)), flags=tuple(str(f) for f in data.get("flags") or ()))
+    if change["kind"] == "fiado_settings":
+        if identity is not None and str(change.get("key") or identity.store_id) != identity.store_id:
+            return None
+        return fiado.FiadoSettingsReceived(
+            offline_allowance=int(data.get("offline_allowance") or 0),
+            overpayment=str(data.get("overpayment") or "refuse"), set_by=str(data.get("set_by") or ""),
+            set_at=str(data.get("set_at") or ""))
     if change["kind"] == "fiado_entry":
         return fiado.FiadoEntryReceived(
             entry_id=str(data["entry_id"]), customer_id=str(data["customer_id"]), kind=str(data["kind"]),

@@ -9,7 +9,7 @@ balance is what they owe (positive) or hold in their favour (negative). docs/fia
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 OVERPAYMENT_POLICIES: Final = ("credit", "refuse")
 """What a payment larger than the balance does: ``credit`` keeps the excess as saldo a favor, ``refuse`` refuses
@@ -130,10 +130,12 @@ class CustomerReceived:
     """A customer as the master knows it, forwarded to every till of the tenant (change feed ``customer``):
     created or edited at HQ or at another store, merged by RUT (``aliases``: the ids merged into ``customer_id``,
     whose entries now count for it), with its fiado account (``fiado_enabled``, ``credit_limit``) as a manager or
-    HQ last set it. Replaces the till's profile and account of ``customer_id`` and of each alias."""
+    HQ last set it, and the master's open ``flags`` on it for the store manager (each in Spanish: over the limit
+    because of charges from different terminals, a merge of two cards that both had balances; v2). Replaces the
+    till's profile, account and flags of ``customer_id`` and of each alias."""
 
     TYPE: ClassVar[str] = "customer.received"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     customer_id: str
     name: str
@@ -145,6 +147,27 @@ class CustomerReceived:
     credit_limit: int
     aliases: tuple[str, ...] = ()
     active: bool = True
+    flags: tuple[str, ...] = ()
+
+
+def upcast_customer_received_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``customer.received`` v1 payload as v2: the master sent no flags (none known)."""
+    return {"flags": [], **payload}
+
+
+@dataclass(frozen=True, slots=True)
+class FiadoSettingsReceived:
+    """The store's fiado settings as the master last folded them (a :class:`FiadoSettingsSet` journaled at one of
+    the store's tills), forwarded to the store's tills only (change feed ``fiado_settings``): replaces the till's
+    settings. The master ignores it when a till pushes it back."""
+
+    TYPE: ClassVar[str] = "fiado.settings_received"
+    VERSION: ClassVar[int] = 1
+
+    offline_allowance: int
+    overpayment: str
+    set_by: str
+    set_at: str = ""
 
 
 @dataclass(frozen=True, slots=True)

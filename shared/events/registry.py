@@ -56,6 +56,7 @@ EVENT_CLASSES = (
     fiado.FiadoSettingsSet,
     fiado.CustomerReceived,
     fiado.FiadoEntryReceived,
+    fiado.FiadoSettingsReceived,
 )
 
 UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
@@ -65,6 +66,7 @@ UPCASTERS: dict[tuple[str, int], codec.Upcaster] = {
     (purchases.PurchaseReceived.TYPE, 1): purchases.upcast_v1,
     (purchases.PurchaseReceived.TYPE, 2): purchases.upcast_v2,
     (catalog.ProductUpserted.TYPE, 1): catalog.upcast_product_v1,
+    (fiado.CustomerReceived.TYPE, 1): fiado.upcast_customer_received_v1,
 }
 """``(type, old_version) -> function(payload) -> payload of old_version + 1``."""
 

@@ -143,6 +143,7 @@ LABELS: Final = {
     "customer.profile_saved": "el cliente", "fiado.account_set": "la cuenta de fiado", "fiado.paid": "el abono",
     "fiado.payment_reversed": "la reversa del abono", "fiado.settings_set": "la configuración del fiado",
     "customer.received": "el cliente", "fiado.entry_received": "el movimiento de fiado",
+    "fiado.settings_received": "la configuración del fiado",
 }
 """What the cashier reads for each event type in :class:`RuleBroken`."""
 
@@ -999,6 +1000,8 @@ CUSTOMER_MAX: Final = {"name": 100, "phone": 30, "address": 120, "notes": 500}
 PAYMENT_KINDS: Final = frozenset({"cash", "debit", "credit", "transfer"})
 """Tenders a fiado payment (abono) may be taken in."""
 FIADO_DOCUMENT_MAX: Final = 120
+FLAG_MAX: Final = 500
+"""Longest text of one of the master's flags on a customer (``CustomerReceived.flags``)."""
 
 
 def _customer_profile(e: fiado.CustomerProfileSaved | fiado.CustomerReceived) -> str | None:
@@ -1014,6 +1017,9 @@ def _customer_received(e: fiado.CustomerReceived) -> str | None:
     reason = (_customer_profile(e) or _bool("fiado_enabled", e.fiado_enabled) or _pesos("credit_limit", e.credit_limit))
     if reason is None and (type(e.aliases) is not tuple or any(_id("aliases", a) for a in e.aliases)):
         return "el campo aliases debe ser una lista de identificadores de cliente"
+    if reason is None and (type(e.flags) is not tuple or any(
+            not isinstance(f, str) or not f.strip() or len(f) > FLAG_MAX for f in e.flags)):
+        return f"el campo flags debe ser una lista de textos de 1 a {FLAG_MAX} caracteres"
     return reason
 
 
@@ -1049,6 +1055,12 @@ def _payment_reversed(e: fiado.FiadoPaymentReversed) -> str | None:
 def _fiado_settings(e: fiado.FiadoSettingsSet) -> str | None:
     return (_pesos("offline_allowance", e.offline_allowance)
             or _one_of("overpayment", e.overpayment, frozenset(fiado.OVERPAYMENT_POLICIES)) or _id("set_by", e.set_by))
+
+
+def _settings_received(e: fiado.FiadoSettingsReceived) -> str | None:
+    return (_pesos("offline_allowance", e.offline_allowance)
+            or _one_of("overpayment", e.overpayment, frozenset(fiado.OVERPAYMENT_POLICIES))
+            or _id("set_by", e.set_by, required=False) or _text("set_at", e.set_at, ID_MAX))
 
 
 def _entry_received(e: fiado.FiadoEntryReceived) -> str | None:
@@ -1097,5 +1109,6 @@ RULES: dict[type[Any], Rule] = {
     fiado.FiadoSettingsSet: _fiado_settings,
     fiado.CustomerReceived: _customer_received,
     fiado.FiadoEntryReceived: _entry_received,
+    fiado.FiadoSettingsReceived: _settings_received,
 }
 """The rule of each event type (every type of ``shared.events.registry``; a test checks none is missing)."""

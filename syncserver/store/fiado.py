@@ -24,6 +24,9 @@ CUSTOMER_CHANGE: Final = "customer"
 ENTRY_CHANGE: Final = "fiado_entry"
 """Feed kind of a ledger entry the master folded (tenant-wide; key: ``entry_id``; ``data``: ``codec.to_payload`` of
 its :class:`shared.events.fiado.FiadoEntryReceived`; the till that journaled it skips it)."""
+SETTINGS_CHANGE: Final = "fiado_settings"
+"""Feed kind of a store's fiado settings as the master folded them (for that store's tills only; key: ``store_id``;
+``data``: ``codec.to_payload`` of its :class:`shared.events.fiado.FiadoSettingsReceived`)."""
 HQ_STORE: Final = "hq"
 """The ``store_id`` of what HQ saved (a customer created or edited at HQ, a limit set there)."""
 FOLDED: Final = ("people", "customer_aliases", "fiado_accounts", "fiado_entries", "fiado_payments", "fiado_balances",
@@ -193,7 +196,15 @@ class Book:
                                    address=p.address, notes=p.notes,
                                    fiado_enabled=account is not None and account.enabled,
                                    credit_limit=account.credit_limit if account is not None else 0,
-                                   aliases=self.aliases(customer_id), active=p.active)
+                                   aliases=self.aliases(customer_id), active=p.active,
+                                   flags=self.open_flags(customer_id))
+
+    def open_flags(self, customer_id: str) -> tuple[str, ...]:
+        """The Spanish texts of the open flags on surviving ``customer_id`` and the ids merged into it, oldest
+        first (the book holds every open flag of the customers it loaded)."""
+        members = {customer_id, *self.aliases(customer_id)}
+        return tuple(f.detail for f in sorted(self.flags.values(), key=lambda f: (f.raised_at, f.kind, f.entry_id))
+                     if f.customer_id in members and f.resolved_at is None)
 
     # -- checks (scope) --------------------------------------------------------------------------------------------
 
@@ -414,10 +425,13 @@ class Book:
             if flag.customer_id == customer and flag.kind == kind and flag.resolved_at is None and kind == OVER_LIMIT:
                 self.flags[k] = replace(flag, detail=detail, terminals=terminals, stores=stores)
                 self.dirty_flags.add(k)
+                if flag.detail != detail:
+                    self._changed(customer)
                 return
         k = (customer, kind, key)
         self.flags[k] = Flag(customer, kind, key, detail, terminals, stores, at)
         self.dirty_flags.add(k)
+        self._changed(customer)  # the tills show the manager the flag (``CustomerReceived.flags``)
 
     def _resolve(self, customer: str, at: datetime, *, force: bool = False) -> None:
         """An over-limit flag closes when the balance is back within the limit (``force``: the caller knows)."""
@@ -428,6 +442,7 @@ class Book:
             if flag.customer_id == customer and flag.kind == OVER_LIMIT and flag.resolved_at is None:
                 flag.resolved_at = at
                 self.dirty_flags.add(k)
+                self._changed(self.survivor(customer))  # the tills drop the flag
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
@@ -479,11 +494,16 @@ class Book:
                     (t, s, *self.settings[s]) for s in sorted(self.dirty_settings)], suffix=_upsert(_SETTINGS, 2))
 
     async def forward(self, conn: db.Conn) -> None:
-        """Publish to the tenant's tills each customer whose master view changed and each entry folded."""
+        """Publish to the tenant's tills each customer whose master view changed (profile, account, aliases, open
+        flags) and each entry folded; to a store's tills, its fiado settings when they changed."""
         changes = [(CUSTOMER_CHANGE, c, codec_mod.to_payload(self.received(c))) for c in self.changed
                    if c in self.people and c not in self.alias_of]
         changes += [(ENTRY_CHANGE, x.entry_id, codec_mod.to_payload(self.forwarded(x))) for x in self.entries]
         await change_feed.append_many(conn, self.tenant_id, changes)
+        for store in sorted(self.dirty_settings):
+            allowance, overpayment, by, at = self.settings[store]
+            await change_feed.append_change(conn, self.tenant_id, SETTINGS_CHANGE, store, codec_mod.to_payload(
+                ev.FiadoSettingsReceived(allowance, overpayment, by, at)), store_id=store)
 
     def forwarded(self, x: ledger.Entry) -> ev.FiadoEntryReceived:
         """The entry as another till receives it (its document names the store it was made at)."""

@@ -35,6 +35,12 @@ class FiadoDesk(Protocol):
     def statement_pdf(self, customer_id: str, start: date, end: date, path: Path | str) -> Path: ...
 
 
+def flag_text(flags: tuple[str, ...]) -> str:
+    """The master's open flags on a customer (``fiado_queries.flags``) as one text for the page ("" none): each
+    prefixed «Alerta del servidor», joined by " · "."""
+    return " · ".join(f"Alerta del servidor: {f.rstrip('.')}" for f in flags)
+
+
 class JournalCustomers:
     """``CustomerSource`` over the journal's connection; ``lock`` (the journal's, when a sync thread shares the
     connection) is held around each read."""
@@ -44,9 +50,9 @@ class JournalCustomers:
         self.conn, self.lock = conn, lock
 
     @staticmethod
-    def _row(row: fiado_queries.BalanceRow) -> CustomerRow:  # the till has no flags of the master
+    def _row(row: fiado_queries.BalanceRow) -> CustomerRow:
         return CustomerRow(row.customer_id, row.name, row.rut, row.phone, row.enabled, row.limit, row.balance,
-                           row.oldest_unpaid_at or "")
+                           row.oldest_unpaid_at or "", flag_text(row.flags))
 
     def customers(self, search: str, only_with_balance: bool, overdue_only: bool,
                   limit: int) -> list[CustomerRow]:
@@ -60,8 +66,9 @@ class JournalCustomers:
             if found is None:
                 return None
             account = fiado_queries.account(self.conn, customer_id)
+            flags = fiado_queries.flags(self.conn, found.customer_id)
         return CustomerRow(found.customer_id, found.name, found.rut, found.phone, account.enabled, account.limit,
-                           account.balance, account.oldest_unpaid_at or "")
+                           account.balance, account.oldest_unpaid_at or "", flag_text(flags))
 
     def profile(self, customer_id: str) -> Profile | None:
         with self.lock():

@@ -164,7 +164,8 @@ class CustomersView:
     """``rows`` (:class:`ListLine`) for ``search`` and the filters; ``selected`` the row opened in ``form``;
     ``customer`` its name ("" none opened) and ``account`` its balance in words; ``movements`` follow
     :data:`MOVEMENT_COLUMNS` for ``start``..``end`` (as typed, DD-MM-AAAA) with ``opening`` and ``closing``;
-    ``allowance`` and ``overpayment`` the store's settings as typed; ``file`` the PDF last written."""
+    ``allowance`` and ``overpayment`` the store's settings as typed; ``file`` the PDF last written; ``flag`` the
+    opened customer's flags in full (the master's, Spanish; "" none)."""
 
     section: str = "list"
     search: str = ""
@@ -187,6 +188,7 @@ class CustomersView:
     can_edit: bool = False
     message: str = ""
     error: bool = False
+    flag: str = ""
 
 
 OVERDUE_FLAG_DAYS = 30
@@ -257,12 +259,21 @@ def line_of(row: CustomerRow, today: date) -> ListLine:
     use = use_percent(row.balance, row.limit) if row.enabled else None
     over = bool(row.flag) or (row.enabled and row.balance > row.limit)
     rut = rut_mod.format(row.rut) if row.rut else ""
-    detail = " · ".join(part for part in (rut, row.phone, row.flag or ("Sobre el límite" if over else ""))
+    marked = f"⚑ {_short(row.flag)}" if row.flag else ""  # first: a long line is cut at its end
+    detail = " · ".join(part for part in (marked, rut, row.phone, "" if row.flag or not over else "Sobre el límite")
                         if part)
     flag = "over" if over else ("overdue" if days is not None and days > OVERDUE_FLAG_DAYS else "")
     return ListLine(row.name, detail, balance_text(row.balance) if row.balance else "$0",
                     money.format_clp(row.limit) if row.enabled else "Sin fiado",
                     f"{use}\u00a0%" if use is not None else "", days_text(days), flag)
+
+
+FLAG_SHOWN = 60
+"""Most characters of a flag's text the list shows under the name (the whole text is in the form, ``flag``)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= FLAG_SHOWN else text[:FLAG_SHOWN - 1].rstrip() + "…"
 
 
 def account_text(row: CustomerRow, today: date) -> str:
@@ -276,8 +287,8 @@ def account_text(row: CustomerRow, today: date) -> str:
     days = overdue_days(row.oldest_unpaid_at, today) if row.balance > 0 else None
     if days:
         parts.append(f"{days_text(days)} de mora")
-    if row.flag or row.balance > row.limit:
-        parts.append(row.flag or "sobre el límite")
+    if row.balance > row.limit:
+        parts.append("sobre el límite")
     return " · ".join(parts)
 
 
@@ -372,7 +383,7 @@ class CustomersPresenter:
         form = Form(profile.name, rut_mod.format(profile.rut) if profile.rut else "", profile.phone,
                     profile.address, profile.notes, check, ok, editing=customer_id, enabled=row.enabled,
                     limit=es_cl.number(row.limit) if row.limit else "")
-        view = self._listed(replace(self.view, form=form, customer=profile.name,
+        view = self._listed(replace(self.view, form=form, customer=profile.name, flag=row.flag,
                                     account=account_text(row, self.today()), section="profile", movements=(),
                                     opening="", closing="", file="", error=False,
                                     message=message or ("" if self.view.can_edit else self.read_only)))
@@ -380,7 +391,7 @@ class CustomersPresenter:
 
     def new(self) -> CustomersView:
         """An empty form for a new customer."""
-        return self._emit(replace(self.view, form=Form(), selected=None, customer="", account="", movements=(),
+        return self._emit(replace(self.view, form=Form(), selected=None, customer="", account="", flag="", movements=(),
                                   opening="", closing="", file="", section="profile",
                                   message="" if self.view.can_edit else self.read_only, error=False))
 

@@ -32,6 +32,9 @@ from desktop.ui.widgets import BigButton, group_thousands, label, show_message
 
 LABELS = (("name", "Nombre"), ("rut", "RUT"), ("phone", "Teléfono"), ("address", "Dirección"), ("notes", "Notas"))
 OK_STYLE = "color: #15803d; font-weight: 700;"
+FLAG_STYLE = ("color: #991b1b; background: #fef2f2; border: 1px solid #fca5a5; border-radius: 6px;"
+              " padding: 4px 8px; font-size: 13px; font-weight: 600;")
+"""The master's flags on the opened customer: red like a row over its limit."""
 FLAGS = {"over": "negative", "overdue": "low"}
 """A row over its limit (or flagged by the master) is red, one overdue a month or more amber."""
 
@@ -85,9 +88,15 @@ class CustomersPage(OpsPage):
 
     def _profile(self) -> QWidget:
         box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(box)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(6)
+        row = QHBoxLayout()
         row.setSpacing(12)
+        outer.addLayout(row, 1)
+        self.flag = label("", "customers-flag", wrap=True)  # the master's flags on the customer, in full
+        self.flag.setStyleSheet(FLAG_STYLE)
+        outer.addWidget(self.flag)
         grid = QGridLayout()
         grid.setVerticalSpacing(4)
         grid.setHorizontalSpacing(8)
@@ -245,6 +254,8 @@ class CustomersPage(OpsPage):
                              "Toque un cliente de la lista")
         self.account.setText(view.account.replace(" · ", "\n"))  # owed, available, overdue: one a line
         self.account.setVisible(bool(view.account))
+        self.flag.setText(f"⚑ {view.flag}" if view.flag else "")
+        self.flag.setVisible(bool(view.flag))
         for key, edit in self.fields.items():
             set_text(edit, getattr(f, key))
             edit.setReadOnly(not view.can_edit)

@@ -282,3 +282,30 @@ def test_a_fact_of_this_till_forwarded_under_a_new_id_counts_once(till):
     assert fiado_queries.account(conn, ROSA).balance == 3600
     _rebuild_is_identical(till)
 
+
+
+def test_the_masters_flags_are_kept_with_the_customer_until_the_master_drops_them(till):
+    conn = till.journal.conn
+    flag = "Saldo de $62.300 sobre el límite de $50.000: cargos desde 2 cajas que no se conocían entre sí."
+    till.journal.append(ev.CustomerReceived(ROSA, "Rosa Muñoz", "", "", "", "", True, 50_000, flags=(flag,)))
+    assert fiado_queries.flags(conn, ROSA) == (flag,)
+    assert [(r.customer_id, r.flags) for r in fiado_queries.balances(conn)] == [(ROSA, (flag,))]
+    _rebuild_is_identical(till)
+    merged = "Se unió «Rosa M.» con «Juan Pérez»: los dos tenían saldo."
+    till.journal.append(ev.CustomerReceived(JUAN, "Juan Pérez", "", "", "", "", True, 70_000, (ROSA,),
+                                            flags=(merged,)))
+    assert (fiado_queries.flags(conn, ROSA), fiado_queries.flags(conn, JUAN)) == ((), (merged,))
+    till.journal.append(ev.CustomerReceived(JUAN, "Juan Pérez", "", "", "", "", True, 70_000, (ROSA,)))
+    assert fiado_queries.flags(conn, JUAN) == ()
+    assert conn.execute("SELECT COUNT(*) FROM customer_flags").fetchone()[0] == 0
+    _rebuild_is_identical(till)
+
+
+def test_the_settings_the_master_forwards_replace_the_ones_set_here(till):
+    conn = till.journal.conn
+    till.journal.append(ev.FiadoSettingsSet(5000, "credit", "admin"))
+    till.journal.append(ev.FiadoSettingsReceived(12_000, "refuse", "marta", "2026-11-20T13:00:00.000Z"))
+    settings = fiado_queries.settings(conn)
+    assert (settings.offline_allowance, settings.overpayment, settings.set_by, settings.set_at) == (
+        12_000, "refuse", "marta", "2026-11-20T13:00:00.000Z")
+    _rebuild_is_identical(till)

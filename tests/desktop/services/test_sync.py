@@ -447,6 +447,8 @@ def test_what_a_till_charged_offline_counts_until_a_round_gets_through(terminal)
 def test_the_masters_customer_and_fiado_entry_changes_read_back_as_the_events_it_forwarded():
     """The master publishes ``codec.to_payload`` of the events (``syncserver.store.fiado``); the till reads them
     back field for field."""
+    import dataclasses
+
     from desktop.services.sync import _event
     from shared import fiado as ledger
     from shared.events import codec, fiado
@@ -462,3 +464,24 @@ def test_the_masters_customer_and_fiado_entry_changes_read_back_as_the_events_it
                    "data": codec.to_payload(customer)}) == customer
     assert _event({"id": 2, "kind": "fiado_entry", "key": entry.entry_id, "data": codec.to_payload(forwarded)}
                   ) == forwarded
+    flagged = dataclasses.replace(customer, flags=("Saldo de $31.000 sobre el límite de $30.000: 2 cajas.",))
+    assert _event({"id": 3, "kind": "customer", "key": customer.customer_id,
+                   "data": codec.to_payload(flagged)}) == flagged
+
+
+def test_the_stores_fiado_settings_are_pulled_and_another_stores_are_not(terminal):
+    from desktop.journal import fiado_queries
+    from shared.events import codec, fiado
+
+    server = FakeServer()
+    mine = fiado.FiadoSettingsReceived(15_000, "credit", "marta", "2026-11-20T13:00:00.000Z")
+    server.changes = [
+        {"id": 1, "kind": "fiado_settings", "key": "sur", "data": codec.to_payload(
+            fiado.FiadoSettingsReceived(0, "refuse", "nico"))},
+        {"id": 2, "kind": "fiado_settings", "key": terminal.journal.identity.store_id,
+         "data": codec.to_payload(mine)}]
+    service = SyncService(terminal.journal, server)
+    assert service.sync_once(datetime.now()).pulled == 1
+    settings = fiado_queries.settings(terminal.journal.conn)
+    assert (settings.offline_allowance, settings.overpayment, settings.set_by) == (15_000, "credit", "marta")
+    assert [e.type for e in terminal.journal.read()][-1] == "fiado.settings_received"

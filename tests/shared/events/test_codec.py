@@ -161,7 +161,9 @@ SAMPLES: dict[type[Any], Any] = {
     fiado.FiadoSettingsSet: fiado.FiadoSettingsSet(20000, "credit", "marta"),
     fiado.CustomerReceived: fiado.CustomerReceived(
         "0193a0b0-0000-7000-8000-000000000001", "Rosa Pérez", "12345678-5", "", "", "", True, 50000,
-        ("0193a0b0-0000-7000-8000-000000000009",)),
+        ("0193a0b0-0000-7000-8000-000000000009",),
+        flags=("Saldo de $62.300 sobre el límite de $50.000: cargos desde 2 cajas que no se conocían entre sí.",)),
+    fiado.FiadoSettingsReceived: fiado.FiadoSettingsReceived(20000, "credit", "marta", "2026-12-01T15:04:05.000000Z"),
     fiado.FiadoEntryReceived: fiado.FiadoEntryReceived(
         "0193a0b0-0000-7000-8000-0000000000aa", "0193a0b0-0000-7000-8000-000000000001", "cargo", 4990, "S2", "T9",
         "Boleta N° 77 · Local Norte", "V-77", "2026-12-01T15:04:05.000000Z"),
@@ -404,9 +406,10 @@ def test_a_missing_upcaster_is_an_unknown_version() -> None:
 
 def test_the_production_registry_upcasts_only_what_changed() -> None:
     # purchase v2 added package_factor, v3 the lines' expiry; sale v2 the lines' cost; product v2 HQ's change id,
-    # who and when
+    # who and when; customer received v2 the master's flags
     assert set(registry.UPCASTERS) == {("purchase.received", 1), ("purchase.received", 2), ("sale.completed", 1),
-                                       ("catalog.product_upserted", 1), ("sale.completed", 2), ("sale.returned", 1)}
+                                       ("catalog.product_upserted", 1), ("sale.completed", 2), ("sale.returned", 1),
+                                       ("customer.received", 1)}
     assert registry.build_codec().upcasters == registry.UPCASTERS
 
 
@@ -417,6 +420,16 @@ def test_a_product_v1_reads_as_v2_with_no_hq_change_known() -> None:
           "active": True, "source": "hq"}
     event = c.decode("catalog.product_upserted", 1, v1)
     assert (event.change_id, event.changed_by, event.changed_at, event.price) == (0, "", "", 1150)
+    assert c.encode(event)[1] == 2
+
+
+def test_a_customer_received_v1_reads_as_v2_with_no_flags() -> None:
+    c = registry.build_codec()
+    v1 = {"customer_id": "0193a0b0-0000-7000-8000-000000000001", "name": "Rosa Pérez", "rut": "12345678-5",
+          "phone": "", "address": "", "notes": "", "fiado_enabled": True, "credit_limit": 50000,
+          "aliases": ["0193a0b0-0000-7000-8000-000000000009"], "active": True}
+    event = c.decode("customer.received", 1, v1)
+    assert (event.flags, event.credit_limit, event.aliases) == ((), 50000, ("0193a0b0-0000-7000-8000-000000000009",))
     assert c.encode(event)[1] == 2
 
 

@@ -321,3 +321,22 @@ def test_a_forwarded_entry_has_a_real_time() -> None:
     assert rules.problem(entry) is None
     reason = rules.problem(replace(entry, at="ayer"))
     assert reason is not None and "ISO 8601" in reason
+
+
+_ROSA = "0193a0b0-0000-7000-8000-000000000001"
+
+
+def test_the_masters_flags_on_a_customer_are_texts_and_nothing_else() -> None:
+    flagged = fiado.CustomerReceived(_ROSA, "Rosa Pérez", "", "", "", "", True, 50_000,
+                                     flags=("Saldo de $62.300 sobre el límite de $50.000: cargos desde 2 cajas.",))
+    assert rules.problem(flagged) is None
+    for bad in (("",), ("x" * (rules.FLAG_MAX + 1),), (7,), ["una lista"]):
+        reason = rules.problem(replace(flagged, flags=bad))
+        assert reason is not None and "el campo flags" in reason, bad
+
+
+def test_the_store_settings_forwarded_by_the_master_keep_the_settings_rules() -> None:
+    assert rules.problem(fiado.FiadoSettingsReceived(20_000, "credit", "marta", "2026-12-01T15:04:05Z")) is None
+    assert rules.problem(fiado.FiadoSettingsReceived(0, "refuse", "")) is None  # who set them may be unknown
+    assert "overpayment" in str(rules.problem(fiado.FiadoSettingsReceived(0, "regalar", "marta")))
+    assert "offline_allowance" in str(rules.problem(fiado.FiadoSettingsReceived(-1, "credit", "marta")))

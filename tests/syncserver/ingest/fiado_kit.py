@@ -94,10 +94,11 @@ def dump(data: Db) -> dict[str, list[tuple[Any, ...]]]:
     return {t: sorted((tuple(r) for r in data.rows(f"SELECT * FROM {t}")), key=repr) for t in FOLDED}
 
 
-def feed(data: Db, store_id: str = "centro", tenant_id: int = 1) -> list[dict[str, Any]]:
-    """The ``customer`` and ``fiado_entry`` changes ``store_id``'s tills pull, in order."""
+def feed(data: Db, store_id: str = "centro", tenant_id: int = 1,
+         kinds: tuple[str, ...] = ("customer", "fiado_entry")) -> list[dict[str, Any]]:
+    """The changes of ``kinds`` (``customer`` and ``fiado_entry`` unless told) ``store_id``'s tills pull, in order."""
     changes, _ = data.run(lambda pool: change_feed.pull(pool, tenant_id, store_id, 0, 10_000))
-    return [c for c in changes if c["kind"] in ("customer", "fiado_entry")]
+    return [c for c in changes if c["kind"] in kinds]
 
 
 def quarantined(data: Db) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg_pool
 
 from shared import fiado as ledger
+from shared.events import fiado as ev
 from syncserver import tenancy
 from syncserver.ingest import rebuild
 from tests.syncserver.dte.folio_kit import CODEC, Db, Till, migrated
@@ -219,3 +220,48 @@ def test_two_tills_reversing_one_payment_at_the_same_time_reverse_it_once(pg_dat
     assert sorted((ack.applied, ack.quarantined) for ack in acks) == [(0, 1), (1, 0)]
     assert kit.balances(data) == {juana: 5000}
     assert [reason.split(":")[0] for _t, reason in kit.quarantined(data)] == ["abono ya reversado"]
+
+
+def test_a_flag_opening_or_closing_forwards_the_customer_with_its_open_flags_to_every_till(pg_database: str) -> None:
+    data = world(pg_database)
+    a1, a2 = enroll(data, "centro"), enroll(data, "centro")
+    juana = str(uuid.uuid4())
+    kit.record(a1, kit.profile(juana, "Juana Pérez"))
+    kit.record(a1, kit.account(juana, 10000))
+    push(data, a1)
+    kit.record(a1, kit.fiado_sale(juana, 6000, limit=10000), "2026-11-22T10:00:00-03:00")
+    kit.record(a2, kit.fiado_sale(juana, 6000, limit=10000), "2026-11-22T10:05:00-03:00")
+    push(data, a1, a2)
+    [(detail,)] = data.rows("SELECT detail FROM fiado_flags WHERE resolved_at IS NULL")
+    for store in ("centro", "norte"):  # the manager of every store sees it at the till
+        views = [c["data"] for c in kit.feed(data, store) if c["kind"] == "customer" and c["key"] == juana]
+        assert [v.get("flags", []) for v in views] == [[], [detail]]
+    kit.record(a1, kit.paid(juana, 5000))  # back within the limit: the flag closes, the tills drop it
+    push(data, a1)
+    views = [c["data"] for c in kit.feed(data, "norte") if c["kind"] == "customer" and c["key"] == juana]
+    assert [v["flags"] for v in views] == [[], [detail], []]
+    decoded = CODEC.decode("customer.received", 2, views[1])
+    assert decoded.flags == (detail,) and decoded.credit_limit == 10000
+
+
+def test_a_stores_fiado_settings_reach_that_stores_tills_only(pg_database: str) -> None:
+    data = world(pg_database)
+    a1, b = enroll(data, "centro"), enroll(data, "norte")
+    kit.record(a1, ev.FiadoSettingsSet(15000, "credit", "marta"), "2026-11-22T10:00:00-03:00")
+    kit.record(b, ev.FiadoSettingsSet(0, "refuse", "nico"), "2026-11-22T10:01:00-03:00")
+    push(data, a1, b)
+    centro = kit.feed(data, "centro", kinds=("fiado_settings",))
+    norte = kit.feed(data, "norte", kinds=("fiado_settings",))
+    assert [(c["key"], c["data"]["offline_allowance"], c["data"]["overpayment"], c["data"]["set_by"]) for c in centro] \
+        == [("centro", 15000, "credit", "marta")]
+    assert [(c["key"], c["data"]["offline_allowance"], c["data"]["overpayment"]) for c in norte] == [
+        ("norte", 0, "refuse")]
+    received = CODEC.decode("fiado.settings_received", 1, centro[0]["data"])
+    assert received == ev.FiadoSettingsReceived(15000, "credit", "marta", received.set_at) and received.set_at
+    # pushed back by the till that journaled it, the master ignores it: nothing quarantined, nothing forwarded again
+    kit.record(a1, received)
+    push(data, a1)
+    assert data.rows("SELECT count(*) FROM quarantine") == [(0,)]
+    assert len(kit.feed(data, "centro", kinds=("fiado_settings",))) == 1
+    assert data.rows("SELECT store_id, offline_allowance FROM fiado_settings ORDER BY store_id") == [
+        ("centro", 15000), ("norte", 0)]

@@ -67,7 +67,7 @@ def test_the_list_shows_balance_limit_use_and_overdue_days():
         ("Pedro Araya", "$23.000", "$20.000", "115\u00a0%", "1 día", "over"),
         ("Juana Pérez Soto", "$12.300", "$50.000", "25\u00a0%", "35 días", "overdue"),
         ("Luis Tapia", "$0", "Sin fiado", "", "", "")]
-    assert view.rows[0].detail == "987654321 · Sobre el límite: cargos de 2 cajas"
+    assert view.rows[0].detail == "⚑ Sobre el límite: cargos de 2 cajas · 987654321"  # the flag's mark first
     assert view.rows[1].detail == "12.345.678-5 · +56 9 1234 5678"
     assert view.total == "3 clientes · deben $35.300"
     assert view.start == "01-12-2026" and view.end == "07-12-2026"

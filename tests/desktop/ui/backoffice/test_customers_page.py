@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from desktop.journal import fiado_queries
+from desktop.presenters.backoffice.customer_sources import JournalCustomers
 from desktop.presenters.backoffice.customers import chile_today, month_range
 from shared.events import fiado as fiado_events
 from shared.fiado import CHILE
@@ -193,3 +194,29 @@ def test_a_supervisor_reads_and_prints_only(ui, terminal):
     assert ui.find(QLineEdit, "customers-allowance", page).isReadOnly()
     fits(ui, page)
     ui.screenshot(ui.window, "backoffice_customers_supervisor.png")
+
+
+def test_a_flag_raised_by_the_master_is_marked_on_the_row_and_told_in_the_form(ui, terminal):
+    juana, _pedro = customers(terminal)
+    merged = ("Se unió «Juana Pérez» (RUT 12345678-5, creado en norte) con «Juana Pérez Soto» (creado en centro):"
+              " los dos tenían saldo ($2.300 y $10.000); el saldo unido es $12.300. Revise que sean la misma persona.")
+    terminal.journal.append(fiado_events.CustomerReceived(
+        juana, "Juana Pérez Soto", "12345678-5", "+56 9 1234 5678", "Pasaje 3", "", True, 50_000, flags=(merged,)))
+    page = open_section(ui, "customers")
+    rows = cells(ui, "customers-list")
+    assert [r[0].split("\n")[0] for r in rows] == ["Pedro Araya", "Juana Pérez Soto", "Luis Tapia"]
+    # within her limit at this till, but the master flagged her: the row is marked like one over the limit
+    assert rows[1][1:4] == ["$12.300", "$50.000", "25\u00a0%"] and "Alerta del servidor" in rows[1][0]
+    assert "Alerta" not in rows[2][0]
+    ui.screenshot(ui.window, "backoffice_customers_flag_list.png")
+    touch_row(ui, "customers-list", 1)
+    assert ui.text("customers-account", page).startswith("Debe $12.300 de $50.000 (25\u00a0%)")
+    shown = ui.text("customers-flag", page)
+    assert shown.startswith("⚑ Alerta del servidor: Se unió «Juana Pérez»") and "Revise que sean la misma" in shown
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_customers_flag.png")
+    # the master closes it: the next customer it forwards carries no flags, and the mark goes
+    terminal.journal.append(fiado_events.CustomerReceived(
+        juana, "Juana Pérez Soto", "12345678-5", "+56 9 1234 5678", "Pasaje 3", "", True, 50_000))
+    closed = JournalCustomers(terminal.journal.conn).customer(juana)
+    assert closed is not None and closed.flag == "" and closed.balance == 12_300
