@@ -3,7 +3,8 @@ offline for a simulated week (each till's clock moved a day at a time, no sync),
 balance equals the sum of its entries and ``shared.fiado.fold`` of the three journals, each till's balance after the
 next pull equals the master's (Juana, typed in again at norte before its first sync, is merged by RUT with both
 histories counted), a return of a sale on credit credits the account, the customer the two centro tills together
-took past the limit is flagged, every shift counted its abonos and no fiado in the drawer, and HQ's statement PDF
+took past the limit is flagged (and after the pull every till's Clientes shows the master's flag), each store's
+fiado settings reach its other tills, every shift counted its abonos and no fiado in the drawer, and HQ's statement PDF
 (read back with pdftotext, turned to PNG with pdftoppm) closes at the master's balance."""
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from desktop.demo import seed
 from desktop.drivers.fakes import FakeDrawer, FakePrinter
 from desktop.journal import fiado_queries, read_models
 from desktop.net.sync_client import SyncClient
+from desktop.presenters.backoffice import customers as customers_page
+from desktop.presenters.backoffice.customer_sources import JournalCustomers, flag_text
 from desktop.services.sync import SyncService
 from shared import errors, fiado, signing
 from shared.sale import Tender, TenderKind
@@ -202,6 +205,10 @@ def test_a_week_of_fiado_at_three_offline_tills_folds_the_same_everywhere(server
     for customer_id in ids:  # every till now holds the master's view (for Juana: the account last set, at norte)
         accounts = {(a.enabled, a.limit, a.balance) for a in (fiado_queries.account(c.conn, customer_id) for c in at)}
         assert accounts == {(True, limits[customer_id], first if customer_id == juana else 0)}, accounts
+    # each store's fiado settings reached its other tills (caja 2 of centro never set them)
+    for counter, allowance in zip(at, (15_000, 15_000, 10_000), strict=True):
+        assert (fiado_queries.settings(counter.conn).offline_allowance,
+                fiado_queries.settings(counter.conn).overpayment) == (allowance, "credit")
     for counter in at:
         counter.open_shift()
 
@@ -267,6 +274,17 @@ def test_a_week_of_fiado_at_three_offline_tills_folds_the_same_everywhere(server
     assert any(kind == "over_limit" and {a1.terminal.journal.identity.terminal_id,
                                          a2.terminal.journal.identity.terminal_id} <= set(terminals)
                for kind, terminals, _stores in flags), flags
+    # ... and after the pull every till's back office (Clientes) shows it: a mark on Luz's row, the text in her form
+    open_flags = tuple(d for (d,) in sync_kit.master(
+        server, "SELECT detail FROM fiado_flags WHERE customer_id = %s AND resolved_at IS NULL ORDER BY raised_at", 1,
+        (luz,)))
+    assert open_flags and open_flags[0].startswith("Saldo de $24.000 sobre el límite"), open_flags
+    for counter in at:
+        assert fiado_queries.flags(counter.conn, luz) == open_flags
+        [row] = [r for r in JournalCustomers(counter.conn).customers("Luz", False, False, 20) if r.customer_id == luz]
+        assert row.flag == flag_text(open_flags)
+        line = customers_page.line_of(row, date(2026, 12, 7))
+        assert line.flag == "over" and line.detail.startswith("⚑ Alerta del servidor: Saldo de $24.000")
 
     # HQ's estado de cuenta of Juana for the week, as a PDF: read back, and turned to PNG
     with sync_kit.hq_owner(server) as hq:
