@@ -181,11 +181,14 @@ class SalePresenter:
         return self.view
 
     def _customer(self) -> tuple[str, str]:
-        """The attached customer's name and account in words (``("", "")`` without one)."""
+        """The attached customer's name (marked ⚑ when the master flagged them) and account in words (``("", "")``
+        without one)."""
         found = self.checkout.attached()
         if found is None:
             return "", ""
-        return found.name, fiado.account_line(found.fiado_enabled, found.limit, found.balance)
+        # a customer the master flagged is marked by the name (the flag's text is in the back office's Clientes)
+        return (f"⚑ {found.name}" if found.flagged else found.name,
+                fiado.account_line(found.fiado_enabled, found.limit, found.balance))
 
     def connection_label(self) -> str:
         """Online, or offline since when, and events not yet sent (the sync worker keeps the status)."""

@@ -49,7 +49,8 @@ class Approval:
 @dataclass(frozen=True, slots=True)
 class Attached:
     """The customer attached to a sale as the sale screen shows it: ``name``, whether fiado is enabled, the
-    ``limit``, the ``balance`` this till knows and the ``headroom`` left within the limit (CLP)."""
+    ``limit``, the ``balance`` this till knows and the ``headroom`` left within the limit (CLP); ``flagged``: the
+    master has open flags on them (``fiado_queries.flags``; the texts are in the back office's Clientes)."""
 
     customer_id: str
     name: str
@@ -57,6 +58,7 @@ class Attached:
     limit: int
     balance: int
     headroom: int
+    flagged: bool = False
 
 
 def attached(journal: SqliteJournal, customer_id: str) -> Attached | None:
@@ -67,7 +69,8 @@ def attached(journal: SqliteJournal, customer_id: str) -> Attached | None:
     if found is None:
         return None
     account = fiado_queries.account(journal.conn, customer_id)
-    return Attached(found.customer_id, found.name, account.enabled, account.limit, account.balance, account.headroom)
+    return Attached(found.customer_id, found.name, account.enabled, account.limit, account.balance, account.headroom,
+                    bool(fiado_queries.flags(journal.conn, found.customer_id)))
 
 
 def offline(journal: SqliteJournal, now: datetime | None = None) -> bool:

@@ -135,3 +135,18 @@ def test_the_tills_desk_takes_an_abono_reverses_it_and_prints_the_statement(sell
     statement = fiado.StatementPresenter(desk, maria, lambda: today)
     assert statement.view.closing == "$1.990" and len(statement.view.lines) == 3
     assert statement.print().message == "Imprimiendo el estado de cuenta…"
+
+
+def test_a_customer_the_master_flagged_is_marked_on_the_sale(selling, maria):
+    from shared.events import fiado as fiado_events
+
+    selling.journal.append(fiado_events.CustomerReceived(
+        maria, "María Pérez", "12345678-5", "9 8765 4321", "Los Aromos 12", "", True, 10_000,
+        flags=("Saldo de $12.000 sobre el límite de $10.000: cargos desde 2 cajas que no se conocían entre sí.",)))
+    sale = terminal_mod.sale_presenter(selling)
+    sale.start(selling.checkout.cashier, selling.checkout.shift_id, 1)
+    view = sale.attach(maria)
+    assert (view.customer, view.customer_account) == ("⚑ María Pérez", "Sin deuda · Cupo $10.000")
+    selling.journal.append(fiado_events.CustomerReceived(  # the master closed it
+        maria, "María Pérez", "12345678-5", "9 8765 4321", "Los Aromos 12", "", True, 10_000))
+    assert sale.refresh().customer == "María Pérez"

@@ -166,3 +166,20 @@ def test_the_top_row_keeps_every_button_whole_for_an_administrator(ui, terminal,
         assert button.width() >= button.sizeHint().width(), (name, button.width(), button.sizeHint().width())
     assert ui.find(QLineEdit, "search").width() >= 250
     ui.screenshot(ui.window, "fiado_sale_screen_admin.png")
+
+
+def test_a_customer_the_master_flagged_is_marked_in_the_strip(ui, terminal, maria):
+    from shared.events import fiado as fiado_events
+
+    terminal.journal.append(fiado_events.CustomerReceived(
+        maria, "María Pérez", "12345678-5", "9 8765 4321", "", "", True, 10_000,
+        flags=("Saldo de $12.000 sobre el límite de $10.000: cargos desde 2 cajas que no se conocían entre sí.",)))
+    ui.start_selling()
+    ui.scan("7802920000015")
+    _attach(ui)
+    assert ui.text("sale-customer-name") == "⚑ María Pérez"
+    assert ui.text("sale-customer-account") == "Sin deuda · Cupo $10.000"
+    name = ui.window.findChild(QWidget, "sale-customer-name")
+    remove = ui.window.findChild(QWidget, "sale-customer-remove")
+    assert name.x() + name.sizeHint().width() <= remove.x()  # the mark and the name show whole beside [Quitar]
+    ui.screenshot(ui.window, "fiado_sale_screen_flag.png")
