@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
-    QScroller,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +19,15 @@ from desktop.presenters import fiado
 from desktop.presenters.sale import SalePresenter
 from desktop.ui import binding, prompts
 from desktop.ui.customer_picker import CustomerPickerDialog
-from desktop.ui.widgets import BigButton, Keypad, label, named, open_over_window, show_message
+from desktop.ui.widgets import (
+    BigButton,
+    Keypad,
+    fill_table,
+    label,
+    open_over_window,
+    show_message,
+    touch_table,
+)
 from shared.sale import TenderKind
 
 MENU = (("abono", "Abono de fiado"), ("reverse", "Reversar abono  (supervisor)"),
@@ -52,32 +55,7 @@ def _frame(dialog: QDialog, name: str, title: str) -> QVBoxLayout:
     return outer
 
 
-def _table(name: str, headers: tuple[str, ...], stretch: int) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setShowGrid(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(50)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    QScroller.grabGesture(table.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-    return table
 
-
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]], keys: list[str], right: tuple[int, ...]) -> None:
-    table.setRowCount(len(rows))
-    for r, (row, key) in enumerate(zip(rows, keys, strict=True)):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            if c in right:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
 
 
 class FiadoMenu(QDialog):
@@ -198,7 +176,7 @@ class ReverseDialog(QDialog):
         self.title = label("", "reverse-title", "title")
         outer.addWidget(self.title)
         outer.addWidget(label("Toque el abono que se reversa (lo autoriza un supervisor)", role="hint"))
-        self.table = _table("reverse-payments", ("Fecha", "Forma de pago", "Monto", "Estado"), 1)
+        self.table = touch_table("reverse-payments", ("Fecha", "Forma de pago", "Monto", "Estado"), 1, row_height=50)
         self.table.cellClicked.connect(self._picked)
         outer.addWidget(self.table, 1)
         self.message = label("", "reverse-message", wrap=True)
@@ -223,7 +201,7 @@ class ReverseDialog(QDialog):
 
     def show_view(self, view: fiado.ReverseView) -> None:
         self.title.setText(f"Reversar abono: {view.customer}")
-        _fill(self.table, [(p.when, p.how, p.amount, "Reversado" if p.reversed else "") for p in view.payments],
+        fill_table(self.table, [(p.when, p.how, p.amount, "Reversado" if p.reversed else "") for p in view.payments],
               [p.payment_id for p in view.payments], (2,))
         show_message(self.message, view.message, view.error)
         if view.asking_pin and not self.auth.isVisible():
@@ -273,7 +251,7 @@ class StatementDialog(QDialog):
         figures.addStretch(1)
         figures.addWidget(self.closing)
         outer.addLayout(figures)
-        self.table = _table("statement-lines", ("Fecha", "Documento", "Cargo", "Abono", "Saldo"), 1)
+        self.table = touch_table("statement-lines", ("Fecha", "Documento", "Cargo", "Abono", "Saldo"), 1, row_height=50)
         outer.addWidget(self.table, 1)
         self.message = label("", "statement-message", wrap=True)
         self.message.setMinimumHeight(26)
@@ -316,7 +294,7 @@ class StatementDialog(QDialog):
         self.period.setText(view.period)
         self.opening.setText(f"· Saldo inicial {view.opening}" if view.opening else "")
         self.closing.setText(f"Saldo final {view.closing}" if view.closing else "")
-        _fill(self.table, list(view.lines), [str(i) for i in range(len(view.lines))], (2, 3, 4))
+        fill_table(self.table, list(view.lines), [str(i) for i in range(len(view.lines))], (2, 3, 4))
         self.table.scrollToBottom()
         show_message(self.message, view.message, view.error)
 

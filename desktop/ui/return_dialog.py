@@ -8,23 +8,31 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QScroller,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.presenters.returns import CHOOSE, DONE, FIND, ReturnPresenter, ReturnView
 from desktop.ui import binding, prompts
-from desktop.ui.widgets import BACK, CLEAR, BigButton, Keypad, apply_key, label, named, open_over_window, show_message
+from desktop.ui.widgets import (
+    BACK,
+    CLEAR,
+    BigButton,
+    Keypad,
+    apply_key,
+    fill_table,
+    label,
+    named,
+    open_over_window,
+    show_message,
+    touch_table,
+)
 
 STYLE = """
 QTableWidget { background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 18px;
@@ -37,34 +45,7 @@ RECENT_HEADERS = ("Venta", "Fecha", "Documento", "Total")
 LINE_HEADERS = ("Producto", "Vendido", "Ya devuelto", "Devolver", "Monto")
 
 
-def _table(name: str, headers: tuple[str, ...], stretch: int) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setShowGrid(False)
-    table.setWordWrap(True)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(52)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    QScroller.grabGesture(table.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-    return table
 
-
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]], keys: list[object], right: tuple[int, ...]) -> None:
-    """Rows of text; ``keys`` (sale or line ids) ride on each item; columns ``right`` are right-aligned."""
-    table.setRowCount(len(rows))
-    for r, (row, key) in enumerate(zip(rows, keys, strict=True)):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            if c in right:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
 
 
 def _page(*, vertical_spacing: int) -> tuple[QWidget, QGridLayout]:
@@ -115,7 +96,7 @@ class ReturnDialog(QDialog):
         self.search.setMaxLength(20_000)
         self.search.returnPressed.connect(self._search)
         grid.addWidget(self.search, 1, 0)
-        self.recent = _table("return-recent", RECENT_HEADERS, 2)
+        self.recent = touch_table("return-recent", RECENT_HEADERS, 2)
         self.recent.cellClicked.connect(lambda row, _c: self._picked(self.recent, row))
         grid.addWidget(label("Ventas recientes (toque una)", role="hint"), 2, 0)
         grid.addWidget(self.recent, 3, 0)
@@ -142,7 +123,7 @@ class ReturnDialog(QDialog):
         self.detail = label("", "return-detail", "hint")
         grid.addWidget(self.title, 0, 0, 1, 2)
         grid.addWidget(self.detail, 1, 0, 1, 2)
-        self.lines = _table("return-lines", LINE_HEADERS, 0)
+        self.lines = touch_table("return-lines", LINE_HEADERS, 0)
         self.lines.cellClicked.connect(lambda row, _c: self._picked(self.lines, row))
         grid.addWidget(self.lines, 2, 0)
         totals = QHBoxLayout()
@@ -242,13 +223,13 @@ class ReturnDialog(QDialog):
         self.buttons.setCurrentIndex(self.pages.currentIndex())
         show_message(self.message, view.message, view.error)
         if view.stage == FIND:
-            _fill(self.recent, [(r.number, r.time, r.document, r.total) for r in view.recent],
+            fill_table(self.recent, [(r.number, r.time, r.document, r.total) for r in view.recent],
                   [r.sale_id for r in view.recent], (3,))
             self.search.setFocus()
         elif view.stage == CHOOSE:
             self.title.setText(view.title)
             self.detail.setText(view.detail)
-            _fill(self.lines, [(x.name, x.sold, x.returned, x.chosen, x.amount) for x in view.lines],
+            fill_table(self.lines, [(x.name, x.sold, x.returned, x.chosen, x.amount) for x in view.lines],
                   [x.line_id for x in view.lines], (1, 2, 3, 4))
             row = next((i for i, x in enumerate(view.lines) if x.line_id == view.selected), None)
             if row is not None:

@@ -7,9 +7,11 @@ from typing import TypeVar
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -17,6 +19,8 @@ from PySide6.QtWidgets import (
     QScroller,
     QSizePolicy,
     QTabBar,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -276,3 +280,35 @@ class CategoryBar(QWidget):
                 self.tabs.addTab(name)
         if current in names:
             self.tabs.setCurrentIndex(names.index(current))
+
+
+def touch_table(name: str, headers: tuple[str, ...], stretch: int, *, row_height: int = 52) -> QTableWidget:
+    """A read-only list for fingers (the till's dialogs): whole rows picked one at a time, ``row_height`` px rows
+    that wrap their text, column ``stretch`` taking the spare width, scrolled by dragging."""
+    table = named(QTableWidget(0, len(headers)), name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setShowGrid(False)
+    table.setWordWrap(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    QScroller.grabGesture(table.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[tuple[str, ...]], keys: list[object], right: tuple[int, ...]) -> None:
+    """Rows of text; ``keys`` (a sale, line or payment id) ride on each item; columns ``right`` are right-aligned."""
+    table.setRowCount(len(rows))
+    for r, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            if c in right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
