@@ -3,6 +3,7 @@ stamped and signed with the test .pfx (``testpass``), with EAN-13 codes in CdgIt
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -10,6 +11,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from shared.dte import caf as caf_mod
@@ -80,3 +83,25 @@ def nota(tipo: int, folio: int, lines: Sequence[Line], receptor_rut: str, factur
     """A nota de crédito (61) or débito (56) referencing the supplier's factura ``factura_folio``."""
     ref = docs.Referencia("33", str(factura_folio), DAY, codref, "Devolución de mercadería")
     return dte(tipo, folio, lines, receptor_rut, referencias=[ref])
+
+
+def literal_timbre_envio(receptor_rut: str, *, folio: int = 7) -> bytes:
+    """The supplier's signed EnvioDTE with one factura whose timbre was signed over the DD *as written in the
+    file*, where the issuer wrote «Ó» of the first item as the numeric reference ``&#211;`` (documents like this
+    were accepted by the SII in production). The XML signatures still verify: C14N resolves the reference."""
+    lines: list[Line] = [("JAMÓN ACARAMELADO SAN JORGE 250 G", "4", "1990", "7801234000015", False)]
+    lineas = [docs.Linea(nombre=name, cantidad=Decimal(qty), precio=Decimal(price),
+                         monto=int(Decimal(qty) * Decimal(price)), exento=exento, codigo=ean)
+              for name, qty, price, ean, exento in lines]
+    doc = docs.documento(33, folio=folio, fecha_emision=DAY, emisor=SUPPLIER, receptor=store(receptor_rut),
+                         lineas=lineas, forma_pago=1)
+    canonical = ted.stamp(caf(33), doc, STAMP_TIME)
+    dd = canonical[canonical.index(b"<DD>"):canonical.index(b"</DD>") + 5]
+    assert b"\xd3" in dd
+    literal_dd = dd.replace(b"\xd3", b"&#211;")
+    frmt = base64.b64encode(caf(33).signing_key().sign(literal_dd, padding.PKCS1v15(), hashes.SHA1()))
+    stamped = b'<TED version="1.0">' + literal_dd + b'<FRMT algoritmo="SHA1withRSA">' + frmt + b"</FRMT></TED>"
+    root = dte_xml.render_dte(doc, stamped, SIGN_TIME)
+    out = envio([dte_xml.sign_dte(root, signer())], receptor_rut)
+    start, end = out.index(b"<DD>"), out.index(b"</DD>") + 5
+    return out[:start] + out[start:end].replace(b"\xd3", b"&#211;") + out[end:]

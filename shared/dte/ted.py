@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class TedData:
     caf_idk: int
     caf_desde: int
     caf_hasta: int
+    signed_form: str = "canonical"
+    """Which bytes the FRMT verified over: ``"canonical"`` (the DD as the SII flattens it: the form this system
+    stamps) or ``"literal"`` (the DD exactly as it stands in the file, numeric character references and all: some
+    issuers sign that, and the SII accepts their documents)."""
 
 
 def _clip(value: str, limit: int = TEXT_MAX) -> str:
@@ -149,16 +154,34 @@ def ted_payload(ted: bytes | etree._Element) -> bytes:
     return xmlcore.flatten(parse_ted(ted))
 
 
-def _signed_forms(dd: etree._Element, source: bytes | None) -> list[bytes]:
-    forms = [xmlcore.flatten(dd, escape_quotes=True), xmlcore.flatten(dd, escape_quotes=False)]
-    # the issuer's text re-serialised by libxml2 (raw ISO-8859-1 characters, its own escaping)
-    forms.append(xmlcore.flatten_raw(xmlcore.latin1(_strip_namespaces(dd))))
-    # the literal source bytes (numeric character references and all), when the TED came as text
-    if source is not None:
-        match = re.search(rb"<(?:\w+:)?DD>.*?</(?:\w+:)?DD>", source, re.S)
-        if match:
-            forms.append(xmlcore.flatten_raw(match.group(0)))
+_DD_SPAN: Final = re.compile(rb"<(?:[\w.-]+:)?DD>.*?</(?:[\w.-]+:)?DD>", re.S)
+
+
+def _canonical_forms(dd: etree._Element) -> list[bytes]:
+    """The DD as rendered from its parsed content: the SII's flattened form (quotes escaped or not) and libxml2's
+    own ISO-8859-1 serialisation (raw accented characters, its escaping), without inter-tag whitespace."""
+    forms = [xmlcore.flatten(dd, escape_quotes=True), xmlcore.flatten(dd, escape_quotes=False),
+             xmlcore.flatten_raw(xmlcore.latin1(_strip_namespaces(dd)))]
     return list(dict.fromkeys(forms))
+
+
+def _literal_forms(dd: etree._Element, source: bytes) -> list[bytes]:
+    """The spans of ``source`` (the file's bytes) that are this DD as written: every ``<DD>…</DD>`` whose parsed
+    content flattens to the same bytes as ``dd`` (so a FRMT copied from another document never matches), with the
+    whitespace between tags removed."""
+    wanted = xmlcore.flatten(dd)
+    encoding = dd.getroottree().docinfo.encoding or "ISO-8859-1"
+    out = []
+    for match in _DD_SPAN.finditer(source):
+        span = match.group(0)
+        try:
+            declared = f'<?xml version="1.0" encoding="{encoding}"?>'.encode("ascii") + span
+            parsed = xmlcore.parse(declared, max_bytes=MAX_TED_BYTES, default_encoding=encoding)
+        except errors.XmlError:
+            continue
+        if xmlcore.flatten(parsed) == wanted:
+            out.append(xmlcore.flatten_raw(span))
+    return list(dict.fromkeys(out))
 
 
 def _strip_namespaces(el: etree._Element) -> etree._Element:
@@ -175,7 +198,7 @@ def _strip_namespaces(el: etree._Element) -> etree._Element:
 
 
 def verify_ted(ted: bytes | etree._Element, public_key: rsa.RSAPublicKey | None = None, *,
-               sii_keys: Mapping[int, rsa.RSAPublicKey] | None = None) -> TedData:
+               sii_keys: Mapping[int, rsa.RSAPublicKey] | None = None, source: bytes | None = None) -> TedData:
     """Check a TED's FRMT and return what it says.
 
     Args:
@@ -183,6 +206,11 @@ def verify_ted(ted: bytes | etree._Element, public_key: rsa.RSAPublicKey | None 
         public_key: the CAF key to verify with (the issuer's CAF on file). Without it the RSAPK copied into the
             DD is used; when both are given they must be the same key.
         sii_keys: when given, the CAF copied into the DD must also carry a valid SII signature (FRMA).
+        source: the bytes of the file a TED element was parsed from (a DTE, an envelope): the DD as written
+            there is tried after its canonical form. A TED given as bytes is its own source.
+
+    The FRMT (RSA-SHA1 with the CAF key, SII «Formato Timbre Electrónico») must verify over the DD's canonical
+    form or over the DD exactly as it stands in the file; ``TedData.signed_form`` says which one did.
 
     Raises:
         TedMalformed: not a TED or a field missing/unreadable.
@@ -210,9 +238,15 @@ def verify_ted(ted: bytes | etree._Element, public_key: rsa.RSAPublicKey | None 
     if public_key is not None and public_key.public_numbers() != caf_key.public_numbers():
         raise errors.TedSignatureInvalid("el CAF del timbre no es el CAF indicado")
     key = public_key or caf_key
-    source = ted if isinstance(ted, bytes) else None
-    if not any(rsa_mod.verifies_sha1(key, frmt, form) for form in _signed_forms(dd, source)):
-        raise errors.TedSignatureInvalid("FRMT no corresponde a los datos del DD")
+    if isinstance(ted, bytes):
+        source = ted
+    if any(rsa_mod.verifies_sha1(key, frmt, form) for form in _canonical_forms(dd)):
+        signed_form = "canonical"
+    elif source is not None and any(rsa_mod.verifies_sha1(key, frmt, form) for form in _literal_forms(dd, source)):
+        signed_form = "literal"
+    else:
+        raise errors.TedSignatureInvalid("FRMT no corresponde a los datos del DD (ni en su forma canónica ni tal"
+                                         " como está escrito en el archivo)")
     if tipo != data.tipo_dte or not desde <= data.folio <= hasta:
         raise errors.TedSignatureInvalid(f"el folio {data.folio} tipo {data.tipo_dte} no está en el CAF del timbre")
     if (xmlcore.text(da, "RE") or "").strip() != data.rut_emisor.strip():
@@ -227,7 +261,7 @@ def verify_ted(ted: bytes | etree._Element, public_key: rsa.RSAPublicKey | None 
             caf_mod.verify_da(da, frma, sii_keys)
         except errors.CafError as exc:
             raise errors.TedSignatureInvalid(f"CAF del timbre: {exc}") from None
-    return data
+    return dataclasses.replace(data, signed_form=signed_form)
 
 
 def _required(el: etree._Element, name: str) -> str:

@@ -70,10 +70,10 @@ def verify(data: bytes, *, sii_keys: Mapping[int, rsa.RSAPublicKey] | None = Non
     if kind == "AUTORIZACION":
         return _caf_file(data, keys)
     if kind == "DTE":
-        doc = _document(root, keys, xsd_dir)
+        doc = _document(root, keys, xsd_dir, data)
         return Verdict(kind="DTE", ok=doc["ok"], documents=[doc])
     if kind in ENVELOPES:
-        return _envelope(root, kind, keys, xsd_dir)
+        return _envelope(root, kind, keys, xsd_dir, data)
     return Verdict(kind=kind, ok=False, error=f"<{kind}> no es un CAF, DTE, EnvioDTE ni EnvioBOLETA")
 
 
@@ -107,8 +107,8 @@ def _check(action: Any) -> dict[str, Any]:
 
 # --- envelopes -------------------------------------------------------------------------------------------------
 
-def _envelope(root: etree._Element, kind: str, keys: Mapping[int, rsa.RSAPublicKey], xsd_dir: Path | str
-              ) -> Verdict:
+def _envelope(root: etree._Element, kind: str, keys: Mapping[int, rsa.RSAPublicKey], xsd_dir: Path | str,
+              source: bytes) -> Verdict:
     set_dte = xmlcore.child(root, "SetDTE")
     if set_dte is None:
         return Verdict(kind=kind, ok=False, error=f"{kind} sin SetDTE")
@@ -122,7 +122,7 @@ def _envelope(root: etree._Element, kind: str, keys: Mapping[int, rsa.RSAPublicK
         "signature": set_check,
         "schema": _schema(root, xsd_dir),
     }
-    docs = [_document(dte, keys, xsd_dir) for dte in set_dte if isinstance(dte.tag, str)
+    docs = [_document(dte, keys, xsd_dir, source) for dte in set_dte if isinstance(dte.tag, str)
             and xmlcore.localname(dte) == "DTE"]
     if not docs:
         return Verdict(kind=kind, ok=False, error=f"{kind} sin documentos", envelope=envelope)
@@ -140,7 +140,8 @@ def _own_signature(el: etree._Element) -> etree._Element | None:
 
 # --- one document ----------------------------------------------------------------------------------------------
 
-def _document(dte: etree._Element, keys: Mapping[int, rsa.RSAPublicKey], xsd_dir: Path | str) -> dict[str, Any]:
+def _document(dte: etree._Element, keys: Mapping[int, rsa.RSAPublicKey], xsd_dir: Path | str,
+              source: bytes) -> dict[str, Any]:
     documento = next((c for c in dte if isinstance(c.tag, str) and xmlcore.localname(c) in
                       ("Documento", "Exportaciones", "Liquidacion")), None)
     if documento is None:
@@ -148,7 +149,7 @@ def _document(dte: etree._Element, keys: Mapping[int, rsa.RSAPublicKey], xsd_dir
     enc = xmlcore.child(documento, "Encabezado")
     header = _header(enc)
     sig = _signature(_own_signature(dte), documento.get("ID", ""))
-    ted_check, caf_check = _ted(documento, header, keys)
+    ted_check, caf_check = _ted(documento, header, keys, source)
     out: dict[str, Any] = {
         "id": documento.get("ID", ""),
         **header,
@@ -218,14 +219,14 @@ def _certificate(sig: etree._Element) -> dict[str, Any] | None:
             "valid_to": cert.not_valid_after_utc.isoformat()}
 
 
-def _ted(documento: etree._Element, header: dict[str, Any], keys: Mapping[int, rsa.RSAPublicKey]
-         ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _ted(documento: etree._Element, header: dict[str, Any], keys: Mapping[int, rsa.RSAPublicKey],
+         source: bytes | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     ted_el = xmlcore.child(documento, "TED")
     if ted_el is None:
         missing = {"valid": False, "reason": "el documento no tiene timbre (TED)"}
         return missing, dict(missing)
     try:
-        data = ted.verify_ted(ted_el)
+        data = ted.verify_ted(ted_el, source=source)
     except errors.DteError as exc:
         return {"valid": False, "reason": str(exc)}, _caf_in_ted(ted_el, keys)
     mismatches = [name for name, ted_value, doc_value in (
@@ -236,7 +237,7 @@ def _ted(documento: etree._Element, header: dict[str, Any], keys: Mapping[int, r
         if doc_value is not None and str(ted_value).strip().upper() != str(doc_value).strip().upper()]
     result: dict[str, Any] = {"valid": not mismatches, "reason": "", "folio": data.folio, "tipo": data.tipo_dte,
                               "caf_idk": data.caf_idk, "caf_range": [data.caf_desde, data.caf_hasta],
-                              "timestamp": data.timestamp}
+                              "timestamp": data.timestamp, "signed_form": data.signed_form}
     if mismatches:
         result["reason"] = f"el timbre no corresponde al documento: {', '.join(mismatches)} distintos"
     return result, _caf_in_ted(ted_el, keys)

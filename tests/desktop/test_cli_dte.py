@@ -29,3 +29,16 @@ def test_verify_exit_status_and_json(tmp_path: Path, capsys) -> None:
     assert cli.main(["dte", "verify", str(hostile)]) == 2
     assert "seguridad" in capsys.readouterr().err
     assert cli.main(["dte", "verify", str(tmp_path / "missing.xml")]) == 2
+
+
+def test_verify_accepts_a_timbre_signed_over_the_dd_as_written_and_names_the_form(tmp_path: Path, capsys) -> None:
+    from tests import supplier_dte as sd
+
+    literal = tmp_path / "literal.xml"
+    literal.write_bytes(sd.literal_timbre_envio("77447842-6"))
+    assert cli.main(["dte", "verify", str(literal)]) == 0
+    ted = json.loads(capsys.readouterr().out)["documents"][0]["ted"]
+    assert (ted["valid"], ted["signed_form"]) == (True, "literal")
+    good = SAMPLES / "enviodte_T33_cert_76235291-5_F13.xml"
+    assert cli.main(["dte", "verify", str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"][0]["ted"]["signed_form"] == "canonical"

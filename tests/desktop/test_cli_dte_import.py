@@ -76,3 +76,20 @@ def test_import_refusals_and_their_exit_status(journal: Path, tmp_path: Path, ca
     assert "la firma XML no es válida" in capsys.readouterr().err
     assert cli.main(["dte", "import", str(tmp_path / "no-existe.xml"), "--journal", str(journal)]) == 2
     assert _events(journal) == [] and _events(other) == []
+
+
+def test_import_registers_a_factura_whose_timbre_was_signed_over_the_dd_as_written(journal: Path, tmp_path: Path,
+                                                                                    capsys) -> None:
+    literal = tmp_path / "literal.xml"
+    literal.write_bytes(sd.literal_timbre_envio("77447842-6"))
+    assert cli.main(["dte", "import", str(literal), "--journal", str(journal)]) == 0
+    [doc] = json.loads(capsys.readouterr().out)["documents"]
+    assert (doc["tipo"], doc["folio"], doc["neto"]) == (33, 7, 7960)
+    assert _events(journal) == ["purchase.received"]
+    # the same file with the total changed in the timbre is refused and nothing is recorded
+    data = literal.read_bytes()
+    mnt = data[data.index(b"<MNT>"):data.index(b"</MNT>")]
+    literal.write_bytes(data.replace(mnt, mnt + b"0", 1).replace(b"<Folio>7<", b"<Folio>9<"))
+    assert cli.main(["dte", "import", str(literal), "--journal", str(journal)]) == 1
+    assert "FRMT" in capsys.readouterr().err
+    assert _events(journal) == ["purchase.received"]

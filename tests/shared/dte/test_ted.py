@@ -149,3 +149,37 @@ def test_every_sample_ted_also_prints_and_scans(cafs: dict[int, caf_mod.Caf]) ->
         payload = ted.ted_payload(ted_el)
         result = zxingcpp.read_barcode(ted.pdf417_image(payload))
         assert result is not None and result.bytes == payload
+
+
+def test_a_timbre_signed_over_the_dd_as_written_verifies_and_says_so() -> None:
+    """An issuer that signed its DD's literal bytes (``&#211;`` for «Ó») and was accepted by the SII: the timbre
+    verifies over the DD as it stands in the file, and the result says so; the canonical form alone does not."""
+    from tests import supplier_dte as sd
+
+    data = sd.literal_timbre_envio("77447842-6")
+    assert b"<IT1>JAM&#211;N ACARAMELADO" in data
+    ted_el = next(xmlcore.parse(data).iter(SII + "TED"))
+    verified = ted.verify_ted(ted_el, sd.caf(33).public_key, source=data)
+    assert (verified.signed_form, verified.folio, verified.item1[:5]) == ("literal", 7, "JAMÓN")
+    with pytest.raises(errors.TedSignatureInvalid, match="ni en su forma canónica ni tal como está escrito"):
+        ted.verify_ted(ted_el, sd.caf(33).public_key)  # without the file, only the canonical form is tried
+    # a timbre we stamp verifies over its canonical form
+    assert ted.verify_ted(_stamp(sd.caf(33), folio=3, item1="JAMÓN")).signed_form == "canonical"
+
+
+def test_a_tampered_literal_timbre_and_a_frmt_borrowed_from_another_document_fail() -> None:
+    from tests import supplier_dte as sd
+
+    data = sd.literal_timbre_envio("77447842-6")
+    mnt = data[data.index(b"<MNT>"):data.index(b"</MNT>")]
+    tampered = data.replace(mnt, mnt + b"0", 1)  # the total ten times over, as written in the DD
+    ted_el = next(xmlcore.parse(tampered).iter(SII + "TED"))
+    with pytest.raises(errors.TedSignatureInvalid, match="FRMT"):
+        ted.verify_ted(ted_el, source=tampered)
+    # another document's DD in the same file cannot lend its bytes: a copy of this TED's FRMT under a DD with
+    # another folio verifies over neither form, even with the original DD still in the file
+    other = data.replace(b"<F>7</F>", b"<F>8</F>", 1)
+    forged_file = data + b"<!-- -->" + other[other.index(b"<TED"):other.index(b"</TED>") + 6]
+    forged = xmlcore.parse(other[other.index(b"<TED"):other.index(b"</TED>") + 6])
+    with pytest.raises(errors.TedSignatureInvalid):
+        ted.verify_ted(forged, source=forged_file)
