@@ -16,6 +16,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── es_cl.py           numbers and dates as people read them in Chile (es-CL)
     ├── journal.py         the event-store port (Protocol), its errors and an in-memory store
     ├── launcher.py        the ``almacen`` command: finds its parts (pos, dte, server) through entry points
+    ├── report_tables.py   reports as shown and exported: periods, Spanish columns, the period before, CSV/XLSX
     ├── money.py           pesos (int CLP), quantities, the IVA split, Ley 20.956 cash rounding
     ├── roles.py           user roles and what each may authorise with its PIN
     ├── rut.py             Chilean RUT: parse, validate, format
