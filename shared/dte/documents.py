@@ -1,5 +1,5 @@
 """The DTE document model built from plain values: boleta (39), boleta exenta (41), factura (33), factura exenta
-(34), nota de débito (56) and nota de crédito (61).
+(34), nota de débito (56) and nota de crédito (61), and the notas that annul a document (:func:`nota_que_anula`).
 
 Amounts (sii.md §1, ``shared.money``): boletas carry IVA-included prices and split the affected total as
 ``MntNeto = round(total / 1,19)``, ``IVA = total − MntNeto`` (4.200 → 3.529 + 671). Facturas and notas carry net
@@ -52,6 +52,14 @@ class CodRef(IntEnum):
     CORRIGE_TEXTO = 2
     CORRIGE_MONTOS = 3
 
+
+TIPOS_NOTA_CREDITO: Final = frozenset({"60", "61"})
+"""TpoDocRef of a nota de crédito (paper 60, electronic 61): what a nota de débito may annul (CodRef 1)."""
+TIPOS_EXENTOS: Final = frozenset({"32", "34", "38", "41"})
+"""TpoDocRef of an exempt factura or boleta (paper 32/38, electronic 34/41)."""
+TIPOS_QUE_DEBITAN: Final = frozenset({"30", "32", "33", "34", "60", "61"})
+"""TpoDocRef a nota de débito modifies: a factura (paper 30/32, electronic 33/34) it adds to, or a nota de crédito
+it annuls or corrects (60/61)."""
 
 RUT_ANONIMO: Final = "66666666-6"
 """The receptor of a boleta to an anonymous buyer (SII formato boletas)."""
@@ -214,6 +222,8 @@ def _check(doc: Documento) -> None:
         raise errors.DocumentInvalid(f"todas las líneas son exentas: corresponde el tipo {int(exento)}")
     if tipo in (TipoDTE.NOTA_CREDITO, TipoDTE.NOTA_DEBITO) and not doc.referencias:
         raise errors.DocumentInvalid("una nota de crédito o débito debe referenciar el documento que modifica")
+    if tipo is TipoDTE.NOTA_DEBITO:
+        _check_debito(doc)
     if tipo.es_boleta and doc.referencias:
         raise errors.DocumentInvalid("este modelo no emite boletas con referencias")
     if len(doc.referencias) > 40:
@@ -221,6 +231,25 @@ def _check(doc: Documento) -> None:
     expected = calcular_totales(tipo, doc.lineas, montos_brutos=doc.montos_brutos)
     if doc.totales != expected:
         raise errors.DocumentInvalid(f"los totales {doc.totales} no corresponden a las líneas ({expected})")
+
+
+def _check_debito(doc: Documento) -> None:
+    """A nota de débito's references (SII Formato DTE, Referencia; Instructivo de emisión: a nota de débito
+    annuls only a nota de crédito, CodRef 1)."""
+    modifica = [r for r in doc.referencias if r.codigo is not None]
+    if not modifica:
+        raise errors.DocumentInvalid("una nota de débito indica en su referencia qué hace con el documento que "
+                                     "modifica (CodRef 1 anula, 2 corrige texto, 3 corrige montos)")
+    for ref in modifica:
+        if ref.codigo is CodRef.ANULA and ref.tipo_documento not in TIPOS_NOTA_CREDITO:
+            raise errors.DocumentInvalid(f"una nota de débito solo anula una nota de crédito, no un documento tipo "
+                                         f"{ref.tipo_documento}: una factura se anula con una nota de crédito")
+        if ref.tipo_documento in TIPOS_EXENTOS and not all(x.exento for x in doc.lineas):
+            raise errors.DocumentInvalid(f"la nota de débito modifica un documento exento ({ref.tipo_documento}): "
+                                         "todas sus líneas son exentas")
+    if any(r.codigo is CodRef.CORRIGE_MONTOS for r in modifica) and doc.totales.total <= 0:
+        raise errors.DocumentInvalid("una nota de débito que corrige montos suma algo: ingrese el monto de cada "
+                                     "línea")
 
 
 def documento(tipo: TipoDTE | int, *, folio: int, fecha_emision: date, emisor: Emisor,
@@ -333,6 +362,63 @@ def nota_credito(*, folio: int, fecha_emision: date, emisor: Emisor, receptor: R
     return documento(TipoDTE.NOTA_CREDITO, folio=folio, fecha_emision=fecha_emision, emisor=emisor,
                      receptor=receptor, lineas=lineas, referencias=(referencia,), montos_brutos=montos_brutos,
                      forma_pago=None)
+
+
+def nota_debito(*, folio: int, fecha_emision: date, emisor: Emisor, receptor: Receptor,
+                lineas: tuple[Linea, ...] | list[Linea], referencia: Referencia, montos_brutos: bool = False,
+                forma_pago: int | None = None) -> Documento:
+    """A nota de débito (56) for ``lineas`` (what is charged: a price difference, interest, freight; build a charge
+    with :func:`linea_cargo`) referencing the document it modifies: a factura with CodRef 3 "corrige montos", or a
+    nota de crédito it annuls with CodRef 1 (:func:`nota_que_anula`). Prices are net (IVA added on the neto) unless
+    ``montos_brutos`` (IVA included, MntBruto = 1, split as the factura of a sale).
+
+    Raises:
+        DocumentInvalid: a rule is broken: no CodRef in the reference, CodRef 1 on something other than a nota de
+            crédito, an affected line against an exempt document, a CodRef 3 that adds nothing, or the document
+            rules of :func:`documento`.
+    """
+    if referencia.tipo_documento not in TIPOS_QUE_DEBITAN:
+        raise errors.DocumentInvalid(f"una nota de débito modifica una factura o una nota de crédito, no un documento"
+                                     f" tipo {referencia.tipo_documento}")
+    return documento(TipoDTE.NOTA_DEBITO, folio=folio, fecha_emision=fecha_emision, emisor=emisor,
+                     receptor=receptor, lineas=lineas, referencias=(referencia,), montos_brutos=montos_brutos,
+                     forma_pago=forma_pago)
+
+
+def linea_cargo(nombre: str, monto: int, *, exento: bool = False, codigo: str = "") -> Linea:
+    """One charge of a nota de débito: quantity 1 at ``monto`` pesos (net, or IVA included on a nota with
+    ``montos_brutos``).
+
+    Raises:
+        DocumentInvalid: ``monto`` is not a positive whole number of pesos.
+    """
+    if isinstance(monto, bool) or not isinstance(monto, int) or monto <= 0:
+        raise errors.DocumentInvalid(f"el monto de «{nombre}» debe ser un número de pesos mayor que cero")
+    return Linea(nombre=nombre, cantidad=Decimal(1), precio=Decimal(monto), monto=monto, exento=exento,
+                 codigo=codigo)
+
+
+RAZON_ANULA: Final = "Anula documento"
+"""RazonRef of an annulling nota when none is given."""
+
+
+def nota_que_anula(original: Documento, *, folio: int, fecha_emision: date, razon: str = "") -> Documento:
+    """The nota that annuls ``original`` (CodRef 1, SII Formato DTE): a nota de débito (56) for a nota de crédito
+    (61), a nota de crédito (61) for any other document (a factura, a boleta, a nota de débito). It carries the
+    original's lines, receptor and way of stating prices, so its totals are the original's; the emisor is the
+    original's. ``razon`` is RazonRef (up to 90 characters; :data:`RAZON_ANULA` when empty).
+
+    Raises:
+        DocumentInvalid: the original cannot be annulled by a nota (more lines than a nota carries), or another
+            rule is broken.
+    """
+    tipo = TipoDTE.NOTA_DEBITO if original.tipo is TipoDTE.NOTA_CREDITO else TipoDTE.NOTA_CREDITO
+    referencia = Referencia(str(int(original.tipo)), str(original.folio), original.fecha_emision, CodRef.ANULA,
+                            (" ".join(razon.split()) or RAZON_ANULA)[:90])
+    receptor = original.receptor
+    return documento(tipo, folio=folio, fecha_emision=fecha_emision, emisor=original.emisor, receptor=receptor,
+                     lineas=original.lineas, referencias=(referencia,), montos_brutos=original.montos_brutos,
+                     forma_pago=original.forma_pago)
 
 
 RAZON_DEVOLUCION: Final = "Devolución"

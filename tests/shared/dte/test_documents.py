@@ -109,3 +109,55 @@ def test_texts_are_cleaned_to_what_iso_8859_1_carries() -> None:
     assert docs.clean_text("  Pan \u201cIdeal\u201d\u2014 500\u00a0g\t\n") == 'Pan "Ideal"- 500 g'
     assert docs.clean_text("Caf\u00e9 \u0106evap \u20ac 1 \U0001F600") == "Café Cevap EUR 1 ?"
     assert docs.clean_text("Ñandú\x00\x07") == "Ñandú"
+
+
+def test_a_nota_de_debito_charges_net_amounts_against_a_factura(emisor: docs.Emisor, empresa: docs.Receptor) -> None:
+    ref = docs.Referencia("33", "14", DAY, docs.CodRef.CORRIGE_MONTOS, "Intereses y flete")
+    lines = [docs.linea_cargo("Intereses por mora", 2500), docs.linea_cargo("Flete Los Andes", 8000)]
+    nd = docs.nota_debito(folio=3, fecha_emision=DAY, emisor=emisor, receptor=empresa, lineas=lines, referencia=ref)
+    assert nd.tipo is docs.TipoDTE.NOTA_DEBITO and nd.id == "T56F3" and not nd.montos_brutos
+    assert nd.totales == docs.Totales(neto=10500, iva=1995, exento=0, total=12495)
+    assert nd.lineas[0] == docs.Linea("Intereses por mora", Decimal(1), Decimal(2500), 2500)
+    brutos = docs.nota_debito(folio=4, fecha_emision=DAY, emisor=emisor, receptor=empresa,
+                              lineas=[docs.linea_cargo("Diferencia de precio", 1190)], referencia=ref,
+                              montos_brutos=True)
+    assert brutos.totales == docs.Totales(neto=1000, iva=190, exento=0, total=1190)
+
+
+@pytest.mark.parametrize(("ref", "lines", "message"), [
+    (docs.Referencia("33", "14", DAY, None, "Intereses"), None, "CodRef"),
+    (docs.Referencia("33", "14", DAY, docs.CodRef.ANULA, "Anula"), None, "solo anula una nota de crédito"),
+    (docs.Referencia("39", "14", DAY, docs.CodRef.CORRIGE_MONTOS, "Boleta"), None, "no un documento tipo 39"),
+    (docs.Referencia("34", "14", DAY, docs.CodRef.CORRIGE_MONTOS, "Exenta"), None, "todas sus líneas son exentas"),
+    (docs.Referencia("33", "14", DAY, docs.CodRef.CORRIGE_MONTOS, "Nada"),
+     [docs.Linea("Nada", Decimal(0), Decimal(0), 0)], "suma algo"),
+], ids=["no-codref", "annuls-a-factura", "a-boleta", "affected-on-exenta", "adds-nothing"])
+def test_notas_de_debito_the_sii_would_reject_are_refused(ref: docs.Referencia, lines: list[docs.Linea] | None,
+                                                          message: str, emisor: docs.Emisor,
+                                                          empresa: docs.Receptor) -> None:
+    with pytest.raises(errors.DocumentInvalid, match=message):
+        docs.nota_debito(folio=1, fecha_emision=DAY, emisor=emisor, receptor=empresa, referencia=ref,
+                         lineas=lines or [docs.linea_cargo("Flete", 1000)])
+
+
+def test_a_charge_is_a_positive_number_of_pesos() -> None:
+    for bad in (0, -5, True):
+        with pytest.raises(errors.DocumentInvalid, match="mayor que cero"):
+            docs.linea_cargo("Flete", bad)
+    assert docs.linea_cargo("Carga Bip!", 2000, exento=True).exento
+
+
+def test_a_nota_annuls_a_document_with_its_lines_and_a_nota_de_debito_annuls_a_nota_de_credito(
+        emisor: docs.Emisor, empresa: docs.Receptor) -> None:
+    ref = docs.Referencia("34", "2", DAY, docs.CodRef.CORRIGE_MONTOS, "Flete")
+    nd = docs.nota_debito(folio=5, fecha_emision=DAY, emisor=emisor, receptor=empresa, referencia=ref,
+                          lineas=[docs.linea_cargo("Flete", 3000, exento=True)])
+    assert nd.totales == docs.Totales(neto=0, iva=0, exento=3000, total=3000)
+    later = date(2025, 5, 9)
+    nc = docs.nota_que_anula(nd, folio=7, fecha_emision=later, razon="  Flete   cobrado por error ")
+    assert (nc.tipo, nc.folio, nc.lineas, nc.totales, nc.receptor) == \
+        (docs.TipoDTE.NOTA_CREDITO, 7, nd.lineas, nd.totales, nd.receptor)
+    assert nc.referencias == (docs.Referencia("56", "5", DAY, docs.CodRef.ANULA, "Flete cobrado por error"),)
+    back = docs.nota_que_anula(nc, folio=6, fecha_emision=later)
+    assert back.tipo is docs.TipoDTE.NOTA_DEBITO and back.totales == nd.totales
+    assert back.referencias == (docs.Referencia("61", "7", later, docs.CodRef.ANULA, docs.RAZON_ANULA),)

@@ -237,6 +237,31 @@ def test_a_nota_de_credito_referencing_a_boleta_prints_the_reference(
     shutil.copyfile(png, SCREENSHOTS / "pdf_nota_credito.png")
 
 
+def test_a_nota_de_debito_prints_its_charges_and_the_factura_it_modifies(
+        cafs: dict[int, caf_mod.Caf], emisor: docs.Emisor, empresa: docs.Receptor, signer: signature.Signer,
+        tmp_path: Path) -> None:
+    ref = docs.Referencia(tipo_documento="33", folio="14", fecha=date(2025, 4, 28), codigo=docs.CodRef.CORRIGE_MONTOS,
+                          razon="Intereses por pago atrasado y flete")
+    nd = docs.nota_debito(folio=2, fecha_emision=DAY, emisor=emisor, receptor=empresa, referencia=ref,
+                          lineas=[docs.linea_cargo("Intereses por mora (30 días)", 2500),
+                                  docs.linea_cargo("Flete Los Andes - Rancagua", 8000)], forma_pago=2)
+    signed, stamped = _signed(nd, cafs, signer)
+    rendered = render_pdf(signed, resolucion=RES)
+    [text] = _pages_text(rendered, tmp_path)
+    for expected in ("NOTA DE DÉBITO ELECTRÓNICA", "N° 2", "Señor(es): Baca Juegos y Accesorios SPA",
+                     "Intereses por mora (30 días)", "Flete Los Andes - Rancagua", "$ 8.000", "Referencias",
+                     "Factura electrónica 14 28-04-2025 3 - Corrige montos Intereses por pago atrasado y flete",
+                     "Forma de pago: Crédito", "Monto neto $ 10.500", "IVA 19 % $ 1.995", "Total $ 12.495"):
+        assert expected in text, expected
+    assert "CEDIBLE" not in _pages_text(render_pdf(signed, resolucion=RES, cedible=True), tmp_path)[0]
+    [png] = _png_pages(rendered, tmp_path)
+    _assert_timbre_as_the_sii_requires(png, stamped)
+    red, green = _colours(png)
+    assert red > 200 and green == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # a fresh clone has no artifacts/ yet
+    shutil.copyfile(png, SCREENSHOTS / "pdf_nota_debito.png")
+
+
 def test_a_factura_exenta_shows_only_the_exempt_amount(
         cafs: dict[int, caf_mod.Caf], emisor: docs.Emisor, empresa: docs.Receptor, signer: signature.Signer,
         tmp_path: Path) -> None:

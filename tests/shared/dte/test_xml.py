@@ -197,3 +197,30 @@ def test_envelopes_keep_boletas_apart_and_dtes_are_signed_alone(
     holder.append(dte)
     with pytest.raises(errors.DocumentInvalid, match="se firma solo"):
         dte_xml.sign_dte(dte, signer)
+
+
+def test_a_nota_de_debito_and_the_nota_de_credito_annulling_it_validate_and_verify(
+        cafs: dict[int, caf_mod.Caf], emisor: docs.Emisor, empresa: docs.Receptor, signer: signature.Signer,
+        xmlsec1: Xmlsec) -> None:
+    ref = docs.Referencia("33", "14", DAY, docs.CodRef.CORRIGE_MONTOS, "Intereses por pago atrasado")
+    nd = docs.nota_debito(folio=2, fecha_emision=DAY, emisor=emisor, receptor=empresa, referencia=ref,
+                          lineas=[docs.linea_cargo("Intereses por mora", 2500), docs.linea_cargo("Flete", 8000)])
+    nc = docs.nota_que_anula(nd, folio=5, fecha_emision=DAY, razon="Intereses condonados")
+    signed = [dte_xml.build_dte(d, _stamp(cafs[int(d.tipo)], d), signer, SIGN_TIME) for d in (nd, nc)]
+    for xml in signed:
+        schema.validate(xml, XSD)
+        assert xmlsec1(xml) and all(c.valid for c in signature.require_valid(xml))
+    assert b"<TipoDTE>56</TipoDTE><Folio>2</Folio>" in signed[0] and b"<MntBruto>" not in signed[0]
+    assert (b"<Totales><MntNeto>10500</MntNeto><TasaIVA>19</TasaIVA><IVA>1995</IVA><MntTotal>12495</MntTotal>"
+            b"</Totales>") in signed[0]
+    assert (b"<TpoDocRef>33</TpoDocRef><FolioRef>14</FolioRef><FchRef>2025-05-02</FchRef><CodRef>3</CodRef>"
+            b"<RazonRef>Intereses por pago atrasado</RazonRef>") in signed[0]
+    assert (b"<TpoDocRef>56</TpoDocRef><FolioRef>2</FolioRef><FchRef>2025-05-02</FchRef><CodRef>1</CodRef>"
+            b"<RazonRef>Intereses condonados</RazonRef>") in signed[1]
+    stamp = ted.verify_ted(xmlcore.parse(signed[0]).find(f"{SII}Documento/{SII}TED"),  # type: ignore[arg-type]
+                           cafs[56].public_key)
+    assert (stamp.tipo_dte, stamp.folio, stamp.monto_total) == (56, 2, 12495)
+    envelope = dte_xml.build_envelope(signed, _caratula(), signer, SIGN_TIME)
+    schema.validate(envelope, XSD)
+    assert xmlsec1(envelope, "SetDTE", node_xpath="/*/*[local-name()='Signature']")
+    assert b"<TpoDTE>56</TpoDTE><NroDTE>1</NroDTE>" in envelope and b"<TpoDTE>61</TpoDTE><NroDTE>1</NroDTE>" in envelope
