@@ -18,6 +18,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── launcher.py        the ``almacen`` command: finds its parts (pos, dte, server) through entry points
     ├── report_tables.py   reports as shown and exported: periods, Spanish columns, the period before, CSV/XLSX
     ├── money.py           pesos (int CLP), quantities, the IVA split, Ley 20.956 cash rounding
+    ├── reports.py         report rows (back office and HQ) and the one rollup arithmetic of a sale or return
     ├── roles.py           user roles and what each may authorise with its PIN
     ├── rut.py             Chilean RUT: parse, validate, format
     ├── sale.py            the sale aggregate: lines, discounts, totals with IVA, tenders, change

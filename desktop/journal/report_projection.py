@@ -2,9 +2,8 @@
 products per day and per month, kept in the unit of work of each sale and return.
 
 Money CLP (``total`` IVA included, ``neto`` without it, ``cost`` neto as recorded on each sale line), quantities
-thousandths. A sale's discount is shared among its lines as ``shared.sale.Sale.totals`` shares it; a line's neto is
-``shared.money.split_iva`` of its share (exempt lines: their amount). A return subtracts its lines on the day it is
-made (its cost: the sold line's, in proportion to the quantity given back, when the sale is in this journal).
+thousandths. The arithmetic (discount shared among lines, each line's neto, a return's cost in proportion to the
+sold line's when the sale is in this journal) is ``shared.reports``', the one the master folds too.
 Tables: desktop/journal/migrations/versions/0018_report_rollups.py.
 """
 
@@ -12,19 +11,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from decimal import Decimal
 
-from shared import fiado as fiado_mod
+from shared import reports
 from shared.events import envelope
 from shared.events import returns as returns_events
 from shared.events import sales as sales_events
-from shared.sale import allocate
+from shared.reports import MILLI, line_neto, local_slot
+
+__all__ = ["MILLI", "PRODUCT_DAYS", "PRODUCT_MONTHS", "TABLES", "line_neto", "local_slot", "returned", "sale"]
 
 TABLES = ("report_sales", "report_tenders", "report_product_days", "report_product_months")
 """Projection tables (cleared and refolded by ``rebuild-projections``)."""
 
-MILLI = Decimal(1000)
 _SALES = ("INSERT INTO report_sales (day, hour, cashier_id, tickets, total, neto, costed_neto, cost, returns, returned)"
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, hour, cashier_id) DO UPDATE SET"
           " tickets = tickets + excluded.tickets, total = total + excluded.total, neto = neto + excluded.neto,"
@@ -40,59 +39,20 @@ PRODUCT_DAYS = "INSERT INTO report_product_days" + _PRODUCTS
 PRODUCT_MONTHS = "INSERT INTO report_product_months" + _PRODUCTS
 
 
-def local_slot(occurred_at: str) -> tuple[str, int]:
-    """``("YYYY-MM-DD", hour)`` of a journal time in the store's clock (Chile); a naive time is read as UTC.
-
-    Raises: ValueError: not an ISO 8601 date and time."""
-    moment = datetime.fromisoformat(occurred_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(fiado_mod.CHILE)
-    return local.date().isoformat(), local.hour
-
-
-def line_neto(gross: int, exempt: bool) -> int:
-    """The neto of a line's IVA-included ``gross`` (an exempt line's is its amount; a negative one mirrors):
-    ``shared.money.split_iva``'s ``round(gross / 1.19)`` half up, in integers (``gross * 100 / 119`` is never a
-    tie, so this is exactly its Decimal result)."""
-    if exempt:
-        return gross
-    if gross < 0:
-        return -((-gross * 200 + 119) // 238)
-    return (gross * 200 + 119) // 238
-
-
-def _add(rows: dict[str, list[int]], sku: str, units: int, total: int, neto: int, cost: int | None) -> None:
-    row = rows.get(sku)
-    if row is None:
-        row = rows[sku] = [0, 0, 0, 0, 0]
-    row[0] += units
-    row[1] += total
-    row[2] += neto
-    if cost is not None:
-        row[3] += neto
-        row[4] += cost
-
-
-def _products(conn: sqlite3.Connection, day: str, rows: dict[str, list[int]]) -> tuple[int, int]:
-    """Write the per-product sums of one sale or return; ``(costed_neto, cost)`` of them all."""
-    month = day[:7]
-    conn.executemany(PRODUCT_DAYS, [(day, sku, *r) for sku, r in rows.items()])
-    conn.executemany(PRODUCT_MONTHS, [(month, sku, *r) for sku, r in rows.items()])
-    return sum(r[3] for r in rows.values()), sum(r[4] for r in rows.values())
+def _write(conn: sqlite3.Connection, r: reports.Rollup) -> None:
+    """Add one sale's or return's :class:`shared.reports.Rollup` to the four tables."""
+    conn.executemany(PRODUCT_DAYS, [(r.day, sku, p.units, p.total, p.neto, p.costed_neto, p.cost)
+                                    for sku, p in r.products.items()])
+    conn.executemany(PRODUCT_MONTHS, [(r.month, sku, p.units, p.total, p.neto, p.costed_neto, p.cost)
+                                      for sku, p in r.products.items()])
+    conn.execute(_SALES, (r.day, r.hour, r.cashier_id, r.tickets, r.total, r.neto, r.costed_neto, r.cost, r.returns,
+                          r.returned))
+    conn.executemany(_TENDERS, [(r.day, kind, count, amount) for kind, count, amount in r.tenders])
 
 
 def sale(conn: sqlite3.Connection, entry: envelope.Envelope, e: sales_events.SaleCompleted) -> None:
     """Add a completed sale to its day, hour and cashier, its tenders and its products."""
-    day, hour = local_slot(entry.occurred_at)
-    shares = allocate(e.discount, [x.amount for x in e.lines]) if e.discount else [0] * len(e.lines)
-    rows: dict[str, list[int]] = {}
-    for line, share in zip(e.lines, shares, strict=True):
-        gross = line.amount - share
-        _add(rows, line.sku, int(line.quantity * MILLI), gross, line_neto(gross, line.iva_exempt), line.cost)
-    costed, cost = _products(conn, day, rows)
-    conn.execute(_SALES, (day, hour, e.cashier_id, 1, e.total, e.neto + e.exento, costed, cost, 0, 0))
-    conn.executemany(_TENDERS, [(day, t.kind, 1, t.received) for t in e.tenders])
+    _write(conn, reports.sale_rollup(entry.occurred_at, e))
 
 
 def _sold_costs(conn: sqlite3.Connection, sale_id: str) -> dict[int, tuple[Decimal, int | None]]:
@@ -106,16 +66,4 @@ def _sold_costs(conn: sqlite3.Connection, sale_id: str) -> dict[int, tuple[Decim
 
 def returned(conn: sqlite3.Connection, entry: envelope.Envelope, e: returns_events.ReturnCompleted) -> None:
     """Subtract a return from the day, hour and cashier it was made at, its refunds and its products."""
-    day, hour = local_slot(entry.occurred_at)
-    sold = _sold_costs(conn, e.sale_id)
-    rows: dict[str, list[int]] = {}
-    for line in e.lines:
-        quantity, cost = sold.get(line.line_id, (Decimal(0), None))
-        part = None
-        if cost is not None and quantity > 0:
-            part = int((Decimal(cost) * line.quantity / quantity).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-        _add(rows, line.sku, -int(line.quantity * MILLI), -line.amount, -line_neto(line.amount, line.iva_exempt),
-             None if part is None else -part)
-    costed, cost = _products(conn, day, rows)
-    conn.execute(_SALES, (day, hour, e.cashier_id, 0, 0, -(e.neto + e.exento), costed, cost, 1, e.total))
-    conn.executemany(_TENDERS, [(day, t.kind, 0, -t.amount) for t in e.refunds])
+    _write(conn, reports.return_rollup(entry.occurred_at, e, _sold_costs(conn, e.sale_id)))

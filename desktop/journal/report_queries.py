@@ -1,5 +1,6 @@
 """The back office's report figures for a span of the store's calendar days (Chile), both ends included: plain
-queries on the report rollups (``report_projection``), the stock, the mermas and the fiado ledger.
+queries on the report rollups (``report_projection``), the stock, the mermas and the fiado ledger. The row shapes
+are ``shared.reports``' (HQ shows the same), re-exported here.
 
 Money CLP (``total`` IVA included; ``neto``, ``cost`` and ``margin`` without it), quantities Decimal (units, or
 kg for goods sold by weight). ``margin`` counts only lines whose cost was recorded (``costed_neto - cost``).
@@ -8,16 +9,29 @@ kg for goods sold by weight). ``margin`` counts only lines whose cost was record
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
 
 from desktop.journal import fiado_queries, report_projection
+from shared.reports import (
+    MILLI,
+    UNCATEGORISED,
+    CashierSales,
+    CategorySales,
+    CategoryStock,
+    DaySales,
+    FiadoOwed,
+    HourSales,
+    ProductMetric,
+    ProductSales,
+    ShrinkageReason,
+    TenderSales,
+)
 
-MILLI = Decimal(1000)
-UNCATEGORISED = "Sin categoría"
-ProductMetric = Literal["units", "pesos", "margin"]
+__all__ = ["MILLI", "UNCATEGORISED", "CashierSales", "CategorySales", "CategoryStock", "DaySales", "FiadoOwed",
+           "HourSales", "ProductMetric", "ProductSales", "ShrinkageReason", "TenderSales", "fiado_outstanding",
+           "sales_by_cashier", "sales_by_category", "sales_by_day", "sales_by_hour", "sales_by_tender",
+           "shrinkage_by_reason", "stock_by_category", "top_products"]
 
 
 def _q(milli: int) -> Decimal:
@@ -26,25 +40,6 @@ def _q(milli: int) -> Decimal:
 
 def _iso(day: date) -> str:
     return day.isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class DaySales:
-    """One calendar day: ``tickets`` sales, ``total`` sold (IVA incl.), ``returns`` and ``returned`` (IVA incl.),
-    ``net_total = total - returned``, ``neto`` (after returns), ``cost`` and ``margin`` of costed lines."""
-
-    day: date
-    tickets: int
-    total: int
-    returns: int
-    returned: int
-    neto: int
-    cost: int
-    margin: int
-
-    @property
-    def net_total(self) -> int:
-        return self.total - self.returned
 
 
 def sales_by_day(conn: sqlite3.Connection, start: date, end: date) -> list[DaySales]:
@@ -62,38 +57,12 @@ def sales_by_day(conn: sqlite3.Connection, start: date, end: date) -> list[DaySa
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class HourSales:
-    """Sales made on ``weekday`` (0 Monday … 6 Sunday) at ``hour`` (0-23, the store's clock) over the span."""
-
-    weekday: int
-    hour: int
-    tickets: int
-    total: int
-
-
 def sales_by_hour(conn: sqlite3.Connection, start: date, end: date) -> list[HourSales]:
     """The 7 × 24 grid of the week, Monday 00 first, empty cells as zeros."""
     found = {(int(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in conn.execute(
         "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, sum(tickets), sum(total) FROM report_sales"
         " WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (_iso(start), _iso(end)))}
     return [HourSales(w, h, *found.get((w, h), (0, 0))) for w in range(7) for h in range(24)]
-
-
-@dataclass(frozen=True, slots=True)
-class CashierSales:
-    """Sales rung up by one cashier: ``name`` as enrolled (the id when unknown), ``returns``/``returned`` made."""
-
-    cashier_id: str
-    name: str
-    tickets: int
-    total: int
-    returns: int
-    returned: int
-
-    @property
-    def average_ticket(self) -> int:
-        return round(self.total / self.tickets) if self.tickets else 0
 
 
 def sales_by_cashier(conn: sqlite3.Connection, start: date, end: date) -> list[CashierSales]:
@@ -105,36 +74,11 @@ def sales_by_cashier(conn: sqlite3.Connection, start: date, end: date) -> list[C
     return [CashierSales(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class TenderSales:
-    """Money taken by one tender ``kind`` (cash net of change, after refunds), in ``count`` sales."""
-
-    kind: str
-    count: int
-    amount: int
-
-
 def sales_by_tender(conn: sqlite3.Connection, start: date, end: date) -> list[TenderSales]:
     """Tender kinds used in the span, most money first."""
     rows = conn.execute("SELECT kind, sum(count), sum(amount) FROM report_tenders WHERE day BETWEEN ? AND ?"
                         " GROUP BY kind ORDER BY 3 DESC, 1", (_iso(start), _iso(end)))
     return [TenderSales(r[0], int(r[1]), int(r[2])) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class ProductSales:
-    """One product over the span (after returns): ``units`` sold, ``total`` (IVA incl.), ``neto``, ``cost`` and
-    ``margin`` of its costed lines, ``uncosted`` the neto of its lines sold without a recorded cost."""
-
-    sku: str
-    name: str
-    category: str
-    units: Decimal
-    total: int
-    neto: int
-    cost: int
-    margin: int
-    uncosted: int
 
 
 def _month_spans(start: date, end: date) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
@@ -187,18 +131,6 @@ def top_products(conn: sqlite3.Connection, start: date, end: date, by: ProductMe
     return [ProductSales(r[0], r[1], r[2], _q(r[3]), *(int(x) for x in r[4:])) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class CategorySales:
-    """One category (the product's category today) over the span, after returns."""
-
-    category: str
-    units: Decimal
-    total: int
-    neto: int
-    cost: int
-    margin: int
-
-
 def sales_by_category(conn: sqlite3.Connection, start: date, end: date) -> list[CategorySales]:
     """Categories that sold in the span, most pesos first."""
     sums, params = _product_sums(start, end)
@@ -209,30 +141,12 @@ def sales_by_category(conn: sqlite3.Connection, start: date, end: date) -> list[
     return [CategorySales(r[0], _q(r[1]), *(int(x) for x in r[2:])) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryStock:
-    """The stock of one category now, in all the store's warehouses: ``products`` with stock, ``value`` at cost."""
-
-    category: str
-    products: int
-    value: int
-
-
 def stock_by_category(conn: sqlite3.Connection) -> list[CategoryStock]:
     """Categories by value of their stock today (the sum is ``inventory_queries.stock_value(conn)``)."""
     rows = conn.execute(
         "SELECT COALESCE(NULLIF(p.category, ''), ?) AS c, sum(s.on_hand > 0), sum(s.value) FROM stock_items s"
         " JOIN products p ON p.sku = s.sku GROUP BY c ORDER BY 3 DESC, 1", (UNCATEGORISED,))
     return [CategoryStock(r[0], int(r[1]), int(r[2])) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class ShrinkageReason:
-    """Mermas of one reason code (``shared.events.inventory.MERMA_REASONS``) in the span: how many, value at cost."""
-
-    reason: str
-    count: int
-    value: int
 
 
 def shrinkage_by_reason(conn: sqlite3.Connection, start: date, end: date) -> list[ShrinkageReason]:
@@ -249,16 +163,6 @@ def shrinkage_by_reason(conn: sqlite3.Connection, start: date, end: date) -> lis
 
 def _local_date(at: str) -> date:
     return date.fromisoformat(report_projection.local_slot(at)[0])
-
-
-@dataclass(frozen=True, slots=True)
-class FiadoOwed:
-    """What one customer (merged aliases counted with their survivor) owed at the end of a day (+ owes; − saldo a
-    favor)."""
-
-    customer_id: str
-    name: str
-    balance: int
 
 
 def fiado_outstanding(conn: sqlite3.Connection, at_end_of: date) -> list[FiadoOwed]:

@@ -1,6 +1,7 @@
 """Master read models folded from terminal events: sales with lines and tenders, returns with lines and refunds,
 purchases (suppliers' documents) with their lines, stock, the kardex and cost state (``syncserver.ingest.kardex``),
-transfers, counts, mermas, suppliers and returns to them, the stores' product settings, shifts, store products.
+transfers, counts, mermas, suppliers and returns to them, the stores' product settings, shifts, store products,
+HQ's report rollups (``syncserver.store.rollups``).
 
 ``fold`` turns a batch of decoded events into row sets; ``write`` applies them with a few bulk statements in the
 caller's transaction (the one that stores the events and advances the tracking row).
@@ -19,7 +20,7 @@ from typing import Any
 from shared import inventory as inv
 from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
 from syncserver.ingest import crossings, fiado, kardex
-from syncserver.store import bulk, change_feed, db, local_products
+from syncserver.store import bulk, change_feed, db, local_products, rollups
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
                 ("epoch", "integer"), ("seq", "bigint"), ("number", "bigint"), ("shift_id", "text"),
@@ -143,6 +144,8 @@ class Rows:
     """``(receiving store, transfer_id, TransferIncoming payload)`` of the transfers sent to another store."""
     fiado_events: list[tuple[envelope.Envelope, Any]] = field(default_factory=list)
     """Events that move customers or their fiado (``syncserver.ingest.fiado``), in order."""
+    reported: list[tuple[envelope.Envelope, Any]] = field(default_factory=list)
+    """Sales and returns for HQ's report rollups (``syncserver.store.rollups``), in order."""
 
 
 def warehouse_of(store_id: str) -> str:
@@ -193,6 +196,8 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         rows.switches.append((len(rows.moves), event.costing))
     if fiado.concerns(event):
         rows.fiado_events.append((entry, event))
+    if isinstance(event, sales.SaleCompleted | returns.ReturnCompleted):
+        rows.reported.append((entry, event))
 
 
 def _transfer_sent(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.TransferSent) -> None:
@@ -448,6 +453,9 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
             await _shift(cur, tenant_id, event, entry)
     if rows.fiado_events and not rebuilding:  # a rebuild refolds them in the tenant's fiado order
         await fiado.fold_batch(conn, tenant_id, rows.fiado_events)
+    if rows.reported and not rebuilding:  # last: it waits on other stores' batches (whole-tenant rows); rebuild: all
+        async with conn.cursor() as cur:
+            await rollups.add(cur, tenant_id, rows.reported)
 
 
 async def _shift(cur: db.Cursor, tenant_id: int, event: object, entry: envelope.Envelope) -> None:

@@ -3,7 +3,8 @@
 What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild). The kardex,
 cost state, suppliers and product settings are folded in a second pass, store by store, in the order the ingest
 folded them (``inventory_folds``); customers and fiado in a third, tenant-wide, in ``fiado_log`` order
-(``syncserver.ingest.fiado.refold``)."""
+(``syncserver.ingest.fiado.refold``); HQ's report rollups last, from the refolded sales
+(``syncserver.store.rollups``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shared import errors
 from shared.events import codec as codec_mod
 from shared.events import envelope, inventory
 from syncserver.ingest import fiado, kardex, projections
-from syncserver.store import db, events
+from syncserver.store import db, events, rollups
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
           "purchases", "stock", "shifts", "kardex", "kardex_counters", "cost_state", "transfer_lines",
@@ -59,6 +60,7 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
         await _refold_ordered(conn, codec, tenant_id)
         await fiado.refold(conn, codec, tenant_id)
+        await rollups.backfill(conn, codec, tenant_id)
     return folded
 
 

@@ -23,6 +23,8 @@ call these; HQ pages keep their own read queries.
     ├── outbox.py        the DTE outbox and envelopes: claims and leases
     ├── pos_users.py     the tills' users as HQ keeps them (PIN hash, stores, version)
     ├── products.py      HQ's catalog rows and their versions
+    ├── reports.py       HQ's report figures per store or all: sales by day, hour, cashier, tender; products, stock
+    ├── rollups.py       the report rollups kept at ingest (shared.reports' fold), rebuilt and back-filled
     ├── rvd.py           daily sales reports (RVD) sent and the days documents fall on
     ├── schema.py        alembic upgrade and the application role's URL
     ├── sessions.py      HQ sessions kept by the server: start, idle and absolute expiry, revocation

@@ -1,0 +1,284 @@
+"""HQ's report figures for one store or several over a span of Chile days, both ends included: the back office's
+reports (``shared.reports`` rows) read from the rollups kept at ingest (``syncserver.store.rollups``), the stock, the
+mermas and the fiado ledger. Every function runs in the caller's ``db.tenant_tx``.
+
+``stores`` is a non-empty sequence of store ids (one store, or every store the user may see). Money CLP (``total``
+IVA included; ``neto``, ``cost`` and ``margin`` without it), quantities Decimal. A span reads whole months from the
+month rows and the days either side from the day rows; when ``stores`` holds every store with sales, products come
+from the tenant's rows (store ``''``). Definitions: docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
+
+from shared import fiado as fiado_mod
+from shared.reports import (
+    PRODUCT_METRICS,
+    UNCATEGORISED,
+    CashierSales,
+    CategorySales,
+    CategoryStock,
+    DaySales,
+    FiadoOwed,
+    HourSales,
+    ProductMetric,
+    ProductSales,
+    ShrinkageReason,
+    TenderSales,
+    units_of,
+)
+from syncserver.store import db
+from syncserver.store.rollups import ALL_STORES
+
+__all__ = ["CashierSales", "CategorySales", "CategoryStock", "DaySales", "FiadoOwed", "HourSales", "ProductMetric",
+           "ProductSales", "ShrinkageReason", "TenderSales", "fiado_outstanding", "margin_over_time",
+           "sales_by_cashier", "sales_by_category", "sales_by_day", "sales_by_hour", "sales_by_tender",
+           "shrinkage_by_reason", "stock_by_category", "top_products"]
+
+MAX_LIMIT: Final = 1000
+"""The most products a top (or bottom) list returns."""
+
+
+def _check(stores: Sequence[str], start: date, end: date) -> list[str]:
+    """The store ids as a list. Raises: ValueError: no store, an empty id, or ``end`` before ``start``."""
+    ids = [str(s) for s in stores]
+    if not ids or any(not s for s in ids):
+        raise ValueError("Elija al menos un local.")
+    if end < start:
+        raise ValueError(f"El período termina ({end:%d-%m-%Y}) antes de empezar ({start:%d-%m-%Y}).")
+    return ids
+
+
+def _spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months inside ``[start, end]`` as ``(first month, last month)`` (first days), and the day ranges
+    outside them (the span itself when it holds no whole month)."""
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = (end + timedelta(days=1)).replace(day=1)  # whole months are [first, after)
+    if first >= after:
+        return None, [(start, end)]
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if after <= end:
+        days.append((after, end))
+    last = (after - timedelta(days=1)).replace(day=1)
+    return (first, last), days
+
+
+def _union(day_sql: str, month_sql: str, start: date, end: date, params: dict[str, Any]) -> str:
+    """``day_sql`` per day range and ``month_sql`` over the whole months (each with ``%(lowN)s``/``%(highN)s``
+    bounds), UNION ALL; adds the bounds to ``params``."""
+    months, days = _spans(start, end)
+    parts = []
+    for n, (low, high) in enumerate(days):
+        parts.append(day_sql.format(low=f"%(low{n})s", high=f"%(high{n})s"))
+        params[f"low{n}"], params[f"high{n}"] = low, high
+    if months is not None:
+        parts.append(month_sql.format(low="%(mlow)s", high="%(mhigh)s"))
+        params["mlow"], params["mhigh"] = months
+    return " UNION ALL ".join(parts)
+
+
+_WHERE = "tenant_id = %(t)s AND store_id = ANY(%(stores)s)"
+
+
+async def _days(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date) -> list[DaySales]:
+    ids = _check(stores, start, end)
+    rows = await (await conn.execute(
+        "SELECT day, sum(tickets), sum(total), sum(returns), sum(returned), sum(neto), sum(cost),"
+        f" sum(costed_neto) - sum(cost) FROM report_days WHERE {_WHERE} AND day BETWEEN %(start)s AND %(end)s"
+        " GROUP BY day", {"t": tenant_id, "stores": ids, "start": start, "end": end})).fetchall()
+    found = {r[0]: [int(x) for x in r[1:]] for r in rows}
+    out = []
+    day = start
+    while day <= end:
+        out.append(DaySales(day, *found.get(day, [0] * 7)))
+        day += timedelta(days=1)
+    return out
+
+
+async def sales_by_day(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                       ) -> list[DaySales]:
+    """Every day from ``start`` to ``end`` in order (days without sales as zeros), ``stores`` summed.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    return await _days(conn, tenant_id, stores, start, end)
+
+
+async def margin_over_time(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                           ) -> list[DaySales]:
+    """The days of :func:`sales_by_day`, read for their ``neto``, ``cost`` and ``margin`` (costed lines).
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    return await _days(conn, tenant_id, stores, start, end)
+
+
+async def sales_by_hour(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                        ) -> list[HourSales]:
+    """The 7 × 24 grid of the week (weekday 0 Monday, hour 0-23 Chile), Monday 00 first, empty cells as zeros.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
+    union = _union(
+        "SELECT (extract(isodow FROM day)::int - 1) AS weekday, hour, tickets, total FROM report_sales"
+        f" WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+        f"SELECT weekday, hour, tickets, total FROM report_hour_months WHERE {_WHERE}"
+        " AND month BETWEEN {low} AND {high}", start, end, params)
+    rows = await (await conn.execute(
+        f"SELECT weekday, hour, sum(tickets), sum(total) FROM ({union}) u GROUP BY 1, 2", params)).fetchall()
+    found = {(int(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in rows}
+    return [HourSales(w, h, *found.get((w, h), (0, 0))) for w in range(7) for h in range(24)]
+
+
+async def sales_by_cashier(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                           ) -> list[CashierSales]:
+    """Cashiers with sales or returns in the span (names as the tills enrolled them, the id when unknown), most
+    sold first, then by name.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    rows = await (await conn.execute(
+        "SELECT r.cashier_id, COALESCE(u.name, r.cashier_id), r.tickets, r.total, r.returns, r.returned"
+        " FROM (SELECT cashier_id, sum(tickets) AS tickets, sum(total) AS total, sum(returns) AS returns,"
+        f" sum(returned) AS returned FROM report_days WHERE {_WHERE} AND day BETWEEN %(start)s AND %(end)s"
+        " GROUP BY cashier_id) r LEFT JOIN users u ON u.tenant_id = %(t)s AND u.user_id = r.cashier_id"
+        " ORDER BY 4 DESC, 2, 1",
+        {"t": tenant_id, "stores": _check(stores, start, end), "start": start, "end": end})).fetchall()
+    return [CashierSales(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+async def sales_by_tender(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                          ) -> list[TenderSales]:
+    """Money taken per tender kind (cash net of change, after refunds) and in how many sales, most money first.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
+    union = _union(
+        f"SELECT kind, count, amount FROM report_tenders WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+        f"SELECT kind, count, amount FROM report_tender_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+        start, end, params)
+    rows = await (await conn.execute(
+        f"SELECT kind, sum(count), sum(amount) FROM ({union}) u GROUP BY kind ORDER BY 3 DESC, 1", params)).fetchall()
+    return [TenderSales(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+async def _product_source(conn: db.Conn, tenant_id: int, ids: list[str]) -> list[str]:
+    """``[ALL_STORES]`` when ``ids`` hold every store with rollups (the tenant's rows sum them), else ``ids``."""
+    row = await (await conn.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM report_stores WHERE tenant_id = %s AND NOT store_id = ANY(%s))",
+        (tenant_id, ids))).fetchone()
+    return [ALL_STORES] if row is not None and row[0] else ids
+
+
+async def _product_sums(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                        ) -> tuple[str, dict[str, Any]]:
+    """A sub-select of per-SKU sums (``sku, units, total, neto, costed, cost``) over the span, and its params."""
+    params: dict[str, Any] = {"t": tenant_id}
+    params["stores"] = await _product_source(conn, tenant_id, _check(stores, start, end))
+    cols = "sku, units, total, neto, costed_neto, cost"
+    union = _union(f"SELECT {cols} FROM report_product_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+                   f"SELECT {cols} FROM report_product_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+                   start, end, params)
+    return ("SELECT sku, sum(units) AS units, sum(total) AS total, sum(neto) AS neto, sum(costed_neto) AS costed,"
+            f" sum(cost) AS cost FROM ({union}) u GROUP BY sku"), params
+
+
+_ORDER: Final = {"units": "s.units", "pesos": "s.total", "margin": "s.costed - s.cost"}
+
+
+async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date,
+                       by: ProductMetric = "units", bottom: bool = False, limit: int = 20) -> list[ProductSales]:
+    """The ``limit`` products that sold most (``bottom``: least, among those sold) in the span by ``by``: units,
+    pesos (IVA incl.) or margin (costed lines), then by SKU; name and category as HQ's catalog has them today.
+
+    Raises: ValueError: an unknown ``by``, a ``limit`` outside 1..:data:`MAX_LIMIT`, no store, or ``end`` before
+    ``start``."""
+    if by not in PRODUCT_METRICS:
+        raise ValueError(f"Orden desconocido «{by}»: use unidades, pesos o margen.")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"Se pueden listar de 1 a {MAX_LIMIT} productos.")
+    sums, params = await _product_sums(conn, tenant_id, stores, start, end)
+    params.update(none=UNCATEGORISED, limit=limit)
+    rows = await (await conn.execute(
+        "SELECT s.sku, COALESCE(p.name, s.sku), COALESCE(NULLIF(p.category, ''), %(none)s), s.units, s.total,"
+        f" s.neto, s.cost, s.costed - s.cost, s.neto - s.costed FROM ({sums}) s"
+        " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku"
+        f" ORDER BY {_ORDER[by]} {'ASC' if bottom else 'DESC'}, s.sku LIMIT %(limit)s", params)).fetchall()
+    return [ProductSales(str(r[0]), str(r[1]), str(r[2]), units_of(int(r[3])), *(int(x) for x in r[4:]))
+            for r in rows]
+
+
+async def sales_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                            ) -> list[CategorySales]:
+    """Categories (each product's category in HQ's catalog today; :data:`shared.reports.UNCATEGORISED` for none)
+    that sold in the span, most pesos first.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    sums, params = await _product_sums(conn, tenant_id, stores, start, end)
+    params["none"] = UNCATEGORISED
+    rows = await (await conn.execute(
+        "SELECT COALESCE(NULLIF(p.category, ''), %(none)s) AS c, sum(s.units), sum(s.total), sum(s.neto),"
+        f" sum(s.cost), sum(s.costed - s.cost) FROM ({sums}) s"
+        " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku GROUP BY c ORDER BY 3 DESC, 1",
+        params)).fetchall()
+    return [CategorySales(str(r[0]), units_of(int(r[1])), *(int(x) for x in r[2:])) for r in rows]
+
+
+async def stock_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> list[CategoryStock]:
+    """The stock of ``stores``' warehouses now by category, most value first: ``products`` with stock (distinct
+    SKUs above zero), ``value`` at each store's current unit cost (PPP or FIFO as costed; HQ's stock page's
+    ``round(quantity × unit cost)`` per row, 0 when never costed).
+
+    Raises: ValueError: no store."""
+    ids = _check(stores, date.min, date.min)
+    rows = await (await conn.execute(
+        "SELECT COALESCE(NULLIF(p.category, ''), %(none)s) AS c,"
+        " count(DISTINCT s.sku) FILTER (WHERE s.quantity > 0),"
+        " COALESCE(sum(round(s.quantity * c.unit_cost)), 0)"
+        " FROM stock s LEFT JOIN warehouses w ON w.tenant_id = s.tenant_id AND w.warehouse_id = s.warehouse_id"
+        " LEFT JOIN cost_state c ON c.tenant_id = s.tenant_id AND c.store_id = COALESCE(w.store_id, s.warehouse_id)"
+        " AND c.sku = s.sku LEFT JOIN products p ON p.tenant_id = s.tenant_id AND p.sku = s.sku"
+        " WHERE s.tenant_id = %(t)s AND COALESCE(w.store_id, s.warehouse_id) = ANY(%(stores)s)"
+        " GROUP BY c ORDER BY 3 DESC, 1", {"t": tenant_id, "stores": ids, "none": UNCATEGORISED})).fetchall()
+    return [CategoryStock(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The aware instants of Chile's ``start`` 00:00 and the day after ``end`` 00:00."""
+    return (datetime.combine(start, time(), fiado_mod.CHILE),
+            datetime.combine(end + timedelta(days=1), time(), fiado_mod.CHILE))
+
+
+async def shrinkage_by_reason(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
+                              ) -> list[ShrinkageReason]:
+    """Mermas the stores recorded in the span (their Chile day), per reason code
+    (``shared.events.inventory.MERMA_REASONS``): how many, value at the unit cost recorded (rounded half up per
+    merma, as the till values it), most value first.
+
+    Raises: ValueError: no store, or ``end`` before ``start``."""
+    low, high = _local_bounds(start, end)
+    rows = await (await conn.execute(
+        "SELECT reason, count(*), sum(round(quantity * unit_cost)) FROM mermas WHERE tenant_id = %(t)s"
+        " AND store_id = ANY(%(stores)s) AND occurred_at >= %(tlow)s AND occurred_at < %(thigh)s"
+        " AND occurred_at::timestamptz >= %(low)s AND occurred_at::timestamptz < %(high)s"
+        " GROUP BY reason ORDER BY 3 DESC, 1",
+        {"t": tenant_id, "stores": _check(stores, start, end), "low": low, "high": high,
+         "tlow": (start - timedelta(days=1)).isoformat(), "thigh": (end + timedelta(days=2)).isoformat()}
+    )).fetchall()
+    return [ShrinkageReason(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+async def fiado_outstanding(conn: db.Conn, tenant_id: int, at_end_of: date) -> list[FiadoOwed]:
+    """The tenant's customers (merged aliases counted with their survivor) whose fiado balance at the end of
+    ``at_end_of`` (Chile) is not zero (+ owes; − saldo a favor), most owed first, then by name. Tenant-wide: a
+    customer's account is one across stores."""
+    _low, high = _local_bounds(at_end_of, at_end_of)
+    rows = await (await conn.execute(
+        "SELECT b.who, COALESCE(p.name, b.who), b.balance FROM (SELECT COALESCE(a.customer_id, e.customer_id) AS who,"
+        " sum(e.amount) AS balance FROM fiado_entries e LEFT JOIN customer_aliases a ON a.tenant_id = e.tenant_id"
+        " AND a.alias_id = e.customer_id WHERE e.tenant_id = %(t)s AND e.at < %(high)s GROUP BY 1) b"
+        " LEFT JOIN people p ON p.tenant_id = %(t)s AND p.customer_id = b.who WHERE b.balance <> 0"
+        " ORDER BY b.balance DESC, 2, 1", {"t": tenant_id, "high": high})).fetchall()
+    return [FiadoOwed(str(r[0]), str(r[1]), int(r[2])) for r in rows]
