@@ -156,3 +156,11 @@ def sign_in(page: Any, email: str = "pepe@donpepe.cl", password: str = PASSWORD)
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Ingresar").click()
+
+
+def open_menu(page: Any) -> None:
+    """On a narrow page, unfold HQ's menu (the «Menú» disclosure button) so its links can be clicked; on a wide one
+    the menu is already shown and this does nothing."""
+    toggle = page.locator("summary.fold-button")
+    if toggle.is_visible() and page.locator("details.fold[open]").count() == 0:
+        toggle.click()

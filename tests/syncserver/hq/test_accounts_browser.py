@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from syncserver import bootstrap
-from tests.syncserver.hq.hq_support import BROWSER_MARKS, PASSWORD, SHOTS, World
+from tests.syncserver.hq.hq_support import BROWSER_MARKS, PASSWORD, SHOTS, World, open_menu
 
 pytestmark = BROWSER_MARKS
 
@@ -62,6 +62,7 @@ def test_first_run_then_stores_and_accounts_at_two_widths(empty: tuple[World, st
     page.screenshot(path=str(SHOTS / "hq_tienda.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SHOTS / "hq_tienda_390.png"), full_page=True)
+    open_menu(page)
     page.get_by_role("link", name="Tiendas", exact=True).click()
     page.screenshot(path=str(SHOTS / "hq_tiendas_390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 860})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, PASSWORD, SHOTS, World
+from tests.syncserver.hq.hq_support import ARGS, CHROMIUM, PASSWORD, SHOTS, World, open_menu
 from tests.syncserver.hq.test_auth import Clock, app
 
 pytestmark = [pytest.mark.slow,
@@ -43,6 +43,7 @@ def test_owner_on_a_phone_sees_the_lock_out_in_the_trail_and_the_idle_notice(wor
             page.get_by_role("button", name="Ingresar").click()
             expect(page.get_by_role("heading", name="Panel", exact=True)).to_be_visible()
 
+            open_menu(page)
             page.get_by_role("link", name="Auditoría", exact=True).click()
             expect(page.get_by_role("heading", name="Auditoría")).to_be_visible()
             entries = page.locator(".audit-list li")
