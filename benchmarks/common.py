@@ -56,6 +56,7 @@ class Sizes:
     journal_samples: int = 10  # ... and journals built
     dashboard_sales: int = 100_000  # hq_dashboard: sales of ten stores over five weeks (3 lines each) ...
     dashboard_samples: int = 10  # ... and dashboards built
+    hq_samples: int = 20  # hq_pages: requests of every HQ page (over benchmarks.hq_data's 50 stores, 5M lines)
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -63,7 +64,7 @@ class Sizes:
                    memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
                    journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1,
-                   dashboard_sales=5_000, dashboard_samples=3)
+                   dashboard_sales=5_000, dashboard_samples=3, hq_samples=2)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
-         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month")
+         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month", "hq_pages")
 
 
 @pytest.mark.slow
@@ -48,5 +48,9 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     dte = results["dte_envelope"]
     assert dte["p99_envelope_ms"] >= dte["p50_envelope_ms"] > 0 and dte["signatures_checked"] == 51, dte
     assert "peer_docs_per_s" not in dte and "peer not run" in dte["note"], dte  # the peer is skipped in --quick
+    pages = results["hq_pages"]  # every HQ page measured (or said missing), the live update seen
+    assert pages["live_s"] > 0 and pages["sales"] == 300 and pages["lines"] > 300, pages
+    assert all(p.get("missing") or p["p95"] >= p["p50"] > 0 for p in pages["pages"].values()), pages["pages"]
+    assert pages["pages"]["panel"]["samples"] == 2 and "ventas" in proc.stdout, pages
     for name in NAMES:
         assert name in proc.stdout, proc.stdout
