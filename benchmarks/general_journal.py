@@ -1,17 +1,16 @@
-"""general_journal: HQ's libro diario of one store's month (``syncserver.store.general_journal.journal``), against
-reading the same event rows.
+"""general_journal: HQ's libro diario of one store's month (``syncserver.store.general_journal.journal``: its first
+page of asientos, the trial balance, counts and notes), as the ingest keeps it (``syncserver.ingest.journal``).
 
 The master database holds one store's month: ``Sizes.journal_sales`` sales (three lines each with their cost,
 paid in cash with Ley 20.956 rounding, by debit card, or partly on fiado), a fiado payment every 20 sales, a
-supplier's factura every 100, a cash move and a shift close a day; and the same month in a second store (the page
-reads one). The events are written straight into ``events`` with COPY before timing (the journal reads the stored
-events, not the read models). The figure is the p50 of building the month's journal for one store on the
-application role inside a tenant transaction (the query, decoding each payload, booking each event); the
-journal's CSV is timed once apart.
+supplier's factura every 100, a cash move and a shift close a day; and the same month in a second store. The events
+are written straight into ``events`` with COPY, then booked by ``journal.rebook`` (the rebuild's and the
+migration's back-fill path; its time is reported as ``rebook_s``). The figure is the p50 of reading the page's data
+for one store's month on the application role inside a tenant transaction; ``all_stores`` the same for both stores,
+``csv_ms`` streaming every line of the store's month as CSV (``general_journal.csv_chunks``, once).
 
-Baseline, in the same run and interleaved: the journal's own query of the same rows (``general_journal._EVENTS``:
-same filters and order) fetched as tuples, without decoding or booking. Issue 14's target for an HQ page is a p95
-of 200 ms; this figure is the journal before any rollup (the next session's work), reported beside it.
+Baseline, in the same run and interleaved: a trivial query in the same kind of transaction (the month's day
+counts summed). Issue 14's target for an HQ page is a p95 of 200 ms.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from benchmarks import common, sync_catchup
 from shared import money
 from shared.events import envelope, fiado, purchases, registry, sales, shifts
 from syncserver import tenancy
+from syncserver.ingest import journal as ingest_journal
 from syncserver.store import db, general_journal
 from syncserver.store import events as event_store
 
@@ -126,17 +126,24 @@ def _load(admin_url: str, app_url: str, sales_count: int) -> int:
     return len(events)
 
 
-async def _measure(app_url: str, samples: int) -> tuple[list[float], list[float], float, general_journal.GeneralJournal,
-                                                        int]:
+async def _rebook(app_url: str) -> float:
+    """Book the copied events as the rebuild does; returns the seconds it took."""
+    codec = registry.build_codec()
+    async with psycopg_pool.AsyncConnectionPool(app_url, min_size=1, max_size=1, open=False) as pool:
+        started = time.perf_counter()
+        async with db.tenant_tx(pool, TENANT) as conn:
+            await ingest_journal.rebook(conn, codec, TENANT)
+        return time.perf_counter() - started
+
+
+async def _measure(app_url: str, samples: int
+                   ) -> tuple[list[float], list[float], list[float], float, general_journal.GeneralJournal, int]:
     end = START + timedelta(days=DAYS - 1)
-    low, high = general_journal.bounds(START, end)
-    params = {"tenant": TENANT, "types": list(general_journal.BOOKED_TYPES), "stores": ["centro"], "low": low,
-              "high": high}
     ours: list[float] = []
+    both: list[float] = []
     base: list[float] = []
     async with psycopg_pool.AsyncConnectionPool(app_url, min_size=1, max_size=1, open=False) as pool:
         found = None
-        rows = 0
         for _ in range(samples):
             async with db.tenant_tx(pool, TENANT) as conn:
                 started = time.perf_counter()
@@ -144,14 +151,22 @@ async def _measure(app_url: str, samples: int) -> tuple[list[float], list[float]
                 ours.append(time.perf_counter() - started)
             async with db.tenant_tx(pool, TENANT) as conn:
                 started = time.perf_counter()
-                cur = await conn.execute(general_journal._EVENTS, params)
-                rows = len(await cur.fetchall())
+                await general_journal.journal(conn, TENANT, START, end, None)
+                both.append(time.perf_counter() - started)
+            async with db.tenant_tx(pool, TENANT) as conn:
+                started = time.perf_counter()
+                await (await conn.execute("SELECT sum(booked) FROM journal_day_events WHERE tenant_id = %s"
+                                          " AND store_id = 'centro' AND day BETWEEN %s AND %s",
+                                          (TENANT, START, end))).fetchone()
                 base.append(time.perf_counter() - started)
         assert found is not None
-        started = time.perf_counter()
-        found.csv()
-        csv_s = time.perf_counter() - started
-    return ours, base, csv_s, found, rows
+        lines = 0
+        async with db.tenant_tx(pool, TENANT) as conn:
+            started = time.perf_counter()
+            async for piece in general_journal.csv_chunks(conn, TENANT, START, end, ["centro"]):
+                lines += piece.count(b"\r\n")
+            csv_s = time.perf_counter() - started
+    return ours, both, base, csv_s, found, lines - 2
 
 
 def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
@@ -159,18 +174,23 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
     c = sync_catchup.cluster(log)
     admin_url, app_url = sync_catchup.new_database(c, NAME)
     loaded = _load(admin_url, app_url, sizes.journal_sales)
+    rebook_s = asyncio.run(_rebook(app_url))
+    with psycopg.connect(admin_url) as conn:
+        conn.execute("ANALYZE")
     sync_catchup.checkpoint(admin_url)
-    ours, base, csv_s, found, rows = asyncio.run(_measure(app_url, sizes.journal_samples))
-    if found.events != rows or found.problems or found.debit != found.credit or rows != loaded:
-        raise AssertionError(f"journal of {rows} events: {found.events} booked, {len(found.problems)} problems, "
-                             f"debe {found.debit} haber {found.credit}")
+    ours, both, base, csv_s, found, csv_lines = asyncio.run(_measure(app_url, sizes.journal_samples))
+    if found.events != loaded or found.problems or found.debit != found.credit or csv_lines != found.line_count:
+        raise AssertionError(f"journal of {loaded} events: {found.events} booked, {len(found.problems)} problems, "
+                             f"debe {found.debit} haber {found.credit}, {csv_lines} lines in the CSV")
     p50, b50, p95 = common.percentile(ours, 50), common.percentile(base, 50), common.percentile(ours, 95)
     return common.Result(
         NAME, common.ms(p50), "ms", common.ms(b50), target=f"p95 <= {TARGET_MS:g} ms (page)",
-        met=p95 * 1000 <= TARGET_MS,
+        met=max(p95, common.percentile(both, 95)) * 1000 <= TARGET_MS,
         extra={"p50": common.ms(p50), "p95": common.ms(p95), "p99": common.ms(common.percentile(ours, 99)),
-               "events": rows, "sales": sizes.journal_sales, "lines": len(found.lines),
-               "events_per_s": round(rows / p50) if p50 else None, "csv_ms": common.ms(csv_s),
-               "samples": len(ours)},
-        note=(f"PostgreSQL {sync_catchup.pg_mode()}; one store's month of {rows:,} events ({sizes.journal_sales:,}"
-              " sales) out of two stores; baseline = the same query's rows fetched without decoding or booking"))
+               "all_stores_p50": common.ms(common.percentile(both, 50)),
+               "all_stores_p95": common.ms(common.percentile(both, 95)),
+               "events": loaded, "sales": sizes.journal_sales, "lines": found.line_count,
+               "csv_ms": common.ms(csv_s), "rebook_s": round(rebook_s, 2),
+               "rebook_events_per_s": round(2 * loaded / rebook_s) if rebook_s else None, "samples": len(ours)},
+        note=(f"PostgreSQL {sync_catchup.pg_mode()}; one store's month of {loaded:,} events ({sizes.journal_sales:,}"
+              " sales) out of two stores, booked by journal.rebook; baseline = a trivial query of the day counts"))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
@@ -72,6 +73,13 @@ BOOK_VALUED: Final = frozenset({returns.ReturnCompleted.TYPE, inventory_events.C
                                 catalog.StockAdjusted.TYPE})
 """Events that carry no cost of their own: their cost legs take ``book_value``, the value the inventory book (the
 kardex) gave their stock movements (:func:`journal_lines`)."""
+BOOKED_TYPES: Final = (
+    sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, purchases.PurchaseReceived.TYPE,
+    fiado_events.FiadoPaid.TYPE, fiado_events.FiadoPaymentReversed.TYPE, shifts.CashMoved.TYPE,
+    shifts.ShiftClosed.TYPE, inventory_events.MermaRecorded.TYPE, inventory_events.SupplierReturned.TYPE,
+    inventory_events.TransferSent.TYPE, inventory_events.TransferReceived.TYPE, inventory_events.CountPosted.TYPE,
+    catalog.StockAdjusted.TYPE)
+"""The event types that make journal lines (:func:`journal_lines`); the others book nothing."""
 _BOOK_VALUED_EVENTS: Final = (returns.ReturnCompleted, inventory_events.CountPosted, catalog.StockAdjusted)
 CSV_HEADER: Final = ("Fecha", "Hora", "Tienda", "Asiento", "Cuenta", "Nombre de la cuenta", "Auxiliar", "Documento",
                      "Referencia", "Glosa", "Debe", "Haber")
@@ -382,16 +390,117 @@ def totals(lines: Iterable[JournalLine]) -> tuple[int, int]:
 def csv_bytes(lines: Iterable[JournalLine]) -> bytes:
     """The journal as the accountant opens it in a spreadsheet: UTF-8 with BOM, ``;``-separated, one row per line
     (:data:`CSV_HEADER`), the date and time in Chile's calendar (dd-mm-aaaa, hh:mm:ss), pesos as plain integers,
-    and a last row "Totales" with the sums of Debe and Haber."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    debit = credit = 0
-    for x in lines:
-        local = datetime.fromisoformat(x.at).astimezone(fiado.CHILE)
-        writer.writerow((f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}", x.store_id, x.event_id, x.account,
-                         x.account_name, x.auxiliary, x.document, x.reference, x.memo, x.debit, x.credit))
-        debit += x.debit
-        credit += x.credit
-    writer.writerow(("Totales", "", "", "", "", "", "", "", "", "", debit, credit))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    and a last row "Totales" with the sums of Debe and Haber (:class:`CsvWriter` in one piece)."""
+    writer = CsvWriter()
+    return writer.header() + writer.rows(lines) + writer.totals()
+
+
+class CsvWriter:
+    """:func:`csv_bytes` in pieces, for a journal streamed in chunks: :meth:`header`, :meth:`rows` of each chunk in
+    order, :meth:`totals` (the sums of every row written)."""
+
+    def __init__(self) -> None:
+        self.debit = 0
+        self.credit = 0
+
+    def header(self) -> bytes:
+        """The BOM and the header row."""
+        return self._encode([CSV_HEADER], bom=True)
+
+    def rows(self, lines: Iterable[JournalLine]) -> bytes:
+        """One row per line, added to the totals."""
+        found = []
+        for x in lines:
+            local = datetime.fromisoformat(x.at).astimezone(fiado.CHILE)
+            found.append((f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}", x.store_id, x.event_id, x.account,
+                          x.account_name, x.auxiliary, x.document, x.reference, x.memo, x.debit, x.credit))
+            self.debit += x.debit
+            self.credit += x.credit
+        return self._encode(found)
+
+    def totals(self) -> bytes:
+        """The last row: "Totales" with the sums of Debe and Haber."""
+        return self._encode([("Totales", "", "", "", "", "", "", "", "", "", self.debit, self.credit)])
+
+    @staticmethod
+    def _encode(rows: Iterable[Iterable[object]], bom: bool = False) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+        return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+
+
+PROBLEM: Final = "problema"
+"""A note of :class:`Booking`: the event could not be booked (``detail``: the Spanish reason)."""
+UNVALUED: Final = "sin_valor"
+"""A note of :class:`Booking`: an event of :data:`BOOK_VALUED` booked without its cost legs (``detail``: its
+reference), the inventory book having no value for it."""
+
+
+@dataclass
+class Booking:
+    """Events booked as the master keeps its journal (``syncserver.ingest.journal``): per event its lines, per
+    store, Chile day and account the sums (the trial balance of any run of days), per store and day how many events
+    were booked and how many made an asiento, and the notes (:data:`PROBLEM`, :data:`UNVALUED`).
+
+    ``entries``: ``(store_id, terminal_id, epoch, seq, at (aware, UTC), event_id, lines)``, ``lines`` a JSON list of
+    ``[account, debit, credit, auxiliary, document, reference, memo]`` (:func:`stored_lines` reads it back).
+    ``days``: ``(store_id, day, account) -> [debit, credit]``. ``counts``: ``(store_id, day) -> [events booked,
+    asientos, lines]``. ``notes``: ``(store_id, terminal_id, epoch, seq, at or None, type, kind, detail)``."""
+
+    entries: list[tuple[str, str, int, int, datetime, str, str]] = field(default_factory=list)
+    days: dict[tuple[str, date, str], list[int]] = field(default_factory=dict)
+    counts: dict[tuple[str, date], list[int]] = field(default_factory=dict)
+    notes: list[tuple[str, str, int, int, datetime | None, str, str, str]] = field(default_factory=list)
+
+    def note(self, entry: Envelope, kind: str, detail: str) -> None:
+        """Keep a note (:data:`PROBLEM` or :data:`UNVALUED`) about ``entry``."""
+        try:
+            moment: datetime | None = datetime.fromisoformat(fiado.utc_at(entry.occurred_at))
+        except errors.InvalidInput:
+            moment = None
+        self.notes.append((entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.type, kind,
+                           detail))
+
+    def add(self, entry: Envelope, event: Any, book_value: int | None = None) -> None:
+        """Book ``event`` journaled as ``entry`` (:func:`journal_lines` with ``book_value``); an event it refuses
+        is kept as a :data:`PROBLEM`, an event of :data:`BOOK_VALUED` without ``book_value`` noted
+        :data:`UNVALUED` (its reference, or its event id)."""
+        if entry.type in BOOK_VALUED and book_value is None:
+            self.note(entry, UNVALUED, book_reference(event) or entry.event_id)
+        try:
+            lines = journal_lines(entry, event, book_value)
+            moment = datetime.fromisoformat(fiado.utc_at(entry.occurred_at))
+        except errors.InvalidInput as exc:
+            self.note(entry, PROBLEM, str(exc))
+            return
+        day = moment.astimezone(fiado.CHILE).date()
+        count = self.counts.setdefault((entry.store_id, day), [0, 0, 0])
+        count[0] += 1
+        if not lines:
+            return
+        count[1] += 1
+        count[2] += len(lines)
+        for x in lines:
+            pair = self.days.setdefault((entry.store_id, day, x.account), [0, 0])
+            pair[0] += x.debit
+            pair[1] += x.credit
+        self.entries.append((entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.event_id,
+                             json.dumps([[x.account, x.debit, x.credit, x.auxiliary, x.document, x.reference, x.memo]
+                                         for x in lines], ensure_ascii=False, separators=(",", ":"))))
+
+
+def book_reference(event: Any) -> str:
+    """The reference under which the inventory book keeps the stock movements of an event of :data:`BOOK_VALUED`
+    (a return's ``return_id``, a count's ``count_id``; ``""`` for ``stock.adjusted``, which has none)."""
+    if isinstance(event, returns.ReturnCompleted):
+        return event.return_id
+    if isinstance(event, inventory_events.CountPosted):
+        return event.count_id
+    return ""
+
+
+def stored_lines(store_id: str, event_id: str, at: datetime, lines: list[list[Any]]) -> list[JournalLine]:
+    """The journal lines of one event as :class:`Booking` keeps them (``lines`` decoded from its JSON)."""
+    moment = at.astimezone(UTC).isoformat(timespec="microseconds")
+    return [JournalLine(str(a), int(d), int(c), str(doc), moment, str(ref), str(aux), event_id, store_id, str(memo))
+            for a, d, c, aux, doc, ref, memo in lines]

@@ -6,6 +6,7 @@ rebuild (docs/architecture.md#3-the-sync-protocol).
     ├── crossings.py    a store's product settings that crossed an HQ change it had not seen, recorded for HQ
     ├── epoch.py        a terminal's new epoch, with its folio leases renewed
     ├── fiado.py        fiado batches folded in the tenant's order (store.fiado), scope's book, the rebuild's pass
+    ├── journal.py      the general journal booked at ingest (shared.accounting.Booking), booked again by rebuild
     ├── kardex.py       each store's movements costed with shared.inventory in fold order: kardex, cost state
     ├── limits.py       values a read model's column cannot hold (the event is quarantined)
     ├── projections.py  fold events into row sets and write them (the master read models)

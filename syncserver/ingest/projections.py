@@ -17,9 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared import accounting
 from shared import inventory as inv
 from shared.events import auth, catalog, codec, envelope, inventory, purchases, returns, sales, shifts
-from syncserver.ingest import crossings, fiado, kardex
+from syncserver.ingest import crossings, fiado, journal, kardex
 from syncserver.store import bulk, change_feed, db, local_products, rollups
 
 SALE_COLUMNS = [("tenant_id", "bigint"), ("sale_id", "text"), ("store_id", "text"), ("terminal_id", "text"),
@@ -146,6 +147,10 @@ class Rows:
     """Events that move customers or their fiado (``syncserver.ingest.fiado``), in order."""
     reported: list[tuple[envelope.Envelope, Any]] = field(default_factory=list)
     """Sales and returns for HQ's report rollups (``syncserver.store.rollups``), in order."""
+    booked: list[tuple[envelope.Envelope, Any]] = field(default_factory=list)
+    """Events the general journal books (``syncserver.ingest.journal``), in order."""
+    book_values: dict[str, int] = field(default_factory=dict)
+    """The kardex value of the batch's returns and counts, by reference (``journal.batch_values``)."""
 
 
 def warehouse_of(store_id: str) -> str:
@@ -198,6 +203,11 @@ def fold(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: Any) -> No
         rows.fiado_events.append((entry, event))
     if isinstance(event, sales.SaleCompleted | returns.ReturnCompleted):
         rows.reported.append((entry, event))
+    if entry.type in _BOOKED:
+        rows.booked.append((entry, event))
+
+
+_BOOKED = frozenset(accounting.BOOKED_TYPES)
 
 
 def _transfer_sent(rows: Rows, tenant_id: int, entry: envelope.Envelope, event: inventory.TransferSent) -> None:
@@ -336,6 +346,7 @@ async def _ledger(conn: db.Conn, cur: db.Cursor, tenant_id: int, rows: Rows) -> 
         ledger = await kardex.load(conn, tenant_id, first.store_id, sorted({m.sku for _e, m in rows.moves}), method)
         ledger.pos = await kardex.reserve(conn, tenant_id, first.store_id, len(rows.moves))
         ledger.apply_batch(rows.moves, rows.switches)
+        rows.book_values = journal.batch_values(ledger.kardex)
         await ledger.flush(cur)
         method = ledger.method
     elif rows.switches:
@@ -453,6 +464,9 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
             await _shift(cur, tenant_id, event, entry)
     if rows.fiado_events and not rebuilding:  # a rebuild refolds them in the tenant's fiado order
         await fiado.fold_batch(conn, tenant_id, rows.fiado_events)
+    if rows.booked and not rebuilding:  # a rebuild books them again once the kardex is refolded
+        async with conn.cursor() as cur:
+            await journal.write(cur, tenant_id, journal.book(rows.booked, rows.book_values))
     if rows.reported and not rebuilding:  # last: it waits on other stores' batches (whole-tenant rows); rebuild: all
         async with conn.cursor() as cur:
             await rollups.add(cur, tenant_id, rows.reported)

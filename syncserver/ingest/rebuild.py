@@ -3,7 +3,8 @@
 What is folded again and why stock is written once: docs/architecture.md, "Ingest checks" (Rebuild). The kardex,
 cost state, suppliers and product settings are folded in a second pass, store by store, in the order the ingest
 folded them (``inventory_folds``); customers and fiado in a third, tenant-wide, in ``fiado_log`` order
-(``syncserver.ingest.fiado.refold``); HQ's report rollups last, from the refolded sales
+(``syncserver.ingest.fiado.refold``); the general journal, its returns and counts valued by the refolded kardex
+(``syncserver.ingest.journal.rebook``); HQ's report rollups last, from the refolded sales
 (``syncserver.store.rollups``)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from shared import errors
 from shared.events import codec as codec_mod
 from shared.events import envelope, inventory
-from syncserver.ingest import fiado, kardex, projections
+from syncserver.ingest import fiado, journal, kardex, projections
 from syncserver.store import db, events, rollups
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
@@ -60,6 +61,7 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
         await projections.write(conn, tenant_id, projections.Rows(stock=stock))
         await _refold_ordered(conn, codec, tenant_id)
         await fiado.refold(conn, codec, tenant_id)
+        await journal.rebook(conn, codec, tenant_id)
         await rollups.backfill(conn, codec, tenant_id)
     return folded
 

@@ -16,7 +16,7 @@ call these; HQ pages keep their own read queries.
     ├── events.py        PostgresEventStore: events, tracking heads, quarantine (shared.journal.AsyncEventStore)
     ├── fiado.py         the master's fiado book: customers merged by RUT, ledger, balances, flags; HQ's actions
     ├── folios.py        CAFs, folio leases, stamped documents received
-    ├── general_journal.py  the libro diario of a period and stores from the stored events (shared.accounting)
+    ├── general_journal.py  the libro diario of a period and stores as the ingest books it: pages, sums, CSV
     ├── hq_accounts.py   HQ accounts (``hq_users``) and their logins
     ├── inventory.py     HQ's stock across stores, kardex, transfers, costs; the inventory settings (published)
     ├── local_products.py  the products stores created themselves: pending, adopted by HQ or set aside

@@ -1,50 +1,43 @@
-"""The general journal (libro diario) of a period and store(s), built from the master's stored events with
-``shared.accounting``: the asientos in time order, their trial balance, and what could not be booked.
+"""The general journal (libro diario) of a period and store(s) as the ingest keeps it (``syncserver.ingest.journal``,
+migration 0029): a page of asientos in time order, the trial balance from the per-day sums, what could not be
+booked, and every line streamed for the CSV.
 
 Runs in the caller's tenant transaction (``db.tenant_tx``). Accounts and entries: docs/accounting.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
-from psycopg.rows import class_row
-
 from shared import accounting, errors, fiado
-from shared.events import catalog, envelope, inventory, purchases, registry, returns, sales, shifts
-from shared.events import codec as codec_mod
-from shared.events import fiado as fiado_events
 from syncserver.store import db
 
-CODEC: Final = registry.build_codec()
-BOOKED_TYPES: Final = (
-    sales.SaleCompleted.TYPE, returns.ReturnCompleted.TYPE, purchases.PurchaseReceived.TYPE,
-    fiado_events.FiadoPaid.TYPE, fiado_events.FiadoPaymentReversed.TYPE, shifts.CashMoved.TYPE,
-    shifts.ShiftClosed.TYPE, inventory.MermaRecorded.TYPE, inventory.SupplierReturned.TYPE,
-    inventory.TransferSent.TYPE, inventory.TransferReceived.TYPE, inventory.CountPosted.TYPE,
-    catalog.StockAdjusted.TYPE)
-"""The event types that make journal lines (``accounting.journal_lines``); the others are not read."""
-_KARDEX_KINDS: Final = {returns.ReturnCompleted.TYPE: "devolucion", inventory.CountPosted.TYPE: "toma"}
-"""The kardex movements whose value an event of :data:`accounting.BOOK_VALUED` takes (``stock.adjusted`` has no
-reference in the kardex: its cost legs are left out, and said)."""
 MAX_DAYS: Final = 366
 """The longest period one journal covers (a year)."""
+PAGE_LINES: Final = 500
+"""Lines of one page of asientos (whole asientos: at least one, however long)."""
+CHUNK: Final = 2000
+"""Asientos fetched at a time while the lines are streamed."""
 
-_EVENTS = (
-    "SELECT e.event_id::text AS event_id, e.tenant_id, e.store_id, e.terminal_id, e.epoch, e.seq, e.occurred_at,"
-    " e.type, e.version, e.payload, e.prev_hash, e.hash FROM events e"
-    " WHERE e.tenant_id = %(tenant)s AND e.type = ANY(%(types)s)"
-    " AND (%(stores)s::text[] IS NULL OR e.store_id = ANY(%(stores)s))"
-    " AND e.occurred_at::timestamptz >= %(low)s AND e.occurred_at::timestamptz < %(high)s"
-    " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.tenant_id = e.tenant_id AND q.terminal_id = e.terminal_id"
-    " AND q.epoch = e.epoch AND q.seq = e.seq AND NOT q.folded)"
-    " ORDER BY e.occurred_at::timestamptz, e.terminal_id, e.epoch, e.seq")
-_BOOK_VALUES = (
-    "SELECT store_id, reference, sum(value) FROM kardex WHERE tenant_id = %s AND store_id = ANY(%s)"
-    " AND kind = ANY(%s) AND reference = ANY(%s) GROUP BY store_id, reference")
+_SUMS = ("SELECT account, sum(debit), sum(credit) FROM journal_days WHERE tenant_id = %(tenant)s {stores}"
+         " AND day BETWEEN %(start)s AND %(end)s GROUP BY account")
+_COUNTS = ("SELECT COALESCE(sum(booked), 0), COALESCE(sum(asientos), 0), COALESCE(sum(lines), 0) FROM"
+           " journal_day_events WHERE tenant_id = %(tenant)s {stores} AND day BETWEEN %(start)s AND %(end)s")
+_NOTES = ("SELECT store_id, terminal_id, seq, type, kind, detail FROM journal_notes WHERE tenant_id = %(tenant)s"
+          " {stores} AND (at IS NULL OR (at >= %(low)s AND at < %(high)s))"
+          " ORDER BY at NULLS FIRST, terminal_id, epoch, seq, kind")
+_ENTRIES = ("SELECT store_id, event_id, at, lines, terminal_id, epoch, seq FROM journal_entries"
+            " WHERE tenant_id = %(tenant)s {stores} AND at >= %(low)s AND at < %(high)s"
+            " AND (at, terminal_id, epoch, seq) > (%(at)s, %(terminal)s, %(epoch)s, %(seq)s)"
+            " ORDER BY at, terminal_id, epoch, seq LIMIT %(limit)s")
+
+
+def _sql(template: str, stores: Sequence[str] | None) -> str:
+    """``template`` for ``stores`` (None: every store; one statement each, so each gets its own plan)."""
+    return template.format(stores="" if stores is None else "AND store_id = ANY(%(stores)s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,36 +52,70 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page of asientos starts: after the asiento of this time, terminal, epoch and seq (the journal's
+    order). ``text`` and :meth:`parse` carry it in a link."""
+
+    at: datetime
+    terminal_id: str
+    epoch: int
+    seq: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.at.isoformat()}|{self.terminal_id}|{self.epoch}|{self.seq}"
+
+    @classmethod
+    def parse(cls, text: str) -> Position:
+        """The position a link carries.
+
+        Raises:
+            InvalidInput: not one :attr:`text` wrote.
+        """
+        try:
+            at, terminal, epoch, seq = text.split("|")
+            moment = datetime.fromisoformat(at)
+            if moment.tzinfo is None:
+                raise ValueError(at)
+            return cls(moment, terminal, int(epoch), int(seq))
+        except ValueError:
+            raise errors.InvalidInput("la posición de la página no es válida") from None
+
+
+@dataclass(frozen=True, slots=True)
 class GeneralJournal:
     """The libro diario from ``start`` to ``end`` (Chile calendar days, both included) of ``stores`` (None: every
-    store of the tenant): ``lines`` in time order, one asiento per event (``JournalLine.event_id``), ``events``
-    how many events were booked, ``problems`` those that could not be, ``unvalued`` the references of events
-    whose cost legs are left out (no kardex value: a ``stock.adjusted``, or a return or count the master has not
-    costed)."""
+    store of the tenant): ``lines`` one page of it (whole asientos in time order, one per event:
+    ``JournalLine.event_id``) starting after ``after`` (None: the first), ``following`` where the next page starts
+    (None: this is the last), ``balances`` the period's trial balance, ``events`` how many events were booked,
+    ``asientos`` and ``line_count`` how many asientos and lines the whole period has, ``problems`` the events that
+    could not be booked, ``unvalued`` the references of events whose cost legs are left out (no kardex value: a
+    ``stock.adjusted``, or a return or count the master has not costed)."""
 
     start: date
     end: date
     stores: tuple[str, ...] | None
     lines: list[accounting.JournalLine]
+    balances: list[accounting.Balance]
     events: int
+    asientos: int
+    line_count: int
+    after: Position | None = None
+    following: Position | None = None
     problems: list[Problem] = field(default_factory=list)
     unvalued: list[str] = field(default_factory=list)
 
     @property
     def debit(self) -> int:
-        return accounting.totals(self.lines)[0]
+        return sum(b.debit for b in self.balances)
 
     @property
     def credit(self) -> int:
-        return accounting.totals(self.lines)[1]
+        return sum(b.credit for b in self.balances)
 
     def trial_balance(self) -> list[accounting.Balance]:
-        """The period's balance de comprobación (``accounting.trial_balance``)."""
-        return accounting.trial_balance(self.lines)
-
-    def csv(self) -> bytes:
-        """The journal as CSV (``accounting.csv_bytes``)."""
-        return accounting.csv_bytes(self.lines)
+        """The period's balance de comprobación (as ``accounting.trial_balance`` of all its lines)."""
+        return self.balances
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -105,62 +132,101 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time(), fiado.CHILE))
 
 
+def _beginning(params: dict[str, Any]) -> Position:
+    """A position before the period's first asiento."""
+    return Position(params["low"] - timedelta(microseconds=1), "", 0, 0)
+
+
+def _params(tenant_id: int, start: date, end: date, stores: Sequence[str] | None) -> dict[str, Any]:
+    low, high = bounds(start, end)
+    return {"tenant": tenant_id, "stores": list(stores) if stores is not None else None, "start": start, "end": end,
+            "low": low, "high": high}
+
+
 async def journal(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None = None,
-                  codec: codec_mod.Codec = CODEC) -> GeneralJournal:
+                  after: Position | None = None, page_lines: int = PAGE_LINES) -> GeneralJournal:
     """The libro diario of ``tenant_id`` for the days ``start``..``end`` (Chile's calendar, by each event's
-    journal time) of ``stores`` (None: all), from the stored events that were folded (an event quarantined and
-    kept out of the read models is not booked). Returns and counts take their cost from the master's kardex.
+    journal time) of ``stores`` (None: all): the page of whole asientos after ``after`` up to ``page_lines`` lines
+    (at least one asiento), the trial balance and counts of the whole period, its notes. Booked at ingest from the
+    events folded (an event quarantined and kept out of the read models is not booked); returns and counts take
+    their cost from the master's kardex.
 
     Raises:
         InvalidInput: as :func:`bounds`.
     """
-    low, high = bounds(start, end)
-    scope = list(stores) if stores is not None else None
-    async with conn.cursor(row_factory=class_row(envelope.Envelope)) as cur:
-        await cur.execute(_EVENTS, {"tenant": tenant_id, "types": list(BOOKED_TYPES), "stores": scope, "low": low,
-                                    "high": high})
-        entries = await cur.fetchall()
-    decoded: list[tuple[envelope.Envelope, Any]] = []
+    params = _params(tenant_id, start, end, stores)
+    sums = {str(a): (int(d), int(c))
+            for a, d, c in await (await conn.execute(_sql(_SUMS, stores), params)).fetchall()}
+    balances = [accounting.Balance(a, *sums[a.code]) for a in accounting.CHART if a.code in sums]
+    counts = await (await conn.execute(_sql(_COUNTS, stores), params)).fetchone()
+    assert counts is not None  # an aggregate without GROUP BY has one row
     problems: list[Problem] = []
-    for entry in entries:
-        try:
-            decoded.append((entry, codec.decode(entry.type, entry.version, entry.payload)))
-        except errors.EventError as exc:
-            problems.append(Problem(entry.store_id, entry.terminal_id, entry.seq, entry.type, str(exc)))
-    values = await _book_values(conn, tenant_id, decoded)
-    lines: list[accounting.JournalLine] = []
     unvalued: list[str] = []
-    booked = 0
-    for entry, event in decoded:
-        value: int | None = None
-        if entry.type in accounting.BOOK_VALUED:
-            value = values.get((entry.store_id, _reference(event)))
-            if value is None:
-                unvalued.append(_reference(event) or entry.event_id)
-        try:
-            lines.extend(accounting.journal_lines(entry, event, value))
-        except errors.InvalidInput as exc:
-            problems.append(Problem(entry.store_id, entry.terminal_id, entry.seq, entry.type, str(exc)))
-            continue
-        booked += 1
-    return GeneralJournal(start, end, tuple(stores) if stores is not None else None, lines, booked, problems,
-                          unvalued)
+    notes = await (await conn.execute(_sql(_NOTES, stores), params)).fetchall()
+    for store, terminal, seq, type_, kind, detail in notes:
+        if kind == accounting.UNVALUED:
+            unvalued.append(str(detail))
+        else:
+            problems.append(Problem(str(store), str(terminal), int(seq), str(type_), str(detail)))
+    lines, following = await _page(conn, _sql(_ENTRIES, stores), params, after or _beginning(params), page_lines)
+    return GeneralJournal(start, end, tuple(stores) if stores is not None else None, lines, balances,
+                          int(counts[0]), int(counts[1]), int(counts[2]), after, following, problems, unvalued)
 
 
-def _reference(event: Any) -> str:
-    if isinstance(event, returns.ReturnCompleted):
-        return event.return_id
-    if isinstance(event, inventory.CountPosted):
-        return event.count_id
-    return ""
+async def _page(conn: db.Conn, query: str, params: dict[str, Any], begin: Position, page_lines: int
+                ) -> tuple[list[accounting.JournalLine], Position | None]:
+    """Whole asientos after ``begin`` up to ``page_lines`` lines (at least one), and where the next page starts
+    (None: nothing follows). Fetches a few asientos more than usually fill the page (three lines or more each)."""
+    found: list[accounting.JournalLine] = []
+    limit = page_lines // 3 + 1
+    while True:
+        rows = await (await conn.execute(query, {**params, "at": begin.at, "terminal": begin.terminal_id,
+                                                 "epoch": begin.epoch, "seq": begin.seq, "limit": limit})).fetchall()
+        for store, event_id, at, stored, terminal, epoch, seq in rows:
+            if found and len(found) + len(stored) > page_lines:
+                return found, begin
+            found.extend(accounting.stored_lines(str(store), str(event_id), at, stored))
+            begin = Position(at, str(terminal), int(epoch), int(seq))
+        if len(rows) < limit:
+            return found, None
 
 
-async def _book_values(conn: db.Conn, tenant_id: int, decoded: list[tuple[envelope.Envelope, Any]]
-                       ) -> dict[tuple[str, str], int]:
-    """The kardex value of each return's and count's movements, by ``(store, reference)``."""
-    wanted = [(entry.store_id, _reference(event)) for entry, event in decoded if entry.type in _KARDEX_KINDS]
-    if not wanted:
-        return {}
-    cur = await conn.execute(_BOOK_VALUES, (tenant_id, sorted({s for s, _r in wanted}),
-                                            sorted(set(_KARDEX_KINDS.values())), sorted({r for _s, r in wanted})))
-    return {(str(store), str(reference)): int(total) for store, reference, total in await cur.fetchall()}
+async def lines(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None = None
+                ) -> AsyncIterator[list[accounting.JournalLine]]:
+    """Every line of the period, in the journal's order, a chunk of :data:`CHUNK` asientos at a time (for the CSV:
+    what is held at once stays small whatever the period).
+
+    Raises:
+        InvalidInput: as :func:`bounds`.
+    """
+    params = _params(tenant_id, start, end, stores)
+    begin = _beginning(params)
+    query = _sql(_ENTRIES, stores)
+    while True:
+        rows = await (await conn.execute(query, {**params, "at": begin.at, "terminal": begin.terminal_id,
+                                                    "epoch": begin.epoch, "seq": begin.seq,
+                                                    "limit": CHUNK})).fetchall()
+        if not rows:
+            return
+        found: list[accounting.JournalLine] = []
+        for store, event_id, at, stored, _terminal, _epoch, _seq in rows:
+            found.extend(accounting.stored_lines(str(store), str(event_id), at, stored))
+        yield found
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1]
+        begin = Position(last[2], str(last[4]), int(last[5]), int(last[6]))
+
+
+async def csv_chunks(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None = None
+                     ) -> AsyncIterator[bytes]:
+    """The period's CSV (``accounting.csv_bytes`` of every line) in pieces, as :func:`lines` reads them.
+
+    Raises:
+        InvalidInput: as :func:`bounds`.
+    """
+    writer = accounting.CsvWriter()
+    yield writer.header()
+    async for chunk in lines(conn, tenant_id, start, end, stores):
+        yield writer.rows(chunk)
+    yield writer.totals()
