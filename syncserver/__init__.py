@@ -6,6 +6,7 @@ composition root. Map: docs/architecture.md §1-§5.
     syncserver/
     ├── accounts.py         HQ accounts: a new business and its owner, invitations, roles, deactivation
     ├── admin.py            ``almacen server admin …``: tenants, stores, logins, codes, CAFs, DTE passes
+    ├── admin_certification.py  ``almacen server admin certificacion``: the SII's test set to envelopes and samples
     ├── admin_pos_users.py  ``almacen server admin pos-user-*``: the tills' users from the console
     ├── app.py              composition root: ``create_app(settings, clock=, new_id=)``
     ├── bootstrap.py        settings → embedded PostgreSQL → migrations → app-role URL

@@ -128,6 +128,9 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     from syncserver import admin_pos_users
 
     admin_pos_users.register(add, _run)
+    from syncserver import admin_certification
+
+    admin_certification.register(add, _run)  # almacen server admin certificacion: the SII's test set
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]

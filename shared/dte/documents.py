@@ -127,17 +127,33 @@ class Linea:
     descuento: int = 0
     codigo: str = ""
     unidad: str = ""
+    descuento_pct: Decimal | None = None
+    """DescuentoPct: the percentage ``descuento`` comes from, when the discount was given as one (printed too)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Referencia:
-    """A referenced document: ``tipo_documento`` is the SII code as text ("33", "39", "SET", "801"…)."""
+    """A referenced document: ``tipo_documento`` is the SII code as text ("33", "39", "SET", "801"…).
+
+    ``codigo_boleta`` is a boleta's CodRef, free text (EnvioBOLETA_v11: up to 18 characters, no FchRef): the only
+    reference this model puts on a boleta is the certification set's (CodRef "SET", RazonRef "CASO-1")."""
 
     tipo_documento: str
     folio: str
     fecha: date
     codigo: CodRef | None = None
     razon: str = ""
+    codigo_boleta: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DescuentoGlobal:
+    """A global discount on the affected lines (DscRcgGlobal, TpoMov D, TpoValor $): ``monto`` pesos off the
+    affected amount before IVA (``porcentaje`` is what the glosa says it came from; SII Formato DTE)."""
+
+    monto: int
+    glosa: str = ""
+    porcentaje: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +181,7 @@ class Documento:
     montos_brutos: bool = False
     forma_pago: int | None = None
     ind_servicio: int = IND_SERVICIO_VENTAS
+    descuento_global: DescuentoGlobal | None = None
 
     @property
     def id(self) -> str:
@@ -172,9 +189,11 @@ class Documento:
         return f"T{int(self.tipo)}F{self.folio}"
 
 
-def calcular_totales(tipo: TipoDTE, lineas: tuple[Linea, ...], *, montos_brutos: bool) -> Totales:
-    """The Totales of ``lineas`` for a document of ``tipo`` (see the module doc for the rules)."""
-    afecto = sum(x.monto for x in lineas if not x.exento)
+def calcular_totales(tipo: TipoDTE, lineas: tuple[Linea, ...], *, montos_brutos: bool,
+                     descuento_global: int = 0) -> Totales:
+    """The Totales of ``lineas`` for a document of ``tipo`` (see the module doc for the rules); a
+    ``descuento_global`` (pesos, DscRcgGlobal on the affected lines) comes off the affected amount first."""
+    afecto = sum(x.monto for x in lineas if not x.exento) - descuento_global
     exento = sum(x.monto for x in lineas if x.exento)
     if tipo.es_boleta or montos_brutos:
         split = money.split_iva(afecto, exento)
@@ -224,11 +243,16 @@ def _check(doc: Documento) -> None:
         raise errors.DocumentInvalid("una nota de crédito o débito debe referenciar el documento que modifica")
     if tipo is TipoDTE.NOTA_DEBITO:
         _check_debito(doc)
-    if tipo.es_boleta and doc.referencias:
-        raise errors.DocumentInvalid("este modelo no emite boletas con referencias")
+    if tipo.es_boleta and any(not r.codigo_boleta for r in doc.referencias):
+        raise errors.DocumentInvalid("este modelo no emite boletas con referencias (salvo la del set de certificación)")
+    dg = doc.descuento_global
+    if dg is not None and not 0 < dg.monto <= sum(x.monto for x in doc.lineas if not x.exento):
+        raise errors.DocumentInvalid(f"el descuento global ({dg.monto}) debe ser positivo y no mayor que el monto"
+                                     " afecto de las líneas")
     if len(doc.referencias) > 40:
         raise errors.DocumentInvalid("máximo 40 referencias")
-    expected = calcular_totales(tipo, doc.lineas, montos_brutos=doc.montos_brutos)
+    expected = calcular_totales(tipo, doc.lineas, montos_brutos=doc.montos_brutos,
+                                descuento_global=0 if dg is None else dg.monto)
     if doc.totales != expected:
         raise errors.DocumentInvalid(f"los totales {doc.totales} no corresponden a las líneas ({expected})")
 
@@ -255,13 +279,14 @@ def _check_debito(doc: Documento) -> None:
 def documento(tipo: TipoDTE | int, *, folio: int, fecha_emision: date, emisor: Emisor,
               lineas: tuple[Linea, ...] | list[Linea], receptor: Receptor | None = None,
               referencias: tuple[Referencia, ...] | list[Referencia] = (), montos_brutos: bool = False,
-              forma_pago: int | None = None) -> Documento:
+              forma_pago: int | None = None, descuento_global: DescuentoGlobal | None = None) -> Documento:
     """Build and check a document; texts are cleaned with :func:`clean_text`, RUTs normalised.
 
     Args:
         receptor: required for facturas and notas; boletas default to :data:`RECEPTOR_ANONIMO`.
         montos_brutos: line prices include IVA (MntBruto = 1); always so on boletas.
         forma_pago: FmaPago of facturas/notas (1 contado, 2 crédito, 3 sin costo).
+        descuento_global: a discount on the affected lines as a whole (DscRcgGlobal).
 
     Raises:
         DocumentInvalid: with the first rule broken.
@@ -284,12 +309,17 @@ def documento(tipo: TipoDTE | int, *, folio: int, fecha_emision: date, emisor: E
     clean_lines = tuple(replace(x, nombre=clean_text(x.nombre), codigo=clean_text(x.codigo),
                                 unidad=clean_text(x.unidad)) for x in lineas)
     clean_refs = tuple(replace(r, tipo_documento=clean_text(r.tipo_documento), folio=clean_text(r.folio),
-                               razon=clean_text(r.razon)) for r in referencias)
+                               razon=clean_text(r.razon), codigo_boleta=clean_text(r.codigo_boleta))
+                       for r in referencias)
     brutos = montos_brutos and not tipo.es_boleta
+    if descuento_global is not None:
+        descuento_global = replace(descuento_global, glosa=clean_text(descuento_global.glosa))
+    off = 0 if descuento_global is None else descuento_global.monto
     doc = Documento(tipo=tipo, folio=folio, fecha_emision=fecha_emision, emisor=emisor, receptor=receptor,
-                    lineas=clean_lines, totales=calcular_totales(tipo, clean_lines, montos_brutos=brutos),
+                    lineas=clean_lines,
+                    totales=calcular_totales(tipo, clean_lines, montos_brutos=brutos, descuento_global=off),
                     referencias=clean_refs, montos_brutos=brutos,
-                    forma_pago=None if tipo.es_boleta else forma_pago)
+                    forma_pago=None if tipo.es_boleta else forma_pago, descuento_global=descuento_global)
     _check(doc)
     return doc
 

@@ -341,7 +341,8 @@ def _lines(documento: etree._Element) -> list[Line]:
 def _refs(documento: etree._Element) -> list[Ref]:
     out = []
     for ref in _children(documento, "Referencia")[:40]:
-        tipo = _txt(ref, "TpoDocRef", 3)
+        cod = _txt(ref, "CodRef", 18)  # a boleta's CodRef is text ("SET" in certification) and it has no TpoDocRef
+        tipo = _txt(ref, "TpoDocRef", 3) or cod[:3]
         name = TIPOS_REFERENCIA.get(tipo.upper(), f"Documento tipo {tipo}")
         if _txt(ref, "IndGlobal", 1) == "1":
             name += " (referencia global)"
@@ -350,7 +351,6 @@ def _refs(documento: etree._Element) -> list[Ref]:
             fecha = date.fromisoformat(fch).strftime("%d-%m-%Y") if fch else ""
         except ValueError:
             fecha = fch
-        cod = _txt(ref, "CodRef", 1)
         out.append(Ref(tipo=name, folio=_txt(ref, "FolioRef", 18), fecha=fecha,
                         codigo=f"{cod} - {COD_REF[cod]}" if cod in COD_REF else cod, razon=_txt(ref, "RazonRef", 90)))
     return out

@@ -114,11 +114,26 @@ def render_dte(doc: Documento, ted_xml: bytes, timestamp: datetime) -> etree._El
         if line.precio:
             _add(det, "PrcItem", _fmt_decimal(line.precio))
         if line.descuento:
+            if line.descuento_pct is not None:
+                _add(det, "DescuentoPct", _fmt_decimal(line.descuento_pct))
             _add(det, "DescuentoMonto", line.descuento)
         _add(det, "MontoItem", line.monto)
+    if doc.descuento_global is not None:
+        dr = _add(documento, "DscRcgGlobal")
+        _add(dr, "NroLinDR", 1)
+        _add(dr, "TpoMov", "D")
+        _opt(dr, "GlosaDR", doc.descuento_global.glosa, limit=45)
+        _add(dr, "TpoValor", "$")
+        _add(dr, "ValorDR", doc.descuento_global.monto)
     for n, ref in enumerate(doc.referencias, 1):
         el = _add(documento, "Referencia")
         _add(el, "NroLinRef", n)
+        if boleta:  # BOLETADefType: [TpoDocRef] [FolioRef] CodRef (text) RazonRef, no FchRef
+            _opt(el, "TpoDocRef", ref.tipo_documento, limit=3)
+            _opt(el, "FolioRef", ref.folio, limit=18)
+            _add(el, "CodRef", ref.codigo_boleta, limit=18)
+            _opt(el, "RazonRef", ref.razon, limit=90)
+            continue
         _add(el, "TpoDocRef", ref.tipo_documento, limit=3)
         _add(el, "FolioRef", ref.folio, limit=18)
         _add(el, "FchRef", ref.fecha.isoformat())

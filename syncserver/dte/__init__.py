@@ -3,6 +3,8 @@ certificate, and the signing pipeline that turns each stamped document into a si
 their SQL is in ``syncserver.store``; sending to the SII is ``syncserver.sii`` (docs/architecture.md §4, §5).
 
     dte/
+    ├── certification.py      the SII's certification: the test set's cases as signed envelopes, samples, checklist
+    ├── certification_set.py  reading the SII's test set file (sets, cases, items, references between cases)
     ├── certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign
     ├── corrections.py  HQ's nota de crédito that annuls a rejected document
     ├── emisor.py       the company data and SII resolution every DTE and envelope carries

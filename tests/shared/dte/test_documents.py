@@ -161,3 +161,26 @@ def test_a_nota_annuls_a_document_with_its_lines_and_a_nota_de_debito_annuls_a_n
     back = docs.nota_que_anula(nc, folio=6, fecha_emision=later)
     assert back.tipo is docs.TipoDTE.NOTA_DEBITO and back.totales == nd.totales
     assert back.referencias == (docs.Referencia("61", "7", later, docs.CodRef.ANULA, docs.RAZON_ANULA),)
+
+
+def test_a_global_discount_comes_off_the_affected_amount_before_iva(emisor: docs.Emisor,
+                                                                   empresa: docs.Receptor) -> None:
+    lineas = [docs.Linea("Afecto", Decimal(2), Decimal(1000), 2000), docs.Linea("Exento", Decimal(1), Decimal(500),
+                                                                                500, exento=True)]
+    doc = docs.documento(33, folio=1, fecha_emision=date(2025, 5, 2), emisor=emisor, receptor=empresa, lineas=lineas,
+                         descuento_global=docs.DescuentoGlobal(440, "DESCUENTO GLOBAL 22%", Decimal(22)))
+    assert (doc.totales.neto, doc.totales.iva, doc.totales.exento, doc.totales.total) == (1560, 296, 500, 2356)
+    with pytest.raises(errors.DocumentInvalid, match="el descuento global"):
+        docs.documento(33, folio=1, fecha_emision=date(2025, 5, 2), emisor=emisor, receptor=empresa, lineas=lineas,
+                       descuento_global=docs.DescuentoGlobal(2001))
+
+
+def test_a_boleta_carries_only_the_certification_set_reference(emisor: docs.Emisor) -> None:
+    lineas = [docs.Linea("Pan", Decimal(1), Decimal(1000), 1000)]
+    set_ref = docs.Referencia("", "", date(2025, 5, 2), razon="CASO-1", codigo_boleta="SET")
+    doc = docs.documento(39, folio=1, fecha_emision=date(2025, 5, 2), emisor=emisor, lineas=lineas,
+                         referencias=[set_ref])
+    assert doc.referencias == (set_ref,)
+    with pytest.raises(errors.DocumentInvalid, match="no emite boletas con referencias"):
+        docs.documento(39, folio=1, fecha_emision=date(2025, 5, 2), emisor=emisor, lineas=lineas,
+                       referencias=[docs.Referencia("33", "5", date(2025, 5, 2))])
