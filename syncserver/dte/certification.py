@@ -233,7 +233,7 @@ def _line_of(item: Item, original: Documento, caso: Caso) -> Linea:
         raise CertificationError(f"línea {item.linea}: el ítem «{item.nombre}» del {caso.rotulo} no trae precio y no "
                                  "está en el documento que modifica")
     pct = item.descuento_pct if item.precio is not None or de is None else de.descuento_pct
-    exento = de.exento if de is not None else item.exento
+    exento = de.exento if de is not None else item.exento or original.tipo.es_exento
     return _linea(nombre, cantidad, precio, pct, exento, item.unidad or (de.unidad if de is not None else ""))
 
 

@@ -294,7 +294,10 @@ def _item(raw: str, columns: list[str], tipo: int, n: int) -> Item:
         raise TestSetError(f"línea {n}: el ítem «{raw.strip()[:60]}» no calza con las columnas "
                            f"({', '.join(columns)})")
     nombre = cells[0]
-    values: dict[str, str] = dict(zip(columns, cells[1:], strict=False))
+    values = _align(cells[1:], columns)
+    if values is None:
+        raise TestSetError(f"línea {n}: el ítem «{raw.strip()[:60]}» no calza con las columnas "
+                           f"({', '.join(columns)})")
     cantidad = _number(values["cantidad"], "la cantidad", n) if "cantidad" in values else None
     precio = _number(values["precio"], "el precio", n) if "precio" in values else None
     pct = _percent(values["descuento"], "el descuento", n) if "descuento" in values else None
@@ -303,6 +306,27 @@ def _item(raw: str, columns: list[str], tipo: int, n: int) -> Item:
     exento = tipo in (34, 41) or re.search(r"\bEXENT[OA]S?\b", clave(nombre)) is not None
     return Item(nombre=nombre, cantidad=cantidad, precio=precio, descuento_pct=pct,
                 unidad=values.get("unidad", "").strip()[:4], exento=exento, linea=n)
+
+
+def _align(cells: list[str], columns: list[str]) -> dict[str, str] | None:
+    """The row's non-empty cells under their columns. The SII aligns its tables with a varying number of tabs, so
+    an empty cell leaves no trace: an optional column (UNIDAD MEDIDA, DESCUENTO ITEM) whose cell is not of its kind
+    (a number under UNIDAD, no % under DESCUENTO) is taken as empty when a later column can take the cell. None when
+    cells are left over."""
+    values: dict[str, str] = {}
+    i = 0
+    for k, column in enumerate(columns):
+        if i >= len(cells):
+            break
+        cell = cells[i]
+        later = columns[k + 1:]
+        if column == "unidad" and _NUM.match(cell.replace(",", ".")) and any(c != "unidad" for c in later):
+            continue
+        if column == "descuento" and not _PCT.match(cell) and later:
+            continue
+        values[column] = cell
+        i += 1
+    return values if i == len(cells) else None
 
 
 def _check_references(nombre: str, casos: tuple[Caso, ...]) -> None:

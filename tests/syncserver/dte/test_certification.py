@@ -207,3 +207,34 @@ def test_receptors_come_from_a_csv_and_bad_lines_are_named() -> None:
 
 def test_sample_cafs_are_the_certification_ones() -> None:
     assert {dte_kit.caf(t).idk for t in (33, 39, 56, 61)} == {caf_mod.IDK_CERTIFICACION}
+
+
+EXENTA = ("SET FACTURA EXENTA - NUMERO DE ATENCION: 5000001\n\nCASO 5000001-1\n==============\n"
+          "DOCUMENTO\tFACTURA NO AFECTA O EXENTA ELECTRONICA\n\nITEM\t\t\tCANTIDAD\tUNIDAD MEDIDA\tPRECIO UNITARIO\n"
+          "HORAS PROGRAMADOR\t\t12\tHora\t7251\nASESORIA CONTABLE\t\t1\t\t150000\n\n"
+          "CASO 5000001-2\n==============\nDOCUMENTO\tNOTA DE CREDITO ELECTRONICA\n"
+          "REFERENCIA\tFACTURA NO AFECTA O EXENTA ELECTRONICA CORRESPONDIENTE A CASO 5000001-1\n"
+          "RAZON REFERENCIA\tMODIFICA MONTO\n\nITEM\t\t\tCANTIDAD\tPRECIO UNITARIO\nHORAS PROGRAMADOR\t\t12\t1000\n\n"
+          "CASO 5000001-3\n==============\nDOCUMENTO\tNOTA DE DEBITO ELECTRONICA\n"
+          "REFERENCIA\tFACTURA NO AFECTA O EXENTA ELECTRONICA CORRESPONDIENTE A CASO 5000001-1\n"
+          "RAZON REFERENCIA\tINTERES POR MORA\n\nITEM\t\t\tCANTIDAD\tPRECIO UNITARIO\nINTERES POR MORA\t\t1\t5400\n\n"
+          "CASO 5000001-4\n==============\nDOCUMENTO\tNOTA DE DEBITO ELECTRONICA\n"
+          "REFERENCIA\tNOTA DE CREDITO ELECTRONICA CORRESPONDIENTE A CASO 5000001-2\n"
+          "RAZON REFERENCIA\tANULA NOTA DE CREDITO ELECTRONICA\n")
+"""A factura exenta set: an empty UNIDAD MEDIDA cell, a nota de crédito and a nota de débito that correct amounts,
+and the nota de débito that annuls the nota de crédito."""
+
+
+def test_the_factura_exenta_set_with_notas_de_debito() -> None:
+    archivo = cs.parse(EXENTA)
+    envio = cert.build(archivo, _params(cafs={t: dte_kit.caf(t) for t in (34, 56, 61)})).envios[0]
+    docs = [d.documento for d in envio.documentos]
+    assert [(int(d.tipo), d.totales.exento, d.totales.total) for d in docs] == [
+        (34, 12 * 7251 + 150000, 237012), (61, 12000, 12000), (56, 5400, 5400), (56, 12000, 12000)]
+    assert all(x.exento for d in docs for x in d.lineas)  # notas of an exempt factura carry exempt lines
+    assert [x.unidad for x in docs[0].lineas] == ["Hora", ""]
+    assert [(r.tipo_documento, r.codigo) for d in docs[1:] for r in d.referencias[1:]] == [
+        ("34", documents.CodRef.CORRIGE_MONTOS), ("34", documents.CodRef.CORRIGE_MONTOS),
+        ("61", documents.CodRef.ANULA)]
+    schema.validate(envio.xml, pipeline.XSD_DIR)
+    assert signature.require_valid(envio.xml)

@@ -38,6 +38,17 @@ def test_the_sets_cases_items_and_references_are_read() -> None:
     assert "libro" in archivo.omitidos[0].motivo
 
 
+def test_an_empty_cell_leaves_its_column_empty() -> None:
+    text = ("SET BASICO - NUMERO DE ATENCION: 9\n\nCASO 9-1\n=====\nDOCUMENTO\tFACTURA ELECTRONICA\n\n"
+            "ITEM\t\tCANTIDAD\tUNIDAD MEDIDA\tPRECIO UNITARIO\tDESCUENTO ITEM\nA AFECTO\t\t2\t\t100\n"
+            "B AFECTO\t3\tKg\t50\t5%\n"
+            "C AFECTO\t1\t\t\t70\t\t2%\n")
+    items = cs.parse(text).sets[0].casos[0].items
+    assert [(i.cantidad, i.unidad, i.precio, i.descuento_pct) for i in items] == [
+        (Decimal(2), "", Decimal(100), None), (Decimal(3), "Kg", Decimal(50), Decimal(5)),
+        (Decimal(1), "", Decimal(70), Decimal(2))]
+
+
 def test_a_copy_with_spaces_instead_of_tabs_reads_the_same() -> None:
     text = cs.decode(SET_FILE.read_bytes())
     assert cs.parse(text.replace("\t\t", "  ").replace("\t", "  ")) == cs.parse(text)
