@@ -410,12 +410,33 @@ class CsvWriter:
     def rows(self, lines: Iterable[JournalLine]) -> bytes:
         """One row per line, added to the totals."""
         found = []
+        at, day, hour = "", "", ""
         for x in lines:
-            local = datetime.fromisoformat(x.at).astimezone(fiado.CHILE)
-            found.append((f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}", x.store_id, x.event_id, x.account,
-                          x.account_name, x.auxiliary, x.document, x.reference, x.memo, x.debit, x.credit))
+            if x.at != at:  # an asiento's lines share their time
+                at = x.at
+                local = datetime.fromisoformat(at).astimezone(fiado.CHILE)
+                day, hour = f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}"
+            found.append((day, hour, x.store_id, x.event_id, x.account, BY_CODE[x.account].name, x.auxiliary,
+                          x.document, x.reference, x.memo, x.debit, x.credit))
             self.debit += x.debit
             self.credit += x.credit
+        return self._encode(found)
+
+    def stored_rows(self, entries: Iterable[tuple[str, str, datetime, list[list[Any]]]]) -> bytes:
+        """:meth:`rows` of asientos as :class:`Booking` keeps them: ``(store_id, event_id, at, lines)`` (the lines
+        decoded from its JSON), without building a :class:`JournalLine` for each (a month's CSV has 100,000s)."""
+        found = []
+        debit = credit = 0
+        for store_id, event_id, at, lines in entries:
+            local = at.astimezone(fiado.CHILE)
+            day, hour = f"{local:%d-%m-%Y}", f"{local:%H:%M:%S}"
+            for account, d, c, auxiliary, document, reference, memo in lines:
+                found.append((day, hour, store_id, event_id, account, BY_CODE[account].name, auxiliary, document,
+                              reference, memo, d, c))
+                debit += d
+                credit += c
+        self.debit += debit
+        self.credit += credit
         return self._encode(found)
 
     def totals(self) -> bytes:

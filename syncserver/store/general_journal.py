@@ -193,12 +193,19 @@ async def _page(conn: db.Conn, query: str, params: dict[str, Any], begin: Positi
 
 async def lines(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None = None
                 ) -> AsyncIterator[list[accounting.JournalLine]]:
-    """Every line of the period, in the journal's order, a chunk of :data:`CHUNK` asientos at a time (for the CSV:
-    what is held at once stays small whatever the period).
+    """Every line of the period, in the journal's order, a chunk of :data:`CHUNK` asientos at a time (what is held
+    at once stays small whatever the period).
 
     Raises:
         InvalidInput: as :func:`bounds`.
     """
+    async for rows in _entries(conn, tenant_id, start, end, stores):
+        yield [x for store, event_id, at, stored in rows for x in accounting.stored_lines(store, event_id, at, stored)]
+
+
+async def _entries(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None
+                   ) -> AsyncIterator[list[tuple[str, str, datetime, list[list[Any]]]]]:
+    """The period's asientos as kept (store, event id, time, lines), :data:`CHUNK` at a time, in order."""
     params = _params(tenant_id, start, end, stores)
     begin = _beginning(params)
     query = _sql(_ENTRIES, stores)
@@ -208,10 +215,7 @@ async def lines(conn: db.Conn, tenant_id: int, start: date, end: date, stores: S
                                                     "limit": CHUNK})).fetchall()
         if not rows:
             return
-        found: list[accounting.JournalLine] = []
-        for store, event_id, at, stored, _terminal, _epoch, _seq in rows:
-            found.extend(accounting.stored_lines(str(store), str(event_id), at, stored))
-        yield found
+        yield [(str(store), str(event_id), at, stored) for store, event_id, at, stored, *_key in rows]
         if len(rows) < CHUNK:
             return
         last = rows[-1]
@@ -227,6 +231,6 @@ async def csv_chunks(conn: db.Conn, tenant_id: int, start: date, end: date, stor
     """
     writer = accounting.CsvWriter()
     yield writer.header()
-    async for chunk in lines(conn, tenant_id, start, end, stores):
-        yield writer.rows(chunk)
+    async for chunk in _entries(conn, tenant_id, start, end, stores):
+        yield writer.stored_rows(chunk)
     yield writer.totals()

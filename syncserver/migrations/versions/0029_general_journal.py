@@ -87,28 +87,43 @@ def _backfill(conn: Any) -> None:
     conn.execute("SELECT set_config('app.tenant_id', '', true)")
 
 
+_ENTRY = ("journal_entries", "tenant_id bigint, store_id text, terminal_id text, epoch integer, seq bigint,"
+          " at timestamptz, event_id text, lines jsonb", "")
+_DAY = ("journal_days", "tenant_id bigint, store_id text, day date, account text, debit bigint, credit bigint",
+        "ON CONFLICT (tenant_id, store_id, day, account) DO UPDATE SET debit = journal_days.debit + excluded.debit,"
+        " credit = journal_days.credit + excluded.credit")
+_COUNT = ("journal_day_events", "tenant_id bigint, store_id text, day date, booked bigint, asientos bigint,"
+          " lines bigint", "ON CONFLICT (tenant_id, store_id, day) DO UPDATE SET"
+          " booked = journal_day_events.booked + excluded.booked,"
+          " asientos = journal_day_events.asientos + excluded.asientos,"
+          " lines = journal_day_events.lines + excluded.lines")
+_NOTE = ("journal_notes", "tenant_id bigint, store_id text, terminal_id text, epoch integer, seq bigint,"
+         " at timestamptz, type text, kind text, detail text", "ON CONFLICT DO NOTHING")
+
+
+def _insert(cur: Any, target: tuple[str, str, str], rows: list[tuple[Any, ...]]) -> None:
+    """One ``INSERT ... SELECT FROM unnest(arrays)`` (as ``syncserver.store.bulk.insert``: COPY is refused under
+    row-level security)."""
+    if not rows:
+        return
+    table, columns, suffix = target
+    pairs = [c.split() for c in columns.split(", ")]
+    source = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _name, kind in pairs)
+    select = ", ".join(f"c{i}::jsonb" if kind == "jsonb" else f"c{i}" for i, (_n, kind) in enumerate(pairs))
+    aliases = ", ".join(f"c{i}" for i in range(len(pairs)))
+    cur.execute(f"INSERT INTO {table} ({', '.join(n for n, _k in pairs)}) SELECT {select}"
+                f" FROM unnest({source}) AS u({aliases}) {suffix}", [list(c) for c in zip(*rows, strict=True)])
+
+
 def _write(conn: Any, tenant: int | None, booking: accounting.Booking) -> None:
     if tenant is None:
         return
     conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
     with conn.cursor() as cur:
-        cur.executemany("INSERT INTO journal_entries (tenant_id, store_id, terminal_id, epoch, seq, at, event_id,"
-                        " lines) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
-                        [(tenant, *e[:4], e[4], e[5], e[6]) for e in booking.entries])
-        cur.executemany("INSERT INTO journal_days (tenant_id, store_id, day, account, debit, credit)"
-                        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id, store_id, day, account) DO UPDATE"
-                        " SET debit = journal_days.debit + excluded.debit,"
-                        " credit = journal_days.credit + excluded.credit",
-                        [(tenant, s, d, a, debit, credit) for (s, d, a), (debit, credit) in booking.days.items()])
-        cur.executemany("INSERT INTO journal_day_events (tenant_id, store_id, day, booked, asientos, lines)"
-                        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id, store_id, day) DO UPDATE"
-                        " SET booked = journal_day_events.booked + excluded.booked,"
-                        " asientos = journal_day_events.asientos + excluded.asientos,"
-                        " lines = journal_day_events.lines + excluded.lines",
-                        [(tenant, s, d, b, a, n) for (s, d), (b, a, n) in booking.counts.items()])
-        cur.executemany("INSERT INTO journal_notes (tenant_id, store_id, terminal_id, epoch, seq, at, type, kind,"
-                        " detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        [(tenant, *n) for n in booking.notes])
+        _insert(cur, _ENTRY, [(tenant, *e) for e in booking.entries])
+        _insert(cur, _DAY, [(tenant, *k, *booking.days[k]) for k in sorted(booking.days)])
+        _insert(cur, _COUNT, [(tenant, *k, *booking.counts[k]) for k in sorted(booking.counts)])
+        _insert(cur, _NOTE, [(tenant, *n) for n in booking.notes])
 
 
 def downgrade() -> None:
