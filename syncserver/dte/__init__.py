@@ -6,9 +6,10 @@ their SQL is in ``syncserver.store``; sending to the SII is ``syncserver.sii`` (
     ├── certification.py      the SII's certification: the test set's cases as signed envelopes, samples, checklist
     ├── certification_set.py  reading the SII's test set file (sets, cases, items, references between cases)
     ├── certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign
-    ├── corrections.py  HQ's nota de crédito that annuls a rejected document
+    ├── corrections.py  HQ's nota de crédito that annuls a rejected document; how HQ's notas are stored
     ├── emisor.py       the company data and SII resolution every DTE and envelope carries
     ├── folios.py       CAF import (trusted SII keys given by the caller), folio leases per terminal, documents received
+    ├── notes.py        HQ's notas de débito on a factura and the nota de crédito that annuls one
     ├── pipeline.py     issued → signed: build each document from its source, sign, validate
     └── rvd.py          the daily sales report (RVD, ConsumoFolios) of each complete past day
 """

@@ -6,12 +6,14 @@ the forwarder sends it) and in ``dte_corrections`` with its content (receptor, l
 signer builds it from. A document is corrected at most once (``UNIQUE`` on the original).
 
 Only boletas (39, 41) and facturas (33, 34) are corrected this way: a nota de crédito is annulled with a nota de
-débito (56), which this system does not issue.
+débito (56). HQ's notas de débito and their annulment are in ``syncserver.dte.notes``; both kinds are stored here
+(:func:`record_nota`) and built by the signer from the same content (:func:`nota_from_content`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +38,7 @@ log = logging.getLogger("syncserver.dte.corrections")
 
 CORRECTABLE: Final = (33, 34, 39, 41)
 NOTA_CREDITO: Final = int(documents.TipoDTE.NOTA_CREDITO)
+NOTA_DEBITO: Final = int(documents.TipoDTE.NOTA_DEBITO)
 DEFAULT_REASON: Final = "Anula documento rechazado por el SII"
 _CODEC = registry.build_codec()
 
@@ -50,7 +53,8 @@ class CorrectionError(pos_errors.PosError):
 
 @dataclass(frozen=True, slots=True)
 class Corrected:
-    """The nota de crédito issued: ``folio`` of type 61, annulling ``original_tipo``/``original_folio``."""
+    """The nota issued in HQ: ``folio`` of type ``tipo`` (61, or 56), modifying ``original_tipo``/``original_folio``;
+    ``total`` its MntTotal."""
 
     folio: int
     original_tipo: int
@@ -63,13 +67,15 @@ class Corrected:
 
 
 def content_of(original_tipo: int, original_folio: int, original_fecha: date, receptor: documents.Receptor,
-               lineas: tuple[documents.Linea, ...], razon: str, totales: documents.Totales) -> dict[str, Any]:
-    """What the signer needs to build the nota later, and its totals for the RVD (amounts int CLP, quantities and
-    prices as decimal text)."""
+               lineas: tuple[documents.Linea, ...], razon: str, totales: documents.Totales, *,
+               codigo: documents.CodRef = documents.CodRef.ANULA, montos_brutos: bool = True) -> dict[str, Any]:
+    """What the signer needs to build the nota later, and its totals for the RVD and the books (amounts int CLP,
+    quantities and prices as decimal text); ``montos_brutos``: the lines' prices include IVA."""
     return {
         "totales": {"neto": totales.neto, "iva": totales.iva, "exento": totales.exento, "total": totales.total},
+        "montos_brutos": montos_brutos,
         "referencia": {"tipo": original_tipo, "folio": original_folio, "fecha": original_fecha.isoformat(),
-                       "codigo": int(documents.CodRef.ANULA), "razon": razon},
+                       "codigo": int(codigo), "razon": razon},
         "receptor": {"rut": receptor.rut, "razon_social": receptor.razon_social, "giro": receptor.giro,
                      "direccion": receptor.direccion, "comuna": receptor.comuna},
         "lineas": [{"nombre": x.nombre, "cantidad": str(x.cantidad), "precio": str(x.precio), "monto": x.monto,
@@ -78,14 +84,32 @@ def content_of(original_tipo: int, original_folio: int, original_fecha: date, re
     }
 
 
-def nota_from_content(content: dict[str, Any], *, folio: int, fecha_emision: date,
-                      emisor: documents.Emisor) -> documents.Documento:
-    """The nota de crédito of a stored correction.
+def content_of_document(doc: documents.Documento) -> dict[str, Any]:
+    """:func:`content_of` a nota built in HQ (its first reference is the document it modifies).
 
     Raises:
-        DocumentInvalid: the content is not a correction's, or a rule of the document is broken.
+        DocumentInvalid: the nota references nothing, or its reference has no CodRef or a folio that is no number.
     """
+    ref = doc.referencias[0] if doc.referencias else None
+    if ref is None or ref.codigo is None or not ref.folio.isdigit() or not ref.tipo_documento.isdigit():
+        raise dte_errors.DocumentInvalid("la nota no referencia con CodRef un documento electrónico por su folio")
+    return content_of(int(ref.tipo_documento), int(ref.folio), ref.fecha, doc.receptor, doc.lineas, ref.razon,
+                      doc.totales, codigo=ref.codigo, montos_brutos=doc.montos_brutos)
+
+
+def nota_from_content(content: dict[str, Any], *, folio: int, fecha_emision: date, emisor: documents.Emisor,
+                      tipo: int = NOTA_CREDITO) -> documents.Documento:
+    """The nota ``tipo`` (61, or 56) of a stored correction; a content without ``montos_brutos`` (stored before
+    notas de débito) has IVA-included prices.
+
+    Raises:
+        DocumentInvalid: the content is not a correction's, ``tipo`` is not a nota, or a rule of the document is
+            broken.
+    """
+    if tipo not in (NOTA_CREDITO, NOTA_DEBITO):
+        raise dte_errors.DocumentInvalid(f"HQ emite notas de crédito (61) y de débito (56), no el tipo {tipo}")
     try:
+        brutos = bool(content.get("montos_brutos", True))
         ref, rec = content["referencia"], content["receptor"]
         referencia = documents.Referencia(str(ref["tipo"]), str(ref["folio"]), date.fromisoformat(ref["fecha"]),
                                           documents.CodRef(int(ref["codigo"])), str(ref["razon"]))
@@ -97,8 +121,9 @@ def nota_from_content(content: dict[str, Any], *, folio: int, fecha_emision: dat
                        for x in content["lineas"])
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise dte_errors.DocumentInvalid(f"la corrección guardada está incompleta ({exc!r})") from None
-    return documents.nota_credito(folio=folio, fecha_emision=fecha_emision, emisor=emisor, receptor=receptor,
-                                  lineas=lineas, referencia=referencia)
+    build = documents.nota_debito if tipo == NOTA_DEBITO else documents.nota_credito
+    return build(folio=folio, fecha_emision=fecha_emision, emisor=emisor, receptor=receptor, lineas=lineas,
+                 referencia=referencia, montos_brutos=brutos)
 
 
 def receptor_of(sale: sales.SaleCompleted, tipo: int) -> documents.Receptor:
@@ -111,11 +136,59 @@ def receptor_of(sale: sales.SaleCompleted, tipo: int) -> documents.Receptor:
 # -- HQ action -------------------------------------------------------------------------------------------------------
 
 
-def _chile_now(now: datetime | None, clock: clock_mod.Clock) -> datetime:
+def chile_now(now: datetime | None, clock: clock_mod.Clock) -> datetime:
+    """``now`` (default ``clock()``) as Chile's wall time, naive; a naive ``now`` already is."""
     moment = clock() if now is None else now
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(folios.CHILE).replace(tzinfo=None)
+
+
+NAMES: Final = {NOTA_CREDITO: "nota de crédito", NOTA_DEBITO: "nota de débito"}
+
+
+async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, build: Callable[[int], documents.Documento], *,
+                      sale_id: str, moment: datetime, by: str) -> Corrected:
+    """Stamp and record a nota issued in HQ, inside the caller's tenant transaction: a folio of ``tipo`` from the
+    server's own lease, the nota ``build(folio)`` (its first reference is the document it modifies, with its
+    CodRef), its TED, then ``dte_documents`` (``sale_id``: the sale behind the modified document), the outbox
+    (``issued``) and ``dte_corrections`` with its content.
+
+    Raises:
+        CorrectionError: ``refused``: no CAF of ``tipo`` with folios left, the nota breaks a rule of the SII (the
+            message says which), the folio is taken, or the original is already annulled (CodRef 1).
+    """
+    name = NAMES.get(tipo, f"tipo {tipo}")
+    taken = await folios.take_server_folio(conn, tenant_id, tipo, today=moment.date())
+    if taken is None:
+        raise CorrectionError("refused", f"no quedan folios de {name} (tipo {tipo}): importe un CAF del tipo {tipo} "
+                                         "en la página Folios")
+    folio, caf_xml = taken
+    try:
+        doc = build(folio)
+        content = content_of_document(doc)
+        timbre = ted_mod.stamp(caf_mod.parse_caf(caf_xml.encode("iso-8859-1")), doc, moment)
+    except dte_errors.DteError as exc:
+        raise CorrectionError("refused", f"no se pudo emitir la {name}: {exc}") from None
+    ref = content["referencia"]
+    inserted = await folios_store.add_document(
+        conn, tenant_id, tipo=tipo, folio=folio, sale_id=sale_id, terminal_id=folios.SERVER_TERMINAL,
+        epoch=folios.SERVER_EPOCH, seq=0, stamped_at=moment.isoformat(timespec="seconds"),
+        ted=timbre.decode("iso-8859-1"))
+    if not inserted:
+        raise CorrectionError("refused", f"el folio {folio} de {name} ya fue usado: revise los CAF")
+    await outbox.add_issued(conn, tenant_id, tipo, folio)
+    try:
+        async with conn.transaction():
+            await documents_store.add_correction(conn, tenant_id, tipo=tipo, folio=folio,
+                                                 original_tipo=int(ref["tipo"]), original_folio=int(ref["folio"]),
+                                                 reason=str(ref["razon"]), content=content, by=by,
+                                                 codref=int(ref["codigo"]))
+    except psycopg.errors.UniqueViolation:
+        raise CorrectionError("refused", "este documento ya fue anulado con una nota") from None
+    log.info("nota issued in hq", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,
+                                         "original_tipo": ref["tipo"], "original_folio": ref["folio"]})
+    return Corrected(folio, int(ref["tipo"]), int(ref["folio"]), doc.totales.total, tipo)
 
 
 async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int, *, by: str,
@@ -133,7 +206,7 @@ async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int,
             corrected, a type that cannot be annulled with a nota de crédito, no 61 CAF with folios left, or the
             original cannot be rebuilt.
     """
-    moment = _chile_now(now, clock)
+    moment = chile_now(now, clock)
     razon = " ".join(reason.split())[:90] or DEFAULT_REASON
     async with db.tenant_tx(pool, tenant_id) as conn:
         target = await documents_store.correction_target(conn, tenant_id, tipo, folio)
@@ -142,9 +215,13 @@ async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int,
         done = await documents_store.correction_of(conn, tenant_id, tipo, folio)
         if done is not None:
             raise CorrectionError("refused", f"este documento ya fue corregido con la nota de crédito N° {done}")
+        if tipo == NOTA_DEBITO:
+            raise CorrectionError("refused", "una nota de débito emitida en HQ se anula con «Anular con nota de "
+                                             "crédito», rechazada o no")
         if tipo not in CORRECTABLE:
             raise CorrectionError("refused", "una nota de crédito no se anula con otra nota de crédito: corresponde "
-                                             "una nota de débito, que este sistema no emite")
+                                             "una nota de débito; una nota de débito emitida en HQ se anula con "
+                                             "«Anular con nota de crédito»")
         if target.state != "rejected":
             raise CorrectionError("refused", "solo se corrige con nota de crédito un documento rechazado por el SII")
         try:

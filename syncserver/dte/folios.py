@@ -37,6 +37,9 @@ SERVER_TERMINAL = "hq"
 """The ``terminal_id`` of the server's own folio leases (notas de crédito stamped in HQ)."""
 SERVER_EPOCH = 0
 SERVER_LEASE_SIZE = 10
+SERVER_ONLY_TIPOS = frozenset({56})
+"""Types only the server stamps (notas de débito, issued in HQ): never leased to a terminal, whose folios would sit
+unused."""
 
 
 class CafImportError(pos_errors.PosError):
@@ -218,11 +221,12 @@ async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str,
                  low_water: int = DEFAULT_LOW_WATER, today: date | None = None,
                  clock: clock_mod.Clock = clock_mod.utc_clock) -> list[Lease]:
     """Lease sub-ranges to a terminal until it holds at least ``low_water`` unused folios of each type the tenant
-    has CAFs for (or the CAFs run out), inside the caller's transaction. CAF expiry is judged by ``today``
-    (default: today in Chile by ``clock``)."""
+    has CAFs for but :data:`SERVER_ONLY_TIPOS` (or the CAFs run out), inside the caller's transaction. CAF expiry
+    is judged by ``today`` (default: today in Chile by ``clock``)."""
     today = today_in_chile(clock) if today is None else today
     if tipos is None:
         tipos = await store.caf_tipos(conn, tenant_id)
+    tipos = [t for t in tipos if t not in SERVER_ONLY_TIPOS]
     leased: list[Lease] = []
     for tipo in sorted(tipos):
         unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)

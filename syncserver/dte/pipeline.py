@@ -28,7 +28,8 @@ XSD_DIR = Path(shared.dte.__file__).resolve().parent / "data" / "xsd"
 BOLETAS = (39, 41)
 FACTURAS = (33, 34)
 NOTA_CREDITO = 61
-SIGNED_TYPES = (*FACTURAS, *BOLETAS, NOTA_CREDITO)
+NOTA_DEBITO = 56
+SIGNED_TYPES = (*FACTURAS, *BOLETAS, NOTA_DEBITO, NOTA_CREDITO)
 MAX_BACKOFF = timedelta(hours=1)
 _CODEC = registry.build_codec()
 
@@ -100,7 +101,8 @@ async def build_document(conn: db.Conn, tenant_id: int, source: Source,
     fecha, _ = _fecha(source.stamped_at)
     tipo, folio, event = source.tipo, source.folio, source.event
     if source.correction is not None:
-        doc = corrections.nota_from_content(source.correction, folio=folio, fecha_emision=fecha, emisor=emisor)
+        doc = corrections.nota_from_content(source.correction, folio=folio, fecha_emision=fecha, emisor=emisor,
+                                            tipo=tipo)
     elif isinstance(event, sales.SaleCompleted) and tipo in BOLETAS:
         doc = documents.boleta_desde_venta(event, folio=folio, fecha_emision=fecha, emisor=emisor)
     elif isinstance(event, sales.SaleCompleted) and tipo in FACTURAS:

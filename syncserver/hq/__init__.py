@@ -11,7 +11,7 @@
     ├── charts.py          small SVG charts drawn on the server: paired bars, the weekday × hour heat map
     ├── customers.py       /hq/clientes: customers and their fiado across stores, statements (PDF)
     ├── dashboard.py       /hq/panel: the first page after login, live figures of the stores (SSE, polling)
-    ├── documents.py       /hq/documentos: each document's way to the SII; corrections; PDFs
+    ├── documents.py       /hq/documentos: each document's way to the SII; corrections, notas de débito; PDFs
     ├── emisor.py          /hq/emisor: the emisor's data and the certificate
     ├── errors.py          error pages in Spanish: bad addresses and values (400), refusals, any failure (500)
     ├── folios.py          /hq/folios: CAFs and the ranges leased to each terminal
@@ -97,6 +97,8 @@ def routes() -> list[BaseRoute]:
         Route("/documentos/{tipo:int}/{folio:int}.pdf", documents.pdf, methods=["GET"], name="document_pdf"),
         Route("/documentos/{tipo:int}/{folio:int}/corregir", documents.correct, methods=["GET", "POST"],
               name="correct_document"),
+        Route("/documentos/{tipo:int}/{folio:int}/nota-debito", documents.debit, methods=["GET", "POST"],
+              name="debit_document"),
         Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),
         Route("/emisor/certificado", emisor.certificate, methods=["POST"], name="certificate"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),

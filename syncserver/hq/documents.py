@@ -1,10 +1,11 @@
 """``/hq/documentos``: each tax document's way to the SII (issued, signed, sent with track id, accepted, accepted
 with objections — the SII's reparos —, rejected with the SII's reason), filtered by state and type; the SII's text
-comes from ``sii_glosa`` and ``last_error`` (:func:`explanations`: each distinct text once); a rejected document can
-be annulled
-with a nota de crédito issued here (``/hq/documentos/{tipo}/{folio}/corregir``, confirmed with the user's password);
-every signed document can be downloaded as the PDF the customer receives (``/hq/documentos/{tipo}/{folio}.pdf``,
-``?cedible=1`` for the cedible copy of a factura).
+comes from ``sii_glosa`` and ``last_error`` (:func:`explanations`: each distinct text once); a rejected document, or
+a nota de débito issued here, can be annulled with a nota de crédito issued here
+(``/hq/documentos/{tipo}/{folio}/corregir``), a factura charged more with a nota de débito
+(``/hq/documentos/{tipo}/{folio}/nota-debito``), each confirmed with the user's password; every signed document
+can be downloaded as the PDF the customer receives (``/hq/documentos/{tipo}/{folio}.pdf``, ``?cedible=1`` for the
+cedible copy of a factura).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from shared.dte import errors as dte_errors
 from shared.dte import pdf as dte_pdf
 from syncserver import state as app_state
-from syncserver.dte import corrections, emisor, folios
+from syncserver.dte import corrections, emisor, folios, notes
 from syncserver.hq import auth, params, pdf_reportlab, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
@@ -34,11 +35,14 @@ PDF_LINKS = True
 _ROWS = (
     "SELECT o.tipo, o.folio, o.state, o.track_id, o.attempts, o.last_error, o.sii_estado, o.sii_glosa,"
     " o.updated_at, d.stamped_at,"
-    " d.terminal_id, t.name AS terminal_name, fix.folio AS corrected_by, nc.original_tipo, nc.original_folio"
+    " d.terminal_id, t.name AS terminal_name, fix.folio AS corrected_by, nc.original_tipo, nc.original_folio,"
+    " nc.codref AS nc_codref, (SELECT array_agg(dn.folio ORDER BY dn.folio) FROM dte_corrections dn"
+    " WHERE dn.tenant_id = o.tenant_id AND dn.original_tipo = o.tipo AND dn.original_folio = o.folio"
+    " AND dn.tipo = 56) AS debits"
     " FROM dte_outbox o JOIN dte_documents d ON d.tenant_id = o.tenant_id AND d.tipo = o.tipo AND d.folio = o.folio"
     " LEFT JOIN terminals t ON t.tenant_id = d.tenant_id AND t.terminal_id = d.terminal_id"
     " LEFT JOIN dte_corrections fix ON fix.tenant_id = o.tenant_id AND fix.original_tipo = o.tipo"
-    " AND fix.original_folio = o.folio"
+    " AND fix.original_folio = o.folio AND fix.codref = 1"
     " LEFT JOIN dte_corrections nc ON nc.tenant_id = o.tenant_id AND nc.tipo = o.tipo AND nc.folio = o.folio")
 
 
@@ -100,6 +104,8 @@ async def page(request: Request, user: HqUser) -> Response:
         r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
         r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
                             and r["corrected_by"] is None)
+        r["debitable"] = debitable(r)
+        r["annullable"] = annullable(r)
         r["detail_label"] = DETAIL_LABELS.get(r["state"], "")
         r["untracked"] = r["state"] == "sent" and not r["track_id"]  # STATUS 99 without track id
         r["details"] = explanations(r["sii_glosa"], r["last_error"])
@@ -109,14 +115,38 @@ async def page(request: Request, user: HqUser) -> Response:
                       notice=_notice(params.text_param(query, "corregido", "Aviso", max_len=60)))
 
 
-def _notice(corrected: str) -> str:
-    """``61:5:39:1`` (after a correction) → the sentence shown on top of the list."""
-    parts = corrected.split(":")
+def debitable(row: dict[str, Any]) -> bool:
+    """Whether HQ may issue a nota de débito on this document: a factura the SII did not reject, not annulled."""
+    return row["tipo"] in notes.DEBITABLE and row["state"] != "rejected" and row["corrected_by"] is None
+
+
+def annullable(row: dict[str, Any]) -> bool:
+    """Whether HQ may annul this document with a nota de crédito whatever its state: a nota de débito issued in HQ
+    and not annulled yet."""
+    return row["tipo"] == notes.NOTA_DEBITO and row["original_tipo"] is not None and row["corrected_by"] is None
+
+
+def _notice(done: str) -> str:
+    """``61:5:39:1`` (after a correction or annulment) or ``56:1:33:7`` (after a nota de débito) → the sentence
+    shown on top of the list."""
+    parts = done.split(":")
     if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts):
         return ""
-    nc, original = int(parts[1]), f"{TIPOS.get(int(parts[2]), parts[2])} N° {parts[3]}"
-    return (f"Nota de crédito N° {nc} emitida: anula {original}. El servidor la firmará y la enviará al SII en su"
-            " próxima pasada.")
+    nota, original = int(parts[1]), f"{TIPOS.get(int(parts[2]), parts[2])} N° {parts[3]}"
+    what = (f"Nota de débito N° {nota} emitida sobre {original}" if parts[0] == "56"
+            else f"Nota de crédito N° {nota} emitida: anula {original}")
+    return f"{what}. El servidor la firmará y la enviará al SII en su próxima pasada."
+
+
+async def _password_error(request: Request, user: HqUser, form: Any, what: str) -> str:
+    """Empty when the form's ``password`` is the user's; else why not (the attempt counts against the login)."""
+    attempt = await auth.check_password(request, user.email, params.raw(form, "password", "Contraseña",
+                                                                       max_len=1000) or "")
+    if attempt.tenant_id == user.tenant_id:
+        return ""
+    if attempt.locked_until is not None:
+        return "Demasiados intentos fallidos: la cuenta quedó bloqueada por unos minutos."
+    return f"Contraseña incorrecta: la {what} no se emitió."
 
 
 async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> dict[str, Any] | None:
@@ -132,7 +162,7 @@ async def _document(request: Request, user: HqUser, tipo: int, folio: int) -> di
 @web.login_required
 async def correct(request: Request, user: HqUser) -> Response:
     """``GET`` asks for confirmation (reason and the user's password); ``POST`` issues the nota de crédito that
-    annuls the rejected document ``{tipo}``/``{folio}``."""
+    annuls the rejected document ``{tipo}``/``{folio}``, or the nota de débito ``56``/``{folio}`` issued in HQ."""
     key = document_key(request)
     document = await _document(request, user, *key) if key is not None else None
     if key is None or document is None:
@@ -142,8 +172,9 @@ async def correct(request: Request, user: HqUser) -> Response:
     def confirm(status: int = 200, error: str = "", reason: str = "") -> Response:
         return web.render(request, "correct.html", status=status, user=user, section="documentos", doc=document,
                           tipos=TIPOS, states=STATES, error=error, reason=reason,
-                          default_reason=corrections.DEFAULT_REASON,
-                          correctable=document["tipo"] in corrections.CORRECTABLE)
+                          default_reason=(notes.RAZON_ANULA_DEBITO if tipo == notes.NOTA_DEBITO
+                                          else corrections.DEFAULT_REASON),
+                          correctable=document["tipo"] in corrections.CORRECTABLE, annullable=annullable(document))
 
     if request.method != "POST":
         return confirm()
@@ -151,19 +182,96 @@ async def correct(request: Request, user: HqUser) -> Response:
     if form is None:
         return web.csrf_failed(request, user)
     reason = " ".join(params.text_param(form, "motivo", "Motivo", max_len=300).split())[:90]
-    attempt = await auth.check_password(request, user.email, params.raw(form, "password", "Contraseña",
-                                                                       max_len=1000) or "")
-    if attempt.tenant_id != user.tenant_id:
-        error = ("Demasiados intentos fallidos: la cuenta quedó bloqueada por unos minutos."
-                 if attempt.locked_until is not None else "Contraseña incorrecta: la nota de crédito no se emitió.")
+    error = await _password_error(request, user, form, "nota de crédito")
+    if error:
         return confirm(403, error, reason)
     try:
-        done = await corrections.correct_rejected(request.app.state.pool, user.tenant_id, tipo, folio,
-                                                  by=user.email, reason=reason, clock=app_state.clock(request))
+        if tipo == notes.NOTA_DEBITO:
+            done = await notes.annul_debit(request.app.state.pool, user.tenant_id, folio, by=user.email,
+                                           reason=reason, clock=app_state.clock(request))
+        else:
+            done = await corrections.correct_rejected(request.app.state.pool, user.tenant_id, tipo, folio,
+                                                      by=user.email, reason=reason, clock=app_state.clock(request))
     except corrections.CorrectionError as exc:
         if exc.code == "not_found":
             return web.not_found(request, user, "El documento")
         return confirm(409, str(exc), reason)
+    return web.redirect(f"/documentos?corregido={done.tipo}:{done.folio}:{tipo}:{folio}")
+
+
+CARGO_ROWS = 4
+"""Charge rows the nota de débito form offers (empty ones are ignored)."""
+MONTOS = {"netos": False, "brutos": True}
+"""The form's «Los montos» choice → ``montos_brutos``."""
+
+
+def _cargos(form: Any, tipo: int) -> list[notes.Cargo]:
+    """The charges typed in the form's rows (a row counts when it has an amount).
+
+    Raises:
+        BadInput: a row with a detail and no amount, an amount that is not pesos, an unknown concepto.
+    """
+    out = []
+    for n in range(1, CARGO_ROWS + 1):
+        detalle = params.text_param(form, f"detalle_{n}", f"Detalle del cargo {n}", max_len=notes.MAX_NOMBRE)
+        monto = params.peso_param(form, f"monto_{n}", f"Monto del cargo {n}", required=bool(detalle), low=1)
+        if monto is None:
+            continue
+        concepto = params.choice_param(form, f"concepto_{n}", f"Concepto del cargo {n}",
+                                       {k: k for k in notes.CONCEPTOS}, default="precio")
+        exento = tipo == 34 or params.flag_param(form, f"exento_{n}", f"Cargo {n} exento")
+        out.append(notes.Cargo(concepto, monto, detalle, exento))
+    if not out:
+        raise params.BadInput("monto_1", "Cargos", "ingrese al menos un cargo con su monto")
+    return out
+
+
+@web.login_required
+async def debit(request: Request, user: HqUser) -> Response:
+    """``GET`` the nota de débito form of factura ``{tipo}``/``{folio}`` (charges: a price difference, interest,
+    freight; the reason; the user's password); ``POST`` issues it."""
+    key = document_key(request)
+    document = await _document(request, user, *key) if key is not None else None
+    if key is None or document is None:
+        return web.not_found(request, user, "El documento")
+    tipo, folio = key
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn, \
+            conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT s.total, e.payload->'customer'->>'razon_social' AS cliente, e.payload->'customer'->>'rut' AS rut"
+            " FROM dte_documents d JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
+            " LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.terminal_id = s.terminal_id AND e.epoch = s.epoch"
+            " AND e.seq = s.seq WHERE d.tenant_id = %s AND d.tipo = %s AND d.folio = %s",
+            (user.tenant_id, tipo, folio))
+        factura = await cur.fetchone() or {}
+
+    def form_page(status: int = 200, error: str = "", values: Any = None) -> Response:
+        return web.render(request, "debit.html", status=status, user=user, section="documentos", doc=document,
+                          factura=factura, tipos=TIPOS, states=STATES, error=error, values=values or {},
+                          conceptos=notes.CONCEPTOS, rows=range(1, CARGO_ROWS + 1), debitable=debitable(document))
+
+    if request.method != "POST":
+        return form_page()
+    form = await web.read_form(request)
+    if form is None:
+        return web.csrf_failed(request, user)
+    values = {k: v for k, v in form.items() if k not in ("password", "csrf") and isinstance(v, str)}
+    try:
+        cargos = _cargos(form, tipo)
+        montos_brutos = params.choice_param(form, "montos", "Los montos", MONTOS, default=False)
+        reason = " ".join(params.text_param(form, "motivo", "Motivo", max_len=300).split())[:90]
+    except params.BadInput as exc:
+        return form_page(400, exc.message, values)
+    error = await _password_error(request, user, form, "nota de débito")
+    if error:
+        return form_page(403, error, values)
+    try:
+        done = await notes.issue_debit(request.app.state.pool, user.tenant_id, tipo, folio, cargos, by=user.email,
+                                       reason=reason, montos_brutos=montos_brutos, clock=app_state.clock(request))
+    except corrections.CorrectionError as exc:
+        if exc.code == "not_found":
+            return web.not_found(request, user, "El documento")
+        return form_page(409, str(exc), values)
     return web.redirect(f"/documentos?corregido={done.tipo}:{done.folio}:{tipo}:{folio}")
 
 

@@ -372,6 +372,9 @@ class StandIn:
         problems = totals_problems(documento, tipo)
         if problems:
             return rejected("totales inconsistentes: " + "; ".join(problems))
+        problem = notes_problem(documento, tipo)
+        if problem:
+            return rejected(problem)
         injected = self.injected.get((tipo, folio))
         if injected is not None and injected.estado == "RECHAZADO":
             return rejected(injected.reason)
@@ -440,6 +443,25 @@ def _rut(value: str | None) -> str:
         return rut_mod.parse((value or "").strip()).compact
     except pos_errors.InvalidRut:
         return (value or "").strip().upper()
+
+
+NOTAS: Final = (56, 61)
+
+
+def notes_problem(documento: etree._Element, tipo: int) -> str:
+    """Why a nota de débito or crédito cannot stand (SII Formato DTE, Referencia: a nota names the document it
+    modifies and what it does to it, CodRef; a nota de débito annuls only a nota de crédito); empty when it can or
+    it is no nota."""
+    if tipo not in NOTAS:
+        return ""
+    refs = [(xmlcore.text(r, "TpoDocRef") or "").strip() + ":" + (xmlcore.text(r, "CodRef") or "").strip()
+            for r in documento if isinstance(r.tag, str) and xmlcore.localname(r) == "Referencia"]
+    coded = [r for r in refs if not r.endswith(":")]
+    if not coded:
+        return f"la nota (tipo {tipo}) no referencia con CodRef el documento que modifica"
+    if tipo == 56 and any(r.endswith(":1") and r.split(":")[0] not in ("60", "61") for r in coded):
+        return "una nota de débito solo anula (CodRef 1) una nota de crédito"
+    return ""
 
 
 def totals_problems(documento: etree._Element, tipo: int) -> list[str]:

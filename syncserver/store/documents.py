@@ -1,5 +1,5 @@
 """The stamped documents' sources and corrections: each ``dte_documents`` row with the event that carried it (or the
-``dte_corrections`` row of a nota de crédito issued in HQ), for the signing pipeline, the RVD and HQ corrections.
+``dte_corrections`` row of a nota issued in HQ), for the signing pipeline, the RVD and HQ's notas.
 Only SQL; every function runs inside the caller's tenant transaction.
 """
 
@@ -81,21 +81,51 @@ async def correction_target(conn: Conn, tenant_id: int, tipo: int, folio: int) -
 
 
 async def correction_of(conn: Conn, tenant_id: int, tipo: int, folio: int) -> int | None:
-    """The folio of the nota de crédito that already corrects ``tipo``/``folio``, if any."""
+    """The folio of the nota that already annuls ``tipo``/``folio`` (CodRef 1), if any."""
     row = await (await conn.execute(
-        "SELECT folio FROM dte_corrections WHERE tenant_id = %s AND original_tipo = %s AND original_folio = %s",
-        (tenant_id, tipo, folio))).fetchone()
+        "SELECT folio FROM dte_corrections WHERE tenant_id = %s AND original_tipo = %s AND original_folio = %s"
+        " AND codref = 1", (tenant_id, tipo, folio))).fetchone()
     return None if row is None else int(row[0])
 
 
+@dataclass(frozen=True, slots=True)
+class HqNote:
+    """A nota HQ issued (a ``dte_corrections`` row) with its outbox state and stamping: ``content`` is what the
+    signer builds it from, ``sale_id`` the sale of the document it modifies."""
+
+    tipo: int
+    folio: int
+    original_tipo: int
+    original_folio: int
+    codref: int
+    content: dict[str, Any]
+    state: str
+    sale_id: str
+    stamped_at: str
+
+
+async def hq_note(conn: Conn, tenant_id: int, tipo: int, folio: int) -> HqNote | None:
+    """Nota ``tipo``/``folio`` if HQ issued it, its outbox row locked ``FOR UPDATE``; None otherwise."""
+    async with conn.cursor(row_factory=class_row(HqNote)) as cur:
+        await cur.execute(
+            "SELECT c.tipo, c.folio, c.original_tipo, c.original_folio, c.codref, c.content, o.state, d.sale_id,"
+            " d.stamped_at FROM dte_corrections c JOIN dte_outbox o ON o.tenant_id = c.tenant_id AND o.tipo = c.tipo"
+            " AND o.folio = c.folio JOIN dte_documents d ON d.tenant_id = c.tenant_id AND d.tipo = c.tipo"
+            " AND d.folio = c.folio WHERE c.tenant_id = %s AND c.tipo = %s AND c.folio = %s FOR UPDATE OF o",
+            (tenant_id, tipo, folio))
+        return await cur.fetchone()
+
+
 async def add_correction(conn: Conn, tenant_id: int, *, tipo: int, folio: int, original_tipo: int,
-                         original_folio: int, reason: str, content: dict[str, Any], by: str) -> None:
-    """Store the correction behind nota ``tipo``/``folio``.
+                         original_folio: int, reason: str, content: dict[str, Any], by: str,
+                         codref: int = 1) -> None:
+    """Store the nota ``tipo``/``folio`` issued in HQ: ``codref`` 1 annuls the original (once), 3 corrects its
+    amounts (a nota de débito; several may).
 
     Raises:
-        psycopg.errors.UniqueViolation: the original already has a correction.
+        psycopg.errors.UniqueViolation: ``codref`` 1 and the original is already annulled.
     """
     await conn.execute(
         "INSERT INTO dte_corrections (tenant_id, tipo, folio, original_tipo, original_folio, reason, content,"
-        " created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (tenant_id, tipo, folio, original_tipo, original_folio, reason, Jsonb(content), by))
+        " created_by, codref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (tenant_id, tipo, folio, original_tipo, original_folio, reason, Jsonb(content), by, codref))

@@ -117,12 +117,12 @@ def return_of(original: sales.SaleCompleted, folio: int, quantities: dict[int, s
                  refunds=(sales.TenderTaken("cash", money.round_cash(t.total), money.round_cash(t.total)),))
 
 
-def xmlsec1(xml: bytes, id_element: str = "Documento") -> bool:
+def xmlsec1(xml: bytes, id_element: str = "Documento", *, pfx: tuple[bytes, str] | None = None) -> bool:
     """Debian's xmlsec1 verifies the signature of the element ``id_element`` (by its ``ID``), trusting only the
-    test certificate's key."""
+    test certificate's key (or that of ``pfx``: its bytes and password)."""
     binary = shutil.which("xmlsec1")
     assert binary is not None, "xmlsec1 is not installed: run ./scripts/setup (apt package xmlsec1)"
-    signer = signature.load_pfx(PFX.read_bytes(), "testpass")
+    signer = signature.load_pfx(*(pfx or (PFX.read_bytes(), "testpass")))
     with tempfile.TemporaryDirectory() as folder:
         cert, doc = Path(folder) / "cert.pem", Path(folder) / "doc.xml"
         cert.write_bytes(signer.certificate.public_bytes(serialization.Encoding.PEM))
