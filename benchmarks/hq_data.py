@@ -10,7 +10,10 @@ How: each till's events are built as the till journals them (``shared.events`` d
 one hash chain per till), COPY'd into ``events`` with the till's ``sync_tracking`` head, and then folded by the
 master's own rebuild (``syncserver.ingest.rebuild``: the ingest's fold, kardex and fiado included), so every read
 model (and any later migration's back-fill from the stored events) is what the real ingest would hold. The tax
-documents (``dte_documents``, ``dte_outbox``, mostly accepted by the SII) are COPY'd, as the ingest records them.
+documents (``dte_documents``, ``dte_outbox``, mostly accepted by the SII) are COPY'd as the ingest records them, with
+the CAFs and the leases (100 folios at a time) their folios came from. tests/benchmarks/test_hq_data.py pushes a
+small generated year through the real ingest (``syncserver.ingest.push``) and finds the same read models, nothing
+quarantined (every event keeps the tills' rules).
 
 The PostgreSQL data directory is kept under ``cache`` (``/var/tmp/almacen-bench`` or ``--data-cache``) in a folder
 named after :data:`VERSION` and the scale; a later run starts it in seconds and brings it to the newest master
@@ -23,6 +26,7 @@ import asyncio
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import itertools
 import json
 import os
@@ -45,11 +49,12 @@ from shared import money, signing
 from shared.events import envelope, inventory, purchases, registry, returns, sales
 from shared.events import fiado as fiado_events
 from syncserver import accounts, tenancy
+from syncserver.dte import folios
 from syncserver.ingest import rebuild
 from syncserver.pgcluster import LocalCluster
 from syncserver.store import schema
 
-VERSION = 1
+VERSION = 2
 """Bump when what is generated changes: a cached database of another version is not reused."""
 TENANT = 1
 CHILE = ZoneInfo("America/Santiago")
@@ -61,8 +66,10 @@ CATEGORIES = ("Abarrotes", "Bebidas", "Lácteos", "Carnes", "Verduras", "Panader
 TENDER_WEIGHTS = (("cash", 50), ("debit", 30), ("credit", 14), ("transfer", 4), ("fiado", 2))
 HOUR_WEIGHTS = {8: 3, 9: 5, 10: 6, 11: 8, 12: 10, 13: 10, 14: 7, 15: 6, 16: 6, 17: 8, 18: 11, 19: 12, 20: 9, 21: 5}
 WEEKDAY_WEIGHTS = (9, 9, 10, 10, 12, 14, 11)  # Monday .. Sunday
-MERMA_REASONS = ("vencimiento", "daño", "robo", "consumo interno")
+MERMA_REASONS = ("vencimiento", "dano", "robo", "consumo_interno", "extravio")
 DB_NAME = "hq_bench"
+CAF_SIZE = 10_000
+EMISOR_RUT = "76543210-3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +186,9 @@ def generate(admin_url: str, app_url: str, scale: Scale, log: Callable[[str], No
     rng = random.Random(21)
     stores = [Store(f"tienda-{i:02d}", f"Tienda {i:02d}", str(uuid.UUID(int=(7 << 76) | i)))
               for i in range(1, scale.stores + 1)]
-    live_key = signing.new_private_key()
     live_terminal = str(uuid.UUID(int=(7 << 76) | 9999))
-    asyncio.run(_setup(app_url, stores, live_terminal, live_key))
+    live_key = till_key(live_terminal)
+    asyncio.run(setup(app_url, stores, live_terminal))
     catalog = _catalog(admin_url, scale, rng)
     counts: dict[str, int] = {}
     gen = _Events(scale, catalog, rng)
@@ -205,9 +212,8 @@ def generate(admin_url: str, app_url: str, scale: Scale, log: Callable[[str], No
                                     version, entry.occurred_at, entry.payload_json, entry.prev_hash, entry.hash))
                     doc = getattr(event, "document", None)
                     if doc is not None:
-                        documents.append((TENANT, doc.tipo, doc.folio,
-                                          getattr(event, "return_id", None) or event.sale_id, store.terminal_id, 1,
-                                          seq, doc.stamped_at, doc.ted))
+                        documents.append((TENANT, doc.tipo, doc.folio, event.sale_id, store.terminal_id, 1, seq,
+                                          doc.stamped_at, doc.ted))  # a nota de crédito names the sale returned
                 tracking.append((TENANT, store.terminal_id, 1, seq, prev))
                 counts["events"] = counts.get("events", 0) + seq
                 log(f"    {store.store_id}: {seq:,} events ({time.perf_counter() - started:.0f} s)")
@@ -217,6 +223,10 @@ def generate(admin_url: str, app_url: str, scale: Scale, log: Callable[[str], No
                      (NOW - timedelta(minutes=3),))
         _copy(conn, "dte_documents", "tenant_id, tipo, folio, sale_id, terminal_id, epoch, seq, stamped_at, ted",
               documents)
+        _copy(conn, "cafs", "tenant_id, tipo, desde, hasta, rut, fecha_autorizacion, idk, caf_xml", gen.leases.cafs())
+        _copy(conn, "folio_leases", "tenant_id, lease_id, terminal_id, store_id, tipo, caf_desde, desde, hasta, issued,"
+              " leased_at, epoch", [(*row, 1) for row in gen.leases.rows])
+        conn.execute("SELECT setval('folio_leases_lease_id_seq', %s)", (len(gen.leases.rows) + 1,))
         outbox = [(TENANT, d[1], d[2], "rejected" if n % 997 == 0 else "accepted", f"T{n // 50}")
                   for n, d in enumerate(documents)]
         _copy(conn, "dte_outbox", "tenant_id, tipo, folio, state, track_id", outbox)
@@ -236,7 +246,13 @@ def generate(admin_url: str, app_url: str, scale: Scale, log: Callable[[str], No
     return Built(stores, counts, seconds, live_terminal, stores[0].store_id, live_key.hex())
 
 
-async def _setup(app_url: str, stores: list[Store], live_terminal: str, live_key: bytes) -> None:
+def till_key(terminal_id: str) -> bytes:
+    """The Ed25519 private key of a generated till (derived from its id, so a test can push as it)."""
+    return hashlib.sha256(f"hq-bench {terminal_id}".encode()).digest()
+
+
+async def setup(app_url: str, stores: list[Store], live_terminal: str) -> None:
+    """The tenant with its owner's HQ account, the stores, and their tills enrolled (keys: :func:`till_key`)."""
     from argon2 import PasswordHasher
 
     async with psycopg_pool.AsyncConnectionPool(app_url, min_size=1, max_size=2, open=False) as pool:
@@ -247,9 +263,9 @@ async def _setup(app_url: str, stores: list[Store], live_terminal: str, live_key
         for store in stores:
             await tenancy.create_store(pool, TENANT, store.store_id, store.name)
             code = await tenancy.issue_enrollment_code(pool, TENANT, store.store_id, f"Caja {store.name}")
-            await tenancy.enroll(pool, code, signing.public_key(signing.new_private_key()), store.terminal_id)
+            await tenancy.enroll(pool, code, signing.public_key(till_key(store.terminal_id)), store.terminal_id)
         code = await tenancy.issue_enrollment_code(pool, TENANT, stores[0].store_id, "Caja en vivo")
-        await tenancy.enroll(pool, code, signing.public_key(live_key), live_terminal)
+        await tenancy.enroll(pool, code, signing.public_key(till_key(live_terminal)), live_terminal)
 
 
 async def _fold(app_url: str) -> int:
@@ -298,7 +314,7 @@ class _Events:
         self.codec = registry.build_codec()
         self.weights = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(len(catalog))))
         self.folio = itertools.count(1)
-        self.folios = {33: itertools.count(1), 39: itertools.count(1), 61: itertools.count(1)}
+        self.leases = _Leases()
         self.start = (NOW - timedelta(days=scale.days)).date() + timedelta(days=1)
         slots = [(d, h) for d in range(scale.days) for h in HOUR_WEIGHTS
                  if d < scale.days - 1 or h < NOW.hour]
@@ -363,8 +379,8 @@ class _Events:
                 if number % 200 == 0:  # a return of a line of a recent sale
                     original = sold[-rng.randrange(1, min(len(sold), 20) + 1)]
                     if original.fiado is None and original.document is not None:
-                        yield at + timedelta(seconds=30), self._return(original, at + timedelta(seconds=30),
-                                                                       cashier)
+                        yield at + timedelta(seconds=30), self._return(store, original,
+                                                                       at + timedelta(seconds=30), cashier)
                 if len(sold) > 50:
                     del sold[:25]
 
@@ -375,23 +391,25 @@ class _Events:
         lines = []
         for line_id, p in enumerate(picked, 1):
             quantity = Decimal(rng.randrange(250, 2_000, 10)) / 1000 if p.kg else Decimal(rng.choice((1, 1, 1, 2, 3)))
-            gross = int(p.price * quantity)
+            gross = money.line_amount(p.price, quantity)
             discount = gross // 10 // 10 * 10 if rng.random() < 0.05 else 0
             cost = None if p.cost is None else int(p.cost * quantity)
             lines.append(sales.LineSold(line_id, p.sku, p.name, p.price, quantity, "kg" if p.kg else "unit", False,
                                         discount, gross - discount, "", cost))
-        total = sum(x.amount for x in lines)
-        split = money.split_iva(total)
+        subtotal = sum(x.amount for x in lines)
+        discount = subtotal // 20 // 10 * 10 if rng.random() < 0.02 else 0  # a sale-wide discount, now and then
+        total = subtotal - discount
+        split = money.split_iva(total)  # every line is taxed: the discount shared among them leaves total affected
         kind = rng.choices([k for k, _ in TENDER_WEIGHTS], cum_weights=list(itertools.accumulate(
             w for _, w in TENDER_WEIGHTS)))[0]
         customer_id, fiado = "", None
         rounding = change = 0
         amount = received = total
-        if kind == "cash":
-            amount = money.round_cash(total)
-            rounding = amount - total
-            received = -(-amount // 1000) * 1000
-            change = received - amount
+        if kind == "cash":  # handed in thousands; the till keeps the total rounded (Ley 20.956)
+            received = money.round_cash(total)
+            rounding = received - total
+            amount = -(-received // 1000) * 1000
+            change = amount - received
         elif kind == "fiado":
             customer_id = rng.choice(customers)
             fiado = fiado_events.FiadoCharge(total, balances[customer_id], 150_000)
@@ -399,13 +417,14 @@ class _Events:
         customer = (sales.CustomerData("76086428-5", "Comercial Los Aromos SpA", "Restaurante", "Av. Siempre Viva 123",
                                        "Santiago") if tipo == 33 else None)
         stamped = at.strftime("%Y-%m-%dT%H:%M:%S")
-        document = sales.DocumentStamped(tipo, next(self.folios[tipo]), "<TED version=\"1.0\"/>", stamped)
+        document = sales.DocumentStamped(tipo, self.leases.take(store, tipo, at), "<TED version=\"1.0\"/>", stamped)
         return sales.SaleCompleted(
             self.new_id("venta"), number, f"turno-{store.store_id}-{at:%Y%m%d}", cashier, tuple(lines),
-            sum(x.discount for x in lines), total, total, 0, split.neto, split.iva,
+            discount, total, total, 0, split.neto, split.iva,
             (sales.TenderTaken(kind, amount, received),), rounding, change, document, customer, customer_id, fiado)
 
-    def _return(self, sale: sales.SaleCompleted, at: datetime, cashier: str) -> returns.ReturnCompleted:
+    def _return(self, store: Store, sale: sales.SaleCompleted, at: datetime, cashier: str
+                ) -> returns.ReturnCompleted:
         line = sale.lines[0]
         split = money.split_iva(line.amount)
         kind = sale.tenders[0].kind
@@ -417,7 +436,7 @@ class _Events:
                                   False, line.amount),),
             line.amount, split.neto, split.iva, 0, (sales.TenderTaken(kind, refund, refund),), sale.document.tipo,
             sale.document.folio, len(sale.lines) == 1,
-            sales.DocumentStamped(61, next(self.folios[61]), "<TED version=\"1.0\"/>",
+            sales.DocumentStamped(61, self.leases.take(store, 61, at), "<TED version=\"1.0\"/>",
                                   at.strftime("%Y-%m-%dT%H:%M:%S")))
 
     def _purchase(self, store: Store, at: datetime) -> purchases.PurchaseReceived:
@@ -437,7 +456,42 @@ class _Events:
         return purchases.PurchaseReceived(
             self.new_id("compra"), purchases.Supplier(rut, f"Distribuidora {supplier_no:02d} Ltda.", "Mayorista"), 33,
             folio, f"{at - timedelta(days=rng.randrange(3)):%Y-%m-%d}", store.store_id,
-            tuple(lines), neto, 0, iva, neto + iva, f"digest-{folio}", True)
+            tuple(lines), neto, 0, iva, neto + iva, hashlib.sha256(f"compra {folio}".encode()).hexdigest(), True)
+
+
+class _Leases:
+    """Folios as the master leases them: each till takes :data:`folios.DEFAULT_LEASE_SIZE` at a time of a tipo's
+    CAFs (:data:`CAF_SIZE` folios each), in order; ``rows`` and ``cafs`` are what ``folio_leases`` and ``cafs``
+    hold after the year."""
+
+    def __init__(self) -> None:
+        self.next_free: dict[int, int] = {}
+        self.open: dict[tuple[str, int], list[Any]] = {}  # (terminal, tipo) -> its lease row (issued counted)
+        self.rows: list[list[Any]] = []
+
+    def take(self, store: Store, tipo: int, at: datetime) -> int:
+        lease = self.open.get((store.terminal_id, tipo))
+        if lease is None or lease[6] + lease[8] > lease[7]:  # none yet, or all its folios issued
+            desde = self.next_free.get(tipo, 1)
+            self.next_free[tipo] = desde + folios.DEFAULT_LEASE_SIZE
+            caf_desde = (desde - 1) // CAF_SIZE * CAF_SIZE + 1
+            lease = [TENANT, len(self.rows) + 1, store.terminal_id, store.store_id, tipo, caf_desde, desde,
+                     desde + folios.DEFAULT_LEASE_SIZE - 1, 0, at]
+            # columns: tenant_id, lease_id, terminal_id, store_id, tipo, caf_desde, desde, hasta, issued, leased_at
+            self.rows.append(lease)
+            self.open[(store.terminal_id, tipo)] = lease
+        folio = int(lease[6]) + int(lease[8])
+        lease[8] += 1
+        return folio
+
+    def cafs(self) -> list[tuple[Any, ...]]:
+        rows = []
+        for tipo, last in self.next_free.items():
+            for desde in range(1, last, CAF_SIZE):
+                rows.append((TENANT, tipo, desde, desde + CAF_SIZE - 1, EMISOR_RUT, (NOW - timedelta(days=380)).date(),
+                             100, f"<AUTORIZACION><CAF version=\"1.0\"><DA><TD>{tipo}</TD><RNG><D>{desde}</D>"
+                                  f"<H>{desde + CAF_SIZE - 1}</H></RNG></DA></CAF></AUTORIZACION>"))
+        return rows
 
 
 def _with_balance(sale: sales.SaleCompleted, balance: int) -> sales.SaleCompleted:
