@@ -1,5 +1,6 @@
-"""HQ's dashboard figures from the master's read models: sales per store against the same days last week, the
-hour-by-weekday heat map, top products with their margin, tenders, tills that have not synced, and the alerts."""
+"""HQ's dashboard figures: sales per store against the same days last week, the hour-by-weekday heat map, top
+products with their margin, tenders (from the report rollups kept at ingest, ``syncserver.store.rollups``; the
+current hour's part that must stop at a moment from ``sales``), tills that have not synced, and the alerts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from syncserver.store import customers, db, inventory
+from shared import reports
+from syncserver.store import customers, db, inventory, rollups
 
 CHILE: Final = ZoneInfo("America/Santiago")
 STALE_AFTER: Final = timedelta(minutes=30)
@@ -24,8 +26,6 @@ TOP: Final = 10
 # ``occurred_at`` is the till's ISO text with its offset: a text range (a day either side of the Chile dates) narrows
 # the rows on the (tenant, store, occurred_at) index; the cast to Chile's local time decides what is in the window.
 _LOCAL = "(s.occurred_at::timestamptz AT TIME ZONE 'America/Santiago')"
-_WINDOW = ("s.tenant_id = %(t)s AND s.store_id = ANY(%(stores)s) AND s.occurred_at >= %(low)s"
-           " AND s.occurred_at < %(high)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,9 @@ class StoreSales:
 
 @dataclass(frozen=True, slots=True)
 class TopProduct:
-    """A product of this week's sales: ``units`` sold (kg for products sold by weight), ``amount`` charged (CLP, IVA
-    included), ``neto`` of the lines whose cost the till recorded, their ``cost`` and ``margin`` (neto − cost)."""
+    """A product of this week's sales, less what was returned (``shared.reports``: a sale's discount shared among
+    its lines): ``units`` sold (kg for products sold by weight), ``amount`` charged (CLP, IVA included), ``neto`` of
+    the lines whose cost the till recorded, their ``cost`` and ``margin`` (neto − cost)."""
 
     sku: str
     name: str
@@ -61,15 +62,14 @@ class TopProduct:
 
 @dataclass(frozen=True, slots=True)
 class Margin:
-    """This week's margin over the sold lines whose cost the till recorded: ``neto`` (without IVA: a line of a product
-    not exempt is ``amount / 1.19`` rounded half up), ``cost`` (CLP neto), ``margin`` = neto − cost; the lines
-    without a recorded cost are counted apart (``uncosted_lines``, ``uncosted_amount`` as charged)."""
+    """This week's margin over the sold lines whose cost the till recorded, less returns: ``neto`` (without IVA:
+    ``shared.reports.line_neto`` of each line's share), ``cost`` (CLP neto), ``margin`` = neto − cost; the neto of
+    the lines without a recorded cost apart (``uncosted_neto``)."""
 
     neto: int
     cost: int
     margin: int
-    uncosted_lines: int
-    uncosted_amount: int
+    uncosted_neto: int
 
     @property
     def percent(self) -> float | None:
@@ -108,7 +108,8 @@ class Alerts:
 class Dashboard:
     """Everything the dashboard shows for ``stores`` at ``now`` (aware). ``heat[d][h]``: CLP sold on ISO weekday
     ``d + 1`` (Monday first) at hour ``h`` (Chile time) over the last :data:`HEAT_DAYS` days; ``tenders``: this
-    week's CLP per means of payment as applied to the sale (``sale_tenders.amount``), largest first."""
+    week's CLP per means of payment as the drawer kept it (received net of change, refunds subtracted:
+    ``report_tenders``), largest first."""
 
     now: datetime
     stores: list[StoreSales]
@@ -146,73 +147,96 @@ class Bounds:
                 "high": (self.now.date() + timedelta(days=2)).isoformat()}
 
 
+def _slot(local: datetime) -> dict[str, Any]:
+    """The day, the hour and where that hour starts (local, naive) of a local moment."""
+    return {"day": local.date(), "hour": local.hour, "from": local.replace(minute=0, second=0, microsecond=0)}
+
+
+_PARTIAL = ("SELECT s.store_id, {local}::date AS day, s.total FROM sales s WHERE s.tenant_id = %(t)s"
+            " AND s.store_id = ANY(%(stores)s) AND s.occurred_at >= %({p}low)s AND s.occurred_at < %({p}high)s"
+            " AND {local} >= %({p}from)s AND {local} <= %({p}now)s")
+"""The sales of an hour up to a moment (the rollups keep whole hours), ``{p}`` naming its parameters."""
+
+
+def _partial(prefix: str, slot: dict[str, Any], moment: datetime) -> tuple[str, dict[str, Any]]:
+    """:data:`_PARTIAL` for the hour of ``slot`` up to ``moment`` (local), with its parameters."""
+    return (_PARTIAL.format(local=_LOCAL, p=prefix),
+            {f"{prefix}low": (slot["day"] - timedelta(days=1)).isoformat(),
+             f"{prefix}high": (slot["day"] + timedelta(days=2)).isoformat(), f"{prefix}from": slot["from"],
+             f"{prefix}now": moment})
+
+
 async def store_sales(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, str]], now: datetime
                       ) -> list[StoreSales]:
-    """:class:`StoreSales` of each ``(store_id, name)``, in that order (a store without sales with zeros)."""
+    """:class:`StoreSales` of each ``(store_id, name)``, in that order (a store without sales with zeros): whole
+    days from ``report_days``, today's and last week's same day's whole hours before now's from ``report_sales``,
+    the two partial hours from ``sales``."""
     b = Bounds.at(now)
-    params: dict[str, Any] = {"t": tenant_id, "stores": [s for s, _ in stores], **b.text_range(b.last_week),
-                              "now": b.now, "today": b.today, "lnow": b.last_now, "ltoday": b.last_today,
-                              "week": b.week, "lweek": b.last_week}
+    slot, last = _slot(b.now), _slot(b.last_now)
+    current, current_params = _partial("", slot, b.now)
+    before, before_params = _partial("l", last, b.last_now)
+    params: dict[str, Any] = {
+        "t": tenant_id, "stores": [s for s, _ in stores], "today": slot["day"], "ltoday": last["day"],
+        "week": b.week.date(), "lweek": b.last_week.date(), "hour": slot["hour"], **current_params, **before_params}
     rows = await (await conn.execute(
-        f"SELECT store_id, count(*) FILTER (WHERE l >= %(today)s AND l <= %(now)s),"
-        " COALESCE(sum(total) FILTER (WHERE l >= %(today)s AND l <= %(now)s), 0),"
-        " count(*) FILTER (WHERE l >= %(ltoday)s AND l <= %(lnow)s),"
-        " COALESCE(sum(total) FILTER (WHERE l >= %(ltoday)s AND l <= %(lnow)s), 0),"
-        " count(*) FILTER (WHERE l >= %(week)s AND l <= %(now)s),"
-        " COALESCE(sum(total) FILTER (WHERE l >= %(week)s AND l <= %(now)s), 0),"
-        " count(*) FILTER (WHERE l >= %(lweek)s AND l <= %(lnow)s),"
-        " COALESCE(sum(total) FILTER (WHERE l >= %(lweek)s AND l <= %(lnow)s), 0)"
-        f" FROM (SELECT s.store_id, s.total, {_LOCAL} AS l FROM sales s WHERE {_WINDOW}) w GROUP BY store_id",
+        "SELECT store_id, count(*) FILTER (WHERE day = %(today)s AND p), sum(tickets) FILTER (WHERE day = %(today)s),"
+        " sum(total) FILTER (WHERE day = %(today)s), sum(tickets) FILTER (WHERE day = %(ltoday)s),"
+        " sum(total) FILTER (WHERE day = %(ltoday)s), sum(tickets) FILTER (WHERE day >= %(week)s),"
+        " sum(total) FILTER (WHERE day >= %(week)s), sum(tickets) FILTER (WHERE day < %(week)s),"
+        " sum(total) FILTER (WHERE day < %(week)s) FROM ("
+        " SELECT store_id, day, tickets, total, false AS p FROM report_days WHERE tenant_id = %(t)s"
+        " AND store_id = ANY(%(stores)s) AND ((day >= %(lweek)s AND day < %(ltoday)s)"
+        " OR (day >= %(week)s AND day < %(today)s))"
+        " UNION ALL SELECT store_id, day, tickets, total, false FROM report_sales WHERE tenant_id = %(t)s"
+        " AND store_id = ANY(%(stores)s) AND day IN (%(today)s, %(ltoday)s) AND hour < %(hour)s"
+        " UNION ALL SELECT store_id, day, 1, total, true FROM (" + current + " UNION ALL " + before + ") x)"
+        " w GROUP BY store_id",
         params)).fetchall()
-    found = {str(r[0]): [int(v) for v in r[1:]] for r in rows}
+    found = {str(r[0]): [int(v or 0) for v in r[2:]] for r in rows}
     return [StoreSales(store_id, name, *found.get(store_id, [0] * 8)) for store_id, name in stores]
 
 
 async def heat_map(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> list[list[int]]:
     """CLP sold per ISO weekday (index 0 = Monday) and hour (0–23, Chile time) over the last :data:`HEAT_DAYS`
-    days up to ``now``."""
+    days up to ``now``: ``report_sales`` up to the hour before now's, now's hour from ``sales``."""
     b = Bounds.at(now)
+    slot = _slot(b.now)
+    current, current_params = _partial("", slot, b.now)
     rows = await (await conn.execute(
-        f"SELECT extract(isodow FROM l)::int, extract(hour FROM l)::int, sum(total)"
-        f" FROM (SELECT s.total, {_LOCAL} AS l FROM sales s WHERE {_WINDOW}) w"
-        " WHERE l >= %(from)s AND l <= %(now)s GROUP BY 1, 2",
-        {"t": tenant_id, "stores": list(stores), **b.text_range(b.heat_from), "from": b.heat_from,
-         "now": b.now})).fetchall()
+        "SELECT extract(isodow FROM day)::int, hour, sum(total) FROM ("
+        " SELECT day, hour, total FROM report_sales WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)"
+        " AND day >= %(from_day)s AND (day < %(today)s OR (day = %(today)s AND hour < %(hour)s))"
+        " UNION ALL SELECT day, %(hour)s, total FROM (" + current + ") x) w GROUP BY 1, 2",
+        {"t": tenant_id, "stores": list(stores), "from_day": b.heat_from.date(), "today": slot["day"],
+         "hour": slot["hour"], **current_params})).fetchall()
     heat = [[0] * 24 for _ in range(7)]
     for dow, hour, total in rows:
         heat[int(dow) - 1][int(hour)] = int(total)
     return heat
 
 
-_WEEK_LINES = (
-    "SELECT l.sku, l.name, l.quantity, l.amount, l.cost,"
-    " CASE WHEN COALESCE(p.iva_exempt, false) THEN l.amount ELSE round(l.amount / 1.19) END AS neto"
-    f" FROM sales s JOIN sale_lines l ON l.tenant_id = s.tenant_id AND l.sale_id = s.sale_id"
-    " LEFT JOIN products p ON p.tenant_id = s.tenant_id AND p.sku = l.sku"
-    f" WHERE {_WINDOW} AND {_LOCAL} >= %(week)s AND {_LOCAL} <= %(now)s")
-
-
-async def week_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP
-                        ) -> tuple[list[TopProduct], Margin]:
-    """This week's (Monday 00:00 to ``now``) best-selling products by pesos charged, then SKU (``limit`` of them),
-    and the week's :class:`Margin` over every product, read in one pass over the week's lines."""
+async def week_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP,
+                        *, all_stores: bool = False) -> tuple[list[TopProduct], Margin]:
+    """This week's (Monday to today, every sale synced so far) best-selling products by pesos charged, then SKU
+    (``limit`` of them), and the week's :class:`Margin` over every product, from ``report_product_days`` (the
+    tenant's own rows when ``all_stores``: the caller covers every store of the tenant)."""
     b = Bounds.at(now)
+    scope = "store_id = %(every)s" if all_stores else "store_id = ANY(%(stores)s)"
     rows = await (await conn.execute(
-        "WITH g AS (SELECT sku, max(name) AS name, sum(quantity) AS units, sum(amount) AS amount,"
-        " COALESCE(sum(neto) FILTER (WHERE cost IS NOT NULL), 0) AS neto, COALESCE(sum(cost), 0) AS cost,"
-        " count(*) FILTER (WHERE cost IS NULL) AS uncosted,"
-        " COALESCE(sum(amount) FILTER (WHERE cost IS NULL), 0) AS uncosted_amount"
-        " FROM (" + _WEEK_LINES + ") x GROUP BY sku)"
-        " SELECT sku, name, units, amount, neto, cost, sum(neto) OVER (), sum(cost) OVER (), sum(uncosted) OVER (),"
-        " sum(uncosted_amount) OVER () FROM g ORDER BY amount DESC, sku LIMIT %(limit)s",
-        {"t": tenant_id, "stores": list(stores), **b.text_range(b.week), "week": b.week, "now": b.now,
-         "limit": max(1, limit)})).fetchall()
-    top = [TopProduct(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4]), int(r[5]), int(r[4]) - int(r[5]))
-           for r in rows[:limit]]
+        "WITH g AS (SELECT sku, sum(units) AS units, sum(total) AS amount, sum(neto) AS neto,"
+        " sum(costed_neto) AS costed, sum(cost) AS cost FROM report_product_days WHERE tenant_id = %(t)s AND "
+        + scope + " AND day >= %(week)s AND day <= %(today)s GROUP BY sku)"
+        " SELECT g.sku, COALESCE(p.name, g.sku), g.units, g.amount, g.costed, g.cost, sum(g.costed) OVER (),"
+        " sum(g.cost) OVER (), sum(g.neto - g.costed) OVER () FROM g LEFT JOIN products p ON p.tenant_id = %(t)s"
+        " AND p.sku = g.sku ORDER BY amount DESC, g.sku LIMIT %(limit)s",
+        {"t": tenant_id, "stores": list(stores), "every": rollups.ALL_STORES, "week": b.week.date(),
+         "today": b.now.date(), "limit": max(1, limit)})).fetchall()
+    top = [TopProduct(str(r[0]), str(r[1]), reports.units_of(int(r[2])), int(r[3]), int(r[4]), int(r[5]),
+                      int(r[4]) - int(r[5])) for r in rows[:limit]]
     if not rows:
-        return top, Margin(0, 0, 0, 0, 0)
+        return top, Margin(0, 0, 0, 0)
     neto, cost = int(rows[0][6]), int(rows[0][7])
-    return top, Margin(neto, cost, neto - cost, int(rows[0][8]), int(rows[0][9]))
+    return top, Margin(neto, cost, neto - cost, int(rows[0][8]))
 
 
 async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime, limit: int = TOP
@@ -227,13 +251,13 @@ async def margin(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: date
 
 
 async def tenders(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> list[tuple[str, int]]:
-    """This week's CLP per means of payment (``sale_tenders.amount``), largest first, then by kind."""
+    """This week's (Monday to today, every sale synced so far) CLP per means of payment as the drawer kept it
+    (``report_tenders``: received net of change, refunds subtracted), largest first, then by kind."""
     b = Bounds.at(now)
     rows = await (await conn.execute(
-        "SELECT t.kind, sum(t.amount) FROM sales s JOIN sale_tenders t ON t.tenant_id = s.tenant_id"
-        f" AND t.sale_id = s.sale_id WHERE {_WINDOW} AND {_LOCAL} >= %(week)s AND {_LOCAL} <= %(now)s"
-        " GROUP BY t.kind ORDER BY 2 DESC, 1",
-        {"t": tenant_id, "stores": list(stores), **b.text_range(b.week), "week": b.week, "now": b.now})).fetchall()
+        "SELECT kind, sum(amount) FROM report_tenders WHERE tenant_id = %s AND store_id = ANY(%s) AND day >= %s"
+        " AND day <= %s GROUP BY kind HAVING sum(amount) <> 0 ORDER BY 2 DESC, 1",
+        (tenant_id, list(stores), b.week.date(), b.now.date()))).fetchall()
     return [(str(k), int(v)) for k, v in rows]
 
 
@@ -274,7 +298,7 @@ async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, s
     ids = [s for s, _ in stores]
     per_store = await store_sales(conn, tenant_id, stores, now)
     heat = await heat_map(conn, tenant_id, ids, now)
-    top, week_margin = await week_products(conn, tenant_id, ids, now)
+    top, week_margin = await week_products(conn, tenant_id, ids, now, all_stores=every_store)
     return Dashboard(now, per_store, heat, top, week_margin, await tenders(conn, tenant_id, ids, now),
                      await stale_tills(conn, tenant_id, ids, now), await alerts(conn, tenant_id, ids,
                                                                                 every_store=every_store))

@@ -1,5 +1,6 @@
-"""Random sales (lines with and without cost, tenders, mixed UTC offsets) written as the master's fold leaves them,
-and an independent fold of the dashboard's figures over them, for the dashboard's store and page tests."""
+"""Random sales (lines with and without cost, tenders, mixed UTC offsets) written as the master's fold leaves them
+(the read models and the report rollups), and an independent fold of the dashboard's figures over them, for the
+dashboard's store and page tests."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import psycopg
+
+from shared import money, reports
+from shared.events import sales as sales_events
+from syncserver.store import rollups
 
 CHILE = ZoneInfo("America/Santiago")
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=CHILE)
@@ -87,6 +92,24 @@ def write(admin_url: str, tenant: int, sales: list[Sale], terminal: str = "t") -
             for kind, amount in s.tenders.items():
                 conn.execute("INSERT INTO sale_tenders (tenant_id, sale_id, kind, amount, received)"
                              " VALUES (%s, %s, %s, %s, %s)", (tenant, s.sale_id, kind, amount, amount))
+        totals = rollups.Totals()
+        for s in sales:
+            totals.add(s.store, reports.sale_rollup(s.occurred_at, event(s)))
+        with conn.cursor() as cur:
+            for sql, params in totals.statements(tenant):
+                cur.execute(sql, params)
+
+
+def event(s: Sale) -> sales_events.SaleCompleted:
+    """``s`` as the till journals it (what the ingest folds into the rollups)."""
+    lines = tuple(sales_events.LineSold(i, x.sku, PRODUCTS[x.sku][0], PRODUCTS[x.sku][1], x.quantity, "unit",
+                                        PRODUCTS[x.sku][2], 0, x.amount, cost=x.cost)
+                  for i, x in enumerate(s.lines, 1))
+    exento = sum(x.amount for x in s.lines if PRODUCTS[x.sku][2])
+    split = money.split_iva(s.total - exento, exento)
+    return sales_events.SaleCompleted(s.sale_id, 1, "s", "ana", lines, 0, s.total, s.total - exento, exento,
+                                      split.neto, split.iva, tuple(sales_events.TenderTaken(k, a, a)
+                                                                   for k, a in s.tenders.items()), 0, 0)
 
 
 def neto(line: Line) -> int:
@@ -103,15 +126,15 @@ class Fold:
     per_store: dict[str, list[int]]
     heat: list[list[int]]
     top: list[tuple[str, Decimal, int, int, int]]
-    margin: tuple[int, int, int, int]
+    margin: tuple[int, int, int]
     tenders: list[tuple[str, int]]
 
 
 def fold(sales: list[Sale], stores: list[str], now: datetime = NOW) -> Fold:
     """Per store ``[today count, today total, same day last week count, total, week count, total, last week count,
     total]`` (each window up to the same time of day); the heat map of the last 28 days; this week's top products
-    ``(sku, units, amount, neto costed, cost)``, margin ``(neto, cost, uncosted lines, uncosted amount)`` and
-    tenders."""
+    ``(sku, units, amount, neto costed, cost)``, margin ``(neto, cost, uncosted neto)`` and tenders (these three
+    count today's sales whatever their time: every sale synced so far)."""
     local = now.astimezone(CHILE).replace(tzinfo=None)
     today = datetime.combine(local.date(), time())
     monday = today - timedelta(days=today.weekday())
@@ -120,7 +143,7 @@ def fold(sales: list[Sale], stores: list[str], now: datetime = NOW) -> Fold:
     per_store = {s: [0] * 8 for s in stores}
     heat = [[0] * 24 for _ in range(7)]
     products: dict[str, list[object]] = {}
-    margin = [0, 0, 0, 0]
+    margin = [0, 0, 0]
     tenders: dict[str, int] = defaultdict(int)
     for s in sales:
         at = s.local
@@ -130,7 +153,7 @@ def fold(sales: list[Sale], stores: list[str], now: datetime = NOW) -> Fold:
                 per_store[s.store][2 * i + 1] += s.total
         if today - timedelta(days=27) <= at <= local:
             heat[at.weekday()][at.hour] += s.total
-        if monday <= at <= local:
+        if monday <= at and at.date() <= local.date():
             for kind, amount in s.tenders.items():
                 tenders[kind] += amount
             for line in s.lines:
@@ -138,13 +161,12 @@ def fold(sales: list[Sale], stores: list[str], now: datetime = NOW) -> Fold:
                 row[1] = row[1] + line.quantity  # type: ignore[operator]
                 row[2] = row[2] + line.amount  # type: ignore[operator]
                 if line.cost is None:
-                    margin[2] += 1
-                    margin[3] += line.amount
+                    margin[2] += neto(line)
                 else:
                     row[3] = row[3] + neto(line)  # type: ignore[operator]
                     row[4] = row[4] + line.cost  # type: ignore[operator]
                     margin[0] += neto(line)
                     margin[1] += line.cost
     top = sorted((tuple(r) for r in products.values()), key=lambda r: (-r[2], r[0]))  # type: ignore[operator]
-    return Fold(per_store, heat, top[:10], (margin[0], margin[1], margin[2], margin[3]),  # type: ignore[arg-type]
+    return Fold(per_store, heat, top[:10], (margin[0], margin[1], margin[2]),  # type: ignore[arg-type]
                 sorted(tenders.items(), key=lambda kv: (-kv[1], kv[0])))
