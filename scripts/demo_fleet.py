@@ -1,12 +1,12 @@
 """The whole system headless: the local SII stand-in, the sync server (embedded PostgreSQL) sending to it, HQ
 setup (emisor data, signing certificate, CAFs issued by the stand-in), an enrolled till that pulls its folios, sells
 offline (boletas, facturas, returns with notas de crédito), then syncs; the server signs and sends every document
-and the stand-in gives its verdict. summary.json gains what the master holds and the documents by state; ``dte/``
-holds every envelope as uploaded, ``pdf/`` the facturas and notas de crédito. The store's manager works its back
-office at the till too (``desktop.demo.headless``); summary.json says whether the master's stock per warehouse, cost
-state and kardex equal the till's, and the store's stock value at cost on both sides. Run by
-``./scripts/demo --headless``. ``books/`` holds the month's libro de ventas, libro de compras and IVA summary as
-HQ «Libros» exports them.
+and the stand-in gives its verdict; the owner then issues a nota de débito on a factura in HQ, sent the same way.
+summary.json gains what the master holds and the documents by state; ``dte/`` holds every envelope as uploaded,
+``pdf/`` the facturas and notas. The store's manager works its back office at the till too
+(``desktop.demo.headless``); summary.json says whether the master's stock per warehouse, cost state and kardex equal
+the till's, and the store's stock value at cost on both sides. Run by ``./scripts/demo --headless``. ``books/``
+holds the month's libro de ventas, libro de compras and IVA summary as HQ «Libros» exports them.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from syncserver.sii import standin_caf  # noqa: E402
 HQ_EMAIL, HQ_PASSWORD = "dueno@almacen.demo", "almacen-demo"
 TENANT, STORE = 1, "demo-store"  # the identity `almacen pos init --demo` gives a till
 COMPANY_RUT, COMPANY = "76.235.291-5", "Almacenes Don Pepe"
-CAF_RANGES = {39: (1, 5000), 41: (1, 500), 33: (1, 500), 34: (1, 200), 61: (1, 500)}
+CAF_RANGES = {39: (1, 5000), 41: (1, 500), 33: (1, 500), 34: (1, 200), 56: (1, 100), 61: (1, 500)}
 EMISOR = ["--razon-social", "Almacenes Don Pepe SpA", "--giro", "Venta al por menor en almacenes de barrio",
           "--acteco", "471100", "--direccion", "Av. Providencia 1234", "--comuna", "Providencia",
           "--ciudad", "Santiago", "--resolucion-fecha", "2024-03-15", "--resolucion-numero", "0",
@@ -336,6 +336,49 @@ def export_documents(admin_url: str, out: Path) -> dict[str, Any]:
 
 
 _CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+_ISSUED = re.compile(r"corregido=56:([0-9]+):")
+
+
+def issue_debit_note(url: str, admin_url: str) -> dict[str, Any]:
+    """One nota de débito through HQ's own path, as the owner would: «Documentos», the first factura the SII
+    accepted, «Emitir nota de débito» with interest and a freight charge, confirmed with the password; the server's
+    scheduler signs it and sends it like any document. Returns its folio and the factura for summary.json (None when
+    the demo sold no factura)."""
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        row = conn.execute("SELECT folio FROM dte_outbox WHERE tipo = 33 AND state = 'accepted'"
+                           " ORDER BY folio LIMIT 1").fetchone()
+    if row is None:
+        return {"nota_debito": None}
+    form = f"/hq/documentos/33/{row[0]}/nota-debito"
+    with httpx.Client(base_url=url, timeout=60) as client:
+        page = client.get("/hq/login")
+        match = _CSRF_FIELD.search(page.text)
+        assert match, "HQ's login page has no CSRF field"
+        signed_in = client.post("/hq/login", data={"csrf": match.group(1), "email": HQ_EMAIL,
+                                                   "password": HQ_PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text[-500:]
+        page = client.get(form)
+        match = _CSRF_FIELD.search(page.text)
+        assert page.status_code == 200 and match, page.text[-500:]
+        done = client.post(form, data={
+            "csrf": match.group(1), "password": HQ_PASSWORD, "concepto_1": "intereses", "monto_1": "1.500",
+            "concepto_2": "flete", "detalle_2": "Despacho a domicilio", "monto_2": "3.000",
+            "motivo": "Intereses por pago atrasado y despacho"})
+        issued = _ISSUED.search(done.headers.get("location", ""))
+        assert done.status_code == 303 and issued, done.text[-500:]
+    return {"nota_debito": {"folio": int(issued.group(1)), "factura": int(row[0])}}
+
+
+def debit_note_state(admin_url: str, summary: dict[str, Any]) -> None:
+    """The SII's verdict on the demo's nota de débito, into ``summary["nota_debito"]["state"]``."""
+    note = summary.get("nota_debito")
+    if not note:
+        return
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        row = conn.execute("SELECT state FROM dte_outbox WHERE tipo = 56 AND folio = %s", (note["folio"],)).fetchone()
+    note["state"] = STATE_NAMES.get(row[0], row[0]) if row else None
 
 
 def export_books(url: str, admin_url: str, out: Path) -> dict[str, Any]:
@@ -485,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
                             **master_figures(admin_url, term), **inventory_figures(admin_url, term),
                             **fiado_figures(admin_url, term)})
             summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
+            summary.update(issue_debit_note(url, admin_url))
+            summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
+            debit_note_state(admin_url, summary)
             summary.update(export_documents(admin_url, out))
             summary.update(export_books(url, admin_url, out))
             summary["sii_uploads"] = sii.standin.uploads
@@ -502,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = (summary.get("stock_in_master_equals_terminal") and summary["sales_in_master"] == summary["sales"]
           and summary.get("sii_verdicts_complete") and summary.get("stock_per_warehouse_equal")
           and summary.get("costs_equal") and summary.get("kardex_equal") and summary.get("fiado_balances_equal")
-          and (summary.get("books") or {}).get("equal_to_master"))
+          and (summary.get("books") or {}).get("equal_to_master")
+          and (summary.get("nota_debito") is None or summary["nota_debito"].get("state") == "aceptado"))
     return 0 if ok else 1
 
 

@@ -1,6 +1,6 @@
 """``./scripts/demo --headless``: the SII stand-in, the server, HQ setup (emisor, certificate, CAFs), an enrolled
-till selling boletas, facturas and returns offline and syncing, and every document signed, sent and accepted, as one
-command."""
+till selling boletas, facturas and returns offline and syncing, the owner's nota de débito in HQ, and every document
+signed, sent and accepted, as one command."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_headless_demo_runs_the_whole_system():
         # every document reached the SII stand-in's verdict: accepted
         documents = summary["documents_by_type"]
         assert summary["sii_verdicts_complete"] is True and set(summary["documents_by_state"]) == {"aceptado"}
-        stamped = sum(n for tipo, states in documents.items() if tipo != "61" for n in states.values())
+        stamped = sum(n for tipo, states in documents.items() if tipo not in ("56", "61") for n in states.values())
         assert stamped == summary["sales"]
         assert sum(documents["61"].values()) == summary["cashier_actions"]["returns"] == 2
         envelopes = sorted((folder / "out" / "dte").glob("*.xml"))
@@ -65,7 +65,11 @@ def test_headless_demo_runs_the_whole_system():
             assert checks and all(c.valid for c in checks), (path.name, checks)
         pdfs = sorted((folder / "out" / "pdf").glob("*.pdf"))
         facturas = sum(sum(documents.get(t, {}).values()) for t in ("33", "34"))
-        assert len(pdfs) == summary["pdfs"] == facturas + 2
+        assert len(pdfs) == summary["pdfs"] == facturas + 2 + 1  # the two notas de crédito and the nota de débito
+        # the owner's nota de débito on a factura, issued in HQ, signed, sent and accepted like the rest
+        note = summary["nota_debito"]
+        assert note["state"] == "aceptado" and documents["56"] == {"aceptado": 1}
+        assert sum(b"<TipoDTE>56</TipoDTE>" in p.read_bytes() for p in envelopes) == 1
         assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
         # the month's books as HQ «Libros» exports them, equal to the books built from the master's tables
         books_out = summary["books"]
@@ -73,9 +77,11 @@ def test_headless_demo_runs_the_whole_system():
         ventas, compras, iva = (folder / "out" / "books" / name for name in books_out["files"])
         rows = list(csv.reader(io.StringIO(ventas.read_text("utf-8-sig"), newline=""), delimiter=";"))
         assert rows[0][:2] == ["Nro", "Tipo Doc"] and len(rows) > 1
-        counted = sum(int(r[7]) for r in rows[1:] if r[1] != "61")
+        counted = sum(int(r[7]) for r in rows[1:] if r[1] not in ("56", "61"))
         assert counted == stamped  # every boleta and factura of the month, boletas summed per day
         assert sum(int(r[7]) for r in rows[1:] if r[1] == "61") == 2
+        [debit] = [r for r in rows[1:] if r[1] == "56"]
+        assert (debit[5], debit[13], debit[14]) == (str(note["folio"]), "33", str(note["factura"]))
         assert compras.read_bytes().startswith(b"\xef\xbb\xbf")
         figures = json.loads(iva.read_text("utf-8"))
         assert (figures["debito"], figures["credito"]) == (books_out["debito"], books_out["credito"])
