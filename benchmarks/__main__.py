@@ -25,6 +25,7 @@ from benchmarks import (
     general_journal,
     hq_dashboard,
     hq_pages,
+    hq_reports,
     kardex_page,
     memory,
     sale_commit,
@@ -58,6 +59,7 @@ BENCHMARKS: dict[str, Runner] = {
     books_month.NAME: books_month.run,
     hq_dashboard.NAME: hq_dashboard.run,
     hq_pages.NAME: hq_pages.run,
+    hq_reports.NAME: hq_reports.run,
 }
 
 

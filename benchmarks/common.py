@@ -57,6 +57,8 @@ class Sizes:
     dashboard_sales: int = 100_000  # hq_dashboard: sales of ten stores over five weeks (3 lines each) ...
     dashboard_samples: int = 10  # ... and dashboards built
     hq_samples: int = 20  # hq_pages: requests of every HQ page (over benchmarks.hq_data's 50 stores, 5M lines)
+    hq_report_lines: int = 5_000_000  # hq_reports: sale lines of 50 stores' year in the rollups ...
+    hq_report_samples: int = 5  # ... and reads of every report per store choice and period
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -64,7 +66,8 @@ class Sizes:
                    memory_sales=100, dte_boletas=100, dte_peer=False, kardex_movements=5_000, kardex_samples=10,
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
                    journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1,
-                   dashboard_sales=5_000, dashboard_samples=3, hq_samples=2)
+                   dashboard_sales=5_000, dashboard_samples=3, hq_samples=2,
+                   hq_report_lines=50_000, hq_report_samples=1)
 
 
 @dataclass

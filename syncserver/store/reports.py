@@ -85,8 +85,16 @@ def _union(day_sql: str, month_sql: str, start: date, end: date, params: dict[st
 _WHERE = "tenant_id = %(t)s AND store_id = ANY(%(stores)s)"
 
 
+async def _source(conn: db.Conn, tenant_id: int, ids: list[str]) -> list[str]:
+    """``[ALL_STORES]`` when ``ids`` hold every store with rollups (the tenant's rows sum them), else ``ids``."""
+    row = await (await conn.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM report_stores WHERE tenant_id = %s AND NOT store_id = ANY(%s))",
+        (tenant_id, ids))).fetchone()
+    return [ALL_STORES] if row is not None and row[0] else ids
+
+
 async def _days(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date) -> list[DaySales]:
-    ids = _check(stores, start, end)
+    ids = await _source(conn, tenant_id, _check(stores, start, end))
     rows = await (await conn.execute(
         "SELECT day, sum(tickets), sum(total), sum(returns), sum(returned), sum(neto), sum(cost),"
         f" sum(costed_neto) - sum(cost) FROM report_days WHERE {_WHERE} AND day BETWEEN %(start)s AND %(end)s"
@@ -121,7 +129,7 @@ async def sales_by_hour(conn: db.Conn, tenant_id: int, stores: Sequence[str], st
     """The 7 × 24 grid of the week (weekday 0 Monday, hour 0-23 Chile), Monday 00 first, empty cells as zeros.
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
-    params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
+    params: dict[str, Any] = {"t": tenant_id, "stores": await _source(conn, tenant_id, _check(stores, start, end))}
     union = _union(
         "SELECT (extract(isodow FROM day)::int - 1) AS weekday, hour, tickets, total FROM report_sales"
         f" WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
@@ -139,13 +147,17 @@ async def sales_by_cashier(conn: db.Conn, tenant_id: int, stores: Sequence[str],
     sold first, then by name.
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
+    params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
+    cols = "cashier_id, tickets, total, returns, returned"
+    union = _union(f"SELECT {cols} FROM report_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+                   f"SELECT {cols} FROM report_cashier_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+                   start, end, params)
     rows = await (await conn.execute(
         "SELECT r.cashier_id, COALESCE(u.name, r.cashier_id), r.tickets, r.total, r.returns, r.returned"
         " FROM (SELECT cashier_id, sum(tickets) AS tickets, sum(total) AS total, sum(returns) AS returns,"
-        f" sum(returned) AS returned FROM report_days WHERE {_WHERE} AND day BETWEEN %(start)s AND %(end)s"
-        " GROUP BY cashier_id) r LEFT JOIN users u ON u.tenant_id = %(t)s AND u.user_id = r.cashier_id"
-        " ORDER BY 4 DESC, 2, 1",
-        {"t": tenant_id, "stores": _check(stores, start, end), "start": start, "end": end})).fetchall()
+        f" sum(returned) AS returned FROM ({union}) u GROUP BY cashier_id) r"
+        " LEFT JOIN users u ON u.tenant_id = %(t)s AND u.user_id = r.cashier_id ORDER BY 4 DESC, 2, 1",
+        params)).fetchall()
     return [CashierSales(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
 
@@ -154,7 +166,7 @@ async def sales_by_tender(conn: db.Conn, tenant_id: int, stores: Sequence[str], 
     """Money taken per tender kind (cash net of change, after refunds) and in how many sales, most money first.
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
-    params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
+    params: dict[str, Any] = {"t": tenant_id, "stores": await _source(conn, tenant_id, _check(stores, start, end))}
     union = _union(
         f"SELECT kind, count, amount FROM report_tenders WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
         f"SELECT kind, count, amount FROM report_tender_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
@@ -164,19 +176,11 @@ async def sales_by_tender(conn: db.Conn, tenant_id: int, stores: Sequence[str], 
     return [TenderSales(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
-async def _product_source(conn: db.Conn, tenant_id: int, ids: list[str]) -> list[str]:
-    """``[ALL_STORES]`` when ``ids`` hold every store with rollups (the tenant's rows sum them), else ``ids``."""
-    row = await (await conn.execute(
-        "SELECT NOT EXISTS (SELECT 1 FROM report_stores WHERE tenant_id = %s AND NOT store_id = ANY(%s))",
-        (tenant_id, ids))).fetchone()
-    return [ALL_STORES] if row is not None and row[0] else ids
-
-
 async def _product_sums(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
                         ) -> tuple[str, dict[str, Any]]:
     """A sub-select of per-SKU sums (``sku, units, total, neto, costed, cost``) over the span, and its params."""
     params: dict[str, Any] = {"t": tenant_id}
-    params["stores"] = await _product_source(conn, tenant_id, _check(stores, start, end))
+    params["stores"] = await _source(conn, tenant_id, _check(stores, start, end))
     cols = "sku, units, total, neto, costed_neto, cost"
     union = _union(f"SELECT {cols} FROM report_product_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
                    f"SELECT {cols} FROM report_product_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
@@ -226,22 +230,51 @@ async def sales_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]
     return [CategorySales(str(r[0]), units_of(int(r[1])), *(int(x) for x in r[2:])) for r in rows]
 
 
+_STOCK_MARKS = (
+    "SELECT s.id, COALESCE(k.last_pos, 0)::text || ':' || (SELECT COALESCE(max(change_id), 0) FROM changes"
+    " WHERE tenant_id = %(t)s)::text, m.mark FROM unnest(%(stores)s::text[]) AS s(id)"
+    " LEFT JOIN kardex_counters k ON k.tenant_id = %(t)s AND k.store_id = s.id"
+    " LEFT JOIN report_stock_marks m ON m.tenant_id = %(t)s AND m.store_id = s.id")
+_STOCK_OF_STORES = """
+WITH w AS (SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)
+           UNION SELECT s, s FROM unnest(%(stores)s::text[]) AS s WHERE NOT EXISTS
+               (SELECT 1 FROM warehouses x WHERE x.tenant_id = %(t)s AND x.warehouse_id = s)),
+held AS (SELECT w.store_id, s.sku, sum(s.quantity) AS quantity FROM stock s JOIN w ON w.warehouse_id = s.warehouse_id
+         WHERE s.tenant_id = %(t)s GROUP BY 1, 2)
+INSERT INTO report_stock_categories (tenant_id, store_id, category, products, value)
+SELECT %(t)s, h.store_id, COALESCE(NULLIF(p.category, ''), %(none)s), count(*) FILTER (WHERE h.quantity > 0),
+       COALESCE(sum(round(h.quantity * c.unit_cost)), 0)
+FROM held h LEFT JOIN cost_state c ON c.tenant_id = %(t)s AND c.store_id = h.store_id AND c.sku = h.sku
+LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = h.sku GROUP BY 2, 3"""
+
+
 async def stock_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> list[CategoryStock]:
-    """The stock of ``stores``' warehouses now by category, most value first: ``products`` with stock (distinct
-    SKUs above zero), ``value`` at each store's current unit cost (PPP or FIFO as costed; HQ's stock page's
-    ``round(quantity × unit cost)`` per row, 0 when never costed).
+    """The stock of ``stores`` now by category (HQ's catalog's; :data:`shared.reports.UNCATEGORISED` for none), most
+    value first: ``products`` held above zero in a store (all its warehouses), counted in each store that holds
+    them; ``value`` at each store's current unit cost (``round(quantity × unit cost)`` per store and product, as the
+    till values its stock; 0 when never costed, negative stock negative).
+
+    Each store's figures are kept (``report_stock_categories``) with the store's kardex position and the tenant's
+    change feed position they were computed at, and computed again when either moved (a stock movement, a catalog
+    edit), so a page of 50 stores reads 50 × categories rows, not the stock of every product of every store.
 
     Raises: ValueError: no store."""
     ids = _check(stores, date.min, date.min)
+    params: dict[str, Any] = {"t": tenant_id, "stores": ids, "none": UNCATEGORISED}
+    marks = await (await conn.execute(_STOCK_MARKS, params)).fetchall()
+    stale = {str(store): str(mark) for store, mark, kept in marks if mark != kept}
+    if stale:
+        names = sorted(stale)
+        await conn.execute(  # holds each store's mark row, so a concurrent read waits and then recounts alike
+            "INSERT INTO report_stock_marks (tenant_id, store_id, mark) SELECT %s, unnest(%s::text[]),"
+            " unnest(%s::text[]) ON CONFLICT (tenant_id, store_id) DO UPDATE SET mark = excluded.mark",
+            (tenant_id, names, [stale[n] for n in names]))
+        await conn.execute("DELETE FROM report_stock_categories WHERE tenant_id = %s AND store_id = ANY(%s)",
+                           (tenant_id, names))
+        await conn.execute(_STOCK_OF_STORES, {**params, "stores": names})
     rows = await (await conn.execute(
-        "SELECT COALESCE(NULLIF(p.category, ''), %(none)s) AS c,"
-        " count(DISTINCT s.sku) FILTER (WHERE s.quantity > 0),"
-        " COALESCE(sum(round(s.quantity * c.unit_cost)), 0)"
-        " FROM stock s LEFT JOIN warehouses w ON w.tenant_id = s.tenant_id AND w.warehouse_id = s.warehouse_id"
-        " LEFT JOIN cost_state c ON c.tenant_id = s.tenant_id AND c.store_id = COALESCE(w.store_id, s.warehouse_id)"
-        " AND c.sku = s.sku LEFT JOIN products p ON p.tenant_id = s.tenant_id AND p.sku = s.sku"
-        " WHERE s.tenant_id = %(t)s AND COALESCE(w.store_id, s.warehouse_id) = ANY(%(stores)s)"
-        " GROUP BY c ORDER BY 3 DESC, 1", {"t": tenant_id, "stores": ids, "none": UNCATEGORISED})).fetchall()
+        "SELECT category, sum(products), sum(value) FROM report_stock_categories WHERE tenant_id = %(t)s"
+        " AND store_id = ANY(%(stores)s) GROUP BY category ORDER BY 3 DESC, 1", params)).fetchall()
     return [CategoryStock(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
@@ -273,12 +306,17 @@ async def shrinkage_by_reason(conn: db.Conn, tenant_id: int, stores: Sequence[st
 async def fiado_outstanding(conn: db.Conn, tenant_id: int, at_end_of: date) -> list[FiadoOwed]:
     """The tenant's customers (merged aliases counted with their survivor) whose fiado balance at the end of
     ``at_end_of`` (Chile) is not zero (+ owes; − saldo a favor), most owed first, then by name. Tenant-wide: a
-    customer's account is one across stores."""
+    customer's account is one across stores. Read as today's balance (``fiado_balances``: each survivor's entries
+    summed at ingest) less the entries after that day (few for a recent day)."""
     _low, high = _local_bounds(at_end_of, at_end_of)
     rows = await (await conn.execute(
-        "SELECT b.who, COALESCE(p.name, b.who), b.balance FROM (SELECT COALESCE(a.customer_id, e.customer_id) AS who,"
-        " sum(e.amount) AS balance FROM fiado_entries e LEFT JOIN customer_aliases a ON a.tenant_id = e.tenant_id"
-        " AND a.alias_id = e.customer_id WHERE e.tenant_id = %(t)s AND e.at < %(high)s GROUP BY 1) b"
+        "WITH later AS (SELECT COALESCE(a.customer_id, e.customer_id) AS who, sum(e.amount) AS amount"
+        " FROM fiado_entries e LEFT JOIN customer_aliases a ON a.tenant_id = e.tenant_id AND a.alias_id = e.customer_id"
+        " WHERE e.tenant_id = %(t)s AND e.at >= %(high)s GROUP BY 1),"
+        " now AS (SELECT customer_id AS who, balance FROM fiado_balances WHERE tenant_id = %(t)s),"
+        " b AS (SELECT who, COALESCE(now.balance, 0) - COALESCE(later.amount, 0) AS balance"
+        " FROM now FULL JOIN later USING (who))"
+        " SELECT b.who, COALESCE(p.name, b.who), b.balance FROM b"
         " LEFT JOIN people p ON p.tenant_id = %(t)s AND p.customer_id = b.who WHERE b.balance <> 0"
         " ORDER BY b.balance DESC, 2, 1", {"t": tenant_id, "high": high})).fetchall()
     return [FiadoOwed(str(r[0]), str(r[1]), int(r[2])) for r in rows]

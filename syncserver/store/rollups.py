@@ -1,6 +1,7 @@
-"""HQ's report rollups (migration 0028): each sale's and return's ``shared.reports.Rollup`` (the till's arithmetic)
-added per store at ingest in the batch's transaction, refolded from the stored events by the rebuild and the
-migration's back-fill. What each table holds and why: docs/reports.md."""
+"""HQ's report rollups (migrations 0028, 0031): each sale's and return's ``shared.reports.Rollup`` (the till's
+arithmetic) added per store and for the whole tenant (store :data:`ALL_STORES`) at ingest in the batch's transaction,
+refolded from the stored events by the rebuild and the migration's back-fill. What each table holds and why:
+docs/reports.md. A bulk loader may fold its own events: :class:`Totals` ``add`` then ``statements``."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from shared.events import sales as sales_events
 from syncserver.store import db
 
 ALL_STORES: Final = ""
-"""The ``store_id`` of the product rows that sum every store of the tenant (a report of all stores reads them)."""
+"""The ``store_id`` of the rows that sum every store of the tenant (a report of all stores reads them); their
+``cashier_id`` is "" too (a cashier belongs to one store: per-cashier figures read the stores' rows)."""
 TYPES: Final = (sales_events.SaleCompleted.TYPE, returns_events.ReturnCompleted.TYPE)
-TABLES: Final = ("report_sales", "report_days", "report_hour_months", "report_tenders", "report_tender_months",
-                 "report_product_days", "report_product_months", "report_stores")
+TABLES: Final = ("report_sales", "report_days", "report_cashier_months", "report_hour_months", "report_tenders",
+                 "report_tender_months", "report_product_days", "report_product_months", "report_stores",
+                 "report_stock_categories", "report_stock_marks")
+"""Cleared by the back-fill (the stock cache too: it is recomputed on the next read)."""
 CHUNK: Final = 5000
 """Events folded (and rows written) at a time by the back-fill: memory stays bounded at any size."""
 
@@ -51,6 +55,7 @@ class _Table:
 _T, _S, _D, _M = ("tenant_id", "bigint"), ("store_id", "text"), ("day", "date"), ("month", "date")
 SALES = _Table("report_sales", (_T, _S, _D, ("hour", "smallint"), ("cashier_id", "text")), _MEASURES)
 DAYS = _Table("report_days", (_T, _S, _D, ("cashier_id", "text")), _MEASURES)
+CASHIER_MONTHS = _Table("report_cashier_months", (_T, _S, _M, ("cashier_id", "text")), _MEASURES)
 HOUR_MONTHS = _Table("report_hour_months", (_T, _S, _M, ("weekday", "smallint"), ("hour", "smallint")),
                      ("tickets", "total"))
 TENDERS = _Table("report_tenders", (_T, _S, _D, ("kind", "text")), ("count", "amount"))
@@ -75,24 +80,30 @@ class Totals:
     """Rollups of many sales and returns summed per table key before they are written (one statement per table)."""
 
     tables: dict[_Table, dict[tuple[Any, ...], list[int]]] = field(default_factory=lambda: {
-        t: {} for t in (SALES, DAYS, HOUR_MONTHS, TENDERS, TENDER_MONTHS, PRODUCT_DAYS, PRODUCT_MONTHS)})
+        t: {} for t in (SALES, DAYS, CASHIER_MONTHS, HOUR_MONTHS, TENDERS, TENDER_MONTHS, PRODUCT_DAYS,
+                        PRODUCT_MONTHS)})
     stores: set[str] = field(default_factory=set)
 
     def add(self, store_id: str, r: reports.Rollup) -> None:
-        """Add one :class:`shared.reports.Rollup` of ``store_id`` (products also to :data:`ALL_STORES`)."""
+        """Add one :class:`shared.reports.Rollup` of ``store_id`` to its rows and the tenant's (:data:`ALL_STORES`).
+
+        Raises: ValueError: ``store_id`` is "" (the tenant's own key)."""
+        if store_id == ALL_STORES:
+            raise ValueError("un local sin código no puede sumarse a los reportes")
         day = date.fromisoformat(r.day)
         month = day.replace(day=1)
         measures = (r.tickets, r.total, r.neto, r.costed_neto, r.cost, r.returns, r.returned)
         t = self.tables
-        _bump(t[SALES], (store_id, day, r.hour, r.cashier_id), measures)
-        _bump(t[DAYS], (store_id, day, r.cashier_id), measures)
-        _bump(t[HOUR_MONTHS], (store_id, month, day.weekday(), r.hour), (r.tickets, r.total))
-        for kind, count, amount in r.tenders:
-            _bump(t[TENDERS], (store_id, day, kind), (count, amount))
-            _bump(t[TENDER_MONTHS], (store_id, month, kind), (count, amount))
-        for sku, p in r.products.items():
-            values = (p.units, p.total, p.neto, p.costed_neto, p.cost)
-            for store in (store_id, ALL_STORES):
+        _bump(t[CASHIER_MONTHS], (store_id, month, r.cashier_id), measures)
+        for store, cashier in ((store_id, r.cashier_id), (ALL_STORES, ALL_STORES)):
+            _bump(t[SALES], (store, day, r.hour, cashier), measures)
+            _bump(t[DAYS], (store, day, cashier), measures)
+            _bump(t[HOUR_MONTHS], (store, month, day.weekday(), r.hour), (r.tickets, r.total))
+            for kind, count, amount in r.tenders:
+                _bump(t[TENDERS], (store, day, kind), (count, amount))
+                _bump(t[TENDER_MONTHS], (store, month, kind), (count, amount))
+            for sku, p in r.products.items():
+                values = (p.units, p.total, p.neto, p.costed_neto, p.cost)
                 _bump(t[PRODUCT_DAYS], (store, day, sku), values)
                 _bump(t[PRODUCT_MONTHS], (store, month, sku), values)
         self.stores.add(store_id)

@@ -4,8 +4,8 @@ till's arithmetic (``shared.reports``), per store and Chile day: ``report_sales`
 ``report_tenders`` / ``report_tender_months``, ``report_product_days`` / ``report_product_months``. Why each grain
 (a report over a year of 50 stores reads thousands of rows, not millions; product rows also for store ``''``, the
 whole tenant): docs/reports.md. ``report_stores``: the stores with rows (when a report asks for all of them, the
-tenant's ``''`` rows answer). Back-filled here from the stored events; ``rebuild`` refolds them. Also an index of
-``mermas`` by store and time (shrinkage by reason).
+tenant's ``''`` rows answer). Migration 0031 replaced these tables (covering keys, whole-tenant rows of every grain)
+and back-fills them; ``rebuild`` refolds them. Also an index of ``mermas`` by store and time (shrinkage by reason).
 
 Revision ID: 0028
 Revises: 0027
@@ -45,15 +45,10 @@ INDEXES = ("CREATE INDEX mermas_by_store_time ON mermas (tenant_id, store_id, oc
 
 
 def upgrade() -> None:
-    from syncserver.store import rollups  # the fold the ingest keeps them with
-
     for table, columns in TABLES.items():
         rls.create_tenant_table(table, columns, rls.READ_WRITE_DELETE)
     for statement in INDEXES:
         op.execute(statement)
-    connection = op.get_bind().connection.driver_connection
-    assert connection is not None
-    rollups.backfill_all(connection)
 
 
 def downgrade() -> None:
