@@ -154,6 +154,7 @@ def database(scale: Scale, cache: Path | None, log: Callable[[str], None] = prin
         try:
             if marker.exists():
                 admin = c.dsn(DB_NAME)
+                _check_revision(admin, folder)
                 schema.migrate(admin)  # other helpers' new migrations (and their back-fills) run once, here
                 built = Built.from_json(json.loads(marker.read_text("utf-8")))
                 log(f"  reusing the generated master in {folder} (started and migrated in"
@@ -167,6 +168,21 @@ def database(scale: Scale, cache: Path | None, log: Callable[[str], None] = prin
             yield admin, schema.app_url(admin), built
         finally:
             c.stop()
+
+
+def _check_revision(admin_url: str, folder: Path) -> None:
+    """Refuse a cached master that a checkout with a migration this one lacks has upgraded (alembic could not
+    bring it to this checkout's head)."""
+    from alembic.script import ScriptDirectory
+
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    known = {s.revision for s in ScriptDirectory(str(Path(schema.__file__).resolve().parents[1] / "migrations"))
+             .walk_revisions()}
+    if row is not None and row[0] not in known:
+        raise RuntimeError(f"the cached master in {folder} is at migration {row[0]}, which this checkout does not have"
+                           " (another checkout upgraded it): rebase on main, or pass --data-cache DIR to build a"
+                           " separate one")
 
 
 def _locked(lock: Any) -> bool:

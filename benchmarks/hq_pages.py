@@ -66,6 +66,7 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
+    Page("tiendas y cajas", "/hq/", "hq-bench"),
     Page("panel", "/hq/panel", "hq-speed"),
     Page("panel tienda", f"/hq/panel?tienda={STORE}", "hq-speed"),
     Page("panel datos", "/hq/panel/datos", "hq-speed"),
@@ -83,8 +84,10 @@ PAGES: tuple[Page, ...] = (
     Page("stock", "/hq/stock", "hq-bench"),
     Page("stock tienda", f"/hq/stock?tienda={STORE}", "hq-bench"),
     Page("stock buscar", "/hq/stock?q=producto+0012", "hq-bench"),
+    Page("kardex", f"/hq/stock/{STORE}/P00000", "hq-bench"),
     Page("clientes", "/hq/clientes", "hq-bench"),
     Page("clientes buscar", "/hq/clientes?q=cliente+tienda-02", "hq-bench"),
+    Page("clientes tienda", f"/hq/clientes?tienda={STORE}", "hq-bench"),
     Page("documentos", "/hq/documentos", "hq-bench"),
     Page("documentos rechazados", "/hq/documentos?estado=rejected", "hq-bench"),
     Page("folios", "/hq/folios", "hq-bench"),
