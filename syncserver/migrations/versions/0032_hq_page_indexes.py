@@ -3,14 +3,14 @@ every store (``/hq/ventas`` without a store: the per-store indexes cannot narrow
 latest documents and the latest of one state (``/hq/documentos``: ordered by ``updated_at`` as the page lists them),
 and each CAF's leased folios (``/hq/folios``).
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 
 INDEXES = {
     "sales_by_time": "sales (tenant_id, occurred_at)",
