@@ -3,6 +3,7 @@ records the SII's verdicts, each envelope claimed so no transaction is open whil
 runs a pass per tenant inside the server (docs/architecture.md §5).
 
     sii/
+    ├── acceptance.py   answering a supplier's factura in the Registro de Reclamos (accept, receipt, claim)
     ├── claims.py       claim → call → record: leases on envelopes, renewal, give-back, settle
     ├── forwarder.py    pack, send, poll: one forwarding pass, and the forwarder's public names
     ├── packing.py      signed documents into EnvioBOLETA / EnvioDTE envelopes; the tenant's SII account

@@ -6,6 +6,7 @@ Run it: ``almacen server sii-standin --port 8790``.
 
     sii_standin/
     ├── __main__.py  ``python -m syncserver.sii_standin``
+    ├── reclamos.py  the Registro de Reclamos: received supplier documents, the buyer's answers and their rules
     ├── state.py     what the stand-in knows and decides: tokens, CAFs, envíos, faults
     └── web.py       the stand-in's HTTP face: the SII's paths and answer formats
 """

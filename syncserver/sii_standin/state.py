@@ -28,6 +28,7 @@ from shared.dte.verdict import check_totals
 from shared.dte.xmlcore import DS_NS
 from syncserver.dte import folios, pipeline
 from syncserver.sii.ws import endpoints as ep
+from syncserver.sii_standin.reclamos import Registro
 
 RUT_SII: Final = "60803000-K"
 MAX_UPLOAD: Final = 16 * 1024 * 1024
@@ -140,6 +141,8 @@ class StandIn:
     """Every file uploaded with a valid token, as received (tests compare retries byte for byte)."""
     requests: list[str] = field(default_factory=list)
     """``METHOD path`` of every request (after faults), in order."""
+    reclamos: Registro = field(default_factory=Registro)
+    """The Registro de Reclamos: supplier documents received for a buyer and the buyer's answers."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     # -- set-up and faults --

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from shared import errors as pos_errors
 from shared import rut as rut_mod
 from syncserver.sii.ws import endpoints as ep
+from syncserver.sii.ws import reclamos as reclamos_wire
 from syncserver.sii.ws import soap
 from syncserver.sii.ws.errors import SiiBadAnswer
 from syncserver.sii_standin.state import MAX_UPLOAD, Envio, StandIn, UploadRefused, verdict_counts
@@ -130,6 +131,41 @@ def _est_dte(standin: StandIn, params: dict[str, str]) -> str:
     estado, glosa_estado, err_code, glosa_err = standin.document_status(company, tipo, folio, receptor, fecha, monto)
     return soap.respuesta([("ESTADO", estado), ("GLOSA_ESTADO", glosa_estado), ("ERR_CODE", err_code),
                            ("GLOSA_ERR", glosa_err), ("NUM_ATENCION", "1")])
+
+
+# --- Registro de Reclamos -----------------------------------------------------------------------------------------
+
+
+async def _reclamos(request: Request, standin: StandIn) -> Response:
+    """The Registro de Reclamos (document/literal SOAP): HTTP 401 without a live DTE token (the client renews it)."""
+    token = request.cookies.get("TOKEN")
+    if standin.token_state(token, "dte") != "ok":
+        return Response(b"No autorizado: token inexistente o vencido", 401, media_type="text/plain")
+    try:
+        op, params = reclamos_wire.read_request(await request.body())
+    except SiiBadAnswer as exc:
+        return _xml(soap.fault(str(exc)), 500)
+    if op not in reclamos_wire.OPERATIONS:
+        return _xml(soap.fault(f"operación {op} desconocida en el Registro de Reclamos"), 500)
+    issuer = _rut(params.get("rutEmisor", ""), params.get("dvEmisor", ""))
+    try:
+        tipo, folio = int(params.get("tipoDoc", "").strip()), int(params.get("folio", "").strip())
+    except ValueError:
+        tipo = folio = 0
+    registro = standin.reclamos
+    if op == "consultarFechaRecepcionSii":
+        at = registro.reception(issuer or "", tipo, folio)
+        return _xml(reclamos_wire.response(op, "" if at is None else reclamos_wire.stamp(at)))
+    if issuer is None:
+        answer = reclamos_wire.Answer(1, reclamos_wire.CODES[1])
+    elif folio <= 0:
+        answer = reclamos_wire.Answer(2, reclamos_wire.CODES[2])
+    elif op == "listarEventosHistDoc":
+        answer = registro.history(issuer, tipo, folio)
+    else:
+        who = standin.token_holder(token) or ""
+        answer = registro.act(issuer, tipo, folio, params.get("accionDoc", "").strip(), who, standin.now())
+    return _xml(reclamos_wire.response(op, answer))
 
 
 # --- DTEUpload ----------------------------------------------------------------------------------------------------
@@ -265,6 +301,7 @@ def create_app(standin: StandIn | None = None) -> Starlette:
     routes = [Route("/health", _health, methods=["GET"]),
               *(Route(path, _guarded(_soap), methods=["POST"]) for path in _OPERATIONS),
               Route(ep.DTE_UPLOAD, _guarded(_dte_upload), methods=["POST"]),
+              Route(ep.RECLAMOS, _guarded(_reclamos), methods=["POST"]),
               Route(ep.BOLETA_SEED, _guarded(_boleta_seed), methods=["GET"]),
               Route(ep.BOLETA_TOKEN, _guarded(_boleta_token), methods=["POST"]),
               Route(ep.BOLETA_ENVIO, _guarded(_boleta_envio), methods=["POST"]),

@@ -28,6 +28,7 @@ call these; HQ pages keep their own read queries.
     ├── rvd.py           daily sales reports (RVD) sent and the days documents fall on
     ├── schema.py        alembic upgrade and the application role's URL
     ├── sessions.py      HQ sessions kept by the server: start, idle and absolute expiry, revocation
+    ├── supplier_answers.py  answers to suppliers' facturas (Ley 19.983): receptions, attempts, deadlines
     ├── tenants.py       tenants and stores (with their default warehouse)
     ├── terminals.py     terminal keys, enrolment codes, revocation, epochs, sync status
     └── throttle.py      rate limits: failures per key and the growing lock-outs, in PostgreSQL

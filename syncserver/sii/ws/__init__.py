@@ -8,6 +8,7 @@ The public API, the authentication, uploads, status and throttling: docs/archite
     ├── client.py     ``SiiClient``: tokens, uploads and status queries
     ├── endpoints.py  the SII's URLs per environment, and the HTTP client
     ├── errors.py     ``SiiError`` and its kinds, with Spanish messages
+    ├── reclamos.py   the Registro de Reclamos: accept, acknowledge or claim a received factura (Ley 19.983)
     └── soap.py       the SII's SOAP envelopes and XML answers
 """
 

@@ -194,6 +194,19 @@ class SiiClient:
             raise SiiAuthError(f"el SII no acepta la sesión ni con un token nuevo ({exc}); revise el certificado "
                                f"digital y los permisos de {account.sender} en el SII") from None
 
+    async def authed(self, account: Account, service: str, call: Callable[[str], Awaitable[T]]) -> T:
+        """``call(token)`` with the cached token of ``service``, once more with a new token when the SII says the
+        session is gone (for services in other modules, e.g. :mod:`syncserver.sii.ws.reclamos`).
+
+        Raises:
+            SiiAuthError: refused even with a new token.
+        """
+        return await self._authed(account, service, call)
+
+    async def call(self, method: str, url: str, what: str, **kwargs: Any) -> _Answer:
+        """One HTTP exchange with the SII (``status``, ``headers``, ``content``), errors mapped as every call's."""
+        return await self._call(method, url, what, **kwargs)
+
     # -- DTE (SOAP + DTEUpload) --
 
     async def upload_dte(self, account: Account, xml: bytes, *, filename: str = "envio.xml",

@@ -35,6 +35,9 @@ BOLETA_TOKEN: Final = "/recursos/v1/boleta.electronica.token"
 BOLETA_ENVIO: Final = "/recursos/v1/boleta.electronica.envio"
 BOLETA_DOCUMENTO: Final = "/recursos/v1/boleta.electronica"
 """Followed by ``/{rut}-{dv}-{tipo}-{folio}/estado``: one boleta's state (sii.md §6)."""
+RECLAMOS: Final = "/WSREGISTRORECLAMODTE/registroreclamodteservice"
+"""The Registro de Reclamos (acceptance and claims of received facturas) on ``ws1.sii.cl`` in production; in
+certification its path is ``/WSREGISTRORECLAMODTECERT/registroreclamodteservice`` on ``ws2.sii.cl``."""
 
 USER_AGENT: Final = "Mozilla/5.0 (compatible; PROG 1.0; Almacen)"
 """DTEUpload answers XML (not an HTML page) only when the User-Agent contains ``PROG 1.0`` (SII envio.pdf)."""
@@ -45,12 +48,14 @@ DEFAULT_TIMEOUT: Final = 30.0
 @dataclass(frozen=True, slots=True)
 class Endpoints:
     """Base URLs (scheme and host, no trailing slash): ``dte`` for SOAP and DTEUpload, ``boleta_api`` for the boleta
-    seed, token and status, ``boleta_upload`` for the boleta upload."""
+    seed, token and status, ``boleta_upload`` for the boleta upload; ``reclamos`` is the Registro de Reclamos'
+    full URL (:mod:`syncserver.sii.ws.reclamos`)."""
 
     environment: str
     dte: str
     boleta_api: str
     boleta_upload: str
+    reclamos: str = ""
 
 
 def endpoints(environment: str, standin_url: str = "") -> Endpoints:
@@ -60,14 +65,16 @@ def endpoints(environment: str, standin_url: str = "") -> Endpoints:
         SiiConfigError: unknown environment, or ``standin`` without ``standin_url``.
     """
     if environment == "certificacion":
-        return Endpoints(environment, "https://maullin.sii.cl", "https://apicert.sii.cl", "https://pangal.sii.cl")
+        return Endpoints(environment, "https://maullin.sii.cl", "https://apicert.sii.cl", "https://pangal.sii.cl",
+                         "https://ws2.sii.cl/WSREGISTRORECLAMODTECERT/registroreclamodteservice")
     if environment == "produccion":
-        return Endpoints(environment, "https://palena.sii.cl", "https://api.sii.cl", "https://rahue.sii.cl")
+        return Endpoints(environment, "https://palena.sii.cl", "https://api.sii.cl", "https://rahue.sii.cl",
+                         "https://ws1.sii.cl" + RECLAMOS)
     if environment == "standin":
         url = standin_url.strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise SiiConfigError(f"falta la URL del simulador del SII (sii_url), o no es http(s): {standin_url!r}")
-        return Endpoints(environment, url, url, url)
+        return Endpoints(environment, url, url, url, url + RECLAMOS)
     raise SiiConfigError(f"ambiente del SII desconocido {environment!r} (válidos: {', '.join(ENVIRONMENTS)})")
 
 
