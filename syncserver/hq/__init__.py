@@ -18,7 +18,7 @@
     ├── journal_book.py    /hq/libros/diario: the general journal (libro diario) of a period and store, CSV
     ├── params.py          strict reading of query and form values (ASCII digits, real dates, lengths)
     ├── pdf_reportlab.py   the server's PDF backend (reportlab) for HQ's downloads
-    ├── purchases.py       /hq/compras: the stores' purchases by month
+    ├── purchases.py       /hq/compras: the stores' purchases by month, the answers to suppliers' facturas
     ├── rvd.py             /hq/documentos/rvd: the daily sales reports
     ├── sales.py           /hq/ventas: a day's sales per store
     ├── sessions.py        the server-side session behind the cookie: login, expiry, logout
@@ -91,6 +91,7 @@ def routes() -> list[BaseRoute]:
         Route("/terminales/{terminal_id}/cuarentena", terminals.quarantine, methods=["GET"], name="quarantine"),
         Route("/ventas", sales.day, methods=["GET"], name="sales"),
         Route("/compras", purchases.month, methods=["GET"], name="purchases"),
+        Route("/compras/respuesta", purchases.answer, methods=["POST"], name="purchase_answer"),
         Route("/documentos", documents.page, methods=["GET"], name="documents"),
         Route("/documentos/rvd", rvd.page, methods=["GET"], name="rvd"),
         Route("/documentos/rvd/{dia}/reenviar", rvd.resend, methods=["POST"], name="rvd_resend"),

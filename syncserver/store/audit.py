@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "customer_saved": "Cliente guardado",
     "fiado_account_set": "Fiado de un cliente",
     "customers_merged": "Clientes fusionados",
+    "supplier_answer": "Respuesta a un proveedor (SII)",
 }
 """The kinds HQ's audit page names (kind -> Spanish label). Other kinds are accepted (``[a-z][a-z0-9_]*``, at most
 40 characters) and shown as written; add them here to give them a label."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from shared import reports
-from syncserver.store import customers, db, inventory, rollups
+from syncserver.store import customers, db, inventory, rollups, supplier_answers
 
 CHILE: Final = ZoneInfo("America/Santiago")
 STALE_AFTER: Final = timedelta(minutes=30)
@@ -98,10 +98,12 @@ class Alerts:
     rejected: int
     quarantined: int
     fiado_over: list[customers.FlagRow]
+    answers_due: list[supplier_answers.DueAnswer] = field(default_factory=list)
+    """Suppliers' facturas to answer with 2 days or fewer left (Ley 19.983: :func:`supplier_answers.due_soon`)."""
 
     @property
     def total(self) -> int:
-        return self.stock_below + self.rejected + self.quarantined + len(self.fiado_over)
+        return self.stock_below + self.rejected + self.quarantined + len(self.fiado_over) + len(self.answers_due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,9 +301,10 @@ async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, s
     per_store = await store_sales(conn, tenant_id, stores, now)
     heat = await heat_map(conn, tenant_id, ids, now)
     top, week_margin = await week_products(conn, tenant_id, ids, now, all_stores=every_store)
+    found = replace(await alerts(conn, tenant_id, ids, every_store=every_store),
+                    answers_due=await supplier_answers.due_soon(conn, tenant_id, ids, now.astimezone(CHILE).date()))
     return Dashboard(now, per_store, heat, top, week_margin, await tenders(conn, tenant_id, ids, now),
-                     await stale_tills(conn, tenant_id, ids, now), await alerts(conn, tenant_id, ids,
-                                                                                every_store=every_store))
+                     await stale_tills(conn, tenant_id, ids, now), found)
 
 
 async def marker(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> str:

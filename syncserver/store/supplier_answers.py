@@ -176,6 +176,7 @@ class DueAnswer:
     tipo: int
     folio: int
     store_id: str
+    fecha_emision: date
     deadline: date
     days_left: int
     estimated: bool
@@ -199,5 +200,6 @@ async def due_soon(conn: db.Conn, tenant_id: int, stores: Sequence[str], today: 
         found = standing(tipo, fecha, received, (), today)
         if found.state == "pendiente" and found.deadline is not None and found.days_left is not None \
                 and found.days_left <= ALERT_DAYS:
-            due.append(DueAnswer(rut, name, tipo, folio, store, found.deadline, found.days_left, found.estimated))
+            due.append(DueAnswer(rut, name, tipo, folio, store, fecha, found.deadline, found.days_left,
+                                 found.estimated))
     return sorted(due, key=lambda d: (d.deadline, d.supplier_name, d.folio))
