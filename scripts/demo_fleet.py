@@ -6,7 +6,9 @@ summary.json gains what the master holds and the documents by state; ``dte/`` ho
 ``pdf/`` the facturas and notas. The store's manager works its back office at the till too
 (``desktop.demo.headless``); summary.json says whether the master's stock per warehouse, cost state and kardex equal
 the till's, and the store's stock value at cost on both sides. Run by ``./scripts/demo --headless``. ``books/``
-holds the month's libro de ventas, libro de compras and IVA summary as HQ «Libros» exports them.
+holds the month's libro de ventas, libro de compras and IVA summary as HQ «Libros» exports them. The owner accepts
+the supplier's factura in HQ «Compras» (ACD in the SII's Registro de Reclamos, through the stand-in): summary.json's
+``supplier_answer`` carries its state.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -51,6 +54,7 @@ EMISOR = ["--razon-social", "Almacenes Don Pepe SpA", "--giro", "Venta al por me
           "--ciudad", "Santiago", "--resolucion-fecha", "2024-03-15", "--resolucion-numero", "0",
           "--unidad-sii", "SANTIAGO ORIENTE"]
 CERT_PASSWORD = "firma-demo"
+CHILE = ZoneInfo("America/Santiago")
 
 
 class StandinThread:
@@ -381,6 +385,50 @@ def debit_note_state(admin_url: str, summary: dict[str, Any]) -> None:
     note["state"] = STATE_NAMES.get(row[0], row[0]) if row else None
 
 
+def answer_supplier(url: str, admin_url: str, standin: sii_standin.StandIn) -> dict[str, Any]:
+    """HQ accepts the supplier's factura the manager typed in (ACD in the SII's Registro de Reclamos, through the
+    stand-in, which received it from the supplier yesterday): the owner posts HQ «Compras»'s form, as in the browser.
+    Returns the answer's state as the master keeps it, for summary.json (docs/supplier-answers.md)."""
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+        row = conn.execute("SELECT supplier_rut, fecha_emision FROM purchases WHERE tenant_id = %s AND tipo = 33"
+                           " AND folio = %s", (TENANT, headless.SUPPLIER_FACTURA)).fetchone()
+    if row is None:
+        return {"supplier_answer": None}
+    supplier_rut, issued = row
+    standin.reclamos.receive(supplier_rut, 33, headless.SUPPLIER_FACTURA, COMPANY_RUT.replace(".", ""),
+                             datetime.now(UTC) - timedelta(days=1))
+    month = f"{issued:%Y-%m}"
+    with httpx.Client(base_url=url, timeout=60) as client:
+        page = client.get("/hq/login")
+        match = _CSRF_FIELD.search(page.text)
+        assert match, "HQ's login page has no CSRF field"
+        client.post("/hq/login", data={"csrf": match.group(1), "email": HQ_EMAIL, "password": HQ_PASSWORD})
+        page = client.get("/hq/compras", params={"mes": month})
+        match = _CSRF_FIELD.search(page.text)
+        assert match, "HQ's Compras page has no form"
+        sent = client.post("/hq/compras/respuesta", data={
+            "csrf": match.group(1), "rut": supplier_rut, "tipo": "33", "folio": str(headless.SUPPLIER_FACTURA),
+            "accion": "ACD", "motivo": "Mercadería y precios conformes", "mes": month})
+        assert sent.status_code == 303, sent.text[-500:]
+
+    async def kept() -> dict[str, Any]:
+        from syncserver.store import supplier_answers
+
+        async with await psycopg.AsyncConnection.connect(admin_url) as aconn, aconn.transaction():
+            await aconn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(TENANT),))
+            key = (supplier_rut, 33, headless.SUPPLIER_FACTURA)
+            found = (await supplier_answers.standings(aconn, TENANT, [(*key, issued)],
+                                                      datetime.now(CHILE).date()))[key]
+        last = found.last
+        return {"supplier": supplier_rut, "tipo": 33, "folio": headless.SUPPLIER_FACTURA, "state": found.state,
+                "label": found.label, "deadline": found.deadline.isoformat() if found.deadline else None,
+                "action": last.action if last else None, "sii_code": last.code if last else None,
+                "sii_message": last.message if last else None}
+
+    return {"supplier_answer": asyncio.run(kept())}
+
+
 def export_books(url: str, admin_url: str, out: Path) -> dict[str, Any]:
     """``out/books/``: the libro de ventas, libro de compras (CSV) and IVA summary (JSON) of the latest month with
     documents, downloaded from HQ «Libros» as the owner (so they are what HQ exports, byte for byte), and whether
@@ -532,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             summary["sii_verdicts_complete"] = wait_for_verdicts(admin_url)
             debit_note_state(admin_url, summary)
             summary.update(export_documents(admin_url, out))
+            summary.update(answer_supplier(url, admin_url, sii.standin))
             summary.update(export_books(url, admin_url, out))
             summary["sii_uploads"] = sii.standin.uploads
 
@@ -549,7 +598,8 @@ def main(argv: list[str] | None = None) -> int:
           and summary.get("sii_verdicts_complete") and summary.get("stock_per_warehouse_equal")
           and summary.get("costs_equal") and summary.get("kardex_equal") and summary.get("fiado_balances_equal")
           and (summary.get("books") or {}).get("equal_to_master")
-          and (summary.get("nota_debito") is None or summary["nota_debito"].get("state") == "aceptado"))
+          and (summary.get("nota_debito") is None or summary["nota_debito"].get("state") == "aceptado")
+          and (summary.get("supplier_answer") or {}).get("state") == "aceptado")
     return 0 if ok else 1
 
 

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
@@ -57,7 +57,10 @@ FIADO_CUSTOMERS = (  # regulars who buy on credit: name, RUT ("" none), phone, l
 FIADO_EVERY = 4
 """Every fourth sale of the shift (the second, sixth, …) goes on a customer's account."""
 SUPPLIER = ("78.345.120-4", "Comercial Los Aromos Ltda.", "Distribución de abarrotes")
-"""The supplier whose paper factura and guía de despacho the manager types in (a valid dígito verificador)."""
+"""The supplier whose factura and guía de despacho the manager types in (a valid dígito verificador)."""
+SUPPLIER_FACTURA: Final = 4711
+"""The folio of the supplier's factura electrónica (33) the manager types in without its XML; HQ answers it to the
+SII («aceptada», Ley 19.983) in ``./scripts/demo --headless``."""
 
 
 def run(out: Path, *, sales: int = 50, seed_value: int = 2026, hasher: Any = None,
@@ -410,13 +413,13 @@ class _BackOffice:
         return max(1, round(product.price / 1.19 * self.rng.uniform(0.5, 0.7)))
 
     def receive_goods(self) -> None:
-        """A paper factura for the sala and a guía de despacho into the bodega, typed in line by line; then part of
-        what came to the bodega goes to the sala."""
+        """A factura electrónica (typed in without its XML) for the sala and a guía de despacho into the bodega, line
+        by line; then part of what came to the bodega goes to the sala."""
         service = self.term.purchases
         transfers = self.term.transfers
         assert service is not None and transfers is not None
         rut, razon, giro = SUPPLIER
-        for tipo, folio, warehouse, skus in ((30, 4711, self.store, self.bought[:8]),
+        for tipo, folio, warehouse, skus in ((purchase_events.FACTURA, SUPPLIER_FACTURA, self.store, self.bought[:8]),
                                              (purchase_events.GUIA_DESPACHO, 812, self.bodega, self.bought[6:])):
             lines = [service.manual_line(sku, str(self.rng.randint(12, 48)), str(self._cost(sku))) for sku in skus]
             service.record_manual(self.manager, rut, tipo, folio, self.term.journal.clock().date().isoformat(),

@@ -48,6 +48,9 @@ def test_headless_demo_runs_the_whole_system():
         assert summary["fiado"]["sales_on_credit"] == 3 and summary["fiado"]["reversed"] == 1
         assert summary["fiado_balances_equal"] is True
         assert summary["customers_with_balance_in_master"] == summary["customers_with_balance"] >= 1
+        # the supplier's factura accepted in HQ «Compras» through the SII stand-in's Registro de Reclamos (Ley 19.983)
+        answer = summary["supplier_answer"]
+        assert (answer["tipo"], answer["action"], answer["sii_code"], answer["state"]) == (33, "ACD", 0, "aceptado")
         assert len(list((folder / "out" / "receipts").glob("*.bin"))) >= 13
         assert not list((folder / "out" / "server" / "pg").glob("postmaster.pid")), "PostgreSQL left running"
         # every document reached the SII stand-in's verdict: accepted

@@ -6,55 +6,22 @@ with nothing sent; the dashboard's alert lists the facturas with 2 days or fewer
 from __future__ import annotations
 
 import asyncio
-import re
-import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import psycopg_pool
 from starlette.types import ASGIApp
 
-from shared.events import envelope
-from shared.events import purchases as ev
 from syncserver import sii_standin
-from syncserver.dte import certs
 from syncserver.hq import web
-from syncserver.ingest import projections
 from syncserver.store import db, supplier_answers
-from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx, standin_url
+from tests.syncserver.dte.sii_kit import standin_url
 from tests.syncserver.hq.hq_support import World
+from tests.syncserver.hq.purchases_kit import COLUN, LIDER, register, text
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-LIDER = ev.Supplier("96542180-7", "Distribuidora Líder Mayorista SpA", "Venta al por mayor de abarrotes")
-COLUN = ev.Supplier("81094100-6", "Cooperativa Agrícola y Lechera de La Unión Ltda.", "Elaboración de lácteos")
-SECRET = "test-secret"
-
-
-def text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def register(world: World, documents: list[tuple[str, ev.Supplier, int, int, date]]) -> None:
-    """Fold ``(store, supplier, tipo, folio, fecha_emision)`` purchases of tenant 1 as the ingest does."""
-
-    async def go(pool: psycopg_pool.AsyncConnectionPool) -> None:
-        rows = projections.Rows()
-        for seq, (store, supplier, tipo, folio, fecha) in enumerate(documents, 1):
-            event = ev.PurchaseReceived(str(uuid.uuid4()), supplier, tipo, folio, fecha.isoformat(), store, (),
-                                        100_000, 0, 19_000, 119_000, "0" * 64, True)
-            entry = envelope.Envelope(str(uuid.uuid4()), 1, store, f"t-{store}", 1, seq, f"{fecha}T09:00:00-03:00",
-                                      event.TYPE, event.VERSION, {}, "", "")
-            projections.fold(rows, 1, entry, event)
-        async with db.tenant_tx(pool, 1) as conn:
-            await projections.write(conn, 1, rows)
-        await certs.store(pool, 1, holder_pfx(), PFX_PASSWORD, SECRET)
-
-    world.run(go)
-
 
 def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serve_in_thread: Any) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
@@ -107,7 +74,7 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
 
     before = text(out["before"])
     # day 7 (estimated from the fecha de emisión until the SII is asked): 1 day left, the form offered
-    assert f"{day7 + timedelta(days=8):%d-%m-%Y} (estimado) queda 1 día Por responder Responder" in before
+    assert f"Por responder plazo hasta el {day7 + timedelta(days=8):%d-%m-%Y} (estimado) , queda 1 día Responder" in before
     assert 'action="/hq/compras/respuesta"' in out["before"] and "No se responde" in before  # the nota de crédito
     assert [(d.folio, d.days_left, d.estimated) for d in out["due_before"]] == [(500, 1, True), (700, 2, True)]
     assert "2 facturas de proveedor por responder al SII" in text(out["dashboard_before"])
@@ -117,15 +84,15 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
     assert out["accept"].headers["location"] == f"/hq/compras?mes={day7:%Y-%m}&aviso=tomada#doc-33-500"
     accepted = text(out["after_accept"])
     deadline_500 = received_500.astimezone(web.CHILE).date() + timedelta(days=8)
-    assert (f"{deadline_500:%d-%m-%Y} Aceptado Aceptar el contenido («Todo conforme»): SII 0, Acción completada OK"
-            in accepted)
+    assert (f"Aceptado plazo: {deadline_500:%d-%m-%Y} Aceptar el contenido («Todo conforme»): SII 0, Acción completada"
+            " OK" in accepted)
     assert out["claim_accepted"].headers["location"].endswith("aviso=rechazada#doc-33-500")
     assert out["late_claim"].headers["location"].endswith("aviso=rechazada#doc-33-600")
     assert "un reclamo necesita un motivo" in text(out["no_reason"].text) and out["no_reason"].status_code == 400
     assert "solo recibe respuestas a facturas" in text(out["nota"].text) and out["nota"].status_code == 400
     assert out["unknown"].status_code == 404
     after = text(out["after"])
-    assert "Aceptado Reclamar el contenido («Precio distinto al acordado»): SII 11" in after  # still accepted
+    assert "Aceptado plazo: " in after and "Reclamar el contenido («Precio distinto al acordado»): SII 11" in after
     # kept with the document: every attempt in order with the SII's code; the reception that starts the window
     kept = world.rows("SELECT supplier_rut, tipo, folio, attempt, action, reason, actor, code FROM supplier_answers"
                       " ORDER BY folio, attempt")
