@@ -74,7 +74,8 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
 
     before = text(out["before"])
     # day 7 (estimated from the fecha de emisión until the SII is asked): 1 day left, the form offered
-    assert f"Por responder plazo hasta el {day7 + timedelta(days=8):%d-%m-%Y} (estimado) , queda 1 día Responder" in before
+    assert (f"Por responder plazo hasta el {day7 + timedelta(days=8):%d-%m-%Y} (estimado) , queda 1 día Responder"
+            in before)
     assert 'action="/hq/compras/respuesta"' in out["before"] and "No se responde" in before  # the nota de crédito
     assert [(d.folio, d.days_left, d.estimated) for d in out["due_before"]] == [(500, 1, True), (700, 2, True)]
     assert "2 facturas de proveedor por responder al SII" in text(out["dashboard_before"])
