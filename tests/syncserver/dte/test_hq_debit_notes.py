@@ -1,21 +1,25 @@
 """HQ «Documentos»: a factura offers «Emitir nota de débito»; the form takes charges (concepto, detalle, monto,
 exento), net or IVA-included amounts, a reason and the user's password, keeps what was typed when something is wrong,
 and issues the 56; the 56 is listed as modifying the factura and can be annulled with a nota de crédito; another
-tenant neither sees nor charges the factura."""
+tenant neither sees nor charges the factura. In Chromium the form passes axe-core and does not scroll sideways at
+390 px (screenshots hq_nota_debito_{desktop,phone}.png)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import httpx
 import psycopg_pool
+import pytest
 from starlette.types import ASGIApp
 
 from syncserver.hq import auth
 from tests.syncserver.dte.dte_kit import CUSTOMER, sale, setup_tenant
 from tests.syncserver.dte.folio_kit import HQ_PASSWORD, SAMPLE_RUT, Till, csrf_token, hq_app, hq_login, migrated
+from tests.syncserver.hq.hq_support import ARGS, BROWSER_MARKS, CHROMIUM, SHOTS, sign_in
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 FORM = "/hq/documentos/33/1/nota-debito"
@@ -93,3 +97,51 @@ def test_hq_issues_a_nota_de_debito_on_a_factura_and_annuls_it(pg_database: str,
                    " created_by FROM dte_corrections ORDER BY tipo") == [
         (56, 1, 33, 1, 3, "Atraso", "12495", "pepe@donpepe.cl"),
         (61, 6, 56, 1, 1, "Anula nota de débito", "12495", "pepe@donpepe.cl")]
+
+
+@pytest.mark.parametrize("width,height,name", [(1280, 900, "desktop"), (390, 844, "phone")])
+@BROWSER_MARKS[0]
+@BROWSER_MARKS[1]
+def test_the_nota_de_debito_form_in_chromium(pg_database: str, serve_in_thread: Any, width: int, height: int,
+                                             name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    factura = sale([("Cajón de tomates", 11900, "1", False)], 1, tipo=33, customer=CUSTOMER)
+
+    async def push(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        till = await Till.enroll(pool, 1)
+        await setup_tenant(pool, tipos=(33, 56, 61))
+        till.record(factura)
+        await till.push(pool)
+
+    db.run(push)
+    db.rows("UPDATE cafs SET fecha_autorizacion = current_date WHERE tipo IN (56, 61) RETURNING tipo")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with serve_in_thread(hq_app(db)) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="es-CL")
+            page.goto(server + "/hq/documentos")
+            sign_in(page, password=HQ_PASSWORD)
+            page.get_by_role("link", name="Emitir nota de débito").click()
+            expect(page.get_by_role("heading", name="Nota de débito sobre Factura N° 1")).to_be_visible()
+            page.get_by_label("Concepto", exact=True).first.select_option("intereses")
+            page.get_by_label("Monto en pesos").first.fill("2.500")
+            page.get_by_label("Concepto", exact=True).nth(1).select_option("flete")
+            page.get_by_label("Detalle (aparece en la nota; si lo deja vacío, el concepto)").nth(1).fill(
+                "Flete a Rancagua")
+            page.get_by_label("Monto en pesos").nth(1).fill("8.000")
+            page.get_by_label("Confirme con su contraseña de HQ").fill(HQ_PASSWORD)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scroll"
+            page.screenshot(path=str(SHOTS / f"hq_nota_debito_{name}.png"), full_page=True)
+            results = Axe().run(page)
+            assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+            page.get_by_role("button", name="Emitir nota de débito").click()
+            expect(page.get_by_role("status")).to_contain_text("Nota de débito N° 1 emitida sobre Factura N° 1")
+            expect(page.get_by_role("link", name="Anular con nota de crédito")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scroll"
+        finally:
+            browser.close()
+    assert db.rows("SELECT content->'totales'->>'total' FROM dte_corrections") == [("12495",)]
