@@ -6,16 +6,16 @@ action (ACD, ERM, RCD, RFP, RFT), the reason typed, who and when, and the SII's 
 when the SII could not be reached). Keyed like ``purchases`` (``supplier_rut`` as on the document, ``tipo``,
 ``folio``); HQ's acts, not the tills' events, so a refold of purchases keeps them (no DELETE grant).
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0033
+Revises: 0032
 """
 
 from alembic import op
 
 from syncserver.migrations import rls
 
-revision = "0031"
-down_revision = "0030"
+revision = "0033"
+down_revision = "0032"
 
 TABLES = {
     "supplier_receptions": """tenant_id bigint NOT NULL, supplier_rut text NOT NULL, tipo integer NOT NULL,
