@@ -54,7 +54,11 @@ SLOW_SECONDS = 10.0
 TIMEOUT_SECONDS = 600.0
 MONTH = f"{hq_data.NOW:%Y-%m}"
 DAY = f"{hq_data.NOW:%Y-%m-%d}"
+YEAR_START = f"{hq_data.NOW - timedelta(days=364):%Y-%m-%d}"
 STORE = "tienda-01"
+REPORTS = ("ventas-por-dia", "ventas-por-hora", "categorias", "cajeros", "medios-de-pago", "productos", "margen",
+           "stock", "mermas", "fiado")
+"""The reports of ``/hq/reportes?informe=`` (hq-reports' ``syncserver.hq.reports.REPORTS``)."""
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -70,8 +74,14 @@ PAGES: tuple[Page, ...] = (
     Page("panel", "/hq/panel", "hq-speed"),
     Page("panel tienda", f"/hq/panel?tienda={STORE}", "hq-speed"),
     Page("panel datos", "/hq/panel/datos", "hq-speed"),
-    Page("reportes", "/hq/reportes", "hq-reports/rollups"),
-    Page("reportes tienda", f"/hq/reportes?tienda={STORE}", "hq-reports/rollups"),
+    *(Page(f"reportes {slug}{' tienda' if store else ''}",
+           f"/hq/reportes?informe={slug}&periodo=mes{f'&tienda={STORE}' if store else ''}", "hq-reports/rollups")
+      for slug in REPORTS for store in (False, True)),
+    Page("reportes productos año", f"/hq/reportes?informe=productos&periodo=rango&desde={YEAR_START}&hasta={DAY}"
+         "&por=margen", "hq-reports/rollups"),
+    Page("reportes ventas año tienda", f"/hq/reportes?informe=ventas-por-dia&periodo=rango&desde={YEAR_START}"
+         f"&hasta={DAY}&tienda={STORE}", "hq-reports/rollups"),
+    Page("reportes todo xlsx", "/hq/reportes/todo.xlsx?periodo=mes", "hq-reports/rollups"),
     Page("libros", f"/hq/libros?mes={MONTH}", "hq-speed"),
     Page("libros tienda", f"/hq/libros?mes={MONTH}&tienda={STORE}", "hq-speed"),
     Page("libro ventas csv", f"/hq/libros/ventas.csv?mes={MONTH}", "hq-speed"),
