@@ -24,7 +24,7 @@ from shared.events import envelope, returns, sales
 from syncserver.dte import folios
 from syncserver.ingest import conflicts, limits, projections, scope
 from syncserver.ingest import epoch as epoch_mod
-from syncserver.store import audit, db, events, terminals
+from syncserver.store import audit, books, db, events, terminals
 
 log = logging.getLogger("syncserver.ingest.push")
 
@@ -252,6 +252,7 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
     # document of a folded event is quarantined in there (folded), under a seq of no quarantined event
     recorded = await folios.record_documents(conn, tenant_id, terminal_id, epoch, documents) if documents \
         else _NOTHING_RECORDED
+    await books.add_documents(conn, tenant_id, terminal_id, epoch, [(d.tipo, d.folio, d.seq) for d in documents])
     if recorded.notes:
         notes = recorded.notes
         quarantine = [q._replace(reason=f"{q.reason}; {notes[q.seq]}") if q.seq in notes else q for q in quarantine]

@@ -4,8 +4,8 @@ What is folded again and why stock is written once: docs/architecture.md, "Inges
 cost state, suppliers and product settings are folded in a second pass, store by store, in the order the ingest
 folded them (``inventory_folds``); customers and fiado in a third, tenant-wide, in ``fiado_log`` order
 (``syncserver.ingest.fiado.refold``); the general journal, its returns and counts valued by the refolded kardex
-(``syncserver.ingest.journal.rebook``); HQ's report rollups last, from the refolded sales
-(``syncserver.store.rollups``)."""
+(``syncserver.ingest.journal.rebook``), the books' day sums (``syncserver.store.books.rebuild_days``); HQ's
+report rollups last, from the refolded sales (``syncserver.store.rollups``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from shared import errors
 from shared.events import codec as codec_mod
 from shared.events import envelope, inventory
 from syncserver.ingest import fiado, journal, kardex, projections
-from syncserver.store import db, events, rollups
+from syncserver.store import books, db, events, rollups
 
 FOLDED = ("sale_tenders", "sale_lines", "sales", "return_refunds", "return_lines", "returns", "purchase_lines",
           "purchases", "stock", "shifts", "kardex", "kardex_counters", "cost_state", "transfer_lines",
@@ -62,6 +62,7 @@ async def rebuild(pool: db.Pool, codec: codec_mod.Codec, tenant_id: int) -> int:
         await _refold_ordered(conn, codec, tenant_id)
         await fiado.refold(conn, codec, tenant_id)
         await journal.rebook(conn, codec, tenant_id)
+        await books.rebuild_days(conn, tenant_id)
         await rollups.backfill(conn, codec, tenant_id)
     return folded
 

@@ -1,5 +1,6 @@
 """The accountant's books from the master's tables: the month's documents issued (``dte_documents`` with the sale,
-return or HQ correction behind each) and purchases registered, as ``shared.books`` lines, and the IVA summary.
+return or HQ correction behind each; the tills' documents also summed per store, day and type in ``book_days``, kept
+at ingest) and purchases registered, as ``shared.books`` lines, and the IVA summary.
 Every function runs inside the caller's tenant transaction; the rules are in ``shared.books`` and docs/books.md.
 """
 
@@ -7,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
+import psycopg
 from psycopg.rows import dict_row
 
 from shared import books
@@ -27,26 +29,91 @@ _WHERE = (
     " AND (%(store)s::text IS NULL OR coalesce(r.store_id, s.store_id) = %(store)s::text)"
     " AND (%(scope)s::text[] IS NULL OR coalesce(r.store_id, s.store_id) = ANY(%(scope)s))")
 
+_LISTED: Final = "d.tipo NOT IN (35, 38, 39, 41)"
+"""The documents listed one by one (all but :data:`shared.books.BOLETAS_RESUMEN`), spelled as migration 0034's
+partial index ``dte_documents_listed_by_day`` is, so the month's are found on it."""
 _SALES = (
     "SELECT d.tipo, d.folio, left(d.stamped_at, 10) AS fecha, coalesce(r.store_id, s.store_id) AS store_id,"
     " c.content, r.return_id, r.neto AS r_neto, r.iva AS r_iva, r.exento AS r_exento, r.total AS r_total,"
     " r.original_tipo, r.original_folio, s.neto, s.iva, s.exento, s.total,"
     " CASE WHEN c.content IS NULL THEN e.payload->'customer' END AS customer" + _JOINS
     + " LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.terminal_id = s.terminal_id AND e.epoch = s.epoch"
-    " AND e.seq = s.seq" + _WHERE + " AND d.tipo <> ALL(%(boletas)s) ORDER BY d.tipo, d.folio")
+    " AND e.seq = s.seq" + _WHERE + " AND " + _LISTED + " ORDER BY d.tipo, d.folio")
+_DAYS_WHERE = (
+    " WHERE tenant_id = %(tenant)s AND day >= %(low)s AND day < %(high)s"
+    " AND (%(store)s::text IS NULL OR store_id = %(store)s::text)"
+    " AND (%(scope)s::text[] IS NULL OR store_id = ANY(%(scope)s))")
 _BOLETAS = (
-    "SELECT d.tipo, left(d.stamped_at, 10) AS fecha, min(d.folio), max(d.folio), count(*), sum(s.exento)::bigint,"
-    " sum(s.neto)::bigint, sum(s.iva)::bigint, sum(s.total)::bigint FROM dte_documents d"
-    " JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
-    " WHERE d.tenant_id = %(tenant)s AND left(d.stamped_at, 10) >= %(low)s AND left(d.stamped_at, 10) < %(high)s"
-    " AND d.tipo = ANY(%(boletas)s) AND (%(store)s::text IS NULL OR s.store_id = %(store)s::text)"
-    " AND (%(scope)s::text[] IS NULL OR s.store_id = ANY(%(scope)s)) GROUP BY 1, 2")
-"""The boletas summed per day and type by the database (a boleta is always a sale's: notas are type 61)."""
+    "SELECT tipo, day, min(first_folio), max(last_folio), sum(documents)::bigint, sum(exento)::bigint,"
+    " sum(neto)::bigint, sum(iva)::bigint, sum(total)::bigint FROM book_days" + _DAYS_WHERE
+    + " AND tipo = ANY(%(boletas)s) GROUP BY 1, 2")
+"""The boletas summed per day and type (``book_days``; a boleta is always a sale's: notas are type 61)."""
 
 _IVA_EXPR = ("(CASE WHEN d.tipo IN (60, 61) THEN -1 ELSE 1 END) * coalesce((c.content->'totales'->>'iva')::bigint,"
              " CASE WHEN r.return_id IS NOT NULL THEN r.iva END, s.iva)")
-_DEBITO_BY_MONTH = ("SELECT left(d.stamped_at, 7) AS month, sum(" + _IVA_EXPR + ")::bigint" + _JOINS + _WHERE
-                    + " GROUP BY 1")
+_DEBITO_BY_MONTH = (
+    "SELECT left(day, 7) AS month, sum(CASE WHEN tipo IN (60, 61) THEN -iva ELSE iva END)::bigint FROM book_days"
+    + _DAYS_WHERE + " GROUP BY 1")
+"""The tills' documents' débito fiscal per month (``book_days``)."""
+_HQ_DEBITO_BY_MONTH = (
+    "SELECT left(d.stamped_at, 7) AS month, sum(" + _IVA_EXPR + ")::bigint FROM dte_corrections c"
+    " JOIN dte_documents d ON d.tenant_id = c.tenant_id AND d.tipo = c.tipo AND d.folio = c.folio"
+    " JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
+    " LEFT JOIN returns r ON r.tenant_id = d.tenant_id AND r.sale_id = d.sale_id AND r.tipo = d.tipo"
+    " AND r.folio = d.folio" + _WHERE.replace("d.tenant_id = %(tenant)s", "c.tenant_id = %(tenant)s") + " GROUP BY 1")
+"""The notas HQ stamped itself (``dte_corrections``: few), per month, as the books read them."""
+
+_DAY_SUMS = (
+    "INSERT INTO book_days (tenant_id, day, store_id, tipo, documents, first_folio, last_folio, exento, neto, iva,"
+    " total) SELECT d.tenant_id, left(d.stamped_at, 10), coalesce(r.store_id, s.store_id), d.tipo, count(*),"
+    " min(d.folio), max(d.folio), sum(CASE WHEN r.return_id IS NULL THEN s.exento ELSE r.exento END),"
+    " sum(CASE WHEN r.return_id IS NULL THEN s.neto ELSE r.neto END),"
+    " sum(CASE WHEN r.return_id IS NULL THEN s.iva ELSE r.iva END),"
+    " sum(CASE WHEN r.return_id IS NULL THEN s.total ELSE r.total END) FROM dte_documents d"
+    " JOIN sales s ON s.tenant_id = d.tenant_id AND s.sale_id = d.sale_id"
+    " LEFT JOIN returns r ON r.tenant_id = d.tenant_id AND r.sale_id = d.sale_id AND r.tipo = d.tipo"
+    " AND r.folio = d.folio WHERE d.tenant_id = %(tenant)s {where} AND NOT EXISTS (SELECT 1 FROM dte_corrections c"
+    " WHERE c.tenant_id = d.tenant_id AND c.tipo = d.tipo AND c.folio = d.folio) GROUP BY 1, 2, 3, 4"
+    " ON CONFLICT (tenant_id, day, store_id, tipo) DO UPDATE SET documents = book_days.documents + excluded.documents,"
+    " first_folio = least(book_days.first_folio, excluded.first_folio),"
+    " last_folio = greatest(book_days.last_folio, excluded.last_folio), exento = book_days.exento + excluded.exento,"
+    " neto = book_days.neto + excluded.neto, iva = book_days.iva + excluded.iva,"
+    " total = book_days.total + excluded.total")
+"""The tills' documents summed into ``book_days`` with the figures the books read (a nota de crédito's from its
+return, the others' from their sale): those whose sale the master holds; HQ's own notas are left to
+:data:`_HQ_DEBITO_BY_MONTH`."""
+_BATCH = (" AND d.terminal_id = %(terminal)s AND d.epoch = %(epoch)s AND (d.tipo, d.folio, d.seq) IN"
+          " (SELECT * FROM unnest(%(tipos)s::integer[], %(folios)s::bigint[], %(seqs)s::bigint[]))")
+
+
+async def add_documents(conn: Conn, tenant_id: int, terminal_id: str, epoch: int,
+                        documents: Sequence[tuple[int, int, int]]) -> None:
+    """Add to ``book_days`` the documents ``(tipo, folio, seq)`` a push of ``terminal_id`` just recorded (in its
+    transaction, after ``syncserver.dte.folios.record_documents``; a folio refused there, recorded by another
+    batch, is not this terminal's seq and is not added again)."""
+    if not documents:
+        return
+    tipos, folios, seqs = (list(c) for c in zip(*documents, strict=True))
+    await conn.execute(_DAY_SUMS.format(where=_BATCH), {"tenant": tenant_id, "terminal": terminal_id,
+                                                        "epoch": epoch, "tipos": tipos, "folios": folios,
+                                                        "seqs": seqs})
+
+
+async def rebuild_days(conn: Conn, tenant_id: int) -> None:
+    """Sum ``tenant_id``'s documents into ``book_days`` again (the rebuild, after the sales and returns)."""
+    await conn.execute("DELETE FROM book_days WHERE tenant_id = %s", (tenant_id,))
+    await conn.execute(_DAY_SUMS.format(where=""), {"tenant": tenant_id})
+
+
+def backfill_days_all(conn: psycopg.Connection[Any]) -> None:
+    """Migration 0034's back-fill: :data:`_DAY_SUMS` of every tenant with documents, on a synchronous connection in
+    its transaction (a migrating role that row-level security hides the rows from sums nothing: ``almacen server
+    admin rebuild-projections`` does it then)."""
+    tenants = [int(r[0]) for r in conn.execute("SELECT DISTINCT tenant_id FROM dte_documents").fetchall()]
+    for tenant_id in tenants:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+        conn.execute(_DAY_SUMS.format(where=""), {"tenant": tenant_id})
+    conn.execute("SELECT set_config('app.tenant_id', '', true)")
 
 _PURCHASES = (
     "SELECT tipo, folio, fecha_emision, supplier_rut, supplier_name, neto, exento, iva, other_taxes, total, store_id"
@@ -145,7 +212,10 @@ async def remanente_before(conn: Conn, tenant_id: int, month: date, store: str |
     from the same documents the books read."""
     query = _query(tenant_id, month, store, scope, low=FIRST)
     query["high"] = month.replace(day=1).isoformat()
-    debito: dict[str, int | None] = dict(await (await conn.execute(_DEBITO_BY_MONTH, query)).fetchall())
+    debito: dict[str, int] = {}
+    for sql in (_DEBITO_BY_MONTH, _HQ_DEBITO_BY_MONTH):
+        for month, iva in await (await conn.execute(sql, query)).fetchall():
+            debito[str(month)] = debito.get(str(month), 0) + int(iva or 0)
     credito: dict[str, int | None] = dict(await (await conn.execute(_CREDITO_BY_MONTH, query)).fetchall())
     return books.carried((int(debito.get(m) or 0), int(credito.get(m) or 0)) for m in sorted({*debito, *credito}))
 

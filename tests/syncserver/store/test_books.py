@@ -1,19 +1,22 @@
 """The books from the master's tables (``syncserver.store.books``) against folds of the pushed events written here
 (``books_kit``): boletas, a factura, notas de crédito of returns at the till and of an HQ correction, purchases of
-every kind, the remanente carried from an earlier month, one store and an encargado's scope."""
+every kind, the remanente carried from an earlier month, one store and an encargado's scope; the day sums kept at
+ingest (``book_days``) equal the rebuild's and the migration's back-fill's."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+import psycopg
 import psycopg_pool
 
 from shared import books
+from syncserver.ingest import rebuild
 from syncserver.store import books as books_store
 from syncserver.store import db
 from tests.syncserver.dte.dte_kit import CUSTOMER
-from tests.syncserver.dte.folio_kit import SAMPLE_RUT, migrated
+from tests.syncserver.dte.folio_kit import CODEC, SAMPLE_RUT, migrated
 from tests.syncserver.store import books_kit
 from tests.syncserver.store.books_kit import APRIL, MAY
 
@@ -63,3 +66,13 @@ def test_books_of_a_month_equal_a_fold_of_the_events(pg_database: str) -> None:
     assert got["june"].remanente_anterior == may.carry
     assert [(r.tipo, r.folio, r.store_id) for r in got["norte"]] == [(39, 6, "norte")]
     assert [(r.tipo, r.folio, r.iva, r.store_id) for r in got["scoped"]] == [(39, 6, got["norte"][0].iva, "")]
+
+    days = data.rows("SELECT * FROM book_days ORDER BY day, store_id, tipo")
+    assert sum(r[4] for r in days) == sum(g.documentos for g in books.by_tipo(rows)) - 1  # but HQ's own nota
+    data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
+    assert data.rows("SELECT * FROM book_days ORDER BY day, store_id, tipo") == days
+    with psycopg.connect(data.admin_url) as conn:
+        conn.execute("DELETE FROM book_days")
+        books_store.backfill_days_all(conn)
+    assert data.rows("SELECT * FROM book_days ORDER BY day, store_id, tipo") == days
+    assert f"d.tipo NOT IN ({', '.join(map(str, sorted(books.BOLETAS_RESUMEN)))})" == books_store._LISTED
