@@ -19,6 +19,7 @@
     ├── params.py          strict reading of query and form values (ASCII digits, real dates, lengths)
     ├── pdf_reportlab.py   the server's PDF backend (reportlab) for HQ's downloads
     ├── purchases.py       /hq/compras: the stores' purchases by month, the answers to suppliers' facturas
+    ├── reports.py         /hq/reportes: the back office's reports for one store or all, charts, CSV and XLSX
     ├── rvd.py             /hq/documentos/rvd: the daily sales reports
     ├── sales.py           /hq/ventas: a day's sales per store
     ├── sessions.py        the server-side session behind the cookie: login, expiry, logout
@@ -60,6 +61,7 @@ from syncserver.hq import (
     folios,
     journal_book,
     purchases,
+    reports,
     rvd,
     sales,
     setup,
@@ -113,6 +115,7 @@ def routes() -> list[BaseRoute]:
         *stock.ROUTES,
         *customers.ROUTES,
         *books.ROUTES,
+        *reports.ROUTES,
         *journal_book.ROUTES,
         *dashboard.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("syncserver.hq", "static")]), name="static"),

@@ -1,5 +1,5 @@
-"""Small charts drawn on the server as inline SVG (no script, no CDN): paired bars and a weekday × hour heat map,
-scaled by their ``viewBox`` to any width, each with a text alternative for screen readers."""
+"""Small charts drawn on the server as inline SVG (no script, no CDN): paired and signed bars, columns and lines over
+time, a weekday × hour heat map; scaled by their ``viewBox`` to any width, each with a text alternative."""
 
 from __future__ import annotations
 
@@ -84,3 +84,158 @@ def heat_map(heat: Sequence[Sequence[int]], *, title: str, fmt: Callable[[int], 
     width, height = left + 24 * cell, head + 7 * cell
     return Markup(f'<svg class="chart heat" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
                   f'<title>{escape(title)}</title><desc>{escape(desc)}</desc>{"".join(parts)}</svg>')
+
+
+def _scale(values: Sequence[int]) -> tuple[int, int]:
+    """The low (≤ 0) and high (≥ 0, never both 0) ends of a scale holding every value and zero."""
+    low, high = min([0, *values]), max([0, *values])
+    return low, high if high > low else low + 1
+
+
+def _svg(kind: str, width: int, height: int, title: str, desc: str, body: str) -> Markup:
+    return Markup(f'<svg class="chart {kind}" viewBox="0 0 {width} {height}" role="img"'
+                  f' preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+                  f'<desc>{escape(desc)}</desc>{body}</svg>')
+
+
+def _legend(now_label: str, before_label: str | None, *, dashed: bool = False) -> str:
+    parts = [f'<rect x="0" y="2" width="10" height="10" fill="{NOW_COLOUR}"/><text x="14" y="11">'
+             f'{escape(now_label)}</text>']
+    if before_label is not None:
+        mark = (f'<line x1="150" y1="7" x2="162" y2="7" stroke="{BEFORE_COLOUR}" stroke-width="2"'
+                f' stroke-dasharray="3 2"/>' if dashed else
+                f'<rect x="150" y="2" width="10" height="10" fill="{BEFORE_COLOUR}"/>')
+        parts.append(f'{mark}<text x="166" y="11">{escape(before_label)}</text>')
+    return f'<g class="chart-legend" aria-hidden="true">{"".join(parts)}</g>'
+
+
+def _ticks(count: int, most: int = 7) -> list[int]:
+    """Which of ``count`` positions get a label on the time axis: the first, the last and evenly between."""
+    if count <= most:
+        return list(range(count))
+    step = -(-(count - 1) // (most - 1))
+    return sorted({*range(0, count, step), count - 1})
+
+
+def columns(labels: Sequence[str], values: Sequence[int], before: Sequence[int] | None, *, title: str,
+            fmt: Callable[[int], str], now_label: str, before_label: str) -> Markup:
+    """Vertical bars over time (one per label: a day), this period's (green) in front of the period before's at the
+    same position (grey, ``before``: None for none); a zero line, the scale's ends written, labels under some
+    bars; the ``<desc>`` gives both sums and the highest bar."""
+    width, height, top, bottom, left = 360, 190, 22, 22, 52
+    plot_w, plot_h = width - left - 12, height - top - bottom
+    earlier = list(before or [])
+    low, high = _scale([*values, *earlier])
+    zero = top + plot_h * high / (high - low)
+    slot = plot_w / max(1, len(values))
+
+    def bar(i: int, value: int, colour: str, share: float) -> str:
+        y = top + plot_h * (high - max(value, 0)) / (high - low)
+        h = max(abs(value) * plot_h / (high - low), 0.8 if value else 0)
+        w = max(slot * share, 0.6)
+        x = left + i * slot + (slot - w) / 2
+        return f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{colour}"/>'
+
+    parts = [f'<line x1="{left}" y1="{zero:.1f}" x2="{width}" y2="{zero:.1f}" stroke="#5b6878" stroke-width="0.8"/>',
+             f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" class="chart-value">{escape(fmt(high))}</text>',
+             f'<text x="{left - 4}" y="{zero + 4:.1f}" text-anchor="end" class="chart-value">{escape(fmt(0))}</text>']
+    if low < 0:
+        parts.append(f'<text x="{left - 4}" y="{top + plot_h:.1f}" text-anchor="end" class="chart-value">'
+                     f'{escape(fmt(low))}</text>')
+    for i, value in enumerate(values):
+        if i < len(earlier):
+            parts.append(bar(i, earlier[i], BEFORE_COLOUR, 0.85))
+        parts.append(bar(i, value, NOW_COLOUR, 0.5 if earlier else 0.75))
+    for i in _ticks(len(labels)):
+        x = left + i * slot + slot / 2
+        parts.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" class="chart-axis">'
+                     f'{escape(labels[i])}</text>')
+    best = max(range(len(values)), key=lambda i: (values[i], -i)) if values else None
+    desc = f"Total {now_label}: {fmt(sum(values))}"
+    if before is not None:
+        desc += f"; {before_label}: {fmt(sum(earlier))}"
+    if best is not None and values[best]:
+        desc += f". El más alto: {labels[best]}, {fmt(values[best])}"
+    return _svg("columns", width, height, title, desc + ".",
+                _legend(now_label, before_label if before is not None else None) + "".join(parts))
+
+
+def lines(labels: Sequence[str], values: Sequence[int], before: Sequence[int] | None, *, title: str,
+          fmt: Callable[[int], str], now_label: str, before_label: str) -> Markup:
+    """A line over time for this period (green, a dot per point when few) and a dashed one for the period before at
+    the same positions; a zero line; negative values below it. The ``<desc>`` gives both sums, the best and the
+    worst point."""
+    width, height, top, bottom, left = 360, 190, 22, 22, 52
+    plot_w, plot_h = width - left - 16, height - top - bottom
+    earlier = list(before or [])
+    low, high = _scale([*values, *earlier])
+    step = plot_w / max(1, len(values) - 1)
+
+    def point(i: int, value: int) -> tuple[float, float]:
+        return left + 3 + i * step, top + plot_h * (high - value) / (high - low)
+
+    zero = point(0, 0)[1]
+    parts = [f'<line x1="{left}" y1="{zero:.1f}" x2="{width}" y2="{zero:.1f}" stroke="#5b6878" stroke-width="0.8"/>',
+             f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" class="chart-value">{escape(fmt(high))}</text>',
+             f'<text x="{left - 4}" y="{zero + 4:.1f}" text-anchor="end" class="chart-value">{escape(fmt(0))}</text>']
+    if low < 0:
+        parts.append(f'<text x="{left - 4}" y="{top + plot_h:.1f}" text-anchor="end" class="chart-value">'
+                     f'{escape(fmt(low))}</text>')
+    for series, colour, extra in ((earlier, BEFORE_COLOUR, ' stroke-dasharray="4 3"'), (values, NOW_COLOUR, "")):
+        if not series:
+            continue
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(series)))
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>')
+    if len(values) <= 31:
+        for i, value in enumerate(values):
+            x, y = point(i, value)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{NOW_COLOUR}"><title>{escape(labels[i])}:'
+                         f' {escape(fmt(value))}</title></circle>')
+    for i in _ticks(len(labels)):
+        parts.append(f'<text x="{point(i, 0)[0]:.1f}" y="{height - 6}" text-anchor="middle" class="chart-axis">'
+                     f'{escape(labels[i])}</text>')
+    desc = f"Total {now_label}: {fmt(sum(values))}"
+    if before is not None:
+        desc += f"; {before_label}: {fmt(sum(earlier))}"
+    if values:
+        best = max(range(len(values)), key=lambda i: (values[i], -i))
+        worst = min(range(len(values)), key=lambda i: (values[i], i))
+        desc += (f". El más alto: {labels[best]}, {fmt(values[best])};"
+                 f" el más bajo: {labels[worst]}, {fmt(values[worst])}")
+    return _svg("lines", width, height, title, desc + ".",
+                _legend(now_label, before_label if before is not None else None, dashed=True) + "".join(parts))
+
+
+def bars(pairs: Sequence[Pair], *, title: str, fmt: Callable[[int], str], now_label: str,
+         before_label: str | None) -> Markup:
+    """Horizontal bars, the label above each group: this period's value and (``before_label`` not None) the period
+    before's under it, on one scale from the lowest value (or zero) to the highest, negative values to the left of
+    the zero line; the ``<desc>`` reads every value."""
+    paired = before_label is not None
+    row = 58 if paired else 40
+    bar, width, first, room = 16, 320, 34, 86
+    low, high = _scale([v for p in pairs for v in ((p.value, p.before) if paired else (p.value,))])
+    plot = width - room
+    zero = plot * -low / (high - low)
+    parts = []
+    for i, p in enumerate(pairs):
+        y = first + i * row
+        parts.append(f'<text x="0" y="{y}" class="chart-label">{escape(p.label)}</text>')
+        shown = ((p.value, NOW_COLOUR), (p.before, BEFORE_COLOUR)) if paired else ((p.value, NOW_COLOUR),)
+        for j, (value, colour) in enumerate(shown):
+            w = max(plot * abs(value) / (high - low), 1)
+            x = zero if value >= 0 else zero - w
+            yy = y + 6 + j * (bar + 2)
+            parts.append(f'<rect x="{x:.1f}" y="{yy}" width="{w:.1f}" height="{bar}" fill="{colour}" rx="2"/>')
+            parts.append(f'<text x="{max(x + w, zero) + 4:.1f}" y="{yy + bar - 4}" class="chart-value">'
+                         f'{escape(fmt(value))}</text>')
+    if low < 0:
+        parts.append(f'<line x1="{zero:.1f}" y1="20" x2="{zero:.1f}" y2="{first + row * len(pairs) - 14}"'
+                     ' stroke="#5b6878" stroke-width="0.8"/>')
+    height = first + row * max(1, len(pairs)) - 14
+    if paired:
+        desc = "; ".join(f"{p.label}: {fmt(p.value)} {now_label}, {fmt(p.before)} {before_label}" for p in pairs)
+    else:
+        desc = "; ".join(f"{p.label}: {fmt(p.value)}" for p in pairs)
+    return _svg("bars", width, height, title, desc or "Sin datos.",
+                _legend(now_label, before_label) + "".join(parts))

@@ -38,6 +38,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "panel": (EVERYONE, frozenset()),  # the dashboard: read-only; an encargado sees his stores
     "ventas": (EVERYONE, frozenset({OWNER})),
     "compras": (EVERYONE, frozenset({OWNER, ACCOUNTANT})),
+    "reportes": (EVERYONE, frozenset()),  # the back office's reports: read-only; an encargado sees his stores
     "libros": (EVERYONE, frozenset({OWNER})),  # the accountant's books: read-only; an encargado sees his stores
     "stock": (EVERYONE, frozenset({OWNER})),  # the inventory settings (costing, store prices) are the owner's
     "documentos": (EVERYONE, frozenset({OWNER})),  # a correction issues a new tax document: the emisor's act

@@ -193,9 +193,11 @@ _ORDER: Final = {"units": "s.units", "pesos": "s.total", "margin": "s.costed - s
 
 
 async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date,
-                       by: ProductMetric = "units", bottom: bool = False, limit: int = 20) -> list[ProductSales]:
+                       by: ProductMetric = "units", bottom: bool = False, limit: int = 20,
+                       skus: Sequence[str] | None = None) -> list[ProductSales]:
     """The ``limit`` products that sold most (``bottom``: least, among those sold) in the span by ``by``: units,
     pesos (IVA incl.) or margin (costed lines), then by SKU; name and category as HQ's catalog has them today.
+    ``skus``: only those products (the period before's figures of a list).
 
     Raises: ValueError: an unknown ``by``, a ``limit`` outside 1..:data:`MAX_LIMIT`, no store, or ``end`` before
     ``start``."""
@@ -204,11 +206,12 @@ async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], sta
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"Se pueden listar de 1 a {MAX_LIMIT} productos.")
     sums, params = await _product_sums(conn, tenant_id, stores, start, end)
-    params.update(none=UNCATEGORISED, limit=limit)
+    params.update(none=UNCATEGORISED, limit=limit, skus=None if skus is None else list(skus))
     rows = await (await conn.execute(
         "SELECT s.sku, COALESCE(p.name, s.sku), COALESCE(NULLIF(p.category, ''), %(none)s), s.units, s.total,"
         f" s.neto, s.cost, s.costed - s.cost, s.neto - s.costed FROM ({sums}) s"
         " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku"
+        + ("" if skus is None else " WHERE s.sku = ANY(%(skus)s)") +
         f" ORDER BY {_ORDER[by]} {'ASC' if bottom else 'DESC'}, s.sku LIMIT %(limit)s", params)).fetchall()
     return [ProductSales(str(r[0]), str(r[1]), str(r[2]), units_of(int(r[3])), *(int(x) for x in r[4:]))
             for r in rows]

@@ -28,8 +28,8 @@ from tests.syncserver.hq.hq_support import World
 
 PUBLIC = {"login", "first_run", "invitation", "_missing", "static"}
 """Routes that open without a session (attacked in their own cases below)."""
-NOT_IDS = {"dia", "rest"}
-"""Path parameters that name no tenant's object (a day; the unknown-address catch-all)."""
+NOT_IDS = {"dia", "rest", "informe"}
+"""Path parameters that name no tenant's object (a day; the unknown-address catch-all; a report's name)."""
 VICTIMS: dict[str, dict[str, str]] = {
     # param -> whose -> the victim's id: "B" tenant B's (for A's accounts), "A" tenant A's (for B's dueño),
     # "A2" the other store of the encargado's own tenant (only for store-scoped params)
@@ -50,7 +50,8 @@ UPLOADS = {"certificate": "pfx", "folios": "caf", "catalog_import": "archivo"}
 """Routes that read a multipart form (a file), attacked with one."""
 STORE_FILTERS = {"sales", "purchases", "stock", "customers", "books", "books_sales_csv", "books_sales_xlsx",
                  "books_purchases_csv", "books_purchases_xlsx", "books_iva_json", "journal_book", "journal_book_csv",
-                 "dashboard", "dashboard_figures", "dashboard_events"}
+                 "dashboard", "dashboard_figures", "dashboard_events", "reports", "reports_csv", "reports_xlsx",
+                 "reports_all_xlsx"}
 """Pages whose ``tienda`` filter an encargado is held to (another store's: 403, audited)."""
 NO_ROLE = {"logout"}
 """Routes any session may use (no role check): only their CSRF token guards them."""
@@ -97,7 +98,7 @@ def fill(attack: Attack, case: Case) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in NOT_IDS:
-            return "2026-11-20" if name == "dia" else "x"
+            return {"dia": "2026-11-20", "informe": "cajeros"}.get(name, "x")
         raw = VICTIMS[name].get(case.victim) or VICTIMS[name]["A" if case.victim == "A" else "B"]
         if raw.startswith("till:"):
             raw = attack.tills[raw[5:]].terminal_id

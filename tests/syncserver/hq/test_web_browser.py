@@ -13,7 +13,7 @@ pytestmark = BROWSER_MARKS
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGES = ("/hq/panel", "/hq/", "/hq/ventas?fecha=2026-11-20", "/hq/compras", "/hq/libros", "/hq/libros/diario",
-         "/hq/stock", "/hq/clientes", "/hq/catalogo", "/hq/codigos-nuevos", "/hq/usuarios",
+         "/hq/reportes", "/hq/stock", "/hq/clientes", "/hq/catalogo", "/hq/codigos-nuevos", "/hq/usuarios",
          "/hq/tiendas", "/hq/folios", "/hq/documentos", "/hq/documentos/rvd", "/hq/emisor", "/hq/cuentas",
          "/hq/auditoria")
 """HQ's pages reached from the menu (and the two under Libros and Documentos)."""
@@ -62,6 +62,6 @@ def test_no_main_page_scrolls_sideways_on_a_phone_and_the_menu_folds(world: Worl
     sign_in(page)
     expect(page.locator("summary", has_text="Menú")).to_be_hidden()
     page.screenshot(path=str(SHOTS / "hq_menu_desktop.png"))
-    for name in ("Panel", "Ventas", "Libros", "Auditoría"):
+    for name in ("Panel", "Ventas", "Reportes", "Libros", "Auditoría"):
         expect(page.get_by_role("navigation", name="Secciones").get_by_role("link", name=name)).to_be_visible()
     page.close()
