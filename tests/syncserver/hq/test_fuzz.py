@@ -57,6 +57,8 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "rvd_resend": {"POST": ()},
     "document_pdf": {"GET": ("cedible",)},
     "correct_document": {"GET": (), "POST": ("motivo", "password")},
+    "debit_document": {"GET": (), "POST": ("concepto_1", "detalle_1", "monto_1", "exento_1", "monto_2", "montos",
+                                           "motivo", "password")},
     "emisor": {"GET": ("guardado",), "POST": ("razon_social", "giro", "acteco", "direccion", "comuna", "ciudad",
                                               "sucursal_sii", "resolucion_fecha", "resolucion_numero",
                                               "unidad_sii")},
