@@ -25,6 +25,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── shift.py           the shift aggregate: float, sales by tender, cash moves, count, Z report
     ├── signing.py         Ed25519 keys and signatures of terminals' batches
     ├── sucursal.py        where a document is issued from: the emisor's or the store's address
+    ├── supplier_answers.py  Ley 19.983's window to answer a supplier's factura: deadline and state
     ├── sync.py            the sync protocol's messages: push batches, acks, errors
     ├── text_fold.py       how searches compare text: case, accents and punctuation folded
     ├── dte/               SII electronic tax documents: CAF, TED, documents, XML, signatures, schemas

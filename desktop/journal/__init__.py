@@ -17,6 +17,7 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── report_projection.py     rollups for the reports: sales per day, hour and cashier; tenders; products
     ├── report_queries.py        the reports' figures for a period: sales, products, margin, stock, mermas, fiado
     ├── sqlite_store.py          ``SqliteJournal``: append-only events, gapless seq, hash chain, units of work
+    ├── supplier_answers.py      HQ's answers to suppliers' facturas (Ley 19.983) and their deadlines
     ├── suspended_sales.py       sales put aside at the till (working state, kept by a rebuild; no folio held)
     └── migrations/              alembic environment and versions of the journal schema
 """

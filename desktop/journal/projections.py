@@ -18,6 +18,7 @@ from desktop.journal import (
     local_products_projection,
     purchases_projection,
     report_projection,
+    supplier_answers,
 )
 from shared import errors as pos_errors
 from shared import shift as shift_mod
@@ -42,7 +43,7 @@ from shared.events import (
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
                      "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
                      *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES,
-                     *fiado_projection.TABLES, *report_projection.TABLES)
+                     *fiado_projection.TABLES, *report_projection.TABLES, *supplier_answers.TABLES)
 MILLI = Decimal(1000)
 
 
@@ -248,6 +249,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     fiado.CustomerReceived: [fiado_projection.customer_received],
     fiado.FiadoEntryReceived: [fiado_projection.entry_received],
     fiado.FiadoSettingsReceived: [fiado_projection.settings_received],
+    purchases.SupplierAnswerReceived: [supplier_answers.received],
 }
 
 

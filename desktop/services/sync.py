@@ -28,6 +28,7 @@ from shared.events import emisor as emisor_events
 from shared.events import envelope, fiado, rules
 from shared.events import folios as folio_events
 from shared.events import inventory as inventory_events
+from shared.events import purchases as purchase_events
 from shared.events import stores as store_events
 
 log = logging.getLogger("desktop.services.sync")
@@ -289,7 +290,10 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
     ``fiado_settings`` change's (key: the store), the store's fiado settings (:class:`FiadoSettingsReceived`:
     ``offline_allowance``, ``overpayment``, ``set_by``, ``set_at``); a ``fiado_entry`` change's, a ledger entry as the
     master folded it (:class:`FiadoEntryReceived`: ``entry_id``, ``customer_id``, ``kind``, ``amount`` positive,
-    ``store_id``, ``terminal_id``, ``document``, ``reference``, ``at``, ``reverses``, ``counter_account``)."""
+    ``store_id``, ``terminal_id``, ``document``, ``reference``, ``at``, ``reverses``, ``counter_account``); a
+    ``supplier_answer`` change's (for the store that registered the purchase), HQ's answers to a supplier's factura
+    (:class:`SupplierAnswerReceived`: ``supplier_rut``, ``tipo``, ``folio``, ``received``, ``taken``, ``action``,
+    ``message``, ``answered_by``, ``answered_at``)."""
     data = change["data"]
     if change["kind"] == "product":
         return catalog_events.ProductUpserted(
@@ -361,6 +365,12 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             offline_allowance=int(data.get("offline_allowance") or 0),
             overpayment=str(data.get("overpayment") or "refuse"), set_by=str(data.get("set_by") or ""),
             set_at=str(data.get("set_at") or ""))
+    if change["kind"] == "supplier_answer":
+        return purchase_events.SupplierAnswerReceived(
+            supplier_rut=str(data["supplier_rut"]), tipo=int(data["tipo"]), folio=int(data["folio"]),
+            received=str(data.get("received") or ""), taken=tuple(str(a) for a in data.get("taken") or ()),
+            action=str(data["action"]), message=str(data.get("message") or ""),
+            answered_by=str(data.get("answered_by") or ""), answered_at=str(data["answered_at"]))
     if change["kind"] == "fiado_entry":
         return fiado.FiadoEntryReceived(
             entry_id=str(data["entry_id"]), customer_id=str(data["customer_id"]), kind=str(data["kind"]),

@@ -192,3 +192,26 @@ def upcast_v2(payload: dict[str, Any]) -> dict[str, Any]:
     lines = [dict(line, expiry=line.get("expiry", "")) if isinstance(line, dict) else line
              for line in payload.get("lines", [])]
     return {**payload, "lines": lines}
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierAnswerReceived:
+    """HQ's answer to a supplier's factura in the SII's Registro de Reclamos (Ley 19.983), as the master keeps it,
+    forwarded to the tills of the store that registered the purchase (change feed ``supplier_answer``): the SII's
+    reception date (``received``, ``aaaa-mm-dd``; ``""`` when unknown), the answers the SII took in order (``taken``:
+    ACD, ERM, RCD, RFP, RFT), and the last answer sent (``action``), the SII's word on it (``message``), who sent it
+    and when (``answered_at``, ISO). Replaces the till's row of ``(supplier_rut, tipo, folio)``; the till's
+    back office shows the state with :func:`shared.supplier_answers.window`. The master ignores it pushed back."""
+
+    TYPE: ClassVar[str] = "purchase.answer_received"
+    VERSION: ClassVar[int] = 1
+
+    supplier_rut: str
+    tipo: int
+    folio: int
+    received: str
+    taken: tuple[str, ...]
+    action: str
+    message: str
+    answered_by: str
+    answered_at: str

@@ -36,6 +36,7 @@ EVENT_CLASSES = (
     returns.ReturnCompleted,
     customers.CustomerSaved,
     purchases.PurchaseReceived,
+    purchases.SupplierAnswerReceived,
     till.LineRemoved,
     emisor.EmisorReceived,
     stores.StoreReceived,

@@ -144,6 +144,7 @@ LABELS: Final = {
     "fiado.payment_reversed": "la reversa del abono", "fiado.settings_set": "la configuración del fiado",
     "customer.received": "el cliente", "fiado.entry_received": "el movimiento de fiado",
     "fiado.settings_received": "la configuración del fiado",
+    "purchase.answer_received": "la respuesta al proveedor",
 }
 """What the cashier reads for each event type in :class:`RuleBroken`."""
 
@@ -1072,6 +1073,23 @@ def _entry_received(e: fiado.FiadoEntryReceived) -> str | None:
             or _text("counter_account", e.counter_account, ID_MAX))
 
 
+ANSWER_MESSAGE_MAX: Final = 500
+ANSWER_ACTIONS: Final = frozenset({"ACD", "ERM", "RCD", "RFP", "RFT"})
+"""The answers of the SII's Registro de Reclamos (``shared.supplier_answers.ACTION_LABELS``)."""
+
+
+def _answer_received(e: purchases.SupplierAnswerReceived) -> str | None:
+    reason = (_rut("supplier_rut", e.supplier_rut) or _tipo("tipo", e.tipo, frozenset({33, 34, 43}))
+              or _int("folio", e.folio, 1, 10**10, "un folio positivo")
+              or (None if e.received == "" else _iso_date("received", e.received))
+              or _tuple("taken", e.taken, 5) or _one_of("action", e.action, ANSWER_ACTIONS)
+              or _text("message", e.message, ANSWER_MESSAGE_MAX) or _text("answered_by", e.answered_by, 254)
+              or _timestamp("answered_at", e.answered_at))
+    if reason is None and any(type(a) is not str or a not in ANSWER_ACTIONS for a in e.taken):
+        return f"el campo taken debe traer solo {', '.join(sorted(ANSWER_ACTIONS))}"
+    return reason
+
+
 RULES: dict[type[Any], Rule] = {
     sales.SaleCompleted: _sale,
     till.LineRemoved: _line_removed,
@@ -1110,5 +1128,6 @@ RULES: dict[type[Any], Rule] = {
     fiado.CustomerReceived: _customer_received,
     fiado.FiadoEntryReceived: _entry_received,
     fiado.FiadoSettingsReceived: _settings_received,
+    purchases.SupplierAnswerReceived: _answer_received,
 }
 """The rule of each event type (every type of ``shared.events.registry``; a test checks none is missing)."""

@@ -43,7 +43,7 @@ async def answer(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiC
     """Send ``action`` (ACD, ERM, RCD, RFP, RFT) on the purchase ``key`` (supplier RUT, tipo, folio) of the tenant
     and keep the SII's answer with the document: also a refusal (its code) and an SII that could not be reached
     (code None, the error's text). Asks consultarFechaRecepcionSii first and keeps the reception (the window's
-    start).
+    start); the store that registered the purchase gets the answers through the change feed.
 
     Raises:
         AnswerRefused: unknown document, a type the register does not take, no usable certificate or RUT, or a
@@ -53,7 +53,7 @@ async def answer(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiC
     supplier_rut, tipo, folio = key
     async with db.tenant_tx(pool, tenant_id) as conn:
         found = await (await conn.execute(
-            "SELECT 1 FROM purchases WHERE tenant_id = %s AND supplier_rut = %s AND tipo = %s AND folio = %s",
+            "SELECT store_id FROM purchases WHERE tenant_id = %s AND supplier_rut = %s AND tipo = %s AND folio = %s",
             (tenant_id, supplier_rut, tipo, folio))).fetchone()
     if found is None:
         raise AnswerRefused(f"no hay una compra registrada del proveedor {supplier_rut}, tipo {tipo}, folio {folio}")
@@ -80,4 +80,5 @@ async def answer(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiC
             await answers_store.record_reception(conn, tenant_id, key, received, now)
         attempt = await answers_store.record_answer(conn, tenant_id, key, action=action, reason=text, actor=actor,
                                                     asked_at=now, code=code, message=message)
+        await answers_store.forward(conn, tenant_id, key, str(found[0]))  # the store's tills show it
     return Attempt(attempt, action, text, actor, now, code, message)

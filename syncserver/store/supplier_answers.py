@@ -11,34 +11,21 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from syncserver.store import db
+from shared import supplier_answers as rules
+from shared.events import codec as codec_mod
+from shared.events import purchases as purchase_events
+from syncserver.store import change_feed, db
 
 CHILE: Final = ZoneInfo("America/Santiago")
-WINDOW_DAYS: Final = 8
-"""Ley 19.983 art. 3: the buyer may claim within the 8 calendar days that follow the SII's reception; after that
-the document counts as accepted. The last day is the reception's Chile date plus 8."""
-ALERT_DAYS: Final = 2
-"""A pending document is on the dashboard's alerts when this many days or fewer remain (0: today is the last)."""
-ANSWERABLE_TIPOS: Final = frozenset({33, 34, 43})
 LOOKBACK_DAYS: Final = 60
 """The alert looks at documents issued in the last 60 days (a supplier sends its factura to the SII on issuing it;
 one received by the SII two months late is not looked for)."""
+ANSWERABLE_TIPOS: Final = rules.ANSWERABLE_TIPOS
+ACTION_LABELS: Final = rules.ACTION_LABELS
 
-ACTION_LABELS: Final = {
-    "ACD": "Aceptar el contenido",
-    "ERM": "Dar recibo de mercaderías",
-    "RCD": "Reclamar el contenido",
-    "RFP": "Reclamar falta parcial de mercaderías",
-    "RFT": "Reclamar falta total de mercaderías",
-}
-STATE_LABELS: Final = {
-    "pendiente": "Por responder",
-    "aceptado": "Aceptado",
-    "recibo": "Recibo de mercaderías otorgado",
-    "reclamado": "Reclamado",
-    "vencido": "Aceptado (plazo vencido)",
-    "no_aplica": "No se responde",
-}
+CHANGE: Final = "supplier_answer"
+"""Feed kind of an answer kept (for the tills of the store that registered the purchase; key
+``rut:tipo:folio``; ``data``: ``codec.to_payload`` of its :class:`shared.events.purchases.SupplierAnswerReceived`)."""
 
 Key = tuple[str, int, int]
 """``(supplier_rut as on the document, tipo, folio)``: a purchase's key."""
@@ -68,55 +55,53 @@ class Attempt:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """Where a document stands: ``state`` (:data:`STATE_LABELS`), the SII's reception (None: not asked yet),
-    ``deadline`` (the last day to answer: from the reception, or ``estimated`` from the fecha de emisión, which is
-    never later), ``days_left`` (0 = today is the last day; negative once past), every attempt, oldest first."""
+    """Where a document stands (:class:`shared.supplier_answers.Window`: state, deadline, estimated, days left),
+    the SII's reception (None: not asked yet) and every attempt, oldest first."""
 
-    state: str
+    window: rules.Window
     received_at: datetime | None
-    deadline: date | None
-    estimated: bool
-    days_left: int | None
     attempts: tuple[Attempt, ...]
 
     @property
+    def state(self) -> str:
+        return self.window.state
+
+    @property
     def label(self) -> str:
-        return STATE_LABELS[self.state]
+        return self.window.label
+
+    @property
+    def deadline(self) -> date | None:
+        return self.window.deadline
+
+    @property
+    def estimated(self) -> bool:
+        return self.window.estimated
+
+    @property
+    def days_left(self) -> int | None:
+        return self.window.days_left
 
     @property
     def open(self) -> bool:
-        """Whether an answer may still be sent (the SII decides; this is what HQ offers)."""
-        return self.state == "pendiente"
+        return self.window.open
+
+    @property
+    def taken(self) -> tuple[str, ...]:
+        """The actions the SII took, in order."""
+        return tuple(a.action for a in self.attempts if a.ok)
 
     @property
     def last(self) -> Attempt | None:
         return self.attempts[-1] if self.attempts else None
 
 
-def deadline(received: date) -> date:
-    """The last day to answer a document the SII received on ``received`` (a Chile date)."""
-    return received + timedelta(days=WINDOW_DAYS)
-
-
 def standing(tipo: int, fecha_emision: date, received_at: datetime | None, attempts: Sequence[Attempt],
              today: date) -> Standing:
     """A document's :class:`Standing` on ``today`` (Chile date) from its reception and the answers sent."""
-    if tipo not in ANSWERABLE_TIPOS:
-        return Standing("no_aplica", received_at, None, False, None, tuple(attempts))
-    start = fecha_emision if received_at is None else received_at.astimezone(CHILE).date()
-    last_day = deadline(start)
-    done = {a.action for a in attempts if a.ok}
-    if done & {"RCD", "RFP", "RFT"}:
-        state = "reclamado"
-    elif "ACD" in done:
-        state = "aceptado"
-    elif "ERM" in done:
-        state = "recibo"
-    elif today > last_day:
-        state = "vencido"
-    else:
-        state = "pendiente"
-    return Standing(state, received_at, last_day, received_at is None, (last_day - today).days, tuple(attempts))
+    received = None if received_at is None else received_at.astimezone(CHILE).date()
+    return Standing(rules.window(tipo, fecha_emision, received, [a.action for a in attempts if a.ok], today),
+                    received_at, tuple(attempts))
 
 
 async def standings(conn: db.Conn, tenant_id: int, documents: Sequence[tuple[str, int, int, date]],
@@ -169,7 +154,8 @@ async def record_answer(conn: db.Conn, tenant_id: int, key: Key, *, action: str,
 
 @dataclass(frozen=True, slots=True)
 class DueAnswer:
-    """A supplier document still to answer whose deadline is at most :data:`ALERT_DAYS` away."""
+    """A supplier document still to answer whose deadline is at most ``ALERT_DAYS`` away
+    (:data:`shared.supplier_answers.ALERT_DAYS`)."""
 
     supplier_rut: str
     supplier_name: str
@@ -183,7 +169,7 @@ class DueAnswer:
 
 
 async def due_soon(conn: db.Conn, tenant_id: int, stores: Sequence[str], today: date) -> list[DueAnswer]:
-    """The documents of ``stores`` still to answer with 0 to :data:`ALERT_DAYS` days left on ``today`` (Chile
+    """The documents of ``stores`` still to answer with 0 to 2 days left on ``today`` (Chile
     date), the most urgent first: the dashboard's alert."""
     rows = await (await conn.execute(
         "SELECT p.supplier_rut, p.supplier_name, p.tipo, p.folio, p.store_id, p.fecha_emision, r.received_at"
@@ -198,8 +184,26 @@ async def due_soon(conn: db.Conn, tenant_id: int, stores: Sequence[str], today: 
     due = []
     for rut, name, tipo, folio, store, fecha, received in rows:
         found = standing(tipo, fecha, received, (), today)
-        if found.state == "pendiente" and found.deadline is not None and found.days_left is not None \
-                and found.days_left <= ALERT_DAYS:
+        if found.window.urgent and found.deadline is not None and found.days_left is not None:
             due.append(DueAnswer(rut, name, tipo, folio, store, fecha, found.deadline, found.days_left,
                                  found.estimated))
     return sorted(due, key=lambda d: (d.deadline, d.supplier_name, d.folio))
+
+
+async def forward(conn: db.Conn, tenant_id: int, key: Key, store_id: str) -> None:
+    """Publish the document's answers as the master now keeps them to the tills of ``store_id`` (inside the
+    caller's transaction, after :func:`record_answer`): the SII's reception, the answers taken, the last one."""
+    received = await (await conn.execute(
+        "SELECT received_at FROM supplier_receptions WHERE tenant_id = %s AND supplier_rut = %s AND tipo = %s"
+        " AND folio = %s", (tenant_id, *key))).fetchone()
+    rows = await (await conn.execute(
+        "SELECT action, code, message, actor, asked_at FROM supplier_answers WHERE tenant_id = %s"
+        " AND supplier_rut = %s AND tipo = %s AND folio = %s ORDER BY attempt", (tenant_id, *key))).fetchall()
+    if not rows:
+        return
+    action, _code, message, actor, asked_at = rows[-1]
+    event = purchase_events.SupplierAnswerReceived(
+        key[0], key[1], key[2], "" if received is None else received[0].astimezone(CHILE).date().isoformat(),
+        tuple(r[0] for r in rows if r[1] == 0), action, message, actor, asked_at.isoformat())
+    await change_feed.append_change(conn, tenant_id, CHANGE, f"{key[0]}:{key[1]}:{key[2]}",
+                                    codec_mod.to_payload(event), store_id=store_id)

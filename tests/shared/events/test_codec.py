@@ -164,6 +164,9 @@ SAMPLES: dict[type[Any], Any] = {
         ("0193a0b0-0000-7000-8000-000000000009",),
         flags=("Saldo de $62.300 sobre el límite de $50.000: cargos desde 2 cajas que no se conocían entre sí.",)),
     fiado.FiadoSettingsReceived: fiado.FiadoSettingsReceived(20000, "credit", "marta", "2026-12-01T15:04:05.000000Z"),
+    purchases.SupplierAnswerReceived: purchases.SupplierAnswerReceived(
+        "96542180-7", 33, 4711, "2026-12-01", ("ERM", "ACD"), "ACD", "Acción completada OK", "pepe@donpepe.cl",
+        "2026-12-02T10:00:00+00:00"),
     fiado.FiadoEntryReceived: fiado.FiadoEntryReceived(
         "0193a0b0-0000-7000-8000-0000000000aa", "0193a0b0-0000-7000-8000-000000000001", "cargo", 4990, "S2", "T9",
         "Boleta N° 77 · Local Norte", "V-77", "2026-12-01T15:04:05.000000Z"),

@@ -340,3 +340,15 @@ def test_the_store_settings_forwarded_by_the_master_keep_the_settings_rules() ->
     assert rules.problem(fiado.FiadoSettingsReceived(0, "refuse", "")) is None  # who set them may be unknown
     assert "overpayment" in str(rules.problem(fiado.FiadoSettingsReceived(0, "regalar", "marta")))
     assert "offline_allowance" in str(rules.problem(fiado.FiadoSettingsReceived(-1, "credit", "marta")))
+
+
+def test_an_answer_to_a_supplier_forwarded_by_the_master_is_checked() -> None:
+    answer = purchases.SupplierAnswerReceived("96542180-7", 33, 4711, "2026-12-01", ("ACD",), "ACD", "OK",
+                                              "pepe@donpepe.cl", "2026-12-02T10:00:00+00:00")
+    assert rules.problem(answer) is None
+    assert rules.problem(replace(answer, received="", taken=(), action="RCD")) is None  # refused, not asked yet
+    for field, bad, says in (("tipo", 61, "tipo"), ("received", "ayer", "received"), ("taken", ("XYZ",), "taken"),
+                             ("action", "ZZZ", "action"), ("supplier_rut", "1-2", "supplier_rut"),
+                             ("answered_at", "hoy", "answered_at"), ("message", "x" * 501, "message")):
+        reason = rules.problem(replace(answer, **{field: bad}))
+        assert reason is not None and says in reason, (field, reason)

@@ -6,6 +6,7 @@ with nothing sent; the dashboard's alert lists the facturas with 2 days or fewer
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
@@ -106,3 +107,11 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
     assert standin.reclamos.documents[("81094100-6", 33, 600)].events == []
     assert [(d.folio, d.days_left) for d in out["due_after"]] == [(700, 2)] and out["due_norte"] == []
     assert world.rows("SELECT count(*) FROM audit_log WHERE kind = 'supplier_answer'") == [(3,)]
+    # the store that registered each purchase gets the answers through the change feed (the last is the refusal,
+    # the taken ones stay ACD)
+    fed = world.rows("SELECT key, store_id, data FROM changes WHERE kind = 'supplier_answer' ORDER BY change_id")
+    assert [(k, store) for k, store, _d in fed] == [("96542180-7:33:500", "centro"), ("96542180-7:33:500", "centro"),
+                                                   ("81094100-6:33:600", "norte")]
+    last = fed[1][2] if isinstance(fed[1][2], dict) else json.loads(fed[1][2])
+    assert (last["taken"], last["action"], last["received"]) == (
+        ["ACD"], "RCD", received_500.astimezone(web.CHILE).date().isoformat())
