@@ -44,14 +44,19 @@ def test_import_preview_import_and_rejects_at_desktop_and_phone_width(world: Wor
     page.get_by_role("button", name="Importar 2 productos").click()
     expect(page.get_by_role("heading", name="Importación terminada")).to_be_visible()
     page.screenshot(path=str(SHOTS / f"hq_importar_listo_{width}.png"), full_page=True)
-    page.goto(server + "/hq/catalogo/importar")  # the progress bar, as a long import shows it
-    page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
-    page.get_by_role("button", name="Revisar el archivo").click()
+    # the progress bar, as a long import shows it, in a second page with this session: its 1 s meta refresh would
+    # abort this page's next goto (net::ERR_ABORTED) whenever the screenshot takes longer than a second
+    progress = browser.new_page(viewport={"width": width, "height": 900}, locale="es-CL",
+                                storage_state=page.context.storage_state())
+    progress.goto(server + "/hq/catalogo/importar")
+    progress.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
+    progress.get_by_role("button", name="Revisar el archivo").click()
     world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334,"
                   " result = jsonb_build_object('started_at', now()) WHERE state = 'preview'")
-    page.reload()
-    expect(page.get_by_role("heading", name="Importando…")).to_be_visible()
-    page.screenshot(path=str(SHOTS / f"hq_importar_progreso_{width}.png"), full_page=True)
+    progress.reload()
+    expect(progress.get_by_role("heading", name="Importando…")).to_be_visible()
+    progress.screenshot(path=str(SHOTS / f"hq_importar_progreso_{width}.png"), full_page=True)
+    progress.close()
     page.goto(server + "/hq/catalogo/ALM-1")
     expect(page.get_by_label("Precio (con IVA) por kilo")).to_have_value("2.690")
     page.screenshot(path=str(SHOTS / f"hq_producto_form_{width}.png"), full_page=True)
