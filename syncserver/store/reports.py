@@ -4,8 +4,8 @@ mermas and the fiado ledger. Every function runs in the caller's ``db.tenant_tx`
 
 ``stores`` is a non-empty sequence of store ids (one store, or every store the user may see). Money CLP (``total``
 IVA included; ``neto``, ``cost`` and ``margin`` without it), quantities Decimal. A span reads whole months from the
-month rows and the days either side from the day rows; when ``stores`` holds every store with sales, products come
-from the tenant's rows (store ``''``). Definitions: docs/reports.md.
+month rows and the days either side from the day rows (or a month row less its days outside the span, when fewer);
+when ``stores`` holds every store with sales, the tenant's rows (store ``''``). Definitions: docs/reports.md.
 """
 
 from __future__ import annotations
@@ -52,34 +52,54 @@ def _check(stores: Sequence[str], start: date, end: date) -> list[str]:
     return ids
 
 
-def _spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The whole months inside ``[start, end]`` as ``(first month, last month)`` (first days), and the day ranges
-    outside them (the span itself when it holds no whole month)."""
-    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-    after = (end + timedelta(days=1)).replace(day=1)  # whole months are [first, after)
-    if first >= after:
-        return None, [(start, end)]
-    days = []
-    if start < first:
-        days.append((start, first - timedelta(days=1)))
-    if after <= end:
-        days.append((after, end))
-    last = (after - timedelta(days=1)).replace(day=1)
-    return (first, last), days
+def _next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
 
 
-def _union(day_sql: str, month_sql: str, start: date, end: date, params: dict[str, Any]) -> str:
-    """``day_sql`` per day range and ``month_sql`` over the whole months (each with ``%(lowN)s``/``%(highN)s``
-    bounds), UNION ALL; adds the bounds to ``params``."""
+def _spans(start: date, end: date) -> tuple[list[tuple[date, date]], list[tuple[date, date, int]]]:
+    """How to add up ``[start, end]``: month rows ``(first month, last month)`` ranges and day rows ``(first day,
+    last day, sign)``. A whole month is its month row; a part of a month, its days, unless the month's other days
+    are fewer: then the month row less those days (this month so far is its month row less the days to come, which
+    hold nothing yet)."""
+    months: list[date] = []
+    days: list[tuple[date, date, int]] = []
+    day = start
+    while day <= end:
+        first = day.replace(day=1)
+        after = _next_month(first)
+        high = min(end, after - timedelta(days=1))
+        inside = (high - day).days + 1
+        if inside * 2 > (after - first).days:
+            months.append(first)
+            if day > first:
+                days.append((first, day - timedelta(days=1), -1))
+            if high < after - timedelta(days=1):
+                days.append((high + timedelta(days=1), after - timedelta(days=1), -1))
+        else:
+            days.append((day, high, 1))
+        day = high + timedelta(days=1)
+    ranges: list[tuple[date, date]] = []
+    for month in months:
+        if ranges and _next_month(ranges[-1][1]) == month:
+            ranges[-1] = (ranges[-1][0], month)
+        else:
+            ranges.append((month, month))
+    return ranges, days
+
+
+def _union(day_sql: str, month_sql: str, start: date, end: date, params: dict[str, Any]) -> tuple[str, bool]:
+    """``day_sql`` per day range and ``month_sql`` per month range of :func:`_spans` (each with ``{low}``,
+    ``{high}`` and ``{sign}``, 1 or -1, to multiply its figures by), UNION ALL, and whether a part is subtracted
+    (then a key whose figures all add up to zero had nothing in the span); adds the bounds to ``params``."""
     months, days = _spans(start, end)
     parts = []
-    for n, (low, high) in enumerate(days):
-        parts.append(day_sql.format(low=f"%(low{n})s", high=f"%(high{n})s"))
+    for n, (low, high, sign) in enumerate(days):
+        parts.append(day_sql.format(low=f"%(low{n})s", high=f"%(high{n})s", sign=sign))
         params[f"low{n}"], params[f"high{n}"] = low, high
-    if months is not None:
-        parts.append(month_sql.format(low="%(mlow)s", high="%(mhigh)s"))
-        params["mlow"], params["mhigh"] = months
-    return " UNION ALL ".join(parts)
+    for n, (low, high) in enumerate(months):
+        parts.append(month_sql.format(low=f"%(mlow{n})s", high=f"%(mhigh{n})s", sign=1))
+        params[f"mlow{n}"], params[f"mhigh{n}"] = low, high
+    return " UNION ALL ".join(parts), any(sign < 0 for _l, _h, sign in days)
 
 
 _WHERE = "tenant_id = %(t)s AND store_id = ANY(%(stores)s)"
@@ -130,9 +150,9 @@ async def sales_by_hour(conn: db.Conn, tenant_id: int, stores: Sequence[str], st
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
     params: dict[str, Any] = {"t": tenant_id, "stores": await _source(conn, tenant_id, _check(stores, start, end))}
-    union = _union(
-        "SELECT (extract(isodow FROM day)::int - 1) AS weekday, hour, tickets, total FROM report_sales"
-        f" WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+    union, _ = _union(
+        "SELECT (extract(isodow FROM day)::int - 1) AS weekday, hour, {sign} * tickets AS tickets,"
+        f" {{sign}} * total AS total FROM report_sales WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
         f"SELECT weekday, hour, tickets, total FROM report_hour_months WHERE {_WHERE}"
         " AND month BETWEEN {low} AND {high}", start, end, params)
     rows = await (await conn.execute(
@@ -148,14 +168,17 @@ async def sales_by_cashier(conn: db.Conn, tenant_id: int, stores: Sequence[str],
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
     params: dict[str, Any] = {"t": tenant_id, "stores": _check(stores, start, end)}
-    cols = "cashier_id, tickets, total, returns, returned"
-    union = _union(f"SELECT {cols} FROM report_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
-                   f"SELECT {cols} FROM report_cashier_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
-                   start, end, params)
+    cols = ("cashier_id, {sign} * tickets AS tickets, {sign} * total AS total, {sign} * returns AS returns,"
+            " {sign} * returned AS returned")
+    union, subtracted = _union(
+        f"SELECT {cols} FROM report_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+        f"SELECT {cols} FROM report_cashier_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+        start, end, params)
+    having = " HAVING sum(tickets) <> 0 OR sum(total) <> 0 OR sum(returns) <> 0 OR sum(returned) <> 0"
     rows = await (await conn.execute(
         "SELECT r.cashier_id, COALESCE(u.name, r.cashier_id), r.tickets, r.total, r.returns, r.returned"
         " FROM (SELECT cashier_id, sum(tickets) AS tickets, sum(total) AS total, sum(returns) AS returns,"
-        f" sum(returned) AS returned FROM ({union}) u GROUP BY cashier_id) r"
+        f" sum(returned) AS returned FROM ({union}) u GROUP BY cashier_id{having if subtracted else ''}) r"
         " LEFT JOIN users u ON u.tenant_id = %(t)s AND u.user_id = r.cashier_id ORDER BY 4 DESC, 2, 1",
         params)).fetchall()
     return [CashierSales(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
@@ -167,12 +190,15 @@ async def sales_by_tender(conn: db.Conn, tenant_id: int, stores: Sequence[str], 
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
     params: dict[str, Any] = {"t": tenant_id, "stores": await _source(conn, tenant_id, _check(stores, start, end))}
-    union = _union(
-        f"SELECT kind, count, amount FROM report_tenders WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
-        f"SELECT kind, count, amount FROM report_tender_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+    cols = "kind, {sign} * count AS count, {sign} * amount AS amount"
+    union, subtracted = _union(
+        f"SELECT {cols} FROM report_tenders WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+        f"SELECT {cols} FROM report_tender_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
         start, end, params)
+    having = " HAVING sum(count) <> 0 OR sum(amount) <> 0" if subtracted else ""
     rows = await (await conn.execute(
-        f"SELECT kind, sum(count), sum(amount) FROM ({union}) u GROUP BY kind ORDER BY 3 DESC, 1", params)).fetchall()
+        f"SELECT kind, sum(count), sum(amount) FROM ({union}) u GROUP BY kind{having} ORDER BY 3 DESC, 1",
+        params)).fetchall()
     return [TenderSales(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
@@ -181,12 +207,16 @@ async def _product_sums(conn: db.Conn, tenant_id: int, stores: Sequence[str], st
     """A sub-select of per-SKU sums (``sku, units, total, neto, costed, cost``) over the span, and its params."""
     params: dict[str, Any] = {"t": tenant_id}
     params["stores"] = await _source(conn, tenant_id, _check(stores, start, end))
-    cols = "sku, units, total, neto, costed_neto, cost"
-    union = _union(f"SELECT {cols} FROM report_product_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
-                   f"SELECT {cols} FROM report_product_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
-                   start, end, params)
+    cols = ("sku, {sign} * units AS units, {sign} * total AS total, {sign} * neto AS neto,"
+            " {sign} * costed_neto AS costed_neto, {sign} * cost AS cost")
+    union, subtracted = _union(
+        f"SELECT {cols} FROM report_product_days WHERE {_WHERE} AND day BETWEEN {{low}} AND {{high}}",
+        f"SELECT {cols} FROM report_product_months WHERE {_WHERE} AND month BETWEEN {{low}} AND {{high}}",
+        start, end, params)
+    having = (" HAVING sum(units) <> 0 OR sum(total) <> 0 OR sum(neto) <> 0 OR sum(costed_neto) <> 0"
+              " OR sum(cost) <> 0") if subtracted else ""
     return ("SELECT sku, sum(units) AS units, sum(total) AS total, sum(neto) AS neto, sum(costed_neto) AS costed,"
-            f" sum(cost) AS cost FROM ({union}) u GROUP BY sku"), params
+            f" sum(cost) AS cost FROM ({union}) u GROUP BY sku{having}"), params
 
 
 _ORDER: Final = {"units": "s.units", "pesos": "s.total", "margin": "s.costed - s.cost"}
@@ -296,9 +326,10 @@ async def shrinkage_by_reason(conn: db.Conn, tenant_id: int, stores: Sequence[st
     Raises: ValueError: no store, or ``end`` before ``start``."""
     low, high = _local_bounds(start, end)
     rows = await (await conn.execute(
-        "SELECT reason, count(*), sum(round(quantity * unit_cost)) FROM mermas WHERE tenant_id = %(t)s"
-        " AND store_id = ANY(%(stores)s) AND occurred_at >= %(tlow)s AND occurred_at < %(thigh)s"
-        " AND occurred_at::timestamptz >= %(low)s AND occurred_at::timestamptz < %(high)s"
+        "WITH m AS MATERIALIZED (SELECT reason, round(quantity * unit_cost) AS value, occurred_at::timestamptz AS at"
+        " FROM mermas WHERE tenant_id = %(t)s AND store_id IN (SELECT unnest(%(stores)s::text[]))"
+        " AND occurred_at >= %(tlow)s AND occurred_at < %(thigh)s)"
+        " SELECT reason, count(*), sum(value) FROM m WHERE at >= %(low)s AND at < %(high)s"
         " GROUP BY reason ORDER BY 3 DESC, 1",
         {"t": tenant_id, "stores": _check(stores, start, end), "low": low, "high": high,
          "tlow": (start - timedelta(days=1)).isoformat(), "thigh": (end + timedelta(days=2)).isoformat()}

@@ -7,7 +7,9 @@ category, mermas at Chile's day edges, fiado outstanding with a merged customer.
 from __future__ import annotations
 
 import random
+import secrets
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +18,7 @@ import psycopg
 import pytest
 
 from shared import reports as shared_reports
-from syncserver import bootstrap, tenancy
+from syncserver import bootstrap, pgcluster, tenancy
 from syncserver.store import db, reports, rollups
 from tests.syncserver.hq.hq_support import World
 
@@ -25,6 +27,15 @@ SKUS = {"LEC-1": "Lácteos", "PAN-1": "Panadería", "COC-15": "Bebidas", "HUE-12
 """sku -> category in HQ's catalog ('' none; None: not in the catalog)."""
 FIRST = date(2026, 8, 20)
 DAYS = 80
+
+
+@pytest.fixture(scope="module")
+def world(pg_cluster: pgcluster.LocalCluster) -> Iterator[World]:
+    """One migrated master for the module (each test reads its own tables or tenants)."""
+    name = f"test_{secrets.token_hex(6)}"
+    url = pg_cluster.create_database(name)
+    yield _world(url)
+    pg_cluster.drop_database(name)
 
 
 def _world(pg_database: str) -> World:
@@ -117,15 +128,17 @@ def _fold(items: list[tuple[str, shared_reports.Rollup]], stores: list[str], sta
             "products": dict(products)}
 
 
-def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(pg_database: str) -> None:
-    w = _world(pg_database)
+def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(world: World) -> None:
+    w = world
     rng = random.Random(21)
     items = _random_rollups(rng, 400)
     _write(w, 1, items)
     _write(w, 2, _random_rollups(random.Random(22), 60))  # another tenant, the same store ids
     spans = [(date(2026, 9, 1), date(2026, 10, 31)), (date(2026, 8, 25), date(2026, 10, 3)),
              (date(2026, 9, 10), date(2026, 9, 20)), (date(2026, 10, 7), date(2026, 10, 7)),
-             (date(2026, 8, 1), date(2026, 11, 30)), (date(2026, 9, 30), date(2026, 10, 1))]
+             (date(2026, 8, 1), date(2026, 11, 30)), (date(2026, 9, 30), date(2026, 10, 1)),
+             (date(2026, 8, 5), date(2026, 10, 25)), (date(2026, 9, 3), date(2026, 11, 5))]
+    # (the last two read October less its last days, September less its first two: month rows less day rows)
     for stores in (["norte"], ["centro", "sur"], STORES):
         for start, end in spans:
             want = _fold(items, stores, start, end)
@@ -167,8 +180,8 @@ def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(pg_da
                 assert want["days"]
 
 
-def test_bad_input_is_refused_in_spanish(pg_database: str) -> None:
-    w = _world(pg_database)
+def test_bad_input_is_refused_in_spanish(world: World) -> None:
+    w = world
     day = date(2026, 9, 1)
     cases = [(lambda c: reports.sales_by_day(c, 1, [], day, day), "Elija al menos un local"),
              (lambda c: reports.sales_by_hour(c, 1, [""], day, day), "Elija al menos un local"),
@@ -181,8 +194,8 @@ def test_bad_input_is_refused_in_spanish(pg_database: str) -> None:
             _read(w, work)
 
 
-def test_stock_mermas_at_the_day_edges_and_fiado_with_a_merged_customer(pg_database: str) -> None:
-    w = _world(pg_database)
+def test_stock_mermas_at_the_day_edges_and_fiado_with_a_merged_customer(world: World) -> None:
+    w = world
     with psycopg.connect(w.admin_url) as conn:
         conn.execute("INSERT INTO warehouses (tenant_id, warehouse_id, store_id, name)"
                      " VALUES (1, 'centro-bodega', 'centro', 'Bodega')")
@@ -239,6 +252,8 @@ def test_stock_mermas_at_the_day_edges_and_fiado_with_a_merged_customer(pg_datab
                      " '{}')")
     assert [c.category for c in _read(w, lambda c: reports.stock_by_category(c, 1, ["centro", "norte"]))][:2] == [
         "Leches", "Panadería"]
+    with psycopg.connect(w.admin_url) as conn:
+        conn.execute("UPDATE products SET category = 'Lácteos' WHERE tenant_id = 1 AND sku = 'LEC-1'")
     september = _read(w, lambda c: reports.shrinkage_by_reason(c, 1, ["centro"], date(2026, 9, 1),
                                                                 date(2026, 9, 30)))
     assert [(s.reason, s.count, s.value) for s in september] == [("dano", 2, 666 + 152), ("vencimiento", 1, 300)]
