@@ -100,7 +100,8 @@ def _period(source: params.Source, today: date) -> tuple[rt.Period, str]:
     try:
         return rt.Period.custom(start, end), word
     except rt.InvalidPeriod as exc:
-        raise params.BadInput("hasta", "Hasta", str(exc).rstrip(".")) from None
+        reason = str(exc).rstrip(".")
+        raise params.BadInput("hasta", "Hasta", reason[:1].lower() + reason[1:]) from None
 
 
 async def _choice(request: Request, conn: db.Conn, user: HqUser) -> Choice:
@@ -188,7 +189,8 @@ def cell(value: rt.Cell, column: str) -> tuple[str, bool]:
 def chart(shown: rt.Report[Any]) -> Markup:
     """The report's chart: columns of the days' net sales, the margin's line, the hours' heat map, else bars of
     each row's figure (the first :data:`CHART_ROWS`) beside the period before's."""
-    now_label, before_label = "este período", "período anterior"
+    now_label = "este período" if shown.previous_period else "hoy"
+    before_label = "período anterior"
     fmt = _fmt_for(shown.metric_name)
     title = shown.title + (" (comparado con el período anterior)" if shown.previous_period else "")
     if shown.key in ("sales_by_day", "margin_over_time"):

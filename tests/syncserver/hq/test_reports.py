@@ -259,7 +259,7 @@ async def refusals_and_scope(app: ASGIApp, journal: kit.Journal, served: Served)
         await hq_login(owner)
         backwards = await owner.get("/hq/reportes?periodo=rango&desde=2026-12-09&hasta=2026-12-01")
         assert backwards.status_code == 400
-        assert "El período termina (01-12-2026) antes de empezar (09-12-2026)" in backwards.text
+        assert "(hasta): el período termina (01-12-2026) antes de empezar (09-12-2026)" in backwards.text
         long = await owner.get("/hq/reportes?periodo=rango&desde=2024-01-01&hasta=2026-01-31")
         assert long.status_code == 400 and "el máximo es 731" in long.text
         bad = await owner.get("/hq/reportes?periodo=rango&desde=2026-02-30&hasta=2026-03-01")
