@@ -46,6 +46,16 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (scripts/test: ``-n 2 --dist loadfile --no-loadscope-reorder``) the files holding a
+    ``slow`` test are dealt out first, in collection order, then the rest: a five-minute file started last would
+    leave the other worker idle at the end. Every worker sorts alike, so their collections stay equal."""
+    if not hasattr(config, "workerinput"):
+        return  # a serial run keeps pytest's order
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: files and tests keep their order
+
+
 @pytest.fixture
 def fast_hasher() -> PasswordHasher:
     """argon2id with tiny costs: the same code path, milliseconds instead of 100 ms per PIN."""
