@@ -308,13 +308,15 @@ async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, s
 
 
 async def marker(conn: db.Conn, tenant_id: int, stores: Sequence[str], now: datetime) -> str:
-    """A short text that changes whenever something the dashboard shows may have changed for ``stores``: a sale
-    stored (count and sum of sales since yesterday's date), a till's sync, an event quarantined, a document's SII
-    state, a fiado flag. The live page compares it, and reloads its figures only when it differs."""
-    since = (now.astimezone(CHILE).date() - timedelta(days=1)).isoformat()
+    """A short text that changes whenever something the dashboard shows may have changed for ``stores``: a sale or
+    a return stored (their count and sums since yesterday in ``report_days``, kept at ingest), a till's sync, an event
+    quarantined, a document's SII state, a fiado flag. The live page compares it, and reloads its figures only when
+    it differs."""
+    since = now.astimezone(CHILE).date() - timedelta(days=1)
     row = await (await conn.execute(
-        "SELECT (SELECT count(*)::text || ':' || COALESCE(sum(total), 0)::text FROM sales WHERE tenant_id = %(t)s"
-        " AND store_id = ANY(%(stores)s) AND occurred_at >= %(since)s),"
+        "SELECT (SELECT COALESCE(sum(tickets), 0)::text || ':' || COALESCE(sum(total), 0)::text || ':'"
+        " || COALESCE(sum(returns), 0)::text FROM report_days WHERE tenant_id = %(t)s"
+        " AND store_id = ANY(%(stores)s) AND day >= %(since)s),"
         " (SELECT COALESCE(max(last_sync_at)::text, '') || ':' || count(*)::text FROM terminals"
         " WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)),"
         " (SELECT count(*) FROM quarantine WHERE tenant_id = %(t)s),"
