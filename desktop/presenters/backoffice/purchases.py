@@ -1,17 +1,19 @@
 """The back office's Compras page: a paper factura, factura exenta, boleta or guía de despacho typed in by scanning
 its lines with their cost (``Ingreso manual``), the supplier's XML registered (``desktop.presenters.purchase``,
-for the signed-in administrador), and goods returned to a supplier (``Devolución``). A supervisor sees it
-read-only. Every refusal keeps what was typed.
+for the signed-in administrador), goods returned to a supplier (``Devolución``), and HQ's answers to the
+suppliers' facturas in the SII's Registro de Reclamos with their deadline (``Respuestas al SII``, read-only: HQ
+answers; Ley 19.983). A supervisor sees it read-only. Every refusal keeps what was typed.
 
 Plain Python (no Qt): ``desktop.ui.backoffice.purchases_page`` draws ``PurchasesView``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from desktop.journal.supplier_answers import AnswerRow
 from desktop.presenters.backoffice import lines
 from desktop.presenters.backoffice.lines import Found, Line
 from desktop.presenters.backoffice.suppliers import check_rut
@@ -21,8 +23,10 @@ from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService
 from shared import errors, money, roles
 from shared import rut as rut_mod
+from shared import supplier_answers as answer_rules
 
-SECTIONS = (("manual", "Ingreso manual"), ("xml", "XML del proveedor"), ("return", "Devolución a proveedor"))
+SECTIONS = (("manual", "Ingreso manual"), ("xml", "XML proveedor"), ("return", "Devolución"),
+            ("answers", "Plazos SII"))
 """The page's sections: (key, button text)."""
 READ_ONLY = "Sólo lectura: las compras las registra un administrador."
 TIPOS = ((33, "Factura"), (30, "Factura de papel"), (34, "Factura exenta"), (32, "Factura exenta de papel"),
@@ -30,6 +34,12 @@ TIPOS = ((33, "Factura"), (30, "Factura de papel"), (34, "Factura exenta"), (32,
 """The documents a manager types in by hand, as the page offers them: (SII tipo, name); all in
 ``shared.events.purchases.MANUAL_TIPOS``."""
 LINE_COLUMNS = ("Producto", "Cantidad", "Costo unit.", "Monto")
+ANSWER_COLUMNS = (("Proveedor y documento", False), ("Plazo SII", False), ("Respuesta", False))
+"""The columns of ``Respuestas al SII``: (header, right-aligned)."""
+ANSWERS_HINT = ("Las facturas de proveedores se aceptan o reclaman ante el SII dentro de 8 días corridos desde que "
+                "el SII las recibió (Ley 19.983); pasado el plazo quedan aceptadas. Las responde el dueño o el "
+                "contador en HQ (Compras); aquí se ve lo que respondieron. Sin respuesta, el plazo se estima desde "
+                "la fecha de emisión.")
 RETURN_REASONS = ("Producto vencido", "Producto dañado", "Error en el pedido", "Producto en mal estado")
 
 
@@ -88,6 +98,8 @@ class PurchasesView:
     can_edit: bool = False
     moved: int = 0
     """How many times stock moved on this page (the shell takes the stock alerts again)."""
+    answers: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    """``Respuestas al SII``: (key, cells of :data:`ANSWER_COLUMNS`, flag: ``low`` when 2 days or fewer remain)."""
     message: str = ""
     error: bool = False
 
@@ -118,10 +130,12 @@ class PurchasesPresenter:
     def __init__(self, service: purchases.PurchaseService, auth: AuthService, catalog: CatalogService, user: User,
                  warehouses: list[inventory.Warehouse], known: Callable[[str], str] = lambda rut: "",
                  on_change: Callable[[PurchasesView], None] = lambda v: None, *, today: date | None = None,
-                 bought: Callable[[str], list[tuple[str, str]]] = lambda rut: []) -> None:
+                 bought: Callable[[str], list[tuple[str, str]]] = lambda rut: [],
+                 answers: Callable[[], Sequence[AnswerRow]] = lambda: ()) -> None:
         self.service, self.auth, self.catalog, self.user = service, auth, catalog, user
         self.known = known
         self.bought = bought
+        self.answers = answers
         self.on_change = on_change
         can_edit = user.role is roles.Role.ADMIN
         choices = tuple((w.warehouse_id, w.name) for w in warehouses)
@@ -145,7 +159,10 @@ class PurchasesPresenter:
         """Show ``section`` (a key of :data:`SECTIONS`; anything else is ignored)."""
         if section not in dict(SECTIONS):
             return self.view
-        return self._emit(replace(self.view, section=section, found=Found()))
+        view = replace(self.view, section=section, found=Found())
+        if section == "answers":
+            view = replace(view, answers=tuple(answer_cells(r) for r in self.answers()))
+        return self._emit(view)
 
     # --- the document's head -------------------------------------------------------------------------------
 
@@ -307,3 +324,22 @@ class PurchasesPresenter:
         """What the XML registration said when it closed ("" when nothing was registered)."""
         moved = self.view.moved + 1 if message else self.view.moved
         return self._emit(replace(self.view, message=message, error=False, moved=moved))
+
+
+def answer_cells(row: AnswerRow) -> tuple[str, tuple[str, ...], str]:
+    """A row of ``Respuestas al SII``, two lines a cell: the supplier over the document and its fecha de emisión;
+    the deadline (estimated while the SII's reception is unknown) over the days left while open; the state over the
+    last answer and what the SII said."""
+    w = row.window
+    name = {33: "Factura", 34: "Factura exenta", 43: "Liquidación-factura"}.get(row.tipo, f"Tipo {row.tipo}")
+    fecha = "-".join(reversed(row.fecha_emision.split("-")))
+    deadline = "—" if w.deadline is None else f"{w.deadline:%d-%m-%Y}" + (" (estimado)" if w.estimated else "")
+    if w.open and w.days_left is not None:
+        deadline += "\nvence hoy" if w.days_left == 0 else f"\nqueda{'n' if w.days_left != 1 else ''} " \
+            f"{w.days_left} día{'s' if w.days_left != 1 else ''}"
+    state = w.label
+    if row.action:
+        state += f"\n{answer_rules.ACTION_LABELS.get(row.action, row.action)}: {row.message}"
+    return (f"{row.supplier_rut}:{row.tipo}:{row.folio}",
+            (f"{row.supplier or row.supplier_rut}\n{name} N° {row.folio} · {fecha}", deadline, state),
+            "low" if w.urgent else "")

@@ -1,6 +1,7 @@
 """The back office's Compras page: Ingreso manual (a paper document's lines scanned with their cost), XML del
-proveedor (``purchase_dialog``, over the whole window) and Devolución a proveedor. It draws ``PurchasesView`` and
-forwards what the manager touches to ``PurchasesPresenter``."""
+proveedor (``purchase_dialog``, over the whole window), Devolución a proveedor and Respuestas al SII (read-only:
+HQ's answers to the suppliers' facturas and their deadlines). It draws ``PurchasesView`` and forwards what the
+manager touches to ``PurchasesPresenter``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.journal import inventory_queries
+from desktop.journal import inventory_queries, supplier_answers
 from desktop.presenters.backoffice.purchases import (
+    ANSWER_COLUMNS,
+    ANSWERS_HINT,
     LINE_COLUMNS,
     RETURN_REASONS,
     SECTIONS,
@@ -23,6 +26,7 @@ from desktop.services import inventory
 from desktop.ui import binding, choices
 from desktop.ui.backoffice.ops_widgets import OpsPage, RowsTable, caption, field, product_field, set_text
 from desktop.ui.backoffice.pages import PageContext
+from desktop.ui.backoffice.table import TouchTable
 from desktop.ui.purchase_dialog import PurchaseDialog
 from desktop.ui.widgets import BigButton, label, show_message
 
@@ -185,6 +189,13 @@ class PurchasesPage(OpsPage):
         self.add_section("xml", xml)
         self.back = DocumentForm(self, "return")
         self.add_section("return", self.back)
+        answers = QWidget()
+        box = QVBoxLayout(answers)
+        box.setContentsMargins(0, 8, 0, 0)
+        box.addWidget(label(ANSWERS_HINT, "purchases-answers-hint", "hint", wrap=True))
+        self.answers = TouchTable("purchases-answers", ANSWER_COLUMNS, stretch=2)
+        box.addWidget(self.answers, 1)
+        self.add_section("answers", answers)
         self.dialog: PurchaseDialog | None = None
         binding.bind(presenter, self.show_view)
 
@@ -197,6 +208,7 @@ class PurchasesPage(OpsPage):
         self.manual.show_doc(view, view.manual)
         self.back.show_doc(view, view.back)
         self.xml_button.setEnabled(view.can_edit)
+        self.answers.set_rows(view.answers)
         self.show_message(view.message, view.error)
         if view.moved > self.moved:
             self.moved = view.moved
@@ -228,7 +240,10 @@ def build(context: PageContext) -> PurchasesPage:
         return [(d.id, f"{document_text(d)} · {day(d.date)[:5]}")
                 for d in inventory_queries.supplier_documents(conn, rut) if d.kind == "compra"]
 
+    def answers() -> list[supplier_answers.AnswerRow]:
+        return supplier_answers.rows(conn, terminal.journal.clock().date())
+
     presenter = PurchasesPresenter(terminal.purchases, terminal.auth, terminal.catalog, context.user,
                                    list(inventory.warehouses(terminal.journal)), known,
-                                   today=terminal.journal.clock().date(), bought=bought)
+                                   today=terminal.journal.clock().date(), bought=bought, answers=answers)
     return PurchasesPage(presenter, context.stock_changed)

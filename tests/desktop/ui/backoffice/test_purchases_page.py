@@ -58,3 +58,32 @@ def test_a_paper_factura_and_a_return_by_touch(ui, terminal):
     assert ret.payload["purchase_id"] and ret.payload["reason"] == "Producto vencido"
     ui.click("purchases-section-xml", page)
     ui.screenshot(ui.window, "backoffice_purchases_xml.png")
+
+
+def test_the_answers_to_suppliers_read_only_with_their_deadline(ui, terminal):
+    """HQ's answers reach the till as events (the master's feed); the page lists the store's facturas with the
+    deadline and state, the urgent one marked."""
+    from datetime import timedelta
+
+    from shared.events import purchases as ev
+
+    today = terminal.journal.clock().date()
+    lider = ev.Supplier("96542180-7", "Distribuidora Líder Mayorista SpA", "Abarrotes")
+    for tipo, folio, days_ago in ((33, 4711, 7), (34, 88, 2)):
+        terminal.journal.append(ev.PurchaseReceived(
+            terminal.journal.new_id(), lider, tipo, folio, (today - timedelta(days=days_ago)).isoformat(),
+            terminal.journal.identity.store_id, (), 10_000, 0, 1_900, 11_900, "", False))
+    terminal.journal.append(ev.SupplierAnswerReceived(
+        "96542180-7", 34, 88, (today - timedelta(days=1)).isoformat(), ("RFP",), "RFP", "Acción completada OK",
+        "pepe@donpepe.cl", "2026-12-07T10:00:00+00:00"))
+    page = open_section(ui, "purchases")
+    ui.click("purchases-section-answers", page)
+    open_until = today + timedelta(days=1)
+    assert cells(ui, "purchases-answers") == [
+        [f"Distribuidora Líder Mayorista SpA\nFactura exenta N° 88 · {today - timedelta(days=2):%d-%m-%Y}",
+         f"{today + timedelta(days=7):%d-%m-%Y}",
+         "Reclamado\nReclamar falta parcial de mercaderías: Acción completada OK"],
+        [f"Distribuidora Líder Mayorista SpA\nFactura N° 4711 · {today - timedelta(days=7):%d-%m-%Y}",
+         f"{open_until:%d-%m-%Y} (estimado)\nqueda 1 día", "Por responder"]]
+    fits(ui, page)
+    ui.screenshot(ui.window, "backoffice_purchases_answers.png")
