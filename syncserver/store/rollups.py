@@ -35,7 +35,7 @@ _MEASURES = ("tickets", "total", "neto", "costed_neto", "cost", "returns", "retu
 _PRODUCT = ("units", "total", "neto", "costed_neto", "cost")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: a dict key looked up ~30 times a sale
 class _Table:
     name: str
     keys: tuple[tuple[str, str], ...]
@@ -71,8 +71,7 @@ def _bump(rows: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], values: 
     if row is None:
         rows[key] = list(values)
     else:
-        for i, v in enumerate(values):
-            row[i] += v
+        rows[key] = [a + b for a, b in zip(row, values, strict=True)]
 
 
 @dataclass
@@ -94,18 +93,21 @@ class Totals:
         month = day.replace(day=1)
         measures = (r.tickets, r.total, r.neto, r.costed_neto, r.cost, r.returns, r.returned)
         t = self.tables
+        sales, days, hours, tenders, tender_months, product_days, product_months = (
+            t[SALES], t[DAYS], t[HOUR_MONTHS], t[TENDERS], t[TENDER_MONTHS], t[PRODUCT_DAYS], t[PRODUCT_MONTHS])
         _bump(t[CASHIER_MONTHS], (store_id, month, r.cashier_id), measures)
+        weekday = day.weekday()
+        products = [(sku, (p.units, p.total, p.neto, p.costed_neto, p.cost)) for sku, p in r.products.items()]
         for store, cashier in ((store_id, r.cashier_id), (ALL_STORES, ALL_STORES)):
-            _bump(t[SALES], (store, day, r.hour, cashier), measures)
-            _bump(t[DAYS], (store, day, cashier), measures)
-            _bump(t[HOUR_MONTHS], (store, month, day.weekday(), r.hour), (r.tickets, r.total))
+            _bump(sales, (store, day, r.hour, cashier), measures)
+            _bump(days, (store, day, cashier), measures)
+            _bump(hours, (store, month, weekday, r.hour), (r.tickets, r.total))
             for kind, count, amount in r.tenders:
-                _bump(t[TENDERS], (store, day, kind), (count, amount))
-                _bump(t[TENDER_MONTHS], (store, month, kind), (count, amount))
-            for sku, p in r.products.items():
-                values = (p.units, p.total, p.neto, p.costed_neto, p.cost)
-                _bump(t[PRODUCT_DAYS], (store, day, sku), values)
-                _bump(t[PRODUCT_MONTHS], (store, month, sku), values)
+                _bump(tenders, (store, day, kind), (count, amount))
+                _bump(tender_months, (store, month, kind), (count, amount))
+            for sku, values in products:
+                _bump(product_days, (store, day, sku), values)
+                _bump(product_months, (store, month, sku), values)
         self.stores.add(store_id)
 
     def statements(self, tenant_id: int) -> Iterator[tuple[str, Sequence[object]]]:
