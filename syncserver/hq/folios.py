@@ -1,4 +1,5 @@
-"""``/hq/folios``: the tenant's CAFs and the folio ranges leased to each terminal; upload a CAF file."""
+"""``/hq/folios``: the tenant's CAFs, the folio ranges leased to each terminal (the used ones summed per terminal and
+type); upload a CAF file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from syncserver import state
 from syncserver.dte import folios
 from syncserver.hq import csrf, params, web
 from syncserver.hq.web import HqUser
+from syncserver.store import db
+from syncserver.store import folios as folio_store
 
 TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta", 56: "Nota de débito",
          61: "Nota de crédito"}
@@ -18,9 +21,12 @@ TIPOS = {33: "Factura", 34: "Factura exenta", 39: "Boleta", 41: "Boleta exenta",
 
 async def _page(request: Request, user: HqUser, *, status: int = 200, error: str | None = None,
                 imported: str | None = None) -> Response:
-    data = await folios.overview(request.app.state.pool, user.tenant_id)
-    return web.render(request, "folios.html", status=status, user=user, section="folios", cafs=data["cafs"],
-                      leases=data["leases"], tipos=TIPOS, error=error, imported=imported)
+    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+        cafs = await folio_store.caf_rows(conn, user.tenant_id)
+        leases = await folio_store.lease_rows(conn, user.tenant_id, current_only=True)
+        used = await folio_store.used_leases(conn, user.tenant_id)
+    return web.render(request, "folios.html", status=status, user=user, section="folios", cafs=cafs,
+                      leases=leases, used=used, tipos=TIPOS, error=error, imported=imported)
 
 
 @web.login_required

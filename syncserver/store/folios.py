@@ -208,14 +208,34 @@ async def caf_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
         return await cur.fetchall()
 
 
-async def lease_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
-    """Every lease with its terminal's name (HQ's folio page, ``admin folios``)."""
+_LEASES = ("SELECT l.lease_id, l.terminal_id, t.name AS terminal_name, l.store_id, l.epoch, l.tipo, l.desde, l.hasta,"
+           " l.issued, l.leased_at, l.retired_at FROM folio_leases l LEFT JOIN terminals t"
+           " ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id WHERE l.tenant_id = %s")
+_USED = "l.retired_at IS NULL AND l.issued > l.hasta - l.desde"
+"""A lease whose every folio was issued (nothing more will come of it)."""
+
+
+async def lease_rows(conn: Conn, tenant_id: int, *, current_only: bool = False) -> list[dict[str, Any]]:
+    """Every lease with its terminal's name (``admin folios``), by tipo and folio; ``current_only``: only those with
+    folios still to issue and the retired ones (HQ's folio page, which sums the used ones: :func:`used_leases`)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_LEASES + (f" AND NOT ({_USED})" if current_only else "") + " ORDER BY l.tipo, l.desde",
+                          (tenant_id,))
+        return await cur.fetchall()
+
+
+async def used_leases(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
+    """The used leases (every folio issued) summed per terminal and tipo: ``leases``, ``issued`` folios, the lowest
+    ``desde``, the highest ``hasta`` and the last ``leased_at`` (a till leases 100 folios at a time: a year of a busy
+    store is hundreds of them), by tipo and terminal name."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "SELECT l.lease_id, l.terminal_id, t.name AS terminal_name, l.store_id, l.epoch, l.tipo, l.desde, l.hasta,"
-            " l.issued, l.leased_at, l.retired_at FROM folio_leases l LEFT JOIN terminals t"
-            " ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id WHERE l.tenant_id = %s"
-            " ORDER BY l.tipo, l.desde", (tenant_id,))
+            "SELECT l.terminal_id, t.name AS terminal_name, l.tipo, count(*) AS leases,"
+            " sum(l.issued)::bigint AS issued, min(l.desde) AS desde, max(l.hasta) AS hasta,"
+            " max(l.leased_at) AS leased_at FROM folio_leases l"
+            " LEFT JOIN terminals t ON t.tenant_id = l.tenant_id AND t.terminal_id = l.terminal_id"
+            f" WHERE l.tenant_id = %s AND {_USED} GROUP BY l.terminal_id, t.name, l.tipo"
+            " ORDER BY l.tipo, t.name, l.terminal_id", (tenant_id,))
         return await cur.fetchall()
 
 

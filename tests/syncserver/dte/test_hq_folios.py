@@ -59,4 +59,16 @@ async def _scenario(db: Db, served: Served) -> None:
         tampered = {"caf": ("caf.xml", sample_caf(41).replace(b"<H>20</H>", b"<H>21</H>"), "text/xml")}
         bad = await client.post("/hq/folios", data={"csrf": token.group(1)}, files=tampered)
         assert bad.status_code == 422 and "No se importó el CAF" in bad.text
+        assert "Rangos ya emitidos" not in page.text
+        async with psycopg_pool.AsyncConnectionPool(db.app_url, min_size=1, max_size=2, open=False) as pool:
+            for folio in range(1, 8):  # every folio of the first lease (1-7): the master leases 8-14 after it
+                till.sell(39, folio)
+            await till.push(pool, folio_lease_size=7, folio_low_water=2)
+        used = (await client.get("/hq/folios")).text
+        summed = re.search(r"<h2>Rangos ya emitidos</h2>.*?<tbody>(.*?)</tbody>", used, re.S)
+        current = re.search(r"<h2>Folios asignados a las cajas</h2>.*?<tbody>(.*?)</tbody>", used, re.S)
+        assert summed and current, used  # the used lease summed (one range, 7 folios), the new one listed
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>.*?</td>", summed.group(1), re.S)]
+        assert cells[1:6] == ["Boleta", "1", "7", "1", "7"], cells
+        assert ">8<" in current.group(1) and ">14<" in current.group(1) and "usado" not in current.group(1)
     assert till.terminal_id in page.text or "Caja" in page.text
