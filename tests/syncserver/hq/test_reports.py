@@ -320,31 +320,27 @@ def test_reportes_in_chromium_at_desktop_and_phone_widths_pass_axe(pg_database: 
     app.state.clock = lambda: kit.NOW.astimezone(UTC)
     axe = Axe()
     with serve_in_thread(app) as server:
-        for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        for name, viewport in (("phone", {"width": 390, "height": 844}), ("desktop", {"width": 1280, "height": 900})):
             page = browser.new_page(viewport=viewport, locale="es-CL", device_scale_factor=2 if name == "phone" else 1)
+            page.goto(server + "/hq/login")
+            sign_in(page, password=HQ_PASSWORD)
             page.goto(server + "/hq/reportes")
-            page.get_by_label("Correo electrónico").fill("pepe@donpepe.cl")
-            page.get_by_label("Contraseña").fill(HQ_PASSWORD)
-            page.get_by_role("button", name="Ingresar").click()
-            expect(page.get_by_role("heading", name="Reportes")).to_be_visible()
             expect(page.get_by_role("heading", name="Ventas por día")).to_be_visible()
             widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert widths[0] <= widths[1], widths
             results = axe.run(page)
             assert results.violations_count == 0, f"{name}: {results.generate_report()}"
             page.screenshot(path=str(SHOTS / f"hq_reports_{name}.png"), full_page=True)
-            page.get_by_role("link", name="Por hora").click()
-            expect(page.get_by_role("heading", name="Ventas por hora y día de la semana")).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"hq_reports_hours_{name}.png"), full_page=True)
-            page.get_by_role("link", name="Productos", exact=True).click()
-            page.get_by_role("link", name="margen", exact=True).click()
-            expect(page.get_by_role("heading", name="Productos más vendidos por margen")).to_be_visible()
-            assert axe.run(page).violations_count == 0
-            page.screenshot(path=str(SHOTS / f"hq_reports_products_{name}.png"), full_page=True)
-            page.close()
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="es-CL")
-        page.goto(server + "/hq/login")
-        sign_in(page, password=HQ_PASSWORD)
+            if name == "phone":
+                page.close()
+        page.get_by_role("link", name="Por hora").click()
+        expect(page.get_by_role("heading", name="Ventas por hora y día de la semana")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "hq_reports_hours_desktop.png"), full_page=True)
+        page.get_by_role("link", name="Productos", exact=True).click()
+        page.get_by_role("link", name="margen", exact=True).click()
+        expect(page.get_by_role("heading", name="Productos más vendidos por margen")).to_be_visible()
+        assert axe.run(page).violations_count == 0
+        page.screenshot(path=str(SHOTS / "hq_reports_products_desktop.png"), full_page=True)
         page.goto(server + "/hq/reportes")
         reached = set()
         for _ in range(70):
