@@ -456,34 +456,44 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 def to_xlsx(reports: Sequence[Report[Any]]) -> bytes:
     """Reports as one Excel workbook, a sheet each: title, periods, the header (bold, frozen), real numbers and
-    dates (pesos ``#,##0``, quantities to the gram)."""
+    dates (pesos ``#,##0``, quantities to the gram). Written streaming (openpyxl's write-only mode): a workbook of
+    every report takes tens of milliseconds, not hundreds."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     taken: set[str] = set()
+    title_font, bold = Font(bold=True, size=14), Font(bold=True)
+    formats: dict[type, str] = {date: "dd-mm-yyyy", Decimal: "#,##0.###", int: "#,##0"}
     for report in reports:
         table = report.table()
         sheet = book.create_sheet(_sheet_name(table.title, taken))
-        sheet.append([table.title])
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([table.subtitle])
-        sheet.append(list(table.columns))
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append(list(row))
-            for col, value in enumerate(row, start=1):
-                if isinstance(value, date):
-                    sheet.cell(sheet.max_row, col).number_format = "dd-mm-yyyy"
-                elif isinstance(value, Decimal):
-                    sheet.cell(sheet.max_row, col).number_format = "#,##0.###"
-                elif isinstance(value, int):
-                    sheet.cell(sheet.max_row, col).number_format = "#,##0"
         for i, name in enumerate(table.columns, start=1):
-            sheet.column_dimensions[sheet.cell(3, i).column_letter].width = max(12, len(name) + 2)
+            sheet.column_dimensions[get_column_letter(i)].width = max(12, len(name) + 2)
         sheet.freeze_panes = "A4"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        title = WriteOnlyCell(sheet, value=table.title)
+        title.font = title_font
+        sheet.append([title])
+        sheet.append([table.subtitle])
+        header = []
+        for name in table.columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in table.rows:
+            out: list[object] = []
+            for value in row:
+                fmt = formats.get(type(value))
+                if fmt is None:
+                    out.append(value)
+                    continue
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = fmt
+                out.append(cell)
+            sheet.append(out)
+    out_file = io.BytesIO()
+    book.save(out_file)
+    return out_file.getvalue()
