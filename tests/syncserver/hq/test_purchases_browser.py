@@ -1,11 +1,14 @@
 """HQ «Compras» as the owner sees it in a real Chromium (headless) against uvicorn and the SII stand-in: each
 factura's deadline and state, «Responder» opened (a disclosure, no script) and a claim sent with its reason; at
-desktop and phone (390 px) widths with no sideways scroll; screenshots hq_purchases_{desktop,phone}.png."""
+desktop and phone (390 px) widths with no sideways scroll and nothing axe-core finds; screenshots
+hq_purchases_{desktop,phone}.png."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
 
 from syncserver import sii_standin
 from syncserver.hq import web
@@ -58,5 +61,7 @@ def test_the_owner_claims_a_factura_on_desktop_and_phone(world: World, serve_in_
                          + ' ' + e.textContent.slice(0, 30))]; }""")
             assert wide[0] <= wide[1], (name, wide)  # no sideways scroll; else the elements that stick out
             page.screenshot(path=str(SHOTS / f"hq_purchases_{name}.png"), full_page=True)
+            results = Axe().run(page)
+            assert results.violations_count == 0, f"{name}: {results.generate_report()}"
             page.close()
     assert [e.code for e in standin.reclamos.documents[("96542180-7", 33, 500)].events] == ["RFP"]
