@@ -47,7 +47,8 @@ class DocumentSettings:
     """The SII documents the till stamps (``[documents]``).
 
     ``boleta_for_cards``: card-only sales get a boleta too (off when the store treats the card voucher as the
-    document); ``low_folios``: below this many folios left of a type the sale view warns; ``resolution_number`` and
+    document) until HQ publishes the business's «modelo de emisión», which then rules (docs/card-sales.md);
+    ``low_folios``: below this many folios left of a type the sale view warns; ``resolution_number`` and
     ``resolution_year``: the SII resolution printed under the timbre ("Res. 0 de 2026" in certificación).
     """
 

@@ -6,6 +6,7 @@ events and DTEs. It imports neither ``desktop`` nor ``syncserver``, nor Qt, a da
     ├── accounting.py      the general journal: chart of accounts, each event's double entry, trial balance, CSV
     ├── barcodes.py        EAN-13/EAN-8/UPC-A check digits and weight/price-embedded labels
     ├── books.py           the accountant's books: libro de ventas/compras (RCV layout), IVA for the F29, CSV
+    ├── card_model.py      card sales: boleta or voucher («modelo de emisión»), which document a sale stands on
     ├── catalog.py         products as the store sells them: SKU, barcodes, PLU, price, exempt
     ├── catalog_import.py  the catalog file's rules: columns, CSV rows checked, the search fold
     ├── clock.py           the injected clock and id factory (UUIDv7)

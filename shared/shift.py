@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from shared import errors, money
+from shared import card_model, errors, money
 from shared.events import auth, fiado, returns, sales, shifts, till
 from shared.sale import COUNTED_TENDERS, TenderKind
 
@@ -72,6 +72,17 @@ class Shift:
     """Abonos taken, net of the reversals made in this shift (in ``received`` under their tender)."""
     fiado_payments_count: int = 0
     fiado_reversals: int = 0
+    boletas: int = 0
+    """Sales with a boleta (39/41); ``boletas_total`` their pesos. With ``facturas``/``vouchers`` and
+    ``undocumented_total`` they say which document each sale's pesos stand on (``shared.card_model.split``)."""
+    boletas_total: money.Pesos = 0
+    facturas: int = 0
+    facturas_total: money.Pesos = 0
+    vouchers: int = 0
+    """Sales without a document whose card part stands on the card's voucher (the voucher «modelo de emisión»)."""
+    vouchers_total: money.Pesos = 0
+    undocumented_total: money.Pesos = 0
+    """Pesos sold without any document (no boleta folio was left), not covered by a voucher."""
 
     @classmethod
     def open(cls, event: shifts.ShiftOpened) -> Shift:
@@ -109,7 +120,16 @@ class Shift:
                     on_credit += t.received
                 else:
                     received[t.kind] = received.get(t.kind, 0) + t.received
+            parts = card_model.split(event)
+            tipo = 0 if event.document is None else event.document.tipo
             return replace(self, sales_count=self.sales_count + 1, sales_total=self.sales_total + event.total,
+                           boletas=self.boletas + (tipo in card_model.BOLETAS),
+                           boletas_total=self.boletas_total + parts.boleta,
+                           facturas=self.facturas + (tipo in card_model.FACTURAS),
+                           facturas_total=self.facturas_total + parts.factura,
+                           vouchers=self.vouchers + (parts.voucher > 0),
+                           vouchers_total=self.vouchers_total + parts.voucher,
+                           undocumented_total=self.undocumented_total + parts.none,
                            received=received, rounding=self.rounding + event.rounding,
                            discounts=self.discounts + event.discount + sum(x.discount for x in event.lines),
                            neto=self.neto + event.neto, iva=self.iva + event.iva,

@@ -41,7 +41,7 @@ from shared.events import (
 )
 
 PROJECTION_TABLES = ("products", "barcodes", "stock", "shifts", "sales", "users", "pin_failures", "folio_leases",
-                     "folios_used", "returned_lines", "customers", "emisor", "category_order", "stores",
+                     "folios_used", "returned_lines", "customers", "emisor", "card_model", "category_order", "stores",
                      *purchases_projection.TABLES, *inventory_projection.TABLES, *local_products_projection.TABLES,
                      *fiado_projection.TABLES, *report_projection.TABLES, *supplier_answers.TABLES)
 MILLI = Decimal(1000)
@@ -193,6 +193,12 @@ def _emisor(conn: sqlite3.Connection, entry: envelope.Envelope, e: emisor.Emisor
                   e.resolucion_fecha, e.resolucion_numero, e.unidad_sii))
 
 
+def _card_model(conn: sqlite3.Connection, entry: envelope.Envelope, e: emisor.CardModelReceived) -> None:
+    """The latest «modelo de emisión» HQ published replaces the one before (one row)."""
+    conn.execute("INSERT OR REPLACE INTO card_model (id, model, set_by, set_at) VALUES (1, ?, ?, ?)",
+                 (e.model, e.set_by, e.set_at))
+
+
 def _store(conn: sqlite3.Connection, entry: envelope.Envelope, e: stores.StoreReceived) -> None:
     """The latest data HQ published for a store replaces the one before (one row per store)."""
     conn.execute("INSERT OR REPLACE INTO stores (store_id, name, direccion, comuna, ciudad, sucursal_sii, active)"
@@ -230,6 +236,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     purchases.PurchaseReceived: [purchases_projection.apply, inventory_projection.fold],
     till.LineRemoved: [_line_removed],
     emisor.EmisorReceived: [_emisor],
+    emisor.CardModelReceived: [_card_model],
     stores.StoreReceived: [_store],
     inventory.TransferSent: [inventory_projection.transfer_sent, inventory_projection.fold],
     inventory.TransferIncoming: [inventory_projection.transfer_incoming],

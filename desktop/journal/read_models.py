@@ -205,6 +205,14 @@ def emisor(conn: sqlite3.Connection) -> emisor_events.EmisorReceived | None:
                                         resolucion_numero=int(row[8]), unidad_sii=row[9])
 
 
+def card_model(conn: sqlite3.Connection) -> emisor_events.CardModelReceived | None:
+    """The «modelo de emisión» HQ last published to this till; None while it has published none."""
+    row = conn.execute("SELECT model, set_by, set_at FROM card_model WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    return emisor_events.CardModelReceived(model=row[0], set_by=row[1], set_at=row[2])
+
+
 def store(conn: sqlite3.Connection, store_id: str) -> store_events.StoreReceived | None:
     """The latest data HQ published for store ``store_id``; None while it has sent none."""
     row = conn.execute("SELECT store_id, name, direccion, comuna, ciudad, sucursal_sii, active FROM stores"

@@ -20,7 +20,7 @@ from desktop.services import suspend as suspend_mod
 from desktop.services.auth import AuthService, User
 from desktop.services.catalog import CatalogService, Match
 from desktop.services.folios import FacturaUnavailable, FolioService
-from shared import catalog, errors, inventory, money, roles
+from shared import card_model, catalog, errors, inventory, money, roles
 from shared import sale as sale_mod
 from shared.events import codec, rules, sales
 from shared.events import till as till_events
@@ -295,8 +295,9 @@ class CheckoutService:
                  fiado_approved_by: str = "") -> Completed:
         """Journal the sale (fsync), then print its receipt and kick the drawer for cash.
 
-        The document is a boleta (39/41) for cash and fiado sales, and for card sales unless ``boleta_for_cards`` is
-        off; with ``customer`` it is a factura (33, or 34 when every line is exempt) to that business customer,
+        The document is a boleta (39/41) unless the sale was paid wholly by card under the voucher «modelo de
+        emisión» (:meth:`card_model`; ``shared.card_model.needs_boleta``); with ``customer`` it is a factura (33,
+        or 34 when every line is exempt) to that business customer,
         whatever the tenders, and the customer is saved (``customer.saved``) in the same transaction when new or
         changed.
         The attached customer (:meth:`attach_customer`) goes on the sale as ``customer_id``; ``fiado`` tenders put
@@ -358,8 +359,7 @@ class CheckoutService:
                 saved = self.customers.saved_event(customer)
                 if saved is not None:
                     uow.append(saved)
-            elif self.folios is not None and (self.boleta_for_cards or settlement.cash_tendered > 0
-                                             or charge is not None):
+            elif self.folios is not None and card_model.needs_boleta(self.card_model(), event.tenders):
                 document, notice = self.folios.stamp_sale(uow, event, self.journal.clock())
                 event = replace(event, document=document)
             if charge is not None and charge.approved_by and approval is not None:
@@ -371,6 +371,14 @@ class CheckoutService:
         cash = settlement.cash_tendered > 0
         printed = self.receipts.print_sale(event, open_drawer=cash)
         return Completed(event, settlement, printed, notice)
+
+    def card_model(self) -> card_model.CardModel:
+        """The «modelo de emisión» sales follow: the one HQ last published to this till, else terminal.toml's
+        ``[documents] boleta_for_cards`` (true: boleta; false: voucher). docs/card-sales.md."""
+        published = read_models.card_model(self.journal.conn)
+        if published is not None:  # shared.events.rules let only the two models in
+            return card_model.parse(published.model)
+        return card_model.CardModel.BOLETA if self.boleta_for_cards else card_model.CardModel.VOUCHER
 
     def factura_problem(self) -> str:
         """Why the current sale cannot get a factura now (no folio of its type left, or none can be issued at this

@@ -22,13 +22,16 @@ from desktop.journal import fiado_queries, read_models
 from desktop.journal.sqlite_store import SqliteJournal
 from desktop.services import timbre
 from desktop.services.printing import JobDone, PrintJob, PrintWorker
-from shared import errors, money, rut, sucursal
+from shared import card_model, errors, money, rut, sucursal
 from shared import shift as shift_mod
 from shared.events import emisor, returns, sales
 from shared.events import stores as store_events
 from shared.sale import TenderKind
 
 FOOTER = ("¡Gracias por su compra!", "Conserve este comprobante")
+VOUCHER_LEGEND = ("Pagado con tarjeta: el comprobante", "de pago (voucher) es su boleta", "(SII, modelo de emisión)")
+"""Printed on a sale paid wholly by card that took no boleta (the business's «modelo de emisión» is the voucher:
+SII preguntas frecuentes 001.380.7859; docs/card-sales.md); each line fits 32 columns."""
 TEST_TEXT = ("Señor Ñandú pidió: ¿café?", "¡Sí! Árbol, Éxito, acción", "áéíóú ÁÉÍÓÚ ñÑ ü ° ¿¡")
 NO_DRAWER = "Esta caja no tiene cajón configurado. Ábralo con la llave."
 NO_EMISOR = ("Encabezado de terminal.toml: HQ aún no envía los datos del emisor. Complételos en HQ (página Emisor)"
@@ -160,7 +163,8 @@ class ReceiptService:
 
     def receipt(self, event: sales.SaleCompleted, issued_at: datetime, *, reprint: bool = False) -> Receipt:
         """The receipt of a completed sale: its boleta (title, folio, timbre as PDF417 and the SII's legends), or a
-        non-fiscal comprobante when the sale went out without a document (no folio was left)."""
+        non-fiscal comprobante when the sale went out without a document: paid wholly by card under the voucher model
+        (:data:`VOUCHER_LEGEND` says the card's voucher is the boleta), or no folio was left."""
         doc = event.document
         header, resolution, _from_hq = self.current_header()
         title, number = "COMPROBANTE DE VENTA", f"N° {event.number}"
@@ -180,7 +184,9 @@ class ReceiptService:
             discount=event.discount, total=event.total, neto=event.neto, iva=event.iva, exento=event.exento,
             rounding=event.rounding,
             tenders=tuple(ReceiptTender(TenderKind(t.kind).label, t.amount) for t in event.tenders),
-            change=event.change, footer=FOOTER, reprint=reprint,
+            change=event.change, reprint=reprint,
+            footer=(*VOUCHER_LEGEND, *FOOTER) if doc is None and event.total > 0
+            and card_model.split(event).voucher == event.total else FOOTER,
             account=self.account_rows(event.customer_id,
                                       None if event.fiado is None else event.fiado.balance_before + event.fiado.amount))
 
@@ -423,6 +429,21 @@ def _fiado_rows(s: shift_mod.Shift) -> tuple[tuple[str, str], ...]:
             ("Abonos de fiado", clp(s.fiado_payments)), ("Abonos reversados", str(s.fiado_reversals)))
 
 
+def _document_rows(s: shift_mod.Shift) -> tuple[tuple[str, str], ...]:
+    """The Z's documents block: which document the shift's sales stand on (boletas, facturas, card vouchers that
+    are the boleta under the voucher «modelo de emisión», and what went out with none); the same split
+    (``shared.card_model.split``) the libro de ventas sums (docs/card-sales.md)."""
+    clp = money.format_clp
+    rows = [("--", ""), ("Documentos", ""), (f"Boletas ({s.boletas})", clp(s.boletas_total))]
+    if s.facturas:
+        rows.append((f"Facturas ({s.facturas})", clp(s.facturas_total)))
+    if s.vouchers:
+        rows.append((f"Voucher = boleta ({s.vouchers})", clp(s.vouchers_total)))
+    if s.undocumented_total:
+        rows.append(("Sin documento", clp(s.undocumented_total)))
+    return tuple(rows)
+
+
 def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Callable[[str], str],
                   now: datetime, *, reprint: bool = False, opened_at: datetime | None = None,
                   closed_at: datetime | None = None) -> TextReport:
@@ -441,7 +462,7 @@ def z_report_text(report: shift_mod.ZReport, header: StoreHeader, user_name: Cal
         ("--", ""), ("Ventas", ""), ("N° de ventas", str(s.sales_count)), ("Total ventas", clp(s.sales_total)),
         ("Neto", clp(s.neto)), ("IVA 19%", clp(s.iva)), ("Exento", clp(s.exento)),
         ("Descuentos", clp(s.discounts)), ("Redondeo (Ley 20.956)", clp(s.rounding)),
-        ("Líneas anuladas", str(s.voids)), ("--", ""), ("Devoluciones", ""),
+        ("Líneas anuladas", str(s.voids)), *_document_rows(s), ("--", ""), ("Devoluciones", ""),
         ("N° de devoluciones", str(s.returns_count)), ("Total devuelto", clp(s.returns_total)),
         ("Redondeo devoluciones", clp(-s.returns_rounding)),
         ("Ventas netas", clp(s.sales_total - s.returns_total)),

@@ -317,6 +317,9 @@ def _event(change: dict[str, Any], identity: Identity | None = None) -> Any:
             sucursal_sii=None if sucursal is None else int(sucursal),
             resolucion_fecha=str(data.get("resolucion_fecha") or ""),
             resolucion_numero=int(numero or 0), unidad_sii=str(data.get("unidad_sii") or ""))
+    if change["kind"] == "card_model":
+        return emisor_events.CardModelReceived(model=str(data.get("model") or ""), set_by=str(data.get("set_by") or ""),
+                                               set_at=str(data.get("set_at") or ""))
     if change["kind"] == "store":
         if identity is not None and str(data["store_id"]) != identity.store_id:
             return None

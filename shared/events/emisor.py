@@ -29,3 +29,17 @@ class EmisorReceived:
     resolucion_fecha: str = ""
     resolucion_numero: int = 0
     unidad_sii: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CardModelReceived:
+    """The business's «modelo de emisión» for card sales as HQ publishes it (feed change ``card_model``,
+    tenant-wide): ``model`` ``"boleta"`` (a boleta for card sales too) or ``"voucher"`` (the card voucher is the
+    boleta of what was paid by card; ``shared.card_model``); ``set_by`` who chose it at HQ, ``set_at`` when (ISO)."""
+
+    TYPE: ClassVar[str] = "card_model.received"
+    VERSION: ClassVar[int] = 1
+
+    model: str
+    set_by: str = ""
+    set_at: str = ""

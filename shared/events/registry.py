@@ -39,6 +39,7 @@ EVENT_CLASSES = (
     purchases.SupplierAnswerReceived,
     till.LineRemoved,
     emisor.EmisorReceived,
+    emisor.CardModelReceived,
     stores.StoreReceived,
     inventory.TransferSent,
     inventory.TransferIncoming,

@@ -133,6 +133,7 @@ LABELS: Final = {
     "catalog.product_upserted": "el producto", "stock.adjusted": "el ajuste de stock",
     "catalog.categories_ordered": "el orden de las categorías", "customer.saved": "el cliente",
     "folio.lease_received": "el rango de folios", "emisor.received": "los datos del emisor",
+    "card_model.received": "el modelo de emisión",
     "store.received": "los datos de la tienda", "purchase.received": "la compra",
     "inventory.transfer_sent": "el traslado", "inventory.transfer_incoming": "el traslado entrante",
     "inventory.transfer_received": "la recepción del traslado", "inventory.count_started": "la toma de inventario",
@@ -783,6 +784,15 @@ def _emisor(e: emisor.EmisorReceived) -> str | None:
     return reason
 
 
+CARD_MODELS: Final = frozenset({"boleta", "voucher"})
+"""The «modelo de emisión» HQ may publish (``shared.card_model.CardModel``)."""
+
+
+def _card_model(e: emisor.CardModelReceived) -> str | None:
+    return (_one_of("model", e.model, CARD_MODELS) or _text("set_by", e.set_by, NAME_MAX)
+            or _timestamp("set_at", e.set_at, required=False))
+
+
 def _store(e: stores.StoreReceived) -> str | None:
     return (_id("store_id", e.store_id) or _texts("", e, STORE_MAX) or _bool("active", e.active)
             or (None if e.sucursal_sii is None
@@ -1108,6 +1118,7 @@ RULES: dict[type[Any], Rule] = {
     customers.CustomerSaved: _customer,
     folios.FolioLeaseReceived: _lease,
     emisor.EmisorReceived: _emisor,
+    emisor.CardModelReceived: _card_model,
     stores.StoreReceived: _store,
     purchases.PurchaseReceived: _purchase,
     inventory.TransferSent: _transfer_sent,

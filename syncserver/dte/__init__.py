@@ -3,6 +3,7 @@ certificate, and the signing pipeline that turns each stamped document into a si
 their SQL is in ``syncserver.store``; sending to the SII is ``syncserver.sii`` (docs/architecture.md §4, §5).
 
     dte/
+    ├── card_model.py   the «modelo de emisión» of card sales: read, chosen at HQ, published to the tills
     ├── certification.py      the SII's certification: the test set's cases as signed envelopes, samples, checklist
     ├── certification_set.py  reading the SII's test set file (sets, cases, items, references between cases)
     ├── certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign

@@ -104,6 +104,7 @@ def routes() -> list[BaseRoute]:
               name="debit_document"),
         Route("/emisor", emisor.page, methods=["GET", "POST"], name="emisor"),
         Route("/emisor/certificado", emisor.certificate, methods=["POST"], name="certificate"),
+        Route("/emisor/modelo", emisor.card_model_page, methods=["POST"], name="card_model"),
         Route("/folios", folios.page, methods=["GET", "POST"], name="folios"),
         *catalog.ROUTES,
         *unknown_codes.ROUTES,

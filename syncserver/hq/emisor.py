@@ -1,7 +1,8 @@
 """``/hq/emisor``: the company's emisor data for its tax documents (razón social, giro, Acteco, dirección, comuna,
-ciudad, código de sucursal SII, resolución del SII) and its digital certificate (``POST /hq/emisor/certificado``:
-the .pfx and its password, checked, stored encrypted, never shown back nor sent to the tills). Documents are not
-signed until both are there."""
+ciudad, código de sucursal SII, resolución del SII), its digital certificate (``POST /hq/emisor/certificado``:
+the .pfx and its password, checked, stored encrypted, never shown back nor sent to the tills) and the «modelo de
+emisión» of card sales (``POST /hq/emisor/modelo``; docs/card-sales.md). Documents are not signed until the data
+and the certificate are there."""
 
 from __future__ import annotations
 
@@ -14,17 +15,21 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shared import card_model
 from syncserver import state
+from syncserver.dte import card_model as card_model_mod
 from syncserver.dte import certs
 from syncserver.dte import emisor as emisor_mod
-from syncserver.hq import csrf, params, web
+from syncserver.hq import csrf, params, trail, web
 from syncserver.hq.web import HqUser
 from syncserver.store import db
 
 NOTICES = {"1": "Datos del emisor guardados. Los documentos que esperaban estos datos se firmarán en la próxima"
                 " pasada, y las cajas los imprimirán en boletas, facturas, notas de crédito y reportes Z desde su"
                 " próxima sincronización.",
-           "certificado": "Certificado digital guardado (cifrado). El servidor firmará con él desde la próxima pasada."}
+           "certificado": "Certificado digital guardado (cifrado). El servidor firmará con él desde la próxima pasada.",
+           "modelo": "Modelo de emisión guardado. Cada caja lo aplica desde su próxima sincronización.",
+           "modelo-igual": "El modelo de emisión ya era ese: nada cambió."}
 EXPIRY_WARNING = timedelta(days=30)
 """A certificate expiring sooner than this is flagged on the page."""
 
@@ -44,9 +49,10 @@ def _form_values(config: emisor_mod.EmisorConfig | None) -> dict[str, str]:
 
 
 async def _page(request: Request, user: HqUser, *, status: int = 200, values: dict[str, Any] | None = None,
-                error: str = "", cert_error: str = "") -> Response:
+                error: str = "", cert_error: str = "", model_error: str = "") -> Response:
     async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
         config = await emisor_mod.load_emisor(conn, user.tenant_id)
+        choice = await card_model_mod.current(conn, user.tenant_id)
         async with conn.cursor(row_factory=class_row(CertificateRow)) as cur:
             await cur.execute("SELECT subject, holder_rut, not_after, uploaded_at FROM tenant_certificates"
                               " WHERE tenant_id = %s", (user.tenant_id,))
@@ -59,6 +65,8 @@ async def _page(request: Request, user: HqUser, *, status: int = 200, values: di
                       values=values if values is not None else _form_values(config), error=error, missing=missing,
                       waiting=int(waiting[0]) if waiting else 0,
                       certificate=_certificate(cert, state.clock(request)()), cert_error=cert_error,
+                      card_model=choice, card_models=card_model.CardModel, model_error=model_error,
+                      can_edit=user.can("emisor", write=True),
                       notice=params.choice_param(request.query_params, "guardado", "Aviso", NOTICES, default=""))
 
 
@@ -114,3 +122,19 @@ async def page(request: Request, user: HqUser) -> Response:
     except emisor_mod.EmisorError as exc:
         return await _page(request, user, status=422, values=values, error=str(exc))
     return web.redirect("/emisor?guardado=1")
+
+
+@web.login_required
+async def card_model_page(request: Request, user: HqUser) -> Response:
+    """``POST`` (with CSRF; the owner): ``modelo`` ``boleta`` or ``voucher``, the business's «modelo de emisión» of
+    card sales: saved, published to every till and audited (:func:`syncserver.dte.card_model.choose`)."""
+    form = await web.read_form(request)
+    if form is None:
+        return web.csrf_failed(request, user)
+    models: dict[str, card_model.CardModel | None] = {m.value: m for m in card_model.CardModel}
+    chosen = params.choice_param(form, "modelo", "Modelo de emisión", models, default=None)
+    if chosen is None:
+        return await _page(request, user, status=422, model_error="Elija uno de los dos modelos de emisión.")
+    changed = await card_model_mod.choose(request.app.state.pool, user.tenant_id, chosen, by=user.email,
+                                          at=state.clock(request)(), address=trail.address(request))
+    return web.redirect("/emisor?guardado=" + ("modelo" if changed else "modelo-igual") + "#modelo")

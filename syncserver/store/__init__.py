@@ -6,6 +6,7 @@ call these; HQ pages keep their own read queries.
     ├── audit.py         the audit trail: refusals, lock-outs, sessions, account changes (append-only)
     ├── books.py         the accountant's books of a month: documents issued, purchases, IVA (shared.books)
     ├── bulk.py          INSERT ... SELECT FROM unnest(arrays): bulk writes that RLS allows
+    ├── card_model.py    the tenant's «modelo de emisión» of card sales (tenant_card_model)
     ├── certificates.py  each tenant's signing certificate (.pfx), encrypted at rest
     ├── change_feed.py   the numbered changes terminals pull
     ├── customers.py     HQ's customers and fiado: lists, accounts, entries, statements, flags; edits and merges

@@ -31,6 +31,7 @@ KINDS: dict[str, str] = {
     "fiado_account_set": "Fiado de un cliente",
     "customers_merged": "Clientes fusionados",
     "supplier_answer": "Respuesta a un proveedor (SII)",
+    "card_model_changed": "Modelo de emisión (tarjetas)",
 }
 """The kinds HQ's audit page names (kind -> Spanish label). Other kinds are accepted (``[a-z][a-z0-9_]*``, at most
 40 characters) and shown as written; add them here to give them a label."""

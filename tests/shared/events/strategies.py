@@ -246,7 +246,11 @@ def catalog_events_(draw: st.DrawFn) -> Any:
 
 @st.composite
 def hq_events(draw: st.DrawFn) -> Any:
-    kind = draw(st.sampled_from(["lease", "emisor", "store"]))
+    kind = draw(st.sampled_from(["lease", "emisor", "store", "card_model"]))
+    if kind == "card_model":
+        return emisor.CardModelReceived(draw(st.sampled_from(["boleta", "voucher"])),
+                                        draw(_words.map(lambda s: s[:40])),
+                                        draw(st.sampled_from(["", "2026-12-07T09:30:00+00:00"])))
     if kind == "lease":
         desde = draw(st.integers(1, 10**6))
         return folios.FolioLeaseReceived(draw(st.sampled_from([33, 34, 39, 41, 61])), desde,

@@ -122,6 +122,7 @@ SAMPLES: dict[type[Any], Any] = {
     emisor.EmisorReceived: emisor.EmisorReceived("76235291-5", "Almacenes Ñandú SpA", "Almacén", "Av. Providencia 1234",
                                                  "Providencia", "Santiago", (471100, 561000), 81234567, "2024-03-15",
                                                  80, "SANTIAGO ORIENTE"),
+    emisor.CardModelReceived: emisor.CardModelReceived("voucher", "duena@almacen.cl", "2026-12-07T09:30:00+00:00"),
     stores.StoreReceived: stores.StoreReceived("centro", "Almacén Ñuñoa", "Irarrázaval 3456", "Ñuñoa", "Santiago",
                                                81234999, True),
     inventory.TransferSent: inventory.TransferSent(

@@ -112,3 +112,49 @@ def test_every_save_of_the_emisor_reaches_the_tills_on_the_feed(pg_database: str
                              "resolucion_fecha": "2024-03-15", "resolucion_numero": 80, "unidad_sii": ""}
     assert second["data"]["giro"] == "Minimarket" and second["data"]["direccion"] == "Esmeralda 455"
     assert db.run(lambda pool: pull(pool, 2)) == []
+
+
+def test_the_owner_chooses_the_card_sales_model_and_every_till_gets_it(pg_database: str, served: Served) -> None:
+    from desktop.services import sync as till_sync
+    from shared.events import emisor as emisor_events
+    from syncserver.store import audit, change_feed
+
+    db = migrated(pg_database, {1: SAMPLE_RUT, 2: "77.888.999-0"})
+    app = hq_app(db)
+
+    async def scenario() -> None:
+        async with served(app) as client:
+            await hq_login(client)
+            page = await client.get("/hq/emisor")
+            assert "Ventas con tarjeta: boleta o voucher" in page.text and "001.380.7859" in page.text
+            assert "(el predeterminado: aún nadie lo ha elegido)" in page.text
+            assert 'value="boleta" checked' in page.text
+            token = csrf_token(page.text)
+            assert (await client.post("/hq/emisor/modelo", data={"modelo": "voucher"})).status_code == 403
+            bad = await client.post("/hq/emisor/modelo", data={"csrf": token, "modelo": "ambos"})
+            assert bad.status_code == 400 and "no es una de las opciones" in bad.text
+            none = await client.post("/hq/emisor/modelo", data={"csrf": token})
+            assert none.status_code == 422 and "Elija uno de los dos modelos" in none.text
+            done = await client.post("/hq/emisor/modelo", data={"csrf": token, "modelo": "voucher"})
+            assert done.status_code == 303 and done.headers["location"] == "/hq/emisor?guardado=modelo#modelo"
+            saved = await client.get("/hq/emisor?guardado=modelo")
+            assert "Modelo de emisión guardado" in saved.text and "elegido por pepe@donpepe.cl" in saved.text
+            assert 'value="voucher" checked' in saved.text
+            again = await client.post("/hq/emisor/modelo", data={"csrf": token, "modelo": "voucher"})
+            assert again.headers["location"] == "/hq/emisor?guardado=modelo-igual#modelo"
+
+    asyncio.run(scenario())
+
+    async def feed(pool: psycopg_pool.AsyncConnectionPool, tenant_id: int) -> tuple[list[dict[str, object]], list[str]]:
+        changes, _ = await change_feed.pull(pool, tenant_id, "cualquiera", 0)
+        async with db_mod.tenant_tx(pool, tenant_id) as conn:
+            trail = await audit.search(conn, tenant_id, kinds=["card_model_changed"])
+        return [c for c in changes if c["kind"] == "card_model"], [e.detail for e in trail]
+
+    changes, trail = db.run(lambda pool: feed(pool, 1))
+    assert len(changes) == 1 and changes[0]["data"]["model"] == "voucher"
+    event = till_sync._event(changes[0])
+    assert isinstance(event, emisor_events.CardModelReceived) and event.set_by == "pepe@donpepe.cl"
+    assert trail == ["Modelo de emisión: Boleta electrónica también en ventas con tarjeta → El comprobante de la "
+                     "tarjeta (voucher) es la boleta."]
+    assert db.run(lambda pool: feed(pool, 2)) == ([], [])
