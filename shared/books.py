@@ -23,6 +23,9 @@ BOLETAS_RESUMEN: Final = frozenset({35, 38, BOLETA, BOLETA_EXENTA})
 each (SII, preguntas frecuentes 001.003.6971.006 «¿Qué es el Registro de Compras y Ventas?»: documents are informed
 "de forma individual o en forma de resumen, según corresponde"; the RCV's «Resumen» lists boletas by type with the
 number of documents). We sum them per day so each line stays traceable to its folios."""
+VOUCHER: Final = 48
+"""«Comprobante de pago electrónico»: a card voucher that stands as the boleta (SII preguntas frecuentes
+001.380.7859/7863; docs/card-sales.md); summed per day like the boletas, from the card sales that took no document."""
 NOTAS_CREDITO: Final = frozenset({60, 61})
 """Notas de crédito (paper 60, electronic 61): they take their amounts off the month (DL 825 arts. 21 and 24)."""
 NOTAS_DEBITO: Final = frozenset({55, 56})
@@ -37,7 +40,8 @@ ANONYMOUS_RUT: Final = "66666666-6"
 
 TIPO_NAMES: Final = {30: "Factura", 32: "Factura exenta", 33: "Factura electrónica", 34: "Factura exenta electrónica",
                      35: "Boleta", 38: "Boleta exenta", 39: "Boleta electrónica", 41: "Boleta exenta electrónica",
-                     45: "Factura de compra", 46: "Factura de compra electrónica", 55: "Nota de débito",
+                     45: "Factura de compra", 48: "Comprobante de pago electrónico",
+                     46: "Factura de compra electrónica", 55: "Nota de débito",
                      56: "Nota de débito electrónica", 60: "Nota de crédito", 61: "Nota de crédito electrónica"}
 
 SALES_HEADER: Final = ("Nro", "Tipo Doc", "Tipo Venta", "Rut cliente", "Razon Social", "Folio", "Folio Hasta",
@@ -114,8 +118,8 @@ class SalesBookRow:
 
     @property
     def summary(self) -> bool:
-        """A boletas' daily summary line."""
-        return self.tipo in BOLETAS_RESUMEN
+        """A boletas' (or vouchers') daily summary line."""
+        return self.tipo in BOLETAS_RESUMEN or self.tipo == VOUCHER
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,21 @@ def boleta_summary(tipo: int, day: date, folio_desde: int, folio_hasta: int, doc
         raise BookError(f"el resumen de boletas tipo {tipo} del {day:%d-%m-%Y} no es válido")
     return SalesBookRow(tipo, folio_desde, folio_hasta, documentos, day, ANONYMOUS_RUT,
                         f"Resumen boletas del día ({documentos})", exento, neto, iva, total, store_id=store_id)
+
+
+def voucher_summary(day: date, ventas: int, exento: Pesos, neto: Pesos, iva: Pesos, total: Pesos,
+                    store_id: str = "") -> SalesBookRow:
+    """The libro de ventas' line of the card vouchers of ``day`` (type 48, :data:`VOUCHER`): ``ventas`` sales paid by
+    card that took no document, their card pesos split as ``shared.card_model.voucher_figures``. No folios: the
+    vouchers are the acquirer's, numbered by it.
+
+    Raises:
+        BookError: no sales, or a negative amount.
+    """
+    if ventas < 1 or min(exento, neto, iva, total) < 0:
+        raise BookError(f"el resumen de comprobantes de pago del {day:%d-%m-%Y} no es válido")
+    return SalesBookRow(VOUCHER, 0, 0, ventas, day, ANONYMOUS_RUT, f"Resumen comprobantes de pago del día ({ventas})",
+                        exento, neto, iva, total, store_id=store_id)
 
 
 def sales_book(documents: Iterable[Document], *, by_store: bool = False,

@@ -253,6 +253,8 @@ async def _store(conn: db.Conn, codec: codec_mod.Codec, store: events.PostgresEv
     recorded = await folios.record_documents(conn, tenant_id, terminal_id, epoch, documents) if documents \
         else _NOTHING_RECORDED
     await books.add_documents(conn, tenant_id, terminal_id, epoch, [(d.tipo, d.folio, d.seq) for d in documents])
+    await books.add_vouchers(conn, tenant_id, [event.sale_id for e, event in folded if e.seq not in clashes
+                                               and isinstance(event, sales.SaleCompleted) and event.document is None])
     if recorded.notes:
         notes = recorded.notes
         quarantine = [q._replace(reason=f"{q.reason}; {notes[q.seq]}") if q.seq in notes else q for q in quarantine]

@@ -13,7 +13,7 @@ from typing import Any, Final
 import psycopg
 from psycopg.rows import dict_row
 
-from shared import books
+from shared import books, card_model
 from syncserver.store.db import Conn
 
 _JOINS = (
@@ -86,6 +86,50 @@ _BATCH = (" AND d.terminal_id = %(terminal)s AND d.epoch = %(epoch)s AND (d.tipo
           " (SELECT * FROM unnest(%(tipos)s::integer[], %(folios)s::bigint[], %(seqs)s::bigint[]))")
 
 
+_VOUCHER_DAY_SUMS = (
+    "INSERT INTO book_days (tenant_id, day, store_id, tipo, documents, first_folio, last_folio, exento, neto, iva,"
+    " total) SELECT tenant_id, day, store_id, " + str(books.VOUCHER) + ", count(*), 0, 0, sum(ex), sum(neto),"
+    " sum(card - ex - neto), sum(card) FROM (SELECT v.tenant_id, v.store_id, v.day, v.card, x.ex,"
+    " CASE WHEN v.card >= v.total THEN v.neto ELSE round((v.card - x.ex) / 1.19) END AS neto FROM ("
+    "SELECT s.tenant_id, s.store_id, to_char(s.occurred_at::timestamptz AT TIME ZONE 'America/Santiago',"
+    " 'YYYY-MM-DD') AS day, s.total, s.exento, s.neto, least((SELECT sum(t.amount) FROM sale_tenders t"
+    " WHERE t.tenant_id = s.tenant_id AND t.sale_id = s.sale_id AND t.kind = ANY(%(cards)s)), s.total) AS card"
+    " FROM sales s WHERE s.tenant_id = %(tenant)s {where} AND NOT EXISTS (SELECT 1 FROM dte_documents d"
+    " WHERE d.tenant_id = s.tenant_id AND d.sale_id = s.sale_id AND d.tipo = ANY(%(own)s))) v"
+    " CROSS JOIN LATERAL (SELECT CASE WHEN v.card >= v.total THEN v.exento"
+    " ELSE round(v.exento * v.card::numeric / v.total) END AS ex) x WHERE v.card > 0) w GROUP BY 1, 2, 3"
+    " ON CONFLICT (tenant_id, day, store_id, tipo) DO UPDATE SET documents = book_days.documents + excluded.documents,"
+    " exento = book_days.exento + excluded.exento, neto = book_days.neto + excluded.neto,"
+    " iva = book_days.iva + excluded.iva, total = book_days.total + excluded.total")
+"""The card vouchers that stand as boletas summed into ``book_days`` as type 48 (docs/card-sales.md): the card part
+of each sale without a document of its own (boleta or factura), on its Chile day (``shared.card_model.split``),
+split as ``shared.card_model.voucher_figures`` (the sale's own figures when the card paid it all; else the exempt
+part in proportion and neto = round(rest / 1.19), half up as PostgreSQL rounds a numeric). No folios (0, 0)."""
+
+
+def _voucher_params(tenant_id: int) -> dict[str, Any]:
+    return {"tenant": tenant_id, "cards": sorted(card_model.CARD_TENDERS),
+            "own": sorted(card_model.BOLETAS | card_model.FACTURAS)}
+
+
+async def add_vouchers(conn: Conn, tenant_id: int, sale_ids: Sequence[str]) -> None:
+    """Add to ``book_days`` the vouchers of the sales ``sale_ids`` a push just folded without a document (in its
+    transaction, after the sales are written)."""
+    if sale_ids:
+        await conn.execute(_VOUCHER_DAY_SUMS.format(where="AND s.sale_id = ANY(%(sales)s)"),
+                           {**_voucher_params(tenant_id), "sales": list(sale_ids)})
+
+
+def backfill_vouchers_all(conn: psycopg.Connection[Any]) -> None:
+    """Migration 0035's back-fill: :data:`_VOUCHER_DAY_SUMS` of every tenant with sales (synchronous, in its
+    transaction; as :func:`backfill_days_all`)."""
+    tenants = [int(r[0]) for r in conn.execute("SELECT DISTINCT tenant_id FROM sales").fetchall()]
+    for tenant_id in tenants:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+        conn.execute(_VOUCHER_DAY_SUMS.format(where=""), _voucher_params(tenant_id))
+    conn.execute("SELECT set_config('app.tenant_id', '', true)")
+
+
 async def add_documents(conn: Conn, tenant_id: int, terminal_id: str, epoch: int,
                         documents: Sequence[tuple[int, int, int]]) -> None:
     """Add to ``book_days`` the documents ``(tipo, folio, seq)`` a push of ``terminal_id`` just recorded (in its
@@ -103,6 +147,7 @@ async def rebuild_days(conn: Conn, tenant_id: int) -> None:
     """Sum ``tenant_id``'s documents into ``book_days`` again (the rebuild, after the sales and returns)."""
     await conn.execute("DELETE FROM book_days WHERE tenant_id = %s", (tenant_id,))
     await conn.execute(_DAY_SUMS.format(where=""), {"tenant": tenant_id})
+    await conn.execute(_VOUCHER_DAY_SUMS.format(where=""), _voucher_params(tenant_id))
 
 
 def backfill_days_all(conn: psycopg.Connection[Any]) -> None:
@@ -182,6 +227,19 @@ async def boleta_summaries(conn: Conn, tenant_id: int, month: date, store: str |
             for tipo, day, low, high, count, exento, neto, iva, total in rows]
 
 
+_VOUCHERS = ("SELECT day, sum(documents)::bigint, sum(exento)::bigint, sum(neto)::bigint, sum(iva)::bigint,"
+             " sum(total)::bigint FROM book_days" + _DAYS_WHERE + " AND tipo = " + str(books.VOUCHER) + " GROUP BY 1")
+
+
+async def voucher_summaries(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
+                            scope: Sequence[str] | None = None) -> list[books.SalesBookRow]:
+    """The card vouchers of ``month`` that stand as boletas, summed per Chile day (``shared.books.voucher_summary``,
+    type 48, from ``book_days``): the card part of the sales that took no document (docs/card-sales.md)."""
+    rows = await (await conn.execute(_VOUCHERS, _query(tenant_id, month, store, scope))).fetchall()
+    return [books.voucher_summary(date.fromisoformat(day), int(count), int(exento), int(neto), int(iva), int(total),
+                                  store or "") for day, count, exento, neto, iva, total in rows]
+
+
 async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
                      scope: Sequence[str] | None = None) -> tuple[books.SalesBookRow, ...]:
     """The libro de ventas of ``month`` (``shared.books.sales_book``); with ``store`` that store's documents.
@@ -190,7 +248,8 @@ async def sales_book(conn: Conn, tenant_id: int, month: date, store: str | None 
         BookError: a stored document of a type a seller does not book.
     """
     return books.sales_book(await sales_documents(conn, tenant_id, month, store, scope=scope),
-                            summaries=await boleta_summaries(conn, tenant_id, month, store, scope=scope))
+                            summaries=[*await boleta_summaries(conn, tenant_id, month, store, scope=scope),
+                                       *await voucher_summaries(conn, tenant_id, month, store, scope=scope)])
 
 
 async def purchase_book(conn: Conn, tenant_id: int, month: date, store: str | None = None, *,
