@@ -29,7 +29,7 @@ VOUCHER: Final = 48
 NOTAS_CREDITO: Final = frozenset({60, 61})
 """Notas de crédito (paper 60, electronic 61): they take their amounts off the month (DL 825 arts. 21 and 24)."""
 NOTAS_DEBITO: Final = frozenset({55, 56})
-SALES_TIPOS: Final = frozenset({30, 32, 33, 34, *BOLETAS_RESUMEN, 55, 56, 60, 61})
+SALES_TIPOS: Final = frozenset({30, 32, 33, 34, *BOLETAS_RESUMEN, VOUCHER, 55, 56, 60, 61})
 """The documents a seller books (SII tabla de tipos de documento, Res. Ex. N° 45 de 2003; Formato DTE)."""
 PURCHASE_TIPOS: Final = frozenset({30, 32, 33, 34, 45, 46, 55, 56, 60, 61})
 """The documents the Registro de Compras holds: facturas (30/33), exentas (32/34), facturas de compra (45/46) and

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.drivers.escpos_decode import decode
+from desktop.drivers.escpos_decode import decode, to_image
+from desktop.drivers.receipt import PaperWidth
 from desktop.services import receipts, sync
 from desktop.settings import DocumentSettings
 from shared import card_model
@@ -14,6 +15,8 @@ from shared.events import emisor
 from shared.sale import Tender, TenderKind
 
 SAMPLES = Path(__file__).parents[2] / "data" / "sii" / "samples"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
+"""Where the printed paper is drawn for people to look at (not compared)."""
 MILK = "7801234567894"  # $1.150
 """A product of the demo catalog the till fixtures load."""
 
@@ -51,6 +54,8 @@ def test_hq_s_voucher_model_leaves_card_only_sales_without_a_boleta_and_says_so_
     text = "\n".join(decode(term.printer.jobs[-1]).lines)
     assert "COMPROBANTE DE VENTA" in text and "BOLETA ELECTRÓNICA" not in text
     assert " ".join(receipts.VOUCHER_LEGEND) in " ".join(line.strip() for line in text.splitlines())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    to_image(term.printer.jobs[-1], PaperWidth.MM80.dots).save(SCREENSHOTS / "receipt_card_voucher.png")
     # anything not paid by card gets its boleta: cash, transfer (SII 001.380.7869), a mixed sale
     assert _sell(term, Tender(TenderKind.CASH, 2000)).document.folio == 2
     assert _sell(term, Tender(TenderKind.TRANSFER, 1150)).document.folio == 3
@@ -82,10 +87,13 @@ def test_the_z_report_splits_the_shift_into_boletas_and_vouchers(make_terminal):
     _sell(term, Tender(TenderKind.CREDIT, 1150))
     _sell(term, Tender(TenderKind.CASH, 1150))
     _sell(term, Tender(TenderKind.DEBIT, 1000), Tender(TenderKind.CASH, 150))
-    closed = term.shifts.close(ana, {TenderKind.CASH: 20_000 + 1150 + 150})
+    closed = term.shifts.close(ana, {TenderKind.CASH: 1150 + 150, TenderKind.DEBIT: 1150 + 1000,
+                                     TenderKind.CREDIT: 1150})
+    assert closed.report.cash_difference == 0
     s = closed.report.shift
     assert (s.boletas, s.boletas_total, s.vouchers, s.vouchers_total, s.undocumented_total) == (2, 2300, 2, 2300, 0)
     assert s.boletas_total + s.vouchers_total + s.facturas_total + s.undocumented_total == s.sales_total
     term.receipts.wait_idle()
     lines = [" ".join(line.split()) for line in decode(term.printer.jobs[-1]).lines]
     assert "Boletas (2) $2.300" in lines and "Voucher = boleta (2) $2.300" in lines
+    to_image(term.printer.jobs[-1], PaperWidth.MM80.dots).save(SCREENSHOTS / "z_report_card_model.png")
