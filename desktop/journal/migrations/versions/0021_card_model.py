@@ -2,14 +2,14 @@
 CardModelReceived``, feed change ``card_model``): one row, ``model`` ``boleta`` or ``voucher``. A journal before this
 revision holds no such event: nothing to refold.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 """
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 
 
 def upgrade() -> None:
