@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -238,7 +239,9 @@ EVENTS = st.one_of(strategies.valid_events(), fiado_sales(), fiado_events_(), fi
 @given(st.lists(st.tuples(EVENTS, st.one_of(st.none(), st.integers(-10**7, 10**7))), max_size=25))
 def test_every_asiento_and_any_journal_balance(events: list[tuple[Any, int | None]]) -> None:
     journal: list[acc.JournalLine] = []
+    booking = acc.Booking()
     for n, (event, book_value) in enumerate(events):
+        booking.add(at(n), event, book_value)
         lines = acc.journal_lines(at(n), event, book_value)
         debit, credit = acc.totals(lines)
         assert debit == credit, event
@@ -248,6 +251,23 @@ def test_every_asiento_and_any_journal_balance(events: list[tuple[Any, int | Non
     debit, credit = acc.totals(journal)
     assert debit == credit
     assert sum(b.debit - b.credit for b in acc.trial_balance(journal)) == 0
+    booked(booking, journal, len(events))
+
+
+def booked(booking: acc.Booking, journal: list[acc.JournalLine], events: int) -> None:
+    """What the master keeps (``Booking``: lines as JSON, sums per store, day and account) is the journal itself:
+    the stored lines read back equal ``journal``, the day sums are its trial balance, debits equal credits."""
+    kept = [x for store, _terminal, _epoch, _seq, moment, event_id, lines in booking.entries
+            for x in acc.stored_lines(store, event_id, moment, json.loads(lines))]
+    assert kept == journal
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (_store, _day, account), (debit, credit) in booking.days.items():
+        sums[account][0] += debit
+        sums[account][1] += credit
+    assert [acc.Balance(acc.BY_CODE[a], *v) for a, v in sorted(sums.items())] == acc.trial_balance(journal)
+    assert sum(v[0] for v in sums.values()) == sum(v[1] for v in sums.values())
+    counted = tuple(sum(c[i] for c in booking.counts.values()) for i in range(3))
+    assert counted == (events, len(booking.entries), len(journal)) and booking.notes == []
 
 
 def _round(value: Decimal) -> int:
