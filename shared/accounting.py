@@ -476,7 +476,7 @@ class Booking:
     def note(self, entry: Envelope, kind: str, detail: str) -> None:
         """Keep a note (:data:`PROBLEM` or :data:`UNVALUED`) about ``entry``."""
         try:
-            moment: datetime | None = datetime.fromisoformat(fiado.utc_at(entry.occurred_at))
+            moment: datetime | None = _moment(entry.occurred_at)
         except errors.InvalidInput:
             moment = None
         self.notes.append((entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.type, kind,
@@ -490,7 +490,7 @@ class Booking:
             self.note(entry, UNVALUED, book_reference(event) or entry.event_id)
         try:
             lines = journal_lines(entry, event, book_value)
-            moment = datetime.fromisoformat(fiado.utc_at(entry.occurred_at))
+            moment = _moment(entry.occurred_at)
         except errors.InvalidInput as exc:
             self.note(entry, PROBLEM, str(exc))
             return
@@ -508,6 +508,19 @@ class Booking:
         self.entries.append((entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.event_id,
                              json.dumps([[x.account, x.debit, x.credit, x.auxiliary, x.document, x.reference, x.memo]
                                          for x in lines], ensure_ascii=False, separators=(",", ":"))))
+
+
+def _moment(occurred_at: str) -> datetime:
+    """A journal time as an aware datetime (naive read as UTC, as ``fiado.utc_at``).
+
+    Raises:
+        InvalidInput: not an ISO 8601 date and time (``fiado.utc_at``'s message).
+    """
+    try:
+        moment = datetime.fromisoformat(occurred_at)
+    except (TypeError, ValueError):
+        return datetime.fromisoformat(fiado.utc_at(occurred_at))  # raises InvalidInput with its message
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def book_reference(event: Any) -> str:
