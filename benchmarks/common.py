@@ -67,7 +67,7 @@ class Sizes:
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
                    journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1,
                    dashboard_sales=5_000, dashboard_samples=3, hq_samples=2,
-                   hq_report_lines=50_000, hq_report_samples=1)
+                   hq_report_lines=5_000, hq_report_samples=1)
 
 
 @dataclass

@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
-         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month", "hq_pages")
+         "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month", "hq_pages",
+         "hq_reports")
 
 
 @pytest.mark.slow
@@ -52,5 +53,7 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     assert pages["live_s"] > 0 and pages["sales"] == 300 and pages["lines"] > 300, pages
     assert all(p.get("missing") or p["p95"] >= p["p50"] > 0 for p in pages["pages"].values()), pages["pages"]
     assert pages["pages"]["panel"]["samples"] == 2 and "ventas" in proc.stdout, pages
+    rollups = results["hq_reports"]  # every report read over the generated rollups
+    assert rollups["stores"] == 50 and rollups["product_day_rows"] > 0 and rollups["worst"], rollups
     for name in NAMES:
         assert name in proc.stdout, proc.stdout
