@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop import cli_io, dte_cli
 from desktop import settings as settings_mod
-from desktop.journal.errors import JournalError
+from desktop.journal.errors import JournalError, JournalProblem
 from shared import errors, launcher
 
 if TYPE_CHECKING:
@@ -102,6 +102,59 @@ def cmd_verify(args: argparse.Namespace) -> int:
                           "head_hash": head, "verified": True}))
     finally:
         term.close()
+    return 0
+
+
+def _backups(s: settings_mod.TerminalSettings) -> Any:
+    """The backup service of the journal in ``s`` (named by the journal's own terminal id; the till may run)."""
+    from datetime import UTC, datetime
+
+    from desktop.journal import backup as journal_backup
+    from desktop.services.backups import BackupService
+
+    if not s.journal_path.exists():
+        raise JournalError(JournalProblem.MISSING, str(s.journal_path))
+    try:
+        terminal_id = journal_backup.identity(s.journal_path).terminal_id
+    except journal_backup.CopyFailed as exc:
+        raise JournalError(JournalProblem.CORRUPT, str(s.journal_path), exc.detail) from exc
+    return BackupService(s.journal_path, s.data_dir, terminal_id, s.backup, lambda: datetime.now(UTC))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the journal now into the ``[backup]`` folder (or ``--folder``), verified; exit 6 when it failed."""
+    from dataclasses import replace
+
+    s = _settings(args)
+    if args.folder:
+        s = replace(s, backup=replace(s.backup, folder=args.folder))
+    outcome = _backups(s).run("manual")
+    if not outcome.ok:
+        print(f"ERROR: {outcome.error}", file=sys.stderr)
+        return 6
+    print(json.dumps({"ok": True, "file": outcome.file, "events": outcome.events, "removed": list(outcome.removed)},
+                     ensure_ascii=False))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back (FILE, or the newest in the ``[backup]`` folder) with the till closed."""
+    from datetime import UTC, datetime
+
+    from desktop.services import backups
+
+    s = _settings(args)
+    if args.file:
+        copy = Path(args.file)
+    else:
+        newest = _backups(s).copies() if s.journal_path.exists() else []
+        if not newest:
+            print("ERROR: no hay respaldos en la carpeta de respaldo; indique el archivo.", file=sys.stderr)
+            return 1
+        copy = newest[0]
+    done = backups.restore(copy, s.journal_path, datetime.now(UTC))
+    print(json.dumps({"restored": True, "copy": done.copy, "events": done.events, "epoch": done.epoch,
+                      "head_seq": done.head_seq, "previous": done.previous}, ensure_ascii=False))
     return 0
 
 
@@ -249,6 +302,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     enroll.add_argument("code", help="código de enrolamiento entregado por HQ")
     enroll.add_argument("--demo", action="store_true", help="si la caja es nueva, cargar la tienda de demostración")
     add("sync", cmd_sync, "sincronizar ahora con HQ (enviar y recibir)")
+    add("backup", cmd_backup, "copiar ahora el diario a la carpeta de respaldo, verificado").add_argument(
+        "--folder", default="", help="otra carpeta (por defecto [backup] folder de terminal.toml)")
+    add("restore", cmd_restore, "restaurar un respaldo del diario (con la caja cerrada)").add_argument(
+        "file", nargs="?", default="", help="archivo de respaldo; por defecto el más reciente de la carpeta")
     add("rebuild-projections", cmd_rebuild, "reconstruir las vistas (stock, turnos, productos) desde el diario")
     add("caf-load", cmd_caf_load, "cargar un archivo CAF del SII como folios de esta caja (sin conexión)"
         ).add_argument("file", help="archivo CAF (XML del SII, ISO-8859-1)")

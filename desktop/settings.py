@@ -59,6 +59,26 @@ class DocumentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupSettings:
+    """Copies of the journal (``[backup]``, docs/backups.md): ``folder`` the store chooses (a USB stick, a network
+    share; "" = none yet), the ``keep`` most recent kept, one every ``every_minutes`` while the till runs and one at
+    each shift close; the back office warns when the last good copy is older than ``warn_hours``."""
+
+    folder: str = ""
+    keep: int = 7
+    every_minutes: int = 60
+    warn_hours: int = 26
+
+    def validate(self) -> None:
+        if self.keep < 1:
+            raise ValueError("[backup] keep debe ser 1 o más")
+        if self.every_minutes < 1:
+            raise ValueError("[backup] every_minutes debe ser 1 o más")
+        if self.warn_hours < 1:
+            raise ValueError("[backup] warn_hours debe ser 1 o más")
+
+
+@dataclass(frozen=True, slots=True)
 class TerminalSettings:
     """Everything a terminal needs to start. ``discount_limit_pct``: above it a supervisor PIN is required.
 
@@ -94,6 +114,7 @@ class TerminalSettings:
     label_prefixes_price: tuple[str, ...] = ("25", "26", "27", "28", "29")
     label_item_digits: int = 5
     draft_durability: str = "FULL"
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
     @property
     def journal_path(self) -> Path:
@@ -131,8 +152,8 @@ def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSett
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{path}: claves desconocidas {sorted(unknown)}")
-    tables = {name: raw.pop(name) for name in ("store", "documents", "printer", "drawer", "scale", "scanner")
-              if name in raw}
+    tables = {name: raw.pop(name) for name in ("store", "documents", "printer", "drawer", "scale", "scanner",
+                                                 "backup") if name in raw}
     for key in ("label_prefixes_weight", "label_prefixes_price"):
         if key in raw:
             raw[key] = tuple(raw[key])
@@ -140,7 +161,8 @@ def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSett
         settings = TerminalSettings(data_dir=data_dir, **raw)
         devices = {name: _table(cls, tables[name], name) for name, cls in (
             ("store", StoreInfo), ("documents", DocumentSettings), ("printer", PrinterConfig),
-            ("drawer", DrawerConfig), ("scale", ScaleConfig), ("scanner", ScannerConfig)) if name in tables}
+            ("drawer", DrawerConfig), ("scale", ScaleConfig), ("scanner", ScannerConfig),
+            ("backup", BackupSettings)) if name in tables}
         settings = replace(settings, **devices)
         validate(settings)
     except (TypeError, ValueError) as exc:
@@ -181,6 +203,7 @@ def validate(s: TerminalSettings) -> None:
         raise ValueError(f"cashier_change = {s.cashier_change!r}: use {' o '.join(map(repr, CASHIER_CHANGES))}")
     PaperWidth.parse(s.printer.width)
     s.drawer.validate()
+    s.backup.validate()
     if s.scale is not None:
         s.scale.validate()
     if s.scanner is not None:

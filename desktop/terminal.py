@@ -30,6 +30,7 @@ from desktop.presenters.shift import SessionPresenter, SessionView
 from desktop.presenters.till_fiado import TillFiado
 from desktop.services import enrollment
 from desktop.services.auth import AuthService
+from desktop.services.backups import BackupService, BackupWorker
 from desktop.services.catalog import CatalogService
 from desktop.services.checkout import CheckoutService
 from desktop.services.counts import CountService
@@ -98,6 +99,8 @@ class Terminal:
     local_products: LocalProductService | None = None
     fiado: FiadoService | None = None
     reports: ReportsService | None = None
+    backups: BackupService | None = None
+    backup_worker: BackupWorker | None = None
     _scanner_callbacks: tuple[Callable[[str], None], Callable[[str], None]] | None = field(default=None, repr=False)
 
     def start_scanner(self, on_code: Callable[[str], None], on_error: Callable[[str], None]) -> None:
@@ -115,6 +118,13 @@ class Terminal:
         """Read the serial scanner again after ``pause_scanner`` (with the callbacks it had)."""
         if self._scanner_callbacks is not None:
             self.start_scanner(*self._scanner_callbacks)
+
+    def start_backups(self) -> None:
+        """Copy the journal to the ``[backup]`` folder from now on: when due and at every shift close."""
+        if self.backups is not None and self.backup_worker is None:
+            self.backup_worker = BackupWorker(self.backups)
+            self.backup_worker.start()
+            self.shifts.on_closed = self.backup_worker.request
 
     def attach_sync(self) -> SyncService | None:
         """Connect the sync service now (after enrolment), or None when the till is still not enrolled."""
@@ -152,6 +162,8 @@ class Terminal:
                 self.scale.close()
 
     def close(self) -> None:
+        if self.backup_worker is not None:
+            self.backup_worker.stop()
         self._stop_devices()
         self.receipts.close()
         if self.sync is not None:
@@ -239,7 +251,8 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
                     mermas=MermaService(journal, auth, product_of, new_id), suppliers=SupplierService(journal),
                     local_products=LocalProductService(journal),
                     fiado=FiadoService(journal, auth, receipts, shifts, new_id),
-                    reports=ReportsService(journal, clock))
+                    reports=ReportsService(journal, clock),
+                    backups=BackupService(s.journal_path, s.data_dir, journal.identity.terminal_id, s.backup, clock))
 
 
 def _logo(s: settings_mod.TerminalSettings) -> Any:

@@ -3,6 +3,7 @@ drivers through their ports.
 
     services/
     ├── auth.py               users, PINs and supervisor authorisations; every decision journaled
+    ├── backups.py            the journal copied to the store's folder on a schedule and at shift close; restores
     ├── catalog.py            find products: scanned code, PLU, SKU, deli label, or words
     ├── checkout.py           the cart in progress, authorised changes, and completing a sale
     ├── checkout_fiado.py     fiado at the checkout: the charge decided on the till's ledger, a supervisor beyond it

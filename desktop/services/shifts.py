@@ -37,6 +37,8 @@ class ShiftService:
         self.new_id = new_id
         self.drawer_problem = ""
         """What went wrong with the last drawer kick, for the cashier ("" = it was sent)."""
+        self.on_closed: Callable[[], None] | None = None
+        """Called after each close is journaled (the terminal asks for a backup of the journal then)."""
 
     def current(self, cashier_id: str | None = None) -> shift_mod.Shift | None:
         """The open shift; with ``per_cashier``, ``cashier_id``'s own (None for anyone's latest)."""
@@ -127,4 +129,6 @@ class ShiftService:
         closed = read_models.shift(self.journal.conn, shift.shift_id)
         assert closed is not None
         printed = self.receipts.print_z_report(closed)
+        if self.on_closed is not None:
+            self.on_closed()  # the journal's backup at shift close (desktop/services/backups.py), in its thread
         return Closed(shift_mod.z_report(closed), printed)

@@ -50,6 +50,7 @@ def run(terminal: Terminal, *, fullscreen: bool = False) -> int:
     if EnrollPresenter.needed(terminal.journal, terminal.sync is not None):  # first run: connect to HQ now, or
         first_run_wizard(terminal).exec()  # choose to sell offline
     window = build_window(terminal)
+    terminal.start_backups()
     if fullscreen:
         window.showFullScreen()
     else:

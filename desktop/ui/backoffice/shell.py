@@ -41,6 +41,10 @@ QPushButton#back-office-alerts[alert="true"] {{ background: #fef3c7; color: #783
     font-weight: 800; }}
 QLabel#back-office-notice {{ font-size: 17px; font-weight: 800; color: #9a3412; }}
 QLabel#back-office-who {{ font-size: 17px; color: #334155; }}
+QPushButton#back-office-backup {{ background: #f1f5f9; color: #334155; border: 2px solid #cbd5e1;
+    border-radius: 12px; font-weight: 600; font-size: 14px; padding: 0; }}
+QPushButton#back-office-backup[alert="true"] {{ background: #fef3c7; color: #78350f; border: 2px solid #f0d68a;
+    font-weight: 800; }}
 QTableWidget {{ background: white; border: 2px solid #cbd5e1; border-radius: 10px; font-size: 17px;
     selection-background-color: #bfdbfe; selection-color: {style.INK}; }}
 QTableWidget::item {{ padding: 0 4px; }}
@@ -62,8 +66,10 @@ class BackOfficeScreen(QWidget):
         self.presenter = BackOfficePresenter(self.source.alerts)
         self.built: dict[str, QWidget] = {}
         self.who = label("", "back-office-who")
-        self.notice = label("", "back-office-notice")
+        self.notice = label("", "back-office-notice", wrap=True)  # on two lines beside the backup button
         self.notice.setToolTip("Un supervisor consulta; los cambios los hace un administrador.")
+        self.backup = BigButton("", "back-office-backup")  # the journal's last good copy (services/backups)
+        self.backup.clicked.connect(self.explain_backup)
         self.alerts = BigButton("", "back-office-alerts")
         self.alerts.clicked.connect(self.show_alerts)
         self.keyboard_button = BigButton("⌨ Teclado", "back-office-keyboard")
@@ -96,14 +102,14 @@ class BackOfficeScreen(QWidget):
 
     def _layout(self, side: QVBoxLayout, till: BigButton, leave: BigButton) -> None:
         header = QHBoxLayout()
-        header.setSpacing(8)
+        header.setSpacing(5)
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(label("Administración", role="title"))
         titles.addWidget(self.who)
         header.addLayout(titles)
         header.addWidget(self.notice, 1)
-        for button in (self.alerts, self.keyboard_button, till, leave):
+        for button in (self.backup, self.alerts, self.keyboard_button, till, leave):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             header.addWidget(button)
         side_box = QWidget()
@@ -152,7 +158,28 @@ class BackOfficeScreen(QWidget):
     def enter(self, user: User, section: str = "") -> bool:
         """Open for ``user`` (fresh pages: who and what they may do changed); False for a cashier."""
         self._drop_pages()
+        self.show_backup()
         return not self.presenter.enter(user, section).error
+
+    def show_backup(self) -> None:
+        """The last good backup of the journal, or the warning (none, too old, the folder failed) in amber."""
+        backups = self.terminal.backups
+        if backups is None:
+            self.backup.hide()
+            return
+        status = backups.status()
+        self.backup.setText(f"⚠ {status.short}" if status.warning else f"✓ {status.short}")
+        style.set_flag(self.backup, "alert", bool(status.warning))
+        self.backup.show()
+
+    def explain_backup(self) -> None:
+        """The whole backup status under the page: the last good copy, and what to do when it warns."""
+        if self.terminal.backups is None:
+            return
+        status = self.terminal.backups.status()
+        where = f" Carpeta: {status.folder}." if status.folder and not status.warning else ""
+        show_message(self.message, f"{status.text}.{where} {status.warning}".strip(), bool(status.warning))
+        self.message.setVisible(True)
 
     def leave(self) -> None:
         self.keyboard_button.setChecked(False)  # its focus tracking stops with it

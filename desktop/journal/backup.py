@@ -1,0 +1,210 @@
+"""Copies of a running till's journal: SQLite's online backup into a file of its own, and the check of a copy (its
+schema, identity and every epoch's hash chain, with ``almacen pos verify``'s code) before it counts as good."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.journal import migrate
+from desktop.journal.sqlite_store import Identity, SqliteJournal, connect
+from shared.errors import EventError
+from shared.events import registry
+
+
+class CopyFailed(Exception):
+    """A copy could not be written or read back. ``reason``: ``"full"``, ``"read_only"``, ``"missing"``,
+    ``"corrupt"`` or ``"io"``; ``detail``: the system's words (for the log)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a verified copy holds: whose journal, how many events (every epoch), the current epoch's head."""
+
+    identity: Identity
+    events: int
+    head_seq: int
+    head_hash: str
+    schema: str
+
+
+def copy_online(source: Path, target: Path) -> None:
+    """Copy the journal ``source`` into the new file ``target`` while the till keeps writing (one read snapshot of
+    the WAL database: the sale's commits are not blocked), as a self-contained file (rollback journal, no -wal) made
+    durable (fsync of the file and its folder).
+
+    Raises:
+        CopyFailed: the target cannot be written (full, read-only, missing folder) or the source cannot be read.
+    """
+    src: sqlite3.Connection | None = None
+    dst: sqlite3.Connection | None = None
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=rw", uri=True, isolation_level=None)
+        src.execute("PRAGMA busy_timeout = 2000")
+        dst = sqlite3.connect(target, isolation_level=None)
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.close()
+        dst = None
+        _fsync(target)
+        with contextlib.suppress(OSError):  # some network shares refuse fsync of a folder; the file is synced
+            _fsync(target.parent)
+    except (sqlite3.Error, OSError) as exc:
+        raise _failure(exc) from exc
+    finally:
+        for conn in (src, dst):
+            if conn is not None:
+                conn.close()
+
+
+def check(path: Path) -> Checked:
+    """Read the copy at ``path`` back: integrity, Almacén's schema, identity, and the hash chain of every epoch end
+    to end (``SqliteJournal.verify``, what ``almacen pos verify`` runs). Opens it read-only and changes nothing.
+
+    Raises:
+        CopyFailed: ``"missing"``, ``"corrupt"`` (not a journal, damaged, a broken chain) or ``"io"``.
+    """
+    if not path.is_file():
+        raise CopyFailed("missing", f"no existe {path}")
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = connect(path, readonly=True)
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise CopyFailed("corrupt", str(result))
+        schema = migrate.current_revision(conn)
+        if schema is None:
+            raise CopyFailed("corrupt", "sin esquema de Almacén")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        identity = Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
+        journal = SqliteJournal(path, conn, None, identity, registry.build_codec(), lambda: datetime.now(UTC),
+                                lambda: "")
+        events = journal.verify()
+        seq, head = journal.head
+        return Checked(identity, events, seq, head, schema)
+    except CopyFailed:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise _failure(exc) from exc
+    except (EventError, KeyError, ValueError) as exc:  # a broken chain or unreadable meta: not a good copy
+        raise CopyFailed("corrupt", f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _failure(exc: BaseException) -> CopyFailed:
+    text = str(exc)
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return CopyFailed("full", text)
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return CopyFailed("read_only", text)
+        if exc.errno == errno.ENOENT:
+            return CopyFailed("missing", text)
+        return CopyFailed("io", text)
+    lowered = text.lower()
+    if "full" in lowered:
+        return CopyFailed("full", text)
+    if "readonly" in lowered or "read-only" in lowered:
+        return CopyFailed("read_only", text)
+    if "unable to open" in lowered:
+        return CopyFailed("missing", text)
+    if "malformed" in lowered or "not a database" in lowered:
+        return CopyFailed("corrupt", text)
+    return CopyFailed("io", text)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def restore(copy: Path, journal: Path, now: datetime) -> tuple[Checked, Path | None]:
+    """Put the verified copy ``copy`` back as the till's journal ``journal``: the journal in place (with its -wal and
+    -shm) is moved aside as ``<journal>.antes-<YYYYMMDD-HHMMSS>`` (never deleted), the copy written beside it and
+    renamed into place. Returns what the copy holds and where the old journal went (None when there was none).
+
+    The till must be closed (its lock is taken). The sync then notices the server holds more than the file and
+    continues as a new epoch (docs/architecture.md §3, Epochs).
+
+    Raises:
+        CopyFailed: the copy does not verify (``"corrupt"``, ``"missing"``), belongs to another till
+            (``"foreign"``), the till is running (``"locked"``), or the folder cannot be written.
+    """
+    checked = check(copy)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock(journal)
+    try:
+        aside: Path | None = None
+        if journal.exists():
+            try:
+                current: Identity | None = identity(journal)
+            except CopyFailed:
+                current = None  # a damaged journal is what a restore is for: it is moved aside all the same
+            theirs = (checked.identity.tenant_id, checked.identity.store_id, checked.identity.terminal_id)
+            mine = theirs if current is None else (current.tenant_id, current.store_id, current.terminal_id)
+            if mine != theirs:
+                raise CopyFailed("foreign", f"la copia es de la caja {theirs[2]} (local {theirs[1]}); este diario "
+                                            f"es de {mine[2]} (local {mine[1]})")
+            aside = journal.with_name(f"{journal.name}.antes-{now.strftime('%Y%m%d-%H%M%S')}")
+            for suffix in ("", "-wal", "-shm"):
+                part = journal.with_name(journal.name + suffix)
+                if part.exists():
+                    os.replace(part, aside.with_name(aside.name + suffix))
+        draft = journal.with_name(journal.name + ".restaurando")
+        shutil.copyfile(copy, draft)
+        _fsync(draft)
+        os.replace(draft, journal)
+        _fsync(journal.parent)
+        return checked, aside
+    except OSError as exc:
+        raise _failure(exc) from exc
+    finally:
+        lock.close()
+
+
+def identity(journal: Path) -> Identity:
+    """Whose journal ``journal`` is (read-only; the till may be running).
+
+    Raises:
+        CopyFailed: ``"corrupt"`` when it cannot be read.
+    """
+    try:
+        conn = connect(journal, readonly=True)
+    except sqlite3.Error as exc:
+        raise CopyFailed("corrupt", f"el diario actual no se puede leer: {exc}") from exc
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
+    except (sqlite3.Error, KeyError, ValueError) as exc:
+        raise CopyFailed("corrupt", f"el diario actual no se puede leer: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _lock(journal: Path) -> Any:
+    """The journal's own lock (``<journal>.lock``, as ``SqliteJournal.open`` takes it): a running till holds it."""
+    handle = open(journal.with_name(journal.name + ".lock"), "a+")  # noqa: SIM115 - closed by the caller
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CopyFailed("locked", "otro proceso tiene el diario abierto") from None
+    return handle
