@@ -1,8 +1,9 @@
 """Reports as the back office and HQ show and export them: periods, each report's columns in Spanish, the period
 before beside each row, the headline figures, and the CSV and XLSX files (docs/reports.md).
 
-Rows are any objects with the report's fields (``desktop.journal.report_queries`` on the till, the master's report
-queries at HQ): the shapes below read them by attribute (the ``*Row`` protocols), so both write the same files.
+Rows are any objects with the report's fields (``shared.reports``' rows, from ``desktop.journal.report_queries`` on
+the till and ``syncserver.store.reports`` at HQ): the shapes read them by attribute (the ``*Row`` protocols), so both
+write the same files.
 """
 
 from __future__ import annotations
