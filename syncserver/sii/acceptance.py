@@ -1,10 +1,12 @@
 """Answering a supplier's factura in the SII's Registro de Reclamos (accept, acknowledge the goods, or claim) on
 behalf of the buyer tenant: ask the SII when it received the document, send the answer, and keep both with the
-document (:mod:`syncserver.store.supplier_answers`). HQ's Compras and the demo call :func:`answer`.
+document (:mod:`syncserver.store.supplier_answers`). HQ's Compras and the demo call :func:`answer`; the DTE
+scheduler's pass calls :func:`refresh_receptions`, so deadlines count from the SII's reception before anyone answers.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Final
 
@@ -16,6 +18,7 @@ from syncserver.store import supplier_answers as answers_store
 from syncserver.store.supplier_answers import Attempt, Key
 
 MAX_REASON: Final = 200
+log = logging.getLogger("syncserver.sii.acceptance")
 
 
 class AnswerRefused(pos_errors.PosError):
@@ -82,3 +85,33 @@ async def answer(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiC
                                                     asked_at=now, code=code, message=message)
         await answers_store.forward(conn, tenant_id, key, str(found[0]))  # the store's tills show it
     return Attempt(attempt, action, text, actor, now, code, message)
+
+
+async def refresh_receptions(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.SiiClient, *,
+                             now: datetime, limit: int = 20) -> int:
+    """Ask the SII when it received the tenant's purchases still to answer whose reception is unknown
+    (:func:`syncserver.store.supplier_answers.to_ask`, at most ``limit``) and keep each answer (also "not received
+    yet", asked again hours later). Returns how many were asked; stops at the first SII error (logged: the next
+    pass tries again) and asks nothing without a usable certificate or RUT."""
+    async with db.tenant_tx(pool, tenant_id) as conn:
+        keys = await answers_store.to_ask(conn, tenant_id, now, limit)
+    if not keys:
+        return 0
+    try:
+        account = await packing.account(pool, tenant_id, secret_key)
+    except pos_errors.PosError:
+        return 0
+    asked = 0
+    for key in keys:
+        supplier_rut, tipo, folio = key
+        try:
+            received = await reclamos.reception(client, account, issuer_rut=supplier_rut, tipo=tipo, folio=folio)
+        except pos_errors.InvalidRut:
+            received = None
+        except ws.SiiError as exc:
+            log.warning("sii reception query failed", extra={"tenant_id": tenant_id, "error": str(exc)})
+            break
+        async with db.tenant_tx(pool, tenant_id) as conn:
+            await answers_store.record_reception(conn, tenant_id, key, received, now)
+        asked += 1
+    return asked

@@ -1,5 +1,6 @@
 """One pass of the DTE pipeline for a tenant: sign what the terminals issued, build the due daily sales reports
-(RVD, when asked), pack, upload, ask for verdicts."""
+(RVD, when asked), pack, upload, ask for verdicts, and ask the SII when it received the suppliers' facturas still to
+answer (their 8-day window)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from shared import clock as clock_mod
 from shared.dte import errors as dte_errors
 from syncserver.dte import pipeline, rvd
-from syncserver.sii import forwarder, ws
+from syncserver.sii import acceptance, forwarder, ws
 from syncserver.store import db
 
 log = logging.getLogger("syncserver.sii.worker")
@@ -56,6 +57,7 @@ async def run_once(pool: db.Pool, tenant_id: int, secret_key: str, client: ws.Si
             break
     built = await _build_rvd(pool, tenant_id, secret_key, now, clock) if build_rvd else 0
     done = await forwarder.forward(pool, tenant_id, secret_key, client, resolution, now=now, clock=clock)
+    await acceptance.refresh_receptions(pool, tenant_id, secret_key, client, now=clock() if now is None else now)
     return PassResult(signed, not_signed, done.packed, done.sent, done.verdicts, built)
 
 

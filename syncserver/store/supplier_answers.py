@@ -127,14 +127,37 @@ async def standings(conn: db.Conn, tenant_id: int, documents: Sequence[tuple[str
             for rut, tipo, folio, fecha in documents}
 
 
-async def record_reception(conn: db.Conn, tenant_id: int, key: Key, received_at: datetime,
+async def record_reception(conn: db.Conn, tenant_id: int, key: Key, received_at: datetime | None,
                            asked_at: datetime) -> None:
-    """Keep the SII's reception of the document (the SII's answer wins over an earlier one)."""
+    """Keep what the SII answered about the document's reception at ``asked_at``: when it received it, or None
+    (not received yet; a reception known before is kept)."""
     await conn.execute(
         "INSERT INTO supplier_receptions (tenant_id, supplier_rut, tipo, folio, received_at, asked_at)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id, supplier_rut, tipo, folio)"
-        " DO UPDATE SET received_at = EXCLUDED.received_at, asked_at = EXCLUDED.asked_at",
+        " DO UPDATE SET received_at = COALESCE(EXCLUDED.received_at, supplier_receptions.received_at),"
+        " asked_at = EXCLUDED.asked_at",
         (tenant_id, *key, received_at, asked_at))
+
+
+ASK_AGAIN: Final = timedelta(hours=6)
+"""A document the SII had not received is asked about again after this long."""
+
+
+async def to_ask(conn: db.Conn, tenant_id: int, now: datetime, limit: int = 20) -> list[Key]:
+    """Purchases still to answer (issued in the last :data:`LOOKBACK_DAYS`, no answer taken) whose SII reception
+    is unknown: never asked, or the SII had not received them :data:`ASK_AGAIN` ago; oldest first."""
+    today = now.astimezone(CHILE).date()
+    rows = await (await conn.execute(
+        "SELECT p.supplier_rut, p.tipo, p.folio FROM purchases p LEFT JOIN supplier_receptions r"
+        " ON r.tenant_id = p.tenant_id AND r.supplier_rut = p.supplier_rut AND r.tipo = p.tipo AND r.folio = p.folio"
+        " WHERE p.tenant_id = %(t)s AND p.fecha_emision >= %(since)s AND p.tipo = ANY(%(tipos)s)"
+        " AND (r.tenant_id IS NULL OR (r.received_at IS NULL AND r.asked_at < %(again)s))"
+        " AND NOT EXISTS (SELECT 1 FROM supplier_answers a WHERE a.tenant_id = p.tenant_id"
+        " AND a.supplier_rut = p.supplier_rut AND a.tipo = p.tipo AND a.folio = p.folio AND a.code = 0)"
+        " ORDER BY p.fecha_emision, p.supplier_rut, p.tipo, p.folio LIMIT %(limit)s",
+        {"t": tenant_id, "since": today - timedelta(days=LOOKBACK_DAYS), "tipos": sorted(ANSWERABLE_TIPOS),
+         "again": now - ASK_AGAIN, "limit": limit})).fetchall()
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
 async def record_answer(conn: db.Conn, tenant_id: int, key: Key, *, action: str, reason: str, actor: str,
@@ -203,7 +226,8 @@ async def forward(conn: db.Conn, tenant_id: int, key: Key, store_id: str) -> Non
         return
     action, _code, message, actor, asked_at = rows[-1]
     event = purchase_events.SupplierAnswerReceived(
-        key[0], key[1], key[2], "" if received is None else received[0].astimezone(CHILE).date().isoformat(),
+        key[0], key[1], key[2],
+        "" if received is None or received[0] is None else received[0].astimezone(CHILE).date().isoformat(),
         tuple(r[0] for r in rows if r[1] == 0), action, message, actor, asked_at.isoformat())
     await change_feed.append_change(conn, tenant_id, CHANGE, f"{key[0]}:{key[1]}:{key[2]}",
                                     codec_mod.to_payload(event), store_id=store_id)

@@ -17,10 +17,11 @@ from starlette.types import ASGIApp
 
 from syncserver import sii_standin
 from syncserver.hq import web
+from syncserver.sii import acceptance
 from syncserver.store import db, supplier_answers
-from tests.syncserver.dte.sii_kit import standin_url
+from tests.syncserver.dte.sii_kit import sii_client, standin_url
 from tests.syncserver.hq.hq_support import World
-from tests.syncserver.hq.purchases_kit import COLUN, LIDER, register, text
+from tests.syncserver.hq.purchases_kit import COLUN, LIDER, SECRET, register, text
 
 Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -29,7 +30,8 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
     today = now.astimezone(web.CHILE).date()
     day7, day9, day6 = today - timedelta(days=7), today - timedelta(days=9), today - timedelta(days=6)
     register(world, [("centro", LIDER, 33, 500, day7), ("norte", COLUN, 33, 600, day9),
-                     ("centro", COLUN, 34, 700, day6), ("centro", LIDER, 61, 501, day7)])
+                     ("centro", COLUN, 34, 700, day6), ("centro", LIDER, 61, 501, day7),
+                     ("centro", LIDER, 33, 800, day6)])  # 800: the SII never received it
     standin = sii_standin.StandIn()
     standin.at(now)
     received_500 = now - timedelta(days=7)
@@ -69,6 +71,15 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
                 async with db.tenant_tx(app.state.pool, 1) as conn:
                     out["due_after"] = await supplier_answers.due_soon(conn, 1, ["centro", "norte"], today)
                     out["due_norte"] = await supplier_answers.due_soon(conn, 1, ["norte"], today)
+                # the scheduler's pass asks the SII's reception of what is still to answer, once
+                async with sii_client(url) as sii:
+                    asked = [await acceptance.refresh_receptions(app.state.pool, 1, SECRET, sii, now=now)
+                             for _ in range(2)]
+                    asked.append(await acceptance.refresh_receptions(app.state.pool, 1, SECRET, sii,
+                                                                     now=now + timedelta(hours=7)))
+                out["asked"] = asked
+                async with db.tenant_tx(app.state.pool, 1) as conn:
+                    out["due_known"] = await supplier_answers.due_soon(conn, 1, ["centro", "norte"], today)
                 return out
 
         out = asyncio.run(scenario())
@@ -78,8 +89,9 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
     assert (f"Por responder plazo hasta el {day7 + timedelta(days=8):%d-%m-%Y} (estimado) , queda 1 día Responder"
             in before)
     assert 'action="/hq/compras/respuesta"' in out["before"] and "No se responde" in before  # the nota de crédito
-    assert [(d.folio, d.days_left, d.estimated) for d in out["due_before"]] == [(500, 1, True), (700, 2, True)]
-    assert "2 facturas de proveedor por responder al SII" in text(out["dashboard_before"])
+    assert [(d.folio, d.days_left, d.estimated) for d in out["due_before"]] == [(500, 1, True), (700, 2, True),
+                                                                                 (800, 2, True)]
+    assert "3 facturas de proveedor por responder al SII" in text(out["dashboard_before"])
     assert f'href="/hq/compras?mes={day7:%Y-%m}#doc-33-500"' in out["dashboard_before"]
 
     assert out["accept"].status_code == 303
@@ -101,11 +113,16 @@ def test_answers_to_suppliers_through_the_sii(world: World, served: Served, serv
     assert kept == [("96542180-7", 33, 500, 1, "ACD", "Todo conforme", "pepe@donpepe.cl", 0),
                     ("96542180-7", 33, 500, 2, "RCD", "Precio distinto al acordado", "pepe@donpepe.cl", 11),
                     ("81094100-6", 33, 600, 1, "RCD", "Faltan 3 cajas", "pepe@donpepe.cl", 8)]
-    assert world.rows("SELECT folio, received_at FROM supplier_receptions ORDER BY folio") == [
+    assert world.rows("SELECT folio, received_at FROM supplier_receptions WHERE folio < 700 ORDER BY folio") == [
         (500, received_500), (600, now - timedelta(days=9))]
     assert [e.code for e in standin.reclamos.documents[("96542180-7", 33, 500)].events] == ["ACD"]
     assert standin.reclamos.documents[("81094100-6", 33, 600)].events == []
-    assert [(d.folio, d.days_left) for d in out["due_after"]] == [(700, 2)] and out["due_norte"] == []
+    assert [(d.folio, d.days_left) for d in out["due_after"]] == [(700, 2), (800, 2)] and out["due_norte"] == []
+    # 700 and 800 asked; nothing again at once; 7 hours later only 800 (the SII had not received it) is asked again
+    assert out["asked"] == [2, 0, 1]
+    assert [(d.folio, d.days_left, d.estimated) for d in out["due_known"]] == [(700, 2, False), (800, 2, True)]
+    assert world.rows("SELECT folio, received_at IS NULL FROM supplier_receptions WHERE folio >= 700 ORDER BY folio"
+                      ) == [(700, False), (800, True)]
     assert world.rows("SELECT count(*) FROM audit_log WHERE kind = 'supplier_answer'") == [(3,)]
     # the store that registered each purchase gets the answers through the change feed (the last is the refusal,
     # the taken ones stay ACD)
