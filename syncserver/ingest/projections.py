@@ -446,6 +446,7 @@ async def write(conn: db.Conn, tenant_id: int, rows: Rows, *, rebuilding: bool =
                               [(tenant_id, wh, sku, qty) for (wh, sku), qty in sorted(rows.stock.items())],
                               suffix="ON CONFLICT (tenant_id, warehouse_id, sku)"
                                      " DO UPDATE SET quantity = stock.quantity + excluded.quantity")
+            await rollups.stock_moved(cur, tenant_id, sorted(rows.stock))
         await _back_office(conn, cur, tenant_id, rows, rebuilding=rebuilding)
         opened = [(e, x) for e, x in rows.shift_events if isinstance(e, shifts.ShiftOpened)]
         later = [(e, x) for e, x in rows.shift_events if not isinstance(e, shifts.ShiftOpened)]

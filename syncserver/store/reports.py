@@ -263,22 +263,51 @@ async def sales_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]
     return [CategorySales(str(r[0]), units_of(int(r[1])), *(int(x) for x in r[2:])) for r in rows]
 
 
-_STOCK_MARKS = (
-    "SELECT s.id, COALESCE(k.last_pos, 0)::text || ':' || (SELECT COALESCE(max(change_id), 0) FROM changes"
-    " WHERE tenant_id = %(t)s)::text, m.mark FROM unnest(%(stores)s::text[]) AS s(id)"
-    " LEFT JOIN kardex_counters k ON k.tenant_id = %(t)s AND k.store_id = s.id"
-    " LEFT JOIN report_stock_marks m ON m.tenant_id = %(t)s AND m.store_id = s.id")
-_STOCK_OF_STORES = """
-WITH w AS (SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)
+_CATALOG_SIGNATURE = ("SELECT count(*)::text || ':' || COALESCE(sum(hashtext(sku || '|' || category)), 0)::text"
+                      " FROM products WHERE tenant_id = %(t)s")
+"""Changes when a product's category does (or a product comes or goes); not with a price."""
+_WAREHOUSES = """w AS (SELECT warehouse_id, store_id FROM warehouses
+           WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)
            UNION SELECT s, s FROM unnest(%(stores)s::text[]) AS s WHERE NOT EXISTS
-               (SELECT 1 FROM warehouses x WHERE x.tenant_id = %(t)s AND x.warehouse_id = s)),
-held AS (SELECT w.store_id, s.sku, sum(s.quantity) AS quantity FROM stock s JOIN w ON w.warehouse_id = s.warehouse_id
-         WHERE s.tenant_id = %(t)s GROUP BY 1, 2)
+               (SELECT 1 FROM warehouses x WHERE x.tenant_id = %(t)s AND x.warehouse_id = s))"""
+_HELD = """held AS (SELECT w.store_id, s.sku, sum(s.quantity) AS quantity
+           FROM stock s JOIN w ON w.warehouse_id = s.warehouse_id
+           JOIN keys k ON k.store_id = w.store_id AND k.sku = s.sku WHERE s.tenant_id = %(t)s GROUP BY 1, 2),
+items AS (SELECT k.store_id, k.sku, COALESCE(NULLIF(p.category, ''), %(none)s) AS category,
+                 COALESCE(h.quantity, 0) > 0 AS held, COALESCE(round(h.quantity * c.unit_cost), 0)::bigint AS value
+          FROM keys k LEFT JOIN held h ON h.store_id = k.store_id AND h.sku = k.sku
+          LEFT JOIN cost_state c ON c.tenant_id = %(t)s AND c.store_id = k.store_id AND c.sku = k.sku
+          LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = k.sku)"""
+_COUNT_STORES = f"""
+WITH {_WAREHOUSES},
+keys AS (SELECT DISTINCT w.store_id, s.sku FROM stock s JOIN w ON w.warehouse_id = s.warehouse_id
+         WHERE s.tenant_id = %(t)s),
+{_HELD},
+kept AS (INSERT INTO report_stock_items (tenant_id, store_id, sku, category, held, value)
+         SELECT %(t)s, store_id, sku, category, held, value FROM items)
 INSERT INTO report_stock_categories (tenant_id, store_id, category, products, value)
-SELECT %(t)s, h.store_id, COALESCE(NULLIF(p.category, ''), %(none)s), count(*) FILTER (WHERE h.quantity > 0),
-       COALESCE(sum(round(h.quantity * c.unit_cost)), 0)
-FROM held h LEFT JOIN cost_state c ON c.tenant_id = %(t)s AND c.store_id = h.store_id AND c.sku = h.sku
-LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = h.sku GROUP BY 2, 3"""
+SELECT %(t)s, store_id, category, count(*) FILTER (WHERE held), sum(value) FROM items GROUP BY 2, 3"""
+"""Every product of ``stores`` counted (their kept rows deleted before)."""
+_RECOUNT_MOVED = f"""
+WITH keys AS (DELETE FROM report_stock_dirty WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s)
+              RETURNING store_id, sku),
+{_WAREHOUSES},
+{_HELD},
+old AS (SELECT i.store_id, i.category, i.held, i.value FROM report_stock_items i
+        JOIN keys k ON k.store_id = i.store_id AND k.sku = i.sku WHERE i.tenant_id = %(t)s),
+kept AS (INSERT INTO report_stock_items (tenant_id, store_id, sku, category, held, value)
+         SELECT %(t)s, store_id, sku, category, held, value FROM items ON CONFLICT (tenant_id, store_id, sku)
+         DO UPDATE SET category = excluded.category, held = excluded.held, value = excluded.value),
+delta AS (SELECT store_id, category, sum(products) AS products, sum(value) AS value FROM
+          (SELECT store_id, category, held::int AS products, value FROM items
+           UNION ALL SELECT store_id, category, -held::int, -value FROM old) x GROUP BY 1, 2)
+INSERT INTO report_stock_categories (tenant_id, store_id, category, products, value)
+SELECT %(t)s, store_id, category, products, value FROM delta ORDER BY 2, 3
+ON CONFLICT (tenant_id, store_id, category) DO UPDATE SET
+    products = report_stock_categories.products + excluded.products,
+    value = report_stock_categories.value + excluded.value"""
+"""The products the ingest moved since the last read (``report_stock_dirty``) counted again, their difference
+added to their stores' categories."""
 
 
 async def stock_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> list[CategoryStock]:
@@ -287,24 +316,29 @@ async def stock_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str]
     them; ``value`` at each store's current unit cost (``round(quantity × unit cost)`` per store and product, as the
     till values its stock; 0 when never costed, negative stock negative).
 
-    Each store's figures are kept (``report_stock_categories``) with the store's kardex position and the tenant's
-    change feed position they were computed at, and computed again when either moved (a stock movement, a catalog
-    edit), so a page of 50 stores reads 50 × categories rows, not the stock of every product of every store.
+    Kept per store and product (``report_stock_items``) and per category: a read counts again only the products
+    whose stock the ingest moved since the last read (``syncserver.store.rollups.stock_moved``), and a whole store
+    when it was never counted or the catalog's categories changed since.
 
     Raises: ValueError: no store."""
     ids = _check(stores, date.min, date.min)
     params: dict[str, Any] = {"t": tenant_id, "stores": ids, "none": UNCATEGORISED}
-    marks = await (await conn.execute(_STOCK_MARKS, params)).fetchall()
-    stale = {str(store): str(mark) for store, mark, kept in marks if mark != kept}
+    signature = await (await conn.execute(_CATALOG_SIGNATURE, params)).fetchone()
+    mark = "" if signature is None else str(signature[0])
+    marks = await (await conn.execute(
+        "SELECT s.id, m.mark FROM unnest(%(stores)s::text[]) AS s(id) LEFT JOIN report_stock_marks m"
+        " ON m.tenant_id = %(t)s AND m.store_id = s.id", params)).fetchall()
+    stale = sorted(str(store) for store, kept in marks if kept != mark)
     if stale:
-        names = sorted(stale)
-        await conn.execute(  # holds each store's mark row, so a concurrent read waits and then recounts alike
-            "INSERT INTO report_stock_marks (tenant_id, store_id, mark) SELECT %s, unnest(%s::text[]),"
-            " unnest(%s::text[]) ON CONFLICT (tenant_id, store_id) DO UPDATE SET mark = excluded.mark",
-            (tenant_id, names, [stale[n] for n in names]))
-        await conn.execute("DELETE FROM report_stock_categories WHERE tenant_id = %s AND store_id = ANY(%s)",
-                           (tenant_id, names))
-        await conn.execute(_STOCK_OF_STORES, {**params, "stores": names})
+        await conn.execute(  # holds each store's mark row: a concurrent read waits, then finds it counted
+            "INSERT INTO report_stock_marks (tenant_id, store_id, mark) SELECT %s, unnest(%s::text[]), %s"
+            " ON CONFLICT (tenant_id, store_id) DO UPDATE SET mark = excluded.mark", (tenant_id, stale, mark))
+        for table in ("report_stock_categories", "report_stock_items", "report_stock_dirty"):
+            await conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s AND store_id = ANY(%s)", (tenant_id, stale))
+        await conn.execute(_COUNT_STORES, {**params, "stores": stale})
+    counted = [s for s in ids if s not in set(stale)]
+    if counted:
+        await conn.execute(_RECOUNT_MOVED, {**params, "stores": counted})
     rows = await (await conn.execute(
         "SELECT category, sum(products), sum(value) FROM report_stock_categories WHERE tenant_id = %(t)s"
         " AND store_id = ANY(%(stores)s) GROUP BY category ORDER BY 3 DESC, 1", params)).fetchall()

@@ -26,7 +26,7 @@ ALL_STORES: Final = ""
 TYPES: Final = (sales_events.SaleCompleted.TYPE, returns_events.ReturnCompleted.TYPE)
 TABLES: Final = ("report_sales", "report_days", "report_cashier_months", "report_hour_months", "report_tenders",
                  "report_tender_months", "report_product_days", "report_product_months", "report_stores",
-                 "report_stock_categories", "report_stock_marks")
+                 "report_stock_categories", "report_stock_marks", "report_stock_items", "report_stock_dirty")
 """Cleared by the back-fill (the stock cache too: it is recomputed on the next read)."""
 CHUNK: Final = 5000
 """Events folded (and rows written) at a time by the back-fill: memory stays bounded at any size."""
@@ -123,6 +123,19 @@ class Totals:
             columns += [list(c) for c in zip(*(k for k, _ in ordered), strict=True)]
             columns += [list(c) for c in zip(*(v for _, v in ordered), strict=True)]
             yield table.upsert(), columns
+
+
+async def stock_moved(cur: db.Cursor, tenant_id: int, moved: Sequence[tuple[str, str]]) -> None:
+    """Note the ``(warehouse, sku)`` whose stock a batch moved, as ``(store, sku)`` for the stock by category kept
+    per store (``syncserver.store.reports.stock_by_category`` recounts them on its next read)."""
+    if moved:
+        await cur.execute(
+            "INSERT INTO report_stock_dirty (tenant_id, store_id, sku) SELECT DISTINCT %(t)s,"
+            " COALESCE(w.store_id, m.warehouse_id), m.sku"
+            " FROM unnest(%(w)s::text[], %(s)s::text[]) AS m(warehouse_id, sku)"
+            " LEFT JOIN warehouses w ON w.tenant_id = %(t)s AND w.warehouse_id = m.warehouse_id"
+            " ORDER BY 2, 3 ON CONFLICT DO NOTHING",
+            {"t": tenant_id, "w": [w for w, _ in moved], "s": [s for _, s in moved]})
 
 
 SoldLines = dict[str, dict[int, tuple[Decimal, int | None]]]

@@ -145,6 +145,7 @@ def test_hq_reports_of_a_store_equal_its_till_and_all_stores_the_fold_of_both(se
     centro, norte = make_till(1, "centro", ROWS), make_till(1, "norte", ROWS)
     sync_kit.lease_sample_folios(server, 1)
     _synced(centro, norte)
+    stock_at_start = _read(server, lambda c: hq.stock_by_category(c, 1, ["centro", "norte"]))  # counted and kept
     a = centro.terminal
     rosa = a.auth.sign_in("rosa", "0000")
     rut, razon, giro = SUPPLIER
@@ -173,6 +174,12 @@ def test_hq_reports_of_a_store_equal_its_till_and_all_stores_the_fold_of_both(se
     assert sold.tickets == 9 and sold.returns == 1 and 0 < sold.cost < sold.neto and sold.margin != 0
     assert any(p.uncosted for p in got["top-pesos-False"]) and any(p.cost for p in got["top-pesos-False"])
     assert got["shrinkage"] and got["shrinkage"][0].reason == "dano"
+
+    # the stock by category kept since the start, moved by the ingest, equals every product counted afresh
+    kept = _read(server, lambda c: hq.stock_by_category(c, 1, ["centro", "norte"]))
+    assert kept != stock_at_start and sum(c.value for c in kept) > 0
+    sync_kit.admin(server, "DELETE FROM report_stock_marks RETURNING store_id")
+    assert _read(server, lambda c: hq.stock_by_category(c, 1, ["centro", "norte"])) == kept
 
     # both stores: the tenant's rows against an independent fold of both journals
     both = _figures(server, ["centro", "norte"], start, end)

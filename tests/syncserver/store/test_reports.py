@@ -239,19 +239,24 @@ def test_stock_mermas_at_the_day_edges_and_fiado_with_a_merged_customer(world: W
         ("Lácteos", 1, 7500), ("Panadería", 1, 2503), (shared_reports.UNCATEGORISED, 1, 0)]
     both = _read(w, lambda c: reports.stock_by_category(c, 1, ["centro", "norte"]))
     assert next((c.category, c.products, c.value) for c in both) == ("Lácteos", 1, 7500 - 1440)
-    # kept per store until its kardex or the change feed moves: then counted again
+    # kept per store and product: only what the ingest noted as moved is counted again, a category edit recounts
     with psycopg.connect(w.admin_url) as conn:
         conn.execute("UPDATE stock SET quantity = 20 WHERE tenant_id = 1 AND warehouse_id = 'centro' AND sku = 'LEC-1'")
-    assert _read(w, lambda c: reports.stock_by_category(c, 1, ["centro"]))[0].value == 7500  # kept
-    with psycopg.connect(w.admin_url) as conn:
-        conn.execute("INSERT INTO kardex_counters (tenant_id, store_id, last_pos) VALUES (1, 'centro', 1)")
-    assert _read(w, lambda c: reports.stock_by_category(c, 1, ["centro"]))[0].value == 12500
+        conn.execute("UPDATE stock SET quantity = 1 WHERE tenant_id = 1 AND warehouse_id = 'centro' AND sku = 'PAN-1'")
+    assert _read(w, lambda c: reports.stock_by_category(c, 1, ["centro"]))[0].value == 7500  # not noted: kept
+
+    async def moved(pool: Any) -> None:
+        async with db.tenant_tx(pool, 1) as conn, conn.cursor() as cur:
+            await rollups.stock_moved(cur, 1, [("centro-bodega", "LEC-1"), ("centro", "HUE-12")])
+
+    w.run(moved)
+    assert [(c.category, c.products, c.value) for c in _read(w, lambda c: reports.stock_by_category(c, 1, ["centro"]))
+            ] == [("Lácteos", 1, 12500), ("Panadería", 1, 2503), (shared_reports.UNCATEGORISED, 1, 0)]
     with psycopg.connect(w.admin_url) as conn:
         conn.execute("UPDATE products SET category = 'Leches' WHERE tenant_id = 1 AND sku = 'LEC-1'")
-        conn.execute("INSERT INTO changes (tenant_id, change_id, kind, key, data) VALUES (1, 1, 'product', 'LEC-1',"
-                     " '{}')")
-    assert [c.category for c in _read(w, lambda c: reports.stock_by_category(c, 1, ["centro", "norte"]))][:2] == [
-        "Leches", "Panadería"]
+    assert [(c.category, c.products, c.value) for c in _read(
+        w, lambda c: reports.stock_by_category(c, 1, ["centro", "norte"]))] == [
+        ("Leches", 1, 12500 - 1440), ("Panadería", 1, 1001), (shared_reports.UNCATEGORISED, 1, 0)]
     with psycopg.connect(w.admin_url) as conn:
         conn.execute("UPDATE products SET category = 'Lácteos' WHERE tenant_id = 1 AND sku = 'LEC-1'")
     september = _read(w, lambda c: reports.shrinkage_by_reason(c, 1, ["centro"], date(2026, 9, 1),
