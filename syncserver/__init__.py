@@ -9,6 +9,7 @@ composition root. Map: docs/architecture.md §1-§5.
     ├── admin_certification.py  ``almacen server admin certificacion``: the SII's test set to envelopes and samples
     ├── admin_pos_users.py  ``almacen server admin pos-user-*``: the tills' users from the console
     ├── app.py              composition root: ``create_app(settings, clock=, new_id=)``
+    ├── backups.py          ``admin backup|restore``: pg_dump of the master, read back; restore into a new database
     ├── bootstrap.py        settings → embedded PostgreSQL → migrations → app-role URL
     ├── catalog.py          HQ's catalog edits, versioned and published on the change feed
     ├── catalog_import.py   catalog import (CSV/XLSX, preview, one transaction) and export

@@ -131,6 +131,13 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
     from syncserver import admin_certification
 
     admin_certification.register(add, _run)  # almacen server admin certificacion: the SII's test set
+    p = add("backup", cmd_backup, "respaldar la base de datos maestra (pg_dump: eventos, documentos, cola DTE y "
+                                  "certificados cifrados) en un archivo, verificado")
+    p.add_argument("file", type=Path, metavar="ARCHIVO")
+    p = add("restore", cmd_restore, "restaurar un respaldo de la base maestra (con el servidor detenido)")
+    p.add_argument("file", type=Path, metavar="ARCHIVO")
+    p.add_argument("--reemplazar", action="store_true",
+                   help="si la base tiene datos, guardarla como <nombre>_antes_<fecha> y restaurar en su lugar")
     p = add("rebuild-projections", cmd_rebuild, "reconstruir ventas, stock y turnos de un tenant desde sus eventos")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
     return admin  # type: ignore[no-any-return]
@@ -462,4 +469,52 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return await rebuild.rebuild(pool, registry.build_codec(), args.tenant_id)
 
     print(json.dumps({"tenant_id": args.tenant_id, "events_folded": _run(args, work)}))
+    return 0
+
+
+@contextlib.contextmanager
+def _admin_url(args: argparse.Namespace) -> Iterator[str]:
+    """A URL of a role that owns the master database: the embedded cluster's superuser (started if needed, stopped
+    after if this command started it), or ``ALMACEN_ADMIN_DATABASE_URL`` with an external database."""
+    import os
+
+    from syncserver import bootstrap
+
+    settings = _settings(args)
+    if settings.database_url is not None:
+        url = os.environ.get(bootstrap.ADMIN_URL_VARIABLE, "")
+        if not url:
+            raise AdminError(f"Defina {bootstrap.ADMIN_URL_VARIABLE} (un rol dueño de la base de datos) para "
+                             "respaldar o restaurar una base externa.")
+        yield url
+        return
+    cluster = bootstrap.embedded_cluster(settings)
+    cluster.start()
+    try:
+        yield cluster.dsn(bootstrap.DATABASE_NAME)
+    finally:
+        if cluster.started:
+            cluster.stop()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """pg_dump of the master into ARCHIVO, read back; prints its size, SHA-256 and tables."""
+    from syncserver import backups
+
+    with _admin_url(args) as url:
+        info = backups.backup(url, args.file)
+    print(json.dumps({"file": info.file, "bytes": info.size, "sha256": info.sha256, "tables": len(info.tables)}))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore ARCHIVO into the master database; prints the events and tenants it holds."""
+    from datetime import UTC, datetime
+
+    from syncserver import backups
+
+    with _admin_url(args) as url:
+        info = backups.restore(url, args.file, datetime.now(UTC), replace=args.reemplazar)
+    print(json.dumps({"database": info.database, "sha256": info.sha256, "events": info.events,
+                      "tenants": info.tenants, "previous": info.previous}))
     return 0

@@ -1,0 +1,184 @@
+"""The master's restore drill (syncserver/backups.py, docs/backups.md): back up, lose the database, restore, and
+the real tills carry on syncing with nothing lost or doubled, on a real PostgreSQL and a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import psycopg
+import psycopg_pool
+import pytest
+from argon2 import PasswordHasher
+
+from desktop import settings as settings_mod
+from desktop import terminal as terminal_mod
+from desktop.demo import seed
+from desktop.drivers.fakes import FakeDrawer, FakePrinter
+from desktop.net.sync_client import SyncClient
+from desktop.services.sync import SyncService
+from shared import signing
+from syncserver import app as app_mod
+from syncserver import backups, bootstrap, cli, tenancy
+from syncserver import settings as server_settings
+from syncserver.dte import certs
+from tests.e2e import sync_kit
+from tests.syncserver.dte.sii_kit import PFX_PASSWORD, holder_pfx
+
+ROWS = sync_kit.catalog_rows(5)
+SECRET = "drill-secret"
+KEPT = ("events", "sync_tracking", "terminals", "tenant_certificates", "sales", "stock")
+
+
+def _digest(admin_url: str) -> dict[str, str]:
+    with psycopg.connect(admin_url) as conn:
+        return {t: hashlib.sha256(repr(conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()).encode()
+                                  ).hexdigest() for t in KEPT}
+
+
+class Server:
+    """The server of the moment: its URL, and HQ operations as the application role (``sync_kit`` reads it)."""
+
+    def __init__(self, url: str, admin_url: str, app_url: str) -> None:
+        self.url, self.admin_url, self.app_url = url, admin_url, app_url
+
+    def run(self, coro_factory):
+        async def main():
+            async with psycopg_pool.AsyncConnectionPool(self.app_url, min_size=1, max_size=2, open=False) as pool:
+                return await coro_factory(pool)
+        return asyncio.run(main())
+
+
+class Tills:
+    """Enrolled tills whose sync client points at the server of the moment (it comes back at a new address)."""
+
+    def __init__(self, tmp_path, server: Server) -> None:
+        self.tmp_path, self.server, self.items = tmp_path, server, []
+        self.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+    def add(self, store_id: str) -> tuple[terminal_mod.Terminal, SyncService]:
+        n = len(self.items) + 1
+        terminal_id = str(uuid.uuid4())
+        code = self.server.run(lambda pool: tenancy.issue_enrollment_code(pool, 1, store_id, f"Caja {n}"))
+        key = signing.new_private_key()
+        client = SyncClient(self.server.url, terminal_id, key)
+        client.enroll(str(code), signing.public_key(key))
+        s = settings_mod.TerminalSettings(data_dir=self.tmp_path / f"till{n}", tenant_id=1, store_id=store_id,
+                                          terminal_id=terminal_id)
+        term = terminal_mod.build(s, create=True, printer=FakePrinter(), drawer=FakeDrawer(), hasher=self.hasher)
+        seed.seed(term, ROWS)
+        self.items.append([term, key, client])
+        return term, SyncService(term.journal, client)
+
+    def reconnect(self, url: str) -> list[SyncService]:
+        services = []
+        for item in self.items:
+            item[2].close()
+            item[2] = SyncClient(url, item[0].journal.identity.terminal_id, item[1])
+            services.append(SyncService(item[0].journal, item[2]))
+        return services
+
+    def close(self) -> None:
+        for term, _key, client in self.items:
+            client.close()
+            term.close()
+
+
+def _synced(service: SyncService) -> None:
+    status = service.sync_once(service.journal.clock())
+    assert status.online and status.pending == 0, status
+
+
+def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_in_thread, tmp_path, monkeypatch,
+                                                                 capsys):
+    name = f"drill_{uuid.uuid4().hex[:10]}"
+    admin_url = cluster.create_database(name)
+    app_url = bootstrap.migrate(admin_url, "drill-app-password")
+    monkeypatch.setenv("ALMACEN_DATABASE_URL", app_url)  # what `almacen server admin` reads, as on a real server
+    monkeypatch.delenv(bootstrap.ADMIN_URL_VARIABLE, raising=False)
+    settings = server_settings.ServerSettings(database_url=app_url, secret_key=SECRET, max_batch_events=5000)
+    dump = tmp_path / "master.dump"
+    tills = None
+    try:
+        with serve_in_thread(app_mod.create_app(settings)) as url:
+            server = Server(url, admin_url, app_url)
+            sync_kit.setup_tenants(server)
+            server.run(lambda pool: certs.store(pool, 1, holder_pfx(), PFX_PASSWORD, SECRET))
+            tills = Tills(tmp_path, server)
+            (a, sync_a), (b, sync_b) = tills.add("centro"), tills.add("norte")
+            sync_kit.sell(a, 3, random.Random(1), 5)
+            sync_kit.sell(b, 2, random.Random(2), 5)
+            _synced(sync_a)
+            _synced(sync_b)
+            assert cli.main(["admin", "backup", str(dump)]) == 1
+            assert f"Defina {bootstrap.ADMIN_URL_VARIABLE}" in capsys.readouterr().err
+            monkeypatch.setenv(bootstrap.ADMIN_URL_VARIABLE, admin_url)
+            assert cli.main(["admin", "backup", str(dump)]) == 0  # while the server runs
+            made = json.loads(capsys.readouterr().out)
+            at_backup = _digest(admin_url)
+            info = backups.check(dump)
+            assert made["sha256"] == info.sha256 and made["bytes"] == dump.stat().st_size
+            assert {"dte_outbox", "tenant_certificates", "events"} <= set(info.tables)
+            assert cli.main(["admin", "backup", str(dump)]) == 1
+            assert "no se sobrescribe" in capsys.readouterr().err and not list(tmp_path.glob("*.parcial"))
+            sync_kit.sell(a, 4, random.Random(3), 5)  # acknowledged after the backup: the restore loses them
+            _synced(sync_a)
+            sync_kit.sell(b, 2, random.Random(4), 5)  # never pushed before the disk dies
+
+        cluster.drop_database(name)  # the disk dies with the server stopped
+        with pytest.raises(backups.BackupError, match="pg_restore --list falló"):
+            backups.restore(admin_url, _not_a_dump(tmp_path), datetime.now(UTC))
+        restored = backups.restore(admin_url, dump, datetime.now(UTC))
+        assert restored.sha256 == info.sha256 and restored.previous == "" and restored.tenants == 2
+        assert _digest(admin_url) == at_backup  # the certificate (still encrypted), events, tracking as they were
+        with pytest.raises(backups.BackupError, match="ya tiene datos"):
+            backups.restore(admin_url, dump, datetime.now(UTC))
+
+        with serve_in_thread(app_mod.create_app(settings)) as url:
+            server = Server(url, admin_url, app_url)
+            sync_a, sync_b = tills.reconnect(url)
+            _synced(sync_a)  # the server asks again for what it lost (gap), the till sends it
+            _synced(sync_b)
+            sync_kit.sell(a, 1, random.Random(5), 5)
+            sync_kit.sell(b, 1, random.Random(6), 5)
+            _synced(sync_a)
+            _synced(sync_b)
+            signer = server.run(lambda pool: certs.load_signer(pool, 1, SECRET))
+            assert signer is not None
+
+        assert sync_kit.master(server, "SELECT reason FROM quarantine", 1) == []
+        for term in (a, b):
+            ident = term.journal.identity
+            stored = sync_kit.master(server, "SELECT seq, hash FROM events WHERE terminal_id = %s ORDER BY seq", 1,
+                                     (ident.terminal_id,))
+            assert stored == [(e.seq, e.hash) for e in term.journal.read()]  # every event once, the same chain
+        journal_sales = sorted(e.payload["sale_id"] for term in (a, b) for e in term.journal.read()
+                               if e.type == "sale.completed")
+        master_sales = sorted(s for (s,) in sync_kit.master(server, "SELECT sale_id FROM sales", 1))
+        assert master_sales == journal_sales and len(journal_sales) == 3 + 2 + 4 + 2 + 1 + 1
+        expected = {row["sku"]: 2 * Decimal(row["stock"]) for row in ROWS}  # both stores' opening stock
+        for sku, quantity in sync_kit.master(server, "SELECT sku, quantity FROM sale_lines", 1):
+            expected[sku] -= Decimal(quantity)
+        assert dict(sync_kit.master(server, "SELECT sku, sum(quantity) FROM stock GROUP BY sku", 1)) == expected
+
+        assert cli.main(["admin", "restore", str(dump), "--reemplazar"]) == 0  # a database in place is kept aside
+        done = json.loads(capsys.readouterr().out)
+        assert done["database"] == name and done["previous"].startswith(f"{name}_antes_")
+        with psycopg.connect(cluster.dsn(done["previous"])) as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == sum(t.journal.head[0] for t in (a, b))
+        cluster.drop_database(done["previous"])
+    finally:
+        if tills is not None:
+            tills.close()
+        cluster.drop_database(name)
+
+
+def _not_a_dump(tmp_path):
+    path = tmp_path / "not-a-dump"
+    path.write_bytes(b"PGDMP" + b"\x00" * 64)
+    return path
