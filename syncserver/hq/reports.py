@@ -221,6 +221,18 @@ def chart(shown: rt.Report[Any]) -> Markup:
                        before_label=before_label if shown.previous_period and shown.shape.key else None)
 
 
+def day_hours(hours: rt.Report[Any]) -> Markup:
+    """For a one-day period: the day's sales hour by hour (its weekday's row of the hours grid) against the day
+    before's, as columns."""
+    day, before = hours.period.start, hours.period.previous().start
+    now = {r.hour: r.total for r in hours.rows if r.weekday == day.weekday()}
+    earlier = {r.hour: r.total for r in hours.previous_rows if r.weekday == before.weekday()}
+    return charts.columns([f"{h}:00" for h in range(24)], [now.get(h, 0) for h in range(24)],
+                          [earlier.get(h, 0) for h in range(24)],
+                          title=f"Ventas del {day:%d-%m-%Y} por hora, contra el {before:%d-%m-%Y}", fmt=web.fmt_clp,
+                          now_label=f"{day:%d-%m}", before_label=f"{before:%d-%m}")
+
+
 def _rows(shown: rt.Report[Any]) -> tuple[list[str], list[list[tuple[str, bool]]], int]:
     """The table's columns and cells as shown; the hours' grid keeps only hours with sales then or before (the
     files carry all 168); and how many rows were left out."""
@@ -271,10 +283,13 @@ async def page(request: Request, user: HqUser) -> Response:
         days = await report(conn, user.tenant_id, choice, "ventas-por-dia")
         shown = (days if slug == "ventas-por-dia" else margin_of(days) if slug == "margen"
                  else await report(conn, user.tenant_id, choice, slug))
+        drawn = chart(shown)
+        if shown.key == "sales_by_day" and choice.period.days == 1:  # one bar says little: the day's hours
+            drawn = day_hours(await report(conn, user.tenant_id, choice, "ventas-por-hora"))
     columns, rows, hidden = _rows(shown)
     context["store_name"] = dict(choice.every).get(choice.store or "", "")
     return web.render(request, "reports.html", choice=choice, every=choice.every, asked={},
-                      summary=rt.summarize(days), shown=shown, chart=chart(shown), columns=columns, rows=rows,
+                      summary=rt.summarize(days), shown=shown, chart=drawn, columns=columns, rows=rows,
                       hidden=hidden, **context)
 
 

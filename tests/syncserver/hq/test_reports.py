@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -277,6 +277,14 @@ async def refusals_and_scope(app: ASGIApp, journal: kit.Journal, served: Served)
         want = expected(journal, ["centro"], rt.Period.custom(date(2026, 12, 8), date(2026, 12, 9)))
         assert shown_table(ranged.text) == as_shown(*want["Ventas por día"])
         assert "comparado con 06-12-2026 al 07-12-2026" in ranged.text
+        today = await owner.get("/hq/reportes?periodo=hoy&tienda=centro")  # one day: drawn hour by hour
+        day = kit.NOW.date()
+        now = kit.fold(journal, ["centro"], day, day).hours
+        before = kit.fold(journal, ["centro"], day - timedelta(days=1), day - timedelta(days=1)).hours
+        busiest = max(now, key=lambda k: now[k][1])
+        assert (f"Total 09-12: {reports.web.fmt_clp(sum(v[1] for v in now.values()))};"
+                f" 08-12: {reports.web.fmt_clp(sum(v[1] for v in before.values()))}."
+                f" El más alto: {busiest[1]}:00, {reports.web.fmt_clp(now[busiest][1])}.") in today.text
         code = await invite(owner, "ana@donpepe.cl", "Ana", "manager", ["norte"])
     async with served(app) as manager:
         assert (await accept(manager, code, HQ_PASSWORD)).status_code == 303
