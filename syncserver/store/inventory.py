@@ -181,14 +181,19 @@ def _escape(word: str) -> str:
 
 
 _STOCK_SQL = """
-WITH transit AS (
+WITH near AS (  -- the warehouses of the stores asked (%(near)s; NULL: every store), read before the stock rows
+    SELECT unnest(%(near)s::text[]) AS warehouse_id
+    UNION SELECT warehouse_id FROM warehouses WHERE tenant_id = %(tenant)s AND store_id = ANY(%(near)s::text[])),
+transit AS (
     SELECT t.to_warehouse AS warehouse_id, l.sku, sum(l.quantity) AS quantity
     FROM transfers t JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
-    WHERE t.tenant_id = %(tenant)s AND t.state = 'in_transit' GROUP BY 1, 2),
+    WHERE t.tenant_id = %(tenant)s AND t.state = 'in_transit'
+      AND (%(near)s::text[] IS NULL OR t.to_warehouse IN (SELECT warehouse_id FROM near)) GROUP BY 1, 2),
 held AS (
     SELECT COALESCE(s.warehouse_id, tr.warehouse_id) AS warehouse_id, COALESCE(s.sku, tr.sku) AS sku,
            COALESCE(s.quantity, 0) AS quantity, COALESCE(tr.quantity, 0) AS in_transit
-    FROM (SELECT warehouse_id, sku, quantity FROM stock WHERE tenant_id = %(tenant)s) s
+    FROM (SELECT warehouse_id, sku, quantity FROM stock WHERE tenant_id = %(tenant)s
+          AND (%(near)s::text[] IS NULL OR warehouse_id IN (SELECT warehouse_id FROM near))) s
     FULL JOIN transit tr ON tr.warehouse_id = s.warehouse_id AND tr.sku = s.sku),
 placed AS (
     SELECT COALESCE(w.store_id, h.warehouse_id) AS store_id, h.*, COALESCE(w.name, h.warehouse_id) AS warehouse_name
@@ -216,10 +221,11 @@ flagged AS (
 def _stock_filter(tenant_id: int, store_id: str | None, warehouse_id: str | None, search: str,
                   alerts_only: bool) -> tuple[str, dict[str, Any]]:
     where = ["true"]
-    params: dict[str, Any] = {"tenant": tenant_id}
+    params: dict[str, Any] = {"tenant": tenant_id, "near": None}
     if store_id is not None:
         where.append("store_id = %(store)s")
         params["store"] = store_id
+        params["near"] = [store_id]
     if warehouse_id is not None:
         where.append("warehouse_id = %(warehouse)s")
         params["warehouse"] = warehouse_id
@@ -415,6 +421,7 @@ def _stock_in_filter(tenant_id: int, stores: Sequence[str], warehouse_id: str | 
     where, params = _stock_filter(tenant_id, None, warehouse_id, search, alerts_only)
     where += " AND store_id = ANY(%(stores)s)"
     params["stores"] = list(stores)
+    params["near"] = list(stores)
     if sku is not None:
         where += " AND sku = %(sku)s"
         params["sku"] = sku
