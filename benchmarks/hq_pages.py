@@ -45,6 +45,7 @@ from shared import money, signing, sync
 from shared.events import envelope, registry, sales
 from syncserver import app as app_mod
 from syncserver import settings as server_settings
+from syncserver.hq import reports as hq_reports
 from syncserver.pgcluster import free_port
 
 NAME = "hq_pages"
@@ -56,9 +57,8 @@ MONTH = f"{hq_data.NOW:%Y-%m}"
 DAY = f"{hq_data.NOW:%Y-%m-%d}"
 YEAR_START = f"{hq_data.NOW - timedelta(days=364):%Y-%m-%d}"
 STORE = "tienda-01"
-REPORTS = ("ventas-por-dia", "ventas-por-hora", "categorias", "cajeros", "medios-de-pago", "productos", "margen",
-           "stock", "mermas", "fiado")
-"""The reports of ``/hq/reportes?informe=`` (hq-reports' ``syncserver.hq.reports.REPORTS``)."""
+REPORTS = tuple(hq_reports.REPORTS)
+"""The reports of ``/hq/reportes?informe=``."""
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
