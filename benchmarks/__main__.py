@@ -26,6 +26,7 @@ from benchmarks import (
     hq_dashboard,
     hq_pages,
     hq_reports,
+    journal_backup,
     kardex_page,
     memory,
     sale_commit,
@@ -60,6 +61,7 @@ BENCHMARKS: dict[str, Runner] = {
     hq_dashboard.NAME: hq_dashboard.run,
     hq_pages.NAME: hq_pages.run,
     hq_reports.NAME: hq_reports.run,
+    journal_backup.NAME: journal_backup.run,
 }
 
 

@@ -118,7 +118,7 @@ def _backups(s: settings_mod.TerminalSettings) -> Any:
         terminal_id = journal_backup.identity(s.journal_path).terminal_id
     except journal_backup.CopyFailed as exc:
         raise JournalError(JournalProblem.CORRUPT, str(s.journal_path), exc.detail) from exc
-    return BackupService(s.journal_path, s.data_dir, terminal_id, s.backup, lambda: datetime.now(UTC))
+    return BackupService(s.journal_path, s.data_dir, terminal_id, s.backup, lambda: datetime.now(UTC), pause=0)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import fcntl
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,10 @@ from typing import Any
 from desktop.journal import migrate
 from desktop.journal.sqlite_store import Identity, SqliteJournal, connect
 from shared.errors import EventError
-from shared.events import registry
+from shared.events import envelope, registry
+
+PAGE = 200
+"""Events checked between rests when a check is paced (``check(pause=…)``)."""
 
 
 class CopyFailed(Exception):
@@ -70,9 +74,13 @@ def copy_online(source: Path, target: Path) -> None:
                 conn.close()
 
 
-def check(path: Path) -> Checked:
+def check(path: Path, *, pause: float = 0.0) -> Checked:
     """Read the copy at ``path`` back: integrity, Almacén's schema, identity, and the hash chain of every epoch end
     to end (``SqliteJournal.verify``, what ``almacen pos verify`` runs). Opens it read-only and changes nothing.
+
+    ``pause`` > 0 (the till's backup thread): the chain is checked a page of events at a time (the same
+    ``verify_chain`` with each page's predecessor), resting ``pause`` times as long as each page took, so the
+    sale's thread gets the interpreter back (docs/backups.md: a sale's p99 while a backup runs).
 
     Raises:
         CopyFailed: ``"missing"``, ``"corrupt"`` (not a journal, damaged, a broken chain) or ``"io"``.
@@ -92,7 +100,7 @@ def check(path: Path) -> Checked:
         identity = Identity(int(meta["tenant_id"]), meta["store_id"], meta["terminal_id"], int(meta["epoch"]))
         journal = SqliteJournal(path, conn, None, identity, registry.build_codec(), lambda: datetime.now(UTC),
                                 lambda: "")
-        events = journal.verify()
+        events = _verify(journal, pause) if pause else journal.verify()
         seq, head = journal.head
         return Checked(identity, events, seq, head, schema)
     except CopyFailed:
@@ -104,6 +112,22 @@ def check(path: Path) -> Checked:
     finally:
         if conn is not None:
             conn.close()
+
+
+def _verify(journal: SqliteJournal, pause: float) -> int:
+    total = 0
+    epochs = [r[0] for r in journal.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch")]
+    for epoch in epochs:
+        prev, seq = envelope.GENESIS_HASH, 1
+        while True:
+            started = time.perf_counter()
+            page = list(journal.read(seq, epoch, limit=PAGE))
+            if not page:
+                break
+            total += envelope.verify_chain(page, prev_hash=prev, first_seq=seq)
+            prev, seq = page[-1].hash, page[-1].seq + 1
+            time.sleep((time.perf_counter() - started) * pause)
+    return total
 
 
 def _failure(exc: BaseException) -> CopyFailed:

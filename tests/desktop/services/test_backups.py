@@ -28,9 +28,9 @@ def _sell(term, n: int) -> None:
         term.checkout.complete((Tender(TenderKind.DEBIT, term.checkout.sale.totals().total),))
 
 
-def _service(term, clock, folder, **settings) -> BackupService:
+def _service(term, clock, folder, *, pause: float = 0.0, **settings) -> BackupService:
     return BackupService(term.journal.path, term.settings.data_dir, term.journal.identity.terminal_id,
-                         BackupSettings(folder=str(folder), **settings), clock)
+                         BackupSettings(folder=str(folder), **settings), clock, pause=pause)
 
 
 def test_a_copy_of_the_open_journal_verifies_end_to_end_and_the_newest_are_kept(selling, clock, tmp_path):
@@ -65,7 +65,7 @@ def test_the_copy_is_a_snapshot_while_the_till_keeps_committing(selling, clock, 
     """Sales committed from another thread during the copies: every copy verifies, the till loses nothing."""
     folder = tmp_path / "share"
     folder.mkdir()
-    service = _service(selling, clock, folder, keep=10)
+    service = _service(selling, clock, folder, keep=10, pause=backups.PAUSE)  # the worker's paced check
     _sell(selling, 2)
     done = threading.Event()
     outcomes = []
@@ -175,7 +175,8 @@ def test_restore_puts_a_verified_copy_back_and_moves_the_journal_aside(make_term
     assert back.journal.head == saved_head and back.journal.verify() == saved_head[0]
 
 
-def test_restore_refuses_a_tampered_or_foreign_copy_and_changes_nothing(make_terminal, clock, tmp_path, capsys):
+def test_restore_refuses_a_tampered_or_foreign_copy_and_changes_nothing(make_terminal, clock, tmp_path, capsys,
+                                                                        monkeypatch):
     term = make_terminal()
     folder = tmp_path / "usb"
     folder.mkdir()
@@ -192,6 +193,10 @@ def test_restore_refuses_a_tampered_or_foreign_copy_and_changes_nothing(make_ter
                      "(SELECT min(seq) FROM events WHERE payload LIKE '%Ana%')")
     conn.close()
     data = term.settings.data_dir
+    monkeypatch.setattr(journal_backup, "PAGE", 2)  # the paced check, two events a page, chained across pages
+    assert journal_backup.check(backups.Path(outcome.file), pause=0.01).events == head[0]
+    with pytest.raises(journal_backup.CopyFailed, match="corrupt"):
+        journal_backup.check(tampered, pause=0.01)
     with pytest.raises(backups.RestoreRefused, match="no pasa la verificación"):
         backups.restore(tampered, term.journal.path, datetime.now(UTC))
     other = make_terminal(data_dir=tmp_path / "other", terminal_id="caja-2")
