@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -73,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="10,000 products and few samples: a smoke test")
     p.add_argument("--catalog-cache", type=Path, metavar="DIR",
                    help="keep the catalog journal in DIR and reuse it in later runs (default: build it every run)")
+    p.add_argument("--hq-samples", type=int, metavar="N", help="requests of each HQ page in hq_pages (default 20)")
     p.add_argument("--data-cache", type=Path, metavar="DIR",
                    help="where hq_pages keeps its generated 50-store master (default: $ALMACEN_BENCH_CACHE or"
                         " /var/tmp/almacen-bench; built once, reused by later runs)")
@@ -99,6 +101,8 @@ def table(results: list[common.Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     sizes = common.Sizes.quick() if args.quick else common.Sizes()
+    if args.hq_samples:
+        sizes = dataclasses.replace(sizes, hq_samples=max(1, args.hq_samples))
     if args.data_cache:
         os.environ["ALMACEN_BENCH_CACHE"] = str(args.data_cache.resolve())
     names = args.only or list(BENCHMARKS)
