@@ -16,12 +16,15 @@ import psycopg_pool
 import pytest
 from argon2 import PasswordHasher
 
+from desktop import cli as pos_cli
 from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import seed
 from desktop.drivers.fakes import FakeDrawer, FakePrinter
 from desktop.net.sync_client import SyncClient
+from desktop.services.backups import BackupService
 from desktop.services.sync import SyncService
+from desktop.settings import BackupSettings
 from shared import signing
 from syncserver import app as app_mod
 from syncserver import backups, bootstrap, cli, tenancy
@@ -83,6 +86,15 @@ class Tills:
             services.append(SyncService(item[0].journal, item[2]))
         return services
 
+    def reopen(self, index: int, url: str) -> tuple[terminal_mod.Terminal, SyncService]:
+        """Open till ``index`` again from its data folder (after ``almacen pos restore``), connected to ``url``."""
+        old, key, client = self.items[index]
+        client.close()
+        term = terminal_mod.build(old.settings, printer=FakePrinter(), drawer=FakeDrawer(), hasher=self.hasher)
+        client = SyncClient(url, term.journal.identity.terminal_id, key)
+        self.items[index] = [term, key, client]
+        return term, SyncService(term.journal, client)
+
     def close(self) -> None:
         for term, _key, client in self.items:
             client.close()
@@ -115,6 +127,10 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
             sync_kit.sell(b, 2, random.Random(2), 5)
             _synced(sync_a)
             _synced(sync_b)
+            till_copy = BackupService(b.journal.path, b.settings.data_dir, b.journal.identity.terminal_id,
+                                      BackupSettings(folder=str(tmp_path)), b.journal.clock, pause=0).run()
+            assert till_copy.ok, till_copy.error
+            b_at_copy = b.journal.head[0]
             assert cli.main(["admin", "backup", str(dump)]) == 1
             assert f"Defina {bootstrap.ADMIN_URL_VARIABLE}" in capsys.readouterr().err
             monkeypatch.setenv(bootstrap.ADMIN_URL_VARIABLE, admin_url)
@@ -166,11 +182,30 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
             expected[sku] -= Decimal(quantity)
         assert dict(sync_kit.master(server, "SELECT sku, sum(quantity) FROM stock GROUP BY sku", 1)) == expected
 
+        # the till's own disk dies too: its backup (taken when the master's was) goes back with `almacen pos restore`
+        before = sync_kit.master(server, "SELECT sale_id FROM sales", 1)
+        b.close()
+        assert pos_cli.main(["pos", "restore", till_copy.file, "--data", str(b.settings.data_dir)]) == 0
+        restored_till = json.loads(capsys.readouterr().out)
+        assert restored_till["head_seq"] == b_at_copy and restored_till["previous"].endswith(
+            tuple("0123456789"))  # journal.sqlite3.antes-<fecha>: the lost disk's journal, kept
+        with serve_in_thread(app_mod.create_app(settings)) as url:
+            server = Server(url, admin_url, app_url)
+            b, sync_b = tills.reopen(1, url)
+            sync_kit.sell(b, 1, random.Random(7), 5)
+            _synced(sync_b)
+        assert b.journal.identity.epoch == 2  # the server held more than the file: a new epoch, nothing resent
+        after = sync_kit.master(server, "SELECT sale_id FROM sales", 1)
+        new = {e.payload["sale_id"] for e in b.journal.read() if e.type == "sale.completed"}
+        assert len(new) == 1 and sorted(after) == sorted(before + [(sale,) for sale in new])
+        assert sync_kit.master(server, "SELECT reason FROM quarantine", 1) == []
+
+        stored_events = len(sync_kit.master(server, "SELECT 1 FROM events", 1))
         assert cli.main(["admin", "restore", str(dump), "--reemplazar"]) == 0  # a database in place is kept aside
         done = json.loads(capsys.readouterr().out)
         assert done["database"] == name and done["previous"].startswith(f"{name}_antes_")
         with psycopg.connect(cluster.dsn(done["previous"])) as conn:
-            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == sum(t.journal.head[0] for t in (a, b))
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == stored_events
         cluster.drop_database(done["previous"])
     finally:
         if tills is not None:
