@@ -517,4 +517,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         info = backups.restore(url, args.file, datetime.now(UTC), replace=args.reemplazar)
     print(json.dumps({"database": info.database, "sha256": info.sha256, "events": info.events,
                       "tenants": info.tenants, "previous": info.previous}))
+    print("Restaurado. Las cajas reenvían solas lo que el respaldo no tenía. Lo hecho en HQ después del respaldo "
+          "(usuarios, catálogo, CAF, folios entregados, documentos de HQ) no vuelve: revíselo y cargue un CAF nuevo "
+          "antes de que las cajas pidan folios (docs/backups.md).", file=sys.stderr)
     return 0

@@ -202,7 +202,9 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
 
         stored_events = len(sync_kit.master(server, "SELECT 1 FROM events", 1))
         assert cli.main(["admin", "restore", str(dump), "--reemplazar"]) == 0  # a database in place is kept aside
-        done = json.loads(capsys.readouterr().out)
+        said = capsys.readouterr()
+        done = json.loads(said.out)
+        assert "cargue un CAF nuevo" in said.err
         assert done["database"] == name and done["previous"].startswith(f"{name}_antes_")
         with psycopg.connect(cluster.dsn(done["previous"])) as conn:
             assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == stored_events
