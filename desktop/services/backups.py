@@ -193,8 +193,8 @@ class BackupService:
     def _message(self, reason: str) -> str:
         folder = self.settings.folder
         return {
-            "unset": "No hay carpeta de respaldo: el diario no se está copiando. Elija un pendrive o una carpeta de "
-                     "red ([backup] folder en terminal.toml).",
+            "unset": "No hay carpeta de respaldo: el diario no se está copiando. Pida a quien instaló la caja que "
+                     "elija un pendrive o una carpeta de red ([backup] folder en terminal.toml).",
             "missing": f"La carpeta de respaldo {folder} no existe o no está conectada (¿pendrive desconectado?). "
                        "La caja sigue vendiendo.",
             "full": f"No queda espacio en {folder}: el respaldo no se guardó. Libere espacio; la caja sigue vendiendo.",
