@@ -28,6 +28,9 @@ def run(data: Path, out: Path) -> int:
     report: dict[str, object] = {"qt_platform": ""}
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     report["qt_platform"] = QApplication.platformName()
+    from shared.dte import drawing
+
+    report["pdf_fonts"] = str(drawing.DEJAVU_DIR)  # the bundle's own copy (almacen_entry)
     term = terminal_mod.build(settings_mod.load(data))
     try:
         window = ui_app.build_window(term)

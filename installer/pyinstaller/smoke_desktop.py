@@ -3,8 +3,9 @@
 Starts ``almacen server`` from the project's .venv (its own PostgreSQL in a temporary folder, loopback, a free
 port), creates a business, a store and an enrolment code with ``almacen server admin``; then only the bundle
 (``dist/almacen/almacen``, offscreen, its own Python and Qt): ``pos enroll URL CODE --demo``, ``--smoke-sale``
-(the main window drawn, one sale paid, one sync round: :mod:`bundle_smoke`), ``pos verify``. Passes when the
-master holds the sale and the terminal's acknowledged seq equals the journal's head. Prints the figures as JSON.
+(the main window drawn, one sale paid, one sync round: :mod:`bundle_smoke`), ``dte pdf`` of a sample factura
+(with the bundle's DejaVu fonts), ``pos verify``. Passes when the master holds the sale with its total. Prints the
+figures as JSON.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def main(keep: bool = False) -> int:
         till_started = time.perf_counter()
         _run([str(BUNDLE), "pos", "enroll", url, code, "--demo", "--data", str(data)], till_env)
         _run([str(BUNDLE), "--smoke-sale", str(data), str(out)], till_env)
+        sample = ROOT / "tests" / "data" / "sii" / "samples" / "enviodte_T33_cert_76235291-5_F13.xml"
+        _run([str(BUNDLE), "dte", "pdf", str(sample), "--out", str(out / "pdf")], till_env)  # reportlab + fonts
+        pdfs = sorted((out / "pdf").glob("*.pdf"))
         verified = _run([str(BUNDLE), "pos", "verify", "--data", str(data)], till_env)
         till_done = time.perf_counter()
         report = json.loads((out / "smoke.json").read_text("utf-8"))
@@ -84,7 +88,9 @@ def main(keep: bool = False) -> int:
         assert row is not None
         figures = {
             "sale": report["sale"], "sync": report["sync"], "qt_platform": report["qt_platform"],
-            "journal_events": report["journal_events"], "verify": verified.strip().splitlines()[-1][:200],
+            "journal_events": report["journal_events"],
+            "pdf_fonts": report["pdf_fonts"], "pdfs": [p.name for p in pdfs],
+            "verify": verified.strip().splitlines()[-1][:200],
             "master_sales": row[0], "master_total": row[1], "terminals": terminals,
             "server_start_s": round(server_ready - started, 1), "till_s": round(till_done - till_started, 1),
             "bundle_mb": round(sum(p.stat().st_size for p in BUNDLE.parent.rglob("*")
@@ -92,7 +98,9 @@ def main(keep: bool = False) -> int:
         }
         print(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
         sale = report["sale"]
-        ok = (report["sync"] == {"online": True, "pending": 0} and sale is not None and row[0] == 1
+        in_bundle = Path(report["pdf_fonts"]).is_relative_to(BUNDLE.parent)
+        ok = (in_bundle and len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
+              and report["sync"] == {"online": True, "pending": 0} and sale is not None and row[0] == 1
               and row[1] == sale["total"])
         shutil.copy(out / "window.png", ROOT / "dist" / "smoke-window.png")
         print("smoke: OK" if ok else "smoke: FALLÓ", file=sys.stderr)
