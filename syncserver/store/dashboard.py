@@ -12,7 +12,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from shared import reports
-from syncserver.store import customers, db, inventory, rollups, supplier_answers
+from syncserver.store import customers, db, rollups, supplier_answers
 
 CHILE: Final = ZoneInfo("America/Santiago")
 STALE_AFTER: Final = timedelta(minutes=30)
@@ -273,10 +273,46 @@ async def stale_tills(conn: db.Conn, tenant_id: int, stores: Sequence[str], now:
     return [StaleTill(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4])) for r in rows]
 
 
+_STOCK_ALERTS_SQL = """
+WITH near AS (  -- the stores' warehouses (a stock row's warehouse without a warehouses row is its store: as Stock)
+    SELECT unnest(%(stores)s::text[]) AS warehouse_id
+    UNION SELECT warehouse_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])),
+transit AS (
+    SELECT DISTINCT t.to_warehouse AS warehouse_id, l.sku
+    FROM transfers t JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
+    WHERE t.tenant_id = %(t)s AND t.state = 'in_transit' AND t.to_warehouse IN (SELECT warehouse_id FROM near)),
+held AS (
+    SELECT COALESCE(s.warehouse_id, tr.warehouse_id) AS warehouse_id, COALESCE(s.sku, tr.sku) AS sku,
+           COALESCE(s.quantity, 0) AS quantity
+    FROM (SELECT warehouse_id, sku, quantity FROM stock WHERE tenant_id = %(t)s
+          AND warehouse_id IN (SELECT warehouse_id FROM near)) s
+    FULL JOIN transit tr ON tr.warehouse_id = s.warehouse_id AND tr.sku = s.sku),
+per AS (
+    SELECT COALESCE(w.store_id, h.warehouse_id) AS store_id, h.sku, sum(h.quantity) AS on_hand, count(*) AS rows,
+           count(*) FILTER (WHERE h.quantity < 0) AS negative
+    FROM held h LEFT JOIN warehouses w ON w.tenant_id = %(t)s AND w.warehouse_id = h.warehouse_id
+    GROUP BY 1, 2)
+SELECT COALESCE(sum(CASE WHEN COALESCE(sps.min_stock, sp.min_stock) IS NOT NULL
+                          AND p.on_hand < COALESCE(sps.min_stock, sp.min_stock) THEN p.rows ELSE p.negative END), 0)
+FROM per p
+LEFT JOIN store_product_settings sps ON sps.tenant_id = %(t)s AND sps.store_id = p.store_id AND sps.sku = p.sku
+LEFT JOIN store_products sp ON sp.tenant_id = %(t)s AND sp.store_id = p.store_id AND sp.sku = p.sku
+WHERE p.store_id = ANY(%(stores)s::text[])
+"""
+
+
+async def stock_alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> int:
+    """How many stock rows of ``stores`` the Stock page flags (``inventory.stock_in(..., alerts_only=True)``'s
+    total: a row below its store's minimum, or negative), counted per store and product in one pass without the
+    page's names, costs and ordering."""
+    row = await (await conn.execute(_STOCK_ALERTS_SQL, {"t": tenant_id, "stores": list(stores)})).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 async def alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str], *, every_store: bool) -> Alerts:
     """The :class:`Alerts` of ``stores``; ``every_store`` (an owner or accountant) also counts the rejected
     documents HQ itself issued (no till, no store)."""
-    page, _totals = await inventory.stock_in(conn, tenant_id, stores=stores, alerts_only=True, limit=0)
     rejected = await (await conn.execute(
         "SELECT count(*) FROM dte_outbox o WHERE o.tenant_id = %(t)s AND o.state = 'rejected' AND (%(all)s OR EXISTS"
         " (SELECT 1 FROM dte_documents d JOIN terminals st ON st.tenant_id = d.tenant_id"
@@ -291,7 +327,7 @@ async def alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str], *, every_
     wanted = set(stores)
     over = [f for f in await customers.flags(conn, tenant_id) if f.kind == "over_limit"
             and (every_store or wanted & set(f.stores))]
-    return Alerts(page.total, int(rejected[0]), int(quarantined[0]), over)
+    return Alerts(await stock_alerts(conn, tenant_id, stores), int(rejected[0]), int(quarantined[0]), over)
 
 
 async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, str]], now: datetime, *,

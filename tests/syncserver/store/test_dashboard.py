@@ -6,13 +6,15 @@ tills not synced; the alerts (stock, SII rejections, quarantine, fiado over limi
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg_pool
 
 from syncserver import bootstrap, tenancy
-from syncserver.store import dashboard, db
+from syncserver.store import dashboard, db, inventory
 from tests.syncserver.hq.hq_support import World, enroll_terminal
 from tests.syncserver.store import dashboard_kit as kit
 
@@ -80,7 +82,7 @@ def test_an_encargado_s_stores_count_alone_and_a_store_without_sales_shows_zeros
 
 def test_a_sale_at_the_edges_of_the_windows_counts_where_chile_s_calendar_puts_it(pg_database: str) -> None:
     w = make_world(pg_database)
-    line = [kit.Line("HUE-12", kit.Decimal(1), 1000, 500)]
+    line = [kit.Line("HUE-12", Decimal(1), 1000, 500)]
     at = [("monday-00", "2026-11-23T03:00:00+00:00"),  # Monday 00:00 in Chile: this week
           ("sunday-late", "2026-11-23T02:59:59+00:00"),  # Sunday 23:59:59 in Chile: last week, out of "this week"
           ("now", "2026-11-25T15:30:00-03:00"),  # exactly now: counted
@@ -137,7 +139,7 @@ def test_tills_not_synced_alerts_and_the_marker(pg_database: str) -> None:
     assert after != mark
     assert read(w, lambda c: dashboard.marker(c, 1, ids, now)) == after  # nothing changed: the same marker
     kit.write(w.admin_url, 1, [kit.Sale("live", "sur", "2026-11-25T15:29:00-03:00",
-                                        [kit.Line("LEC-1", kit.Decimal(1), 1150, 700)], {"cash": 1150})])
+                                        [kit.Line("LEC-1", Decimal(1), 1150, 700)], {"cash": 1150})])
     assert read(w, lambda c: dashboard.marker(c, 1, ids, now)) != after
     assert json.dumps(after)  # a plain text the page can carry
 
@@ -154,3 +156,50 @@ def test_top_products_and_margin_alone_agree_with_the_dashboard(pg_database: str
     assert (alone.neto, alone.cost, alone.uncosted_neto) == expected.margin
     empty = read(w, lambda c: dashboard.week_products(c, 1, ["sin-ventas"], kit.NOW))
     assert empty == ([], dashboard.Margin(0, 0, 0, 0)) and empty[1].percent is None
+
+
+def test_the_stock_alert_count_equals_the_stock_pages_flagged_rows(pg_database: str) -> None:
+    """``dashboard.stock_alerts`` (the dashboard's narrow count) against ``inventory.stock_in(alerts_only=True)``
+    (the Stock page) over random stock in several warehouses a store, minima in both tables, rows only in transit,
+    another tenant's rows; again after a minimum is edited and stock moves."""
+    w = make_world(pg_database)
+    ids = [s for s, _ in STORES]
+    rng = random.Random(14)
+    skus = list(kit.PRODUCTS)
+    w.execute("INSERT INTO warehouses (tenant_id, warehouse_id, store_id, name) VALUES (1, 'norte-bodega', 'norte',"
+              " 'Bodega'), (1, 'sur-bodega', 'sur', 'Bodega sur')")
+    for warehouse in ["centro", "norte", "norte-bodega", "sur", "sur-bodega"]:
+        for sku in rng.sample(skus, k=max(1, len(skus) * 2 // 3)):
+            w.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (1, %s, %s, %s)",
+                      warehouse, sku, rng.choice([-3, -0.5, 0, 1, 2.5, 4, 10]))
+    w.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (2, 'centro', %s, -9)", skus[0])
+    for store in ids:
+        for sku in rng.sample(skus, k=max(1, len(skus) // 2)):
+            w.execute("INSERT INTO store_products (tenant_id, store_id, sku, min_stock) VALUES (1, %s, %s, %s)",
+                      store, sku, rng.choice([None, 1, 3, 5]))
+        for sku in rng.sample(skus, k=max(1, len(skus) // 3)):
+            w.execute("INSERT INTO store_product_settings (tenant_id, store_id, sku, min_stock, location, active,"
+                      " edited_by, edited_at, seen_price, seen_change) VALUES (1, %s, %s, %s, '', true, 'x', '', 0, 0)",
+                      store, sku, rng.choice([None, 2, 6]))
+    w.execute("INSERT INTO transfers (tenant_id, transfer_id, from_store, to_store, to_warehouse, state)"
+              " VALUES (1, 't1', 'centro', 'sur', 'sur-bodega', 'in_transit')")
+    for n, sku in enumerate(skus, 1):
+        w.execute("INSERT INTO transfer_lines (tenant_id, transfer_id, line_no, sku, name, quantity, unit_cost)"
+                  " VALUES (1, 't1', %s, %s, 'x', 2, 100)", n, sku)
+
+    def both(stores: list[str]) -> tuple[int, int]:
+        async def work(conn: Any) -> tuple[int, int]:
+            page, _ = await inventory.stock_in(conn, 1, stores=stores, alerts_only=True, limit=0)
+            return await dashboard.stock_alerts(conn, 1, stores), page.total
+        return read(w, work)  # type: ignore[no-any-return]
+
+    for stores in [ids, ["centro"], ["norte"], ["sur"], ["norte", "sur"]]:
+        kept, page = both(stores)
+        assert kept == page, stores
+    assert both(ids)[0] > 0
+    w.execute("UPDATE store_products SET min_stock = 100 WHERE tenant_id = 1 AND store_id = 'norte'")
+    w.execute("UPDATE store_product_settings SET min_stock = NULL WHERE tenant_id = 1 AND store_id = 'sur'")
+    w.execute("UPDATE stock SET quantity = quantity - 7 WHERE tenant_id = 1 AND warehouse_id = 'centro'")
+    for stores in [ids, ["norte"], ["sur"], ["centro"]]:
+        kept, page = both(stores)
+        assert kept == page, stores
