@@ -5,6 +5,7 @@ batch's transaction, and the whole tenant's booked again by the rebuild. Tables:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Final
 
 from shared import accounting, errors
@@ -16,12 +17,15 @@ ENTRY_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("termina
                         ("seq", "bigint"), ("at", "timestamptz"), ("event_id", "text"), ("lines", "jsonb")]
 DAY_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("day", "date"), ("account", "text"),
                       ("debit", "bigint"), ("credit", "bigint")]
+MONTH_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("month", "date"), ("account", "text"),
+                        ("debit", "bigint"), ("credit", "bigint")]
+"""``journal_months`` (migration 0038): ``journal_days`` summed per month (its first day)."""
 COUNT_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("day", "date"), ("booked", "bigint"),
                         ("asientos", "bigint"), ("lines", "bigint")]
 NOTE_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("terminal_id", "text"), ("epoch", "integer"),
                        ("seq", "bigint"), ("at", "timestamptz"), ("type", "text"), ("kind", "text"),
                        ("detail", "text")]
-TABLES: Final = ("journal_entries", "journal_days", "journal_day_events", "journal_notes")
+TABLES: Final = ("journal_entries", "journal_days", "journal_months", "journal_day_events", "journal_notes")
 VALUED_KINDS: Final = ("devolucion", "toma")
 """The kardex movements whose value a return or a count takes (``accounting.BOOK_VALUED``; ``stock.adjusted`` has
 no reference in the kardex: its cost legs are left out, and noted)."""
@@ -57,7 +61,8 @@ def book(events: Sequence[tuple[envelope.Envelope, Any]], values: Mapping[str, i
 
 
 async def write(cur: db.Cursor, tenant_id: int, booking: accounting.Booking) -> None:
-    """Add ``booking`` to the tenant's journal in the caller's transaction (the sums are added to the days'; keys
+    """Add ``booking`` to the tenant's journal in the caller's transaction (the sums are added to the days' and the
+    months'; keys
     in sorted order, so two batches of a store never wait on each other in a cycle)."""
     await bulk.insert(cur, "journal_entries", ENTRY_COLUMNS, [(tenant_id, *e) for e in booking.entries])
     await bulk.insert(cur, "journal_days", DAY_COLUMNS,
@@ -65,6 +70,16 @@ async def write(cur: db.Cursor, tenant_id: int, booking: accounting.Booking) -> 
                       suffix="ON CONFLICT (tenant_id, store_id, day, account) DO UPDATE SET"
                              " debit = journal_days.debit + excluded.debit,"
                              " credit = journal_days.credit + excluded.credit")
+    months: dict[tuple[str, date, str], list[int]] = {}
+    for (store, day, account), (debit, credit) in booking.days.items():
+        sums = months.setdefault((store, day.replace(day=1), account), [0, 0])
+        sums[0] += debit
+        sums[1] += credit
+    await bulk.insert(cur, "journal_months", MONTH_COLUMNS,
+                      [(tenant_id, *k, *months[k]) for k in sorted(months)],
+                      suffix="ON CONFLICT (tenant_id, store_id, month, account) DO UPDATE SET"
+                             " debit = journal_months.debit + excluded.debit,"
+                             " credit = journal_months.credit + excluded.credit")
     await bulk.insert(cur, "journal_day_events", COUNT_COLUMNS,
                       [(tenant_id, *k, *booking.counts[k]) for k in sorted(booking.counts)],
                       suffix="ON CONFLICT (tenant_id, store_id, day) DO UPDATE SET"

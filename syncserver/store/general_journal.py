@@ -22,8 +22,27 @@ PAGE_LINES: Final = 500
 CHUNK: Final = 2000
 """Asientos fetched at a time while the lines are streamed."""
 
-_SUMS = ("SELECT account, sum(debit), sum(credit) FROM journal_days WHERE tenant_id = %(tenant)s {stores}"
-         " AND day BETWEEN %(start)s AND %(end)s GROUP BY account")
+_SUMS = ("SELECT account, sum(debit), sum(credit) FROM ("
+         "SELECT account, debit, credit FROM journal_months WHERE tenant_id = %(tenant)s {stores}"
+         " AND month BETWEEN %(m_first)s AND %(m_last)s"
+         " UNION ALL SELECT account, debit, credit FROM journal_days WHERE tenant_id = %(tenant)s {stores}"
+         " AND day BETWEEN %(start)s AND %(head_end)s"
+         " UNION ALL SELECT account, debit, credit FROM journal_days WHERE tenant_id = %(tenant)s {stores}"
+         " AND day BETWEEN %(tail_start)s AND %(end)s) x GROUP BY account")
+"""The trial balance: the period's whole months from ``journal_months``, the days before and after them from
+``journal_days`` (:func:`_month_params`)."""
+
+
+def _month_params(start: date, end: date) -> dict[str, date]:
+    """The whole months within ``start``..``end`` (``m_first``..``m_last``, first days; an empty range when none)
+    and the days left at each side (``start``..``head_end``, ``tail_start``..``end``; empty ranges when none)."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    stop = after.replace(day=1)  # the first day after the last whole month
+    if first >= stop:  # no whole month: every day from the days
+        return {"m_first": after, "m_last": start, "head_end": end, "tail_start": after}
+    return {"m_first": first, "m_last": (stop - timedelta(days=1)).replace(day=1),
+            "head_end": first - timedelta(days=1), "tail_start": stop}
 _COUNTS = ("SELECT COALESCE(sum(booked), 0), COALESCE(sum(asientos), 0), COALESCE(sum(lines), 0) FROM"
            " journal_day_events WHERE tenant_id = %(tenant)s {stores} AND day BETWEEN %(start)s AND %(end)s")
 _NOTES = ("SELECT store_id, terminal_id, seq, type, kind, detail FROM journal_notes WHERE tenant_id = %(tenant)s"
@@ -140,7 +159,7 @@ def _beginning(params: dict[str, Any]) -> Position:
 def _params(tenant_id: int, start: date, end: date, stores: Sequence[str] | None) -> dict[str, Any]:
     low, high = bounds(start, end)
     return {"tenant": tenant_id, "stores": list(stores) if stores is not None else None, "start": start, "end": end,
-            "low": low, "high": high}
+            "low": low, "high": high, **_month_params(start, end)}
 
 
 async def journal(conn: db.Conn, tenant_id: int, start: date, end: date, stores: Sequence[str] | None = None,

@@ -75,6 +75,13 @@ def test_the_masters_journal_equals_the_tills_events_booked_and_balances(pg_data
     assert len(rows) == len(lines) + 2
     assert rows[-1][10:] == [str(journal.debit), str(journal.credit)]
     pages_cover_the_period_once_in_order(data, all_lines)
+    for start, end in [(date(2026, 11, 1), date(2026, 12, 31)), (date(2026, 11, 15), date(2026, 12, 31)),
+                       (date(2026, 11, 1), date(2026, 12, 3)), (date(2026, 11, 30), date(2026, 12, 1))]:
+        whole = read_all(data, start, end, None)  # whole months from journal_months, the rest from journal_days
+        assert whole[0].balances == acc.trial_balance(whole[1]), (start, end)
+        assert whole[0].debit == whole[0].credit > 0
+    assert read_all(data, date(2026, 11, 1), date(2026, 12, 31), ["norte"])[0].balances == acc.trial_balance(
+        [x for x in all_lines if x.store_id == "norte"])
 
 
 def pages_cover_the_period_once_in_order(data: Db, every: list[acc.JournalLine]) -> None:
@@ -110,6 +117,12 @@ def test_a_replayed_batch_adds_nothing_and_the_rebuild_and_back_fill_book_the_sa
     data, centro = seeded.data, seeded.centro
     live = _tables(data)
     assert live["journal_entries"] and live["journal_days"] and live["journal_notes"] == []
+    months: dict[tuple[Any, ...], list[int]] = {}
+    for _tenant, store, day, account, debit, credit in live["journal_days"]:
+        pair = months.setdefault((store, day.replace(day=1), account), [0, 0])
+        pair[0] += debit
+        pair[1] += credit
+    assert {(r[1], r[2], r[3]): [r[4], r[5]] for r in live["journal_months"]} == months
     centro.acked = 0  # the till sends its whole journal again (it lost the ack)
     bo.push(data, centro)
     assert _tables(data) == live
@@ -123,11 +136,14 @@ def test_a_replayed_batch_adds_nothing_and_the_rebuild_and_back_fill_book_the_sa
 
 
 def backfill(conn: psycopg.Connection[Any]) -> None:
-    """Migration 0029's back-fill, run on an admin connection."""
+    """Migrations 0029's and 0038's back-fills, run on an admin connection."""
     import importlib
 
     migration = importlib.import_module("syncserver.migrations.versions.0029_general_journal")
     migration._backfill(conn)
+    months = importlib.import_module("syncserver.migrations.versions.0038_journal_months")
+    for statement in months.BACKFILL:  # then 0038's sums of the days per month
+        conn.execute(statement)
 
 
 def test_a_period_backwards_or_longer_than_a_year_is_refused_in_spanish() -> None:
