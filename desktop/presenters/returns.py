@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from desktop.presenters.sale import describe
 from desktop.services.returns import RecentSale, Returnable, ReturnService, looks_like_timbre, refund_words, refunds_for
-from shared import errors, es_cl, money
+from shared import card_model, errors, es_cl, money
 
 FIND, CHOOSE, DONE = "find", "choose", "done"
 
@@ -166,6 +166,10 @@ class ReturnPresenter:
 
     def _show(self, found: Returnable) -> ReturnView:
         sale = found.sale
+        if sale.document is None and sale.total > 0 and card_model.split(sale).voucher == sale.total:
+            return self._render(message=f"La venta N° {sale.number} se pagó con tarjeta y su voucher es la boleta: "
+                                        "no lleva nota de crédito; anule o reembolse el pago en el terminal de la "
+                                        "tarjeta", error=True)
         if sale.document is None:
             return self._render(message=f"La venta N° {sale.number} salió sin boleta ni factura: no se puede "
                                         "emitir una nota de crédito", error=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop.drivers.escpos_decode import decode, to_image
 from desktop.drivers.receipt import PaperWidth
+from desktop.presenters.returns import ReturnPresenter
 from desktop.services import receipts, sync
 from desktop.settings import DocumentSettings
 from shared import card_model
@@ -97,3 +98,14 @@ def test_the_z_report_splits_the_shift_into_boletas_and_vouchers(make_terminal):
     lines = [" ".join(line.split()) for line in decode(term.printer.jobs[-1]).lines]
     assert "Boletas (2) $2.300" in lines and "Voucher = boleta (2) $2.300" in lines
     to_image(term.printer.jobs[-1], PaperWidth.MM80.dots).save(SCREENSHOTS / "z_report_card_model.png")
+
+
+def test_a_voucher_sale_s_return_says_to_reverse_the_card_payment(make_terminal):
+    term = make_terminal()
+    _start(term)
+    _publish(term, "voucher")
+    card = _sell(term, Tender(TenderKind.DEBIT, 1150))
+    p = ReturnPresenter(term.returns, cashier_id="ana", shift_id=term.checkout.shift_id, on_change=lambda _: None)
+    p.open()
+    view = p.pick(card.sale_id)
+    assert view.error and "su voucher es la boleta" in view.message and "terminal de la tarjeta" in view.message
