@@ -355,18 +355,20 @@ async def shrinkage_by_reason(conn: db.Conn, tenant_id: int, stores: Sequence[st
                               ) -> list[ShrinkageReason]:
     """Mermas the stores recorded in the span (their Chile day), per reason code
     (``shared.events.inventory.MERMA_REASONS``): how many, value at the unit cost recorded (rounded half up per
-    merma, as the till values it), most value first.
+    merma, as the till values it), most value first. A time written on a day strictly inside the span is inside
+    whatever its offset (offsets differ by less than a day); only those written on the edge days are converted.
 
     Raises: ValueError: no store, or ``end`` before ``start``."""
     low, high = _local_bounds(start, end)
     rows = await (await conn.execute(
-        "WITH m AS MATERIALIZED (SELECT reason, round(quantity * unit_cost) AS value, occurred_at::timestamptz AS at"
-        " FROM mermas WHERE tenant_id = %(t)s AND store_id IN (SELECT unnest(%(stores)s::text[]))"
-        " AND occurred_at >= %(tlow)s AND occurred_at < %(thigh)s)"
-        " SELECT reason, count(*), sum(value) FROM m WHERE at >= %(low)s AND at < %(high)s"
+        "SELECT reason, count(*), sum(round(quantity * unit_cost)) FROM mermas WHERE tenant_id = %(t)s"
+        " AND store_id IN (SELECT unnest(%(stores)s::text[])) AND occurred_at >= %(tlow)s AND occurred_at < %(thigh)s"
+        " AND ((occurred_at >= %(slow)s AND occurred_at < %(shigh)s)"
+        " OR (occurred_at::timestamptz >= %(low)s AND occurred_at::timestamptz < %(high)s))"
         " GROUP BY reason ORDER BY 3 DESC, 1",
         {"t": tenant_id, "stores": _check(stores, start, end), "low": low, "high": high,
-         "tlow": (start - timedelta(days=1)).isoformat(), "thigh": (end + timedelta(days=2)).isoformat()}
+         "tlow": (start - timedelta(days=1)).isoformat(), "thigh": (end + timedelta(days=2)).isoformat(),
+         "slow": (start + timedelta(days=1)).isoformat(), "shigh": end.isoformat()}
     )).fetchall()
     return [ShrinkageReason(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
