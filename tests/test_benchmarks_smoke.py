@@ -18,12 +18,12 @@ NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", 
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)  # ~25 s on a quiet 2-core machine; the limit only guards against a hang
+@pytest.mark.timeout(720)  # ~25 s on a quiet 2-core machine, >280 s at load 13; the limit only guards a hang
 def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ALMACEN_BENCH_PEER": "0"}  # never install the DTE peer
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=280, check=False)
+                          capture_output=True, text=True, timeout=700, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     results = json.loads(out.read_text("utf-8"))

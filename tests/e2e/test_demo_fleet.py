@@ -28,8 +28,8 @@ def test_headless_demo_runs_the_whole_system():
     os.chmod(folder, 0o755)  # the embedded PostgreSQL runs as the postgres user
     try:
         result = subprocess.run([sys.executable, "scripts/demo_fleet.py", "--headless", "--sales", "12", "--out",
-                                 str(folder / "out")], cwd=ROOT, capture_output=True, text=True, timeout=420,
-                                check=False)
+                                 str(folder / "out")], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                                check=False)  # only a hang guard: 407 s seen on the shared 2-core machine at load 12
         assert result.returncode == 0, result.stderr[-2000:]
         summary = json.loads((folder / "out" / "summary.json").read_text("utf-8"))
         assert summary["sales"] == summary["sales_in_master"] == 12
