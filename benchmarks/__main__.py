@@ -37,6 +37,7 @@ from benchmarks import (
     sync_ingest,
     ted_stamp,
     till_catalog_pull,
+    year_journal,
 )
 
 Runner = Callable[[common.Workspace, common.Sizes, Callable[[str], None]], common.Result]
@@ -63,6 +64,7 @@ BENCHMARKS: dict[str, Runner] = {
     hq_pages.NAME: hq_pages.run,
     hq_reports.NAME: hq_reports.run,
     journal_backup.NAME: journal_backup.run,
+    year_journal.NAME: year_journal.run,
 }
 
 

@@ -59,6 +59,7 @@ class Sizes:
     hq_samples: int = 20  # hq_pages: requests of every HQ page (over benchmarks.hq_data's 50 stores, 5M lines)
     hq_report_lines: int = 5_000_000  # hq_reports: sale lines of 50 stores' year in the rollups ...
     hq_report_samples: int = 5  # ... and reads of every report per store choice and period
+    year_sales: int = 150_000  # year_journal: sales of the till's year (one event each, 10 lines)
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -67,7 +68,7 @@ class Sizes:
                    stock_rounds=3, count_lines=500, count_runs=2, fiado_entries=2_000, fiado_samples=10,
                    journal_sales=2_000, journal_samples=3, report_lines=20_000, report_samples=1,
                    dashboard_sales=5_000, dashboard_samples=3, hq_samples=2,
-                   hq_report_lines=5_000, hq_report_samples=1)
+                   hq_report_lines=5_000, hq_report_samples=1, year_sales=2_000)
 
 
 @dataclass

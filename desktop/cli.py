@@ -96,6 +96,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     term = terminal.build(_settings(args))
     try:
+        term.journal.check_pages()  # the till's start trusts a cleanly closed file; verify reads every page
         count = term.journal.verify()
         seq, head = term.journal.head
         print(json.dumps({"events": count, "epoch": term.journal.identity.epoch, "head_seq": seq,

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
          "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month", "hq_pages",
-         "hq_reports", "journal_backup")
+         "hq_reports", "journal_backup", "year_journal")
 
 
 @pytest.mark.slow
@@ -37,6 +37,8 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
         assert results[name]["p99"] >= results[name]["p50"] > 0, results[name]
     sale = results["sale_commit"]  # where the unit of work's time goes: parts that add up to about the whole
     assert sale["commit_p50"] > 0 and sale["sql_p50"] > 0 and sale["python_p50"] > 0 and sale["raw_commit_p50"] > 0
+    year = results["year_journal"]
+    assert year["events"] > year["sales"] > 0 and year["scan_p99"] >= year["scan_p50"] > 0, year
     assert results["stock_list"]["rows_found"] > 0 and results["stock_list"]["products"] == 10_000
     assert results["kardex_page"]["movements"] >= 5_000 and results["kardex_page"]["page"] == 50
     assert results["fiado_statement"]["entries"] >= 2_000, results["fiado_statement"]

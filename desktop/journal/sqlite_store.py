@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,14 @@ REFOLD = "refold"
 """``meta`` key a migration that adds read models leaves: the next open folds the journal into them again."""
 CARRIED = "carried:"
 """``meta`` key prefix: ``carried:<epoch>`` = how many entries ``begin_epoch`` carried over into that epoch."""
+CHECKPOINT_POLL_S = 0.5
+"""How often the checkpointer looks at the WAL's size (seconds)."""
+CHECKPOINT_IDLE_S = 0.25
+"""The checkpointer waits until no unit of work has committed for this long (between scans, not inside one)."""
+CHECKPOINT_MIN_BYTES = 1 << 20
+"""A WAL smaller than this is left alone (SQLite's own autocheckpoint is at ~4 MB: 1,000 pages)."""
+CHECKPOINT_FORCE_BYTES = 64 << 20
+"""A WAL this large is checkpointed even while the till keeps committing (bounds the WAL on a busy till)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,8 @@ class SqliteJournal:
         self.new_id = new_id
         self.lock = threading.RLock()  # the sync worker thread shares this connection with the UI thread
         self._head = self._read_head()
+        self.last_write = time.monotonic()
+        self._checkpointer = _Checkpointer(self)
 
     @classmethod
     def create(cls, path: Path, identity: Identity, **deps: Any) -> SqliteJournal:
@@ -106,8 +117,14 @@ class SqliteJournal:
         return cls.open(path, **deps)
 
     @classmethod
-    def open(cls, path: Path, *, codec: codec_mod.Codec, clock: Clock, new_id: IdFactory) -> SqliteJournal:
+    def open(cls, path: Path, *, codec: codec_mod.Codec, clock: Clock, new_id: IdFactory,
+             full_check: bool = False) -> SqliteJournal:
         """Open an existing journal, migrating its schema if an older version wrote it.
+
+        The file's pages are checked (``PRAGMA quick_check``, which reads the whole file: ~1 s per GB) only when
+        the last run did not close it cleanly (its WAL is still there) or ``full_check``; a cleanly closed file is
+        trusted as SQLite left it (reading its schema, meta and head still refuses a damaged header or schema), as
+        every backup's check of its copy and ``almacen pos verify`` read it whole (docs/year-journal.md).
 
         Raises:
             JournalError: MISSING, LOCKED (another POS has it open), READ_ONLY, CORRUPT or FOREIGN.
@@ -119,10 +136,11 @@ class SqliteJournal:
         lock = _take_lock(path)
         conn: sqlite3.Connection | None = None
         try:
+            wal = Path(str(path) + "-wal")
+            unclean = wal.exists() and wal.stat().st_size > 0
             conn = connect(path)
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise JournalError(JournalProblem.CORRUPT, str(path), check)
+            if full_check or unclean:
+                _quick_check(conn, path)
             if migrate.current_revision(conn) is None:
                 raise JournalError(JournalProblem.FOREIGN, str(path), "sin esquema de Almacén")
             if migrate.current_revision(conn) != migrate.SCHEMA_HEAD:
@@ -147,6 +165,7 @@ class SqliteJournal:
             raise translate(exc, str(path)) from exc
 
     def close(self) -> None:
+        self._checkpointer.stop()  # before the last connection closes (which checkpoints and removes the WAL)
         self.conn.close()
         self._lock.close()
 
@@ -177,6 +196,7 @@ class SqliteJournal:
             uow.seq, uow.prev_hash = self._read_head()
             yield uow
             self.conn.execute("COMMIT")
+            self.last_write = time.monotonic()
         except BaseException as exc:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -201,6 +221,14 @@ class SqliteJournal:
         for r in rows:
             yield envelope.Envelope(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
                                     r[10], r[11])
+
+    def check_pages(self) -> None:
+        """Read every page of the file (``PRAGMA quick_check``). Raises: JournalError(CORRUPT) naming the damage."""
+        with self.lock:
+            try:
+                _quick_check(self.conn, self.path)
+            except sqlite3.Error as exc:
+                raise translate(exc, str(self.path)) from exc
 
     def verify(self) -> int:
         """Check every epoch's chain; return the number of events. Raises: ChainBroken."""
@@ -363,6 +391,56 @@ class UnitOfWork:
                           (sale_id,))
 
 
+class _Checkpointer:
+    """Copies the WAL into the journal file in a thread of its own, when the till is idle between units of work.
+
+    The journal's connection runs with ``wal_autocheckpoint = 0``, so no COMMIT of a scan or a sale ever runs a
+    checkpoint (one in ~300 scans took ~60 ms when it did). This thread looks at the WAL's size every
+    ``CHECKPOINT_POLL_S``; once it holds ``CHECKPOINT_MIN_BYTES`` and nothing has committed for
+    ``CHECKPOINT_IDLE_S`` (or it reached ``CHECKPOINT_FORCE_BYTES``), it runs ``PRAGMA wal_checkpoint(PASSIVE)`` on
+    a short-lived connection of its own: PASSIVE never waits for nor blocks the till's writes, and the next write
+    after a complete checkpoint starts the WAL over, so it stays bounded. A failed checkpoint is retried at the next
+    look (the WAL keeps everything; nothing is lost).
+    """
+
+    def __init__(self, journal: SqliteJournal) -> None:
+        self.journal = journal
+        self.wal = Path(str(journal.path) + "-wal")
+        self.checkpoints = 0
+        self._stop = threading.Event()
+        journal.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._thread = threading.Thread(target=self._run, name=f"checkpoint {journal.path.name}", daemon=True)
+        self._thread.start()
+
+    def due(self) -> bool:
+        """True when the WAL is big enough and the till idle long enough (or the WAL too big to wait)."""
+        try:
+            size = self.wal.stat().st_size
+        except OSError:
+            return False
+        idle = time.monotonic() - self.journal.last_write >= CHECKPOINT_IDLE_S
+        return size >= CHECKPOINT_FORCE_BYTES or (size >= CHECKPOINT_MIN_BYTES and idle)
+
+    def checkpoint(self) -> bool:
+        """One PASSIVE checkpoint on its own connection; True when every WAL frame reached the file."""
+        try:
+            with contextlib.closing(connect(self.journal.path)) as conn:
+                busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:
+            return False
+        self.checkpoints += 1
+        return bool(busy == 0 and frames == done)
+
+    def _run(self) -> None:
+        while not self._stop.wait(CHECKPOINT_POLL_S):
+            if self.due():
+                self.checkpoint()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _insert(conn: sqlite3.Connection, entry: envelope.Envelope) -> None:
     conn.execute(
         "INSERT INTO events (epoch, seq, event_id, tenant_id, store_id, terminal_id, occurred_at, type,"
@@ -381,6 +459,12 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise JournalError(JournalProblem.CORRUPT, str(path), check)
 
 
 def _read_only(path: Path) -> bool:
