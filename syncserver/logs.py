@@ -17,7 +17,10 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | 
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as ``{"ts", "level", "logger", "msg", ...extra, "exc"?}`` on one line."""
+    """Formats a record as ``{"ts", "level", "logger", "msg", "pid", ...extra, "exc"?}`` on one line.
+
+    ``pid`` tells apart the processes of ``almacen server --workers N``, which write to the same log.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -25,6 +28,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
+            "pid": record.process,
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):

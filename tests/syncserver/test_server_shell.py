@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import io
 import json
 import logging
@@ -117,7 +118,7 @@ def test_json_log_line_has_extra_fields() -> None:
     line = json.loads(logs.JsonFormatter().format(record))
     assert line["level"] == "INFO" and line["logger"] == "syncserver.ingest" and line["msg"] == "batch ok"
     assert (line["tenant_id"], line["terminal_id"]) == (7, "caja-1")
-    assert line["ts"].endswith("+00:00")
+    assert line["ts"].endswith("+00:00") and line["pid"] == os.getpid()
 
 
 def test_configure_replaces_its_own_handler() -> None:
@@ -260,3 +261,37 @@ def test_real_process_serves_and_stops_its_postgres_on_sigterm(pg_tmp: Path) -> 
     lines = [json.loads(line) for line in log_path.read_text().splitlines()]
     messages = [line["msg"] for line in lines]
     assert "embedded postgresql running" in messages and "embedded postgresql stopped" in messages
+
+
+@pytest.mark.slow  # spawned workers import the whole app: ~20 s on the shared 2-core machine
+@pytest.mark.timeout(150)
+def test_two_workers_share_the_port_and_both_answer(pg_database: str, pg_tmp: Path) -> None:
+    port = pgcluster.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALMACEN_", "PG"))}
+    env.update(ALMACEN_DATA_DIR=str(pg_tmp / "server"), ALMACEN_DATABASE_URL=pg_database)
+    log_path = pg_tmp / "server.log"
+    with log_path.open("w") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "syncserver.cli", "--workers", "2", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+
+    def logged(message: str, path: str | None = None) -> set[int]:
+        lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+        return {line["pid"] for line in lines if line["msg"] == message and line.get("path") == path}
+
+    try:
+        deadline, statuses = time.monotonic() + 120, []
+        while time.monotonic() < deadline and proc.poll() is None and len(logged("Application startup complete.")) < 2:
+            time.sleep(0.2)
+        while time.monotonic() < deadline and proc.poll() is None and len(logged("request", "/nope")) < 2:
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:  # a new connection each: the kernel spreads them
+                statuses += pool.map(lambda _: httpx.get(f"http://127.0.0.1:{port}/nope", timeout=10).status_code,
+                                     range(16))
+        pids = logged("request", "/nope")
+        assert len(pids) == 2 and proc.pid not in pids, log_path.read_text()[-3000:]  # two worker processes answered
+        assert set(statuses) == {404}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0, log_path.read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
