@@ -274,38 +274,47 @@ async def stale_tills(conn: db.Conn, tenant_id: int, stores: Sequence[str], now:
 
 
 _STOCK_ALERTS_SQL = """
-WITH near AS (  -- the stores' warehouses (a stock row's warehouse without a warehouses row is its store: as Stock)
-    SELECT unnest(%(stores)s::text[]) AS warehouse_id
-    UNION SELECT warehouse_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])),
-transit AS (
-    SELECT DISTINCT t.to_warehouse AS warehouse_id, l.sku
-    FROM transfers t JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
-    WHERE t.tenant_id = %(t)s AND t.state = 'in_transit' AND t.to_warehouse IN (SELECT warehouse_id FROM near)),
-held AS (
-    SELECT COALESCE(s.warehouse_id, tr.warehouse_id) AS warehouse_id, COALESCE(s.sku, tr.sku) AS sku,
-           COALESCE(s.quantity, 0) AS quantity
-    FROM (SELECT warehouse_id, sku, quantity FROM stock WHERE tenant_id = %(t)s
-          AND warehouse_id IN (SELECT warehouse_id FROM near)) s
-    FULL JOIN transit tr ON tr.warehouse_id = s.warehouse_id AND tr.sku = s.sku),
-per AS (
-    SELECT COALESCE(w.store_id, h.warehouse_id) AS store_id, h.sku, sum(h.quantity) AS on_hand, count(*) AS rows,
-           count(*) FILTER (WHERE h.quantity < 0) AS negative
-    FROM held h LEFT JOIN warehouses w ON w.tenant_id = %(t)s AND w.warehouse_id = h.warehouse_id
-    GROUP BY 1, 2)
-SELECT COALESCE(sum(CASE WHEN COALESCE(sps.min_stock, sp.min_stock) IS NOT NULL
-                          AND p.on_hand < COALESCE(sps.min_stock, sp.min_stock) THEN p.rows ELSE p.negative END), 0)
-FROM per p
-LEFT JOIN store_product_settings sps ON sps.tenant_id = %(t)s AND sps.store_id = p.store_id AND sps.sku = p.sku
-LEFT JOIN store_products sp ON sp.tenant_id = %(t)s AND sp.store_id = p.store_id AND sp.sku = p.sku
-WHERE p.store_id = ANY(%(stores)s::text[])
+WITH wh AS (  -- the stores' warehouses; a stock row's warehouse without a warehouses row is its store (as Stock)
+    SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])
+    UNION SELECT s, s FROM unnest(%(stores)s::text[]) s WHERE NOT EXISTS (SELECT 1 FROM warehouses w
+        WHERE w.tenant_id = %(t)s AND w.warehouse_id = s)),
+held AS NOT MATERIALIZED (  -- the Stock page's rows: each stock row, each product only in transit (quantity 0)
+    SELECT st.warehouse_id, st.sku, st.quantity FROM stock st JOIN wh ON wh.warehouse_id = st.warehouse_id
+    WHERE st.tenant_id = %(t)s
+    UNION ALL SELECT DISTINCT t.to_warehouse, l.sku, 0 FROM transfers t
+    JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
+    JOIN wh ON wh.warehouse_id = t.to_warehouse
+    WHERE t.tenant_id = %(t)s AND t.state = 'in_transit' AND NOT EXISTS (SELECT 1 FROM stock x
+        WHERE x.tenant_id = %(t)s AND x.warehouse_id = t.to_warehouse AND x.sku = l.sku)),
+mins AS (  -- the minimum in force of each store's product that has one
+    SELECT COALESCE(sps.store_id, sp.store_id) AS store_id, COALESCE(sps.sku, sp.sku) AS sku,
+           COALESCE(sps.min_stock, sp.min_stock) AS min_stock
+    FROM (SELECT * FROM store_products WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])) sp
+    FULL JOIN (SELECT * FROM store_product_settings WHERE tenant_id = %(t)s
+               AND store_id = ANY(%(stores)s::text[])) sps ON sps.store_id = sp.store_id AND sps.sku = sp.sku),
+below AS (  -- the stores' products under their minimum: every row of theirs is flagged
+    SELECT count(*) AS rows, count(*) FILTER (WHERE h.quantity < 0) AS negative
+    FROM mins m JOIN wh ON wh.store_id = m.store_id JOIN held h ON h.warehouse_id = wh.warehouse_id AND h.sku = m.sku
+    WHERE m.min_stock IS NOT NULL GROUP BY m.store_id, m.sku, m.min_stock HAVING sum(h.quantity) < m.min_stock)
+SELECT (SELECT count(*) FROM held WHERE quantity < 0)
+       + (SELECT COALESCE(sum(rows - negative), 0) FROM below)
 """
 
 
 async def stock_alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> int:
     """How many stock rows of ``stores`` the Stock page flags (``inventory.stock_in(..., alerts_only=True)``'s
-    total: a row below its store's minimum, or negative), counted per store and product in one pass without the
-    page's names, costs and ordering."""
-    row = await (await conn.execute(_STOCK_ALERTS_SQL, {"t": tenant_id, "stores": list(stores)})).fetchone()
+    total: a row below its store's minimum, or negative): the negative rows, plus the other rows of the products
+    under their store's minimum (only the products with a minimum are summed per store), without the page's
+    names, costs, ordering and per-row window."""
+    saved = await (await conn.execute(
+        "SELECT current_setting('work_mem'), current_setting('enable_mergejoin'),"
+        " set_config('work_mem', '64MB', true), set_config('enable_mergejoin', 'off', true)")).fetchone()
+    assert saved is not None
+    try:  # hashed in memory: sorting ~100k (store, SKU) texts for a merge join, spilled to disk, cost the most
+        row = await (await conn.execute(_STOCK_ALERTS_SQL, {"t": tenant_id, "stores": list(stores)})).fetchone()
+    finally:
+        await conn.execute("SELECT set_config('work_mem', %s, true), set_config('enable_mergejoin', %s, true)",
+                           (saved[0], saved[1]))
     assert row is not None
     return int(row[0])
 
