@@ -13,7 +13,9 @@ its size and the schema.
 Figures, each beside a baseline measured in the same run:
 - the figure: cold start to ready-to-scan (``benchmarks.cold_start``'s child: a fresh process builds the Terminal
   and shows the main window) on the year's journal; baseline: the same child showing an empty Qt window;
-  ``catalog_cold_s``: the same cold start on the catalog journal alone.
+  ``catalog_cold_s``: the same cold start on the catalog journal alone. ``open_s``: ``SqliteJournal.open`` of
+  the year's journal as the till opens it (closed cleanly: no page check), ``open_full_check_s`` with
+  ``full_check`` (every page read, as every open did before), ``catalog_open_s`` the catalog journal's.
 - ``scan_p99``: ``CheckoutService.scan`` (catalog lookup, cart saved in one fsynced transaction) on the year's
   journal, beside ``catalog_scan_p99`` on the catalog journal; ``slow_scans``: scans over 30 ms (a WAL
   checkpoint run inside a commit shows as one).
@@ -36,8 +38,9 @@ from typing import Any
 from benchmarks import cold_start, common
 from benchmarks.sale_commit import _TimedUnits
 from desktop.journal import migrate
+from desktop.journal.sqlite_store import SqliteJournal
 from shared import money
-from shared.events import envelope
+from shared.events import envelope, registry
 from shared.sale import Tender, TenderKind
 
 NAME = "year_journal"
@@ -150,6 +153,18 @@ def _till(ws: common.Workspace, data_dir: Path, sizes: common.Sizes) -> tuple[li
         term.close()
 
 
+def _open_s(data_dir: Path, full_check: bool) -> float:
+    """Median seconds of ``SqliteJournal.open`` + close on ``data_dir``'s journal (3 runs, after one unmeasured)."""
+    codec, clock, new_id = registry.build_codec(), common.Clock(), common.id_factory(45)
+    took = []
+    for _ in range(4):
+        started = time.perf_counter()
+        SqliteJournal.open(data_dir / common.JOURNAL_NAME, codec=codec, clock=clock, new_id=new_id,
+                           full_check=full_check).close()
+        took.append(time.perf_counter() - started)
+    return round(statistics.median(took[1:]), 3)
+
+
 def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
     source = year_journal(ws, sizes.year_sales, log)
     year_dir = _copy(source, ws.root / f"{NAME}-year")
@@ -164,6 +179,8 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
         ours.append(cold_start.spawn("app", year_dir)["wall_s"])
         catalog.append(cold_start.spawn("app", catalog_dir)["wall_s"])
 
+    opens = {"open_s": _open_s(year_dir, False), "open_full_check_s": _open_s(year_dir, True),
+             "catalog_open_s": _open_s(catalog_dir, False)}
     year_scans, year_commits = _till(ws, year_dir, sizes)
     cat_scans, cat_commits = _till(ws, catalog_dir, sizes)
 
@@ -179,7 +196,7 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
         target=f"cold <= {cold_start.TARGET_S:g} s, scan p99 <= {SCAN_TARGET_MS:g} ms, commit <= "
                f"{COMMIT_TARGET_RATIO:g}x", met=met,
         extra={"sales": sizes.year_sales, "events": _events(year_dir), "file_mb": round(size_mb),
-               "catalog_cold_s": round(statistics.median(catalog), 3), "cold_max": round(max(ours), 3),
+               "catalog_cold_s": round(statistics.median(catalog), 3), "cold_max": round(max(ours), 3), **opens,
                "scan_p50": common.ms(common.percentile(year_scans, 50)), "scan_p99": scan_p99,
                "catalog_scan_p99": common.ms(common.percentile(cat_scans, 99)),
                "slow_scans": sum(s > SLOW_SCAN_S for s in year_scans), "scans": len(year_scans),
