@@ -115,10 +115,10 @@ async def list_customers(conn: db.Conn, tenant_id: int, store: str | None = None
         sql += f" AND p.search_text LIKE %(w{n})s"
         params[f"w{n}"] = f"%{word}%"
     if store is not None:
-        sql += (" AND (p.store_id = %(store)s OR EXISTS (SELECT 1 FROM fiado_entries e WHERE e.tenant_id = p.tenant_id"
-                " AND e.store_id = %(store)s AND (e.customer_id = p.customer_id OR e.customer_id IN (SELECT"
-                " x.alias_id FROM customer_aliases x WHERE x.tenant_id = p.tenant_id"
-                " AND x.customer_id = p.customer_id))))")
+        # the customers with entries made there (an entry of a merged id counts for its survivor), read once
+        sql += (" AND (p.store_id = %(store)s OR p.customer_id IN (SELECT COALESCE(x.customer_id, e.customer_id)"
+                " FROM fiado_entries e LEFT JOIN customer_aliases x ON x.tenant_id = e.tenant_id"
+                " AND x.alias_id = e.customer_id WHERE e.tenant_id = %(t)s AND e.store_id = %(store)s))")
         params["store"] = store
     if only_with_balance:
         sql += " AND COALESCE(b.balance, 0) <> 0"
