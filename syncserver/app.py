@@ -47,7 +47,8 @@ def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock 
                new_id: clock_mod.IdFactory = clock_mod.new_uuid7, pool: psycopg_pool.AsyncConnectionPool | None = None,
                extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The ASGI app. Handlers use ``app.state.settings``, ``.clock``, ``.new_id`` (typed in :mod:`syncserver.state`)
-    and, inside the lifespan, ``app.state.pool``.
+    and, inside the lifespan, ``app.state.pool`` (and ``app.state.read_pool``: ``settings.hq_read_url``'s replica
+    for HQ's read-only pages, else the same pool).
 
     Args:
         settings: ``database_url`` must be set unless ``pool`` is given.
@@ -68,12 +69,21 @@ def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock 
             await app.state.pool.open(wait=False)  # start even if PostgreSQL is down: /health says 503
         else:
             app.state.pool = pool
+        replica = settings.hq_read_url
+        if replica:
+            app.state.read_pool = psycopg_pool.AsyncConnectionPool(replica, min_size=1, max_size=POOL_MAX_SIZE,
+                                                                   open=False, name="almacen-hq-read")
+            await app.state.read_pool.open(wait=False)
+        else:
+            app.state.read_pool = app.state.pool
         from syncserver.sii import scheduler
 
         try:
             async with scheduler.running(app.state.pool, settings, clock=clock):  # every dte_interval s (0 = off)
                 yield
         finally:
+            if replica:
+                await app.state.read_pool.close()
             if own:
                 await app.state.pool.close()
 

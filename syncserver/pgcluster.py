@@ -253,6 +253,28 @@ class LocalCluster:
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
+    def replica(self, data_dir: Path, *, fast: bool = False) -> LocalCluster:
+        """A streaming replica of this running cluster in ``data_dir`` (``pg_basebackup -R -X stream``), not started:
+        ``start()`` it (it listens on its own port; it streams from this one with the superuser's password).
+
+        Raises:
+            ClusterError: ``data_dir`` already holds a cluster, or pg_basebackup failed (its message as detail).
+        """
+        standby = LocalCluster(data_dir, fast=fast)
+        if standby.pgdata.exists():
+            raise ClusterError(f"Ya existe una base de datos en {standby.pgdata}.", "use una carpeta vacía")
+        standby._prepare_folder()
+        shutil.copyfile(self.password_file, standby.password_file)
+        os.chown(standby.password_file, standby._uid, standby._gid)
+        os.chmod(standby.password_file, 0o600)
+        result = self._run([self._pg("pg_basebackup"), "-d", self.dsn(), "-D", str(standby.pgdata), "-R",
+                            "-X", "stream", "-c", "fast", *(["--no-sync"] if fast else [])])
+        if result.returncode != 0:
+            shutil.rmtree(standby.pgdata, ignore_errors=True)
+            raise ClusterError(f"No se pudo copiar la base de datos a la réplica {data_dir}.",
+                               (result.stderr or result.stdout).strip())
+        return standby
+
     def __enter__(self) -> LocalCluster:
         self.start()
         return self

@@ -36,6 +36,7 @@ class ServerSettings:
     """
 
     database_url: str | None = field(default=None, repr=False)  # may carry a password
+    hq_read_url: str | None = field(default=None, repr=False)  # a streaming replica for HQ's read-only pages
     data_dir: Path = Path("var/server")
     host: str = "127.0.0.1"
     port: int = 8700

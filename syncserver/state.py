@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+import psycopg_pool
 from starlette.requests import HTTPConnection
 
 from shared import clock as clock_mod
@@ -25,3 +26,10 @@ def clock(conn: HTTPConnection) -> clock_mod.Clock:
 def new_id(conn: HTTPConnection) -> clock_mod.IdFactory:
     """The injected id factory (``app.state.new_id``, UUIDv7 text in production)."""
     return cast(clock_mod.IdFactory, conn.app.state.new_id)
+
+
+def read_pool(conn: HTTPConnection) -> psycopg_pool.AsyncConnectionPool:
+    """The pool for HQ's read-only pages: the replica's (``hq_read_url``) when set, else the primary's.
+
+    Only for reads: a hot standby refuses every write (``ReadOnlySqlTransaction``)."""
+    return cast(psycopg_pool.AsyncConnectionPool, conn.app.state.read_pool)

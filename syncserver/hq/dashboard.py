@@ -39,7 +39,7 @@ async def _scope(request: Request, conn: db.Conn, user: HqUser) -> tuple[list[tu
 async def _figures(request: Request, user: HqUser) -> tuple[dashboard.Dashboard, list[tuple[str, str]], str | None,
                                                            list[tuple[str, str]], str]:
     now = state.clock(request)()
-    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+    async with db.tenant_tx(state.read_pool(request), user.tenant_id) as conn:  # reads only: the replica if set
         stores, chosen = await _scope(request, conn, user)
         every = [(s.store_id, s.name) for s in await tenants.stores(conn, user.tenant_id)
                  if user.sees_store(s.store_id)]

@@ -47,7 +47,7 @@ async def day(request: Request, user: HqUser) -> Response:
     store = params.store_param(user, request.query_params)
     query = {"tenant": user.tenant_id, "day": chosen, "store": store, "scope": user.store_scope,
               "low": (chosen - timedelta(days=1)).isoformat(), "high": (chosen + timedelta(days=2)).isoformat()}
-    async with db.tenant_tx(request.app.state.pool, user.tenant_id) as conn:
+    async with db.tenant_tx(state.read_pool(request), user.tenant_id) as conn:  # reads only: the replica if set
         all_stores = [s for s in await (await conn.execute(
             "SELECT store_id, name FROM stores WHERE tenant_id = %s ORDER BY name", (user.tenant_id,))).fetchall()
             if user.sees_store(s[0])]
