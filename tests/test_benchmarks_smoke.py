@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("scan_to_line", "sale_commit", "cold_start", "memory", "sync_catchup", "sync_ingest", "ted_stamp",
          "dte_envelope", "catalog_import", "till_catalog_pull", "stock_list", "kardex_page", "count_post",
          "fiado_statement", "general_journal", "desktop_reports", "hq_dashboard", "books_month", "hq_pages",
-         "hq_reports", "journal_backup", "year_journal")
+         "hq_reports", "journal_backup", "year_journal", "reconnect_storm")
 
 
 @pytest.mark.slow
