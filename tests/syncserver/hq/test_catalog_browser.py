@@ -51,6 +51,10 @@ def test_import_preview_import_and_rejects_at_desktop_and_phone_width(world: Wor
     progress.goto(server + "/hq/catalogo/importar")
     progress.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(str(source))
     progress.get_by_role("button", name="Revisar el archivo").click()
+    # the preview must be on screen (its row written, the navigation done) before the row is set running and the
+    # page reloaded: reloading a page still navigating fails with «Not attached to an active page»
+    expect(progress.get_by_role("heading", name="Filas con problemas")).to_be_visible()
+    progress.wait_for_load_state("load")
     world.execute("UPDATE catalog_imports SET state = 'running', total = 20000, done = 13334,"
                   " result = jsonb_build_object('started_at', now()) WHERE state = 'preview'")
     progress.reload()
