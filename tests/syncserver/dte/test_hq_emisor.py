@@ -140,6 +140,9 @@ def test_the_owner_chooses_the_card_sales_model_and_every_till_gets_it(pg_databa
             saved = await client.get("/hq/emisor?guardado=modelo")
             assert "Modelo de emisión guardado" in saved.text and "elegido por pepe@donpepe.cl" in saved.text
             assert 'value="voucher" checked' in saved.text
+            # the section is on the page once, and not inside the page's <title>
+            assert saved.text.count('id="modelo"') == 1 and "<title>Emisor" in saved.text
+            assert "<section" not in saved.text.split("<title>")[1].split("</title>")[0]
             again = await client.post("/hq/emisor/modelo", data={"csrf": token, "modelo": "voucher"})
             assert again.headers["location"] == "/hq/emisor?guardado=modelo-igual#modelo"
 
