@@ -79,6 +79,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog-cache", type=Path, metavar="DIR",
                    help="keep the catalog journal in DIR and reuse it in later runs (default: build it every run)")
     p.add_argument("--hq-samples", type=int, metavar="N", help="requests of each HQ page in hq_pages (default 20)")
+    p.add_argument("--hq-page", action="append", metavar="TEXT", default=[],
+                   help="hq_pages: measure only the pages whose label contains TEXT (repeatable; e.g. 'stock')")
     p.add_argument("--data-cache", type=Path, metavar="DIR",
                    help="where hq_pages keeps its generated 50-store master (default: $ALMACEN_BENCH_CACHE or"
                         " /var/tmp/almacen-bench; built once, reused by later runs)")
@@ -107,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = common.Sizes.quick() if args.quick else common.Sizes()
     if args.hq_samples:
         sizes = dataclasses.replace(sizes, hq_samples=max(1, args.hq_samples))
+    if args.hq_page:
+        sizes = dataclasses.replace(sizes, hq_pages=tuple(args.hq_page))
     if args.data_cache:
         os.environ["ALMACEN_BENCH_CACHE"] = str(args.data_cache.resolve())
     names = args.only or list(BENCHMARKS)

@@ -57,6 +57,7 @@ class Sizes:
     dashboard_sales: int = 100_000  # hq_dashboard: sales of ten stores over five weeks (3 lines each) ...
     dashboard_samples: int = 10  # ... and dashboards built
     hq_samples: int = 20  # hq_pages: requests of every HQ page (over benchmarks.hq_data's 50 stores, 5M lines)
+    hq_pages: tuple[str, ...] = ()  # hq_pages: only the pages whose label contains one of these (empty: all)
     hq_report_lines: int = 5_000_000  # hq_reports: sale lines of 50 stores' year in the rollups ...
     hq_report_samples: int = 5  # ... and reads of every report per store choice and period
     year_sales: int = 150_000  # year_journal: sales of the till's year (one event each, 10 lines)

@@ -249,15 +249,15 @@ def live_update(url: str, client: httpx.Client, admin_url: str, built: hq_data.B
             return max(at - acked, 0.0)
 
 
-def _run(scale: hq_data.Scale, cache: Path | None, samples: int, log: Callable[[str], None]
-         ) -> tuple[list[Timing], list[float], float, hq_data.Built]:
+def _run(scale: hq_data.Scale, cache: Path | None, samples: int, pages: tuple[Page, ...],
+         log: Callable[[str], None]) -> tuple[list[Timing], list[float], float, hq_data.Built]:
     started = time.perf_counter()
     with hq_data.database(scale, cache, log) as (admin_url, app_url, built):
         clock = MovingClock(hq_data.NOW)
         with serve(app_url, clock) as url, httpx.Client(base_url=url, timeout=TIMEOUT_SECONDS) as client:
             log(f"  serving on {url} ({time.perf_counter() - started:.1f} s since the start)")
             login(client)
-            timings, base = measure_pages(client, PAGES, samples, log)
+            timings, base = measure_pages(client, pages, samples, log)
             log(f"  pages measured ({time.perf_counter() - started:.1f} s)")
             live = live_update(url, client, admin_url, built, clock)
     log(f"  server and cluster stopped ({time.perf_counter() - started:.1f} s)")
@@ -272,7 +272,10 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
             cache = Path(tempfile.mkdtemp(prefix="almacen-bench-hq-"))
             stack.callback(shutil.rmtree, cache, ignore_errors=True)
             os.chmod(cache, 0o711)  # the postmaster runs as the postgres user and must reach its data folder
-        timings, base, live, built = _run(scale, cache, sizes.hq_samples, log)
+        chosen = tuple(p for p in PAGES if not sizes.hq_pages or any(w in p.label for w in sizes.hq_pages))
+        if not chosen:
+            raise SystemExit(f"no HQ page's label contains any of {sizes.hq_pages}: {[p.label for p in PAGES]}")
+        timings, base, live, built = _run(scale, cache, sizes.hq_samples, chosen, log)
     b50 = common.percentile(base, 50)
     measured = [t for t in timings if not t.missing]
     worst = max(measured, key=lambda t: t.p95)
