@@ -23,7 +23,6 @@ import psycopg
 
 from shared import clock as clock_mod
 from shared import errors as pos_errors
-from shared import rut as rut_mod
 from shared.dte import caf as caf_mod
 from shared.dte import documents
 from shared.dte import errors as dte_errors
@@ -147,16 +146,34 @@ def chile_now(now: datetime | None, clock: clock_mod.Clock) -> datetime:
 NAMES: Final = {NOTA_CREDITO: "nota de crédito", NOTA_DEBITO: "nota de débito"}
 
 
-async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, build: Callable[[int], documents.Documento], *,
-                      sale_id: str, moment: datetime, by: str) -> Corrected:
-    """Stamp and record a nota issued in HQ, inside the caller's tenant transaction: a folio of ``tipo`` from the
-    server's own lease, the nota ``build(folio)`` (its first reference is the document it modifies, with its
-    CodRef), its TED, then ``dte_documents`` (``sale_id``: the sale behind the modified document), the outbox
+def _timbre(caf: caf_mod.Caf, content: dict[str, Any], *, folio: int, moment: datetime) -> bytes:
+    """The TED of nota ``folio`` stamped at ``moment`` from its :func:`content_of` (receptor, total, first line).
+
+    Raises:
+        DteError: as ``ted.build_ted`` (a folio outside the CAF, an invalid receptor RUT, an empty text).
+    """
+    receptor = content["receptor"]
+    return ted_mod.build_ted(caf, folio=folio, fecha_emision=moment.date(), rut_receptor=str(receptor["rut"]),
+                             razon_social_receptor=str(receptor["razon_social"] or documents.RAZON_SOCIAL_ANONIMO),
+                             monto_total=int(content["totales"]["total"]), item1=str(content["lineas"][0]["nombre"]),
+                             timestamp=moment)
+
+
+async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Callable[[int], dict[str, Any]], *,
+                      sale_id: str, moment: datetime, by: str, emisor_rut: str | None = None) -> Corrected:
+    """Stamp and record a nota issued in HQ, inside the caller's tenant transaction (every HQ nota goes through
+    here): a folio of ``tipo`` from the server's own lease, the nota's :func:`content_of` ``content_for(folio)``
+    (its reference is the document it modifies, with its CodRef; :func:`content_of_document` of a built
+    document), its TED, then ``dte_documents`` (``sale_id``: the sale behind the modified document), the outbox
     (``issued``) and ``dte_corrections`` with its content.
+
+    Args:
+        emisor_rut: when given, the CAF must be this emisor's (the RUT the nota was built for).
 
     Raises:
         CorrectionError: ``refused``: no CAF of ``tipo`` with folios left, the nota breaks a rule of the SII (the
-            message says which), the folio is taken, or the original is already annulled (CodRef 1).
+            message says which), the CAF is another emisor's, the folio is taken, or the original is already
+            annulled (CodRef 1).
     """
     name = NAMES.get(tipo, f"tipo {tipo}")
     taken = await folios.take_server_folio(conn, tenant_id, tipo, today=moment.date())
@@ -165,9 +182,11 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, build: Callable[
                                          "en la página Folios")
     folio, caf_xml = taken
     try:
-        doc = build(folio)
-        content = content_of_document(doc)
-        timbre = ted_mod.stamp(caf_mod.parse_caf(caf_xml.encode("iso-8859-1")), doc, moment)
+        caf = caf_mod.parse_caf(caf_xml.encode("iso-8859-1"))
+        if emisor_rut is not None and caf.rut_emisor != emisor_rut:
+            raise dte_errors.DocumentInvalid(f"el CAF (RUT {caf.rut_emisor}) no es del emisor {emisor_rut}")
+        content = content_for(folio)
+        timbre = _timbre(caf, content, folio=folio, moment=moment)
     except dte_errors.DteError as exc:
         raise CorrectionError("refused", f"no se pudo emitir la {name}: {exc}") from None
     ref = content["referencia"]
@@ -188,7 +207,7 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, build: Callable[
         raise CorrectionError("refused", "este documento ya fue anulado con una nota") from None
     log.info("nota issued in hq", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,
                                          "original_tipo": ref["tipo"], "original_folio": ref["folio"]})
-    return Corrected(folio, int(ref["tipo"]), int(ref["folio"]), doc.totales.total, tipo)
+    return Corrected(folio, int(ref["tipo"]), int(ref["folio"]), int(content["totales"]["total"]), tipo)
 
 
 async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int, *, by: str,
@@ -237,34 +256,8 @@ async def correct_rejected(pool: db.Pool, tenant_id: int, tipo: int, folio: int,
         total = totales.total
         if total != sale.total:
             raise CorrectionError("refused", f"las líneas de la venta suman {total}, no {sale.total}")
-        taken = await folios.take_server_folio(conn, tenant_id, NOTA_CREDITO,
-                                               today=moment.date())
-        if taken is None:
-            raise CorrectionError("refused", "no quedan folios de nota de crédito (tipo 61): importe un CAF del tipo 61"
-                                             " en la página Folios")
-        nc_folio, caf_xml = taken
-        try:
-            caf = caf_mod.parse_caf(caf_xml.encode("iso-8859-1"))
-            timbre = ted_mod.build_ted(
-                caf, folio=nc_folio, fecha_emision=moment.date(), rut_receptor=rut_mod.parse(receptor.rut).compact,
-                razon_social_receptor=receptor.razon_social or documents.RAZON_SOCIAL_ANONIMO, monto_total=total,
-                item1=lineas[0].nombre, timestamp=moment)
-        except (dte_errors.DteError, pos_errors.InvalidRut) as exc:
-            raise CorrectionError("refused", f"no se pudo timbrar la nota de crédito: {exc}") from None
-        content = content_of(tipo, folio, date.fromisoformat(target.stamped_at[:10]), receptor, lineas, razon,
-                             totales)
-        inserted = await folios_store.add_document(
-            conn, tenant_id, tipo=NOTA_CREDITO, folio=nc_folio, sale_id=target.sale_id,
-            terminal_id=folios.SERVER_TERMINAL, epoch=folios.SERVER_EPOCH, seq=0,
-            stamped_at=moment.isoformat(timespec="seconds"), ted=timbre.decode("iso-8859-1"))
-        if not inserted:
-            raise CorrectionError("refused", f"el folio {nc_folio} de nota de crédito ya fue usado: revise los CAF")
-        await outbox.add_issued(conn, tenant_id, NOTA_CREDITO, nc_folio)
-        try:
-            await documents_store.add_correction(conn, tenant_id, tipo=NOTA_CREDITO, folio=nc_folio,
-                                                 original_tipo=tipo, original_folio=folio, reason=razon,
-                                                 content=content, by=by)
-        except psycopg.errors.UniqueViolation:
-            raise CorrectionError("refused", "este documento ya fue corregido con una nota de crédito") from None
-    log.info("document corrected", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio, "nc_folio": nc_folio})
-    return Corrected(nc_folio, tipo, folio, total)
+        fecha = date.fromisoformat(target.stamped_at[:10])
+        return await record_nota(conn, tenant_id, NOTA_CREDITO,
+                                 lambda _folio: content_of(tipo, folio, fecha, receptor, lineas, razon, totales),
+                                 sale_id=target.sale_id, moment=moment, by=by)
+

@@ -142,8 +142,9 @@ async def issue_debit(pool: db.Pool, tenant_id: int, tipo: int, folio: int, carg
                                          receptor=receptor, lineas=lineas_check, referencia=referencia,
                                          montos_brutos=montos_brutos)
 
-        done = await corrections.record_nota(conn, tenant_id, NOTA_DEBITO, build, sale_id=target.sale_id,
-                                             moment=moment, by=by)
+        done = await corrections.record_nota(conn, tenant_id, NOTA_DEBITO,
+                                             lambda f: corrections.content_of_document(build(f)),
+                                             sale_id=target.sale_id, moment=moment, by=by, emisor_rut=emisor.rut)
     return done
 
 
@@ -175,6 +176,7 @@ async def annul_debit(pool: db.Pool, tenant_id: int, folio: int, *, by: str, rea
         def build(nc_folio: int) -> documents.Documento:
             return documents.nota_que_anula(original, folio=nc_folio, fecha_emision=moment.date(), razon=razon)
 
-        done = await corrections.record_nota(conn, tenant_id, corrections.NOTA_CREDITO, build, sale_id=note.sale_id,
-                                             moment=moment, by=by)
+        done = await corrections.record_nota(conn, tenant_id, corrections.NOTA_CREDITO,
+                                             lambda f: corrections.content_of_document(build(f)),
+                                             sale_id=note.sale_id, moment=moment, by=by, emisor_rut=emisor.rut)
     return done
