@@ -92,15 +92,45 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Read every page of the journal, every archive file and every epoch's chain across them; print what holds
+    (``archive``: events archived, files, folder, last month archived)."""
     from desktop import terminal
+    from desktop.journal import archive
 
     term = terminal.build(_settings(args))
     try:
         term.journal.check_pages()  # the till's start trusts a cleanly closed file; verify reads every page
         count = term.journal.verify()
         seq, head = term.journal.head
+        with term.journal.lock:
+            held = archive.status(term.journal.conn, term.journal.path)
         print(json.dumps({"events": count, "epoch": term.journal.identity.epoch, "head_seq": seq,
-                          "head_hash": head, "verified": True}))
+                          "head_hash": head, "verified": True, "archive": held.as_dict()}, ensure_ascii=False))
+    finally:
+        term.close()
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """Move the months acknowledged by the server and older than ``[journal] retention_days`` (or ``--days``) into
+    verified archive files (``desktop.journal.archive.run``), then compact the journal unless ``--no-compact``."""
+    from desktop import terminal
+    from desktop.journal import archive
+
+    s = _settings(args)
+    days = args.days or s.journal.retention_days
+    if days < 31:
+        print("ERROR: --days debe ser 31 o más (el mes que el contador cierra)", file=sys.stderr)
+        return 2
+    term = terminal.build(s)
+    try:
+        outcome = archive.run(term.journal, term.journal.clock(), days, compact=not args.no_compact)
+        with term.journal.lock:
+            held = archive.status(term.journal.conn, term.journal.path)
+        print(json.dumps({"archived": [{"file": a.name, "month": a.month, "events": a.events, "bytes": a.size}
+                                       for a in outcome.archived],
+                          "journal_bytes_before": outcome.size_before, "journal_bytes_after": outcome.size_after,
+                          "compacted": outcome.compacted, "archive": held.as_dict()}, ensure_ascii=False))
     finally:
         term.close()
     return 0
@@ -297,7 +327,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--simulated-scale", metavar="PROTOCOLO", default="",
                      help="usar una balanza simulada en un pseudo-terminal (toledo8217, cas_ecr, cas_indicator, "
                           "dibal, digi_ds781, magellan_scc); su peso cambia solo")
-    add("verify", cmd_verify, "verificar la cadena de hash del diario")
+    add("verify", cmd_verify, "verificar la cadena de hash del diario y de sus archivos")
+    arch = add("archive", cmd_archive, "archivar los meses ya recibidos por el servidor y más antiguos que la "
+               "retención ([journal] retention_days) en archivos verificados junto al diario")
+    arch.add_argument("--days", type=int, default=0, help="retención en días (por defecto la de terminal.toml, 400)")
+    arch.add_argument("--no-compact", action="store_true",
+                      help="no reescribir el diario sin las páginas liberadas (SQLite las reusa igual)")
     enroll = add("enroll", cmd_enroll, "enrolar esta caja con HQ usando un código de un solo uso")
     enroll.add_argument("url", help="dirección del servidor, p. ej. http://hq.example.cl:8700")
     enroll.add_argument("code", help="código de enrolamiento entregado por HQ")

@@ -79,6 +79,18 @@ class BackupSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalSettings:
+    """The journal's archive files (``[journal]``, docs/year-journal.md): months the server acknowledged that ended
+    more than ``retention_days`` ago move out of the journal into verified files beside it."""
+
+    retention_days: int = 400
+
+    def validate(self) -> None:
+        if self.retention_days < 31:
+            raise ValueError("[journal] retention_days debe ser 31 o más (el mes que el contador cierra)")
+
+
+@dataclass(frozen=True, slots=True)
 class TerminalSettings:
     """Everything a terminal needs to start. ``discount_limit_pct``: above it a supervisor PIN is required.
 
@@ -115,6 +127,7 @@ class TerminalSettings:
     label_item_digits: int = 5
     draft_durability: str = "FULL"
     backup: BackupSettings = field(default_factory=BackupSettings)
+    journal: JournalSettings = field(default_factory=JournalSettings)
 
     @property
     def journal_path(self) -> Path:
@@ -153,7 +166,7 @@ def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSett
     if unknown:
         raise ValueError(f"{path}: claves desconocidas {sorted(unknown)}")
     tables = {name: raw.pop(name) for name in ("store", "documents", "printer", "drawer", "scale", "scanner",
-                                                 "backup") if name in raw}
+                                                 "backup", "journal") if name in raw}
     for key in ("label_prefixes_weight", "label_prefixes_price"):
         if key in raw:
             raw[key] = tuple(raw[key])
@@ -162,7 +175,7 @@ def parse(text: str, data_dir: Path, *, source: str = FILE_NAME) -> TerminalSett
         devices = {name: _table(cls, tables[name], name) for name, cls in (
             ("store", StoreInfo), ("documents", DocumentSettings), ("printer", PrinterConfig),
             ("drawer", DrawerConfig), ("scale", ScaleConfig), ("scanner", ScannerConfig),
-            ("backup", BackupSettings)) if name in tables}
+            ("backup", BackupSettings), ("journal", JournalSettings)) if name in tables}
         settings = replace(settings, **devices)
         validate(settings)
     except (TypeError, ValueError) as exc:
@@ -204,6 +217,7 @@ def validate(s: TerminalSettings) -> None:
     PaperWidth.parse(s.printer.width)
     s.drawer.validate()
     s.backup.validate()
+    s.journal.validate()
     if s.scale is not None:
         s.scale.validate()
     if s.scanner is not None:

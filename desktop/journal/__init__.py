@@ -2,6 +2,7 @@
 models they keep (the path of a sale: docs/architecture.md §2).
 
     journal/
+    ├── archive.py               archive files: acknowledged months past the retention, verified, read through
     ├── backup.py                copies of the running journal (SQLite online backup), read back and verified; restore
     ├── count_drafts.py          lines of an open count sheet before posting (working state, kept by a rebuild)
     ├── errors.py                every sqlite3/OS failure translated into one ``JournalError``

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.journal import migrate
+from desktop.journal import archive, migrate
 from desktop.journal.sqlite_store import Identity, SqliteJournal, connect
 from shared.errors import EventError
 from shared.events import envelope, registry
@@ -50,6 +50,9 @@ def copy_online(source: Path, target: Path) -> None:
     the WAL database: the sale's commits are not blocked), as a self-contained file (rollback journal, no -wal) made
     durable (fsync of the file and its folder).
 
+    The archive files the copy records (``desktop.journal.archive``) go to ``<folder>/archive/`` beside it, each
+    once: they never change, so a file already there with the recorded SHA-256 is kept (:func:`copy_archives`).
+
     Raises:
         CopyFailed: the target cannot be written (full, read-only, missing folder) or the source cannot be read.
     """
@@ -66,12 +69,51 @@ def copy_online(source: Path, target: Path) -> None:
         _fsync(target)
         with contextlib.suppress(OSError):  # some network shares refuse fsync of a folder; the file is synced
             _fsync(target.parent)
+        copy_archives(target, archive.folder(source), archive.folder(target))
     except (sqlite3.Error, OSError) as exc:
         raise _failure(exc) from exc
     finally:
         for conn in (src, dst):
             if conn is not None:
                 conn.close()
+
+
+def copy_archives(journal: Path, source: Path, target: Path, *, aside: str = "") -> list[str]:
+    """Copy every archive file the journal (or copy) at ``journal`` records from the folder ``source`` into
+    ``target``, unless ``target`` already holds it with the recorded SHA-256; each copy is written as
+    ``….parcial``, synced, its SHA-256 read back and compared, then renamed. A different file of the same name in
+    ``target`` is replaced, or first moved to ``<name><aside>`` when ``aside`` is given. Returns the names copied.
+
+    Raises:
+        CopyFailed: ``"corrupt"`` (a source file missing or not the recorded one), or the target cannot be written.
+    """
+    conn = connect(journal, readonly=True)
+    try:
+        held = archive.records(conn)
+    finally:
+        conn.close()
+    copied: list[str] = []
+    for record in held:
+        dst = target / record.name
+        if dst.is_file() and archive.sha256(dst) == record.sha256:
+            continue
+        src = source / record.name
+        if not src.is_file() or archive.sha256(src) != record.sha256:
+            raise CopyFailed("corrupt", f"el archivo del diario {src} falta o no es el que el diario registra")
+        target.mkdir(exist_ok=True)
+        if dst.exists() and aside:
+            os.replace(dst, dst.with_name(dst.name + aside))
+        partial = dst.with_name(dst.name + archive.PARTIAL)
+        shutil.copyfile(src, partial)
+        _fsync(partial)
+        if archive.sha256(partial) != record.sha256:
+            partial.unlink()
+            raise CopyFailed("corrupt", f"la copia de {record.name} no se leyó igual a la original")
+        os.replace(partial, dst)
+        with contextlib.suppress(OSError):
+            _fsync(target)
+        copied.append(record.name)
+    return copied
 
 
 def check(path: Path, *, pause: float = 0.0) -> Checked:
@@ -107,7 +149,8 @@ def check(path: Path, *, pause: float = 0.0) -> Checked:
         raise
     except (sqlite3.Error, OSError) as exc:
         raise _failure(exc) from exc
-    except (EventError, KeyError, ValueError) as exc:  # a broken chain or unreadable meta: not a good copy
+    except (EventError, archive.ArchiveError, KeyError, ValueError) as exc:  # a broken chain, an archive file
+        # missing or altered, unreadable meta: not a good copy
         raise CopyFailed("corrupt", f"{type(exc).__name__}: {exc}") from exc
     finally:
         if conn is not None:
@@ -115,9 +158,9 @@ def check(path: Path, *, pause: float = 0.0) -> Checked:
 
 
 def _verify(journal: SqliteJournal, pause: float) -> int:
+    archive.verify(journal)  # each archive file whole (its SHA-256 and chain); its events are counted below
     total = 0
-    epochs = [r[0] for r in journal.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch")]
-    for epoch in epochs:
+    for epoch in journal.epochs():
         prev, seq = envelope.GENESIS_HASH, 1
         while True:
             started = time.perf_counter()
@@ -161,9 +204,11 @@ def _fsync(path: Path) -> None:
 
 
 def restore(copy: Path, journal: Path, now: datetime) -> tuple[Checked, Path | None]:
-    """Put the verified copy ``copy`` back as the till's journal ``journal``: the journal in place (with its -wal and
-    -shm) is moved aside as ``<journal>.antes-<YYYYMMDD-HHMMSS>`` (never deleted), the copy written beside it and
-    renamed into place. Returns what the copy holds and where the old journal went (None when there was none).
+    """Put the verified copy ``copy`` back as the till's journal ``journal``: the archive files it records come back
+    from the backup folder's ``archive/`` (a different local file of the same name moved aside, never deleted);
+    the journal in place (with its -wal and -shm) is moved aside as ``<journal>.antes-<YYYYMMDD-HHMMSS>`` (never
+    deleted), the copy written beside it and renamed into place. Returns what the copy holds and where the old
+    journal went (None when there was none).
 
     The till must be closed (its lock is taken). The sync then notices the server holds more than the file and
     continues as a new epoch (docs/architecture.md §3, Epochs).
@@ -176,6 +221,9 @@ def restore(copy: Path, journal: Path, now: datetime) -> tuple[Checked, Path | N
     journal.parent.mkdir(parents=True, exist_ok=True)
     lock = _lock(journal)
     try:
+        # the archive files first (verified by check): a power cut before the journal moves leaves only extra files
+        copy_archives(copy, archive.folder(copy), archive.folder(journal),
+                      aside=f".antes-{now.strftime('%Y%m%d-%H%M%S')}")
         aside: Path | None = None
         if journal.exists():
             try:

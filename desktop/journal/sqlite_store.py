@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import sqlite3
@@ -19,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.journal import migrate, projections
+from desktop.journal import archive, migrate, projections
 from desktop.journal.errors import JournalError, JournalProblem, translate
 from shared.events import codec as codec_mod
 from shared.events import envelope, rules
@@ -84,6 +85,7 @@ class SqliteJournal:
         self.clock = clock
         self.new_id = new_id
         self.lock = threading.RLock()  # the sync worker thread shares this connection with the UI thread
+        self.archive_dir = archive.folder(path)  # the files of archived months (``desktop.journal.archive``)
         self._head = self._read_head()
         self.last_write = time.monotonic()
         self._checkpointer = _Checkpointer(self)
@@ -212,15 +214,43 @@ class SqliteJournal:
             return [uow.append(e) for e in events]
 
     def read(self, from_seq: int = 1, epoch: int | None = None, limit: int = -1) -> Iterator[envelope.Envelope]:
-        """Envelopes of one epoch (this one by default) from ``from_seq`` on, in seq order (at most ``limit``)."""
+        """Envelopes of one epoch (this one by default) from ``from_seq`` on, in seq order (at most ``limit``):
+        the archived ones from their files first (``desktop.journal.archive``), then the journal's rows.
+
+        Raises:
+            ArchiveError: an archive file holding part of the range is missing or unreadable.
+        """
+        epoch = self.identity.epoch if epoch is None else epoch
+        with self.lock:
+            archived_to = self.conn.execute("SELECT max(last_seq) FROM archives WHERE epoch = ?",
+                                            (epoch,)).fetchone()[0]
+        if archived_to is not None and from_seq <= archived_to:
+            for entry in archive.entries(self, epoch, from_seq, limit):
+                yield entry
+                limit -= 1 if limit > 0 else 0
+                from_seq = entry.seq + 1
+            if limit == 0:
+                return
+            from_seq = max(from_seq, archived_to + 1)
         with self.lock:
             rows = self.conn.execute(
                 "SELECT event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,"
                 " payload, prev_hash, hash FROM events WHERE epoch = ? AND seq >= ? ORDER BY seq LIMIT ?",
-                (self.identity.epoch if epoch is None else epoch, from_seq, limit)).fetchall()
+                (epoch, from_seq, limit)).fetchall()
         for r in rows:
             yield envelope.Envelope(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
                                     r[10], r[11])
+
+    def epochs(self) -> list[int]:
+        """Every epoch the journal holds, in its rows or in its archive files, oldest first."""
+        found: set[int] = set()
+        with self.lock:
+            found.update(r[0] for r in self.conn.execute("SELECT DISTINCT epoch FROM archives"))
+            epoch = self.conn.execute("SELECT min(epoch) FROM events").fetchone()[0]
+            while epoch is not None:  # one index seek per epoch, not a walk over every row
+                found.add(int(epoch))
+                epoch = self.conn.execute("SELECT min(epoch) FROM events WHERE epoch > ?", (epoch,)).fetchone()[0]
+        return sorted(found)
 
     def check_pages(self) -> None:
         """Read every page of the file (``PRAGMA quick_check``). Raises: JournalError(CORRUPT) naming the damage."""
@@ -231,9 +261,14 @@ class SqliteJournal:
                 raise translate(exc, str(self.path)) from exc
 
     def verify(self) -> int:
-        """Check every epoch's chain; return the number of events. Raises: ChainBroken."""
-        epochs = [r[0] for r in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch")]
-        return sum(envelope.verify_chain(self.read(1, epoch)) for epoch in epochs)
+        """Check every archive file (its recorded SHA-256, its chain) and every epoch's chain from its first event,
+        across the archive files into the journal's rows; return the number of events.
+
+        Raises:
+            ChainBroken: a link or a hash does not match. ArchiveError: an archive file missing or altered.
+        """
+        archive.verify(self)
+        return sum(envelope.verify_chain(self.read(1, epoch)) for epoch in self.epochs())
 
     def sync_state(self) -> dict[str, str]:
         with self.lock:
@@ -319,9 +354,25 @@ class SqliteJournal:
         """Every entry in the order it was first journaled: epoch by epoch, without the copies a new epoch starts
         with (``begin_epoch``)."""
         previous = None
-        for (epoch,) in self.conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch").fetchall():
+        for epoch in self.epochs():
             yield from self.read(1 + (0 if previous is None else self.carried(epoch, previous)), epoch)
             previous = epoch
+
+    def mark_carried(self) -> None:
+        """Record for every later epoch how many entries it carried over (``carried:<epoch>``) where no mark says
+        it yet (a file that began the epoch before marks were kept): archiving removes the rows :meth:`carried`
+        would otherwise compare. Raises: JournalError."""
+        with self.lock:
+            epochs = self.epochs()
+            marks = {k for (k,) in self.conn.execute("SELECT key FROM meta WHERE key LIKE ?", (f"{CARRIED}%",))}
+            counts = [(f"{CARRIED}{e}", str(self.carried(e, p))) for p, e in itertools.pairwise(epochs)
+                      if f"{CARRIED}{e}" not in marks]
+            if counts:
+                try:
+                    with _transaction(self.conn):
+                        self.conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", counts)
+                except (sqlite3.Error, OSError) as exc:
+                    raise translate(exc, str(self.path)) from exc
 
     def carried(self, epoch: int, previous: int) -> int:
         """How many entries at the head of ``epoch`` are copies of the tail of ``previous`` (the epoch it continued).
