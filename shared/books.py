@@ -252,7 +252,13 @@ def by_tipo(rows: Iterable[SalesBookRow | PurchaseBookRow]) -> tuple[TipoTotal, 
 
 def totals(rows: Iterable[SalesBookRow | PurchaseBookRow]) -> TipoTotal:
     """The book's signed totals (``tipo`` 0)."""
-    groups = by_tipo(rows)
+    return total_of(by_tipo(rows))
+
+
+def total_of(groups: Iterable[TipoTotal]) -> TipoTotal:
+    """The signed totals (``tipo`` 0) of a book's :func:`by_tipo` groups (:func:`totals` without summing the rows
+    again)."""
+    groups = tuple(groups)
     return TipoTotal(0, sum(g.documentos for g in groups), sum(g.exento for g in groups),
                      sum(g.neto for g in groups), sum(g.iva for g in groups), sum(g.total for g in groups))
 

@@ -10,11 +10,12 @@ writes under ``DIR/books/`` (``shared.books`` writes both).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -89,6 +90,68 @@ def xlsx(header: Sequence[str], cells: list[list[object]], title: str, by_tipo: 
     return buffer.getvalue()
 
 
+def clp(amount: int) -> str:
+    """``web.fmt_clp`` for an int, without its conversions (``-1990 -> "-$1.990"``): the books' pages format
+    thousands of amounts."""
+    return f"-${-amount:,}".replace(",", ".") if amount < 0 else f"${amount:,}".replace(",", ".")
+
+
+def _amounts(sign: int, *values: int) -> str:
+    """The ``<td class="num">`` cells of signed amounts, as the template's ``amount`` macro writes them."""
+    return "".join(f'<td class="num{" neg" if sign * v < 0 else ""}">{clp(sign * v)}</td>' for v in values)
+
+
+class _Memo(dict[Any, str]):
+    """A formatter that remembers what it wrote (a month's lines repeat their days, RUTs and types)."""
+
+    def __init__(self, write: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, key: Any) -> str:
+        self[key] = text = self.write(key)
+        return text
+
+
+def _formatters() -> tuple[_Memo, _Memo, _Memo]:
+    """Day (``dd-mm-aaaa``), RUT (``web.fmt_rut``, escaped) and type (its name and code, escaped) formatters."""
+    return (_Memo(web.fmt_date), _Memo(lambda rut: str(escape(web.fmt_rut(rut)))),
+            _Memo(lambda tipo: f"{escape(books.TIPO_NAMES.get(tipo, tipo))} ({tipo})"))
+
+
+def sales_lines(rows: Sequence[books.SalesBookRow]) -> Markup:
+    """The libro de ventas' table rows (``<tr>``, one a line), as books.html showed them when it wrote each row in
+    a Jinja loop (thousands of lines: written here, ten times faster; test_books checks they are the same)."""
+    day, rut, tipo = _formatters()
+    out = []
+    for r in rows:
+        if r.tipo == books.VOUCHER:
+            folio = f'<span class="muted">{web.fmt_int(r.documentos)} vouchers</span>'
+        elif r.summary:
+            folio = (f'{web.fmt_int(r.folio)}–{web.fmt_int(r.folio_hasta)}<br><span class="muted">'
+                     f'{web.fmt_int(r.documentos)} boletas</span>')
+        else:
+            folio = f'<a href="{web.BASE}/documentos/{r.tipo}/{r.folio}.pdf">{web.fmt_int(r.folio)}</a>'
+        who = ('<span class="muted">Resumen del día</span>' if r.summary else
+               f'{escape(r.razon_social)}<br><span class="muted nowrap">RUT {rut[r.rut]}</span>')
+        ref = f"{r.ref_tipo} N° {web.fmt_int(r.ref_folio)}" if r.ref_tipo else ""
+        out.append(f'      <tr><td class="nowrap">{day[r.fecha]}</td><td>{tipo[r.tipo]}</td>\n'
+                   f'        <td class="num nowrap">{folio}</td>\n        <td>{who}</td>\n'
+                   f'        {_amounts(r.sign, r.exento, r.neto, r.iva, r.total)}\n'
+                   f'        <td class="nowrap">{ref}</td></tr>\n')
+    return Markup("".join(out))
+
+
+def purchase_lines(rows: Sequence[books.PurchaseBookRow]) -> Markup:
+    """The libro de compras' table rows, as :func:`sales_lines` writes the sales'."""
+    day, rut, tipo = _formatters()
+    return Markup("".join(
+        f'      <tr><td class="nowrap">{day[r.fecha]}</td><td>{escape(r.razon_social)}<br>'
+        f'<span class="muted nowrap">RUT {rut[r.rut]}</span></td>\n'
+        f'        <td>{tipo[r.tipo]}</td><td class="num">{web.fmt_int(r.folio)}</td>\n'
+        f'        {_amounts(r.sign, r.exento, r.neto, r.iva, r.total)}</tr>\n' for r in rows))
+
+
 def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
@@ -112,13 +175,15 @@ async def page(request: Request, user: HqUser) -> Response:
     today = state.clock(request)().astimezone(web.CHILE).date()
     month = chosen.month
     nxt = books_store.next_month(month)
+    shown_sales = [r for r in sales if only is None or r.tipo == only]
+    shown_bought = [r for r in bought if only is None or r.tipo == only]
     return web.render(
         request, "books.html", user=user, section="libros", month_name=purchases.month_name(month),
         month_value=purchases.month_text(month), is_current=month == today.replace(day=1), store=chosen.store,
         store_name=next((name for store_id, name in stores if store_id == chosen.store), ""), stores=stores,
-        summary=summary, sales=[r for r in sales if only is None or r.tipo == only],
-        purchases=[r for r in bought if only is None or r.tipo == only], only=only,
-        sales_totals=books.totals(sales), purchase_totals=books.totals(bought),
+        summary=summary, sales=sales_lines(shown_sales) if shown_sales else "",
+        purchases=purchase_lines(shown_bought) if shown_bought else "", only=only,
+        sales_totals=books.total_of(summary.debito_by_tipo), purchase_totals=books.total_of(summary.credito_by_tipo),
         tipo_names=books.TIPO_NAMES, files=books.file_names(month),
         previous=purchases.month_text(date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1))
         if month > params.MIN_DATE else "",

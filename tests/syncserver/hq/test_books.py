@@ -12,15 +12,18 @@ import json
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.types import ASGIApp
 
 from shared import books
+from syncserver.hq import books as hq_books
 from syncserver.hq import web
 from tests.syncserver.dte.folio_kit import HQ_PASSWORD, SAMPLE_RUT, hq_app, hq_login, migrated
 from tests.syncserver.hq.hq_support import BROWSER_MARKS, SHOTS, accept, invite
@@ -108,6 +111,52 @@ def test_libros_shows_the_months_iva_and_books_and_the_files_read_back(pg_databa
     assert (summary["debito"], summary["credito"], summary["remanente_anterior"]) == (debito, credito,
                                                                                       credito_april)
     assert summary["remainder"] == debito - credito - credito_april
+
+
+JINJA_LINES = (
+    '''{% macro amount(value, tag="td") %}<{{ tag }} class="num{% if value < 0 %} neg{% endif %}">{{ value|clp }}</{{ tag }}>{% endmacro %}
+    <tbody>
+    {% for r in sales %}
+      <tr><td class="nowrap">{{ r.fecha|fecha }}</td><td>{{ tipo_names.get(r.tipo, r.tipo) }} ({{ r.tipo }})</td>
+        <td class="num nowrap">{% if r.tipo == 48 %}<span class="muted">{{ r.documentos|miles }} vouchers</span>{% elif r.summary %}{{ r.folio|miles }}–{{ r.folio_hasta|miles }}<br><span class="muted">{{ r.documentos|miles }} boletas</span>{% else %}<a href="{{ base }}/documentos/{{ r.tipo }}/{{ r.folio }}.pdf">{{ r.folio|miles }}</a>{% endif %}</td>
+        <td>{% if r.summary %}<span class="muted">Resumen del día</span>{% else %}{{ r.razon_social }}<br><span class="muted nowrap">RUT {{ r.rut|rut }}</span>{% endif %}</td>
+        {{ amount(r.sign * r.exento) }}{{ amount(r.sign * r.neto) }}{{ amount(r.sign * r.iva) }}{{ amount(r.sign * r.total) }}
+        <td class="nowrap">{% if r.ref_tipo %}{{ r.ref_tipo }} N° {{ r.ref_folio|miles }}{% endif %}</td></tr>
+    {% endfor %}
+    </tbody>
+    <tbody>
+    {% for r in purchases %}
+      <tr><td class="nowrap">{{ r.fecha|fecha }}</td><td>{{ r.razon_social }}<br><span class="muted nowrap">RUT {{ r.rut|rut }}</span></td>
+        <td>{{ tipo_names.get(r.tipo, r.tipo) }} ({{ r.tipo }})</td><td class="num">{{ r.folio|miles }}</td>
+        {{ amount(r.sign * r.exento) }}{{ amount(r.sign * r.neto) }}{{ amount(r.sign * r.iva) }}{{ amount(r.sign * r.total) }}</tr>
+    {% endfor %}
+    </tbody>
+''')  # noqa: E501 (the template's lines as they were)
+"""books.html's lines as its Jinja loops wrote them before ``syncserver.hq.books`` wrote them in Python."""
+
+
+def test_the_lines_written_in_python_are_the_jinja_loops_lines() -> None:
+    day = date(2025, 5, 7)
+    sales = [books.boleta_summary(39, day, 1, 1_234, 1_234, 0, 840_336, 159_664, 1_000_000, "centro"),
+             books.boleta_summary(41, day, 7, 7, 1, 5_000, 0, 0, 5_000),
+             books.voucher_summary(day, 12, 0, 10_084, 1_916, 12_000),
+             books.SalesBookRow(33, 1_001, 1_001, 1, day, "76543210-3", 'Baca <Juegos> & "Cía"', 0, 8_403, 1_597,
+                                10_000, store_id="norte"),
+             books.SalesBookRow(61, 12, 12, 1, day, "76543210-3", "Comercial Ñuble", 0, 840, 160, 1_000, 33, 1_001),
+             books.SalesBookRow(56, 3, 3, 1, day, "no es un rut", "O'Higgins", 100, 0, 0, 100, 61, 12),
+             books.SalesBookRow(61, 4, 4, 1, day, "", "", 0, 0, 0, 0, 0, 0)]
+    bought = [books.PurchaseBookRow(33, 77, day, "96511460-2", "Distribuidora <Sur>", 0, 84_034, 15_966, 0, 100_000),
+              books.PurchaseBookRow(61, 8, day, "96511460-2", "Distribuidora Sur", 10, 840, 160, 5, 1_015, "centro"),
+              books.PurchaseBookRow(46, 9, day, "1-9", "Feria", 0, 0, 0, 0, 0)]
+    jinja = web.ENV.from_string(JINJA_LINES).render(sales=sales, purchases=bought, tipo_names=books.TIPO_NAMES)
+    python = (f"    <tbody>\n{hq_books.sales_lines(sales)}    </tbody>\n"
+              f"    <tbody>\n{hq_books.purchase_lines(bought)}    </tbody>\n")
+    assert python == jinja + "\n"  # Jinja drops the template's last newline
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15))
+def test_clp_writes_pesos_as_fmt_clp(amount: int) -> None:
+    assert hq_books.clp(amount) == web.fmt_clp(amount)
 
 
 def test_an_encargado_sees_only_his_stores_books_and_the_contador_reads(pg_database: str, served: Served) -> None:
