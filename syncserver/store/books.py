@@ -28,13 +28,19 @@ factura's from its sale (``d.sale_id`` is the sale a nota corrects, so ``s`` is 
 is looked up by its key for each document (a lateral subquery with a LIMIT is not flattened): joined plainly, the
 planner hashed every sale of the tenant to find a month's ~1,500 documents."""
 _WHERE = (
-    " WHERE d.tenant_id = %(tenant)s AND left(d.stamped_at, 10) >= %(low)s AND left(d.stamped_at, 10) < %(high)s"
+    " WHERE d.tenant_id = %(tenant)s AND d.stamped_at COLLATE \"C\" >= %(low)s"
+    " AND d.stamped_at COLLATE \"C\" < %(high)s"
     " AND (%(store)s::text IS NULL OR coalesce(r.store_id, s.store_id) = %(store)s::text)"
     " AND (%(scope)s::text[] IS NULL OR coalesce(r.store_id, s.store_id) = ANY(%(scope)s))")
+"""The documents of FchEmis (``left(stamped_at, 10)``) from ``low`` to before ``high`` (both ``aaaa-mm-dd``),
+spelled as bytewise comparisons of ``stamped_at`` itself, which select exactly the same documents (a text whose first
+ten characters are at least ``low`` is itself at least ``low``, and one whose first ten are below ``high`` is below
+it, byte by byte) and, unlike ``left()``, may be evaluated inside an index scan under row-level security (text
+comparisons are leakproof): migration 0039's ``dte_documents_listed_by_stamp``."""
 
 _LISTED: Final = "d.tipo NOT IN (35, 38, 39, 41)"
-"""The documents listed one by one (all but :data:`shared.books.BOLETAS_RESUMEN`), spelled as migration 0034's
-partial index ``dte_documents_listed_by_day`` is, so the month's are found on it."""
+"""The documents listed one by one (all but :data:`shared.books.BOLETAS_RESUMEN`), spelled as migration 0039's
+partial index ``dte_documents_listed_by_stamp`` is, so the month's are found on it."""
 _SALES = (
     "SELECT d.tipo, d.folio, left(d.stamped_at, 10) AS fecha, coalesce(r.store_id, s.store_id) AS store_id,"
     " c.content, r.return_id, r.neto AS r_neto, r.iva AS r_iva, r.exento AS r_exento, r.total AS r_total,"

@@ -35,7 +35,8 @@ def test_books_of_a_month_equal_a_fold_of_the_events(pg_database: str) -> None:
                     "april": await books_store.iva_summary(conn, 1, APRIL),
                     "norte": await books_store.sales_book(conn, 1, MAY, "norte"),
                     "scoped": await books_store.sales_book(conn, 1, MAY, scope=["norte"]),
-                    "june": await books_store.iva_summary(conn, 1, date(2025, 6, 1))}
+                    "june": await books_store.iva_summary(conn, 1, date(2025, 6, 1)),
+                    "plan": await _plan(conn, books_store._SALES, books_store._query(1, MAY, None, None))}
 
     got = data.run(read)
     expected, credito, credito_april = books_kit.fold(journal["centro"] + journal["norte"], (61, b2.iva))
@@ -76,3 +77,30 @@ def test_books_of_a_month_equal_a_fold_of_the_events(pg_database: str) -> None:
         books_store.backfill_days_all(conn)
     assert data.rows("SELECT * FROM book_days ORDER BY day, store_id, tipo") == days
     assert f"d.tipo NOT IN ({', '.join(map(str, sorted(books.BOLETAS_RESUMEN)))})" == books_store._LISTED
+    # the month's listed documents are found on migration 0039's index by their stamp, under row-level security
+    assert "dte_documents_listed_by_stamp" in got["plan"] and "stamped_at)::text >= '2025-05-01'" in got["plan"]
+
+
+async def _plan(conn: db.Conn, sql: str, query: dict[str, Any]) -> str:
+    """``sql``'s plan on the application role (tables this small are read whole unless sequential scans are off)."""
+    await conn.execute("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(str(r[0]) for r in await (await conn.execute("EXPLAIN " + sql, query)).fetchall())
+    await conn.execute("SET LOCAL enable_seqscan = on")
+    return plan
+
+
+STAMPS = ("", "2025", "2025-04-30", "2025-04-30T23:59:59", "2025-04-30T23:59:59-04:00", "2025-05-01",
+          "2025-05-01T00:00:00", "2025-05-0", "2025-05-1", "2025-05-31T23:59:59Z", "2025-05-31é", "2025-05-31\x7f",
+          "2025-06-01", "2025-06-01T00:00:00", "2025-06", "2025-05-15 10:00", "2025-05-ñ", "2025-05-01ñ", "9999")
+
+
+def test_the_stamp_range_selects_the_days_left_selects(pg_database: str) -> None:
+    """``syncserver.store.books._WHERE``: ``stamped_at COLLATE "C"`` from ``low`` to before ``high`` takes the
+    same texts as ``left(stamped_at, 10)`` between them, on either side of the month and on odd texts."""
+    with psycopg.connect(pg_database) as conn:
+        rows = conn.execute(
+            "SELECT x, (left(x, 10) >= %(low)s AND left(x, 10) < %(high)s),"
+            " (x COLLATE \"C\" >= %(low)s AND x COLLATE \"C\" < %(high)s) FROM unnest(%(stamps)s::text[]) AS x",
+            {"low": "2025-05-01", "high": "2025-06-01", "stamps": list(STAMPS)}).fetchall()
+    assert [(x, by_stamp) for x, _, by_stamp in rows] == [(x, by_day) for x, by_day, _ in rows]
+    assert sum(by_day for _, by_day, _ in rows) == 10
