@@ -20,6 +20,16 @@ Figures, each beside a baseline measured in the same run:
   journal, beside ``catalog_scan_p99`` on the catalog journal; ``slow_scans``: scans over 30 ms (a WAL
   checkpoint run inside a commit shows as one).
 - ``commit_ratio_p50``/``p99``: the sale's unit of work on the year's journal over the same on the catalog journal.
+- the file bounded (``desktop.journal.archive``): a copy of the year's journal, acknowledged by the server up to its
+  head, archived at its last day with ``ARCHIVE_RETENTION_DAYS`` (half the year: at the default 400 days a year's
+  journal has nothing due yet, and the half shows what leaves and what stays). ``archive_s`` archiving the due
+  months (write, read back, record and delete), beside ``backup_copy_s`` (SQLite's online copy of the same file,
+  what a backup costs); ``compact_s`` the ``VACUUM`` after it; ``file_mb`` before, ``file_mb_after`` after,
+  ``archive_files_mb`` the files; ``verify_s`` ``SqliteJournal.verify`` before and ``verify_after_s`` after (the
+  chain read through the files into the rows: the history is still all there).
+
+The copied sales are spread evenly over ``YEAR_DAYS`` days from the template's (their ``occurred_at``), so the
+journal holds twelve months as a till's would.
 """
 
 from __future__ import annotations
@@ -32,19 +42,22 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import cold_start, common
 from benchmarks.sale_commit import _TimedUnits
-from desktop.journal import migrate
+from desktop.journal import archive, backup, migrate
 from desktop.journal.sqlite_store import SqliteJournal
 from shared import money
 from shared.events import envelope, registry
 from shared.sale import Tender, TenderKind
 
 NAME = "year_journal"
-VERSION = 1
+VERSION = 2  # 2: the copied sales spread over a year (archive files need months)
+YEAR_DAYS = 365
+ARCHIVE_RETENTION_DAYS = 183
 TEMPLATE_SALES = 20
 SCAN_TARGET_MS = 16.0
 COMMIT_TARGET_RATIO = 1.5
@@ -100,13 +113,16 @@ def year_journal(ws: common.Workspace, sales: int, log: Callable[[str], None]) -
                             " ORDER BY seq", (identity.epoch, first)).fetchall()
         seq, prev = conn.execute("SELECT seq, hash FROM events WHERE epoch = ? ORDER BY seq DESC LIMIT 1",
                                  (identity.epoch,)).fetchone()
-        templates = [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+        templates = [(datetime.fromisoformat(r[0]), r[1], r[2], json.loads(r[3])) for r in rows]
         events = seq + (sales - TEMPLATE_SALES) * len(templates) // TEMPLATE_SALES
+        start, copies = seq, max(events - seq, 1)
         n = 0
         while seq < events:
             batch = []
             for _ in range(min(BATCH, events - seq)):
-                occurred, kind, version, payload = templates[n % len(templates)]
+                at, kind, version, payload = templates[n % len(templates)]
+                spread = timedelta(days=YEAR_DAYS * (seq - start) / copies)
+                occurred = (at + spread).isoformat(timespec="milliseconds")
                 seq += 1
                 entry = envelope.seal(
                     event_id=f"00000000-0000-7000-0041-{seq:012d}", tenant_id=identity.tenant_id,
@@ -165,6 +181,48 @@ def _open_s(data_dir: Path, full_check: bool) -> float:
     return round(statistics.median(took[1:]), 3)
 
 
+def _archived(source: Path, target: Path) -> dict[str, float | int]:
+    """Archive a copy of the year's journal (acknowledged up to its head) at its last day; the figures named in the
+    module's docstring."""
+    data_dir = _copy(source, target)
+    path = data_dir / common.JOURNAL_NAME
+    started = time.perf_counter()
+    backup.copy_online(path, target.with_name(target.name + "-copy.sqlite3"))
+    backup_copy_s = time.perf_counter() - started
+    codec, new_id = registry.build_codec(), common.id_factory(46)
+    journal = SqliteJournal.open(path, codec=codec, clock=common.Clock(), new_id=new_id)
+    try:
+        epoch = journal.identity.epoch
+        journal.set_sync_state(**{f"acked_seq:{epoch}": journal.head[0]})
+        last = datetime.fromisoformat(next(journal.read(journal.head[0])).occurred_at)
+        size = path.stat().st_size
+        started = time.perf_counter()
+        verified = journal.verify()
+        verify_s = time.perf_counter() - started
+        started = time.perf_counter()
+        outcome = archive.run(journal, last, ARCHIVE_RETENTION_DAYS)
+        archive_s = time.perf_counter() - started
+        started = time.perf_counter()
+        journal.conn.execute("VACUUM")
+        journal.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        compact_s = time.perf_counter() - started
+        started = time.perf_counter()
+        verified_after = journal.verify()
+        verify_after_s = time.perf_counter() - started
+        if verified_after != verified:
+            raise AssertionError(f"verify after archiving saw {verified_after} events, before {verified}")
+        rows = int(journal.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    finally:
+        journal.close()
+    return {"archive_retention_days": ARCHIVE_RETENTION_DAYS, "archived_months": len(outcome.archived),
+            "archived_events": sum(a.events for a in outcome.archived), "rows_left": rows,
+            "archive_s": round(archive_s, 2), "backup_copy_s": round(backup_copy_s, 2),
+            "compact_s": round(compact_s, 2), "file_mb_before": round(size / 1e6),
+            "file_mb_after": round(path.stat().st_size / 1e6),
+            "archive_files_mb": round(sum(a.size for a in outcome.archived) / 1e6),
+            "verify_s": round(verify_s, 2), "verify_after_s": round(verify_after_s, 2)}
+
+
 def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = print) -> common.Result:
     source = year_journal(ws, sizes.year_sales, log)
     year_dir = _copy(source, ws.root / f"{NAME}-year")
@@ -183,6 +241,10 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
              "catalog_open_s": _open_s(catalog_dir, False)}
     year_scans, year_commits = _till(ws, year_dir, sizes)
     cat_scans, cat_commits = _till(ws, catalog_dir, sizes)
+    archived = _archived(source, ws.root / f"{NAME}-archive")
+    log(f"  archive: {archived['archived_months']} months, {archived['archived_events']:,} events in "
+        f"{archived['archive_s']} s (online copy {archived['backup_copy_s']} s); file {archived['file_mb_before']}"
+        f" -> {archived['file_mb_after']} MB after VACUUM ({archived['compact_s']} s)")
 
     def ratio(q: float) -> float:
         return round(common.percentile(year_commits, q) / common.percentile(cat_commits, q), 2)
@@ -201,4 +263,4 @@ def run(ws: common.Workspace, sizes: common.Sizes, log: Callable[[str], None] = 
                "catalog_scan_p99": common.ms(common.percentile(cat_scans, 99)),
                "slow_scans": sum(s > SLOW_SCAN_S for s in year_scans), "scans": len(year_scans),
                "commit_p99_ms": common.ms(common.percentile(year_commits, 99)),
-               "commit_ratio_p50": ratio(50), "commit_ratio_p99": ratio(99)})
+               "commit_ratio_p50": ratio(50), "commit_ratio_p99": ratio(99), **archived})

@@ -22,7 +22,7 @@ from desktop.drivers.ports import BarcodeInput, CashDrawer, PrinterError, Printe
 from desktop.drivers.receipt import PaperWidth
 from desktop.drivers.scales import Scale
 from desktop.drivers.scales.config import open_scale
-from desktop.journal import read_models
+from desktop.journal import archive, read_models
 from desktop.journal.sqlite_store import Identity, SqliteJournal
 from desktop.net.sync_client import SyncClient
 from desktop.presenters.sale import SalePresenter, SaleView
@@ -119,10 +119,16 @@ class Terminal:
         if self._scanner_callbacks is not None:
             self.start_scanner(*self._scanner_callbacks)
 
+    def archive_old_months(self) -> archive.Outcome:
+        """Move the months the server acknowledged and older than ``[journal] retention_days`` into archive files
+        (``desktop.journal.archive.run``; at shift close, in the backup thread). Raises: ArchiveError, JournalError.
+        """
+        return archive.run(self.journal, self.journal.clock(), self.settings.journal.retention_days)
+
     def start_backups(self) -> None:
         """Copy the journal to the ``[backup]`` folder from now on: when due and at every shift close."""
         if self.backups is not None and self.backup_worker is None:
-            self.backup_worker = BackupWorker(self.backups)
+            self.backup_worker = BackupWorker(self.backups, before_requested=self.archive_old_months)
             self.backup_worker.start()
             self.shifts.on_closed = self.backup_worker.request
 

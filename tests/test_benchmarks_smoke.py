@@ -39,6 +39,7 @@ def test_quick_benchmarks_report_positive_figures(tmp_path: Path) -> None:
     assert sale["commit_p50"] > 0 and sale["sql_p50"] > 0 and sale["python_p50"] > 0 and sale["raw_commit_p50"] > 0
     year = results["year_journal"]
     assert year["events"] > year["sales"] > 0 and year["scan_p99"] >= year["scan_p50"] > 0, year
+    assert year["archived_months"] >= 5 and year["file_mb_after"] < year["file_mb_before"], year  # archive files
     assert results["stock_list"]["rows_found"] > 0 and results["stock_list"]["products"] == 10_000
     assert results["kardex_page"]["movements"] >= 5_000 and results["kardex_page"]["page"] == 50
     assert results["fiado_statement"]["entries"] >= 2_000, results["fiado_statement"]

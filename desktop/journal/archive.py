@@ -152,6 +152,25 @@ def status(conn: sqlite3.Connection, journal_path: Path) -> Status:
                   max((a.month for a in held), default=None), None if last is None else last.archived_at)
 
 
+def status_of(journal_path: Path) -> Status:
+    """:func:`status` read through a read-only connection of its own (the till may be running).
+
+    Raises:
+        ArchiveError: the journal cannot be read.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{journal_path}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"No se pudo leer el diario {journal_path} ({exc}).", journal_path) from exc
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        return status(conn, journal_path)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"No se pudo leer el diario {journal_path} ({exc}).", journal_path) from exc
+    finally:
+        conn.close()
+
+
 def due(conn: sqlite3.Connection, acked: dict[int, int], current_epoch: int, today: date,
         retention_days: int) -> Chunk | None:
     """The next run of events to archive, or None.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from desktop.journal import archive
 from desktop.journal import backup as journal_backup
 from desktop.settings import BackupSettings
 from shared.errors import PosError
@@ -161,6 +162,14 @@ class BackupService:
         last = max(tried, default=None)
         return last is None or self.clock() - last >= timedelta(minutes=self.settings.every_minutes)
 
+    def archived(self) -> archive.Status | None:
+        """What the journal keeps in archive files (``desktop.journal.archive``); None when it cannot be read."""
+        try:
+            return archive.status_of(self.journal_path)
+        except PosError as exc:
+            log.warning("estado de los archivos del diario ilegible: %s", exc)
+            return None
+
     def status(self) -> BackupStatus:
         """The last good copy and the warning when there is none, it is older than ``warn_hours``, or the last
         attempt failed."""
@@ -233,13 +242,17 @@ class BackupService:
 
 class BackupWorker:
     """Runs :meth:`BackupService.run` in a thread: when due (checked every ``poll_s``) and when :meth:`request`-ed
-    (shift close). The sale never waits for it: the copy reads a snapshot of the WAL database."""
+    (shift close). The sale never waits for it: the copy reads a snapshot of the WAL database. ``before_requested``
+    runs first on a request (the till archives its due months at shift close, so the copy carries the new files);
+    an Almacén error it raises is logged and the copy goes on."""
 
     def __init__(self, service: BackupService, *, poll_s: float = 60.0,
-                 on_done: Callable[[Outcome], None] | None = None) -> None:
+                 on_done: Callable[[Outcome], None] | None = None,
+                 before_requested: Callable[[], object] | None = None) -> None:
         self.service = service
         self.poll_s = poll_s
         self.on_done = on_done
+        self.before_requested = before_requested
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._reason = "programado"
@@ -264,6 +277,11 @@ class BackupWorker:
             self._wake.clear()
             if self._stop.is_set():
                 return
+            if asked and self.before_requested is not None:
+                try:
+                    self.before_requested()
+                except PosError as exc:
+                    log.warning("archivo del diario al cerrar el turno: %s", exc)
             if asked or self.service.due():
                 outcome = self.service.run(self._reason if asked else "programado")
                 self._reason = "programado"

@@ -178,7 +178,9 @@ class BackOfficeScreen(QWidget):
             return
         status = self.terminal.backups.status()
         where = f" Carpeta: {status.folder}." if status.folder and not status.warning else ""
-        show_message(self.message, f"{status.text}.{where} {status.warning}".strip(), bool(status.warning))
+        archived = self.terminal.backups.archived()  # months moved out of the journal (docs/year-journal.md)
+        kept = f" {archived.text}." if archived is not None and archived.files else ""
+        show_message(self.message, f"{status.text}.{where}{kept} {status.warning}".strip(), bool(status.warning))
         self.message.setVisible(True)
 
     def leave(self) -> None:

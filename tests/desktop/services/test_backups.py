@@ -217,3 +217,24 @@ def test_backup_settings_are_read_and_checked(tmp_path):
     with pytest.raises(ValueError, match="keep debe ser 1 o más"):
         settings_mod.parse("[backup]\nkeep = 0\n", tmp_path)
     assert replace(s, backup=BackupSettings()).backup.folder == ""
+
+
+def test_shift_close_archives_the_due_months_before_the_copy(selling, clock, tmp_path):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    selling.backups = _service(selling, clock, folder)
+    clock.advance(days=450)  # the seeded catalog and the shift's opening are now older than the 400 days
+    selling.checkout.scan("7801234567894")
+    selling.checkout.complete((Tender(TenderKind.DEBIT, selling.checkout.sale.totals().total),))
+    selling.journal.set_sync_state(**{f"acked_seq:{selling.journal.identity.epoch}": selling.journal.head[0]})
+    finished = threading.Event()
+    selling.start_backups()
+    assert selling.backup_worker is not None
+    selling.backup_worker.poll_s = 3600
+    selling.backup_worker.on_done = lambda outcome: finished.set()
+    selling.shifts.close(selling.auth.sign_in("ana", "1234"), {TenderKind.CASH: 20_000})
+    assert finished.wait(30)
+    names = [p.name for p in (selling.settings.data_dir / "archive").iterdir()]
+    assert len(names) == 1 and names[0].endswith("-e1-2026-11.sqlite3")
+    assert [p.name for p in (folder / "archive").iterdir()] == names  # the copy carries the new file
+    assert selling.backups.archived().files == 1

@@ -73,3 +73,21 @@ def test_a_supervisor_sees_it_beside_the_read_only_note(ui, terminal, tmp_path):
     assert ui.find(QPushButton, "back-office-backup", screen).text() == "✓ Respaldo\nrecién"
     fits(ui, screen)
     ui.screenshot(ui.window, "backoffice_backup_supervisor.png")
+
+
+def test_the_journal_archive_files_are_said_with_the_backup(ui, terminal, tmp_path):
+    from desktop.journal import archive
+
+    later = terminal.journal.clock() + timedelta(days=62)  # the catalog was seeded this month; a shift two later
+    terminal.journal.clock = lambda: later
+    terminal.shifts.open(terminal.auth.sign_in("ana", "1234"), 20_000)
+    terminal.journal.set_sync_state(**{f"acked_seq:{terminal.journal.identity.epoch}": terminal.journal.head[0]})
+    archived = archive.run(terminal.journal, later, 31).archived
+    month = archived[0].month
+    assert len(archived) == 1 and month < later.isoformat()[:7]
+    _backups(terminal, str(tmp_path), lambda: later).run()
+    screen = enter_back_office(ui)
+    _shown, said = _touch(ui, screen)
+    assert f"{archived[0].events:,}".replace(",", ".") + " movimientos archivados en 1 archivo(s)" in said
+    assert f"último mes archivado {month}" in said and str(tmp_path / "archive") in said
+    fits(ui, screen)
