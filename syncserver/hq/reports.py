@@ -155,15 +155,30 @@ async def every_report(conn: db.Conn, tenant_id: int, choice: Choice) -> list[rt
     """Every report in the back office's order (``ReportsService.all_reports``): the «Todo» workbook."""
     out = [await report(conn, tenant_id, choice, s)
            for s in ("ventas-por-dia", "ventas-por-hora", "categorias", "cajeros", "medios-de-pago")]
-    for bottom in (False, True):
-        for by in ("units", "pesos", "margin"):
-            out.append(await report(conn, tenant_id, Choice(choice.period, choice.period_word, choice.store,
-                                                            choice.stores, choice.every, by, bottom, choice.today),
-                                    "productos"))
+    out += await product_reports(conn, tenant_id, choice)
     out.append(margin_of(out[0]))
     for slug in ("stock", "mermas", "fiado"):
         out.append(await report(conn, tenant_id, choice, slug))
     return out
+
+
+PRODUCT_LISTS: Final[tuple[tuple[rt.ProductMetric, bool], ...]] = tuple(
+    (by, bottom) for bottom in (False, True) for by in ("units", "pesos", "margin"))
+"""The «Todo» workbook's product lists, in the back office's order: most then least sold by units, pesos, margin."""
+
+
+async def product_reports(conn: db.Conn, tenant_id: int, choice: Choice) -> list[rt.Report[Any]]:
+    """The reports ``productos`` of every :data:`PRODUCT_LISTS` (as :func:`report` gives each) from one reading of
+    the period's product sums and one of the period before's (``figures.top_product_lists``)."""
+    ids, period = choice.ids, choice.period
+    before = period.previous()
+    now = await figures.top_product_lists(conn, tenant_id, ids, period.start, period.end, PRODUCT_LISTS, TOP)
+    earlier = await figures.top_product_lists(conn, tenant_id, ids, before.start, before.end, PRODUCT_LISTS, TOP,
+                                              skus=[[r.sku for r in rows] for rows in now]) if any(now) else [
+        [] for _ in PRODUCT_LISTS]
+    return [rt.compare(rt.product_key(by, bottom), rt.product_title(by, bottom), period, rt.product_shape(by), rows,
+                       previous if rows else [])
+            for (by, bottom), rows, previous in zip(PRODUCT_LISTS, now, earlier, strict=True)]
 
 
 def margin_of(days: rt.Report[Any]) -> rt.Report[Any]:

@@ -247,6 +247,45 @@ async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], sta
             for r in rows]
 
 
+async def top_product_lists(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date,
+                            lists: Sequence[tuple[ProductMetric, bool]], limit: int = 20,
+                            skus: Sequence[Sequence[str]] | None = None) -> list[list[ProductSales]]:
+    """:func:`top_products` of each ``(by, bottom)`` of ``lists`` from one reading of the span's sums (HQ's «Todo»
+    workbook asks for six): each list exactly as :func:`top_products` gives it, ordered by the database. ``skus``:
+    one SKU list per list (the period before's figures of each), each list then has only those products.
+
+    Raises: ValueError: as :func:`top_products`, or ``skus`` not one per list."""
+    if any(by not in PRODUCT_METRICS for by, _ in lists):
+        raise ValueError(f"Orden desconocido «{next(by for by, _ in lists if by not in PRODUCT_METRICS)}»: use"
+                         " unidades, pesos o margen.")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"Se pueden listar de 1 a {MAX_LIMIT} productos.")
+    if skus is not None and len(skus) != len(lists):
+        raise ValueError("Una lista de productos por cada orden.")
+    if not lists:
+        return []
+    sums, params = await _product_sums(conn, tenant_id, stores, start, end)
+    params.update(none=UNCATEGORISED, limit=limit, skus=None if skus is None else sorted({s for k in skus for s in k}))
+    ranks = ", ".join(f"row_number() OVER (ORDER BY {_ORDER[by]} {'ASC' if bottom else 'DESC'}, s.sku) AS r{i}"
+                      for i, (by, bottom) in enumerate(lists))
+    rows = await (await conn.execute(
+        "SELECT * FROM (SELECT s.sku, COALESCE(p.name, s.sku), COALESCE(NULLIF(p.category, ''), %(none)s), s.units,"
+        f" s.total, s.neto, s.cost, s.costed - s.cost, s.neto - s.costed, {ranks} FROM ({sums}) s"
+        " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku"
+        + ("" if skus is None else " WHERE s.sku = ANY(%(skus)s)") + ") x"
+        + ("" if skus is not None else " WHERE " + " OR ".join(f"x.r{i} <= %(limit)s" for i in range(len(lists)))),
+        params)).fetchall()
+    found = [(ProductSales(str(r[0]), str(r[1]), str(r[2]), units_of(int(r[3])), *(int(x) for x in r[4:9])),
+              [int(n) for n in r[9:]]) for r in rows]
+    out = []
+    for i in range(len(lists)):
+        wanted = None if skus is None else set(skus[i])
+        chosen = sorted((rank[i], row) for row, rank in found if (rank[i] <= limit if wanted is None
+                                                                   else row.sku in wanted))
+        out.append([row for _, row in chosen[:limit]])
+    return out
+
+
 async def sales_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
                             ) -> list[CategorySales]:
     """Categories (each product's category in HQ's catalog today; :data:`shared.reports.UNCATEGORISED` for none)

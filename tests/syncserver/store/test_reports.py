@@ -128,6 +128,12 @@ def _fold(items: list[tuple[str, shared_reports.Rollup]], stores: list[str], sta
             "products": dict(products)}
 
 
+LISTS: list[tuple[reports.ProductMetric, bool]] = [(by, bottom) for bottom in (False, True)
+                                                   for by in ("units", "pesos", "margin")]
+SKUS_OF = sorted(SKUS)
+SOME = SKUS_OF[::2]
+
+
 def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(world: World) -> None:
     w = world
     rng = random.Random(21)
@@ -152,7 +158,16 @@ def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(world
                         "tender": await reports.sales_by_tender(conn, 1, stores, start, end),
                         "category": await reports.sales_by_category(conn, 1, stores, start, end),
                         "top": await reports.top_products(conn, 1, stores, start, end, "pesos", False, 1000),
-                        "bottom": await reports.top_products(conn, 1, stores, start, end, "margin", True, 2)}
+                        "bottom": await reports.top_products(conn, 1, stores, start, end, "margin", True, 2),
+                        "lists": await reports.top_product_lists(conn, 1, stores, start, end, LISTS, 3),
+                        "each": [await reports.top_products(conn, 1, stores, start, end, by, bottom, 3)
+                                 for by, bottom in LISTS],
+                        "of_skus": await reports.top_product_lists(conn, 1, stores, start, end, LISTS, 3,
+                                                                   skus=[SOME, [], *[SKUS_OF[:2]] * 4]),
+                        "each_of_skus": [await reports.top_products(conn, 1, stores, start, end, by, bottom, 3,
+                                                                    skus=skus) if skus else []
+                                         for (by, bottom), skus in zip(LISTS, [SOME, [], *[SKUS_OF[:2]] * 4],
+                                                                       strict=True)]}
 
             got = _read(w, every)
             assert len(got["day"]) == (end - start).days + 1 and got["day"] == got["margin"]
@@ -172,6 +187,7 @@ def test_every_report_equals_a_fold_of_the_rollups_for_any_span_and_stores(world
             assert [p.sku for p in got["top"]] == sorted(products, key=lambda s: (-products[s][1], s))
             margins = sorted(products, key=lambda s: (products[s][3] - products[s][4], s))
             assert [p.sku for p in got["bottom"]] == margins[:2]
+            assert got["lists"] == got["each"] and got["of_skus"] == got["each_of_skus"]  # «Todo»'s one reading
             categories: dict[str, int] = defaultdict(int)
             for sku, v in products.items():
                 categories[SKUS[sku] or shared_reports.UNCATEGORISED] += v[1]
