@@ -115,6 +115,10 @@ def add_parser(subparsers: Any, config_help: str) -> argparse.ArgumentParser:
         p.add_argument(option, metavar="VALOR", help=text)
     p = add("folios", cmd_folios, "listar los CAF de un tenant y los folios asignados a cada caja (JSON)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p = add("folios-liberar", cmd_folios_release, "después de restaurar: entregar folios sin esperar a las cajas"
+                                                   " que no han informado los suyos (riesgo de folios repetidos)")
+    p.add_argument("tenant_id", type=int, metavar="TENANT")
+    p.add_argument("--confirmar", action="store_true", help="liberar de verdad (sin esto, solo advierte)")
     p = add("catalog-import", cmd_catalog_import, "importar productos de un CSV o XLSX (las filas con problemas se"
                                                   " informan y no se importan; las demás, todas juntas)")
     p.add_argument("tenant_id", type=int, metavar="TENANT")
@@ -516,8 +520,40 @@ def cmd_restore(args: argparse.Namespace) -> int:
     with _admin_url(args) as url:
         info = backups.restore(url, args.file, datetime.now(UTC), replace=args.reemplazar)
     print(json.dumps({"database": info.database, "sha256": info.sha256, "events": info.events,
-                      "tenants": info.tenants, "previous": info.previous}))
-    print("Restaurado. Las cajas reenvían solas lo que el respaldo no tenía. Lo hecho en HQ después del respaldo "
-          "(usuarios, catálogo, CAF, folios entregados, documentos de HQ) no vuelve: revíselo y cargue un CAF nuevo "
-          "antes de que las cajas pidan folios (docs/backups.md).", file=sys.stderr)
+                      "tenants": info.tenants, "previous": info.previous, "terminals_asked": info.held}))
+    print("Restaurado. Las cajas reenvían solas lo que el respaldo no tenía. No se entregan folios nuevos hasta "
+          f"que las {info.held} cajas activas informen los folios que tienen (lo hacen solas al conectarse; siguen "
+          "vendiendo con los suyos): la página Folios de HQ dice cuáles faltan. Lo hecho en HQ después del respaldo "
+          "(usuarios, catálogo, CAF, documentos de HQ) no vuelve: revíselo y vuelva a cargar los CAF importados "
+          "después del respaldo (docs/backups.md).", file=sys.stderr)
+    return 0
+
+
+def cmd_folios_release(args: argparse.Namespace) -> int:
+    """``folios-liberar TENANT --confirmar``: end the hold on folio leases after a restore without waiting for the
+    terminals still to report; without ``--confirmar``, say which they are and what it risks (exit 2)."""
+    from syncserver.dte import folio_hold
+    from syncserver.store import db
+    from syncserver.store import folios as folio_store
+
+    async def missing(pool: AsyncConnectionPool) -> list[dict[str, Any]]:
+        await _tenant_exists(pool, args.tenant_id)
+        async with db.tenant_tx(pool, args.tenant_id) as conn:
+            return [r for r in await folio_store.hold_rows(conn, args.tenant_id)
+                    if r["reported_at"] is None and r["released_at"] is None]
+
+    waiting = _run(args, missing)
+    if not waiting:
+        print("No hay folios retenidos en este tenant: todas las cajas informaron (o no hubo restauración).")
+        return 0
+    names = ", ".join(f"{r['terminal_name'] or r['terminal_id']} ({r['store_id']})" for r in waiting)
+    warning = (f"Faltan por informar sus folios: {names}. Si alguna de ellas recibió folios después del respaldo "
+               "restaurado, liberar ahora puede entregar esos mismos folios a otra caja: dos documentos con el mismo "
+               "folio, que el SII rechaza. Libere solo si esas cajas no volverán a conectarse (o no recibieron "
+               "folios después del respaldo).")
+    if not args.confirmar:
+        print(warning + " Para liberar, repita con --confirmar.", file=sys.stderr)
+        return 2
+    released = _run(args, lambda pool: folio_hold.release(pool, args.tenant_id))
+    print(f"Liberado: {released} cajas dejaron de retener los folios. {warning}", file=sys.stderr)
     return 0

@@ -47,13 +47,15 @@ class DumpInfo:
 @dataclass(frozen=True, slots=True)
 class RestoreInfo:
     """A restore done: the database, the dump's SHA-256, events and tenants it holds, and the name the database
-    that was there before was kept under ("" when there was none)."""
+    that was there before was kept under ("" when there was none), and how many terminals were asked to report
+    their folio leases (leasing is on hold until they have: :func:`hold_folios`)."""
 
     database: str
     sha256: str
     events: int
     tenants: int
     previous: str
+    held: int = 0
 
 
 def backup(admin_url: str, target: Path) -> DumpInfo:
@@ -105,7 +107,8 @@ def check(dump: Path) -> DumpInfo:
 def restore(admin_url: str, dump: Path, now: datetime, *, replace: bool = False) -> RestoreInfo:
     """Restore ``dump`` into ``admin_url``'s database, created anew: the application role is created if the
     cluster lacks it (a new cluster), ``pg_restore --single-transaction --exit-on-error``, then the migrations to
-    head (a dump of an older version) and the role's grants.
+    head (a dump of an older version) and the role's grants; then folio leasing is put on hold
+    (:func:`hold_folios`).
 
     A database that exists with tables is refused unless ``replace``: then it is renamed
     ``<name>_antes_<YYYYMMDDHHMMSS>`` (its sessions ended), never dropped. Stop the server first.
@@ -143,6 +146,7 @@ def restore(admin_url: str, dump: Path, now: datetime, *, replace: bool = False)
             _run([_program("pg_restore"), "--single-transaction", "--exit-on-error", "--no-owner",
                   "--dbname", admin_url, str(dump)], "pg_restore")
             schema.migrate(admin_url)
+            held = hold_folios(admin_url, now)
         except BaseException:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             if previous:
@@ -152,7 +156,23 @@ def restore(admin_url: str, dump: Path, now: datetime, *, replace: bool = False)
     with psycopg.connect(admin_url) as conn:
         events = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])  # type: ignore[index]
         tenants = int(conn.execute("SELECT count(*) FROM tenants").fetchone()[0])  # type: ignore[index]
-    return RestoreInfo(name, info.sha256, events, tenants, previous)
+    return RestoreInfo(name, info.sha256, events, tenants, previous, held)
+
+
+def hold_folios(admin_url: str, now: datetime) -> int:
+    """Put folio leasing on hold in every tenant of the restored database (one transaction): each active terminal
+    is asked to report the leases it holds (``syncserver.dte.folio_hold``; the previous restore's list is replaced).
+    Returns how many terminals were asked."""
+    asked = 0
+    with psycopg.connect(admin_url) as conn:
+        tenant_ids = [int(r[0]) for r in conn.execute("SELECT tenant_id FROM tenant_ids ORDER BY 1").fetchall()]
+        for tenant_id in tenant_ids:  # the tables' row-level security is forced, on their owner too
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+            conn.execute("DELETE FROM folio_holds WHERE tenant_id = %s", (tenant_id,))
+            asked += conn.execute(
+                "INSERT INTO folio_holds (tenant_id, terminal_id, restored_at) SELECT tenant_id, terminal_id, %s"
+                " FROM terminals WHERE tenant_id = %s AND status = 'active'", (now, tenant_id)).rowcount
+    return asked
 
 
 def _has_tables(admin_url: str) -> bool:

@@ -258,6 +258,13 @@ def folio_leases(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) 
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+def held_leases(conn: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
+    """``(tipo, desde, hasta, epoch)`` of every range HQ leased to this terminal (any epoch; not the CAFs loaded by
+    hand, epoch 0), by type and folio: what the till reports when a restored master asks."""
+    rows = conn.execute("SELECT tipo, desde, hasta, epoch FROM folio_leases WHERE epoch > 0 ORDER BY tipo, desde")
+    return [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
 def _lease_cursor(conn: sqlite3.Connection, tipo: int, desde: int, hasta: int) -> int:
     """The highest folio of a lease used so far, or ``desde - 1``: folios are issued upwards, never below it."""
     row = conn.execute("SELECT MAX(folio) FROM folios_used WHERE tipo = ? AND folio BETWEEN ? AND ?",

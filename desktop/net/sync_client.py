@@ -1,4 +1,4 @@
-"""HTTP client of the sync protocol (httpx): enroll, signed push, signed pull, new epoch.
+"""HTTP client of the sync protocol (httpx): enroll, signed push, signed pull, new epoch, lease report.
 
 Every failure becomes a ``SyncError``: the server's own codes (``gap``, ``epoch``, ``revoked``...) with their
 data, or ``offline`` when the server cannot be reached or answers 5xx.
@@ -6,6 +6,7 @@ data, or ``offline`` when the server cannot be reached or answers 5xx.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,12 @@ class SyncClient:
         query = f"cursor={cursor}&limit={limit}"
         data = self._send("GET", f"/sync/pull?{query}", headers=self._headers(b"pull?" + query.encode()))
         return list(data["changes"]), int(data["cursor"]), bool(data["more"])
+
+    def report_leases(self, leases: list[tuple[int, int, int, int]]) -> dict[str, Any]:
+        """Send every folio lease this terminal holds, ``(tipo, desde, hasta, epoch)`` (a restored master asked for
+        them); the master's answer (``known``, ``leased``, ``without_caf``, ``conflicts``)."""
+        body = json.dumps({"leases": [list(lease) for lease in leases]}, separators=(",", ":")).encode()
+        return self._send("POST", "/sync/leases", content=body, headers=self._headers(body))
 
     def new_epoch(self) -> int:
         body = b'{"reason":"restored-or-cloned"}'

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from desktop.journal import fiado_projection
+from desktop.journal import fiado_projection, read_models
 from desktop.journal.sqlite_store import Identity, SqliteJournal
 from shared import sync
 from shared.events import auth as auth_events
@@ -33,12 +33,16 @@ from shared.events import stores as store_events
 
 log = logging.getLogger("desktop.services.sync")
 
+LEASE_REPORT = "folio_report"
+"""A pulled request (not a change) of a master restored from a backup: report the folio leases held."""
+
 
 class Transport(Protocol):
     def close(self) -> None: ...
     def push(self, batch: sync.PushBatch, pending: int = 0) -> sync.Ack: ...
     def pull(self, cursor: int, limit: int = 500) -> tuple[list[dict[str, Any]], int, bool]: ...
     def new_epoch(self) -> int: ...
+    def report_leases(self, leases: list[tuple[int, int, int, int]]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +227,8 @@ class SyncService:
         a later page fails). Raises: ``sync.SyncError`` (``offline`` and the server's refusals)."""
         cursor = int(self.journal.sync_state().get("pull_cursor", 0))
         changes, new_cursor, more = self.transport.pull(cursor)
+        if any(c.get("kind") == LEASE_REPORT for c in changes):
+            self.report_leases()
         events = [e for e in (_event(c, self.journal.identity) for c in changes) if e is not None and _possible(e)]
         events = self._new_fiado_entries(events)
         if events:
@@ -231,6 +237,15 @@ class SyncService:
                     uow.append(event)
         self.journal.set_sync_state(pull_cursor=new_cursor)
         return PulledBatch(tuple(events), more)
+
+    def report_leases(self) -> None:
+        """Send the master every folio lease this till holds: a master restored from a backup asks (a
+        ``folio_report`` in the pull), and leases no folio to anyone until every till has answered, so a lease it
+        handed out after the backup is never handed out again (docs/backups.md)."""
+        with self.journal.lock:
+            leases = read_models.held_leases(self.journal.conn)
+        answer = self.transport.report_leases(leases)
+        log.info("folio leases reported", extra={"leases": len(leases), "answer": answer})
 
     def _new_fiado_entries(self, events: list[Any]) -> list[Any]:
         """``events`` without the ledger entries the till already holds (its own, which the master forwards to every

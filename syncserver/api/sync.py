@@ -1,4 +1,5 @@
-"""Terminal endpoints: ``POST /sync/enroll``, ``POST /sync/push``, ``GET /sync/pull``, ``POST /sync/epoch``.
+"""Terminal endpoints: ``POST /sync/enroll``, ``POST /sync/push``, ``GET /sync/pull``, ``POST /sync/epoch``,
+``POST /sync/leases`` (a till's folio leases, asked for after a restore of the master).
 
 Errors are JSON ``{"error": code, "message": ..., **data}`` with a status per code: ``malformed`` 400,
 ``unauthenticated`` 401, ``revoked``, ``tenant`` and ``store_inactive`` (a deactivated store) 403, ``gap`` and
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from shared import sync
 from shared.events import registry
 from syncserver import state, tenancy
+from syncserver.dte import folio_hold
 from syncserver.ingest import epoch as epoch_mod
 from syncserver.ingest import push as push_mod
 from syncserver.store import audit, change_feed, db, terminals, throttle
@@ -200,7 +202,38 @@ async def pull(request: Request) -> JSONResponse:
         return error_response(exc)
     changes, new_cursor = await change_feed.pull(request.app.state.pool, principal.tenant_id, principal.store_id,
                                                  cursor, limit)
-    return JSONResponse({"changes": changes, "cursor": new_cursor, "more": len(changes) == limit})
+    more = len(changes) == limit
+    async with db.tenant_tx(request.app.state.pool, principal.tenant_id) as conn:
+        if await folio_hold.asked(conn, principal.tenant_id, principal.terminal_id):
+            # not a stored change: asks the till for its folio leases (POST /sync/leases); older tills ignore it
+            changes.append({"id": new_cursor, "kind": folio_hold.REPORT_KIND, "key": principal.terminal_id,
+                            "data": {"terminal_id": principal.terminal_id}})
+    return JSONResponse({"changes": changes, "cursor": new_cursor, "more": more})
+
+
+async def leases(request: Request) -> JSONResponse:
+    """``POST /sync/leases`` ``{"leases": [[tipo, desde, hasta, epoch], ...]}``, signed: every folio lease the
+    terminal holds (after a restore of the master, when its pull asked: ``syncserver.dte.folio_hold``). Answers
+    ``{"known", "leased", "without_caf", "conflicts"}``."""
+    try:
+        terminal_id, signature = _signed_headers(request)
+        body = await _body(request, 8 << 20)
+        principal = await push_mod.authenticate(request.app.state.pool, terminal_id, body, signature)
+        try:
+            held = folio_hold.parse_report(json.loads(body))
+        except (ValueError, folio_hold.ReportError) as exc:
+            raise sync.SyncError("malformed", str(exc) if isinstance(exc, folio_hold.ReportError)
+                                 else "JSON inválido") from None
+        try:
+            done = await folio_hold.report(request.app.state.pool, principal.tenant_id, principal.terminal_id,
+                                           principal.store_id, held, clock=state.clock(request))
+        except folio_hold.ReportError as exc:
+            raise sync.SyncError("unauthenticated", str(exc)) from None
+    except sync.SyncError as exc:
+        await _audit_revoked(request, exc, request.headers.get("x-terminal", ""))
+        return error_response(exc)
+    return JSONResponse({"known": done.known, "leased": done.leased, "without_caf": done.without_caf,
+                         "conflicts": done.conflicts})
 
 
 async def epoch(request: Request) -> JSONResponse:
@@ -219,4 +252,5 @@ async def epoch(request: Request) -> JSONResponse:
 
 def routes() -> list[Route]:
     return [Route("/sync/enroll", enroll, methods=["POST"]), Route("/sync/push", push, methods=["POST"]),
-            Route("/sync/pull", pull, methods=["GET"]), Route("/sync/epoch", epoch, methods=["POST"])]
+            Route("/sync/pull", pull, methods=["GET"]), Route("/sync/epoch", epoch, methods=["POST"]),
+            Route("/sync/leases", leases, methods=["POST"])]

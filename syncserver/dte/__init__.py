@@ -9,6 +9,7 @@ their SQL is in ``syncserver.store``; sending to the SII is ``syncserver.sii`` (
     ├── certs.py        the tenant's signing certificate: checked, encrypted at rest, loaded to sign
     ├── corrections.py  HQ's nota de crédito that annuls a rejected document; how HQ's notas are stored
     ├── emisor.py       the company data and SII resolution every DTE and envelope carries
+    ├── folio_hold.py   after a restore: no lease until every till reported its own; lost leases leased back
     ├── folios.py       CAF import (trusted SII keys given by the caller), folio leases per terminal, documents received
     ├── notes.py        HQ's notas de débito on a factura and the nota de crédito that annuls one
     ├── pipeline.py     issued → signed: build each document from its source, sign, validate

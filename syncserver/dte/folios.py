@@ -23,6 +23,7 @@ from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared.dte import caf as caf_mod
 from shared.dte import errors as dte_errors
+from syncserver.dte import folio_hold
 from syncserver.store import change_feed, db, outbox, tenants
 from syncserver.store import folios as store
 
@@ -183,6 +184,8 @@ async def import_caf(pool: db.Pool, tenant_id: int, data: bytes, *,
         await store.add_caf(conn, tenant_id, tipo=caf.tipo_dte, desde=caf.folio_desde, hasta=caf.folio_hasta,
                             rut=caf.rut_emisor, fecha_autorizacion=caf.fecha_autorizacion, idk=caf.idk,
                             caf_xml=data.decode("iso-8859-1"))  # byte-for-byte: encode("iso-8859-1") gives it back
+        # ranges tills reported holding from this CAF after a restore, before it was loaded again: theirs
+        await folio_hold.adopt(conn, tenant_id, caf.tipo_dte, caf.folio_desde, caf.folio_hasta, clock())
         leases = 0
         for target in await store.lease_targets(conn, tenant_id):
             leases += len(await refill(conn, tenant_id, target.terminal_id, target.store_id, target.current_epoch,
@@ -199,7 +202,7 @@ async def _lease_one(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: 
     for caf in await store.cafs_of(conn, tenant_id, tipo):
         if caf_expired(tipo, caf.fecha_autorizacion, today):
             continue
-        last = await store.last_leased(conn, tenant_id, tipo, caf.desde)
+        last = await store.last_leased(conn, tenant_id, tipo, caf.desde, caf.hasta)
         start = caf.desde if last is None else last + 1
         if start > caf.hasta:
             continue
@@ -221,13 +224,17 @@ async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str,
                  low_water: int = DEFAULT_LOW_WATER, today: date | None = None,
                  clock: clock_mod.Clock = clock_mod.utc_clock) -> list[Lease]:
     """Lease sub-ranges to a terminal until it holds at least ``low_water`` unused folios of each type the tenant
-    has CAFs for but :data:`SERVER_ONLY_TIPOS` (or the CAFs run out), inside the caller's transaction. CAF expiry
+    has CAFs for but :data:`SERVER_ONLY_TIPOS` (or the CAFs run out), inside the caller's transaction; nothing
+    while leasing is on hold after a restore (``syncserver.dte.folio_hold``). CAF expiry
     is judged by ``today`` (default: today in Chile by ``clock``)."""
     today = today_in_chile(clock) if today is None else today
     if tipos is None:
         tipos = await store.caf_tipos(conn, tenant_id)
     tipos = [t for t in tipos if t not in SERVER_ONLY_TIPOS]
     leased: list[Lease] = []
+    if tipos and await store.held(conn, tenant_id):  # restored: until every till reported (folio_hold)
+        log.info("folio leases on hold after a restore", extra={"tenant_id": tenant_id, "terminal_id": terminal_id})
+        return leased
     for tipo in sorted(tipos):
         unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         if unused >= low_water:
@@ -250,7 +257,8 @@ async def take_server_folio(conn: db.Conn, tenant_id: int, tipo: int, *, today: 
                             clock: clock_mod.Clock = clock_mod.utc_clock) -> tuple[int, str] | None:
     """A folio of ``tipo`` for a document the server stamps itself (a nota de crédito correcting a rejected
     document), with the CAF file (ISO-8859-1 text, private key included) that authorises it, inside the caller's
-    transaction; None when no CAF of that type has folios left.
+    transaction; None when no CAF of that type has folios left, or its own lease is used up while leasing is on
+    hold after a restore (``syncserver.dte.folio_hold``).
 
     The server holds its own leases (terminal :data:`SERVER_TERMINAL`, epoch 0, never published to a store),
     taken from the CAFs like a terminal's, so its folios are disjoint from every terminal's.
@@ -261,6 +269,8 @@ async def take_server_folio(conn: db.Conn, tenant_id: int, tipo: int, *, today: 
               if not caf_expired(tipo, lease.fecha_autorizacion, today)]
     if usable:
         lease_id, desde, issued, caf_xml = usable[0].lease_id, usable[0].desde, usable[0].issued, usable[0].caf_xml
+    elif await store.held(conn, tenant_id):  # restored: the next free range may be a till's (folio_hold)
+        return None
     else:
         lease = await _lease_one(conn, tenant_id, SERVER_TERMINAL, "", SERVER_EPOCH, tipo, max(lease_size, 1), today,
                                  publish=False)
@@ -334,6 +344,8 @@ async def record_documents(conn: db.Conn, tenant_id: int, terminal_id: str, epoc
 
 
 async def overview(pool: db.Pool, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The tenant's CAFs and leases, for HQ and ``admin folios``."""
+    """The tenant's CAFs and leases, for HQ and ``admin folios``; after a restore, the terminals asked to report
+    their leases (``hold``) and the ranges they reported that the master did not hold (``reported``)."""
     async with db.tenant_tx(pool, tenant_id) as conn:
-        return {"cafs": await store.caf_rows(conn, tenant_id), "leases": await store.lease_rows(conn, tenant_id)}
+        return {"cafs": await store.caf_rows(conn, tenant_id), "leases": await store.lease_rows(conn, tenant_id),
+                "hold": await store.hold_rows(conn, tenant_id), "reported": await store.report_rows(conn, tenant_id)}

@@ -1,5 +1,5 @@
 """``/hq/folios``: the tenant's CAFs, the folio ranges leased to each terminal (the used ones summed per terminal and
-type); upload a CAF file."""
+type), the hold after a restore (the terminals still to report their leases); upload a CAF file."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ async def _page(request: Request, user: HqUser, *, status: int = 200, error: str
         cafs = await folio_store.caf_rows(conn, user.tenant_id)
         leases = await folio_store.lease_rows(conn, user.tenant_id, current_only=True)
         used = await folio_store.used_leases(conn, user.tenant_id)
+        hold = await folio_store.hold_rows(conn, user.tenant_id)  # after a restore (syncserver.dte.folio_hold)
+        reported = await folio_store.report_rows(conn, user.tenant_id)
+    waiting = [h for h in hold if h["reported_at"] is None and h["released_at"] is None]
+    conflicts = [r for r in reported if r["state"] == "conflicto"]
     return web.render(request, "folios.html", status=status, user=user, section="folios", cafs=cafs,
-                      leases=leases, used=used, tipos=TIPOS, error=error, imported=imported)
+                      leases=leases, used=used, tipos=TIPOS, error=error, imported=imported, waiting=waiting,
+                      conflicts=conflicts)
 
 
 @web.login_required

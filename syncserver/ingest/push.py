@@ -21,7 +21,7 @@ from shared import clock as clock_mod
 from shared import errors, signing, sync
 from shared.events import codec as codec_mod
 from shared.events import envelope, returns, sales
-from syncserver.dte import folios
+from syncserver.dte import folio_hold, folios
 from syncserver.ingest import conflicts, limits, projections, scope
 from syncserver.ingest import epoch as epoch_mod
 from syncserver.store import audit, books, db, events, terminals
@@ -148,6 +148,9 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
             if kept == 0:
                 raise closed.refusal()
             checked = replace(checked, new=checked.new[:kept], rows=checked.rows[:kept])
+        # after a restore of the master: leases the till got after the dump come back before its documents count
+        await folio_hold.from_entries(conn, principal.tenant_id, principal.terminal_id, principal.store_id,
+                                      current_epoch, checked.new, received.clock())
         scoped = await scope.load(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
                                   checked.new)
         applied, quarantined = await _store(conn, codec, store, checked, scoped)

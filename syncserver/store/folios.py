@@ -7,7 +7,7 @@ transaction (``syncserver.store.db.tenant_tx``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -99,21 +99,25 @@ async def lease_targets(conn: Conn, tenant_id: int) -> list[LeaseTarget]:
 # --- leases --------------------------------------------------------------------------------------------------------
 
 
-async def last_leased(conn: Conn, tenant_id: int, tipo: int, caf_desde: int) -> int | None:
-    """The highest folio leased so far from the CAF of ``tipo`` starting at ``caf_desde`` (None: none yet)."""
+async def last_leased(conn: Conn, tenant_id: int, tipo: int, caf_desde: int, caf_hasta: int) -> int | None:
+    """The highest folio leased so far from the CAF of ``tipo`` ``caf_desde..caf_hasta``, or that a till reported
+    holding there without a lease here (``folio_reports``: a CAF not loaded again after a restore, or a range that
+    clashed with another lease); None: none yet."""
     row = await (await conn.execute(
-        "SELECT max(hasta) FROM folio_leases WHERE tenant_id = %s AND tipo = %s AND caf_desde = %s",
-        (tenant_id, tipo, caf_desde))).fetchone()
+        "SELECT GREATEST((SELECT max(hasta) FROM folio_leases WHERE tenant_id = %s AND tipo = %s AND caf_desde = %s),"
+        " (SELECT max(hasta) FROM folio_reports WHERE tenant_id = %s AND tipo = %s AND desde BETWEEN %s AND %s"
+        " AND state <> 'recuperado'))",
+        (tenant_id, tipo, caf_desde, tenant_id, tipo, caf_desde, caf_hasta))).fetchone()
     return None if row is None or row[0] is None else int(row[0])
 
 
 async def add_lease(conn: Conn, tenant_id: int, *, terminal_id: str, store_id: str, epoch: int, tipo: int,
-                    caf_desde: int, desde: int, hasta: int) -> int:
-    """Store a lease; its id."""
+                    caf_desde: int, desde: int, hasta: int, retired: bool = False) -> int:
+    """Store a lease (``retired``: already retired, a lease of an epoch the terminal has left); its id."""
     row = await (await conn.execute(
-        "INSERT INTO folio_leases (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING lease_id",
-        (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta))).fetchone()
+        "INSERT INTO folio_leases (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta, retired_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, CASE WHEN %s THEN now() END) RETURNING lease_id",
+        (tenant_id, terminal_id, store_id, epoch, tipo, caf_desde, desde, hasta, retired))).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -278,3 +282,113 @@ async def own_tipos(conn: Conn, tenant_id: int, terminal_id: str, folio: int) ->
         "SELECT DISTINCT tipo FROM folio_leases WHERE tenant_id = %s AND terminal_id = %s AND desde <= %s"
         " AND hasta >= %s ORDER BY tipo", (tenant_id, terminal_id, folio, folio))).fetchall()
     return [int(r[0]) for r in rows]
+
+
+# --- the hold after a restore (syncserver.dte.folio_hold) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """A lease that overlaps a range: its terminal and range."""
+
+    terminal_id: str
+    desde: int
+    hasta: int
+
+
+async def overlaps(conn: Conn, tenant_id: int, tipo: int, desde: int, hasta: int) -> list[Overlap]:
+    """The leases of ``tipo`` (any terminal, any epoch, retired or not) that share a folio with ``desde..hasta``."""
+    async with conn.cursor(row_factory=class_row(Overlap)) as cur:
+        await cur.execute("SELECT terminal_id, desde, hasta FROM folio_leases WHERE tenant_id = %s AND tipo = %s"
+                          " AND desde <= %s AND hasta >= %s ORDER BY desde", (tenant_id, tipo, hasta, desde))
+        return await cur.fetchall()
+
+
+async def caf_holding(conn: Conn, tenant_id: int, tipo: int, desde: int, hasta: int) -> int | None:
+    """The ``desde`` of the tenant's CAF of ``tipo`` whose range holds all of ``desde..hasta`` (None: none does)."""
+    row = await (await conn.execute(
+        "SELECT desde FROM cafs WHERE tenant_id = %s AND tipo = %s AND desde <= %s AND hasta >= %s",
+        (tenant_id, tipo, desde, hasta))).fetchone()
+    return None if row is None else int(row[0])
+
+
+async def add_report(conn: Conn, tenant_id: int, *, terminal_id: str, tipo: int, desde: int, hasta: int, epoch: int,
+                     state: str, at: datetime) -> None:
+    """Note a range a till reported that the master did not hold, with what became of it (``recuperado``: leased
+    to it now; ``sin_caf``: its CAF is not loaded; ``conflicto``: it overlaps another lease)."""
+    await conn.execute(
+        "INSERT INTO folio_reports (tenant_id, tipo, desde, hasta, terminal_id, epoch, state, reported_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id, tipo, desde, terminal_id)"
+        " DO UPDATE SET hasta = excluded.hasta, epoch = excluded.epoch, state = excluded.state,"
+        " reported_at = excluded.reported_at", (tenant_id, tipo, desde, hasta, terminal_id, epoch, state, at))
+
+
+async def reports_without_caf(conn: Conn, tenant_id: int, tipo: int, desde: int, hasta: int) -> list[dict[str, Any]]:
+    """The ``sin_caf`` reports of ``tipo`` inside ``desde..hasta`` (a CAF being loaded), lowest first."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute("SELECT terminal_id, tipo, desde, hasta, epoch FROM folio_reports WHERE tenant_id = %s"
+                          " AND tipo = %s AND state = 'sin_caf' AND desde >= %s AND hasta <= %s ORDER BY desde",
+                          (tenant_id, tipo, desde, hasta))
+        return await cur.fetchall()
+
+
+async def report_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
+    """Every range reported after a restore, with its terminal's name (HQ's folio page), by tipo and folio."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT r.tipo, r.desde, r.hasta, r.terminal_id, COALESCE(t.name, '') AS terminal_name, r.epoch,"
+            " r.state, r.reported_at FROM folio_reports r LEFT JOIN terminals t ON t.tenant_id = r.tenant_id"
+            " AND t.terminal_id = r.terminal_id WHERE r.tenant_id = %s ORDER BY r.tipo, r.desde", (tenant_id,))
+        return await cur.fetchall()
+
+
+async def held(conn: Conn, tenant_id: int) -> bool:
+    """Whether leasing is on hold: a terminal asked after a restore has neither reported nor been released."""
+    row = await (await conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM folio_holds WHERE tenant_id = %s AND reported_at IS NULL"
+        " AND released_at IS NULL)", (tenant_id,))).fetchone()
+    return bool(row and row[0])
+
+
+async def hold_state(conn: Conn, tenant_id: int, terminal_id: str) -> str | None:
+    """The terminal's place in the hold: ``"asked"`` (still to report), ``"reported"``, ``"released"``; None
+    when it was not asked (no restore since it enrolled)."""
+    row = await (await conn.execute(
+        "SELECT CASE WHEN reported_at IS NOT NULL THEN 'reported' WHEN released_at IS NOT NULL THEN 'released'"
+        " ELSE 'asked' END FROM folio_holds WHERE tenant_id = %s AND terminal_id = %s",
+        (tenant_id, terminal_id))).fetchone()
+    return None if row is None else str(row[0])
+
+
+async def mark_reported(conn: Conn, tenant_id: int, terminal_id: str, at: datetime) -> None:
+    await conn.execute("UPDATE folio_holds SET reported_at = %s WHERE tenant_id = %s AND terminal_id = %s"
+                       " AND reported_at IS NULL", (at, tenant_id, terminal_id))
+
+
+async def release(conn: Conn, tenant_id: int, at: datetime) -> int:
+    """Release the hold of every terminal still to report; how many."""
+    result = await conn.execute("UPDATE folio_holds SET released_at = %s WHERE tenant_id = %s"
+                                " AND reported_at IS NULL AND released_at IS NULL", (at, tenant_id))
+    return result.rowcount
+
+
+async def hold_rows(conn: Conn, tenant_id: int) -> list[dict[str, Any]]:
+    """The terminals asked after the last restore, with their names and store, when they reported or were
+    released (HQ's folio page, ``admin folios``), by name."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT h.terminal_id, COALESCE(t.name, '') AS terminal_name, COALESCE(t.store_id, '') AS store_id,"
+            " h.restored_at, h.reported_at, h.released_at FROM folio_holds h LEFT JOIN terminals t"
+            " ON t.tenant_id = h.tenant_id AND t.terminal_id = h.terminal_id WHERE h.tenant_id = %s"
+            " ORDER BY 2, h.terminal_id", (tenant_id,))
+        return await cur.fetchall()
+
+
+async def terminal_place(conn: Conn, tenant_id: int, terminal_id: str, *, lock: bool = False
+                         ) -> tuple[str, int] | None:
+    """The terminal's ``(store_id, current_epoch)`` (``lock``: its row locked until the transaction ends, as a
+    push locks it); None when the tenant has no such terminal."""
+    row = await (await conn.execute(
+        "SELECT store_id, current_epoch FROM terminals WHERE tenant_id = %s AND terminal_id = %s"
+        + (" FOR UPDATE" if lock else ""), (tenant_id, terminal_id))).fetchone()
+    return None if row is None else (str(row[0]), int(row[1]))

@@ -4,7 +4,9 @@ the real tills carry on syncing with nothing lost or doubled, on a real PostgreS
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import itertools
 import json
 import random
 import uuid
@@ -21,11 +23,13 @@ from desktop import settings as settings_mod
 from desktop import terminal as terminal_mod
 from desktop.demo import seed
 from desktop.drivers.fakes import FakeDrawer, FakePrinter
+from desktop.journal import read_models
 from desktop.net.sync_client import SyncClient
 from desktop.services.backups import BackupService
 from desktop.services.sync import SyncService
 from desktop.settings import BackupSettings
 from shared import signing
+from shared.sale import TenderKind
 from syncserver import app as app_mod
 from syncserver import backups, bootstrap, cli, tenancy
 from syncserver import settings as server_settings
@@ -102,8 +106,40 @@ class Tills:
 
 
 def _synced(service: SyncService) -> None:
-    status = service.sync_once(service.journal.clock())
-    assert status.online and status.pending == 0, status
+    """Sync rounds until the master holds the whole journal (what a pull brings, e.g. a lease, is journaled after
+    the round's push: the next round sends it)."""
+    for _ in range(3):
+        status = service.sync_once(service.journal.clock())
+        assert status.online, status
+        if status.pending == 0:
+            return
+    raise AssertionError(status)
+
+
+def _held(term: terminal_mod.Terminal) -> set[tuple[int, int, int]]:
+    """``(tipo, desde, hasta)`` of the HQ leases the till's journal holds."""
+    return {(t, d, h) for t, d, h, _e in read_models.held_leases(term.journal.conn)}
+
+
+def _leased(server: Server, term: terminal_mod.Terminal) -> set[tuple[int, int, int]]:
+    """``(tipo, desde, hasta)`` of the master's leases to the till."""
+    return set(sync_kit.master(server, "SELECT tipo, desde, hasta FROM folio_leases WHERE terminal_id = %s", 1,
+                               (term.journal.identity.terminal_id,)))
+
+
+def _stamped(term: terminal_mod.Terminal) -> list[tuple[int, int]]:
+    """``(tipo, folio)`` of every document the till's sales carry."""
+    return [(e.payload["document"]["tipo"], e.payload["document"]["folio"]) for e in term.journal.read()
+            if e.type == "sale.completed" and e.payload.get("document")]
+
+
+def _within(folios: list[tuple[int, int]], leases: set[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    return [(t, f) for t, f in folios if any(t == lt and d <= f <= h for lt, d, h in leases)]
+
+
+def _cash(term: terminal_mod.Terminal, sales: int, seed_: int) -> None:
+    """Cash sales: each takes a boleta folio while the till has one."""
+    sync_kit.sell(term, sales, random.Random(seed_), 5, tenders=(TenderKind.CASH,))
 
 
 def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_in_thread, tmp_path, monkeypatch,
@@ -113,7 +149,8 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
     app_url = bootstrap.migrate(admin_url, "drill-app-password")
     monkeypatch.setenv("ALMACEN_DATABASE_URL", app_url)  # what `almacen server admin` reads, as on a real server
     monkeypatch.delenv(bootstrap.ADMIN_URL_VARIABLE, raising=False)
-    settings = server_settings.ServerSettings(database_url=app_url, secret_key=SECRET, max_batch_events=5000)
+    settings = server_settings.ServerSettings(database_url=app_url, secret_key=SECRET, max_batch_events=5000,
+                                              folio_lease_size=4, folio_low_water=2)
     dump = tmp_path / "master.dump"
     tills = None
     try:
@@ -123,9 +160,12 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
             server.run(lambda pool: certs.store(pool, 1, holder_pfx(), PFX_PASSWORD, SECRET))
             tills = Tills(tmp_path, server)
             (a, sync_a), (b, sync_b) = tills.add("centro"), tills.add("norte")
-            sync_kit.sell(a, 3, random.Random(1), 5)
-            sync_kit.sell(b, 2, random.Random(2), 5)
+            sync_kit.lease_sample_folios(server, 1, lease_size=4)  # boletas 1–20, 4 at a time, 2 the low water
             _synced(sync_a)
+            _synced(sync_b)
+            _cash(a, 3, 1)
+            _cash(b, 2, 2)
+            _synced(sync_a)  # a is below the low water: leased 4 more (known to the dump)
             _synced(sync_b)
             till_copy = BackupService(b.journal.path, b.settings.data_dir, b.journal.identity.terminal_id,
                                       BackupSettings(folder=str(tmp_path)), b.journal.clock, pause=0).run()
@@ -142,9 +182,15 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
             assert {"dte_outbox", "tenant_certificates", "events"} <= set(info.tables)
             assert cli.main(["admin", "backup", str(dump)]) == 1
             assert "no se sobrescribe" in capsys.readouterr().err and not list(tmp_path.glob("*.parcial"))
-            sync_kit.sell(a, 4, random.Random(3), 5)  # acknowledged after the backup: the restore loses them
+            at_dump = {"a": _leased(server, a), "b": _leased(server, b)}
+            _cash(a, 4, 3)  # acknowledged after the backup: the restore loses them
+            _synced(sync_a)  # and a lease given after the backup, which a stamps from
+            after_dump = _held(a) - at_dump["a"]
+            assert after_dump, "a must hold a lease the dump does not know"
+            _cash(a, 2, 8)
             _synced(sync_a)
-            sync_kit.sell(b, 2, random.Random(4), 5)  # never pushed before the disk dies
+            assert _within(_stamped(a), after_dump)
+            _cash(b, 2, 4)  # never pushed before the disk dies: b is out of folios (0 left)
 
         cluster.drop_database(name)  # the disk dies with the server stopped
         with pytest.raises(backups.BackupError, match="pg_restore --list falló"):
@@ -155,15 +201,30 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
         with pytest.raises(backups.BackupError, match="ya tiene datos"):
             backups.restore(admin_url, dump, datetime.now(UTC))
 
-        with serve_in_thread(app_mod.create_app(settings)) as url:
+        assert restored.held == 2  # folio leasing on hold until both tills report theirs
+        with serve_in_thread(app_mod.create_app(settings)) as url, contextlib.ExitStack() as stack:
             server = Server(url, admin_url, app_url)
             sync_a, sync_b = tills.reconnect(url)
-            _synced(sync_a)  # the server asks again for what it lost (gap), the till sends it
+            hq = stack.enter_context(sync_kit.hq_owner(server))
+            page = hq.get("/hq/folios").text
+            assert "retenidos" in page and "Caja 1" in page and "Caja 2" in page
+            # b first: it pushes what the master lost (gap) below its low water, and asks the master for folios
+            # the restored master would lease the range after the dump's last: a's lease given after the dump
             _synced(sync_b)
-            sync_kit.sell(a, 1, random.Random(5), 5)
-            sync_kit.sell(b, 1, random.Random(6), 5)
+            assert _leased(server, b) == at_dump["b"] and _held(b) == at_dump["b"]  # held: nothing leased, till a
+            _synced(sync_a)  # the server asks again for what it lost (gap), the till sends it, then its leases
+            assert after_dump <= _leased(server, a)  # leased back to a, with the sales it stamped from them
+            _cash(a, 1, 5)
+            _cash(b, 1, 6)
             _synced(sync_a)
+            _synced(sync_b)  # the hold is over: b's push leases it folios past a's, its pull brings them
+            new_for_b = _held(b) - at_dump["b"]
+            assert new_for_b and not _within([(t, f) for t, d, h in _held(a) for f in (d, h)], new_for_b)
+            _cash(b, 1, 9)
             _synced(sync_b)
+            assert _within(_stamped(b), new_for_b)  # both carry on, each on its own folios
+            assert "retenidos" not in hq.get("/hq/folios").text
+            stack.close()
             signer = server.run(lambda pool: certs.load_signer(pool, 1, SECRET))
             assert signer is not None
 
@@ -176,7 +237,12 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
         journal_sales = sorted(e.payload["sale_id"] for term in (a, b) for e in term.journal.read()
                                if e.type == "sale.completed")
         master_sales = sorted(s for (s,) in sync_kit.master(server, "SELECT sale_id FROM sales", 1))
-        assert master_sales == journal_sales and len(journal_sales) == 3 + 2 + 4 + 2 + 1 + 1
+        assert master_sales == journal_sales and len(journal_sales) == 3 + 2 + 4 + 2 + 2 + 1 + 1 + 1
+        stamped = sorted(_stamped(a) + _stamped(b))
+        assert len(set(stamped)) == len(stamped)  # no folio stamped twice, by one till or by both
+        assert sorted(sync_kit.master(server, "SELECT tipo, folio FROM dte_documents", 1)) == stamped
+        leases = sorted(sync_kit.master(server, "SELECT tipo, desde, hasta FROM folio_leases", 1))
+        assert all(x[0] != y[0] or x[2] < y[1] for x, y in itertools.pairwise(leases))  # disjoint
         expected = {row["sku"]: 2 * Decimal(row["stock"]) for row in ROWS}  # both stores' opening stock
         for sku, quantity in sync_kit.master(server, "SELECT sku, quantity FROM sale_lines", 1):
             expected[sku] -= Decimal(quantity)
@@ -198,13 +264,21 @@ def test_backup_lose_the_database_restore_and_the_tills_carry_on(cluster, serve_
         after = sync_kit.master(server, "SELECT sale_id FROM sales", 1)
         new = {e.payload["sale_id"] for e in b.journal.read() if e.type == "sale.completed"}
         assert len(new) == 1 and sorted(after) == sorted(before + [(sale,) for sale in new])
-        assert sync_kit.master(server, "SELECT reason FROM quarantine", 1) == []
+        # a limit of the till's restore (not the master's): until its first push tells it of its new epoch, the
+        # restored copy stamps from its old lease, and the folios it used after the copy are lost with its disk; the
+        # master records the sale and refuses the repeated folio (never sent to the SII twice)
+        reused = _stamped(b)
+        assert len(reused) == 1 and reused[0] in stamped
+        assert sync_kit.master(server, "SELECT reason FROM quarantine", 1) == [
+            (f"folio {reused[0][1]} del tipo 39 ya fue emitido: documento duplicado; la venta se registró igual, solo"
+             " se rechazó su documento",)]
+        assert sorted(sync_kit.master(server, "SELECT tipo, folio FROM dte_documents", 1)) == stamped
 
         stored_events = len(sync_kit.master(server, "SELECT 1 FROM events", 1))
         assert cli.main(["admin", "restore", str(dump), "--reemplazar"]) == 0  # a database in place is kept aside
         said = capsys.readouterr()
         done = json.loads(said.out)
-        assert "cargue un CAF nuevo" in said.err
+        assert "informen los folios que tienen" in said.err and done["terminals_asked"] == 2
         assert done["database"] == name and done["previous"].startswith(f"{name}_antes_")
         with psycopg.connect(cluster.dsn(done["previous"])) as conn:
             assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == stored_events

@@ -21,6 +21,7 @@ class FakeServer:
         self.up = True
         self.batches: list[int] = []
         self.epoch = 1
+        self.reports: list[list[tuple[int, int, int, int]]] = []
 
     def close(self) -> None:
         pass
@@ -47,6 +48,10 @@ class FakeServer:
     def new_epoch(self) -> int:
         self.epoch += 1
         return self.epoch
+
+    def report_leases(self, leases: list[tuple[int, int, int, int]]) -> dict:
+        self.reports.append(leases)
+        return {"known": len(leases), "leased": 0, "without_caf": 0, "conflicts": []}
 
 
 def _sell(term, n: int) -> None:
@@ -115,6 +120,24 @@ def test_hq_changes_are_pulled_into_the_journal(terminal):
     last = list(terminal.journal.read())[-1]
     assert last.type == "catalog.product_upserted" and last.payload["source"] == "hq"
     assert service.sync_once(datetime.now()).pulled == 0
+
+
+def test_a_restored_master_asking_for_the_leases_gets_every_hq_lease_the_till_holds(terminal):
+    from shared.events import folios as folio_events
+
+    with terminal.journal.unit_of_work() as uow:  # one from HQ, one loaded by hand (not HQ's to know)
+        uow.append(folio_events.FolioLeaseReceived(tipo=39, desde=11, hasta=20, caf_xml="<AUTORIZACION/>", epoch=1))
+        uow.append(folio_events.FolioLeaseReceived(tipo=33, desde=1, hasta=5, caf_xml="<AUTORIZACION/>",
+                                                   source="caf-file"))
+        uow.append(folio_events.FolioLeaseReceived(tipo=39, desde=1, hasta=10, caf_xml="<AUTORIZACION/>", epoch=1))
+    server = FakeServer()
+    service = SyncService(terminal.journal, server)
+    assert service.sync_once(datetime.now()).online and server.reports == []  # not asked: nothing sent
+    head = terminal.journal.head[0]
+    server.changes = [{"id": 1, "kind": "folio_report", "key": "t", "data": {}}]
+    status = service.sync_once(datetime.now())
+    assert status.online and status.pulled == 0 and terminal.journal.head[0] == head  # a request, not journaled
+    assert server.reports == [[(39, 1, 10, 1), (39, 11, 20, 1)]]
 
 
 def test_backoff_grows_with_jitter_and_is_capped(terminal):
