@@ -10,12 +10,13 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from shared import errors, fiado, inventory
+from shared import rut as rut_mod
 from shared.events import catalog, purchases, returns, sales, shifts
 from shared.events import fiado as fiado_events
 from shared.events import inventory as inventory_events
@@ -46,6 +47,7 @@ MERCADERIAS: Final = Account("1.1.06", "Mercaderías", "activo", DEBE)
 EN_TRANSITO: Final = Account("1.1.07", "Mercaderías en tránsito", "activo", DEBE)
 IVA_CREDITO: Final = Account("1.1.08", "IVA crédito fiscal", "activo", DEBE)
 TRASPASOS_CAJA: Final = Account("1.1.09", "Traspasos de caja por aclarar", "activo", DEBE)
+CLIENTES_NOTAS: Final = Account("1.1.10", "Clientes por notas emitidas en HQ", "activo", DEBE)
 PROVEEDORES: Final = Account("2.1.01", "Proveedores", "pasivo", HABER)
 IVA_DEBITO: Final = Account("2.1.02", "IVA débito fiscal", "pasivo", HABER)
 VENTAS_AFECTAS: Final = Account("4.1.01", "Ventas afectas", "resultado", HABER)
@@ -56,8 +58,8 @@ MERMAS: Final = Account("5.1.02", "Mermas", "resultado", DEBE)
 DIFERENCIAS_CAJA: Final = Account("5.1.03", "Diferencias de caja", "resultado", DEBE)
 
 CHART: Final = (CAJA, BANCO, TARJETAS_DEBITO, TARJETAS_CREDITO, CLIENTES_FIADO, MERCADERIAS, EN_TRANSITO,
-                IVA_CREDITO, TRASPASOS_CAJA, PROVEEDORES, IVA_DEBITO, VENTAS_AFECTAS, VENTAS_EXENTAS, REDONDEO,
-                COSTO_VENTAS, MERMAS, DIFERENCIAS_CAJA)
+                IVA_CREDITO, TRASPASOS_CAJA, CLIENTES_NOTAS, PROVEEDORES, IVA_DEBITO, VENTAS_AFECTAS,
+                VENTAS_EXENTAS, REDONDEO, COSTO_VENTAS, MERMAS, DIFERENCIAS_CAJA)
 """The chart of accounts, in code order."""
 BY_CODE: Final = {a.code: a for a in CHART}
 
@@ -112,11 +114,16 @@ class JournalLine:
 
 
 class _Entry:
-    """An asiento under construction: lines of one event, each amount signed (+ debit, − credit), zero skipped."""
+    """An asiento under construction: lines of one event (or of an HQ nota: ``entry`` None and ``at``, ``event_id``,
+    ``store_id`` given), each amount signed (+ debit, − credit), zero skipped."""
 
-    def __init__(self, entry: Envelope, document: str, reference: str, memo: str) -> None:
-        self.entry = entry
-        self.at = fiado.utc_at(entry.occurred_at)
+    def __init__(self, entry: Envelope | None, document: str, reference: str, memo: str, *, at: str = "",
+                 event_id: str = "", store_id: str = "") -> None:
+        if entry is not None:
+            at, event_id, store_id = fiado.utc_at(entry.occurred_at), entry.event_id, entry.store_id
+        self.at = at
+        self.event_id = event_id
+        self.store_id = store_id
         self.document = document
         self.reference = reference
         self.memo = memo
@@ -127,8 +134,7 @@ class _Entry:
         if amount == 0:
             return
         self.lines.append(JournalLine(account.code, max(amount, 0), max(-amount, 0), self.document, self.at,
-                                      self.reference, auxiliary, self.entry.event_id, self.entry.store_id,
-                                      self.memo))
+                                      self.reference, auxiliary, self.event_id, self.store_id, self.memo))
 
     def done(self) -> list[JournalLine]:
         if sum(x.debit - x.credit for x in self.lines):  # every rule below balances by construction
@@ -333,6 +339,119 @@ def _stock_difference(entry: Envelope, document: str, reference: str, memo: str,
     return a.done()
 
 
+HQ_TERMINAL: Final = "hq"
+"""The terminal an HQ nota's asiento is keyed under: the server's own (``syncserver.dte.folios.SERVER_TERMINAL``),
+epoch :data:`HQ_EPOCH`, seq :attr:`HqNota.seq`."""
+HQ_EPOCH: Final = 0
+HQ_NOTA_TYPE: Final = "hq.nota"
+"""The type a :data:`PROBLEM` note of an HQ nota carries (it is no event)."""
+_HQ_NOTA_NAMES: Final = {56: "Nota de débito", 61: "Nota de crédito"}
+_FOLIO_SPAN: Final = 10_000_000_000
+"""More than any folio (10 digits, the CAF's range)."""
+
+
+def hq_seq(tipo: int, folio: int) -> int:
+    """The seq an HQ nota's asiento (or note) is keyed under beside :data:`HQ_TERMINAL`: one per type and folio."""
+    return tipo * _FOLIO_SPAN + folio
+
+
+@dataclass(frozen=True, slots=True)
+class HqNota:
+    """A nota de débito (56) or de crédito (61) HQ issued (``syncserver.dte.corrections``: annulling a document the
+    SII rejected, charging a factura, annulling such a 56), as the journal books it: ``at`` when it was stamped
+    (aware; its FchEmis is that day in Chile), the document it modifies (``original_tipo``/``original_folio``), its
+    totals in CLP (``neto + iva + exento == total``), ``razon`` its RazonRef, ``receptor_rut``; ``store_id`` the
+    store of the sale behind the modified document, ``customer_id`` that sale's fiado customer and ``fiado`` the
+    part of it the sale left on fiado (CLP; 0: none)."""
+
+    tipo: int
+    folio: int
+    at: datetime
+    original_tipo: int
+    original_folio: int
+    neto: int
+    iva: int
+    exento: int
+    total: int
+    razon: str
+    receptor_rut: str
+    store_id: str
+    customer_id: str | None = None
+    fiado: int = 0
+
+    @property
+    def event_id(self) -> str:
+        """The asiento's id (``hq-61-12``): an HQ nota is no event."""
+        return f"hq-{self.tipo}-{self.folio}"
+
+    @property
+    def seq(self) -> int:
+        """Its key under :data:`HQ_TERMINAL` (:func:`hq_seq`)."""
+        return hq_seq(self.tipo, self.folio)
+
+    @property
+    def document(self) -> str:
+        """«Nota de crédito N° 12»."""
+        return f"{_HQ_NOTA_NAMES.get(self.tipo, f'Documento {self.tipo}')} N° {self.folio}"
+
+
+def hq_nota(tipo: int, folio: int, content: dict[str, Any], stamped_at: str, store_id: str, sale: object
+            ) -> HqNota:
+    """The :class:`HqNota` of a nota HQ stored (``dte_corrections.content``: its totals, reference and receptor),
+    stamped at ``stamped_at`` (ISO 8601; naive is Chile's wall time, as the server stamps), on the sale ``sale``
+    of store ``store_id`` (its fiado customer and fiado part, when it is a ``sale.completed``).
+
+    Raises:
+        InvalidInput: the content lacks its totals, reference or receptor (or its RUT is invalid), or
+            ``stamped_at`` is no date and time.
+    """
+    try:
+        totals, ref = content["totales"], content["referencia"]
+        moment = datetime.fromisoformat(stamped_at)
+        nota = HqNota(tipo, folio, moment if moment.tzinfo else moment.replace(tzinfo=fiado.CHILE),
+                      int(ref["tipo"]), int(ref["folio"]), int(totals["neto"]), int(totals["iva"]),
+                      int(totals["exento"]), int(totals["total"]), str(ref["razon"]),
+                      rut_mod.parse(str(content["receptor"]["rut"])).compact, store_id)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise errors.InvalidInput(f"la nota {tipo} N° {folio} guardada está incompleta ({exc!r})") from None
+    if isinstance(sale, sales.SaleCompleted) and sale.customer_id:
+        owed = sum(t.received for t in sale.tenders if t.kind == "fiado")
+        return replace(nota, customer_id=sale.customer_id, fiado=owed)
+    return nota
+
+
+def hq_nota_lines(nota: HqNota) -> list[JournalLine]:
+    """The asiento of a nota HQ issued (debits equal to credits), as the till's return notas book theirs: a 61 D
+    Ventas afectas ``neto``, D Ventas exentas ``exento``, D IVA débito fiscal ``iva``; the counterpart H Clientes
+    fiado (the customer's auxiliary) up to what the sale left on fiado, the rest H Clientes por notas emitidas en HQ
+    (auxiliary the receptor's RUT), the account the accountant clears against the refund, the new document or the
+    customer's payment. A 56 books the same the other way (it charges the customer). Rules: docs/accounting.md.
+
+    Raises:
+        InvalidInput: not a 56 or 61, a negative amount, or ``neto + iva + exento ≠ total``.
+    """
+    if nota.tipo not in _HQ_NOTA_NAMES:
+        raise errors.InvalidInput(f"HQ emite notas de crédito (61) y de débito (56), no el tipo {nota.tipo}")
+    if min(nota.neto, nota.iva, nota.exento, nota.fiado) < 0 or nota.neto + nota.iva + nota.exento != nota.total:
+        raise errors.InvalidInput(f"la {nota.document.lower()} no cuadra: neto {nota.neto} + IVA {nota.iva} + exento "
+                                  f"{nota.exento} ≠ total {nota.total}")
+    sign = 1 if nota.tipo == 56 else -1
+    original = fiado.document_name(nota.original_tipo, nota.original_folio)
+    if nota.original_tipo == 56:
+        original = f"Nota de débito N° {nota.original_folio}"
+    a = _Entry(None, nota.document, original, nota.razon,
+               at=nota.at.astimezone(UTC).isoformat(timespec="microseconds"), event_id=nota.event_id,
+               store_id=nota.store_id)
+    on_account = min(nota.total, nota.fiado) if nota.customer_id else 0
+    if nota.customer_id:
+        a.post(CLIENTES_FIADO, sign * on_account, fiado.customer_account(nota.customer_id))
+    a.post(CLIENTES_NOTAS, sign * (nota.total - on_account), nota.receptor_rut)
+    a.post(VENTAS_AFECTAS, -sign * nota.neto)
+    a.post(VENTAS_EXENTAS, -sign * nota.exento)
+    a.post(IVA_DEBITO, -sign * nota.iva)
+    return a.done()
+
+
 def fold(store_id: str, entries_and_events: Iterable[tuple[Envelope, object]], method: str = "ppp"
          ) -> list[JournalLine]:
     """The journal of one store's events in journal order, the events of :data:`BOOK_VALUED` valued by the
@@ -494,18 +613,33 @@ class Booking:
         except errors.InvalidInput as exc:
             self.note(entry, PROBLEM, str(exc))
             return
+        self._keep(entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.event_id, lines)
+
+    def add_hq_nota(self, nota: HqNota) -> None:
+        """Book a nota HQ issued (:func:`hq_nota_lines`, keyed under :data:`HQ_TERMINAL`); one it refuses is kept as
+        a :data:`PROBLEM` of type :data:`HQ_NOTA_TYPE`."""
+        try:
+            lines = hq_nota_lines(nota)
+        except errors.InvalidInput as exc:
+            self.notes.append((nota.store_id, HQ_TERMINAL, HQ_EPOCH, nota.seq, nota.at, HQ_NOTA_TYPE, PROBLEM,
+                               str(exc)))
+            return
+        self._keep(nota.store_id, HQ_TERMINAL, HQ_EPOCH, nota.seq, nota.at, nota.event_id, lines)
+
+    def _keep(self, store_id: str, terminal_id: str, epoch: int, seq: int, moment: datetime, event_id: str,
+              lines: list[JournalLine]) -> None:
         day = moment.astimezone(fiado.CHILE).date()
-        count = self.counts.setdefault((entry.store_id, day), [0, 0, 0])
+        count = self.counts.setdefault((store_id, day), [0, 0, 0])
         count[0] += 1
         if not lines:
             return
         count[1] += 1
         count[2] += len(lines)
         for x in lines:
-            pair = self.days.setdefault((entry.store_id, day, x.account), [0, 0])
+            pair = self.days.setdefault((store_id, day, x.account), [0, 0])
             pair[0] += x.debit
             pair[1] += x.credit
-        self.entries.append((entry.store_id, entry.terminal_id, entry.epoch, entry.seq, moment, entry.event_id,
+        self.entries.append((store_id, terminal_id, epoch, seq, moment, event_id,
                              json.dumps([[x.account, x.debit, x.credit, x.auxiliary, x.document, x.reference, x.memo]
                                          for x in lines], ensure_ascii=False, separators=(",", ":"))))
 

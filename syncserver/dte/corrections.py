@@ -29,7 +29,7 @@ from shared.dte import errors as dte_errors
 from shared.dte import ted as ted_mod
 from shared.events import registry, sales
 from syncserver.dte import folios
-from syncserver.store import db, outbox
+from syncserver.store import db, general_journal, outbox
 from syncserver.store import documents as documents_store
 from syncserver.store import folios as folios_store
 
@@ -165,7 +165,8 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
     here): a folio of ``tipo`` from the server's own lease, the nota's :func:`content_of` ``content_for(folio)``
     (its reference is the document it modifies, with its CodRef; :func:`content_of_document` of a built
     document), its TED, then ``dte_documents`` (``sale_id``: the sale behind the modified document), the outbox
-    (``issued``) and ``dte_corrections`` with its content.
+    (``issued``), ``dte_corrections`` with its content, and its asiento in the general journal
+    (``general_journal.book_hq_nota``, dated its FchEmis).
 
     Args:
         emisor_rut: when given, the CAF must be this emisor's (the RUT the nota was built for).
@@ -173,7 +174,7 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
     Raises:
         CorrectionError: ``refused``: no CAF of ``tipo`` with folios left, the nota breaks a rule of the SII (the
             message says which), the CAF is another emisor's, the folio is taken, or the original is already
-            annulled (CodRef 1).
+            annulled (CodRef 1), or the nota cannot be booked (the sale behind it not found).
     """
     name = NAMES.get(tipo, f"tipo {tipo}")
     taken = await folios.take_server_folio(conn, tenant_id, tipo, today=moment.date())
@@ -205,6 +206,9 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
                                                  codref=int(ref["codigo"]))
     except psycopg.errors.UniqueViolation:
         raise CorrectionError("refused", "este documento ya fue anulado con una nota") from None
+    problem = await general_journal.book_hq_nota(conn, tenant_id, tipo, folio)
+    if problem is not None:
+        raise CorrectionError("refused", f"no se pudo contabilizar la {name} en el libro diario: {problem}")
     log.info("nota issued in hq", extra={"tenant_id": tenant_id, "tipo": tipo, "folio": folio,
                                          "original_tipo": ref["tipo"], "original_folio": ref["folio"]})
     return Corrected(folio, int(ref["tipo"]), int(ref["folio"]), int(content["totales"]["total"]), tipo)

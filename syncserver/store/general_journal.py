@@ -1,6 +1,6 @@
 """The general journal (libro diario) of a period and store(s) as the ingest keeps it (``syncserver.ingest.journal``,
 migration 0029): a page of asientos in time order, the trial balance from the per-day sums, what could not be
-booked, and every line streamed for the CSV.
+booked, and every line streamed for the CSV; the writing of asientos, and the booking of the notas HQ issues.
 
 Runs in the caller's tenant transaction (``db.tenant_tx``). Accounts and entries: docs/accounting.md.
 """
@@ -13,8 +13,24 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from shared import accounting, errors, fiado
-from syncserver.store import db
+from shared import errors as pos_errors
+from shared.events import registry
+from syncserver.store import bulk, db
 
+ENTRY_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("terminal_id", "text"), ("epoch", "integer"),
+                        ("seq", "bigint"), ("at", "timestamptz"), ("event_id", "text"), ("lines", "jsonb")]
+DAY_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("day", "date"), ("account", "text"),
+                      ("debit", "bigint"), ("credit", "bigint")]
+MONTH_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("month", "date"), ("account", "text"),
+                        ("debit", "bigint"), ("credit", "bigint")]
+"""``journal_months`` (migration 0038): ``journal_days`` summed per month (its first day)."""
+COUNT_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("day", "date"), ("booked", "bigint"),
+                        ("asientos", "bigint"), ("lines", "bigint")]
+NOTE_COLUMNS: Final = [("tenant_id", "bigint"), ("store_id", "text"), ("terminal_id", "text"), ("epoch", "integer"),
+                       ("seq", "bigint"), ("at", "timestamptz"), ("type", "text"), ("kind", "text"),
+                       ("detail", "text")]
+TABLES: Final = ("journal_entries", "journal_days", "journal_months", "journal_day_events", "journal_notes")
+"""The tables of the journal (a tenant's rows are cleared and booked again by the rebuild)."""
 MAX_DAYS: Final = 366
 """The longest period one journal covers (a year)."""
 PAGE_LINES: Final = 500
@@ -57,6 +73,110 @@ _ENTRIES = ("SELECT store_id, event_id, at, lines, terminal_id, epoch, seq FROM 
 def _sql(template: str, stores: Sequence[str] | None) -> str:
     """``template`` for ``stores`` (None: every store; one statement each, so each gets its own plan)."""
     return template.format(stores="" if stores is None else "AND store_id = ANY(%(stores)s)")
+
+
+async def write(cur: db.Cursor, tenant_id: int, booking: accounting.Booking) -> None:
+    """Add ``booking`` to the tenant's journal in the caller's transaction (the ingest's batches, the rebuild, an
+    HQ nota): the sums are added to the days' and the months'; keys in sorted order, so two writers of a store
+    never wait on each other in a cycle."""
+    await bulk.insert(cur, "journal_entries", ENTRY_COLUMNS, [(tenant_id, *e) for e in booking.entries])
+    await bulk.insert(cur, "journal_days", DAY_COLUMNS,
+                      [(tenant_id, *k, *booking.days[k]) for k in sorted(booking.days)],
+                      suffix="ON CONFLICT (tenant_id, store_id, day, account) DO UPDATE SET"
+                             " debit = journal_days.debit + excluded.debit,"
+                             " credit = journal_days.credit + excluded.credit")
+    months: dict[tuple[str, date, str], list[int]] = {}
+    for (store, day, account), (debit, credit) in booking.days.items():
+        sums = months.setdefault((store, day.replace(day=1), account), [0, 0])
+        sums[0] += debit
+        sums[1] += credit
+    await bulk.insert(cur, "journal_months", MONTH_COLUMNS,
+                      [(tenant_id, *k, *months[k]) for k in sorted(months)],
+                      suffix="ON CONFLICT (tenant_id, store_id, month, account) DO UPDATE SET"
+                             " debit = journal_months.debit + excluded.debit,"
+                             " credit = journal_months.credit + excluded.credit")
+    await bulk.insert(cur, "journal_day_events", COUNT_COLUMNS,
+                      [(tenant_id, *k, *booking.counts[k]) for k in sorted(booking.counts)],
+                      suffix="ON CONFLICT (tenant_id, store_id, day) DO UPDATE SET"
+                             " booked = journal_day_events.booked + excluded.booked,"
+                             " asientos = journal_day_events.asientos + excluded.asientos,"
+                             " lines = journal_day_events.lines + excluded.lines")
+    await bulk.insert(cur, "journal_notes", NOTE_COLUMNS, [(tenant_id, *n) for n in booking.notes],
+                      suffix="ON CONFLICT DO NOTHING")
+
+_HQ_NOTAS: Final = (
+    "SELECT c.tipo, c.folio, c.content, d.stamped_at, COALESCE(e.store_id, t.store_id), e.type, e.version, e.payload"
+    " FROM dte_corrections c JOIN dte_documents d ON d.tenant_id = c.tenant_id AND d.tipo = c.tipo"
+    " AND d.folio = c.folio"
+    " LEFT JOIN dte_corrections p ON p.tenant_id = c.tenant_id AND p.tipo = c.original_tipo"
+    " AND p.folio = c.original_folio"
+    " JOIN dte_documents o ON o.tenant_id = c.tenant_id AND o.tipo = COALESCE(p.original_tipo, c.original_tipo)"
+    " AND o.folio = COALESCE(p.original_folio, c.original_folio)"
+    " LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.terminal_id = o.terminal_id AND e.epoch = o.epoch"
+    " AND e.seq = o.seq"
+    " LEFT JOIN terminals t ON t.tenant_id = o.tenant_id AND t.terminal_id = o.terminal_id"
+    " WHERE c.tenant_id = %(tenant)s AND (%(tipo)s::int IS NULL OR (c.tipo = %(tipo)s::int"
+    " AND c.folio = %(folio)s::bigint)) ORDER BY d.stamped_at, c.tipo, c.folio")
+"""The notas HQ issued (``dte_corrections``) with their stamping time, the store and the sale event behind the
+document they modify (for a 61 that annuls a 56: the 56's factura)."""
+_CODEC: Final = registry.build_codec()
+
+
+async def _hq_notas(conn: db.Conn, tenant_id: int, tipo: int | None = None, folio: int | None = None
+                    ) -> list[tuple[int, int, accounting.HqNota | str]]:
+    """``(tipo, folio, nota)`` of each nota HQ issued (or only ``tipo``/``folio``); instead of the nota, the
+    Spanish reason it cannot be booked (its sale's store unknown, its content incomplete)."""
+    rows = await (await conn.execute(_HQ_NOTAS, {"tenant": tenant_id, "tipo": tipo, "folio": folio})).fetchall()
+    found: list[tuple[int, int, accounting.HqNota | str]] = []
+    for tipo_, folio_, content, stamped_at, store_id, type_, version, payload in rows:
+        if store_id is None:
+            found.append((int(tipo_), int(folio_), "no se encontró la tienda de la venta que la nota modifica"))
+            continue
+        try:
+            sale = None if type_ is None else _CODEC.decode(str(type_), int(version), payload)
+        except pos_errors.PosError:
+            sale = None
+        try:
+            found.append((int(tipo_), int(folio_),
+                          accounting.hq_nota(int(tipo_), int(folio_), content, str(stamped_at), str(store_id), sale)))
+        except errors.InvalidInput as exc:
+            found.append((int(tipo_), int(folio_), str(exc)))
+    return found
+
+
+async def book_hq_nota(conn: db.Conn, tenant_id: int, tipo: int, folio: int) -> str | None:
+    """Book nota ``tipo``/``folio`` HQ just issued (``accounting.hq_nota_lines``, dated its FchEmis: the time it
+    was stamped) in the caller's transaction, as the rebuild books it again; None when booked, else the Spanish
+    reason it cannot be (nothing written)."""
+    found = await _hq_notas(conn, tenant_id, tipo, folio)
+    if not found:
+        return "no se encontró la nota ni el documento que modifica"
+    nota = found[0][2]
+    if isinstance(nota, str):
+        return nota
+    booking = accounting.Booking()
+    booking.add_hq_nota(nota)
+    if not booking.entries:
+        return str(booking.notes[0][-1]) if booking.notes else "la nota no mueve ninguna cuenta"
+    async with conn.cursor() as cur:
+        await write(cur, tenant_id, booking)
+    return None
+
+
+async def rebook_hq_notas(conn: db.Conn, cur: db.Cursor, tenant_id: int) -> int:
+    """Book every nota HQ issued in ``tenant_id`` (the rebuild's last step, after clearing the journal): one it
+    cannot book is kept as a note (``accounting.PROBLEM``). Returns how many notas were read."""
+    booking = accounting.Booking()
+    found = await _hq_notas(conn, tenant_id)
+    for tipo, folio, nota in found:
+        if isinstance(nota, accounting.HqNota):
+            booking.add_hq_nota(nota)
+        else:
+            # its store unknown: noted under no store (listed when every store's journal is read)
+            booking.notes.append(("", accounting.HQ_TERMINAL, accounting.HQ_EPOCH, accounting.hq_seq(tipo, folio),
+                                  None, accounting.HQ_NOTA_TYPE, accounting.PROBLEM, nota))
+    await write(cur, tenant_id, booking)
+    return len(found)
 
 
 @dataclass(frozen=True, slots=True)

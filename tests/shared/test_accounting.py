@@ -9,7 +9,7 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -347,3 +347,76 @@ def test_fold_values_returns_and_counts_with_the_inventory_book(script: list[int
         assert by_account(journal).get(acc.MERCADERIAS.code, 0) == book.value("P-1")
     with pytest.raises(ValueError, match="método"):
         acc.fold("centro", pairs, "lifo")
+
+
+def _hq(tipo: int, folio: int, original: tuple[int, int], parts: tuple[int, int, int], *, customer: str | None = None,
+        on_credit: int = 0) -> acc.HqNota:
+    neto, iva, exento = parts
+    return acc.HqNota(tipo, folio, START, *original, neto, iva, exento, neto + iva + exento, "Anula documento",
+                      "77447842-6", "centro", customer, on_credit)
+
+
+HQ_NOTAS = st.builds(
+    lambda tipo, folio, parts, customer, fraction: _hq(
+        tipo, folio, (33, 7), parts, customer=customer, on_credit=round(sum(parts) * fraction)),
+    st.sampled_from((56, 61)), st.integers(1, 10**10 - 1),
+    st.tuples(st.integers(1, 10**9), st.integers(0, 10**8), st.integers(0, 10**9)),
+    st.one_of(st.none(), st.just("C-1")), st.floats(0, 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HQ_NOTAS, max_size=10))
+def test_the_notas_hq_issues_balance_and_a_nota_annulled_leaves_nothing(notas: list[acc.HqNota]) -> None:
+    events = [sale(1, 1990, [(TenderKind.CASH, 2000)]), sale(2, 5000, [(TenderKind.FIADO, 5000)], customer="C-1")]
+    lines = [x for n, e in enumerate(events) for x in acc.journal_lines(at(n), e)]
+    for nota in notas:
+        booked = acc.hq_nota_lines(nota)
+        assert acc.totals(booked)[0] == acc.totals(booked)[1] == nota.total  # one side is the counterpart
+        assert {x.event_id for x in booked} == {f"hq-{nota.tipo}-{nota.folio}"}
+        sign = 1 if nota.tipo == 56 else -1
+        net = {b.account.code: b.debit - b.credit for b in acc.trial_balance(booked)}
+        assert net.get(acc.IVA_DEBITO.code, 0) == -sign * nota.iva
+        assert net.get(acc.VENTAS_AFECTAS.code, 0) + net.get(acc.VENTAS_EXENTAS.code, 0) == \
+            -sign * (nota.neto + nota.exento)
+        fiado_part = min(nota.total, nota.fiado) if nota.customer_id else 0
+        assert net.get(acc.CLIENTES_FIADO.code, 0) == sign * fiado_part
+        lines.extend(booked)
+        annulment = replace(nota, tipo=61 if nota.tipo == 56 else 56, folio=nota.folio)
+        lines.extend(acc.hq_nota_lines(annulment))
+    debit, credit = acc.totals(lines)
+    assert debit == credit
+    # every nota beside one that undoes it: the events' own journal is what remains
+    alone = acc.trial_balance(x for n, e in enumerate(events) for x in acc.journal_lines(at(n), e))
+    net = {b.account.code: b.debit - b.credit for b in acc.trial_balance(lines)}
+    assert {k: v for k, v in net.items() if v} == {b.account.code: b.debit - b.credit for b in alone
+                                                   if b.debit != b.credit}
+
+
+def test_a_nota_hq_issued_is_read_from_its_stored_content_and_refused_when_it_does_not_add_up() -> None:
+    content = {"totales": {"neto": 2500, "iva": 475, "exento": 0, "total": 2975},
+               "referencia": {"tipo": 33, "folio": 7, "fecha": "2025-05-02", "codigo": 3, "razon": "Intereses"},
+               "receptor": {"rut": "77.447.842-6"}}
+    on_credit = sales.SaleCompleted("V-1", 1, "s", "ana", (), 0, 5000, 5000, 0, 4202, 798,
+                                    (sales.TenderTaken("fiado", 3000, 3000), sales.TenderTaken("cash", 2000, 2000)),
+                                    0, 0, customer_id="C-1")
+    nota = acc.hq_nota(56, 3, content, "2025-05-03T09:30:00", "centro", on_credit)
+    assert (nota.at, nota.receptor_rut, nota.customer_id, nota.fiado) == (
+        datetime(2025, 5, 3, 9, 30, tzinfo=fiado.CHILE), "77447842-6", "C-1", 3000)
+    assert [(x.account, x.debit, x.credit, x.auxiliary, x.document, x.reference, x.memo)
+            for x in acc.hq_nota_lines(nota)] == [
+        ("1.1.05", 2975, 0, "cliente:C-1", "Nota de débito N° 3", "Factura N° 7", "Intereses"),
+        ("4.1.01", 0, 2500, "", "Nota de débito N° 3", "Factura N° 7", "Intereses"),
+        ("2.1.02", 0, 475, "", "Nota de débito N° 3", "Factura N° 7", "Intereses")]
+    assert acc.hq_nota(56, 3, content, "2025-05-03T09:30:00", "centro", None).customer_id is None
+    with pytest.raises(errors.InvalidInput, match="no cuadra"):
+        acc.hq_nota_lines(replace(nota, total=3000))
+    with pytest.raises(errors.InvalidInput, match="no el tipo 33"):
+        acc.hq_nota_lines(replace(nota, tipo=33))
+    with pytest.raises(errors.InvalidInput, match="incompleta"):
+        acc.hq_nota(56, 3, {"totales": {}}, "2025-05-03T09:30:00", "centro", None)
+    booking = acc.Booking()
+    booking.add_hq_nota(replace(nota, total=3000))
+    assert booking.entries == [] and [n[5:7] for n in booking.notes] == [(acc.HQ_NOTA_TYPE, acc.PROBLEM)]
+    booking.add_hq_nota(nota)
+    assert [e[:4] for e in booking.entries] == [("centro", "hq", 0, 56 * 10**10 + 3)]
+    assert booking.counts == {("centro", date(2025, 5, 3)): [1, 1, 3]}
