@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+import psycopg
 from psycopg.rows import class_row
 
 from shared import catalog_import
@@ -188,12 +189,12 @@ transit AS (
     SELECT t.to_warehouse AS warehouse_id, l.sku, sum(l.quantity) AS quantity
     FROM transfers t JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
     WHERE t.tenant_id = %(tenant)s AND t.state = 'in_transit'
-      AND (%(near)s::text[] IS NULL OR t.to_warehouse IN (SELECT warehouse_id FROM near)) GROUP BY 1, 2),
+      AND (%(near)s::text[] IS NULL OR t.to_warehouse IN (SELECT warehouse_id FROM near)){line_skus} GROUP BY 1, 2),
 held AS (
     SELECT COALESCE(s.warehouse_id, tr.warehouse_id) AS warehouse_id, COALESCE(s.sku, tr.sku) AS sku,
            COALESCE(s.quantity, 0) AS quantity, COALESCE(tr.quantity, 0) AS in_transit
     FROM (SELECT warehouse_id, sku, quantity FROM stock WHERE tenant_id = %(tenant)s
-          AND (%(near)s::text[] IS NULL OR warehouse_id IN (SELECT warehouse_id FROM near))) s
+          AND (%(near)s::text[] IS NULL OR warehouse_id IN (SELECT warehouse_id FROM near)){skus}) s
     FULL JOIN transit tr ON tr.warehouse_id = s.warehouse_id AND tr.sku = s.sku),
 placed AS (
     SELECT COALESCE(w.store_id, h.warehouse_id) AS store_id, h.*, COALESCE(w.name, h.warehouse_id) AS warehouse_name
@@ -204,7 +205,7 @@ rows AS (
            COALESCE(round(p.quantity * c.unit_cost), 0) AS value,
            COALESCE(sps.min_stock, sp.min_stock) AS min_stock,
            sum(p.quantity) OVER (PARTITION BY p.store_id, p.sku) AS store_on_hand, p.in_transit,
-           COALESCE(pr.search_text, ' ' || lower(p.sku) || ' ') AS search_text
+           COALESCE(pr.search_text, ' ' || lower(p.sku) || ' ') AS search_text, pr.sku IS NOT NULL AS listed
     FROM placed p
     LEFT JOIN stores st ON st.tenant_id = %(tenant)s AND st.store_id = p.store_id
     LEFT JOIN products pr ON pr.tenant_id = %(tenant)s AND pr.sku = p.sku
@@ -216,6 +217,9 @@ flagged AS (
     SELECT *, (min_stock IS NOT NULL AND store_on_hand < min_stock) AS below_min, (quantity < 0) AS negative
     FROM rows)
 """
+_KEYED = {"skus": " AND sku = ANY(%(skus)s::text[])", "line_skus": " AND l.sku = ANY(%(skus)s::text[])"}
+"""The stock rows of some SKUs only (``%(skus)s``): what a recount of noted keys reads."""
+_STOCK_SQL, _STOCK_KEYED_SQL = _STOCK_SQL.format(skus="", line_skus=""), _STOCK_SQL.format(**_KEYED)
 
 
 def _stock_filter(tenant_id: int, store_id: str | None, warehouse_id: str | None, search: str,
@@ -416,20 +420,113 @@ class ProductFacts:
     sold_by: str
 
 
+FULL_RECOUNT: Final = 5000
+"""Noted keys above which a read counts the tenant's stock whole (one pass beats that many keyed lookups)."""
+_KEPT = ("store_id, warehouse_id, sku, name, listed, quantity, unit_cost, value, min_stock, store_on_hand,"
+         " in_transit, below_min, negative")
+_ADD_STORES = """INSERT INTO stock_rows_stores (tenant_id, store_id, rows, value, alerts, alerts_value)
+SELECT %(tenant)s, store_id, {sign}count(*), {sign}COALESCE(sum(value), 0), {sign}count(*) FILTER (WHERE alert),
+       {sign}COALESCE(sum(value) FILTER (WHERE alert), 0) FROM {rows} GROUP BY store_id ORDER BY store_id
+ON CONFLICT (tenant_id, store_id) DO UPDATE SET rows = stock_rows_stores.rows + excluded.rows,
+    value = stock_rows_stores.value + excluded.value, alerts = stock_rows_stores.alerts + excluded.alerts,
+    alerts_value = stock_rows_stores.alerts_value + excluded.alerts_value"""
+"""Add (``sign`` ""), or take away (``sign`` "-"), the sums per store of some kept rows (``rows``: ``store_id``,
+``value``, ``alert``) to the stores' kept sums."""
+_INSERT_KEPT = (f", added AS (INSERT INTO stock_rows (tenant_id, sku_lower, {_KEPT}) SELECT %(tenant)s, lower(sku),"
+                f" {_KEPT} FROM flagged"
+                " {where} RETURNING store_id, value, below_min OR negative AS alert) "
+                + _ADD_STORES.format(sign="", rows="added"))
+_COUNT_ALL = _STOCK_SQL + _INSERT_KEPT.format(where="")
+_COUNT_KEYS = _STOCK_KEYED_SQL + _INSERT_KEPT.format(
+    where="WHERE (store_id, sku) IN (SELECT * FROM unnest(%(key_stores)s::text[], %(skus)s::text[]))")
+_FORGET_KEYS = ("WITH gone AS (DELETE FROM stock_rows s USING unnest(%(key_stores)s::text[], %(skus)s::text[]) AS"
+                " k(store_id, sku) WHERE s.tenant_id = %(tenant)s AND s.store_id = k.store_id AND s.sku = k.sku"
+                " RETURNING s.store_id, s.value, s.below_min OR s.negative AS alert) "
+                + _ADD_STORES.format(sign="-", rows="gone"))
+
+
+async def keep_rows(conn: db.Conn, tenant_id: int) -> None:
+    """Bring the tenant's kept Stock rows (``stock_rows``, migration 0042) up to date, in the caller's transaction:
+    the (store, SKU) keys the triggers noted since (``stock_rows_dirty``) counted again as :func:`stock` counts
+    them, or the whole tenant when it was never counted (or a warehouse changed: ``stock_rows_marks``) or more
+    than :data:`FULL_RECOUNT` keys wait. Readers take turns (a transaction-scoped advisory lock per tenant), so a
+    recount never overwrites a newer one; a writer never waits on a reader."""
+    ready = await (await conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM stock_rows_marks WHERE tenant_id = %(t)s)"
+        " AND NOT EXISTS (SELECT 1 FROM stock_rows_dirty WHERE tenant_id = %(t)s)", {"t": tenant_id})).fetchone()
+    if ready is not None and ready[0]:
+        return
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('almacen.stock_rows'), hashtext(%s))",
+                       (str(tenant_id),))
+    counted = await (await conn.execute("SELECT 1 FROM stock_rows_marks WHERE tenant_id = %s",
+                                        (tenant_id,))).fetchone()
+    noted = await (await conn.execute("DELETE FROM stock_rows_dirty WHERE tenant_id = %s RETURNING store_id, sku",
+                                      (tenant_id,))).fetchall()
+    keys = sorted({(str(r[0]), str(r[1])) for r in noted})
+    params: dict[str, Any] = {"tenant": tenant_id, "near": None}
+    if counted is None or len(keys) > FULL_RECOUNT:
+        for table in ("stock_rows", "stock_rows_stores"):
+            await conn.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (tenant_id,))
+        await conn.execute(_COUNT_ALL, params)
+        await conn.execute("INSERT INTO stock_rows_marks (tenant_id) VALUES (%s) ON CONFLICT (tenant_id)"
+                           " DO UPDATE SET counted_at = now()", (tenant_id,))
+    elif keys:
+        params.update(near=sorted({k[0] for k in keys}), key_stores=[k[0] for k in keys], skus=[k[1] for k in keys])
+        await conn.execute(_FORGET_KEYS, params)
+        await conn.execute(_COUNT_KEYS, params)
+
+
+def count_all_tenants(conn: psycopg.Connection[Any]) -> None:
+    """Migration 0042's back-fill: every tenant with stock or transfers counted whole into the kept rows (as
+    :func:`keep_rows` counts a tenant never counted), on a synchronous connection in its transaction, then the kept
+    tables analyzed (their first reads are planned on real figures). A migrating role that row-level security hides
+    the rows from counts nothing: each tenant's first read counts it."""
+    tenants = [int(r[0]) for r in conn.execute(
+        "SELECT tenant_id FROM stock UNION SELECT tenant_id FROM transfers ORDER BY 1").fetchall()]
+    for tenant_id in tenants:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+        conn.execute(_COUNT_ALL, {"tenant": tenant_id, "near": None})
+        conn.execute("INSERT INTO stock_rows_marks (tenant_id) VALUES (%s)", (tenant_id,))
+    conn.execute("SELECT set_config('app.tenant_id', '', true)")
+    conn.execute("ANALYZE stock_rows")
+    conn.execute("ANALYZE stock_rows_stores")
+
+
 def _stock_in_filter(tenant_id: int, stores: Sequence[str], warehouse_id: str | None, category: str | None,
                      search: str, alerts_only: bool, sku: str | None) -> tuple[str, dict[str, Any]]:
-    where, params = _stock_filter(tenant_id, None, warehouse_id, search, alerts_only)
-    where += " AND store_id = ANY(%(stores)s)"
-    params["stores"] = list(stores)
-    params["near"] = list(stores)
+    """The kept rows (``k``) a filter of :func:`stock_in` selects: the same rows :func:`stock`'s filters select."""
+    where = ["k.tenant_id = %(tenant)s", "k.store_id = ANY(%(stores)s)"]
+    params: dict[str, Any] = {"tenant": tenant_id, "stores": list(stores)}
+    if warehouse_id is not None:
+        where.append("k.warehouse_id = %(warehouse)s")
+        params["warehouse"] = warehouse_id
+    if search.strip():
+        words = catalog_import.search_words(search)
+        params.update({f"w{i}": "% " + _escape(w) + "%" for i, w in enumerate(words)})
+        params["exact"] = search.strip()
+        on_product = " AND ".join(f"COALESCE(pr.search_text, ' ' || lower(pr.sku) || ' ') LIKE %(w{i})s"
+                                  for i in range(len(words)))
+        on_sku = " AND ".join(f"(' ' || lower(u.sku) || ' ') LIKE %(w{i})s" for i in range(len(words)))
+        # the SKUs found (a kept row is ``listed`` when HQ's catalog has its SKU: its words are the product's)
+        found = [f"SELECT pr.sku FROM products pr WHERE pr.tenant_id = %(tenant)s AND {on_product}",
+                 f"SELECT u.sku FROM stock_rows u WHERE u.tenant_id = %(tenant)s AND NOT u.listed AND {on_sku}"
+                 ] if words else []
+        found += ["SELECT e.sku FROM stock_rows e WHERE e.tenant_id = %(tenant)s AND e.sku_lower = lower(%(exact)s)",
+                  "SELECT b.sku FROM product_barcodes b WHERE b.tenant_id = %(tenant)s AND b.code = %(exact)s"]
+        where.append(f"k.sku IN ({' UNION '.join(found)})")
+    if alerts_only:
+        where.append("(k.below_min OR k.negative)")
     if sku is not None:
-        where += " AND sku = %(sku)s"
+        where.append("k.sku = %(sku)s")
         params["sku"] = sku
     if category is not None:
-        where += (" AND EXISTS (SELECT 1 FROM products pc WHERE pc.tenant_id = %(tenant)s AND pc.sku = flagged.sku"
-                  " AND pc.category = %(category)s)")
+        where.append("EXISTS (SELECT 1 FROM products pc WHERE pc.tenant_id = %(tenant)s AND pc.sku = k.sku"
+                     " AND pc.category = %(category)s)")
         params["category"] = category
-    return where, params
+    return " AND ".join(where), params
+
+
+_PAGE_ORDER = "k.negative DESC, k.below_min DESC, k.name, k.sku, k.store_id, k.warehouse_id"
 
 
 async def stock_in(conn: db.Conn, tenant_id: int, *, stores: Sequence[str], warehouse_id: str | None = None,
@@ -439,18 +536,37 @@ async def stock_in(conn: db.Conn, tenant_id: int, *, stores: Sequence[str], ware
     ``sku``:
     one page of rows, alerts first (negative, then below the minimum), then by product name, SKU, store and
     warehouse (one product's rows side by side across the stores); and each store's :class:`StoreTotal` of every
-    matching row, in the order of ``stores`` (a store without matching rows with zeros)."""
+    matching row, in the order of ``stores`` (a store without matching rows with zeros).
+
+    Read from the kept rows (:func:`keep_rows` first: the same rows :func:`stock` folds, without folding every
+    store's stock on each read; docs/inventory.md)."""
+    await keep_rows(conn, tenant_id)
     where, params = _stock_in_filter(tenant_id, stores, warehouse_id, category, search, alerts_only, sku)
-    head = await (await conn.execute(
-        _STOCK_SQL + "SELECT store_id, COALESCE(sum(value), 0), count(*) FILTER (WHERE below_min OR negative),"
-        f" count(*) FROM flagged WHERE {where} GROUP BY store_id", params)).fetchall()
-    per_store = {str(r[0]): StoreTotal(str(r[0]), _money(r[1]), int(r[2]), int(r[3])) for r in head}
+    narrowed = warehouse_id is not None or category is not None or bool(search.strip()) or sku is not None
+    if not narrowed:  # the stores' kept sums
+        sums = "alerts_value, alerts, alerts" if alerts_only else "value, alerts, rows"
+        head = await (await conn.execute(
+            f"SELECT store_id, {sums} FROM stock_rows_stores WHERE tenant_id = %(tenant)s"
+            " AND store_id = ANY(%(stores)s)", params)).fetchall()
+    else:
+        head = await (await conn.execute(
+            "SELECT k.store_id, COALESCE(sum(k.value), 0), count(*) FILTER (WHERE k.below_min OR k.negative),"
+            f" count(*) FROM stock_rows k WHERE {where} GROUP BY k.store_id", params)).fetchall()
+    per_store = {str(r[0]): StoreTotal(str(r[0]), _money(Decimal(r[1])), int(r[2]), int(r[3])) for r in head}
+    # a narrowed filter or one store selects few rows: found first, then sorted (walking the page's order index
+    # would read every row named before them); otherwise the first rows in that index are the page
+    found = (f"WITH m AS MATERIALIZED (SELECT * FROM stock_rows k WHERE {where}) " if narrowed or len(stores) == 1
+             else "")
     cur = conn.cursor(row_factory=class_row(StockRow))
     await cur.execute(
-        _STOCK_SQL + "SELECT store_id, store_name, warehouse_id, warehouse_name, sku, name, quantity,"
-        " unit_cost, value::bigint AS value, min_stock, store_on_hand, below_min, negative, in_transit"
-        f" FROM flagged WHERE {where} ORDER BY negative DESC, below_min DESC, name, sku, store_id, warehouse_id"
-        " LIMIT %(limit)s OFFSET %(offset)s", {**params, "limit": limit, "offset": offset})
+        found + "SELECT k.store_id, COALESCE(st.name, k.store_id) AS store_name, k.warehouse_id,"
+        " COALESCE(w.name, k.warehouse_id) AS warehouse_name, k.sku, k.name, k.quantity, k.unit_cost, k.value,"
+        " k.min_stock, k.store_on_hand, k.below_min, k.negative, k.in_transit"
+        f" FROM (SELECT * FROM {'m k' if found else 'stock_rows k WHERE ' + where} ORDER BY {_PAGE_ORDER}"
+        " LIMIT %(limit)s OFFSET %(offset)s) k"
+        " LEFT JOIN stores st ON st.tenant_id = %(tenant)s AND st.store_id = k.store_id"
+        " LEFT JOIN warehouses w ON w.tenant_id = %(tenant)s AND w.warehouse_id = k.warehouse_id"
+        f" ORDER BY {_PAGE_ORDER}", {**params, "limit": limit, "offset": offset})
     totals = [per_store.get(s, StoreTotal(s, 0, 0, 0)) for s in stores]
     page = StockPage(sum(t.rows for t in totals), sum(t.value for t in totals), sum(t.alerts for t in totals),
                      await cur.fetchall())

@@ -1,7 +1,8 @@
 """Master migrations that change existing rows, run on a master that already holds them: 0009 marks the quarantine
 rows of refused tax documents (whose sales were folded when received) ``folded``, so a rebuild folds those sales
 again; 0012 reopens envelopes closed by a STATUS 99 without track id so their documents are asked; 0018 stops
-on a master where two tenants share a RUT; 0026 adds the joined forms to the products' search text."""
+on a master where two tenants share a RUT; 0026 adds the joined forms to the products' search text; 0042 counts
+the stock held into the Stock page's kept rows."""
 
 from __future__ import annotations
 
@@ -136,3 +137,22 @@ def test_products_saved_before_0026_are_found_by_the_joined_form_of_a_hyphenated
         [(after,)] = conn.execute("SELECT search_text FROM products").fetchall()
     assert after == catalog_import.search_text(product)
     assert " cocacola" in after and " coc15" in after
+
+
+def test_stock_held_before_0042_is_counted_into_the_kept_stock_rows(pg_database: str) -> None:
+    _upgrade(pg_database, "0041")
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenants (tenant_id, name) VALUES (1, 'Almacén')")
+        conn.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (1, 'centro', 'ACE-1', 4),"
+                     " (1, 'centro', 'PAN-1', -2)")
+        conn.execute("INSERT INTO cost_state (tenant_id, store_id, sku, on_hand, unit_cost, state) VALUES"
+                     " (1, 'centro', 'ACE-1', 4, 1500.5, '{}')")
+    _upgrade(pg_database, "head")
+    with psycopg.connect(pg_database) as conn:
+        rows = conn.execute("SELECT store_id, warehouse_id, sku, name, quantity, value, negative FROM stock_rows"
+                            " ORDER BY sku").fetchall()
+        sums = conn.execute("SELECT store_id, rows, value, alerts, alerts_value FROM stock_rows_stores").fetchall()
+        marks = conn.execute("SELECT tenant_id FROM stock_rows_marks").fetchall()
+    assert rows == [("centro", "centro", "ACE-1", "ACE-1", 4, 6002, False),
+                    ("centro", "centro", "PAN-1", "PAN-1", -2, 0, True)]
+    assert (sums, marks) == ([("centro", 2, 6002, 1, 0)], [(1,)])

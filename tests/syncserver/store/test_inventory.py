@@ -4,15 +4,19 @@ saved and published to every till."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import psycopg
 import psycopg_pool
 import pytest
 
+from shared import inventory as inv
 from syncserver import tenancy
+from syncserver.ingest import rebuild
 from syncserver.store import change_feed, db, inventory
-from tests.syncserver.dte.folio_kit import Db, migrated
+from tests.syncserver.dte.folio_kit import CODEC, Db, migrated
+from tests.syncserver.ingest import back_office_kit as kit
 
 
 def _seed(data: Db) -> None:
@@ -159,3 +163,88 @@ def test_a_products_kardex_pages_newest_first_and_costs_match_the_tills_fold(pg_
     assert page.value == cost.value and page.total == 2  # type: ignore[attr-defined]
     [norte] = transit.rows  # type: ignore[attr-defined]
     assert (norte.warehouse_id, norte.quantity, norte.in_transit) == ("norte", Decimal(0), Decimal(2))
+
+
+def _page(data: Db) -> tuple[inventory.StockPage, list[inventory.StoreTotal], inventory.StockPage]:
+    """The Stock page's rows at all stores (every row on one page), its stores' sums, and :func:`inventory.stock`'s
+    fold of the same rows (the query the page read before it kept its rows)."""
+
+    async def read(pool: psycopg_pool.AsyncConnectionPool) -> Any:
+        async with db.tenant_tx(pool, 1) as conn:
+            page, totals = await inventory.stock_in(conn, 1, stores=STORES, limit=1000)
+            return page, totals, await inventory.stock(conn, 1, limit=1000)
+
+    found: tuple[inventory.StockPage, list[inventory.StoreTotal], inventory.StockPage] = data.run(read)
+    return found
+
+
+STORES = ["centro", "norte", "sur"]
+WAREHOUSES = ("centro", "centro-bodega", "norte", "norte-bodega", "sur", "sur-bodega")
+
+
+def _check(data: Db, books: dict[str, Any], minimums: dict[tuple[str, str], Decimal]) -> list[Any]:
+    """The page equals the fold of the stock rows and, figure by figure, the tills' own fold of their journals."""
+    page, totals, folded = _page(data)
+    rows = sorted(page.rows, key=lambda r: (r.warehouse_id, r.sku))
+    assert rows == sorted(folded.rows, key=lambda r: (r.warehouse_id, r.sku))
+    assert page.rows == sorted(page.rows, key=lambda r: (not r.negative, not r.below_min, r.name, r.sku,
+                                                         r.store_id, r.warehouse_id))
+    held = {k: q for b in books.values() for k, q in kit.book_stock(b).items()}
+    assert {(r.warehouse_id, r.sku): r.quantity for r in rows if r.quantity != 0} == held
+    for r in rows:
+        b = books.get(r.store_id)
+        on_hand = b.on_hand(r.sku) if b is not None else Decimal(0)
+        assert r.store_on_hand == on_hand, r
+        cost = inv.current_cost(b.costs[r.sku], b.method) if b is not None and r.sku in b.costs else None
+        assert r.value == (0 if cost is None else int((r.quantity * cost).quantize(Decimal(1), ROUND_HALF_UP))), r
+        minimum = minimums.get((r.store_id, r.sku))
+        assert (r.min_stock, r.below_min, r.negative) == (minimum, minimum is not None and on_hand < minimum,
+                                                           r.quantity < 0), r
+    for t in totals:
+        mine = [r for r in rows if r.store_id == t.store_id]
+        assert (t.rows, t.value, t.alerts) == (len(mine), sum(r.value for r in mine), sum(r.alert for r in mine))
+    assert (page.total, page.value, page.alerts) == (folded.total, folded.value, folded.alerts)
+    return rows
+
+
+def test_the_kept_stock_rows_follow_what_two_tills_push_a_replay_and_a_rebuild(pg_database: str) -> None:
+    """The Stock page's kept rows (migration 0042) against the fold: counted once, then each push's sales,
+    receipts, mermas, counts, transfers and returns to suppliers and HQ's minimums recounted by key; a replayed
+    batch changes nothing; a rebuild of the read models gives the same rows."""
+    data = kit.world(pg_database)
+    centro, norte = kit.enroll(data, "centro"), kit.enroll(data, "norte")
+    assert _check(data, {}, {}) == []  # counted (nothing yet): what follows goes through the noted keys
+    centro.record(kit.purchase("ACE-1", "10", 10_000, "centro-bodega"))
+    centro.record(kit.purchase("PAN-1", "4", 2_000, "centro"))
+    centro.record(kit.sale("ACE-1", "3"))  # from the sala, where nothing was moved: negative
+    centro.record(kit.sale("PAN-1", "1"))
+    centro.record(kit.merma("m-1", "centro", "PAN-1", "1", 500))
+    centro.record(kit.counted("c-1", "centro-bodega", "ACE-1", "10", "9"))
+    centro.record(kit.sent("tr-1", "centro-bodega", "norte", "norte-bodega", "ACE-1", "2", 1000))
+    assert kit.push(data, centro).quarantined == 0, kit.quarantined(data)
+    books = {"centro": kit.book(centro, "ppp", CODEC)}
+    _check(data, books, {})
+
+    norte.record(kit.purchase("ACE-1", "6", 7_200, "norte"))
+    norte.record(kit.sale("ACE-1", "2"))
+    norte.record(kit.returned("r-1", "norte", "ACE-1", "1", 1200))
+    norte.record(kit.received("tr-1", "centro", "norte-bodega", "ACE-1", "2", "2", 1000))
+    acked = norte.acked
+    assert kit.push(data, norte).quarantined == 0, kit.quarantined(data)
+    with psycopg.connect(data.admin_url) as conn:  # HQ's minimum for norte, and norte's own for PAN-1
+        conn.execute("INSERT INTO store_products (tenant_id, store_id, sku, min_stock) VALUES (1, 'norte', 'ACE-1', 9),"
+                     " (1, 'centro', 'PAN-1', 1)")
+    books["norte"] = kit.book(norte, "ppp", CODEC)
+    minimums = {("norte", "ACE-1"): Decimal(9), ("centro", "PAN-1"): Decimal(1)}
+    after = _check(data, books, minimums)
+    assert any(r.below_min for r in after) and any(r.negative for r in after)
+
+    norte.acked = acked  # the same batch again: acknowledged, folded once
+    kit.push(data, norte)
+    assert _check(data, books, minimums) == after
+
+    data.run(lambda pool: rebuild.rebuild(pool, CODEC, 1))
+    assert _check(data, books, minimums) == after
+    with psycopg.connect(data.admin_url) as conn:  # counted whole again: the same rows
+        conn.execute("DELETE FROM stock_rows_marks")
+    assert _check(data, books, minimums) == after
