@@ -232,13 +232,14 @@ async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str,
         tipos = await store.caf_tipos(conn, tenant_id)
     tipos = [t for t in tipos if t not in SERVER_ONLY_TIPOS]
     leased: list[Lease] = []
-    if tipos and await store.held(conn, tenant_id):  # restored: until every till reported (folio_hold)
-        log.info("folio leases on hold after a restore", extra={"tenant_id": tenant_id, "terminal_id": terminal_id})
-        return leased
     for tipo in sorted(tipos):
         unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         if unused >= low_water:
             continue
+        if not leased and await store.held(conn, tenant_id):  # restored: until every till reported (folio_hold)
+            log.info("folio leases on hold after a restore", extra={"tenant_id": tenant_id,
+                                                                   "terminal_id": terminal_id})
+            return leased
         await store.lock_tipo(conn, tenant_id, tipo)
         unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         while unused < low_water:
