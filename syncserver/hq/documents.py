@@ -25,6 +25,7 @@ from syncserver.hq import auth, params, pdf_reportlab, web
 from syncserver.hq.folios import TIPOS
 from syncserver.hq.web import HqUser
 from syncserver.store import db
+from syncserver.store import documents as documents_store
 
 STATES = {"issued": "Emitido en caja", "signed": "Firmado", "sent": "Enviado al SII", "accepted": "Aceptado",
           "accepted_objections": "Aceptado con reparos", "rejected": "Rechazado"}
@@ -100,7 +101,11 @@ async def page(request: Request, user: HqUser) -> Response:
                 " ORDER BY o.updated_at DESC, o.tipo, o.folio DESC LIMIT %s",
                 (user.tenant_id, state, state, tipo, tipo, scope, scope, PAGE))
             rows = await cur.fetchall()
+        flagged = {(x.tipo, x.folio): x for x in await documents_store.rejected_references(conn, user.tenant_id)}
     for r in rows:
+        reference = flagged.get((r["tipo"], r["folio"]))
+        r["rejected_reference"] = rejected_reference_text(reference)
+        r["rejected_reference_open"] = reference is not None and reference.annulled_by is None
         r["from_hq"] = r["terminal_id"] == folios.SERVER_TERMINAL
         r["correctable"] = (r["state"] == "rejected" and r["tipo"] in corrections.CORRECTABLE
                             and r["corrected_by"] is None)
@@ -113,6 +118,21 @@ async def page(request: Request, user: HqUser) -> Response:
                       states=STATES, state=state, tipo=tipo, tipos=TIPOS, page_size=PAGE, pdf_links=PDF_LINKS,
                       untracked=UNTRACKED,
                       notice=_notice(params.text_param(query, "corregido", "Aviso", max_len=60)))
+
+
+def rejected_reference_text(found: documents_store.RejectedReference | None) -> str:
+    """What Documentos says of a nota HQ issued on a document the SII rejected, and what to do ("" for any other)."""
+    if found is None:
+        return ""
+    name = str(TIPOS.get(found.original_tipo, f"documento {found.original_tipo}")).lower()
+    original = f"{name} N° {found.original_folio:,}".replace(",", ".")
+    if found.annulled_by is not None:
+        return (f"Referencia a documento rechazado: el SII rechazó la {original} que esta nota modifica; la nota ya "
+                f"fue anulada con la nota de crédito N° {found.annulled_by:,}.".replace(",", "."))
+    return (f"Referencia a documento rechazado: el SII rechazó la {original} que esta nota modifica, así que la "
+            "nota no tiene a qué sumarse. Anule esta nota con «Anular con nota de crédito», corrija la factura con "
+            "«Corregir con nota de crédito» y, si el cobro sigue en pie, emita una factura nueva y sobre ella la "
+            "nota de débito.")
 
 
 def debitable(row: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from shared import reports
-from syncserver.store import customers, db, rollups, supplier_answers
+from syncserver.store import customers, db, documents, rollups, supplier_answers
 
 CHILE: Final = ZoneInfo("America/Santiago")
 STALE_AFTER: Final = timedelta(minutes=30)
@@ -100,10 +100,14 @@ class Alerts:
     fiado_over: list[customers.FlagRow]
     answers_due: list[supplier_answers.DueAnswer] = field(default_factory=list)
     """Suppliers' facturas to answer with 2 days or fewer left (Ley 19.983: :func:`supplier_answers.due_soon`)."""
+    rejected_references: list[documents.RejectedReference] = field(default_factory=list)
+    """Notas HQ issued on a document the SII then rejected, not annulled yet (``documents.rejected_references``;
+    counted for an owner or accountant: HQ's documents belong to no store)."""
 
     @property
     def total(self) -> int:
-        return self.stock_below + self.rejected + self.quarantined + len(self.fiado_over) + len(self.answers_due)
+        return (self.stock_below + self.rejected + self.quarantined + len(self.fiado_over) + len(self.answers_due)
+                + len(self.rejected_references))
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +340,10 @@ async def alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str], *, every_
     wanted = set(stores)
     over = [f for f in await customers.flags(conn, tenant_id) if f.kind == "over_limit"
             and (every_store or wanted & set(f.stores))]
-    return Alerts(await stock_alerts(conn, tenant_id, stores), int(rejected[0]), int(quarantined[0]), over)
+    references = [x for x in await documents.rejected_references(conn, tenant_id) if x.annulled_by is None] \
+        if every_store else []
+    return Alerts(await stock_alerts(conn, tenant_id, stores), int(rejected[0]), int(quarantined[0]), over,
+                  rejected_references=references)
 
 
 async def dashboard(conn: db.Conn, tenant_id: int, stores: Sequence[tuple[str, str]], now: datetime, *,

@@ -129,3 +129,31 @@ async def add_correction(conn: Conn, tenant_id: int, *, tipo: int, folio: int, o
         "INSERT INTO dte_corrections (tenant_id, tipo, folio, original_tipo, original_folio, reason, content,"
         " created_by, codref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (tenant_id, tipo, folio, original_tipo, original_folio, reason, Jsonb(content), by, codref))
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedReference:
+    """A nota HQ issued that modifies a document the SII rejected (a 56 on a factura rejected after it was issued;
+    not the 61 that annuls the rejected document): the nota ``tipo``/``folio``, the rejected
+    ``original_tipo``/``original_folio``, and ``annulled_by`` the folio of the 61 that already annulled the nota
+    (None: still to do)."""
+
+    tipo: int
+    folio: int
+    original_tipo: int
+    original_folio: int
+    annulled_by: int | None
+
+
+async def rejected_references(conn: Conn, tenant_id: int) -> list[RejectedReference]:
+    """The notas HQ issued on documents the SII rejected (:class:`RejectedReference`), by type and folio. Starts from
+    the rejected documents (few) and finds their notas by ``dte_corrections_by_original``."""
+    async with conn.cursor(row_factory=class_row(RejectedReference)) as cur:
+        await cur.execute(
+            "SELECT c.tipo, c.folio, c.original_tipo, c.original_folio, a.folio AS annulled_by FROM dte_outbox r"
+            " JOIN dte_corrections c ON c.tenant_id = r.tenant_id AND c.original_tipo = r.tipo"
+            " AND c.original_folio = r.folio AND c.codref <> 1"
+            " LEFT JOIN dte_corrections a ON a.tenant_id = c.tenant_id AND a.original_tipo = c.tipo"
+            " AND a.original_folio = c.folio AND a.codref = 1"
+            " WHERE r.tenant_id = %s AND r.state = 'rejected' ORDER BY c.tipo, c.folio", (tenant_id,))
+        return await cur.fetchall()

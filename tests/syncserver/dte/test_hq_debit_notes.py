@@ -66,6 +66,9 @@ def test_hq_issues_a_nota_de_debito_on_a_factura_and_annuls_it(pg_database: str,
             assert done.status_code == 303 and done.headers["location"] == "/hq/documentos?corregido=56:1:33:1"
             after = await client.get(done.headers["location"])
             pages["after"] = after.text
+            db.rows("UPDATE dte_outbox SET state = 'rejected' WHERE tipo = 33 AND folio = 1 RETURNING folio")
+            pages["rejected"] = (await client.get("/hq/documentos")).text  # the SII rejected the factura later
+            pages["panel"] = (await client.get("/hq/panel")).text
             annul_url = "/hq/documentos/56/1/corregir"
             confirm = await client.get(annul_url)
             assert confirm.status_code == 200 and "Anular Nota de débito N° 1" in confirm.text
@@ -73,6 +76,7 @@ def test_hq_issues_a_nota_de_debito_on_a_factura_and_annuls_it(pg_database: str,
             assert annulled.status_code == 303
             assert annulled.headers["location"] == "/hq/documentos?corregido=61:6:56:1"
             pages["annulled"] = (await client.get(annulled.headers["location"])).text
+            pages["panel_after"] = (await client.get("/hq/panel")).text
             again = await client.post(annul_url, data={"csrf": token, "password": HQ_PASSWORD})
             assert again.status_code == 409 and "ya fue anulada con la nota de crédito N° 6" in again.text
             await client.post("/hq/salir", data={"csrf": token})
@@ -91,6 +95,16 @@ def test_hq_issues_a_nota_de_debito_on_a_factura_and_annuls_it(pg_database: str,
     assert "Nota de débito N° 1 emitida sobre Factura N° 1" in after
     assert "Modifica Factura N° 1" in after and "Notas de débito N° 1." in after
     assert "Anular con nota de crédito" in after
+    # the factura rejected after its 56: the nota is flagged with what to do, and the dashboard lists it until the
+    # 56 is annulled
+    flag = "Referencia a documento rechazado: el SII rechazó la factura N° 1 que esta nota modifica"
+    assert flag + ", así que la nota no tiene a qué sumarse. Anule esta nota con «Anular con nota de crédito»" in \
+        pages["rejected"]
+    assert 'id="ref-rechazada-56-1"' in pages["rejected"] and "ref-rechazada-33-1" not in pages["rejected"]
+    assert "nota con referencia a documento rechazado" in pages["panel"]
+    assert 'href="/hq/documentos/56/1/corregir">Nota de débito N° 1</a> (sobre la factura N° 1)' in pages["panel"]
+    assert flag + "; la nota ya fue anulada con la nota de crédito N° 6." in pages["annulled"]
+    assert "referencia a documento rechazado" not in pages["panel_after"]
     assert "Nota de crédito N° 6 emitida: anula Nota de débito N° 1" in pages["annulled"]
     assert "Anulado con nota de crédito N° 6" in pages["annulled"] and "Anula Nota de débito N° 1" in pages["annulled"]
     assert db.rows("SELECT tipo, folio, original_tipo, original_folio, codref, reason, content->'totales'->>'total',"
