@@ -418,16 +418,48 @@ def _archive(journal: Journal, chunk: Chunk, now: datetime) -> Archive:
     return record
 
 
-def verify(journal: Journal) -> int:
-    """Check every archive file the journal records (:func:`check_record`); return how many events they hold.
-    The chain across files and into the journal is checked by ``SqliteJournal.verify``, which reads through them.
+def verify(journal: Journal) -> dict[int, tuple[int, str]]:
+    """Check every archive file the journal records whole (:func:`check_record`: its SHA-256 and every hash of its
+    chain) and the records of each epoch consecutive from seq 1 and the genesis hash. Returns, per epoch with
+    archives, where its journal rows must go on: ``(next seq, prev_hash)``.
 
     Raises:
-        ArchiveError: a file missing, altered or not the recorded chain.
+        ArchiveError: a file missing, altered or not the recorded chain, or the records leave a gap.
     """
+    return _walk(journal, whole=True)
+
+
+def fingerprints(journal: Journal) -> dict[int, tuple[int, str]]:
+    """:func:`verify` for a backup's hourly read-back: each file only by its SHA-256 against the one recorded when
+    its chain was read whole (a copy is compared the same way), the records' links as in :func:`verify`.
+
+    Raises:
+        ArchiveError: a file missing or changed, or the records leave a gap.
+    """
+    return _walk(journal, whole=False)
+
+
+def _walk(journal: Journal, *, whole: bool) -> dict[int, tuple[int, str]]:
     with journal.lock:
         held = records(journal.conn)
-    return sum(check_record(journal.archive_dir / r.name, r) for r in held)
+    starts: dict[int, tuple[int, str]] = {}
+    for record in held:
+        path = journal.archive_dir / record.name
+        seq, prev = starts.get(record.epoch, (1, envelope.GENESIS_HASH))
+        if (record.first_seq, record.prev_hash) != (seq, prev):
+            raise ArchiveError(f"Los archivos del diario no se encadenan en {record.name}: falta un archivo "
+                               "anterior o no es el registrado. Ejecute 'almacen pos verify'.", path)
+        if whole:
+            check_record(path, record)
+        else:
+            if not path.is_file():
+                _open(path)  # raises, saying the file is missing
+            if sha256(path) != record.sha256:
+                raise ArchiveError(f"El archivo del diario {path.name} cambió desde que se archivó (su huella "
+                                   "SHA-256 no coincide); no se usa. Restáurelo desde un respaldo (almacen pos "
+                                   "restore).", path)
+        starts[record.epoch] = (record.last_seq + 1, record.last_hash)
+    return starts
 
 
 def _open(path: Path) -> sqlite3.Connection:

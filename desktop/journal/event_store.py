@@ -65,6 +65,9 @@ class SqliteEventStore:
         try:
             row = self.journal.conn.execute(
                 "SELECT seq, hash FROM events WHERE epoch = ? ORDER BY seq DESC LIMIT 1", (epoch,)).fetchone()
+            if row is None:  # an older epoch whose every entry went to archive files
+                row = self.journal.conn.execute("SELECT last_seq, last_hash FROM archives WHERE epoch = ?"
+                                                " ORDER BY last_seq DESC LIMIT 1", (epoch,)).fetchone()
         except sqlite3.Error as exc:
             raise translate(exc, str(self.journal.path)) from exc
         return port.Head(int(row[0]), str(row[1])) if row else port.EMPTY

@@ -261,14 +261,19 @@ class SqliteJournal:
                 raise translate(exc, str(self.path)) from exc
 
     def verify(self) -> int:
-        """Check every archive file (its recorded SHA-256, its chain) and every epoch's chain from its first event,
-        across the archive files into the journal's rows; return the number of events.
+        """Check every archive file whole (its recorded SHA-256, every hash of its chain, each file continuing the
+        one before from seq 1) and every epoch's chain from there through the journal's rows; return the number of
+        events, archived ones included.
 
         Raises:
             ChainBroken: a link or a hash does not match. ArchiveError: an archive file missing or altered.
         """
-        archive.verify(self)
-        return sum(envelope.verify_chain(self.read(1, epoch)) for epoch in self.epochs())
+        starts = archive.verify(self)
+        total = sum(seq - 1 for seq, _prev in starts.values())
+        for epoch in self.epochs():
+            seq, prev = starts.get(epoch, (1, envelope.GENESIS_HASH))
+            total += envelope.verify_chain(self.read(seq, epoch), prev_hash=prev, first_seq=seq)
+        return total
 
     def sync_state(self) -> dict[str, str]:
         with self.lock:
