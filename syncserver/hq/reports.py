@@ -153,9 +153,11 @@ async def report(conn: db.Conn, tenant_id: int, choice: Choice, slug: str) -> rt
 
 async def every_report(conn: db.Conn, tenant_id: int, choice: Choice) -> list[rt.Report[Any]]:
     """Every report in the back office's order (``ReportsService.all_reports``): the «Todo» workbook."""
-    out = [await report(conn, tenant_id, choice, s)
-           for s in ("ventas-por-dia", "ventas-por-hora", "categorias", "cajeros", "medios-de-pago")]
-    out += await product_reports(conn, tenant_id, choice)
+    categories, products = await category_and_product_reports(conn, tenant_id, choice)
+    out = [await report(conn, tenant_id, choice, s) for s in ("ventas-por-dia", "ventas-por-hora")]
+    out.append(categories)
+    out += [await report(conn, tenant_id, choice, s) for s in ("cajeros", "medios-de-pago")]
+    out += products
     out.append(margin_of(out[0]))
     for slug in ("stock", "mermas", "fiado"):
         out.append(await report(conn, tenant_id, choice, slug))
@@ -167,18 +169,23 @@ PRODUCT_LISTS: Final[tuple[tuple[rt.ProductMetric, bool], ...]] = tuple(
 """The «Todo» workbook's product lists, in the back office's order: most then least sold by units, pesos, margin."""
 
 
-async def product_reports(conn: db.Conn, tenant_id: int, choice: Choice) -> list[rt.Report[Any]]:
-    """The reports ``productos`` of every :data:`PRODUCT_LISTS` (as :func:`report` gives each) from one reading of
-    the period's product sums and one of the period before's (``figures.top_product_lists``)."""
+async def category_and_product_reports(conn: db.Conn, tenant_id: int, choice: Choice
+                                       ) -> tuple[rt.Report[Any], list[rt.Report[Any]]]:
+    """The reports ``categorias`` and ``productos`` of every :data:`PRODUCT_LISTS` (each as :func:`report` gives
+    it) from one reading of the period's product sums and one of the period before's
+    (``figures.top_product_lists``)."""
     ids, period = choice.ids, choice.period
     before = period.previous()
-    now = await figures.top_product_lists(conn, tenant_id, ids, period.start, period.end, PRODUCT_LISTS, TOP)
-    earlier = await figures.top_product_lists(conn, tenant_id, ids, before.start, before.end, PRODUCT_LISTS, TOP,
-                                              skus=[[r.sku for r in rows] for rows in now]) if any(now) else [
-        [] for _ in PRODUCT_LISTS]
-    return [rt.compare(rt.product_key(by, bottom), rt.product_title(by, bottom), period, rt.product_shape(by), rows,
-                       previous if rows else [])
-            for (by, bottom), rows, previous in zip(PRODUCT_LISTS, now, earlier, strict=True)]
+    categories, now = await figures.top_product_lists(conn, tenant_id, ids, period.start, period.end,
+                                                      PRODUCT_LISTS, TOP)
+    categories_before, earlier = await figures.top_product_lists(
+        conn, tenant_id, ids, before.start, before.end, PRODUCT_LISTS, TOP, skus=[[r.sku for r in rows]
+                                                                                 for rows in now])
+    return (rt.compare("sales_by_category", rt.TITLES["sales_by_category"], period, rt.CATEGORY, categories,
+                       categories_before),
+            [rt.compare(rt.product_key(by, bottom), rt.product_title(by, bottom), period, rt.product_shape(by),
+                        rows, previous if rows else [])
+             for (by, bottom), rows, previous in zip(PRODUCT_LISTS, now, earlier, strict=True)])
 
 
 def margin_of(days: rt.Report[Any]) -> rt.Report[Any]:

@@ -249,41 +249,47 @@ async def top_products(conn: db.Conn, tenant_id: int, stores: Sequence[str], sta
 
 async def top_product_lists(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date,
                             lists: Sequence[tuple[ProductMetric, bool]], limit: int = 20,
-                            skus: Sequence[Sequence[str]] | None = None) -> list[list[ProductSales]]:
-    """:func:`top_products` of each ``(by, bottom)`` of ``lists`` from one reading of the span's sums (HQ's «Todo»
-    workbook asks for six): each list exactly as :func:`top_products` gives it, ordered by the database. ``skus``:
+                            skus: Sequence[Sequence[str]] | None = None
+                            ) -> tuple[list[CategorySales], list[list[ProductSales]]]:
+    """:func:`sales_by_category` and :func:`top_products` of each ``(by, bottom)`` of ``lists`` from one reading of
+    the span's product sums (HQ's «Todo» workbook asks for the categories and six lists of each period): each
+    exactly as those functions give it, ordered by the database (``row_number`` over their ``ORDER BY``). ``skus``:
     one SKU list per list (the period before's figures of each), each list then has only those products.
 
     Raises: ValueError: as :func:`top_products`, or ``skus`` not one per list."""
-    if any(by not in PRODUCT_METRICS for by, _ in lists):
-        raise ValueError(f"Orden desconocido «{next(by for by, _ in lists if by not in PRODUCT_METRICS)}»: use"
-                         " unidades, pesos o margen.")
+    unknown = [by for by, _ in lists if by not in PRODUCT_METRICS]
+    if unknown:
+        raise ValueError(f"Orden desconocido «{unknown[0]}»: use unidades, pesos o margen.")
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"Se pueden listar de 1 a {MAX_LIMIT} productos.")
     if skus is not None and len(skus) != len(lists):
         raise ValueError("Una lista de productos por cada orden.")
-    if not lists:
-        return []
     sums, params = await _product_sums(conn, tenant_id, stores, start, end)
     params.update(none=UNCATEGORISED, limit=limit, skus=None if skus is None else sorted({s for k in skus for s in k}))
-    ranks = ", ".join(f"row_number() OVER (ORDER BY {_ORDER[by]} {'ASC' if bottom else 'DESC'}, s.sku) AS r{i}"
-                      for i, (by, bottom) in enumerate(lists))
+    ranks = "".join(f", row_number() OVER (ORDER BY {_ORDER[by]} {'ASC' if bottom else 'DESC'}, s.sku) AS r{i}"
+                    for i, (by, bottom) in enumerate(lists))
+    ranked = " OR ".join(f"r{i} <= %(limit)s" for i in range(len(lists))) if skus is None else "true"
+    no_ranks = ", NULL::bigint" * len(lists)
     rows = await (await conn.execute(
-        "SELECT * FROM (SELECT s.sku, COALESCE(p.name, s.sku), COALESCE(NULLIF(p.category, ''), %(none)s), s.units,"
-        f" s.total, s.neto, s.cost, s.costed - s.cost, s.neto - s.costed, {ranks} FROM ({sums}) s"
-        " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku"
-        + ("" if skus is None else " WHERE s.sku = ANY(%(skus)s)") + ") x"
-        + ("" if skus is not None else " WHERE " + " OR ".join(f"x.r{i} <= %(limit)s" for i in range(len(lists)))),
-        params)).fetchall()
-    found = [(ProductSales(str(r[0]), str(r[1]), str(r[2]), units_of(int(r[3])), *(int(x) for x in r[4:9])),
-              [int(n) for n in r[9:]]) for r in rows]
+        f"WITH s AS MATERIALIZED (SELECT s.*, COALESCE(p.name, s.sku) AS name,"
+        f" COALESCE(NULLIF(p.category, ''), %(none)s) AS c FROM ({sums}) s"
+        " LEFT JOIN products p ON p.tenant_id = %(t)s AND p.sku = s.sku)"
+        " SELECT 0, row_number() OVER (ORDER BY sum(s.total) DESC, s.c), NULL, NULL, s.c, sum(s.units),"
+        f" sum(s.total), sum(s.neto), sum(s.cost), sum(s.costed - s.cost), NULL{no_ranks} FROM s GROUP BY s.c"
+        " UNION ALL SELECT * FROM (SELECT 1, 0::bigint, s.sku, s.name, s.c, s.units, s.total, s.neto, s.cost,"
+        f" s.costed - s.cost, s.neto - s.costed{ranks} FROM s"
+        + ("" if skus is None else " WHERE s.sku = ANY(%(skus)s)") + f") x WHERE {ranked}", params)).fetchall()
+    categories = [CategorySales(str(r[4]), units_of(int(r[5])), *(int(x) for x in r[6:10]))
+                  for r in sorted((r for r in rows if r[0] == 0), key=lambda r: int(r[1]))]
+    found = [(ProductSales(str(r[2]), str(r[3]), str(r[4]), units_of(int(r[5])), *(int(x) for x in r[6:11])),
+              [int(n) for n in r[11:]]) for r in rows if r[0] == 1]
     out = []
     for i in range(len(lists)):
         wanted = None if skus is None else set(skus[i])
         chosen = sorted((rank[i], row) for row, rank in found if (rank[i] <= limit if wanted is None
                                                                    else row.sku in wanted))
         out.append([row for _, row in chosen[:limit]])
-    return out
+    return categories, out
 
 
 async def sales_by_category(conn: db.Conn, tenant_id: int, stores: Sequence[str], start: date, end: date
