@@ -117,7 +117,8 @@ async def recover(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str
 async def report(pool: db.Pool, tenant_id: int, terminal_id: str, store_id: str, leases: Sequence[HeldLease], *,
                  clock: clock_mod.Clock = clock_mod.utc_clock) -> Recovered:
     """A terminal's report of every lease it holds: :func:`recover`, and the terminal counts as reported (when
-    every terminal asked has, the hold ends: ``store.held``). A terminal never asked only has its ranges checked.
+    every terminal asked has, the hold ends: ``store.held``). A terminal never asked (no restore since it enrolled:
+    the master leased it all it holds) gets nothing done: an empty :class:`Recovered`.
 
     Raises:
         ReportError: the tenant has no such terminal.
@@ -127,6 +128,8 @@ async def report(pool: db.Pool, tenant_id: int, terminal_id: str, store_id: str,
         place = await store.terminal_place(conn, tenant_id, terminal_id, lock=True)
         if place is None:
             raise ReportError("terminal sin registro en su tenant")
+        if await store.hold_state(conn, tenant_id, terminal_id) is None:  # no restore since: the master knows all
+            return Recovered()
         done = await recover(conn, tenant_id, terminal_id, store_id, place[1], leases, now)
         await store.mark_reported(conn, tenant_id, terminal_id, now)
         still = await store.held(conn, tenant_id)

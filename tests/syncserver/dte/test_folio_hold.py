@@ -4,15 +4,24 @@ CAF is not loaded waits for it; an overlap is refused; an admin may release the 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import psycopg_pool
 import pytest
+from starlette.types import ASGIApp
 
+from shared import signing
 from shared.events import folios as folio_events
-from syncserver import backups
+from syncserver import app as app_mod
+from syncserver import backups, cli, tenancy
+from syncserver import settings as settings_mod
 from syncserver.dte import folio_hold, folios
 from syncserver.sii.standin_caf import StandinIssuer
 from syncserver.store import db as db_mod
@@ -21,6 +30,7 @@ from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Till, migrated
 SIZES = {"folio_lease_size": 5, "folio_low_water": 2}
 IMPORT_SIZES = {"lease_size": 5, "low_water": 2}
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+Served = Callable[[ASGIApp], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def _lease_event(till: Till, desde: int, hasta: int, caf: bytes) -> None:
@@ -139,3 +149,60 @@ def test_after_a_restore_no_folio_is_leased_twice(pg_database: str, tmp_path: Pa
 def test_a_malformed_report_is_refused_in_spanish(body: object, message: str) -> None:
     with pytest.raises(folio_hold.ReportError, match=message):
         folio_hold.parse_report(body)
+
+
+def test_the_pull_asks_the_report_answers_and_an_admin_may_release(
+        pg_database: str, served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    keys = {n: signing.new_private_key() for n in ("a", "b")}
+    ids = {n: str(uuid.uuid4()) for n in keys}
+
+    async def enroll(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        for n, key in keys.items():
+            code = await tenancy.issue_enrollment_code(pool, 1, "centro", f"Caja {n}")
+            await tenancy.enroll(pool, code, signing.public_key(key), ids[n])
+
+    db.run(enroll)
+    never_asked = db.run(lambda pool: folio_hold.report(pool, 1, ids["a"], "centro", [
+        folio_hold.HeldLease(39, 1, 5, 1)], clock=lambda: NOW))
+    assert never_asked == folio_hold.Recovered() and db.rows("SELECT count(*) FROM folio_reports") == [(0,)]
+    backups.hold_folios(db.admin_url, NOW)
+    app = app_mod.create_app(settings_mod.ServerSettings(database_url=db.app_url, secret_key="test-secret"))
+
+    def signed(n: str, body: bytes) -> dict[str, str]:
+        return {"X-Terminal": ids[n], "X-Signature": signing.sign(keys[n], body)}
+
+    async def pull(client: httpx.AsyncClient, n: str) -> list[str]:
+        answer = await client.get("/sync/pull?cursor=0&limit=500", headers=signed(n, b"pull?cursor=0&limit=500"))
+        assert answer.status_code == 200, answer.text
+        return [c["kind"] for c in answer.json()["changes"]]
+
+    async def scenario() -> None:
+        async with served(app) as client:
+            assert "folio_report" in await pull(client, "a")
+            for body, message in ((b"{", "JSON inv"), (b'{"leases": [[39, 5, 1, 1]]}', "rango de folios inv")):
+                refused = await client.post("/sync/leases", content=body, headers=signed("a", body))
+                assert refused.status_code == 400 and message in refused.json()["message"]
+            body = b'{"leases": [[39, 1, 5, 1]]}'
+            forged = {"X-Terminal": ids["a"], "X-Signature": signing.sign(keys["b"], body)}  # a's name, b's key
+            assert (await client.post("/sync/leases", content=body, headers=forged)).status_code == 401
+            done = await client.post("/sync/leases", content=body, headers=signed("a", body))
+            assert done.status_code == 200 and done.json() == {"known": 0, "leased": 0, "without_caf": 1,
+                                                               "conflicts": []}
+            assert "folio_report" not in await pull(client, "a")
+            assert "folio_report" in await pull(client, "b")
+
+    asyncio.run(scenario())
+    monkeypatch.setenv("ALMACEN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ALMACEN_DATABASE_URL", db.app_url)
+    monkeypatch.setenv("ALMACEN_SECRET_KEY", "test-secret")
+    assert cli.main(["admin", "folios-liberar", "1"]) == 2  # warns, names b, releases nothing
+    said = capsys.readouterr().err
+    assert "Faltan por informar sus folios: Caja b (centro)" in said and "--confirmar" in said
+    assert db.rows("SELECT count(*) FROM folio_holds WHERE released_at IS NOT NULL") == [(0,)]
+    assert cli.main(["admin", "folios-liberar", "1", "--confirmar"]) == 0
+    assert "Liberado: 1 cajas" in capsys.readouterr().err
+    assert cli.main(["admin", "folios-liberar", "1"]) == 0
+    assert "No hay folios retenidos" in capsys.readouterr().out
+    assert db.rows("SELECT state FROM folio_reports") == [("sin_caf",)]
