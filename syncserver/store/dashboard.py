@@ -12,7 +12,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from shared import reports
-from syncserver.store import customers, db, documents, rollups, supplier_answers
+from syncserver.store import customers, db, documents, inventory, rollups, supplier_answers
 
 CHILE: Final = ZoneInfo("America/Santiago")
 STALE_AFTER: Final = timedelta(minutes=30)
@@ -277,50 +277,11 @@ async def stale_tills(conn: db.Conn, tenant_id: int, stores: Sequence[str], now:
     return [StaleTill(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4])) for r in rows]
 
 
-_STOCK_ALERTS_SQL = """
-WITH wh AS (  -- the stores' warehouses; a stock row's warehouse without a warehouses row is its store (as Stock)
-    SELECT warehouse_id, store_id FROM warehouses WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])
-    UNION SELECT s, s FROM unnest(%(stores)s::text[]) s WHERE NOT EXISTS (SELECT 1 FROM warehouses w
-        WHERE w.tenant_id = %(t)s AND w.warehouse_id = s)),
-held AS NOT MATERIALIZED (  -- the Stock page's rows: each stock row, each product only in transit (quantity 0)
-    SELECT st.warehouse_id, st.sku, st.quantity FROM stock st JOIN wh ON wh.warehouse_id = st.warehouse_id
-    WHERE st.tenant_id = %(t)s
-    UNION ALL SELECT DISTINCT t.to_warehouse, l.sku, 0 FROM transfers t
-    JOIN transfer_lines l ON l.tenant_id = t.tenant_id AND l.transfer_id = t.transfer_id
-    JOIN wh ON wh.warehouse_id = t.to_warehouse
-    WHERE t.tenant_id = %(t)s AND t.state = 'in_transit' AND NOT EXISTS (SELECT 1 FROM stock x
-        WHERE x.tenant_id = %(t)s AND x.warehouse_id = t.to_warehouse AND x.sku = l.sku)),
-mins AS (  -- the minimum in force of each store's product that has one
-    SELECT COALESCE(sps.store_id, sp.store_id) AS store_id, COALESCE(sps.sku, sp.sku) AS sku,
-           COALESCE(sps.min_stock, sp.min_stock) AS min_stock
-    FROM (SELECT * FROM store_products WHERE tenant_id = %(t)s AND store_id = ANY(%(stores)s::text[])) sp
-    FULL JOIN (SELECT * FROM store_product_settings WHERE tenant_id = %(t)s
-               AND store_id = ANY(%(stores)s::text[])) sps ON sps.store_id = sp.store_id AND sps.sku = sp.sku),
-below AS (  -- the stores' products under their minimum: every row of theirs is flagged
-    SELECT count(*) AS rows, count(*) FILTER (WHERE h.quantity < 0) AS negative
-    FROM mins m JOIN wh ON wh.store_id = m.store_id JOIN held h ON h.warehouse_id = wh.warehouse_id AND h.sku = m.sku
-    WHERE m.min_stock IS NOT NULL GROUP BY m.store_id, m.sku, m.min_stock HAVING sum(h.quantity) < m.min_stock)
-SELECT (SELECT count(*) FROM held WHERE quantity < 0)
-       + (SELECT COALESCE(sum(rows - negative), 0) FROM below)
-"""
-
-
 async def stock_alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> int:
     """How many stock rows of ``stores`` the Stock page flags (``inventory.stock_in(..., alerts_only=True)``'s
-    total: a row below its store's minimum, or negative): the negative rows, plus the other rows of the products
-    under their store's minimum (only the products with a minimum are summed per store), without the page's
-    names, costs, ordering and per-row window."""
-    saved = await (await conn.execute(
-        "SELECT current_setting('work_mem'), current_setting('enable_mergejoin'),"
-        " set_config('work_mem', '64MB', true), set_config('enable_mergejoin', 'off', true)")).fetchone()
-    assert saved is not None
-    try:  # hashed in memory: sorting ~100k (store, SKU) texts for a merge join, spilled to disk, cost the most
-        row = await (await conn.execute(_STOCK_ALERTS_SQL, {"t": tenant_id, "stores": list(stores)})).fetchone()
-    finally:
-        await conn.execute("SELECT set_config('work_mem', %s, true), set_config('enable_mergejoin', %s, true)",
-                           (saved[0], saved[1]))
-    assert row is not None
-    return int(row[0])
+    total: a row below its store's minimum, or negative), from the Stock page's kept rows without writing
+    (``inventory.alert_rows``: the dashboard may read a replica)."""
+    return await inventory.alert_rows(conn, tenant_id, stores)
 
 
 async def alerts(conn: db.Conn, tenant_id: int, stores: Sequence[str], *, every_store: bool) -> Alerts:

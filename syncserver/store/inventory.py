@@ -476,6 +476,41 @@ async def keep_rows(conn: db.Conn, tenant_id: int) -> None:
         await conn.execute(_COUNT_KEYS, params)
 
 
+async def alert_rows(conn: db.Conn, tenant_id: int, stores: Sequence[str]) -> int:
+    """How many rows of ``stores`` the Stock page flags (``stock_in(..., alerts_only=True)``'s total), without
+    writing (a read replica answers it): the stores' kept alert counts, with the keys noted since counted again
+    from the fold in place of their kept rows; the fold of the stores' rows when the tenant was never counted.
+
+    Statement by statement: the noted keys first, then the kept sums and those keys' kept rows in one snapshot (a
+    recount committed in between has made those rows fresh in both), then the keys' fold."""
+    params: dict[str, Any] = {"tenant": tenant_id, "stores": list(stores), "near": list(stores)}
+    counted = await (await conn.execute("SELECT 1 FROM stock_rows_marks WHERE tenant_id = %s",
+                                        (tenant_id,))).fetchone()
+    if counted is None:
+        row = await (await conn.execute(
+            _STOCK_SQL + "SELECT count(*) FROM flagged WHERE store_id = ANY(%(stores)s) AND (below_min OR negative)",
+            params)).fetchone()
+        return int(row[0]) if row else 0
+    noted = await (await conn.execute(
+        "SELECT DISTINCT store_id, sku FROM stock_rows_dirty WHERE tenant_id = %(tenant)s"
+        " AND store_id = ANY(%(stores)s) ORDER BY 1, 2", params)).fetchall()
+    params.update(key_stores=[str(r[0]) for r in noted], skus=[str(r[1]) for r in noted])
+    row = await (await conn.execute(
+        "SELECT (SELECT COALESCE(sum(alerts), 0) FROM stock_rows_stores WHERE tenant_id = %(tenant)s"
+        " AND store_id = ANY(%(stores)s)) - (SELECT count(*) FROM stock_rows s JOIN unnest(%(key_stores)s::text[],"
+        " %(skus)s::text[]) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku"
+        " WHERE s.tenant_id = %(tenant)s AND (s.below_min OR s.negative))", params)).fetchone()
+    kept = int(row[0]) if row else 0
+    if not noted:
+        return kept
+    params["near"] = sorted(set(params["key_stores"]))
+    fresh = await (await conn.execute(
+        _STOCK_KEYED_SQL + "SELECT count(*) FROM flagged WHERE (store_id, sku) IN"
+        " (SELECT * FROM unnest(%(key_stores)s::text[], %(skus)s::text[])) AND (below_min OR negative)",
+        params)).fetchone()
+    return kept + (int(fresh[0]) if fresh else 0)
+
+
 def count_all_tenants(conn: psycopg.Connection[Any]) -> None:
     """Migration 0042's back-fill: every tenant with stock or transfers counted whole into the kept rows (as
     :func:`keep_rows` counts a tenant never counted), on a synchronous connection in its transaction, then the kept
