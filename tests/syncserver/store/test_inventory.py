@@ -248,3 +248,50 @@ def test_the_kept_stock_rows_follow_what_two_tills_push_a_replay_and_a_rebuild(p
     with psycopg.connect(data.admin_url) as conn:  # counted whole again: the same rows
         conn.execute("DELETE FROM stock_rows_marks")
     assert _check(data, books, minimums) == after
+
+
+def test_kept_stock_rows_follow_the_catalog_and_the_warehouses(pg_database: str) -> None:
+    """What the triggers note beside the ingest: a product renamed (its rows move in the page's order), a product
+    HQ adds for a SKU the stores already hold (named, found by its words), a price change (nothing to count), a
+    warehouse added and its stock, a minimum HQ sets; each read equals the fold."""
+    data = migrated(pg_database, {1: "76.235.291-5"})
+    _seed(data)
+
+    async def read(pool: psycopg_pool.AsyncConnectionPool) -> Any:
+        async with db.tenant_tx(pool, 1) as conn:
+            page, totals = await inventory.stock_in(conn, 1, stores=["centro", "norte"], limit=100)
+            found, _ = await inventory.stock_in(conn, 1, stores=["centro", "norte"], search="fideos largos")
+            return page, totals, await inventory.stock(conn, 1, limit=100), found, await (await conn.execute(
+                "SELECT count(*) FROM stock_rows_dirty")).fetchone()
+
+    def same() -> tuple[inventory.StockPage, inventory.StockPage, int]:
+        page, totals, folded, found, noted = data.run(read)
+        assert sorted(page.rows, key=lambda r: (r.warehouse_id, r.sku)) == sorted(
+            folded.rows, key=lambda r: (r.warehouse_id, r.sku))
+        assert (page.total, page.value, page.alerts) == (folded.total, folded.value, folded.alerts)
+        assert [t.rows for t in totals] == [sum(r.store_id == s for r in folded.rows) for s in ("centro", "norte")]
+        return page, found, int(noted[0])
+
+    page, found, _ = same()
+    assert found.total == 0 and "FID-1" in {r.name for r in page.rows}
+    with psycopg.connect(data.admin_url) as conn:
+        conn.execute("UPDATE products SET name = 'Aaa Aceite' WHERE tenant_id = 1 AND sku = 'ACE-1'")
+        conn.execute("INSERT INTO products (tenant_id, sku, name, price, category, sold_by, barcodes, search_text)"
+                     " VALUES (1, 'FID-1', 'Fideos Largos', 990, 'Abarrotes', 'unit', '{}', ' fideos largos fid 1 ')")
+    page, found, _ = same()
+    assert page.rows == sorted(page.rows, key=lambda r: (not r.negative, not r.below_min, r.name, r.sku, r.store_id,
+                                                         r.warehouse_id))  # in the order of the new name
+    assert {r.name for r in page.rows if r.sku == "ACE-1"} == {"Aaa Aceite"}
+    assert [(r.sku, r.name) for r in found.rows] == [("FID-1", "Fideos Largos")]
+    with psycopg.connect(data.admin_url) as conn:
+        conn.execute("UPDATE products SET price = price + 10 WHERE tenant_id = 1")
+    assert same()[2] == 0  # a price is not on the page: nothing noted
+    with psycopg.connect(data.admin_url) as conn:
+        conn.execute("INSERT INTO warehouses (tenant_id, warehouse_id, store_id, name) VALUES"
+                     " (1, 'centro-2', 'centro', 'Segunda bodega')")
+        conn.execute("INSERT INTO stock (tenant_id, warehouse_id, sku, quantity) VALUES (1, 'centro-2', 'PAN-1', 7)")
+        conn.execute("INSERT INTO store_products (tenant_id, store_id, sku, min_stock)"
+                     " VALUES (1, 'centro', 'PAN-1', 9)")
+    page, _, _ = same()
+    assert [(r.warehouse_name, r.below_min) for r in page.rows if r.warehouse_id == "centro-2"] == [
+        ("Segunda bodega", True)]
