@@ -289,3 +289,42 @@ def test_an_epoch_carried_over_keeps_folding_once_after_its_months_are_archived(
     assert journal.conn.execute("SELECT value FROM meta WHERE key = 'carried:2'").fetchone() == ("2",)
     assert journal.rebuild_projections() > 0
     assert cli.projection_digest(journal.conn) == digest
+
+
+class _Server:
+    """Keeps the pushed chain of epoch 1 and checks that every batch continues it."""
+
+    def __init__(self) -> None:
+        self.held: list[envelope.Envelope] = []
+
+    def close(self) -> None:
+        pass
+
+    def push(self, batch, pending: int = 0):
+        from shared import sync
+
+        envelope.verify_chain(batch.events, prev_hash=batch.prev_hash, first_seq=batch.from_seq)
+        assert batch.prev_hash == (self.held[-1].hash if self.held else envelope.GENESIS_HASH)
+        self.held.extend(batch.events)
+        return sync.Ack(batch.epoch, self.held[-1].seq, self.held[-1].hash)
+
+    def pull(self, cursor: int, limit: int = 500):
+        return [], cursor, False
+
+
+def test_the_sync_goes_on_when_its_acknowledged_event_was_archived(selling, clock):
+    from desktop.services.sync import SyncService
+
+    server = _Server()
+    service = SyncService(selling.journal, server)
+    _sell(selling)
+    clock.advance(days=31)
+    _sell(selling)  # November and December, pushed
+    assert service.push() == selling.journal.head[0]
+    clock.now = clock.now.replace(year=2027, month=2, day=3)
+    _sell(selling)  # February, not pushed yet
+    archived = archive.run(selling.journal, clock.now + timedelta(days=40), RETENTION).archived
+    assert [a.month for a in archived] == ["2026-11", "2026-12"]
+    assert archived[-1].last_seq == len(server.held)  # the acknowledged event is now in a file
+    assert service.push() > 0  # its hash is read from the file: the next batch continues the chain
+    assert [e.hash for e in server.held] == [e.hash for e in _every_entry(selling.journal)]
