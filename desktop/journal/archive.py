@@ -220,11 +220,12 @@ def write(journal_path: Path, chunk: Chunk, target: Path) -> None:
     """
     partial = target.with_name(target.name + PARTIAL)
     partial.unlink(missing_ok=True)
-    conn = sqlite3.connect(partial, isolation_level=None)
+    # opened as a URI so that ATTACH takes the journal's as one too (read-only) wherever SQLite was built
+    conn = sqlite3.connect(partial.resolve().as_uri(), uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")  # the whole file is fsynced below, before it counts
-        conn.execute("ATTACH DATABASE ? AS j", (f"file:{journal_path}?mode=ro",))
+        conn.execute("ATTACH DATABASE ? AS j", (journal_path.resolve().as_uri() + "?mode=ro",))
         conn.execute("BEGIN")
         conn.execute("CREATE TABLE archive (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("""CREATE TABLE events (epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
