@@ -302,15 +302,16 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def entries(journal: Journal, epoch: int, from_seq: int, limit: int) -> Iterator[envelope.Envelope]:
-    """The archived envelopes of ``epoch`` from ``from_seq`` on (at most ``limit``, -1 = all) from the journal's
-    archive files, in seq order; the caller goes on with the journal's own rows after the last one.
+def entries(journal: Journal, epoch: int, from_seq: int, until: int, limit: int) -> Iterator[envelope.Envelope]:
+    """The archived envelopes of ``epoch`` from ``from_seq`` to ``until`` (at most ``limit``, -1 = all) from the
+    journal's archive files, in seq order; the caller goes on with the journal's own rows after ``until``.
 
     Raises:
         ArchiveError: a recorded file is missing or unreadable.
     """
     with journal.lock:
-        held = [r for r in records(journal.conn) if r.epoch == epoch and r.last_seq >= from_seq]
+        held = [r for r in records(journal.conn) if r.epoch == epoch and r.last_seq >= from_seq
+                and r.first_seq <= until]
     for record in held:
         if limit == 0:
             return

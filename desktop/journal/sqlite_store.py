@@ -221,22 +221,20 @@ class SqliteJournal:
             ArchiveError: an archive file holding part of the range is missing or unreadable.
         """
         epoch = self.identity.epoch if epoch is None else epoch
-        with self.lock:
-            archived_to = self.conn.execute("SELECT max(last_seq) FROM archives WHERE epoch = ?",
-                                            (epoch,)).fetchone()[0]
-        if archived_to is not None and from_seq <= archived_to:
-            for entry in archive.entries(self, epoch, from_seq, limit):
-                yield entry
-                limit -= 1 if limit > 0 else 0
-                from_seq = entry.seq + 1
-            if limit == 0:
-                return
-            from_seq = max(from_seq, archived_to + 1)
-        with self.lock:
+        with self.lock:  # one hold: an archive recorded meanwhile (its rows deleted) cannot open a gap between
+            archived_to = int(self.conn.execute(  # the files' part and the rows' part
+                "SELECT coalesce(max(last_seq), 0) FROM archives WHERE epoch = ?", (epoch,)).fetchone()[0])
             rows = self.conn.execute(
                 "SELECT event_id, tenant_id, store_id, terminal_id, epoch, seq, occurred_at, type, version,"
                 " payload, prev_hash, hash FROM events WHERE epoch = ? AND seq >= ? ORDER BY seq LIMIT ?",
-                (epoch, from_seq, limit)).fetchall()
+                (epoch, max(from_seq, archived_to + 1), limit)).fetchall()
+        if from_seq <= archived_to:
+            for entry in archive.entries(self, epoch, from_seq, archived_to, limit):
+                yield entry
+                limit -= 1 if limit > 0 else 0
+            if limit == 0:
+                return
+            rows = rows if limit < 0 else rows[:limit]
         for r in rows:
             yield envelope.Envelope(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
                                     r[10], r[11])

@@ -68,6 +68,10 @@ def test_acknowledged_old_months_move_to_verified_files_that_every_reader_still_
     assert journal.conn.execute("SELECT min(occurred_at) FROM events").fetchone()[0] >= "2027-02"
     assert journal.head == head
     assert _every_entry(journal) == before  # read() goes through the files, then the rows
+    edge = outcome.archived[-1].last_seq  # pages across a file's end, across files and into the rows
+    for start, limit in ((1, 3), (edge - 2, 5), (outcome.archived[0].last_seq, 2), (edge + 1, 1), (edge, -1)):
+        wanted = before[start - 1:] if limit < 0 else before[start - 1:start - 1 + limit]
+        assert list(journal.read(start, limit=limit)) == wanted, (start, limit)
     assert journal.verify() == len(before)  # the chain across every file into the journal
     assert journal.rebuild_projections() == len(before)
     assert cli.projection_digest(journal.conn) == digest
