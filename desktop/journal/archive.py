@@ -244,7 +244,8 @@ def write(journal_path: Path, chunk: Chunk, target: Path) -> None:
         conn.close()
     _fsync(partial)
     os.replace(partial, target)
-    _fsync(target.parent)
+    if os.name != "nt":  # Windows cannot open a folder to sync it; NTFS journals the rename itself
+        _fsync(target.parent)
 
 
 def read(path: Path, epoch: int, from_seq: int, limit: int = -1) -> list[envelope.Envelope]:
