@@ -182,7 +182,7 @@ def due(conn: sqlite3.Connection, acked: dict[int, int], current_epoch: int, tod
     its head.
     """
     cutoff = (today - timedelta(days=retention_days)).isoformat()
-    for (epoch,) in conn.execute("SELECT DISTINCT epoch FROM events ORDER BY epoch").fetchall():
+    for epoch in _epochs(conn):
         first_seq, first_at = conn.execute("SELECT seq, occurred_at FROM events WHERE epoch = ? ORDER BY seq"
                                            " LIMIT 1", (epoch,)).fetchone()
         month = str(first_at)[:7]
@@ -203,6 +203,14 @@ def due(conn: sqlite3.Connection, acked: dict[int, int], current_epoch: int, tod
             continue  # an older epoch's tail the server never took (carried over): kept; later epochs may go on
         return Chunk(epoch, int(first_seq), last_seq, month)
     return None
+
+
+def _epochs(conn: sqlite3.Connection) -> Iterator[int]:
+    """The epochs holding rows, oldest first: one index seek each, not a walk over every row."""
+    epoch = conn.execute("SELECT min(epoch) FROM events").fetchone()[0]
+    while epoch is not None:
+        yield int(epoch)
+        epoch = conn.execute("SELECT min(epoch) FROM events WHERE epoch > ?", (epoch,)).fetchone()[0]
 
 
 def _next_month(month: str) -> str:
