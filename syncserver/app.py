@@ -3,6 +3,7 @@ errors and the DTE scheduler (``syncserver.sii.scheduler``, when ``dte_interval 
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import time
@@ -78,10 +79,12 @@ def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock 
             app.state.read_pool = app.state.pool
         from syncserver.sii import scheduler
 
+        gc.freeze()  # the modules and objects of startup are left out of every garbage collection (docs/hq-scale.md)
         try:
             async with scheduler.running(app.state.pool, settings, clock=clock):  # every dte_interval s (0 = off)
                 yield
         finally:
+            gc.unfreeze()
             if replica:
                 await app.state.read_pool.close()
             if own:
