@@ -459,18 +459,36 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 _ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def _xml_text(value: str) -> str:
+    """``value`` without the control characters Excel refuses (most texts have none: checked at C speed first)."""
+    return value if value.isprintable() else _ILLEGAL_XML.sub("", value)
+
+
 def to_xlsx(reports: Sequence[Report[Any]]) -> bytes:
     """Reports as one Excel workbook, a sheet each: title (bold 14), periods, the header (bold, frozen), real
     numbers and dates (pesos ``#,##0``, quantities to the gram, dates ``dd-mm-yyyy``), columns as wide as their
-    titles; control characters Excel refuses are dropped. Written by XlsxWriter (its constant-memory mode)."""
+    titles; control characters Excel refuses are dropped. Written by XlsxWriter in memory; the garbage collector
+    is paused while it writes (its thousands of cells would set off full collections: docs/reports.md)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _workbook(reports)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _workbook(reports: Sequence[Report[Any]]) -> bytes:
     import xlsxwriter
 
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True, "strings_to_numbers": False,
-                                     "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                     "strings_to_urls": False})
     title_fmt, bold = book.add_format({"bold": True, "font_size": 14}), book.add_format({"bold": True})
-    formats = {date: book.add_format({"num_format": "dd-mm-yyyy"}),
-               Decimal: book.add_format({"num_format": "#,##0.###"}), int: book.add_format({"num_format": "#,##0"})}
+    day_fmt, decimal_fmt = book.add_format({"num_format": "dd-mm-yyyy"}), book.add_format({"num_format": "#,##0.###"})
+    int_fmt = book.add_format({"num_format": "#,##0"})
     taken: set[str] = set()
     for report in reports:
         table = report.table()
@@ -482,15 +500,18 @@ def to_xlsx(reports: Sequence[Report[Any]]) -> bytes:
         sheet.write_string(1, 0, _ILLEGAL_XML.sub("", table.subtitle))
         for i, name in enumerate(table.columns):
             sheet.write_string(2, i, name, bold)
+        text, number, moment = sheet.write_string, sheet.write_number, sheet.write_datetime
         for r, row in enumerate(table.rows, start=3):
             for i, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(r, i, _ILLEGAL_XML.sub("", value))
+                if type(value) is int:  # the most common cell: pesos and counts
+                    number(r, i, value, int_fmt)
+                elif isinstance(value, str):
+                    text(r, i, _xml_text(value))
                 elif isinstance(value, date):
-                    sheet.write_datetime(r, i, value, formats[date])
+                    moment(r, i, value, day_fmt)
                 elif isinstance(value, Decimal):
-                    sheet.write_number(r, i, value, formats[Decimal])
+                    number(r, i, value, decimal_fmt)
                 else:
-                    sheet.write_number(r, i, int(value), formats[int])
+                    number(r, i, int(value), int_fmt)
     book.close()
     return out.getvalue()
