@@ -129,7 +129,7 @@ async def report(conn: db.Conn, tenant_id: int, choice: Choice, slug: str) -> rt
         return rt.state("stock_by_category", rt.TITLES["stock_by_category"], choice.today, rt.STOCK, held)
     if slug == "fiado":
         return rt.compare("fiado_outstanding", rt.TITLES["fiado_outstanding"], period, rt.FIADO,
-                          *[await figures.fiado_outstanding(conn, tenant_id, end) for _, end in spans])
+                          *await figures.fiado_outstanding_at(conn, tenant_id, [end for _, end in spans]))
     if slug == "productos":
         by, bottom = choice.by, choice.bottom
         rows = await figures.top_products(conn, tenant_id, ids, period.start, period.end, by, bottom, TOP)

@@ -435,3 +435,31 @@ async def fiado_outstanding(conn: db.Conn, tenant_id: int, at_end_of: date) -> l
         " LEFT JOIN people p ON p.tenant_id = %(t)s AND p.customer_id = b.who WHERE b.balance <> 0"
         " ORDER BY b.balance DESC, 2, 1", {"t": tenant_id, "high": high})).fetchall()
     return [FiadoOwed(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
+async def fiado_outstanding_at(conn: db.Conn, tenant_id: int, days: Sequence[date]) -> list[list[FiadoOwed]]:
+    """:func:`fiado_outstanding` at the end of each of ``days`` from one reading of the balances (a report's period
+    and the period before's), each list exactly as that function gives it (ordered by the database)."""
+    if not days:
+        return []
+    highs = {f"high{i}": _local_bounds(day, day)[1] for i, day in enumerate(days)}
+    n = range(len(days))
+    rows = await (await conn.execute(
+        "WITH later AS (SELECT COALESCE(a.customer_id, e.customer_id) AS who, "
+        + ", ".join(f"sum(e.amount) FILTER (WHERE e.at >= %(high{i})s) AS a{i}" for i in n)
+        + " FROM fiado_entries e LEFT JOIN customer_aliases a ON a.tenant_id = e.tenant_id"
+        " AND a.alias_id = e.customer_id WHERE e.tenant_id = %(t)s AND e.at >= %(first)s GROUP BY 1),"
+        " now AS (SELECT customer_id AS who, balance FROM fiado_balances WHERE tenant_id = %(t)s),"
+        " b AS (SELECT who, " + ", ".join(f"COALESCE(now.balance, 0) - COALESCE(later.a{i}, 0) AS b{i}" for i in n)
+        + " FROM now FULL JOIN later USING (who)),"
+        " named AS (SELECT b.*, COALESCE(p.name, b.who) AS name FROM b"
+        " LEFT JOIN people p ON p.tenant_id = %(t)s AND p.customer_id = b.who)"
+        " SELECT who, name, " + ", ".join(f"b{i}" for i in n) + ", "
+        + ", ".join(f"row_number() OVER (ORDER BY b{i} DESC, name, who)" for i in n)
+        + " FROM named WHERE " + " OR ".join(f"b{i} <> 0" for i in n),
+        {"t": tenant_id, "first": min(highs.values()), **highs})).fetchall()
+    out: list[list[FiadoOwed]] = []
+    for i in n:
+        owed = sorted((int(r[2 + len(days) + i]), str(r[0]), str(r[1]), int(r[2 + i])) for r in rows if r[2 + i] != 0)
+        out.append([FiadoOwed(who, name, balance) for _, who, name, balance in owed])
+    return out

@@ -288,3 +288,6 @@ def test_stock_mermas_at_the_day_edges_and_fiado_with_a_merged_customer(world: W
     assert [f.balance for f in _read(w, lambda c: reports.fiado_outstanding(c, 1, date(2026, 9, 9)))] == [3000]
     assert _read(w, lambda c: reports.fiado_outstanding(c, 1, date(2026, 9, 8))) == []
     assert _read(w, lambda c: reports.fiado_outstanding(c, 1, date(2026, 9, 11)), tenant=2) == []
+    days = [date(2026, 9, d) for d in (11, 10, 9, 8)]  # HQ's reports read a period's end and its previous' at once
+    assert _read(w, lambda c: reports.fiado_outstanding_at(c, 1, days)) == [
+        _read(w, lambda c, d=d: reports.fiado_outstanding(c, 1, d)) for d in days]
