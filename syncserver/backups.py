@@ -159,16 +159,23 @@ def restore(admin_url: str, dump: Path, now: datetime, *, replace: bool = False)
     return RestoreInfo(name, info.sha256, events, tenants, previous, held)
 
 
+SERVER_TERMINAL = "hq"
+"""The terminal HQ's own folio leases are held under (``syncserver.dte.folios.SERVER_TERMINAL``, a layer above)."""
+
+
 def hold_folios(admin_url: str, now: datetime) -> int:
     """Put folio leasing on hold in every tenant of the restored database (one transaction): each active terminal
-    is asked to report the leases it holds (``syncserver.dte.folio_hold``; the previous restore's list is replaced).
-    Returns how many terminals were asked."""
+    is asked to report the leases it holds (``syncserver.dte.folio_hold``; the previous restore's list is replaced),
+    and HQ's own open leases are retired (it may have stamped folios from them after the dump: the dump's count of
+    them is behind, so HQ takes a new range when the hold ends). Returns how many terminals were asked."""
     asked = 0
     with psycopg.connect(admin_url) as conn:
         tenant_ids = [int(r[0]) for r in conn.execute("SELECT tenant_id FROM tenant_ids ORDER BY 1").fetchall()]
         for tenant_id in tenant_ids:  # the tables' row-level security is forced, on their owner too
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
             conn.execute("DELETE FROM folio_holds WHERE tenant_id = %s", (tenant_id,))
+            conn.execute("UPDATE folio_leases SET retired_at = %s WHERE tenant_id = %s AND terminal_id = %s"
+                         " AND retired_at IS NULL", (now, tenant_id, SERVER_TERMINAL))
             asked += conn.execute(
                 "INSERT INTO folio_holds (tenant_id, terminal_id, restored_at) SELECT tenant_id, terminal_id, %s"
                 " FROM terminals WHERE tenant_id = %s AND status = 'active'", (now, tenant_id)).rowcount

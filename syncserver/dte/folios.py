@@ -258,8 +258,8 @@ async def take_server_folio(conn: db.Conn, tenant_id: int, tipo: int, *, today: 
                             clock: clock_mod.Clock = clock_mod.utc_clock) -> tuple[int, str] | None:
     """A folio of ``tipo`` for a document the server stamps itself (a nota de crédito correcting a rejected
     document), with the CAF file (ISO-8859-1 text, private key included) that authorises it, inside the caller's
-    transaction; None when no CAF of that type has folios left, or its own lease is used up while leasing is on
-    hold after a restore (``syncserver.dte.folio_hold``).
+    transaction; None when no CAF of that type has folios left, or while leasing is on hold after a restore (which
+    retired the server's open leases: ``syncserver.backups.hold_folios``, ``syncserver.dte.folio_hold``).
 
     The server holds its own leases (terminal :data:`SERVER_TERMINAL`, epoch 0, never published to a store),
     taken from the CAFs like a terminal's, so its folios are disjoint from every terminal's.

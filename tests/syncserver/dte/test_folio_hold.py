@@ -206,3 +206,38 @@ def test_the_pull_asks_the_report_answers_and_an_admin_may_release(
     assert cli.main(["admin", "folios-liberar", "1"]) == 0
     assert "No hay folios retenidos" in capsys.readouterr().out
     assert db.rows("SELECT state FROM folio_reports") == [("sin_caf",)]
+
+
+def test_hq_never_stamps_again_a_folio_of_the_lease_it_held_at_the_restore(pg_database: str, tmp_path: Path) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    issuer = StandinIssuer.generate()
+    caf = issuer.issue(rut=SAMPLE_RUT, razon_social="X", tipo=56, desde=1, hasta=40, fa=date.today())
+    tills: list[Till] = []
+
+    async def server_folio(pool: psycopg_pool.AsyncConnectionPool) -> int | None:
+        async with db_mod.tenant_tx(pool, 1) as conn:
+            taken = await folios.take_server_folio(conn, 1, 56)
+        return None if taken is None else taken[0]
+
+    async def before(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        tills.append(await Till.enroll(pool, 1))
+        await folios.import_caf(pool, 1, caf, keys={**folios.sii_keys(), **issuer.keys()}, **IMPORT_SIZES)
+
+    db.run(before)
+    assert db.run(server_folio) == 1  # HQ's lease 1-10, in the dump
+    dump = tmp_path / "master.dump"
+    backups.backup(db.admin_url, dump)
+    assert db.run(server_folio) == 2  # a nota de débito HQ stamps after the dump: lost with the disk
+    backups.restore(db.admin_url, dump, NOW, replace=True)
+    assert db.rows("SELECT issued FROM folio_leases WHERE terminal_id = 'hq'") == [(1,)]  # the dump's count
+
+    async def after(pool: psycopg_pool.AsyncConnectionPool) -> tuple[int | None, int | None]:
+        on_hold = await server_folio(pool)  # the next free range may be a till's until every till reported
+        await folio_hold.report(pool, 1, tills[0].terminal_id, "centro", [], clock=lambda: NOW)
+        return on_hold, await server_folio(pool)
+
+    on_hold, next_folio = db.run(after)
+    # HQ's open lease at the restore may have been stamped past the dump's count: never stamped from again
+    assert on_hold is None
+    assert next_folio is not None and next_folio > 10
+    assert backups.SERVER_TERMINAL == folios.SERVER_TERMINAL
