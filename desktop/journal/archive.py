@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared import errors
 from shared.events import envelope
@@ -328,6 +328,35 @@ def entries(journal: Journal, epoch: int, from_seq: int, until: int, limit: int)
         if limit > 0:
             limit -= len(page)
         yield from page
+
+
+def find_event(conn: sqlite3.Connection, type_: str, field: str, value: str
+               ) -> tuple[str, int, dict[str, Any]] | None:
+    """The latest archived entry of ``type_`` whose payload's ``field`` is ``value``, ``(type, version, payload)``,
+    searched in the archive files the journal on ``conn`` records (beside its file), newest first; None when none
+    holds one (``read_models.find_event`` asks when the journal's rows do not).
+
+    Raises:
+        ArchiveError: a recorded file is missing or unreadable.
+    """
+    held = records(conn)
+    main = next((str(r[2]) for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not held or not main:
+        return None
+    base = folder(Path(main))
+    for record in reversed(held):
+        path = base / record.name
+        file = _open(path)
+        try:
+            row = file.execute("SELECT type, version, payload FROM events WHERE type = ? AND json_extract(payload, ?)"
+                               " = ? ORDER BY epoch DESC, seq DESC LIMIT 1", (type_, f"$.{field}", value)).fetchone()
+        except sqlite3.Error as exc:
+            raise _damaged(path, str(exc)) from exc
+        finally:
+            file.close()
+        if row is not None:
+            return str(row[0]), int(row[1]), json.loads(row[2])
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from desktop.journal import projections
+from desktop.journal import archive, projections
 from shared import catalog
 from shared import shift as shift_mod
 from shared.events import codec
@@ -171,10 +171,17 @@ def recent_documents(conn: sqlite3.Connection, limit: int) -> list[tuple[str, in
 
 def find_event(conn: sqlite3.Connection, type_: str, field: str, value: str
                ) -> tuple[str, int, dict[str, Any]] | None:
-    """The latest entry of ``type_`` whose payload's ``field`` is ``value``: ``(type, version, payload)``."""
+    """The latest entry of ``type_`` whose payload's ``field`` is ``value``: ``(type, version, payload)``; the
+    journal's rows first, then its archive files (an entry older than the retention: ``archive.find_event``).
+
+    Raises:
+        ArchiveError: not in the rows, and an archive file is missing or unreadable.
+    """
     row = conn.execute("SELECT type, version, payload FROM events WHERE type = ? AND json_extract(payload, ?) = ?"
                        " ORDER BY epoch DESC, seq DESC LIMIT 1", (type_, f"$.{field}", value)).fetchone()
-    return None if row is None else (str(row[0]), int(row[1]), json.loads(row[2]))
+    if row is None:
+        return archive.find_event(conn, type_, field, value)
+    return str(row[0]), int(row[1]), json.loads(row[2])
 
 
 def active_product_names(conn: sqlite3.Connection) -> list[tuple[str, str]]:
