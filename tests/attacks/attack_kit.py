@@ -42,6 +42,10 @@ LEASE = {"folio_lease_size": 5, "folio_low_water": 2}
 EXCLUDED_TABLES = re.compile(r"^(audit_log|auth_throttle|hq_sessions)$")
 """Tables a refused request may write: the audit trail itself, the rate-limit counters and the sessions' last use."""
 
+KEPT_TABLES = re.compile(r"^stock_rows(_stores|_dirty|_marks)?$")
+"""Read models a page brings up to date when it reads them (HQ Stock's kept rows, docs/inventory.md): snapshotted per
+tenant (``stock_rows@2``), so a refused request may recount its own tenant's rows but never another's."""
+
 MARKERS = {2: ("Pisco Secreto", "Minimarket La Esquina", "Caja Esquina", "Rosa Díaz", "SECRETO de la esquina",
                RUT_B, "$7.777", "$77.770", "Clienta Secreta Esquina"),
            1: ("Almacenes Don Pepe", "Caja Centro", "Caja Norte", "José Pérez", "Leche Entera Colun",
@@ -172,6 +176,9 @@ class Attack:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
                 " AND table_type = 'BASE TABLE' ORDER BY table_name") if not EXCLUDED_TABLES.search(t)]
             self._snapshot_sql = " UNION ALL ".join(
+                f"SELECT '{t}' || coalesce('@' || x.tenant_id, ''), count(*),"
+                f" md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x GROUP BY x.tenant_id"
+                if KEPT_TABLES.search(t) else
                 f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x"
                 for t in tables)
         return self.rows(self._snapshot_sql)
@@ -188,9 +195,17 @@ class Attack:
         return [e for e in found if e.audit_id > since_id]
 
     def changed(self, before: list[tuple[Any, ...]]) -> list[str]:
-        """The tables whose rows differ from ``before``."""
+        """The tables whose rows differ from ``before`` (a kept table per tenant: ``stock_rows@2``)."""
         after = dict((name, rest) for name, *rest in self.snapshot())
-        return sorted(name for name, *rest in before if after.get(name) != rest)
+        earlier = dict((name, rest) for name, *rest in before)
+        return sorted(name for name in earlier.keys() | after.keys() if after.get(name) != earlier.get(name))
+
+    def kept_by(self, tenant_id: int | None) -> set[str]:
+        """The kept read models' names of ``tenant_id`` (what a read of its own pages may recount)."""
+        if tenant_id is None:
+            return set()
+        return {f"{t}@{tenant_id}" for (t,) in self.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'") if KEPT_TABLES.search(t)}
 
 
 async def _enroll(pool: psycopg_pool.AsyncConnectionPool, tenant_id: int, store_id: str, name: str) -> Till:

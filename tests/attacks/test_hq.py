@@ -186,8 +186,9 @@ def test_hq_refuses_the_attack_applies_nothing_and_audits_it(attack: Attack, cas
         markers += ("Caja Norte", "Cajera norte", "lista-norte")
     for marker in markers:
         assert marker not in answer.text, (*where, marker)
-    assert attack.changed(before) == [], where
     account = attack.accounts[case.attacker]
+    assert [t for t in attack.changed(before) if t not in attack.kept_by(account.tenant_id if account.email else None)
+            ] == [], where
     lines = attack.run(attack.trail(account.tenant_id, mark)) if account.email else []
     if audited:
         hits = [e for e in lines if e.kind == "request_refused" and e.actor == account.email
