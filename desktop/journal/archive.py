@@ -117,8 +117,9 @@ class Status:
         """One line in Spanish."""
         if not self.files:
             return "Sin archivos del diario: todos los movimientos están en el diario de la caja."
-        return (f"{self.events:,} movimientos archivados en {self.files} archivo(s) en {self.folder}; "
-                f"último mes archivado {self.last_month} (el {str(self.last_archived_at)[:10]})").replace(",", ".")
+        events = f"{self.events:,}".replace(",", ".")  # es-CL groups thousands with dots
+        return (f"{events} movimientos archivados en {self.files} archivo(s) en {self.folder}; "
+                f"último mes archivado {self.last_month} (el {str(self.last_archived_at)[:10]})")
 
     def as_dict(self) -> dict[str, object]:
         return {"events": self.events, "files": self.files, "bytes": self.size, "folder": self.folder,
