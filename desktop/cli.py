@@ -184,9 +184,45 @@ def cmd_restore(args: argparse.Namespace) -> int:
             return 1
         copy = newest[0]
     done = backups.restore(copy, s.journal_path, datetime.now(UTC))
-    print(json.dumps({"restored": True, "copy": done.copy, "events": done.events, "epoch": done.epoch,
-                      "head_seq": done.head_seq, "previous": done.previous}, ensure_ascii=False))
+    report: dict[str, object] = {"restored": True, "copy": done.copy, "events": done.events, "epoch": done.epoch,
+                                 "head_seq": done.head_seq, "previous": done.previous}
+    report.update(_retire_folios(s))
+    print(json.dumps(report, ensure_ascii=False))
     return 0
+
+
+RESTORED_FOLIOS = ("Diario restaurado. Los folios que la caja tenía al momento del respaldo quedaron retirados: pudo "
+                   "usarlos después del respaldo, y repetir un folio duplica un documento tributario. Conecte la caja "
+                   "a HQ antes de vender para recibir folios nuevos; sin conexión vende sin boleta hasta recibirlos. "
+                   "Si la caja usa un CAF cargado a mano, cargue uno nuevo (almacen pos caf-load).")
+"""What ``almacen pos restore`` tells the technician (stderr) once the restored journal gave up its leases."""
+
+
+def _retire_folios(s: settings_mod.TerminalSettings) -> dict[str, object]:
+    """After a restore: journal ``folio.leases_retired`` (``FolioService.retire_all``) and, when the till is enrolled
+    and the server answers, sync right away so it leases new ranges; what the restore's report adds."""
+    from desktop import terminal
+    from desktop.services.folios import FolioService
+
+    term = terminal.build(s)
+    try:
+        retired = FolioService(term.journal, s.store.rut).retire_all()
+        print(RESTORED_FOLIOS, file=sys.stderr)
+        added: dict[str, object] = {"folios_retired": [list(r) for r in retired]}
+        if term.sync is None:
+            return added
+        status = term.sync.sync_once(term.journal.clock())
+        added["sync"] = sync_report(status)
+        left = FolioService(term.journal, s.store.rut).folios_left(39)
+        added["boleta_folios"] = left
+        if status.online and left:
+            print(f"Sincronizada con HQ: {left} folios de boleta nuevos.", file=sys.stderr)
+        else:
+            print("No se recibieron folios nuevos todavía (" + (status.failure or status.label) + "): conecte la "
+                  "caja y use 'almacen pos sync'.", file=sys.stderr)
+        return added
+    finally:
+        term.close()
 
 
 def projection_digest(conn: object) -> dict[str, str]:

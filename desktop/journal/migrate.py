@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_HEAD = "0022"
+SCHEMA_HEAD = "0023"
 """The newest alembic revision in ``migrations/versions`` (a test keeps the two in step)."""
 
 

@@ -149,6 +149,11 @@ def _folio_lease(conn: sqlite3.Connection, entry: envelope.Envelope, e: folios.F
                      (e.tipo, e.desde, e.hasta, e.caf_xml, e.epoch))
 
 
+def _leases_retired(conn: sqlite3.Connection, entry: envelope.Envelope, e: folios.FolioLeasesRetired) -> None:
+    """Every lease held so far is given up (a restored copy): none is stamped from again."""
+    conn.execute("UPDATE folio_leases SET retired = 1 WHERE retired = 0")
+
+
 def _authorised(conn: sqlite3.Connection, entry: envelope.Envelope, e: auth.Authorised) -> None:
     if e.shift_id:
         _fold_shift(conn, entry, e)
@@ -230,6 +235,7 @@ HANDLERS: dict[type[Any], list[Handler]] = {
     auth.SignedIn: [_signed_in],
     auth.DrawerOpened: [],
     folios.FolioLeaseReceived: [_folio_lease],
+    folios.FolioLeasesRetired: [_leases_retired],
     returns.ReturnCompleted: [_return, inventory_projection.fold, fiado_projection.returned,
                                report_projection.returned],
     customers.CustomerSaved: [_customer],

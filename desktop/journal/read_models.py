@@ -256,12 +256,12 @@ def print_queue(conn: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
 
 def folio_leases(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) -> list[tuple[int, int, str]]:
     """``(desde, hasta, caf_xml)`` of every range of ``tipo`` leased to this terminal, lowest first; with ``epoch``
-    only those usable in it (leased for it, or loaded by hand: epoch 0)."""
+    only those usable in it (leased for it, or loaded by hand: epoch 0, and not retired by a restore)."""
     if epoch is None:
         rows = conn.execute("SELECT desde, hasta, caf_xml FROM folio_leases WHERE tipo = ? ORDER BY desde", (tipo,))
     else:
         rows = conn.execute("SELECT desde, hasta, caf_xml FROM folio_leases WHERE tipo = ? AND epoch IN (0, ?)"
-                            " ORDER BY desde", (tipo, epoch))
+                            " AND retired = 0 ORDER BY desde", (tipo, epoch))
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -287,6 +287,15 @@ def next_folio(conn: sqlite3.Connection, tipo: int, epoch: int | None = None) ->
         if cursor < hasta:
             return cursor + 1, caf_xml
     return None
+
+
+def retired_leases(conn: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
+    """``(tipo, desde, hasta, first unused folio)`` of every lease retired with folios left (a restore gave them up),
+    by type and folio."""
+    rows = conn.execute("SELECT tipo, desde, hasta FROM folio_leases WHERE retired = 1 ORDER BY tipo, desde")
+    found = [(int(r[0]), int(r[1]), int(r[2]), _lease_cursor(conn, int(r[0]), int(r[1]), int(r[2])) + 1)
+             for r in rows.fetchall()]
+    return [row for row in found if row[3] <= row[2]]
 
 
 def has_folio_leases(conn: sqlite3.Connection, tipo: int) -> bool:

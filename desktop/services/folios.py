@@ -101,6 +101,17 @@ class FolioService:
             uow.append(event)
         return event
 
+    def retire_all(self, reason: str = "restore") -> list[tuple[int, int, int, int]]:
+        """Give up every lease held (``folio.leases_retired``): after ``almacen pos restore`` the copy does not know
+        the folios the lost journal used after it was taken, so none of its leases is stamped from again; the server
+        retires them too when the event reaches it and leases new ranges. Returns ``(tipo, desde, hasta, first
+        folio given up)`` of each lease that still had folios."""
+        with self.journal.unit_of_work() as uow:
+            uow.append(folio_events.FolioLeasesRetired(epoch=self.journal.identity.epoch, reason=reason))
+        retired = read_models.retired_leases(self.journal.conn)
+        log.warning("folios retirados tras restaurar el diario: %s", retired)
+        return retired
+
     def folios_left(self, tipo: int) -> int:
         """Folios of ``tipo`` left in the leases usable in the journal's current epoch."""
         return read_models.folios_left(self.journal.conn, tipo, self.journal.identity.epoch)

@@ -25,3 +25,20 @@ class FolioLeaseReceived:
     """The journal epoch the lease is for (HQ retires a terminal's leases when it starts a new epoch: a restored
     or cloned journal); 0 for a CAF loaded by hand, usable in any epoch."""
     source: str = "hq"
+
+
+@dataclass(frozen=True, slots=True)
+class FolioLeasesRetired:
+    """Every folio lease this terminal held when the event was journaled is given up, the unused remainder too.
+
+    Journaled by ``almacen pos restore`` (``reason`` ``"restore"``): the copy put back does not know the folios the
+    lost journal used after it was taken, and a folio used twice is a doubled tax document. The till never stamps
+    from those leases again; the server retires the terminal's open leases of epochs up to ``epoch`` (the journal's
+    epoch when restored) and leases new ranges (docs/backups.md).
+    """
+
+    TYPE: ClassVar[str] = "folio.leases_retired"
+    VERSION: ClassVar[int] = 1
+
+    epoch: int
+    reason: str = "restore"

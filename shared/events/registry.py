@@ -33,6 +33,7 @@ EVENT_CLASSES = (
     catalog.StockAdjusted,
     catalog.CategoriesOrdered,
     folios.FolioLeaseReceived,
+    folios.FolioLeasesRetired,
     returns.ReturnCompleted,
     customers.CustomerSaved,
     purchases.PurchaseReceived,

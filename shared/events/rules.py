@@ -113,6 +113,7 @@ ACTIONS: Final = frozenset(a.value for a in roles.Action)
 MATCHED_BY: Final = frozenset({"", "ean", "codigo", "sku", "nombre", "manual"})
 PRODUCT_SOURCES: Final = frozenset({"store", "hq"})
 LEASE_SOURCES: Final = frozenset({"hq", "caf-file"})
+RETIRE_REASONS: Final = frozenset({"restore"})
 _INT4: Final = 2**31
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
@@ -132,7 +133,8 @@ LABELS: Final = {
     "auth.pin_rejected": "el PIN rechazado", "drawer.opened": "la apertura del cajón", "auth.signed_in": "el ingreso",
     "catalog.product_upserted": "el producto", "stock.adjusted": "el ajuste de stock",
     "catalog.categories_ordered": "el orden de las categorías", "customer.saved": "el cliente",
-    "folio.lease_received": "el rango de folios", "emisor.received": "los datos del emisor",
+    "folio.lease_received": "el rango de folios", "folio.leases_retired": "el retiro de los folios",
+    "emisor.received": "los datos del emisor",
     "card_model.received": "el modelo de emisión",
     "store.received": "los datos de la tienda", "purchase.received": "la compra",
     "inventory.transfer_sent": "el traslado", "inventory.transfer_incoming": "el traslado entrante",
@@ -771,6 +773,10 @@ def _lease(e: folios.FolioLeaseReceived) -> str | None:
     return reason
 
 
+def _leases_retired(e: folios.FolioLeasesRetired) -> str | None:
+    return _int("epoch", e.epoch, 1, 2**31 - 1, "1 o más") or _one_of("reason", e.reason, RETIRE_REASONS)
+
+
 def _emisor(e: emisor.EmisorReceived) -> str | None:
     reason = ((_rut("rut", e.rut) if e.rut else None) or _texts("", e, EMISOR_MAX)
               or _tuple("acteco", e.acteco, 4)
@@ -1117,6 +1123,7 @@ RULES: dict[type[Any], Rule] = {
     catalog.CategoriesOrdered: _categories,
     customers.CustomerSaved: _customer,
     folios.FolioLeaseReceived: _lease,
+    folios.FolioLeasesRetired: _leases_retired,
     emisor.EmisorReceived: _emisor,
     emisor.CardModelReceived: _card_model,
     stores.StoreReceived: _store,

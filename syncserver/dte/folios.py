@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from shared import clock as clock_mod
 from shared import errors as pos_errors
 from shared.dte import caf as caf_mod
 from shared.dte import errors as dte_errors
+from shared.events import envelope, rules
 from syncserver.dte import folio_hold
 from syncserver.store import change_feed, db, outbox, tenants
 from syncserver.store import folios as store
@@ -287,6 +288,25 @@ async def retire_leases(conn: db.Conn, tenant_id: int, terminal_id: str, before_
     """Retire the terminal's open leases of epochs before ``before_epoch`` (their unused folios are never
     leased again); returns how many."""
     return await store.retire(conn, tenant_id, terminal_id, before_epoch)
+
+
+async def retire_given_up(conn: db.Conn, tenant_id: int, terminal_id: str,
+                          entries: Sequence[envelope.Envelope]) -> int:
+    """Retire the terminal's open leases of epochs up to the one each ``folio.leases_retired`` of ``entries`` names
+    (a till restored from a copy gave them up: it may have used any of them before its disk was lost), so
+    :func:`refill` leases new ranges and the feed no longer hands them out; how many. A malformed payload retires
+    nothing (the ingest's checks quarantine it)."""
+    retired = 0
+    for entry in entries:
+        if entry.type != RETIRED_EVENT or not isinstance(entry.payload, dict):
+            continue
+        epoch, reason = entry.payload.get("epoch"), entry.payload.get("reason")
+        if type(epoch) is int and 1 <= epoch <= 2**31 - 2 and reason in rules.RETIRE_REASONS:
+            retired += await store.retire(conn, tenant_id, terminal_id, epoch + 1)
+    return retired
+
+
+RETIRED_EVENT = "folio.leases_retired"
 
 
 async def record_documents(conn: db.Conn, tenant_id: int, terminal_id: str, epoch: int,

@@ -151,6 +151,7 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         # after a restore of the master: leases the till got after the dump come back before its documents count
         await folio_hold.from_entries(conn, principal.tenant_id, principal.terminal_id, principal.store_id,
                                       current_epoch, checked.new, received.clock())
+        await folios.retire_given_up(conn, principal.tenant_id, principal.terminal_id, checked.new)  # a restored till
         scoped = await scope.load(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
                                   checked.new)
         applied, quarantined = await _store(conn, codec, store, checked, scoped)

@@ -49,11 +49,15 @@ async def append_change(conn: db.Conn, tenant_id: int, kind: str, key: str, data
 
 
 async def read(conn: db.Conn, tenant_id: int, store_id: str, cursor: int, limit: int) -> list[Change]:
-    """At most ``limit`` changes after ``cursor`` that ``store_id`` receives (tenant-wide ones and its own)."""
+    """At most ``limit`` changes after ``cursor`` that ``store_id`` receives (tenant-wide ones and its own), but a
+    folio lease retired since it was published (a restored till gave it up, or its epoch ended): a till whose cursor
+    is behind, e.g. restored from a copy, never takes up again folios it may have used before it was lost."""
     cur = conn.cursor(row_factory=class_row(Change))
     await cur.execute(
-        "SELECT change_id AS id, kind, key, data FROM changes WHERE tenant_id = %s AND change_id > %s"
-        " AND (store_id IS NULL OR store_id = %s) ORDER BY change_id LIMIT %s", (tenant_id, cursor, store_id, limit))
+        "SELECT c.change_id AS id, c.kind, c.key, c.data FROM changes c WHERE c.tenant_id = %s AND c.change_id > %s"
+        " AND (c.store_id IS NULL OR c.store_id = %s) AND NOT (c.kind = 'folio_lease' AND EXISTS (SELECT 1 FROM"
+        " folio_leases l WHERE l.tenant_id = c.tenant_id AND l.lease_id = (c.data->>'lease_id')::bigint"
+        " AND l.retired_at IS NOT NULL)) ORDER BY c.change_id LIMIT %s", (tenant_id, cursor, store_id, limit))
     return await cur.fetchall()
 
 

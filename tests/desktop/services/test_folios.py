@@ -243,3 +243,48 @@ def test_the_warning_also_covers_factura_folios_once_the_till_issues_facturas(ma
     assert warnings[14] == "" and warnings[15] == "Quedan 4 folios de factura: conecte a HQ"
     assert warnings[18] == "Queda 1 folio de factura: conecte a HQ"
     assert warnings[-1] == "Sin folios de factura: conecte a HQ"
+
+
+def test_a_restored_copy_never_stamps_a_folio_it_held_when_copied(make_terminal, tmp_path, capsys):
+    term = make_terminal()
+    data = term.settings.data_dir
+    caf = CAF39.read_bytes().decode("latin-1")
+    epoch = term.journal.identity.epoch
+    term.journal.append(folio_events.FolioLeaseReceived(39, 1, 10, caf, epoch=epoch))  # leased by HQ
+    term.checkout.folios.load_caf((SAMPLES / "caf_T41_cert_76235291-5_F1-20.xml").read_bytes())  # loaded by hand
+
+    def sell(code: str = "7801234567894") -> sales.DocumentStamped | None:
+        ana = term.auth.sign_in("ana", "1234")
+        term.checkout.start(ana, (term.shifts.current() or term.shifts.open(ana, 0)).shift_id)
+        term.checkout.scan(code)
+        return term.checkout.complete((Tender(TenderKind.CASH, 2000),)).event.document
+
+    before = [sell().folio, sell().folio, sell("7800000000016").folio]
+    (tmp_path / "usb").mkdir()
+    assert cli.main(["pos", "backup", "--data", str(data), "--folder", str(tmp_path / "usb")]) == 0
+    copy = json.loads(capsys.readouterr().out)["file"]
+    after_copy = [sell().folio, sell().folio, sell("7800000000016").folio]  # a customer holds each: lost with the disk
+    assert before == [1, 2, 1] and after_copy == [3, 4, 2]
+    term.close()
+
+    assert cli.main(["pos", "restore", copy, "--data", str(data)]) == 0
+    said = capsys.readouterr()
+    done = json.loads(said.out)
+    assert done["folios_retired"] == [[39, 1, 10, 3], [41, 1, 20, 2]] and "sync" not in done  # not enrolled
+    assert "Conecte la caja a HQ antes de vender" in said.err
+    term = make_terminal(data_dir=data, fresh=False)
+    folios = term.checkout.folios
+    assert folios.folios_left(39) == folios.folios_left(41) == 0 and folios.warning() == "Sin folios: conecte a HQ"
+    ana = term.auth.sign_in("ana", "1234")
+    term.checkout.start(ana, (term.shifts.current() or term.shifts.open(ana, 0)).shift_id)
+    term.checkout.scan("7801234567894")
+    offline = term.checkout.complete((Tender(TenderKind.CASH, 2000),))
+    assert offline.event.document is None and offline.notice == NO_FOLIOS  # sells, without a boleta
+    term.journal.rebuild_projections()  # the retirement is a journal fact: a rebuild keeps it
+    assert folios.folios_left(39) == 0 and len(read_models.retired_leases(term.journal.conn)) == 2
+    with pytest.raises(CafDuplicate):  # the same CAF loaded again would hand its folios out again
+        folios.load_caf((SAMPLES / "caf_T41_cert_76235291-5_F1-20.xml").read_bytes())
+    assert {(t, d, h) for t, d, h, _e in read_models.held_leases(term.journal.conn)} == {(39, 1, 10)}  # still told
+    term.journal.append(folio_events.FolioLeaseReceived(39, 11, 20, caf, epoch=epoch))  # a new range from HQ
+    term.checkout.scan("7801234567894")
+    assert term.checkout.complete((Tender(TenderKind.CASH, 2000),)).event.document.folio == 11

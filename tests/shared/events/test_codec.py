@@ -101,6 +101,7 @@ SAMPLES: dict[type[Any], Any] = {
     catalog.StockAdjusted: catalog.StockAdjusted("FIA-010", Decimal("-1.250"), "merma"),
     catalog.CategoriesOrdered: catalog.CategoriesOrdered(("Panadería", "Lácteos", "Ñandú y más")),
     folios.FolioLeaseReceived: folios.FolioLeaseReceived(39, 101, 150, "<AUTORIZACION>DISEÑO</AUTORIZACION>"),
+    folios.FolioLeasesRetired: folios.FolioLeasesRetired(2),
     returns.ReturnCompleted: returns.ReturnCompleted(
         "r-1", "s-1", "sh-1", "ana", "marta", "vencido",
         (returns.LineReturned(1, "PAN-1", "Pan Batido", 1990, Decimal("0.512"), "kg", False, 1019),),

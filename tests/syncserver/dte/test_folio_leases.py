@@ -65,3 +65,35 @@ def test_refill_in_the_push_and_quarantine_of_bad_folios(pg_database: str) -> No
     assert retired == [(1, 5, 3)]
     leases = db.rows("SELECT tipo, desde, hasta FROM folio_leases ORDER BY tipo, desde")
     assert all(x[2] < y[1] for x, y in itertools.pairwise(leases))  # disjoint
+
+
+def test_a_till_restored_from_its_copy_gives_up_its_leases_and_is_leased_new_ones(pg_database: str) -> None:
+    from shared.events import folios as folio_events
+
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    issuer = StandinIssuer.generate()
+    caf = issuer.issue(rut=SAMPLE_RUT, razon_social="X", tipo=39, desde=1, hasta=20, fa=date.today())
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        till = await Till.enroll(pool, 1)
+        await folios.import_caf(pool, 1, caf, keys={**folios.sii_keys(), **issuer.keys()}, **IMPORT_SIZES)
+        assert [(x["desde"], x["hasta"]) for x in await till.leases(pool)] == [(1, 5)]
+        till.sell(39, 1)
+        assert (await till.push(pool, **SIZES)).applied == 1
+        # `almacen pos restore` put back a copy the server had not passed (the same epoch): the copy gives up its
+        # leases, folios 2-5 may be on boletas the lost disk printed
+        till.record(folio_events.FolioLeasesRetired(epoch=till.epoch))
+        till.sell(39, 2)  # a folio the copy used before it knew (stamped under the retired lease): still its own
+        ack = await till.push(pool, **SIZES)
+        assert (ack.applied, ack.quarantined) == (2, 0)
+        # the feed no longer hands out the retired range (a till behind it, e.g. restored, would take it up again)
+        assert [(x["desde"], x["hasta"]) for x in await till.leases(pool)] == [(6, 10)]
+        till.sell(39, 6)
+        assert (await till.push(pool, **SIZES)).quarantined == 0
+        till.record(folio_events.FolioLeasesRetired(epoch=till.epoch, reason="otro"))  # malformed: retires nothing
+        assert (await till.push(pool, **SIZES)).quarantined == 1
+
+    db.run(work)
+    assert db.rows("SELECT desde, hasta, issued, retired_at IS NOT NULL FROM folio_leases ORDER BY desde") == [
+        (1, 5, 2, True), (6, 10, 1, False)]
+    assert db.rows("SELECT folio FROM dte_documents ORDER BY folio") == [(1,), (2,), (6,)]
