@@ -172,12 +172,18 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
         emisor_rut: when given, the CAF must be this emisor's (the RUT the nota was built for).
 
     Raises:
-        CorrectionError: ``refused``: no CAF of ``tipo`` with folios left, the nota breaks a rule of the SII (the
+        CorrectionError: ``refused``: no CAF of ``tipo`` with folios left (or leasing on hold after a restore of
+            the master: the message says the hold and what to do), the nota breaks a rule of the SII (the
             message says which), the CAF is another emisor's, the folio is taken, or the original is already
             annulled (CodRef 1), or the nota cannot be booked (the sale behind it not found).
     """
     name = NAMES.get(tipo, f"tipo {tipo}")
     taken = await folios.take_server_folio(conn, tenant_id, tipo, today=moment.date())
+    if taken is None and await folios_store.held(conn, tenant_id):
+        raise CorrectionError("refused", f"los folios están retenidos tras restaurar el servidor: no se emite la {name}"
+                                         " hasta que todas las cajas informen los folios que tienen (página Folios). "
+                                         "Conecte esas cajas; si alguna no volverá, un administrador puede liberar "
+                                         "los folios (almacen server admin folios-liberar) y luego emita la nota")
     if taken is None:
         raise CorrectionError("refused", f"no quedan folios de {name} (tipo {tipo}): importe un CAF del tipo {tipo} "
                                          "en la página Folios")

@@ -18,7 +18,8 @@ from lxml import etree
 from starlette.types import ASGIApp
 
 from shared.dte import schema, signature, ted
-from syncserver.dte import corrections, pipeline
+from syncserver import backups
+from syncserver.dte import corrections, folio_hold, pipeline
 from tests.syncserver.dte.dte_kit import DAY, caf, return_of, sale, setup_tenant, xmlsec1
 from tests.syncserver.dte.folio_kit import HQ_PASSWORD, SAMPLE_RUT, SECRET, Till, csrf_token, hq_app, hq_login, migrated
 
@@ -125,6 +126,22 @@ def test_correction_refused_without_61_folios_or_for_a_nota(pg_database: str) ->
     assert "nota de débito" in db.run(a_nota)
     assert db.rows("SELECT count(*) FROM dte_corrections") == [(0,)]
     assert db.rows("SELECT count(*) FROM folio_leases WHERE terminal_id = 'hq'") == [(0,)]
+
+
+def test_during_the_folio_hold_after_a_restore_the_refusal_says_the_hold(pg_database: str) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    _pushed(db)
+    backups.hold_folios(db.admin_url, NEXT_DAY)  # as a restore of the master does
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> tuple[str, corrections.Corrected]:
+        with pytest.raises(corrections.CorrectionError) as caught:
+            await corrections.correct_rejected(pool, 1, 39, 1, by="pepe", now=NEXT_DAY)
+        await folio_hold.release(pool, 1)
+        return str(caught.value), await corrections.correct_rejected(pool, 1, 39, 1, by="pepe", now=NEXT_DAY)
+
+    refusal, done = db.run(work)
+    assert "retenidos" in refusal and "folios-liberar" in refusal and "importe un CAF" not in refusal
+    assert done.folio > 5  # after the hold, a new range past the till's
 
 
 async def _login(client: httpx.AsyncClient, email: str, password: str) -> None:
