@@ -159,6 +159,18 @@ def _timbre(caf: caf_mod.Caf, content: dict[str, Any], *, folio: int, moment: da
                              timestamp=moment)
 
 
+def held_message(name: str, holds: list[dict[str, Any]]) -> str:
+    """Why HQ cannot take a folio for a nota while leasing is held after a restore of the server
+    (``syncserver.dte.folio_hold``), naming the cajas still to report (``folios_store.hold_rows``) and what to do."""
+    waiting = [str(h["terminal_name"] or h["terminal_id"]) for h in holds
+               if h["reported_at"] is None and h["released_at"] is None]
+    return (f"no se puede emitir la {name} ahora: el servidor se restauró desde un respaldo y retiene los folios "
+            "nuevos hasta que todas las cajas informen los que tienen (lo hacen solas al conectarse); falta"
+            f"{'n' if len(waiting) > 1 else ''}: {', '.join(waiting)}. Conéctela{'s' if len(waiting) > 1 else ''} a "
+            "HQ y vuelva a intentarlo; si una no volverá a conectarse, un administrador puede liberar los folios "
+            "(página Folios). No importe un CAF nuevo por esto")
+
+
 async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Callable[[int], dict[str, Any]], *,
                       sale_id: str, moment: datetime, by: str, emisor_rut: str | None = None) -> Corrected:
     """Stamp and record a nota issued in HQ, inside the caller's tenant transaction (every HQ nota goes through
@@ -185,6 +197,8 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
                                          "Conecte esas cajas; si alguna no volverá, un administrador puede liberar "
                                          "los folios (almacen server admin folios-liberar) y luego emita la nota")
     if taken is None:
+        if await folios_store.held(conn, tenant_id):
+            raise CorrectionError("refused", held_message(name, await folios_store.hold_rows(conn, tenant_id)))
         raise CorrectionError("refused", f"no quedan folios de {name} (tipo {tipo}): importe un CAF del tipo {tipo} "
                                          "en la página Folios")
     folio, caf_xml = taken

@@ -116,6 +116,19 @@ def test_correction_refused_without_61_folios_or_for_a_nota(pg_database: str) ->
         return str(caught.value)
 
     assert "no quedan folios de nota de crédito" in db.run(all_leased)
+    # the master restored from a dump: leasing is held until the till reports; the nota says so, not «importe un CAF»
+    assert backups.hold_folios(db.admin_url, NEXT_DAY) == 1
+
+    async def held(pool: psycopg_pool.AsyncConnectionPool) -> str:
+        with pytest.raises(corrections.CorrectionError) as caught:
+            await corrections.correct_rejected(pool, 1, 39, 1, by="pepe", now=NEXT_DAY)
+        return str(caught.value)
+
+    said = db.run(held)
+    assert "se restauró desde un respaldo y retiene los folios" in said and "falta: Caja" in said, said
+    assert "liberar los folios" in said and "No importe un CAF" in said and "no quedan folios" not in said
+    db.run(lambda pool: folio_hold.release(pool, 1))
+    assert "no quedan folios de nota de crédito" in db.run(held)  # released: the CAF's folios are all leased
     _reject(db, 61, 1)
 
     async def a_nota(pool: psycopg_pool.AsyncConnectionPool) -> str:
