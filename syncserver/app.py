@@ -79,7 +79,7 @@ def create_app(settings: settings_mod.ServerSettings, *, clock: clock_mod.Clock 
             app.state.read_pool = app.state.pool
         from syncserver.sii import scheduler
 
-        gc.freeze()  # the modules and objects of startup are left out of every garbage collection (docs/hq-scale.md)
+        gc.freeze()  # the modules and objects of startup are left out of every garbage collection (docs/reports.md)
         try:
             async with scheduler.running(app.state.pool, settings, clock=clock):  # every dte_interval s (0 = off)
                 yield
