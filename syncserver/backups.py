@@ -8,12 +8,13 @@ The certificates stay encrypted with the server's ``secret_key``, which is not i
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -147,6 +148,7 @@ def restore(admin_url: str, dump: Path, now: datetime, *, replace: bool = False)
                   "--dbname", admin_url, str(dump)], "pg_restore")
             schema.migrate(admin_url)
             held = hold_folios(admin_url, now)
+            new_feed_generation(admin_url, now)
         except BaseException:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             if previous:
@@ -180,6 +182,36 @@ def hold_folios(admin_url: str, now: datetime) -> int:
                 "INSERT INTO folio_holds (tenant_id, terminal_id, restored_at) SELECT tenant_id, terminal_id, %s"
                 " FROM terminals WHERE tenant_id = %s AND status = 'active'", (now, tenant_id)).rowcount
     return asked
+
+
+FEED_MARKER = "feed_restored"
+"""``syncserver.store.change_feed.GENERATION_KIND`` (a layer above): the restore's marker in each tenant's feed."""
+_GENERATION_ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def new_feed_generation(admin_url: str, now: datetime) -> None:
+    """Start a new generation of every tenant's change feed (one transaction): a marker change, never delivered to a
+    till (``store_id`` ``''``), with the generation (seconds since 2024, past the previous one) and the last change
+    id the dump held. A till whose cursor is of an older generation reads again from that id on, so the changes
+    HQ publishes after the restore, with ids the till passed in the lost feed, still reach it
+    (``change_feed.resume_from``)."""
+    with psycopg.connect(admin_url) as conn:
+        tenant_ids = [int(r[0]) for r in conn.execute("SELECT tenant_id FROM tenant_ids ORDER BY 1").fetchall()]
+        for tenant_id in tenant_ids:  # the tables' row-level security is forced, on their owner too
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+            row = conn.execute("SELECT last_change_id FROM change_counters WHERE tenant_id = %s",
+                               (tenant_id,)).fetchone()
+            dump_last = int(row[0]) if row else 0
+            row = conn.execute("SELECT max((data->>'generation')::bigint) FROM changes WHERE tenant_id = %s"
+                               " AND store_id = '' AND kind = %s", (tenant_id, FEED_MARKER)).fetchone()
+            number = max(int((now - _GENERATION_ORIGIN).total_seconds()), (int(row[0]) if row and row[0] else 0) + 1)
+            conn.execute("INSERT INTO change_counters (tenant_id, last_change_id) VALUES (%s, %s) ON CONFLICT"
+                         " (tenant_id) DO UPDATE SET last_change_id = excluded.last_change_id",
+                         (tenant_id, dump_last + 1))
+            conn.execute("INSERT INTO changes (tenant_id, change_id, kind, key, store_id, data)"
+                         " VALUES (%s, %s, %s, 'restore', '', %s)",
+                         (tenant_id, dump_last + 1, FEED_MARKER, json.dumps(
+                             {"generation": number, "dump_last": dump_last, "restored_at": now.isoformat()})))
 
 
 def _has_tables(admin_url: str) -> bool:

@@ -61,12 +61,59 @@ async def read(conn: db.Conn, tenant_id: int, store_id: str, cursor: int, limit:
     return await cur.fetchall()
 
 
+GENERATION_KIND = "feed_restored"
+"""The kind of the marker row a restore of the master appends to each tenant's feed (``syncserver.backups``):
+``store_id`` ``''`` (no store has that id: never delivered to a till, found by the ``changes_by_store`` index), data
+``{"generation": int, "dump_last": the last change id the dump held, "restored_at": ISO time}``."""
+ID_BITS = 32
+"""A till's cursor is ``generation << ID_BITS | change id``; generation 0 (never restored) is the bare id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """The feed's generation (0: the master was never restored) and the last change id its dump held."""
+
+    number: int
+    dump_last: int
+
+
+async def generation(conn: db.Conn, tenant_id: int) -> Generation:
+    """The tenant's feed generation: that of its newest restore marker (:data:`GENERATION_KIND`), or 0."""
+    row = await (await conn.execute(
+        "SELECT (data->>'generation')::bigint, (data->>'dump_last')::bigint FROM changes WHERE tenant_id = %s"
+        " AND store_id = '' AND kind = %s ORDER BY change_id DESC LIMIT 1", (tenant_id, GENERATION_KIND))).fetchone()
+    return Generation(0, 0) if row is None else Generation(int(row[0]), int(row[1]))
+
+
+async def resume_from(conn: db.Conn, tenant_id: int, cursor: int, current: Generation) -> int:
+    """The change id to read after for a till's ``cursor``. A cursor of the current generation goes on. One of an
+    earlier generation this feed descends from (0, or one whose marker it holds) goes on from what both feeds share:
+    its id, but at most the last id the restored dump held (ids after it may be changes the restore lost, or new
+    ones the till has not seen). One of a generation this feed does not know starts over (id 0)."""
+    number, change_id = cursor >> ID_BITS, cursor & ((1 << ID_BITS) - 1)
+    if number == current.number:
+        return change_id
+    if number != 0:
+        known = await (await conn.execute(
+            "SELECT 1 FROM changes WHERE tenant_id = %s AND store_id = '' AND kind = %s"
+            " AND (data->>'generation')::bigint = %s", (tenant_id, GENERATION_KIND, number))).fetchone()
+        if known is None:
+            return 0
+    return min(change_id, current.dump_last)
+
+
 async def pull(pool: db.Pool, tenant_id: int, store_id: str, cursor: int, limit: int = 500
                ) -> tuple[list[dict[str, Any]], int]:
-    """:func:`read` in its own transaction, in the wire shape, with the cursor to ask from next time."""
+    """:func:`read` in its own transaction, in the wire shape, with the cursor to ask from next time: the feed's
+    generation and the last id read (:data:`ID_BITS`), so a till whose cursor is of another generation (the master
+    was restored since it last pulled) reads again what the restored feed may hold that it has not seen
+    (:func:`resume_from`), instead of skipping the ids it already passed in the lost feed."""
     async with db.tenant_tx(pool, tenant_id) as conn:
-        changes = await read(conn, tenant_id, store_id, cursor, limit)
-    return [c.to_dict() for c in changes], changes[-1].id if changes else cursor
+        current = await generation(conn, tenant_id)
+        after = await resume_from(conn, tenant_id, cursor, current)
+        changes = await read(conn, tenant_id, store_id, after, limit)
+    last = changes[-1].id if changes else after
+    return [c.to_dict() for c in changes], current.number << ID_BITS | last
 
 
 async def _reserve(conn: db.Conn, tenant_id: int, count: int) -> int:
