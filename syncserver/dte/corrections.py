@@ -164,11 +164,11 @@ def held_message(name: str, holds: list[dict[str, Any]]) -> str:
     (``syncserver.dte.folio_hold``), naming the cajas still to report (``folios_store.hold_rows``) and what to do."""
     waiting = [str(h["terminal_name"] or h["terminal_id"]) for h in holds
                if h["reported_at"] is None and h["released_at"] is None]
-    return (f"no se puede emitir la {name} ahora: el servidor se restauró desde un respaldo y retiene los folios "
-            "nuevos hasta que todas las cajas informen los que tienen (lo hacen solas al conectarse); falta"
+    return (f"los folios están retenidos tras restaurar el servidor: no se emite la {name} hasta que todas las cajas "
+            "informen los folios que tienen (lo hacen solas al conectarse; página Folios). Falta"
             f"{'n' if len(waiting) > 1 else ''}: {', '.join(waiting)}. Conéctela{'s' if len(waiting) > 1 else ''} a "
-            "HQ y vuelva a intentarlo; si una no volverá a conectarse, un administrador puede liberar los folios "
-            "(página Folios). No importe un CAF nuevo por esto")
+            "HQ y vuelva a intentarlo; si una no volverá, un administrador puede liberar los folios (almacen server "
+            "admin folios-liberar) y luego emita la nota. No hace falta cargar otro CAF")
 
 
 async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Callable[[int], dict[str, Any]], *,
@@ -191,11 +191,6 @@ async def record_nota(conn: db.Conn, tenant_id: int, tipo: int, content_for: Cal
     """
     name = NAMES.get(tipo, f"tipo {tipo}")
     taken = await folios.take_server_folio(conn, tenant_id, tipo, today=moment.date())
-    if taken is None and await folios_store.held(conn, tenant_id):
-        raise CorrectionError("refused", f"los folios están retenidos tras restaurar el servidor: no se emite la {name}"
-                                         " hasta que todas las cajas informen los folios que tienen (página Folios). "
-                                         "Conecte esas cajas; si alguna no volverá, un administrador puede liberar "
-                                         "los folios (almacen server admin folios-liberar) y luego emita la nota")
     if taken is None:
         if await folios_store.held(conn, tenant_id):
             raise CorrectionError("refused", held_message(name, await folios_store.hold_rows(conn, tenant_id)))

@@ -125,8 +125,8 @@ def test_correction_refused_without_61_folios_or_for_a_nota(pg_database: str) ->
         return str(caught.value)
 
     said = db.run(held)
-    assert "se restauró desde un respaldo y retiene los folios" in said and "falta: Caja" in said, said
-    assert "liberar los folios" in said and "No importe un CAF" in said and "no quedan folios" not in said
+    assert "retenidos tras restaurar el servidor" in said and "Falta: Caja" in said, said  # the caja to connect
+    assert "folios-liberar" in said and "No hace falta cargar otro CAF" in said and "no quedan folios" not in said
     db.run(lambda pool: folio_hold.release(pool, 1))
     assert "no quedan folios de nota de crédito" in db.run(held)  # released: the CAF's folios are all leased
     _reject(db, 61, 1)
