@@ -49,11 +49,15 @@ class Clock:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (scripts/test: ``-n 2 --dist loadfile --no-loadscope-reorder``) the files holding a
     ``slow`` test are dealt out first, in collection order, then the rest: a five-minute file started last would
-    leave the other worker idle at the end. Every worker sorts alike, so their collections stay equal."""
+    leave the other worker idle at the end. The files holding a ``bundle`` test (the till bundle's smoke, which
+    waits for the build scripts/test started in the background) come last of all, whichever worker frees first
+    takes them. Every worker sorts alike, so their collections stay equal."""
     if not hasattr(config, "workerinput"):
         return  # a serial run keeps pytest's order
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: files and tests keep their order
+    bundle_files = {item.path for item in items if item.get_closest_marker("bundle")}
+    # stable: files and tests keep their order within each group
+    items.sort(key=lambda item: (item.path in bundle_files, item.path not in slow_files))
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ COLLECT_DATA = ["escpos", "pyqtgraph", "reportlab", "alembic"]
 """Packages whose own data files ship (escpos' printer capabilities, reportlab's fonts, alembic's templates)."""
 
 EXCLUDES = ["syncserver", "psycopg", "psycopg_pool", "starlette", "uvicorn", "jinja2", "tkinter",
-            "pytest", "hypothesis", "playwright", "PySide6.QtWebEngineCore", "PySide6.QtQml"]
+            "pytest", "hypothesis", "playwright", "PySide6.QtWebEngineCore", "PySide6.QtQml",
+            "setuptools", "distutils", "pkg_resources", "click", "rich", "pygments", "IPython"]
 """Never in the till: the server's side and the test tools (desktop and syncserver are independent)."""
 
 HIDDEN_IMPORTS = ["bundle_smoke", "desktop.cli", "desktop.dte_cli", "PySide6.QtSvg", "PySide6.QtPrintSupport"]
