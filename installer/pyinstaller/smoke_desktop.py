@@ -90,7 +90,7 @@ def main(keep: bool = False) -> int:
             "sale": report["sale"], "sync": report["sync"], "qt_platform": report["qt_platform"],
             "journal_events": report["journal_events"],
             "pdf_fonts": report["pdf_fonts"], "pdfs": [p.name for p in pdfs],
-            "verify": verified.strip().splitlines()[-1][:200],
+            "verify": json.loads(verified.strip().splitlines()[-1]),  # `pos verify`'s JSON line
             "master_sales": row[0], "master_total": row[1], "terminals": terminals,
             "server_start_s": round(server_ready - started, 1), "till_s": round(till_done - till_started, 1),
             "bundle_mb": round(sum(p.stat().st_size for p in BUNDLE.parent.rglob("*")
@@ -100,7 +100,8 @@ def main(keep: bool = False) -> int:
         sale = report["sale"]
         in_bundle = Path(report["pdf_fonts"]).is_relative_to(BUNDLE.parent)
         ok = (in_bundle and len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
-              and report["sync"] == {"online": True, "pending": 0} and sale is not None and row[0] == 1
+              and report["sync"] == {"online": True, "pending": 0} and figures["verify"]["verified"] is True
+              and sale is not None and row[0] == 1
               and row[1] == sale["total"])
         shutil.copy(out / "window.png", ROOT / "dist" / "smoke-window.png")
         print("smoke: OK" if ok else "smoke: FALLÓ", file=sys.stderr)
