@@ -223,11 +223,15 @@ async def _lease_one(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: 
 async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str, epoch: int, *,
                  tipos: list[int] | None = None, lease_size: int = DEFAULT_LEASE_SIZE,
                  low_water: int = DEFAULT_LOW_WATER, today: date | None = None,
-                 clock: clock_mod.Clock = clock_mod.utc_clock) -> list[Lease]:
+                 clock: clock_mod.Clock = clock_mod.utc_clock, wait: bool = True) -> list[Lease]:
     """Lease sub-ranges to a terminal until it holds at least ``low_water`` unused folios of each type the tenant
     has CAFs for but :data:`SERVER_ONLY_TIPOS` (or the CAFs run out), inside the caller's transaction; nothing
     while leasing is on hold after a restore (``syncserver.dte.folio_hold``). CAF expiry
-    is judged by ``today`` (default: today in Chile by ``clock``)."""
+    is judged by ``today`` (default: today in Chile by ``clock``).
+
+    With ``wait`` false, a type whose lock another transaction holds is skipped (the terminal's next push tops it
+    up): a push has written its store's general-journal rows before its top-up, and an HQ nota holds its type's
+    lock while it books into those rows, so waiting there deadlocks (docs/architecture.md#4-folio-leases)."""
     today = today_in_chile(clock) if today is None else today
     if tipos is None:
         tipos = await store.caf_tipos(conn, tenant_id)
@@ -241,7 +245,12 @@ async def refill(conn: db.Conn, tenant_id: int, terminal_id: str, store_id: str,
             log.info("folio leases on hold after a restore", extra={"tenant_id": tenant_id,
                                                                    "terminal_id": terminal_id})
             return leased
-        await store.lock_tipo(conn, tenant_id, tipo)
+        if wait:
+            await store.lock_tipo(conn, tenant_id, tipo)
+        elif not await store.try_lock_tipo(conn, tenant_id, tipo):
+            log.info("folio top-up skipped: the type is being leased", extra={
+                "tenant_id": tenant_id, "terminal_id": terminal_id, "tipo": tipo})
+            continue
         unused = await store.unused(conn, tenant_id, terminal_id, epoch, tipo)
         while unused < low_water:
             lease = await _lease_one(conn, tenant_id, terminal_id, store_id, epoch, tipo, max(lease_size, 1), today)

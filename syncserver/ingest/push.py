@@ -161,9 +161,11 @@ async def _apply_tx(pool: db.Pool, codec: codec_mod.Codec, principal: Principal,
         await terminals.record_sync(conn, principal.tenant_id, principal.terminal_id, at=now,
                                     last_seq=last.seq, clock_skew_ms=received.skew_ms(now),
                                     pending=max(received.pending - len(checked.new), 0))
-        if closed is None:  # a deactivated store's till gets no new folios
+        if closed is None:  # a deactivated store's till gets no new folios; a type being leased waits for the next
+            # push (this one holds its store's journal rows, which an HQ nota holding the type's lock may wait for)
             await folios.refill(conn, principal.tenant_id, principal.terminal_id, principal.store_id, batch.epoch,
-                                lease_size=folio_lease_size, low_water=folio_low_water, clock=received.clock)
+                                lease_size=folio_lease_size, low_water=folio_low_water, clock=received.clock,
+                                wait=False)
         return sync.Ack(batch.epoch, last.seq, last.hash, applied, quarantined)
 
 

@@ -52,6 +52,13 @@ async def lock_tipo(conn: Conn, tenant_id: int, tipo: int) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"folios:{tenant_id}:{tipo}",))
 
 
+async def try_lock_tipo(conn: Conn, tenant_id: int, tipo: int) -> bool:
+    """:func:`lock_tipo` without waiting: False when another transaction holds it."""
+    row = await (await conn.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))",
+                                    (f"folios:{tenant_id}:{tipo}",))).fetchone()
+    return bool(row and row[0])
+
+
 # --- CAFs ----------------------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import psycopg_pool
 
+from shared import clock as clock_mod
 from shared import money, signing, sync
 from shared.dte import caf as caf_mod
 from shared.dte import documents, ted
@@ -89,6 +90,8 @@ class Till:
     journal: list[envelope.Envelope] = field(default_factory=list)
     acked: int = 0
     number: int = 0
+    occurred_at: str = "2026-11-22T10:00:00-03:00"
+    """When the events it journals happened (the general journal books them on that day)."""
 
     @classmethod
     async def enroll(cls, pool: psycopg_pool.AsyncConnectionPool, tenant_id: int, store_id: str = "centro") -> Till:
@@ -105,7 +108,7 @@ class Till:
         self.journal.append(envelope.seal(
             event_id=str(uuid.uuid4()), tenant_id=self.tenant_id, store_id=self.store_id,
             terminal_id=self.terminal_id, epoch=self.epoch, seq=len(self.journal) + 1,
-            occurred_at="2026-11-22T10:00:00-03:00", type=type_, version=version, payload=payload, prev_hash=prev))
+            occurred_at=self.occurred_at, type=type_, version=version, payload=payload, prev_hash=prev))
 
     def sell(self, tipo: int, folio: int, amount: int = 1000) -> None:
         """Journal a sale stamped with ``folio`` (not sent until :meth:`push`)."""
@@ -126,14 +129,16 @@ class Till:
         self.journal.append(envelope.seal(
             event_id=str(uuid.uuid4()), tenant_id=self.tenant_id, store_id=self.store_id,
             terminal_id=self.terminal_id, epoch=self.epoch, seq=len(self.journal) + 1,
-            occurred_at="2026-11-22T10:00:00-03:00", type=type_, version=version, payload=payload, prev_hash=prev))
+            occurred_at=self.occurred_at, type=type_, version=version, payload=payload, prev_hash=prev))
 
-    async def push(self, pool: psycopg_pool.AsyncConnectionPool, **folio_settings: int) -> sync.Ack:
+    async def push(self, pool: psycopg_pool.AsyncConnectionPool, *, clock: clock_mod.Clock = clock_mod.utc_clock,
+                   **folio_settings: int) -> sync.Ack:
         new = tuple(self.journal[self.acked:])
         prev = self.journal[self.acked - 1].hash if self.acked else envelope.GENESIS_HASH
         batch = sync.PushBatch(self.tenant_id, self.store_id, self.terminal_id, self.epoch, self.acked + 1, prev, new)
         principal = push_mod.Principal(self.terminal_id, self.tenant_id, self.store_id, self.public_key, "active")
-        ack = await push_mod.push(pool, CODEC, principal, batch.to_bytes(), max_events=5000, **folio_settings)
+        ack = await push_mod.push(pool, CODEC, principal, batch.to_bytes(), max_events=5000, clock=clock,
+                                  **folio_settings)
         self.acked = ack.acked_seq
         return ack
 

@@ -3,14 +3,20 @@ quarantined, a new epoch retires the old leases, and leases stay disjoint across
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import psycopg_pool
+import pytest
 
-from syncserver.dte import folios
+from shared import sync
+from syncserver.dte import corrections, folios, pipeline
 from syncserver.sii.standin_caf import StandinIssuer
-from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Till, migrated
+from syncserver.store import general_journal
+from tests.syncserver.dte import dte_kit
+from tests.syncserver.dte.folio_kit import SAMPLE_RUT, SECRET, Till, migrated
 
 SIZES = {"folio_lease_size": 5, "folio_low_water": 2}
 IMPORT_SIZES = {"lease_size": 5, "low_water": 2}
@@ -97,3 +103,59 @@ def test_a_till_restored_from_its_copy_gives_up_its_leases_and_is_leased_new_one
     assert db.rows("SELECT desde, hasta, issued, retired_at IS NOT NULL FROM folio_leases ORDER BY desde") == [
         (1, 5, 2, True), (6, 10, 1, False)]
     assert db.rows("SELECT folio FROM dte_documents ORDER BY folio") == [(1,), (2,), (6,)]
+
+
+def test_a_push_topping_up_meets_an_hq_nota_holding_the_type_lock_without_a_deadlock(
+        pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interleaving that deadlocked: HQ's nota de crédito takes the 61 lock (its folio), the till's push writes
+    the same store's journal rows for the day, then wants the 61 lock to top up its lease, and the nota goes on to
+    book its asiento in those rows. Each waited for the other: PostgreSQL aborted one after deadlock_timeout (the
+    HQ user got an error). The push now skips a top-up whose type is locked; its next push tops up."""
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    booked = general_journal.book_hq_nota
+
+    def then() -> datetime:
+        return datetime(2025, 5, 2, 22, 0, tzinfo=UTC)
+
+    async def work(pool: psycopg_pool.AsyncConnectionPool) -> tuple[corrections.Corrected, sync.Ack, list[Any]]:
+        till = await Till.enroll(pool, 1)
+        till.occurred_at = "2025-05-02T10:00:00-04:00"  # the 61 CAF (authorised 2025-04-11) still valid
+        await dte_kit.setup_tenant(pool, tipos=(39, 61), lease_size=5)  # the till holds 39: 1-5, 61: 1-5
+        for folio in (1, 2):
+            till.record(dte_kit.sale([("Pan Batido", 1990, "1", False)], folio))
+        await till.push(pool, folio_lease_size=5, folio_low_water=1, clock=then)
+        assert await pipeline.sign_pending(pool, 1, SECRET) == pipeline.SignResult(2, 0)
+        db.rows("UPDATE dte_outbox SET state = 'rejected' WHERE tipo = 39 AND folio = 1 RETURNING folio")  # the SII
+        till.record(dte_kit.sale([("Leche Entera 1 L", 1150, "2", False)], 3))  # the same day, the same store
+        pushed: asyncio.Task[sync.Ack] | None = None
+
+        async def book_after_the_push(conn: Any, tenant_id: int, tipo: int, folio: int) -> str | None:
+            # the nota holds the 61 lock here: the push writes its journal rows and reaches its top-up ...
+            nonlocal pushed
+            pushed = asyncio.ensure_future(till.push(pool, folio_lease_size=5, folio_low_water=10, clock=then))
+            async with pool.connection() as watcher:
+                for _ in range(1000):  # ... where it waits for the 61 lock (or, not waiting, has committed)
+                    waiting = await (await watcher.execute(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).fetchone()
+                    if pushed.done() or (waiting is not None and waiting[0] > 0):
+                        break
+                    await asyncio.sleep(0.01)
+            return await booked(conn, tenant_id, tipo, folio)  # the nota's asiento: the same rows as the push's
+
+        monkeypatch.setattr(general_journal, "book_hq_nota", book_after_the_push)
+        nota = await corrections.correct_rejected(pool, 1, 39, 1, by="pepe@donpepe.cl",
+                                                  now=datetime(2025, 5, 2, 18, 0), clock=then)
+        assert pushed is not None
+        ack = await pushed
+        skipped = [(x["desde"], x["hasta"]) for x in await till.leases(pool) if x["tipo"] == 61]
+        till.record(dte_kit.sale([("Pan Batido", 1990, "1", False)], 4))
+        await till.push(pool, folio_lease_size=5, folio_low_water=10, clock=then)
+        topped = [(x["desde"], x["hasta"]) for x in await till.leases(pool) if x["tipo"] == 61]
+        return nota, ack, [skipped, topped]
+
+    nota, ack, ranges = db.run(work)
+    assert (nota.folio, nota.original_folio, ack.applied, ack.quarantined) == (6, 1, 1, 0)
+    # the push that met the nota's lock skipped the 61 top-up; the next one leased past the server's 6-15
+    assert ranges == [[(1, 5)], [(1, 5), (16, 20)]]
+    assert db.rows("SELECT tipo, folio FROM dte_documents ORDER BY tipo, folio") == [
+        (39, 1), (39, 2), (39, 3), (39, 4), (61, 6)]
