@@ -183,7 +183,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
             print("ERROR: no hay respaldos en la carpeta de respaldo; indique el archivo.", file=sys.stderr)
             return 1
         copy = newest[0]
-    done = backups.restore(copy, s.journal_path, datetime.now(UTC))
+    from desktop.services import folios
+
+    mark = folios.mark_restore(s.data_dir)  # the till retires the copy's leases when it opens, even after a power cut
+    try:
+        done = backups.restore(copy, s.journal_path, datetime.now(UTC))
+    except backups.RestoreRefused:
+        mark.unlink()
+        raise
     report: dict[str, object] = {"restored": True, "copy": done.copy, "events": done.events, "epoch": done.epoch,
                                  "head_seq": done.head_seq, "previous": done.previous}
     report.update(_retire_folios(s))
@@ -199,14 +206,16 @@ RESTORED_FOLIOS = ("Diario restaurado. Los folios que la caja tenía al momento 
 
 
 def _retire_folios(s: settings_mod.TerminalSettings) -> dict[str, object]:
-    """After a restore: journal ``folio.leases_retired`` (``FolioService.retire_all``) and, when the till is enrolled
-    and the server answers, sync right away so it leases new ranges; what the restore's report adds."""
+    """After a restore: open the till, which journals ``folio.leases_retired`` (``FolioService.retire_if_restored``)
+    and, when the till is enrolled and the server answers, sync right away so it leases new ranges; what the
+    restore's report adds."""
     from desktop import terminal
+    from desktop.journal import read_models
     from desktop.services.folios import FolioService
 
-    term = terminal.build(s)
+    term = terminal.build(s)  # retires the copy's leases (FolioService.retire_if_restored: the mark is there)
     try:
-        retired = FolioService(term.journal, s.store.rut).retire_all()
+        retired = read_models.retired_leases(term.journal.conn)
         print(RESTORED_FOLIOS, file=sys.stderr)
         added: dict[str, object] = {"folios_retired": [list(r) for r in retired]}
         if term.sync is None:

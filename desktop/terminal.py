@@ -239,6 +239,7 @@ def build(s: settings_mod.TerminalSettings, *, clock: Clock = system_clock, new_
     emisor = Emisor(rut=s.store.rut, razon_social=s.store.name, giro=s.store.giro, direccion=s.store.address,
                     comuna=s.store.comuna, acteco=(s.store.acteco,))
     folios = FolioService(journal, s.store.rut, emisor=emisor, low_folios=s.documents.low_folios)
+    folios.retire_if_restored(s.data_dir)  # a restore's copy never stamps from its leases (docs/backups.md)
     checkout = CheckoutService(journal, catalog, auth, receipts, new_id, discount_limit_pct=s.discount_limit_pct,
                                folios=folios, boleta_for_cards=s.documents.boleta_for_cards,
                                void_needs_pin=s.void_needs_pin, open_price_needs_pin=s.open_price_needs_pin)

@@ -9,6 +9,7 @@ never issued twice, across restarts and ``rebuild-projections`` alike.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,22 @@ SII_CERTS = Path(caf_mod.__file__).with_name("data") / "sii_certs"
 
 LOW_FOLIOS_DEFAULT = 50
 """Below this many folios left the sale view warns the cashier (``[documents] low_folios`` in the settings)."""
+
+
+RESTORE_MARK = "folios-por-retirar"
+"""A file in the data folder: ``almacen pos restore`` writes it before putting a copy back and removes it once the
+restored journal holds ``folio.leases_retired``; a till that opens with it there retires its leases first (a power
+cut between the two steps leaves no lease of the copy usable)."""
+
+
+def mark_restore(data_dir: Path) -> Path:
+    """Write :data:`RESTORE_MARK` (flushed to disk) before a restore; its path."""
+    mark = data_dir / RESTORE_MARK
+    with mark.open("w", encoding="utf-8") as handle:
+        handle.write("restauración en curso: retirar los folios al abrir\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return mark
 
 
 class CafDuplicate(dte_errors.CafError):
@@ -111,6 +128,16 @@ class FolioService:
         retired = read_models.retired_leases(self.journal.conn)
         log.warning("folios retirados tras restaurar el diario: %s", retired)
         return retired
+
+    def retire_if_restored(self, data_dir: Path) -> bool:
+        """:meth:`retire_all` when :data:`RESTORE_MARK` is in ``data_dir`` (a restore was begun), then remove the
+        mark; whether it was there."""
+        mark = data_dir / RESTORE_MARK
+        if not mark.exists():
+            return False
+        self.retire_all()
+        mark.unlink()
+        return True
 
     def folios_left(self, tipo: int) -> int:
         """Folios of ``tipo`` left in the leases usable in the journal's current epoch."""

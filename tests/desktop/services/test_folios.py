@@ -288,3 +288,29 @@ def test_a_restored_copy_never_stamps_a_folio_it_held_when_copied(make_terminal,
     term.journal.append(folio_events.FolioLeaseReceived(39, 11, 20, caf, epoch=epoch))  # a new range from HQ
     term.checkout.scan("7801234567894")
     assert term.checkout.complete((Tender(TenderKind.CASH, 2000),)).event.document.folio == 11
+
+
+def test_a_power_cut_between_the_restore_and_the_retirement_leaves_no_lease_usable(make_terminal, clock, tmp_path,
+                                                                                    capsys):
+    from datetime import UTC, datetime
+
+    from desktop.services import backups
+    from desktop.services import folios as folios_mod
+
+    term = make_terminal()
+    data = term.settings.data_dir
+    term.journal.append(folio_events.FolioLeaseReceived(39, 1, 10, CAF39.read_bytes().decode("latin-1"),
+                                                        epoch=term.journal.identity.epoch))
+    (tmp_path / "usb").mkdir()
+    assert cli.main(["pos", "backup", "--data", str(data), "--folder", str(tmp_path / "usb")]) == 0
+    copy = Path(json.loads(capsys.readouterr().out)["file"])
+    assert cli.main(["pos", "restore", str(copy), "--data", str(data)]) == 1  # refused (the till is open)
+    assert not (data / folios_mod.RESTORE_MARK).exists()  # nothing restored, nothing to retire
+    term.close()
+    folios_mod.mark_restore(data)
+    backups.restore(copy, data / "journal.sqlite3", datetime.now(UTC))  # then the power goes: nothing journaled
+    back = make_terminal(data_dir=data, fresh=False)  # the till opens: the mark says a restore was begun
+    assert back.checkout.folios.folios_left(39) == 0 and not (data / folios_mod.RESTORE_MARK).exists()
+    assert read_models.retired_leases(back.journal.conn) == [(39, 1, 10, 1)]
+    back.close()
+    assert make_terminal(data_dir=data, fresh=False).journal.head[0] == back.journal.head[0]  # retired once
