@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from shared import clock as clock_mod
 from shared import sync
 from syncserver.store import change_feed, db, tenants, terminals
+from syncserver.store import folios as folios_store
 
 
 class TenancyError(sync.SyncError):
@@ -235,7 +236,8 @@ async def issue_enrollment_code(pool: db.Pool, tenant_id: int, store_id: str, te
 
 async def enroll(pool: db.Pool, code: str, public_key: str, terminal_id: str, *,
                  clock: clock_mod.Clock = clock_mod.utc_clock) -> Enrolled:
-    """Register a terminal's public key with a one-time code.
+    """Register a terminal's public key with a one-time code. While a restore's folio hold is on, the terminal
+    joins the terminals asked to report their leases, and the hold waits for it too (``store.folios.join_hold``).
 
     Raises:
         TenancyError: ``enrollment`` for an unknown, used or expired code (at ``clock()``), a key or id already
@@ -260,6 +262,9 @@ async def enroll(pool: db.Pool, code: str, public_key: str, terminal_id: str, *,
             raise TenancyError("enrollment", "terminal o clave ya registrados")
         key = terminals.TerminalKey(terminal_id, int(issued.tenant_id), issued.store_id, public_key, "active")
         await terminals.register(conn, code_hash, key, issued.terminal_name)
+        # during a restore's folio hold: asked to report like the rest (it may be a till enrolled after the dump,
+        # enrolled again, holding leases the restored master never saw: docs/backups.md «Folios after a restore»)
+        await folios_store.join_hold(conn, key.tenant_id, terminal_id)
     return Enrolled(terminal_id, key.tenant_id, key.store_id, 1)
 
 

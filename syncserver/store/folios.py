@@ -367,6 +367,21 @@ async def hold_state(conn: Conn, tenant_id: int, terminal_id: str) -> str | None
     return None if row is None else str(row[0])
 
 
+async def join_hold(conn: Conn, tenant_id: int, terminal_id: str) -> bool:
+    """Ask a terminal enrolled while leasing is on hold to report too (True), inside the enrolment's transaction: it
+    may be a till enrolled after the dump and enrolled again, holding leases the restored master never saw. The
+    rows of the terminals still to report stay locked until the caller commits, so the hold cannot end meanwhile;
+    False (nothing written) when no hold is on."""
+    pending = await (await conn.execute(
+        "SELECT restored_at FROM folio_holds WHERE tenant_id = %s AND reported_at IS NULL AND released_at IS NULL"
+        " ORDER BY terminal_id FOR UPDATE", (tenant_id,))).fetchall()
+    if not pending:
+        return False
+    await conn.execute("INSERT INTO folio_holds (tenant_id, terminal_id, restored_at) VALUES (%s, %s, %s)"
+                       " ON CONFLICT DO NOTHING", (tenant_id, terminal_id, pending[0][0]))
+    return True
+
+
 async def mark_reported(conn: Conn, tenant_id: int, terminal_id: str, at: datetime) -> None:
     await conn.execute("UPDATE folio_holds SET reported_at = %s WHERE tenant_id = %s AND terminal_id = %s"
                        " AND reported_at IS NULL", (at, tenant_id, terminal_id))

@@ -23,6 +23,7 @@ from syncserver import app as app_mod
 from syncserver import backups, cli, tenancy
 from syncserver import settings as settings_mod
 from syncserver.dte import folio_hold, folios
+from syncserver.ingest import epoch as epoch_service
 from syncserver.sii.standin_caf import StandinIssuer
 from syncserver.store import db as db_mod
 from tests.syncserver.dte.folio_kit import SAMPLE_RUT, Till, migrated
@@ -137,6 +138,55 @@ def test_after_a_restore_no_folio_is_leased_twice(pg_database: str, tmp_path: Pa
     assert all(x[1] < y[0] for x, y in itertools.pairwise(leases))
     assert db.rows("SELECT desde, state FROM folio_reports ORDER BY desde") == [
         (11, "recuperado"), (14, "conflicto"), (101, "recuperado")]
+
+
+def test_a_till_enrolled_after_the_dump_and_again_during_the_hold_is_asked_before_the_hold_ends(
+        pg_database: str, tmp_path: Path) -> None:
+    db = migrated(pg_database, {1: SAMPLE_RUT})
+    issuer = StandinIssuer.generate()
+    keys = {**folios.sii_keys(), **issuer.keys()}
+    caf = issuer.issue(rut=SAMPLE_RUT, razon_social="X", tipo=39, desde=1, hasta=40, fa=date.today())
+    tills: dict[str, Till] = {}
+
+    async def before(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        tills["a"] = await Till.enroll(pool, 1)
+        await folios.import_caf(pool, 1, caf, keys=keys, **IMPORT_SIZES)  # a: 1-5 (in the dump)
+
+    db.run(before)
+    a = tills["a"]
+    dump = tmp_path / "master.dump"
+    backups.backup(db.admin_url, dump)
+
+    async def after_the_dump(pool: psycopg_pool.AsyncConnectionPool) -> None:  # c enrolled, leased 6-10, sells 6
+        tills["c"] = c = await Till.enroll(pool, 1)
+        await epoch_service.first_leases(pool, 1, c.terminal_id, "centro", 1, **SIZES)
+        assert [(x["desde"], x["hasta"]) for x in await c.leases(pool)] == [(6, 10)]
+
+    db.run(after_the_dump)
+    # the disk dies: the restored master never heard of c; only a is asked
+    assert backups.restore(db.admin_url, dump, NOW, replace=True).held == 1
+
+    async def during_the_hold(pool: psycopg_pool.AsyncConnectionPool) -> None:
+        c_again = await Till.enroll(pool, 1)  # the technician enrols c again: a new terminal, c's leases at the till
+        assert await _held(pool, c_again) == (True, True)  # asked like the terminals the dump knew
+        await folio_hold.report(pool, 1, a.terminal_id, "centro", [folio_hold.HeldLease(39, 1, 5, 1)],
+                                clock=lambda: NOW)
+        assert await _held(pool, a) == (True, False)  # the hold waits for c: its 6-10 is unknown here
+        for folio in (1, 2, 3, 4):
+            a.sell(39, folio)
+        await a.push(pool, **SIZES)
+        assert [x["desde"] for x in await a.leases(pool)] == [1]
+        done = await folio_hold.report(pool, 1, c_again.terminal_id, "centro", [folio_hold.HeldLease(39, 6, 10, 1)],
+                                       clock=lambda: NOW)
+        assert (done.leased, done.conflicts) == (1, [])
+        assert await _held(pool, a) == (False, False)
+        a.sell(39, 5)
+        await a.push(pool, **SIZES)
+        assert [(x["desde"], x["hasta"]) for x in await a.leases(pool)] == [(1, 5), (11, 15)]  # never c's 6-10
+
+    db.run(during_the_hold)
+    leases = db.rows("SELECT desde, hasta FROM folio_leases WHERE terminal_id <> 'hq' ORDER BY desde")
+    assert leases == [(1, 5), (6, 10), (11, 15)]
 
 
 @pytest.mark.parametrize(("body", "message"), [
