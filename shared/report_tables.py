@@ -480,7 +480,47 @@ def to_xlsx(reports: Sequence[Report[Any]]) -> bytes:
             gc.enable()
 
 
-def _workbook(reports: Sequence[Report[Any]]) -> bytes:
+def _plain_sheet_class() -> type[Any]:
+    """XlsxWriter's worksheet with the sheet XML of our cells written by one f-string each instead of its generic
+    per-attribute path: a formatted number or date (``<c r="B4" s="3"><v>1234</v></c>``), an unformatted shared
+    string, a row without options. Any other cell or row goes through XlsxWriter itself. The output is byte for
+    byte XlsxWriter's (tests/shared/test_report_tables.py compares both), so a release that changes its writing
+    fails that test rather than the files. Made once, on the first workbook (XlsxWriter is imported lazily)."""
+    global _PLAIN_SHEET
+    if _PLAIN_SHEET is not None:
+        return _PLAIN_SHEET
+    from xlsxwriter.utility import xl_rowcol_to_cell_fast
+    from xlsxwriter.worksheet import Worksheet
+
+    class PlainSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no annotations for its internals
+        def _write_cell(self, row: int, col: int, cell: Any) -> None:
+            kind, fmt = type(cell).__name__, cell.format
+            if fmt is not None and (kind == "Number" or kind == "Datetime"):
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}">'
+                              f"<v>{cell.number:.16G}</v></c>")
+            elif fmt is None and kind == "String" and not self.constant_memory and row not in self.row_info \
+                    and (col not in self.col_info or self.col_info[col].column_format is None):
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" t="s"><v>{cell.string}</v></c>')
+            else:
+                super()._write_cell(row, col, cell)
+
+        def _write_row(self, row: int, spans: str | None, row_info: Any = None, empty_row: bool = False) -> None:
+            if row_info is None and not empty_row and spans and self.excel_version == 2007 \
+                    and self.default_row_height == self.original_row_height:
+                self.fh.write(f'<row r="{row + 1}" spans="{spans}">')
+            else:
+                super()._write_row(row, spans, row_info, empty_row)
+
+    _PLAIN_SHEET = PlainSheet
+    return PlainSheet
+
+
+_PLAIN_SHEET: type[Any] | None = None
+
+
+def _workbook(reports: Sequence[Report[Any]], plain: bool = True) -> bytes:
+    """The workbook of :func:`to_xlsx`; ``plain`` False writes it with XlsxWriter's own worksheet (the tests' yardstick
+    for :func:`_plain_sheet_class`)."""
     import xlsxwriter
 
     out = io.BytesIO()
@@ -492,7 +532,8 @@ def _workbook(reports: Sequence[Report[Any]]) -> bytes:
     taken: set[str] = set()
     for report in reports:
         table = report.table()
-        sheet = book.add_worksheet(_ILLEGAL_XML.sub("", _sheet_name(table.title, taken)))
+        sheet = book.add_worksheet(_ILLEGAL_XML.sub("", _sheet_name(table.title, taken)),
+                                   _plain_sheet_class() if plain else None)
         for i, name in enumerate(table.columns):
             sheet.set_column(i, i, max(12, len(name) + 2))
         sheet.freeze_panes(3, 0)
