@@ -56,8 +56,9 @@ def test_the_plain_sheets_write_what_xlsxwriter_itself_writes() -> None:
     import zipfile
 
     period = rt.Period.custom(date(2026, 12, 1), date(2026, 12, 31))
-    owed = [r.FiadoOwed(f"C{i}", name, balance) for i, (name, balance) in enumerate(
-        [(" Ana ", 1), ("Luis & <Pérez>", -2_500), ('"Pepe"\t', 1_234_567_890_123_456), ("ñandú\x02", 0)] * 10)]
+    named = [(" Ana ", 1), ("Luis & <Pérez>", -2_500), ('"Pepe"\t', 1_234_567_890_123_456), ("ñandú\x02", 0)] * 10
+    owed = [r.FiadoOwed(f"C{i}", name, balance)
+            for i, (name, balance) in enumerate([*named, ("x" * 20_000, 7), ("último", 8)])]
     reports = [*_reports(), rt.compare("fiado_outstanding", rt.TITLES["fiado_outstanding"], period, rt.FIADO, owed,
                                        owed[5:])]
 
