@@ -20,6 +20,8 @@ def number(value: int | Decimal, *, places: int | None = None, group: bool = Tru
     ``group=False`` leaves the thousands ungrouped ("1234,5"), for quantities a cashier may type back, which the
     till reads with a decimal comma and no thousands dots.
     """
+    if type(value) is int:  # the common case (pesos, counts) at C speed: "-1,234" -> "-1.234"
+        return f"{value:,}".replace(",", ".") if group else str(value)
     if isinstance(value, int):
         text = str(int(value))  # a bool as its number, as format() writes it
     elif places is not None:
