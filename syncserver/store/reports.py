@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any, Final
 
 from shared import fiado as fiado_mod
@@ -459,7 +460,7 @@ async def fiado_outstanding_at(conn: db.Conn, tenant_id: int, days: Sequence[dat
         + " FROM named WHERE " + " OR ".join(f"b{i} <> 0" for i in n),
         {"t": tenant_id, "first": min(highs.values()), **highs})).fetchall()
     out: list[list[FiadoOwed]] = []
-    for i in n:
-        owed = sorted((int(r[2 + len(days) + i]), str(r[0]), str(r[1]), int(r[2 + i])) for r in rows if r[2 + i] != 0)
-        out.append([FiadoOwed(who, name, balance) for _, who, name, balance in owed])
+    for i in n:  # each day's order is its row_number (unique): sorted on it alone, with no tuple built per row
+        owed = sorted((r for r in rows if r[2 + i] != 0), key=itemgetter(2 + len(days) + i))
+        out.append([FiadoOwed(str(r[0]), str(r[1]), int(r[2 + i])) for r in owed])
     return out
