@@ -541,28 +541,40 @@ def _plain_sheet_class() -> type[Any]:
                     or self.default_row_height != self.original_row_height:
                 super()._write_rows()
                 return
-            rows = [(r, self.table[r]) for r in sorted(self.table) if self.table[r]]
+            rows = [(r, cells, sorted(cells)) for r, cells in sorted(self.table.items()) if cells]
             blocks: dict[int, tuple[int, int]] = {}
-            for r, cells in rows:
-                low, high = min(cells), max(cells)
+            for r, _cells, cols in rows:
+                low, high = cols[0], cols[-1]
                 if (seen := blocks.get(r // 16)) is not None:
                     low, high = min(low, seen[0]), max(high, seen[1])
                 blocks[r // 16] = (low, high)
             self.row_spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
             write, cell_xml = self.fh.write, self._write_cell
-            letters: dict[int, str] = {}
-            for r, cells in rows:
-                write(f'<row r="{r + 1}" spans="{self.row_spans[r // 16]}">')
-                for col in sorted(cells):
+            names: dict[int, str] = {}  # column letters
+            styles: dict[int, int] = {}  # id(format) -> its xf index
+            for r, cells, cols in rows:
+                n = r + 1
+                parts = [f'<row r="{n}" spans="{self.row_spans[r // 16]}">']
+                for col in cols:
                     cell = cells[col]
                     kind, fmt = type(cell), cell.format
                     if fmt is not None and (kind is CellNumberTuple or kind is CellDatetimeTuple):
-                        if (name := letters.get(col)) is None:
-                            name = letters[col] = xl_col_to_name(col)
-                        write(f'<c r="{name}{r + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+                        if (name := names.get(col)) is None:
+                            name = names[col] = xl_col_to_name(col)
+                        if (style := styles.get(id(fmt))) is None:
+                            style = styles[id(fmt)] = fmt._get_xf_index()
+                        parts.append(f'<c r="{name}{n}" s="{style}"><v>{cell.number:.16G}</v></c>')
+                    elif fmt is None and kind is CellStringTuple and (
+                            col not in self.col_info or self.col_info[col].column_format is None):
+                        if (name := names.get(col)) is None:
+                            name = names[col] = xl_col_to_name(col)
+                        parts.append(f'<c r="{name}{n}" t="s"><v>{cell.string}</v></c>')
                     else:
+                        write("".join(parts))
+                        parts = []
                         cell_xml(r, col, cell)
-                write("</row>")
+                parts.append("</row>")
+                write("".join(parts))
 
     _PLAIN_SHEET = PlainSheet
     return PlainSheet
