@@ -1,8 +1,8 @@
 """The till bundle's smoke (installer/pyinstaller/smoke_desktop.py through scripts/smoke-desktop): the bundle that
 scripts/test builds in the background (scripts/build-desktop) is enrolled against a real server and sells one sale.
 
-Runs only under scripts/test, which names the build's status file in ``ALMACEN_BUNDLE_STATUS``; dealt out last
-(tests/conftest.py), so the build has had the whole suite's time to finish.
+Runs only under scripts/test, which names the build's status file in ``ALMACEN_BUNDLE_STATUS``; dealt out right
+after the slow files (tests/conftest.py), so the build has had their minutes to finish.
 """
 
 from __future__ import annotations
