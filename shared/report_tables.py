@@ -480,112 +480,7 @@ def to_xlsx(reports: Sequence[Report[Any]]) -> bytes:
             gc.enable()
 
 
-def _plain_sheet_class() -> type[Any]:
-    """XlsxWriter's worksheet made cheaper per cell for our tables (~17,000 cells in «Todo» at 50 stores): ints and
-    texts stored straight into its cell table (``put_rows``) and the sheet XML of our cells written by one f-string
-    each instead of its generic per-attribute path (a formatted number or date ``<c r="B4" s="3"><v>1234</v></c>``,
-    an unformatted shared string, rows without options). Anything else goes through XlsxWriter itself. The package
-    is byte for byte XlsxWriter's own (tests/shared/test_report_tables.py compares every part), so a release that
-    changes its internals fails that test rather than the files. Made once, on the first workbook (XlsxWriter is
-    imported lazily)."""
-    global _PLAIN_SHEET
-    if _PLAIN_SHEET is not None:
-        return _PLAIN_SHEET
-    from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
-    from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
-
-    class PlainSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no annotations for its internals
-        def put_rows(self, first: int, rows: Sequence[tuple[Cell, ...]], formats: tuple[Any, ...]) -> None:
-            """``rows`` from row ``first`` as :func:`_write_cells` writes them, the ints and texts stored
-            straight into XlsxWriter's cell table as its ``write_number`` / ``write_string`` store them (after
-            one bounds check per row); the other cells, a long text (and what follows it) or a row out of bounds
-            through :func:`_write_cells`."""
-            int_fmt = formats[0]
-            table, shared, longest = self.table, self.str_table._get_shared_string_index, self.xls_strmax // 2
-            for r, row in enumerate(rows, start=first):
-                if not row:
-                    continue
-                if self.constant_memory or self._check_dimensions(r, 0) or self._check_dimensions(r, len(row) - 1):
-                    _write_cells(self, r, row, range(len(row)), formats)
-                    continue
-                cells, rest = table[r], list[int]()
-                for i, value in enumerate(row):
-                    kind = type(value)
-                    if kind is int:
-                        cells[i] = CellNumberTuple(value, int_fmt)
-                    elif kind is str and len(value) <= longest:  # type: ignore[arg-type]  # kind is str
-                        cells[i] = CellStringTuple(shared(_xml_text(value)), None)  # type: ignore[arg-type]
-                    elif kind is str:  # a long text: it and the rest of the row in order (texts numbered as met)
-                        rest.extend(range(i, len(row)))
-                        break
-                    else:
-                        rest.append(i)
-                if rest:
-                    _write_cells(self, r, row, rest, formats)
-
-        def _write_cell(self, row: int, col: int, cell: Any) -> None:
-            kind, fmt = type(cell), cell.format
-            if fmt is not None and (kind is CellNumberTuple or kind is CellDatetimeTuple):
-                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}">'
-                              f"<v>{cell.number:.16G}</v></c>")
-            elif fmt is None and kind is CellStringTuple and not self.constant_memory and row not in self.row_info \
-                    and (col not in self.col_info or self.col_info[col].column_format is None):
-                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" t="s"><v>{cell.string}</v></c>')
-            else:
-                super()._write_cell(row, col, cell)
-
-        def _write_rows(self) -> None:
-            """The rows as XlsxWriter writes them (``spans`` per block of 16 rows) when no row has options and no
-            cell a comment, else XlsxWriter itself."""
-            if self.row_info or self.comments or self.constant_memory or self.excel_version != 2007 \
-                    or self.default_row_height != self.original_row_height:
-                super()._write_rows()
-                return
-            rows = [(r, cells, sorted(cells)) for r, cells in sorted(self.table.items()) if cells]
-            blocks: dict[int, tuple[int, int]] = {}
-            for r, _cells, cols in rows:
-                low, high = cols[0], cols[-1]
-                if (seen := blocks.get(r // 16)) is not None:
-                    low, high = min(low, seen[0]), max(high, seen[1])
-                blocks[r // 16] = (low, high)
-            self.row_spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
-            write, cell_xml = self.fh.write, self._write_cell
-            names: dict[int, str] = {}  # column letters
-            styles: dict[int, int] = {}  # id(format) -> its xf index
-            for r, cells, cols in rows:
-                n = r + 1
-                parts = [f'<row r="{n}" spans="{self.row_spans[r // 16]}">']
-                for col in cols:
-                    cell = cells[col]
-                    kind, fmt = type(cell), cell.format
-                    if fmt is not None and (kind is CellNumberTuple or kind is CellDatetimeTuple):
-                        if (name := names.get(col)) is None:
-                            name = names[col] = xl_col_to_name(col)
-                        if (style := styles.get(id(fmt))) is None:
-                            style = styles[id(fmt)] = fmt._get_xf_index()
-                        parts.append(f'<c r="{name}{n}" s="{style}"><v>{cell.number:.16G}</v></c>')
-                    elif fmt is None and kind is CellStringTuple and (
-                            col not in self.col_info or self.col_info[col].column_format is None):
-                        if (name := names.get(col)) is None:
-                            name = names[col] = xl_col_to_name(col)
-                        parts.append(f'<c r="{name}{n}" t="s"><v>{cell.string}</v></c>')
-                    else:
-                        write("".join(parts))
-                        parts = []
-                        cell_xml(r, col, cell)
-                parts.append("</row>")
-                write("".join(parts))
-
-    _PLAIN_SHEET = PlainSheet
-    return PlainSheet
-
-
-_PLAIN_SHEET: type[Any] | None = None
-
-
-def _workbook(reports: Sequence[Report[Any]], plain: bool = True) -> bytes:
-    """The workbook of :func:`to_xlsx`; ``plain`` False writes it with XlsxWriter's own worksheet (the tests' yardstick
-    for :func:`_plain_sheet_class`)."""
+def _workbook(reports: Sequence[Report[Any]]) -> bytes:
     import xlsxwriter
 
     out = io.BytesIO()
@@ -597,8 +492,7 @@ def _workbook(reports: Sequence[Report[Any]], plain: bool = True) -> bytes:
     taken: set[str] = set()
     for report in reports:
         table = report.table()
-        sheet = book.add_worksheet(_ILLEGAL_XML.sub("", _sheet_name(table.title, taken)),
-                                   _plain_sheet_class() if plain else None)
+        sheet = book.add_worksheet(_ILLEGAL_XML.sub("", _sheet_name(table.title, taken)))
         for i, name in enumerate(table.columns):
             sheet.set_column(i, i, max(12, len(name) + 2))
         sheet.freeze_panes(3, 0)
@@ -606,29 +500,18 @@ def _workbook(reports: Sequence[Report[Any]], plain: bool = True) -> bytes:
         sheet.write_string(1, 0, _ILLEGAL_XML.sub("", table.subtitle))
         for i, name in enumerate(table.columns):
             sheet.write_string(2, i, name, bold)
-        formats = (int_fmt, decimal_fmt, day_fmt)
-        if plain:
-            sheet.put_rows(3, table.rows, formats)
-        else:
-            for r, row in enumerate(table.rows, start=3):
-                _write_cells(sheet, r, row, range(len(row)), formats)
+        text, number, moment = sheet.write_string, sheet.write_number, sheet.write_datetime
+        for r, row in enumerate(table.rows, start=3):
+            for i, value in enumerate(row):
+                if type(value) is int:  # the most common cell: pesos and counts
+                    number(r, i, value, int_fmt)
+                elif isinstance(value, str):
+                    text(r, i, _xml_text(value))
+                elif isinstance(value, date):
+                    moment(r, i, value, day_fmt)
+                elif isinstance(value, Decimal):
+                    number(r, i, value, decimal_fmt)
+                else:
+                    number(r, i, int(value), int_fmt)
     book.close()
     return out.getvalue()
-
-
-def _write_cells(sheet: Any, r: int, row: tuple[Cell, ...], columns: Iterable[int], formats: tuple[Any, ...]) -> None:
-    """Row ``r``'s cells at ``columns`` through XlsxWriter's public writers: pesos and counts ``#,##0``, quantities
-    ``#,##0.###``, dates ``dd-mm-yyyy`` (``formats`` in that order), texts without control characters."""
-    int_fmt, decimal_fmt, day_fmt = formats
-    for i in columns:
-        value = row[i]
-        if type(value) is int:  # the most common cell: pesos and counts
-            sheet.write_number(r, i, value, int_fmt)
-        elif isinstance(value, str):
-            sheet.write_string(r, i, _xml_text(value))
-        elif isinstance(value, date):
-            sheet.write_datetime(r, i, value, day_fmt)
-        elif isinstance(value, Decimal):
-            sheet.write_number(r, i, value, decimal_fmt)
-        else:
-            sheet.write_number(r, i, int(value), int_fmt)

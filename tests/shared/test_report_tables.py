@@ -50,22 +50,3 @@ def test_the_csv_is_for_excel_in_chile() -> None:
     assert lines[0] == ("Productos más vendidos por unidades;Período: 01-12-2026 al 02-12-2026 · anterior:"
                         " 29-11-2026 al 30-11-2026")
     assert lines[2] == 'P<1>;"Queso ""Chanco"" & <b>\x01";Lácteos;1,250;4990;4193;3000;1193;0;0'
-
-
-def test_the_plain_sheets_write_what_xlsxwriter_itself_writes() -> None:
-    import zipfile
-
-    period = rt.Period.custom(date(2026, 12, 1), date(2026, 12, 31))
-    named = [(" Ana ", 1), ("Luis & <Pérez>", -2_500), ('"Pepe"\t', 1_234_567_890_123_456), ("ñandú\x02", 0)] * 10
-    owed = [r.FiadoOwed(f"C{i}", name, balance)
-            for i, (name, balance) in enumerate([*named, ("x" * 20_000, 7), ("último", 8)])]
-    reports = [*_reports(), rt.compare("fiado_outstanding", rt.TITLES["fiado_outstanding"], period, rt.FIADO, owed,
-                                       owed[5:])]
-
-    def parts(data: bytes) -> dict[str, bytes]:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:  # the creation time in core.xml differs by the second
-            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
-
-    fast, stock = parts(rt.to_xlsx(reports)), parts(rt._workbook(reports, plain=False))
-    assert b'<c r="B5" s="' in fast["xl/worksheets/sheet4.xml"]  # the fiado sheet's rows are there
-    assert fast == stock
