@@ -103,3 +103,15 @@ def test_a_contador_reads_but_changes_only_what_an_accountant_does(world: World,
             assert world.checksum() == before
 
     asyncio.run(scenario())
+
+
+def test_every_button_of_the_hq_templates_wears_the_house_style() -> None:
+    """A bare <button> renders as the browser's tiny native control (HQ Folios' «Importar» did): every button
+    carries the ``button`` class (hq.css), so it has the size a finger and an older eye need."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[3] / "syncserver" / "hq" / "templates"
+    bare = [f"{page.name}: {tag}" for page in sorted(templates.glob("*.html"))
+            for tag in re.findall(r"<button\b[^>]*>", page.read_text("utf-8"))
+            if not re.search(r'class="[^"]*\b(button|fold-button)\b', tag)]
+    assert bare == []
