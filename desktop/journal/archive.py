@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from shared import errors
+from shared import errors, es_cl
 from shared.events import envelope
 
 DIR_NAME = "archive"
@@ -118,8 +118,14 @@ class Status:
         if not self.files:
             return "Sin archivos del diario: todos los movimientos están en el diario de la caja."
         events = f"{self.events:,}".replace(",", ".")  # es-CL groups thousands with dots
+        month = self.last_month or ""
+        if re.fullmatch(r"\d{4}-\d{2}", month):  # «diciembre de 2026», as the shop says it
+            month = f"{es_cl.MONTHS[int(month[5:]) - 1]} de {month[:4]}"
+        when = str(self.last_archived_at)[:10]
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+            when = f"{when[8:]}-{when[5:7]}-{when[:4]}"
         return (f"{events} movimientos archivados en {self.files} archivo(s) en {self.folder}; "
-                f"último mes archivado {self.last_month} (el {str(self.last_archived_at)[:10]})")
+                f"último mes archivado: {month} (archivado el {when})")
 
     def as_dict(self) -> dict[str, object]:
         return {"events": self.events, "files": self.files, "bytes": self.size, "folder": self.folder,

@@ -353,4 +353,4 @@ def test_a_lookup_by_id_still_finds_an_archived_entry(selling, clock):
 def test_the_status_line_keeps_the_folder_as_it_is_spelled():
     held = archive.Status(1234567, 2, 10, r"C:\Users\Pérez, Juan\Almacén\archive", "2026-12", "2027-03-11T10:00:00")
     assert held.text == (r"1.234.567 movimientos archivados en 2 archivo(s) en C:\Users\Pérez, Juan\Almacén\archive; "
-                         "último mes archivado 2026-12 (el 2027-03-11)")
+                         "último mes archivado: diciembre de 2026 (archivado el 11-03-2027)")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from desktop.services.backups import BackupService
 from desktop.settings import BackupSettings
+from shared import es_cl
 from tests.desktop.ui.backoffice.kit import enter_back_office
 from tests.desktop.ui.backoffice.ops_kit import fits
 
@@ -89,5 +90,7 @@ def test_the_journal_archive_files_are_said_with_the_backup(ui, terminal, tmp_pa
     screen = enter_back_office(ui)
     _shown, said = _touch(ui, screen)
     assert f"{archived[0].events:,}".replace(",", ".") + " movimientos archivados en 1 archivo(s)" in said
-    assert f"último mes archivado {month}" in said and str(tmp_path / "archive") in said
+    assert f"último mes archivado: {es_cl.MONTHS[int(month[5:]) - 1]} de {month[:4]}" in said
+    assert str(tmp_path / "archive") in said
     fits(ui, screen)
+    ui.screenshot(ui.window, "backoffice_backup_archive.png")
