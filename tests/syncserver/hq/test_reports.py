@@ -369,3 +369,35 @@ def test_reportes_in_chromium_at_desktop_and_phone_widths_pass_axe(pg_database: 
             page.get_by_role("link", name="CSV").click()
         assert download.value.suggested_filename == "reporte_ventas-por-dia_2026-12-01_2026-12-09_norte.csv"
         page.close()
+
+
+def test_todo_reads_the_same_reports_on_one_two_or_three_connections(pg_database: str, served: Served) -> None:
+    """«Todo» spreads its readings over the connections the pool can spare (``db.tenant_helpers``: none when it is
+    busy): whatever it got, every report's rows are the same, in the same order."""
+    from syncserver.store import db
+
+    data = migrated(pg_database, {1: SAMPLE_RUT})
+    kit.seed(data, kit.events())
+    app = hq_app(data)
+    app.state.clock = lambda: kit.NOW.astimezone(UTC)
+
+    async def scenario() -> list[list[tuple[str, list[Any], list[Any]]]]:
+        async with served(app) as client:
+            await hq_login(client)  # the app is up: its pool is open
+            pool = app.state.pool
+            async with db.tenant_tx(pool, 1) as conn:
+                stores = [(str(a), str(b)) for a, b in await (await conn.execute(
+                    "SELECT store_id, name FROM stores ORDER BY store_id")).fetchall()]
+            choice = reports.Choice(rt.Period.month_of(kit.NOW.date()), "mes", None, stores, stores, "units", False,
+                                    kit.NOW.date())
+            out = []
+            for count in (0, 1, 2):
+                async with db.tenant_tx(pool, 1) as conn, db.tenant_helpers(pool, 1, count) as helpers:
+                    assert len(helpers) == count
+                    got = await reports.every_report(conn, 1, choice, helpers)
+                out.append([(r.title, list(r.rows), list(r.previous_rows)) for r in got])
+            return out
+
+    alone, two, three = asyncio.run(scenario())
+    assert len(alone) == 15 and any(rows for _title, rows, _before in alone)
+    assert alone == two == three
