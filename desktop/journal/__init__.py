@@ -5,6 +5,7 @@ models they keep (the path of a sale: docs/architecture.md §2).
     ├── archive.py               archive files: acknowledged months past the retention, verified, read through
     ├── backup.py                copies of the running journal (SQLite online backup), read back and verified; restore
     ├── count_drafts.py          lines of an open count sheet before posting (working state, kept by a rebuild)
+    ├── durable.py               a written file, and a folder's entries after a rename, made durable (fsync)
     ├── errors.py                every sqlite3/OS failure translated into one ``JournalError``
     ├── event_store.py           the SQLite journal seen through the event-store port (``shared.journal``)
     ├── fiado_projection.py      customers and fiado: people, aliases, accounts, the ledger and balances in step

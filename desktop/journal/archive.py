@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop.journal import durable
 from shared import errors, es_cl
 from shared.events import envelope
 
@@ -257,10 +258,9 @@ def write(journal_path: Path, chunk: Chunk, target: Path) -> None:
         conn.execute("DETACH DATABASE j")
     finally:
         conn.close()
-    _fsync(partial)
+    durable.sync_file(partial)
     os.replace(partial, target)
-    if os.name != "nt":  # Windows cannot open a folder to sync it; NTFS journals the rename itself
-        _fsync(target.parent)
+    durable.sync_folder(target.parent)
 
 
 def read(path: Path, epoch: int, from_seq: int, limit: int = -1) -> list[envelope.Envelope]:
@@ -528,10 +528,3 @@ def _damaged(path: Path, detail: str) -> ArchiveError:
     return ArchiveError(f"El archivo del diario {path.name} está dañado y no se puede leer ({detail}). "
                         "Restáurelo desde un respaldo (almacen pos restore).", path)
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

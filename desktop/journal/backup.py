@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.journal import archive, migrate
+from desktop.journal import archive, durable, migrate
 from desktop.journal.sqlite_store import Identity, SqliteJournal, connect
 from shared.errors import EventError
 from shared.events import envelope, registry
@@ -66,9 +66,9 @@ def copy_online(source: Path, target: Path) -> None:
         dst.execute("PRAGMA journal_mode = DELETE")
         dst.close()
         dst = None
-        _fsync(target)
+        durable.sync_file(target)
         with contextlib.suppress(OSError):  # some network shares refuse fsync of a folder; the file is synced
-            _fsync(target.parent)
+            durable.sync_folder(target.parent)
         copy_archives(target, archive.folder(source), archive.folder(target))
     except (sqlite3.Error, OSError) as exc:
         raise _failure(exc) from exc
@@ -105,13 +105,13 @@ def copy_archives(journal: Path, source: Path, target: Path, *, aside: str = "")
             os.replace(dst, dst.with_name(dst.name + aside))
         partial = dst.with_name(dst.name + archive.PARTIAL)
         shutil.copyfile(src, partial)
-        _fsync(partial)
+        durable.sync_file(partial)
         if archive.sha256(partial) != record.sha256:
             partial.unlink()
             raise CopyFailed("corrupt", f"la copia de {record.name} no se leyó igual a la original")
         os.replace(partial, dst)
         with contextlib.suppress(OSError):
-            _fsync(target)
+            durable.sync_file(target)
         copied.append(record.name)
     return copied
 
@@ -197,13 +197,6 @@ def _failure(exc: BaseException) -> CopyFailed:
     return CopyFailed("io", text)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
 
 def restore(copy: Path, journal: Path, now: datetime) -> tuple[Checked, Path | None]:
     """Put the verified copy ``copy`` back as the till's journal ``journal``: the archive files it records come back
@@ -244,9 +237,9 @@ def restore(copy: Path, journal: Path, now: datetime) -> tuple[Checked, Path | N
                     os.replace(part, aside.with_name(aside.name + suffix))
         draft = journal.with_name(journal.name + ".restaurando")
         shutil.copyfile(copy, draft)
-        _fsync(draft)
+        durable.sync_file(draft)
         os.replace(draft, journal)
-        _fsync(journal.parent)
+        durable.sync_folder(journal.parent)
         return checked, aside
     except OSError as exc:
         raise _failure(exc) from exc

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.journal import archive, migrate, projections
+from desktop.journal import archive, durable, migrate, projections
 from desktop.journal.errors import JournalError, JournalProblem, translate
 from shared.events import codec as codec_mod
 from shared.events import envelope, rules
@@ -111,9 +111,9 @@ class SqliteJournal:
                     ("tenant_id", str(identity.tenant_id)), ("store_id", identity.store_id),
                     ("terminal_id", identity.terminal_id), ("epoch", str(identity.epoch))])
             conn.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
-            _fsync(draft)
+            durable.sync_file(draft)
             os.replace(draft, path)
-            _fsync(path.parent)
+            durable.sync_folder(path.parent)
         except (sqlite3.Error, OSError) as exc:
             raise translate(exc, str(path)) from exc
         return cls.open(path, **deps)
@@ -526,14 +526,6 @@ def _read_only(path: Path) -> bool:
     marked = path.stat().st_mode & 0o222 == 0
     return marked or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
 
-
-def _fsync(path: Path) -> None:
-    """Make ``path`` (a file, or a folder's entries) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _take_lock(path: Path) -> Any:

@@ -184,14 +184,14 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if step == "writing":  # the second month's file half written (its .parcial synced, not renamed)
-    original_fsync = archive._fsync
+    original_fsync = archive.durable.sync_file
     def fsync(p):
         original_fsync(p)
         if str(p).endswith(archive.PARTIAL):
             calls["n"] += 1
             if calls["n"] == 2:
                 die()
-    archive._fsync = fsync
+    archive.durable.sync_file = fsync
 elif step == "written":  # the second month's file whole and renamed, not yet checked nor recorded
     original_write = archive.write
     def write(*args):
